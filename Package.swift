@@ -1,0 +1,36 @@
+// swift-tools-version: 6.2
+import PackageDescription
+
+let package = Package(
+  name: "anonvis",
+  products: [.executable(name: "anonvis", targets: ["anonvis"])],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.0"),
+    .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.0"),
+  ],
+  targets: [
+    // Pure model of the Linux anon_vma code: no I/O, no clocks, no randomness.
+    .target(name: "AnonVMASim"),
+    // Scene language: lexer, parser, diagnostics (pure).
+    .target(name: "SceneScript", dependencies: ["AnonVMASim"]),
+    // Runs a scene into a timeline of states, evaluates expectations, state JSON (pure).
+    .target(name: "ScenePlayer", dependencies: ["AnonVMASim", "SceneScript"]),
+    .executableTarget(
+      name: "anonvis",
+      dependencies: [
+        "AnonVMASim", "SceneScript", "ScenePlayer",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]),
+    .testTarget(
+      name: "AnonVMASimTests",
+      dependencies: [
+        "AnonVMASim", "SceneScript", "ScenePlayer",
+        .product(name: "PropertyBased", package: "swift-property-based"),
+      ]),
+    .testTarget(name: "SceneScriptTests", dependencies: ["SceneScript"]),
+    .testTarget(
+      name: "ScenePlayerTests", dependencies: ["ScenePlayer", "SceneScript", "AnonVMASim"],
+      exclude: ["Golden"]),
+    .testTarget(name: "EndToEndTests", dependencies: ["anonvis"]),
+  ]
+)

@@ -1,0 +1,208 @@
+/// A page named by where it is mapped: `P2 heap 3`.
+public struct PageRef: Sendable, Hashable, CustomStringConvertible {
+  public var process: String
+  public var mapping: String
+  public var index: Int
+
+  public init(process: String, mapping: String, index: Int) {
+    self.process = process
+    self.mapping = mapping
+    self.index = index
+  }
+
+  public var description: String { "\(process) \(mapping) \(index)" }
+}
+
+/// One operation of the scene language (one step), with names still unresolved.
+public enum Operation: Sendable, Hashable {
+  case spawn(String)
+  case mmap(process: String, mapping: String, pages: Int, growsDown: Bool)
+  case touch(process: String, mapping: String, first: Int, last: Int)
+  case read(process: String, mapping: String, first: Int, last: Int)
+  case fork(parent: String, child: String)
+  case exit(String)
+  case munmap(process: String, mapping: String, first: Int?, last: Int?)
+  case mprotect(process: String, mapping: String, first: Int, last: Int, prot: Prot)
+  case ksmMerge(PageRef, PageRef)
+  case ksmUnmerge(PageRef)
+  case ksmdScan
+  case swapOut(PageRef)
+  case migrate(PageRef)
+  case rmap(PageRef)
+  case takeAllLocks(String)
+  case dropAllLocks(String)
+
+  /// The operation as a scene line.
+  public var label: String {
+    func range(_ a: Int, _ b: Int) -> String { a == b ? "\(a)" : "\(a)..\(b)" }
+    switch self {
+    case .spawn(let p): return "spawn \(p)"
+    case .mmap(let p, let m, let n, let g): return "mmap \(p) \(m) \(n)" + (g ? " growsdown" : "")
+    case .touch(let p, let m, let a, let b): return "touch \(p) \(m) \(range(a, b))"
+    case .read(let p, let m, let a, let b): return "read \(p) \(m) \(range(a, b))"
+    case .fork(let p, let c): return "fork \(p) \(c)"
+    case .exit(let p): return "exit \(p)"
+    case .munmap(let p, let m, let a, let b):
+      if let a, let b { return "munmap \(p) \(m) \(range(a, b))" }
+      return "munmap \(p) \(m)"
+    case .mprotect(let p, let m, let a, let b, let prot):
+      return "mprotect \(p) \(m) \(range(a, b)) \(prot.rawValue)"
+    case .ksmMerge(let a, let b): return "ksm-merge \(a) \(b)"
+    case .ksmUnmerge(let a): return "ksm-unmerge \(a)"
+    case .ksmdScan: return "ksmd-scan"
+    case .swapOut(let a): return "swap-out \(a)"
+    case .migrate(let a): return "migrate \(a)"
+    case .rmap(let a): return "rmap \(a)"
+    case .takeAllLocks(let p): return "take-all-locks \(p)"
+    case .dropAllLocks(let p): return "drop-all-locks \(p)"
+    }
+  }
+}
+
+/// An operation that cannot apply to the current state (a scene error found at run time).
+public struct SimError: Error, Sendable, Hashable {
+  public var message: String
+  public init(_ message: String) { self.message = message }
+}
+
+/// A register an operation's micro-steps pass values through.
+public enum Reg: Sendable, Hashable {
+  case vma
+  case avc
+  case anonVMA
+  case page
+  case newPage
+  case node
+}
+
+/// An operand: a literal id or the value of a register when the micro-step runs.
+public enum Val: Sendable, Hashable {
+  case lit(Int)
+  case reg(Reg)
+}
+
+/// What a micro-step locks: `anon_vma_lock(av)` (the root in 2.6.36), or an exact anon_vma.
+public enum LockRef: Sendable, Hashable {
+  case anonVMALock(Val)
+  case exact(Val)
+}
+
+/// Parameters of `vma_adjust()`.
+public struct AdjustArgs: Sendable, Hashable {
+  public var vma: Int
+  public var start: Int
+  public var end: Int
+  public var pgoff: Int
+  public var insert: Int?
+}
+
+/// One instruction of a CPU's program. "Call" instructions expand into further instructions
+/// when they are reached (reading the state at that moment, as kernel code does); the others
+/// are micro-steps, each emitting exactly one ``Event``.
+public indirect enum Instr: Sendable, Hashable {
+  // Operations and kernel functions that expand.
+  case op(Operation)
+  case faultWrite(process: Int, vpage: Int)
+  case faultRead(process: Int, vpage: Int)
+  case doWPPage(process: Int, vpage: Int)
+  case doSwapPage(process: Int, vpage: Int, write: Bool)
+  case anonVMAPrepare(vma: Int)
+  case prepAllocIfNone
+  case prepPublish(vma: Int)
+  case prepFinish
+  case anonVMAClone(dst: Val, src: Int)
+  case anonVMAChainLink(vma: Int, avc: Val, anonVMA: Val)
+  case anonVMAFork(child: Int, parent: Int)
+  case dupVMA(parentVMA: Int, child: Int)
+  case anonVMAForkReg(parent: Int)
+  case unlinkAnonVMAs(vma: Int)
+  case anonVMAUnlink(avc: Int)
+  case unlinkFreeIfEmpty(anonVMA: Int)
+  case dropAnonVMA(Val, transient: Bool)
+  case dropFinish(anonVMA: Int, root: Int)
+  case ksmDropAnonVMA(anonVMA: Int)
+  case splitVMA(vma: Int, at: Int, newBelow: Bool)
+  case vmaAdjust(AdjustArgs)
+  case vmaAdjustLocked(AdjustArgs, next: Int?, removeNext: Int, adjustNext: Int, importer: Int?)
+  case vmaAdjustRemove(AdjustArgs, next: Int, removeNext: Int)
+  case dupMMAP(parent: Int, child: String)
+  case doMunmap(process: Int, start: Int, end: Int)
+  case splitAdjust(vma: Int, at: Int, newBelow: Bool)
+  case mprotectFixup(process: Int, start: Int, end: Int, prot: Prot)
+  case pageLockAnonVMA(page: Int)
+  case rmapWalkVisits(page: Val, anonVMA: Val, kind: WalkKind, origin: String)
+  case ksmWalk(page: Int, node: Int)
+  case vmLockAnonVMA(anonVMA: Int)
+  case vmUnlockAnonVMA(anonVMA: Int)
+  case ksmMergeSecond(node: Val, process: Int, vpage: Int)
+
+  // Micro-steps.
+  case lock(LockRef, LockMode)
+  case unlock(LockRef)
+  case allocAVC
+  case allocAnonVMA(by: String)
+  case findMergeableAnonVMA(vma: Int)
+  case setVMAAnonVMA(vma: Int, anonVMA: Val, function: String)
+  case linkSameVMA(vma: Int, avc: Val, anonVMA: Val)
+  case linkSameAnonVMA(avc: Val, atTail: Bool)
+  case setRootFromParent(anonVMA: Val, parentVMA: Int)
+  case getAnonVMA(Val, transient: Bool)
+  case listDelSameAnonVMA(avc: Int)
+  case computeEmpty(anonVMA: Int)
+  case freeAVC(vma: Int, avc: Int)
+  case freeAnonVMA(Val)
+  case decAndLockFast(anonVMA: Int, transient: Bool)
+  case decAndTest(anonVMA: Int)
+  case dropCheck(anonVMA: Int)
+  case doAnonymousPage(process: Int, vpage: Int, zeroPage: Bool)
+  case cowCopy(process: Int, vpage: Int)
+  case pageMoveAnonRmap(process: Int, vpage: Int)
+  case mapZeroPage(process: Int, vpage: Int)
+  case noFault(process: Int, vpage: Int, why: String)
+  case swapInMap(process: Int, vpage: Int, exclusive: Bool)
+  case newMM(name: String, parent: Int?)
+  case copyVMA(parentVMA: Int, child: Int)
+  case copyVMAForSplit(vma: Int, at: Int, newBelow: Bool)
+  case isolatePage(page: Int)
+  case visitKSM(avc: Int, page: Int, item: Int, node: Int, pass: Int)
+  case copyPageRange(parentVMA: Int, childVMA: Val)
+  case mmapRegion(process: Int, mapping: String, pages: Int, growsDown: Bool)
+  case exitMM(process: Int)
+  case detachVMAs(process: Int, start: Int, end: Int)
+  case zapVMA(vma: Int, start: Int, end: Int)
+  case removeVMA(vma: Int)
+  case adjustBounds(AdjustArgs, next: Int?, adjustNext: Int)
+  case insertVMA(vma: Int)
+  case unlinkNextVMA(vma: Int, next: Int)
+  case setImporterAnonVMA(importer: Int, exporter: Int)
+  case changeProtection(process: Int, start: Int, end: Int, prot: Prot)
+  case readPageMapping(page: Int)
+  case recheckMapped(page: Int)
+  case visitVMA(avc: Int, page: Int, kind: WalkKind)
+  case ksmUnmergeCopy(process: Int, vpage: Int)
+  case finishWalk
+  case finishWalkKSM(origin: String)
+  case addToSwap(page: Int)
+  case freePage(page: Int)
+  case moveToNewPage(page: Int)
+  case setAllLocksBit(anonVMA: Int, value: Bool)
+  case checkAllLocks(process: Int, taken: Bool)
+  case ksmMergeOne(process: Int, vpage: Int)
+  case holdAnonVMA(process: Int, vpage: Int, node: Val)
+  case ksmReplacePage(process: Int, vpage: Int)
+  case stableTreeInsert
+  case removeRmapItem(node: Int, process: Int, address: Int)
+  case narrate(function: String, text: String)
+}
+
+/// What a reverse-map walk does at each VMA.
+public enum WalkKind: Sendable, Hashable {
+  /// `page_referenced` / `rmap` op: look only.
+  case look
+  /// `try_to_unmap` for reclaim: replace the PTE by a swap entry.
+  case unmapToSwap
+  /// `try_to_unmap(TTU_MIGRATION)`: replace the PTE by a migration entry.
+  case unmapToMigration
+  /// `remove_migration_ptes`: map the new page.
+  case removeMigration
+}

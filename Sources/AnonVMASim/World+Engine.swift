@@ -1,0 +1,345 @@
+/// What one attempt to advance a CPU did.
+public enum MicroOutcome: Sendable, Hashable {
+  /// A micro-step ran.
+  case progressed(Event)
+  /// The CPU waits for a lock another CPU holds.
+  case blocked(lock: Int)
+  /// The CPU is deadlocked.
+  case deadlocked
+  /// The CPU had nothing to run.
+  case idle
+}
+
+/// What an instruction did when reached.
+enum InstrResult {
+  /// A call: run these instructions in its place.
+  case expand([Instr])
+  /// A micro-step ran; then run these instructions.
+  case event(Event, then: [Instr])
+  case block(Int)
+  case deadlock(Int)
+}
+
+extension World {
+  // MARK: Driving CPUs
+
+  /// Puts an operation on a CPU (`on CPU begin OP`); nothing runs yet.
+  ///
+  /// - Throws: ``SimError`` when the CPU is busy or a name does not resolve.
+  public mutating func begin(_ operation: Operation, on cpu: Int) throws(SimError) {
+    guard cpu >= 0, cpu < cpus.count else { throw SimError("no CPU cpu\(cpu)") }
+    guard cpus[cpu].state == .idle else {
+      throw SimError(
+        "cpu\(cpu) is \(cpus[cpu].state.rawValue) in '\(cpus[cpu].op ?? "?")'; "
+          + "it cannot begin '\(operation.label)'")
+    }
+    try validate(operation)
+    cpus[cpu].program = [.op(operation)]
+    cpus[cpu].op = operation.label
+    cpus[cpu].microStep = nil
+    cpus[cpu].regs = Registers()
+    cpus[cpu].state = .running
+  }
+
+  /// Advances a CPU by one micro-step (expanding calls on the way).
+  public mutating func microStep(cpu c: Int) throws(SimError) -> MicroOutcome {
+    switch cpus[c].state {
+    case .idle: return .idle
+    case .deadlocked: return .deadlocked
+    case .running, .blocked: break
+    }
+    var guardCount = 0
+    while let instr = cpus[c].program.popLast() {
+      guardCount += 1
+      if guardCount > 100_000 { throw SimError("internal: operation does not progress") }
+      switch try run(instr, cpu: c) {
+      case .expand(let instrs):
+        cpus[c].program.append(contentsOf: instrs.reversed())
+      case .event(let event, let then):
+        cpus[c].program.append(contentsOf: then.reversed())
+        cpus[c].microStep = event.text
+        cpus[c].waitingFor = nil
+        cpus[c].waitingMode = nil
+        if cpus[c].program.isEmpty {
+          finishOperation(cpu: c)
+        } else {
+          cpus[c].state = .running
+        }
+        return .progressed(event)
+      case .block(let lock):
+        cpus[c].program.append(instr)
+        cpus[c].state = .blocked
+        detectDeadlock(from: c)
+        return cpus[c].state == .deadlocked ? .deadlocked : .blocked(lock: lock)
+      case .deadlock:
+        cpus[c].program.append(instr)
+        cpus[c].state = .deadlocked
+        return .deadlocked
+      }
+    }
+    finishOperation(cpu: c)
+    return .idle
+  }
+
+  /// Runs a CPU until its operation completes, blocks or deadlocks.
+  public mutating func finish(cpu c: Int) throws(SimError) -> [Event] {
+    var events: [Event] = []
+    while true {
+      switch try microStep(cpu: c) {
+      case .progressed(let event): events.append(event)
+      case .blocked, .deadlocked, .idle: return events
+      }
+    }
+  }
+
+  /// Runs an operation to completion on a CPU (the unprefixed form of a scene line).
+  public mutating func apply(_ operation: Operation, on cpu: Int = 0) throws(SimError) -> [Event] {
+    try begin(operation, on: cpu)
+    return try finish(cpu: cpu)
+  }
+
+  private mutating func finishOperation(cpu c: Int) {
+    cpus[c].state = .idle
+    cpus[c].op = nil
+    cpus[c].microStep = nil
+    cpus[c].program = []
+    cpus[c].waitingFor = nil
+    cpus[c].waitingMode = nil
+  }
+
+  /// Marks CPUs waiting on each other in a cycle as deadlocked (C18).
+  private mutating func detectDeadlock(from start: Int) {
+    var path: [Int] = [start]
+    var current = start
+    while let lock = cpus[current].waitingFor, cpus[current].state != .idle {
+      guard let holder = lockHolders[lock]?.first(where: { $0.cpu != current })?.cpu else { return }
+      if let index = path.firstIndex(of: holder) {
+        let cycle = Array(path[index...])
+        for c in cycle { cpus[c].state = .deadlocked }
+        let names = cycle.map { "cpu\($0)" }.joined(separator: " → ")
+        report("C18", "deadlock: \(names) → cpu\(holder) wait on each other's anon_vma locks")
+        return
+      }
+      guard cpus[holder].state == .blocked || cpus[holder].state == .deadlocked else { return }
+      path.append(holder)
+      current = holder
+    }
+  }
+
+  /// Records a violation once (the same code and message are not repeated).
+  public mutating func report(_ code: String, _ message: String) {
+    if violations.contains(where: { $0.code == code && $0.message == message }) { return }
+    violations.append(Violation(code: code, step: step, message: message))
+  }
+
+  // MARK: Helpers
+
+  func value(_ val: Val, cpu c: Int) throws(SimError) -> Int {
+    switch val {
+    case .lit(let v): return v
+    case .reg(let r):
+      let regs = cpus[c].regs
+      let v: Int?
+      switch r {
+      case .vma: v = regs.vma
+      case .avc: v = regs.avc
+      case .anonVMA: v = regs.anonVMA
+      case .page: v = regs.page
+      case .newPage: v = regs.newPage
+      case .node: v = regs.node
+      }
+      guard let v else { throw SimError("internal: register \(r) is empty") }
+      return v
+    }
+  }
+
+  func av(_ id: Int) -> String { World.avName(id) }
+  func pg(_ id: Int) -> String { World.pageName(id) }
+
+  var lockFunction: String {
+    switch kernel {
+    case .v2_6_34: return "spin_lock(&anon_vma->lock)"
+    case .v2_6_36: return "anon_vma_lock"
+    case .v6: return "anon_vma_lock_write"
+    }
+  }
+
+  /// The mode structural changes lock with.
+  var writeMode: LockMode { kernel == .v6 ? .write : .exclusive }
+  /// The mode rmap walkers lock with.
+  var readMode: LockMode { kernel == .v6 ? .read : .exclusive }
+
+  func resolveLock(_ ref: LockRef, cpu c: Int) throws(SimError) -> (requested: Int, target: Int) {
+    switch ref {
+    case .anonVMALock(let v):
+      let id = try value(v, cpu: c)
+      return (id, lockTarget(of: id))
+    case .exact(let v):
+      let id = try value(v, cpu: c)
+      return (id, id)
+    }
+  }
+
+  /// Next VMA after `vma` in its mm's address order.
+  func nextVMA(after vma: Int) -> Int? {
+    guard let v = vmas[vma] else { return nil }
+    let list = processes[v.process].vmas
+    guard let i = list.firstIndex(of: vma), i + 1 < list.count else { return nil }
+    return list[i + 1]
+  }
+
+  /// Previous VMA before `vma` in its mm's address order.
+  func prevVMA(before vma: Int) -> Int? {
+    guard let v = vmas[vma] else { return nil }
+    let list = processes[v.process].vmas
+    guard let i = list.firstIndex(of: vma), i > 0 else { return nil }
+    return list[i - 1]
+  }
+
+  mutating func insertSorted(vma id: Int, process p: Int) {
+    guard let start = vmas[id]?.start else { return }
+    var list = processes[p].vmas.filter { $0 != id }
+    let index = list.firstIndex { (vmas[$0]?.start ?? 0) > start } ?? list.count
+    list.insert(id, at: index)
+    processes[p].vmas = list
+  }
+
+  /// Whether the CPU holds the lock that protects `av`'s list (C15/C16).
+  func holdsListLock(cpu c: Int, of avID: Int) -> Bool {
+    cpus[c].holds.contains(lockTarget(of: avID))
+  }
+
+  mutating func checkListLock(cpu c: Int, _ avID: Int, _ what: String) {
+    guard !holdsListLock(cpu: c, of: avID) else { return }
+    if kernel == .v2_6_34 {
+      report("C15", "\(what) changes \(av(avID))'s list without \(av(avID))'s lock")
+    } else {
+      report(
+        "C16",
+        "\(what) changes \(av(avID))'s list without its root \(av(lockTarget(of: avID)))'s lock")
+    }
+  }
+
+  mutating func allocPage(mapping: PageMapping, index: Int) -> Int {
+    let id = pages.count + 1
+    pages.append(
+      Page(
+        id: id, mapping: mapping, index: index, mapcount: 0, pinned: false, swapSlot: nil,
+        freed: false))
+    return id
+  }
+
+  /// Drops one mapping of a page; frees it when nothing references it any more.
+  @discardableResult
+  mutating func putPageMapping(_ p: Int) -> Bool {
+    pages[p - 1].mapcount -= 1
+    return freeIfUnused(p)
+  }
+
+  @discardableResult
+  mutating func freeIfUnused(_ p: Int) -> Bool {
+    let page = pages[p - 1]
+    guard !page.freed, page.mapcount <= 0, page.swapSlot == nil, !page.pinned else { return false }
+    if case .ksm(let k) = page.mapping, stableNodes[k - 1].alive, !stableNodes[k - 1].items.isEmpty {
+      return false
+    }
+    pages[p - 1].freed = true
+    if case .ksm(let k) = page.mapping { stableNodes[k - 1].alive = false }
+    return true
+  }
+
+  func ksmNode(of page: Int) -> Int? {
+    if case .ksm(let k) = pages[page - 1].mapping { return k }
+    return nil
+  }
+
+  /// Resolves a page reference to `(process, vpage)`.
+  public func resolve(_ ref: PageRef) throws(SimError) -> (process: Int, vpage: Int) {
+    guard let p = processIndex(named: ref.process) else {
+      throw SimError("unknown process '\(ref.process)'")
+    }
+    guard processes[p].alive else { throw SimError("process '\(ref.process)' has exited") }
+    guard let m = mapping(process: p, named: ref.mapping) else {
+      throw SimError("process '\(ref.process)' has no mapping '\(ref.mapping)'")
+    }
+    guard ref.index >= 0, ref.index < m.pages else {
+      throw SimError(
+        "page \(ref.index) is out of range: mapping '\(ref.mapping)' has \(m.pages) pages")
+    }
+    return (p, m.base + ref.index)
+  }
+
+  func mappedPage(_ ref: PageRef) throws(SimError) -> (process: Int, vpage: Int, page: Int) {
+    let (p, v) = try resolve(ref)
+    switch processes[p].ptes[v] {
+    case .page(let page, _): return (p, v, page)
+    case .zero: throw SimError("\(ref) maps the shared zero page, not an anonymous page")
+    case .swap: throw SimError("\(ref) is swapped out")
+    case .migration: throw SimError("\(ref) is under migration")
+    case nil: throw SimError("nothing is mapped at \(ref)")
+    }
+  }
+
+  /// Checks names an operation uses, so errors show before any micro-step runs.
+  mutating func validate(_ op: Operation) throws(SimError) {
+    func proc(_ name: String) throws(SimError) -> Int {
+      guard let p = processIndex(named: name) else { throw SimError("unknown process '\(name)'") }
+      guard processes[p].alive else { throw SimError("process '\(name)' has exited") }
+      return p
+    }
+    func map(_ p: Int, _ name: String, _ first: Int?, _ last: Int?) throws(SimError) {
+      guard let m = mapping(process: p, named: name) else {
+        throw SimError("process '\(processes[p].name)' has no mapping '\(name)'")
+      }
+      for i in [first, last].compactMap({ $0 }) where i < 0 || i >= m.pages {
+        throw SimError("page \(i) is out of range: mapping '\(name)' has \(m.pages) pages")
+      }
+      if let first, let last, first > last { throw SimError("empty page range \(first)..\(last)") }
+    }
+    switch op {
+    case .spawn(let name):
+      if processIndex(named: name) != nil { throw SimError("process '\(name)' already exists") }
+    case .mmap(let p, let m, let n, _):
+      let pi = try proc(p)
+      if processes[pi].vmas.contains(where: { vmas[$0]?.mapping == m }) {
+        throw SimError("process '\(p)' already has a mapping '\(m)'")
+      }
+      if n < 1 { throw SimError("a mapping needs at least one page") }
+    case .touch(let p, let m, let a, let b), .read(let p, let m, let a, let b):
+      try map(try proc(p), m, a, b)
+    case .mprotect(let p, let m, let a, let b, _):
+      try map(try proc(p), m, a, b)
+    case .munmap(let p, let m, let a, let b):
+      try map(try proc(p), m, a, b)
+    case .fork(let parent, let child):
+      _ = try proc(parent)
+      if processIndex(named: child) != nil { throw SimError("process '\(child)' already exists") }
+    case .exit(let p), .takeAllLocks(let p), .dropAllLocks(let p):
+      _ = try proc(p)
+    case .ksmMerge(let a, let b):
+      let x = try mappedPage(a)
+      let y = try mappedPage(b)
+      if x.process == y.process && x.vpage == y.vpage {
+        throw SimError("ksm-merge names the same mapping twice")
+      }
+      if let k = ksmNode(of: y.page), ksmNode(of: x.page) != k {
+        throw SimError("\(b) is already a KSM page of another stable node")
+      }
+    case .ksmUnmerge(let a):
+      let (p, v) = try resolve(a)
+      let hasItem = stableNodes.contains { node in
+        node.alive && node.items.contains { $0.process == p && $0.address == v }
+      }
+      if !hasItem { throw SimError("\(a) has no KSM rmap_item (it was never merged)") }
+    case .swapOut(let a), .migrate(let a):
+      let x = try mappedPage(a)
+      if ksmNode(of: x.page) != nil {
+        throw SimError("\(a) is a KSM page; swapping or migrating KSM pages is not modelled")
+      }
+    case .rmap(let a):
+      _ = try mappedPage(a)
+    case .ksmdScan:
+      break
+    }
+  }
+}

@@ -1,0 +1,1365 @@
+// The kernel functions of mm/rmap.c, mm/mmap.c, mm/memory.c, mm/ksm.c, mm/migrate.c and
+// kernel/fork.c as micro-steps. Each case names the function it mirrors; unless a case says
+// otherwise it follows Linux 2.6.36 (mm/rmap.c as merged with "always lock the root anon_vma"),
+// with the 2.6.34 differences of kernel-semantics.md §B where they apply.
+
+extension World {
+  // swiftlint:disable:next cyclomatic_complexity function_body_length
+  mutating func run(_ instr: Instr, cpu c: Int) throws(SimError) -> InstrResult {
+    switch instr {
+    case .op(let op): return .expand(try expand(op, cpu: c))
+
+    // MARK: Page faults (mm/memory.c)
+
+    /// handle_mm_fault() for a write: do_anonymous_page(), do_wp_page() or do_swap_page().
+    case .faultWrite(let p, let v):
+      let vma = try faultVMA(p, v)
+      guard vmas[vma]?.prot == .rw else {
+        throw SimError("write fault on read-only page \(locationName(process: p, vpage: v))")
+      }
+      switch processes[p].ptes[v] {
+      case nil:
+        return .expand([.anonVMAPrepare(vma: vma), .doAnonymousPage(process: p, vpage: v, zeroPage: false)])
+      case .zero:
+        return .expand([.anonVMAPrepare(vma: vma), .doAnonymousPage(process: p, vpage: v, zeroPage: true)])
+      case .page(_, writable: true):
+        return .expand([.noFault(process: p, vpage: v, why: "PTE already writable: no fault")])
+      case .page(_, writable: false):
+        return .expand([.doWPPage(process: p, vpage: v)])
+      case .swap:
+        return .expand([.doSwapPage(process: p, vpage: v, write: true)])
+      case .migration:
+        throw SimError("\(locationName(process: p, vpage: v)) is under migration")
+      }
+
+    /// handle_mm_fault() for a read: the zero page where nothing is mapped (no anon_vma).
+    case .faultRead(let p, let v):
+      _ = try faultVMA(p, v)
+      switch processes[p].ptes[v] {
+      case nil: return .expand([.mapZeroPage(process: p, vpage: v)])
+      case .swap: return .expand([.doSwapPage(process: p, vpage: v, write: false)])
+      case .migration:
+        throw SimError("\(locationName(process: p, vpage: v)) is under migration")
+      case .zero, .page:
+        return .expand([.noFault(process: p, vpage: v, why: "already mapped: no fault")])
+      }
+
+    /// do_wp_page(): reuse the page if we are its only user (page_move_anon_rmap), else copy.
+    case .doWPPage(let p, let v):
+      let vma = try faultVMA(p, v)
+      guard let page = page(process: p, vpage: v) else { throw SimError("internal: no page") }
+      let pg = pages[page - 1]
+      let others = pg.swapSlot.map { swapSlots[$0 - 1].count } ?? 0
+      if ksmNode(of: page) == nil && pg.mapcount == 1 && others == 0 {
+        return .expand([.pageMoveAnonRmap(process: p, vpage: v)])
+      }
+      return .expand([.anonVMAPrepare(vma: vma), .cowCopy(process: p, vpage: v)])
+
+    /// do_swap_page(): read the page back (or find it in the swap cache) and map it.
+    case .doSwapPage(let p, let v, let write):
+      guard case .swap(let slot) = processes[p].ptes[v] else { throw SimError("internal: no swap") }
+      let cached = swapSlots[slot - 1].cached.flatMap { pages[$0 - 1].freed ? nil : $0 }
+      let users = swapSlots[slot - 1].count + (cached.map { pages[$0 - 1].mapcount } ?? 0)
+      let exclusive = write && users == 1
+      var instrs: [Instr] = [.swapInMap(process: p, vpage: v, exclusive: exclusive)]
+      if write && !exclusive { instrs.append(.doWPPage(process: p, vpage: v)) }
+      return .expand(instrs)
+
+    case .doAnonymousPage(let p, let v, let zeroPage):
+      guard let vma = vmaContaining(process: p, vpage: v), let anon = vmas[vma]?.anonVMA else {
+        throw SimError("internal: no anon_vma for a new page")
+      }
+      let page = allocPage(mapping: .anon(anon), index: v)
+      pages[page - 1].mapcount = 1
+      processes[p].ptes[v] = .page(page, writable: true)
+      let fn = zeroPage ? "do_wp_page" : "do_anonymous_page"
+      let what = zeroPage ? "copy of the zero page" : "new page"
+      return .event(
+        Event(
+          cpu: c, function: fn,
+          text: "\(what) \(pg(page)) at \(locationName(process: p, vpage: v)), "
+            + "page_add_new_anon_rmap files it in \(av(anon))",
+          objects: [pg(page), av(anon)]), then: [])
+
+    case .cowCopy(let p, let v):
+      guard let vma = vmaContaining(process: p, vpage: v), let anon = vmas[vma]?.anonVMA,
+        let old = page(process: p, vpage: v)
+      else { throw SimError("internal: COW without anon_vma") }
+      let page = allocPage(mapping: .anon(anon), index: v)
+      pages[page - 1].mapcount = 1
+      processes[p].ptes[v] = .page(page, writable: true)
+      let freed = putPageMapping(old)
+      return .event(
+        Event(
+          cpu: c, function: "do_wp_page",
+          text: "COW copy \(pg(old)) → \(pg(page)) at \(locationName(process: p, vpage: v)), "
+            + "filed in \(av(anon))" + (freed ? "; \(pg(old)) freed" : ""),
+          objects: [pg(old), pg(page), av(anon)]), then: [])
+
+    /// page_move_anon_rmap(): the only user reuses the page and re-files it in vma->anon_vma.
+    case .pageMoveAnonRmap(let p, let v):
+      guard let vma = vmaContaining(process: p, vpage: v), let anon = vmas[vma]?.anonVMA,
+        let page = page(process: p, vpage: v)
+      else { throw SimError("internal: reuse without anon_vma") }
+      let before = pages[page - 1].mapping
+      pages[page - 1].mapping = .anon(anon)
+      processes[p].ptes[v] = .page(page, writable: true)
+      var from = ""
+      if case .anon(let b) = before, b != anon { from = " (was \(av(b)))" }
+      return .event(
+        Event(
+          cpu: c, function: "page_move_anon_rmap",
+          text: "reuse \(pg(page)) at \(locationName(process: p, vpage: v)): re-filed in "
+            + "\(av(anon))\(from)", objects: [pg(page), av(anon)]), then: [])
+
+    case .mapZeroPage(let p, let v):
+      processes[p].ptes[v] = .zero
+      return .event(
+        Event(
+          cpu: c, function: "do_anonymous_page",
+          text: "read fault at \(locationName(process: p, vpage: v)): map the zero page, "
+            + "no anon_vma"), then: [])
+
+    case .noFault(let p, let v, let why):
+      return .event(
+        Event(cpu: c, function: "handle_mm_fault", text: "\(locationName(process: p, vpage: v)): \(why)"),
+        then: [])
+
+    /// do_swap_page() → page_add_anon_rmap()/do_page_add_anon_rmap() → __page_set_anon_rmap().
+    case .swapInMap(let p, let v, let exclusive):
+      guard case .swap(let slot) = processes[p].ptes[v],
+        let vma = vmaContaining(process: p, vpage: v), let vav = vmas[vma]?.anonVMA
+      else { throw SimError("internal: swap-in without anon_vma") }
+      var page = swapSlots[slot - 1].cached.flatMap { pages[$0 - 1].freed ? nil : $0 }
+      var text = ""
+      if page == nil {
+        let fresh = allocPage(mapping: .none, index: v)
+        pages[fresh - 1].swapSlot = slot
+        swapSlots[slot - 1].cached = fresh
+        page = fresh
+        text = "read \(pg(fresh)) from swap slot \(slot)"
+      } else if let page {
+        text = "found \(pg(page)) in the swap cache"
+      }
+      guard let page else { throw SimError("internal: no page") }
+      let first = pages[page - 1].mapcount == 0
+      pages[page - 1].mapcount += 1
+      processes[p].ptes[v] = .page(page, writable: exclusive)
+      if first {
+        switch (kernel, pages[page - 1].mapping) {
+        case (.v2_6_34, _):
+          // 2.6.34 __page_set_anon_rmap(): non-exclusive pages go to the last (oldest) AVC's
+          // anon_vma; 2.6.34-rc3 used vma->anon_vma (D.1).
+          let target =
+            exclusive || has(.swapinRC3) ? vav : (chainAnonVMAs(vma).last ?? vav)
+          pages[page - 1].mapping = .anon(target)
+          text += ", filed in \(av(target))"
+        case (_, .anon(let keep)):
+          text += ", already anon: stays in \(av(keep))"
+        default:
+          let target = exclusive ? vav : lockTarget(of: vav)
+          pages[page - 1].mapping = .anon(target)
+          text += ", filed in \(av(target))" + (exclusive ? " (exclusive)" : " (the root)")
+        }
+      }
+      swapSlots[slot - 1].count -= 1
+      if swapSlots[slot - 1].count == 0 {
+        pages[page - 1].swapSlot = nil
+        swapSlots[slot - 1].cached = nil
+        text += "; swap slot \(slot) freed"
+      }
+      return .event(
+        Event(
+          cpu: c, function: "do_swap_page",
+          text: "\(locationName(process: p, vpage: v)): " + text, objects: [pg(page)]), then: [])
+
+    // MARK: anon_vma_prepare (mm/rmap.c)
+
+    /// anon_vma_prepare(): give a VMA its anon_vma on the first write fault.
+    case .anonVMAPrepare(let vma):
+      guard vmas[vma]?.anonVMA == nil else { return .expand([]) }
+      cpus[c].regs.allocatedAnonVMA = nil
+      return .expand([
+        .allocAVC, .findMergeableAnonVMA(vma: vma), .prepAllocIfNone,
+        .lock(.anonVMALock(.reg(.anonVMA)), writeMode), .prepPublish(vma: vma),
+        .unlock(.anonVMALock(.reg(.anonVMA))), .prepFinish,
+      ])
+
+    case .prepAllocIfNone:
+      if cpus[c].regs.anonVMA != nil { return .expand([]) }
+      return .expand([.allocAnonVMA(by: "anon_vma_prepare")])
+
+    case .prepPublish(let vma):
+      guard vmas[vma]?.anonVMA == nil else {
+        cpus[c].regs.flag = true
+        return .expand([.narrate(function: "anon_vma_prepare", text: "another thread won the race")])
+      }
+      cpus[c].regs.flag = false
+      return .expand([
+        .setVMAAnonVMA(vma: vma, anonVMA: .reg(.anonVMA), function: "anon_vma_prepare"),
+        .linkSameVMA(vma: vma, avc: .reg(.avc), anonVMA: .reg(.anonVMA)),
+        .linkSameAnonVMA(avc: .reg(.avc), atTail: kernel != .v2_6_34),
+      ])
+
+    case .prepFinish:
+      guard cpus[c].regs.flag else { return .expand([]) }
+      var instrs: [Instr] = []
+      if let a = cpus[c].regs.allocatedAnonVMA { instrs.append(.freeAnonVMA(.lit(a))) }
+      return .expand(instrs)
+
+    case .allocAVC:
+      let id = nextAVC
+      nextAVC += 1
+      avcs[id] = AVC(id: id, vma: 0, anonVMA: 0, onSameVMA: false, onSameAnonVMA: false)
+      cpus[c].regs.avc = id
+      return .event(
+        Event(cpu: c, function: "anon_vma_chain_alloc", text: "new anon_vma_chain avc\(id)"), then: [])
+
+    case .allocAnonVMA(let by):
+      let id = anonVMAs.count + 1
+      anonVMAs.append(
+        AnonVMA(
+          id: id, root: kernel == .v2_6_34 ? nil : (by == "anon_vma_prepare" ? id : nil),
+          parent: nil, refcount: 0, head: [], numChildren: 0, numActiveVMAs: 0,
+          allLocksBit: false, alive: true, emptied: false, createdAt: step, createdBy: by))
+      cpus[c].regs.anonVMA = id
+      cpus[c].regs.allocatedAnonVMA = id
+      let rootText = by == "anon_vma_prepare" && kernel != .v2_6_34 ? " (root = itself)" : ""
+      return .event(
+        Event(
+          cpu: c, function: "anon_vma_alloc", text: "new anon_vma \(av(id))\(rootText)",
+          objects: [av(id)]), then: [])
+
+    /// find_mergeable_anon_vma(): a compatible neighbour's anon_vma, if its chain is singular.
+    case .findMergeableAnonVMA(let vma):
+      let found = findMergeable(vma)
+      cpus[c].regs.anonVMA = found
+      let text =
+        found.map { "reuse neighbour's \(av($0)) (singular chain)" }
+        ?? "no compatible neighbour with a singular chain"
+      return .event(Event(cpu: c, function: "find_mergeable_anon_vma", text: text), then: [])
+
+    case .setVMAAnonVMA(let vma, let val, let function):
+      let a = try value(val, cpu: c)
+      vmas[vma]?.anonVMA = a
+      let ptl = function == "anon_vma_prepare" ? " (under page_table_lock)" : " (where its new pages go)"
+      return .event(
+        Event(
+          cpu: c, function: function,
+          text: "\(vmaName(vma))->anon_vma = \(av(a))\(ptl)",
+          objects: [vmaName(vma), av(a)]), then: [])
+
+    // MARK: Chains (mm/rmap.c)
+
+    case .linkSameVMA(let vma, let avcVal, let avVal):
+      let id = try value(avcVal, cpu: c)
+      let a = try value(avVal, cpu: c)
+      avcs[id]?.vma = vma
+      avcs[id]?.anonVMA = a
+      avcs[id]?.onSameVMA = true
+      vmas[vma]?.chain.insert(id, at: 0)
+      return .event(
+        Event(
+          cpu: c, function: "anon_vma_chain_link",
+          text: "avc\(id) (\(vmaName(vma)) → \(av(a))) added at the head of \(vmaName(vma))'s chain",
+          objects: [vmaName(vma), av(a)]), then: [])
+
+    case .linkSameAnonVMA(let avcVal, let atTail):
+      let id = try value(avcVal, cpu: c)
+      guard let link = avcs[id] else { throw SimError("internal: no avc\(id)") }
+      checkListLock(cpu: c, link.anonVMA, "linking avc\(id)")
+      if anonVMAs[link.anonVMA - 1].emptied {
+        report("C14", "\(av(link.anonVMA)) is linked again after its list became empty")
+      }
+      if !anonVMAs[link.anonVMA - 1].alive {
+        report(lifetimeCode, "avc\(id) is linked to freed \(av(link.anonVMA))")
+      }
+      if atTail {
+        anonVMAs[link.anonVMA - 1].head.append(id)
+      } else {
+        anonVMAs[link.anonVMA - 1].head.insert(id, at: 0)
+      }
+      avcs[id]?.onSameAnonVMA = true
+      return .event(
+        Event(
+          cpu: c, function: atTail ? "list_add_tail" : "list_add",
+          text: "\(vmaName(link.vma)) added at the \(atTail ? "tail" : "head") of "
+            + "\(av(link.anonVMA))'s same_anon_vma list",
+          objects: [vmaName(link.vma), av(link.anonVMA)]), then: [])
+
+    /// anon_vma_clone(): one new AVC per source anon_vma, walking the source oldest first.
+    case .anonVMAClone(let dstVal, let src):
+      let dst = try value(dstVal, cpu: c)
+      var instrs: [Instr] = []
+      for a in chainAnonVMAs(src).reversed() {
+        instrs.append(.allocAVC)
+        instrs.append(.anonVMAChainLink(vma: dst, avc: .reg(.avc), anonVMA: .lit(a)))
+      }
+      return .expand(instrs)
+
+    /// anon_vma_chain_link(): same_vma add at head, then the anon_vma's list under its lock.
+    case .anonVMAChainLink(let vma, let avcVal, let avVal):
+      let id = try value(avcVal, cpu: c)
+      let a = try value(avVal, cpu: c)
+      return .expand([
+        .linkSameVMA(vma: vma, avc: .lit(id), anonVMA: .lit(a)),
+        .lock(.anonVMALock(.lit(a)), writeMode),
+        .linkSameAnonVMA(avc: .lit(id), atTail: true),
+        .unlock(.anonVMALock(.lit(a))),
+      ])
+
+    /// anon_vma_fork(): clone the parent's chain, then add the child's own anon_vma.
+    case .anonVMAFork(let child, let parent):
+      guard vmas[parent]?.anonVMA != nil else {
+        return .expand([
+          .narrate(function: "anon_vma_fork", text: "\(vmaName(parent)) has no anon_vma: nothing to do")
+        ])
+      }
+      var instrs: [Instr] = [
+        .anonVMAClone(dst: .lit(child), src: parent), .allocAnonVMA(by: "anon_vma_fork"), .allocAVC,
+      ]
+      if kernel != .v2_6_34 {
+        instrs.append(.setRootFromParent(anonVMA: .reg(.anonVMA), parentVMA: parent))
+        if !has(.noFiveFive) {
+          instrs.append(.getAnonVMA(.reg(.anonVMA), transient: false))
+        }
+      }
+      instrs.append(.setVMAAnonVMA(vma: child, anonVMA: .reg(.anonVMA), function: "anon_vma_fork"))
+      instrs.append(.anonVMAChainLink(vma: child, avc: .reg(.avc), anonVMA: .reg(.anonVMA)))
+      return .expand(instrs)
+
+    case .setRootFromParent(let avVal, let parentVMA):
+      let a = try value(avVal, cpu: c)
+      guard let pav = vmas[parentVMA]?.anonVMA else { throw SimError("internal: no parent anon_vma") }
+      let root = anonVMAs[pav - 1].root ?? pav
+      anonVMAs[a - 1].root = root
+      return .event(
+        Event(
+          cpu: c, function: "anon_vma_fork",
+          text: "\(av(a))->root = \(av(pav))->root = \(av(root))", objects: [av(a), av(root)]),
+        then: [])
+
+    /// get_anon_vma(): the fork-time pin of the root (on the root), or a migration pin.
+    case .getAnonVMA(let val, let transient):
+      var a = try value(val, cpu: c)
+      if !transient { a = anonVMAs[a - 1].root ?? a }
+      let before = anonVMAs[a - 1].refcount
+      anonVMAs[a - 1].refcount += 1
+      if transient { pins[a, default: 0] += 1 }
+      let why = transient ? "pin for migration" : "the root is pinned until the child is freed"
+      return .event(
+        Event(
+          cpu: c, function: "get_anon_vma",
+          text: "\(av(a)) \(counterName) \(before)→\(before + 1) (\(why))", objects: [av(a)]),
+        then: [])
+
+    /// dup_mmap(): copy every VMA of the parent (kernel/fork.c).
+    case .dupMMAP(let parent, let child):
+      guard let ci = processIndex(named: child) else { throw SimError("internal: no child") }
+      return .expand(processes[parent].vmas.map { .dupVMA(parentVMA: $0, child: ci) })
+
+    case .dupVMA(let pvma, let child):
+      return .expand([
+        .copyVMA(parentVMA: pvma, child: child),
+        .anonVMAForkReg(parent: pvma),
+        .copyPageRange(parentVMA: pvma, childVMA: .reg(.vma)),
+      ])
+
+    case .anonVMAForkReg(let pvma):
+      let child = try value(.reg(.vma), cpu: c)
+      return .expand([.anonVMAFork(child: child, parent: pvma)])
+
+    case .newMM(let name, let parent):
+      var mappings: [Mapping] = []
+      var next = 0
+      if let parent {
+        mappings = processes[parent].mappings.filter { m in
+          processes[parent].vmas.contains { vmas[$0]?.mapping == m.name }
+        }
+        next = processes[parent].nextAddress
+      }
+      processes.append(
+        Process(
+          name: name, parent: parent, alive: true, vmas: [], ptes: [:], mappings: mappings,
+          nextAddress: next, createdAt: step))
+      let text = parent.map { "new mm for \(name), child of \(processes[$0].name)" } ?? "new mm for \(name)"
+      return .event(Event(cpu: c, function: parent == nil ? "mm_alloc" : "dup_mm", text: text), then: [])
+
+    case .copyVMA(let pvma, let child):
+      guard var copy = vmas[pvma] else { throw SimError("internal: no parent VMA") }
+      let id = nextVMA
+      nextVMA += 1
+      copy.id = id
+      copy.process = child
+      copy.chain = []
+      copy.createdAt = step
+      vmas[id] = copy
+      insertSorted(vma: id, process: child)
+      cpus[c].regs.vma = id
+      let anonText = copy.anonVMA.map { ", anon_vma still \(av($0)) until anon_vma_fork" } ?? ""
+      return .event(
+        Event(
+          cpu: c, function: "dup_mmap",
+          text: "\(vmaName(id)) copied from \(vmaName(pvma)), chain emptied\(anonText)",
+          objects: [vmaName(id)]), then: [])
+
+    /// copy_page_range(): share the parent's pages read-only (skipped without an anon_vma).
+    case .copyPageRange(let pvma, let childVal):
+      let child = try value(childVal, cpu: c)
+      guard let parent = vmas[pvma], let cp = vmas[child]?.process else {
+        throw SimError("internal: copy_page_range")
+      }
+      guard parent.anonVMA != nil else {
+        return .event(
+          Event(
+            cpu: c, function: "copy_page_range",
+            text: "\(vmaName(pvma)) has no anon_vma: skipped, faults will fill \(vmaName(child))"),
+          then: [])
+      }
+      var shared = 0
+      for v in parent.start..<parent.end {
+        switch processes[parent.process].ptes[v] {
+        case .page(let page, _):
+          processes[parent.process].ptes[v] = .page(page, writable: false)
+          processes[cp].ptes[v] = .page(page, writable: false)
+          pages[page - 1].mapcount += 1
+          shared += 1
+        case .zero:
+          processes[cp].ptes[v] = .zero
+        case .swap(let slot):
+          swapSlots[slot - 1].count += 1
+          processes[cp].ptes[v] = .swap(slot)
+        case .migration(let page, let w):
+          processes[cp].ptes[v] = .migration(page, writable: w)
+        case nil: break
+        }
+      }
+      return .event(
+        Event(
+          cpu: c, function: "copy_page_range",
+          text: "\(shared) page(s) shared with \(vmaName(child)), write-protected in both"),
+        then: [])
+
+    case .mmapRegion(let p, let name, let n, let growsDown):
+      let base = processes[p].nextAddress
+      processes[p].nextAddress = base + n + 16
+      processes[p].mappings.removeAll { $0.name == name }
+      processes[p].mappings.append(Mapping(name: name, base: base, pages: n, growsDown: growsDown))
+      let id = nextVMA
+      nextVMA += 1
+      vmas[id] = VMA(
+        id: id, process: p, mapping: name, base: base, start: base, end: base + n, pgoff: base,
+        prot: .rw, growsDown: growsDown, anonVMA: nil, chain: [], detached: false, createdAt: step)
+      insertSorted(vma: id, process: p)
+      return .event(
+        Event(
+          cpu: c, function: "mmap_region",
+          text: "\(vmaName(id)): \(n) page(s), private anonymous, no anon_vma yet",
+          objects: [vmaName(id)]), then: [])
+
+    // MARK: Exit and munmap (mm/mmap.c)
+
+    case .exitMM(let p):
+      processes[p].alive = false
+      for id in processes[p].vmas { vmas[id]?.detached = true }
+      detachedVMAs += processes[p].vmas
+      processes[p].vmas = []
+      let items = stableNodes.filter(\.alive).flatMap(\.items).filter { $0.process == p }.count
+      let ksm = items > 0 ? "; ksm_exit leaves \(items) rmap_item(s) for ksmd" : ""
+      return .event(
+        Event(
+          cpu: c, function: "exit_mmap", text: "\(processes[p].name): mm_users → 0\(ksm)"),
+        then: [])
+
+    /// do_munmap(): split at the edges, then detach, zap, unlink and free what lies inside.
+    case .doMunmap(let p, let start, let end):
+      let list = processes[p].vmas.compactMap { vmas[$0] }
+      if let first = list.first(where: { $0.end > start && $0.start < end }), first.start < start {
+        return .expand([.splitVMA(vma: first.id, at: start, newBelow: false), .doMunmap(process: p, start: start, end: end)])
+      }
+      if let last = list.first(where: { $0.start < end && end < $0.end }) {
+        return .expand([.splitVMA(vma: last.id, at: end, newBelow: true), .doMunmap(process: p, start: start, end: end)])
+      }
+      let inside = list.filter { $0.start >= start && $0.end <= end }.map(\.id)
+      guard !inside.isEmpty else {
+        return .expand([.narrate(function: "do_munmap", text: "nothing mapped in that range")])
+      }
+      return .expand(
+        [.detachVMAs(process: p, start: start, end: end)]
+          + inside.map { .zapVMA(vma: $0, start: vmas[$0]?.start ?? 0, end: vmas[$0]?.end ?? 0) }
+          + inside.map { .unlinkAnonVMAs(vma: $0) } + inside.map { .removeVMA(vma: $0) })
+
+    case .detachVMAs(let p, let start, let end):
+      let inside = processes[p].vmas.filter { id in
+        guard let v = vmas[id] else { return false }
+        return v.start >= start && v.end <= end
+      }
+      processes[p].vmas.removeAll { inside.contains($0) }
+      for id in inside { vmas[id]?.detached = true }
+      detachedVMAs += inside
+      return .event(
+        Event(
+          cpu: c, function: "detach_vmas_to_be_unmapped",
+          text: inside.map { vmaName($0) }.joined(separator: ", ")), then: [])
+
+    /// unmap_vmas() / zap_pte_range(): drop every PTE of the VMA.
+    case .zapVMA(let vma, let start, let end):
+      guard let p = vmas[vma]?.process else { throw SimError("internal: zap") }
+      var zapped = 0
+      var freed: [String] = []
+      for v in start..<end {
+        guard let pte = processes[p].ptes.removeValue(forKey: v) else { continue }
+        zapped += 1
+        switch pte {
+        case .page(let page, _):
+          if putPageMapping(page) { freed.append(pg(page)) }
+        case .migration(let page, _):
+          _ = page
+        case .swap(let slot):
+          swapSlots[slot - 1].count -= 1
+          if swapSlots[slot - 1].count == 0, let cached = swapSlots[slot - 1].cached {
+            pages[cached - 1].swapSlot = nil
+            swapSlots[slot - 1].cached = nil
+            if freeIfUnused(cached) { freed.append(pg(cached)) }
+          }
+        case .zero: break
+        }
+      }
+      let freedText = freed.isEmpty ? "" : "; freed \(freed.joined(separator: ", "))"
+      return .event(
+        Event(
+          cpu: c, function: "unmap_vmas",
+          text: "\(vmaName(vma)): \(zapped) PTE(s) zapped\(freedText)"), then: [])
+
+    case .removeVMA(let vma):
+      let name = vmaName(vma)
+      if let v = vmas[vma] {
+        processes[v.process].vmas.removeAll { $0 == vma }
+        for id in v.chain { avcs[id] = nil }
+      }
+      detachedVMAs.removeAll { $0 == vma }
+      vmas[vma] = nil
+      return .event(Event(cpu: c, function: "remove_vma", text: "\(name) freed"), then: [])
+
+    /// unlink_anon_vmas(): walk the chain head to tail (newest to oldest).
+    case .unlinkAnonVMAs(let vma):
+      let chain = vmas[vma]?.chain ?? []
+      return .expand(chain.flatMap { [.anonVMAUnlink(avc: $0), .freeAVC(vma: vma, avc: $0)] })
+
+    /// anon_vma_unlink(): off the anon_vma's list under the (root) lock; free it if empty.
+    case .anonVMAUnlink(let id):
+      guard let link = avcs[id] else { throw SimError("internal: no avc\(id)") }
+      let a = link.anonVMA
+      return .expand([
+        .lock(.anonVMALock(.lit(a)), writeMode), .listDelSameAnonVMA(avc: id),
+        .computeEmpty(anonVMA: a), .unlock(.anonVMALock(.lit(a))), .unlinkFreeIfEmpty(anonVMA: a),
+      ])
+
+    case .listDelSameAnonVMA(let id):
+      guard let link = avcs[id] else { throw SimError("internal: no avc\(id)") }
+      checkListLock(cpu: c, link.anonVMA, "unlinking avc\(id)")
+      anonVMAs[link.anonVMA - 1].head.removeAll { $0 == id }
+      avcs[id]?.onSameAnonVMA = false
+      if anonVMAs[link.anonVMA - 1].head.isEmpty { anonVMAs[link.anonVMA - 1].emptied = true }
+      return .event(
+        Event(
+          cpu: c, function: "list_del",
+          text: "\(vmaName(link.vma)) off \(av(link.anonVMA))'s same_anon_vma list",
+          objects: [vmaName(link.vma), av(link.anonVMA)]), then: [])
+
+    case .computeEmpty(let a):
+      let anon = anonVMAs[a - 1]
+      let empty = anon.head.isEmpty && anon.refcount == 0
+      cpus[c].regs.flag = empty
+      return .event(
+        Event(
+          cpu: c, function: "anon_vma_unlink",
+          text: "\(av(a)): list \(anon.head.isEmpty ? "empty" : "not empty"), "
+            + "\(counterName) \(anon.refcount) → \(empty ? "free it" : "keep it")"), then: [])
+
+    case .unlinkFreeIfEmpty(let a):
+      guard cpus[c].regs.flag else { return .expand([]) }
+      var instrs: [Instr] = []
+      let root = anonVMAs[a - 1].root
+      if kernel == .v2_6_36, let root, root != a || has(.rootSelfDrop), !has(.noFiveFive) {
+        instrs.append(.dropAnonVMA(.lit(root), transient: false))
+      }
+      instrs.append(.freeAnonVMA(.lit(a)))
+      return .expand(instrs)
+
+    case .freeAVC(let vma, let id):
+      vmas[vma]?.chain.removeAll { $0 == id }
+      avcs[id] = nil
+      return .event(
+        Event(cpu: c, function: "anon_vma_chain_free", text: "avc\(id) off \(vmaName(vma))'s chain, freed"),
+        then: [])
+
+    case .freeAnonVMA(let val):
+      let a = try value(val, cpu: c)
+      if !anonVMAs[a - 1].alive {
+        report(lifetimeCode, "\(av(a)) is freed twice")
+      }
+      if !anonVMAs[a - 1].head.isEmpty {
+        report(lifetimeCode, "\(av(a)) is freed while VMAs are still on its list")
+      }
+      anonVMAs[a - 1].alive = false
+      freedThisStep.append(a)
+      return .event(
+        Event(cpu: c, function: "anon_vma_free", text: "\(av(a)) freed", objects: [av(a)]), then: [])
+
+    // MARK: drop_anon_vma (2.6.36 mm/rmap.c; 2.6.34 mm/ksm.c)
+
+    /// drop_anon_vma(): atomic_dec_and_lock(), then free the anon_vma and maybe its root.
+    case .dropAnonVMA(let val, let transient):
+      let a = try value(val, cpu: c)
+      return .expand([.decAndLockFast(anonVMA: a, transient: transient)])
+
+    case .ksmDropAnonVMA(let a):
+      return .expand([.decAndLockFast(anonVMA: a, transient: false)])
+
+    /// atomic_dec_and_lock(), part 1: decrement without the lock unless it would reach 0.
+    case .decAndLockFast(let a, let transient):
+      if transient { pins[a, default: 0] -= 1 }
+      let count = anonVMAs[a - 1].refcount
+      if count != 1 {
+        anonVMAs[a - 1].refcount -= 1
+        let bug = count <= 0 ? " (BUG: counter was already \(count))" : ""
+        return .event(
+          Event(
+            cpu: c, function: "atomic_dec_and_lock",
+            text: "\(av(a)) \(counterName) \(count)→\(count - 1), not zero: no lock\(bug)",
+            objects: [av(a)]), then: [])
+      }
+      return .expand([.lock(.anonVMALock(.lit(a)), writeMode), .decAndTest(anonVMA: a)])
+
+    /// atomic_dec_and_lock(), part 2: under the lock, decrement and test for zero.
+    case .decAndTest(let a):
+      let count = anonVMAs[a - 1].refcount
+      anonVMAs[a - 1].refcount -= 1
+      let zero = count - 1 == 0
+      let event = Event(
+        cpu: c, function: "atomic_dec_and_lock",
+        text: "\(av(a)) \(counterName) \(count)→\(count - 1) under \(av(lockTarget(of: a)))'s lock",
+        objects: [av(a)])
+      if zero { return .event(event, then: [.dropCheck(anonVMA: a)]) }
+      return .event(event, then: [.unlock(.anonVMALock(.lit(a)))])
+
+    case .dropCheck(let a):
+      let anon = anonVMAs[a - 1]
+      let empty = anon.head.isEmpty
+      let twoLevel = kernel == .v2_6_36 && !has(.noFiveFive)
+      var text = "\(av(a)) list \(empty ? "empty" : "not empty")"
+      var freeRoot = false
+      var root = a
+      if twoLevel, empty, let r = anon.root, r != a {
+        root = r
+        let before = anonVMAs[r - 1].refcount
+        anonVMAs[r - 1].refcount -= 1
+        let last = before - 1 == 0
+        let rootEmpty = anonVMAs[r - 1].head.isEmpty
+        freeRoot = last && rootEmpty
+        text += "; root \(av(r)) \(counterName) \(before)→\(before - 1), list "
+          + "\(rootEmpty ? "empty" : "not empty")"
+      }
+      cpus[c].regs.flag = empty
+      cpus[c].regs.flag2 = freeRoot
+      return .event(
+        Event(cpu: c, function: "drop_anon_vma", text: text, objects: [av(a)]),
+        then: [.unlock(.anonVMALock(.lit(a))), .dropFinish(anonVMA: a, root: root)])
+
+    case .dropFinish(let a, let root):
+      var instrs: [Instr] = []
+      if cpus[c].regs.flag { instrs.append(.freeAnonVMA(.lit(a))) }
+      if cpus[c].regs.flag2 { instrs.append(.freeAnonVMA(.lit(root))) }
+      return .expand(instrs)
+
+    // MARK: Locks
+
+    case .lock(let ref, let mode):
+      let (requested, target) = try resolveLock(ref, cpu: c)
+      let holders = lockHolders[target] ?? []
+      if holders.contains(where: { $0.cpu == c }) {
+        report(
+          "C18", "cpu\(c) acquires \(av(target))'s lock, which it already holds (self-deadlock)")
+        cpus[c].waitingFor = target
+        cpus[c].waitingMode = mode
+        return .deadlock(target)
+      }
+      let compatible = holders.isEmpty || (mode == .read && holders.allSatisfy { $0.mode == .read })
+      guard compatible else {
+        cpus[c].waitingFor = target
+        cpus[c].waitingMode = mode
+        return .block(target)
+      }
+      if !anonVMAs[target - 1].alive {
+        report(
+          kernel == .v2_6_34 ? "C15" : "C11",
+          "cpu\(c) locks \(av(target)), which has been freed")
+      }
+      if kernel != .v2_6_34, anonVMAs[target - 1].root != target {
+        report("C16", "cpu\(c) takes the lock of \(av(target)), which is not a root")
+      }
+      lockHolders[target, default: []].append(LockHolder(cpu: c, mode: mode))
+      cpus[c].holds.append(target)
+      cpus[c].holdModes.append(mode)
+      let via = requested == target ? "" : " (root of \(av(requested)))"
+      let modeText = mode == .exclusive ? "" : " for \(mode.rawValue)"
+      return .event(
+        Event(
+          cpu: c, function: lockFunction, text: "lock \(av(target))\(via)\(modeText)",
+          objects: [av(target)]), then: [])
+
+    case .unlock(let ref):
+      let (requested, target) = try resolveLock(ref, cpu: c)
+      guard let index = cpus[c].holds.lastIndex(of: target) else {
+        report("C20", "cpu\(c) unlocks \(av(target))'s lock, which it does not hold")
+        return .event(
+          Event(cpu: c, function: "anon_vma_unlock", text: "unlock \(av(target)) (not held!)"), then: [])
+      }
+      cpus[c].holds.remove(at: index)
+      cpus[c].holdModes.remove(at: index)
+      if let i = lockHolders[target]?.firstIndex(where: { $0.cpu == c }) {
+        lockHolders[target]?.remove(at: i)
+      }
+      if lockHolders[target]?.isEmpty == true { lockHolders[target] = nil }
+      let via = requested == target ? "" : " (root of \(av(requested)))"
+      return .event(
+        Event(
+          cpu: c, function: kernel == .v6 ? "anon_vma_unlock" : "anon_vma_unlock",
+          text: "unlock \(av(target))\(via)", objects: [av(target)]), then: [])
+
+    // MARK: Split and merge (mm/mmap.c)
+
+    /// __split_vma(): copy, clone the chain, then vma_adjust() inserts the new piece.
+    case .splitVMA(let vma, let at, let newBelow):
+      return .expand([
+        .copyVMAForSplit(vma: vma, at: at, newBelow: newBelow),
+        .anonVMAClone(dst: .reg(.vma), src: vma),
+        .splitAdjust(vma: vma, at: at, newBelow: newBelow),
+      ])
+
+    case .copyVMAForSplit(let vma, let at, let newBelow):
+      guard var copy = vmas[vma] else { throw SimError("internal: split") }
+      let id = nextVMA
+      nextVMA += 1
+      copy.id = id
+      copy.chain = []
+      copy.createdAt = step
+      if newBelow {
+        copy.end = at
+      } else {
+        copy.pgoff += at - copy.start
+        copy.start = at
+      }
+      vmas[id] = copy
+      cpus[c].regs.vma = id
+      return .event(
+        Event(
+          cpu: c, function: "__split_vma",
+          text: "new VMA \(vmaName(id)) split off \(vmaName(vma)) at page \(at - copy.base)",
+          objects: [vmaName(id)]), then: [])
+
+    case .splitAdjust(let vma, let at, let newBelow):
+      let new = try value(.reg(.vma), cpu: c)
+      guard let v = vmas[vma] else { throw SimError("internal: split") }
+      let args =
+        newBelow
+        ? AdjustArgs(vma: vma, start: at, end: v.end, pgoff: v.pgoff + (at - v.start), insert: new)
+        : AdjustArgs(vma: vma, start: v.start, end: at, pgoff: v.pgoff, insert: new)
+      return .expand([.vmaAdjust(args)])
+
+    /// vma_adjust(): importer/exporter clone, then the locked update (2.6.36 lock condition).
+    case .vmaAdjust(let args):
+      guard let vma = vmas[args.vma] else { throw SimError("internal: vma_adjust") }
+      var end = args.end
+      var importer: Int?
+      var removeNext = 0
+      var adjustNext = 0
+      var instrs: [Instr] = []
+      let next = nextVMA(after: args.vma)
+      if let nid = next, let nv = vmas[nid], args.insert == nil {
+        var exporter: Int?
+        if end >= nv.end {
+          removeNext = 1 + (end > nv.end ? 1 : 0)
+          end = nv.end
+          exporter = nid
+          importer = args.vma
+        } else if end > nv.start {
+          adjustNext = end - nv.start
+          exporter = nid
+          importer = args.vma
+        } else if end < vma.end {
+          adjustNext = -(vma.end - end)
+          exporter = args.vma
+          importer = nid
+        }
+        if let exporter, let importer, vmas[exporter]?.anonVMA != nil,
+          vmas[importer]?.anonVMA == nil
+        {
+          instrs.append(.anonVMAClone(dst: .lit(importer), src: exporter))
+          instrs.append(.setImporterAnonVMA(importer: importer, exporter: exporter))
+        }
+      }
+      var locked = args
+      locked.end = end
+      instrs.append(
+        .vmaAdjustLocked(
+          locked, next: next, removeNext: removeNext, adjustNext: adjustNext, importer: importer))
+      if removeNext == 2 {
+        // "goto again": after removing next, swallow the one after it too.
+        instrs.append(.vmaAdjust(args))
+      }
+      return .expand(instrs)
+
+    case .setImporterAnonVMA(let importer, let exporter):
+      let a = vmas[exporter]?.anonVMA
+      vmas[importer]?.anonVMA = a
+      return .event(
+        Event(
+          cpu: c, function: "vma_adjust",
+          text: "importer \(vmaName(importer))->anon_vma = \(a.map { av($0) } ?? "NULL") "
+            + "(from exporter \(vmaName(exporter)))"), then: [])
+
+    case .vmaAdjustLocked(let args, let next, let removeNext, let adjustNext, let importer):
+      guard let vma = vmas[args.vma] else { throw SimError("internal: vma_adjust") }
+      var instrs: [Instr] = []
+      var lockAV: Int?
+      if kernel != .v2_6_34, let a = vma.anonVMA,
+        args.insert != nil || importer != nil || args.start != vma.start || kernel == .v6
+      {
+        lockAV = a
+        instrs.append(.lock(.anonVMALock(.lit(a)), writeMode))
+      } else if vma.anonVMA != nil {
+        let why =
+          kernel == .v2_6_34
+          ? "2.6.34 takes no anon_vma lock here" : "only vm_end changes: no anon_vma lock"
+        instrs.append(.narrate(function: "vma_adjust", text: why))
+      }
+      let adjustedNext = removeNext > 0 ? nil : next
+      instrs.append(.adjustBounds(args, next: adjustedNext, adjustNext: adjustNext))
+      if removeNext > 0, let next {
+        instrs.append(.unlinkNextVMA(vma: args.vma, next: next))
+      } else if let insert = args.insert {
+        instrs.append(.insertVMA(vma: insert))
+      }
+      if let lockAV { instrs.append(.unlock(.anonVMALock(.lit(lockAV)))) }
+      if removeNext > 0, let next {
+        instrs.append(.vmaAdjustRemove(args, next: next, removeNext: removeNext))
+      }
+      return .expand(instrs)
+
+    case .adjustBounds(let args, let next, let adjustNext):
+      guard let vma = vmas[args.vma] else { throw SimError("internal: vma_adjust") }
+      if kernel == .v2_6_36, let a = vma.anonVMA,
+        args.start != vma.start || args.pgoff != vma.pgoff,
+        !cpus[c].holds.contains(lockTarget(of: a))
+      {
+        report("C17", "\(vmaName(args.vma))'s vm_start/vm_pgoff change without its root lock")
+      }
+      let before = vmaName(args.vma)
+      vmas[args.vma]?.start = args.start
+      vmas[args.vma]?.end = args.end
+      vmas[args.vma]?.pgoff = args.pgoff
+      var text = "\(before) → pages \(args.start - vma.base)..\(args.end - vma.base - 1)"
+      if let next, adjustNext != 0, let nv = vmas[next] {
+        let nb = vmaName(next)
+        vmas[next]?.start = nv.start + adjustNext
+        vmas[next]?.pgoff = nv.pgoff + adjustNext
+        text += "; \(nb) now starts at page \(nv.start + adjustNext - nv.base)"
+      }
+      if args.start != vma.start, let p = vmas[args.vma]?.process {
+        insertSorted(vma: args.vma, process: p)
+      }
+      return .event(Event(cpu: c, function: "vma_adjust", text: text), then: [])
+
+    case .insertVMA(let id):
+      guard let p = vmas[id]?.process else { throw SimError("internal: insert") }
+      insertSorted(vma: id, process: p)
+      return .event(
+        Event(cpu: c, function: "__insert_vm_struct", text: "\(vmaName(id)) linked into the mm"),
+        then: [])
+
+    case .unlinkNextVMA(let vma, let next):
+      guard let p = vmas[next]?.process else { throw SimError("internal: unlink") }
+      processes[p].vmas.removeAll { $0 == next }
+      vmas[next]?.detached = true
+      detachedVMAs.append(next)
+      return .event(
+        Event(
+          cpu: c, function: "__vma_unlink",
+          text: "\(vmaName(next)) merged into \(vmaName(vma)), unlinked from the mm"), then: [])
+
+    /// anon_vma_merge() + remove the swallowed VMA.
+    case .vmaAdjustRemove(let args, let next, _):
+      var instrs: [Instr] = []
+      if let n = vmas[next], n.anonVMA != nil {
+        if vmas[args.vma]?.anonVMA != n.anonVMA {
+          report(
+            "C6",
+            "anon_vma_merge: \(vmaName(args.vma)) and \(vmaName(next)) have different anon_vmas")
+        }
+        instrs.append(.narrate(function: "anon_vma_merge", text: "unlink_anon_vmas(\(vmaName(next)))"))
+        instrs.append(.unlinkAnonVMAs(vma: next))
+      }
+      instrs.append(.removeVMA(vma: next))
+      return .expand(instrs)
+
+    /// mprotect_fixup(): try vma_merge(), else split at the edges; then change protection.
+    case .mprotectFixup(let p, let start, let end, let prot):
+      guard let vid = vmaContaining(process: p, vpage: start), let vma = vmas[vid] else {
+        throw SimError("mprotect: page \(locationName(process: p, vpage: start)) is not mapped")
+      }
+      let tmpEnd = min(vma.end, end)
+      let rest: [Instr] =
+        tmpEnd < end ? [.mprotectFixup(process: p, start: tmpEnd, end: end, prot: prot)] : []
+      if vma.prot == prot {
+        return .expand(
+          [.narrate(function: "mprotect_fixup", text: "\(vmaName(vid)) is already \(prot.rawValue)")]
+            + rest)
+      }
+      let prev = start > vma.start ? vid : prevVMA(before: vid)
+      if let plan = vmaMergePlan(
+        process: p, prev: prev, addr: start, end: tmpEnd, prot: prot, growsDown: vma.growsDown,
+        anonVMA: vma.anonVMA, pgoff: vma.pgoff + (start - vma.start))
+      {
+        return .expand(
+          [.vmaAdjust(plan), .changeProtection(process: p, start: start, end: tmpEnd, prot: prot)] + rest)
+      }
+      var instrs: [Instr] = []
+      if start != vma.start { instrs.append(.splitVMA(vma: vid, at: start, newBelow: true)) }
+      if tmpEnd != vma.end { instrs.append(.splitVMA(vma: vid, at: tmpEnd, newBelow: false)) }
+      instrs.append(.changeProtection(process: p, start: start, end: tmpEnd, prot: prot))
+      return .expand(instrs + rest)
+
+    case .changeProtection(let p, let start, let end, let prot):
+      var names: [String] = []
+      for id in processes[p].vmas {
+        guard let v = vmas[id], v.start < end, v.end > start else { continue }
+        if v.start >= start && v.end <= end { vmas[id]?.prot = prot }
+        names.append(vmaName(id))
+      }
+      var wp = 0
+      for v in start..<end {
+        if case .page(let page, true) = processes[p].ptes[v] {
+          processes[p].ptes[v] = .page(page, writable: false)
+          wp += 1
+        }
+      }
+      return .event(
+        Event(
+          cpu: c, function: "change_protection",
+          text: "\(end - start) page(s) of \(names.joined(separator: ", ")) now \(prot.rawValue); "
+            + "\(wp) PTE(s) write-protected"),
+        then: [])
+
+    // MARK: Reverse map walks (mm/rmap.c, mm/migrate.c, mm/vmscan.c)
+
+    /// page_lock_anon_vma(): read page->mapping, lock anon_vma->root, re-check page_mapped.
+    case .pageLockAnonVMA(let page):
+      var instrs: [Instr] = [
+        .readPageMapping(page: page), .lock(.anonVMALock(.reg(.anonVMA)), readMode),
+      ]
+      if kernel != .v2_6_34 { instrs.append(.recheckMapped(page: page)) }
+      return .expand(instrs)
+
+    case .readPageMapping(let page):
+      guard case .anon(let a) = pages[page - 1].mapping else {
+        throw SimError("\(pg(page)) is not an anonymous page")
+      }
+      cpus[c].regs.anonVMA = a
+      cpus[c].regs.page = page
+      return .event(
+        Event(
+          cpu: c, function: "page_lock_anon_vma",
+          text: "rcu_read_lock; \(pg(page))->mapping = \(av(a)), page_mapped", objects: [pg(page)]),
+        then: [])
+
+    case .recheckMapped(let page):
+      return .event(
+        Event(
+          cpu: c, function: "page_lock_anon_vma",
+          text: "\(pg(page)) still mapped after taking the lock"), then: [])
+
+    case .rmapWalkVisits(let pageVal, let avVal, let kind, let origin):
+      let page = try value(pageVal, cpu: c)
+      let a = try value(avVal, cpu: c)
+      cpus[c].regs.walk = RmapWalk(
+        page: page, origin: origin, lock: lockTarget(of: a), locks: [lockTarget(of: a)],
+        visited: [], skipped: [])
+      return .expand(anonVMAs[a - 1].head.map { .visitVMA(avc: $0, page: page, kind: kind) })
+
+    case .visitVMA(let id, let page, let kind):
+      guard let link = avcs[id], let vma = vmas[link.vma] else {
+        return .event(Event(cpu: c, function: "rmap_walk", text: "avc\(id) is gone"), then: [])
+      }
+      let address = vma.start + (pages[page - 1].index - vma.pgoff)
+      let name = vmaName(link.vma)
+      guard address >= vma.start, address < vma.end else {
+        cpus[c].regs.walk?.skipped.append(name)
+        return .event(
+          Event(
+            cpu: c, function: "vma_address",
+            text: "\(name): address of \(pg(page)) falls outside: skip"), then: [])
+      }
+      cpus[c].regs.walk?.visited.append(name)
+      let p = vma.process
+      var action = "visit"
+      switch (kind, processes[p].ptes[address]) {
+      case (.unmapToSwap, .page(let pp, _)) where pp == page:
+        guard let slot = pages[page - 1].swapSlot else { throw SimError("internal: no slot") }
+        processes[p].ptes[address] = .swap(slot)
+        swapSlots[slot - 1].count += 1
+        pages[page - 1].mapcount -= 1
+        action = "try_to_unmap_one: PTE → swap entry \(slot)"
+      case (.unmapToMigration, .page(let pp, let w)) where pp == page:
+        processes[p].ptes[address] = .migration(page, writable: w)
+        pages[page - 1].mapcount -= 1
+        action = "try_to_unmap_one: PTE → migration entry"
+      case (.removeMigration, .migration(let old, let w)):
+        if let new = cpus[c].regs.newPage, old == cpus[c].regs.page {
+          processes[p].ptes[address] = .page(new, writable: w)
+          pages[new - 1].mapcount += 1
+          action = "remove_migration_pte: maps \(pg(new))"
+        }
+      case (.look, .page(let pp, _)) where pp == page:
+        action = "page_referenced_one: maps it"
+      case (.look, _):
+        action = "page_referenced_one: does not map it"
+      default:
+        action = "nothing to do"
+      }
+      return .event(
+        Event(cpu: c, function: "rmap_walk", text: "\(name): \(action)", objects: [name]), then: [])
+
+    case .finishWalk:
+      lastWalk = cpus[c].regs.walk
+      let text = lastWalk.map { w in
+        "visited \(w.visited.isEmpty ? "none" : w.visited.joined(separator: ", "))"
+          + (w.skipped.isEmpty ? "" : "; skipped \(w.skipped.joined(separator: ", "))")
+      } ?? "no walk"
+      return .event(Event(cpu: c, function: "rmap_walk", text: text), then: [])
+
+    case .ksmWalk(let page, let node):
+      var instrs: [Instr] = []
+      let items = stableNodes[node - 1].items
+      for pass in 0..<2 {
+        for (i, item) in items.enumerated() {
+          instrs.append(.lock(.anonVMALock(.lit(item.anonVMA)), readMode))
+          for id in anonVMAs[item.anonVMA - 1].head {
+            instrs.append(.visitKSM(avc: id, page: page, item: i, node: node, pass: pass))
+          }
+          instrs.append(.unlock(.anonVMALock(.lit(item.anonVMA))))
+        }
+      }
+      let firstLock = items.first.map { lockTarget(of: $0.anonVMA) }
+      var locks: [Int] = []
+      for item in items where !locks.contains(lockTarget(of: item.anonVMA)) {
+        locks.append(lockTarget(of: item.anonVMA))
+      }
+      cpus[c].regs.walk = RmapWalk(
+        page: page, origin: "", lock: firstLock, locks: locks, visited: [], skipped: [])
+      return .expand(instrs)
+
+    /// rmap_walk_ksm(): pass 0 VMAs of the item's mm, pass 1 other mms (search_new_forks).
+    case .visitKSM(let id, let page, let item, let node, let pass):
+      guard let link = avcs[id], let vma = vmas[link.vma],
+        item < stableNodes[node - 1].items.count
+      else {
+        return .event(Event(cpu: c, function: "rmap_walk_ksm", text: "avc\(id) is gone"), then: [])
+      }
+      let it = stableNodes[node - 1].items[item]
+      let name = vmaName(link.vma)
+      let inside = it.address >= vma.start && it.address < vma.end
+      let sameMM = vma.process == it.process
+      if !inside || sameMM != (pass == 0) {
+        return .event(
+          Event(
+            cpu: c, function: "rmap_walk_ksm",
+            text: "\(name): \(inside ? "other pass" : "address outside"): skip"), then: [])
+      }
+      if !(cpus[c].regs.walk?.visited.contains(name) ?? true) {
+        cpus[c].regs.walk?.visited.append(name)
+      }
+      return .event(
+        Event(
+          cpu: c, function: "rmap_walk_ksm",
+          text: "\(name): visit (\(pg(page)) via rmap_item of \(processes[it.process].name))"),
+        then: [])
+
+    case .finishWalkKSM(let origin):
+      cpus[c].regs.walk?.origin = origin
+      return .expand([.finishWalk])
+
+    case .addToSwap(let page):
+      let slot = swapSlots.count + 1
+      swapSlots.append(SwapSlot(id: slot, count: 0, cached: page))
+      pages[page - 1].swapSlot = slot
+      return .event(
+        Event(cpu: c, function: "add_to_swap", text: "\(pg(page)) gets swap slot \(slot)"), then: [])
+
+    case .freePage(let page):
+      if let slot = pages[page - 1].swapSlot {
+        swapSlots[slot - 1].cached = nil
+        pages[page - 1].swapSlot = nil
+      }
+      pages[page - 1].pinned = false
+      let freed = freeIfUnused(page)
+      return .event(
+        Event(
+          cpu: c, function: "__remove_mapping",
+          text: freed ? "\(pg(page)) freed" : "\(pg(page)) still in use"), then: [])
+
+    case .isolatePage(let page):
+      pages[page - 1].pinned = true
+      return .event(
+        Event(cpu: c, function: "isolate_lru_page", text: "\(pg(page)) held for migration"), then: [])
+
+    case .moveToNewPage(let page):
+      let new = allocPage(mapping: pages[page - 1].mapping, index: pages[page - 1].index)
+      cpus[c].regs.newPage = new
+      cpus[c].regs.page = page
+      return .event(
+        Event(
+          cpu: c, function: "move_to_new_page",
+          text: "copy \(pg(page)) → \(pg(new)), same mapping and index"), then: [])
+
+    // MARK: mm_take_all_locks (mm/mmap.c, with Andrea's 6/5)
+
+    /// vm_lock_anon_vma(): lock the root once per forest, marked by a bit in the root.
+    case .vmLockAnonVMA(let a):
+      let bitOn = kernel == .v2_6_34 || has(.noSixFive) ? a : lockTarget(of: a)
+      if anonVMAs[bitOn - 1].allLocksBit {
+        return .expand([
+          .narrate(function: "vm_lock_anon_vma", text: "\(av(a)): bit set on \(av(bitOn)): skip")
+        ])
+      }
+      return .expand([
+        .lock(.anonVMALock(.lit(a)), writeMode), .setAllLocksBit(anonVMA: bitOn, value: true),
+      ])
+
+    case .vmUnlockAnonVMA(let a):
+      let bitOn = kernel == .v2_6_34 || has(.noSixFive) ? a : lockTarget(of: a)
+      guard anonVMAs[bitOn - 1].allLocksBit else {
+        return .expand([
+          .narrate(function: "vm_unlock_anon_vma", text: "\(av(a)): bit clear on \(av(bitOn)): skip")
+        ])
+      }
+      return .expand([
+        .setAllLocksBit(anonVMA: bitOn, value: false), .unlock(.anonVMALock(.lit(a))),
+      ])
+
+    case .setAllLocksBit(let a, let value):
+      anonVMAs[a - 1].allLocksBit = value
+      return .event(
+        Event(
+          cpu: c, function: value ? "vm_lock_anon_vma" : "vm_unlock_anon_vma",
+          text: "\(value ? "set" : "clear") the mm_all_locks bit in \(av(a))->head.next"), then: [])
+
+    case .checkAllLocks(let p, let taken):
+      var roots: [Int] = []
+      for id in processes[p].vmas {
+        for a in chainAnonVMAs(id) {
+          let t = kernel == .v2_6_34 ? a : lockTarget(of: a)
+          if !roots.contains(t) { roots.append(t) }
+        }
+      }
+      if kernel != .v2_6_34 {
+        for r in roots {
+          let held = cpus[c].holds.filter { $0 == r }.count
+          if taken && (held != 1 || !anonVMAs[r - 1].allLocksBit) {
+            report("C21", "after mm_take_all_locks \(av(r)) is held \(held) time(s)")
+          }
+          if !taken && anonVMAs[r - 1].allLocksBit {
+            report("C21", "after mm_drop_all_locks \(av(r)) still carries the flag bit")
+          }
+        }
+      }
+      let text =
+        taken
+        ? "\(roots.count) lock(s) held: \(roots.map { av($0) }.joined(separator: ", "))"
+        : "all anon_vma locks of \(processes[p].name) released"
+      return .event(
+        Event(cpu: c, function: taken ? "mm_take_all_locks" : "mm_drop_all_locks", text: text),
+        then: [])
+
+    // MARK: KSM (mm/ksm.c)
+
+    /// try_to_merge_one_page(): the first page becomes the KSM page (write-protected).
+    case .ksmMergeOne(let p, let v):
+      guard let page = page(process: p, vpage: v) else { throw SimError("internal: ksm") }
+      let node = stableNodes.count + 1
+      stableNodes.append(StableNode(id: node, page: page, items: [], alive: true))
+      pages[page - 1].mapping = .ksm(node)
+      processes[p].ptes[v] = .page(page, writable: false)
+      cpus[c].regs.node = node
+      return .event(
+        Event(
+          cpu: c, function: "try_to_merge_one_page",
+          text: "\(pg(page)) at \(locationName(process: p, vpage: v)) becomes KSM page K\(node)",
+          objects: [pg(page)]), then: [])
+
+    /// try_to_merge_with_ksm_page() → replace_page(): point the second mapping at the KSM page.
+    case .ksmReplacePage(let p, let v):
+      guard let node = cpus[c].regs.node, let old = page(process: p, vpage: v) else {
+        throw SimError("internal: ksm")
+      }
+      let kpage = stableNodes[node - 1].page
+      if old == kpage {
+        processes[p].ptes[v] = .page(kpage, writable: false)
+        return .event(
+          Event(cpu: c, function: "try_to_merge_with_ksm_page", text: "already maps K\(node)"),
+          then: [])
+      }
+      processes[p].ptes[v] = .page(kpage, writable: false)
+      pages[kpage - 1].mapcount += 1
+      let freed = putPageMapping(old)
+      return .event(
+        Event(
+          cpu: c, function: "replace_page",
+          text: "\(locationName(process: p, vpage: v)) now maps K\(node) (\(pg(kpage)))"
+            + (freed ? "; \(pg(old)) freed" : ""), objects: [pg(kpage)]), then: [])
+
+    /// hold_anon_vma(): the rmap_item takes a reference on vma->anon_vma.
+    case .holdAnonVMA(let p, let v, let nodeVal):
+      let node = try value(nodeVal, cpu: c)
+      guard let vma = vmaContaining(process: p, vpage: v), let a = vmas[vma]?.anonVMA else {
+        throw SimError("internal: ksm without anon_vma")
+      }
+      if stableNodes[node - 1].items.contains(where: { $0.process == p && $0.address == v }) {
+        return .event(
+          Event(cpu: c, function: "stable_tree_append", text: "rmap_item already on K\(node)"),
+          then: [])
+      }
+      stableNodes[node - 1].items.append(
+        RmapItem(process: p, address: v, vmaName: vmaName(vma), anonVMA: a))
+      let before = anonVMAs[a - 1].refcount
+      anonVMAs[a - 1].refcount += 1
+      return .event(
+        Event(
+          cpu: c, function: "hold_anon_vma",
+          text: "rmap_item(\(locationName(process: p, vpage: v))) on K\(node) refs \(av(a)): "
+            + "\(counterName) \(before)→\(before + 1)", objects: [av(a)]), then: [])
+
+    case .stableTreeInsert:
+      let node = cpus[c].regs.node ?? 0
+      return .event(
+        Event(
+          cpu: c, function: "stable_tree_insert",
+          text: "K\(node) in the stable tree with \(stableNodes[node - 1].items.count) rmap_item(s)"),
+        then: [])
+
+    case .ksmMergeSecond(let nodeVal, let p, let v):
+      let node = try value(nodeVal, cpu: c)
+      cpus[c].regs.node = node
+      return .expand([.ksmReplacePage(process: p, vpage: v), .holdAnonVMA(process: p, vpage: v, node: .lit(node))])
+
+    /// remove_rmap_item_from_tree(): unhash the item, then drop its anon_vma reference.
+    case .removeRmapItem(let node, let p, let address):
+      guard let i = stableNodes[node - 1].items.firstIndex(where: { $0.process == p && $0.address == address })
+      else { return .event(Event(cpu: c, function: "remove_rmap_item_from_tree", text: "gone"), then: []) }
+      let item = stableNodes[node - 1].items.remove(at: i)
+      var text = "rmap_item of \(processes[p].name) off K\(node)"
+      let kpage = stableNodes[node - 1].page
+      if stableNodes[node - 1].items.isEmpty, pages[kpage - 1].mapcount <= 0 {
+        stableNodes[node - 1].alive = false
+        pages[kpage - 1].freed = true
+        text += "; K\(node) (\(pg(kpage))) freed"
+      }
+      return .event(
+        Event(cpu: c, function: "remove_rmap_item_from_tree", text: text + ", drop \(av(item.anonVMA))"),
+        then: [.ksmDropAnonVMA(anonVMA: item.anonVMA)])
+
+    case .ksmUnmergeCopy(let p, let v):
+      guard let vma = vmaContaining(process: p, vpage: v), case .page(let kpage, _) = processes[p].ptes[v],
+        ksmNode(of: kpage) != nil
+      else {
+        return .expand([
+          .narrate(function: "break_ksm", text: "\(locationName(process: p, vpage: v)) no longer maps a KSM page")
+        ])
+      }
+      return .expand([.anonVMAPrepare(vma: vma), .cowCopy(process: p, vpage: v)])
+
+    case .narrate(let function, let text):
+      return .event(Event(cpu: c, function: function, text: text), then: [])
+    }
+  }
+
+  /// The name of the model's anon_vma counter.
+  var counterName: String {
+    switch kernel {
+    case .v2_6_34: return "ksm_refcount"
+    case .v2_6_36: return "external_refcount"
+    case .v6: return "refcount"
+    }
+  }
+
+  /// The invariant code of lifetime errors in this model.
+  var lifetimeCode: String {
+    switch kernel {
+    case .v2_6_34: return "C8"
+    case .v2_6_36: return "C9"
+    case .v6: return "C10"
+    }
+  }
+
+  func faultVMA(_ p: Int, _ v: Int) throws(SimError) -> Int {
+    guard let vma = vmaContaining(process: p, vpage: v) else {
+      throw SimError("\(locationName(process: p, vpage: v)) is not mapped (unmapped range)")
+    }
+    return vma
+  }
+
+  /// find_mergeable_anon_vma(): try next then prev; reuse only a singular chain (d0e9fe1758f2).
+  func findMergeable(_ id: Int) -> Int? {
+    guard let vma = vmas[id] else { return nil }
+    func compatible(_ near: VMA, below: Bool) -> Bool {
+      let adjacent = below ? near.end == vma.start : vma.end == near.start
+      let contiguous =
+        below ? near.pgoff + near.pages == vma.pgoff : vma.pgoff + vma.pages == near.pgoff
+      return adjacent && contiguous && near.growsDown == vma.growsDown && near.chain.count == 1
+        && near.anonVMA != nil
+    }
+    if let n = nextVMA(after: id), let near = vmas[n], compatible(near, below: false) {
+      return near.anonVMA
+    }
+    if let p = prevVMA(before: id), let near = vmas[p], compatible(near, below: true) {
+      return near.anonVMA
+    }
+    return nil
+  }
+
+  /// vma_merge(): the vma_adjust() call that merges [addr, end) with a neighbour, if any.
+  func vmaMergePlan(
+    process p: Int, prev: Int?, addr: Int, end: Int, prot: Prot, growsDown: Bool, anonVMA: Int?,
+    pgoff: Int
+  ) -> AdjustArgs? {
+    let pglen = end - addr
+    func mergeableAnon(_ a: Int?, _ b: Int?) -> Bool { a == nil || b == nil || a == b }
+    func flagsMatch(_ v: VMA) -> Bool { v.prot == prot && v.growsDown == growsDown }
+    var next = prev.flatMap { nextVMA(after: $0) } ?? processes[p].vmas.first
+    let area = next
+    if let n = next, vmas[n]?.end == end { next = nextVMA(after: n) }
+    if let pid = prev, let pv = vmas[pid], pv.end == addr, flagsMatch(pv),
+      mergeableAnon(pv.anonVMA, anonVMA), pv.pgoff + pv.pages == pgoff
+    {
+      if let nid = next, let nv = vmas[nid], end == nv.start, flagsMatch(nv),
+        mergeableAnon(nv.anonVMA, anonVMA), nv.pgoff == pgoff + pglen,
+        mergeableAnon(pv.anonVMA, nv.anonVMA)
+      {
+        return AdjustArgs(vma: pid, start: pv.start, end: nv.end, pgoff: pv.pgoff, insert: nil)
+      }
+      return AdjustArgs(vma: pid, start: pv.start, end: end, pgoff: pv.pgoff, insert: nil)
+    }
+    if let nid = next, let nv = vmas[nid], end == nv.start, flagsMatch(nv),
+      mergeableAnon(nv.anonVMA, anonVMA), nv.pgoff == pgoff + pglen
+    {
+      if let pid = prev, let pv = vmas[pid], addr < pv.end {
+        return AdjustArgs(vma: pid, start: pv.start, end: addr, pgoff: pv.pgoff, insert: nil)
+      }
+      if let area {
+        return AdjustArgs(vma: area, start: addr, end: nv.end, pgoff: nv.pgoff - pglen, insert: nil)
+      }
+    }
+    return nil
+  }
+}

@@ -1,0 +1,183 @@
+/// The whole simulated machine: processes, VMAs, anon_vmas, chains, pages, KSM and CPUs.
+///
+/// `World` is a value type: a timeline keeps one per step and copy-on-write keeps that cheap.
+/// Ids are allocated in sequence and never reused, so names (`AV3`, `pg2`, `K1`) are stable.
+public struct World: Sendable, Hashable {
+  public var kernel: KernelVersion
+  public var variants: [Variant]
+  public var processes: [Process] = []
+  public var vmas: [Int: VMA] = [:]
+  /// VMAs detached from their mm by an unfinished operation, in detach order.
+  public var detachedVMAs: [Int] = []
+  /// anon_vmas by id - 1 (freed ones stay with `alive == false`).
+  public var anonVMAs: [AnonVMA] = []
+  public var avcs: [Int: AVC] = [:]
+  /// Pages by id - 1.
+  public var pages: [Page] = []
+  public var swapSlots: [SwapSlot] = []
+  public var stableNodes: [StableNode] = []
+  public var cpus: [CPU]
+  /// anon_vma id to the CPUs holding its lock, with their modes.
+  public var lockHolders: [Int: [LockHolder]] = [:]
+  /// Transient pins (migration) per anon_vma id.
+  public var pins: [Int: Int] = [:]
+  public var lastWalk: RmapWalk?
+  public var violations: [Violation] = []
+  /// anon_vmas freed during the current step, in order.
+  public var freedThisStep: [Int] = []
+  /// The step being run (stamped on created objects and violations).
+  public var step = 0
+  var nextVMA = 1
+  var nextAVC = 1
+
+  /// A CPU holding a lock, with its mode.
+  public struct LockHolder: Sendable, Hashable {
+    public var cpu: Int
+    public var mode: LockMode
+  }
+
+  /// An empty machine with `cpus` idle CPUs.
+  public init(kernel: KernelVersion, variants: [Variant] = [], cpus: Int = 1) {
+    self.kernel = kernel
+    self.variants = variants.sorted()
+    self.cpus = (0..<max(1, cpus)).map {
+      CPU(
+        id: $0, state: .idle, op: nil, microStep: nil, program: [], regs: Registers(), holds: [],
+        holdModes: [], waitingFor: nil, waitingMode: nil)
+    }
+  }
+
+  /// Whether a variant is active.
+  public func has(_ variant: Variant) -> Bool { variants.contains(variant) }
+
+  // MARK: Names
+
+  /// `AVn`.
+  public static func avName(_ id: Int) -> String { "AV\(id)" }
+  /// `pgn`.
+  public static func pageName(_ id: Int) -> String { "pg\(id)" }
+
+  /// `PROCESS:MAPPING@FIRSTPAGE`.
+  public func vmaName(_ id: Int) -> String {
+    guard let vma = vmas[id] else { return "vma#\(id)" }
+    return "\(processes[vma.process].name):\(vma.mapping)@\(vma.firstPage)"
+  }
+
+  // MARK: Lookup
+
+  /// Index of the process with this name (the newest one if names were reused).
+  public func processIndex(named name: String) -> Int? {
+    processes.lastIndex { $0.name == name }
+  }
+
+  /// The VMA of `process` that contains virtual page `vpage`.
+  public func vmaContaining(process: Int, vpage: Int) -> Int? {
+    processes[process].vmas.first { id in
+      guard let vma = vmas[id] else { return false }
+      return vma.start <= vpage && vpage < vma.end
+    }
+  }
+
+  /// The mapping of a process by name.
+  public func mapping(process: Int, named name: String) -> Mapping? {
+    processes[process].mappings.last { $0.name == name }
+  }
+
+  /// The VMA of a mapping that starts at `firstPage` (relative), or the one containing page 0
+  /// (or the only one) when `firstPage` is nil.
+  public func vma(process: Int, mapping name: String, firstPage: Int?) -> Int? {
+    guard let mapping = mapping(process: process, named: name) else { return nil }
+    let ids = processes[process].vmas.filter { vmas[$0]?.mapping == name }
+    if let firstPage {
+      return ids.first { vmas[$0]?.start == mapping.base + firstPage }
+    }
+    if let atZero = ids.first(where: { vmas[$0]?.start == mapping.base }) { return atZero }
+    return ids.count == 1 ? ids[0] : nil
+  }
+
+  /// Alive anon_vma by id.
+  public func anonVMA(_ id: Int) -> AnonVMA? {
+    guard id >= 1, id <= anonVMAs.count else { return nil }
+    return anonVMAs[id - 1]
+  }
+
+  /// The anon_vma whose lock `anon_vma_lock(av)` takes: the root in 2.6.36 and 6.x, av itself
+  /// in 2.6.34.
+  public func lockTarget(of av: Int) -> Int {
+    if kernel == .v2_6_34 { return av }
+    return anonVMAs[av - 1].root ?? av
+  }
+
+  /// Anon_vma ids of a VMA's chain, head (newest) to tail (oldest).
+  public func chainAnonVMAs(_ vma: Int) -> [Int] {
+    (vmas[vma]?.chain ?? []).compactMap { avcs[$0]?.anonVMA }
+  }
+
+  /// VMA ids on an anon_vma's same_anon_vma list, head to tail.
+  public func listVMAs(_ av: Int) -> [Int] {
+    anonVMAs[av - 1].head.compactMap { avcs[$0]?.vma }
+  }
+
+  /// Every VMA in JSON order: live processes' VMAs in creation and address order, then detached.
+  public var orderedVMAs: [Int] {
+    var ids: [Int] = []
+    for process in processes where process.alive { ids += process.vmas }
+    for process in processes where !process.alive { ids += process.vmas }
+    return ids + detachedVMAs
+  }
+
+  /// Where a page is mapped: `(process, vpage)` pairs in process creation order, then address.
+  public func mappedAt(page: Int) -> [(process: Int, vpage: Int)] {
+    var result: [(process: Int, vpage: Int)] = []
+    for (index, process) in processes.enumerated() {
+      for vpage in process.ptes.keys.sorted() {
+        switch process.ptes[vpage] {
+        case .page(let p, _) where p == page: result.append((index, vpage))
+        case .migration(let p, _) where p == page: result.append((index, vpage))
+        default: break
+        }
+      }
+    }
+    return result
+  }
+
+  /// `PROCESS MAPPING INDEX` for a virtual page of a process.
+  public func locationName(process: Int, vpage: Int) -> String {
+    let name = processes[process].name
+    if let mapping = processes[process].mappings.last(where: {
+      $0.base <= vpage && vpage < $0.base + $0.pages
+    }) {
+      return "\(name) \(mapping.name) \(vpage - mapping.base)"
+    }
+    return "\(name) ? \(vpage)"
+  }
+
+  /// The page a location maps (present or under migration), if any.
+  public func page(process: Int, vpage: Int) -> Int? {
+    switch processes[process].ptes[vpage] {
+    case .page(let p, _), .migration(let p, _): return p
+    default: return nil
+    }
+  }
+
+  /// Alive anon_vma ids in allocation order.
+  public var aliveAnonVMAs: [Int] { anonVMAs.filter(\.alive).map(\.id) }
+
+  /// Count of existing anon_vma_chains.
+  public var avcCount: Int { avcs.count }
+
+  /// Pages that are mapped or pinned, in allocation order.
+  public var listedPages: [Int] {
+    pages.filter { !$0.freed && ($0.mapcount > 0 || $0.pinned) }.map(\.id)
+  }
+
+  /// Locks held or waited for, in anon_vma order.
+  public var lockedAnonVMAs: [Int] {
+    var ids = Set(lockHolders.filter { !$0.value.isEmpty }.keys)
+    for cpu in cpus { if let w = cpu.waitingFor { ids.insert(w) } }
+    return ids.sorted()
+  }
+
+  /// Whether every CPU is idle.
+  public var allIdle: Bool { cpus.allSatisfy { $0.state == .idle } }
+}

@@ -1,0 +1,94 @@
+/// A problem in a scene file, as data. Rendering is separate (``DiagnosticRenderer``).
+public struct Diagnostic: Sendable, Hashable {
+  public enum Severity: String, Sendable, Hashable {
+    case error
+    case warning
+    case note
+  }
+
+  public var severity: Severity
+  public var message: String
+  public var location: SourceLocation
+
+  public init(_ severity: Severity = .error, _ message: String, at location: SourceLocation) {
+    self.severity = severity
+    self.message = message
+    self.location = location
+  }
+}
+
+/// Prints diagnostics in the compiler convention: `FILE:LINE:COL: error: MESSAGE`, then the
+/// source line and a caret under the column.
+public struct DiagnosticRenderer: Sendable {
+  public var fileName: String
+  public var lines: [String]
+
+  public init(fileName: String, source: String) {
+    self.fileName = fileName
+    self.lines = source.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+  }
+
+  /// The diagnostic as three lines (header, source line, caret line).
+  public func render(_ d: Diagnostic) -> String {
+    let header =
+      "\(TextSafety.escape(fileName)):\(d.location.line):\(d.location.column): "
+      + "\(d.severity.rawValue): \(TextSafety.escape(d.message))"
+    guard d.location.line >= 1, d.location.line <= lines.count else { return header }
+    let raw = lines[d.location.line - 1]
+    let scalars = Array(raw.unicodeScalars)
+    // Echo the line with control characters made visible; keep the caret under the column.
+    var shown = ""
+    var caretOffset = 0
+    for (i, s) in scalars.enumerated() {
+      let piece = TextSafety.escape(String(Character(s)))
+      if i < d.location.column - 1 { caretOffset += piece.unicodeScalars.count }
+      shown += piece
+      if shown.unicodeScalars.count > 400 {
+        shown += "…"
+        break
+      }
+    }
+    let width = max(1, min(d.location.length, 80))
+    let caret =
+      String(repeating: " ", count: min(caretOffset, 400)) + "^"
+      + String(repeating: "~", count: width - 1)
+    return "\(header)\n\(shown)\n\(caret)"
+  }
+
+  /// All diagnostics, each rendered, joined by newlines.
+  public func render(all: [Diagnostic]) -> String {
+    all.map { render($0) }.joined(separator: "\n")
+  }
+}
+
+/// Makes scene text safe to show on a terminal: control characters become visible escapes.
+public enum TextSafety {
+  /// Escapes C0/C1 controls, DEL and bidi overrides (`\e`, `\x07`, `\u{202E}`); keeps other text.
+  public static func escape(_ s: String, keepNewlines: Bool = false) -> String {
+    var out = ""
+    for scalar in s.unicodeScalars {
+      let v = scalar.value
+      switch v {
+      case 0x0A where keepNewlines: out += "\n"
+      case 0x1B: out += "\\e"
+      case 0x0A: out += "\\n"
+      case 0x0D: out += "\\r"
+      case 0x09: out += "\\t"
+      case 0x00..<0x20, 0x7F:
+        out += "\\x" + hex(v, 2)
+      case 0x80..<0xA0:
+        out += "\\u{" + hex(v, 2) + "}"
+      case 0x200E, 0x200F, 0x202A...0x202E, 0x2066...0x2069, 0x061C:
+        out += "\\u{" + hex(v, 4) + "}"
+      default:
+        out.unicodeScalars.append(scalar)
+      }
+    }
+    return out
+  }
+
+  static func hex(_ v: UInt32, _ width: Int) -> String {
+    let h = String(v, radix: 16)
+    return String(repeating: "0", count: max(0, width - h.count)) + h
+  }
+}

@@ -1,0 +1,171 @@
+import AnonVMASim
+import ArgumentParser
+import Foundation
+import SceneScript
+import ScenePlayer
+
+@main
+struct AnonVis: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "anonvis",
+    abstract: "Step through Linux anon_vma forests: fork, COW, splits, KSM, migration and the root lock.",
+    discussion: """
+      With no subcommand, anonvis walks through its built-in tour scene.
+      Scenes are text files in the scene language (see scenes/ for examples).
+      """,
+    subcommands: [Tour.self, Check.self, State.self, Narrate.self],
+    defaultSubcommand: Tour.self)
+}
+
+/// Writes to standard error.
+func printError(_ text: String) {
+  FileHandle.standardError.write(Data((text + "\n").utf8))
+}
+
+/// A loaded, parsed and run scene, or the exit code to stop with.
+struct LoadedScene {
+  var path: String
+  var source: String
+  var scene: Scene
+  var timeline: Timeline
+
+  /// Loads and runs a scene; prints diagnostics and returns nil on a scene error.
+  static func load(_ path: String) -> LoadedScene? {
+    switch SceneLoader.load(path) {
+    case .failure(let e):
+      printError(e.message)
+      return nil
+    case .success(let source):
+      return load(source: source, name: path)
+    }
+  }
+
+  static func load(source: String, name: String) -> LoadedScene? {
+    let scene = Parser.parse(source)
+    let renderer = DiagnosticRenderer(fileName: name, source: source)
+    if scene.hasErrors {
+      printError(renderer.render(all: scene.diagnostics))
+      let n = scene.diagnostics.filter { $0.severity == .error }.count
+      printError("\(TextSafety.escape(name)): \(n) error(s)")
+      return nil
+    }
+    let base = name.split(separator: "/").last.map(String.init) ?? name
+    let timeline = Timeline(scene: scene, defaultTitle: base)
+    if !timeline.runtimeDiagnostics.isEmpty {
+      printError(renderer.render(all: timeline.runtimeDiagnostics))
+      return nil
+    }
+    return LoadedScene(path: name, source: source, scene: scene, timeline: timeline)
+  }
+}
+
+struct Check: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Run scenes and check their expect lines.",
+    discussion: "Exit status: 0 when every expectation holds, 1 when one fails, 2 on a scene error.")
+
+  @Argument(help: "Scene files.")
+  var files: [String]
+
+  @Flag(name: .shortAndLong, help: "Print nothing for scenes that pass.")
+  var quiet = false
+
+  func run() throws {
+    var worst: Int32 = 0
+    for file in files {
+      guard let loaded = LoadedScene.load(file) else {
+        worst = 2
+        continue
+      }
+      let renderer = DiagnosticRenderer(fileName: file, source: loaded.source)
+      var failed = 0
+      for bound in loaded.timeline.expectations {
+        let where_ = "\(TextSafety.escape(file)):\(bound.statement.location.line):\(bound.statement.location.column)"
+        let text = TextSafety.escape(bound.statement.words.joined(separator: " "))
+        switch loaded.timeline.evaluate(bound) {
+        case .pass: continue
+        case .fail(let expected, let actual):
+          failed += 1
+          worst = max(worst, 1)
+          printError("\(where_): expectation failed: \(text)\n  expected: \(expected)\n  actual:   \(actual)  (after step \(bound.step))")
+        case .error(let message):
+          worst = 2
+          printError(renderer.render(Diagnostic(.error, message, at: bound.statement.location)))
+        }
+      }
+      let violations = loaded.timeline.states.last?.violations ?? []
+      if failed == 0 && !quiet {
+        print(
+          "\(TextSafety.escape(file)): ok (\(loaded.timeline.stepCount) steps, "
+            + "\(loaded.timeline.expectations.count) expectations, \(violations.count) violations)")
+      }
+    }
+    if worst != 0 { throw ExitCode(worst) }
+  }
+}
+
+struct State: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Print the model state after a step as JSON (state-json contract).")
+
+  @Argument(help: "Scene file.")
+  var file: String
+
+  @Option(help: "Step number (0 is before the first operation; default: the last step).")
+  var step: Int?
+
+  @Flag(help: "Print every step, one JSON object per line.")
+  var all = false
+
+  func run() throws {
+    guard let loaded = LoadedScene.load(file) else { throw ExitCode(2) }
+    let timeline = loaded.timeline
+    if all {
+      for k in 0...timeline.stepCount { print(timeline.stateJSON(step: k)) }
+      return
+    }
+    let k = step ?? timeline.stepCount
+    guard k >= 0, k <= timeline.stepCount else {
+      printError("error: --step \(k) is out of range: the scene has steps 0..\(timeline.stepCount)")
+      throw ExitCode(2)
+    }
+    print(timeline.stateJSON(step: k))
+  }
+}
+
+struct Narrate: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Print a scene step by step as text: operations, kernel micro-steps, narration, state.")
+
+  @Argument(help: "Scene file.")
+  var file: String
+
+  @Option(help: "Only this step.")
+  var step: Int?
+
+  func run() throws {
+    guard let loaded = LoadedScene.load(file) else { throw ExitCode(2) }
+    let timeline = loaded.timeline
+    if let step {
+      guard step >= 0, step <= timeline.stepCount else {
+        printError("error: --step \(step) is out of range: the scene has steps 0..\(timeline.stepCount)")
+        throw ExitCode(2)
+      }
+      print(TextNarrator.narrate(timeline, step: step), terminator: "")
+    } else {
+      print(TextNarrator.narrate(timeline), terminator: "")
+    }
+  }
+}
+
+struct Tour: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Walk through the built-in tour scene (the default).")
+
+  func run() throws {
+    guard let loaded = LoadedScene.load(source: BuiltinScenes.tour, name: "tour.scene") else {
+      throw ExitCode(2)
+    }
+    print(TextNarrator.narrate(loaded.timeline), terminator: "")
+  }
+}
