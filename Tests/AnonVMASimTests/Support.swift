@@ -1,0 +1,31 @@
+import AnonVMASim
+import SceneScript
+import ScenePlayer
+import Testing
+
+/// Parses and runs scene text; records an issue for any diagnostic.
+func timeline(_ source: String, sourceLocation: Testing.SourceLocation = #_sourceLocation) -> Timeline {
+  let scene = Parser.parse(source)
+  #expect(scene.diagnostics.isEmpty, "\(scene.diagnostics)", sourceLocation: sourceLocation)
+  let t = Timeline(scene: scene, defaultTitle: "test")
+  #expect(t.runtimeDiagnostics.isEmpty, "\(t.runtimeDiagnostics)", sourceLocation: sourceLocation)
+  return t
+}
+
+extension World {
+  /// Chain names of the VMA of `process`/`mapping` at page `first`.
+  func chain(_ process: String, _ mapping: String, _ first: Int? = nil) -> [String] {
+    guard let p = processIndex(named: process), let v = vma(process: p, mapping: mapping, firstPage: first)
+    else { return ["<no vma>"] }
+    return chainAnonVMAs(v).map { World.avName($0) }
+  }
+
+  func refcount(_ av: Int) -> Int { anonVMAs[av - 1].refcount }
+  func isAlive(_ av: Int) -> Bool { anonVMAs[av - 1].alive }
+  func listNames(_ av: Int) -> [String] { listVMAs(av).map { vmaName($0) } }
+}
+
+/// The `function: text` lines of a step's micro-steps that mention locks.
+func lockEvents(_ t: Timeline, step: Int) -> [String] {
+  t.steps[step].events.filter { $0.text.hasPrefix("lock ") || $0.text.hasPrefix("unlock ") }.map(\.text)
+}

@@ -1,0 +1,149 @@
+import Foundation
+import Testing
+
+let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+  .deletingLastPathComponent()
+
+/// The built `anonvis` binary (the test target depends on it, so `swift test` builds it).
+let anonvisBinary: URL? = {
+  let candidates = [
+    Bundle.main.bundleURL.appendingPathComponent("anonvis"),
+    Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("anonvis"),
+    URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("anonvis"),
+    repoRoot.appendingPathComponent(".build/debug/anonvis"),
+  ]
+  return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) }
+}()
+
+struct RunResult {
+  var status: Int32
+  var stdout: String
+  var stderr: String
+}
+
+/// Runs anonvis with arguments, in the repository root.
+func run(_ arguments: [String], stdin: String? = nil) throws -> RunResult {
+  let binary = try #require(anonvisBinary, "anonvis binary not found")
+  let process = Process()
+  process.executableURL = binary
+  process.arguments = arguments
+  process.currentDirectoryURL = repoRoot
+  let out = Pipe()
+  let err = Pipe()
+  process.standardOutput = out
+  process.standardError = err
+  process.standardInput = FileHandle.nullDevice
+  try process.run()
+  let o = out.fileHandleForReading.readDataToEndOfFile()
+  let e = err.fileHandleForReading.readDataToEndOfFile()
+  process.waitUntilExit()
+  return RunResult(
+    status: process.terminationStatus, stdout: String(decoding: o, as: UTF8.self),
+    stderr: String(decoding: e, as: UTF8.self))
+}
+
+func temporaryScene(_ text: String, name: String = "t.scene") throws -> String {
+  let dir = FileManager.default.temporaryDirectory.appendingPathComponent("anonvis-e2e-\(UUID().uuidString)")
+  try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+  let url = dir.appendingPathComponent(name)
+  try Data(text.utf8).write(to: url)
+  return url.path
+}
+
+@Suite("The anonvis binary")
+struct CLITests {
+  @Test("check passes every scene under scenes/ and exits 0")
+  func checkScenes() throws {
+    let files = try FileManager.default.contentsOfDirectory(atPath: repoRoot.appendingPathComponent("scenes").path)
+      .filter { $0.hasSuffix(".scene") }.sorted().map { "scenes/\($0)" }
+    #expect(!files.isEmpty)
+    let r = try run(["check"] + files)
+    #expect(r.status == 0, "\(r.stderr)")
+    #expect(r.stdout.split(separator: "\n").count == files.count)
+  }
+
+  @Test("a failing expectation exits 1 with file:line, expected and actual")
+  func failingExpectation() throws {
+    let path = try temporaryScene("spawn P1\nmmap P1 A 1\ntouch P1 A 0\nexpect refcount AV1 == 3\n")
+    let r = try run(["check", path])
+    #expect(r.status == 1)
+    #expect(r.stderr.contains("t.scene:4:1: expectation failed: expect refcount AV1 == 3"))
+    #expect(r.stderr.contains("expected: 3"))
+    #expect(r.stderr.contains("actual:   0"))
+  }
+
+  @Test("a scene full of mistakes reports all of them with positions and exits 2")
+  func manyErrors() throws {
+    let path = try temporaryScene(
+      "spawn P1\nfrok P1 P2\nmmap P1 heap x\ntouch P9 heap 0\nsay \"open\nkernel 9.9\n")
+    let r = try run(["check", path])
+    #expect(r.status == 2)
+    let headers = r.stderr.split(separator: "\n").filter { $0.contains(": error: ") }.map(String.init)
+    #expect(headers.count == 5, "\(r.stderr)")
+    #expect(headers.first?.hasSuffix("t.scene:2:1: error: unknown statement 'frok'; did you mean 'fork'?") == true)
+    #expect(r.stderr.contains("\nfrok P1 P2\n^~~~\n"))
+    #expect(headers.contains { $0.contains("t.scene:5:5: error: unterminated string") })
+    #expect(headers.contains { $0.contains("t.scene:6:8: error: unknown kernel '9.9'") })
+  }
+
+  @Test("bad files: missing, a directory, invalid UTF-8, a NUL byte, empty")
+  func badFiles() throws {
+    #expect(try run(["check", "/nonexistent.scene"]).status == 2)
+    let dirResult = try run(["check", "/tmp"])
+    #expect(dirResult.status == 2)
+    #expect(dirResult.stderr.contains("is a directory"))
+    let bad = try temporaryScene("spawn P1\nsay \"\u{FFFD}\"\n")
+    var bytes = Array(try Data(contentsOf: URL(fileURLWithPath: bad)))
+    bytes[bytes.count - 5] = 0xFF
+    try Data(bytes).write(to: URL(fileURLWithPath: bad))
+    let r = try run(["check", bad])
+    #expect(r.status == 2)
+    #expect(r.stderr.contains("t.scene:2:6: error: invalid UTF-8"), "\(r.stderr)")
+    let nul = try temporaryScene("spawn P1\0\n")
+    #expect(try run(["check", nul]).stderr.contains("t.scene:1:9: error: NUL byte"))
+    let empty = try temporaryScene("")
+    #expect(try run(["check", empty]).status == 0)
+  }
+
+  @Test("state prints byte-identical JSON on every run; --step and --all")
+  func stateDeterminism() throws {
+    let a = try run(["state", "scenes/e3-three-generations.scene", "--all"])
+    let b = try run(["state", "scenes/e3-three-generations.scene", "--all"])
+    #expect(a.status == 0)
+    #expect(a.stdout == b.stdout)
+    #expect(a.stdout.split(separator: "\n").count == 9)
+    let step0 = try run(["state", "scenes/e3-three-generations.scene", "--step", "0"])
+    #expect(step0.stdout.contains("\"step\": 0"))
+    let last = try run(["state", "scenes/e3-three-generations.scene"])
+    #expect(last.stdout == String(a.stdout.split(separator: "\n").last ?? "") + "\n")
+    let bad = try run(["state", "scenes/e3-three-generations.scene", "--step", "99"])
+    #expect(bad.status == 2)
+    #expect(bad.stderr.contains("out of range"))
+  }
+
+  @Test("unknown flags get usage and a non-zero exit")
+  func usage() throws {
+    let r = try run(["check", "--frobnicate"])
+    #expect(r.status != 0)
+    #expect(r.stderr.contains("Usage"))
+  }
+
+  @Test("with no arguments, anonvis tours its built-in scene from any directory")
+  func tour() throws {
+    let r = try run([])
+    #expect(r.status == 0)
+    #expect(r.stdout.contains("step 12/12"))
+    #expect(r.stdout.contains("anon_vma_fork"))
+  }
+
+  @Test("scene text never reaches the terminal raw")
+  func noRawControlCharacters() throws {
+    let path = try temporaryScene("title \"\u{1b}]52;c;AAAA\u{7}evil\"\nspawn P1\nsay \"\u{1b}[2J\u{202E}rtl\"\n")
+    let r = try run(["narrate", path])
+    #expect(r.status == 0)
+    #expect(!r.stdout.unicodeScalars.contains("\u{1b}"))
+    #expect(!r.stdout.unicodeScalars.contains("\u{7}"))
+    #expect(!r.stdout.unicodeScalars.contains("\u{202E}"))
+    #expect(r.stdout.contains("\\e[2J"))
+  }
+}

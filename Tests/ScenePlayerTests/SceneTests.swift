@@ -1,0 +1,106 @@
+import AnonVMASim
+import Foundation
+import SceneScript
+import ScenePlayer
+import Testing
+
+let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+  .deletingLastPathComponent()
+
+/// Every `.scene` file under scenes/ (recursively), sorted.
+func sceneFiles() -> [String] {
+  let dir = repoRoot.appendingPathComponent("scenes")
+  guard let e = FileManager.default.enumerator(atPath: dir.path) else { return [] }
+  return e.compactMap { $0 as? String }.filter { $0.hasSuffix(".scene") }.sorted()
+}
+
+func load(_ relative: String) throws -> Timeline {
+  let source = try String(contentsOf: repoRoot.appendingPathComponent("scenes").appendingPathComponent(relative), encoding: .utf8)
+  let scene = Parser.parse(source)
+  #expect(scene.diagnostics.isEmpty, "\(relative): \(scene.diagnostics)")
+  return Timeline(scene: scene, defaultTitle: relative)
+}
+
+@Suite("Scenes under scenes/ and the built-in tour")
+struct SceneTests {
+  @Test("there are scenes for the lecture scenes E1-E6")
+  func lectureScenesExist() {
+    let files = sceneFiles()
+    for e in ["e1-", "e2-", "e3-", "e4-", "e5-", "e6-"] {
+      #expect(files.contains { $0.hasPrefix(e) }, "no scene for \(e)")
+    }
+  }
+
+  @Test("every scene runs and all its expect lines hold", arguments: sceneFiles())
+  func sceneHolds(file: String) throws {
+    let t = try load(file)
+    #expect(t.runtimeDiagnostics.isEmpty, "\(t.runtimeDiagnostics)")
+    #expect(!t.expectations.isEmpty, "a scene must carry expect lines")
+    for bound in t.expectations {
+      #expect(t.evaluate(bound) == .pass, "\(file):\(bound.statement.location.line): \(bound.statement.words.joined(separator: " "))")
+    }
+  }
+
+  @Test("every scene has a title, chapters and narration")
+  func narration() throws {
+    for file in sceneFiles() {
+      let t = try load(file)
+      #expect(t.title != file, "\(file) has no title")
+      #expect(!t.chapters.isEmpty, "\(file) has no chapter")
+      #expect(t.steps.contains { !$0.say.isEmpty }, "\(file) has no say")
+    }
+  }
+
+  @Test("the built-in tour passes its expectations")
+  func tour() {
+    let scene = Parser.parse(BuiltinScenes.tour)
+    #expect(scene.diagnostics.isEmpty)
+    let t = Timeline(scene: scene, defaultTitle: "tour")
+    #expect(t.stepCount > 10)
+    for bound in t.expectations { #expect(t.evaluate(bound) == .pass) }
+  }
+
+  @Test("a wrong expectation fails, naming expected and actual")
+  func failingExpectation() {
+    let t = Timeline(scene: Parser.parse("spawn P1\nmmap P1 A 1\ntouch P1 A 0\nexpect refcount AV1 == 5\nexpect root AV9 == AV1"), defaultTitle: "x")
+    #expect(t.evaluate(t.expectations[0]) == .fail(expected: "5", actual: "0"))
+    #expect(t.evaluate(t.expectations[1]) == .error("AV9 names nothing at this step (AV1..AV1 allocated)"))
+  }
+
+  @Test("a runtime scene error stops the timeline with a located diagnostic")
+  func runtimeError() {
+    let t = Timeline(scene: Parser.parse("spawn P1\nmmap P1 A 2\nmprotect P1 A 0..1 ro\ntouch P1 A 1"), defaultTitle: "x")
+    #expect(t.stepCount == 3)
+    #expect(t.runtimeDiagnostics.map(\.location.line) == [4])
+    #expect(t.runtimeDiagnostics.first?.message == "write fault on read-only page P1 A 1 (at step 4)")
+  }
+
+  @Test("the state JSON is deterministic and matches the golden file for E2")
+  func goldenState() throws {
+    let a = try load("e2-fork-cow.scene")
+    let b = try load("e2-fork-cow.scene")
+    let allA = (0...a.stepCount).map { a.stateJSON(step: $0) }.joined(separator: "\n") + "\n"
+    let allB = (0...b.stepCount).map { b.stateJSON(step: $0) }.joined(separator: "\n") + "\n"
+    #expect(allA == allB)
+    let golden = repoRoot.appendingPathComponent("Tests/ScenePlayerTests/Golden/e2-fork-cow.jsonl")
+    if ProcessInfo.processInfo.environment["RECORD_GOLDEN"] == "1" {
+      try allA.write(to: golden, atomically: true, encoding: .utf8)
+    }
+    let expected = try String(contentsOf: golden, encoding: .utf8)
+    #expect(allA == expected)
+  }
+
+  @Test("the state JSON has the contract's fields in order, and parses")
+  func stateFields() throws {
+    let t = try load("e3-three-generations.scene")
+    let json = t.stateJSON(step: 5)
+    let object = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any]
+    let keys = ["scene", "kernel", "variants", "step", "steps", "label", "chapter", "processes", "vmas",
+      "anon_vmas", "pages", "ksm", "locks", "cpus", "last_walk", "freed", "violations"]
+    for key in keys { #expect(object?[key] != nil, "missing \(key)") }
+    #expect(json.hasPrefix("{\"scene\": \"E3: Three generations and root lifetime\", \"kernel\": \"2.6.36\""))
+    let anon = object?["anon_vmas"] as? [[String: Any]]
+    #expect(anon?.first?["refcount"] as? Int == 2)
+    #expect((object?["vmas"] as? [[String: Any]])?.last?["chain"] as? [String] == ["AV3", "AV2", "AV1"])
+  }
+}
