@@ -15,10 +15,18 @@ let package = Package(
     .target(name: "SceneScript", dependencies: ["AnonVMASim"]),
     // Runs a scene into a timeline of states, evaluates expectations, state JSON (pure).
     .target(name: "ScenePlayer", dependencies: ["AnonVMASim", "SceneScript"]),
+    // The one drawing surface (cell buffer) and its encoders (pure).
+    .target(name: "TermRender"),
+    // Elm-style app: state, reducer, views (pure).
+    .target(name: "AppCore", dependencies: ["AnonVMASim", "SceneScript", "ScenePlayer", "TermRender"]),
+    // ncursesw, through a module map (see code-anchors.md §5.2).
+    .systemLibrary(name: "CNCursesW", providers: [.apt(["libncurses-dev"])]),
+    // The only module that imports ncurses.
+    .target(name: "NcursesBackend", dependencies: ["CNCursesW", "TermRender"]),
     .executableTarget(
       name: "anonvis",
       dependencies: [
-        "AnonVMASim", "SceneScript", "ScenePlayer",
+        "AnonVMASim", "SceneScript", "ScenePlayer", "TermRender", "AppCore", "NcursesBackend",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     .testTarget(
@@ -30,6 +38,9 @@ let package = Package(
     .testTarget(name: "SceneScriptTests", dependencies: ["SceneScript"]),
     .testTarget(
       name: "ScenePlayerTests", dependencies: ["ScenePlayer", "SceneScript", "AnonVMASim"],
+      exclude: ["Golden"]),
+    .testTarget(
+      name: "AppCoreTests", dependencies: ["AppCore", "TermRender", "ScenePlayer", "SceneScript"],
       exclude: ["Golden"]),
     .testTarget(name: "EndToEndTests", dependencies: ["anonvis"]),
   ]

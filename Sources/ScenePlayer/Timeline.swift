@@ -8,6 +8,7 @@ public struct StepInfo: Sendable, Hashable {
   /// The scene line that made the step (`fork P1 P2`, `on cpu1 step`), or `start` for step 0.
   public var label: String
   public var location: SourceLocation?
+  public var statement: Statement?
   public var chapter: String?
   public var say: [String] = []
   public var notes: [String] = []
@@ -36,9 +37,23 @@ public struct Timeline: Sendable {
   public var expectations: [BoundExpectation]
   /// Scene errors found while running (the timeline stops before the failing step).
   public var runtimeDiagnostics: [Diagnostic]
+  var currentChapter: String?
 
   /// The number of operation steps (`N` in `step K/N`).
   public var stepCount: Int { states.count - 1 }
+
+  /// An empty timeline (step 0 only), as `explore` starts.
+  public init(title: String, kernel: KernelVersion, variants: [Variant] = [], cpus: Int = 1) {
+    self.title = title
+    self.kernel = kernel
+    self.variants = variants.sorted()
+    self.cpuCount = cpus
+    states = [World(kernel: kernel, variants: variants, cpus: cpus)]
+    steps = [StepInfo(index: 0, label: "start", location: nil, chapter: nil)]
+    chapters = []
+    expectations = []
+    runtimeDiagnostics = []
+  }
 
   /// Runs a parsed scene. A scene with parse errors gives an empty timeline.
   public init(scene: Scene, defaultTitle: String) {
@@ -55,84 +70,117 @@ public struct Timeline: Sendable {
       default: break
       }
     }
-    self.title = title
-    self.kernel = kernel
-    self.variants = variants.sorted()
-    self.cpuCount = cpus
-    var world = World(kernel: kernel, variants: variants, cpus: cpus)
-    states = [world]
-    steps = [StepInfo(index: 0, label: "start", location: nil, chapter: nil)]
-    chapters = []
-    expectations = []
-    runtimeDiagnostics = []
+    self.init(title: title, kernel: kernel, variants: variants, cpus: cpus)
     guard !scene.hasErrors else { return }
-    var chapter: String?
     for s in scene.statements {
-      switch s.statement {
-      case .title, .kernel, .variant, .cpus:
-        continue
-      case .chapter(let t):
-        chapter = t
-        chapters.append((t, steps.count))
-        continue
-      case .say(let t):
-        steps[steps.count - 1].say.append(t)
-        continue
-      case .note(let t):
-        steps[steps.count - 1].notes.append(t)
-        continue
-      case .expect(let e):
-        expectations.append(BoundExpectation(step: steps.count - 1, expectation: e, statement: s))
-        continue
-      case .operation, .on:
-        break
-      }
-      let index = steps.count
-      world.step = index
-      world.freedThisStep = []
-      var info = StepInfo(index: index, label: "", location: s.location, chapter: chapter)
-      do throws(SimError) {
-        switch s.statement {
-        case .operation(let op):
-          info.label = op.label
-          info.events = try world.apply(op, on: 0)
-        case .on(let cpu, let action):
-          switch action {
-          case .begin(let op):
-            info.label = "on cpu\(cpu) begin \(op.label)"
-            try world.begin(op, on: cpu)
-          case .run(let op):
-            info.label = "on cpu\(cpu) \(op.label)"
-            try world.begin(op, on: cpu)
-            info.events = try world.finish(cpu: cpu)
-          case .step(let n):
-            info.label = n == 1 ? "on cpu\(cpu) step" : "on cpu\(cpu) step \(n)"
-            if world.cpus[cpu].state == .idle {
-              throw SimError("cpu\(cpu) has no operation to step (use 'on cpu\(cpu) begin OP')")
-            }
-            for _ in 0..<n {
-              guard case .progressed(let e) = try world.microStep(cpu: cpu) else { break }
-              info.events.append(e)
-            }
-          case .finish:
-            info.label = "on cpu\(cpu) finish"
-            if world.cpus[cpu].state == .idle {
-              throw SimError("cpu\(cpu) has no operation to finish")
-            }
-            info.events = try world.finish(cpu: cpu)
-          }
-        default:
-          break
-        }
-      } catch {
-        runtimeDiagnostics.append(
-          Diagnostic(.error, error.message + " (at step \(index))", at: s.location))
+      if case .failure(let d) = append(s) {
+        runtimeDiagnostics.append(d)
         return
       }
-      world.checkInvariants()
-      states.append(world)
-      steps.append(info)
     }
+  }
+
+  /// Adds a statement: an operation or `on` line becomes a new step; narration and `expect`
+  /// attach to the last step. On a scene error nothing changes and the diagnostic is returned.
+  @discardableResult
+  public mutating func append(_ s: LocatedStatement) -> Result<Void, Diagnostic> {
+    switch s.statement {
+    case .title, .kernel, .variant, .cpus:
+      return .success(())
+    case .chapter(let t):
+      currentChapter = t
+      chapters.append((t, steps.count))
+      return .success(())
+    case .say(let t):
+      steps[steps.count - 1].say.append(t)
+      return .success(())
+    case .note(let t):
+      steps[steps.count - 1].notes.append(t)
+      return .success(())
+    case .expect(let e):
+      expectations.append(BoundExpectation(step: steps.count - 1, expectation: e, statement: s))
+      return .success(())
+    case .operation, .on:
+      break
+    }
+    let index = steps.count
+    guard let last = states.last else { return .success(()) }
+    var world = last
+    var info = StepInfo(
+      index: index, label: Timeline.label(s.statement), location: s.location, statement: s.statement,
+      chapter: currentChapter)
+    do throws(SimError) {
+      info.events = try Timeline.run(s.statement, on: &world, step: index) { _, _ in }
+    } catch {
+      return .failure(Diagnostic(.error, error.message + " (at step \(index))", at: s.location))
+    }
+    world.checkInvariants()
+    states.append(world)
+    steps.append(info)
+    return .success(())
+  }
+
+  /// The label of a step's statement.
+  public static func label(_ s: Statement) -> String {
+    switch s {
+    case .operation(let op): return op.label
+    case .on(let cpu, .begin(let op)): return "on cpu\(cpu) begin \(op.label)"
+    case .on(let cpu, .run(let op)): return "on cpu\(cpu) \(op.label)"
+    case .on(let cpu, .step(let n)): return n == 1 ? "on cpu\(cpu) step" : "on cpu\(cpu) step \(n)"
+    case .on(let cpu, .finish): return "on cpu\(cpu) finish"
+    default: return ""
+    }
+  }
+
+  /// Runs one step's statement on a world, calling `observe` after every micro-step.
+  static func run(
+    _ statement: Statement, on world: inout World, step index: Int,
+    observe: (Event, World) -> Void
+  ) throws(SimError) -> [Event] {
+    world.step = index
+    world.freedThisStep = []
+    var events: [Event] = []
+    func drain(_ cpu: Int, limit: Int = Int.max) throws(SimError) {
+      var n = 0
+      while n < limit, case .progressed(let e) = try world.microStep(cpu: cpu) {
+        events.append(e)
+        observe(e, world)
+        n += 1
+      }
+    }
+    switch statement {
+    case .operation(let op):
+      try world.begin(op, on: 0)
+      try drain(0)
+    case .on(let cpu, let action):
+      switch action {
+      case .begin(let op):
+        try world.begin(op, on: cpu)
+      case .run(let op):
+        try world.begin(op, on: cpu)
+        try drain(cpu)
+      case .step(let n):
+        if world.cpus[cpu].state == .idle {
+          throw SimError("cpu\(cpu) has no operation to step (use 'on cpu\(cpu) begin OP')")
+        }
+        try drain(cpu, limit: n)
+      case .finish:
+        if world.cpus[cpu].state == .idle { throw SimError("cpu\(cpu) has no operation to finish") }
+        try drain(cpu)
+      }
+    default:
+      break
+    }
+    return events
+  }
+
+  /// The world after each micro-step of a step (replayed from the step before), for "step into".
+  public func microStates(step k: Int) -> [(event: Event, world: World)] {
+    guard k >= 1, k <= stepCount, let statement = steps[k].statement else { return [] }
+    var world = states[k - 1]
+    var result: [(event: Event, world: World)] = []
+    _ = try? Timeline.run(statement, on: &world, step: k) { e, w in result.append((e, w)) }
+    return result
   }
 
   /// The chapter a step belongs to.

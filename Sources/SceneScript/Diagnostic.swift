@@ -1,5 +1,5 @@
 /// A problem in a scene file, as data. Rendering is separate (``DiagnosticRenderer``).
-public struct Diagnostic: Sendable, Hashable {
+public struct Diagnostic: Error, Sendable, Hashable {
   public enum Severity: String, Sendable, Hashable {
     case error
     case warning

@@ -1,4 +1,5 @@
 import AnonVMASim
+import AppCore
 import ArgumentParser
 import Foundation
 import SceneScript
@@ -13,7 +14,7 @@ struct AnonVis: ParsableCommand {
       With no subcommand, anonvis walks through its built-in tour scene.
       Scenes are text files in the scene language (see scenes/ for examples).
       """,
-    subcommands: [Tour.self, Check.self, State.self, Narrate.self],
+    subcommands: [Tour.self, Play.self, Explore.self, Check.self, State.self, Narrate.self, Render.self],
     defaultSubcommand: Tour.self)
 }
 
@@ -160,12 +161,22 @@ struct Narrate: ParsableCommand {
 
 struct Tour: ParsableCommand {
   static let configuration = CommandConfiguration(
-    abstract: "Walk through the built-in tour scene (the default).")
+    abstract: "Play the built-in tour scene (the default); as text when not on a terminal.")
+
+  @OptionGroup var ui: UIOptions
 
   func run() throws {
     guard let loaded = LoadedScene.load(source: BuiltinScenes.tour, name: "tour.scene") else {
       throw ExitCode(2)
     }
-    print(TextNarrator.narrate(loaded.timeline), terminator: "")
+    guard isatty(STDOUT_FILENO) != 0, isatty(STDIN_FILENO) != 0 else {
+      print(TextNarrator.narrate(loaded.timeline), terminator: "")
+      return
+    }
+    var state = AppState(
+      timeline: loaded.timeline, fileName: "tour",
+      options: RenderOptions(ascii: ui.ascii, colors: ui.useColor))
+    state.presenter = ui.notes
+    try runInteractive(state)
   }
 }

@@ -1,0 +1,259 @@
+import AnonVMASim
+import SceneScript
+import ScenePlayer
+
+extension AppState {
+  /// The Elm-style update: applies an action and returns the effects the runtime must run.
+  public mutating func reduce(_ action: AppAction) -> [Effect] {
+    switch action {
+    case .tick(let seconds):
+      guard playing else { return [] }
+      playClock += seconds
+      var effects: [Effect] = []
+      while playClock >= pace {
+        playClock -= pace
+        if step < timeline.stepCount {
+          go(to: step + 1)
+          effects.append(.stepChanged(step))
+        }
+        if step >= timeline.stepCount {
+          playing = false
+          playClock = 0
+          break
+        }
+      }
+      return effects
+    case .key(let key):
+      if let prompt { return handlePrompt(prompt, key) }
+      if let overlay {
+        switch key {
+        case .escape, .char("q"), .enter: self.overlay = nil
+        case .char("?") where overlay == .help: self.overlay = nil
+        default: break
+        }
+        return []
+      }
+      return handleKey(key)
+    }
+  }
+
+  /// Moves to a step (whole step, not a micro-step).
+  public mutating func go(to target: Int) {
+    step = max(0, min(timeline.stepCount, target))
+    micro = nil
+    message = nil
+  }
+
+  mutating func handleKey(_ key: Key) -> [Effect] {
+    let before = step
+    var effects: [Effect] = []
+    switch key {
+    case .char("q"):
+      return [.quit]
+    case .right, .char("l"), .char(" "):
+      go(to: step + 1)
+    case .left, .char("h"), .backspace:
+      go(to: step - 1)
+    case .char("j"):
+      microForward()
+    case .char("k"):
+      microBackward()
+    case .down:
+      if focus == .steps { microForward() } else { moveSelection(1) }
+    case .up:
+      if focus == .steps { microBackward() } else { moveSelection(-1) }
+    case .pageDown:
+      moveSelection(10)
+    case .pageUp:
+      moveSelection(-10)
+    case .char("0"), .home:
+      go(to: 0)
+    case .char("G"), .end:
+      go(to: timeline.stepCount)
+    case .char("g"):
+      prompt = .jump("")
+    case .tab:
+      focus = Pane(rawValue: (focus.rawValue + 1) % Pane.allCases.count) ?? .steps
+    case .backTab:
+      focus = Pane(rawValue: (focus.rawValue + Pane.allCases.count - 1) % Pane.allCases.count) ?? .steps
+    case .enter:
+      if focus != .steps, !selectable(focus).isEmpty { overlay = .inspector }
+    case .char("v"):
+      treeLayout.toggle()
+    case .char("n"):
+      presenter.toggle()
+    case .char("p"):
+      if step >= timeline.stepCount && !playing { go(to: 0) }
+      playing.toggle()
+      playClock = 0
+    case .char("?"):
+      overlay = .help
+    case .char(":"):
+      if explore {
+        prompt = .command("")
+      } else {
+        message = "':' runs operations in explore mode (anonvis explore)"
+      }
+    case .escape:
+      message = nil
+    default:
+      break
+    }
+    if step != before { effects.append(.stepChanged(step)) }
+    return effects
+  }
+
+  mutating func microForward() {
+    guard step >= 1 else { return }
+    let count = microStates().count
+    guard count > 0 else { return }
+    if let m = micro {
+      micro = min(count - 1, m + 1)
+    } else {
+      micro = 0
+    }
+  }
+
+  mutating func microBackward() {
+    guard let m = micro else { return }
+    micro = m == 0 ? nil : m - 1
+  }
+
+  mutating func moveSelection(_ delta: Int) {
+    let count = selectable(focus).count
+    guard count > 0 else { return }
+    let current = selection[focus] ?? 0
+    selection[focus] = max(0, min(count - 1, current + delta))
+  }
+
+  mutating func handlePrompt(_ p: Prompt, _ key: Key) -> [Effect] {
+    var text: String
+    switch p {
+    case .jump(let t), .command(let t): text = t
+    }
+    switch key {
+    case .escape:
+      prompt = nil
+      return []
+    case .backspace:
+      if text.isEmpty {
+        prompt = nil
+        return []
+      }
+      text.removeLast()
+    case .char(let c):
+      if text.count < 500 { text.append(c) }
+    case .enter:
+      prompt = nil
+      switch p {
+      case .jump: return jump(text)
+      case .command: return command(text)
+      }
+    default:
+      return []
+    }
+    switch p {
+    case .jump: prompt = .jump(text)
+    case .command: prompt = .command(text)
+    }
+    return []
+  }
+
+  /// `g` then a step number or (a prefix of) a chapter title.
+  mutating func jump(_ text: String) -> [Effect] {
+    let trimmed = text.trimmingSpaces
+    if let n = Int(trimmed) {
+      guard n >= 0, n <= timeline.stepCount else {
+        message = "no step \(n): the scene has steps 0..\(timeline.stepCount)"
+        return []
+      }
+      go(to: n)
+      return [.stepChanged(step)]
+    }
+    let lower = trimmed.lowercased()
+    if let chapter = timeline.chapters.first(where: { $0.title.lowercased().hasPrefix(lower) })
+      ?? timeline.chapters.first(where: { $0.title.lowercased().contains(lower) })
+    {
+      go(to: min(chapter.step, timeline.stepCount))
+      return [.stepChanged(step)]
+    }
+    message = "no step or chapter '\(trimmed)'"
+    return []
+  }
+
+  /// A `:` command in explore mode: an operation of the scene language, `w FILE` or `q`.
+  mutating func command(_ text: String) -> [Effect] {
+    let line = text.trimmingSpaces
+    if line.isEmpty { return [] }
+    if line == "q" { return [.quit] }
+    if line == "w" || line.hasPrefix("w ") {
+      let path = String(line.dropFirst(1)).trimmingSpaces
+      guard !path.isEmpty else {
+        message = "usage: :w FILE"
+        return []
+      }
+      return [.save(path: path, text: exploreScene)]
+    }
+    let scene = Parser.parse(line, check: false)
+    if let d = scene.diagnostics.first {
+      message = "error: \(d.message)"
+      return []
+    }
+    for s in scene.statements {
+      switch s.statement {
+      case .title, .kernel, .variant, .cpus:
+        message = "error: header statements cannot change in explore mode"
+        return []
+      default:
+        break
+      }
+      switch timeline.append(s) {
+      case .failure(let d):
+        message = "error: \(d.message)"
+        return []
+      case .success:
+        exploreLines.append(line)
+      }
+    }
+    go(to: timeline.stepCount)
+    message = "ran: \(line)"
+    return [.stepChanged(step)]
+  }
+
+  /// The explore session as a scene file.
+  public var exploreScene: String {
+    var out = "title \"\(timeline.title)\"\nkernel \(timeline.kernel.rawValue)\n"
+    if timeline.cpuCount > 1 { out += "cpus \(timeline.cpuCount)\n" }
+    out += "\n" + exploreLines.joined(separator: "\n") + "\n"
+    return out
+  }
+
+  /// Keys valid now, for the help overlay.
+  public var validKeys: [(String, String)] {
+    var keys: [(String, String)] = []
+    if step < timeline.stepCount { keys.append(("→ l space", "next step")) }
+    if step > 0 { keys.append(("← h bksp", "previous step")) }
+    if step > 0 { keys.append(("↓ j", micro == nil ? "into the step's micro-steps" : "next micro-step")) }
+    if micro != nil { keys.append(("↑ k", "previous micro-step / back out")) }
+    keys.append(("g", "jump to a step number or chapter"))
+    keys.append(("0 G", "first / last step"))
+    keys.append(("tab", "focus: steps, VMAs, forest (now: \(focus))"))
+    if focus != .steps { keys.append(("↑ ↓ enter", "select, inspect")) }
+    keys.append(("v", treeLayout ? "forest as a matrix" : "forest as a tree"))
+    keys.append(("n", presenter ? "hide presenter notes" : "presenter notes"))
+    keys.append(("p", playing ? "pause" : "play (auto-advance)"))
+    if explore { keys.append((":", "run an operation, :w FILE saves, :q quits")) }
+    keys.append(("?", "close this help"))
+    keys.append(("q", "quit"))
+    return keys
+  }
+}
+
+extension String {
+  var trimmingSpaces: String {
+    var s = Substring(self)
+    while s.first == " " || s.first == "\t" { s = s.dropFirst() }
+    while s.last == " " || s.last == "\t" { s = s.dropLast() }
+    return String(s)
+  }
+}

@@ -1,0 +1,37 @@
+#ifndef ANONVIS_CNCURSESW_SHIM_H
+#define ANONVIS_CNCURSESW_SHIM_H
+#define NCURSES_WIDECHAR 1
+#define _XOPEN_SOURCE_EXTENDED 1
+#include <locale.h>
+#include <signal.h>
+#include <ncursesw/curses.h>
+#include <ncursesw/term.h>
+
+static inline int cnc_lines(void) { return LINES; }
+static inline int cnc_cols(void) { return COLS; }
+static inline int cnc_colors(void) { return COLORS; }
+static inline WINDOW *cnc_stdscr(void) { return stdscr; }
+static inline attr_t cnc_color_pair(int n) { return (attr_t)COLOR_PAIR(n); }
+static inline attr_t cnc_a_bold(void) { return A_BOLD; }
+static inline attr_t cnc_a_dim(void) { return A_DIM; }
+static inline attr_t cnc_a_reverse(void) { return A_REVERSE; }
+static inline attr_t cnc_a_underline(void) { return A_UNDERLINE; }
+static inline int cnc_key_resize(void) { return KEY_RESIZE; }
+static inline SCREEN *cnc_newterm(const char *type) { return newterm(type, stdout, stdin); }
+static inline void cnc_flush_stdout(void) { fflush(stdout); }
+
+/* Signals that end the session: the handler only records the signal; the app loop restores the
+ * terminal and exits (endwin is not async-signal-safe). */
+static volatile sig_atomic_t cnc_pending_signal = 0;
+static inline void cnc_on_signal(int sig) { cnc_pending_signal = sig; }
+static inline void cnc_install_signal_handlers(void) {
+  struct sigaction sa;
+  sa.sa_handler = cnc_on_signal;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = 0;
+  sigaction(SIGINT, &sa, 0);
+  sigaction(SIGTERM, &sa, 0);
+  sigaction(SIGHUP, &sa, 0);
+}
+static inline int cnc_take_signal(void) { int s = cnc_pending_signal; cnc_pending_signal = 0; return s; }
+#endif

@@ -1,0 +1,155 @@
+import CNCursesW
+import Glibc
+import TermRender
+
+/// What the terminal reports.
+public enum TerminalInput: Sendable, Hashable {
+  case key(TerminalKey)
+  case resize
+}
+
+/// A key, independent of the app's key type.
+public enum TerminalKey: Sendable, Hashable {
+  case char(Character)
+  case left, right, up, down, enter, backspace, tab, backTab, escape, pageUp, pageDown, home, end
+}
+
+/// Why the terminal could not be opened.
+public struct TerminalError: Error, Sendable {
+  public var message: String
+}
+
+/// The ncursesw backend: draws cell changes, reads keys, restores the terminal on every exit path.
+/// Used from the main thread only. The only type that imports ncurses.
+public final class NcursesTerminal {
+  private var screen: OpaquePointer?
+  private var pairs: [Int32: Int16] = [:]
+  private var nextPair: Int16 = 1
+  private let useColor: Bool
+  private var ended = false
+
+  /// Opens the terminal named by `TERM` on standard input/output.
+  public init(color: Bool) throws(TerminalError) {
+    setlocale(LC_ALL, "")
+    guard isatty(STDOUT_FILENO) != 0, isatty(STDIN_FILENO) != 0 else {
+      throw TerminalError(message: "standard input and output must be a terminal")
+    }
+    guard let term = getenv("TERM"), strlen(term) > 0 else {
+      throw TerminalError(message: "TERM is not set; cannot drive the terminal")
+    }
+    let name = String(cString: term)
+    if name == "dumb" { throw TerminalError(message: "TERM=dumb cannot show the interactive view") }
+    screen = cnc_newterm(term)
+    guard screen != nil else {
+      throw TerminalError(message: "no terminfo entry for TERM=\(name)")
+    }
+    cnc_install_signal_handlers()
+    cbreak()
+    noecho()
+    nonl()
+    keypad(cnc_stdscr(), true)
+    curs_set(0)
+    set_escdelay(25)
+    useColor = color && has_colors()
+    if useColor {
+      start_color()
+      use_default_colors()
+    }
+    clearok(cnc_stdscr(), true)
+  }
+
+  deinit { end() }
+
+  /// Restores the terminal (idempotent).
+  public func end() {
+    guard !ended else { return }
+    ended = true
+    curs_set(1)
+    endwin()
+    if let screen { delscreen(screen) }
+    screen = nil
+    cnc_flush_stdout()
+  }
+
+  /// The terminal size in cells.
+  public var size: (width: Int, height: Int) { (Int(cnc_cols()), Int(cnc_lines())) }
+
+  /// A signal (SIGINT, SIGTERM, SIGHUP) that arrived, if any.
+  public func pendingSignal() -> Int32? {
+    let s = cnc_take_signal()
+    return s == 0 ? nil : s
+  }
+
+  /// Forgets what is on screen (after a resize or resume): the next draw repaints everything.
+  public func invalidate() {
+    clearok(cnc_stdscr(), true)
+  }
+
+  /// Draws changed cells and refreshes.
+  public func draw(_ changes: [CellChange]) {
+    for change in changes where !change.cell.text.isEmpty {
+      let attrs = attributes(change.cell.style)
+      attrset(Int32(bitPattern: attrs))
+      _ = change.cell.text.withCString { mvaddstr(Int32(change.y), Int32(change.x), $0) }
+    }
+    attrset(0)
+    refresh()
+  }
+
+  private func attributes(_ style: Style) -> UInt32 {
+    var a: UInt32 = 0
+    if style.bold { a |= UInt32(cnc_a_bold()) }
+    if style.dim { a |= UInt32(cnc_a_dim()) }
+    if style.reverse { a |= UInt32(cnc_a_reverse()) }
+    if style.underline { a |= UInt32(cnc_a_underline()) }
+    if useColor, style.fg != nil || style.bg != nil {
+      let fg = Int16(style.fg.map { $0.rawValue % Int(max(8, min(16, cnc_colors()))) } ?? -1)
+      let bg = Int16(style.bg.map { $0.rawValue % Int(max(8, min(16, cnc_colors()))) } ?? -1)
+      let key = Int32(fg) << 8 | Int32(bg & 0xff)
+      var pair = pairs[key]
+      if pair == nil, nextPair < 250 {
+        init_pair(nextPair, fg, bg)
+        pairs[key] = nextPair
+        pair = nextPair
+        nextPair += 1
+      }
+      if let pair { a |= UInt32(cnc_color_pair(Int32(pair))) }
+    }
+    return a
+  }
+
+  /// Waits up to `milliseconds` for input.
+  public func read(timeout milliseconds: Int) -> TerminalInput? {
+    wtimeout(cnc_stdscr(), Int32(milliseconds))
+    var wch: wint_t = 0
+    let r = wget_wch(cnc_stdscr(), &wch)
+    if r == ERR { return nil }
+    let code = Int32(bitPattern: wch)
+    if r == KEY_CODE_YES {
+      switch code {
+      case cnc_key_resize(): return .resize
+      case KEY_LEFT: return .key(.left)
+      case KEY_RIGHT: return .key(.right)
+      case KEY_UP: return .key(.up)
+      case KEY_DOWN: return .key(.down)
+      case KEY_ENTER: return .key(.enter)
+      case KEY_BACKSPACE: return .key(.backspace)
+      case KEY_BTAB: return .key(.backTab)
+      case KEY_NPAGE: return .key(.pageDown)
+      case KEY_PPAGE: return .key(.pageUp)
+      case KEY_HOME: return .key(.home)
+      case KEY_END: return .key(.end)
+      default: return nil
+      }
+    }
+    switch code {
+    case 9: return .key(.tab)
+    case 10, 13: return .key(.enter)
+    case 27: return .key(.escape)
+    case 8, 127: return .key(.backspace)
+    default:
+      guard code >= 32, let scalar = Unicode.Scalar(UInt32(code)) else { return nil }
+      return .key(.char(Character(scalar)))
+    }
+  }
+}

@@ -1,0 +1,165 @@
+import AnonVMASim
+import AppCore
+import ArgumentParser
+import Foundation
+import NcursesBackend
+import SceneScript
+import ScenePlayer
+import TermRender
+
+enum ColorChoice: String, ExpressibleByArgument, CaseIterable {
+  case never, auto, always
+}
+
+/// Options shared by the interactive commands.
+struct UIOptions: ParsableArguments {
+  @Option(help: "Colors: never, auto (default; honours NO_COLOR) or always.")
+  var color: ColorChoice = .auto
+
+  @Flag(help: "ASCII only: no box drawing or symbols.")
+  var ascii = false
+
+  @Flag(help: "Presenter mode: show notes and the next step.")
+  var notes = false
+
+  var useColor: Bool {
+    switch color {
+    case .never: return false
+    case .always: return true
+    case .auto:
+      let noColor = ProcessInfo.processInfo.environment["NO_COLOR"].map { !$0.isEmpty } ?? false
+      return !noColor
+    }
+  }
+}
+
+/// Runs the app loop on the real terminal until the user quits or a signal arrives.
+func runInteractive(_ initial: AppState) throws {
+  guard isatty(STDOUT_FILENO) != 0, isatty(STDIN_FILENO) != 0 else {
+    printError("error: the interactive view needs a terminal; use 'anonvis render' or 'anonvis narrate' instead")
+    throw ExitCode(2)
+  }
+  let terminal: NcursesTerminal
+  do {
+    terminal = try NcursesTerminal(color: initial.options.colors)
+  } catch {
+    printError("error: \(error.message); use 'anonvis render' or 'anonvis narrate' instead")
+    throw ExitCode(2)
+  }
+  var state = initial
+  var previous: Buffer?
+  var exitCode: Int32 = 0
+  let clock = ContinuousClock()
+  var last = clock.now
+  loop: while true {
+    if let signal = terminal.pendingSignal() {
+      exitCode = 128 + signal
+      break
+    }
+    let size = terminal.size
+    let frame = state.render(width: size.width, height: size.height)
+    terminal.draw(frame.diff(from: previous))
+    previous = frame
+    let input = terminal.read(timeout: state.playing ? 50 : 250)
+    let now = clock.now
+    let elapsed = now - last
+    last = now
+    var effects: [Effect] = []
+    switch input {
+    case nil:
+      break
+    case .resize:
+      terminal.invalidate()
+      previous = nil
+    case .key(let k):
+      effects += state.reduce(.key(Key(k)))
+    }
+    let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+    effects += state.reduce(.tick(seconds))
+    for effect in effects {
+      switch effect {
+      case .quit: break loop
+      case .save(let path, let text):
+        do {
+          try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+          state.message = "saved \(path)"
+        } catch {
+          state.message = "cannot write \(path): \(error.localizedDescription)"
+        }
+      case .stepChanged: break
+      }
+    }
+  }
+  terminal.end()
+  if exitCode != 0 { throw ExitCode(exitCode) }
+}
+
+extension Key {
+  init(_ k: TerminalKey) {
+    switch k {
+    case .char(let c): self = .char(c)
+    case .left: self = .left
+    case .right: self = .right
+    case .up: self = .up
+    case .down: self = .down
+    case .enter: self = .enter
+    case .backspace: self = .backspace
+    case .tab: self = .tab
+    case .backTab: self = .backTab
+    case .escape: self = .escape
+    case .pageUp: self = .pageUp
+    case .pageDown: self = .pageDown
+    case .home: self = .home
+    case .end: self = .end
+    }
+  }
+}
+
+struct Play: ParsableCommand {
+  static let configuration = CommandConfiguration(abstract: "Step through a scene in the terminal.")
+
+  @Argument(help: "Scene file.")
+  var file: String
+
+  @OptionGroup var ui: UIOptions
+
+  func run() throws {
+    guard let loaded = LoadedScene.load(file) else { throw ExitCode(2) }
+    var state = AppState(
+      timeline: loaded.timeline, fileName: baseName(file),
+      options: RenderOptions(ascii: ui.ascii, colors: ui.useColor))
+    state.presenter = ui.notes
+    try runInteractive(state)
+  }
+}
+
+struct Explore: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "An empty world: type operations of the scene language at the ':' prompt.")
+
+  @Option(help: "Kernel model: 2.6.34 or 2.6.36 (aliases 2.6.35, root-lock).")
+  var kernel: String = "2.6.36"
+
+  @Option(help: "Number of CPUs (1..8).")
+  var cpus: Int = 1
+
+  @OptionGroup var ui: UIOptions
+
+  func run() throws {
+    guard let k = KernelVersion(name: kernel), k.isImplemented else {
+      printError("error: unknown or unsupported kernel '\(kernel)' (use 2.6.34 or 2.6.36)")
+      throw ExitCode(2)
+    }
+    guard (1...8).contains(cpus) else {
+      printError("error: --cpus must be between 1 and 8")
+      throw ExitCode(2)
+    }
+    var state = AppState(
+      timeline: Timeline(title: "explore", kernel: k, cpus: cpus), fileName: "",
+      options: RenderOptions(ascii: ui.ascii, colors: ui.useColor))
+    state.explore = true
+    state.presenter = ui.notes
+    state.message = "type ':' and an operation, e.g. :spawn P1"
+    try runInteractive(state)
+  }
+}

@@ -1,0 +1,81 @@
+import AppCore
+import ArgumentParser
+import ScenePlayer
+import TermRender
+
+/// `COLSxROWS`.
+struct TerminalSize: ExpressibleByArgument {
+  var width: Int
+  var height: Int
+
+  init?(argument: String) {
+    let parts = argument.lowercased().split(separator: "x")
+    guard parts.count == 2, let w = Int(parts[0]), let h = Int(parts[1]), (1...1000).contains(w),
+      (1...1000).contains(h)
+    else { return nil }
+    width = w
+    height = h
+  }
+
+  static var defaultValueDescription: String { "80x24" }
+}
+
+enum FrameFormat: String, ExpressibleByArgument, CaseIterable {
+  case text
+  case ansi
+}
+
+struct Render: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Print the frame the TUI shows at a step, at a size (deterministic).")
+
+  @Argument(help: "Scene file.")
+  var file: String
+
+  @Option(help: "Step number (default 0).")
+  var step: Int = 0
+
+  @Option(help: "Show this micro-step (1-based) of the step.")
+  var micro: Int?
+
+  @Option(help: "Frame size COLSxROWS.")
+  var size = TerminalSize(argument: "80x24") ?? TerminalSize(argument: "80x24")!
+
+  @Option(help: "text (plain characters) or ansi (with SGR styling).")
+  var format: FrameFormat = .text
+
+  @Flag(help: "ASCII only: no box drawing or symbols.")
+  var ascii = false
+
+  @Flag(help: "Show presenter notes.")
+  var notes = false
+
+  func run() throws {
+    guard let loaded = LoadedScene.load(file) else { throw ExitCode(2) }
+    let timeline = loaded.timeline
+    guard step >= 0, step <= timeline.stepCount else {
+      printError("error: --step \(step) is out of range: the scene has steps 0..\(timeline.stepCount)")
+      throw ExitCode(2)
+    }
+    var state = AppState(timeline: timeline, fileName: baseName(file), options: RenderOptions(ascii: ascii, colors: format == .ansi))
+    state.presenter = notes
+    state.go(to: step)
+    if let micro {
+      let count = state.microStates().count
+      guard micro >= 1, micro <= count else {
+        printError("error: --micro \(micro) is out of range: step \(step) has \(count) micro-step(s)")
+        throw ExitCode(2)
+      }
+      for _ in 0..<micro { _ = state.reduce(.key(.char("j"))) }
+    }
+    let buffer = state.render(width: size.width, height: size.height)
+    switch format {
+    case .text: print(buffer.plainText, terminator: "")
+    case .ansi: print(ANSIEncoder.frame(buffer, colors: .ansi16), terminator: "")
+    }
+  }
+}
+
+func baseName(_ path: String) -> String {
+  path.split(separator: "/").last.map(String.init) ?? path
+}

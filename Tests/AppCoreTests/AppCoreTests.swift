@@ -1,0 +1,230 @@
+import AppCore
+import Foundation
+import SceneScript
+import ScenePlayer
+import TermRender
+import Testing
+
+let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+  .deletingLastPathComponent()
+
+func scene(_ name: String) throws -> Timeline {
+  let source = try String(contentsOf: repoRoot.appendingPathComponent("scenes/\(name)"), encoding: .utf8)
+  return Timeline(scene: Parser.parse(source), defaultTitle: name)
+}
+
+func app(_ source: String, options: RenderOptions = RenderOptions()) -> AppState {
+  AppState(timeline: Timeline(scene: Parser.parse(source), defaultTitle: "t"), fileName: "t.scene", options: options)
+}
+
+/// Sends keys and returns the effects.
+@discardableResult
+func send(_ state: inout AppState, _ keys: [Key]) -> [Effect] {
+  keys.flatMap { state.reduce(.key($0)) }
+}
+
+func chars(_ s: String) -> [Key] { s.map { Key.char($0) } }
+
+let lectureScenes = [
+  "e1-first-touch.scene", "e2-fork-cow.scene", "e3-three-generations.scene", "e4-split-merge.scene",
+  "e5-rmap-coverage.scene", "e6-ksm-root-lifetime.scene",
+]
+
+@Suite("The app: frames and key handling on a headless surface")
+struct AppCoreTests {
+  @Test(
+    "golden text frames of every step of E1-E6 at 80x24 and 120x40",
+    arguments: lectureScenes, [(80, 24), (120, 40)])
+  func goldenFrames(file: String, size: (Int, Int)) throws {
+    var state = AppState(timeline: try scene(file), fileName: file)
+    var text = ""
+    for k in 0...state.timeline.stepCount {
+      state.go(to: k)
+      text += "=== step \(k) ===\n" + state.render(width: size.0, height: size.1).plainText
+    }
+    let name = file.replacingOccurrences(of: ".scene", with: "") + "-\(size.0)x\(size.1).txt"
+    let golden = repoRoot.appendingPathComponent("Tests/AppCoreTests/Golden/\(name)")
+    if ProcessInfo.processInfo.environment["RECORD_GOLDEN"] == "1" {
+      try text.write(to: golden, atomically: true, encoding: .utf8)
+    }
+    let expected = try String(contentsOf: golden, encoding: .utf8)
+    #expect(text == expected, "frames differ from \(name); re-record with RECORD_GOLDEN=1 and review")
+  }
+
+  @Test("tiny and huge sizes render without crashing; too small says what it needs")
+  func sizes() throws {
+    var state = AppState(timeline: try scene("e3-three-generations.scene"), fileName: "e3")
+    state.go(to: 5)
+    for (w, h) in [(0, 0), (1, 1), (20, 5), (59, 40), (300, 100)] {
+      let b = state.render(width: w, height: h)
+      #expect(b.width == w && b.height == h)
+    }
+    #expect(state.render(width: 59, height: 40).plainText.contains("terminal too small: need 60×16"))
+    #expect(state.render(width: 300, height: 100).plainText.contains("step 5/8"))
+  }
+
+  @Test("the status bar always shows step K/N, the kernel and the CPU states")
+  func statusBar() throws {
+    var state = AppState(timeline: try scene("e2-fork-cow.scene"), fileName: "e2")
+    for k in [0, 4, 11] {
+      state.go(to: k)
+      let lines = state.render(width: 80, height: 24).plainText.split(separator: "\n")
+      #expect(lines.last?.hasSuffix("step \(k)/11") == true)
+      #expect(lines.last?.contains("cpu0") == true)
+      #expect(lines.first?.contains("kernel 2.6.36") == true)
+    }
+  }
+
+  @Test("stepping: next, previous, first, last, and jumps by number and chapter")
+  func stepping() {
+    var s = app("spawn P1\nchapter \"Map it\"\nmmap P1 A 2\ntouch P1 A 0\nchapter \"Fork\"\nfork P1 P2\nexit P1")
+    send(&s, [.right, .right, .char("l"), .char(" ")])
+    #expect(s.step == 4)
+    send(&s, [.left, .char("h")])
+    #expect(s.step == 2)
+    send(&s, [.char("G")])
+    #expect(s.step == 5)
+    send(&s, [.right])
+    #expect(s.step == 5)
+    send(&s, [.char("0")])
+    #expect(s.step == 0)
+    send(&s, [.char("g")] + chars("3") + [.enter])
+    #expect(s.step == 3)
+    send(&s, [.char("g")] + chars("fork") + [.enter])
+    #expect(s.step == 4)
+    send(&s, [.char("g")] + chars("99") + [.enter])
+    #expect(s.step == 4)
+    #expect(s.message == "no step 99: the scene has steps 0..5")
+    #expect(s.render(width: 80, height: 24).plainText.contains("! no step 99"))
+  }
+
+  @Test("step into micro-steps one at a time and back out")
+  func microSteps() {
+    var s = app("spawn P1\nmmap P1 A 1\ntouch P1 A 0")
+    send(&s, [.char("G"), .down])
+    #expect(s.micro == 0)
+    #expect(s.render(width: 80, height: 24).plainText.contains("3.1/9 cpu0 anon_vma_chain_alloc"))
+    send(&s, [.char("j"), .char("j"), .char("j")])
+    #expect(s.micro == 3)
+    let frame = s.render(width: 80, height: 24).plainText
+    #expect(frame.contains("3.4/9 cpu0 anon_vma_lock: lock AV1"))
+    #expect(frame.contains("LOCKED by cpu0: touch P1 A 0"))
+    send(&s, Array(repeating: .char("j"), count: 20))
+    #expect(s.micro == 8)
+    send(&s, Array(repeating: .up, count: 9))
+    #expect(s.micro == nil)
+    send(&s, [.down, .right])
+    #expect(s.micro == nil)
+  }
+
+  @Test("help lists only the keys valid now; esc closes it")
+  func help() {
+    var s = app("spawn P1\nspawn P2")
+    send(&s, [.char("?")])
+    let first = s.render(width: 80, height: 24).plainText
+    #expect(first.contains("keys valid now"))
+    #expect(first.contains("next step"))
+    #expect(!first.contains("previous step"))
+    send(&s, [.escape, .char("G"), .char("?")])
+    let last = s.render(width: 80, height: 24).plainText
+    #expect(!last.contains("next step"))
+    #expect(last.contains("previous step"))
+    send(&s, [.char("?")])
+    #expect(s.overlay == nil)
+  }
+
+  @Test("play auto-advances at its pace and stops at the last step")
+  func play() {
+    var s = app("spawn P1\nspawn P2\nspawn P3")
+    send(&s, [.char("p")])
+    #expect(s.playing)
+    _ = s.reduce(.tick(1.0))
+    #expect(s.step == 0)
+    let effects = s.reduce(.tick(0.6))
+    #expect(s.step == 1)
+    #expect(effects == [.stepChanged(1)])
+    _ = s.reduce(.tick(10))
+    #expect(s.step == 3)
+    #expect(!s.playing)
+  }
+
+  @Test("selection and the inspector: created at step K by ...")
+  func inspector() {
+    var s = app("spawn P1\nmmap P1 A 2\ntouch P1 A 0\nfork P1 P2")
+    send(&s, [.char("G"), .tab, .down, .enter])
+    #expect(s.overlay == .inspector)
+    var frame = s.render(width: 100, height: 30).plainText
+    #expect(frame.contains("P2:A@0"))
+    #expect(frame.contains("created at   step 4 by fork P1 P2"))
+    send(&s, [.escape, .tab, .enter])
+    frame = s.render(width: 100, height: 30).plainText
+    #expect(frame.contains("created at   step 3 by anon_vma_prepare (touch P1 A 0)"))
+  }
+
+  @Test("presenter mode shows notes and the next step")
+  func presenter() {
+    var s = app("spawn P1\nnote \"say this slowly\"\nspawn P2")
+    send(&s, [.right, .char("n")])
+    let frame = s.render(width: 80, height: 24).plainText
+    #expect(frame.contains("note: say this slowly"))
+    #expect(frame.contains("next: spawn P2"))
+  }
+
+  @Test("explore: ':' runs operations as new steps, errors show in place, :w saves")
+  func explore() {
+    var s = AppState(timeline: Timeline(title: "explore", kernel: .v2_6_36), fileName: "")
+    s.explore = true
+    send(&s, [.char(":")] + chars("spawn P1") + [.enter])
+    send(&s, [.char(":")] + chars("mmap P1 heap 2") + [.enter])
+    send(&s, [.char(":")] + chars("touch P1 heap 0") + [.enter])
+    #expect(s.timeline.stepCount == 3)
+    #expect(s.step == 3)
+    send(&s, [.char(":")] + chars("touch P9 heap 0") + [.enter])
+    #expect(s.timeline.stepCount == 3)
+    #expect(s.message == "error: unknown or exited process 'P9' (at step 4)" || s.message?.hasPrefix("error:") == true)
+    send(&s, [.char(":")] + chars("frobnicate") + [.enter])
+    #expect(s.message?.hasPrefix("error: unknown statement") == true)
+    let effects = send(&s, [.char(":")] + chars("w /tmp/x.scene") + [.enter])
+    #expect(effects == [.save(path: "/tmp/x.scene", text: "title \"explore\"\nkernel 2.6.36\n\nspawn P1\nmmap P1 heap 2\ntouch P1 heap 0\n")])
+    let reparsed = Timeline(scene: Parser.parse(s.exploreScene), defaultTitle: "x")
+    #expect(reparsed.stepCount == 3)
+    #expect(send(&s, [.char(":")] + chars("q") + [.enter]) == [.quit])
+  }
+
+  @Test("--ascii frames use no box drawing or symbols; NO_COLOR frames carry no color")
+  func asciiAndNoColor() throws {
+    var s = AppState(timeline: try scene("e2-fork-cow.scene"), fileName: "e2", options: RenderOptions(ascii: true, colors: false))
+    s.go(to: 4)
+    let b = s.render(width: 100, height: 30)
+    #expect(b.plainText.unicodeScalars.allSatisfy { $0.isASCII })
+    #expect(b.cells.allSatisfy { $0.style.fg == nil && $0.style.bg == nil })
+    let ansi = ANSIEncoder.frame(b, colors: .none)
+    #expect(!ansi.contains("\u{1b}[3"))
+  }
+
+  @Test("scene text is escaped in frames: no raw control characters reach the terminal")
+  func escaping() {
+    var s = app("title \"\u{1b}]52;c;AAAA\u{7}x\"\nspawn P1\nsay \"\u{1b}[2J\u{202E}evil\"")
+    send(&s, [.right])
+    let b = s.render(width: 100, height: 30)
+    let text = b.plainText
+    #expect(!text.unicodeScalars.contains { $0.value < 0x20 && $0 != "\n" })
+    #expect(!text.unicodeScalars.contains("\u{202E}"))
+    #expect(text.contains("\\e[2J"))
+    let ansi = ANSIEncoder.frame(b, colors: .ansi16)
+    #expect(!ansi.contains("\u{1b}]52"))
+    #expect(!ansi.contains("\u{1b}[2J"))
+  }
+
+  @Test("the diff between frames holds only the cells that changed")
+  func frameDiff() throws {
+    var s = AppState(timeline: try scene("e2-fork-cow.scene"), fileName: "e2")
+    s.go(to: 3)
+    let a = s.render(width: 80, height: 24)
+    s.go(to: 4)
+    let b = s.render(width: 80, height: 24)
+    let changes = b.diff(from: a)
+    #expect(!changes.isEmpty && changes.count < 80 * 24 / 2)
+    #expect(b.diff(from: b).isEmpty)
+  }
+}
