@@ -25,6 +25,16 @@ static inline void cnc_flush_stdout(void) { fflush(stdout); }
 static volatile sig_atomic_t cnc_pending_signal = 0;
 static inline void cnc_on_signal(int sig) { cnc_pending_signal = sig; }
 static inline void cnc_install_signal_handlers(void) {
+  /* Whatever started us may have blocked signals; a terminal program needs these delivered. */
+  sigset_t unblock;
+  sigemptyset(&unblock);
+  sigaddset(&unblock, SIGINT);
+  sigaddset(&unblock, SIGTERM);
+  sigaddset(&unblock, SIGHUP);
+  sigaddset(&unblock, SIGWINCH);
+  sigaddset(&unblock, SIGTSTP);
+  sigaddset(&unblock, SIGCONT);
+  sigprocmask(SIG_UNBLOCK, &unblock, 0);
   struct sigaction sa;
   sa.sa_handler = cnc_on_signal;
   sigemptyset(&sa.sa_mask);

@@ -1,0 +1,199 @@
+import Foundation
+import Testing
+
+/// A tmux server on a private socket running a shell, driven like a person at a terminal.
+final class TmuxSession {
+  let socket = "anonvis-test-\(UUID().uuidString.prefix(8))"
+  let dir: URL
+
+  init(width: Int = 100, height: Int = 30) throws {
+    dir = FileManager.default.temporaryDirectory.appendingPathComponent(socket)
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    try tmux(["new-session", "-d", "-x", "\(width)", "-y", "\(height)", "env -i PATH=/usr/bin:/bin HOME=\(dir.path) TERM=xterm-256color LANG=C.UTF-8 bash --norc --noprofile"])
+    try waitFor { _ in true }
+  }
+
+  deinit { try? tmux(["kill-server"]) }
+
+  @discardableResult
+  func tmux(_ args: [String]) throws -> String {
+    // Foundation's Process notices a child's exit through an inherited socket, which the tmux
+    // server (forked from the client) would keep open forever: spawn and reap by hand.
+    let file = dir.appendingPathComponent("out-\(UUID().uuidString.prefix(8))").path
+    let status = spawnAndWait(["tmux", "-L", socket] + args, stdout: file)
+    let text = (try? String(contentsOfFile: file, encoding: .utf8)) ?? ""
+    try? FileManager.default.removeItem(atPath: file)
+    if status != 0, args.first != "kill-server" { Issue.record("tmux \(args) exited \(status)") }
+    return text
+  }
+
+  func type(_ text: String) throws { try tmux(["send-keys", "-t", "0", "-l", text]) }
+  func keys(_ keys: String...) throws { try tmux(["send-keys", "-t", "0"] + keys) }
+  func screen() throws -> String { try tmux(["capture-pane", "-p", "-t", "0"]) }
+
+  /// Polls the screen until the condition holds (deadline 10 s; no fixed sleeps).
+  @discardableResult
+  func waitFor(
+    _ what: String = "condition", sourceLocation: Testing.SourceLocation = #_sourceLocation,
+    _ condition: (String) -> Bool
+  ) throws -> String {
+    let deadline = Date().addingTimeInterval(10)
+    var last = ""
+    while Date() < deadline {
+      last = (try? screen()) ?? ""
+      if condition(last) { return last }
+      usleep(20_000)
+    }
+    Issue.record("timed out waiting for \(what); screen:\n\(last)", sourceLocation: sourceLocation)
+    return last
+  }
+
+  func waitFor(text: String, sourceLocation: Testing.SourceLocation = #_sourceLocation) throws {
+    try waitFor("'\(text)'", sourceLocation: sourceLocation) { $0.contains(text) }
+  }
+
+  /// `stty -a` of the shell's terminal, written to a file by the shell itself.
+  func stty() throws -> String {
+    let file = dir.appendingPathComponent("stty-\(UUID().uuidString.prefix(6)).txt")
+    try type("stty -a > \(file.path); echo STTY-DONE\n")
+    try waitFor(text: "STTY-DONE\n")
+    let deadline = Date().addingTimeInterval(5)
+    while Date() < deadline {
+      if let s = try? String(contentsOf: file, encoding: .utf8), s.contains("echo") { return s }
+      usleep(20_000)
+    }
+    return ""
+  }
+}
+
+let tmuxAvailable = FileManager.default.isExecutableFile(atPath: "/usr/bin/tmux")
+
+func saneTerminal(_ stty: String) -> Bool {
+  let words = stty.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == ";" }).map(String.init)
+  return words.contains("echo") && words.contains("icanon") && !words.contains("-echo") && !words.contains("-icanon")
+}
+
+@Suite("The real binary in a real terminal (tmux)", .enabled(if: tmuxAvailable), .serialized)
+struct TmuxTests {
+  @Test("play: step forward and back, help, jump, resize, quit; the terminal is sane afterwards")
+  func playSession() throws {
+    let binary = try #require(anonvisBinary)
+    let t = try TmuxSession()
+    try type(t, "\(binary.path) play \(repoRoot.path)/scenes/e2-fork-cow.scene; echo EXIT=$?\n")
+    try t.waitFor(text: "step 0/11")
+    try t.keys("Right")
+    try t.waitFor(text: "step 1/11")
+    try t.keys("Right", "Right")
+    try t.waitFor(text: "step 3/11")
+    try t.keys("Left")
+    try t.waitFor(text: "step 2/11")
+    try t.keys("?")
+    try t.waitFor(text: "keys valid now")
+    try t.keys("Escape")
+    try t.waitFor("help closed") { !$0.contains("keys valid now") }
+    try t.type("g7")
+    try t.keys("Enter")
+    try t.waitFor(text: "step 7/11")
+    try t.keys("Down")
+    try t.waitFor(text: "7.1/")
+    try t.tmux(["resize-window", "-t", "0", "-x", "70", "-y", "20"])
+    try t.waitFor("a 70-column frame") { screen in
+      screen.split(separator: "\n").first.map { $0.count <= 70 && $0.contains("step 7/11") } ?? false
+    }
+    try t.tmux(["resize-window", "-t", "0", "-x", "40", "-y", "10"])
+    try t.waitFor(text: "terminal too small")
+    try t.tmux(["resize-window", "-t", "0", "-x", "100", "-y", "30"])
+    try t.waitFor(text: "step 7/11")
+    try t.keys("q")
+    try t.waitFor(text: "EXIT=0")
+    #expect(saneTerminal(try t.stty()))
+  }
+
+  @Test("SIGTERM, SIGINT and SIGHUP restore the terminal", arguments: ["TERM", "INT", "HUP"])
+  func signals(signal: String) throws {
+    let binary = try #require(anonvisBinary)
+    let t = try TmuxSession()
+    try type(t, "\(binary.path) play \(repoRoot.path)/scenes/e3-three-generations.scene & PID=$!; fg; echo EXIT=$?\n")
+    try t.waitFor(text: "step 0/8")
+    let shellPID = try t.tmux(["list-panes", "-F", "#{pane_pid}"]).trimmingCharacters(in: .whitespacesAndNewlines)
+    let pidFile = t.dir.appendingPathComponent("pid").path
+    _ = spawnAndWait(["pgrep", "-P", shellPID, "anonvis"], stdout: pidFile)
+    let pid = ((try? String(contentsOfFile: pidFile, encoding: .utf8)) ?? "")
+      .split(separator: "\n").first.map(String.init) ?? ""
+    #expect(!pid.isEmpty)
+    #expect(spawnAndWait(["kill", "-\(signal)", pid], stdout: "/dev/null") == 0)
+    let screen = try t.waitFor("EXIT=") { $0.contains("EXIT=") }
+    #expect(!screen.contains("EXIT=0"))
+    #expect(saneTerminal(try t.stty()))
+  }
+
+  @Test("anonvis with no arguments plays the tour in a terminal")
+  func tour() throws {
+    let binary = try #require(anonvisBinary)
+    let t = try TmuxSession()
+    try type(t, "cd / && \(binary.path); echo EXIT=$?\n")
+    try t.waitFor(text: "Tour: anon_vmas")
+    try t.keys("G")
+    try t.waitFor(text: "step 12/12")
+    try t.keys("q")
+    try t.waitFor(text: "EXIT=0")
+  }
+
+  @Test("explore: operations typed at the ':' prompt run as steps; :w saves the scene")
+  func explore() throws {
+    let binary = try #require(anonvisBinary)
+    let t = try TmuxSession()
+    let out = t.dir.appendingPathComponent("saved.scene")
+    try type(t, "\(binary.path) explore; echo EXIT=$?\n")
+    try t.waitFor(text: "[explore]")
+    for line in ["spawn P1", "mmap P1 heap 2", "touch P1 heap 0", "fork P1 P2"] {
+      try t.type(":" + line)
+      try t.keys("Enter")
+    }
+    try t.waitFor(text: "step 4/4")
+    try t.type(":touch P7 heap 0")
+    try t.keys("Enter")
+    try t.waitFor(text: "! error:")
+    try t.type(":w \(out.path)")
+    try t.keys("Enter")
+    try t.waitFor(text: "saved")
+    try t.keys("q")
+    try t.waitFor(text: "EXIT=0")
+    let saved = try String(contentsOf: out, encoding: .utf8)
+    #expect(saved.contains("fork P1 P2"))
+  }
+}
+
+func type(_ t: TmuxSession, _ text: String) throws { try t.type(text) }
+
+/// Runs a command (found on PATH) with stdout to a file and waits for it with waitpid.
+func spawnAndWait(_ argv: [String], stdout path: String) -> Int32 {
+  var actions = posix_spawn_file_actions_t()
+  posix_spawn_file_actions_init(&actions)
+  defer { posix_spawn_file_actions_destroy(&actions) }
+  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+  posix_spawn_file_actions_addopen(&actions, 1, path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+  posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+  var cArgs: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
+  defer { for p in cArgs { free(p) } }
+  var pid: pid_t = 0
+  let env: [UnsafeMutablePointer<CChar>?] = [strdup("PATH=/usr/bin:/bin:/usr/sbin:/sbin"), nil]
+  defer { for p in env { free(p) } }
+  // Test runner threads block signals; the spawned tmux server (and so the shell and anonvis)
+  // must start with none blocked and default dispositions, as in a person's terminal.
+  var attr = posix_spawnattr_t()
+  posix_spawnattr_init(&attr)
+  defer { posix_spawnattr_destroy(&attr) }
+  var empty = sigset_t()
+  sigemptyset(&empty)
+  posix_spawnattr_setsigmask(&attr, &empty)
+  var defaults = sigset_t()
+  sigemptyset(&defaults)
+  for sig in [SIGINT, SIGTERM, SIGHUP, SIGWINCH, SIGTSTP, SIGCONT, SIGPIPE, SIGCHLD] { sigaddset(&defaults, sig) }
+  posix_spawnattr_setsigdefault(&attr, &defaults)
+  posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+  guard posix_spawnp(&pid, argv[0], &actions, &attr, &cArgs, env) == 0 else { return -1 }
+  var status: Int32 = 0
+  while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+  return (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+}
