@@ -287,27 +287,34 @@ extension AppState {
     } else if treeLayout {
       lines += treeLines(w, g, columns, covered, selectedAV)
     } else {
-      lines += matrixLines(w, g, columns, covered, inner.width)
+      lines += matrixLines(w, g, columns, covered, inner.width, selected: selectedAV)
     }
     lines.append(Line(""))
     lines += detailLines(w, g, columns, covered, selectedAV, width: inner.width)
     drawLines(&b, g, lines, in: inner)
   }
 
-  func matrixLines(_ w: World, _ g: Glyphs, _ columns: [Int], _ covered: Set<Int>, _ width: Int) -> [Line] {
+  func matrixLines(
+    _ w: World, _ g: Glyphs, _ columns: [Int], _ covered: Set<Int>, _ width: Int, selected: Int?
+  ) -> [Line] {
     var lines: [Line] = []
     let rows = w.orderedVMAs
     let labelW = min(20, max(8, rows.map { Buffer.width(w.vmaName($0)) }.max() ?? 8)) + 1
     let colW = max(4, columns.map { World.avName($0).count + 1 }.max() ?? 4)
-    let fit = max(1, (width - labelW - 2) / colW)
-    let shown = Array(columns.prefix(fit))
+    let fit = max(1, (width - labelW - 8) / colW)
+    // Scroll the columns so the selected anon_vma is visible.
+    let selectedColumn = selected.flatMap { columns.firstIndex(of: $0) } ?? 0
+    let first = columns.count <= fit ? 0 : max(0, min(columns.count - fit, selectedColumn - fit / 2))
+    let shown = Array(columns.dropFirst(first).prefix(fit))
     var header: [(String, Style)] = [(String(repeating: " ", count: labelW + 2), .plain)]
+    if first > 0 { header[0] = (("\(first)← ").padding(labelW + 2), Style(dim: true)) }
     for a in shown {
       let freed = !(w.anonVMA(a)?.alive ?? false)
       let style = covered.contains(a) ? Style(fg: .yellow, bold: true) : Style(bold: true, dim: freed)
       header.append((World.avName(a).padding(colW), style))
     }
-    if shown.count < columns.count { header.append(("+\(columns.count - shown.count) →", Style(dim: true))) }
+    let after = columns.count - first - shown.count
+    if after > 0 { header.append(("+\(after)→", Style(dim: true))) }
     lines.append(Line(segments: header))
     for id in rows {
       let chain = w.chainAnonVMAs(id)

@@ -147,6 +147,7 @@ public final class NcursesTerminal {
     case 10, 13: return .key(.enter)
     case 27: return .key(.escape)
     case 8, 127: return .key(.backspace)
+    case 4: return .key(.char("q"))  // ctrl-D: end of input quits like q
     default:
       guard code >= 32, let scalar = Unicode.Scalar(UInt32(code)) else { return nil }
       return .key(.char(Character(scalar)))
