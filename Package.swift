@@ -19,6 +19,8 @@ let package = Package(
     .target(name: "TermRender"),
     // Elm-style app: state, reducer, views (pure).
     .target(name: "AppCore", dependencies: ["AnonVMASim", "SceneScript", "ScenePlayer", "TermRender"]),
+    // asciicast recording and DOT/SVG exports (pure).
+    .target(name: "Asciicast", dependencies: ["AnonVMASim", "SceneScript", "ScenePlayer", "TermRender", "AppCore"]),
     // ncursesw, through a module map (see code-anchors.md §5.2).
     .systemLibrary(name: "CNCursesW", providers: [.apt(["libncurses-dev"])]),
     // The only module that imports ncurses.
@@ -26,7 +28,7 @@ let package = Package(
     .executableTarget(
       name: "anonvis",
       dependencies: [
-        "AnonVMASim", "SceneScript", "ScenePlayer", "TermRender", "AppCore", "NcursesBackend",
+        "AnonVMASim", "SceneScript", "ScenePlayer", "TermRender", "AppCore", "Asciicast", "NcursesBackend",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     .testTarget(
@@ -40,7 +42,7 @@ let package = Package(
       name: "ScenePlayerTests", dependencies: ["ScenePlayer", "SceneScript", "AnonVMASim"],
       exclude: ["Golden"]),
     .testTarget(
-      name: "AppCoreTests", dependencies: ["AppCore", "TermRender", "ScenePlayer", "SceneScript"],
+      name: "AppCoreTests", dependencies: ["AppCore", "TermRender", "ScenePlayer", "SceneScript", "Asciicast"],
       exclude: ["Golden"]),
     .testTarget(name: "EndToEndTests", dependencies: ["anonvis"]),
   ]

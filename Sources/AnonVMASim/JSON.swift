@@ -6,6 +6,8 @@ public indirect enum JSON: Sendable, Hashable {
   case string(String)
   case array([JSON])
   case object([(String, JSON)])
+  /// Pre-formatted JSON text (numbers with a fixed format).
+  case raw(String)
 
   public static func == (lhs: JSON, rhs: JSON) -> Bool { lhs.serialized == rhs.serialized }
   public func hash(into hasher: inout Hasher) { hasher.combine(serialized) }
@@ -29,6 +31,7 @@ public indirect enum JSON: Sendable, Hashable {
     case .null: out += "null"
     case .bool(let b): out += b ? "true" : "false"
     case .int(let i): out += String(i)
+    case .raw(let text): out += text
     case .string(let s): JSON.quote(s, into: &out)
     case .array(let items):
       out += "["

@@ -51,12 +51,15 @@ public enum ANSIEncoder {
   /// The bytes that turn `previous` into `next` on a terminal (cursor moves + changed cells).
   public static func update(from previous: Buffer?, to next: Buffer, colors: ColorMode) -> String {
     var out = ""
+    var base = previous
     if previous == nil || previous?.width != next.width || previous?.height != next.height {
+      // Clear, then draw only what differs from a blank screen.
       out += "\u{1b}[0m\u{1b}[2J\u{1b}[H"
+      base = Buffer(width: next.width, height: next.height)
     }
     var cursor: (x: Int, y: Int)? = nil
     var current: Style?
-    for change in next.diff(from: previous) where !change.cell.text.isEmpty {
+    for change in next.diff(from: base) where !change.cell.text.isEmpty {
       if let c = cursor, c.x == change.x, c.y == change.y {
         // Already there.
       } else {

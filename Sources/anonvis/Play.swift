@@ -1,5 +1,6 @@
 import AnonVMASim
 import AppCore
+import Asciicast
 import ArgumentParser
 import Foundation
 import NcursesBackend
@@ -22,6 +23,12 @@ struct UIOptions: ParsableArguments {
   @Flag(help: "Presenter mode: show notes and the next step.")
   var notes = false
 
+  @Option(help: "Record the session as an asciicast v2 file, in real time.")
+  var record: String?
+
+  @Flag(help: "Overwrite the --record file if it exists.")
+  var force = false
+
   var useColor: Bool {
     switch color {
     case .never: return false
@@ -33,8 +40,64 @@ struct UIOptions: ParsableArguments {
   }
 }
 
+/// Records a live session: every line is written and flushed at once, so a killed session leaves
+/// a valid prefix.
+final class LiveRecorder {
+  let handle: FileHandle
+  var writer = AsciicastWriter(version: .v2)
+  let start = ContinuousClock.now
+  var previous: Buffer?
+  var lastStep: Int?
+  var size: (Int, Int)?
+
+  init(path: String, force: Bool, width: Int, height: Int, title: String) throws {
+    if FileManager.default.fileExists(atPath: path) && !force {
+      printError("error: \(path) exists; use --force to overwrite it")
+      throw ExitCode(2)
+    }
+    guard FileManager.default.createFile(atPath: path, contents: nil),
+      let handle = FileHandle(forWritingAtPath: path)
+    else {
+      printError("error: cannot write \(path)")
+      throw ExitCode(2)
+    }
+    self.handle = handle
+    size = (width, height)
+    emit(writer.header(width: width, height: height, title: title))
+  }
+
+  var micros: Int {
+    let d = ContinuousClock.now - start
+    return Int(d.components.seconds) * 1_000_000 + Int(d.components.attoseconds / 1_000_000_000_000)
+  }
+
+  func emit(_ line: String) {
+    try? handle.write(contentsOf: Data((line + "\n").utf8))
+  }
+
+  func frame(_ buffer: Buffer, state: AppState) {
+    let t = micros
+    if let size, size != (buffer.width, buffer.height) {
+      emit(writer.event(at: t, "r", "\(buffer.width)x\(buffer.height)"))
+      previous = nil
+    }
+    size = (buffer.width, buffer.height)
+    let bytes = (previous == nil ? "\u{1b}[?25l" : "") + ANSIEncoder.update(from: previous, to: buffer, colors: .ansi16)
+    if previous == nil || buffer != previous {
+      emit(writer.event(at: t, "o", bytes))
+    }
+    previous = buffer
+    if lastStep != state.step {
+      lastStep = state.step
+      emit(writer.event(at: t, "m", SceneRecorder.stepMarker(state.timeline, state.step)))
+    }
+  }
+
+  func close() { try? handle.close() }
+}
+
 /// Runs the app loop on the real terminal until the user quits or a signal arrives.
-func runInteractive(_ initial: AppState) throws {
+func runInteractive(_ initial: AppState, record: String? = nil, force: Bool = false) throws {
   guard isatty(STDOUT_FILENO) != 0, isatty(STDIN_FILENO) != 0 else {
     printError("error: the interactive view needs a terminal; use 'anonvis render' or 'anonvis narrate' instead")
     throw ExitCode(2)
@@ -49,6 +112,18 @@ func runInteractive(_ initial: AppState) throws {
   var state = initial
   var previous: Buffer?
   var exitCode: Int32 = 0
+  var recorder: LiveRecorder?
+  if let record {
+    do {
+      recorder = try LiveRecorder(
+        path: record, force: force, width: terminal.size.width, height: terminal.size.height,
+        title: initial.timeline.title)
+    } catch {
+      terminal.end()
+      throw error
+    }
+  }
+  defer { recorder?.close() }
   let clock = ContinuousClock()
   var last = clock.now
   loop: while true {
@@ -59,6 +134,7 @@ func runInteractive(_ initial: AppState) throws {
     let size = terminal.size
     let frame = state.render(width: size.width, height: size.height)
     terminal.draw(frame.diff(from: previous))
+    recorder?.frame(frame, state: state)
     previous = frame
     let input = terminal.read(timeout: state.playing ? 50 : 250)
     let now = clock.now
@@ -129,7 +205,7 @@ struct Play: ParsableCommand {
       timeline: loaded.timeline, fileName: baseName(file),
       options: RenderOptions(ascii: ui.ascii, colors: ui.useColor))
     state.presenter = ui.notes
-    try runInteractive(state)
+    try runInteractive(state, record: ui.record, force: ui.force)
   }
 }
 
@@ -160,6 +236,6 @@ struct Explore: ParsableCommand {
     state.explore = true
     state.presenter = ui.notes
     state.message = "type ':' and an operation, e.g. :spawn P1"
-    try runInteractive(state)
+    try runInteractive(state, record: ui.record, force: ui.force)
   }
 }

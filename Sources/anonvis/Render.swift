@@ -1,12 +1,22 @@
 import AppCore
+import Asciicast
 import ArgumentParser
 import ScenePlayer
 import TermRender
 
 /// `COLSxROWS`.
-struct TerminalSize: ExpressibleByArgument {
+struct TerminalSize {
   var width: Int
   var height: Int
+
+  /// Parses `COLSxROWS`, or prints a clear message and exits 2.
+  static func parse(_ text: String) throws -> TerminalSize {
+    guard let size = TerminalSize(argument: text) else {
+      printError("error: bad size '\(text)': expected COLSxROWS with each between 1 and 1000, e.g. 100x30")
+      throw ExitCode(2)
+    }
+    return size
+  }
 
   init?(argument: String) {
     let parts = argument.lowercased().split(separator: "x")
@@ -17,12 +27,13 @@ struct TerminalSize: ExpressibleByArgument {
     height = h
   }
 
-  static var defaultValueDescription: String { "80x24" }
 }
 
 enum FrameFormat: String, ExpressibleByArgument, CaseIterable {
   case text
   case ansi
+  case dot
+  case svg
 }
 
 struct Render: ParsableCommand {
@@ -39,9 +50,9 @@ struct Render: ParsableCommand {
   var micro: Int?
 
   @Option(help: "Frame size COLSxROWS.")
-  var size = TerminalSize(argument: "80x24") ?? TerminalSize(argument: "80x24")!
+  var size = "80x24"
 
-  @Option(help: "text (plain characters) or ansi (with SGR styling).")
+  @Option(help: "text (plain characters), ansi (with SGR styling), dot (Graphviz) or svg (the text frame).")
   var format: FrameFormat = .text
 
   @Flag(help: "ASCII only: no box drawing or symbols.")
@@ -51,13 +62,15 @@ struct Render: ParsableCommand {
   var notes = false
 
   func run() throws {
+    let size = try TerminalSize.parse(self.size)
     guard let loaded = LoadedScene.load(file) else { throw ExitCode(2) }
     let timeline = loaded.timeline
     guard step >= 0, step <= timeline.stepCount else {
       printError("error: --step \(step) is out of range: the scene has steps 0..\(timeline.stepCount)")
       throw ExitCode(2)
     }
-    var state = AppState(timeline: timeline, fileName: baseName(file), options: RenderOptions(ascii: ascii, colors: format == .ansi))
+    var state = AppState(
+      timeline: timeline, fileName: baseName(file), options: RenderOptions(ascii: ascii, colors: format != .text))
     state.presenter = notes
     state.go(to: step)
     if let micro {
@@ -72,6 +85,8 @@ struct Render: ParsableCommand {
     switch format {
     case .text: print(buffer.plainText, terminator: "")
     case .ansi: print(ANSIEncoder.frame(buffer, colors: .ansi16), terminator: "")
+    case .dot: print(DOTExporter.dot(timeline, step: step), terminator: "")
+    case .svg: print(SVGExporter.svg(buffer, title: "\(timeline.title) step \(step)"), terminator: "")
     }
   }
 }

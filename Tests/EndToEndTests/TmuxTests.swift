@@ -28,6 +28,8 @@ final class TmuxSession {
   }
 
   func type(_ text: String) throws { try tmux(["send-keys", "-t", "0", "-l", text]) }
+  /// After a killed full-screen program the shell's terminal may be raw: reset it.
+  func keys_reset() { try? type("stty sane\n") }
   func keys(_ keys: String...) throws { try tmux(["send-keys", "-t", "0"] + keys) }
   func screen() throws -> String { try tmux(["capture-pane", "-p", "-t", "0"]) }
 
@@ -125,6 +127,46 @@ struct TmuxTests {
     let screen = try t.waitFor("EXIT=") { $0.contains("EXIT=") }
     #expect(!screen.contains("EXIT=0"))
     #expect(saneTerminal(try t.stty()))
+  }
+
+  @Test("play --record writes a live cast; after SIGKILL every complete line parses")
+  func liveRecording() throws {
+    let binary = try #require(anonvisBinary)
+    let t = try TmuxSession()
+    let cast = t.dir.appendingPathComponent("live.cast").path
+    try type(t, "\(binary.path) play \(repoRoot.path)/scenes/e2-fork-cow.scene --record \(cast); echo EXIT=$?\n")
+    try t.waitFor(text: "step 0/11")
+    try t.keys("Right")
+    try t.waitFor(text: "step 1/11")
+    try t.keys("Right")
+    try t.waitFor(text: "step 2/11")
+    try t.tmux(["resize-window", "-t", "0", "-x", "90", "-y", "28"])
+    try t.waitFor("a 90-column frame") { $0.split(separator: "\n").first.map { $0.count <= 90 && $0.contains("step 2/11") } ?? false }
+    // Wait until the recorder has written the resize, then kill without warning.
+    let deadline = Date().addingTimeInterval(5)
+    while Date() < deadline, !((try? String(contentsOfFile: cast, encoding: .utf8)) ?? "").contains("\"r\"") { usleep(20_000) }
+    let shellPID = try t.tmux(["list-panes", "-F", "#{pane_pid}"]).trimmingCharacters(in: .whitespacesAndNewlines)
+    let pidFile = t.dir.appendingPathComponent("pid").path
+    _ = spawnAndWait(["pgrep", "-P", shellPID, "anonvis"], stdout: pidFile)
+    let pid = ((try? String(contentsOfFile: pidFile, encoding: .utf8)) ?? "").split(separator: "\n").first.map(String.init) ?? ""
+    #expect(spawnAndWait(["kill", "-KILL", pid], stdout: "/dev/null") == 0)
+    try t.waitFor(text: "EXIT=137")
+    let text = try String(contentsOfFile: cast, encoding: .utf8)
+    let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+    let complete = text.hasSuffix("\n") ? lines.dropLast() : lines.dropLast()
+    #expect(complete.count >= 4)
+    var codes: [String] = []
+    for (i, line) in complete.enumerated() {
+      let json = try JSONSerialization.jsonObject(with: Data(line.utf8))
+      if i == 0 {
+        #expect((json as? [String: Any])?["version"] as? Int == 2)
+      } else if let event = json as? [Any], let code = event[1] as? String {
+        codes.append(code)
+      }
+    }
+    #expect(codes.contains("r"))
+    #expect(codes.filter { $0 == "m" }.count >= 3)
+    t.keys_reset()
   }
 
   @Test("anonvis with no arguments plays the tour in a terminal")

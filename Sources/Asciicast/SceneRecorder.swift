@@ -1,0 +1,52 @@
+import AnonVMASim
+import AppCore
+import ScenePlayer
+import TermRender
+
+/// Records a scene headless, from step 0 to the end, on a virtual clock.
+public enum SceneRecorder {
+  /// The marker label of a step.
+  public static func stepMarker(_ timeline: Timeline, _ k: Int) -> String {
+    "step \(k): \(timeline.steps[k].label)"
+  }
+
+  /// The whole cast as text (header and one line per event), byte-identical for the same input.
+  public static func cast(
+    state initial: AppState, width: Int, height: Int, stepMicros: Int, version: CastVersion
+  ) -> String {
+    var state = initial
+    var writer = AsciicastWriter(version: version)
+    let timeline = state.timeline
+    var out = writer.header(width: width, height: height, title: timeline.title) + "\n"
+    var previous: Buffer?
+    for k in 0...timeline.stepCount {
+      state.go(to: k)
+      let frame = state.render(width: width, height: height)
+      let t = k * stepMicros
+      let prefix = previous == nil ? "\u{1b}[?25l" : ""
+      out += writer.event(at: t, "o", prefix + ANSIEncoder.update(from: previous, to: frame, colors: .ansi16)) + "\n"
+      out += writer.event(at: t, "m", stepMarker(timeline, k)) + "\n"
+      for chapter in timeline.chapters where chapter.step == k {
+        out += writer.event(at: t, "m", "chapter: \(chapter.title)") + "\n"
+      }
+      previous = frame
+    }
+    // Hold the last frame for one step before the recording ends.
+    out += writer.event(at: (timeline.stepCount + 1) * stepMicros, "o", "") + "\n"
+    return out
+  }
+
+  /// The sum over steps of the cells that changed (the minimal drawing work), for size figures.
+  public static func changedCells(state initial: AppState, width: Int, height: Int) -> Int {
+    var state = initial
+    var previous: Buffer?
+    var total = 0
+    for k in 0...state.timeline.stepCount {
+      state.go(to: k)
+      let frame = state.render(width: width, height: height)
+      total += frame.diff(from: previous).count
+      previous = frame
+    }
+    return total
+  }
+}

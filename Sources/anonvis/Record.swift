@@ -1,0 +1,131 @@
+import AppCore
+import ArgumentParser
+import Asciicast
+import Foundation
+import ScenePlayer
+import TermRender
+
+/// Writes output files: refuses to overwrite without `--force`, writes regular files atomically
+/// (a temporary file renamed at the end), and reports every write error with exit status 2.
+enum OutputFile {
+  static func write(_ text: String, to path: String, force: Bool) throws {
+    var isDir: ObjCBool = false
+    let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDir)
+    if isDir.boolValue {
+      printError("error: \(path) is a directory")
+      throw ExitCode(2)
+    }
+    let attributes = try? FileManager.default.attributesOfItem(atPath: path)
+    let regular = (attributes?[.type] as? FileAttributeType).map { $0 == .typeRegular } ?? true
+    if exists && regular && !force {
+      printError("error: \(path) exists; use --force to overwrite it")
+      throw ExitCode(2)
+    }
+    let data = Data(text.utf8)
+    if exists && !regular {
+      // A device or pipe (e.g. /dev/stdout, /dev/full): write straight to it.
+      guard let handle = FileHandle(forWritingAtPath: path) else {
+        printError("error: cannot open \(path) for writing")
+        throw ExitCode(2)
+      }
+      do {
+        try handle.write(contentsOf: data)
+        try handle.synchronize()
+        try handle.close()
+      } catch {
+        printError("error: writing \(path) failed: \(error.localizedDescription)")
+        throw ExitCode(2)
+      }
+      return
+    }
+    let url = URL(fileURLWithPath: path)
+    let temp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
+    do {
+      try data.write(to: temp)
+      // rename(2) replaces the target atomically: readers see the old file or the new one.
+      guard rename(temp.path, url.path) == 0 else {
+        throw CocoaError(.fileWriteUnknown, userInfo: [NSLocalizedDescriptionKey: String(cString: strerror(errno))])
+      }
+    } catch {
+      try? FileManager.default.removeItem(at: temp)
+      printError("error: cannot write \(path): \(error.localizedDescription)")
+      throw ExitCode(2)
+    }
+  }
+}
+
+struct Record: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Record a scene headless: an asciicast with a marker per step, and/or per-step frames.",
+    discussion: "The same scene and options give the same bytes every time (virtual clock).")
+
+  @Argument(help: "Scene file.")
+  var file: String
+
+  @Option(name: .shortAndLong, help: "Write an asciicast (.cast) here.")
+  var output: String?
+
+  @Option(help: "Write step-NNN.txt, .ansi and .json for every step into this directory.")
+  var frames: String?
+
+  @Option(help: "Frame size COLSxROWS.")
+  var size = "100x30"
+
+  @Option(help: "Seconds per step on the virtual clock.")
+  var stepSeconds: Double = 2
+
+  @Option(help: "asciicast version: 2 (default) or 3.")
+  var castVersion: Int = 2
+
+  @Flag(help: "ASCII only: no box drawing or symbols.")
+  var ascii = false
+
+  @Flag(help: "Overwrite existing output files.")
+  var force = false
+
+  func validate() throws {
+    guard output != nil || frames != nil else {
+      printError("error: give -o OUT.cast, --frames DIR, or both")
+      throw ExitCode(2)
+    }
+    guard castVersion == 2 || castVersion == 3 else {
+      printError("error: --cast-version must be 2 or 3")
+      throw ExitCode(2)
+    }
+    guard stepSeconds > 0, stepSeconds <= 3600 else {
+      printError("error: --step-seconds must be more than 0 and at most 3600")
+      throw ExitCode(2)
+    }
+  }
+
+  func run() throws {
+    let size = try TerminalSize.parse(self.size)
+    guard let loaded = LoadedScene.load(file) else { throw ExitCode(2) }
+    let state = AppState(
+      timeline: loaded.timeline, fileName: baseName(file), options: RenderOptions(ascii: ascii, colors: true))
+    if let output {
+      let cast = SceneRecorder.cast(
+        state: state, width: size.width, height: size.height,
+        stepMicros: Int(stepSeconds * 1_000_000), version: castVersion == 3 ? .v3 : .v2)
+      try OutputFile.write(cast, to: output, force: force)
+    }
+    if let frames {
+      do {
+        try FileManager.default.createDirectory(atPath: frames, withIntermediateDirectories: true)
+      } catch {
+        printError("error: cannot create \(frames): \(error.localizedDescription)")
+        throw ExitCode(2)
+      }
+      var s = state
+      let timeline = loaded.timeline
+      for k in 0...timeline.stepCount {
+        s.go(to: k)
+        let b = s.render(width: size.width, height: size.height)
+        let base = (frames as NSString).appendingPathComponent(String(format: "step-%03d", k))
+        try OutputFile.write(b.plainText, to: base + ".txt", force: force)
+        try OutputFile.write(ANSIEncoder.frame(b, colors: .ansi16), to: base + ".ansi", force: force)
+        try OutputFile.write(timeline.stateJSON(step: k) + "\n", to: base + ".json", force: force)
+      }
+    }
+  }
+}

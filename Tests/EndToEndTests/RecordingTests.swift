@@ -1,0 +1,189 @@
+import Foundation
+import Testing
+
+#if canImport(FoundationXML)
+  import FoundationXML
+#endif
+
+/// A Python with pyte and asciinema (CI makes one in .build/venv), and Graphviz's dot.
+enum Tools {
+  static let python: String? = {
+    let candidates = [
+      ProcessInfo.processInfo.environment["ANONVIS_PYTHON"],
+      repoRoot.appendingPathComponent(".build/venv/bin/python3").path,
+    ].compactMap { $0 }
+    return candidates.first { FileManager.default.isExecutableFile(atPath: $0) }
+  }()
+  static let asciinema: String? = python.map {
+    URL(fileURLWithPath: $0).deletingLastPathComponent().appendingPathComponent("asciinema").path
+  }.flatMap { FileManager.default.isExecutableFile(atPath: $0) ? $0 : nil }
+  static let dot: String? = ["/usr/bin/dot", "/usr/local/bin/dot"].first { FileManager.default.isExecutableFile(atPath: $0) }
+  /// CI sets ANONVIS_REQUIRE_TOOLS=1: a missing tool then fails instead of skipping.
+  static let required = ProcessInfo.processInfo.environment["ANONVIS_REQUIRE_TOOLS"] == "1"
+
+  static func need(_ tool: String?, _ name: String) -> String? {
+    if tool == nil && required { Issue.record("\(name) is required (ANONVIS_REQUIRE_TOOLS=1) but missing") }
+    return tool
+  }
+}
+
+/// Runs any program and returns its status and output.
+func runTool(_ path: String, _ args: [String]) throws -> RunResult {
+  let p = Process()
+  p.executableURL = URL(fileURLWithPath: path)
+  p.arguments = args
+  let out = Pipe()
+  let err = Pipe()
+  p.standardOutput = out
+  p.standardError = err
+  p.standardInput = FileHandle.nullDevice
+  try p.run()
+  let o = out.fileHandleForReading.readDataToEndOfFile()
+  let e = err.fileHandleForReading.readDataToEndOfFile()
+  p.waitUntilExit()
+  return RunResult(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+}
+
+func tempPath(_ name: String) throws -> String {
+  let dir = FileManager.default.temporaryDirectory.appendingPathComponent("anonvis-rec-\(UUID().uuidString)")
+  try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+  return dir.appendingPathComponent(name).path
+}
+
+func castLines(_ path: String) throws -> (header: [String: Any], events: [[Any]]) {
+  let text = try String(contentsOfFile: path, encoding: .utf8)
+  let lines = text.split(separator: "\n").map(String.init)
+  let header = try #require(try JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as? [String: Any])
+  let events = try lines.dropFirst().map { try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [Any]) }
+  return (header, events)
+}
+
+@Suite("Recordings, frames and exports")
+struct RecordingTests {
+  @Test("the cast is valid asciicast v2: header, 3-element events, non-decreasing times, one marker per step")
+  func castIsValid() throws {
+    let cast = try tempPath("e3.cast")
+    let r = try run(["record", "scenes/e3-three-generations.scene", "-o", cast, "--size", "90x28", "--step-seconds", "1.5"])
+    #expect(r.status == 0, "\(r.stderr)")
+    let (header, events) = try castLines(cast)
+    #expect(header["version"] as? Int == 2)
+    #expect(header["width"] as? Int == 90)
+    #expect(header["height"] as? Int == 28)
+    #expect(header["title"] as? String == "E3: Three generations and root lifetime")
+    #expect(header["idle_time_limit"] is Double)
+    #expect((header["env"] as? [String: String]) == ["TERM": "xterm-256color"])
+    let theme = try #require(header["theme"] as? [String: String])
+    #expect(theme["palette"]?.split(separator: ":").count == 16)
+    var last = -1.0
+    var stepMarkers: [String] = []
+    for e in events {
+      #expect(e.count == 3)
+      let t = try #require(e[0] as? Double)
+      #expect(t >= last)
+      last = t
+      let code = try #require(e[1] as? String)
+      #expect(["o", "m", "r"].contains(code))
+      if code == "m", let label = e[2] as? String, label.hasPrefix("step ") { stepMarkers.append(label) }
+    }
+    #expect(stepMarkers.count == 9)
+    #expect(stepMarkers.first == "step 0: start")
+    #expect(stepMarkers.last == "step 8: exit P3")
+    #expect(last == 13.5)
+  }
+
+  @Test("two records of the same scene are byte-identical; v3 uses intervals")
+  func deterministic() throws {
+    let a = try tempPath("a.cast")
+    let b = try tempPath("b.cast")
+    #expect(try run(["record", "scenes/e2-fork-cow.scene", "-o", a]).status == 0)
+    #expect(try run(["record", "scenes/e2-fork-cow.scene", "-o", b]).status == 0)
+    #expect(try Data(contentsOf: URL(fileURLWithPath: a)) == Data(contentsOf: URL(fileURLWithPath: b)))
+    let v3 = try tempPath("v3.cast")
+    #expect(try run(["record", "scenes/e2-fork-cow.scene", "-o", v3, "--cast-version", "3", "--step-seconds", "2"]).status == 0)
+    let (header, events) = try castLines(v3)
+    #expect(header["version"] as? Int == 3)
+    #expect((header["term"] as? [String: Any])?["cols"] as? Int == 100)
+    let times = events.compactMap { $0[0] as? Double }
+    #expect(times.allSatisfy { $0 == 0 || $0 == 2 })
+  }
+
+  @Test("a real terminal emulator (pyte) shows, at every step marker, exactly the rendered frame", arguments: ["e2-fork-cow.scene", "e4-split-merge.scene", "every-operation.scene"])
+  func pyteAgrees(scene: String) throws {
+    guard let python = Tools.need(Tools.python, "python with pyte") else { return }
+    let cast = try tempPath("p.cast")
+    #expect(try run(["record", "scenes/\(scene)", "-o", cast, "--size", "110x32"]).status == 0)
+    let replay = try runTool(python, [repoRoot.appendingPathComponent("Tests/tools/castcheck.py").path, cast])
+    #expect(replay.status == 0, "\(replay.stderr)")
+    let frames = try #require(try JSONSerialization.jsonObject(with: Data(replay.stdout.utf8)) as? [String: String])
+    let steps = try run(["state", "scenes/\(scene)"]).stdout.components(separatedBy: "\"steps\": ")[1].prefix { $0.isNumber }
+    #expect(frames.count == Int(steps)! + 1)
+    for (k, screen) in frames {
+      let expected = try run(["render", "scenes/\(scene)", "--step", k, "--size", "110x32"]).stdout
+      #expect(screen == expected, "step \(k) differs")
+    }
+  }
+
+  @Test("the real asciinema client reads the cast")
+  func asciinemaReads() throws {
+    guard let asciinema = Tools.need(Tools.asciinema, "asciinema") else { return }
+    let cast = try tempPath("a.cast")
+    #expect(try run(["record", "scenes/e1-first-touch.scene", "-o", cast]).status == 0)
+    let r = try runTool(asciinema, ["cat", cast])
+    #expect(r.status == 0, "\(r.stderr)")
+    #expect(r.stdout.contains("E1: First touch"))
+  }
+
+  @Test("--frames writes text, ANSI and state JSON per step that agree with render and state")
+  func frames() throws {
+    let dir = try tempPath("frames")
+    #expect(try run(["record", "scenes/e1-first-touch.scene", "--frames", dir, "--size", "80x24"]).status == 0)
+    for k in 0...5 {
+      let name = String(format: "step-%03d", k)
+      let text = try String(contentsOfFile: "\(dir)/\(name).txt", encoding: .utf8)
+      #expect(text == (try run(["render", "scenes/e1-first-touch.scene", "--step", "\(k)", "--size", "80x24"]).stdout))
+      let json = try String(contentsOfFile: "\(dir)/\(name).json", encoding: .utf8)
+      #expect(json == (try run(["state", "scenes/e1-first-touch.scene", "--step", "\(k)"]).stdout))
+      let ansi = try String(contentsOfFile: "\(dir)/\(name).ansi", encoding: .utf8)
+      #expect(ansi.contains("\u{1b}["))
+    }
+    #expect(try run(["record", "scenes/e1-first-touch.scene", "--frames", dir]).status == 2)
+  }
+
+  @Test("DOT is accepted by Graphviz and names every anon_vma and VMA; SVG parses as XML")
+  func exports() throws {
+    let dotText = try run(["render", "scenes/e3-three-generations.scene", "--step", "5", "--format", "dot"]).stdout
+    for name in ["AV1", "AV2", "AV3", "P1:A@0", "P2:A@0", "P3:A@0"] { #expect(dotText.contains("\"\(name)\"")) }
+    #expect(dotText.contains("label=\"root\""))
+    if let dot = Tools.need(Tools.dot, "graphviz dot") {
+      let file = try tempPath("g.dot")
+      try dotText.write(toFile: file, atomically: true, encoding: .utf8)
+      let r = try runTool(dot, ["-Tsvg", file])
+      #expect(r.status == 0, "\(r.stderr)")
+      #expect(r.stdout.contains("<svg"))
+    }
+    let svg = try run(["render", "scenes/e2-fork-cow.scene", "--step", "4", "--format", "svg"]).stdout
+    let parser = XMLParser(data: Data(svg.utf8))
+    #expect(parser.parse(), "\(String(describing: parser.parserError))")
+    #expect(svg.contains("fork P1 P2"))
+  }
+
+  @Test("output errors: existing file without --force, bad size, unwritable path, /dev/full, scene errors")
+  func outputErrors() throws {
+    let cast = try tempPath("x.cast")
+    #expect(try run(["record", "scenes/e1-first-touch.scene", "-o", cast]).status == 0)
+    let again = try run(["record", "scenes/e1-first-touch.scene", "-o", cast])
+    #expect(again.status == 2)
+    #expect(again.stderr.contains("use --force"))
+    #expect(try run(["record", "scenes/e1-first-touch.scene", "-o", cast, "--force"]).status == 0)
+    let size = try run(["record", "scenes/e1-first-touch.scene", "-o", cast, "--force", "--size", "0x5"])
+    #expect(size.status == 2)
+    #expect(size.stderr.contains("bad size"))
+    #expect(try run(["record", "scenes/e1-first-touch.scene", "-o", "/nonexistent-dir/x.cast"]).status == 2)
+    if FileManager.default.fileExists(atPath: "/dev/full") {
+      let full = try run(["record", "scenes/e1-first-touch.scene", "-o", "/dev/full"])
+      #expect(full.status == 2, "\(full.stderr)")
+    }
+    let bad = try temporaryScene("frok P1\n")
+    #expect(try run(["record", bad, "-o", try tempPath("y.cast")]).status == 2)
+  }
+}
