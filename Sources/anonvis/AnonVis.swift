@@ -18,6 +18,15 @@ struct AnonVis: ParsableCommand {
     defaultSubcommand: Tour.self)
 }
 
+/// The step, or a clear message and exit 2 when the scene has no such step.
+func checkedStep(_ step: Int, _ timeline: Timeline) throws -> Int {
+  guard step >= 0, step <= timeline.stepCount else {
+    printError("error: --step \(step) is out of range: the scene has steps 0..\(timeline.stepCount)")
+    throw ExitCode(2)
+  }
+  return step
+}
+
 /// Writes to standard error.
 func printError(_ text: String) {
   FileHandle.standardError.write(Data((text + "\n").utf8))
@@ -125,11 +134,7 @@ struct State: ParsableCommand {
       for k in 0...timeline.stepCount { print(timeline.stateJSON(step: k)) }
       return
     }
-    let k = step ?? timeline.stepCount
-    guard k >= 0, k <= timeline.stepCount else {
-      printError("error: --step \(k) is out of range: the scene has steps 0..\(timeline.stepCount)")
-      throw ExitCode(2)
-    }
+    let k = try checkedStep(step ?? timeline.stepCount, timeline)
     print(timeline.stateJSON(step: k))
   }
 }
@@ -148,10 +153,7 @@ struct Narrate: ParsableCommand {
     guard let loaded = LoadedScene.load(file) else { throw ExitCode(2) }
     let timeline = loaded.timeline
     if let step {
-      guard step >= 0, step <= timeline.stepCount else {
-        printError("error: --step \(step) is out of range: the scene has steps 0..\(timeline.stepCount)")
-        throw ExitCode(2)
-      }
+      _ = try checkedStep(step, timeline)
       print(TextNarrator.narrate(timeline, step: step), terminator: "")
     } else {
       print(TextNarrator.narrate(timeline), terminator: "")

@@ -65,10 +65,7 @@ struct Render: ParsableCommand {
     let size = try TerminalSize.parse(self.size)
     guard let loaded = LoadedScene.load(file) else { throw ExitCode(2) }
     let timeline = loaded.timeline
-    guard step >= 0, step <= timeline.stepCount else {
-      printError("error: --step \(step) is out of range: the scene has steps 0..\(timeline.stepCount)")
-      throw ExitCode(2)
-    }
+    _ = try checkedStep(step, timeline)
     var state = AppState(
       timeline: timeline, fileName: baseName(file), options: RenderOptions(ascii: ascii, colors: format != .text))
     state.presenter = notes

@@ -24,22 +24,7 @@ struct RunResult {
 /// Runs anonvis with arguments, in the repository root.
 func run(_ arguments: [String], stdin: String? = nil) throws -> RunResult {
   let binary = try #require(anonvisBinary, "anonvis binary not found")
-  let process = Process()
-  process.executableURL = binary
-  process.arguments = arguments
-  process.currentDirectoryURL = repoRoot
-  let out = Pipe()
-  let err = Pipe()
-  process.standardOutput = out
-  process.standardError = err
-  process.standardInput = FileHandle.nullDevice
-  try process.run()
-  let o = out.fileHandleForReading.readDataToEndOfFile()
-  let e = err.fileHandleForReading.readDataToEndOfFile()
-  process.waitUntilExit()
-  return RunResult(
-    status: process.terminationStatus, stdout: String(decoding: o, as: UTF8.self),
-    stderr: String(decoding: e, as: UTF8.self))
+  return try runTool(binary.path, arguments)
 }
 
 func temporaryScene(_ text: String, name: String = "t.scene") throws -> String {

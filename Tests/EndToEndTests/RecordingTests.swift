@@ -27,11 +27,12 @@ enum Tools {
   }
 }
 
-/// Runs any program and returns its status and output.
+/// Runs a program in the repository root and returns its status and output.
 func runTool(_ path: String, _ args: [String]) throws -> RunResult {
   let p = Process()
   p.executableURL = URL(fileURLWithPath: path)
   p.arguments = args
+  p.currentDirectoryURL = repoRoot
   let out = Pipe()
   let err = Pipe()
   p.standardOutput = out

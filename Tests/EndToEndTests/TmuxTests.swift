@@ -28,6 +28,16 @@ final class TmuxSession {
   }
 
   func type(_ text: String) throws { try tmux(["send-keys", "-t", "0", "-l", text]) }
+  /// Sends a signal to the anonvis process running in the pane's shell.
+  func signalAnonvis(_ signal: String, sourceLocation: Testing.SourceLocation = #_sourceLocation) throws {
+    let shellPID = try tmux(["list-panes", "-F", "#{pane_pid}"]).trimmingCharacters(in: .whitespacesAndNewlines)
+    let pidFile = dir.appendingPathComponent("pid").path
+    _ = spawnAndWait(["pgrep", "-P", shellPID, "anonvis"], stdout: pidFile)
+    let pid = ((try? String(contentsOfFile: pidFile, encoding: .utf8)) ?? "").split(separator: "\n").first.map(String.init) ?? ""
+    #expect(!pid.isEmpty, sourceLocation: sourceLocation)
+    #expect(spawnAndWait(["kill", "-\(signal)", pid], stdout: "/dev/null") == 0, sourceLocation: sourceLocation)
+  }
+
   /// After a killed full-screen program the shell's terminal may be raw: reset it.
   func keys_reset() { try? type("stty sane\n") }
   func keys(_ keys: String...) throws { try tmux(["send-keys", "-t", "0"] + keys) }
@@ -117,13 +127,7 @@ struct TmuxTests {
     let t = try TmuxSession()
     try type(t, "\(binary.path) play \(repoRoot.path)/scenes/e3-three-generations.scene & PID=$!; fg; echo EXIT=$?\n")
     try t.waitFor(text: "step 0/8")
-    let shellPID = try t.tmux(["list-panes", "-F", "#{pane_pid}"]).trimmingCharacters(in: .whitespacesAndNewlines)
-    let pidFile = t.dir.appendingPathComponent("pid").path
-    _ = spawnAndWait(["pgrep", "-P", shellPID, "anonvis"], stdout: pidFile)
-    let pid = ((try? String(contentsOfFile: pidFile, encoding: .utf8)) ?? "")
-      .split(separator: "\n").first.map(String.init) ?? ""
-    #expect(!pid.isEmpty)
-    #expect(spawnAndWait(["kill", "-\(signal)", pid], stdout: "/dev/null") == 0)
+    try t.signalAnonvis(signal)
     let screen = try t.waitFor("EXIT=") { $0.contains("EXIT=") }
     #expect(!screen.contains("EXIT=0"))
     #expect(saneTerminal(try t.stty()))
@@ -145,11 +149,7 @@ struct TmuxTests {
     // Wait until the recorder has written the resize, then kill without warning.
     let deadline = Date().addingTimeInterval(5)
     while Date() < deadline, !((try? String(contentsOfFile: cast, encoding: .utf8)) ?? "").contains("\"r\"") { usleep(20_000) }
-    let shellPID = try t.tmux(["list-panes", "-F", "#{pane_pid}"]).trimmingCharacters(in: .whitespacesAndNewlines)
-    let pidFile = t.dir.appendingPathComponent("pid").path
-    _ = spawnAndWait(["pgrep", "-P", shellPID, "anonvis"], stdout: pidFile)
-    let pid = ((try? String(contentsOfFile: pidFile, encoding: .utf8)) ?? "").split(separator: "\n").first.map(String.init) ?? ""
-    #expect(spawnAndWait(["kill", "-KILL", pid], stdout: "/dev/null") == 0)
+    try t.signalAnonvis("KILL")
     try t.waitFor(text: "EXIT=137")
     let text = try String(contentsOfFile: cast, encoding: .utf8)
     let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
