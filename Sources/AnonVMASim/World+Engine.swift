@@ -65,6 +65,7 @@ extension World {
         } else {
           cpus[c].state = .running
         }
+        wakeWaiters()
         return .progressed(event)
       case .block(let lock):
         cpus[c].program.append(instr)
@@ -105,6 +106,19 @@ extension World {
     cpus[c].program = []
     cpus[c].waitingFor = nil
     cpus[c].waitingMode = nil
+  }
+
+  /// A blocked CPU whose lock became available is `running` again (it takes the lock at its next
+  /// micro-step: a released lock runs nobody by itself).
+  private mutating func wakeWaiters() {
+    for i in cpus.indices where cpus[i].state == .blocked {
+      guard let lock = cpus[i].waitingFor else { continue }
+      let holders = lockHolders[lock] ?? []
+      let mode = cpus[i].waitingMode ?? .exclusive
+      if holders.isEmpty || (mode == .read && holders.allSatisfy { $0.mode == .read }) {
+        cpus[i].state = .running
+      }
+    }
   }
 
   /// Marks CPUs waiting on each other in a cycle as deadlocked (C18).

@@ -624,6 +624,9 @@ extension World {
       if count != 1 {
         anonVMAs[a - 1].refcount -= 1
         let bug = count <= 0 ? " (BUG: counter was already \(count))" : ""
+        if count <= 0 {
+          report(lifetimeCode, "drop of \(av(a)) whose \(counterName) is already \(count) (BUG_ON in drop_anon_vma)")
+        }
         return .event(
           Event(
             cpu: c, function: "atomic_dec_and_lock",

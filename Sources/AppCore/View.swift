@@ -444,6 +444,21 @@ extension AppState {
       if let c = info.chapter { segs.append(("  [\(c)]", Style(fg: .magenta))) }
       lines.append(Line(segments: segs))
     }
+    if timeline.cpuCount > 1 {
+      // One lane per CPU: state, operation, current micro-step, locks held.
+      let w = world
+      for c in w.cpus {
+        let glyph = c.state == .idle ? g.idle : c.state == .running ? g.running : c.state == .blocked ? g.blocked : g.deadlocked
+        var text = "\(c.name) \(glyph) \(c.state.rawValue)"
+        if let op = c.op { text += "  \(op)" }
+        if let m = c.microStep { text += " \(g.dot) \(m)" }
+        if let wait = c.waitingFor, c.state != .running { text += " \(g.dot) waits for \(World.avName(wait))" }
+        if !c.holds.isEmpty { text += " \(g.dot) holds \(c.holds.map { World.avName($0) }.joined(separator: " "))" }
+        let style: Style =
+          c.state == .deadlocked ? Style(fg: .red, bold: true) : c.state == .blocked ? Style(fg: .magenta, bold: true) : .plain
+        lines.append(Line(text, style))
+      }
+    }
     for s in info.say { for l in wrap("\(g.openQuote)\(s)\(g.closeQuote)", inner.width) { lines.append(Line(l)) } }
     if presenter {
       for n in info.notes { for l in wrap("note: \(n)", inner.width) { lines.append(Line(l, Style(fg: .yellow))) } }

@@ -39,8 +39,9 @@ func temporaryScene(_ text: String, name: String = "t.scene") throws -> String {
 struct CLITests {
   @Test("check passes every scene under scenes/ and exits 0")
   func checkScenes() throws {
-    let files = try FileManager.default.contentsOfDirectory(atPath: repoRoot.appendingPathComponent("scenes").path)
-      .filter { $0.hasSuffix(".scene") }.sorted().map { "scenes/\($0)" }
+    let enumerator = FileManager.default.enumerator(atPath: repoRoot.appendingPathComponent("scenes").path)
+    let files = (enumerator?.allObjects as? [String] ?? []).filter { $0.hasSuffix(".scene") }.sorted()
+      .map { "scenes/\($0)" }
     #expect(!files.isEmpty)
     let r = try run(["check"] + files)
     #expect(r.status == 0, "\(r.stderr)")

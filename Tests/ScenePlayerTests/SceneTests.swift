@@ -104,3 +104,37 @@ struct SceneTests {
     #expect((object?["vmas"] as? [[String: Any]])?.last?["chain"] as? [String] == ["AV3", "AV2", "AV1"])
   }
 }
+
+@Suite("Variants re-introduce exactly their bug")
+struct VariantTests {
+  /// Scenes under scenes/ that set a variant.
+  static func variantScenes() -> [String] {
+    sceneFiles().filter { file in
+      let text = (try? String(contentsOf: repoRoot.appendingPathComponent("scenes/\(file)"), encoding: .utf8)) ?? ""
+      return text.split(separator: "\n").contains { $0.hasPrefix("variant ") }
+    }
+  }
+
+  @Test("there is a scene for each implemented variant")
+  func coverage() {
+    let texts = Self.variantScenes().compactMap {
+      try? String(contentsOf: repoRoot.appendingPathComponent("scenes/\($0)"), encoding: .utf8)
+    }
+    for v in ["no-6/5", "no-5/5", "root-self-drop", "swapin-rc3"] {
+      #expect(texts.contains { $0.contains("variant \(v)") }, "no scene uses \(v)")
+    }
+  }
+
+  @Test("with the variant the scene reports a violation; without it, none", arguments: variantScenes())
+  func variantMatters(file: String) throws {
+    let source = try String(contentsOf: repoRoot.appendingPathComponent("scenes/\(file)"), encoding: .utf8)
+    let with = Timeline(scene: Parser.parse(source), defaultTitle: file)
+    #expect(!(with.states.last?.violations.isEmpty ?? true))
+    let without = source.split(separator: "\n", omittingEmptySubsequences: false)
+      .filter { !$0.hasPrefix("variant ") && !$0.hasPrefix("expect violation") && !$0.hasPrefix("expect violations") }
+      .joined(separator: "\n")
+    let plain = Timeline(scene: Parser.parse(without), defaultTitle: file)
+    #expect(plain.runtimeDiagnostics.isEmpty)
+    #expect(plain.states.last?.violations.isEmpty == true, "\(plain.states.last?.violations ?? [])")
+  }
+}
