@@ -27,7 +27,7 @@ public enum KernelVersion: String, Sendable, Hashable, CaseIterable {
   }
 
   /// Whether this model is implemented yet.
-  public var isImplemented: Bool { self != .v6 }
+  public var isImplemented: Bool { true }
 }
 
 /// A historic bug re-introduced into a model (`scene-language.md`, "Variants").

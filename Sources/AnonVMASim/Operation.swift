@@ -193,6 +193,18 @@ public indirect enum Instr: Sendable, Hashable {
   case stableTreeInsert
   case removeRmapItem(node: Int, process: Int, address: Int)
   case narrate(function: String, text: String)
+
+  // 6.x (mm/rmap.c with num_children/num_active_vmas and the interval tree).
+  case clearVMAAnonVMA(vma: Int)
+  case forkAfterClone(child: Int, parent: Int)
+  case cloneReuseCheck(dst: Int, src: Int, anonVMA: Int)
+  case cloneFinish(dst: Int)
+  case incParentChildren(Val)
+  case treeRemove(avc: Int)
+  case unlinkClearVMA(vma: Int)
+  case unlinkSecondPass(vma: Int)
+  case putAnonVMA(Val, transient: Bool)
+  case putRoot(root: Int)
 }
 
 /// What a reverse-map walk does at each VMA.

@@ -38,6 +38,17 @@ extension World {
         if let a = vma.anonVMA, !chain.contains(a) {
           fail("C3", "\(name)'s anon_vma \(av(a)) is not in its chain")
         }
+        // C4 (6.x): the tail is the root; vma->anon_vma may be any member after reuse.
+        if kernel == .v6, let a = vma.anonVMA, let tail = chain.last, tail != lockTarget(of: a) {
+          fail("C4", "\(name)'s chain tail \(av(tail)) is not the root \(av(lockTarget(of: a)))")
+        }
+        // C7 (6.x): every anon_vma's parent is in the chain too (ancestor closure).
+        if kernel == .v6 {
+          for a in chain {
+            guard let p = anonVMAs[a - 1].parent, p != a, !chain.contains(p) else { continue }
+            fail("C7", "\(name)'s chain holds \(av(a)) but not its parent \(av(p))")
+          }
+        }
         // C4: head is vma->anon_vma; tail is the oldest (the root in 2.6.36).
         if kernel != .v6, let a = vma.anonVMA, let head = chain.first, let tail = chain.last {
           if head != a { fail("C4", "\(name)'s chain head \(av(head)) is not its anon_vma \(av(a))") }
@@ -91,6 +102,25 @@ extension World {
         if kernel != .v6, anon.refcount != expected {
           fail(code, "\(av(a))'s \(counterName) is \(anon.refcount), expected \(expected)")
         }
+        if kernel == .v6 {
+          // C10: the non-empty tree holds one reference; a root holds one per live child.
+          var modern = itemCount[a, default: 0] + pins[a, default: 0] + (anon.head.isEmpty ? 0 : 1)
+          if anon.root == a {
+            modern += anonVMAs.filter { $0.alive && $0.id != a && $0.root == a }.count
+          }
+          if anon.refcount != modern {
+            fail("C10", "\(av(a))'s refcount is \(anon.refcount), expected \(modern)")
+          }
+          let active = vmas.values.filter { $0.anonVMA == a }.count
+          if anon.numActiveVMAs != active {
+            fail("C10", "\(av(a))'s num_active_vmas is \(anon.numActiveVMAs), but \(active) VMA(s) use it")
+          }
+          var children = anonVMAs.filter { $0.alive && $0.id != a && $0.parent == a && !$0.head.isEmpty }.count
+          if anon.createdBy == "anon_vma_prepare" && !anon.head.isEmpty { children += 1 }
+          if anon.numChildren != children {
+            fail("C10", "\(av(a))'s num_children is \(anon.numChildren), expected \(children)")
+          }
+        }
       }
       // C21: no flag bits remain once no CPU holds locks from mm_take_all_locks.
       if cpus.allSatisfy({ $0.holds.isEmpty }) {
@@ -114,6 +144,9 @@ extension World {
         }
         if (r == anon.id) != (anon.createdBy == "anon_vma_prepare") {
           fail("C11", "\(av(anon.id)) is a root but was not made by anon_vma_prepare")
+        }
+        if kernel == .v6, r == anon.id, anon.parent != r {
+          fail("C11", "root \(av(r))'s parent is not itself")
         }
       }
     }

@@ -6,6 +6,7 @@
 extension World {
   // swiftlint:disable:next cyclomatic_complexity function_body_length
   mutating func run(_ instr: Instr, cpu c: Int) throws(SimError) -> InstrResult {
+    if kernel == .v6, let result = try runModern(instr, cpu: c) { return result }
     switch instr {
     case .op(let op): return .expand(try expand(op, cpu: c))
 
@@ -217,14 +218,21 @@ extension World {
 
     case .allocAnonVMA(let by):
       let id = anonVMAs.count + 1
+      let prepare = by == "anon_vma_prepare"
+      let v6 = kernel == .v6
       anonVMAs.append(
         AnonVMA(
-          id: id, root: kernel == .v2_6_34 ? nil : (by == "anon_vma_prepare" ? id : nil),
-          parent: nil, refcount: 0, head: [], numChildren: 0, numActiveVMAs: 0,
+          id: id, root: kernel == .v2_6_34 ? nil : (prepare ? id : nil),
+          parent: v6 && prepare ? id : nil, refcount: v6 ? 1 : 0, head: [],
+          // 6.x: the root's self-parent link, and a forked anon_vma's first active VMA.
+          numChildren: v6 && prepare ? 1 : 0, numActiveVMAs: v6 && !prepare ? 1 : 0,
           allLocksBit: false, alive: true, emptied: false, createdAt: step, createdBy: by))
       cpus[c].regs.anonVMA = id
       cpus[c].regs.allocatedAnonVMA = id
-      let rootText = by == "anon_vma_prepare" && kernel != .v2_6_34 ? " (root = itself)" : ""
+      var rootText = by == "anon_vma_prepare" && kernel != .v2_6_34 ? " (root = itself)" : ""
+      if kernel == .v6 {
+        rootText += prepare ? ", refcount 1, num_children 1 (self-parent link)" : ", refcount 1, num_active_vmas 1"
+      }
       return .event(
         Event(
           cpu: c, function: "anon_vma_alloc", text: "new anon_vma \(av(id))\(rootText)",
@@ -242,7 +250,11 @@ extension World {
     case .setVMAAnonVMA(let vma, let val, let function):
       let a = try value(val, cpu: c)
       vmas[vma]?.anonVMA = a
-      let ptl = function == "anon_vma_prepare" ? " (under page_table_lock)" : " (where its new pages go)"
+      var ptl = function == "anon_vma_prepare" ? " (under page_table_lock)" : " (where its new pages go)"
+      if kernel == .v6, function == "anon_vma_prepare" {
+        anonVMAs[a - 1].numActiveVMAs += 1
+        ptl += ", num_active_vmas \(anonVMAs[a - 1].numActiveVMAs)"
+      }
       return .event(
         Event(
           cpu: c, function: function,
@@ -280,6 +292,13 @@ extension World {
         anonVMAs[link.anonVMA - 1].head.insert(id, at: 0)
       }
       avcs[id]?.onSameAnonVMA = true
+      if kernel == .v6 {
+        return .event(
+          Event(
+            cpu: c, function: "anon_vma_interval_tree_insert",
+            text: "\(vmaName(link.vma)) into \(av(link.anonVMA))'s interval tree",
+            objects: [vmaName(link.vma), av(link.anonVMA)]), then: [])
+      }
       return .event(
         Event(
           cpu: c, function: atTail ? "list_add_tail" : "list_add",
@@ -333,10 +352,12 @@ extension World {
       guard let pav = vmas[parentVMA]?.anonVMA else { throw SimError("internal: no parent anon_vma") }
       let root = anonVMAs[pav - 1].root ?? pav
       anonVMAs[a - 1].root = root
+      if kernel == .v6 { anonVMAs[a - 1].parent = pav }
       return .event(
         Event(
           cpu: c, function: "anon_vma_fork",
-          text: "\(av(a))->root = \(av(pav))->root = \(av(root))", objects: [av(a), av(root)]),
+          text: "\(av(a))->root = \(av(pav))->root = \(av(root))"
+            + (kernel == .v6 ? ", ->parent = \(av(pav))" : ""), objects: [av(a), av(root)]),
         then: [])
 
     /// get_anon_vma(): the fork-time pin of the root (on the root), or a migration pin.
@@ -799,8 +820,14 @@ extension World {
         if let exporter, let importer, vmas[exporter]?.anonVMA != nil,
           vmas[importer]?.anonVMA == nil
         {
-          instrs.append(.anonVMAClone(dst: .lit(importer), src: exporter))
-          instrs.append(.setImporterAnonVMA(importer: importer, exporter: exporter))
+          if kernel == .v6 {
+            // dup_anon_vma(): copy the pointer, then clone (which counts the active VMA).
+            instrs.append(.setImporterAnonVMA(importer: importer, exporter: exporter))
+            instrs.append(.anonVMAClone(dst: .lit(importer), src: exporter))
+          } else {
+            instrs.append(.anonVMAClone(dst: .lit(importer), src: exporter))
+            instrs.append(.setImporterAnonVMA(importer: importer, exporter: exporter))
+          }
         }
       }
       var locked = args
@@ -1284,6 +1311,10 @@ extension World {
 
     case .narrate(let function, let text):
       return .event(Event(cpu: c, function: function, text: text), then: [])
+
+    case .clearVMAAnonVMA, .forkAfterClone, .cloneReuseCheck, .cloneFinish, .incParentChildren,
+      .treeRemove, .unlinkClearVMA, .unlinkSecondPass, .putAnonVMA, .putRoot:
+      throw SimError("internal: a 6.x micro-step in the \(kernel.rawValue) model")
     }
   }
 

@@ -115,7 +115,8 @@ public struct World: Sendable, Hashable {
 
   /// VMA ids on an anon_vma's same_anon_vma list, head to tail.
   public func listVMAs(_ av: Int) -> [Int] {
-    anonVMAs[av - 1].head.compactMap { avcs[$0]?.vma }
+    let order = kernel == .v6 ? treeOrder(av) : anonVMAs[av - 1].head
+    return order.compactMap { avcs[$0]?.vma }
   }
 
   /// Every VMA in JSON order: live processes' VMAs in creation and address order, then detached.

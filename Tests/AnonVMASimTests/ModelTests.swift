@@ -231,3 +231,115 @@ struct ModelTests {
     #expect(t.states[6].violations.isEmpty)
   }
 }
+
+@Suite("The three models agree with the reference's counts (kernel-semantics.md §E)")
+struct PerModelTests {
+  let e3 = "spawn P1\nmmap P1 A 1\ntouch P1 A 0\nfork P1 P2\nfork P2 P3\nexit P2\nexit P1\nexit P3"
+
+  @Test("E1: counters after the first touch", arguments: KernelVersion.allCases)
+  func e1(kernel: KernelVersion) {
+    let t = timeline("kernel \(kernel.rawValue)\nspawn P1\nmmap P1 A 4\nread P1 A 0\ntouch P1 A 0")
+    let av = t.states[4].anonVMAs[0]
+    #expect(t.states[3].aliveAnonVMAs.isEmpty)
+    switch kernel {
+    case .v2_6_34:
+      #expect(av.root == nil && av.refcount == 0)
+    case .v2_6_36:
+      #expect(av.root == 1 && av.refcount == 0)
+    case .v6:
+      #expect(av.root == 1 && av.parent == 1 && av.refcount == 1 && av.numChildren == 1 && av.numActiveVMAs == 1)
+    }
+  }
+
+  @Test("E2: fork gives chain [C2, R] in every model, with the model's counters", arguments: KernelVersion.allCases)
+  func e2(kernel: KernelVersion) {
+    let t = timeline("kernel \(kernel.rawValue)\nspawn P1\nmmap P1 A 4\ntouch P1 A 0..3\nfork P1 P2")
+    let w = t.states[4]
+    #expect(w.chain("P2", "A") == ["AV2", "AV1"])
+    #expect(w.listNames(1) == ["P1:A@0", "P2:A@0"])
+    let r = w.anonVMAs[0]
+    let c2 = w.anonVMAs[1]
+    switch kernel {
+    case .v2_6_34: #expect(r.refcount == 0 && c2.root == nil)
+    case .v2_6_36: #expect(r.refcount == 1 && c2.root == 1)
+    case .v6:
+      #expect(c2.parent == 1 && c2.refcount == 1 && c2.numActiveVMAs == 1)
+      #expect(r.refcount == 2 && r.numChildren == 2)
+    }
+    let locks = lockEvents(t, step: 4)
+    switch kernel {
+    case .v2_6_34: #expect(locks == ["lock AV1", "unlock AV1", "lock AV2", "unlock AV2"])
+    case .v2_6_36: #expect(locks == ["lock AV1", "unlock AV1", "lock AV1 (root of AV2)", "unlock AV1 (root of AV2)"])
+    case .v6:
+      #expect(locks == ["lock AV1 for write", "unlock AV1", "lock AV1 (root of AV2) for write", "unlock AV1 (root of AV2)"])
+    }
+  }
+
+  @Test("E3: six chains; counters; freed newest to oldest in every model", arguments: KernelVersion.allCases)
+  func e3(kernel: KernelVersion) {
+    let t = timeline("kernel \(kernel.rawValue)\n" + e3)
+    #expect(t.states[5].avcCount == 6)
+    #expect(t.states[5].chain("P3", "A") == ["AV3", "AV2", "AV1"])
+    switch kernel {
+    case .v2_6_34: #expect(t.states[5].refcount(1) == 0)
+    case .v2_6_36: #expect(t.states[5].refcount(1) == 2)
+    case .v6:
+      #expect(t.states[5].refcount(1) == 3)
+      #expect(t.states[5].anonVMAs[1].numChildren == 1)
+      #expect(t.states[6].anonVMAs[1].numActiveVMAs == 0)
+      #expect(t.states[7].anonVMAs[0].numActiveVMAs == 0)
+    }
+    #expect(t.states[7].aliveAnonVMAs == [1, 2, 3])
+    #expect(t.states[8].freedThisStep == [3, 2, 1])
+    #expect(t.states[8].violations.isEmpty)
+  }
+
+  @Test("E4: split and merge; 6.x counts the extra active VMA", arguments: KernelVersion.allCases)
+  func e4(kernel: KernelVersion) {
+    let t = timeline("kernel \(kernel.rawValue)\nspawn P1\nmmap P1 A 4\ntouch P1 A 0..3\nmprotect P1 A 2..3 ro\nmprotect P1 A 2..3 rw")
+    #expect(t.states[4].chain("P1", "A", 2) == ["AV1"])
+    #expect(t.states[5].avcCount == 1)
+    if kernel == .v6 {
+      #expect(t.states[4].anonVMAs[0].numActiveVMAs == 2)
+      #expect(t.states[5].anonVMAs[0].numActiveVMAs == 1)
+    }
+    // 2.6.34's vma_adjust takes no anon_vma lock; the clone link still takes AV1's own.
+    let locks = lockEvents(t, step: 4).count
+    #expect(locks == (kernel == .v2_6_34 ? 2 : 4))
+    #expect(t.states[5].violations.isEmpty)
+  }
+
+  @Test("E5: walks visit the same VMAs; the lock is the page's anon_vma in 2.6.34, the root otherwise", arguments: KernelVersion.allCases)
+  func e5(kernel: KernelVersion) {
+    let t = timeline(
+      "kernel \(kernel.rawValue)\nspawn P1\nmmap P1 A 1\ntouch P1 A 0\nfork P1 P2\nfork P2 P3\ntouch P2 A 0\ntouch P3 A 0\nrmap P1 A 0\nrmap P2 A 0\nrmap P3 A 0")
+    #expect(t.states[8].lastWalk?.visited == ["P1:A@0", "P2:A@0", "P3:A@0"])
+    #expect(t.states[9].lastWalk?.visited == ["P2:A@0", "P3:A@0"])
+    #expect(t.states[10].lastWalk?.visited == ["P3:A@0"])
+    #expect(t.states[9].lastWalk?.lock == (kernel == .v2_6_34 ? 2 : 1))
+    #expect(t.states[10].lastWalk?.lock == (kernel == .v2_6_34 ? 3 : 1))
+    if kernel == .v6 { #expect(lockEvents(t, step: 9).first == "lock AV1 (root of AV2) for read") }
+  }
+
+  @Test("D.8: after three generations of fork-and-exit, 6.x stays at three anon_vmas; 2.6.36 grows by one per generation", arguments: [KernelVersion.v2_6_36, .v6])
+  func d8(kernel: KernelVersion) {
+    var source = "kernel \(kernel.rawValue)\nspawn P0\nmmap P0 A 1\ntouch P0 A 0\n"
+    for g in 1...5 { source += "fork P\(g - 1) P\(g)\nexit P\(g - 1)\n" }
+    let t = timeline(source)
+    let w = t.states[t.stepCount]
+    if kernel == .v6 {
+      #expect(w.aliveAnonVMAs.count == 3)
+      #expect(w.chain("P5", "A").count == 3)
+    } else {
+      #expect(w.aliveAnonVMAs.count == 6)
+      #expect(w.chain("P5", "A").count == 6)
+    }
+    #expect(w.violations.isEmpty)
+    // The middle of the chain after generation 3 (reference D.8's worked values).
+    let g3 = timeline("kernel 6.x\nspawn P0\nmmap P0 A 1\ntouch P0 A 0\nfork P0 P1\nexit P0\nfork P1 P2\nexit P1\nfork P2 P3")
+    #expect(g3.states[g3.stepCount].chain("P3", "A") == ["AV3", "AV2", "AV1"])
+    let p3 = g3.states[g3.stepCount].processIndex(named: "P3") ?? 0
+    let v = g3.states[g3.stepCount].vma(process: p3, mapping: "A", firstPage: nil) ?? 0
+    #expect(g3.states[g3.stepCount].vmas[v]?.anonVMA == 2)
+  }
+}

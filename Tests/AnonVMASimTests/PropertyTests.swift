@@ -112,7 +112,7 @@ func runRandom(_ seeds: [Int], kernel: KernelVersion) -> (violations: [Violation
 
 @Suite("Random operation sequences keep every invariant")
 struct PropertyTests {
-  @Test("2.6.36: no invariant violation on random sequences", arguments: [KernelVersion.v2_6_36, .v2_6_34])
+  @Test("no invariant violation on random sequences, in every model", arguments: [KernelVersion.v2_6_36, .v2_6_34, .v6])
   func randomSequences(kernel: KernelVersion) async {
     var applied = 0
     var kinds = Set<String>()

@@ -147,12 +147,10 @@ struct ParserTests {
       ])
   }
 
-  @Test("the 6.x model and its variants are refused until implemented")
-  func unsupportedKernel() {
-    assertDiagnostics("kernel 1️⃣6.x\nvariant 2️⃣no-6/5", [
-      "kernel 6.x is not supported yet (2.6.34 and 2.6.36 are)",
-      "variant 'no-6/5' applies to kernel 2.6.36, not 6.x",
-    ])
+  @Test("a variant of another kernel model is an error")
+  func variantOfAnotherKernel() {
+    assertDiagnostics("kernel 6.x\nvariant 1️⃣no-6/5\nvariant degree", ["variant 'no-6/5' applies to kernel 2.6.36, not 6.x"])
+    assertDiagnostics("variant 1️⃣degree", ["variant 'degree' applies to kernel 6.x, not 2.6.36"])
   }
 
   @Test("on CPU statements parse; a CPU beyond cpus is an error")

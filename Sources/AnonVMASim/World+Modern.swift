@@ -1,0 +1,227 @@
+// The 6.x model (Linux 6.1 .. 6.19, mm/rmap.c and mm/vma.c): refcount with "a non-empty tree holds
+// one", parent, num_children, num_active_vmas, anon_vma reuse on fork, the root rwsem taken for
+// read by walkers and for write by structural changes, and put_anon_vma() freeing two levels.
+
+extension World {
+  /// Runs the 6.x version of an instruction, or returns nil when the common code applies.
+  mutating func runModern(_ instr: Instr, cpu c: Int) throws(SimError) -> InstrResult? {
+    switch instr {
+    /// anon_vma_clone() in 6.x: one W(root) for the whole walk, fork-only reuse check.
+    case .anonVMAClone(let dstVal, let src):
+      let dst = try value(dstVal, cpu: c)
+      let sources = Array(chainAnonVMAs(src).reversed())
+      guard let first = sources.first else { return .expand([]) }
+      var instrs: [Instr] = []
+      for (i, a) in sources.enumerated() {
+        instrs.append(.allocAVC)
+        if i == 0 { instrs.append(.lock(.anonVMALock(.lit(first)), .write)) }
+        instrs.append(.linkSameVMA(vma: dst, avc: .reg(.avc), anonVMA: .lit(a)))
+        instrs.append(.linkSameAnonVMA(avc: .reg(.avc), atTail: true))
+        instrs.append(.cloneReuseCheck(dst: dst, src: src, anonVMA: a))
+      }
+      instrs.append(.cloneFinish(dst: dst))
+      instrs.append(.unlock(.anonVMALock(.lit(first))))
+      return .expand(instrs)
+
+    case .cloneReuseCheck(let dst, let src, let a):
+      guard vmas[dst]?.anonVMA == nil, let srcAV = vmas[src]?.anonVMA else { return .expand([]) }
+      let anon = anonVMAs[a - 1]
+      let modernRule = anon.numChildren < 2 && anon.numActiveVMAs == 0
+      let reuse: Bool
+      if has(.degree) {
+        // 2015..5.19: one counter, degree = children + VMAs; reuse if not src's and degree < 2.
+        reuse = a != srcAV && anon.numChildren + anon.numActiveVMAs < 2
+        if reuse && !modernRule {
+          report(
+            "C22",
+            "\(av(a)) reused with num_active_vmas \(anon.numActiveVMAs) and num_children "
+              + "\(anon.numChildren) (degree \(anon.numChildren + anon.numActiveVMAs) < 2)")
+        }
+      } else {
+        reuse = modernRule
+      }
+      let counters = "num_children \(anon.numChildren), num_active_vmas \(anon.numActiveVMAs)"
+        + (has(.degree) ? ", degree \(anon.numChildren + anon.numActiveVMAs)" : "")
+      if reuse {
+        vmas[dst]?.anonVMA = a
+        return .event(
+          Event(
+            cpu: c, function: "anon_vma_clone",
+            text: "reuse \(av(a)) (\(counters)): \(vmaName(dst))->anon_vma = \(av(a))",
+            objects: [av(a)]), then: [])
+      }
+      return .event(
+        Event(cpu: c, function: "anon_vma_clone", text: "\(av(a)) not reusable (\(counters))"), then: [])
+
+    case .cloneFinish(let dst):
+      guard let a = vmas[dst]?.anonVMA else { return .expand([]) }
+      anonVMAs[a - 1].numActiveVMAs += 1
+      return .event(
+        Event(
+          cpu: c, function: "anon_vma_clone",
+          text: "\(av(a))->num_active_vmas \(anonVMAs[a - 1].numActiveVMAs) (\(vmaName(dst)))"),
+        then: [])
+
+    /// anon_vma_fork() in 6.x: clear, clone (maybe reusing), else a new anon_vma with a parent.
+    case .anonVMAFork(let child, let parent):
+      guard vmas[parent]?.anonVMA != nil else {
+        return .expand([
+          .narrate(function: "anon_vma_fork", text: "\(vmaName(parent)) has no anon_vma: nothing to do")
+        ])
+      }
+      return .expand([
+        .clearVMAAnonVMA(vma: child), .anonVMAClone(dst: .lit(child), src: parent),
+        .forkAfterClone(child: child, parent: parent),
+      ])
+
+    case .clearVMAAnonVMA(let vma):
+      vmas[vma]?.anonVMA = nil
+      return .event(Event(cpu: c, function: "anon_vma_fork", text: "\(vmaName(vma))->anon_vma = NULL"), then: [])
+
+    case .forkAfterClone(let child, let parent):
+      if let reused = vmas[child]?.anonVMA {
+        return .expand([
+          .narrate(function: "anon_vma_fork", text: "an existing anon_vma was reused (\(av(reused))): done")
+        ])
+      }
+      return .expand([
+        .allocAnonVMA(by: "anon_vma_fork"), .allocAVC,
+        .setRootFromParent(anonVMA: .reg(.anonVMA), parentVMA: parent),
+        .getAnonVMA(.reg(.anonVMA), transient: false),
+        .setVMAAnonVMA(vma: child, anonVMA: .reg(.anonVMA), function: "anon_vma_fork"),
+        .lock(.anonVMALock(.reg(.anonVMA)), .write),
+        .linkSameVMA(vma: child, avc: .reg(.avc), anonVMA: .reg(.anonVMA)),
+        .linkSameAnonVMA(avc: .reg(.avc), atTail: true),
+        .incParentChildren(.reg(.anonVMA)),
+        .unlock(.anonVMALock(.reg(.anonVMA))),
+      ])
+
+    case .incParentChildren(let val):
+      let a = try value(val, cpu: c)
+      guard let p = anonVMAs[a - 1].parent else { return .expand([]) }
+      anonVMAs[p - 1].numChildren += 1
+      return .event(
+        Event(
+          cpu: c, function: "anon_vma_fork",
+          text: "\(av(p))->num_children \(anonVMAs[p - 1].numChildren) (parent of \(av(a)))"), then: [])
+
+    /// anon_vma_chain_link() in 6.x: under the root rwsem for write.
+    case .anonVMAChainLink(let vma, let avcVal, let avVal):
+      let id = try value(avcVal, cpu: c)
+      let a = try value(avVal, cpu: c)
+      return .expand([
+        .lock(.anonVMALock(.lit(a)), .write), .linkSameVMA(vma: vma, avc: .lit(id), anonVMA: .lit(a)),
+        .linkSameAnonVMA(avc: .lit(id), atTail: true), .unlock(.anonVMALock(.lit(a))),
+      ])
+
+    /// unlink_anon_vmas() in 6.x: one W(root); pass 1 removes from the trees, pass 2 puts the
+    /// emptied anon_vmas outside the lock.
+    case .unlinkAnonVMAs(let vma):
+      let chain = vmas[vma]?.chain ?? []
+      guard let first = chain.first.flatMap({ avcs[$0]?.anonVMA }) else {
+        return .expand([.unlinkClearVMA(vma: vma)])
+      }
+      return .expand(
+        [.lock(.anonVMALock(.lit(first)), .write)] + chain.map { .treeRemove(avc: $0) }
+          + [.unlinkClearVMA(vma: vma), .unlock(.anonVMALock(.lit(first))), .unlinkSecondPass(vma: vma)])
+
+    case .treeRemove(let id):
+      guard let link = avcs[id] else { throw SimError("internal: no avc\(id)") }
+      let a = link.anonVMA
+      checkListLock(cpu: c, a, "unlinking avc\(id)")
+      anonVMAs[a - 1].head.removeAll { $0 == id }
+      avcs[id]?.onSameAnonVMA = false
+      var text = "\(vmaName(link.vma)) out of \(av(a))'s interval tree"
+      if anonVMAs[a - 1].head.isEmpty {
+        anonVMAs[a - 1].emptied = true
+        if let p = anonVMAs[a - 1].parent {
+          anonVMAs[p - 1].numChildren -= 1
+          text += "; tree empty: \(av(p))->num_children \(anonVMAs[p - 1].numChildren), keep the AVC for pass 2"
+        }
+        return .event(Event(cpu: c, function: "unlink_anon_vmas", text: text, objects: [av(a)]), then: [])
+      }
+      vmas[link.vma]?.chain.removeAll { $0 == id }
+      avcs[id] = nil
+      return .event(
+        Event(cpu: c, function: "unlink_anon_vmas", text: text + "; avc\(id) freed", objects: [av(a)]),
+        then: [])
+
+    case .unlinkClearVMA(let vma):
+      guard let a = vmas[vma]?.anonVMA else { return .expand([]) }
+      anonVMAs[a - 1].numActiveVMAs -= 1
+      vmas[vma]?.anonVMA = nil
+      return .event(
+        Event(
+          cpu: c, function: "unlink_anon_vmas",
+          text: "\(av(a))->num_active_vmas \(anonVMAs[a - 1].numActiveVMAs); \(vmaName(vma))->anon_vma = NULL"),
+        then: [])
+
+    case .unlinkSecondPass(let vma):
+      let chain = vmas[vma]?.chain ?? []
+      return .expand(
+        chain.flatMap { id -> [Instr] in
+          guard let a = avcs[id]?.anonVMA else { return [] }
+          return [.putAnonVMA(.lit(a), transient: false), .freeAVC(vma: vma, avc: id)]
+        })
+
+    /// put_anon_vma(): atomic_dec_and_test(); at zero __put_anon_vma() frees it, then its root.
+    case .putAnonVMA(let val, let transient):
+      let a = try value(val, cpu: c)
+      if transient { pins[a, default: 0] -= 1 }
+      let before = anonVMAs[a - 1].refcount
+      anonVMAs[a - 1].refcount -= 1
+      if before <= 0 { report("C10", "put_anon_vma(\(av(a))) with refcount already \(before)") }
+      let event = Event(
+        cpu: c, function: "put_anon_vma", text: "\(av(a)) refcount \(before)→\(before - 1)",
+        objects: [av(a)])
+      guard before - 1 == 0 else { return .event(event, then: []) }
+      let root = anonVMAs[a - 1].root ?? a
+      var then: [Instr] = [.freeAnonVMA(.lit(a))]
+      if root != a { then.append(.putRoot(root: root)) }
+      return .event(event, then: then)
+
+    case .putRoot(let root):
+      let before = anonVMAs[root - 1].refcount
+      anonVMAs[root - 1].refcount -= 1
+      let event = Event(
+        cpu: c, function: "__put_anon_vma", text: "root \(av(root)) refcount \(before)→\(before - 1)",
+        objects: [av(root)])
+      return .event(event, then: before - 1 == 0 ? [.freeAnonVMA(.lit(root))] : [])
+
+    case .dropAnonVMA(let val, let transient):
+      return .expand([.putAnonVMA(val, transient: transient)])
+
+    case .ksmDropAnonVMA(let a):
+      return .expand([.putAnonVMA(.lit(a), transient: false)])
+
+    case .unlinkFreeIfEmpty:
+      return .expand([])
+
+    case .prepFinish:
+      guard cpus[c].regs.flag, let a = cpus[c].regs.allocatedAnonVMA else { return .expand([]) }
+      return .expand([.putAnonVMA(.lit(a), transient: false)])
+
+    /// Walks visit the interval tree in order of page offset (then insertion order).
+    case .rmapWalkVisits(let pageVal, let avVal, let kind, let origin):
+      let page = try value(pageVal, cpu: c)
+      let a = try value(avVal, cpu: c)
+      cpus[c].regs.walk = RmapWalk(
+        page: page, origin: origin, lock: lockTarget(of: a), locks: [lockTarget(of: a)],
+        visited: [], skipped: [])
+      return .expand(treeOrder(a).map { .visitVMA(avc: $0, page: page, kind: kind) })
+
+    default:
+      return nil
+    }
+  }
+
+  /// AVC ids of an anon_vma's interval tree in order of first page offset, then insertion.
+  func treeOrder(_ a: Int) -> [Int] {
+    let head = anonVMAs[a - 1].head
+    return head.enumerated().sorted { x, y in
+      let px = avcs[x.element].flatMap { vmas[$0.vma]?.pgoff } ?? 0
+      let py = avcs[y.element].flatMap { vmas[$0.vma]?.pgoff } ?? 0
+      return (px, x.offset) < (py, y.offset)
+    }.map(\.element)
+  }
+}
