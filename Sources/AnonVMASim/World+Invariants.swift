@@ -153,6 +153,12 @@ extension World {
     // C12: page safety for mapped anonymous pages.
     for (pi, process) in processes.enumerated() {
       for vpage in process.ptes.keys.sorted() {
+        if quiescent, case .migration(let p, _) = process.ptes[vpage] {
+          fail(
+            "C12",
+            "migration entry for \(pg(p)) left behind at \(locationName(process: pi, vpage: vpage)): "
+              + "the next fault on it hits the BUG in migration_entry_to_page")
+        }
         guard case .page(let p, _) = process.ptes[vpage] else { continue }
         let page = pages[p - 1]
         let where_ = locationName(process: pi, vpage: vpage)

@@ -889,18 +889,46 @@ extension World {
       let before = vmaName(args.vma)
       vmas[args.vma]?.start = args.start
       vmas[args.vma]?.end = args.end
-      vmas[args.vma]?.pgoff = args.pgoff
-      var text = "\(before) → pages \(args.start - vma.base)..\(args.end - vma.base - 1)"
-      if let next, adjustNext != 0, let nv = vmas[next] {
-        let nb = vmaName(next)
-        vmas[next]?.start = nv.start + adjustNext
-        vmas[next]?.pgoff = nv.pgoff + adjustNext
-        text += "; \(nb) now starts at page \(nv.start + adjustNext - nv.base)"
-      }
+      var text = "\(before): vm_start/vm_end → pages \(args.start - vma.base)..\(args.end - vma.base - 1)"
       if args.start != vma.start, let p = vmas[args.vma]?.process {
         insertSorted(vma: args.vma, process: p)
       }
-      return .event(Event(cpu: c, function: "vma_adjust", text: text), then: [])
+      // vm_pgoff is a separate store: a lockless reader in between sees a half-updated VMA (D.2).
+      if args.pgoff != vma.pgoff {
+        text += " (vm_pgoff not yet updated)"
+        return .event(
+          Event(cpu: c, function: "vma_adjust", text: text),
+          then: [.adjustPgoff(vma: args.vma, pgoff: args.pgoff, next: next, adjustNext: adjustNext)])
+      }
+      return .event(
+        Event(cpu: c, function: "vma_adjust", text: text),
+        then: next != nil && adjustNext != 0
+          ? [.adjustPgoff(vma: args.vma, pgoff: args.pgoff, next: next, adjustNext: adjustNext)] : [])
+
+    case .adjustPgoff(let id, let pgoff, let next, let adjustNext):
+      var then: [Instr] = []
+      if let next, adjustNext != 0 { then = [.adjustNextStart(next: next, delta: adjustNext)] }
+      guard vmas[id]?.pgoff != pgoff else { return .expand(then) }
+      vmas[id]?.pgoff = pgoff
+      return .event(Event(cpu: c, function: "vma_adjust", text: "\(vmaName(id)): vm_pgoff = \(pgoff)"), then: then)
+
+    case .adjustNextStart(let next, let delta):
+      guard let nv = vmas[next] else { throw SimError("internal: adjust_next") }
+      let nb = vmaName(next)
+      vmas[next]?.start = nv.start + delta
+      insertSorted(vma: next, process: nv.process)
+      return .event(
+        Event(
+          cpu: c, function: "vma_adjust",
+          text: "\(nb): next->vm_start moves to page \(nv.start + delta - nv.base) (vm_pgoff not yet updated)"),
+        then: [.adjustNextPgoff(next: next, delta: delta)])
+
+    case .adjustNextPgoff(let next, let delta):
+      guard let nv = vmas[next] else { throw SimError("internal: adjust_next") }
+      vmas[next]?.pgoff = nv.pgoff + delta
+      return .event(
+        Event(cpu: c, function: "vma_adjust", text: "\(vmaName(next)): next->vm_pgoff = \(nv.pgoff + delta)"),
+        then: [])
 
     case .insertVMA(let id):
       guard let p = vmas[id]?.process else { throw SimError("internal: insert") }
