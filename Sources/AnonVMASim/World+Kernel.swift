@@ -1084,10 +1084,13 @@ extension World {
       case (.look, _):
         action = "page_referenced_one: does not map it"
       default:
-        action = "nothing to do"
+        action = "no matching PTE there: nothing to do"
       }
       return .event(
-        Event(cpu: c, function: "rmap_walk", text: "\(name): \(action)", objects: [name]), then: [])
+        Event(
+          cpu: c, function: "rmap_walk",
+          text: "\(name) at \(locationName(process: p, vpage: address)): \(action)", objects: [name]),
+        then: [])
 
     case .finishWalk:
       lastWalk = cpus[c].regs.walk

@@ -85,6 +85,10 @@ public struct AppState: Sendable {
   /// A message shown in place (errors of `:` commands, jump errors).
   public var message: String?
   public var options: RenderOptions
+  /// The parsed scene, so it can run on another kernel model side by side (`c`, `--compare`).
+  public var scene: Scene?
+  /// The same scene on a second model, stepped in lockstep.
+  public var compareTimeline: Timeline?
   var microCache: MicroCache?
 
   struct MicroCache: Sendable {

@@ -80,6 +80,8 @@ extension AppState {
       if focus != .steps, !selectable(focus).isEmpty { overlay = .inspector }
     case .char("v"):
       treeLayout.toggle()
+    case .char("c"):
+      cycleCompare()
     case .char("n"):
       presenter.toggle()
     case .char("p"):
@@ -101,6 +103,37 @@ extension AppState {
     }
     if step != before { effects.append(.stepChanged(step)) }
     return effects
+  }
+
+  /// Runs the scene side by side on the next kernel model (none → the others in turn → none).
+  public mutating func cycleCompare() {
+    guard let scene else {
+      message = "compare needs a scene file (anonvis play FILE)"
+      return
+    }
+    // A scene with a variant is first compared with its own model without the variant.
+    let others =
+      (timeline.variants.isEmpty ? [] : [timeline.kernel]) + KernelVersion.allCases.filter { $0 != timeline.kernel }
+    let next: KernelVersion?
+    if let current = compareTimeline?.kernel, let i = others.firstIndex(of: current) {
+      next = i + 1 < others.count ? others[i + 1] : nil
+    } else {
+      next = others.first
+    }
+    setCompare(next)
+  }
+
+  /// Sets the side-by-side model (nil: none).
+  public mutating func setCompare(_ kernel: KernelVersion?) {
+    guard let kernel, let scene else {
+      compareTimeline = nil
+      return
+    }
+    let other = Timeline(scene: scene, defaultTitle: timeline.title, kernel: kernel)
+    compareTimeline = other
+    if let d = other.runtimeDiagnostics.first {
+      message = "on \(kernel.rawValue) the scene stops at step \(other.stepCount): \(d.message)"
+    }
   }
 
   mutating func microForward() {
@@ -240,6 +273,7 @@ extension AppState {
     keys.append(("tab", "focus: steps, VMAs, forest (now: \(focus))"))
     if focus != .steps { keys.append(("↑ ↓ enter", "select, inspect")) }
     keys.append(("v", treeLayout ? "forest as a matrix" : "forest as a tree"))
+    if scene != nil { keys.append(("c", "compare side by side with another kernel model")) }
     keys.append(("n", presenter ? "hide presenter notes" : "presenter notes"))
     keys.append(("p", playing ? "pause" : "play (auto-advance)"))
     if explore { keys.append((":", "run an operation, :w FILE saves, :q quits")) }

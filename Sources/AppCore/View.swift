@@ -52,7 +52,29 @@ extension AppState {
   }
 
   /// The frame at a size. Pure: the same state and size give the same buffer.
+  ///
+  /// With a comparison model, the two models are drawn one above the other, in lockstep.
   public func render(width: Int, height: Int) -> Buffer {
+    guard let other = compareTimeline, height >= 2 * minimumSize.height, width >= minimumSize.width else {
+      return renderSingle(width: width, height: height)
+    }
+    var top = self
+    top.compareTimeline = nil
+    var bottom = AppState(timeline: other, fileName: fileName, options: options)
+    bottom.go(to: min(step, other.stepCount))
+    bottom.presenter = false
+    bottom.treeLayout = treeLayout
+    bottom.focus = .steps
+    bottom.message = other.stepCount < step ? "this model stopped at step \(other.stepCount)" : nil
+    let upper = top.renderSingle(width: width, height: height / 2)
+    let lower = bottom.renderSingle(width: width, height: height - height / 2)
+    var b = Buffer(width: width, height: height)
+    for y in 0..<upper.height { for x in 0..<width { b[x, y] = upper[x, y] } }
+    for y in 0..<lower.height { for x in 0..<width { b[x, upper.height + y] = lower[x, y] } }
+    return b
+  }
+
+  func renderSingle(width: Int, height: Int) -> Buffer {
     var b = Buffer(width: width, height: height)
     let g = options.ascii ? Glyphs.ascii : Glyphs.unicode
     guard width >= minimumSize.width, height >= minimumSize.height else {
@@ -360,6 +382,12 @@ extension AppState {
     _ w: World, _ g: Glyphs, _ columns: [Int], _ covered: Set<Int>, _ selected: Int?, width: Int
   ) -> [Line] {
     var lines: [Line] = []
+    // Violations first: they are the lesson when they happen.
+    for v in w.violations {
+      for l in wrap("  ! \(v.code) at step \(v.step): \(v.message)", max(10, width)) {
+        lines.append(Line(l, Style(fg: .red, bold: true)))
+      }
+    }
     let prev = previousWorld
     for a in columns {
       guard let av = w.anonVMA(a) else { continue }
@@ -415,11 +443,6 @@ extension AppState {
       text += ": visited " + (walk.visited.isEmpty ? "none" : walk.visited.joined(separator: " "))
       if !walk.skipped.isEmpty { text += ", skipped " + walk.skipped.joined(separator: " ") }
       for l in wrap(text, max(10, width)) { lines.append(Line(l, Style(fg: .cyan))) }
-    }
-    for v in w.violations {
-      for l in wrap("  ! \(v.code) at step \(v.step): \(v.message)", max(10, width)) {
-        lines.append(Line(l, Style(fg: .red, bold: true)))
-      }
     }
     return lines
   }

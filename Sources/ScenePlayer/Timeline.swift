@@ -56,7 +56,10 @@ public struct Timeline: Sendable {
   }
 
   /// Runs a parsed scene. A scene with parse errors gives an empty timeline.
-  public init(scene: Scene, defaultTitle: String) {
+  ///
+  /// With `kernel`, the scene runs on that model instead of its own and without variants: this is
+  /// how `--compare` runs the same scene side by side (a bug next to its fix, or model next to model).
+  public init(scene: Scene, defaultTitle: String, kernel override: KernelVersion? = nil) {
     var title = defaultTitle
     var kernel = KernelVersion.v2_6_36
     var variants: [Variant] = []
@@ -69,6 +72,10 @@ public struct Timeline: Sendable {
       case .cpus(let n): cpus = n
       default: break
       }
+    }
+    if let override {
+      kernel = override
+      variants = []
     }
     self.init(title: title, kernel: kernel, variants: variants, cpus: cpus)
     guard !scene.hasErrors else { return }

@@ -197,13 +197,26 @@ struct Play: ParsableCommand {
   @Argument(help: "Scene file.")
   var file: String
 
+  @Option(help: "Run the scene on a second kernel model too, side by side (2.6.34, 2.6.36, 6.x).")
+  var compare: String?
+
   @OptionGroup var ui: UIOptions
 
   func run() throws {
+    var compareKernel: KernelVersion?
+    if let compare {
+      guard let k = KernelVersion(name: compare) else {
+        printError("error: unknown kernel '\(compare)' for --compare (use 2.6.34, 2.6.36 or 6.x)")
+        throw ExitCode(2)
+      }
+      compareKernel = k
+    }
     guard let loaded = LoadedScene.load(file) else { throw ExitCode(2) }
     var state = AppState(
       timeline: loaded.timeline, fileName: baseName(file),
       options: RenderOptions(ascii: ui.ascii, colors: ui.useColor))
+    state.scene = loaded.scene
+    state.setCompare(compareKernel)
     state.presenter = ui.notes
     try runInteractive(state, record: ui.record, force: ui.force)
   }

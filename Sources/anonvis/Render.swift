@@ -1,3 +1,4 @@
+import AnonVMASim
 import AppCore
 import Asciicast
 import ArgumentParser
@@ -61,6 +62,9 @@ struct Render: ParsableCommand {
   @Flag(help: "Show presenter notes.")
   var notes = false
 
+  @Option(help: "Also run the scene on this kernel model, drawn below (2.6.34, 2.6.36, 6.x).")
+  var compare: String?
+
   func run() throws {
     let size = try TerminalSize.parse(self.size)
     guard let loaded = LoadedScene.load(file) else { throw ExitCode(2) }
@@ -69,6 +73,14 @@ struct Render: ParsableCommand {
     var state = AppState(
       timeline: timeline, fileName: baseName(file), options: RenderOptions(ascii: ascii, colors: format != .text))
     state.presenter = notes
+    state.scene = loaded.scene
+    if let compare {
+      guard let k = KernelVersion(name: compare) else {
+        printError("error: unknown kernel '\(compare)' for --compare (use 2.6.34, 2.6.36 or 6.x)")
+        throw ExitCode(2)
+      }
+      state.setCompare(k)
+    }
     state.go(to: step)
     if let micro {
       let count = state.microStates().count

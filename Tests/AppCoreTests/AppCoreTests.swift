@@ -228,3 +228,43 @@ struct AppCoreTests {
     #expect(b.diff(from: b).isEmpty)
   }
 }
+
+@Suite("Side by side")
+struct CompareTests {
+  @Test("c cycles the comparison model; both halves step in lockstep and name their kernel")
+  func compare() throws {
+    let source = try String(contentsOf: repoRoot.appendingPathComponent("scenes/e3-three-generations.scene"), encoding: .utf8)
+    let parsed = Parser.parse(source)
+    var s = AppState(timeline: Timeline(scene: parsed, defaultTitle: "e3"), fileName: "e3")
+    s.scene = parsed
+    send(&s, [.char("c")])
+    #expect(s.compareTimeline?.kernel == .v2_6_34)
+    send(&s, [.char("c")])
+    #expect(s.compareTimeline?.kernel == .v6)
+    send(&s, [.right, .right, .right, .right, .right])
+    let frame = s.render(width: 110, height: 40).plainText
+    #expect(frame.contains("kernel 2.6.36 (root lock)"))
+    #expect(frame.contains("kernel 6.x (root rwsem)"))
+    #expect(frame.components(separatedBy: "step 5/8").count - 1 == 4)
+    #expect(frame.contains("AV1 root ext 2"))
+    #expect(frame.contains("AV1 root ref 3 nc 2 act 1"))
+    send(&s, [.char("c")])
+    #expect(s.compareTimeline == nil)
+    #expect(!s.render(width: 110, height: 40).plainText.contains("6.x (root rwsem)"))
+  }
+
+  @Test("a variant scene compares first with its own model without the variant")
+  func variantFix() throws {
+    let source = try String(contentsOf: repoRoot.appendingPathComponent("scenes/concurrency/mmu-notifier-deadlock-no-6-5.scene"), encoding: .utf8)
+    let parsed = Parser.parse(source)
+    var s = AppState(timeline: Timeline(scene: parsed, defaultTitle: "d5"), fileName: "d5")
+    s.scene = parsed
+    send(&s, [.char("c"), .char("G")])
+    #expect(s.compareTimeline?.kernel == .v2_6_36)
+    #expect(s.compareTimeline?.variants.isEmpty == true)
+    let frame = s.render(width: 110, height: 40).plainText
+    #expect(frame.contains("cpu0✖"))
+    #expect(frame.contains("! C18"))
+    #expect(frame.components(separatedBy: "! C18").count - 1 == 1)
+  }
+}
