@@ -37,12 +37,15 @@ public enum Variant: String, Sendable, Hashable, CaseIterable, Comparable {
   case rootSelfDrop = "root-self-drop"
   case swapinRC3 = "swapin-rc3"
   case degree = "degree"
+  /// Linus's hypothetical in the thread: KSM's drop with a plain atomic_dec_and_test() instead of
+  /// atomic_dec_and_lock() (D.3) - a double free (added to the contract's list).
+  case plainDec = "plain-dec"
 
   /// The kernel model the variant belongs to.
   public var kernel: KernelVersion {
     switch self {
     case .noSixFive, .noFiveFive, .rootSelfDrop: return .v2_6_36
-    case .swapinRC3: return .v2_6_34
+    case .swapinRC3, .plainDec: return .v2_6_34
     case .degree: return .v6
     }
   }

@@ -153,6 +153,7 @@ public indirect enum Instr: Sendable, Hashable {
   case freeAnonVMA(Val)
   case decAndLockFast(anonVMA: Int, transient: Bool)
   case decAndTest(anonVMA: Int)
+  case plainDecAndTest(anonVMA: Int)
   case dropCheck(anonVMA: Int)
   case doAnonymousPage(process: Int, vpage: Int, zeroPage: Bool)
   case cowCopy(process: Int, vpage: Int)

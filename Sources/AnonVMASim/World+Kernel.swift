@@ -636,7 +636,18 @@ extension World {
       return .expand([.decAndLockFast(anonVMA: a, transient: transient)])
 
     case .ksmDropAnonVMA(let a):
+      if has(.plainDec) { return .expand([.plainDecAndTest(anonVMA: a)]) }
       return .expand([.decAndLockFast(anonVMA: a, transient: false)])
+
+    /// The hypothetical plain atomic_dec_and_test(): decrement first, lock only afterwards.
+    case .plainDecAndTest(let a):
+      let count = anonVMAs[a - 1].refcount
+      anonVMAs[a - 1].refcount -= 1
+      let event = Event(
+        cpu: c, function: "atomic_dec_and_test",
+        text: "\(av(a)) \(counterName) \(count)→\(count - 1) without the lock", objects: [av(a)])
+      guard count - 1 == 0 else { return .event(event, then: []) }
+      return .event(event, then: [.lock(.anonVMALock(.lit(a)), writeMode), .dropCheck(anonVMA: a)])
 
     /// atomic_dec_and_lock(), part 1: decrement without the lock unless it would reach 0.
     case .decAndLockFast(let a, let transient):

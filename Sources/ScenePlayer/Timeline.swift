@@ -59,7 +59,10 @@ public struct Timeline: Sendable {
   ///
   /// With `kernel`, the scene runs on that model instead of its own and without variants: this is
   /// how `--compare` runs the same scene side by side (a bug next to its fix, or model next to model).
-  public init(scene: Scene, defaultTitle: String, kernel override: KernelVersion? = nil) {
+  public init(
+    scene: Scene, defaultTitle: String, kernel override: KernelVersion? = nil,
+    variants variantOverride: [Variant]? = nil
+  ) {
     var title = defaultTitle
     var kernel = KernelVersion.v2_6_36
     var variants: [Variant] = []
@@ -77,6 +80,7 @@ public struct Timeline: Sendable {
       kernel = override
       variants = []
     }
+    if let variantOverride { variants = variantOverride }
     self.init(title: title, kernel: kernel, variants: variants, cpus: cpus)
     guard !scene.hasErrors else { return }
     for s in scene.statements {

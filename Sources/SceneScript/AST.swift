@@ -103,6 +103,11 @@ public struct Scene: Sendable, Hashable {
   public var statements: [LocatedStatement]
   public var diagnostics: [Diagnostic]
 
+  public init(statements: [LocatedStatement], diagnostics: [Diagnostic]) {
+    self.statements = statements
+    self.diagnostics = diagnostics
+  }
+
   /// Whether any diagnostic is an error.
   public var hasErrors: Bool { diagnostics.contains { $0.severity == .error } }
 }

@@ -133,3 +133,22 @@ struct CLITests {
     #expect(r.stdout.contains("\\e[2J"))
   }
 }
+
+@Suite("anonvis races")
+struct RacesCLITests {
+  @Test("exit 0 with 'no violation ... (exhaustive)'; exit 1 with a counterexample scene that check passes")
+  func races() throws {
+    let ok = try run(["races", "scenes/races/d3-ksm-drop-vs-munmap.scene"])
+    #expect(ok.status == 0)
+    #expect(ok.stdout.contains("(exhaustive)"))
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("races-\(UUID().uuidString)").path
+    let bad = try run(["races", "scenes/races/d3-ksm-drop-vs-munmap.scene", "--variant", "plain-dec", "--out", dir])
+    #expect(bad.status == 1)
+    let written = try FileManager.default.contentsOfDirectory(atPath: dir)
+    #expect(written.count == 1)
+    let check = try run(["check", "\(dir)/\(written[0])"])
+    #expect(check.status == 0, "\(check.stderr)")
+    #expect(try run(["races", "scenes/e1-first-touch.scene"]).status == 2)
+    #expect(try run(["races", "scenes/races/d5-take-all-locks.scene", "--variant", "degree"]).status == 2)
+  }
+}

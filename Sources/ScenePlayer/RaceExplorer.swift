@@ -1,0 +1,240 @@
+import AnonVMASim
+import SceneScript
+
+/// A small model checker over the engine's micro-steps: breadth-first search of every
+/// interleaving of the operations a scene puts on several CPUs, with equivalent states explored
+/// once, invariants checked after every micro-step, and the shortest schedule to each violation.
+public struct RaceExplorer {
+  /// One violation and the shortest schedule (CPU ids, one per micro-step) that reaches it.
+  public struct Finding: Sendable {
+    public var code: String
+    public var message: String
+    public var schedule: [Int]
+    /// The event of each micro-step of the schedule (nil for an attempt that deadlocked).
+    public var events: [Event?]
+  }
+
+  /// What a search found.
+  public struct Report: Sendable {
+    public var states: Int
+    /// Transitions (micro-steps) tried.
+    public var transitions: Int
+    /// Complete schedules: states where every operation has completed or deadlocked.
+    public var schedules: Int
+    public var exhaustive: Bool
+    public var findings: [Finding]
+  }
+
+  /// The state after the setup and the `on CPU begin` lines.
+  public let initial: World
+  public let timeline: Timeline
+  /// Indices (into the scene's statements) of the setup and begin lines, for the counterexample.
+  public let prefix: [LocatedStatement]
+
+  /// Prepares a search: runs the scene up to and including its `on CPU begin` lines.
+  ///
+  /// - Returns: nil with a diagnostic when the scene has no `on CPU begin` line or fails.
+  public static func prepare(
+    scene: Scene, title: String, kernel: KernelVersion?, variants: [Variant]?
+  ) -> Result<RaceExplorer, Diagnostic> {
+    var header = Scene(statements: [], diagnostics: [])
+    header.statements = scene.statements.filter {
+      switch $0.statement {
+      case .title, .kernel, .variant, .cpus: return true
+      default: return false
+      }
+    }
+    var timeline = Timeline(scene: header, defaultTitle: title, kernel: kernel, variants: variants)
+    var prefix: [LocatedStatement] = []
+    var sawBegin = false
+    for s in scene.statements {
+      var isBegin = false
+      switch s.statement {
+      case .title, .kernel, .variant, .cpus, .expect, .say, .note, .chapter:
+        continue
+      case .on(_, .begin), .on(_, .run):
+        isBegin = true
+      default:
+        break
+      }
+      if sawBegin && !isBegin { break }
+      var statement = s
+      if case .on(let cpu, .run(let op)) = s.statement { statement.statement = .on(cpu: cpu, .begin(op)) }
+      if case .failure(let d) = timeline.append(statement) { return .failure(d) }
+      prefix.append(statement)
+      sawBegin = sawBegin || isBegin
+    }
+    guard sawBegin else {
+      return .failure(
+        Diagnostic(
+          .error, "the scene puts no operation on a CPU: add 'on cpuN begin OPERATION' lines after the setup",
+          at: SourceLocation(line: 1, column: 1)))
+    }
+    guard let initial = timeline.states.last else {
+      return .failure(Diagnostic(.error, "empty scene", at: SourceLocation(line: 1, column: 1)))
+    }
+    return .success(RaceExplorer(initial: initial, timeline: timeline, prefix: prefix))
+  }
+
+  /// The part of a world that identifies a state (no step numbers, reports or narration).
+  static func canonical(_ w: World) -> World {
+    var c = w
+    c.step = 0
+    c.violations = []
+    c.freedThisStep = []
+    c.lastWalk = nil
+    for i in c.cpus.indices { c.cpus[i].microStep = nil }
+    return c
+  }
+
+  /// Breadth-first search; stops after `maxStates` states or at `maxDepth` micro-steps.
+  public func explore(maxStates: Int = 200_000, maxDepth: Int = 10_000) -> Report {
+    struct Node {
+      var world: World
+      var parent: Int
+      var cpu: Int
+      var event: Event?
+      var depth: Int
+    }
+    var nodes: [Node] = [Node(world: initial, parent: -1, cpu: -1, event: nil, depth: 0)]
+    var seen: Set<World> = [RaceExplorer.canonical(initial)]
+    var queue = 0
+    var findings: [String: Finding] = [:]
+    var order: [String] = []
+    var transitions = 0
+    var schedules = 0
+    var exhaustive = true
+    let baseline = Set(initial.violations.map(\.code))
+
+    func path(_ index: Int) -> (schedule: [Int], events: [Event?]) {
+      var schedule: [Int] = []
+      var events: [Event?] = []
+      var i = index
+      while i > 0 {
+        schedule.append(nodes[i].cpu)
+        events.append(nodes[i].event)
+        i = nodes[i].parent
+      }
+      return (schedule.reversed(), events.reversed())
+    }
+
+    func record(_ world: World, from index: Int) {
+      for v in world.violations where !baseline.contains(v.code) && findings[v.code] == nil {
+        let p = path(index)
+        findings[v.code] = Finding(code: v.code, message: v.message, schedule: p.schedule, events: p.events)
+        order.append(v.code)
+      }
+    }
+
+    while queue < nodes.count {
+      let node = nodes[queue]
+      let index = queue
+      queue += 1
+      var moved = false
+      if node.depth >= maxDepth {
+        exhaustive = false
+        continue
+      }
+      for cpu in node.world.cpus.indices {
+        let state = node.world.cpus[cpu].state
+        guard state == .running || state == .blocked else { continue }
+        var next = node.world
+        let outcome: MicroOutcome
+        do {
+          outcome = try next.microStep(cpu: cpu)
+        } catch {
+          continue
+        }
+        transitions += 1
+        var event: Event?
+        switch outcome {
+        case .progressed(let e): event = e
+        case .deadlocked: event = nil
+        case .blocked, .idle: continue
+        }
+        moved = true
+        next.checkInvariants()
+        let key = RaceExplorer.canonical(next)
+        if seen.contains(key) {
+          continue
+        }
+        if seen.count >= maxStates {
+          exhaustive = false
+          continue
+        }
+        seen.insert(key)
+        nodes.append(Node(world: next, parent: index, cpu: cpu, event: event, depth: node.depth + 1))
+        record(next, from: nodes.count - 1)
+      }
+      if !moved {
+        schedules += 1
+        // Nobody can move although some operation is unfinished: CPUs wait on each other.
+        if node.world.cpus.contains(where: { $0.state == .blocked }) && findings["C18"] == nil && !baseline.contains("C18") {
+          let p = path(index)
+          findings["C18"] = Finding(
+            code: "C18", message: "no CPU can move: they wait on each other's locks", schedule: p.schedule,
+            events: p.events)
+          order.append("C18")
+        }
+      }
+    }
+    return Report(
+      states: seen.count, transitions: transitions, schedules: schedules, exhaustive: exhaustive,
+      findings: order.compactMap { findings[$0] })
+  }
+
+  /// A scene that replays a finding: the setup, the begins, one `on cpuN step` per micro-step
+  /// (with a `say` naming the kernel function), then `expect violation CODE`.
+  public func counterexample(_ f: Finding, source: String) -> String {
+    let lines = source.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+    var out = "# Found by 'anonvis races': the shortest schedule that reaches \(f.code).\n"
+    out += "title \"\(escape(timeline.title)): \(f.code)\"\n"
+    out += "kernel \(timeline.kernel.rawValue)\n"
+    for v in timeline.variants { out += "variant \(v.rawValue)\n" }
+    out += "cpus \(timeline.cpuCount)\n\n"
+    for s in prefix {
+      let line = s.location.line - 1
+      out += (line < lines.count ? lines[line].trimmingCharacters : Timeline.label(s.statement)) + "\n"
+    }
+    out += "\nchapter \"The schedule\"\n"
+    for (i, cpu) in f.schedule.enumerated() {
+      out += "on cpu\(cpu) step\n"
+      if i < f.events.count, let e = f.events[i] {
+        out += "say \"cpu\(cpu) \(escape(e.function)): \(escape(e.text))\"\n"
+      } else {
+        out += "say \"cpu\(cpu) waits for a lock it cannot get\"\n"
+      }
+    }
+    if f.code == "C18" {
+      // Let every stuck CPU try again, so the wait-for cycle is seen.
+      var world = initial
+      for cpu in f.schedule { _ = try? world.microStep(cpu: cpu) }
+      for c in world.cpus where c.state == .running || c.state == .blocked { out += "on \(c.name) step\n" }
+    }
+    out += "say \"\(escape(f.code)): \(escape(f.message))\"\n"
+    out += "expect violation \(f.code)\n"
+    return out
+  }
+
+  func escape(_ s: String) -> String {
+    var out = ""
+    for ch in s {
+      switch ch {
+      case "\"": out += "\\\""
+      case "\\": out += "\\\\"
+      case "\n": out += "\\n"
+      default: out.append(ch)
+      }
+    }
+    return out
+  }
+}
+
+extension String {
+  var trimmingCharacters: String {
+    var s = Substring(self)
+    while let f = s.first, f == " " || f == "\t" || f == "\r" { s = s.dropFirst() }
+    while let l = s.last, l == " " || l == "\t" || l == "\r" { s = s.dropLast() }
+    return String(s)
+  }
+}

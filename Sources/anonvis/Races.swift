@@ -1,0 +1,120 @@
+import AnonVMASim
+import ArgumentParser
+import Foundation
+import SceneScript
+import ScenePlayer
+
+struct Races: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Search every interleaving of a scene's CPUs for invariant violations.",
+    discussion: """
+      The scene's setup runs on one CPU; its 'on CPU begin OPERATION' lines put operations on
+      several CPUs. Every interleaving of their micro-steps is explored breadth first (equivalent
+      states once), with the invariants checked after every micro-step. For each violation the
+      shortest schedule is written as a scene that 'anonvis check' passes and 'anonvis play'
+      replays. Exit status: 0 no violation reachable, 1 violation found, 2 error.
+      """)
+
+  @Argument(help: "Scene file.")
+  var file: String
+
+  @Option(help: "Run on this kernel model instead of the scene's (2.6.34, 2.6.36, 6.x).")
+  var kernel: String?
+
+  @Option(help: "Use this variant (may repeat); replaces the scene's variants.")
+  var variant: [String] = []
+
+  @Option(help: "Stop after this many distinct states.")
+  var maxStates: Int = 200_000
+
+  @Option(help: "Stop schedules longer than this many micro-steps.")
+  var depth: Int = 10_000
+
+  @Option(help: "Directory for the counterexample scenes (default: next to the scene).")
+  var out: String?
+
+  @Flag(help: "Overwrite existing counterexample files.")
+  var force = false
+
+  func run() throws {
+    var kernelOverride: KernelVersion?
+    if let kernel {
+      guard let k = KernelVersion(name: kernel) else {
+        printError("error: unknown kernel '\(kernel)' (use 2.6.34, 2.6.36 or 6.x)")
+        throw ExitCode(2)
+      }
+      kernelOverride = k
+    }
+    var variants: [Variant]?
+    if !variant.isEmpty {
+      variants = []
+      for name in variant {
+        guard let v = Variant(rawValue: name) else {
+          printError("error: unknown variant '\(name)'")
+          throw ExitCode(2)
+        }
+        variants?.append(v)
+      }
+    }
+    guard maxStates > 0, depth > 0 else {
+      printError("error: --max-states and --depth must be positive")
+      throw ExitCode(2)
+    }
+    guard case .success(let source) = SceneLoader.load(file) else {
+      if case .failure(let e) = SceneLoader.load(file) { printError(e.message) }
+      throw ExitCode(2)
+    }
+    let scene = Parser.parse(source)
+    if scene.hasErrors {
+      printError(DiagnosticRenderer(fileName: file, source: source).render(all: scene.diagnostics))
+      throw ExitCode(2)
+    }
+    let k = kernelOverride ?? scene.statements.compactMap { s -> KernelVersion? in
+      if case .kernel(let k) = s.statement { return k }
+      return nil
+    }.first ?? .v2_6_36
+    for v in variants ?? [] where v.kernel != k {
+      printError("error: variant '\(v.rawValue)' applies to kernel \(v.kernel.rawValue), not \(k.rawValue)")
+      throw ExitCode(2)
+    }
+    let explorer: RaceExplorer
+    switch RaceExplorer.prepare(scene: scene, title: baseName(file), kernel: kernelOverride, variants: variants) {
+    case .failure(let d):
+      printError(DiagnosticRenderer(fileName: file, source: source).render(d))
+      throw ExitCode(2)
+    case .success(let e):
+      explorer = e
+    }
+    let start = ContinuousClock.now
+    let report = explorer.explore(maxStates: maxStates, maxDepth: depth)
+    let elapsed = ContinuousClock.now - start
+    let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+    let model = explorer.timeline.kernel.rawValue
+      + (explorer.timeline.variants.isEmpty ? "" : " (\(explorer.timeline.variants.map(\.rawValue).joined(separator: ", ")))")
+    let rate = seconds > 0 ? Int(Double(report.states) / seconds) : report.states
+    print(
+      "\(baseName(file)) on \(model): \(report.states) states, \(report.transitions) micro-steps, "
+        + "\(report.schedules) complete schedules in \(String(format: "%.2f", seconds)) s (\(rate) states/s), "
+        + (report.exhaustive ? "exhaustive" : "NOT exhaustive (bound reached)"))
+    guard !report.findings.isEmpty else {
+      print("no violation in \(report.states) states" + (report.exhaustive ? " (exhaustive)" : " (bounded search)"))
+      return
+    }
+    let dir = out ?? (URL(fileURLWithPath: file).deletingLastPathComponent().path)
+    do {
+      try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    } catch {
+      printError("error: cannot create \(dir): \(error.localizedDescription)")
+      throw ExitCode(2)
+    }
+    for f in report.findings {
+      let base = baseName(file).replacingOccurrences(of: ".scene", with: "")
+      let path = (dir as NSString).appendingPathComponent("\(base).\(model.split(separator: " ").first ?? "").\(f.code).race.scene")
+      try OutputFile.write(explorer.counterexample(f, source: source), to: path, force: force)
+      print("\(f.code): \(f.message)")
+      print("  shortest schedule: \(f.schedule.count) micro-steps: \(f.schedule.map { "cpu\($0)" }.joined(separator: " "))")
+      print("  written to \(path)")
+    }
+    throw ExitCode(1)
+  }
+}
