@@ -114,8 +114,12 @@ public struct VMA: Sendable, Hashable {
   public var growsDown: Bool
   /// `vma->anon_vma`.
   public var anonVMA: Int?
+  /// `vma->anon_vma_chain`, stored tail (oldest) first so that adding at the head and unlinking
+  /// from the head are O(1), as list_add/list_del are.
+  public var chainTailFirst: [Int]
+
   /// `vma->anon_vma_chain`: AVC ids, head (newest) to tail (oldest).
-  public var chain: [Int]
+  public var chain: [Int] { chainTailFirst.reversed() }
   /// Detached from its mm by an operation that has not freed it yet.
   public var detached: Bool
   /// Step at which the VMA was created.
@@ -280,11 +284,20 @@ public struct Event: Sendable, Hashable {
   public var text: String
   public var objects: [String]
 
-  public init(cpu: Int, function: String, text: String, objects: [String] = []) {
+  /// Whether events format their text (building a large timeline turns it off; a step shown to
+  /// a person is replayed with it on).
+  @TaskLocal public static var narrating = true
+
+  public init(cpu: Int, function: String, text: @autoclosure () -> String, objects: @autoclosure () -> [String] = []) {
     self.cpu = cpu
     self.function = function
-    self.text = text
-    self.objects = objects
+    if Event.narrating {
+      self.text = text()
+      self.objects = objects()
+    } else {
+      self.text = ""
+      self.objects = []
+    }
   }
 
   /// One line: `function: text`.

@@ -1,31 +1,103 @@
+/// Which objects an invariant check looks at: everything, or what changed since the last check.
+public struct CheckScope: Sendable {
+  /// Processes whose VMAs, chains or page tables changed.
+  public var processes: Set<Int>
+  /// anon_vmas whose fields changed.
+  public var anonVMAs: Set<Int>
+}
+
 extension World {
   /// Checks the invariants of `kernel-semantics.md` §C that apply to this model and reports
   /// new violations (a violation that persists is reported once).
   ///
+  /// Only what changed since the last check is examined (the VMAs of changed processes, changed
+  /// anon_vmas and those linked to them), so a step costs in proportion to what it touched; the
+  /// tests compare this with a full check after every step of random sequences.
+  ///
   /// While an operation is unfinished on some CPU, the structural invariants C1–C7 and the
   /// counter equations of C8–C10 are not checked (objects may be half-updated, as in the kernel).
   public mutating func checkInvariants() {
-    for violation in invariantViolations() { report(violation.code, violation.message) }
+    let scope = CheckScope(processes: touchedProcesses, anonVMAs: touchedAnonVMAs)
+    for violation in invariantViolations(scope: scope) { report(violation.code, violation.message) }
+    // Keep what changed while an operation is unfinished: some checks wait for quiescence.
+    if cpus.allSatisfy({ $0.state == .idle }) {
+      touchedProcesses = []
+      touchedAnonVMAs = []
+    }
   }
 
   /// The invariant violations of the current state, without recording them.
-  public func invariantViolations() -> [(code: String, message: String)] {
+  ///
+  /// - Parameter scope: nil checks everything; else only the objects in scope and what they link to.
+  public func invariantViolations(scope: CheckScope? = nil) -> [(code: String, message: String)] {
     var found: [(code: String, message: String)] = []
     func fail(_ code: String, _ message: String) { found.append((code, message)) }
     let quiescent = cpus.allSatisfy { $0.state == .idle }
-    let aliveIDs = aliveAnonVMAs
+
+    // The VMAs and anon_vmas to look at.
+    var scopedProcesses: [Int] = []
+    var scopedVMAs: [Int] = []
+    var scopedAVs: [Int] = []
+    if let scope {
+      scopedProcesses = scope.processes.sorted().filter { $0 < processes.count }
+      for p in scopedProcesses { scopedVMAs += processes[p].vmas }
+      scopedVMAs += detachedVMAs
+      var avs = Set(scope.anonVMAs.filter { $0 >= 1 && $0 <= anonVMAs.count })
+      for v in scopedVMAs { for a in chainAnonVMAs(v) { avs.insert(a) } }
+      for a in Array(avs) {
+        if let r = anonVMAs[a - 1].root { avs.insert(r) }
+        if let p = anonVMAs[a - 1].parent { avs.insert(p) }
+      }
+      // An anon_vma whose root or parent changed (or was freed) is affected too.
+      let changed = scope.anonVMAs
+      if !changed.isEmpty {
+        for anon in anonVMAs where anon.alive {
+          if let r = anon.root, changed.contains(r) { avs.insert(anon.id) }
+          if let p = anon.parent, changed.contains(p) { avs.insert(anon.id) }
+        }
+      }
+      scopedAVs = avs.sorted().filter { anonVMAs[$0 - 1].alive }
+    } else {
+      scopedProcesses = Array(processes.indices)
+      scopedVMAs = orderedVMAs
+      scopedAVs = aliveAnonVMAs
+    }
 
     if quiescent {
       // C1: every AVC is on both lists.
-      for id in avcs.keys.sorted() {
-        guard let link = avcs[id] else { continue }
-        let onVMA = vmas[link.vma]?.chain.contains(id) ?? false
-        let onAV = link.anonVMA > 0 && anonVMAs[link.anonVMA - 1].head.contains(id)
-        if onVMA != onAV || !onVMA {
-          fail("C1", "avc\(id) (\(vmaName(link.vma)) → \(av(link.anonVMA))) is on only one list")
+      if scope == nil {
+        var onVMA = Set<Int>()
+        for vma in vmas.values { for id in vma.chainTailFirst where vma.id == avcs[id]?.vma { onVMA.insert(id) } }
+        var onAV = Set<Int>()
+        for a in scopedAVs { for id in anonVMAs[a - 1].head where avcs[id]?.anonVMA == a { onAV.insert(id) } }
+        for id in avcs.keys.sorted() {
+          guard let link = avcs[id] else { continue }
+          if onVMA.contains(id) != onAV.contains(id) || !onVMA.contains(id) {
+            fail("C1", "avc\(id) (\(vmaName(link.vma)) → \(av(link.anonVMA))) is on only one list")
+          }
+        }
+      } else {
+        for v in scopedVMAs {
+          for id in vmas[v]?.chainTailFirst ?? [] {
+            guard let link = avcs[id], link.vma == v, link.anonVMA >= 1,
+              anonVMAs[link.anonVMA - 1].head.contains(id)
+            else {
+              fail("C1", "avc\(id) of \(vmaName(v)) is not on its anon_vma's list")
+              continue
+            }
+          }
+        }
+        for a in scopedAVs {
+          for id in anonVMAs[a - 1].head {
+            guard let link = avcs[id], link.anonVMA == a, vmas[link.vma]?.chainTailFirst.contains(id) == true
+            else {
+              fail("C1", "avc\(id) on \(av(a))'s list is not on its VMA's chain")
+              continue
+            }
+          }
         }
       }
-      for vid in orderedVMAs {
+      for vid in scopedVMAs {
         guard let vma = vmas[vid] else { continue }
         let chain = chainAnonVMAs(vid)
         let name = vmaName(vid)
@@ -65,15 +137,15 @@ extension World {
           if roots.count > 1 { fail("C5", "\(name)'s chain spans \(roots.count) forests") }
         }
       }
-      for a in aliveIDs {
-        let listed = listVMAs(a)
+      for a in scopedAVs {
+        let listed = anonVMAs[a - 1].head.compactMap { avcs[$0]?.vma }
         if Set(listed).count != listed.count {
           fail("C2", "\(av(a))'s list holds a VMA twice")
         }
       }
       // C6: same anon_vma => same chain, within one mm.
-      for process in processes {
-        let ids = process.vmas
+      for p in scopedProcesses {
+        let ids = processes[p].vmas
         for (i, x) in ids.enumerated() {
           for y in ids[(i + 1)...] {
             guard let a = vmas[x]?.anonVMA, a == vmas[y]?.anonVMA else { continue }
@@ -83,13 +155,23 @@ extension World {
           }
         }
       }
-      // C8 / C9: lifetime and counters.
+      // C8 / C9 / C10: lifetime and counters.
       var itemCount: [Int: Int] = [:]
       for node in stableNodes where node.alive {
         for item in node.items { itemCount[item.anonVMA, default: 0] += 1 }
       }
+      var forestChildren = [Int](repeating: 0, count: anonVMAs.count + 1)
+      var treeChildren = [Int](repeating: 0, count: anonVMAs.count + 1)
       for anon in anonVMAs where anon.alive {
-        let a = anon.id
+        if let r = anon.root, r != anon.id { forestChildren[r] += 1 }
+        if let p = anon.parent, p != anon.id, !anon.head.isEmpty { treeChildren[p] += 1 }
+      }
+      var activeCount = [Int](repeating: 0, count: anonVMAs.count + 1)
+      if kernel == .v6 {
+        for vma in vmas.values { if let a = vma.anonVMA { activeCount[a] += 1 } }
+      }
+      for a in scopedAVs {
+        let anon = anonVMAs[a - 1]
         let code = lifetimeCode
         if anon.refcount < 0 { fail(code, "\(av(a))'s \(counterName) is \(anon.refcount)") }
         if anon.head.isEmpty && anon.refcount <= 0 {
@@ -97,7 +179,7 @@ extension World {
         }
         var expected = itemCount[a, default: 0] + pins[a, default: 0]
         if kernel == .v2_6_36, anon.root == a, !has(.noFiveFive) {
-          expected += anonVMAs.filter { $0.alive && $0.id != a && $0.root == a }.count
+          expected += forestChildren[a]
         }
         if kernel != .v6, anon.refcount != expected {
           fail(code, "\(av(a))'s \(counterName) is \(anon.refcount), expected \(expected)")
@@ -105,17 +187,14 @@ extension World {
         if kernel == .v6 {
           // C10: the non-empty tree holds one reference; a root holds one per live child.
           var modern = itemCount[a, default: 0] + pins[a, default: 0] + (anon.head.isEmpty ? 0 : 1)
-          if anon.root == a {
-            modern += anonVMAs.filter { $0.alive && $0.id != a && $0.root == a }.count
-          }
+          if anon.root == a { modern += forestChildren[a] }
           if anon.refcount != modern {
             fail("C10", "\(av(a))'s refcount is \(anon.refcount), expected \(modern)")
           }
-          let active = vmas.values.filter { $0.anonVMA == a }.count
-          if anon.numActiveVMAs != active {
-            fail("C10", "\(av(a))'s num_active_vmas is \(anon.numActiveVMAs), but \(active) VMA(s) use it")
+          if anon.numActiveVMAs != activeCount[a] {
+            fail("C10", "\(av(a))'s num_active_vmas is \(anon.numActiveVMAs), but \(activeCount[a]) VMA(s) use it")
           }
-          var children = anonVMAs.filter { $0.alive && $0.id != a && $0.parent == a && !$0.head.isEmpty }.count
+          var children = treeChildren[a]
           if anon.createdBy == "anon_vma_prepare" && !anon.head.isEmpty { children += 1 }
           if anon.numChildren != children {
             fail("C10", "\(av(a))'s num_children is \(anon.numChildren), expected \(children)")
@@ -124,15 +203,16 @@ extension World {
       }
       // C21: no flag bits remain once no CPU holds locks from mm_take_all_locks.
       if cpus.allSatisfy({ $0.holds.isEmpty }) {
-        for anon in anonVMAs where anon.alive && anon.allLocksBit {
-          fail("C21", "\(av(anon.id)) still carries the mm_all_locks bit")
+        for a in scopedAVs where anonVMAs[a - 1].allLocksBit {
+          fail("C21", "\(av(a)) still carries the mm_all_locks bit")
         }
       }
     }
 
     // C11: root validity.
     if kernel != .v2_6_34 {
-      for anon in anonVMAs where anon.alive {
+      for a in scopedAVs {
+        let anon = anonVMAs[a - 1]
         guard let r = anon.root else {
           fail("C11", "\(av(anon.id)) has no root")
           continue
@@ -151,8 +231,21 @@ extension World {
       }
     }
     // C12: page safety for mapped anonymous pages.
+    var pagesInFreed = Set<Int>()
+    if !freedThisStep.isEmpty {
+      let freed = Set(freedThisStep)
+      for page in pages where !page.freed {
+        if case .anon(let a) = page.mapping, freed.contains(a) { pagesInFreed.insert(page.id) }
+      }
+    }
+    let scanned = Set(scopedProcesses)
     for (pi, process) in processes.enumerated() {
+      let scanAll = scanned.contains(pi)
+      guard scanAll || !pagesInFreed.isEmpty else { continue }
       for vpage in process.ptes.keys.sorted() {
+        if !scanAll {
+          guard case .page(let p, _) = process.ptes[vpage], pagesInFreed.contains(p) else { continue }
+        }
         if quiescent, case .migration(let p, _) = process.ptes[vpage] {
           fail(
             "C12",

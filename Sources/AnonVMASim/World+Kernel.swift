@@ -72,7 +72,7 @@ extension World {
       }
       let page = allocPage(mapping: .anon(anon), index: v)
       pages[page - 1].mapcount = 1
-      processes[p].ptes[v] = .page(page, writable: true)
+      setPTE(p, v, .page(page, writable: true))
       let fn = zeroPage ? "do_wp_page" : "do_anonymous_page"
       let what = zeroPage ? "copy of the zero page" : "new page"
       return .event(
@@ -88,7 +88,7 @@ extension World {
       else { throw SimError("internal: COW without anon_vma") }
       let page = allocPage(mapping: .anon(anon), index: v)
       pages[page - 1].mapcount = 1
-      processes[p].ptes[v] = .page(page, writable: true)
+      setPTE(p, v, .page(page, writable: true))
       let freed = putPageMapping(old)
       return .event(
         Event(
@@ -104,7 +104,7 @@ extension World {
       else { throw SimError("internal: reuse without anon_vma") }
       let before = pages[page - 1].mapping
       pages[page - 1].mapping = .anon(anon)
-      processes[p].ptes[v] = .page(page, writable: true)
+      setPTE(p, v, .page(page, writable: true))
       var from = ""
       if case .anon(let b) = before, b != anon { from = " (was \(av(b)))" }
       return .event(
@@ -114,7 +114,7 @@ extension World {
             + "\(av(anon))\(from)", objects: [pg(page), av(anon)]), then: [])
 
     case .mapZeroPage(let p, let v):
-      processes[p].ptes[v] = .zero
+      setPTE(p, v, .zero)
       return .event(
         Event(
           cpu: c, function: "do_anonymous_page",
@@ -145,7 +145,7 @@ extension World {
       guard let page else { throw SimError("internal: no page") }
       let first = pages[page - 1].mapcount == 0
       pages[page - 1].mapcount += 1
-      processes[p].ptes[v] = .page(page, writable: exclusive)
+      setPTE(p, v, .page(page, writable: exclusive))
       if first {
         switch (kernel, pages[page - 1].mapping) {
         case (.v2_6_34, _):
@@ -227,6 +227,7 @@ extension World {
           // 6.x: the root's self-parent link, and a forked anon_vma's first active VMA.
           numChildren: v6 && prepare ? 1 : 0, numActiveVMAs: v6 && !prepare ? 1 : 0,
           allLocksBit: false, alive: true, emptied: false, createdAt: step, createdBy: by))
+      touchedAnonVMAs.insert(id)
       cpus[c].regs.anonVMA = id
       cpus[c].regs.allocatedAnonVMA = id
       var rootText = by == "anon_vma_prepare" && kernel != .v2_6_34 ? " (root = itself)" : ""
@@ -250,8 +251,10 @@ extension World {
     case .setVMAAnonVMA(let vma, let val, let function):
       let a = try value(val, cpu: c)
       vmas[vma]?.anonVMA = a
+      touchVMA(vma)
       var ptl = function == "anon_vma_prepare" ? " (under page_table_lock)" : " (where its new pages go)"
       if kernel == .v6, function == "anon_vma_prepare" {
+        touchedAnonVMAs.insert(a)
         anonVMAs[a - 1].numActiveVMAs += 1
         ptl += ", num_active_vmas \(anonVMAs[a - 1].numActiveVMAs)"
       }
@@ -269,7 +272,9 @@ extension World {
       avcs[id]?.vma = vma
       avcs[id]?.anonVMA = a
       avcs[id]?.onSameVMA = true
-      vmas[vma]?.chain.insert(id, at: 0)
+      vmas[vma]?.chainTailFirst.append(id)
+      touchVMA(vma)
+      if let p = vmas[vma]?.process { touchedProcesses.insert(p) }
       return .event(
         Event(
           cpu: c, function: "anon_vma_chain_link",
@@ -287,8 +292,10 @@ extension World {
         report(lifetimeCode, "avc\(id) is linked to freed \(av(link.anonVMA))")
       }
       if atTail {
+        touchedAnonVMAs.insert(link.anonVMA)
         anonVMAs[link.anonVMA - 1].head.append(id)
       } else {
+        touchedAnonVMAs.insert(link.anonVMA)
         anonVMAs[link.anonVMA - 1].head.insert(id, at: 0)
       }
       avcs[id]?.onSameAnonVMA = true
@@ -351,7 +358,9 @@ extension World {
       let a = try value(avVal, cpu: c)
       guard let pav = vmas[parentVMA]?.anonVMA else { throw SimError("internal: no parent anon_vma") }
       let root = anonVMAs[pav - 1].root ?? pav
+      touchedAnonVMAs.insert(a)
       anonVMAs[a - 1].root = root
+      touchedAnonVMAs.insert(a)
       if kernel == .v6 { anonVMAs[a - 1].parent = pav }
       return .event(
         Event(
@@ -365,6 +374,7 @@ extension World {
       var a = try value(val, cpu: c)
       if !transient { a = anonVMAs[a - 1].root ?? a }
       let before = anonVMAs[a - 1].refcount
+      touchedAnonVMAs.insert(a)
       anonVMAs[a - 1].refcount += 1
       if transient { pins[a, default: 0] += 1 }
       let why = transient ? "pin for migration" : "the root is pinned until the child is freed"
@@ -412,9 +422,10 @@ extension World {
       nextVMA += 1
       copy.id = id
       copy.process = child
-      copy.chain = []
+      copy.chainTailFirst = []
       copy.createdAt = step
       vmas[id] = copy
+      touchVMA(id)
       insertSorted(vma: id, process: child)
       cpus[c].regs.vma = id
       let anonText = copy.anonVMA.map { ", anon_vma still \(av($0)) until anon_vma_fork" } ?? ""
@@ -441,17 +452,17 @@ extension World {
       for v in parent.start..<parent.end {
         switch processes[parent.process].ptes[v] {
         case .page(let page, _):
-          processes[parent.process].ptes[v] = .page(page, writable: false)
-          processes[cp].ptes[v] = .page(page, writable: false)
+          setPTE(parent.process, v, .page(page, writable: false))
+          setPTE(cp, v, .page(page, writable: false))
           pages[page - 1].mapcount += 1
           shared += 1
         case .zero:
-          processes[cp].ptes[v] = .zero
+          setPTE(cp, v, .zero)
         case .swap(let slot):
           swapSlots[slot - 1].count += 1
-          processes[cp].ptes[v] = .swap(slot)
+          setPTE(cp, v, .swap(slot))
         case .migration(let page, let w):
-          processes[cp].ptes[v] = .migration(page, writable: w)
+          setPTE(cp, v, .migration(page, writable: w))
         case nil: break
         }
       }
@@ -470,7 +481,8 @@ extension World {
       nextVMA += 1
       vmas[id] = VMA(
         id: id, process: p, mapping: name, base: base, start: base, end: base + n, pgoff: base,
-        prot: .rw, growsDown: growsDown, anonVMA: nil, chain: [], detached: false, createdAt: step)
+        prot: .rw, growsDown: growsDown, anonVMA: nil, chainTailFirst: [], detached: false, createdAt: step)
+      touchVMA(id)
       insertSorted(vma: id, process: p)
       return .event(
         Event(
@@ -529,7 +541,7 @@ extension World {
       var zapped = 0
       var freed: [String] = []
       for v in start..<end {
-        guard let pte = processes[p].ptes.removeValue(forKey: v) else { continue }
+        guard let pte = removePTE(p, v) else { continue }
         zapped += 1
         switch pte {
         case .page(let page, _):
@@ -556,7 +568,8 @@ extension World {
       let name = vmaName(vma)
       if let v = vmas[vma] {
         processes[v.process].vmas.removeAll { $0 == vma }
-        for id in v.chain { avcs[id] = nil }
+        for id in v.chainTailFirst { avcs[id] = nil }
+        touchedProcesses.insert(v.process)
       }
       detachedVMAs.removeAll { $0 == vma }
       vmas[vma] = nil
@@ -579,8 +592,10 @@ extension World {
     case .listDelSameAnonVMA(let id):
       guard let link = avcs[id] else { throw SimError("internal: no avc\(id)") }
       checkListLock(cpu: c, link.anonVMA, "unlinking avc\(id)")
+      touchedAnonVMAs.insert(link.anonVMA)
       anonVMAs[link.anonVMA - 1].head.removeAll { $0 == id }
       avcs[id]?.onSameAnonVMA = false
+      touchedAnonVMAs.insert(link.anonVMA)
       if anonVMAs[link.anonVMA - 1].head.isEmpty { anonVMAs[link.anonVMA - 1].emptied = true }
       return .event(
         Event(
@@ -609,7 +624,8 @@ extension World {
       return .expand(instrs)
 
     case .freeAVC(let vma, let id):
-      vmas[vma]?.chain.removeAll { $0 == id }
+      if let i = vmas[vma]?.chainTailFirst.lastIndex(of: id) { vmas[vma]?.chainTailFirst.remove(at: i) }
+      if let p = vmas[vma]?.process { touchedProcesses.insert(p) }
       avcs[id] = nil
       return .event(
         Event(cpu: c, function: "anon_vma_chain_free", text: "avc\(id) off \(vmaName(vma))'s chain, freed"),
@@ -623,6 +639,7 @@ extension World {
       if !anonVMAs[a - 1].head.isEmpty {
         report(lifetimeCode, "\(av(a)) is freed while VMAs are still on its list")
       }
+      touchedAnonVMAs.insert(a)
       anonVMAs[a - 1].alive = false
       freedThisStep.append(a)
       return .event(
@@ -642,6 +659,7 @@ extension World {
     /// The hypothetical plain atomic_dec_and_test(): decrement first, lock only afterwards.
     case .plainDecAndTest(let a):
       let count = anonVMAs[a - 1].refcount
+      touchedAnonVMAs.insert(a)
       anonVMAs[a - 1].refcount -= 1
       let event = Event(
         cpu: c, function: "atomic_dec_and_test",
@@ -654,6 +672,7 @@ extension World {
       if transient { pins[a, default: 0] -= 1 }
       let count = anonVMAs[a - 1].refcount
       if count != 1 {
+        touchedAnonVMAs.insert(a)
         anonVMAs[a - 1].refcount -= 1
         let bug = count <= 0 ? " (BUG: counter was already \(count))" : ""
         if count <= 0 {
@@ -670,6 +689,7 @@ extension World {
     /// atomic_dec_and_lock(), part 2: under the lock, decrement and test for zero.
     case .decAndTest(let a):
       let count = anonVMAs[a - 1].refcount
+      touchedAnonVMAs.insert(a)
       anonVMAs[a - 1].refcount -= 1
       let zero = count - 1 == 0
       let event = Event(
@@ -689,6 +709,7 @@ extension World {
       if twoLevel, empty, let r = anon.root, r != a {
         root = r
         let before = anonVMAs[r - 1].refcount
+        touchedAnonVMAs.insert(r)
         anonVMAs[r - 1].refcount -= 1
         let last = before - 1 == 0
         let rootEmpty = anonVMAs[r - 1].head.isEmpty
@@ -778,7 +799,7 @@ extension World {
       let id = nextVMA
       nextVMA += 1
       copy.id = id
-      copy.chain = []
+      copy.chainTailFirst = []
       copy.createdAt = step
       if newBelow {
         copy.end = at
@@ -787,6 +808,7 @@ extension World {
         copy.start = at
       }
       vmas[id] = copy
+      touchVMA(id)
       cpus[c].regs.vma = id
       return .event(
         Event(
@@ -855,6 +877,7 @@ extension World {
     case .setImporterAnonVMA(let importer, let exporter):
       let a = vmas[exporter]?.anonVMA
       vmas[importer]?.anonVMA = a
+      touchVMA(importer)
       return .event(
         Event(
           cpu: c, function: "vma_adjust",
@@ -899,7 +922,9 @@ extension World {
       }
       let before = vmaName(args.vma)
       vmas[args.vma]?.start = args.start
+      touchVMA(args.vma)
       vmas[args.vma]?.end = args.end
+      touchVMA(args.vma)
       var text = "\(before): vm_start/vm_end → pages \(args.start - vma.base)..\(args.end - vma.base - 1)"
       if args.start != vma.start, let p = vmas[args.vma]?.process {
         insertSorted(vma: args.vma, process: p)
@@ -921,12 +946,14 @@ extension World {
       if let next, adjustNext != 0 { then = [.adjustNextStart(next: next, delta: adjustNext)] }
       guard vmas[id]?.pgoff != pgoff else { return .expand(then) }
       vmas[id]?.pgoff = pgoff
+      touchVMA(id)
       return .event(Event(cpu: c, function: "vma_adjust", text: "\(vmaName(id)): vm_pgoff = \(pgoff)"), then: then)
 
     case .adjustNextStart(let next, let delta):
       guard let nv = vmas[next] else { throw SimError("internal: adjust_next") }
       let nb = vmaName(next)
       vmas[next]?.start = nv.start + delta
+      touchVMA(next)
       insertSorted(vma: next, process: nv.process)
       return .event(
         Event(
@@ -937,6 +964,7 @@ extension World {
     case .adjustNextPgoff(let next, let delta):
       guard let nv = vmas[next] else { throw SimError("internal: adjust_next") }
       vmas[next]?.pgoff = nv.pgoff + delta
+      touchVMA(next)
       return .event(
         Event(cpu: c, function: "vma_adjust", text: "\(vmaName(next)): next->vm_pgoff = \(nv.pgoff + delta)"),
         then: [])
@@ -952,6 +980,7 @@ extension World {
       guard let p = vmas[next]?.process else { throw SimError("internal: unlink") }
       processes[p].vmas.removeAll { $0 == next }
       vmas[next]?.detached = true
+      touchVMA(next)
       detachedVMAs.append(next)
       return .event(
         Event(
@@ -1010,7 +1039,7 @@ extension World {
       var wp = 0
       for v in start..<end {
         if case .page(let page, true) = processes[p].ptes[v] {
-          processes[p].ptes[v] = .page(page, writable: false)
+          setPTE(p, v, .page(page, writable: false))
           wp += 1
         }
       }
@@ -1076,17 +1105,17 @@ extension World {
       switch (kind, processes[p].ptes[address]) {
       case (.unmapToSwap, .page(let pp, _)) where pp == page:
         guard let slot = pages[page - 1].swapSlot else { throw SimError("internal: no slot") }
-        processes[p].ptes[address] = .swap(slot)
+        setPTE(p, address, .swap(slot))
         swapSlots[slot - 1].count += 1
         pages[page - 1].mapcount -= 1
         action = "try_to_unmap_one: PTE → swap entry \(slot)"
       case (.unmapToMigration, .page(let pp, let w)) where pp == page:
-        processes[p].ptes[address] = .migration(page, writable: w)
+        setPTE(p, address, .migration(page, writable: w))
         pages[page - 1].mapcount -= 1
         action = "try_to_unmap_one: PTE → migration entry"
       case (.removeMigration, .migration(let old, let w)):
         if let new = cpus[c].regs.newPage, old == cpus[c].regs.page {
-          processes[p].ptes[address] = .page(new, writable: w)
+          setPTE(p, address, .page(new, writable: w))
           pages[new - 1].mapcount += 1
           action = "remove_migration_pte: maps \(pg(new))"
         }
@@ -1221,6 +1250,7 @@ extension World {
       ])
 
     case .setAllLocksBit(let a, let value):
+      touchedAnonVMAs.insert(a)
       anonVMAs[a - 1].allLocksBit = value
       return .event(
         Event(
@@ -1262,7 +1292,7 @@ extension World {
       let node = stableNodes.count + 1
       stableNodes.append(StableNode(id: node, page: page, items: [], alive: true))
       pages[page - 1].mapping = .ksm(node)
-      processes[p].ptes[v] = .page(page, writable: false)
+      setPTE(p, v, .page(page, writable: false))
       cpus[c].regs.node = node
       return .event(
         Event(
@@ -1277,12 +1307,12 @@ extension World {
       }
       let kpage = stableNodes[node - 1].page
       if old == kpage {
-        processes[p].ptes[v] = .page(kpage, writable: false)
+        setPTE(p, v, .page(kpage, writable: false))
         return .event(
           Event(cpu: c, function: "try_to_merge_with_ksm_page", text: "already maps K\(node)"),
           then: [])
       }
-      processes[p].ptes[v] = .page(kpage, writable: false)
+      setPTE(p, v, .page(kpage, writable: false))
       pages[kpage - 1].mapcount += 1
       let freed = putPageMapping(old)
       return .event(
@@ -1305,6 +1335,7 @@ extension World {
       stableNodes[node - 1].items.append(
         RmapItem(process: p, address: v, vmaName: vmaName(vma), anonVMA: a))
       let before = anonVMAs[a - 1].refcount
+      touchedAnonVMAs.insert(a)
       anonVMAs[a - 1].refcount += 1
       return .event(
         Event(
@@ -1392,7 +1423,7 @@ extension World {
       let adjacent = below ? near.end == vma.start : vma.end == near.start
       let contiguous =
         below ? near.pgoff + near.pages == vma.pgoff : vma.pgoff + vma.pages == near.pgoff
-      return adjacent && contiguous && near.growsDown == vma.growsDown && near.chain.count == 1
+      return adjacent && contiguous && near.growsDown == vma.growsDown && near.chainTailFirst.count == 1
         && near.anonVMA != nil
     }
     if let n = nextVMA(after: id), let near = vmas[n], compatible(near, below: false) {

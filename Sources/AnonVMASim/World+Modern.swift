@@ -44,6 +44,7 @@ extension World {
         + (has(.degree) ? ", degree \(anon.numChildren + anon.numActiveVMAs)" : "")
       if reuse {
         vmas[dst]?.anonVMA = a
+        touchVMA(dst)
         return .event(
           Event(
             cpu: c, function: "anon_vma_clone",
@@ -55,6 +56,7 @@ extension World {
 
     case .cloneFinish(let dst):
       guard let a = vmas[dst]?.anonVMA else { return .expand([]) }
+      touchedAnonVMAs.insert(a)
       anonVMAs[a - 1].numActiveVMAs += 1
       return .event(
         Event(
@@ -76,6 +78,7 @@ extension World {
 
     case .clearVMAAnonVMA(let vma):
       vmas[vma]?.anonVMA = nil
+      touchVMA(vma)
       return .event(Event(cpu: c, function: "anon_vma_fork", text: "\(vmaName(vma))->anon_vma = NULL"), then: [])
 
     case .forkAfterClone(let child, let parent):
@@ -99,6 +102,7 @@ extension World {
     case .incParentChildren(let val):
       let a = try value(val, cpu: c)
       guard let p = anonVMAs[a - 1].parent else { return .expand([]) }
+      touchedAnonVMAs.insert(p)
       anonVMAs[p - 1].numChildren += 1
       return .event(
         Event(
@@ -129,18 +133,22 @@ extension World {
       guard let link = avcs[id] else { throw SimError("internal: no avc\(id)") }
       let a = link.anonVMA
       checkListLock(cpu: c, a, "unlinking avc\(id)")
+      touchedAnonVMAs.insert(a)
       anonVMAs[a - 1].head.removeAll { $0 == id }
       avcs[id]?.onSameAnonVMA = false
       var text = "\(vmaName(link.vma)) out of \(av(a))'s interval tree"
       if anonVMAs[a - 1].head.isEmpty {
+        touchedAnonVMAs.insert(a)
         anonVMAs[a - 1].emptied = true
         if let p = anonVMAs[a - 1].parent {
+          touchedAnonVMAs.insert(p)
           anonVMAs[p - 1].numChildren -= 1
           text += "; tree empty: \(av(p))->num_children \(anonVMAs[p - 1].numChildren), keep the AVC for pass 2"
         }
         return .event(Event(cpu: c, function: "unlink_anon_vmas", text: text, objects: [av(a)]), then: [])
       }
-      vmas[link.vma]?.chain.removeAll { $0 == id }
+      if let i = vmas[link.vma]?.chainTailFirst.lastIndex(of: id) { vmas[link.vma]?.chainTailFirst.remove(at: i) }
+      if let p = vmas[link.vma]?.process { touchedProcesses.insert(p) }
       avcs[id] = nil
       return .event(
         Event(cpu: c, function: "unlink_anon_vmas", text: text + "; avc\(id) freed", objects: [av(a)]),
@@ -148,8 +156,10 @@ extension World {
 
     case .unlinkClearVMA(let vma):
       guard let a = vmas[vma]?.anonVMA else { return .expand([]) }
+      touchedAnonVMAs.insert(a)
       anonVMAs[a - 1].numActiveVMAs -= 1
       vmas[vma]?.anonVMA = nil
+      touchVMA(vma)
       return .event(
         Event(
           cpu: c, function: "unlink_anon_vmas",
@@ -169,6 +179,7 @@ extension World {
       let a = try value(val, cpu: c)
       if transient { pins[a, default: 0] -= 1 }
       let before = anonVMAs[a - 1].refcount
+      touchedAnonVMAs.insert(a)
       anonVMAs[a - 1].refcount -= 1
       if before <= 0 { report("C10", "put_anon_vma(\(av(a))) with refcount already \(before)") }
       let event = Event(
@@ -182,6 +193,7 @@ extension World {
 
     case .putRoot(let root):
       let before = anonVMAs[root - 1].refcount
+      touchedAnonVMAs.insert(root)
       anonVMAs[root - 1].refcount -= 1
       let event = Event(
         cpu: c, function: "__put_anon_vma", text: "root \(av(root)) refcount \(before)→\(before - 1)",

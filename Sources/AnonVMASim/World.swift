@@ -27,6 +27,11 @@ public struct World: Sendable, Hashable {
   public var freedThisStep: [Int] = []
   /// The step being run (stamped on created objects and violations).
   public var step = 0
+  /// Processes whose page tables or VMA chains changed since the last invariant check (so the
+  /// page-safety check C12 looks only at what can have changed).
+  public var touchedProcesses: Set<Int> = []
+  /// anon_vmas whose fields changed since the last invariant check.
+  public var touchedAnonVMAs: Set<Int> = []
   var nextVMA = 1
   var nextAVC = 1
 
@@ -45,6 +50,23 @@ public struct World: Sendable, Hashable {
         id: $0, state: .idle, op: nil, microStep: nil, program: [], regs: Registers(), holds: [],
         holdModes: [], waitingFor: nil, waitingMode: nil)
     }
+  }
+
+  /// Sets a page-table entry (and marks the process for the next invariant check).
+  mutating func setPTE(_ p: Int, _ v: Int, _ pte: PTE) {
+    processes[p].ptes[v] = pte
+    touchedProcesses.insert(p)
+  }
+
+  /// Marks a VMA's process for the next invariant check.
+  mutating func touchVMA(_ id: Int) {
+    if let p = vmas[id]?.process { touchedProcesses.insert(p) }
+  }
+
+  /// Removes a page-table entry.
+  mutating func removePTE(_ p: Int, _ v: Int) -> PTE? {
+    touchedProcesses.insert(p)
+    return processes[p].ptes.removeValue(forKey: v)
   }
 
   /// Whether a variant is active.
@@ -110,7 +132,7 @@ public struct World: Sendable, Hashable {
 
   /// Anon_vma ids of a VMA's chain, head (newest) to tail (oldest).
   public func chainAnonVMAs(_ vma: Int) -> [Int] {
-    (vmas[vma]?.chain ?? []).compactMap { avcs[$0]?.anonVMA }
+    (vmas[vma]?.chainTailFirst ?? []).reversed().compactMap { avcs[$0]?.anonVMA }
   }
 
   /// VMA ids on an anon_vma's same_anon_vma list, head to tail.

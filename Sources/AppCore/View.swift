@@ -493,7 +493,7 @@ extension AppState {
     }
     if micro == nil {
       var functions: [String] = []
-      for e in info.events where !functions.contains(e.function) { functions.append(e.function) }
+      for e in timeline.events(step: step) where !functions.contains(e.function) { functions.append(e.function) }
       if !functions.isEmpty {
         for l in wrap("kernel: " + functions.joined(separator: " \(g.dot) "), inner.width) {
           lines.append(Line(l, Style(dim: true)))

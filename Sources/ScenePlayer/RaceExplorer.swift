@@ -83,6 +83,8 @@ public struct RaceExplorer {
     c.violations = []
     c.freedThisStep = []
     c.lastWalk = nil
+    c.touchedProcesses = []
+    c.touchedAnonVMAs = []
     for i in c.cpus.indices { c.cpus[i].microStep = nil }
     return c
   }

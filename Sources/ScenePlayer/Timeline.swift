@@ -31,7 +31,10 @@ public struct Timeline: Sendable {
   public var kernel: KernelVersion
   public var variants: [Variant]
   public var cpuCount: Int
-  public var states: [World]
+  /// The world after every step (keyframes plus replay; see ``StateStore``).
+  public private(set) var states: StateStore
+  /// The world after the last step, kept whole so appending a step mutates it in place.
+  var tail: World
   public var steps: [StepInfo]
   public var chapters: [(title: String, step: Int)]
   public var expectations: [BoundExpectation]
@@ -43,12 +46,18 @@ public struct Timeline: Sendable {
   public var stepCount: Int { states.count - 1 }
 
   /// An empty timeline (step 0 only), as `explore` starts.
-  public init(title: String, kernel: KernelVersion, variants: [Variant] = [], cpus: Int = 1) {
+  public init(
+    title: String, kernel: KernelVersion, variants: [Variant] = [], cpus: Int = 1,
+    keyframeInterval: Int = 16, narrated: Bool = true
+  ) {
     self.title = title
     self.kernel = kernel
     self.variants = variants.sorted()
     self.cpuCount = cpus
-    states = [World(kernel: kernel, variants: variants, cpus: cpus)]
+    let world = World(kernel: kernel, variants: variants, cpus: cpus)
+    tail = world
+    states = StateStore(interval: keyframeInterval, narrated: narrated)
+    states.append(world, statement: nil, keep: true)
     steps = [StepInfo(index: 0, label: "start", location: nil, chapter: nil)]
     chapters = []
     expectations = []
@@ -81,13 +90,38 @@ public struct Timeline: Sendable {
       variants = []
     }
     if let variantOverride { variants = variantOverride }
-    self.init(title: title, kernel: kernel, variants: variants, cpus: cpus)
+    // Large single-CPU scenes are built without formatting event text (shown steps are
+    // replayed with it); scenes with several CPUs keep it, since a CPU's current micro-step is
+    // part of the state.
+    let operations = scene.statements.filter {
+      if case .operation = $0.statement { return true }
+      return false
+    }.count
+    let usesCPUs = scene.statements.contains {
+      if case .on = $0.statement { return true }
+      return false
+    }
+    let narrated = cpus > 1 || usesCPUs || operations < 200
+    self.init(title: title, kernel: kernel, variants: variants, cpus: cpus, narrated: narrated)
     guard !scene.hasErrors else { return }
-    for s in scene.statements {
-      if case .failure(let d) = append(s) {
-        runtimeDiagnostics.append(d)
-        return
+    var built = self
+    Event.$narrating.withValue(narrated) {
+      for s in scene.statements {
+        if case .failure(let d) = built.append(s) {
+          built.runtimeDiagnostics.append(d)
+          return
+        }
       }
+    }
+    self = built
+    // A last step that left a CPU mid-operation (blocked, deadlocked) is rebuilt with narration,
+    // since its current micro-step text is part of the state.
+    if !narrated, stepCount > 0, !tail.allIdle, let statement = steps[stepCount].statement {
+      var w = states[stepCount - 1]
+      _ = try? Timeline.run(statement, on: &w, step: stepCount) { _, _ in }
+      w.checkInvariants()
+      tail = w
+      states.setLast(w)
     }
   }
 
@@ -115,20 +149,32 @@ public struct Timeline: Sendable {
       break
     }
     let index = steps.count
-    guard let last = states.last else { return .success(()) }
-    var world = last
+    // Take the last state out so it is uniquely referenced and changes in place.
+    var world = World(kernel: kernel)
+    swap(&world, &tail)
     var info = StepInfo(
       index: index, label: Timeline.label(s.statement), location: s.location, statement: s.statement,
       chapter: currentChapter)
     do throws(SimError) {
-      info.events = try Timeline.run(s.statement, on: &world, step: index) { _, _ in }
+      let events = try Timeline.run(s.statement, on: &world, step: index) { _, _ in }
+      if Event.narrating { info.events = events }
     } catch {
+      // Nothing changes: rebuild the last state from the store.
+      tail = states[index - 1]
       return .failure(Diagnostic(.error, error.message + " (at step \(index))", at: s.location))
     }
     world.checkInvariants()
-    states.append(world)
+    states.append(world, statement: s.statement, keep: false)
+    tail = world
     steps.append(info)
     return .success(())
+  }
+
+  /// The micro-steps a step ran, with their text (replayed when the timeline was built quietly).
+  public func events(step k: Int) -> [Event] {
+    guard k >= 1, k <= stepCount else { return [] }
+    if !steps[k].events.isEmpty || states.narrated { return steps[k].events }
+    return microStates(step: k).map(\.event)
   }
 
   /// The label of a step's statement.
@@ -190,7 +236,9 @@ public struct Timeline: Sendable {
     guard k >= 1, k <= stepCount, let statement = steps[k].statement else { return [] }
     var world = states[k - 1]
     var result: [(event: Event, world: World)] = []
-    _ = try? Timeline.run(statement, on: &world, step: k) { e, w in result.append((e, w)) }
+    Event.$narrating.withValue(true) {
+      _ = try? Timeline.run(statement, on: &world, step: k) { e, w in result.append((e, w)) }
+    }
     return result
   }
 

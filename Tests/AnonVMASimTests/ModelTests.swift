@@ -17,12 +17,12 @@ struct ModelTests {
     #expect(w.chain("P1", "A") == ["AV1"])
     // The lock is a micro-step of its own, taken on the (brand-new) root, around the publication.
     #expect(
-      t.steps[4].events.map(\.function) == [
+      t.events(step: 4).map(\.function) == [
         "anon_vma_chain_alloc", "find_mergeable_anon_vma", "anon_vma_alloc", "anon_vma_lock",
         "anon_vma_prepare", "anon_vma_chain_link", "list_add_tail", "anon_vma_unlock", "do_wp_page",
       ])
     // The fast path: no anon_vma work on the second write.
-    #expect(t.steps[5].events.map(\.function) == ["do_anonymous_page"])
+    #expect(t.events(step: 5).map(\.function) == ["do_anonymous_page"])
   }
 
   @Test("anon_vma_fork: clone under the root lock, child anon_vma rooted at the parent's root, root pinned")
@@ -36,7 +36,7 @@ struct ModelTests {
     // Every lock taken during fork is the root's, once for the clone link, once for AV2's link.
     #expect(lockEvents(t, step: 4) == ["lock AV1", "unlock AV1", "lock AV1 (root of AV2)", "unlock AV1 (root of AV2)"])
     // The struct copy briefly carries the parent's anon_vma; get_anon_vma precedes the link.
-    let fns = t.steps[4].events.map(\.function)
+    let fns = t.events(step: 4).map(\.function)
     #expect(fns.firstIndex(of: "get_anon_vma")! < fns.lastIndex(of: "anon_vma_chain_link")!)
   }
 
@@ -52,7 +52,7 @@ struct ModelTests {
     #expect(t.states[7].aliveAnonVMAs == [1, 2, 3])
     #expect(t.states[8].freedThisStep == [3, 2, 1])
     // Freeing AV3 drops the root's count without the lock; AV2's drop to 0 takes it.
-    let texts = t.steps[8].events.map(\.summary)
+    let texts = t.events(step: 8).map(\.summary)
     #expect(texts.contains("atomic_dec_and_lock: AV1 external_refcount 2→1, not zero: no lock"))
     #expect(texts.contains("atomic_dec_and_lock: AV1 external_refcount 1→0 under AV1's lock"))
     #expect(t.states[8].violations.isEmpty)
@@ -119,7 +119,7 @@ struct ModelTests {
     #expect(filed(t.states[5], "P2", 0) == .anon(2))
     #expect(filed(t.states[5], "P1", 0) == .anon(1))
     #expect(filed(t.states[6], "P1", 1) == .anon(1))
-    #expect(t.steps[7].events.map(\.function) == ["page_move_anon_rmap"])
+    #expect(t.events(step: 7).map(\.function) == ["page_move_anon_rmap"])
     #expect(filed(t.states[7], "P2", 1) == .anon(2))
   }
 
@@ -159,7 +159,7 @@ struct ModelTests {
   func migration() {
     let t = timeline("spawn P1\nmmap P1 A 1\ntouch P1 A 0\nfork P1 P2\nmigrate P1 A 0")
     let w = t.states[5]
-    let fns = t.steps[5].events.map(\.function)
+    let fns = t.events(step: 5).map(\.function)
     #expect(fns.contains("get_anon_vma"))
     #expect(fns.last == "atomic_dec_and_lock")
     #expect(w.listedPages == [2])

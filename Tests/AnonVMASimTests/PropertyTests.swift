@@ -138,3 +138,35 @@ struct PropertyTests {
     #expect(w.violations.map(\.code) == ["C9"])
   }
 }
+
+@Suite("The incremental invariant check sees what the full check sees")
+struct IncrementalCheckTests {
+  @Test("after every step of random sequences, the scoped check reports what a full check reports", arguments: KernelVersion.allCases)
+  func sameAsFull(kernel: KernelVersion) async {
+    await propertyCheck(count: 300, input: Gen.int(in: 0...Int(Int32.max)).array(of: 1...50)) { seeds in
+      var w = World(kernel: kernel)
+      for (i, seed) in seeds.enumerated() {
+        guard let op = randomOperation(seed, in: w) else { continue }
+        if case .takeAllLocks = op { continue }
+        w.step = i + 1
+        w.freedThisStep = []
+        guard (try? w.apply(op)) != nil else { continue }
+        w.checkInvariants()
+        let full = Set(w.invariantViolations().map { "\($0.code) \($0.message)" })
+        let reported = Set(w.violations.map { "\($0.code) \($0.message)" })
+        #expect(full.isSubset(of: reported), "missed: \(full.subtracting(reported))")
+      }
+    }
+  }
+
+  @Test("a corruption the scoped check cannot see is still caught by the full check")
+  func fullCheckCatches() throws {
+    var w = World(kernel: .v2_6_36)
+    _ = try w.apply(.spawn("P1"))
+    _ = try w.apply(.mmap(process: "P1", mapping: "A", pages: 1, growsDown: false))
+    _ = try w.apply(.touch(process: "P1", mapping: "A", first: 0, last: 0))
+    w.checkInvariants()
+    w.anonVMAs[0].refcount = 7
+    #expect(w.invariantViolations().map(\.code) == ["C9"])
+  }
+}

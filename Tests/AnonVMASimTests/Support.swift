@@ -27,5 +27,5 @@ extension World {
 
 /// The `function: text` lines of a step's micro-steps that mention locks.
 func lockEvents(_ t: Timeline, step: Int) -> [String] {
-  t.steps[step].events.filter { $0.text.hasPrefix("lock ") || $0.text.hasPrefix("unlock ") }.map(\.text)
+  t.events(step: step).filter { $0.text.hasPrefix("lock ") || $0.text.hasPrefix("unlock ") }.map(\.text)
 }

@@ -14,19 +14,23 @@ func explorer(_ file: String, kernel: KernelVersion? = nil, variants: [Variant]?
   }
 }
 
-/// Every schedule of exactly `length` micro-steps, checked for a violation code (no deduplication).
+/// Whether any schedule of at most `length` micro-steps reaches a violation code (no
+/// deduplication; iterative, so deep schedules do not exhaust a test thread's stack).
 func anyScheduleReaches(_ code: String, from world: World, length: Int) -> Bool {
-  if world.violations.contains(where: { $0.code == code }) { return true }
-  if length == 0 { return false }
-  for cpu in world.cpus.indices where world.cpus[cpu].state == .running || world.cpus[cpu].state == .blocked {
-    var next = world
-    guard let outcome = try? next.microStep(cpu: cpu) else { continue }
-    switch outcome {
-    case .progressed, .deadlocked:
-      next.checkInvariants()
-      if anyScheduleReaches(code, from: next, length: length - 1) { return true }
-    default:
-      continue
+  var stack: [(World, Int)] = [(world, length)]
+  while let (w, left) = stack.popLast() {
+    if w.violations.contains(where: { $0.code == code }) { return true }
+    if left == 0 { continue }
+    for cpu in w.cpus.indices where w.cpus[cpu].state == .running || w.cpus[cpu].state == .blocked {
+      var next = w
+      guard let outcome = try? next.microStep(cpu: cpu) else { continue }
+      switch outcome {
+      case .progressed, .deadlocked:
+        next.checkInvariants()
+        stack.append((next, left - 1))
+      default:
+        continue
+      }
     }
   }
   return false

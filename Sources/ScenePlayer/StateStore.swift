@@ -1,0 +1,95 @@
+import AnonVMASim
+import SceneScript
+import Synchronization
+
+/// The states of a timeline, for O(1)-ish forward, backward and jump without keeping every state.
+///
+/// Keeps a keyframe every `interval` steps (plus step 0 and the last step) and replays the steps
+/// in between on demand, with a small cache of recently visited states, so memory grows with
+/// steps / interval while a seek replays at most `interval - 1` steps.
+public struct StateStore: Sendable {
+  /// Steps between keyframes.
+  public let interval: Int
+  var keyframes: [Int: World] = [:]
+  var statements: [Statement?] = []
+  var narrated: Bool
+  let cache = StateCache()
+
+  /// The number of states (steps + 1).
+  public internal(set) var count = 0
+
+  init(interval: Int, narrated: Bool) {
+    self.interval = max(1, interval)
+    self.narrated = narrated
+  }
+
+  public var indices: Range<Int> { 0..<count }
+  public var isEmpty: Bool { count == 0 }
+  public var last: World? { count == 0 ? nil : self[count - 1] }
+
+  /// Records the state after step `count` (the world is shared, not copied, until it changes).
+  mutating func append(_ world: World, statement: Statement?, keep: Bool) {
+    statements.append(statement)
+    if keep || count % interval == 0 { keyframes[count] = world }
+    count += 1
+  }
+
+  /// Replaces the last state (used when a step is rebuilt).
+  mutating func setLast(_ world: World) {
+    keyframes[count - 1] = world
+    cache.clear()
+  }
+
+  mutating func removeLast() {
+    keyframes[count - 1] = nil
+    statements.removeLast()
+    count -= 1
+    cache.clear()
+  }
+
+  /// The world after step `k`.
+  public subscript(k: Int) -> World {
+    if let w = keyframes[k] { return w }
+    if let w = cache.get(k) { return w }
+    // Nearest materialized state below k.
+    var base = k - 1
+    var world: World?
+    while base >= 0 {
+      if let w = keyframes[base] ?? cache.get(base) {
+        world = w
+        break
+      }
+      base -= 1
+    }
+    guard var w = world else { return World(kernel: .v2_6_36) }
+    for j in (base + 1)...k {
+      guard let statement = statements[j] else { continue }
+      Event.$narrating.withValue(narrated) {
+        _ = try? Timeline.run(statement, on: &w, step: j) { _, _ in }
+      }
+      w.checkInvariants()
+      cache.put(j, w)
+    }
+    return w
+  }
+}
+
+/// A small cache of recently replayed states, shared by copies of a store.
+final class StateCache: Sendable {
+  private let entries = Mutex<[(Int, World)]>([])
+  private let capacity = 48
+
+  func get(_ k: Int) -> World? {
+    entries.withLock { list in list.last { $0.0 == k }?.1 }
+  }
+
+  func put(_ k: Int, _ w: World) {
+    entries.withLock { list in
+      list.removeAll { $0.0 == k }
+      list.append((k, w))
+      if list.count > capacity { list.removeFirst(list.count - capacity) }
+    }
+  }
+
+  func clear() { entries.withLock { $0.removeAll() } }
+}
