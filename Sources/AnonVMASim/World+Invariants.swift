@@ -48,8 +48,8 @@ extension World {
         if let r = anonVMAs[a - 1].root { avs.insert(r) }
         if let p = anonVMAs[a - 1].parent { avs.insert(p) }
       }
-      // An anon_vma whose root or parent changed (or was freed) is affected too.
-      let changed = scope.anonVMAs
+      // An anon_vma whose root or parent was freed is affected too.
+      let changed = Set(freedThisStep)
       if !changed.isEmpty {
         for anon in anonVMAs where anon.alive {
           if let r = anon.root, changed.contains(r) { avs.insert(anon.id) }

@@ -203,19 +203,21 @@ extension AppState {
   func vmaOrder(_ w: World) -> [VMARow] {
     var rows: [VMARow] = []
     let prev = previousWorld
-    func liveDescendant(_ p: Int) -> Bool {
-      w.processes.indices.contains { c in w.processes[c].parent == p && (w.processes[c].alive || liveDescendant(c)) }
-    }
-    func visit(_ p: Int, depth: Int) {
+    // Children lists and "has a live descendant" in one pass each (children come after parents).
+    var children = [[Int]](repeating: [], count: w.processes.count)
+    for (c, p) in w.processes.enumerated() { if let parent = p.parent { children[parent].append(c) } }
+    var live = w.processes.map(\.alive)
+    for p in w.processes.indices.reversed() where live[p] { if let parent = w.processes[p].parent { live[parent] = true } }
+    var stack: [(Int, Int)] = w.processes.indices.filter { w.processes[$0].parent == nil }.reversed().map { ($0, 0) }
+    while let (p, depth) = stack.popLast() {
       let proc = w.processes[p]
       let exitedNow = !proc.alive && (prev.map { p < $0.processes.count && $0.processes[p].alive } ?? false)
-      if proc.alive || exitedNow || liveDescendant(p) {
+      if live[p] || exitedNow {
         rows.append(VMARow(process: p, vma: nil, depth: depth))
         for v in proc.vmas { rows.append(VMARow(process: p, vma: v, depth: depth)) }
       }
-      for c in w.processes.indices where w.processes[c].parent == p { visit(c, depth: depth + 1) }
+      for c in children[p].reversed() { stack.append((c, depth + 1)) }
     }
-    for p in w.processes.indices where w.processes[p].parent == nil { visit(p, depth: 0) }
     for v in w.detachedVMAs { rows.append(VMARow(process: w.vmas[v]?.process ?? 0, vma: v, depth: 0)) }
     return rows
   }
@@ -247,7 +249,11 @@ extension AppState {
     let covered = lockedForest(w)
     let selectedVMA = focus == .vmas ? selectable(.vmas).dropFirst(selection[.vmas] ?? 0).first : nil
     var lines: [Line] = []
-    for row in vmaOrder(w) {
+    let allRows = vmaOrder(w)
+    let selectedRow = selectedVMA.flatMap { id in allRows.firstIndex { $0.vma == id } } ?? 0
+    let shown = window(count: allRows.count, selected: selectedRow, limit: max(4, r.height * 2))
+    if shown.lowerBound > 0 { lines.append(Line("  … \(shown.lowerBound) rows above", Style(dim: true))) }
+    for row in allRows[shown] {
       let indent = String(repeating: "  ", count: row.depth)
       guard let id = row.vma, let v = w.vmas[id] else {
         let p = w.processes[row.process]
@@ -309,19 +315,21 @@ extension AppState {
     } else if treeLayout {
       lines += treeLines(w, g, columns, covered, selectedAV)
     } else {
-      lines += matrixLines(w, g, columns, covered, inner.width, selected: selectedAV)
+      lines += matrixLines(w, g, columns, covered, inner.width, selected: selectedAV, maxRows: inner.height / 2)
     }
     lines.append(Line(""))
-    lines += detailLines(w, g, columns, covered, selectedAV, width: inner.width)
+    lines += detailLines(w, g, columns, covered, selectedAV, width: inner.width, limit: inner.height)
     drawLines(&b, g, lines, in: inner)
   }
 
   func matrixLines(
-    _ w: World, _ g: Glyphs, _ columns: [Int], _ covered: Set<Int>, _ width: Int, selected: Int?
+    _ w: World, _ g: Glyphs, _ columns: [Int], _ covered: Set<Int>, _ width: Int, selected: Int?,
+    maxRows: Int
   ) -> [Line] {
     var lines: [Line] = []
     let rows = w.orderedVMAs
-    let labelW = min(20, max(8, rows.map { Buffer.width(w.vmaName($0)) }.max() ?? 8)) + 1
+    let shownRows = window(count: rows.count, selected: 0, limit: max(4, maxRows))
+    let labelW = min(20, max(8, rows[shownRows].map { Buffer.width(w.vmaName($0)) }.max() ?? 8)) + 1
     let colW = max(4, columns.map { World.avName($0).count + 1 }.max() ?? 4)
     let fit = max(1, (width - labelW - 8) / colW)
     // Scroll the columns so the selected anon_vma is visible.
@@ -338,7 +346,7 @@ extension AppState {
     let after = columns.count - first - shown.count
     if after > 0 { header.append(("+\(after)→", Style(dim: true))) }
     lines.append(Line(segments: header))
-    for id in rows {
+    for id in rows[shownRows] {
       let chain = w.chainAnonVMAs(id)
       let mark = diffMark(g, vma: id, w)
       let linked = chain.contains { covered.contains($0) }
@@ -351,6 +359,9 @@ extension AppState {
         segs.append((glyph.padding(colW), style))
       }
       lines.append(Line(segments: segs))
+    }
+    if shownRows.count < rows.count {
+      lines.append(Line("  … \(rows.count - shownRows.count) more VMA rows: every VMA is on the anon_vma lines below", Style(dim: true)))
     }
     lines.append(Line("  \(g.own) vma->anon_vma  \(g.chain) chain  \(g.bar) locked", Style(dim: true)))
     return lines
@@ -379,9 +390,12 @@ extension AppState {
   }
 
   func detailLines(
-    _ w: World, _ g: Glyphs, _ columns: [Int], _ covered: Set<Int>, _ selected: Int?, width: Int
+    _ w: World, _ g: Glyphs, _ columns: [Int], _ covered: Set<Int>, _ selected: Int?, width: Int,
+    limit: Int
   ) -> [Line] {
     var lines: [Line] = []
+    var pagesByAnonVMA: [Int: [Int]] = [:]
+    for p in w.listedPages { if case .anon(let a) = w.pages[p - 1].mapping { pagesByAnonVMA[a, default: []].append(p) } }
     // Violations first: they are the lesson when they happen.
     for v in w.violations {
       for l in wrap("  ! \(v.code) at step \(v.step): \(v.message)", max(10, width)) {
@@ -389,7 +403,11 @@ extension AppState {
       }
     }
     let prev = previousWorld
-    for a in columns {
+    let shownAVs = window(count: columns.count, selected: selected.flatMap { columns.firstIndex(of: $0) } ?? 0, limit: max(4, limit))
+    if shownAVs.lowerBound > 0 {
+      lines.append(Line("  … \(shownAVs.lowerBound) anon_vmas above (tab to the forest, arrows to move)", Style(dim: true)))
+    }
+    for a in columns[shownAVs] {
       guard let av = w.anonVMA(a) else { continue }
       var segs: [(String, Style)] = []
       if !av.alive {
@@ -412,7 +430,7 @@ extension AppState {
       if let root = av.root { text += root == a ? " root" : " \(g.arrow)\(World.avName(root))" }
       text += " " + counters(av, w)
       text += " [" + w.listVMAs(a).map { w.vmaName($0) }.joined(separator: " ") + "]"
-      let pagesHere = w.listedPages.filter { w.pages[$0 - 1].mapping == .anon(a) }
+      let pagesHere = pagesByAnonVMA[a] ?? []
       if !pagesHere.isEmpty { text += " " + pagesHere.map { World.pageName($0) }.joined(separator: " ") }
       let textStyle = inLens ? Style(fg: .yellow, bold: true) : Style.plain
       let wrapped = wrap(text, max(10, width - 2))
@@ -430,6 +448,9 @@ extension AppState {
         let text = "   waiting: " + waiters.map { "\($0.name) \($0.state.rawValue) (\($0.op ?? ""))" }.joined(separator: ", ")
         lines.append(Line(text, Style(fg: .magenta, bold: true)))
       }
+    }
+    if shownAVs.upperBound < columns.count {
+      lines.append(Line("  … \(columns.count - shownAVs.upperBound) more anon_vmas below", Style(dim: true)))
     }
     for node in w.stableNodes where node.alive {
       let items = node.items.map { "\(w.processes[$0.process].name)\(g.arrow)\(World.avName($0.anonVMA))" }
@@ -583,6 +604,14 @@ extension AppState {
     }
     overlayBox(&b, g, title: title, lines: lines + ["", "enter or esc closes"])
   }
+}
+
+/// The part of `count` items to build around `selected` when only `limit` fit (large forests:
+/// what is left out is announced by a line, never dropped silently).
+func window(count: Int, selected: Int, limit: Int) -> Range<Int> {
+  guard count > limit, limit > 0 else { return 0..<count }
+  let start = max(0, min(count - limit, selected - limit / 2))
+  return start..<(start + limit)
 }
 
 /// Word-wraps text to a width.

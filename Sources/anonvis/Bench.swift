@@ -1,0 +1,269 @@
+import AnonVMASim
+import AppCore
+import ArgumentParser
+import Asciicast
+import Foundation
+import SceneScript
+import ScenePlayer
+import TermRender
+
+/// Deterministic workloads (kernel-semantics scale scenarios) as scene text.
+enum Workloads {
+  /// A small deterministic generator (splitmix64), so workloads are identical every run.
+  struct Rng {
+    var state: UInt64
+    mutating func next(_ n: Int) -> Int {
+      state &+= 0x9E37_79B9_7F4A_7C15
+      var z = state
+      z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+      z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+      return Int((z ^ (z >> 31)) % UInt64(max(1, n)))
+    }
+  }
+
+  /// W1: a forking server: 4 mappings of 64 written pages, a fork tree, COW writes, exits.
+  static func w1(kernel: KernelVersion, processes: Int, writes: Int, exits: Int) -> String {
+    var r = Rng(state: 1)
+    var lines = ["title \"W1 forking server\"", "kernel \(kernel.rawValue)", "spawn P0"]
+    for m in 0..<4 { lines += ["mmap P0 m\(m) 64", "touch P0 m\(m) 0..63"] }
+    var alive = ["P0"]
+    for i in 1..<processes {
+      lines.append("fork \(alive[r.next(alive.count)]) P\(i)")
+      alive.append("P\(i)")
+    }
+    for _ in 0..<writes { lines.append("touch \(alive[r.next(alive.count)]) m\(r.next(4)) \(r.next(64))") }
+    for _ in 0..<min(exits, alive.count - 1) {
+      let i = 1 + r.next(alive.count - 1)
+      lines.append("exit \(alive.remove(at: i))")
+    }
+    return lines.joined(separator: "\n") + "\n"
+  }
+
+  /// W2: a daemon that re-forks and lets the parent exit, `generations` times.
+  static func w2(kernel: KernelVersion, generations: Int) -> String {
+    var lines = ["title \"W2 daemon chain\"", "kernel \(kernel.rawValue)", "spawn P0", "mmap P0 A 1", "touch P0 A 0"]
+    for g in 1...generations { lines += ["fork P\(g - 1) P\(g)", "exit P\(g - 1)"] }
+    return lines.joined(separator: "\n") + "\n"
+  }
+
+  /// W3: KSM across many processes, then every process exits and ksmd cleans up.
+  static func w3(kernel: KernelVersion, processes: Int, merges: Int) -> String {
+    var r = Rng(state: 3)
+    var lines = ["title \"W3 KSM\"", "kernel \(kernel.rawValue)"]
+    for i in 0..<processes { lines += ["spawn P\(i)", "mmap P\(i) A 32", "touch P\(i) A 0..31"] }
+    var merged = Set<String>()
+    var done = 0
+    var attempts = 0
+    while done < merges && attempts < merges * 20 {
+      attempts += 1
+      let a = "P\(r.next(processes)) A \(r.next(32))"
+      let b = "P\(r.next(processes)) A \(r.next(32))"
+      guard a != b, !merged.contains(b) else { continue }
+      merged.insert(b)
+      if !merged.contains(a) { merged.insert(a) }
+      lines.append("ksm-merge \(a) \(b)")
+      done += 1
+    }
+    for i in 0..<processes { lines.append("exit P\(i)") }
+    lines.append("ksmd-scan")
+    return lines.joined(separator: "\n") + "\n"
+  }
+}
+
+struct Bench: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Measure speed and memory on generated workloads; prints every figure beside its target.")
+
+  @Flag(help: "Small workloads and one repetition (for CI).")
+  var quick = false
+
+  @Flag(help: "Print the figures as JSON.")
+  var json = false
+
+  struct Figure {
+    var name: String
+    var value: Double
+    var unit: String
+    var spread: Double?
+    var target: Double?
+    var note: String = ""
+
+    var met: Bool? { target.map { value <= $0 } }
+  }
+
+  static func seconds(_ d: Duration) -> Double {
+    Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+  }
+
+  /// Median and (max - min) of repeated timings.
+  func measure(_ runs: Int, _ body: () -> Void) -> (median: Double, spread: Double) {
+    var times: [Double] = []
+    for _ in 0..<max(1, runs) {
+      let start = ContinuousClock.now
+      body()
+      times.append(Bench.seconds(ContinuousClock.now - start))
+    }
+    times.sort()
+    return (times[times.count / 2], (times.last ?? 0) - (times.first ?? 0))
+  }
+
+  static func peakRSSMB() -> Double {
+    var usage = rusage()
+    getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+    return Double(usage.ru_maxrss) / 1024
+  }
+
+  static func percentile(_ values: [Double], _ p: Double) -> Double {
+    guard !values.isEmpty else { return 0 }
+    let sorted = values.sorted()
+    return sorted[min(sorted.count - 1, Int(Double(sorted.count - 1) * p))]
+  }
+
+  func timeline(_ source: String) -> Timeline {
+    Timeline(scene: Parser.parse(source), defaultTitle: "bench")
+  }
+
+  func run() throws {
+    let runs = quick ? 1 : 3
+    let w1Size = quick ? (200, 500, 100) : (2000, 2000, 1000)
+    let w2Gens = quick ? 200 : 2000
+    let w3Size = quick ? (50, 500) : (500, 10000)
+    var figures: [Figure] = []
+
+    // W1, W2, W3: run every step and keep the whole timeline.
+    var w1 = timeline(Workloads.w1(kernel: .v2_6_36, processes: 2, writes: 0, exits: 0))
+    let w1Source = Workloads.w1(kernel: .v2_6_36, processes: w1Size.0, writes: w1Size.1, exits: w1Size.2)
+    let t1 = measure(runs) { w1 = timeline(w1Source) }
+    figures.append(Figure(name: "W1 forking server 2.6.36 (\(w1.stepCount) steps)", value: t1.median, unit: "s", spread: t1.spread, target: quick ? nil : 1))
+    let rssAfterW1 = Bench.peakRSSMB()
+    figures.append(Figure(name: "peak resident memory after W1", value: rssAfterW1, unit: "MB", target: quick ? nil : 300))
+    let w1m = Workloads.w1(kernel: .v6, processes: w1Size.0, writes: w1Size.1, exits: w1Size.2)
+    let t1m = measure(runs) { _ = timeline(w1m) }
+    figures.append(Figure(name: "W1 forking server 6.x", value: t1m.median, unit: "s", spread: t1m.spread))
+    for k in [KernelVersion.v2_6_36, .v6] {
+      let src = Workloads.w2(kernel: k, generations: w2Gens)
+      var t = timeline("spawn P0")
+      let m = measure(runs) { t = timeline(src) }
+      let chain = t.states[t.stepCount].aliveAnonVMAs.count
+      figures.append(
+        Figure(
+          name: "W2 daemon chain \(k.rawValue), \(w2Gens) generations (\(chain) anon_vmas at the end)",
+          value: m.median, unit: "s", spread: m.spread, target: k == .v2_6_36 && !quick ? 2 : nil))
+    }
+    let w3Source = Workloads.w3(kernel: .v2_6_36, processes: w3Size.0, merges: w3Size.1)
+    let t3 = measure(runs) { _ = timeline(w3Source) }
+    figures.append(Figure(name: "W3 KSM \(w3Size.0) processes, \(w3Size.1) merges", value: t3.median, unit: "s", spread: t3.spread))
+
+    // Seek: random jumps on W1's timeline.
+    var r = Workloads.Rng(state: 7)
+    var seeks: [Double] = []
+    for _ in 0..<(quick ? 50 : 300) {
+      let k = r.next(w1.stepCount + 1)
+      let start = ContinuousClock.now
+      _ = w1.states[k]
+      seeks.append(Bench.seconds(ContinuousClock.now - start))
+    }
+    figures.append(Figure(name: "seek to a random step (p50)", value: Bench.percentile(seeks, 0.5) * 1000, unit: "ms", target: 2))
+    figures.append(Figure(name: "seek to a random step (p99)", value: Bench.percentile(seeks, 0.99) * 1000, unit: "ms"))
+
+    // One frame of the largest step at 200x60.
+    let largest = (0...w1.stepCount).max { w1.states[$0].vmas.count < w1.states[$1].vmas.count } ?? 0
+    var state = AppState(timeline: w1, fileName: "w1")
+    state.go(to: largest)
+    let frame = measure(quick ? 3 : 10) { _ = state.render(width: 200, height: 60) }
+    figures.append(Figure(name: "render one 200x60 frame of the largest step", value: frame.median * 1000, unit: "ms", spread: frame.spread * 1000, target: 4))
+
+    // Key to frame while stepping through W1 headless.
+    var keyTimes: [Double] = []
+    state.go(to: 0)
+    var previous = state.render(width: 200, height: 60)
+    for _ in 0..<min(quick ? 40 : 1000, w1.stepCount) {
+      let start = ContinuousClock.now
+      _ = state.reduce(.key(.right))
+      let next = state.render(width: 200, height: 60)
+      _ = next.diff(from: previous)
+      previous = next
+      keyTimes.append(Bench.seconds(ContinuousClock.now - start))
+    }
+    figures.append(Figure(name: "key to frame while stepping W1 (p50)", value: Bench.percentile(keyTimes, 0.5) * 1000, unit: "ms"))
+    figures.append(Figure(name: "key to frame while stepping W1 (p99)", value: Bench.percentile(keyTimes, 0.99) * 1000, unit: "ms", target: 8))
+
+    // Recording: cast bytes against the changed cells.
+    let castSource = quick
+      ? Workloads.w1(kernel: .v2_6_36, processes: 40, writes: 60, exits: 20)
+      : Workloads.w1(kernel: .v2_6_36, processes: 200, writes: 500, exits: 100)
+    let castState = AppState(timeline: timeline(castSource), fileName: "w1")
+    var castText = ""
+    let castTime = measure(1) {
+      castText = SceneRecorder.cast(state: castState, width: 200, height: 60, stepMicros: 1_000_000, version: .v2)
+    }
+    let cells = SceneRecorder.changedCells(state: castState, width: 200, height: 60)
+    figures.append(Figure(name: "record W1 (\(castState.timeline.stepCount) steps) to a cast", value: castTime.median, unit: "s"))
+    figures.append(
+      Figure(
+        name: "cast bytes per changed cell", value: Double(castText.utf8.count) / Double(max(1, cells)), unit: "bytes",
+        note: "\(castText.utf8.count) bytes for \(cells) changed cells; the 1.3x target counts each cell's UTF-8 bytes"))
+
+    // A peer side by side: Graphviz laying out the same step versus our layout and render.
+    let dotText = DOTExporter.dot(castState.timeline, step: castState.timeline.stepCount / 2)
+    if FileManager.default.isExecutableFile(atPath: "/usr/bin/dot") {
+      let path = FileManager.default.temporaryDirectory.appendingPathComponent("anonvis-bench-\(getpid()).dot").path
+      try? dotText.write(toFile: path, atomically: true, encoding: .utf8)
+      let dotTime = measure(1) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/dot")
+        p.arguments = ["-Tplain", path]
+        p.standardOutput = FileHandle.nullDevice
+        try? p.run()
+        p.waitUntilExit()
+      }
+      var s = castState
+      s.go(to: castState.timeline.stepCount / 2)
+      let ours = measure(3) { _ = s.render(width: 200, height: 60) }
+      figures.append(
+        Figure(name: "Graphviz dot -Tplain / anonvis layout+render, same step", value: dotTime.median / max(ours.median, 1e-9), unit: "x"))
+      try? FileManager.default.removeItem(atPath: path)
+    }
+
+    // The race explorer on D.2.
+    let d2 = """
+      kernel 2.6.34
+      cpus 2
+      spawn P1
+      mmap P1 A 4
+      touch P1 A 0..3
+      fork P1 P2
+      mprotect P2 A 2..3 ro
+      on cpu0 begin migrate P1 A 2
+      on cpu1 begin mprotect P2 A 1 ro
+      """
+    if case .success(let explorer) = RaceExplorer.prepare(scene: Parser.parse(d2), title: "d2", kernel: nil, variants: nil) {
+      var states = 0
+      let t = measure(runs) { states = explorer.explore().states }
+      figures.append(Figure(name: "race explorer on D.2 (\(states) states)", value: Double(states) / max(t.median, 1e-9), unit: "states/s"))
+    }
+    figures.append(Figure(name: "peak resident memory", value: Bench.peakRSSMB(), unit: "MB"))
+
+    if json {
+      let items: [JSON] = figures.map { f in
+        .object([
+          ("name", .string(f.name)), ("value", .raw(String(format: "%.4f", f.value))), ("unit", .string(f.unit)),
+          ("spread", f.spread.map { .raw(String(format: "%.4f", $0)) } ?? .null),
+          ("target", f.target.map { .raw(String(format: "%.4f", $0)) } ?? .null),
+          ("met", f.met.map { .bool($0) } ?? .null),
+        ])
+      }
+      print(JSON.object([("quick", .bool(quick)), ("figures", .array(items))]).serialized)
+      return
+    }
+    print("anonvis bench\(quick ? " --quick" : "") (\(ProcessInfo.processInfo.activeProcessorCount) cores)")
+    for f in figures {
+      var line = "  " + f.name.padding(toLength: 66, withPad: " ", startingAt: 0)
+      line += String(format: "%12.3f ", f.value) + f.unit.padding(toLength: 9, withPad: " ", startingAt: 0)
+      if let s = f.spread { line += String(format: " ±%.3f", s) }
+      if let t = f.target { line += String(format: "   target %.3g ", t) + f.unit + ": " + ((f.met ?? false) ? "met" : "MISSED") }
+      if !f.note.isEmpty { line += "  (\(f.note))" }
+      print(line)
+    }
+  }
+}
