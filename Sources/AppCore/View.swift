@@ -540,7 +540,11 @@ extension AppState {
       }
       right += "\(c.name)\(glyph)\(c.state == .idle ? "" : " " + (c.op?.split(separator: " ").first.map(String.init) ?? "")) "
     }
-    right = " \(timeline.kernel.rawValue)  " + right + " step \(step)/\(timeline.stepCount) "
+    let totals =
+      "\(w.processes.filter(\.alive).count)p \(w.vmas.count)v \(w.aliveAnonVMAs.count)av \(w.avcCount)avc "
+      + "\(w.listedPages.count)pg"
+    let withTotals = b.width >= 110 ? " \(totals) " : ""
+    right = withTotals + " \(timeline.kernel.rawValue)  " + right + " step \(step)/\(timeline.stepCount) "
     let rightX = max(0, b.width - Buffer.width(right))
     switch prompt {
     case .jump(let t):
