@@ -43,5 +43,20 @@ static inline void cnc_install_signal_handlers(void) {
   sigaction(SIGTERM, &sa, 0);
   sigaction(SIGHUP, &sa, 0);
 }
+/* A fatal error (a trap, a bad access, an abort) restores the terminal before the default
+ * action runs, so a crash never leaves the user's terminal raw. */
+static inline void cnc_on_fatal(int sig) {
+  endwin();
+  signal(sig, SIG_DFL);
+  raise(sig);
+}
+static inline void cnc_install_fatal_handlers(void) {
+  signal(SIGSEGV, cnc_on_fatal);
+  signal(SIGBUS, cnc_on_fatal);
+  signal(SIGILL, cnc_on_fatal);
+  signal(SIGTRAP, cnc_on_fatal);
+  signal(SIGABRT, cnc_on_fatal);
+  signal(SIGFPE, cnc_on_fatal);
+}
 static inline int cnc_take_signal(void) { int s = cnc_pending_signal; cnc_pending_signal = 0; return s; }
 #endif

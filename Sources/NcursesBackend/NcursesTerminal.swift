@@ -44,6 +44,7 @@ public final class NcursesTerminal {
       throw TerminalError(message: "no terminfo entry for TERM=\(name)")
     }
     cnc_install_signal_handlers()
+    cnc_install_fatal_handlers()
     cbreak()
     noecho()
     nonl()

@@ -121,7 +121,7 @@ struct TmuxTests {
     #expect(saneTerminal(try t.stty()))
   }
 
-  @Test("SIGTERM, SIGINT and SIGHUP restore the terminal", arguments: ["TERM", "INT", "HUP"])
+  @Test("SIGTERM, SIGINT, SIGHUP and fatal signals restore the terminal", arguments: ["TERM", "INT", "HUP", "SEGV", "ABRT"])
   func signals(signal: String) throws {
     let binary = try #require(anonvisBinary)
     let t = try TmuxSession()

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer target: the pure modules' sources compiled as one module (imports of the
+# project's own modules removed) with the fuzz entry point. SwiftPM cannot link -sanitize=fuzzer
+# executables, swiftc can (see issue 8).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out=.build/fuzz
+rm -rf "$out/src" && mkdir -p "$out/src"
+for m in AnonVMASim SceneScript ScenePlayer TermRender AppCore; do
+  for f in Sources/$m/*.swift; do
+    sed -E '/^import (AnonVMASim|SceneScript|ScenePlayer|TermRender|AppCore)$/d' "$f" > "$out/src/${m}_$(basename "$f")"
+  done
+done
+cp Fuzz/FuzzEntry.swift "$out/src/"
+swiftc -O -sanitize=fuzzer,address -parse-as-library -module-name FuzzCore -swift-version 6 \
+  "$out"/src/*.swift -o "$out/fuzz-scenes"
+echo "$out/fuzz-scenes"
