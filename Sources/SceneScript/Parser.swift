@@ -9,6 +9,9 @@ public enum Parser {
   ]
   static let otherKeywords = ["title", "kernel", "variant", "cpus", "chapter", "say", "note", "on", "expect"]
 
+  /// Diagnostics after which parsing stops.
+  public static let errorLimit = 1000
+
   /// Parses and checks a scene (syntax, then names and ranges, statically).
   public static func parse(_ source: String, check: Bool = true) -> Scene {
     let tokens = Lexer.tokenize(source)
@@ -42,6 +45,13 @@ public enum Parser {
     for token in tokens {
       if token.kind == .newline {
         flush()
+        // Like a compiler's error limit: a file that is mostly mistakes is not a scene.
+        if diagnostics.count >= errorLimit {
+          diagnostics.append(
+            Diagnostic(.error, "too many errors (\(errorLimit)); stopping here", at: SourceLocation(line: token.line, column: 1)))
+          lineTokens = []
+          break
+        }
       } else {
         lineTokens.append(token)
       }
@@ -74,7 +84,7 @@ public enum Parser {
       guard let t = c.word("a kernel version (2.6.34, 2.6.36 or 6.x)") else { return nil }
       guard let k = KernelVersion(name: t.text) else {
         c.error(
-          "unknown kernel '\(t.text)' (expected 2.6.34, 2.6.36, 2.6.35, root-lock, 6.x or modern)",
+          "unknown kernel '\(shown(t.text))' (expected 2.6.34, 2.6.36, 2.6.35, root-lock, 6.x or modern)",
           at: t)
         return nil
       }
@@ -84,7 +94,7 @@ public enum Parser {
       guard let t = c.word("a variant name") else { return nil }
       guard let v = Variant(rawValue: t.text) else {
         let names = Variant.allCases.map(\.rawValue).joined(separator: ", ")
-        c.error("unknown variant '\(t.text)' (expected one of \(names))", at: t)
+        c.error("unknown variant '\(shown(t.text))' (expected one of \(names))", at: t)
         return nil
       }
       guard c.end() else { return nil }
@@ -142,7 +152,7 @@ public enum Parser {
         guard let op = parseOperation(keywordToken, &c) else { return nil }
         return .operation(op)
       }
-      var message = "unknown statement '\(keyword)'"
+      var message = "unknown statement '\(shown(keyword))'"
       if let near = suggestion(for: keyword) { message += "; did you mean '\(near)'?" }
       c.error(message, at: keywordToken)
       return nil
@@ -196,7 +206,7 @@ public enum Parser {
       var grows = false
       if let flag = c.peek() {
         guard flag.text == "growsdown" else {
-          c.error("unexpected extra argument '\(flag.text)' (the only option is growsdown)", at: flag)
+          c.error("unexpected extra argument '\(shown(flag.text))' (the only option is growsdown)", at: flag)
           return nil
         }
         _ = c.next()
@@ -232,7 +242,7 @@ public enum Parser {
         let (a, b, _) = c.range("a page range"), let t = c.word("ro or rw")
       else { return nil }
       guard let prot = Prot(rawValue: t.text) else {
-        c.error("expected ro or rw, found '\(t.text)'", at: t)
+        c.error("expected ro or rw, found '\(shown(t.text))'", at: t)
         return nil
       }
       op = .mprotect(process: p, mapping: m, first: a, last: b, prot: prot)
@@ -250,7 +260,7 @@ public enum Parser {
     case "ksmd-scan":
       op = .ksmdScan
     default:
-      c.error("expected an operation, found '\(keyword)'", at: keywordToken)
+      c.error("expected an operation, found '\(shown(keyword))'", at: keywordToken)
       return nil
     }
     guard let op, c.end() else { return nil }
@@ -265,7 +275,7 @@ public enum Parser {
       if let t = c.peek(), t.text.hasPrefix("@") {
         _ = c.next()
         guard let n = parseNumber(String(t.text.dropFirst())) else {
-          c.error("expected @FIRSTPAGE, found '\(t.text)'", at: t)
+          c.error("expected @FIRSTPAGE, found '\(shown(t.text))'", at: t)
           return nil
         }
         first = n
@@ -334,7 +344,7 @@ public enum Parser {
         var mode: LockMode?
         if let m = c.peek() {
           guard m.text == "read" || m.text == "write" else {
-            c.error("expected read or write, found '\(m.text)'", at: m)
+            c.error("expected read or write, found '\(shown(m.text))'", at: m)
             return nil
           }
           _ = c.next()
@@ -342,7 +352,7 @@ public enum Parser {
         }
         e = .lockHeld(a, cpu: cpu, mode: mode)
       default:
-        c.error("expected held-by or free, found '\(t.text)'", at: t)
+        c.error("expected held-by or free, found '\(shown(t.text))'", at: t)
         return nil
       }
     case "blocked", "idle", "running", "deadlocked":
@@ -353,7 +363,7 @@ public enum Parser {
       var ids: [String] = []
       while let t = c.next() {
         guard isVMAID(t.text) else {
-          c.error("expected a VMA id like P1:heap@0, found '\(t.text)'", at: t)
+          c.error("expected a VMA id like P1:heap@0, found '\(shown(t.text))'", at: t)
           return nil
         }
         ids.append(t.text)
@@ -362,12 +372,12 @@ public enum Parser {
     case "violation":
       guard let t = c.word("an invariant code (C1..C22)") else { return nil }
       guard let n = Int(t.text.dropFirst()), t.text.first == "C", (1...22).contains(n) else {
-        c.error("unknown invariant code '\(t.text)' (expected C1..C22)", at: t)
+        c.error("unknown invariant code '\(shown(t.text))' (expected C1..C22)", at: t)
         return nil
       }
       e = .violation(t.text)
     default:
-      c.error("unknown expectation '\(what.text)'", at: what)
+      c.error("unknown expectation '\(shown(what.text))'", at: what)
       return nil
     }
     guard let e, c.end() else { return nil }
@@ -427,6 +437,11 @@ public enum Parser {
 }
 
 /// Walks the significant tokens of one line and records what is wrong with them.
+/// A token's text as quoted in a message, shortened when long (a hostile file can hold a 1 MB word).
+func shown(_ text: String) -> String {
+  text.count <= 60 ? text : String(text.prefix(57)) + "..."
+}
+
 struct Cursor {
   var tokens: [Token]
   var index = 0
@@ -473,7 +488,7 @@ struct Cursor {
   mutating func ident(_ what: String) -> String? {
     guard let t = word(what) else { return nil }
     guard Parser.isIdentifier(t.text) else {
-      error("expected \(what), found '\(t.text)'", at: t)
+      error("expected \(what), found '\(shown(t.text))'", at: t)
       return nil
     }
     return t.text
@@ -482,7 +497,7 @@ struct Cursor {
   mutating func number(_ what: String) -> (Int, Token)? {
     guard let t = word(what) else { return nil }
     guard let n = Parser.parseNumber(t.text) else {
-      error("bad number '\(t.text)' (expected \(what): decimal or 0x hex)", at: t)
+      error("bad number '\(shown(t.text))' (expected \(what): decimal or 0x hex)", at: t)
       return nil
     }
     return (n, t)
@@ -492,7 +507,7 @@ struct Cursor {
     guard let t = word(what) else { return nil }
     let negative = t.text.hasPrefix("-")
     guard let n = Parser.parseNumber(negative ? String(t.text.dropFirst()) : t.text) else {
-      error("bad number '\(t.text)' (expected \(what))", at: t)
+      error("bad number '\(shown(t.text))' (expected \(what))", at: t)
       return nil
     }
     return (negative ? -n : n, t)
@@ -504,11 +519,11 @@ struct Cursor {
     if parts.count == 1, let n = Parser.parseNumber(parts[0]) { return (n, n, t) }
     guard parts.count == 2, let a = Parser.parseNumber(parts[0]), let b = Parser.parseNumber(parts[1])
     else {
-      error("bad page range '\(t.text)' (expected N or N..M)", at: t)
+      error("bad page range '\(shown(t.text))' (expected N or N..M)", at: t)
       return nil
     }
     guard a <= b else {
-      error("bad page range '\(t.text)': \(a) is after \(b)", at: t)
+      error("bad page range '\(shown(t.text))': \(a) is after \(b)", at: t)
       return nil
     }
     return (a, b, t)
@@ -520,7 +535,7 @@ struct Cursor {
       return nil
     }
     guard t.kind == .string else {
-      error("expected \(what), found '\(t.text)'", at: t)
+      error("expected \(what), found '\(shown(t.text))'", at: t)
       return nil
     }
     return t.value
@@ -529,7 +544,7 @@ struct Cursor {
   mutating func expectWord(_ w: String) -> Bool {
     guard let t = word("'\(w)'") else { return false }
     guard t.text == w else {
-      error("expected '\(w)', found '\(t.text)'", at: t)
+      error("expected '\(w)', found '\(shown(t.text))'", at: t)
       return false
     }
     return true
@@ -538,7 +553,7 @@ struct Cursor {
   mutating func cpu() -> Int? {
     guard let t = word("a CPU name (cpu0, cpu1, ...)") else { return nil }
     guard t.text.hasPrefix("cpu"), let n = Parser.parseNumber(String(t.text.dropFirst(3))), n < 8 else {
-      error("expected a CPU name like cpu0, found '\(t.text)'", at: t)
+      error("expected a CPU name like cpu0, found '\(shown(t.text))'", at: t)
       return nil
     }
     return n
@@ -547,7 +562,7 @@ struct Cursor {
   mutating func anonVMA(orKSM: Bool = false) -> Int? {
     guard let t = word("an anon_vma name like AV1") else { return nil }
     guard t.text.hasPrefix("AV"), let n = Parser.parseNumber(String(t.text.dropFirst(2))), n >= 1 else {
-      error("expected an anon_vma name like AV1\(orKSM ? " or KSM" : ""), found '\(t.text)'", at: t)
+      error("expected an anon_vma name like AV1\(orKSM ? " or KSM" : ""), found '\(shown(t.text))'", at: t)
       return nil
     }
     return n
@@ -555,7 +570,7 @@ struct Cursor {
 
   mutating func end() -> Bool {
     guard let t = peek() else { return true }
-    error("unexpected extra argument '\(t.text)'", at: t)
+    error("unexpected extra argument '\(shown(t.text))'", at: t)
     index = tokens.count
     return false
   }

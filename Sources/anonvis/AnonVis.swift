@@ -54,8 +54,13 @@ struct LoadedScene {
     let scene = Parser.parse(source)
     let renderer = DiagnosticRenderer(fileName: name, source: source)
     if scene.hasErrors {
-      printError(renderer.render(all: scene.diagnostics))
+      // A hostile file can hold a million mistakes: show the first ones and count the rest.
+      let shown = scene.diagnostics.prefix(50)
+      printError(renderer.render(all: Array(shown)))
       let n = scene.diagnostics.filter { $0.severity == .error }.count
+      if scene.diagnostics.count > shown.count {
+        printError("... and \(scene.diagnostics.count - shown.count) more")
+      }
       printError("\(TextSafety.escape(name)): \(n) error(s)")
       return nil
     }

@@ -33,15 +33,25 @@ func runTool(_ path: String, _ args: [String]) throws -> RunResult {
   p.executableURL = URL(fileURLWithPath: path)
   p.arguments = args
   p.currentDirectoryURL = repoRoot
-  let out = Pipe()
-  let err = Pipe()
+  // Files, not pipes: a child filling one pipe while we wait on the other would deadlock.
+  let dir = FileManager.default.temporaryDirectory.appendingPathComponent("anonvis-run-\(UUID().uuidString)")
+  try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+  defer { try? FileManager.default.removeItem(at: dir) }
+  let outURL = dir.appendingPathComponent("out")
+  let errURL = dir.appendingPathComponent("err")
+  FileManager.default.createFile(atPath: outURL.path, contents: nil)
+  FileManager.default.createFile(atPath: errURL.path, contents: nil)
+  let out = try FileHandle(forWritingTo: outURL)
+  let err = try FileHandle(forWritingTo: errURL)
   p.standardOutput = out
   p.standardError = err
   p.standardInput = FileHandle.nullDevice
   try p.run()
-  let o = out.fileHandleForReading.readDataToEndOfFile()
-  let e = err.fileHandleForReading.readDataToEndOfFile()
   p.waitUntilExit()
+  try? out.close()
+  try? err.close()
+  let o = (try? Data(contentsOf: outURL)) ?? Data()
+  let e = (try? Data(contentsOf: errURL)) ?? Data()
   return RunResult(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
 }
 
