@@ -1084,7 +1084,9 @@ extension World {
       cpus[c].regs.walk = RmapWalk(
         page: page, origin: origin, lock: lockTarget(of: a), locks: [lockTarget(of: a)],
         visited: [], skipped: [])
-      return .expand(anonVMAs[a - 1].head.map { .visitVMA(avc: $0, page: page, kind: kind) })
+      // 2.6.x walks the same_anon_vma list; 6.x the interval tree, in order of page offset.
+      let order = kernel == .v6 ? treeOrder(a) : anonVMAs[a - 1].head
+      return .expand(order.map { .visitVMA(avc: $0, page: page, kind: kind) })
 
     case .visitVMA(let id, let page, let kind):
       guard let link = avcs[id], let vma = vmas[link.vma] else {

@@ -213,15 +213,6 @@ extension World {
       guard cpus[c].regs.flag, let a = cpus[c].regs.allocatedAnonVMA else { return .expand([]) }
       return .expand([.putAnonVMA(.lit(a), transient: false)])
 
-    /// Walks visit the interval tree in order of page offset (then insertion order).
-    case .rmapWalkVisits(let pageVal, let avVal, let kind, let origin):
-      let page = try value(pageVal, cpu: c)
-      let a = try value(avVal, cpu: c)
-      cpus[c].regs.walk = RmapWalk(
-        page: page, origin: origin, lock: lockTarget(of: a), locks: [lockTarget(of: a)],
-        visited: [], skipped: [])
-      return .expand(treeOrder(a).map { .visitVMA(avc: $0, page: page, kind: kind) })
-
     default:
       return nil
     }

@@ -27,6 +27,15 @@ func checkedStep(_ step: Int, _ timeline: Timeline) throws -> Int {
   return step
 }
 
+/// A kernel model named on the command line, or a clear message and exit 2.
+func parseKernel(_ name: String, option: String) throws -> KernelVersion {
+  guard let k = KernelVersion(name: name) else {
+    printError("error: unknown kernel '\(name)' for \(option) (use 2.6.34, 2.6.36 or 6.x)")
+    throw ExitCode(2)
+  }
+  return k
+}
+
 /// Writes to standard error.
 func printError(_ text: String) {
   FileHandle.standardError.write(Data((text + "\n").utf8))

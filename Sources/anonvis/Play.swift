@@ -203,14 +203,7 @@ struct Play: ParsableCommand {
   @OptionGroup var ui: UIOptions
 
   func run() throws {
-    var compareKernel: KernelVersion?
-    if let compare {
-      guard let k = KernelVersion(name: compare) else {
-        printError("error: unknown kernel '\(compare)' for --compare (use 2.6.34, 2.6.36 or 6.x)")
-        throw ExitCode(2)
-      }
-      compareKernel = k
-    }
+    let compareKernel = try compare.map { try parseKernel($0, option: "--compare") }
     guard let loaded = LoadedScene.load(file) else { throw ExitCode(2) }
     var state = AppState(
       timeline: loaded.timeline, fileName: baseName(file),
@@ -226,7 +219,7 @@ struct Explore: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "An empty world: type operations of the scene language at the ':' prompt.")
 
-  @Option(help: "Kernel model: 2.6.34 or 2.6.36 (aliases 2.6.35, root-lock).")
+  @Option(help: "Kernel model: 2.6.34, 2.6.36 (aliases 2.6.35, root-lock) or 6.x (alias modern).")
   var kernel: String = "2.6.36"
 
   @Option(help: "Number of CPUs (1..8).")
@@ -235,10 +228,7 @@ struct Explore: ParsableCommand {
   @OptionGroup var ui: UIOptions
 
   func run() throws {
-    guard let k = KernelVersion(name: kernel), k.isImplemented else {
-      printError("error: unknown or unsupported kernel '\(kernel)' (use 2.6.34 or 2.6.36)")
-      throw ExitCode(2)
-    }
+    let k = try parseKernel(kernel, option: "--kernel")
     guard (1...8).contains(cpus) else {
       printError("error: --cpus must be between 1 and 8")
       throw ExitCode(2)

@@ -37,14 +37,7 @@ struct Races: ParsableCommand {
   var force = false
 
   func run() throws {
-    var kernelOverride: KernelVersion?
-    if let kernel {
-      guard let k = KernelVersion(name: kernel) else {
-        printError("error: unknown kernel '\(kernel)' (use 2.6.34, 2.6.36 or 6.x)")
-        throw ExitCode(2)
-      }
-      kernelOverride = k
-    }
+    let kernelOverride = try kernel.map { try parseKernel($0, option: "--kernel") }
     var variants: [Variant]?
     if !variant.isEmpty {
       variants = []

@@ -74,13 +74,7 @@ struct Render: ParsableCommand {
       timeline: timeline, fileName: baseName(file), options: RenderOptions(ascii: ascii, colors: format != .text))
     state.presenter = notes
     state.scene = loaded.scene
-    if let compare {
-      guard let k = KernelVersion(name: compare) else {
-        printError("error: unknown kernel '\(compare)' for --compare (use 2.6.34, 2.6.36 or 6.x)")
-        throw ExitCode(2)
-      }
-      state.setCompare(k)
-    }
+    if let compare { state.setCompare(try parseKernel(compare, option: "--compare")) }
     state.go(to: step)
     if let micro {
       let count = state.microStates().count
