@@ -133,8 +133,8 @@ struct TmuxTests {
     #expect(saneTerminal(try t.stty()))
   }
 
-  @Test("play --record writes a live cast; after SIGKILL every complete line parses")
-  func liveRecording() throws {
+  @Test("play --record writes a live cast; after SIGKILL, SIGTERM, SIGINT or SIGHUP every complete line parses", arguments: ["KILL", "TERM", "INT", "HUP"])
+  func liveRecording(signal: String) throws {
     let binary = try #require(anonvisBinary)
     let t = try TmuxSession()
     let cast = t.dir.appendingPathComponent("live.cast").path
@@ -149,8 +149,9 @@ struct TmuxTests {
     // Wait until the recorder has written the resize, then kill without warning.
     let deadline = Date().addingTimeInterval(5)
     while Date() < deadline, !((try? String(contentsOfFile: cast, encoding: .utf8)) ?? "").contains("\"r\"") { usleep(20_000) }
-    try t.signalAnonvis("KILL")
-    try t.waitFor(text: "EXIT=137")
+    try t.signalAnonvis(signal)
+    let screen = try t.waitFor("the exit status") { $0.range(of: "EXIT=[0-9]", options: .regularExpression) != nil }
+    #expect(!screen.contains("EXIT=0"))
     let text = try String(contentsOfFile: cast, encoding: .utf8)
     let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
     let complete = text.hasSuffix("\n") ? lines.dropLast() : lines.dropLast()
@@ -167,6 +168,7 @@ struct TmuxTests {
     #expect(codes.contains("r"))
     #expect(codes.filter { $0 == "m" }.count >= 3)
     t.keys_reset()
+    if signal != "KILL" { #expect(saneTerminal(try t.stty())) }
   }
 
   @Test("anonvis with no arguments plays the tour in a terminal")
