@@ -210,6 +210,9 @@ public struct Timeline: Sendable {
       try world.begin(op, on: 0)
       try drain(0)
     case .on(let cpu, let action):
+      guard cpu >= 0, cpu < world.cpus.count else {
+        throw SimError("cpu\(cpu) does not exist: there are \(world.cpus.count) CPU(s)")
+      }
       switch action {
       case .begin(let op):
         try world.begin(op, on: cpu)

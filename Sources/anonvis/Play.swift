@@ -136,19 +136,24 @@ func runInteractive(_ initial: AppState, record: String? = nil, force: Bool = fa
     terminal.draw(frame.diff(from: previous))
     recorder?.frame(frame, state: state)
     previous = frame
-    let input = terminal.read(timeout: state.playing ? 50 : 250)
+    var input = terminal.read(timeout: state.playing ? 50 : 250)
     let now = clock.now
     let elapsed = now - last
     last = now
     var effects: [Effect] = []
-    switch input {
-    case nil:
-      break
-    case .resize:
-      terminal.invalidate()
-      previous = nil
-    case .key(let k):
-      effects += state.reduce(.key(Key(k)))
+    // Handle everything already typed (a paste, key repeat) before drawing the next frame.
+    var handled = 0
+    while let event = input, handled < 512 {
+      handled += 1
+      switch event {
+      case .resize:
+        terminal.invalidate()
+        previous = nil
+      case .key(let k):
+        effects += state.reduce(.key(Key(k)))
+      }
+      if effects.contains(.quit) { break }
+      input = terminal.read(timeout: 0)
     }
     let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
     effects += state.reduce(.tick(seconds))

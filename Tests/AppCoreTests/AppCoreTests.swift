@@ -268,3 +268,18 @@ struct CompareTests {
     #expect(frame.components(separatedBy: "! C18").count - 1 == 1)
   }
 }
+
+@Suite("Explore never traps")
+struct ExploreRobustnessTests {
+  @Test("statements the static checker would refuse are errors in place, not traps")
+  func uncheckedStatements() {
+    var s = AppState(timeline: Timeline(title: "explore", kernel: .v2_6_36, cpus: 2), fileName: "")
+    s.explore = true
+    for line in ["on cpu5 step", "on cpu2 finish", "on cpu7 begin spawn P1", "expect idle cpu9", "spawn P1", "on cpu1 step"] {
+      send(&s, [.char(":")] + chars(line) + [.enter])
+    }
+    #expect(s.timeline.stepCount == 1)
+    #expect(s.message?.hasPrefix("error:") == true)
+    _ = s.render(width: 100, height: 30)
+  }
+}

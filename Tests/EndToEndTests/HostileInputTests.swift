@@ -86,4 +86,40 @@ struct OddTerminalTests {
     try t.keys("q")
     try t.waitFor(text: "EXIT=0")
   }
+
+  @Test("explore survives every line of the scenes and of mangled scenes typed at the ':' prompt")
+  func explorePromptFuzz() throws {
+    let binary = try #require(anonvisBinary)
+    let t = try TmuxSession(width: 120, height: 40)
+    try type(t, "\(binary.path) explore --cpus 2; echo EXIT=$?\n")
+    try t.waitFor(text: "[explore]")
+    var lines: [String] = []
+    let dir = repoRoot.appendingPathComponent("scenes")
+    for file in (FileManager.default.enumerator(atPath: dir.path)?.allObjects as? [String] ?? []).sorted()
+    where file.hasSuffix(".scene") && !file.hasPrefix("scale/") {
+      let text = (try? String(contentsOf: dir.appendingPathComponent(file), encoding: .utf8)) ?? ""
+      lines += text.split(separator: "\n").prefix(30).map(String.init)
+    }
+    // Mangled variants: cut words, swapped arguments, stray quotes and escapes.
+    let mangled = lines.prefix(120).enumerated().map { i, l -> String in
+      switch i % 4 {
+      case 0: return String(l.prefix(l.count / 2))
+      case 1: return l.split(separator: " ").reversed().joined(separator: " ")
+      case 2: return l + " \"\\q"
+      default: return "\u{1b}[31m" + l
+      }
+    }
+    for line in (lines + mangled).prefix(400) where !line.isEmpty {
+      try t.type(":" + line)
+      try t.keys("Enter")
+    }
+    try t.waitFor(text: "[explore]")
+    // Typed escape sequences may have left a prompt or an overlay open: close them, then quit.
+    try t.keys("Escape")
+    try t.keys("Escape")
+    try t.keys("q")
+    try t.keys("q")
+    try t.waitFor("the exit status") { $0.range(of: "EXIT=[0-9]", options: .regularExpression) != nil }
+    #expect(try t.screen().contains("EXIT=0"))
+  }
 }
