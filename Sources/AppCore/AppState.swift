@@ -47,6 +47,7 @@ public enum Overlay: Sendable, Hashable {
 public enum Prompt: Sendable, Hashable {
   case jump(String)
   case command(String)
+  case find(String)
 }
 
 /// How frames are drawn.

@@ -72,6 +72,8 @@ extension AppState {
       go(to: timeline.stepCount)
     case .char("g"):
       prompt = .jump("")
+    case .char("/"):
+      prompt = .find("")
     case .tab:
       focus = Pane(rawValue: (focus.rawValue + 1) % Pane.allCases.count) ?? .steps
     case .backTab:
@@ -162,7 +164,7 @@ extension AppState {
   mutating func handlePrompt(_ p: Prompt, _ key: Key) -> [Effect] {
     var text: String
     switch p {
-    case .jump(let t), .command(let t): text = t
+    case .jump(let t), .command(let t), .find(let t): text = t
     }
     switch key {
     case .escape:
@@ -181,6 +183,7 @@ extension AppState {
       switch p {
       case .jump: return jump(text)
       case .command: return command(text)
+      case .find: return find(text)
       }
     default:
       return []
@@ -188,7 +191,38 @@ extension AppState {
     switch p {
     case .jump: prompt = .jump(text)
     case .command: prompt = .command(text)
+    case .find: prompt = .find(text)
     }
+    return []
+  }
+
+  /// `/` then a process, VMA id, anon_vma or page name: select it (off screen or not).
+  mutating func find(_ text: String) -> [Effect] {
+    let name = text.trimmingSpaces
+    let w = world
+    let vmas = selectable(.vmas)
+    let avs = selectable(.forest)
+    if let i = vmas.firstIndex(where: { w.vmaName($0) == name }) {
+      focus = .vmas
+      selection[.vmas] = i
+    } else if let p = w.processIndex(named: name), let i = vmas.firstIndex(where: { w.vmas[$0]?.process == p }) {
+      focus = .vmas
+      selection[.vmas] = i
+    } else if name.hasPrefix("AV"), let id = Int(name.dropFirst(2)), let i = avs.firstIndex(of: id) {
+      focus = .forest
+      selection[.forest] = i
+    } else if name.hasPrefix("pg"), let id = Int(name.dropFirst(2)), id >= 1, id <= w.pages.count,
+      case .anon(let a) = w.pages[id - 1].mapping, let i = avs.firstIndex(of: a)
+    {
+      focus = .forest
+      selection[.forest] = i
+      message = "\(name) is filed in \(World.avName(a))"
+      return []
+    } else {
+      message = "nothing named '\(name)' at this step"
+      return []
+    }
+    message = nil
     return []
   }
 
@@ -269,6 +303,7 @@ extension AppState {
     if step > 0 { keys.append(("↓ j", micro == nil ? "into the step's micro-steps" : "next micro-step")) }
     if micro != nil { keys.append(("↑ k", "previous micro-step / back out")) }
     keys.append(("g", "jump to a step number or chapter"))
+    keys.append(("/", "find a process, VMA, anon_vma or page"))
     keys.append(("0 G", "first / last step"))
     keys.append(("tab", "focus: steps, VMAs, forest (now: \(focus))"))
     if focus != .steps { keys.append(("↑ ↓ enter", "select, inspect")) }

@@ -551,10 +551,12 @@ extension AppState {
       b.put(" jump to step or chapter: \(t)_", x: 0, y: y, style: Style(bold: true), maxX: rightX)
     case .command(let t):
       b.put(" :\(t)_", x: 0, y: y, style: Style(bold: true), maxX: rightX)
+    case .find(let t):
+      b.put(" find: \(t)_", x: 0, y: y, style: Style(bold: true), maxX: rightX)
     case nil:
       let hints = options.ascii
-        ? " <-/-> step  j/k micro  g jump  tab focus  ? help  q quit"
-        : " ←/→ step  ↓/↑ micro  g jump  tab focus  ? help  q quit"
+        ? " <-/-> step  j/k micro  g jump  / find  ? help  q quit"
+        : " ←/→ step  ↓↑ micro  g jump  / find  ? help  q quit"
       b.put(hints + (playing ? "  [playing]" : ""), x: 0, y: y, style: Style(dim: false), maxX: rightX - 1)
     }
     b.put(right, x: rightX, y: y, style: Style(bold: true))

@@ -283,3 +283,23 @@ struct ExploreRobustnessTests {
     _ = s.render(width: 100, height: 30)
   }
 }
+
+@Suite("Find")
+struct FindTests {
+  @Test("/ finds VMAs, processes, anon_vmas and pages, also off screen, and selects them")
+  func find() throws {
+    let source = try String(contentsOf: repoRoot.appendingPathComponent("scenes/scale/forking-server-200.scene"), encoding: .utf8)
+    var s = AppState(timeline: Timeline(scene: Parser.parse(source), defaultTitle: "fs"), fileName: "fs")
+    send(&s, [.char("g")] + chars("200") + [.enter])
+    send(&s, [.char("/")] + chars("P150:m2@0") + [.enter])
+    #expect(s.focus == .vmas)
+    var frame = s.render(width: 120, height: 40).plainText
+    #expect(frame.contains("P150"))
+    send(&s, [.char("/")] + chars("AV700") + [.enter])
+    #expect(s.focus == .forest)
+    frame = s.render(width: 120, height: 40).plainText
+    #expect(frame.contains("AV700 →AV"))
+    send(&s, [.char("/")] + chars("nosuch") + [.enter])
+    #expect(s.message == "nothing named 'nosuch' at this step")
+  }
+}
