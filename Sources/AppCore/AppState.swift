@@ -75,6 +75,8 @@ public struct AppState: Sendable {
   public var prompt: Prompt?
   public var presenter = false
   public var treeLayout = false
+  /// Identical sibling subtrees shown as one row ×N (`z` toggles).
+  public var folding = true
   public var playing = false
   public var playClock: Double = 0
   /// Seconds per step when playing.

@@ -82,6 +82,9 @@ extension AppState {
       if focus != .steps, !selectable(focus).isEmpty { overlay = .inspector }
     case .char("v"):
       treeLayout.toggle()
+    case .char("z"):
+      folding.toggle()
+      selection[.vmas] = 0
     case .char("c"):
       cycleCompare()
     case .char("n"):
@@ -308,6 +311,7 @@ extension AppState {
     keys.append(("tab", "focus: steps, VMAs, forest (now: \(focus))"))
     if focus != .steps { keys.append(("↑ ↓ enter", "select, inspect")) }
     keys.append(("v", treeLayout ? "forest as a matrix" : "forest as a tree"))
+    keys.append(("z", folding ? "unfold identical sibling subtrees" : "fold identical sibling subtrees (×N)"))
     if scene != nil { keys.append(("c", "compare side by side with another kernel model")) }
     keys.append(("n", presenter ? "hide presenter notes" : "presenter notes"))
     keys.append(("p", playing ? "pause" : "play (auto-advance)"))

@@ -196,11 +196,14 @@ extension AppState {
     var process: Int
     var vma: Int?
     var depth: Int
+    /// A folded run of identical sibling subtrees: how many, and the first and last names.
+    var folded: (count: Int, first: String, last: String)? = nil
   }
 
   /// Processes in fork-tree order with their VMAs; exited processes stay while they exited this
   /// step or have live descendants, then VMAs detached by an unfinished operation.
   func vmaOrder(_ w: World) -> [VMARow] {
+    let fold = folding
     var rows: [VMARow] = []
     let prev = previousWorld
     // Children lists and "has a live descendant" in one pass each (children come after parents).
@@ -208,15 +211,56 @@ extension AppState {
     for (c, p) in w.processes.enumerated() { if let parent = p.parent { children[parent].append(c) } }
     var live = w.processes.map(\.alive)
     for p in w.processes.indices.reversed() where live[p] { if let parent = w.processes[p].parent { live[parent] = true } }
-    var stack: [(Int, Int)] = w.processes.indices.filter { w.processes[$0].parent == nil }.reversed().map { ($0, 0) }
-    while let (p, depth) = stack.popLast() {
-      let proc = w.processes[p]
-      let exitedNow = !proc.alive && (prev.map { p < $0.processes.count && $0.processes[p].alive } ?? false)
-      if live[p] || exitedNow {
-        rows.append(VMARow(process: p, vma: nil, depth: depth))
-        for v in proc.vmas { rows.append(VMARow(process: p, vma: v, depth: depth)) }
+    // Identical sibling subtrees (same VMAs, chain shapes and children, all alive) fold into one
+    // row marked ×N when folding is on: a forking server of 200 children reads as a few rows.
+    var signature = [String?](repeating: nil, count: w.processes.count)
+    if fold {
+      for p in w.processes.indices.reversed() {
+        let proc = w.processes[p]
+        guard proc.alive else { continue }
+        var sig = proc.vmas.map { id -> String in
+          guard let v = w.vmas[id] else { return "?" }
+          return "\(v.mapping)@\(v.firstPage)+\(v.pages)\(v.prot.rawValue):\(w.chainAnonVMAs(id).count)"
+        }.joined(separator: ",")
+        let kids = children[p].map { signature[$0] }
+        if kids.contains(where: { $0 == nil }) { continue }
+        sig += "[" + kids.compactMap { $0 }.joined(separator: ";") + "]"
+        signature[p] = sig
       }
-      for c in children[p].reversed() { stack.append((c, depth + 1)) }
+    }
+    enum Item {
+      case process(Int, Int)
+      case fold(Int, Int, String, String)
+    }
+    var stack: [Item] = w.processes.indices.filter { w.processes[$0].parent == nil }.reversed().map { .process($0, 0) }
+    while let item = stack.popLast() {
+      switch item {
+      case .fold(let count, let depth, let first, let last):
+        rows.append(VMARow(process: 0, vma: nil, depth: depth, folded: (count, first, last)))
+      case .process(let p, let depth):
+        let proc = w.processes[p]
+        let exitedNow = !proc.alive && (prev.map { p < $0.processes.count && $0.processes[p].alive } ?? false)
+        if live[p] || exitedNow {
+          rows.append(VMARow(process: p, vma: nil, depth: depth))
+          for v in proc.vmas { rows.append(VMARow(process: p, vma: v, depth: depth)) }
+        }
+        // Children in order; runs of 3 or more identical subtrees become one child and a fold row.
+        var items: [Item] = []
+        var i = 0
+        let kids = children[p]
+        while i < kids.count {
+          var j = i + 1
+          if let sig = signature[kids[i]] { while j < kids.count && signature[kids[j]] == sig { j += 1 } }
+          items.append(.process(kids[i], depth + 1))
+          if j - i >= 3 {
+            items.append(.fold(j - i - 1, depth + 1, w.processes[kids[i + 1]].name, w.processes[kids[j - 1]].name))
+          } else {
+            for k in (i + 1)..<j { items.append(.process(kids[k], depth + 1)) }
+          }
+          i = j
+        }
+        for it in items.reversed() { stack.append(it) }
+      }
     }
     for v in w.detachedVMAs { rows.append(VMARow(process: w.vmas[v]?.process ?? 0, vma: v, depth: 0)) }
     return rows
@@ -255,6 +299,15 @@ extension AppState {
     if shown.lowerBound > 0 { lines.append(Line("  … \(shown.lowerBound) rows above", Style(dim: true))) }
     for row in allRows[shown] {
       let indent = String(repeating: "  ", count: row.depth)
+      if let f = row.folded {
+        let prefix = row.depth == 0 ? "" : String(repeating: "  ", count: row.depth - 1) + g.branch
+        lines.append(
+          Line(segments: [
+            ("  " + prefix + "\(g.times)\(f.count) more like the one above: \(f.first)..\(f.last)", Style(fg: .cyan, bold: true)),
+            ("  (z unfolds)", Style(dim: true)),
+          ]))
+        continue
+      }
       guard let id = row.vma, let v = w.vmas[id] else {
         let p = w.processes[row.process]
         let prefix = row.depth == 0 ? "" : String(repeating: "  ", count: row.depth - 1) + g.branch

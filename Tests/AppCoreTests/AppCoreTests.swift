@@ -303,3 +303,24 @@ struct FindTests {
     #expect(s.message == "nothing named 'nosuch' at this step")
   }
 }
+
+@Suite("Large forests stay readable")
+struct FoldingTests {
+  @Test("a 200-process forest folds identical sibling subtrees (golden frame); z unfolds")
+  func folded() throws {
+    let source = try String(contentsOf: repoRoot.appendingPathComponent("scenes/scale/server-200-children.scene"), encoding: .utf8)
+    var s = AppState(timeline: Timeline(scene: Parser.parse(source), defaultTitle: "fs"), fileName: "fs")
+    send(&s, [.char("G")])
+    let text = s.render(width: 120, height: 40).plainText
+    #expect(text.contains("more like the one above"))
+    let golden = repoRoot.appendingPathComponent("Tests/AppCoreTests/Golden/server-200-folded-120x40.txt")
+    if ProcessInfo.processInfo.environment["RECORD_GOLDEN"] == "1" {
+      try text.write(to: golden, atomically: true, encoding: .utf8)
+    }
+    #expect(text == (try String(contentsOf: golden, encoding: .utf8)))
+    let foldedRows = s.selectable(.vmas).count
+    send(&s, [.char("z")])
+    #expect(s.selectable(.vmas).count > foldedRows)
+    #expect(!s.render(width: 120, height: 40).plainText.contains("more like the one above"))
+  }
+}
