@@ -40,11 +40,14 @@ public enum Variant: String, Sendable, Hashable, CaseIterable, Comparable {
   /// Linus's hypothetical in the thread: KSM's drop with a plain atomic_dec_and_test() instead of
   /// atomic_dec_and_lock() (D.3) - a double free (added to the contract's list).
   case plainDec = "plain-dec"
+  /// page_lock_anon_vma before f18194275c39 (Hugh Dickins, Aug 2010): lock and unlock through a
+  /// re-read anon_vma->root, no page_mapped re-check (D.7; added to the contract's list).
+  case rootReread = "root-reread"
 
   /// The kernel model the variant belongs to.
   public var kernel: KernelVersion {
     switch self {
-    case .noSixFive, .noFiveFive, .rootSelfDrop: return .v2_6_36
+    case .noSixFive, .noFiveFive, .rootSelfDrop, .rootReread: return .v2_6_36
     case .swapinRC3, .plainDec: return .v2_6_34
     case .degree: return .v6
     }
@@ -271,6 +274,10 @@ public struct Registers: Sendable, Hashable {
   public var page: Int?
   public var newPage: Int?
   public var node: Int?
+  /// The root read once by page_lock_anon_vma (ACCESS_ONCE(anon_vma->root)).
+  public var root: Int?
+  /// page_lock_anon_vma returned NULL: the walk is skipped.
+  public var bail = false
   public var flag = false
   public var flag2 = false
   public var walk: RmapWalk?

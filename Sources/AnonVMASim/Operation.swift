@@ -73,6 +73,7 @@ public enum Reg: Sendable, Hashable {
   case page
   case newPage
   case node
+  case root
 }
 
 /// An operand: a literal id or the value of a register when the micro-step runs.
@@ -130,6 +131,7 @@ public indirect enum Instr: Sendable, Hashable {
   case splitAdjust(vma: Int, at: Int, newBelow: Bool)
   case mprotectFixup(process: Int, start: Int, end: Int, prot: Prot)
   case pageLockAnonVMA(page: Int)
+  case pageUnlockAnonVMA
   case rmapWalkVisits(page: Val, anonVMA: Val, kind: WalkKind, origin: String)
   case ksmWalk(page: Int, node: Int)
   case vmLockAnonVMA(anonVMA: Int)

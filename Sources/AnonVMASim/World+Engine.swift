@@ -68,7 +68,12 @@ extension World {
         wakeWaiters()
         return .progressed(event)
       case .block(let lock):
-        cpus[c].program.append(instr)
+        // spin_lock(&anon_vma->root->lock) computed the lock's address once: keep spinning on it.
+        if case .lock(_, let mode) = instr {
+          cpus[c].program.append(.lock(.exact(.lit(lock)), mode))
+        } else {
+          cpus[c].program.append(instr)
+        }
         cpus[c].state = .blocked
         detectDeadlock(from: c)
         return cpus[c].state == .deadlocked ? .deadlocked : .blocked(lock: lock)
@@ -161,6 +166,7 @@ extension World {
       case .page: v = regs.page
       case .newPage: v = regs.newPage
       case .node: v = regs.node
+      case .root: v = regs.root
       }
       guard let v else { throw SimError("internal: register \(r) is empty") }
       return v
@@ -186,7 +192,8 @@ extension World {
   func resolveLock(_ ref: LockRef, cpu c: Int) throws(SimError) -> (requested: Int, target: Int) {
     switch ref {
     case .anonVMALock(let v):
-      let id = try value(v, cpu: c)
+      // The pointer may now point at another anon_vma that reuses the memory (D.7).
+      let id = occupant(try value(v, cpu: c))
       return (id, lockTarget(of: id))
     case .exact(let v):
       let id = try value(v, cpu: c)

@@ -220,6 +220,21 @@ extension World {
       let id = anonVMAs.count + 1
       let prepare = by == "anon_vma_prepare"
       let v6 = kernel == .v6
+      let reused = freeSlots.popLast()
+      let slot = reused ?? (slotOccupant.count + 1)
+      let previousOccupant = reused.map { slotOccupant[$0 - 1] }
+      anonVMASlot.append(slot)
+      if let reused, let previous = previousOccupant {
+        slotOccupant[reused - 1] = id
+        // The lock lives in the memory: whoever holds or waits for it now holds or waits for ours.
+        if let holders = lockHolders.removeValue(forKey: previous) { lockHolders[id] = holders }
+        for i in cpus.indices {
+          cpus[i].holds = cpus[i].holds.map { $0 == previous ? id : $0 }
+          if cpus[i].waitingFor == previous { cpus[i].waitingFor = id }
+        }
+      } else {
+        slotOccupant.append(id)
+      }
       anonVMAs.append(
         AnonVMA(
           id: id, root: kernel == .v2_6_34 ? nil : (prepare ? id : nil),
@@ -231,6 +246,7 @@ extension World {
       cpus[c].regs.anonVMA = id
       cpus[c].regs.allocatedAnonVMA = id
       var rootText = by == "anon_vma_prepare" && kernel != .v2_6_34 ? " (root = itself)" : ""
+      if let previousOccupant { rootText += " in the memory of freed \(av(previousOccupant))" }
       if kernel == .v6 {
         rootText += prepare ? ", refcount 1, num_children 1 (self-parent link)" : ", refcount 1, num_active_vmas 1"
       }
@@ -640,6 +656,7 @@ extension World {
         report(lifetimeCode, "\(av(a)) is freed while VMAs are still on its list")
       }
       touchedAnonVMAs.insert(a)
+      if anonVMAs[a - 1].alive { freeSlots.append(anonVMASlot[a - 1]) }
       anonVMAs[a - 1].alive = false
       freedThisStep.append(a)
       return .event(
@@ -1054,11 +1071,21 @@ extension World {
 
     /// page_lock_anon_vma(): read page->mapping, lock anon_vma->root, re-check page_mapped.
     case .pageLockAnonVMA(let page):
-      var instrs: [Instr] = [
-        .readPageMapping(page: page), .lock(.anonVMALock(.reg(.anonVMA)), readMode),
-      ]
-      if kernel != .v2_6_34 { instrs.append(.recheckMapped(page: page)) }
-      return .expand(instrs)
+      cpus[c].regs.bail = false
+      if kernel == .v2_6_34 || has(.rootReread) {
+        // 2.6.34 locks the anon_vma's own lock; the pre-f18194275c39 code locked anon_vma->root
+        // as re-read at lock time and did not re-check page_mapped.
+        return .expand([.readPageMapping(page: page), .lock(.anonVMALock(.reg(.anonVMA)), readMode)])
+      }
+      // 2.6.36 / 6.x: lock the root read once, then re-check that the page is still mapped.
+      return .expand([
+        .readPageMapping(page: page), .lock(.exact(.reg(.root)), readMode), .recheckMapped(page: page),
+      ])
+
+    case .pageUnlockAnonVMA:
+      if cpus[c].regs.bail { return .expand([]) }
+      if kernel == .v2_6_34 || has(.rootReread) { return .expand([.unlock(.anonVMALock(.reg(.anonVMA)))]) }
+      return .expand([.unlock(.exact(.reg(.root)))])
 
     case .readPageMapping(let page):
       guard case .anon(let a) = pages[page - 1].mapping else {
@@ -1066,21 +1093,38 @@ extension World {
       }
       cpus[c].regs.anonVMA = a
       cpus[c].regs.page = page
+      cpus[c].regs.root = lockTarget(of: a)
+      guard pages[page - 1].mapcount > 0, !pages[page - 1].freed else {
+        cpus[c].regs.bail = true
+        return .event(
+          Event(cpu: c, function: "page_lock_anon_vma", text: "\(pg(page)) is not mapped: NULL"), then: [])
+      }
+      let rootText = kernel == .v2_6_34 ? "" : ", root \(av(lockTarget(of: a)))"
       return .event(
         Event(
           cpu: c, function: "page_lock_anon_vma",
-          text: "rcu_read_lock; \(pg(page))->mapping = \(av(a)), page_mapped", objects: [pg(page)]),
+          text: "rcu_read_lock; \(pg(page))->mapping = \(av(a))\(rootText), page_mapped", objects: [pg(page)]),
         then: [])
 
     case .recheckMapped(let page):
+      if pages[page - 1].mapcount <= 0 || pages[page - 1].freed {
+        cpus[c].regs.bail = true
+        return .event(
+          Event(
+            cpu: c, function: "page_lock_anon_vma",
+            text: "\(pg(page)) no longer mapped after taking the lock: unlock the saved root, NULL"),
+          then: [.unlock(.exact(.reg(.root)))])
+      }
       return .event(
         Event(
           cpu: c, function: "page_lock_anon_vma",
           text: "\(pg(page)) still mapped after taking the lock"), then: [])
 
     case .rmapWalkVisits(let pageVal, let avVal, let kind, let origin):
+      if cpus[c].regs.bail { return .expand([]) }
       let page = try value(pageVal, cpu: c)
-      let a = try value(avVal, cpu: c)
+      // Walk whatever anon_vma is in that memory now (after a reuse: the wrong one, D.7).
+      let a = occupant(try value(avVal, cpu: c))
       cpus[c].regs.walk = RmapWalk(
         page: page, origin: origin, lock: lockTarget(of: a), locks: [lockTarget(of: a)],
         visited: [], skipped: [])
@@ -1135,6 +1179,9 @@ extension World {
         then: [])
 
     case .finishWalk:
+      if cpus[c].regs.bail {
+        return .event(Event(cpu: c, function: "rmap_walk", text: "page_lock_anon_vma returned NULL: no walk"), then: [])
+      }
       lastWalk = cpus[c].regs.walk
       let text = lastWalk.map { w in
         "visited \(w.visited.isEmpty ? "none" : w.visited.joined(separator: ", "))"

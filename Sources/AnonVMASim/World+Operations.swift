@@ -97,14 +97,14 @@ extension World {
         .addToSwap(page: x.page), .pageLockAnonVMA(page: x.page),
         .rmapWalkVisits(
           page: .lit(x.page), anonVMA: .reg(.anonVMA), kind: .unmapToSwap, origin: ref.description),
-        .unlock(.anonVMALock(.reg(.anonVMA))), .finishWalk, .freePage(page: x.page),
+        .pageUnlockAnonVMA, .finishWalk, .freePage(page: x.page),
       ]
     case .migrate(let ref):
       let x = try mappedPage(ref)
       var instrs: [Instr] = [.isolatePage(page: x.page), .pageLockAnonVMA(page: x.page)]
       if kernel != .v2_6_34 {
         instrs += [
-          .getAnonVMA(.reg(.anonVMA), transient: true), .unlock(.anonVMALock(.reg(.anonVMA))),
+          .getAnonVMA(.reg(.anonVMA), transient: true), .pageUnlockAnonVMA,
           .lock(.anonVMALock(.reg(.anonVMA)), readMode),
         ]
       }
@@ -131,7 +131,7 @@ extension World {
         .pageLockAnonVMA(page: x.page),
         .rmapWalkVisits(
           page: .lit(x.page), anonVMA: .reg(.anonVMA), kind: .look, origin: ref.description),
-        .unlock(.anonVMALock(.reg(.anonVMA))), .finishWalk,
+        .pageUnlockAnonVMA, .finishWalk,
       ]
     case .takeAllLocks(let p):
       let pi = try proc(p)

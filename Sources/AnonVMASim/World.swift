@@ -34,6 +34,12 @@ public struct World: Sendable, Hashable {
   public var touchedAnonVMAs: Set<Int> = []
   var nextVMA = 1
   var nextAVC = 1
+  /// The memory slot of each anon_vma (by id - 1) and the anon_vma now in each slot (by slot - 1):
+  /// SLAB_DESTROY_BY_RCU lets a freed anon_vma's memory be reused at once by a new one, while a
+  /// CPU may still hold a pointer to it (D.7).
+  var anonVMASlot: [Int] = []
+  var slotOccupant: [Int] = []
+  var freeSlots: [Int] = []
 
   /// A CPU holding a lock, with its mode.
   public struct LockHolder: Sendable, Hashable {
@@ -121,6 +127,12 @@ public struct World: Sendable, Hashable {
   public func anonVMA(_ id: Int) -> AnonVMA? {
     guard id >= 1, id <= anonVMAs.count else { return nil }
     return anonVMAs[id - 1]
+  }
+
+  /// The anon_vma that now occupies the memory a pointer to `id` points at.
+  public func occupant(_ id: Int) -> Int {
+    guard id >= 1, id <= anonVMASlot.count else { return id }
+    return slotOccupant[anonVMASlot[id - 1] - 1]
   }
 
   /// The anon_vma whose lock `anon_vma_lock(av)` takes: the root in 2.6.36 and 6.x, av itself

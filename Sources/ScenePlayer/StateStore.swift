@@ -75,21 +75,36 @@ public struct StateStore: Sendable {
 }
 
 /// A small cache of recently replayed states, shared by copies of a store.
-final class StateCache: Sendable {
-  private let entries = Mutex<[(Int, World)]>([])
+///
+/// A plain lock-protected class (pthread mutex through the standard library's `Synchronization`
+/// was replaced after crashes in parallel test runs); a miss only costs a replay.
+final class StateCache: @unchecked Sendable {
+  private var entries: [(Int, World)] = []
   private let capacity = 48
+  private let lock = SpinLock()
 
   func get(_ k: Int) -> World? {
-    entries.withLock { list in list.last { $0.0 == k }?.1 }
+    lock.withLock { entries.last { $0.0 == k }?.1 }
   }
 
   func put(_ k: Int, _ w: World) {
-    entries.withLock { list in
-      list.removeAll { $0.0 == k }
-      list.append((k, w))
-      if list.count > capacity { list.removeFirst(list.count - capacity) }
+    lock.withLock {
+      entries.removeAll { $0.0 == k }
+      entries.append((k, w))
+      if entries.count > capacity { entries.removeFirst(entries.count - capacity) }
     }
   }
 
-  func clear() { entries.withLock { $0.removeAll() } }
+  func clear() { lock.withLock { entries.removeAll() } }
+}
+
+/// A minimal lock built on an atomic flag.
+final class SpinLock: @unchecked Sendable {
+  private let flag = Atomic<Bool>(false)
+
+  func withLock<T>(_ body: () -> T) -> T {
+    while !flag.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged {}
+    defer { flag.store(false, ordering: .releasing) }
+    return body()
+  }
 }

@@ -77,6 +77,21 @@ struct RaceTests {
     }
   }
 
+  @Test("D.7: before f18194275c39 the walker unlocks the root of the anon_vma that reused the memory; after it, never")
+  func d7() throws {
+    let (bad, source) = try explorer("d7-page-lock-vs-reuse.scene", variants: [.rootReread])
+    let r = bad.explore()
+    let finding = try #require(r.findings.first { $0.code == "C20" })
+    #expect(finding.message == "cpu0 unlocks AV3's lock, which it does not hold")
+    let replay = Timeline(scene: Parser.parse(bad.counterexample(finding, source: source)), defaultTitle: "cx")
+    for e in replay.expectations { #expect(replay.evaluate(e) == .pass) }
+    // The lock cpu0 really took (AV1's) stays held after its walk has finished.
+    #expect(replay.states[replay.stepCount].lockHolders[1]?.contains { $0.cpu == 0 } == true)
+    let (good, _) = try explorer("d7-page-lock-vs-reuse.scene")
+    let g = good.explore()
+    #expect(g.findings.isEmpty && g.exhaustive)
+  }
+
   @Test("counterexamples are minimal and deterministic")
   func minimal() throws {
     for (file, variant, code) in [
