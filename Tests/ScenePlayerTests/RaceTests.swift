@@ -92,6 +92,29 @@ struct RaceTests {
     #expect(g.findings.isEmpty && g.exhaustive)
   }
 
+  @Test("the real kernels have no race in fork vs exit vs rmap walk on one forest (exhaustive)", arguments: KernelVersion.allCases)
+  func correctKernels(kernel: KernelVersion) throws {
+    let source = """
+      cpus 3
+      spawn P1
+      mmap P1 A 2
+      touch P1 A 0..1
+      fork P1 P2
+      touch P2 A 0
+      on cpu0 begin fork P2 P3
+      on cpu1 begin exit P1
+      on cpu2 begin rmap P2 A 1
+      """
+    guard case .success(let e) = RaceExplorer.prepare(scene: Parser.parse(source), title: "x", kernel: kernel, variants: nil)
+    else {
+      Issue.record("prepare failed")
+      return
+    }
+    let r = e.explore()
+    #expect(r.findings.isEmpty, "\(r.findings.map { "\($0.code) \($0.message)" })")
+    #expect(r.exhaustive && r.states > 1000)
+  }
+
   @Test("counterexamples are minimal and deterministic")
   func minimal() throws {
     for (file, variant, code) in [
