@@ -9,7 +9,9 @@ final class TmuxSession {
   init(width: Int = 100, height: Int = 30) throws {
     dir = FileManager.default.temporaryDirectory.appendingPathComponent(socket)
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-    try tmux(["new-session", "-d", "-x", "\(width)", "-y", "\(height)", "env -i PATH=/usr/bin:/bin HOME=\(dir.path) TERM=xterm-256color LANG=C.UTF-8 bash --norc --noprofile"])
+    // A clean environment, but sanitizer options pass through (CI runs the suite under ASan).
+    let asan = ProcessInfo.processInfo.environment["ASAN_OPTIONS"].map { " ASAN_OPTIONS=\($0)" } ?? ""
+    try tmux(["new-session", "-d", "-x", "\(width)", "-y", "\(height)", "env -i PATH=/usr/bin:/bin HOME=\(dir.path) TERM=xterm-256color LANG=C.UTF-8\(asan) bash --norc --noprofile"])
     try waitFor { _ in true }
   }
 
