@@ -1,5 +1,6 @@
 import AnonVMASim
 import AppCore
+import SceneScript
 import ScenePlayer
 import TermRender
 
@@ -17,7 +18,8 @@ public enum SceneRecorder {
     var state = initial
     var writer = AsciicastWriter(version: version)
     let timeline = state.timeline
-    var out = writer.header(width: width, height: height, title: timeline.title) + "\n"
+    // Scene text in the header and markers is escaped: players print them as they are.
+    var out = writer.header(width: width, height: height, title: TextSafety.escape(timeline.title)) + "\n"
     var previous: Buffer?
     for k in 0...timeline.stepCount {
       state.go(to: k)
@@ -27,7 +29,7 @@ public enum SceneRecorder {
       out += writer.event(at: t, "o", prefix + ANSIEncoder.update(from: previous, to: frame, colors: .ansi16)) + "\n"
       out += writer.event(at: t, "m", stepMarker(timeline, k)) + "\n"
       for chapter in timeline.chapters where chapter.step == k {
-        out += writer.event(at: t, "m", "chapter: \(chapter.title)") + "\n"
+        out += writer.event(at: t, "m", "chapter: \(TextSafety.escape(chapter.title))") + "\n"
       }
       previous = frame
     }

@@ -117,7 +117,7 @@ func runInteractive(_ initial: AppState, record: String? = nil, force: Bool = fa
     do {
       recorder = try LiveRecorder(
         path: record, force: force, width: terminal.size.width, height: terminal.size.height,
-        title: initial.timeline.title)
+        title: TextSafety.escape(initial.timeline.title))
     } catch {
       terminal.end()
       throw error

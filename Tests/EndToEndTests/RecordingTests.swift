@@ -197,4 +197,30 @@ struct RecordingTests {
     let bad = try temporaryScene("frok P1\n")
     #expect(try run(["record", bad, "-o", try tempPath("y.cast")]).status == 2)
   }
+
+  @Test("escape sequences in scene text never reach a cast's text fields, DOT or SVG raw")
+  func noInjection() throws {
+    let path = try temporaryScene(
+      "title \"\u{1b}]52;c;AAAA\u{7}evil\u{202E}\"\nchapter \"\u{1b}[2Jwipe\"\nspawn P1\nsay \"\u{1b}[31mred\"\n")
+    let cast = try tempPath("i.cast")
+    #expect(try run(["record", path, "-o", cast]).status == 0)
+    let (header, events) = try castLines(cast)
+    let title = try #require(header["title"] as? String)
+    #expect(!title.unicodeScalars.contains("\u{1b}") && !title.unicodeScalars.contains("\u{202E}"))
+    for e in events where (e[1] as? String) == "m" {
+      #expect(!((e[2] as? String) ?? "").unicodeScalars.contains("\u{1b}"))
+    }
+    // Output events carry our own SGR/cursor sequences only: no OSC, no clear-screen from the scene.
+    for e in events where (e[1] as? String) == "o" {
+      let data = (e[2] as? String) ?? ""
+      #expect(!data.contains("\u{1b}]52"))
+      #expect(!data.contains("\u{1b}[31mred"))
+    }
+    for format in ["dot", "svg"] {
+      let out = try run(["render", path, "--step", "1", "--format", format]).stdout
+      #expect(!out.unicodeScalars.contains("\u{1b}"), "\(format)")
+      #expect(!out.unicodeScalars.contains("\u{7}"), "\(format)")
+      #expect(!out.unicodeScalars.contains("\u{202E}"), "\(format)")
+    }
+  }
 }
