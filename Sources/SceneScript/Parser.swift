@@ -57,6 +57,10 @@ public enum Parser {
       }
     }
     flush()
+    if check, statements.isEmpty, diagnostics.isEmpty {
+      diagnostics.append(
+        Diagnostic(.error, "empty scene: no statements (see scenes/ for examples)", at: SourceLocation(line: 1, column: 1)))
+    }
     var scene = Scene(statements: statements, diagnostics: diagnostics)
     if check { Checker.check(&scene) }
     scene.diagnostics.sort { ($0.location.line, $0.location.column) < ($1.location.line, $1.location.column) }

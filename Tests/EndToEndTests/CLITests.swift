@@ -88,7 +88,10 @@ struct CLITests {
     let nul = try temporaryScene("spawn P1\0\n")
     #expect(try run(["check", nul]).stderr.contains("t.scene:1:9: error: NUL byte"))
     let empty = try temporaryScene("")
-    #expect(try run(["check", empty]).status == 0)
+    let e = try run(["check", empty])
+    #expect(e.status == 2)
+    #expect(e.stderr.contains("t.scene:1:1: error: empty scene"))
+    #expect(try run(["check", try temporaryScene("# only a comment\n\n")]).status == 2)
   }
 
   @Test("state prints byte-identical JSON on every run; --step and --all")
