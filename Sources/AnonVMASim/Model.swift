@@ -25,9 +25,6 @@ public enum KernelVersion: String, Sendable, Hashable, CaseIterable {
     case .v6: return "6.x (root rwsem)"
     }
   }
-
-  /// Whether this model is implemented yet.
-  public var isImplemented: Bool { true }
 }
 
 /// A historic bug re-introduced into a model (`scene-language.md`, "Variants").

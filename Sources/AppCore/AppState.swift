@@ -70,7 +70,6 @@ public struct AppState: Sendable {
   public var micro: Int?
   public var focus: Pane = .steps
   public var selection: [Pane: Int] = [:]
-  public var scroll: [Pane: Int] = [:]
   public var overlay: Overlay?
   public var prompt: Prompt?
   public var presenter = false

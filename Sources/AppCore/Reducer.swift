@@ -292,7 +292,7 @@ extension AppState {
 
   /// The explore session as a scene file.
   public var exploreScene: String {
-    var out = "title \"\(timeline.title)\"\nkernel \(timeline.kernel.rawValue)\n"
+    var out = "title \(Lexer.quote(timeline.title))\nkernel \(timeline.kernel.rawValue)\n"
     if timeline.cpuCount > 1 { out += "cpus \(timeline.cpuCount)\n" }
     out += "\n" + exploreLines.joined(separator: "\n") + "\n"
     return out

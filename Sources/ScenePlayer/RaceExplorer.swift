@@ -190,7 +190,7 @@ public struct RaceExplorer {
   public func counterexample(_ f: Finding, source: String) -> String {
     let lines = source.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
     var out = "# Found by 'anonvis races': the shortest schedule that reaches \(f.code).\n"
-    out += "title \"\(escape(timeline.title)): \(f.code)\"\n"
+    out += "title \(Lexer.quote("\(timeline.title): \(f.code)"))\n"
     out += "kernel \(timeline.kernel.rawValue)\n"
     for v in timeline.variants { out += "variant \(v.rawValue)\n" }
     out += "cpus \(timeline.cpuCount)\n\n"
@@ -202,7 +202,7 @@ public struct RaceExplorer {
     for (i, cpu) in f.schedule.enumerated() {
       out += "on cpu\(cpu) step\n"
       if i < f.events.count, let e = f.events[i] {
-        out += "say \"cpu\(cpu) \(escape(e.function)): \(escape(e.text))\"\n"
+        out += "say \(Lexer.quote("cpu\(cpu) \(e.function): \(e.text)"))\n"
       } else {
         out += "say \"cpu\(cpu) waits for a lock it cannot get\"\n"
       }
@@ -213,23 +213,12 @@ public struct RaceExplorer {
       for cpu in f.schedule { _ = try? world.microStep(cpu: cpu) }
       for c in world.cpus where c.state == .running || c.state == .blocked { out += "on \(c.name) step\n" }
     }
-    out += "say \"\(escape(f.code)): \(escape(f.message))\"\n"
+    out += "say \(Lexer.quote("\(f.code): \(f.message)"))\n"
     out += "expect violation \(f.code)\n"
     return out
   }
 
-  func escape(_ s: String) -> String {
-    var out = ""
-    for ch in s {
-      switch ch {
-      case "\"": out += "\\\""
-      case "\\": out += "\\\\"
-      case "\n": out += "\\n"
-      default: out.append(ch)
-      }
-    }
-    return out
-  }
+
 }
 
 extension String {

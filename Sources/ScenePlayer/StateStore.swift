@@ -40,12 +40,6 @@ public struct StateStore: Sendable {
     cache.clear()
   }
 
-  mutating func removeLast() {
-    keyframes[count - 1] = nil
-    statements.removeLast()
-    count -= 1
-    cache.clear()
-  }
 
   /// The world after step `k`.
   public subscript(k: Int) -> World {

@@ -13,7 +13,6 @@ enum Checker {
     var diagnostics: [Diagnostic] = []
     var seenOperation = false
     var kernel = KernelVersion.v2_6_36
-    var kernelStatement: LocatedStatement?
     var cpus = 1
     var variants: [(Variant, LocatedStatement)] = []
     var processes: [String: ProcessInfo] = [:]
@@ -114,7 +113,6 @@ enum Checker {
         seenHeader.insert(word)
         if case .kernel(let k) = s.statement {
           kernel = k
-          kernelStatement = s
         }
         if case .cpus(let n) = s.statement { cpus = n }
         if case .variant(let v) = s.statement { variants.append((v, s)) }
@@ -157,9 +155,6 @@ enum Checker {
       }
     }
 
-    if !kernel.isImplemented, let k = kernelStatement {
-      error("kernel \(kernel.rawValue) is not supported yet (2.6.34 and 2.6.36 are)", k, word: 1)
-    }
     for (v, s) in variants where v.kernel != kernel {
       error("variant '\(v.rawValue)' applies to kernel \(v.kernel.rawValue), not \(kernel.rawValue)", s, word: 1)
     }

@@ -25,6 +25,23 @@ public struct Token: Sendable, Hashable {
   public var problemColumn: Int
 }
 
+extension Lexer {
+  /// A scene string literal for `text`: the inverse of the lexer's escapes (`\"`, `\\`, `\n`),
+  /// so `tokenize(quote(t))` gives back a string token whose value is `t`.
+  public static func quote(_ text: String) -> String {
+    var out = "\""
+    for ch in text {
+      switch ch {
+      case "\"": out += "\\\""
+      case "\\": out += "\\\\"
+      case "\n": out += "\\n"
+      default: out.append(ch)
+      }
+    }
+    return out + "\""
+  }
+}
+
 /// Splits scene source into tokens, line by line. Never fails: malformed strings become
 /// `badString` tokens that the parser reports.
 public enum Lexer {

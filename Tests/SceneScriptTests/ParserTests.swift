@@ -172,3 +172,15 @@ struct ParserTests {
     #expect(!text.unicodeScalars.contains("\u{1b}"))
   }
 }
+
+@Suite("String literals")
+struct QuoteTests {
+  @Test("Lexer.quote is the inverse of the lexer's string escapes")
+  func roundTrip() {
+    for text in ["plain", "a \"quoted\" word", "back\\slash", "two\nlines", "\u{1b}[31m raw", ""] {
+      let tokens = Lexer.tokenize("say " + Lexer.quote(text))
+      #expect(tokens.last?.kind == .string)
+      #expect(tokens.last?.value == text)
+    }
+  }
+}
