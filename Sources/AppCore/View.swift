@@ -556,9 +556,24 @@ extension AppState {
         lines.append(Line(text, style))
       }
     }
-    for s in info.say { for l in wrap("\(g.openQuote)\(s)\(g.closeQuote)", inner.width) { lines.append(Line(l)) } }
+    // Paragraphs beyond what the pane can show are counted, not wrapped (a step typed in
+    // explore mode can carry thousands of them).
+    var unshown = 0
+    for s in info.say {
+      guard lines.count <= inner.height else {
+        unshown += 1
+        continue
+      }
+      for l in wrap("\(g.openQuote)\(s)\(g.closeQuote)", inner.width) { lines.append(Line(l)) }
+    }
     if presenter {
-      for n in info.notes { for l in wrap("note: \(n)", inner.width) { lines.append(Line(l, Style(fg: .yellow))) } }
+      for n in info.notes {
+        guard lines.count <= inner.height else {
+          unshown += 1
+          continue
+        }
+        for l in wrap("note: \(n)", inner.width) { lines.append(Line(l, Style(fg: .yellow))) }
+      }
       if step < timeline.stepCount {
         lines.append(Line("next: \(timeline.steps[step + 1].label)", Style(dim: true)))
       } else {
@@ -574,6 +589,7 @@ extension AppState {
         }
       }
     }
+    if unshown > 0 { lines.append(Line("(\(unshown) more paragraphs)", Style(dim: true))) }
     if let message {
       lines.insert(Line("! " + message, Style(fg: .red, bold: true)), at: min(1, lines.count))
     }
@@ -677,15 +693,23 @@ func window(count: Int, selected: Int, limit: Int) -> Range<Int> {
 func wrap(_ text: String, _ width: Int) -> [String] {
   guard width > 4 else { return [text] }
   let indent = String(text.prefix { $0 == " " })
+  let indentWidth = Buffer.width(indent)
   var lines: [String] = []
   var current = indent
+  var currentWidth = indentWidth
+  // Linear in the text: each word's width is measured once (a step's narration can be long).
   for word in text.dropFirst(indent.count).split(separator: " ", omittingEmptySubsequences: false) {
-    let candidate = current == indent ? current + word : current + " " + word
-    if Buffer.width(candidate) > width, current != indent {
+    let wordWidth = Buffer.width(String(word))
+    if current == indent {
+      current += word
+      currentWidth += wordWidth
+    } else if currentWidth + 1 + wordWidth > width {
       lines.append(current)
       current = indent + word
+      currentWidth = indentWidth + wordWidth
     } else {
-      current = candidate
+      current += " " + word
+      currentWidth += 1 + wordWidth
     }
   }
   lines.append(current)

@@ -120,13 +120,17 @@ public final class NcursesTerminal {
   }
 
   /// Waits up to `milliseconds` for input.
+  ///
+  /// Reads bytes with `wgetch` and decodes UTF-8 here rather than with `wget_wch`: on an invalid
+  /// sequence ncurses' `wget_wch` keeps reading until its buffer is full and drops every byte it
+  /// read, so one stray byte in pasted text could swallow the Enter and the `:` after it and
+  /// turn the rest of the text into commands. Here an invalid byte becomes U+FFFD and the byte
+  /// that broke the sequence is read again as the start of the next key.
   public func read(timeout milliseconds: Int) -> TerminalInput? {
     wtimeout(cnc_stdscr(), Int32(milliseconds))
-    var wch: wint_t = 0
-    let r = wget_wch(cnc_stdscr(), &wch)
-    if r == ERR { return nil }
-    let code = Int32(bitPattern: wch)
-    if r == KEY_CODE_YES {
+    let code = wgetch(cnc_stdscr())
+    if code == ERR { return nil }
+    if code > 0xFF {
       switch code {
       case cnc_key_resize(): return .resize
       case KEY_LEFT: return .key(.left)
@@ -143,15 +147,39 @@ public final class NcursesTerminal {
       default: return nil
       }
     }
-    switch code {
+    let byte = UInt8(truncatingIfNeeded: code)
+    if byte >= 0x80 { return .key(.char(readUTF8(lead: byte))) }
+    switch byte {
     case 9: return .key(.tab)
     case 10, 13: return .key(.enter)
     case 27: return .key(.escape)
     case 8, 127: return .key(.backspace)
     case 4: return .key(.char("q"))  // ctrl-D: end of input quits like q
     default:
-      guard code >= 32, let scalar = Unicode.Scalar(UInt32(code)) else { return nil }
-      return .key(.char(Character(scalar)))
+      guard byte >= 32 else { return nil }
+      return .key(.char(Character(Unicode.Scalar(byte))))
     }
+  }
+
+  /// The rest of a UTF-8 sequence after its lead byte; U+FFFD when it is not valid.
+  private func readUTF8(lead: UInt8) -> Character {
+    let replacement: Character = "\u{FFFD}"
+    let length = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 0
+    guard length > 0, lead < 0xF5 else { return replacement }
+    var bytes = [lead]
+    wtimeout(cnc_stdscr(), 50)
+    while bytes.count < length {
+      let next = wgetch(cnc_stdscr())
+      guard next != ERR else { return replacement }
+      guard next <= 0xFF, next & 0xC0 == 0x80 else {
+        ungetch(next)
+        return replacement
+      }
+      bytes.append(UInt8(truncatingIfNeeded: next))
+    }
+    // Overlong forms and surrogates decode to U+FFFD here as well.
+    let decoded = String(decoding: bytes, as: UTF8.self)
+    guard decoded.unicodeScalars.count == 1, let c = decoded.first else { return replacement }
+    return c
   }
 }

@@ -141,9 +141,10 @@ func runInteractive(_ initial: AppState, record: String? = nil, force: Bool = fa
     let elapsed = now - last
     last = now
     var effects: [Effect] = []
-    // Handle everything already typed (a paste, key repeat) before drawing the next frame.
+    // Handle what is already typed (a paste, key repeat), up to 512 keys, before drawing the
+    // next frame; no key read is ever dropped (the rest waits in the terminal's queue).
     var handled = 0
-    while let event = input, handled < 512 {
+    while let event = input {
       handled += 1
       switch event {
       case .resize:
@@ -152,7 +153,7 @@ func runInteractive(_ initial: AppState, record: String? = nil, force: Bool = fa
       case .key(let k):
         effects += state.reduce(.key(Key(k)))
       }
-      if effects.contains(.quit) { break }
+      if effects.contains(.quit) || handled >= 512 { break }
       input = terminal.read(timeout: 0)
     }
     let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18

@@ -122,4 +122,92 @@ struct OddTerminalTests {
     try t.waitFor("the exit status") { $0.range(of: "EXIT=[0-9]", options: .regularExpression) != nil }
     #expect(try t.screen().contains("EXIT=0"))
   }
+
+  /// The committed fuzz corpus (`Fuzz/corpus.tar.xz`: libFuzzer's minimized findings over more
+  /// than a million executions, seeded with every scene), each line typed at the ':' prompt.
+  /// Only bytes that end the prompt or signal the terminal are left out: newline and carriage
+  /// return (each line is submitted with Enter instead), ESC and backspace (they close the
+  /// prompt), ctrl-C, ctrl-Z, ctrl-\\ and ctrl-S/ctrl-Q (the tty turns them into signals or flow
+  /// control). Invalid UTF-8, NUL and every other control byte go through. `:q` lines are skipped
+  /// (quitting is what they mean), and so are repeats of a line already typed (12,542 distinct
+  /// lines remain); `:w` writes into the session's own directory.
+  @Test("explore survives the whole fuzz corpus typed at the ':' prompt as raw bytes")
+  func exploreFuzzCorpus() throws {
+    let binary = try #require(anonvisBinary)
+    let t = try TmuxSession(width: 120, height: 40)
+    let corpus = t.dir.appendingPathComponent("corpus")
+    try FileManager.default.createDirectory(at: corpus, withIntermediateDirectories: true)
+    let archive = repoRoot.appendingPathComponent("Fuzz/corpus.tar.xz").path
+    try #require(spawnAndWait(["tar", "-xJf", archive, "-C", corpus.path], stdout: "/dev/null") == 0)
+    let files = try FileManager.default.contentsOfDirectory(atPath: corpus.path).sorted()
+    #expect(files.count > 1000)
+    let dropped: Set<UInt8> = [0x0a, 0x0d, 0x1b, 0x08, 0x7f, 0x03, 0x1a, 0x1c, 0x13, 0x11]
+    var keys: [UInt8] = []
+    var seen: Set<[UInt8]> = []
+    for file in files {
+      let data = try Data(contentsOf: corpus.appendingPathComponent(file))
+      for raw in data.split(whereSeparator: { $0 == 0x0a || $0 == 0x0d }) {
+        let line = Array(raw.filter { !dropped.contains($0) })
+        let words = String(decoding: line, as: UTF8.self).split(separator: " ")
+        if line.isEmpty || words == ["q"] || !seen.insert(line).inserted { continue }
+        keys += [UInt8(ascii: ":")] + line + [0x0d]
+      }
+    }
+    #expect(seen.count > 10_000)
+    try type(t, "cd \(t.dir.path) && \(binary.path) explore --cpus 2; echo EXIT=$?\n")
+    try t.waitFor(text: "[explore]")
+    for start in stride(from: 0, to: keys.count, by: 4096) {
+      let chunk = keys[start..<min(start + 4096, keys.count)]
+      try t.tmux(["send-keys", "-t", "0", "-H"] + chunk.map { String(format: "%02x", $0) })
+    }
+    // Close whatever a line left open, then find a name that does not exist: its message
+    // appears once every byte before it has been handled.
+    try t.keys("Escape")
+    try t.keys("Escape")
+    try t.type("/END-OF-CORPUS")
+    try t.keys("Enter")
+    try t.waitFor("the end marker", seconds: 120) { $0.contains("nothing named 'END-OF-CORPUS'") }
+    try t.keys("q")
+    try t.waitFor("the exit status") { $0.range(of: "EXIT=[0-9]", options: .regularExpression) != nil }
+    #expect(try t.screen().contains("EXIT=0"))
+  }
+
+  /// `record -o` builds the cast, writes it to a temporary file and renames it over the target,
+  /// so a run stopped at any moment leaves the target as it was or complete, never half written.
+  @Test("an interrupted record -o leaves the old file or the complete new one under the target name", arguments: ["TERM", "INT", "KILL"])
+  func interruptedRecord(signal: String) throws {
+    let binary = try #require(anonvisBinary)
+    let scene = repoRoot.appendingPathComponent("scenes/scale/daemon-100-2.6.36.scene").path
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("anonvis-rec-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let reference = dir.appendingPathComponent("reference.cast").path
+    let started = Date()
+    #expect(try run(["record", scene, "-o", reference]).status == 0)
+    let duration = Date().timeIntervalSince(started)
+    let complete = try Data(contentsOf: URL(fileURLWithPath: reference))
+    let old = Data("an older recording\n".utf8)
+    let target = dir.appendingPathComponent("out.cast")
+    let fresh = dir.appendingPathComponent("fresh.cast")
+    for fraction in [0.2, 0.6, 0.95] {
+      try old.write(to: target)
+      for (path, extra) in [(target.path, ["--force"]), (fresh.path, [])] {
+        try? FileManager.default.removeItem(atPath: fresh.path)
+        let p = Process()
+        p.executableURL = binary
+        p.arguments = ["record", scene, "-o", path] + extra
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        usleep(useconds_t(duration * fraction * 1_000_000))
+        _ = spawnAndWait(["kill", "-\(signal)", "\(p.processIdentifier)"], stdout: "/dev/null")
+        p.waitUntilExit()
+        let now = FileManager.default.contents(atPath: path)
+        if path == target.path {
+          #expect(now == old || now == complete, "\(signal) at \(fraction): out.cast is \(now?.count ?? 0) bytes")
+        } else {
+          #expect(now == nil || now == complete, "\(signal) at \(fraction): fresh.cast is \(now?.count ?? 0) bytes")
+        }
+      }
+    }
+  }
 }

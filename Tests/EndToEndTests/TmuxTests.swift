@@ -45,13 +45,13 @@ final class TmuxSession {
   func keys(_ keys: String...) throws { try tmux(["send-keys", "-t", "0"] + keys) }
   func screen() throws -> String { try tmux(["capture-pane", "-p", "-t", "0"]) }
 
-  /// Polls the screen until the condition holds (deadline 10 s; no fixed sleeps).
+  /// Polls the screen until the condition holds (deadline 10 s unless told; no fixed sleeps).
   @discardableResult
   func waitFor(
-    _ what: String = "condition", sourceLocation: Testing.SourceLocation = #_sourceLocation,
+    _ what: String = "condition", seconds: Double = 10, sourceLocation: Testing.SourceLocation = #_sourceLocation,
     _ condition: (String) -> Bool
   ) throws -> String {
-    let deadline = Date().addingTimeInterval(10)
+    let deadline = Date().addingTimeInterval(seconds)
     var last = ""
     while Date() < deadline {
       last = (try? screen()) ?? ""
