@@ -94,6 +94,25 @@ struct CLITests {
     #expect(try run(["check", try temporaryScene("# only a comment\n\n")]).status == 2)
   }
 
+  /// Root reads any file, so as root the binary runs as `nobody` (setpriv, from a copy that
+  /// user can execute) to meet a file it may not read.
+  @Test("an unreadable scene gets a clear error and exit 2")
+  func unreadableFile() throws {
+    let binary = try #require(anonvisBinary)
+    let scene = try temporaryScene("spawn P1\n")
+    #expect(chmod(scene, 0) == 0)
+    var command = [binary.path]
+    if getuid() == 0 {
+      let copy = URL(fileURLWithPath: scene).deletingLastPathComponent().appendingPathComponent("anonvis")
+      try FileManager.default.copyItem(at: binary, to: copy)
+      #expect(chmod(copy.path, 0o755) == 0)
+      command = ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", copy.path]
+    }
+    let r = try runTool(command[0], Array(command.dropFirst()) + ["check", scene])
+    #expect(r.status == 2)
+    #expect(r.stderr.contains("t.scene: error: cannot read the file (permission denied?)"), "\(r.stderr)")
+  }
+
   @Test("state prints byte-identical JSON on every run; --step and --all")
   func stateDeterminism() throws {
     let a = try run(["state", "scenes/e3-three-generations.scene", "--all"])
