@@ -5,15 +5,15 @@
 public struct World: Sendable, Hashable {
   public var kernel: KernelVersion
   public var variants: [Variant]
-  public var processes: [Process] = []
-  public var vmas: [Int: VMA] = [:]
+  public var processes: ChunkedArray<Process> = []
+  public var vmas: IDTable<VMA> = [:]
   /// VMAs detached from their mm by an unfinished operation, in detach order.
   public var detachedVMAs: [Int] = []
   /// anon_vmas by id - 1 (freed ones stay with `alive == false`).
-  public var anonVMAs: [AnonVMA] = []
-  public var avcs: [Int: AVC] = [:]
+  public var anonVMAs: ChunkedArray<AnonVMA> = []
+  public var avcs: IDTable<AVC> = [:]
   /// Pages by id - 1.
-  public var pages: [Page] = []
+  public var pages: ChunkedArray<Page> = []
   public var swapSlots: [SwapSlot] = []
   public var stableNodes: [StableNode] = []
   public var cpus: [CPU]

@@ -80,6 +80,9 @@ struct Bench: ParsableCommand {
   @Flag(help: "Print the figures as JSON.")
   var json = false
 
+  @Option(help: "Print a workload's scene (w1, w1-6.x, w2, w2-6.x, w3) instead of measuring, to profile it with `anonvis check`.")
+  var emit: String?
+
   struct Figure {
     var name: String
     var value: Double
@@ -128,6 +131,21 @@ struct Bench: ParsableCommand {
     let w1Size = quick ? (200, 500, 100) : (2000, 2000, 1000)
     let w2Gens = quick ? 200 : 2000
     let w3Size = quick ? (50, 500) : (500, 10000)
+    if let emit {
+      let scenes = [
+        "w1": Workloads.w1(kernel: .v2_6_36, processes: w1Size.0, writes: w1Size.1, exits: w1Size.2),
+        "w1-6.x": Workloads.w1(kernel: .v6, processes: w1Size.0, writes: w1Size.1, exits: w1Size.2),
+        "w2": Workloads.w2(kernel: .v2_6_36, generations: w2Gens),
+        "w2-6.x": Workloads.w2(kernel: .v6, generations: w2Gens),
+        "w3": Workloads.w3(kernel: .v2_6_36, processes: w3Size.0, merges: w3Size.1),
+      ]
+      guard let text = scenes[emit] else {
+        printError("error: unknown workload '\(TextSafety.escape(emit))' (w1, w1-6.x, w2, w2-6.x, w3)")
+        throw ExitCode(2)
+      }
+      print(text, terminator: "")
+      return
+    }
     var figures: [Figure] = []
 
     // W1, W2, W3: run every step and keep the whole timeline.
