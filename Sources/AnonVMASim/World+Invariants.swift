@@ -4,6 +4,8 @@ public struct CheckScope: Sendable {
   public var processes: Set<Int>
   /// anon_vmas whose fields changed.
   public var anonVMAs: Set<Int>
+  /// anon_vma_chains that changed, with the anon_vma each was last linked to (0: none).
+  public var avcs: [Int: Int] = [:]
 }
 
 extension World {
@@ -17,12 +19,13 @@ extension World {
   /// While an operation is unfinished on some CPU, the structural invariants C1–C7 and the
   /// counter equations of C8–C10 are not checked (objects may be half-updated, as in the kernel).
   public mutating func checkInvariants() {
-    let scope = CheckScope(processes: touchedProcesses, anonVMAs: touchedAnonVMAs)
+    let scope = CheckScope(processes: touchedProcesses, anonVMAs: touchedAnonVMAs, avcs: touchedAVCs)
     for violation in invariantViolations(scope: scope) { report(violation.code, violation.message) }
     // Keep what changed while an operation is unfinished: some checks wait for quiescence.
     if cpus.allSatisfy({ $0.state == .idle }) {
       touchedProcesses = []
       touchedAnonVMAs = []
+      touchedAVCs = [:]
     }
   }
 
@@ -51,9 +54,11 @@ extension World {
       // An anon_vma whose root or parent was freed is affected too.
       let changed = Set(freedThisStep)
       if !changed.isEmpty {
-        for anon in anonVMAs where anon.alive {
-          if let r = anon.root, changed.contains(r) { avs.insert(anon.id) }
-          if let p = anon.parent, changed.contains(p) { avs.insert(anon.id) }
+        for chunk in anonVMAs.chunks {
+          for i in chunk.indices where chunk[i].alive {
+            if let r = chunk[i].root, changed.contains(r) { avs.insert(chunk[i].id) }
+            if let p = chunk[i].parent, changed.contains(p) { avs.insert(chunk[i].id) }
+          }
         }
       }
       scopedAVs = avs.sorted().filter { anonVMAs[$0 - 1].alive }
@@ -76,7 +81,9 @@ extension World {
             fail("C1", "avc\(id) (\(vmaName(link.vma)) → \(av(link.anonVMA))) is on only one list")
           }
         }
-      } else {
+      } else if let scope {
+        // Scoped: the chains of changed VMAs, and each changed anon_vma_chain on both lists
+        // (a search of the anon_vma's list, not a walk of every entry of every list touched).
         for v in scopedVMAs {
           for id in vmas[v]?.chainTailFirst ?? [] {
             guard let link = avcs[id], link.vma == v, link.anonVMA >= 1,
@@ -87,13 +94,15 @@ extension World {
             }
           }
         }
-        for a in scopedAVs {
-          for id in anonVMAs[a - 1].head {
-            guard let link = avcs[id], link.anonVMA == a, vmas[link.vma]?.chainTailFirst.contains(id) == true
-            else {
-              fail("C1", "avc\(id) on \(av(a))'s list is not on its VMA's chain")
-              continue
+        for (id, lastAnonVMA) in scope.avcs.sorted(by: { $0.key < $1.key }) {
+          if let link = avcs[id] {
+            let onAV = link.anonVMA >= 1 && link.anonVMA <= anonVMAs.count && anonVMAs[link.anonVMA - 1].head.contains(id)
+            let onVMA = vmas[link.vma]?.chainTailFirst.contains(id) == true
+            if !onAV || !onVMA {
+              fail("C1", "avc\(id) (\(vmaName(link.vma)) → \(av(link.anonVMA))) is on only one list")
             }
+          } else if lastAnonVMA >= 1, anonVMAs[lastAnonVMA - 1].head.contains(id) {
+            fail("C1", "avc\(id) on \(av(lastAnonVMA))'s list is not on its VMA's chain")
           }
         }
       }
@@ -137,10 +146,14 @@ extension World {
           if roots.count > 1 { fail("C5", "\(name)'s chain spans \(roots.count) forests") }
         }
       }
-      for a in scopedAVs {
-        let listed = anonVMAs[a - 1].head.compactMap { avcs[$0]?.vma }
-        if Set(listed).count != listed.count {
-          fail("C2", "\(av(a))'s list holds a VMA twice")
+      // An anon_vma's list holding a VMA twice means two of that VMA's chain entries point to
+      // it (C1 ties lists and chains), which the chain check above sees: scoped checks skip it.
+      if scope == nil {
+        for a in scopedAVs {
+          let listed = anonVMAs[a - 1].head.compactMap { avcs[$0]?.vma }
+          if Set(listed).count != listed.count {
+            fail("C2", "\(av(a))'s list holds a VMA twice")
+          }
         }
       }
       // C6: same anon_vma => same chain, within one mm.
@@ -162,13 +175,19 @@ extension World {
       }
       var forestChildren = [Int](repeating: 0, count: anonVMAs.count + 1)
       var treeChildren = [Int](repeating: 0, count: anonVMAs.count + 1)
-      for anon in anonVMAs where anon.alive {
-        if let r = anon.root, r != anon.id { forestChildren[r] += 1 }
-        if let p = anon.parent, p != anon.id, !anon.head.isEmpty { treeChildren[p] += 1 }
+      // Field by field: copying each anon_vma (its list, its strings) costs more than the count.
+      for chunk in anonVMAs.chunks {
+        for i in chunk.indices where chunk[i].alive {
+          let id = chunk[i].id
+          if let r = chunk[i].root, r != id { forestChildren[r] += 1 }
+          if let p = chunk[i].parent, p != id, !chunk[i].head.isEmpty { treeChildren[p] += 1 }
+        }
       }
       var activeCount = [Int](repeating: 0, count: anonVMAs.count + 1)
       if kernel == .v6 {
-        for vma in vmas.values { if let a = vma.anonVMA { activeCount[a] += 1 } }
+        for chunk in vmas.slots.chunks {
+          for i in chunk.indices { if let a = chunk[i]?.anonVMA { activeCount[a] += 1 } }
+        }
       }
       for a in scopedAVs {
         let anon = anonVMAs[a - 1]
@@ -235,14 +254,24 @@ extension World {
     var pagesInFreed = Set<Int>()
     if !freedThisStep.isEmpty {
       let freed = Set(freedThisStep)
-      for page in pages where !page.freed {
+      // Only a page still mapped somewhere can be mapped through a freed anon_vma.
+      for page in pages where !page.freed && page.mapcount > 0 {
         if case .anon(let a) = page.mapping, freed.contains(a) { pagesInFreed.insert(page.id) }
       }
     }
     let scanned = Set(scopedProcesses)
-    for (pi, process) in processes.enumerated() {
+    // The changed processes, or every process when a page may map through a freed anon_vma.
+    for pi in pagesInFreed.isEmpty ? scopedProcesses : Array(processes.indices) {
+      let process = processes[pi]
       let scanAll = scanned.contains(pi)
-      guard scanAll || !pagesInFreed.isEmpty else { continue }
+      // The process's VMAs with their chains, looked up once (not once per page).
+      var spans: [(vma: Int, start: Int, end: Int, chain: [Int])] = []
+      if quiescent && scanAll {
+        for id in process.vmas {
+          guard let v = vmas[id] else { continue }
+          spans.append((id, v.start, v.end, chainAnonVMAs(id)))
+        }
+      }
       for vpage in process.ptes.keys.sorted() {
         if !scanAll {
           guard case .page(let p, _) = process.ptes[vpage], pagesInFreed.contains(p) else { continue }
@@ -255,9 +284,8 @@ extension World {
         }
         guard case .page(let p, _) = process.ptes[vpage] else { continue }
         let page = pages[p - 1]
-        let where_ = locationName(process: pi, vpage: vpage)
         if page.freed {
-          fail("C12", "\(pg(p)) is mapped at \(where_) but was freed")
+          fail("C12", "\(pg(p)) is mapped at \(locationName(process: pi, vpage: vpage)) but was freed")
           continue
         }
         guard case .anon(let a) = page.mapping else { continue }
@@ -265,10 +293,12 @@ extension World {
           fail("C12", "page \(pg(p)) is mapped but its anon_vma \(av(a)) was freed")
           continue
         }
-        if quiescent, let vma = vmaContaining(process: pi, vpage: vpage),
-          !chainAnonVMAs(vma).contains(a)
-        {
-          fail("C12", "\(vmaName(vma)) maps \(pg(p)) but is not linked to its anon_vma \(av(a))")
+        let span =
+          scanAll
+          ? spans.first(where: { $0.start <= vpage && vpage < $0.end })
+          : vmaContaining(process: pi, vpage: vpage).map { ($0, 0, 0, chainAnonVMAs($0)) }
+        if quiescent, let span, !span.chain.contains(a) {
+          fail("C12", "\(vmaName(span.vma)) maps \(pg(p)) but is not linked to its anon_vma \(av(a))")
         }
       }
     }

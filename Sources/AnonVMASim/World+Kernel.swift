@@ -212,6 +212,7 @@ extension World {
       let id = nextAVC
       nextAVC += 1
       avcs[id] = AVC(id: id, vma: 0, anonVMA: 0, onSameVMA: false, onSameAnonVMA: false)
+      touchAVC(id)
       cpus[c].regs.avc = id
       return .event(
         Event(cpu: c, function: "anon_vma_chain_alloc", text: "new anon_vma_chain avc\(id)"), then: [])
@@ -288,6 +289,7 @@ extension World {
       avcs[id]?.vma = vma
       avcs[id]?.anonVMA = a
       avcs[id]?.onSameVMA = true
+      touchAVC(id)
       vmas[vma]?.chainTailFirst.append(id)
       touchVMA(vma)
       if let p = vmas[vma]?.process { touchedProcesses.insert(p) }
@@ -315,6 +317,7 @@ extension World {
         anonVMAs[link.anonVMA - 1].head.insert(id, at: 0)
       }
       avcs[id]?.onSameAnonVMA = true
+      touchAVC(id)
       if kernel == .v6 {
         return .event(
           Event(
@@ -584,7 +587,10 @@ extension World {
       let name = vmaName(vma)
       if let v = vmas[vma] {
         processes[v.process].vmas.removeAll { $0 == vma }
-        for id in v.chainTailFirst { avcs[id] = nil }
+        for id in v.chainTailFirst {
+          touchAVC(id)
+          avcs[id] = nil
+        }
         touchedProcesses.insert(v.process)
       }
       detachedVMAs.removeAll { $0 == vma }
@@ -611,6 +617,7 @@ extension World {
       touchedAnonVMAs.insert(link.anonVMA)
       anonVMAs[link.anonVMA - 1].head.removeAll { $0 == id }
       avcs[id]?.onSameAnonVMA = false
+      touchAVC(id)
       touchedAnonVMAs.insert(link.anonVMA)
       if anonVMAs[link.anonVMA - 1].head.isEmpty { anonVMAs[link.anonVMA - 1].emptied = true }
       return .event(
@@ -642,6 +649,7 @@ extension World {
     case .freeAVC(let vma, let id):
       if let i = vmas[vma]?.chainTailFirst.lastIndex(of: id) { vmas[vma]?.chainTailFirst.remove(at: i) }
       if let p = vmas[vma]?.process { touchedProcesses.insert(p) }
+      touchAVC(id)
       avcs[id] = nil
       return .event(
         Event(cpu: c, function: "anon_vma_chain_free", text: "avc\(id) off \(vmaName(vma))'s chain, freed"),

@@ -136,6 +136,7 @@ extension World {
       touchedAnonVMAs.insert(a)
       anonVMAs[a - 1].head.removeAll { $0 == id }
       avcs[id]?.onSameAnonVMA = false
+      touchAVC(id)
       var text = "\(vmaName(link.vma)) out of \(av(a))'s interval tree"
       if anonVMAs[a - 1].head.isEmpty {
         touchedAnonVMAs.insert(a)
@@ -149,6 +150,7 @@ extension World {
       }
       if let i = vmas[link.vma]?.chainTailFirst.lastIndex(of: id) { vmas[link.vma]?.chainTailFirst.remove(at: i) }
       if let p = vmas[link.vma]?.process { touchedProcesses.insert(p) }
+      touchAVC(id)
       avcs[id] = nil
       return .event(
         Event(cpu: c, function: "unlink_anon_vmas", text: text + "; avc\(id) freed", objects: [av(a)]),

@@ -32,6 +32,9 @@ public struct World: Sendable, Hashable {
   public var touchedProcesses: Set<Int> = []
   /// anon_vmas whose fields changed since the last invariant check.
   public var touchedAnonVMAs: Set<Int> = []
+  /// anon_vma_chains allocated, linked, unlinked or freed since the last invariant check, with
+  /// the anon_vma each was last linked to (0: none), so C1 looks at them and not at whole lists.
+  public var touchedAVCs: [Int: Int] = [:]
   var nextVMA = 1
   var nextAVC = 1
   /// The memory slot of each anon_vma (by id - 1) and the anon_vma now in each slot (by slot - 1):
@@ -62,6 +65,15 @@ public struct World: Sendable, Hashable {
   mutating func setPTE(_ p: Int, _ v: Int, _ pte: PTE) {
     processes[p].ptes[v] = pte
     touchedProcesses.insert(p)
+  }
+
+  /// Marks an anon_vma_chain for the next invariant check (call before freeing it).
+  mutating func touchAVC(_ id: Int) {
+    if let a = avcs[id]?.anonVMA, a != 0 {
+      touchedAVCs[id] = a
+    } else if touchedAVCs[id] == nil {
+      touchedAVCs[id] = 0
+    }
   }
 
   /// Marks a VMA's process for the next invariant check.
