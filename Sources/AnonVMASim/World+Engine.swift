@@ -230,14 +230,14 @@ extension World {
     cpus[c].holds.contains(lockTarget(of: avID))
   }
 
-  mutating func checkListLock(cpu c: Int, _ avID: Int, _ what: String) {
+  mutating func checkListLock(cpu c: Int, _ avID: Int, _ what: @autoclosure () -> String) {
     guard !holdsListLock(cpu: c, of: avID) else { return }
     if kernel == .v2_6_34 {
-      report("C15", "\(what) changes \(av(avID))'s list without \(av(avID))'s lock")
+      report("C15", "\(what()) changes \(av(avID))'s list without \(av(avID))'s lock")
     } else {
       report(
         "C16",
-        "\(what) changes \(av(avID))'s list without its root \(av(lockTarget(of: avID)))'s lock")
+        "\(what()) changes \(av(avID))'s list without its root \(av(lockTarget(of: avID)))'s lock")
     }
   }
 
