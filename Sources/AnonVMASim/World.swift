@@ -208,7 +208,26 @@ public struct World: Sendable, Hashable {
   }
 
   /// Alive anon_vma ids in allocation order.
-  public var aliveAnonVMAs: [Int] { anonVMAs.filter(\.alive).map(\.id) }
+  public var aliveAnonVMAs: [Int] {
+    // Field by field: copying whole anon_vmas (their lists) would cost more than the scan.
+    var ids: [Int] = []
+    for chunk in anonVMAs.chunks {
+      for i in chunk.indices where chunk[i].alive { ids.append(chunk[i].id) }
+    }
+    return ids
+  }
+
+  /// Alive anon_vmas grouped by forest (the lock each one's operations take), then by id.
+  public var aliveAnonVMAsByForest: [Int] {
+    var keyed: [(lock: Int, id: Int)] = []
+    for chunk in anonVMAs.chunks {
+      for i in chunk.indices where chunk[i].alive {
+        let id = chunk[i].id
+        keyed.append((kernel == .v2_6_34 ? id : chunk[i].root ?? id, id))
+      }
+    }
+    return keyed.sorted { ($0.lock, $0.id) < ($1.lock, $1.id) }.map(\.id)
+  }
 
   /// Count of existing anon_vma_chains.
   public var avcCount: Int { avcs.count }

@@ -92,6 +92,40 @@ public struct AppState: Sendable {
   /// The same scene on a second model, stepped in lockstep.
   public var compareTimeline: Timeline?
   var microCache: MicroCache?
+  /// Layouts of the state on screen, computed once per step (a large forest takes milliseconds).
+  let layoutMemo = LayoutMemo()
+
+  /// What the view derives from the world on screen, for one key (step, micro-step, folding).
+  final class LayoutMemo: Sendable {
+    struct Key: Hashable {
+      var step: Int
+      var micro: Int?
+      var stepCount: Int
+      var folding: Bool
+    }
+
+    /// One value and the key it was made for.
+    final class Slot<Value>: @unchecked Sendable {
+      private let lock = SpinLock()
+      private var key: Key?
+      private var value: Value?
+
+      func get(_ key: Key, _ make: () -> Value) -> Value {
+        if let hit = lock.withLock({ self.key == key ? value : nil }) { return hit }
+        let made = make()
+        lock.withLock {
+          self.key = key
+          value = made
+        }
+        return made
+      }
+    }
+
+    let rows = Slot<[VMARow]>()
+    let columns = Slot<[Int]>()
+  }
+
+  var layoutKey: LayoutMemo.Key { LayoutMemo.Key(step: step, micro: micro, stepCount: timeline.stepCount, folding: folding) }
 
   struct MicroCache: Sendable {
     var step: Int

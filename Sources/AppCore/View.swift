@@ -203,6 +203,10 @@ extension AppState {
   /// Processes in fork-tree order with their VMAs; exited processes stay while they exited this
   /// step or have live descendants, then VMAs detached by an unfinished operation.
   func vmaOrder(_ w: World) -> [VMARow] {
+    layoutMemo.rows.get(layoutKey) { computeVMAOrder(w) }
+  }
+
+  func computeVMAOrder(_ w: World) -> [VMARow] {
     let fold = folding
     var rows: [VMARow] = []
     let prev = previousWorld
@@ -213,19 +217,46 @@ extension AppState {
     for p in w.processes.indices.reversed() where live[p] { if let parent = w.processes[p].parent { live[parent] = true } }
     // Identical sibling subtrees (same VMAs, chain shapes and children, all alive) fold into one
     // row marked ×N when folding is on: a forking server of 200 children reads as a few rows.
-    var signature = [String?](repeating: nil, count: w.processes.count)
+    // A subtree's shape as a small number: equal numbers, identical subtrees.
+    struct VMAShape: Hashable {
+      var mapping: String
+      var firstPage: Int
+      var pages: Int
+      var prot: Prot
+      var chainLength: Int
+    }
+    struct SubtreeShape: Hashable {
+      var vmas: [VMAShape]
+      var children: [Int]
+    }
+    var shapes: [SubtreeShape: Int] = [:]
+    var signature = [Int?](repeating: nil, count: w.processes.count)
     if fold {
       for p in w.processes.indices.reversed() {
         let proc = w.processes[p]
         guard proc.alive else { continue }
-        var sig = proc.vmas.map { id -> String in
-          guard let v = w.vmas[id] else { return "?" }
-          return "\(v.mapping)@\(v.firstPage)+\(v.pages)\(v.prot.rawValue):\(w.chainAnonVMAs(id).count)"
-        }.joined(separator: ",")
-        let kids = children[p].map { signature[$0] }
-        if kids.contains(where: { $0 == nil }) { continue }
-        sig += "[" + kids.compactMap { $0 }.joined(separator: ";") + "]"
-        signature[p] = sig
+        var kids: [Int] = []
+        kids.reserveCapacity(children[p].count)
+        var complete = true
+        for c in children[p] {
+          guard let k = signature[c] else {
+            complete = false
+            break
+          }
+          kids.append(k)
+        }
+        guard complete else { continue }
+        let vmaShapes = proc.vmas.map { id -> VMAShape in
+          guard let v = w.vmas[id] else { return VMAShape(mapping: "?", firstPage: 0, pages: 0, prot: .rw, chainLength: -1) }
+          return VMAShape(mapping: v.mapping, firstPage: v.firstPage, pages: v.pages, prot: v.prot, chainLength: v.chainTailFirst.count)
+        }
+        let shape = SubtreeShape(vmas: vmaShapes, children: kids)
+        if let known = shapes[shape] {
+          signature[p] = known
+        } else {
+          signature[p] = shapes.count
+          shapes[shape] = shapes.count
+        }
       }
     }
     enum Item {
@@ -342,9 +373,12 @@ extension AppState {
 
   /// anon_vma ids as matrix columns: alive ones (and ones freed in this step), grouped by forest.
   func forestColumns(_ w: World) -> [Int] {
-    var ids = w.aliveAnonVMAs
-    for a in w.freedThisStep where !ids.contains(a) { ids.append(a) }
-    return ids.sorted { (w.lockTarget(of: $0), $0) < (w.lockTarget(of: $1), $1) }
+    layoutMemo.columns.get(layoutKey) {
+      let freed = w.freedThisStep.filter { !(w.anonVMA($0)?.alive ?? false) }
+      if freed.isEmpty { return w.aliveAnonVMAsByForest }
+      let ids = w.aliveAnonVMAs + freed
+      return ids.sorted { (w.lockTarget(of: $0), $0) < (w.lockTarget(of: $1), $1) }
+    }
   }
 
   func counters(_ a: AnonVMA, _ w: World) -> String {
@@ -482,9 +516,11 @@ extension AppState {
       var text = World.avName(a)
       if let root = av.root { text += root == a ? " root" : " \(g.arrow)\(World.avName(root))" }
       text += " " + counters(av, w)
-      text += " [" + w.listVMAs(a).map { w.vmaName($0) }.joined(separator: " ") + "]"
+      // Names up to about four lines (a root's list can hold thousands of VMAs).
+      let budget = max(10, width - 2) * 4
+      text += " [" + shortList(w.listVMAs(a).lazy.map { w.vmaName($0) }, count: w.listVMAs(a).count, budget: budget) + "]"
       let pagesHere = pagesByAnonVMA[a] ?? []
-      if !pagesHere.isEmpty { text += " " + pagesHere.map { World.pageName($0) }.joined(separator: " ") }
+      if !pagesHere.isEmpty { text += " " + shortList(pagesHere.lazy.map { World.pageName($0) }, count: pagesHere.count, budget: budget) }
       let textStyle = inLens ? Style(fg: .yellow, bold: true) : Style.plain
       let wrapped = wrap(text, max(10, width - 2))
       segs.append((wrapped.first ?? text, textStyle))
@@ -690,6 +726,20 @@ func window(count: Int, selected: Int, limit: Int) -> Range<Int> {
 }
 
 /// Word-wraps text to a width.
+/// Names joined by spaces until `budget` characters, then `…+N more`.
+func shortList<S: Sequence<String>>(_ names: S, count: Int, budget: Int) -> String {
+  var out = ""
+  var shown = 0
+  for name in names {
+    if shown > 0 && out.utf8.count + name.utf8.count + 1 > budget {
+      return out + " …+\(count - shown) more"
+    }
+    out += shown == 0 ? name : " " + name
+    shown += 1
+  }
+  return out
+}
+
 func wrap(_ text: String, _ width: Int) -> [String] {
   guard width > 4 else { return [text] }
   let indent = String(text.prefix { $0 == " " })

@@ -93,10 +93,12 @@ final class StateCache: @unchecked Sendable {
 }
 
 /// A minimal lock built on an atomic flag.
-final class SpinLock: @unchecked Sendable {
+public final class SpinLock: @unchecked Sendable {
   private let flag = Atomic<Bool>(false)
 
-  func withLock<T>(_ body: () -> T) -> T {
+  public init() {}
+
+  public func withLock<T>(_ body: () -> T) -> T {
     while !flag.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged {}
     defer { flag.store(false, ordering: .releasing) }
     return body()

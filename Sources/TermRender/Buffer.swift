@@ -190,5 +190,9 @@ public struct Buffer: Sendable, Hashable {
   }
 
   /// Text width in columns.
-  public static func width(_ text: String) -> Int { safe(text).reduce(0) { $0 + displayWidth($1) } }
+  public static func width(_ text: String) -> Int {
+    // Printable ASCII (most text) is one column per byte, with nothing to escape.
+    if text.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) { return text.utf8.count }
+    return safe(text).reduce(0) { $0 + displayWidth($1) }
+  }
 }
