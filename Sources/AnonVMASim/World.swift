@@ -168,9 +168,13 @@ public struct World: Sendable, Hashable {
   /// Every VMA in JSON order: live processes' VMAs in creation and address order, then detached.
   public var orderedVMAs: [Int] {
     var ids: [Int] = []
-    for process in processes where process.alive { ids += process.vmas }
-    for process in processes where !process.alive { ids += process.vmas }
-    return ids + detachedVMAs
+    var exited: [Int] = []
+    for chunk in processes.chunks {
+      for i in chunk.indices {
+        if chunk[i].alive { ids += chunk[i].vmas } else { exited += chunk[i].vmas }
+      }
+    }
+    return ids + exited + detachedVMAs
   }
 
   /// Where a page is mapped: `(process, vpage)` pairs in process creation order, then address.

@@ -123,6 +123,11 @@ public struct AppState: Sendable {
 
     let rows = Slot<[VMARow]>()
     let columns = Slot<[Int]>()
+    let functions = Slot<[String]>()
+    let totals = Slot<String>()
+    let orderedVMAs = Slot<[Int]>()
+    let vanishedVMAs = Slot<[Int]>()
+    let pagesByAnonVMA = Slot<[Int: [Int]]>()
   }
 
   var layoutKey: LayoutMemo.Key { LayoutMemo.Key(step: step, micro: micro, stepCount: timeline.stepCount, folding: folding) }

@@ -360,7 +360,7 @@ extension AppState {
           selected: selectedVMA == id))
     }
     if let prev = previousWorld {
-      for id in prev.orderedVMAs where w.vmas[id] == nil {
+      for id in layoutMemo.vanishedVMAs.get(layoutKey, { prev.orderedVMAs.filter { w.vmas[$0] == nil } }) {
         lines.append(
           Line(segments: [(g.removed, Style(fg: .red, bold: true)), (" " + prev.vmaName(id) + " (freed)", Style(dim: true))]))
       }
@@ -414,7 +414,7 @@ extension AppState {
     maxRows: Int
   ) -> [Line] {
     var lines: [Line] = []
-    let rows = w.orderedVMAs
+    let rows = layoutMemo.orderedVMAs.get(layoutKey) { w.orderedVMAs }
     let shownRows = window(count: rows.count, selected: 0, limit: max(4, maxRows))
     let labelW = min(20, max(8, rows[shownRows].map { Buffer.width(w.vmaName($0)) }.max() ?? 8)) + 1
     let colW = max(4, columns.map { World.avName($0).count + 1 }.max() ?? 4)
@@ -457,7 +457,7 @@ extension AppState {
   func treeLines(_ w: World, _ g: Glyphs, _ columns: [Int], _ covered: Set<Int>, _ selected: Int?) -> [Line] {
     // The parent of an anon_vma is the next (older) one in the chain of a VMA that owns it.
     var parent: [Int: Int] = [:]
-    for id in w.orderedVMAs {
+    for id in layoutMemo.orderedVMAs.get(layoutKey, { w.orderedVMAs }) {
       let chain = w.chainAnonVMAs(id)
       for (i, a) in chain.enumerated() where i + 1 < chain.count && parent[a] == nil { parent[a] = chain[i + 1] }
     }
@@ -481,8 +481,11 @@ extension AppState {
     limit: Int
   ) -> [Line] {
     var lines: [Line] = []
-    var pagesByAnonVMA: [Int: [Int]] = [:]
-    for p in w.listedPages { if case .anon(let a) = w.pages[p - 1].mapping { pagesByAnonVMA[a, default: []].append(p) } }
+    let pagesByAnonVMA = layoutMemo.pagesByAnonVMA.get(layoutKey) {
+      var byAnonVMA: [Int: [Int]] = [:]
+      for p in w.listedPages { if case .anon(let a) = w.pages[p - 1].mapping { byAnonVMA[a, default: []].append(p) } }
+      return byAnonVMA
+    }
     // Violations first: they are the lesson when they happen.
     for v in w.violations {
       for l in wrap("  ! \(v.code) at step \(v.step): \(v.message)", max(10, width)) {
@@ -617,8 +620,7 @@ extension AppState {
       }
     }
     if micro == nil {
-      var functions: [String] = []
-      for e in timeline.events(step: step) where !functions.contains(e.function) { functions.append(e.function) }
+      let functions = layoutMemo.functions.get(layoutKey) { stepFunctions() }
       if !functions.isEmpty {
         for l in wrap("kernel: " + functions.joined(separator: " \(g.dot) "), inner.width) {
           lines.append(Line(l, Style(dim: true)))
@@ -630,6 +632,13 @@ extension AppState {
       lines.insert(Line("! " + message, Style(fg: .red, bold: true)), at: min(1, lines.count))
     }
     drawLines(&b, g, lines, in: inner)
+  }
+
+  /// The kernel functions a step ran, in first-call order (replayed when the timeline is quiet).
+  func stepFunctions() -> [String] {
+    var functions: [String] = []
+    for e in timeline.events(step: step) where !functions.contains(e.function) { functions.append(e.function) }
+    return functions
   }
 
   func drawStatus(_ b: inout Buffer, _ g: Glyphs, y: Int) {
@@ -645,9 +654,10 @@ extension AppState {
       }
       right += "\(c.name)\(glyph)\(c.state == .idle ? "" : " " + (c.op?.split(separator: " ").first.map(String.init) ?? "")) "
     }
-    let totals =
-      "\(w.processes.filter(\.alive).count)p \(w.vmas.count)v \(w.aliveAnonVMAs.count)av \(w.avcCount)avc "
-      + "\(w.listedPages.count)pg"
+    let totals = layoutMemo.totals.get(layoutKey) {
+      "\(w.processes.count { $0.alive })p \(w.vmas.count)v \(w.aliveAnonVMAs.count)av \(w.avcCount)avc "
+        + "\(w.listedPages.count)pg"
+    }
     let withTotals = b.width >= 110 ? " \(totals) " : ""
     right = withTotals + " \(timeline.kernel.rawValue)  " + right + " step \(step)/\(timeline.stepCount) "
     let rightX = max(0, b.width - Buffer.width(right))
@@ -742,6 +752,7 @@ func shortList<S: Sequence<String>>(_ names: S, count: Int, budget: Int) -> Stri
 
 func wrap(_ text: String, _ width: Int) -> [String] {
   guard width > 4 else { return [text] }
+  if text.utf8.count <= width, Buffer.width(text) <= width { return [text] }
   let indent = String(text.prefix { $0 == " " })
   let indentWidth = Buffer.width(indent)
   var lines: [String] = []

@@ -174,7 +174,12 @@ public struct Timeline: Sendable {
   public func events(step k: Int) -> [Event] {
     guard k >= 1, k <= stepCount else { return [] }
     if !steps[k].events.isEmpty || states.narrated { return steps[k].events }
-    return microStates(step: k).map(\.event)
+    guard let statement = steps[k].statement else { return [] }
+    // Replay with text, keeping the events only (not a world per micro-step).
+    var world = states[k - 1]
+    return Event.$narrating.withValue(true) {
+      (try? Timeline.run(statement, on: &world, step: k) { _, _ in }) ?? []
+    }
   }
 
   /// The label of a step's statement.

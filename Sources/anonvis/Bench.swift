@@ -80,6 +80,9 @@ struct Bench: ParsableCommand {
   @Flag(help: "Print the figures as JSON.")
   var json = false
 
+  @Option(help: "Measure one group only: w1, w2, w3, seek, frame, keys, cast, races (W1 is built for seek, frame and keys).")
+  var only: String?
+
   @Option(help: "Print a workload's scene (w1, w1-6.x, w2, w2-6.x, w3) instead of measuring, to profile it with `anonvis check`.")
   var emit: String?
 
@@ -147,22 +150,25 @@ struct Bench: ParsableCommand {
       return
     }
     var figures: [Figure] = []
+    func want(_ group: String) -> Bool { only == nil || only == group }
 
     // W1, W2, W3: run every step and keep the whole timeline.
     var w1 = timeline(Workloads.w1(kernel: .v2_6_36, processes: 2, writes: 0, exits: 0))
     let w1Source = Workloads.w1(kernel: .v2_6_36, processes: w1Size.0, writes: w1Size.1, exits: w1Size.2)
     // One timeline at a time: the previous one is released before the next is built.
-    let t1 = measure(runs) {
+    let t1 = measure(want("w1") ? runs : 1) {
       w1 = timeline("spawn P0")
       w1 = timeline(w1Source)
     }
-    figures.append(Figure(name: "W1 forking server 2.6.36 (\(w1.stepCount) steps)", value: t1.median, unit: "s", spread: t1.spread, target: quick ? nil : 1))
-    let rssAfterW1 = Bench.peakRSSMB()
-    figures.append(Figure(name: "peak resident memory after W1", value: rssAfterW1, unit: "MB", target: quick ? nil : 300))
-    let w1m = Workloads.w1(kernel: .v6, processes: w1Size.0, writes: w1Size.1, exits: w1Size.2)
-    let t1m = measure(runs) { _ = timeline(w1m) }
-    figures.append(Figure(name: "W1 forking server 6.x", value: t1m.median, unit: "s", spread: t1m.spread))
-    for k in [KernelVersion.v2_6_36, .v6] {
+    if want("w1") {
+      figures.append(Figure(name: "W1 forking server 2.6.36 (\(w1.stepCount) steps)", value: t1.median, unit: "s", spread: t1.spread, target: quick ? nil : 1))
+      let rssAfterW1 = Bench.peakRSSMB()
+      figures.append(Figure(name: "peak resident memory after W1", value: rssAfterW1, unit: "MB", target: quick ? nil : 300))
+      let w1m = Workloads.w1(kernel: .v6, processes: w1Size.0, writes: w1Size.1, exits: w1Size.2)
+      let t1m = measure(runs) { _ = timeline(w1m) }
+      figures.append(Figure(name: "W1 forking server 6.x", value: t1m.median, unit: "s", spread: t1m.spread))
+    }
+    for k in [KernelVersion.v2_6_36, .v6] where want("w2") {
       let src = Workloads.w2(kernel: k, generations: w2Gens)
       var t = timeline("spawn P0")
       let m = measure(runs) { t = timeline(src) }
@@ -172,104 +178,117 @@ struct Bench: ParsableCommand {
           name: "W2 daemon chain \(k.rawValue), \(w2Gens) generations (\(chain) anon_vmas at the end)",
           value: m.median, unit: "s", spread: m.spread, target: k == .v2_6_36 && !quick ? 2 : nil))
     }
-    let w3Source = Workloads.w3(kernel: .v2_6_36, processes: w3Size.0, merges: w3Size.1)
-    let t3 = measure(runs) { _ = timeline(w3Source) }
-    figures.append(Figure(name: "W3 KSM \(w3Size.0) processes, \(w3Size.1) merges", value: t3.median, unit: "s", spread: t3.spread))
-
-    // Seek: random jumps on W1's timeline.
-    var r = Workloads.Rng(state: 7)
-    var seeks: [Double] = []
-    for _ in 0..<(quick ? 50 : 300) {
-      let k = r.next(w1.stepCount + 1)
-      let start = ContinuousClock.now
-      _ = w1.states[k]
-      seeks.append(Bench.seconds(ContinuousClock.now - start))
+    if want("w3") {
+      let w3Source = Workloads.w3(kernel: .v2_6_36, processes: w3Size.0, merges: w3Size.1)
+      let t3 = measure(runs) { _ = timeline(w3Source) }
+      figures.append(Figure(name: "W3 KSM \(w3Size.0) processes, \(w3Size.1) merges", value: t3.median, unit: "s", spread: t3.spread))
     }
-    figures.append(Figure(name: "seek to a random step (p50)", value: Bench.percentile(seeks, 0.5) * 1000, unit: "ms", target: 2))
-    figures.append(Figure(name: "seek to a random step (p99)", value: Bench.percentile(seeks, 0.99) * 1000, unit: "ms"))
 
-    // One frame of the largest step at 200x60.
-    let largest = (0...w1.stepCount).max { w1.states[$0].vmas.count < w1.states[$1].vmas.count } ?? 0
-    // Cold: a fresh view state each time, so the layout of the step is computed, not reused.
-    var state = AppState(timeline: w1, fileName: "w1")
-    let frame = measure(quick ? 3 : 10) {
-      state = AppState(timeline: w1, fileName: "w1")
-      state.go(to: largest)
-      _ = state.render(width: 200, height: 60)
-    }
-    figures.append(Figure(name: "lay out and render one 200x60 frame of the largest step", value: frame.median * 1000, unit: "ms", spread: frame.spread * 1000, target: 4))
-    let redraw = measure(quick ? 3 : 10) { _ = state.render(width: 200, height: 60) }
-    figures.append(Figure(name: "render it again (layout of the step reused)", value: redraw.median * 1000, unit: "ms", spread: redraw.spread * 1000))
-
-    // Key to frame while stepping through W1 headless.
-    var keyTimes: [Double] = []
-    state.go(to: 0)
-    var previous = state.render(width: 200, height: 60)
-    for _ in 0..<min(quick ? 40 : 1000, w1.stepCount) {
-      let start = ContinuousClock.now
-      _ = state.reduce(.key(.right))
-      let next = state.render(width: 200, height: 60)
-      _ = next.diff(from: previous)
-      previous = next
-      keyTimes.append(Bench.seconds(ContinuousClock.now - start))
-    }
-    figures.append(Figure(name: "key to frame while stepping W1 (p50)", value: Bench.percentile(keyTimes, 0.5) * 1000, unit: "ms"))
-    figures.append(Figure(name: "key to frame while stepping W1 (p99)", value: Bench.percentile(keyTimes, 0.99) * 1000, unit: "ms", target: 8))
-
-    // Recording: cast bytes against the changed cells.
-    let castSource = quick
-      ? Workloads.w1(kernel: .v2_6_36, processes: 40, writes: 60, exits: 20)
-      : Workloads.w1(kernel: .v2_6_36, processes: 200, writes: 500, exits: 100)
-    let castState = AppState(timeline: timeline(castSource), fileName: "w1")
-    var castText = ""
-    let castTime = measure(1) {
-      castText = SceneRecorder.cast(state: castState, width: 200, height: 60, stepMicros: 1_000_000, version: .v2)
-    }
-    let cells = SceneRecorder.changedCells(state: castState, width: 200, height: 60)
-    figures.append(Figure(name: "record W1 (\(castState.timeline.stepCount) steps) to a cast", value: castTime.median, unit: "s"))
-    figures.append(
-      Figure(
-        name: "cast bytes per changed cell", value: Double(castText.utf8.count) / Double(max(1, cells)), unit: "bytes",
-        note: "\(castText.utf8.count) bytes for \(cells) changed cells; the 1.3x target counts each cell's UTF-8 bytes"))
-
-    // A peer side by side: Graphviz laying out the same step versus our layout and render.
-    let dotText = DOTExporter.dot(castState.timeline, step: castState.timeline.stepCount / 2)
-    if FileManager.default.isExecutableFile(atPath: "/usr/bin/dot") {
-      let path = FileManager.default.temporaryDirectory.appendingPathComponent("anonvis-bench-\(getpid()).dot").path
-      try? dotText.write(toFile: path, atomically: true, encoding: .utf8)
-      let dotTime = measure(1) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/dot")
-        p.arguments = ["-Tplain", path]
-        p.standardOutput = FileHandle.nullDevice
-        try? p.run()
-        p.waitUntilExit()
+    if want("seek") {
+      // Seek: random jumps on W1's timeline.
+      var r = Workloads.Rng(state: 7)
+      var seeks: [Double] = []
+      for _ in 0..<(quick ? 50 : 300) {
+        let k = r.next(w1.stepCount + 1)
+        let start = ContinuousClock.now
+        _ = w1.states[k]
+        seeks.append(Bench.seconds(ContinuousClock.now - start))
       }
-      var s = castState
-      s.go(to: castState.timeline.stepCount / 2)
-      let ours = measure(3) { _ = s.render(width: 200, height: 60) }
-      figures.append(
-        Figure(name: "Graphviz dot -Tplain / anonvis layout+render, same step", value: dotTime.median / max(ours.median, 1e-9), unit: "x"))
-      try? FileManager.default.removeItem(atPath: path)
+      figures.append(Figure(name: "seek to a random step (p50)", value: Bench.percentile(seeks, 0.5) * 1000, unit: "ms", target: 2))
+      figures.append(Figure(name: "seek to a random step (p99)", value: Bench.percentile(seeks, 0.99) * 1000, unit: "ms"))
     }
 
-    // The race explorer on D.2.
-    let d2 = """
-      kernel 2.6.34
-      cpus 2
-      spawn P1
-      mmap P1 A 4
-      touch P1 A 0..3
-      fork P1 P2
-      mprotect P2 A 2..3 ro
-      on cpu0 begin migrate P1 A 2
-      on cpu1 begin mprotect P2 A 1 ro
-      """
-    if case .success(let explorer) = RaceExplorer.prepare(scene: Parser.parse(d2), title: "d2", kernel: nil, variants: nil) {
-      var states = 0
-      let t = measure(runs) { states = explorer.explore().states }
-      figures.append(Figure(name: "race explorer on D.2 (\(states) states)", value: Double(states) / max(t.median, 1e-9), unit: "states/s"))
+    if want("frame") {
+      // One frame of the largest step at 200x60.
+      let largest = (0...w1.stepCount).max { w1.states[$0].vmas.count < w1.states[$1].vmas.count } ?? 0
+      // Cold: a fresh view state each time, so the layout of the step is computed, not reused.
+      var state = AppState(timeline: w1, fileName: "w1")
+      let frame = measure(quick ? 3 : 10) {
+        state = AppState(timeline: w1, fileName: "w1")
+        state.go(to: largest)
+        _ = state.render(width: 200, height: 60)
+      }
+      figures.append(Figure(name: "lay out and render one 200x60 frame of the largest step", value: frame.median * 1000, unit: "ms", spread: frame.spread * 1000, target: 4))
+      let redraw = measure(quick ? 3 : 10) { _ = state.render(width: 200, height: 60) }
+      figures.append(Figure(name: "render it again (layout of the step reused)", value: redraw.median * 1000, unit: "ms", spread: redraw.spread * 1000))
     }
+
+    if want("keys") {
+      // Key to frame while stepping through W1 headless.
+      var keyTimes: [Double] = []
+      var state = AppState(timeline: w1, fileName: "w1")
+      var previous = state.render(width: 200, height: 60)
+      for _ in 0..<min(quick ? 40 : 1000, w1.stepCount) {
+        let start = ContinuousClock.now
+        _ = state.reduce(.key(.right))
+        let next = state.render(width: 200, height: 60)
+        _ = next.diff(from: previous)
+        previous = next
+        keyTimes.append(Bench.seconds(ContinuousClock.now - start))
+      }
+      figures.append(Figure(name: "key to frame while stepping W1 (p50)", value: Bench.percentile(keyTimes, 0.5) * 1000, unit: "ms"))
+      figures.append(Figure(name: "key to frame while stepping W1 (p99)", value: Bench.percentile(keyTimes, 0.99) * 1000, unit: "ms", target: 8))
+    }
+
+    if want("cast") {
+      // Recording: cast bytes against the changed cells.
+      let castSource = quick
+        ? Workloads.w1(kernel: .v2_6_36, processes: 40, writes: 60, exits: 20)
+        : Workloads.w1(kernel: .v2_6_36, processes: 200, writes: 500, exits: 100)
+      let castState = AppState(timeline: timeline(castSource), fileName: "w1")
+      var castText = ""
+      let castTime = measure(1) {
+        castText = SceneRecorder.cast(state: castState, width: 200, height: 60, stepMicros: 1_000_000, version: .v2)
+      }
+      let cells = SceneRecorder.changedCells(state: castState, width: 200, height: 60)
+      figures.append(Figure(name: "record W1 (\(castState.timeline.stepCount) steps) to a cast", value: castTime.median, unit: "s"))
+      figures.append(
+        Figure(
+          name: "cast bytes per changed cell", value: Double(castText.utf8.count) / Double(max(1, cells)), unit: "bytes",
+          note: "\(castText.utf8.count) bytes for \(cells) changed cells; the 1.3x target counts each cell's UTF-8 bytes"))
+
+      // A peer side by side: Graphviz laying out the same step versus our layout and render.
+      let dotText = DOTExporter.dot(castState.timeline, step: castState.timeline.stepCount / 2)
+      if FileManager.default.isExecutableFile(atPath: "/usr/bin/dot") {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("anonvis-bench-\(getpid()).dot").path
+        try? dotText.write(toFile: path, atomically: true, encoding: .utf8)
+        let dotTime = measure(1) {
+          let p = Process()
+          p.executableURL = URL(fileURLWithPath: "/usr/bin/dot")
+          p.arguments = ["-Tplain", path]
+          p.standardOutput = FileHandle.nullDevice
+          try? p.run()
+          p.waitUntilExit()
+        }
+        var s = castState
+        s.go(to: castState.timeline.stepCount / 2)
+        let ours = measure(3) { _ = s.render(width: 200, height: 60) }
+        figures.append(
+          Figure(name: "Graphviz dot -Tplain / anonvis layout+render, same step", value: dotTime.median / max(ours.median, 1e-9), unit: "x"))
+        try? FileManager.default.removeItem(atPath: path)
+      }
+    }
+
+    if want("races") {
+      // The race explorer on D.2.
+      let d2 = """
+        kernel 2.6.34
+        cpus 2
+        spawn P1
+        mmap P1 A 4
+        touch P1 A 0..3
+        fork P1 P2
+        mprotect P2 A 2..3 ro
+        on cpu0 begin migrate P1 A 2
+        on cpu1 begin mprotect P2 A 1 ro
+        """
+      if case .success(let explorer) = RaceExplorer.prepare(scene: Parser.parse(d2), title: "d2", kernel: nil, variants: nil) {
+        var states = 0
+        let t = measure(runs) { states = explorer.explore().states }
+        figures.append(Figure(name: "race explorer on D.2 (\(states) states)", value: Double(states) / max(t.median, 1e-9), unit: "states/s"))
+      }
+    }
+
     figures.append(Figure(name: "peak resident memory", value: Bench.peakRSSMB(), unit: "MB"))
 
     if json {
