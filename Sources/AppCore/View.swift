@@ -210,11 +210,21 @@ extension AppState {
     let fold = folding
     var rows: [VMARow] = []
     let prev = previousWorld
-    // Children lists and "has a live descendant" in one pass each (children come after parents).
-    var children = [[Int]](repeating: [], count: w.processes.count)
-    for (c, p) in w.processes.enumerated() { if let parent = p.parent { children[parent].append(c) } }
-    var live = w.processes.map(\.alive)
-    for p in w.processes.indices.reversed() where live[p] { if let parent = w.processes[p].parent { live[parent] = true } }
+    // The fields used below, read once; children lists and "has a live descendant" in one pass
+    // each (children come after parents).
+    let n = w.processes.count
+    var parentOf = [Int?](repeating: nil, count: n)
+    var aliveOf = [Bool](repeating: false, count: n)
+    var vmasOf = [[Int]](repeating: [], count: n)
+    w.processes.forEachIndexed { i, p in
+      parentOf[i] = p.parent
+      aliveOf[i] = p.alive
+      vmasOf[i] = p.vmas
+    }
+    var children = [[Int]](repeating: [], count: n)
+    for c in 0..<n { if let parent = parentOf[c] { children[parent].append(c) } }
+    var live = aliveOf
+    for p in (0..<n).reversed() where live[p] { if let parent = parentOf[p] { live[parent] = true } }
     // Identical sibling subtrees (same VMAs, chain shapes and children, all alive) fold into one
     // row marked ×N when folding is on: a forking server of 200 children reads as a few rows.
     // A subtree's shape as a small number: equal numbers, identical subtrees.
@@ -230,11 +240,10 @@ extension AppState {
       var children: [Int]
     }
     var shapes: [SubtreeShape: Int] = [:]
-    var signature = [Int?](repeating: nil, count: w.processes.count)
+    var signature = [Int?](repeating: nil, count: n)
     if fold {
-      for p in w.processes.indices.reversed() {
-        let proc = w.processes[p]
-        guard proc.alive else { continue }
+      for p in (0..<n).reversed() {
+        guard aliveOf[p] else { continue }
         var kids: [Int] = []
         kids.reserveCapacity(children[p].count)
         var complete = true
@@ -246,7 +255,7 @@ extension AppState {
           kids.append(k)
         }
         guard complete else { continue }
-        let vmaShapes = proc.vmas.map { id -> VMAShape in
+        let vmaShapes = vmasOf[p].map { id -> VMAShape in
           guard let v = w.vmas[id] else { return VMAShape(mapping: "?", firstPage: 0, pages: 0, prot: .rw, chainLength: -1) }
           return VMAShape(mapping: v.mapping, firstPage: v.firstPage, pages: v.pages, prot: v.prot, chainLength: v.chainTailFirst.count)
         }
@@ -263,17 +272,16 @@ extension AppState {
       case process(Int, Int)
       case fold(Int, Int, String, String)
     }
-    var stack: [Item] = w.processes.indices.filter { w.processes[$0].parent == nil }.reversed().map { .process($0, 0) }
+    var stack: [Item] = (0..<n).filter { parentOf[$0] == nil }.reversed().map { .process($0, 0) }
     while let item = stack.popLast() {
       switch item {
       case .fold(let count, let depth, let first, let last):
         rows.append(VMARow(process: 0, vma: nil, depth: depth, folded: (count, first, last)))
       case .process(let p, let depth):
-        let proc = w.processes[p]
-        let exitedNow = !proc.alive && (prev.map { p < $0.processes.count && $0.processes[p].alive } ?? false)
+        let exitedNow = !aliveOf[p] && (prev.map { p < $0.processes.count && $0.processes[p].alive } ?? false)
         if live[p] || exitedNow {
           rows.append(VMARow(process: p, vma: nil, depth: depth))
-          for v in proc.vmas { rows.append(VMARow(process: p, vma: v, depth: depth)) }
+          for v in vmasOf[p] { rows.append(VMARow(process: p, vma: v, depth: depth)) }
         }
         // Children in order; runs of 3 or more identical subtrees become one child and a fold row.
         var items: [Item] = []
@@ -519,8 +527,8 @@ extension AppState {
       var text = World.avName(a)
       if let root = av.root { text += root == a ? " root" : " \(g.arrow)\(World.avName(root))" }
       text += " " + counters(av, w)
-      // Names up to about four lines (a root's list can hold thousands of VMAs).
-      let budget = max(10, width - 2) * 4
+      // Names up to about three lines (a root's list can hold thousands of VMAs).
+      let budget = max(10, width - 2) * 3
       text += " [" + shortList(w.listVMAs(a).lazy.map { w.vmaName($0) }, count: w.listVMAs(a).count, budget: budget) + "]"
       let pagesHere = pagesByAnonVMA[a] ?? []
       if !pagesHere.isEmpty { text += " " + shortList(pagesHere.lazy.map { World.pageName($0) }, count: pagesHere.count, budget: budget) }
