@@ -94,10 +94,13 @@ extension World {
             }
           }
         }
+        // A fork or exit touches a whole chain: look each VMA's chain up once.
+        var chainSets: [Int: Set<Int>] = [:]
         for (id, lastAnonVMA) in scope.avcs.sorted(by: { $0.key < $1.key }) {
           if let link = avcs[id] {
             let onAV = link.anonVMA >= 1 && link.anonVMA <= anonVMAs.count && anonVMAs[link.anonVMA - 1].head.contains(id)
-            let onVMA = vmas[link.vma]?.chainTailFirst.contains(id) == true
+            if chainSets[link.vma] == nil { chainSets[link.vma] = Set(vmas[link.vma]?.chainTailFirst ?? []) }
+            let onVMA = chainSets[link.vma]?.contains(id) == true
             if !onAV || !onVMA {
               fail("C1", "avc\(id) (\(vmaName(link.vma)) → \(av(link.anonVMA))) is on only one list")
             }

@@ -59,7 +59,7 @@ public struct StateStore: Sendable {
     for j in (base + 1)...k {
       guard let statement = statements[j] else { continue }
       Event.$narrating.withValue(narrated) {
-        _ = try? Timeline.run(statement, on: &w, step: j) { _, _ in }
+        _ = try? Timeline.run(statement, on: &w, step: j, collect: false) { _, _ in }
       }
       w.checkInvariants()
       cache.put(j, w)

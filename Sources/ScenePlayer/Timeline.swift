@@ -118,7 +118,7 @@ public struct Timeline: Sendable {
     // since its current micro-step text is part of the state.
     if !narrated, stepCount > 0, !tail.allIdle, let statement = steps[stepCount].statement {
       var w = states[stepCount - 1]
-      _ = try? Timeline.run(statement, on: &w, step: stepCount) { _, _ in }
+      _ = try? Timeline.run(statement, on: &w, step: stepCount, collect: false) { _, _ in }
       w.checkInvariants()
       tail = w
       states.setLast(w)
@@ -156,7 +156,7 @@ public struct Timeline: Sendable {
       index: index, label: Timeline.label(s.statement), location: s.location, statement: s.statement,
       chapter: currentChapter)
     do throws(SimError) {
-      let events = try Timeline.run(s.statement, on: &world, step: index) { _, _ in }
+      let events = try Timeline.run(s.statement, on: &world, step: index, collect: Event.narrating) { _, _ in }
       if Event.narrating { info.events = events }
     } catch {
       // Nothing changes: rebuild the last state from the store.
@@ -194,9 +194,10 @@ public struct Timeline: Sendable {
     }
   }
 
-  /// Runs one step's statement on a world, calling `observe` after every micro-step.
+  /// Runs one step's statement on a world, calling `observe` after every micro-step; returns the
+  /// events when `collect` (a quiet build or replay has no use for them).
   static func run(
-    _ statement: Statement, on world: inout World, step index: Int,
+    _ statement: Statement, on world: inout World, step index: Int, collect: Bool = true,
     observe: (Event, World) -> Void
   ) throws(SimError) -> [Event] {
     world.step = index
@@ -205,7 +206,7 @@ public struct Timeline: Sendable {
     func drain(_ cpu: Int, limit: Int = Int.max) throws(SimError) {
       var n = 0
       while n < limit, case .progressed(let e) = try world.microStep(cpu: cpu) {
-        events.append(e)
+        if collect { events.append(e) }
         observe(e, world)
         n += 1
       }
