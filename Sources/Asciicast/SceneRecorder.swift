@@ -38,17 +38,22 @@ public enum SceneRecorder {
     return out
   }
 
-  /// The sum over steps of the cells that changed (the minimal drawing work), for size figures.
-  public static func changedCells(state initial: AppState, width: Int, height: Int) -> Int {
+  /// The cells that changed over all steps and their UTF-8 bytes (the minimal drawing work), for
+  /// size figures.
+  public static func changedCells(state initial: AppState, width: Int, height: Int) -> (cells: Int, bytes: Int) {
     var state = initial
     var previous: Buffer?
-    var total = 0
+    var cells = 0
+    var bytes = 0
     for k in 0...state.timeline.stepCount {
       state.go(to: k)
       let frame = state.render(width: width, height: height)
-      total += frame.diff(from: previous).count
+      for change in frame.diff(from: previous) {
+        cells += 1
+        bytes += change.cell.text.utf8.count
+      }
       previous = frame
     }
-    return total
+    return (cells, bytes)
   }
 }

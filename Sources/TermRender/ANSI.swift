@@ -49,6 +49,10 @@ public enum ANSIEncoder {
   }
 
   /// The bytes that turn `previous` into `next` on a terminal (cursor moves + changed cells).
+  ///
+  /// Between two changes on one row the cheaper of a cursor move and rewriting the unchanged
+  /// cells in between is used (as a recording stores it: ESC costs six bytes in JSON), so a
+  /// cast stays close to the bytes of the cells that changed.
   public static func update(from previous: Buffer?, to next: Buffer, colors: ColorMode) -> String {
     var out = ""
     var base = previous
@@ -59,21 +63,57 @@ public enum ANSIEncoder {
     }
     var cursor: (x: Int, y: Int)? = nil
     var current: Style?
+    func put(_ cell: Cell) {
+      if cell.style != current {
+        out += sgr(cell.style, colors: colors)
+        current = cell.style
+      }
+      out += cell.text
+    }
     for change in next.diff(from: base) where !change.cell.text.isEmpty {
-      if let c = cursor, c.x == change.x, c.y == change.y {
-        // Already there.
+      if let c = cursor, c.y == change.y, c.x <= change.x {
+        let gap = change.x - c.x
+        if gap > 0 {
+          let move = "\u{1b}[\(gap)C"
+          if fillCost(next, y: c.y, from: c.x, to: change.x, style: current, colors: colors, limit: recordedLength(move)) != nil {
+            for x in c.x..<change.x { put(next[x, c.y]) }
+          } else {
+            out += move
+          }
+        }
+      } else if let c = cursor, c.y == change.y {
+        out += "\u{1b}[\(change.x + 1)G"
       } else {
         out += "\u{1b}[\(change.y + 1);\(change.x + 1)H"
       }
-      if change.cell.style != current {
-        out += sgr(change.cell.style, colors: colors)
-        current = change.cell.style
-      }
-      out += change.cell.text
+      put(change.cell)
       let w = change.cell.text.first.map { Buffer.displayWidth($0) } ?? 1
       cursor = (change.x + w, change.y)
     }
     if current != nil { out += "\u{1b}[0m" }
     return out
+  }
+
+  /// What rewriting the unchanged cells `from..<to` of a row costs in a recording, or nil when
+  /// it would cost more than `limit` or a cell is not one narrow character.
+  static func fillCost(_ b: Buffer, y: Int, from: Int, to: Int, style: Style?, colors: ColorMode, limit: Int) -> Int? {
+    var cost = 0
+    var current = style
+    for x in from..<to {
+      let cell = b[x, y]
+      guard let ch = cell.text.first, cell.text.count == 1, Buffer.displayWidth(ch) == 1 else { return nil }
+      if cell.style != current {
+        cost += recordedLength(sgr(cell.style, colors: colors))
+        current = cell.style
+      }
+      cost += cell.text.utf8.count
+      if cost > limit { return nil }
+    }
+    return cost
+  }
+
+  /// Bytes a string takes in an asciicast's JSON (ESC and other controls as `\u00XX`).
+  static func recordedLength(_ s: String) -> Int {
+    s.utf8.reduce(0) { $0 + ($1 < 0x20 ? 6 : 1) }
   }
 }

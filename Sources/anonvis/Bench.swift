@@ -83,7 +83,7 @@ struct Bench: ParsableCommand {
   @Option(help: "Measure one group only: w1, w2, w3, seek, frame, keys, cast, races (W1 is built for seek, frame and keys).")
   var only: String?
 
-  @Option(help: "Print a workload's scene (w1, w1-6.x, w2, w2-6.x, w3) instead of measuring, to profile it with `anonvis check`.")
+  @Option(help: "Print a workload's scene (w1, w1-6.x, w2, w2-6.x, w3, w1-cast) instead of measuring, to profile it with `anonvis check`.")
   var emit: String?
 
   struct Figure {
@@ -141,9 +141,10 @@ struct Bench: ParsableCommand {
         "w2": Workloads.w2(kernel: .v2_6_36, generations: w2Gens),
         "w2-6.x": Workloads.w2(kernel: .v6, generations: w2Gens),
         "w3": Workloads.w3(kernel: .v2_6_36, processes: w3Size.0, merges: w3Size.1),
+        "w1-cast": Workloads.w1(kernel: .v2_6_36, processes: 200, writes: 500, exits: 100),
       ]
       guard let text = scenes[emit] else {
-        printError("error: unknown workload '\(TextSafety.escape(emit))' (w1, w1-6.x, w2, w2-6.x, w3)")
+        printError("error: unknown workload '\(TextSafety.escape(emit))' (w1, w1-6.x, w2, w2-6.x, w3, w1-cast)")
         throw ExitCode(2)
       }
       print(text, terminator: "")
@@ -240,12 +241,14 @@ struct Bench: ParsableCommand {
       let castTime = measure(1) {
         castText = SceneRecorder.cast(state: castState, width: 200, height: 60, stepMicros: 1_000_000, version: .v2)
       }
-      let cells = SceneRecorder.changedCells(state: castState, width: 200, height: 60)
+      let changed = SceneRecorder.changedCells(state: castState, width: 200, height: 60)
       figures.append(Figure(name: "record W1 (\(castState.timeline.stepCount) steps) to a cast", value: castTime.median, unit: "s"))
       figures.append(
         Figure(
-          name: "cast bytes per changed cell", value: Double(castText.utf8.count) / Double(max(1, cells)), unit: "bytes",
-          note: "\(castText.utf8.count) bytes for \(cells) changed cells; the 1.3x target counts each cell's UTF-8 bytes"))
+          name: "cast size / UTF-8 bytes of the changed cells", value: Double(castText.utf8.count) / Double(max(1, changed.bytes)),
+          unit: "x", target: 1.3,
+          note: "\(castText.utf8.count) bytes for \(changed.cells) changed cells of \(changed.bytes) bytes; "
+            + "\(String(format: "%.2f", Double(castText.utf8.count) / Double(max(1, changed.cells)))) bytes per cell"))
 
       // A peer side by side: Graphviz laying out the same step versus our layout and render.
       let dotText = DOTExporter.dot(castState.timeline, step: castState.timeline.stepCount / 2)

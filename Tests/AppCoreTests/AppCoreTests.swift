@@ -216,6 +216,22 @@ struct AppCoreTests {
     #expect(!ansi.contains("\u{1b}[2J"))
   }
 
+  @Test("updates rewrite a short run of unchanged cells instead of moving the cursor, and move over long ones")
+  func updateGaps() {
+    var a = Buffer(width: 40, height: 2)
+    a.put("abcdefghij", x: 0, y: 0)
+    a.put("abcdefghijklmnopqrstuvwxyz", x: 0, y: 1)
+    var b = a
+    b.put("X", x: 1, y: 0)
+    b.put("Y", x: 4, y: 0)  // two unchanged cells between: "cd" costs less than ESC[2C
+    b.put("X", x: 1, y: 1)
+    b.put("Y", x: 20, y: 1)  // 18 unchanged cells between: a cursor move
+    let out = ANSIEncoder.update(from: a, to: b, colors: .none)
+    #expect(out.contains("XcdY"))
+    #expect(out.contains("X\u{1b}[18CY"))
+    #expect(!out.contains("\u{1b}[1;5H"))
+  }
+
   @Test("the diff between frames holds only the cells that changed")
   func frameDiff() throws {
     var s = AppState(timeline: try scene("e2-fork-cow.scene"), fileName: "e2")
