@@ -783,11 +783,12 @@ extension World {
       lockHolders[target, default: []].append(LockHolder(cpu: c, mode: mode))
       cpus[c].holds.append(target)
       cpus[c].holdModes.append(mode)
-      let via = requested == target ? "" : " (root of \(av(requested)))"
-      let modeText = mode == .exclusive ? "" : " for \(mode.rawValue)"
+      // Text only when narrating (an autoclosure): quiet builds take millions of locks.
       return .event(
         Event(
-          cpu: c, function: lockFunction, text: "lock \(av(target))\(via)\(modeText)",
+          cpu: c, function: lockFunction,
+          text: "lock \(av(target))\(requested == target ? "" : " (root of \(av(requested)))")"
+            + (mode == .exclusive ? "" : " for \(mode.rawValue)"),
           objects: [av(target)]), then: [])
 
     case .unlock(let ref):
@@ -803,11 +804,11 @@ extension World {
         lockHolders[target]?.remove(at: i)
       }
       if lockHolders[target]?.isEmpty == true { lockHolders[target] = nil }
-      let via = requested == target ? "" : " (root of \(av(requested)))"
       return .event(
         Event(
-          cpu: c, function: kernel == .v6 ? "anon_vma_unlock" : "anon_vma_unlock",
-          text: "unlock \(av(target))\(via)", objects: [av(target)]), then: [])
+          cpu: c, function: "anon_vma_unlock",
+          text: "unlock \(av(target))\(requested == target ? "" : " (root of \(av(requested)))")",
+          objects: [av(target)]), then: [])
 
     // MARK: Split and merge (mm/mmap.c)
 
