@@ -247,7 +247,7 @@ struct Bench: ParsableCommand {
     }
     print("anonvis bench\(quick ? " --quick" : "") (\(ProcessInfo.processInfo.activeProcessorCount) cores)")
     for f in figures {
-      var line = "  " + f.name.padding(toLength: 66, withPad: " ", startingAt: 0)
+      var line = "  " + f.name.padding(toLength: 72, withPad: " ", startingAt: 0)
       line += String(format: "%12.3f ", f.value) + f.unit.padding(toLength: 9, withPad: " ", startingAt: 0)
       if let s = f.spread { line += String(format: " ±%.3f", s) }
       if let t = f.target { line += String(format: "   target %.3g ", t) + f.unit + ": " + ((f.met ?? false) ? "met" : "MISSED") }
