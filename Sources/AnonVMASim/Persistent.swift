@@ -111,14 +111,17 @@ public struct IDTable<Element: Sendable & Hashable>: Sendable, Hashable, Express
 
   // Equal when the same ids hold equal objects (slots past the last object do not count).
   public static func == (a: IDTable, b: IDTable) -> Bool {
-    a.count == b.count && a.keys == b.keys && a.values == b.values
+    guard a.count == b.count else { return false }
+    for id in 0..<max(a.slots.count, b.slots.count) where a[id] != b[id] { return false }
+    return true
   }
 
   public func hash(into hasher: inout Hasher) {
     hasher.combine(count)
-    for id in keys {
+    for id in slots.indices {
+      guard let element = slots[id] else { continue }
       hasher.combine(id)
-      hasher.combine(self[id])
+      hasher.combine(element)
     }
   }
 }
