@@ -27,7 +27,7 @@ public struct ChunkedArray<Element: Sendable & Hashable>: Sendable, Hashable, Ra
 
   @inlinable
   public subscript(i: Int) -> Element {
-    get { chunks[i >> Self.shift][i & Self.mask] }
+    _read { yield chunks[i >> Self.shift][i & Self.mask] }
     _modify { yield &chunks[i >> Self.shift][i & Self.mask] }
   }
 
