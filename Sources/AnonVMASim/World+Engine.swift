@@ -54,9 +54,9 @@ extension World {
       if guardCount > 100_000 { throw SimError("internal: operation does not progress") }
       switch try run(instr, cpu: c) {
       case .expand(let instrs):
-        cpus[c].program.append(contentsOf: instrs.reversed())
+        if !instrs.isEmpty { cpus[c].program.append(contentsOf: instrs.reversed()) }
       case .event(let event, let then):
-        cpus[c].program.append(contentsOf: then.reversed())
+        if !then.isEmpty { cpus[c].program.append(contentsOf: then.reversed()) }
         cpus[c].microStep = event.text
         cpus[c].waitingFor = nil
         cpus[c].waitingMode = nil

@@ -292,7 +292,6 @@ extension World {
       touchAVC(id)
       vmas[vma]?.chainTailFirst.append(id)
       touchVMA(vma)
-      if let p = vmas[vma]?.process { touchedProcesses.insert(p) }
       return .event(
         Event(
           cpu: c, function: "anon_vma_chain_link",
@@ -618,7 +617,6 @@ extension World {
       anonVMAs[link.anonVMA - 1].head.removeAll { $0 == id }
       avcs[id]?.onSameAnonVMA = false
       touchAVC(id)
-      touchedAnonVMAs.insert(link.anonVMA)
       if anonVMAs[link.anonVMA - 1].head.isEmpty { anonVMAs[link.anonVMA - 1].emptied = true }
       return .event(
         Event(
@@ -800,10 +798,11 @@ extension World {
       }
       cpus[c].holds.remove(at: index)
       cpus[c].holdModes.remove(at: index)
-      if let i = lockHolders[target]?.firstIndex(where: { $0.cpu == c }) {
-        lockHolders[target]?.remove(at: i)
+      // One lookup: take the holders out, put back what others still hold.
+      if var holders = lockHolders.removeValue(forKey: target) {
+        if let i = holders.firstIndex(where: { $0.cpu == c }) { holders.remove(at: i) }
+        if !holders.isEmpty { lockHolders[target] = holders }
       }
-      if lockHolders[target]?.isEmpty == true { lockHolders[target] = nil }
       return .event(
         Event(
           cpu: c, function: "anon_vma_unlock",
