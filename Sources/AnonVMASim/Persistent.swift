@@ -95,6 +95,10 @@ public struct IDTable<Element: Sendable & Hashable>: Sendable, Hashable, Express
     stored += 1
   }
 
+  /// Whether an object has this id (without copying it out).
+  @inlinable
+  public func contains(_ id: Int) -> Bool { id >= 0 && id < slots.count && slots[id] != nil }
+
   /// Removes the object with this id and returns it.
   @discardableResult
   public mutating func removeValue(forKey id: Int) -> Element? {

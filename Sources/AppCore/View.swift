@@ -368,7 +368,7 @@ extension AppState {
           selected: selectedVMA == id))
     }
     if let prev = previousWorld {
-      for id in layoutMemo.vanishedVMAs.get(layoutKey, { prev.orderedVMAs.filter { w.vmas[$0] == nil } }) {
+      for id in layoutMemo.vanishedVMAs.get(layoutKey, { prev.orderedVMAs.filter { !w.vmas.contains($0) } }) {
         lines.append(
           Line(segments: [(g.removed, Style(fg: .red, bold: true)), (" " + prev.vmaName(id) + " (freed)", Style(dim: true))]))
       }
