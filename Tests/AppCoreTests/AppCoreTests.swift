@@ -9,8 +9,16 @@ let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().delet
   .deletingLastPathComponent()
 
 func scene(_ name: String) throws -> Timeline {
+  try sceneApp(name).timeline
+}
+
+/// The app on a scene under scenes/, with the parsed scene kept (as `play` does, for `c`).
+func sceneApp(_ name: String, fileName: String? = nil) throws -> AppState {
   let source = try String(contentsOf: repoRoot.appendingPathComponent("scenes/\(name)"), encoding: .utf8)
-  return Timeline(scene: Parser.parse(source), defaultTitle: name)
+  let parsed = Parser.parse(source)
+  var state = AppState(timeline: Timeline(scene: parsed, defaultTitle: name), fileName: fileName ?? name)
+  state.scene = parsed
+  return state
 }
 
 func app(_ source: String, options: RenderOptions = RenderOptions()) -> AppState {
@@ -249,10 +257,7 @@ struct AppCoreTests {
 struct CompareTests {
   @Test("c cycles the comparison model; both halves step in lockstep and name their kernel")
   func compare() throws {
-    let source = try String(contentsOf: repoRoot.appendingPathComponent("scenes/e3-three-generations.scene"), encoding: .utf8)
-    let parsed = Parser.parse(source)
-    var s = AppState(timeline: Timeline(scene: parsed, defaultTitle: "e3"), fileName: "e3")
-    s.scene = parsed
+    var s = try sceneApp("e3-three-generations.scene")
     send(&s, [.char("c")])
     #expect(s.compareTimeline?.kernel == .v2_6_34)
     send(&s, [.char("c")])
@@ -271,10 +276,7 @@ struct CompareTests {
 
   @Test("a variant scene compares first with its own model without the variant")
   func variantFix() throws {
-    let source = try String(contentsOf: repoRoot.appendingPathComponent("scenes/concurrency/mmu-notifier-deadlock-no-6-5.scene"), encoding: .utf8)
-    let parsed = Parser.parse(source)
-    var s = AppState(timeline: Timeline(scene: parsed, defaultTitle: "d5"), fileName: "d5")
-    s.scene = parsed
+    var s = try sceneApp("concurrency/mmu-notifier-deadlock-no-6-5.scene")
     send(&s, [.char("c"), .char("G")])
     #expect(s.compareTimeline?.kernel == .v2_6_36)
     #expect(s.compareTimeline?.variants.isEmpty == true)
@@ -304,8 +306,7 @@ struct ExploreRobustnessTests {
 struct FindTests {
   @Test("/ finds VMAs, processes, anon_vmas and pages, also off screen, and selects them")
   func find() throws {
-    let source = try String(contentsOf: repoRoot.appendingPathComponent("scenes/scale/forking-server-200.scene"), encoding: .utf8)
-    var s = AppState(timeline: Timeline(scene: Parser.parse(source), defaultTitle: "fs"), fileName: "fs")
+    var s = try sceneApp("scale/forking-server-200.scene")
     send(&s, [.char("g")] + chars("200") + [.enter])
     send(&s, [.char("/")] + chars("P150:m2@0") + [.enter])
     #expect(s.focus == .vmas)
@@ -324,8 +325,7 @@ struct FindTests {
 struct FoldingTests {
   @Test("a 200-process forest folds identical sibling subtrees (golden frame); z unfolds")
   func folded() throws {
-    let source = try String(contentsOf: repoRoot.appendingPathComponent("scenes/scale/server-200-children.scene"), encoding: .utf8)
-    var s = AppState(timeline: Timeline(scene: Parser.parse(source), defaultTitle: "fs"), fileName: "fs")
+    var s = try sceneApp("scale/server-200-children.scene", fileName: "fs")
     send(&s, [.char("G")])
     let text = s.render(width: 120, height: 40).plainText
     #expect(text.contains("more like the one above"))

@@ -14,6 +14,19 @@ func explorer(_ file: String, kernel: KernelVersion? = nil, variants: [Variant]?
   }
 }
 
+/// The first finding with `code` and its counterexample scene run as a timeline, whose
+/// `expect` lines must all pass (the schedule replays to the violation).
+func replayedCounterexample(
+  _ explorer: RaceExplorer, source: String, code: String
+) throws -> (finding: RaceExplorer.Finding, replay: Timeline) {
+  let finding = try #require(explorer.explore().findings.first { $0.code == code })
+  let replay = Timeline(scene: Parser.parse(explorer.counterexample(finding, source: source)), defaultTitle: "cx")
+  #expect(replay.runtimeDiagnostics.isEmpty)
+  #expect(!replay.expectations.isEmpty)
+  for e in replay.expectations { #expect(replay.evaluate(e) == .pass) }
+  return (finding, replay)
+}
+
 /// Whether any schedule of at most `length` micro-steps reaches a violation code (no
 /// deduplication; iterative, so deep schedules do not exhaust a test thread's stack).
 func anyScheduleReaches(_ code: String, from world: World, length: Int) -> Bool {
@@ -52,13 +65,8 @@ struct RaceTests {
   @Test("D.3: the plain decrement double-frees and the counterexample replays to it; atomic_dec_and_lock never does")
   func d3() throws {
     let (bad, source) = try explorer("d3-ksm-drop-vs-munmap.scene", variants: [.plainDec])
-    let r = bad.explore()
-    let finding = try #require(r.findings.first { $0.code == "C8" })
+    let (finding, _) = try replayedCounterexample(bad, source: source, code: "C8")
     #expect(finding.message == "AV1 is freed twice")
-    let replay = Timeline(scene: Parser.parse(bad.counterexample(finding, source: source)), defaultTitle: "cx")
-    #expect(replay.runtimeDiagnostics.isEmpty)
-    #expect(!replay.expectations.isEmpty)
-    for e in replay.expectations { #expect(replay.evaluate(e) == .pass) }
     let (good, _) = try explorer("d3-ksm-drop-vs-munmap.scene")
     let g = good.explore()
     #expect(g.findings.isEmpty)
@@ -80,11 +88,8 @@ struct RaceTests {
   @Test("D.7: before f18194275c39 the walker unlocks the root of the anon_vma that reused the memory; after it, never")
   func d7() throws {
     let (bad, source) = try explorer("d7-page-lock-vs-reuse.scene", variants: [.rootReread])
-    let r = bad.explore()
-    let finding = try #require(r.findings.first { $0.code == "C20" })
+    let (finding, replay) = try replayedCounterexample(bad, source: source, code: "C20")
     #expect(finding.message == "cpu0 unlocks AV3's lock, which it does not hold")
-    let replay = Timeline(scene: Parser.parse(bad.counterexample(finding, source: source)), defaultTitle: "cx")
-    for e in replay.expectations { #expect(replay.evaluate(e) == .pass) }
     // The lock cpu0 really took (AV1's) stays held after its walk has finished.
     #expect(replay.states[replay.stepCount].lockHolders[1]?.contains { $0.cpu == 0 } == true)
     let (good, _) = try explorer("d7-page-lock-vs-reuse.scene")
