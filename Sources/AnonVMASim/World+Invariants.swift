@@ -70,18 +70,7 @@ extension World {
 
     if quiescent {
       // C1: every AVC is on both lists.
-      if scope == nil {
-        var onVMA = Set<Int>()
-        for vma in vmas.values { for id in vma.chainTailFirst where vma.id == avcs[id]?.vma { onVMA.insert(id) } }
-        var onAV = Set<Int>()
-        for a in scopedAVs { for id in anonVMAs[a - 1].head where avcs[id]?.anonVMA == a { onAV.insert(id) } }
-        for id in avcs.keys.sorted() {
-          guard let link = avcs[id] else { continue }
-          if onVMA.contains(id) != onAV.contains(id) || !onVMA.contains(id) {
-            fail("C1", "avc\(id) (\(vmaName(link.vma)) → \(av(link.anonVMA))) is on only one list")
-          }
-        }
-      } else if let scope {
+      if let scope {
         // Scoped: the chains of changed VMAs, and each changed anon_vma_chain on both lists
         // (a search of the anon_vma's list, not a walk of every entry of every list touched).
         for v in scopedVMAs {
@@ -106,6 +95,17 @@ extension World {
             }
           } else if lastAnonVMA >= 1, anonVMAs[lastAnonVMA - 1].head.contains(id) {
             fail("C1", "avc\(id) on \(av(lastAnonVMA))'s list is not on its VMA's chain")
+          }
+        }
+      } else {
+        var onVMA = Set<Int>()
+        for vma in vmas.values { for id in vma.chainTailFirst where vma.id == avcs[id]?.vma { onVMA.insert(id) } }
+        var onAV = Set<Int>()
+        for a in scopedAVs { for id in anonVMAs[a - 1].head where avcs[id]?.anonVMA == a { onAV.insert(id) } }
+        for id in avcs.keys.sorted() {
+          guard let link = avcs[id] else { continue }
+          if onVMA.contains(id) != onAV.contains(id) || !onVMA.contains(id) {
+            fail("C1", "avc\(id) (\(vmaName(link.vma)) → \(av(link.anonVMA))) is on only one list")
           }
         }
       }
@@ -269,7 +269,7 @@ extension World {
       let scanAll = scanned.contains(pi)
       // The process's VMAs with their chains, looked up once (not once per page).
       var spans: [(vma: Int, start: Int, end: Int, chain: [Int])] = []
-      if quiescent && scanAll {
+      if quiescent {
         for id in process.vmas {
           guard let v = vmas[id] else { continue }
           spans.append((id, v.start, v.end, chainAnonVMAs(id)))
@@ -296,11 +296,7 @@ extension World {
           fail("C12", "page \(pg(p)) is mapped but its anon_vma \(av(a)) was freed")
           continue
         }
-        let span =
-          scanAll
-          ? spans.first(where: { $0.start <= vpage && vpage < $0.end })
-          : vmaContaining(process: pi, vpage: vpage).map { ($0, 0, 0, chainAnonVMAs($0)) }
-        if quiescent, let span, !span.chain.contains(a) {
+        if quiescent, let span = spans.first(where: { $0.start <= vpage && vpage < $0.end }), !span.chain.contains(a) {
           fail("C12", "\(vmaName(span.vma)) maps \(pg(p)) but is not linked to its anon_vma \(av(a))")
         }
       }
