@@ -31,19 +31,6 @@ public struct ChunkedArray<Element: Sendable & Hashable>: Sendable, Hashable, Ra
     _modify { yield &chunks[i >> Self.shift][i & Self.mask] }
   }
 
-  /// Calls `body` with each index and a view of its element, without copying elements out
-  /// (reading one field of a large element through the subscript may copy all of it).
-  @inlinable
-  public func forEachIndexed(_ body: (Int, borrowing Element) -> Void) {
-    var index = 0
-    for chunk in chunks {
-      for i in chunk.indices {
-        body(index, chunk[i])
-        index += 1
-      }
-    }
-  }
-
   public mutating func append(_ element: Element) {
     if count & Self.mask == 0 {
       var chunk: [Element] = []

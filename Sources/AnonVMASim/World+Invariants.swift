@@ -54,11 +54,9 @@ extension World {
       // An anon_vma whose root or parent was freed is affected too.
       let changed = Set(freedThisStep)
       if !changed.isEmpty {
-        for chunk in anonVMAs.chunks {
-          for i in chunk.indices where chunk[i].alive {
-            if let r = chunk[i].root, changed.contains(r) { avs.insert(chunk[i].id) }
-            if let p = chunk[i].parent, changed.contains(p) { avs.insert(chunk[i].id) }
-          }
+        for i in anonVMAs.indices where anonVMAs[i].alive {
+          if let r = anonVMAs[i].root, changed.contains(r) { avs.insert(anonVMAs[i].id) }
+          if let p = anonVMAs[i].parent, changed.contains(p) { avs.insert(anonVMAs[i].id) }
         }
       }
       scopedAVs = avs.sorted().filter { anonVMAs[$0 - 1].alive }
@@ -178,19 +176,16 @@ extension World {
       }
       var forestChildren = [Int](repeating: 0, count: anonVMAs.count + 1)
       var treeChildren = [Int](repeating: 0, count: anonVMAs.count + 1)
-      // Field by field: copying each anon_vma (its list, its strings) costs more than the count.
-      for chunk in anonVMAs.chunks {
-        for i in chunk.indices where chunk[i].alive {
-          let id = chunk[i].id
-          if let r = chunk[i].root, r != id { forestChildren[r] += 1 }
-          if let p = chunk[i].parent, p != id, !chunk[i].head.isEmpty { treeChildren[p] += 1 }
-        }
+      // Field by field (through the subscript's borrow): copying each anon_vma, with its list,
+      // would cost more than the count.
+      for i in anonVMAs.indices where anonVMAs[i].alive {
+        let id = anonVMAs[i].id
+        if let r = anonVMAs[i].root, r != id { forestChildren[r] += 1 }
+        if let p = anonVMAs[i].parent, p != id, !anonVMAs[i].head.isEmpty { treeChildren[p] += 1 }
       }
       var activeCount = [Int](repeating: 0, count: anonVMAs.count + 1)
       if kernel == .v6 {
-        for chunk in vmas.slots.chunks {
-          for i in chunk.indices { if let a = chunk[i]?.anonVMA { activeCount[a] += 1 } }
-        }
+        for id in vmas.slots.indices { if let a = vmas.slots[id]?.anonVMA { activeCount[a] += 1 } }
       }
       for a in scopedAVs {
         let anon = anonVMAs[a - 1]

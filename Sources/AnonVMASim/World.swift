@@ -169,10 +169,8 @@ public struct World: Sendable, Hashable {
   public var orderedVMAs: [Int] {
     var ids: [Int] = []
     var exited: [Int] = []
-    for chunk in processes.chunks {
-      for i in chunk.indices {
-        if chunk[i].alive { ids += chunk[i].vmas } else { exited += chunk[i].vmas }
-      }
+    for i in processes.indices {
+      if processes[i].alive { ids += processes[i].vmas } else { exited += processes[i].vmas }
     }
     return ids + exited + detachedVMAs
   }
@@ -213,22 +211,15 @@ public struct World: Sendable, Hashable {
 
   /// Alive anon_vma ids in allocation order.
   public var aliveAnonVMAs: [Int] {
-    // Field by field: copying whole anon_vmas (their lists) would cost more than the scan.
-    var ids: [Int] = []
-    for chunk in anonVMAs.chunks {
-      for i in chunk.indices where chunk[i].alive { ids.append(chunk[i].id) }
-    }
-    return ids
+    anonVMAs.indices.filter { anonVMAs[$0].alive }.map { anonVMAs[$0].id }
   }
 
   /// Alive anon_vmas grouped by forest (the lock each one's operations take), then by id.
   public var aliveAnonVMAsByForest: [Int] {
     var keyed: [(lock: Int, id: Int)] = []
-    for chunk in anonVMAs.chunks {
-      for i in chunk.indices where chunk[i].alive {
-        let id = chunk[i].id
-        keyed.append((kernel == .v2_6_34 ? id : chunk[i].root ?? id, id))
-      }
+    for i in anonVMAs.indices where anonVMAs[i].alive {
+      let id = anonVMAs[i].id
+      keyed.append((kernel == .v2_6_34 ? id : anonVMAs[i].root ?? id, id))
     }
     return keyed.sorted { ($0.lock, $0.id) < ($1.lock, $1.id) }.map(\.id)
   }

@@ -216,10 +216,10 @@ extension AppState {
     var parentOf = [Int?](repeating: nil, count: n)
     var aliveOf = [Bool](repeating: false, count: n)
     var vmasOf = [[Int]](repeating: [], count: n)
-    w.processes.forEachIndexed { i, p in
-      parentOf[i] = p.parent
-      aliveOf[i] = p.alive
-      vmasOf[i] = p.vmas
+    for i in 0..<n {
+      parentOf[i] = w.processes[i].parent
+      aliveOf[i] = w.processes[i].alive
+      vmasOf[i] = w.processes[i].vmas
     }
     var children = [[Int]](repeating: [], count: n)
     for c in 0..<n { if let parent = parentOf[c] { children[parent].append(c) } }
