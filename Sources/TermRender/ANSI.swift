@@ -75,7 +75,7 @@ public enum ANSIEncoder {
         let gap = change.x - c.x
         if gap > 0 {
           let move = "\u{1b}[\(gap)C"
-          if fillCost(next, y: c.y, from: c.x, to: change.x, style: current, colors: colors, limit: recordedLength(move)) != nil {
+          if rewriteFits(next, y: c.y, from: c.x, to: change.x, style: current, colors: colors, within: recordedLength(move)) {
             for x in c.x..<change.x { put(next[x, c.y]) }
           } else {
             out += move
@@ -94,22 +94,22 @@ public enum ANSIEncoder {
     return out
   }
 
-  /// What rewriting the unchanged cells `from..<to` of a row costs in a recording, or nil when
-  /// it would cost more than `limit` or a cell is not one narrow character.
-  static func fillCost(_ b: Buffer, y: Int, from: Int, to: Int, style: Style?, colors: ColorMode, limit: Int) -> Int? {
+  /// Whether rewriting the unchanged cells `from..<to` of a row costs at most `limit` bytes in a
+  /// recording (every cell must be one narrow character).
+  static func rewriteFits(_ b: Buffer, y: Int, from: Int, to: Int, style: Style?, colors: ColorMode, within limit: Int) -> Bool {
     var cost = 0
     var current = style
     for x in from..<to {
       let cell = b[x, y]
-      guard let ch = cell.text.first, cell.text.count == 1, Buffer.displayWidth(ch) == 1 else { return nil }
+      guard let ch = cell.text.first, cell.text.count == 1, Buffer.displayWidth(ch) == 1 else { return false }
       if cell.style != current {
         cost += recordedLength(sgr(cell.style, colors: colors))
         current = cell.style
       }
       cost += cell.text.utf8.count
-      if cost > limit { return nil }
+      if cost > limit { return false }
     }
-    return cost
+    return true
   }
 
   /// Bytes a string takes in an asciicast's JSON (ESC and other controls as `\u00XX`).

@@ -89,6 +89,11 @@ struct Bench: ParsableCommand {
       return
     }
     var figures: [Figure] = []
+    let groups = ["w1", "w2", "w3", "seek", "frame", "keys", "cast", "races"]
+    if let only, !groups.contains(only) {
+      printError("error: unknown group '\(TextSafety.escape(only))' (\(groups.joined(separator: ", ")))")
+      throw ExitCode(2)
+    }
     func want(_ group: String) -> Bool { only == nil || only == group }
 
     // W1, W2, W3: run every step and keep the whole timeline.

@@ -140,6 +140,10 @@ struct CLITests {
     }
     #expect(names.contains { $0.contains("(201 anon_vmas at the end)") })
     #expect(names.contains { $0.contains("(3 anon_vmas at the end)") })
+    let badGroup = try run(["bench", "--only", "nope"])
+    #expect(badGroup.status == 2 && badGroup.stderr.contains("unknown group 'nope'"))
+    let badWorkload = try run(["bench", "--emit", "nope"])
+    #expect(badWorkload.status == 2 && badWorkload.stderr.contains("unknown workload 'nope'"))
   }
 
   @Test("state prints byte-identical JSON on every run; --step and --all")
