@@ -40,7 +40,6 @@ public struct StateStore: Sendable {
     cache.clear()
   }
 
-
   /// The world after step `k`.
   public subscript(k: Int) -> World {
     if let w = keyframes[k] { return w }
@@ -70,8 +69,8 @@ public struct StateStore: Sendable {
 
 /// A small cache of recently replayed states, shared by copies of a store.
 ///
-/// A plain lock-protected class (pthread mutex through the standard library's `Synchronization`
-/// was replaced after crashes in parallel test runs); a miss only costs a replay.
+/// A plain class behind a spin lock (short critical sections, no blocking); a miss only costs a
+/// replay.
 final class StateCache: @unchecked Sendable {
   private var entries: [(Int, World)] = []
   private let capacity = 48
