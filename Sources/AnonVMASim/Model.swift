@@ -293,9 +293,17 @@ public struct Event: Sendable, Hashable {
   @TaskLocal public static var narrating = true
 
   public init(cpu: Int, function: String, text: @autoclosure () -> String, objects: @autoclosure () -> [String] = []) {
+    self.init(cpu: cpu, function: function, narrating: Event.narrating, text: text(), objects: objects())
+  }
+
+  /// An event whose text is formatted only when `narrating`.
+  init(
+    cpu: Int, function: String, narrating: Bool, text: @autoclosure () -> String,
+    objects: @autoclosure () -> [String] = []
+  ) {
     self.cpu = cpu
     self.function = function
-    if Event.narrating {
+    if narrating {
       self.text = text()
       self.objects = objects()
     } else {

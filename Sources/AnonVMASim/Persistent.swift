@@ -1,15 +1,19 @@
-/// An array stored in chunks of 64 elements, each chunk copy-on-write on its own.
+/// An array stored in chunks of 64 elements, each chunk copy-on-write on its own, and the chunk
+/// table itself in pages of 64 chunks.
 ///
 /// A timeline keeps many worlds that differ in a few objects. With a plain array, changing one
-/// process of a copied world copies all of them; here it copies one chunk and the chunk table
-/// (one reference per 64 elements), so worlds kept side by side share everything else.
+/// process of a copied world copies all of them; here it copies one chunk, one page of the chunk
+/// table and the page table (one reference per 4,096 elements), so worlds kept side by side
+/// share everything else. (With one level, a world with millions of anon_vma_chain ids copied a
+/// table of tens of thousands of references at every step.)
 public struct ChunkedArray<Element: Sendable & Hashable>: Sendable, Hashable, RandomAccessCollection,
   MutableCollection, ExpressibleByArrayLiteral
 {
-  @usableFromInline var chunks: [[Element]] = []
+  @usableFromInline var pages: [[[Element]]] = []
   public private(set) var count = 0
 
-  @usableFromInline static var shift: Int { 6 }
+  @usableFromInline static var chunkShift: Int { 6 }
+  @usableFromInline static var pageShift: Int { 12 }
   @usableFromInline static var mask: Int { 63 }
 
   public init() {}
@@ -27,17 +31,23 @@ public struct ChunkedArray<Element: Sendable & Hashable>: Sendable, Hashable, Ra
 
   @inlinable
   public subscript(i: Int) -> Element {
-    _read { yield chunks[i >> Self.shift][i & Self.mask] }
-    _modify { yield &chunks[i >> Self.shift][i & Self.mask] }
+    _read { yield pages[i >> Self.pageShift][(i >> Self.chunkShift) & Self.mask][i & Self.mask] }
+    _modify { yield &pages[i >> Self.pageShift][(i >> Self.chunkShift) & Self.mask][i & Self.mask] }
   }
 
   public mutating func append(_ element: Element) {
+    if count & ((1 << Self.pageShift) - 1) == 0 {
+      var page: [[Element]] = []
+      page.reserveCapacity(Self.mask + 1)
+      pages.append(page)
+    }
+    let p = pages.count - 1
     if count & Self.mask == 0 {
       var chunk: [Element] = []
       chunk.reserveCapacity(Self.mask + 1)
-      chunks.append(chunk)
+      pages[p].append(chunk)
     }
-    chunks[chunks.count - 1].append(element)
+    pages[p][pages[p].count - 1].append(element)
     count += 1
   }
 }
@@ -114,5 +124,112 @@ public struct IDTable<Element: Sendable & Hashable>: Sendable, Hashable, Express
       hasher.combine(id)
       hasher.combine(element)
     }
+  }
+}
+
+/// Ids marked for the next invariant check, in the order they were marked.
+///
+/// Marking runs at every micro-step, millions of times in a large scene: it appends (skipping a
+/// repeat of the last id) and never hashes; the check sorts and deduplicates once per step.
+public struct TouchList: Sendable, Hashable, ExpressibleByArrayLiteral {
+  public private(set) var marks: [Int] = []
+
+  public init(arrayLiteral elements: Int...) {
+    self.init(elements)
+  }
+
+  public init<S: Sequence>(_ elements: S) where S.Element == Int {
+    for e in elements { insert(e) }
+  }
+
+  public var isEmpty: Bool { marks.isEmpty }
+
+  public mutating func insert(_ id: Int) {
+    if marks.last != id { marks.append(id) }
+  }
+
+  /// The marked ids, ascending, each once.
+  public var ids: [Int] {
+    var sorted = marks.sorted()
+    var kept = 0
+    for i in sorted.indices where kept == 0 || sorted[i] != sorted[kept - 1] {
+      sorted[kept] = sorted[i]
+      kept += 1
+    }
+    sorted.removeLast(sorted.count - kept)
+    return sorted
+  }
+}
+
+/// A value carried along that equality and hashing ignore (a setting, not state).
+public struct Unobserved<Value: Sendable>: Sendable, Hashable {
+  public var value: Value
+  public init(_ value: Value) { self.value = value }
+  public static func == (a: Unobserved, b: Unobserved) -> Bool { true }
+  public func hash(into hasher: inout Hasher) {}
+}
+
+/// The anon_vma locks held: lock id to its holders in acquisition order, with the part of
+/// `Dictionary`'s interface the model uses.
+///
+/// A handful of locks are held at a time, and every micro-step that locks or unlocks looks one up:
+/// a short array kept sorted by lock id (so equal tables compare equal) beats hashing.
+public struct LockTable<Holder: Sendable & Hashable>: Sendable, Hashable, ExpressibleByDictionaryLiteral {
+  @usableFromInline struct Entry: Sendable, Hashable {
+    @usableFromInline var lock: Int
+    @usableFromInline var holders: [Holder]
+    @usableFromInline init(lock: Int, holders: [Holder]) {
+      self.lock = lock
+      self.holders = holders
+    }
+  }
+  @usableFromInline var entries: [Entry] = []
+
+  public init(dictionaryLiteral elements: (Int, [Holder])...) {
+    for (k, v) in elements { self[k] = v }
+  }
+
+  /// Where `lock` is or would go.
+  @usableFromInline func position(_ lock: Int) -> (index: Int, found: Bool) {
+    var i = 0
+    while i < entries.count && entries[i].lock < lock { i += 1 }
+    return (i, i < entries.count && entries[i].lock == lock)
+  }
+
+  public subscript(lock: Int) -> [Holder]? {
+    get {
+      let (i, found) = position(lock)
+      return found ? entries[i].holders : nil
+    }
+    set {
+      let (i, found) = position(lock)
+      switch (found, newValue) {
+      case (true, let holders?): entries[i].holders = holders
+      case (true, nil): entries.remove(at: i)
+      case (false, let holders?): entries.insert(Entry(lock: lock, holders: holders), at: i)
+      case (false, nil): break
+      }
+    }
+  }
+
+  public subscript(lock: Int, default fallback: @autoclosure () -> [Holder]) -> [Holder] {
+    get { self[lock] ?? fallback() }
+    _modify {
+      var (i, found) = position(lock)
+      if !found {
+        entries.insert(Entry(lock: lock, holders: fallback()), at: i)
+        found = true
+      }
+      yield &entries[i].holders
+    }
+  }
+
+  /// Lock ids with an entry, ascending.
+  public var keys: [Int] { entries.map(\.lock) }
+
+  @discardableResult
+  public mutating func removeValue(forKey lock: Int) -> [Holder]? {
+    let (i, found) = position(lock)
+    return found ? entries.remove(at: i).holders : nil
   }
 }

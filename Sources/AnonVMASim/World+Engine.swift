@@ -87,6 +87,13 @@ extension World {
     return .idle
   }
 
+  /// A call whose instructions run next, in order: pushed onto the CPU's program directly (the
+  /// result of `.expand` is an array allocated per call; the hottest calls avoid it).
+  mutating func call(_ instrs: Instr..., on c: Int) -> InstrResult {
+    cpus[c].program.append(contentsOf: instrs.reversed())
+    return .expand([])
+  }
+
   /// Runs a CPU until its operation completes, blocks or deadlocks.
   public mutating func finish(cpu c: Int) throws(SimError) -> [Event] {
     var events: [Event] = []
@@ -157,7 +164,7 @@ extension World {
     switch val {
     case .lit(let v): return v
     case .reg(let r):
-      let regs = cpus[c].regs
+      let regs = regs(c)
       let v: Int?
       switch r {
       case .vma: v = regs.vma
@@ -171,6 +178,11 @@ extension World {
       guard let v else { throw SimError("internal: register \(r) is empty") }
       return v
     }
+  }
+
+  /// A CPU's registers, read in place (reading `cpus[c].regs` may copy the whole CPU first).
+  func regs(_ c: Int) -> Registers {
+    cpus.withUnsafeBufferPointer { $0[c].regs }
   }
 
   func av(_ id: Int) -> String { World.avName(id) }
@@ -227,7 +239,8 @@ extension World {
 
   /// Whether the CPU holds the lock that protects `av`'s list (C15/C16).
   func holdsListLock(cpu c: Int, of avID: Int) -> Bool {
-    cpus[c].holds.contains(lockTarget(of: avID))
+    let target = lockTarget(of: avID)
+    return cpus.withUnsafeBufferPointer { $0[c].holds.contains(target) }
   }
 
   mutating func checkListLock(cpu c: Int, _ avID: Int, _ what: @autoclosure () -> String) {

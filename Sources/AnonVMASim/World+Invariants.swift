@@ -1,11 +1,32 @@
 /// Which objects an invariant check looks at: everything, or what changed since the last check.
 public struct CheckScope: Sendable {
-  /// Processes whose VMAs, chains or page tables changed.
-  public var processes: Set<Int>
-  /// anon_vmas whose fields changed.
-  public var anonVMAs: Set<Int>
-  /// anon_vma_chains that changed, with the anon_vma each was last linked to (0: none).
-  public var avcs: [Int: Int] = [:]
+  /// Processes whose VMAs, chains or page tables changed, ascending.
+  public var processes: [Int]
+  /// anon_vmas whose fields changed, ascending.
+  public var anonVMAs: [Int]
+  /// anon_vma_chains that changed, ascending by id, each with the last anon_vma it was seen
+  /// linked to (0: none).
+  public var avcs: [(id: Int, lastAnonVMA: Int)]
+
+  /// The scope of what a world marked since its last check.
+  init(_ w: World) {
+    processes = w.touchedProcesses.ids
+    anonVMAs = w.touchedAnonVMAs.ids
+    // Stable sort by id, then one entry per id: the last non-zero anon_vma it was marked with.
+    var marks = w.touchedAVCs.enumerated().sorted {
+      ($0.element.id, $0.offset) < ($1.element.id, $1.offset)
+    }.map(\.element)
+    avcs = []
+    avcs.reserveCapacity(marks.count)
+    for m in marks {
+      if let last = avcs.last, last.id == m.id {
+        if m.anonVMA != 0 { avcs[avcs.count - 1].lastAnonVMA = m.anonVMA }
+      } else {
+        avcs.append((m.id, m.anonVMA))
+      }
+    }
+    marks = []
+  }
 }
 
 extension World {
@@ -19,13 +40,13 @@ extension World {
   /// While an operation is unfinished on some CPU, the structural invariants C1–C7 and the
   /// counter equations of C8–C10 are not checked (objects may be half-updated, as in the kernel).
   public mutating func checkInvariants() {
-    let scope = CheckScope(processes: touchedProcesses, anonVMAs: touchedAnonVMAs, avcs: touchedAVCs)
+    let scope = CheckScope(self)
     for violation in invariantViolations(scope: scope) { report(violation.code, violation.message) }
     // Keep what changed while an operation is unfinished: some checks wait for quiescence.
     if cpus.allSatisfy({ $0.state == .idle }) {
       touchedProcesses = []
       touchedAnonVMAs = []
-      touchedAVCs = [:]
+      touchedAVCs = []
     }
   }
 
@@ -42,24 +63,25 @@ extension World {
     var scopedVMAs: [Int] = []
     var scopedAVs: [Int] = []
     if let scope {
-      scopedProcesses = scope.processes.sorted().filter { $0 < processes.count }
+      scopedProcesses = scope.processes.filter { $0 < processes.count }
       for p in scopedProcesses { scopedVMAs += processes[p].vmas }
       scopedVMAs += detachedVMAs
-      var avs = Set(scope.anonVMAs.filter { $0 >= 1 && $0 <= anonVMAs.count })
-      for v in scopedVMAs { for a in chainAnonVMAs(v) { avs.insert(a) } }
-      for a in Array(avs) {
-        if let r = anonVMAs[a - 1].root { avs.insert(r) }
-        if let p = anonVMAs[a - 1].parent { avs.insert(p) }
+      // Sorted and deduplicated at the end (a fork's chain adds thousands: no hashing each).
+      var avs = scope.anonVMAs.filter { $0 >= 1 && $0 <= anonVMAs.count }
+      for v in scopedVMAs { avs += chainAnonVMAs(v) }
+      for a in avs {
+        if let r = anonVMAs[a - 1].root { avs.append(r) }
+        if let p = anonVMAs[a - 1].parent { avs.append(p) }
       }
       // An anon_vma whose root or parent was freed is affected too.
       let changed = Set(freedThisStep)
       if !changed.isEmpty {
         for i in anonVMAs.indices where anonVMAs[i].alive {
-          if let r = anonVMAs[i].root, changed.contains(r) { avs.insert(anonVMAs[i].id) }
-          if let p = anonVMAs[i].parent, changed.contains(p) { avs.insert(anonVMAs[i].id) }
+          if let r = anonVMAs[i].root, changed.contains(r) { avs.append(anonVMAs[i].id) }
+          if let p = anonVMAs[i].parent, changed.contains(p) { avs.append(anonVMAs[i].id) }
         }
       }
-      scopedAVs = avs.sorted().filter { anonVMAs[$0 - 1].alive }
+      scopedAVs = TouchList(avs).ids.filter { anonVMAs[$0 - 1].alive }
     } else {
       scopedProcesses = Array(processes.indices)
       scopedVMAs = orderedVMAs
@@ -81,13 +103,19 @@ extension World {
             }
           }
         }
-        // A fork or exit touches a whole chain: look each VMA's chain up once.
-        var chainSets: [Int: Set<Int>] = [:]
-        for (id, lastAnonVMA) in scope.avcs.sorted(by: { $0.key < $1.key }) {
+        // A fork or exit touches a whole chain: sort each VMA's chain once, then search it.
+        var sortedChains: [Int: [Int]] = [:]
+        var lastVMA = 0
+        var lastChain: [Int] = []
+        for (id, lastAnonVMA) in scope.avcs {
           if let link = avcs[id] {
             let onAV = link.anonVMA >= 1 && link.anonVMA <= anonVMAs.count && anonVMAs[link.anonVMA - 1].head.contains(id)
-            if chainSets[link.vma] == nil { chainSets[link.vma] = Set(vmas[link.vma]?.chainTailFirst ?? []) }
-            let onVMA = chainSets[link.vma]?.contains(id) == true
+            if link.vma != lastVMA {
+              if sortedChains[link.vma] == nil { sortedChains[link.vma] = (vmas[link.vma]?.chainTailFirst ?? []).sorted() }
+              lastVMA = link.vma
+              lastChain = sortedChains[link.vma] ?? []
+            }
+            let onVMA = lastChain.sortedContains(id)
             if !onAV || !onVMA {
               fail("C1", "avc\(id) (\(vmaName(link.vma)) → \(av(link.anonVMA))) is on only one list")
             }
@@ -112,7 +140,7 @@ extension World {
         let chain = chainAnonVMAs(vid)
         let name = vmaName(vid)
         // C2: no anon_vma twice in one chain.
-        if Set(chain).count != chain.count { fail("C2", "\(name)'s chain lists an anon_vma twice") }
+        if TouchList(chain).ids.count != chain.count { fail("C2", "\(name)'s chain lists an anon_vma twice") }
         // C3: anon_vma set <=> chain non-empty, and in the chain.
         if (vma.anonVMA == nil) != chain.isEmpty {
           fail("C3", "\(name): vma->anon_vma and its chain disagree")
@@ -143,7 +171,7 @@ extension World {
         }
         // C5: one forest per VMA.
         if kernel != .v2_6_34 {
-          let roots = Set(chain.map { anonVMAs[$0 - 1].root ?? $0 })
+          let roots = TouchList(chain.map { anonVMAs[$0 - 1].root ?? $0 }).ids
           if roots.count > 1 { fail("C5", "\(name)'s chain spans \(roots.count) forests") }
         }
       }
@@ -303,5 +331,18 @@ extension World {
       }
     }
     return found
+  }
+}
+
+extension Array where Element == Int {
+  /// Binary search of an ascending array.
+  func sortedContains(_ x: Int) -> Bool {
+    var low = 0
+    var high = count
+    while low < high {
+      let mid = (low + high) / 2
+      if self[mid] < x { low = mid + 1 } else { high = mid }
+    }
+    return low < count && self[low] == x
   }
 }

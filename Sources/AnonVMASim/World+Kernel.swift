@@ -78,7 +78,7 @@ extension World {
       return .event(
         Event(
           cpu: c, function: fn,
-          text: "\(what) \(pg(page)) at \(locationName(process: p, vpage: v)), "
+          narrating: narrating.value, text: "\(what) \(pg(page)) at \(locationName(process: p, vpage: v)), "
             + "page_add_new_anon_rmap files it in \(av(anon))",
           objects: [pg(page), av(anon)]), then: [])
 
@@ -93,7 +93,7 @@ extension World {
       return .event(
         Event(
           cpu: c, function: "do_wp_page",
-          text: "COW copy \(pg(old)) → \(pg(page)) at \(locationName(process: p, vpage: v)), "
+          narrating: narrating.value, text: "COW copy \(pg(old)) → \(pg(page)) at \(locationName(process: p, vpage: v)), "
             + "filed in \(av(anon))" + (freed ? "; \(pg(old)) freed" : ""),
           objects: [pg(old), pg(page), av(anon)]), then: [])
 
@@ -110,7 +110,7 @@ extension World {
       return .event(
         Event(
           cpu: c, function: "page_move_anon_rmap",
-          text: "reuse \(pg(page)) at \(locationName(process: p, vpage: v)): re-filed in "
+          narrating: narrating.value, text: "reuse \(pg(page)) at \(locationName(process: p, vpage: v)): re-filed in "
             + "\(av(anon))\(from)", objects: [pg(page), av(anon)]), then: [])
 
     case .mapZeroPage(let p, let v):
@@ -118,12 +118,12 @@ extension World {
       return .event(
         Event(
           cpu: c, function: "do_anonymous_page",
-          text: "read fault at \(locationName(process: p, vpage: v)): map the zero page, "
+          narrating: narrating.value, text: "read fault at \(locationName(process: p, vpage: v)): map the zero page, "
             + "no anon_vma"), then: [])
 
     case .noFault(let p, let v, let why):
       return .event(
-        Event(cpu: c, function: "handle_mm_fault", text: "\(locationName(process: p, vpage: v)): \(why)"),
+        Event(cpu: c, function: "handle_mm_fault", narrating: narrating.value, text: "\(locationName(process: p, vpage: v)): \(why)"),
         then: [])
 
     /// do_swap_page() → page_add_anon_rmap()/do_page_add_anon_rmap() → __page_set_anon_rmap().
@@ -172,7 +172,7 @@ extension World {
       return .event(
         Event(
           cpu: c, function: "do_swap_page",
-          text: "\(locationName(process: p, vpage: v)): " + text, objects: [pg(page)]), then: [])
+          narrating: narrating.value, text: "\(locationName(process: p, vpage: v)): " + text, objects: [pg(page)]), then: [])
 
     // MARK: anon_vma_prepare (mm/rmap.c)
 
@@ -203,7 +203,7 @@ extension World {
       ])
 
     case .prepFinish:
-      guard cpus[c].regs.flag else { return .expand([]) }
+      guard regs(c).flag else { return .expand([]) }
       var instrs: [Instr] = []
       if let a = cpus[c].regs.allocatedAnonVMA { instrs.append(.freeAnonVMA(.lit(a))) }
       return .expand(instrs)
@@ -215,7 +215,7 @@ extension World {
       touchAVC(id)
       cpus[c].regs.avc = id
       return .event(
-        Event(cpu: c, function: "anon_vma_chain_alloc", text: "new anon_vma_chain avc\(id)"), then: [])
+        Event(cpu: c, function: "anon_vma_chain_alloc", narrating: narrating.value, text: "new anon_vma_chain avc\(id)"), then: [])
 
     case .allocAnonVMA(let by):
       let id = anonVMAs.count + 1
@@ -253,7 +253,7 @@ extension World {
       }
       return .event(
         Event(
-          cpu: c, function: "anon_vma_alloc", text: "new anon_vma \(av(id))\(rootText)",
+          cpu: c, function: "anon_vma_alloc", narrating: narrating.value, text: "new anon_vma \(av(id))\(rootText)",
           objects: [av(id)]), then: [])
 
     /// find_mergeable_anon_vma(): a compatible neighbour's anon_vma, if its chain is singular.
@@ -263,7 +263,7 @@ extension World {
       let text =
         found.map { "reuse neighbour's \(av($0)) (singular chain)" }
         ?? "no compatible neighbour with a singular chain"
-      return .event(Event(cpu: c, function: "find_mergeable_anon_vma", text: text), then: [])
+      return .event(Event(cpu: c, function: "find_mergeable_anon_vma", narrating: narrating.value, text: text), then: [])
 
     case .setVMAAnonVMA(let vma, let val, let function):
       let a = try value(val, cpu: c)
@@ -278,7 +278,7 @@ extension World {
       return .event(
         Event(
           cpu: c, function: function,
-          text: "\(vmaName(vma))->anon_vma = \(av(a))\(ptl)",
+          narrating: narrating.value, text: "\(vmaName(vma))->anon_vma = \(av(a))\(ptl)",
           objects: [vmaName(vma), av(a)]), then: [])
 
     // MARK: Chains (mm/rmap.c)
@@ -295,7 +295,7 @@ extension World {
       return .event(
         Event(
           cpu: c, function: "anon_vma_chain_link",
-          text: "avc\(id) (\(vmaName(vma)) → \(av(a))) added at the head of \(vmaName(vma))'s chain",
+          narrating: narrating.value, text: "avc\(id) (\(vmaName(vma)) → \(av(a))) added at the head of \(vmaName(vma))'s chain",
           objects: [vmaName(vma), av(a)]), then: [])
 
     case .linkSameAnonVMA(let avcVal, let atTail):
@@ -321,13 +321,13 @@ extension World {
         return .event(
           Event(
             cpu: c, function: "anon_vma_interval_tree_insert",
-            text: "\(vmaName(link.vma)) into \(av(link.anonVMA))'s interval tree",
+            narrating: narrating.value, text: "\(vmaName(link.vma)) into \(av(link.anonVMA))'s interval tree",
             objects: [vmaName(link.vma), av(link.anonVMA)]), then: [])
       }
       return .event(
         Event(
           cpu: c, function: atTail ? "list_add_tail" : "list_add",
-          text: "\(vmaName(link.vma)) added at the \(atTail ? "tail" : "head") of "
+          narrating: narrating.value, text: "\(vmaName(link.vma)) added at the \(atTail ? "tail" : "head") of "
             + "\(av(link.anonVMA))'s same_anon_vma list",
           objects: [vmaName(link.vma), av(link.anonVMA)]), then: [])
 
@@ -345,12 +345,11 @@ extension World {
     case .anonVMAChainLink(let vma, let avcVal, let avVal):
       let id = try value(avcVal, cpu: c)
       let a = try value(avVal, cpu: c)
-      return .expand([
+      return call(
         .linkSameVMA(vma: vma, avc: .lit(id), anonVMA: .lit(a)),
         .lock(.anonVMALock(.lit(a)), writeMode),
         .linkSameAnonVMA(avc: .lit(id), atTail: true),
-        .unlock(.anonVMALock(.lit(a))),
-      ])
+        .unlock(.anonVMALock(.lit(a))), on: c)
 
     /// anon_vma_fork(): clone the parent's chain, then add the child's own anon_vma.
     case .anonVMAFork(let child, let parent):
@@ -383,7 +382,7 @@ extension World {
       return .event(
         Event(
           cpu: c, function: "anon_vma_fork",
-          text: "\(av(a))->root = \(av(pav))->root = \(av(root))"
+          narrating: narrating.value, text: "\(av(a))->root = \(av(pav))->root = \(av(root))"
             + (kernel == .v6 ? ", ->parent = \(av(pav))" : ""), objects: [av(a), av(root)]),
         then: [])
 
@@ -399,7 +398,7 @@ extension World {
       return .event(
         Event(
           cpu: c, function: "get_anon_vma",
-          text: "\(av(a)) \(counterName) \(before)→\(before + 1) (\(why))", objects: [av(a)]),
+          narrating: narrating.value, text: "\(av(a)) \(counterName) \(before)→\(before + 1) (\(why))", objects: [av(a)]),
         then: [])
 
     /// dup_mmap(): copy every VMA of the parent (kernel/fork.c).
@@ -432,7 +431,7 @@ extension World {
           name: name, parent: parent, alive: true, vmas: [], ptes: [:], mappings: mappings,
           nextAddress: next, createdAt: step))
       let text = parent.map { "new mm for \(name), child of \(processes[$0].name)" } ?? "new mm for \(name)"
-      return .event(Event(cpu: c, function: parent == nil ? "mm_alloc" : "dup_mm", text: text), then: [])
+      return .event(Event(cpu: c, function: parent == nil ? "mm_alloc" : "dup_mm", narrating: narrating.value, text: text), then: [])
 
     case .copyVMA(let pvma, let child):
       guard var copy = vmas[pvma] else { throw SimError("internal: no parent VMA") }
@@ -450,7 +449,7 @@ extension World {
       return .event(
         Event(
           cpu: c, function: "dup_mmap",
-          text: "\(vmaName(id)) copied from \(vmaName(pvma)), chain emptied\(anonText)",
+          narrating: narrating.value, text: "\(vmaName(id)) copied from \(vmaName(pvma)), chain emptied\(anonText)",
           objects: [vmaName(id)]), then: [])
 
     /// copy_page_range(): share the parent's pages read-only (skipped without an anon_vma).
@@ -463,7 +462,7 @@ extension World {
         return .event(
           Event(
             cpu: c, function: "copy_page_range",
-            text: "\(vmaName(pvma)) has no anon_vma: skipped, faults will fill \(vmaName(child))"),
+            narrating: narrating.value, text: "\(vmaName(pvma)) has no anon_vma: skipped, faults will fill \(vmaName(child))"),
           then: [])
       }
       var shared = 0
@@ -487,7 +486,7 @@ extension World {
       return .event(
         Event(
           cpu: c, function: "copy_page_range",
-          text: "\(shared) page(s) shared with \(vmaName(child)), write-protected in both"),
+          narrating: narrating.value, text: "\(shared) page(s) shared with \(vmaName(child)), write-protected in both"),
         then: [])
 
     case .mmapRegion(let p, let name, let n, let growsDown):
@@ -505,7 +504,7 @@ extension World {
       return .event(
         Event(
           cpu: c, function: "mmap_region",
-          text: "\(vmaName(id)): \(n) page(s), private anonymous, no anon_vma yet",
+          narrating: narrating.value, text: "\(vmaName(id)): \(n) page(s), private anonymous, no anon_vma yet",
           objects: [vmaName(id)]), then: [])
 
     // MARK: Exit and munmap (mm/mmap.c)
@@ -519,7 +518,7 @@ extension World {
       let ksm = items > 0 ? "; ksm_exit leaves \(items) rmap_item(s) for ksmd" : ""
       return .event(
         Event(
-          cpu: c, function: "exit_mmap", text: "\(processes[p].name): mm_users → 0\(ksm)"),
+          cpu: c, function: "exit_mmap", narrating: narrating.value, text: "\(processes[p].name): mm_users → 0\(ksm)"),
         then: [])
 
     /// do_munmap(): split at the edges, then detach, zap, unlink and free what lies inside.
@@ -551,7 +550,7 @@ extension World {
       return .event(
         Event(
           cpu: c, function: "detach_vmas_to_be_unmapped",
-          text: inside.map { vmaName($0) }.joined(separator: ", ")), then: [])
+          narrating: narrating.value, text: inside.map { vmaName($0) }.joined(separator: ", ")), then: [])
 
     /// unmap_vmas() / zap_pte_range(): drop every PTE of the VMA.
     case .zapVMA(let vma, let start, let end):
@@ -580,7 +579,7 @@ extension World {
       return .event(
         Event(
           cpu: c, function: "unmap_vmas",
-          text: "\(vmaName(vma)): \(zapped) PTE(s) zapped\(freedText)"), then: [])
+          narrating: narrating.value, text: "\(vmaName(vma)): \(zapped) PTE(s) zapped\(freedText)"), then: [])
 
     case .removeVMA(let vma):
       let name = vmaName(vma)
@@ -594,21 +593,24 @@ extension World {
       }
       detachedVMAs.removeAll { $0 == vma }
       vmas[vma] = nil
-      return .event(Event(cpu: c, function: "remove_vma", text: "\(name) freed"), then: [])
+      return .event(Event(cpu: c, function: "remove_vma", narrating: narrating.value, text: "\(name) freed"), then: [])
 
     /// unlink_anon_vmas(): walk the chain head to tail (newest to oldest).
     case .unlinkAnonVMAs(let vma):
-      let chain = vmas[vma]?.chain ?? []
-      return .expand(chain.flatMap { [.anonVMAUnlink(avc: $0), .freeAVC(vma: vma, avc: $0)] })
+      var instrs: [Instr] = []
+      for avc in vmas[vma]?.chain ?? [] {
+        instrs.append(.anonVMAUnlink(avc: avc))
+        instrs.append(.freeAVC(vma: vma, avc: avc))
+      }
+      return .expand(instrs)
 
     /// anon_vma_unlink(): off the anon_vma's list under the (root) lock; free it if empty.
     case .anonVMAUnlink(let id):
       guard let link = avcs[id] else { throw SimError("internal: no avc\(id)") }
       let a = link.anonVMA
-      return .expand([
+      return call(
         .lock(.anonVMALock(.lit(a)), writeMode), .listDelSameAnonVMA(avc: id),
-        .computeEmpty(anonVMA: a), .unlock(.anonVMALock(.lit(a))), .unlinkFreeIfEmpty(anonVMA: a),
-      ])
+        .computeEmpty(anonVMA: a), .unlock(.anonVMALock(.lit(a))), .unlinkFreeIfEmpty(anonVMA: a), on: c)
 
     case .listDelSameAnonVMA(let id):
       guard let link = avcs[id] else { throw SimError("internal: no avc\(id)") }
@@ -621,7 +623,7 @@ extension World {
       return .event(
         Event(
           cpu: c, function: "list_del",
-          text: "\(vmaName(link.vma)) off \(av(link.anonVMA))'s same_anon_vma list",
+          narrating: narrating.value, text: "\(vmaName(link.vma)) off \(av(link.anonVMA))'s same_anon_vma list",
           objects: [vmaName(link.vma), av(link.anonVMA)]), then: [])
 
     case .computeEmpty(let a):
@@ -631,11 +633,11 @@ extension World {
       return .event(
         Event(
           cpu: c, function: "anon_vma_unlink",
-          text: "\(av(a)): list \(anon.head.isEmpty ? "empty" : "not empty"), "
+          narrating: narrating.value, text: "\(av(a)): list \(anon.head.isEmpty ? "empty" : "not empty"), "
             + "\(counterName) \(anon.refcount) → \(empty ? "free it" : "keep it")"), then: [])
 
     case .unlinkFreeIfEmpty(let a):
-      guard cpus[c].regs.flag else { return .expand([]) }
+      guard regs(c).flag else { return .expand([]) }
       var instrs: [Instr] = []
       let root = anonVMAs[a - 1].root
       if kernel == .v2_6_36, let root, root != a || has(.rootSelfDrop), !has(.noFiveFive) {
@@ -650,7 +652,7 @@ extension World {
       touchAVC(id)
       avcs[id] = nil
       return .event(
-        Event(cpu: c, function: "anon_vma_chain_free", text: "avc\(id) off \(vmaName(vma))'s chain, freed"),
+        Event(cpu: c, function: "anon_vma_chain_free", narrating: narrating.value, text: "avc\(id) off \(vmaName(vma))'s chain, freed"),
         then: [])
 
     case .freeAnonVMA(let val):
@@ -666,7 +668,7 @@ extension World {
       anonVMAs[a - 1].alive = false
       freedThisStep.append(a)
       return .event(
-        Event(cpu: c, function: "anon_vma_free", text: "\(av(a)) freed", objects: [av(a)]), then: [])
+        Event(cpu: c, function: "anon_vma_free", narrating: narrating.value, text: "\(av(a)) freed", objects: [av(a)]), then: [])
 
     // MARK: drop_anon_vma (2.6.36 mm/rmap.c; 2.6.34 mm/ksm.c)
 
@@ -686,7 +688,7 @@ extension World {
       anonVMAs[a - 1].refcount -= 1
       let event = Event(
         cpu: c, function: "atomic_dec_and_test",
-        text: "\(av(a)) \(counterName) \(count)→\(count - 1) without the lock", objects: [av(a)])
+        narrating: narrating.value, text: "\(av(a)) \(counterName) \(count)→\(count - 1) without the lock", objects: [av(a)])
       guard count - 1 == 0 else { return .event(event, then: []) }
       return .event(event, then: [.lock(.anonVMALock(.lit(a)), writeMode), .dropCheck(anonVMA: a)])
 
@@ -704,7 +706,7 @@ extension World {
         return .event(
           Event(
             cpu: c, function: "atomic_dec_and_lock",
-            text: "\(av(a)) \(counterName) \(count)→\(count - 1), not zero: no lock\(bug)",
+            narrating: narrating.value, text: "\(av(a)) \(counterName) \(count)→\(count - 1), not zero: no lock\(bug)",
             objects: [av(a)]), then: [])
       }
       return .expand([.lock(.anonVMALock(.lit(a)), writeMode), .decAndTest(anonVMA: a)])
@@ -717,7 +719,7 @@ extension World {
       let zero = count - 1 == 0
       let event = Event(
         cpu: c, function: "atomic_dec_and_lock",
-        text: "\(av(a)) \(counterName) \(count)→\(count - 1) under \(av(lockTarget(of: a)))'s lock",
+        narrating: narrating.value, text: "\(av(a)) \(counterName) \(count)→\(count - 1) under \(av(lockTarget(of: a)))'s lock",
         objects: [av(a)])
       if zero { return .event(event, then: [.dropCheck(anonVMA: a)]) }
       return .event(event, then: [.unlock(.anonVMALock(.lit(a)))])
@@ -743,13 +745,13 @@ extension World {
       cpus[c].regs.flag = empty
       cpus[c].regs.flag2 = freeRoot
       return .event(
-        Event(cpu: c, function: "drop_anon_vma", text: text, objects: [av(a)]),
+        Event(cpu: c, function: "drop_anon_vma", narrating: narrating.value, text: text, objects: [av(a)]),
         then: [.unlock(.anonVMALock(.lit(a))), .dropFinish(anonVMA: a, root: root)])
 
     case .dropFinish(let a, let root):
       var instrs: [Instr] = []
-      if cpus[c].regs.flag { instrs.append(.freeAnonVMA(.lit(a))) }
-      if cpus[c].regs.flag2 { instrs.append(.freeAnonVMA(.lit(root))) }
+      if regs(c).flag { instrs.append(.freeAnonVMA(.lit(a))) }
+      if regs(c).flag2 { instrs.append(.freeAnonVMA(.lit(root))) }
       return .expand(instrs)
 
     // MARK: Locks
@@ -785,16 +787,16 @@ extension World {
       return .event(
         Event(
           cpu: c, function: lockFunction,
-          text: "lock \(av(target))\(requested == target ? "" : " (root of \(av(requested)))")"
+          narrating: narrating.value, text: "lock \(av(target))\(requested == target ? "" : " (root of \(av(requested)))")"
             + (mode == .exclusive ? "" : " for \(mode.rawValue)"),
           objects: [av(target)]), then: [])
 
     case .unlock(let ref):
       let (requested, target) = try resolveLock(ref, cpu: c)
-      guard let index = cpus[c].holds.lastIndex(of: target) else {
+      guard let index = cpus.withUnsafeBufferPointer({ $0[c].holds.lastIndex(of: target) }) else {
         report("C20", "cpu\(c) unlocks \(av(target))'s lock, which it does not hold")
         return .event(
-          Event(cpu: c, function: "anon_vma_unlock", text: "unlock \(av(target)) (not held!)"), then: [])
+          Event(cpu: c, function: "anon_vma_unlock", narrating: narrating.value, text: "unlock \(av(target)) (not held!)"), then: [])
       }
       cpus[c].holds.remove(at: index)
       cpus[c].holdModes.remove(at: index)
@@ -806,7 +808,7 @@ extension World {
       return .event(
         Event(
           cpu: c, function: "anon_vma_unlock",
-          text: "unlock \(av(target))\(requested == target ? "" : " (root of \(av(requested)))")",
+          narrating: narrating.value, text: "unlock \(av(target))\(requested == target ? "" : " (root of \(av(requested)))")",
           objects: [av(target)]), then: [])
 
     // MARK: Split and merge (mm/mmap.c)
@@ -838,7 +840,7 @@ extension World {
       return .event(
         Event(
           cpu: c, function: "__split_vma",
-          text: "new VMA \(vmaName(id)) split off \(vmaName(vma)) at page \(at - copy.base)",
+          narrating: narrating.value, text: "new VMA \(vmaName(id)) split off \(vmaName(vma)) at page \(at - copy.base)",
           objects: [vmaName(id)]), then: [])
 
     case .splitAdjust(let vma, let at, let newBelow):
@@ -906,7 +908,7 @@ extension World {
       return .event(
         Event(
           cpu: c, function: "vma_adjust",
-          text: "importer \(vmaName(importer))->anon_vma = \(a.map { av($0) } ?? "NULL") "
+          narrating: narrating.value, text: "importer \(vmaName(importer))->anon_vma = \(a.map { av($0) } ?? "NULL") "
             + "(from exporter \(vmaName(exporter)))"), then: [])
 
     case .vmaAdjustLocked(let args, let next, let removeNext, let adjustNext, let importer):
@@ -958,11 +960,11 @@ extension World {
       if args.pgoff != vma.pgoff {
         text += " (vm_pgoff not yet updated)"
         return .event(
-          Event(cpu: c, function: "vma_adjust", text: text),
+          Event(cpu: c, function: "vma_adjust", narrating: narrating.value, text: text),
           then: [.adjustPgoff(vma: args.vma, pgoff: args.pgoff, next: next, adjustNext: adjustNext)])
       }
       return .event(
-        Event(cpu: c, function: "vma_adjust", text: text),
+        Event(cpu: c, function: "vma_adjust", narrating: narrating.value, text: text),
         then: next != nil && adjustNext != 0
           ? [.adjustPgoff(vma: args.vma, pgoff: args.pgoff, next: next, adjustNext: adjustNext)] : [])
 
@@ -972,7 +974,7 @@ extension World {
       guard vmas[id]?.pgoff != pgoff else { return .expand(then) }
       vmas[id]?.pgoff = pgoff
       touchVMA(id)
-      return .event(Event(cpu: c, function: "vma_adjust", text: "\(vmaName(id)): vm_pgoff = \(pgoff)"), then: then)
+      return .event(Event(cpu: c, function: "vma_adjust", narrating: narrating.value, text: "\(vmaName(id)): vm_pgoff = \(pgoff)"), then: then)
 
     case .adjustNextStart(let next, let delta):
       guard let nv = vmas[next] else { throw SimError("internal: adjust_next") }
@@ -983,7 +985,7 @@ extension World {
       return .event(
         Event(
           cpu: c, function: "vma_adjust",
-          text: "\(nb): next->vm_start moves to page \(nv.start + delta - nv.base) (vm_pgoff not yet updated)"),
+          narrating: narrating.value, text: "\(nb): next->vm_start moves to page \(nv.start + delta - nv.base) (vm_pgoff not yet updated)"),
         then: [.adjustNextPgoff(next: next, delta: delta)])
 
     case .adjustNextPgoff(let next, let delta):
@@ -991,14 +993,14 @@ extension World {
       vmas[next]?.pgoff = nv.pgoff + delta
       touchVMA(next)
       return .event(
-        Event(cpu: c, function: "vma_adjust", text: "\(vmaName(next)): next->vm_pgoff = \(nv.pgoff + delta)"),
+        Event(cpu: c, function: "vma_adjust", narrating: narrating.value, text: "\(vmaName(next)): next->vm_pgoff = \(nv.pgoff + delta)"),
         then: [])
 
     case .insertVMA(let id):
       guard let p = vmas[id]?.process else { throw SimError("internal: insert") }
       insertSorted(vma: id, process: p)
       return .event(
-        Event(cpu: c, function: "__insert_vm_struct", text: "\(vmaName(id)) linked into the mm"),
+        Event(cpu: c, function: "__insert_vm_struct", narrating: narrating.value, text: "\(vmaName(id)) linked into the mm"),
         then: [])
 
     case .unlinkNextVMA(let vma, let next):
@@ -1010,7 +1012,7 @@ extension World {
       return .event(
         Event(
           cpu: c, function: "__vma_unlink",
-          text: "\(vmaName(next)) merged into \(vmaName(vma)), unlinked from the mm"), then: [])
+          narrating: narrating.value, text: "\(vmaName(next)) merged into \(vmaName(vma)), unlinked from the mm"), then: [])
 
     /// anon_vma_merge() + remove the swallowed VMA.
     case .vmaAdjustRemove(let args, let next, _):
@@ -1071,7 +1073,7 @@ extension World {
       return .event(
         Event(
           cpu: c, function: "change_protection",
-          text: "\(end - start) page(s) of \(names.joined(separator: ", ")) now \(prot.rawValue); "
+          narrating: narrating.value, text: "\(end - start) page(s) of \(names.joined(separator: ", ")) now \(prot.rawValue); "
             + "\(wp) PTE(s) write-protected"),
         then: [])
 
@@ -1091,7 +1093,7 @@ extension World {
       ])
 
     case .pageUnlockAnonVMA:
-      if cpus[c].regs.bail { return .expand([]) }
+      if regs(c).bail { return .expand([]) }
       if kernel == .v2_6_34 || has(.rootReread) { return .expand([.unlock(.anonVMALock(.reg(.anonVMA)))]) }
       return .expand([.unlock(.exact(.reg(.root)))])
 
@@ -1105,13 +1107,13 @@ extension World {
       guard pages[page - 1].mapcount > 0, !pages[page - 1].freed else {
         cpus[c].regs.bail = true
         return .event(
-          Event(cpu: c, function: "page_lock_anon_vma", text: "\(pg(page)) is not mapped: NULL"), then: [])
+          Event(cpu: c, function: "page_lock_anon_vma", narrating: narrating.value, text: "\(pg(page)) is not mapped: NULL"), then: [])
       }
       let rootText = kernel == .v2_6_34 ? "" : ", root \(av(lockTarget(of: a)))"
       return .event(
         Event(
           cpu: c, function: "page_lock_anon_vma",
-          text: "rcu_read_lock; \(pg(page))->mapping = \(av(a))\(rootText), page_mapped", objects: [pg(page)]),
+          narrating: narrating.value, text: "rcu_read_lock; \(pg(page))->mapping = \(av(a))\(rootText), page_mapped", objects: [pg(page)]),
         then: [])
 
     case .recheckMapped(let page):
@@ -1120,16 +1122,16 @@ extension World {
         return .event(
           Event(
             cpu: c, function: "page_lock_anon_vma",
-            text: "\(pg(page)) no longer mapped after taking the lock: unlock the saved root, NULL"),
+            narrating: narrating.value, text: "\(pg(page)) no longer mapped after taking the lock: unlock the saved root, NULL"),
           then: [.unlock(.exact(.reg(.root)))])
       }
       return .event(
         Event(
           cpu: c, function: "page_lock_anon_vma",
-          text: "\(pg(page)) still mapped after taking the lock"), then: [])
+          narrating: narrating.value, text: "\(pg(page)) still mapped after taking the lock"), then: [])
 
     case .rmapWalkVisits(let pageVal, let avVal, let kind, let origin):
-      if cpus[c].regs.bail { return .expand([]) }
+      if regs(c).bail { return .expand([]) }
       let page = try value(pageVal, cpu: c)
       // Walk whatever anon_vma is in that memory now (after a reuse: the wrong one, D.7).
       let a = occupant(try value(avVal, cpu: c))
@@ -1142,7 +1144,7 @@ extension World {
 
     case .visitVMA(let id, let page, let kind):
       guard let link = avcs[id], let vma = vmas[link.vma] else {
-        return .event(Event(cpu: c, function: "rmap_walk", text: "avc\(id) is gone"), then: [])
+        return .event(Event(cpu: c, function: "rmap_walk", narrating: narrating.value, text: "avc\(id) is gone"), then: [])
       }
       let address = vma.start + (pages[page - 1].index - vma.pgoff)
       let name = vmaName(link.vma)
@@ -1151,7 +1153,7 @@ extension World {
         return .event(
           Event(
             cpu: c, function: "vma_address",
-            text: "\(name): address of \(pg(page)) falls outside: skip"), then: [])
+            narrating: narrating.value, text: "\(name): address of \(pg(page)) falls outside: skip"), then: [])
       }
       cpus[c].regs.walk?.visited.append(name)
       let p = vma.process
@@ -1183,19 +1185,19 @@ extension World {
       return .event(
         Event(
           cpu: c, function: "rmap_walk",
-          text: "\(name) at \(locationName(process: p, vpage: address)): \(action)", objects: [name]),
+          narrating: narrating.value, text: "\(name) at \(locationName(process: p, vpage: address)): \(action)", objects: [name]),
         then: [])
 
     case .finishWalk:
-      if cpus[c].regs.bail {
-        return .event(Event(cpu: c, function: "rmap_walk", text: "page_lock_anon_vma returned NULL: no walk"), then: [])
+      if regs(c).bail {
+        return .event(Event(cpu: c, function: "rmap_walk", narrating: narrating.value, text: "page_lock_anon_vma returned NULL: no walk"), then: [])
       }
       lastWalk = cpus[c].regs.walk
       let text = lastWalk.map { w in
         "visited \(w.visited.isEmpty ? "none" : w.visited.joined(separator: ", "))"
           + (w.skipped.isEmpty ? "" : "; skipped \(w.skipped.joined(separator: ", "))")
       } ?? "no walk"
-      return .event(Event(cpu: c, function: "rmap_walk", text: text), then: [])
+      return .event(Event(cpu: c, function: "rmap_walk", narrating: narrating.value, text: text), then: [])
 
     case .ksmWalk(let page, let node):
       var instrs: [Instr] = []
@@ -1223,7 +1225,7 @@ extension World {
       guard let link = avcs[id], let vma = vmas[link.vma],
         item < stableNodes[node - 1].items.count
       else {
-        return .event(Event(cpu: c, function: "rmap_walk_ksm", text: "avc\(id) is gone"), then: [])
+        return .event(Event(cpu: c, function: "rmap_walk_ksm", narrating: narrating.value, text: "avc\(id) is gone"), then: [])
       }
       let it = stableNodes[node - 1].items[item]
       let name = vmaName(link.vma)
@@ -1233,7 +1235,7 @@ extension World {
         return .event(
           Event(
             cpu: c, function: "rmap_walk_ksm",
-            text: "\(name): \(inside ? "other pass" : "address outside"): skip"), then: [])
+            narrating: narrating.value, text: "\(name): \(inside ? "other pass" : "address outside"): skip"), then: [])
       }
       if !(cpus[c].regs.walk?.visited.contains(name) ?? true) {
         cpus[c].regs.walk?.visited.append(name)
@@ -1241,7 +1243,7 @@ extension World {
       return .event(
         Event(
           cpu: c, function: "rmap_walk_ksm",
-          text: "\(name): visit (\(pg(page)) via rmap_item of \(processes[it.process].name))"),
+          narrating: narrating.value, text: "\(name): visit (\(pg(page)) via rmap_item of \(processes[it.process].name))"),
         then: [])
 
     case .finishWalkKSM(let origin):
@@ -1253,7 +1255,7 @@ extension World {
       swapSlots.append(SwapSlot(id: slot, count: 0, cached: page))
       pages[page - 1].swapSlot = slot
       return .event(
-        Event(cpu: c, function: "add_to_swap", text: "\(pg(page)) gets swap slot \(slot)"), then: [])
+        Event(cpu: c, function: "add_to_swap", narrating: narrating.value, text: "\(pg(page)) gets swap slot \(slot)"), then: [])
 
     case .freePage(let page):
       if let slot = pages[page - 1].swapSlot {
@@ -1265,12 +1267,12 @@ extension World {
       return .event(
         Event(
           cpu: c, function: "__remove_mapping",
-          text: freed ? "\(pg(page)) freed" : "\(pg(page)) still in use"), then: [])
+          narrating: narrating.value, text: freed ? "\(pg(page)) freed" : "\(pg(page)) still in use"), then: [])
 
     case .isolatePage(let page):
       pages[page - 1].pinned = true
       return .event(
-        Event(cpu: c, function: "isolate_lru_page", text: "\(pg(page)) held for migration"), then: [])
+        Event(cpu: c, function: "isolate_lru_page", narrating: narrating.value, text: "\(pg(page)) held for migration"), then: [])
 
     case .moveToNewPage(let page):
       let new = allocPage(mapping: pages[page - 1].mapping, index: pages[page - 1].index)
@@ -1279,7 +1281,7 @@ extension World {
       return .event(
         Event(
           cpu: c, function: "move_to_new_page",
-          text: "copy \(pg(page)) → \(pg(new)), same mapping and index"), then: [])
+          narrating: narrating.value, text: "copy \(pg(page)) → \(pg(new)), same mapping and index"), then: [])
 
     // MARK: mm_take_all_locks (mm/mmap.c, with Andrea's 6/5)
 
@@ -1312,7 +1314,7 @@ extension World {
       return .event(
         Event(
           cpu: c, function: value ? "vm_lock_anon_vma" : "vm_unlock_anon_vma",
-          text: "\(value ? "set" : "clear") the mm_all_locks bit in \(av(a))->head.next"), then: [])
+          narrating: narrating.value, text: "\(value ? "set" : "clear") the mm_all_locks bit in \(av(a))->head.next"), then: [])
 
     case .checkAllLocks(let p, let taken):
       var roots: [Int] = []
@@ -1338,7 +1340,7 @@ extension World {
         ? "\(roots.count) lock(s) held: \(roots.map { av($0) }.joined(separator: ", "))"
         : "all anon_vma locks of \(processes[p].name) released"
       return .event(
-        Event(cpu: c, function: taken ? "mm_take_all_locks" : "mm_drop_all_locks", text: text),
+        Event(cpu: c, function: taken ? "mm_take_all_locks" : "mm_drop_all_locks", narrating: narrating.value, text: text),
         then: [])
 
     // MARK: KSM (mm/ksm.c)
@@ -1354,7 +1356,7 @@ extension World {
       return .event(
         Event(
           cpu: c, function: "try_to_merge_one_page",
-          text: "\(pg(page)) at \(locationName(process: p, vpage: v)) becomes KSM page K\(node)",
+          narrating: narrating.value, text: "\(pg(page)) at \(locationName(process: p, vpage: v)) becomes KSM page K\(node)",
           objects: [pg(page)]), then: [])
 
     /// try_to_merge_with_ksm_page() → replace_page(): point the second mapping at the KSM page.
@@ -1366,7 +1368,7 @@ extension World {
       if old == kpage {
         setPTE(p, v, .page(kpage, writable: false))
         return .event(
-          Event(cpu: c, function: "try_to_merge_with_ksm_page", text: "already maps K\(node)"),
+          Event(cpu: c, function: "try_to_merge_with_ksm_page", narrating: narrating.value, text: "already maps K\(node)"),
           then: [])
       }
       setPTE(p, v, .page(kpage, writable: false))
@@ -1375,7 +1377,7 @@ extension World {
       return .event(
         Event(
           cpu: c, function: "replace_page",
-          text: "\(locationName(process: p, vpage: v)) now maps K\(node) (\(pg(kpage)))"
+          narrating: narrating.value, text: "\(locationName(process: p, vpage: v)) now maps K\(node) (\(pg(kpage)))"
             + (freed ? "; \(pg(old)) freed" : ""), objects: [pg(kpage)]), then: [])
 
     /// hold_anon_vma(): the rmap_item takes a reference on vma->anon_vma.
@@ -1386,7 +1388,7 @@ extension World {
       }
       if stableNodes[node - 1].items.contains(where: { $0.process == p && $0.address == v }) {
         return .event(
-          Event(cpu: c, function: "stable_tree_append", text: "rmap_item already on K\(node)"),
+          Event(cpu: c, function: "stable_tree_append", narrating: narrating.value, text: "rmap_item already on K\(node)"),
           then: [])
       }
       stableNodes[node - 1].items.append(
@@ -1397,7 +1399,7 @@ extension World {
       return .event(
         Event(
           cpu: c, function: "hold_anon_vma",
-          text: "rmap_item(\(locationName(process: p, vpage: v))) on K\(node) refs \(av(a)): "
+          narrating: narrating.value, text: "rmap_item(\(locationName(process: p, vpage: v))) on K\(node) refs \(av(a)): "
             + "\(counterName) \(before)→\(before + 1)", objects: [av(a)]), then: [])
 
     case .stableTreeInsert:
@@ -1405,7 +1407,7 @@ extension World {
       return .event(
         Event(
           cpu: c, function: "stable_tree_insert",
-          text: "K\(node) in the stable tree with \(stableNodes[node - 1].items.count) rmap_item(s)"),
+          narrating: narrating.value, text: "K\(node) in the stable tree with \(stableNodes[node - 1].items.count) rmap_item(s)"),
         then: [])
 
     case .ksmMergeSecond(let nodeVal, let p, let v):
@@ -1416,7 +1418,7 @@ extension World {
     /// remove_rmap_item_from_tree(): unhash the item, then drop its anon_vma reference.
     case .removeRmapItem(let node, let p, let address):
       guard let i = stableNodes[node - 1].items.firstIndex(where: { $0.process == p && $0.address == address })
-      else { return .event(Event(cpu: c, function: "remove_rmap_item_from_tree", text: "gone"), then: []) }
+      else { return .event(Event(cpu: c, function: "remove_rmap_item_from_tree", narrating: narrating.value, text: "gone"), then: []) }
       let item = stableNodes[node - 1].items.remove(at: i)
       var text = "rmap_item of \(processes[p].name) off K\(node)"
       let kpage = stableNodes[node - 1].page
@@ -1426,7 +1428,7 @@ extension World {
         text += "; K\(node) (\(pg(kpage))) freed"
       }
       return .event(
-        Event(cpu: c, function: "remove_rmap_item_from_tree", text: text + ", drop \(av(item.anonVMA))"),
+        Event(cpu: c, function: "remove_rmap_item_from_tree", narrating: narrating.value, text: text + ", drop \(av(item.anonVMA))"),
         then: [.ksmDropAnonVMA(anonVMA: item.anonVMA)])
 
     case .ksmUnmergeCopy(let p, let v):
@@ -1440,7 +1442,7 @@ extension World {
       return .expand([.anonVMAPrepare(vma: vma), .cowCopy(process: p, vpage: v)])
 
     case .narrate(let function, let text):
-      return .event(Event(cpu: c, function: function, text: text), then: [])
+      return .event(Event(cpu: c, function: function, narrating: narrating.value, text: text), then: [])
 
     case .clearVMAAnonVMA, .forkAfterClone, .cloneReuseCheck, .cloneFinish, .incParentChildren,
       .treeRemove, .unlinkClearVMA, .unlinkSecondPass, .putAnonVMA, .putRoot:

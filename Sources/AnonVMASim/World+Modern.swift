@@ -48,11 +48,11 @@ extension World {
         return .event(
           Event(
             cpu: c, function: "anon_vma_clone",
-            text: "reuse \(av(a)) (\(counters)): \(vmaName(dst))->anon_vma = \(av(a))",
+            narrating: narrating.value, text: "reuse \(av(a)) (\(counters)): \(vmaName(dst))->anon_vma = \(av(a))",
             objects: [av(a)]), then: [])
       }
       return .event(
-        Event(cpu: c, function: "anon_vma_clone", text: "\(av(a)) not reusable (\(counters))"), then: [])
+        Event(cpu: c, function: "anon_vma_clone", narrating: narrating.value, text: "\(av(a)) not reusable (\(counters))"), then: [])
 
     case .cloneFinish(let dst):
       guard let a = vmas[dst]?.anonVMA else { return .expand([]) }
@@ -61,7 +61,7 @@ extension World {
       return .event(
         Event(
           cpu: c, function: "anon_vma_clone",
-          text: "\(av(a))->num_active_vmas \(anonVMAs[a - 1].numActiveVMAs) (\(vmaName(dst)))"),
+          narrating: narrating.value, text: "\(av(a))->num_active_vmas \(anonVMAs[a - 1].numActiveVMAs) (\(vmaName(dst)))"),
         then: [])
 
     /// anon_vma_fork() in 6.x: clear, clone (maybe reusing), else a new anon_vma with a parent.
@@ -79,7 +79,7 @@ extension World {
     case .clearVMAAnonVMA(let vma):
       vmas[vma]?.anonVMA = nil
       touchVMA(vma)
-      return .event(Event(cpu: c, function: "anon_vma_fork", text: "\(vmaName(vma))->anon_vma = NULL"), then: [])
+      return .event(Event(cpu: c, function: "anon_vma_fork", narrating: narrating.value, text: "\(vmaName(vma))->anon_vma = NULL"), then: [])
 
     case .forkAfterClone(let child, let parent):
       if let reused = vmas[child]?.anonVMA {
@@ -107,7 +107,7 @@ extension World {
       return .event(
         Event(
           cpu: c, function: "anon_vma_fork",
-          text: "\(av(p))->num_children \(anonVMAs[p - 1].numChildren) (parent of \(av(a)))"), then: [])
+          narrating: narrating.value, text: "\(av(p))->num_children \(anonVMAs[p - 1].numChildren) (parent of \(av(a)))"), then: [])
 
     /// anon_vma_chain_link() in 6.x: under the root rwsem for write.
     case .anonVMAChainLink(let vma, let avcVal, let avVal):
@@ -146,14 +146,14 @@ extension World {
           anonVMAs[p - 1].numChildren -= 1
           text += "; tree empty: \(av(p))->num_children \(anonVMAs[p - 1].numChildren), keep the AVC for pass 2"
         }
-        return .event(Event(cpu: c, function: "unlink_anon_vmas", text: text, objects: [av(a)]), then: [])
+        return .event(Event(cpu: c, function: "unlink_anon_vmas", narrating: narrating.value, text: text, objects: [av(a)]), then: [])
       }
       if let i = vmas[link.vma]?.chainTailFirst.lastIndex(of: id) { vmas[link.vma]?.chainTailFirst.remove(at: i) }
       if let p = vmas[link.vma]?.process { touchedProcesses.insert(p) }
       touchAVC(id)
       avcs[id] = nil
       return .event(
-        Event(cpu: c, function: "unlink_anon_vmas", text: text + "; avc\(id) freed", objects: [av(a)]),
+        Event(cpu: c, function: "unlink_anon_vmas", narrating: narrating.value, text: text + "; avc\(id) freed", objects: [av(a)]),
         then: [])
 
     case .unlinkClearVMA(let vma):
@@ -165,7 +165,7 @@ extension World {
       return .event(
         Event(
           cpu: c, function: "unlink_anon_vmas",
-          text: "\(av(a))->num_active_vmas \(anonVMAs[a - 1].numActiveVMAs); \(vmaName(vma))->anon_vma = NULL"),
+          narrating: narrating.value, text: "\(av(a))->num_active_vmas \(anonVMAs[a - 1].numActiveVMAs); \(vmaName(vma))->anon_vma = NULL"),
         then: [])
 
     case .unlinkSecondPass(let vma):
@@ -185,7 +185,7 @@ extension World {
       anonVMAs[a - 1].refcount -= 1
       if before <= 0 { report("C10", "put_anon_vma(\(av(a))) with refcount already \(before)") }
       let event = Event(
-        cpu: c, function: "put_anon_vma", text: "\(av(a)) refcount \(before)→\(before - 1)",
+        cpu: c, function: "put_anon_vma", narrating: narrating.value, text: "\(av(a)) refcount \(before)→\(before - 1)",
         objects: [av(a)])
       guard before - 1 == 0 else { return .event(event, then: []) }
       let root = anonVMAs[a - 1].root ?? a
@@ -198,7 +198,7 @@ extension World {
       touchedAnonVMAs.insert(root)
       anonVMAs[root - 1].refcount -= 1
       let event = Event(
-        cpu: c, function: "__put_anon_vma", text: "root \(av(root)) refcount \(before)→\(before - 1)",
+        cpu: c, function: "__put_anon_vma", narrating: narrating.value, text: "root \(av(root)) refcount \(before)→\(before - 1)",
         objects: [av(root)])
       return .event(event, then: before - 1 == 0 ? [.freeAnonVMA(.lit(root))] : [])
 

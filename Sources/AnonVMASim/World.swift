@@ -18,7 +18,7 @@ public struct World: Sendable, Hashable {
   public var stableNodes: [StableNode] = []
   public var cpus: [CPU]
   /// anon_vma id to the CPUs holding its lock, with their modes.
-  public var lockHolders: [Int: [LockHolder]] = [:]
+  public var lockHolders: LockTable<LockHolder> = [:]
   /// Transient pins (migration) per anon_vma id.
   public var pins: [Int: Int] = [:]
   public var lastWalk: RmapWalk?
@@ -29,12 +29,16 @@ public struct World: Sendable, Hashable {
   public var step = 0
   /// Processes whose page tables or VMA chains changed since the last invariant check (so the
   /// page-safety check C12 looks only at what can have changed).
-  public var touchedProcesses: Set<Int> = []
+  public var touchedProcesses: TouchList = []
   /// anon_vmas whose fields changed since the last invariant check.
-  public var touchedAnonVMAs: Set<Int> = []
-  /// anon_vma_chains allocated, linked, unlinked or freed since the last invariant check, with
-  /// the anon_vma each was last linked to (0: none), so C1 looks at them and not at whole lists.
-  public var touchedAVCs: [Int: Int] = [:]
+  public var touchedAnonVMAs: TouchList = []
+  /// anon_vma_chains allocated, linked, unlinked or freed since the last invariant check, each
+  /// with the anon_vma it was linked to when marked (0: none), so C1 looks at them and not at
+  /// whole lists.
+  public var touchedAVCs: [TouchedAVC] = []
+  /// Whether micro-steps format their event text: ``Event/narrating`` read once per step (a task
+  /// local read per micro-step costs more than the micro-step). Not part of the state.
+  public var narrating = Unobserved(true)
   var nextVMA = 1
   var nextAVC = 1
   /// The memory slot of each anon_vma (by id - 1) and the anon_vma now in each slot (by slot - 1):
@@ -43,6 +47,12 @@ public struct World: Sendable, Hashable {
   var anonVMASlot: [Int] = []
   var slotOccupant: [Int] = []
   var freeSlots: [Int] = []
+
+  /// An anon_vma_chain marked for the next invariant check, with the anon_vma it was linked to.
+  public struct TouchedAVC: Sendable, Hashable {
+    public var id: Int
+    public var anonVMA: Int
+  }
 
   /// A CPU holding a lock, with its mode.
   public struct LockHolder: Sendable, Hashable {
@@ -69,11 +79,8 @@ public struct World: Sendable, Hashable {
 
   /// Marks an anon_vma_chain for the next invariant check (call before freeing it).
   mutating func touchAVC(_ id: Int) {
-    if let a = avcs[id]?.anonVMA, a != 0 {
-      touchedAVCs[id] = a
-    } else if touchedAVCs[id] == nil {
-      touchedAVCs[id] = 0
-    }
+    let mark = TouchedAVC(id: id, anonVMA: avcs[id]?.anonVMA ?? 0)
+    if touchedAVCs.last != mark { touchedAVCs.append(mark) }
   }
 
   /// Marks a VMA's process for the next invariant check.
@@ -234,7 +241,7 @@ public struct World: Sendable, Hashable {
 
   /// Locks held or waited for, in anon_vma order.
   public var lockedAnonVMAs: [Int] {
-    var ids = Set(lockHolders.filter { !$0.value.isEmpty }.keys)
+    var ids = Set(lockHolders.keys.filter { lockHolders[$0]?.isEmpty == false })
     for cpu in cpus { if let w = cpu.waitingFor { ids.insert(w) } }
     return ids.sorted()
   }

@@ -85,7 +85,7 @@ public struct RaceExplorer {
     c.lastWalk = nil
     c.touchedProcesses = []
     c.touchedAnonVMAs = []
-    c.touchedAVCs = [:]
+    c.touchedAVCs = []
     for i in c.cpus.indices { c.cpus[i].microStep = nil }
     return c
   }

@@ -202,6 +202,7 @@ public struct Timeline: Sendable {
   ) throws(SimError) -> [Event] {
     world.step = index
     world.freedThisStep = []
+    world.narrating.value = Event.narrating
     var events: [Event] = []
     func drain(_ cpu: Int, limit: Int = Int.max) throws(SimError) {
       var n = 0
