@@ -19,7 +19,7 @@ public enum CastTheme {
 
 /// Writes asciicast lines: a header, then `[time, code, data]` events with times from a virtual
 /// (or real) clock. v2 times are absolute seconds; v3 times are intervals since the previous event.
-/// Times are integers of microseconds, printed with six decimals, so output is byte-identical.
+/// Times are integers of microseconds, printed exactly, so output is byte-identical.
 public struct AsciicastWriter: Sendable {
   public let version: CastVersion
   private var lastMicros: Int = 0
@@ -60,10 +60,13 @@ public struct AsciicastWriter: Sendable {
     return JSON.array([.raw(Self.seconds(printed)), .string(code), .string(data)]).serialized
   }
 
-  /// `1.500000` for 1,500,000 µs.
+  /// `1.5` for 1,500,000 µs, `0.000001` for 1 µs: exact to the microsecond, without trailing
+  /// zeros (as asciinema writes times).
   public static func seconds(_ micros: Int) -> String {
     let s = micros / 1_000_000
-    let frac = String(micros % 1_000_000)
-    return "\(s)." + String(repeating: "0", count: 6 - frac.count) + frac
+    var frac = String(micros % 1_000_000)
+    frac = String(repeating: "0", count: 6 - frac.count) + frac
+    while frac.count > 1 && frac.hasSuffix("0") { frac.removeLast() }
+    return "\(s)." + frac
   }
 }

@@ -48,68 +48,134 @@ public enum ANSIEncoder {
     return out
   }
 
+  /// The shortest SGR that turns style `a` into style `b`: only the attributes that change
+  /// (`22`, `24`, `27`, `39`, `49` turn one off), or a reset and the whole style when that is
+  /// shorter; empty when nothing visible changes.
+  public static func transition(from a: Style, to b: Style, colors: ColorMode) -> String {
+    let a = colors == .none ? a.withoutColor : a
+    let b = colors == .none ? b.withoutColor : b
+    if a == b { return "" }
+    let full = b == .plain ? "\u{1b}[m" : sgr(b, colors: colors)
+    var codes: [String] = []
+    if (a.bold && !b.bold) || (a.dim && !b.dim) {
+      codes.append("22")
+      if b.bold { codes.append("1") }
+      if b.dim { codes.append("2") }
+    } else {
+      if b.bold && !a.bold { codes.append("1") }
+      if b.dim && !a.dim { codes.append("2") }
+    }
+    if a.underline != b.underline { codes.append(b.underline ? "4" : "24") }
+    if a.reverse != b.reverse { codes.append(b.reverse ? "7" : "27") }
+    if a.fg != b.fg { codes.append(b.fg.map { $0.rawValue < 8 ? "\(30 + $0.rawValue)" : "\(90 + $0.rawValue - 8)" } ?? "39") }
+    if a.bg != b.bg { codes.append(b.bg.map { $0.rawValue < 8 ? "\(40 + $0.rawValue)" : "\(100 + $0.rawValue - 8)" } ?? "49") }
+    let delta = "\u{1b}[" + codes.joined(separator: ";") + "m"
+    return delta.utf8.count < full.utf8.count ? delta : full
+  }
+
   /// The bytes that turn `previous` into `next` on a terminal (cursor moves + changed cells).
   ///
-  /// Between two changes on one row the cheaper of a cursor move and rewriting the unchanged
-  /// cells in between is used (as a recording stores it: ESC costs six bytes in JSON), so a
-  /// cast stays close to the bytes of the cells that changed.
+  /// Made to be recorded (ESC costs six bytes in an asciicast's JSON, CR two): each change is
+  /// reached by the cheapest of an absolute move, relative moves (up/down, CR, forward, back) and
+  /// rewriting the unchanged cells in between, and styles change by the shortest SGR, so a cast
+  /// stays close to the bytes of the cells that changed. Starts and ends in the default style.
   public static func update(from previous: Buffer?, to next: Buffer, colors: ColorMode) -> String {
     var out = ""
     var base = previous
+    // Where the terminal's cursor is, when known (a previous update may have left it anywhere).
+    var cursor: (x: Int, y: Int)? = nil
     if previous == nil || previous?.width != next.width || previous?.height != next.height {
       // Clear, then draw only what differs from a blank screen.
       out += "\u{1b}[0m\u{1b}[2J\u{1b}[H"
       base = Buffer(width: next.width, height: next.height)
+      cursor = (0, 0)
     }
-    var cursor: (x: Int, y: Int)? = nil
-    var current: Style?
+    var current = Style.plain
     func put(_ cell: Cell) {
-      if cell.style != current {
-        out += sgr(cell.style, colors: colors)
-        current = cell.style
-      }
+      out += transition(from: current, to: cell.style, colors: colors)
+      current = cell.style
       out += cell.text
     }
     for change in next.diff(from: base) where !change.cell.text.isEmpty {
-      if let c = cursor, c.y == change.y, c.x <= change.x {
-        let gap = change.x - c.x
-        if gap > 0 {
-          let move = "\u{1b}[\(gap)C"
-          if rewriteFits(next, y: c.y, from: c.x, to: change.x, style: current, colors: colors, within: recordedLength(move)) {
-            for x in c.x..<change.x { put(next[x, c.y]) }
+      if let c = cursor, c.x == change.x, c.y == change.y {
+        // Already there.
+      } else {
+        let absolute = "\u{1b}[\(change.y + 1);\(change.x + 1)H"
+        var best: (cost: Int, plan: Move) = (recordedLength(absolute), .absolute(absolute))
+        if let c = cursor {
+          let dy = change.y - c.y
+          let vertical = dy == 0 ? "" : "\u{1b}[" + (abs(dy) == 1 ? "" : "\(abs(dy))") + (dy > 0 ? "B" : "A")
+          let v = recordedLength(vertical)
+          // After the last column the cursor waits to wrap: only CR moves it predictably.
+          if c.x < next.width {
+            if change.x > c.x {
+              let forward = "\u{1b}[" + (change.x - c.x == 1 ? "" : "\(change.x - c.x)") + "C"
+              let f = v + recordedLength(forward)
+              if f < best.cost { best = (f, .relative(vertical, "", forward)) }
+              if let r = rewriteCost(next, y: change.y, from: c.x, to: change.x, style: current, colors: colors, within: best.cost - v - 1) {
+                best = (v + r, .rewrite(vertical, cr: false, from: c.x))
+              }
+            } else if change.x < c.x {
+              let back = "\u{1b}[" + (c.x - change.x == 1 ? "" : "\(c.x - change.x)") + "D"
+              let b = v + recordedLength(back)
+              if b < best.cost { best = (b, .relative(vertical, "", back)) }
+            } else if v < best.cost {
+              best = (v, .relative(vertical, "", ""))
+            }
+          }
+          let cr = v + 2
+          if change.x == 0 {
+            if cr < best.cost { best = (cr, .relative(vertical, "\r", "")) }
           } else {
-            out += move
+            let forward = "\u{1b}[" + (change.x == 1 ? "" : "\(change.x)") + "C"
+            let f = cr + recordedLength(forward)
+            if f < best.cost { best = (f, .relative(vertical, "\r", forward)) }
+            if cr < best.cost,
+              let r = rewriteCost(next, y: change.y, from: 0, to: change.x, style: current, colors: colors, within: best.cost - cr - 1)
+            {
+              best = (cr + r, .rewrite(vertical, cr: true, from: 0))
+            }
           }
         }
-      } else if let c = cursor, c.y == change.y {
-        out += "\u{1b}[\(change.x + 1)G"
-      } else {
-        out += "\u{1b}[\(change.y + 1);\(change.x + 1)H"
+        switch best.plan {
+        case .absolute(let move): out += move
+        case .relative(let vertical, let cr, let horizontal): out += vertical + cr + horizontal
+        case .rewrite(let vertical, let cr, let from):
+          out += vertical + (cr ? "\r" : "")
+          for x in from..<change.x { put(next[x, change.y]) }
+        }
       }
       put(change.cell)
       let w = change.cell.text.first.map { Buffer.displayWidth($0) } ?? 1
       cursor = (change.x + w, change.y)
     }
-    if current != nil { out += "\u{1b}[0m" }
+    if current != .plain { out += "\u{1b}[m" }
     return out
   }
 
-  /// Whether rewriting the unchanged cells `from..<to` of a row costs at most `limit` bytes in a
-  /// recording (every cell must be one narrow character).
-  static func rewriteFits(_ b: Buffer, y: Int, from: Int, to: Int, style: Style?, colors: ColorMode, within limit: Int) -> Bool {
+  /// How the cursor gets to the next change.
+  private enum Move {
+    case absolute(String)
+    /// A vertical move, maybe CR, then a horizontal move.
+    case relative(String, String, String)
+    /// A vertical move, maybe CR, then the unchanged cells from `from` rewritten.
+    case rewrite(String, cr: Bool, from: Int)
+  }
+
+  /// What rewriting the unchanged cells `from..<to` of a row costs in a recording, if every cell
+  /// is one narrow character and the cost is at most `limit`.
+  static func rewriteCost(_ b: Buffer, y: Int, from: Int, to: Int, style: Style, colors: ColorMode, within limit: Int) -> Int? {
     var cost = 0
     var current = style
     for x in from..<to {
       let cell = b[x, y]
-      guard let ch = cell.text.first, cell.text.count == 1, Buffer.displayWidth(ch) == 1 else { return false }
-      if cell.style != current {
-        cost += recordedLength(sgr(cell.style, colors: colors))
-        current = cell.style
-      }
+      guard let ch = cell.text.first, cell.text.count == 1, Buffer.displayWidth(ch) == 1 else { return nil }
+      cost += recordedLength(transition(from: current, to: cell.style, colors: colors))
+      current = cell.style
       cost += cell.text.utf8.count
-      if cost > limit { return false }
+      if cost > limit { return nil }
     }
-    return true
+    return cost
   }
 
   /// Bytes a string takes in an asciicast's JSON (ESC and other controls as `\u00XX`).

@@ -126,6 +126,7 @@ struct CLITests {
       "W2 daemon chain 6.x", "W3 KSM", "seek to a random step (p50)", "seek to a random step (p99)",
       "lay out and render one 200x60 frame", "render it again", "key to frame while stepping W1 (p50)",
       "key to frame while stepping W1 (p99)", "record W1", "cast size / UTF-8 bytes of the changed cells",
+      "cast output without event framing and markers / changed-cell bytes",
       "race explorer on D.2", "peak resident memory",
     ]
     if FileManager.default.isExecutableFile(atPath: "/usr/bin/dot") { expected.append("Graphviz dot -Tplain / anonvis") }

@@ -118,12 +118,15 @@ struct RecordingTests {
     #expect(times.allSatisfy { $0 == 0 || $0 == 2 })
   }
 
-  @Test("a real terminal emulator (pyte) shows, at every step marker, exactly the rendered frame", arguments: ["e2-fork-cow.scene", "e4-split-merge.scene", "every-operation.scene"])
+  @Test("a real terminal emulator (pyte) shows, at every step marker, exactly the rendered frame and its styles", arguments: ["e2-fork-cow.scene", "e4-split-merge.scene", "every-operation.scene"])
   func pyteAgrees(scene: String) throws {
     guard let python = Tools.need(Tools.python, "python with pyte") else { return }
     let cast = try tempPath("p.cast")
+    let framesDir = try tempPath("p-frames")
     #expect(try run(["record", "scenes/\(scene)", "-o", cast, "--size", "110x32"]).status == 0)
-    let replay = try runTool(python, [repoRoot.appendingPathComponent("Tests/tools/castcheck.py").path, cast])
+    #expect(try run(["record", "scenes/\(scene)", "--frames", framesDir, "--size", "110x32"]).status == 0)
+    // Text and styles (colors, bold, reverse, underline) at every marker.
+    let replay = try runTool(python, [repoRoot.appendingPathComponent("Tests/tools/castcheck.py").path, cast, "--styles", framesDir])
     #expect(replay.status == 0, "\(replay.stderr)")
     let frames = try #require(try JSONSerialization.jsonObject(with: Data(replay.stdout.utf8)) as? [String: String])
     let steps = try run(["state", "scenes/\(scene)"]).stdout.components(separatedBy: "\"steps\": ")[1].prefix { $0.isNumber }
