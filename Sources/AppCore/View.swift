@@ -238,8 +238,20 @@ extension AppState {
     struct SubtreeShape: Hashable {
       var vmas: [VMAShape]
       var children: [Int]
+      // Hashes the numbers only (equality still compares the names): hashing every mapping
+      // name of every process was most of a large forest's layout.
+      func hash(into hasher: inout Hasher) {
+        hasher.combine(children)
+        hasher.combine(vmas.count)
+        for v in vmas {
+          hasher.combine(v.firstPage)
+          hasher.combine(v.pages)
+          hasher.combine(v.chainLength)
+        }
+      }
     }
     var shapes: [SubtreeShape: Int] = [:]
+    shapes.reserveCapacity(n)
     var signature = [Int?](repeating: nil, count: n)
     if fold {
       for p in (0..<n).reversed() {
@@ -256,16 +268,14 @@ extension AppState {
         }
         guard complete else { continue }
         let vmaShapes = vmasOf[p].map { id -> VMAShape in
-          guard let v = w.vmas[id] else { return VMAShape(mapping: "?", firstPage: 0, pages: 0, prot: .rw, chainLength: -1) }
-          return VMAShape(mapping: v.mapping, firstPage: v.firstPage, pages: v.pages, prot: v.prot, chainLength: v.chainTailFirst.count)
+          w.vmas.withObject(id) { v in
+            VMAShape(mapping: v.mapping, firstPage: v.firstPage, pages: v.pages, prot: v.prot, chainLength: v.chainTailFirst.count)
+          } ?? VMAShape(mapping: "?", firstPage: 0, pages: 0, prot: .rw, chainLength: -1)
         }
-        let shape = SubtreeShape(vmas: vmaShapes, children: kids)
-        if let known = shapes[shape] {
-          signature[p] = known
-        } else {
-          signature[p] = shapes.count
-          shapes[shape] = shapes.count
-        }
+        // One lookup: a new shape is numbered in place.
+        let next = shapes.count
+        func number(_ id: inout Int) -> Int { id }
+        signature[p] = number(&shapes[SubtreeShape(vmas: vmaShapes, children: kids), default: next])
       }
     }
     enum Item {
@@ -529,7 +539,8 @@ extension AppState {
       text += " " + counters(av, w)
       // Names up to about three lines (a root's list can hold thousands of VMAs).
       let budget = max(10, width - 2) * 3
-      text += " [" + shortList(w.listVMAs(a).lazy.map { w.vmaName($0) }, count: w.listVMAs(a).count, budget: budget) + "]"
+      let listed = w.listVMAs(a)
+      text += " [" + shortList(listed.lazy.map { w.vmaName($0) }, count: listed.count, budget: budget) + "]"
       let pagesHere = pagesByAnonVMA[a] ?? []
       if !pagesHere.isEmpty { text += " " + shortList(pagesHere.lazy.map { World.pageName($0) }, count: pagesHere.count, budget: budget) }
       let textStyle = inLens ? Style(fg: .yellow, bold: true) : Style.plain
@@ -761,27 +772,41 @@ func shortList<S: Sequence<String>>(_ names: S, count: Int, budget: Int) -> Stri
 func wrap(_ text: String, _ width: Int) -> [String] {
   guard width > 4 else { return [text] }
   if text.utf8.count <= width, Buffer.width(text) <= width { return [text] }
-  let indent = String(text.prefix { $0 == " " })
-  let indentWidth = Buffer.width(indent)
+  // Words are found on the UTF-8 bytes (a space is one byte in UTF-8) and measured as bytes
+  // when ASCII: an anon_vma's line lists hundreds of names, and splitting it into Characters
+  // cost more than the rest of the frame. Linear in the text.
+  let bytes = Array(text.utf8)
+  let space = UInt8(ascii: " ")
+  var indent = 0
+  while indent < bytes.count && bytes[indent] == space { indent += 1 }
   var lines: [String] = []
-  var current = indent
-  var currentWidth = indentWidth
-  // Linear in the text: each word's width is measured once (a step's narration can be long).
-  for word in text.dropFirst(indent.count).split(separator: " ", omittingEmptySubsequences: false) {
-    let wordWidth = Buffer.width(String(word))
-    if current == indent {
-      current += word
-      currentWidth += wordWidth
-    } else if currentWidth + 1 + wordWidth > width {
-      lines.append(current)
-      current = indent + word
-      currentWidth = indentWidth + wordWidth
-    } else {
-      current += " " + word
-      currentWidth += 1 + wordWidth
+  var line: [UInt8] = Array(bytes[0..<indent])
+  var lineWidth = indent
+  var start = indent
+  while start <= bytes.count {
+    var end = start
+    var ascii = true
+    while end < bytes.count && bytes[end] != space {
+      if bytes[end] >= 0x80 { ascii = false }
+      end += 1
     }
+    let word = bytes[start..<end]
+    let wordWidth = ascii ? word.count : Buffer.width(String(decoding: word, as: UTF8.self))
+    if line.count == indent {
+      line += word
+      lineWidth += wordWidth
+    } else if lineWidth + 1 + wordWidth > width {
+      lines.append(String(decoding: line, as: UTF8.self))
+      line = Array(bytes[0..<indent]) + word
+      lineWidth = indent + wordWidth
+    } else {
+      line.append(space)
+      line += word
+      lineWidth += 1 + wordWidth
+    }
+    start = end + 1
   }
-  lines.append(current)
+  lines.append(String(decoding: line, as: UTF8.self))
   return lines
 }
 
