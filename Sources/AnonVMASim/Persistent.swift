@@ -181,63 +181,68 @@ public struct Unobserved<Value: Sendable>: Sendable, Hashable {
 /// `Dictionary`'s interface the model uses.
 ///
 /// A handful of locks are held at a time, and every micro-step that locks or unlocks looks one up:
-/// a short array kept sorted by lock id (so equal tables compare equal) beats hashing.
+/// one short array of (lock, holder) pairs, sorted by lock id (so equal tables compare equal),
+/// with no hashing and no array per lock.
 public struct LockTable<Holder: Sendable & Hashable>: Sendable, Hashable, ExpressibleByDictionaryLiteral {
-  @usableFromInline struct Entry: Sendable, Hashable {
+  @usableFromInline struct Hold: Sendable, Hashable {
     @usableFromInline var lock: Int
-    @usableFromInline var holders: [Holder]
-    @usableFromInline init(lock: Int, holders: [Holder]) {
+    @usableFromInline var holder: Holder
+    @usableFromInline init(lock: Int, holder: Holder) {
       self.lock = lock
-      self.holders = holders
+      self.holder = holder
     }
   }
-  @usableFromInline var entries: [Entry] = []
+  @usableFromInline var holds: [Hold] = []
 
   public init(dictionaryLiteral elements: (Int, [Holder])...) {
     for (k, v) in elements { self[k] = v }
   }
 
-  /// Where `lock` is or would go.
-  @usableFromInline func position(_ lock: Int) -> (index: Int, found: Bool) {
-    var i = 0
-    while i < entries.count && entries[i].lock < lock { i += 1 }
-    return (i, i < entries.count && entries[i].lock == lock)
-  }
-
+  /// A lock's holders, nil when nobody holds it.
   public subscript(lock: Int) -> [Holder]? {
     get {
-      let (i, found) = position(lock)
-      return found ? entries[i].holders : nil
+      let found = holds.filter { $0.lock == lock }.map(\.holder)
+      return found.isEmpty ? nil : found
     }
     set {
-      let (i, found) = position(lock)
-      switch (found, newValue) {
-      case (true, let holders?): entries[i].holders = holders
-      case (true, nil): entries.remove(at: i)
-      case (false, let holders?): entries.insert(Entry(lock: lock, holders: holders), at: i)
-      case (false, nil): break
-      }
+      holds.removeAll { $0.lock == lock }
+      for h in newValue ?? [] { add(h, to: lock) }
     }
   }
 
-  public subscript(lock: Int, default fallback: @autoclosure () -> [Holder]) -> [Holder] {
-    get { self[lock] ?? fallback() }
-    _modify {
-      var (i, found) = position(lock)
-      if !found {
-        entries.insert(Entry(lock: lock, holders: fallback()), at: i)
-        found = true
-      }
-      yield &entries[i].holders
-    }
+  /// Adds a holder after the lock's other holders.
+  public mutating func add(_ holder: Holder, to lock: Int) {
+    var i = 0
+    while i < holds.count && holds[i].lock <= lock { i += 1 }
+    holds.insert(Hold(lock: lock, holder: holder), at: i)
   }
 
-  /// Lock ids with an entry, ascending.
-  public var keys: [Int] { entries.map(\.lock) }
+  /// Removes the lock's first holder matching `predicate`.
+  public mutating func remove(from lock: Int, where predicate: (Holder) -> Bool) {
+    if let i = holds.firstIndex(where: { $0.lock == lock && predicate($0.holder) }) { holds.remove(at: i) }
+  }
+
+  /// Whether some holder of the lock matches.
+  public func contains(_ lock: Int, where predicate: (Holder) -> Bool) -> Bool {
+    holds.contains { $0.lock == lock && predicate($0.holder) }
+  }
+
+  /// Whether every holder of the lock matches (true when nobody holds it).
+  public func allHolders(of lock: Int, satisfy predicate: (Holder) -> Bool) -> Bool {
+    holds.allSatisfy { $0.lock != lock || predicate($0.holder) }
+  }
+
+  /// Lock ids with a holder, ascending.
+  public var keys: [Int] {
+    var ids: [Int] = []
+    for h in holds where ids.last != h.lock { ids.append(h.lock) }
+    return ids
+  }
 
   @discardableResult
   public mutating func removeValue(forKey lock: Int) -> [Holder]? {
-    let (i, found) = position(lock)
-    return found ? entries.remove(at: i).holders : nil
+    let found = self[lock]
+    holds.removeAll { $0.lock == lock }
+    return found
   }
 }

@@ -758,15 +758,16 @@ extension World {
 
     case .lock(let ref, let mode):
       let (requested, target) = try resolveLock(ref, cpu: c)
-      let holders = lockHolders[target] ?? []
-      if holders.contains(where: { $0.cpu == c }) {
+      if lockHolders.contains(target, where: { $0.cpu == c }) {
         report(
           "C18", "cpu\(c) acquires \(av(target))'s lock, which it already holds (self-deadlock)")
         cpus[c].waitingFor = target
         cpus[c].waitingMode = mode
         return .deadlock(target)
       }
-      let compatible = holders.isEmpty || (mode == .read && holders.allSatisfy { $0.mode == .read })
+      let compatible =
+        lockHolders.allHolders(of: target) { _ in false }
+        || (mode == .read && lockHolders.allHolders(of: target) { $0.mode == .read })
       guard compatible else {
         cpus[c].waitingFor = target
         cpus[c].waitingMode = mode
@@ -780,7 +781,7 @@ extension World {
       if kernel != .v2_6_34, anonVMAs[target - 1].root != target {
         report("C16", "cpu\(c) takes the lock of \(av(target)), which is not a root")
       }
-      lockHolders[target, default: []].append(LockHolder(cpu: c, mode: mode))
+      lockHolders.add(LockHolder(cpu: c, mode: mode), to: target)
       cpus[c].holds.append(target)
       cpus[c].holdModes.append(mode)
       // Text only when narrating (an autoclosure): quiet builds take millions of locks.
@@ -800,11 +801,7 @@ extension World {
       }
       cpus[c].holds.remove(at: index)
       cpus[c].holdModes.remove(at: index)
-      // One lookup: take the holders out, put back what others still hold.
-      if var holders = lockHolders.removeValue(forKey: target) {
-        if let i = holders.firstIndex(where: { $0.cpu == c }) { holders.remove(at: i) }
-        if !holders.isEmpty { lockHolders[target] = holders }
-      }
+      lockHolders.remove(from: target) { $0.cpu == c }
       return .event(
         Event(
           cpu: c, function: "anon_vma_unlock",
