@@ -35,6 +35,14 @@ public struct ChunkedArray<Element: Sendable & Hashable>: Sendable, Hashable, Ra
     _modify { yield &pages[i >> Self.pageShift][(i >> Self.chunkShift) & Self.mask][i & Self.mask] }
   }
 
+  /// Mutates one element in place through a plain call: `subscript`'s `_modify` is a coroutine,
+  /// and where it is not inlined each access allocates the coroutine's frame (hot paths of the
+  /// engine use this instead).
+  @inlinable
+  public mutating func update<R>(_ i: Int, _ body: (inout Element) -> R) -> R {
+    body(&pages[i >> Self.pageShift][(i >> Self.chunkShift) & Self.mask][i & Self.mask])
+  }
+
   public mutating func append(_ element: Element) {
     if count & ((1 << Self.pageShift) - 1) == 0 {
       var page: [[Element]] = []
@@ -90,6 +98,29 @@ public struct IDTable<Element: Sendable & Hashable>: Sendable, Hashable, Express
     while slots.count <= id { slots.append(nil) }
     slots[id] = element
     stored += 1
+  }
+
+  /// Mutates an object in place through a plain call (see ``ChunkedArray/update(_:_:)``); nil
+  /// when no object has the id.
+  @inlinable
+  @discardableResult
+  public mutating func update<R>(_ id: Int, _ body: (inout Element) -> R) -> R? {
+    guard id >= 0 && id < slots.count else { return nil }
+    return slots.update(id) { (slot: inout Element?) -> R? in
+      // Moved out and back, so the object's arrays stay uniquely referenced.
+      guard var object = slot.take() else { return nil }
+      let result = body(&object)
+      slot = object
+      return result
+    }
+  }
+
+  /// Removes the object with this id, in place.
+  @inlinable
+  public mutating func remove(_ id: Int) {
+    guard id >= 0 && id < slots.count else { return }
+    let removed = slots.update(id) { (slot: inout Element?) -> Bool in slot.take() != nil }
+    if removed { stored -= 1 }
   }
 
   /// Reads an object in place: the subscript's getter copies it out (retaining its arrays and

@@ -286,11 +286,13 @@ extension World {
     case .linkSameVMA(let vma, let avcVal, let avVal):
       let id = try value(avcVal, cpu: c)
       let a = try value(avVal, cpu: c)
-      avcs[id]?.vma = vma
-      avcs[id]?.anonVMA = a
-      avcs[id]?.onSameVMA = true
+      avcs.update(id) {
+        $0.vma = vma
+        $0.anonVMA = a
+        $0.onSameVMA = true
+      }
       touchAVC(id)
-      vmas[vma]?.chainTailFirst.append(id)
+      vmas.update(vma) { $0.chainTailFirst.append(id) }
       touchVMA(vma)
       return .event(
         Event(
@@ -308,14 +310,11 @@ extension World {
       if !anonVMAs[link.anonVMA - 1].alive {
         report(lifetimeCode, "avc\(id) is linked to freed \(av(link.anonVMA))")
       }
-      if atTail {
-        touchedAnonVMAs.insert(link.anonVMA)
-        anonVMAs[link.anonVMA - 1].head.append(id)
-      } else {
-        touchedAnonVMAs.insert(link.anonVMA)
-        anonVMAs[link.anonVMA - 1].head.insert(id, at: 0)
+      touchedAnonVMAs.insert(link.anonVMA)
+      anonVMAs.update(link.anonVMA - 1) {
+        if atTail { $0.head.append(id) } else { $0.head.insert(id, at: 0) }
       }
-      avcs[id]?.onSameAnonVMA = true
+      avcs.update(id) { $0.onSameAnonVMA = true }
       touchAVC(id)
       if kernel == .v6 {
         return .event(
@@ -616,10 +615,12 @@ extension World {
       guard let link = avcs[id] else { throw SimError("internal: no avc\(id)") }
       checkListLock(cpu: c, link.anonVMA, "unlinking avc\(id)")
       touchedAnonVMAs.insert(link.anonVMA)
-      anonVMAs[link.anonVMA - 1].head.removeAll { $0 == id }
-      avcs[id]?.onSameAnonVMA = false
+      anonVMAs.update(link.anonVMA - 1) {
+        $0.head.removeAll { $0 == id }
+        if $0.head.isEmpty { $0.emptied = true }
+      }
+      avcs.update(id) { $0.onSameAnonVMA = false }
       touchAVC(id)
-      if anonVMAs[link.anonVMA - 1].head.isEmpty { anonVMAs[link.anonVMA - 1].emptied = true }
       return .event(
         Event(
           cpu: c, function: "list_del",
@@ -647,10 +648,12 @@ extension World {
       return .expand(instrs)
 
     case .freeAVC(let vma, let id):
-      if let i = vmas[vma]?.chainTailFirst.lastIndex(of: id) { vmas[vma]?.chainTailFirst.remove(at: i) }
-      if let p = vmas[vma]?.process { touchedProcesses.insert(p) }
+      vmas.update(vma) {
+        if let i = $0.chainTailFirst.lastIndex(of: id) { $0.chainTailFirst.remove(at: i) }
+      }
+      if let p = vmas.withObject(vma, \.process) { touchedProcesses.insert(p) }
       touchAVC(id)
-      avcs[id] = nil
+      avcs.remove(id)
       return .event(
         Event(cpu: c, function: "anon_vma_chain_free", narrating: narrating.value, text: "avc\(id) off \(vmaName(vma))'s chain, freed"),
         then: [])

@@ -79,13 +79,13 @@ public struct World: Sendable, Hashable {
 
   /// Marks an anon_vma_chain for the next invariant check (call before freeing it).
   mutating func touchAVC(_ id: Int) {
-    let mark = TouchedAVC(id: id, anonVMA: avcs[id]?.anonVMA ?? 0)
+    let mark = TouchedAVC(id: id, anonVMA: avcs.withObject(id, \.anonVMA) ?? 0)
     if touchedAVCs.last != mark { touchedAVCs.append(mark) }
   }
 
   /// Marks a VMA's process for the next invariant check.
   mutating func touchVMA(_ id: Int) {
-    if let p = vmas[id]?.process { touchedProcesses.insert(p) }
+    if let p = vmas.withObject(id, \.process) { touchedProcesses.insert(p) }
   }
 
   /// Removes a page-table entry.
