@@ -87,10 +87,15 @@ extension World {
     return .idle
   }
 
-  /// A call whose instructions run next, in order: pushed onto the CPU's program directly (the
-  /// result of `.expand` is an array allocated per call; the hottest calls avoid it).
-  mutating func call(_ instrs: Instr..., on c: Int) -> InstrResult {
-    cpus[c].program.append(contentsOf: instrs.reversed())
+  /// A call whose instructions run next, in order, pushed onto the CPU's program directly: the
+  /// array of `.expand` (or of a variadic parameter) is allocated per call, and the chain
+  /// functions are called millions of times in a large scene.
+  mutating func call(_ a: Instr, _ b: Instr, _ c: Instr, _ d: Instr, _ e: Instr? = nil, on cpu: Int) -> InstrResult {
+    if let e { cpus[cpu].program.append(e) }
+    cpus[cpu].program.append(d)
+    cpus[cpu].program.append(c)
+    cpus[cpu].program.append(b)
+    cpus[cpu].program.append(a)
     return .expand([])
   }
 

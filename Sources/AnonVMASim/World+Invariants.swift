@@ -12,10 +12,12 @@ public struct CheckScope: Sendable {
   init(_ w: World) {
     processes = w.touchedProcesses.ids
     anonVMAs = w.touchedAnonVMAs.ids
-    // Stable sort by id, then one entry per id: the last non-zero anon_vma it was marked with.
-    var marks = w.touchedAVCs.enumerated().sorted {
-      ($0.element.id, $0.offset) < ($1.element.id, $1.offset)
-    }.map(\.element)
+    // Stable sort by id (a fork marks in ascending order already), then one entry per id: the
+    // last non-zero anon_vma it was marked with.
+    var marks = w.touchedAVCs
+    if zip(marks, marks.dropFirst()).contains(where: { $0.id > $1.id }) {
+      marks = marks.enumerated().sorted { ($0.element.id, $0.offset) < ($1.element.id, $1.offset) }.map(\.element)
+    }
     avcs = []
     avcs.reserveCapacity(marks.count)
     for m in marks {
@@ -58,6 +60,15 @@ extension World {
     func fail(_ code: String, _ message: String) { found.append((code, message)) }
     let quiescent = cpus.allSatisfy { $0.state == .idle }
 
+    // Each VMA's chain (anon_vma ids, head to tail), looked up once per check.
+    var chains: [Int: [Int]] = [:]
+    func chain(_ vma: Int) -> [Int] {
+      if let known = chains[vma] { return known }
+      let c = chainAnonVMAs(vma)
+      chains[vma] = c
+      return c
+    }
+
     // The VMAs and anon_vmas to look at.
     var scopedProcesses: [Int] = []
     var scopedVMAs: [Int] = []
@@ -66,22 +77,27 @@ extension World {
       scopedProcesses = scope.processes.filter { $0 < processes.count }
       for p in scopedProcesses { scopedVMAs += processes[p].vmas }
       scopedVMAs += detachedVMAs
-      // Sorted and deduplicated at the end (a fork's chain adds thousands: no hashing each).
-      var avs = scope.anonVMAs.filter { $0 >= 1 && $0 <= anonVMAs.count }
-      for v in scopedVMAs { avs += chainAnonVMAs(v) }
-      for a in avs {
-        if let r = anonVMAs[a - 1].root { avs.append(r) }
-        if let p = anonVMAs[a - 1].parent { avs.append(p) }
+      // Marked in a table by id, read back in order (a fork's chain adds thousands: no hashing,
+      // no sorting).
+      var marked = [Bool](repeating: false, count: anonVMAs.count + 1)
+      func mark(_ a: Int?) { if let a, a >= 1, a <= anonVMAs.count { marked[a] = true } }
+      func markWithRoots(_ a: Int) {
+        guard a >= 1, a <= anonVMAs.count else { return }
+        marked[a] = true
+        mark(anonVMAs[a - 1].root)
+        mark(anonVMAs[a - 1].parent)
       }
+      for a in scope.anonVMAs { markWithRoots(a) }
+      for v in scopedVMAs { for a in chain(v) { markWithRoots(a) } }
       // An anon_vma whose root or parent was freed is affected too.
       let changed = Set(freedThisStep)
       if !changed.isEmpty {
         for i in anonVMAs.indices where anonVMAs[i].alive {
-          if let r = anonVMAs[i].root, changed.contains(r) { avs.append(anonVMAs[i].id) }
-          if let p = anonVMAs[i].parent, changed.contains(p) { avs.append(anonVMAs[i].id) }
+          if let r = anonVMAs[i].root, changed.contains(r) { marked[anonVMAs[i].id] = true }
+          if let p = anonVMAs[i].parent, changed.contains(p) { marked[anonVMAs[i].id] = true }
         }
       }
-      scopedAVs = TouchList(avs).ids.filter { anonVMAs[$0 - 1].alive }
+      scopedAVs = marked.indices.filter { marked[$0] && anonVMAs[$0 - 1].alive }
     } else {
       scopedProcesses = Array(processes.indices)
       scopedVMAs = orderedVMAs
@@ -111,7 +127,11 @@ extension World {
           if let link = avcs[id] {
             let onAV = link.anonVMA >= 1 && link.anonVMA <= anonVMAs.count && anonVMAs[link.anonVMA - 1].head.contains(id)
             if link.vma != lastVMA {
-              if sortedChains[link.vma] == nil { sortedChains[link.vma] = (vmas[link.vma]?.chainTailFirst ?? []).sorted() }
+              if sortedChains[link.vma] == nil {
+                // A cloned chain's ids ascend already.
+                let ids = vmas.withObject(link.vma, \.chainTailFirst) ?? []
+                sortedChains[link.vma] = zip(ids, ids.dropFirst()).allSatisfy { $0 < $1 } ? ids : ids.sorted()
+              }
               lastVMA = link.vma
               lastChain = sortedChains[link.vma] ?? []
             }
@@ -137,7 +157,7 @@ extension World {
       }
       for vid in scopedVMAs {
         guard let vma = vmas[vid] else { continue }
-        let chain = chainAnonVMAs(vid)
+        let chain = chain(vid)
         let name = vmaName(vid)
         // C2: no anon_vma twice in one chain.
         if TouchList(chain).ids.count != chain.count { fail("C2", "\(name)'s chain lists an anon_vma twice") }
@@ -204,12 +224,10 @@ extension World {
       }
       var forestChildren = [Int](repeating: 0, count: anonVMAs.count + 1)
       var treeChildren = [Int](repeating: 0, count: anonVMAs.count + 1)
-      // Field by field (through the subscript's borrow): copying each anon_vma, with its list,
-      // would cost more than the count.
-      for i in anonVMAs.indices where anonVMAs[i].alive {
-        let id = anonVMAs[i].id
-        if let r = anonVMAs[i].root, r != id { forestChildren[r] += 1 }
-        if let p = anonVMAs[i].parent, p != id, !anonVMAs[i].head.isEmpty { treeChildren[p] += 1 }
+      anonVMAs.forEachElement { anon in
+        guard anon.alive else { return }
+        if let r = anon.root, r != anon.id { forestChildren[r] += 1 }
+        if let p = anon.parent, p != anon.id, !anon.head.isEmpty { treeChildren[p] += 1 }
       }
       var activeCount = [Int](repeating: 0, count: anonVMAs.count + 1)
       if kernel == .v6 {
@@ -295,7 +313,7 @@ extension World {
       if quiescent {
         for id in process.vmas {
           guard let v = vmas[id] else { continue }
-          spans.append((id, v.start, v.end, chainAnonVMAs(id)))
+          spans.append((id, v.start, v.end, chain(id)))
         }
       }
       for vpage in process.ptes.keys.sorted() {
