@@ -35,17 +35,6 @@ public struct ChunkedArray<Element: Sendable & Hashable>: Sendable, Hashable, Ra
     _modify { yield &pages[i >> Self.pageShift][(i >> Self.chunkShift) & Self.mask][i & Self.mask] }
   }
 
-  /// Calls `body` with every element in order, chunk by chunk (no accessor per element: a check
-  /// that scans thousands of anon_vmas at every step feels the difference).
-  @inlinable
-  public func forEachElement(_ body: (Element) -> Void) {
-    for page in pages {
-      for chunk in page {
-        for element in chunk { body(element) }
-      }
-    }
-  }
-
   /// Mutates one element in place through a plain call: `subscript`'s `_modify` is a coroutine,
   /// and where it is not inlined each access allocates the coroutine's frame (hot paths of the
   /// engine use this instead).

@@ -77,13 +77,18 @@ extension World {
       scopedProcesses = scope.processes.filter { $0 < processes.count }
       for p in scopedProcesses { scopedVMAs += processes[p].vmas }
       scopedVMAs += detachedVMAs
-      // Marked in a table by id, read back in order (a fork's chain adds thousands: no hashing,
-      // no sorting).
+      // Marked in a table by id, so each is listed once (a fork's chain adds thousands, most
+      // with the same root: no hashing, and only the distinct ones sorted).
       var marked = [Bool](repeating: false, count: anonVMAs.count + 1)
-      func mark(_ a: Int?) { if let a, a >= 1, a <= anonVMAs.count { marked[a] = true } }
+      var listed: [Int] = []
+      func mark(_ a: Int?) {
+        guard let a, a >= 1, a <= anonVMAs.count, !marked[a] else { return }
+        marked[a] = true
+        listed.append(a)
+      }
       func markWithRoots(_ a: Int) {
         guard a >= 1, a <= anonVMAs.count else { return }
-        marked[a] = true
+        mark(a)
         mark(anonVMAs[a - 1].root)
         mark(anonVMAs[a - 1].parent)
       }
@@ -93,11 +98,11 @@ extension World {
       let changed = Set(freedThisStep)
       if !changed.isEmpty {
         for i in anonVMAs.indices where anonVMAs[i].alive {
-          if let r = anonVMAs[i].root, changed.contains(r) { marked[anonVMAs[i].id] = true }
-          if let p = anonVMAs[i].parent, changed.contains(p) { marked[anonVMAs[i].id] = true }
+          if let r = anonVMAs[i].root, changed.contains(r) { mark(anonVMAs[i].id) }
+          if let p = anonVMAs[i].parent, changed.contains(p) { mark(anonVMAs[i].id) }
         }
       }
-      scopedAVs = marked.indices.filter { marked[$0] && anonVMAs[$0 - 1].alive }
+      scopedAVs = listed.sorted().filter { anonVMAs[$0 - 1].alive }
     } else {
       scopedProcesses = Array(processes.indices)
       scopedVMAs = orderedVMAs
@@ -224,10 +229,12 @@ extension World {
       }
       var forestChildren = [Int](repeating: 0, count: anonVMAs.count + 1)
       var treeChildren = [Int](repeating: 0, count: anonVMAs.count + 1)
-      anonVMAs.forEachElement { anon in
-        guard anon.alive else { return }
-        if let r = anon.root, r != anon.id { forestChildren[r] += 1 }
-        if let p = anon.parent, p != anon.id, !anon.head.isEmpty { treeChildren[p] += 1 }
+      // Field by field (through the subscript's borrow): copying each anon_vma, with its list,
+      // would cost more than the count.
+      for i in anonVMAs.indices where anonVMAs[i].alive {
+        let id = anonVMAs[i].id
+        if let r = anonVMAs[i].root, r != id { forestChildren[r] += 1 }
+        if let p = anonVMAs[i].parent, p != id, !anonVMAs[i].head.isEmpty { treeChildren[p] += 1 }
       }
       var activeCount = [Int](repeating: 0, count: anonVMAs.count + 1)
       if kernel == .v6 {
@@ -313,7 +320,8 @@ extension World {
       if quiescent {
         for id in process.vmas {
           guard let v = vmas[id] else { continue }
-          spans.append((id, v.start, v.end, chain(id)))
+          // Known chains reused; a scan of every process does not fill the cache.
+          spans.append((id, v.start, v.end, chains[id] ?? chainAnonVMAs(id)))
         }
       }
       for vpage in process.ptes.keys.sorted() {
