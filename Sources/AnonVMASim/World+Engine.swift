@@ -65,7 +65,8 @@ extension World {
         } else {
           cpus[c].state = .running
         }
-        wakeWaiters()
+        // One CPU never waits: only another CPU can hold the lock it wants.
+        if cpus.count > 1 { wakeWaiters() }
         return .progressed(event)
       case .block(let lock):
         // spin_lock(&anon_vma->root->lock) computed the lock's address once: keep spinning on it.
