@@ -1,4 +1,5 @@
 import AnonVMASim
+import Foundation
 import AppCore
 import SceneScript
 import ScenePlayer
@@ -38,22 +39,96 @@ public enum SceneRecorder {
     return out
   }
 
-  /// The cells that changed over all steps and their UTF-8 bytes (the minimal drawing work), for
-  /// size figures.
-  public static func changedCells(state initial: AppState, width: Int, height: Int) -> (cells: Int, bytes: Int) {
+  /// What changed over all steps of a recording, and the fewest bytes a cast of these frames
+  /// can spend drawing it when it draws the changes in screen order (as diff renderers do).
+  public struct ChangeTally: Sendable, Hashable {
+    /// Cells that differ from the frame before (the first frame: from a blank screen).
+    public var cells = 0
+    /// Their UTF-8 bytes: the cells' text alone.
+    public var bytes = 0
+    /// Runs of changed cells in screen order that do not start where the last one ended.
+    public var runs = 0
+    /// At least 2 bytes to reach each run (CR, LF and BS are the shortest moves in JSON;
+    /// rewriting a 1-cell gap costs 1), whatever the encoder.
+    public var positioningFloor = 0
+    /// At least 8 bytes per style change between consecutive changed cells (`\u001b[m` is the
+    /// shortest SGR in JSON).
+    public var styleFloor = 0
+
+    /// The floor of the output events' bytes for these frames (text + positioning + styles);
+    /// event framing and markers come on top.
+    public var outputFloor: Int { bytes + positioningFloor + styleFloor }
+  }
+
+  /// Tallies the changes between consecutive frames of a recording (see ``ChangeTally``).
+  public static func changedCells(state initial: AppState, width: Int, height: Int) -> ChangeTally {
     var state = initial
-    var previous: Buffer?
-    var cells = 0
-    var bytes = 0
+    var tally = ChangeTally()
+    var previous = Buffer(width: width, height: height)
     for k in 0...state.timeline.stepCount {
       state.go(to: k)
       let frame = state.render(width: width, height: height)
-      for change in frame.diff(from: previous) {
-        cells += 1
-        bytes += change.cell.text.utf8.count
+      // Every update starts in the default style, with the cursor somewhere unknown.
+      var at: (x: Int, y: Int)?
+      var style = Style.plain
+      for change in frame.diff(from: previous) where !change.cell.text.isEmpty {
+        tally.cells += 1
+        tally.bytes += change.cell.text.utf8.count
+        if let p = at, p.x == change.x, p.y == change.y {
+        } else {
+          tally.runs += 1
+          if let p = at, p.y == change.y, p.x < change.x {
+            tally.positioningFloor += min(change.x - p.x, 2)
+          } else {
+            tally.positioningFloor += 2
+          }
+        }
+        if !ANSIEncoder.transition(from: style, to: change.cell.style, colors: .ansi16).isEmpty {
+          tally.styleFloor += 8
+          style = change.cell.style
+        }
+        let w = change.cell.text.first.map { Buffer.displayWidth($0) } ?? 1
+        // Past the last column the next character wraps to the next row.
+        at = change.x + w >= width ? (0, change.y + 1) : (change.x + w, change.y)
       }
       previous = frame
     }
-    return (cells, bytes)
+    return tally
   }
+
+  /// The bytes of a cast's output events as recorded (JSON-escaped): cell text, cursor moves
+  /// (CUP, CUU/CUD/CUF/CUB, CHA, CR) and SGR.
+  public static func castBreakdown(_ cast: String) -> (text: Int, cursor: Int, style: Int) {
+    var text = 0
+    var cursor = 0
+    var style = 0
+    for line in cast.split(separator: "\n").dropFirst() {
+      guard let event = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [Any], event.count == 3,
+        event[1] as? String == "o", let data = event[2] as? String
+      else { continue }
+      var scalars = data.unicodeScalars[...]
+      while let c = scalars.first {
+        if c == "\u{1b}", scalars.dropFirst().first == "[" {
+          var sequence = 6 + 1
+          scalars = scalars.dropFirst(2)
+          while let p = scalars.first, !(p.value >= 0x40 && p.value <= 0x7e) {
+            sequence += 1
+            scalars = scalars.dropFirst()
+          }
+          let final = scalars.first
+          scalars = scalars.dropFirst()
+          sequence += 1
+          if final == "m" { style += sequence } else if final.map({ "ABCDGH".unicodeScalars.contains($0) }) == true { cursor += sequence }
+        } else if c == "\r" {
+          cursor += 2
+          scalars = scalars.dropFirst()
+        } else {
+          text += String(c).utf8.count
+          scalars = scalars.dropFirst()
+        }
+      }
+    }
+    return (text, cursor, style)
+  }
+
 }

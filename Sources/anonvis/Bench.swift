@@ -63,41 +63,6 @@ struct Bench: ParsableCommand {
     return sorted[min(sorted.count - 1, Int(Double(sorted.count - 1) * p))]
   }
 
-  /// The bytes of a cast's output events as recorded (JSON-escaped): cell text, cursor moves
-  /// (CUP, CUU/CUD/CUF/CUB, CHA, CR) and SGR.
-  static func castBreakdown(_ cast: String) -> (text: Int, cursor: Int, style: Int) {
-    var text = 0
-    var cursor = 0
-    var style = 0
-    for line in cast.split(separator: "\n").dropFirst() {
-      guard let event = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [Any], event.count == 3,
-        event[1] as? String == "o", let data = event[2] as? String
-      else { continue }
-      var scalars = data.unicodeScalars[...]
-      while let c = scalars.first {
-        if c == "\u{1b}", scalars.dropFirst().first == "[" {
-          var sequence = 6 + 1
-          scalars = scalars.dropFirst(2)
-          while let p = scalars.first, !(p.value >= 0x40 && p.value <= 0x7e) {
-            sequence += 1
-            scalars = scalars.dropFirst()
-          }
-          let final = scalars.first
-          scalars = scalars.dropFirst()
-          sequence += 1
-          if final == "m" { style += sequence } else if final.map({ "ABCDGH".unicodeScalars.contains($0) }) == true { cursor += sequence }
-        } else if c == "\r" {
-          cursor += 2
-          scalars = scalars.dropFirst()
-        } else {
-          text += String(c).utf8.count
-          scalars = scalars.dropFirst()
-        }
-      }
-    }
-    return (text, cursor, style)
-  }
-
   func timeline(_ source: String) -> Timeline {
     Timeline(scene: Parser.parse(source), defaultTitle: "bench")
   }
@@ -226,10 +191,9 @@ struct Bench: ParsableCommand {
         Figure(
           name: "cast size / UTF-8 bytes of the changed cells", value: Double(castText.utf8.count) / Double(max(1, changed.bytes)),
           unit: "x", target: 1.3,
-          note: "\(castText.utf8.count) bytes for \(changed.cells) changed cells of \(changed.bytes) bytes; "
-            + "\(String(format: "%.2f", Double(castText.utf8.count) / Double(max(1, changed.cells)))) bytes per cell"))
+          note: "\(castText.utf8.count) bytes for \(changed.cells) changed cells of \(changed.bytes) bytes in \(changed.runs) runs"))
       // Where the bytes go: what the cells say, getting to them, styling them, and the events.
-      let parts = Bench.castBreakdown(castText)
+      let parts = SceneRecorder.castBreakdown(castText)
       let framing = castText.utf8.count - parts.text - parts.cursor - parts.style
       figures.append(
         Figure(
@@ -237,6 +201,16 @@ struct Bench: ParsableCommand {
           value: Double(parts.text + parts.cursor + parts.style) / Double(max(1, changed.bytes)), unit: "x",
           note: "text \(parts.text), cursor moves \(parts.cursor), SGR \(parts.style), "
             + "event framing and step markers \(framing) bytes"))
+      // What bounds the ratio: no cast of these frames, with a marker per step, can be smaller.
+      let floor = changed.outputFloor + framing
+      figures.append(
+        Figure(
+          name: "floor for any cast of these frames / changed-cell bytes", value: Double(floor) / Double(max(1, changed.bytes)),
+          unit: "x",
+          note: "\(floor) bytes: cell text \(changed.bytes) + 2 per run \(changed.positioningFloor) + 8 per style change "
+            + "\(changed.styleFloor) + framing and markers \(framing)"))
+      figures.append(
+        Figure(name: "cast size / that floor", value: Double(castText.utf8.count) / Double(max(1, floor)), unit: "x"))
 
       // A peer side by side: Graphviz laying out the same step versus our layout and render.
       let dotText = DOTExporter.dot(castState.timeline, step: castState.timeline.stepCount / 2)

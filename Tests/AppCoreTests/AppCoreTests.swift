@@ -1,4 +1,5 @@
 import AppCore
+import Asciicast
 import Foundation
 import SceneScript
 import ScenePlayer
@@ -359,6 +360,20 @@ struct AppCoreTests {
     c = Buffer(width: 30, height: 8)
     let out = ANSIEncoder.update(from: c, to: d, colors: .none)
     #expect(out.contains("x\u{1b}[By"))
+  }
+
+  @Test("the bench's floor for a cast is a floor: the recorder's output never goes below it", arguments: ["e2-fork-cow.scene", "e4-split-merge.scene", "every-operation.scene"])
+  func castFloor(scene name: String) throws {
+    let state = try sceneApp(name)
+    for (width, height) in [(80, 24), (120, 40), (200, 60)] {
+      let cast = SceneRecorder.cast(state: state, width: width, height: height, stepMicros: 1_000_000, version: .v2)
+      let tally = SceneRecorder.changedCells(state: state, width: width, height: height)
+      let parts = SceneRecorder.castBreakdown(cast)
+      #expect(tally.cells > 0 && tally.runs > 0 && tally.runs <= tally.cells)
+      // Rewriting unchanged cells instead of moving may add text, never remove it.
+      #expect(parts.text >= tally.bytes, "\(width)x\(height)")
+      #expect(parts.text + parts.cursor + parts.style >= tally.outputFloor, "\(width)x\(height): \(parts) vs \(tally)")
+    }
   }
 
   @Test("the diff between frames holds only the cells that changed")

@@ -127,6 +127,7 @@ struct CLITests {
       "lay out and render one 200x60 frame", "render it again", "key to frame while stepping W1 (p50)",
       "key to frame while stepping W1 (p99)", "record W1", "cast size / UTF-8 bytes of the changed cells",
       "cast output without event framing and markers / changed-cell bytes",
+      "floor for any cast of these frames / changed-cell bytes", "cast size / that floor",
       "race explorer on D.2", "peak resident memory",
     ]
     if FileManager.default.isExecutableFile(atPath: "/usr/bin/dot") { expected.append("Graphviz dot -Tplain / anonvis") }
