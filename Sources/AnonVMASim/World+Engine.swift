@@ -56,15 +56,16 @@ extension World {
       case .expand(let instrs):
         if !instrs.isEmpty { cpus[c].program.append(contentsOf: instrs.reversed()) }
       case .event(let event, let then):
-        if !then.isEmpty { cpus[c].program.append(contentsOf: then.reversed()) }
-        cpus[c].microStep = event.text
-        cpus[c].waitingFor = nil
-        cpus[c].waitingMode = nil
-        if cpus[c].program.isEmpty {
-          finishOperation(cpu: c)
-        } else {
+        // The CPU's fields in one access (each `cpus[c].field =` checks the array is unique).
+        let finished = cpus.withUnsafeMutableBufferPointer { cpus in
+          if !then.isEmpty { cpus[c].program.append(contentsOf: then.reversed()) }
+          cpus[c].microStep = event.text
+          cpus[c].waitingFor = nil
+          cpus[c].waitingMode = nil
           cpus[c].state = .running
+          return cpus[c].program.isEmpty
         }
+        if finished { finishOperation(cpu: c) }
         // One CPU never waits: only another CPU can hold the lock it wants.
         if cpus.count > 1 { wakeWaiters() }
         return .progressed(event)
