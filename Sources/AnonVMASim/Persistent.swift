@@ -128,7 +128,20 @@ public struct IDTable<Element: Sendable & Hashable>: Sendable, Hashable, Express
   @inlinable
   public func withObject<R>(_ id: Int, _ body: (Element) -> R) -> R? {
     guard id >= 0 && id < slots.count else { return nil }
-    return slots[id].map(body)
+    // Through the chunks' buffers: an element is borrowed, not copied (Optional.map, generic
+    // here, copied each object through its value witness).
+    typealias Slots = ChunkedArray<Element?>
+    let (page, chunk, slot) = (id >> Slots.pageShift, (id >> Slots.chunkShift) & Slots.mask, id & Slots.mask)
+    return slots.pages.withUnsafeBufferPointer { pages in
+      pages[page].withUnsafeBufferPointer { chunks in
+        chunks[chunk].withUnsafeBufferPointer { objects in
+          switch objects[slot] {
+          case .some(let object): body(object)
+          case .none: nil
+          }
+        }
+      }
+    }
   }
 
   /// Whether an object has this id (without copying it out).

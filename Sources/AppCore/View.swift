@@ -227,55 +227,63 @@ extension AppState {
     for p in (0..<n).reversed() where live[p] { if let parent = parentOf[p] { live[parent] = true } }
     // Identical sibling subtrees (same VMAs, chain shapes and children, all alive) fold into one
     // row marked ×N when folding is on: a forking server of 200 children reads as a few rows.
-    // A subtree's shape as a small number: equal numbers, identical subtrees.
-    struct VMAShape: Hashable {
+    // A subtree's shape as a small number: equal numbers, identical subtrees. A process's shape
+    // is its VMAs (mapping, first page, pages, protection, chain length) and its children's
+    // numbers; shapes are found by a hash of their numbers and confirmed field by field against
+    // the first process seen with that hash (no array or string hashed per process: this was
+    // most of a cold frame of a 2,000-process forest).
+    struct VMAShape: Equatable {
       var mapping: String
       var firstPage: Int
       var pages: Int
       var prot: Prot
       var chainLength: Int
     }
-    struct SubtreeShape: Hashable {
-      var vmas: [VMAShape]
-      var children: [Int]
-      // Hashes the numbers only (equality still compares the names): hashing every mapping
-      // name of every process was most of a large forest's layout.
-      func hash(into hasher: inout Hasher) {
-        hasher.combine(children)
-        hasher.combine(vmas.count)
-        for v in vmas {
-          hasher.combine(v.firstPage)
-          hasher.combine(v.pages)
-          hasher.combine(v.chainLength)
-        }
-      }
+    func vmaShape(_ id: Int) -> VMAShape {
+      w.vmas.withObject(id) { v in
+        VMAShape(mapping: v.mapping, firstPage: v.firstPage, pages: v.pages, prot: v.prot, chainLength: v.chainTailFirst.count)
+      } ?? VMAShape(mapping: "?", firstPage: 0, pages: 0, prot: .rw, chainLength: -1)
     }
-    var shapes: [SubtreeShape: Int] = [:]
-    shapes.reserveCapacity(n)
     var signature = [Int?](repeating: nil, count: n)
+    func sameShape(_ p: Int, _ q: Int) -> Bool {
+      children[p].count == children[q].count && vmasOf[p].count == vmasOf[q].count
+        && zip(children[p], children[q]).allSatisfy { signature[$0] == signature[$1] }
+        && zip(vmasOf[p], vmasOf[q]).allSatisfy { vmaShape($0) == vmaShape($1) }
+    }
+    // Hash of a shape's numbers to the processes that first showed each shape with it.
+    var firstWithHash: [Int: [Int]] = [:]
+    firstWithHash.reserveCapacity(n)
+    var shapeCount = 0
     if fold {
       for p in (0..<n).reversed() {
         guard aliveOf[p] else { continue }
-        var kids: [Int] = []
-        kids.reserveCapacity(children[p].count)
+        var hasher = Hasher()
         var complete = true
+        hasher.combine(children[p].count)
         for c in children[p] {
           guard let k = signature[c] else {
             complete = false
             break
           }
-          kids.append(k)
+          hasher.combine(k)
         }
         guard complete else { continue }
-        let vmaShapes = vmasOf[p].map { id -> VMAShape in
+        hasher.combine(vmasOf[p].count)
+        for id in vmasOf[p] {
           w.vmas.withObject(id) { v in
-            VMAShape(mapping: v.mapping, firstPage: v.firstPage, pages: v.pages, prot: v.prot, chainLength: v.chainTailFirst.count)
-          } ?? VMAShape(mapping: "?", firstPage: 0, pages: 0, prot: .rw, chainLength: -1)
+            hasher.combine(v.firstPage)
+            hasher.combine(v.pages)
+            hasher.combine(v.chainTailFirst.count)
+          }
         }
-        // One lookup: a new shape is numbered in place.
-        let next = shapes.count
-        func number(_ id: inout Int) -> Int { id }
-        signature[p] = number(&shapes[SubtreeShape(vmas: vmaShapes, children: kids), default: next])
+        let hash = hasher.finalize()
+        if let q = firstWithHash[hash]?.first(where: { sameShape(p, $0) }) {
+          signature[p] = signature[q]
+        } else {
+          signature[p] = shapeCount
+          shapeCount += 1
+          firstWithHash[hash, default: []].append(p)
+        }
       }
     }
     enum Item {
@@ -283,6 +291,8 @@ extension AppState {
       case fold(Int, Int, String, String)
     }
     var stack: [Item] = (0..<n).filter { parentOf[$0] == nil }.reversed().map { .process($0, 0) }
+    rows.reserveCapacity(n + vmasOf.reduce(0) { $0 + $1.count } + w.detachedVMAs.count)
+    var items: [Item] = []  // one process's children, reused
     while let item = stack.popLast() {
       switch item {
       case .fold(let count, let depth, let first, let last):
@@ -294,7 +304,7 @@ extension AppState {
           for v in vmasOf[p] { rows.append(VMARow(process: p, vma: v, depth: depth)) }
         }
         // Children in order; runs of 3 or more identical subtrees become one child and a fold row.
-        var items: [Item] = []
+        items.removeAll(keepingCapacity: true)
         var i = 0
         let kids = children[p]
         while i < kids.count {
