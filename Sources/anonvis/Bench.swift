@@ -156,13 +156,13 @@ struct Bench: ParsableCommand {
       // Cold: a fresh view state each time, so the layout of the step is computed, not reused.
       var state = AppState(timeline: w1, fileName: "w1")
       // Two untimed frames first: the allocator's first large arrays cost page faults once.
-      let frame = measure(quick ? 3 : 30, warmup: 2) {
+      let frame = measure(quick ? 3 : 100, warmup: 2) {
         state = AppState(timeline: w1, fileName: "w1")
         state.go(to: largest)
         _ = state.render(width: 200, height: 60)
       }
       figures.append(Figure(name: "lay out and render one 200x60 frame of the largest step", value: frame.median * 1000, unit: "ms", spread: frame.spread * 1000, target: 4))
-      let redraw = measure(quick ? 3 : 30) { _ = state.render(width: 200, height: 60) }
+      let redraw = measure(quick ? 3 : 100) { _ = state.render(width: 200, height: 60) }
       figures.append(Figure(name: "render it again (layout of the step reused)", value: redraw.median * 1000, unit: "ms", spread: redraw.spread * 1000))
     }
 
