@@ -148,14 +148,6 @@ public struct IDTable<Element: Sendable & Hashable>: Sendable, Hashable, Express
   @inlinable
   public func contains(_ id: Int) -> Bool { id >= 0 && id < slots.count && slots[id] != nil }
 
-  /// Removes the object with this id and returns it.
-  @discardableResult
-  public mutating func removeValue(forKey id: Int) -> Element? {
-    guard let old = self[id] else { return nil }
-    self[id] = nil
-    return old
-  }
-
   /// Ids that hold an object, ascending.
   public var keys: [Int] { slots.indices.filter { slots[$0] != nil } }
 
@@ -270,6 +262,9 @@ public struct LockTable<Holder: Sendable & Hashable>: Sendable, Hashable, Expres
   public func contains(_ lock: Int, where predicate: (Holder) -> Bool) -> Bool {
     holds.contains { $0.lock == lock && predicate($0.holder) }
   }
+
+  /// Whether nobody holds the lock.
+  public func isFree(_ lock: Int) -> Bool { !holds.contains { $0.lock == lock } }
 
   /// Whether every holder of the lock matches (true when nobody holds it).
   public func allHolders(of lock: Int, satisfy predicate: (Holder) -> Bool) -> Bool {

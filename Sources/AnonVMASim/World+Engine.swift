@@ -132,12 +132,13 @@ extension World {
   private mutating func wakeWaiters() {
     for i in cpus.indices where cpus[i].state == .blocked {
       guard let lock = cpus[i].waitingFor else { continue }
-      let holders = lockHolders[lock] ?? []
-      let mode = cpus[i].waitingMode ?? .exclusive
-      if holders.isEmpty || (mode == .read && holders.allSatisfy { $0.mode == .read }) {
-        cpus[i].state = .running
-      }
+      if lockAvailable(lock, for: cpus[i].waitingMode ?? .exclusive) { cpus[i].state = .running }
     }
+  }
+
+  /// Whether a lock can be taken in `mode` now: nobody holds it, or only readers and so is this.
+  func lockAvailable(_ lock: Int, for mode: LockMode) -> Bool {
+    lockHolders.isFree(lock) || (mode == .read && lockHolders.allHolders(of: lock) { $0.mode == .read })
   }
 
   /// Marks CPUs waiting on each other in a cycle as deadlocked (C18).

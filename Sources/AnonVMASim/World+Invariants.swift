@@ -27,7 +27,6 @@ public struct CheckScope: Sendable {
         avcs.append((m.id, m.anonVMA))
       }
     }
-    marks = []
   }
 }
 
@@ -167,7 +166,7 @@ extension World {
         // C2: no anon_vma twice in one chain.
         // (A chain whose ids fall from head to tail, as forks build them, has no repeat.)
         let falling = zip(chain, chain.dropFirst()).allSatisfy { $0 > $1 }
-        if !falling && TouchList(chain).ids.count != chain.count { fail("C2", "\(name)'s chain lists an anon_vma twice") }
+        if !falling && Set(chain).count != chain.count { fail("C2", "\(name)'s chain lists an anon_vma twice") }
         // C3: anon_vma set <=> chain non-empty, and in the chain.
         if (vma.anonVMA == nil) != chain.isEmpty {
           fail("C3", "\(name): vma->anon_vma and its chain disagree")
@@ -200,7 +199,7 @@ extension World {
         if kernel != .v2_6_34 {
           let first = chain.first.map { anonVMAs[$0 - 1].root ?? $0 }
           if chain.contains(where: { (anonVMAs[$0 - 1].root ?? $0) != first }) {
-            let roots = TouchList(chain.map { anonVMAs[$0 - 1].root ?? $0 }).ids
+            let roots = Set(chain.map { anonVMAs[$0 - 1].root ?? $0 })
             fail("C5", "\(name)'s chain spans \(roots.count) forests")
           }
         }

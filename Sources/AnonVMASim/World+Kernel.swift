@@ -768,9 +768,7 @@ extension World {
         cpus[c].waitingMode = mode
         return .deadlock(target)
       }
-      let compatible =
-        lockHolders.allHolders(of: target) { _ in false }
-        || (mode == .read && lockHolders.allHolders(of: target) { $0.mode == .read })
+      let compatible = lockAvailable(target, for: mode)
       guard compatible else {
         cpus[c].waitingFor = target
         cpus[c].waitingMode = mode

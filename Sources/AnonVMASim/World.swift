@@ -241,7 +241,7 @@ public struct World: Sendable, Hashable {
 
   /// Locks held or waited for, in anon_vma order.
   public var lockedAnonVMAs: [Int] {
-    var ids = Set(lockHolders.keys.filter { lockHolders[$0]?.isEmpty == false })
+    var ids = Set(lockHolders.keys)
     for cpu in cpus { if let w = cpu.waitingFor { ids.insert(w) } }
     return ids.sorted()
   }

@@ -112,7 +112,7 @@ extension AppState {
 
   /// Runs the scene side by side on the next kernel model (none → the others in turn → none).
   public mutating func cycleCompare() {
-    guard let scene else {
+    guard scene != nil else {
       message = "compare needs a scene file (anonvis play FILE)"
       return
     }

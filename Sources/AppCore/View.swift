@@ -327,7 +327,7 @@ extension AppState {
 
   func lockedForest(_ w: World) -> Set<Int> {
     var covered = Set<Int>()
-    for locked in w.lockHolders.keys where !(w.lockHolders[locked] ?? []).isEmpty {
+    for locked in w.lockHolders.keys {
       for a in w.aliveAnonVMAs where w.lockTarget(of: a) == locked { covered.insert(a) }
       covered.insert(locked)
     }

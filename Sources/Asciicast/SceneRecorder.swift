@@ -74,8 +74,8 @@ public enum SceneRecorder {
       for change in frame.diff(from: previous) where !change.cell.text.isEmpty {
         tally.cells += 1
         tally.bytes += change.cell.text.utf8.count
-        if let p = at, p.x == change.x, p.y == change.y {
-        } else {
+        let continuesRun = at.map { $0.x == change.x && $0.y == change.y } ?? false
+        if !continuesRun {
           tally.runs += 1
           if let p = at, p.y == change.y, p.x < change.x {
             tally.positioningFloor += min(change.x - p.x, 2)

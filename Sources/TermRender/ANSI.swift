@@ -15,11 +15,20 @@ public enum ANSIEncoder {
     if style.underline { codes.append("4") }
     if style.reverse { codes.append("7") }
     if colors != .none {
-      if let fg = style.fg { codes.append(fg.rawValue < 8 ? "\(30 + fg.rawValue)" : "\(90 + fg.rawValue - 8)") }
-      if let bg = style.bg { codes.append(bg.rawValue < 8 ? "\(40 + bg.rawValue)" : "\(100 + bg.rawValue - 8)") }
+      if let fg = style.fg { codes.append(foregroundCode(fg)) }
+      if let bg = style.bg { codes.append(backgroundCode(bg)) }
     }
     return "\u{1b}[" + codes.joined(separator: ";") + "m"
   }
+
+  /// SGR parameter of a foreground color (30-37, bright 90-97).
+  static func foregroundCode(_ c: Color) -> String { c.rawValue < 8 ? "\(30 + c.rawValue)" : "\(90 + c.rawValue - 8)" }
+
+  /// SGR parameter of a background color (40-47, bright 100-107).
+  static func backgroundCode(_ c: Color) -> String { c.rawValue < 8 ? "\(40 + c.rawValue)" : "\(100 + c.rawValue - 8)" }
+
+  /// A cursor move by `n` (CUU `A`, CUD `B`, CUF `C`, CUB `D`); the count is left out when 1.
+  static func move(_ n: Int, _ final: Character) -> String { "\u{1b}[" + (n == 1 ? "" : "\(n)") + String(final) }
 
   /// The whole frame as lines with SGR styling (for `render --format ansi`).
   public static func frame(_ buffer: Buffer, colors: ColorMode) -> String {
@@ -67,8 +76,8 @@ public enum ANSIEncoder {
     }
     if a.underline != b.underline { codes.append(b.underline ? "4" : "24") }
     if a.reverse != b.reverse { codes.append(b.reverse ? "7" : "27") }
-    if a.fg != b.fg { codes.append(b.fg.map { $0.rawValue < 8 ? "\(30 + $0.rawValue)" : "\(90 + $0.rawValue - 8)" } ?? "39") }
-    if a.bg != b.bg { codes.append(b.bg.map { $0.rawValue < 8 ? "\(40 + $0.rawValue)" : "\(100 + $0.rawValue - 8)" } ?? "49") }
+    if a.fg != b.fg { codes.append(b.fg.map(foregroundCode) ?? "39") }
+    if a.bg != b.bg { codes.append(b.bg.map(backgroundCode) ?? "49") }
     let delta = "\u{1b}[" + codes.joined(separator: ";") + "m"
     return delta.utf8.count < full.utf8.count ? delta : full
   }
@@ -97,37 +106,36 @@ public enum ANSIEncoder {
       out += cell.text
     }
     for change in next.diff(from: base) where !change.cell.text.isEmpty {
-      if let c = cursor, c.x == change.x, c.y == change.y {
-        // Already there.
-      } else {
+      let alreadyThere = cursor.map { $0.x == change.x && $0.y == change.y } ?? false
+      if !alreadyThere {
         let absolute = "\u{1b}[\(change.y + 1);\(change.x + 1)H"
         var best: (cost: Int, plan: Move) = (recordedLength(absolute), .absolute(absolute))
         if let c = cursor {
           let dy = change.y - c.y
-          let vertical = dy == 0 ? "" : "\u{1b}[" + (abs(dy) == 1 ? "" : "\(abs(dy))") + (dy > 0 ? "B" : "A")
+          let vertical = dy == 0 ? "" : move(abs(dy), dy > 0 ? "B" : "A")
           let v = recordedLength(vertical)
           // After the last column the cursor waits to wrap: only CR moves it predictably.
           if c.x < next.width {
             if change.x > c.x {
-              let forward = "\u{1b}[" + (change.x - c.x == 1 ? "" : "\(change.x - c.x)") + "C"
+              let forward = move(change.x - c.x, "C")
               let f = v + recordedLength(forward)
               if f < best.cost { best = (f, .relative(vertical, "", forward)) }
               if let r = rewriteCost(next, y: change.y, from: c.x, to: change.x, style: current, colors: colors, within: best.cost - v - 1) {
                 best = (v + r, .rewrite(vertical, cr: false, from: c.x))
               }
             } else if change.x < c.x {
-              let back = "\u{1b}[" + (c.x - change.x == 1 ? "" : "\(c.x - change.x)") + "D"
+              let back = move(c.x - change.x, "D")
               let b = v + recordedLength(back)
               if b < best.cost { best = (b, .relative(vertical, "", back)) }
             } else if v < best.cost {
               best = (v, .relative(vertical, "", ""))
             }
           }
-          let cr = v + 2
+          let cr = v + recordedLength("\r")
           if change.x == 0 {
             if cr < best.cost { best = (cr, .relative(vertical, "\r", "")) }
           } else {
-            let forward = "\u{1b}[" + (change.x == 1 ? "" : "\(change.x)") + "C"
+            let forward = move(change.x, "C")
             let f = cr + recordedLength(forward)
             if f < best.cost { best = (f, .relative(vertical, "\r", forward)) }
             if cr < best.cost,
@@ -178,8 +186,15 @@ public enum ANSIEncoder {
     return cost
   }
 
-  /// Bytes a string takes in an asciicast's JSON (ESC and other controls as `\u00XX`).
+  /// Bytes a string takes in an asciicast's JSON (as `JSON.quote` writes it: LF, CR and TAB as
+  /// `\n`, `\r`, `\t`; ESC and other controls as `\u00XX`).
   static func recordedLength(_ s: String) -> Int {
-    s.utf8.reduce(0) { $0 + ($1 < 0x20 ? 6 : 1) }
+    s.utf8.reduce(0) { total, byte in
+      switch byte {
+      case 0x0a, 0x0d, 0x09: total + 2
+      case ..<0x20: total + 6
+      default: total + 1
+      }
+    }
   }
 }

@@ -112,28 +112,20 @@ struct Bench: ParsableCommand {
       let t1m = measure(runs) { _ = timeline(w1m) }
       figures.append(Figure(name: "W1 forking server 6.x", value: t1m.median, unit: "s", spread: t1m.spread))
     }
-    // W2 and W3 run after the figures that use W1's timeline (seek, frame, keys), so those are
-    // measured on the heap W1 left, not on one that just held and freed millions of chains;
-    // their figures are listed after W1's all the same.
-    let afterW1 = figures.count
-    func chainWorkloads() -> [Figure] {
-      var found: [Figure] = []
-      for k in [KernelVersion.v2_6_36, .v6] where want("w2") {
-        let src = Workloads.w2(kernel: k, generations: w2Gens)
-        var t = timeline("spawn P0")
-        let m = measure(runs) { t = timeline(src) }
-        let chain = t.states[t.stepCount].aliveAnonVMAs.count
-        found.append(
-          Figure(
-            name: "W2 daemon chain \(k.rawValue), \(w2Gens) generations (\(chain) anon_vmas at the end)",
-            value: m.median, unit: "s", spread: m.spread, target: k == .v2_6_36 && !quick ? 2 : nil))
-      }
-      if want("w3") {
-        let w3Source = Workloads.w3(kernel: .v2_6_36, processes: w3Size.0, merges: w3Size.1)
-        let t3 = measure(runs) { _ = timeline(w3Source) }
-        found.append(Figure(name: "W3 KSM \(w3Size.0) processes, \(w3Size.1) merges", value: t3.median, unit: "s", spread: t3.spread))
-      }
-      return found
+    for k in [KernelVersion.v2_6_36, .v6] where want("w2") {
+      let src = Workloads.w2(kernel: k, generations: w2Gens)
+      var t = timeline("spawn P0")
+      let m = measure(runs) { t = timeline(src) }
+      let chain = t.states[t.stepCount].aliveAnonVMAs.count
+      figures.append(
+        Figure(
+          name: "W2 daemon chain \(k.rawValue), \(w2Gens) generations (\(chain) anon_vmas at the end)",
+          value: m.median, unit: "s", spread: m.spread, target: k == .v2_6_36 && !quick ? 2 : nil))
+    }
+    if want("w3") {
+      let w3Source = Workloads.w3(kernel: .v2_6_36, processes: w3Size.0, merges: w3Size.1)
+      let t3 = measure(runs) { _ = timeline(w3Source) }
+      figures.append(Figure(name: "W3 KSM \(w3Size.0) processes, \(w3Size.1) merges", value: t3.median, unit: "s", spread: t3.spread))
     }
 
     if want("seek") {
@@ -182,8 +174,6 @@ struct Bench: ParsableCommand {
       figures.append(Figure(name: "key to frame while stepping W1 (p50)", value: Bench.percentile(keyTimes, 0.5) * 1000, unit: "ms"))
       figures.append(Figure(name: "key to frame while stepping W1 (p99)", value: Bench.percentile(keyTimes, 0.99) * 1000, unit: "ms", target: 8))
     }
-
-    figures.insert(contentsOf: chainWorkloads(), at: afterW1)
 
     if want("cast") {
       // Recording: cast bytes against the changed cells.
