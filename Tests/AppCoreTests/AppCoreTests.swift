@@ -362,6 +362,15 @@ struct AppCoreTests {
     #expect(out.contains("x\u{1b}[By"))
   }
 
+  @Test("cast times are exact to the microsecond, without trailing zeros")
+  func castTimes() {
+    #expect(AsciicastWriter.seconds(0) == "0.0")
+    #expect(AsciicastWriter.seconds(1) == "0.000001")
+    #expect(AsciicastWriter.seconds(1_500_000) == "1.5")
+    #expect(AsciicastWriter.seconds(2_000_000) == "2.0")
+    #expect(AsciicastWriter.seconds(12_345_678) == "12.345678")
+  }
+
   @Test("the bench's floor for a cast is a floor: the recorder's output never goes below it", arguments: ["e2-fork-cow.scene", "e4-split-merge.scene", "every-operation.scene"])
   func castFloor(scene name: String) throws {
     let state = try sceneApp(name)
