@@ -34,11 +34,20 @@ extension World {
           + "it cannot begin '\(operation.label)'")
     }
     try validate(operation)
-    cpus[cpu].program = [.op(operation)]
     cpus[cpu].op = operation.label
     cpus[cpu].microStep = nil
     cpus[cpu].regs = Registers()
     cpus[cpu].state = .running
+    switch operation {
+    case .migrate, .swapOut, .rmap:
+      // These start from a page, not from a process: migrate_pages() works on pages isolated
+      // from the LRU, shrink_page_list() on pages taken off it, and an rmap walk on a page the
+      // caller holds. The page is chosen now; the owner may exit before the first micro-step
+      // (D.11), and the operation goes on with the page it holds.
+      cpus[cpu].program = try expand(operation, cpu: cpu).reversed()
+    default:
+      cpus[cpu].program = [.op(operation)]
+    }
   }
 
   /// Advances a CPU by one micro-step (expanding calls on the way).
@@ -132,7 +141,12 @@ extension World {
   private mutating func wakeWaiters() {
     for i in cpus.indices where cpus[i].state == .blocked {
       guard let lock = cpus[i].waitingFor else { continue }
-      if lockAvailable(lock, for: cpus[i].waitingMode ?? .exclusive) { cpus[i].state = .running }
+      guard lockAvailable(lock, for: cpus[i].waitingMode ?? .exclusive) else { continue }
+      // No longer waiting: it retries the lock at its next micro-step and waits again only if
+      // another CPU took the lock first (the lock is then listed again, as awaited).
+      cpus[i].state = .running
+      cpus[i].waitingFor = nil
+      cpus[i].waitingMode = nil
     }
   }
 

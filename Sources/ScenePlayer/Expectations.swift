@@ -11,6 +11,27 @@ public enum ExpectationResult: Sendable, Hashable {
 }
 
 extension Timeline {
+  /// The invariant violations (deadlocks included, C18) that no `expect` line accounts for.
+  ///
+  /// A violation is expected when an `expect violation CODE` line names its code, when an
+  /// `expect violations == N` line comes at or after its step (the count covers it), or, for a
+  /// deadlock (C18), when an `expect cpuN deadlocked` line names one. `anonvis check` fails on
+  /// the rest: a scene that breaks an invariant nobody announced is a failing scene.
+  public var unexpectedViolations: [Violation] {
+    var named: Set<String> = []
+    var countedUpTo = -1
+    for bound in expectations {
+      switch bound.expectation {
+      case .violation(let code): named.insert(code)
+      case .violations: countedUpTo = max(countedUpTo, bound.step)
+      case .cpuState(_, .deadlocked): named.insert("C18")
+      default: break
+      }
+    }
+    let all = states.last?.violations ?? []
+    return all.filter { !named.contains($0.code) && $0.step > countedUpTo }
+  }
+
   /// Checks an expectation against the state after its step.
   public func evaluate(_ bound: BoundExpectation) -> ExpectationResult {
     Timeline.evaluate(bound.expectation, in: states[bound.step])

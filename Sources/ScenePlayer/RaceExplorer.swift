@@ -23,6 +23,18 @@ public struct RaceExplorer {
     public var schedules: Int
     public var exhaustive: Bool
     public var findings: [Finding]
+    /// Micro-steps the model refused (it threw: the operation cannot go on in that state, a
+    /// schedule the kernel cannot take); the search does not continue past them.
+    public var refused: Int
+    /// The shortest schedule that ends in a refused micro-step, for the summary.
+    public var firstRefusal: Refusal?
+  }
+
+  /// A micro-step the model refused, with the schedule that led to it.
+  public struct Refusal: Sendable {
+    public var message: String
+    public var schedule: [Int]
+    public var events: [Event?]
   }
 
   /// The state after the setup and the `on CPU begin` lines.
@@ -107,6 +119,8 @@ public struct RaceExplorer {
     var transitions = 0
     var schedules = 0
     var exhaustive = true
+    var refused = 0
+    var firstRefusal: Refusal?
     let baseline = Set(initial.violations.map(\.code))
 
     func path(_ index: Int) -> (schedule: [Int], events: [Event?]) {
@@ -121,9 +135,16 @@ public struct RaceExplorer {
       return (schedule.reversed(), events.reversed())
     }
 
-    func record(_ world: World, from index: Int) {
-      for v in world.violations where !baseline.contains(v.code) && findings[v.code] == nil {
-        let p = path(index)
+    func path(_ index: Int, then cpu: Int, _ event: Event?) -> (schedule: [Int], events: [Event?]) {
+      let p = path(index)
+      return (p.schedule + [cpu], p.events + [event])
+    }
+
+    /// Records the violations a transition reported (those past the first `old` of its world).
+    func record(_ violations: [Violation], since old: Int, path: () -> (schedule: [Int], events: [Event?])) {
+      guard violations.count > old else { return }
+      for v in violations[old...] where !baseline.contains(v.code) && findings[v.code] == nil {
+        let p = path()
         findings[v.code] = Finding(code: v.code, message: v.message, schedule: p.schedule, events: p.events)
         order.append(v.code)
       }
@@ -146,6 +167,14 @@ public struct RaceExplorer {
         do {
           outcome = try next.microStep(cpu: cpu)
         } catch {
+          // The model cannot run this micro-step here (an operation whose process is gone, a
+          // page no longer there): the schedule is not one the kernel can take. Counted and
+          // shown, never dropped silently.
+          refused += 1
+          if firstRefusal == nil {
+            let p = path(index)
+            firstRefusal = Refusal(message: error.message, schedule: p.schedule + [cpu], events: p.events + [nil])
+          }
           continue
         }
         transitions += 1
@@ -156,7 +185,11 @@ public struct RaceExplorer {
         case .blocked, .idle: continue
         }
         moved = true
-        next.checkInvariants()
+        next.checkInvariants(everything: true)
+        // A violation belongs to the transition, not to the state: the same state may have been
+        // reached before by a schedule that broke nothing (the identity ignores reports), so
+        // every transition's reports are recorded before the state is deduplicated.
+        record(next.violations, since: node.world.violations.count, path: { path(index, then: cpu, event) })
         let key = RaceExplorer.canonical(next)
         if seen.contains(key) {
           continue
@@ -167,7 +200,6 @@ public struct RaceExplorer {
         }
         seen.insert(key)
         nodes.append(Node(world: next, parent: index, cpu: cpu, event: event, depth: node.depth + 1))
-        record(next, from: nodes.count - 1)
       }
       if !moved {
         schedules += 1
@@ -183,7 +215,7 @@ public struct RaceExplorer {
     }
     return Report(
       states: seen.count, transitions: transitions, schedules: schedules, exhaustive: exhaustive,
-      findings: order.compactMap { findings[$0] })
+      findings: order.compactMap { findings[$0] }, refused: refused, firstRefusal: firstRefusal)
   }
 
   /// A scene that replays a finding: the setup, the begins, one `on cpuN step` per micro-step

@@ -374,9 +374,9 @@ public enum Parser {
       }
       e = .visits(r, ids)
     case "violation":
-      guard let t = c.word("an invariant code (C1..C22)") else { return nil }
-      guard let n = Int(t.text.dropFirst()), t.text.first == "C", (1...22).contains(n) else {
-        c.error("unknown invariant code '\(shown(t.text))' (expected C1..C22)", at: t)
+      guard let t = c.word("an invariant code (C1..C23)") else { return nil }
+      guard let n = Int(t.text.dropFirst()), t.text.first == "C", (1...23).contains(n) else {
+        c.error("unknown invariant code '\(shown(t.text))' (expected C1..C23)", at: t)
         return nil
       }
       e = .violation(t.text)

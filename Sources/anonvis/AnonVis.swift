@@ -86,7 +86,10 @@ struct LoadedScene {
 struct Check: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Run scenes and check their expect lines.",
-    discussion: "Exit status: 0 when every expectation holds, 1 when one fails, 2 on a scene error.")
+    discussion: """
+      Exit status: 0 when every expectation holds, 1 when one fails or an invariant violation \
+      (or a deadlock) happens that no expect line names, 2 on a scene error.
+      """)
 
   @Argument(help: "Scene files.")
   var files: [String]
@@ -116,6 +119,13 @@ struct Check: ParsableCommand {
           worst = 2
           printError(renderer.render(Diagnostic(.error, message, at: bound.statement.location)))
         }
+      }
+      for v in loaded.timeline.unexpectedViolations {
+        failed += 1
+        worst = max(worst, 1)
+        printError(
+          "\(TextSafety.escape(file)): step \(v.step): unexpected violation \(v.code): \(TextSafety.escape(v.message))"
+            + "\n  (a scene that shows a bug says so: expect violation \(v.code))")
       }
       let violations = loaded.timeline.states.last?.violations ?? []
       if failed == 0 && !quiet {

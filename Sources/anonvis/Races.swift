@@ -30,7 +30,7 @@ struct Races: ParsableCommand {
   @Option(help: "Stop schedules longer than this many micro-steps.")
   var depth: Int = 10_000
 
-  @Option(help: "Directory for the counterexample scenes (default: next to the scene).")
+  @Option(help: "Directory for the counterexample scenes (default: the current directory).")
   var out: String?
 
   @Flag(help: "Overwrite existing counterexample files.")
@@ -89,11 +89,21 @@ struct Races: ParsableCommand {
       "\(baseName(file)) on \(model): \(report.states) states, \(report.transitions) micro-steps, "
         + "\(report.schedules) complete schedules in \(String(format: "%.2f", seconds)) s (\(rate) states/s), "
         + (report.exhaustive ? "exhaustive" : "NOT exhaustive (bound reached)"))
+    if let r = report.firstRefusal {
+      // Schedules the model cannot run (an operation whose process is gone, say) end there; the
+      // verdict covers every schedule it can run.
+      print(
+        "\(report.refused) micro-step(s) refused by the model and not explored past, first after "
+          + "\(r.schedule.count - 1) micro-steps (\(r.schedule.map { "cpu\($0)" }.joined(separator: " "))): "
+          + TextSafety.escape(r.message))
+    }
     guard !report.findings.isEmpty else {
       print("no violation in \(report.states) states" + (report.exhaustive ? " (exhaustive)" : " (bounded search)"))
       return
     }
-    let dir = out ?? (URL(fileURLWithPath: file).deletingLastPathComponent().path)
+    // The current directory by default, as compilers and other tools write their output: never
+    // into the scene's folder (a repository's scenes/), which the user did not name.
+    let dir = out ?? "."
     do {
       try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
     } catch {

@@ -22,9 +22,9 @@ struct RunResult {
 }
 
 /// Runs anonvis with arguments, in the repository root.
-func run(_ arguments: [String], stdin: String? = nil) throws -> RunResult {
+func run(_ arguments: [String], stdin: String? = nil, in directory: URL = repoRoot) throws -> RunResult {
   let binary = try #require(anonvisBinary, "anonvis binary not found")
-  return try runTool(binary.path, arguments)
+  return try runTool(binary.path, arguments, in: directory)
 }
 
 func temporaryScene(_ text: String, name: String = "t.scene") throws -> String {
@@ -46,6 +46,34 @@ struct CLITests {
     let r = try run(["check"] + files)
     #expect(r.status == 0, "\(r.stderr)")
     #expect(r.stdout.split(separator: "\n").count == files.count)
+  }
+
+  @Test("a violation no expect line names fails check (exit 1, step and code); naming it passes")
+  func unexpectedViolation() throws {
+    // D.11: 2.6.34 migration locks an anon_vma that exit freed under it.
+    let scene = """
+      kernel 2.6.34
+      cpus 2
+      spawn P1
+      mmap P1 A 1
+      touch P1 A 0
+      on cpu0 begin migrate P1 A 0
+      on cpu1 begin exit P1
+      on cpu0 step 2
+      on cpu1 finish
+      on cpu0 finish
+
+      """
+    let silent = try run(["check", try temporaryScene(scene)])
+    #expect(silent.status == 1)
+    #expect(silent.stderr.contains("t.scene: step 8: unexpected violation C15: cpu0 locks AV1, which has been freed"))
+    let named = try run(["check", try temporaryScene(scene + "expect violation C15\n")])
+    #expect(named.status == 0, "\(named.stderr)")
+    let counted = try run(["check", try temporaryScene(scene + "expect violations == 1\n")])
+    #expect(counted.status == 0, "\(counted.stderr)")
+    // A count that comes before the violation does not cover it.
+    let early = scene.replacingOccurrences(of: "on cpu0 finish", with: "expect violations == 0\non cpu0 finish")
+    #expect(try run(["check", try temporaryScene(early)]).status == 1)
   }
 
   @Test("a failing expectation exits 1 with file:line, expected and actual")
@@ -207,5 +235,20 @@ struct RacesCLITests {
     #expect(check.status == 0, "\(check.stderr)")
     #expect(try run(["races", "scenes/e1-first-touch.scene"]).status == 2)
     #expect(try run(["races", "scenes/races/d5-take-all-locks.scene", "--variant", "degree"]).status == 2)
+  }
+
+  @Test("without --out the counterexample goes to the current directory, not beside the scene, and its path is printed")
+  func racesWriteToTheCurrentDirectory() throws {
+    let source = try String(contentsOf: repoRoot.appendingPathComponent("scenes/races/d5-take-all-locks.scene"), encoding: .utf8)
+    let scene = try temporaryScene(source, name: "d5.scene")
+    let sceneDir = URL(fileURLWithPath: scene).deletingLastPathComponent()
+    let cwd = FileManager.default.temporaryDirectory.appendingPathComponent("races-cwd-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: cwd, withIntermediateDirectories: true)
+    let r = try run(["races", scene, "--variant", "no-6/5"], in: cwd)
+    #expect(r.status == 1, "\(r.stderr)")
+    let written = try FileManager.default.contentsOfDirectory(atPath: cwd.path)
+    #expect(written == ["d5.2.6.36.C18.race.scene"])
+    #expect(try FileManager.default.contentsOfDirectory(atPath: sceneDir.path) == ["d5.scene"])
+    #expect(r.stdout.contains("written to ./d5.2.6.36.C18.race.scene"))
   }
 }

@@ -28,11 +28,11 @@ enum Tools {
 }
 
 /// Runs a program in the repository root and returns its status and output.
-func runTool(_ path: String, _ args: [String]) throws -> RunResult {
+func runTool(_ path: String, _ args: [String], in directory: URL = repoRoot) throws -> RunResult {
   let p = Process()
   p.executableURL = URL(fileURLWithPath: path)
   p.arguments = args
-  p.currentDirectoryURL = repoRoot
+  p.currentDirectoryURL = directory
   // Files, not pipes: a child filling one pipe while we wait on the other would deadlock.
   let dir = FileManager.default.temporaryDirectory.appendingPathComponent("anonvis-run-\(UUID().uuidString)")
   try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)

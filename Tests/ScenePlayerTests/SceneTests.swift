@@ -39,6 +39,9 @@ struct SceneTests {
     for bound in t.expectations {
       #expect(t.evaluate(bound) == .pass, "\(file):\(bound.statement.location.line): \(bound.statement.words.joined(separator: " "))")
     }
+    for v in t.unexpectedViolations {
+      Issue.record("\(file): step \(v.step): \(v.code) \(v.message) is named by no expect line")
+    }
   }
 
   @Test("every scene has a title, chapters and narration")
@@ -136,5 +139,60 @@ struct VariantTests {
     let plain = Timeline(scene: Parser.parse(without), defaultTitle: file)
     #expect(plain.runtimeDiagnostics.isEmpty)
     #expect(plain.states.last?.violations.isEmpty == true, "\(plain.states.last?.violations ?? [])")
+  }
+}
+
+/// Locks of a state JSON line that list neither a holder nor a waiter.
+func emptyLockEntries(_ json: String) throws -> [String] {
+  let object = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+  let locks = try #require(object["locks"] as? [[String: Any]])
+  return locks.filter { lock in
+    ((lock["holders"] as? [Any]) ?? []).isEmpty && ((lock["waiters"] as? [Any]) ?? []).isEmpty
+  }.compactMap { $0["lock"] as? String }
+}
+
+@Suite("Locks in the state JSON (issue 22)")
+struct LockListTests {
+  @Test("a lock whose waiter was woken by the release is no longer listed")
+  func wokenWaiter() throws {
+    let scene = Parser.parse(
+      """
+      kernel 2.6.36
+      cpus 2
+      spawn P1
+      mmap P1 A 1
+      touch P1 A 0
+      fork P1 P2
+      on cpu0 take-all-locks P1
+      on cpu1 exit P2
+      on cpu0 drop-all-locks P1
+      """)
+    let t = Timeline(scene: scene, defaultTitle: "t")
+    #expect(t.runtimeDiagnostics.isEmpty)
+    #expect(t.states[6].cpus[1].state == .blocked)
+    #expect(try emptyLockEntries(t.stateJSON(step: 6)).isEmpty)
+    #expect(t.states[7].cpus[1].state == .running)
+    #expect(try emptyLockEntries(t.stateJSON(step: 7)) == [])
+    #expect(t.states[7].lockedAnonVMAs.isEmpty)
+    #expect(t.states.last?.violations.isEmpty == true)
+  }
+
+  @Test(
+    "no state of a concurrency or race scene lists a lock with neither holder nor waiter",
+    arguments: sceneFiles().filter { $0.hasPrefix("concurrency/") || $0.hasPrefix("races/") })
+  func everyState(file: String) throws {
+    let t = try load(file)
+    for step in 0...t.stepCount {
+      #expect(try emptyLockEntries(t.stateJSON(step: step)) == [], "\(file) step \(step)")
+      for (event, world) in t.microStates(step: step) {
+        #expect(!world.violations.contains { $0.code == "C23" }, "\(file) step \(step) after \(event.summary)")
+      }
+    }
+    // Every interleaving of a race scene: C23 is checked after each micro-step the explorer tries.
+    if file.hasPrefix("races/") {
+      let name = String(file.dropFirst("races/".count))
+      let report = try explorer(name).0.explore()
+      #expect(!report.findings.contains { $0.code == "C23" }, "\(file): \(report.findings.map(\.message))")
+    }
   }
 }
