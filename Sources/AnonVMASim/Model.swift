@@ -275,6 +275,9 @@ public struct Registers: Sendable, Hashable {
   public var root: Int?
   /// page_lock_anon_vma returned NULL: the walk is skipped.
   public var bail = false
+  /// Between page_lock_anon_vma()'s rcu_read_lock() and its page_mapped() re-check (2.6.36+):
+  /// the anon_vma may have been freed, and SLAB_DESTROY_BY_RCU keeps its lock safe to take.
+  public var rcuPageLock = false
   public var flag = false
   public var flag2 = false
   public var walk: RmapWalk?

@@ -181,7 +181,10 @@ public enum Instr: Sendable, Hashable {
   case insertVMA(vma: Int)
   case unlinkNextVMA(vma: Int, next: Int)
   case setImporterAnonVMA(importer: Int, exporter: Int)
-  indirect case changeProtection(process: Int, start: Int, end: Int, prot: Prot)
+  /// `merged`: vma_merge() returned the VMA holding `start`, which takes the new flags whole.
+  indirect case changeProtection(process: Int, start: Int, end: Int, prot: Prot, merged: Bool)
+  /// The next turn of sys_mprotect()'s loop after the VMA that ends the changed part at `after`.
+  indirect case mprotectNext(process: Int, after: Int, end: Int, prot: Prot)
   case readPageMapping(page: Int)
   case recheckMapped(page: Int)
   case visitVMA(avc: Int, page: Int, kind: WalkKind)
@@ -207,6 +210,14 @@ public enum Instr: Sendable, Hashable {
   case cloneFinish(dst: Int)
   case incParentChildren(Val)
   case treeRemove(avc: Int)
+  /// unmap_and_move()'s check before it migrates: the page must still be mapped.
+  indirect case migrateIfMapped(page: Int, origin: String)
+  /// Runs the instruction unless page_lock_anon_vma() returned NULL (the `bail` register).
+  indirect case unlessBailed(Instr)
+  /// Forgets a NULL from page_lock_anon_vma() (the next walk does not depend on it).
+  case clearBail
+  /// 6.x vma_complete(): anon_vma_interval_tree_post_update_vma() after a bounds change.
+  case treeReinsert(vma: Int)
   case unlinkClearVMA(vma: Int)
   case unlinkSecondPass(vma: Int)
   case putAnonVMA(Val, transient: Bool)

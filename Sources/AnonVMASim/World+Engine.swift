@@ -210,12 +210,19 @@ extension World {
   func av(_ id: Int) -> String { World.avName(id) }
   func pg(_ id: Int) -> String { World.pageName(id) }
 
-  var lockFunction: String {
+  /// The kernel function that takes an anon_vma lock in `mode`.
+  func lockFunction(_ mode: LockMode) -> String {
     switch kernel {
     case .v2_6_34: return "spin_lock(&anon_vma->lock)"
     case .v2_6_36: return "anon_vma_lock"
-    case .v6: return "anon_vma_lock_write"
+    case .v6: return mode == .read ? "anon_vma_lock_read" : "anon_vma_lock_write"
     }
+  }
+
+  /// The kernel function that releases an anon_vma lock held in `mode`.
+  func unlockFunction(_ mode: LockMode) -> String {
+    guard kernel == .v6 else { return "anon_vma_unlock" }
+    return mode == .read ? "anon_vma_unlock_read" : "anon_vma_unlock_write"
   }
 
   /// The mode structural changes lock with.

@@ -311,8 +311,14 @@ extension World {
         report(lifetimeCode, "avc\(id) is linked to freed \(av(link.anonVMA))")
       }
       touchedAnonVMAs.insert(link.anonVMA)
-      anonVMAs.update(link.anonVMA - 1) {
-        if atTail { $0.head.append(id) } else { $0.head.insert(id, at: 0) }
+      if kernel == .v6 {
+        // anon_vma_interval_tree_insert(): the tree's in-order position, not the list's end.
+        let at = treeInsertionIndex(of: id, in: link.anonVMA)
+        anonVMAs.update(link.anonVMA - 1) { $0.head.insert(id, at: at) }
+      } else {
+        anonVMAs.update(link.anonVMA - 1) {
+          if atTail { $0.head.append(id) } else { $0.head.insert(id, at: 0) }
+        }
       }
       avcs.update(id) { $0.onSameAnonVMA = true }
       touchAVC(id)
@@ -774,7 +780,10 @@ extension World {
         cpus[c].waitingMode = mode
         return .block(target)
       }
-      if !anonVMAs[target - 1].alive {
+      // page_lock_anon_vma() of 2.6.36+ may lock a freed root under rcu_read_lock() and then
+      // re-checks page_mapped(): "SLAB_DESTROY_BY_RCU guarantees that - so the spin_lock above
+      // cannot corrupt" (mm/rmap.c). Anywhere else, locking a freed anon_vma is a use after free.
+      if !anonVMAs[target - 1].alive && !regs(c).rcuPageLock {
         report(
           kernel == .v2_6_34 ? "C15" : "C11",
           "cpu\(c) locks \(av(target)), which has been freed")
@@ -788,7 +797,7 @@ extension World {
       // Text only when narrating (an autoclosure): quiet builds take millions of locks.
       return .event(
         Event(
-          cpu: c, function: lockFunction,
+          cpu: c, function: lockFunction(mode),
           narrating: narrating.value, text: "lock \(av(target))\(requested == target ? "" : " (root of \(av(requested)))")"
             + (mode == .exclusive ? "" : " for \(mode.rawValue)"),
           objects: [av(target)]), then: [])
@@ -801,11 +810,11 @@ extension World {
           Event(cpu: c, function: "anon_vma_unlock", narrating: narrating.value, text: "unlock \(av(target)) (not held!)"), then: [])
       }
       cpus[c].holds.remove(at: index)
-      cpus[c].holdModes.remove(at: index)
+      let mode = cpus[c].holdModes.remove(at: index)
       lockHolders.remove(from: target) { $0.cpu == c }
       return .event(
         Event(
-          cpu: c, function: "anon_vma_unlock",
+          cpu: c, function: unlockFunction(mode),
           narrating: narrating.value, text: "unlock \(av(target))\(requested == target ? "" : " (root of \(av(requested)))")",
           objects: [av(target)]), then: [])
 
@@ -913,8 +922,14 @@ extension World {
       guard let vma = vmas[args.vma] else { throw SimError("internal: vma_adjust") }
       var instrs: [Instr] = []
       var lockAV: Int?
-      if kernel != .v2_6_34, let a = vma.anonVMA,
-        args.insert != nil || importer != nil || args.start != vma.start || kernel == .v6
+      // 6.x (__vma_adjust of 6.1, vma_prepare() since 6.3): `anon_vma = vma->anon_vma`, else
+      // next's when next's start moves; any bound change re-keys the interval trees.
+      let modernAV = vma.anonVMA ?? (adjustNext != 0 ? next.flatMap { vmas[$0]?.anonVMA } : nil)
+      if kernel == .v6, let a = modernAV {
+        lockAV = a
+        instrs.append(.lock(.anonVMALock(.lit(a)), writeMode))
+      } else if kernel == .v2_6_36, let a = vma.anonVMA,
+        args.insert != nil || importer != nil || args.start != vma.start
       {
         lockAV = a
         instrs.append(.lock(.anonVMALock(.lit(a)), writeMode))
@@ -930,6 +945,11 @@ extension World {
         instrs.append(.unlinkNextVMA(vma: args.vma, next: next))
       } else if let insert = args.insert {
         instrs.append(.insertVMA(vma: insert))
+      }
+      if kernel == .v6, lockAV != nil {
+        // vma_complete(): anon_vma_interval_tree_post_update_vma(vma), then adj_next's.
+        instrs.append(.treeReinsert(vma: args.vma))
+        if adjustNext != 0, let next { instrs.append(.treeReinsert(vma: next)) }
       }
       if let lockAV { instrs.append(.unlock(.anonVMALock(.lit(lockAV)))) }
       if removeNext > 0, let next {
@@ -1027,14 +1047,15 @@ extension World {
       instrs.append(.removeVMA(vma: next))
       return .expand(instrs)
 
-    /// mprotect_fixup(): try vma_merge(), else split at the edges; then change protection.
+    /// mprotect_fixup() (mm/mprotect.c, 2.6.34 and 2.6.36; vma_modify_flags() in 6.x): try
+    /// vma_merge(), else split at the edges; then `success: vma->vm_flags = newflags` and
+    /// change_protection() over [start, end).
     case .mprotectFixup(let p, let start, let end, let prot):
       guard let vid = vmaContaining(process: p, vpage: start), let vma = vmas[vid] else {
         throw SimError("mprotect: page \(locationName(process: p, vpage: start)) is not mapped")
       }
       let tmpEnd = min(vma.end, end)
-      let rest: [Instr] =
-        tmpEnd < end ? [.mprotectFixup(process: p, start: tmpEnd, end: end, prot: prot)] : []
+      let rest: [Instr] = tmpEnd < end ? [.mprotectNext(process: p, after: tmpEnd, end: end, prot: prot)] : []
       if vma.prot == prot {
         return .expand(
           [.narrate(function: "mprotect_fixup", text: "\(vmaName(vid)) is already \(prot.rawValue)")]
@@ -1046,19 +1067,30 @@ extension World {
         anonVMA: vma.anonVMA, pgoff: vma.pgoff + (start - vma.start))
       {
         return .expand(
-          [.vmaAdjust(plan), .changeProtection(process: p, start: start, end: tmpEnd, prot: prot)] + rest)
+          [.vmaAdjust(plan), .changeProtection(process: p, start: start, end: tmpEnd, prot: prot, merged: true)]
+            + rest)
       }
       var instrs: [Instr] = []
       if start != vma.start { instrs.append(.splitVMA(vma: vid, at: start, newBelow: true)) }
       if tmpEnd != vma.end { instrs.append(.splitVMA(vma: vid, at: tmpEnd, newBelow: false)) }
-      instrs.append(.changeProtection(process: p, start: start, end: tmpEnd, prot: prot))
+      instrs.append(.changeProtection(process: p, start: start, end: tmpEnd, prot: prot, merged: false))
       return .expand(instrs + rest)
 
-    case .changeProtection(let p, let start, let end, let prot):
+    /// sys_mprotect()'s loop: `nstart = tmp; if (nstart < prev->vm_end) nstart = prev->vm_end;`
+    /// after a merge the VMA just changed may reach past `after`, and what it covers is done.
+    case .mprotectNext(let p, let after, let end, let prot):
+      let reached = vmaContaining(process: p, vpage: after - 1).flatMap { vmas[$0]?.end } ?? after
+      let nstart = max(after, reached)
+      return .expand(nstart < end ? [.mprotectFixup(process: p, start: nstart, end: end, prot: prot)] : [])
+
+    case .changeProtection(let p, let start, let end, let prot, let merged):
       var names: [String] = []
+      // After a merge the VMA vma_merge() returned gets the new flags whole, pages outside
+      // [start, end) included (they had them already, or came from the neighbour that had them).
+      let mergedVMA = merged ? vmaContaining(process: p, vpage: start) : nil
       for id in processes[p].vmas {
         guard let v = vmas[id], v.start < end, v.end > start else { continue }
-        if v.start >= start && v.end <= end { vmas[id]?.prot = prot }
+        if id == mergedVMA || (v.start >= start && v.end <= end) { vmas[id]?.prot = prot }
         names.append(vmaName(id))
       }
       var wp = 0
@@ -1083,11 +1115,12 @@ extension World {
       if kernel == .v2_6_34 || has(.rootReread) {
         // 2.6.34 locks the anon_vma's own lock; the pre-f18194275c39 code locked anon_vma->root
         // as re-read at lock time and did not re-check page_mapped.
-        return .expand([.readPageMapping(page: page), .lock(.anonVMALock(.reg(.anonVMA)), readMode)])
+        return .expand([.readPageMapping(page: page), .unlessBailed(.lock(.anonVMALock(.reg(.anonVMA)), readMode))])
       }
       // 2.6.36 / 6.x: lock the root read once, then re-check that the page is still mapped.
       return .expand([
-        .readPageMapping(page: page), .lock(.exact(.reg(.root)), readMode), .recheckMapped(page: page),
+        .readPageMapping(page: page), .unlessBailed(.lock(.exact(.reg(.root)), readMode)),
+        .unlessBailed(.recheckMapped(page: page)),
       ])
 
     case .pageUnlockAnonVMA:
@@ -1107,6 +1140,7 @@ extension World {
         return .event(
           Event(cpu: c, function: "page_lock_anon_vma", narrating: narrating.value, text: "\(pg(page)) is not mapped: NULL"), then: [])
       }
+      cpus[c].regs.rcuPageLock = kernel != .v2_6_34 && !has(.rootReread)
       let rootText = kernel == .v2_6_34 ? "" : ", root \(av(lockTarget(of: a)))"
       return .event(
         Event(
@@ -1115,6 +1149,7 @@ extension World {
         then: [])
 
     case .recheckMapped(let page):
+      cpus[c].regs.rcuPageLock = false
       if pages[page - 1].mapcount <= 0 || pages[page - 1].freed {
         cpus[c].regs.bail = true
         return .event(
@@ -1136,8 +1171,19 @@ extension World {
       cpus[c].regs.walk = RmapWalk(
         page: page, origin: origin, lock: lockTarget(of: a), locks: [lockTarget(of: a)],
         visited: [], skipped: [])
-      // 2.6.x walks the same_anon_vma list; 6.x the interval tree, in order of page offset.
-      let order = kernel == .v6 ? treeOrder(a) : anonVMAs[a - 1].head
+      // 2.6.x walks the whole same_anon_vma list and skips the VMAs the page's address falls
+      // outside of; 6.x asks the interval tree (anon_vma_interval_tree_foreach over
+      // [pgoff, pgoff]) and visits only the VMAs whose page offsets cover the page, in tree order.
+      let order: [Int]
+      if kernel == .v6 {
+        let index = pages[page - 1].index
+        order = treeOrder(a).filter { id in
+          guard let link = avcs[id], let v = vmas[link.vma] else { return true }
+          return v.pgoff <= index && index < v.pgoff + v.pages
+        }
+      } else {
+        order = anonVMAs[a - 1].head
+      }
       return .expand(order.map { .visitVMA(avc: $0, page: page, kind: kind) })
 
     case .visitVMA(let id, let page, let kind):
@@ -1266,6 +1312,49 @@ extension World {
         Event(
           cpu: c, function: "__remove_mapping",
           narrating: narrating.value, text: freed ? "\(pg(page)) freed" : "\(pg(page)) still in use"), then: [])
+
+    /// unmap_and_move() (mm/migrate.c). 2.6.34: `rcu_read_lock(); if (!page_mapped(page)) goto
+    /// rcu_unlock;` then try_to_unmap() through page_lock_anon_vma(), and after the copy
+    /// remove_migration_ptes() through rmap_walk_anon(), which locks page_anon_vma(page) with no
+    /// page_mapped() check and no reference: the anon_vma may be freed by then (D.11).
+    /// 2.6.36 and 6.x: `anon_vma = page_lock_anon_vma(page); if (anon_vma) { get_anon_vma();
+    /// page_unlock_anon_vma(); } else ... goto uncharge;` - the reference keeps it alive.
+    case .migrateIfMapped(let page, let origin):
+      let unmapped = kernel == .v2_6_34 ? pages[page - 1].mapcount <= 0 || pages[page - 1].freed : regs(c).bail
+      if unmapped {
+        let why = kernel == .v2_6_34 ? "no longer mapped: goto rcu_unlock" : "page_lock_anon_vma returned NULL: goto uncharge"
+        return .expand([
+          .narrate(function: "unmap_and_move", text: "\(pg(page)) \(why), nothing to migrate"),
+          .freePage(page: page),
+        ])
+      }
+      if kernel == .v2_6_34 {
+        return .expand([
+          .pageLockAnonVMA(page: page),
+          .rmapWalkVisits(page: .lit(page), anonVMA: .reg(.anonVMA), kind: .unmapToMigration, origin: origin),
+          .pageUnlockAnonVMA, .clearBail, .moveToNewPage(page: page),
+          .lock(.anonVMALock(.reg(.anonVMA)), readMode),
+          .rmapWalkVisits(page: .lit(page), anonVMA: .reg(.anonVMA), kind: .removeMigration, origin: origin),
+          .unlock(.anonVMALock(.reg(.anonVMA))), .finishWalk, .freePage(page: page),
+        ])
+      }
+      return .expand([
+        .getAnonVMA(.reg(.anonVMA), transient: true), .pageUnlockAnonVMA,
+        .lock(.anonVMALock(.reg(.anonVMA)), readMode),
+        .rmapWalkVisits(page: .lit(page), anonVMA: .reg(.anonVMA), kind: .unmapToMigration, origin: origin),
+        .unlock(.anonVMALock(.reg(.anonVMA))), .moveToNewPage(page: page),
+        .lock(.anonVMALock(.reg(.anonVMA)), readMode),
+        .rmapWalkVisits(page: .lit(page), anonVMA: .reg(.anonVMA), kind: .removeMigration, origin: origin),
+        .unlock(.anonVMALock(.reg(.anonVMA))), .finishWalk, .freePage(page: page),
+        .dropAnonVMA(.reg(.anonVMA), transient: true),
+      ])
+
+    case .unlessBailed(let instr):
+      return .expand(regs(c).bail ? [] : [instr])
+
+    case .clearBail:
+      cpus[c].regs.bail = false
+      return .expand([])
 
     case .isolatePage(let page):
       pages[page - 1].pinned = true
@@ -1443,7 +1532,7 @@ extension World {
       return .event(Event(cpu: c, function: function, narrating: narrating.value, text: text), then: [])
 
     case .clearVMAAnonVMA, .forkAfterClone, .cloneReuseCheck, .cloneFinish, .incParentChildren,
-      .treeRemove, .unlinkClearVMA, .unlinkSecondPass, .putAnonVMA, .putRoot:
+      .treeRemove, .treeReinsert, .unlinkClearVMA, .unlinkSecondPass, .putAnonVMA, .putRoot:
       throw SimError("internal: a 6.x micro-step in the \(kernel.rawValue) model")
     }
   }

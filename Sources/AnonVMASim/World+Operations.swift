@@ -101,26 +101,13 @@ extension World {
       ]
     case .migrate(let ref):
       let x = try mappedPage(ref)
-      var instrs: [Instr] = [.isolatePage(page: x.page), .pageLockAnonVMA(page: x.page)]
-      if kernel != .v2_6_34 {
-        instrs += [
-          .getAnonVMA(.reg(.anonVMA), transient: true), .pageUnlockAnonVMA,
-          .lock(.anonVMALock(.reg(.anonVMA)), readMode),
-        ]
+      if kernel == .v2_6_34 {
+        return [.isolatePage(page: x.page), .migrateIfMapped(page: x.page, origin: ref.description)]
       }
-      instrs += [
-        .rmapWalkVisits(
-          page: .lit(x.page), anonVMA: .reg(.anonVMA), kind: .unmapToMigration,
-          origin: ref.description),
-        .unlock(.anonVMALock(.reg(.anonVMA))), .moveToNewPage(page: x.page),
-        .lock(.anonVMALock(.reg(.anonVMA)), readMode),
-        .rmapWalkVisits(
-          page: .lit(x.page), anonVMA: .reg(.anonVMA), kind: .removeMigration,
-          origin: ref.description),
-        .unlock(.anonVMALock(.reg(.anonVMA))), .finishWalk, .freePage(page: x.page),
+      return [
+        .isolatePage(page: x.page), .pageLockAnonVMA(page: x.page),
+        .migrateIfMapped(page: x.page, origin: ref.description),
       ]
-      if kernel != .v2_6_34 { instrs.append(.dropAnonVMA(.reg(.anonVMA), transient: true)) }
-      return instrs
     case .rmap(let ref):
       let x = try mappedPage(ref)
       if let node = ksmNode(of: x.page) {
