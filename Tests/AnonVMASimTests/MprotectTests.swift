@@ -188,47 +188,36 @@ func shrinkFailing(_ seeds: [UInt64], kernel: KernelVersion) -> [UInt64] {
 
 @Suite("mprotect sets the protection of exactly its range")
 struct MprotectTests {
-  func world(_ kernel: KernelVersion, _ ops: [Operation]) throws -> World {
+  /// P0 maps `pages` pages as A and runs the mprotects on them; returns the world and the
+  /// protection of each page of A from the VMAs (nil: unmapped).
+  func mprotected(_ kernel: KernelVersion, pages: Int, _ changes: [(ClosedRange<Int>, Prot)]) throws -> (World, [Prot?]) {
     var w = World(kernel: kernel)
+    let ops: [Operation] =
+      [.spawn("P0"), .mmap(process: "P0", mapping: "A", pages: pages, growsDown: false)]
+      + changes.map { .mprotect(process: "P0", mapping: "A", first: $0.0.lowerBound, last: $0.0.upperBound, prot: $0.1) }
     for (i, op) in ops.enumerated() {
       w.step = i + 1
       _ = try w.apply(op)
     }
-    return w
-  }
-
-  /// The protection of each page of `mapping` (nil: unmapped), from the VMAs.
-  func protections(_ w: World, _ process: String, _ mapping: String, pages: Int) throws -> [Prot?] {
-    let p = try #require(w.processIndex(named: process))
-    let base = try #require(w.processes[p].mappings.first { $0.name == mapping }).base
-    return (0..<pages).map { i in
+    let p = try #require(w.processIndex(named: "P0"))
+    let base = try #require(w.processes[p].mappings.first { $0.name == "A" }).base
+    let prots = (0..<pages).map { i in
       w.processes[p].vmas.compactMap { w.vmas[$0] }.first { $0.start <= base + i && base + i < $0.end }?.prot
     }
+    return (w, prots)
   }
 
   @Test("ro then rw on the first two of three pages leaves every page rw and writable (merge with next)", arguments: KernelVersion.allCases)
   func backToReadWrite(kernel: KernelVersion) throws {
-    var w = try world(
-      kernel,
-      [
-        .spawn("P0"), .mmap(process: "P0", mapping: "B", pages: 3, growsDown: false),
-        .mprotect(process: "P0", mapping: "B", first: 0, last: 1, prot: .ro),
-        .mprotect(process: "P0", mapping: "B", first: 0, last: 1, prot: .rw),
-      ])
-    #expect(try protections(w, "P0", "B", pages: 3) == [.rw, .rw, .rw])
-    #expect(throws: Never.self) { _ = try w.apply(.touch(process: "P0", mapping: "B", first: 2, last: 2)) }
+    var (w, prots) = try mprotected(kernel, pages: 3, [(0...1, .ro), (0...1, .rw)])
+    #expect(prots == [.rw, .rw, .rw])
+    #expect(throws: Never.self) { _ = try w.apply(.touch(process: "P0", mapping: "A", first: 2, last: 2)) }
   }
 
   @Test("ro on the last page, then ro on all four, leaves every page ro (merge with next)", arguments: KernelVersion.allCases)
   func allReadOnly(kernel: KernelVersion) throws {
-    let w = try world(
-      kernel,
-      [
-        .spawn("P0"), .mmap(process: "P0", mapping: "A", pages: 4, growsDown: false),
-        .mprotect(process: "P0", mapping: "A", first: 3, last: 3, prot: .ro),
-        .mprotect(process: "P0", mapping: "A", first: 0, last: 3, prot: .ro),
-      ])
-    #expect(try protections(w, "P0", "A", pages: 4) == [.ro, .ro, .ro, .ro])
+    let (_, prots) = try mprotected(kernel, pages: 4, [(3...3, .ro), (0...3, .ro)])
+    #expect(prots == [.ro, .ro, .ro, .ro])
   }
 
   @Test(
