@@ -97,6 +97,15 @@ struct RaceTests {
     #expect(g.findings.isEmpty && g.exhaustive)
   }
 
+  @Test("D.11: in 2.6.34 exit frees the anon_vma under migration, which then locks it; the counterexample replays to it")
+  func d11() throws {
+    let (e, source) = try explorer("d11-migration-vs-exit-2.6.34.scene")
+    let r = e.explore()
+    #expect(r.exhaustive)
+    let (finding, _) = try replayedCounterexample(e, source: source, code: "C15")
+    #expect(finding.message == "cpu0 locks AV1, which has been freed")
+  }
+
   @Test("the real kernels have no race in fork vs exit vs rmap walk on one forest (exhaustive)", arguments: KernelVersion.allCases)
   func correctKernels(kernel: KernelVersion) throws {
     let source = """
