@@ -256,33 +256,3 @@ struct RacesCLITests {
     #expect(r.stdout.contains("written to ./d5.2.6.36.C18.race.scene"))
   }
 }
-
-@Suite("anonvis check and violations")
-struct CheckViolationTests {
-  /// D.11 on 2.6.34 with the schedule that reaches C15 at step 8 (the last).
-  static let migrationVsExit = """
-    kernel 2.6.34
-    cpus 2
-    spawn P1
-    mmap P1 A 1
-    touch P1 A 0
-    on cpu0 begin migrate P1 A 0
-    on cpu1 begin exit P1
-    on cpu0 step 2
-    on cpu1 finish
-    on cpu0 finish
-
-    """
-
-  @Test("a violation no expect line names exits 1 with 'FILE: step K: unexpected violation CODE: ...'; naming it exits 0")
-  func unexpectedViolation() throws {
-    let path = try temporaryScene(Self.migrationVsExit)
-    let r = try run(["check", path])
-    #expect(r.status == 1, "\(r.stdout)\(r.stderr)")
-    #expect(r.stderr.contains("\(path): step 8: unexpected violation C15: cpu0 locks AV1, which has been freed"), "\(r.stderr)")
-    let expected = try temporaryScene(Self.migrationVsExit + "expect violation C15\n")
-    let ok = try run(["check", expected])
-    #expect(ok.status == 0, "\(ok.stderr)")
-    #expect(!ok.stderr.contains("unexpected violation"), "\(ok.stderr)")
-  }
-}
