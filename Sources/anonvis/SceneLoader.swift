@@ -11,27 +11,60 @@ enum SceneLoader {
   }
 
   static func load(_ path: String) -> Result<String, LoadError> {
-    var isDir: ObjCBool = false
-    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
-      return .failure(LoadError(message: "\(TextSafety.escape(path)): error: no such file"))
+    let name = TextSafety.escape(path)
+    // Opened without blocking and checked with fstat before any read: a FIFO with no writer,
+    // a terminal or a device would block or never end. Only a regular file is a scene.
+    let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+    guard fd >= 0 else {
+      let why: String
+      switch errno {
+      case ENOENT: why = "no such file"
+      case EACCES: why = "cannot read the file (permission denied)"
+      case EISDIR: why = "is a directory, not a scene file"
+      default: why = "cannot open the file (\(String(cString: strerror(errno))))"
+      }
+      return .failure(LoadError(message: "\(name): error: \(why)"))
     }
-    if isDir.boolValue {
-      return .failure(LoadError(message: "\(TextSafety.escape(path)): error: is a directory, not a scene file"))
-    }
-    guard let handle = FileHandle(forReadingAtPath: path) else {
-      return .failure(LoadError(message: "\(TextSafety.escape(path)): error: cannot read the file (permission denied?)"))
-    }
+    let handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
     defer { try? handle.close() }
+    var info = stat()
+    guard fstat(fd, &info) == 0 else {
+      return .failure(LoadError(message: "\(name): error: cannot read the file"))
+    }
+    switch info.st_mode & S_IFMT {
+    case S_IFREG: break
+    case S_IFDIR: return .failure(LoadError(message: "\(name): error: is a directory, not a scene file"))
+    case S_IFIFO: return .failure(LoadError(message: "\(name): error: is a FIFO, not a regular file; not a scene"))
+    default: return .failure(LoadError(message: "\(name): error: is not a regular file (a device or socket); not a scene"))
+    }
     let data: Data
     do {
       data = try handle.read(upToCount: maxBytes + 1) ?? Data()
     } catch {
-      return .failure(LoadError(message: "\(TextSafety.escape(path)): error: cannot read the file"))
+      return .failure(LoadError(message: "\(name): error: cannot read the file"))
     }
     if data.count > maxBytes {
-      return .failure(LoadError(message: "\(TextSafety.escape(path)): error: larger than \(maxBytes >> 20) MiB; not a scene"))
+      return .failure(LoadError(message: "\(name): error: larger than \(maxBytes >> 20) MiB; not a scene"))
     }
-    return decode(Array(data), name: path)
+    return decode(Array(data), name: path).map(normalized)
+  }
+
+  /// The text as the lexer and the diagnostics read it: a leading byte order mark dropped and
+  /// CRLF line ends as LF (Swift reads "\r\n" as one Character, so a CRLF file's lines would not
+  /// split on "\n" where diagnostics quote them). A lone CR stays: it is no line break.
+  static func normalized(_ text: String) -> String {
+    var scalars = Substring(text).unicodeScalars
+    if scalars.first == "\u{FEFF}" { scalars = scalars.dropFirst() }
+    var out = String.UnicodeScalarView()
+    out.reserveCapacity(scalars.count)
+    var previousCR = false
+    for s in scalars {
+      if previousCR && s != "\n" { out.append("\r") }
+      previousCR = s == "\r"
+      if !previousCR { out.append(s) }
+    }
+    if previousCR { out.append("\r") }
+    return String(out)
   }
 
   /// Decodes UTF-8, reporting the line and column of the first invalid byte or NUL.

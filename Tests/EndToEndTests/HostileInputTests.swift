@@ -18,6 +18,35 @@ struct HostileInputTests {
     #expect(m.stderr.contains("t.scene: 1001 error(s)"))
   }
 
+  @Test("a FIFO with no writer, a device or a directory as the scene path: refused at once, exit 2")
+  func notARegularFile() throws {
+    let binary = try #require(anonvisBinary)
+    let dir = URL(fileURLWithPath: try temporaryScene("")).deletingLastPathComponent()
+    let fifo = dir.appendingPathComponent("fifo.scene").path
+    #expect(mkfifo(fifo, 0o600) == 0)
+    // `timeout` only turns a hang (the old behaviour: open() blocks for a writer) into a failure.
+    for (path, message) in [
+      (fifo, "is a FIFO, not a regular file"), ("/dev/null", "is not a regular file"),
+      (dir.path, "is a directory"),
+    ] {
+      let r = try runTool("/usr/bin/timeout", ["60", binary.path, "check", path])
+      #expect(r.status == 2, "\(path): \(r.stderr)")
+      #expect(r.stderr.contains(message), "\(r.stderr)")
+    }
+  }
+
+  @Test("CRLF and mixed line ends: diagnostics quote the right line with a caret; a leading BOM is accepted")
+  func lineEndsAndBOM() throws {
+    let crlf = try run(["check", try temporaryScene("spawn P1\r\nmmap P1 A 1\r\nfrob P1\r\ntouch P1 A 0\r\n")])
+    #expect(crlf.status == 2)
+    #expect(crlf.stderr.contains("t.scene:3:1: error: unknown statement 'frob'\nfrob P1\n^~~~"), "\(crlf.stderr)")
+    let mixed = try run(["check", try temporaryScene("spawn P1\nmmap P1 A 1\r\nfrob P1\nx\r\n")])
+    #expect(mixed.stderr.contains("t.scene:3:1: error: unknown statement 'frob'\nfrob P1\n^~~~"), "\(mixed.stderr)")
+    #expect(mixed.stderr.contains("t.scene:4:1: error: unknown statement 'x'"), "\(mixed.stderr)")
+    let bom = try run(["check", try temporaryScene("\u{FEFF}spawn P1\nmmap P1 A 1\nexpect anon_vmas == 0\n")])
+    #expect(bom.status == 0, "\(bom.stderr)")
+  }
+
   @Test("play and explore refuse when standard output is not a terminal")
   func notATerminal() throws {
     let r = try run(["play", "scenes/e1-first-touch.scene"])
