@@ -138,7 +138,7 @@ struct CLITests {
     }
     let r = try runTool(command[0], Array(command.dropFirst()) + ["check", scene])
     #expect(r.status == 2)
-    #expect(r.stderr.contains("t.scene: error: cannot read the file (permission denied?)"), "\(r.stderr)")
+    #expect(r.stderr.contains("t.scene: error: cannot read the file (permission denied)"), "\(r.stderr)")
   }
 
   /// No assertion on time: speed is a figure, not a test.
