@@ -399,13 +399,11 @@ extension AppState {
 
   // MARK: The anon_vma forest
 
-  /// anon_vma ids as matrix columns: alive ones (and ones freed in this step), grouped by forest.
+  /// anon_vma ids as matrix columns: alive ones grouped by forest, then the ones freed in this
+  /// step in the order they were freed (the order is the lesson: a root goes last).
   func forestColumns(_ w: World) -> [Int] {
     layoutMemo.columns.get(layoutKey) {
-      let freed = w.freedThisStep.filter { !(w.anonVMA($0)?.alive ?? false) }
-      if freed.isEmpty { return w.aliveAnonVMAsByForest }
-      let ids = w.aliveAnonVMAs + freed
-      return ids.sorted { (w.lockTarget(of: $0), $0) < (w.lockTarget(of: $1), $1) }
+      w.aliveAnonVMAsByForest + w.freedThisStep.filter { !(w.anonVMA($0)?.alive ?? false) }
     }
   }
 
@@ -530,7 +528,9 @@ extension AppState {
       var segs: [(String, Style)] = []
       if !av.alive {
         segs.append((g.removed, Style(fg: .red, bold: true)))
-        segs.append((" \(World.avName(a)) freed in this step", Style(dim: true)))
+        // Several freed in one step: their order is the lesson (newest to oldest, the root last).
+        let order = w.freedThisStep.count > 1 ? (w.freedThisStep.firstIndex(of: a)).map { " \(ordinal($0 + 1))" } ?? "" : ""
+        segs.append((" \(World.avName(a)) freed\(order) in this step", Style(dim: true)))
         lines.append(Line(segments: segs, selected: selected == a))
         continue
       }
@@ -764,7 +764,12 @@ func window(count: Int, selected: Int, limit: Int) -> Range<Int> {
   return start..<(start + limit)
 }
 
-/// Word-wraps text to a width.
+/// `1st`, `2nd`, `3rd`, `4th`, ... `11th`, `21st`.
+func ordinal(_ n: Int) -> String {
+  let suffix = (11...13).contains(n % 100) ? "th" : n % 10 == 1 ? "st" : n % 10 == 2 ? "nd" : n % 10 == 3 ? "rd" : "th"
+  return "\(n)\(suffix)"
+}
+
 /// Names joined by spaces until `budget` characters, then `…+N more`.
 func shortList<S: Sequence<String>>(_ names: S, count: Int, budget: Int) -> String {
   var out = ""
@@ -779,6 +784,7 @@ func shortList<S: Sequence<String>>(_ names: S, count: Int, budget: Int) -> Stri
   return out
 }
 
+/// Word-wraps text to a width.
 func wrap(_ text: String, _ width: Int) -> [String] {
   guard width > 4 else { return [text] }
   if text.utf8.count <= width, Buffer.width(text) <= width { return [text] }

@@ -485,3 +485,29 @@ struct FoldingTests {
     #expect(!s.render(width: 120, height: 40).plainText.contains("more like the one above"))
   }
 }
+
+/// The frame at a step of a scene under scenes/.
+func frame(_ name: String, step: Int, width: Int = 120, height: Int = 40) throws -> String {
+  var s = try sceneApp(name)
+  s.go(to: step)
+  return s.render(width: width, height: height).plainText
+}
+
+/// The anon_vma names a frame says were freed, top to bottom.
+func freedOrder(_ frame: String) -> [String] {
+  frame.split(separator: "\n").compactMap { line in
+    guard let r = line.range(of: #"AV\d+ freed"#, options: .regularExpression) else { return nil }
+    return String(line[r].dropLast(" freed".count))
+  }
+}
+
+@Suite("Trust: what a frame states is true")
+struct TrustTests {
+  @Test("anon_vmas freed in a step are listed in the order the kernel freed them, the root last")
+  func freedInKernelOrder() throws {
+    #expect(freedOrder(try frame("e3-three-generations.scene", step: 8)) == ["AV3", "AV2", "AV1"])
+    #expect(freedOrder(try frame("e3-three-generations.scene", step: 8, width: 80, height: 24)) == ["AV3", "AV2", "AV1"])
+    #expect(freedOrder(try frame("e6-ksm-root-lifetime.scene", step: 12)) == ["AV2", "AV1"])
+    #expect(try frame("e3-three-generations.scene", step: 8).contains("AV1 freed 3rd in this step"))
+  }
+}
