@@ -1191,6 +1191,7 @@ extension World {
         return .event(Event(cpu: c, function: "rmap_walk", narrating: narrating.value, text: "page_lock_anon_vma returned NULL: no walk"), then: [])
       }
       lastWalk = cpus[c].regs.walk
+      lastWalk?.step = step
       let text = lastWalk.map { w in
         "visited \(w.visited.isEmpty ? "none" : w.visited.joined(separator: ", "))"
           + (w.skipped.isEmpty ? "" : "; skipped \(w.skipped.joined(separator: ", "))")

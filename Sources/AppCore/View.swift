@@ -579,8 +579,9 @@ extension AppState {
         lines.append(Line(l))
       }
     }
-    if let walk = w.lastWalk {
-      var text = "  last walk: \(World.pageName(walk.page)) from \(walk.origin)"
+    // Only in the step that made it: later steps can move the page or free what it visited.
+    if let walk = w.lastWalk, walk.step == w.step {
+      var text = "  rmap walk in this step: \(World.pageName(walk.page)) from \(walk.origin)"
       if let l = walk.lock { text += " under \(World.avName(l))" }
       text += ": visited " + (walk.visited.isEmpty ? "none" : walk.visited.joined(separator: " "))
       if !walk.skipped.isEmpty { text += ", skipped " + walk.skipped.joined(separator: " ") }

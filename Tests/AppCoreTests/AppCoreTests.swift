@@ -510,4 +510,20 @@ struct TrustTests {
     #expect(freedOrder(try frame("e6-ksm-root-lifetime.scene", step: 12)) == ["AV2", "AV1"])
     #expect(try frame("e3-three-generations.scene", step: 8).contains("AV1 freed 3rd in this step"))
   }
+
+  @Test("an rmap walk is shown only in the step that made it, never after its page moved or its VMAs went")
+  func walkOnlyInItsStep() throws {
+    let e2 = try sceneApp("e2-fork-cow.scene").timeline
+    #expect(e2.states[8].lastWalk?.step == 8)
+    #expect(try frame("e2-fork-cow.scene", step: 8).contains("rmap walk in this step: pg2 from P2 A 1 under AV1"))
+    // Step 9 re-files pg2 in AV2: the step-8 walk "under AV1" is no longer true.
+    #expect(!(try frame("e2-fork-cow.scene", step: 9).contains("walk")))
+    var tour = AppState(timeline: Timeline(scene: Parser.parse(BuiltinScenes.tour), defaultTitle: "tour"), fileName: "")
+    tour.go(to: 9)
+    #expect(tour.render(width: 120, height: 40).plainText.contains("rmap walk in this step: pg3 from P2 heap 0"))
+    for k in 10...tour.timeline.stepCount {
+      tour.go(to: k)
+      #expect(!tour.render(width: 120, height: 40).plainText.contains("walk"), "step \(k)")
+    }
+  }
 }
