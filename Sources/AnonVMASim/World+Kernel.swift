@@ -782,7 +782,7 @@ extension World {
       if kernel != .v2_6_34, anonVMAs[target - 1].root != target {
         report("C16", "cpu\(c) takes the lock of \(av(target)), which is not a root")
       }
-      lockHolders.add(LockHolder(cpu: c, mode: mode), to: target)
+      lockHolders.add(LockHolder(cpu: c, mode: mode, op: cpus[c].op), to: target)
       cpus[c].holds.append(target)
       cpus[c].holdModes.append(mode)
       // Text only when narrating (an autoclosure): quiet builds take millions of locks.

@@ -559,10 +559,11 @@ extension AppState {
       lines.append(Line(segments: segs, selected: selected == a))
       for more in wrapped.dropFirst() { lines.append(Line("     " + more, textStyle)) }
       for h in w.lockHolders[a] ?? [] {
-        let op = w.cpus[h.cpu].op.map { ": \($0)" } ?? ""
         let mode = h.mode == .exclusive ? "" : " for \(h.mode.rawValue)"
-        lines.append(
-          Line(segments: [("   ", .plain), ("\(g.lock) LOCKED by cpu\(h.cpu)\(mode)\(op)", Style(fg: .red, bold: true, reverse: true))]))
+        let text = "\(g.lock) LOCKED by cpu\(h.cpu)\(mode)\(lockCredit(h, w))"
+        for (i, l) in wrap(text, max(10, width - 5)).enumerated() {
+          lines.append(Line(segments: [(i == 0 ? "   " : "     ", .plain), (l, Style(fg: .red, bold: true, reverse: true))]))
+        }
       }
       let waiters = w.cpus.filter { $0.waitingFor == a && ($0.state == .blocked || $0.state == .deadlocked) }
       if !waiters.isEmpty {
@@ -588,6 +589,14 @@ extension AppState {
       for l in wrap(text, max(10, width)) { lines.append(Line(l, Style(fg: .cyan))) }
     }
     return lines
+  }
+
+  /// `: OPERATION` that took a held lock and, when its CPU has moved on, what the CPU runs now.
+  func lockCredit(_ h: World.LockHolder, _ w: World) -> String {
+    guard let taken = h.op else { return "" }
+    let now = w.cpus[h.cpu].op
+    if now == taken { return ": \(taken)" }
+    return ": \(taken); cpu\(h.cpu) now " + (now.map { "runs \($0)" } ?? "idle")
   }
 
   // MARK: Narration and status
@@ -747,7 +756,7 @@ extension AppState {
         "root         \(av.root.map { World.avName($0) } ?? "(2.6.34 has no root field)")",
         "counter      \(counters(av, w))",
         "same_anon_vma \(w.listVMAs(a).map { w.vmaName($0) }.joined(separator: " "))",
-        "lock         \((w.lockHolders[a] ?? []).map { "held by cpu\($0.cpu)" }.joined(separator: ", ").nonEmpty ?? "free")",
+        "lock         \((w.lockHolders[a] ?? []).map { "held by cpu\($0.cpu)\(lockCredit($0, w))" }.joined(separator: ", ").nonEmpty ?? "free")",
         "created at   step \(av.createdAt) by \(av.createdBy) (\(timeline.steps[min(av.createdAt, timeline.stepCount)].label))",
       ]
     } else {

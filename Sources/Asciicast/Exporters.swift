@@ -76,7 +76,7 @@ public enum DOTExporter {
       }
       var attrs = "shape=ellipse"
       if let holders = w.lockHolders[a], !holders.isEmpty {
-        label.append("LOCKED by " + holders.map { "cpu\($0.cpu)" }.joined(separator: ", "))
+        label.append("LOCKED by " + holders.map { "cpu\($0.cpu)" + ($0.op.map { " (\($0))" } ?? "") }.joined(separator: ", "))
         attrs += ", style=filled, fillcolor=\"#ffcc66\", penwidth=3"
       }
       out += "  \(q(World.avName(a))) [\(attrs), label=\(q(lines: label))];\n"

@@ -526,4 +526,19 @@ struct TrustTests {
       #expect(!tour.render(width: 120, height: 40).plainText.contains("walk"), "step \(k)")
     }
   }
+
+  @Test("a held lock names the operation that took it, and separately what its CPU runs now")
+  func lockCreditsItsOperation() {
+    var s = AppState(timeline: Timeline(title: "explore", kernel: .v2_6_36), fileName: "")
+    s.explore = true
+    for line in ["spawn P1", "mmap P1 A 1", "touch P1 A 0", "fork P1 P2", "take-all-locks P1"] {
+      send(&s, [.char(":")] + chars(line) + [.enter])
+    }
+    #expect(s.world.lockHolders[1]?.first?.op == "take-all-locks P1")
+    #expect(s.render(width: 120, height: 40).plainText.contains("LOCKED by cpu0: take-all-locks P1; cpu0 now idle"))
+    send(&s, [.char(":")] + chars("exit P2") + [.enter])
+    let text = s.render(width: 120, height: 40).plainText
+    #expect(!text.contains("LOCKED by cpu0: exit P2"))
+    #expect(text.contains("LOCKED by cpu0: take-all-locks P1; cpu0 now runs exit P2"))
+  }
 }
