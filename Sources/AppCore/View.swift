@@ -198,10 +198,14 @@ extension AppState {
     var depth: Int
     /// A folded run of identical sibling subtrees: how many, and the first and last names.
     var folded: (count: Int, first: String, last: String)? = nil
+    /// A VMA of `process` freed in this step (it exists only in the previous world).
+    var freedVMA: Int? = nil
   }
 
-  /// Processes in fork-tree order with their VMAs; exited processes stay while they exited this
-  /// step or have live descendants, then VMAs detached by an unfinished operation.
+  /// Processes in fork-tree order, each with its VMAs, then the ones an unfinished operation
+  /// detached from it, then the ones freed in this step. An exited process stays while it exited
+  /// this step, still owns detached VMAs, lost VMAs in this step or has a descendant shown, so a
+  /// VMA is always drawn under its own process and a process under its parent.
   func vmaOrder(_ w: World) -> [VMARow] {
     layoutMemo.rows.get(layoutKey) { computeVMAOrder(w) }
   }
@@ -223,8 +227,21 @@ extension AppState {
     }
     var children = [[Int]](repeating: [], count: n)
     for c in 0..<n { if let parent = parentOf[c] { children[parent].append(c) } }
-    var live = aliveOf
-    for p in (0..<n).reversed() where live[p] { if let parent = parentOf[p] { live[parent] = true } }
+    // VMAs detached from their mm, and VMAs freed in this step, by process.
+    var detachedOf: [Int: [Int]] = [:]
+    for v in w.detachedVMAs { if let p = w.vmas.withObject(v, \.process) { detachedOf[p, default: []].append(v) } }
+    var freedOf: [Int: [Int]] = [:]
+    if let prev {
+      for v in layoutMemo.vanishedVMAs.get(layoutKey, { prev.orderedVMAs.filter { !w.vmas.contains($0) } }) {
+        if let p = prev.vmas.withObject(v, \.process) { freedOf[p, default: []].append(v) }
+      }
+    }
+    var shown = aliveOf
+    for p in 0..<n where !aliveOf[p] {
+      let exitedNow = prev.map { p < $0.processes.count && $0.processes[p].alive } ?? false
+      shown[p] = exitedNow || detachedOf[p] != nil || freedOf[p] != nil
+    }
+    for p in (0..<n).reversed() where shown[p] { if let parent = parentOf[p] { shown[parent] = true } }
     // Identical sibling subtrees (same VMAs, chain shapes and children, all alive) fold into one
     // row marked ×N when folding is on: a forking server of 200 children reads as a few rows.
     // A subtree's shape as a small number: equal numbers, identical subtrees. A process's shape
@@ -256,7 +273,8 @@ extension AppState {
     var shapeCount = 0
     if fold {
       for p in (0..<n).reversed() {
-        guard aliveOf[p] else { continue }
+        // A process with detached or freed VMAs is not like its siblings: never folded.
+        guard aliveOf[p], detachedOf[p] == nil, freedOf[p] == nil else { continue }
         var hasher = Hasher()
         var complete = true
         hasher.combine(children[p].count)
@@ -298,10 +316,10 @@ extension AppState {
       case .fold(let count, let depth, let first, let last):
         rows.append(VMARow(process: 0, vma: nil, depth: depth, folded: (count, first, last)))
       case .process(let p, let depth):
-        let exitedNow = !aliveOf[p] && (prev.map { p < $0.processes.count && $0.processes[p].alive } ?? false)
-        if live[p] || exitedNow {
+        if shown[p] {
           rows.append(VMARow(process: p, vma: nil, depth: depth))
-          for v in vmasOf[p] { rows.append(VMARow(process: p, vma: v, depth: depth)) }
+          for v in vmasOf[p] + (detachedOf[p] ?? []) { rows.append(VMARow(process: p, vma: v, depth: depth)) }
+          for v in freedOf[p] ?? [] { rows.append(VMARow(process: p, vma: nil, depth: depth, freedVMA: v)) }
         }
         // Children in order; runs of 3 or more identical subtrees become one child and a fold row.
         items.removeAll(keepingCapacity: true)
@@ -321,7 +339,6 @@ extension AppState {
         for it in items.reversed() { stack.append(it) }
       }
     }
-    for v in w.detachedVMAs { rows.append(VMARow(process: w.vmas[v]?.process ?? 0, vma: v, depth: 0)) }
     return rows
   }
 
@@ -367,6 +384,14 @@ extension AppState {
           ]))
         continue
       }
+      if let id = row.freedVMA, let v = previousWorld?.vmas[id] {
+        lines.append(
+          Line(segments: [
+            (g.removed, Style(fg: .red, bold: true)),
+            (" \(indent)  \(v.mapping)@\(v.firstPage) \(v.firstPage)..\(v.firstPage + v.pages - 1) (freed)", Style(dim: true)),
+          ]))
+        continue
+      }
       guard let id = row.vma, let v = w.vmas[id] else {
         let p = w.processes[row.process]
         let prefix = row.depth == 0 ? "" : String(repeating: "  ", count: row.depth - 1) + g.branch
@@ -386,12 +411,6 @@ extension AppState {
         Line(
           segments: [mark, lockMark, (text, linked ? Style(fg: .yellow, bold: true) : .plain)],
           selected: selectedVMA == id))
-    }
-    if let prev = previousWorld {
-      for id in layoutMemo.vanishedVMAs.get(layoutKey, { prev.orderedVMAs.filter { !w.vmas.contains($0) } }) {
-        lines.append(
-          Line(segments: [(g.removed, Style(fg: .red, bold: true)), (" " + prev.vmaName(id) + " (freed)", Style(dim: true))]))
-      }
     }
     if lines.isEmpty { lines.append(Line("  (no processes yet)", Style(dim: true))) }
     drawLines(&b, g, lines, in: r.inset(1))

@@ -541,4 +541,65 @@ struct TrustTests {
     #expect(!text.contains("LOCKED by cpu0: exit P2"))
     #expect(text.contains("LOCKED by cpu0: take-all-locks P1; cpu0 now runs exit P2"))
   }
+
+  @Test(
+    "every VMA is drawn under its own process, one level deeper, at every step",
+    arguments: lectureScenes + [
+      "concurrency/root-lock-blocks-exit.scene", "concurrency/e7-ksm-drop-vs-munmap-2.6.34.scene",
+      "concurrency/rwsem-readers-share-6.x.scene", "every-operation.scene",
+    ])
+  func vmasUnderTheirProcess(file: String) throws {
+    var s = try sceneApp(file)
+    for k in 0...s.timeline.stepCount {
+      s.go(to: k)
+      let ids = s.selectable(.vmas)
+      var next = 0
+      var owner: (name: String, column: Int)?
+      for line in vmaPane(s.render(width: 120, height: 40).plainText) {
+        // Columns 0 and 1 hold the diff and lock marks.
+        let cells = Array(line)
+        guard let column = cells.indices.dropFirst(2).first(where: { cells[$0] != " " && cells[$0] != "└" }) else { continue }
+        let text = String(cells[column...]).trimmingCharacters(in: .whitespaces)
+        if text.hasPrefix("P"), !text.contains("@") {
+          owner = (String(text.prefix { $0 != " " }), column)
+        } else if text.contains("@") {
+          #expect(column == (owner?.column ?? -9) + 2, "step \(k): '\(text)' is not one level under \(owner?.name ?? "no process")")
+          guard !text.hasSuffix("(freed)"), next < ids.count else { continue }
+          let name = s.world.vmaName(ids[next])
+          #expect(name.hasPrefix((owner?.name ?? "?") + ":"), "step \(k): \(name) drawn under \(owner?.name ?? "no process")")
+          next += 1
+        }
+      }
+      #expect(next == ids.count, "step \(k): \(ids.count - next) VMA(s) not drawn")
+    }
+  }
+
+  @Test("an exited process keeps its detached and freed VMAs under it, with its ancestors as anchor")
+  func exitedProcessesKeepTheirVMAs() throws {
+    let blocked = vmaPane(try frame("concurrency/root-lock-blocks-exit.scene", step: 7)).map(trimmed)
+    #expect(blocked.prefix(4) == ["P1", "A@0 0..0 rw →AV1", "└ P2 (exited)", "A@0 0..0 rw →AV2 (detached)"])
+    let freed = vmaPane(try frame("concurrency/root-lock-blocks-exit.scene", step: 8)).map(trimmed)
+    #expect(freed.prefix(4) == ["P1", "A@0 0..0 rw →AV1", "└ P2 (exited)", "A@0 0..0 (freed)"])
+    let e3 = vmaPane(try frame("e3-three-generations.scene", step: 8)).map(trimmed)
+    #expect(e3.prefix(4) == ["P1 (exited)", "└ P2 (exited)", "└ P3 (exited)", "A@0 0..0 (freed)"])
+    var tour = AppState(timeline: Timeline(scene: Parser.parse(BuiltinScenes.tour), defaultTitle: "tour"), fileName: "")
+    tour.go(to: tour.timeline.stepCount)
+    let end = vmaPane(tour.render(width: 120, height: 40).plainText).map(trimmed)
+    #expect(end.prefix(4) == ["P1 (exited)", "└ P2 (exited)", "└ P3 (exited)", "heap@0 0..3 (freed)"])
+  }
+}
+
+/// The non-empty lines of the processes & VMAs pane of a 120-column frame, without the box.
+func vmaPane(_ frame: String) -> [String] {
+  frame.split(separator: "\n").dropFirst(2).prefix { $0.first == "│" }.compactMap { line -> String? in
+    let cells = Array(line)
+    guard cells.count >= 48 else { return nil }
+    let inner = String(cells[1..<47])
+    return inner.allSatisfy { $0 == " " } ? nil : inner
+  }
+}
+
+/// A pane line without its diff and lock marks and indentation.
+func trimmed(_ line: String) -> String {
+  String(line.drop { $0 == " " || $0 == "▌" || $0 == "-" || $0 == "~" || $0 == "+" }).trimmingCharacters(in: .whitespaces)
 }
