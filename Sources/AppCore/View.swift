@@ -403,10 +403,12 @@ extension AppState {
       let mark = diffMark(g, vma: id, w)
       let linked = w.chainAnonVMAs(id).contains { covered.contains($0) }
       let lockMark = linked ? (g.bar, Style(fg: .yellow, bold: true)) : (" ", Style.plain)
-      let range = "\(v.firstPage)..\(v.firstPage + v.pages - 1)"
+      let range = " \(v.firstPage)..\(v.firstPage + v.pages - 1)"
       let anon = v.anonVMA.map { "\(g.arrow)\(World.avName($0))" } ?? "-"
-      let text = "\(indent)  \(v.mapping)@\(v.firstPage) \(range) \(v.prot.rawValue) \(anon)"
-        + (v.detached ? " (detached)" : "")
+      let rest = " \(v.prot.rawValue) \(anon)" + (v.detached ? " (detached)" : "")
+      var text = "\(indent)  \(v.mapping)@\(v.firstPage)\(range)\(rest)"
+      // Too wide for the pane: the page range goes first, the anon_vma and "(detached)" stay.
+      if Buffer.width(text) > r.width - 4 { text = "\(indent)  \(v.mapping)@\(v.firstPage)\(rest)" }
       lines.append(
         Line(
           segments: [mark, lockMark, (text, linked ? Style(fg: .yellow, bold: true) : .plain)],

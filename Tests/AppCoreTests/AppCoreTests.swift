@@ -578,6 +578,9 @@ struct TrustTests {
   func exitedProcessesKeepTheirVMAs() throws {
     let blocked = vmaPane(try frame("concurrency/root-lock-blocks-exit.scene", step: 7)).map(trimmed)
     #expect(blocked.prefix(4) == ["P1", "A@0 0..0 rw →AV1", "└ P2 (exited)", "A@0 0..0 rw →AV2 (detached)"])
+    // Where the line does not fit, the page range gives way, not the anon_vma or "(detached)".
+    let narrow = vmaPane(try frame("concurrency/root-lock-blocks-exit.scene", step: 7, width: 80, height: 24), paneWidth: 32)
+    #expect(narrow.map(trimmed).prefix(4) == ["P1", "A@0 0..0 rw →AV1", "└ P2 (exited)", "A@0 rw →AV2 (detached)"])
     let freed = vmaPane(try frame("concurrency/root-lock-blocks-exit.scene", step: 8)).map(trimmed)
     #expect(freed.prefix(4) == ["P1", "A@0 0..0 rw →AV1", "└ P2 (exited)", "A@0 0..0 (freed)"])
     let e3 = vmaPane(try frame("e3-three-generations.scene", step: 8)).map(trimmed)
@@ -589,12 +592,13 @@ struct TrustTests {
   }
 }
 
-/// The non-empty lines of the processes & VMAs pane of a 120-column frame, without the box.
-func vmaPane(_ frame: String) -> [String] {
+/// The non-empty lines of the processes & VMAs pane (48 columns wide in a 120-column frame, 32
+/// in an 80-column one), without the box.
+func vmaPane(_ frame: String, paneWidth: Int = 48) -> [String] {
   frame.split(separator: "\n").dropFirst(2).prefix { $0.first == "│" }.compactMap { line -> String? in
     let cells = Array(line)
-    guard cells.count >= 48 else { return nil }
-    let inner = String(cells[1..<47])
+    guard cells.count >= paneWidth else { return nil }
+    let inner = String(cells[1..<(paneWidth - 1)])
     return inner.allSatisfy { $0 == " " } ? nil : inner
   }
 }
