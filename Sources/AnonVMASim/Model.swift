@@ -219,6 +219,8 @@ public struct RmapWalk: Sendable, Hashable {
   public var locks: [Int]
   public var visited: [String]
   public var skipped: [String]
+  /// The step in which the walk finished (what it saw may be gone in later steps).
+  public var step = 0
 }
 
 /// An invariant violation (`kernel-semantics.md` §C).

@@ -791,7 +791,7 @@ extension World {
       if kernel != .v2_6_34, anonVMAs[target - 1].root != target {
         report("C16", "cpu\(c) takes the lock of \(av(target)), which is not a root")
       }
-      lockHolders.add(LockHolder(cpu: c, mode: mode), to: target)
+      lockHolders.add(LockHolder(cpu: c, mode: mode, op: cpus[c].op), to: target)
       cpus[c].holds.append(target)
       cpus[c].holdModes.append(mode)
       // Text only when narrating (an autoclosure): quiet builds take millions of locks.
@@ -1237,6 +1237,7 @@ extension World {
         return .event(Event(cpu: c, function: "rmap_walk", narrating: narrating.value, text: "page_lock_anon_vma returned NULL: no walk"), then: [])
       }
       lastWalk = cpus[c].regs.walk
+      lastWalk?.step = step
       let text = lastWalk.map { w in
         "visited \(w.visited.isEmpty ? "none" : w.visited.joined(separator: ", "))"
           + (w.skipped.isEmpty ? "" : "; skipped \(w.skipped.joined(separator: ", "))")

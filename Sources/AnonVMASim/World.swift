@@ -54,10 +54,13 @@ public struct World: Sendable, Hashable {
     public var anonVMA: Int
   }
 
-  /// A CPU holding a lock, with its mode.
+  /// A CPU holding a lock, with its mode and the operation that took it.
   public struct LockHolder: Sendable, Hashable {
     public var cpu: Int
     public var mode: LockMode
+    /// The label of the operation whose micro-step took the lock (the CPU may run another one
+    /// by now: `mm_take_all_locks` returns with its locks held).
+    public var op: String? = nil
   }
 
   /// An empty machine with `cpus` idle CPUs.

@@ -198,10 +198,14 @@ extension AppState {
     var depth: Int
     /// A folded run of identical sibling subtrees: how many, and the first and last names.
     var folded: (count: Int, first: String, last: String)? = nil
+    /// A VMA of `process` freed in this step (it exists only in the previous world).
+    var freedVMA: Int? = nil
   }
 
-  /// Processes in fork-tree order with their VMAs; exited processes stay while they exited this
-  /// step or have live descendants, then VMAs detached by an unfinished operation.
+  /// Processes in fork-tree order, each with its VMAs, then the ones an unfinished operation
+  /// detached from it, then the ones freed in this step. An exited process stays while it exited
+  /// this step, still owns detached VMAs, lost VMAs in this step or has a descendant shown, so a
+  /// VMA is always drawn under its own process and a process under its parent.
   func vmaOrder(_ w: World) -> [VMARow] {
     layoutMemo.rows.get(layoutKey) { computeVMAOrder(w) }
   }
@@ -223,8 +227,21 @@ extension AppState {
     }
     var children = [[Int]](repeating: [], count: n)
     for c in 0..<n { if let parent = parentOf[c] { children[parent].append(c) } }
-    var live = aliveOf
-    for p in (0..<n).reversed() where live[p] { if let parent = parentOf[p] { live[parent] = true } }
+    // VMAs detached from their mm, and VMAs freed in this step, by process.
+    var detachedOf: [Int: [Int]] = [:]
+    for v in w.detachedVMAs { if let p = w.vmas.withObject(v, \.process) { detachedOf[p, default: []].append(v) } }
+    var freedOf: [Int: [Int]] = [:]
+    if let prev {
+      for v in layoutMemo.vanishedVMAs.get(layoutKey, { prev.orderedVMAs.filter { !w.vmas.contains($0) } }) {
+        if let p = prev.vmas.withObject(v, \.process) { freedOf[p, default: []].append(v) }
+      }
+    }
+    var shown = aliveOf
+    for p in 0..<n where !aliveOf[p] {
+      let exitedNow = prev.map { p < $0.processes.count && $0.processes[p].alive } ?? false
+      shown[p] = exitedNow || detachedOf[p] != nil || freedOf[p] != nil
+    }
+    for p in (0..<n).reversed() where shown[p] { if let parent = parentOf[p] { shown[parent] = true } }
     // Identical sibling subtrees (same VMAs, chain shapes and children, all alive) fold into one
     // row marked ×N when folding is on: a forking server of 200 children reads as a few rows.
     // A subtree's shape as a small number: equal numbers, identical subtrees. A process's shape
@@ -256,7 +273,8 @@ extension AppState {
     var shapeCount = 0
     if fold {
       for p in (0..<n).reversed() {
-        guard aliveOf[p] else { continue }
+        // A process with detached or freed VMAs is not like its siblings: never folded.
+        guard aliveOf[p], detachedOf[p] == nil, freedOf[p] == nil else { continue }
         var hasher = Hasher()
         var complete = true
         hasher.combine(children[p].count)
@@ -298,10 +316,10 @@ extension AppState {
       case .fold(let count, let depth, let first, let last):
         rows.append(VMARow(process: 0, vma: nil, depth: depth, folded: (count, first, last)))
       case .process(let p, let depth):
-        let exitedNow = !aliveOf[p] && (prev.map { p < $0.processes.count && $0.processes[p].alive } ?? false)
-        if live[p] || exitedNow {
+        if shown[p] {
           rows.append(VMARow(process: p, vma: nil, depth: depth))
-          for v in vmasOf[p] { rows.append(VMARow(process: p, vma: v, depth: depth)) }
+          for v in vmasOf[p] + (detachedOf[p] ?? []) { rows.append(VMARow(process: p, vma: v, depth: depth)) }
+          for v in freedOf[p] ?? [] { rows.append(VMARow(process: p, vma: nil, depth: depth, freedVMA: v)) }
         }
         // Children in order; runs of 3 or more identical subtrees become one child and a fold row.
         items.removeAll(keepingCapacity: true)
@@ -321,7 +339,6 @@ extension AppState {
         for it in items.reversed() { stack.append(it) }
       }
     }
-    for v in w.detachedVMAs { rows.append(VMARow(process: w.vmas[v]?.process ?? 0, vma: v, depth: 0)) }
     return rows
   }
 
@@ -367,6 +384,14 @@ extension AppState {
           ]))
         continue
       }
+      if let id = row.freedVMA, let v = previousWorld?.vmas[id] {
+        lines.append(
+          Line(segments: [
+            (g.removed, Style(fg: .red, bold: true)),
+            (" \(indent)  \(v.mapping)@\(v.firstPage) \(v.firstPage)..\(v.firstPage + v.pages - 1) (freed)", Style(dim: true)),
+          ]))
+        continue
+      }
       guard let id = row.vma, let v = w.vmas[id] else {
         let p = w.processes[row.process]
         let prefix = row.depth == 0 ? "" : String(repeating: "  ", count: row.depth - 1) + g.branch
@@ -378,20 +403,16 @@ extension AppState {
       let mark = diffMark(g, vma: id, w)
       let linked = w.chainAnonVMAs(id).contains { covered.contains($0) }
       let lockMark = linked ? (g.bar, Style(fg: .yellow, bold: true)) : (" ", Style.plain)
-      let range = "\(v.firstPage)..\(v.firstPage + v.pages - 1)"
+      let range = " \(v.firstPage)..\(v.firstPage + v.pages - 1)"
       let anon = v.anonVMA.map { "\(g.arrow)\(World.avName($0))" } ?? "-"
-      let text = "\(indent)  \(v.mapping)@\(v.firstPage) \(range) \(v.prot.rawValue) \(anon)"
-        + (v.detached ? " (detached)" : "")
+      let rest = " \(v.prot.rawValue) \(anon)" + (v.detached ? " (detached)" : "")
+      var text = "\(indent)  \(v.mapping)@\(v.firstPage)\(range)\(rest)"
+      // Too wide for the pane: the page range goes first, the anon_vma and "(detached)" stay.
+      if Buffer.width(text) > r.width - 4 { text = "\(indent)  \(v.mapping)@\(v.firstPage)\(rest)" }
       lines.append(
         Line(
           segments: [mark, lockMark, (text, linked ? Style(fg: .yellow, bold: true) : .plain)],
           selected: selectedVMA == id))
-    }
-    if let prev = previousWorld {
-      for id in layoutMemo.vanishedVMAs.get(layoutKey, { prev.orderedVMAs.filter { !w.vmas.contains($0) } }) {
-        lines.append(
-          Line(segments: [(g.removed, Style(fg: .red, bold: true)), (" " + prev.vmaName(id) + " (freed)", Style(dim: true))]))
-      }
     }
     if lines.isEmpty { lines.append(Line("  (no processes yet)", Style(dim: true))) }
     drawLines(&b, g, lines, in: r.inset(1))
@@ -399,13 +420,11 @@ extension AppState {
 
   // MARK: The anon_vma forest
 
-  /// anon_vma ids as matrix columns: alive ones (and ones freed in this step), grouped by forest.
+  /// anon_vma ids as matrix columns: alive ones grouped by forest, then the ones freed in this
+  /// step in the order they were freed (the order is the lesson: a root goes last).
   func forestColumns(_ w: World) -> [Int] {
     layoutMemo.columns.get(layoutKey) {
-      let freed = w.freedThisStep.filter { !(w.anonVMA($0)?.alive ?? false) }
-      if freed.isEmpty { return w.aliveAnonVMAsByForest }
-      let ids = w.aliveAnonVMAs + freed
-      return ids.sorted { (w.lockTarget(of: $0), $0) < (w.lockTarget(of: $1), $1) }
+      w.aliveAnonVMAsByForest + w.freedThisStep.filter { !(w.anonVMA($0)?.alive ?? false) }
     }
   }
 
@@ -530,7 +549,9 @@ extension AppState {
       var segs: [(String, Style)] = []
       if !av.alive {
         segs.append((g.removed, Style(fg: .red, bold: true)))
-        segs.append((" \(World.avName(a)) freed in this step", Style(dim: true)))
+        // Several freed in one step: their order is the lesson (newest to oldest, the root last).
+        let order = w.freedThisStep.count > 1 ? (w.freedThisStep.firstIndex(of: a)).map { " \(ordinal($0 + 1))" } ?? "" : ""
+        segs.append((" \(World.avName(a)) freed\(order) in this step", Style(dim: true)))
         lines.append(Line(segments: segs, selected: selected == a))
         continue
       }
@@ -559,10 +580,11 @@ extension AppState {
       lines.append(Line(segments: segs, selected: selected == a))
       for more in wrapped.dropFirst() { lines.append(Line("     " + more, textStyle)) }
       for h in w.lockHolders[a] ?? [] {
-        let op = w.cpus[h.cpu].op.map { ": \($0)" } ?? ""
         let mode = h.mode == .exclusive ? "" : " for \(h.mode.rawValue)"
-        lines.append(
-          Line(segments: [("   ", .plain), ("\(g.lock) LOCKED by cpu\(h.cpu)\(mode)\(op)", Style(fg: .red, bold: true, reverse: true))]))
+        let text = "\(g.lock) LOCKED by cpu\(h.cpu)\(mode)\(lockCredit(h, w))"
+        for (i, l) in wrap(text, max(10, width - 5)).enumerated() {
+          lines.append(Line(segments: [(i == 0 ? "   " : "     ", .plain), (l, Style(fg: .red, bold: true, reverse: true))]))
+        }
       }
       let waiters = w.cpus.filter { $0.waitingFor == a && ($0.state == .blocked || $0.state == .deadlocked) }
       if !waiters.isEmpty {
@@ -579,14 +601,23 @@ extension AppState {
         lines.append(Line(l))
       }
     }
-    if let walk = w.lastWalk {
-      var text = "  last walk: \(World.pageName(walk.page)) from \(walk.origin)"
+    // Only in the step that made it: later steps can move the page or free what it visited.
+    if let walk = w.lastWalk, walk.step == w.step {
+      var text = "  rmap walk in this step: \(World.pageName(walk.page)) from \(walk.origin)"
       if let l = walk.lock { text += " under \(World.avName(l))" }
       text += ": visited " + (walk.visited.isEmpty ? "none" : walk.visited.joined(separator: " "))
       if !walk.skipped.isEmpty { text += ", skipped " + walk.skipped.joined(separator: " ") }
       for l in wrap(text, max(10, width)) { lines.append(Line(l, Style(fg: .cyan))) }
     }
     return lines
+  }
+
+  /// `: OPERATION` that took a held lock and, when its CPU has moved on, what the CPU runs now.
+  func lockCredit(_ h: World.LockHolder, _ w: World) -> String {
+    guard let taken = h.op else { return "" }
+    let now = w.cpus[h.cpu].op
+    if now == taken { return ": \(taken)" }
+    return ": \(taken); cpu\(h.cpu) now " + (now.map { "runs \($0)" } ?? "idle")
   }
 
   // MARK: Narration and status
@@ -746,7 +777,7 @@ extension AppState {
         "root         \(av.root.map { World.avName($0) } ?? "(2.6.34 has no root field)")",
         "counter      \(counters(av, w))",
         "same_anon_vma \(w.listVMAs(a).map { w.vmaName($0) }.joined(separator: " "))",
-        "lock         \((w.lockHolders[a] ?? []).map { "held by cpu\($0.cpu)" }.joined(separator: ", ").nonEmpty ?? "free")",
+        "lock         \((w.lockHolders[a] ?? []).map { "held by cpu\($0.cpu)\(lockCredit($0, w))" }.joined(separator: ", ").nonEmpty ?? "free")",
         "created at   step \(av.createdAt) by \(av.createdBy) (\(timeline.steps[min(av.createdAt, timeline.stepCount)].label))",
       ]
     } else {
@@ -764,7 +795,12 @@ func window(count: Int, selected: Int, limit: Int) -> Range<Int> {
   return start..<(start + limit)
 }
 
-/// Word-wraps text to a width.
+/// `1st`, `2nd`, `3rd`, `4th`, ... `11th`, `21st`.
+func ordinal(_ n: Int) -> String {
+  let suffix = (11...13).contains(n % 100) ? "th" : n % 10 == 1 ? "st" : n % 10 == 2 ? "nd" : n % 10 == 3 ? "rd" : "th"
+  return "\(n)\(suffix)"
+}
+
 /// Names joined by spaces until `budget` characters, then `…+N more`.
 func shortList<S: Sequence<String>>(_ names: S, count: Int, budget: Int) -> String {
   var out = ""
@@ -779,6 +815,7 @@ func shortList<S: Sequence<String>>(_ names: S, count: Int, budget: Int) -> Stri
   return out
 }
 
+/// Word-wraps text to a width.
 func wrap(_ text: String, _ width: Int) -> [String] {
   guard width > 4 else { return [text] }
   if text.utf8.count <= width, Buffer.width(text) <= width { return [text] }

@@ -88,7 +88,10 @@ struct Render: ParsableCommand {
     switch format {
     case .text: print(buffer.plainText, terminator: "")
     case .ansi: print(ANSIEncoder.frame(buffer, colors: .ansi16), terminator: "")
-    case .dot: print(DOTExporter.dot(timeline, step: step), terminator: "")
+    case .dot:
+      // The micro-step was range-checked above.
+      let dot = micro.map { DOTExporter.dot(timeline, step: step, micro: $0) ?? "" } ?? DOTExporter.dot(timeline, step: step)
+      print(dot, terminator: "")
     case .svg: print(SVGExporter.svg(buffer, title: "\(timeline.title) step \(step)"), terminator: "")
     }
   }

@@ -485,3 +485,125 @@ struct FoldingTests {
     #expect(!s.render(width: 120, height: 40).plainText.contains("more like the one above"))
   }
 }
+
+/// The frame at a step of a scene under scenes/.
+func frame(_ name: String, step: Int, width: Int = 120, height: Int = 40) throws -> String {
+  var s = try sceneApp(name)
+  s.go(to: step)
+  return s.render(width: width, height: height).plainText
+}
+
+/// The anon_vma names a frame says were freed, top to bottom.
+func freedOrder(_ frame: String) -> [String] {
+  frame.split(separator: "\n").compactMap { line in
+    guard let r = line.range(of: #"AV\d+ freed"#, options: .regularExpression) else { return nil }
+    return String(line[r].dropLast(" freed".count))
+  }
+}
+
+@Suite("Trust: what a frame states is true")
+struct TrustTests {
+  @Test("anon_vmas freed in a step are listed in the order the kernel freed them, the root last")
+  func freedInKernelOrder() throws {
+    #expect(freedOrder(try frame("e3-three-generations.scene", step: 8)) == ["AV3", "AV2", "AV1"])
+    #expect(freedOrder(try frame("e3-three-generations.scene", step: 8, width: 80, height: 24)) == ["AV3", "AV2", "AV1"])
+    #expect(freedOrder(try frame("e6-ksm-root-lifetime.scene", step: 12)) == ["AV2", "AV1"])
+    #expect(try frame("e3-three-generations.scene", step: 8).contains("AV1 freed 3rd in this step"))
+  }
+
+  @Test("an rmap walk is shown only in the step that made it, never after its page moved or its VMAs went")
+  func walkOnlyInItsStep() throws {
+    let e2 = try sceneApp("e2-fork-cow.scene").timeline
+    #expect(e2.states[8].lastWalk?.step == 8)
+    #expect(try frame("e2-fork-cow.scene", step: 8).contains("rmap walk in this step: pg2 from P2 A 1 under AV1"))
+    // Step 9 re-files pg2 in AV2: the step-8 walk "under AV1" is no longer true.
+    #expect(!(try frame("e2-fork-cow.scene", step: 9).contains("walk")))
+    var tour = AppState(timeline: Timeline(scene: Parser.parse(BuiltinScenes.tour), defaultTitle: "tour"), fileName: "")
+    tour.go(to: 9)
+    #expect(tour.render(width: 120, height: 40).plainText.contains("rmap walk in this step: pg3 from P2 heap 0"))
+    for k in 10...tour.timeline.stepCount {
+      tour.go(to: k)
+      #expect(!tour.render(width: 120, height: 40).plainText.contains("walk"), "step \(k)")
+    }
+  }
+
+  @Test("a held lock names the operation that took it, and separately what its CPU runs now")
+  func lockCreditsItsOperation() {
+    var s = AppState(timeline: Timeline(title: "explore", kernel: .v2_6_36), fileName: "")
+    s.explore = true
+    for line in ["spawn P1", "mmap P1 A 1", "touch P1 A 0", "fork P1 P2", "take-all-locks P1"] {
+      send(&s, [.char(":")] + chars(line) + [.enter])
+    }
+    #expect(s.world.lockHolders[1]?.first?.op == "take-all-locks P1")
+    #expect(s.render(width: 120, height: 40).plainText.contains("LOCKED by cpu0: take-all-locks P1; cpu0 now idle"))
+    send(&s, [.char(":")] + chars("exit P2") + [.enter])
+    let text = s.render(width: 120, height: 40).plainText
+    #expect(!text.contains("LOCKED by cpu0: exit P2"))
+    #expect(text.contains("LOCKED by cpu0: take-all-locks P1; cpu0 now runs exit P2"))
+  }
+
+  @Test(
+    "every VMA is drawn under its own process, one level deeper, at every step",
+    arguments: lectureScenes + [
+      "concurrency/root-lock-blocks-exit.scene", "concurrency/e7-ksm-drop-vs-munmap-2.6.34.scene",
+      "concurrency/rwsem-readers-share-6.x.scene", "every-operation.scene",
+    ])
+  func vmasUnderTheirProcess(file: String) throws {
+    var s = try sceneApp(file)
+    for k in 0...s.timeline.stepCount {
+      s.go(to: k)
+      let ids = s.selectable(.vmas)
+      var next = 0
+      var owner: (name: String, column: Int)?
+      for line in vmaPane(s.render(width: 120, height: 40).plainText) {
+        // Columns 0 and 1 hold the diff and lock marks.
+        let cells = Array(line)
+        guard let column = cells.indices.dropFirst(2).first(where: { cells[$0] != " " && cells[$0] != "└" }) else { continue }
+        let text = String(cells[column...]).trimmingCharacters(in: .whitespaces)
+        if text.hasPrefix("P"), !text.contains("@") {
+          owner = (String(text.prefix { $0 != " " }), column)
+        } else if text.contains("@") {
+          #expect(column == (owner?.column ?? -9) + 2, "step \(k): '\(text)' is not one level under \(owner?.name ?? "no process")")
+          guard !text.hasSuffix("(freed)"), next < ids.count else { continue }
+          let name = s.world.vmaName(ids[next])
+          #expect(name.hasPrefix((owner?.name ?? "?") + ":"), "step \(k): \(name) drawn under \(owner?.name ?? "no process")")
+          next += 1
+        }
+      }
+      #expect(next == ids.count, "step \(k): \(ids.count - next) VMA(s) not drawn")
+    }
+  }
+
+  @Test("an exited process keeps its detached and freed VMAs under it, with its ancestors as anchor")
+  func exitedProcessesKeepTheirVMAs() throws {
+    let blocked = vmaPane(try frame("concurrency/root-lock-blocks-exit.scene", step: 7)).map(trimmed)
+    #expect(blocked.prefix(4) == ["P1", "A@0 0..0 rw →AV1", "└ P2 (exited)", "A@0 0..0 rw →AV2 (detached)"])
+    // Where the line does not fit, the page range gives way, not the anon_vma or "(detached)".
+    let narrow = vmaPane(try frame("concurrency/root-lock-blocks-exit.scene", step: 7, width: 80, height: 24), paneWidth: 32)
+    #expect(narrow.map(trimmed).prefix(4) == ["P1", "A@0 0..0 rw →AV1", "└ P2 (exited)", "A@0 rw →AV2 (detached)"])
+    let freed = vmaPane(try frame("concurrency/root-lock-blocks-exit.scene", step: 8)).map(trimmed)
+    #expect(freed.prefix(4) == ["P1", "A@0 0..0 rw →AV1", "└ P2 (exited)", "A@0 0..0 (freed)"])
+    let e3 = vmaPane(try frame("e3-three-generations.scene", step: 8)).map(trimmed)
+    #expect(e3.prefix(4) == ["P1 (exited)", "└ P2 (exited)", "└ P3 (exited)", "A@0 0..0 (freed)"])
+    var tour = AppState(timeline: Timeline(scene: Parser.parse(BuiltinScenes.tour), defaultTitle: "tour"), fileName: "")
+    tour.go(to: tour.timeline.stepCount)
+    let end = vmaPane(tour.render(width: 120, height: 40).plainText).map(trimmed)
+    #expect(end.prefix(4) == ["P1 (exited)", "└ P2 (exited)", "└ P3 (exited)", "heap@0 0..3 (freed)"])
+  }
+}
+
+/// The non-empty lines of the processes & VMAs pane (48 columns wide in a 120-column frame, 32
+/// in an 80-column one), without the box.
+func vmaPane(_ frame: String, paneWidth: Int = 48) -> [String] {
+  frame.split(separator: "\n").dropFirst(2).prefix { $0.first == "│" }.compactMap { line -> String? in
+    let cells = Array(line)
+    guard cells.count >= paneWidth else { return nil }
+    let inner = String(cells[1..<(paneWidth - 1)])
+    return inner.allSatisfy { $0 == " " } ? nil : inner
+  }
+}
+
+/// A pane line without its diff and lock marks and indentation.
+func trimmed(_ line: String) -> String {
+  String(line.drop { $0 == " " || $0 == "▌" || $0 == "-" || $0 == "~" || $0 == "+" }).trimmingCharacters(in: .whitespaces)
+}

@@ -181,6 +181,34 @@ struct RecordingTests {
     #expect(svg.contains("fork P1 P2"))
   }
 
+  @Test("DOT labels break lines as Graphviz line breaks, not a literal backslash-n")
+  func dotLineBreaks() throws {
+    let dotText = try run(["render", "scenes/e3-three-generations.scene", "--step", "5", "--format", "dot"]).stdout
+    #expect(dotText.contains("label=\"AV1\\nexternal_refcount 2\""))
+    #expect(!dotText.contains("\\\\n"))
+    if let dot = Tools.need(Tools.dot, "graphviz dot") {
+      let file = try tempPath("lines.dot")
+      try dotText.write(toFile: file, atomically: true, encoding: .utf8)
+      let svg = try runTool(dot, ["-Tsvg", file]).stdout
+      #expect(svg.contains(">AV1</text>"))
+      #expect(svg.contains(">external_refcount 2</text>"))
+    }
+  }
+
+  @Test("render --format dot --micro M draws the forest after that micro-step")
+  func dotMicro() throws {
+    let file = "scenes/e3-three-generations.scene"
+    let whole = try run(["render", file, "--step", "8", "--format", "dot"]).stdout
+    #expect(!whole.contains("\"AV3\" ["))
+    let first = try run(["render", file, "--step", "8", "--micro", "1", "--format", "dot"])
+    #expect(first.status == 0)
+    #expect(first.stdout.contains("\"AV3\" ["))
+    #expect(first.stdout.contains("step 8.1/8"))
+    let out = try run(["render", file, "--step", "8", "--micro", "999", "--format", "dot"])
+    #expect(out.status == 2)
+    #expect(out.stderr.contains("out of range"))
+  }
+
   @Test("output errors: existing file without --force, bad size, unwritable path, /dev/full, scene errors")
   func outputErrors() throws {
     let cast = try tempPath("x.cast")
