@@ -16,6 +16,58 @@ struct AnonVis: ParsableCommand {
       """,
     subcommands: [Tour.self, Play.self, Explore.self, Check.self, State.self, Narrate.self, Render.self, Record.self, Races.self, Bench.self],
     defaultSubcommand: Tour.self)
+
+  static func main() {
+    StandardOutput.flushAtExit()
+    Self.main(nil)
+  }
+}
+
+/// `print` in this executable writes through ``StandardOutput``: it shadows `Swift.print`, whose
+/// stdio buffer drops a failed write silently (`> /dev/full` exited 0).
+func print(_ text: String, terminator: String = "\n") {
+  StandardOutput.write(text + terminator)
+}
+
+/// Standard output with write(2) behind a buffer of our own, so that a failed write is seen:
+/// it ends the process with a message and exit 2. A closed pipe (`| head`) ends it quietly by
+/// SIGPIPE's default action, as other Unix tools end.
+enum StandardOutput {
+  /// Bytes not yet written; only the main thread prints.
+  nonisolated(unsafe) private static var pending: [UInt8] = []
+
+  static func write(_ text: String) {
+    pending.append(contentsOf: text.utf8)
+    if pending.count >= 1 << 16 { flush() }
+  }
+
+  /// Writes what is pending; on failure exits (never returns with bytes lost).
+  static func flush() {
+    var offset = 0
+    while offset < pending.count {
+      let written = pending.withUnsafeBytes { bytes -> Int in
+        guard let base = bytes.baseAddress else { return 0 }
+        return Glibc.write(STDOUT_FILENO, base + offset, bytes.count - offset)
+      }
+      if written < 0 {
+        let code = errno
+        if code == EINTR { continue }
+        if code == EPIPE {
+          signal(SIGPIPE, SIG_DFL)
+          raise(SIGPIPE)
+        }
+        printError("anonvis: error: cannot write standard output (\(String(cString: strerror(code))))")
+        _exit(2)
+      }
+      offset += written
+    }
+    pending.removeAll(keepingCapacity: true)
+  }
+
+  /// Flushes at every exit, after the command chose its exit code (a failed write turns it to 2).
+  static func flushAtExit() {
+    atexit { StandardOutput.flush() }
+  }
 }
 
 /// The step, or a clear message and exit 2 when the scene has no such step.
@@ -36,9 +88,20 @@ func parseKernel(_ name: String, option: String) throws -> KernelVersion {
   return k
 }
 
-/// Writes to standard error.
+/// Writes a line to standard error, unbuffered. A failure there has nowhere to be reported and
+/// is ignored (FileHandle's write trapped: `2>/dev/full` crashed).
 func printError(_ text: String) {
-  FileHandle.standardError.write(Data((text + "\n").utf8))
+  let bytes = Array((text + "\n").utf8)
+  var offset = 0
+  while offset < bytes.count {
+    let written = bytes.withUnsafeBytes { b -> Int in
+      guard let base = b.baseAddress else { return 0 }
+      return Glibc.write(STDERR_FILENO, base + offset, b.count - offset)
+    }
+    if written < 0 && errno == EINTR { continue }
+    if written <= 0 { return }
+    offset += written
+  }
 }
 
 /// A loaded, parsed and run scene, or the exit code to stop with.

@@ -47,6 +47,26 @@ struct HostileInputTests {
     #expect(bom.status == 0, "\(bom.stderr)")
   }
 
+  @Test(
+    "a failed write to standard output is exit 2 with a message; a closed pipe ends quietly",
+    arguments: [
+      "narrate scenes/e1-first-touch.scene", "render scenes/e1-first-touch.scene --size 80x24",
+      "state scenes/e1-first-touch.scene --all", "check scenes/e1-first-touch.scene", "tour",
+      "races scenes/races/d5-take-all-locks.scene", "bench --emit w1",
+    ])
+  func standardOutputErrors(command: String) throws {
+    let binary = try #require(anonvisBinary)
+    let full = try runTool("/bin/sh", ["-c", "exec \(binary.path) \(command) > /dev/full"])
+    #expect(full.status == 2, "\(command): \(full.stderr)")
+    #expect(full.stderr.contains("anonvis: error: cannot write standard output (No space left on device)"), "\(full.stderr)")
+    // `head` reads one byte and closes the pipe: no message, whatever the status.
+    let pipe = try runTool("/bin/sh", ["-c", "\(binary.path) \(command) | head -c 1 > /dev/null"])
+    #expect(pipe.stderr.isEmpty, "\(command): \(pipe.stderr)")
+    // Standard error full too: no trap, the exit status is the command's.
+    let both = try runTool("/bin/sh", ["-c", "exec \(binary.path) \(command) > /dev/full 2> /dev/full"])
+    #expect(both.status == 2, "\(command)")
+  }
+
   @Test("play and explore refuse when standard output is not a terminal")
   func notATerminal() throws {
     let r = try run(["play", "scenes/e1-first-touch.scene"])
