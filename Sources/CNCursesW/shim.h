@@ -20,28 +20,34 @@ static inline int cnc_key_resize(void) { return KEY_RESIZE; }
 static inline SCREEN *cnc_newterm(const char *type) { return newterm(type, stdout, stdin); }
 static inline void cnc_flush_stdout(void) { fflush(stdout); }
 
-/* Signals that end the session: the handler only records the signal; the app loop restores the
- * terminal and exits (endwin is not async-signal-safe). */
+/* Signals that end the session: every signal whose default action ends the process (SIGINT,
+ * SIGTERM, SIGHUP, SIGQUIT - no backtrace over the screen - SIGPIPE, SIGALRM, SIGUSR1/2, the
+ * timers, the resource limits and the real-time signals). The handler only records the signal;
+ * the app loop restores the terminal and exits (endwin is not async-signal-safe). */
 static volatile sig_atomic_t cnc_pending_signal = 0;
 static inline void cnc_on_signal(int sig) { cnc_pending_signal = sig; }
 static inline void cnc_install_signal_handlers(void) {
-  /* Whatever started us may have blocked signals; a terminal program needs these delivered. */
-  sigset_t unblock;
-  sigemptyset(&unblock);
-  sigaddset(&unblock, SIGINT);
-  sigaddset(&unblock, SIGTERM);
-  sigaddset(&unblock, SIGHUP);
-  sigaddset(&unblock, SIGWINCH);
-  sigaddset(&unblock, SIGTSTP);
-  sigaddset(&unblock, SIGCONT);
-  sigprocmask(SIG_UNBLOCK, &unblock, 0);
+  static const int ending[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE, SIGALRM, SIGUSR1, SIGUSR2,
+                               SIGVTALRM, SIGPROF, SIGXCPU, SIGXFSZ, SIGIO, SIGPWR, SIGSTKFLT};
   struct sigaction sa;
   sa.sa_handler = cnc_on_signal;
   sigemptyset(&sa.sa_mask);
   sa.sa_flags = 0;
-  sigaction(SIGINT, &sa, 0);
-  sigaction(SIGTERM, &sa, 0);
-  sigaction(SIGHUP, &sa, 0);
+  /* Whatever started us may have blocked signals; a terminal program needs these delivered. */
+  sigset_t unblock;
+  sigemptyset(&unblock);
+  sigaddset(&unblock, SIGWINCH);
+  sigaddset(&unblock, SIGTSTP);
+  sigaddset(&unblock, SIGCONT);
+  for (unsigned i = 0; i < sizeof ending / sizeof ending[0]; i++) {
+    sigaddset(&unblock, ending[i]);
+    sigaction(ending[i], &sa, 0);
+  }
+  for (int sig = SIGRTMIN; sig <= SIGRTMAX; sig++) {
+    sigaddset(&unblock, sig);
+    sigaction(sig, &sa, 0);
+  }
+  sigprocmask(SIG_UNBLOCK, &unblock, 0);
 }
 /* A fatal error (a trap, a bad access, an abort) restores the terminal before the default
  * action runs, so a crash never leaves the user's terminal raw. */
@@ -57,6 +63,7 @@ static inline void cnc_install_fatal_handlers(void) {
   signal(SIGTRAP, cnc_on_fatal);
   signal(SIGABRT, cnc_on_fatal);
   signal(SIGFPE, cnc_on_fatal);
+  signal(SIGSYS, cnc_on_fatal);
 }
 static inline int cnc_take_signal(void) { int s = cnc_pending_signal; cnc_pending_signal = 0; return s; }
 #endif

@@ -75,7 +75,7 @@ public final class NcursesTerminal {
   /// The terminal size in cells.
   public var size: (width: Int, height: Int) { (Int(cnc_cols()), Int(cnc_lines())) }
 
-  /// A signal (SIGINT, SIGTERM, SIGHUP) that arrived, if any.
+  /// A signal that ends the session (SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE, ...), if any.
   public func pendingSignal() -> Int32? {
     let s = cnc_take_signal()
     return s == 0 ? nil : s

@@ -18,6 +18,9 @@ struct AnonVis: ParsableCommand {
     defaultSubcommand: Tour.self)
 
   static func main() {
+    // ctrl-\ quits as in other Unix tools, without the Swift runtime's crash backtrace (the
+    // interactive view catches it and restores the terminal first).
+    signal(SIGQUIT, SIG_DFL)
     StandardOutput.flushAtExit()
     Self.main(nil)
   }

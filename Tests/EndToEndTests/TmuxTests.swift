@@ -123,7 +123,9 @@ struct TmuxTests {
     #expect(saneTerminal(try t.stty()))
   }
 
-  @Test("SIGTERM, SIGINT, SIGHUP and fatal signals restore the terminal", arguments: ["TERM", "INT", "HUP", "SEGV", "ABRT"])
+  @Test(
+    "every signal that ends the process restores the terminal first, with no backtrace on screen",
+    arguments: ["TERM", "INT", "HUP", "SEGV", "ABRT", "QUIT", "USR1", "USR2", "PIPE", "ALRM", "RTMIN+3", "SYS"])
   func signals(signal: String) throws {
     let binary = try #require(anonvisBinary)
     let t = try TmuxSession()
@@ -132,6 +134,7 @@ struct TmuxTests {
     try t.signalAnonvis(signal)
     let screen = try t.waitFor("the exit status") { $0.range(of: "EXIT=[0-9]", options: .regularExpression) != nil }
     #expect(!screen.contains("EXIT=0"))
+    #expect(!screen.contains("crashed") && !screen.contains("Backtrace"), "\(screen)")
     #expect(saneTerminal(try t.stty()))
   }
 
