@@ -61,7 +61,10 @@ extension World {
     while let instr = cpus[c].program.popLast() {
       guardCount += 1
       if guardCount > 100_000 { throw SimError("internal: operation does not progress") }
-      switch try run(instr, cpu: c) {
+      let result = try run(instr, cpu: c)
+      work.value += 1
+      try checkBudget()
+      switch result {
       case .expand(let instrs):
         if !instrs.isEmpty { cpus[c].program.append(contentsOf: instrs.reversed()) }
       case .event(let event, let then):

@@ -39,6 +39,13 @@ public struct World: Sendable, Hashable {
   /// Whether micro-steps format their event text: ``Event/narrating`` read once per step (a task
   /// local read per micro-step costs more than the micro-step). Not part of the state.
   public var narrating = Unobserved(true)
+  /// The limits this world runs under (a setting, not state).
+  public var budget = Unobserved(Budget())
+  /// Micro-steps run and page-table entries written so far, against `budget.work` (not state:
+  /// two schedules to one state did different work).
+  public var work = Unobserved(0)
+  /// Page-table entries alive in all processes.
+  public internal(set) var pageTableEntries = 0
   var nextVMA = 1
   var nextAVC = 1
   /// The memory slot of each anon_vma (by id - 1) and the anon_vma now in each slot (by slot - 1):
@@ -76,7 +83,8 @@ public struct World: Sendable, Hashable {
 
   /// Sets a page-table entry (and marks the process for the next invariant check).
   mutating func setPTE(_ p: Int, _ v: Int, _ pte: PTE) {
-    processes[p].ptes[v] = pte
+    if processes[p].ptes.updateValue(pte, forKey: v) == nil { pageTableEntries += 1 }
+    work.value += 1
     touchedProcesses.insert(p)
   }
 
@@ -94,7 +102,9 @@ public struct World: Sendable, Hashable {
   /// Removes a page-table entry.
   mutating func removePTE(_ p: Int, _ v: Int) -> PTE? {
     touchedProcesses.insert(p)
-    return processes[p].ptes.removeValue(forKey: v)
+    let removed = processes[p].ptes.removeValue(forKey: v)
+    if removed != nil { pageTableEntries -= 1 }
+    return removed
   }
 
   /// Whether a variant is active.

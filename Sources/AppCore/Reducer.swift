@@ -134,7 +134,7 @@ extension AppState {
       compareTimeline = nil
       return
     }
-    let other = Timeline(scene: scene, defaultTitle: timeline.title, kernel: kernel)
+    let other = Timeline(scene: scene, defaultTitle: timeline.title, kernel: kernel, limits: timeline.limits)
     compareTimeline = other
     if let d = other.runtimeDiagnostics.first {
       message = "on \(kernel.rawValue) the scene stops at step \(other.stepCount): \(d.message)"

@@ -31,6 +31,8 @@ public struct Timeline: Sendable {
   public var kernel: KernelVersion
   public var variants: [Variant]
   public var cpuCount: Int
+  /// What building and extending this timeline may use.
+  public var limits = Limits()
   /// The world after every step (keyframes plus replay; see ``StateStore``).
   public private(set) var states: StateStore
   /// The world after the last step, kept whole so appending a step mutates it in place.
@@ -48,13 +50,15 @@ public struct Timeline: Sendable {
   /// An empty timeline (step 0 only), as `explore` starts.
   public init(
     title: String, kernel: KernelVersion, variants: [Variant] = [], cpus: Int = 1,
-    keyframeInterval: Int = 16, narrated: Bool = true
+    keyframeInterval: Int = 16, narrated: Bool = true, limits: Limits = Limits()
   ) {
     self.title = title
     self.kernel = kernel
     self.variants = variants.sorted()
     self.cpuCount = cpus
-    let world = World(kernel: kernel, variants: variants, cpus: cpus)
+    self.limits = limits
+    var world = World(kernel: kernel, variants: variants, cpus: cpus)
+    world.budget.value = limits.budget
     tail = world
     states = StateStore(interval: keyframeInterval, narrated: narrated)
     states.append(world, statement: nil, keep: true)
@@ -70,7 +74,7 @@ public struct Timeline: Sendable {
   /// how `--compare` runs the same scene side by side (a bug next to its fix, or model next to model).
   public init(
     scene: Scene, defaultTitle: String, kernel override: KernelVersion? = nil,
-    variants variantOverride: [Variant]? = nil
+    variants variantOverride: [Variant]? = nil, limits: Limits = Limits()
   ) {
     var title = defaultTitle
     var kernel = KernelVersion.v2_6_36
@@ -102,7 +106,7 @@ public struct Timeline: Sendable {
       return false
     }
     let narrated = cpus > 1 || usesCPUs || operations < 200
-    self.init(title: title, kernel: kernel, variants: variants, cpus: cpus, narrated: narrated)
+    self.init(title: title, kernel: kernel, variants: variants, cpus: cpus, narrated: narrated, limits: limits)
     guard !scene.hasErrors else { return }
     var built = self
     Event.$narrating.withValue(narrated) {
@@ -164,6 +168,10 @@ public struct Timeline: Sendable {
       return .failure(Diagnostic(.error, error.message + " (at step \(index))", at: s.location))
     }
     world.checkInvariants()
+    if let exceeded = limits.memoryExceeded() {
+      tail = states[index - 1]
+      return .failure(Diagnostic(.error, "the scene exceeds " + exceeded + " (at step \(index))", at: s.location))
+    }
     states.append(world, statement: s.statement, keep: false)
     tail = world
     steps.append(info)

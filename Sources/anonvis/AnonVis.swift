@@ -115,17 +115,17 @@ struct LoadedScene {
   var timeline: Timeline
 
   /// Loads and runs a scene; prints diagnostics and returns nil on a scene error.
-  static func load(_ path: String) -> LoadedScene? {
+  static func load(_ path: String, limits: Limits) -> LoadedScene? {
     switch SceneLoader.load(path) {
     case .failure(let e):
       printError(e.message)
       return nil
     case .success(let source):
-      return load(source: source, name: path)
+      return load(source: source, name: path, limits: limits)
     }
   }
 
-  static func load(source: String, name: String) -> LoadedScene? {
+  static func load(source: String, name: String, limits: Limits) -> LoadedScene? {
     let scene = Parser.parse(source)
     let renderer = DiagnosticRenderer(fileName: name, source: source)
     if scene.hasErrors {
@@ -140,7 +140,7 @@ struct LoadedScene {
       return nil
     }
     let base = name.split(separator: "/").last.map(String.init) ?? name
-    let timeline = Timeline(scene: scene, defaultTitle: base)
+    let timeline = Timeline(scene: scene, defaultTitle: base, limits: limits)
     if !timeline.runtimeDiagnostics.isEmpty {
       printError(renderer.render(all: timeline.runtimeDiagnostics))
       return nil
@@ -163,10 +163,12 @@ struct Check: ParsableCommand {
   @Flag(name: .shortAndLong, help: "Print nothing for scenes that pass.")
   var quiet = false
 
+  @OptionGroup var limitOptions: LimitOptions
+
   func run() throws {
     var worst: Int32 = 0
     for file in files {
-      guard let loaded = LoadedScene.load(file) else {
+      guard let loaded = LoadedScene.load(file, limits: limitOptions.limits) else {
         worst = 2
         continue
       }
@@ -217,8 +219,10 @@ struct State: ParsableCommand {
   @Flag(help: "Print every step, one JSON object per line.")
   var all = false
 
+  @OptionGroup var limitOptions: LimitOptions
+
   func run() throws {
-    guard let loaded = LoadedScene.load(file) else { throw ExitCode(2) }
+    guard let loaded = LoadedScene.load(file, limits: limitOptions.limits) else { throw ExitCode(2) }
     let timeline = loaded.timeline
     if all {
       for k in 0...timeline.stepCount { print(timeline.stateJSON(step: k)) }
@@ -239,8 +243,10 @@ struct Narrate: ParsableCommand {
   @Option(help: "Only this step.")
   var step: Int?
 
+  @OptionGroup var limitOptions: LimitOptions
+
   func run() throws {
-    guard let loaded = LoadedScene.load(file) else { throw ExitCode(2) }
+    guard let loaded = LoadedScene.load(file, limits: limitOptions.limits) else { throw ExitCode(2) }
     let timeline = loaded.timeline
     if let step {
       _ = try checkedStep(step, timeline)
@@ -257,8 +263,10 @@ struct Tour: ParsableCommand {
 
   @OptionGroup var ui: UIOptions
 
+  @OptionGroup var limitOptions: LimitOptions
+
   func run() throws {
-    guard let loaded = LoadedScene.load(source: BuiltinScenes.tour, name: "tour.scene") else {
+    guard let loaded = LoadedScene.load(source: BuiltinScenes.tour, name: "tour.scene", limits: limitOptions.limits) else {
       throw ExitCode(2)
     }
     guard isatty(STDOUT_FILENO) != 0, isatty(STDIN_FILENO) != 0 else {

@@ -208,9 +208,11 @@ struct Play: ParsableCommand {
 
   @OptionGroup var ui: UIOptions
 
+  @OptionGroup var limitOptions: LimitOptions
+
   func run() throws {
     let compareKernel = try compare.map { try parseKernel($0, option: "--compare") }
-    guard let loaded = LoadedScene.load(file) else { throw ExitCode(2) }
+    guard let loaded = LoadedScene.load(file, limits: limitOptions.limits) else { throw ExitCode(2) }
     var state = AppState(
       timeline: loaded.timeline, fileName: baseName(file),
       options: RenderOptions(ascii: ui.ascii, colors: ui.useColor))
@@ -233,6 +235,8 @@ struct Explore: ParsableCommand {
 
   @OptionGroup var ui: UIOptions
 
+  @OptionGroup var limitOptions: LimitOptions
+
   func run() throws {
     let k = try parseKernel(kernel, option: "--kernel")
     guard (1...8).contains(cpus) else {
@@ -240,7 +244,7 @@ struct Explore: ParsableCommand {
       throw ExitCode(2)
     }
     var state = AppState(
-      timeline: Timeline(title: "explore", kernel: k, cpus: cpus), fileName: "",
+      timeline: Timeline(title: "explore", kernel: k, cpus: cpus, limits: limitOptions.limits), fileName: "",
       options: RenderOptions(ascii: ui.ascii, colors: ui.useColor))
     state.explore = true
     state.presenter = ui.notes

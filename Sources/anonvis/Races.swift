@@ -36,6 +36,8 @@ struct Races: ParsableCommand {
   @Flag(help: "Overwrite existing counterexample files.")
   var force = false
 
+  @OptionGroup var limitOptions: LimitOptions
+
   func run() throws {
     let kernelOverride = try kernel.map { try parseKernel($0, option: "--kernel") }
     var variants: [Variant]?
@@ -71,7 +73,10 @@ struct Races: ParsableCommand {
       throw ExitCode(2)
     }
     let explorer: RaceExplorer
-    switch RaceExplorer.prepare(scene: scene, title: baseName(file), kernel: kernelOverride, variants: variants) {
+    let limits = limitOptions.limits
+    switch RaceExplorer.prepare(
+      scene: scene, title: baseName(file), kernel: kernelOverride, variants: variants, limits: limits)
+    {
     case .failure(let d):
       printError(DiagnosticRenderer(fileName: file, source: source).render(d))
       throw ExitCode(2)
@@ -79,7 +84,8 @@ struct Races: ParsableCommand {
       explorer = e
     }
     let start = ContinuousClock.now
-    let report = explorer.explore(maxStates: maxStates, maxDepth: depth)
+    let report = explorer.explore(
+      maxStates: maxStates, maxDepth: depth, maxWork: limitOptions.maxWork ?? RaceExplorer.defaultMaxWork)
     let elapsed = ContinuousClock.now - start
     let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
     let model = explorer.timeline.kernel.rawValue
@@ -88,7 +94,7 @@ struct Races: ParsableCommand {
     print(
       "\(baseName(file)) on \(model): \(report.states) states, \(report.transitions) micro-steps, "
         + "\(report.schedules) complete schedules in \(String(format: "%.2f", seconds)) s (\(rate) states/s), "
-        + (report.exhaustive ? "exhaustive" : "NOT exhaustive (bound reached)"))
+        + (report.exhaustive ? "exhaustive" : "NOT exhaustive: stopped at \(report.stoppedBy ?? "a bound")"))
     if let r = report.firstRefusal {
       // Schedules the model cannot run (an operation whose process is gone, say) end there; the
       // verdict covers every schedule it can run.

@@ -98,9 +98,11 @@ struct Record: ParsableCommand {
     }
   }
 
+  @OptionGroup var limitOptions: LimitOptions
+
   func run() throws {
     let size = try TerminalSize.parse(self.size)
-    guard let loaded = LoadedScene.load(file) else { throw ExitCode(2) }
+    guard let loaded = LoadedScene.load(file, limits: limitOptions.limits) else { throw ExitCode(2) }
     let state = AppState(
       timeline: loaded.timeline, fileName: baseName(file), options: RenderOptions(ascii: ascii, colors: true))
     if let output {

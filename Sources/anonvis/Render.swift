@@ -65,9 +65,11 @@ struct Render: ParsableCommand {
   @Option(help: "Also run the scene on this kernel model, drawn below (2.6.34, 2.6.36, 6.x).")
   var compare: String?
 
+  @OptionGroup var limitOptions: LimitOptions
+
   func run() throws {
     let size = try TerminalSize.parse(self.size)
-    guard let loaded = LoadedScene.load(file) else { throw ExitCode(2) }
+    guard let loaded = LoadedScene.load(file, limits: limitOptions.limits) else { throw ExitCode(2) }
     let timeline = loaded.timeline
     _ = try checkedStep(step, timeline)
     var state = AppState(

@@ -67,6 +67,33 @@ struct HostileInputTests {
     #expect(both.status == 2, "\(command)")
   }
 
+  @Test("a small scene that asks for a huge world is refused at the line that crosses the budget, exit 2")
+  func budgets() throws {
+    // The 285-byte scene (1,048,576 pages, 20 forks) under a smaller page budget, so the
+    // test does not spend the default budget's work; the default refuses it the same way.
+    let scene = "spawn P1\nmmap P1 heap 1048576\ntouch P1 heap 0..1048575\n"
+      + (2...21).map { "fork P1 P\($0)\n" }.joined()
+    let path = try temporaryScene(scene)
+    for command in ["check", "state", "narrate", "render"] {
+      let r = try run([command, path, "--max-pages", "20000"])
+      #expect(r.status == 2, "\(command): \(r.stderr)")
+      #expect(
+        r.stderr.contains("t.scene:3:1: error: the scene exceeds the budget of 20,000 pages (raise it with --max-pages)"),
+        "\(command): \(r.stderr)")
+      #expect(r.stderr.contains("touch P1 heap 0..1048575\n^~~~~"), "\(r.stderr)")
+    }
+    let memory = try run(["check", "scenes/e1-first-touch.scene", "--max-memory", "1"])
+    #expect(memory.status == 2)
+    #expect(memory.stderr.contains("exceeds the memory budget of 1 MB; raise it with --max-memory"), "\(memory.stderr)")
+    // Eight CPUs each faulting 64 pages: far more interleavings than any bound.
+    let cpus = (0..<8).map { "spawn P\($0)\nmmap P\($0) A 64\n" }.joined()
+      + (0..<8).map { "on cpu\($0) begin touch P\($0) A 0..63\n" }.joined()
+    let races = try run(["races", try temporaryScene("cpus 8\n" + cpus), "--max-work", "100000"])
+    #expect(races.status == 0, "\(races.stderr)")
+    #expect(races.stdout.contains("NOT exhaustive: stopped at the work budget of 100,000 units"), "\(races.stdout)")
+    #expect(try run(["check", path, "--max-pages", "0"]).status != 0)
+  }
+
   @Test("play and explore refuse when standard output is not a terminal")
   func notATerminal() throws {
     let r = try run(["play", "scenes/e1-first-touch.scene"])

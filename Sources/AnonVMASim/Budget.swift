@@ -1,0 +1,64 @@
+/// How large a world may grow and how much work a scene may ask for, so that every command ends
+/// or refuses in bounded time and memory (a 285-byte scene could ask for gigabytes).
+///
+/// Counts are of objects ever created (ids are never reused, so they are what the tables hold)
+/// and of page-table entries alive; `work` counts micro-steps and page-table entries written.
+/// Exceeding one is a ``SimError`` naming the limit and the option that raises it.
+public struct Budget: Sendable, Hashable {
+  public var processes = 20_000
+  public var vmas = 200_000
+  public var anonVMAs = 200_000
+  public var chains = 10_000_000
+  public var pages = 1_000_000
+  public var pageTableEntries = 1_000_000
+  public var work = 100_000_000
+
+  /// The defaults: the bench's largest workloads (2,000 processes, 256,000 page-table entries,
+  /// 4 million anon_vma_chains over W2's 2,000 generations, 20 million micro-steps) fit with room,
+  /// and a world at these limits stays within about 2 GB.
+  public init() {}
+
+  /// The limits, each with its name and the command-line option that raises it.
+  public var limits: [(name: String, option: String, value: Int)] {
+    [
+      ("processes", "--max-processes", processes), ("VMAs", "--max-vmas", vmas),
+      ("anon_vmas", "--max-anon-vmas", anonVMAs), ("anon_vma_chains", "--max-chains", chains),
+      ("pages", "--max-pages", pages), ("page-table entries", "--max-ptes", pageTableEntries),
+      ("units of work (micro-steps and page-table entries written)", "--max-work", work),
+    ]
+  }
+}
+
+extension World {
+  /// Throws when the world has outgrown its budget (checked after every instruction: O(1)).
+  func checkBudget() throws(SimError) {
+    let b = budget.value
+    let used = [
+      processes.count, nextVMA - 1, anonVMAs.count, nextAVC - 1, pages.count, pageTableEntries, work.value,
+    ]
+    let limits = [b.processes, b.vmas, b.anonVMAs, b.chains, b.pages, b.pageTableEntries, b.work]
+    for i in used.indices where used[i] > limits[i] {
+      let limit = b.limits[i]
+      throw SimError(
+        "the scene exceeds the budget of \(grouped(limit.value)) \(limit.name) (raise it with \(limit.option))")
+    }
+  }
+}
+
+extension World {
+  /// Objects in the world: what copying, hashing and checking one state costs, in proportion.
+  public var size: Int {
+    processes.count + (nextVMA - 1) + anonVMAs.count + (nextAVC - 1) + pages.count + pageTableEntries
+  }
+}
+
+/// 1000000 as "1,000,000".
+public func grouped(_ n: Int) -> String {
+  let digits = Array(String(n))
+  var out = ""
+  for (i, d) in digits.enumerated() {
+    if i > 0 && (digits.count - i) % 3 == 0 { out.append(",") }
+    out.append(d)
+  }
+  return out
+}

@@ -1,0 +1,63 @@
+import AnonVMASim
+import ArgumentParser
+import Foundation
+import ScenePlayer
+
+/// The budget options every command that runs a scene takes (issue: "every command has bounds
+/// on memory and time"); the defaults are ``Budget``'s and 2 GB.
+struct LimitOptions: ParsableArguments {
+  @Option(help: ArgumentHelp("Most memory to use, in MB.", valueName: "MB"))
+  var maxMemory: Int = 2048
+  @Option(help: ArgumentHelp("Most pages ever allocated.", visibility: .hidden))
+  var maxPages: Int?
+  @Option(name: .customLong("max-ptes"), help: ArgumentHelp("Most page-table entries alive.", visibility: .hidden))
+  var maxPTEs: Int?
+  @Option(help: ArgumentHelp("Most processes ever created.", visibility: .hidden))
+  var maxProcesses: Int?
+  @Option(name: .customLong("max-vmas"), help: ArgumentHelp("Most VMAs ever created.", visibility: .hidden))
+  var maxVMAs: Int?
+  @Option(name: .customLong("max-anon-vmas"), help: ArgumentHelp("Most anon_vmas ever allocated.", visibility: .hidden))
+  var maxAnonVMAs: Int?
+  @Option(help: ArgumentHelp("Most anon_vma_chains ever allocated.", visibility: .hidden))
+  var maxChains: Int?
+  @Option(
+    help: ArgumentHelp(
+      "Most work: micro-steps and page-table entries written (races: transitions weighted by world size).",
+      visibility: .hidden))
+  var maxWork: Int?
+
+  func validate() throws {
+    let given = [maxMemory, maxPages, maxPTEs, maxProcesses, maxVMAs, maxAnonVMAs, maxChains, maxWork]
+    if given.contains(where: { ($0 ?? 1) < 1 }) {
+      throw ValidationError("every --max-... limit must be a positive number")
+    }
+    if maxMemory > Int.max >> 20 { throw ValidationError("--max-memory is too large") }
+  }
+
+  /// The limits, with the process's resident memory as the probe.
+  var limits: Limits {
+    var b = Budget()
+    if let maxPages { b.pages = maxPages }
+    if let maxPTEs { b.pageTableEntries = maxPTEs }
+    if let maxProcesses { b.processes = maxProcesses }
+    if let maxVMAs { b.vmas = maxVMAs }
+    if let maxAnonVMAs { b.anonVMAs = maxAnonVMAs }
+    if let maxChains { b.chains = maxChains }
+    if let maxWork { b.work = maxWork }
+    return Limits(budget: b, memoryBytes: maxMemory << 20, memoryProbe: residentBytes)
+  }
+}
+
+/// The resident set size of this process (`/proc/self/statm`, second field, in pages); 0 when it
+/// cannot be read.
+@Sendable func residentBytes() -> Int {
+  let fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC)
+  guard fd >= 0 else { return 0 }
+  defer { close(fd) }
+  var buffer = [UInt8](repeating: 0, count: 128)
+  let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+  guard n > 0 else { return 0 }
+  let fields = String(decoding: buffer[0..<n], as: UTF8.self).split(separator: " ")
+  guard fields.count > 1, let pages = Int(fields[1]) else { return 0 }
+  return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
+}
