@@ -166,9 +166,15 @@ public struct RaceExplorer {
       let node = nodes[queue]
       let index = queue
       queue += 1
-      if queue % 256 == 0, let exceeded = limits.memoryExceeded() {
-        stoppedBy = exceeded
-        break search
+      if queue % 256 == 0 {
+        if let exceeded = limits.memoryExceeded() {
+          stoppedBy = exceeded
+          break search
+        }
+        guard limits.proceed(seen.count, of: maxStates) else {
+          stoppedBy = "an interrupt (ctrl-C)"
+          break search
+        }
       }
       if work > maxWork {
         stoppedBy = "the work budget of \(grouped(maxWork)) units (transitions by world size); raise it with --max-work"

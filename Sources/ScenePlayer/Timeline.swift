@@ -111,6 +111,12 @@ public struct Timeline: Sendable {
     var built = self
     Event.$narrating.withValue(narrated) {
       for s in scene.statements {
+        guard built.limits.proceed(built.stepCount, of: operations) else {
+          built.runtimeDiagnostics.append(
+            Diagnostic(
+              .error, "interrupted after step \(built.stepCount) of \(operations)", at: s.location))
+          return
+        }
         if case .failure(let d) = built.append(s) {
           built.runtimeDiagnostics.append(d)
           return

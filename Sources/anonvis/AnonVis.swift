@@ -94,7 +94,12 @@ func parseKernel(_ name: String, option: String) throws -> KernelVersion {
 /// Writes a line to standard error, unbuffered. A failure there has nowhere to be reported and
 /// is ignored (FileHandle's write trapped: `2>/dev/full` crashed).
 func printError(_ text: String) {
-  let bytes = Array((text + "\n").utf8)
+  writeStandardError(text + "\n")
+}
+
+/// Writes bytes to standard error as they are (the progress line's control sequences).
+func writeStandardError(_ text: String) {
+  let bytes = Array(text.utf8)
   var offset = 0
   while offset < bytes.count {
     let written = bytes.withUnsafeBytes { b -> Int in
@@ -115,17 +120,19 @@ struct LoadedScene {
   var timeline: Timeline
 
   /// Loads and runs a scene; prints diagnostics and returns nil on a scene error.
-  static func load(_ path: String, limits: Limits) -> LoadedScene? {
+  static func load(_ path: String, options: LimitOptions) -> LoadedScene? {
     switch SceneLoader.load(path) {
     case .failure(let e):
       printError(e.message)
       return nil
     case .success(let source):
-      return load(source: source, name: path, limits: limits)
+      return load(source: source, name: path, options: options)
     }
   }
 
-  static func load(source: String, name: String, limits: Limits) -> LoadedScene? {
+  /// Loads and runs a scene under the options' budgets, with a progress line while it builds;
+  /// ctrl-C stops the build, says how far it got, and exits 130.
+  static func load(source: String, name: String, options: LimitOptions) -> LoadedScene? {
     let scene = Parser.parse(source)
     let renderer = DiagnosticRenderer(fileName: name, source: source)
     if scene.hasErrors {
@@ -140,9 +147,12 @@ struct LoadedScene {
       return nil
     }
     let base = name.split(separator: "/").last.map(String.init) ?? name
-    let timeline = Timeline(scene: scene, defaultTitle: base, limits: limits)
+    let progress = ProgressLine("anonvis: building \(TextSafety.escape(base))", unit: "steps", quiet: options.quiet)
+    let timeline = Timeline(scene: scene, defaultTitle: base, limits: options.limits(progress: progress))
+    progress.finish()
     if !timeline.runtimeDiagnostics.isEmpty {
       printError(renderer.render(all: timeline.runtimeDiagnostics))
+      if Interrupt.requested { exit(130) }
       return nil
     }
     return LoadedScene(path: name, source: source, scene: scene, timeline: timeline)
@@ -160,15 +170,13 @@ struct Check: ParsableCommand {
   @Argument(help: "Scene files.")
   var files: [String]
 
-  @Flag(name: .shortAndLong, help: "Print nothing for scenes that pass.")
-  var quiet = false
 
   @OptionGroup var limitOptions: LimitOptions
 
   func run() throws {
     var worst: Int32 = 0
     for file in files {
-      guard let loaded = LoadedScene.load(file, limits: limitOptions.limits) else {
+      guard let loaded = LoadedScene.load(file, options: limitOptions) else {
         worst = 2
         continue
       }
@@ -196,7 +204,7 @@ struct Check: ParsableCommand {
             + "\n  (a scene that shows a bug says so: expect violation \(v.code))")
       }
       let violations = loaded.timeline.states.last?.violations ?? []
-      if failed == 0 && !quiet {
+      if failed == 0 && !limitOptions.quiet {
         print(
           "\(TextSafety.escape(file)): ok (\(loaded.timeline.stepCount) steps, "
             + "\(loaded.timeline.expectations.count) expectations, \(violations.count) violations)")
@@ -222,7 +230,7 @@ struct State: ParsableCommand {
   @OptionGroup var limitOptions: LimitOptions
 
   func run() throws {
-    guard let loaded = LoadedScene.load(file, limits: limitOptions.limits) else { throw ExitCode(2) }
+    guard let loaded = LoadedScene.load(file, options: limitOptions) else { throw ExitCode(2) }
     let timeline = loaded.timeline
     if all {
       for k in 0...timeline.stepCount { print(timeline.stateJSON(step: k)) }
@@ -246,7 +254,7 @@ struct Narrate: ParsableCommand {
   @OptionGroup var limitOptions: LimitOptions
 
   func run() throws {
-    guard let loaded = LoadedScene.load(file, limits: limitOptions.limits) else { throw ExitCode(2) }
+    guard let loaded = LoadedScene.load(file, options: limitOptions) else { throw ExitCode(2) }
     let timeline = loaded.timeline
     if let step {
       _ = try checkedStep(step, timeline)
@@ -266,7 +274,7 @@ struct Tour: ParsableCommand {
   @OptionGroup var limitOptions: LimitOptions
 
   func run() throws {
-    guard let loaded = LoadedScene.load(source: BuiltinScenes.tour, name: "tour.scene", limits: limitOptions.limits) else {
+    guard let loaded = LoadedScene.load(source: BuiltinScenes.tour, name: "tour.scene", options: limitOptions) else {
       throw ExitCode(2)
     }
     guard isatty(STDOUT_FILENO) != 0, isatty(STDIN_FILENO) != 0 else {

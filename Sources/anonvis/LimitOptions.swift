@@ -2,10 +2,13 @@ import AnonVMASim
 import ArgumentParser
 import Foundation
 import ScenePlayer
+import Synchronization
 
 /// The budget options every command that runs a scene takes (issue: "every command has bounds
 /// on memory and time"); the defaults are ``Budget``'s and 2 GB.
 struct LimitOptions: ParsableArguments {
+  @Flag(name: .shortAndLong, help: "No progress line on standard error (check: also nothing for scenes that pass).")
+  var quiet = false
   @Option(help: ArgumentHelp("Most memory to use, in MB.", valueName: "MB"))
   var maxMemory: Int = 2048
   @Option(help: ArgumentHelp("Most pages ever allocated.", visibility: .hidden))
@@ -34,8 +37,11 @@ struct LimitOptions: ParsableArguments {
     if maxMemory > Int.max >> 20 { throw ValidationError("--max-memory is too large") }
   }
 
-  /// The limits, with the process's resident memory as the probe.
-  var limits: Limits {
+  /// The limits, with the process's resident memory as the probe and no progress line.
+  var limits: Limits { limits(progress: nil) }
+
+  /// The limits, reporting progress to `line`.
+  func limits(progress line: ProgressLine?) -> Limits {
     var b = Budget()
     if let maxPages { b.pages = maxPages }
     if let maxPTEs { b.pageTableEntries = maxPTEs }
@@ -44,7 +50,11 @@ struct LimitOptions: ParsableArguments {
     if let maxAnonVMAs { b.anonVMAs = maxAnonVMAs }
     if let maxChains { b.chains = maxChains }
     if let maxWork { b.work = maxWork }
-    return Limits(budget: b, memoryBytes: maxMemory << 20, memoryProbe: residentBytes)
+    var limits = Limits(budget: b, memoryBytes: maxMemory << 20, memoryProbe: residentBytes)
+    if let line {
+      limits.progress = { done, total in line.report(done, total) }
+    }
+    return limits
   }
 }
 
@@ -60,4 +70,76 @@ struct LimitOptions: ParsableArguments {
   let fields = String(decoding: buffer[0..<n], as: UTF8.self).split(separator: " ")
   guard fields.count > 1, let pages = Int(fields[1]) else { return 0 }
   return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
+}
+
+/// Progress of long work on standard error, when it is a terminal: a line redrawn at most four
+/// times a second once the work has run half a second, erased when it ends. ctrl-C during the
+/// work asks it to stop (the command then prints what was done); a second ctrl-C ends at once.
+final class ProgressLine: Sendable {
+  private struct State {
+    var shown = false
+    var last: ContinuousClock.Instant
+    let start: ContinuousClock.Instant
+  }
+  private let what: String
+  private let unit: String
+  private let enabled: Bool
+  private let state: Mutex<State>
+
+  init(_ what: String, unit: String, quiet: Bool) {
+    self.what = what
+    self.unit = unit
+    enabled = !quiet && isatty(STDERR_FILENO) != 0
+    let now = ContinuousClock.now
+    state = Mutex(State(last: now, start: now))
+    Interrupt.arm()
+  }
+
+  /// The sink for ``Limits/progress``: draws and answers whether to go on.
+  func report(_ done: Int, _ total: Int?) -> Bool {
+    guard !Interrupt.requested else { return false }
+    guard enabled else { return true }
+    let now = ContinuousClock.now
+    state.withLock { s in
+      guard now - s.start >= .milliseconds(500), now - s.last >= .milliseconds(250) else { return }
+      s.last = now
+      s.shown = true
+      let elapsed = Double((now - s.start).components.attoseconds) / 1e18 + Double((now - s.start).components.seconds)
+      let rate = elapsed > 0 ? Int(Double(done) / elapsed) : 0
+      let of = total.map { " of \(grouped($0))" } ?? ""
+      let line = "\(what): \(grouped(done))\(of) \(unit) · \(grouped(rate)) \(unit)/s · "
+        + String(format: "%.1f s", elapsed) + " (ctrl-C stops)"
+      writeStandardError("\r" + line + "\u{1B}[K")
+    }
+    return true
+  }
+
+  /// Erases the line and lets ctrl-C end the process again.
+  func finish() {
+    Interrupt.disarm()
+    state.withLock { s in
+      if s.shown { writeStandardError("\r\u{1B}[K") }
+      s.shown = false
+    }
+  }
+}
+
+/// ctrl-C as a request to stop long work, polled by ``ProgressLine``.
+enum Interrupt {
+  private static let flag = Atomic<Int>(0)
+
+  static var requested: Bool { flag.load(ordering: .relaxed) != 0 }
+
+  static func arm() {
+    flag.store(0, ordering: .relaxed)
+    signal(SIGINT) { _ in
+      // A second ctrl-C: the work did not stop in time; end now, as ctrl-C does.
+      if Interrupt.flag.exchange(1, ordering: .relaxed) != 0 {
+        signal(SIGINT, SIG_DFL)
+        raise(SIGINT)
+      }
+    }
+  }
+
+  static func disarm() { signal(SIGINT, SIG_DFL) }
 }

@@ -212,7 +212,7 @@ struct Play: ParsableCommand {
 
   func run() throws {
     let compareKernel = try compare.map { try parseKernel($0, option: "--compare") }
-    guard let loaded = LoadedScene.load(file, limits: limitOptions.limits) else { throw ExitCode(2) }
+    guard let loaded = LoadedScene.load(file, options: limitOptions) else { throw ExitCode(2) }
     var state = AppState(
       timeline: loaded.timeline, fileName: baseName(file),
       options: RenderOptions(ascii: ui.ascii, colors: ui.useColor))

@@ -73,7 +73,9 @@ struct Races: ParsableCommand {
       throw ExitCode(2)
     }
     let explorer: RaceExplorer
-    let limits = limitOptions.limits
+    let progress = ProgressLine("anonvis: exploring \(TextSafety.escape(baseName(file)))", unit: "states", quiet: limitOptions.quiet)
+    defer { progress.finish() }
+    let limits = limitOptions.limits(progress: progress)
     switch RaceExplorer.prepare(
       scene: scene, title: baseName(file), kernel: kernelOverride, variants: variants, limits: limits)
     {
@@ -86,6 +88,7 @@ struct Races: ParsableCommand {
     let start = ContinuousClock.now
     let report = explorer.explore(
       maxStates: maxStates, maxDepth: depth, maxWork: limitOptions.maxWork ?? RaceExplorer.defaultMaxWork)
+    progress.finish()
     let elapsed = ContinuousClock.now - start
     let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
     let model = explorer.timeline.kernel.rawValue
@@ -105,6 +108,7 @@ struct Races: ParsableCommand {
     }
     guard !report.findings.isEmpty else {
       print("no violation in \(report.states) states" + (report.exhaustive ? " (exhaustive)" : " (bounded search)"))
+      if Interrupt.requested { throw ExitCode(130) }
       return
     }
     // The current directory by default, as compilers and other tools write their output: never
@@ -124,6 +128,7 @@ struct Races: ParsableCommand {
       print("  shortest schedule: \(f.schedule.count) micro-steps: \(f.schedule.map { "cpu\($0)" }.joined(separator: " "))")
       print("  written to \(path)")
     }
-    throw ExitCode(1)
+    // ctrl-C: what was found is written; the exit status says the search was interrupted.
+    throw ExitCode(Interrupt.requested ? 130 : 1)
   }
 }

@@ -102,7 +102,7 @@ struct Record: ParsableCommand {
 
   func run() throws {
     let size = try TerminalSize.parse(self.size)
-    guard let loaded = LoadedScene.load(file, limits: limitOptions.limits) else { throw ExitCode(2) }
+    guard let loaded = LoadedScene.load(file, options: limitOptions) else { throw ExitCode(2) }
     let state = AppState(
       timeline: loaded.timeline, fileName: baseName(file), options: RenderOptions(ascii: ascii, colors: true))
     if let output {

@@ -69,7 +69,7 @@ struct Render: ParsableCommand {
 
   func run() throws {
     let size = try TerminalSize.parse(self.size)
-    guard let loaded = LoadedScene.load(file, limits: limitOptions.limits) else { throw ExitCode(2) }
+    guard let loaded = LoadedScene.load(file, options: limitOptions) else { throw ExitCode(2) }
     let timeline = loaded.timeline
     _ = try checkedStep(step, timeline)
     var state = AppState(

@@ -123,6 +123,36 @@ struct TmuxTests {
     #expect(saneTerminal(try t.stty()))
   }
 
+  @Test("long work shows a progress line on a terminal; ctrl-C stops it with a summary and exit 130")
+  func progressAndInterrupt() throws {
+    let binary = try #require(anonvisBinary)
+    let t = try TmuxSession(width: 160)
+    // W2 (2,000 generations of a forking daemon) takes seconds to build; eight CPUs faulting 64
+    // pages each have more interleavings than the search will ever finish.
+    let w2 = t.dir.appendingPathComponent("w2.scene")
+    try Data(try run(["bench", "--emit", "w2"]).stdout.utf8).write(to: w2)
+    let race = t.dir.appendingPathComponent("race8.scene")
+    let cpus = (0..<8).map { "spawn P\($0)\nmmap P\($0) A 64\n" }.joined()
+      + (0..<8).map { "on cpu\($0) begin touch P\($0) A 0..63\n" }.joined()
+    try Data(("cpus 8\n" + cpus).utf8).write(to: race)
+    try type(t, "\(binary.path) check \(w2.path); echo EXIT=$?\n")
+    try t.waitFor("the build's progress line") { $0.contains("anonvis: building w2.scene:") && $0.contains("steps/s") }
+    try t.keys("C-c")
+    var screen = try t.waitFor("the exit status") { $0.range(of: "EXIT=[0-9]", options: .regularExpression) != nil }
+    #expect(screen.contains("EXIT=130"), "\(screen)")
+    #expect(screen.contains("error: interrupted after step"), "\(screen)")
+    try type(t, "clear; \(binary.path) races \(race.path); echo EXIT=$?\n")
+    try t.waitFor("the search's progress line") { $0.contains("anonvis: exploring race8.scene:") && $0.contains("states/s") }
+    try t.keys("C-c")
+    screen = try t.waitFor("the exit status") { $0.range(of: "EXIT=[0-9]", options: .regularExpression) != nil }
+    #expect(screen.contains("EXIT=130"), "\(screen)")
+    #expect(screen.contains("NOT exhaustive: stopped at an interrupt (ctrl-C)"), "\(screen)")
+    #expect(screen.contains("no violation in"), "\(screen)")
+    // Not a terminal, or --quiet: no progress line.
+    let quiet = try run(["races", race.path, "--max-work", "3000000"])
+    #expect(!quiet.stderr.contains("states/s"), "\(quiet.stderr)")
+  }
+
   @Test(
     "every signal that ends the process restores the terminal first, with no backtrace on screen",
     arguments: ["TERM", "INT", "HUP", "SEGV", "ABRT", "QUIT", "USR1", "USR2", "PIPE", "ALRM", "RTMIN+3", "SYS"])
