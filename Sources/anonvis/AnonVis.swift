@@ -16,6 +16,21 @@ struct AnonVis: ParsableCommand {
       """,
     subcommands: [Tour.self, Play.self, Explore.self, Check.self, State.self, Narrate.self, Render.self, Record.self, Races.self, Bench.self],
     defaultSubcommand: Tour.self)
+
+  /// Runs the command. ArgumentParser's own error messages echo the arguments, so they go
+  /// through ``printError`` (which escapes) like every other message.
+  static func main() {
+    do {
+      var command = try parseAsRoot()
+      try command.run()
+    } catch {
+      let code = exitCode(for: error)
+      if code == .success { exit(withError: error) }  // --help and the like: to stdout, unchanged
+      let message = fullMessage(for: error)
+      if !message.isEmpty { printError(message) }
+      Foundation.exit(code.rawValue)
+    }
+  }
 }
 
 /// The step, or a clear message and exit 2 when the scene has no such step.
@@ -30,15 +45,15 @@ func checkedStep(_ step: Int, _ timeline: Timeline) throws -> Int {
 /// A kernel model named on the command line, or a clear message and exit 2.
 func parseKernel(_ name: String, option: String) throws -> KernelVersion {
   guard let k = KernelVersion(name: name) else {
-    printError("error: unknown kernel '\(name)' for \(option) (use 2.6.34, 2.6.36 or 6.x)")
+    printError("error: unknown kernel '\(TextSafety.escape(name))' for \(option) (use 2.6.34, 2.6.36 or 6.x)")
     throw ExitCode(2)
   }
   return k
 }
 
-/// Writes to standard error.
+/// Writes to standard error, escaped (keeping line breaks): messages quote outside text.
 func printError(_ text: String) {
-  FileHandle.standardError.write(Data((text + "\n").utf8))
+  FileHandle.standardError.write(Data((TextSafety.escape(text, keepNewlines: true) + "\n").utf8))
 }
 
 /// A loaded, parsed and run scene, or the exit code to stop with.
