@@ -9,14 +9,16 @@ let package = Package(
     .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.0"),
   ],
   targets: [
+    // The one escaper for outside text and the terminal's display widths (pure).
+    .target(name: "SafeText"),
     // Pure model of the Linux anon_vma code: no I/O, no clocks, no randomness.
-    .target(name: "AnonVMASim"),
+    .target(name: "AnonVMASim", dependencies: ["SafeText"]),
     // Scene language: lexer, parser, diagnostics (pure).
-    .target(name: "SceneScript", dependencies: ["AnonVMASim"]),
+    .target(name: "SceneScript", dependencies: ["AnonVMASim", "SafeText"]),
     // Runs a scene into a timeline of states, evaluates expectations, state JSON (pure).
     .target(name: "ScenePlayer", dependencies: ["AnonVMASim", "SceneScript"]),
     // The one drawing surface (cell buffer) and its encoders (pure).
-    .target(name: "TermRender"),
+    .target(name: "TermRender", dependencies: ["SafeText"]),
     // Elm-style app: state, reducer, views (pure).
     .target(name: "AppCore", dependencies: ["AnonVMASim", "SceneScript", "ScenePlayer", "TermRender"]),
     // asciicast recording and DOT/SVG exports (pure).
@@ -42,7 +44,7 @@ let package = Package(
       name: "ScenePlayerTests", dependencies: ["ScenePlayer", "SceneScript", "AnonVMASim"],
       exclude: ["Golden"]),
     .testTarget(
-      name: "AppCoreTests", dependencies: ["AppCore", "TermRender", "ScenePlayer", "SceneScript", "Asciicast"],
+      name: "AppCoreTests", dependencies: ["AppCore", "TermRender", "ScenePlayer", "SceneScript", "Asciicast", "SafeText"],
       exclude: ["Golden"]),
     .testTarget(name: "EndToEndTests", dependencies: ["anonvis"]),
   ]

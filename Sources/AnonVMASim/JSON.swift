@@ -1,3 +1,5 @@
+import SafeText
+
 /// A JSON value with deterministic output (object keys keep insertion order).
 public indirect enum JSON: Sendable, Hashable {
   case null
@@ -52,7 +54,7 @@ public indirect enum JSON: Sendable, Hashable {
     }
   }
 
-  /// Writes a JSON string literal; every control character is escaped.
+  /// Writes a JSON string literal; every control character and bidi control is escaped.
   public static func quote(_ s: String, into out: inout String) {
     out += "\""
     for scalar in s.unicodeScalars {
@@ -64,7 +66,9 @@ public indirect enum JSON: Sendable, Hashable {
       case "\t": out += "\\t"
       default:
         let v = scalar.value
-        if v < 0x20 || (v >= 0x7f && v < 0xa0) || v == 0x2028 || v == 0x2029 {
+        if v < 0x20 || (v >= 0x7f && v < 0xa0) || v == 0x2028 || v == 0x2029
+          || TextSafety.isBidiControl(v)
+        {
           let hex = String(v, radix: 16)
           out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
         } else {

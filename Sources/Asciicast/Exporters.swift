@@ -93,15 +93,18 @@ public enum DOTExporter {
 
 /// A standalone SVG of a text frame (monospace, colors preserved) for pages that cannot play a cast.
 public enum SVGExporter {
+  /// Text as XML character data: markup characters as entities, and what XML 1.0 forbids (most
+  /// C0 controls, U+FFFE, U+FFFF) as U+FFFD, so the document always parses.
   static func xml(_ s: String) -> String {
     var out = ""
-    for ch in s {
-      switch ch {
-      case "&": out += "&amp;"
-      case "<": out += "&lt;"
-      case ">": out += "&gt;"
-      case "\"": out += "&quot;"
-      default: out.append(ch)
+    for scalar in s.unicodeScalars {
+      switch scalar.value {
+      case 0x26: out += "&amp;"
+      case 0x3C: out += "&lt;"
+      case 0x3E: out += "&gt;"
+      case 0x22: out += "&quot;"
+      case 0x09, 0x0A, 0x0D, 0x20...0xFFFD, 0x10000...: out.unicodeScalars.append(scalar)
+      default: out += "\u{FFFD}"
       }
     }
     return out

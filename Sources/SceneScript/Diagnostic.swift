@@ -1,3 +1,5 @@
+import SafeText
+
 /// A problem in a scene file, as data. Rendering is separate (``DiagnosticRenderer``).
 public struct Diagnostic: Error, Sendable, Hashable {
   public enum Severity: String, Sendable, Hashable {
@@ -61,34 +63,5 @@ public struct DiagnosticRenderer: Sendable {
   }
 }
 
-/// Makes scene text safe to show on a terminal: control characters become visible escapes.
-public enum TextSafety {
-  /// Escapes C0/C1 controls, DEL and bidi overrides (`\e`, `\x07`, `\u{202E}`); keeps other text.
-  public static func escape(_ s: String, keepNewlines: Bool = false) -> String {
-    var out = ""
-    for scalar in s.unicodeScalars {
-      let v = scalar.value
-      switch v {
-      case 0x0A where keepNewlines: out += "\n"
-      case 0x1B: out += "\\e"
-      case 0x0A: out += "\\n"
-      case 0x0D: out += "\\r"
-      case 0x09: out += "\\t"
-      case 0x00..<0x20, 0x7F:
-        out += "\\x" + hex(v, 2)
-      case 0x80..<0xA0:
-        out += "\\u{" + hex(v, 2) + "}"
-      case 0x200E, 0x200F, 0x202A...0x202E, 0x2066...0x2069, 0x061C:
-        out += "\\u{" + hex(v, 4) + "}"
-      default:
-        out.unicodeScalars.append(scalar)
-      }
-    }
-    return out
-  }
-
-  static func hex(_ v: UInt32, _ width: Int) -> String {
-    let h = String(v, radix: 16)
-    return String(repeating: "0", count: max(0, width - h.count)) + h
-  }
-}
+/// The one escaper, defined in `SafeText` (which the terminal surface shares).
+public typealias TextSafety = SafeText.TextSafety

@@ -1,3 +1,5 @@
+import SafeText
+
 /// One of the 16 terminal colors.
 public enum Color: Int, Sendable, Hashable, CaseIterable {
   case black = 0, red, green, yellow, blue, magenta, cyan, white
@@ -104,14 +106,14 @@ public struct Buffer: Sendable, Hashable {
     guard y >= 0, y < height else { return x }
     let limit = min(maxX ?? width, width)
     var col = x
-    for ch in Buffer.safe(text) {
-      let w = Buffer.displayWidth(ch)
-      if col + w > limit { break }
+    Buffer.forEachCell(text) { cell, w in
+      if col + w > limit { return false }
       if col >= 0 {
-        self[col, y] = Cell(String(ch), style)
+        self[col, y] = Cell(cell, style)
         if w == 2 { self[col + 1, y] = Cell("", style) }
       }
       col += w
+      return true
     }
     return col
   }
@@ -157,42 +159,57 @@ public struct Buffer: Sendable, Hashable {
     return lines.joined(separator: "\n") + "\n"
   }
 
-  /// Escapes control and bidi characters so scene text can never drive the terminal.
-  static func safe(_ text: String) -> String {
-    var out = ""
-    for scalar in text.unicodeScalars {
-      let v = scalar.value
-      if v < 0x20 || v == 0x7F || (v >= 0x80 && v < 0xA0) {
-        out += v == 0x1B ? "\\e" : v == 0x0A ? "\\n" : "\\x" + String(v, radix: 16)
-      } else if v == 0x200E || v == 0x200F || (0x202A...0x202E).contains(v) || (0x2066...0x2069).contains(v)
-        || v == 0x061C
-      {
-        out += "\\u{" + String(v, radix: 16) + "}"
-      } else {
-        out.unicodeScalars.append(scalar)
+  /// Zero-width scalars a cell keeps after its first (ncurses keeps 4); more are shown escaped.
+  static let maxJoined = 4
+
+  /// Lays text out in cells as the terminal does (the C library's `wcwidth`, per scalar): each
+  /// scalar of width 1 or 2 starts a cell, and zero-width scalars join the cell before. Text is
+  /// escaped first; a zero-width scalar with no cell to join is shown escaped. Calls `body` with
+  /// each cell's text and width until it returns false.
+  static func forEachCell(_ text: String, _ body: (String, Int) -> Bool) {
+    var cell = ""
+    var cellWidth = 0
+    var joined = 0
+    for scalar in TextSafety.escape(text).unicodeScalars {
+      let w = DisplayWidth.of(scalar.value)
+      if w == 0 {
+        if cellWidth > 0, joined < maxJoined {
+          cell.unicodeScalars.append(scalar)
+          joined += 1
+          continue
+        }
+        // Nothing to join: the escape's ASCII takes cells of its own.
+        for c in "\\u{" + TextSafety.hex(scalar.value, 4) + "}" {
+          if cellWidth > 0, !body(cell, cellWidth) { return }
+          cell = String(c)
+          cellWidth = 1
+          joined = maxJoined
+        }
+        continue
       }
+      if cellWidth > 0, !body(cell, cellWidth) { return }
+      cell = String(scalar)
+      cellWidth = w
+      joined = 0
     }
-    return out
+    if cellWidth > 0 { _ = body(cell, cellWidth) }
   }
 
-  /// Columns a grapheme takes: 2 for East Asian wide and emoji, 0 never (combining marks stay
-  /// with their base character), else 1.
+  /// Columns a cell's text takes: the width of its first scalar (the others join it).
   public static func displayWidth(_ ch: Character) -> Int {
     guard let v = ch.unicodeScalars.first?.value else { return 1 }
-    switch v {
-    case 0x1100...0x115F, 0x2E80...0x303E, 0x3041...0x33FF, 0x3400...0x4DBF, 0x4E00...0x9FFF,
-      0xA000...0xA4CF, 0xAC00...0xD7A3, 0xF900...0xFAFF, 0xFE30...0xFE4F, 0xFF00...0xFF60,
-      0xFFE0...0xFFE6, 0x1F300...0x1F64F, 0x1F900...0x1F9FF, 0x20000...0x3FFFD:
-      return 2
-    default:
-      return 1
-    }
+    return max(1, DisplayWidth.of(v))
   }
 
-  /// Text width in columns.
+  /// Text width in columns, as ``put(_:x:y:style:maxX:)`` lays it out.
   public static func width(_ text: String) -> Int {
     // Printable ASCII (most text) is one column per byte, with nothing to escape.
     if text.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) { return text.utf8.count }
-    return safe(text).reduce(0) { $0 + displayWidth($1) }
+    var total = 0
+    forEachCell(text) { _, w in
+      total += w
+      return true
+    }
+    return total
   }
 }

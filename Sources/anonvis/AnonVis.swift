@@ -17,12 +17,23 @@ struct AnonVis: ParsableCommand {
     subcommands: [Tour.self, Play.self, Explore.self, Check.self, State.self, Narrate.self, Render.self, Record.self, Races.self, Bench.self],
     defaultSubcommand: Tour.self)
 
+  /// Runs the command. ArgumentParser's own error messages echo the arguments, so they go
+  /// through ``printError`` (which escapes) like every other message.
   static func main() {
     // ctrl-\ quits as in other Unix tools, without the Swift runtime's crash backtrace (the
     // interactive view catches it and restores the terminal first).
     signal(SIGQUIT, SIG_DFL)
     StandardOutput.flushAtExit()
-    Self.main(nil)
+    do {
+      var command = try parseAsRoot()
+      try command.run()
+    } catch {
+      let code = exitCode(for: error)
+      if code == .success { exit(withError: error) }  // --help and the like: to stdout, unchanged
+      let message = fullMessage(for: error)
+      if !message.isEmpty { printError(message) }
+      Foundation.exit(code.rawValue)
+    }
   }
 }
 
@@ -85,16 +96,17 @@ func checkedStep(_ step: Int, _ timeline: Timeline) throws -> Int {
 /// A kernel model named on the command line, or a clear message and exit 2.
 func parseKernel(_ name: String, option: String) throws -> KernelVersion {
   guard let k = KernelVersion(name: name) else {
-    printError("error: unknown kernel '\(name)' for \(option) (use 2.6.34, 2.6.36 or 6.x)")
+    printError("error: unknown kernel '\(TextSafety.escape(name))' for \(option) (use 2.6.34, 2.6.36 or 6.x)")
     throw ExitCode(2)
   }
   return k
 }
 
-/// Writes a line to standard error, unbuffered. A failure there has nowhere to be reported and
-/// is ignored (FileHandle's write trapped: `2>/dev/full` crashed).
+/// Writes a line to standard error, escaped (keeping line breaks: messages quote outside text),
+/// unbuffered. A failure there has nowhere to be reported and is ignored (FileHandle's write
+/// trapped: `2>/dev/full` crashed).
 func printError(_ text: String) {
-  writeStandardError(text + "\n")
+  writeStandardError(TextSafety.escape(text, keepNewlines: true) + "\n")
 }
 
 /// Writes bytes to standard error as they are (the progress line's control sequences).

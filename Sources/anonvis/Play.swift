@@ -52,13 +52,13 @@ final class LiveRecorder {
 
   init(path: String, force: Bool, width: Int, height: Int, title: String) throws {
     if FileManager.default.fileExists(atPath: path) && !force {
-      printError("error: \(path) exists; use --force to overwrite it")
+      printError("error: \(TextSafety.escape(path)) exists; use --force to overwrite it")
       throw ExitCode(2)
     }
     guard FileManager.default.createFile(atPath: path, contents: nil),
       let handle = FileHandle(forWritingAtPath: path)
     else {
-      printError("error: cannot write \(path)")
+      printError("error: cannot write \(TextSafety.escape(path))")
       throw ExitCode(2)
     }
     self.handle = handle
@@ -106,7 +106,7 @@ func runInteractive(_ initial: AppState, record: String? = nil, force: Bool = fa
   do {
     terminal = try NcursesTerminal(color: initial.options.colors)
   } catch {
-    printError("error: \(error.message); use 'anonvis render' or 'anonvis narrate' instead")
+    printError("error: \(TextSafety.escape(error.message)); use 'anonvis render' or 'anonvis narrate' instead")
     throw ExitCode(2)
   }
   var state = initial

@@ -45,7 +45,7 @@ struct Races: ParsableCommand {
       variants = []
       for name in variant {
         guard let v = Variant(rawValue: name) else {
-          printError("error: unknown variant '\(name)'")
+          printError("error: unknown variant '\(TextSafety.escape(name))'")
           throw ExitCode(2)
         }
         variants?.append(v)
@@ -95,7 +95,7 @@ struct Races: ParsableCommand {
       + (explorer.timeline.variants.isEmpty ? "" : " (\(explorer.timeline.variants.map(\.rawValue).joined(separator: ", ")))")
     let rate = seconds > 0 ? Int(Double(report.states) / seconds) : report.states
     print(
-      "\(baseName(file)) on \(model): \(report.states) states, \(report.transitions) micro-steps, "
+      "\(TextSafety.escape(baseName(file))) on \(model): \(report.states) states, \(report.transitions) micro-steps, "
         + "\(report.schedules) complete schedules in \(String(format: "%.2f", seconds)) s (\(rate) states/s), "
         + (report.exhaustive ? "exhaustive" : "NOT exhaustive: stopped at \(report.stoppedBy ?? "a bound")"))
     if let r = report.firstRefusal {
@@ -117,16 +117,16 @@ struct Races: ParsableCommand {
     do {
       try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
     } catch {
-      printError("error: cannot create \(dir): \(error.localizedDescription)")
+      printError("error: cannot create \(TextSafety.escape(dir)): \(TextSafety.escape(error.localizedDescription))")
       throw ExitCode(2)
     }
     for f in report.findings {
       let base = baseName(file).replacingOccurrences(of: ".scene", with: "")
       let path = (dir as NSString).appendingPathComponent("\(base).\(model.split(separator: " ").first ?? "").\(f.code).race.scene")
       try OutputFile.write(explorer.counterexample(f, source: source), to: path, force: force)
-      print("\(f.code): \(f.message)")
+      print("\(f.code): \(TextSafety.escape(f.message))")
       print("  shortest schedule: \(f.schedule.count) micro-steps: \(f.schedule.map { "cpu\($0)" }.joined(separator: " "))")
-      print("  written to \(path)")
+      print("  written to \(TextSafety.escape(path))")
     }
     // ctrl-C: what was found is written; the exit status says the search was interrupted.
     throw ExitCode(Interrupt.requested ? 130 : 1)

@@ -2,6 +2,7 @@ import AppCore
 import ArgumentParser
 import Asciicast
 import Foundation
+import SceneScript
 import ScenePlayer
 import TermRender
 
@@ -12,20 +13,20 @@ enum OutputFile {
     var isDir: ObjCBool = false
     let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDir)
     if isDir.boolValue {
-      printError("error: \(path) is a directory")
+      printError("error: \(TextSafety.escape(path)) is a directory")
       throw ExitCode(2)
     }
     let attributes = try? FileManager.default.attributesOfItem(atPath: path)
     let regular = (attributes?[.type] as? FileAttributeType).map { $0 == .typeRegular } ?? true
     if exists && regular && !force {
-      printError("error: \(path) exists; use --force to overwrite it")
+      printError("error: \(TextSafety.escape(path)) exists; use --force to overwrite it")
       throw ExitCode(2)
     }
     let data = Data(text.utf8)
     if exists && !regular {
       // A device or pipe (e.g. /dev/stdout, /dev/full): write straight to it.
       guard let handle = FileHandle(forWritingAtPath: path) else {
-        printError("error: cannot open \(path) for writing")
+        printError("error: cannot open \(TextSafety.escape(path)) for writing")
         throw ExitCode(2)
       }
       do {
@@ -33,7 +34,7 @@ enum OutputFile {
         try handle.synchronize()
         try handle.close()
       } catch {
-        printError("error: writing \(path) failed: \(error.localizedDescription)")
+        printError("error: writing \(TextSafety.escape(path)) failed: \(TextSafety.escape(error.localizedDescription))")
         throw ExitCode(2)
       }
       return
@@ -48,7 +49,7 @@ enum OutputFile {
       }
     } catch {
       try? FileManager.default.removeItem(at: temp)
-      printError("error: cannot write \(path): \(error.localizedDescription)")
+      printError("error: cannot write \(TextSafety.escape(path)): \(TextSafety.escape(error.localizedDescription))")
       throw ExitCode(2)
     }
   }
@@ -115,7 +116,7 @@ struct Record: ParsableCommand {
       do {
         try FileManager.default.createDirectory(atPath: frames, withIntermediateDirectories: true)
       } catch {
-        printError("error: cannot create \(frames): \(error.localizedDescription)")
+        printError("error: cannot create \(TextSafety.escape(frames)): \(TextSafety.escape(error.localizedDescription))")
         throw ExitCode(2)
       }
       var s = state

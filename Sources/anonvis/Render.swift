@@ -2,6 +2,7 @@ import AnonVMASim
 import AppCore
 import Asciicast
 import ArgumentParser
+import SceneScript
 import ScenePlayer
 import TermRender
 
@@ -13,7 +14,7 @@ struct TerminalSize {
   /// Parses `COLSxROWS`, or prints a clear message and exits 2.
   static func parse(_ text: String) throws -> TerminalSize {
     guard let size = TerminalSize(argument: text) else {
-      printError("error: bad size '\(text)': expected COLSxROWS with each between 1 and 1000, e.g. 100x30")
+      printError("error: bad size '\(TextSafety.escape(text))': expected COLSxROWS with each between 1 and 1000, e.g. 100x30")
       throw ExitCode(2)
     }
     return size
