@@ -94,7 +94,14 @@ struct Bench: ParsableCommand {
       printError("error: unknown group '\(TextSafety.escape(only))' (\(groups.joined(separator: ", ")))")
       throw ExitCode(2)
     }
-    func want(_ group: String) -> Bool { only == nil || only == group }
+    // A progress line between measurements (never during one); ctrl-C skips the groups not yet
+    // measured and prints the figures so far.
+    let progress = ProgressLine("anonvis bench", unit: "figures", quiet: json)
+    defer { progress.finish() }
+    func want(_ group: String) -> Bool {
+      guard progress.report(figures.count, nil) else { return false }
+      return only == nil || only == group
+    }
 
     // W1, W2, W3: run every step and keep the whole timeline.
     var w1 = timeline(Workloads.w1(kernel: .v2_6_36, processes: 2, writes: 0, exits: 0))
@@ -255,6 +262,11 @@ struct Bench: ParsableCommand {
     }
 
     figures.append(Figure(name: "peak resident memory", value: Bench.peakRSSMB(), unit: "MB"))
+    progress.finish()
+    if Interrupt.requested {
+      printError("anonvis bench: interrupted; the figures measured before ctrl-C follow")
+    }
+    defer { if Interrupt.requested { Foundation.exit(130) } }
 
     if json {
       let items: [JSON] = figures.map { f in

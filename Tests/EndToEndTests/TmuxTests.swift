@@ -148,6 +148,14 @@ struct TmuxTests {
     #expect(screen.contains("EXIT=130"), "\(screen)")
     #expect(screen.contains("NOT exhaustive: stopped at an interrupt (ctrl-C)"), "\(screen)")
     #expect(screen.contains("no violation in"), "\(screen)")
+    try type(t, "clear; \(binary.path) bench --quick; echo EXIT=$?\n")
+    try t.waitFor("the bench's progress line", seconds: 60) { $0.contains("anonvis bench:") && $0.contains("figures/s") }
+    try t.keys("C-c")
+    screen = try t.waitFor("the exit status", seconds: 60) {
+      $0.range(of: "EXIT=[0-9]", options: .regularExpression) != nil
+    }
+    #expect(screen.contains("EXIT=130"), "\(screen)")
+    #expect(screen.contains("anonvis bench: interrupted; the figures measured before ctrl-C follow"), "\(screen)")
     // Not a terminal, or --quiet: no progress line.
     let quiet = try run(["races", race.path, "--max-work", "3000000"])
     #expect(!quiet.stderr.contains("states/s"), "\(quiet.stderr)")
