@@ -204,6 +204,7 @@ struct Check: ParsableCommand {
           worst = max(worst, 1)
           printError("\(where_): expectation failed: \(text)\n  expected: \(expected)\n  actual:   \(actual)  (after step \(bound.step))")
         case .error(let message):
+          failed += 1
           worst = 2
           printError(renderer.render(Diagnostic(.error, message, at: bound.statement.location)))
         }

@@ -76,6 +76,14 @@ struct CLITests {
     #expect(try run(["check", try temporaryScene(early)]).status == 1)
   }
 
+  @Test("an expect line naming an anon_vma not allocated yet is a scene error: exit 2 and no 'ok'")
+  func expectationError() throws {
+    let r = try run(["check", try temporaryScene("spawn P1\nmmap P1 A 1\nexpect alive AV1\n")])
+    #expect(r.status == 2)
+    #expect(r.stderr.contains("t.scene:3:1: error: AV1 names nothing at this step"), "\(r.stderr)")
+    #expect(!r.stdout.contains("ok"), "\(r.stdout)")
+  }
+
   @Test("a failing expectation exits 1 with file:line, expected and actual")
   func failingExpectation() throws {
     let path = try temporaryScene("spawn P1\nmmap P1 A 1\ntouch P1 A 0\nexpect refcount AV1 == 3\n")
