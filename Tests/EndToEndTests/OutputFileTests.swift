@@ -150,3 +150,85 @@ struct OutputFileTests {
     #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted() == ["filler", "out.cast"])
   }
 }
+
+@Suite("Output files of the interactive view (tmux)", .enabled(if: tmuxAvailable), .serialized)
+struct LiveOutputFileTests {
+  /// Runs `play e2 ARGS` in tmux; once the view is up (if it comes up) runs `interact` and
+  /// quits; returns the final screen.
+  private func play(
+    _ t: TmuxSession, _ args: String, prefix: String = "", interact: (TmuxSession) throws -> Void = { _ in }
+  ) throws -> String {
+    let binary = try #require(anonvisBinary)
+    try type(t, "clear\n")
+    try t.waitFor("a clear screen") { !$0.contains("EXIT=") }
+    try type(t, "\(prefix)\(binary.path) play \(repoRoot.path)/scenes/e2-fork-cow.scene \(args); echo EXIT=$?\n")
+    let first = try t.waitFor("the view or the exit status") {
+      $0.contains("step 0/11") || $0.range(of: "EXIT=[0-9]", options: .regularExpression) != nil
+    }
+    if first.contains("step 0/11") {
+      try interact(t)
+      try t.keys("q")
+    }
+    return try t.waitFor("the exit status") { $0.range(of: "EXIT=[0-9]", options: .regularExpression) != nil }
+  }
+
+  @Test("--record refusals (an existing file, a symlink, a FIFO even with --force, an unwritable path) are shown after the view, exit 2")
+  func refusalsAreVisible() throws {
+    let t = try TmuxSession()
+    let exists = t.dir.appendingPathComponent("exists.cast").path
+    try "old\n".write(toFile: exists, atomically: false, encoding: .utf8)
+    let link = t.dir.appendingPathComponent("link.cast").path
+    try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: exists)
+    let fifo = t.dir.appendingPathComponent("fifo.cast").path
+    #expect(mkfifo(fifo, 0o644) == 0)
+    for (args, message) in [
+      ("--record \(exists)", "\(exists) exists; use --force"),
+      ("--record \(link) --force", "\(link) is a symlink"),
+      ("--record \(fifo) --force", "\(fifo) exists and is not a regular file"),
+      ("--record /nonexistent-dir/x.cast", "cannot write /nonexistent-dir/x.cast"),
+    ] {
+      let screen = try play(t, args)
+      #expect(screen.contains("EXIT=2"), "\(args): \(screen)")
+      #expect(screen.contains(message), "\(args): \(screen)")
+    }
+    #expect(try String(contentsOfFile: exists, encoding: .utf8) == "old\n")
+    #expect(kind(link) == "link")
+    #expect(kind(fifo) == "fifo")
+    // The file is created before the view: when the terminal is unusable it is removed again.
+    let fresh = t.dir.appendingPathComponent("fresh.cast").path
+    let dumb = try play(t, "--record \(fresh)", prefix: "TERM=dumb ")
+    #expect(dumb.contains("EXIT=2"), "\(dumb)")
+    #expect(kind(fresh) == "none")
+  }
+
+  @Test("play --record on a full filesystem: the error after the view, exit 2, and the cast is whole lines that parse")
+  func liveRecordOnFullDisk() throws {
+    let t = try TmuxSession()
+    let disk = t.dir.appendingPathComponent("disk")
+    try FileManager.default.createDirectory(at: disk, withIntermediateDirectories: true)
+    guard mountTmpfs(disk, kib: 64) else { return }
+    defer { _ = spawnAndWait(["umount", disk.path], stdout: "/dev/null") }
+    // One page free: the header fits, the first full frame does not.
+    fill(disk, leaving: 4096)
+    let cast = disk.appendingPathComponent("live.cast").path
+    let screen = try play(t, "--record \(cast)") { t in
+      // Step by step (keys typed at once would be handled before the next frame is drawn); the
+      // view says that the recording stopped.
+      for k in 1...3 {
+        try t.keys("Right")
+        try t.waitFor(text: "step \(k)/11")
+      }
+      try t.waitFor(text: "error: recording to")
+    }
+    #expect(screen.contains("EXIT=2"), "\(screen)")
+    #expect(screen.contains("error: recording to \(cast) failed"), "\(screen)")
+    let data = try Data(contentsOf: URL(fileURLWithPath: cast))
+    let text = try #require(String(data: data, encoding: .utf8), "the cast is not valid UTF-8")
+    #expect(text.hasSuffix("\n"), "the cast ends in a partial line")
+    let lines = text.split(separator: "\n")
+    #expect(lines.count >= 1)
+    for line in lines {
+      #expect((try? JSONSerialization.jsonObject(with: Data(line.utf8))) != nil, "\(line.prefix(80))")
+    }
+  }
+}
