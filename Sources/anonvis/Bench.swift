@@ -222,8 +222,8 @@ struct Bench: ParsableCommand {
       // A peer side by side: Graphviz laying out the same step versus our layout and render.
       let dotText = DOTExporter.dot(castState.timeline, step: castState.timeline.stepCount / 2)
       if FileManager.default.isExecutableFile(atPath: "/usr/bin/dot") {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("anonvis-bench-\(getpid()).dot").path
-        try? dotText.write(toFile: path, atomically: true, encoding: .utf8)
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("anonvis-bench-\(UUID().uuidString).dot").path
+        try? OutputFile.replace(path, with: Array(dotText.utf8), force: false)
         let dotTime = measure(1) {
           let p = Process()
           p.executableURL = URL(fileURLWithPath: "/usr/bin/dot")

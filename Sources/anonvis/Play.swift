@@ -40,28 +40,35 @@ struct UIOptions: ParsableArguments {
   }
 }
 
-/// Records a live session: every line is written and flushed at once, so a killed session leaves
-/// a valid prefix.
+/// Records a live session: every line is written at once, so a killed session leaves a valid
+/// prefix. The file is created before the view starts (so refusals are printed on the normal
+/// screen); after a write error it stays whole lines and `failure` says what happened.
 final class LiveRecorder {
-  let handle: FileHandle
+  let path: String
+  let fd: Int32
   var writer = AsciicastWriter(version: .v2)
-  let start = ContinuousClock.now
+  var start = ContinuousClock.now
   var previous: Buffer?
   var lastStep: Int?
   var size: (Int, Int)?
+  /// Bytes of whole lines written so far.
+  var written = 0
+  /// The error that stopped the recording, to print after the view closes.
+  var failure: String?
 
-  init(path: String, force: Bool, width: Int, height: Int, title: String) throws {
-    if FileManager.default.fileExists(atPath: path) && !force {
-      printError("error: \(TextSafety.escape(path)) exists; use --force to overwrite it")
+  init(path: String, force: Bool) throws {
+    do {
+      fd = try OutputFile.create(path, force: force)
+    } catch {
+      printError(error.message)
       throw ExitCode(2)
     }
-    guard FileManager.default.createFile(atPath: path, contents: nil),
-      let handle = FileHandle(forWritingAtPath: path)
-    else {
-      printError("error: cannot write \(TextSafety.escape(path))")
-      throw ExitCode(2)
-    }
-    self.handle = handle
+    self.path = path
+  }
+
+  /// Writes the header; the clock starts here.
+  func begin(width: Int, height: Int, title: String) {
+    start = ContinuousClock.now
     size = (width, height)
     emit(writer.header(width: width, height: height, title: title))
   }
@@ -72,7 +79,19 @@ final class LiveRecorder {
   }
 
   func emit(_ line: String) {
-    try? handle.write(contentsOf: Data((line + "\n").utf8))
+    guard failure == nil else { return }
+    let bytes = Array((line + "\n").utf8)
+    if let code = OutputFile.writeAll(fd, bytes) {
+      // Drop the part of this line that did get written: the cast stays whole lines.
+      _ = ftruncate(fd, off_t(written))
+      fail(code, "; the cast ends at the last whole line")
+      return
+    }
+    written += bytes.count
+  }
+
+  func fail(_ code: Int32, _ detail: String = "") {
+    failure = "error: recording to \(TextSafety.escape(path)) failed: \(String(cString: strerror(code)))\(detail)"
   }
 
   func frame(_ buffer: Buffer, state: AppState) {
@@ -93,7 +112,21 @@ final class LiveRecorder {
     }
   }
 
-  func close() { try? handle.close() }
+  /// Closes the file; a failure to sync it counts as a write error.
+  func close() {
+    if fsync(fd) != 0, failure == nil { fail(errno) }
+    Foundation.close(fd)
+  }
+
+  /// Removes the file this run created, before anything was recorded (the view did not start).
+  func discard() {
+    var mine = stat()
+    var there = stat()
+    if written == 0, fstat(fd, &mine) == 0, lstat(path, &there) == 0, mine.st_ino == there.st_ino, mine.st_dev == there.st_dev {
+      unlink(path)
+    }
+    Foundation.close(fd)
+  }
 }
 
 /// Runs the app loop on the real terminal until the user quits or a signal arrives.
@@ -102,28 +135,22 @@ func runInteractive(_ initial: AppState, record: String? = nil, force: Bool = fa
     printError("error: the interactive view needs a terminal; use 'anonvis render' or 'anonvis narrate' instead")
     throw ExitCode(2)
   }
+  // Opened before the view starts: a refusal or an unwritable path is printed where it stays.
+  let recorder = try record.map { try LiveRecorder(path: $0, force: force) }
   let terminal: NcursesTerminal
   do {
     terminal = try NcursesTerminal(color: initial.options.colors)
   } catch {
-    printError("error: \(TextSafety.escape(error.message)); use 'anonvis render' or 'anonvis narrate' instead")
+    recorder?.discard()
+    printError("error: \(error.message); use 'anonvis render' or 'anonvis narrate' instead")
     throw ExitCode(2)
   }
   var state = initial
   var previous: Buffer?
   var exitCode: Int32 = 0
-  var recorder: LiveRecorder?
-  if let record {
-    do {
-      recorder = try LiveRecorder(
-        path: record, force: force, width: terminal.size.width, height: terminal.size.height,
-        title: TextSafety.escape(initial.timeline.title))
-    } catch {
-      terminal.end()
-      throw error
-    }
-  }
-  defer { recorder?.close() }
+  recorder?.begin(
+    width: terminal.size.width, height: terminal.size.height, title: TextSafety.escape(initial.timeline.title))
+  var recordingFailureShown = false
   let clock = ContinuousClock()
   var last = clock.now
   loop: while true {
@@ -135,6 +162,10 @@ func runInteractive(_ initial: AppState, record: String? = nil, force: Bool = fa
     let frame = state.render(width: size.width, height: size.height)
     terminal.draw(frame.diff(from: previous))
     recorder?.frame(frame, state: state)
+    if let failure = recorder?.failure, !recordingFailureShown {
+      state.message = failure
+      recordingFailureShown = true
+    }
     previous = frame
     var input = terminal.read(timeout: state.playing ? 50 : 250)
     let now = clock.now
@@ -163,17 +194,21 @@ func runInteractive(_ initial: AppState, record: String? = nil, force: Bool = fa
       case .quit: break loop
       case .save(let path, let text):
         do {
-          try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+          try OutputFile.replace(path, with: Array(text.utf8), force: true)
           state.message = "saved \(path)"
         } catch {
-          state.message = "cannot write \(path): \(error.localizedDescription)"
+          state.message = error.message
         }
       case .stepChanged: break
       }
     }
   }
   terminal.end()
+  // After the view has closed, on the normal screen where the message stays.
+  recorder?.close()
+  if let failure = recorder?.failure { printError(failure) }
   if exitCode != 0 { throw ExitCode(exitCode) }
+  if recorder?.failure != nil { throw ExitCode(2) }
 }
 
 extension Key {

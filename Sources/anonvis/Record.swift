@@ -6,55 +6,6 @@ import SceneScript
 import ScenePlayer
 import TermRender
 
-/// Writes output files: refuses to overwrite without `--force`, writes regular files atomically
-/// (a temporary file renamed at the end), and reports every write error with exit status 2.
-enum OutputFile {
-  static func write(_ text: String, to path: String, force: Bool) throws {
-    var isDir: ObjCBool = false
-    let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDir)
-    if isDir.boolValue {
-      printError("error: \(TextSafety.escape(path)) is a directory")
-      throw ExitCode(2)
-    }
-    let attributes = try? FileManager.default.attributesOfItem(atPath: path)
-    let regular = (attributes?[.type] as? FileAttributeType).map { $0 == .typeRegular } ?? true
-    if exists && regular && !force {
-      printError("error: \(TextSafety.escape(path)) exists; use --force to overwrite it")
-      throw ExitCode(2)
-    }
-    let data = Data(text.utf8)
-    if exists && !regular {
-      // A device or pipe (e.g. /dev/stdout, /dev/full): write straight to it.
-      guard let handle = FileHandle(forWritingAtPath: path) else {
-        printError("error: cannot open \(TextSafety.escape(path)) for writing")
-        throw ExitCode(2)
-      }
-      do {
-        try handle.write(contentsOf: data)
-        try handle.synchronize()
-        try handle.close()
-      } catch {
-        printError("error: writing \(TextSafety.escape(path)) failed: \(TextSafety.escape(error.localizedDescription))")
-        throw ExitCode(2)
-      }
-      return
-    }
-    let url = URL(fileURLWithPath: path)
-    let temp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
-    do {
-      try data.write(to: temp)
-      // rename(2) replaces the target atomically: readers see the old file or the new one.
-      guard rename(temp.path, url.path) == 0 else {
-        throw CocoaError(.fileWriteUnknown, userInfo: [NSLocalizedDescriptionKey: String(cString: strerror(errno))])
-      }
-    } catch {
-      try? FileManager.default.removeItem(at: temp)
-      printError("error: cannot write \(TextSafety.escape(path)): \(TextSafety.escape(error.localizedDescription))")
-      throw ExitCode(2)
-    }
-  }
-}
-
 struct Record: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Record a scene headless: an asciicast with a marker per step, and/or per-step frames.",
