@@ -13,8 +13,12 @@ public enum SceneRecorder {
   }
 
   /// The whole cast as text (header and one line per event), byte-identical for the same input.
+  ///
+  /// `progress` is told each step before it is drawn; when it answers false (ctrl-C) the cast
+  /// stops there, incomplete: the caller discards it.
   public static func cast(
-    state initial: AppState, width: Int, height: Int, stepMicros: Int, version: CastVersion
+    state initial: AppState, width: Int, height: Int, stepMicros: Int, version: CastVersion,
+    progress: (_ step: Int, _ steps: Int) -> Bool = { _, _ in true }
   ) -> String {
     var state = initial
     var writer = AsciicastWriter(version: version)
@@ -23,6 +27,7 @@ public enum SceneRecorder {
     var out = writer.header(width: width, height: height, title: TextSafety.escape(timeline.title)) + "\n"
     var previous: Buffer?
     for k in 0...timeline.stepCount {
+      guard progress(k, timeline.stepCount) else { break }
       state.go(to: k)
       let frame = state.render(width: width, height: height)
       let t = k * stepMicros

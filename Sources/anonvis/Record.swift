@@ -57,10 +57,25 @@ struct Record: ParsableCommand {
     guard let loaded = LoadedScene.load(file, options: limitOptions) else { throw ExitCode(2) }
     let state = AppState(
       timeline: loaded.timeline, fileName: baseName(file), options: RenderOptions(ascii: ascii, colors: true))
+    let steps = loaded.timeline.stepCount
+    // A progress line while frames are drawn; ctrl-C stops before anything is written.
+    let progress = ProgressLine("anonvis: recording \(TextSafety.escape(baseName(file)))", unit: "steps", quiet: limitOptions.quiet)
+    defer { progress.finish() }
+    func interrupted(at step: Int) -> ExitCode {
+      progress.finish()
+      printError("anonvis: interrupted at step \(step) of \(steps); nothing more written")
+      return ExitCode(130)
+    }
     if let output {
+      var reached = 0
       let cast = SceneRecorder.cast(
         state: state, width: size.width, height: size.height,
-        stepMicros: Int(stepSeconds * 1_000_000), version: castVersion == 3 ? .v3 : .v2)
+        stepMicros: Int(stepSeconds * 1_000_000), version: castVersion == 3 ? .v3 : .v2,
+        progress: { step, total in
+          reached = step
+          return progress.report(step, total)
+        })
+      if Interrupt.requested { throw interrupted(at: reached) }
       try OutputFile.write(cast, to: output, force: force)
     }
     if let frames {
@@ -73,6 +88,7 @@ struct Record: ParsableCommand {
       var s = state
       let timeline = loaded.timeline
       for k in 0...timeline.stepCount {
+        guard progress.report(k, steps) else { throw interrupted(at: k) }
         s.go(to: k)
         let b = s.render(width: size.width, height: size.height)
         let base = (frames as NSString).appendingPathComponent(String(format: "step-%03d", k))

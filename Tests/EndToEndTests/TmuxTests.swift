@@ -148,6 +148,19 @@ struct TmuxTests {
     #expect(screen.contains("EXIT=130"), "\(screen)")
     #expect(screen.contains("NOT exhaustive: stopped at an interrupt (ctrl-C)"), "\(screen)")
     #expect(screen.contains("no violation in"), "\(screen)")
+    // 808 steps of W1: quick to build, seconds to draw.
+    let w1 = t.dir.appendingPathComponent("w1.scene")
+    try Data(try run(["bench", "--emit", "w1-cast"]).stdout.utf8).write(to: w1)
+    let cast = t.dir.appendingPathComponent("w1.cast").path
+    try type(t, "clear; \(binary.path) record \(w1.path) -o \(cast); echo EXIT=$?\n")
+    try t.waitFor("the recording's progress line", seconds: 60) {
+      $0.contains("anonvis: recording w1.scene:") && $0.contains("steps/s")
+    }
+    try t.keys("C-c")
+    screen = try t.waitFor("the exit status") { $0.range(of: "EXIT=[0-9]", options: .regularExpression) != nil }
+    #expect(screen.contains("EXIT=130"), "\(screen)")
+    #expect(screen.contains("anonvis: interrupted at step"), "\(screen)")
+    #expect(!FileManager.default.fileExists(atPath: cast))
     try type(t, "clear; \(binary.path) bench --quick; echo EXIT=$?\n")
     try t.waitFor("the bench's progress line", seconds: 60) { $0.contains("anonvis bench:") && $0.contains("figures/s") }
     try t.keys("C-c")
