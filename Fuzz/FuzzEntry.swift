@@ -11,7 +11,12 @@ public func fuzzTestOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt 
   _ = DiagnosticRenderer(fileName: "fuzz.scene", source: source).render(all: scene.diagnostics)
   // Bound the work per input so that "slower than a second" means a hang, not a big scene.
   guard !scene.hasErrors, scene.statements.count <= 120 else { return 0 }
-  let timeline = Timeline(scene: scene, defaultTitle: "fuzz")
+  // A small budget: the pipeline must refuse, not hang, on a scene that asks for a big world.
+  var budget = Budget()
+  budget.pages = 5_000
+  budget.pageTableEntries = 5_000
+  budget.work = 200_000
+  let timeline = Timeline(scene: scene, defaultTitle: "fuzz", limits: Limits(budget: budget))
   var state = AppState(timeline: timeline, fileName: "fuzz.scene")
   state.go(to: timeline.stepCount)
   let frame = state.render(width: 100, height: 30)

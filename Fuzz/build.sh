@@ -6,9 +6,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 out=.build/fuzz
 rm -rf "$out/src" && mkdir -p "$out/src"
-for m in AnonVMASim SceneScript ScenePlayer TermRender AppCore; do
+for m in SafeText AnonVMASim SceneScript ScenePlayer TermRender AppCore; do
   for f in Sources/$m/*.swift; do
-    sed -E '/^import (AnonVMASim|SceneScript|ScenePlayer|TermRender|AppCore)$/d' "$f" > "$out/src/${m}_$(basename "$f")"
+    # In one module the re-export of SafeText's escaper would name itself: dropped too.
+    sed -E -e '/^import (SafeText|AnonVMASim|SceneScript|ScenePlayer|TermRender|AppCore)$/d' \
+      -e '/^public typealias TextSafety = SafeText\.TextSafety$/d' "$f" > "$out/src/${m}_$(basename "$f")"
   done
 done
 cp Fuzz/FuzzEntry.swift "$out/src/"
