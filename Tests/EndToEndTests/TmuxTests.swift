@@ -62,6 +62,29 @@ final class TmuxSession {
     return last
   }
 
+  /// Polls the screen until the condition holds, for as long as the screen keeps changing: a
+  /// deadline on progress (fails when nothing moved for `idle` seconds), not a budget for the
+  /// whole job, which a slow or busy machine (CI under AddressSanitizer) may need.
+  @discardableResult
+  func waitWhileProgressing(
+    _ what: String, idle: Double = 60, sourceLocation: Testing.SourceLocation = #_sourceLocation,
+    _ condition: (String) -> Bool
+  ) throws -> String {
+    var last = ""
+    var moved = Date()
+    while Date().timeIntervalSince(moved) < idle {
+      let now = (try? screen()) ?? ""
+      if condition(now) { return now }
+      if now != last {
+        last = now
+        moved = Date()
+      }
+      usleep(50_000)
+    }
+    Issue.record("nothing moved for \(Int(idle)) s while waiting for \(what); screen:\n\(last)", sourceLocation: sourceLocation)
+    return last
+  }
+
   func waitFor(text: String, sourceLocation: Testing.SourceLocation = #_sourceLocation) throws {
     try waitFor("'\(text)'", sourceLocation: sourceLocation) { $0.contains(text) }
   }
@@ -136,15 +159,15 @@ struct TmuxTests {
       + (0..<8).map { "on cpu\($0) begin touch P\($0) A 0..63\n" }.joined()
     try Data(("cpus 8\n" + cpus).utf8).write(to: race)
     try type(t, "\(binary.path) check \(w2.path); echo EXIT=$?\n")
-    try t.waitFor("the build's progress line") { $0.contains("anonvis: building w2.scene:") && $0.contains("steps/s") }
+    try t.waitWhileProgressing("the build's progress line", idle: 120) { $0.contains("anonvis: building w2.scene:") && $0.contains("steps/s") }
     try t.keys("C-c")
-    var screen = try t.waitFor("the exit status") { $0.range(of: "EXIT=[0-9]", options: .regularExpression) != nil }
+    var screen = try t.waitWhileProgressing("the exit status", idle: 120) { $0.range(of: "EXIT=[0-9]", options: .regularExpression) != nil }
     #expect(screen.contains("EXIT=130"), "\(screen)")
     #expect(screen.contains("error: interrupted after step"), "\(screen)")
     try type(t, "clear; \(binary.path) races \(race.path); echo EXIT=$?\n")
-    try t.waitFor("the search's progress line") { $0.contains("anonvis: exploring race8.scene:") && $0.contains("states/s") }
+    try t.waitWhileProgressing("the search's progress line", idle: 120) { $0.contains("anonvis: exploring race8.scene:") && $0.contains("states/s") }
     try t.keys("C-c")
-    screen = try t.waitFor("the exit status") { $0.range(of: "EXIT=[0-9]", options: .regularExpression) != nil }
+    screen = try t.waitWhileProgressing("the exit status", idle: 120) { $0.range(of: "EXIT=[0-9]", options: .regularExpression) != nil }
     #expect(screen.contains("EXIT=130"), "\(screen)")
     #expect(screen.contains("NOT exhaustive: stopped at an interrupt (ctrl-C)"), "\(screen)")
     #expect(screen.contains("no violation in"), "\(screen)")
@@ -153,18 +176,19 @@ struct TmuxTests {
     try Data(try run(["bench", "--emit", "w1-cast"]).stdout.utf8).write(to: w1)
     let cast = t.dir.appendingPathComponent("w1.cast").path
     try type(t, "clear; \(binary.path) record \(w1.path) -o \(cast); echo EXIT=$?\n")
-    try t.waitFor("the recording's progress line", seconds: 60) {
+    try t.waitWhileProgressing("the recording's progress line", idle: 120) {
       $0.contains("anonvis: recording w1.scene:") && $0.contains("steps/s")
     }
     try t.keys("C-c")
-    screen = try t.waitFor("the exit status") { $0.range(of: "EXIT=[0-9]", options: .regularExpression) != nil }
+    screen = try t.waitWhileProgressing("the exit status", idle: 120) { $0.range(of: "EXIT=[0-9]", options: .regularExpression) != nil }
     #expect(screen.contains("EXIT=130"), "\(screen)")
     #expect(screen.contains("anonvis: interrupted at step"), "\(screen)")
     #expect(!FileManager.default.fileExists(atPath: cast))
     try type(t, "clear; \(binary.path) bench --quick; echo EXIT=$?\n")
-    try t.waitFor("the bench's progress line", seconds: 60) { $0.contains("anonvis bench:") && $0.contains("figures/s") }
+    try t.waitWhileProgressing("the bench's progress line", idle: 120) { $0.contains("anonvis bench:") && $0.contains("figures/s") }
     try t.keys("C-c")
-    screen = try t.waitFor("the exit status", seconds: 60) {
+    // The measurement under way ends first (no screen change meanwhile).
+    screen = try t.waitWhileProgressing("the exit status", idle: 300) {
       $0.range(of: "EXIT=[0-9]", options: .regularExpression) != nil
     }
     #expect(screen.contains("EXIT=130"), "\(screen)")
