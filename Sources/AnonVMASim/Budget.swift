@@ -2,7 +2,9 @@
 /// or refuses in bounded time and memory (a 285-byte scene could ask for gigabytes).
 ///
 /// Counts are of objects ever created (ids are never reused, so they are what the tables hold)
-/// and of page-table entries alive; `work` counts micro-steps and page-table entries written.
+/// and of page-table entries alive; `work` counts micro-steps, page-table entries written,
+/// addresses walked by range operations (copy, zap, change_protection) and entries read by the
+/// page-safety check.
 /// Exceeding one is a ``SimError`` naming the limit and the option that raises it.
 public struct Budget: Sendable, Hashable {
   public var processes = 20_000
@@ -11,11 +13,13 @@ public struct Budget: Sendable, Hashable {
   public var chains = 10_000_000
   public var pages = 1_000_000
   public var pageTableEntries = 1_000_000
-  public var work = 100_000_000
+  public var work = 50_000_000
 
   /// The defaults: the bench's largest workloads (2,000 processes, 256,000 page-table entries,
-  /// 4 million anon_vma_chains over W2's 2,000 generations, 20 million micro-steps) fit with room,
-  /// and a world at these limits stays within about 2 GB.
+  /// 4 million anon_vma_chains and about 26 million units of work over W2's 2,000 generations)
+  /// fit with room, a world at these limits stays within about 2 GB, and the costliest scene we
+  /// found (a million mapped pages changed again and again by mprotect) is refused after about
+  /// 16 s of a release build on a 2-core machine.
   public init() {}
 
   /// The limits, each with its name and the command-line option that raises it.

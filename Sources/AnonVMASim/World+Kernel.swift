@@ -471,6 +471,8 @@ extension World {
           then: [])
       }
       var shared = 0
+      // Every address of the VMA is looked at, mapped or not: work in proportion to its size.
+      work.value += parent.end - parent.start
       for v in parent.start..<parent.end {
         switch processes[parent.process].ptes[v] {
         case .page(let page, _):
@@ -562,6 +564,7 @@ extension World {
       guard let p = vmas[vma]?.process else { throw SimError("internal: zap") }
       var zapped = 0
       var freed: [String] = []
+      work.value += end - start
       for v in start..<end {
         guard let pte = removePTE(p, v) else { continue }
         zapped += 1
@@ -1094,6 +1097,7 @@ extension World {
         names.append(vmaName(id))
       }
       var wp = 0
+      work.value += end - start
       for v in start..<end {
         if case .page(let page, true) = processes[p].ptes[v] {
           setPTE(p, v, .page(page, writable: false))

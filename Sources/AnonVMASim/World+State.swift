@@ -35,6 +35,7 @@ extension World {
         ("vmas", .strings(listVMAs(a.id).map { vmaName($0) })),
       ])
     }
+    let mapped = mappedAtByPage()
     let pagesJSON: [JSON] = listedPages.map { id in
       let page = pages[id - 1]
       var anon: String?
@@ -48,7 +49,7 @@ extension World {
         ("id", .string(World.pageName(id))),
         ("anon_vma", .opt(anon)),
         ("ksm", .opt(ksm)),
-        ("mapped_at", .strings(mappedAt(page: id).map { locationName(process: $0.process, vpage: $0.vpage) })),
+        ("mapped_at", .strings((mapped[id] ?? []).map { locationName(process: $0.process, vpage: $0.vpage) })),
       ])
     }
     let ksmJSON: [JSON] = stableNodes.filter(\.alive).map { node in

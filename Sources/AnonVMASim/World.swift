@@ -196,13 +196,16 @@ public struct World: Sendable, Hashable {
   }
 
   /// Where a page is mapped: `(process, vpage)` pairs in process creation order, then address.
-  public func mappedAt(page: Int) -> [(process: Int, vpage: Int)] {
-    var result: [(process: Int, vpage: Int)] = []
+  public func mappedAt(page: Int) -> [(process: Int, vpage: Int)] { mappedAtByPage()[page] ?? [] }
+
+  /// Where every page is mapped, in one pass over the page tables (a page at a time would scan
+  /// them all for each page): page id to `(process, vpage)` in process order, then address.
+  public func mappedAtByPage() -> [Int: [(process: Int, vpage: Int)]] {
+    var result: [Int: [(process: Int, vpage: Int)]] = [:]
     for (index, process) in processes.enumerated() {
       for vpage in process.ptes.keys.sorted() {
         switch process.ptes[vpage] {
-        case .page(let p, _) where p == page: result.append((index, vpage))
-        case .migration(let p, _) where p == page: result.append((index, vpage))
+        case .page(let p, _), .migration(let p, _): result[p, default: []].append((index, vpage))
         default: break
         }
       }

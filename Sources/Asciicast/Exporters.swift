@@ -11,16 +11,28 @@ public enum DOTExporter {
   static func q(_ lines: String...) -> String { q(lines: lines) }
 
   static func q(lines: [String]) -> String {
-    var out = "\""
+    var pieces: [String] = []
     for (i, line) in lines.enumerated() {
-      if i > 0 { out += "\\n" }
+      if i > 0 { pieces.append("\\n") }
       for ch in TextSafety.escape(line) {
         switch ch {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        default: out.append(ch)
+        case "\"": pieces.append("\\\"")
+        case "\\": pieces.append("\\\\")
+        default: pieces.append(String(ch))
         }
       }
+    }
+    // Graphviz's scanner takes at most 16,384 bytes in one quoted string; longer text is written
+    // as quoted strings joined by DOT's '+', cut between escapes, never inside one.
+    var out = "\""
+    var bytes = 0
+    for piece in pieces {
+      if bytes + piece.utf8.count > 8_000 {
+        out += "\" + \""
+        bytes = 0
+      }
+      out += piece
+      bytes += piece.utf8.count
     }
     return out + "\""
   }

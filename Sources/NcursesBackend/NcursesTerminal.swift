@@ -72,6 +72,13 @@ public final class NcursesTerminal {
     cnc_flush_stdout()
   }
 
+  /// Whether the locale ncurses runs in encodes text as UTF-8 (`nl_langinfo(CODESET)`).
+  public var localeIsUTF8: Bool {
+    guard let codeset = nl_langinfo(nl_item(CODESET)) else { return false }
+    let name = String(cString: codeset).uppercased()
+    return name == "UTF-8" || name == "UTF8"
+  }
+
   /// The terminal size in cells.
   public var size: (width: Int, height: Int) { (Int(cnc_cols()), Int(cnc_lines())) }
 

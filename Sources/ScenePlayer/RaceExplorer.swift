@@ -112,7 +112,7 @@ public struct RaceExplorer {
 
   /// Breadth-first search; stops after `maxStates` states, at `maxDepth` micro-steps, after
   /// `maxWork` (transitions weighted by world size) or when the timeline's memory limit is reached.
-  public func explore(maxStates: Int = 200_000, maxDepth: Int = 10_000, maxWork: Int = defaultMaxWork) -> Report {
+  public func explore(maxStates: Int = 100_000, maxDepth: Int = 10_000, maxWork: Int = defaultMaxWork) -> Report {
     struct Node {
       var world: World
       var parent: Int

@@ -38,12 +38,15 @@ public struct DiagnosticRenderer: Sendable {
     guard d.location.line >= 1, d.location.line <= lines.count else { return header }
     let raw = lines[d.location.line - 1]
     let scalars = Array(raw.unicodeScalars)
-    // Echo the line with control characters made visible; keep the caret under the column.
+    // Echo the line with control characters made visible; keep the caret under the column,
+    // counting terminal cells (a wide character takes two, a combining mark none).
     var shown = ""
     var caretOffset = 0
     for (i, s) in scalars.enumerated() {
       let piece = TextSafety.escape(String(Character(s)))
-      if i < d.location.column - 1 { caretOffset += piece.unicodeScalars.count }
+      if i < d.location.column - 1 {
+        caretOffset += piece.unicodeScalars.count == 1 ? max(0, DisplayWidth.of(s.value)) : piece.unicodeScalars.count
+      }
       shown += piece
       if shown.unicodeScalars.count > 400 {
         shown += "…"

@@ -146,6 +146,8 @@ func runInteractive(_ initial: AppState, record: String? = nil, force: Bool = fa
     throw ExitCode(2)
   }
   var state = initial
+  // A locale that is not UTF-8 (LANG=C) cannot show box drawing and symbols: ASCII, as --ascii.
+  if !terminal.localeIsUTF8 { state.options.ascii = true }
   var previous: Buffer?
   var exitCode: Int32 = 0
   recorder?.begin(

@@ -25,7 +25,7 @@ struct Races: ParsableCommand {
   var variant: [String] = []
 
   @Option(help: "Stop after this many distinct states.")
-  var maxStates: Int = 200_000
+  var maxStates: Int = 100_000
 
   @Option(help: "Stop schedules longer than this many micro-steps.")
   var depth: Int = 10_000
@@ -96,8 +96,10 @@ struct Races: ParsableCommand {
     let rate = seconds > 0 ? Int(Double(report.states) / seconds) : report.states
     print(
       "\(TextSafety.escape(baseName(file))) on \(model): \(report.states) states, \(report.transitions) micro-steps, "
-        + "\(report.schedules) complete schedules in \(String(format: "%.2f", seconds)) s (\(rate) states/s), "
+        + "\(report.schedules) complete schedules, "
         + (report.exhaustive ? "exhaustive" : "NOT exhaustive: stopped at \(report.stoppedBy ?? "a bound")"))
+    // The time goes to standard error: standard output is the same bytes for the same scene.
+    printError("anonvis: searched in \(String(format: "%.2f", seconds)) s (\(rate) states/s)")
     if let r = report.firstRefusal {
       // Schedules the model cannot run (an operation whose process is gone, say) end there; the
       // verdict covers every schedule it can run.

@@ -67,6 +67,13 @@ enum SceneLoader {
     return String(out)
   }
 
+  /// An error at a line and column, shown as every scene error is: the line (decoded with each
+  /// invalid byte as U+FFFD, escaped) and a caret under the column.
+  static func located(_ message: String, _ line: Int, _ column: Int, _ bytes: [UInt8], _ name: String) -> LoadError {
+    let renderer = DiagnosticRenderer(fileName: name, source: String(decoding: bytes, as: UTF8.self))
+    return LoadError(message: renderer.render(Diagnostic(.error, message, at: SourceLocation(line: line, column: column))))
+  }
+
   /// Decodes UTF-8, reporting the line and column of the first invalid byte or NUL.
   static func decode(_ bytes: [UInt8], name: String) -> Result<String, LoadError> {
     var line = 1
@@ -76,7 +83,7 @@ enum SceneLoader {
       let b = bytes[i]
       var length = 1
       if b == 0 {
-        return .failure(LoadError(message: "\(TextSafety.escape(name)):\(line):\(column): error: NUL byte in scene file"))
+        return .failure(located("NUL byte in scene file", line, column, bytes, name))
       } else if b < 0x80 {
         length = 1
       } else if b & 0xE0 == 0xC0, b >= 0xC2 {
@@ -97,7 +104,7 @@ enum SceneLoader {
         valid = String(validating: bytes[i..<(i + length)], as: UTF8.self) != nil
       }
       if !valid {
-        return .failure(LoadError(message: "\(TextSafety.escape(name)):\(line):\(column): error: invalid UTF-8 (byte 0x\(String(b, radix: 16)))"))
+        return .failure(located("invalid UTF-8 (byte 0x\(String(b, radix: 16)))", line, column, bytes, name))
       }
       if b == 0x0A {
         line += 1

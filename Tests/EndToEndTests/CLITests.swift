@@ -249,6 +249,18 @@ struct RacesCLITests {
     #expect(try run(["races", "scenes/races/d5-take-all-locks.scene", "--variant", "degree"]).status == 2)
   }
 
+  @Test("the same scene gives the same standard output (the time goes to standard error)")
+  func racesDeterministic() throws {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("races-det-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    let args = ["races", repoRoot.appendingPathComponent("scenes/races/d7-page-lock-vs-reuse.scene").path, "--force"]
+    let first = try run(args + ["--variant", "root-reread"], in: dir)
+    let second = try run(args + ["--variant", "root-reread"], in: dir)
+    #expect(first.status == 1)
+    #expect(first.stdout == second.stdout)
+    #expect(first.stderr.contains("anonvis: searched in"))
+  }
+
   @Test("without --out the counterexample goes to the current directory, not beside the scene, and its path is printed")
   func racesWriteToTheCurrentDirectory() throws {
     let source = try String(contentsOf: repoRoot.appendingPathComponent("scenes/races/d5-take-all-locks.scene"), encoding: .utf8)

@@ -35,6 +35,25 @@ struct HostileInputTests {
     }
   }
 
+  @Test("invalid UTF-8 and NUL bytes: the line (escaped) and a caret, as every scene error; the caret counts cells")
+  func invalidBytesAndWideCharacters() throws {
+    let bad = try temporaryScene("spawn P1\nsay \"caf\u{FFFD}\"\n")
+    // Write the invalid byte itself over the U+FFFD's first byte and drop the two others.
+    var bytes = Array(try Data(contentsOf: URL(fileURLWithPath: bad)))
+    let at = try #require(bytes.firstIndex(of: 0xEF))
+    bytes.replaceSubrange(at..<(at + 3), with: [0xE9])
+    try Data(bytes).write(to: URL(fileURLWithPath: bad))
+    let r = try run(["check", bad])
+    #expect(r.status == 2)
+    #expect(r.stderr.contains("t.scene:2:9: error: invalid UTF-8 (byte 0xe9)\nsay \"caf\u{FFFD}\"\n        ^"), "\(r.stderr)")
+    let nul = try temporaryScene("spawn P1\nsay \"a\u{0}b\"\n")
+    let n = try run(["check", nul])
+    #expect(n.stderr.contains("t.scene:2:7: error: NUL byte in scene file\nsay \"a\\x00b\"\n      ^"), "\(n.stderr)")
+    // Two emoji and a CJK character take six cells before the closing quote.
+    let wide = try run(["check", try temporaryScene("spawn P1\nsay \"😀😀漢\" bogus\n")])
+    #expect(wide.stderr.contains("say \"😀😀漢\" bogus\n             ^~~~~"), "\(wide.stderr)")
+  }
+
   @Test("CRLF and mixed line ends: diagnostics quote the right line with a caret; a leading BOM is accepted")
   func lineEndsAndBOM() throws {
     let crlf = try run(["check", try temporaryScene("spawn P1\r\nmmap P1 A 1\r\nfrob P1\r\ntouch P1 A 0\r\n")])
@@ -123,6 +142,18 @@ struct OddTerminalTests {
     try t.waitFor(text: "step 0/5")
     try t.keys("Right")
     try t.waitFor(text: "step 1/5")
+    try t.keys("q")
+    try t.waitFor(text: "EXIT=0")
+  }
+
+  @Test("a locale that is not UTF-8 (LANG=C) gets the ASCII view, not mangled box drawing")
+  func nonUTF8Locale() throws {
+    let binary = try #require(anonvisBinary)
+    let t = try TmuxSession()
+    try type(t, "LANG=C LC_ALL=C \(binary.path) play \(repoRoot.path)/scenes/e1-first-touch.scene; echo EXIT=$?\n")
+    let screen = try t.waitFor("the first frame") { $0.contains("step 0/5") }
+    #expect(screen.contains("+- processes & VMAs"), "\(screen)")
+    #expect(!screen.contains("┌") && !screen.contains("~"), "\(screen)")
     try t.keys("q")
     try t.waitFor(text: "EXIT=0")
   }

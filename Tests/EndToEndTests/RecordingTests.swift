@@ -195,6 +195,22 @@ struct RecordingTests {
     }
   }
 
+  @Test("names longer than Graphviz's 16 KiB quoted-string limit still give DOT that dot accepts")
+  func dotLongStrings() throws {
+    let name = "P" + String(repeating: "x", count: 17_000)
+    let scene = try temporaryScene(
+      "title \"\(String(repeating: "T", count: 17_000))\"\nspawn \(name)\nmmap \(name) A 1\ntouch \(name) A 0\n")
+    let dotText = try run(["render", scene, "--step", "3", "--format", "dot"]).stdout
+    #expect(dotText.contains("\" + \""))
+    if let dot = Tools.need(Tools.dot, "graphviz dot") {
+      let file = try tempPath("long.dot")
+      try dotText.write(toFile: file, atomically: true, encoding: .utf8)
+      let r = try runTool(dot, ["-Tsvg", file])
+      #expect(r.status == 0, "\(r.stderr.prefix(300))")
+      #expect(r.stdout.contains(String(repeating: "x", count: 17_000)))
+    }
+  }
+
   @Test("render --format dot --micro M draws the forest after that micro-step")
   func dotMicro() throws {
     let file = "scenes/e3-three-generations.scene"

@@ -195,7 +195,7 @@ struct TmuxTests {
     #expect(screen.contains("anonvis bench: interrupted; the figures measured before ctrl-C follow"), "\(screen)")
     // Not a terminal, or --quiet: no progress line.
     let quiet = try run(["races", race.path, "--max-work", "3000000"])
-    #expect(!quiet.stderr.contains("states/s"), "\(quiet.stderr)")
+    #expect(!quiet.stderr.contains("anonvis: exploring"), "\(quiet.stderr)")
   }
 
   @Test(
