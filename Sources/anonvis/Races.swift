@@ -98,8 +98,11 @@ struct Races: ParsableCommand {
       "\(TextSafety.escape(baseName(file))) on \(model): \(report.states) states, \(report.transitions) micro-steps, "
         + "\(report.schedules) complete schedules, "
         + (report.exhaustive ? "exhaustive" : "NOT exhaustive: stopped at \(report.stoppedBy ?? "a bound")"))
-    // The time goes to standard error: standard output is the same bytes for the same scene.
-    printError("anonvis: searched in \(String(format: "%.2f", seconds)) s (\(rate) states/s)")
+    // The time goes to standard error when a person watches it: standard output is the same
+    // bytes for the same scene.
+    if isatty(STDERR_FILENO) != 0 {
+      printError("anonvis: searched in \(String(format: "%.2f", seconds)) s (\(rate) states/s)")
+    }
     if let r = report.firstRefusal {
       // Schedules the model cannot run (an operation whose process is gone, say) end there; the
       // verdict covers every schedule it can run.

@@ -249,7 +249,7 @@ struct RacesCLITests {
     #expect(try run(["races", "scenes/races/d5-take-all-locks.scene", "--variant", "degree"]).status == 2)
   }
 
-  @Test("the same scene gives the same standard output (the time goes to standard error)")
+  @Test("the same scene gives the same standard output (the time goes to a terminal's standard error only)")
   func racesDeterministic() throws {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("races-det-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
@@ -258,7 +258,7 @@ struct RacesCLITests {
     let second = try run(args + ["--variant", "root-reread"], in: dir)
     #expect(first.status == 1)
     #expect(first.stdout == second.stdout)
-    #expect(first.stderr.contains("anonvis: searched in"))
+    #expect(!first.stdout.contains("states/s"))
   }
 
   @Test("without --out the counterexample goes to the current directory, not beside the scene, and its path is printed")
