@@ -106,6 +106,16 @@ public struct Buffer: Sendable, Hashable {
     guard y >= 0, y < height else { return x }
     let limit = min(maxX ?? width, width)
     var col = x
+    // Printable ASCII (most of a frame) is one cell per byte with nothing to escape: no escaping
+    // pass and no width lookups (the general path below costs a frame about twice as much).
+    if text.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) {
+      for byte in text.utf8 {
+        if col + 1 > limit { break }
+        if col >= 0 { self[col, y] = Cell(String(UnicodeScalar(byte)), style) }
+        col += 1
+      }
+      return col
+    }
     Buffer.forEachCell(text) { cell, w in
       if col + w > limit { return false }
       if col >= 0 {
