@@ -13,6 +13,29 @@ enum OutputFile {
     var message: String
   }
 
+  /// Makes the directory files will be written into (`--frames DIR`, `races --out DIR`), by the
+  /// same rule: a symlink there is refused (name the real directory), so is anything that is not a
+  /// directory. On failure prints the message and exits with status 2.
+  static func directory(_ path: String) throws {
+    var info = stat()
+    if lstat(path, &info) == 0 {
+      switch info.st_mode & S_IFMT {
+      case S_IFDIR: return
+      case S_IFLNK:
+        printError("error: \(path) is a symlink; name the real directory to write there")
+      default:
+        printError("error: \(path) exists and is not a directory")
+      }
+      throw ExitCode(2)
+    }
+    do {
+      try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    } catch {
+      printError("error: cannot create \(path): \(error.localizedDescription)")
+      throw ExitCode(2)
+    }
+  }
+
   /// Writes `text` to `path` atomically; on failure prints the message and exits with status 2.
   static func write(_ text: String, to path: String, force: Bool) throws {
     do {

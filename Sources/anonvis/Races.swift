@@ -119,12 +119,7 @@ struct Races: ParsableCommand {
     // The current directory by default, as compilers and other tools write their output: never
     // into the scene's folder (a repository's scenes/), which the user did not name.
     let dir = out ?? "."
-    do {
-      try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-    } catch {
-      printError("error: cannot create \(TextSafety.escape(dir)): \(TextSafety.escape(error.localizedDescription))")
-      throw ExitCode(2)
-    }
+    try OutputFile.directory(dir)
     for f in report.findings {
       let base = baseName(file).replacingOccurrences(of: ".scene", with: "")
       let path = (dir as NSString).appendingPathComponent("\(base).\(model.split(separator: " ").first ?? "").\(f.code).race.scene")

@@ -79,12 +79,7 @@ struct Record: ParsableCommand {
       try OutputFile.write(cast, to: output, force: force)
     }
     if let frames {
-      do {
-        try FileManager.default.createDirectory(atPath: frames, withIntermediateDirectories: true)
-      } catch {
-        printError("error: cannot create \(TextSafety.escape(frames)): \(TextSafety.escape(error.localizedDescription))")
-        throw ExitCode(2)
-      }
+      try OutputFile.directory(frames)
       var s = state
       let timeline = loaded.timeline
       for k in 0...timeline.stepCount {

@@ -39,6 +39,25 @@ private let e1 = "scenes/e1-first-touch.scene"
 
 @Suite("Output files: symlinks, special files, temporary files, full disks")
 struct OutputFileTests {
+  @Test("a symlink as the --frames or races --out directory is refused, exit 2; nothing is written where it points")
+  func symlinkedDirectories() throws {
+    let dir = try scratchDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let real = dir.appendingPathComponent("real")
+    try FileManager.default.createDirectory(at: real, withIntermediateDirectories: true)
+    let link = dir.appendingPathComponent("linkdir").path
+    try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: "real")
+    let frames = try run(["record", e1, "--frames", link])
+    #expect(frames.status == 2)
+    #expect(frames.stderr.contains("is a symlink; name the real directory"), "\(frames.stderr)")
+    let races = try run(["races", "scenes/races/d5-take-all-locks.scene", "--variant", "no-6/5", "--out", link])
+    #expect(races.status == 2, "\(races.stderr)")
+    #expect(try FileManager.default.contentsOfDirectory(atPath: real.path).isEmpty)
+    // The real directory, named: written.
+    #expect(try run(["record", e1, "--frames", real.path]).status == 0)
+    #expect(try !FileManager.default.contentsOfDirectory(atPath: real.path).isEmpty)
+  }
+
   @Test("a symlink at the -o, --frames or counterexample path is refused, exit 2; the file it points to is untouched")
   func symlinkTargets() throws {
     let dir = try scratchDirectory()
