@@ -28,7 +28,7 @@ public struct Budget: Sendable, Hashable {
       ("processes", "--max-processes", processes), ("VMAs", "--max-vmas", vmas),
       ("anon_vmas", "--max-anon-vmas", anonVMAs), ("anon_vma_chains", "--max-chains", chains),
       ("pages", "--max-pages", pages), ("page-table entries", "--max-ptes", pageTableEntries),
-      ("units of work (micro-steps and page-table entries written)", "--max-work", work),
+      ("units of work (micro-steps, page-table entries written, addresses walked)", "--max-work", work),
     ]
   }
 }

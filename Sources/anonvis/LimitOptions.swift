@@ -25,7 +25,7 @@ struct LimitOptions: ParsableArguments {
   var maxChains: Int?
   @Option(
     help: ArgumentHelp(
-      "Most work: micro-steps and page-table entries written (races: transitions weighted by world size).",
+      "Most work: micro-steps, page-table entries written, addresses walked (races: transitions weighted by world size).",
       visibility: .hidden))
   var maxWork: Int?
 

@@ -22,7 +22,7 @@ struct LimitTests {
       ("vmas", "mprotect P1 A 3..3 ro", "VMAs (raise it with --max-vmas)"),
       ("anonVMAs", "fork P1 P2\ntouch P2 A 0", "anon_vmas (raise it with --max-anon-vmas)"),
       ("chains", "fork P1 P2", "anon_vma_chains (raise it with --max-chains)"),
-      ("work", "touch P1 A 0..9", "units of work (micro-steps and page-table entries written) (raise it with --max-work)"),
+      ("work", "touch P1 A 0..9", "units of work (micro-steps, page-table entries written, addresses walked) (raise it with --max-work)"),
     ])
   func modelBudget(limit: String, crossing: String, message: String) throws {
     let setup = "spawn P1\nmmap P1 A 16\ntouch P1 A 0\n"
