@@ -47,7 +47,11 @@ extension World {
   public mutating func checkInvariants(everything: Bool = false) {
     let scope = everything ? nil : CheckScope(self)
     // The page-safety check (C12) reads the page tables of the processes in scope: work.
-    work.value += (scope?.processes ?? Array(processes.indices)).reduce(0) { $0 + processes[$1].ptes.count }
+    if let scope {
+      for p in scope.processes { work.value += processes[p].ptes.count }
+    } else {
+      work.value += pageTableEntries
+    }
     for violation in invariantViolations(scope: scope) { report(violation.code, violation.message) }
     // Keep what changed while an operation is unfinished: some checks wait for quiescence.
     if cpus.allSatisfy({ $0.state == .idle }) {

@@ -41,8 +41,8 @@ public struct World: Sendable, Hashable {
   public var narrating = Unobserved(true)
   /// The limits this world runs under (a setting, not state).
   public var budget = Unobserved(Budget())
-  /// Micro-steps run and page-table entries written so far, against `budget.work` (not state:
-  /// two schedules to one state did different work).
+  /// Work done so far against `budget.work` (``Budget`` says what counts; not state: two
+  /// schedules to one state did different work).
   public var work = Unobserved(0)
   /// Page-table entries alive in all processes.
   public internal(set) var pageTableEntries = 0

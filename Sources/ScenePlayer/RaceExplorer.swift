@@ -190,6 +190,9 @@ public struct RaceExplorer {
         let state = node.world.cpus[cpu].state
         guard state == .running || state == .blocked else { continue }
         var next = node.world
+        // The search's own work budget bounds the search; a world's counter bounds one micro-step
+        // here (left to add up along a schedule, a long one would be refused as a whole scene is).
+        next.work.value = 0
         let outcome: MicroOutcome
         do {
           outcome = try next.microStep(cpu: cpu)
