@@ -280,8 +280,13 @@ public struct Registers: Sendable, Hashable {
   /// Between page_lock_anon_vma()'s rcu_read_lock() and its page_mapped() re-check (2.6.36+):
   /// the anon_vma may have been freed, and SLAB_DESTROY_BY_RCU keeps its lock safe to take.
   public var rcuPageLock = false
-  public var flag = false
-  public var flag2 = false
+  /// anon_vma_prepare(): another thread gave the VMA its anon_vma first (ours is freed).
+  public var lostRace = false
+  /// anon_vma_unlink()'s `empty` (list empty and no external reference) and drop_anon_vma()'s
+  /// list_empty(): the anon_vma is freed.
+  public var listEmpty = false
+  /// drop_anon_vma() (2.6.36): the root's count reached zero with an empty list: free it too.
+  public var freeRoot = false
   public var walk: RmapWalk?
   public init() {}
 }

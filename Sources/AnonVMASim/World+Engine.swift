@@ -121,6 +121,17 @@ extension World {
     return .expand([])
   }
 
+  /// A micro-step's event, then the instructions that run next. The text and objects are
+  /// formatted only when the world narrates (`narrating`, set once per step): quiet runs, which
+  /// take millions of micro-steps, format nothing.
+  @inline(__always)
+  func emit(
+    _ c: Int, _ function: String, _ text: @autoclosure () -> String,
+    objects: @autoclosure () -> [String] = [], then: [Instr] = []
+  ) -> InstrResult {
+    .event(Event(cpu: c, function: function, narrating: narrating.value, text: text(), objects: objects()), then: then)
+  }
+
   /// Runs a CPU until its operation completes, blocks or deadlocks.
   public mutating func finish(cpu c: Int) throws(SimError) -> [Event] {
     var events: [Event] = []

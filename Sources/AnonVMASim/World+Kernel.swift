@@ -75,12 +75,11 @@ extension World {
       setPTE(p, v, .page(page, writable: true))
       let fn = zeroPage ? "do_wp_page" : "do_anonymous_page"
       let what = zeroPage ? "copy of the zero page" : "new page"
-      return .event(
-        Event(
-          cpu: c, function: fn,
-          narrating: narrating.value, text: "\(what) \(pg(page)) at \(locationName(process: p, vpage: v)), "
-            + "page_add_new_anon_rmap files it in \(av(anon))",
-          objects: [pg(page), av(anon)]), then: [])
+      return emit(
+        c, fn,
+        "\(what) \(pg(page)) at \(locationName(process: p, vpage: v)), "
+          + "page_add_new_anon_rmap files it in \(av(anon))",
+        objects: [pg(page), av(anon)])
 
     case .cowCopy(let p, let v):
       guard let vma = vmaContaining(process: p, vpage: v), let anon = vmas[vma]?.anonVMA,
@@ -90,12 +89,11 @@ extension World {
       pages[page - 1].mapcount = 1
       setPTE(p, v, .page(page, writable: true))
       let freed = putPageMapping(old)
-      return .event(
-        Event(
-          cpu: c, function: "do_wp_page",
-          narrating: narrating.value, text: "COW copy \(pg(old)) → \(pg(page)) at \(locationName(process: p, vpage: v)), "
-            + "filed in \(av(anon))" + (freed ? "; \(pg(old)) freed" : ""),
-          objects: [pg(old), pg(page), av(anon)]), then: [])
+      return emit(
+        c, "do_wp_page",
+        "COW copy \(pg(old)) → \(pg(page)) at \(locationName(process: p, vpage: v)), "
+          + "filed in \(av(anon))" + (freed ? "; \(pg(old)) freed" : ""),
+        objects: [pg(old), pg(page), av(anon)])
 
     /// page_move_anon_rmap(): the only user reuses the page and re-files it in vma->anon_vma.
     case .pageMoveAnonRmap(let p, let v):
@@ -107,24 +105,21 @@ extension World {
       setPTE(p, v, .page(page, writable: true))
       var from = ""
       if case .anon(let b) = before, b != anon { from = " (was \(av(b)))" }
-      return .event(
-        Event(
-          cpu: c, function: "page_move_anon_rmap",
-          narrating: narrating.value, text: "reuse \(pg(page)) at \(locationName(process: p, vpage: v)): re-filed in "
-            + "\(av(anon))\(from)", objects: [pg(page), av(anon)]), then: [])
+      return emit(
+        c, "page_move_anon_rmap",
+        "reuse \(pg(page)) at \(locationName(process: p, vpage: v)): re-filed in "
+          + "\(av(anon))\(from)",
+        objects: [pg(page), av(anon)])
 
     case .mapZeroPage(let p, let v):
       setPTE(p, v, .zero)
-      return .event(
-        Event(
-          cpu: c, function: "do_anonymous_page",
-          narrating: narrating.value, text: "read fault at \(locationName(process: p, vpage: v)): map the zero page, "
-            + "no anon_vma"), then: [])
+      return emit(
+        c, "do_anonymous_page",
+        "read fault at \(locationName(process: p, vpage: v)): map the zero page, "
+          + "no anon_vma")
 
     case .noFault(let p, let v, let why):
-      return .event(
-        Event(cpu: c, function: "handle_mm_fault", narrating: narrating.value, text: "\(locationName(process: p, vpage: v)): \(why)"),
-        then: [])
+      return emit(c, "handle_mm_fault", "\(locationName(process: p, vpage: v)): \(why)")
 
     /// do_swap_page() → page_add_anon_rmap()/do_page_add_anon_rmap() → __page_set_anon_rmap().
     case .swapInMap(let p, let v, let exclusive):
@@ -169,10 +164,7 @@ extension World {
         swapSlots[slot - 1].cached = nil
         text += "; swap slot \(slot) freed"
       }
-      return .event(
-        Event(
-          cpu: c, function: "do_swap_page",
-          narrating: narrating.value, text: "\(locationName(process: p, vpage: v)): " + text, objects: [pg(page)]), then: [])
+      return emit(c, "do_swap_page", "\(locationName(process: p, vpage: v)): " + text, objects: [pg(page)])
 
     // MARK: anon_vma_prepare (mm/rmap.c)
 
@@ -192,10 +184,10 @@ extension World {
 
     case .prepPublish(let vma):
       guard vmas[vma]?.anonVMA == nil else {
-        cpus[c].regs.flag = true
+        cpus[c].regs.lostRace = true
         return .expand([.narrate(function: "anon_vma_prepare", text: "another thread won the race")])
       }
-      cpus[c].regs.flag = false
+      cpus[c].regs.lostRace = false
       return .expand([
         .setVMAAnonVMA(vma: vma, anonVMA: .reg(.anonVMA), function: "anon_vma_prepare"),
         .linkSameVMA(vma: vma, avc: .reg(.avc), anonVMA: .reg(.anonVMA)),
@@ -203,7 +195,7 @@ extension World {
       ])
 
     case .prepFinish:
-      guard regs(c).flag else { return .expand([]) }
+      guard regs(c).lostRace else { return .expand([]) }
       var instrs: [Instr] = []
       if let a = cpus[c].regs.allocatedAnonVMA { instrs.append(.freeAnonVMA(.lit(a))) }
       return .expand(instrs)
@@ -214,8 +206,7 @@ extension World {
       avcs[id] = AVC(id: id, vma: 0, anonVMA: 0, onSameVMA: false, onSameAnonVMA: false)
       touchAVC(id)
       cpus[c].regs.avc = id
-      return .event(
-        Event(cpu: c, function: "anon_vma_chain_alloc", narrating: narrating.value, text: "new anon_vma_chain avc\(id)"), then: [])
+      return emit(c, "anon_vma_chain_alloc", "new anon_vma_chain avc\(id)")
 
     case .allocAnonVMA(let by):
       let id = anonVMAs.count + 1
@@ -251,10 +242,7 @@ extension World {
       if kernel == .v6 {
         rootText += prepare ? ", refcount 1, num_children 1 (self-parent link)" : ", refcount 1, num_active_vmas 1"
       }
-      return .event(
-        Event(
-          cpu: c, function: "anon_vma_alloc", narrating: narrating.value, text: "new anon_vma \(av(id))\(rootText)",
-          objects: [av(id)]), then: [])
+      return emit(c, "anon_vma_alloc", "new anon_vma \(av(id))\(rootText)", objects: [av(id)])
 
     /// find_mergeable_anon_vma(): a compatible neighbour's anon_vma, if its chain is singular.
     case .findMergeableAnonVMA(let vma):
@@ -263,7 +251,7 @@ extension World {
       let text =
         found.map { "reuse neighbour's \(av($0)) (singular chain)" }
         ?? "no compatible neighbour with a singular chain"
-      return .event(Event(cpu: c, function: "find_mergeable_anon_vma", narrating: narrating.value, text: text), then: [])
+      return emit(c, "find_mergeable_anon_vma", text)
 
     case .setVMAAnonVMA(let vma, let val, let function):
       let a = try value(val, cpu: c)
@@ -275,11 +263,7 @@ extension World {
         anonVMAs[a - 1].numActiveVMAs += 1
         ptl += ", num_active_vmas \(anonVMAs[a - 1].numActiveVMAs)"
       }
-      return .event(
-        Event(
-          cpu: c, function: function,
-          narrating: narrating.value, text: "\(vmaName(vma))->anon_vma = \(av(a))\(ptl)",
-          objects: [vmaName(vma), av(a)]), then: [])
+      return emit(c, function, "\(vmaName(vma))->anon_vma = \(av(a))\(ptl)", objects: [vmaName(vma), av(a)])
 
     // MARK: Chains (mm/rmap.c)
 
@@ -294,11 +278,10 @@ extension World {
       touchAVC(id)
       vmas.update(vma) { $0.chainTailFirst.append(id) }
       touchVMA(vma)
-      return .event(
-        Event(
-          cpu: c, function: "anon_vma_chain_link",
-          narrating: narrating.value, text: "avc\(id) (\(vmaName(vma)) → \(av(a))) added at the head of \(vmaName(vma))'s chain",
-          objects: [vmaName(vma), av(a)]), then: [])
+      return emit(
+        c, "anon_vma_chain_link",
+        "avc\(id) (\(vmaName(vma)) → \(av(a))) added at the head of \(vmaName(vma))'s chain",
+        objects: [vmaName(vma), av(a)])
 
     case .linkSameAnonVMA(let avcVal, let atTail):
       let id = try value(avcVal, cpu: c)
@@ -323,18 +306,16 @@ extension World {
       avcs.update(id) { $0.onSameAnonVMA = true }
       touchAVC(id)
       if kernel == .v6 {
-        return .event(
-          Event(
-            cpu: c, function: "anon_vma_interval_tree_insert",
-            narrating: narrating.value, text: "\(vmaName(link.vma)) into \(av(link.anonVMA))'s interval tree",
-            objects: [vmaName(link.vma), av(link.anonVMA)]), then: [])
+        return emit(
+          c, "anon_vma_interval_tree_insert",
+          "\(vmaName(link.vma)) into \(av(link.anonVMA))'s interval tree",
+          objects: [vmaName(link.vma), av(link.anonVMA)])
       }
-      return .event(
-        Event(
-          cpu: c, function: atTail ? "list_add_tail" : "list_add",
-          narrating: narrating.value, text: "\(vmaName(link.vma)) added at the \(atTail ? "tail" : "head") of "
-            + "\(av(link.anonVMA))'s same_anon_vma list",
-          objects: [vmaName(link.vma), av(link.anonVMA)]), then: [])
+      return emit(
+        c, atTail ? "list_add_tail" : "list_add",
+        "\(vmaName(link.vma)) added at the \(atTail ? "tail" : "head") of "
+          + "\(av(link.anonVMA))'s same_anon_vma list",
+        objects: [vmaName(link.vma), av(link.anonVMA)])
 
     /// anon_vma_clone(): one new AVC per source anon_vma, walking the source oldest first.
     case .anonVMAClone(let dstVal, let src):
@@ -384,12 +365,11 @@ extension World {
       anonVMAs[a - 1].root = root
       touchedAnonVMAs.insert(a)
       if kernel == .v6 { anonVMAs[a - 1].parent = pav }
-      return .event(
-        Event(
-          cpu: c, function: "anon_vma_fork",
-          narrating: narrating.value, text: "\(av(a))->root = \(av(pav))->root = \(av(root))"
-            + (kernel == .v6 ? ", ->parent = \(av(pav))" : ""), objects: [av(a), av(root)]),
-        then: [])
+      return emit(
+        c, "anon_vma_fork",
+        "\(av(a))->root = \(av(pav))->root = \(av(root))"
+          + (kernel == .v6 ? ", ->parent = \(av(pav))" : ""),
+        objects: [av(a), av(root)])
 
     /// get_anon_vma(): the fork-time pin of the root (on the root), or a migration pin.
     case .getAnonVMA(let val, let transient):
@@ -400,11 +380,7 @@ extension World {
       anonVMAs[a - 1].refcount += 1
       if transient { pins[a, default: 0] += 1 }
       let why = transient ? "pin for migration" : "the root is pinned until the child is freed"
-      return .event(
-        Event(
-          cpu: c, function: "get_anon_vma",
-          narrating: narrating.value, text: "\(av(a)) \(counterName) \(before)→\(before + 1) (\(why))", objects: [av(a)]),
-        then: [])
+      return emit(c, "get_anon_vma", "\(av(a)) \(counterName) \(before)→\(before + 1) (\(why))", objects: [av(a)])
 
     /// dup_mmap(): copy every VMA of the parent (kernel/fork.c).
     case .dupMMAP(let parent, let child):
@@ -436,7 +412,7 @@ extension World {
           name: name, parent: parent, alive: true, vmas: [], ptes: [:], mappings: mappings,
           nextAddress: next, createdAt: step))
       let text = parent.map { "new mm for \(name), child of \(processes[$0].name)" } ?? "new mm for \(name)"
-      return .event(Event(cpu: c, function: parent == nil ? "mm_alloc" : "dup_mm", narrating: narrating.value, text: text), then: [])
+      return emit(c, parent == nil ? "mm_alloc" : "dup_mm", text)
 
     case .copyVMA(let pvma, let child):
       guard var copy = vmas[pvma] else { throw SimError("internal: no parent VMA") }
@@ -451,11 +427,10 @@ extension World {
       insertSorted(vma: id, process: child)
       cpus[c].regs.vma = id
       let anonText = copy.anonVMA.map { ", anon_vma still \(av($0)) until anon_vma_fork" } ?? ""
-      return .event(
-        Event(
-          cpu: c, function: "dup_mmap",
-          narrating: narrating.value, text: "\(vmaName(id)) copied from \(vmaName(pvma)), chain emptied\(anonText)",
-          objects: [vmaName(id)]), then: [])
+      return emit(
+        c, "dup_mmap",
+        "\(vmaName(id)) copied from \(vmaName(pvma)), chain emptied\(anonText)",
+        objects: [vmaName(id)])
 
     /// copy_page_range(): share the parent's pages read-only (skipped without an anon_vma).
     case .copyPageRange(let pvma, let childVal):
@@ -464,11 +439,9 @@ extension World {
         throw SimError("internal: copy_page_range")
       }
       guard parent.anonVMA != nil else {
-        return .event(
-          Event(
-            cpu: c, function: "copy_page_range",
-            narrating: narrating.value, text: "\(vmaName(pvma)) has no anon_vma: skipped, faults will fill \(vmaName(child))"),
-          then: [])
+        return emit(
+          c, "copy_page_range",
+          "\(vmaName(pvma)) has no anon_vma: skipped, faults will fill \(vmaName(child))")
       }
       var shared = 0
       // Every address of the VMA is looked at, mapped or not: work in proportion to its size.
@@ -490,11 +463,7 @@ extension World {
         case nil: break
         }
       }
-      return .event(
-        Event(
-          cpu: c, function: "copy_page_range",
-          narrating: narrating.value, text: "\(shared) page(s) shared with \(vmaName(child)), write-protected in both"),
-        then: [])
+      return emit(c, "copy_page_range", "\(shared) page(s) shared with \(vmaName(child)), write-protected in both")
 
     case .mmapRegion(let p, let name, let n, let growsDown):
       let base = processes[p].nextAddress
@@ -508,11 +477,10 @@ extension World {
         prot: .rw, growsDown: growsDown, anonVMA: nil, chainTailFirst: [], detached: false, createdAt: step)
       touchVMA(id)
       insertSorted(vma: id, process: p)
-      return .event(
-        Event(
-          cpu: c, function: "mmap_region",
-          narrating: narrating.value, text: "\(vmaName(id)): \(n) page(s), private anonymous, no anon_vma yet",
-          objects: [vmaName(id)]), then: [])
+      return emit(
+        c, "mmap_region",
+        "\(vmaName(id)): \(n) page(s), private anonymous, no anon_vma yet",
+        objects: [vmaName(id)])
 
     // MARK: Exit and munmap (mm/mmap.c)
 
@@ -523,10 +491,7 @@ extension World {
       processes[p].vmas = []
       let items = stableNodes.filter(\.alive).flatMap(\.items).filter { $0.process == p }.count
       let ksm = items > 0 ? "; ksm_exit leaves \(items) rmap_item(s) for ksmd" : ""
-      return .event(
-        Event(
-          cpu: c, function: "exit_mmap", narrating: narrating.value, text: "\(processes[p].name): mm_users → 0\(ksm)"),
-        then: [])
+      return emit(c, "exit_mmap", "\(processes[p].name): mm_users → 0\(ksm)")
 
     /// do_munmap(): split at the edges, then detach, zap, unlink and free what lies inside.
     case .doMunmap(let p, let start, let end):
@@ -554,10 +519,7 @@ extension World {
       processes[p].vmas.removeAll { inside.contains($0) }
       for id in inside { vmas[id]?.detached = true }
       detachedVMAs += inside
-      return .event(
-        Event(
-          cpu: c, function: "detach_vmas_to_be_unmapped",
-          narrating: narrating.value, text: inside.map { vmaName($0) }.joined(separator: ", ")), then: [])
+      return emit(c, "detach_vmas_to_be_unmapped", inside.map { vmaName($0) }.joined(separator: ", "))
 
     /// unmap_vmas() / zap_pte_range(): drop every PTE of the VMA.
     case .zapVMA(let vma, let start, let end):
@@ -584,10 +546,7 @@ extension World {
         }
       }
       let freedText = freed.isEmpty ? "" : "; freed \(freed.joined(separator: ", "))"
-      return .event(
-        Event(
-          cpu: c, function: "unmap_vmas",
-          narrating: narrating.value, text: "\(vmaName(vma)): \(zapped) PTE(s) zapped\(freedText)"), then: [])
+      return emit(c, "unmap_vmas", "\(vmaName(vma)): \(zapped) PTE(s) zapped\(freedText)")
 
     case .removeVMA(let vma):
       let name = vmaName(vma)
@@ -601,7 +560,7 @@ extension World {
       }
       detachedVMAs.removeAll { $0 == vma }
       vmas[vma] = nil
-      return .event(Event(cpu: c, function: "remove_vma", narrating: narrating.value, text: "\(name) freed"), then: [])
+      return emit(c, "remove_vma", "\(name) freed")
 
     /// unlink_anon_vmas(): walk the chain head to tail (newest to oldest).
     case .unlinkAnonVMAs(let vma):
@@ -630,24 +589,22 @@ extension World {
       }
       avcs.update(id) { $0.onSameAnonVMA = false }
       touchAVC(id)
-      return .event(
-        Event(
-          cpu: c, function: "list_del",
-          narrating: narrating.value, text: "\(vmaName(link.vma)) off \(av(link.anonVMA))'s same_anon_vma list",
-          objects: [vmaName(link.vma), av(link.anonVMA)]), then: [])
+      return emit(
+        c, "list_del",
+        "\(vmaName(link.vma)) off \(av(link.anonVMA))'s same_anon_vma list",
+        objects: [vmaName(link.vma), av(link.anonVMA)])
 
     case .computeEmpty(let a):
       let anon = anonVMAs[a - 1]
       let empty = anon.head.isEmpty && anon.refcount == 0
-      cpus[c].regs.flag = empty
-      return .event(
-        Event(
-          cpu: c, function: "anon_vma_unlink",
-          narrating: narrating.value, text: "\(av(a)): list \(anon.head.isEmpty ? "empty" : "not empty"), "
-            + "\(counterName) \(anon.refcount) → \(empty ? "free it" : "keep it")"), then: [])
+      cpus[c].regs.listEmpty = empty
+      return emit(
+        c, "anon_vma_unlink",
+        "\(av(a)): list \(anon.head.isEmpty ? "empty" : "not empty"), "
+          + "\(counterName) \(anon.refcount) → \(empty ? "free it" : "keep it")")
 
     case .unlinkFreeIfEmpty(let a):
-      guard regs(c).flag else { return .expand([]) }
+      guard regs(c).listEmpty else { return .expand([]) }
       var instrs: [Instr] = []
       let root = anonVMAs[a - 1].root
       if kernel == .v2_6_36, let root, root != a || has(.rootSelfDrop), !has(.noFiveFive) {
@@ -663,9 +620,7 @@ extension World {
       if let p = vmas.withObject(vma, \.process) { touchedProcesses.insert(p) }
       touchAVC(id)
       avcs.remove(id)
-      return .event(
-        Event(cpu: c, function: "anon_vma_chain_free", narrating: narrating.value, text: "avc\(id) off \(vmaName(vma))'s chain, freed"),
-        then: [])
+      return emit(c, "anon_vma_chain_free", "avc\(id) off \(vmaName(vma))'s chain, freed")
 
     case .freeAnonVMA(let val):
       let a = try value(val, cpu: c)
@@ -679,8 +634,7 @@ extension World {
       if anonVMAs[a - 1].alive { freeSlots.append(anonVMASlot[a - 1]) }
       anonVMAs[a - 1].alive = false
       freedThisStep.append(a)
-      return .event(
-        Event(cpu: c, function: "anon_vma_free", narrating: narrating.value, text: "\(av(a)) freed", objects: [av(a)]), then: [])
+      return emit(c, "anon_vma_free", "\(av(a)) freed", objects: [av(a)])
 
     // MARK: drop_anon_vma (2.6.36 mm/rmap.c; 2.6.34 mm/ksm.c)
 
@@ -698,11 +652,10 @@ extension World {
       let count = anonVMAs[a - 1].refcount
       touchedAnonVMAs.insert(a)
       anonVMAs[a - 1].refcount -= 1
-      let event = Event(
-        cpu: c, function: "atomic_dec_and_test",
-        narrating: narrating.value, text: "\(av(a)) \(counterName) \(count)→\(count - 1) without the lock", objects: [av(a)])
-      guard count - 1 == 0 else { return .event(event, then: []) }
-      return .event(event, then: [.lock(.anonVMALock(.lit(a)), writeMode), .dropCheck(anonVMA: a)])
+      let then: [Instr] = count - 1 == 0 ? [.lock(.anonVMALock(.lit(a)), writeMode), .dropCheck(anonVMA: a)] : []
+      return emit(
+        c, "atomic_dec_and_test", "\(av(a)) \(counterName) \(count)→\(count - 1) without the lock", objects: [av(a)],
+        then: then)
 
     /// atomic_dec_and_lock(), part 1: decrement without the lock unless it would reach 0.
     case .decAndLockFast(let a, let transient):
@@ -715,11 +668,10 @@ extension World {
         if count <= 0 {
           report(lifetimeCode, "drop of \(av(a)) whose \(counterName) is already \(count) (BUG_ON in drop_anon_vma)")
         }
-        return .event(
-          Event(
-            cpu: c, function: "atomic_dec_and_lock",
-            narrating: narrating.value, text: "\(av(a)) \(counterName) \(count)→\(count - 1), not zero: no lock\(bug)",
-            objects: [av(a)]), then: [])
+        return emit(
+          c, "atomic_dec_and_lock",
+          "\(av(a)) \(counterName) \(count)→\(count - 1), not zero: no lock\(bug)",
+          objects: [av(a)])
       }
       return .expand([.lock(.anonVMALock(.lit(a)), writeMode), .decAndTest(anonVMA: a)])
 
@@ -729,12 +681,10 @@ extension World {
       touchedAnonVMAs.insert(a)
       anonVMAs[a - 1].refcount -= 1
       let zero = count - 1 == 0
-      let event = Event(
-        cpu: c, function: "atomic_dec_and_lock",
-        narrating: narrating.value, text: "\(av(a)) \(counterName) \(count)→\(count - 1) under \(av(lockTarget(of: a)))'s lock",
-        objects: [av(a)])
-      if zero { return .event(event, then: [.dropCheck(anonVMA: a)]) }
-      return .event(event, then: [.unlock(.anonVMALock(.lit(a)))])
+      return emit(
+        c, "atomic_dec_and_lock",
+        "\(av(a)) \(counterName) \(count)→\(count - 1) under \(av(lockTarget(of: a)))'s lock",
+        objects: [av(a)], then: [zero ? .dropCheck(anonVMA: a) : .unlock(.anonVMALock(.lit(a)))])
 
     case .dropCheck(let a):
       let anon = anonVMAs[a - 1]
@@ -754,16 +704,17 @@ extension World {
         text += "; root \(av(r)) \(counterName) \(before)→\(before - 1), list "
           + "\(rootEmpty ? "empty" : "not empty")"
       }
-      cpus[c].regs.flag = empty
-      cpus[c].regs.flag2 = freeRoot
-      return .event(
-        Event(cpu: c, function: "drop_anon_vma", narrating: narrating.value, text: text, objects: [av(a)]),
-        then: [.unlock(.anonVMALock(.lit(a))), .dropFinish(anonVMA: a, root: root)])
+      cpus[c].regs.listEmpty = empty
+      cpus[c].regs.freeRoot = freeRoot
+      return emit(
+        c, "drop_anon_vma",
+        text,
+        objects: [av(a)], then: [.unlock(.anonVMALock(.lit(a))), .dropFinish(anonVMA: a, root: root)])
 
     case .dropFinish(let a, let root):
       var instrs: [Instr] = []
-      if regs(c).flag { instrs.append(.freeAnonVMA(.lit(a))) }
-      if regs(c).flag2 { instrs.append(.freeAnonVMA(.lit(root))) }
+      if regs(c).listEmpty { instrs.append(.freeAnonVMA(.lit(a))) }
+      if regs(c).freeRoot { instrs.append(.freeAnonVMA(.lit(root))) }
       return .expand(instrs)
 
     // MARK: Locks
@@ -798,28 +749,25 @@ extension World {
       cpus[c].holds.append(target)
       cpus[c].holdModes.append(mode)
       // Text only when narrating (an autoclosure): quiet builds take millions of locks.
-      return .event(
-        Event(
-          cpu: c, function: lockFunction(mode),
-          narrating: narrating.value, text: "lock \(av(target))\(requested == target ? "" : " (root of \(av(requested)))")"
-            + (mode == .exclusive ? "" : " for \(mode.rawValue)"),
-          objects: [av(target)]), then: [])
+      return emit(
+        c, lockFunction(mode),
+        "lock \(av(target))\(requested == target ? "" : " (root of \(av(requested)))")"
+          + (mode == .exclusive ? "" : " for \(mode.rawValue)"),
+        objects: [av(target)])
 
     case .unlock(let ref):
       let (requested, target) = try resolveLock(ref, cpu: c)
       guard let index = cpus.withUnsafeBufferPointer({ $0[c].holds.lastIndex(of: target) }) else {
         report("C20", "cpu\(c) unlocks \(av(target))'s lock, which it does not hold")
-        return .event(
-          Event(cpu: c, function: "anon_vma_unlock", narrating: narrating.value, text: "unlock \(av(target)) (not held!)"), then: [])
+        return emit(c, "anon_vma_unlock", "unlock \(av(target)) (not held!)")
       }
       cpus[c].holds.remove(at: index)
       let mode = cpus[c].holdModes.remove(at: index)
       lockHolders.remove(from: target) { $0.cpu == c }
-      return .event(
-        Event(
-          cpu: c, function: unlockFunction(mode),
-          narrating: narrating.value, text: "unlock \(av(target))\(requested == target ? "" : " (root of \(av(requested)))")",
-          objects: [av(target)]), then: [])
+      return emit(
+        c, unlockFunction(mode),
+        "unlock \(av(target))\(requested == target ? "" : " (root of \(av(requested)))")",
+        objects: [av(target)])
 
     // MARK: Split and merge (mm/mmap.c)
 
@@ -847,11 +795,10 @@ extension World {
       vmas[id] = copy
       touchVMA(id)
       cpus[c].regs.vma = id
-      return .event(
-        Event(
-          cpu: c, function: "__split_vma",
-          narrating: narrating.value, text: "new VMA \(vmaName(id)) split off \(vmaName(vma)) at page \(at - copy.base)",
-          objects: [vmaName(id)]), then: [])
+      return emit(
+        c, "__split_vma",
+        "new VMA \(vmaName(id)) split off \(vmaName(vma)) at page \(at - copy.base)",
+        objects: [vmaName(id)])
 
     case .splitAdjust(let vma, let at, let newBelow):
       let new = try value(.reg(.vma), cpu: c)
@@ -915,11 +862,10 @@ extension World {
       let a = vmas[exporter]?.anonVMA
       vmas[importer]?.anonVMA = a
       touchVMA(importer)
-      return .event(
-        Event(
-          cpu: c, function: "vma_adjust",
-          narrating: narrating.value, text: "importer \(vmaName(importer))->anon_vma = \(a.map { av($0) } ?? "NULL") "
-            + "(from exporter \(vmaName(exporter)))"), then: [])
+      return emit(
+        c, "vma_adjust",
+        "importer \(vmaName(importer))->anon_vma = \(a.map { av($0) } ?? "NULL") "
+          + "(from exporter \(vmaName(exporter)))")
 
     case .vmaAdjustLocked(let args, let next, let removeNext, let adjustNext, let importer):
       guard let vma = vmas[args.vma] else { throw SimError("internal: vma_adjust") }
@@ -980,14 +926,15 @@ extension World {
       // vm_pgoff is a separate store: a lockless reader in between sees a half-updated VMA (D.2).
       if args.pgoff != vma.pgoff {
         text += " (vm_pgoff not yet updated)"
-        return .event(
-          Event(cpu: c, function: "vma_adjust", narrating: narrating.value, text: text),
+        return emit(
+          c, "vma_adjust",
+          text,
           then: [.adjustPgoff(vma: args.vma, pgoff: args.pgoff, next: next, adjustNext: adjustNext)])
       }
-      return .event(
-        Event(cpu: c, function: "vma_adjust", narrating: narrating.value, text: text),
-        then: next != nil && adjustNext != 0
-          ? [.adjustPgoff(vma: args.vma, pgoff: args.pgoff, next: next, adjustNext: adjustNext)] : [])
+      return emit(
+        c, "vma_adjust",
+        text,
+        then: next != nil && adjustNext != 0 ? [.adjustPgoff(vma: args.vma, pgoff: args.pgoff, next: next, adjustNext: adjustNext)] : [])
 
     case .adjustPgoff(let id, let pgoff, let next, let adjustNext):
       var then: [Instr] = []
@@ -995,7 +942,7 @@ extension World {
       guard vmas[id]?.pgoff != pgoff else { return .expand(then) }
       vmas[id]?.pgoff = pgoff
       touchVMA(id)
-      return .event(Event(cpu: c, function: "vma_adjust", narrating: narrating.value, text: "\(vmaName(id)): vm_pgoff = \(pgoff)"), then: then)
+      return emit(c, "vma_adjust", "\(vmaName(id)): vm_pgoff = \(pgoff)", then: then)
 
     case .adjustNextStart(let next, let delta):
       guard let nv = vmas[next] else { throw SimError("internal: adjust_next") }
@@ -1003,26 +950,21 @@ extension World {
       vmas[next]?.start = nv.start + delta
       touchVMA(next)
       insertSorted(vma: next, process: nv.process)
-      return .event(
-        Event(
-          cpu: c, function: "vma_adjust",
-          narrating: narrating.value, text: "\(nb): next->vm_start moves to page \(nv.start + delta - nv.base) (vm_pgoff not yet updated)"),
+      return emit(
+        c, "vma_adjust",
+        "\(nb): next->vm_start moves to page \(nv.start + delta - nv.base) (vm_pgoff not yet updated)",
         then: [.adjustNextPgoff(next: next, delta: delta)])
 
     case .adjustNextPgoff(let next, let delta):
       guard let nv = vmas[next] else { throw SimError("internal: adjust_next") }
       vmas[next]?.pgoff = nv.pgoff + delta
       touchVMA(next)
-      return .event(
-        Event(cpu: c, function: "vma_adjust", narrating: narrating.value, text: "\(vmaName(next)): next->vm_pgoff = \(nv.pgoff + delta)"),
-        then: [])
+      return emit(c, "vma_adjust", "\(vmaName(next)): next->vm_pgoff = \(nv.pgoff + delta)")
 
     case .insertVMA(let id):
       guard let p = vmas[id]?.process else { throw SimError("internal: insert") }
       insertSorted(vma: id, process: p)
-      return .event(
-        Event(cpu: c, function: "__insert_vm_struct", narrating: narrating.value, text: "\(vmaName(id)) linked into the mm"),
-        then: [])
+      return emit(c, "__insert_vm_struct", "\(vmaName(id)) linked into the mm")
 
     case .unlinkNextVMA(let vma, let next):
       guard let p = vmas[next]?.process else { throw SimError("internal: unlink") }
@@ -1030,10 +972,7 @@ extension World {
       vmas[next]?.detached = true
       touchVMA(next)
       detachedVMAs.append(next)
-      return .event(
-        Event(
-          cpu: c, function: "__vma_unlink",
-          narrating: narrating.value, text: "\(vmaName(next)) merged into \(vmaName(vma)), unlinked from the mm"), then: [])
+      return emit(c, "__vma_unlink", "\(vmaName(next)) merged into \(vmaName(vma)), unlinked from the mm")
 
     /// anon_vma_merge() + remove the swallowed VMA.
     case .vmaAdjustRemove(let args, let next, _):
@@ -1104,12 +1043,10 @@ extension World {
           wp += 1
         }
       }
-      return .event(
-        Event(
-          cpu: c, function: "change_protection",
-          narrating: narrating.value, text: "\(end - start) page(s) of \(names.joined(separator: ", ")) now \(prot.rawValue); "
-            + "\(wp) PTE(s) write-protected"),
-        then: [])
+      return emit(
+        c, "change_protection",
+        "\(end - start) page(s) of \(names.joined(separator: ", ")) now \(prot.rawValue); "
+          + "\(wp) PTE(s) write-protected")
 
     // MARK: Reverse map walks (mm/rmap.c, mm/migrate.c, mm/vmscan.c)
 
@@ -1141,31 +1078,25 @@ extension World {
       cpus[c].regs.root = lockTarget(of: a)
       guard pages[page - 1].mapcount > 0, !pages[page - 1].freed else {
         cpus[c].regs.bail = true
-        return .event(
-          Event(cpu: c, function: "page_lock_anon_vma", narrating: narrating.value, text: "\(pg(page)) is not mapped: NULL"), then: [])
+        return emit(c, "page_lock_anon_vma", "\(pg(page)) is not mapped: NULL")
       }
       cpus[c].regs.rcuPageLock = kernel != .v2_6_34 && !has(.rootReread)
       let rootText = kernel == .v2_6_34 ? "" : ", root \(av(lockTarget(of: a)))"
-      return .event(
-        Event(
-          cpu: c, function: "page_lock_anon_vma",
-          narrating: narrating.value, text: "rcu_read_lock; \(pg(page))->mapping = \(av(a))\(rootText), page_mapped", objects: [pg(page)]),
-        then: [])
+      return emit(
+        c, "page_lock_anon_vma",
+        "rcu_read_lock; \(pg(page))->mapping = \(av(a))\(rootText), page_mapped",
+        objects: [pg(page)])
 
     case .recheckMapped(let page):
       cpus[c].regs.rcuPageLock = false
       if pages[page - 1].mapcount <= 0 || pages[page - 1].freed {
         cpus[c].regs.bail = true
-        return .event(
-          Event(
-            cpu: c, function: "page_lock_anon_vma",
-            narrating: narrating.value, text: "\(pg(page)) no longer mapped after taking the lock: unlock the saved root, NULL"),
+        return emit(
+          c, "page_lock_anon_vma",
+          "\(pg(page)) no longer mapped after taking the lock: unlock the saved root, NULL",
           then: [.unlock(.exact(.reg(.root)))])
       }
-      return .event(
-        Event(
-          cpu: c, function: "page_lock_anon_vma",
-          narrating: narrating.value, text: "\(pg(page)) still mapped after taking the lock"), then: [])
+      return emit(c, "page_lock_anon_vma", "\(pg(page)) still mapped after taking the lock")
 
     case .rmapWalkVisits(let pageVal, let avVal, let kind, let origin):
       if regs(c).bail { return .expand([]) }
@@ -1192,16 +1123,13 @@ extension World {
 
     case .visitVMA(let id, let page, let kind):
       guard let link = avcs[id], let vma = vmas[link.vma] else {
-        return .event(Event(cpu: c, function: "rmap_walk", narrating: narrating.value, text: "avc\(id) is gone"), then: [])
+        return emit(c, "rmap_walk", "avc\(id) is gone")
       }
       let address = vma.start + (pages[page - 1].index - vma.pgoff)
       let name = vmaName(link.vma)
       guard address >= vma.start, address < vma.end else {
         cpus[c].regs.walk?.skipped.append(name)
-        return .event(
-          Event(
-            cpu: c, function: "vma_address",
-            narrating: narrating.value, text: "\(name): address of \(pg(page)) falls outside: skip"), then: [])
+        return emit(c, "vma_address", "\(name): address of \(pg(page)) falls outside: skip")
       }
       cpus[c].regs.walk?.visited.append(name)
       let p = vma.process
@@ -1230,15 +1158,14 @@ extension World {
       default:
         action = "no matching PTE there: nothing to do"
       }
-      return .event(
-        Event(
-          cpu: c, function: "rmap_walk",
-          narrating: narrating.value, text: "\(name) at \(locationName(process: p, vpage: address)): \(action)", objects: [name]),
-        then: [])
+      return emit(
+        c, "rmap_walk",
+        "\(name) at \(locationName(process: p, vpage: address)): \(action)",
+        objects: [name])
 
     case .finishWalk:
       if regs(c).bail {
-        return .event(Event(cpu: c, function: "rmap_walk", narrating: narrating.value, text: "page_lock_anon_vma returned NULL: no walk"), then: [])
+        return emit(c, "rmap_walk", "page_lock_anon_vma returned NULL: no walk")
       }
       lastWalk = cpus[c].regs.walk
       lastWalk?.step = step
@@ -1246,7 +1173,7 @@ extension World {
         "visited \(w.visited.isEmpty ? "none" : w.visited.joined(separator: ", "))"
           + (w.skipped.isEmpty ? "" : "; skipped \(w.skipped.joined(separator: ", "))")
       } ?? "no walk"
-      return .event(Event(cpu: c, function: "rmap_walk", narrating: narrating.value, text: text), then: [])
+      return emit(c, "rmap_walk", text)
 
     case .ksmWalk(let page, let node):
       var instrs: [Instr] = []
@@ -1274,26 +1201,19 @@ extension World {
       guard let link = avcs[id], let vma = vmas[link.vma],
         item < stableNodes[node - 1].items.count
       else {
-        return .event(Event(cpu: c, function: "rmap_walk_ksm", narrating: narrating.value, text: "avc\(id) is gone"), then: [])
+        return emit(c, "rmap_walk_ksm", "avc\(id) is gone")
       }
       let it = stableNodes[node - 1].items[item]
       let name = vmaName(link.vma)
       let inside = it.address >= vma.start && it.address < vma.end
       let sameMM = vma.process == it.process
       if !inside || sameMM != (pass == 0) {
-        return .event(
-          Event(
-            cpu: c, function: "rmap_walk_ksm",
-            narrating: narrating.value, text: "\(name): \(inside ? "other pass" : "address outside"): skip"), then: [])
+        return emit(c, "rmap_walk_ksm", "\(name): \(inside ? "other pass" : "address outside"): skip")
       }
       if !(cpus[c].regs.walk?.visited.contains(name) ?? true) {
         cpus[c].regs.walk?.visited.append(name)
       }
-      return .event(
-        Event(
-          cpu: c, function: "rmap_walk_ksm",
-          narrating: narrating.value, text: "\(name): visit (\(pg(page)) via rmap_item of \(processes[it.process].name))"),
-        then: [])
+      return emit(c, "rmap_walk_ksm", "\(name): visit (\(pg(page)) via rmap_item of \(processes[it.process].name))")
 
     case .finishWalkKSM(let origin):
       cpus[c].regs.walk?.origin = origin
@@ -1303,8 +1223,7 @@ extension World {
       let slot = swapSlots.count + 1
       swapSlots.append(SwapSlot(id: slot, count: 0, cached: page))
       pages[page - 1].swapSlot = slot
-      return .event(
-        Event(cpu: c, function: "add_to_swap", narrating: narrating.value, text: "\(pg(page)) gets swap slot \(slot)"), then: [])
+      return emit(c, "add_to_swap", "\(pg(page)) gets swap slot \(slot)")
 
     case .freePage(let page):
       if let slot = pages[page - 1].swapSlot {
@@ -1313,10 +1232,7 @@ extension World {
       }
       pages[page - 1].pinned = false
       let freed = freeIfUnused(page)
-      return .event(
-        Event(
-          cpu: c, function: "__remove_mapping",
-          narrating: narrating.value, text: freed ? "\(pg(page)) freed" : "\(pg(page)) still in use"), then: [])
+      return emit(c, "__remove_mapping", freed ? "\(pg(page)) freed" : "\(pg(page)) still in use")
 
     /// unmap_and_move() (mm/migrate.c). 2.6.34: `rcu_read_lock(); if (!page_mapped(page)) goto
     /// rcu_unlock;` then try_to_unmap() through page_lock_anon_vma(), and after the copy
@@ -1363,17 +1279,13 @@ extension World {
 
     case .isolatePage(let page):
       pages[page - 1].pinned = true
-      return .event(
-        Event(cpu: c, function: "isolate_lru_page", narrating: narrating.value, text: "\(pg(page)) held for migration"), then: [])
+      return emit(c, "isolate_lru_page", "\(pg(page)) held for migration")
 
     case .moveToNewPage(let page):
       let new = allocPage(mapping: pages[page - 1].mapping, index: pages[page - 1].index)
       cpus[c].regs.newPage = new
       cpus[c].regs.page = page
-      return .event(
-        Event(
-          cpu: c, function: "move_to_new_page",
-          narrating: narrating.value, text: "copy \(pg(page)) → \(pg(new)), same mapping and index"), then: [])
+      return emit(c, "move_to_new_page", "copy \(pg(page)) → \(pg(new)), same mapping and index")
 
     // MARK: mm_take_all_locks (mm/mmap.c, with Andrea's 6/5)
 
@@ -1403,10 +1315,9 @@ extension World {
     case .setAllLocksBit(let a, let value):
       touchedAnonVMAs.insert(a)
       anonVMAs[a - 1].allLocksBit = value
-      return .event(
-        Event(
-          cpu: c, function: value ? "vm_lock_anon_vma" : "vm_unlock_anon_vma",
-          narrating: narrating.value, text: "\(value ? "set" : "clear") the mm_all_locks bit in \(av(a))->head.next"), then: [])
+      return emit(
+        c, value ? "vm_lock_anon_vma" : "vm_unlock_anon_vma",
+        "\(value ? "set" : "clear") the mm_all_locks bit in \(av(a))->head.next")
 
     case .checkAllLocks(let p, let taken):
       var roots: [Int] = []
@@ -1431,9 +1342,7 @@ extension World {
         taken
         ? "\(roots.count) lock(s) held: \(roots.map { av($0) }.joined(separator: ", "))"
         : "all anon_vma locks of \(processes[p].name) released"
-      return .event(
-        Event(cpu: c, function: taken ? "mm_take_all_locks" : "mm_drop_all_locks", narrating: narrating.value, text: text),
-        then: [])
+      return emit(c, taken ? "mm_take_all_locks" : "mm_drop_all_locks", text)
 
     // MARK: KSM (mm/ksm.c)
 
@@ -1445,11 +1354,10 @@ extension World {
       pages[page - 1].mapping = .ksm(node)
       setPTE(p, v, .page(page, writable: false))
       cpus[c].regs.node = node
-      return .event(
-        Event(
-          cpu: c, function: "try_to_merge_one_page",
-          narrating: narrating.value, text: "\(pg(page)) at \(locationName(process: p, vpage: v)) becomes KSM page K\(node)",
-          objects: [pg(page)]), then: [])
+      return emit(
+        c, "try_to_merge_one_page",
+        "\(pg(page)) at \(locationName(process: p, vpage: v)) becomes KSM page K\(node)",
+        objects: [pg(page)])
 
     /// try_to_merge_with_ksm_page() → replace_page(): point the second mapping at the KSM page.
     case .ksmReplacePage(let p, let v):
@@ -1459,18 +1367,16 @@ extension World {
       let kpage = stableNodes[node - 1].page
       if old == kpage {
         setPTE(p, v, .page(kpage, writable: false))
-        return .event(
-          Event(cpu: c, function: "try_to_merge_with_ksm_page", narrating: narrating.value, text: "already maps K\(node)"),
-          then: [])
+        return emit(c, "try_to_merge_with_ksm_page", "already maps K\(node)")
       }
       setPTE(p, v, .page(kpage, writable: false))
       pages[kpage - 1].mapcount += 1
       let freed = putPageMapping(old)
-      return .event(
-        Event(
-          cpu: c, function: "replace_page",
-          narrating: narrating.value, text: "\(locationName(process: p, vpage: v)) now maps K\(node) (\(pg(kpage)))"
-            + (freed ? "; \(pg(old)) freed" : ""), objects: [pg(kpage)]), then: [])
+      return emit(
+        c, "replace_page",
+        "\(locationName(process: p, vpage: v)) now maps K\(node) (\(pg(kpage)))"
+          + (freed ? "; \(pg(old)) freed" : ""),
+        objects: [pg(kpage)])
 
     /// hold_anon_vma(): the rmap_item takes a reference on vma->anon_vma.
     case .holdAnonVMA(let p, let v, let nodeVal):
@@ -1479,28 +1385,24 @@ extension World {
         throw SimError("internal: ksm without anon_vma")
       }
       if stableNodes[node - 1].items.contains(where: { $0.process == p && $0.address == v }) {
-        return .event(
-          Event(cpu: c, function: "stable_tree_append", narrating: narrating.value, text: "rmap_item already on K\(node)"),
-          then: [])
+        return emit(c, "stable_tree_append", "rmap_item already on K\(node)")
       }
       stableNodes[node - 1].items.append(
         RmapItem(process: p, address: v, vmaName: vmaName(vma), anonVMA: a))
       let before = anonVMAs[a - 1].refcount
       touchedAnonVMAs.insert(a)
       anonVMAs[a - 1].refcount += 1
-      return .event(
-        Event(
-          cpu: c, function: "hold_anon_vma",
-          narrating: narrating.value, text: "rmap_item(\(locationName(process: p, vpage: v))) on K\(node) refs \(av(a)): "
-            + "\(counterName) \(before)→\(before + 1)", objects: [av(a)]), then: [])
+      return emit(
+        c, "hold_anon_vma",
+        "rmap_item(\(locationName(process: p, vpage: v))) on K\(node) refs \(av(a)): "
+          + "\(counterName) \(before)→\(before + 1)",
+        objects: [av(a)])
 
     case .stableTreeInsert:
       let node = cpus[c].regs.node ?? 0
-      return .event(
-        Event(
-          cpu: c, function: "stable_tree_insert",
-          narrating: narrating.value, text: "K\(node) in the stable tree with \(stableNodes[node - 1].items.count) rmap_item(s)"),
-        then: [])
+      return emit(
+        c, "stable_tree_insert",
+        "K\(node) in the stable tree with \(stableNodes[node - 1].items.count) rmap_item(s)")
 
     case .ksmMergeSecond(let nodeVal, let p, let v):
       let node = try value(nodeVal, cpu: c)
@@ -1510,7 +1412,7 @@ extension World {
     /// remove_rmap_item_from_tree(): unhash the item, then drop its anon_vma reference.
     case .removeRmapItem(let node, let p, let address):
       guard let i = stableNodes[node - 1].items.firstIndex(where: { $0.process == p && $0.address == address })
-      else { return .event(Event(cpu: c, function: "remove_rmap_item_from_tree", narrating: narrating.value, text: "gone"), then: []) }
+      else { return emit(c, "remove_rmap_item_from_tree", "gone") }
       let item = stableNodes[node - 1].items.remove(at: i)
       var text = "rmap_item of \(processes[p].name) off K\(node)"
       let kpage = stableNodes[node - 1].page
@@ -1519,8 +1421,9 @@ extension World {
         pages[kpage - 1].freed = true
         text += "; K\(node) (\(pg(kpage))) freed"
       }
-      return .event(
-        Event(cpu: c, function: "remove_rmap_item_from_tree", narrating: narrating.value, text: text + ", drop \(av(item.anonVMA))"),
+      return emit(
+        c, "remove_rmap_item_from_tree",
+        text + ", drop \(av(item.anonVMA))",
         then: [.ksmDropAnonVMA(anonVMA: item.anonVMA)])
 
     case .ksmUnmergeCopy(let p, let v):
@@ -1534,7 +1437,7 @@ extension World {
       return .expand([.anonVMAPrepare(vma: vma), .cowCopy(process: p, vpage: v)])
 
     case .narrate(let function, let text):
-      return .event(Event(cpu: c, function: function, narrating: narrating.value, text: text), then: [])
+      return emit(c, function, text)
 
     case .clearVMAAnonVMA, .forkAfterClone, .cloneReuseCheck, .cloneFinish, .incParentChildren,
       .treeRemove, .treeReinsert, .unlinkClearVMA, .unlinkSecondPass, .putAnonVMA, .putRoot:

@@ -45,24 +45,18 @@ extension World {
       if reuse {
         vmas[dst]?.anonVMA = a
         touchVMA(dst)
-        return .event(
-          Event(
-            cpu: c, function: "anon_vma_clone",
-            narrating: narrating.value, text: "reuse \(av(a)) (\(counters)): \(vmaName(dst))->anon_vma = \(av(a))",
-            objects: [av(a)]), then: [])
+        return emit(
+          c, "anon_vma_clone",
+          "reuse \(av(a)) (\(counters)): \(vmaName(dst))->anon_vma = \(av(a))",
+          objects: [av(a)])
       }
-      return .event(
-        Event(cpu: c, function: "anon_vma_clone", narrating: narrating.value, text: "\(av(a)) not reusable (\(counters))"), then: [])
+      return emit(c, "anon_vma_clone", "\(av(a)) not reusable (\(counters))")
 
     case .cloneFinish(let dst):
       guard let a = vmas[dst]?.anonVMA else { return .expand([]) }
       touchedAnonVMAs.insert(a)
       anonVMAs[a - 1].numActiveVMAs += 1
-      return .event(
-        Event(
-          cpu: c, function: "anon_vma_clone",
-          narrating: narrating.value, text: "\(av(a))->num_active_vmas \(anonVMAs[a - 1].numActiveVMAs) (\(vmaName(dst)))"),
-        then: [])
+      return emit(c, "anon_vma_clone", "\(av(a))->num_active_vmas \(anonVMAs[a - 1].numActiveVMAs) (\(vmaName(dst)))")
 
     /// anon_vma_fork() in 6.x: clear, clone (maybe reusing), else a new anon_vma with a parent.
     case .anonVMAFork(let child, let parent):
@@ -79,7 +73,7 @@ extension World {
     case .clearVMAAnonVMA(let vma):
       vmas[vma]?.anonVMA = nil
       touchVMA(vma)
-      return .event(Event(cpu: c, function: "anon_vma_fork", narrating: narrating.value, text: "\(vmaName(vma))->anon_vma = NULL"), then: [])
+      return emit(c, "anon_vma_fork", "\(vmaName(vma))->anon_vma = NULL")
 
     case .forkAfterClone(let child, let parent):
       if let reused = vmas[child]?.anonVMA {
@@ -104,10 +98,7 @@ extension World {
       guard let p = anonVMAs[a - 1].parent else { return .expand([]) }
       touchedAnonVMAs.insert(p)
       anonVMAs[p - 1].numChildren += 1
-      return .event(
-        Event(
-          cpu: c, function: "anon_vma_fork",
-          narrating: narrating.value, text: "\(av(p))->num_children \(anonVMAs[p - 1].numChildren) (parent of \(av(a)))"), then: [])
+      return emit(c, "anon_vma_fork", "\(av(p))->num_children \(anonVMAs[p - 1].numChildren) (parent of \(av(a)))")
 
     /// anon_vma_chain_link() in 6.x: under the root rwsem for write.
     case .anonVMAChainLink(let vma, let avcVal, let avVal):
@@ -146,15 +137,13 @@ extension World {
           anonVMAs[p - 1].numChildren -= 1
           text += "; tree empty: \(av(p))->num_children \(anonVMAs[p - 1].numChildren), keep the AVC for pass 2"
         }
-        return .event(Event(cpu: c, function: "unlink_anon_vmas", narrating: narrating.value, text: text, objects: [av(a)]), then: [])
+        return emit(c, "unlink_anon_vmas", text, objects: [av(a)])
       }
       if let i = vmas[link.vma]?.chainTailFirst.lastIndex(of: id) { vmas[link.vma]?.chainTailFirst.remove(at: i) }
       if let p = vmas[link.vma]?.process { touchedProcesses.insert(p) }
       touchAVC(id)
       avcs[id] = nil
-      return .event(
-        Event(cpu: c, function: "unlink_anon_vmas", narrating: narrating.value, text: text + "; avc\(id) freed", objects: [av(a)]),
-        then: [])
+      return emit(c, "unlink_anon_vmas", text + "; avc\(id) freed", objects: [av(a)])
 
     /// vma_complete() (mm/vma.c; __vma_adjust() in 6.1): anon_vma_interval_tree_post_update_vma()
     /// puts each AVC of a VMA whose bounds changed back into its anon_vma's tree under the new
@@ -171,12 +160,11 @@ extension World {
         moved.append(av(a))
       }
       let pgoff = vmas[vma]?.pgoff ?? 0
-      return .event(
-        Event(
-          cpu: c, function: "anon_vma_interval_tree_post_update_vma", narrating: narrating.value,
-          text: "\(vmaName(vma)) re-inserted into the interval tree of \(moved.joined(separator: ", ")) "
-            + "at pgoff \(pgoff), after its equals", objects: [vmaName(vma)]),
-        then: [])
+      return emit(
+        c, "anon_vma_interval_tree_post_update_vma",
+        "\(vmaName(vma)) re-inserted into the interval tree of \(moved.joined(separator: ", ")) "
+          + "at pgoff \(pgoff), after its equals",
+        objects: [vmaName(vma)])
 
     case .unlinkClearVMA(let vma):
       guard let a = vmas[vma]?.anonVMA else { return .expand([]) }
@@ -184,11 +172,9 @@ extension World {
       anonVMAs[a - 1].numActiveVMAs -= 1
       vmas[vma]?.anonVMA = nil
       touchVMA(vma)
-      return .event(
-        Event(
-          cpu: c, function: "unlink_anon_vmas",
-          narrating: narrating.value, text: "\(av(a))->num_active_vmas \(anonVMAs[a - 1].numActiveVMAs); \(vmaName(vma))->anon_vma = NULL"),
-        then: [])
+      return emit(
+        c, "unlink_anon_vmas",
+        "\(av(a))->num_active_vmas \(anonVMAs[a - 1].numActiveVMAs); \(vmaName(vma))->anon_vma = NULL")
 
     case .unlinkSecondPass(let vma):
       let chain = vmas[vma]?.chain ?? []
@@ -206,23 +192,21 @@ extension World {
       touchedAnonVMAs.insert(a)
       anonVMAs[a - 1].refcount -= 1
       if before <= 0 { report("C10", "put_anon_vma(\(av(a))) with refcount already \(before)") }
-      let event = Event(
-        cpu: c, function: "put_anon_vma", narrating: narrating.value, text: "\(av(a)) refcount \(before)→\(before - 1)",
-        objects: [av(a)])
-      guard before - 1 == 0 else { return .event(event, then: []) }
-      let root = anonVMAs[a - 1].root ?? a
-      var then: [Instr] = [.freeAnonVMA(.lit(a))]
-      if root != a { then.append(.putRoot(root: root)) }
-      return .event(event, then: then)
+      var then: [Instr] = []
+      if before - 1 == 0 {
+        let root = anonVMAs[a - 1].root ?? a
+        then.append(.freeAnonVMA(.lit(a)))
+        if root != a { then.append(.putRoot(root: root)) }
+      }
+      return emit(c, "put_anon_vma", "\(av(a)) refcount \(before)→\(before - 1)", objects: [av(a)], then: then)
 
     case .putRoot(let root):
       let before = anonVMAs[root - 1].refcount
       touchedAnonVMAs.insert(root)
       anonVMAs[root - 1].refcount -= 1
-      let event = Event(
-        cpu: c, function: "__put_anon_vma", narrating: narrating.value, text: "root \(av(root)) refcount \(before)→\(before - 1)",
-        objects: [av(root)])
-      return .event(event, then: before - 1 == 0 ? [.freeAnonVMA(.lit(root))] : [])
+      return emit(
+        c, "__put_anon_vma", "root \(av(root)) refcount \(before)→\(before - 1)", objects: [av(root)],
+        then: before - 1 == 0 ? [.freeAnonVMA(.lit(root))] : [])
 
     case .dropAnonVMA(let val, let transient):
       return .expand([.putAnonVMA(val, transient: transient)])
@@ -234,7 +218,7 @@ extension World {
       return .expand([])
 
     case .prepFinish:
-      guard cpus[c].regs.flag, let a = cpus[c].regs.allocatedAnonVMA else { return .expand([]) }
+      guard cpus[c].regs.lostRace, let a = cpus[c].regs.allocatedAnonVMA else { return .expand([]) }
       return .expand([.putAnonVMA(.lit(a), transient: false)])
 
     default:
