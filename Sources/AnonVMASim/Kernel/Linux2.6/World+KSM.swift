@@ -1,0 +1,186 @@
+// mm/ksm.c: merging pages into a KSM page, the stable tree's rmap_items and their anon_vma
+// references, rmap_walk_ksm and break_ksm. All three versions.
+
+extension World {
+  /// KSM's drop of the reference an rmap_item held (the `plain-dec` variant decrements without the lock).
+  ///
+  /// `drop_anon_vma()`, mm/ksm.c (2.6.34), mm/rmap.c (2.6.36); 2.6.34 and 2.6.36 (6.x:
+  /// ``ksmDropAnonVMAV6(anonVMA:cpu:)``).
+  mutating func ksmDropAnonVMA(anonVMA a: Int, cpu c: Int) -> InstrResult {
+    if has(.plainDec) { return .expand([.plainDecAndTest(anonVMA: a)]) }
+    return .expand([.decAndLockFast(anonVMA: a, transient: false)])
+  }
+
+  /// rmap_walk_ksm(): for each rmap_item, lock its anon_vma and visit its list, in two passes.
+  ///
+  /// `rmap_walk_ksm()`, mm/ksm.c; 2.6.34, 2.6.36 and 6.x.
+  mutating func ksmWalk(page: Int, node: Int, cpu c: Int) -> InstrResult {
+    var instrs: [Instr] = []
+    let items = stableNodes[node - 1].items
+    for pass in 0..<2 {
+      for (i, item) in items.enumerated() {
+        instrs.append(.lock(.anonVMALock(.lit(item.anonVMA)), readMode))
+        for id in anonVMAs[item.anonVMA - 1].head {
+          instrs.append(.visitKSM(avc: id, page: page, item: i, node: node, pass: pass))
+        }
+        instrs.append(.unlock(.anonVMALock(.lit(item.anonVMA))))
+      }
+    }
+    let firstLock = items.first.map { lockTarget(of: $0.anonVMA) }
+    var locks: [Int] = []
+    for item in items where !locks.contains(lockTarget(of: item.anonVMA)) {
+      locks.append(lockTarget(of: item.anonVMA))
+    }
+    cpus[c].regs.walk = RmapWalk(
+      page: page, origin: "", lock: firstLock, locks: locks, visited: [], skipped: [])
+    return .expand(instrs)
+  }
+
+  /// rmap_walk_ksm(): pass 0 VMAs of the item's mm, pass 1 other mms (search_new_forks).
+  ///
+  /// `rmap_walk_ksm()`, mm/ksm.c; 2.6.34, 2.6.36 and 6.x.
+  mutating func visitKSM(avc id: Int, page: Int, item: Int, node: Int, pass: Int, cpu c: Int) -> InstrResult {
+    guard let link = avcs[id], let vma = vmas[link.vma],
+      item < stableNodes[node - 1].items.count
+    else {
+      return emit(c, "rmap_walk_ksm", "avc\(id) is gone")
+    }
+    let it = stableNodes[node - 1].items[item]
+    let name = vmaName(link.vma)
+    let inside = it.address >= vma.start && it.address < vma.end
+    let sameMM = vma.process == it.process
+    if !inside || sameMM != (pass == 0) {
+      return emit(c, "rmap_walk_ksm", "\(name): \(inside ? "other pass" : "address outside"): skip")
+    }
+    if !(cpus[c].regs.walk?.visited.contains(name) ?? true) {
+      cpus[c].regs.walk?.visited.append(name)
+    }
+    return emit(c, "rmap_walk_ksm", "\(name): visit (\(pg(page)) via rmap_item of \(processes[it.process].name))")
+  }
+
+  /// The KSM walk's end, recorded with where it started.
+  ///
+  /// `rmap_walk_ksm()`, mm/ksm.c; 2.6.34, 2.6.36 and 6.x.
+  mutating func finishWalkKSM(origin: String, cpu c: Int) -> InstrResult {
+    cpus[c].regs.walk?.origin = origin
+    return .expand([.finishWalk])
+  }
+
+  /// try_to_merge_one_page(): the first page becomes the KSM page (write-protected).
+  ///
+  /// `try_to_merge_one_page()`, mm/ksm.c; 2.6.34, 2.6.36 and 6.x.
+  mutating func ksmMergeOne(process p: Int, vpage v: Int, cpu c: Int) throws(SimError) -> InstrResult {
+    guard let page = page(process: p, vpage: v) else { throw SimError("internal: ksm") }
+    let node = stableNodes.count + 1
+    stableNodes.append(StableNode(id: node, page: page, items: [], alive: true))
+    pages[page - 1].mapping = .ksm(node)
+    setPTE(p, v, .page(page, writable: false))
+    cpus[c].regs.node = node
+    return emit(
+      c, "try_to_merge_one_page",
+      "\(pg(page)) at \(locationName(process: p, vpage: v)) becomes KSM page K\(node)",
+      objects: [pg(page)])
+  }
+
+  /// try_to_merge_with_ksm_page() → replace_page(): point the second mapping at the KSM page.
+  ///
+  /// `replace_page()`, mm/ksm.c; 2.6.34, 2.6.36 and 6.x.
+  mutating func ksmReplacePage(process p: Int, vpage v: Int, cpu c: Int) throws(SimError) -> InstrResult {
+    guard let node = cpus[c].regs.node, let old = page(process: p, vpage: v) else {
+      throw SimError("internal: ksm")
+    }
+    let kpage = stableNodes[node - 1].page
+    if old == kpage {
+      setPTE(p, v, .page(kpage, writable: false))
+      return emit(c, "try_to_merge_with_ksm_page", "already maps K\(node)")
+    }
+    setPTE(p, v, .page(kpage, writable: false))
+    pages[kpage - 1].mapcount += 1
+    let freed = putPageMapping(old)
+    return emit(
+      c, "replace_page",
+      "\(locationName(process: p, vpage: v)) now maps K\(node) (\(pg(kpage)))"
+        + (freed ? "; \(pg(old)) freed" : ""),
+      objects: [pg(kpage)])
+  }
+
+  /// hold_anon_vma(): the rmap_item takes a reference on vma->anon_vma.
+  ///
+  /// `hold_anon_vma()`, mm/ksm.c (2.6.34, 2.6.36); get_anon_vma() in 6.x; 2.6.34, 2.6.36 and 6.x.
+  mutating func holdAnonVMA(
+    process p: Int, vpage v: Int, node nodeVal: Val, cpu c: Int
+  ) throws(SimError) -> InstrResult {
+    let node = try value(nodeVal, cpu: c)
+    guard let vma = vmaContaining(process: p, vpage: v), let a = vmas[vma]?.anonVMA else {
+      throw SimError("internal: ksm without anon_vma")
+    }
+    if stableNodes[node - 1].items.contains(where: { $0.process == p && $0.address == v }) {
+      return emit(c, "stable_tree_append", "rmap_item already on K\(node)")
+    }
+    stableNodes[node - 1].items.append(
+      RmapItem(process: p, address: v, vmaName: vmaName(vma), anonVMA: a))
+    let before = anonVMAs[a - 1].refcount
+    touchedAnonVMAs.insert(a)
+    anonVMAs[a - 1].refcount += 1
+    return emit(
+      c, "hold_anon_vma",
+      "rmap_item(\(locationName(process: p, vpage: v))) on K\(node) refs \(av(a)): "
+        + "\(counterName) \(before)→\(before + 1)",
+      objects: [av(a)])
+  }
+
+  /// The KSM page's stable node enters the stable tree.
+  ///
+  /// `stable_tree_insert()`, mm/ksm.c; 2.6.34, 2.6.36 and 6.x.
+  mutating func stableTreeInsert(cpu c: Int) -> InstrResult {
+    let node = cpus[c].regs.node ?? 0
+    return emit(
+      c, "stable_tree_insert",
+      "K\(node) in the stable tree with \(stableNodes[node - 1].items.count) rmap_item(s)")
+  }
+
+  /// Merges a further page into an existing KSM page (`node` register).
+  ///
+  /// `try_to_merge_with_ksm_page()`, mm/ksm.c; 2.6.34, 2.6.36 and 6.x.
+  mutating func ksmMergeSecond(
+    node nodeVal: Val, process p: Int, vpage v: Int, cpu c: Int
+  ) throws(SimError) -> InstrResult {
+    let node = try value(nodeVal, cpu: c)
+    cpus[c].regs.node = node
+    return .expand([.ksmReplacePage(process: p, vpage: v), .holdAnonVMA(process: p, vpage: v, node: .lit(node))])
+  }
+
+  /// remove_rmap_item_from_tree(): unhash the item, then drop its anon_vma reference.
+  ///
+  /// `remove_rmap_item_from_tree()`, mm/ksm.c; 2.6.34, 2.6.36 and 6.x.
+  mutating func removeRmapItem(node: Int, process p: Int, address: Int, cpu c: Int) -> InstrResult {
+    guard let i = stableNodes[node - 1].items.firstIndex(where: { $0.process == p && $0.address == address })
+    else { return emit(c, "remove_rmap_item_from_tree", "gone") }
+    let item = stableNodes[node - 1].items.remove(at: i)
+    var text = "rmap_item of \(processes[p].name) off K\(node)"
+    let kpage = stableNodes[node - 1].page
+    if stableNodes[node - 1].items.isEmpty, pages[kpage - 1].mapcount <= 0 {
+      stableNodes[node - 1].alive = false
+      pages[kpage - 1].freed = true
+      text += "; K\(node) (\(pg(kpage))) freed"
+    }
+    return emit(
+      c, "remove_rmap_item_from_tree",
+      text + ", drop \(av(item.anonVMA))",
+      then: [.ksmDropAnonVMA(anonVMA: item.anonVMA)])
+  }
+
+  /// break_ksm(): a write fault that gives the mapping its own copy of the KSM page.
+  ///
+  /// `break_ksm()`, mm/ksm.c; 2.6.34, 2.6.36 and 6.x.
+  mutating func ksmUnmergeCopy(process p: Int, vpage v: Int, cpu c: Int) -> InstrResult {
+    guard let vma = vmaContaining(process: p, vpage: v), case .page(let kpage, _) = processes[p].ptes[v],
+      ksmNode(of: kpage) != nil
+    else {
+      return .expand([
+        .narrate(function: "break_ksm", text: "\(locationName(process: p, vpage: v)) no longer maps a KSM page")
+      ])
+    }
+    return .expand([.anonVMAPrepare(vma: vma), .cowCopy(process: p, vpage: v)])
+  }
+}

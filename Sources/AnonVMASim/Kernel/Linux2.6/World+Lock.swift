@@ -1,0 +1,64 @@
+// The anon_vma lock (include/linux/rmap.h): 2.6.34 the anon_vma's own spinlock, 2.6.36 the root's
+// spinlock (anon_vma_lock), 6.x the root's rwsem (anon_vma_lock_read/write). One micro-step each.
+
+extension World {
+  /// Takes an anon_vma lock (the root's in 2.6.36 and 6.x): blocks if another CPU holds it, deadlocks if this CPU
+  /// does (C18).
+  ///
+  /// `anon_vma_lock() / spin_lock(&anon_vma->lock) / anon_vma_lock_read|write()`, include/linux/rmap.h; 2.6.34,
+  /// 2.6.36 and 6.x.
+  mutating func lock(_ ref: LockRef, _ mode: LockMode, cpu c: Int) throws(SimError) -> InstrResult {
+    let (requested, target) = try resolveLock(ref, cpu: c)
+    if lockHolders.contains(target, where: { $0.cpu == c }) {
+      report(
+        "C18", "cpu\(c) acquires \(av(target))'s lock, which it already holds (self-deadlock)")
+      cpus[c].waitingFor = target
+      cpus[c].waitingMode = mode
+      return .deadlock(target)
+    }
+    let compatible = lockAvailable(target, for: mode)
+    guard compatible else {
+      cpus[c].waitingFor = target
+      cpus[c].waitingMode = mode
+      return .block(target)
+    }
+    // page_lock_anon_vma() of 2.6.36+ may lock a freed root under rcu_read_lock() and then
+    // re-checks page_mapped(): "SLAB_DESTROY_BY_RCU guarantees that - so the spin_lock above
+    // cannot corrupt" (mm/rmap.c). Anywhere else, locking a freed anon_vma is a use after free.
+    if !anonVMAs[target - 1].alive && !regs(c).rcuPageLock {
+      report(
+        kernel == .v2_6_34 ? "C15" : "C11",
+        "cpu\(c) locks \(av(target)), which has been freed")
+    }
+    if kernel != .v2_6_34, anonVMAs[target - 1].root != target {
+      report("C16", "cpu\(c) takes the lock of \(av(target)), which is not a root")
+    }
+    lockHolders.add(LockHolder(cpu: c, mode: mode, op: cpus[c].op), to: target)
+    cpus[c].holds.append(target)
+    cpus[c].holdModes.append(mode)
+    // Text only when narrating (an autoclosure): quiet builds take millions of locks.
+    return emit(
+      c, lockFunction(mode),
+      "lock \(av(target))\(requested == target ? "" : " (root of \(av(requested)))")"
+        + (mode == .exclusive ? "" : " for \(mode.rawValue)"),
+      objects: [av(target)])
+  }
+
+  /// Releases an anon_vma lock (C20 if not held).
+  ///
+  /// `anon_vma_unlock() / anon_vma_unlock_read|write()`, include/linux/rmap.h; 2.6.34, 2.6.36 and 6.x.
+  mutating func unlock(_ ref: LockRef, cpu c: Int) throws(SimError) -> InstrResult {
+    let (requested, target) = try resolveLock(ref, cpu: c)
+    guard let index = cpus.withUnsafeBufferPointer({ $0[c].holds.lastIndex(of: target) }) else {
+      report("C20", "cpu\(c) unlocks \(av(target))'s lock, which it does not hold")
+      return emit(c, "anon_vma_unlock", "unlock \(av(target)) (not held!)")
+    }
+    cpus[c].holds.remove(at: index)
+    let mode = cpus[c].holdModes.remove(at: index)
+    lockHolders.remove(from: target) { $0.cpu == c }
+    return emit(
+      c, unlockFunction(mode),
+      "unlock \(av(target))\(requested == target ? "" : " (root of \(av(requested)))")",
+      objects: [av(target)])
+  }
+}

@@ -1,0 +1,231 @@
+// mm/mmap.c: mmap_region, exit_mmap, do_munmap, find_mergeable_anon_vma, vma_merge and
+// mm_take_all_locks (with Andrea's 6/5: one lock per root). All three versions.
+
+extension World {
+  /// find_mergeable_anon_vma(): a compatible neighbour's anon_vma, if its chain is singular.
+  ///
+  /// `find_mergeable_anon_vma()`, mm/mmap.c; 2.6.34, 2.6.36 and 6.x.
+  mutating func findMergeableAnonVMA(vma: Int, cpu c: Int) -> InstrResult {
+    let found = findMergeable(vma)
+    cpus[c].regs.anonVMA = found
+    let text =
+      found.map { "reuse neighbour's \(av($0)) (singular chain)" }
+      ?? "no compatible neighbour with a singular chain"
+    return emit(c, "find_mergeable_anon_vma", text)
+  }
+
+  /// A new private anonymous VMA, without an anon_vma until its first write fault.
+  ///
+  /// `mmap_region()`, mm/mmap.c; 2.6.34, 2.6.36 and 6.x.
+  mutating func mmapRegion(
+    process p: Int, mapping name: String, pages n: Int, growsDown: Bool, cpu c: Int
+  ) -> InstrResult {
+    let base = processes[p].nextAddress
+    processes[p].nextAddress = base + n + 16
+    processes[p].mappings.removeAll { $0.name == name }
+    processes[p].mappings.append(Mapping(name: name, base: base, pages: n, growsDown: growsDown))
+    let id = nextVMA
+    nextVMA += 1
+    vmas[id] = VMA(
+      id: id, process: p, mapping: name, base: base, start: base, end: base + n, pgoff: base,
+      prot: .rw, growsDown: growsDown, anonVMA: nil, chainTailFirst: [], detached: false, createdAt: step)
+    touchVMA(id)
+    insertSorted(vma: id, process: p)
+    return emit(
+      c, "mmap_region",
+      "\(vmaName(id)): \(n) page(s), private anonymous, no anon_vma yet",
+      objects: [vmaName(id)])
+  }
+
+  /// The mm's last user is gone: its VMAs are detached (freed by the instructions that follow).
+  ///
+  /// `exit_mmap()`, mm/mmap.c; 2.6.34, 2.6.36 and 6.x.
+  mutating func exitMM(process p: Int, cpu c: Int) -> InstrResult {
+    processes[p].alive = false
+    for id in processes[p].vmas { vmas[id]?.detached = true }
+    detachedVMAs += processes[p].vmas
+    processes[p].vmas = []
+    let items = stableNodes.filter(\.alive).flatMap(\.items).filter { $0.process == p }.count
+    let ksm = items > 0 ? "; ksm_exit leaves \(items) rmap_item(s) for ksmd" : ""
+    return emit(c, "exit_mmap", "\(processes[p].name): mm_users → 0\(ksm)")
+  }
+
+  /// do_munmap(): split at the edges, then detach, zap, unlink and free what lies inside.
+  ///
+  /// `do_munmap()`, mm/mmap.c; 2.6.34, 2.6.36 and 6.x.
+  mutating func doMunmap(process p: Int, start: Int, end: Int, cpu c: Int) -> InstrResult {
+    let list = processes[p].vmas.compactMap { vmas[$0] }
+    if let first = list.first(where: { $0.end > start && $0.start < end }), first.start < start {
+      return .expand([
+        .splitVMA(vma: first.id, at: start, newBelow: false), .doMunmap(process: p, start: start, end: end),
+      ])
+    }
+    if let last = list.first(where: { $0.start < end && end < $0.end }) {
+      return .expand([.splitVMA(vma: last.id, at: end, newBelow: true), .doMunmap(process: p, start: start, end: end)])
+    }
+    let inside = list.filter { $0.start >= start && $0.end <= end }.map(\.id)
+    guard !inside.isEmpty else {
+      return .expand([.narrate(function: "do_munmap", text: "nothing mapped in that range")])
+    }
+    return .expand(
+      [.detachVMAs(process: p, start: start, end: end)]
+        + inside.map { .zapVMA(vma: $0, start: vmas[$0]?.start ?? 0, end: vmas[$0]?.end ?? 0) }
+        + inside.map { .unlinkAnonVMAs(vma: $0) } + inside.map { .removeVMA(vma: $0) })
+  }
+
+  /// Takes the VMAs inside the range out of the mm.
+  ///
+  /// `detach_vmas_to_be_unmapped()`, mm/mmap.c; 2.6.34, 2.6.36 and 6.x.
+  mutating func detachVMAs(process p: Int, start: Int, end: Int, cpu c: Int) -> InstrResult {
+    let inside = processes[p].vmas.filter { id in
+      guard let v = vmas[id] else { return false }
+      return v.start >= start && v.end <= end
+    }
+    processes[p].vmas.removeAll { inside.contains($0) }
+    for id in inside { vmas[id]?.detached = true }
+    detachedVMAs += inside
+    return emit(c, "detach_vmas_to_be_unmapped", inside.map { vmaName($0) }.joined(separator: ", "))
+  }
+
+  /// Frees a VMA (and what is left on its chain).
+  ///
+  /// `remove_vma()`, mm/mmap.c; 2.6.34, 2.6.36 and 6.x.
+  mutating func removeVMA(vma: Int, cpu c: Int) -> InstrResult {
+    let name = vmaName(vma)
+    if let v = vmas[vma] {
+      processes[v.process].vmas.removeAll { $0 == vma }
+      for id in v.chainTailFirst {
+        touchAVC(id)
+        avcs[id] = nil
+      }
+      touchedProcesses.insert(v.process)
+    }
+    detachedVMAs.removeAll { $0 == vma }
+    vmas[vma] = nil
+    return emit(c, "remove_vma", "\(name) freed")
+  }
+
+  /// vm_lock_anon_vma(): lock the root once per forest, marked by a bit in the root.
+  ///
+  /// `vm_lock_anon_vma()`, mm/mmap.c; 2.6.34, 2.6.36 and 6.x.
+  mutating func vmLockAnonVMA(anonVMA a: Int, cpu c: Int) -> InstrResult {
+    let bitOn = kernel == .v2_6_34 || has(.noSixFive) ? a : lockTarget(of: a)
+    if anonVMAs[bitOn - 1].allLocksBit {
+      return .expand([
+        .narrate(function: "vm_lock_anon_vma", text: "\(av(a)): bit set on \(av(bitOn)): skip")
+      ])
+    }
+    return .expand([
+      .lock(.anonVMALock(.lit(a)), writeMode), .setAllLocksBit(anonVMA: bitOn, value: true),
+    ])
+  }
+
+  /// vm_unlock_anon_vma(): unlock where the mm_all_locks bit is set, and clear it.
+  ///
+  /// `vm_unlock_anon_vma()`, mm/mmap.c; 2.6.34, 2.6.36 and 6.x.
+  mutating func vmUnlockAnonVMA(anonVMA a: Int, cpu c: Int) -> InstrResult {
+    let bitOn = kernel == .v2_6_34 || has(.noSixFive) ? a : lockTarget(of: a)
+    guard anonVMAs[bitOn - 1].allLocksBit else {
+      return .expand([
+        .narrate(function: "vm_unlock_anon_vma", text: "\(av(a)): bit clear on \(av(bitOn)): skip")
+      ])
+    }
+    return .expand([
+      .setAllLocksBit(anonVMA: bitOn, value: false), .unlock(.anonVMALock(.lit(a))),
+    ])
+  }
+
+  /// Sets or clears the mm_all_locks bit kept in anon_vma->head.next.
+  ///
+  /// `vm_lock_anon_vma() / vm_unlock_anon_vma()`, mm/mmap.c; 2.6.34, 2.6.36 and 6.x.
+  mutating func setAllLocksBit(anonVMA a: Int, value: Bool, cpu c: Int) -> InstrResult {
+    touchedAnonVMAs.insert(a)
+    anonVMAs[a - 1].allLocksBit = value
+    return emit(
+      c, value ? "vm_lock_anon_vma" : "vm_unlock_anon_vma",
+      "\(value ? "set" : "clear") the mm_all_locks bit in \(av(a))->head.next")
+  }
+
+  /// After mm_take_all_locks() each root is held once and marked; after the drop none is (C21).
+  ///
+  /// `mm_take_all_locks() / mm_drop_all_locks()`, mm/mmap.c; 2.6.34, 2.6.36 and 6.x.
+  mutating func checkAllLocks(process p: Int, taken: Bool, cpu c: Int) -> InstrResult {
+    var roots: [Int] = []
+    for id in processes[p].vmas {
+      for a in chainAnonVMAs(id) {
+        let t = kernel == .v2_6_34 ? a : lockTarget(of: a)
+        if !roots.contains(t) { roots.append(t) }
+      }
+    }
+    if kernel != .v2_6_34 {
+      for r in roots {
+        let held = cpus[c].holds.filter { $0 == r }.count
+        if taken && (held != 1 || !anonVMAs[r - 1].allLocksBit) {
+          report("C21", "after mm_take_all_locks \(av(r)) is held \(held) time(s)")
+        }
+        if !taken && anonVMAs[r - 1].allLocksBit {
+          report("C21", "after mm_drop_all_locks \(av(r)) still carries the flag bit")
+        }
+      }
+    }
+    let text =
+      taken
+      ? "\(roots.count) lock(s) held: \(roots.map { av($0) }.joined(separator: ", "))"
+      : "all anon_vma locks of \(processes[p].name) released"
+    return emit(c, taken ? "mm_take_all_locks" : "mm_drop_all_locks", text)
+  }
+
+  /// find_mergeable_anon_vma(): try next then prev; reuse only a singular chain (d0e9fe1758f2).
+  func findMergeable(_ id: Int) -> Int? {
+    guard let vma = vmas[id] else { return nil }
+    func compatible(_ near: VMA, below: Bool) -> Bool {
+      let adjacent = below ? near.end == vma.start : vma.end == near.start
+      let contiguous =
+        below ? near.pgoff + near.pages == vma.pgoff : vma.pgoff + vma.pages == near.pgoff
+      return adjacent && contiguous && near.growsDown == vma.growsDown && near.chainTailFirst.count == 1
+        && near.anonVMA != nil
+    }
+    if let n = nextVMA(after: id), let near = vmas[n], compatible(near, below: false) {
+      return near.anonVMA
+    }
+    if let p = prevVMA(before: id), let near = vmas[p], compatible(near, below: true) {
+      return near.anonVMA
+    }
+    return nil
+  }
+
+  /// vma_merge(): the vma_adjust() call that merges [addr, end) with a neighbour, if any.
+  func vmaMergePlan(
+    process p: Int, prev: Int?, addr: Int, end: Int, prot: Prot, growsDown: Bool, anonVMA: Int?,
+    pgoff: Int
+  ) -> AdjustArgs? {
+    let pglen = end - addr
+    func mergeableAnon(_ a: Int?, _ b: Int?) -> Bool { a == nil || b == nil || a == b }
+    func flagsMatch(_ v: VMA) -> Bool { v.prot == prot && v.growsDown == growsDown }
+    var next = prev.flatMap { nextVMA(after: $0) } ?? processes[p].vmas.first
+    let area = next
+    if let n = next, vmas[n]?.end == end { next = nextVMA(after: n) }
+    if let pid = prev, let pv = vmas[pid], pv.end == addr, flagsMatch(pv),
+      mergeableAnon(pv.anonVMA, anonVMA), pv.pgoff + pv.pages == pgoff
+    {
+      if let nid = next, let nv = vmas[nid], end == nv.start, flagsMatch(nv),
+        mergeableAnon(nv.anonVMA, anonVMA), nv.pgoff == pgoff + pglen,
+        mergeableAnon(pv.anonVMA, nv.anonVMA)
+      {
+        return AdjustArgs(vma: pid, start: pv.start, end: nv.end, pgoff: pv.pgoff, insert: nil)
+      }
+      return AdjustArgs(vma: pid, start: pv.start, end: end, pgoff: pv.pgoff, insert: nil)
+    }
+    if let nid = next, let nv = vmas[nid], end == nv.start, flagsMatch(nv),
+      mergeableAnon(nv.anonVMA, anonVMA), nv.pgoff == pgoff + pglen
+    {
+      if let pid = prev, let pv = vmas[pid], addr < pv.end {
+        return AdjustArgs(vma: pid, start: pv.start, end: addr, pgoff: pv.pgoff, insert: nil)
+      }
+      if let area {
+        return AdjustArgs(vma: area, start: addr, end: nv.end, pgoff: nv.pgoff - pglen, insert: nil)
+      }
+    }
+    return nil
+  }
+}

@@ -1,0 +1,249 @@
+// mm/memory.c: page faults (handle_mm_fault, do_anonymous_page, do_wp_page, do_swap_page),
+// copy_page_range at fork and unmap_vmas at munmap and exit. Linux 2.6.34 and 2.6.36; 6.x runs
+// the same steps (its differences are in the anon_vma functions these call, Kernel/Linux6).
+
+extension World {
+  /// handle_mm_fault() for a write: do_anonymous_page(), do_wp_page() or do_swap_page().
+  ///
+  /// `handle_mm_fault()`, mm/memory.c; 2.6.34, 2.6.36 and 6.x.
+  mutating func faultWrite(process p: Int, vpage v: Int, cpu c: Int) throws(SimError) -> InstrResult {
+    let vma = try faultVMA(p, v)
+    guard vmas[vma]?.prot == .rw else {
+      throw SimError("write fault on read-only page \(locationName(process: p, vpage: v))")
+    }
+    switch processes[p].ptes[v] {
+    case nil:
+      return .expand([.anonVMAPrepare(vma: vma), .doAnonymousPage(process: p, vpage: v, zeroPage: false)])
+    case .zero:
+      return .expand([.anonVMAPrepare(vma: vma), .doAnonymousPage(process: p, vpage: v, zeroPage: true)])
+    case .page(_, writable: true):
+      return .expand([.noFault(process: p, vpage: v, why: "PTE already writable: no fault")])
+    case .page(_, writable: false):
+      return .expand([.doWPPage(process: p, vpage: v)])
+    case .swap:
+      return .expand([.doSwapPage(process: p, vpage: v, write: true)])
+    case .migration:
+      throw SimError("\(locationName(process: p, vpage: v)) is under migration")
+    }
+  }
+
+  /// handle_mm_fault() for a read: the zero page where nothing is mapped (no anon_vma).
+  ///
+  /// `handle_mm_fault()`, mm/memory.c; 2.6.34, 2.6.36 and 6.x.
+  mutating func faultRead(process p: Int, vpage v: Int, cpu c: Int) throws(SimError) -> InstrResult {
+    _ = try faultVMA(p, v)
+    switch processes[p].ptes[v] {
+    case nil: return .expand([.mapZeroPage(process: p, vpage: v)])
+    case .swap: return .expand([.doSwapPage(process: p, vpage: v, write: false)])
+    case .migration:
+      throw SimError("\(locationName(process: p, vpage: v)) is under migration")
+    case .zero, .page:
+      return .expand([.noFault(process: p, vpage: v, why: "already mapped: no fault")])
+    }
+  }
+
+  /// do_wp_page(): reuse the page if we are its only user (page_move_anon_rmap), else copy.
+  ///
+  /// `do_wp_page()`, mm/memory.c; 2.6.34, 2.6.36 and 6.x.
+  mutating func doWPPage(process p: Int, vpage v: Int, cpu c: Int) throws(SimError) -> InstrResult {
+    let vma = try faultVMA(p, v)
+    guard let page = page(process: p, vpage: v) else { throw SimError("internal: no page") }
+    let pg = pages[page - 1]
+    let others = pg.swapSlot.map { swapSlots[$0 - 1].count } ?? 0
+    if ksmNode(of: page) == nil && pg.mapcount == 1 && others == 0 {
+      return .expand([.pageMoveAnonRmap(process: p, vpage: v)])
+    }
+    return .expand([.anonVMAPrepare(vma: vma), .cowCopy(process: p, vpage: v)])
+  }
+
+  /// do_swap_page(): read the page back (or find it in the swap cache) and map it.
+  ///
+  /// `do_swap_page()`, mm/memory.c; 2.6.34, 2.6.36 and 6.x.
+  mutating func doSwapPage(process p: Int, vpage v: Int, write: Bool, cpu c: Int) throws(SimError) -> InstrResult {
+    guard case .swap(let slot) = processes[p].ptes[v] else { throw SimError("internal: no swap") }
+    let cached = swapSlots[slot - 1].cached.flatMap { pages[$0 - 1].freed ? nil : $0 }
+    let users = swapSlots[slot - 1].count + (cached.map { pages[$0 - 1].mapcount } ?? 0)
+    let exclusive = write && users == 1
+    var instrs: [Instr] = [.swapInMap(process: p, vpage: v, exclusive: exclusive)]
+    if write && !exclusive { instrs.append(.doWPPage(process: p, vpage: v)) }
+    return .expand(instrs)
+  }
+
+  /// A new page (or a copy of the zero page) filed in vma->anon_vma by page_add_new_anon_rmap().
+  ///
+  /// `do_anonymous_page()`, mm/memory.c; 2.6.34, 2.6.36 and 6.x.
+  mutating func doAnonymousPage(
+    process p: Int, vpage v: Int, zeroPage: Bool, cpu c: Int
+  ) throws(SimError) -> InstrResult {
+    guard let vma = vmaContaining(process: p, vpage: v), let anon = vmas[vma]?.anonVMA else {
+      throw SimError("internal: no anon_vma for a new page")
+    }
+    let page = allocPage(mapping: .anon(anon), index: v)
+    pages[page - 1].mapcount = 1
+    setPTE(p, v, .page(page, writable: true))
+    let fn = zeroPage ? "do_wp_page" : "do_anonymous_page"
+    let what = zeroPage ? "copy of the zero page" : "new page"
+    return emit(
+      c, fn,
+      "\(what) \(pg(page)) at \(locationName(process: p, vpage: v)), "
+        + "page_add_new_anon_rmap files it in \(av(anon))",
+      objects: [pg(page), av(anon)])
+  }
+
+  /// The copy of a COW fault: a new page filed in vma->anon_vma; the old mapping is dropped.
+  ///
+  /// `do_wp_page()`, mm/memory.c; 2.6.34, 2.6.36 and 6.x.
+  mutating func cowCopy(process p: Int, vpage v: Int, cpu c: Int) throws(SimError) -> InstrResult {
+    guard let vma = vmaContaining(process: p, vpage: v), let anon = vmas[vma]?.anonVMA,
+      let old = page(process: p, vpage: v)
+    else { throw SimError("internal: COW without anon_vma") }
+    let page = allocPage(mapping: .anon(anon), index: v)
+    pages[page - 1].mapcount = 1
+    setPTE(p, v, .page(page, writable: true))
+    let freed = putPageMapping(old)
+    return emit(
+      c, "do_wp_page",
+      "COW copy \(pg(old)) → \(pg(page)) at \(locationName(process: p, vpage: v)), "
+        + "filed in \(av(anon))" + (freed ? "; \(pg(old)) freed" : ""),
+      objects: [pg(old), pg(page), av(anon)])
+  }
+
+  /// A read fault maps the shared zero page (no anon_vma needed).
+  ///
+  /// `do_anonymous_page()`, mm/memory.c; 2.6.34, 2.6.36 and 6.x.
+  mutating func mapZeroPage(process p: Int, vpage v: Int, cpu c: Int) -> InstrResult {
+    setPTE(p, v, .zero)
+    return emit(
+      c, "do_anonymous_page",
+      "read fault at \(locationName(process: p, vpage: v)): map the zero page, "
+        + "no anon_vma")
+  }
+
+  /// An access that needs no fault.
+  ///
+  /// `handle_mm_fault()`, mm/memory.c; 2.6.34, 2.6.36 and 6.x.
+  mutating func noFault(process p: Int, vpage v: Int, why: String, cpu c: Int) -> InstrResult {
+    return emit(c, "handle_mm_fault", "\(locationName(process: p, vpage: v)): \(why)")
+  }
+
+  /// do_swap_page() → page_add_anon_rmap()/do_page_add_anon_rmap() → __page_set_anon_rmap().
+  ///
+  /// `do_swap_page()`, mm/memory.c; 2.6.34, 2.6.36 and 6.x.
+  mutating func swapInMap(process p: Int, vpage v: Int, exclusive: Bool, cpu c: Int) throws(SimError) -> InstrResult {
+    guard case .swap(let slot) = processes[p].ptes[v],
+      let vma = vmaContaining(process: p, vpage: v), let vav = vmas[vma]?.anonVMA
+    else { throw SimError("internal: swap-in without anon_vma") }
+    var page = swapSlots[slot - 1].cached.flatMap { pages[$0 - 1].freed ? nil : $0 }
+    var text = ""
+    if page == nil {
+      let fresh = allocPage(mapping: .none, index: v)
+      pages[fresh - 1].swapSlot = slot
+      swapSlots[slot - 1].cached = fresh
+      page = fresh
+      text = "read \(pg(fresh)) from swap slot \(slot)"
+    } else if let page {
+      text = "found \(pg(page)) in the swap cache"
+    }
+    guard let page else { throw SimError("internal: no page") }
+    let first = pages[page - 1].mapcount == 0
+    pages[page - 1].mapcount += 1
+    setPTE(p, v, .page(page, writable: exclusive))
+    if first {
+      switch (kernel, pages[page - 1].mapping) {
+      case (.v2_6_34, _):
+        // 2.6.34 __page_set_anon_rmap(): non-exclusive pages go to the last (oldest) AVC's
+        // anon_vma; 2.6.34-rc3 used vma->anon_vma (D.1).
+        let target =
+          exclusive || has(.swapinRC3) ? vav : (chainAnonVMAs(vma).last ?? vav)
+        pages[page - 1].mapping = .anon(target)
+        text += ", filed in \(av(target))"
+      case (_, .anon(let keep)):
+        text += ", already anon: stays in \(av(keep))"
+      default:
+        let target = exclusive ? vav : lockTarget(of: vav)
+        pages[page - 1].mapping = .anon(target)
+        text += ", filed in \(av(target))" + (exclusive ? " (exclusive)" : " (the root)")
+      }
+    }
+    swapSlots[slot - 1].count -= 1
+    if swapSlots[slot - 1].count == 0 {
+      pages[page - 1].swapSlot = nil
+      swapSlots[slot - 1].cached = nil
+      text += "; swap slot \(slot) freed"
+    }
+    return emit(c, "do_swap_page", "\(locationName(process: p, vpage: v)): " + text, objects: [pg(page)])
+  }
+
+  /// copy_page_range(): share the parent's pages read-only (skipped without an anon_vma).
+  ///
+  /// `copy_page_range()`, mm/memory.c; 2.6.34, 2.6.36 and 6.x.
+  mutating func copyPageRange(parentVMA pvma: Int, childVMA childVal: Val, cpu c: Int) throws(SimError) -> InstrResult {
+    let child = try value(childVal, cpu: c)
+    guard let parent = vmas[pvma], let cp = vmas[child]?.process else {
+      throw SimError("internal: copy_page_range")
+    }
+    guard parent.anonVMA != nil else {
+      return emit(
+        c, "copy_page_range",
+        "\(vmaName(pvma)) has no anon_vma: skipped, faults will fill \(vmaName(child))")
+    }
+    var shared = 0
+    // Every address of the VMA is looked at, mapped or not: work in proportion to its size.
+    work.value += parent.end - parent.start
+    for v in parent.start..<parent.end {
+      switch processes[parent.process].ptes[v] {
+      case .page(let page, _):
+        setPTE(parent.process, v, .page(page, writable: false))
+        setPTE(cp, v, .page(page, writable: false))
+        pages[page - 1].mapcount += 1
+        shared += 1
+      case .zero:
+        setPTE(cp, v, .zero)
+      case .swap(let slot):
+        swapSlots[slot - 1].count += 1
+        setPTE(cp, v, .swap(slot))
+      case .migration(let page, let w):
+        setPTE(cp, v, .migration(page, writable: w))
+      case nil: break
+      }
+    }
+    return emit(c, "copy_page_range", "\(shared) page(s) shared with \(vmaName(child)), write-protected in both")
+  }
+
+  /// unmap_vmas() / zap_pte_range(): drop every PTE of the VMA.
+  ///
+  /// `unmap_vmas()`, mm/memory.c; 2.6.34, 2.6.36 and 6.x.
+  mutating func zapVMA(vma: Int, start: Int, end: Int, cpu c: Int) throws(SimError) -> InstrResult {
+    guard let p = vmas[vma]?.process else { throw SimError("internal: zap") }
+    var zapped = 0
+    var freed: [String] = []
+    work.value += end - start
+    for v in start..<end {
+      guard let pte = removePTE(p, v) else { continue }
+      zapped += 1
+      switch pte {
+      case .page(let page, _):
+        if putPageMapping(page) { freed.append(pg(page)) }
+      case .migration(let page, _):
+        _ = page
+      case .swap(let slot):
+        swapSlots[slot - 1].count -= 1
+        if swapSlots[slot - 1].count == 0, let cached = swapSlots[slot - 1].cached {
+          pages[cached - 1].swapSlot = nil
+          swapSlots[slot - 1].cached = nil
+          if freeIfUnused(cached) { freed.append(pg(cached)) }
+        }
+      case .zero: break
+      }
+    }
+    let freedText = freed.isEmpty ? "" : "; freed \(freed.joined(separator: ", "))"
+    return emit(c, "unmap_vmas", "\(vmaName(vma)): \(zapped) PTE(s) zapped\(freedText)")
+  }
+
+  func faultVMA(_ p: Int, _ v: Int) throws(SimError) -> Int {
+    guard let vma = vmaContaining(process: p, vpage: v) else {
+      throw SimError("\(locationName(process: p, vpage: v)) is not mapped (unmapped range)")
+    }
+    return vma
+  }
+}

@@ -1,0 +1,85 @@
+// mm/migrate.c and reclaim (mm/vmscan.c, mm/swap_state.c): unmap_and_move, move_to_new_page,
+// add_to_swap, __remove_mapping. All three versions, the page_lock_anon_vma() rule per version.
+
+extension World {
+  /// Gives the page a swap slot before reclaim unmaps it.
+  ///
+  /// `add_to_swap()`, mm/swap_state.c; 2.6.34, 2.6.36 and 6.x.
+  mutating func addToSwap(page: Int, cpu c: Int) -> InstrResult {
+    let slot = swapSlots.count + 1
+    swapSlots.append(SwapSlot(id: slot, count: 0, cached: page))
+    pages[page - 1].swapSlot = slot
+    return emit(c, "add_to_swap", "\(pg(page)) gets swap slot \(slot)")
+  }
+
+  /// The end of reclaim or migration: the old page leaves the swap cache and is freed if unused.
+  ///
+  /// `__remove_mapping()`, mm/vmscan.c; 2.6.34, 2.6.36 and 6.x.
+  mutating func freePage(page: Int, cpu c: Int) -> InstrResult {
+    if let slot = pages[page - 1].swapSlot {
+      swapSlots[slot - 1].cached = nil
+      pages[page - 1].swapSlot = nil
+    }
+    pages[page - 1].pinned = false
+    let freed = freeIfUnused(page)
+    return emit(c, "__remove_mapping", freed ? "\(pg(page)) freed" : "\(pg(page)) still in use")
+  }
+
+  /// unmap_and_move() (mm/migrate.c). 2.6.34: `rcu_read_lock(); if (!page_mapped(page)) goto
+  /// rcu_unlock;` then try_to_unmap() through page_lock_anon_vma(), and after the copy
+  /// remove_migration_ptes() through rmap_walk_anon(), which locks page_anon_vma(page) with no
+  /// page_mapped() check and no reference: the anon_vma may be freed by then (D.11).
+  /// 2.6.36 and 6.x: `anon_vma = page_lock_anon_vma(page); if (anon_vma) { get_anon_vma();
+  /// page_unlock_anon_vma(); } else ... goto uncharge;` - the reference keeps it alive.
+  ///
+  /// `unmap_and_move()`, mm/migrate.c; 2.6.34, 2.6.36 and 6.x.
+  mutating func migrateIfMapped(page: Int, origin: String, cpu c: Int) -> InstrResult {
+    let unmapped = kernel == .v2_6_34 ? pages[page - 1].mapcount <= 0 || pages[page - 1].freed : regs(c).bail
+    if unmapped {
+      let why =
+        kernel == .v2_6_34 ? "no longer mapped: goto rcu_unlock" : "page_lock_anon_vma returned NULL: goto uncharge"
+      return .expand([
+        .narrate(function: "unmap_and_move", text: "\(pg(page)) \(why), nothing to migrate"),
+        .freePage(page: page),
+      ])
+    }
+    if kernel == .v2_6_34 {
+      return .expand([
+        .pageLockAnonVMA(page: page),
+        .rmapWalkVisits(page: .lit(page), anonVMA: .reg(.anonVMA), kind: .unmapToMigration, origin: origin),
+        .pageUnlockAnonVMA, .clearBail, .moveToNewPage(page: page),
+        .lock(.anonVMALock(.reg(.anonVMA)), readMode),
+        .rmapWalkVisits(page: .lit(page), anonVMA: .reg(.anonVMA), kind: .removeMigration, origin: origin),
+        .unlock(.anonVMALock(.reg(.anonVMA))), .finishWalk, .freePage(page: page),
+      ])
+    }
+    return .expand([
+      .getAnonVMA(.reg(.anonVMA), transient: true), .pageUnlockAnonVMA,
+      .lock(.anonVMALock(.reg(.anonVMA)), readMode),
+      .rmapWalkVisits(page: .lit(page), anonVMA: .reg(.anonVMA), kind: .unmapToMigration, origin: origin),
+      .unlock(.anonVMALock(.reg(.anonVMA))), .moveToNewPage(page: page),
+      .lock(.anonVMALock(.reg(.anonVMA)), readMode),
+      .rmapWalkVisits(page: .lit(page), anonVMA: .reg(.anonVMA), kind: .removeMigration, origin: origin),
+      .unlock(.anonVMALock(.reg(.anonVMA))), .finishWalk, .freePage(page: page),
+      .dropAnonVMA(.reg(.anonVMA), transient: true),
+    ])
+  }
+
+  /// The page is held for migration (pinned).
+  ///
+  /// `isolate_lru_page()`, mm/vmscan.c; 2.6.34, 2.6.36 and 6.x.
+  mutating func isolatePage(page: Int, cpu c: Int) -> InstrResult {
+    pages[page - 1].pinned = true
+    return emit(c, "isolate_lru_page", "\(pg(page)) held for migration")
+  }
+
+  /// Copies the page to a new one with the same mapping and index (`newPage` register).
+  ///
+  /// `move_to_new_page()`, mm/migrate.c; 2.6.34, 2.6.36 and 6.x.
+  mutating func moveToNewPage(page: Int, cpu c: Int) -> InstrResult {
+    let new = allocPage(mapping: pages[page - 1].mapping, index: pages[page - 1].index)
+    cpus[c].regs.newPage = new
+    cpus[c].regs.page = page
+    return emit(c, "move_to_new_page", "copy \(pg(page)) → \(pg(new)), same mapping and index")
+  }
+}

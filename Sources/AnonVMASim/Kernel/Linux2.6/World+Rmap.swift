@@ -1,0 +1,499 @@
+// mm/rmap.c of Linux 2.6.34 and 2.6.36 ("always lock the root anon_vma"): anon_vma_prepare, the
+// chains, anon_vma_clone/anon_vma_fork, anon_vma_unlink/unlink_anon_vmas and drop_anon_vma, with
+// the 2.6.34 differences of kernel-semantics.md §B. Where 6.x differs, the dispatch (`run`) calls
+// the `…V6` method of Kernel/Linux6 instead; the others serve all three versions.
+
+extension World {
+  /// page_move_anon_rmap(): the only user reuses the page and re-files it in vma->anon_vma.
+  ///
+  /// `page_move_anon_rmap()`, mm/rmap.c; 2.6.34, 2.6.36 and 6.x.
+  mutating func pageMoveAnonRmap(process p: Int, vpage v: Int, cpu c: Int) throws(SimError) -> InstrResult {
+    guard let vma = vmaContaining(process: p, vpage: v), let anon = vmas[vma]?.anonVMA,
+      let page = page(process: p, vpage: v)
+    else { throw SimError("internal: reuse without anon_vma") }
+    let before = pages[page - 1].mapping
+    pages[page - 1].mapping = .anon(anon)
+    setPTE(p, v, .page(page, writable: true))
+    var from = ""
+    if case .anon(let b) = before, b != anon { from = " (was \(av(b)))" }
+    return emit(
+      c, "page_move_anon_rmap",
+      "reuse \(pg(page)) at \(locationName(process: p, vpage: v)): re-filed in "
+        + "\(av(anon))\(from)",
+      objects: [pg(page), av(anon)])
+  }
+
+  /// anon_vma_prepare(): give a VMA its anon_vma on the first write fault.
+  ///
+  /// `anon_vma_prepare()`, mm/rmap.c; 2.6.34, 2.6.36 and 6.x.
+  mutating func anonVMAPrepare(vma: Int, cpu c: Int) -> InstrResult {
+    guard vmas[vma]?.anonVMA == nil else { return .expand([]) }
+    cpus[c].regs.allocatedAnonVMA = nil
+    return .expand([
+      .allocAVC, .findMergeableAnonVMA(vma: vma), .prepAllocIfNone,
+      .lock(.anonVMALock(.reg(.anonVMA)), writeMode), .prepPublish(vma: vma),
+      .unlock(.anonVMALock(.reg(.anonVMA))), .prepFinish,
+    ])
+  }
+
+  /// anon_vma_prepare(): allocate an anon_vma unless find_mergeable_anon_vma() found one.
+  ///
+  /// `anon_vma_prepare()`, mm/rmap.c; 2.6.34, 2.6.36 and 6.x.
+  mutating func prepAllocIfNone(cpu c: Int) -> InstrResult {
+    if cpus[c].regs.anonVMA != nil { return .expand([]) }
+    return .expand([.allocAnonVMA(by: "anon_vma_prepare")])
+  }
+
+  /// anon_vma_prepare() under the lock: publish vma->anon_vma and link the chain, unless another thread did first
+  /// (`lostRace`).
+  ///
+  /// `anon_vma_prepare()`, mm/rmap.c; 2.6.34, 2.6.36 and 6.x.
+  mutating func prepPublish(vma: Int, cpu c: Int) -> InstrResult {
+    guard vmas[vma]?.anonVMA == nil else {
+      cpus[c].regs.lostRace = true
+      return .expand([.narrate(function: "anon_vma_prepare", text: "another thread won the race")])
+    }
+    cpus[c].regs.lostRace = false
+    return .expand([
+      .setVMAAnonVMA(vma: vma, anonVMA: .reg(.anonVMA), function: "anon_vma_prepare"),
+      .linkSameVMA(vma: vma, avc: .reg(.avc), anonVMA: .reg(.anonVMA)),
+      .linkSameAnonVMA(avc: .reg(.avc), atTail: kernel != .v2_6_34),
+    ])
+  }
+
+  /// anon_vma_prepare()'s end: free the anon_vma we allocated if we lost the race.
+  ///
+  /// `anon_vma_prepare()`, mm/rmap.c; 2.6.34 and 2.6.36 (6.x: ``prepFinishV6(cpu:)``).
+  mutating func prepFinish(cpu c: Int) -> InstrResult {
+    guard regs(c).lostRace else { return .expand([]) }
+    var instrs: [Instr] = []
+    if let a = cpus[c].regs.allocatedAnonVMA { instrs.append(.freeAnonVMA(.lit(a))) }
+    return .expand(instrs)
+  }
+
+  /// A new, unlinked anon_vma_chain (in the `avc` register).
+  ///
+  /// `anon_vma_chain_alloc()`, mm/rmap.c; 2.6.34, 2.6.36 and 6.x.
+  mutating func allocAVC(cpu c: Int) -> InstrResult {
+    let id = nextAVC
+    nextAVC += 1
+    avcs[id] = AVC(id: id, vma: 0, anonVMA: 0, onSameVMA: false, onSameAnonVMA: false)
+    touchAVC(id)
+    cpus[c].regs.avc = id
+    return emit(c, "anon_vma_chain_alloc", "new anon_vma_chain avc\(id)")
+  }
+
+  /// A new anon_vma (in the `anonVMA` register), maybe in the memory of a freed one (SLAB_DESTROY_BY_RCU, D.7).
+  ///
+  /// `anon_vma_alloc()`, mm/rmap.c; 2.6.34, 2.6.36 and 6.x.
+  mutating func allocAnonVMA(by: String, cpu c: Int) -> InstrResult {
+    let id = anonVMAs.count + 1
+    let prepare = by == "anon_vma_prepare"
+    let v6 = kernel == .v6
+    let reused = freeSlots.popLast()
+    let slot = reused ?? (slotOccupant.count + 1)
+    let previousOccupant = reused.map { slotOccupant[$0 - 1] }
+    anonVMASlot.append(slot)
+    if let reused, let previous = previousOccupant {
+      slotOccupant[reused - 1] = id
+      // The lock lives in the memory: whoever holds or waits for it now holds or waits for ours.
+      if let holders = lockHolders.removeValue(forKey: previous) { lockHolders[id] = holders }
+      for i in cpus.indices {
+        cpus[i].holds = cpus[i].holds.map { $0 == previous ? id : $0 }
+        if cpus[i].waitingFor == previous { cpus[i].waitingFor = id }
+      }
+    } else {
+      slotOccupant.append(id)
+    }
+    anonVMAs.append(
+      AnonVMA(
+        id: id, root: kernel == .v2_6_34 ? nil : (prepare ? id : nil),
+        parent: v6 && prepare ? id : nil, refcount: v6 ? 1 : 0, head: [],
+        // 6.x: the root's self-parent link, and a forked anon_vma's first active VMA.
+        numChildren: v6 && prepare ? 1 : 0, numActiveVMAs: v6 && !prepare ? 1 : 0,
+        allLocksBit: false, alive: true, emptied: false, createdAt: step, createdBy: by))
+    touchedAnonVMAs.insert(id)
+    cpus[c].regs.anonVMA = id
+    cpus[c].regs.allocatedAnonVMA = id
+    var rootText = by == "anon_vma_prepare" && kernel != .v2_6_34 ? " (root = itself)" : ""
+    if let previousOccupant { rootText += " in the memory of freed \(av(previousOccupant))" }
+    if kernel == .v6 {
+      rootText += prepare ? ", refcount 1, num_children 1 (self-parent link)" : ", refcount 1, num_active_vmas 1"
+    }
+    return emit(c, "anon_vma_alloc", "new anon_vma \(av(id))\(rootText)", objects: [av(id)])
+  }
+
+  /// Publishes vma->anon_vma.
+  ///
+  /// `anon_vma_prepare() / anon_vma_fork()`, mm/rmap.c; 2.6.34, 2.6.36 and 6.x.
+  mutating func setVMAAnonVMA(
+    vma: Int, anonVMA val: Val, function: String, cpu c: Int
+  ) throws(SimError) -> InstrResult {
+    let a = try value(val, cpu: c)
+    vmas[vma]?.anonVMA = a
+    touchVMA(vma)
+    var ptl = function == "anon_vma_prepare" ? " (under page_table_lock)" : " (where its new pages go)"
+    if kernel == .v6, function == "anon_vma_prepare" {
+      touchedAnonVMAs.insert(a)
+      anonVMAs[a - 1].numActiveVMAs += 1
+      ptl += ", num_active_vmas \(anonVMAs[a - 1].numActiveVMAs)"
+    }
+    return emit(c, function, "\(vmaName(vma))->anon_vma = \(av(a))\(ptl)", objects: [vmaName(vma), av(a)])
+  }
+
+  /// anon_vma_chain_link(), part 1: the AVC at the head of vma->anon_vma_chain.
+  ///
+  /// `anon_vma_chain_link()`, mm/rmap.c; 2.6.34, 2.6.36 and 6.x.
+  mutating func linkSameVMA(vma: Int, avc avcVal: Val, anonVMA avVal: Val, cpu c: Int) throws(SimError) -> InstrResult {
+    let id = try value(avcVal, cpu: c)
+    let a = try value(avVal, cpu: c)
+    avcs.update(id) {
+      $0.vma = vma
+      $0.anonVMA = a
+      $0.onSameVMA = true
+    }
+    touchAVC(id)
+    vmas.update(vma) { $0.chainTailFirst.append(id) }
+    touchVMA(vma)
+    return emit(
+      c, "anon_vma_chain_link",
+      "avc\(id) (\(vmaName(vma)) → \(av(a))) added at the head of \(vmaName(vma))'s chain",
+      objects: [vmaName(vma), av(a)])
+  }
+
+  /// anon_vma_chain_link(), part 2: the AVC on the anon_vma's same_anon_vma list (6.x: into its interval tree).
+  ///
+  /// `anon_vma_chain_link()`, mm/rmap.c; 2.6.34, 2.6.36 and 6.x.
+  mutating func linkSameAnonVMA(avc avcVal: Val, atTail: Bool, cpu c: Int) throws(SimError) -> InstrResult {
+    let id = try value(avcVal, cpu: c)
+    guard let link = avcs[id] else { throw SimError("internal: no avc\(id)") }
+    checkListLock(cpu: c, link.anonVMA, "linking avc\(id)")
+    if anonVMAs[link.anonVMA - 1].emptied {
+      report("C14", "\(av(link.anonVMA)) is linked again after its list became empty")
+    }
+    if !anonVMAs[link.anonVMA - 1].alive {
+      report(lifetimeCode, "avc\(id) is linked to freed \(av(link.anonVMA))")
+    }
+    touchedAnonVMAs.insert(link.anonVMA)
+    if kernel == .v6 {
+      // anon_vma_interval_tree_insert(): the tree's in-order position, not the list's end.
+      let at = treeInsertionIndex(of: id, in: link.anonVMA)
+      anonVMAs.update(link.anonVMA - 1) { $0.head.insert(id, at: at) }
+    } else {
+      anonVMAs.update(link.anonVMA - 1) {
+        if atTail { $0.head.append(id) } else { $0.head.insert(id, at: 0) }
+      }
+    }
+    avcs.update(id) { $0.onSameAnonVMA = true }
+    touchAVC(id)
+    if kernel == .v6 {
+      return emit(
+        c, "anon_vma_interval_tree_insert",
+        "\(vmaName(link.vma)) into \(av(link.anonVMA))'s interval tree",
+        objects: [vmaName(link.vma), av(link.anonVMA)])
+    }
+    return emit(
+      c, atTail ? "list_add_tail" : "list_add",
+      "\(vmaName(link.vma)) added at the \(atTail ? "tail" : "head") of "
+        + "\(av(link.anonVMA))'s same_anon_vma list",
+      objects: [vmaName(link.vma), av(link.anonVMA)])
+  }
+
+  /// anon_vma_clone(): one new AVC per source anon_vma, walking the source oldest first.
+  ///
+  /// `anon_vma_clone()`, mm/rmap.c; 2.6.34 and 2.6.36 (6.x: ``anonVMACloneV6(dst:src:cpu:)``).
+  mutating func anonVMAClone(dst dstVal: Val, src: Int, cpu c: Int) throws(SimError) -> InstrResult {
+    let dst = try value(dstVal, cpu: c)
+    var instrs: [Instr] = []
+    for a in chainAnonVMAs(src).reversed() {
+      instrs.append(.allocAVC)
+      instrs.append(.anonVMAChainLink(vma: dst, avc: .reg(.avc), anonVMA: .lit(a)))
+    }
+    return .expand(instrs)
+  }
+
+  /// anon_vma_chain_link(): same_vma add at head, then the anon_vma's list under its lock.
+  ///
+  /// `anon_vma_chain_link()`, mm/rmap.c; 2.6.34 and 2.6.36 (6.x: ``anonVMAChainLinkV6(vma:avc:anonVMA:cpu:)``).
+  mutating func anonVMAChainLink(
+    vma: Int, avc avcVal: Val, anonVMA avVal: Val, cpu c: Int
+  ) throws(SimError) -> InstrResult {
+    let id = try value(avcVal, cpu: c)
+    let a = try value(avVal, cpu: c)
+    return call(
+      .linkSameVMA(vma: vma, avc: .lit(id), anonVMA: .lit(a)),
+      .lock(.anonVMALock(.lit(a)), writeMode),
+      .linkSameAnonVMA(avc: .lit(id), atTail: true),
+      .unlock(.anonVMALock(.lit(a))), on: c)
+  }
+
+  /// anon_vma_fork(): clone the parent's chain, then add the child's own anon_vma.
+  ///
+  /// `anon_vma_fork()`, mm/rmap.c; 2.6.34 and 2.6.36 (6.x: ``anonVMAForkV6(child:parent:cpu:)``).
+  mutating func anonVMAFork(child: Int, parent: Int, cpu c: Int) -> InstrResult {
+    guard vmas[parent]?.anonVMA != nil else {
+      return .expand([
+        .narrate(function: "anon_vma_fork", text: "\(vmaName(parent)) has no anon_vma: nothing to do")
+      ])
+    }
+    var instrs: [Instr] = [
+      .anonVMAClone(dst: .lit(child), src: parent), .allocAnonVMA(by: "anon_vma_fork"), .allocAVC,
+    ]
+    if kernel != .v2_6_34 {
+      instrs.append(.setRootFromParent(anonVMA: .reg(.anonVMA), parentVMA: parent))
+      if !has(.noFiveFive) {
+        instrs.append(.getAnonVMA(.reg(.anonVMA), transient: false))
+      }
+    }
+    instrs.append(.setVMAAnonVMA(vma: child, anonVMA: .reg(.anonVMA), function: "anon_vma_fork"))
+    instrs.append(.anonVMAChainLink(vma: child, avc: .reg(.avc), anonVMA: .reg(.anonVMA)))
+    return .expand(instrs)
+  }
+
+  /// anon_vma_fork(): `anon_vma->root = pvma->anon_vma->root` (6.x also sets ->parent).
+  ///
+  /// `anon_vma_fork()`, mm/rmap.c; 2.6.36 and 6.x.
+  mutating func setRootFromParent(anonVMA avVal: Val, parentVMA: Int, cpu c: Int) throws(SimError) -> InstrResult {
+    let a = try value(avVal, cpu: c)
+    guard let pav = vmas[parentVMA]?.anonVMA else { throw SimError("internal: no parent anon_vma") }
+    let root = anonVMAs[pav - 1].root ?? pav
+    touchedAnonVMAs.insert(a)
+    anonVMAs[a - 1].root = root
+    touchedAnonVMAs.insert(a)
+    if kernel == .v6 { anonVMAs[a - 1].parent = pav }
+    return emit(
+      c, "anon_vma_fork",
+      "\(av(a))->root = \(av(pav))->root = \(av(root))"
+        + (kernel == .v6 ? ", ->parent = \(av(pav))" : ""),
+      objects: [av(a), av(root)])
+  }
+
+  /// get_anon_vma(): the fork-time pin of the root (on the root), or a migration pin.
+  ///
+  /// `get_anon_vma()`, mm/rmap.c; 2.6.34, 2.6.36 and 6.x.
+  mutating func getAnonVMA(_ val: Val, transient: Bool, cpu c: Int) throws(SimError) -> InstrResult {
+    var a = try value(val, cpu: c)
+    if !transient { a = anonVMAs[a - 1].root ?? a }
+    let before = anonVMAs[a - 1].refcount
+    touchedAnonVMAs.insert(a)
+    anonVMAs[a - 1].refcount += 1
+    if transient { pins[a, default: 0] += 1 }
+    let why = transient ? "pin for migration" : "the root is pinned until the child is freed"
+    return emit(c, "get_anon_vma", "\(av(a)) \(counterName) \(before)→\(before + 1) (\(why))", objects: [av(a)])
+  }
+
+  /// unlink_anon_vmas(): walk the chain head to tail (newest to oldest).
+  ///
+  /// `unlink_anon_vmas()`, mm/rmap.c; 2.6.34 and 2.6.36 (6.x: ``unlinkAnonVMAsV6(vma:cpu:)``).
+  mutating func unlinkAnonVMAs(vma: Int, cpu c: Int) -> InstrResult {
+    var instrs: [Instr] = []
+    for avc in vmas[vma]?.chain ?? [] {
+      instrs.append(.anonVMAUnlink(avc: avc))
+      instrs.append(.freeAVC(vma: vma, avc: avc))
+    }
+    return .expand(instrs)
+  }
+
+  /// anon_vma_unlink(): off the anon_vma's list under the (root) lock; free it if empty.
+  ///
+  /// `anon_vma_unlink()`, mm/rmap.c; 2.6.34 and 2.6.36.
+  mutating func anonVMAUnlink(avc id: Int, cpu c: Int) throws(SimError) -> InstrResult {
+    guard let link = avcs[id] else { throw SimError("internal: no avc\(id)") }
+    let a = link.anonVMA
+    return call(
+      .lock(.anonVMALock(.lit(a)), writeMode), .listDelSameAnonVMA(avc: id),
+      .computeEmpty(anonVMA: a), .unlock(.anonVMALock(.lit(a))), .unlinkFreeIfEmpty(anonVMA: a), on: c)
+  }
+
+  /// anon_vma_unlink(): `list_del(&anon_vma_chain->same_anon_vma)` under the lock.
+  ///
+  /// `anon_vma_unlink()`, mm/rmap.c; 2.6.34 and 2.6.36.
+  mutating func listDelSameAnonVMA(avc id: Int, cpu c: Int) throws(SimError) -> InstrResult {
+    guard let link = avcs[id] else { throw SimError("internal: no avc\(id)") }
+    checkListLock(cpu: c, link.anonVMA, "unlinking avc\(id)")
+    touchedAnonVMAs.insert(link.anonVMA)
+    anonVMAs.update(link.anonVMA - 1) {
+      $0.head.removeAll { $0 == id }
+      if $0.head.isEmpty { $0.emptied = true }
+    }
+    avcs.update(id) { $0.onSameAnonVMA = false }
+    touchAVC(id)
+    return emit(
+      c, "list_del",
+      "\(vmaName(link.vma)) off \(av(link.anonVMA))'s same_anon_vma list",
+      objects: [vmaName(link.vma), av(link.anonVMA)])
+  }
+
+  /// anon_vma_unlink(): `empty = list_empty(&anon_vma->head) && !external_refcount` (`listEmpty`).
+  ///
+  /// `anon_vma_unlink()`, mm/rmap.c; 2.6.34 and 2.6.36.
+  mutating func computeEmpty(anonVMA a: Int, cpu c: Int) -> InstrResult {
+    let anon = anonVMAs[a - 1]
+    let empty = anon.head.isEmpty && anon.refcount == 0
+    cpus[c].regs.listEmpty = empty
+    return emit(
+      c, "anon_vma_unlink",
+      "\(av(a)): list \(anon.head.isEmpty ? "empty" : "not empty"), "
+        + "\(counterName) \(anon.refcount) → \(empty ? "free it" : "keep it")")
+  }
+
+  /// anon_vma_unlink()'s end: if empty, drop the root's pin (2.6.36) and free the anon_vma.
+  ///
+  /// `anon_vma_unlink()`, mm/rmap.c; 2.6.34 and 2.6.36 (6.x: ``unlinkFreeIfEmptyV6(anonVMA:cpu:)``).
+  mutating func unlinkFreeIfEmpty(anonVMA a: Int, cpu c: Int) -> InstrResult {
+    guard regs(c).listEmpty else { return .expand([]) }
+    var instrs: [Instr] = []
+    let root = anonVMAs[a - 1].root
+    if kernel == .v2_6_36, let root, root != a || has(.rootSelfDrop), !has(.noFiveFive) {
+      instrs.append(.dropAnonVMA(.lit(root), transient: false))
+    }
+    instrs.append(.freeAnonVMA(.lit(a)))
+    return .expand(instrs)
+  }
+
+  /// Takes the AVC off vma->anon_vma_chain and frees it.
+  ///
+  /// `anon_vma_chain_free()`, mm/rmap.c; 2.6.34, 2.6.36 and 6.x.
+  mutating func freeAVC(vma: Int, avc id: Int, cpu c: Int) -> InstrResult {
+    vmas.update(vma) {
+      if let i = $0.chainTailFirst.lastIndex(of: id) { $0.chainTailFirst.remove(at: i) }
+    }
+    if let p = vmas.withObject(vma, \.process) { touchedProcesses.insert(p) }
+    touchAVC(id)
+    avcs.remove(id)
+    return emit(c, "anon_vma_chain_free", "avc\(id) off \(vmaName(vma))'s chain, freed")
+  }
+
+  /// Frees an anon_vma (its memory may be reused at once, D.7); C8/C9/C10 catch a double free or a free with VMAs
+  /// still on its list.
+  ///
+  /// `anon_vma_free()`, mm/rmap.c; 2.6.34, 2.6.36 and 6.x.
+  mutating func freeAnonVMA(_ val: Val, cpu c: Int) throws(SimError) -> InstrResult {
+    let a = try value(val, cpu: c)
+    if !anonVMAs[a - 1].alive {
+      report(lifetimeCode, "\(av(a)) is freed twice")
+    }
+    if !anonVMAs[a - 1].head.isEmpty {
+      report(lifetimeCode, "\(av(a)) is freed while VMAs are still on its list")
+    }
+    touchedAnonVMAs.insert(a)
+    if anonVMAs[a - 1].alive { freeSlots.append(anonVMASlot[a - 1]) }
+    anonVMAs[a - 1].alive = false
+    freedThisStep.append(a)
+    return emit(c, "anon_vma_free", "\(av(a)) freed", objects: [av(a)])
+  }
+
+  /// drop_anon_vma(): atomic_dec_and_lock(), then free the anon_vma and maybe its root.
+  ///
+  /// `drop_anon_vma()`, mm/rmap.c; 2.6.34 and 2.6.36 (6.x: ``dropAnonVMAV6(_:transient:cpu:)``).
+  mutating func dropAnonVMA(_ val: Val, transient: Bool, cpu c: Int) throws(SimError) -> InstrResult {
+    let a = try value(val, cpu: c)
+    return .expand([.decAndLockFast(anonVMA: a, transient: transient)])
+  }
+
+  /// The hypothetical plain atomic_dec_and_test(): decrement first, lock only afterwards.
+  ///
+  /// `atomic_dec_and_test()`, the `plain-dec` variant of drop_anon_vma(); 2.6.34.
+  mutating func plainDecAndTest(anonVMA a: Int, cpu c: Int) -> InstrResult {
+    let count = anonVMAs[a - 1].refcount
+    touchedAnonVMAs.insert(a)
+    anonVMAs[a - 1].refcount -= 1
+    let then: [Instr] = count - 1 == 0 ? [.lock(.anonVMALock(.lit(a)), writeMode), .dropCheck(anonVMA: a)] : []
+    return emit(
+      c, "atomic_dec_and_test", "\(av(a)) \(counterName) \(count)→\(count - 1) without the lock", objects: [av(a)],
+      then: then)
+  }
+
+  /// atomic_dec_and_lock(), part 1: decrement without the lock unless it would reach 0.
+  ///
+  /// `atomic_dec_and_lock()`, lib/dec_and_lock.c; 2.6.34 and 2.6.36.
+  mutating func decAndLockFast(anonVMA a: Int, transient: Bool, cpu c: Int) -> InstrResult {
+    if transient { pins[a, default: 0] -= 1 }
+    let count = anonVMAs[a - 1].refcount
+    if count != 1 {
+      touchedAnonVMAs.insert(a)
+      anonVMAs[a - 1].refcount -= 1
+      let bug = count <= 0 ? " (BUG: counter was already \(count))" : ""
+      if count <= 0 {
+        report(lifetimeCode, "drop of \(av(a)) whose \(counterName) is already \(count) (BUG_ON in drop_anon_vma)")
+      }
+      return emit(
+        c, "atomic_dec_and_lock",
+        "\(av(a)) \(counterName) \(count)→\(count - 1), not zero: no lock\(bug)",
+        objects: [av(a)])
+    }
+    return .expand([.lock(.anonVMALock(.lit(a)), writeMode), .decAndTest(anonVMA: a)])
+  }
+
+  /// atomic_dec_and_lock(), part 2: under the lock, decrement and test for zero.
+  ///
+  /// `atomic_dec_and_lock()`, lib/dec_and_lock.c; 2.6.34 and 2.6.36.
+  mutating func decAndTest(anonVMA a: Int, cpu c: Int) -> InstrResult {
+    let count = anonVMAs[a - 1].refcount
+    touchedAnonVMAs.insert(a)
+    anonVMAs[a - 1].refcount -= 1
+    let zero = count - 1 == 0
+    return emit(
+      c, "atomic_dec_and_lock",
+      "\(av(a)) \(counterName) \(count)→\(count - 1) under \(av(lockTarget(of: a)))'s lock",
+      objects: [av(a)], then: [zero ? .dropCheck(anonVMA: a) : .unlock(.anonVMALock(.lit(a)))])
+  }
+
+  /// drop_anon_vma() under the lock: free it if its list is empty (`listEmpty`); 2.6.36 also drops the root's count
+  /// (`freeRoot`).
+  ///
+  /// `drop_anon_vma()`, mm/rmap.c; 2.6.34 and 2.6.36.
+  mutating func dropCheck(anonVMA a: Int, cpu c: Int) -> InstrResult {
+    let anon = anonVMAs[a - 1]
+    let empty = anon.head.isEmpty
+    let twoLevel = kernel == .v2_6_36 && !has(.noFiveFive)
+    var text = "\(av(a)) list \(empty ? "empty" : "not empty")"
+    var freeRoot = false
+    var root = a
+    if twoLevel, empty, let r = anon.root, r != a {
+      root = r
+      let before = anonVMAs[r - 1].refcount
+      touchedAnonVMAs.insert(r)
+      anonVMAs[r - 1].refcount -= 1
+      let last = before - 1 == 0
+      let rootEmpty = anonVMAs[r - 1].head.isEmpty
+      freeRoot = last && rootEmpty
+      text += "; root \(av(r)) \(counterName) \(before)→\(before - 1), list "
+        + "\(rootEmpty ? "empty" : "not empty")"
+    }
+    cpus[c].regs.listEmpty = empty
+    cpus[c].regs.freeRoot = freeRoot
+    return emit(
+      c, "drop_anon_vma",
+      text,
+      objects: [av(a)], then: [.unlock(.anonVMALock(.lit(a))), .dropFinish(anonVMA: a, root: root)])
+  }
+
+  /// drop_anon_vma()'s end, after the unlock: free the anon_vma and maybe its root.
+  ///
+  /// `drop_anon_vma()`, mm/rmap.c; 2.6.34 and 2.6.36.
+  mutating func dropFinish(anonVMA a: Int, root: Int, cpu c: Int) -> InstrResult {
+    var instrs: [Instr] = []
+    if regs(c).listEmpty { instrs.append(.freeAnonVMA(.lit(a))) }
+    if regs(c).freeRoot { instrs.append(.freeAnonVMA(.lit(root))) }
+    return .expand(instrs)
+  }
+
+  /// The name of the model's anon_vma counter.
+  var counterName: String {
+    switch kernel {
+    case .v2_6_34: return "ksm_refcount"
+    case .v2_6_36: return "external_refcount"
+    case .v6: return "refcount"
+    }
+  }
+
+  /// The invariant code of lifetime errors in this model.
+  var lifetimeCode: String {
+    switch kernel {
+    case .v2_6_34: return "C8"
+    case .v2_6_36: return "C9"
+    case .v6: return "C10"
+    }
+  }
+}

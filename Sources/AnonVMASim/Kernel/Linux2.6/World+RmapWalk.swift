@@ -1,0 +1,173 @@
+// mm/rmap.c reverse-map walks: page_lock_anon_vma (2.6.34, the root-lock series and
+// f18194275c39's re-check), the walk over an anon_vma's list (2.6.x) or interval tree (6.x).
+
+extension World {
+  /// page_lock_anon_vma(): read page->mapping, lock anon_vma->root, re-check page_mapped.
+  ///
+  /// `page_lock_anon_vma()`, mm/rmap.c; 2.6.34, 2.6.36 and 6.x.
+  mutating func pageLockAnonVMA(page: Int, cpu c: Int) -> InstrResult {
+    cpus[c].regs.bail = false
+    if kernel == .v2_6_34 || has(.rootReread) {
+      // 2.6.34 locks the anon_vma's own lock; the pre-f18194275c39 code locked anon_vma->root
+      // as re-read at lock time and did not re-check page_mapped.
+      return .expand([.readPageMapping(page: page), .unlessBailed(.lock(.anonVMALock(.reg(.anonVMA)), readMode))])
+    }
+    // 2.6.36 / 6.x: lock the root read once, then re-check that the page is still mapped.
+    return .expand([
+      .readPageMapping(page: page), .unlessBailed(.lock(.exact(.reg(.root)), readMode)),
+      .unlessBailed(.recheckMapped(page: page)),
+    ])
+  }
+
+  /// page_unlock_anon_vma(): unlock what page_lock_anon_vma() locked (nothing if it returned NULL).
+  ///
+  /// `page_unlock_anon_vma()`, mm/rmap.c; 2.6.34, 2.6.36 and 6.x.
+  mutating func pageUnlockAnonVMA(cpu c: Int) -> InstrResult {
+    if regs(c).bail { return .expand([]) }
+    if kernel == .v2_6_34 || has(.rootReread) { return .expand([.unlock(.anonVMALock(.reg(.anonVMA)))]) }
+    return .expand([.unlock(.exact(.reg(.root)))])
+  }
+
+  /// page_lock_anon_vma(): `rcu_read_lock(); anon_mapping = page->mapping; if (!page_mapped(page)) goto out;` (`bail`
+  /// on NULL).
+  ///
+  /// `page_lock_anon_vma()`, mm/rmap.c; 2.6.34, 2.6.36 and 6.x.
+  mutating func readPageMapping(page: Int, cpu c: Int) throws(SimError) -> InstrResult {
+    guard case .anon(let a) = pages[page - 1].mapping else {
+      throw SimError("\(pg(page)) is not an anonymous page")
+    }
+    cpus[c].regs.anonVMA = a
+    cpus[c].regs.page = page
+    cpus[c].regs.root = lockTarget(of: a)
+    guard pages[page - 1].mapcount > 0, !pages[page - 1].freed else {
+      cpus[c].regs.bail = true
+      return emit(c, "page_lock_anon_vma", "\(pg(page)) is not mapped: NULL")
+    }
+    cpus[c].regs.rcuPageLock = kernel != .v2_6_34 && !has(.rootReread)
+    let rootText = kernel == .v2_6_34 ? "" : ", root \(av(lockTarget(of: a)))"
+    return emit(
+      c, "page_lock_anon_vma",
+      "rcu_read_lock; \(pg(page))->mapping = \(av(a))\(rootText), page_mapped",
+      objects: [pg(page)])
+  }
+
+  /// page_lock_anon_vma() after taking the lock (f18194275c39): still mapped, or unlock and return NULL.
+  ///
+  /// `page_lock_anon_vma()`, mm/rmap.c; 2.6.36 and 6.x.
+  mutating func recheckMapped(page: Int, cpu c: Int) -> InstrResult {
+    cpus[c].regs.rcuPageLock = false
+    if pages[page - 1].mapcount <= 0 || pages[page - 1].freed {
+      cpus[c].regs.bail = true
+      return emit(
+        c, "page_lock_anon_vma",
+        "\(pg(page)) no longer mapped after taking the lock: unlock the saved root, NULL",
+        then: [.unlock(.exact(.reg(.root)))])
+    }
+    return emit(c, "page_lock_anon_vma", "\(pg(page)) still mapped after taking the lock")
+  }
+
+  /// The walk over the locked anon_vma: one visit per AVC (2.6.x: the whole list; 6.x: the interval tree's matches).
+  ///
+  /// `rmap_walk_anon() / try_to_unmap_anon() / page_referenced_anon()`, mm/rmap.c; 2.6.34, 2.6.36 and 6.x.
+  mutating func rmapWalkVisits(
+    page pageVal: Val, anonVMA avVal: Val, kind: WalkKind, origin: String, cpu c: Int
+  ) throws(SimError) -> InstrResult {
+    if regs(c).bail { return .expand([]) }
+    let page = try value(pageVal, cpu: c)
+    // Walk whatever anon_vma is in that memory now (after a reuse: the wrong one, D.7).
+    let a = occupant(try value(avVal, cpu: c))
+    cpus[c].regs.walk = RmapWalk(
+      page: page, origin: origin, lock: lockTarget(of: a), locks: [lockTarget(of: a)],
+      visited: [], skipped: [])
+    // 2.6.x walks the whole same_anon_vma list and skips the VMAs the page's address falls
+    // outside of; 6.x asks the interval tree (anon_vma_interval_tree_foreach over
+    // [pgoff, pgoff]) and visits only the VMAs whose page offsets cover the page, in tree order.
+    let order: [Int]
+    if kernel == .v6 {
+      let index = pages[page - 1].index
+      order = treeOrder(a).filter { id in
+        guard let link = avcs[id], let v = vmas[link.vma] else { return true }
+        return v.pgoff <= index && index < v.pgoff + v.pages
+      }
+    } else {
+      order = anonVMAs[a - 1].head
+    }
+    return .expand(order.map { .visitVMA(avc: $0, page: page, kind: kind) })
+  }
+
+  /// One VMA of a walk: where the page would be, and what the walk does there.
+  ///
+  /// `vma_address() + try_to_unmap_one() / remove_migration_pte() / page_referenced_one()`, mm/rmap.c, mm/migrate.c;
+  /// 2.6.34, 2.6.36 and 6.x.
+  mutating func visitVMA(avc id: Int, page: Int, kind: WalkKind, cpu c: Int) throws(SimError) -> InstrResult {
+    guard let link = avcs[id], let vma = vmas[link.vma] else {
+      return emit(c, "rmap_walk", "avc\(id) is gone")
+    }
+    let address = vma.start + (pages[page - 1].index - vma.pgoff)
+    let name = vmaName(link.vma)
+    guard address >= vma.start, address < vma.end else {
+      cpus[c].regs.walk?.skipped.append(name)
+      return emit(c, "vma_address", "\(name): address of \(pg(page)) falls outside: skip")
+    }
+    cpus[c].regs.walk?.visited.append(name)
+    let p = vma.process
+    var action = "visit"
+    switch (kind, processes[p].ptes[address]) {
+    case (.unmapToSwap, .page(let pp, _)) where pp == page:
+      guard let slot = pages[page - 1].swapSlot else { throw SimError("internal: no slot") }
+      setPTE(p, address, .swap(slot))
+      swapSlots[slot - 1].count += 1
+      pages[page - 1].mapcount -= 1
+      action = "try_to_unmap_one: PTE → swap entry \(slot)"
+    case (.unmapToMigration, .page(let pp, let w)) where pp == page:
+      setPTE(p, address, .migration(page, writable: w))
+      pages[page - 1].mapcount -= 1
+      action = "try_to_unmap_one: PTE → migration entry"
+    case (.removeMigration, .migration(let old, let w)):
+      if let new = cpus[c].regs.newPage, old == cpus[c].regs.page {
+        setPTE(p, address, .page(new, writable: w))
+        pages[new - 1].mapcount += 1
+        action = "remove_migration_pte: maps \(pg(new))"
+      }
+    case (.look, .page(let pp, _)) where pp == page:
+      action = "page_referenced_one: maps it"
+    case (.look, _):
+      action = "page_referenced_one: does not map it"
+    default:
+      action = "no matching PTE there: nothing to do"
+    }
+    return emit(
+      c, "rmap_walk",
+      "\(name) at \(locationName(process: p, vpage: address)): \(action)",
+      objects: [name])
+  }
+
+  /// The walk's end: records what it visited and skipped (`lastWalk`).
+  ///
+  /// `rmap_walk()`, mm/rmap.c; 2.6.34, 2.6.36 and 6.x.
+  mutating func finishWalk(cpu c: Int) -> InstrResult {
+    if regs(c).bail {
+      return emit(c, "rmap_walk", "page_lock_anon_vma returned NULL: no walk")
+    }
+    lastWalk = cpus[c].regs.walk
+    lastWalk?.step = step
+    let text = lastWalk.map { w in
+      "visited \(w.visited.isEmpty ? "none" : w.visited.joined(separator: ", "))"
+        + (w.skipped.isEmpty ? "" : "; skipped \(w.skipped.joined(separator: ", "))")
+    } ?? "no walk"
+    return emit(c, "rmap_walk", text)
+  }
+
+  ///
+  /// `page_lock_anon_vma()`, mm/rmap.c; 2.6.34, 2.6.36 and 6.x.
+  mutating func unlessBailed(_ instr: Instr, cpu c: Int) -> InstrResult {
+    return .expand(regs(c).bail ? [] : [instr])
+  }
+
+  ///
+  /// `page_lock_anon_vma()`, mm/rmap.c; 2.6.34, 2.6.36 and 6.x.
+  mutating func clearBail(cpu c: Int) -> InstrResult {
+    cpus[c].regs.bail = false
+    return .expand([])
+  }
+}

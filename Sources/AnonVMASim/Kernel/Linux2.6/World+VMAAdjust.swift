@@ -1,0 +1,277 @@
+// mm/mmap.c: __split_vma and vma_adjust (2.6.34, 2.6.36; __vma_adjust of 6.1, vma_prepare and
+// vma_complete of mm/vma.c since 6.3, where the 6.x lock rule differs, switched on `kernel`).
+
+extension World {
+  /// __split_vma(): copy, clone the chain, then vma_adjust() inserts the new piece.
+  ///
+  /// `__split_vma()`, mm/mmap.c; 2.6.34, 2.6.36 and 6.x.
+  mutating func splitVMA(vma: Int, at: Int, newBelow: Bool, cpu c: Int) -> InstrResult {
+    return .expand([
+      .copyVMAForSplit(vma: vma, at: at, newBelow: newBelow),
+      .anonVMAClone(dst: .reg(.vma), src: vma),
+      .splitAdjust(vma: vma, at: at, newBelow: newBelow),
+    ])
+  }
+
+  /// __split_vma(): `new = kmem_cache_alloc(); *new = *vma;` with the new bounds (in the `vma` register).
+  ///
+  /// `__split_vma()`, mm/mmap.c; 2.6.34, 2.6.36 and 6.x.
+  mutating func copyVMAForSplit(vma: Int, at: Int, newBelow: Bool, cpu c: Int) throws(SimError) -> InstrResult {
+    guard var copy = vmas[vma] else { throw SimError("internal: split") }
+    let id = nextVMA
+    nextVMA += 1
+    copy.id = id
+    copy.chainTailFirst = []
+    copy.createdAt = step
+    if newBelow {
+      copy.end = at
+    } else {
+      copy.pgoff += at - copy.start
+      copy.start = at
+    }
+    vmas[id] = copy
+    touchVMA(id)
+    cpus[c].regs.vma = id
+    return emit(
+      c, "__split_vma",
+      "new VMA \(vmaName(id)) split off \(vmaName(vma)) at page \(at - copy.base)",
+      objects: [vmaName(id)])
+  }
+
+  /// __split_vma(): the vma_adjust() call that shrinks the old VMA and inserts the new one.
+  ///
+  /// `__split_vma()`, mm/mmap.c; 2.6.34, 2.6.36 and 6.x.
+  mutating func splitAdjust(vma: Int, at: Int, newBelow: Bool, cpu c: Int) throws(SimError) -> InstrResult {
+    let new = try value(.reg(.vma), cpu: c)
+    guard let v = vmas[vma] else { throw SimError("internal: split") }
+    let args =
+      newBelow
+      ? AdjustArgs(vma: vma, start: at, end: v.end, pgoff: v.pgoff + (at - v.start), insert: new)
+      : AdjustArgs(vma: vma, start: v.start, end: at, pgoff: v.pgoff, insert: new)
+    return .expand([.vmaAdjust(args)])
+  }
+
+  /// vma_adjust(): importer/exporter clone, then the locked update (2.6.36 lock condition).
+  ///
+  /// `vma_adjust()`, mm/mmap.c; __vma_adjust() / vma_prepare() in 6.x; 2.6.34, 2.6.36 and 6.x.
+  mutating func vmaAdjust(_ args: AdjustArgs, cpu c: Int) throws(SimError) -> InstrResult {
+    guard let vma = vmas[args.vma] else { throw SimError("internal: vma_adjust") }
+    var end = args.end
+    var importer: Int?
+    var removeNext = 0
+    var adjustNext = 0
+    var instrs: [Instr] = []
+    let next = nextVMA(after: args.vma)
+    if let nid = next, let nv = vmas[nid], args.insert == nil {
+      var exporter: Int?
+      if end >= nv.end {
+        removeNext = 1 + (end > nv.end ? 1 : 0)
+        end = nv.end
+        exporter = nid
+        importer = args.vma
+      } else if end > nv.start {
+        adjustNext = end - nv.start
+        exporter = nid
+        importer = args.vma
+      } else if end < vma.end {
+        adjustNext = -(vma.end - end)
+        exporter = args.vma
+        importer = nid
+      }
+      if let exporter, let importer, vmas[exporter]?.anonVMA != nil,
+        vmas[importer]?.anonVMA == nil
+      {
+        if kernel == .v6 {
+          // dup_anon_vma(): copy the pointer, then clone (which counts the active VMA).
+          instrs.append(.setImporterAnonVMA(importer: importer, exporter: exporter))
+          instrs.append(.anonVMAClone(dst: .lit(importer), src: exporter))
+        } else {
+          instrs.append(.anonVMAClone(dst: .lit(importer), src: exporter))
+          instrs.append(.setImporterAnonVMA(importer: importer, exporter: exporter))
+        }
+      }
+    }
+    var locked = args
+    locked.end = end
+    instrs.append(
+      .vmaAdjustLocked(
+        locked, next: next, removeNext: removeNext, adjustNext: adjustNext, importer: importer))
+    if removeNext == 2 {
+      // "goto again": after removing next, swallow the one after it too.
+      instrs.append(.vmaAdjust(args))
+    }
+    return .expand(instrs)
+  }
+
+  /// vma_adjust(): `importer->anon_vma = exporter->anon_vma`.
+  ///
+  /// `vma_adjust()`, mm/mmap.c; dup_anon_vma() in 6.x; 2.6.34, 2.6.36 and 6.x.
+  mutating func setImporterAnonVMA(importer: Int, exporter: Int, cpu c: Int) -> InstrResult {
+    let a = vmas[exporter]?.anonVMA
+    vmas[importer]?.anonVMA = a
+    touchVMA(importer)
+    return emit(
+      c, "vma_adjust",
+      "importer \(vmaName(importer))->anon_vma = \(a.map { av($0) } ?? "NULL") "
+        + "(from exporter \(vmaName(exporter)))")
+  }
+
+  /// vma_adjust()'s update, under the anon_vma lock where the version takes it (2.6.36 lock condition; 6.x
+  /// vma_prepare()).
+  ///
+  /// `vma_adjust()`, mm/mmap.c; vma_prepare()/vma_complete() in 6.x; 2.6.34, 2.6.36 and 6.x.
+  mutating func vmaAdjustLocked(
+    _ args: AdjustArgs, next: Int?, removeNext: Int, adjustNext: Int, importer: Int?, cpu c: Int
+  ) throws(SimError) -> InstrResult {
+    guard let vma = vmas[args.vma] else { throw SimError("internal: vma_adjust") }
+    var instrs: [Instr] = []
+    var lockAV: Int?
+    // 6.x (__vma_adjust of 6.1, vma_prepare() since 6.3): `anon_vma = vma->anon_vma`, else
+    // next's when next's start moves; any bound change re-keys the interval trees.
+    let modernAV = vma.anonVMA ?? (adjustNext != 0 ? next.flatMap { vmas[$0]?.anonVMA } : nil)
+    if kernel == .v6, let a = modernAV {
+      lockAV = a
+      instrs.append(.lock(.anonVMALock(.lit(a)), writeMode))
+    } else if kernel == .v2_6_36, let a = vma.anonVMA,
+      args.insert != nil || importer != nil || args.start != vma.start
+    {
+      lockAV = a
+      instrs.append(.lock(.anonVMALock(.lit(a)), writeMode))
+    } else if vma.anonVMA != nil {
+      let why =
+        kernel == .v2_6_34
+        ? "2.6.34 takes no anon_vma lock here" : "only vm_end changes: no anon_vma lock"
+      instrs.append(.narrate(function: "vma_adjust", text: why))
+    }
+    let adjustedNext = removeNext > 0 ? nil : next
+    instrs.append(.adjustBounds(args, next: adjustedNext, adjustNext: adjustNext))
+    if removeNext > 0, let next {
+      instrs.append(.unlinkNextVMA(vma: args.vma, next: next))
+    } else if let insert = args.insert {
+      instrs.append(.insertVMA(vma: insert))
+    }
+    if kernel == .v6, lockAV != nil {
+      // vma_complete(): anon_vma_interval_tree_post_update_vma(vma), then adj_next's.
+      instrs.append(.treeReinsert(vma: args.vma))
+      if adjustNext != 0, let next { instrs.append(.treeReinsert(vma: next)) }
+    }
+    if let lockAV { instrs.append(.unlock(.anonVMALock(.lit(lockAV)))) }
+    if removeNext > 0, let next {
+      instrs.append(.vmaAdjustRemove(args, next: next, removeNext: removeNext))
+    }
+    return .expand(instrs)
+  }
+
+  /// vma_adjust(): `vma->vm_start = start; vma->vm_end = end;` (C17 when 2.6.36 changes vm_start unlocked).
+  ///
+  /// `vma_adjust()`, mm/mmap.c; 2.6.34, 2.6.36 and 6.x.
+  mutating func adjustBounds(
+    _ args: AdjustArgs, next: Int?, adjustNext: Int, cpu c: Int
+  ) throws(SimError) -> InstrResult {
+    guard let vma = vmas[args.vma] else { throw SimError("internal: vma_adjust") }
+    if kernel == .v2_6_36, let a = vma.anonVMA,
+      args.start != vma.start || args.pgoff != vma.pgoff,
+      !cpus[c].holds.contains(lockTarget(of: a))
+    {
+      report("C17", "\(vmaName(args.vma))'s vm_start/vm_pgoff change without its root lock")
+    }
+    let before = vmaName(args.vma)
+    vmas[args.vma]?.start = args.start
+    touchVMA(args.vma)
+    vmas[args.vma]?.end = args.end
+    touchVMA(args.vma)
+    var text = "\(before): vm_start/vm_end → pages \(args.start - vma.base)..\(args.end - vma.base - 1)"
+    if args.start != vma.start, let p = vmas[args.vma]?.process {
+      insertSorted(vma: args.vma, process: p)
+    }
+    // vm_pgoff is a separate store: a lockless reader in between sees a half-updated VMA (D.2).
+    if args.pgoff != vma.pgoff {
+      text += " (vm_pgoff not yet updated)"
+      return emit(
+        c, "vma_adjust",
+        text,
+        then: [.adjustPgoff(vma: args.vma, pgoff: args.pgoff, next: next, adjustNext: adjustNext)])
+    }
+    return emit(
+      c, "vma_adjust",
+      text,
+      then: next != nil && adjustNext != 0
+        ? [.adjustPgoff(vma: args.vma, pgoff: args.pgoff, next: next, adjustNext: adjustNext)] : [])
+  }
+
+  /// vma_adjust(): `vma->vm_pgoff = pgoff;`, a store of its own (D.2).
+  ///
+  /// `vma_adjust()`, mm/mmap.c; 2.6.34, 2.6.36 and 6.x.
+  mutating func adjustPgoff(vma id: Int, pgoff: Int, next: Int?, adjustNext: Int, cpu c: Int) -> InstrResult {
+    var then: [Instr] = []
+    if let next, adjustNext != 0 { then = [.adjustNextStart(next: next, delta: adjustNext)] }
+    guard vmas[id]?.pgoff != pgoff else { return .expand(then) }
+    vmas[id]?.pgoff = pgoff
+    touchVMA(id)
+    return emit(c, "vma_adjust", "\(vmaName(id)): vm_pgoff = \(pgoff)", then: then)
+  }
+
+  /// vma_adjust(): `next->vm_start += adjust_next << PAGE_SHIFT;`.
+  ///
+  /// `vma_adjust()`, mm/mmap.c; 2.6.34, 2.6.36 and 6.x.
+  mutating func adjustNextStart(next: Int, delta: Int, cpu c: Int) throws(SimError) -> InstrResult {
+    guard let nv = vmas[next] else { throw SimError("internal: adjust_next") }
+    let nb = vmaName(next)
+    vmas[next]?.start = nv.start + delta
+    touchVMA(next)
+    insertSorted(vma: next, process: nv.process)
+    return emit(
+      c, "vma_adjust",
+      "\(nb): next->vm_start moves to page \(nv.start + delta - nv.base) (vm_pgoff not yet updated)",
+      then: [.adjustNextPgoff(next: next, delta: delta)])
+  }
+
+  /// vma_adjust(): `next->vm_pgoff += adjust_next;`.
+  ///
+  /// `vma_adjust()`, mm/mmap.c; 2.6.34, 2.6.36 and 6.x.
+  mutating func adjustNextPgoff(next: Int, delta: Int, cpu c: Int) throws(SimError) -> InstrResult {
+    guard let nv = vmas[next] else { throw SimError("internal: adjust_next") }
+    vmas[next]?.pgoff = nv.pgoff + delta
+    touchVMA(next)
+    return emit(c, "vma_adjust", "\(vmaName(next)): next->vm_pgoff = \(nv.pgoff + delta)")
+  }
+
+  /// Links the VMA __split_vma() made into the mm.
+  ///
+  /// `__insert_vm_struct()`, mm/mmap.c; 2.6.34, 2.6.36 and 6.x.
+  mutating func insertVMA(vma id: Int, cpu c: Int) throws(SimError) -> InstrResult {
+    guard let p = vmas[id]?.process else { throw SimError("internal: insert") }
+    insertSorted(vma: id, process: p)
+    return emit(c, "__insert_vm_struct", "\(vmaName(id)) linked into the mm")
+  }
+
+  /// vma_adjust(): the swallowed `next` leaves the mm.
+  ///
+  /// `__vma_unlink()`, mm/mmap.c; 2.6.34, 2.6.36 and 6.x.
+  mutating func unlinkNextVMA(vma: Int, next: Int, cpu c: Int) throws(SimError) -> InstrResult {
+    guard let p = vmas[next]?.process else { throw SimError("internal: unlink") }
+    processes[p].vmas.removeAll { $0 == next }
+    vmas[next]?.detached = true
+    touchVMA(next)
+    detachedVMAs.append(next)
+    return emit(c, "__vma_unlink", "\(vmaName(next)) merged into \(vmaName(vma)), unlinked from the mm")
+  }
+
+  /// anon_vma_merge() + remove the swallowed VMA.
+  ///
+  /// `anon_vma_merge()`, mm/rmap.c, called from vma_adjust() in mm/mmap.c; 2.6.34, 2.6.36 and 6.x.
+  mutating func vmaAdjustRemove(_ args: AdjustArgs, next: Int, cpu c: Int) -> InstrResult {
+    var instrs: [Instr] = []
+    if let n = vmas[next], n.anonVMA != nil {
+      if vmas[args.vma]?.anonVMA != n.anonVMA {
+        report(
+          "C6",
+          "anon_vma_merge: \(vmaName(args.vma)) and \(vmaName(next)) have different anon_vmas")
+      }
+      instrs.append(.narrate(function: "anon_vma_merge", text: "unlink_anon_vmas(\(vmaName(next)))"))
+      instrs.append(.unlinkAnonVMAs(vma: next))
+    }
+    instrs.append(.removeVMA(vma: next))
+    return .expand(instrs)
+  }
+}

@@ -1,0 +1,127 @@
+// Linux 6.x (6.1 .. 6.19) mm/rmap.c: unlink_anon_vmas in two passes (the interval trees under
+// one write lock, then put_anon_vma outside it) and put_anon_vma freeing two levels, replacing
+// 2.6.x's anon_vma_unlink and drop_anon_vma (refcount: "a non-empty tree holds one").
+
+extension World {
+  /// unlink_anon_vmas() in 6.x: one W(root); pass 1 removes from the trees, pass 2 puts the
+  /// emptied anon_vmas outside the lock.
+  ///
+  /// `unlink_anon_vmas()`, mm/rmap.c; 6.x (6.1 .. 6.19) (overrides ``unlinkAnonVMAs(vma:cpu:)``).
+  mutating func unlinkAnonVMAsV6(vma: Int, cpu c: Int) -> InstrResult {
+    let chain = vmas[vma]?.chain ?? []
+    guard let first = chain.first.flatMap({ avcs[$0]?.anonVMA }) else {
+      return .expand([.unlinkClearVMA(vma: vma)])
+    }
+    return .expand(
+      [.lock(.anonVMALock(.lit(first)), .write)] + chain.map { .treeRemove(avc: $0) }
+        + [.unlinkClearVMA(vma: vma), .unlock(.anonVMALock(.lit(first))), .unlinkSecondPass(vma: vma)])
+  }
+
+  /// Nothing: 6.x frees emptied anon_vmas in unlink_anon_vmas()'s second pass.
+  ///
+  /// `unlink_anon_vmas()`, mm/rmap.c; 6.x (6.1 .. 6.19) (overrides ``unlinkFreeIfEmpty(anonVMA:cpu:)``).
+  mutating func unlinkFreeIfEmptyV6(anonVMA a: Int, cpu c: Int) -> InstrResult {
+    return .expand([])
+  }
+
+  /// 6.x has no drop_anon_vma(): put_anon_vma().
+  ///
+  /// `put_anon_vma()`, mm/rmap.c; 6.x (6.1 .. 6.19) (overrides ``dropAnonVMA(_:transient:cpu:)``).
+  mutating func dropAnonVMAV6(_ val: Val, transient: Bool, cpu c: Int) -> InstrResult {
+    return .expand([.putAnonVMA(val, transient: transient)])
+  }
+
+  /// KSM's drop of an rmap_item's reference in 6.x: put_anon_vma().
+  ///
+  /// `put_anon_vma()`, mm/ksm.c; 6.x (6.1 .. 6.19) (overrides ``ksmDropAnonVMA(anonVMA:cpu:)``).
+  mutating func ksmDropAnonVMAV6(anonVMA a: Int, cpu c: Int) -> InstrResult {
+    return .expand([.putAnonVMA(.lit(a), transient: false)])
+  }
+
+  /// unlink_anon_vmas() pass 1: anon_vma_interval_tree_remove(); an emptied anon_vma keeps its AVC for pass 2 and its
+  /// parent loses a child.
+  ///
+  /// `unlink_anon_vmas()`, mm/rmap.c; 6.x (6.1 .. 6.19).
+  mutating func treeRemove(avc id: Int, cpu c: Int) throws(SimError) -> InstrResult {
+    guard let link = avcs[id] else { throw SimError("internal: no avc\(id)") }
+    let a = link.anonVMA
+    checkListLock(cpu: c, a, "unlinking avc\(id)")
+    touchedAnonVMAs.insert(a)
+    anonVMAs[a - 1].head.removeAll { $0 == id }
+    avcs[id]?.onSameAnonVMA = false
+    touchAVC(id)
+    var text = "\(vmaName(link.vma)) out of \(av(a))'s interval tree"
+    if anonVMAs[a - 1].head.isEmpty {
+      touchedAnonVMAs.insert(a)
+      anonVMAs[a - 1].emptied = true
+      if let p = anonVMAs[a - 1].parent {
+        touchedAnonVMAs.insert(p)
+        anonVMAs[p - 1].numChildren -= 1
+        text += "; tree empty: \(av(p))->num_children \(anonVMAs[p - 1].numChildren), keep the AVC for pass 2"
+      }
+      return emit(c, "unlink_anon_vmas", text, objects: [av(a)])
+    }
+    if let i = vmas[link.vma]?.chainTailFirst.lastIndex(of: id) { vmas[link.vma]?.chainTailFirst.remove(at: i) }
+    if let p = vmas[link.vma]?.process { touchedProcesses.insert(p) }
+    touchAVC(id)
+    avcs[id] = nil
+    return emit(c, "unlink_anon_vmas", text + "; avc\(id) freed", objects: [av(a)])
+  }
+
+  /// unlink_anon_vmas(): `vma->anon_vma->num_active_vmas--; vma->anon_vma = NULL`.
+  ///
+  /// `unlink_anon_vmas()`, mm/rmap.c; 6.x (6.1 .. 6.19).
+  mutating func unlinkClearVMA(vma: Int, cpu c: Int) -> InstrResult {
+    guard let a = vmas[vma]?.anonVMA else { return .expand([]) }
+    touchedAnonVMAs.insert(a)
+    anonVMAs[a - 1].numActiveVMAs -= 1
+    vmas[vma]?.anonVMA = nil
+    touchVMA(vma)
+    return emit(
+      c, "unlink_anon_vmas",
+      "\(av(a))->num_active_vmas \(anonVMAs[a - 1].numActiveVMAs); \(vmaName(vma))->anon_vma = NULL")
+  }
+
+  /// unlink_anon_vmas() pass 2, outside the lock: put_anon_vma() each emptied anon_vma and free the AVCs.
+  ///
+  /// `unlink_anon_vmas()`, mm/rmap.c; 6.x (6.1 .. 6.19).
+  mutating func unlinkSecondPass(vma: Int, cpu c: Int) -> InstrResult {
+    let chain = vmas[vma]?.chain ?? []
+    return .expand(
+      chain.flatMap { id -> [Instr] in
+        guard let a = avcs[id]?.anonVMA else { return [] }
+        return [.putAnonVMA(.lit(a), transient: false), .freeAVC(vma: vma, avc: id)]
+      })
+  }
+
+  /// put_anon_vma(): atomic_dec_and_test(); at zero __put_anon_vma() frees it, then its root.
+  ///
+  /// `put_anon_vma()`, mm/rmap.c; 6.x (6.1 .. 6.19).
+  mutating func putAnonVMA(_ val: Val, transient: Bool, cpu c: Int) throws(SimError) -> InstrResult {
+    let a = try value(val, cpu: c)
+    if transient { pins[a, default: 0] -= 1 }
+    let before = anonVMAs[a - 1].refcount
+    touchedAnonVMAs.insert(a)
+    anonVMAs[a - 1].refcount -= 1
+    if before <= 0 { report("C10", "put_anon_vma(\(av(a))) with refcount already \(before)") }
+    var then: [Instr] = []
+    if before - 1 == 0 {
+      let root = anonVMAs[a - 1].root ?? a
+      then.append(.freeAnonVMA(.lit(a)))
+      if root != a { then.append(.putRoot(root: root)) }
+    }
+    return emit(c, "put_anon_vma", "\(av(a)) refcount \(before)→\(before - 1)", objects: [av(a)], then: then)
+  }
+
+  /// __put_anon_vma(): after freeing a non-root anon_vma, drop the root's reference (free it at zero).
+  ///
+  /// `__put_anon_vma()`, mm/rmap.c; 6.x (6.1 .. 6.19).
+  mutating func putRoot(root: Int, cpu c: Int) -> InstrResult {
+    let before = anonVMAs[root - 1].refcount
+    touchedAnonVMAs.insert(root)
+    anonVMAs[root - 1].refcount -= 1
+    return emit(
+      c, "__put_anon_vma", "root \(av(root)) refcount \(before)→\(before - 1)", objects: [av(root)],
+      then: before - 1 == 0 ? [.freeAnonVMA(.lit(root))] : [])
+  }
+}
