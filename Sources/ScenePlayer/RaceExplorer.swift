@@ -42,7 +42,8 @@ public struct RaceExplorer {
   /// The state after the setup and the `on CPU begin` lines.
   public let initial: World
   public let timeline: Timeline
-  /// Indices (into the scene's statements) of the setup and begin lines, for the counterexample.
+  /// The setup and begin lines the search starts after (`on CPU run` as `begin`), replayed by each
+  /// counterexample.
   public let prefix: [LocatedStatement]
 
   /// Prepares a search: runs the scene up to and including its `on CPU begin` lines.

@@ -224,8 +224,9 @@ extension World {
       switch pte {
       case .page(let page, _):
         if putPageMapping(page) { freed.append(pg(page)) }
-      case .migration(let page, _):
-        _ = page
+      case .migration:
+        // try_to_unmap() already dropped the page's mapcount for its migration entry.
+        break
       case .swap(let slot):
         swapSlots[slot - 1].count -= 1
         if swapSlots[slot - 1].count == 0, let cached = swapSlots[slot - 1].cached {

@@ -259,7 +259,6 @@ extension World {
     let root = anonVMAs[pav - 1].root ?? pav
     touchedAnonVMAs.insert(a)
     anonVMAs[a - 1].root = root
-    touchedAnonVMAs.insert(a)
     if kernel == .v6 { anonVMAs[a - 1].parent = pav }
     return emit(
       c, "anon_vma_fork",

@@ -1,0 +1,54 @@
+/// A kernel-level event: one micro-step, naming the kernel function and the objects it touched.
+public struct Event: Sendable, Hashable {
+  public var cpu: Int
+  public var function: String
+  public var text: String
+  public var objects: [String]
+
+  /// Whether events format their text (building a large timeline turns it off; a step shown to
+  /// a person is replayed with it on).
+  @TaskLocal public static var narrating = true
+
+  public init(cpu: Int, function: String, text: @autoclosure () -> String, objects: @autoclosure () -> [String] = []) {
+    self.init(cpu: cpu, function: function, narrating: Event.narrating, text: text(), objects: objects())
+  }
+
+  /// An event whose text is formatted only when `narrating`.
+  init(
+    cpu: Int, function: String, narrating: Bool, text: @autoclosure () -> String,
+    objects: @autoclosure () -> [String] = []
+  ) {
+    self.cpu = cpu
+    self.function = function
+    if narrating {
+      self.text = text()
+      self.objects = objects()
+    } else {
+      self.text = ""
+      self.objects = []
+    }
+  }
+
+  /// One line: `function: text`.
+  public var summary: String { "\(function): \(text)" }
+}
+
+/// An invariant violation (`kernel-semantics.md` §C).
+public struct Violation: Sendable, Hashable {
+  public var code: String
+  public var step: Int
+  public var message: String
+}
+
+/// The outcome of the most recent reverse-map walk.
+public struct RmapWalk: Sendable, Hashable {
+  public var page: Int
+  /// Where the walk started, as `PROCESS MAPPING INDEX`.
+  public var origin: String
+  public var lock: Int?
+  public var locks: [Int]
+  public var visited: [String]
+  public var skipped: [String]
+  /// The step in which the walk finished (what it saw may be gone in later steps).
+  public var step = 0
+}

@@ -1,0 +1,54 @@
+/// The kernel model a scene runs on.
+///
+/// Labels follow `kernel-semantics.md` §0: `2.6.36` is the root-lock series as merged for
+/// v2.6.36-rc1 (`2.6.35` and `root-lock` are aliases), `6.x` the modern rwsem/interval-tree code.
+public enum KernelVersion: String, Sendable, Hashable, CaseIterable {
+  case v2_6_34 = "2.6.34"
+  case v2_6_36 = "2.6.36"
+  case v6 = "6.x"
+
+  /// Parses a kernel name or one of its aliases.
+  public init?(name: String) {
+    switch name {
+    case "2.6.34": self = .v2_6_34
+    case "2.6.36", "2.6.35", "root-lock": self = .v2_6_36
+    case "6.x", "modern": self = .v6
+    default: return nil
+    }
+  }
+
+  /// The label shown to people.
+  public var displayName: String {
+    switch self {
+    case .v2_6_34: return "2.6.34 (per-anon_vma lock)"
+    case .v2_6_36: return "2.6.36 (root lock)"
+    case .v6: return "6.x (root rwsem)"
+    }
+  }
+}
+
+/// A historic bug re-introduced into a model (`scene-language.md`, "Variants").
+public enum Variant: String, Sendable, Hashable, CaseIterable, Comparable {
+  case noSixFive = "no-6/5"
+  case noFiveFive = "no-5/5"
+  case rootSelfDrop = "root-self-drop"
+  case swapinRC3 = "swapin-rc3"
+  case degree = "degree"
+  /// Linus's hypothetical in the thread: KSM's drop with a plain atomic_dec_and_test() instead of
+  /// atomic_dec_and_lock() (D.3) - a double free (added to the contract's list).
+  case plainDec = "plain-dec"
+  /// page_lock_anon_vma before f18194275c39 (Hugh Dickins, Aug 2010): lock and unlock through a
+  /// re-read anon_vma->root, no page_mapped re-check (D.7; added to the contract's list).
+  case rootReread = "root-reread"
+
+  /// The kernel model the variant belongs to.
+  public var kernel: KernelVersion {
+    switch self {
+    case .noSixFive, .noFiveFive, .rootSelfDrop, .rootReread: return .v2_6_36
+    case .swapinRC3, .plainDec: return .v2_6_34
+    case .degree: return .v6
+    }
+  }
+
+  public static func < (lhs: Variant, rhs: Variant) -> Bool { lhs.rawValue < rhs.rawValue }
+}

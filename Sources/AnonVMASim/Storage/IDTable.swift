@@ -1,0 +1,123 @@
+/// Objects by id (ids start at 1, are handed out in sequence and never reused), with the part
+/// of `Dictionary`'s interface the model uses; stored in a ``ChunkedArray`` indexed by id, so
+/// lookups need no hashing and copies share unchanged chunks.
+public struct IDTable<Element: Sendable & Hashable>: Sendable, Hashable, ExpressibleByDictionaryLiteral {
+  @usableFromInline var slots = ChunkedArray<Element?>()
+  @usableFromInline var stored = 0
+  /// How many ids hold an object.
+  public var count: Int { stored }
+
+  public init() {}
+
+  public init(dictionaryLiteral elements: (Int, Element)...) {
+    for (k, v) in elements { self[k] = v }
+  }
+
+  public var isEmpty: Bool { count == 0 }
+
+  /// The object with this id, nil if none; setting nil removes it.
+  ///
+  /// - Complexity: O(1) (storing past the last id first appends empty slots up to it).
+  @inlinable
+  public subscript(id: Int) -> Element? {
+    get { id >= 0 && id < slots.count ? slots[id] : nil }
+    _modify {
+      if id >= 0 && id < slots.count {
+        let had = slots[id] != nil
+        yield &slots[id]
+        stored += (slots[id] != nil ? 1 : 0) - (had ? 1 : 0)
+      } else {
+        var fresh: Element? = nil
+        yield &fresh
+        if let fresh { store(fresh, at: id) }
+      }
+    }
+  }
+
+  @usableFromInline mutating func store(_ element: Element, at id: Int) {
+    precondition(id >= 0, "ids are not negative")
+    while slots.count <= id { slots.append(nil) }
+    slots[id] = element
+    stored += 1
+  }
+
+  /// Mutates an object in place through a plain call: the hot-path mutation, as
+  /// ``ChunkedArray/update(_:_:)`` is; nil when no object has the id.
+  ///
+  /// - Complexity: O(1).
+  @inlinable
+  @discardableResult
+  public mutating func update<R>(_ id: Int, _ body: (inout Element) -> R) -> R? {
+    guard id >= 0 && id < slots.count else { return nil }
+    return slots.update(id) { (slot: inout Element?) -> R? in
+      // Moved out and back, so the object's arrays stay uniquely referenced.
+      guard var object = slot.take() else { return nil }
+      let result = body(&object)
+      slot = object
+      return result
+    }
+  }
+
+  /// Removes the object with this id, in place.
+  ///
+  /// - Complexity: O(1).
+  @inlinable
+  public mutating func remove(_ id: Int) {
+    guard id >= 0 && id < slots.count else { return }
+    let removed = slots.update(id) { (slot: inout Element?) -> Bool in slot.take() != nil }
+    if removed { stored -= 1 }
+  }
+
+  /// Reads an object in place: the subscript's getter copies it out (retaining its arrays and
+  /// strings), which a loop over thousands of objects feels.
+  ///
+  /// - Complexity: O(1).
+  @inlinable
+  public func withObject<R>(_ id: Int, _ body: (Element) -> R) -> R? {
+    guard id >= 0 && id < slots.count else { return nil }
+    // Through the chunks' buffers: an element is borrowed, not copied (Optional.map, generic
+    // here, copied each object through its value witness).
+    typealias Slots = ChunkedArray<Element?>
+    let (page, chunk, slot) = (id >> Slots.pageShift, (id >> Slots.chunkShift) & Slots.mask, id & Slots.mask)
+    return slots.pages.withUnsafeBufferPointer { pages in
+      pages[page].withUnsafeBufferPointer { chunks in
+        chunks[chunk].withUnsafeBufferPointer { objects in
+          switch objects[slot] {
+          case .some(let object): body(object)
+          case .none: nil
+          }
+        }
+      }
+    }
+  }
+
+  /// Whether an object has this id (without copying it out).
+  @inlinable
+  public func contains(_ id: Int) -> Bool { id >= 0 && id < slots.count && slots[id] != nil }
+
+  /// Ids that hold an object, ascending.
+  ///
+  /// - Complexity: O(n), n the highest id.
+  public var keys: [Int] { slots.indices.filter { slots[$0] != nil } }
+
+  /// The objects in id order.
+  ///
+  /// - Complexity: O(n), n the highest id.
+  public var values: [Element] { slots.compactMap { $0 } }
+
+  // Equal when the same ids hold equal objects (slots past the last object do not count).
+  public static func == (a: IDTable, b: IDTable) -> Bool {
+    guard a.count == b.count else { return false }
+    for id in 0..<max(a.slots.count, b.slots.count) where a[id] != b[id] { return false }
+    return true
+  }
+
+  public func hash(into hasher: inout Hasher) {
+    hasher.combine(count)
+    for id in slots.indices {
+      guard let element = slots[id] else { continue }
+      hasher.combine(id)
+      hasher.combine(element)
+    }
+  }
+}
