@@ -1,6 +1,8 @@
 /// The whole simulated machine: processes, VMAs, anon_vmas, chains, pages, KSM and CPUs.
 ///
 /// `World` is a value type: a timeline keeps one per step and copy-on-write keeps that cheap.
+/// Its stored properties are the kernel state, plus ``bookkeeping`` and a few ``Unobserved``
+/// settings that equality and hashing ignore: two worlds are equal when the kernel is.
 /// Ids are allocated in sequence and never reused, so names (`AV3`, `pg2`, `K1`) are stable.
 public struct World: Sendable, Hashable {
   public var kernel: KernelVersion
@@ -21,21 +23,9 @@ public struct World: Sendable, Hashable {
   public var lockHolders: LockTable<LockHolder> = [:]
   /// Transient pins (migration) per anon_vma id.
   public var pins: [Int: Int] = [:]
-  public var lastWalk: RmapWalk?
-  public var violations: [Violation] = []
-  /// anon_vmas freed during the current step, in order.
-  public var freedThisStep: [Int] = []
-  /// The step being run (stamped on created objects and violations).
-  public var step = 0
-  /// Processes whose page tables or VMA chains changed since the last invariant check (so the
-  /// page-safety check C12 looks only at what can have changed).
-  public var touchedProcesses: TouchList = []
-  /// anon_vmas whose fields changed since the last invariant check.
-  public var touchedAnonVMAs: TouchList = []
-  /// anon_vma_chains allocated, linked, unlinked or freed since the last invariant check, each
-  /// with the anon_vma it was linked to when marked (0: none), so C1 looks at them and not at
-  /// whole lists.
-  public var touchedAVCs: [TouchedAVC] = []
+  /// What the engine records beside the kernel state (step, reports, what changed): not part
+  /// of the state, so `==` and hashing ignore it (see ``Bookkeeping``).
+  public var bookkeeping = Bookkeeping()
   /// Whether micro-steps format their event text: ``Event/narrating`` read once per step (a task
   /// local read per micro-step costs more than the micro-step). Not part of the state.
   public var narrating = Unobserved(true)
@@ -76,7 +66,7 @@ public struct World: Sendable, Hashable {
     self.variants = variants.sorted()
     self.cpus = (0..<max(1, cpus)).map {
       CPU(
-        id: $0, state: .idle, op: nil, microStep: nil, program: [], regs: Registers(), holds: [],
+        id: $0, state: .idle, op: nil, program: [], regs: Registers(), holds: [],
         holdModes: [], waitingFor: nil, waitingMode: nil)
     }
   }
@@ -85,23 +75,33 @@ public struct World: Sendable, Hashable {
   mutating func setPTE(_ p: Int, _ v: Int, _ pte: PTE) {
     if processes[p].ptes.updateValue(pte, forKey: v) == nil { pageTableEntries += 1 }
     work.value += 1
-    touchedProcesses.insert(p)
+    touchProcess(p)
+  }
+
+  /// Marks an anon_vma for the next invariant check (its fields changed).
+  mutating func touchAnonVMA(_ id: Int) {
+    bookkeeping.touchedAnonVMAs.insert(id)
+  }
+
+  /// Marks a process for the next invariant check (its page tables or VMA chains changed).
+  mutating func touchProcess(_ p: Int) {
+    bookkeeping.touchedProcesses.insert(p)
   }
 
   /// Marks an anon_vma_chain for the next invariant check (call before freeing it).
   mutating func touchAVC(_ id: Int) {
     let mark = TouchedAVC(id: id, anonVMA: avcs.withObject(id, \.anonVMA) ?? 0)
-    if touchedAVCs.last != mark { touchedAVCs.append(mark) }
+    if bookkeeping.touchedAVCs.last != mark { bookkeeping.touchedAVCs.append(mark) }
   }
 
   /// Marks a VMA's process for the next invariant check.
   mutating func touchVMA(_ id: Int) {
-    if let p = vmas.withObject(id, \.process) { touchedProcesses.insert(p) }
+    if let p = vmas.withObject(id, \.process) { touchProcess(p) }
   }
 
   /// Removes a page-table entry.
   mutating func removePTE(_ p: Int, _ v: Int) -> PTE? {
-    touchedProcesses.insert(p)
+    touchProcess(p)
     let removed = processes[p].ptes.removeValue(forKey: v)
     if removed != nil { pageTableEntries -= 1 }
     return removed

@@ -91,20 +91,6 @@ public struct RaceExplorer {
     return .success(RaceExplorer(initial: initial, timeline: timeline, prefix: prefix))
   }
 
-  /// The part of a world that identifies a state (no step numbers, reports or narration).
-  static func canonical(_ w: World) -> World {
-    var c = w
-    c.step = 0
-    c.violations = []
-    c.freedThisStep = []
-    c.lastWalk = nil
-    c.touchedProcesses = []
-    c.touchedAnonVMAs = []
-    c.touchedAVCs = []
-    for i in c.cpus.indices { c.cpus[i].microStep = nil }
-    return c
-  }
-
   /// The default bound on the search's work: transitions tried, each weighted by the size of
   /// the world and programs it copies, hashes and checks. About 15 s of a release build on a
   /// 2-core machine (8 CPUs faulting 64 pages each: 75k states); the race scenes under scenes/
@@ -122,7 +108,9 @@ public struct RaceExplorer {
       var depth: Int
     }
     var nodes: [Node] = [Node(world: initial, parent: -1, cpu: -1, event: nil, depth: 0)]
-    var seen: Set<World> = [RaceExplorer.canonical(initial)]
+    // A world's identity is its kernel state: `==` and hashing ignore its bookkeeping (step,
+    // reports, what changed) and settings, so a set of worlds deduplicates states.
+    var seen: Set<World> = [initial]
     var queue = 0
     var findings: [String: Finding] = [:]
     var order: [String] = []
@@ -224,8 +212,7 @@ public struct RaceExplorer {
         // reached before by a schedule that broke nothing (the identity ignores reports), so
         // every transition's reports are recorded before the state is deduplicated.
         record(next.violations, since: node.world.violations.count, path: { path(index, then: cpu, event) })
-        let key = RaceExplorer.canonical(next)
-        if seen.contains(key) {
+        if seen.contains(next) {
           continue
         }
         if seen.count >= maxStates {
@@ -233,7 +220,7 @@ public struct RaceExplorer {
           stoppedBy = stoppedBy ?? "the bound of \(grouped(maxStates)) states; raise it with --max-states"
           continue
         }
-        seen.insert(key)
+        seen.insert(next)
         nodes.append(Node(world: next, parent: index, cpu: cpu, event: event, depth: node.depth + 1))
       }
       if !moved {

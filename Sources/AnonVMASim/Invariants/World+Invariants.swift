@@ -23,9 +23,9 @@ extension World {
     for violation in invariantViolations(scope: scope) { report(violation.code, violation.message) }
     // Keep what changed while an operation is unfinished: some checks wait for quiescence.
     if cpus.allSatisfy({ $0.state == .idle }) {
-      touchedProcesses = []
-      touchedAnonVMAs = []
-      touchedAVCs = []
+      bookkeeping.touchedProcesses = []
+      bookkeeping.touchedAnonVMAs = []
+      bookkeeping.touchedAVCs = []
     }
   }
 

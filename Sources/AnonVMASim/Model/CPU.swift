@@ -3,7 +3,12 @@ public struct CPU: Sendable, Hashable {
   public var id: Int
   public var state: CPUState
   public var op: String?
-  public var microStep: String?
+  /// The text of the CPU's last micro-step, for display (not state: equality ignores it).
+  public var microStep: String? {
+    get { lastMicroStep.value }
+    set { lastMicroStep.value = newValue }
+  }
+  var lastMicroStep = Unobserved<String?>(nil)
   /// Pending instructions; the last element runs next.
   public var program: [Instr]
   public var regs: Registers

@@ -120,7 +120,7 @@ extension World {
     stableNodes[node - 1].items.append(
       RmapItem(process: p, address: v, vmaName: vmaName(vma), anonVMA: a))
     let before = anonVMAs[a - 1].refcount
-    touchedAnonVMAs.insert(a)
+    touchAnonVMA(a)
     anonVMAs[a - 1].refcount += 1
     return emit(
       c, "hold_anon_vma",

@@ -98,7 +98,7 @@ extension World {
         touchAVC(id)
         avcs[id] = nil
       }
-      touchedProcesses.insert(v.process)
+      touchProcess(v.process)
     }
     detachedVMAs.removeAll { $0 == vma }
     vmas[vma] = nil
@@ -139,7 +139,7 @@ extension World {
   ///
   /// `vm_lock_anon_vma() / vm_unlock_anon_vma()`, mm/mmap.c; 2.6.34, 2.6.36 and 6.x.
   mutating func setAllLocksBit(anonVMA a: Int, value: Bool, cpu c: Int) -> InstrResult {
-    touchedAnonVMAs.insert(a)
+    touchAnonVMA(a)
     anonVMAs[a - 1].allLocksBit = value
     return emit(
       c, value ? "vm_lock_anon_vma" : "vm_unlock_anon_vma",

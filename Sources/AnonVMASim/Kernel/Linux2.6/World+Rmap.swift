@@ -63,7 +63,7 @@ extension World {
 
   /// anon_vma_prepare()'s end: free the anon_vma we allocated if we lost the race.
   ///
-  /// `anon_vma_prepare()`, mm/rmap.c; 2.6.34 and 2.6.36 (6.x: ``prepFinishV6(cpu:)``).
+  /// `anon_vma_prepare()`, mm/rmap.c; 2.6.34 and 2.6.36; 6.x: ``prepFinishV6(cpu:)``.
   mutating func prepFinish(cpu c: Int) -> InstrResult {
     guard regs(c).lostRace else { return .expand([]) }
     var instrs: [Instr] = []
@@ -112,7 +112,7 @@ extension World {
         // 6.x: the root's self-parent link, and a forked anon_vma's first active VMA.
         numChildren: v6 && prepare ? 1 : 0, numActiveVMAs: v6 && !prepare ? 1 : 0,
         allLocksBit: false, alive: true, emptied: false, createdAt: step, createdBy: by))
-    touchedAnonVMAs.insert(id)
+    touchAnonVMA(id)
     cpus[c].regs.anonVMA = id
     cpus[c].regs.allocatedAnonVMA = id
     var rootText = by == "anon_vma_prepare" && kernel != .v2_6_34 ? " (root = itself)" : ""
@@ -134,7 +134,7 @@ extension World {
     touchVMA(vma)
     var ptl = function == "anon_vma_prepare" ? " (under page_table_lock)" : " (where its new pages go)"
     if kernel == .v6, function == "anon_vma_prepare" {
-      touchedAnonVMAs.insert(a)
+      touchAnonVMA(a)
       anonVMAs[a - 1].numActiveVMAs += 1
       ptl += ", num_active_vmas \(anonVMAs[a - 1].numActiveVMAs)"
     }
@@ -174,7 +174,7 @@ extension World {
     if !anonVMAs[link.anonVMA - 1].alive {
       report(lifetimeCode, "avc\(id) is linked to freed \(av(link.anonVMA))")
     }
-    touchedAnonVMAs.insert(link.anonVMA)
+    touchAnonVMA(link.anonVMA)
     if kernel == .v6 {
       // anon_vma_interval_tree_insert(): the tree's in-order position, not the list's end.
       let at = treeInsertionIndex(of: id, in: link.anonVMA)
@@ -201,7 +201,7 @@ extension World {
 
   /// anon_vma_clone(): one new AVC per source anon_vma, walking the source oldest first.
   ///
-  /// `anon_vma_clone()`, mm/rmap.c; 2.6.34 and 2.6.36 (6.x: ``anonVMACloneV6(dst:src:cpu:)``).
+  /// `anon_vma_clone()`, mm/rmap.c; 2.6.34 and 2.6.36; 6.x: ``anonVMACloneV6(dst:src:cpu:)``.
   mutating func anonVMAClone(dst dstVal: Val, src: Int, cpu c: Int) throws(SimError) -> InstrResult {
     let dst = try value(dstVal, cpu: c)
     var instrs: [Instr] = []
@@ -214,7 +214,7 @@ extension World {
 
   /// anon_vma_chain_link(): same_vma add at head, then the anon_vma's list under its lock.
   ///
-  /// `anon_vma_chain_link()`, mm/rmap.c; 2.6.34 and 2.6.36 (6.x: ``anonVMAChainLinkV6(vma:avc:anonVMA:cpu:)``).
+  /// `anon_vma_chain_link()`, mm/rmap.c; 2.6.34 and 2.6.36; 6.x: ``anonVMAChainLinkV6(vma:avc:anonVMA:cpu:)``.
   mutating func anonVMAChainLink(
     vma: Int, avc avcVal: Val, anonVMA avVal: Val, cpu c: Int
   ) throws(SimError) -> InstrResult {
@@ -229,7 +229,7 @@ extension World {
 
   /// anon_vma_fork(): clone the parent's chain, then add the child's own anon_vma.
   ///
-  /// `anon_vma_fork()`, mm/rmap.c; 2.6.34 and 2.6.36 (6.x: ``anonVMAForkV6(child:parent:cpu:)``).
+  /// `anon_vma_fork()`, mm/rmap.c; 2.6.34 and 2.6.36; 6.x: ``anonVMAForkV6(child:parent:cpu:)``.
   mutating func anonVMAFork(child: Int, parent: Int, cpu c: Int) -> InstrResult {
     guard vmas[parent]?.anonVMA != nil else {
       return .expand([
@@ -257,7 +257,7 @@ extension World {
     let a = try value(avVal, cpu: c)
     guard let pav = vmas[parentVMA]?.anonVMA else { throw SimError("internal: no parent anon_vma") }
     let root = anonVMAs[pav - 1].root ?? pav
-    touchedAnonVMAs.insert(a)
+    touchAnonVMA(a)
     anonVMAs[a - 1].root = root
     if kernel == .v6 { anonVMAs[a - 1].parent = pav }
     return emit(
@@ -274,7 +274,7 @@ extension World {
     var a = try value(val, cpu: c)
     if !transient { a = anonVMAs[a - 1].root ?? a }
     let before = anonVMAs[a - 1].refcount
-    touchedAnonVMAs.insert(a)
+    touchAnonVMA(a)
     anonVMAs[a - 1].refcount += 1
     if transient { pins[a, default: 0] += 1 }
     let why = transient ? "pin for migration" : "the root is pinned until the child is freed"
@@ -283,7 +283,7 @@ extension World {
 
   /// unlink_anon_vmas(): walk the chain head to tail (newest to oldest).
   ///
-  /// `unlink_anon_vmas()`, mm/rmap.c; 2.6.34 and 2.6.36 (6.x: ``unlinkAnonVMAsV6(vma:cpu:)``).
+  /// `unlink_anon_vmas()`, mm/rmap.c; 2.6.34 and 2.6.36; 6.x: ``unlinkAnonVMAsV6(vma:cpu:)``.
   mutating func unlinkAnonVMAs(vma: Int, cpu c: Int) -> InstrResult {
     var instrs: [Instr] = []
     for avc in vmas[vma]?.chain ?? [] {
@@ -310,7 +310,7 @@ extension World {
   mutating func listDelSameAnonVMA(avc id: Int, cpu c: Int) throws(SimError) -> InstrResult {
     guard let link = avcs[id] else { throw SimError("internal: no avc\(id)") }
     checkListLock(cpu: c, link.anonVMA, "unlinking avc\(id)")
-    touchedAnonVMAs.insert(link.anonVMA)
+    touchAnonVMA(link.anonVMA)
     anonVMAs.update(link.anonVMA - 1) {
       $0.head.removeAll { $0 == id }
       if $0.head.isEmpty { $0.emptied = true }
@@ -338,7 +338,7 @@ extension World {
 
   /// anon_vma_unlink()'s end: if empty, drop the root's pin (2.6.36) and free the anon_vma.
   ///
-  /// `anon_vma_unlink()`, mm/rmap.c; 2.6.34 and 2.6.36 (6.x: ``unlinkFreeIfEmptyV6(anonVMA:cpu:)``).
+  /// `anon_vma_unlink()`, mm/rmap.c; 2.6.34 and 2.6.36; 6.x: ``unlinkFreeIfEmptyV6(anonVMA:cpu:)``.
   mutating func unlinkFreeIfEmpty(anonVMA a: Int, cpu c: Int) -> InstrResult {
     guard regs(c).listEmpty else { return .expand([]) }
     var instrs: [Instr] = []
@@ -357,7 +357,7 @@ extension World {
     vmas.update(vma) {
       if let i = $0.chainTailFirst.lastIndex(of: id) { $0.chainTailFirst.remove(at: i) }
     }
-    if let p = vmas.withObject(vma, \.process) { touchedProcesses.insert(p) }
+    if let p = vmas.withObject(vma, \.process) { touchProcess(p) }
     touchAVC(id)
     avcs.remove(id)
     return emit(c, "anon_vma_chain_free", "avc\(id) off \(vmaName(vma))'s chain, freed")
@@ -375,16 +375,16 @@ extension World {
     if !anonVMAs[a - 1].head.isEmpty {
       report(lifetimeCode, "\(av(a)) is freed while VMAs are still on its list")
     }
-    touchedAnonVMAs.insert(a)
+    touchAnonVMA(a)
     if anonVMAs[a - 1].alive { freeSlots.append(anonVMASlot[a - 1]) }
     anonVMAs[a - 1].alive = false
-    freedThisStep.append(a)
+    bookkeeping.freedThisStep.append(a)
     return emit(c, "anon_vma_free", "\(av(a)) freed", objects: [av(a)])
   }
 
   /// drop_anon_vma(): atomic_dec_and_lock(), then free the anon_vma and maybe its root.
   ///
-  /// `drop_anon_vma()`, mm/rmap.c; 2.6.34 and 2.6.36 (6.x: ``dropAnonVMAV6(_:transient:cpu:)``).
+  /// `drop_anon_vma()`, mm/rmap.c; 2.6.34 and 2.6.36; 6.x: ``dropAnonVMAV6(_:transient:cpu:)``.
   mutating func dropAnonVMA(_ val: Val, transient: Bool, cpu c: Int) throws(SimError) -> InstrResult {
     let a = try value(val, cpu: c)
     return .expand([.decAndLockFast(anonVMA: a, transient: transient)])
@@ -395,7 +395,7 @@ extension World {
   /// `atomic_dec_and_test()`, the `plain-dec` variant of drop_anon_vma(); 2.6.34.
   mutating func plainDecAndTest(anonVMA a: Int, cpu c: Int) -> InstrResult {
     let count = anonVMAs[a - 1].refcount
-    touchedAnonVMAs.insert(a)
+    touchAnonVMA(a)
     anonVMAs[a - 1].refcount -= 1
     let then: [Instr] = count - 1 == 0 ? [.lock(.anonVMALock(.lit(a)), writeMode), .dropCheck(anonVMA: a)] : []
     return emit(
@@ -410,7 +410,7 @@ extension World {
     if transient { pins[a, default: 0] -= 1 }
     let count = anonVMAs[a - 1].refcount
     if count != 1 {
-      touchedAnonVMAs.insert(a)
+      touchAnonVMA(a)
       anonVMAs[a - 1].refcount -= 1
       let bug = count <= 0 ? " (BUG: counter was already \(count))" : ""
       if count <= 0 {
@@ -429,7 +429,7 @@ extension World {
   /// `atomic_dec_and_lock()`, lib/dec_and_lock.c; 2.6.34 and 2.6.36.
   mutating func decAndTest(anonVMA a: Int, cpu c: Int) -> InstrResult {
     let count = anonVMAs[a - 1].refcount
-    touchedAnonVMAs.insert(a)
+    touchAnonVMA(a)
     anonVMAs[a - 1].refcount -= 1
     let zero = count - 1 == 0
     return emit(
@@ -452,7 +452,7 @@ extension World {
     if twoLevel, empty, let r = anon.root, r != a {
       root = r
       let before = anonVMAs[r - 1].refcount
-      touchedAnonVMAs.insert(r)
+      touchAnonVMA(r)
       anonVMAs[r - 1].refcount -= 1
       let last = before - 1 == 0
       let rootEmpty = anonVMAs[r - 1].head.isEmpty

@@ -149,8 +149,9 @@ extension World {
     if regs(c).bail {
       return emit(c, "rmap_walk", "page_lock_anon_vma returned NULL: no walk")
     }
-    lastWalk = cpus[c].regs.walk
-    lastWalk?.step = step
+    var walk = cpus[c].regs.walk
+    walk?.step = step
+    lastWalk = walk
     let text = lastWalk.map { w in
       "visited \(w.visited.isEmpty ? "none" : w.visited.joined(separator: ", "))"
         + (w.skipped.isEmpty ? "" : "; skipped \(w.skipped.joined(separator: ", "))")

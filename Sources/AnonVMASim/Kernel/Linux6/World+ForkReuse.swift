@@ -6,7 +6,7 @@
 extension World {
   /// anon_vma_prepare()'s end (__anon_vma_prepare()): put the anon_vma we allocated if we lost the race.
   ///
-  /// `anon_vma_prepare()`, mm/rmap.c; 6.x (6.1 .. 6.19) (overrides ``prepFinish(cpu:)``).
+  /// `anon_vma_prepare()`, mm/rmap.c; 6.x (6.1 .. 6.19); overrides ``prepFinish(cpu:)``.
   mutating func prepFinishV6(cpu c: Int) -> InstrResult {
     guard cpus[c].regs.lostRace, let a = cpus[c].regs.allocatedAnonVMA else { return .expand([]) }
     return .expand([.putAnonVMA(.lit(a), transient: false)])
@@ -14,7 +14,7 @@ extension World {
 
   /// anon_vma_clone() in 6.x: one W(root) for the whole walk, fork-only reuse check.
   ///
-  /// `anon_vma_clone()`, mm/rmap.c; 6.x (6.1 .. 6.19) (overrides ``anonVMAClone(dst:src:cpu:)``).
+  /// `anon_vma_clone()`, mm/rmap.c; 6.x (6.1 .. 6.19); overrides ``anonVMAClone(dst:src:cpu:)``.
   mutating func anonVMACloneV6(dst dstVal: Val, src: Int, cpu c: Int) throws(SimError) -> InstrResult {
     let dst = try value(dstVal, cpu: c)
     let sources = Array(chainAnonVMAs(src).reversed())
@@ -34,7 +34,7 @@ extension World {
 
   /// anon_vma_chain_link() in 6.x: under the root rwsem for write.
   ///
-  /// `anon_vma_chain_link()`, mm/rmap.c; 6.x (6.1 .. 6.19) (overrides ``anonVMAChainLink(vma:avc:anonVMA:cpu:)``).
+  /// `anon_vma_chain_link()`, mm/rmap.c; 6.x (6.1 .. 6.19); overrides ``anonVMAChainLink(vma:avc:anonVMA:cpu:)``.
   mutating func anonVMAChainLinkV6(
     vma: Int, avc avcVal: Val, anonVMA avVal: Val, cpu c: Int
   ) throws(SimError) -> InstrResult {
@@ -48,7 +48,7 @@ extension World {
 
   /// anon_vma_fork() in 6.x: clear, clone (maybe reusing), else a new anon_vma with a parent.
   ///
-  /// `anon_vma_fork()`, mm/rmap.c; 6.x (6.1 .. 6.19) (overrides ``anonVMAFork(child:parent:cpu:)``).
+  /// `anon_vma_fork()`, mm/rmap.c; 6.x (6.1 .. 6.19); overrides ``anonVMAFork(child:parent:cpu:)``.
   mutating func anonVMAForkV6(child: Int, parent: Int, cpu c: Int) -> InstrResult {
     guard vmas[parent]?.anonVMA != nil else {
       return .expand([
@@ -100,7 +100,7 @@ extension World {
   /// `anon_vma_clone()`, mm/rmap.c; 6.x (6.1 .. 6.19).
   mutating func cloneFinish(dst: Int, cpu c: Int) -> InstrResult {
     guard let a = vmas[dst]?.anonVMA else { return .expand([]) }
-    touchedAnonVMAs.insert(a)
+    touchAnonVMA(a)
     anonVMAs[a - 1].numActiveVMAs += 1
     return emit(c, "anon_vma_clone", "\(av(a))->num_active_vmas \(anonVMAs[a - 1].numActiveVMAs) (\(vmaName(dst)))")
   }
@@ -143,7 +143,7 @@ extension World {
   mutating func incParentChildren(_ val: Val, cpu c: Int) throws(SimError) -> InstrResult {
     let a = try value(val, cpu: c)
     guard let p = anonVMAs[a - 1].parent else { return .expand([]) }
-    touchedAnonVMAs.insert(p)
+    touchAnonVMA(p)
     anonVMAs[p - 1].numChildren += 1
     return emit(c, "anon_vma_fork", "\(av(p))->num_children \(anonVMAs[p - 1].numChildren) (parent of \(av(a)))")
   }

@@ -12,7 +12,7 @@ extension World {
     var moved: [String] = []
     for id in chain.reversed() {
       guard let a = avcs[id]?.anonVMA, let i = anonVMAs[a - 1].head.firstIndex(of: id) else { continue }
-      touchedAnonVMAs.insert(a)
+      touchAnonVMA(a)
       anonVMAs.update(a - 1) { _ = $0.head.remove(at: i) }
       let at = treeInsertionIndex(of: id, in: a)
       anonVMAs.update(a - 1) { $0.head.insert(id, at: at) }

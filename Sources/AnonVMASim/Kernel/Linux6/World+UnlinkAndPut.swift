@@ -6,7 +6,7 @@ extension World {
   /// unlink_anon_vmas() in 6.x: one W(root); pass 1 removes from the trees, pass 2 puts the
   /// emptied anon_vmas outside the lock.
   ///
-  /// `unlink_anon_vmas()`, mm/rmap.c; 6.x (6.1 .. 6.19) (overrides ``unlinkAnonVMAs(vma:cpu:)``).
+  /// `unlink_anon_vmas()`, mm/rmap.c; 6.x (6.1 .. 6.19); overrides ``unlinkAnonVMAs(vma:cpu:)``.
   mutating func unlinkAnonVMAsV6(vma: Int, cpu c: Int) -> InstrResult {
     let chain = vmas[vma]?.chain ?? []
     guard let first = chain.first.flatMap({ avcs[$0]?.anonVMA }) else {
@@ -19,21 +19,21 @@ extension World {
 
   /// Nothing: 6.x frees emptied anon_vmas in unlink_anon_vmas()'s second pass.
   ///
-  /// `unlink_anon_vmas()`, mm/rmap.c; 6.x (6.1 .. 6.19) (overrides ``unlinkFreeIfEmpty(anonVMA:cpu:)``).
+  /// `unlink_anon_vmas()`, mm/rmap.c; 6.x (6.1 .. 6.19); overrides ``unlinkFreeIfEmpty(anonVMA:cpu:)``.
   mutating func unlinkFreeIfEmptyV6(anonVMA a: Int, cpu c: Int) -> InstrResult {
     return .expand([])
   }
 
   /// 6.x has no drop_anon_vma(): put_anon_vma().
   ///
-  /// `put_anon_vma()`, mm/rmap.c; 6.x (6.1 .. 6.19) (overrides ``dropAnonVMA(_:transient:cpu:)``).
+  /// `put_anon_vma()`, mm/rmap.c; 6.x (6.1 .. 6.19); overrides ``dropAnonVMA(_:transient:cpu:)``.
   mutating func dropAnonVMAV6(_ val: Val, transient: Bool, cpu c: Int) -> InstrResult {
     return .expand([.putAnonVMA(val, transient: transient)])
   }
 
   /// KSM's drop of an rmap_item's reference in 6.x: put_anon_vma().
   ///
-  /// `put_anon_vma()`, mm/ksm.c; 6.x (6.1 .. 6.19) (overrides ``ksmDropAnonVMA(anonVMA:cpu:)``).
+  /// `put_anon_vma()`, mm/ksm.c; 6.x (6.1 .. 6.19); overrides ``ksmDropAnonVMA(anonVMA:cpu:)``.
   mutating func ksmDropAnonVMAV6(anonVMA a: Int, cpu c: Int) -> InstrResult {
     return .expand([.putAnonVMA(.lit(a), transient: false)])
   }
@@ -46,23 +46,23 @@ extension World {
     guard let link = avcs[id] else { throw SimError("internal: no avc\(id)") }
     let a = link.anonVMA
     checkListLock(cpu: c, a, "unlinking avc\(id)")
-    touchedAnonVMAs.insert(a)
+    touchAnonVMA(a)
     anonVMAs[a - 1].head.removeAll { $0 == id }
     avcs[id]?.onSameAnonVMA = false
     touchAVC(id)
     var text = "\(vmaName(link.vma)) out of \(av(a))'s interval tree"
     if anonVMAs[a - 1].head.isEmpty {
-      touchedAnonVMAs.insert(a)
+      touchAnonVMA(a)
       anonVMAs[a - 1].emptied = true
       if let p = anonVMAs[a - 1].parent {
-        touchedAnonVMAs.insert(p)
+        touchAnonVMA(p)
         anonVMAs[p - 1].numChildren -= 1
         text += "; tree empty: \(av(p))->num_children \(anonVMAs[p - 1].numChildren), keep the AVC for pass 2"
       }
       return emit(c, "unlink_anon_vmas", text, objects: [av(a)])
     }
     if let i = vmas[link.vma]?.chainTailFirst.lastIndex(of: id) { vmas[link.vma]?.chainTailFirst.remove(at: i) }
-    if let p = vmas[link.vma]?.process { touchedProcesses.insert(p) }
+    if let p = vmas[link.vma]?.process { touchProcess(p) }
     touchAVC(id)
     avcs[id] = nil
     return emit(c, "unlink_anon_vmas", text + "; avc\(id) freed", objects: [av(a)])
@@ -73,7 +73,7 @@ extension World {
   /// `unlink_anon_vmas()`, mm/rmap.c; 6.x (6.1 .. 6.19).
   mutating func unlinkClearVMA(vma: Int, cpu c: Int) -> InstrResult {
     guard let a = vmas[vma]?.anonVMA else { return .expand([]) }
-    touchedAnonVMAs.insert(a)
+    touchAnonVMA(a)
     anonVMAs[a - 1].numActiveVMAs -= 1
     vmas[vma]?.anonVMA = nil
     touchVMA(vma)
@@ -101,7 +101,7 @@ extension World {
     let a = try value(val, cpu: c)
     if transient { pins[a, default: 0] -= 1 }
     let before = anonVMAs[a - 1].refcount
-    touchedAnonVMAs.insert(a)
+    touchAnonVMA(a)
     anonVMAs[a - 1].refcount -= 1
     if before <= 0 { report("C10", "put_anon_vma(\(av(a))) with refcount already \(before)") }
     var then: [Instr] = []
@@ -118,7 +118,7 @@ extension World {
   /// `__put_anon_vma()`, mm/rmap.c; 6.x (6.1 .. 6.19).
   mutating func putRoot(root: Int, cpu c: Int) -> InstrResult {
     let before = anonVMAs[root - 1].refcount
-    touchedAnonVMAs.insert(root)
+    touchAnonVMA(root)
     anonVMAs[root - 1].refcount -= 1
     return emit(
       c, "__put_anon_vma", "root \(av(root)) refcount \(before)→\(before - 1)", objects: [av(root)],
