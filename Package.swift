@@ -21,8 +21,8 @@ let package = Package(
     .target(name: "TermRender", dependencies: ["SafeText"]),
     // Elm-style app: state, reducer, views (pure).
     .target(name: "AppCore", dependencies: ["AnonVMASim", "SceneScript", "ScenePlayer", "TermRender"]),
-    // asciicast recording and DOT/SVG exports (pure).
-    .target(name: "Asciicast", dependencies: ["AnonVMASim", "SceneScript", "ScenePlayer", "TermRender", "AppCore"]),
+    // Recordings of the runtime's frames (asciicast) and SVG export.
+    .target(name: "Recording", dependencies: ["AnonVMASim", "SceneScript", "ScenePlayer", "TermRender", "AppCore"]),
     // ncursesw, through a module map (see code-anchors.md §5.2).
     .systemLibrary(name: "CNCursesW", providers: [.apt(["libncurses-dev"])]),
     // The only module that imports ncurses.
@@ -30,7 +30,7 @@ let package = Package(
     .executableTarget(
       name: "anonvis",
       dependencies: [
-        "AnonVMASim", "SceneScript", "ScenePlayer", "TermRender", "AppCore", "Asciicast", "NcursesBackend",
+        "AnonVMASim", "SceneScript", "ScenePlayer", "TermRender", "AppCore", "Recording", "NcursesBackend",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     .testTarget(
@@ -44,7 +44,7 @@ let package = Package(
       name: "ScenePlayerTests", dependencies: ["ScenePlayer", "SceneScript", "AnonVMASim"],
       exclude: ["Golden"]),
     .testTarget(
-      name: "AppCoreTests", dependencies: ["AppCore", "TermRender", "ScenePlayer", "SceneScript", "Asciicast", "SafeText"],
+      name: "AppCoreTests", dependencies: ["AppCore", "TermRender", "ScenePlayer", "SceneScript", "Recording", "SafeText"],
       exclude: ["Golden"]),
     .testTarget(name: "EndToEndTests", dependencies: ["anonvis"]),
   ]

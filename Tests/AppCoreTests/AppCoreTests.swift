@@ -1,5 +1,5 @@
 import AppCore
-import Asciicast
+import Recording
 import Foundation
 import SceneScript
 import ScenePlayer
