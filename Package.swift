@@ -33,6 +33,9 @@ let package = Package(
         "AnonVMASim", "SceneScript", "ScenePlayer", "TermRender", "AppCore", "Recording", "NcursesBackend",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
+    // Helpers the test targets share: golden files, the repository root, tmux sessions, the app driver.
+    .target(
+      name: "TestSupport", dependencies: ["AppCore", "SceneScript", "ScenePlayer", "TermRender"], path: "Tests/TestSupport"),
     .testTarget(
       name: "AnonVMASimTests",
       dependencies: [
@@ -41,11 +44,13 @@ let package = Package(
       ]),
     .testTarget(name: "SceneScriptTests", dependencies: ["SceneScript"]),
     .testTarget(
-      name: "ScenePlayerTests", dependencies: ["ScenePlayer", "SceneScript", "AnonVMASim"],
+      name: "ScenePlayerTests", dependencies: ["ScenePlayer", "SceneScript", "AnonVMASim", "TestSupport"],
       exclude: ["Golden"]),
     .testTarget(
-      name: "AppCoreTests", dependencies: ["AppCore", "TermRender", "ScenePlayer", "SceneScript", "Recording", "SafeText"],
+      name: "AppCoreTests", dependencies: ["AppCore", "TermRender", "ScenePlayer", "SceneScript", "TestSupport"],
       exclude: ["Golden"]),
-    .testTarget(name: "EndToEndTests", dependencies: ["anonvis"]),
+    .testTarget(name: "TermRenderTests", dependencies: ["TermRender", "SafeText"]),
+    .testTarget(name: "RecordingTests", dependencies: ["Recording", "AppCore", "TermRender", "TestSupport"]),
+    .testTarget(name: "EndToEndTests", dependencies: ["anonvis", "TestSupport"]),
   ]
 )

@@ -10,6 +10,13 @@ public struct DrawnFrame: Sendable {
   /// Whether the step on screen is new: the first frame, or a `stepChanged` effect since the
   /// frame before (recorders put a marker).
   public var stepChanged: Bool
+
+  public init(buffer: Buffer, state: AppState, time: Duration, stepChanged: Bool) {
+    self.buffer = buffer
+    self.state = state
+    self.time = time
+    self.stepChanged = stepChanged
+  }
 }
 
 /// The app's loop, after bubbletea's `Program`: the one place where `reduce` meets input,
