@@ -5,7 +5,7 @@ import Synchronization
 /// bench measures key to frame on it (ratatui's `TestBackend`, swift-nio's `EmbeddedChannel`).
 public final class HeadlessTerminal: TerminalBackend {
   public private(set) var size: (width: Int, height: Int)
-  /// Every frame drawn, oldest first (only the last one when `keepsFrames` is false).
+  /// Every frame drawn, oldest first (when `keepsFrames` is false, each draw replaces the last).
   public private(set) var frames: [Buffer] = []
   /// The cells the last draw changed: what a real terminal would have been sent.
   public private(set) var lastChanges: [CellChange] = []
@@ -59,7 +59,11 @@ public final class HeadlessTerminal: TerminalBackend {
   public func draw(_ frame: Buffer) {
     lastChanges = frame.diff(from: onScreen)
     onScreen = frame
-    if keepsFrames { frames.append(frame) } else { frames = [frame] }
+    if keepsFrames || frames.isEmpty {
+      frames.append(frame)
+    } else {
+      frames[frames.count - 1] = frame
+    }
   }
 
   public func invalidate() { onScreen = nil }
