@@ -135,3 +135,6 @@ public struct Runtime<Backend: TerminalBackend, C: Clock> where C.Duration == Du
     return nil
   }
 }
+
+/// The runtime with no terminal: what `record`, the tests and the bench run.
+public typealias HeadlessRuntime = Runtime<HeadlessTerminal, ManualClock>

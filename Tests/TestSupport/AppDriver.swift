@@ -28,7 +28,7 @@ public func app(_ source: String, options: RenderOptions = RenderOptions()) -> A
 /// each key; the test reads the state, the screen and the frames drawn.
 public struct AppDriver {
   public let terminal: HeadlessTerminal
-  public private(set) var runtime: Runtime<HeadlessTerminal, ManualClock>
+  public private(set) var runtime: HeadlessRuntime
 
   /// Starts the app and draws its first frame.
   public init(_ state: AppState, width: Int = 120, height: Int = 40) {
@@ -46,7 +46,7 @@ public struct AppDriver {
   /// Presses keys one at a time, a frame after each; stops at the key that ends the app and
   /// returns why.
   @discardableResult
-  public mutating func press(_ keys: Key...) -> Runtime<HeadlessTerminal, ManualClock>.Exit? {
+  public mutating func press(_ keys: Key...) -> HeadlessRuntime.Exit? {
     for key in keys {
       if let exit = runtime.press(key) { return exit }
     }
@@ -55,7 +55,7 @@ public struct AppDriver {
 
   /// Types text key by key (`\n` as Enter).
   @discardableResult
-  public mutating func type(_ text: String) -> Runtime<HeadlessTerminal, ManualClock>.Exit? {
+  public mutating func type(_ text: String) -> HeadlessRuntime.Exit? {
     for c in text {
       if let exit = runtime.press(c == "\n" ? .enter : .char(c)) { return exit }
     }
@@ -64,7 +64,7 @@ public struct AppDriver {
 
   /// Lets time pass on the clock, then the app sees it (auto-play) and draws a frame.
   @discardableResult
-  public mutating func wait(_ duration: Duration) -> Runtime<HeadlessTerminal, ManualClock>.Exit? {
+  public mutating func wait(_ duration: Duration) -> HeadlessRuntime.Exit? {
     terminal.clock.advance(by: duration)
     if let exit = runtime.tick() { return exit }
     runtime.draw()
