@@ -21,8 +21,8 @@ let package = Package(
     .target(name: "TermRender", dependencies: ["SafeText"]),
     // Elm-style app: state, reducer, views (pure).
     .target(name: "AppCore", dependencies: ["AnonVMASim", "SceneScript", "ScenePlayer", "TermRender"]),
-    // asciicast recording and DOT/SVG exports (pure).
-    .target(name: "Asciicast", dependencies: ["AnonVMASim", "SceneScript", "ScenePlayer", "TermRender", "AppCore"]),
+    // Recordings of the runtime's frames (asciicast) and SVG export.
+    .target(name: "Recording", dependencies: ["AnonVMASim", "SceneScript", "ScenePlayer", "TermRender", "AppCore"]),
     // ncursesw, through a module map (see code-anchors.md §5.2).
     .systemLibrary(name: "CNCursesW", providers: [.apt(["libncurses-dev"])]),
     // The only module that imports ncurses.
@@ -30,9 +30,12 @@ let package = Package(
     .executableTarget(
       name: "anonvis",
       dependencies: [
-        "AnonVMASim", "SceneScript", "ScenePlayer", "TermRender", "AppCore", "Asciicast", "NcursesBackend",
+        "AnonVMASim", "SceneScript", "ScenePlayer", "TermRender", "AppCore", "Recording", "NcursesBackend",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
+    // Helpers the test targets share: golden files, the repository root, tmux sessions, the app driver.
+    .target(
+      name: "TestSupport", dependencies: ["AppCore", "SceneScript", "ScenePlayer", "TermRender"], path: "Tests/TestSupport"),
     .testTarget(
       name: "AnonVMASimTests",
       dependencies: [
@@ -41,11 +44,13 @@ let package = Package(
       ]),
     .testTarget(name: "SceneScriptTests", dependencies: ["SceneScript"]),
     .testTarget(
-      name: "ScenePlayerTests", dependencies: ["ScenePlayer", "SceneScript", "AnonVMASim"],
+      name: "ScenePlayerTests", dependencies: ["ScenePlayer", "SceneScript", "AnonVMASim", "TestSupport"],
       exclude: ["Golden"]),
     .testTarget(
-      name: "AppCoreTests", dependencies: ["AppCore", "TermRender", "ScenePlayer", "SceneScript", "Asciicast", "SafeText"],
+      name: "AppCoreTests", dependencies: ["AppCore", "TermRender", "ScenePlayer", "SceneScript", "TestSupport"],
       exclude: ["Golden"]),
-    .testTarget(name: "EndToEndTests", dependencies: ["anonvis"]),
+    .testTarget(name: "TermRenderTests", dependencies: ["TermRender", "SafeText"]),
+    .testTarget(name: "RecordingTests", dependencies: ["Recording", "AppCore", "TermRender", "TestSupport"]),
+    .testTarget(name: "EndToEndTests", dependencies: ["anonvis", "TestSupport"]),
   ]
 )

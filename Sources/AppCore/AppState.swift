@@ -3,14 +3,6 @@ import SceneScript
 import ScenePlayer
 import TermRender
 
-/// A key press, as the backends report it.
-public enum Key: Sendable, Hashable {
-  case char(Character)
-  case left, right, up, down
-  case enter, backspace, tab, backTab, escape
-  case pageUp, pageDown, home, end
-}
-
 /// What the app loop feeds the reducer.
 public enum AppAction: Sendable, Hashable {
   case key(Key)

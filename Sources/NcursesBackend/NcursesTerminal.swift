@@ -2,18 +2,6 @@ import CNCursesW
 import Glibc
 import TermRender
 
-/// What the terminal reports.
-public enum TerminalInput: Sendable, Hashable {
-  case key(TerminalKey)
-  case resize
-}
-
-/// A key, independent of the app's key type.
-public enum TerminalKey: Sendable, Hashable {
-  case char(Character)
-  case left, right, up, down, enter, backspace, tab, backTab, escape, pageUp, pageDown, home, end
-}
-
 /// Why the terminal could not be opened.
 public struct TerminalError: Error, Sendable {
   public var message: String
@@ -21,8 +9,10 @@ public struct TerminalError: Error, Sendable {
 
 /// The ncursesw backend: draws cell changes, reads keys, restores the terminal on every exit path.
 /// Used from the main thread only. The only type that imports ncurses.
-public final class NcursesTerminal {
+public final class NcursesTerminal: TerminalBackend {
   private var screen: OpaquePointer?
+  /// The frame on screen, which the next draw is diffed against (nil: repaint everything).
+  private var onScreen: Buffer?
   private var pairs: [Int32: Int16] = [:]
   private var nextPair: Int16 = 1
   private let useColor: Bool
@@ -91,10 +81,13 @@ public final class NcursesTerminal {
   /// Forgets what is on screen (after a resize or resume): the next draw repaints everything.
   public func invalidate() {
     clearok(cnc_stdscr(), true)
+    onScreen = nil
   }
 
-  /// Draws changed cells and refreshes.
-  public func draw(_ changes: [CellChange]) {
+  /// Draws the cells that changed since the last frame and refreshes.
+  public func draw(_ frame: Buffer) {
+    let changes = frame.diff(from: onScreen)
+    onScreen = frame
     for change in changes where !change.cell.text.isEmpty {
       let attrs = attributes(change.cell.style)
       attrset(Int32(bitPattern: attrs))

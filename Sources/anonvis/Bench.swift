@@ -1,7 +1,7 @@
 import AnonVMASim
 import AppCore
 import ArgumentParser
-import Asciicast
+import Recording
 import Foundation
 import SceneScript
 import ScenePlayer

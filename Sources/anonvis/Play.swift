@@ -1,11 +1,11 @@
 import AnonVMASim
 import AppCore
-import Asciicast
 import ArgumentParser
 import Foundation
 import NcursesBackend
-import SceneScript
+import Recording
 import ScenePlayer
+import SceneScript
 import TermRender
 
 enum ColorChoice: String, ExpressibleByArgument, CaseIterable {
@@ -46,11 +46,7 @@ struct UIOptions: ParsableArguments {
 final class LiveRecorder {
   let path: String
   let fd: Int32
-  var writer = AsciicastWriter(version: .v2)
-  var start = ContinuousClock.now
-  var previous: Buffer?
-  var lastStep: Int?
-  var size: (Int, Int)?
+  var recorder = CastRecorder(version: .v2)
   /// Bytes of whole lines written so far.
   var written = 0
   /// The error that stopped the recording, to print after the view closes.
@@ -66,16 +62,9 @@ final class LiveRecorder {
     self.path = path
   }
 
-  /// Writes the header; the clock starts here.
+  /// Writes the header.
   func begin(width: Int, height: Int, title: String) {
-    start = ContinuousClock.now
-    size = (width, height)
-    emit(writer.header(width: width, height: height, title: title))
-  }
-
-  var micros: Int {
-    let d = ContinuousClock.now - start
-    return Int(d.components.seconds) * 1_000_000 + Int(d.components.attoseconds / 1_000_000_000_000)
+    emit(recorder.header(width: width, height: height, title: title))
   }
 
   func emit(_ line: String) {
@@ -94,22 +83,9 @@ final class LiveRecorder {
     failure = "error: recording to \(TextSafety.escape(path)) failed: \(String(cString: strerror(code)))\(detail)"
   }
 
-  func frame(_ buffer: Buffer, state: AppState) {
-    let t = micros
-    if let size, size != (buffer.width, buffer.height) {
-      emit(writer.event(at: t, "r", "\(buffer.width)x\(buffer.height)"))
-      previous = nil
-    }
-    size = (buffer.width, buffer.height)
-    let bytes = (previous == nil ? "\u{1b}[?25l" : "") + ANSIEncoder.update(from: previous, to: buffer, colors: .ansi16)
-    if previous == nil || buffer != previous {
-      emit(writer.event(at: t, "o", bytes))
-    }
-    previous = buffer
-    if lastStep != state.step {
-      lastStep = state.step
-      emit(writer.event(at: t, "m", SceneRecorder.stepMarker(state.timeline, state.step)))
-    }
+  /// Records a frame the runtime drew, at its time on the runtime's clock.
+  func frame(_ frame: DrawnFrame) {
+    for line in recorder.lines(for: frame) { emit(line) }
   }
 
   /// Closes the file; a failure to sync it counts as a write error.
@@ -129,7 +105,8 @@ final class LiveRecorder {
   }
 }
 
-/// Runs the app loop on the real terminal until the user quits or a signal arrives.
+/// Runs the app on the real terminal until the user quits or a signal arrives; the runtime
+/// restores the terminal on every exit path.
 func runInteractive(_ initial: AppState, record: String? = nil, force: Bool = false) throws {
   guard isatty(STDOUT_FILENO) != 0, isatty(STDIN_FILENO) != 0 else {
     printError("error: the interactive view needs a terminal; use 'anonvis render' or 'anonvis narrate' instead")
@@ -148,90 +125,29 @@ func runInteractive(_ initial: AppState, record: String? = nil, force: Bool = fa
   var state = initial
   // A locale that is not UTF-8 (LANG=C) cannot show box drawing and symbols: ASCII, as --ascii.
   if !terminal.localeIsUTF8 { state.options.ascii = true }
-  var previous: Buffer?
-  var exitCode: Int32 = 0
-  recorder?.begin(
-    width: terminal.size.width, height: terminal.size.height, title: TextSafety.escape(initial.timeline.title))
-  var recordingFailureShown = false
-  let clock = ContinuousClock()
-  var last = clock.now
-  loop: while true {
-    if let signal = terminal.pendingSignal() {
-      exitCode = 128 + signal
-      break
+  recorder?.begin(width: terminal.size.width, height: terminal.size.height, title: initial.timeline.title)
+  var runtime = Runtime(state: state, backend: terminal, clock: ContinuousClock())
+  runtime.save = { path, text in
+    do throws(OutputFile.Failure) {
+      try OutputFile.replace(path, with: Array(text.utf8), force: true)
+      return "saved \(path)"
+    } catch {
+      return error.message
     }
-    let size = terminal.size
-    let frame = state.render(width: size.width, height: size.height)
-    terminal.draw(frame.diff(from: previous))
-    recorder?.frame(frame, state: state)
+  }
+  if let recorder { runtime.onFrame = { recorder.frame($0) } }
+  var recordingFailureShown = false
+  let exit = runtime.run { state in
     if let failure = recorder?.failure, !recordingFailureShown {
       state.message = failure
       recordingFailureShown = true
     }
-    previous = frame
-    var input = terminal.read(timeout: state.playing ? 50 : 250)
-    let now = clock.now
-    let elapsed = now - last
-    last = now
-    var effects: [Effect] = []
-    // Handle what is already typed (a paste, key repeat), up to 512 keys, before drawing the
-    // next frame; no key read is ever dropped (the rest waits in the terminal's queue).
-    var handled = 0
-    while let event = input {
-      handled += 1
-      switch event {
-      case .resize:
-        terminal.invalidate()
-        previous = nil
-      case .key(let k):
-        effects += state.reduce(.key(Key(k)))
-      }
-      if effects.contains(.quit) || handled >= 512 { break }
-      input = terminal.read(timeout: 0)
-    }
-    let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-    effects += state.reduce(.tick(seconds))
-    for effect in effects {
-      switch effect {
-      case .quit: break loop
-      case .save(let path, let text):
-        do {
-          try OutputFile.replace(path, with: Array(text.utf8), force: true)
-          state.message = "saved \(path)"
-        } catch {
-          state.message = error.message
-        }
-      case .stepChanged: break
-      }
-    }
   }
-  terminal.end()
   // After the view has closed, on the normal screen where the message stays.
   recorder?.close()
   if let failure = recorder?.failure { printError(failure) }
-  if exitCode != 0 { throw ExitCode(exitCode) }
+  if case .signal(let signal) = exit { throw ExitCode(128 + signal) }
   if recorder?.failure != nil { throw ExitCode(2) }
-}
-
-extension Key {
-  init(_ k: TerminalKey) {
-    switch k {
-    case .char(let c): self = .char(c)
-    case .left: self = .left
-    case .right: self = .right
-    case .up: self = .up
-    case .down: self = .down
-    case .enter: self = .enter
-    case .backspace: self = .backspace
-    case .tab: self = .tab
-    case .backTab: self = .backTab
-    case .escape: self = .escape
-    case .pageUp: self = .pageUp
-    case .pageDown: self = .pageDown
-    case .home: self = .home
-    case .end: self = .end
-    }
-  }
 }
 
 struct Play: ParsableCommand {

@@ -1,9 +1,9 @@
 import AppCore
 import ArgumentParser
-import Asciicast
 import Foundation
-import SceneScript
+import Recording
 import ScenePlayer
+import SceneScript
 import TermRender
 
 struct Record: ParsableCommand {

@@ -1,9 +1,9 @@
 import AnonVMASim
 import AppCore
-import Asciicast
 import ArgumentParser
-import SceneScript
+import Recording
 import ScenePlayer
+import SceneScript
 import TermRender
 
 /// `COLSxROWS`.

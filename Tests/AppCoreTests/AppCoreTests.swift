@@ -1,30 +1,10 @@
 import AppCore
-import Asciicast
 import Foundation
 import SceneScript
 import ScenePlayer
 import TermRender
+import TestSupport
 import Testing
-
-let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-  .deletingLastPathComponent()
-
-func scene(_ name: String) throws -> Timeline {
-  try sceneApp(name).timeline
-}
-
-/// The app on a scene under scenes/, with the parsed scene kept (as `play` does, for `c`).
-func sceneApp(_ name: String, fileName: String? = nil) throws -> AppState {
-  let source = try String(contentsOf: repoRoot.appendingPathComponent("scenes/\(name)"), encoding: .utf8)
-  let parsed = Parser.parse(source)
-  var state = AppState(timeline: Timeline(scene: parsed, defaultTitle: name), fileName: fileName ?? name)
-  state.scene = parsed
-  return state
-}
-
-func app(_ source: String, options: RenderOptions = RenderOptions()) -> AppState {
-  AppState(timeline: Timeline(scene: Parser.parse(source), defaultTitle: "t"), fileName: "t.scene", options: options)
-}
 
 /// Sends keys and returns the effects.
 @discardableResult
@@ -52,12 +32,8 @@ struct AppCoreTests {
       text += "=== step \(k) ===\n" + state.render(width: size.0, height: size.1).plainText
     }
     let name = file.replacingOccurrences(of: ".scene", with: "") + "-\(size.0)x\(size.1).txt"
-    let golden = repoRoot.appendingPathComponent("Tests/AppCoreTests/Golden/\(name)")
-    if ProcessInfo.processInfo.environment["RECORD_GOLDEN"] == "1" {
-      try text.write(to: golden, atomically: true, encoding: .utf8)
-    }
-    let expected = try String(contentsOf: golden, encoding: .utf8)
-    #expect(text == expected, "frames differ from \(name); re-record with RECORD_GOLDEN=1 and review")
+    try assertGolden(
+      text, "Tests/AppCoreTests/Golden/\(name)", "frames differ from \(name); re-record with RECORD_GOLDEN=1 and review")
   }
 
   @Test("tiny and huge sizes render without crashing; too small says what it needs")
@@ -225,166 +201,6 @@ struct AppCoreTests {
     #expect(!ansi.contains("\u{1b}[2J"))
   }
 
-  @Test("updates rewrite a short run of unchanged cells instead of moving the cursor, and move over long ones")
-  func updateGaps() {
-    var a = Buffer(width: 40, height: 2)
-    a.put("abcdefghij", x: 0, y: 0)
-    a.put("abcdefghijklmnopqrstuvwxyz", x: 0, y: 1)
-    var b = a
-    b.put("X", x: 1, y: 0)
-    b.put("Y", x: 4, y: 0)  // two unchanged cells between: "cd" costs less than ESC[2C
-    b.put("X", x: 1, y: 1)
-    b.put("Y", x: 20, y: 1)  // 18 unchanged cells between: a cursor move
-    let out = ANSIEncoder.update(from: a, to: b, colors: .none)
-    #expect(out.contains("XcdY"))
-    #expect(out.contains("X\u{1b}[18CY"))
-    #expect(!out.contains("\u{1b}[1;5H"))
-  }
-
-  /// What an SGR sequence does to a style, as ECMA-48 and xterm define the codes we emit.
-  static func applySGR(_ sequence: String, to style: Style) -> Style? {
-    guard sequence.hasPrefix("\u{1b}["), sequence.hasSuffix("m") else { return nil }
-    let body = sequence.dropFirst(2).dropLast()
-    var s = style
-    for part in body.isEmpty ? ["0"] : body.split(separator: ";", omittingEmptySubsequences: false).map(String.init) {
-      guard let code = Int(part) else { return nil }
-      switch code {
-      case 0: s = .plain
-      case 1: s.bold = true
-      case 2: s.dim = true
-      case 4: s.underline = true
-      case 7: s.reverse = true
-      case 22: (s.bold, s.dim) = (false, false)
-      case 24: s.underline = false
-      case 27: s.reverse = false
-      case 30...37: s.fg = Color(rawValue: code - 30)
-      case 90...97: s.fg = Color(rawValue: code - 90 + 8)
-      case 39: s.fg = nil
-      case 40...47: s.bg = Color(rawValue: code - 40)
-      case 100...107: s.bg = Color(rawValue: code - 100 + 8)
-      case 49: s.bg = nil
-      default: return nil
-      }
-    }
-    return s
-  }
-
-  @Test("a style change is the shortest SGR that gives exactly the new style, from any style")
-  func sgrTransitions() {
-    var styles: [Style] = []
-    for bold in [false, true] {
-      for dim in [false, true] {
-        for reverse in [false, true] {
-          for underline in [false, true] {
-            for fg in [nil, Color.red, .brightCyan] {
-              for bg in [nil, Color.blue] {
-                styles.append(Style(fg: fg, bg: bg, bold: bold, dim: dim, reverse: reverse, underline: underline))
-              }
-            }
-          }
-        }
-      }
-    }
-    for a in styles {
-      for b in styles {
-        let t = ANSIEncoder.transition(from: a, to: b, colors: .ansi16)
-        if a == b {
-          #expect(t.isEmpty)
-          continue
-        }
-        #expect(Self.applySGR(t, to: a) == b, "\(a) → \(b) by \(t.debugDescription)")
-        #expect(t.utf8.count <= ANSIEncoder.sgr(b, colors: .ansi16).utf8.count)
-      }
-    }
-    // Without colors only the attributes count.
-    #expect(ANSIEncoder.transition(from: Style(fg: .red), to: Style(fg: .green), colors: .none).isEmpty)
-  }
-
-  @Test("updates reach every change by absolute or relative moves, and replaying them gives the new frame")
-  func updateReplays() {
-    // A minimal terminal: CUP, CUU/CUD/CUF/CUB, CHA, CR, SGR (ignored) and narrow text.
-    func replay(_ bytes: String, onto start: Buffer) -> Buffer {
-      var screen = start
-      var (x, y) = (0, 0)
-      var scalars = bytes.unicodeScalars[...]
-      while let c = scalars.first {
-        scalars = scalars.dropFirst()
-        if c == "\u{1b}", scalars.first == "[" {
-          scalars = scalars.dropFirst()
-          var params = ""
-          while let p = scalars.first, !(p.value >= 0x40 && p.value <= 0x7e) {
-            params.unicodeScalars.append(p)
-            scalars = scalars.dropFirst()
-          }
-          let final = scalars.first.map(Character.init)
-          scalars = scalars.dropFirst()
-          let n = params.split(separator: ";").map { Int($0) ?? 1 }
-          switch final {
-          case "H": (y, x) = ((n.first ?? 1) - 1, (n.count > 1 ? n[1] : 1) - 1)
-          case "A": y -= n.first ?? 1
-          case "B": y += n.first ?? 1
-          case "C": x += n.first ?? 1
-          case "D": x -= n.first ?? 1
-          case "G": x = (n.first ?? 1) - 1
-          case "J": screen = Buffer(width: screen.width, height: screen.height)
-          default: break
-          }
-          x = min(x, screen.width - 1)
-        } else if c == "\r" {
-          x = 0
-        } else {
-          screen.put(String(c), x: x, y: y)
-          x += 1
-        }
-      }
-      return screen
-    }
-    var rng = SystemRandomNumberGenerator()
-    var a = Buffer(width: 30, height: 8)
-    for y in 0..<8 { a.put(String(repeating: "·", count: 30), x: 0, y: y) }
-    for _ in 0..<200 {
-      var b = a
-      for _ in 0..<Int.random(in: 1...12, using: &rng) {
-        let text = String(repeating: "ab#", count: 3).prefix(Int.random(in: 1...6, using: &rng))
-        b.put(String(text), x: Int.random(in: 0..<30, using: &rng), y: Int.random(in: 0..<8, using: &rng))
-      }
-      let out = ANSIEncoder.update(from: a, to: b, colors: .none)
-      #expect(replay(out, onto: a).plainText == b.plainText, "\(out.debugDescription)")
-      a = b
-    }
-    // Relative moves where they are shorter: straight down is ESC[B, not ESC[row;colH.
-    var c = Buffer(width: 30, height: 8)
-    var d = c
-    d.put("x", x: 20, y: 2)
-    d.put("y", x: 21, y: 3)
-    c = Buffer(width: 30, height: 8)
-    let out = ANSIEncoder.update(from: c, to: d, colors: .none)
-    #expect(out.contains("x\u{1b}[By"))
-  }
-
-  @Test("cast times are exact to the microsecond, without trailing zeros")
-  func castTimes() {
-    #expect(AsciicastWriter.seconds(0) == "0.0")
-    #expect(AsciicastWriter.seconds(1) == "0.000001")
-    #expect(AsciicastWriter.seconds(1_500_000) == "1.5")
-    #expect(AsciicastWriter.seconds(2_000_000) == "2.0")
-    #expect(AsciicastWriter.seconds(12_345_678) == "12.345678")
-  }
-
-  @Test("the bench's floor for a cast is a floor: the recorder's output never goes below it", arguments: ["e2-fork-cow.scene", "e4-split-merge.scene", "every-operation.scene"])
-  func castFloor(scene name: String) throws {
-    let state = try sceneApp(name)
-    for (width, height) in [(80, 24), (120, 40), (200, 60)] {
-      let cast = SceneRecorder.cast(state: state, width: width, height: height, stepMicros: 1_000_000, version: .v2)
-      let tally = SceneRecorder.changedCells(state: state, width: width, height: height)
-      let parts = SceneRecorder.castBreakdown(cast)
-      #expect(tally.cells > 0 && tally.runs > 0 && tally.runs <= tally.cells)
-      // Rewriting unchanged cells instead of moving may add text, never remove it.
-      #expect(parts.text >= tally.bytes, "\(width)x\(height)")
-      #expect(parts.text + parts.cursor + parts.style >= tally.outputFloor, "\(width)x\(height): \(parts) vs \(tally)")
-    }
-  }
-
   @Test("the diff between frames holds only the cells that changed")
   func frameDiff() throws {
     var s = AppState(timeline: try scene("e2-fork-cow.scene"), fileName: "e2")
@@ -474,11 +290,7 @@ struct FoldingTests {
     send(&s, [.char("G")])
     let text = s.render(width: 120, height: 40).plainText
     #expect(text.contains("more like the one above"))
-    let golden = repoRoot.appendingPathComponent("Tests/AppCoreTests/Golden/server-200-folded-120x40.txt")
-    if ProcessInfo.processInfo.environment["RECORD_GOLDEN"] == "1" {
-      try text.write(to: golden, atomically: true, encoding: .utf8)
-    }
-    #expect(text == (try String(contentsOf: golden, encoding: .utf8)))
+    try assertGolden(text, "Tests/AppCoreTests/Golden/server-200-folded-120x40.txt")
     let foldedRows = s.selectable(.vmas).count
     send(&s, [.char("z")])
     #expect(s.selectable(.vmas).count > foldedRows)

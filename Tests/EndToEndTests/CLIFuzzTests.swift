@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// Random command lines for the real binary, from a grammar of its commands and options with

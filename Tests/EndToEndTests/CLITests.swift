@@ -1,8 +1,6 @@
 import Foundation
+import TestSupport
 import Testing
-
-let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-  .deletingLastPathComponent()
 
 /// The built `anonvis` binary (the test target depends on it, so `swift test` builds it).
 let anonvisBinary: URL? = {

@@ -1,5 +1,6 @@
 import Foundation
 import FoundationXML
+import TestSupport
 import Testing
 
 /// Whether text holds a character that drives a terminal (ESC, BEL, TAB, bidi controls).

@@ -2,6 +2,7 @@ import AnonVMASim
 import Foundation
 import SceneScript
 import ScenePlayer
+import TestSupport
 import Testing
 
 /// The scenes the race explorer is meant for: everything under scenes/races/ and scenes/concurrency/.

@@ -2,6 +2,7 @@ import AnonVMASim
 import Foundation
 import SceneScript
 import ScenePlayer
+import TestSupport
 import Testing
 
 func explorer(_ file: String, kernel: KernelVersion? = nil, variants: [Variant]? = nil) throws -> (RaceExplorer, String) {

@@ -2,10 +2,8 @@ import AnonVMASim
 import Foundation
 import SceneScript
 import ScenePlayer
+import TestSupport
 import Testing
-
-let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-  .deletingLastPathComponent()
 
 /// Every `.scene` file under scenes/ (recursively), sorted.
 func sceneFiles() -> [String] {
@@ -85,12 +83,7 @@ struct SceneTests {
     let allA = (0...a.stepCount).map { a.stateJSON(step: $0) }.joined(separator: "\n") + "\n"
     let allB = (0...b.stepCount).map { b.stateJSON(step: $0) }.joined(separator: "\n") + "\n"
     #expect(allA == allB)
-    let golden = repoRoot.appendingPathComponent("Tests/ScenePlayerTests/Golden/e2-fork-cow.jsonl")
-    if ProcessInfo.processInfo.environment["RECORD_GOLDEN"] == "1" {
-      try allA.write(to: golden, atomically: true, encoding: .utf8)
-    }
-    let expected = try String(contentsOf: golden, encoding: .utf8)
-    #expect(allA == expected)
+    try assertGolden(allA, "Tests/ScenePlayerTests/Golden/e2-fork-cow.jsonl")
   }
 
   @Test("the state JSON has the contract's fields in order, and parses")

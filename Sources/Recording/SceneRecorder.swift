@@ -1,18 +1,14 @@
 import AnonVMASim
-import Foundation
 import AppCore
-import SceneScript
+import Foundation
 import ScenePlayer
+import SceneScript
 import TermRender
 
-/// Records a scene headless, from step 0 to the end, on a virtual clock.
+/// Records a scene headless, from step 0 to the end, on a virtual clock, and measures casts.
 public enum SceneRecorder {
-  /// The marker label of a step.
-  public static func stepMarker(_ timeline: Timeline, _ k: Int) -> String {
-    "step \(k): \(timeline.steps[k].label)"
-  }
-
-  /// The whole cast as text (header and one line per event), byte-identical for the same input.
+  /// The whole cast as text (header and one line per event), byte-identical for the same input:
+  /// the runtime on a headless terminal, stepping with `→` once per step on a manual clock.
   ///
   /// `progress` is told each step before it is drawn; when it answers false (ctrl-C) the cast
   /// stops there, incomplete: the caller discards it.
@@ -21,26 +17,23 @@ public enum SceneRecorder {
     progress: (_ step: Int, _ steps: Int) -> Bool = { _, _ in true }
   ) -> String {
     var state = initial
-    var writer = AsciicastWriter(version: version)
-    let timeline = state.timeline
-    // Scene text in the header and markers is escaped: players print them as they are.
-    var out = writer.header(width: width, height: height, title: TextSafety.escape(timeline.title)) + "\n"
-    var previous: Buffer?
-    for k in 0...timeline.stepCount {
-      guard progress(k, timeline.stepCount) else { break }
-      state.go(to: k)
-      let frame = state.render(width: width, height: height)
-      let t = k * stepMicros
-      let prefix = previous == nil ? "\u{1b}[?25l" : ""
-      out += writer.event(at: t, "o", prefix + ANSIEncoder.update(from: previous, to: frame, colors: .ansi16)) + "\n"
-      out += writer.event(at: t, "m", stepMarker(timeline, k)) + "\n"
-      for chapter in timeline.chapters where chapter.step == k {
-        out += writer.event(at: t, "m", "chapter: \(TextSafety.escape(chapter.title))") + "\n"
-      }
-      previous = frame
+    state.go(to: 0)
+    let terminal = HeadlessTerminal(width: width, height: height, keepsFrames: false)
+    var runtime = Runtime(state: state, backend: terminal, clock: terminal.clock)
+    var recorder = CastRecorder(version: version)
+    var out = recorder.header(width: width, height: height, title: state.timeline.title) + "\n"
+    runtime.onFrame = { frame in
+      for line in recorder.lines(for: frame) { out += line + "\n" }
+    }
+    let steps = state.timeline.stepCount
+    for k in 0...steps {
+      guard progress(k, steps) else { break }
+      terminal.send(.right)
+      _ = runtime.turn()
+      terminal.clock.advance(by: .microseconds(stepMicros))
     }
     // Hold the last frame for one step before the recording ends.
-    out += writer.event(at: (timeline.stepCount + 1) * stepMicros, "o", "") + "\n"
+    out += recorder.hold(until: runtime.start.duration(to: terminal.clock.now)) + "\n"
     return out
   }
 
