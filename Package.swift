@@ -33,6 +33,16 @@ let package = Package(
         "AnonVMASim", "SceneScript", "ScenePlayer", "TermRender", "AppCore", "Asciicast", "NcursesBackend",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
+    // The bench's generated workloads (scene text), for the bench and its tests.
+    .target(name: "Workloads", dependencies: ["AnonVMASim"], path: "Benchmarks/Workloads"),
+    // Speed and memory figures: `swift run -c release anonvis-bench` (not a product).
+    .executableTarget(
+      name: "anonvis-bench",
+      dependencies: [
+        "AnonVMASim", "SceneScript", "ScenePlayer", "AppCore", "Asciicast", "SafeText", "Workloads",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ],
+      path: "Benchmarks/anonvis-bench"),
     .testTarget(
       name: "AnonVMASimTests",
       dependencies: [
@@ -41,11 +51,11 @@ let package = Package(
       ]),
     .testTarget(name: "SceneScriptTests", dependencies: ["SceneScript"]),
     .testTarget(
-      name: "ScenePlayerTests", dependencies: ["ScenePlayer", "SceneScript", "AnonVMASim"],
+      name: "ScenePlayerTests", dependencies: ["ScenePlayer", "SceneScript", "AnonVMASim", "Workloads"],
       exclude: ["Golden"]),
     .testTarget(
       name: "AppCoreTests", dependencies: ["AppCore", "TermRender", "ScenePlayer", "SceneScript", "Asciicast", "SafeText"],
       exclude: ["Golden"]),
-    .testTarget(name: "EndToEndTests", dependencies: ["anonvis"]),
+    .testTarget(name: "EndToEndTests", dependencies: ["anonvis", "anonvis-bench"]),
   ]
 )
