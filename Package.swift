@@ -36,6 +36,16 @@ let package = Package(
     // Helpers the test targets share: golden files, the repository root, tmux sessions, the app driver.
     .target(
       name: "TestSupport", dependencies: ["AppCore", "SceneScript", "ScenePlayer", "TermRender"], path: "Tests/TestSupport"),
+    // The bench's generated workloads (scene text), for the bench and its tests.
+    .target(name: "Workloads", dependencies: ["AnonVMASim"], path: "Benchmarks/Workloads"),
+    // Speed and memory figures: `swift run -c release anonvis-bench` (not a product).
+    .executableTarget(
+      name: "anonvis-bench",
+      dependencies: [
+        "AnonVMASim", "SceneScript", "ScenePlayer", "TermRender", "AppCore", "Recording", "SafeText", "Workloads",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ],
+      path: "Benchmarks/anonvis-bench"),
     .testTarget(
       name: "AnonVMASimTests",
       dependencies: [
@@ -44,13 +54,13 @@ let package = Package(
       ]),
     .testTarget(name: "SceneScriptTests", dependencies: ["SceneScript"]),
     .testTarget(
-      name: "ScenePlayerTests", dependencies: ["ScenePlayer", "SceneScript", "AnonVMASim", "TestSupport"],
+      name: "ScenePlayerTests", dependencies: ["ScenePlayer", "SceneScript", "AnonVMASim", "TestSupport", "Workloads"],
       exclude: ["Golden"]),
     .testTarget(
       name: "AppCoreTests", dependencies: ["AppCore", "TermRender", "ScenePlayer", "SceneScript", "TestSupport"],
       exclude: ["Golden"]),
     .testTarget(name: "TermRenderTests", dependencies: ["TermRender", "SafeText"]),
     .testTarget(name: "RecordingTests", dependencies: ["Recording", "AppCore", "TermRender", "TestSupport"]),
-    .testTarget(name: "EndToEndTests", dependencies: ["anonvis", "TestSupport"]),
+    .testTarget(name: "EndToEndTests", dependencies: ["anonvis", "anonvis-bench", "TestSupport"]),
   ]
 )

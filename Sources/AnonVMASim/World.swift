@@ -26,8 +26,9 @@ public struct World: Sendable, Hashable {
   /// What the engine records beside the kernel state (step, reports, what changed): not part
   /// of the state, so `==` and hashing ignore it (see ``Bookkeeping``).
   public var bookkeeping = Bookkeeping()
-  /// Whether micro-steps format their event text: ``Event/narrating`` read once per step (a task
-  /// local read per micro-step costs more than the micro-step). Not part of the state.
+  /// Whether micro-steps format their event text, set by whoever runs the step (ScenePlayer's
+  /// `Replay`: narrated for a step shown to a person, quiet for building a large timeline). Not
+  /// part of the state.
   public var narrating = Unobserved(true)
   /// The limits this world runs under (a setting, not state).
   public var budget = Unobserved(Budget())

@@ -43,7 +43,7 @@ public enum DOTExporter {
   /// The forest after micro-step `micro` (1-based) of step `k`; nil when the step has no such
   /// micro-step.
   public static func dot(_ t: Timeline, step k: Int, micro: Int) -> String? {
-    let states = t.microStates(step: k)
+    let states = t.replay.microStates(step: k)
     guard micro >= 1, micro <= states.count else { return nil }
     let e = states[micro - 1].event
     return dot(

@@ -1,35 +1,24 @@
 import AnonVMASim
-import SceneScript
 import Synchronization
 
-/// The states of a timeline, for O(1)-ish forward, backward and jump without keeping every state.
-///
-/// Keeps a keyframe every `interval` steps (plus step 0 and the last step) and replays the steps
-/// in between on demand, with a small cache of recently visited states, so memory grows with
-/// steps / interval while a seek replays at most `interval - 1` steps.
-public struct StateStore: Sendable {
+/// The stored states of a timeline: a keyframe every `interval` steps (plus step 0 and the last
+/// step) and a small cache of recently replayed states. ``Replay`` fills the gaps, so memory grows
+/// with steps / interval while a seek replays at most `interval - 1` steps.
+struct StateStore: Sendable {
   /// Steps between keyframes.
-  public let interval: Int
+  let interval: Int
   var keyframes: [Int: World] = [:]
-  var statements: [Statement?] = []
-  var narrated: Bool
   let cache = StateCache()
 
   /// The number of states (steps + 1).
-  public internal(set) var count = 0
+  private(set) var count = 0
 
-  init(interval: Int, narrated: Bool) {
+  init(interval: Int) {
     self.interval = max(1, interval)
-    self.narrated = narrated
   }
 
-  public var indices: Range<Int> { 0..<count }
-  public var isEmpty: Bool { count == 0 }
-  public var last: World? { count == 0 ? nil : self[count - 1] }
-
-  /// Records the state after step `count` (the world is shared, not copied, until it changes).
-  mutating func append(_ world: World, statement: Statement?, keep: Bool) {
-    statements.append(statement)
+  /// Records the state after step `count`; it is kept when `keep` or at a keyframe.
+  mutating func append(_ world: World, keep: Bool) {
     if keep || count % interval == 0 { keyframes[count] = world }
     count += 1
   }
@@ -40,66 +29,39 @@ public struct StateStore: Sendable {
     cache.clear()
   }
 
-  /// The world after step `k`.
-  public subscript(k: Int) -> World {
-    if let w = keyframes[k] { return w }
-    if let w = cache.get(k) { return w }
-    // Nearest materialized state below k.
-    var base = k - 1
-    var world: World?
+  /// The stored state nearest to step `k` at or below it: a keyframe or a cached state.
+  ///
+  /// - Complexity: O(`interval` × the cache's capacity) at worst.
+  func nearest(atOrBelow k: Int) -> (step: Int, world: World)? {
+    var base = k
     while base >= 0 {
-      if let w = keyframes[base] ?? cache.get(base) {
-        world = w
-        break
-      }
+      if let w = keyframes[base] ?? cache.get(base) { return (base, w) }
       base -= 1
     }
-    guard var w = world else { return World(kernel: .v2_6_36) }
-    for j in (base + 1)...k {
-      guard let statement = statements[j] else { continue }
-      Event.$narrating.withValue(narrated) {
-        _ = try? Timeline.run(statement, on: &w, step: j, collect: false) { _, _ in }
-      }
-      w.checkInvariants()
-      cache.put(j, w)
-    }
-    return w
+    return nil
   }
+
+  /// Caches a replayed state.
+  func remember(_ k: Int, _ world: World) { cache.put(k, world) }
 }
 
-/// A small cache of recently replayed states, shared by copies of a store.
-///
-/// A plain class behind a spin lock (short critical sections, no blocking); a miss only costs a
+/// A small cache of recently replayed states, shared by copies of a store; a miss only costs a
 /// replay.
-final class StateCache: @unchecked Sendable {
-  private var entries: [(Int, World)] = []
-  private let capacity = 48
-  private let lock = SpinLock()
+final class StateCache: Sendable {
+  private static let capacity = 48
+  private let entries = Mutex<[(Int, World)]>([])
 
   func get(_ k: Int) -> World? {
-    lock.withLock { entries.last { $0.0 == k }?.1 }
+    entries.withLock { entries in entries.last { $0.0 == k }?.1 }
   }
 
   func put(_ k: Int, _ w: World) {
-    lock.withLock {
+    entries.withLock { entries in
       entries.removeAll { $0.0 == k }
       entries.append((k, w))
-      if entries.count > capacity { entries.removeFirst(entries.count - capacity) }
+      if entries.count > Self.capacity { entries.removeFirst(entries.count - Self.capacity) }
     }
   }
 
-  func clear() { lock.withLock { entries.removeAll() } }
-}
-
-/// A minimal lock built on an atomic flag.
-public final class SpinLock: @unchecked Sendable {
-  private let flag = Atomic<Bool>(false)
-
-  public init() {}
-
-  public func withLock<T>(_ body: () -> T) -> T {
-    while !flag.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged {}
-    defer { flag.store(false, ordering: .releasing) }
-    return body()
-  }
+  func clear() { entries.withLock { $0.removeAll() } }
 }

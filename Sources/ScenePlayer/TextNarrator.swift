@@ -20,7 +20,7 @@ public enum TextNarrator {
     var out = "── step \(k)/\(t.stepCount): \(TextSafety.escape(info.label))"
     if let c = info.chapter { out += "   [\(TextSafety.escape(c))]" }
     out += "\n"
-    for e in t.events(step: k) { out += "   cpu\(e.cpu) \(TextSafety.escape(e.summary))\n" }
+    for e in t.replay.events(step: k) { out += "   cpu\(e.cpu) \(TextSafety.escape(e.summary))\n" }
     for s in info.say { out += "   » \(TextSafety.escape(s))\n" }
     for id in w.orderedVMAs {
       guard let v = w.vmas[id] else { continue }

@@ -14,7 +14,7 @@ extension Timeline {
       ("chapter", .opt(steps[step].chapter)),
     ]
     fields += world.stateFields()
-    fields.append(("events", .strings(events(step: step).map { "cpu\($0.cpu) \($0.summary)" })))
+    fields.append(("events", .strings(replay.events(step: step).map { "cpu\($0.cpu) \($0.summary)" })))
     return JSON.object(fields).serialized
   }
 }

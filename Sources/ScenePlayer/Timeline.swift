@@ -1,7 +1,7 @@
 import AnonVMASim
 import SceneScript
 
-/// One step of a scene: what ran, the kernel events it produced and its narration.
+/// One step of a scene: what ran and its narration (its kernel events: ``Replay/events(step:_:)``).
 public struct StepInfo: Sendable, Hashable {
   /// 0 is the state before the first operation.
   public var index: Int
@@ -12,8 +12,6 @@ public struct StepInfo: Sendable, Hashable {
   public var chapter: String?
   public var say: [String] = []
   public var notes: [String] = []
-  /// The micro-steps the step ran, in order.
-  public var events: [Event] = []
 }
 
 /// An `expect` line bound to the step it checks.
@@ -23,9 +21,10 @@ public struct BoundExpectation: Sendable, Hashable {
   public var statement: LocatedStatement
 }
 
-/// A scene run to the end: the state after every step, ready for O(1) forward, backward and jump.
+/// A scene run to the end, step by step: what each step ran and the states after them.
 ///
-/// Built eagerly; `states[k]` is the world after step `k` (copy-on-write shares what did not change).
+/// `states[k]` is the world after step `k`: stored at keyframes, replayed in between (``Replay``,
+/// which also gives a step's events and micro-states).
 public struct Timeline: Sendable {
   public var title: String
   public var kernel: KernelVersion
@@ -33,8 +32,10 @@ public struct Timeline: Sendable {
   public var cpuCount: Int
   /// What building and extending this timeline may use.
   public var limits = Limits()
-  /// The world after every step (keyframes plus replay; see ``StateStore``).
-  public private(set) var states: StateStore
+  /// The states after every step and the steps' events, stored or replayed.
+  public private(set) var replay: Replay
+  /// The world after every step: `states[k]` (``Replay/subscript(_:)``).
+  public var states: Replay { replay }
   /// The world after the last step, kept whole so appending a step mutates it in place.
   var tail: World
   public var steps: [StepInfo]
@@ -47,10 +48,10 @@ public struct Timeline: Sendable {
   /// The number of operation steps (`N` in `step K/N`).
   public var stepCount: Int { states.count - 1 }
 
-  /// An empty timeline (step 0 only), as `explore` starts.
+  /// An empty timeline (step 0 only), as `explore` starts; its steps run with `narration`.
   public init(
     title: String, kernel: KernelVersion, variants: [Variant] = [], cpus: Int = 1,
-    keyframeInterval: Int = 16, narrated: Bool = true, limits: Limits = Limits()
+    keyframeInterval: Int = 16, narration: Narration = .narrated, limits: Limits = Limits()
   ) {
     self.title = title
     self.kernel = kernel
@@ -60,8 +61,8 @@ public struct Timeline: Sendable {
     var world = World(kernel: kernel, variants: variants, cpus: cpus)
     world.budget.value = limits.budget
     tail = world
-    states = StateStore(interval: keyframeInterval, narrated: narrated)
-    states.append(world, statement: nil, keep: true)
+    replay = Replay(interval: keyframeInterval, narration: narration)
+    replay.append(world, statement: nil, events: [], keep: true)
     steps = [StepInfo(index: 0, label: "start", location: nil, chapter: nil)]
     chapters = []
     expectations = []
@@ -105,34 +106,23 @@ public struct Timeline: Sendable {
       if case .on = $0.statement { return true }
       return false
     }
-    let narrated = cpus > 1 || usesCPUs || operations < 200
-    self.init(title: title, kernel: kernel, variants: variants, cpus: cpus, narrated: narrated, limits: limits)
+    let narration: Narration = cpus > 1 || usesCPUs || operations < 200 ? .narrated : .quiet
+    self.init(title: title, kernel: kernel, variants: variants, cpus: cpus, narration: narration, limits: limits)
     guard !scene.hasErrors else { return }
-    var built = self
-    Event.$narrating.withValue(narrated) {
-      for s in scene.statements {
-        guard built.limits.proceed(built.stepCount, of: operations) else {
-          built.runtimeDiagnostics.append(
-            Diagnostic(
-              .error, "interrupted after step \(built.stepCount) of \(operations)", at: s.location))
-          return
-        }
-        if case .failure(let d) = built.append(s) {
-          built.runtimeDiagnostics.append(d)
-          return
-        }
+    for s in scene.statements {
+      guard limits.proceed(stepCount, of: operations) else {
+        runtimeDiagnostics.append(
+          Diagnostic(.error, "interrupted after step \(stepCount) of \(operations)", at: s.location))
+        break
+      }
+      if case .failure(let d) = append(s) {
+        runtimeDiagnostics.append(d)
+        break
       }
     }
-    self = built
     // A last step that left a CPU mid-operation (blocked, deadlocked) is rebuilt with narration,
     // since its current micro-step text is part of the state.
-    if !narrated, stepCount > 0, !tail.allIdle, let statement = steps[stepCount].statement {
-      var w = states[stepCount - 1]
-      _ = try? Timeline.run(statement, on: &w, step: stepCount, collect: false) { _, _ in }
-      w.checkInvariants()
-      tail = w
-      states.setLast(w)
-    }
+    if narration == .quiet, !tail.allIdle, let w = replay.narrateLast() { tail = w }
   }
 
   /// Adds a statement: an operation or `on` line becomes a new step; narration and `expect`
@@ -162,12 +152,15 @@ public struct Timeline: Sendable {
     // Take the last state out so it is uniquely referenced and changes in place.
     var world = World(kernel: kernel)
     swap(&world, &tail)
-    var info = StepInfo(
+    let info = StepInfo(
       index: index, label: Timeline.label(s.statement), location: s.location, statement: s.statement,
       chapter: currentChapter)
+    let events: [Event]
     do throws(SimError) {
-      let events = try Timeline.run(s.statement, on: &world, step: index, collect: Event.narrating) { _, _ in }
-      if Event.narrating { info.events = events }
+      let narration = replay.narration
+      events = try Replay.run(
+        s.statement, on: &world, step: index, narration: narration, collect: narration == .narrated
+      ) { _, _ in }
     } catch {
       // Nothing changes: rebuild the last state from the store.
       tail = states[index - 1]
@@ -178,22 +171,10 @@ public struct Timeline: Sendable {
       tail = states[index - 1]
       return .failure(Diagnostic(.error, "the scene exceeds " + exceeded + " (at step \(index))", at: s.location))
     }
-    states.append(world, statement: s.statement, keep: false)
+    replay.append(world, statement: s.statement, events: events, keep: false)
     tail = world
     steps.append(info)
     return .success(())
-  }
-
-  /// The micro-steps a step ran, with their text (replayed when the timeline was built quietly).
-  public func events(step k: Int) -> [Event] {
-    guard k >= 1, k <= stepCount else { return [] }
-    if !steps[k].events.isEmpty || states.narrated { return steps[k].events }
-    guard let statement = steps[k].statement else { return [] }
-    // Replay with text, keeping the events only (not a world per micro-step).
-    var world = states[k - 1]
-    return Event.$narrating.withValue(true) {
-      (try? Timeline.run(statement, on: &world, step: k) { _, _ in }) ?? []
-    }
   }
 
   /// The label of a step's statement.
@@ -206,64 +187,6 @@ public struct Timeline: Sendable {
     case .on(let cpu, .finish): return "on cpu\(cpu) finish"
     default: return ""
     }
-  }
-
-  /// Runs one step's statement on a world, calling `observe` after every micro-step; returns the
-  /// events when `collect` (a quiet build or replay has no use for them).
-  static func run(
-    _ statement: Statement, on world: inout World, step index: Int, collect: Bool = true,
-    observe: (Event, World) -> Void
-  ) throws(SimError) -> [Event] {
-    world.step = index
-    world.freedThisStep = []
-    world.narrating.value = Event.narrating
-    var events: [Event] = []
-    func drain(_ cpu: Int, limit: Int = Int.max) throws(SimError) {
-      var n = 0
-      while n < limit, case .progressed(let e) = try world.microStep(cpu: cpu) {
-        if collect { events.append(e) }
-        observe(e, world)
-        n += 1
-      }
-    }
-    switch statement {
-    case .operation(let op):
-      try world.begin(op, on: 0)
-      try drain(0)
-    case .on(let cpu, let action):
-      guard cpu >= 0, cpu < world.cpus.count else {
-        throw SimError("cpu\(cpu) does not exist: there are \(world.cpus.count) CPU(s)")
-      }
-      switch action {
-      case .begin(let op):
-        try world.begin(op, on: cpu)
-      case .run(let op):
-        try world.begin(op, on: cpu)
-        try drain(cpu)
-      case .step(let n):
-        if world.cpus[cpu].state == .idle {
-          throw SimError("cpu\(cpu) has no operation to step (use 'on cpu\(cpu) begin OP')")
-        }
-        try drain(cpu, limit: n)
-      case .finish:
-        if world.cpus[cpu].state == .idle { throw SimError("cpu\(cpu) has no operation to finish") }
-        try drain(cpu)
-      }
-    default:
-      break
-    }
-    return events
-  }
-
-  /// The world after each micro-step of a step (replayed from the step before), for "step into".
-  public func microStates(step k: Int) -> [(event: Event, world: World)] {
-    guard k >= 1, k <= stepCount, let statement = steps[k].statement else { return [] }
-    var world = states[k - 1]
-    var result: [(event: Event, world: World)] = []
-    Event.$narrating.withValue(true) {
-      _ = try? Timeline.run(statement, on: &world, step: k) { e, w in result.append((e, w)) }
-    }
-    return result
   }
 
   /// The chapter a step belongs to.

@@ -14,7 +14,7 @@ struct AnonVis: ParsableCommand {
       With no subcommand, anonvis walks through its built-in tour scene.
       Scenes are text files in the scene language (see scenes/ for examples).
       """,
-    subcommands: [Tour.self, Play.self, Explore.self, Check.self, State.self, Narrate.self, Render.self, Record.self, Races.self, Bench.self],
+    subcommands: [Tour.self, Play.self, Explore.self, Check.self, State.self, Narrate.self, Render.self, Record.self, Races.self],
     defaultSubcommand: Tour.self)
 
   /// Runs the command. ArgumentParser's own error messages echo the arguments, so they go

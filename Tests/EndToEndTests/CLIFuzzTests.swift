@@ -95,7 +95,10 @@ struct CLIFuzzTests {
       var args = fuzzer.commandLine(scenes: scenes, paths: paths)
       if args.contains(where: { $0.hasSuffix("huge.scene") }) { args += ["--max-pages", "5000"] }
       // `timeout` turns a hang into a failure (SIGKILL: the test runner's children block SIGTERM).
-      let r = try runTool("/usr/bin/timeout", ["-s", "KILL", "120", binary.path] + args, in: dir)
+      // `bench` lines run the bench's own binary (its `--emit` takes hostile names too).
+      let tool = args.first == "bench" ? try #require(benchBinary) : binary
+      let toolArgs = args.first == "bench" ? Array(args.dropFirst()) : args
+      let r = try runTool("/usr/bin/timeout", ["-s", "KILL", "120", tool.path] + toolArgs, in: dir)
       let line = args.map { $0.debugDescription }.joined(separator: " ")
       statuses[r.status, default: 0] += 1
       #expect([0, 1, 2, 64].contains(r.status), "exit \(r.status): \(line)\n\(r.stderr.prefix(2000))")

@@ -147,41 +147,6 @@ struct CLITests {
     #expect(r.stderr.contains("t.scene: error: cannot read the file (permission denied)"), "\(r.stderr)")
   }
 
-  /// No assertion on time: speed is a figure, not a test.
-  @Test("bench --quick --json prints every figure, with the targets of the issue beside theirs")
-  func benchQuick() throws {
-    let r = try run(["bench", "--quick", "--json"])
-    #expect(r.status == 0, "\(r.stderr)")
-    let json = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
-    let figures = try #require(json["figures"] as? [[String: Any]])
-    let names = figures.compactMap { $0["name"] as? String }
-    var expected = [
-      "W1 forking server 2.6.36", "peak resident memory after W1", "W1 forking server 6.x", "W2 daemon chain 2.6.36",
-      "W2 daemon chain 6.x", "W3 KSM", "seek to a random step (p50)", "seek to a random step (p99)",
-      "lay out and render one 200x60 frame", "render it again", "key to frame while stepping W1 (p50)",
-      "key to frame while stepping W1 (p99)", "record W1", "cast size / UTF-8 bytes of the changed cells",
-      "cast output without event framing and markers / changed-cell bytes",
-      "floor for any cast of these frames / changed-cell bytes", "cast size / that floor",
-      "race explorer on D.2", "peak resident memory",
-    ]
-    if FileManager.default.isExecutableFile(atPath: "/usr/bin/dot") { expected.append("Graphviz dot -Tplain / anonvis") }
-    for name in expected { #expect(names.contains { $0.hasPrefix(name) }, "missing figure '\(name)'") }
-    for f in figures {
-      let value = try #require(f["value"] as? Double)
-      #expect(value.isFinite && value > 0, "\(f)")
-    }
-    for name in ["seek to a random step (p50)", "lay out and render", "key to frame while stepping W1 (p99)", "cast size"] {
-      let f = figures.first { ($0["name"] as? String)?.hasPrefix(name) == true }
-      #expect(f?["target"] as? Double != nil, "no target beside '\(name)'")
-    }
-    #expect(names.contains { $0.contains("(201 anon_vmas at the end)") })
-    #expect(names.contains { $0.contains("(3 anon_vmas at the end)") })
-    let badGroup = try run(["bench", "--only", "nope"])
-    #expect(badGroup.status == 2 && badGroup.stderr.contains("unknown group 'nope'"))
-    let badWorkload = try run(["bench", "--emit", "nope"])
-    #expect(badWorkload.status == 2 && badWorkload.stderr.contains("unknown workload 'nope'"))
-  }
-
   @Test("state prints byte-identical JSON on every run; --step and --all")
   func stateDeterminism() throws {
     let a = try run(["state", "scenes/e3-three-generations.scene", "--all"])

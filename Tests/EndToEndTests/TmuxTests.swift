@@ -50,7 +50,7 @@ struct TmuxTests {
     // W2 (2,000 generations of a forking daemon) takes seconds to build; eight CPUs faulting 64
     // pages each have more interleavings than the search will ever finish.
     let w2 = t.dir.appendingPathComponent("w2.scene")
-    try Data(try run(["bench", "--emit", "w2"]).stdout.utf8).write(to: w2)
+    try Data(try runBench(["--emit", "w2"]).stdout.utf8).write(to: w2)
     let race = t.dir.appendingPathComponent("race8.scene")
     let cpus = (0..<8).map { "spawn P\($0)\nmmap P\($0) A 64\n" }.joined()
       + (0..<8).map { "on cpu\($0) begin touch P\($0) A 0..63\n" }.joined()
@@ -70,7 +70,7 @@ struct TmuxTests {
     #expect(screen.contains("no violation in"), "\(screen)")
     // 808 steps of W1: quick to build, seconds to draw.
     let w1 = t.dir.appendingPathComponent("w1.scene")
-    try Data(try run(["bench", "--emit", "w1-cast"]).stdout.utf8).write(to: w1)
+    try Data(try runBench(["--emit", "w1-cast"]).stdout.utf8).write(to: w1)
     let cast = t.dir.appendingPathComponent("w1.cast").path
     try type(t, "clear; \(binary.path) record \(w1.path) -o \(cast); echo EXIT=$?\n")
     try t.waitWhileProgressing("the recording's progress line", idle: 120) {
@@ -81,7 +81,7 @@ struct TmuxTests {
     #expect(screen.contains("EXIT=130"), "\(screen)")
     #expect(screen.contains("anonvis: interrupted at step"), "\(screen)")
     #expect(!FileManager.default.fileExists(atPath: cast))
-    try type(t, "clear; \(binary.path) bench --quick; echo EXIT=$?\n")
+    try type(t, "clear; \(try #require(benchBinary).path) --quick; echo EXIT=$?\n")
     try t.waitWhileProgressing("the bench's progress line", idle: 120) { $0.contains("anonvis bench:") && $0.contains("figures/s") }
     try t.keys("C-c")
     // The measurement under way ends first (no screen change meanwhile).

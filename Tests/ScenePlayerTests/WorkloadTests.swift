@@ -2,6 +2,7 @@ import AnonVMASim
 import SceneScript
 import ScenePlayer
 import Testing
+import Workloads
 
 /// The bench's generated workloads (at the sizes of `bench --quick`).
 @Suite("Bench workloads")

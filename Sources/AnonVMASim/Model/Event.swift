@@ -5,15 +5,8 @@ public struct Event: Sendable, Hashable {
   public var text: String
   public var objects: [String]
 
-  /// Whether events format their text (building a large timeline turns it off; a step shown to
-  /// a person is replayed with it on).
-  @TaskLocal public static var narrating = true
-
-  public init(cpu: Int, function: String, text: @autoclosure () -> String, objects: @autoclosure () -> [String] = []) {
-    self.init(cpu: cpu, function: function, narrating: Event.narrating, text: text(), objects: objects())
-  }
-
-  /// An event whose text is formatted only when `narrating`.
+  /// An event whose text is formatted only when `narrating` (``World/emit`` passes the world's
+  /// setting: quiet builds take millions of micro-steps and format nothing).
   init(
     cpu: Int, function: String, narrating: Bool, text: @autoclosure () -> String,
     objects: @autoclosure () -> [String] = []

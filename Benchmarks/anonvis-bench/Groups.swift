@@ -1,0 +1,245 @@
+import AnonVMASim
+import AppCore
+import Recording
+import Foundation
+import SceneScript
+import ScenePlayer
+import TermRender
+import Workloads
+
+/// The workload sizes of a run: full, or small for CI (`--quick`).
+struct Sizes {
+  var quick: Bool
+  var runs: Int { quick ? 1 : 3 }
+  var w1: (processes: Int, writes: Int, exits: Int) { quick ? (200, 500, 100) : (2000, 2000, 1000) }
+  var w2Generations: Int { quick ? 200 : 2000 }
+  var w3: (processes: Int, merges: Int) { quick ? (50, 500) : (500, 10000) }
+
+  func w1(_ kernel: KernelVersion) -> String {
+    Workloads.w1(kernel: kernel, processes: w1.processes, writes: w1.writes, exits: w1.exits)
+  }
+
+  /// The scenes `--emit` prints, by name.
+  var scenes: [String: String] {
+    [
+      "w1": w1(.v2_6_36),
+      "w1-6.x": w1(.v6),
+      "w2": Workloads.w2(kernel: .v2_6_36, generations: w2Generations),
+      "w2-6.x": Workloads.w2(kernel: .v6, generations: w2Generations),
+      "w3": Workloads.w3(kernel: .v2_6_36, processes: w3.processes, merges: w3.merges),
+      "w1-cast": Workloads.w1(kernel: .v2_6_36, processes: 200, writes: 500, exits: 100),
+    ]
+  }
+}
+
+/// The measurement groups, in the order they run; each appends its figures.
+struct Groups {
+  static let names = ["w1", "w2", "w3", "seek", "frame", "keys", "cast", "races"]
+
+  let sizes: Sizes
+  var figures: [Figure] = []
+  /// W1 at the run's size, built by ``w1(measured:)`` for seek, frame and keys.
+  var w1: Timeline
+
+  init(sizes: Sizes) {
+    self.sizes = sizes
+    w1 = Groups.timeline(Workloads.w1(kernel: .v2_6_36, processes: 2, writes: 0, exits: 0))
+  }
+
+  static func timeline(_ source: String) -> Timeline {
+    Timeline(scene: Parser.parse(source), defaultTitle: "bench")
+  }
+
+  private var quick: Bool { sizes.quick }
+
+  /// W1, W2, W3: run every step and keep the whole timeline. W1 is built even when not measured.
+  mutating func w1(measured: Bool) {
+    let source = sizes.w1(.v2_6_36)
+    // One timeline at a time: the previous one is released before the next is built.
+    let t1 = Harness.measure(measured ? sizes.runs : 1) {
+      w1 = Groups.timeline("spawn P0")
+      w1 = Groups.timeline(source)
+    }
+    guard measured else { return }
+    figures.append(
+      Figure(
+        name: "W1 forking server 2.6.36 (\(w1.stepCount) steps)", value: t1.median, unit: "s", spread: t1.spread,
+        target: quick ? nil : 1))
+    figures.append(
+      Figure(name: "peak resident memory after W1", value: Harness.peakRSSMB(), unit: "MB", target: quick ? nil : 300))
+    let modern = sizes.w1(.v6)
+    let t1m = Harness.measure(sizes.runs) { _ = Groups.timeline(modern) }
+    figures.append(Figure(name: "W1 forking server 6.x", value: t1m.median, unit: "s", spread: t1m.spread))
+  }
+
+  mutating func w2(_ kernel: KernelVersion) {
+    let source = Workloads.w2(kernel: kernel, generations: sizes.w2Generations)
+    var t = Groups.timeline("spawn P0")
+    let m = Harness.measure(sizes.runs) { t = Groups.timeline(source) }
+    let chain = t.states[t.stepCount].aliveAnonVMAs.count
+    figures.append(
+      Figure(
+        name: "W2 daemon chain \(kernel.rawValue), \(sizes.w2Generations) generations (\(chain) anon_vmas at the end)",
+        value: m.median, unit: "s", spread: m.spread, target: kernel == .v2_6_36 && !quick ? 2 : nil))
+  }
+
+  mutating func w3() {
+    let source = Workloads.w3(kernel: .v2_6_36, processes: sizes.w3.processes, merges: sizes.w3.merges)
+    let t3 = Harness.measure(sizes.runs) { _ = Groups.timeline(source) }
+    figures.append(
+      Figure(
+        name: "W3 KSM \(sizes.w3.processes) processes, \(sizes.w3.merges) merges", value: t3.median, unit: "s",
+        spread: t3.spread))
+  }
+
+  /// Seek: random jumps on W1's timeline.
+  mutating func seek() {
+    var r = Workloads.Rng(state: 7)
+    var seeks: [Double] = []
+    for _ in 0..<(quick ? 50 : 300) {
+      let k = r.next(w1.stepCount + 1)
+      let start = ContinuousClock.now
+      _ = w1.states[k]
+      seeks.append(Harness.seconds(ContinuousClock.now - start))
+    }
+    figures.append(
+      Figure(name: "seek to a random step (p50)", value: Harness.percentile(seeks, 0.5) * 1000, unit: "ms", target: 2))
+    figures.append(
+      Figure(name: "seek to a random step (p99)", value: Harness.percentile(seeks, 0.99) * 1000, unit: "ms"))
+  }
+
+  /// One frame of the largest step at 200x60.
+  mutating func frame() {
+    let w1 = self.w1
+    let largest = (0...w1.stepCount).max { w1.states[$0].vmas.count < w1.states[$1].vmas.count } ?? 0
+    // Cold: a fresh view state each time, so the layout of the step is computed, not reused.
+    var state = AppState(timeline: w1, fileName: "w1")
+    // Two untimed frames first: the allocator's first large arrays cost page faults once.
+    let frame = Harness.measure(quick ? 3 : 100, warmup: 2) {
+      state = AppState(timeline: w1, fileName: "w1")
+      state.go(to: largest)
+      _ = state.render(width: 200, height: 60)
+    }
+    figures.append(
+      Figure(
+        name: "lay out and render one 200x60 frame of the largest step", value: frame.median * 1000, unit: "ms",
+        spread: frame.spread * 1000, target: 4))
+    let redraw = Harness.measure(quick ? 3 : 100) { _ = state.render(width: 200, height: 60) }
+    figures.append(
+      Figure(
+        name: "render it again (layout of the step reused)", value: redraw.median * 1000, unit: "ms",
+        spread: redraw.spread * 1000))
+  }
+
+  /// Key to frame while stepping through W1 headless.
+  mutating func keys() {
+    var keyTimes: [Double] = []
+    // The runtime live play uses, on a headless terminal: a key is reduced, rendered and diffed.
+    let terminal = HeadlessTerminal(width: 200, height: 60, keepsFrames: false)
+    var runtime = Runtime(state: AppState(timeline: w1, fileName: "w1"), backend: terminal, clock: terminal.clock)
+    runtime.draw()
+    for _ in 0..<min(quick ? 40 : 1000, w1.stepCount) {
+      let start = ContinuousClock.now
+      _ = runtime.press(.right)
+      keyTimes.append(Harness.seconds(ContinuousClock.now - start))
+    }
+    figures.append(
+      Figure(name: "key to frame while stepping W1 (p50)", value: Harness.percentile(keyTimes, 0.5) * 1000, unit: "ms"))
+    figures.append(
+      Figure(
+        name: "key to frame while stepping W1 (p99)", value: Harness.percentile(keyTimes, 0.99) * 1000, unit: "ms",
+        target: 8))
+  }
+
+  /// Recording: cast bytes against the changed cells, and Graphviz beside our layout and render.
+  mutating func cast() {
+    let castSource =
+      quick
+      ? Workloads.w1(kernel: .v2_6_36, processes: 40, writes: 60, exits: 20)
+      : Workloads.w1(kernel: .v2_6_36, processes: 200, writes: 500, exits: 100)
+    let castState = AppState(timeline: Groups.timeline(castSource), fileName: "w1")
+    var castText = ""
+    let castTime = Harness.measure(1) {
+      castText = SceneRecorder.cast(state: castState, width: 200, height: 60, stepMicros: 1_000_000, version: .v2)
+    }
+    let changed = SceneRecorder.changedCells(state: castState, width: 200, height: 60)
+    let changedBytes = Double(max(1, changed.bytes))
+    figures.append(
+      Figure(name: "record W1 (\(castState.timeline.stepCount) steps) to a cast", value: castTime.median, unit: "s"))
+    figures.append(
+      Figure(
+        name: "cast size / UTF-8 bytes of the changed cells", value: Double(castText.utf8.count) / changedBytes,
+        unit: "x", target: 1.3,
+        note: "\(castText.utf8.count) bytes for \(changed.cells) changed cells of \(changed.bytes) bytes "
+          + "in \(changed.runs) runs"))
+    // Where the bytes go: what the cells say, getting to them, styling them, and the events.
+    let parts = SceneRecorder.castBreakdown(castText)
+    let framing = castText.utf8.count - parts.text - parts.cursor - parts.style
+    figures.append(
+      Figure(
+        name: "cast output without event framing and markers / changed-cell bytes",
+        value: Double(parts.text + parts.cursor + parts.style) / changedBytes, unit: "x",
+        note: "text \(parts.text), cursor moves \(parts.cursor), SGR \(parts.style), "
+          + "event framing and step markers \(framing) bytes"))
+    // What bounds the ratio: no cast of these frames, with a marker per step, can be smaller.
+    let floor = changed.outputFloor + framing
+    figures.append(
+      Figure(
+        name: "floor for any cast of these frames / changed-cell bytes", value: Double(floor) / changedBytes, unit: "x",
+        note: "\(floor) bytes: cell text \(changed.bytes) + 2 per run \(changed.positioningFloor) + 8 per style change "
+          + "\(changed.styleFloor) + framing and markers \(framing)"))
+    figures.append(
+      Figure(name: "cast size / that floor", value: Double(castText.utf8.count) / Double(max(1, floor)), unit: "x"))
+    graphviz(castState)
+  }
+
+  /// A peer side by side: Graphviz laying out a step versus our layout and render of it.
+  mutating func graphviz(_ state: AppState) {
+    let dot = "/usr/bin/dot"
+    guard FileManager.default.isExecutableFile(atPath: dot) else { return }
+    let step = state.timeline.stepCount / 2
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("anonvis-bench-\(UUID().uuidString).dot")
+    let text = DOTExporter.dot(state.timeline, step: step)
+    guard (try? Data(text.utf8).write(to: path, options: .withoutOverwriting)) != nil else { return }
+    defer { try? FileManager.default.removeItem(at: path) }
+    let dotTime = Harness.measure(1) {
+      let p = Process()
+      p.executableURL = URL(fileURLWithPath: dot)
+      p.arguments = ["-Tplain", path.path]
+      p.standardOutput = FileHandle.nullDevice
+      try? p.run()
+      p.waitUntilExit()
+    }
+    var s = state
+    s.go(to: step)
+    let ours = Harness.measure(3) { _ = s.render(width: 200, height: 60) }
+    figures.append(
+      Figure(
+        name: "Graphviz dot -Tplain / anonvis layout+render, same step", value: dotTime.median / max(ours.median, 1e-9),
+        unit: "x"))
+  }
+
+  /// The race explorer on D.2.
+  mutating func races() {
+    let d2 = """
+      kernel 2.6.34
+      cpus 2
+      spawn P1
+      mmap P1 A 4
+      touch P1 A 0..3
+      fork P1 P2
+      mprotect P2 A 2..3 ro
+      on cpu0 begin migrate P1 A 2
+      on cpu1 begin mprotect P2 A 1 ro
+      """
+    guard
+      case .success(let explorer) = RaceExplorer.prepare(
+        scene: Parser.parse(d2), title: "d2", kernel: nil, variants: nil)
+    else { return }
+    var states = 0
+    let t = Harness.measure(sizes.runs) { states = explorer.explore().states }
+    figures.append(
+      Figure(
+        name: "race explorer on D.2 (\(states) states)", value: Double(states) / max(t.median, 1e-9), unit: "states/s"))
+  }
+}
