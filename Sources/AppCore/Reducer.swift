@@ -5,7 +5,11 @@ import ScenePlayer
 extension AppState {
   /// The Elm-style update: applies an action and returns the effects the runtime must run.
   public mutating func reduce(_ action: AppAction) -> [Effect] {
+    defer { refreshLayout() }
     switch action {
+    case .selectMicro(let index):
+      selectMicro(index)
+      return []
     case .tick(let seconds):
       guard playing else { return [] }
       playClock += seconds
@@ -42,6 +46,14 @@ extension AppState {
     step = max(0, min(timeline.stepCount, target))
     micro = nil
     message = nil
+    refreshLayout()
+  }
+
+  /// Shows micro-step `index` (0-based) of the step on screen, or the whole step (nil or out of
+  /// range; `layout.microStepCount` then tells how many there are).
+  mutating func selectMicro(_ index: Int?) {
+    let count = loadMicroSteps()
+    micro = index.flatMap { (0..<count).contains($0) ? $0 : nil }
   }
 
   mutating func handleKey(_ key: Key) -> [Effect] {
@@ -143,7 +155,7 @@ extension AppState {
 
   mutating func microForward() {
     guard step >= 1 else { return }
-    let count = microStates().count
+    let count = loadMicroSteps()
     guard count > 0 else { return }
     if let m = micro {
       micro = min(count - 1, m + 1)

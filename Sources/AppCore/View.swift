@@ -55,6 +55,12 @@ extension AppState {
   ///
   /// With a comparison model, the two models are drawn one above the other, in lockstep.
   public func render(width: Int, height: Int) -> Buffer {
+    guard layout.key == layoutKey else {
+      // An input changed without the reducer: lay out for this frame only.
+      var fresh = self
+      fresh.refreshLayout()
+      return fresh.render(width: width, height: height)
+    }
     guard let other = compareTimeline, height >= 2 * minimumSize.height, width >= minimumSize.width else {
       return renderSingle(width: width, height: height)
     }
@@ -192,155 +198,7 @@ extension AppState {
 
   // MARK: Processes and VMAs
 
-  struct VMARow {
-    var process: Int
-    var vma: Int?
-    var depth: Int
-    /// A folded run of identical sibling subtrees: how many, and the first and last names.
-    var folded: (count: Int, first: String, last: String)? = nil
-    /// A VMA of `process` freed in this step (it exists only in the previous world).
-    var freedVMA: Int? = nil
-  }
-
-  /// Processes in fork-tree order, each with its VMAs, then the ones an unfinished operation
-  /// detached from it, then the ones freed in this step. An exited process stays while it exited
-  /// this step, still owns detached VMAs, lost VMAs in this step or has a descendant shown, so a
-  /// VMA is always drawn under its own process and a process under its parent.
-  func vmaOrder(_ w: World) -> [VMARow] {
-    layoutMemo.rows.get(layoutKey) { computeVMAOrder(w) }
-  }
-
-  func computeVMAOrder(_ w: World) -> [VMARow] {
-    let fold = folding
-    var rows: [VMARow] = []
-    let prev = previousWorld
-    // The fields used below, read once; children lists and "has a live descendant" in one pass
-    // each (children come after parents).
-    let n = w.processes.count
-    var parentOf = [Int?](repeating: nil, count: n)
-    var aliveOf = [Bool](repeating: false, count: n)
-    var vmasOf = [[Int]](repeating: [], count: n)
-    for i in 0..<n {
-      parentOf[i] = w.processes[i].parent
-      aliveOf[i] = w.processes[i].alive
-      vmasOf[i] = w.processes[i].vmas
-    }
-    var children = [[Int]](repeating: [], count: n)
-    for c in 0..<n { if let parent = parentOf[c] { children[parent].append(c) } }
-    // VMAs detached from their mm, and VMAs freed in this step, by process.
-    var detachedOf: [Int: [Int]] = [:]
-    for v in w.detachedVMAs { if let p = w.vmas.withObject(v, \.process) { detachedOf[p, default: []].append(v) } }
-    var freedOf: [Int: [Int]] = [:]
-    if let prev {
-      for v in layoutMemo.vanishedVMAs.get(layoutKey, { prev.orderedVMAs.filter { !w.vmas.contains($0) } }) {
-        if let p = prev.vmas.withObject(v, \.process) { freedOf[p, default: []].append(v) }
-      }
-    }
-    var shown = aliveOf
-    for p in 0..<n where !aliveOf[p] {
-      let exitedNow = prev.map { p < $0.processes.count && $0.processes[p].alive } ?? false
-      shown[p] = exitedNow || detachedOf[p] != nil || freedOf[p] != nil
-    }
-    for p in (0..<n).reversed() where shown[p] { if let parent = parentOf[p] { shown[parent] = true } }
-    // Identical sibling subtrees (same VMAs, chain shapes and children, all alive) fold into one
-    // row marked ×N when folding is on: a forking server of 200 children reads as a few rows.
-    // A subtree's shape as a small number: equal numbers, identical subtrees. A process's shape
-    // is its VMAs (mapping, first page, pages, protection, chain length) and its children's
-    // numbers; shapes are found by a hash of their numbers and confirmed field by field against
-    // the first process seen with that hash (no array or string hashed per process: this was
-    // most of a cold frame of a 2,000-process forest).
-    struct VMAShape: Equatable {
-      var mapping: String
-      var firstPage: Int
-      var pages: Int
-      var prot: Prot
-      var chainLength: Int
-    }
-    func vmaShape(_ id: Int) -> VMAShape {
-      w.vmas.withObject(id) { v in
-        VMAShape(mapping: v.mapping, firstPage: v.firstPage, pages: v.pages, prot: v.prot, chainLength: v.chainTailFirst.count)
-      } ?? VMAShape(mapping: "?", firstPage: 0, pages: 0, prot: .rw, chainLength: -1)
-    }
-    var signature = [Int?](repeating: nil, count: n)
-    func sameShape(_ p: Int, _ q: Int) -> Bool {
-      children[p].count == children[q].count && vmasOf[p].count == vmasOf[q].count
-        && zip(children[p], children[q]).allSatisfy { signature[$0] == signature[$1] }
-        && zip(vmasOf[p], vmasOf[q]).allSatisfy { vmaShape($0) == vmaShape($1) }
-    }
-    // Hash of a shape's numbers to the processes that first showed each shape with it.
-    var firstWithHash: [Int: [Int]] = [:]
-    firstWithHash.reserveCapacity(n)
-    var shapeCount = 0
-    if fold {
-      for p in (0..<n).reversed() {
-        // A process with detached or freed VMAs is not like its siblings: never folded.
-        guard aliveOf[p], detachedOf[p] == nil, freedOf[p] == nil else { continue }
-        var hasher = Hasher()
-        var complete = true
-        hasher.combine(children[p].count)
-        for c in children[p] {
-          guard let k = signature[c] else {
-            complete = false
-            break
-          }
-          hasher.combine(k)
-        }
-        guard complete else { continue }
-        hasher.combine(vmasOf[p].count)
-        for id in vmasOf[p] {
-          w.vmas.withObject(id) { v in
-            hasher.combine(v.firstPage)
-            hasher.combine(v.pages)
-            hasher.combine(v.chainTailFirst.count)
-          }
-        }
-        let hash = hasher.finalize()
-        if let q = firstWithHash[hash]?.first(where: { sameShape(p, $0) }) {
-          signature[p] = signature[q]
-        } else {
-          signature[p] = shapeCount
-          shapeCount += 1
-          firstWithHash[hash, default: []].append(p)
-        }
-      }
-    }
-    enum Item {
-      case process(Int, Int)
-      case fold(Int, Int, String, String)
-    }
-    var stack: [Item] = (0..<n).filter { parentOf[$0] == nil }.reversed().map { .process($0, 0) }
-    rows.reserveCapacity(n + vmasOf.reduce(0) { $0 + $1.count } + w.detachedVMAs.count)
-    var items: [Item] = []  // one process's children, reused
-    while let item = stack.popLast() {
-      switch item {
-      case .fold(let count, let depth, let first, let last):
-        rows.append(VMARow(process: 0, vma: nil, depth: depth, folded: (count, first, last)))
-      case .process(let p, let depth):
-        if shown[p] {
-          rows.append(VMARow(process: p, vma: nil, depth: depth))
-          for v in vmasOf[p] + (detachedOf[p] ?? []) { rows.append(VMARow(process: p, vma: v, depth: depth)) }
-          for v in freedOf[p] ?? [] { rows.append(VMARow(process: p, vma: nil, depth: depth, freedVMA: v)) }
-        }
-        // Children in order; runs of 3 or more identical subtrees become one child and a fold row.
-        items.removeAll(keepingCapacity: true)
-        var i = 0
-        let kids = children[p]
-        while i < kids.count {
-          var j = i + 1
-          if let sig = signature[kids[i]] { while j < kids.count && signature[kids[j]] == sig { j += 1 } }
-          items.append(.process(kids[i], depth + 1))
-          if j - i >= 3 {
-            items.append(.fold(j - i - 1, depth + 1, w.processes[kids[i + 1]].name, w.processes[kids[j - 1]].name))
-          } else {
-            for k in (i + 1)..<j { items.append(.process(kids[k], depth + 1)) }
-          }
-          i = j
-        }
-        for it in items.reversed() { stack.append(it) }
-      }
-    }
-    return rows
-  }
+  func vmaOrder(_ w: World) -> [VMARow] { currentLayout.rows }
 
   func lockedForest(_ w: World) -> Set<Int> {
     var covered = Set<Int>()
@@ -420,13 +278,7 @@ extension AppState {
 
   // MARK: The anon_vma forest
 
-  /// anon_vma ids as matrix columns: alive ones grouped by forest, then the ones freed in this
-  /// step in the order they were freed (the order is the lesson: a root goes last).
-  func forestColumns(_ w: World) -> [Int] {
-    layoutMemo.columns.get(layoutKey) {
-      w.aliveAnonVMAsByForest + w.freedThisStep.filter { !(w.anonVMA($0)?.alive ?? false) }
-    }
-  }
+  func forestColumns(_ w: World) -> [Int] { currentLayout.columns }
 
   func counters(_ a: AnonVMA, _ w: World) -> String {
     switch w.kernel {
@@ -461,7 +313,7 @@ extension AppState {
     maxRows: Int
   ) -> [Line] {
     var lines: [Line] = []
-    let rows = layoutMemo.orderedVMAs.get(layoutKey) { w.orderedVMAs }
+    let rows = layout.orderedVMAs
     let shownRows = window(count: rows.count, selected: 0, limit: max(4, maxRows))
     let labelW = min(20, max(8, rows[shownRows].map { Buffer.width(w.vmaName($0)) }.max() ?? 8)) + 1
     let colW = max(4, columns.map { World.avName($0).count + 1 }.max() ?? 4)
@@ -504,7 +356,7 @@ extension AppState {
   func treeLines(_ w: World, _ g: Glyphs, _ columns: [Int], _ covered: Set<Int>, _ selected: Int?) -> [Line] {
     // The parent of an anon_vma is the next (older) one in the chain of a VMA that owns it.
     var parent: [Int: Int] = [:]
-    for id in layoutMemo.orderedVMAs.get(layoutKey, { w.orderedVMAs }) {
+    for id in layout.orderedVMAs {
       let chain = w.chainAnonVMAs(id)
       for (i, a) in chain.enumerated() where i + 1 < chain.count && parent[a] == nil { parent[a] = chain[i + 1] }
     }
@@ -528,11 +380,7 @@ extension AppState {
     limit: Int
   ) -> [Line] {
     var lines: [Line] = []
-    let pagesByAnonVMA = layoutMemo.pagesByAnonVMA.get(layoutKey) {
-      var byAnonVMA: [Int: [Int]] = [:]
-      for p in w.listedPages { if case .anon(let a) = w.pages[p - 1].mapping { byAnonVMA[a, default: []].append(p) } }
-      return byAnonVMA
-    }
+    let pagesByAnonVMA = layout.pagesByAnonVMA
     // Violations first: they are the lesson when they happen.
     for v in w.violations {
       for l in wrap("  ! \(v.code) at step \(v.step): \(v.message)", max(10, width)) {
@@ -627,11 +475,11 @@ extension AppState {
     let inner = r.inset(1)
     let info = timeline.steps[step]
     var lines: [Line] = []
-    if let micro, let cache = microCache, cache.step == step, micro < cache.states.count {
-      let e = cache.states[micro].event
+    if let micro, let microSteps = layout.microSteps, microSteps.step == step, micro < microSteps.states.count {
+      let e = microSteps.states[micro].event
       lines.append(
         Line(segments: [
-          ("\(step).\(micro + 1)/\(cache.states.count) ", Style(bold: true)),
+          ("\(step).\(micro + 1)/\(microSteps.states.count) ", Style(bold: true)),
           ("cpu\(e.cpu) \(e.function): ", Style(fg: .cyan, bold: true)), (e.text, .plain),
         ]))
       lines.append(Line("  in step \(step): \(info.label)  (\(g.up)/k back out)", Style(dim: true)))
@@ -680,7 +528,7 @@ extension AppState {
       }
     }
     if micro == nil {
-      let functions = layoutMemo.functions.get(layoutKey) { stepFunctions() }
+      let functions = layout.functions
       if !functions.isEmpty {
         for l in wrap("kernel: " + functions.joined(separator: " \(g.dot) "), inner.width) {
           lines.append(Line(l, Style(dim: true)))
@@ -692,13 +540,6 @@ extension AppState {
       lines.insert(Line("! " + message, Style(fg: .red, bold: true)), at: min(1, lines.count))
     }
     drawLines(&b, g, lines, in: inner)
-  }
-
-  /// The kernel functions a step ran, in first-call order (replayed when the timeline is quiet).
-  func stepFunctions() -> [String] {
-    var functions: [String] = []
-    for e in timeline.events(step: step) where !functions.contains(e.function) { functions.append(e.function) }
-    return functions
   }
 
   func drawStatus(_ b: inout Buffer, _ g: Glyphs, y: Int) {
@@ -714,10 +555,7 @@ extension AppState {
       }
       right += "\(c.name)\(glyph)\(c.state == .idle ? "" : " " + (c.op?.split(separator: " ").first.map(String.init) ?? "")) "
     }
-    let totals = layoutMemo.totals.get(layoutKey) {
-      "\(w.processes.count { $0.alive })p \(w.vmas.count)v \(w.aliveAnonVMAs.count)av \(w.avcCount)avc "
-        + "\(w.listedPages.count)pg"
-    }
+    let totals = layout.totals
     let withTotals = b.width >= 110 ? " \(totals) " : ""
     right = withTotals + " \(timeline.kernel.rawValue)  " + right + " step \(step)/\(timeline.stepCount) "
     let rightX = max(0, b.width - Buffer.width(right))
