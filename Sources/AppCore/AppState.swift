@@ -139,4 +139,13 @@ public struct AppState: Sendable {
     let key = layoutKey
     return layout.key == key ? layout.previous : Layout.worlds(timeline, key, layout.microSteps).1
   }
+
+  /// The objects the arrow keys select in a pane: VMA ids or anon_vma ids.
+  public func selectable(_ pane: Pane) -> [Int] {
+    switch pane {
+    case .steps: return []
+    case .vmas: return currentLayout.rows.compactMap { $0.vma }
+    case .forest: return currentLayout.columns
+    }
+  }
 }
