@@ -24,14 +24,14 @@ struct WidgetTests {
   @Test("Block draws its box and title inside its area only")
   func block() {
     var b = Buffer(width: 12, height: 5)
-    Block(title: "t", focused: false, glyphs: .ascii).render(in: Rect(x: 1, y: 1, width: 8, height: 3), into: &b)
+    Block(title: "t", focused: false, theme: .ascii).render(in: Rect(x: 1, y: 1, width: 8, height: 3), into: &b)
     let r = rows(b)
     #expect(r[0] == String(repeating: " ", count: 12))
     #expect(r[1] == " +- t --+   ")
     #expect(r[2] == " |      |   ")
     #expect(r[3] == " +------+   ")
     var focused = Buffer(width: 12, height: 3)
-    Block(title: "t", focused: true, glyphs: .ascii).render(in: focused.area, into: &focused)
+    Block(title: "t", focused: true, theme: .ascii).render(in: focused.area, into: &focused)
     #expect(rows(focused)[0].hasPrefix("+- > t -"))
     #expect(focused[0, 0].style.bold)
   }
@@ -40,7 +40,7 @@ struct WidgetTests {
   func lineList() {
     var b = Buffer(width: 20, height: 3)
     let lines = (0..<10).map { Line("line \($0)", selected: $0 == 7) }
-    LineList(lines: lines, glyphs: .ascii).render(in: b.area, into: &b)
+    LineList(lines: lines, theme: .ascii).render(in: b.area, into: &b)
     let r = rows(b)
     #expect(r.contains { $0.hasPrefix("line 7") })
     #expect(r[2].hasPrefix("^ 6 above v 2 more"))
@@ -53,7 +53,7 @@ struct WidgetTests {
     var b = Buffer(width: 100, height: 1)
     Header(
       title: "demo", kernel: .v2_6_36, variants: [], explore: true, fileName: "d.scene", step: 5, stepCount: 10,
-      glyphs: .ascii
+      theme: .ascii
     ).render(in: b.area, into: &b)
     let text = rows(b)[0]
     #expect(text.hasPrefix(" anonvis  demo  kernel 2.6.36 (root lock)  [explore]  (d.scene)"))
@@ -67,7 +67,7 @@ struct WidgetTests {
     let l = s.layout
     var b = Buffer(width: 40, height: 8)
     VMAPane(
-      layout: l, covered: [], selectedVMA: nil, focused: false, glyphs: .ascii
+      layout: l, covered: [], selectedVMA: nil, focused: false, theme: .ascii
     ).render(in: b.area, into: &b)
     let text = rows(b).joined(separator: "\n")
     #expect(text.contains("processes & VMAs"))
@@ -82,7 +82,7 @@ struct WidgetTests {
     let s = lastStep(forkCOW)
     let l = s.layout
     var b = Buffer(width: 40, height: 6)
-    ForestMatrix(layout: l, covered: [], selected: nil, glyphs: .ascii)
+    ForestMatrix(layout: l, covered: [], selected: nil, theme: .ascii)
       .render(in: b.area, into: &b)
     let r = rows(b)
     #expect(r[0].contains("AV1 AV2"))
@@ -95,7 +95,7 @@ struct WidgetTests {
     let s = lastStep(forkCOW)
     let l = s.layout
     var b = Buffer(width: 40, height: 4)
-    ForestTree(layout: l, covered: [], selected: 2, glyphs: .ascii).render(in: b.area, into: &b)
+    ForestTree(layout: l, covered: [], selected: 2, theme: .ascii).render(in: b.area, into: &b)
     let r = rows(b)
     #expect(r[0].hasPrefix(" AV1  P1:A@0 P2:A@0"))
     #expect(r[1].hasPrefix(" `-AV2  P2:A@0"))
@@ -107,7 +107,7 @@ struct WidgetTests {
     let s = lastStep(forkCOW)
     let l = s.layout
     var b = Buffer(width: 60, height: 6)
-    ForestDetails(layout: l, covered: [], selected: nil, glyphs: .ascii)
+    ForestDetails(layout: l, covered: [], selected: nil, theme: .ascii)
       .render(in: b.area, into: &b)
     let text = rows(b).joined(separator: "\n")
     #expect(text.contains("AV1 root ext 1 [P1:A@0 P2:A@0] pg1 pg2 pg3 pg4"))
@@ -120,7 +120,7 @@ struct WidgetTests {
     var b = Buffer(width: 60, height: 6)
     ForestPane(
       layout: empty.layout, covered: [], selectedAV: nil, treeLayout: true,
-      focused: true, glyphs: .ascii
+      focused: true, theme: .ascii
     ).render(in: b.area, into: &b)
     let text = rows(b).joined(separator: "\n")
     #expect(text.contains("> anon_vma forest (tree)"))
@@ -133,7 +133,7 @@ struct WidgetTests {
     var b = Buffer(width: 60, height: 8)
     NarrationPane(
       step: 5, info: s.timeline.steps[5], nextLabel: nil, micro: nil, cpus: [], presenter: true,
-      functions: ["do_anonymous_page", "anon_vma_prepare"], message: "hello", focused: false, glyphs: .ascii
+      functions: ["do_anonymous_page", "anon_vma_prepare"], message: "hello", focused: false, theme: .ascii
     ).render(in: b.area, into: &b)
     let r = rows(b)
     #expect(r[0].contains("narration | presenter") || r[0].contains("narration"))
@@ -147,7 +147,7 @@ struct WidgetTests {
   func statusBar() {
     var bar = StatusBar(
       prompt: nil, hints: " hints", playing: true, cpus: [], totals: "1p", kernel: .v2_6_36, step: 2, stepCount: 9,
-      glyphs: .ascii)
+      theme: .ascii)
     var b = Buffer(width: 60, height: 1)
     bar.render(in: b.area, into: &b)
     #expect(rows(b)[0].hasPrefix(" hints  [playing]"))
@@ -165,7 +165,7 @@ struct WidgetTests {
   @Test("HelpOverlay lists its keys in a centred box")
   func helpOverlay() {
     var b = Buffer(width: 60, height: 10)
-    HelpOverlay(keys: [("q", "quit"), ("?", "close this help")], glyphs: .ascii).render(in: b.area, into: &b)
+    HelpOverlay(keys: [("q", "quit"), ("?", "close this help")], theme: .ascii).render(in: b.area, into: &b)
     let text = rows(b).joined(separator: "\n")
     #expect(text.contains("keys valid now"))
     #expect(text.contains(" q  quit"))
@@ -179,13 +179,13 @@ struct WidgetTests {
     let w = s.layout.world
     let vma = w.orderedVMAs.last ?? 0
     var b = Buffer(width: 80, height: 14)
-    Inspector(subject: .vma(vma), world: w, steps: s.timeline.steps, glyphs: .ascii).render(in: b.area, into: &b)
+    Inspector(subject: .vma(vma), world: w, steps: s.timeline.steps, theme: .ascii).render(in: b.area, into: &b)
     let text = rows(b).joined(separator: "\n")
     #expect(text.contains("anon_vma     AV2"))
     #expect(text.contains("chain        AV2 AV1  (newest to oldest)"))
     #expect(text.contains("enter or esc closes"))
     var none = Buffer(width: 80, height: 14)
-    Inspector(subject: .nothing, world: w, steps: s.timeline.steps, glyphs: .ascii).render(in: none.area, into: &none)
+    Inspector(subject: .nothing, world: w, steps: s.timeline.steps, theme: .ascii).render(in: none.area, into: &none)
     #expect(rows(none).joined().contains("nothing selected"))
   }
 }

@@ -4,12 +4,12 @@ import TermRender
 struct Block: Widget {
   var title: String
   var focused: Bool
-  var glyphs: Glyphs
+  var theme: Theme
 
   func render(in r: Rect, into b: inout Buffer) {
-    let g = glyphs
+    let g = theme.glyphs
     guard r.width >= 2, r.height >= 2 else { return }
-    let style = focused ? Style(fg: .cyan, bold: true) : Style(dim: false)
+    let style = focused ? theme.focusedBorder : theme.border
     for x in r.x..<r.maxX {
       b[x, r.y] = Cell(g.h, style)
       b[x, r.maxY - 1] = Cell(g.h, style)
@@ -31,7 +31,7 @@ struct Block: Widget {
 /// ("N more"), never silently dropped.
 struct LineList: Widget {
   var lines: [Line]
-  var glyphs: Glyphs
+  var theme: Theme
 
   func render(in r: Rect, into b: inout Buffer) {
     guard r.width > 0, r.height > 0 else { return }
@@ -58,14 +58,14 @@ struct LineList: Widget {
         x = b.put(text, x: x, y: r.y + i, style: s, maxX: r.maxX)
       }
       if line.selected, x < r.maxX {
-        b.put(String(repeating: " ", count: r.maxX - x), x: x, y: r.y + i, style: Style(reverse: true), maxX: r.maxX)
+        b.put(String(repeating: " ", count: r.maxX - x), x: x, y: r.y + i, style: theme.selection, maxX: r.maxX)
       }
     }
     if cutAbove > 0 || cutBelow > 0 {
       var note = ""  // the glyphs are ASCII under --ascii
-      if cutAbove > 0 { note += "\(glyphs.up) \(cutAbove) above " }
-      if cutBelow > 0 { note += "\(glyphs.more) \(cutBelow) more" }
-      b.put(note, x: r.x, y: r.y + r.height - 1, style: Style(dim: true), maxX: r.maxX)
+      if cutAbove > 0 { note += "\(theme.glyphs.up) \(cutAbove) above " }
+      if cutBelow > 0 { note += "\(theme.glyphs.more) \(cutBelow) more" }
+      b.put(note, x: r.x, y: r.y + r.height - 1, style: theme.hint, maxX: r.maxX)
     }
   }
 }
@@ -74,14 +74,14 @@ struct LineList: Widget {
 struct Popup: Widget {
   var title: String
   var lines: [String]
-  var glyphs: Glyphs
+  var theme: Theme
 
   func render(in area: Rect, into b: inout Buffer) {
     let w = min(area.width - 4, max(40, (lines.map { Buffer.width($0) }.max() ?? 0) + 4))
     let h = min(area.height - 2, lines.count + 2)
     let r = Rect(x: area.x + (area.width - w) / 2, y: area.y + (area.height - h) / 2, width: w, height: h)
     b.fill(r)
-    Block(title: title, focused: true, glyphs: glyphs).render(in: r, into: &b)
-    LineList(lines: lines.map { Line($0) }, glyphs: glyphs).render(in: r.inset(1), into: &b)
+    Block(title: title, focused: true, theme: theme).render(in: r, into: &b)
+    LineList(lines: lines.map { Line($0) }, theme: theme).render(in: r.inset(1), into: &b)
   }
 }

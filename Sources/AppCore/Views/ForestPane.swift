@@ -8,25 +8,25 @@ struct ForestPane: Widget {
   var selectedAV: Int?
   var treeLayout: Bool
   var focused: Bool
-  var glyphs: Glyphs
+  var theme: Theme
 
   func render(in r: Rect, into b: inout Buffer) {
     let title = treeLayout ? "anon_vma forest (tree)" : "anon_vma forest"
-    Block(title: title, focused: focused, glyphs: glyphs).render(in: r, into: &b)
+    Block(title: title, focused: focused, theme: theme).render(in: r, into: &b)
     let inner = r.inset(1)
     var lines: [Line] = []
     if layout.columns.isEmpty {
-      lines.append(Line(" no anon_vma yet: the first write fault creates one", Style(dim: true)))
+      lines.append(Line(" no anon_vma yet: the first write fault creates one", theme.hint))
     } else if treeLayout {
-      lines += ForestTree(layout: layout, covered: covered, selected: selectedAV, glyphs: glyphs).lines
+      lines += ForestTree(layout: layout, covered: covered, selected: selectedAV, theme: theme).lines
     } else {
-      let matrix = ForestMatrix(layout: layout, covered: covered, selected: selectedAV, glyphs: glyphs)
+      let matrix = ForestMatrix(layout: layout, covered: covered, selected: selectedAV, theme: theme)
       lines += matrix.lines(width: inner.width, maxRows: inner.height / 2)
     }
     lines.append(Line(""))
-    let details = ForestDetails(layout: layout, covered: covered, selected: selectedAV, glyphs: glyphs)
+    let details = ForestDetails(layout: layout, covered: covered, selected: selectedAV, theme: theme)
     lines += details.lines(width: inner.width, limit: inner.height)
-    LineList(lines: lines, glyphs: glyphs).render(in: inner, into: &b)
+    LineList(lines: lines, theme: theme).render(in: inner, into: &b)
   }
 }
 
@@ -36,15 +36,15 @@ struct ForestMatrix: Widget {
   var layout: Layout
   var covered: Set<Int>
   var selected: Int?
-  var glyphs: Glyphs
+  var theme: Theme
 
   func render(in area: Rect, into b: inout Buffer) {
-    LineList(lines: lines(width: area.width, maxRows: area.height), glyphs: glyphs).render(in: area, into: &b)
+    LineList(lines: lines(width: area.width, maxRows: area.height), theme: theme).render(in: area, into: &b)
   }
 
   func lines(width: Int, maxRows: Int) -> [Line] {
     let w = layout.world
-    let g = glyphs
+    let g = theme.glyphs
     let columns = layout.columns
     var lines: [Line] = []
     let rows = layout.orderedVMAs
@@ -56,34 +56,34 @@ struct ForestMatrix: Widget {
     let selectedColumn = selected.flatMap { columns.firstIndex(of: $0) } ?? 0
     let first = columns.count <= fit ? 0 : max(0, min(columns.count - fit, selectedColumn - fit / 2))
     let shown = Array(columns.dropFirst(first).prefix(fit))
-    var header: [(String, Style)] = [(String(repeating: " ", count: labelW + 2), .plain)]
-    if first > 0 { header[0] = (("\(first)← ").padding(labelW + 2), Style(dim: true)) }
+    var header: [(String, Style)] = [(String(repeating: " ", count: labelW + 2), theme.text)]
+    if first > 0 { header[0] = (("\(first)← ").padding(labelW + 2), theme.hint) }
     for a in shown {
       let freed = !(w.anonVMA(a)?.alive ?? false)
-      let style = covered.contains(a) ? Style(fg: .yellow, bold: true) : Style(bold: true, dim: freed)
+      let style = covered.contains(a) ? theme.lockLens : freed ? theme.freedColumn : theme.strong
       header.append((World.avName(a).padding(colW), style))
     }
     let after = columns.count - first - shown.count
-    if after > 0 { header.append(("+\(after)→", Style(dim: true))) }
+    if after > 0 { header.append(("+\(after)→", theme.hint)) }
     lines.append(Line(segments: header))
     for id in rows[shownRows] {
       let chain = w.chainAnonVMAs(id)
-      let mark = Marks.diff(g, vma: id, w, layout.previous)
+      let mark = Marks.diff(theme, vma: id, w, layout.previous)
       let linked = chain.contains { covered.contains($0) }
-      var segs: [(String, Style)] = [mark, (linked ? g.bar : " ", Style(fg: .yellow, bold: true))]
-      segs.append((String(w.vmaName(id).prefix(labelW - 1)).padding(labelW), linked ? Style(fg: .yellow, bold: true) : .plain))
+      var segs: [(String, Style)] = [mark, (linked ? g.bar : " ", theme.lockLens)]
+      segs.append((String(w.vmaName(id).prefix(labelW - 1)).padding(labelW), linked ? theme.lockLens : theme.text))
       for a in shown {
         let own = w.vmas[id]?.anonVMA == a
         let glyph = own ? g.own : chain.contains(a) ? g.chain : g.none
-        let style = own ? Style(fg: .green, bold: true) : chain.contains(a) ? Style(bold: true) : Style(dim: true)
+        let style = own ? theme.ownAnonVMA : chain.contains(a) ? theme.chainLink : theme.noLink
         segs.append((glyph.padding(colW), style))
       }
       lines.append(Line(segments: segs))
     }
     if shownRows.count < rows.count {
-      lines.append(Line("  … \(rows.count - shownRows.count) more VMA rows: every VMA is on the anon_vma lines below", Style(dim: true)))
+      lines.append(Line("  … \(rows.count - shownRows.count) more VMA rows: every VMA is on the anon_vma lines below", theme.hint))
     }
-    lines.append(Line("  \(g.own) vma->anon_vma  \(g.chain) chain  \(g.bar) locked", Style(dim: true)))
+    lines.append(Line("  \(g.own) vma->anon_vma  \(g.chain) chain  \(g.bar) locked", theme.hint))
     return lines
   }
 }
@@ -94,15 +94,15 @@ struct ForestTree: Widget {
   var layout: Layout
   var covered: Set<Int>
   var selected: Int?
-  var glyphs: Glyphs
+  var theme: Theme
 
   func render(in area: Rect, into b: inout Buffer) {
-    LineList(lines: lines, glyphs: glyphs).render(in: area, into: &b)
+    LineList(lines: lines, theme: theme).render(in: area, into: &b)
   }
 
   var lines: [Line] {
     let w = layout.world
-    let g = glyphs
+    let g = theme.glyphs
     let columns = layout.columns
     var parent: [Int: Int] = [:]
     for id in layout.orderedVMAs {
@@ -113,10 +113,10 @@ struct ForestTree: Widget {
     func visit(_ a: Int, depth: Int) {
       let prefix = depth == 0 ? "" : String(repeating: "  ", count: depth - 1) + g.branch
       let vmas = w.anonVMA(a).map { w.listVMAs($0.id).map { w.vmaName($0) } } ?? []
-      let style = covered.contains(a) ? Style(fg: .yellow, bold: true) : Style(bold: true)
+      let style = covered.contains(a) ? theme.lockLens : theme.strong
       lines.append(
         Line(
-          segments: [(" " + prefix + World.avName(a), style), ("  " + vmas.joined(separator: " "), .plain)],
+          segments: [(" " + prefix + World.avName(a), style), ("  " + vmas.joined(separator: " "), theme.text)],
           selected: selected == a))
       for c in columns where parent[c] == a && c != a { visit(c, depth: depth + 1) }
     }

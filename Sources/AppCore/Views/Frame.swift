@@ -34,7 +34,8 @@ extension AppState {
   /// One model's frame in an area: header, the VMA and forest panes, narration, status line and
   /// the overlay, composed from the widgets under Views/.
   func render(in area: Rect, into b: inout Buffer) {
-    let g = options.ascii ? Glyphs.ascii : Glyphs.unicode
+    let theme = options.ascii ? Theme.ascii : Theme.unicode
+    let g = theme.glyphs
     guard area.width >= minimumSize.width, area.height >= minimumSize.height else {
       let text =
         "terminal too small: need \(minimumSize.width)\(g.times)\(minimumSize.height) "
@@ -53,24 +54,24 @@ extension AppState {
     let leftW = min(48, max(30, area.width * 2 / 5))
     let w = layout.world
     let covered = Marks.lockedForest(w)
-    header(g).render(in: Rect(x: area.x, y: area.y, width: area.width, height: 1), into: &b)
+    header(theme).render(in: Rect(x: area.x, y: area.y, width: area.width, height: 1), into: &b)
     let selectedVMA = focus == .vmas ? selected(.vmas) : nil
     VMAPane(
       layout: layout, covered: covered, selectedVMA: selectedVMA,
-      focused: focus == .vmas, glyphs: g
+      focused: focus == .vmas, theme: theme
     ).render(in: Rect(x: body.x, y: body.y, width: leftW, height: body.height), into: &b)
     ForestPane(
       layout: layout, covered: covered,
-      selectedAV: focus == .forest ? selected(.forest) : nil, treeLayout: treeLayout, focused: focus == .forest, glyphs: g
+      selectedAV: focus == .forest ? selected(.forest) : nil, treeLayout: treeLayout, focused: focus == .forest, theme: theme
     ).render(in: Rect(x: body.x + leftW, y: body.y, width: body.width - leftW, height: body.height), into: &b)
-    narration(g).render(in: Rect(x: area.x, y: narrTop, width: area.width, height: narrH), into: &b)
+    narration(theme).render(in: Rect(x: area.x, y: narrTop, width: area.width, height: narrH), into: &b)
     StatusBar(
       prompt: prompt, hints: hints, playing: playing, cpus: w.cpus, totals: layout.totals, kernel: timeline.kernel,
-      step: step, stepCount: timeline.stepCount, glyphs: g
+      step: step, stepCount: timeline.stepCount, theme: theme
     ).render(in: Rect(x: area.x, y: statusY, width: area.width, height: 1), into: &b)
     switch overlay {
-    case .help: HelpOverlay(keys: validKeys, glyphs: g).render(in: area, into: &b)
-    case .inspector: inspector(g).render(in: area, into: &b)
+    case .help: HelpOverlay(keys: validKeys, theme: theme).render(in: area, into: &b)
+    case .inspector: inspector(theme).render(in: area, into: &b)
     case nil: break
     }
   }
@@ -80,13 +81,13 @@ extension AppState {
     selectable(pane).dropFirst(selection[pane] ?? 0).first
   }
 
-  func header(_ g: Glyphs) -> Header {
+  func header(_ theme: Theme) -> Header {
     Header(
       title: timeline.title, kernel: timeline.kernel, variants: timeline.variants, explore: explore, fileName: fileName,
-      step: step, stepCount: timeline.stepCount, glyphs: g)
+      step: step, stepCount: timeline.stepCount, theme: theme)
   }
 
-  func narration(_ g: Glyphs) -> NarrationPane {
+  func narration(_ theme: Theme) -> NarrationPane {
     var shownMicro: (index: Int, count: Int, event: Event)?
     if let micro, let m = layout.microSteps, m.step == step, micro < m.states.count {
       shownMicro = (micro, m.states.count, m.states[micro].event)
@@ -94,17 +95,17 @@ extension AppState {
     return NarrationPane(
       step: step, info: timeline.steps[step], nextLabel: step < timeline.stepCount ? timeline.steps[step + 1].label : nil,
       micro: shownMicro, cpus: timeline.cpuCount > 1 ? layout.world.cpus : [], presenter: presenter,
-      functions: layout.functions, message: message, focused: focus == .steps, glyphs: g)
+      functions: layout.functions, message: message, focused: focus == .steps, theme: theme)
   }
 
-  func inspector(_ g: Glyphs) -> Inspector {
+  func inspector(_ theme: Theme) -> Inspector {
     let subject: Inspector.Subject
     switch (focus, selected(focus)) {
     case (.vmas, let id?): subject = .vma(id)
     case (.forest, let a?): subject = .anonVMA(a)
     default: subject = .nothing
     }
-    return Inspector(subject: subject, world: layout.world, steps: timeline.steps, glyphs: g)
+    return Inspector(subject: subject, world: layout.world, steps: timeline.steps, theme: theme)
   }
 
   /// The key hints of the status line.

@@ -10,22 +10,22 @@ struct Header: Widget {
   var fileName: String
   var step: Int
   var stepCount: Int
-  var glyphs: Glyphs
+  var theme: Theme
 
   func render(in area: Rect, into b: inout Buffer) {
-    let style = Style(reverse: true)
+    let style = theme.header
     b.fill(Rect(x: area.x, y: area.y, width: area.width, height: 1), style: style)
     let n = stepCount
     let barW = 10
     let filled = n == 0 ? barW : step * barW / n
-    let bar = String(repeating: glyphs.full, count: filled) + String(repeating: glyphs.empty, count: barW - filled)
+    let bar = String(repeating: theme.glyphs.full, count: filled) + String(repeating: theme.glyphs.empty, count: barW - filled)
     let right = "step \(step)/\(n) [\(bar)] "
     let rightX = area.maxX - Buffer.width(right)
     var left = " anonvis  \(title)  kernel \(kernel.displayName)"
     if !variants.isEmpty { left += " variant \(variants.map(\.rawValue).joined(separator: ","))" }
     if explore { left += "  [explore]" }
     if !fileName.isEmpty, Buffer.width(left) + Buffer.width(fileName) + 4 < rightX - area.x { left += "  (\(fileName))" }
-    b.put(left, x: area.x, y: area.y, style: Style(bold: true, reverse: true), maxX: rightX - 1)
+    b.put(left, x: area.x, y: area.y, style: theme.headerTitle, maxX: rightX - 1)
     b.put(right, x: rightX, y: area.y, style: style)
   }
 }

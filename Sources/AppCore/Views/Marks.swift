@@ -14,16 +14,17 @@ enum Marks {
   }
 
   /// `+` new, `-` gone, `~` changed (range, protection, anon_vma or chain) since `prev`.
-  static func diff(_ g: Glyphs, vma id: Int, _ w: World, _ prev: World?) -> (String, Style) {
-    guard let prev else { return (" ", .plain) }
-    guard let old = prev.vmas[id] else { return (g.added, Style(fg: .green, bold: true)) }
-    guard let new = w.vmas[id] else { return (g.removed, Style(fg: .red, bold: true)) }
+  static func diff(_ theme: Theme, vma id: Int, _ w: World, _ prev: World?) -> (String, Style) {
+    let g = theme.glyphs
+    guard let prev else { return (" ", theme.text) }
+    guard let old = prev.vmas[id] else { return (g.added, theme.added) }
+    guard let new = w.vmas[id] else { return (g.removed, theme.removed) }
     if old.start != new.start || old.end != new.end || old.prot != new.prot || old.anonVMA != new.anonVMA
       || prev.chainAnonVMAs(id) != w.chainAnonVMAs(id)
     {
-      return (g.changed, Style(fg: .yellow, bold: true))
+      return (g.changed, theme.changed)
     }
-    return (" ", .plain)
+    return (" ", theme.text)
   }
 
   /// An anon_vma's counters as the model names them.

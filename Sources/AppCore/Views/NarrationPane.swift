@@ -19,28 +19,28 @@ struct NarrationPane: Widget {
   var functions: [String]
   var message: String?
   var focused: Bool
-  var glyphs: Glyphs
+  var theme: Theme
 
   func render(in r: Rect, into b: inout Buffer) {
-    Block(title: presenter ? "narration · presenter" : "narration", focused: focused, glyphs: glyphs).render(in: r, into: &b)
+    Block(title: presenter ? "narration · presenter" : "narration", focused: focused, theme: theme).render(in: r, into: &b)
     let inner = r.inset(1)
-    LineList(lines: lines(width: inner.width, height: inner.height), glyphs: glyphs).render(in: inner, into: &b)
+    LineList(lines: lines(width: inner.width, height: inner.height), theme: theme).render(in: inner, into: &b)
   }
 
   func lines(width: Int, height: Int) -> [Line] {
-    let g = glyphs
+    let g = theme.glyphs
     var lines: [Line] = []
     if let micro {
       let e = micro.event
       lines.append(
         Line(segments: [
-          ("\(step).\(micro.index + 1)/\(micro.count) ", Style(bold: true)),
-          ("cpu\(e.cpu) \(e.function): ", Style(fg: .cyan, bold: true)), (e.text, .plain),
+          ("\(step).\(micro.index + 1)/\(micro.count) ", theme.strong),
+          ("cpu\(e.cpu) \(e.function): ", theme.function), (e.text, theme.text),
         ]))
-      lines.append(Line("  in step \(step): \(info.label)  (\(g.up)/k back out)", Style(dim: true)))
+      lines.append(Line("  in step \(step): \(info.label)  (\(g.up)/k back out)", theme.hint))
     } else {
-      var segs: [(String, Style)] = [("\(step) \(info.label)", Style(bold: true))]
-      if let c = info.chapter { segs.append(("  [\(c)]", Style(fg: .magenta))) }
+      var segs: [(String, Style)] = [("\(step) \(info.label)", theme.strong)]
+      if let c = info.chapter { segs.append(("  [\(c)]", theme.chapter)) }
       lines.append(Line(segments: segs))
     }
     // One lane per CPU: state, operation, current micro-step, locks held.
@@ -51,7 +51,7 @@ struct NarrationPane: Widget {
       if let wait = c.waitingFor, c.state != .running { text += " \(g.dot) waits for \(World.avName(wait))" }
       if !c.holds.isEmpty { text += " \(g.dot) holds \(c.holds.map { World.avName($0) }.joined(separator: " "))" }
       let style: Style =
-        c.state == .deadlocked ? Style(fg: .red, bold: true) : c.state == .blocked ? Style(fg: .magenta, bold: true) : .plain
+        c.state == .deadlocked ? theme.deadlocked : c.state == .blocked ? theme.blocked : theme.text
       lines.append(Line(text, style))
     }
     // Paragraphs beyond what the pane can show are counted, not wrapped (a step typed in
@@ -70,18 +70,18 @@ struct NarrationPane: Widget {
           unshown += 1
           continue
         }
-        for l in wrap("note: \(n)", width) { lines.append(Line(l, Style(fg: .yellow))) }
+        for l in wrap("note: \(n)", width) { lines.append(Line(l, theme.note)) }
       }
-      lines.append(Line("next: \(nextLabel ?? "(end of scene)")", Style(dim: true)))
+      lines.append(Line("next: \(nextLabel ?? "(end of scene)")", theme.hint))
     }
     if micro == nil, !functions.isEmpty {
       for l in wrap("kernel: " + functions.joined(separator: " \(g.dot) "), width) {
-        lines.append(Line(l, Style(dim: true)))
+        lines.append(Line(l, theme.hint))
       }
     }
-    if unshown > 0 { lines.append(Line("(\(unshown) more paragraphs)", Style(dim: true))) }
+    if unshown > 0 { lines.append(Line("(\(unshown) more paragraphs)", theme.hint)) }
     if let message {
-      lines.insert(Line("! " + message, Style(fg: .red, bold: true)), at: min(1, lines.count))
+      lines.insert(Line("! " + message, theme.error), at: min(1, lines.count))
     }
     return lines
   }

@@ -5,12 +5,12 @@ import TermRender
 /// The `?` overlay: the keys valid now and what they do.
 struct HelpOverlay: Widget {
   var keys: [(keys: String, help: String)]
-  var glyphs: Glyphs
+  var theme: Theme
 
   func render(in area: Rect, into b: inout Buffer) {
     let width = keys.map { $0.keys.count }.max() ?? 4
     let lines = keys.map { " " + $0.keys.padding(width + 2) + $0.help }
-    Popup(title: "keys valid now", lines: lines, glyphs: glyphs).render(in: area, into: &b)
+    Popup(title: "keys valid now", lines: lines, theme: theme).render(in: area, into: &b)
   }
 }
 
@@ -26,11 +26,11 @@ struct Inspector: Widget {
   var world: World
   /// The scene's steps, for "created at step N by LABEL".
   var steps: [StepInfo]
-  var glyphs: Glyphs
+  var theme: Theme
 
   func render(in area: Rect, into b: inout Buffer) {
     let (title, lines) = content
-    Popup(title: title, lines: lines + ["", "enter or esc closes"], glyphs: glyphs).render(in: area, into: &b)
+    Popup(title: title, lines: lines + ["", "enter or esc closes"], theme: theme).render(in: area, into: &b)
   }
 
   /// The title and the lines.

@@ -13,27 +13,27 @@ struct StatusBar: Widget {
   var kernel: KernelVersion
   var step: Int
   var stepCount: Int
-  var glyphs: Glyphs
+  var theme: Theme
 
   func render(in area: Rect, into b: inout Buffer) {
     let y = area.y
     var right = ""
     for c in cpus {
-      right += "\(c.name)\(glyphs.cpuState(c.state))\(c.state == .idle ? "" : " " + (c.op?.split(separator: " ").first.map(String.init) ?? "")) "
+      right += "\(c.name)\(theme.glyphs.cpuState(c.state))\(c.state == .idle ? "" : " " + (c.op?.split(separator: " ").first.map(String.init) ?? "")) "
     }
     let withTotals = area.width >= 110 ? " \(totals) " : ""
     right = withTotals + " \(kernel.rawValue)  " + right + " step \(step)/\(stepCount) "
     let rightX = area.x + max(0, area.width - Buffer.width(right))
     switch prompt {
     case .jump(let t):
-      b.put(" jump to step or chapter: \(t)_", x: area.x, y: y, style: Style(bold: true), maxX: rightX)
+      b.put(" jump to step or chapter: \(t)_", x: area.x, y: y, style: theme.prompt, maxX: rightX)
     case .command(let t):
-      b.put(" :\(t)_", x: area.x, y: y, style: Style(bold: true), maxX: rightX)
+      b.put(" :\(t)_", x: area.x, y: y, style: theme.prompt, maxX: rightX)
     case .find(let t):
-      b.put(" find: \(t)_", x: area.x, y: y, style: Style(bold: true), maxX: rightX)
+      b.put(" find: \(t)_", x: area.x, y: y, style: theme.prompt, maxX: rightX)
     case nil:
-      b.put(hints + (playing ? "  [playing]" : ""), x: area.x, y: y, style: Style(dim: false), maxX: rightX - 1)
+      b.put(hints + (playing ? "  [playing]" : ""), x: area.x, y: y, style: theme.text, maxX: rightX - 1)
     }
-    b.put(right, x: rightX, y: y, style: Style(bold: true))
+    b.put(right, x: rightX, y: y, style: theme.status)
   }
 }
