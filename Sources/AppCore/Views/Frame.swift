@@ -66,7 +66,7 @@ extension AppState {
     ).render(in: Rect(x: body.x + leftW, y: body.y, width: body.width - leftW, height: body.height), into: &b)
     narration(theme).render(in: Rect(x: area.x, y: narrTop, width: area.width, height: narrH), into: &b)
     StatusBar(
-      prompt: prompt, hints: hints, playing: playing, cpus: w.cpus, totals: layout.totals, kernel: timeline.kernel,
+      prompt: prompt, hints: options.ascii ? Keymap.asciiHints : Keymap.unicodeHints, playing: playing, cpus: w.cpus, totals: layout.totals, kernel: timeline.kernel,
       step: step, stepCount: timeline.stepCount, theme: theme
     ).render(in: Rect(x: area.x, y: statusY, width: area.width, height: 1), into: &b)
     switch overlay {
@@ -106,12 +106,5 @@ extension AppState {
     default: subject = .nothing
     }
     return Inspector(subject: subject, world: layout.world, steps: timeline.steps, theme: theme)
-  }
-
-  /// The key hints of the status line.
-  var hints: String {
-    options.ascii
-      ? " <-/-> step  j/k micro  g jump  / find  ? help  q quit"
-      : " ←/→ step  ↓↑ micro  g jump  / find  ? help  q quit"
   }
 }
