@@ -1,7 +1,7 @@
 import TermRender
 
 /// What a key does in the main view (prompts and overlays read keys of their own).
-public enum Command: Sendable, Hashable, CaseIterable {
+public enum KeyCommand: Sendable, Hashable, CaseIterable {
   case nextStep, previousStep, microForward, microBackward
   case jump, find, firstStep, lastStep
   case focusNext, focusPrevious, inspect
@@ -14,9 +14,9 @@ public enum Command: Sendable, Hashable, CaseIterable {
 
 /// A key binding: its keys, its command, and how the `?` help and the status line show it
 /// (bubbletea's `key.Binding` with its help).
-public struct Binding: Sendable {
+public struct KeyBinding: Sendable {
   public let keys: [Key]
-  public let command: Command
+  public let command: KeyCommand
   /// How help names the keys (`→ l space`); nil: listed under another binding's row (`G` under
   /// `0 G`, `↓` under `↓ j`) or, for `listed == false`, not in help.
   public let label: String?
@@ -30,7 +30,7 @@ public struct Binding: Sendable {
   let hint: (unicode: String, ascii: String)?
 
   init(
-    _ keys: [Key], _ command: Command, _ label: String?, listed: Bool = true, hint: (String, String)? = nil,
+    _ keys: [Key], _ command: KeyCommand, _ label: String?, listed: Bool = true, hint: (String, String)? = nil,
     when valid: @escaping @Sendable (AppState) -> Bool = { _ in true },
     help: @escaping @Sendable (AppState) -> String = { _ in "" }
   ) {
@@ -47,41 +47,41 @@ public struct Binding: Sendable {
 /// The one table of key bindings: it drives key handling (`reduce`), the `?` help overlay
 /// (`validKeys`) and the status-line hints, in this order.
 public enum Keymap {
-  public static let bindings: [Binding] = [
-    Binding([.right, .char("l"), .char(" ")], .nextStep, "→ l space", hint: ("←/→ step", "<-/-> step"),
+  public static let bindings: [KeyBinding] = [
+    KeyBinding([.right, .char("l"), .char(" ")], .nextStep, "→ l space", hint: ("←/→ step", "<-/-> step"),
       when: { $0.step < $0.timeline.stepCount }, help: { _ in "next step" }),
-    Binding([.left, .char("h"), .backspace], .previousStep, "← h bksp", when: { $0.step > 0 },
+    KeyBinding([.left, .char("h"), .backspace], .previousStep, "← h bksp", when: { $0.step > 0 },
       help: { _ in "previous step" }),
-    Binding([.char("j")], .microForward, "↓ j", hint: ("↓↑ micro", "j/k micro"), when: { $0.step > 0 },
+    KeyBinding([.char("j")], .microForward, "↓ j", hint: ("↓↑ micro", "j/k micro"), when: { $0.step > 0 },
       help: { $0.micro == nil ? "into the step's micro-steps" : "next micro-step" }),
-    Binding([.char("k")], .microBackward, "↑ k", when: { $0.micro != nil },
+    KeyBinding([.char("k")], .microBackward, "↑ k", when: { $0.micro != nil },
       help: { _ in "previous micro-step / back out" }),
-    Binding([.char("g")], .jump, "g", hint: ("g jump", "g jump"), help: { _ in "jump to a step number or chapter" }),
-    Binding([.char("/")], .find, "/", hint: ("/ find", "/ find"), help: { _ in "find a process, VMA, anon_vma or page" }),
-    Binding([.char("0"), .home], .firstStep, "0 G", help: { _ in "first / last step" }),
-    Binding([.char("G"), .end], .lastStep, nil),
-    Binding([.tab], .focusNext, "tab", help: { "focus: steps, VMAs, forest (now: \($0.focus))" }),
-    Binding([.backTab], .focusPrevious, nil, listed: false),
-    Binding([.enter], .inspect, "↑ ↓ enter", when: { $0.focus != .steps }, help: { _ in "select, inspect" }),
-    Binding([.down], .down, nil),
-    Binding([.up], .up, nil),
-    Binding([.pageDown], .pageDown, nil, listed: false),
-    Binding([.pageUp], .pageUp, nil, listed: false),
-    Binding([.char("v")], .toggleTree, "v", help: { $0.treeLayout ? "forest as a matrix" : "forest as a tree" }),
-    Binding([.char("z")], .toggleFolding, "z",
+    KeyBinding([.char("g")], .jump, "g", hint: ("g jump", "g jump"), help: { _ in "jump to a step number or chapter" }),
+    KeyBinding([.char("/")], .find, "/", hint: ("/ find", "/ find"), help: { _ in "find a process, VMA, anon_vma or page" }),
+    KeyBinding([.char("0"), .home], .firstStep, "0 G", help: { _ in "first / last step" }),
+    KeyBinding([.char("G"), .end], .lastStep, nil),
+    KeyBinding([.tab], .focusNext, "tab", help: { "focus: steps, VMAs, forest (now: \($0.focus))" }),
+    KeyBinding([.backTab], .focusPrevious, nil, listed: false),
+    KeyBinding([.enter], .inspect, "↑ ↓ enter", when: { $0.focus != .steps }, help: { _ in "select, inspect" }),
+    KeyBinding([.down], .down, nil),
+    KeyBinding([.up], .up, nil),
+    KeyBinding([.pageDown], .pageDown, nil, listed: false),
+    KeyBinding([.pageUp], .pageUp, nil, listed: false),
+    KeyBinding([.char("v")], .toggleTree, "v", help: { $0.treeLayout ? "forest as a matrix" : "forest as a tree" }),
+    KeyBinding([.char("z")], .toggleFolding, "z",
       help: { $0.folding ? "unfold identical sibling subtrees" : "fold identical sibling subtrees (×N)" }),
-    Binding([.char("c")], .compare, "c", when: { $0.scene != nil },
+    KeyBinding([.char("c")], .compare, "c", when: { $0.scene != nil },
       help: { _ in "compare side by side with another kernel model" }),
-    Binding([.char("n")], .presenter, "n", help: { $0.presenter ? "hide presenter notes" : "presenter notes" }),
-    Binding([.char("p")], .play, "p", help: { $0.playing ? "pause" : "play (auto-advance)" }),
-    Binding([.char(":")], .command, ":", when: { $0.explore }, help: { _ in "run an operation, :w FILE saves, :q quits" }),
-    Binding([.char("?")], .help, "?", hint: ("? help", "? help"), help: { _ in "close this help" }),
-    Binding([.char("q")], .quit, "q", hint: ("q quit", "q quit"), help: { _ in "quit" }),
-    Binding([.escape], .dismiss, nil, listed: false),
+    KeyBinding([.char("n")], .presenter, "n", help: { $0.presenter ? "hide presenter notes" : "presenter notes" }),
+    KeyBinding([.char("p")], .play, "p", help: { $0.playing ? "pause" : "play (auto-advance)" }),
+    KeyBinding([.char(":")], .command, ":", when: { $0.explore }, help: { _ in "run an operation, :w FILE saves, :q quits" }),
+    KeyBinding([.char("?")], .help, "?", hint: ("? help", "? help"), help: { _ in "close this help" }),
+    KeyBinding([.char("q")], .quit, "q", hint: ("q quit", "q quit"), help: { _ in "quit" }),
+    KeyBinding([.escape], .dismiss, nil, listed: false),
   ]
 
   /// The binding of a key, if any.
-  public static func binding(for key: Key) -> Binding? {
+  public static func binding(for key: Key) -> KeyBinding? {
     bindings.first { $0.keys.contains(key) }
   }
 

@@ -65,7 +65,7 @@ extension AppState {
   }
 
   /// Runs a key's command (`Keymap`).
-  mutating func perform(_ command: Command) {
+  mutating func perform(_ command: KeyCommand) {
     switch command {
     case .quit: break
     case .nextStep: go(to: step + 1)

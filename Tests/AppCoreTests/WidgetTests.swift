@@ -228,7 +228,7 @@ struct KeymapTests {
         seen.insert(k)
       }
     }
-    for c in Command.allCases { #expect(Keymap.bindings.count { $0.command == c } == 1, "\(c)") }
+    for c in KeyCommand.allCases { #expect(Keymap.bindings.count { $0.command == c } == 1, "\(c)") }
   }
 
   @Test("every key the help names is handled, and every listed binding is named in the help")
