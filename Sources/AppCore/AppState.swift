@@ -91,25 +91,50 @@ public struct AppState: Sendable {
   public var options: RenderOptions
   /// The parsed scene, so it can run on another kernel model side by side (`c`, `--compare`).
   public var scene: Scene?
-  /// The same scene on a second model, stepped in lockstep.
-  public var compareTimeline: Timeline?
+  /// The same scene on a second model, stepped in lockstep (`setCompare`).
+  public internal(set) var compareTimeline: Timeline?
   /// What the view derives from the world on screen, computed by the reducer (`refreshLayout`).
   public internal(set) var layout: Layout
+  /// The comparison model's layout, computed with `layout`.
+  var compareLayout: Layout?
 
   public init(timeline: Timeline, fileName: String, options: RenderOptions = RenderOptions()) {
     self.timeline = timeline
     self.fileName = fileName
     self.options = options
-    layout = Layout(timeline: timeline, key: Layout.Key(step: 0, micro: nil, stepCount: timeline.stepCount, folding: true), microSteps: nil)
+    layout = Layout(timeline: timeline, key: Layout.Key(timeline, step: 0, micro: nil, folding: true), microSteps: nil)
+  }
+
+  /// The state of the comparison model's half of the frame, with its layout.
+  init(comparing timeline: Timeline, fileName: String, options: RenderOptions, layout: Layout) {
+    self.timeline = timeline
+    self.fileName = fileName
+    self.options = options
+    self.layout = layout
+    step = layout.key.step
   }
 
   /// The inputs of the layout now.
-  var layoutKey: Layout.Key { Layout.Key(step: step, micro: micro, stepCount: timeline.stepCount, folding: folding) }
+  var layoutKey: Layout.Key { Layout.Key(timeline, step: step, micro: micro, folding: folding) }
 
-  /// Recomputes the layout if its inputs changed (the reducer calls it after every action).
+  /// The inputs of the comparison model's layout now: the same step (or its last), whole steps,
+  /// folded.
+  var compareKey: Layout.Key? {
+    compareTimeline.map { Layout.Key($0, step: min(step, $0.stepCount), micro: nil, folding: true) }
+  }
+
+  /// Whether both layouts were computed for the state as it is.
+  var layoutsCurrent: Bool { layout.key == layoutKey && compareLayout?.key == compareKey }
+
+  /// Recomputes the layouts whose inputs changed (the reducer calls it after every action).
   mutating func refreshLayout() {
     let key = layoutKey
     if layout.key != key { layout = Layout(timeline: timeline, key: key, microSteps: layout.microSteps) }
+    if let other = compareTimeline, let key = compareKey {
+      if compareLayout?.key != key { compareLayout = Layout(timeline: other, key: key, microSteps: nil) }
+    } else {
+      compareLayout = nil
+    }
   }
 
   /// The layout of the state as it is: the stored one, or (only if an input was changed without

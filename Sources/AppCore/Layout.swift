@@ -7,13 +7,24 @@ import ScenePlayer
 /// A value computed by the reducer when its inputs (timeline, step, micro-step, folding) change
 /// (a large forest takes milliseconds to lay out); the view only reads it.
 public struct Layout: Sendable {
-  /// The inputs a layout was computed from. The timeline is known by its step count: it only
-  /// changes by appending steps (explore mode).
+  /// The inputs a layout was computed from. A timeline is known by its model and step count: the
+  /// app's own only changes by appending steps (explore mode), the comparison's by its model.
   struct Key: Hashable {
     var step: Int
     var micro: Int?
     var stepCount: Int
     var folding: Bool
+    var kernel: KernelVersion
+    var variants: [Variant]
+
+    init(_ timeline: Timeline, step: Int, micro: Int?, folding: Bool) {
+      self.step = step
+      self.micro = micro
+      stepCount = timeline.stepCount
+      self.folding = folding
+      kernel = timeline.kernel
+      variants = timeline.variants
+    }
   }
 
   /// The worlds after each micro-step of one step, with their events ("step into").

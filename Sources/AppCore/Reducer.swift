@@ -125,6 +125,7 @@ extension AppState {
 
   /// Sets the side-by-side model (nil: none).
   public mutating func setCompare(_ kernel: KernelVersion?) {
+    defer { refreshLayout() }
     guard let kernel, let scene else {
       compareTimeline = nil
       return

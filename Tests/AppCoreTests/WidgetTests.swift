@@ -190,6 +190,26 @@ struct WidgetTests {
   }
 }
 
+@Suite("Layout: computed by the reducer, read by the view")
+struct LayoutTests {
+  @Test("the layouts follow step, micro-step, folding and the comparison model")
+  func follows() throws {
+    var s = try sceneApp("e2-fork-cow.scene")
+    send(&s, [.right, .right])
+    #expect(s.layout.key.step == 2 && s.layoutsCurrent && s.compareLayout == nil)
+    send(&s, [.char("c")])
+    #expect(s.compareLayout?.key.step == 2)
+    #expect(s.compareLayout?.key.kernel == s.compareTimeline?.kernel)
+    send(&s, [.right, .down, .char("z")])
+    #expect(s.layout.key.step == 3 && s.layout.key.micro == 0 && !s.layout.key.folding)
+    #expect(s.compareLayout?.key.step == 3 && s.compareLayout?.key.micro == nil)
+    #expect(s.layout.microStepCount == s.timeline.microStates(step: 3).count)
+    #expect(s.layoutsCurrent)
+    _ = s.reduce(.selectMicro(99))
+    #expect(s.micro == nil && s.layout.key.micro == nil)
+  }
+}
+
 @Suite("Keymap: one table drives key handling, the help and the status hints")
 struct KeymapTests {
   /// The keys a help label names (`→ l space`, `0 G`, `↑ ↓ enter`).

@@ -10,16 +10,17 @@ extension AppState {
   ///
   /// With a comparison model, the two models are drawn one above the other, in lockstep.
   public func render(width: Int, height: Int) -> Buffer {
-    guard layout.key == layoutKey else {
+    guard layoutsCurrent else {
       // An input changed without the reducer: lay out for this frame only.
       var fresh = self
       fresh.refreshLayout()
       return fresh.render(width: width, height: height)
     }
     var b = Buffer(width: width, height: height)
-    if let other = compareTimeline, height >= 2 * minimumSize.height, width >= minimumSize.width {
-      var bottom = AppState(timeline: other, fileName: fileName, options: options)
-      bottom.go(to: min(step, other.stepCount))
+    if let other = compareTimeline, let lower = compareLayout, height >= 2 * minimumSize.height,
+      width >= minimumSize.width
+    {
+      var bottom = AppState(comparing: other, fileName: fileName, options: options, layout: lower)
       bottom.treeLayout = treeLayout
       bottom.message = other.stepCount < step ? "this model stopped at step \(other.stepCount)" : nil
       render(in: Rect(x: 0, y: 0, width: width, height: height / 2), into: &b)
