@@ -1,6 +1,7 @@
 import AnonVMASim
 import SceneScript
 import ScenePlayer
+import TermRender
 
 extension AppState {
   /// The Elm-style update: applies an action and returns the effects the runtime must run.
