@@ -8,6 +8,8 @@ public enum AppAction: Sendable, Hashable {
   case key(Key)
   /// Time passed (for `p` auto-play), in seconds.
   case tick(Double)
+  /// Show micro-step N (0-based) of the step on screen, or the whole step (nil or out of range).
+  case selectMicro(Int?)
 }
 
 /// What the runtime must do after a reduction. Effects are data; only the runtime runs them.
@@ -55,11 +57,11 @@ public struct RenderOptions: Sendable, Hashable {
 
 /// The whole state of the interactive app: the timeline and where the user is in it.
 public struct AppState: Sendable {
-  public var timeline: Timeline
+  public internal(set) var timeline: Timeline
   public var fileName: String
-  public var step: Int = 0
+  public internal(set) var step: Int = 0
   /// Index of the micro-step shown inside `step`, or nil for the whole step.
-  public var micro: Int?
+  public internal(set) var micro: Int?
   public var focus: Pane = .steps
   public var selection: [Pane: Int] = [:]
   public var overlay: Overlay?
@@ -67,7 +69,7 @@ public struct AppState: Sendable {
   public var presenter = false
   public var treeLayout = false
   /// Identical sibling subtrees shown as one row ×N (`z` toggles).
-  public var folding = true
+  public internal(set) var folding = true
   public var playing = false
   public var playClock: Double = 0
   /// Seconds per step when playing.
@@ -81,81 +83,86 @@ public struct AppState: Sendable {
   public var options: RenderOptions
   /// The parsed scene, so it can run on another kernel model side by side (`c`, `--compare`).
   public var scene: Scene?
-  /// The same scene on a second model, stepped in lockstep.
-  public var compareTimeline: Timeline?
-  var microCache: MicroCache?
-  /// Layouts of the state on screen, computed once per step (a large forest takes milliseconds).
-  let layoutMemo = LayoutMemo()
-
-  /// What the view derives from the world on screen, for one key (step, micro-step, folding).
-  final class LayoutMemo: Sendable {
-    struct Key: Hashable {
-      var step: Int
-      var micro: Int?
-      var stepCount: Int
-      var folding: Bool
-    }
-
-    /// One value and the key it was made for.
-    final class Slot<Value>: @unchecked Sendable {
-      private let lock = SpinLock()
-      private var key: Key?
-      private var value: Value?
-
-      func get(_ key: Key, _ make: () -> Value) -> Value {
-        if let hit = lock.withLock({ self.key == key ? value : nil }) { return hit }
-        let made = make()
-        lock.withLock {
-          self.key = key
-          value = made
-        }
-        return made
-      }
-    }
-
-    let rows = Slot<[VMARow]>()
-    let columns = Slot<[Int]>()
-    let functions = Slot<[String]>()
-    let totals = Slot<String>()
-    let orderedVMAs = Slot<[Int]>()
-    let vanishedVMAs = Slot<[Int]>()
-    let pagesByAnonVMA = Slot<[Int: [Int]]>()
-  }
-
-  var layoutKey: LayoutMemo.Key { LayoutMemo.Key(step: step, micro: micro, stepCount: timeline.stepCount, folding: folding) }
-
-  struct MicroCache: Sendable {
-    var step: Int
-    var states: [(event: Event, world: World)]
-  }
+  /// The same scene on a second model, stepped in lockstep (`setCompare`).
+  public internal(set) var compareTimeline: Timeline?
+  /// What the view derives from the world on screen, computed by the reducer (`refreshLayout`).
+  public internal(set) var layout: Layout
+  /// The comparison model's layout, computed with `layout`.
+  var compareLayout: Layout?
 
   public init(timeline: Timeline, fileName: String, options: RenderOptions = RenderOptions()) {
     self.timeline = timeline
     self.fileName = fileName
     self.options = options
+    layout = Layout(timeline: timeline, key: Layout.Key(timeline, step: 0, micro: nil, folding: true), microSteps: nil)
   }
 
-  /// The micro-steps of the current step (cached).
-  public mutating func microStates() -> [(event: Event, world: World)] {
-    if let cache = microCache, cache.step == step { return cache.states }
+  /// The state of the comparison model's half of the frame, with its layout.
+  init(comparing timeline: Timeline, fileName: String, options: RenderOptions, layout: Layout) {
+    self.timeline = timeline
+    self.fileName = fileName
+    self.options = options
+    self.layout = layout
+    step = layout.key.step
+  }
+
+  /// The inputs of the layout now.
+  var layoutKey: Layout.Key { Layout.Key(timeline, step: step, micro: micro, folding: folding) }
+
+  /// The inputs of the comparison model's layout now: the same step (or its last), whole steps,
+  /// folded.
+  var compareKey: Layout.Key? {
+    compareTimeline.map { Layout.Key($0, step: min(step, $0.stepCount), micro: nil, folding: true) }
+  }
+
+  /// Whether both layouts were computed for the state as it is.
+  var layoutsCurrent: Bool { layout.key == layoutKey && compareLayout?.key == compareKey }
+
+  /// Recomputes the layouts whose inputs changed (the reducer calls it after every action).
+  mutating func refreshLayout() {
+    let key = layoutKey
+    if layout.key != key { layout = Layout(timeline: timeline, key: key, microSteps: layout.microSteps) }
+    if let other = compareTimeline, let key = compareKey {
+      if compareLayout?.key != key { compareLayout = Layout(timeline: other, key: key, microSteps: nil) }
+    } else {
+      compareLayout = nil
+    }
+  }
+
+  /// The layout of the state as it is: the stored one, or (only if an input was changed without
+  /// the reducer) one computed for this call and not kept.
+  var currentLayout: Layout {
+    let key = layoutKey
+    return layout.key == key ? layout : Layout(timeline: timeline, key: key, microSteps: layout.microSteps)
+  }
+
+  /// Loads the micro-steps of the step on screen into the layout (once per step) and returns how
+  /// many there are.
+  mutating func loadMicroSteps() -> Int {
+    if let m = layout.microSteps, m.step == step { return m.states.count }
     let states = timeline.microStates(step: step)
-    microCache = MicroCache(step: step, states: states)
-    return states
+    layout.microSteps = Layout.MicroSteps(step: step, states: states)
+    return states.count
   }
 
   /// The world on screen: after the step, or after the selected micro-step.
   public var world: World {
-    if let micro, let cache = microCache, cache.step == step, micro < cache.states.count {
-      return cache.states[micro].world
-    }
-    return timeline.states[step]
+    let key = layoutKey
+    return layout.key == key ? layout.world : Layout.worlds(timeline, key, layout.microSteps).0
   }
 
   /// The world before the step on screen (for the diff marks).
   public var previousWorld: World? {
-    if let micro, let cache = microCache, cache.step == step, micro < cache.states.count {
-      return micro == 0 ? timeline.states[step - 1] : cache.states[micro - 1].world
+    let key = layoutKey
+    return layout.key == key ? layout.previous : Layout.worlds(timeline, key, layout.microSteps).1
+  }
+
+  /// The objects the arrow keys select in a pane: VMA ids or anon_vma ids.
+  public func selectable(_ pane: Pane) -> [Int] {
+    switch pane {
+    case .steps: return []
+    case .vmas: return currentLayout.rows.compactMap { $0.vma }
+    case .forest: return currentLayout.columns
     }
-    return step > 0 ? timeline.states[step - 1] : nil
   }
 }

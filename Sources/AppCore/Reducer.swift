@@ -6,7 +6,11 @@ import TermRender
 extension AppState {
   /// The Elm-style update: applies an action and returns the effects the runtime must run.
   public mutating func reduce(_ action: AppAction) -> [Effect] {
+    defer { refreshLayout() }
     switch action {
+    case .selectMicro(let index):
+      selectMicro(index)
+      return []
     case .tick(let seconds):
       guard playing else { return [] }
       playClock += seconds
@@ -43,72 +47,63 @@ extension AppState {
     step = max(0, min(timeline.stepCount, target))
     micro = nil
     message = nil
+    refreshLayout()
+  }
+
+  /// Shows micro-step `index` (0-based) of the step on screen, or the whole step (nil or out of
+  /// range; `layout.microStepCount` then tells how many there are).
+  mutating func selectMicro(_ index: Int?) {
+    let count = loadMicroSteps()
+    micro = index.flatMap { (0..<count).contains($0) ? $0 : nil }
   }
 
   mutating func handleKey(_ key: Key) -> [Effect] {
+    guard let binding = Keymap.binding(for: key) else { return [] }
     let before = step
-    var effects: [Effect] = []
-    switch key {
-    case .char("q"):
-      return [.quit]
-    case .right, .char("l"), .char(" "):
-      go(to: step + 1)
-    case .left, .char("h"), .backspace:
-      go(to: step - 1)
-    case .char("j"):
-      microForward()
-    case .char("k"):
-      microBackward()
-    case .down:
-      if focus == .steps { microForward() } else { moveSelection(1) }
-    case .up:
-      if focus == .steps { microBackward() } else { moveSelection(-1) }
-    case .pageDown:
-      moveSelection(10)
-    case .pageUp:
-      moveSelection(-10)
-    case .char("0"), .home:
-      go(to: 0)
-    case .char("G"), .end:
-      go(to: timeline.stepCount)
-    case .char("g"):
-      prompt = .jump("")
-    case .char("/"):
-      prompt = .find("")
-    case .tab:
-      focus = Pane(rawValue: (focus.rawValue + 1) % Pane.allCases.count) ?? .steps
-    case .backTab:
+    if binding.command == .quit { return [.quit] }
+    perform(binding.command)
+    return step != before ? [.stepChanged(step)] : []
+  }
+
+  /// Runs a key's command (`Keymap`).
+  mutating func perform(_ command: KeyCommand) {
+    switch command {
+    case .quit: break
+    case .nextStep: go(to: step + 1)
+    case .previousStep: go(to: step - 1)
+    case .microForward: microForward()
+    case .microBackward: microBackward()
+    case .down: if focus == .steps { microForward() } else { moveSelection(1) }
+    case .up: if focus == .steps { microBackward() } else { moveSelection(-1) }
+    case .pageDown: moveSelection(10)
+    case .pageUp: moveSelection(-10)
+    case .firstStep: go(to: 0)
+    case .lastStep: go(to: timeline.stepCount)
+    case .jump: prompt = .jump("")
+    case .find: prompt = .find("")
+    case .focusNext: focus = Pane(rawValue: (focus.rawValue + 1) % Pane.allCases.count) ?? .steps
+    case .focusPrevious:
       focus = Pane(rawValue: (focus.rawValue + Pane.allCases.count - 1) % Pane.allCases.count) ?? .steps
-    case .enter:
-      if focus != .steps, !selectable(focus).isEmpty { overlay = .inspector }
-    case .char("v"):
-      treeLayout.toggle()
-    case .char("z"):
+    case .inspect: if focus != .steps, !selectable(focus).isEmpty { overlay = .inspector }
+    case .toggleTree: treeLayout.toggle()
+    case .toggleFolding:
       folding.toggle()
       selection[.vmas] = 0
-    case .char("c"):
-      cycleCompare()
-    case .char("n"):
-      presenter.toggle()
-    case .char("p"):
+    case .compare: cycleCompare()
+    case .presenter: presenter.toggle()
+    case .play:
       if step >= timeline.stepCount && !playing { go(to: 0) }
       playing.toggle()
       playClock = 0
-    case .char("?"):
-      overlay = .help
-    case .char(":"):
+    case .help: overlay = .help
+    case .command:
       if explore {
         prompt = .command("")
       } else {
         message = "':' runs operations in explore mode (anonvis explore)"
       }
-    case .escape:
-      message = nil
-    default:
-      break
+    case .dismiss: message = nil
     }
-    if step != before { effects.append(.stepChanged(step)) }
-    return effects
   }
 
   /// Runs the scene side by side on the next kernel model (none → the others in turn → none).
@@ -131,6 +126,7 @@ extension AppState {
 
   /// Sets the side-by-side model (nil: none).
   public mutating func setCompare(_ kernel: KernelVersion?) {
+    defer { refreshLayout() }
     guard let kernel, let scene else {
       compareTimeline = nil
       return
@@ -144,7 +140,7 @@ extension AppState {
 
   mutating func microForward() {
     guard step >= 1 else { return }
-    let count = microStates().count
+    let count = loadMicroSteps()
     guard count > 0 else { return }
     if let m = micro {
       micro = min(count - 1, m + 1)
@@ -297,29 +293,6 @@ extension AppState {
     if timeline.cpuCount > 1 { out += "cpus \(timeline.cpuCount)\n" }
     out += "\n" + exploreLines.joined(separator: "\n") + "\n"
     return out
-  }
-
-  /// Keys valid now, for the help overlay.
-  public var validKeys: [(String, String)] {
-    var keys: [(String, String)] = []
-    if step < timeline.stepCount { keys.append(("→ l space", "next step")) }
-    if step > 0 { keys.append(("← h bksp", "previous step")) }
-    if step > 0 { keys.append(("↓ j", micro == nil ? "into the step's micro-steps" : "next micro-step")) }
-    if micro != nil { keys.append(("↑ k", "previous micro-step / back out")) }
-    keys.append(("g", "jump to a step number or chapter"))
-    keys.append(("/", "find a process, VMA, anon_vma or page"))
-    keys.append(("0 G", "first / last step"))
-    keys.append(("tab", "focus: steps, VMAs, forest (now: \(focus))"))
-    if focus != .steps { keys.append(("↑ ↓ enter", "select, inspect")) }
-    keys.append(("v", treeLayout ? "forest as a matrix" : "forest as a tree"))
-    keys.append(("z", folding ? "unfold identical sibling subtrees" : "fold identical sibling subtrees (×N)"))
-    if scene != nil { keys.append(("c", "compare side by side with another kernel model")) }
-    keys.append(("n", presenter ? "hide presenter notes" : "presenter notes"))
-    keys.append(("p", playing ? "pause" : "play (auto-advance)"))
-    if explore { keys.append((":", "run an operation, :w FILE saves, :q quits")) }
-    keys.append(("?", "close this help"))
-    keys.append(("q", "quit"))
-    return keys
   }
 }
 

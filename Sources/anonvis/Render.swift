@@ -80,12 +80,12 @@ struct Render: ParsableCommand {
     if let compare { state.setCompare(try parseKernel(compare, option: "--compare")) }
     state.go(to: step)
     if let micro {
-      let count = state.microStates().count
-      guard micro >= 1, micro <= count else {
+      _ = state.reduce(.selectMicro(micro - 1))
+      guard state.micro == micro - 1 else {
+        let count = state.layout.microStepCount ?? 0
         printError("error: --micro \(micro) is out of range: step \(step) has \(count) micro-step(s)")
         throw ExitCode(2)
       }
-      for _ in 0..<micro { _ = state.reduce(.key(.char("j"))) }
     }
     let buffer = state.render(width: size.width, height: size.height)
     switch format {

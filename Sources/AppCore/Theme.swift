@@ -1,0 +1,101 @@
+import AnonVMASim
+import TermRender
+
+/// How the app looks: the glyphs (Unicode or `--ascii`) and a style for each meaning. Frames
+/// without colour (`--no-color`, text output) drop the colours afterwards, keeping the attributes.
+struct Theme: Sendable {
+  var glyphs: Glyphs
+
+  static let unicode = Theme(glyphs: .unicode)
+  static let ascii = Theme(glyphs: .ascii)
+
+  // Text and frame.
+  /// Ordinary text.
+  var text = Style.plain
+  /// Secondary text: cut-content notes, hints, labels, what was freed.
+  var hint = Style(dim: true)
+  /// A pane's border and title.
+  var border = Style.plain
+  /// The focused pane's border and title.
+  var focusedBorder = Style(fg: .cyan, bold: true)
+  /// The padding of the selected line (its text is drawn reversed).
+  var selection = Style(reverse: true)
+  /// The header line, and its title.
+  var header = Style(reverse: true)
+  var headerTitle = Style(bold: true, reverse: true)
+  /// The status line's right part and a prompt being typed.
+  var status = Style(bold: true)
+  var prompt = Style(bold: true)
+  /// The step number and label, a live process, an anon_vma's name.
+  var strong = Style(bold: true)
+
+  // What a step changed.
+  /// New since the step before (`+`).
+  var added = Style(fg: .green, bold: true)
+  /// Gone in this step (`-`).
+  var removed = Style(fg: .red, bold: true)
+  /// Changed in this step (`~`).
+  var changed = Style(fg: .yellow, bold: true)
+
+  // The kernel objects.
+  /// Under the lock lens: an anon_vma whose lock is held, or that the held lock covers, and the
+  /// VMAs linked to one.
+  var lockLens = Style(fg: .yellow, bold: true)
+  /// `LOCKED by cpuN`.
+  var lockHeld = Style(fg: .red, bold: true, reverse: true)
+  /// CPUs waiting for a lock.
+  var waiting = Style(fg: .magenta, bold: true)
+  /// An exited process.
+  var exited = Style(dim: true)
+  /// A folded run of identical subtrees.
+  var fold = Style(fg: .cyan, bold: true)
+  /// Matrix: vma->anon_vma, a chain link, no link; a freed anon_vma's column.
+  var ownAnonVMA = Style(fg: .green, bold: true)
+  var chainLink = Style(bold: true)
+  var noLink = Style(dim: true)
+  var freedColumn = Style(bold: true, dim: true)
+  /// The rmap walk of the step.
+  var rmapWalk = Style(fg: .cyan)
+
+  // Narration.
+  /// The kernel function of a micro-step.
+  var function = Style(fg: .cyan, bold: true)
+  var chapter = Style(fg: .magenta)
+  var note = Style(fg: .yellow)
+  /// A CPU lane: blocked, deadlocked.
+  var blocked = Style(fg: .magenta, bold: true)
+  var deadlocked = Style(fg: .red, bold: true)
+  /// An invariant violation, and a message of a failed command.
+  var violation = Style(fg: .red, bold: true)
+  var error = Style(fg: .red, bold: true)
+}
+
+
+/// Glyphs, Unicode or ASCII (`--ascii`).
+struct Glyphs {
+  var h, v, tl, tr, bl, br: String
+  var chain, own, none, arrow, lock, bar, full, empty, branch, added, removed, changed: String
+  var running, blocked, deadlocked, idle, more: String
+  var dot, openQuote, closeQuote, times, up: String
+
+  static let unicode = Glyphs(
+    h: "─", v: "│", tl: "┌", tr: "┐", bl: "└", br: "┘", chain: "●", own: "◉", none: "·", arrow: "→",
+    lock: "■", bar: "▌", full: "█", empty: "░", branch: "└ ", added: "+", removed: "-", changed: "~",
+    running: "▶", blocked: "⧗", deadlocked: "✖", idle: "·", more: "↓", dot: "·", openQuote: "“",
+    closeQuote: "”", times: "×", up: "↑")
+  static let ascii = Glyphs(
+    h: "-", v: "|", tl: "+", tr: "+", bl: "+", br: "+", chain: "*", own: "@", none: ".", arrow: "->",
+    lock: "#", bar: "|", full: "#", empty: ".", branch: "`-", added: "+", removed: "-", changed: "~",
+    running: ">", blocked: "B", deadlocked: "X", idle: ".", more: "v", dot: "|", openQuote: "\"",
+    closeQuote: "\"", times: "x", up: "^")
+
+  /// A CPU's state as one glyph.
+  func cpuState(_ state: CPUState) -> String {
+    switch state {
+    case .idle: return idle
+    case .running: return running
+    case .blocked: return blocked
+    case .deadlocked: return deadlocked
+    }
+  }
+}

@@ -1,0 +1,126 @@
+import AnonVMASim
+import TermRender
+
+/// The anon_vma forest pane: the forest as a matrix or a tree, then each anon_vma's details.
+struct ForestPane: Widget {
+  var layout: Layout
+  var covered: Set<Int>
+  var selectedAV: Int?
+  var treeLayout: Bool
+  var focused: Bool
+  var theme: Theme
+
+  func render(in r: Rect, into b: inout Buffer) {
+    let title = treeLayout ? "anon_vma forest (tree)" : "anon_vma forest"
+    Block(title: title, focused: focused, theme: theme).render(in: r, into: &b)
+    let inner = r.inset(1)
+    var lines: [Line] = []
+    if layout.columns.isEmpty {
+      lines.append(Line(" no anon_vma yet: the first write fault creates one", theme.hint))
+    } else if treeLayout {
+      lines += ForestTree(layout: layout, covered: covered, selected: selectedAV, theme: theme).lines
+    } else {
+      let matrix = ForestMatrix(layout: layout, covered: covered, selected: selectedAV, theme: theme)
+      lines += matrix.lines(width: inner.width, maxRows: inner.height / 2)
+    }
+    lines.append(Line(""))
+    let details = ForestDetails(layout: layout, covered: covered, selected: selectedAV, theme: theme)
+    lines += details.lines(width: inner.width, limit: inner.height)
+    LineList(lines: lines, theme: theme).render(in: inner, into: &b)
+  }
+}
+
+/// The forest as a matrix: a row per VMA, a column per anon_vma, `◉` where vma->anon_vma points
+/// and `●` where the VMA's anon_vma_chain links it.
+struct ForestMatrix: Widget {
+  var layout: Layout
+  var covered: Set<Int>
+  var selected: Int?
+  var theme: Theme
+
+  func render(in area: Rect, into b: inout Buffer) {
+    LineList(lines: lines(width: area.width, maxRows: area.height), theme: theme).render(in: area, into: &b)
+  }
+
+  func lines(width: Int, maxRows: Int) -> [Line] {
+    let w = layout.world
+    let g = theme.glyphs
+    let columns = layout.columns
+    var lines: [Line] = []
+    let rows = layout.orderedVMAs
+    let shownRows = window(count: rows.count, selected: 0, limit: max(4, maxRows))
+    let labelW = min(20, max(8, rows[shownRows].map { Buffer.width(w.vmaName($0)) }.max() ?? 8)) + 1
+    let colW = max(4, columns.map { World.avName($0).count + 1 }.max() ?? 4)
+    let fit = max(1, (width - labelW - 8) / colW)
+    // Scroll the columns so the selected anon_vma is visible.
+    let selectedColumn = selected.flatMap { columns.firstIndex(of: $0) } ?? 0
+    let first = columns.count <= fit ? 0 : max(0, min(columns.count - fit, selectedColumn - fit / 2))
+    let shown = Array(columns.dropFirst(first).prefix(fit))
+    var header: [(String, Style)] = [(String(repeating: " ", count: labelW + 2), theme.text)]
+    if first > 0 { header[0] = (("\(first)← ").padding(labelW + 2), theme.hint) }
+    for a in shown {
+      let freed = !(w.anonVMA(a)?.alive ?? false)
+      let style = covered.contains(a) ? theme.lockLens : freed ? theme.freedColumn : theme.strong
+      header.append((World.avName(a).padding(colW), style))
+    }
+    let after = columns.count - first - shown.count
+    if after > 0 { header.append(("+\(after)→", theme.hint)) }
+    lines.append(Line(segments: header))
+    for id in rows[shownRows] {
+      let chain = w.chainAnonVMAs(id)
+      let mark = Marks.diff(theme, vma: id, w, layout.previous)
+      let linked = chain.contains { covered.contains($0) }
+      var segs: [(String, Style)] = [mark, (linked ? g.bar : " ", theme.lockLens)]
+      segs.append((String(w.vmaName(id).prefix(labelW - 1)).padding(labelW), linked ? theme.lockLens : theme.text))
+      for a in shown {
+        let own = w.vmas[id]?.anonVMA == a
+        let glyph = own ? g.own : chain.contains(a) ? g.chain : g.none
+        let style = own ? theme.ownAnonVMA : chain.contains(a) ? theme.chainLink : theme.noLink
+        segs.append((glyph.padding(colW), style))
+      }
+      lines.append(Line(segments: segs))
+    }
+    if shownRows.count < rows.count {
+      lines.append(Line("  … \(rows.count - shownRows.count) more VMA rows: every VMA is on the anon_vma lines below", theme.hint))
+    }
+    lines.append(Line("  \(g.own) vma->anon_vma  \(g.chain) chain  \(g.bar) locked", theme.hint))
+    return lines
+  }
+}
+
+/// The forest as a tree: each anon_vma under its parent (the next, older one in the chain of a
+/// VMA that owns it), with the VMAs on its same_anon_vma list.
+struct ForestTree: Widget {
+  var layout: Layout
+  var covered: Set<Int>
+  var selected: Int?
+  var theme: Theme
+
+  func render(in area: Rect, into b: inout Buffer) {
+    LineList(lines: lines, theme: theme).render(in: area, into: &b)
+  }
+
+  var lines: [Line] {
+    let w = layout.world
+    let g = theme.glyphs
+    let columns = layout.columns
+    var parent: [Int: Int] = [:]
+    for id in layout.orderedVMAs {
+      let chain = w.chainAnonVMAs(id)
+      for (i, a) in chain.enumerated() where i + 1 < chain.count && parent[a] == nil { parent[a] = chain[i + 1] }
+    }
+    var lines: [Line] = []
+    func visit(_ a: Int, depth: Int) {
+      let prefix = depth == 0 ? "" : String(repeating: "  ", count: depth - 1) + g.branch
+      let vmas = w.anonVMA(a).map { w.listVMAs($0.id).map { w.vmaName($0) } } ?? []
+      let style = covered.contains(a) ? theme.lockLens : theme.strong
+      lines.append(
+        Line(
+          segments: [(" " + prefix + World.avName(a), style), ("  " + vmas.joined(separator: " "), theme.text)],
+          selected: selected == a))
+      for c in columns where parent[c] == a && c != a { visit(c, depth: depth + 1) }
+    }
+    for a in columns where parent[a] == nil || !columns.contains(parent[a] ?? 0) { visit(a, depth: 0) }
+    return lines
+  }
+}

@@ -1,0 +1,74 @@
+import AnonVMASim
+import ScenePlayer
+import TermRender
+
+/// The `?` overlay: the keys valid now and what they do.
+struct HelpOverlay: Widget {
+  var keys: [(keys: String, help: String)]
+  var theme: Theme
+
+  func render(in area: Rect, into b: inout Buffer) {
+    let width = keys.map { $0.keys.count }.max() ?? 4
+    let lines = keys.map { " " + $0.keys.padding(width + 2) + $0.help }
+    Popup(title: "keys valid now", lines: lines, theme: theme).render(in: area, into: &b)
+  }
+}
+
+/// The `enter` overlay: the fields of the selected VMA or anon_vma.
+struct Inspector: Widget {
+  enum Subject {
+    case vma(Int)
+    case anonVMA(Int)
+    case nothing
+  }
+
+  var subject: Subject
+  var world: World
+  /// The scene's steps, for "created at step N by LABEL".
+  var steps: [StepInfo]
+  var theme: Theme
+
+  func render(in area: Rect, into b: inout Buffer) {
+    let (title, lines) = content
+    Popup(title: title, lines: lines + ["", "enter or esc closes"], theme: theme).render(in: area, into: &b)
+  }
+
+  /// The title and the lines.
+  var content: (String, [String]) {
+    let w = world
+    let last = steps.count - 1
+    switch subject {
+    case .vma(let id):
+      guard let v = w.vmas[id] else { break }
+      return (
+        w.vmaName(id),
+        [
+          "process      \(w.processes[v.process].name)",
+          "mapping      \(v.mapping), pages \(v.firstPage)..\(v.firstPage + v.pages - 1) (\(v.pages))",
+          "vm_start     page \(v.start)   vm_end page \(v.end)   vm_pgoff \(v.pgoff)",
+          "prot         \(v.prot.rawValue)\(v.growsDown ? "  VM_GROWSDOWN" : "")",
+          "anon_vma     \(v.anonVMA.map { World.avName($0) } ?? "NULL")",
+          "chain        \(w.chainAnonVMAs(id).map { World.avName($0) }.joined(separator: " "))  (newest to oldest)",
+          "created at   step \(v.createdAt) by \(steps[min(v.createdAt, last)].label)",
+        ]
+      )
+    case .anonVMA(let a):
+      guard let av = w.anonVMA(a) else { break }
+      let lock = (w.lockHolders[a] ?? []).map { "held by cpu\($0.cpu)\(Marks.lockCredit($0, w))" }.joined(separator: ", ")
+      return (
+        World.avName(a),
+        [
+          "alive        \(av.alive ? "yes" : "no (freed in this step)")",
+          "root         \(av.root.map { World.avName($0) } ?? "(2.6.34 has no root field)")",
+          "counter      \(Marks.counters(av, w))",
+          "same_anon_vma \(w.listVMAs(a).map { w.vmaName($0) }.joined(separator: " "))",
+          "lock         \(lock.nonEmpty ?? "free")",
+          "created at   step \(av.createdAt) by \(av.createdBy) (\(steps[min(av.createdAt, last)].label))",
+        ]
+      )
+    case .nothing:
+      break
+    }
+    return ("inspector", ["nothing selected"])
+  }
+}

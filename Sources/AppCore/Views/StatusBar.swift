@@ -1,0 +1,39 @@
+import AnonVMASim
+import TermRender
+
+/// The bottom line: a prompt being typed or the key hints on the left; totals, the kernel model,
+/// each CPU's state and the step on the right.
+struct StatusBar: Widget {
+  var prompt: Prompt?
+  var hints: String
+  var playing: Bool
+  var cpus: [CPU]
+  /// Shown when the line is 110 columns or wider.
+  var totals: String
+  var kernel: KernelVersion
+  var step: Int
+  var stepCount: Int
+  var theme: Theme
+
+  func render(in area: Rect, into b: inout Buffer) {
+    let y = area.y
+    var right = ""
+    for c in cpus {
+      right += "\(c.name)\(theme.glyphs.cpuState(c.state))\(c.state == .idle ? "" : " " + (c.op?.split(separator: " ").first.map(String.init) ?? "")) "
+    }
+    let withTotals = area.width >= 110 ? " \(totals) " : ""
+    right = withTotals + " \(kernel.rawValue)  " + right + " step \(step)/\(stepCount) "
+    let rightX = area.x + max(0, area.width - Buffer.width(right))
+    switch prompt {
+    case .jump(let t):
+      b.put(" jump to step or chapter: \(t)_", x: area.x, y: y, style: theme.prompt, maxX: rightX)
+    case .command(let t):
+      b.put(" :\(t)_", x: area.x, y: y, style: theme.prompt, maxX: rightX)
+    case .find(let t):
+      b.put(" find: \(t)_", x: area.x, y: y, style: theme.prompt, maxX: rightX)
+    case nil:
+      b.put(hints + (playing ? "  [playing]" : ""), x: area.x, y: y, style: theme.text, maxX: rightX - 1)
+    }
+    b.put(right, x: rightX, y: y, style: theme.status)
+  }
+}

@@ -1,0 +1,96 @@
+import TermRender
+
+/// A line of a pane: styled segments, plus whether it is the selected object.
+struct Line {
+  var segments: [(String, Style)]
+  var selected = false
+
+  init(_ text: String, _ style: Style = .plain, selected: Bool = false) {
+    segments = [(text, style)]
+    self.selected = selected
+  }
+
+  init(segments: [(String, Style)], selected: Bool = false) {
+    self.segments = segments
+    self.selected = selected
+  }
+}
+
+/// The part of `count` items to build around `selected` when only `limit` fit (large forests:
+/// what is left out is announced by a line, never dropped silently).
+func window(count: Int, selected: Int, limit: Int) -> Range<Int> {
+  guard count > limit, limit > 0 else { return 0..<count }
+  let start = max(0, min(count - limit, selected - limit / 2))
+  return start..<(start + limit)
+}
+
+/// `1st`, `2nd`, `3rd`, `4th`, ... `11th`, `21st`.
+func ordinal(_ n: Int) -> String {
+  let suffix = (11...13).contains(n % 100) ? "th" : n % 10 == 1 ? "st" : n % 10 == 2 ? "nd" : n % 10 == 3 ? "rd" : "th"
+  return "\(n)\(suffix)"
+}
+
+/// Names joined by spaces until `budget` characters, then `…+N more`.
+func shortList<S: Sequence<String>>(_ names: S, count: Int, budget: Int) -> String {
+  var out = ""
+  var shown = 0
+  for name in names {
+    if shown > 0 && out.utf8.count + name.utf8.count + 1 > budget {
+      return out + " …+\(count - shown) more"
+    }
+    out += shown == 0 ? name : " " + name
+    shown += 1
+  }
+  return out
+}
+
+/// Word-wraps text to a width.
+func wrap(_ text: String, _ width: Int) -> [String] {
+  guard width > 4 else { return [text] }
+  if text.utf8.count <= width, Buffer.width(text) <= width { return [text] }
+  // Words are found on the UTF-8 bytes (a space is one byte in UTF-8) and measured as bytes
+  // when ASCII: an anon_vma's line lists hundreds of names, and splitting it into Characters
+  // cost more than the rest of the frame. Linear in the text.
+  let bytes = Array(text.utf8)
+  let space = UInt8(ascii: " ")
+  var indent = 0
+  while indent < bytes.count && bytes[indent] == space { indent += 1 }
+  var lines: [String] = []
+  var line: [UInt8] = Array(bytes[0..<indent])
+  var lineWidth = indent
+  var start = indent
+  while start <= bytes.count {
+    var end = start
+    var ascii = true
+    while end < bytes.count && bytes[end] != space {
+      if bytes[end] >= 0x80 { ascii = false }
+      end += 1
+    }
+    let word = bytes[start..<end]
+    let wordWidth = ascii ? word.count : Buffer.width(String(decoding: word, as: UTF8.self))
+    if line.count == indent {
+      line += word
+      lineWidth += wordWidth
+    } else if lineWidth + 1 + wordWidth > width {
+      lines.append(String(decoding: line, as: UTF8.self))
+      line = Array(bytes[0..<indent]) + word
+      lineWidth = indent + wordWidth
+    } else {
+      line.append(space)
+      line += word
+      lineWidth += 1 + wordWidth
+    }
+    start = end + 1
+  }
+  lines.append(String(decoding: line, as: UTF8.self))
+  return lines
+}
+
+extension String {
+  func padding(_ width: Int) -> String {
+    let w = Buffer.width(self)
+    return w >= width ? self : self + String(repeating: " ", count: width - w)
+  }
+
+  var nonEmpty: String? { isEmpty ? nil : self }
+}

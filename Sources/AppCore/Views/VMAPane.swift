@@ -1,0 +1,72 @@
+import AnonVMASim
+import TermRender
+
+/// The processes & VMAs pane: processes in fork-tree order with their VMAs, diff and lock marks,
+/// folded runs of identical subtrees.
+struct VMAPane: Widget {
+  var layout: Layout
+  /// anon_vmas in the lock lens (`Marks.lockedForest`).
+  var covered: Set<Int>
+  var selectedVMA: Int?
+  var focused: Bool
+  var theme: Theme
+
+  func render(in r: Rect, into b: inout Buffer) {
+    Block(title: "processes & VMAs", focused: focused, theme: theme).render(in: r, into: &b)
+    LineList(lines: lines(width: r.width, height: r.height), theme: theme).render(in: r.inset(1), into: &b)
+  }
+
+  /// The pane's lines for a pane of `width` × `height` (box included).
+  func lines(width: Int, height: Int) -> [Line] {
+    let g = theme.glyphs
+    let w = layout.world
+    let rows = layout.rows
+    var lines: [Line] = []
+    let selectedRow = selectedVMA.flatMap { id in rows.firstIndex { $0.vma == id } } ?? 0
+    let shown = window(count: rows.count, selected: selectedRow, limit: max(4, height * 2))
+    if shown.lowerBound > 0 { lines.append(Line("  … \(shown.lowerBound) rows above", theme.hint)) }
+    for row in rows[shown] {
+      let indent = String(repeating: "  ", count: row.depth)
+      if let f = row.folded {
+        let prefix = row.depth == 0 ? "" : String(repeating: "  ", count: row.depth - 1) + g.branch
+        lines.append(
+          Line(segments: [
+            ("  " + prefix + "\(g.times)\(f.count) more like the one above: \(f.first)..\(f.last)", theme.fold),
+            ("  (z unfolds)", theme.hint),
+          ]))
+        continue
+      }
+      if let id = row.freedVMA, let v = layout.previous?.vmas[id] {
+        lines.append(
+          Line(segments: [
+            (g.removed, theme.removed),
+            (" \(indent)  \(v.mapping)@\(v.firstPage) \(v.firstPage)..\(v.firstPage + v.pages - 1) (freed)", theme.hint),
+          ]))
+        continue
+      }
+      guard let id = row.vma, let v = w.vmas[id] else {
+        let p = w.processes[row.process]
+        let prefix = row.depth == 0 ? "" : String(repeating: "  ", count: row.depth - 1) + g.branch
+        var segs: [(String, Style)] = [("  " + prefix + p.name, p.alive ? theme.strong : theme.exited)]
+        if !p.alive { segs.append((" (exited)", theme.exited)) }
+        lines.append(Line(segments: segs))
+        continue
+      }
+      let mark = Marks.diff(theme, vma: id, w, layout.previous)
+      let linked = w.chainAnonVMAs(id).contains { covered.contains($0) }
+      let lockMark = linked ? (g.bar, theme.lockLens) : (" ", theme.text)
+      let range = " \(v.firstPage)..\(v.firstPage + v.pages - 1)"
+      let anon = v.anonVMA.map { "\(g.arrow)\(World.avName($0))" } ?? "-"
+      let rest = " \(v.prot.rawValue) \(anon)" + (v.detached ? " (detached)" : "")
+      var text = "\(indent)  \(v.mapping)@\(v.firstPage)\(range)\(rest)"
+      // Too wide for the pane: the page range goes first, the anon_vma and "(detached)" stay.
+      if Buffer.width(text) > width - 4 { text = "\(indent)  \(v.mapping)@\(v.firstPage)\(rest)" }
+      lines.append(
+        Line(
+          segments: [mark, lockMark, (text, linked ? theme.lockLens : theme.text)],
+          selected: selectedVMA == id))
+    }
+    if lines.isEmpty { lines.append(Line("  (no processes yet)", theme.hint)) }
+    return lines
+  }
+}
