@@ -140,7 +140,7 @@ public struct AppState: Sendable {
   /// many there are.
   mutating func loadMicroSteps() -> Int {
     if let m = layout.microSteps, m.step == step { return m.states.count }
-    let states = timeline.microStates(step: step)
+    let states = timeline.replay.microStates(step: step)
     layout.microSteps = Layout.MicroSteps(step: step, states: states)
     return states.count
   }

@@ -73,7 +73,7 @@ public struct Layout: Sendable {
     pagesByAnonVMA = byAnonVMA
     var functions: [String] = []
     if key.micro == nil {
-      for e in timeline.events(step: step) where !functions.contains(e.function) { functions.append(e.function) }
+      for e in timeline.replay.events(step: step, .quiet) where !functions.contains(e.function) { functions.append(e.function) }
     }
     self.functions = functions
     totals =

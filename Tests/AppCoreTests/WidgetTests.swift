@@ -3,6 +3,7 @@ import AnonVMASim
 import SceneScript
 import ScenePlayer
 import TermRender
+import TestSupport
 import Testing
 
 /// A state after running `source` to its last step (layout computed by the reducer).

@@ -40,8 +40,8 @@ func runTool(_ path: String, _ args: [String], in directory: URL = repoRoot) thr
   defer { try? FileManager.default.removeItem(at: dir) }
   let outURL = dir.appendingPathComponent("out")
   let errURL = dir.appendingPathComponent("err")
-  FileManager.default.createFile(atPath: outURL.path, contents: nil)
-  FileManager.default.createFile(atPath: errURL.path, contents: nil)
+  _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
+  _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
   let out = try FileHandle(forWritingTo: outURL)
   let err = try FileHandle(forWritingTo: errURL)
   p.standardOutput = out
