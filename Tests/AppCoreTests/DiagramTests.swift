@@ -1,0 +1,236 @@
+import AnonVMASim
+import AppCore
+import Foundation
+import ScenePlayer
+import TermRender
+import Testing
+
+/// Draws a world's diagram at its natural size.
+private func drawn(_ w: World, ascii: Bool = false) -> (ForestDiagram, Buffer) {
+  let d = ForestDiagram(w, options: .init(ascii: ascii))
+  var b = Buffer(width: d.width, height: d.height)
+  d.draw(into: &b, in: b.area)
+  return (d, b)
+}
+
+/// Where a drawn line leads: from a cell, moving in `direction`, every branch is followed
+/// (straight on through a crossing, where the line passes under a perpendicular one; around
+/// corners; both ways at a junction) to the cells that are not line glyphs, where arrowheads sit.
+private func ends(_ b: Buffer, from start: (Int, Int), direction: (Int, Int)) -> [(Int, Int)] {
+  let up = (0, -1)
+  let down = (0, 1)
+  let left = (-1, 0)
+  let right = (1, 0)
+  var exits: [String: [(Int, Int)]] = [:]
+  for (glyphs, ways) in [
+    ("─═", [right, left]), ("│║", [down, up]), ("┌╔┏", [right, down]), ("┐╗┓", [left, down]),
+    ("└╚┗", [right, up]), ("┘╝┛", [left, up]), ("├╠┣", [up, down, right]), ("┤╣┫", [up, down, left]),
+    ("┬╦┳", [left, right, down]), ("┴╩┻", [left, right, up]), ("┼╬╋", [left, right, up, down]),
+  ] {
+    for g in glyphs { exits[String(g)] = ways }
+  }
+  var found: [(Int, Int)] = []
+  var seen = Set<[Int]>()
+  var work = [(start.0 + direction.0, start.1 + direction.1, direction)]
+  while let (x, y, d) = work.popLast() {
+    guard x >= 0, y >= 0, x < b.width, y < b.height, seen.insert([x, y, d.0, d.1]).inserted else { continue }
+    guard let ways = exits[b[x, y].text] else {
+      found.append((x, y))
+      continue
+    }
+    let onward = ways.filter { $0 != (-d.0, -d.1) }
+    let straight = ways.count == 2 && ways[0] == (-ways[1].0, -ways[1].1)
+    if straight, !ways.contains(where: { $0 == d || $0 == (-d.0, -d.1) }) {
+      // A straight line across our way: a crossing, go on under it.
+      work.append((x + d.0, y + d.1, d))
+      continue
+    }
+    for w in onward { work.append((x + w.0, y + w.1, w)) }
+  }
+  return found
+}
+
+/// Three generations of a process, each touching a page, in one kernel model.
+private func threeGenerations(kernel: String) -> String {
+  """
+  kernel \(kernel)
+  spawn P1
+  mmap P1 A 4
+  touch P1 A 0
+  fork P1 P2
+  touch P2 A 1
+  fork P2 P3
+  touch P3 A 2
+  """
+}
+
+@Suite("The forest diagram: boxes, and arrows that reach what they point at")
+struct DiagramTests {
+  /// The world after the last step of a scene.
+  func finalWorld(_ name: String) throws -> World {
+    let t = try scene(name)
+    return t.states[t.stepCount]
+  }
+
+  @Test("every vma->anon_vma arrow leaves its VMA's row and ends at its anon_vma's box", arguments: lectureScenes)
+  func vmaArrowsReachTheirAnonVMA(file: String) throws {
+    let t = try scene(file)
+    var checked = 0
+    for k in 0...t.stepCount {
+      let w = t.states[k]
+      let (d, b) = drawn(w)
+      for arrow in d.arrows {
+        guard case .vmaAnonVMA(let vma, let a) = arrow.kind else { continue }
+        let tail = arrow.tail
+        let row = try #require(d.processes.compactMap { $0.row(of: vma) }.first)
+        #expect(tail.y == row, "\(file) step \(k): the arrow of \(w.vmaName(vma)) leaves another row")
+        let box = try #require(d.anonVMAs.first { $0.anonVMA == a })
+        let reached = ends(b, from: (tail.x, tail.y), direction: (1, 0))
+        #expect(
+          reached.contains { b[$0.0, $0.1].text == "►" && $0.0 + 1 == box.rect.x && $0.1 == box.rect.y + 1 },
+          "\(file) step \(k): \(w.vmaName(vma))'s arrow reaches \(reached), not \(World.avName(a))")
+        checked += 1
+      }
+    }
+    #expect(checked > 0, "\(file): no VMA has an anon_vma in any step")
+  }
+
+  @Test("every non-root anon_vma has a root arrow into its root's box (2.6.36 and 6.x), none in 2.6.34")
+  func rootArrows() throws {
+    for kernel in ["2.6.34", "2.6.36", "6.x"] {
+      let t = app(threeGenerations(kernel: kernel)).timeline
+      let w = t.states[t.stepCount]
+      let (d, b) = drawn(w)
+      let roots = d.arrows.compactMap { arrow -> (Int, Int)? in
+        if case .root(let a, let r) = arrow.kind { return (a, r) }
+        return nil
+      }
+      if kernel == "2.6.34" {
+        #expect(roots.isEmpty, "2.6.34 has no anon_vma->root")
+        continue
+      }
+      #expect(roots.count == w.aliveAnonVMAs.count - 1, "\(kernel): \(roots.count) root arrows")
+      for arrow in d.arrows {
+        guard case .root(_, let r) = arrow.kind else { continue }
+        let tail = arrow.tail
+        let root = try #require(d.anonVMAs.first { $0.anonVMA == r })
+        let reached = ends(b, from: (tail.x, tail.y), direction: (1, 0))
+        #expect(
+          reached.contains { b[$0.0, $0.1].text == "◄" && $0.0 == root.rect.maxX && $0.1 == root.rect.y + 1 },
+          "\(kernel): a root arrow reaches \(reached), not the root's box")
+        #expect(root.isRoot)
+      }
+    }
+  }
+
+  @Test(
+    "the lock's reach: under a held lock exactly the anon_vmas whose anon_vma_lock takes it are marked (the forest under a root lock, the one anon_vma in 2.6.34), and their VMAs",
+    arguments: ["2.6.34", "2.6.36", "6.x"])
+  func lockReach(kernel: String) throws {
+    let t = app(threeGenerations(kernel: kernel) + "\nexit P2").timeline
+    var held = 0
+    for k in 0...t.stepCount {
+      for micro in t.microStates(step: k) {
+        let w = micro.world
+        let locked = Set(w.lockHolders.keys)
+        guard !locked.isEmpty else { continue }
+        held += 1
+        // Independently of lockTarget: 2.6.34 locks the anon_vma itself, the others its root.
+        let expected = Set(w.aliveAnonVMAs.filter { a in
+          kernel == "2.6.34" ? locked.contains(a) : locked.contains(w.anonVMA(a)?.root ?? a)
+        })
+        let d = ForestDiagram(w)
+        #expect(Set(d.anonVMAs.filter(\.locked).map(\.anonVMA)) == expected, "\(kernel) step \(k) \(micro.event.function)")
+        let vmas = Set(expected.flatMap { w.listVMAs($0) })
+        #expect(d.lockedVMAs == vmas)
+        var b = Buffer(width: d.width, height: d.height)
+        d.draw(into: &b, in: b.area)
+        for box in d.anonVMAs {
+          let marked = b[box.rect.x + 1, box.rect.y + 1].text == "▌"
+          #expect(marked == box.locked, "\(kernel) step \(k): \(World.avName(box.anonVMA)) marked \(marked)")
+        }
+      }
+    }
+    #expect(held > 3, "\(kernel): the scene should hold locks in several micro-steps")
+  }
+
+  @Test("a child's box hangs under its parent's: the fork arrow leaves the parent and enters the child")
+  func forkArrows() throws {
+    let t = try scene("e3-three-generations.scene")
+    var forks = 0
+    for k in 0...t.stepCount {
+    let (d, b) = drawn(t.states[k])
+    for arrow in d.arrows {
+      guard case .fork(let parent, let child) = arrow.kind else { continue }
+      let tail = arrow.tail
+      let pbox = try #require(d.processes.first { $0.process == parent })
+      let cbox = try #require(d.processes.first { $0.process == child })
+      #expect(tail.y == pbox.rect.maxY - 1 && b[tail.x, tail.y].text == "┬")
+      let reached = ends(b, from: (tail.x, tail.y), direction: (0, 1))
+      #expect(reached.contains { b[$0.0, $0.1].text == "►" && $0.0 + 1 == cbox.rect.x && $0.1 == cbox.rect.y + 1 })
+      #expect(cbox.rect.x > pbox.rect.x && cbox.rect.y > pbox.rect.y)
+      forks += 1
+    }
+    }
+    #expect(forks >= 2)
+  }
+
+  @Test("boxes never overlap and every label stays inside its box")
+  func noOverlap() throws {
+    for file in lectureScenes {
+      let t = try scene(file)
+      for k in 0...t.stepCount {
+        let d = ForestDiagram(t.states[k])
+        let rects = d.processes.map(\.rect) + d.anonVMAs.map(\.rect)
+        for (i, r) in rects.enumerated() {
+          for s in rects[(i + 1)...] {
+            let apart = r.maxX <= s.x || s.maxX <= r.x || r.maxY <= s.y || s.maxY <= r.y
+            #expect(apart, "\(file) step \(k): \(r) overlaps \(s)")
+          }
+          #expect(r.maxX <= d.width && r.maxY <= d.height)
+        }
+      }
+    }
+  }
+
+  @Test("the ASCII diagram uses only ASCII")
+  func asciiOnly() throws {
+    let w = try finalWorld("e3-three-generations.scene")
+    let (_, b) = drawn(w, ascii: true)
+    #expect(b.plainText.unicodeScalars.allSatisfy { $0.isASCII }, "\(b.plainText)")
+  }
+
+  @Test(
+    "every live process and anon_vma is named in the diagram of every step and lock-holding micro-step",
+    arguments: lectureScenes)
+  func everythingNamed(file: String) throws {
+    let t = try scene(file)
+    var text = ""
+    func check(_ w: World, _ b: Buffer, _ at: String) {
+      let frame = b.plainText
+      for p in w.processes where p.alive { #expect(frame.contains(" \(p.name) "), "\(file) \(at): \(p.name) missing") }
+      for a in w.aliveAnonVMAs { #expect(frame.contains(" \(World.avName(a)) "), "\(file) \(at): AV\(a) missing") }
+      for lock in w.lockHolders.keys {
+        #expect(frame.contains("locked by cpu"), "\(file) \(at): the lock on AV\(lock) is not labelled")
+      }
+    }
+    for k in 0...t.stepCount {
+      let d = ForestDiagram(t.states[k], options: .init(previous: k > 0 ? t.states[k - 1] : nil))
+      var b = Buffer(width: d.width, height: d.height)
+      d.draw(into: &b, in: b.area)
+      check(t.states[k], b, "step \(k)")
+      text += "=== step \(k) ===\n" + b.plainText
+      for (m, micro) in t.microStates(step: k).enumerated() where !micro.world.lockHolders.keys.isEmpty {
+        let d = ForestDiagram(micro.world)
+        var b = Buffer(width: d.width, height: d.height)
+        d.draw(into: &b, in: b.area)
+        check(micro.world, b, "step \(k) micro \(m + 1)")
+        text += "--- step \(k) micro \(m + 1): \(micro.event.function) ---\n" + b.plainText
+      }
+    }
+    // To look at them: DUMP_DIAGRAMS=DIR swift test --filter DiagramTests
+    if let dir = ProcessInfo.processInfo.environment["DUMP_DIAGRAMS"] {
+      try text.write(toFile: "\(dir)/\(file).txt", atomically: true, encoding: .utf8)
+    }
+  }
+}
