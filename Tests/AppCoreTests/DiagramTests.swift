@@ -23,7 +23,7 @@ private func ends(_ b: Buffer, from start: (Int, Int), direction: (Int, Int)) ->
   let right = (1, 0)
   var exits: [String: [(Int, Int)]] = [:]
   for (glyphs, ways) in [
-    ("─═", [right, left]), ("│║", [down, up]), ("┌╔┏", [right, down]), ("┐╗┓", [left, down]),
+    ("─═┄", [right, left]), ("│║┆", [down, up]), ("┌╔┏", [right, down]), ("┐╗┓", [left, down]),
     ("└╚┗", [right, up]), ("┘╝┛", [left, up]), ("├╠┣", [up, down, right]), ("┤╣┫", [up, down, left]),
     ("┬╦┳", [left, right, down]), ("┴╩┻", [left, right, up]), ("┼╬╋", [left, right, up, down]),
   ] {
@@ -120,6 +120,26 @@ struct DiagramTests {
           "\(kernel): a root arrow reaches \(reached), not the root's box")
         #expect(root.isRoot)
       }
+    }
+  }
+
+  @Test("6.x: every anon_vma with a parent has a dashed arrow into its parent's box")
+  func parentArrows() throws {
+    let t = app(threeGenerations(kernel: "6.x")).timeline
+    let w = t.states[t.stepCount]
+    let (d, b) = drawn(w)
+    var edges = 0
+    for a in w.aliveAnonVMAs {
+      guard let parent = w.anonVMA(a)?.parent, parent != a else { continue }
+      let arrow = try #require(d.arrows.first { $0.kind == .parent(anonVMA: a, parent: parent) }, "AV\(a) has no parent arrow")
+      let box = try #require(d.anonVMAs.first { $0.anonVMA == parent })
+      let reached = ends(b, from: (arrow.tail.x, arrow.tail.y), direction: (1, 0))
+      #expect(reached.contains { b[$0.0, $0.1].text == "◄" && $0.0 == box.rect.maxX && $0.1 == box.rect.y + 2 }, "\(b.plainText)")
+      edges += 1
+    }
+    #expect(edges == 2)
+    if let dir = ProcessInfo.processInfo.environment["DUMP_DIAGRAMS"] {
+      try b.plainText.write(toFile: "\(dir)/three-generations-6.x.txt", atomically: true, encoding: .utf8)
     }
   }
 

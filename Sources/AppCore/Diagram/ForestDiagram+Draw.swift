@@ -17,7 +17,10 @@ extension ForestDiagram {
     public var vmaPointer = Style(fg: .green)
     public var rootPointer = Style(fg: .magenta)
     public var fork = Style(dim: true)
+    public var parentPointer = Style(fg: .blue)
     public var ksm = Style(fg: .blue)
+    public var walk = Style(fg: .cyan, bold: true, reverse: true)
+    public var walkSkipped = Style(fg: .red, dim: true)
     public var added = Style(fg: .green, bold: true)
     public var changed = Style(fg: .yellow, bold: true)
     public var removed = Style(fg: .red, bold: true)
@@ -69,6 +72,8 @@ extension ForestDiagram {
         (net, stroke, style) = (400_000 + root, .double, s.rootPointer)
       case .fork:
         (net, stroke, style) = (500_000 + i, .light, s.fork)
+      case .parent(_, let parent):
+        (net, stroke, style) = (600_000 + parent, .dashed, s.parentPointer)
       }
       var xs = arrow.xs
       var ys = arrow.ys.map { $0 - scroll }
@@ -123,7 +128,9 @@ extension ForestDiagram {
         if locked { put(lockBar, box.rect.x + 1, y, s.lockReach, maxX: box.rect.maxX - 1) }
         guard let label = vmaLabels[v] else { continue }
         let end = put2(label.text, box.rect.x + 2, y, gone ? s.processGone : locked ? s.lockReach : s.vma)
-        if !label.chain.isEmpty { put(label.chain, end + 2, y, s.chain, maxX: box.rect.maxX - 1) }
+        var after = end
+        if !label.chain.isEmpty { after = put2(label.chain, end + 2, y, s.chain) }
+        if let note = label.walk { put(note, after + 2, y, note.hasSuffix("skipped") ? s.walkSkipped : s.walk, maxX: box.rect.maxX - 1) }
       }
     }
     for box in anonVMAs where visible(box.rect) {
@@ -133,7 +140,8 @@ extension ForestDiagram {
         x += 1
       }
       put(box.title, x, box.rect.y, box.locked ? s.lockReach : s.anonVMATitle, maxX: box.rect.maxX - 1)
-      if let label = box.lockLabel { put(label, box.rect.maxX + 3, box.rect.y, s.lockReach, maxX: width) }
+      if let label = box.lockLabel { put(label, labelX, box.rect.y, s.lockReach, maxX: width) }
+      if let label = box.walkLabel { put(label, labelX, box.rect.y + 1, s.walk, maxX: width) }
       for (k, line) in box.lines.enumerated() {
         if box.locked { put(lockBar, box.rect.x + 1, box.rect.y + 1 + k, s.lockReach, maxX: box.rect.maxX - 1) }
         put(line, box.rect.x + 2, box.rect.y + 1 + k, box.change == .removed ? s.processGone : .plain, maxX: box.rect.maxX - 1)

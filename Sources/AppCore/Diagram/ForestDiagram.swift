@@ -66,6 +66,8 @@ public struct ForestDiagram: Sendable {
     public var locked: Bool
     /// Who holds this anon_vma's lock and who waits for it, written beside the box.
     public var lockLabel: String?
+    /// The reverse-map walk going over this anon_vma's list, written beside the box.
+    public var walkLabel: String?
   }
 
   /// A KSM stable node and the anon_vmas its rmap_items hold.
@@ -84,6 +86,8 @@ public struct ForestDiagram: Sendable {
       case root(anonVMA: Int, root: Int)
       /// fork: parent process to child.
       case fork(parent: Int, child: Int)
+      /// `anon_vma->parent` (6.x).
+      case parent(anonVMA: Int, parent: Int)
     }
     public var kind: Kind
     public var xs: [Int]
@@ -102,21 +106,29 @@ public struct ForestDiagram: Sendable {
   public private(set) var arrows: [Arrow] = []
   /// VMAs a held lock covers.
   public private(set) var lockedVMAs: Set<Int> = []
+  /// The reverse-map walk of this step (or the one in progress): its page, VMAs in visit order,
+  /// VMAs skipped.
+  public private(set) var walk: RmapWalk?
+  /// The column where lock and walk labels start, right of the arrows beside the anon_vmas.
+  public private(set) var labelX = 0
   /// The size the whole diagram needs.
   public private(set) var width = 0
   public private(set) var height = 0
   let ascii: Bool
   /// Labels of VMA rows and process titles.
-  var vmaLabels: [Int: (text: String, chain: String)] = [:]
+  var vmaLabels: [Int: (text: String, chain: String, walk: String?)] = [:]
   var titles: [Int: String] = [:]
 
   public init(_ world: World, options: Options = Options()) {
     ascii = options.ascii
     let locks = Self.locks(world)
     lockedVMAs = locks.vmas
+    walk = Self.walk(world)
     layOutProcesses(world, previous: options.previous)
     layOutAnonVMAs(world, previous: options.previous, locks: locks)
     routeAnonVMAPointers(world)
+    // Parent arrows first: the root trunk, drawn later, passes over them.
+    routeParentPointers(world)
     routeRootPointers(world)
   }
 
@@ -148,6 +160,22 @@ public struct ForestDiagram: Sendable {
       titles[lock] = title
     }
     return (covered, vmas, titles)
+  }
+
+  /// The walk to draw: one a CPU is in the middle of, else the one that finished in this step
+  /// (in later steps the page may have moved and what it visited be gone).
+  static func walk(_ w: World) -> RmapWalk? {
+    if let running = w.cpus.lazy.compactMap(\.regs.walk).first { return running }
+    if let done = w.lastWalk, done.step == w.step { return done }
+    return nil
+  }
+
+  /// What the walk did at a VMA: `rmap #N` in visit order, or `rmap skipped`.
+  func walkNote(_ name: String) -> String? {
+    guard let walk else { return nil }
+    if let i = walk.visited.firstIndex(of: name) { return "rmap #\(i + 1)" }
+    if walk.skipped.contains(name) { return "rmap skipped" }
+    return nil
   }
 
   // MARK: Layout
@@ -191,9 +219,10 @@ public struct ForestDiagram: Sendable {
         guard let vma = source.vmas[v] else { continue }
         let text = "\(vma.mapping)@\(vma.firstPage) \(vma.firstPage)..\(vma.firstPage + vma.pages - 1) \(vma.prot.rawValue)"
         let chain = source.chainAnonVMAs(v).map(World.avName)
-        let label = (text, chain.count > 1 ? "chain " + Self.elided(chain, max: 5) : "")
+        let label = (text, chain.count > 1 ? "chain " + Self.elided(chain, max: 5) : "", walkNote(source.vmaName(v)))
         vmaLabels[v] = label
-        inner = max(inner, Buffer.width(label.0) + (label.1.isEmpty ? 0 : 2 + Buffer.width(label.1)) + 3)
+        let extras = [label.1, label.2 ?? ""].filter { !$0.isEmpty }.map { 2 + Buffer.width($0) }.reduce(0, +)
+        inner = max(inner, Buffer.width(label.0) + extras + 3)
       }
       right = max(right, depth * Self.indent + inner + 1)
     }
@@ -284,18 +313,27 @@ public struct ForestDiagram: Sendable {
       if av.alive {
         let list = w.listVMAs(a).map { w.vmaName($0) }
         lines.append("list " + (list.isEmpty ? "(empty)" : Self.elided(list, max: 4)))
-        if let pages = pagesOf[a] { lines.append("pages " + Self.elided(pages.map(World.pageName), max: 6)) }
+        if let pages = pagesOf[a] {
+          lines.append("pages " + Self.elided(pages.map(World.pageName), max: 6))
+        } else if w.kernel == .v6 {
+          lines.append("pages none")  // a third row: the parent arrow leaves from it
+        }
       } else {
         lines.append("freed")
       }
       let title = " \(World.avName(a))\(isRoot ? " root" : "") "
       let lockLabel = locks.titles[a].flatMap { $0.isEmpty ? nil : $0 }
-      labelWidth = max(labelWidth, lockLabel.map { Buffer.width($0) + 1 } ?? 0)
+      var walkLabel: String?
+      if let walk, w.pages.indices.contains(walk.page - 1), w.pages[walk.page - 1].mapping == .anon(a) {
+        walkLabel = "rmap walk of \(World.pageName(walk.page)) from \(walk.origin)"
+      }
+      labelWidth = max(labelWidth, lockLabel.map { Buffer.width($0) + 1 } ?? 0, walkLabel.map { Buffer.width($0) + 1 } ?? 0)
       inner = max(inner, Buffer.width(title) + 3, lines.map { Buffer.width($0) + 3 }.max() ?? 0)
       boxes.append(
         AnonVMABox(
           anonVMA: a, rect: Rect(x: 0, y: 0, width: 0, height: lines.count + 2), isRoot: isRoot, change: change,
-          title: title, lines: lines, locked: locks.anonVMAs.contains(a), lockLabel: lockLabel))
+          title: title, lines: lines, locked: locks.anonVMAs.contains(a), lockLabel: lockLabel,
+          walkLabel: walkLabel))
     }
     // KSM: each stable node's page and the anon_vmas its rmap_items hold (get_anon_vma).
     var nodes: [StableNodeBox] = []
@@ -321,7 +359,8 @@ public struct ForestDiagram: Sendable {
     anonVMAs = boxes
     stableNodes = nodes
     // Right of the boxes: the root trunk, then the lock labels.
-    width = left + inner + 2 + 3 + labelWidth
+    labelX = left + inner + 2 + 3
+    width = labelX + labelWidth
     height = max(height, y)
   }
 
@@ -365,5 +404,34 @@ public struct ForestDiagram: Sendable {
       arrows.append(
         Arrow(.root(anonVMA: box.anonVMA, root: root), [(edge, box.rect.y + 1), (edge + 2, box.rect.y + 1), (edge + 2, ry), (edge + 1, ry)]))
     }
+  }
+
+  /// `anon_vma->parent` (6.x, set by `anon_vma_fork()` for the `num_children` count and reuse):
+  /// dashed arrows between the boxes' right sides, outside the root trunk, in as few lanes as
+  /// their row spans allow.
+  private mutating func routeParentPointers(_ w: World) {
+    guard w.kernel == .v6 else { return }
+    var rectOf: [Int: Rect] = [:]
+    for box in anonVMAs where box.change != .removed { rectOf[box.anonVMA] = box.rect }
+    var edges: [(child: Int, parent: Int, top: Int, bottom: Int)] = []
+    for box in anonVMAs where box.change != .removed {
+      guard let parent = w.anonVMA(box.anonVMA)?.parent, parent != box.anonVMA, let p = rectOf[parent] else { continue }
+      // Out of the child's third row, into the parent's second (the first is the root arrow's).
+      let (a, b) = (box.rect.y + 3, p.y + 2)
+      edges.append((box.anonVMA, parent, min(a, b), max(a, b)))
+    }
+    guard !edges.isEmpty else { return }
+    edges.sort { ($0.top, $0.bottom) < ($1.top, $1.bottom) }
+    var laneEnds: [Int] = []
+    let edge = (anonVMAs.first?.rect.maxX ?? 0) - 1
+    for e in edges {
+      let lane = laneEnds.firstIndex { $0 < e.top } ?? laneEnds.count
+      if lane == laneEnds.count { laneEnds.append(e.bottom) } else { laneEnds[lane] = e.bottom }
+      guard let c = rectOf[e.child], let p = rectOf[e.parent] else { continue }
+      let x = edge + 4 + 2 * lane
+      arrows.append(Arrow(.parent(anonVMA: e.child, parent: e.parent), [(edge, c.y + 3), (x, c.y + 3), (x, p.y + 2), (edge + 1, p.y + 2)]))
+    }
+    labelX += 2 * laneEnds.count + 1
+    width += 2 * laneEnds.count + 1
   }
 }
