@@ -174,6 +174,30 @@ struct DiagramTests {
     #expect(held > 3, "\(kernel): the scene should hold locks in several micro-steps")
   }
 
+  @Test("a step shows its locks without entering micro-steps: every acquisition, and the widest hold drawn")
+  func stepLocks() throws {
+    let t = app(threeGenerations(kernel: "2.6.36")).timeline
+    // Step 4 is `fork P1 P2`: anon_vma_clone and anon_vma_fork take AV1's lock.
+    let micro = t.microStates(step: 4)
+    let locks = StepLocks(micro)
+    #expect(!locks.holds.isEmpty && locks.holds.allSatisfy { $0.anonVMA == 1 && $0.cpu == 0 })
+    #expect(locks.holds.map(\.micro) == locks.holds.map(\.micro).sorted())
+    let featured = try #require(locks.featured)
+    let moment = micro[featured - 1].world
+    #expect(moment.lockHolders.keys == [1])
+    // No micro-step holding a lock covers more than the featured one.
+    func cover(_ w: World) -> Int { ForestDiagram(w).anonVMAs.filter(\.locked).count + ForestDiagram(w).lockedVMAs.count }
+    #expect(micro.allSatisfy { cover($0.world) <= cover(moment) })
+    #expect(locks.summary.first?.hasPrefix("cpu0 locks AV1 (fork P1 P2: ") == true, "\(locks.summary)")
+    // The step's own world holds no lock; drawn with the featured moment, AV1's forest is marked.
+    let w = t.states[4]
+    #expect(w.lockHolders.keys.isEmpty)
+    let d = ForestDiagram(w, options: .init(lockMoment: moment))
+    #expect(Set(d.anonVMAs.filter(\.locked).map(\.anonVMA)) == Set(w.aliveAnonVMAs.filter { moment.anonVMA($0) != nil }))
+    // A step without locks has no featured moment.
+    #expect(StepLocks(t.microStates(step: 1)).featured == nil)
+  }
+
   @Test("a child's box hangs under its parent's: the fork arrow leaves the parent and enters the child")
   func forkArrows() throws {
     let t = try scene("e3-three-generations.scene")

@@ -32,9 +32,13 @@ public struct ForestDiagram: Sendable {
     public var ascii = false
     /// The world before this step: what changed is marked (`+` new, `~` changed, `-` gone).
     public var previous: World?
-    public init(ascii: Bool = false, previous: World? = nil) {
+    /// The world whose locks are drawn, when not this one: a step's picture shows the lock of
+    /// its most telling micro-step (``StepLocks/featured``), long released by the step's end.
+    public var lockMoment: World?
+    public init(ascii: Bool = false, previous: World? = nil, lockMoment: World? = nil) {
       self.ascii = ascii
       self.previous = previous
+      self.lockMoment = lockMoment
     }
   }
 
@@ -121,7 +125,7 @@ public struct ForestDiagram: Sendable {
 
   public init(_ world: World, options: Options = Options()) {
     ascii = options.ascii
-    let locks = Self.locks(world)
+    let locks = Self.locks(options.lockMoment ?? world, shownIn: world)
     lockedVMAs = locks.vmas
     walk = Self.walk(world)
     layOutProcesses(world, previous: options.previous)
@@ -138,15 +142,16 @@ public struct ForestDiagram: Sendable {
   /// `anon_vma_lock()` takes that lock (`World.lockTarget(of:)`: the whole forest under a root
   /// lock, the anon_vma alone in 2.6.34), the VMAs on their lists, and a title naming holders
   /// and waiters.
-  static func locks(_ w: World) -> (anonVMAs: Set<Int>, vmas: Set<Int>, titles: [Int: String]) {
+  /// The locks are `w`'s; only objects `shown` has are marked.
+  static func locks(_ w: World, shownIn shown: World) -> (anonVMAs: Set<Int>, vmas: Set<Int>, titles: [Int: String]) {
     var covered = Set<Int>()
     var vmas = Set<Int>()
     var titles: [Int: String] = [:]
     let locked = w.lockHolders.keys
     guard !locked.isEmpty || w.cpus.contains(where: { $0.waitingFor != nil }) else { return ([], [], [:]) }
-    for a in w.aliveAnonVMAs where locked.contains(w.lockTarget(of: a)) {
+    for a in w.aliveAnonVMAs where locked.contains(w.lockTarget(of: a)) && shown.anonVMA(a)?.alive == true {
       covered.insert(a)
-      for v in w.listVMAs(a) { vmas.insert(v) }
+      for v in w.listVMAs(a) where shown.vmas[v] != nil { vmas.insert(v) }
     }
     for lock in Set(locked + w.cpus.compactMap(\.waitingFor)) {
       var parts: [String] = []
