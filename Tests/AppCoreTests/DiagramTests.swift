@@ -95,6 +95,33 @@ struct DiagramTests {
     #expect(checked > 0, "\(file): no VMA has an anon_vma in any step")
   }
 
+  @Test(
+    "every VMA's anon_vma is shown: by an arrow, or written on its row when no lane is left",
+    arguments: [0, 1, 8])
+  func everyPointerShown(maxLanes: Int) throws {
+    var written = 0
+    for file in lectureScenes {
+      let t = try scene(file)
+      for k in 0...t.stepCount {
+        let w = t.states[k]
+        let d = ForestDiagram(w, options: .init(maxLanes: maxLanes))
+        var b = Buffer(width: d.width, height: d.height)
+        d.draw(into: &b, in: b.area)
+        #expect(Set(d.arrows.compactMap { if case .vmaAnonVMA(_, _) = $0.kind { $0.xs.count > 2 ? $0.xs[1] : nil } else { nil } }).count <= maxLanes)
+        for box in d.processes {
+          for v in box.vmas {
+            guard let a = w.vmas[v]?.anonVMA, let y = box.row(of: v) else { continue }
+            if d.arrows.contains(where: { $0.kind == .vmaAnonVMA(vma: v, anonVMA: a) }) { continue }
+            let row = (box.rect.x..<box.rect.maxX).map { b[$0, y].text }.joined()
+            #expect(row.contains("→\(World.avName(a)) "), "\(file) step \(k): \(w.vmaName(v)) shows no anon_vma: \(row)")
+            written += 1
+          }
+        }
+      }
+    }
+    if maxLanes == 0 { #expect(written > 10) }
+  }
+
   @Test("every non-root anon_vma has a root arrow into its root's box (2.6.36 and 6.x), none in 2.6.34")
   func rootArrows() throws {
     for kernel in ["2.6.34", "2.6.36", "6.x"] {

@@ -129,7 +129,8 @@ extension ForestDiagram {
         guard let label = vmaLabels[v] else { continue }
         let end = put2(label.text, box.rect.x + 2, y, gone ? s.processGone : locked ? s.lockReach : s.vma)
         var after = end
-        if !label.chain.isEmpty { after = put2(label.chain, end + 2, y, s.chain) }
+        if let pointer = label.pointer { after = put2((ascii ? "->" : "→") + pointer, after + 2, y, s.vmaPointer) }
+        if !label.chain.isEmpty { after = put2(label.chain, after + 2, y, s.chain) }
         if let note = label.walk { put(note, after + 2, y, note.hasSuffix("skipped") ? s.walkSkipped : s.walk, maxX: box.rect.maxX - 1) }
       }
     }
