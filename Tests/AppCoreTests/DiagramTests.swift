@@ -122,6 +122,36 @@ struct DiagramTests {
     if maxLanes == 0 { #expect(written > 10) }
   }
 
+  @Test("folding: a run of identical children is its first and one ×N box, their anon_vmas one box too")
+  func folding() throws {
+    var source = "kernel 2.6.36\nspawn P1\nmmap P1 A 4\ntouch P1 A 0\n"
+    for c in 2...7 { source += "fork P1 P\(c)\ntouch P\(c) A 1\n" }
+    source += "mmap P1 B 1\n"
+    let t = app(source).timeline
+    let w = t.states[t.stepCount]
+    let unfolded = ForestDiagram(w)
+    #expect(unfolded.processes.count == 7 && unfolded.processFolds.isEmpty)
+    let d = ForestDiagram(w, options: .init(fold: true))
+    #expect(d.processes.map(\.process) == [0, 1])
+    let fold = try #require(d.processFolds.first)
+    #expect(d.processFolds.count == 1 && fold.members == [2, 3, 4, 5, 6] && fold.text.contains("×5 more"))
+    #expect(d.foldedProcesses == [2, 3, 4, 5, 6])
+    // P3..P7's own anon_vmas (AV3..AV7) fold into one box; AV1 (P1's, on every list) and AV2 stay.
+    #expect(d.anonVMAs.map(\.anonVMA) == [1, 2])
+    #expect(d.anonVMAFolds.map(\.members) == [[3, 4, 5, 6, 7]])
+    var b = Buffer(width: d.width, height: d.height)
+    d.draw(into: &b, in: b.area)
+    #expect(b.plainText.contains("×5 more like the one above: P3…P7"))
+    #expect(b.plainText.contains("×5 anon_vmas of folded processes: AV3…AV7"))
+    #expect(d.height < unfolded.height)
+    // A child that differs breaks the run: P5's VMA split by mprotect makes it unlike its siblings.
+    let t2 = app(source + "mprotect P5 A 2..3 ro\n").timeline
+    let d2 = ForestDiagram(t2.states[t2.stepCount], options: .init(fold: true))
+    // P2..P4 still fold (P3, P4 into the box); P5 stands alone; P6, P7 are a run of two: shown.
+    #expect(d2.processes.map(\.process) == [0, 1, 4, 5, 6])
+    #expect(d2.processFolds.map(\.members) == [[2, 3]])
+  }
+
   @Test("every non-root anon_vma has a root arrow into its root's box (2.6.36 and 6.x), none in 2.6.34")
   func rootArrows() throws {
     for kernel in ["2.6.34", "2.6.36", "6.x"] {
@@ -246,13 +276,30 @@ struct DiagramTests {
     #expect(forks >= 2)
   }
 
+  @Test("a fork chain deeper than the indented generations keeps its width and names each parent")
+  func deepChain() throws {
+    var source = "kernel 2.6.36\nspawn P0\nmmap P0 A 1\n"
+    for c in 1...12 { source += "fork P\(c - 1) P\(c)\n" }
+    let t = app(source).timeline
+    let d = ForestDiagram(t.states[t.stepCount])
+    var b = Buffer(width: d.width, height: d.height)
+    d.draw(into: &b, in: b.area)
+    let maxX = d.processes.map(\.rect.x).max() ?? 0
+    #expect(maxX == 8 * 3, "boxes indent at most 8 generations")
+    #expect(b.plainText.contains(" P12 child of P11 "))
+    #expect(!b.plainText.contains(" P8 child of"), "the indented generations show the tree by their place")
+    let forks = d.arrows.filter { if case .fork = $0.kind { true } else { false } }.count
+    #expect(forks == 8)
+  }
+
   @Test("boxes never overlap and every label stays inside its box")
   func noOverlap() throws {
     for file in lectureScenes {
       let t = try scene(file)
       for k in 0...t.stepCount {
-        let d = ForestDiagram(t.states[k])
-        let rects = d.processes.map(\.rect) + d.anonVMAs.map(\.rect)
+        let d = ForestDiagram(t.states[k], options: .init(fold: true))
+        let rects = d.processes.map(\.rect) + d.anonVMAs.map(\.rect) + d.processFolds.map(\.rect)
+          + d.anonVMAFolds.map(\.rect) + d.stableNodes.map(\.rect)
         for (i, r) in rects.enumerated() {
           for s in rects[(i + 1)...] {
             let apart = r.maxX <= s.x || s.maxX <= r.x || r.maxY <= s.y || s.maxY <= r.y

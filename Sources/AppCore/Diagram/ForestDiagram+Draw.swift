@@ -18,6 +18,7 @@ extension ForestDiagram {
     public var rootPointer = Style(fg: .magenta)
     public var fork = Style(dim: true)
     public var parentPointer = Style(fg: .blue)
+    public var fold = Style(fg: .cyan, bold: true)
     public var ksm = Style(fg: .blue)
     public var walk = Style(fg: .cyan, bold: true, reverse: true)
     public var walkSkipped = Style(fg: .red, dim: true)
@@ -57,6 +58,9 @@ extension ForestDiagram {
     }
     for (i, box) in stableNodes.enumerated() where visible(box.rect) {
       canvas.box(shifted(box.rect), stroke: .dashed, net: 200_000 + i, style: s.ksm)
+    }
+    for (i, fold) in (processFolds + anonVMAFolds).enumerated() where visible(fold.rect) {
+      canvas.box(shifted(fold.rect), stroke: .dashed, net: 700_000 + i, style: s.fold)
     }
     var heads: [(x: Int, y: Int, glyph: String, style: Style)] = []
     for (i, arrow) in arrows.enumerated() {
@@ -147,6 +151,9 @@ extension ForestDiagram {
         if box.locked { put(lockBar, box.rect.x + 1, box.rect.y + 1 + k, s.lockReach, maxX: box.rect.maxX - 1) }
         put(line, box.rect.x + 2, box.rect.y + 1 + k, box.change == .removed ? s.processGone : .plain, maxX: box.rect.maxX - 1)
       }
+    }
+    for fold in processFolds + anonVMAFolds where visible(fold.rect) {
+      put(fold.text, fold.rect.x + 2, fold.rect.y + 1, s.fold, maxX: fold.rect.maxX - 1)
     }
     for box in stableNodes where visible(box.rect) {
       put(box.title, box.rect.x + 2, box.rect.y, s.ksm, maxX: box.rect.maxX - 1)

@@ -22,6 +22,11 @@ extension ForestDiagram {
 
   /// Columns a child's box is indented under its parent's.
   static let indent = 3
+  /// Generations indented; deeper ones stay in the last column and name their parent.
+  static let maxIndented = 8
+
+  /// The column a box at this depth starts in.
+  static func column(depth: Int) -> Int { min(depth, maxIndented) * indent }
 
   /// The counters this kernel's `struct anon_vma` has, as the box's first line.
   static func counters(_ a: AnonVMA, _ kernel: KernelVersion) -> String {
@@ -56,25 +61,97 @@ extension ForestDiagram {
         roots.append(p)
       }
     }
-    var order: [(process: Int, depth: Int)] = []
-    var stack = roots.reversed().map { ($0, 0) }
-    while let (p, depth) = stack.popLast() {
-      order.append((p, depth))
-      for c in children[p].reversed() { stack.append((c, depth + 1)) }
+    let signature = options.fold ? Self.shapes(w, children: children, previous: previous) : []
+    enum Item {
+      case process(Int, Int)
+      case fold([Int], Int)
     }
+    var order: [(process: Int, depth: Int)] = []
+    var items: [Item] = []
+    var stack: [Item] = roots.reversed().map { .process($0, 0) }
     var y = 0
-    for (p, depth) in order {
-      let gone = !w.processes[p].alive
-      let source = gone ? (previous ?? w) : w
-      let vmas = source.processes[p].vmas.filter { source.vmas[$0] != nil }
-      titles[p] = " \(w.processes[p].name)\(gone ? " exited" : "") "
-      let rect = Rect(x: 0, y: y, width: 0, height: max(1, vmas.count) + 2)
-      processes.append(
-        ProcessBox(process: p, depth: depth, rect: rect, change: Self.change(of: p, w, previous), vmas: vmas))
-      y += rect.height
+    while let item = stack.popLast() {
+      switch item {
+      case .fold(let members, let depth):
+        let first = w.processes[members[0]].name
+        let last = w.processes[members[members.count - 1]].name
+        let text = "×\(members.count) more like the one above: \(first)…\(last)"
+        processFolds.append(FoldBox(rect: Rect(x: 0, y: y, width: 0, height: 3), text: text, depth: depth, members: members))
+        var hide = members
+        while let p = hide.popLast() {
+          foldedProcesses.insert(p)
+          hide += children[p]
+        }
+        y += 3
+      case .process(let p, let depth):
+        order.append((p, depth))
+        let gone = !w.processes[p].alive
+        let source = gone ? (previous ?? w) : w
+        let vmas = source.processes[p].vmas.filter { source.vmas[$0] != nil }
+        var title = " \(w.processes[p].name)"
+        if depth > Self.maxIndented, let parent = w.processes[p].parent { title += " child of \(w.processes[parent].name)" }
+        titles[p] = title + (gone ? " exited " : " ")
+        let rect = Rect(x: 0, y: y, width: 0, height: max(1, vmas.count) + 2)
+        processes.append(
+          ProcessBox(process: p, depth: depth, rect: rect, change: Self.change(of: p, w, previous), vmas: vmas))
+        y += rect.height
+        // Children in order; a run of three or more identical subtrees is its first and a fold.
+        items.removeAll(keepingCapacity: true)
+        let kids = children[p]
+        var i = 0
+        while i < kids.count {
+          var j = i + 1
+          if !signature.isEmpty, let sig = signature[kids[i]] {
+            while j < kids.count && signature[kids[j]] == sig { j += 1 }
+          }
+          items.append(.process(kids[i], depth + 1))
+          if j - i >= 3 {
+            items.append(.fold(Array(kids[(i + 1)..<j]), depth + 1))
+          } else {
+            for k in (i + 1)..<j { items.append(.process(kids[k], depth + 1)) }
+          }
+          i = j
+        }
+        stack += items.reversed()
+      }
     }
     height = y
     return order
+  }
+
+  /// Each live process's subtree shape as a small number (equal numbers: identical subtrees),
+  /// nil for a process that must stay in view (exited or changed in this step, or with such a
+  /// descendant): its VMAs (mapping, first page, pages, protection, chain length, whether it
+  /// has an anon_vma) and its children's shapes.
+  static func shapes(_ w: World, children: [[Int]], previous: World?) -> [Int?] {
+    var shape = [Int?](repeating: nil, count: w.processes.count)
+    var ids: [[Int]: Int] = [:]
+    var mappings: [String: Int] = [:]
+    // Children have larger indexes than their parents: one pass from the end sees them first.
+    for p in w.processes.indices.reversed() where w.processes[p].alive {
+      guard change(of: p, w, previous) == .same else { continue }
+      var key = [w.processes[p].vmas.count, children[p].count]
+      var complete = true
+      for c in children[p] {
+        guard let s = shape[c] else {
+          complete = false
+          break
+        }
+        key.append(s)
+      }
+      guard complete else { continue }
+      for v in w.processes[p].vmas {
+        guard let vma = w.vmas[v] else { continue }
+        let name = vma.mapping + " " + vma.prot.rawValue
+        let m = mappings[name] ?? mappings.count
+        mappings[name] = m
+        key += [m, vma.firstPage, vma.pages, vma.chainTailFirst.count, vma.anonVMA == nil ? 0 : 1]
+      }
+      let id = ids[key] ?? ids.count
+      ids[key] = id
+      shape[p] = id
+    }
+    return shape
   }
 
   static func change(of process: Int, _ w: World, _ previous: World?) -> Change {
@@ -120,9 +197,28 @@ extension ForestDiagram {
     for page in w.pages where !page.freed {
       if case .anon(let a) = page.mapping { pagesOf[a, default: []].append(page.id) }
     }
+    // anon_vmas whose every VMA is in a fold are folded too, a run of them into one box.
+    var hiddenVMAs = Set<Int>()
+    for p in foldedProcesses { hiddenVMAs.formUnion(w.processes[p].vmas) }
     var y = 0
+    var run: [Int] = []
+    func flush(_ y: inout Int) {
+      guard !run.isEmpty else { return }
+      let text = "×\(run.count) anon_vmas of folded processes: \(World.avName(run[0]))…\(World.avName(run[run.count - 1]))"
+      anonVMAFolds.append(FoldBox(rect: Rect(x: 0, y: y, width: 0, height: 3), text: text, depth: 0, members: run))
+      y += 3
+      run = []
+    }
     for a in ids {
       guard let av = w.anonVMA(a) else { continue }
+      if !hiddenVMAs.isEmpty, av.alive {
+        let list = w.listVMAs(a)
+        if !list.isEmpty, list.allSatisfy({ hiddenVMAs.contains($0) }) {
+          run.append(a)
+          continue
+        }
+      }
+      flush(&y)
       let isRoot = w.kernel != .v2_6_34 && (av.root ?? a) == a
       let change: Change
       if !av.alive {
@@ -157,6 +253,7 @@ extension ForestDiagram {
           lockLabel: locks.titles[a].flatMap { $0.isEmpty ? nil : $0 }, walkLabel: walkLabel))
       y += lines.count + 2
     }
+    flush(&y)
     // KSM: each stable node's page and the anon_vmas its rmap_items hold (get_anon_vma).
     for (i, node) in w.stableNodes.enumerated() where node.alive {
       let items = node.items.map { "\($0.vmaName)→\(World.avName($0.anonVMA))" }
@@ -235,10 +332,17 @@ extension ForestDiagram {
         vmaLabels[v] = label
         inner = max(inner, label.width + 3)
       }
-      right = max(right, box.depth * Self.indent + inner + 1)
+      right = max(right, Self.column(depth: box.depth) + inner + 1)
+    }
+    for fold in processFolds {
+      right = max(right, Self.column(depth: fold.depth) + Buffer.width(fold.text) + 4)
+    }
+    for i in processFolds.indices {
+      let x = Self.column(depth: processFolds[i].depth)
+      processFolds[i].rect = Rect(x: x, y: processFolds[i].rect.y, width: right - x + 1, height: 3)
     }
     for i in processes.indices {
-      let x = processes[i].depth * Self.indent
+      let x = Self.column(depth: processes[i].depth)
       processes[i].rect = Rect(x: x, y: processes[i].rect.y, width: right - x + 1, height: processes[i].rect.height)
     }
     let laneCount = (lanes.compactMap(\.lane).max() ?? -1) + 1
@@ -252,6 +356,10 @@ extension ForestDiagram {
     for box in stableNodes {
       inner = max(inner, Buffer.width(box.title) + 3, box.lines.map { Buffer.width($0) + 3 }.max() ?? 0)
     }
+    for fold in anonVMAFolds { inner = max(inner, Buffer.width(fold.text) + 3) }
+    for i in anonVMAFolds.indices {
+      anonVMAFolds[i].rect = Rect(x: left, y: anonVMAFolds[i].rect.y, width: inner + 2, height: 3)
+    }
     for i in anonVMAs.indices {
       anonVMAs[i].rect = Rect(x: left, y: anonVMAs[i].rect.y, width: inner + 2, height: anonVMAs[i].rect.height)
     }
@@ -262,7 +370,9 @@ extension ForestDiagram {
     var boxOf: [Int: Rect] = [:]
     for box in processes { boxOf[box.process] = box.rect }
     for box in processes {
-      guard let parent = w.processes[box.process].parent, let p = boxOf[parent] else { continue }
+      // Past the indented generations a child sits under its parent's column: its title names
+      // the parent instead.
+      guard let parent = w.processes[box.process].parent, let p = boxOf[parent], box.rect.x > p.x else { continue }
       let x = p.x + 1
       arrows.append(
         Arrow(.fork(parent: parent, child: box.process), [(x, p.maxY - 1), (x, box.rect.y + 1), (box.rect.x - 1, box.rect.y + 1)]))

@@ -38,11 +38,18 @@ public struct ForestDiagram: Sendable {
     /// At most this many lanes of `vma->anon_vma` arrows between the columns; a pointer that
     /// finds no lane is written on its VMA's row instead (`→AV7`).
     public var maxLanes = 8
-    public init(ascii: Bool = false, previous: World? = nil, lockMoment: World? = nil, maxLanes: Int = 8) {
+    /// Fold runs of three or more identical sibling subtrees (same VMAs, chain lengths and
+    /// children, none changed in this step) into their first and one `×N` box, and the
+    /// anon_vmas only they use into one box per run.
+    public var fold = false
+    public init(
+      ascii: Bool = false, previous: World? = nil, lockMoment: World? = nil, maxLanes: Int = 8, fold: Bool = false
+    ) {
       self.ascii = ascii
       self.previous = previous
       self.lockMoment = lockMoment
       self.maxLanes = maxLanes
+      self.fold = fold
     }
   }
 
@@ -78,6 +85,15 @@ public struct ForestDiagram: Sendable {
     public var walkLabel: String?
   }
 
+  /// A run of identical sibling subtrees, or of their anon_vmas, folded into one box (`×N`).
+  public struct FoldBox: Sendable, Hashable {
+    public var rect: Rect
+    public var text: String
+    public var depth: Int
+    /// Processes (or anon_vmas) inside the fold.
+    public var members: [Int]
+  }
+
   /// A KSM stable node and the anon_vmas its rmap_items hold.
   public struct StableNodeBox: Sendable, Hashable {
     public var rect: Rect
@@ -111,6 +127,11 @@ public struct ForestDiagram: Sendable {
   public internal(set) var processes: [ProcessBox] = []
   public internal(set) var anonVMAs: [AnonVMABox] = []
   public internal(set) var stableNodes: [StableNodeBox] = []
+  /// Folded runs of processes, and of the anon_vmas only they use.
+  public internal(set) var processFolds: [FoldBox] = []
+  public internal(set) var anonVMAFolds: [FoldBox] = []
+  /// Processes inside folds (not drawn).
+  public internal(set) var foldedProcesses: Set<Int> = []
   public internal(set) var arrows: [Arrow] = []
   /// VMAs a held lock covers.
   public internal(set) var lockedVMAs: Set<Int> = []
