@@ -1,0 +1,164 @@
+import AnonVMASim
+import TermRender
+
+extension ForestDiagram {
+  /// The diagram's named styles. Meaning never rests on colour alone: the root has a heavy
+  /// box, `root` in its title and a double arrow; a lock's reach is heavy and marked `▌`; a
+  /// change has its glyph.
+  public struct Styles: Sendable {
+    public var process = Style(bold: true)
+    public var processGone = Style(dim: true)
+    public var vma = Style.plain
+    public var chain = Style(dim: true)
+    public var anonVMABox = Style(fg: .cyan)
+    public var anonVMATitle = Style(fg: .cyan, bold: true)
+    public var rootBox = Style(fg: .cyan, bold: true)
+    public var lockReach = Style(fg: .yellow, bold: true)
+    public var vmaPointer = Style(fg: .green)
+    public var rootPointer = Style(fg: .magenta)
+    public var fork = Style(dim: true)
+    public var parentPointer = Style(fg: .blue)
+    public var fold = Style(fg: .cyan, bold: true)
+    public var ksm = Style(fg: .blue)
+    public var walk = Style(fg: .cyan, bold: true, reverse: true)
+    public var walkSkipped = Style(fg: .red, dim: true)
+    public var added = Style(fg: .green, bold: true)
+    public var changed = Style(fg: .yellow, bold: true)
+    public var removed = Style(fg: .red, bold: true)
+    public init() {}
+  }
+
+  /// The glyph and style that mark a change.
+  func mark(_ change: Change, _ s: Styles) -> (String, Style)? {
+    switch change {
+    case .same: nil
+    case .added: ("+", s.added)
+    case .changed: ("~", s.changed)
+    case .removed: (ascii ? "-" : "−", s.removed)
+    }
+  }
+
+  /// Draws the window of the diagram that starts at row `scroll` into `area`: only the boxes
+  /// and arrows that reach into the window are drawn.
+  public func draw(into buffer: inout Buffer, in area: Rect, scroll: Int = 0, styles s: Styles = Styles()) {
+    guard area.width > 0, area.height > 0 else { return }
+    // Canvas coordinates are the window's: diagram row r is canvas row r - scroll.
+    var canvas = LineCanvas(width: min(width, area.width), height: area.height)
+    let window = scroll..<(scroll + area.height)
+    func visible(_ r: Rect) -> Bool { r.y < window.upperBound && r.maxY > window.lowerBound }
+    func shifted(_ r: Rect) -> Rect { Rect(x: r.x, y: r.y - scroll, width: r.width, height: r.height) }
+    for (i, box) in processes.enumerated() where visible(box.rect) {
+      canvas.box(
+        shifted(box.rect), stroke: .light, net: i, style: box.change == .removed ? s.processGone : .plain)
+    }
+    for (i, box) in anonVMAs.enumerated() where visible(box.rect) {
+      let stroke: LineCanvas.Stroke = box.isRoot || box.locked ? .heavy : .light
+      let style = box.locked ? s.lockReach : box.isRoot ? s.rootBox : box.change == .removed ? s.processGone : s.anonVMABox
+      canvas.box(shifted(box.rect), stroke: stroke, net: 100_000 + i, style: style)
+    }
+    for (i, box) in stableNodes.enumerated() where visible(box.rect) {
+      canvas.box(shifted(box.rect), stroke: .dashed, net: 200_000 + i, style: s.ksm)
+    }
+    for (i, fold) in (processFolds + anonVMAFolds).enumerated() where visible(fold.rect) {
+      canvas.box(shifted(fold.rect), stroke: .dashed, net: 700_000 + i, style: s.fold)
+    }
+    var heads: [(x: Int, y: Int, glyph: String, style: Style)] = []
+    for (i, arrow) in arrows.enumerated() {
+      guard let top = arrow.ys.min(), let bottom = arrow.ys.max(), top < window.upperBound, bottom >= window.lowerBound
+      else { continue }
+      let net: Int
+      let stroke: LineCanvas.Stroke
+      let style: Style
+      switch arrow.kind {
+      case .vmaAnonVMA(_, let a):
+        (net, stroke, style) = (300_000 + a, .light, s.vmaPointer)
+      case .root(_, let root):
+        (net, stroke, style) = (400_000 + root, .double, s.rootPointer)
+      case .fork:
+        (net, stroke, style) = (500_000 + i, .light, s.fork)
+      case .parent(_, let parent):
+        (net, stroke, style) = (600_000 + parent, .dashed, s.parentPointer)
+      }
+      var xs = arrow.xs
+      var ys = arrow.ys.map { $0 - scroll }
+      guard xs.count > 1 else { continue }
+      // The tail sits on a box's side: the side shows the junction, the line starts next to it
+      // (drawing over the side would make it a crossing of two nets).
+      let dx = (xs[1] - xs[0]).signum()
+      let dy = (ys[1] - ys[0]).signum()
+      canvas.join(x: xs[0], y: ys[0], toward: dx > 0 ? .right : dx < 0 ? .left : dy > 0 ? .down : .up)
+      xs[0] += dx
+      ys[0] += dy
+      for k in 0..<(xs.count - 1) {
+        if ys[k] == ys[k + 1] {
+          canvas.horizontal(y: ys[k], from: xs[k], to: xs[k + 1], stroke: stroke, net: net, style: style)
+        } else {
+          canvas.vertical(x: xs[k], from: ys[k], to: ys[k + 1], stroke: stroke, net: net, style: style)
+        }
+      }
+      let n = xs.count - 1
+      let glyph: String
+      if ys[n - 1] == ys[n] {
+        glyph = xs[n] > xs[n - 1] ? (ascii ? ">" : "►") : (ascii ? "<" : "◄")
+      } else {
+        glyph = ys[n] > ys[n - 1] ? (ascii ? "v" : "▼") : (ascii ? "^" : "▲")
+      }
+      heads.append((xs[n], ys[n], glyph, style))
+    }
+    // Lines and boxes, then labels, then arrowheads, shifted into the area.
+    canvas.draw(into: &buffer, at: (area.x, area.y), clip: area, ascii: ascii)
+    func put(_ text: String, _ x: Int, _ y: Int, _ style: Style, maxX: Int) {
+      let by = area.y + y - scroll
+      guard window.contains(y), by >= area.y, by < area.maxY else { return }
+      buffer.put(text, x: area.x + x, y: by, style: style, maxX: min(area.maxX, area.x + maxX))
+    }
+    /// Puts text and returns the column after it.
+    func put2(_ text: String, _ x: Int, _ y: Int, _ style: Style) -> Int {
+      put(text, x, y, style, maxX: x + Buffer.width(text))
+      return x + Buffer.width(text)
+    }
+    let lockBar = ascii ? "|" : "▌"
+    for box in processes where visible(box.rect) {
+      let gone = box.change == .removed
+      var x = box.rect.x + 2
+      if let (glyph, style) = mark(box.change, s) {
+        put(glyph, box.rect.x + 1, box.rect.y, style, maxX: box.rect.maxX - 1)
+        x += 1
+      }
+      put(titles[box.process] ?? "", x, box.rect.y, gone ? s.processGone : s.process, maxX: box.rect.maxX - 1)
+      for (i, v) in box.vmas.enumerated() {
+        let y = box.rect.y + 1 + i
+        let locked = lockedVMAs.contains(v)
+        if locked { put(lockBar, box.rect.x + 1, y, s.lockReach, maxX: box.rect.maxX - 1) }
+        guard let label = vmaLabels[v] else { continue }
+        let end = put2(label.text, box.rect.x + 2, y, gone ? s.processGone : locked ? s.lockReach : s.vma)
+        var after = end
+        if let pointer = label.pointer { after = put2((ascii ? "->" : "→") + pointer, after + 2, y, s.vmaPointer) }
+        if !label.chain.isEmpty { after = put2(label.chain, after + 2, y, s.chain) }
+        if let note = label.walk { put(note, after + 2, y, note.hasSuffix("skipped") ? s.walkSkipped : s.walk, maxX: box.rect.maxX - 1) }
+      }
+    }
+    for box in anonVMAs where visible(box.rect) {
+      var x = box.rect.x + 2
+      if let (glyph, style) = mark(box.change, s) {
+        put(glyph, box.rect.x + 1, box.rect.y, style, maxX: box.rect.maxX - 1)
+        x += 1
+      }
+      put(box.title, x, box.rect.y, box.locked ? s.lockReach : s.anonVMATitle, maxX: box.rect.maxX - 1)
+      if let label = box.lockLabel { put(label, labelX, box.rect.y, s.lockReach, maxX: width) }
+      if let label = box.walkLabel { put(label, labelX, box.rect.y + 1, s.walk, maxX: width) }
+      for (k, line) in box.lines.enumerated() {
+        if box.locked { put(lockBar, box.rect.x + 1, box.rect.y + 1 + k, s.lockReach, maxX: box.rect.maxX - 1) }
+        put(line, box.rect.x + 2, box.rect.y + 1 + k, box.change == .removed ? s.processGone : .plain, maxX: box.rect.maxX - 1)
+      }
+    }
+    for fold in processFolds + anonVMAFolds where visible(fold.rect) {
+      put(fold.text, fold.rect.x + 2, fold.rect.y + 1, s.fold, maxX: fold.rect.maxX - 1)
+    }
+    for box in stableNodes where visible(box.rect) {
+      put(box.title, box.rect.x + 2, box.rect.y, s.ksm, maxX: box.rect.maxX - 1)
+      for (k, line) in box.lines.enumerated() { put(line, box.rect.x + 2, box.rect.y + 1 + k, .plain, maxX: box.rect.maxX - 1) }
+    }
+    for head in heads { put(head.glyph, head.x, head.y + scroll, head.style, maxX: head.x + 1) }
+  }
+}

@@ -1,0 +1,453 @@
+import AnonVMASim
+import TermRender
+
+extension ForestDiagram {
+  /// A VMA row's text: `MAPPING@FIRST FIRST..LAST PROT`, its anon_vma when no arrow shows it
+  /// (`→AV7`, the arrow added when drawn), its chain (same_vma, newest first) and what an rmap
+  /// walk did there.
+  struct VMALabel: Sendable, Hashable {
+    var text: String
+    /// The anon_vma's name (ASCII).
+    var pointer: String?
+    var chain: String
+    var walk: String?
+    var width: Int {
+      var total = Buffer.width(text)
+      if let pointer { total += 2 + 2 + pointer.utf8.count }  // `→` or `->`, then the name
+      if !chain.isEmpty { total += 2 + Buffer.width(chain) }
+      if let walk { total += 2 + Buffer.width(walk) }
+      return total
+    }
+  }
+
+  /// Columns a child's box is indented under its parent's.
+  static let indent = 3
+  /// Generations indented; deeper ones stay in the last column and name their parent.
+  static let maxIndented = 8
+
+  /// The column a box at this depth starts in.
+  static func column(depth: Int) -> Int { min(depth, maxIndented) * indent }
+
+  /// The counters this kernel's `struct anon_vma` has, as the box's first line.
+  static func counters(_ a: AnonVMA, _ kernel: KernelVersion) -> String {
+    switch kernel {
+    case .v2_6_34: "ksm \(a.refcount)"
+    case .v2_6_36: "ext \(a.refcount)"
+    case .v6: "ref \(a.refcount) nc \(a.numChildren) act \(a.numActiveVMAs)"
+    }
+  }
+
+  /// `a b c …+N`: the first `max` items, then how many more.
+  static func elided(_ items: [String], max: Int) -> String {
+    items.count <= max ? items.joined(separator: " ") : items.prefix(max).joined(separator: " ") + " …+\(items.count - max)"
+  }
+
+  // MARK: Rows
+
+  /// Processes in fork-tree order (children by id under their parent), stacked: the live ones
+  /// and the ones that exited in this step (with the VMAs they had). Returns the order with
+  /// each process's depth; box x and width are set by ``placeColumns``.
+  mutating func stackProcesses(_ w: World, previous: World?) -> [(process: Int, depth: Int)] {
+    func shown(_ p: Int) -> Bool {
+      w.processes[p].alive || (previous.map { p < $0.processes.count && $0.processes[p].alive } ?? false)
+    }
+    var children = [[Int]](repeating: [], count: w.processes.count)
+    var roots: [Int] = []
+    for p in w.processes.indices where shown(p) {
+      // A child whose parent is gone hangs at the top level, as the kernel reparents it.
+      if let parent = w.processes[p].parent, shown(parent) {
+        children[parent].append(p)
+      } else {
+        roots.append(p)
+      }
+    }
+    let signature = options.fold ? Self.shapes(w, children: children, previous: previous) : []
+    enum Item {
+      case process(Int, Int)
+      case fold([Int], Int)
+    }
+    var order: [(process: Int, depth: Int)] = []
+    var items: [Item] = []
+    var stack: [Item] = roots.reversed().map { .process($0, 0) }
+    var y = 0
+    while let item = stack.popLast() {
+      switch item {
+      case .fold(let members, let depth):
+        let first = w.processes[members[0]].name
+        let last = w.processes[members[members.count - 1]].name
+        let text = "×\(members.count) more like the one above: \(first)…\(last)"
+        processFolds.append(FoldBox(rect: Rect(x: 0, y: y, width: 0, height: 3), text: text, depth: depth, members: members))
+        var hide = members
+        while let p = hide.popLast() {
+          foldedProcesses.insert(p)
+          hide += children[p]
+        }
+        y += 3
+      case .process(let p, let depth):
+        order.append((p, depth))
+        let gone = !w.processes[p].alive
+        let source = gone ? (previous ?? w) : w
+        let vmas = source.processes[p].vmas.filter { source.vmas[$0] != nil }
+        var title = " \(w.processes[p].name)"
+        if depth > Self.maxIndented, let parent = w.processes[p].parent { title += " child of \(w.processes[parent].name)" }
+        titles[p] = title + (gone ? " exited " : " ")
+        let rect = Rect(x: 0, y: y, width: 0, height: max(1, vmas.count) + 2)
+        processes.append(
+          ProcessBox(process: p, depth: depth, rect: rect, change: Self.change(of: p, w, previous), vmas: vmas))
+        y += rect.height
+        // Children in order; a run of three or more identical subtrees is its first and a fold.
+        items.removeAll(keepingCapacity: true)
+        let kids = children[p]
+        var i = 0
+        while i < kids.count {
+          var j = i + 1
+          if !signature.isEmpty, let sig = signature[kids[i]] {
+            while j < kids.count && signature[kids[j]] == sig { j += 1 }
+          }
+          items.append(.process(kids[i], depth + 1))
+          if j - i >= 3 {
+            items.append(.fold(Array(kids[(i + 1)..<j]), depth + 1))
+          } else {
+            for k in (i + 1)..<j { items.append(.process(kids[k], depth + 1)) }
+          }
+          i = j
+        }
+        stack += items.reversed()
+      }
+    }
+    height = y
+    return order
+  }
+
+  /// Each live process's subtree shape as a small number (equal numbers: identical subtrees),
+  /// nil for a process that must stay in view (exited or changed in this step, or with such a
+  /// descendant): its VMAs (mapping, first page, pages, protection, chain length, whether it
+  /// has an anon_vma) and its children's shapes.
+  static func shapes(_ w: World, children: [[Int]], previous: World?) -> [Int?] {
+    var shape = [Int?](repeating: nil, count: w.processes.count)
+    var ids: [[Int]: Int] = [:]
+    var mappings: [String: Int] = [:]
+    // Children have larger indexes than their parents: one pass from the end sees them first.
+    for p in w.processes.indices.reversed() where w.processes[p].alive {
+      guard change(of: p, w, previous) == .same else { continue }
+      var key = [w.processes[p].vmas.count, children[p].count]
+      var complete = true
+      for c in children[p] {
+        guard let s = shape[c] else {
+          complete = false
+          break
+        }
+        key.append(s)
+      }
+      guard complete else { continue }
+      for v in w.processes[p].vmas {
+        guard let vma = w.vmas[v] else { continue }
+        let name = vma.mapping + " " + vma.prot.rawValue
+        let m = mappings[name] ?? mappings.count
+        mappings[name] = m
+        key += [m, vma.firstPage, vma.pages, vma.chainTailFirst.count, vma.anonVMA == nil ? 0 : 1]
+      }
+      let id = ids[key] ?? ids.count
+      ids[key] = id
+      shape[p] = id
+    }
+    return shape
+  }
+
+  static func change(of process: Int, _ w: World, _ previous: World?) -> Change {
+    guard let previous else { return .same }
+    guard process < previous.processes.count, previous.processes[process].alive else { return .added }
+    guard w.processes[process].alive else { return .removed }
+    let vmas = w.processes[process].vmas
+    guard vmas == previous.processes[process].vmas else { return .changed }
+    for v in vmas {
+      guard let old = previous.vmas[v], let new = w.vmas[v] else { return .changed }
+      if old.start != new.start || old.end != new.end || old.prot != new.prot || old.anonVMA != new.anonVMA
+        || old.chainTailFirst != new.chainTailFirst
+      {
+        return .changed
+      }
+    }
+    return .same
+  }
+
+  /// Alive anon_vmas (and the ones freed in this step) grouped by forest, the root first; each
+  /// box as high as the first VMA pointing at it allows (so its arrow runs straight across when
+  /// nothing above is in the way), below the box before it. Then the KSM stable nodes.
+  mutating func stackAnonVMAs(
+    _ w: World, previous: World?, locks: (anonVMAs: Set<Int>, vmas: Set<Int>, titles: [Int: String])
+  ) {
+    var ids = w.aliveAnonVMAsByForest
+    if let previous {
+      // Freed in this step: shown in their old place, once.
+      let gone = previous.aliveAnonVMAs.filter { w.anonVMA($0)?.alive != true }
+      if !gone.isEmpty {
+        func forest(_ a: Int, _ x: World) -> Int { w.kernel == .v2_6_34 ? a : (x.anonVMA(a)?.root ?? a) }
+        ids = (ids.map { ($0, forest($0, w)) } + gone.map { ($0, forest($0, previous)) })
+          .sorted { ($0.1, $0.0) < ($1.1, $1.0) }.map(\.0)
+      }
+    }
+    var firstRow: [Int: Int] = [:]
+    for box in processes where box.change != .removed {
+      for (i, v) in box.vmas.enumerated() {
+        if let a = w.vmas[v]?.anonVMA, firstRow[a] == nil { firstRow[a] = box.rect.y + 1 + i }
+      }
+    }
+    var pagesOf: [Int: [Int]] = [:]
+    for page in w.pages where !page.freed {
+      if case .anon(let a) = page.mapping { pagesOf[a, default: []].append(page.id) }
+    }
+    // anon_vmas whose every VMA is in a fold are folded too, a run of them into one box.
+    var hiddenVMAs = Set<Int>()
+    for p in foldedProcesses { hiddenVMAs.formUnion(w.processes[p].vmas) }
+    var y = 0
+    var run: [Int] = []
+    func flush(_ y: inout Int) {
+      guard !run.isEmpty else { return }
+      let text = "×\(run.count) anon_vmas of folded processes: \(World.avName(run[0]))…\(World.avName(run[run.count - 1]))"
+      anonVMAFolds.append(FoldBox(rect: Rect(x: 0, y: y, width: 0, height: 3), text: text, depth: 0, members: run))
+      y += 3
+      run = []
+    }
+    for a in ids {
+      guard let av = w.anonVMA(a) else { continue }
+      if !hiddenVMAs.isEmpty, av.alive {
+        let list = w.listVMAs(a)
+        if !list.isEmpty, list.allSatisfy({ hiddenVMAs.contains($0) }) {
+          run.append(a)
+          continue
+        }
+      }
+      flush(&y)
+      let isRoot = w.kernel != .v2_6_34 && (av.root ?? a) == a
+      let change: Change
+      if !av.alive {
+        change = .removed
+      } else if let old = previous?.anonVMA(a) {
+        change = old.alive ? (old == av ? .same : .changed) : .added
+      } else {
+        change = previous == nil ? .same : .added
+      }
+      var lines = [Self.counters(av, w.kernel)]
+      if av.alive {
+        let list = w.listVMAs(a)
+        lines.append("list " + (list.isEmpty ? "(empty)" : Self.elided(list.prefix(5).map { w.vmaName($0) }, max: 4)))
+        if list.count > 5 { lines[1] += " …+\(list.count - 4)" }
+        if let pages = pagesOf[a] {
+          lines.append("pages " + Self.elided(pages.map(World.pageName), max: 6))
+        } else if w.kernel == .v6 {
+          lines.append("pages none")  // a third row: the parent arrow leaves from it
+        }
+      } else {
+        lines.append("freed")
+      }
+      var walkLabel: String?
+      if let walk, w.pages.indices.contains(walk.page - 1), w.pages[walk.page - 1].mapping == .anon(a) {
+        walkLabel = "rmap walk of \(World.pageName(walk.page)) from \(walk.origin)"
+      }
+      y = max(y, (firstRow[a] ?? 0) - 1)
+      anonVMAs.append(
+        AnonVMABox(
+          anonVMA: a, rect: Rect(x: 0, y: y, width: 0, height: lines.count + 2), isRoot: isRoot, change: change,
+          title: " \(World.avName(a))\(isRoot ? " root" : "") ", lines: lines, locked: locks.anonVMAs.contains(a),
+          lockLabel: locks.titles[a].flatMap { $0.isEmpty ? nil : $0 }, walkLabel: walkLabel))
+      y += lines.count + 2
+    }
+    flush(&y)
+    // KSM: each stable node's page and the anon_vmas its rmap_items hold (get_anon_vma).
+    for (i, node) in w.stableNodes.enumerated() where node.alive {
+      let items = node.items.map { "\($0.vmaName)→\(World.avName($0.anonVMA))" }
+      let lines = ["page \(World.pageName(node.page))", "items " + (items.isEmpty ? "(none)" : Self.elided(items, max: 3))]
+      stableNodes.append(
+        StableNodeBox(rect: Rect(x: 0, y: y, width: 0, height: lines.count + 2), title: " KSM stable node K\(i + 1) ", lines: lines))
+      y += lines.count + 2
+    }
+    height = max(height, y)
+  }
+
+  // MARK: Lanes
+
+  /// A bus of `vma->anon_vma` arrows into one anon_vma: its sources' rows, and the lane it runs
+  /// in (nil: straight across, or no lane left: written on the VMA rows).
+  struct Bus {
+    var anonVMA: Int
+    var sources: [(vma: Int, y: Int)]
+    var targetRow: Int
+    var lane: Int?
+  }
+
+  /// Buses get lanes by their row spans, greedily (intervals sorted by top; a lane is reused
+  /// once the bus in it ended above): as few lanes as the spans' overlap needs, up to
+  /// `maxLanes`. A bus of one source on its target's row needs none.
+  func assignLanes(_ w: World, maxLanes: Int) -> [Bus] {
+    var rowOf: [Int: Int] = [:]
+    for box in anonVMAs where box.change != .removed { rowOf[box.anonVMA] = box.rect.y + 1 }
+    var buses: [Int: Bus] = [:]
+    for box in processes where box.change != .removed {
+      for (i, v) in box.vmas.enumerated() {
+        guard let a = w.vmas[v]?.anonVMA, let row = rowOf[a] else { continue }
+        buses[a, default: Bus(anonVMA: a, sources: [], targetRow: row)].sources.append((v, box.rect.y + 1 + i))
+      }
+    }
+    // Sources are added top to bottom: a bus's first source is its top one.
+    var sorted = buses.values.sorted { ($0.sources[0].y, $0.anonVMA) < ($1.sources[0].y, $1.anonVMA) }
+    var laneEnds: [Int] = []
+    for i in sorted.indices {
+      let rows = sorted[i].sources.map(\.y) + [sorted[i].targetRow]
+      guard let top = rows.min(), let bottom = rows.max() else { continue }
+      if top == bottom && sorted[i].sources.count == 1 { continue }  // straight across
+      if let lane = laneEnds.firstIndex(where: { $0 < top }) {
+        laneEnds[lane] = bottom
+        sorted[i].lane = lane
+      } else if laneEnds.count < maxLanes {
+        laneEnds.append(bottom)
+        sorted[i].lane = laneEnds.count - 1
+      }
+    }
+    return sorted
+  }
+
+  // MARK: Columns
+
+  /// Widths from the labels: every process box ends at one right edge (arrows leave from one
+  /// column), the lanes follow, then the anon_vma boxes (one width), the root trunk and the
+  /// labels.
+  mutating func placeColumns(_ w: World, order: [(process: Int, depth: Int)], lanes: [Bus]) {
+    var written: [Int: String] = [:]  // VMA to `→AVn` where its pointer found no lane
+    for bus in lanes where bus.lane == nil && !(bus.sources.count == 1 && bus.sources[0].y == bus.targetRow) {
+      for s in bus.sources { written[s.vma] = World.avName(bus.anonVMA) }
+    }
+    var right = 0
+    for box in processes {
+      let source = box.change == .removed ? nil : w
+      var inner = Buffer.width(titles[box.process] ?? "") + 3
+      for v in box.vmas {
+        guard let vma = (source ?? w).vmas[v] ?? options.previous?.vmas[v] else { continue }
+        let text = "\(vma.mapping)@\(vma.firstPage) \(vma.firstPage)..\(vma.firstPage + vma.pages - 1) \(vma.prot.rawValue)"
+        let chain = (w.vmas[v] != nil ? w : options.previous ?? w).chainAnonVMAs(v).map(World.avName)
+        let name = (w.vmas[v] != nil ? w : options.previous ?? w).vmaName(v)
+        let label = VMALabel(
+          text: text, pointer: written[v], chain: chain.count > 1 ? "chain " + Self.elided(chain, max: 5) : "",
+          walk: walkNote(name))
+        vmaLabels[v] = label
+        inner = max(inner, label.width + 3)
+      }
+      right = max(right, Self.column(depth: box.depth) + inner + 1)
+    }
+    for fold in processFolds {
+      right = max(right, Self.column(depth: fold.depth) + Buffer.width(fold.text) + 4)
+    }
+    for i in processFolds.indices {
+      let x = Self.column(depth: processFolds[i].depth)
+      processFolds[i].rect = Rect(x: x, y: processFolds[i].rect.y, width: right - x + 1, height: 3)
+    }
+    for i in processes.indices {
+      let x = Self.column(depth: processes[i].depth)
+      processes[i].rect = Rect(x: x, y: processes[i].rect.y, width: right - x + 1, height: processes[i].rect.height)
+    }
+    let laneCount = (lanes.compactMap(\.lane).max() ?? -1) + 1
+    let left = right + 1 + 2 + 2 * laneCount + 2
+    var inner = 0
+    var labelWidth = 0
+    for box in anonVMAs {
+      inner = max(inner, Buffer.width(box.title) + 3, box.lines.map { Buffer.width($0) + 3 }.max() ?? 0)
+      labelWidth = max(labelWidth, [box.lockLabel, box.walkLabel].compactMap { $0 }.map { Buffer.width($0) + 1 }.max() ?? 0)
+    }
+    for box in stableNodes {
+      inner = max(inner, Buffer.width(box.title) + 3, box.lines.map { Buffer.width($0) + 3 }.max() ?? 0)
+    }
+    for fold in anonVMAFolds { inner = max(inner, Buffer.width(fold.text) + 3) }
+    for i in anonVMAFolds.indices {
+      anonVMAFolds[i].rect = Rect(x: left, y: anonVMAFolds[i].rect.y, width: inner + 2, height: 3)
+    }
+    for i in anonVMAs.indices {
+      anonVMAs[i].rect = Rect(x: left, y: anonVMAs[i].rect.y, width: inner + 2, height: anonVMAs[i].rect.height)
+    }
+    for i in stableNodes.indices {
+      stableNodes[i].rect = Rect(x: left, y: stableNodes[i].rect.y, width: inner + 2, height: stableNodes[i].rect.height)
+    }
+    // Fork edges: from the parent's bottom border down the indent column into the child's side.
+    var boxOf: [Int: Rect] = [:]
+    for box in processes { boxOf[box.process] = box.rect }
+    for box in processes {
+      // Past the indented generations a child sits under its parent's column: its title names
+      // the parent instead.
+      guard let parent = w.processes[box.process].parent, let p = boxOf[parent], box.rect.x > p.x else { continue }
+      let x = p.x + 1
+      arrows.append(
+        Arrow(.fork(parent: parent, child: box.process), [(x, p.maxY - 1), (x, box.rect.y + 1), (box.rect.x - 1, box.rect.y + 1)]))
+    }
+    // Right of the boxes: the root trunk, then the labels.
+    labelX = left + inner + 2 + 3
+    width = labelX + labelWidth
+  }
+
+  // MARK: Arrows
+
+  /// `vma->anon_vma`: each bus turns down (or up) its lane into its anon_vma's side; a bus on
+  /// its target's row runs straight across.
+  mutating func routeAnonVMAPointers(_ w: World, lanes: [Bus]) {
+    var boxOf: [Int: Rect] = [:]
+    for box in anonVMAs where box.change != .removed { boxOf[box.anonVMA] = box.rect }
+    let right = processes.map { $0.rect.maxX - 1 }.max() ?? 0
+    for bus in lanes {
+      guard let target = boxOf[bus.anonVMA] else { continue }
+      guard let lane = bus.lane else {
+        if bus.sources.count == 1, bus.sources[0].y == bus.targetRow {
+          arrows.append(
+            Arrow(.vmaAnonVMA(vma: bus.sources[0].vma, anonVMA: bus.anonVMA), [(right, bus.targetRow), (target.x - 1, bus.targetRow)]))
+        }
+        continue
+      }
+      let x = right + 2 + 2 * lane
+      for s in bus.sources {
+        arrows.append(
+          Arrow(.vmaAnonVMA(vma: s.vma, anonVMA: bus.anonVMA), [(right, s.y), (x, s.y), (x, bus.targetRow), (target.x - 1, bus.targetRow)]))
+      }
+    }
+  }
+
+  /// `anon_vma->root`: from each member's right side into one trunk per forest (forests are
+  /// stacked apart, so one column serves them all), up into the root's right side.
+  mutating func routeRootPointers(_ w: World) {
+    guard w.kernel != .v2_6_34 else { return }  // 2.6.34 has no anon_vma->root
+    var rowOf: [Int: Int] = [:]
+    for box in anonVMAs where box.change != .removed { rowOf[box.anonVMA] = box.rect.y + 1 }
+    for box in anonVMAs where !box.isRoot && box.change != .removed {
+      guard let root = w.anonVMA(box.anonVMA)?.root, let ry = rowOf[root] else { continue }
+      let edge = box.rect.maxX - 1
+      arrows.append(
+        Arrow(.root(anonVMA: box.anonVMA, root: root), [(edge, box.rect.y + 1), (edge + 2, box.rect.y + 1), (edge + 2, ry), (edge + 1, ry)]))
+    }
+  }
+
+  /// `anon_vma->parent` (6.x, set by `anon_vma_fork()` for the `num_children` count and reuse):
+  /// dashed arrows between the boxes' right sides, outside the root trunk, in as few lanes as
+  /// their row spans allow.
+  mutating func routeParentPointers(_ w: World) {
+    guard w.kernel == .v6 else { return }
+    var rectOf: [Int: Rect] = [:]
+    for box in anonVMAs where box.change != .removed { rectOf[box.anonVMA] = box.rect }
+    var edges: [(child: Int, parent: Int, top: Int, bottom: Int)] = []
+    for box in anonVMAs where box.change != .removed {
+      guard let parent = w.anonVMA(box.anonVMA)?.parent, parent != box.anonVMA, let p = rectOf[parent] else { continue }
+      // Out of the child's third row, into the parent's second (the first is the root arrow's).
+      let (a, b) = (box.rect.y + 3, p.y + 2)
+      edges.append((box.anonVMA, parent, min(a, b), max(a, b)))
+    }
+    guard !edges.isEmpty else { return }
+    edges.sort { ($0.top, $0.bottom) < ($1.top, $1.bottom) }
+    var laneEnds: [Int] = []
+    let edge = (anonVMAs.first?.rect.maxX ?? 0) - 1
+    for e in edges {
+      let lane = laneEnds.firstIndex { $0 < e.top } ?? laneEnds.count
+      if lane == laneEnds.count { laneEnds.append(e.bottom) } else { laneEnds[lane] = e.bottom }
+      guard let c = rectOf[e.child], let p = rectOf[e.parent] else { continue }
+      let x = edge + 4 + 2 * lane
+      arrows.append(
+        Arrow(.parent(anonVMA: e.child, parent: e.parent), [(edge, c.y + 3), (x, c.y + 3), (x, p.y + 2), (edge + 1, p.y + 2)]))
+    }
+    labelX += 2 * laneEnds.count + 1
+    width += 2 * laneEnds.count + 1
+  }
+}

@@ -1,0 +1,215 @@
+import AnonVMASim
+import TermRender
+
+/// The forest as boxes and arrows, laid out once per world: processes (fork tree, each box
+/// holding its VMAs) on the left, anon_vmas (grouped by forest, the root on top) on the right,
+/// `vma->anon_vma` as arrows between them and `anon_vma->root` as double arrows on the far right.
+///
+/// ```
+/// ┌─ P1 ───────────┐        ┏━ AV1 root ━━━━━━━━━┓
+/// │ A@0 0..0 rw    ├───────►┃ ext 1              ┃◄╗
+/// └┬───────────────┘        ┃ list P1:A@0 P2:A@0 ┃ ║
+///  │ ┌─ P2 ────────┐        ┃ pages pg1          ┃ ║
+///  └►│ A@0 0..0 rw ├───┐    ┗━━━━━━━━━━━━━━━━━━━━┛ ║
+///    └─────────────┘   │    ┌─ AV2 ──────────────┐ ║
+///                      └───►│ ext 0              ├═╝
+///                           │ list P2:A@0        │
+///                           └────────────────────┘
+/// ```
+///
+/// The root lock is drawn on what it covers: while a CPU holds `anon_vma_lock(root)` (2.6.36,
+/// 6.x: every anon_vma of the forest, and every VMA on their lists; 2.6.34: only the one
+/// anon_vma and its VMAs), those boxes are drawn heavy and marked `▌`, and the locked box's title
+/// names the holder, its mode and the operation that took it, and the CPUs waiting.
+///
+/// Objects are stacked in id order inside their group, so an object keeps its place while the
+/// objects before it stay; an anon_vma or process that went away in this step keeps its place,
+/// marked `-`, for that step. Pure: a value computed from a world (and the one before it);
+/// ``draw(into:in:scroll:)`` draws any window of it, touching only what the window shows.
+public struct ForestDiagram: Sendable {
+  /// What the diagram shows beyond the world itself.
+  public struct Options: Sendable {
+    public var ascii = false
+    /// The world before this step: what changed is marked (`+` new, `~` changed, `-` gone).
+    public var previous: World?
+    /// The world whose locks are drawn, when not this one: a step's picture shows the lock of
+    /// its most telling micro-step (``StepLocks/featured``), long released by the step's end.
+    public var lockMoment: World?
+    /// At most this many lanes of `vma->anon_vma` arrows between the columns; a pointer that
+    /// finds no lane is written on its VMA's row instead (`→AV7`).
+    public var maxLanes = 8
+    /// Fold runs of three or more identical sibling subtrees (same VMAs, chain lengths and
+    /// children, none changed in this step) into their first and one `×N` box, and the
+    /// anon_vmas only they use into one box per run.
+    public var fold = false
+    public init(
+      ascii: Bool = false, previous: World? = nil, lockMoment: World? = nil, maxLanes: Int = 8, fold: Bool = false
+    ) {
+      self.ascii = ascii
+      self.previous = previous
+      self.lockMoment = lockMoment
+      self.maxLanes = maxLanes
+      self.fold = fold
+    }
+  }
+
+  /// How an object changed in this step.
+  public enum Change: Sendable, Hashable {
+    case same, added, changed, removed
+  }
+
+  /// A process box and where its VMAs' rows are.
+  public struct ProcessBox: Sendable, Hashable {
+    public var process: Int
+    public var depth: Int
+    public var rect: Rect
+    public var change: Change
+    /// VMA ids in the box, top to bottom; VMA `vmas[i]` is written on row `rect.y + 1 + i`.
+    public var vmas: [Int]
+    public func row(of vma: Int) -> Int? { vmas.firstIndex(of: vma).map { rect.y + 1 + $0 } }
+  }
+
+  /// An anon_vma box.
+  public struct AnonVMABox: Sendable, Hashable {
+    public var anonVMA: Int
+    public var rect: Rect
+    public var isRoot: Bool
+    public var change: Change
+    public var title: String
+    public var lines: [String]
+    /// Inside a held lock's reach.
+    public var locked: Bool
+    /// Who holds this anon_vma's lock and who waits for it, written beside the box.
+    public var lockLabel: String?
+    /// The reverse-map walk going over this anon_vma's list, written beside the box.
+    public var walkLabel: String?
+  }
+
+  /// A run of identical sibling subtrees, or of their anon_vmas, folded into one box (`×N`).
+  public struct FoldBox: Sendable, Hashable {
+    public var rect: Rect
+    public var text: String
+    public var depth: Int
+    /// Processes (or anon_vmas) inside the fold.
+    public var members: [Int]
+  }
+
+  /// A KSM stable node and the anon_vmas its rmap_items hold.
+  public struct StableNodeBox: Sendable, Hashable {
+    public var rect: Rect
+    public var title: String
+    public var lines: [String]
+  }
+
+  /// An arrow: the corner points of its line, tail (on a box's side) first, head last.
+  public struct Arrow: Sendable, Hashable {
+    public enum Kind: Sendable, Hashable {
+      /// `vma->anon_vma`.
+      case vmaAnonVMA(vma: Int, anonVMA: Int)
+      /// `anon_vma->root`.
+      case root(anonVMA: Int, root: Int)
+      /// fork: parent process to child.
+      case fork(parent: Int, child: Int)
+      /// `anon_vma->parent` (6.x).
+      case parent(anonVMA: Int, parent: Int)
+    }
+    public var kind: Kind
+    public var xs: [Int]
+    public var ys: [Int]
+    public var tail: (x: Int, y: Int) { (xs.first ?? 0, ys.first ?? 0) }
+    init(_ kind: Kind, _ points: [(Int, Int)]) {
+      self.kind = kind
+      xs = points.map(\.0)
+      ys = points.map(\.1)
+    }
+  }
+
+  public internal(set) var processes: [ProcessBox] = []
+  public internal(set) var anonVMAs: [AnonVMABox] = []
+  public internal(set) var stableNodes: [StableNodeBox] = []
+  /// Folded runs of processes, and of the anon_vmas only they use.
+  public internal(set) var processFolds: [FoldBox] = []
+  public internal(set) var anonVMAFolds: [FoldBox] = []
+  /// Processes inside folds (not drawn).
+  public internal(set) var foldedProcesses: Set<Int> = []
+  public internal(set) var arrows: [Arrow] = []
+  /// VMAs a held lock covers.
+  public internal(set) var lockedVMAs: Set<Int> = []
+  /// The reverse-map walk of this step (or the one in progress): its page, VMAs in visit order,
+  /// VMAs skipped.
+  public internal(set) var walk: RmapWalk?
+  /// The column where lock and walk labels start, right of the arrows beside the anon_vmas.
+  public internal(set) var labelX = 0
+  /// The size the whole diagram needs.
+  public internal(set) var width = 0
+  public internal(set) var height = 0
+  let ascii: Bool
+  let options: Options
+  /// Labels of VMA rows and process titles.
+  var vmaLabels: [Int: VMALabel] = [:]
+  var titles: [Int: String] = [:]
+
+  public init(_ world: World, options: Options = Options()) {
+    ascii = options.ascii
+    self.options = options
+    let locks = Self.locks(options.lockMoment ?? world, shownIn: world)
+    lockedVMAs = locks.vmas
+    walk = Self.walk(world)
+    // Rows first (they depend on no width), then lanes, then columns, then the arrows' points.
+    let order = stackProcesses(world, previous: options.previous)
+    stackAnonVMAs(world, previous: options.previous, locks: locks)
+    let lanes = assignLanes(world, maxLanes: options.maxLanes)
+    placeColumns(world, order: order, lanes: lanes)
+    routeAnonVMAPointers(world, lanes: lanes)
+    // Parent arrows first: the root trunk, drawn later, passes over them.
+    routeParentPointers(world)
+    routeRootPointers(world)
+  }
+
+  // MARK: Locks
+
+  /// What the held anon_vma locks cover: for each locked anon_vma, the anon_vmas whose
+  /// `anon_vma_lock()` takes that lock (`World.lockTarget(of:)`: the whole forest under a root
+  /// lock, the anon_vma alone in 2.6.34), the VMAs on their lists, and a title naming holders
+  /// and waiters.
+  /// The locks are `w`'s; only objects `shown` has are marked.
+  static func locks(_ w: World, shownIn shown: World) -> (anonVMAs: Set<Int>, vmas: Set<Int>, titles: [Int: String]) {
+    var covered = Set<Int>()
+    var vmas = Set<Int>()
+    var titles: [Int: String] = [:]
+    let locked = w.lockHolders.keys
+    guard !locked.isEmpty || w.cpus.contains(where: { $0.waitingFor != nil }) else { return ([], [], [:]) }
+    for a in w.aliveAnonVMAs where locked.contains(w.lockTarget(of: a)) && shown.anonVMA(a)?.alive == true {
+      covered.insert(a)
+      for v in w.listVMAs(a) where shown.vmas[v] != nil { vmas.insert(v) }
+    }
+    for lock in Set(locked + w.cpus.compactMap(\.waitingFor)) {
+      var parts: [String] = []
+      for h in w.lockHolders[lock] ?? [] {
+        let mode = h.mode == .exclusive ? "" : " \(h.mode.rawValue)"
+        parts.append("cpu\(h.cpu)\(mode)" + (h.op.map { " (\($0))" } ?? ""))
+      }
+      let waiting = w.cpus.filter { $0.waitingFor == lock }.map(\.name)
+      var title = parts.isEmpty ? "" : "locked by " + parts.joined(separator: ", ")
+      if !waiting.isEmpty { title += (title.isEmpty ? "" : "; ") + "waiting " + waiting.joined(separator: " ") }
+      titles[lock] = title
+    }
+    return (covered, vmas, titles)
+  }
+
+  /// The walk to draw: one a CPU is in the middle of, else the one that finished in this step
+  /// (in later steps the page may have moved and what it visited be gone).
+  static func walk(_ w: World) -> RmapWalk? {
+    if let running = w.cpus.lazy.compactMap(\.regs.walk).first { return running }
+    if let done = w.lastWalk, done.step == w.step { return done }
+    return nil
+  }
+
+  /// What the walk did at a VMA: `rmap #N` in visit order, or `rmap skipped`.
+  func walkNote(_ name: String) -> String? {
+    guard let walk else { return nil }
+    if let i = walk.visited.firstIndex(of: name) { return "rmap #\(i + 1)" }
+    if walk.skipped.contains(name) { return "rmap skipped" }
+    return nil
+  }
+}

@@ -1,0 +1,86 @@
+import AnonVMASim
+
+/// The anon_vma locks a step took, read from its micro-states, so the screen can show them at
+/// step granularity: every acquisition in order (who, which lock, in which mode, in which kernel
+/// function, for which operation), who had to wait, and the one moment worth drawing — the hold
+/// that covers the most objects (the latest of equals), or none when the step took no lock.
+public struct StepLocks: Sendable, Hashable {
+  /// One acquisition of an anon_vma lock.
+  public struct Hold: Sendable, Hashable {
+    public var cpu: Int
+    public var anonVMA: Int
+    public var mode: LockMode
+    public var function: String
+    public var op: String?
+    /// The micro-step (1-based) that took it.
+    public var micro: Int
+  }
+
+  public private(set) var holds: [Hold] = []
+  /// CPUs that waited for a lock during the step, with the lock, once each.
+  public private(set) var waits: [(cpu: Int, anonVMA: Int)] = []
+  /// The micro-step (1-based) whose lock state the step's picture shows.
+  public private(set) var featured: Int?
+
+  public static func == (a: StepLocks, b: StepLocks) -> Bool {
+    a.holds == b.holds && a.featured == b.featured && a.waits.map(\.cpu) == b.waits.map(\.cpu)
+      && a.waits.map(\.anonVMA) == b.waits.map(\.anonVMA)
+  }
+  public func hash(into h: inout Hasher) {
+    h.combine(holds)
+    h.combine(featured)
+  }
+
+  public init(_ micro: [(event: Event, world: World)]) {
+    var held = Set<[Int]>()
+    var bestCover = 0
+    for (i, state) in micro.enumerated() {
+      let w = state.world
+      var now = Set<[Int]>()
+      for lock in w.lockHolders.keys {
+        for h in w.lockHolders[lock] ?? [] {
+          now.insert([lock, h.cpu])
+          if !held.contains([lock, h.cpu]) {
+            holds.append(
+              Hold(cpu: h.cpu, anonVMA: lock, mode: h.mode, function: state.event.function, op: h.op, micro: i + 1))
+          }
+        }
+      }
+      held = now
+      for cpu in w.cpus {
+        if let lock = cpu.waitingFor, !waits.contains(where: { $0.cpu == cpu.id && $0.anonVMA == lock }) {
+          waits.append((cpu.id, lock))
+        }
+      }
+      guard !now.isEmpty else { continue }
+      let locked = Set(now.map { $0[0] })
+      var cover = 0
+      for a in w.aliveAnonVMAs where locked.contains(w.lockTarget(of: a)) { cover += 1 + w.listVMAs(a).count }
+      if cover >= bestCover {
+        bestCover = cover
+        featured = i + 1
+      }
+    }
+  }
+
+  /// `cpu0 AV1 (fork P1 P2, anon_vma_lock) ×3`: the acquisitions, repeats of one lock by one CPU
+  /// for one operation counted.
+  public var summary: [String] {
+    var lines: [(key: [String], count: Int)] = []
+    for h in holds {
+      let mode = h.mode == .exclusive ? "" : " \(h.mode.rawValue)"
+      let key = ["cpu\(h.cpu)", World.avName(h.anonVMA) + mode, h.op ?? "", h.function]
+      if let last = lines.last, last.key == key {
+        lines[lines.count - 1].count += 1
+      } else {
+        lines.append((key, 1))
+      }
+    }
+    var text = lines.map { line in
+      let op = line.key[2].isEmpty ? "" : "\(line.key[2]): "
+      return "\(line.key[0]) locks \(line.key[1]) (\(op)\(line.key[3]))" + (line.count > 1 ? " ×\(line.count)" : "")
+    }
+    for w in waits { text.append("cpu\(w.cpu) waits for \(World.avName(w.anonVMA))") }
+    return text
+  }
+}
