@@ -3,6 +3,7 @@ import AppCore
 import Foundation
 import ScenePlayer
 import TermRender
+import TestSupport
 import Testing
 
 /// Draws a world's diagram at its natural size.
