@@ -2,11 +2,8 @@ import AnonVMASim
 
 /// Parses scene source into statements and diagnostics. Never throws and never traps.
 public enum Parser {
-  /// Keywords of operations.
-  public static let operationKeywords: [String] = [
-    "spawn", "mmap", "touch", "read", "fork", "exit", "munmap", "mprotect", "ksm-merge",
-    "ksm-unmerge", "ksmd-scan", "swap-out", "migrate", "rmap", "take-all-locks", "drop-all-locks",
-  ]
+  /// Keywords of operations (from the table in `Keywords.swift`).
+  public static let operationKeywords: [String] = OperationSyntax.all.map(\.keyword.rawValue)
   static let otherKeywords = ["title", "kernel", "variant", "cpus", "chapter", "say", "note", "on", "expect"]
 
   /// Diagnostics after which parsing stops.
@@ -188,86 +185,11 @@ public enum Parser {
   }
 
   static func parseOperation(_ keywordToken: Token, _ c: inout Cursor) -> Operation? {
-    let keyword = keywordToken.text
-    func pageRef() -> PageRef? {
-      guard let p = c.ident("a process name"), let m = c.ident("a mapping name"),
-        let (n, _) = c.number("a page index")
-      else { return nil }
-      return PageRef(process: p, mapping: m, index: n)
-    }
-    var op: Operation?
-    switch keyword {
-    case "spawn":
-      if let p = c.ident("a process name") { op = .spawn(p) }
-    case "mmap":
-      guard let p = c.ident("a process name"), let m = c.ident("a mapping name"),
-        let (n, t) = c.number("a number of pages")
-      else { return nil }
-      guard n >= 1, n <= 1 << 20 else {
-        c.error("a mapping has 1 to 1048576 pages, not \(n)", at: t)
-        return nil
-      }
-      var grows = false
-      if let flag = c.peek() {
-        guard flag.text == "growsdown" else {
-          c.error("unexpected extra argument '\(shown(flag.text))' (the only option is growsdown)", at: flag)
-          return nil
-        }
-        _ = c.next()
-        grows = true
-      }
-      op = .mmap(process: p, mapping: m, pages: n, growsDown: grows)
-    case "touch", "read":
-      guard let p = c.ident("a process name"), let m = c.ident("a mapping name"),
-        let (a, b, _) = c.range("a page or page range")
-      else { return nil }
-      op =
-        keyword == "touch"
-        ? .touch(process: p, mapping: m, first: a, last: b)
-        : .read(process: p, mapping: m, first: a, last: b)
-    case "fork":
-      guard let p = c.ident("the parent process"), let ch = c.ident("the child's name") else {
-        return nil
-      }
-      op = .fork(parent: p, child: ch)
-    case "exit", "take-all-locks", "drop-all-locks":
-      guard let p = c.ident("a process name") else { return nil }
-      op = keyword == "exit" ? .exit(p) : keyword == "take-all-locks" ? .takeAllLocks(p) : .dropAllLocks(p)
-    case "munmap":
-      guard let p = c.ident("a process name"), let m = c.ident("a mapping name") else { return nil }
-      if c.peek() != nil {
-        guard let (a, b, _) = c.range("a page range") else { return nil }
-        op = .munmap(process: p, mapping: m, first: a, last: b)
-      } else {
-        op = .munmap(process: p, mapping: m, first: nil, last: nil)
-      }
-    case "mprotect":
-      guard let p = c.ident("a process name"), let m = c.ident("a mapping name"),
-        let (a, b, _) = c.range("a page range"), let t = c.word("ro or rw")
-      else { return nil }
-      guard let prot = Prot(rawValue: t.text) else {
-        c.error("expected ro or rw, found '\(shown(t.text))'", at: t)
-        return nil
-      }
-      op = .mprotect(process: p, mapping: m, first: a, last: b, prot: prot)
-    case "ksm-merge":
-      guard let x = pageRef(), let y = pageRef() else { return nil }
-      op = .ksmMerge(x, y)
-    case "ksm-unmerge", "swap-out", "migrate", "rmap":
-      guard let x = pageRef() else { return nil }
-      switch keyword {
-      case "ksm-unmerge": op = .ksmUnmerge(x)
-      case "swap-out": op = .swapOut(x)
-      case "migrate": op = .migrate(x)
-      default: op = .rmap(x)
-      }
-    case "ksmd-scan":
-      op = .ksmdScan
-    default:
-      c.error("expected an operation, found '\(shown(keyword))'", at: keywordToken)
+    guard let syntax = OperationSyntax.named(keywordToken.text) else {
+      c.error("expected an operation, found '\(shown(keywordToken.text))'", at: keywordToken)
       return nil
     }
-    guard let op, c.end() else { return nil }
+    guard let op = syntax.parse(&c), c.end() else { return nil }
     return op
   }
 
@@ -285,12 +207,6 @@ public enum Parser {
         first = n
       }
       return VMARef(process: p, mapping: m, firstPage: first)
-    }
-    func pageRef() -> PageRef? {
-      guard let p = c.ident("a process name"), let m = c.ident("a mapping name"),
-        let (n, _) = c.number("a page index")
-      else { return nil }
-      return PageRef(process: p, mapping: m, index: n)
     }
     var e: Expectation?
     switch what.text {
@@ -328,7 +244,7 @@ public enum Parser {
       }
       e = .counter(CounterKind(rawValue: what.text) ?? .refcount, a, n)
     case "page":
-      guard let r = pageRef(), c.expectWord("in") else { return nil }
+      guard let r = c.pageRef(), c.expectWord("in") else { return nil }
       if let t = c.peek(), t.text == "KSM" {
         _ = c.next()
         e = .pageIn(r, nil)
@@ -363,7 +279,7 @@ public enum Parser {
       guard let cpu = c.cpu() else { return nil }
       e = .cpuState(cpu, CPUState(rawValue: what.text) ?? .idle)
     case "visits":
-      guard let r = pageRef(), c.expectWord("==") else { return nil }
+      guard let r = c.pageRef(), c.expectWord("==") else { return nil }
       var ids: [String] = []
       while let t = c.next() {
         guard isVMAID(t.text) else {
@@ -440,12 +356,12 @@ public enum Parser {
   }
 }
 
-/// Walks the significant tokens of one line and records what is wrong with them.
 /// A token's text as quoted in a message, shortened when long (a hostile file can hold a 1 MB word).
 func shown(_ text: String) -> String {
   text.count <= 60 ? text : String(text.prefix(57)) + "..."
 }
 
+/// Walks the significant tokens of one line and records what is wrong with them.
 struct Cursor {
   var tokens: [Token]
   var index = 0
@@ -570,6 +486,13 @@ struct Cursor {
       return nil
     }
     return n
+  }
+
+  /// `PROCESS MAPPING PAGE`.
+  mutating func pageRef() -> PageRef? {
+    guard let p = ident("a process name"), let m = ident("a mapping name"), let (n, _) = number("a page index")
+    else { return nil }
+    return PageRef(process: p, mapping: m, index: n)
   }
 
   mutating func end() -> Bool {
