@@ -71,13 +71,13 @@ extension OperationSyntax {
       let (n, t) = c.number("a number of pages")
     else { return nil }
     guard n >= 1, n <= 1 << 20 else {
-      c.error("a mapping has 1 to 1048576 pages, not \(n)", at: t)
+      c.error(.mappingSize, "a mapping has 1 to 1048576 pages, not \(n)", at: t)
       return nil
     }
     var grows = false
     if let flag = c.peek() {
       guard flag.text == "growsdown" else {
-        c.error("unexpected extra argument '\(shown(flag.text))' (the only option is growsdown)", at: flag)
+        c.error(.mmapOption, "unexpected extra argument '\(shown(flag.text))' (the only option is growsdown)", at: flag)
         return nil
       }
       _ = c.next()
@@ -98,7 +98,7 @@ extension OperationSyntax {
       let (a, b, _) = c.range("a page range"), let t = c.word("ro or rw")
     else { return nil }
     guard let prot = Prot(rawValue: t.text) else {
-      c.error("expected ro or rw, found '\(shown(t.text))'", at: t)
+      c.error(.protection, "expected ro or rw, found '\(shown(t.text))'", at: t)
       return nil
     }
     return .mprotect(process: p, mapping: m, first: a, last: b, prot: prot)
