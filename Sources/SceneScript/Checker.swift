@@ -22,7 +22,8 @@ struct Checker {
     for s in scene.statements { checker.statement(s) }
     for (v, s) in checker.variants where v.kernel != checker.kernel {
       checker.error(
-        .variantKernel, "variant '\(v.rawValue)' applies to kernel \(v.kernel.rawValue), not \(checker.kernel.rawValue)",
+        .variantKernel,
+        "variant '\(v.rawValue)' applies to kernel \(v.kernel.rawValue), not \(checker.kernel.rawValue)",
         s, word: 1)
     }
     scene.diagnostics += checker.diagnostics
@@ -50,7 +51,8 @@ struct Checker {
       seenOperation = true
       if cpu >= cpus {
         error(
-          .unknownCPU, "cpu\(cpu) does not exist: the scene has \(cpus) CPU(s)", help: .hint("set 'cpus N' in the header"),
+          .unknownCPU, "cpu\(cpu) does not exist: the scene has \(cpus) CPU(s)",
+          help: .hint("set 'cpus N' in the header"),
           s, word: 1)
       }
       switch action {

@@ -39,7 +39,9 @@ extension OperationSyntax {
       guard let x = c.pageRef(), let y = c.pageRef() else { return nil }
       return .ksmMerge(x, y)
     },
-    OperationSyntax(keyword: .ksmUnmerge, arguments: "PROCESS MAPPING PAGE") { c in c.pageRef().map { .ksmUnmerge($0) } },
+    OperationSyntax(keyword: .ksmUnmerge, arguments: "PROCESS MAPPING PAGE") { c in
+      c.pageRef().map { .ksmUnmerge($0) }
+    },
     OperationSyntax(keyword: .ksmdScan, arguments: "") { _ in .ksmdScan },
     OperationSyntax(keyword: .swapOut, arguments: "PROCESS MAPPING PAGE") { c in c.pageRef().map { .swapOut($0) } },
     OperationSyntax(keyword: .migrate, arguments: "PROCESS MAPPING PAGE") { c in c.pageRef().map { .migrate($0) } },

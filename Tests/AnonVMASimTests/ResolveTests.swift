@@ -33,8 +33,10 @@ struct ResolveTests {
       (.touch(process: "P9", mapping: "heap", first: 0, last: 0), "unknown process 'P9'"),
       (.exit("P2"), "process 'P2' has exited"),
       (.read(process: "P1", mapping: "stack", first: 0, last: 0), "process 'P1' has no mapping 'stack'"),
-      (.mprotect(process: "P1", mapping: "heap", first: 0, last: 5, prot: .ro),
-       "page 5 is out of range: mapping 'heap' has 2 pages"),
+      (
+        .mprotect(process: "P1", mapping: "heap", first: 0, last: 5, prot: .ro),
+        "page 5 is out of range: mapping 'heap' has 2 pages"
+      ),
       (.munmap(process: "P1", mapping: "heap", first: 1, last: 0), "empty page range 1..0"),
       (.spawn("P1"), "process 'P1' already exists"),
       (.fork(parent: "P1", child: "P2"), "process 'P2' already exists"),
@@ -51,11 +53,12 @@ struct ResolveTests {
 
   @Test("at the first micro-step, a process gone since begin is 'unknown or exited'")
   func firstStep() {
-    let message = error({ w throws(SimError) in
-      try w.begin(.touch(process: "P1", mapping: "heap", first: 1, last: 1), on: 0)
-      _ = try w.apply(.exit("P1"), on: 1)
-      _ = try w.finish(cpu: 0)
-    }, in: Self.world)
+    let message = error(
+      { w throws(SimError) in
+        try w.begin(.touch(process: "P1", mapping: "heap", first: 1, last: 1), on: 0)
+        _ = try w.apply(.exit("P1"), on: 1)
+        _ = try w.finish(cpu: 0)
+      }, in: Self.world)
     #expect(message == "unknown or exited process 'P1'")
   }
 }

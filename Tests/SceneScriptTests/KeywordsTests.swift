@@ -43,7 +43,9 @@ struct KeywordsTests {
       #expect(scene.statements.map(\.statement) == [.operation(op)], "\(op.label)")
       #expect(op.label.hasPrefix(op.keyword.rawValue))
     }
-    #expect(Operation.mprotect(process: "P1", mapping: "heap", first: 0, last: 1, prot: .rw).label == "mprotect P1 heap 0..1 rw")
+    #expect(
+      Operation.mprotect(process: "P1", mapping: "heap", first: 0, last: 1, prot: .rw).label
+        == "mprotect P1 heap 0..1 rw")
     #expect(Operation.ksmdScan.label == "ksmd-scan")
   }
 }
