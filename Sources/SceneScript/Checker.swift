@@ -3,161 +3,171 @@ import AnonVMASim
 /// The static checks of a parsed scene: header placement, kernel and variants, CPU names, and
 /// every process, mapping and page an operation or `expect` names, as far as they are known
 /// before running.
-enum Checker {
+struct Checker {
   struct ProcessInfo {
     var alive: Bool
     var mappings: [String: Int]
   }
 
+  var diagnostics: [Diagnostic] = []
+  var seenOperation = false
+  var kernel = KernelVersion.v2_6_36
+  var cpus = 1
+  var variants: [(Variant, LocatedStatement)] = []
+  var processes: [String: ProcessInfo] = [:]
+  var seenHeader: Set<String> = []
+
   static func check(_ scene: inout Scene) {
-    var diagnostics: [Diagnostic] = []
-    var seenOperation = false
-    var kernel = KernelVersion.v2_6_36
-    var cpus = 1
-    var variants: [(Variant, LocatedStatement)] = []
-    var processes: [String: ProcessInfo] = [:]
-    var seenHeader: Set<String> = []
-
-    func error(_ message: String, _ s: LocatedStatement, word: Int = 0) {
-      let location = word < s.wordLocations.count ? s.wordLocations[word] : s.location
-      diagnostics.append(Diagnostic(.error, message, at: location))
+    var checker = Checker()
+    for s in scene.statements { checker.statement(s) }
+    for (v, s) in checker.variants where v.kernel != checker.kernel {
+      checker.error(
+        .variantKernel,
+        "variant '\(v.rawValue)' applies to kernel \(v.kernel.rawValue), not \(checker.kernel.rawValue)",
+        s, word: 1)
     }
+    scene.diagnostics += checker.diagnostics
+  }
 
-    /// Checks a process named by word `w` exists (and is alive when required).
-    func process(_ name: String, _ s: LocatedStatement, word w: Int, alive: Bool = true) -> Bool {
-      guard let info = processes[name] else {
-        var message = "unknown process '\(name)'"
-        if let near = processes.keys.sorted().first(where: { Parser.editDistance($0, name) <= 1 }) {
-          message += "; did you mean '\(near)'?"
-        }
-        error(message, s, word: w)
-        return false
+  mutating func statement(_ s: LocatedStatement) {
+    switch s.statement {
+    case .title, .kernel, .variant, .cpus:
+      let word = s.words.first ?? ""
+      if seenOperation {
+        error(.headerAfterOperation, "header statement '\(word)' must come before the first operation", s)
+      } else if word != "variant", seenHeader.contains(word) {
+        error(.headerTwice, "'\(word)' is given twice", s)
       }
-      if alive && !info.alive {
-        error("operation on exited process '\(name)'", s, word: w)
-        return false
+      seenHeader.insert(word)
+      if case .kernel(let k) = s.statement { kernel = k }
+      if case .cpus(let n) = s.statement { cpus = n }
+      if case .variant(let v) = s.statement { variants.append((v, s)) }
+    case .chapter, .say, .note:
+      break
+    case .operation(let op):
+      seenOperation = true
+      operation(op, s, offset: 0)
+    case .on(let cpu, let action):
+      seenOperation = true
+      if cpu >= cpus {
+        error(
+          .unknownCPU, "cpu\(cpu) does not exist: the scene has \(cpus) CPU(s)",
+          help: .hint("set 'cpus N' in the header"),
+          s, word: 1)
       }
-      return true
+      switch action {
+      case .begin(let op): operation(op, s, offset: 3)
+      case .run(let op): operation(op, s, offset: 2)
+      case .step, .finish: break
+      }
+    case .expect(let e):
+      expectation(e, s)
     }
+  }
 
-    func mapping(_ p: String, _ m: String, _ s: LocatedStatement, word w: Int, pages: [Int], pageWord: Int) {
-      guard let info = processes[p] else { return }
-      guard let n = info.mappings[m] else {
-        error("process '\(p)' has no mapping '\(m)'", s, word: w)
-        return
+  /// Checks the names an operation uses and records those it creates; its keyword is word `o`.
+  mutating func operation(_ op: Operation, _ s: LocatedStatement, offset o: Int) {
+    switch op {
+    case .spawn(let p):
+      if processes[p] != nil {
+        error(.duplicateProcess, "duplicate process name '\(p)'", s, word: o + 1)
+      } else {
+        processes[p] = ProcessInfo(alive: true, mappings: [:])
       }
-      for i in pages where i < 0 || i >= n {
-        error("page \(i) is out of range: mapping '\(m)' of '\(p)' has \(n) page(s) (0..\(n - 1))", s, word: pageWord)
-        return
+    case .mmap(let p, let m, let n, _):
+      guard process(p, s, word: o + 1) else { return }
+      if processes[p]?.mappings[m] != nil {
+        error(.duplicateMapping, "process '\(p)' already has a mapping '\(m)'", s, word: o + 2)
+      } else {
+        processes[p]?.mappings[m] = n
       }
+    case .touch(let p, let m, let a, let b), .read(let p, let m, let a, let b),
+      .mprotect(let p, let m, let a, let b, _):
+      if process(p, s, word: o + 1) { mapping(p, m, s, word: o + 2, pages: [a, b], pageWord: o + 3) }
+    case .munmap(let p, let m, let a, let b):
+      if process(p, s, word: o + 1) {
+        mapping(p, m, s, word: o + 2, pages: [a, b].compactMap { $0 }, pageWord: o + 3)
+      }
+    case .fork(let p, let child):
+      guard process(p, s, word: o + 1) else { return }
+      if processes[child] != nil {
+        error(.duplicateProcess, "duplicate process name '\(child)'", s, word: o + 2)
+      } else {
+        processes[child] = ProcessInfo(alive: true, mappings: processes[p]?.mappings ?? [:])
+      }
+    case .exit(let p):
+      if process(p, s, word: o + 1) { processes[p]?.alive = false }
+    case .takeAllLocks(let p), .dropAllLocks(let p):
+      _ = process(p, s, word: o + 1)
+    case .ksmMerge(let x, let y):
+      pageRef(x, s, at: o + 1)
+      pageRef(y, s, at: o + 4)
+    case .ksmUnmerge(let x), .swapOut(let x), .migrate(let x), .rmap(let x):
+      pageRef(x, s, at: o + 1)
+    case .ksmdScan:
+      break
     }
+  }
 
-    func pageRef(_ r: PageRef, _ s: LocatedStatement, at w: Int, alive: Bool = true) {
-      if process(r.process, s, word: w, alive: alive) {
-        mapping(r.process, r.mapping, s, word: w + 1, pages: [r.index], pageWord: w + 2)
+  mutating func expectation(_ e: Expectation, _ s: LocatedStatement) {
+    switch e {
+    case .chain(let v, _), .anonVMA(let v, _):
+      if process(v.process, s, word: 2, alive: false) {
+        mapping(v.process, v.mapping, s, word: 3, pages: v.firstPage.map { [$0] } ?? [], pageWord: 4)
       }
+    case .pageIn(let r, _), .visits(let r, _):
+      pageRef(r, s, at: 2, alive: false)
+    case .lockHeld(_, let cpu, _):
+      if cpu >= cpus { error(.unknownCPU, "cpu\(cpu) does not exist: the scene has \(cpus) CPU(s)", s, word: 4) }
+    case .cpuState(let cpu, _):
+      if cpu >= cpus { error(.unknownCPU, "cpu\(cpu) does not exist: the scene has \(cpus) CPU(s)", s, word: 2) }
+    case .parent, .counter(.numChildren, _, _), .counter(.numActiveVMAs, _, _):
+      if kernel != .v6 { error(.modernOnly, "'\(s.words[1])' exists only in the 6.x model", s, word: 1) }
+    default:
+      break
     }
+  }
 
-    func operation(_ op: Operation, _ s: LocatedStatement, offset o: Int) {
-      switch op {
-      case .spawn(let p):
-        if processes[p] != nil {
-          error("duplicate process name '\(p)'", s, word: o + 1)
-        } else {
-          processes[p] = ProcessInfo(alive: true, mappings: [:])
-        }
-      case .mmap(let p, let m, let n, _):
-        guard process(p, s, word: o + 1) else { return }
-        if processes[p]?.mappings[m] != nil {
-          error("process '\(p)' already has a mapping '\(m)'", s, word: o + 2)
-        } else {
-          processes[p]?.mappings[m] = n
-        }
-      case .touch(let p, let m, let a, let b), .read(let p, let m, let a, let b),
-        .mprotect(let p, let m, let a, let b, _):
-        if process(p, s, word: o + 1) { mapping(p, m, s, word: o + 2, pages: [a, b], pageWord: o + 3) }
-      case .munmap(let p, let m, let a, let b):
-        if process(p, s, word: o + 1) {
-          mapping(p, m, s, word: o + 2, pages: [a, b].compactMap { $0 }, pageWord: o + 3)
-        }
-      case .fork(let p, let child):
-        guard process(p, s, word: o + 1) else { return }
-        if processes[child] != nil {
-          error("duplicate process name '\(child)'", s, word: o + 2)
-        } else {
-          processes[child] = ProcessInfo(alive: true, mappings: processes[p]?.mappings ?? [:])
-        }
-      case .exit(let p):
-        if process(p, s, word: o + 1) { processes[p]?.alive = false }
-      case .takeAllLocks(let p), .dropAllLocks(let p):
-        _ = process(p, s, word: o + 1)
-      case .ksmMerge(let x, let y):
-        pageRef(x, s, at: o + 1)
-        pageRef(y, s, at: o + 4)
-      case .ksmUnmerge(let x), .swapOut(let x), .migrate(let x), .rmap(let x):
-        pageRef(x, s, at: o + 1)
-      case .ksmdScan:
-        break
-      }
-    }
+  mutating func error(
+    _ id: DiagnosticID, _ message: String, help: Diagnostic.Help? = nil, _ s: LocatedStatement, word: Int = 0
+  ) {
+    let location = word < s.wordLocations.count ? s.wordLocations[word] : s.location
+    diagnostics.append(Diagnostic(id, .error, message, help: help, at: location))
+  }
 
-    for s in scene.statements {
-      switch s.statement {
-      case .title, .kernel, .variant, .cpus:
-        let word = s.words.first ?? ""
-        if seenOperation {
-          error("header statement '\(word)' must come before the first operation", s)
-        } else if word != "variant", seenHeader.contains(word) {
-          error("'\(word)' is given twice", s)
-        }
-        seenHeader.insert(word)
-        if case .kernel(let k) = s.statement {
-          kernel = k
-        }
-        if case .cpus(let n) = s.statement { cpus = n }
-        if case .variant(let v) = s.statement { variants.append((v, s)) }
-      case .chapter, .say, .note:
-        break
-      case .operation(let op):
-        seenOperation = true
-        operation(op, s, offset: 0)
-      case .on(let cpu, let action):
-        seenOperation = true
-        if cpu >= cpus {
-          error("cpu\(cpu) does not exist: the scene has \(cpus) CPU(s) (set 'cpus N' in the header)", s, word: 1)
-        }
-        switch action {
-        case .begin(let op): operation(op, s, offset: 3)
-        case .run(let op): operation(op, s, offset: 2)
-        case .step, .finish: break
-        }
-      case .expect(let e):
-        expectation(e, s)
-      }
+  /// Checks a process named by word `w` exists (and is alive when required).
+  mutating func process(_ name: String, _ s: LocatedStatement, word w: Int, alive: Bool = true) -> Bool {
+    guard let info = processes[name] else {
+      let near = processes.keys.sorted().first { Parser.editDistance($0, name) <= 1 }
+      error(.unknownProcess, "unknown process '\(name)'", help: near.map { .didYouMean($0) }, s, word: w)
+      return false
     }
+    if alive && !info.alive {
+      error(.exitedProcess, "operation on exited process '\(name)'", s, word: w)
+      return false
+    }
+    return true
+  }
 
-    func expectation(_ e: Expectation, _ s: LocatedStatement) {
-      switch e {
-      case .chain(let v, _), .anonVMA(let v, _):
-        if process(v.process, s, word: 2, alive: false) {
-          mapping(v.process, v.mapping, s, word: 3, pages: v.firstPage.map { [$0] } ?? [], pageWord: 4)
-        }
-      case .pageIn(let r, _), .visits(let r, _):
-        pageRef(r, s, at: 2, alive: false)
-      case .lockHeld(_, let cpu, _):
-        if cpu >= cpus { error("cpu\(cpu) does not exist: the scene has \(cpus) CPU(s)", s, word: 4) }
-      case .cpuState(let cpu, _):
-        if cpu >= cpus { error("cpu\(cpu) does not exist: the scene has \(cpus) CPU(s)", s, word: 2) }
-      case .parent, .counter(.numChildren, _, _), .counter(.numActiveVMAs, _, _):
-        if kernel != .v6 { error("'\(s.words[1])' exists only in the 6.x model", s, word: 1) }
-      default:
-        break
-      }
+  /// Checks a live process's mapping (word `w`) exists and holds `pages` (word `pageWord`).
+  mutating func mapping(_ p: String, _ m: String, _ s: LocatedStatement, word w: Int, pages: [Int], pageWord: Int) {
+    guard let info = processes[p] else { return }
+    guard let n = info.mappings[m] else {
+      error(.unknownMapping, "process '\(p)' has no mapping '\(m)'", s, word: w)
+      return
     }
+    for i in pages where i < 0 || i >= n {
+      error(
+        .pageOutOfRange, "page \(i) is out of range: mapping '\(m)' of '\(p)' has \(n) page(s) (0..\(n - 1))", s,
+        word: pageWord)
+      return
+    }
+  }
 
-    for (v, s) in variants where v.kernel != kernel {
-      error("variant '\(v.rawValue)' applies to kernel \(v.kernel.rawValue), not \(kernel.rawValue)", s, word: 1)
+  /// Checks `PROCESS MAPPING PAGE` starting at word `w`.
+  mutating func pageRef(_ r: PageRef, _ s: LocatedStatement, at w: Int, alive: Bool = true) {
+    if process(r.process, s, word: w, alive: alive) {
+      mapping(r.process, r.mapping, s, word: w + 1, pages: [r.index], pageWord: w + 2)
     }
-    scene.diagnostics += diagnostics
   }
 }

@@ -8,14 +8,44 @@ public struct Diagnostic: Error, Sendable, Hashable {
     case note
   }
 
+  /// Help a message carries: a suggestion or a hint. It is printed as part of ``message``.
+  public enum Help: Sendable, Hashable {
+    /// A name the writer may have meant, printed after the summary as `; did you mean 'NAME'?`.
+    case didYouMean(String)
+    /// A hint, printed after the summary in parentheses: ` (set 'cpus N' in the header)`.
+    case hint(String)
+  }
+
+  public var id: DiagnosticID
   public var severity: Severity
-  public var message: String
+  /// What is wrong, without the help.
+  public var summary: String
+  public var help: Help?
   public var location: SourceLocation
 
-  public init(_ severity: Severity = .error, _ message: String, at location: SourceLocation) {
+  /// The message as printed: the summary, then the help.
+  public var message: String {
+    switch help {
+    case nil: return summary
+    case .didYouMean(let name): return "\(summary); did you mean '\(name)'?"
+    case .hint(let text): return "\(summary) (\(text))"
+    }
+  }
+
+  public init(
+    _ id: DiagnosticID, _ severity: Severity = .error, _ summary: String, help: Help? = nil,
+    at location: SourceLocation
+  ) {
+    self.id = id
     self.severity = severity
-    self.message = message
+    self.summary = summary
+    self.help = help
     self.location = location
+  }
+
+  /// A diagnostic found after the static checks (id ``DiagnosticID/later``).
+  public init(_ severity: Severity = .error, _ message: String, at location: SourceLocation) {
+    self.init(.later, severity, message, at: location)
   }
 }
 

@@ -23,23 +23,8 @@ public struct Token: Sendable, Hashable {
   public var column: Int
   /// Column of a problem inside the token (for bad strings), else `column`.
   public var problemColumn: Int
-}
-
-extension Lexer {
-  /// A scene string literal for `text`: the inverse of the lexer's escapes (`\"`, `\\`, `\n`),
-  /// so `tokenize(quote(t))` gives back a string token whose value is `t`.
-  public static func quote(_ text: String) -> String {
-    var out = "\""
-    for ch in text {
-      switch ch {
-      case "\"": out += "\\\""
-      case "\\": out += "\\\\"
-      case "\n": out += "\\n"
-      default: out.append(ch)
-      }
-    }
-    return out + "\""
-  }
+  /// The kind of problem of a bad string.
+  public var problem: DiagnosticID? = nil
 }
 
 /// Splits scene source into tokens, line by line. Never fails: malformed strings become
@@ -65,6 +50,7 @@ public enum Lexer {
       var kind = Token.Kind.word
       var value = ""
       var problemColumn = startColumn
+      var problem: DiagnosticID?
       if s == "\n" {
         i += 1
         tokens.append(
@@ -119,9 +105,11 @@ public enum Lexer {
           kind = .badString
           value = "unterminated string"
           problemColumn = startColumn
+          problem = .unterminatedString
         } else if let error {
           kind = .badString
           value = error
+          problem = .unknownEscape
         }
       } else {
         while i < scalars.count {
@@ -135,8 +123,25 @@ public enum Lexer {
       tokens.append(
         Token(
           kind: kind, text: t, value: value, line: line, column: startColumn,
-          problemColumn: problemColumn))
+          problemColumn: problemColumn, problem: problem))
     }
     return tokens
+  }
+}
+
+extension Lexer {
+  /// A scene string literal for `text`: the inverse of the lexer's escapes (`\"`, `\\`, `\n`),
+  /// so `tokenize(quote(t))` gives back a string token whose value is `t`.
+  public static func quote(_ text: String) -> String {
+    var out = "\""
+    for ch in text {
+      switch ch {
+      case "\"": out += "\\\""
+      case "\\": out += "\\\\"
+      case "\n": out += "\\n"
+      default: out.append(ch)
+      }
+    }
+    return out + "\""
   }
 }

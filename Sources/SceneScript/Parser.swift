@@ -2,11 +2,8 @@ import AnonVMASim
 
 /// Parses scene source into statements and diagnostics. Never throws and never traps.
 public enum Parser {
-  /// Keywords of operations.
-  public static let operationKeywords: [String] = [
-    "spawn", "mmap", "touch", "read", "fork", "exit", "munmap", "mprotect", "ksm-merge",
-    "ksm-unmerge", "ksmd-scan", "swap-out", "migrate", "rmap", "take-all-locks", "drop-all-locks",
-  ]
+  /// Keywords of operations (from the table in `Keywords.swift`).
+  public static let operationKeywords: [String] = OperationSyntax.all.map(\.keyword.rawValue)
   static let otherKeywords = ["title", "kernel", "variant", "cpus", "chapter", "say", "note", "on", "expect"]
 
   /// Diagnostics after which parsing stops.
@@ -24,7 +21,7 @@ public enum Parser {
       guard !significant.isEmpty else { return }
       if let bad = significant.first(where: { $0.kind == .badString }) {
         diagnostics.append(
-          Diagnostic(.error, bad.value, at: SourceLocation(line: bad.line, column: bad.problemColumn)))
+          Diagnostic(bad.problem ?? .unterminatedString, .error, bad.value, at: SourceLocation(line: bad.line, column: bad.problemColumn)))
         return
       }
       var cursor = Cursor(tokens: significant)
@@ -48,7 +45,7 @@ public enum Parser {
         // Like a compiler's error limit: a file that is mostly mistakes is not a scene.
         if diagnostics.count >= errorLimit {
           diagnostics.append(
-            Diagnostic(.error, "too many errors (\(errorLimit)); stopping here", at: SourceLocation(line: token.line, column: 1)))
+            Diagnostic(.tooManyErrors, .error, "too many errors (\(errorLimit)); stopping here", at: SourceLocation(line: token.line, column: 1)))
           lineTokens = []
           break
         }
@@ -59,7 +56,7 @@ public enum Parser {
     flush()
     if check, statements.isEmpty, diagnostics.isEmpty {
       diagnostics.append(
-        Diagnostic(.error, "empty scene: no statements (see scenes/ for examples)", at: SourceLocation(line: 1, column: 1)))
+        Diagnostic(.emptyScene, .error, "empty scene: no statements", help: .hint("see scenes/ for examples"), at: SourceLocation(line: 1, column: 1)))
     }
     var scene = Scene(statements: statements, diagnostics: diagnostics)
     if check { Checker.check(&scene) }
@@ -71,7 +68,7 @@ public enum Parser {
     guard let keywordToken = c.next() else { return nil }
     let keyword = keywordToken.text
     if keywordToken.kind != .word {
-      c.error("expected a statement, found a string", at: keywordToken)
+      c.error(.statementIsString, "expected a statement, found a string", at: keywordToken)
       return nil
     }
     switch keyword {
@@ -88,7 +85,7 @@ public enum Parser {
       guard let t = c.word("a kernel version (2.6.34, 2.6.36 or 6.x)") else { return nil }
       guard let k = KernelVersion(name: t.text) else {
         c.error(
-          "unknown kernel '\(shown(t.text))' (expected 2.6.34, 2.6.36, 2.6.35, root-lock, 6.x or modern)",
+          .unknownKernel, "unknown kernel '\(shown(t.text))' (expected 2.6.34, 2.6.36, 2.6.35, root-lock, 6.x or modern)",
           at: t)
         return nil
       }
@@ -98,7 +95,7 @@ public enum Parser {
       guard let t = c.word("a variant name") else { return nil }
       guard let v = Variant(rawValue: t.text) else {
         let names = Variant.allCases.map(\.rawValue).joined(separator: ", ")
-        c.error("unknown variant '\(shown(t.text))' (expected one of \(names))", at: t)
+        c.error(.unknownVariant, "unknown variant '\(shown(t.text))' (expected one of \(names))", at: t)
         return nil
       }
       guard c.end() else { return nil }
@@ -106,7 +103,7 @@ public enum Parser {
     case "cpus":
       guard let (n, t) = c.number("the number of CPUs") else { return nil }
       guard (1...8).contains(n) else {
-        c.error("cpus must be between 1 and 8, not \(n)", at: t)
+        c.error(.cpuCount, "cpus must be between 1 and 8, not \(n)", at: t)
         return nil
       }
       guard c.end() else { return nil }
@@ -132,7 +129,7 @@ public enum Parser {
         if c.peek() != nil {
           guard let (v, t) = c.number("a number of micro-steps") else { return nil }
           guard v >= 1 else {
-            c.error("step count must be at least 1", at: t)
+            c.error(.stepCount, "step count must be at least 1", at: t)
             return nil
           }
           n = v
@@ -156,9 +153,9 @@ public enum Parser {
         guard let op = parseOperation(keywordToken, &c) else { return nil }
         return .operation(op)
       }
-      var message = "unknown statement '\(shown(keyword))'"
-      if let near = suggestion(for: keyword) { message += "; did you mean '\(near)'?" }
-      c.error(message, at: keywordToken)
+      c.error(
+        .unknownStatement, "unknown statement '\(shown(keyword))'", help: suggestion(for: keyword).map { .didYouMean($0) },
+        at: keywordToken)
       return nil
     }
   }
@@ -188,86 +185,11 @@ public enum Parser {
   }
 
   static func parseOperation(_ keywordToken: Token, _ c: inout Cursor) -> Operation? {
-    let keyword = keywordToken.text
-    func pageRef() -> PageRef? {
-      guard let p = c.ident("a process name"), let m = c.ident("a mapping name"),
-        let (n, _) = c.number("a page index")
-      else { return nil }
-      return PageRef(process: p, mapping: m, index: n)
-    }
-    var op: Operation?
-    switch keyword {
-    case "spawn":
-      if let p = c.ident("a process name") { op = .spawn(p) }
-    case "mmap":
-      guard let p = c.ident("a process name"), let m = c.ident("a mapping name"),
-        let (n, t) = c.number("a number of pages")
-      else { return nil }
-      guard n >= 1, n <= 1 << 20 else {
-        c.error("a mapping has 1 to 1048576 pages, not \(n)", at: t)
-        return nil
-      }
-      var grows = false
-      if let flag = c.peek() {
-        guard flag.text == "growsdown" else {
-          c.error("unexpected extra argument '\(shown(flag.text))' (the only option is growsdown)", at: flag)
-          return nil
-        }
-        _ = c.next()
-        grows = true
-      }
-      op = .mmap(process: p, mapping: m, pages: n, growsDown: grows)
-    case "touch", "read":
-      guard let p = c.ident("a process name"), let m = c.ident("a mapping name"),
-        let (a, b, _) = c.range("a page or page range")
-      else { return nil }
-      op =
-        keyword == "touch"
-        ? .touch(process: p, mapping: m, first: a, last: b)
-        : .read(process: p, mapping: m, first: a, last: b)
-    case "fork":
-      guard let p = c.ident("the parent process"), let ch = c.ident("the child's name") else {
-        return nil
-      }
-      op = .fork(parent: p, child: ch)
-    case "exit", "take-all-locks", "drop-all-locks":
-      guard let p = c.ident("a process name") else { return nil }
-      op = keyword == "exit" ? .exit(p) : keyword == "take-all-locks" ? .takeAllLocks(p) : .dropAllLocks(p)
-    case "munmap":
-      guard let p = c.ident("a process name"), let m = c.ident("a mapping name") else { return nil }
-      if c.peek() != nil {
-        guard let (a, b, _) = c.range("a page range") else { return nil }
-        op = .munmap(process: p, mapping: m, first: a, last: b)
-      } else {
-        op = .munmap(process: p, mapping: m, first: nil, last: nil)
-      }
-    case "mprotect":
-      guard let p = c.ident("a process name"), let m = c.ident("a mapping name"),
-        let (a, b, _) = c.range("a page range"), let t = c.word("ro or rw")
-      else { return nil }
-      guard let prot = Prot(rawValue: t.text) else {
-        c.error("expected ro or rw, found '\(shown(t.text))'", at: t)
-        return nil
-      }
-      op = .mprotect(process: p, mapping: m, first: a, last: b, prot: prot)
-    case "ksm-merge":
-      guard let x = pageRef(), let y = pageRef() else { return nil }
-      op = .ksmMerge(x, y)
-    case "ksm-unmerge", "swap-out", "migrate", "rmap":
-      guard let x = pageRef() else { return nil }
-      switch keyword {
-      case "ksm-unmerge": op = .ksmUnmerge(x)
-      case "swap-out": op = .swapOut(x)
-      case "migrate": op = .migrate(x)
-      default: op = .rmap(x)
-      }
-    case "ksmd-scan":
-      op = .ksmdScan
-    default:
-      c.error("expected an operation, found '\(shown(keyword))'", at: keywordToken)
+    guard let syntax = OperationSyntax.named(keywordToken.text) else {
+      c.error(.notAnOperation, "expected an operation, found '\(shown(keywordToken.text))'", at: keywordToken)
       return nil
     }
-    guard let op, c.end() else { return nil }
+    guard let op = syntax.parse(&c), c.end() else { return nil }
     return op
   }
 
@@ -279,18 +201,12 @@ public enum Parser {
       if let t = c.peek(), t.text.hasPrefix("@") {
         _ = c.next()
         guard let n = parseNumber(String(t.text.dropFirst())) else {
-          c.error("expected @FIRSTPAGE, found '\(shown(t.text))'", at: t)
+          c.error(.firstPage, "expected @FIRSTPAGE, found '\(shown(t.text))'", at: t)
           return nil
         }
         first = n
       }
       return VMARef(process: p, mapping: m, firstPage: first)
-    }
-    func pageRef() -> PageRef? {
-      guard let p = c.ident("a process name"), let m = c.ident("a mapping name"),
-        let (n, _) = c.number("a page index")
-      else { return nil }
-      return PageRef(process: p, mapping: m, index: n)
     }
     var e: Expectation?
     switch what.text {
@@ -328,7 +244,7 @@ public enum Parser {
       }
       e = .counter(CounterKind(rawValue: what.text) ?? .refcount, a, n)
     case "page":
-      guard let r = pageRef(), c.expectWord("in") else { return nil }
+      guard let r = c.pageRef(), c.expectWord("in") else { return nil }
       if let t = c.peek(), t.text == "KSM" {
         _ = c.next()
         e = .pageIn(r, nil)
@@ -348,7 +264,7 @@ public enum Parser {
         var mode: LockMode?
         if let m = c.peek() {
           guard m.text == "read" || m.text == "write" else {
-            c.error("expected read or write, found '\(shown(m.text))'", at: m)
+            c.error(.lockMode, "expected read or write, found '\(shown(m.text))'", at: m)
             return nil
           }
           _ = c.next()
@@ -356,18 +272,18 @@ public enum Parser {
         }
         e = .lockHeld(a, cpu: cpu, mode: mode)
       default:
-        c.error("expected held-by or free, found '\(shown(t.text))'", at: t)
+        c.error(.lockState, "expected held-by or free, found '\(shown(t.text))'", at: t)
         return nil
       }
     case "blocked", "idle", "running", "deadlocked":
       guard let cpu = c.cpu() else { return nil }
       e = .cpuState(cpu, CPUState(rawValue: what.text) ?? .idle)
     case "visits":
-      guard let r = pageRef(), c.expectWord("==") else { return nil }
+      guard let r = c.pageRef(), c.expectWord("==") else { return nil }
       var ids: [String] = []
       while let t = c.next() {
         guard isVMAID(t.text) else {
-          c.error("expected a VMA id like P1:heap@0, found '\(shown(t.text))'", at: t)
+          c.error(.vmaID, "expected a VMA id like P1:heap@0, found '\(shown(t.text))'", at: t)
           return nil
         }
         ids.append(t.text)
@@ -376,12 +292,12 @@ public enum Parser {
     case "violation":
       guard let t = c.word("an invariant code (C1..C23)") else { return nil }
       guard let n = Int(t.text.dropFirst()), t.text.first == "C", (1...23).contains(n) else {
-        c.error("unknown invariant code '\(shown(t.text))' (expected C1..C23)", at: t)
+        c.error(.invariantCode, "unknown invariant code '\(shown(t.text))' (expected C1..C23)", at: t)
         return nil
       }
       e = .violation(t.text)
     default:
-      c.error("unknown expectation '\(shown(what.text))'", at: what)
+      c.error(.unknownExpectation, "unknown expectation '\(shown(what.text))'", at: what)
       return nil
     }
     guard let e, c.end() else { return nil }
@@ -440,12 +356,12 @@ public enum Parser {
   }
 }
 
-/// Walks the significant tokens of one line and records what is wrong with them.
 /// A token's text as quoted in a message, shortened when long (a hostile file can hold a 1 MB word).
 func shown(_ text: String) -> String {
   text.count <= 60 ? text : String(text.prefix(57)) + "..."
 }
 
+/// Walks the significant tokens of one line and records what is wrong with them.
 struct Cursor {
   var tokens: [Token]
   var index = 0
@@ -461,10 +377,10 @@ struct Cursor {
     return tokens[index - 1]
   }
 
-  mutating func error(_ message: String, at token: Token) {
+  mutating func error(_ id: DiagnosticID, _ message: String, help: Diagnostic.Help? = nil, at token: Token) {
     diagnostics.append(
       Diagnostic(
-        .error, message,
+        id, .error, message, help: help,
         at: SourceLocation(line: token.line, column: token.column, length: token.text.unicodeScalars.count)))
   }
 
@@ -473,7 +389,7 @@ struct Cursor {
     guard let last = tokens.last else { return }
     diagnostics.append(
       Diagnostic(
-        .error, "missing \(what)",
+        .missingArgument, .error, "missing \(what)",
         at: SourceLocation(line: last.line, column: last.column + last.text.unicodeScalars.count)))
   }
 
@@ -483,7 +399,7 @@ struct Cursor {
       return nil
     }
     guard t.kind == .word else {
-      error("expected \(what), found a string", at: t)
+      error(.stringForWord, "expected \(what), found a string", at: t)
       return nil
     }
     return t
@@ -492,7 +408,7 @@ struct Cursor {
   mutating func ident(_ what: String) -> String? {
     guard let t = word(what) else { return nil }
     guard Parser.isIdentifier(t.text) else {
-      error("expected \(what), found '\(shown(t.text))'", at: t)
+      error(.badName, "expected \(what), found '\(shown(t.text))'", at: t)
       return nil
     }
     return t.text
@@ -501,7 +417,7 @@ struct Cursor {
   mutating func number(_ what: String) -> (Int, Token)? {
     guard let t = word(what) else { return nil }
     guard let n = Parser.parseNumber(t.text) else {
-      error("bad number '\(shown(t.text))' (expected \(what): decimal or 0x hex)", at: t)
+      error(.badNumber, "bad number '\(shown(t.text))' (expected \(what): decimal or 0x hex)", at: t)
       return nil
     }
     return (n, t)
@@ -511,7 +427,7 @@ struct Cursor {
     guard let t = word(what) else { return nil }
     let negative = t.text.hasPrefix("-")
     guard let n = Parser.parseNumber(negative ? String(t.text.dropFirst()) : t.text) else {
-      error("bad number '\(shown(t.text))' (expected \(what))", at: t)
+      error(.badNumber, "bad number '\(shown(t.text))' (expected \(what))", at: t)
       return nil
     }
     return (negative ? -n : n, t)
@@ -523,11 +439,11 @@ struct Cursor {
     if parts.count == 1, let n = Parser.parseNumber(parts[0]) { return (n, n, t) }
     guard parts.count == 2, let a = Parser.parseNumber(parts[0]), let b = Parser.parseNumber(parts[1])
     else {
-      error("bad page range '\(shown(t.text))' (expected N or N..M)", at: t)
+      error(.badRange, "bad page range '\(shown(t.text))' (expected N or N..M)", at: t)
       return nil
     }
     guard a <= b else {
-      error("bad page range '\(shown(t.text))': \(a) is after \(b)", at: t)
+      error(.reversedRange, "bad page range '\(shown(t.text))': \(a) is after \(b)", at: t)
       return nil
     }
     return (a, b, t)
@@ -539,7 +455,7 @@ struct Cursor {
       return nil
     }
     guard t.kind == .string else {
-      error("expected \(what), found '\(shown(t.text))'", at: t)
+      error(.expectedString, "expected \(what), found '\(shown(t.text))'", at: t)
       return nil
     }
     return t.value
@@ -548,7 +464,7 @@ struct Cursor {
   mutating func expectWord(_ w: String) -> Bool {
     guard let t = word("'\(w)'") else { return false }
     guard t.text == w else {
-      error("expected '\(w)', found '\(shown(t.text))'", at: t)
+      error(.expectedWord, "expected '\(w)', found '\(shown(t.text))'", at: t)
       return false
     }
     return true
@@ -557,7 +473,7 @@ struct Cursor {
   mutating func cpu() -> Int? {
     guard let t = word("a CPU name (cpu0, cpu1, ...)") else { return nil }
     guard t.text.hasPrefix("cpu"), let n = Parser.parseNumber(String(t.text.dropFirst(3))), n < 8 else {
-      error("expected a CPU name like cpu0, found '\(shown(t.text))'", at: t)
+      error(.badCPUName, "expected a CPU name like cpu0, found '\(shown(t.text))'", at: t)
       return nil
     }
     return n
@@ -566,15 +482,22 @@ struct Cursor {
   mutating func anonVMA(orKSM: Bool = false) -> Int? {
     guard let t = word("an anon_vma name like AV1") else { return nil }
     guard t.text.hasPrefix("AV"), let n = Parser.parseNumber(String(t.text.dropFirst(2))), n >= 1 else {
-      error("expected an anon_vma name like AV1\(orKSM ? " or KSM" : ""), found '\(shown(t.text))'", at: t)
+      error(.badAnonVMAName, "expected an anon_vma name like AV1\(orKSM ? " or KSM" : ""), found '\(shown(t.text))'", at: t)
       return nil
     }
     return n
   }
 
+  /// `PROCESS MAPPING PAGE`.
+  mutating func pageRef() -> PageRef? {
+    guard let p = ident("a process name"), let m = ident("a mapping name"), let (n, _) = number("a page index")
+    else { return nil }
+    return PageRef(process: p, mapping: m, index: n)
+  }
+
   mutating func end() -> Bool {
     guard let t = peek() else { return true }
-    error("unexpected extra argument '\(shown(t.text))'", at: t)
+    error(.extraArgument, "unexpected extra argument '\(shown(t.text))'", at: t)
     index = tokens.count
     return false
   }

@@ -32,30 +32,66 @@ public enum Operation: Sendable, Hashable {
   case takeAllLocks(String)
   case dropAllLocks(String)
 
-  /// The operation as a scene line.
-  public var label: String {
+  /// An operation's keyword. The raw value is its spelling in a scene, and the only place it
+  /// is spelled: the parser's table (`SceneScript/Keywords.swift`) and ``label`` both use it.
+  public enum Keyword: String, Sendable, Hashable, CaseIterable, CustomStringConvertible {
+    case spawn, mmap, touch, read, fork, exit, munmap, mprotect
+    case ksmMerge = "ksm-merge"
+    case ksmUnmerge = "ksm-unmerge"
+    case ksmdScan = "ksmd-scan"
+    case swapOut = "swap-out"
+    case migrate, rmap
+    case takeAllLocks = "take-all-locks"
+    case dropAllLocks = "drop-all-locks"
+
+    public var description: String { rawValue }
+  }
+
+  /// The keyword the operation is written with.
+  public var keyword: Keyword {
+    switch self {
+    case .spawn: return .spawn
+    case .mmap: return .mmap
+    case .touch: return .touch
+    case .read: return .read
+    case .fork: return .fork
+    case .exit: return .exit
+    case .munmap: return .munmap
+    case .mprotect: return .mprotect
+    case .ksmMerge: return .ksmMerge
+    case .ksmUnmerge: return .ksmUnmerge
+    case .ksmdScan: return .ksmdScan
+    case .swapOut: return .swapOut
+    case .migrate: return .migrate
+    case .rmap: return .rmap
+    case .takeAllLocks: return .takeAllLocks
+    case .dropAllLocks: return .dropAllLocks
+    }
+  }
+
+  /// The operation's arguments as a scene line writes them after the keyword ("" for none):
+  /// what the parser reads back into the same operation.
+  public var arguments: String {
     func range(_ a: Int, _ b: Int) -> String { a == b ? "\(a)" : "\(a)..\(b)" }
     switch self {
-    case .spawn(let p): return "spawn \(p)"
-    case .mmap(let p, let m, let n, let g): return "mmap \(p) \(m) \(n)" + (g ? " growsdown" : "")
-    case .touch(let p, let m, let a, let b): return "touch \(p) \(m) \(range(a, b))"
-    case .read(let p, let m, let a, let b): return "read \(p) \(m) \(range(a, b))"
-    case .fork(let p, let c): return "fork \(p) \(c)"
-    case .exit(let p): return "exit \(p)"
+    case .spawn(let p), .exit(let p), .takeAllLocks(let p), .dropAllLocks(let p): return p
+    case .mmap(let p, let m, let n, let g): return "\(p) \(m) \(n)" + (g ? " growsdown" : "")
+    case .touch(let p, let m, let a, let b), .read(let p, let m, let a, let b): return "\(p) \(m) \(range(a, b))"
+    case .fork(let p, let c): return "\(p) \(c)"
     case .munmap(let p, let m, let a, let b):
-      if let a, let b { return "munmap \(p) \(m) \(range(a, b))" }
-      return "munmap \(p) \(m)"
-    case .mprotect(let p, let m, let a, let b, let prot):
-      return "mprotect \(p) \(m) \(range(a, b)) \(prot.rawValue)"
-    case .ksmMerge(let a, let b): return "ksm-merge \(a) \(b)"
-    case .ksmUnmerge(let a): return "ksm-unmerge \(a)"
-    case .ksmdScan: return "ksmd-scan"
-    case .swapOut(let a): return "swap-out \(a)"
-    case .migrate(let a): return "migrate \(a)"
-    case .rmap(let a): return "rmap \(a)"
-    case .takeAllLocks(let p): return "take-all-locks \(p)"
-    case .dropAllLocks(let p): return "drop-all-locks \(p)"
+      if let a, let b { return "\(p) \(m) \(range(a, b))" }
+      return "\(p) \(m)"
+    case .mprotect(let p, let m, let a, let b, let prot): return "\(p) \(m) \(range(a, b)) \(prot.rawValue)"
+    case .ksmMerge(let a, let b): return "\(a) \(b)"
+    case .ksmUnmerge(let a), .swapOut(let a), .migrate(let a), .rmap(let a): return a.description
+    case .ksmdScan: return ""
     }
+  }
+
+  /// The operation as a scene line: keyword, then arguments.
+  public var label: String {
+    let args = arguments
+    return args.isEmpty ? keyword.rawValue : "\(keyword.rawValue) \(args)"
   }
 }
 

@@ -33,7 +33,7 @@ extension World {
         "cpu\(cpu) is \(cpus[cpu].state.rawValue) in '\(cpus[cpu].op ?? "?")'; "
           + "it cannot begin '\(operation.label)'")
     }
-    try validate(operation)
+    let resolved = try validate(operation)
     cpus[cpu].op = operation.label
     cpus[cpu].microStep = nil
     cpus[cpu].regs = Registers()
@@ -44,7 +44,7 @@ extension World {
       // from the LRU, shrink_page_list() on pages taken off it, and an rmap walk on a page the
       // caller holds. The page is chosen now; the owner may exit before the first micro-step
       // (D.11), and the operation goes on with the page it holds.
-      cpus[cpu].program = try expand(operation, cpu: cpu).reversed()
+      cpus[cpu].program = try expand(resolved, cpu: cpu).reversed()
     default:
       cpus[cpu].program = [.op(operation)]
     }
@@ -336,95 +336,5 @@ extension World {
   func ksmNode(of page: Int) -> Int? {
     if case .ksm(let k) = pages[page - 1].mapping { return k }
     return nil
-  }
-
-  /// Resolves a page reference to `(process, vpage)`.
-  public func resolve(_ ref: PageRef) throws(SimError) -> (process: Int, vpage: Int) {
-    guard let p = processIndex(named: ref.process) else {
-      throw SimError("unknown process '\(ref.process)'")
-    }
-    guard processes[p].alive else { throw SimError("process '\(ref.process)' has exited") }
-    guard let m = mapping(process: p, named: ref.mapping) else {
-      throw SimError("process '\(ref.process)' has no mapping '\(ref.mapping)'")
-    }
-    guard ref.index >= 0, ref.index < m.pages else {
-      throw SimError(
-        "page \(ref.index) is out of range: mapping '\(ref.mapping)' has \(m.pages) pages")
-    }
-    return (p, m.base + ref.index)
-  }
-
-  func mappedPage(_ ref: PageRef) throws(SimError) -> (process: Int, vpage: Int, page: Int) {
-    let (p, v) = try resolve(ref)
-    switch processes[p].ptes[v] {
-    case .page(let page, _): return (p, v, page)
-    case .zero: throw SimError("\(ref) maps the shared zero page, not an anonymous page")
-    case .swap: throw SimError("\(ref) is swapped out")
-    case .migration: throw SimError("\(ref) is under migration")
-    case nil: throw SimError("nothing is mapped at \(ref)")
-    }
-  }
-
-  /// Checks names an operation uses, so errors show before any micro-step runs.
-  mutating func validate(_ op: Operation) throws(SimError) {
-    func proc(_ name: String) throws(SimError) -> Int {
-      guard let p = processIndex(named: name) else { throw SimError("unknown process '\(name)'") }
-      guard processes[p].alive else { throw SimError("process '\(name)' has exited") }
-      return p
-    }
-    func map(_ p: Int, _ name: String, _ first: Int?, _ last: Int?) throws(SimError) {
-      guard let m = mapping(process: p, named: name) else {
-        throw SimError("process '\(processes[p].name)' has no mapping '\(name)'")
-      }
-      for i in [first, last].compactMap({ $0 }) where i < 0 || i >= m.pages {
-        throw SimError("page \(i) is out of range: mapping '\(name)' has \(m.pages) pages")
-      }
-      if let first, let last, first > last { throw SimError("empty page range \(first)..\(last)") }
-    }
-    switch op {
-    case .spawn(let name):
-      if processIndex(named: name) != nil { throw SimError("process '\(name)' already exists") }
-    case .mmap(let p, let m, let n, _):
-      let pi = try proc(p)
-      if processes[pi].vmas.contains(where: { vmas[$0]?.mapping == m }) {
-        throw SimError("process '\(p)' already has a mapping '\(m)'")
-      }
-      if n < 1 { throw SimError("a mapping needs at least one page") }
-    case .touch(let p, let m, let a, let b), .read(let p, let m, let a, let b):
-      try map(try proc(p), m, a, b)
-    case .mprotect(let p, let m, let a, let b, _):
-      try map(try proc(p), m, a, b)
-    case .munmap(let p, let m, let a, let b):
-      try map(try proc(p), m, a, b)
-    case .fork(let parent, let child):
-      _ = try proc(parent)
-      if processIndex(named: child) != nil { throw SimError("process '\(child)' already exists") }
-    case .exit(let p), .takeAllLocks(let p), .dropAllLocks(let p):
-      _ = try proc(p)
-    case .ksmMerge(let a, let b):
-      let x = try mappedPage(a)
-      let y = try mappedPage(b)
-      if x.process == y.process && x.vpage == y.vpage {
-        throw SimError("ksm-merge names the same mapping twice")
-      }
-      if let k = ksmNode(of: y.page), ksmNode(of: x.page) != k {
-        throw SimError("\(b) is already a KSM page of another stable node")
-      }
-    case .ksmUnmerge(let a):
-      let (p, v) = try resolve(a)
-      let hasItem = stableNodes.contains { node in
-        node.alive && node.items.contains { $0.process == p && $0.address == v }
-      }
-      if !hasItem { throw SimError("\(a) has no KSM rmap_item (it was never merged)") }
-    case .swapOut(let a), .migrate(let a):
-      let x = try mappedPage(a)
-      if ksmNode(of: x.page) != nil {
-        throw SimError("\(a) is a KSM page; swapping or migrating KSM pages is not modelled")
-      }
-    case .rmap(let a):
-      _ = try mappedPage(a)
-    case .ksmdScan:
-      break
-    }
   }
 }
