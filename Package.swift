@@ -35,7 +35,8 @@ let package = Package(
       ]),
     // Helpers the test targets share: golden files, the repository root, tmux sessions, the app driver.
     .target(
-      name: "TestSupport", dependencies: ["AppCore", "SceneScript", "ScenePlayer", "TermRender"], path: "Tests/TestSupport"),
+      name: "TestSupport", dependencies: ["AppCore", "SceneScript", "ScenePlayer", "TermRender"],
+      path: "Tests/TestSupport"),
     // The bench's generated workloads (scene text), for the bench and its tests.
     .target(name: "Workloads", dependencies: ["AnonVMASim"], path: "Benchmarks/Workloads"),
     // Speed and memory figures: `swift run -c release anonvis-bench` (not a product).

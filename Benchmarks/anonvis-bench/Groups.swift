@@ -1,9 +1,9 @@
 import AnonVMASim
 import AppCore
-import Recording
 import Foundation
-import SceneScript
+import Recording
 import ScenePlayer
+import SceneScript
 import TermRender
 import Workloads
 

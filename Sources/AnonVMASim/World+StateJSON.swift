@@ -56,14 +56,18 @@ extension World {
       .object([
         ("id", .string("K\(node.id)")),
         ("page", .string(World.pageName(node.page))),
-        ("items", .array(node.items.map { item in
-          let vma = vmaContaining(process: item.process, vpage: item.address).map { vmaName($0) }
-          return .object([
-            ("process", .string(processes[item.process].name)),
-            ("vma", .string(vma ?? item.vmaName)),
-            ("anon_vma", .string(World.avName(item.anonVMA))),
-          ])
-        })),
+        (
+          "items",
+          .array(
+            node.items.map { item in
+              let vma = vmaContaining(process: item.process, vpage: item.address).map { vmaName($0) }
+              return .object([
+                ("process", .string(processes[item.process].name)),
+                ("vma", .string(vma ?? item.vmaName)),
+                ("anon_vma", .string(World.avName(item.anonVMA))),
+              ])
+            })
+        ),
       ])
     }
     let kind = v6 ? "rwsem" : "spinlock"
@@ -91,16 +95,17 @@ extension World {
         ("holds", .strings(c.holds.map { World.avName($0) })),
       ])
     }
-    let walkJSON: JSON = lastWalk.map { w in
-      .object([
-        ("page", .string(World.pageName(w.page))),
-        ("from", .string(w.origin)),
-        ("lock", .opt(w.lock.map { World.avName($0) })),
-        ("locks", .strings(w.locks.map { World.avName($0) })),
-        ("visited", .strings(w.visited)),
-        ("skipped", .strings(w.skipped)),
-      ])
-    } ?? .null
+    let walkJSON: JSON =
+      lastWalk.map { w in
+        .object([
+          ("page", .string(World.pageName(w.page))),
+          ("from", .string(w.origin)),
+          ("lock", .opt(w.lock.map { World.avName($0) })),
+          ("locks", .strings(w.locks.map { World.avName($0) })),
+          ("visited", .strings(w.visited)),
+          ("skipped", .strings(w.skipped)),
+        ])
+      } ?? .null
     let violationsJSON: [JSON] = violations.map { v in
       .object([("code", .string(v.code)), ("step", .int(v.step)), ("message", .string(v.message))])
     }

@@ -1,6 +1,6 @@
 import AnonVMASim
-import SceneScript
 import ScenePlayer
+import SceneScript
 import TermRender
 
 /// What the app loop feeds the reducer.

@@ -48,16 +48,21 @@ public struct KeyBinding: Sendable {
 /// (`validKeys`) and the status-line hints, in this order.
 public enum Keymap {
   public static let bindings: [KeyBinding] = [
-    KeyBinding([.right, .char("l"), .char(" ")], .nextStep, "→ l space", hint: ("←/→ step", "<-/-> step"),
+    KeyBinding(
+      [.right, .char("l"), .char(" ")], .nextStep, "→ l space", hint: ("←/→ step", "<-/-> step"),
       when: { $0.step < $0.timeline.stepCount }, help: { _ in "next step" }),
-    KeyBinding([.left, .char("h"), .backspace], .previousStep, "← h bksp", when: { $0.step > 0 },
+    KeyBinding(
+      [.left, .char("h"), .backspace], .previousStep, "← h bksp", when: { $0.step > 0 },
       help: { _ in "previous step" }),
-    KeyBinding([.char("j")], .microForward, "↓ j", hint: ("↓↑ micro", "j/k micro"), when: { $0.step > 0 },
+    KeyBinding(
+      [.char("j")], .microForward, "↓ j", hint: ("↓↑ micro", "j/k micro"), when: { $0.step > 0 },
       help: { $0.micro == nil ? "into the step's micro-steps" : "next micro-step" }),
-    KeyBinding([.char("k")], .microBackward, "↑ k", when: { $0.micro != nil },
+    KeyBinding(
+      [.char("k")], .microBackward, "↑ k", when: { $0.micro != nil },
       help: { _ in "previous micro-step / back out" }),
     KeyBinding([.char("g")], .jump, "g", hint: ("g jump", "g jump"), help: { _ in "jump to a step number or chapter" }),
-    KeyBinding([.char("/")], .find, "/", hint: ("/ find", "/ find"), help: { _ in "find a process, VMA, anon_vma or page" }),
+    KeyBinding(
+      [.char("/")], .find, "/", hint: ("/ find", "/ find"), help: { _ in "find a process, VMA, anon_vma or page" }),
     KeyBinding([.char("0"), .home], .firstStep, "0 G", help: { _ in "first / last step" }),
     KeyBinding([.char("G"), .end], .lastStep, nil),
     KeyBinding([.tab], .focusNext, "tab", help: { "focus: steps, VMAs, forest (now: \($0.focus))" }),
@@ -68,13 +73,16 @@ public enum Keymap {
     KeyBinding([.pageDown], .pageDown, nil, listed: false),
     KeyBinding([.pageUp], .pageUp, nil, listed: false),
     KeyBinding([.char("v")], .toggleTree, "v", help: { $0.treeLayout ? "forest as a matrix" : "forest as a tree" }),
-    KeyBinding([.char("z")], .toggleFolding, "z",
+    KeyBinding(
+      [.char("z")], .toggleFolding, "z",
       help: { $0.folding ? "unfold identical sibling subtrees" : "fold identical sibling subtrees (×N)" }),
-    KeyBinding([.char("c")], .compare, "c", when: { $0.scene != nil },
+    KeyBinding(
+      [.char("c")], .compare, "c", when: { $0.scene != nil },
       help: { _ in "compare side by side with another kernel model" }),
     KeyBinding([.char("n")], .presenter, "n", help: { $0.presenter ? "hide presenter notes" : "presenter notes" }),
     KeyBinding([.char("p")], .play, "p", help: { $0.playing ? "pause" : "play (auto-advance)" }),
-    KeyBinding([.char(":")], .command, ":", when: { $0.explore }, help: { _ in "run an operation, :w FILE saves, :q quits" }),
+    KeyBinding(
+      [.char(":")], .command, ":", when: { $0.explore }, help: { _ in "run an operation, :w FILE saves, :q quits" }),
     KeyBinding([.char("?")], .help, "?", hint: ("? help", "? help"), help: { _ in "close this help" }),
     KeyBinding([.char("q")], .quit, "q", hint: ("q quit", "q quit"), help: { _ in "quit" }),
     KeyBinding([.escape], .dismiss, nil, listed: false),

@@ -73,7 +73,9 @@ public struct Layout: Sendable {
     pagesByAnonVMA = byAnonVMA
     var functions: [String] = []
     if key.micro == nil {
-      for e in timeline.replay.events(step: step, .quiet) where !functions.contains(e.function) { functions.append(e.function) }
+      for e in timeline.replay.events(step: step, .quiet) where !functions.contains(e.function) {
+        functions.append(e.function)
+      }
     }
     self.functions = functions
     totals =
@@ -160,7 +162,8 @@ extension Layout {
     }
     func vmaShape(_ id: Int) -> VMAShape {
       w.vmas.withObject(id) { v in
-        VMAShape(mapping: v.mapping, firstPage: v.firstPage, pages: v.pages, prot: v.prot, chainLength: v.chainTailFirst.count)
+        VMAShape(
+          mapping: v.mapping, firstPage: v.firstPage, pages: v.pages, prot: v.prot, chainLength: v.chainTailFirst.count)
       } ?? VMAShape(mapping: "?", firstPage: 0, pages: 0, prot: .rw, chainLength: -1)
     }
     var signature = [Int?](repeating: nil, count: n)

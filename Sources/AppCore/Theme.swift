@@ -70,7 +70,6 @@ struct Theme: Sendable {
   var error = Style(fg: .red, bold: true)
 }
 
-
 /// Glyphs, Unicode or ASCII (`--ascii`).
 struct Glyphs {
   var h, v, tl, tr, bl, br: String

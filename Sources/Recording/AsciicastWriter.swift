@@ -43,10 +43,13 @@ public struct AsciicastWriter: Sendable {
     case .v3:
       return JSON.object([
         ("version", .int(3)),
-        ("term", .object([
-          ("cols", .int(width)), ("rows", .int(height)), ("type", .string("xterm-256color")),
-          ("theme", theme),
-        ])),
+        (
+          "term",
+          .object([
+            ("cols", .int(width)), ("rows", .int(height)), ("type", .string("xterm-256color")),
+            ("theme", theme),
+          ])
+        ),
         ("title", .string(title)), ("idle_time_limit", idle),
       ]).serialized
     }

@@ -31,7 +31,8 @@ public enum SVGExporter {
     let width = Int((Double(b.width) * cw).rounded(.up)) + 16
     let height = b.height * ch + 16
     var out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-    out += "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(width)\" height=\"\(height)\" viewBox=\"0 0 \(width) \(height)\">\n"
+    out +=
+      "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(width)\" height=\"\(height)\" viewBox=\"0 0 \(width) \(height)\">\n"
     out += "<title>\(xml(TextSafety.escape(title)))</title>\n"
     out += "<rect width=\"100%\" height=\"100%\" fill=\"\(CastTheme.background)\"/>\n"
     out += "<g font-family=\"DejaVu Sans Mono, Menlo, Consolas, monospace\" font-size=\"14\" xml:space=\"preserve\">\n"

@@ -116,7 +116,11 @@ public enum SceneRecorder {
           let final = scalars.first
           scalars = scalars.dropFirst()
           sequence += 1
-          if final == "m" { style += sequence } else if final.map({ "ABCDGH".unicodeScalars.contains($0) }) == true { cursor += sequence }
+          if final == "m" {
+            style += sequence
+          } else if final.map({ "ABCDGH".unicodeScalars.contains($0) }) == true {
+            cursor += sequence
+          }
         } else if c == "\r" {
           cursor += 2
           scalars = scalars.dropFirst()

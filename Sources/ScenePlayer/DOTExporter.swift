@@ -66,7 +66,8 @@ public enum DOTExporter {
     for id in w.orderedVMAs {
       guard let v = w.vmas[id] else { continue }
       let name = w.vmaName(id)
-      out += "  \(q(name)) [shape=box, label=\(q(name, "pages \(v.firstPage)..\(v.firstPage + v.pages - 1) \(v.prot.rawValue)"))];\n"
+      out +=
+        "  \(q(name)) [shape=box, label=\(q(name, "pages \(v.firstPage)..\(v.firstPage + v.pages - 1) \(v.prot.rawValue)"))];\n"
       out += "  \(q("proc:" + w.processes[v.process].name)) -> \(q(name)) [arrowhead=none];\n"
       for a in w.chainAnonVMAs(id) where a != v.anonVMA {
         out += "  \(q(name)) -> \(q(World.avName(a))) [style=dashed, label=\"avc\"];\n"
@@ -85,7 +86,8 @@ public enum DOTExporter {
       }
       var attrs = "shape=ellipse"
       if let holders = w.lockHolders[a], !holders.isEmpty {
-        label.append("LOCKED by " + holders.map { "cpu\($0.cpu)" + ($0.op.map { " (\($0))" } ?? "") }.joined(separator: ", "))
+        label.append(
+          "LOCKED by " + holders.map { "cpu\($0.cpu)" + ($0.op.map { " (\($0))" } ?? "") }.joined(separator: ", "))
         attrs += ", style=filled, fillcolor=\"#ffcc66\", penwidth=3"
       }
       out += "  \(q(World.avName(a))) [\(attrs), label=\(q(lines: label))];\n"

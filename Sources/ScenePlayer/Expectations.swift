@@ -64,7 +64,8 @@ extension Timeline {
     case .violation(let code):
       let codes = w.violations.map(\.code)
       return codes.contains(code)
-        ? .pass : .fail(expected: "violation \(code)", actual: codes.isEmpty ? "no violations" : codes.joined(separator: ", "))
+        ? .pass
+        : .fail(expected: "violation \(code)", actual: codes.isEmpty ? "no violations" : codes.joined(separator: ", "))
     case .chain(let r, let list):
       guard let v = findVMA(r) else { return .fail(expected: "VMA \(r)", actual: "no such VMA") }
       return compare(names(list), names(w.chainAnonVMAs(v)))
@@ -108,12 +109,15 @@ extension Timeline {
       return .pass
     case .lockFree(let a):
       let holders = w.lockHolders[a] ?? []
-      return compare("free", holders.isEmpty ? "free" : "held by " + holders.map { "cpu\($0.cpu)" }.joined(separator: ", "))
+      return compare(
+        "free", holders.isEmpty ? "free" : "held by " + holders.map { "cpu\($0.cpu)" }.joined(separator: ", "))
     case .cpuState(let cpu, let state):
       guard cpu < w.cpus.count else { return .error("cpu\(cpu) does not exist") }
       return compare(state.rawValue, w.cpus[cpu].state.rawValue)
     case .visits(let r, let ids):
-      guard let walk = w.lastWalk else { return .fail(expected: ids.joined(separator: " "), actual: "no rmap walk yet") }
+      guard let walk = w.lastWalk else {
+        return .fail(expected: ids.joined(separator: " "), actual: "no rmap walk yet")
+      }
       guard walk.origin == r.description else {
         return .fail(expected: "a walk from \(r)", actual: "the last walk was from \(walk.origin)")
       }

@@ -226,7 +226,9 @@ public struct RaceExplorer {
       if !moved {
         schedules += 1
         // Nobody can move although some operation is unfinished: CPUs wait on each other.
-        if node.world.cpus.contains(where: { $0.state == .blocked }) && findings["C18"] == nil && !baseline.contains("C18") {
+        if node.world.cpus.contains(where: { $0.state == .blocked }) && findings["C18"] == nil
+          && !baseline.contains("C18")
+        {
           let p = path(index)
           findings["C18"] = Finding(
             code: "C18", message: "no CPU can move: they wait on each other's locks", schedule: p.schedule,
@@ -273,7 +275,6 @@ public struct RaceExplorer {
     out += "expect violation \(f.code)\n"
     return out
   }
-
 
 }
 

@@ -26,7 +26,8 @@ public enum TextNarrator {
       guard let v = w.vmas[id] else { continue }
       let chain = w.chainAnonVMAs(id).map { World.avName($0) }.joined(separator: " ")
       let anon = v.anonVMA.map { World.avName($0) } ?? "-"
-      out += "   \(TextSafety.escape(w.vmaName(id))) pages \(v.firstPage)..\(v.firstPage + v.pages - 1) \(v.prot.rawValue)"
+      out +=
+        "   \(TextSafety.escape(w.vmaName(id))) pages \(v.firstPage)..\(v.firstPage + v.pages - 1) \(v.prot.rawValue)"
       out += "  anon_vma \(anon)  chain [\(chain)]\(v.detached ? " (detached)" : "")\n"
     }
     for id in w.aliveAnonVMAs {
@@ -37,7 +38,8 @@ public enum TextNarrator {
       out += "   \(World.avName(id))\(root) ref \(a.refcount) list [\(list)]\(lock)\n"
     }
     for c in w.cpus where c.state != .idle || !c.holds.isEmpty {
-      out += "   \(c.name) \(c.state.rawValue) \(TextSafety.escape(c.op ?? "")) holds [\(c.holds.map { World.avName($0) }.joined(separator: " "))]\n"
+      out +=
+        "   \(c.name) \(c.state.rawValue) \(TextSafety.escape(c.op ?? "")) holds [\(c.holds.map { World.avName($0) }.joined(separator: " "))]\n"
     }
     for v in w.violations where v.step == k {
       out += "   ! \(v.code): \(TextSafety.escape(v.message))\n"

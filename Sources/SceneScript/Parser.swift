@@ -21,7 +21,9 @@ public enum Parser {
       guard !significant.isEmpty else { return }
       if let bad = significant.first(where: { $0.kind == .badString }) {
         diagnostics.append(
-          Diagnostic(bad.problem ?? .unterminatedString, .error, bad.value, at: SourceLocation(line: bad.line, column: bad.problemColumn)))
+          Diagnostic(
+            bad.problem ?? .unterminatedString, .error, bad.value,
+            at: SourceLocation(line: bad.line, column: bad.problemColumn)))
         return
       }
       var cursor = Cursor(tokens: significant)
@@ -45,7 +47,9 @@ public enum Parser {
         // Like a compiler's error limit: a file that is mostly mistakes is not a scene.
         if diagnostics.count >= errorLimit {
           diagnostics.append(
-            Diagnostic(.tooManyErrors, .error, "too many errors (\(errorLimit)); stopping here", at: SourceLocation(line: token.line, column: 1)))
+            Diagnostic(
+              .tooManyErrors, .error, "too many errors (\(errorLimit)); stopping here",
+              at: SourceLocation(line: token.line, column: 1)))
           lineTokens = []
           break
         }
@@ -56,7 +60,9 @@ public enum Parser {
     flush()
     if check, statements.isEmpty, diagnostics.isEmpty {
       diagnostics.append(
-        Diagnostic(.emptyScene, .error, "empty scene: no statements", help: .hint("see scenes/ for examples"), at: SourceLocation(line: 1, column: 1)))
+        Diagnostic(
+          .emptyScene, .error, "empty scene: no statements", help: .hint("see scenes/ for examples"),
+          at: SourceLocation(line: 1, column: 1)))
     }
     var scene = Scene(statements: statements, diagnostics: diagnostics)
     if check { Checker.check(&scene) }
@@ -85,7 +91,8 @@ public enum Parser {
       guard let t = c.word("a kernel version (2.6.34, 2.6.36 or 6.x)") else { return nil }
       guard let k = KernelVersion(name: t.text) else {
         c.error(
-          .unknownKernel, "unknown kernel '\(shown(t.text))' (expected 2.6.34, 2.6.36, 2.6.35, root-lock, 6.x or modern)",
+          .unknownKernel,
+          "unknown kernel '\(shown(t.text))' (expected 2.6.34, 2.6.36, 2.6.35, root-lock, 6.x or modern)",
           at: t)
         return nil
       }
@@ -154,7 +161,8 @@ public enum Parser {
         return .operation(op)
       }
       c.error(
-        .unknownStatement, "unknown statement '\(shown(keyword))'", help: suggestion(for: keyword).map { .didYouMean($0) },
+        .unknownStatement, "unknown statement '\(shown(keyword))'",
+        help: suggestion(for: keyword).map { .didYouMean($0) },
         at: keywordToken)
       return nil
     }
@@ -482,7 +490,8 @@ struct Cursor {
   mutating func anonVMA(orKSM: Bool = false) -> Int? {
     guard let t = word("an anon_vma name like AV1") else { return nil }
     guard t.text.hasPrefix("AV"), let n = Parser.parseNumber(String(t.text.dropFirst(2))), n >= 1 else {
-      error(.badAnonVMAName, "expected an anon_vma name like AV1\(orKSM ? " or KSM" : ""), found '\(shown(t.text))'", at: t)
+      error(
+        .badAnonVMAName, "expected an anon_vma name like AV1\(orKSM ? " or KSM" : ""), found '\(shown(t.text))'", at: t)
       return nil
     }
     return n

@@ -120,7 +120,9 @@ public enum ANSIEncoder {
               let forward = move(change.x - c.x, "C")
               let f = v + recordedLength(forward)
               if f < best.cost { best = (f, .relative(vertical, "", forward)) }
-              if let r = rewriteCost(next, y: change.y, from: c.x, to: change.x, style: current, colors: colors, within: best.cost - v - 1) {
+              if let r = rewriteCost(
+                next, y: change.y, from: c.x, to: change.x, style: current, colors: colors, within: best.cost - v - 1)
+              {
                 best = (v + r, .rewrite(vertical, cr: false, from: c.x))
               }
             } else if change.x < c.x {
@@ -139,7 +141,8 @@ public enum ANSIEncoder {
             let f = cr + recordedLength(forward)
             if f < best.cost { best = (f, .relative(vertical, "\r", forward)) }
             if cr < best.cost,
-              let r = rewriteCost(next, y: change.y, from: 0, to: change.x, style: current, colors: colors, within: best.cost - cr - 1)
+              let r = rewriteCost(
+                next, y: change.y, from: 0, to: change.x, style: current, colors: colors, within: best.cost - cr - 1)
             {
               best = (cr + r, .rewrite(vertical, cr: true, from: 0))
             }
@@ -172,7 +175,9 @@ public enum ANSIEncoder {
 
   /// What rewriting the unchanged cells `from..<to` of a row costs in a recording, if every cell
   /// is one narrow character and the cost is at most `limit`.
-  static func rewriteCost(_ b: Buffer, y: Int, from: Int, to: Int, style: Style, colors: ColorMode, within limit: Int) -> Int? {
+  static func rewriteCost(_ b: Buffer, y: Int, from: Int, to: Int, style: Style, colors: ColorMode, within limit: Int)
+    -> Int?
+  {
     var cost = 0
     var current = style
     for x in from..<to {

@@ -2,7 +2,8 @@ import SafeText
 
 /// One of the 16 terminal colors.
 public enum Color: Int, Sendable, Hashable, CaseIterable {
-  case black = 0, red, green, yellow, blue, magenta, cyan, white
+  case black = 0
+  case red, green, yellow, blue, magenta, cyan, white
   case brightBlack, brightRed, brightGreen, brightYellow, brightBlue, brightMagenta, brightCyan, brightWhite
 }
 

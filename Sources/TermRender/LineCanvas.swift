@@ -53,7 +53,9 @@ public struct LineCanvas: Sendable {
   }
 
   /// A horizontal line from column `x0` to `x1` (inclusive, either order) on row `y`.
-  public mutating func horizontal(y: Int, from x0: Int, to x1: Int, stroke: Stroke = .light, net: Int, style: Style = .plain) {
+  public mutating func horizontal(
+    y: Int, from x0: Int, to x1: Int, stroke: Stroke = .light, net: Int, style: Style = .plain
+  ) {
     let (a, b) = (min(x0, x1), max(x0, x1))
     guard a < b, y >= 0, y < height else { return }
     // Only the cells inside the canvas (a long line of a large diagram is clipped, not walked).
@@ -68,7 +70,9 @@ public struct LineCanvas: Sendable {
   }
 
   /// A vertical line from row `y0` to `y1` (inclusive, either order) in column `x`.
-  public mutating func vertical(x: Int, from y0: Int, to y1: Int, stroke: Stroke = .light, net: Int, style: Style = .plain) {
+  public mutating func vertical(
+    x: Int, from y0: Int, to y1: Int, stroke: Stroke = .light, net: Int, style: Style = .plain
+  ) {
     let (a, b) = (min(y0, y1), max(y0, y1))
     guard a < b, x >= 0, x < width else { return }
     let (lo, hi) = (max(a, -1), min(b, height))
@@ -117,7 +121,9 @@ public struct LineCanvas: Sendable {
   }
 
   /// Writes every line cell into `buffer`, offset by `origin`, clipped to `clip`.
-  public func draw(into buffer: inout Buffer, at origin: (x: Int, y: Int) = (0, 0), clip: Rect? = nil, ascii: Bool = false) {
+  public func draw(
+    into buffer: inout Buffer, at origin: (x: Int, y: Int) = (0, 0), clip: Rect? = nil, ascii: Bool = false
+  ) {
     let area = clip ?? buffer.area
     for y in 0..<height {
       let by = origin.y + y

@@ -2,8 +2,8 @@ import AnonVMASim
 import AppCore
 import ArgumentParser
 import Foundation
-import SceneScript
 import ScenePlayer
+import SceneScript
 
 @main
 struct AnonVis: ParsableCommand {
@@ -14,7 +14,9 @@ struct AnonVis: ParsableCommand {
       With no subcommand, anonvis walks through its built-in tour scene.
       Scenes are text files in the scene language (see scenes/ for examples).
       """,
-    subcommands: [Tour.self, Play.self, Explore.self, Check.self, State.self, Narrate.self, Render.self, Record.self, Races.self],
+    subcommands: [
+      Tour.self, Play.self, Explore.self, Check.self, State.self, Narrate.self, Render.self, Record.self, Races.self,
+    ],
     defaultSubcommand: Tour.self)
 
   /// Runs the command. ArgumentParser's own error messages echo the arguments, so they go
@@ -182,7 +184,6 @@ struct Check: ParsableCommand {
   @Argument(help: "Scene files.")
   var files: [String]
 
-
   @OptionGroup var limitOptions: LimitOptions
 
   func run() throws {
@@ -195,14 +196,16 @@ struct Check: ParsableCommand {
       let renderer = DiagnosticRenderer(fileName: file, source: loaded.source)
       var failed = 0
       for bound in loaded.timeline.expectations {
-        let where_ = "\(TextSafety.escape(file)):\(bound.statement.location.line):\(bound.statement.location.column)"
+        let place = "\(TextSafety.escape(file)):\(bound.statement.location.line):\(bound.statement.location.column)"
         let text = TextSafety.escape(bound.statement.words.joined(separator: " "))
         switch loaded.timeline.evaluate(bound) {
         case .pass: continue
         case .fail(let expected, let actual):
           failed += 1
           worst = max(worst, 1)
-          printError("\(where_): expectation failed: \(text)\n  expected: \(expected)\n  actual:   \(actual)  (after step \(bound.step))")
+          printError(
+            "\(place): expectation failed: \(text)\n  expected: \(expected)\n  actual:   \(actual)  (after step \(bound.step))"
+          )
         case .error(let message):
           failed += 1
           worst = 2

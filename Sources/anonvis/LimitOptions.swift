@@ -107,7 +107,8 @@ final class ProgressLine: Sendable {
       let elapsed = Double((now - s.start).components.attoseconds) / 1e18 + Double((now - s.start).components.seconds)
       let rate = elapsed > 0 ? Int(Double(done) / elapsed) : 0
       let of = total.map { " of \(grouped($0))" } ?? ""
-      let line = "\(what): \(grouped(done))\(of) \(unit) · \(grouped(rate)) \(unit)/s · "
+      let line =
+        "\(what): \(grouped(done))\(of) \(unit) · \(grouped(rate)) \(unit)/s · "
         + String(format: "%.1f s", elapsed) + " (ctrl-C stops)"
       writeStandardError("\r" + line + "\u{1B}[K")
     }

@@ -93,13 +93,17 @@ enum OutputFile {
       guard force else { throw Failure(message: "error: \(name) exists; use --force to overwrite it") }
       return true
     case S_IFLNK:
-      let to = (try? FileManager.default.destinationOfSymbolicLink(atPath: path)).map { " (to \(TextSafety.escape($0)))" } ?? ""
+      let to =
+        (try? FileManager.default.destinationOfSymbolicLink(atPath: path)).map { " (to \(TextSafety.escape($0)))" }
+        ?? ""
       throw Failure(message: "error: \(name) is a symlink\(to); name the real path to write there")
     case S_IFDIR:
       throw Failure(message: "error: \(name) is a directory")
     default:
-      let what = info.st_mode & S_IFMT == S_IFIFO ? "a FIFO" : info.st_mode & S_IFMT == S_IFSOCK ? "a socket" : "a device"
-      throw Failure(message: "error: \(name) exists and is not a regular file (\(what)); it is not replaced, even with --force")
+      let what =
+        info.st_mode & S_IFMT == S_IFIFO ? "a FIFO" : info.st_mode & S_IFMT == S_IFSOCK ? "a socket" : "a device"
+      throw Failure(
+        message: "error: \(name) exists and is not a regular file (\(what)); it is not replaced, even with --force")
     }
   }
 

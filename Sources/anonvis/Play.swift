@@ -98,7 +98,9 @@ final class LiveRecorder {
   func discard() {
     var mine = stat()
     var there = stat()
-    if written == 0, fstat(fd, &mine) == 0, lstat(path, &there) == 0, mine.st_ino == there.st_ino, mine.st_dev == there.st_dev {
+    if written == 0, fstat(fd, &mine) == 0, lstat(path, &there) == 0, mine.st_ino == there.st_ino,
+      mine.st_dev == there.st_dev
+    {
       unlink(path)
     }
     Foundation.close(fd)

@@ -1,8 +1,8 @@
 import AnonVMASim
 import ArgumentParser
 import Foundation
-import SceneScript
 import ScenePlayer
+import SceneScript
 
 struct Races: ParsableCommand {
   static let configuration = CommandConfiguration(
@@ -64,16 +64,18 @@ struct Races: ParsableCommand {
       printError(DiagnosticRenderer(fileName: file, source: source).render(all: scene.diagnostics))
       throw ExitCode(2)
     }
-    let k = kernelOverride ?? scene.statements.compactMap { s -> KernelVersion? in
-      if case .kernel(let k) = s.statement { return k }
-      return nil
-    }.first ?? .v2_6_36
+    let k =
+      kernelOverride ?? scene.statements.compactMap { s -> KernelVersion? in
+        if case .kernel(let k) = s.statement { return k }
+        return nil
+      }.first ?? .v2_6_36
     for v in variants ?? [] where v.kernel != k {
       printError("error: variant '\(v.rawValue)' applies to kernel \(v.kernel.rawValue), not \(k.rawValue)")
       throw ExitCode(2)
     }
     let explorer: RaceExplorer
-    let progress = ProgressLine("anonvis: exploring \(TextSafety.escape(baseName(file)))", unit: "states", quiet: limitOptions.quiet)
+    let progress = ProgressLine(
+      "anonvis: exploring \(TextSafety.escape(baseName(file)))", unit: "states", quiet: limitOptions.quiet)
     defer { progress.finish() }
     let limits = limitOptions.limits(progress: progress)
     switch RaceExplorer.prepare(
@@ -91,8 +93,10 @@ struct Races: ParsableCommand {
     progress.finish()
     let elapsed = ContinuousClock.now - start
     let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-    let model = explorer.timeline.kernel.rawValue
-      + (explorer.timeline.variants.isEmpty ? "" : " (\(explorer.timeline.variants.map(\.rawValue).joined(separator: ", ")))")
+    let model =
+      explorer.timeline.kernel.rawValue
+      + (explorer.timeline.variants.isEmpty
+        ? "" : " (\(explorer.timeline.variants.map(\.rawValue).joined(separator: ", ")))")
     let rate = seconds > 0 ? Int(Double(report.states) / seconds) : report.states
     print(
       "\(TextSafety.escape(baseName(file))) on \(model): \(report.states) states, \(report.transitions) micro-steps, "
@@ -122,10 +126,12 @@ struct Races: ParsableCommand {
     try OutputFile.directory(dir)
     for f in report.findings {
       let base = baseName(file).replacingOccurrences(of: ".scene", with: "")
-      let path = (dir as NSString).appendingPathComponent("\(base).\(model.split(separator: " ").first ?? "").\(f.code).race.scene")
+      let path = (dir as NSString).appendingPathComponent(
+        "\(base).\(model.split(separator: " ").first ?? "").\(f.code).race.scene")
       try OutputFile.write(explorer.counterexample(f, source: source), to: path, force: force)
       print("\(f.code): \(TextSafety.escape(f.message))")
-      print("  shortest schedule: \(f.schedule.count) micro-steps: \(f.schedule.map { "cpu\($0)" }.joined(separator: " "))")
+      print(
+        "  shortest schedule: \(f.schedule.count) micro-steps: \(f.schedule.map { "cpu\($0)" }.joined(separator: " "))")
       print("  written to \(TextSafety.escape(path))")
     }
     // ctrl-C: what was found is written; the exit status says the search was interrupted.

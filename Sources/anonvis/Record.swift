@@ -59,7 +59,8 @@ struct Record: ParsableCommand {
       timeline: loaded.timeline, fileName: baseName(file), options: RenderOptions(ascii: ascii, colors: true))
     let steps = loaded.timeline.stepCount
     // A progress line while frames are drawn; ctrl-C stops before anything is written.
-    let progress = ProgressLine("anonvis: recording \(TextSafety.escape(baseName(file)))", unit: "steps", quiet: limitOptions.quiet)
+    let progress = ProgressLine(
+      "anonvis: recording \(TextSafety.escape(baseName(file)))", unit: "steps", quiet: limitOptions.quiet)
     defer { progress.finish() }
     func interrupted(at step: Int) -> ExitCode {
       progress.finish()

@@ -14,7 +14,8 @@ struct TerminalSize {
   /// Parses `COLSxROWS`, or prints a clear message and exits 2.
   static func parse(_ text: String) throws -> TerminalSize {
     guard let size = TerminalSize(argument: text) else {
-      printError("error: bad size '\(TextSafety.escape(text))': expected COLSxROWS with each between 1 and 1000, e.g. 100x30")
+      printError(
+        "error: bad size '\(TextSafety.escape(text))': expected COLSxROWS with each between 1 and 1000, e.g. 100x30")
       throw ExitCode(2)
     }
     return size
@@ -93,7 +94,8 @@ struct Render: ParsableCommand {
     case .ansi: print(ANSIEncoder.frame(buffer, colors: .ansi16), terminator: "")
     case .dot:
       // The micro-step was range-checked above.
-      let dot = micro.map { DOTExporter.dot(timeline, step: step, micro: $0) ?? "" } ?? DOTExporter.dot(timeline, step: step)
+      let dot =
+        micro.map { DOTExporter.dot(timeline, step: step, micro: $0) ?? "" } ?? DOTExporter.dot(timeline, step: step)
       print(dot, terminator: "")
     case .svg: print(SVGExporter.svg(buffer, title: "\(timeline.title) step \(step)"), terminator: "")
     }

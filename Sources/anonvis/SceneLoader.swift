@@ -35,7 +35,8 @@ enum SceneLoader {
     case S_IFREG: break
     case S_IFDIR: return .failure(LoadError(message: "\(name): error: is a directory, not a scene file"))
     case S_IFIFO: return .failure(LoadError(message: "\(name): error: is a FIFO, not a regular file; not a scene"))
-    default: return .failure(LoadError(message: "\(name): error: is not a regular file (a device or socket); not a scene"))
+    default:
+      return .failure(LoadError(message: "\(name): error: is not a regular file (a device or socket); not a scene"))
     }
     let data: Data
     do {
@@ -71,7 +72,8 @@ enum SceneLoader {
   /// invalid byte as U+FFFD, escaped) and a caret under the column.
   static func located(_ message: String, _ line: Int, _ column: Int, _ bytes: [UInt8], _ name: String) -> LoadError {
     let renderer = DiagnosticRenderer(fileName: name, source: String(decoding: bytes, as: UTF8.self))
-    return LoadError(message: renderer.render(Diagnostic(.error, message, at: SourceLocation(line: line, column: column))))
+    return LoadError(
+      message: renderer.render(Diagnostic(.error, message, at: SourceLocation(line: line, column: column))))
   }
 
   /// Decodes UTF-8, reporting the line and column of the first invalid byte or NUL.

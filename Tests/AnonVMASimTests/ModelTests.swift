@@ -1,7 +1,7 @@
 import AnonVMASim
 import Foundation
-import SceneScript
 import ScenePlayer
+import SceneScript
 import Testing
 
 @Suite("2.6.36 model, operation by operation (kernel-semantics.md §B)")
@@ -272,7 +272,8 @@ struct PerModelTests {
     case .v2_6_34: #expect(locks == ["lock AV1", "unlock AV1", "lock AV2", "unlock AV2"])
     case .v2_6_36: #expect(locks == ["lock AV1", "unlock AV1", "lock AV1 (root of AV2)", "unlock AV1 (root of AV2)"])
     case .v6:
-      #expect(locks == ["lock AV1 for write", "unlock AV1", "lock AV1 (root of AV2) for write", "unlock AV1 (root of AV2)"])
+      #expect(
+        locks == ["lock AV1 for write", "unlock AV1", "lock AV1 (root of AV2) for write", "unlock AV1 (root of AV2)"])
     }
   }
 
@@ -297,7 +298,8 @@ struct PerModelTests {
 
   @Test("E4: split and merge; 6.x counts the extra active VMA", arguments: KernelVersion.allCases)
   func e4(kernel: KernelVersion) {
-    let t = timeline("kernel \(kernel.rawValue)\nspawn P1\nmmap P1 A 4\ntouch P1 A 0..3\nmprotect P1 A 2..3 ro\nmprotect P1 A 2..3 rw")
+    let t = timeline(
+      "kernel \(kernel.rawValue)\nspawn P1\nmmap P1 A 4\ntouch P1 A 0..3\nmprotect P1 A 2..3 ro\nmprotect P1 A 2..3 rw")
     #expect(t.states[4].chain("P1", "A", 2) == ["AV1"])
     #expect(t.states[5].avcCount == 1)
     if kernel == .v6 {
@@ -310,10 +312,13 @@ struct PerModelTests {
     #expect(t.states[5].violations.isEmpty)
   }
 
-  @Test("E5: walks visit the same VMAs; the lock is the page's anon_vma in 2.6.34, the root otherwise", arguments: KernelVersion.allCases)
+  @Test(
+    "E5: walks visit the same VMAs; the lock is the page's anon_vma in 2.6.34, the root otherwise",
+    arguments: KernelVersion.allCases)
   func e5(kernel: KernelVersion) {
     let t = timeline(
-      "kernel \(kernel.rawValue)\nspawn P1\nmmap P1 A 1\ntouch P1 A 0\nfork P1 P2\nfork P2 P3\ntouch P2 A 0\ntouch P3 A 0\nrmap P1 A 0\nrmap P2 A 0\nrmap P3 A 0")
+      "kernel \(kernel.rawValue)\nspawn P1\nmmap P1 A 1\ntouch P1 A 0\nfork P1 P2\nfork P2 P3\ntouch P2 A 0\ntouch P3 A 0\nrmap P1 A 0\nrmap P2 A 0\nrmap P3 A 0"
+    )
     #expect(t.states[8].lastWalk?.visited == ["P1:A@0", "P2:A@0", "P3:A@0"])
     #expect(t.states[9].lastWalk?.visited == ["P2:A@0", "P3:A@0"])
     #expect(t.states[10].lastWalk?.visited == ["P3:A@0"])
@@ -322,7 +327,9 @@ struct PerModelTests {
     if kernel == .v6 { #expect(lockEvents(t, step: 9).first == "lock AV1 for read") }
   }
 
-  @Test("D.8: after three generations of fork-and-exit, 6.x stays at three anon_vmas; 2.6.36 grows by one per generation", arguments: [KernelVersion.v2_6_36, .v6])
+  @Test(
+    "D.8: after three generations of fork-and-exit, 6.x stays at three anon_vmas; 2.6.36 grows by one per generation",
+    arguments: [KernelVersion.v2_6_36, .v6])
   func d8(kernel: KernelVersion) {
     var source = "kernel \(kernel.rawValue)\nspawn P0\nmmap P0 A 1\ntouch P0 A 0\n"
     for g in 1...5 { source += "fork P\(g - 1) P\(g)\nexit P\(g - 1)\n" }
@@ -337,7 +344,8 @@ struct PerModelTests {
     }
     #expect(w.violations.isEmpty)
     // The middle of the chain after generation 3 (reference D.8's worked values).
-    let g3 = timeline("kernel 6.x\nspawn P0\nmmap P0 A 1\ntouch P0 A 0\nfork P0 P1\nexit P0\nfork P1 P2\nexit P1\nfork P2 P3")
+    let g3 = timeline(
+      "kernel 6.x\nspawn P0\nmmap P0 A 1\ntouch P0 A 0\nfork P0 P1\nexit P0\nfork P1 P2\nexit P1\nfork P2 P3")
     #expect(g3.states[g3.stepCount].chain("P3", "A") == ["AV3", "AV2", "AV1"])
     let p3 = g3.states[g3.stepCount].processIndex(named: "P3") ?? 0
     let v = g3.states[g3.stepCount].vma(process: p3, mapping: "A", firstPage: nil) ?? 0

@@ -21,7 +21,9 @@ struct ProtectionOracle {
   var alive: [String] { pages.keys.sorted() }
 
   /// The mapped pages of `region` from `first` on, while `include` holds, at most `count` of them.
-  func run(_ process: String, _ region: Region, from first: Int, count: Int, where include: (Prot) -> Bool) -> ClosedRange<Int>? {
+  func run(_ process: String, _ region: Region, from first: Int, count: Int, where include: (Prot) -> Bool)
+    -> ClosedRange<Int>?
+  {
     var last = first - 1
     while last + 1 < region.pages, last + 1 - first < count,
       let prot = pages[process]?[region.base + last + 1], include(prot)
@@ -57,7 +59,8 @@ struct ProtectionOracle {
       guard let region, let range = run(p, region, from: pick(region.pages), count: 1 + pick(3), where: { _ in true })
       else { return nil }
       return .mprotect(
-        process: p, mapping: region.name, first: range.lowerBound, last: range.upperBound, prot: pick(2) == 0 ? .ro : .rw)
+        process: p, mapping: region.name, first: range.lowerBound, last: range.upperBound,
+        prot: pick(2) == 0 ? .ro : .rw)
     case 10:
       guard let region else { return nil }
       let a = pick(region.pages)
@@ -82,7 +85,8 @@ struct ProtectionOracle {
       pages[p] = [:]
       regions[p] = []
     case .mmap(let p, let m, let n, _):
-      guard let pi = w.processIndex(named: p), let mapping = w.processes[pi].mappings.last(where: { $0.name == m }) else { return }
+      guard let pi = w.processIndex(named: p), let mapping = w.processes[pi].mappings.last(where: { $0.name == m })
+      else { return }
       regions[p, default: []].append(Region(name: m, base: mapping.base, pages: n))
       for v in mapping.base..<mapping.base + n { pages[p, default: [:]][v] = .rw }
     case .mprotect(let p, let m, let a, let b, let prot):
@@ -94,7 +98,8 @@ struct ProtectionOracle {
     case .fork(let parent, let child):
       pages[child] = pages[parent]
       // A scene's mapping name is inherited only while some VMA of it is left.
-      regions[child] = regions[parent]?.filter { r in (r.base..<r.base + r.pages).contains { pages[parent]?[$0] != nil } }
+      regions[child] = regions[parent]?.filter { r in (r.base..<r.base + r.pages).contains { pages[parent]?[$0] != nil }
+      }
     case .exit(let p):
       pages[p] = nil
       regions[p] = nil
@@ -115,12 +120,17 @@ struct ProtectionOracle {
         guard let v = w.vmas[id] else { return "\(name) lists VMA \(id), which does not exist" }
         guard v.start < v.end else { return "\(name): VMA \(id) is empty [\(v.start), \(v.end))" }
         guard v.start >= previousEnd else {
-          return "\(name): VMA \(id) [\(v.start), \(v.end)) overlaps or precedes the VMA before it (which ends at \(previousEnd))"
+          return
+            "\(name): VMA \(id) [\(v.start), \(v.end)) overlaps or precedes the VMA before it (which ends at \(previousEnd))"
         }
-        guard v.process == p, !v.detached else { return "\(name): VMA \(id) belongs to process \(v.process), detached \(v.detached)" }
+        guard v.process == p, !v.detached else {
+          return "\(name): VMA \(id) belongs to process \(v.process), detached \(v.detached)"
+        }
         guard let region = regions[name]?.first(where: { $0.name == v.mapping }), region.base == v.base,
           v.start >= region.base, v.end <= region.base + region.pages
-        else { return "\(name): VMA \(id) [\(v.start), \(v.end)) lies outside its mapping \(v.mapping) (base \(v.base))" }
+        else {
+          return "\(name): VMA \(id) [\(v.start), \(v.end)) lies outside its mapping \(v.mapping) (base \(v.base))"
+        }
         previousEnd = v.end
         for page in v.start..<v.end { covered[page] = v.prot }
       }
@@ -190,11 +200,14 @@ func shrinkFailing(_ seeds: [UInt64], kernel: KernelVersion) -> [UInt64] {
 struct MprotectTests {
   /// P0 maps `pages` pages as A and runs the mprotects on them; returns the world and the
   /// protection of each page of A from the VMAs (nil: unmapped).
-  func mprotected(_ kernel: KernelVersion, pages: Int, _ changes: [(ClosedRange<Int>, Prot)]) throws -> (World, [Prot?]) {
+  func mprotected(_ kernel: KernelVersion, pages: Int, _ changes: [(ClosedRange<Int>, Prot)]) throws -> (World, [Prot?])
+  {
     var w = World(kernel: kernel)
     let ops: [Operation] =
       [.spawn("P0"), .mmap(process: "P0", mapping: "A", pages: pages, growsDown: false)]
-      + changes.map { .mprotect(process: "P0", mapping: "A", first: $0.0.lowerBound, last: $0.0.upperBound, prot: $0.1) }
+      + changes.map {
+        .mprotect(process: "P0", mapping: "A", first: $0.0.lowerBound, last: $0.0.upperBound, prot: $0.1)
+      }
     for (i, op) in ops.enumerated() {
       w.step = i + 1
       _ = try w.apply(op)
@@ -207,14 +220,18 @@ struct MprotectTests {
     return (w, prots)
   }
 
-  @Test("ro then rw on the first two of three pages leaves every page rw and writable (merge with next)", arguments: KernelVersion.allCases)
+  @Test(
+    "ro then rw on the first two of three pages leaves every page rw and writable (merge with next)",
+    arguments: KernelVersion.allCases)
   func backToReadWrite(kernel: KernelVersion) throws {
     var (w, prots) = try mprotected(kernel, pages: 3, [(0...1, .ro), (0...1, .rw)])
     #expect(prots == [.rw, .rw, .rw])
     #expect(throws: Never.self) { _ = try w.apply(.touch(process: "P0", mapping: "A", first: 2, last: 2)) }
   }
 
-  @Test("ro on the last page, then ro on all four, leaves every page ro (merge with next)", arguments: KernelVersion.allCases)
+  @Test(
+    "ro on the last page, then ro on all four, leaves every page ro (merge with next)",
+    arguments: KernelVersion.allCases)
   func allReadOnly(kernel: KernelVersion) throws {
     let (_, prots) = try mprotected(kernel, pages: 4, [(3...3, .ro), (0...3, .ro)])
     #expect(prots == [.ro, .ro, .ro, .ro])
@@ -252,6 +269,8 @@ struct MprotectTests {
       }
     }
     // The generator must really exercise mprotect, and its merges.
-    #expect(operations > 1000 && mprotects > 250 && merges > 30, "\(operations) operations, \(mprotects) mprotects, \(merges) merges")
+    #expect(
+      operations > 1000 && mprotects > 250 && merges > 30,
+      "\(operations) operations, \(mprotects) mprotects, \(merges) merges")
   }
 }

@@ -29,7 +29,9 @@ func randomOperation(_ seed: Int, in w: World) -> Operation? {
     return PageRef(process: name, mapping: m.name, index: v - m.base)
   }
   switch kind {
-  case 1: return maps.count < 3 ? .mmap(process: name, mapping: "m\(w.nextMappingSuffix)", pages: 1 + pick(4), growsDown: false) : nil
+  case 1:
+    return maps.count < 3
+      ? .mmap(process: name, mapping: "m\(w.nextMappingSuffix)", pages: 1 + pick(4), growsDown: false) : nil
   case 2, 3:
     guard let m = maps.randomElement(using: r) else { return nil }
     let a = page(m)
@@ -42,7 +44,8 @@ func randomOperation(_ seed: Int, in w: World) -> Operation? {
   case 7:
     guard let m = maps.randomElement(using: r) else { return nil }
     let a = page(m)
-    return .mprotect(process: name, mapping: m.name, first: a, last: min(m.pages - 1, a + pick(3)), prot: pick(2) == 0 ? .ro : .rw)
+    return .mprotect(
+      process: name, mapping: m.name, first: a, last: min(m.pages - 1, a + pick(3)), prot: pick(2) == 0 ? .ro : .rw)
   case 8:
     guard let m = maps.randomElement(using: r) else { return nil }
     let a = page(m)
@@ -59,7 +62,8 @@ func randomOperation(_ seed: Int, in w: World) -> Operation? {
       if case .page = w.processes[q].ptes[v] { return true }
       return false
     }
-    guard let v = present.first, let m = w.processes[q].mappings.last(where: { $0.base <= v && v < $0.base + $0.pages }) else { return nil }
+    guard let v = present.first, let m = w.processes[q].mappings.last(where: { $0.base <= v && v < $0.base + $0.pages })
+    else { return nil }
     return .ksmMerge(x, PageRef(process: w.processes[q].name, mapping: m.name, index: v - m.base))
   case 12: return .ksmdScan
   default:
@@ -112,7 +116,8 @@ func runRandom(_ seeds: [Int], kernel: KernelVersion) -> (violations: [Violation
 
 @Suite("Random operation sequences keep every invariant")
 struct PropertyTests {
-  @Test("no invariant violation on random sequences, in every model", arguments: [KernelVersion.v2_6_36, .v2_6_34, .v6])
+  @Test(
+    "no invariant violation on random sequences, in every model", arguments: [KernelVersion.v2_6_36, .v2_6_34, .v6])
   func randomSequences(kernel: KernelVersion) async {
     var applied = 0
     var kinds = Set<String>()
@@ -141,7 +146,9 @@ struct PropertyTests {
 
 @Suite("The incremental invariant check sees what the full check sees")
 struct IncrementalCheckTests {
-  @Test("after every step of random sequences, the scoped check reports what a full check reports", arguments: KernelVersion.allCases)
+  @Test(
+    "after every step of random sequences, the scoped check reports what a full check reports",
+    arguments: KernelVersion.allCases)
   func sameAsFull(kernel: KernelVersion) async {
     await propertyCheck(count: 300, input: Gen.int(in: 0...Int(Int32.max)).array(of: 1...50)) { seeds in
       var w = World(kernel: kernel)

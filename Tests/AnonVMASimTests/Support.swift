@@ -1,6 +1,6 @@
 import AnonVMASim
-import SceneScript
 import ScenePlayer
+import SceneScript
 import Testing
 
 /// Parses and runs scene text; records an issue for any diagnostic.

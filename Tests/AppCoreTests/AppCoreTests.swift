@@ -1,7 +1,7 @@
 import AppCore
 import Foundation
-import SceneScript
 import ScenePlayer
+import SceneScript
 import TermRender
 import TestSupport
 import Testing
@@ -33,7 +33,8 @@ struct AppCoreTests {
     }
     let name = file.replacingOccurrences(of: ".scene", with: "") + "-\(size.0)x\(size.1).txt"
     try assertGolden(
-      text, "Tests/AppCoreTests/Golden/\(name)", "frames differ from \(name); re-record with RECORD_GOLDEN=1 and review")
+      text, "Tests/AppCoreTests/Golden/\(name)", "frames differ from \(name); re-record with RECORD_GOLDEN=1 and review"
+    )
   }
 
   @Test("tiny and huge sizes render without crashing; too small says what it needs")
@@ -170,7 +171,11 @@ struct AppCoreTests {
     send(&s, [.char(":")] + chars("frobnicate") + [.enter])
     #expect(s.message?.hasPrefix("error: unknown statement") == true)
     let effects = send(&s, [.char(":")] + chars("w /tmp/x.scene") + [.enter])
-    #expect(effects == [.save(path: "/tmp/x.scene", text: "title \"explore\"\nkernel 2.6.36\n\nspawn P1\nmmap P1 heap 2\ntouch P1 heap 0\n")])
+    #expect(
+      effects == [
+        .save(
+          path: "/tmp/x.scene", text: "title \"explore\"\nkernel 2.6.36\n\nspawn P1\nmmap P1 heap 2\ntouch P1 heap 0\n")
+      ])
     let reparsed = Timeline(scene: Parser.parse(s.exploreScene), defaultTitle: "x")
     #expect(reparsed.stepCount == 3)
     #expect(send(&s, [.char(":")] + chars("q") + [.enter]) == [.quit])
@@ -178,7 +183,8 @@ struct AppCoreTests {
 
   @Test("--ascii frames use no box drawing or symbols; NO_COLOR frames carry no color")
   func asciiAndNoColor() throws {
-    var s = AppState(timeline: try scene("e2-fork-cow.scene"), fileName: "e2", options: RenderOptions(ascii: true, colors: false))
+    var s = AppState(
+      timeline: try scene("e2-fork-cow.scene"), fileName: "e2", options: RenderOptions(ascii: true, colors: false))
     s.go(to: 4)
     let b = s.render(width: 100, height: 30)
     #expect(b.plainText.unicodeScalars.allSatisfy { $0.isASCII })
@@ -254,7 +260,9 @@ struct ExploreRobustnessTests {
   func uncheckedStatements() {
     var s = AppState(timeline: Timeline(title: "explore", kernel: .v2_6_36, cpus: 2), fileName: "")
     s.explore = true
-    for line in ["on cpu5 step", "on cpu2 finish", "on cpu7 begin spawn P1", "expect idle cpu9", "spawn P1", "on cpu1 step"] {
+    for line in [
+      "on cpu5 step", "on cpu2 finish", "on cpu7 begin spawn P1", "expect idle cpu9", "spawn P1", "on cpu1 step",
+    ] {
       send(&s, [.char(":")] + chars(line) + [.enter])
     }
     #expect(s.timeline.stepCount == 1)
@@ -318,7 +326,8 @@ struct TrustTests {
   @Test("anon_vmas freed in a step are listed in the order the kernel freed them, the root last")
   func freedInKernelOrder() throws {
     #expect(freedOrder(try frame("e3-three-generations.scene", step: 8)) == ["AV3", "AV2", "AV1"])
-    #expect(freedOrder(try frame("e3-three-generations.scene", step: 8, width: 80, height: 24)) == ["AV3", "AV2", "AV1"])
+    #expect(
+      freedOrder(try frame("e3-three-generations.scene", step: 8, width: 80, height: 24)) == ["AV3", "AV2", "AV1"])
     #expect(freedOrder(try frame("e6-ksm-root-lifetime.scene", step: 12)) == ["AV2", "AV1"])
     #expect(try frame("e3-three-generations.scene", step: 8).contains("AV1 freed 3rd in this step"))
   }
@@ -370,15 +379,20 @@ struct TrustTests {
       for line in vmaPane(s.render(width: 120, height: 40).plainText) {
         // Columns 0 and 1 hold the diff and lock marks.
         let cells = Array(line)
-        guard let column = cells.indices.dropFirst(2).first(where: { cells[$0] != " " && cells[$0] != "└" }) else { continue }
+        guard let column = cells.indices.dropFirst(2).first(where: { cells[$0] != " " && cells[$0] != "└" }) else {
+          continue
+        }
         let text = String(cells[column...]).trimmingCharacters(in: .whitespaces)
         if text.hasPrefix("P"), !text.contains("@") {
           owner = (String(text.prefix { $0 != " " }), column)
         } else if text.contains("@") {
-          #expect(column == (owner?.column ?? -9) + 2, "step \(k): '\(text)' is not one level under \(owner?.name ?? "no process")")
+          #expect(
+            column == (owner?.column ?? -9) + 2,
+            "step \(k): '\(text)' is not one level under \(owner?.name ?? "no process")")
           guard !text.hasSuffix("(freed)"), next < ids.count else { continue }
           let name = s.world.vmaName(ids[next])
-          #expect(name.hasPrefix((owner?.name ?? "?") + ":"), "step \(k): \(name) drawn under \(owner?.name ?? "no process")")
+          #expect(
+            name.hasPrefix((owner?.name ?? "?") + ":"), "step \(k): \(name) drawn under \(owner?.name ?? "no process")")
           next += 1
         }
       }
@@ -391,7 +405,8 @@ struct TrustTests {
     let blocked = vmaPane(try frame("concurrency/root-lock-blocks-exit.scene", step: 7)).map(trimmed)
     #expect(blocked.prefix(4) == ["P1", "A@0 0..0 rw →AV1", "└ P2 (exited)", "A@0 0..0 rw →AV2 (detached)"])
     // Where the line does not fit, the page range gives way, not the anon_vma or "(detached)".
-    let narrow = vmaPane(try frame("concurrency/root-lock-blocks-exit.scene", step: 7, width: 80, height: 24), paneWidth: 32)
+    let narrow = vmaPane(
+      try frame("concurrency/root-lock-blocks-exit.scene", step: 7, width: 80, height: 24), paneWidth: 32)
     #expect(narrow.map(trimmed).prefix(4) == ["P1", "A@0 0..0 rw →AV1", "└ P2 (exited)", "A@0 rw →AV2 (detached)"])
     let freed = vmaPane(try frame("concurrency/root-lock-blocks-exit.scene", step: 8)).map(trimmed)
     #expect(freed.prefix(4) == ["P1", "A@0 0..0 rw →AV1", "└ P2 (exited)", "A@0 0..0 (freed)"])
@@ -417,5 +432,6 @@ func vmaPane(_ frame: String, paneWidth: Int = 48) -> [String] {
 
 /// A pane line without its diff and lock marks and indentation.
 func trimmed(_ line: String) -> String {
-  String(line.drop { $0 == " " || $0 == "▌" || $0 == "-" || $0 == "~" || $0 == "+" }).trimmingCharacters(in: .whitespaces)
+  String(line.drop { $0 == " " || $0 == "▌" || $0 == "-" || $0 == "~" || $0 == "+" }).trimmingCharacters(
+    in: .whitespaces)
 }

@@ -108,13 +108,19 @@ struct DiagramTests {
         let d = ForestDiagram(w, options: .init(maxLanes: maxLanes))
         var b = Buffer(width: d.width, height: d.height)
         d.draw(into: &b, in: b.area)
-        #expect(Set(d.arrows.compactMap { if case .vmaAnonVMA(_, _) = $0.kind { $0.xs.count > 2 ? $0.xs[1] : nil } else { nil } }).count <= maxLanes)
+        #expect(
+          Set(
+            d.arrows.compactMap {
+              if case .vmaAnonVMA(_, _) = $0.kind { $0.xs.count > 2 ? $0.xs[1] : nil } else { nil }
+            }
+          ).count <= maxLanes)
         for box in d.processes {
           for v in box.vmas {
             guard let a = w.vmas[v]?.anonVMA, let y = box.row(of: v) else { continue }
             if d.arrows.contains(where: { $0.kind == .vmaAnonVMA(vma: v, anonVMA: a) }) { continue }
             let row = (box.rect.x..<box.rect.maxX).map { b[$0, y].text }.joined()
-            #expect(row.contains("→\(World.avName(a)) "), "\(file) step \(k): \(w.vmaName(v)) shows no anon_vma: \(row)")
+            #expect(
+              row.contains("→\(World.avName(a)) "), "\(file) step \(k): \(w.vmaName(v)) shows no anon_vma: \(row)")
             written += 1
           }
         }
@@ -189,10 +195,13 @@ struct DiagramTests {
     var edges = 0
     for a in w.aliveAnonVMAs {
       guard let parent = w.anonVMA(a)?.parent, parent != a else { continue }
-      let arrow = try #require(d.arrows.first { $0.kind == .parent(anonVMA: a, parent: parent) }, "AV\(a) has no parent arrow")
+      let arrow = try #require(
+        d.arrows.first { $0.kind == .parent(anonVMA: a, parent: parent) }, "AV\(a) has no parent arrow")
       let box = try #require(d.anonVMAs.first { $0.anonVMA == parent })
       let reached = ends(b, from: (arrow.tail.x, arrow.tail.y), direction: (1, 0))
-      #expect(reached.contains { b[$0.0, $0.1].text == "◄" && $0.0 == box.rect.maxX && $0.1 == box.rect.y + 2 }, "\(b.plainText)")
+      #expect(
+        reached.contains { b[$0.0, $0.1].text == "◄" && $0.0 == box.rect.maxX && $0.1 == box.rect.y + 2 },
+        "\(b.plainText)")
       edges += 1
     }
     #expect(edges == 2)
@@ -214,11 +223,13 @@ struct DiagramTests {
         guard !locked.isEmpty else { continue }
         held += 1
         // Independently of lockTarget: 2.6.34 locks the anon_vma itself, the others its root.
-        let expected = Set(w.aliveAnonVMAs.filter { a in
-          kernel == "2.6.34" ? locked.contains(a) : locked.contains(w.anonVMA(a)?.root ?? a)
-        })
+        let expected = Set(
+          w.aliveAnonVMAs.filter { a in
+            kernel == "2.6.34" ? locked.contains(a) : locked.contains(w.anonVMA(a)?.root ?? a)
+          })
         let d = ForestDiagram(w)
-        #expect(Set(d.anonVMAs.filter(\.locked).map(\.anonVMA)) == expected, "\(kernel) step \(k) \(micro.event.function)")
+        #expect(
+          Set(d.anonVMAs.filter(\.locked).map(\.anonVMA)) == expected, "\(kernel) step \(k) \(micro.event.function)")
         let vmas = Set(expected.flatMap { w.listVMAs($0) })
         #expect(d.lockedVMAs == vmas)
         var b = Buffer(width: d.width, height: d.height)
@@ -244,14 +255,17 @@ struct DiagramTests {
     let moment = micro[featured - 1].world
     #expect(moment.lockHolders.keys == [1])
     // No micro-step holding a lock covers more than the featured one.
-    func cover(_ w: World) -> Int { ForestDiagram(w).anonVMAs.filter(\.locked).count + ForestDiagram(w).lockedVMAs.count }
+    func cover(_ w: World) -> Int {
+      ForestDiagram(w).anonVMAs.filter(\.locked).count + ForestDiagram(w).lockedVMAs.count
+    }
     #expect(micro.allSatisfy { cover($0.world) <= cover(moment) })
     #expect(locks.summary.first?.hasPrefix("cpu0 locks AV1 (fork P1 P2: ") == true, "\(locks.summary)")
     // The step's own world holds no lock; drawn with the featured moment, AV1's forest is marked.
     let w = t.states[4]
     #expect(w.lockHolders.keys.isEmpty)
     let d = ForestDiagram(w, options: .init(lockMoment: moment))
-    #expect(Set(d.anonVMAs.filter(\.locked).map(\.anonVMA)) == Set(w.aliveAnonVMAs.filter { moment.anonVMA($0) != nil }))
+    #expect(
+      Set(d.anonVMAs.filter(\.locked).map(\.anonVMA)) == Set(w.aliveAnonVMAs.filter { moment.anonVMA($0) != nil }))
     // A step without locks has no featured moment.
     #expect(StepLocks(t.microStates(step: 1)).featured == nil)
   }
@@ -261,18 +275,18 @@ struct DiagramTests {
     let t = try scene("e3-three-generations.scene")
     var forks = 0
     for k in 0...t.stepCount {
-    let (d, b) = drawn(t.states[k])
-    for arrow in d.arrows {
-      guard case .fork(let parent, let child) = arrow.kind else { continue }
-      let tail = arrow.tail
-      let pbox = try #require(d.processes.first { $0.process == parent })
-      let cbox = try #require(d.processes.first { $0.process == child })
-      #expect(tail.y == pbox.rect.maxY - 1 && b[tail.x, tail.y].text == "┬")
-      let reached = ends(b, from: (tail.x, tail.y), direction: (0, 1))
-      #expect(reached.contains { b[$0.0, $0.1].text == "►" && $0.0 + 1 == cbox.rect.x && $0.1 == cbox.rect.y + 1 })
-      #expect(cbox.rect.x > pbox.rect.x && cbox.rect.y > pbox.rect.y)
-      forks += 1
-    }
+      let (d, b) = drawn(t.states[k])
+      for arrow in d.arrows {
+        guard case .fork(let parent, let child) = arrow.kind else { continue }
+        let tail = arrow.tail
+        let pbox = try #require(d.processes.first { $0.process == parent })
+        let cbox = try #require(d.processes.first { $0.process == child })
+        #expect(tail.y == pbox.rect.maxY - 1 && b[tail.x, tail.y].text == "┬")
+        let reached = ends(b, from: (tail.x, tail.y), direction: (0, 1))
+        #expect(reached.contains { b[$0.0, $0.1].text == "►" && $0.0 + 1 == cbox.rect.x && $0.1 == cbox.rect.y + 1 })
+        #expect(cbox.rect.x > pbox.rect.x && cbox.rect.y > pbox.rect.y)
+        forks += 1
+      }
     }
     #expect(forks >= 2)
   }
@@ -299,7 +313,8 @@ struct DiagramTests {
       let t = try scene(file)
       for k in 0...t.stepCount {
         let d = ForestDiagram(t.states[k], options: .init(fold: true))
-        let rects = d.processes.map(\.rect) + d.anonVMAs.map(\.rect) + d.processFolds.map(\.rect)
+        let rects =
+          d.processes.map(\.rect) + d.anonVMAs.map(\.rect) + d.processFolds.map(\.rect)
           + d.anonVMAFolds.map(\.rect) + d.stableNodes.map(\.rect)
         for (i, r) in rects.enumerated() {
           for s in rects[(i + 1)...] {

@@ -1,10 +1,11 @@
 import AnonVMASim
-@testable import AppCore
-import SceneScript
 import ScenePlayer
+import SceneScript
 import TermRender
 import TestSupport
 import Testing
+
+@testable import AppCore
 
 /// A state after running `source` to its last step (layout computed by the reducer).
 private func lastStep(_ source: String) -> AppState {
@@ -267,7 +268,8 @@ struct KeymapTests {
       #expect(b.keys.contains { named.contains($0) }, "\(b.command) is handled but not in the help")
     }
     // The ones help does not list (as before the keymap): page keys, shift-tab and esc.
-    #expect(Set(Keymap.bindings.filter { !$0.listed }.map(\.command)) == [.pageDown, .pageUp, .focusPrevious, .dismiss])
+    #expect(
+      Set(Keymap.bindings.filter { !$0.listed }.map(\.command)) == [.pageDown, .pageUp, .focusPrevious, .dismiss])
   }
 
   @Test("every binding does something in a state where it applies")

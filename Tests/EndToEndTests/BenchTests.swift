@@ -30,13 +30,17 @@ struct BenchTests {
       "floor for any cast of these frames / changed-cell bytes", "cast size / that floor",
       "race explorer on D.2", "peak resident memory",
     ]
-    if FileManager.default.isExecutableFile(atPath: "/usr/bin/dot") { expected.append("Graphviz dot -Tplain / anonvis") }
+    if FileManager.default.isExecutableFile(atPath: "/usr/bin/dot") {
+      expected.append("Graphviz dot -Tplain / anonvis")
+    }
     for name in expected { #expect(names.contains { $0.hasPrefix(name) }, "missing figure '\(name)'") }
     for f in figures {
       let value = try #require(f["value"] as? Double)
       #expect(value.isFinite && value > 0, "\(f)")
     }
-    for name in ["seek to a random step (p50)", "lay out and render", "key to frame while stepping W1 (p99)", "cast size"] {
+    for name in [
+      "seek to a random step (p50)", "lay out and render", "key to frame while stepping W1 (p99)", "cast size",
+    ] {
       let f = figures.first { ($0["name"] as? String)?.hasPrefix(name) == true }
       #expect(f?["target"] as? Double != nil, "no target beside '\(name)'")
     }

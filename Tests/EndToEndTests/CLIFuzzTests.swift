@@ -64,7 +64,9 @@ struct CommandLineFuzzer {
 
 @Suite("Command lines from a fuzzer", .serialized)
 struct CLIFuzzTests {
-  @Test("400 random command lines: a known exit status, no crash or hang, no raw control on stderr, no special file replaced")
+  @Test(
+    "400 random command lines: a known exit status, no crash or hang, no raw control on stderr, no special file replaced"
+  )
   func randomCommandLines() throws {
     let binary = try #require(anonvisBinary)
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("anonvis-clifuzz-\(UUID().uuidString)")
@@ -105,7 +107,8 @@ struct CLIFuzzTests {
       #expect(!holdsRawControls(r.stderr), "raw control on stderr: \(line)\n\(r.stderr.debugDescription.prefix(2000))")
       var info = stat()
       #expect(lstat(path("fifo"), &info) == 0 && info.st_mode & S_IFMT == S_IFIFO, "the FIFO was replaced: \(line)")
-      #expect(lstat(path("link.cast"), &info) == 0 && info.st_mode & S_IFMT == S_IFLNK, "the symlink was replaced: \(line)")
+      #expect(
+        lstat(path("link.cast"), &info) == 0 && info.st_mode & S_IFMT == S_IFLNK, "the symlink was replaced: \(line)")
       #expect(try String(contentsOfFile: victim, encoding: .utf8) == "victim\n", "written through the symlink: \(line)")
       #expect(lstat("/dev/full", &info) == 0 && info.st_mode & S_IFMT == S_IFCHR, "/dev/full was replaced: \(line)")
     }

@@ -226,7 +226,8 @@ struct RacesCLITests {
 
   @Test("without --out the counterexample goes to the current directory, not beside the scene, and its path is printed")
   func racesWriteToTheCurrentDirectory() throws {
-    let source = try String(contentsOf: repoRoot.appendingPathComponent("scenes/races/d5-take-all-locks.scene"), encoding: .utf8)
+    let source = try String(
+      contentsOf: repoRoot.appendingPathComponent("scenes/races/d5-take-all-locks.scene"), encoding: .utf8)
     let scene = try temporaryScene(source, name: "d5.scene")
     let sceneDir = URL(fileURLWithPath: scene).deletingLastPathComponent()
     let cwd = FileManager.default.temporaryDirectory.appendingPathComponent("races-cwd-\(UUID().uuidString)")

@@ -46,7 +46,8 @@ struct HostileInputTests {
     try Data(bytes).write(to: URL(fileURLWithPath: bad))
     let r = try run(["check", bad])
     #expect(r.status == 2)
-    #expect(r.stderr.contains("t.scene:2:9: error: invalid UTF-8 (byte 0xe9)\nsay \"caf\u{FFFD}\"\n        ^"), "\(r.stderr)")
+    #expect(
+      r.stderr.contains("t.scene:2:9: error: invalid UTF-8 (byte 0xe9)\nsay \"caf\u{FFFD}\"\n        ^"), "\(r.stderr)")
     let nul = try temporaryScene("spawn P1\nsay \"a\u{0}b\"\n")
     let n = try run(["check", nul])
     #expect(n.stderr.contains("t.scene:2:7: error: NUL byte in scene file\nsay \"a\\x00b\"\n      ^"), "\(n.stderr)")
@@ -81,7 +82,8 @@ struct HostileInputTests {
     let command = name == "anonvis" ? line : String(line.dropFirst(name.count + 1))
     let full = try runTool("/bin/sh", ["-c", "exec \(binary.path) \(command) > /dev/full"])
     #expect(full.status == 2, "\(command): \(full.stderr)")
-    #expect(full.stderr.contains("\(name): error: cannot write standard output (No space left on device)"), "\(full.stderr)")
+    #expect(
+      full.stderr.contains("\(name): error: cannot write standard output (No space left on device)"), "\(full.stderr)")
     // `head` reads one byte and closes the pipe: no message, whatever the status.
     let pipe = try runTool("/bin/sh", ["-c", "\(binary.path) \(command) | head -c 1 > /dev/null"])
     #expect(pipe.stderr.isEmpty, "\(command): \(pipe.stderr)")
@@ -94,14 +96,16 @@ struct HostileInputTests {
   func budgets() throws {
     // The 285-byte scene (1,048,576 pages, 20 forks) under a smaller page budget, so the
     // test does not spend the default budget's work; the default refuses it the same way.
-    let scene = "spawn P1\nmmap P1 heap 1048576\ntouch P1 heap 0..1048575\n"
+    let scene =
+      "spawn P1\nmmap P1 heap 1048576\ntouch P1 heap 0..1048575\n"
       + (2...21).map { "fork P1 P\($0)\n" }.joined()
     let path = try temporaryScene(scene)
     for command in ["check", "state", "narrate", "render"] {
       let r = try run([command, path, "--max-pages", "20000"])
       #expect(r.status == 2, "\(command): \(r.stderr)")
       #expect(
-        r.stderr.contains("t.scene:3:1: error: the scene exceeds the budget of 20,000 pages (raise it with --max-pages)"),
+        r.stderr.contains(
+          "t.scene:3:1: error: the scene exceeds the budget of 20,000 pages (raise it with --max-pages)"),
         "\(command): \(r.stderr)")
       #expect(r.stderr.contains("touch P1 heap 0..1048575\n^~~~~"), "\(r.stderr)")
     }
@@ -109,7 +113,8 @@ struct HostileInputTests {
     #expect(memory.status == 2)
     #expect(memory.stderr.contains("exceeds the memory budget of 1 MB; raise it with --max-memory"), "\(memory.stderr)")
     // Eight CPUs each faulting 64 pages: far more interleavings than any bound.
-    let cpus = (0..<8).map { "spawn P\($0)\nmmap P\($0) A 64\n" }.joined()
+    let cpus =
+      (0..<8).map { "spawn P\($0)\nmmap P\($0) A 64\n" }.joined()
       + (0..<8).map { "on cpu\($0) begin touch P\($0) A 0..63\n" }.joined()
     let races = try run(["races", try temporaryScene("cpus 8\n" + cpus), "--max-work", "100000"])
     #expect(races.status == 0, "\(races.stderr)")
@@ -128,7 +133,9 @@ struct HostileInputTests {
 
 @Suite("Odd terminals (tmux)", .enabled(if: tmuxAvailable), .serialized)
 struct OddTerminalTests {
-  @Test("TERM unset, dumb, or unknown: a clear message, exit 2, and a hint to use render", arguments: ["env -u TERM", "env TERM=dumb", "env TERM=no-such-terminal"])
+  @Test(
+    "TERM unset, dumb, or unknown: a clear message, exit 2, and a hint to use render",
+    arguments: ["env -u TERM", "env TERM=dumb", "env TERM=no-such-terminal"])
   func unusableTerminal(prefix: String) throws {
     let binary = try #require(anonvisBinary)
     let t = try TmuxSession()
@@ -286,7 +293,9 @@ struct OddTerminalTests {
 
   /// `record -o` builds the cast, writes it to a temporary file and renames it over the target,
   /// so a run stopped at any moment leaves the target as it was or complete, never half written.
-  @Test("an interrupted record -o leaves the old file or the complete new one under the target name", arguments: ["TERM", "INT", "KILL"])
+  @Test(
+    "an interrupted record -o leaves the old file or the complete new one under the target name",
+    arguments: ["TERM", "INT", "KILL"])
   func interruptedRecord(signal: String) throws {
     let binary = try #require(anonvisBinary)
     let scene = repoRoot.appendingPathComponent("scenes/scale/daemon-100-2.6.36.scene").path

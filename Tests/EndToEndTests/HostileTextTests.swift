@@ -14,7 +14,8 @@ struct HostileTextTests {
 
   @Test("races escapes the scene's file name in its summary and 'written to' lines")
   func racesFileName() throws {
-    let source = try String(contentsOf: repoRoot.appendingPathComponent("scenes/races/d5-take-all-locks.scene"), encoding: .utf8)
+    let source = try String(
+      contentsOf: repoRoot.appendingPathComponent("scenes/races/d5-take-all-locks.scene"), encoding: .utf8)
     let scene = try temporaryScene(source, name: "ev\u{1b}]0;X\u{7}\u{1b}[31m.scene")
     let cwd = FileManager.default.temporaryDirectory.appendingPathComponent("races-evil-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: cwd, withIntermediateDirectories: true)
@@ -25,18 +26,20 @@ struct HostileTextTests {
     #expect(r.stdout.contains("written to ./ev\\e]0;X\\x07\\e[31m.2.6.36.C18.race.scene"))
   }
 
-  @Test("option errors escape the value they echo, TAB as \\t", arguments: [
-    ["render", "scenes/e1-first-touch.scene", "--kernel-x"],
-    ["render", "scenes/e1-first-touch.scene", "--compare", evil],
-    ["render", "scenes/e1-first-touch.scene", "--size", evil],
-    ["render", "scenes/e1-first-touch.scene", "--format", evil],
-    ["render", "scenes/e1-first-touch.scene", "--step", evil],
-    ["explore", "--kernel", evil],
-    ["races", "scenes/races/d5-take-all-locks.scene", "--variant", evil],
-    ["record", "scenes/e1-first-touch.scene", "-o", "/proc/\(evil)/x.cast"],
-    ["record", "scenes/e1-first-touch.scene", "--frames", "/proc/\(evil)"],
-    [evil],
-  ])
+  @Test(
+    "option errors escape the value they echo, TAB as \\t",
+    arguments: [
+      ["render", "scenes/e1-first-touch.scene", "--kernel-x"],
+      ["render", "scenes/e1-first-touch.scene", "--compare", evil],
+      ["render", "scenes/e1-first-touch.scene", "--size", evil],
+      ["render", "scenes/e1-first-touch.scene", "--format", evil],
+      ["render", "scenes/e1-first-touch.scene", "--step", evil],
+      ["explore", "--kernel", evil],
+      ["races", "scenes/races/d5-take-all-locks.scene", "--variant", evil],
+      ["record", "scenes/e1-first-touch.scene", "-o", "/proc/\(evil)/x.cast"],
+      ["record", "scenes/e1-first-touch.scene", "--frames", "/proc/\(evil)"],
+      [evil],
+    ])
   func optionErrors(arguments: [String]) throws {
     let r = try run(arguments)
     #expect(r.status != 0)
@@ -65,7 +68,8 @@ struct HostileTextTests {
   @Test("every SVG parses as XML, U+FFFE and U+FFFF in scene text included")
   func svgNoncharacters() throws {
     let path = try temporaryScene(
-      "title \"t\u{FFFE}\u{FFFF}\u{1b}\"\nchapter \"c\u{FFFF}\"\nspawn P1\nsay \"s\u{FFFE}\u{FFFF}\u{1}\"\nmmap P1 A 2\ntouch P1 A 0\n")
+      "title \"t\u{FFFE}\u{FFFF}\u{1b}\"\nchapter \"c\u{FFFF}\"\nspawn P1\nsay \"s\u{FFFE}\u{FFFF}\u{1}\"\nmmap P1 A 2\ntouch P1 A 0\n"
+    )
     for step in 0...3 {
       let r = try run(["render", path, "--step", "\(step)", "--format", "svg", "--notes"])
       #expect(r.status == 0, "\(r.stderr)")
@@ -82,7 +86,10 @@ struct HostileTextTmuxTests {
     let binary = try #require(anonvisBinary)
     let t = try TmuxSession()
     let err = t.dir.appendingPathComponent("err.txt").path
-    try type(t, "TERM=$'x\\e]0;X\\a\\e[31m' \(binary.path) play \(repoRoot.path)/scenes/e1-first-touch.scene 2>\(err); echo EXIT=$?\n")
+    try type(
+      t,
+      "TERM=$'x\\e]0;X\\a\\e[31m' \(binary.path) play \(repoRoot.path)/scenes/e1-first-touch.scene 2>\(err); echo EXIT=$?\n"
+    )
     try t.waitFor(text: "EXIT=2")
     let stderr = try String(contentsOfFile: err, encoding: .utf8)
     #expect(stderr.contains("TERM=x\\e]0;X\\x07\\e[31m"), "\(stderr)")
@@ -92,7 +99,8 @@ struct HostileTextTmuxTests {
   @Test("an emoji and a zero-width space leave the right border where tmux draws it", arguments: ["play", "render"])
   func wideAndZeroWidth(command: String) throws {
     let binary = try #require(anonvisBinary)
-    let path = try temporaryScene("title \"T\"\nspawn P1\nmmap P1 A 4\nsay \"go \u{1F680} now\"\nsay \"ok\u{200B} yes\"\n")
+    let path = try temporaryScene(
+      "title \"T\"\nspawn P1\nmmap P1 A 4\nsay \"go \u{1F680} now\"\nsay \"ok\u{200B} yes\"\n")
     let t = try TmuxSession(width: 80, height: 24)
     if command == "play" {
       try type(t, "\(binary.path) play \(path); echo EXIT=$?\n")

@@ -25,7 +25,9 @@ private func kind(_ path: String) -> String {
 /// A tmpfs of `kib` KiB mounted on `dir` (tests run as root in CI); nil where mounting is not allowed.
 private func mountTmpfs(_ dir: URL, kib: Int) -> Bool {
   let ok = spawnAndWait(["mount", "-t", "tmpfs", "-o", "size=\(kib)k", "tmpfs", dir.path], stdout: "/dev/null") == 0
-  if !ok && Tools.required { Issue.record("cannot mount a tmpfs (ANONVIS_REQUIRE_TOOLS=1 wants the full-filesystem tests)") }
+  if !ok && Tools.required {
+    Issue.record("cannot mount a tmpfs (ANONVIS_REQUIRE_TOOLS=1 wants the full-filesystem tests)")
+  }
   return ok
 }
 
@@ -82,7 +84,8 @@ struct OutputFileTests {
 
     let frames = dir.appendingPathComponent("frames")
     try FileManager.default.createDirectory(at: frames, withIntermediateDirectories: true)
-    try FileManager.default.createSymbolicLink(atPath: frames.appendingPathComponent("step-000.txt").path, withDestinationPath: victim)
+    try FileManager.default.createSymbolicLink(
+      atPath: frames.appendingPathComponent("step-000.txt").path, withDestinationPath: victim)
     let f = try run(["record", e1, "--frames", frames.path, "--force"])
     #expect(f.status == 2, "\(f.stderr)")
     #expect(f.stderr.contains("step-000.txt is a symlink"), "\(f.stderr)")
@@ -91,7 +94,9 @@ struct OutputFileTests {
     try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
     try FileManager.default.createSymbolicLink(
       atPath: out.appendingPathComponent("d5-take-all-locks.2.6.36.C18.race.scene").path, withDestinationPath: victim)
-    let r = try run(["races", "scenes/races/d5-take-all-locks.scene", "--variant", "no-6/5", "--out", out.path, "--force"])
+    let r = try run([
+      "races", "scenes/races/d5-take-all-locks.scene", "--variant", "no-6/5", "--out", out.path, "--force",
+    ])
     #expect(r.status == 2, "\(r.stderr)")
     #expect(r.stderr.contains("C18.race.scene is a symlink"), "\(r.stderr)")
 
@@ -150,7 +155,9 @@ struct OutputFileTests {
     // Mode 0644 minus the umask (0 here), not 0666; no temporary file is left behind.
     let mode = try FileManager.default.attributesOfItem(atPath: out)[.posixPermissions] as? Int
     #expect(mode == 0o644)
-    let left = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasPrefix(".") && !$0.hasPrefix(".out.cast.tmp-") }
+    let left = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter {
+      $0.hasPrefix(".") && !$0.hasPrefix(".out.cast.tmp-")
+    }
     #expect(left.isEmpty, "\(left)")
   }
 
@@ -192,7 +199,9 @@ struct LiveOutputFileTests {
     return try t.waitFor("the exit status") { $0.range(of: "EXIT=[0-9]", options: .regularExpression) != nil }
   }
 
-  @Test("--record refusals (an existing file, a symlink, a FIFO even with --force, an unwritable path) are shown after the view, exit 2")
+  @Test(
+    "--record refusals (an existing file, a symlink, a FIFO even with --force, an unwritable path) are shown after the view, exit 2"
+  )
   func refusalsAreVisible() throws {
     let t = try TmuxSession()
     let exists = t.dir.appendingPathComponent("exists.cast").path

@@ -3,7 +3,7 @@ import TestSupport
 import Testing
 
 #if canImport(FoundationXML)
-  import FoundationXML
+import FoundationXML
 #endif
 
 /// A Python with pyte and asciinema (CI makes one in .build/venv), and Graphviz's dot.
@@ -18,7 +18,9 @@ enum Tools {
   static let asciinema: String? = python.map {
     URL(fileURLWithPath: $0).deletingLastPathComponent().appendingPathComponent("asciinema").path
   }.flatMap { FileManager.default.isExecutableFile(atPath: $0) ? $0 : nil }
-  static let dot: String? = ["/usr/bin/dot", "/usr/local/bin/dot"].first { FileManager.default.isExecutableFile(atPath: $0) }
+  static let dot: String? = ["/usr/bin/dot", "/usr/local/bin/dot"].first {
+    FileManager.default.isExecutableFile(atPath: $0)
+  }
   /// CI sets ANONVIS_REQUIRE_TOOLS=1: a missing tool then fails instead of skipping.
   static let required = ProcessInfo.processInfo.environment["ANONVIS_REQUIRE_TOOLS"] == "1"
 
@@ -53,7 +55,8 @@ func runTool(_ path: String, _ args: [String], in directory: URL = repoRoot) thr
   try? err.close()
   let o = (try? Data(contentsOf: outURL)) ?? Data()
   let e = (try? Data(contentsOf: errURL)) ?? Data()
-  return RunResult(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+  return RunResult(
+    status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
 }
 
 func tempPath(_ name: String) throws -> String {
@@ -66,7 +69,9 @@ func castLines(_ path: String) throws -> (header: [String: Any], events: [[Any]]
   let text = try String(contentsOfFile: path, encoding: .utf8)
   let lines = text.split(separator: "\n").map(String.init)
   let header = try #require(try JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as? [String: Any])
-  let events = try lines.dropFirst().map { try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [Any]) }
+  let events = try lines.dropFirst().map {
+    try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [Any])
+  }
   return (header, events)
 }
 
@@ -75,7 +80,9 @@ struct RecordingTests {
   @Test("the cast is valid asciicast v2: header, 3-element events, non-decreasing times, one marker per step")
   func castIsValid() throws {
     let cast = try tempPath("e3.cast")
-    let r = try run(["record", "scenes/e3-three-generations.scene", "-o", cast, "--size", "90x28", "--step-seconds", "1.5"])
+    let r = try run([
+      "record", "scenes/e3-three-generations.scene", "-o", cast, "--size", "90x28", "--step-seconds", "1.5",
+    ])
     #expect(r.status == 0, "\(r.stderr)")
     let (header, events) = try castLines(cast)
     #expect(header["version"] as? Int == 2)
@@ -111,7 +118,9 @@ struct RecordingTests {
     #expect(try run(["record", "scenes/e2-fork-cow.scene", "-o", b]).status == 0)
     #expect(try Data(contentsOf: URL(fileURLWithPath: a)) == Data(contentsOf: URL(fileURLWithPath: b)))
     let v3 = try tempPath("v3.cast")
-    #expect(try run(["record", "scenes/e2-fork-cow.scene", "-o", v3, "--cast-version", "3", "--step-seconds", "2"]).status == 0)
+    #expect(
+      try run(["record", "scenes/e2-fork-cow.scene", "-o", v3, "--cast-version", "3", "--step-seconds", "2"]).status
+        == 0)
     let (header, events) = try castLines(v3)
     #expect(header["version"] as? Int == 3)
     #expect((header["term"] as? [String: Any])?["cols"] as? Int == 100)
@@ -119,7 +128,9 @@ struct RecordingTests {
     #expect(times.allSatisfy { $0 == 0 || $0 == 2 })
   }
 
-  @Test("a real terminal emulator (pyte) shows, at every step marker, exactly the rendered frame and its styles", arguments: ["e2-fork-cow.scene", "e4-split-merge.scene", "every-operation.scene"])
+  @Test(
+    "a real terminal emulator (pyte) shows, at every step marker, exactly the rendered frame and its styles",
+    arguments: ["e2-fork-cow.scene", "e4-split-merge.scene", "every-operation.scene"])
   func pyteAgrees(scene: String) throws {
     guard let python = Tools.need(Tools.python, "python with pyte") else { return }
     let cast = try tempPath("p.cast")
@@ -127,10 +138,13 @@ struct RecordingTests {
     #expect(try run(["record", "scenes/\(scene)", "-o", cast, "--size", "110x32"]).status == 0)
     #expect(try run(["record", "scenes/\(scene)", "--frames", framesDir, "--size", "110x32"]).status == 0)
     // Text and styles (colors, bold, reverse, underline) at every marker.
-    let replay = try runTool(python, [repoRoot.appendingPathComponent("Tests/tools/castcheck.py").path, cast, "--styles", framesDir])
+    let replay = try runTool(
+      python, [repoRoot.appendingPathComponent("Tests/tools/castcheck.py").path, cast, "--styles", framesDir])
     #expect(replay.status == 0, "\(replay.stderr)")
     let frames = try #require(try JSONSerialization.jsonObject(with: Data(replay.stdout.utf8)) as? [String: String])
-    let steps = try run(["state", "scenes/\(scene)"]).stdout.components(separatedBy: "\"steps\": ")[1].prefix { $0.isNumber }
+    let steps = try run(["state", "scenes/\(scene)"]).stdout.components(separatedBy: "\"steps\": ")[1].prefix {
+      $0.isNumber
+    }
     #expect(frames.count == Int(steps)! + 1)
     for (k, screen) in frames {
       let expected = try run(["render", "scenes/\(scene)", "--step", k, "--size", "110x32"]).stdout

@@ -52,19 +52,28 @@ struct TmuxTests {
     let w2 = t.dir.appendingPathComponent("w2.scene")
     try Data(try runBench(["--emit", "w2"]).stdout.utf8).write(to: w2)
     let race = t.dir.appendingPathComponent("race8.scene")
-    let cpus = (0..<8).map { "spawn P\($0)\nmmap P\($0) A 64\n" }.joined()
+    let cpus =
+      (0..<8).map { "spawn P\($0)\nmmap P\($0) A 64\n" }.joined()
       + (0..<8).map { "on cpu\($0) begin touch P\($0) A 0..63\n" }.joined()
     try Data(("cpus 8\n" + cpus).utf8).write(to: race)
     try type(t, "\(binary.path) check \(w2.path); echo EXIT=$?\n")
-    try t.waitWhileProgressing("the build's progress line", idle: 120) { $0.contains("anonvis: building w2.scene:") && $0.contains("steps/s") }
+    try t.waitWhileProgressing("the build's progress line", idle: 120) {
+      $0.contains("anonvis: building w2.scene:") && $0.contains("steps/s")
+    }
     try t.keys("C-c")
-    var screen = try t.waitWhileProgressing("the exit status", idle: 120) { $0.range(of: "EXIT=[0-9]", options: .regularExpression) != nil }
+    var screen = try t.waitWhileProgressing("the exit status", idle: 120) {
+      $0.range(of: "EXIT=[0-9]", options: .regularExpression) != nil
+    }
     #expect(screen.contains("EXIT=130"), "\(screen)")
     #expect(screen.contains("error: interrupted after step"), "\(screen)")
     try type(t, "clear; \(binary.path) races \(race.path); echo EXIT=$?\n")
-    try t.waitWhileProgressing("the search's progress line", idle: 120) { $0.contains("anonvis: exploring race8.scene:") && $0.contains("states/s") }
+    try t.waitWhileProgressing("the search's progress line", idle: 120) {
+      $0.contains("anonvis: exploring race8.scene:") && $0.contains("states/s")
+    }
     try t.keys("C-c")
-    screen = try t.waitWhileProgressing("the exit status", idle: 120) { $0.range(of: "EXIT=[0-9]", options: .regularExpression) != nil }
+    screen = try t.waitWhileProgressing("the exit status", idle: 120) {
+      $0.range(of: "EXIT=[0-9]", options: .regularExpression) != nil
+    }
     #expect(screen.contains("EXIT=130"), "\(screen)")
     #expect(screen.contains("NOT exhaustive: stopped at an interrupt (ctrl-C)"), "\(screen)")
     #expect(screen.contains("no violation in"), "\(screen)")
@@ -77,12 +86,16 @@ struct TmuxTests {
       $0.contains("anonvis: recording w1.scene:") && $0.contains("steps/s")
     }
     try t.keys("C-c")
-    screen = try t.waitWhileProgressing("the exit status", idle: 120) { $0.range(of: "EXIT=[0-9]", options: .regularExpression) != nil }
+    screen = try t.waitWhileProgressing("the exit status", idle: 120) {
+      $0.range(of: "EXIT=[0-9]", options: .regularExpression) != nil
+    }
     #expect(screen.contains("EXIT=130"), "\(screen)")
     #expect(screen.contains("anonvis: interrupted at step"), "\(screen)")
     #expect(!FileManager.default.fileExists(atPath: cast))
     try type(t, "clear; \(try #require(benchBinary).path) --quick; echo EXIT=$?\n")
-    try t.waitWhileProgressing("the bench's progress line", idle: 120) { $0.contains("anonvis bench:") && $0.contains("figures/s") }
+    try t.waitWhileProgressing("the bench's progress line", idle: 120) {
+      $0.contains("anonvis bench:") && $0.contains("figures/s")
+    }
     try t.keys("C-c")
     // The measurement under way ends first (no screen change meanwhile).
     screen = try t.waitWhileProgressing("the exit status", idle: 300) {
@@ -110,7 +123,9 @@ struct TmuxTests {
     #expect(saneTerminal(try t.stty()))
   }
 
-  @Test("play --record writes a live cast; after SIGKILL, SIGTERM, SIGINT or SIGHUP every complete line parses", arguments: ["KILL", "TERM", "INT", "HUP"])
+  @Test(
+    "play --record writes a live cast; after SIGKILL, SIGTERM, SIGINT or SIGHUP every complete line parses",
+    arguments: ["KILL", "TERM", "INT", "HUP"])
   func liveRecording(signal: String) throws {
     let binary = try #require(anonvisBinary)
     let t = try TmuxSession()
@@ -122,10 +137,14 @@ struct TmuxTests {
     try t.keys("Right")
     try t.waitFor(text: "step 2/11")
     try t.tmux(["resize-window", "-t", "0", "-x", "90", "-y", "28"])
-    try t.waitFor("a 90-column frame") { $0.split(separator: "\n").first.map { $0.count <= 90 && $0.contains("step 2/11") } ?? false }
+    try t.waitFor("a 90-column frame") {
+      $0.split(separator: "\n").first.map { $0.count <= 90 && $0.contains("step 2/11") } ?? false
+    }
     // Wait until the recorder has written the resize, then kill without warning.
     let deadline = Date().addingTimeInterval(5)
-    while Date() < deadline, !((try? String(contentsOfFile: cast, encoding: .utf8)) ?? "").contains("\"r\"") { usleep(20_000) }
+    while Date() < deadline, !((try? String(contentsOfFile: cast, encoding: .utf8)) ?? "").contains("\"r\"") {
+      usleep(20_000)
+    }
     try t.signalAnonvis(signal)
     let screen = try t.waitFor("the exit status") { $0.range(of: "EXIT=[0-9]", options: .regularExpression) != nil }
     #expect(!screen.contains("EXIT=0"))

@@ -15,7 +15,9 @@ struct CastTests {
     #expect(AsciicastWriter.seconds(12_345_678) == "12.345678")
   }
 
-  @Test("the bench's floor for a cast is a floor: the recorder's output never goes below it", arguments: ["e2-fork-cow.scene", "e4-split-merge.scene", "every-operation.scene"])
+  @Test(
+    "the bench's floor for a cast is a floor: the recorder's output never goes below it",
+    arguments: ["e2-fork-cow.scene", "e4-split-merge.scene", "every-operation.scene"])
   func castFloor(scene name: String) throws {
     let state = try sceneApp(name)
     for (width, height) in [(80, 24), (120, 40), (200, 60)] {
@@ -47,7 +49,8 @@ struct CastTests {
     let change = writer.event(at: 200_000, "o", ANSIEncoder.update(from: a, to: b, colors: .ansi16))
     #expect(recorder.lines(for: frame(b, 200, step: false)) == [change])
     // A new step is written even when the frame did not change, so its marker has an output event.
-    #expect(recorder.lines(for: frame(b, 250, step: true)) == ["[0.25, \"o\", \"\"]", "[0.25, \"m\", \"step 0: start\"]"])
+    #expect(
+      recorder.lines(for: frame(b, 250, step: true)) == ["[0.25, \"o\", \"\"]", "[0.25, \"m\", \"step 0: start\"]"])
     let wide = Buffer(width: 5, height: 1)
     let resized = recorder.lines(for: frame(wide, 300, step: false))
     #expect(resized.first == "[0.3, \"r\", \"5x1\"]")
@@ -55,7 +58,8 @@ struct CastTests {
     var atChapter = state
     let chapter = try #require(state.timeline.chapters.first)
     atChapter.go(to: chapter.step)
-    let marked = recorder.lines(for: DrawnFrame(buffer: wide, state: atChapter, time: .milliseconds(400), stepChanged: true))
+    let marked = recorder.lines(
+      for: DrawnFrame(buffer: wide, state: atChapter, time: .milliseconds(400), stepChanged: true))
     #expect(marked.last == "[0.4, \"m\", \"chapter: \(chapter.title)\"]")
     #expect(recorder.hold(until: .seconds(1)) == "[1.0, \"o\", \"\"]")
   }

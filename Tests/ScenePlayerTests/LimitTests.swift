@@ -1,6 +1,6 @@
 import AnonVMASim
-import SceneScript
 import ScenePlayer
+import SceneScript
 import Synchronization
 import Testing
 
@@ -22,7 +22,10 @@ struct LimitTests {
       ("vmas", "mprotect P1 A 3..3 ro", "VMAs (raise it with --max-vmas)"),
       ("anonVMAs", "fork P1 P2\ntouch P2 A 0", "anon_vmas (raise it with --max-anon-vmas)"),
       ("chains", "fork P1 P2", "anon_vma_chains (raise it with --max-chains)"),
-      ("work", "touch P1 A 0..9", "units of work (micro-steps, page-table entries written, addresses walked) (raise it with --max-work)"),
+      (
+        "work", "touch P1 A 0..9",
+        "units of work (micro-steps, page-table entries written, addresses walked) (raise it with --max-work)"
+      ),
     ])
   func modelBudget(limit: String, crossing: String, message: String) throws {
     let setup = "spawn P1\nmmap P1 A 16\ntouch P1 A 0\n"
@@ -31,13 +34,27 @@ struct LimitTests {
     var budget = Budget()
     let used: Int
     switch limit {
-    case "pages": used = world.pages.count; budget.pages = used
-    case "ptes": used = world.pageTableEntries; budget.pageTableEntries = used
-    case "processes": used = world.processes.count; budget.processes = used
-    case "vmas": used = world.vmas.count; budget.vmas = used
-    case "anonVMAs": used = world.anonVMAs.count; budget.anonVMAs = used
-    case "chains": used = world.avcs.count; budget.chains = used
-    default: used = world.work.value; budget.work = used
+    case "pages":
+      used = world.pages.count
+      budget.pages = used
+    case "ptes":
+      used = world.pageTableEntries
+      budget.pageTableEntries = used
+    case "processes":
+      used = world.processes.count
+      budget.processes = used
+    case "vmas":
+      used = world.vmas.count
+      budget.vmas = used
+    case "anonVMAs":
+      used = world.anonVMAs.count
+      budget.anonVMAs = used
+    case "chains":
+      used = world.avcs.count
+      budget.chains = used
+    default:
+      used = world.work.value
+      budget.work = used
     }
     let t = timeline(setup + crossing + "\n", budget)
     #expect(t.stepCount == 3, "the setup fits: \(t.runtimeDiagnostics.map(\.message))")
@@ -51,10 +68,17 @@ struct LimitTests {
     let steps = Mutex(0)
     let t = timeline(
       "spawn P1\nmmap P1 A 4\ntouch P1 A 0\ntouch P1 A 1\n", Budget(),
-      probe: { steps.withLock { $0 += 1; return $0 >= 3 ? 2000 : 10 } })
+      probe: {
+        steps.withLock {
+          $0 += 1
+          return $0 >= 3 ? 2000 : 10
+        }
+      })
     #expect(t.stepCount == 2)
     let d = try #require(t.runtimeDiagnostics.first)
-    #expect(d.message.contains("the scene exceeds the memory budget of 0 MB; raise it with --max-memory (at step 3)"), "\(d.message)")
+    #expect(
+      d.message.contains("the scene exceeds the memory budget of 0 MB; raise it with --max-memory (at step 3)"),
+      "\(d.message)")
     #expect(d.location.line == 3)
   }
 
@@ -81,7 +105,12 @@ struct LimitTests {
     #expect(!worked.exhaustive && worked.states < full.states)
     #expect(worked.stoppedBy?.contains("raise it with --max-work") == true)
     let checks = Mutex(0)
-    let probe: @Sendable () -> Int = { checks.withLock { $0 += 1; return $0 > 8 ? 2000 : 10 } }
+    let probe: @Sendable () -> Int = {
+      checks.withLock {
+        $0 += 1
+        return $0 > 8 ? 2000 : 10
+      }
+    }
     let capped = try explorer(Limits(memoryBytes: 1000, memoryProbe: probe)).explore()
     #expect(!capped.exhaustive && capped.states < full.states)
     #expect(capped.stoppedBy == "the memory budget of 0 MB; raise it with --max-memory")

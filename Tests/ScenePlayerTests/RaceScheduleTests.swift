@@ -1,7 +1,7 @@
 import AnonVMASim
 import Foundation
-import SceneScript
 import ScenePlayer
+import SceneScript
 import TestSupport
 import Testing
 
@@ -48,7 +48,9 @@ func randomSchedule(from world: World, seed: UInt64, bound: Int = 400) -> [Int] 
 
 @Suite("The race explorer against the player")
 struct RaceScheduleTests {
-  @Test("every violation a random schedule reaches in the player is among the explorer's findings (exhaustive), every race scene and kernel")
+  @Test(
+    "every violation a random schedule reaches in the player is among the explorer's findings (exhaustive), every race scene and kernel"
+  )
   func randomSchedulesFindNothingNew() throws {
     let files = raceSceneFiles()
     #expect(files.contains("races/d11-migration-vs-exit-2.6.34.scene"))
@@ -110,7 +112,8 @@ struct RaceScheduleTests {
             let steps = schedule.map { "cpu\($0)" }.joined(separator: " ")
             let reports = found.isEmpty ? "no violation" : found.sorted().joined(separator: ", ")
             Issue.record(
-              "\(file) on \(kernel.rawValue): the player reaches \(missed) but the exhaustive search reports \(reports); schedule (one micro-step each): \(steps)")
+              "\(file) on \(kernel.rawValue): the player reaches \(missed) but the exhaustive search reports \(reports); schedule (one micro-step each): \(steps)"
+            )
             break
           }
         }

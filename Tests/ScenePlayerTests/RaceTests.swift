@@ -1,11 +1,12 @@
 import AnonVMASim
 import Foundation
-import SceneScript
 import ScenePlayer
+import SceneScript
 import TestSupport
 import Testing
 
-func explorer(_ file: String, kernel: KernelVersion? = nil, variants: [Variant]? = nil) throws -> (RaceExplorer, String) {
+func explorer(_ file: String, kernel: KernelVersion? = nil, variants: [Variant]? = nil) throws -> (RaceExplorer, String)
+{
   let source = try String(contentsOf: repoRoot.appendingPathComponent("scenes/races/\(file)"), encoding: .utf8)
   let scene = Parser.parse(source)
   #expect(scene.diagnostics.isEmpty)
@@ -98,7 +99,8 @@ struct RaceTests {
     #expect(g.findings.isEmpty && g.exhaustive)
   }
 
-  @Test("D.11: in 2.6.34 exit frees the anon_vma under migration, which then locks it; the counterexample replays to it")
+  @Test(
+    "D.11: in 2.6.34 exit frees the anon_vma under migration, which then locks it; the counterexample replays to it")
   func d11() throws {
     let (e, source) = try explorer("d11-migration-vs-exit-2.6.34.scene")
     let r = e.explore()
@@ -107,7 +109,9 @@ struct RaceTests {
     #expect(finding.message == "cpu0 locks AV1, which has been freed")
   }
 
-  @Test("the real kernels have no race in fork vs exit vs rmap walk on one forest (exhaustive)", arguments: KernelVersion.allCases)
+  @Test(
+    "the real kernels have no race in fork vs exit vs rmap walk on one forest (exhaustive)",
+    arguments: KernelVersion.allCases)
   func correctKernels(kernel: KernelVersion) throws {
     let source = """
       cpus 3
@@ -120,7 +124,9 @@ struct RaceTests {
       on cpu1 begin exit P1
       on cpu2 begin rmap P2 A 1
       """
-    guard case .success(let e) = RaceExplorer.prepare(scene: Parser.parse(source), title: "x", kernel: kernel, variants: nil)
+    guard
+      case .success(let e) = RaceExplorer.prepare(
+        scene: Parser.parse(source), title: "x", kernel: kernel, variants: nil)
     else {
       Issue.record("prepare failed")
       return

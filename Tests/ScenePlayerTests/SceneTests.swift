@@ -1,7 +1,7 @@
 import AnonVMASim
 import Foundation
-import SceneScript
 import ScenePlayer
+import SceneScript
 import TestSupport
 import Testing
 
@@ -13,7 +13,8 @@ func sceneFiles() -> [String] {
 }
 
 func load(_ relative: String) throws -> Timeline {
-  let source = try String(contentsOf: repoRoot.appendingPathComponent("scenes").appendingPathComponent(relative), encoding: .utf8)
+  let source = try String(
+    contentsOf: repoRoot.appendingPathComponent("scenes").appendingPathComponent(relative), encoding: .utf8)
   let scene = Parser.parse(source)
   #expect(scene.diagnostics.isEmpty, "\(relative): \(scene.diagnostics)")
   return Timeline(scene: scene, defaultTitle: relative)
@@ -35,7 +36,9 @@ struct SceneTests {
     #expect(t.runtimeDiagnostics.isEmpty, "\(t.runtimeDiagnostics)")
     #expect(!t.expectations.isEmpty, "a scene must carry expect lines")
     for bound in t.expectations {
-      #expect(t.evaluate(bound) == .pass, "\(file):\(bound.statement.location.line): \(bound.statement.words.joined(separator: " "))")
+      #expect(
+        t.evaluate(bound) == .pass,
+        "\(file):\(bound.statement.location.line): \(bound.statement.words.joined(separator: " "))")
     }
     for v in t.unexpectedViolations {
       Issue.record("\(file): step \(v.step): \(v.code) \(v.message) is named by no expect line")
@@ -63,14 +66,17 @@ struct SceneTests {
 
   @Test("a wrong expectation fails, naming expected and actual")
   func failingExpectation() {
-    let t = Timeline(scene: Parser.parse("spawn P1\nmmap P1 A 1\ntouch P1 A 0\nexpect refcount AV1 == 5\nexpect root AV9 == AV1"), defaultTitle: "x")
+    let t = Timeline(
+      scene: Parser.parse("spawn P1\nmmap P1 A 1\ntouch P1 A 0\nexpect refcount AV1 == 5\nexpect root AV9 == AV1"),
+      defaultTitle: "x")
     #expect(t.evaluate(t.expectations[0]) == .fail(expected: "5", actual: "0"))
     #expect(t.evaluate(t.expectations[1]) == .error("AV9 names nothing at this step (AV1..AV1 allocated)"))
   }
 
   @Test("a runtime scene error stops the timeline with a located diagnostic")
   func runtimeError() {
-    let t = Timeline(scene: Parser.parse("spawn P1\nmmap P1 A 2\nmprotect P1 A 0..1 ro\ntouch P1 A 1"), defaultTitle: "x")
+    let t = Timeline(
+      scene: Parser.parse("spawn P1\nmmap P1 A 2\nmprotect P1 A 0..1 ro\ntouch P1 A 1"), defaultTitle: "x")
     #expect(t.stepCount == 3)
     #expect(t.runtimeDiagnostics.map(\.location.line) == [4])
     #expect(t.runtimeDiagnostics.first?.message == "write fault on read-only page P1 A 1 (at step 4)")
@@ -91,8 +97,10 @@ struct SceneTests {
     let t = try load("e3-three-generations.scene")
     let json = t.stateJSON(step: 5)
     let object = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any]
-    let keys = ["scene", "kernel", "variants", "step", "steps", "label", "chapter", "processes", "vmas",
-      "anon_vmas", "pages", "ksm", "locks", "cpus", "last_walk", "freed", "violations"]
+    let keys = [
+      "scene", "kernel", "variants", "step", "steps", "label", "chapter", "processes", "vmas",
+      "anon_vmas", "pages", "ksm", "locks", "cpus", "last_walk", "freed", "violations",
+    ]
     for key in keys { #expect(object?[key] != nil, "missing \(key)") }
     #expect(json.hasPrefix("{\"scene\": \"E3: Three generations and root lifetime\", \"kernel\": \"2.6.36\""))
     let anon = object?["anon_vmas"] as? [[String: Any]]

@@ -61,7 +61,8 @@ struct ParserTests {
   func numbers() {
     let scene = Parser.parse("spawn P1\nmmap P1 A 0x10\ntouch P1 A 2..0xf")
     #expect(scene.diagnostics.isEmpty)
-    #expect(scene.statements[1].statement == .operation(.mmap(process: "P1", mapping: "A", pages: 16, growsDown: false)))
+    #expect(
+      scene.statements[1].statement == .operation(.mmap(process: "P1", mapping: "A", pages: 16, growsDown: false)))
     #expect(scene.statements[2].statement == .operation(.touch(process: "P1", mapping: "A", first: 2, last: 15)))
   }
 
@@ -102,7 +103,8 @@ struct ParserTests {
   @Test("unterminated string and unknown escape")
   func badStrings() {
     assertDiagnostics(
-      "title 1️⃣\"open\nsay \"bad 2️⃣\\q\"", ["unterminated string", "unknown escape '\\q' in string (use \\\", \\\\ or \\n)"])
+      "title 1️⃣\"open\nsay \"bad 2️⃣\\q\"",
+      ["unterminated string", "unknown escape '\\q' in string (use \\\", \\\\ or \\n)"])
   }
 
   @Test("unknown process, mapping, page out of range, exited process, duplicate name")
@@ -149,18 +151,21 @@ struct ParserTests {
 
   @Test("a variant of another kernel model is an error")
   func variantOfAnotherKernel() {
-    assertDiagnostics("kernel 6.x\nvariant 1️⃣no-6/5\nvariant degree", ["variant 'no-6/5' applies to kernel 2.6.36, not 6.x"])
+    assertDiagnostics(
+      "kernel 6.x\nvariant 1️⃣no-6/5\nvariant degree", ["variant 'no-6/5' applies to kernel 2.6.36, not 6.x"])
     assertDiagnostics("variant 1️⃣degree", ["variant 'degree' applies to kernel 6.x, not 2.6.36"])
   }
 
   @Test("on CPU statements parse; a CPU beyond cpus is an error")
   func onStatements() {
-    let scene = Parser.parse("cpus 2\nspawn P1\non cpu1 begin spawn P2\non cpu1 step 3\non cpu1 finish\non cpu0 exit P1")
+    let scene = Parser.parse(
+      "cpus 2\nspawn P1\non cpu1 begin spawn P2\non cpu1 step 3\non cpu1 finish\non cpu0 exit P1")
     #expect(scene.diagnostics.isEmpty)
     #expect(scene.statements[2].statement == .on(cpu: 1, .begin(.spawn("P2"))))
     #expect(scene.statements[3].statement == .on(cpu: 1, .step(3)))
     #expect(scene.statements[5].statement == .on(cpu: 0, .run(.exit("P1"))))
-    assertDiagnostics("spawn P1\non 1️⃣cpu1 exit P1", ["cpu1 does not exist: the scene has 1 CPU(s) (set 'cpus N' in the header)"])
+    assertDiagnostics(
+      "spawn P1\non 1️⃣cpu1 exit P1", ["cpu1 does not exist: the scene has 1 CPU(s) (set 'cpus N' in the header)"])
   }
 
   @Test("the rendered diagnostic has file:line:col, the line and a caret; control characters are escaped")

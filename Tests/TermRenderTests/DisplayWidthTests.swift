@@ -21,12 +21,16 @@ struct DisplayWidthTests {
     for v in UInt32(0xA0)...0x10FFFF {
       guard let scalar = Unicode.Scalar(v) else { continue }
       let expected = Int(wcwidth(Int32(bitPattern: v)))
-      if DisplayWidth.of(v) != expected { mismatches.append("U+\(String(v, radix: 16)): \(DisplayWidth.of(v)) not \(expected)") }
+      if DisplayWidth.of(v) != expected {
+        mismatches.append("U+\(String(v, radix: 16)): \(DisplayWidth.of(v)) not \(expected)")
+      }
       // After a base character, as the frame lays it out; what cannot be printed, bidi controls
       // and ZWJ are escaped instead.
       guard expected >= 0, !TextSafety.isBidiControl(v), v != 0x200D else { continue }
       let text = "a" + String(scalar)
-      if Buffer.width(text) != 1 + expected { mismatches.append("U+\(String(v, radix: 16)) in a frame: \(Buffer.width(text) - 1)") }
+      if Buffer.width(text) != 1 + expected {
+        mismatches.append("U+\(String(v, radix: 16)) in a frame: \(Buffer.width(text) - 1)")
+      }
     }
     #expect(mismatches.isEmpty, "\(mismatches.count) mismatches: \(mismatches.prefix(20))")
   }

@@ -1,7 +1,7 @@
 import AppCore
 import Foundation
-import SceneScript
 import ScenePlayer
+import SceneScript
 import TermRender
 
 /// The timeline of a scene under scenes/.

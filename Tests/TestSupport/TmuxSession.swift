@@ -11,7 +11,10 @@ public final class TmuxSession {
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
     // A clean environment, but sanitizer options pass through (CI runs the suite under ASan).
     let asan = ProcessInfo.processInfo.environment["ASAN_OPTIONS"].map { " ASAN_OPTIONS=\($0)" } ?? ""
-    try tmux(["new-session", "-d", "-x", "\(width)", "-y", "\(height)", "env -i PATH=/usr/bin:/bin HOME=\(dir.path) TERM=xterm-256color LANG=C.UTF-8\(asan) bash --norc --noprofile"])
+    try tmux([
+      "new-session", "-d", "-x", "\(width)", "-y", "\(height)",
+      "env -i PATH=/usr/bin:/bin HOME=\(dir.path) TERM=xterm-256color LANG=C.UTF-8\(asan) bash --norc --noprofile",
+    ])
     try waitFor { _ in true }
   }
 
@@ -35,7 +38,9 @@ public final class TmuxSession {
     let shellPID = try tmux(["list-panes", "-F", "#{pane_pid}"]).trimmingCharacters(in: .whitespacesAndNewlines)
     let pidFile = dir.appendingPathComponent("pid").path
     _ = spawnAndWait(["pgrep", "-P", shellPID, "anonvis"], stdout: pidFile)
-    let pid = ((try? String(contentsOfFile: pidFile, encoding: .utf8)) ?? "").split(separator: "\n").first.map(String.init) ?? ""
+    let pid =
+      ((try? String(contentsOfFile: pidFile, encoding: .utf8)) ?? "").split(separator: "\n").first.map(String.init)
+      ?? ""
     #expect(!pid.isEmpty, sourceLocation: sourceLocation)
     #expect(spawnAndWait(["kill", "-\(signal)", pid], stdout: "/dev/null") == 0, sourceLocation: sourceLocation)
   }
@@ -81,7 +86,8 @@ public final class TmuxSession {
       }
       usleep(50_000)
     }
-    Issue.record("nothing moved for \(Int(idle)) s while waiting for \(what); screen:\n\(last)", sourceLocation: sourceLocation)
+    Issue.record(
+      "nothing moved for \(Int(idle)) s while waiting for \(what); screen:\n\(last)", sourceLocation: sourceLocation)
     return last
   }
 
@@ -105,7 +111,6 @@ public final class TmuxSession {
 
 /// Whether tmux is installed (the tmux suites are skipped without it).
 public let tmuxAvailable = FileManager.default.isExecutableFile(atPath: "/usr/bin/tmux")
-
 
 /// Runs a command (found on PATH) with stdout to a file and waits for it with waitpid.
 public func spawnAndWait(_ argv: [String], stdout path: String) -> Int32 {

@@ -328,7 +328,8 @@ extension World {
           s.fail("C12", "page \(pg(p)) is mapped but its anon_vma \(av(a)) was freed")
           continue
         }
-        if s.quiescent, let span = spans.first(where: { $0.start <= vpage && vpage < $0.end }), !span.chain.contains(a) {
+        if s.quiescent, let span = spans.first(where: { $0.start <= vpage && vpage < $0.end }), !span.chain.contains(a)
+        {
           s.fail("C12", "\(vmaName(span.vma)) maps \(pg(p)) but is not linked to its anon_vma \(av(a))")
         }
       }

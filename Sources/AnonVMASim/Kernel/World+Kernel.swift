@@ -178,6 +178,6 @@ extension World {
 
   /// A micro-step that only tells what the kernel code decides (no state changes).
   mutating func narrate(function: String, text: String, cpu c: Int) -> InstrResult {
-    return emit(c, function, text)
+    emit(c, function, text)
   }
 }

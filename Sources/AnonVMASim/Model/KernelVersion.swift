@@ -3,7 +3,10 @@
 /// Labels follow `kernel-semantics.md` §0: `2.6.36` is the root-lock series as merged for
 /// v2.6.36-rc1 (`2.6.35` and `root-lock` are aliases), `6.x` the modern rwsem/interval-tree code.
 public enum KernelVersion: String, Sendable, Hashable, CaseIterable {
+  // The kernel's own version numbers, dots as underscores.
+  // swift-format-ignore: AlwaysUseLowerCamelCase
   case v2_6_34 = "2.6.34"
+  // swift-format-ignore: AlwaysUseLowerCamelCase
   case v2_6_36 = "2.6.36"
   case v6 = "6.x"
 

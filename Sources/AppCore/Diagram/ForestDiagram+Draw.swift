@@ -53,7 +53,8 @@ extension ForestDiagram {
     }
     for (i, box) in anonVMAs.enumerated() where visible(box.rect) {
       let stroke: LineCanvas.Stroke = box.isRoot || box.locked ? .heavy : .light
-      let style = box.locked ? s.lockReach : box.isRoot ? s.rootBox : box.change == .removed ? s.processGone : s.anonVMABox
+      let style =
+        box.locked ? s.lockReach : box.isRoot ? s.rootBox : box.change == .removed ? s.processGone : s.anonVMABox
       canvas.box(shifted(box.rect), stroke: stroke, net: 100_000 + i, style: style)
     }
     for (i, box) in stableNodes.enumerated() where visible(box.rect) {
@@ -135,7 +136,9 @@ extension ForestDiagram {
         var after = end
         if let pointer = label.pointer { after = put2((ascii ? "->" : "→") + pointer, after + 2, y, s.vmaPointer) }
         if !label.chain.isEmpty { after = put2(label.chain, after + 2, y, s.chain) }
-        if let note = label.walk { put(note, after + 2, y, note.hasSuffix("skipped") ? s.walkSkipped : s.walk, maxX: box.rect.maxX - 1) }
+        if let note = label.walk {
+          put(note, after + 2, y, note.hasSuffix("skipped") ? s.walkSkipped : s.walk, maxX: box.rect.maxX - 1)
+        }
       }
     }
     for box in anonVMAs where visible(box.rect) {
@@ -149,7 +152,9 @@ extension ForestDiagram {
       if let label = box.walkLabel { put(label, labelX, box.rect.y + 1, s.walk, maxX: width) }
       for (k, line) in box.lines.enumerated() {
         if box.locked { put(lockBar, box.rect.x + 1, box.rect.y + 1 + k, s.lockReach, maxX: box.rect.maxX - 1) }
-        put(line, box.rect.x + 2, box.rect.y + 1 + k, box.change == .removed ? s.processGone : .plain, maxX: box.rect.maxX - 1)
+        put(
+          line, box.rect.x + 2, box.rect.y + 1 + k, box.change == .removed ? s.processGone : .plain,
+          maxX: box.rect.maxX - 1)
       }
     }
     for fold in processFolds + anonVMAFolds where visible(fold.rect) {
@@ -157,7 +162,9 @@ extension ForestDiagram {
     }
     for box in stableNodes where visible(box.rect) {
       put(box.title, box.rect.x + 2, box.rect.y, s.ksm, maxX: box.rect.maxX - 1)
-      for (k, line) in box.lines.enumerated() { put(line, box.rect.x + 2, box.rect.y + 1 + k, .plain, maxX: box.rect.maxX - 1) }
+      for (k, line) in box.lines.enumerated() {
+        put(line, box.rect.x + 2, box.rect.y + 1 + k, .plain, maxX: box.rect.maxX - 1)
+      }
     }
     for head in heads { put(head.glyph, head.x, head.y + scroll, head.style, maxX: head.x + 1) }
   }

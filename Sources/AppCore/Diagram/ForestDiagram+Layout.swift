@@ -39,7 +39,8 @@ extension ForestDiagram {
 
   /// `a b c …+N`: the first `max` items, then how many more.
   static func elided(_ items: [String], max: Int) -> String {
-    items.count <= max ? items.joined(separator: " ") : items.prefix(max).joined(separator: " ") + " …+\(items.count - max)"
+    items.count <= max
+      ? items.joined(separator: " ") : items.prefix(max).joined(separator: " ") + " …+\(items.count - max)"
   }
 
   // MARK: Rows
@@ -76,7 +77,8 @@ extension ForestDiagram {
         let first = w.processes[members[0]].name
         let last = w.processes[members[members.count - 1]].name
         let text = "×\(members.count) more like the one above: \(first)…\(last)"
-        processFolds.append(FoldBox(rect: Rect(x: 0, y: y, width: 0, height: 3), text: text, depth: depth, members: members))
+        processFolds.append(
+          FoldBox(rect: Rect(x: 0, y: y, width: 0, height: 3), text: text, depth: depth, members: members))
         var hide = members
         while let p = hide.popLast() {
           foldedProcesses.insert(p)
@@ -89,7 +91,9 @@ extension ForestDiagram {
         let source = gone ? (previous ?? w) : w
         let vmas = source.processes[p].vmas.filter { source.vmas[$0] != nil }
         var title = " \(w.processes[p].name)"
-        if depth > Self.maxIndented, let parent = w.processes[p].parent { title += " child of \(w.processes[parent].name)" }
+        if depth > Self.maxIndented, let parent = w.processes[p].parent {
+          title += " child of \(w.processes[parent].name)"
+        }
         titles[p] = title + (gone ? " exited " : " ")
         let rect = Rect(x: 0, y: y, width: 0, height: max(1, vmas.count) + 2)
         processes.append(
@@ -204,7 +208,8 @@ extension ForestDiagram {
     var run: [Int] = []
     func flush(_ y: inout Int) {
       guard !run.isEmpty else { return }
-      let text = "×\(run.count) anon_vmas of folded processes: \(World.avName(run[0]))…\(World.avName(run[run.count - 1]))"
+      let text =
+        "×\(run.count) anon_vmas of folded processes: \(World.avName(run[0]))…\(World.avName(run[run.count - 1]))"
       anonVMAFolds.append(FoldBox(rect: Rect(x: 0, y: y, width: 0, height: 3), text: text, depth: 0, members: run))
       y += 3
       run = []
@@ -257,9 +262,13 @@ extension ForestDiagram {
     // KSM: each stable node's page and the anon_vmas its rmap_items hold (get_anon_vma).
     for (i, node) in w.stableNodes.enumerated() where node.alive {
       let items = node.items.map { "\($0.vmaName)→\(World.avName($0.anonVMA))" }
-      let lines = ["page \(World.pageName(node.page))", "items " + (items.isEmpty ? "(none)" : Self.elided(items, max: 3))]
+      let lines = [
+        "page \(World.pageName(node.page))", "items " + (items.isEmpty ? "(none)" : Self.elided(items, max: 3)),
+      ]
       stableNodes.append(
-        StableNodeBox(rect: Rect(x: 0, y: y, width: 0, height: lines.count + 2), title: " KSM stable node K\(i + 1) ", lines: lines))
+        StableNodeBox(
+          rect: Rect(x: 0, y: y, width: 0, height: lines.count + 2), title: " KSM stable node K\(i + 1) ", lines: lines)
+      )
       y += lines.count + 2
     }
     height = max(height, y)
@@ -323,7 +332,8 @@ extension ForestDiagram {
       var inner = Buffer.width(titles[box.process] ?? "") + 3
       for v in box.vmas {
         guard let vma = (source ?? w).vmas[v] ?? options.previous?.vmas[v] else { continue }
-        let text = "\(vma.mapping)@\(vma.firstPage) \(vma.firstPage)..\(vma.firstPage + vma.pages - 1) \(vma.prot.rawValue)"
+        let text =
+          "\(vma.mapping)@\(vma.firstPage) \(vma.firstPage)..\(vma.firstPage + vma.pages - 1) \(vma.prot.rawValue)"
         let chain = (w.vmas[v] != nil ? w : options.previous ?? w).chainAnonVMAs(v).map(World.avName)
         let name = (w.vmas[v] != nil ? w : options.previous ?? w).vmaName(v)
         let label = VMALabel(
@@ -351,7 +361,8 @@ extension ForestDiagram {
     var labelWidth = 0
     for box in anonVMAs {
       inner = max(inner, Buffer.width(box.title) + 3, box.lines.map { Buffer.width($0) + 3 }.max() ?? 0)
-      labelWidth = max(labelWidth, [box.lockLabel, box.walkLabel].compactMap { $0 }.map { Buffer.width($0) + 1 }.max() ?? 0)
+      labelWidth = max(
+        labelWidth, [box.lockLabel, box.walkLabel].compactMap { $0 }.map { Buffer.width($0) + 1 }.max() ?? 0)
     }
     for box in stableNodes {
       inner = max(inner, Buffer.width(box.title) + 3, box.lines.map { Buffer.width($0) + 3 }.max() ?? 0)
@@ -364,7 +375,8 @@ extension ForestDiagram {
       anonVMAs[i].rect = Rect(x: left, y: anonVMAs[i].rect.y, width: inner + 2, height: anonVMAs[i].rect.height)
     }
     for i in stableNodes.indices {
-      stableNodes[i].rect = Rect(x: left, y: stableNodes[i].rect.y, width: inner + 2, height: stableNodes[i].rect.height)
+      stableNodes[i].rect = Rect(
+        x: left, y: stableNodes[i].rect.y, width: inner + 2, height: stableNodes[i].rect.height)
     }
     // Fork edges: from the parent's bottom border down the indent column into the child's side.
     var boxOf: [Int: Rect] = [:]
@@ -375,7 +387,9 @@ extension ForestDiagram {
       guard let parent = w.processes[box.process].parent, let p = boxOf[parent], box.rect.x > p.x else { continue }
       let x = p.x + 1
       arrows.append(
-        Arrow(.fork(parent: parent, child: box.process), [(x, p.maxY - 1), (x, box.rect.y + 1), (box.rect.x - 1, box.rect.y + 1)]))
+        Arrow(
+          .fork(parent: parent, child: box.process),
+          [(x, p.maxY - 1), (x, box.rect.y + 1), (box.rect.x - 1, box.rect.y + 1)]))
     }
     // Right of the boxes: the root trunk, then the labels.
     labelX = left + inner + 2 + 3
@@ -395,14 +409,18 @@ extension ForestDiagram {
       guard let lane = bus.lane else {
         if bus.sources.count == 1, bus.sources[0].y == bus.targetRow {
           arrows.append(
-            Arrow(.vmaAnonVMA(vma: bus.sources[0].vma, anonVMA: bus.anonVMA), [(right, bus.targetRow), (target.x - 1, bus.targetRow)]))
+            Arrow(
+              .vmaAnonVMA(vma: bus.sources[0].vma, anonVMA: bus.anonVMA),
+              [(right, bus.targetRow), (target.x - 1, bus.targetRow)]))
         }
         continue
       }
       let x = right + 2 + 2 * lane
       for s in bus.sources {
         arrows.append(
-          Arrow(.vmaAnonVMA(vma: s.vma, anonVMA: bus.anonVMA), [(right, s.y), (x, s.y), (x, bus.targetRow), (target.x - 1, bus.targetRow)]))
+          Arrow(
+            .vmaAnonVMA(vma: s.vma, anonVMA: bus.anonVMA),
+            [(right, s.y), (x, s.y), (x, bus.targetRow), (target.x - 1, bus.targetRow)]))
       }
     }
   }
@@ -417,7 +435,9 @@ extension ForestDiagram {
       guard let root = w.anonVMA(box.anonVMA)?.root, let ry = rowOf[root] else { continue }
       let edge = box.rect.maxX - 1
       arrows.append(
-        Arrow(.root(anonVMA: box.anonVMA, root: root), [(edge, box.rect.y + 1), (edge + 2, box.rect.y + 1), (edge + 2, ry), (edge + 1, ry)]))
+        Arrow(
+          .root(anonVMA: box.anonVMA, root: root),
+          [(edge, box.rect.y + 1), (edge + 2, box.rect.y + 1), (edge + 2, ry), (edge + 1, ry)]))
     }
   }
 
@@ -445,7 +465,9 @@ extension ForestDiagram {
       guard let c = rectOf[e.child], let p = rectOf[e.parent] else { continue }
       let x = edge + 4 + 2 * lane
       arrows.append(
-        Arrow(.parent(anonVMA: e.child, parent: e.parent), [(edge, c.y + 3), (x, c.y + 3), (x, p.y + 2), (edge + 1, p.y + 2)]))
+        Arrow(
+          .parent(anonVMA: e.child, parent: e.parent),
+          [(edge, c.y + 3), (x, c.y + 3), (x, p.y + 2), (edge + 1, p.y + 2)]))
     }
     labelX += 2 * laneEnds.count + 1
     width += 2 * laneEnds.count + 1

@@ -26,7 +26,8 @@ struct ForestDetails: Widget {
       }
     }
     let prev = layout.previous
-    let shownAVs = window(count: columns.count, selected: selected.flatMap { columns.firstIndex(of: $0) } ?? 0, limit: max(4, limit))
+    let shownAVs = window(
+      count: columns.count, selected: selected.flatMap { columns.firstIndex(of: $0) } ?? 0, limit: max(4, limit))
     if shownAVs.lowerBound > 0 {
       lines.append(Line("  … \(shownAVs.lowerBound) anon_vmas above (tab to the forest, arrows to move)", theme.hint))
     }
@@ -36,7 +37,8 @@ struct ForestDetails: Widget {
       if !av.alive {
         segs.append((g.removed, theme.removed))
         // Several freed in one step: their order is the lesson (newest to oldest, the root last).
-        let order = w.freedThisStep.count > 1 ? (w.freedThisStep.firstIndex(of: a)).map { " \(ordinal($0 + 1))" } ?? "" : ""
+        let order =
+          w.freedThisStep.count > 1 ? (w.freedThisStep.firstIndex(of: a)).map { " \(ordinal($0 + 1))" } ?? "" : ""
         segs.append((" \(World.avName(a)) freed\(order) in this step", theme.hint))
         lines.append(Line(segments: segs, selected: selected == a))
         continue
@@ -59,7 +61,9 @@ struct ForestDetails: Widget {
       let listed = w.listVMAs(a)
       text += " [" + shortList(listed.lazy.map { w.vmaName($0) }, count: listed.count, budget: budget) + "]"
       let pagesHere = pagesByAnonVMA[a] ?? []
-      if !pagesHere.isEmpty { text += " " + shortList(pagesHere.lazy.map { World.pageName($0) }, count: pagesHere.count, budget: budget) }
+      if !pagesHere.isEmpty {
+        text += " " + shortList(pagesHere.lazy.map { World.pageName($0) }, count: pagesHere.count, budget: budget)
+      }
       let textStyle = inLens ? theme.lockLens : theme.text
       let wrapped = wrap(text, max(10, width - 2))
       segs.append((wrapped.first ?? text, textStyle))
@@ -74,7 +78,8 @@ struct ForestDetails: Widget {
       }
       let waiters = w.cpus.filter { $0.waitingFor == a && ($0.state == .blocked || $0.state == .deadlocked) }
       if !waiters.isEmpty {
-        let text = "   waiting: " + waiters.map { "\($0.name) \($0.state.rawValue) (\($0.op ?? ""))" }.joined(separator: ", ")
+        let text =
+          "   waiting: " + waiters.map { "\($0.name) \($0.state.rawValue) (\($0.op ?? ""))" }.joined(separator: ", ")
         lines.append(Line(text, theme.waiting))
       }
     }
@@ -83,7 +88,9 @@ struct ForestDetails: Widget {
     }
     for node in w.stableNodes where node.alive {
       let items = node.items.map { "\(w.processes[$0.process].name)\(g.arrow)\(World.avName($0.anonVMA))" }
-      for l in wrap("  K\(node.id) \(World.pageName(node.page)) rmap_items: \(items.joined(separator: " "))", max(10, width)) {
+      for l in wrap(
+        "  K\(node.id) \(World.pageName(node.page)) rmap_items: \(items.joined(separator: " "))", max(10, width))
+      {
         lines.append(Line(l))
       }
     }

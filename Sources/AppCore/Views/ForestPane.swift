@@ -81,7 +81,8 @@ struct ForestMatrix: Widget {
       lines.append(Line(segments: segs))
     }
     if shownRows.count < rows.count {
-      lines.append(Line("  … \(rows.count - shownRows.count) more VMA rows: every VMA is on the anon_vma lines below", theme.hint))
+      lines.append(
+        Line("  … \(rows.count - shownRows.count) more VMA rows: every VMA is on the anon_vma lines below", theme.hint))
     }
     lines.append(Line("  \(g.own) vma->anon_vma  \(g.chain) chain  \(g.bar) locked", theme.hint))
     return lines

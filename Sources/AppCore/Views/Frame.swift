@@ -63,11 +63,13 @@ extension AppState {
     ).render(in: Rect(x: body.x, y: body.y, width: leftW, height: body.height), into: &b)
     ForestPane(
       layout: layout, covered: covered,
-      selectedAV: focus == .forest ? selected(.forest) : nil, treeLayout: treeLayout, focused: focus == .forest, theme: theme
+      selectedAV: focus == .forest ? selected(.forest) : nil, treeLayout: treeLayout, focused: focus == .forest,
+      theme: theme
     ).render(in: Rect(x: body.x + leftW, y: body.y, width: body.width - leftW, height: body.height), into: &b)
     narration(theme).render(in: Rect(x: area.x, y: narrTop, width: area.width, height: narrH), into: &b)
     StatusBar(
-      prompt: prompt, hints: options.ascii ? Keymap.asciiHints : Keymap.unicodeHints, playing: playing, cpus: w.cpus, totals: layout.totals, kernel: timeline.kernel,
+      prompt: prompt, hints: options.ascii ? Keymap.asciiHints : Keymap.unicodeHints, playing: playing, cpus: w.cpus,
+      totals: layout.totals, kernel: timeline.kernel,
       step: step, stepCount: timeline.stepCount, theme: theme
     ).render(in: Rect(x: area.x, y: statusY, width: area.width, height: 1), into: &b)
     switch overlay {
@@ -94,7 +96,8 @@ extension AppState {
       shownMicro = (micro, m.states.count, m.states[micro].event)
     }
     return NarrationPane(
-      step: step, info: timeline.steps[step], nextLabel: step < timeline.stepCount ? timeline.steps[step + 1].label : nil,
+      step: step, info: timeline.steps[step],
+      nextLabel: step < timeline.stepCount ? timeline.steps[step + 1].label : nil,
       micro: shownMicro, cpus: timeline.cpuCount > 1 ? layout.world.cpus : [], presenter: presenter,
       functions: layout.functions, message: message, focused: focus == .steps, theme: theme)
   }

@@ -18,13 +18,16 @@ struct Header: Widget {
     let n = stepCount
     let barW = 10
     let filled = n == 0 ? barW : step * barW / n
-    let bar = String(repeating: theme.glyphs.full, count: filled) + String(repeating: theme.glyphs.empty, count: barW - filled)
+    let bar =
+      String(repeating: theme.glyphs.full, count: filled) + String(repeating: theme.glyphs.empty, count: barW - filled)
     let right = "step \(step)/\(n) [\(bar)] "
     let rightX = area.maxX - Buffer.width(right)
     var left = " anonvis  \(title)  kernel \(kernel.displayName)"
     if !variants.isEmpty { left += " variant \(variants.map(\.rawValue).joined(separator: ","))" }
     if explore { left += "  [explore]" }
-    if !fileName.isEmpty, Buffer.width(left) + Buffer.width(fileName) + 4 < rightX - area.x { left += "  (\(fileName))" }
+    if !fileName.isEmpty, Buffer.width(left) + Buffer.width(fileName) + 4 < rightX - area.x {
+      left += "  (\(fileName))"
+    }
     b.put(left, x: area.x, y: area.y, style: theme.headerTitle, maxX: rightX - 1)
     b.put(right, x: rightX, y: area.y, style: style)
   }

@@ -22,7 +22,8 @@ struct NarrationPane: Widget {
   var theme: Theme
 
   func render(in r: Rect, into b: inout Buffer) {
-    Block(title: presenter ? "narration · presenter" : "narration", focused: focused, theme: theme).render(in: r, into: &b)
+    Block(title: presenter ? "narration · presenter" : "narration", focused: focused, theme: theme).render(
+      in: r, into: &b)
     let inner = r.inset(1)
     LineList(lines: lines(width: inner.width, height: inner.height), theme: theme).render(in: inner, into: &b)
   }

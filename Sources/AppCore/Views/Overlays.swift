@@ -54,7 +54,8 @@ struct Inspector: Widget {
       )
     case .anonVMA(let a):
       guard let av = w.anonVMA(a) else { break }
-      let lock = (w.lockHolders[a] ?? []).map { "held by cpu\($0.cpu)\(Marks.lockCredit($0, w))" }.joined(separator: ", ")
+      let lock = (w.lockHolders[a] ?? []).map { "held by cpu\($0.cpu)\(Marks.lockCredit($0, w))" }.joined(
+        separator: ", ")
       return (
         World.avName(a),
         [

@@ -19,7 +19,8 @@ struct StatusBar: Widget {
     let y = area.y
     var right = ""
     for c in cpus {
-      right += "\(c.name)\(theme.glyphs.cpuState(c.state))\(c.state == .idle ? "" : " " + (c.op?.split(separator: " ").first.map(String.init) ?? "")) "
+      right +=
+        "\(c.name)\(theme.glyphs.cpuState(c.state))\(c.state == .idle ? "" : " " + (c.op?.split(separator: " ").first.map(String.init) ?? "")) "
     }
     let withTotals = area.width >= 110 ? " \(totals) " : ""
     right = withTotals + " \(kernel.rawValue)  " + right + " step \(step)/\(stepCount) "

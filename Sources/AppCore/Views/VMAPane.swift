@@ -40,7 +40,9 @@ struct VMAPane: Widget {
         lines.append(
           Line(segments: [
             (g.removed, theme.removed),
-            (" \(indent)  \(v.mapping)@\(v.firstPage) \(v.firstPage)..\(v.firstPage + v.pages - 1) (freed)", theme.hint),
+            (
+              " \(indent)  \(v.mapping)@\(v.firstPage) \(v.firstPage)..\(v.firstPage + v.pages - 1) (freed)", theme.hint
+            ),
           ]))
         continue
       }

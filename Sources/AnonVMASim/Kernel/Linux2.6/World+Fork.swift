@@ -14,7 +14,7 @@ extension World {
   ///
   /// `dup_mmap()`, kernel/fork.c; 2.6.34, 2.6.36 and 6.x.
   mutating func dupVMA(parentVMA pvma: Int, child: Int, cpu c: Int) -> InstrResult {
-    return .expand([
+    .expand([
       .copyVMA(parentVMA: pvma, child: child),
       .anonVMAForkReg(parent: pvma),
       .copyPageRange(parentVMA: pvma, childVMA: .reg(.vma)),

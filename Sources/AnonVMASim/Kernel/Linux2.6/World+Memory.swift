@@ -123,7 +123,7 @@ extension World {
   ///
   /// `handle_mm_fault()`, mm/memory.c; 2.6.34, 2.6.36 and 6.x.
   mutating func noFault(process p: Int, vpage v: Int, why: String, cpu c: Int) -> InstrResult {
-    return emit(c, "handle_mm_fault", "\(locationName(process: p, vpage: v)): \(why)")
+    emit(c, "handle_mm_fault", "\(locationName(process: p, vpage: v)): \(why)")
   }
 
   /// do_swap_page() → page_add_anon_rmap()/do_page_add_anon_rmap() → __page_set_anon_rmap().

@@ -457,7 +457,8 @@ extension World {
       let last = before - 1 == 0
       let rootEmpty = anonVMAs[r - 1].head.isEmpty
       freeRoot = last && rootEmpty
-      text += "; root \(av(r)) \(counterName) \(before)→\(before - 1), list "
+      text +=
+        "; root \(av(r)) \(counterName) \(before)→\(before - 1), list "
         + "\(rootEmpty ? "empty" : "not empty")"
     }
     cpus[c].regs.listEmpty = empty

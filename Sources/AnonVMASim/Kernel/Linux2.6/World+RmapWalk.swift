@@ -152,17 +152,18 @@ extension World {
     var walk = cpus[c].regs.walk
     walk?.step = step
     lastWalk = walk
-    let text = lastWalk.map { w in
-      "visited \(w.visited.isEmpty ? "none" : w.visited.joined(separator: ", "))"
-        + (w.skipped.isEmpty ? "" : "; skipped \(w.skipped.joined(separator: ", "))")
-    } ?? "no walk"
+    let text =
+      lastWalk.map { w in
+        "visited \(w.visited.isEmpty ? "none" : w.visited.joined(separator: ", "))"
+          + (w.skipped.isEmpty ? "" : "; skipped \(w.skipped.joined(separator: ", "))")
+      } ?? "no walk"
     return emit(c, "rmap_walk", text)
   }
 
   ///
   /// `page_lock_anon_vma()`, mm/rmap.c; 2.6.34, 2.6.36 and 6.x.
   mutating func unlessBailed(_ instr: Instr, cpu c: Int) -> InstrResult {
-    return .expand(regs(c).bail ? [] : [instr])
+    .expand(regs(c).bail ? [] : [instr])
   }
 
   ///

@@ -6,7 +6,7 @@ extension World {
   ///
   /// `__split_vma()`, mm/mmap.c; 2.6.34, 2.6.36 and 6.x.
   mutating func splitVMA(vma: Int, at: Int, newBelow: Bool, cpu c: Int) -> InstrResult {
-    return .expand([
+    .expand([
       .copyVMAForSplit(vma: vma, at: at, newBelow: newBelow),
       .anonVMAClone(dst: .reg(.vma), src: vma),
       .splitAdjust(vma: vma, at: at, newBelow: newBelow),

@@ -82,7 +82,8 @@ extension World {
     } else {
       reuse = modernRule
     }
-    let counters = "num_children \(anon.numChildren), num_active_vmas \(anon.numActiveVMAs)"
+    let counters =
+      "num_children \(anon.numChildren), num_active_vmas \(anon.numActiveVMAs)"
       + (has(.degree) ? ", degree \(anon.numChildren + anon.numActiveVMAs)" : "")
     if reuse {
       vmas[dst]?.anonVMA = a

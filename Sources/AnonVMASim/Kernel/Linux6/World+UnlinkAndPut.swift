@@ -21,21 +21,21 @@ extension World {
   ///
   /// `unlink_anon_vmas()`, mm/rmap.c; 6.x (6.1 .. 6.19); overrides ``unlinkFreeIfEmpty(anonVMA:cpu:)``.
   mutating func unlinkFreeIfEmptyV6(anonVMA a: Int, cpu c: Int) -> InstrResult {
-    return .expand([])
+    .expand([])
   }
 
   /// 6.x has no drop_anon_vma(): put_anon_vma().
   ///
   /// `put_anon_vma()`, mm/rmap.c; 6.x (6.1 .. 6.19); overrides ``dropAnonVMA(_:transient:cpu:)``.
   mutating func dropAnonVMAV6(_ val: Val, transient: Bool, cpu c: Int) -> InstrResult {
-    return .expand([.putAnonVMA(val, transient: transient)])
+    .expand([.putAnonVMA(val, transient: transient)])
   }
 
   /// KSM's drop of an rmap_item's reference in 6.x: put_anon_vma().
   ///
   /// `put_anon_vma()`, mm/ksm.c; 6.x (6.1 .. 6.19); overrides ``ksmDropAnonVMA(anonVMA:cpu:)``.
   mutating func ksmDropAnonVMAV6(anonVMA a: Int, cpu c: Int) -> InstrResult {
-    return .expand([.putAnonVMA(.lit(a), transient: false)])
+    .expand([.putAnonVMA(.lit(a), transient: false)])
   }
 
   /// unlink_anon_vmas() pass 1: anon_vma_interval_tree_remove(); an emptied anon_vma keeps its AVC for pass 2 and its
