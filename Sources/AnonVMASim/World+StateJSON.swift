@@ -1,5 +1,5 @@
 extension World {
-  /// The model part of the state JSON of `state-json.md` (the scene fields come from the player).
+  /// The model part of the state JSON of `Docs/state-json.md` (the scene fields come from the player).
   public func stateFields() -> [(String, JSON)] {
     let v6 = kernel == .v6
     let processesJSON: [JSON] = processes.map { p in

@@ -1,7 +1,7 @@
 import AnonVMASim
 
 extension Timeline {
-  /// The state JSON of `state-json.md` after a step, as one line.
+  /// The state JSON of `Docs/state-json.md` after a step, as one line.
   public func stateJSON(step: Int) -> String {
     let world = states[step]
     var fields: [(String, JSON)] = [

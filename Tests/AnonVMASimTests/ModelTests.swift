@@ -4,7 +4,7 @@ import ScenePlayer
 import SceneScript
 import Testing
 
-@Suite("2.6.36 model, operation by operation (kernel-semantics.md §B)")
+@Suite("2.6.36 model, operation by operation (Docs/kernel-semantics.md §B)")
 struct ModelTests {
   @Test("anon_vma_prepare: a read fault creates nothing; the first write creates a root that is its own root")
   func firstTouch() {
@@ -233,7 +233,7 @@ struct ModelTests {
   }
 }
 
-@Suite("The three models agree with the reference's counts (kernel-semantics.md §E)")
+@Suite("The three models agree with the reference's counts (Docs/kernel-semantics.md §E)")
 struct PerModelTests {
   let e3 = "spawn P1\nmmap P1 A 1\ntouch P1 A 0\nfork P1 P2\nfork P2 P3\nexit P2\nexit P1\nexit P3"
 

@@ -1,4 +1,4 @@
-// The invariants of kernel-semantics.md §C, one function per rule family; `checkInvariants`
+// The invariants of Docs/kernel-semantics.md §C, one function per rule family; `checkInvariants`
 // (World+Invariants.swift) runs them over the objects a ``CheckScope`` names.
 
 /// What one invariant check looks at, and what it found.

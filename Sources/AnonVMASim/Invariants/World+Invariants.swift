@@ -1,5 +1,5 @@
 extension World {
-  /// Checks the invariants of `kernel-semantics.md` §C that apply to this model and reports
+  /// Checks the invariants of `Docs/kernel-semantics.md` §C that apply to this model and reports
   /// new violations (a violation that persists is reported once).
   ///
   /// Only what changed since the last check is examined (the VMAs of changed processes, changed

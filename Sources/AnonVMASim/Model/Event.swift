@@ -26,7 +26,7 @@ public struct Event: Sendable, Hashable {
   public var summary: String { "\(function): \(text)" }
 }
 
-/// An invariant violation (`kernel-semantics.md` §C).
+/// An invariant violation (`Docs/kernel-semantics.md` §C).
 public struct Violation: Sendable, Hashable {
   public var code: String
   public var step: Int

@@ -1,6 +1,6 @@
 /// The kernel model a scene runs on.
 ///
-/// Labels follow `kernel-semantics.md` §0: `2.6.36` is the root-lock series as merged for
+/// Labels follow `Docs/kernel-semantics.md` §0: `2.6.36` is the root-lock series as merged for
 /// v2.6.36-rc1 (`2.6.35` and `root-lock` are aliases), `6.x` the modern rwsem/interval-tree code.
 public enum KernelVersion: String, Sendable, Hashable, CaseIterable {
   // The kernel's own version numbers, dots as underscores.
@@ -30,7 +30,7 @@ public enum KernelVersion: String, Sendable, Hashable, CaseIterable {
   }
 }
 
-/// A historic bug re-introduced into a model (`scene-language.md`, "Variants").
+/// A historic bug re-introduced into a model (`Docs/scene-language.md`, "Variants").
 public enum Variant: String, Sendable, Hashable, CaseIterable, Comparable {
   case noSixFive = "no-6/5"
   case noFiveFive = "no-5/5"

@@ -1,6 +1,6 @@
 // mm/rmap.c of Linux 2.6.34 and 2.6.36 ("always lock the root anon_vma"): anon_vma_prepare, the
 // chains, anon_vma_clone/anon_vma_fork, anon_vma_unlink/unlink_anon_vmas and drop_anon_vma, with
-// the 2.6.34 differences of kernel-semantics.md §B. Where 6.x differs, the dispatch (`run`) calls
+// the 2.6.34 differences of Docs/kernel-semantics.md §B. Where 6.x differs, the dispatch (`run`) calls
 // the `…V6` method of Kernel/Linux6 instead; the others serve all three versions.
 
 extension World {
