@@ -19,6 +19,7 @@ public enum SceneRecorder {
     var state = initial
     state.go(to: 0)
     let terminal = HeadlessTerminal(width: width, height: height, keepsFrames: false)
+    terminal.computesChanges = false  // the cast recorder encodes the changes itself
     var runtime = Runtime(state: state, backend: terminal, clock: terminal.clock)
     var recorder = CastRecorder(version: version)
     var out = recorder.header(width: width, height: height, title: state.timeline.title) + "\n"

@@ -11,6 +11,9 @@ public final class HeadlessTerminal: TerminalBackend {
   public private(set) var lastChanges: [CellChange] = []
   /// Whether `frames` keeps every frame; a long run (the bench) keeps only the last.
   public var keepsFrames: Bool
+  /// Whether a draw works out `lastChanges`, as a real terminal's diff does (the bench's key to
+  /// frame counts it); a recorder that encodes the changes itself turns it off.
+  public var computesChanges = true
   /// The clock the script's waits run on: a read that finds no input lets its timeout pass here.
   public let clock: ManualClock
   /// When true, a read with nothing left in the script hangs up (SIGHUP, as a closed terminal),
@@ -57,7 +60,7 @@ public final class HeadlessTerminal: TerminalBackend {
   public var pendingInput: Int { script.count - next }
 
   public func draw(_ frame: Buffer) {
-    lastChanges = frame.diff(from: onScreen)
+    if computesChanges { lastChanges = frame.diff(from: onScreen) }
     onScreen = frame
     if keepsFrames || frames.isEmpty {
       frames.append(frame)
