@@ -75,7 +75,7 @@ final class Progress {
     guard enabled, elapsed >= 0.5 else { return true }
     shown = true
     let rate = Int(Double(figures) / elapsed)
-    let line = "anonvis bench: \(figures) figures · \(rate) figures/s · " + String(format: "%.1f s", elapsed)
+    let line = "anonvis-bench: \(figures) figures · \(rate) figures/s · " + String(format: "%.1f s", elapsed)
     Output.standardError("\r" + line + " (ctrl-C stops)\u{1B}[K")
     return true
   }

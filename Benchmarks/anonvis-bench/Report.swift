@@ -4,7 +4,7 @@ import Foundation
 /// The figures as a table (each beside its target) or as JSON (`--json`).
 enum Report {
   static func table(_ figures: [Figure], quick: Bool) -> String {
-    var out = "anonvis bench\(quick ? " --quick" : "") (\(ProcessInfo.processInfo.activeProcessorCount) cores)\n"
+    var out = "anonvis-bench\(quick ? " --quick" : "") (\(ProcessInfo.processInfo.activeProcessorCount) cores)\n"
     for f in figures {
       var line = "  " + f.name.padding(toLength: 72, withPad: " ", startingAt: 0)
       line += String(format: "%12.3f ", f.value) + f.unit.padding(toLength: 9, withPad: " ", startingAt: 0)

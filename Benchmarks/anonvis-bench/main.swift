@@ -42,7 +42,7 @@ struct Bench: ParsableCommand {
     }
     let figures = measure(sizes)
     if Progress.interrupted {
-      Output.error("anonvis bench: interrupted; the figures measured before ctrl-C follow")
+      Output.error("anonvis-bench: interrupted; the figures measured before ctrl-C follow")
     }
     Output.standardOutput(json ? Report.json(figures, quick: quick) : Report.table(figures, quick: quick))
     if Progress.interrupted { throw ExitCode(130) }

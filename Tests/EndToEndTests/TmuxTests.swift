@@ -94,7 +94,7 @@ struct TmuxTests {
     #expect(!FileManager.default.fileExists(atPath: cast))
     try type(t, "clear; \(try #require(benchBinary).path) --quick; echo EXIT=$?\n")
     try t.waitWhileProgressing("the bench's progress line", idle: 120) {
-      $0.contains("anonvis bench:") && $0.contains("figures/s")
+      $0.contains("anonvis-bench:") && $0.contains("figures/s")
     }
     try t.keys("C-c")
     // The measurement under way ends first (no screen change meanwhile).
@@ -102,7 +102,7 @@ struct TmuxTests {
       $0.range(of: "EXIT=[0-9]", options: .regularExpression) != nil
     }
     #expect(screen.contains("EXIT=130"), "\(screen)")
-    #expect(screen.contains("anonvis bench: interrupted; the figures measured before ctrl-C follow"), "\(screen)")
+    #expect(screen.contains("anonvis-bench: interrupted; the figures measured before ctrl-C follow"), "\(screen)")
     // Not a terminal, or --quiet: no progress line.
     let quiet = try run(["races", race.path, "--max-work", "3000000"])
     #expect(!quiet.stderr.contains("anonvis: exploring"), "\(quiet.stderr)")
