@@ -159,7 +159,7 @@ public struct World: Sendable, Hashable {
   /// Alive anon_vma by id.
   public func anonVMA(_ id: Int) -> AnonVMA? {
     guard id >= 1, id <= anonVMAs.count else { return nil }
-    return anonVMAs[id - 1]
+    return self[anonVMA: id]
   }
 
   /// The anon_vma that now occupies the memory a pointer to `id` points at.
@@ -172,7 +172,7 @@ public struct World: Sendable, Hashable {
   /// in 2.6.34.
   public func lockTarget(of av: Int) -> Int {
     if kernel == .v2_6_34 { return av }
-    return anonVMAs[av - 1].root ?? av
+    return self[anonVMA: av].root ?? av
   }
 
   /// Anon_vma ids of a VMA's chain, head (newest) to tail (oldest).
@@ -182,7 +182,7 @@ public struct World: Sendable, Hashable {
 
   /// VMA ids on an anon_vma's same_anon_vma list, head to tail.
   public func listVMAs(_ av: Int) -> [Int] {
-    let order = kernel == .v6 ? treeOrder(av) : anonVMAs[av - 1].head
+    let order = kernel == .v6 ? treeOrder(av) : self[anonVMA: av].head
     return order.compactMap { avcs[$0]?.vma }
   }
 

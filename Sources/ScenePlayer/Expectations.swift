@@ -73,12 +73,12 @@ extension Timeline {
       guard let v = findVMA(r) else { return .fail(expected: "VMA \(r)", actual: "no such VMA") }
       return compare(a.map { World.avName($0) } ?? "none", w.vmas[v]?.anonVMA.map { World.avName($0) } ?? "none")
     case .root(let a, let b):
-      guard w.anonVMAs[a - 1].alive else { return .fail(expected: "AV\(a) alive", actual: "AV\(a) freed") }
-      return compare(World.avName(b), w.anonVMAs[a - 1].root.map { World.avName($0) } ?? "none")
+      guard w[anonVMA: a].alive else { return .fail(expected: "AV\(a) alive", actual: "AV\(a) freed") }
+      return compare(World.avName(b), w[anonVMA: a].root.map { World.avName($0) } ?? "none")
     case .parent(let a, let b):
-      return compare(World.avName(b), w.anonVMAs[a - 1].parent.map { World.avName($0) } ?? "none")
+      return compare(World.avName(b), w[anonVMA: a].parent.map { World.avName($0) } ?? "none")
     case .counter(let kind, let a, let n):
-      let av = w.anonVMAs[a - 1]
+      let av = w[anonVMA: a]
       let value: Int
       switch kind {
       case .refcount: value = av.refcount
@@ -97,8 +97,8 @@ extension Timeline {
       case .none: actual = "none"
       }
       return compare(a.map { World.avName($0) } ?? "KSM", actual)
-    case .alive(let a): return compare("alive", w.anonVMAs[a - 1].alive ? "alive" : "freed")
-    case .freed(let a): return compare("freed", w.anonVMAs[a - 1].alive ? "alive" : "freed")
+    case .alive(let a): return compare("alive", w[anonVMA: a].alive ? "alive" : "freed")
+    case .freed(let a): return compare("freed", w[anonVMA: a].alive ? "alive" : "freed")
     case .lockHeld(let a, let cpu, let mode):
       let holders = w.lockHolders[a] ?? []
       let actual = holders.isEmpty ? "free" : holders.map { "cpu\($0.cpu) \($0.mode.rawValue)" }.joined(separator: ", ")

@@ -31,7 +31,7 @@ public enum TextNarrator {
       out += "  anon_vma \(anon)  chain [\(chain)]\(v.detached ? " (detached)" : "")\n"
     }
     for id in w.aliveAnonVMAs {
-      let a = w.anonVMAs[id - 1]
+      let a = w[anonVMA: id]
       let list = w.listVMAs(id).map { TextSafety.escape(w.vmaName($0)) }.joined(separator: ", ")
       let root = a.root.map { " root \(World.avName($0))" } ?? ""
       let lock = (w.lockHolders[id] ?? []).map { " LOCKED by cpu\($0.cpu)" }.joined()

@@ -20,8 +20,8 @@ extension World {
     return chainAnonVMAs(v).map { World.avName($0) }
   }
 
-  func refcount(_ av: Int) -> Int { anonVMAs[av - 1].refcount }
-  func isAlive(_ av: Int) -> Bool { anonVMAs[av - 1].alive }
+  func refcount(_ av: Int) -> Int { self[anonVMA: av].refcount }
+  func isAlive(_ av: Int) -> Bool { self[anonVMA: av].alive }
   func listNames(_ av: Int) -> [String] { listVMAs(av).map { vmaName($0) } }
 }
 

@@ -46,8 +46,8 @@ extension World {
       func markWithRoots(_ a: Int) {
         guard a >= 1, a <= anonVMAs.count else { return }
         mark(a)
-        mark(anonVMAs[a - 1].root)
-        mark(anonVMAs[a - 1].parent)
+        mark(self[anonVMA: a].root)
+        mark(self[anonVMA: a].parent)
       }
       for a in scope.anonVMAs { markWithRoots(a) }
       for v in s.scopedVMAs { for a in cachedChain(v, &s) { markWithRoots(a) } }
@@ -59,7 +59,7 @@ extension World {
           if let p = anonVMAs[i].parent, changed.contains(p) { mark(anonVMAs[i].id) }
         }
       }
-      s.scopedAVs = listed.sorted().filter { anonVMAs[$0 - 1].alive }
+      s.scopedAVs = listed.sorted().filter { self[anonVMA: $0].alive }
     } else {
       s.scopedProcesses = Array(processes.indices)
       s.scopedVMAs = orderedVMAs
@@ -76,7 +76,7 @@ extension World {
       for v in s.scopedVMAs {
         for id in vmas[v]?.chainTailFirst ?? [] {
           guard let link = avcs[id], link.vma == v, link.anonVMA >= 1,
-            anonVMAs[link.anonVMA - 1].head.contains(id)
+            self[anonVMA: link.anonVMA].head.contains(id)
           else {
             s.fail("C1", "avc\(id) of \(vmaName(v)) is not on its anon_vma's list")
             continue
@@ -89,7 +89,8 @@ extension World {
       var lastChain: [Int] = []
       for (id, lastAnonVMA) in scope.avcs {
         if let link = avcs[id] {
-          let onAV = link.anonVMA >= 1 && link.anonVMA <= anonVMAs.count && anonVMAs[link.anonVMA - 1].head.contains(id)
+          let onAV =
+            link.anonVMA >= 1 && link.anonVMA <= anonVMAs.count && self[anonVMA: link.anonVMA].head.contains(id)
           if link.vma != lastVMA {
             if sortedChains[link.vma] == nil {
               // A cloned chain's ids ascend already.
@@ -103,7 +104,7 @@ extension World {
           if !onAV || !onVMA {
             s.fail("C1", "avc\(id) (\(vmaName(link.vma)) → \(av(link.anonVMA))) is on only one list")
           }
-        } else if lastAnonVMA >= 1, anonVMAs[lastAnonVMA - 1].head.contains(id) {
+        } else if lastAnonVMA >= 1, self[anonVMA: lastAnonVMA].head.contains(id) {
           s.fail("C1", "avc\(id) on \(av(lastAnonVMA))'s list is not on its VMA's chain")
         }
       }
@@ -111,7 +112,7 @@ extension World {
       var onVMA = Set<Int>()
       for vma in vmas.values { for id in vma.chainTailFirst where vma.id == avcs[id]?.vma { onVMA.insert(id) } }
       var onAV = Set<Int>()
-      for a in s.scopedAVs { for id in anonVMAs[a - 1].head where avcs[id]?.anonVMA == a { onAV.insert(id) } }
+      for a in s.scopedAVs { for id in self[anonVMA: a].head where avcs[id]?.anonVMA == a { onAV.insert(id) } }
       for id in avcs.keys.sorted() {
         guard let link = avcs[id] else { continue }
         if onVMA.contains(id) != onAV.contains(id) || !onVMA.contains(id) {
@@ -146,7 +147,7 @@ extension World {
       // C7 (6.x): every anon_vma's parent is in the chain too (ancestor closure).
       if kernel == .v6 {
         for a in chain {
-          guard let p = anonVMAs[a - 1].parent, p != a, !chain.contains(p) else { continue }
+          guard let p = self[anonVMA: a].parent, p != a, !chain.contains(p) else { continue }
           s.fail("C7", "\(name)'s chain holds \(av(a)) but not its parent \(av(p))")
         }
       }
@@ -162,9 +163,9 @@ extension World {
       }
       // C5: one forest per VMA.
       if kernel != .v2_6_34 {
-        let first = chain.first.map { anonVMAs[$0 - 1].root ?? $0 }
-        if chain.contains(where: { (anonVMAs[$0 - 1].root ?? $0) != first }) {
-          let roots = Set(chain.map { anonVMAs[$0 - 1].root ?? $0 })
+        let first = chain.first.map { self[anonVMA: $0].root ?? $0 }
+        if chain.contains(where: { (self[anonVMA: $0].root ?? $0) != first }) {
+          let roots = Set(chain.map { self[anonVMA: $0].root ?? $0 })
           s.fail("C5", "\(name)'s chain spans \(roots.count) forests")
         }
       }
@@ -173,7 +174,7 @@ extension World {
     // it (C1 ties lists and chains), which the chain check above sees: scoped checks skip it.
     if s.scope == nil {
       for a in s.scopedAVs {
-        let listed = anonVMAs[a - 1].head.compactMap { avcs[$0]?.vma }
+        let listed = self[anonVMA: a].head.compactMap { avcs[$0]?.vma }
         if Set(listed).count != listed.count {
           s.fail("C2", "\(av(a))'s list holds a VMA twice")
         }
@@ -216,7 +217,7 @@ extension World {
       for id in vmas.slots.indices { if let a = vmas.slots[id]?.anonVMA { activeCount[a] += 1 } }
     }
     for a in s.scopedAVs {
-      let anon = anonVMAs[a - 1]
+      let anon = self[anonVMA: a]
       let code = lifetimeCode
       if anon.refcount < 0 { s.fail(code, "\(av(a))'s \(counterName) is \(anon.refcount)") }
       if anon.head.isEmpty && anon.refcount <= 0 {
@@ -251,7 +252,7 @@ extension World {
   /// C21: no mm_all_locks bit remains once no CPU holds locks from mm_take_all_locks.
   func checkAllLocksBits(_ s: inout InvariantScan) {
     if cpus.allSatisfy({ $0.holds.isEmpty }) {
-      for a in s.scopedAVs where anonVMAs[a - 1].allLocksBit {
+      for a in s.scopedAVs where self[anonVMA: a].allLocksBit {
         s.fail("C21", "\(av(a)) still carries the mm_all_locks bit")
       }
     }
@@ -261,15 +262,15 @@ extension World {
   func checkRoots(_ s: inout InvariantScan) {
     if kernel != .v2_6_34 {
       for a in s.scopedAVs {
-        let anon = anonVMAs[a - 1]
+        let anon = self[anonVMA: a]
         guard let r = anon.root else {
           // An anon_vma being built by an unfinished anon_vma_fork has no root yet.
           if s.quiescent { s.fail("C11", "\(av(anon.id)) has no root") }
           continue
         }
-        if !anonVMAs[r - 1].alive {
+        if !self[anonVMA: r].alive {
           s.fail("C11", "\(av(anon.id))'s root \(av(r)) has been freed")
-        } else if anonVMAs[r - 1].root != r {
+        } else if self[anonVMA: r].root != r {
           s.fail("C11", "\(av(anon.id))'s root \(av(r)) is not its own root")
         }
         if (r == anon.id) != (anon.createdBy == "anon_vma_prepare") {
@@ -324,7 +325,7 @@ extension World {
           continue
         }
         guard case .anon(let a) = page.mapping else { continue }
-        if !anonVMAs[a - 1].alive {
+        if !self[anonVMA: a].alive {
           s.fail("C12", "page \(pg(p)) is mapped but its anon_vma \(av(a)) was freed")
           continue
         }
@@ -339,7 +340,7 @@ extension World {
   /// C13: KSM rmap_items reference live anon_vmas.
   func checkKSMItems(_ s: inout InvariantScan) {
     for node in stableNodes where node.alive {
-      for item in node.items where !anonVMAs[item.anonVMA - 1].alive {
+      for item in node.items where !self[anonVMA: item.anonVMA].alive {
         s.fail("C13", "an rmap_item of K\(node.id) references freed \(av(item.anonVMA))")
       }
     }

@@ -20,7 +20,7 @@ extension World {
     for pass in 0..<2 {
       for (i, item) in items.enumerated() {
         instrs.append(.lock(.anonVMALock(.lit(item.anonVMA)), readMode))
-        for id in anonVMAs[item.anonVMA - 1].head {
+        for id in self[anonVMA: item.anonVMA].head {
           instrs.append(.visitKSM(avc: id, page: page, item: i, node: node, pass: pass))
         }
         instrs.append(.unlock(.anonVMALock(.lit(item.anonVMA))))
@@ -119,9 +119,9 @@ extension World {
     }
     stableNodes[node - 1].items.append(
       RmapItem(process: p, address: v, vmaName: vmaName(vma), anonVMA: a))
-    let before = anonVMAs[a - 1].refcount
+    let before = self[anonVMA: a].refcount
     touchAnonVMA(a)
-    anonVMAs[a - 1].refcount += 1
+    self[anonVMA: a].refcount += 1
     return emit(
       c, "hold_anon_vma",
       "rmap_item(\(locationName(process: p, vpage: v))) on K\(node) refs \(av(a)): "

@@ -25,12 +25,12 @@ extension World {
     // page_lock_anon_vma() of 2.6.36+ may lock a freed root under rcu_read_lock() and then
     // re-checks page_mapped(): "SLAB_DESTROY_BY_RCU guarantees that - so the spin_lock above
     // cannot corrupt" (mm/rmap.c). Anywhere else, locking a freed anon_vma is a use after free.
-    if !anonVMAs[target - 1].alive && !regs(c).rcuPageLock {
+    if !self[anonVMA: target].alive && !regs(c).rcuPageLock {
       report(
         kernel == .v2_6_34 ? "C15" : "C11",
         "cpu\(c) locks \(av(target)), which has been freed")
     }
-    if kernel != .v2_6_34, anonVMAs[target - 1].root != target {
+    if kernel != .v2_6_34, self[anonVMA: target].root != target {
       report("C16", "cpu\(c) takes the lock of \(av(target)), which is not a root")
     }
     lockHolders.add(LockHolder(cpu: c, mode: mode, op: cpus[c].op), to: target)

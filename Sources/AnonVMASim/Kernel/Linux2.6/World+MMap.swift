@@ -110,7 +110,7 @@ extension World {
   /// `vm_lock_anon_vma()`, mm/mmap.c; 2.6.34, 2.6.36 and 6.x.
   mutating func vmLockAnonVMA(anonVMA a: Int, cpu c: Int) -> InstrResult {
     let bitOn = kernel == .v2_6_34 || has(.noSixFive) ? a : lockTarget(of: a)
-    if anonVMAs[bitOn - 1].allLocksBit {
+    if self[anonVMA: bitOn].allLocksBit {
       return .expand([
         .narrate(function: "vm_lock_anon_vma", text: "\(av(a)): bit set on \(av(bitOn)): skip")
       ])
@@ -125,7 +125,7 @@ extension World {
   /// `vm_unlock_anon_vma()`, mm/mmap.c; 2.6.34, 2.6.36 and 6.x.
   mutating func vmUnlockAnonVMA(anonVMA a: Int, cpu c: Int) -> InstrResult {
     let bitOn = kernel == .v2_6_34 || has(.noSixFive) ? a : lockTarget(of: a)
-    guard anonVMAs[bitOn - 1].allLocksBit else {
+    guard self[anonVMA: bitOn].allLocksBit else {
       return .expand([
         .narrate(function: "vm_unlock_anon_vma", text: "\(av(a)): bit clear on \(av(bitOn)): skip")
       ])
@@ -140,7 +140,7 @@ extension World {
   /// `vm_lock_anon_vma() / vm_unlock_anon_vma()`, mm/mmap.c; 2.6.34, 2.6.36 and 6.x.
   mutating func setAllLocksBit(anonVMA a: Int, value: Bool, cpu c: Int) -> InstrResult {
     touchAnonVMA(a)
-    anonVMAs[a - 1].allLocksBit = value
+    self[anonVMA: a].allLocksBit = value
     return emit(
       c, value ? "vm_lock_anon_vma" : "vm_unlock_anon_vma",
       "\(value ? "set" : "clear") the mm_all_locks bit in \(av(a))->head.next")
@@ -160,10 +160,10 @@ extension World {
     if kernel != .v2_6_34 {
       for r in roots {
         let held = cpus[c].holds.filter { $0 == r }.count
-        if taken && (held != 1 || !anonVMAs[r - 1].allLocksBit) {
+        if taken && (held != 1 || !self[anonVMA: r].allLocksBit) {
           report("C21", "after mm_take_all_locks \(av(r)) is held \(held) time(s)")
         }
-        if !taken && anonVMAs[r - 1].allLocksBit {
+        if !taken && self[anonVMA: r].allLocksBit {
           report("C21", "after mm_drop_all_locks \(av(r)) still carries the flag bit")
         }
       }

@@ -135,8 +135,8 @@ extension World {
     var ptl = function == "anon_vma_prepare" ? " (under page_table_lock)" : " (where its new pages go)"
     if kernel == .v6, function == "anon_vma_prepare" {
       touchAnonVMA(a)
-      anonVMAs[a - 1].numActiveVMAs += 1
-      ptl += ", num_active_vmas \(anonVMAs[a - 1].numActiveVMAs)"
+      self[anonVMA: a].numActiveVMAs += 1
+      ptl += ", num_active_vmas \(self[anonVMA: a].numActiveVMAs)"
     }
     return emit(c, function, "\(vmaName(vma))->anon_vma = \(av(a))\(ptl)", objects: [vmaName(vma), av(a)])
   }
@@ -168,19 +168,19 @@ extension World {
     let id = try value(avcVal, cpu: c)
     guard let link = avcs[id] else { throw SimError("internal: no avc\(id)") }
     checkListLock(cpu: c, link.anonVMA, "linking avc\(id)")
-    if anonVMAs[link.anonVMA - 1].emptied {
+    if self[anonVMA: link.anonVMA].emptied {
       report("C14", "\(av(link.anonVMA)) is linked again after its list became empty")
     }
-    if !anonVMAs[link.anonVMA - 1].alive {
+    if !self[anonVMA: link.anonVMA].alive {
       report(lifetimeCode, "avc\(id) is linked to freed \(av(link.anonVMA))")
     }
     touchAnonVMA(link.anonVMA)
     if kernel == .v6 {
       // anon_vma_interval_tree_insert(): the tree's in-order position, not the list's end.
       let at = treeInsertionIndex(of: id, in: link.anonVMA)
-      anonVMAs.update(link.anonVMA - 1) { $0.head.insert(id, at: at) }
+      updateAnonVMA(link.anonVMA) { $0.head.insert(id, at: at) }
     } else {
-      anonVMAs.update(link.anonVMA - 1) {
+      updateAnonVMA(link.anonVMA) {
         if atTail { $0.head.append(id) } else { $0.head.insert(id, at: 0) }
       }
     }
@@ -256,10 +256,10 @@ extension World {
   mutating func setRootFromParent(anonVMA avVal: Val, parentVMA: Int, cpu c: Int) throws(SimError) -> InstrResult {
     let a = try value(avVal, cpu: c)
     guard let pav = vmas[parentVMA]?.anonVMA else { throw SimError("internal: no parent anon_vma") }
-    let root = anonVMAs[pav - 1].root ?? pav
+    let root = self[anonVMA: pav].root ?? pav
     touchAnonVMA(a)
-    anonVMAs[a - 1].root = root
-    if kernel == .v6 { anonVMAs[a - 1].parent = pav }
+    self[anonVMA: a].root = root
+    if kernel == .v6 { self[anonVMA: a].parent = pav }
     return emit(
       c, "anon_vma_fork",
       "\(av(a))->root = \(av(pav))->root = \(av(root))"
@@ -272,10 +272,10 @@ extension World {
   /// `get_anon_vma()`, mm/rmap.c; 2.6.34, 2.6.36 and 6.x.
   mutating func getAnonVMA(_ val: Val, transient: Bool, cpu c: Int) throws(SimError) -> InstrResult {
     var a = try value(val, cpu: c)
-    if !transient { a = anonVMAs[a - 1].root ?? a }
-    let before = anonVMAs[a - 1].refcount
+    if !transient { a = self[anonVMA: a].root ?? a }
+    let before = self[anonVMA: a].refcount
     touchAnonVMA(a)
-    anonVMAs[a - 1].refcount += 1
+    self[anonVMA: a].refcount += 1
     if transient { pins[a, default: 0] += 1 }
     let why = transient ? "pin for migration" : "the root is pinned until the child is freed"
     return emit(c, "get_anon_vma", "\(av(a)) \(counterName) \(before)→\(before + 1) (\(why))", objects: [av(a)])
@@ -311,7 +311,7 @@ extension World {
     guard let link = avcs[id] else { throw SimError("internal: no avc\(id)") }
     checkListLock(cpu: c, link.anonVMA, "unlinking avc\(id)")
     touchAnonVMA(link.anonVMA)
-    anonVMAs.update(link.anonVMA - 1) {
+    updateAnonVMA(link.anonVMA) {
       $0.head.removeAll { $0 == id }
       if $0.head.isEmpty { $0.emptied = true }
     }
@@ -327,7 +327,7 @@ extension World {
   ///
   /// `anon_vma_unlink()`, mm/rmap.c; 2.6.34 and 2.6.36.
   mutating func computeEmpty(anonVMA a: Int, cpu c: Int) -> InstrResult {
-    let anon = anonVMAs[a - 1]
+    let anon = self[anonVMA: a]
     let empty = anon.head.isEmpty && anon.refcount == 0
     cpus[c].regs.listEmpty = empty
     return emit(
@@ -342,7 +342,7 @@ extension World {
   mutating func unlinkFreeIfEmpty(anonVMA a: Int, cpu c: Int) -> InstrResult {
     guard regs(c).listEmpty else { return .expand([]) }
     var instrs: [Instr] = []
-    let root = anonVMAs[a - 1].root
+    let root = self[anonVMA: a].root
     if kernel == .v2_6_36, let root, root != a || has(.rootSelfDrop), !has(.noFiveFive) {
       instrs.append(.dropAnonVMA(.lit(root), transient: false))
     }
@@ -369,15 +369,15 @@ extension World {
   /// `anon_vma_free()`, mm/rmap.c; 2.6.34, 2.6.36 and 6.x.
   mutating func freeAnonVMA(_ val: Val, cpu c: Int) throws(SimError) -> InstrResult {
     let a = try value(val, cpu: c)
-    if !anonVMAs[a - 1].alive {
+    if !self[anonVMA: a].alive {
       report(lifetimeCode, "\(av(a)) is freed twice")
     }
-    if !anonVMAs[a - 1].head.isEmpty {
+    if !self[anonVMA: a].head.isEmpty {
       report(lifetimeCode, "\(av(a)) is freed while VMAs are still on its list")
     }
     touchAnonVMA(a)
-    if anonVMAs[a - 1].alive { freeSlots.append(anonVMASlot[a - 1]) }
-    anonVMAs[a - 1].alive = false
+    if self[anonVMA: a].alive { freeSlots.append(anonVMASlot[a - 1]) }
+    self[anonVMA: a].alive = false
     bookkeeping.freedThisStep.append(a)
     return emit(c, "anon_vma_free", "\(av(a)) freed", objects: [av(a)])
   }
@@ -394,9 +394,9 @@ extension World {
   ///
   /// `atomic_dec_and_test()`, the `plain-dec` variant of drop_anon_vma(); 2.6.34.
   mutating func plainDecAndTest(anonVMA a: Int, cpu c: Int) -> InstrResult {
-    let count = anonVMAs[a - 1].refcount
+    let count = self[anonVMA: a].refcount
     touchAnonVMA(a)
-    anonVMAs[a - 1].refcount -= 1
+    self[anonVMA: a].refcount -= 1
     let then: [Instr] = count - 1 == 0 ? [.lock(.anonVMALock(.lit(a)), writeMode), .dropCheck(anonVMA: a)] : []
     return emit(
       c, "atomic_dec_and_test", "\(av(a)) \(counterName) \(count)→\(count - 1) without the lock", objects: [av(a)],
@@ -408,10 +408,10 @@ extension World {
   /// `atomic_dec_and_lock()`, lib/dec_and_lock.c; 2.6.34 and 2.6.36.
   mutating func decAndLockFast(anonVMA a: Int, transient: Bool, cpu c: Int) -> InstrResult {
     if transient { pins[a, default: 0] -= 1 }
-    let count = anonVMAs[a - 1].refcount
+    let count = self[anonVMA: a].refcount
     if count != 1 {
       touchAnonVMA(a)
-      anonVMAs[a - 1].refcount -= 1
+      self[anonVMA: a].refcount -= 1
       let bug = count <= 0 ? " (BUG: counter was already \(count))" : ""
       if count <= 0 {
         report(lifetimeCode, "drop of \(av(a)) whose \(counterName) is already \(count) (BUG_ON in drop_anon_vma)")
@@ -428,9 +428,9 @@ extension World {
   ///
   /// `atomic_dec_and_lock()`, lib/dec_and_lock.c; 2.6.34 and 2.6.36.
   mutating func decAndTest(anonVMA a: Int, cpu c: Int) -> InstrResult {
-    let count = anonVMAs[a - 1].refcount
+    let count = self[anonVMA: a].refcount
     touchAnonVMA(a)
-    anonVMAs[a - 1].refcount -= 1
+    self[anonVMA: a].refcount -= 1
     let zero = count - 1 == 0
     return emit(
       c, "atomic_dec_and_lock",
@@ -443,7 +443,7 @@ extension World {
   ///
   /// `drop_anon_vma()`, mm/rmap.c; 2.6.34 and 2.6.36.
   mutating func dropCheck(anonVMA a: Int, cpu c: Int) -> InstrResult {
-    let anon = anonVMAs[a - 1]
+    let anon = self[anonVMA: a]
     let empty = anon.head.isEmpty
     let twoLevel = kernel == .v2_6_36 && !has(.noFiveFive)
     var text = "\(av(a)) list \(empty ? "empty" : "not empty")"
@@ -451,11 +451,11 @@ extension World {
     var root = a
     if twoLevel, empty, let r = anon.root, r != a {
       root = r
-      let before = anonVMAs[r - 1].refcount
+      let before = self[anonVMA: r].refcount
       touchAnonVMA(r)
-      anonVMAs[r - 1].refcount -= 1
+      self[anonVMA: r].refcount -= 1
       let last = before - 1 == 0
-      let rootEmpty = anonVMAs[r - 1].head.isEmpty
+      let rootEmpty = self[anonVMA: r].head.isEmpty
       freeRoot = last && rootEmpty
       text +=
         "; root \(av(r)) \(counterName) \(before)→\(before - 1), list "

@@ -90,7 +90,7 @@ extension World {
         return v.pgoff <= index && index < v.pgoff + v.pages
       }
     } else {
-      order = anonVMAs[a - 1].head
+      order = self[anonVMA: a].head
     }
     return .expand(order.map { .visitVMA(avc: $0, page: page, kind: kind) })
   }

@@ -67,7 +67,7 @@ extension World {
   /// `anon_vma_clone()`, mm/rmap.c; 6.x (6.1 .. 6.19).
   mutating func cloneReuseCheck(dst: Int, src: Int, anonVMA a: Int, cpu c: Int) -> InstrResult {
     guard vmas[dst]?.anonVMA == nil, let srcAV = vmas[src]?.anonVMA else { return .expand([]) }
-    let anon = anonVMAs[a - 1]
+    let anon = self[anonVMA: a]
     let modernRule = anon.numChildren < 2 && anon.numActiveVMAs == 0
     let reuse: Bool
     if has(.degree) {
@@ -102,8 +102,8 @@ extension World {
   mutating func cloneFinish(dst: Int, cpu c: Int) -> InstrResult {
     guard let a = vmas[dst]?.anonVMA else { return .expand([]) }
     touchAnonVMA(a)
-    anonVMAs[a - 1].numActiveVMAs += 1
-    return emit(c, "anon_vma_clone", "\(av(a))->num_active_vmas \(anonVMAs[a - 1].numActiveVMAs) (\(vmaName(dst)))")
+    self[anonVMA: a].numActiveVMAs += 1
+    return emit(c, "anon_vma_clone", "\(av(a))->num_active_vmas \(self[anonVMA: a].numActiveVMAs) (\(vmaName(dst)))")
   }
 
   /// anon_vma_fork(): `vma->anon_vma = NULL` before the clone (which may set a reused one).
@@ -143,9 +143,9 @@ extension World {
   /// `anon_vma_fork()`, mm/rmap.c; 6.x (6.1 .. 6.19).
   mutating func incParentChildren(_ val: Val, cpu c: Int) throws(SimError) -> InstrResult {
     let a = try value(val, cpu: c)
-    guard let p = anonVMAs[a - 1].parent else { return .expand([]) }
+    guard let p = self[anonVMA: a].parent else { return .expand([]) }
     touchAnonVMA(p)
-    anonVMAs[p - 1].numChildren += 1
-    return emit(c, "anon_vma_fork", "\(av(p))->num_children \(anonVMAs[p - 1].numChildren) (parent of \(av(a)))")
+    self[anonVMA: p].numChildren += 1
+    return emit(c, "anon_vma_fork", "\(av(p))->num_children \(self[anonVMA: p].numChildren) (parent of \(av(a)))")
   }
 }

@@ -11,11 +11,11 @@ extension World {
     guard let chain = vmas[vma]?.chainTailFirst, !chain.isEmpty else { return .expand([]) }
     var moved: [String] = []
     for id in chain.reversed() {
-      guard let a = avcs[id]?.anonVMA, let i = anonVMAs[a - 1].head.firstIndex(of: id) else { continue }
+      guard let a = avcs[id]?.anonVMA, let i = self[anonVMA: a].head.firstIndex(of: id) else { continue }
       touchAnonVMA(a)
-      anonVMAs.update(a - 1) { _ = $0.head.remove(at: i) }
+      updateAnonVMA(a) { _ = $0.head.remove(at: i) }
       let at = treeInsertionIndex(of: id, in: a)
-      anonVMAs.update(a - 1) { $0.head.insert(id, at: at) }
+      updateAnonVMA(a) { $0.head.insert(id, at: at) }
       moved.append(av(a))
     }
     let pgoff = vmas[vma]?.pgoff ?? 0
@@ -28,7 +28,7 @@ extension World {
 
   /// AVC ids of an anon_vma's interval tree, in order (in 6.x `head` is kept in the tree's
   /// in-order sequence by ``treeInsertionIndex(of:in:)``).
-  func treeOrder(_ a: Int) -> [Int] { anonVMAs[a - 1].head }
+  func treeOrder(_ a: Int) -> [Int] { self[anonVMA: a].head }
 
   /// Where `anon_vma_interval_tree_insert()` puts an AVC in the in-order sequence of `a`'s tree.
   ///
@@ -39,7 +39,7 @@ extension World {
   /// Rotations keep the in-order sequence, so this position is exact whatever the tree's shape.
   func treeInsertionIndex(of avc: Int, in a: Int) -> Int {
     func key(_ id: Int) -> Int { avcs[id].flatMap { vmas[$0.vma]?.pgoff } ?? 0 }
-    let head = anonVMAs[a - 1].head
+    let head = self[anonVMA: a].head
     let k = key(avc)
     var low = 0
     var high = head.count

@@ -47,17 +47,17 @@ extension World {
     let a = link.anonVMA
     checkListLock(cpu: c, a, "unlinking avc\(id)")
     touchAnonVMA(a)
-    anonVMAs[a - 1].head.removeAll { $0 == id }
+    self[anonVMA: a].head.removeAll { $0 == id }
     avcs[id]?.onSameAnonVMA = false
     touchAVC(id)
     var text = "\(vmaName(link.vma)) out of \(av(a))'s interval tree"
-    if anonVMAs[a - 1].head.isEmpty {
+    if self[anonVMA: a].head.isEmpty {
       touchAnonVMA(a)
-      anonVMAs[a - 1].emptied = true
-      if let p = anonVMAs[a - 1].parent {
+      self[anonVMA: a].emptied = true
+      if let p = self[anonVMA: a].parent {
         touchAnonVMA(p)
-        anonVMAs[p - 1].numChildren -= 1
-        text += "; tree empty: \(av(p))->num_children \(anonVMAs[p - 1].numChildren), keep the AVC for pass 2"
+        self[anonVMA: p].numChildren -= 1
+        text += "; tree empty: \(av(p))->num_children \(self[anonVMA: p].numChildren), keep the AVC for pass 2"
       }
       return emit(c, "unlink_anon_vmas", text, objects: [av(a)])
     }
@@ -74,12 +74,12 @@ extension World {
   mutating func unlinkClearVMA(vma: Int, cpu c: Int) -> InstrResult {
     guard let a = vmas[vma]?.anonVMA else { return .expand([]) }
     touchAnonVMA(a)
-    anonVMAs[a - 1].numActiveVMAs -= 1
+    self[anonVMA: a].numActiveVMAs -= 1
     vmas[vma]?.anonVMA = nil
     touchVMA(vma)
     return emit(
       c, "unlink_anon_vmas",
-      "\(av(a))->num_active_vmas \(anonVMAs[a - 1].numActiveVMAs); \(vmaName(vma))->anon_vma = NULL")
+      "\(av(a))->num_active_vmas \(self[anonVMA: a].numActiveVMAs); \(vmaName(vma))->anon_vma = NULL")
   }
 
   /// unlink_anon_vmas() pass 2, outside the lock: put_anon_vma() each emptied anon_vma and free the AVCs.
@@ -100,13 +100,13 @@ extension World {
   mutating func putAnonVMA(_ val: Val, transient: Bool, cpu c: Int) throws(SimError) -> InstrResult {
     let a = try value(val, cpu: c)
     if transient { pins[a, default: 0] -= 1 }
-    let before = anonVMAs[a - 1].refcount
+    let before = self[anonVMA: a].refcount
     touchAnonVMA(a)
-    anonVMAs[a - 1].refcount -= 1
+    self[anonVMA: a].refcount -= 1
     if before <= 0 { report("C10", "put_anon_vma(\(av(a))) with refcount already \(before)") }
     var then: [Instr] = []
     if before - 1 == 0 {
-      let root = anonVMAs[a - 1].root ?? a
+      let root = self[anonVMA: a].root ?? a
       then.append(.freeAnonVMA(.lit(a)))
       if root != a { then.append(.putRoot(root: root)) }
     }
@@ -117,9 +117,9 @@ extension World {
   ///
   /// `__put_anon_vma()`, mm/rmap.c; 6.x (6.1 .. 6.19).
   mutating func putRoot(root: Int, cpu c: Int) -> InstrResult {
-    let before = anonVMAs[root - 1].refcount
+    let before = self[anonVMA: root].refcount
     touchAnonVMA(root)
-    anonVMAs[root - 1].refcount -= 1
+    self[anonVMA: root].refcount -= 1
     return emit(
       c, "__put_anon_vma", "root \(av(root)) refcount \(before)→\(before - 1)", objects: [av(root)],
       then: before - 1 == 0 ? [.freeAnonVMA(.lit(root))] : [])
