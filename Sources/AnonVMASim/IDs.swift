@@ -1,9 +1,10 @@
-/// Access by id: the one place where an anon_vma id (1-based, the kernel-style name `AV<n>`)
-/// becomes an index into `anonVMAs` (0-based). Anon_vmas are never removed from storage (a freed
-/// one stays with `alive == false`), so an id allocated in this world is always a valid index.
+/// Access by id: the one place where a 1-based id (anon_vma `AV<n>`, page `pg<n>`, swap slot,
+/// KSM stable node) becomes an index into its storage (0-based). None of these objects is ever
+/// removed from storage (a freed one stays with `alive == false` / `freed == true`), so an id
+/// allocated in this world is always a valid index.
 ///
-/// Step 1 of issue 15 (typed ids): the accessor comes first, the `AnonVMAID` type follows and
-/// only has to change the signatures here.
+/// Step 1 of issue 15 (typed ids): the accessors come first, the id types (`AnonVMAID`, `PageID`,
+/// ...) follow and only have to change the signatures here.
 extension World {
   /// The anon_vma with id `id`; the id must have been allocated (see ``anonVMA(_:)`` for a
   /// checked lookup).
@@ -21,5 +22,28 @@ extension World {
   @inlinable
   public mutating func updateAnonVMA<R>(_ id: Int, _ body: (inout AnonVMA) -> R) -> R {
     anonVMAs.update(id - 1, body)
+  }
+}
+
+extension World {
+  /// The page with id `id`; the id must have been allocated.
+  @inlinable
+  public subscript(page id: Int) -> Page {
+    _read { yield pages[id - 1] }
+    _modify { yield &pages[id - 1] }
+  }
+
+  /// The swap slot with id `id`; the id must have been allocated.
+  @inlinable
+  public subscript(swapSlot id: Int) -> SwapSlot {
+    _read { yield swapSlots[id - 1] }
+    _modify { yield &swapSlots[id - 1] }
+  }
+
+  /// The KSM stable node with id `id`; the id must have been allocated.
+  @inlinable
+  public subscript(stableNode id: Int) -> StableNode {
+    _read { yield stableNodes[id - 1] }
+    _modify { yield &stableNodes[id - 1] }
   }
 }

@@ -37,7 +37,7 @@ extension World {
     }
     let mapped = mappedAtByPage()
     let pagesJSON: [JSON] = listedPages.map { id in
-      let page = pages[id - 1]
+      let page = self[page: id]
       var anon: String?
       var ksm: String?
       switch page.mapping {

@@ -69,7 +69,7 @@ public struct Layout: Sendable {
     columns = w.aliveAnonVMAsByForest + w.freedThisStep.filter { !(w.anonVMA($0)?.alive ?? false) }
     orderedVMAs = w.orderedVMAs
     var byAnonVMA: [Int: [Int]] = [:]
-    for p in w.listedPages { if case .anon(let a) = w.pages[p - 1].mapping { byAnonVMA[a, default: []].append(p) } }
+    for p in w.listedPages { if case .anon(let a) = w[page: p].mapping { byAnonVMA[a, default: []].append(p) } }
     pagesByAnonVMA = byAnonVMA
     var functions: [String] = []
     if key.micro == nil {

@@ -212,7 +212,7 @@ extension AppState {
       focus = .forest
       selection[.forest] = i
     } else if name.hasPrefix("pg"), let id = Int(name.dropFirst(2)), id >= 1, id <= w.pages.count,
-      case .anon(let a) = w.pages[id - 1].mapping, let i = avs.firstIndex(of: a)
+      case .anon(let a) = w[page: id].mapping, let i = avs.firstIndex(of: a)
     {
       focus = .forest
       selection[.forest] = i

@@ -91,7 +91,7 @@ extension Timeline {
         return .fail(expected: "a page at \(r)", actual: "nothing mapped")
       }
       let actual: String
-      switch w.pages[page - 1].mapping {
+      switch w[page: page].mapping {
       case .anon(let x): actual = World.avName(x)
       case .ksm: actual = "KSM"
       case .none: actual = "none"

@@ -114,7 +114,7 @@ struct ModelTests {
       guard let pi = w.processIndex(named: p), let m = w.mapping(process: pi, named: "A"),
         let page = w.page(process: pi, vpage: m.base + i)
       else { return nil }
-      return w.pages[page - 1].mapping
+      return w[page: page].mapping
     }
     #expect(filed(t.states[5], "P2", 0) == .anon(2))
     #expect(filed(t.states[5], "P1", 0) == .anon(1))

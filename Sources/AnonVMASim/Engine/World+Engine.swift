@@ -317,24 +317,24 @@ extension World {
   /// Drops one mapping of a page; frees it when nothing references it any more.
   @discardableResult
   mutating func putPageMapping(_ p: Int) -> Bool {
-    pages[p - 1].mapcount -= 1
+    self[page: p].mapcount -= 1
     return freeIfUnused(p)
   }
 
   @discardableResult
   mutating func freeIfUnused(_ p: Int) -> Bool {
-    let page = pages[p - 1]
+    let page = self[page: p]
     guard !page.freed, page.mapcount <= 0, page.swapSlot == nil, !page.pinned else { return false }
-    if case .ksm(let k) = page.mapping, stableNodes[k - 1].alive, !stableNodes[k - 1].items.isEmpty {
+    if case .ksm(let k) = page.mapping, self[stableNode: k].alive, !self[stableNode: k].items.isEmpty {
       return false
     }
-    pages[p - 1].freed = true
-    if case .ksm(let k) = page.mapping { stableNodes[k - 1].alive = false }
+    self[page: p].freed = true
+    if case .ksm(let k) = page.mapping { self[stableNode: k].alive = false }
     return true
   }
 
   func ksmNode(of page: Int) -> Int? {
-    if case .ksm(let k) = pages[page - 1].mapping { return k }
+    if case .ksm(let k) = self[page: page].mapping { return k }
     return nil
   }
 }

@@ -319,7 +319,7 @@ extension World {
               + "the next fault on it hits the BUG in migration_entry_to_page")
         }
         guard case .page(let p, _) = process.ptes[vpage] else { continue }
-        let page = pages[p - 1]
+        let page = self[page: p]
         if page.freed {
           s.fail("C12", "\(pg(p)) is mapped at \(locationName(process: pi, vpage: vpage)) but was freed")
           continue

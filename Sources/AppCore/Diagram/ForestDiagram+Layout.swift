@@ -247,7 +247,7 @@ extension ForestDiagram {
         lines.append("freed")
       }
       var walkLabel: String?
-      if let walk, w.pages.indices.contains(walk.page - 1), w.pages[walk.page - 1].mapping == .anon(a) {
+      if let walk, w.pages.indices.contains(walk.page - 1), w[page: walk.page].mapping == .anon(a) {
         walkLabel = "rmap walk of \(World.pageName(walk.page)) from \(walk.origin)"
       }
       y = max(y, (firstRow[a] ?? 0) - 1)

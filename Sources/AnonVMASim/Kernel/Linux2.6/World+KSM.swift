@@ -16,7 +16,7 @@ extension World {
   /// `rmap_walk_ksm()`, mm/ksm.c; 2.6.34, 2.6.36 and 6.x.
   mutating func ksmWalk(page: Int, node: Int, cpu c: Int) -> InstrResult {
     var instrs: [Instr] = []
-    let items = stableNodes[node - 1].items
+    let items = self[stableNode: node].items
     for pass in 0..<2 {
       for (i, item) in items.enumerated() {
         instrs.append(.lock(.anonVMALock(.lit(item.anonVMA)), readMode))
@@ -41,11 +41,11 @@ extension World {
   /// `rmap_walk_ksm()`, mm/ksm.c; 2.6.34, 2.6.36 and 6.x.
   mutating func visitKSM(avc id: Int, page: Int, item: Int, node: Int, pass: Int, cpu c: Int) -> InstrResult {
     guard let link = avcs[id], let vma = vmas[link.vma],
-      item < stableNodes[node - 1].items.count
+      item < self[stableNode: node].items.count
     else {
       return emit(c, "rmap_walk_ksm", "avc\(id) is gone")
     }
-    let it = stableNodes[node - 1].items[item]
+    let it = self[stableNode: node].items[item]
     let name = vmaName(link.vma)
     let inside = it.address >= vma.start && it.address < vma.end
     let sameMM = vma.process == it.process
@@ -73,7 +73,7 @@ extension World {
     guard let page = page(process: p, vpage: v) else { throw SimError("internal: ksm") }
     let node = stableNodes.count + 1
     stableNodes.append(StableNode(id: node, page: page, items: [], alive: true))
-    pages[page - 1].mapping = .ksm(node)
+    self[page: page].mapping = .ksm(node)
     setPTE(p, v, .page(page, writable: false))
     cpus[c].regs.node = node
     return emit(
@@ -89,13 +89,13 @@ extension World {
     guard let node = cpus[c].regs.node, let old = page(process: p, vpage: v) else {
       throw SimError("internal: ksm")
     }
-    let kpage = stableNodes[node - 1].page
+    let kpage = self[stableNode: node].page
     if old == kpage {
       setPTE(p, v, .page(kpage, writable: false))
       return emit(c, "try_to_merge_with_ksm_page", "already maps K\(node)")
     }
     setPTE(p, v, .page(kpage, writable: false))
-    pages[kpage - 1].mapcount += 1
+    self[page: kpage].mapcount += 1
     let freed = putPageMapping(old)
     return emit(
       c, "replace_page",
@@ -114,10 +114,10 @@ extension World {
     guard let vma = vmaContaining(process: p, vpage: v), let a = vmas[vma]?.anonVMA else {
       throw SimError("internal: ksm without anon_vma")
     }
-    if stableNodes[node - 1].items.contains(where: { $0.process == p && $0.address == v }) {
+    if self[stableNode: node].items.contains(where: { $0.process == p && $0.address == v }) {
       return emit(c, "stable_tree_append", "rmap_item already on K\(node)")
     }
-    stableNodes[node - 1].items.append(
+    self[stableNode: node].items.append(
       RmapItem(process: p, address: v, vmaName: vmaName(vma), anonVMA: a))
     let before = self[anonVMA: a].refcount
     touchAnonVMA(a)
@@ -136,7 +136,7 @@ extension World {
     let node = cpus[c].regs.node ?? 0
     return emit(
       c, "stable_tree_insert",
-      "K\(node) in the stable tree with \(stableNodes[node - 1].items.count) rmap_item(s)")
+      "K\(node) in the stable tree with \(self[stableNode: node].items.count) rmap_item(s)")
   }
 
   /// Merges a further page into an existing KSM page (`node` register).
@@ -154,14 +154,14 @@ extension World {
   ///
   /// `remove_rmap_item_from_tree()`, mm/ksm.c; 2.6.34, 2.6.36 and 6.x.
   mutating func removeRmapItem(node: Int, process p: Int, address: Int, cpu c: Int) -> InstrResult {
-    guard let i = stableNodes[node - 1].items.firstIndex(where: { $0.process == p && $0.address == address })
+    guard let i = self[stableNode: node].items.firstIndex(where: { $0.process == p && $0.address == address })
     else { return emit(c, "remove_rmap_item_from_tree", "gone") }
-    let item = stableNodes[node - 1].items.remove(at: i)
+    let item = self[stableNode: node].items.remove(at: i)
     var text = "rmap_item of \(processes[p].name) off K\(node)"
-    let kpage = stableNodes[node - 1].page
-    if stableNodes[node - 1].items.isEmpty, pages[kpage - 1].mapcount <= 0 {
-      stableNodes[node - 1].alive = false
-      pages[kpage - 1].freed = true
+    let kpage = self[stableNode: node].page
+    if self[stableNode: node].items.isEmpty, self[page: kpage].mapcount <= 0 {
+      self[stableNode: node].alive = false
+      self[page: kpage].freed = true
       text += "; K\(node) (\(pg(kpage))) freed"
     }
     return emit(

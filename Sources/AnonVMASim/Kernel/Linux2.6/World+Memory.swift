@@ -48,8 +48,8 @@ extension World {
   mutating func doWPPage(process p: Int, vpage v: Int, cpu c: Int) throws(SimError) -> InstrResult {
     let vma = try faultVMA(p, v)
     guard let page = page(process: p, vpage: v) else { throw SimError("internal: no page") }
-    let pg = pages[page - 1]
-    let others = pg.swapSlot.map { swapSlots[$0 - 1].count } ?? 0
+    let pg = self[page: page]
+    let others = pg.swapSlot.map { self[swapSlot: $0].count } ?? 0
     if ksmNode(of: page) == nil && pg.mapcount == 1 && others == 0 {
       return .expand([.pageMoveAnonRmap(process: p, vpage: v)])
     }
@@ -61,8 +61,8 @@ extension World {
   /// `do_swap_page()`, mm/memory.c; 2.6.34, 2.6.36 and 6.x.
   mutating func doSwapPage(process p: Int, vpage v: Int, write: Bool, cpu c: Int) throws(SimError) -> InstrResult {
     guard case .swap(let slot) = processes[p].ptes[v] else { throw SimError("internal: no swap") }
-    let cached = swapSlots[slot - 1].cached.flatMap { pages[$0 - 1].freed ? nil : $0 }
-    let users = swapSlots[slot - 1].count + (cached.map { pages[$0 - 1].mapcount } ?? 0)
+    let cached = self[swapSlot: slot].cached.flatMap { self[page: $0].freed ? nil : $0 }
+    let users = self[swapSlot: slot].count + (cached.map { self[page: $0].mapcount } ?? 0)
     let exclusive = write && users == 1
     var instrs: [Instr] = [.swapInMap(process: p, vpage: v, exclusive: exclusive)]
     if write && !exclusive { instrs.append(.doWPPage(process: p, vpage: v)) }
@@ -79,7 +79,7 @@ extension World {
       throw SimError("internal: no anon_vma for a new page")
     }
     let page = allocPage(mapping: .anon(anon), index: v)
-    pages[page - 1].mapcount = 1
+    self[page: page].mapcount = 1
     setPTE(p, v, .page(page, writable: true))
     let fn = zeroPage ? "do_wp_page" : "do_anonymous_page"
     let what = zeroPage ? "copy of the zero page" : "new page"
@@ -98,7 +98,7 @@ extension World {
       let old = page(process: p, vpage: v)
     else { throw SimError("internal: COW without anon_vma") }
     let page = allocPage(mapping: .anon(anon), index: v)
-    pages[page - 1].mapcount = 1
+    self[page: page].mapcount = 1
     setPTE(p, v, .page(page, writable: true))
     let freed = putPageMapping(old)
     return emit(
@@ -133,42 +133,42 @@ extension World {
     guard case .swap(let slot) = processes[p].ptes[v],
       let vma = vmaContaining(process: p, vpage: v), let vav = vmas[vma]?.anonVMA
     else { throw SimError("internal: swap-in without anon_vma") }
-    var page = swapSlots[slot - 1].cached.flatMap { pages[$0 - 1].freed ? nil : $0 }
+    var page = self[swapSlot: slot].cached.flatMap { self[page: $0].freed ? nil : $0 }
     var text = ""
     if page == nil {
       let fresh = allocPage(mapping: .none, index: v)
-      pages[fresh - 1].swapSlot = slot
-      swapSlots[slot - 1].cached = fresh
+      self[page: fresh].swapSlot = slot
+      self[swapSlot: slot].cached = fresh
       page = fresh
       text = "read \(pg(fresh)) from swap slot \(slot)"
     } else if let page {
       text = "found \(pg(page)) in the swap cache"
     }
     guard let page else { throw SimError("internal: no page") }
-    let first = pages[page - 1].mapcount == 0
-    pages[page - 1].mapcount += 1
+    let first = self[page: page].mapcount == 0
+    self[page: page].mapcount += 1
     setPTE(p, v, .page(page, writable: exclusive))
     if first {
-      switch (kernel, pages[page - 1].mapping) {
+      switch (kernel, self[page: page].mapping) {
       case (.v2_6_34, _):
         // 2.6.34 __page_set_anon_rmap(): non-exclusive pages go to the last (oldest) AVC's
         // anon_vma; 2.6.34-rc3 used vma->anon_vma (D.1).
         let target =
           exclusive || has(.swapinRC3) ? vav : (chainAnonVMAs(vma).last ?? vav)
-        pages[page - 1].mapping = .anon(target)
+        self[page: page].mapping = .anon(target)
         text += ", filed in \(av(target))"
       case (_, .anon(let keep)):
         text += ", already anon: stays in \(av(keep))"
       default:
         let target = exclusive ? vav : lockTarget(of: vav)
-        pages[page - 1].mapping = .anon(target)
+        self[page: page].mapping = .anon(target)
         text += ", filed in \(av(target))" + (exclusive ? " (exclusive)" : " (the root)")
       }
     }
-    swapSlots[slot - 1].count -= 1
-    if swapSlots[slot - 1].count == 0 {
-      pages[page - 1].swapSlot = nil
-      swapSlots[slot - 1].cached = nil
+    self[swapSlot: slot].count -= 1
+    if self[swapSlot: slot].count == 0 {
+      self[page: page].swapSlot = nil
+      self[swapSlot: slot].cached = nil
       text += "; swap slot \(slot) freed"
     }
     return emit(c, "do_swap_page", "\(locationName(process: p, vpage: v)): " + text, objects: [pg(page)])
@@ -195,12 +195,12 @@ extension World {
       case .page(let page, _):
         setPTE(parent.process, v, .page(page, writable: false))
         setPTE(cp, v, .page(page, writable: false))
-        pages[page - 1].mapcount += 1
+        self[page: page].mapcount += 1
         shared += 1
       case .zero:
         setPTE(cp, v, .zero)
       case .swap(let slot):
-        swapSlots[slot - 1].count += 1
+        self[swapSlot: slot].count += 1
         setPTE(cp, v, .swap(slot))
       case .migration(let page, let w):
         setPTE(cp, v, .migration(page, writable: w))
@@ -228,10 +228,10 @@ extension World {
         // try_to_unmap() already dropped the page's mapcount for its migration entry.
         break
       case .swap(let slot):
-        swapSlots[slot - 1].count -= 1
-        if swapSlots[slot - 1].count == 0, let cached = swapSlots[slot - 1].cached {
-          pages[cached - 1].swapSlot = nil
-          swapSlots[slot - 1].cached = nil
+        self[swapSlot: slot].count -= 1
+        if self[swapSlot: slot].count == 0, let cached = self[swapSlot: slot].cached {
+          self[page: cached].swapSlot = nil
+          self[swapSlot: slot].cached = nil
           if freeIfUnused(cached) { freed.append(pg(cached)) }
         }
       case .zero: break

@@ -8,7 +8,7 @@ extension World {
   mutating func addToSwap(page: Int, cpu c: Int) -> InstrResult {
     let slot = swapSlots.count + 1
     swapSlots.append(SwapSlot(id: slot, count: 0, cached: page))
-    pages[page - 1].swapSlot = slot
+    self[page: page].swapSlot = slot
     return emit(c, "add_to_swap", "\(pg(page)) gets swap slot \(slot)")
   }
 
@@ -16,11 +16,11 @@ extension World {
   ///
   /// `__remove_mapping()`, mm/vmscan.c; 2.6.34, 2.6.36 and 6.x.
   mutating func freePage(page: Int, cpu c: Int) -> InstrResult {
-    if let slot = pages[page - 1].swapSlot {
-      swapSlots[slot - 1].cached = nil
-      pages[page - 1].swapSlot = nil
+    if let slot = self[page: page].swapSlot {
+      self[swapSlot: slot].cached = nil
+      self[page: page].swapSlot = nil
     }
-    pages[page - 1].pinned = false
+    self[page: page].pinned = false
     let freed = freeIfUnused(page)
     return emit(c, "__remove_mapping", freed ? "\(pg(page)) freed" : "\(pg(page)) still in use")
   }
@@ -34,7 +34,7 @@ extension World {
   ///
   /// `unmap_and_move()`, mm/migrate.c; 2.6.34, 2.6.36 and 6.x.
   mutating func migrateIfMapped(page: Int, origin: String, cpu c: Int) -> InstrResult {
-    let unmapped = kernel == .v2_6_34 ? pages[page - 1].mapcount <= 0 || pages[page - 1].freed : regs(c).bail
+    let unmapped = kernel == .v2_6_34 ? self[page: page].mapcount <= 0 || self[page: page].freed : regs(c).bail
     if unmapped {
       let why =
         kernel == .v2_6_34 ? "no longer mapped: goto rcu_unlock" : "page_lock_anon_vma returned NULL: goto uncharge"
@@ -69,7 +69,7 @@ extension World {
   ///
   /// `isolate_lru_page()`, mm/vmscan.c; 2.6.34, 2.6.36 and 6.x.
   mutating func isolatePage(page: Int, cpu c: Int) -> InstrResult {
-    pages[page - 1].pinned = true
+    self[page: page].pinned = true
     return emit(c, "isolate_lru_page", "\(pg(page)) held for migration")
   }
 
@@ -77,7 +77,7 @@ extension World {
   ///
   /// `move_to_new_page()`, mm/migrate.c; 2.6.34, 2.6.36 and 6.x.
   mutating func moveToNewPage(page: Int, cpu c: Int) -> InstrResult {
-    let new = allocPage(mapping: pages[page - 1].mapping, index: pages[page - 1].index)
+    let new = allocPage(mapping: self[page: page].mapping, index: self[page: page].index)
     cpus[c].regs.newPage = new
     cpus[c].regs.page = page
     return emit(c, "move_to_new_page", "copy \(pg(page)) → \(pg(new)), same mapping and index")

@@ -11,8 +11,8 @@ extension World {
     guard let vma = vmaContaining(process: p, vpage: v), let anon = vmas[vma]?.anonVMA,
       let page = page(process: p, vpage: v)
     else { throw SimError("internal: reuse without anon_vma") }
-    let before = pages[page - 1].mapping
-    pages[page - 1].mapping = .anon(anon)
+    let before = self[page: page].mapping
+    self[page: page].mapping = .anon(anon)
     setPTE(p, v, .page(page, writable: true))
     var from = ""
     if case .anon(let b) = before, b != anon { from = " (was \(av(b)))" }

@@ -33,13 +33,13 @@ extension World {
   ///
   /// `page_lock_anon_vma()`, mm/rmap.c; 2.6.34, 2.6.36 and 6.x.
   mutating func readPageMapping(page: Int, cpu c: Int) throws(SimError) -> InstrResult {
-    guard case .anon(let a) = pages[page - 1].mapping else {
+    guard case .anon(let a) = self[page: page].mapping else {
       throw SimError("\(pg(page)) is not an anonymous page")
     }
     cpus[c].regs.anonVMA = a
     cpus[c].regs.page = page
     cpus[c].regs.root = lockTarget(of: a)
-    guard pages[page - 1].mapcount > 0, !pages[page - 1].freed else {
+    guard self[page: page].mapcount > 0, !self[page: page].freed else {
       cpus[c].regs.bail = true
       return emit(c, "page_lock_anon_vma", "\(pg(page)) is not mapped: NULL")
     }
@@ -56,7 +56,7 @@ extension World {
   /// `page_lock_anon_vma()`, mm/rmap.c; 2.6.36 and 6.x.
   mutating func recheckMapped(page: Int, cpu c: Int) -> InstrResult {
     cpus[c].regs.rcuPageLock = false
-    if pages[page - 1].mapcount <= 0 || pages[page - 1].freed {
+    if self[page: page].mapcount <= 0 || self[page: page].freed {
       cpus[c].regs.bail = true
       return emit(
         c, "page_lock_anon_vma",
@@ -84,7 +84,7 @@ extension World {
     // [pgoff, pgoff]) and visits only the VMAs whose page offsets cover the page, in tree order.
     let order: [Int]
     if kernel == .v6 {
-      let index = pages[page - 1].index
+      let index = self[page: page].index
       order = treeOrder(a).filter { id in
         guard let link = avcs[id], let v = vmas[link.vma] else { return true }
         return v.pgoff <= index && index < v.pgoff + v.pages
@@ -103,7 +103,7 @@ extension World {
     guard let link = avcs[id], let vma = vmas[link.vma] else {
       return emit(c, "rmap_walk", "avc\(id) is gone")
     }
-    let address = vma.start + (pages[page - 1].index - vma.pgoff)
+    let address = vma.start + (self[page: page].index - vma.pgoff)
     let name = vmaName(link.vma)
     guard address >= vma.start, address < vma.end else {
       cpus[c].regs.walk?.skipped.append(name)
@@ -114,19 +114,19 @@ extension World {
     var action = "visit"
     switch (kind, processes[p].ptes[address]) {
     case (.unmapToSwap, .page(let pp, _)) where pp == page:
-      guard let slot = pages[page - 1].swapSlot else { throw SimError("internal: no slot") }
+      guard let slot = self[page: page].swapSlot else { throw SimError("internal: no slot") }
       setPTE(p, address, .swap(slot))
-      swapSlots[slot - 1].count += 1
-      pages[page - 1].mapcount -= 1
+      self[swapSlot: slot].count += 1
+      self[page: page].mapcount -= 1
       action = "try_to_unmap_one: PTE → swap entry \(slot)"
     case (.unmapToMigration, .page(let pp, let w)) where pp == page:
       setPTE(p, address, .migration(page, writable: w))
-      pages[page - 1].mapcount -= 1
+      self[page: page].mapcount -= 1
       action = "try_to_unmap_one: PTE → migration entry"
     case (.removeMigration, .migration(let old, let w)):
       if let new = cpus[c].regs.newPage, old == cpus[c].regs.page {
         setPTE(p, address, .page(new, writable: w))
-        pages[new - 1].mapcount += 1
+        self[page: new].mapcount += 1
         action = "remove_migration_pte: maps \(pg(new))"
       }
     case (.look, .page(let pp, _)) where pp == page:
