@@ -11,10 +11,11 @@ public struct World: Sendable, Hashable {
   public var vmas: IDTable<VMA> = [:]
   /// VMAs detached from their mm by an unfinished operation, in detach order.
   public var detachedVMAs: [Int] = []
-  /// anon_vmas by id - 1 (freed ones stay with `alive == false`).
+  /// anon_vmas by id - 1 (freed ones stay with `alive == false`); read and change them by id through
+  /// `self[anonVMA: id]` and `updateAnonVMA(_:_:)` (IDs.swift).
   public var anonVMAs: ChunkedArray<AnonVMA> = []
   public var avcs: IDTable<AVC> = [:]
-  /// Pages by id - 1.
+  /// Pages by id - 1; by id through `self[page: id]` (IDs.swift).
   public var pages: ChunkedArray<Page> = []
   public var swapSlots: [SwapSlot] = []
   public var stableNodes: [StableNode] = []

@@ -12,7 +12,7 @@ struct ModelTests {
     #expect(t.states[3].aliveAnonVMAs.isEmpty)
     let w = t.states[4]
     #expect(w.aliveAnonVMAs == [1])
-    #expect(w.anonVMAs[0].root == 1)
+    #expect(w[anonVMA: 1].root == 1)
     #expect(w.refcount(1) == 0)
     #expect(w.chain("P1", "A") == ["AV1"])
     // The lock is a micro-step of its own, taken on the (brand-new) root, around the publication.
@@ -30,7 +30,7 @@ struct ModelTests {
     let t = timeline("spawn P1\nmmap P1 A 1\ntouch P1 A 0\nfork P1 P2")
     let w = t.states[4]
     #expect(w.chain("P2", "A") == ["AV2", "AV1"])
-    #expect(w.anonVMAs[1].root == 1)
+    #expect(w[anonVMA: 2].root == 1)
     #expect(w.refcount(1) == 1)
     #expect(w.listNames(1) == ["P1:A@0", "P2:A@0"])
     // Every lock taken during fork is the root's, once for the clone link, once for AV2's link.
@@ -211,7 +211,7 @@ struct ModelTests {
     let base = "spawn P1\nmmap P1 A 1\ntouch P1 A 0\nfork P1 P2\ntake-all-locks P2\n"
     let good = timeline("kernel 2.6.36\n" + base + "drop-all-locks P2")
     #expect(good.states[5].cpus[0].holds == [1])
-    #expect(good.states[5].anonVMAs[0].allLocksBit)
+    #expect(good.states[5][anonVMA: 1].allLocksBit)
     #expect(good.states[6].cpus[0].holds.isEmpty)
     #expect(good.states[6].violations.isEmpty)
     let bad = timeline("kernel 2.6.36\nvariant no-6/5\n" + base)
@@ -225,7 +225,7 @@ struct ModelTests {
   @Test("2.6.34: no root, each lock is the anon_vma's own, no root pin")
   func v2634() {
     let t = timeline("kernel 2.6.34\nspawn P1\nmmap P1 A 1\ntouch P1 A 0\nfork P1 P2\nexit P1\nexit P2")
-    #expect(t.states[4].anonVMAs[1].root == nil)
+    #expect(t.states[4][anonVMA: 2].root == nil)
     #expect(t.states[4].refcount(1) == 0)
     #expect(lockEvents(t, step: 4) == ["lock AV1", "unlock AV1", "lock AV2", "unlock AV2"])
     #expect(t.states[6].freedThisStep == [2, 1])
@@ -240,7 +240,7 @@ struct PerModelTests {
   @Test("E1: counters after the first touch", arguments: KernelVersion.allCases)
   func e1(kernel: KernelVersion) {
     let t = timeline("kernel \(kernel.rawValue)\nspawn P1\nmmap P1 A 4\nread P1 A 0\ntouch P1 A 0")
-    let av = t.states[4].anonVMAs[0]
+    let av = t.states[4][anonVMA: 1]
     #expect(t.states[3].aliveAnonVMAs.isEmpty)
     switch kernel {
     case .v2_6_34:
@@ -258,8 +258,8 @@ struct PerModelTests {
     let w = t.states[4]
     #expect(w.chain("P2", "A") == ["AV2", "AV1"])
     #expect(w.listNames(1) == ["P1:A@0", "P2:A@0"])
-    let r = w.anonVMAs[0]
-    let c2 = w.anonVMAs[1]
+    let r = w[anonVMA: 1]
+    let c2 = w[anonVMA: 2]
     switch kernel {
     case .v2_6_34: #expect(r.refcount == 0 && c2.root == nil)
     case .v2_6_36: #expect(r.refcount == 1 && c2.root == 1)
@@ -287,9 +287,9 @@ struct PerModelTests {
     case .v2_6_36: #expect(t.states[5].refcount(1) == 2)
     case .v6:
       #expect(t.states[5].refcount(1) == 3)
-      #expect(t.states[5].anonVMAs[1].numChildren == 1)
-      #expect(t.states[6].anonVMAs[1].numActiveVMAs == 0)
-      #expect(t.states[7].anonVMAs[0].numActiveVMAs == 0)
+      #expect(t.states[5][anonVMA: 2].numChildren == 1)
+      #expect(t.states[6][anonVMA: 2].numActiveVMAs == 0)
+      #expect(t.states[7][anonVMA: 1].numActiveVMAs == 0)
     }
     #expect(t.states[7].aliveAnonVMAs == [1, 2, 3])
     #expect(t.states[8].freedThisStep == [3, 2, 1])
@@ -303,8 +303,8 @@ struct PerModelTests {
     #expect(t.states[4].chain("P1", "A", 2) == ["AV1"])
     #expect(t.states[5].avcCount == 1)
     if kernel == .v6 {
-      #expect(t.states[4].anonVMAs[0].numActiveVMAs == 2)
-      #expect(t.states[5].anonVMAs[0].numActiveVMAs == 1)
+      #expect(t.states[4][anonVMA: 1].numActiveVMAs == 2)
+      #expect(t.states[5][anonVMA: 1].numActiveVMAs == 1)
     }
     // 2.6.34's vma_adjust takes no anon_vma lock; the clone link still takes AV1's own.
     let locks = lockEvents(t, step: 4).count

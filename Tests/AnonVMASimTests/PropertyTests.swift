@@ -138,7 +138,7 @@ struct PropertyTests {
     _ = try w.apply(.spawn("P1"))
     _ = try w.apply(.mmap(process: "P1", mapping: "A", pages: 1, growsDown: false))
     _ = try w.apply(.touch(process: "P1", mapping: "A", first: 0, last: 0))
-    w.anonVMAs[0].refcount = 3
+    w[anonVMA: 1].refcount = 3
     w.checkInvariants()
     #expect(w.violations.map(\.code) == ["C9"])
   }
@@ -173,7 +173,7 @@ struct IncrementalCheckTests {
     _ = try w.apply(.mmap(process: "P1", mapping: "A", pages: 1, growsDown: false))
     _ = try w.apply(.touch(process: "P1", mapping: "A", first: 0, last: 0))
     w.checkInvariants()
-    w.anonVMAs[0].refcount = 7
+    w[anonVMA: 1].refcount = 7
     #expect(w.invariantViolations().map(\.code) == ["C9"])
   }
 }

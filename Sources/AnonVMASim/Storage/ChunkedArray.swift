@@ -40,7 +40,7 @@ public struct ChunkedArray<Element: Sendable & Hashable>: Sendable, Hashable, Ra
 
   /// Mutates one element in place through a plain call: **the hot-path mutation**. `subscript`'s
   /// `_modify` is a coroutine, and where it is not inlined each access allocates the coroutine's
-  /// frame; the engine's micro-steps change elements with `update` (`anonVMAs.update(a - 1) { … }`),
+  /// frame; the engine's micro-steps change elements with `update` (through `World.updateAnonVMA(_:_:)`),
   /// and use the subscript where a field is set once outside the hot loop.
   ///
   /// - Complexity: O(1); the first change after a copy copies one chunk (64 elements), one page
