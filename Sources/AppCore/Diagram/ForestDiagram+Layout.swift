@@ -28,15 +28,6 @@ extension ForestDiagram {
   /// The column a box at this depth starts in.
   static func column(depth: Int) -> Int { min(depth, maxIndented) * indent }
 
-  /// The counters this kernel's `struct anon_vma` has, as the box's first line.
-  static func counters(_ a: AnonVMA, _ kernel: KernelVersion) -> String {
-    switch kernel {
-    case .v2_6_34: "ksm \(a.refcount)"
-    case .v2_6_36: "ext \(a.refcount)"
-    case .v6: "ref \(a.refcount) nc \(a.numChildren) act \(a.numActiveVMAs)"
-    }
-  }
-
   /// `a b c …+N`: the first `max` items, then how many more.
   static func elided(_ items: [String], max: Int) -> String {
     items.count <= max
@@ -233,7 +224,7 @@ extension ForestDiagram {
       } else {
         change = previous == nil ? .same : .added
       }
-      var lines = [Self.counters(av, w.kernel)]
+      var lines = [Marks.counters(av, w)]
       if av.alive {
         let list = w.listVMAs(a)
         lines.append("list " + (list.isEmpty ? "(empty)" : Self.elided(list.prefix(5).map { w.vmaName($0) }, max: 4)))
