@@ -41,7 +41,7 @@ extension World {
     let b = budget.value
     guard
       work.value <= b.work, pageTableEntries <= b.pageTableEntries, pages.count <= b.pages,
-      nextAVC - 1 <= b.chains, anonVMAs.count <= b.anonVMAs, nextVMA - 1 <= b.vmas,
+      avcsAllocated <= b.chains, anonVMAs.count <= b.anonVMAs, vmasAllocated <= b.vmas,
       processes.count <= b.processes
     else { throw budgetExceeded() }
   }
@@ -50,7 +50,7 @@ extension World {
   private func budgetExceeded() -> SimError {
     let b = budget.value
     let used = [
-      processes.count, nextVMA - 1, anonVMAs.count, nextAVC - 1, pages.count, pageTableEntries, work.value,
+      processes.count, vmasAllocated, anonVMAs.count, avcsAllocated, pages.count, pageTableEntries, work.value,
     ]
     let limits = [b.processes, b.vmas, b.anonVMAs, b.chains, b.pages, b.pageTableEntries, b.work]
     let i = used.indices.first { used[$0] > limits[$0] } ?? 0
@@ -63,7 +63,7 @@ extension World {
 extension World {
   /// Objects in the world: what copying, hashing and checking one state costs, in proportion.
   public var size: Int {
-    processes.count + (nextVMA - 1) + anonVMAs.count + (nextAVC - 1) + pages.count + pageTableEntries
+    processes.count + vmasAllocated + anonVMAs.count + avcsAllocated + pages.count + pageTableEntries
   }
 }
 

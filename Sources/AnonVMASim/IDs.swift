@@ -1,49 +1,155 @@
-/// Access by id: the one place where a 1-based id (anon_vma `AV<n>`, page `pg<n>`, swap slot,
-/// KSM stable node) becomes an index into its storage (0-based). None of these objects is ever
-/// removed from storage (a freed one stays with `alive == false` / `freed == true`), so an id
-/// allocated in this world is always a valid index.
+/// The id of a model object: `ID<VMA>` for a `vm_area_struct`, `ID<AnonVMA>` for an anon_vma,
+/// and so on (the aliases below name them as the model does).
 ///
-/// Step 1 of issue 15 (typed ids): the accessors come first, the id types (`AnonVMAID`, `PageID`,
-/// ...) follow and only have to change the signatures here.
+/// One generic type with the object's model type as a phantom tag rather than seven hand-written
+/// structs: the seven would be the same code seven times, and the tag is the type of the object
+/// the id finds, so `IDTable<VMA>` is keyed by `ID<VMA>` without a second parameter. A VMA id
+/// cannot be passed where an anon_vma id is expected: `ID<VMA>` and `ID<AnonVMA>` are distinct
+/// types. At run time an id is its `Int` (no existential, no box): equality, order and hashing
+/// are the number's (`hash(into:)` feeds the `Int` alone, so sets and dictionaries keep the
+/// order they had with bare numbers), and `description` is the bare number, so `"AV\(a)"`,
+/// the state JSON and every frame read as before.
+@frozen
+public struct ID<Object>: Hashable, Comparable, Sendable, ExpressibleByIntegerLiteral, CustomStringConvertible {
+  /// The number: 1-based and allocated in sequence for every kind but processes, which are
+  /// numbered by creation from 0 (their index in `World.processes`).
+  public var raw: Int
+
+  @inlinable
+  public init(_ raw: Int) { self.raw = raw }
+
+  @inlinable
+  public init(integerLiteral value: Int) { raw = value }
+
+  @inlinable
+  public static func == (a: ID, b: ID) -> Bool { a.raw == b.raw }
+
+  @inlinable
+  public static func < (a: ID, b: ID) -> Bool { a.raw < b.raw }
+
+  @inlinable
+  public func hash(into hasher: inout Hasher) { hasher.combine(raw) }
+
+  /// The bare number (`3`), as names, the state JSON and the frames print it.
+  public var description: String { String(raw) }
+}
+
+/// A process (its `mm_struct`): its index in `World.processes`, in creation order from 0.
+public typealias ProcessID = ID<Process>
+/// A `vm_area_struct`.
+public typealias VMAID = ID<VMA>
+/// A `struct anon_vma` (`AV<n>`).
+public typealias AnonVMAID = ID<AnonVMA>
+/// A `struct anon_vma_chain` (`avc<n>`).
+public typealias AVCID = ID<AVC>
+/// An anonymous (or KSM) page (`pg<n>`).
+public typealias PageID = ID<Page>
+/// A swap slot.
+public typealias SwapSlotID = ID<SwapSlot>
+/// A KSM stable node (`K<n>`).
+public typealias StableNodeID = ID<StableNode>
+
+/// Access by id: the one place where an id becomes an index into its storage. Every id but a
+/// process's is 1-based and storage is 0-based, hence the `- 1` here and nowhere else. None of these
+/// objects is ever removed from storage (a freed one stays with `alive == false` /
+/// `freed == true`), so an id allocated in this world is always a valid index.
 extension World {
+  /// The process with id `id` (processes are never removed: an exited one has `alive == false`).
+  @inlinable
+  public subscript(process id: ProcessID) -> Process {
+    _read { yield processes[id.raw] }
+    _modify { yield &processes[id.raw] }
+  }
+
+  /// Every process id, in creation order.
+  public var processIDs: [ProcessID] { processes.indices.map { ProcessID($0) } }
+
   /// The anon_vma with id `id`; the id must have been allocated (see ``anonVMA(_:)`` for a
   /// checked lookup).
   ///
   /// Reads and single-field writes (`self[anonVMA: a].refcount -= 1`) go through the storage's
   /// `_read`/`_modify`; for mutations in the micro-step hot path use ``updateAnonVMA(_:_:)``.
   @inlinable
-  public subscript(anonVMA id: Int) -> AnonVMA {
-    _read { yield anonVMAs[id - 1] }
-    _modify { yield &anonVMAs[id - 1] }
+  public subscript(anonVMA id: AnonVMAID) -> AnonVMA {
+    _read { yield anonVMAs[id.raw - 1] }
+    _modify { yield &anonVMAs[id.raw - 1] }
   }
 
   /// Mutates the anon_vma with id `id` in place through a plain call: the hot-path mutation
   /// (``ChunkedArray/update(_:_:)``).
   @inlinable
-  public mutating func updateAnonVMA<R>(_ id: Int, _ body: (inout AnonVMA) -> R) -> R {
-    anonVMAs.update(id - 1, body)
+  public mutating func updateAnonVMA<R>(_ id: AnonVMAID, _ body: (inout AnonVMA) -> R) -> R {
+    anonVMAs.update(id.raw - 1, body)
   }
+
+  /// Whether `id` names an anon_vma allocated in this world.
+  @inlinable
+  public func isAllocated(_ id: AnonVMAID) -> Bool { id.raw >= 1 && id.raw <= anonVMAs.count }
 }
 
 extension World {
+  /// Whether `id` names a page allocated in this world.
+  @inlinable
+  public func isAllocated(_ id: PageID) -> Bool { id.raw >= 1 && id.raw <= pages.count }
+
   /// The page with id `id`; the id must have been allocated.
   @inlinable
-  public subscript(page id: Int) -> Page {
-    _read { yield pages[id - 1] }
-    _modify { yield &pages[id - 1] }
+  public subscript(page id: PageID) -> Page {
+    _read { yield pages[id.raw - 1] }
+    _modify { yield &pages[id.raw - 1] }
   }
 
   /// The swap slot with id `id`; the id must have been allocated.
   @inlinable
-  public subscript(swapSlot id: Int) -> SwapSlot {
-    _read { yield swapSlots[id - 1] }
-    _modify { yield &swapSlots[id - 1] }
+  public subscript(swapSlot id: SwapSlotID) -> SwapSlot {
+    _read { yield swapSlots[id.raw - 1] }
+    _modify { yield &swapSlots[id.raw - 1] }
   }
 
   /// The KSM stable node with id `id`; the id must have been allocated.
   @inlinable
-  public subscript(stableNode id: Int) -> StableNode {
-    _read { yield stableNodes[id - 1] }
-    _modify { yield &stableNodes[id - 1] }
+  public subscript(stableNode id: StableNodeID) -> StableNode {
+    _read { yield stableNodes[id.raw - 1] }
+    _modify { yield &stableNodes[id.raw - 1] }
+  }
+}
+
+/// Allocation: ids are handed out in sequence and never reused, so names (`AV3`) stay stable.
+extension World {
+  /// A fresh VMA id.
+  mutating func newVMAID() -> VMAID {
+    defer { nextVMA.raw += 1 }
+    return nextVMA
+  }
+
+  /// A fresh anon_vma_chain id.
+  mutating func newAVCID() -> AVCID {
+    defer { nextAVC.raw += 1 }
+    return nextAVC
+  }
+
+  /// The id the next anon_vma, page, swap slot or stable node appended to its storage gets.
+  var nextAnonVMAID: AnonVMAID { AnonVMAID(anonVMAs.count + 1) }
+  var nextPageID: PageID { PageID(pages.count + 1) }
+  var nextSwapSlotID: SwapSlotID { SwapSlotID(swapSlots.count + 1) }
+  var nextStableNodeID: StableNodeID { StableNodeID(stableNodes.count + 1) }
+
+  /// How many VMAs were ever allocated (ids `1...vmasAllocated`).
+  var vmasAllocated: Int { nextVMA.raw - 1 }
+  /// How many anon_vma_chains were ever allocated (ids `1...avcsAllocated`).
+  var avcsAllocated: Int { nextAVC.raw - 1 }
+}
+
+/// The anon_vma memory slots of SLAB_DESTROY_BY_RCU (D.7): slots are numbered from 1 like ids.
+extension World {
+  /// The memory slot anon_vma `id` was allocated in; nil for an id not allocated.
+  func memorySlot(of id: AnonVMAID) -> Int? {
+    id.raw >= 1 && id.raw <= anonVMASlot.count ? anonVMASlot[id.raw - 1] : nil
+  }
+
+  /// The anon_vma now in memory slot `slot`.
+  subscript(slotOccupant slot: Int) -> AnonVMAID {
+    get { slotOccupant[slot - 1] }
+    set { slotOccupant[slot - 1] = newValue }
   }
 }

@@ -10,14 +10,14 @@ extension World {
     public var step = 0
     public var violations: [Violation] = []
     /// anon_vmas freed during the current step, in order.
-    public var freedThisStep: [Int] = []
+    public var freedThisStep: [AnonVMAID] = []
     /// The outcome of the most recent reverse-map walk.
     public var lastWalk: RmapWalk?
     /// Processes whose page tables or VMA chains changed since the last invariant check (so the
     /// page-safety check C12 looks only at what can have changed).
-    public var touchedProcesses: TouchList = []
+    public var touchedProcesses: TouchList<Process> = []
     /// anon_vmas whose fields changed since the last invariant check.
-    public var touchedAnonVMAs: TouchList = []
+    public var touchedAnonVMAs: TouchList<AnonVMA> = []
     /// anon_vma_chains allocated, linked, unlinked or freed since the last invariant check, each
     /// with the anon_vma it was linked to when marked (0: none), so C1 looks at them and not at
     /// whole lists.
@@ -41,7 +41,7 @@ extension World {
     _modify { yield &bookkeeping.violations }
   }
   /// anon_vmas freed during the current step (``Bookkeeping/freedThisStep``).
-  public var freedThisStep: [Int] {
+  public var freedThisStep: [AnonVMAID] {
     get { bookkeeping.freedThisStep }
     _modify { yield &bookkeeping.freedThisStep }
   }
@@ -51,12 +51,12 @@ extension World {
     _modify { yield &bookkeeping.lastWalk }
   }
   /// ``Bookkeeping/touchedProcesses``.
-  public var touchedProcesses: TouchList {
+  public var touchedProcesses: TouchList<Process> {
     get { bookkeeping.touchedProcesses }
     _modify { yield &bookkeeping.touchedProcesses }
   }
   /// ``Bookkeeping/touchedAnonVMAs``.
-  public var touchedAnonVMAs: TouchList {
+  public var touchedAnonVMAs: TouchList<AnonVMA> {
     get { bookkeeping.touchedAnonVMAs }
     _modify { yield &bookkeeping.touchedAnonVMAs }
   }

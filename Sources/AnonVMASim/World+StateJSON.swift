@@ -5,7 +5,7 @@ extension World {
     let processesJSON: [JSON] = processes.map { p in
       .object([
         ("name", .string(p.name)),
-        ("parent", .opt(p.parent.map { processes[$0].name })),
+        ("parent", .opt(p.parent.map { self[process: $0].name })),
         ("alive", .bool(p.alive)),
         ("vmas", .strings(p.vmas.map { vmaName($0) })),
       ])
@@ -14,7 +14,7 @@ extension World {
       guard let v = vmas[id] else { return nil }
       return .object([
         ("id", .string(vmaName(id))),
-        ("process", .string(processes[v.process].name)),
+        ("process", .string(self[process: v.process].name)),
         ("mapping", .string(v.mapping)),
         ("first_page", .int(v.firstPage)),
         ("pages", .int(v.pages)),
@@ -62,7 +62,7 @@ extension World {
             node.items.map { item in
               let vma = vmaContaining(process: item.process, vpage: item.address).map { vmaName($0) }
               return .object([
-                ("process", .string(processes[item.process].name)),
+                ("process", .string(self[process: item.process].name)),
                 ("vma", .string(vma ?? item.vmaName)),
                 ("anon_vma", .string(World.avName(item.anonVMA))),
               ])

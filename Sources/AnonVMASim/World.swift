@@ -10,12 +10,12 @@ public struct World: Sendable, Hashable {
   public var processes: ChunkedArray<Process> = []
   public var vmas: IDTable<VMA> = [:]
   /// VMAs detached from their mm by an unfinished operation, in detach order.
-  public var detachedVMAs: [Int] = []
-  /// anon_vmas by id - 1 (freed ones stay with `alive == false`); read and change them by id through
+  public var detachedVMAs: [VMAID] = []
+  /// anon_vmas in id order (freed ones stay with `alive == false`); read and change them by id through
   /// `self[anonVMA: id]` and `updateAnonVMA(_:_:)` (IDs.swift).
   public var anonVMAs: ChunkedArray<AnonVMA> = []
   public var avcs: IDTable<AVC> = [:]
-  /// Pages by id - 1; by id through `self[page: id]` (IDs.swift).
+  /// Pages in id order; by id through `self[page: id]` (IDs.swift).
   public var pages: ChunkedArray<Page> = []
   public var swapSlots: [SwapSlot] = []
   public var stableNodes: [StableNode] = []
@@ -23,7 +23,7 @@ public struct World: Sendable, Hashable {
   /// anon_vma id to the CPUs holding its lock, with their modes.
   public var lockHolders: LockTable<LockHolder> = [:]
   /// Transient pins (migration) per anon_vma id.
-  public var pins: [Int: Int] = [:]
+  public var pins: [AnonVMAID: Int] = [:]
   /// What the engine records beside the kernel state (step, reports, what changed): not part
   /// of the state, so `==` and hashing ignore it (see ``Bookkeeping``).
   public var bookkeeping = Bookkeeping()
@@ -38,19 +38,20 @@ public struct World: Sendable, Hashable {
   public var work = Unobserved(0)
   /// Page-table entries alive in all processes.
   public internal(set) var pageTableEntries = 0
-  var nextVMA = 1
-  var nextAVC = 1
-  /// The memory slot of each anon_vma (by id - 1) and the anon_vma now in each slot (by slot - 1):
+  var nextVMA: VMAID = 1
+  var nextAVC: AVCID = 1
+  /// The memory slot of each anon_vma and the anon_vma now in each slot (by id and slot through
+  /// `memorySlot(of:)` and `self[slotOccupant:]`, IDs.swift):
   /// SLAB_DESTROY_BY_RCU lets a freed anon_vma's memory be reused at once by a new one, while a
   /// CPU may still hold a pointer to it (D.7).
   var anonVMASlot: [Int] = []
-  var slotOccupant: [Int] = []
+  var slotOccupant: [AnonVMAID] = []
   var freeSlots: [Int] = []
 
   /// An anon_vma_chain marked for the next invariant check, with the anon_vma it was linked to.
   public struct TouchedAVC: Sendable, Hashable {
-    public var id: Int
-    public var anonVMA: Int
+    public var id: AVCID
+    public var anonVMA: AnonVMAID
   }
 
   /// A CPU holding a lock, with its mode and the operation that took it.
@@ -74,37 +75,37 @@ public struct World: Sendable, Hashable {
   }
 
   /// Sets a page-table entry (and marks the process for the next invariant check).
-  mutating func setPTE(_ p: Int, _ v: Int, _ pte: PTE) {
-    if processes[p].ptes.updateValue(pte, forKey: v) == nil { pageTableEntries += 1 }
+  mutating func setPTE(_ p: ProcessID, _ v: Int, _ pte: PTE) {
+    if self[process: p].ptes.updateValue(pte, forKey: v) == nil { pageTableEntries += 1 }
     work.value += 1
     touchProcess(p)
   }
 
   /// Marks an anon_vma for the next invariant check (its fields changed).
-  mutating func touchAnonVMA(_ id: Int) {
+  mutating func touchAnonVMA(_ id: AnonVMAID) {
     bookkeeping.touchedAnonVMAs.insert(id)
   }
 
   /// Marks a process for the next invariant check (its page tables or VMA chains changed).
-  mutating func touchProcess(_ p: Int) {
+  mutating func touchProcess(_ p: ProcessID) {
     bookkeeping.touchedProcesses.insert(p)
   }
 
   /// Marks an anon_vma_chain for the next invariant check (call before freeing it).
-  mutating func touchAVC(_ id: Int) {
+  mutating func touchAVC(_ id: AVCID) {
     let mark = TouchedAVC(id: id, anonVMA: avcs.withObject(id, \.anonVMA) ?? 0)
     if bookkeeping.touchedAVCs.last != mark { bookkeeping.touchedAVCs.append(mark) }
   }
 
   /// Marks a VMA's process for the next invariant check.
-  mutating func touchVMA(_ id: Int) {
+  mutating func touchVMA(_ id: VMAID) {
     if let p = vmas.withObject(id, \.process) { touchProcess(p) }
   }
 
   /// Removes a page-table entry.
-  mutating func removePTE(_ p: Int, _ v: Int) -> PTE? {
+  mutating func removePTE(_ p: ProcessID, _ v: Int) -> PTE? {
     touchProcess(p)
-    let removed = processes[p].ptes.removeValue(forKey: v)
+    let removed = self[process: p].ptes.removeValue(forKey: v)
     if removed != nil { pageTableEntries -= 1 }
     return removed
   }
@@ -115,41 +116,41 @@ public struct World: Sendable, Hashable {
   // MARK: Names
 
   /// `AVn`.
-  public static func avName(_ id: Int) -> String { "AV\(id)" }
+  public static func avName(_ id: AnonVMAID) -> String { "AV\(id)" }
   /// `pgn`.
-  public static func pageName(_ id: Int) -> String { "pg\(id)" }
+  public static func pageName(_ id: PageID) -> String { "pg\(id)" }
 
   /// `PROCESS:MAPPING@FIRSTPAGE`.
-  public func vmaName(_ id: Int) -> String {
+  public func vmaName(_ id: VMAID) -> String {
     guard let vma = vmas[id] else { return "vma#\(id)" }
-    return "\(processes[vma.process].name):\(vma.mapping)@\(vma.firstPage)"
+    return "\(self[process: vma.process].name):\(vma.mapping)@\(vma.firstPage)"
   }
 
   // MARK: Lookup
 
   /// Index of the process with this name (the newest one if names were reused).
-  public func processIndex(named name: String) -> Int? {
-    processes.lastIndex { $0.name == name }
+  public func processIndex(named name: String) -> ProcessID? {
+    processes.lastIndex { $0.name == name }.map { ProcessID($0) }
   }
 
   /// The VMA of `process` that contains virtual page `vpage`.
-  public func vmaContaining(process: Int, vpage: Int) -> Int? {
-    processes[process].vmas.first { id in
+  public func vmaContaining(process: ProcessID, vpage: Int) -> VMAID? {
+    self[process: process].vmas.first { id in
       guard let vma = vmas[id] else { return false }
       return vma.start <= vpage && vpage < vma.end
     }
   }
 
   /// The mapping of a process by name.
-  public func mapping(process: Int, named name: String) -> Mapping? {
-    processes[process].mappings.last { $0.name == name }
+  public func mapping(process: ProcessID, named name: String) -> Mapping? {
+    self[process: process].mappings.last { $0.name == name }
   }
 
   /// The VMA of a mapping that starts at `firstPage` (relative), or the one containing page 0
   /// (or the only one) when `firstPage` is nil.
-  public func vma(process: Int, mapping name: String, firstPage: Int?) -> Int? {
+  public func vma(process: ProcessID, mapping name: String, firstPage: Int?) -> VMAID? {
     guard let mapping = mapping(process: process, named: name) else { return nil }
-    let ids = processes[process].vmas.filter { vmas[$0]?.mapping == name }
+    let ids = self[process: process].vmas.filter { vmas[$0]?.mapping == name }
     if let firstPage {
       return ids.first { vmas[$0]?.start == mapping.base + firstPage }
     }
@@ -158,56 +159,56 @@ public struct World: Sendable, Hashable {
   }
 
   /// Alive anon_vma by id.
-  public func anonVMA(_ id: Int) -> AnonVMA? {
-    guard id >= 1, id <= anonVMAs.count else { return nil }
+  public func anonVMA(_ id: AnonVMAID) -> AnonVMA? {
+    guard isAllocated(id) else { return nil }
     return self[anonVMA: id]
   }
 
   /// The anon_vma that now occupies the memory a pointer to `id` points at.
-  public func occupant(_ id: Int) -> Int {
-    guard id >= 1, id <= anonVMASlot.count else { return id }
-    return slotOccupant[anonVMASlot[id - 1] - 1]
+  public func occupant(_ id: AnonVMAID) -> AnonVMAID {
+    guard let slot = memorySlot(of: id) else { return id }
+    return self[slotOccupant: slot]
   }
 
   /// The anon_vma whose lock `anon_vma_lock(av)` takes: the root in 2.6.36 and 6.x, av itself
   /// in 2.6.34.
-  public func lockTarget(of av: Int) -> Int {
+  public func lockTarget(of av: AnonVMAID) -> AnonVMAID {
     if kernel == .v2_6_34 { return av }
     return self[anonVMA: av].root ?? av
   }
 
   /// Anon_vma ids of a VMA's chain, head (newest) to tail (oldest).
-  public func chainAnonVMAs(_ vma: Int) -> [Int] {
+  public func chainAnonVMAs(_ vma: VMAID) -> [AnonVMAID] {
     (vmas[vma]?.chainTailFirst ?? []).reversed().compactMap { avcs[$0]?.anonVMA }
   }
 
   /// VMA ids on an anon_vma's same_anon_vma list, head to tail.
-  public func listVMAs(_ av: Int) -> [Int] {
+  public func listVMAs(_ av: AnonVMAID) -> [VMAID] {
     let order = kernel == .v6 ? treeOrder(av) : self[anonVMA: av].head
     return order.compactMap { avcs[$0]?.vma }
   }
 
   /// Every VMA in JSON order: live processes' VMAs in creation and address order, then detached.
-  public var orderedVMAs: [Int] {
-    var ids: [Int] = []
-    var exited: [Int] = []
-    for i in processes.indices {
-      if processes[i].alive { ids += processes[i].vmas } else { exited += processes[i].vmas }
+  public var orderedVMAs: [VMAID] {
+    var ids: [VMAID] = []
+    var exited: [VMAID] = []
+    for process in processes {
+      if process.alive { ids += process.vmas } else { exited += process.vmas }
     }
     return ids + exited + detachedVMAs
   }
 
   /// Where a page is mapped: `(process, vpage)` pairs in process creation order, then address.
-  public func mappedAt(page: Int) -> [(process: Int, vpage: Int)] { mappedAtByPage()[page] ?? [] }
+  public func mappedAt(page: PageID) -> [(process: ProcessID, vpage: Int)] { mappedAtByPage()[page] ?? [] }
 
   /// Where every page is mapped, in one pass over the page tables (a page at a time would scan
   /// them all for each page): page id to `(process, vpage)` in process order, then address.
-  public func mappedAtByPage() -> [Int: [(process: Int, vpage: Int)]] {
-    var result: [Int: [(process: Int, vpage: Int)]] = [:]
+  public func mappedAtByPage() -> [PageID: [(process: ProcessID, vpage: Int)]] {
+    var result: [PageID: [(process: ProcessID, vpage: Int)]] = [:]
     for (index, process) in processes.enumerated() {
       for vpage in process.ptes.keys.sorted() {
         switch process.ptes[vpage] {
-        case .page(let p, _), .migration(let p, _): result[p, default: []].append((index, vpage))
+        case .page(let p, _), .migration(let p, _): result[p, default: []].append((ProcessID(index), vpage))
         default: break
         }
       }
@@ -216,9 +217,9 @@ public struct World: Sendable, Hashable {
   }
 
   /// `PROCESS MAPPING INDEX` for a virtual page of a process.
-  public func locationName(process: Int, vpage: Int) -> String {
-    let name = processes[process].name
-    if let mapping = processes[process].mappings.last(where: {
+  public func locationName(process: ProcessID, vpage: Int) -> String {
+    let name = self[process: process].name
+    if let mapping = self[process: process].mappings.last(where: {
       $0.base <= vpage && vpage < $0.base + $0.pages
     }) {
       return "\(name) \(mapping.name) \(vpage - mapping.base)"
@@ -227,21 +228,21 @@ public struct World: Sendable, Hashable {
   }
 
   /// The page a location maps (present or under migration), if any.
-  public func page(process: Int, vpage: Int) -> Int? {
-    switch processes[process].ptes[vpage] {
+  public func page(process: ProcessID, vpage: Int) -> PageID? {
+    switch self[process: process].ptes[vpage] {
     case .page(let p, _), .migration(let p, _): return p
     default: return nil
     }
   }
 
   /// Alive anon_vma ids in allocation order.
-  public var aliveAnonVMAs: [Int] {
+  public var aliveAnonVMAs: [AnonVMAID] {
     anonVMAs.indices.filter { anonVMAs[$0].alive }.map { anonVMAs[$0].id }
   }
 
   /// Alive anon_vmas grouped by forest (the lock each one's operations take), then by id.
-  public var aliveAnonVMAsByForest: [Int] {
-    var keyed: [(lock: Int, id: Int)] = []
+  public var aliveAnonVMAsByForest: [AnonVMAID] {
+    var keyed: [(lock: AnonVMAID, id: AnonVMAID)] = []
     for i in anonVMAs.indices where anonVMAs[i].alive {
       let id = anonVMAs[i].id
       keyed.append((kernel == .v2_6_34 ? id : anonVMAs[i].root ?? id, id))
@@ -253,12 +254,12 @@ public struct World: Sendable, Hashable {
   public var avcCount: Int { avcs.count }
 
   /// Pages that are mapped or pinned, in allocation order.
-  public var listedPages: [Int] {
+  public var listedPages: [PageID] {
     pages.filter { !$0.freed && ($0.mapcount > 0 || $0.pinned) }.map(\.id)
   }
 
   /// Locks held or waited for, in anon_vma order.
-  public var lockedAnonVMAs: [Int] {
+  public var lockedAnonVMAs: [AnonVMAID] {
     var ids = Set(lockHolders.keys)
     for cpu in cpus { if let w = cpu.waitingFor { ids.insert(w) } }
     return ids.sorted()

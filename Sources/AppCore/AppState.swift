@@ -157,12 +157,30 @@ public struct AppState: Sendable {
     return layout.key == key ? layout.previous : Layout.worlds(timeline, key, layout.microSteps).1
   }
 
-  /// The objects the arrow keys select in a pane: VMA ids or anon_vma ids.
-  public func selectable(_ pane: Pane) -> [Int] {
+  /// The objects the arrow keys select in a pane: VMAs or anon_vmas.
+  public func selectable(_ pane: Pane) -> [Selectable] {
     switch pane {
     case .steps: return []
-    case .vmas: return currentLayout.rows.compactMap { $0.vma }
-    case .forest: return currentLayout.columns
+    case .vmas: return currentLayout.rows.compactMap { $0.vma.map { .vma($0) } }
+    case .forest: return currentLayout.columns.map { .anonVMA($0) }
     }
+  }
+}
+
+/// An object the arrow keys select: a VMA (VMA pane) or an anon_vma (forest pane).
+public enum Selectable: Sendable, Hashable {
+  case vma(VMAID)
+  case anonVMA(AnonVMAID)
+
+  /// The VMA, if this is one.
+  public var vma: VMAID? {
+    if case .vma(let id) = self { return id }
+    return nil
+  }
+
+  /// The anon_vma, if this is one.
+  public var anonVMA: AnonVMAID? {
+    if case .anonVMA(let id) = self { return id }
+    return nil
   }
 }

@@ -45,11 +45,11 @@ public struct Layout: Sendable {
   let rows: [VMARow]
   /// anon_vma ids as matrix columns: alive ones grouped by forest, then the ones freed in this
   /// step in the order they were freed (the order is the lesson: a root goes last).
-  let columns: [Int]
+  let columns: [AnonVMAID]
   /// VMAs in address order per process (the matrix rows).
-  let orderedVMAs: [Int]
+  let orderedVMAs: [VMAID]
   /// Listed pages by the anon_vma they are filed in.
-  let pagesByAnonVMA: [Int: [Int]]
+  let pagesByAnonVMA: [AnonVMAID: [PageID]]
   /// The kernel functions the step ran, in first-call order (empty inside a micro-step).
   let functions: [String]
   /// Processes, VMAs, anon_vmas, chains and pages, for the status line.
@@ -68,7 +68,7 @@ public struct Layout: Sendable {
     rows = Layout.vmaRows(w, previous: previous, folding: key.folding)
     columns = w.aliveAnonVMAsByForest + w.freedThisStep.filter { !(w.anonVMA($0)?.alive ?? false) }
     orderedVMAs = w.orderedVMAs
-    var byAnonVMA: [Int: [Int]] = [:]
+    var byAnonVMA: [AnonVMAID: [PageID]] = [:]
     for p in w.listedPages { if case .anon(let a) = w[page: p].mapping { byAnonVMA[a, default: []].append(p) } }
     pagesByAnonVMA = byAnonVMA
     var functions: [String] = []
@@ -97,13 +97,13 @@ extension Layout {
 
 /// A row of the VMA pane: a process, one of its VMAs, a VMA freed in this step or a fold.
 struct VMARow {
-  var process: Int
-  var vma: Int?
+  var process: ProcessID
+  var vma: VMAID?
   var depth: Int
   /// A folded run of identical sibling subtrees: how many, and the first and last names.
   var folded: (count: Int, first: String, last: String)? = nil
   /// A VMA of `process` freed in this step (it exists only in the previous world).
-  var freedVMA: Int? = nil
+  var freedVMA: VMAID? = nil
 }
 
 /// Processes in fork-tree order, each with its VMAs, then the ones an unfinished operation
@@ -123,21 +123,21 @@ extension Layout {
     let n = w.processes.count
     var parentOf = [Int?](repeating: nil, count: n)
     var aliveOf = [Bool](repeating: false, count: n)
-    var vmasOf = [[Int]](repeating: [], count: n)
+    var vmasOf = [[VMAID]](repeating: [], count: n)
     for i in 0..<n {
-      parentOf[i] = w.processes[i].parent
+      parentOf[i] = w.processes[i].parent?.raw
       aliveOf[i] = w.processes[i].alive
       vmasOf[i] = w.processes[i].vmas
     }
     var children = [[Int]](repeating: [], count: n)
     for c in 0..<n { if let parent = parentOf[c] { children[parent].append(c) } }
     // VMAs detached from their mm, and VMAs freed in this step, by process.
-    var detachedOf: [Int: [Int]] = [:]
-    for v in w.detachedVMAs { if let p = w.vmas.withObject(v, \.process) { detachedOf[p, default: []].append(v) } }
-    var freedOf: [Int: [Int]] = [:]
+    var detachedOf: [Int: [VMAID]] = [:]
+    for v in w.detachedVMAs { if let p = w.vmas.withObject(v, \.process) { detachedOf[p.raw, default: []].append(v) } }
+    var freedOf: [Int: [VMAID]] = [:]
     if let prev {
       for v in prev.orderedVMAs where !w.vmas.contains(v) {
-        if let p = prev.vmas.withObject(v, \.process) { freedOf[p, default: []].append(v) }
+        if let p = prev.vmas.withObject(v, \.process) { freedOf[p.raw, default: []].append(v) }
       }
     }
     var shown = aliveOf
@@ -160,7 +160,7 @@ extension Layout {
       var prot: Prot
       var chainLength: Int
     }
-    func vmaShape(_ id: Int) -> VMAShape {
+    func vmaShape(_ id: VMAID) -> VMAShape {
       w.vmas.withObject(id) { v in
         VMAShape(
           mapping: v.mapping, firstPage: v.firstPage, pages: v.pages, prot: v.prot, chainLength: v.chainTailFirst.count)
@@ -222,9 +222,10 @@ extension Layout {
         rows.append(VMARow(process: 0, vma: nil, depth: depth, folded: (count, first, last)))
       case .process(let p, let depth):
         if shown[p] {
-          rows.append(VMARow(process: p, vma: nil, depth: depth))
-          for v in vmasOf[p] + (detachedOf[p] ?? []) { rows.append(VMARow(process: p, vma: v, depth: depth)) }
-          for v in freedOf[p] ?? [] { rows.append(VMARow(process: p, vma: nil, depth: depth, freedVMA: v)) }
+          let id = ProcessID(p)
+          rows.append(VMARow(process: id, vma: nil, depth: depth))
+          for v in vmasOf[p] + (detachedOf[p] ?? []) { rows.append(VMARow(process: id, vma: v, depth: depth)) }
+          for v in freedOf[p] ?? [] { rows.append(VMARow(process: id, vma: nil, depth: depth, freedVMA: v)) }
         }
         // Children in order; runs of 3 or more identical subtrees become one child and a fold row.
         items.removeAll(keepingCapacity: true)

@@ -200,19 +200,19 @@ extension AppState {
   mutating func find(_ text: String) -> [Effect] {
     let name = text.trimmingSpaces
     let w = world
-    let vmas = selectable(.vmas)
-    let avs = selectable(.forest)
+    let vmas = selectable(.vmas).compactMap(\.vma)
+    let avs = selectable(.forest).compactMap(\.anonVMA)
     if let i = vmas.firstIndex(where: { w.vmaName($0) == name }) {
       focus = .vmas
       selection[.vmas] = i
     } else if let p = w.processIndex(named: name), let i = vmas.firstIndex(where: { w.vmas[$0]?.process == p }) {
       focus = .vmas
       selection[.vmas] = i
-    } else if name.hasPrefix("AV"), let id = Int(name.dropFirst(2)), let i = avs.firstIndex(of: id) {
+    } else if name.hasPrefix("AV"), let id = Int(name.dropFirst(2)), let i = avs.firstIndex(of: AnonVMAID(id)) {
       focus = .forest
       selection[.forest] = i
     } else if name.hasPrefix("pg"), let id = Int(name.dropFirst(2)), id >= 1, id <= w.pages.count,
-      case .anon(let a) = w[page: id].mapping, let i = avs.firstIndex(of: a)
+      case .anon(let a) = w[page: PageID(id)].mapping, let i = avs.firstIndex(of: a)
     {
       focus = .forest
       selection[.forest] = i

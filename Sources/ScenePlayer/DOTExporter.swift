@@ -60,7 +60,7 @@ public enum DOTExporter {
       let style = p.alive ? "" : ", style=dashed, fontcolor=gray"
       out += "  \(q("proc:" + p.name)) [shape=folder, label=\(q(p.name + (p.alive ? "" : " (exited)")))\(style)];\n"
       if let parent = p.parent {
-        out += "  \(q("proc:" + w.processes[parent].name)) -> \(q("proc:" + p.name)) [label=\"fork\", style=dashed];\n"
+        out += "  \(q("proc:" + w[process: parent].name)) -> \(q("proc:" + p.name)) [label=\"fork\", style=dashed];\n"
       }
     }
     for id in w.orderedVMAs {
@@ -68,7 +68,7 @@ public enum DOTExporter {
       let name = w.vmaName(id)
       out +=
         "  \(q(name)) [shape=box, label=\(q(name, "pages \(v.firstPage)..\(v.firstPage + v.pages - 1) \(v.prot.rawValue)"))];\n"
-      out += "  \(q("proc:" + w.processes[v.process].name)) -> \(q(name)) [arrowhead=none];\n"
+      out += "  \(q("proc:" + w[process: v.process].name)) -> \(q(name)) [arrowhead=none];\n"
       for a in w.chainAnonVMAs(id) where a != v.anonVMA {
         out += "  \(q(name)) -> \(q(World.avName(a))) [style=dashed, label=\"avc\"];\n"
       }

@@ -39,19 +39,21 @@ extension Timeline {
 
   /// Checks an expectation against a state.
   public static func evaluate(_ e: Expectation, in w: World) -> ExpectationResult {
-    for id in e.anonVMAIDs where id > w.anonVMAs.count {
+    for id in e.anonVMAIDs where !w.isAllocated(id) {
       let known = w.anonVMAs.isEmpty ? "none allocated yet" : "AV1..AV\(w.anonVMAs.count) allocated"
       return .error("AV\(id) names nothing at this step (\(known))")
     }
     func compare(_ expected: String, _ actual: String) -> ExpectationResult {
       expected == actual ? .pass : .fail(expected: expected, actual: actual)
     }
-    func names(_ ids: [Int]) -> String { ids.isEmpty ? "(empty)" : ids.map { World.avName($0) }.joined(separator: " ") }
-    func findVMA(_ r: VMARef) -> Int? {
+    func names(_ ids: [AnonVMAID]) -> String {
+      ids.isEmpty ? "(empty)" : ids.map { World.avName($0) }.joined(separator: " ")
+    }
+    func findVMA(_ r: VMARef) -> VMAID? {
       guard let p = w.processIndex(named: r.process) else { return nil }
       return w.vma(process: p, mapping: r.mapping, firstPage: r.firstPage)
     }
-    func location(_ r: PageRef) -> (Int, Int)? {
+    func location(_ r: PageRef) -> (ProcessID, Int)? {
       guard let p = w.processIndex(named: r.process), let m = w.mapping(process: p, named: r.mapping)
       else { return nil }
       return (p, m.base + r.index)

@@ -45,23 +45,23 @@ public enum Expectation: Sendable, Hashable {
   case anonVMAs(Int)
   case avcs(Int)
   case pages(Int)
-  case chain(VMARef, [Int])
-  case anonVMA(VMARef, Int?)
-  case root(Int, Int)
-  case parent(Int, Int)
-  case counter(CounterKind, Int, Int)
-  case pageIn(PageRef, Int?)
-  case alive(Int)
-  case freed(Int)
-  case lockHeld(Int, cpu: Int, mode: LockMode?)
-  case lockFree(Int)
+  case chain(VMARef, [AnonVMAID])
+  case anonVMA(VMARef, AnonVMAID?)
+  case root(AnonVMAID, AnonVMAID)
+  case parent(AnonVMAID, AnonVMAID)
+  case counter(CounterKind, AnonVMAID, Int)
+  case pageIn(PageRef, AnonVMAID?)
+  case alive(AnonVMAID)
+  case freed(AnonVMAID)
+  case lockHeld(AnonVMAID, cpu: Int, mode: LockMode?)
+  case lockFree(AnonVMAID)
   case cpuState(Int, CPUState)
   case visits(PageRef, [String])
   case violations(Int)
   case violation(String)
 
   /// anon_vma ids the expectation names.
-  public var anonVMAIDs: [Int] {
+  public var anonVMAIDs: [AnonVMAID] {
     switch self {
     case .chain(_, let l): return l
     case .anonVMA(_, let a): return a.map { [$0] } ?? []

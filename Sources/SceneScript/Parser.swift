@@ -228,7 +228,7 @@ public enum Parser {
       }
     case "chain":
       guard let v = vmaRef(), c.expectWord("==") else { return nil }
-      var list: [Int] = []
+      var list: [AnonVMAID] = []
       while c.peek() != nil {
         guard let a = c.anonVMA() else { return nil }
         list.append(a)
@@ -487,14 +487,14 @@ struct Cursor {
     return n
   }
 
-  mutating func anonVMA(orKSM: Bool = false) -> Int? {
+  mutating func anonVMA(orKSM: Bool = false) -> AnonVMAID? {
     guard let t = word("an anon_vma name like AV1") else { return nil }
     guard t.text.hasPrefix("AV"), let n = Parser.parseNumber(String(t.text.dropFirst(2))), n >= 1 else {
       error(
         .badAnonVMAName, "expected an anon_vma name like AV1\(orKSM ? " or KSM" : ""), found '\(shown(t.text))'", at: t)
       return nil
     }
-    return n
+    return AnonVMAID(n)
   }
 
   /// `PROCESS MAPPING PAGE`.

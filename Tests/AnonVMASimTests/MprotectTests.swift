@@ -85,7 +85,7 @@ struct ProtectionOracle {
       pages[p] = [:]
       regions[p] = []
     case .mmap(let p, let m, let n, _):
-      guard let pi = w.processIndex(named: p), let mapping = w.processes[pi].mappings.last(where: { $0.name == m })
+      guard let pi = w.processIndex(named: p), let mapping = w[process: pi].mappings.last(where: { $0.name == m })
       else { return }
       regions[p, default: []].append(Region(name: m, base: mapping.base, pages: n))
       for v in mapping.base..<mapping.base + n { pages[p, default: [:]][v] = .rw }
@@ -116,7 +116,7 @@ struct ProtectionOracle {
       guard let p = w.processIndex(named: name) else { return "\(name) is missing" }
       var covered: [Int: Prot] = [:]
       var previousEnd = Int.min
-      for id in w.processes[p].vmas {
+      for id in w[process: p].vmas {
         guard let v = w.vmas[id] else { return "\(name) lists VMA \(id), which does not exist" }
         guard v.start < v.end else { return "\(name): VMA \(id) is empty [\(v.start), \(v.end))" }
         guard v.start >= previousEnd else {
@@ -213,9 +213,9 @@ struct MprotectTests {
       _ = try w.apply(op)
     }
     let p = try #require(w.processIndex(named: "P0"))
-    let base = try #require(w.processes[p].mappings.first { $0.name == "A" }).base
+    let base = try #require(w[process: p].mappings.first { $0.name == "A" }).base
     let prots = (0..<pages).map { i in
-      w.processes[p].vmas.compactMap { w.vmas[$0] }.first { $0.start <= base + i && base + i < $0.end }?.prot
+      w[process: p].vmas.compactMap { w.vmas[$0] }.first { $0.start <= base + i && base + i < $0.end }?.prot
     }
     return (w, prots)
   }

@@ -20,9 +20,9 @@ extension World {
     return chainAnonVMAs(v).map { World.avName($0) }
   }
 
-  func refcount(_ av: Int) -> Int { self[anonVMA: av].refcount }
-  func isAlive(_ av: Int) -> Bool { self[anonVMA: av].alive }
-  func listNames(_ av: Int) -> [String] { listVMAs(av).map { vmaName($0) } }
+  func refcount(_ av: AnonVMAID) -> Int { self[anonVMA: av].refcount }
+  func isAlive(_ av: AnonVMAID) -> Bool { self[anonVMA: av].alive }
+  func listNames(_ av: AnonVMAID) -> [String] { listVMAs(av).map { vmaName($0) } }
 }
 
 /// The `function: text` lines of a step's micro-steps that mention locks.

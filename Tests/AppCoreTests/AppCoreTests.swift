@@ -373,7 +373,7 @@ struct TrustTests {
     var s = try sceneApp(file)
     for k in 0...s.timeline.stepCount {
       s.go(to: k)
-      let ids = s.selectable(.vmas)
+      let ids = s.selectable(.vmas).compactMap(\.vma)
       var next = 0
       var owner: (name: String, column: Int)?
       for line in vmaPane(s.render(width: 120, height: 40).plainText) {

@@ -141,11 +141,11 @@ struct DiagramTests {
     let d = ForestDiagram(w, options: .init(fold: true))
     #expect(d.processes.map(\.process) == [0, 1])
     let fold = try #require(d.processFolds.first)
-    #expect(d.processFolds.count == 1 && fold.members == [2, 3, 4, 5, 6] && fold.text.contains("×5 more"))
+    #expect(d.processFolds.count == 1 && fold.members == .processes([2, 3, 4, 5, 6]) && fold.text.contains("×5 more"))
     #expect(d.foldedProcesses == [2, 3, 4, 5, 6])
     // P3..P7's own anon_vmas (AV3..AV7) fold into one box; AV1 (P1's, on every list) and AV2 stay.
     #expect(d.anonVMAs.map(\.anonVMA) == [1, 2])
-    #expect(d.anonVMAFolds.map(\.members) == [[3, 4, 5, 6, 7]])
+    #expect(d.anonVMAFolds.map(\.members) == [.anonVMAs([3, 4, 5, 6, 7])])
     var b = Buffer(width: d.width, height: d.height)
     d.draw(into: &b, in: b.area)
     #expect(b.plainText.contains("×5 more like the one above: P3…P7"))
@@ -156,7 +156,7 @@ struct DiagramTests {
     let d2 = ForestDiagram(t2.states[t2.stepCount], options: .init(fold: true))
     // P2..P4 still fold (P3, P4 into the box); P5 stands alone; P6, P7 are a run of two: shown.
     #expect(d2.processes.map(\.process) == [0, 1, 4, 5, 6])
-    #expect(d2.processFolds.map(\.members) == [[2, 3]])
+    #expect(d2.processFolds.map(\.members) == [.processes([2, 3])])
   }
 
   @Test("every non-root anon_vma has a root arrow into its root's box (2.6.36 and 6.x), none in 2.6.34")
@@ -165,7 +165,7 @@ struct DiagramTests {
       let t = app(threeGenerations(kernel: kernel)).timeline
       let w = t.states[t.stepCount]
       let (d, b) = drawn(w)
-      let roots = d.arrows.compactMap { arrow -> (Int, Int)? in
+      let roots = d.arrows.compactMap { arrow -> (AnonVMAID, AnonVMAID)? in
         if case .root(let a, let r) = arrow.kind { return (a, r) }
         return nil
       }

@@ -67,7 +67,7 @@ struct WorkloadTests {
     #expect(w.vmas.count == 4 * alive)
     var live = w.processes.map(\.alive)
     for p in w.processes.indices.reversed() where live[p] {
-      if let parent = w.processes[p].parent { live[parent] = true }
+      if let parent = w.processes[p].parent { live[parent.raw] = true }
     }
     #expect(w.aliveAnonVMAs.count == 4 * live.filter { $0 }.count)
   }

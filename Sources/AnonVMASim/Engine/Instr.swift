@@ -7,125 +7,125 @@ public enum Instr: Sendable, Hashable {
 
   // Operations and kernel functions that expand.
   indirect case op(Operation)
-  case faultWrite(process: Int, vpage: Int)
-  case faultRead(process: Int, vpage: Int)
-  case doWPPage(process: Int, vpage: Int)
-  case doSwapPage(process: Int, vpage: Int, write: Bool)
-  case anonVMAPrepare(vma: Int)
+  case faultWrite(process: ProcessID, vpage: Int)
+  case faultRead(process: ProcessID, vpage: Int)
+  case doWPPage(process: ProcessID, vpage: Int)
+  case doSwapPage(process: ProcessID, vpage: Int, write: Bool)
+  case anonVMAPrepare(vma: VMAID)
   case prepAllocIfNone
-  case prepPublish(vma: Int)
+  case prepPublish(vma: VMAID)
   case prepFinish
-  case anonVMAClone(dst: Val, src: Int)
-  case anonVMAChainLink(vma: Int, avc: Val, anonVMA: Val)
-  case anonVMAFork(child: Int, parent: Int)
-  case dupVMA(parentVMA: Int, child: Int)
-  case anonVMAForkReg(parent: Int)
-  case unlinkAnonVMAs(vma: Int)
-  case anonVMAUnlink(avc: Int)
-  case unlinkFreeIfEmpty(anonVMA: Int)
-  case dropAnonVMA(Val, transient: Bool)
-  case dropFinish(anonVMA: Int, root: Int)
-  case ksmDropAnonVMA(anonVMA: Int)
-  case splitVMA(vma: Int, at: Int, newBelow: Bool)
+  case anonVMAClone(dst: Val<VMA>, src: VMAID)
+  case anonVMAChainLink(vma: VMAID, avc: Val<AVC>, anonVMA: Val<AnonVMA>)
+  case anonVMAFork(child: VMAID, parent: VMAID)
+  case dupVMA(parentVMA: VMAID, child: ProcessID)
+  case anonVMAForkReg(parent: VMAID)
+  case unlinkAnonVMAs(vma: VMAID)
+  case anonVMAUnlink(avc: AVCID)
+  case unlinkFreeIfEmpty(anonVMA: AnonVMAID)
+  case dropAnonVMA(Val<AnonVMA>, transient: Bool)
+  case dropFinish(anonVMA: AnonVMAID, root: AnonVMAID)
+  case ksmDropAnonVMA(anonVMA: AnonVMAID)
+  case splitVMA(vma: VMAID, at: Int, newBelow: Bool)
   indirect case vmaAdjust(AdjustArgs)
-  indirect case vmaAdjustLocked(AdjustArgs, next: Int?, removeNext: Int, adjustNext: Int, importer: Int?)
-  indirect case vmaAdjustRemove(AdjustArgs, next: Int, removeNext: Int)
-  case dupMMAP(parent: Int, child: String)
-  case doMunmap(process: Int, start: Int, end: Int)
-  case splitAdjust(vma: Int, at: Int, newBelow: Bool)
-  indirect case mprotectFixup(process: Int, start: Int, end: Int, prot: Prot)
-  case pageLockAnonVMA(page: Int)
+  indirect case vmaAdjustLocked(AdjustArgs, next: VMAID?, removeNext: Int, adjustNext: Int, importer: VMAID?)
+  indirect case vmaAdjustRemove(AdjustArgs, next: VMAID, removeNext: Int)
+  case dupMMAP(parent: ProcessID, child: String)
+  case doMunmap(process: ProcessID, start: Int, end: Int)
+  case splitAdjust(vma: VMAID, at: Int, newBelow: Bool)
+  indirect case mprotectFixup(process: ProcessID, start: Int, end: Int, prot: Prot)
+  case pageLockAnonVMA(page: PageID)
   case pageUnlockAnonVMA
-  indirect case rmapWalkVisits(page: Val, anonVMA: Val, kind: WalkKind, origin: String)
-  case ksmWalk(page: Int, node: Int)
-  case vmLockAnonVMA(anonVMA: Int)
-  case vmUnlockAnonVMA(anonVMA: Int)
-  case ksmMergeSecond(node: Val, process: Int, vpage: Int)
+  indirect case rmapWalkVisits(page: Val<Page>, anonVMA: Val<AnonVMA>, kind: WalkKind, origin: String)
+  case ksmWalk(page: PageID, node: StableNodeID)
+  case vmLockAnonVMA(anonVMA: AnonVMAID)
+  case vmUnlockAnonVMA(anonVMA: AnonVMAID)
+  case ksmMergeSecond(node: Val<StableNode>, process: ProcessID, vpage: Int)
 
   // Micro-steps.
   case lock(LockRef, LockMode)
   case unlock(LockRef)
   case allocAVC
   case allocAnonVMA(by: String)
-  case findMergeableAnonVMA(vma: Int)
-  case setVMAAnonVMA(vma: Int, anonVMA: Val, function: String)
-  case linkSameVMA(vma: Int, avc: Val, anonVMA: Val)
-  case linkSameAnonVMA(avc: Val, atTail: Bool)
-  case setRootFromParent(anonVMA: Val, parentVMA: Int)
-  case getAnonVMA(Val, transient: Bool)
-  case listDelSameAnonVMA(avc: Int)
-  case computeEmpty(anonVMA: Int)
-  case freeAVC(vma: Int, avc: Int)
-  case freeAnonVMA(Val)
-  case decAndLockFast(anonVMA: Int, transient: Bool)
-  case decAndTest(anonVMA: Int)
-  case plainDecAndTest(anonVMA: Int)
-  case dropCheck(anonVMA: Int)
-  case doAnonymousPage(process: Int, vpage: Int, zeroPage: Bool)
-  case cowCopy(process: Int, vpage: Int)
-  case pageMoveAnonRmap(process: Int, vpage: Int)
-  case mapZeroPage(process: Int, vpage: Int)
-  case noFault(process: Int, vpage: Int, why: String)
-  case swapInMap(process: Int, vpage: Int, exclusive: Bool)
-  case newMM(name: String, parent: Int?)
-  case copyVMA(parentVMA: Int, child: Int)
-  case copyVMAForSplit(vma: Int, at: Int, newBelow: Bool)
-  case isolatePage(page: Int)
-  indirect case visitKSM(avc: Int, page: Int, item: Int, node: Int, pass: Int)
-  case copyPageRange(parentVMA: Int, childVMA: Val)
-  case mmapRegion(process: Int, mapping: String, pages: Int, growsDown: Bool)
-  case exitMM(process: Int)
-  case detachVMAs(process: Int, start: Int, end: Int)
-  case zapVMA(vma: Int, start: Int, end: Int)
-  case removeVMA(vma: Int)
-  indirect case adjustBounds(AdjustArgs, next: Int?, adjustNext: Int)
-  case adjustPgoff(vma: Int, pgoff: Int, next: Int?, adjustNext: Int)
-  case adjustNextStart(next: Int, delta: Int)
-  case adjustNextPgoff(next: Int, delta: Int)
-  case insertVMA(vma: Int)
-  case unlinkNextVMA(vma: Int, next: Int)
-  case setImporterAnonVMA(importer: Int, exporter: Int)
+  case findMergeableAnonVMA(vma: VMAID)
+  case setVMAAnonVMA(vma: VMAID, anonVMA: Val<AnonVMA>, function: String)
+  case linkSameVMA(vma: VMAID, avc: Val<AVC>, anonVMA: Val<AnonVMA>)
+  case linkSameAnonVMA(avc: Val<AVC>, atTail: Bool)
+  case setRootFromParent(anonVMA: Val<AnonVMA>, parentVMA: VMAID)
+  case getAnonVMA(Val<AnonVMA>, transient: Bool)
+  case listDelSameAnonVMA(avc: AVCID)
+  case computeEmpty(anonVMA: AnonVMAID)
+  case freeAVC(vma: VMAID, avc: AVCID)
+  case freeAnonVMA(Val<AnonVMA>)
+  case decAndLockFast(anonVMA: AnonVMAID, transient: Bool)
+  case decAndTest(anonVMA: AnonVMAID)
+  case plainDecAndTest(anonVMA: AnonVMAID)
+  case dropCheck(anonVMA: AnonVMAID)
+  case doAnonymousPage(process: ProcessID, vpage: Int, zeroPage: Bool)
+  case cowCopy(process: ProcessID, vpage: Int)
+  case pageMoveAnonRmap(process: ProcessID, vpage: Int)
+  case mapZeroPage(process: ProcessID, vpage: Int)
+  case noFault(process: ProcessID, vpage: Int, why: String)
+  case swapInMap(process: ProcessID, vpage: Int, exclusive: Bool)
+  case newMM(name: String, parent: ProcessID?)
+  case copyVMA(parentVMA: VMAID, child: ProcessID)
+  case copyVMAForSplit(vma: VMAID, at: Int, newBelow: Bool)
+  case isolatePage(page: PageID)
+  indirect case visitKSM(avc: AVCID, page: PageID, item: Int, node: StableNodeID, pass: Int)
+  case copyPageRange(parentVMA: VMAID, childVMA: Val<VMA>)
+  case mmapRegion(process: ProcessID, mapping: String, pages: Int, growsDown: Bool)
+  case exitMM(process: ProcessID)
+  case detachVMAs(process: ProcessID, start: Int, end: Int)
+  case zapVMA(vma: VMAID, start: Int, end: Int)
+  case removeVMA(vma: VMAID)
+  indirect case adjustBounds(AdjustArgs, next: VMAID?, adjustNext: Int)
+  case adjustPgoff(vma: VMAID, pgoff: Int, next: VMAID?, adjustNext: Int)
+  case adjustNextStart(next: VMAID, delta: Int)
+  case adjustNextPgoff(next: VMAID, delta: Int)
+  case insertVMA(vma: VMAID)
+  case unlinkNextVMA(vma: VMAID, next: VMAID)
+  case setImporterAnonVMA(importer: VMAID, exporter: VMAID)
   /// `merged`: vma_merge() returned the VMA holding `start`, which takes the new flags whole.
-  indirect case changeProtection(process: Int, start: Int, end: Int, prot: Prot, merged: Bool)
+  indirect case changeProtection(process: ProcessID, start: Int, end: Int, prot: Prot, merged: Bool)
   /// The next turn of sys_mprotect()'s loop after the VMA that ends the changed part at `after`.
-  indirect case mprotectNext(process: Int, after: Int, end: Int, prot: Prot)
-  case readPageMapping(page: Int)
-  case recheckMapped(page: Int)
-  case visitVMA(avc: Int, page: Int, kind: WalkKind)
-  case ksmUnmergeCopy(process: Int, vpage: Int)
+  indirect case mprotectNext(process: ProcessID, after: Int, end: Int, prot: Prot)
+  case readPageMapping(page: PageID)
+  case recheckMapped(page: PageID)
+  case visitVMA(avc: AVCID, page: PageID, kind: WalkKind)
+  case ksmUnmergeCopy(process: ProcessID, vpage: Int)
   case finishWalk
   case finishWalkKSM(origin: String)
-  case addToSwap(page: Int)
-  case freePage(page: Int)
-  case moveToNewPage(page: Int)
-  case setAllLocksBit(anonVMA: Int, value: Bool)
-  case checkAllLocks(process: Int, taken: Bool)
-  case ksmMergeOne(process: Int, vpage: Int)
-  case holdAnonVMA(process: Int, vpage: Int, node: Val)
-  case ksmReplacePage(process: Int, vpage: Int)
+  case addToSwap(page: PageID)
+  case freePage(page: PageID)
+  case moveToNewPage(page: PageID)
+  case setAllLocksBit(anonVMA: AnonVMAID, value: Bool)
+  case checkAllLocks(process: ProcessID, taken: Bool)
+  case ksmMergeOne(process: ProcessID, vpage: Int)
+  case holdAnonVMA(process: ProcessID, vpage: Int, node: Val<StableNode>)
+  case ksmReplacePage(process: ProcessID, vpage: Int)
   case stableTreeInsert
-  case removeRmapItem(node: Int, process: Int, address: Int)
+  case removeRmapItem(node: StableNodeID, process: ProcessID, address: Int)
   case narrate(function: String, text: String)
 
   // 6.x (mm/rmap.c with num_children/num_active_vmas and the interval tree).
-  case clearVMAAnonVMA(vma: Int)
-  case forkAfterClone(child: Int, parent: Int)
-  case cloneReuseCheck(dst: Int, src: Int, anonVMA: Int)
-  case cloneFinish(dst: Int)
-  case incParentChildren(Val)
-  case treeRemove(avc: Int)
+  case clearVMAAnonVMA(vma: VMAID)
+  case forkAfterClone(child: VMAID, parent: VMAID)
+  case cloneReuseCheck(dst: VMAID, src: VMAID, anonVMA: AnonVMAID)
+  case cloneFinish(dst: VMAID)
+  case incParentChildren(Val<AnonVMA>)
+  case treeRemove(avc: AVCID)
   /// unmap_and_move()'s check before it migrates: the page must still be mapped.
-  indirect case migrateIfMapped(page: Int, origin: String)
+  indirect case migrateIfMapped(page: PageID, origin: String)
   /// Runs the instruction unless page_lock_anon_vma() returned NULL (the `bail` register).
   indirect case unlessBailed(Instr)
   /// Forgets a NULL from page_lock_anon_vma() (the next walk does not depend on it).
   case clearBail
   /// 6.x vma_complete(): anon_vma_interval_tree_post_update_vma() after a bounds change.
-  case treeReinsert(vma: Int)
-  case unlinkClearVMA(vma: Int)
-  case unlinkSecondPass(vma: Int)
-  case putAnonVMA(Val, transient: Bool)
-  case putRoot(root: Int)
+  case treeReinsert(vma: VMAID)
+  case unlinkClearVMA(vma: VMAID)
+  case unlinkSecondPass(vma: VMAID)
+  case putAnonVMA(Val<AnonVMA>, transient: Bool)
+  case putRoot(root: AnonVMAID)
 }
 
 /// What a reverse-map walk does at each VMA.
@@ -140,34 +140,64 @@ public enum WalkKind: Sendable, Hashable {
   case removeMigration
 }
 
-/// A register an operation's micro-steps pass values through.
-public enum Reg: Sendable, Hashable {
-  case vma
-  case avc
-  case anonVMA
-  case page
-  case newPage
-  case node
-  case root
+/// A register an operation's micro-steps pass values through (a field of ``Registers``), typed
+/// by the id it holds: `.reg(.vma)` is a `Val<VMA>` and cannot stand where an anon_vma is read.
+public struct Reg<Object>: Sendable, Hashable {
+  /// The register's name: which field of ``Registers`` it is.
+  public enum Name: Sendable, Hashable {
+    case vma
+    case avc
+    case anonVMA
+    case page
+    case newPage
+    case node
+    case root
+  }
+  public let name: Name
+  @usableFromInline init(_ name: Name) { self.name = name }
 }
 
-/// An operand: a literal id or the value of a register when the micro-step runs.
-public enum Val: Sendable, Hashable {
-  case lit(Int)
-  case reg(Reg)
+extension Reg where Object == VMA {
+  public static var vma: Reg { Reg(.vma) }
+}
+
+extension Reg where Object == AVC {
+  public static var avc: Reg { Reg(.avc) }
+}
+
+extension Reg where Object == AnonVMA {
+  public static var anonVMA: Reg { Reg(.anonVMA) }
+  /// The root read once by page_lock_anon_vma.
+  public static var root: Reg { Reg(.root) }
+}
+
+extension Reg where Object == Page {
+  public static var page: Reg { Reg(.page) }
+  public static var newPage: Reg { Reg(.newPage) }
+}
+
+extension Reg where Object == StableNode {
+  public static var node: Reg { Reg(.node) }
+}
+
+/// An operand: a literal id or the value of a register when the micro-step runs, of one kind of
+/// object (`Val<AnonVMA>` yields an ``AnonVMAID``).
+public enum Val<Object>: Sendable, Hashable {
+  case lit(ID<Object>)
+  case reg(Reg<Object>)
 }
 
 /// What a micro-step locks: `anon_vma_lock(av)` (the root in 2.6.36), or an exact anon_vma.
 public enum LockRef: Sendable, Hashable {
-  case anonVMALock(Val)
-  case exact(Val)
+  case anonVMALock(Val<AnonVMA>)
+  case exact(Val<AnonVMA>)
 }
 
 /// Parameters of `vma_adjust()`.
 public struct AdjustArgs: Sendable, Hashable {
-  public var vma: Int
+  public var vma: VMAID
   public var start: Int
   public var end: Int
   public var pgoff: Int
-  public var insert: Int?
+  public var insert: VMAID?
 }

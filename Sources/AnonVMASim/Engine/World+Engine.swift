@@ -3,7 +3,7 @@ public enum MicroOutcome: Sendable, Hashable {
   /// A micro-step ran.
   case progressed(Event)
   /// The CPU waits for a lock another CPU holds.
-  case blocked(lock: Int)
+  case blocked(lock: AnonVMAID)
   /// The CPU is deadlocked.
   case deadlocked
   /// The CPU had nothing to run.
@@ -16,8 +16,8 @@ enum InstrResult {
   case expand([Instr])
   /// A micro-step ran; then run these instructions.
   case event(Event, then: [Instr])
-  case block(Int)
-  case deadlock(Int)
+  case block(AnonVMAID)
+  case deadlock(AnonVMAID)
 }
 
 extension World {
@@ -173,7 +173,7 @@ extension World {
   }
 
   /// Whether a lock can be taken in `mode` now: nobody holds it, or only readers and so is this.
-  func lockAvailable(_ lock: Int, for mode: LockMode) -> Bool {
+  func lockAvailable(_ lock: AnonVMAID, for mode: LockMode) -> Bool {
     lockHolders.isFree(lock) || (mode == .read && lockHolders.allHolders(of: lock) { $0.mode == .read })
   }
 
@@ -204,23 +204,24 @@ extension World {
 
   // MARK: Helpers
 
-  func value(_ val: Val, cpu c: Int) throws(SimError) -> Int {
+  func value<Object>(_ val: Val<Object>, cpu c: Int) throws(SimError) -> ID<Object> {
     switch val {
     case .lit(let v): return v
     case .reg(let r):
+      // The register's field by name; `Reg<Object>` only names fields that hold `ID<Object>`s.
       let regs = regs(c)
       let v: Int?
-      switch r {
-      case .vma: v = regs.vma
-      case .avc: v = regs.avc
-      case .anonVMA: v = regs.anonVMA
-      case .page: v = regs.page
-      case .newPage: v = regs.newPage
-      case .node: v = regs.node
-      case .root: v = regs.root
+      switch r.name {
+      case .vma: v = regs.vma?.raw
+      case .avc: v = regs.avc?.raw
+      case .anonVMA: v = regs.anonVMA?.raw
+      case .page: v = regs.page?.raw
+      case .newPage: v = regs.newPage?.raw
+      case .node: v = regs.node?.raw
+      case .root: v = regs.root?.raw
       }
-      guard let v else { throw SimError("internal: register \(r) is empty") }
-      return v
+      guard let v else { throw SimError("internal: register \(r.name) is empty") }
+      return ID(v)
     }
   }
 
@@ -229,8 +230,8 @@ extension World {
     cpus.withUnsafeBufferPointer { $0[c].regs }
   }
 
-  func av(_ id: Int) -> String { World.avName(id) }
-  func pg(_ id: Int) -> String { World.pageName(id) }
+  func av(_ id: AnonVMAID) -> String { World.avName(id) }
+  func pg(_ id: PageID) -> String { World.pageName(id) }
 
   /// The kernel function that takes an anon_vma lock in `mode`.
   func lockFunction(_ mode: LockMode) -> String {
@@ -252,7 +253,7 @@ extension World {
   /// The mode rmap walkers lock with.
   var readMode: LockMode { kernel == .v6 ? .read : .exclusive }
 
-  func resolveLock(_ ref: LockRef, cpu c: Int) throws(SimError) -> (requested: Int, target: Int) {
+  func resolveLock(_ ref: LockRef, cpu c: Int) throws(SimError) -> (requested: AnonVMAID, target: AnonVMAID) {
     switch ref {
     case .anonVMALock(let v):
       // The pointer may now point at another anon_vma that reuses the memory (D.7).
@@ -265,36 +266,36 @@ extension World {
   }
 
   /// Next VMA after `vma` in its mm's address order.
-  func nextVMA(after vma: Int) -> Int? {
+  func nextVMA(after vma: VMAID) -> VMAID? {
     guard let v = vmas[vma] else { return nil }
-    let list = processes[v.process].vmas
+    let list = self[process: v.process].vmas
     guard let i = list.firstIndex(of: vma), i + 1 < list.count else { return nil }
     return list[i + 1]
   }
 
   /// Previous VMA before `vma` in its mm's address order.
-  func prevVMA(before vma: Int) -> Int? {
+  func prevVMA(before vma: VMAID) -> VMAID? {
     guard let v = vmas[vma] else { return nil }
-    let list = processes[v.process].vmas
+    let list = self[process: v.process].vmas
     guard let i = list.firstIndex(of: vma), i > 0 else { return nil }
     return list[i - 1]
   }
 
-  mutating func insertSorted(vma id: Int, process p: Int) {
+  mutating func insertSorted(vma id: VMAID, process p: ProcessID) {
     guard let start = vmas[id]?.start else { return }
-    var list = processes[p].vmas.filter { $0 != id }
+    var list = self[process: p].vmas.filter { $0 != id }
     let index = list.firstIndex { (vmas[$0]?.start ?? 0) > start } ?? list.count
     list.insert(id, at: index)
-    processes[p].vmas = list
+    self[process: p].vmas = list
   }
 
   /// Whether the CPU holds the lock that protects `av`'s list (C15/C16).
-  func holdsListLock(cpu c: Int, of avID: Int) -> Bool {
+  func holdsListLock(cpu c: Int, of avID: AnonVMAID) -> Bool {
     let target = lockTarget(of: avID)
     return cpus.withUnsafeBufferPointer { $0[c].holds.contains(target) }
   }
 
-  mutating func checkListLock(cpu c: Int, _ avID: Int, _ what: @autoclosure () -> String) {
+  mutating func checkListLock(cpu c: Int, _ avID: AnonVMAID, _ what: @autoclosure () -> String) {
     guard !holdsListLock(cpu: c, of: avID) else { return }
     if kernel == .v2_6_34 {
       report("C15", "\(what()) changes \(av(avID))'s list without \(av(avID))'s lock")
@@ -305,8 +306,8 @@ extension World {
     }
   }
 
-  mutating func allocPage(mapping: PageMapping, index: Int) -> Int {
-    let id = pages.count + 1
+  mutating func allocPage(mapping: PageMapping, index: Int) -> PageID {
+    let id = nextPageID
     pages.append(
       Page(
         id: id, mapping: mapping, index: index, mapcount: 0, pinned: false, swapSlot: nil,
@@ -316,13 +317,13 @@ extension World {
 
   /// Drops one mapping of a page; frees it when nothing references it any more.
   @discardableResult
-  mutating func putPageMapping(_ p: Int) -> Bool {
+  mutating func putPageMapping(_ p: PageID) -> Bool {
     self[page: p].mapcount -= 1
     return freeIfUnused(p)
   }
 
   @discardableResult
-  mutating func freeIfUnused(_ p: Int) -> Bool {
+  mutating func freeIfUnused(_ p: PageID) -> Bool {
     let page = self[page: p]
     guard !page.freed, page.mapcount <= 0, page.swapSlot == nil, !page.pinned else { return false }
     if case .ksm(let k) = page.mapping, self[stableNode: k].alive, !self[stableNode: k].items.isEmpty {
@@ -333,7 +334,7 @@ extension World {
     return true
   }
 
-  func ksmNode(of page: Int) -> Int? {
+  func ksmNode(of page: PageID) -> StableNodeID? {
     if case .ksm(let k) = self[page: page].mapping { return k }
     return nil
   }

@@ -19,7 +19,7 @@ extension World {
     case .fork(let pi, let child):
       return [.newMM(name: child, parent: pi), .dupMMAP(parent: pi, child: child)]
     case .exit(let pi):
-      let list = processes[pi].vmas
+      let list = self[process: pi].vmas
       var instrs: [Instr] = [.exitMM(process: pi)]
       instrs += list.map { .zapVMA(vma: $0, start: vmas[$0]?.start ?? 0, end: vmas[$0]?.end ?? 0) }
       instrs += list.map { .unlinkAnonVMAs(vma: $0) }
@@ -54,8 +54,9 @@ extension World {
       ]
     case .ksmdScan:
       var instrs: [Instr] = []
-      for (pi, process) in processes.enumerated() {
-        var items: [(node: Int, address: Int)] = []
+      for (index, process) in processes.enumerated() {
+        let pi = ProcessID(index)
+        var items: [(node: StableNodeID, address: Int)] = []
         for node in stableNodes where node.alive {
           for item in node.items where item.process == pi {
             let stale = !process.alive || page(process: pi, vpage: item.address) != node.page
@@ -98,13 +99,13 @@ extension World {
       ]
     case .takeAllLocks(let pi):
       var instrs: [Instr] = []
-      for id in processes[pi].vmas where vmas[id]?.anonVMA != nil {
+      for id in self[process: pi].vmas where vmas[id]?.anonVMA != nil {
         instrs += chainAnonVMAs(id).map { .vmLockAnonVMA(anonVMA: $0) }
       }
       return instrs + [.checkAllLocks(process: pi, taken: true)]
     case .dropAllLocks(let pi):
       var instrs: [Instr] = []
-      for id in processes[pi].vmas where vmas[id]?.anonVMA != nil {
+      for id in self[process: pi].vmas where vmas[id]?.anonVMA != nil {
         instrs += chainAnonVMAs(id).map { .vmUnlockAnonVMA(anonVMA: $0) }
       }
       return instrs + [.checkAllLocks(process: pi, taken: false)]

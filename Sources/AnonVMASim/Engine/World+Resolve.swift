@@ -2,9 +2,9 @@
 /// and the page mapped there.
 struct MappedPage {
   var ref: PageRef
-  var process: Int
+  var process: ProcessID
   var vpage: Int
-  var page: Int
+  var page: PageID
 }
 
 /// An ``Operation`` whose names are resolved against the world: processes as indices, mappings
@@ -12,21 +12,21 @@ struct MappedPage {
 /// fork's child, an mmap's mapping) stay names.
 enum ResolvedOperation {
   case spawn(String)
-  case mmap(process: Int, mapping: String, pages: Int, growsDown: Bool)
-  case touch(process: Int, mapping: Mapping, first: Int, last: Int)
-  case read(process: Int, mapping: Mapping, first: Int, last: Int)
-  case fork(parent: Int, child: String)
-  case exit(Int)
-  case munmap(process: Int, mapping: Mapping, first: Int?, last: Int?)
-  case mprotect(process: Int, mapping: Mapping, first: Int, last: Int, prot: Prot)
+  case mmap(process: ProcessID, mapping: String, pages: Int, growsDown: Bool)
+  case touch(process: ProcessID, mapping: Mapping, first: Int, last: Int)
+  case read(process: ProcessID, mapping: Mapping, first: Int, last: Int)
+  case fork(parent: ProcessID, child: String)
+  case exit(ProcessID)
+  case munmap(process: ProcessID, mapping: Mapping, first: Int?, last: Int?)
+  case mprotect(process: ProcessID, mapping: Mapping, first: Int, last: Int, prot: Prot)
   case ksmMerge(MappedPage, MappedPage)
-  case ksmUnmerge(PageRef, process: Int, vpage: Int)
+  case ksmUnmerge(PageRef, process: ProcessID, vpage: Int)
   case ksmdScan
   case swapOut(MappedPage)
   case migrate(MappedPage)
   case rmap(MappedPage)
-  case takeAllLocks(Int)
-  case dropAllLocks(Int)
+  case takeAllLocks(ProcessID)
+  case dropAllLocks(ProcessID)
 }
 
 /// When an operation's names are resolved. At `begin` a name that does not resolve is a scene
@@ -84,15 +84,15 @@ extension World {
   }
 
   /// A live process by name.
-  private func process(named name: String, at time: ResolveTime) throws(SimError) -> Int {
+  private func process(named name: String, at time: ResolveTime) throws(SimError) -> ProcessID {
     let p = processIndex(named: name)
     switch time {
     case .begin:
       guard let p else { throw SimError("unknown process '\(name)'") }
-      guard processes[p].alive else { throw SimError("process '\(name)' has exited") }
+      guard self[process: p].alive else { throw SimError("process '\(name)' has exited") }
       return p
     case .firstStep:
-      guard let p, processes[p].alive else { throw SimError("unknown or exited process '\(name)'") }
+      guard let p, self[process: p].alive else { throw SimError("unknown or exited process '\(name)'") }
       return p
     }
   }
@@ -101,10 +101,10 @@ extension World {
   /// (they were checked then, so the first step does not check them again).
   private func mapping(
     _ name: String, of process: String, pages first: Int?, _ last: Int?, at time: ResolveTime
-  ) throws(SimError) -> (Int, Mapping) {
+  ) throws(SimError) -> (ProcessID, Mapping) {
     let p = try self.process(named: process, at: time)
     guard let m = mapping(process: p, named: name) else {
-      throw SimError("process '\(processes[p].name)' has no mapping '\(name)'")
+      throw SimError("process '\(self[process: p].name)' has no mapping '\(name)'")
     }
     if time == .begin {
       for i in [first, last].compactMap({ $0 }) where i < 0 || i >= m.pages {
@@ -116,11 +116,11 @@ extension World {
   }
 
   /// Resolves a page reference to `(process, vpage)`.
-  public func resolve(_ ref: PageRef) throws(SimError) -> (process: Int, vpage: Int) {
+  public func resolve(_ ref: PageRef) throws(SimError) -> (process: ProcessID, vpage: Int) {
     guard let p = processIndex(named: ref.process) else {
       throw SimError("unknown process '\(ref.process)'")
     }
-    guard processes[p].alive else { throw SimError("process '\(ref.process)' has exited") }
+    guard self[process: p].alive else { throw SimError("process '\(ref.process)' has exited") }
     guard let m = mapping(process: p, named: ref.mapping) else {
       throw SimError("process '\(ref.process)' has no mapping '\(ref.mapping)'")
     }
@@ -134,7 +134,7 @@ extension World {
   /// The anonymous (or KSM) page mapped at a page reference.
   func mappedPage(_ ref: PageRef) throws(SimError) -> MappedPage {
     let (p, v) = try resolve(ref)
-    switch processes[p].ptes[v] {
+    switch self[process: p].ptes[v] {
     case .page(let page, _): return MappedPage(ref: ref, process: p, vpage: v, page: page)
     case .zero: throw SimError("\(ref) maps the shared zero page, not an anonymous page")
     case .swap: throw SimError("\(ref) is swapped out")
@@ -151,8 +151,8 @@ extension World {
     case .spawn(let name), .fork(_, let name):
       if processIndex(named: name) != nil { throw SimError("process '\(name)' already exists") }
     case .mmap(let pi, let m, let n, _):
-      if processes[pi].vmas.contains(where: { vmas[$0]?.mapping == m }) {
-        throw SimError("process '\(processes[pi].name)' already has a mapping '\(m)'")
+      if self[process: pi].vmas.contains(where: { vmas[$0]?.mapping == m }) {
+        throw SimError("process '\(self[process: pi].name)' already has a mapping '\(m)'")
       }
       if n < 1 { throw SimError("a mapping needs at least one page") }
     case .ksmMerge(let x, let y):
@@ -175,7 +175,7 @@ extension World {
   }
 
   /// The live stable node with an rmap_item for `address` of `process`.
-  func stableNode(holding process: Int, _ address: Int) -> StableNode? {
+  func stableNode(holding process: ProcessID, _ address: Int) -> StableNode? {
     stableNodes.first { node in node.alive && node.items.contains { $0.process == process && $0.address == address } }
   }
 }

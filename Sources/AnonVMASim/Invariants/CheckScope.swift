@@ -1,12 +1,12 @@
 /// Which objects an invariant check looks at: everything, or what changed since the last check.
 public struct CheckScope: Sendable {
   /// Processes whose VMAs, chains or page tables changed, ascending.
-  public var processes: [Int]
+  public var processes: [ProcessID]
   /// anon_vmas whose fields changed, ascending.
-  public var anonVMAs: [Int]
+  public var anonVMAs: [AnonVMAID]
   /// anon_vma_chains that changed, ascending by id, each with the last anon_vma it was seen
   /// linked to (0: none).
-  public var avcs: [(id: Int, lastAnonVMA: Int)]
+  public var avcs: [(id: AVCID, lastAnonVMA: AnonVMAID)]
 
   /// The scope of what a world marked since its last check.
   init(_ w: World) {

@@ -7,11 +7,11 @@ struct InvariantScan {
   var scope: CheckScope?
   /// No operation is unfinished (C1–C10 wait for quiescence: objects may be half-updated).
   var quiescent: Bool
-  var scopedProcesses: [Int] = []
-  var scopedVMAs: [Int] = []
-  var scopedAVs: [Int] = []
+  var scopedProcesses: [ProcessID] = []
+  var scopedVMAs: [VMAID] = []
+  var scopedAVs: [AnonVMAID] = []
   /// Each VMA's chain (anon_vma ids, head to tail), looked up once per check.
-  var chains: [Int: [Int]] = [:]
+  var chains: [VMAID: [AnonVMAID]] = [:]
   var found: [(code: String, message: String)] = []
 
   mutating func fail(_ code: String, _ message: String) { found.append((code, message)) }
@@ -19,7 +19,7 @@ struct InvariantScan {
 
 extension World {
   /// A VMA's chain through the check's cache.
-  func cachedChain(_ vma: Int, _ s: inout InvariantScan) -> [Int] {
+  func cachedChain(_ vma: VMAID, _ s: inout InvariantScan) -> [AnonVMAID] {
     if let known = s.chains[vma] { return known }
     let c = chainAnonVMAs(vma)
     s.chains[vma] = c
@@ -31,20 +31,20 @@ extension World {
   func invariantScan(_ scope: CheckScope?) -> InvariantScan {
     var s = InvariantScan(scope: scope, quiescent: cpus.allSatisfy { $0.state == .idle })
     if let scope {
-      s.scopedProcesses = scope.processes.filter { $0 < processes.count }
-      for p in s.scopedProcesses { s.scopedVMAs += processes[p].vmas }
+      s.scopedProcesses = scope.processes.filter { $0.raw < processes.count }
+      for p in s.scopedProcesses { s.scopedVMAs += self[process: p].vmas }
       s.scopedVMAs += detachedVMAs
       // Marked in a table by id, so each is listed once (a fork's chain adds thousands, most
       // with the same root: no hashing, and only the distinct ones sorted).
       var marked = [Bool](repeating: false, count: anonVMAs.count + 1)
-      var listed: [Int] = []
-      func mark(_ a: Int?) {
-        guard let a, a >= 1, a <= anonVMAs.count, !marked[a] else { return }
-        marked[a] = true
+      var listed: [AnonVMAID] = []
+      func mark(_ a: AnonVMAID?) {
+        guard let a, isAllocated(a), !marked[a.raw] else { return }
+        marked[a.raw] = true
         listed.append(a)
       }
-      func markWithRoots(_ a: Int) {
-        guard a >= 1, a <= anonVMAs.count else { return }
+      func markWithRoots(_ a: AnonVMAID) {
+        guard isAllocated(a) else { return }
         mark(a)
         mark(self[anonVMA: a].root)
         mark(self[anonVMA: a].parent)
@@ -61,7 +61,7 @@ extension World {
       }
       s.scopedAVs = listed.sorted().filter { self[anonVMA: $0].alive }
     } else {
-      s.scopedProcesses = Array(processes.indices)
+      s.scopedProcesses = processIDs
       s.scopedVMAs = orderedVMAs
       s.scopedAVs = aliveAnonVMAs
     }
@@ -75,7 +75,7 @@ extension World {
       // (a search of the anon_vma's list, not a walk of every entry of every list touched).
       for v in s.scopedVMAs {
         for id in vmas[v]?.chainTailFirst ?? [] {
-          guard let link = avcs[id], link.vma == v, link.anonVMA >= 1,
+          guard let link = avcs[id], link.vma == v, isAllocated(link.anonVMA),
             self[anonVMA: link.anonVMA].head.contains(id)
           else {
             s.fail("C1", "avc\(id) of \(vmaName(v)) is not on its anon_vma's list")
@@ -84,13 +84,13 @@ extension World {
         }
       }
       // A fork or exit touches a whole chain: sort each VMA's chain once, then search it.
-      var sortedChains: [Int: [Int]] = [:]
-      var lastVMA = 0
-      var lastChain: [Int] = []
+      var sortedChains: [VMAID: [AVCID]] = [:]
+      var lastVMA: VMAID = 0
+      var lastChain: [AVCID] = []
       for (id, lastAnonVMA) in scope.avcs {
         if let link = avcs[id] {
           let onAV =
-            link.anonVMA >= 1 && link.anonVMA <= anonVMAs.count && self[anonVMA: link.anonVMA].head.contains(id)
+            isAllocated(link.anonVMA) && self[anonVMA: link.anonVMA].head.contains(id)
           if link.vma != lastVMA {
             if sortedChains[link.vma] == nil {
               // A cloned chain's ids ascend already.
@@ -104,14 +104,14 @@ extension World {
           if !onAV || !onVMA {
             s.fail("C1", "avc\(id) (\(vmaName(link.vma)) → \(av(link.anonVMA))) is on only one list")
           }
-        } else if lastAnonVMA >= 1, self[anonVMA: lastAnonVMA].head.contains(id) {
+        } else if isAllocated(lastAnonVMA), self[anonVMA: lastAnonVMA].head.contains(id) {
           s.fail("C1", "avc\(id) on \(av(lastAnonVMA))'s list is not on its VMA's chain")
         }
       }
     } else {
-      var onVMA = Set<Int>()
+      var onVMA = Set<AVCID>()
       for vma in vmas.values { for id in vma.chainTailFirst where vma.id == avcs[id]?.vma { onVMA.insert(id) } }
-      var onAV = Set<Int>()
+      var onAV = Set<AVCID>()
       for a in s.scopedAVs { for id in self[anonVMA: a].head where avcs[id]?.anonVMA == a { onAV.insert(id) } }
       for id in avcs.keys.sorted() {
         guard let link = avcs[id] else { continue }
@@ -185,7 +185,7 @@ extension World {
   /// C6: VMAs of one mm that share an anon_vma have the same chain.
   func checkSharedAnonVMAs(_ s: inout InvariantScan) {
     for p in s.scopedProcesses {
-      let ids = processes[p].vmas
+      let ids = self[process: p].vmas
       for (i, x) in ids.enumerated() {
         for y in ids[(i + 1)...] {
           guard let a = vmas[x]?.anonVMA, a == vmas[y]?.anonVMA else { continue }
@@ -199,7 +199,7 @@ extension World {
 
   /// C8 / C9 / C10: lifetime and counters (refcounts, and 6.x's num_active_vmas and num_children).
   func checkCounters(_ s: inout InvariantScan) {
-    var itemCount: [Int: Int] = [:]
+    var itemCount: [AnonVMAID: Int] = [:]
     for node in stableNodes where node.alive {
       for item in node.items { itemCount[item.anonVMA, default: 0] += 1 }
     }
@@ -209,12 +209,12 @@ extension World {
     // would cost more than the count.
     for i in anonVMAs.indices where anonVMAs[i].alive {
       let id = anonVMAs[i].id
-      if let r = anonVMAs[i].root, r != id { forestChildren[r] += 1 }
-      if let p = anonVMAs[i].parent, p != id, !anonVMAs[i].head.isEmpty { treeChildren[p] += 1 }
+      if let r = anonVMAs[i].root, r != id { forestChildren[r.raw] += 1 }
+      if let p = anonVMAs[i].parent, p != id, !anonVMAs[i].head.isEmpty { treeChildren[p.raw] += 1 }
     }
     var activeCount = [Int](repeating: 0, count: anonVMAs.count + 1)
     if kernel == .v6 {
-      for id in vmas.slots.indices { if let a = vmas.slots[id]?.anonVMA { activeCount[a] += 1 } }
+      for id in vmas.slots.indices { if let a = vmas.slots[id]?.anonVMA { activeCount[a.raw] += 1 } }
     }
     for a in s.scopedAVs {
       let anon = self[anonVMA: a]
@@ -225,7 +225,7 @@ extension World {
       }
       var expected = itemCount[a, default: 0] + pins[a, default: 0]
       if kernel == .v2_6_36, anon.root == a, !has(.noFiveFive) {
-        expected += forestChildren[a]
+        expected += forestChildren[a.raw]
       }
       if kernel != .v6, anon.refcount != expected {
         s.fail(code, "\(av(a))'s \(counterName) is \(anon.refcount), expected \(expected)")
@@ -233,14 +233,14 @@ extension World {
       if kernel == .v6 {
         // C10: the non-empty tree holds one reference; a root holds one per live child.
         var modern = itemCount[a, default: 0] + pins[a, default: 0] + (anon.head.isEmpty ? 0 : 1)
-        if anon.root == a { modern += forestChildren[a] }
+        if anon.root == a { modern += forestChildren[a.raw] }
         if anon.refcount != modern {
           s.fail("C10", "\(av(a))'s refcount is \(anon.refcount), expected \(modern)")
         }
-        if anon.numActiveVMAs != activeCount[a] {
-          s.fail("C10", "\(av(a))'s num_active_vmas is \(anon.numActiveVMAs), but \(activeCount[a]) VMA(s) use it")
+        if anon.numActiveVMAs != activeCount[a.raw] {
+          s.fail("C10", "\(av(a))'s num_active_vmas is \(anon.numActiveVMAs), but \(activeCount[a.raw]) VMA(s) use it")
         }
-        var children = treeChildren[a]
+        var children = treeChildren[a.raw]
         if anon.createdBy == "anon_vma_prepare" && !anon.head.isEmpty { children += 1 }
         if anon.numChildren != children {
           s.fail("C10", "\(av(a))'s num_children is \(anon.numChildren), expected \(children)")
@@ -286,7 +286,7 @@ extension World {
   /// C12: page safety: a mapped page is alive, its anon_vma alive and on the mapping VMA's chain;
   /// no migration entry is left behind.
   func checkPageSafety(_ s: inout InvariantScan) {
-    var pagesInFreed = Set<Int>()
+    var pagesInFreed = Set<PageID>()
     if !freedThisStep.isEmpty {
       let freed = Set(freedThisStep)
       // Only a page still mapped somewhere can be mapped through a freed anon_vma.
@@ -296,11 +296,11 @@ extension World {
     }
     let scanned = Set(s.scopedProcesses)
     // The changed processes, or every process when a page may map through a freed anon_vma.
-    for pi in pagesInFreed.isEmpty ? s.scopedProcesses : Array(processes.indices) {
-      let process = processes[pi]
+    for pi in pagesInFreed.isEmpty ? s.scopedProcesses : processIDs {
+      let process = self[process: pi]
       let scanAll = scanned.contains(pi)
       // The process's VMAs with their chains, looked up once (not once per page).
-      var spans: [(vma: Int, start: Int, end: Int, chain: [Int])] = []
+      var spans: [(vma: VMAID, start: Int, end: Int, chain: [AnonVMAID])] = []
       if s.quiescent {
         for id in process.vmas {
           guard let v = vmas[id] else { continue }
@@ -357,9 +357,9 @@ extension World {
   }
 }
 
-extension Array where Element == Int {
+extension Array where Element: Comparable {
   /// Binary search of an ascending array.
-  func sortedContains(_ x: Int) -> Bool {
+  func sortedContains(_ x: Element) -> Bool {
     var low = 0
     var high = count
     while low < high {

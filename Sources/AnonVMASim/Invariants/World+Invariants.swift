@@ -16,7 +16,7 @@ extension World {
     let scope = everything ? nil : CheckScope(self)
     // The page-safety check (C12) reads the page tables of the processes in scope: work.
     if let scope {
-      for p in scope.processes { work.value += processes[p].ptes.count }
+      for p in scope.processes { work.value += self[process: p].ptes.count }
     } else {
       work.value += pageTableEntries
     }

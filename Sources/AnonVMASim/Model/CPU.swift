@@ -13,10 +13,10 @@ public struct CPU: Sendable, Hashable {
   public var program: [Instr]
   public var regs: Registers
   /// anon_vma ids whose lock this CPU holds, in acquisition order.
-  public var holds: [Int]
+  public var holds: [AnonVMAID]
   public var holdModes: [LockMode]
   /// The lock the CPU waits for.
-  public var waitingFor: Int?
+  public var waitingFor: AnonVMAID?
   public var waitingMode: LockMode?
 
   public var name: String { "cpu\(id)" }
@@ -39,15 +39,15 @@ public enum LockMode: String, Sendable, Hashable {
 
 /// Scratch values an operation passes between its micro-steps (kernel local variables).
 public struct Registers: Sendable, Hashable {
-  public var vma: Int?
-  public var avc: Int?
-  public var anonVMA: Int?
-  public var allocatedAnonVMA: Int?
-  public var page: Int?
-  public var newPage: Int?
-  public var node: Int?
+  public var vma: VMAID?
+  public var avc: AVCID?
+  public var anonVMA: AnonVMAID?
+  public var allocatedAnonVMA: AnonVMAID?
+  public var page: PageID?
+  public var newPage: PageID?
+  public var node: StableNodeID?
   /// The root read once by page_lock_anon_vma (ACCESS_ONCE(anon_vma->root)).
-  public var root: Int?
+  public var root: AnonVMAID?
   /// page_lock_anon_vma returned NULL: the walk is skipped.
   public var bail = false
   /// Between page_lock_anon_vma()'s rcu_read_lock() and its page_mapped() re-check (2.6.36+):

@@ -35,11 +35,11 @@ public struct Violation: Sendable, Hashable {
 
 /// The outcome of the most recent reverse-map walk.
 public struct RmapWalk: Sendable, Hashable {
-  public var page: Int
+  public var page: PageID
   /// Where the walk started, as `PROCESS MAPPING INDEX`.
   public var origin: String
-  public var lock: Int?
-  public var locks: [Int]
+  public var lock: AnonVMAID?
+  public var locks: [AnonVMAID]
   public var visited: [String]
   public var skipped: [String]
   /// The step in which the walk finished (what it saw may be gone in later steps).

@@ -1,6 +1,6 @@
 /// An anonymous page.
 public struct Page: Sendable, Hashable {
-  public var id: Int
+  public var id: PageID
   public var mapping: PageMapping
   /// `page->index`: the virtual page it was first mapped at (linear_page_index).
   public var index: Int
@@ -8,22 +8,22 @@ public struct Page: Sendable, Hashable {
   /// Held by migration while its PTEs are migration entries.
   public var pinned: Bool
   /// In the swap cache of this slot.
-  public var swapSlot: Int?
+  public var swapSlot: SwapSlotID?
   public var freed: Bool
 }
 
 /// Where `page->mapping` points.
 public enum PageMapping: Sendable, Hashable {
   case none
-  case anon(Int)
-  case ksm(Int)
+  case anon(AnonVMAID)
+  case ksm(StableNodeID)
 }
 
 /// A swap slot holding a swapped-out page.
 public struct SwapSlot: Sendable, Hashable {
-  public var id: Int
+  public var id: SwapSlotID
   /// PTEs that reference it.
   public var count: Int
   /// Page in the swap cache, if one was read back.
-  public var cached: Int?
+  public var cached: PageID?
 }

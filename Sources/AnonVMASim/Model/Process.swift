@@ -1,10 +1,10 @@
 /// A process, i.e. its `mm_struct`.
 public struct Process: Sendable, Hashable {
   public var name: String
-  public var parent: Int?
+  public var parent: ProcessID?
   public var alive: Bool
   /// VMA ids in address order (the `mm->mmap` list).
-  public var vmas: [Int]
+  public var vmas: [VMAID]
   /// Page tables: virtual page number to entry.
   public var ptes: [Int: PTE]
   /// Mappings created by `mmap` (inherited by fork), by name.
@@ -27,11 +27,11 @@ public struct Mapping: Sendable, Hashable {
 /// One page-table entry of the model.
 public enum PTE: Sendable, Hashable {
   /// A present anonymous (or KSM) page.
-  case page(Int, writable: Bool)
+  case page(PageID, writable: Bool)
   /// The shared zero page, mapped by a read fault.
   case zero
   /// A swap entry.
-  case swap(Int)
+  case swap(SwapSlotID)
   /// A migration entry for the page being migrated.
-  case migration(Int, writable: Bool)
+  case migration(PageID, writable: Bool)
 }

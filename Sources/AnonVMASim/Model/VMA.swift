@@ -1,7 +1,7 @@
 /// A `vm_area_struct` with its anon-rmap fields.
 public struct VMA: Sendable, Hashable {
-  public var id: Int
-  public var process: Int
+  public var id: VMAID
+  public var process: ProcessID
   public var mapping: String
   /// First virtual page of the mapping the VMA belongs to.
   public var base: Int
@@ -14,13 +14,13 @@ public struct VMA: Sendable, Hashable {
   public var prot: Prot
   public var growsDown: Bool
   /// `vma->anon_vma`.
-  public var anonVMA: Int?
+  public var anonVMA: AnonVMAID?
   /// `vma->anon_vma_chain`, stored tail (oldest) first so that adding at the head and unlinking
   /// from the head are O(1), as list_add/list_del are.
-  public var chainTailFirst: [Int]
+  public var chainTailFirst: [AVCID]
 
   /// `vma->anon_vma_chain`: AVC ids, head (newest) to tail (oldest).
-  public var chain: [Int] { chainTailFirst.reversed() }
+  public var chain: [AVCID] { chainTailFirst.reversed() }
   /// Detached from its mm by an operation that has not freed it yet.
   public var detached: Bool
   /// Step at which the VMA was created.

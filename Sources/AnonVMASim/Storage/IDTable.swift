@@ -9,7 +9,7 @@ public struct IDTable<Element: Sendable & Hashable>: Sendable, Hashable, Express
 
   public init() {}
 
-  public init(dictionaryLiteral elements: (Int, Element)...) {
+  public init(dictionaryLiteral elements: (ID<Element>, Element)...) {
     for (k, v) in elements { self[k] = v }
   }
 
@@ -19,9 +19,10 @@ public struct IDTable<Element: Sendable & Hashable>: Sendable, Hashable, Express
   ///
   /// - Complexity: O(1) (storing past the last id first appends empty slots up to it).
   @inlinable
-  public subscript(id: Int) -> Element? {
-    get { id >= 0 && id < slots.count ? slots[id] : nil }
+  public subscript(key: ID<Element>) -> Element? {
+    get { key.raw >= 0 && key.raw < slots.count ? slots[key.raw] : nil }
     _modify {
+      let id = key.raw
       if id >= 0 && id < slots.count {
         let had = slots[id] != nil
         yield &slots[id]
@@ -47,7 +48,8 @@ public struct IDTable<Element: Sendable & Hashable>: Sendable, Hashable, Express
   /// - Complexity: O(1).
   @inlinable
   @discardableResult
-  public mutating func update<R>(_ id: Int, _ body: (inout Element) -> R) -> R? {
+  public mutating func update<R>(_ key: ID<Element>, _ body: (inout Element) -> R) -> R? {
+    let id = key.raw
     guard id >= 0 && id < slots.count else { return nil }
     return slots.update(id) { (slot: inout Element?) -> R? in
       // Moved out and back, so the object's arrays stay uniquely referenced.
@@ -62,7 +64,8 @@ public struct IDTable<Element: Sendable & Hashable>: Sendable, Hashable, Express
   ///
   /// - Complexity: O(1).
   @inlinable
-  public mutating func remove(_ id: Int) {
+  public mutating func remove(_ key: ID<Element>) {
+    let id = key.raw
     guard id >= 0 && id < slots.count else { return }
     let removed = slots.update(id) { (slot: inout Element?) -> Bool in slot.take() != nil }
     if removed { stored -= 1 }
@@ -73,7 +76,8 @@ public struct IDTable<Element: Sendable & Hashable>: Sendable, Hashable, Express
   ///
   /// - Complexity: O(1).
   @inlinable
-  public func withObject<R>(_ id: Int, _ body: (Element) -> R) -> R? {
+  public func withObject<R>(_ key: ID<Element>, _ body: (Element) -> R) -> R? {
+    let id = key.raw
     guard id >= 0 && id < slots.count else { return nil }
     // Through the chunks' buffers: an element is borrowed, not copied (Optional.map, generic
     // here, copied each object through its value witness).
@@ -93,12 +97,12 @@ public struct IDTable<Element: Sendable & Hashable>: Sendable, Hashable, Express
 
   /// Whether an object has this id (without copying it out).
   @inlinable
-  public func contains(_ id: Int) -> Bool { id >= 0 && id < slots.count && slots[id] != nil }
+  public func contains(_ key: ID<Element>) -> Bool { key.raw >= 0 && key.raw < slots.count && slots[key.raw] != nil }
 
   /// Ids that hold an object, ascending.
   ///
   /// - Complexity: O(n), n the highest id.
-  public var keys: [Int] { slots.indices.filter { slots[$0] != nil } }
+  public var keys: [ID<Element>] { slots.indices.filter { slots[$0] != nil }.map { ID($0) } }
 
   /// The objects in id order.
   ///
@@ -108,9 +112,12 @@ public struct IDTable<Element: Sendable & Hashable>: Sendable, Hashable, Express
   // Equal when the same ids hold equal objects (slots past the last object do not count).
   public static func == (a: IDTable, b: IDTable) -> Bool {
     guard a.count == b.count else { return false }
-    for id in 0..<max(a.slots.count, b.slots.count) where a[id] != b[id] { return false }
+    for id in 0..<max(a.slots.count, b.slots.count) where a.object(at: id) != b.object(at: id) { return false }
     return true
   }
+
+  /// The object in slot `id`, past the last slot nil (for `==`, which compares tables of different lengths).
+  private func object(at id: Int) -> Element? { id < slots.count ? slots[id] : nil }
 
   public func hash(into hasher: inout Hasher) {
     hasher.combine(count)

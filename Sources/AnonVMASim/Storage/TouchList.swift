@@ -2,14 +2,14 @@
 ///
 /// Marking runs at every micro-step, millions of times in a large scene: it appends (skipping a
 /// repeat of the last id) and never hashes; the check sorts and deduplicates once per step.
-public struct TouchList: Sendable, Hashable, ExpressibleByArrayLiteral {
-  public private(set) var marks: [Int] = []
+public struct TouchList<Object>: Sendable, Hashable, ExpressibleByArrayLiteral {
+  public private(set) var marks: [ID<Object>] = []
 
-  public init(arrayLiteral elements: Int...) {
+  public init(arrayLiteral elements: ID<Object>...) {
     self.init(elements)
   }
 
-  public init<S: Sequence>(_ elements: S) where S.Element == Int {
+  public init<S: Sequence>(_ elements: S) where S.Element == ID<Object> {
     for e in elements { insert(e) }
   }
 
@@ -18,14 +18,14 @@ public struct TouchList: Sendable, Hashable, ExpressibleByArrayLiteral {
   /// Marks an id.
   ///
   /// - Complexity: amortized O(1); never hashes.
-  public mutating func insert(_ id: Int) {
+  public mutating func insert(_ id: ID<Object>) {
     if marks.last != id { marks.append(id) }
   }
 
   /// The marked ids, ascending, each once.
   ///
   /// - Complexity: O(m log m), m the marks made.
-  public var ids: [Int] {
+  public var ids: [ID<Object>] {
     var sorted = marks.sorted()
     var kept = 0
     for i in sorted.indices where kept == 0 || sorted[i] != sorted[kept - 1] {

@@ -72,13 +72,13 @@ extension ForestDiagram {
       let style: Style
       switch arrow.kind {
       case .vmaAnonVMA(_, let a):
-        (net, stroke, style) = (300_000 + a, .light, s.vmaPointer)
+        (net, stroke, style) = (300_000 + a.raw, .light, s.vmaPointer)
       case .root(_, let root):
-        (net, stroke, style) = (400_000 + root, .double, s.rootPointer)
+        (net, stroke, style) = (400_000 + root.raw, .double, s.rootPointer)
       case .fork:
         (net, stroke, style) = (500_000 + i, .light, s.fork)
       case .parent(_, let parent):
-        (net, stroke, style) = (600_000 + parent, .dashed, s.parentPointer)
+        (net, stroke, style) = (600_000 + parent.raw, .dashed, s.parentPointer)
       }
       var xs = arrow.xs
       var ys = arrow.ys.map { $0 - scroll }

@@ -47,7 +47,7 @@ extension ForestDiagram {
     var roots: [Int] = []
     for p in w.processes.indices where shown(p) {
       // A child whose parent is gone hangs at the top level, as the kernel reparents it.
-      if let parent = w.processes[p].parent, shown(parent) {
+      if let parent = w.processes[p].parent?.raw, shown(parent) {
         children[parent].append(p)
       } else {
         roots.append(p)
@@ -69,10 +69,12 @@ extension ForestDiagram {
         let last = w.processes[members[members.count - 1]].name
         let text = "×\(members.count) more like the one above: \(first)…\(last)"
         processFolds.append(
-          FoldBox(rect: Rect(x: 0, y: y, width: 0, height: 3), text: text, depth: depth, members: members))
+          FoldBox(
+            rect: Rect(x: 0, y: y, width: 0, height: 3), text: text, depth: depth,
+            members: .processes(members.map { ProcessID($0) })))
         var hide = members
         while let p = hide.popLast() {
-          foldedProcesses.insert(p)
+          foldedProcesses.insert(ProcessID(p))
           hide += children[p]
         }
         y += 3
@@ -83,12 +85,13 @@ extension ForestDiagram {
         let vmas = source.processes[p].vmas.filter { source.vmas[$0] != nil }
         var title = " \(w.processes[p].name)"
         if depth > Self.maxIndented, let parent = w.processes[p].parent {
-          title += " child of \(w.processes[parent].name)"
+          title += " child of \(w[process: parent].name)"
         }
-        titles[p] = title + (gone ? " exited " : " ")
+        titles[ProcessID(p)] = title + (gone ? " exited " : " ")
         let rect = Rect(x: 0, y: y, width: 0, height: max(1, vmas.count) + 2)
         processes.append(
-          ProcessBox(process: p, depth: depth, rect: rect, change: Self.change(of: p, w, previous), vmas: vmas))
+          ProcessBox(
+            process: ProcessID(p), depth: depth, rect: rect, change: Self.change(of: p, w, previous), vmas: vmas))
         y += rect.height
         // Children in order; a run of three or more identical subtrees is its first and a fold.
         items.removeAll(keepingCapacity: true)
@@ -170,38 +173,39 @@ extension ForestDiagram {
   /// box as high as the first VMA pointing at it allows (so its arrow runs straight across when
   /// nothing above is in the way), below the box before it. Then the KSM stable nodes.
   mutating func stackAnonVMAs(
-    _ w: World, previous: World?, locks: (anonVMAs: Set<Int>, vmas: Set<Int>, titles: [Int: String])
+    _ w: World, previous: World?, locks: (anonVMAs: Set<AnonVMAID>, vmas: Set<VMAID>, titles: [AnonVMAID: String])
   ) {
     var ids = w.aliveAnonVMAsByForest
     if let previous {
       // Freed in this step: shown in their old place, once.
       let gone = previous.aliveAnonVMAs.filter { w.anonVMA($0)?.alive != true }
       if !gone.isEmpty {
-        func forest(_ a: Int, _ x: World) -> Int { w.kernel == .v2_6_34 ? a : (x.anonVMA(a)?.root ?? a) }
+        func forest(_ a: AnonVMAID, _ x: World) -> AnonVMAID { w.kernel == .v2_6_34 ? a : (x.anonVMA(a)?.root ?? a) }
         ids = (ids.map { ($0, forest($0, w)) } + gone.map { ($0, forest($0, previous)) })
           .sorted { ($0.1, $0.0) < ($1.1, $1.0) }.map(\.0)
       }
     }
-    var firstRow: [Int: Int] = [:]
+    var firstRow: [AnonVMAID: Int] = [:]
     for box in processes where box.change != .removed {
       for (i, v) in box.vmas.enumerated() {
         if let a = w.vmas[v]?.anonVMA, firstRow[a] == nil { firstRow[a] = box.rect.y + 1 + i }
       }
     }
-    var pagesOf: [Int: [Int]] = [:]
+    var pagesOf: [AnonVMAID: [PageID]] = [:]
     for page in w.pages where !page.freed {
       if case .anon(let a) = page.mapping { pagesOf[a, default: []].append(page.id) }
     }
     // anon_vmas whose every VMA is in a fold are folded too, a run of them into one box.
-    var hiddenVMAs = Set<Int>()
-    for p in foldedProcesses { hiddenVMAs.formUnion(w.processes[p].vmas) }
+    var hiddenVMAs = Set<VMAID>()
+    for p in foldedProcesses { hiddenVMAs.formUnion(w[process: p].vmas) }
     var y = 0
-    var run: [Int] = []
+    var run: [AnonVMAID] = []
     func flush(_ y: inout Int) {
       guard !run.isEmpty else { return }
       let text =
         "×\(run.count) anon_vmas of folded processes: \(World.avName(run[0]))…\(World.avName(run[run.count - 1]))"
-      anonVMAFolds.append(FoldBox(rect: Rect(x: 0, y: y, width: 0, height: 3), text: text, depth: 0, members: run))
+      anonVMAFolds.append(
+        FoldBox(rect: Rect(x: 0, y: y, width: 0, height: 3), text: text, depth: 0, members: .anonVMAs(run)))
       y += 3
       run = []
     }
@@ -238,7 +242,7 @@ extension ForestDiagram {
         lines.append("freed")
       }
       var walkLabel: String?
-      if let walk, w.pages.indices.contains(walk.page - 1), w[page: walk.page].mapping == .anon(a) {
+      if let walk, w.isAllocated(walk.page), w[page: walk.page].mapping == .anon(a) {
         walkLabel = "rmap walk of \(World.pageName(walk.page)) from \(walk.origin)"
       }
       y = max(y, (firstRow[a] ?? 0) - 1)
@@ -270,8 +274,8 @@ extension ForestDiagram {
   /// A bus of `vma->anon_vma` arrows into one anon_vma: its sources' rows, and the lane it runs
   /// in (nil: straight across, or no lane left: written on the VMA rows).
   struct Bus {
-    var anonVMA: Int
-    var sources: [(vma: Int, y: Int)]
+    var anonVMA: AnonVMAID
+    var sources: [(vma: VMAID, y: Int)]
     var targetRow: Int
     var lane: Int?
   }
@@ -280,9 +284,9 @@ extension ForestDiagram {
   /// once the bus in it ended above): as few lanes as the spans' overlap needs, up to
   /// `maxLanes`. A bus of one source on its target's row needs none.
   func assignLanes(_ w: World, maxLanes: Int) -> [Bus] {
-    var rowOf: [Int: Int] = [:]
+    var rowOf: [AnonVMAID: Int] = [:]
     for box in anonVMAs where box.change != .removed { rowOf[box.anonVMA] = box.rect.y + 1 }
-    var buses: [Int: Bus] = [:]
+    var buses: [AnonVMAID: Bus] = [:]
     for box in processes where box.change != .removed {
       for (i, v) in box.vmas.enumerated() {
         guard let a = w.vmas[v]?.anonVMA, let row = rowOf[a] else { continue }
@@ -313,7 +317,7 @@ extension ForestDiagram {
   /// column), the lanes follow, then the anon_vma boxes (one width), the root trunk and the
   /// labels.
   mutating func placeColumns(_ w: World, order: [(process: Int, depth: Int)], lanes: [Bus]) {
-    var written: [Int: String] = [:]  // VMA to `→AVn` where its pointer found no lane
+    var written: [VMAID: String] = [:]  // VMA to `→AVn` where its pointer found no lane
     for bus in lanes where bus.lane == nil && !(bus.sources.count == 1 && bus.sources[0].y == bus.targetRow) {
       for s in bus.sources { written[s.vma] = World.avName(bus.anonVMA) }
     }
@@ -370,12 +374,12 @@ extension ForestDiagram {
         x: left, y: stableNodes[i].rect.y, width: inner + 2, height: stableNodes[i].rect.height)
     }
     // Fork edges: from the parent's bottom border down the indent column into the child's side.
-    var boxOf: [Int: Rect] = [:]
+    var boxOf: [ProcessID: Rect] = [:]
     for box in processes { boxOf[box.process] = box.rect }
     for box in processes {
       // Past the indented generations a child sits under its parent's column: its title names
       // the parent instead.
-      guard let parent = w.processes[box.process].parent, let p = boxOf[parent], box.rect.x > p.x else { continue }
+      guard let parent = w[process: box.process].parent, let p = boxOf[parent], box.rect.x > p.x else { continue }
       let x = p.x + 1
       arrows.append(
         Arrow(
@@ -392,7 +396,7 @@ extension ForestDiagram {
   /// `vma->anon_vma`: each bus turns down (or up) its lane into its anon_vma's side; a bus on
   /// its target's row runs straight across.
   mutating func routeAnonVMAPointers(_ w: World, lanes: [Bus]) {
-    var boxOf: [Int: Rect] = [:]
+    var boxOf: [AnonVMAID: Rect] = [:]
     for box in anonVMAs where box.change != .removed { boxOf[box.anonVMA] = box.rect }
     let right = processes.map { $0.rect.maxX - 1 }.max() ?? 0
     for bus in lanes {
@@ -420,7 +424,7 @@ extension ForestDiagram {
   /// stacked apart, so one column serves them all), up into the root's right side.
   mutating func routeRootPointers(_ w: World) {
     guard w.kernel != .v2_6_34 else { return }  // 2.6.34 has no anon_vma->root
-    var rowOf: [Int: Int] = [:]
+    var rowOf: [AnonVMAID: Int] = [:]
     for box in anonVMAs where box.change != .removed { rowOf[box.anonVMA] = box.rect.y + 1 }
     for box in anonVMAs where !box.isRoot && box.change != .removed {
       guard let root = w.anonVMA(box.anonVMA)?.root, let ry = rowOf[root] else { continue }
@@ -437,9 +441,9 @@ extension ForestDiagram {
   /// their row spans allow.
   mutating func routeParentPointers(_ w: World) {
     guard w.kernel == .v6 else { return }
-    var rectOf: [Int: Rect] = [:]
+    var rectOf: [AnonVMAID: Rect] = [:]
     for box in anonVMAs where box.change != .removed { rectOf[box.anonVMA] = box.rect }
-    var edges: [(child: Int, parent: Int, top: Int, bottom: Int)] = []
+    var edges: [(child: AnonVMAID, parent: AnonVMAID, top: Int, bottom: Int)] = []
     for box in anonVMAs where box.change != .removed {
       guard let parent = w.anonVMA(box.anonVMA)?.parent, parent != box.anonVMA, let p = rectOf[parent] else { continue }
       // Out of the child's third row, into the parent's second (the first is the root arrow's).

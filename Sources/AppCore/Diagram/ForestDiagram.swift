@@ -60,18 +60,18 @@ public struct ForestDiagram: Sendable {
 
   /// A process box and where its VMAs' rows are.
   public struct ProcessBox: Sendable, Hashable {
-    public var process: Int
+    public var process: ProcessID
     public var depth: Int
     public var rect: Rect
     public var change: Change
     /// VMA ids in the box, top to bottom; VMA `vmas[i]` is written on row `rect.y + 1 + i`.
-    public var vmas: [Int]
-    public func row(of vma: Int) -> Int? { vmas.firstIndex(of: vma).map { rect.y + 1 + $0 } }
+    public var vmas: [VMAID]
+    public func row(of vma: VMAID) -> Int? { vmas.firstIndex(of: vma).map { rect.y + 1 + $0 } }
   }
 
   /// An anon_vma box.
   public struct AnonVMABox: Sendable, Hashable {
-    public var anonVMA: Int
+    public var anonVMA: AnonVMAID
     public var rect: Rect
     public var isRoot: Bool
     public var change: Change
@@ -91,7 +91,13 @@ public struct ForestDiagram: Sendable {
     public var text: String
     public var depth: Int
     /// Processes (or anon_vmas) inside the fold.
-    public var members: [Int]
+    public var members: Members
+
+    /// What a fold holds.
+    public enum Members: Sendable, Hashable {
+      case processes([ProcessID])
+      case anonVMAs([AnonVMAID])
+    }
   }
 
   /// A KSM stable node and the anon_vmas its rmap_items hold.
@@ -105,13 +111,13 @@ public struct ForestDiagram: Sendable {
   public struct Arrow: Sendable, Hashable {
     public enum Kind: Sendable, Hashable {
       /// `vma->anon_vma`.
-      case vmaAnonVMA(vma: Int, anonVMA: Int)
+      case vmaAnonVMA(vma: VMAID, anonVMA: AnonVMAID)
       /// `anon_vma->root`.
-      case root(anonVMA: Int, root: Int)
+      case root(anonVMA: AnonVMAID, root: AnonVMAID)
       /// fork: parent process to child.
-      case fork(parent: Int, child: Int)
+      case fork(parent: ProcessID, child: ProcessID)
       /// `anon_vma->parent` (6.x).
-      case parent(anonVMA: Int, parent: Int)
+      case parent(anonVMA: AnonVMAID, parent: AnonVMAID)
     }
     public var kind: Kind
     public var xs: [Int]
@@ -131,10 +137,10 @@ public struct ForestDiagram: Sendable {
   public internal(set) var processFolds: [FoldBox] = []
   public internal(set) var anonVMAFolds: [FoldBox] = []
   /// Processes inside folds (not drawn).
-  public internal(set) var foldedProcesses: Set<Int> = []
+  public internal(set) var foldedProcesses: Set<ProcessID> = []
   public internal(set) var arrows: [Arrow] = []
   /// VMAs a held lock covers.
-  public internal(set) var lockedVMAs: Set<Int> = []
+  public internal(set) var lockedVMAs: Set<VMAID> = []
   /// The reverse-map walk of this step (or the one in progress): its page, VMAs in visit order,
   /// VMAs skipped.
   public internal(set) var walk: RmapWalk?
@@ -146,8 +152,8 @@ public struct ForestDiagram: Sendable {
   let ascii: Bool
   let options: Options
   /// Labels of VMA rows and process titles.
-  var vmaLabels: [Int: VMALabel] = [:]
-  var titles: [Int: String] = [:]
+  var vmaLabels: [VMAID: VMALabel] = [:]
+  var titles: [ProcessID: String] = [:]
 
   public init(_ world: World, options: Options = Options()) {
     ascii = options.ascii
@@ -173,10 +179,12 @@ public struct ForestDiagram: Sendable {
   /// lock, the anon_vma alone in 2.6.34), the VMAs on their lists, and a title naming holders
   /// and waiters.
   /// The locks are `w`'s; only objects `shown` has are marked.
-  static func locks(_ w: World, shownIn shown: World) -> (anonVMAs: Set<Int>, vmas: Set<Int>, titles: [Int: String]) {
-    var covered = Set<Int>()
-    var vmas = Set<Int>()
-    var titles: [Int: String] = [:]
+  static func locks(_ w: World, shownIn shown: World) -> (
+    anonVMAs: Set<AnonVMAID>, vmas: Set<VMAID>, titles: [AnonVMAID: String]
+  ) {
+    var covered = Set<AnonVMAID>()
+    var vmas = Set<VMAID>()
+    var titles: [AnonVMAID: String] = [:]
     let locked = w.lockHolders.keys
     guard !locked.isEmpty || w.cpus.contains(where: { $0.waitingFor != nil }) else { return ([], [], [:]) }
     for a in w.aliveAnonVMAs where locked.contains(w.lockTarget(of: a)) && shown.anonVMA(a)?.alive == true {

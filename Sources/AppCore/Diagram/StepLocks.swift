@@ -8,7 +8,7 @@ public struct StepLocks: Sendable, Hashable {
   /// One acquisition of an anon_vma lock.
   public struct Hold: Sendable, Hashable {
     public var cpu: Int
-    public var anonVMA: Int
+    public var anonVMA: AnonVMAID
     public var mode: LockMode
     public var function: String
     public var op: String?
@@ -18,7 +18,7 @@ public struct StepLocks: Sendable, Hashable {
 
   public private(set) var holds: [Hold] = []
   /// CPUs that waited for a lock during the step, with the lock, once each.
-  public private(set) var waits: [(cpu: Int, anonVMA: Int)] = []
+  public private(set) var waits: [(cpu: Int, anonVMA: AnonVMAID)] = []
   /// The micro-step (1-based) whose lock state the step's picture shows.
   public private(set) var featured: Int?
 
@@ -32,15 +32,20 @@ public struct StepLocks: Sendable, Hashable {
   }
 
   public init(_ micro: [(event: Event, world: World)]) {
-    var held = Set<[Int]>()
+    // A lock held by a CPU.
+    struct Held: Hashable {
+      var lock: AnonVMAID
+      var cpu: Int
+    }
+    var held = Set<Held>()
     var bestCover = 0
     for (i, state) in micro.enumerated() {
       let w = state.world
-      var now = Set<[Int]>()
+      var now = Set<Held>()
       for lock in w.lockHolders.keys {
         for h in w.lockHolders[lock] ?? [] {
-          now.insert([lock, h.cpu])
-          if !held.contains([lock, h.cpu]) {
+          now.insert(Held(lock: lock, cpu: h.cpu))
+          if !held.contains(Held(lock: lock, cpu: h.cpu)) {
             holds.append(
               Hold(cpu: h.cpu, anonVMA: lock, mode: h.mode, function: state.event.function, op: h.op, micro: i + 1))
           }
@@ -53,7 +58,7 @@ public struct StepLocks: Sendable, Hashable {
         }
       }
       guard !now.isEmpty else { continue }
-      let locked = Set(now.map { $0[0] })
+      let locked = Set(now.map(\.lock))
       var cover = 0
       for a in w.aliveAnonVMAs where locked.contains(w.lockTarget(of: a)) { cover += 1 + w.listVMAs(a).count }
       if cover >= bestCover {

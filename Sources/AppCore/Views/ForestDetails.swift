@@ -5,8 +5,8 @@ import TermRender
 /// lock holders and waiters), KSM stable nodes, and the rmap walk of the step.
 struct ForestDetails: Widget {
   var layout: Layout
-  var covered: Set<Int>
-  var selected: Int?
+  var covered: Set<AnonVMAID>
+  var selected: AnonVMAID?
   var theme: Theme
 
   func render(in area: Rect, into b: inout Buffer) {
@@ -87,7 +87,7 @@ struct ForestDetails: Widget {
       lines.append(Line("  … \(columns.count - shownAVs.upperBound) more anon_vmas below", theme.hint))
     }
     for node in w.stableNodes where node.alive {
-      let items = node.items.map { "\(w.processes[$0.process].name)\(g.arrow)\(World.avName($0.anonVMA))" }
+      let items = node.items.map { "\(w[process: $0.process].name)\(g.arrow)\(World.avName($0.anonVMA))" }
       for l in wrap(
         "  K\(node.id) \(World.pageName(node.page)) rmap_items: \(items.joined(separator: " "))", max(10, width))
       {

@@ -4,8 +4,8 @@ import TermRender
 /// The anon_vma forest pane: the forest as a matrix or a tree, then each anon_vma's details.
 struct ForestPane: Widget {
   var layout: Layout
-  var covered: Set<Int>
-  var selectedAV: Int?
+  var covered: Set<AnonVMAID>
+  var selectedAV: AnonVMAID?
   var treeLayout: Bool
   var focused: Bool
   var theme: Theme
@@ -34,8 +34,8 @@ struct ForestPane: Widget {
 /// and `●` where the VMA's anon_vma_chain links it.
 struct ForestMatrix: Widget {
   var layout: Layout
-  var covered: Set<Int>
-  var selected: Int?
+  var covered: Set<AnonVMAID>
+  var selected: AnonVMAID?
   var theme: Theme
 
   func render(in area: Rect, into b: inout Buffer) {
@@ -93,8 +93,8 @@ struct ForestMatrix: Widget {
 /// VMA that owns it), with the VMAs on its same_anon_vma list.
 struct ForestTree: Widget {
   var layout: Layout
-  var covered: Set<Int>
-  var selected: Int?
+  var covered: Set<AnonVMAID>
+  var selected: AnonVMAID?
   var theme: Theme
 
   func render(in area: Rect, into b: inout Buffer) {
@@ -105,13 +105,13 @@ struct ForestTree: Widget {
     let w = layout.world
     let g = theme.glyphs
     let columns = layout.columns
-    var parent: [Int: Int] = [:]
+    var parent: [AnonVMAID: AnonVMAID] = [:]
     for id in layout.orderedVMAs {
       let chain = w.chainAnonVMAs(id)
       for (i, a) in chain.enumerated() where i + 1 < chain.count && parent[a] == nil { parent[a] = chain[i + 1] }
     }
     var lines: [Line] = []
-    func visit(_ a: Int, depth: Int) {
+    func visit(_ a: AnonVMAID, depth: Int) {
       let prefix = depth == 0 ? "" : String(repeating: "  ", count: depth - 1) + g.branch
       let vmas = w.anonVMA(a).map { w.listVMAs($0.id).map { w.vmaName($0) } } ?? []
       let style = covered.contains(a) ? theme.lockLens : theme.strong

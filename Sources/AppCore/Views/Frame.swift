@@ -56,14 +56,15 @@ extension AppState {
     let w = layout.world
     let covered = Marks.lockedForest(w)
     header(theme).render(in: Rect(x: area.x, y: area.y, width: area.width, height: 1), into: &b)
-    let selectedVMA = focus == .vmas ? selected(.vmas) : nil
+    let selectedVMA = focus == .vmas ? selected(.vmas)?.vma : nil
     VMAPane(
       layout: layout, covered: covered, selectedVMA: selectedVMA,
       focused: focus == .vmas, theme: theme
     ).render(in: Rect(x: body.x, y: body.y, width: leftW, height: body.height), into: &b)
     ForestPane(
       layout: layout, covered: covered,
-      selectedAV: focus == .forest ? selected(.forest) : nil, treeLayout: treeLayout, focused: focus == .forest,
+      selectedAV: focus == .forest ? selected(.forest)?.anonVMA : nil, treeLayout: treeLayout,
+      focused: focus == .forest,
       theme: theme
     ).render(in: Rect(x: body.x + leftW, y: body.y, width: body.width - leftW, height: body.height), into: &b)
     narration(theme).render(in: Rect(x: area.x, y: narrTop, width: area.width, height: narrH), into: &b)
@@ -79,8 +80,8 @@ extension AppState {
     }
   }
 
-  /// The object selected in a pane (a VMA or anon_vma id), if any.
-  func selected(_ pane: Pane) -> Int? {
+  /// The object selected in a pane (a VMA or an anon_vma), if any.
+  func selected(_ pane: Pane) -> Selectable? {
     selectable(pane).dropFirst(selection[pane] ?? 0).first
   }
 
@@ -105,8 +106,8 @@ extension AppState {
   func inspector(_ theme: Theme) -> Inspector {
     let subject: Inspector.Subject
     switch (focus, selected(focus)) {
-    case (.vmas, let id?): subject = .vma(id)
-    case (.forest, let a?): subject = .anonVMA(a)
+    case (.vmas, .vma(let id)?): subject = .vma(id)
+    case (.forest, .anonVMA(let a)?): subject = .anonVMA(a)
     default: subject = .nothing
     }
     return Inspector(subject: subject, world: layout.world, steps: timeline.steps, theme: theme)

@@ -4,8 +4,8 @@ import TermRender
 /// How the panes mark what a step changed and what is under a lock.
 enum Marks {
   /// anon_vmas in the "lock lens": the ones whose lock is held, and the ones that lock covers.
-  static func lockedForest(_ w: World) -> Set<Int> {
-    var covered = Set<Int>()
+  static func lockedForest(_ w: World) -> Set<AnonVMAID> {
+    var covered = Set<AnonVMAID>()
     for locked in w.lockHolders.keys {
       for a in w.aliveAnonVMAs where w.lockTarget(of: a) == locked { covered.insert(a) }
       covered.insert(locked)
@@ -14,7 +14,7 @@ enum Marks {
   }
 
   /// `+` new, `-` gone, `~` changed (range, protection, anon_vma or chain) since `prev`.
-  static func diff(_ theme: Theme, vma id: Int, _ w: World, _ prev: World?) -> (String, Style) {
+  static func diff(_ theme: Theme, vma id: VMAID, _ w: World, _ prev: World?) -> (String, Style) {
     let g = theme.glyphs
     guard let prev else { return (" ", theme.text) }
     guard let old = prev.vmas[id] else { return (g.added, theme.added) }

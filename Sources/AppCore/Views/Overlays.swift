@@ -17,8 +17,8 @@ struct HelpOverlay: Widget {
 /// The `enter` overlay: the fields of the selected VMA or anon_vma.
 struct Inspector: Widget {
   enum Subject {
-    case vma(Int)
-    case anonVMA(Int)
+    case vma(VMAID)
+    case anonVMA(AnonVMAID)
     case nothing
   }
 
@@ -43,7 +43,7 @@ struct Inspector: Widget {
       return (
         w.vmaName(id),
         [
-          "process      \(w.processes[v.process].name)",
+          "process      \(w[process: v.process].name)",
           "mapping      \(v.mapping), pages \(v.firstPage)..\(v.firstPage + v.pages - 1) (\(v.pages))",
           "vm_start     page \(v.start)   vm_end page \(v.end)   vm_pgoff \(v.pgoff)",
           "prot         \(v.prot.rawValue)\(v.growsDown ? "  VM_GROWSDOWN" : "")",

@@ -6,8 +6,8 @@ import TermRender
 struct VMAPane: Widget {
   var layout: Layout
   /// anon_vmas in the lock lens (`Marks.lockedForest`).
-  var covered: Set<Int>
-  var selectedVMA: Int?
+  var covered: Set<AnonVMAID>
+  var selectedVMA: VMAID?
   var focused: Bool
   var theme: Theme
 
@@ -47,7 +47,7 @@ struct VMAPane: Widget {
         continue
       }
       guard let id = row.vma, let v = w.vmas[id] else {
-        let p = w.processes[row.process]
+        let p = w[process: row.process]
         let prefix = row.depth == 0 ? "" : String(repeating: "  ", count: row.depth - 1) + g.branch
         var segs: [(String, Style)] = [("  " + prefix + p.name, p.alive ? theme.strong : theme.exited)]
         if !p.alive { segs.append((" (exited)", theme.exited)) }

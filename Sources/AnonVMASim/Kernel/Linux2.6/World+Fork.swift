@@ -5,15 +5,15 @@ extension World {
   /// dup_mmap(): copy every VMA of the parent (kernel/fork.c).
   ///
   /// `dup_mmap()`, kernel/fork.c; 2.6.34, 2.6.36 and 6.x.
-  mutating func dupMMAP(parent: Int, child: String, cpu c: Int) throws(SimError) -> InstrResult {
+  mutating func dupMMAP(parent: ProcessID, child: String, cpu c: Int) throws(SimError) -> InstrResult {
     guard let ci = processIndex(named: child) else { throw SimError("internal: no child") }
-    return .expand(processes[parent].vmas.map { .dupVMA(parentVMA: $0, child: ci) })
+    return .expand(self[process: parent].vmas.map { .dupVMA(parentVMA: $0, child: ci) })
   }
 
   /// dup_mmap()'s loop body for one VMA: copy it, anon_vma_fork(), copy_page_range().
   ///
   /// `dup_mmap()`, kernel/fork.c; 2.6.34, 2.6.36 and 6.x.
-  mutating func dupVMA(parentVMA pvma: Int, child: Int, cpu c: Int) -> InstrResult {
+  mutating func dupVMA(parentVMA pvma: VMAID, child: ProcessID, cpu c: Int) -> InstrResult {
     .expand([
       .copyVMA(parentVMA: pvma, child: child),
       .anonVMAForkReg(parent: pvma),
@@ -24,38 +24,37 @@ extension World {
   /// dup_mmap(): anon_vma_fork() on the VMA just copied (in the `vma` register).
   ///
   /// `dup_mmap()`, kernel/fork.c; 2.6.34, 2.6.36 and 6.x.
-  mutating func anonVMAForkReg(parent pvma: Int, cpu c: Int) throws(SimError) -> InstrResult {
-    let child = try value(.reg(.vma), cpu: c)
+  mutating func anonVMAForkReg(parent pvma: VMAID, cpu c: Int) throws(SimError) -> InstrResult {
+    let child = try value(Val<VMA>.reg(.vma), cpu: c)
     return .expand([.anonVMAFork(child: child, parent: pvma)])
   }
 
   /// A new mm (spawn), or the child's copy of its parent's (fork).
   ///
   /// `mm_alloc() / dup_mm()`, kernel/fork.c; 2.6.34, 2.6.36 and 6.x.
-  mutating func newMM(name: String, parent: Int?, cpu c: Int) -> InstrResult {
+  mutating func newMM(name: String, parent: ProcessID?, cpu c: Int) -> InstrResult {
     var mappings: [Mapping] = []
     var next = 0
     if let parent {
-      mappings = processes[parent].mappings.filter { m in
-        processes[parent].vmas.contains { vmas[$0]?.mapping == m.name }
+      mappings = self[process: parent].mappings.filter { m in
+        self[process: parent].vmas.contains { vmas[$0]?.mapping == m.name }
       }
-      next = processes[parent].nextAddress
+      next = self[process: parent].nextAddress
     }
     processes.append(
       Process(
         name: name, parent: parent, alive: true, vmas: [], ptes: [:], mappings: mappings,
         nextAddress: next, createdAt: step))
-    let text = parent.map { "new mm for \(name), child of \(processes[$0].name)" } ?? "new mm for \(name)"
+    let text = parent.map { "new mm for \(name), child of \(self[process: $0].name)" } ?? "new mm for \(name)"
     return emit(c, parent == nil ? "mm_alloc" : "dup_mm", text)
   }
 
   /// dup_mmap(): `tmp = kmem_cache_alloc(); *tmp = *mpnt;` with an empty chain.
   ///
   /// `dup_mmap()`, kernel/fork.c; 2.6.34, 2.6.36 and 6.x.
-  mutating func copyVMA(parentVMA pvma: Int, child: Int, cpu c: Int) throws(SimError) -> InstrResult {
+  mutating func copyVMA(parentVMA pvma: VMAID, child: ProcessID, cpu c: Int) throws(SimError) -> InstrResult {
     guard var copy = vmas[pvma] else { throw SimError("internal: no parent VMA") }
-    let id = nextVMA
-    nextVMA += 1
+    let id = newVMAID()
     copy.id = id
     copy.process = child
     copy.chainTailFirst = []

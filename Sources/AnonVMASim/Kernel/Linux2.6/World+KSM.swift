@@ -6,7 +6,7 @@ extension World {
   ///
   /// `drop_anon_vma()`, mm/ksm.c (2.6.34), mm/rmap.c (2.6.36); 2.6.34 and 2.6.36 (6.x:
   /// ``ksmDropAnonVMAV6(anonVMA:cpu:)``).
-  mutating func ksmDropAnonVMA(anonVMA a: Int, cpu c: Int) -> InstrResult {
+  mutating func ksmDropAnonVMA(anonVMA a: AnonVMAID, cpu c: Int) -> InstrResult {
     if has(.plainDec) { return .expand([.plainDecAndTest(anonVMA: a)]) }
     return .expand([.decAndLockFast(anonVMA: a, transient: false)])
   }
@@ -14,7 +14,7 @@ extension World {
   /// rmap_walk_ksm(): for each rmap_item, lock its anon_vma and visit its list, in two passes.
   ///
   /// `rmap_walk_ksm()`, mm/ksm.c; 2.6.34, 2.6.36 and 6.x.
-  mutating func ksmWalk(page: Int, node: Int, cpu c: Int) -> InstrResult {
+  mutating func ksmWalk(page: PageID, node: StableNodeID, cpu c: Int) -> InstrResult {
     var instrs: [Instr] = []
     let items = self[stableNode: node].items
     for pass in 0..<2 {
@@ -27,7 +27,7 @@ extension World {
       }
     }
     let firstLock = items.first.map { lockTarget(of: $0.anonVMA) }
-    var locks: [Int] = []
+    var locks: [AnonVMAID] = []
     for item in items where !locks.contains(lockTarget(of: item.anonVMA)) {
       locks.append(lockTarget(of: item.anonVMA))
     }
@@ -39,7 +39,9 @@ extension World {
   /// rmap_walk_ksm(): pass 0 VMAs of the item's mm, pass 1 other mms (search_new_forks).
   ///
   /// `rmap_walk_ksm()`, mm/ksm.c; 2.6.34, 2.6.36 and 6.x.
-  mutating func visitKSM(avc id: Int, page: Int, item: Int, node: Int, pass: Int, cpu c: Int) -> InstrResult {
+  mutating func visitKSM(avc id: AVCID, page: PageID, item: Int, node: StableNodeID, pass: Int, cpu c: Int)
+    -> InstrResult
+  {
     guard let link = avcs[id], let vma = vmas[link.vma],
       item < self[stableNode: node].items.count
     else {
@@ -55,7 +57,7 @@ extension World {
     if !(cpus[c].regs.walk?.visited.contains(name) ?? true) {
       cpus[c].regs.walk?.visited.append(name)
     }
-    return emit(c, "rmap_walk_ksm", "\(name): visit (\(pg(page)) via rmap_item of \(processes[it.process].name))")
+    return emit(c, "rmap_walk_ksm", "\(name): visit (\(pg(page)) via rmap_item of \(self[process: it.process].name))")
   }
 
   /// The KSM walk's end, recorded with where it started.
@@ -69,9 +71,9 @@ extension World {
   /// try_to_merge_one_page(): the first page becomes the KSM page (write-protected).
   ///
   /// `try_to_merge_one_page()`, mm/ksm.c; 2.6.34, 2.6.36 and 6.x.
-  mutating func ksmMergeOne(process p: Int, vpage v: Int, cpu c: Int) throws(SimError) -> InstrResult {
+  mutating func ksmMergeOne(process p: ProcessID, vpage v: Int, cpu c: Int) throws(SimError) -> InstrResult {
     guard let page = page(process: p, vpage: v) else { throw SimError("internal: ksm") }
-    let node = stableNodes.count + 1
+    let node = nextStableNodeID
     stableNodes.append(StableNode(id: node, page: page, items: [], alive: true))
     self[page: page].mapping = .ksm(node)
     setPTE(p, v, .page(page, writable: false))
@@ -85,7 +87,7 @@ extension World {
   /// try_to_merge_with_ksm_page() → replace_page(): point the second mapping at the KSM page.
   ///
   /// `replace_page()`, mm/ksm.c; 2.6.34, 2.6.36 and 6.x.
-  mutating func ksmReplacePage(process p: Int, vpage v: Int, cpu c: Int) throws(SimError) -> InstrResult {
+  mutating func ksmReplacePage(process p: ProcessID, vpage v: Int, cpu c: Int) throws(SimError) -> InstrResult {
     guard let node = cpus[c].regs.node, let old = page(process: p, vpage: v) else {
       throw SimError("internal: ksm")
     }
@@ -108,7 +110,7 @@ extension World {
   ///
   /// `hold_anon_vma()`, mm/ksm.c (2.6.34, 2.6.36); get_anon_vma() in 6.x; 2.6.34, 2.6.36 and 6.x.
   mutating func holdAnonVMA(
-    process p: Int, vpage v: Int, node nodeVal: Val, cpu c: Int
+    process p: ProcessID, vpage v: Int, node nodeVal: Val<StableNode>, cpu c: Int
   ) throws(SimError) -> InstrResult {
     let node = try value(nodeVal, cpu: c)
     guard let vma = vmaContaining(process: p, vpage: v), let a = vmas[vma]?.anonVMA else {
@@ -143,7 +145,7 @@ extension World {
   ///
   /// `try_to_merge_with_ksm_page()`, mm/ksm.c; 2.6.34, 2.6.36 and 6.x.
   mutating func ksmMergeSecond(
-    node nodeVal: Val, process p: Int, vpage v: Int, cpu c: Int
+    node nodeVal: Val<StableNode>, process p: ProcessID, vpage v: Int, cpu c: Int
   ) throws(SimError) -> InstrResult {
     let node = try value(nodeVal, cpu: c)
     cpus[c].regs.node = node
@@ -153,11 +155,11 @@ extension World {
   /// remove_rmap_item_from_tree(): unhash the item, then drop its anon_vma reference.
   ///
   /// `remove_rmap_item_from_tree()`, mm/ksm.c; 2.6.34, 2.6.36 and 6.x.
-  mutating func removeRmapItem(node: Int, process p: Int, address: Int, cpu c: Int) -> InstrResult {
+  mutating func removeRmapItem(node: StableNodeID, process p: ProcessID, address: Int, cpu c: Int) -> InstrResult {
     guard let i = self[stableNode: node].items.firstIndex(where: { $0.process == p && $0.address == address })
     else { return emit(c, "remove_rmap_item_from_tree", "gone") }
     let item = self[stableNode: node].items.remove(at: i)
-    var text = "rmap_item of \(processes[p].name) off K\(node)"
+    var text = "rmap_item of \(self[process: p].name) off K\(node)"
     let kpage = self[stableNode: node].page
     if self[stableNode: node].items.isEmpty, self[page: kpage].mapcount <= 0 {
       self[stableNode: node].alive = false
@@ -173,8 +175,8 @@ extension World {
   /// break_ksm(): a write fault that gives the mapping its own copy of the KSM page.
   ///
   /// `break_ksm()`, mm/ksm.c; 2.6.34, 2.6.36 and 6.x.
-  mutating func ksmUnmergeCopy(process p: Int, vpage v: Int, cpu c: Int) -> InstrResult {
-    guard let vma = vmaContaining(process: p, vpage: v), case .page(let kpage, _) = processes[p].ptes[v],
+  mutating func ksmUnmergeCopy(process p: ProcessID, vpage v: Int, cpu c: Int) -> InstrResult {
+    guard let vma = vmaContaining(process: p, vpage: v), case .page(let kpage, _) = self[process: p].ptes[v],
       ksmNode(of: kpage) != nil
     else {
       return .expand([

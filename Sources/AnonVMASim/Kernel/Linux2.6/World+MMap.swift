@@ -5,7 +5,7 @@ extension World {
   /// find_mergeable_anon_vma(): a compatible neighbour's anon_vma, if its chain is singular.
   ///
   /// `find_mergeable_anon_vma()`, mm/mmap.c; 2.6.34, 2.6.36 and 6.x.
-  mutating func findMergeableAnonVMA(vma: Int, cpu c: Int) -> InstrResult {
+  mutating func findMergeableAnonVMA(vma: VMAID, cpu c: Int) -> InstrResult {
     let found = findMergeable(vma)
     cpus[c].regs.anonVMA = found
     let text =
@@ -18,14 +18,13 @@ extension World {
   ///
   /// `mmap_region()`, mm/mmap.c; 2.6.34, 2.6.36 and 6.x.
   mutating func mmapRegion(
-    process p: Int, mapping name: String, pages n: Int, growsDown: Bool, cpu c: Int
+    process p: ProcessID, mapping name: String, pages n: Int, growsDown: Bool, cpu c: Int
   ) -> InstrResult {
-    let base = processes[p].nextAddress
-    processes[p].nextAddress = base + n + 16
-    processes[p].mappings.removeAll { $0.name == name }
-    processes[p].mappings.append(Mapping(name: name, base: base, pages: n, growsDown: growsDown))
-    let id = nextVMA
-    nextVMA += 1
+    let base = self[process: p].nextAddress
+    self[process: p].nextAddress = base + n + 16
+    self[process: p].mappings.removeAll { $0.name == name }
+    self[process: p].mappings.append(Mapping(name: name, base: base, pages: n, growsDown: growsDown))
+    let id = newVMAID()
     vmas[id] = VMA(
       id: id, process: p, mapping: name, base: base, start: base, end: base + n, pgoff: base,
       prot: .rw, growsDown: growsDown, anonVMA: nil, chainTailFirst: [], detached: false, createdAt: step)
@@ -40,21 +39,21 @@ extension World {
   /// The mm's last user is gone: its VMAs are detached (freed by the instructions that follow).
   ///
   /// `exit_mmap()`, mm/mmap.c; 2.6.34, 2.6.36 and 6.x.
-  mutating func exitMM(process p: Int, cpu c: Int) -> InstrResult {
-    processes[p].alive = false
-    for id in processes[p].vmas { vmas[id]?.detached = true }
-    detachedVMAs += processes[p].vmas
-    processes[p].vmas = []
+  mutating func exitMM(process p: ProcessID, cpu c: Int) -> InstrResult {
+    self[process: p].alive = false
+    for id in self[process: p].vmas { vmas[id]?.detached = true }
+    detachedVMAs += self[process: p].vmas
+    self[process: p].vmas = []
     let items = stableNodes.filter(\.alive).flatMap(\.items).filter { $0.process == p }.count
     let ksm = items > 0 ? "; ksm_exit leaves \(items) rmap_item(s) for ksmd" : ""
-    return emit(c, "exit_mmap", "\(processes[p].name): mm_users → 0\(ksm)")
+    return emit(c, "exit_mmap", "\(self[process: p].name): mm_users → 0\(ksm)")
   }
 
   /// do_munmap(): split at the edges, then detach, zap, unlink and free what lies inside.
   ///
   /// `do_munmap()`, mm/mmap.c; 2.6.34, 2.6.36 and 6.x.
-  mutating func doMunmap(process p: Int, start: Int, end: Int, cpu c: Int) -> InstrResult {
-    let list = processes[p].vmas.compactMap { vmas[$0] }
+  mutating func doMunmap(process p: ProcessID, start: Int, end: Int, cpu c: Int) -> InstrResult {
+    let list = self[process: p].vmas.compactMap { vmas[$0] }
     if let first = list.first(where: { $0.end > start && $0.start < end }), first.start < start {
       return .expand([
         .splitVMA(vma: first.id, at: start, newBelow: false), .doMunmap(process: p, start: start, end: end),
@@ -76,12 +75,12 @@ extension World {
   /// Takes the VMAs inside the range out of the mm.
   ///
   /// `detach_vmas_to_be_unmapped()`, mm/mmap.c; 2.6.34, 2.6.36 and 6.x.
-  mutating func detachVMAs(process p: Int, start: Int, end: Int, cpu c: Int) -> InstrResult {
-    let inside = processes[p].vmas.filter { id in
+  mutating func detachVMAs(process p: ProcessID, start: Int, end: Int, cpu c: Int) -> InstrResult {
+    let inside = self[process: p].vmas.filter { id in
       guard let v = vmas[id] else { return false }
       return v.start >= start && v.end <= end
     }
-    processes[p].vmas.removeAll { inside.contains($0) }
+    self[process: p].vmas.removeAll { inside.contains($0) }
     for id in inside { vmas[id]?.detached = true }
     detachedVMAs += inside
     return emit(c, "detach_vmas_to_be_unmapped", inside.map { vmaName($0) }.joined(separator: ", "))
@@ -90,10 +89,10 @@ extension World {
   /// Frees a VMA (and what is left on its chain).
   ///
   /// `remove_vma()`, mm/mmap.c; 2.6.34, 2.6.36 and 6.x.
-  mutating func removeVMA(vma: Int, cpu c: Int) -> InstrResult {
+  mutating func removeVMA(vma: VMAID, cpu c: Int) -> InstrResult {
     let name = vmaName(vma)
     if let v = vmas[vma] {
-      processes[v.process].vmas.removeAll { $0 == vma }
+      self[process: v.process].vmas.removeAll { $0 == vma }
       for id in v.chainTailFirst {
         touchAVC(id)
         avcs[id] = nil
@@ -108,7 +107,7 @@ extension World {
   /// vm_lock_anon_vma(): lock the root once per forest, marked by a bit in the root.
   ///
   /// `vm_lock_anon_vma()`, mm/mmap.c; 2.6.34, 2.6.36 and 6.x.
-  mutating func vmLockAnonVMA(anonVMA a: Int, cpu c: Int) -> InstrResult {
+  mutating func vmLockAnonVMA(anonVMA a: AnonVMAID, cpu c: Int) -> InstrResult {
     let bitOn = kernel == .v2_6_34 || has(.noSixFive) ? a : lockTarget(of: a)
     if self[anonVMA: bitOn].allLocksBit {
       return .expand([
@@ -123,7 +122,7 @@ extension World {
   /// vm_unlock_anon_vma(): unlock where the mm_all_locks bit is set, and clear it.
   ///
   /// `vm_unlock_anon_vma()`, mm/mmap.c; 2.6.34, 2.6.36 and 6.x.
-  mutating func vmUnlockAnonVMA(anonVMA a: Int, cpu c: Int) -> InstrResult {
+  mutating func vmUnlockAnonVMA(anonVMA a: AnonVMAID, cpu c: Int) -> InstrResult {
     let bitOn = kernel == .v2_6_34 || has(.noSixFive) ? a : lockTarget(of: a)
     guard self[anonVMA: bitOn].allLocksBit else {
       return .expand([
@@ -138,7 +137,7 @@ extension World {
   /// Sets or clears the mm_all_locks bit kept in anon_vma->head.next.
   ///
   /// `vm_lock_anon_vma() / vm_unlock_anon_vma()`, mm/mmap.c; 2.6.34, 2.6.36 and 6.x.
-  mutating func setAllLocksBit(anonVMA a: Int, value: Bool, cpu c: Int) -> InstrResult {
+  mutating func setAllLocksBit(anonVMA a: AnonVMAID, value: Bool, cpu c: Int) -> InstrResult {
     touchAnonVMA(a)
     self[anonVMA: a].allLocksBit = value
     return emit(
@@ -149,9 +148,9 @@ extension World {
   /// After mm_take_all_locks() each root is held once and marked; after the drop none is (C21).
   ///
   /// `mm_take_all_locks() / mm_drop_all_locks()`, mm/mmap.c; 2.6.34, 2.6.36 and 6.x.
-  mutating func checkAllLocks(process p: Int, taken: Bool, cpu c: Int) -> InstrResult {
-    var roots: [Int] = []
-    for id in processes[p].vmas {
+  mutating func checkAllLocks(process p: ProcessID, taken: Bool, cpu c: Int) -> InstrResult {
+    var roots: [AnonVMAID] = []
+    for id in self[process: p].vmas {
       for a in chainAnonVMAs(id) {
         let t = kernel == .v2_6_34 ? a : lockTarget(of: a)
         if !roots.contains(t) { roots.append(t) }
@@ -171,12 +170,12 @@ extension World {
     let text =
       taken
       ? "\(roots.count) lock(s) held: \(roots.map { av($0) }.joined(separator: ", "))"
-      : "all anon_vma locks of \(processes[p].name) released"
+      : "all anon_vma locks of \(self[process: p].name) released"
     return emit(c, taken ? "mm_take_all_locks" : "mm_drop_all_locks", text)
   }
 
   /// find_mergeable_anon_vma(): try next then prev; reuse only a singular chain (d0e9fe1758f2).
-  func findMergeable(_ id: Int) -> Int? {
+  func findMergeable(_ id: VMAID) -> AnonVMAID? {
     guard let vma = vmas[id] else { return nil }
     func compatible(_ near: VMA, below: Bool) -> Bool {
       let adjacent = below ? near.end == vma.start : vma.end == near.start
@@ -196,13 +195,13 @@ extension World {
 
   /// vma_merge(): the vma_adjust() call that merges [addr, end) with a neighbour, if any.
   func vmaMergePlan(
-    process p: Int, prev: Int?, addr: Int, end: Int, prot: Prot, growsDown: Bool, anonVMA: Int?,
+    process p: ProcessID, prev: VMAID?, addr: Int, end: Int, prot: Prot, growsDown: Bool, anonVMA: AnonVMAID?,
     pgoff: Int
   ) -> AdjustArgs? {
     let pglen = end - addr
-    func mergeableAnon(_ a: Int?, _ b: Int?) -> Bool { a == nil || b == nil || a == b }
+    func mergeableAnon(_ a: AnonVMAID?, _ b: AnonVMAID?) -> Bool { a == nil || b == nil || a == b }
     func flagsMatch(_ v: VMA) -> Bool { v.prot == prot && v.growsDown == growsDown }
-    var next = prev.flatMap { nextVMA(after: $0) } ?? processes[p].vmas.first
+    var next = prev.flatMap { nextVMA(after: $0) } ?? self[process: p].vmas.first
     let area = next
     if let n = next, vmas[n]?.end == end { next = nextVMA(after: n) }
     if let pid = prev, let pv = vmas[pid], pv.end == addr, flagsMatch(pv),

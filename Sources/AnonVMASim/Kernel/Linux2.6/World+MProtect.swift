@@ -8,7 +8,7 @@ extension World {
   ///
   /// `mprotect_fixup()`, mm/mprotect.c; 2.6.34, 2.6.36 and 6.x.
   mutating func mprotectFixup(
-    process p: Int, start: Int, end: Int, prot: Prot, cpu c: Int
+    process p: ProcessID, start: Int, end: Int, prot: Prot, cpu c: Int
   ) throws(SimError) -> InstrResult {
     guard let vid = vmaContaining(process: p, vpage: start), let vma = vmas[vid] else {
       throw SimError("mprotect: page \(locationName(process: p, vpage: start)) is not mapped")
@@ -40,7 +40,7 @@ extension World {
   /// after a merge the VMA just changed may reach past `after`, and what it covers is done.
   ///
   /// `sys_mprotect()`, mm/mprotect.c; 2.6.34, 2.6.36 and 6.x.
-  mutating func mprotectNext(process p: Int, after: Int, end: Int, prot: Prot, cpu c: Int) -> InstrResult {
+  mutating func mprotectNext(process p: ProcessID, after: Int, end: Int, prot: Prot, cpu c: Int) -> InstrResult {
     let reached = vmaContaining(process: p, vpage: after - 1).flatMap { vmas[$0]?.end } ?? after
     let nstart = max(after, reached)
     return .expand(nstart < end ? [.mprotectFixup(process: p, start: nstart, end: end, prot: prot)] : [])
@@ -50,13 +50,13 @@ extension World {
   ///
   /// `change_protection()`, mm/mprotect.c; 2.6.34, 2.6.36 and 6.x.
   mutating func changeProtection(
-    process p: Int, start: Int, end: Int, prot: Prot, merged: Bool, cpu c: Int
+    process p: ProcessID, start: Int, end: Int, prot: Prot, merged: Bool, cpu c: Int
   ) -> InstrResult {
     var names: [String] = []
     // After a merge the VMA vma_merge() returned gets the new flags whole, pages outside
     // [start, end) included (they had them already, or came from the neighbour that had them).
     let mergedVMA = merged ? vmaContaining(process: p, vpage: start) : nil
-    for id in processes[p].vmas {
+    for id in self[process: p].vmas {
       guard let v = vmas[id], v.start < end, v.end > start else { continue }
       if id == mergedVMA || (v.start >= start && v.end <= end) { vmas[id]?.prot = prot }
       names.append(vmaName(id))
@@ -64,7 +64,7 @@ extension World {
     var wp = 0
     work.value += end - start
     for v in start..<end {
-      if case .page(let page, true) = processes[p].ptes[v] {
+      if case .page(let page, true) = self[process: p].ptes[v] {
         setPTE(p, v, .page(page, writable: false))
         wp += 1
       }

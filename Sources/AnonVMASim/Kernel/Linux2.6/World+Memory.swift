@@ -6,12 +6,12 @@ extension World {
   /// handle_mm_fault() for a write: do_anonymous_page(), do_wp_page() or do_swap_page().
   ///
   /// `handle_mm_fault()`, mm/memory.c; 2.6.34, 2.6.36 and 6.x.
-  mutating func faultWrite(process p: Int, vpage v: Int, cpu c: Int) throws(SimError) -> InstrResult {
+  mutating func faultWrite(process p: ProcessID, vpage v: Int, cpu c: Int) throws(SimError) -> InstrResult {
     let vma = try faultVMA(p, v)
     guard vmas[vma]?.prot == .rw else {
       throw SimError("write fault on read-only page \(locationName(process: p, vpage: v))")
     }
-    switch processes[p].ptes[v] {
+    switch self[process: p].ptes[v] {
     case nil:
       return .expand([.anonVMAPrepare(vma: vma), .doAnonymousPage(process: p, vpage: v, zeroPage: false)])
     case .zero:
@@ -30,9 +30,9 @@ extension World {
   /// handle_mm_fault() for a read: the zero page where nothing is mapped (no anon_vma).
   ///
   /// `handle_mm_fault()`, mm/memory.c; 2.6.34, 2.6.36 and 6.x.
-  mutating func faultRead(process p: Int, vpage v: Int, cpu c: Int) throws(SimError) -> InstrResult {
+  mutating func faultRead(process p: ProcessID, vpage v: Int, cpu c: Int) throws(SimError) -> InstrResult {
     _ = try faultVMA(p, v)
-    switch processes[p].ptes[v] {
+    switch self[process: p].ptes[v] {
     case nil: return .expand([.mapZeroPage(process: p, vpage: v)])
     case .swap: return .expand([.doSwapPage(process: p, vpage: v, write: false)])
     case .migration:
@@ -45,7 +45,7 @@ extension World {
   /// do_wp_page(): reuse the page if we are its only user (page_move_anon_rmap), else copy.
   ///
   /// `do_wp_page()`, mm/memory.c; 2.6.34, 2.6.36 and 6.x.
-  mutating func doWPPage(process p: Int, vpage v: Int, cpu c: Int) throws(SimError) -> InstrResult {
+  mutating func doWPPage(process p: ProcessID, vpage v: Int, cpu c: Int) throws(SimError) -> InstrResult {
     let vma = try faultVMA(p, v)
     guard let page = page(process: p, vpage: v) else { throw SimError("internal: no page") }
     let pg = self[page: page]
@@ -59,8 +59,9 @@ extension World {
   /// do_swap_page(): read the page back (or find it in the swap cache) and map it.
   ///
   /// `do_swap_page()`, mm/memory.c; 2.6.34, 2.6.36 and 6.x.
-  mutating func doSwapPage(process p: Int, vpage v: Int, write: Bool, cpu c: Int) throws(SimError) -> InstrResult {
-    guard case .swap(let slot) = processes[p].ptes[v] else { throw SimError("internal: no swap") }
+  mutating func doSwapPage(process p: ProcessID, vpage v: Int, write: Bool, cpu c: Int) throws(SimError) -> InstrResult
+  {
+    guard case .swap(let slot) = self[process: p].ptes[v] else { throw SimError("internal: no swap") }
     let cached = self[swapSlot: slot].cached.flatMap { self[page: $0].freed ? nil : $0 }
     let users = self[swapSlot: slot].count + (cached.map { self[page: $0].mapcount } ?? 0)
     let exclusive = write && users == 1
@@ -73,7 +74,7 @@ extension World {
   ///
   /// `do_anonymous_page()`, mm/memory.c; 2.6.34, 2.6.36 and 6.x.
   mutating func doAnonymousPage(
-    process p: Int, vpage v: Int, zeroPage: Bool, cpu c: Int
+    process p: ProcessID, vpage v: Int, zeroPage: Bool, cpu c: Int
   ) throws(SimError) -> InstrResult {
     guard let vma = vmaContaining(process: p, vpage: v), let anon = vmas[vma]?.anonVMA else {
       throw SimError("internal: no anon_vma for a new page")
@@ -93,7 +94,7 @@ extension World {
   /// The copy of a COW fault: a new page filed in vma->anon_vma; the old mapping is dropped.
   ///
   /// `do_wp_page()`, mm/memory.c; 2.6.34, 2.6.36 and 6.x.
-  mutating func cowCopy(process p: Int, vpage v: Int, cpu c: Int) throws(SimError) -> InstrResult {
+  mutating func cowCopy(process p: ProcessID, vpage v: Int, cpu c: Int) throws(SimError) -> InstrResult {
     guard let vma = vmaContaining(process: p, vpage: v), let anon = vmas[vma]?.anonVMA,
       let old = page(process: p, vpage: v)
     else { throw SimError("internal: COW without anon_vma") }
@@ -111,7 +112,7 @@ extension World {
   /// A read fault maps the shared zero page (no anon_vma needed).
   ///
   /// `do_anonymous_page()`, mm/memory.c; 2.6.34, 2.6.36 and 6.x.
-  mutating func mapZeroPage(process p: Int, vpage v: Int, cpu c: Int) -> InstrResult {
+  mutating func mapZeroPage(process p: ProcessID, vpage v: Int, cpu c: Int) -> InstrResult {
     setPTE(p, v, .zero)
     return emit(
       c, "do_anonymous_page",
@@ -122,15 +123,17 @@ extension World {
   /// An access that needs no fault.
   ///
   /// `handle_mm_fault()`, mm/memory.c; 2.6.34, 2.6.36 and 6.x.
-  mutating func noFault(process p: Int, vpage v: Int, why: String, cpu c: Int) -> InstrResult {
+  mutating func noFault(process p: ProcessID, vpage v: Int, why: String, cpu c: Int) -> InstrResult {
     emit(c, "handle_mm_fault", "\(locationName(process: p, vpage: v)): \(why)")
   }
 
   /// do_swap_page() → page_add_anon_rmap()/do_page_add_anon_rmap() → __page_set_anon_rmap().
   ///
   /// `do_swap_page()`, mm/memory.c; 2.6.34, 2.6.36 and 6.x.
-  mutating func swapInMap(process p: Int, vpage v: Int, exclusive: Bool, cpu c: Int) throws(SimError) -> InstrResult {
-    guard case .swap(let slot) = processes[p].ptes[v],
+  mutating func swapInMap(process p: ProcessID, vpage v: Int, exclusive: Bool, cpu c: Int) throws(SimError)
+    -> InstrResult
+  {
+    guard case .swap(let slot) = self[process: p].ptes[v],
       let vma = vmaContaining(process: p, vpage: v), let vav = vmas[vma]?.anonVMA
     else { throw SimError("internal: swap-in without anon_vma") }
     var page = self[swapSlot: slot].cached.flatMap { self[page: $0].freed ? nil : $0 }
@@ -177,7 +180,9 @@ extension World {
   /// copy_page_range(): share the parent's pages read-only (skipped without an anon_vma).
   ///
   /// `copy_page_range()`, mm/memory.c; 2.6.34, 2.6.36 and 6.x.
-  mutating func copyPageRange(parentVMA pvma: Int, childVMA childVal: Val, cpu c: Int) throws(SimError) -> InstrResult {
+  mutating func copyPageRange(parentVMA pvma: VMAID, childVMA childVal: Val<VMA>, cpu c: Int) throws(SimError)
+    -> InstrResult
+  {
     let child = try value(childVal, cpu: c)
     guard let parent = vmas[pvma], let cp = vmas[child]?.process else {
       throw SimError("internal: copy_page_range")
@@ -191,7 +196,7 @@ extension World {
     // Every address of the VMA is looked at, mapped or not: work in proportion to its size.
     work.value += parent.end - parent.start
     for v in parent.start..<parent.end {
-      switch processes[parent.process].ptes[v] {
+      switch self[process: parent.process].ptes[v] {
       case .page(let page, _):
         setPTE(parent.process, v, .page(page, writable: false))
         setPTE(cp, v, .page(page, writable: false))
@@ -213,7 +218,7 @@ extension World {
   /// unmap_vmas() / zap_pte_range(): drop every PTE of the VMA.
   ///
   /// `unmap_vmas()`, mm/memory.c; 2.6.34, 2.6.36 and 6.x.
-  mutating func zapVMA(vma: Int, start: Int, end: Int, cpu c: Int) throws(SimError) -> InstrResult {
+  mutating func zapVMA(vma: VMAID, start: Int, end: Int, cpu c: Int) throws(SimError) -> InstrResult {
     guard let p = vmas[vma]?.process else { throw SimError("internal: zap") }
     var zapped = 0
     var freed: [String] = []
@@ -241,7 +246,7 @@ extension World {
     return emit(c, "unmap_vmas", "\(vmaName(vma)): \(zapped) PTE(s) zapped\(freedText)")
   }
 
-  func faultVMA(_ p: Int, _ v: Int) throws(SimError) -> Int {
+  func faultVMA(_ p: ProcessID, _ v: Int) throws(SimError) -> VMAID {
     guard let vma = vmaContaining(process: p, vpage: v) else {
       throw SimError("\(locationName(process: p, vpage: v)) is not mapped (unmapped range)")
     }

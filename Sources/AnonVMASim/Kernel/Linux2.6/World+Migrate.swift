@@ -5,8 +5,8 @@ extension World {
   /// Gives the page a swap slot before reclaim unmaps it.
   ///
   /// `add_to_swap()`, mm/swap_state.c; 2.6.34, 2.6.36 and 6.x.
-  mutating func addToSwap(page: Int, cpu c: Int) -> InstrResult {
-    let slot = swapSlots.count + 1
+  mutating func addToSwap(page: PageID, cpu c: Int) -> InstrResult {
+    let slot = nextSwapSlotID
     swapSlots.append(SwapSlot(id: slot, count: 0, cached: page))
     self[page: page].swapSlot = slot
     return emit(c, "add_to_swap", "\(pg(page)) gets swap slot \(slot)")
@@ -15,7 +15,7 @@ extension World {
   /// The end of reclaim or migration: the old page leaves the swap cache and is freed if unused.
   ///
   /// `__remove_mapping()`, mm/vmscan.c; 2.6.34, 2.6.36 and 6.x.
-  mutating func freePage(page: Int, cpu c: Int) -> InstrResult {
+  mutating func freePage(page: PageID, cpu c: Int) -> InstrResult {
     if let slot = self[page: page].swapSlot {
       self[swapSlot: slot].cached = nil
       self[page: page].swapSlot = nil
@@ -33,7 +33,7 @@ extension World {
   /// page_unlock_anon_vma(); } else ... goto uncharge;` - the reference keeps it alive.
   ///
   /// `unmap_and_move()`, mm/migrate.c; 2.6.34, 2.6.36 and 6.x.
-  mutating func migrateIfMapped(page: Int, origin: String, cpu c: Int) -> InstrResult {
+  mutating func migrateIfMapped(page: PageID, origin: String, cpu c: Int) -> InstrResult {
     let unmapped = kernel == .v2_6_34 ? self[page: page].mapcount <= 0 || self[page: page].freed : regs(c).bail
     if unmapped {
       let why =
@@ -68,7 +68,7 @@ extension World {
   /// The page is held for migration (pinned).
   ///
   /// `isolate_lru_page()`, mm/vmscan.c; 2.6.34, 2.6.36 and 6.x.
-  mutating func isolatePage(page: Int, cpu c: Int) -> InstrResult {
+  mutating func isolatePage(page: PageID, cpu c: Int) -> InstrResult {
     self[page: page].pinned = true
     return emit(c, "isolate_lru_page", "\(pg(page)) held for migration")
   }
@@ -76,7 +76,7 @@ extension World {
   /// Copies the page to a new one with the same mapping and index (`newPage` register).
   ///
   /// `move_to_new_page()`, mm/migrate.c; 2.6.34, 2.6.36 and 6.x.
-  mutating func moveToNewPage(page: Int, cpu c: Int) -> InstrResult {
+  mutating func moveToNewPage(page: PageID, cpu c: Int) -> InstrResult {
     let new = allocPage(mapping: self[page: page].mapping, index: self[page: page].index)
     cpus[c].regs.newPage = new
     cpus[c].regs.page = page

@@ -7,7 +7,7 @@ extension World {
   /// page_move_anon_rmap(): the only user reuses the page and re-files it in vma->anon_vma.
   ///
   /// `page_move_anon_rmap()`, mm/rmap.c; 2.6.34, 2.6.36 and 6.x.
-  mutating func pageMoveAnonRmap(process p: Int, vpage v: Int, cpu c: Int) throws(SimError) -> InstrResult {
+  mutating func pageMoveAnonRmap(process p: ProcessID, vpage v: Int, cpu c: Int) throws(SimError) -> InstrResult {
     guard let vma = vmaContaining(process: p, vpage: v), let anon = vmas[vma]?.anonVMA,
       let page = page(process: p, vpage: v)
     else { throw SimError("internal: reuse without anon_vma") }
@@ -26,7 +26,7 @@ extension World {
   /// anon_vma_prepare(): give a VMA its anon_vma on the first write fault.
   ///
   /// `anon_vma_prepare()`, mm/rmap.c; 2.6.34, 2.6.36 and 6.x.
-  mutating func anonVMAPrepare(vma: Int, cpu c: Int) -> InstrResult {
+  mutating func anonVMAPrepare(vma: VMAID, cpu c: Int) -> InstrResult {
     guard vmas[vma]?.anonVMA == nil else { return .expand([]) }
     cpus[c].regs.allocatedAnonVMA = nil
     return .expand([
@@ -48,7 +48,7 @@ extension World {
   /// (`lostRace`).
   ///
   /// `anon_vma_prepare()`, mm/rmap.c; 2.6.34, 2.6.36 and 6.x.
-  mutating func prepPublish(vma: Int, cpu c: Int) -> InstrResult {
+  mutating func prepPublish(vma: VMAID, cpu c: Int) -> InstrResult {
     guard vmas[vma]?.anonVMA == nil else {
       cpus[c].regs.lostRace = true
       return .expand([.narrate(function: "anon_vma_prepare", text: "another thread won the race")])
@@ -75,8 +75,7 @@ extension World {
   ///
   /// `anon_vma_chain_alloc()`, mm/rmap.c; 2.6.34, 2.6.36 and 6.x.
   mutating func allocAVC(cpu c: Int) -> InstrResult {
-    let id = nextAVC
-    nextAVC += 1
+    let id = newAVCID()
     avcs[id] = AVC(id: id, vma: 0, anonVMA: 0, onSameVMA: false, onSameAnonVMA: false)
     touchAVC(id)
     cpus[c].regs.avc = id
@@ -87,15 +86,15 @@ extension World {
   ///
   /// `anon_vma_alloc()`, mm/rmap.c; 2.6.34, 2.6.36 and 6.x.
   mutating func allocAnonVMA(by: String, cpu c: Int) -> InstrResult {
-    let id = anonVMAs.count + 1
+    let id = nextAnonVMAID
     let prepare = by == "anon_vma_prepare"
     let v6 = kernel == .v6
     let reused = freeSlots.popLast()
     let slot = reused ?? (slotOccupant.count + 1)
-    let previousOccupant = reused.map { slotOccupant[$0 - 1] }
+    let previousOccupant = reused.map { self[slotOccupant: $0] }
     anonVMASlot.append(slot)
     if let reused, let previous = previousOccupant {
-      slotOccupant[reused - 1] = id
+      self[slotOccupant: reused] = id
       // The lock lives in the memory: whoever holds or waits for it now holds or waits for ours.
       if let holders = lockHolders.removeValue(forKey: previous) { lockHolders[id] = holders }
       for i in cpus.indices {
@@ -127,7 +126,7 @@ extension World {
   ///
   /// `anon_vma_prepare() / anon_vma_fork()`, mm/rmap.c; 2.6.34, 2.6.36 and 6.x.
   mutating func setVMAAnonVMA(
-    vma: Int, anonVMA val: Val, function: String, cpu c: Int
+    vma: VMAID, anonVMA val: Val<AnonVMA>, function: String, cpu c: Int
   ) throws(SimError) -> InstrResult {
     let a = try value(val, cpu: c)
     vmas[vma]?.anonVMA = a
@@ -144,7 +143,9 @@ extension World {
   /// anon_vma_chain_link(), part 1: the AVC at the head of vma->anon_vma_chain.
   ///
   /// `anon_vma_chain_link()`, mm/rmap.c; 2.6.34, 2.6.36 and 6.x.
-  mutating func linkSameVMA(vma: Int, avc avcVal: Val, anonVMA avVal: Val, cpu c: Int) throws(SimError) -> InstrResult {
+  mutating func linkSameVMA(vma: VMAID, avc avcVal: Val<AVC>, anonVMA avVal: Val<AnonVMA>, cpu c: Int) throws(SimError)
+    -> InstrResult
+  {
     let id = try value(avcVal, cpu: c)
     let a = try value(avVal, cpu: c)
     avcs.update(id) {
@@ -164,7 +165,7 @@ extension World {
   /// anon_vma_chain_link(), part 2: the AVC on the anon_vma's same_anon_vma list (6.x: into its interval tree).
   ///
   /// `anon_vma_chain_link()`, mm/rmap.c; 2.6.34, 2.6.36 and 6.x.
-  mutating func linkSameAnonVMA(avc avcVal: Val, atTail: Bool, cpu c: Int) throws(SimError) -> InstrResult {
+  mutating func linkSameAnonVMA(avc avcVal: Val<AVC>, atTail: Bool, cpu c: Int) throws(SimError) -> InstrResult {
     let id = try value(avcVal, cpu: c)
     guard let link = avcs[id] else { throw SimError("internal: no avc\(id)") }
     checkListLock(cpu: c, link.anonVMA, "linking avc\(id)")
@@ -202,7 +203,7 @@ extension World {
   /// anon_vma_clone(): one new AVC per source anon_vma, walking the source oldest first.
   ///
   /// `anon_vma_clone()`, mm/rmap.c; 2.6.34 and 2.6.36; 6.x: ``anonVMACloneV6(dst:src:cpu:)``.
-  mutating func anonVMAClone(dst dstVal: Val, src: Int, cpu c: Int) throws(SimError) -> InstrResult {
+  mutating func anonVMAClone(dst dstVal: Val<VMA>, src: VMAID, cpu c: Int) throws(SimError) -> InstrResult {
     let dst = try value(dstVal, cpu: c)
     var instrs: [Instr] = []
     for a in chainAnonVMAs(src).reversed() {
@@ -216,7 +217,7 @@ extension World {
   ///
   /// `anon_vma_chain_link()`, mm/rmap.c; 2.6.34 and 2.6.36; 6.x: ``anonVMAChainLinkV6(vma:avc:anonVMA:cpu:)``.
   mutating func anonVMAChainLink(
-    vma: Int, avc avcVal: Val, anonVMA avVal: Val, cpu c: Int
+    vma: VMAID, avc avcVal: Val<AVC>, anonVMA avVal: Val<AnonVMA>, cpu c: Int
   ) throws(SimError) -> InstrResult {
     let id = try value(avcVal, cpu: c)
     let a = try value(avVal, cpu: c)
@@ -230,7 +231,7 @@ extension World {
   /// anon_vma_fork(): clone the parent's chain, then add the child's own anon_vma.
   ///
   /// `anon_vma_fork()`, mm/rmap.c; 2.6.34 and 2.6.36; 6.x: ``anonVMAForkV6(child:parent:cpu:)``.
-  mutating func anonVMAFork(child: Int, parent: Int, cpu c: Int) -> InstrResult {
+  mutating func anonVMAFork(child: VMAID, parent: VMAID, cpu c: Int) -> InstrResult {
     guard vmas[parent]?.anonVMA != nil else {
       return .expand([
         .narrate(function: "anon_vma_fork", text: "\(vmaName(parent)) has no anon_vma: nothing to do")
@@ -253,7 +254,9 @@ extension World {
   /// anon_vma_fork(): `anon_vma->root = pvma->anon_vma->root` (6.x also sets ->parent).
   ///
   /// `anon_vma_fork()`, mm/rmap.c; 2.6.36 and 6.x.
-  mutating func setRootFromParent(anonVMA avVal: Val, parentVMA: Int, cpu c: Int) throws(SimError) -> InstrResult {
+  mutating func setRootFromParent(anonVMA avVal: Val<AnonVMA>, parentVMA: VMAID, cpu c: Int) throws(SimError)
+    -> InstrResult
+  {
     let a = try value(avVal, cpu: c)
     guard let pav = vmas[parentVMA]?.anonVMA else { throw SimError("internal: no parent anon_vma") }
     let root = self[anonVMA: pav].root ?? pav
@@ -270,7 +273,7 @@ extension World {
   /// get_anon_vma(): the fork-time pin of the root (on the root), or a migration pin.
   ///
   /// `get_anon_vma()`, mm/rmap.c; 2.6.34, 2.6.36 and 6.x.
-  mutating func getAnonVMA(_ val: Val, transient: Bool, cpu c: Int) throws(SimError) -> InstrResult {
+  mutating func getAnonVMA(_ val: Val<AnonVMA>, transient: Bool, cpu c: Int) throws(SimError) -> InstrResult {
     var a = try value(val, cpu: c)
     if !transient { a = self[anonVMA: a].root ?? a }
     let before = self[anonVMA: a].refcount
@@ -284,7 +287,7 @@ extension World {
   /// unlink_anon_vmas(): walk the chain head to tail (newest to oldest).
   ///
   /// `unlink_anon_vmas()`, mm/rmap.c; 2.6.34 and 2.6.36; 6.x: ``unlinkAnonVMAsV6(vma:cpu:)``.
-  mutating func unlinkAnonVMAs(vma: Int, cpu c: Int) -> InstrResult {
+  mutating func unlinkAnonVMAs(vma: VMAID, cpu c: Int) -> InstrResult {
     var instrs: [Instr] = []
     for avc in vmas[vma]?.chain ?? [] {
       instrs.append(.anonVMAUnlink(avc: avc))
@@ -296,7 +299,7 @@ extension World {
   /// anon_vma_unlink(): off the anon_vma's list under the (root) lock; free it if empty.
   ///
   /// `anon_vma_unlink()`, mm/rmap.c; 2.6.34 and 2.6.36.
-  mutating func anonVMAUnlink(avc id: Int, cpu c: Int) throws(SimError) -> InstrResult {
+  mutating func anonVMAUnlink(avc id: AVCID, cpu c: Int) throws(SimError) -> InstrResult {
     guard let link = avcs[id] else { throw SimError("internal: no avc\(id)") }
     let a = link.anonVMA
     return call(
@@ -307,7 +310,7 @@ extension World {
   /// anon_vma_unlink(): `list_del(&anon_vma_chain->same_anon_vma)` under the lock.
   ///
   /// `anon_vma_unlink()`, mm/rmap.c; 2.6.34 and 2.6.36.
-  mutating func listDelSameAnonVMA(avc id: Int, cpu c: Int) throws(SimError) -> InstrResult {
+  mutating func listDelSameAnonVMA(avc id: AVCID, cpu c: Int) throws(SimError) -> InstrResult {
     guard let link = avcs[id] else { throw SimError("internal: no avc\(id)") }
     checkListLock(cpu: c, link.anonVMA, "unlinking avc\(id)")
     touchAnonVMA(link.anonVMA)
@@ -326,7 +329,7 @@ extension World {
   /// anon_vma_unlink(): `empty = list_empty(&anon_vma->head) && !external_refcount` (`listEmpty`).
   ///
   /// `anon_vma_unlink()`, mm/rmap.c; 2.6.34 and 2.6.36.
-  mutating func computeEmpty(anonVMA a: Int, cpu c: Int) -> InstrResult {
+  mutating func computeEmpty(anonVMA a: AnonVMAID, cpu c: Int) -> InstrResult {
     let anon = self[anonVMA: a]
     let empty = anon.head.isEmpty && anon.refcount == 0
     cpus[c].regs.listEmpty = empty
@@ -339,7 +342,7 @@ extension World {
   /// anon_vma_unlink()'s end: if empty, drop the root's pin (2.6.36) and free the anon_vma.
   ///
   /// `anon_vma_unlink()`, mm/rmap.c; 2.6.34 and 2.6.36; 6.x: ``unlinkFreeIfEmptyV6(anonVMA:cpu:)``.
-  mutating func unlinkFreeIfEmpty(anonVMA a: Int, cpu c: Int) -> InstrResult {
+  mutating func unlinkFreeIfEmpty(anonVMA a: AnonVMAID, cpu c: Int) -> InstrResult {
     guard regs(c).listEmpty else { return .expand([]) }
     var instrs: [Instr] = []
     let root = self[anonVMA: a].root
@@ -353,7 +356,7 @@ extension World {
   /// Takes the AVC off vma->anon_vma_chain and frees it.
   ///
   /// `anon_vma_chain_free()`, mm/rmap.c; 2.6.34, 2.6.36 and 6.x.
-  mutating func freeAVC(vma: Int, avc id: Int, cpu c: Int) -> InstrResult {
+  mutating func freeAVC(vma: VMAID, avc id: AVCID, cpu c: Int) -> InstrResult {
     vmas.update(vma) {
       if let i = $0.chainTailFirst.lastIndex(of: id) { $0.chainTailFirst.remove(at: i) }
     }
@@ -367,7 +370,7 @@ extension World {
   /// still on its list.
   ///
   /// `anon_vma_free()`, mm/rmap.c; 2.6.34, 2.6.36 and 6.x.
-  mutating func freeAnonVMA(_ val: Val, cpu c: Int) throws(SimError) -> InstrResult {
+  mutating func freeAnonVMA(_ val: Val<AnonVMA>, cpu c: Int) throws(SimError) -> InstrResult {
     let a = try value(val, cpu: c)
     if !self[anonVMA: a].alive {
       report(lifetimeCode, "\(av(a)) is freed twice")
@@ -376,7 +379,7 @@ extension World {
       report(lifetimeCode, "\(av(a)) is freed while VMAs are still on its list")
     }
     touchAnonVMA(a)
-    if self[anonVMA: a].alive { freeSlots.append(anonVMASlot[a - 1]) }
+    if self[anonVMA: a].alive, let slot = memorySlot(of: a) { freeSlots.append(slot) }
     self[anonVMA: a].alive = false
     bookkeeping.freedThisStep.append(a)
     return emit(c, "anon_vma_free", "\(av(a)) freed", objects: [av(a)])
@@ -385,7 +388,7 @@ extension World {
   /// drop_anon_vma(): atomic_dec_and_lock(), then free the anon_vma and maybe its root.
   ///
   /// `drop_anon_vma()`, mm/rmap.c; 2.6.34 and 2.6.36; 6.x: ``dropAnonVMAV6(_:transient:cpu:)``.
-  mutating func dropAnonVMA(_ val: Val, transient: Bool, cpu c: Int) throws(SimError) -> InstrResult {
+  mutating func dropAnonVMA(_ val: Val<AnonVMA>, transient: Bool, cpu c: Int) throws(SimError) -> InstrResult {
     let a = try value(val, cpu: c)
     return .expand([.decAndLockFast(anonVMA: a, transient: transient)])
   }
@@ -393,7 +396,7 @@ extension World {
   /// The hypothetical plain atomic_dec_and_test(): decrement first, lock only afterwards.
   ///
   /// `atomic_dec_and_test()`, the `plain-dec` variant of drop_anon_vma(); 2.6.34.
-  mutating func plainDecAndTest(anonVMA a: Int, cpu c: Int) -> InstrResult {
+  mutating func plainDecAndTest(anonVMA a: AnonVMAID, cpu c: Int) -> InstrResult {
     let count = self[anonVMA: a].refcount
     touchAnonVMA(a)
     self[anonVMA: a].refcount -= 1
@@ -406,7 +409,7 @@ extension World {
   /// atomic_dec_and_lock(), part 1: decrement without the lock unless it would reach 0.
   ///
   /// `atomic_dec_and_lock()`, lib/dec_and_lock.c; 2.6.34 and 2.6.36.
-  mutating func decAndLockFast(anonVMA a: Int, transient: Bool, cpu c: Int) -> InstrResult {
+  mutating func decAndLockFast(anonVMA a: AnonVMAID, transient: Bool, cpu c: Int) -> InstrResult {
     if transient { pins[a, default: 0] -= 1 }
     let count = self[anonVMA: a].refcount
     if count != 1 {
@@ -427,7 +430,7 @@ extension World {
   /// atomic_dec_and_lock(), part 2: under the lock, decrement and test for zero.
   ///
   /// `atomic_dec_and_lock()`, lib/dec_and_lock.c; 2.6.34 and 2.6.36.
-  mutating func decAndTest(anonVMA a: Int, cpu c: Int) -> InstrResult {
+  mutating func decAndTest(anonVMA a: AnonVMAID, cpu c: Int) -> InstrResult {
     let count = self[anonVMA: a].refcount
     touchAnonVMA(a)
     self[anonVMA: a].refcount -= 1
@@ -442,7 +445,7 @@ extension World {
   /// (`freeRoot`).
   ///
   /// `drop_anon_vma()`, mm/rmap.c; 2.6.34 and 2.6.36.
-  mutating func dropCheck(anonVMA a: Int, cpu c: Int) -> InstrResult {
+  mutating func dropCheck(anonVMA a: AnonVMAID, cpu c: Int) -> InstrResult {
     let anon = self[anonVMA: a]
     let empty = anon.head.isEmpty
     let twoLevel = kernel == .v2_6_36 && !has(.noFiveFive)
@@ -472,7 +475,7 @@ extension World {
   /// drop_anon_vma()'s end, after the unlock: free the anon_vma and maybe its root.
   ///
   /// `drop_anon_vma()`, mm/rmap.c; 2.6.34 and 2.6.36.
-  mutating func dropFinish(anonVMA a: Int, root: Int, cpu c: Int) -> InstrResult {
+  mutating func dropFinish(anonVMA a: AnonVMAID, root: AnonVMAID, cpu c: Int) -> InstrResult {
     var instrs: [Instr] = []
     if regs(c).listEmpty { instrs.append(.freeAnonVMA(.lit(a))) }
     if regs(c).freeRoot { instrs.append(.freeAnonVMA(.lit(root))) }

@@ -5,7 +5,7 @@ extension World {
   /// page_lock_anon_vma(): read page->mapping, lock anon_vma->root, re-check page_mapped.
   ///
   /// `page_lock_anon_vma()`, mm/rmap.c; 2.6.34, 2.6.36 and 6.x.
-  mutating func pageLockAnonVMA(page: Int, cpu c: Int) -> InstrResult {
+  mutating func pageLockAnonVMA(page: PageID, cpu c: Int) -> InstrResult {
     cpus[c].regs.bail = false
     if kernel == .v2_6_34 || has(.rootReread) {
       // 2.6.34 locks the anon_vma's own lock; the pre-f18194275c39 code locked anon_vma->root
@@ -32,7 +32,7 @@ extension World {
   /// on NULL).
   ///
   /// `page_lock_anon_vma()`, mm/rmap.c; 2.6.34, 2.6.36 and 6.x.
-  mutating func readPageMapping(page: Int, cpu c: Int) throws(SimError) -> InstrResult {
+  mutating func readPageMapping(page: PageID, cpu c: Int) throws(SimError) -> InstrResult {
     guard case .anon(let a) = self[page: page].mapping else {
       throw SimError("\(pg(page)) is not an anonymous page")
     }
@@ -54,7 +54,7 @@ extension World {
   /// page_lock_anon_vma() after taking the lock (f18194275c39): still mapped, or unlock and return NULL.
   ///
   /// `page_lock_anon_vma()`, mm/rmap.c; 2.6.36 and 6.x.
-  mutating func recheckMapped(page: Int, cpu c: Int) -> InstrResult {
+  mutating func recheckMapped(page: PageID, cpu c: Int) -> InstrResult {
     cpus[c].regs.rcuPageLock = false
     if self[page: page].mapcount <= 0 || self[page: page].freed {
       cpus[c].regs.bail = true
@@ -70,7 +70,7 @@ extension World {
   ///
   /// `rmap_walk_anon() / try_to_unmap_anon() / page_referenced_anon()`, mm/rmap.c; 2.6.34, 2.6.36 and 6.x.
   mutating func rmapWalkVisits(
-    page pageVal: Val, anonVMA avVal: Val, kind: WalkKind, origin: String, cpu c: Int
+    page pageVal: Val<Page>, anonVMA avVal: Val<AnonVMA>, kind: WalkKind, origin: String, cpu c: Int
   ) throws(SimError) -> InstrResult {
     if regs(c).bail { return .expand([]) }
     let page = try value(pageVal, cpu: c)
@@ -82,7 +82,7 @@ extension World {
     // 2.6.x walks the whole same_anon_vma list and skips the VMAs the page's address falls
     // outside of; 6.x asks the interval tree (anon_vma_interval_tree_foreach over
     // [pgoff, pgoff]) and visits only the VMAs whose page offsets cover the page, in tree order.
-    let order: [Int]
+    let order: [AVCID]
     if kernel == .v6 {
       let index = self[page: page].index
       order = treeOrder(a).filter { id in
@@ -99,7 +99,7 @@ extension World {
   ///
   /// `vma_address() + try_to_unmap_one() / remove_migration_pte() / page_referenced_one()`, mm/rmap.c, mm/migrate.c;
   /// 2.6.34, 2.6.36 and 6.x.
-  mutating func visitVMA(avc id: Int, page: Int, kind: WalkKind, cpu c: Int) throws(SimError) -> InstrResult {
+  mutating func visitVMA(avc id: AVCID, page: PageID, kind: WalkKind, cpu c: Int) throws(SimError) -> InstrResult {
     guard let link = avcs[id], let vma = vmas[link.vma] else {
       return emit(c, "rmap_walk", "avc\(id) is gone")
     }
@@ -112,7 +112,7 @@ extension World {
     cpus[c].regs.walk?.visited.append(name)
     let p = vma.process
     var action = "visit"
-    switch (kind, processes[p].ptes[address]) {
+    switch (kind, self[process: p].ptes[address]) {
     case (.unmapToSwap, .page(let pp, _)) where pp == page:
       guard let slot = self[page: page].swapSlot else { throw SimError("internal: no slot") }
       setPTE(p, address, .swap(slot))

@@ -5,7 +5,7 @@ extension World {
   /// __split_vma(): copy, clone the chain, then vma_adjust() inserts the new piece.
   ///
   /// `__split_vma()`, mm/mmap.c; 2.6.34, 2.6.36 and 6.x.
-  mutating func splitVMA(vma: Int, at: Int, newBelow: Bool, cpu c: Int) -> InstrResult {
+  mutating func splitVMA(vma: VMAID, at: Int, newBelow: Bool, cpu c: Int) -> InstrResult {
     .expand([
       .copyVMAForSplit(vma: vma, at: at, newBelow: newBelow),
       .anonVMAClone(dst: .reg(.vma), src: vma),
@@ -16,10 +16,9 @@ extension World {
   /// __split_vma(): `new = kmem_cache_alloc(); *new = *vma;` with the new bounds (in the `vma` register).
   ///
   /// `__split_vma()`, mm/mmap.c; 2.6.34, 2.6.36 and 6.x.
-  mutating func copyVMAForSplit(vma: Int, at: Int, newBelow: Bool, cpu c: Int) throws(SimError) -> InstrResult {
+  mutating func copyVMAForSplit(vma: VMAID, at: Int, newBelow: Bool, cpu c: Int) throws(SimError) -> InstrResult {
     guard var copy = vmas[vma] else { throw SimError("internal: split") }
-    let id = nextVMA
-    nextVMA += 1
+    let id = newVMAID()
     copy.id = id
     copy.chainTailFirst = []
     copy.createdAt = step
@@ -41,7 +40,7 @@ extension World {
   /// __split_vma(): the vma_adjust() call that shrinks the old VMA and inserts the new one.
   ///
   /// `__split_vma()`, mm/mmap.c; 2.6.34, 2.6.36 and 6.x.
-  mutating func splitAdjust(vma: Int, at: Int, newBelow: Bool, cpu c: Int) throws(SimError) -> InstrResult {
+  mutating func splitAdjust(vma: VMAID, at: Int, newBelow: Bool, cpu c: Int) throws(SimError) -> InstrResult {
     let new = try value(.reg(.vma), cpu: c)
     guard let v = vmas[vma] else { throw SimError("internal: split") }
     let args =
@@ -57,13 +56,13 @@ extension World {
   mutating func vmaAdjust(_ args: AdjustArgs, cpu c: Int) throws(SimError) -> InstrResult {
     guard let vma = vmas[args.vma] else { throw SimError("internal: vma_adjust") }
     var end = args.end
-    var importer: Int?
+    var importer: VMAID?
     var removeNext = 0
     var adjustNext = 0
     var instrs: [Instr] = []
     let next = nextVMA(after: args.vma)
     if let nid = next, let nv = vmas[nid], args.insert == nil {
-      var exporter: Int?
+      var exporter: VMAID?
       if end >= nv.end {
         removeNext = 1 + (end > nv.end ? 1 : 0)
         end = nv.end
@@ -106,7 +105,7 @@ extension World {
   /// vma_adjust(): `importer->anon_vma = exporter->anon_vma`.
   ///
   /// `vma_adjust()`, mm/mmap.c; dup_anon_vma() in 6.x; 2.6.34, 2.6.36 and 6.x.
-  mutating func setImporterAnonVMA(importer: Int, exporter: Int, cpu c: Int) -> InstrResult {
+  mutating func setImporterAnonVMA(importer: VMAID, exporter: VMAID, cpu c: Int) -> InstrResult {
     let a = vmas[exporter]?.anonVMA
     vmas[importer]?.anonVMA = a
     touchVMA(importer)
@@ -121,11 +120,11 @@ extension World {
   ///
   /// `vma_adjust()`, mm/mmap.c; vma_prepare()/vma_complete() in 6.x; 2.6.34, 2.6.36 and 6.x.
   mutating func vmaAdjustLocked(
-    _ args: AdjustArgs, next: Int?, removeNext: Int, adjustNext: Int, importer: Int?, cpu c: Int
+    _ args: AdjustArgs, next: VMAID?, removeNext: Int, adjustNext: Int, importer: VMAID?, cpu c: Int
   ) throws(SimError) -> InstrResult {
     guard let vma = vmas[args.vma] else { throw SimError("internal: vma_adjust") }
     var instrs: [Instr] = []
-    var lockAV: Int?
+    var lockAV: AnonVMAID?
     // 6.x (__vma_adjust of 6.1, vma_prepare() since 6.3): `anon_vma = vma->anon_vma`, else
     // next's when next's start moves; any bound change re-keys the interval trees.
     let modernAV = vma.anonVMA ?? (adjustNext != 0 ? next.flatMap { vmas[$0]?.anonVMA } : nil)
@@ -166,7 +165,7 @@ extension World {
   ///
   /// `vma_adjust()`, mm/mmap.c; 2.6.34, 2.6.36 and 6.x.
   mutating func adjustBounds(
-    _ args: AdjustArgs, next: Int?, adjustNext: Int, cpu c: Int
+    _ args: AdjustArgs, next: VMAID?, adjustNext: Int, cpu c: Int
   ) throws(SimError) -> InstrResult {
     guard let vma = vmas[args.vma] else { throw SimError("internal: vma_adjust") }
     if kernel == .v2_6_36, let a = vma.anonVMA,
@@ -202,7 +201,7 @@ extension World {
   /// vma_adjust(): `vma->vm_pgoff = pgoff;`, a store of its own (D.2).
   ///
   /// `vma_adjust()`, mm/mmap.c; 2.6.34, 2.6.36 and 6.x.
-  mutating func adjustPgoff(vma id: Int, pgoff: Int, next: Int?, adjustNext: Int, cpu c: Int) -> InstrResult {
+  mutating func adjustPgoff(vma id: VMAID, pgoff: Int, next: VMAID?, adjustNext: Int, cpu c: Int) -> InstrResult {
     var then: [Instr] = []
     if let next, adjustNext != 0 { then = [.adjustNextStart(next: next, delta: adjustNext)] }
     guard vmas[id]?.pgoff != pgoff else { return .expand(then) }
@@ -214,7 +213,7 @@ extension World {
   /// vma_adjust(): `next->vm_start += adjust_next << PAGE_SHIFT;`.
   ///
   /// `vma_adjust()`, mm/mmap.c; 2.6.34, 2.6.36 and 6.x.
-  mutating func adjustNextStart(next: Int, delta: Int, cpu c: Int) throws(SimError) -> InstrResult {
+  mutating func adjustNextStart(next: VMAID, delta: Int, cpu c: Int) throws(SimError) -> InstrResult {
     guard let nv = vmas[next] else { throw SimError("internal: adjust_next") }
     let nb = vmaName(next)
     vmas[next]?.start = nv.start + delta
@@ -229,7 +228,7 @@ extension World {
   /// vma_adjust(): `next->vm_pgoff += adjust_next;`.
   ///
   /// `vma_adjust()`, mm/mmap.c; 2.6.34, 2.6.36 and 6.x.
-  mutating func adjustNextPgoff(next: Int, delta: Int, cpu c: Int) throws(SimError) -> InstrResult {
+  mutating func adjustNextPgoff(next: VMAID, delta: Int, cpu c: Int) throws(SimError) -> InstrResult {
     guard let nv = vmas[next] else { throw SimError("internal: adjust_next") }
     vmas[next]?.pgoff = nv.pgoff + delta
     touchVMA(next)
@@ -239,7 +238,7 @@ extension World {
   /// Links the VMA __split_vma() made into the mm.
   ///
   /// `__insert_vm_struct()`, mm/mmap.c; 2.6.34, 2.6.36 and 6.x.
-  mutating func insertVMA(vma id: Int, cpu c: Int) throws(SimError) -> InstrResult {
+  mutating func insertVMA(vma id: VMAID, cpu c: Int) throws(SimError) -> InstrResult {
     guard let p = vmas[id]?.process else { throw SimError("internal: insert") }
     insertSorted(vma: id, process: p)
     return emit(c, "__insert_vm_struct", "\(vmaName(id)) linked into the mm")
@@ -248,9 +247,9 @@ extension World {
   /// vma_adjust(): the swallowed `next` leaves the mm.
   ///
   /// `__vma_unlink()`, mm/mmap.c; 2.6.34, 2.6.36 and 6.x.
-  mutating func unlinkNextVMA(vma: Int, next: Int, cpu c: Int) throws(SimError) -> InstrResult {
+  mutating func unlinkNextVMA(vma: VMAID, next: VMAID, cpu c: Int) throws(SimError) -> InstrResult {
     guard let p = vmas[next]?.process else { throw SimError("internal: unlink") }
-    processes[p].vmas.removeAll { $0 == next }
+    self[process: p].vmas.removeAll { $0 == next }
     vmas[next]?.detached = true
     touchVMA(next)
     detachedVMAs.append(next)
@@ -260,7 +259,7 @@ extension World {
   /// anon_vma_merge() + remove the swallowed VMA.
   ///
   /// `anon_vma_merge()`, mm/rmap.c, called from vma_adjust() in mm/mmap.c; 2.6.34, 2.6.36 and 6.x.
-  mutating func vmaAdjustRemove(_ args: AdjustArgs, next: Int, cpu c: Int) -> InstrResult {
+  mutating func vmaAdjustRemove(_ args: AdjustArgs, next: VMAID, cpu c: Int) -> InstrResult {
     var instrs: [Instr] = []
     if let n = vmas[next], n.anonVMA != nil {
       if vmas[args.vma]?.anonVMA != n.anonVMA {

@@ -15,7 +15,7 @@ extension World {
   /// anon_vma_clone() in 6.x: one W(root) for the whole walk, fork-only reuse check.
   ///
   /// `anon_vma_clone()`, mm/rmap.c; 6.x (6.1 .. 6.19); overrides ``anonVMAClone(dst:src:cpu:)``.
-  mutating func anonVMACloneV6(dst dstVal: Val, src: Int, cpu c: Int) throws(SimError) -> InstrResult {
+  mutating func anonVMACloneV6(dst dstVal: Val<VMA>, src: VMAID, cpu c: Int) throws(SimError) -> InstrResult {
     let dst = try value(dstVal, cpu: c)
     let sources = Array(chainAnonVMAs(src).reversed())
     guard let first = sources.first else { return .expand([]) }
@@ -36,7 +36,7 @@ extension World {
   ///
   /// `anon_vma_chain_link()`, mm/rmap.c; 6.x (6.1 .. 6.19); overrides ``anonVMAChainLink(vma:avc:anonVMA:cpu:)``.
   mutating func anonVMAChainLinkV6(
-    vma: Int, avc avcVal: Val, anonVMA avVal: Val, cpu c: Int
+    vma: VMAID, avc avcVal: Val<AVC>, anonVMA avVal: Val<AnonVMA>, cpu c: Int
   ) throws(SimError) -> InstrResult {
     let id = try value(avcVal, cpu: c)
     let a = try value(avVal, cpu: c)
@@ -49,7 +49,7 @@ extension World {
   /// anon_vma_fork() in 6.x: clear, clone (maybe reusing), else a new anon_vma with a parent.
   ///
   /// `anon_vma_fork()`, mm/rmap.c; 6.x (6.1 .. 6.19); overrides ``anonVMAFork(child:parent:cpu:)``.
-  mutating func anonVMAForkV6(child: Int, parent: Int, cpu c: Int) -> InstrResult {
+  mutating func anonVMAForkV6(child: VMAID, parent: VMAID, cpu c: Int) -> InstrResult {
     guard vmas[parent]?.anonVMA != nil else {
       return .expand([
         .narrate(function: "anon_vma_fork", text: "\(vmaName(parent)) has no anon_vma: nothing to do")
@@ -65,7 +65,7 @@ extension World {
   /// 2015..5.19 rule).
   ///
   /// `anon_vma_clone()`, mm/rmap.c; 6.x (6.1 .. 6.19).
-  mutating func cloneReuseCheck(dst: Int, src: Int, anonVMA a: Int, cpu c: Int) -> InstrResult {
+  mutating func cloneReuseCheck(dst: VMAID, src: VMAID, anonVMA a: AnonVMAID, cpu c: Int) -> InstrResult {
     guard vmas[dst]?.anonVMA == nil, let srcAV = vmas[src]?.anonVMA else { return .expand([]) }
     let anon = self[anonVMA: a]
     let modernRule = anon.numChildren < 2 && anon.numActiveVMAs == 0
@@ -99,7 +99,7 @@ extension World {
   /// anon_vma_clone()'s end: the reused anon_vma counts the VMA as active.
   ///
   /// `anon_vma_clone()`, mm/rmap.c; 6.x (6.1 .. 6.19).
-  mutating func cloneFinish(dst: Int, cpu c: Int) -> InstrResult {
+  mutating func cloneFinish(dst: VMAID, cpu c: Int) -> InstrResult {
     guard let a = vmas[dst]?.anonVMA else { return .expand([]) }
     touchAnonVMA(a)
     self[anonVMA: a].numActiveVMAs += 1
@@ -109,7 +109,7 @@ extension World {
   /// anon_vma_fork(): `vma->anon_vma = NULL` before the clone (which may set a reused one).
   ///
   /// `anon_vma_fork()`, mm/rmap.c; 6.x (6.1 .. 6.19).
-  mutating func clearVMAAnonVMA(vma: Int, cpu c: Int) -> InstrResult {
+  mutating func clearVMAAnonVMA(vma: VMAID, cpu c: Int) -> InstrResult {
     vmas[vma]?.anonVMA = nil
     touchVMA(vma)
     return emit(c, "anon_vma_fork", "\(vmaName(vma))->anon_vma = NULL")
@@ -119,7 +119,7 @@ extension World {
   /// root.
   ///
   /// `anon_vma_fork()`, mm/rmap.c; 6.x (6.1 .. 6.19).
-  mutating func forkAfterClone(child: Int, parent: Int, cpu c: Int) -> InstrResult {
+  mutating func forkAfterClone(child: VMAID, parent: VMAID, cpu c: Int) -> InstrResult {
     if let reused = vmas[child]?.anonVMA {
       return .expand([
         .narrate(function: "anon_vma_fork", text: "an existing anon_vma was reused (\(av(reused))): done")
@@ -141,7 +141,7 @@ extension World {
   /// anon_vma_fork(): `anon_vma->parent->num_children++`.
   ///
   /// `anon_vma_fork()`, mm/rmap.c; 6.x (6.1 .. 6.19).
-  mutating func incParentChildren(_ val: Val, cpu c: Int) throws(SimError) -> InstrResult {
+  mutating func incParentChildren(_ val: Val<AnonVMA>, cpu c: Int) throws(SimError) -> InstrResult {
     let a = try value(val, cpu: c)
     guard let p = self[anonVMA: a].parent else { return .expand([]) }
     touchAnonVMA(p)

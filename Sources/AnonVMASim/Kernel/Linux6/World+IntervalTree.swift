@@ -7,7 +7,7 @@ extension World {
   /// key (pre_update took them out under the same write lock), after its equals.
   ///
   /// `anon_vma_interval_tree_post_update_vma()`, mm/vma.c vma_complete(); 6.x (6.1 .. 6.19).
-  mutating func treeReinsert(vma: Int, cpu c: Int) -> InstrResult {
+  mutating func treeReinsert(vma: VMAID, cpu c: Int) -> InstrResult {
     guard let chain = vmas[vma]?.chainTailFirst, !chain.isEmpty else { return .expand([]) }
     var moved: [String] = []
     for id in chain.reversed() {
@@ -28,7 +28,7 @@ extension World {
 
   /// AVC ids of an anon_vma's interval tree, in order (in 6.x `head` is kept in the tree's
   /// in-order sequence by ``treeInsertionIndex(of:in:)``).
-  func treeOrder(_ a: Int) -> [Int] { self[anonVMA: a].head }
+  func treeOrder(_ a: AnonVMAID) -> [AVCID] { self[anonVMA: a].head }
 
   /// Where `anon_vma_interval_tree_insert()` puts an AVC in the in-order sequence of `a`'s tree.
   ///
@@ -37,8 +37,8 @@ extension World {
   /// `INTERVAL_TREE_DEFINE` in `mm/interval_tree.c`), so an AVC lands after every node whose key
   /// is less than or equal to its own: among equal keys, the last inserted is visited last.
   /// Rotations keep the in-order sequence, so this position is exact whatever the tree's shape.
-  func treeInsertionIndex(of avc: Int, in a: Int) -> Int {
-    func key(_ id: Int) -> Int { avcs[id].flatMap { vmas[$0.vma]?.pgoff } ?? 0 }
+  func treeInsertionIndex(of avc: AVCID, in a: AnonVMAID) -> Int {
+    func key(_ id: AVCID) -> Int { avcs[id].flatMap { vmas[$0.vma]?.pgoff } ?? 0 }
     let head = self[anonVMA: a].head
     let k = key(avc)
     var low = 0

@@ -7,7 +7,7 @@ extension World {
   /// emptied anon_vmas outside the lock.
   ///
   /// `unlink_anon_vmas()`, mm/rmap.c; 6.x (6.1 .. 6.19); overrides ``unlinkAnonVMAs(vma:cpu:)``.
-  mutating func unlinkAnonVMAsV6(vma: Int, cpu c: Int) -> InstrResult {
+  mutating func unlinkAnonVMAsV6(vma: VMAID, cpu c: Int) -> InstrResult {
     let chain = vmas[vma]?.chain ?? []
     guard let first = chain.first.flatMap({ avcs[$0]?.anonVMA }) else {
       return .expand([.unlinkClearVMA(vma: vma)])
@@ -20,21 +20,21 @@ extension World {
   /// Nothing: 6.x frees emptied anon_vmas in unlink_anon_vmas()'s second pass.
   ///
   /// `unlink_anon_vmas()`, mm/rmap.c; 6.x (6.1 .. 6.19); overrides ``unlinkFreeIfEmpty(anonVMA:cpu:)``.
-  mutating func unlinkFreeIfEmptyV6(anonVMA a: Int, cpu c: Int) -> InstrResult {
+  mutating func unlinkFreeIfEmptyV6(anonVMA a: AnonVMAID, cpu c: Int) -> InstrResult {
     .expand([])
   }
 
   /// 6.x has no drop_anon_vma(): put_anon_vma().
   ///
   /// `put_anon_vma()`, mm/rmap.c; 6.x (6.1 .. 6.19); overrides ``dropAnonVMA(_:transient:cpu:)``.
-  mutating func dropAnonVMAV6(_ val: Val, transient: Bool, cpu c: Int) -> InstrResult {
+  mutating func dropAnonVMAV6(_ val: Val<AnonVMA>, transient: Bool, cpu c: Int) -> InstrResult {
     .expand([.putAnonVMA(val, transient: transient)])
   }
 
   /// KSM's drop of an rmap_item's reference in 6.x: put_anon_vma().
   ///
   /// `put_anon_vma()`, mm/ksm.c; 6.x (6.1 .. 6.19); overrides ``ksmDropAnonVMA(anonVMA:cpu:)``.
-  mutating func ksmDropAnonVMAV6(anonVMA a: Int, cpu c: Int) -> InstrResult {
+  mutating func ksmDropAnonVMAV6(anonVMA a: AnonVMAID, cpu c: Int) -> InstrResult {
     .expand([.putAnonVMA(.lit(a), transient: false)])
   }
 
@@ -42,7 +42,7 @@ extension World {
   /// parent loses a child.
   ///
   /// `unlink_anon_vmas()`, mm/rmap.c; 6.x (6.1 .. 6.19).
-  mutating func treeRemove(avc id: Int, cpu c: Int) throws(SimError) -> InstrResult {
+  mutating func treeRemove(avc id: AVCID, cpu c: Int) throws(SimError) -> InstrResult {
     guard let link = avcs[id] else { throw SimError("internal: no avc\(id)") }
     let a = link.anonVMA
     checkListLock(cpu: c, a, "unlinking avc\(id)")
@@ -71,7 +71,7 @@ extension World {
   /// unlink_anon_vmas(): `vma->anon_vma->num_active_vmas--; vma->anon_vma = NULL`.
   ///
   /// `unlink_anon_vmas()`, mm/rmap.c; 6.x (6.1 .. 6.19).
-  mutating func unlinkClearVMA(vma: Int, cpu c: Int) -> InstrResult {
+  mutating func unlinkClearVMA(vma: VMAID, cpu c: Int) -> InstrResult {
     guard let a = vmas[vma]?.anonVMA else { return .expand([]) }
     touchAnonVMA(a)
     self[anonVMA: a].numActiveVMAs -= 1
@@ -85,7 +85,7 @@ extension World {
   /// unlink_anon_vmas() pass 2, outside the lock: put_anon_vma() each emptied anon_vma and free the AVCs.
   ///
   /// `unlink_anon_vmas()`, mm/rmap.c; 6.x (6.1 .. 6.19).
-  mutating func unlinkSecondPass(vma: Int, cpu c: Int) -> InstrResult {
+  mutating func unlinkSecondPass(vma: VMAID, cpu c: Int) -> InstrResult {
     let chain = vmas[vma]?.chain ?? []
     return .expand(
       chain.flatMap { id -> [Instr] in
@@ -97,7 +97,7 @@ extension World {
   /// put_anon_vma(): atomic_dec_and_test(); at zero __put_anon_vma() frees it, then its root.
   ///
   /// `put_anon_vma()`, mm/rmap.c; 6.x (6.1 .. 6.19).
-  mutating func putAnonVMA(_ val: Val, transient: Bool, cpu c: Int) throws(SimError) -> InstrResult {
+  mutating func putAnonVMA(_ val: Val<AnonVMA>, transient: Bool, cpu c: Int) throws(SimError) -> InstrResult {
     let a = try value(val, cpu: c)
     if transient { pins[a, default: 0] -= 1 }
     let before = self[anonVMA: a].refcount
@@ -116,7 +116,7 @@ extension World {
   /// __put_anon_vma(): after freeing a non-root anon_vma, drop the root's reference (free it at zero).
   ///
   /// `__put_anon_vma()`, mm/rmap.c; 6.x (6.1 .. 6.19).
-  mutating func putRoot(root: Int, cpu c: Int) -> InstrResult {
+  mutating func putRoot(root: AnonVMAID, cpu c: Int) -> InstrResult {
     let before = self[anonVMA: root].refcount
     touchAnonVMA(root)
     self[anonVMA: root].refcount -= 1
