@@ -5,10 +5,10 @@
 /// structs: the seven would be the same code seven times, and the tag is the type of the object
 /// the id finds, so `IDTable<VMA>` is keyed by `ID<VMA>` without a second parameter. A VMA id
 /// cannot be passed where an anon_vma id is expected: `ID<VMA>` and `ID<AnonVMA>` are distinct
-/// types. At run time an id is its `Int` (no existential, no box): equality, order and hashing
-/// are the number's (`hash(into:)` feeds the `Int` alone, so sets and dictionaries keep the
-/// order they had with bare numbers), and `description` is the bare number, so `"AV\(a)"`,
-/// the state JSON and every frame read as before.
+/// types. At run time an id is its `Int` (no existential, no box): equality, order and hash
+/// values are the number's (a set or dictionary of ids hashes as one of `Int`s does), and
+/// `description` is the bare number, so `"AV\(a)"`, the state JSON and every frame read as
+/// before.
 @frozen
 public struct ID<Object>: Hashable, Comparable, Sendable, ExpressibleByIntegerLiteral, CustomStringConvertible {
   /// The number: 1-based and allocated in sequence for every kind but processes, which are
@@ -29,6 +29,11 @@ public struct ID<Object>: Hashable, Comparable, Sendable, ExpressibleByIntegerLi
 
   @inlinable
   public func hash(into hasher: inout Hasher) { hasher.combine(raw) }
+
+  // Int's one-shot hash, which `Set` and `Dictionary` call: without it they would build a
+  // `Hasher` per lookup where an `Int` key does not.
+  @inlinable
+  public func _rawHashValue(seed: Int) -> Int { raw._rawHashValue(seed: seed) }
 
   /// The bare number (`3`), as names, the state JSON and the frames print it.
   public var description: String { String(raw) }

@@ -119,6 +119,14 @@ public struct World: Sendable, Hashable {
   public static func avName(_ id: AnonVMAID) -> String { "AV\(id)" }
   /// `pgn`.
   public static func pageName(_ id: PageID) -> String { "pg\(id)" }
+  /// The id an `AVn` name gives (nil when it is not one).
+  public static func anonVMAID(named name: some StringProtocol) -> AnonVMAID? {
+    name.hasPrefix("AV") ? Int(name.dropFirst(2)).map { AnonVMAID($0) } : nil
+  }
+  /// The id a `pgn` name gives (nil when it is not one).
+  public static func pageID(named name: some StringProtocol) -> PageID? {
+    name.hasPrefix("pg") ? Int(name.dropFirst(2)).map { PageID($0) } : nil
+  }
 
   /// `PROCESS:MAPPING@FIRSTPAGE`.
   public func vmaName(_ id: VMAID) -> String {

@@ -208,11 +208,11 @@ extension AppState {
     } else if let p = w.processIndex(named: name), let i = vmas.firstIndex(where: { w.vmas[$0]?.process == p }) {
       focus = .vmas
       selection[.vmas] = i
-    } else if name.hasPrefix("AV"), let id = Int(name.dropFirst(2)), let i = avs.firstIndex(of: AnonVMAID(id)) {
+    } else if let id = World.anonVMAID(named: name), let i = avs.firstIndex(of: id) {
       focus = .forest
       selection[.forest] = i
-    } else if name.hasPrefix("pg"), let id = Int(name.dropFirst(2)), id >= 1, id <= w.pages.count,
-      case .anon(let a) = w[page: PageID(id)].mapping, let i = avs.firstIndex(of: a)
+    } else if let id = World.pageID(named: name), w.isAllocated(id), case .anon(let a) = w[page: id].mapping,
+      let i = avs.firstIndex(of: a)
     {
       focus = .forest
       selection[.forest] = i

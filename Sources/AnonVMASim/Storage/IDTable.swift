@@ -1,4 +1,4 @@
-/// Objects by id (ids start at 1, are handed out in sequence and never reused), with the part
+/// Objects by id (`ID<Element>`: ids start at 1, are handed out in sequence and never reused), with the part
 /// of `Dictionary`'s interface the model uses; stored in a ``ChunkedArray`` indexed by id, so
 /// lookups need no hashing and copies share unchanged chunks.
 public struct IDTable<Element: Sendable & Hashable>: Sendable, Hashable, ExpressibleByDictionaryLiteral {

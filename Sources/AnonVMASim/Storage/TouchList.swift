@@ -1,4 +1,5 @@
-/// Ids marked for the next invariant check, in the order they were marked.
+/// Ids of one kind (`TouchList<Process>` holds ``ProcessID``s) marked for the next invariant check,
+/// in the order they were marked.
 ///
 /// Marking runs at every micro-step, millions of times in a large scene: it appends (skipping a
 /// repeat of the last id) and never hashes; the check sorts and deduplicates once per step.
