@@ -42,9 +42,17 @@ public struct ForestDiagram: Sendable {
     /// children, none changed in this step) into their first and one `×N` box, and the
     /// anon_vmas only they use into one box per run.
     public var fold = false
+    /// The selected (or pinned) object: it and everything it points to or is pointed to by are
+    /// highlighted.
+    public var selection: Object?
+    /// Objects to emphasize besides (in compare: what differs from the other model).
+    public var emphasized: Set<Object> = []
     public init(
-      ascii: Bool = false, previous: World? = nil, lockMoment: World? = nil, maxLanes: Int = 8, fold: Bool = false
+      ascii: Bool = false, previous: World? = nil, lockMoment: World? = nil, maxLanes: Int = 8, fold: Bool = false,
+      selection: Object? = nil, emphasized: Set<Object> = []
     ) {
+      self.selection = selection
+      self.emphasized = emphasized
       self.ascii = ascii
       self.previous = previous
       self.lockMoment = lockMoment
