@@ -19,8 +19,8 @@ struct AnonVis: ParsableCommand {
     ],
     defaultSubcommand: Tour.self)
 
-  /// Runs the command. ArgumentParser's own error messages echo the arguments, so they go
-  /// through ``printError`` (which escapes) like every other message.
+  /// Runs the command. Its own errors (``CLIError``) and ArgumentParser's, whose messages echo
+  /// the arguments, go through ``printError`` (which escapes) like every other message.
   static func main() {
     // ctrl-\ quits as in other Unix tools, without the Swift runtime's crash backtrace (the
     // interactive view catches it and restores the terminal first).
@@ -29,9 +29,13 @@ struct AnonVis: ParsableCommand {
     do {
       var command = try parseAsRoot()
       try command.run()
+    } catch let error as CLIError {
+      printError(error.message)
+      Foundation.exit(error.exitCode)
     } catch {
-      let code = exitCode(for: error)
+      var code = exitCode(for: error)
       if code == .success { exit(withError: error) }  // --help and the like: to stdout, unchanged
+      if code == .validationFailure, ArgumentValue.wasRejected { code = ExitCode(2) }  // a bad kernel, variant, size
       let message = fullMessage(for: error)
       if !message.isEmpty { printError(message) }
       Foundation.exit(code.rawValue)
@@ -86,22 +90,12 @@ enum StandardOutput {
   }
 }
 
-/// The step, or a clear message and exit 2 when the scene has no such step.
+/// The step, or a clear message and exit 2 (``CLIError``) when the scene has no such step.
 func checkedStep(_ step: Int, _ timeline: Timeline) throws -> Int {
   guard step >= 0, step <= timeline.stepCount else {
-    printError("error: --step \(step) is out of range: the scene has steps 0..\(timeline.stepCount)")
-    throw ExitCode(2)
+    throw CLIError.error("--step \(step) is out of range: the scene has steps 0..\(timeline.stepCount)")
   }
   return step
-}
-
-/// A kernel model named on the command line, or a clear message and exit 2.
-func parseKernel(_ name: String, option: String) throws -> KernelVersion {
-  guard let k = KernelVersion(name: name) else {
-    printError("error: unknown kernel '\(TextSafety.escape(name))' for \(option) (use 2.6.34, 2.6.36 or 6.x)")
-    throw ExitCode(2)
-  }
-  return k
 }
 
 /// Writes a line to standard error, escaped (keeping line breaks: messages quote outside text),
