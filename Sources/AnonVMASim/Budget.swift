@@ -56,7 +56,8 @@ extension World {
     let i = used.indices.first { used[$0] > limits[$0] } ?? 0
     let limit = b.limits[i]
     return SimError(
-      "the scene exceeds the budget of \(grouped(limit.value)) \(limit.name) (raise it with \(limit.option))")
+      "the scene exceeds the budget of \(grouped(limit.value)) \(limit.name) (raise it with \(limit.option))",
+      kind: .budget)
   }
 }
 

@@ -42,11 +42,6 @@ public struct Diagnostic: Error, Sendable, Hashable {
     self.help = help
     self.location = location
   }
-
-  /// A diagnostic found after the static checks (id ``DiagnosticID/later``).
-  public init(_ severity: Severity = .error, _ message: String, at location: SourceLocation) {
-    self.init(.later, severity, message, at: location)
-  }
 }
 
 /// Prints diagnostics in the compiler convention: `FILE:LINE:COL: error: MESSAGE`, then the

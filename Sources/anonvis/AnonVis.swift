@@ -200,10 +200,10 @@ struct Check: ParsableCommand {
           printError(
             "\(place): expectation failed: \(text)\n  expected: \(expected)\n  actual:   \(actual)  (after step \(bound.step))"
           )
-        case .error(let message):
+        case .error(let id, let message):
           failed += 1
           worst = 2
-          printError(renderer.render(Diagnostic(.error, message, at: bound.statement.location)))
+          printError(renderer.render(Diagnostic(id, .error, message, at: bound.statement.location)))
         }
       }
       for v in loaded.timeline.unexpectedViolations {

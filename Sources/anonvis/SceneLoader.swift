@@ -64,16 +64,18 @@ enum SceneLoader {
     return String(out)
   }
 
-  /// An error at a line and column, shown as every scene error is: the line (decoded with each
-  /// invalid byte as U+FFFD, escaped) and a caret under the column.
-  static func located(_ message: String, _ line: Int, _ column: Int, _ bytes: [UInt8], _ name: String) -> CLIError {
-    let renderer = DiagnosticRenderer(fileName: name, source: String(decoding: bytes, as: UTF8.self))
-    return CLIError(
-      message: renderer.render(Diagnostic(.error, message, at: SourceLocation(line: line, column: column))))
+  /// Decodes UTF-8; the first invalid byte or NUL is an error shown as every scene error is: the
+  /// line (decoded with each invalid byte as U+FFFD, escaped) and a caret under the column.
+  static func decode(_ bytes: [UInt8], name: String) -> Result<String, CLIError> {
+    if let d = firstInvalidByte(bytes) {
+      let renderer = DiagnosticRenderer(fileName: name, source: String(decoding: bytes, as: UTF8.self))
+      return .failure(CLIError(message: renderer.render(d)))
+    }
+    return .success(String(decoding: bytes, as: UTF8.self))
   }
 
-  /// Decodes UTF-8, reporting the line and column of the first invalid byte or NUL.
-  static func decode(_ bytes: [UInt8], name: String) -> Result<String, CLIError> {
+  /// The first NUL byte (S0001) or byte of invalid UTF-8 (S0002), at its line and column.
+  static func firstInvalidByte(_ bytes: [UInt8]) -> Diagnostic? {
     var line = 1
     var column = 1
     var i = 0
@@ -81,7 +83,7 @@ enum SceneLoader {
       let b = bytes[i]
       var length = 1
       if b == 0 {
-        return .failure(located("NUL byte in scene file", line, column, bytes, name))
+        return Diagnostic(.nulByte, .error, "NUL byte in scene file", at: SourceLocation(line: line, column: column))
       } else if b < 0x80 {
         length = 1
       } else if b & 0xE0 == 0xC0, b >= 0xC2 {
@@ -102,7 +104,9 @@ enum SceneLoader {
         valid = String(validating: bytes[i..<(i + length)], as: UTF8.self) != nil
       }
       if !valid {
-        return .failure(located("invalid UTF-8 (byte 0x\(String(b, radix: 16)))", line, column, bytes, name))
+        return Diagnostic(
+          .invalidUTF8, .error, "invalid UTF-8 (byte 0x\(String(b, radix: 16)))",
+          at: SourceLocation(line: line, column: column))
       }
       if b == 0x0A {
         line += 1
@@ -112,6 +116,6 @@ enum SceneLoader {
       }
       i += length
     }
-    return .success(String(decoding: bytes, as: UTF8.self))
+    return nil
   }
 }
