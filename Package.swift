@@ -60,7 +60,7 @@ let package = Package(
     .testTarget(
       name: "AppCoreTests", dependencies: ["AppCore", "TermRender", "ScenePlayer", "SceneScript", "TestSupport"],
       exclude: ["Golden"]),
-    .testTarget(name: "TermRenderTests", dependencies: ["TermRender", "SafeText"]),
+    .testTarget(name: "TermRenderTests", dependencies: ["TermRender", "SafeText", "SceneScript"]),
     .testTarget(name: "RecordingTests", dependencies: ["Recording", "AppCore", "TermRender", "TestSupport"]),
     .testTarget(name: "EndToEndTests", dependencies: ["anonvis", "anonvis-bench", "TestSupport"]),
   ]

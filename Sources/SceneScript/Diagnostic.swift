@@ -67,8 +67,10 @@ public struct DiagnosticRenderer: Sendable {
     // counting terminal cells (a wide character takes two, a combining mark none).
     var shown = ""
     var caretOffset = 0
+    var escaper = TextSafety.Escaper()
     for (i, s) in scalars.enumerated() {
-      let piece = TextSafety.escape(String(Character(s)))
+      var piece = ""
+      escaper.append(s, to: &piece)
       if i < d.location.column - 1 {
         caretOffset += piece.unicodeScalars.count == 1 ? max(0, DisplayWidth.of(s.value)) : piece.unicodeScalars.count
       }
