@@ -1,4 +1,5 @@
 import AnonVMASim
+import SafeText
 import SceneScript
 
 /// A small model checker over the engine's micro-steps: breadth-first search of every

@@ -4,6 +4,7 @@ import ArgumentParser
 import Foundation
 import ScenePlayer
 import SceneScript
+import StandardStreams
 
 @main
 struct AnonVis: ParsableCommand {
@@ -25,7 +26,7 @@ struct AnonVis: ParsableCommand {
     // ctrl-\ quits as in other Unix tools, without the Swift runtime's crash backtrace (the
     // interactive view catches it and restores the terminal first).
     signal(SIGQUIT, SIG_DFL)
-    StandardOutput.flushAtExit()
+    StandardOutput.flushAtExit(program: "anonvis")
     do {
       var command = try parseAsRoot()
       try command.run()
@@ -43,51 +44,10 @@ struct AnonVis: ParsableCommand {
   }
 }
 
-/// `print` in this executable writes through ``StandardOutput``: it shadows `Swift.print`, whose
-/// stdio buffer drops a failed write silently (`> /dev/full` exited 0).
+/// `print` in this executable writes through ``StandardOutput`` (StandardStreams): it shadows
+/// `Swift.print`, whose stdio buffer drops a failed write silently (`> /dev/full` exited 0).
 func print(_ text: String, terminator: String = "\n") {
   StandardOutput.write(text + terminator)
-}
-
-/// Standard output with write(2) behind a buffer of our own, so that a failed write is seen:
-/// it ends the process with a message and exit 2. A closed pipe (`| head`) ends it quietly by
-/// SIGPIPE's default action, as other Unix tools end.
-enum StandardOutput {
-  /// Bytes not yet written; only the main thread prints.
-  nonisolated(unsafe) private static var pending: [UInt8] = []
-
-  static func write(_ text: String) {
-    pending.append(contentsOf: text.utf8)
-    if pending.count >= 1 << 16 { flush() }
-  }
-
-  /// Writes what is pending; on failure exits (never returns with bytes lost).
-  static func flush() {
-    var offset = 0
-    while offset < pending.count {
-      let written = pending.withUnsafeBytes { bytes -> Int in
-        guard let base = bytes.baseAddress else { return 0 }
-        return Glibc.write(STDOUT_FILENO, base + offset, bytes.count - offset)
-      }
-      if written < 0 {
-        let code = errno
-        if code == EINTR { continue }
-        if code == EPIPE {
-          signal(SIGPIPE, SIG_DFL)
-          raise(SIGPIPE)
-        }
-        printError("anonvis: error: cannot write standard output (\(String(cString: strerror(code))))")
-        _exit(2)
-      }
-      offset += written
-    }
-    pending.removeAll(keepingCapacity: true)
-  }
-
-  /// Flushes at every exit, after the command chose its exit code (a failed write turns it to 2).
-  static func flushAtExit() {
-    atexit { StandardOutput.flush() }
-  }
 }
 
 /// The step, or a clear message and exit 2 (``CLIError``) when the scene has no such step.
@@ -96,28 +56,6 @@ func checkedStep(_ step: Int, _ timeline: Timeline) throws -> Int {
     throw CLIError.error("--step \(step) is out of range: the scene has steps 0..\(timeline.stepCount)")
   }
   return step
-}
-
-/// Writes a line to standard error, escaped (keeping line breaks: messages quote outside text),
-/// unbuffered. A failure there has nowhere to be reported and is ignored (FileHandle's write
-/// trapped: `2>/dev/full` crashed).
-func printError(_ text: String) {
-  writeStandardError(TextSafety.escape(text, keepNewlines: true) + "\n")
-}
-
-/// Writes bytes to standard error as they are (the progress line's control sequences).
-func writeStandardError(_ text: String) {
-  let bytes = Array(text.utf8)
-  var offset = 0
-  while offset < bytes.count {
-    let written = bytes.withUnsafeBytes { b -> Int in
-      guard let base = b.baseAddress else { return 0 }
-      return Glibc.write(STDERR_FILENO, base + offset, b.count - offset)
-    }
-    if written < 0 && errno == EINTR { continue }
-    if written <= 0 { return }
-    offset += written
-  }
 }
 
 /// A loaded, parsed and run scene, or the exit code to stop with.
@@ -287,7 +225,7 @@ struct Tour: ParsableCommand {
     guard let loaded = LoadedScene.load(source: BuiltinScenes.tour, name: "tour.scene", options: limitOptions) else {
       throw ExitCode(2)
     }
-    guard isatty(STDOUT_FILENO) != 0, isatty(STDIN_FILENO) != 0 else {
+    guard isInteractiveTerminal else {
       print(TextNarrator.narrate(loaded.timeline), terminator: "")
       return
     }

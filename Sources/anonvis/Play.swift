@@ -6,6 +6,7 @@ import NcursesBackend
 import Recording
 import ScenePlayer
 import SceneScript
+import StandardStreams
 import TermRender
 
 enum ColorChoice: String, ExpressibleByArgument, CaseIterable {
@@ -105,7 +106,7 @@ final class LiveRecorder {
 /// Runs the app on the real terminal until the user quits or a signal arrives; the runtime
 /// restores the terminal on every exit path.
 func runInteractive(_ initial: AppState, record: String? = nil, force: Bool = false) throws {
-  guard isatty(STDOUT_FILENO) != 0, isatty(STDIN_FILENO) != 0 else {
+  guard isInteractiveTerminal else {
     throw CLIError.error("the interactive view needs a terminal; use 'anonvis render' or 'anonvis narrate' instead")
   }
   // Opened before the view starts: a refusal or an unwritable path is printed where it stays.

@@ -3,6 +3,7 @@ import ArgumentParser
 import Foundation
 import ScenePlayer
 import SceneScript
+import StandardStreams
 
 struct Races: ParsableCommand {
   static let configuration = CommandConfiguration(
@@ -74,7 +75,7 @@ struct Races: ParsableCommand {
       maxStates: maxStates, maxDepth: depth, maxWork: limitOptions.maxWork ?? RaceExplorer.defaultMaxWork)
     progress.finish()
     let elapsed = ContinuousClock.now - start
-    let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+    let seconds = elapsed.inSeconds
     let model =
       explorer.timeline.kernel.rawValue
       + (explorer.timeline.variants.isEmpty

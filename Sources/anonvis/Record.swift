@@ -4,6 +4,7 @@ import Foundation
 import Recording
 import ScenePlayer
 import SceneScript
+import StandardStreams
 import TermRender
 
 struct Record: ParsableCommand {
