@@ -4,6 +4,7 @@ import Foundation
 import Recording
 import ScenePlayer
 import SceneScript
+import StandardStreams
 import TermRender
 import Workloads
 
@@ -100,7 +101,7 @@ struct Groups {
       let k = r.next(w1.stepCount + 1)
       let start = ContinuousClock.now
       _ = w1.states[k]
-      seeks.append(Harness.seconds(ContinuousClock.now - start))
+      seeks.append((ContinuousClock.now - start).inSeconds)
     }
     figures.append(
       Figure(name: "seek to a random step (p50)", value: Harness.percentile(seeks, 0.5) * 1000, unit: "ms", target: 2))
@@ -141,7 +142,7 @@ struct Groups {
     for _ in 0..<min(quick ? 40 : 1000, w1.stepCount) {
       let start = ContinuousClock.now
       _ = runtime.press(.right)
-      keyTimes.append(Harness.seconds(ContinuousClock.now - start))
+      keyTimes.append((ContinuousClock.now - start).inSeconds)
     }
     figures.append(
       Figure(name: "key to frame while stepping W1 (p50)", value: Harness.percentile(keyTimes, 0.5) * 1000, unit: "ms"))
