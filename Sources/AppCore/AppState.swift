@@ -42,6 +42,8 @@ public enum Prompt: Sendable, Hashable {
   case jump(String)
   case command(String)
   case find(String)
+  /// `:` in play: an operation to run in a what-if branch from the step on screen.
+  case whatIf(String)
 }
 
 /// How frames are drawn.
@@ -78,6 +80,8 @@ public struct AppState: Sendable {
   public var explore = false
   /// Scene lines typed in explore mode (saved by `:w`).
   public var exploreLines: [String] = []
+  /// The step a what-if branch (`:` in play) started from: the session is an explore session since.
+  public internal(set) var branchedAt: Int?
   /// A message shown in place (errors of `:` commands, jump errors).
   public var message: String?
   public var options: RenderOptions
