@@ -67,6 +67,8 @@ public struct AppState: Sendable {
   public var focus: Pane = .steps
   public var selection: [Pane: Int] = [:]
   public var overlay: Overlay?
+  /// How far the `?` help is scrolled (↓/↑ while it is open, where it does not fit).
+  public internal(set) var helpScroll = 0
   public var prompt: Prompt?
   public var presenter = false
   public var treeLayout = false

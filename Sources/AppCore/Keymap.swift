@@ -135,9 +135,9 @@ public enum Keymap {
       }),
     KeyBinding(
       [.char("?")], .help, "?", "the keys valid now", hint: { _ in KeyHint("? help", "? help", rank: 5) },
-      help: { _ in "close this help" }),
+      help: { _ in "close this help (↓↑ scroll it)" }),
     KeyBinding(
-      [.char("q")], .quit, "q", "quit", hint: { _ in KeyHint("q quit", "q quit", rank: 5) }, help: { _ in "quit" }),
+      [.char("q")], .quit, "q", "quit", hint: { _ in KeyHint("q quit", "q quit", rank: 3) }, help: { _ in "quit" }),
   ]
 
   /// The binding of a key, if any.

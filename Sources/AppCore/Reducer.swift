@@ -34,6 +34,7 @@ extension AppState {
         switch key {
         case .escape, .char("q"), .enter: self.overlay = nil
         case .char("?") where overlay == .help: self.overlay = nil
+        case .down, .char("j"), .pageDown, .up, .char("k"), .pageUp: if overlay == .help { scrollHelp(key) }
         default: break
         }
         return []
@@ -68,6 +69,12 @@ extension AppState {
     }
     perform(binding.command)
     return step != before ? [.stepChanged(step)] : []
+  }
+
+  /// ↓/j, ↑/k and the page keys scroll the `?` help (the overlay stops where its last row shows).
+  mutating func scrollHelp(_ key: Key) {
+    let delta = key == .pageDown ? 10 : key == .pageUp ? -10 : key == .down || key == .char("j") ? 1 : -1
+    helpScroll = max(0, min(validKeys.count, helpScroll + delta))
   }
 
   /// Runs a key's command (`Keymap`).
@@ -109,7 +116,9 @@ extension AppState {
       if step >= timeline.stepCount && !playing { go(to: 0) }
       playing.toggle()
       playClock = 0
-    case .help: overlay = .help
+    case .help:
+      overlay = .help
+      helpScroll = 0
     case .command:
       prompt = explore ? .command("") : .whatIf("")
     }

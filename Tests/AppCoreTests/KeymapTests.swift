@@ -99,7 +99,7 @@ struct KeymapTests {
         "tab S-tab|focus: steps, VMAs, forest (now: vmas)", "↑ ↓ enter|select, inspect",
         "PgDn PgUp|move the selection by 10", "v|forest as a tree", "z|unfold identical sibling subtrees",
         "c|compare side by side with another kernel model", "n|presenter notes", "p|play (auto-advance)",
-        ":|run an operation, :w FILE saves, :q quits", "?|close this help", "q|quit",
+        ":|run an operation, :w FILE saves, :q quits", "?|close this help (↓↑ scroll it)", "q|quit",
       ])
     // In play (not explore), ':' is the what-if prompt.
     var play = middle
@@ -125,10 +125,13 @@ struct KeymapTests {
     #expect(Self.line(s) == " ←/→ step  ↓↑ select  j/k micro  esc leave  g jump  / find  ? help  q quit")
     #expect(
       Self.line(s, ascii: true) == " <-/-> step  up/down select  j/k micro  esc leave  g jump  / find  ? help  q quit")
-    // A short line drops the hints of the lowest rank first (find and jump), never help or quit.
+    // A short line drops the hints of the lowest rank first (find and jump, then j/k, quit and
+    // step); help stays longest.
     #expect(
       Keymap.hintLine(s.hints, ascii: false, width: 58) == " ←/→ step  ↓↑ select  j/k micro  esc leave  ? help  q quit")
-    #expect(Keymap.hintLine(s.hints, ascii: false, width: 40) == " ↓↑ select  esc leave  ? help  q quit")
+    #expect(Keymap.hintLine(s.hints, ascii: false, width: 57) == " ←/→ step  ↓↑ select  esc leave  ? help  q quit")
+    #expect(Keymap.hintLine(s.hints, ascii: false, width: 40) == " ←/→ step  ↓↑ select  esc leave  ? help")
+    #expect(Keymap.hintLine(s.hints, ascii: false, width: 29) == " ↓↑ select  esc leave  ? help")
   }
 
   @Test("what the hint says ↓ and ↑ do is what they do, in every pane, in and out of micro-steps")

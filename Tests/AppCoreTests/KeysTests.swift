@@ -120,6 +120,24 @@ struct KeysTests {
     #expect(saved.states[saved.stepCount] == original.states[original.stepCount])
   }
 
+  @Test("the ? help shows every row at 60x16 too: ↓ scrolls it, ↑ back")
+  func helpScrolls() throws {
+    var d = AppDriver(try sceneApp("e2-fork-cow.scene"), width: 60, height: 16)
+    d.press(.right, .right, .down, .tab, .char("?"))
+    let rows = d.state.validKeys
+    let width = rows.map { $0.0.count }.max() ?? 0
+    var unseen = rows.map { $0.0.padding(width + 2) + $0.1.prefix(10) }
+    #expect(unseen.count > 12)
+    for _ in 0..<rows.count {
+      unseen.removeAll { d.screen.contains($0) }
+      d.press(.down)
+    }
+    #expect(unseen.isEmpty, "rows never shown: \(unseen)")
+    #expect(d.screen.contains("above)") && d.state.overlay == .help && d.state.step == 2)
+    d.press(.pageUp, .pageUp)
+    #expect(d.screen.contains("keys valid now") && !d.screen.contains("above)"))
+  }
+
   @Test("z says when nothing can fold")
   func nothingToFold() throws {
     var s = try sceneApp("e2-fork-cow.scene")

@@ -73,7 +73,7 @@ extension AppState {
       step: step, stepCount: timeline.stepCount, theme: theme
     ).render(in: Rect(x: area.x, y: statusY, width: area.width, height: 1), into: &b)
     switch overlay {
-    case .help: HelpOverlay(keys: validKeys, theme: theme).render(in: area, into: &b)
+    case .help: HelpOverlay(keys: validKeys, scroll: helpScroll, theme: theme).render(in: area, into: &b)
     case .inspector: inspector(theme).render(in: area, into: &b)
     case nil: break
     }
