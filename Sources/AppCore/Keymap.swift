@@ -26,6 +26,45 @@ public struct KeyHint: Sendable, Hashable {
   }
 }
 
+/// What the status hints depend on: the focused pane, whether the step on screen has
+/// micro-steps to enter (not step 0) and whether one is shown. Few enough that every context's
+/// status lines are computed once (`Keymap.hintLines`), not per frame.
+public struct HintContext: Sendable, Hashable {
+  var focus: Pane
+  var stepped: Bool
+  var inMicro: Bool
+
+  static let all: [HintContext] = Pane.allCases.flatMap { focus in
+    [false, true].flatMap { stepped in [false, true].map { HintContext(focus: focus, stepped: stepped, inMicro: $0) } }
+  }
+}
+
+/// A status line's hints fitted to a width: the line with every hint, then with the lowest-ranked
+/// hint left out (the rightmost of equal rank first), and so on down to none, with their widths.
+public struct HintLine: Sendable {
+  let candidates: [(width: Int, text: String)]
+
+  init(_ hints: [KeyHint], ascii: Bool) {
+    var shown = hints
+    var candidates: [(width: Int, text: String)] = []
+    while true {
+      let text = " " + shown.map { ascii ? $0.ascii : $0.unicode }.joined(separator: "  ")
+      candidates.append((Buffer.width(text), text))
+      let drop = shown.indices.min {
+        shown[$0].rank < shown[$1].rank || (shown[$0].rank == shown[$1].rank && $0 > $1)
+      }
+      guard let drop else { break }
+      shown.remove(at: drop)
+    }
+    self.candidates = candidates
+  }
+
+  /// The longest line at most `width` cells wide.
+  func fitting(_ width: Int) -> String {
+    candidates.first { $0.width <= width }?.text ?? ""
+  }
+}
+
 /// A key binding: its keys, its command, and how the `?` help, the README and the status line
 /// show it (bubbletea's `key.Binding` with its help).
 public struct KeyBinding: Sendable {
@@ -40,12 +79,12 @@ public struct KeyBinding: Sendable {
   let help: @Sendable (AppState) -> String
   /// Whether the help lists the row now.
   let valid: @Sendable (AppState) -> Bool
-  /// The status line's hint in a state, if the binding has one then.
-  let hint: @Sendable (AppState) -> KeyHint?
+  /// The status line's hint in a context, if the binding has one then.
+  let hint: @Sendable (HintContext) -> KeyHint?
 
   init(
     _ keys: [Key], _ command: KeyCommand, _ label: String?, _ summary: String = "",
-    hint: @escaping @Sendable (AppState) -> KeyHint? = { _ in nil },
+    hint: @escaping @Sendable (HintContext) -> KeyHint? = { _ in nil },
     when valid: @escaping @Sendable (AppState) -> Bool = { _ in true },
     help: @escaping @Sendable (AppState) -> String = { _ in "" }
   ) {
@@ -76,19 +115,19 @@ public enum Keymap {
       [.down], .down, nil,
       hint: { s in
         if s.focus != .steps { return KeyHint("↓↑ select", "up/down select", rank: 4) }
-        return s.step > 0 ? KeyHint("↓↑ micro", "j/k micro", rank: 4) : nil
+        return s.stepped ? KeyHint("↓↑ micro", "j/k micro", rank: 4) : nil
       }),
     KeyBinding([.up], .up, nil),
     KeyBinding(
       [.char("j")], .microForward, "↓ j", "into the step's micro-steps, then the next one",
-      hint: { s in s.focus != .steps && s.step > 0 ? KeyHint("j/k micro", "j/k micro", rank: 2) : nil },
+      hint: { s in s.focus != .steps && s.stepped ? KeyHint("j/k micro", "j/k micro", rank: 2) : nil },
       when: { $0.step > 0 }, help: { $0.micro == nil ? "into the step's micro-steps" : "next micro-step" }),
     KeyBinding(
       [.char("k")], .microBackward, "↑ k", "previous micro-step / back out", when: { $0.micro != nil },
       help: { _ in "previous micro-step / back out" }),
     KeyBinding(
       [.escape, .char("K")], .leaveMicro, "esc K", "leave the micro-steps at once; clear the message",
-      hint: { $0.micro != nil ? KeyHint("esc leave", "esc leave", rank: 4) : nil },
+      hint: { $0.inMicro ? KeyHint("esc leave", "esc leave", rank: 4) : nil },
       when: { $0.micro != nil || $0.message != nil },
       help: { $0.micro != nil ? "leave the micro-steps (back to the whole step)" : "clear the message" }),
     KeyBinding(
@@ -145,19 +184,17 @@ public enum Keymap {
     bindings.first { $0.keys.contains(key) }
   }
 
-  /// The status line's hints as text at most `width` cells wide: the hints of the lowest rank
-  /// (the rightmost of them first) are left out until the rest fit.
-  static func hintLine(_ hints: [KeyHint], ascii: Bool, width: Int) -> String {
-    var shown = hints
-    var line: String { " " + shown.map { ascii ? $0.ascii : $0.unicode }.joined(separator: "  ") }
-    while Buffer.width(line) > width,
-      let drop = shown.indices.min(by: {
-        shown[$0].rank < shown[$1].rank || (shown[$0].rank == shown[$1].rank && $0 > $1)
-      })
-    {
-      shown.remove(at: drop)
-    }
-    return line
+  /// Every context's status lines (Unicode, ASCII), computed once.
+  static let hintLines: [HintContext: (unicode: HintLine, ascii: HintLine)] = Dictionary(
+    uniqueKeysWithValues: HintContext.all.map { c in
+      let hints = bindings.compactMap { $0.hint(c) }
+      return (c, (HintLine(hints, ascii: false), HintLine(hints, ascii: true)))
+    })
+
+  /// The status line's hints in a state.
+  static func hintLine(for state: AppState, ascii: Bool) -> HintLine {
+    let lines = hintLines[state.hintContext] ?? (HintLine([], ascii: false), HintLine([], ascii: true))
+    return ascii ? lines.ascii : lines.unicode
   }
 
   /// README's key table (Markdown): every labelled binding's keys and summary.
@@ -180,9 +217,12 @@ extension AppState {
     }
   }
 
+  /// What the status hints depend on now.
+  var hintContext: HintContext { HintContext(focus: focus, stepped: step > 0, inMicro: micro != nil) }
+
   /// The status line's hints now, in table order: what `↓`/`↑` do in the focused pane, how to
   /// leave micro-steps while in them.
   public var hints: [KeyHint] {
-    Keymap.bindings.compactMap { $0.hint(self) }
+    Keymap.bindings.compactMap { $0.hint(hintContext) }
   }
 }

@@ -109,7 +109,7 @@ struct KeymapTests {
 
   /// The hints of a state as the status line writes them, with room for all.
   static func line(_ s: AppState, ascii: Bool = false) -> String {
-    Keymap.hintLine(s.hints, ascii: ascii, width: 200)
+    Keymap.hintLine(for: s, ascii: ascii).fitting(200)
   }
 
   @Test("the status hints follow the state: micro-steps, leaving them, the focused pane")
@@ -128,10 +128,10 @@ struct KeymapTests {
     // A short line drops the hints of the lowest rank first (find and jump, then j/k, quit and
     // step); help stays longest.
     #expect(
-      Keymap.hintLine(s.hints, ascii: false, width: 58) == " ←/→ step  ↓↑ select  j/k micro  esc leave  ? help  q quit")
-    #expect(Keymap.hintLine(s.hints, ascii: false, width: 57) == " ←/→ step  ↓↑ select  esc leave  ? help  q quit")
-    #expect(Keymap.hintLine(s.hints, ascii: false, width: 40) == " ←/→ step  ↓↑ select  esc leave  ? help")
-    #expect(Keymap.hintLine(s.hints, ascii: false, width: 29) == " ↓↑ select  esc leave  ? help")
+      HintLine(s.hints, ascii: false).fitting(58) == " ←/→ step  ↓↑ select  j/k micro  esc leave  ? help  q quit")
+    #expect(HintLine(s.hints, ascii: false).fitting(57) == " ←/→ step  ↓↑ select  esc leave  ? help  q quit")
+    #expect(HintLine(s.hints, ascii: false).fitting(40) == " ←/→ step  ↓↑ select  esc leave  ? help")
+    #expect(HintLine(s.hints, ascii: false).fitting(29) == " ↓↑ select  esc leave  ? help")
   }
 
   @Test("what the hint says ↓ and ↑ do is what they do, in every pane, in and out of micro-steps")

@@ -148,7 +148,8 @@ struct WidgetTests {
   @Test("StatusBar: hints left, kernel, CPUs and step right; a prompt replaces the hints")
   func statusBar() {
     var bar = StatusBar(
-      prompt: nil, hints: [KeyHint("hints", "hints", rank: 1)], ascii: true, playing: true, cpus: [], totals: "1p",
+      prompt: nil, hints: HintLine([KeyHint("hints", "hints", rank: 1)], ascii: true), playing: true, cpus: [],
+      totals: "1p",
       kernel: .v2_6_36, step: 2, stepCount: 9,
       theme: .ascii)
     var b = Buffer(width: 60, height: 1)

@@ -68,7 +68,7 @@ extension AppState {
     ).render(in: Rect(x: body.x + leftW, y: body.y, width: body.width - leftW, height: body.height), into: &b)
     narration(theme).render(in: Rect(x: area.x, y: narrTop, width: area.width, height: narrH), into: &b)
     StatusBar(
-      prompt: prompt, hints: hints, ascii: options.ascii, playing: playing, cpus: w.cpus,
+      prompt: prompt, hints: Keymap.hintLine(for: self, ascii: options.ascii), playing: playing, cpus: w.cpus,
       totals: layout.totals, kernel: timeline.kernel,
       step: step, stepCount: timeline.stepCount, theme: theme
     ).render(in: Rect(x: area.x, y: statusY, width: area.width, height: 1), into: &b)

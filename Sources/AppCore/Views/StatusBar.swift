@@ -5,9 +5,9 @@ import TermRender
 /// each CPU's state and the step on the right.
 struct StatusBar: Widget {
   var prompt: Prompt?
-  /// The key hints of the state (`AppState.hints`), fitted to the room left of the right part.
-  var hints: [KeyHint]
-  var ascii = false
+  /// The key hints of the state (`Keymap.hintLine(for:ascii:)`), fitted to the room left of the
+  /// right part.
+  var hints: HintLine
   var playing: Bool
   var cpus: [CPU]
   /// Shown when the line is 110 columns or wider.
@@ -38,7 +38,7 @@ struct StatusBar: Widget {
       b.put(" what-if from step \(step) :\(t)_", x: area.x, y: y, style: theme.prompt, maxX: rightX)
     case nil:
       let tail = playing ? "  [playing]" : ""
-      let line = Keymap.hintLine(hints, ascii: ascii, width: rightX - 1 - area.x - Buffer.width(tail)) + tail
+      let line = hints.fitting(rightX - 1 - area.x - Buffer.width(tail)) + tail
       b.put(line, x: area.x, y: y, style: theme.text, maxX: rightX - 1)
     }
     b.put(right, x: rightX, y: y, style: theme.status)
