@@ -42,6 +42,8 @@ public enum Prompt: Sendable, Hashable {
   case jump(String)
   case command(String)
   case find(String)
+  /// `:` in play: an operation to run in a what-if branch from the step on screen.
+  case whatIf(String)
 }
 
 /// How frames are drawn.
@@ -65,6 +67,8 @@ public struct AppState: Sendable {
   public var focus: Pane = .steps
   public var selection: [Pane: Int] = [:]
   public var overlay: Overlay?
+  /// How far the `?` help is scrolled (↓/↑ while it is open, where it does not fit).
+  public internal(set) var helpScroll = 0
   public var prompt: Prompt?
   public var presenter = false
   public var treeLayout = false
@@ -78,6 +82,8 @@ public struct AppState: Sendable {
   public var explore = false
   /// Scene lines typed in explore mode (saved by `:w`).
   public var exploreLines: [String] = []
+  /// The step a what-if branch (`:` in play) started from: the session is an explore session since.
+  public internal(set) var branchedAt: Int?
   /// A message shown in place (errors of `:` commands, jump errors).
   public var message: String?
   public var options: RenderOptions

@@ -34,6 +34,7 @@ extension AppState {
         switch key {
         case .escape, .char("q"), .enter: self.overlay = nil
         case .char("?") where overlay == .help: self.overlay = nil
+        case .down, .char("j"), .pageDown, .up, .char("k"), .pageUp: if overlay == .help { scrollHelp(key) }
         default: break
         }
         return []
@@ -61,8 +62,19 @@ extension AppState {
     guard let binding = Keymap.binding(for: key) else { return [] }
     let before = step
     if binding.command == .quit { return [.quit] }
+    // A step, jump or micro-step key while playing pauses: the user has taken over.
+    if playing, binding.command.movesInTime(focus: focus) {
+      playing = false
+      playClock = 0
+    }
     perform(binding.command)
     return step != before ? [.stepChanged(step)] : []
+  }
+
+  /// ↓/j, ↑/k and the page keys scroll the `?` help (the overlay stops where its last row shows).
+  mutating func scrollHelp(_ key: Key) {
+    let delta = key == .pageDown ? 10 : key == .pageUp ? -10 : key == .down || key == .char("j") ? 1 : -1
+    helpScroll = max(0, min(validKeys.count, helpScroll + delta))
   }
 
   /// Runs a key's command (`Keymap`).
@@ -73,6 +85,9 @@ extension AppState {
     case .previousStep: go(to: step - 1)
     case .microForward: microForward()
     case .microBackward: microBackward()
+    case .leaveMicro:
+      micro = nil
+      message = nil
     case .down: if focus == .steps { microForward() } else { moveSelection(1) }
     case .up: if focus == .steps { microBackward() } else { moveSelection(-1) }
     case .pageDown: moveSelection(10)
@@ -87,22 +102,25 @@ extension AppState {
     case .inspect: if focus != .steps, !selectable(focus).isEmpty { overlay = .inspector }
     case .toggleTree: treeLayout.toggle()
     case .toggleFolding:
+      let foldedBefore = layout.hasFolds
       folding.toggle()
       selection[.vmas] = 0
+      refreshLayout()
+      if !foldedBefore, !layout.hasFolds {
+        message =
+          "nothing to fold at this step: no 3 identical sibling subtrees (folding is now \(folding ? "on" : "off"))"
+      }
     case .compare: cycleCompare()
     case .presenter: presenter.toggle()
     case .play:
       if step >= timeline.stepCount && !playing { go(to: 0) }
       playing.toggle()
       playClock = 0
-    case .help: overlay = .help
+    case .help:
+      overlay = .help
+      helpScroll = 0
     case .command:
-      if explore {
-        prompt = .command("")
-      } else {
-        message = "':' runs operations in explore mode (anonvis explore)"
-      }
-    case .dismiss: message = nil
+      prompt = explore ? .command("") : .whatIf("")
     }
   }
 
@@ -164,7 +182,7 @@ extension AppState {
   mutating func handlePrompt(_ p: Prompt, _ key: Key) -> [Effect] {
     var text: String
     switch p {
-    case .jump(let t), .command(let t), .find(let t): text = t
+    case .jump(let t), .command(let t), .find(let t), .whatIf(let t): text = t
     }
     switch key {
     case .escape:
@@ -184,6 +202,7 @@ extension AppState {
       case .jump: return jump(text)
       case .command: return command(text)
       case .find: return find(text)
+      case .whatIf: return whatIf(text)
       }
     default:
       return []
@@ -192,6 +211,7 @@ extension AppState {
     case .jump: prompt = .jump(text)
     case .command: prompt = .command(text)
     case .find: prompt = .find(text)
+    case .whatIf: prompt = .whatIf(text)
     }
     return []
   }
@@ -228,24 +248,33 @@ extension AppState {
 
   /// `g` then a step number or (a prefix of) a chapter title.
   mutating func jump(_ text: String) -> [Effect] {
+    switch step(named: text) {
+    case .success(let n):
+      go(to: n)
+      return [.stepChanged(step)]
+    case .failure(let e):
+      message = e.message
+      return []
+    }
+  }
+
+  /// The step a number or (a prefix of, else a part of) a chapter title names, as `g` and
+  /// `play --step` read it.
+  public func step(named text: String) -> Result<Int, StepNotFound> {
     let trimmed = text.trimmingSpaces
     if let n = Int(trimmed) {
       guard n >= 0, n <= timeline.stepCount else {
-        message = "no step \(n): the scene has steps 0..\(timeline.stepCount)"
-        return []
+        return .failure(StepNotFound(message: "no step \(n): the scene has steps 0..\(timeline.stepCount)"))
       }
-      go(to: n)
-      return [.stepChanged(step)]
+      return .success(n)
     }
     let lower = trimmed.lowercased()
     if let chapter = timeline.chapters.first(where: { $0.title.lowercased().hasPrefix(lower) })
       ?? timeline.chapters.first(where: { $0.title.lowercased().contains(lower) })
     {
-      go(to: min(chapter.step, timeline.stepCount))
-      return [.stepChanged(step)]
+      return .success(min(chapter.step, timeline.stepCount))
     }
-    message = "no step or chapter '\(trimmed)'"
-    return []
+    return .failure(StepNotFound(message: "no step or chapter '\(trimmed)'"))
   }
 
   /// A `:` command in explore mode: an operation of the scene language, `w FILE` or `q`.
@@ -290,9 +319,28 @@ extension AppState {
   /// The explore session as a scene file.
   public var exploreScene: String {
     var out = "title \(Lexer.quote(timeline.title))\nkernel \(timeline.kernel.rawValue)\n"
+    for v in timeline.variants { out += "variant \(v.rawValue)\n" }
     if timeline.cpuCount > 1 { out += "cpus \(timeline.cpuCount)\n" }
     out += "\n" + exploreLines.joined(separator: "\n") + "\n"
     return out
+  }
+}
+
+/// A step number or chapter that names no step of the scene.
+public struct StepNotFound: Error, Sendable, Hashable {
+  public let message: String
+}
+
+extension KeyCommand {
+  /// Whether the command moves through the scene (a step, a jump, a micro-step, the what-if
+  /// prompt): pressed while playing, it pauses.
+  func movesInTime(focus: Pane) -> Bool {
+    switch self {
+    case .nextStep, .previousStep, .microForward, .microBackward, .leaveMicro, .jump, .firstStep, .lastStep, .command:
+      return true
+    case .down, .up: return focus == .steps
+    default: return false
+    }
   }
 }
 
@@ -303,4 +351,9 @@ extension String {
     while s.last == " " || s.last == "\t" { s = s.dropLast() }
     return String(s)
   }
+}
+
+extension Layout {
+  /// Whether a row folds identical sibling subtrees (`×N`).
+  var hasFolds: Bool { rows.contains { $0.folded != nil } }
 }

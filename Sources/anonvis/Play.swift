@@ -155,6 +155,9 @@ struct Play: ParsableCommand {
   @Option(help: ArgumentHelp("Run the scene on a second kernel model too, side by side.", valueName: "kernel"))
   var compare: KernelVersion?
 
+  @Option(help: "Start at this step: a number or (the start of) a chapter title.")
+  var step: String?
+
   @OptionGroup var ui: UIOptions
 
   @OptionGroup var limitOptions: LimitOptions
@@ -167,7 +170,22 @@ struct Play: ParsableCommand {
     state.scene = loaded.scene
     state.setCompare(compare)
     state.presenter = ui.notes
+    if let step { state.go(to: try startStep(step, state)) }
     try runInteractive(state, record: ui.record, force: ui.force)
+  }
+}
+
+/// The step `play --step` names, or a clear message and exit 2.
+func startStep(_ name: String, _ state: AppState) throws -> Int {
+  if let n = Int(name.trimmingCharacters(in: .whitespaces)) { return try checkedStep(n, state.timeline) }
+  switch state.step(named: name) {
+  case .success(let n): return n
+  case .failure:
+    let chapters = state.timeline.chapters.map { "'\($0.title)'" }.joined(separator: ", ")
+    printError(
+      "error: --step '\(name)' names no step or chapter: give 0..\(state.timeline.stepCount)"
+        + (chapters.isEmpty ? "" : " or a chapter: \(chapters)"))
+    throw ExitCode(2)
   }
 }
 

@@ -68,12 +68,12 @@ extension AppState {
     ).render(in: Rect(x: body.x + leftW, y: body.y, width: body.width - leftW, height: body.height), into: &b)
     narration(theme).render(in: Rect(x: area.x, y: narrTop, width: area.width, height: narrH), into: &b)
     StatusBar(
-      prompt: prompt, hints: options.ascii ? Keymap.asciiHints : Keymap.unicodeHints, playing: playing, cpus: w.cpus,
+      prompt: prompt, hints: Keymap.hintLine(for: self, ascii: options.ascii), playing: playing, cpus: w.cpus,
       totals: layout.totals, kernel: timeline.kernel,
       step: step, stepCount: timeline.stepCount, theme: theme
     ).render(in: Rect(x: area.x, y: statusY, width: area.width, height: 1), into: &b)
     switch overlay {
-    case .help: HelpOverlay(keys: validKeys, theme: theme).render(in: area, into: &b)
+    case .help: HelpOverlay(keys: validKeys, scroll: helpScroll, theme: theme).render(in: area, into: &b)
     case .inspector: inspector(theme).render(in: area, into: &b)
     case nil: break
     }
@@ -86,8 +86,8 @@ extension AppState {
 
   func header(_ theme: Theme) -> Header {
     Header(
-      title: timeline.title, kernel: timeline.kernel, variants: timeline.variants, explore: explore, fileName: fileName,
-      step: step, stepCount: timeline.stepCount, theme: theme)
+      title: timeline.title, kernel: timeline.kernel, variants: timeline.variants, explore: explore,
+      branchedAt: branchedAt, fileName: fileName, step: step, stepCount: timeline.stepCount, theme: theme)
   }
 
   func narration(_ theme: Theme) -> NarrationPane {

@@ -7,6 +7,8 @@ struct Header: Widget {
   var kernel: KernelVersion
   var variants: [Variant]
   var explore: Bool
+  /// The step a what-if branch started from (`:` in play), if the session is one.
+  var branchedAt: Int? = nil
   var fileName: String
   var step: Int
   var stepCount: Int
@@ -24,7 +26,7 @@ struct Header: Widget {
     let rightX = area.maxX - Buffer.width(right)
     var left = " anonvis  \(title)  kernel \(kernel.displayName)"
     if !variants.isEmpty { left += " variant \(variants.map(\.rawValue).joined(separator: ","))" }
-    if explore { left += "  [explore]" }
+    if explore { left += branchedAt.map { "  [what-if from step \($0)]" } ?? "  [explore]" }
     if !fileName.isEmpty, Buffer.width(left) + Buffer.width(fileName) + 4 < rightX - area.x {
       left += "  (\(fileName))"
     }

@@ -2,15 +2,20 @@ import AnonVMASim
 import ScenePlayer
 import TermRender
 
-/// The `?` overlay: the keys valid now and what they do.
+/// The `?` overlay: the keys valid now and what they do; ↓/↑ scroll it where it does not fit.
 struct HelpOverlay: Widget {
   var keys: [(keys: String, help: String)]
+  /// Rows scrolled above the top (`AppState.helpScroll`; no more than leaves the last row shown).
+  var scroll = 0
   var theme: Theme
 
   func render(in area: Rect, into b: inout Buffer) {
     let width = keys.map { $0.keys.count }.max() ?? 4
     let lines = keys.map { " " + $0.keys.padding(width + 2) + $0.help }
-    Popup(title: "keys valid now", lines: lines, theme: theme).render(in: area, into: &b)
+    // The popup's inside is at most area.height - 4 rows.
+    let top = max(0, min(scroll, lines.count - (area.height - 4)))
+    let title = top > 0 ? "keys valid now (\(theme.glyphs.up) \(top) above)" : "keys valid now"
+    Popup(title: title, lines: Array(lines.dropFirst(top)), theme: theme).render(in: area, into: &b)
   }
 }
 

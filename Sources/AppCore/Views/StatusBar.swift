@@ -5,7 +5,9 @@ import TermRender
 /// each CPU's state and the step on the right.
 struct StatusBar: Widget {
   var prompt: Prompt?
-  var hints: String
+  /// The key hints of the state (`Keymap.hintLine(for:ascii:)`), fitted to the room left of the
+  /// right part.
+  var hints: HintLine
   var playing: Bool
   var cpus: [CPU]
   /// Shown when the line is 110 columns or wider.
@@ -32,8 +34,12 @@ struct StatusBar: Widget {
       b.put(" :\(t)_", x: area.x, y: y, style: theme.prompt, maxX: rightX)
     case .find(let t):
       b.put(" find: \(t)_", x: area.x, y: y, style: theme.prompt, maxX: rightX)
+    case .whatIf(let t):
+      b.put(" what-if from step \(step) :\(t)_", x: area.x, y: y, style: theme.prompt, maxX: rightX)
     case nil:
-      b.put(hints + (playing ? "  [playing]" : ""), x: area.x, y: y, style: theme.text, maxX: rightX - 1)
+      let tail = playing ? "  [playing]" : ""
+      let line = hints.fitting(rightX - 1 - area.x - Buffer.width(tail)) + tail
+      b.put(line, x: area.x, y: y, style: theme.text, maxX: rightX - 1)
     }
     b.put(right, x: rightX, y: y, style: theme.status)
   }
