@@ -23,7 +23,7 @@ extension AppState {
     }
     self = branch
     if let ran = message, ran.hasPrefix("ran: ") {
-      message = "what-if from step \(branchedAt ?? 0) (the scene file is unchanged; :w FILE saves): \(ran)"
+      message = "what-if from step \(branchedAt ?? 0): \(ran) (:w FILE saves the branch)"
     }
     return effects
   }
