@@ -27,15 +27,20 @@ public struct KeyHint: Sendable, Hashable {
 }
 
 /// What the status hints depend on: the focused pane, whether the step on screen has
-/// micro-steps to enter (not step 0) and whether one is shown. Few enough that every context's
-/// status lines are computed once (`Keymap.hintLines`), not per frame.
+/// micro-steps to enter (not step 0), whether one is shown, and the overlay open. Few enough that
+/// every context's status lines are computed once (`Keymap.hintLines`), not per frame.
 public struct HintContext: Sendable, Hashable {
   var focus: Pane
   var stepped: Bool
   var inMicro: Bool
+  var overlay: Overlay?
 
-  static let all: [HintContext] = Pane.allCases.flatMap { focus in
-    [false, true].flatMap { stepped in [false, true].map { HintContext(focus: focus, stepped: stepped, inMicro: $0) } }
+  static let all: [HintContext] = [nil, Overlay.help, .inspector].flatMap { overlay in
+    Pane.allCases.flatMap { focus in
+      [false, true].flatMap { stepped in
+        [false, true].map { HintContext(focus: focus, stepped: stepped, inMicro: $0, overlay: overlay) }
+      }
+    }
   }
 }
 
@@ -184,10 +189,16 @@ public enum Keymap {
     bindings.first { $0.keys.contains(key) }
   }
 
+  /// The hints while an overlay is open: it reads the keys (`reduce`), not the table.
+  static func hints(_ overlay: Overlay) -> [KeyHint] {
+    let close = KeyHint("esc close", "esc close", rank: 5)
+    return overlay == .help ? [KeyHint("↓↑ scroll", "up/down scroll", rank: 4), close] : [close]
+  }
+
   /// Every context's status lines (Unicode, ASCII), computed once.
   static let hintLines: [HintContext: (unicode: HintLine, ascii: HintLine)] = Dictionary(
     uniqueKeysWithValues: HintContext.all.map { c in
-      let hints = bindings.compactMap { $0.hint(c) }
+      let hints = c.overlay.map { Keymap.hints($0) } ?? bindings.compactMap { $0.hint(c) }
       return (c, (HintLine(hints, ascii: false), HintLine(hints, ascii: true)))
     })
 
@@ -218,11 +229,14 @@ extension AppState {
   }
 
   /// What the status hints depend on now.
-  var hintContext: HintContext { HintContext(focus: focus, stepped: step > 0, inMicro: micro != nil) }
+  var hintContext: HintContext {
+    HintContext(focus: focus, stepped: step > 0, inMicro: micro != nil, overlay: overlay)
+  }
 
   /// The status line's hints now, in table order: what `↓`/`↑` do in the focused pane, how to
   /// leave micro-steps while in them.
   public var hints: [KeyHint] {
-    Keymap.bindings.compactMap { $0.hint(hintContext) }
+    let context = hintContext
+    return context.overlay.map { Keymap.hints($0) } ?? Keymap.bindings.compactMap { $0.hint(context) }
   }
 }

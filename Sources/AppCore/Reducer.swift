@@ -290,12 +290,12 @@ extension AppState {
       }
       return [.save(path: path, text: exploreScene)]
     }
-    let scene = Parser.parse(line, check: false)
-    if let d = scene.diagnostics.first {
+    let parsed = Parser.parse(line, check: false)
+    if let d = parsed.diagnostics.first {
       message = "error: \(d.message)"
       return []
     }
-    for s in scene.statements {
+    for s in parsed.statements {
       switch s.statement {
       case .title, .kernel, .variant, .cpus:
         message = "error: header statements cannot change in explore mode"
@@ -312,7 +312,8 @@ extension AppState {
       }
     }
     go(to: timeline.stepCount)
-    message = "ran: \(line)"
+    extendScene(with: parsed.statements)
+    message = "ran: \(line)" + (message.map { "; \($0)" } ?? "")
     return [.stepChanged(step)]
   }
 

@@ -23,7 +23,7 @@ extension AppState {
     }
     self = branch
     if let ran = message, ran.hasPrefix("ran: ") {
-      message = "what-if from step \(branchedAt ?? 0) (the scene file is unchanged; :w FILE saves): \(ran)"
+      message = "what-if from step \(branchedAt ?? 0): \(ran) (:w FILE saves the branch)"
     }
     return effects
   }
@@ -48,11 +48,20 @@ extension AppState {
     branchedAt = from
     playing = false
     playClock = 0
-    compareTimeline = nil
-    scene = nil
     go(to: from)
     layout = Layout(timeline: timeline, key: layoutKey, microSteps: nil)
+    // The branch is the scene now: a comparison runs it on the other model.
+    scene = Parser.parse(exploreScene, check: false)
+    setCompare(compareTimeline?.kernel)
     return nil
+  }
+
+  /// Adds statements run in a what-if branch to its scene, and runs the comparison model (if
+  /// any) on it again. Explore sessions that did not branch have no scene and are not compared.
+  mutating func extendScene(with statements: [LocatedStatement]) {
+    guard scene != nil else { return }
+    scene?.statements += statements
+    if let kernel = compareTimeline?.kernel { setCompare(kernel) }
   }
 
   /// The scene lines of steps 1...last: each step's chapter, its operation and its `say` and

@@ -132,6 +132,12 @@ struct KeymapTests {
     #expect(HintLine(s.hints, ascii: false).fitting(57) == " ←/→ step  ↓↑ select  esc leave  ? help  q quit")
     #expect(HintLine(s.hints, ascii: false).fitting(40) == " ←/→ step  ↓↑ select  esc leave  ? help")
     #expect(HintLine(s.hints, ascii: false).fitting(29) == " ↓↑ select  esc leave  ? help")
+    // With an overlay open the arrows scroll it (help) and esc closes it.
+    send(&s, [.char("?")])
+    #expect(Self.line(s) == " ↓↑ scroll  esc close")
+    send(&s, [.escape])
+    s.overlay = .inspector
+    #expect(Self.line(s) == " esc close")
   }
 
   @Test("what the hint says ↓ and ↑ do is what they do, in every pane, in and out of micro-steps")

@@ -88,6 +88,25 @@ struct KeysTests {
     #expect(d.state.timeline.stepCount == 6)
   }
 
+  @Test("a what-if branch keeps the comparison: the other model runs the branch too")
+  func whatIfCompared() throws {
+    var s = try sceneApp("e2-fork-cow.scene")
+    send(&s, [.char("g")] + chars("fork") + [.enter, .char("c")])
+    let other = try #require(s.compareTimeline?.kernel)
+    send(&s, [.char(":")] + chars("fork P2 P3") + [.enter])
+    #expect(s.branchedAt == 4 && s.compareTimeline?.kernel == other)
+    #expect(s.compareTimeline?.stepCount == 5)
+    #expect(s.compareTimeline?.states[5].processIndex(named: "P3") != nil)
+    send(&s, [.char(":")] + chars("exit P3") + [.enter])
+    #expect(s.compareTimeline?.stepCount == 6 && s.timeline.stepCount == 6)
+    #expect(s.render(width: 120, height: 40).plainText.contains("[what-if from step 4]"))
+    // Explore sessions that did not branch have nothing to compare, as before.
+    var e = AppState(timeline: Timeline(title: "explore", kernel: .v2_6_36), fileName: "")
+    e.explore = true
+    send(&e, [.char(":")] + chars("spawn P1") + [.enter])
+    #expect(e.scene == nil && e.message == "ran: spawn P1")
+  }
+
   @Test("a what-if line that does not run leaves the scene as it was, with the error")
   func whatIfError() throws {
     var s = try sceneApp("e2-fork-cow.scene")

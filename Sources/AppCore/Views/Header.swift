@@ -24,9 +24,11 @@ struct Header: Widget {
       String(repeating: theme.glyphs.full, count: filled) + String(repeating: theme.glyphs.empty, count: barW - filled)
     let right = "step \(step)/\(n) [\(bar)] "
     let rightX = area.maxX - Buffer.width(right)
-    var left = " anonvis  \(title)  kernel \(kernel.displayName)"
+    // A what-if branch says so first: the title and model after it may not fit.
+    var left = " anonvis  " + (branchedAt.map { "[what-if from step \($0)]  " } ?? "")
+    left += "\(title)  kernel \(kernel.displayName)"
     if !variants.isEmpty { left += " variant \(variants.map(\.rawValue).joined(separator: ","))" }
-    if explore { left += branchedAt.map { "  [what-if from step \($0)]" } ?? "  [explore]" }
+    if explore, branchedAt == nil { left += "  [explore]" }
     if !fileName.isEmpty, Buffer.width(left) + Buffer.width(fileName) + 4 < rightX - area.x {
       left += "  (\(fileName))"
     }

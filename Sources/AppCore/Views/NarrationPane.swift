@@ -38,7 +38,7 @@ struct NarrationPane: Widget {
           ("\(step).\(micro.index + 1)/\(micro.count) ", theme.strong),
           ("cpu\(e.cpu) \(e.function): ", theme.function), (e.text, theme.text),
         ]))
-      lines.append(Line("  in step \(step): \(info.label)  (\(g.up)/k back out)", theme.hint))
+      lines.append(Line("  in step \(step): \(info.label)  (\(g.up)/k back, esc leave)", theme.hint))
     } else {
       var segs: [(String, Style)] = [("\(step) \(info.label)", theme.strong)]
       if let c = info.chapter { segs.append(("  [\(c)]", theme.chapter)) }
