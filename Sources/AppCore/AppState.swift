@@ -78,6 +78,8 @@ public struct AppState: Sendable {
   public var explore = false
   /// Scene lines typed in explore mode (saved by `:w`).
   public var exploreLines: [String] = []
+  /// The narration pane's scroll (PgDn/PgUp in the steps pane).
+  var narrationScroll = NarrationScroll()
   /// A message shown in place (errors of `:` commands, jump errors).
   public var message: String?
   public var options: RenderOptions

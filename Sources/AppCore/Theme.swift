@@ -76,17 +76,19 @@ struct Glyphs {
   var chain, own, none, arrow, lock, bar, full, empty, branch, added, removed, changed: String
   var running, blocked, deadlocked, idle, more: String
   var dot, openQuote, closeQuote, times, up: String
+  /// Marks text cut at a word boundary (titles, the status line).
+  var ellipsis: String
 
   static let unicode = Glyphs(
     h: "─", v: "│", tl: "┌", tr: "┐", bl: "└", br: "┘", chain: "●", own: "◉", none: "·", arrow: "→",
     lock: "■", bar: "▌", full: "█", empty: "░", branch: "└ ", added: "+", removed: "-", changed: "~",
     running: "▶", blocked: "⧗", deadlocked: "✖", idle: "·", more: "↓", dot: "·", openQuote: "“",
-    closeQuote: "”", times: "×", up: "↑")
+    closeQuote: "”", times: "×", up: "↑", ellipsis: "…")
   static let ascii = Glyphs(
     h: "-", v: "|", tl: "+", tr: "+", bl: "+", br: "+", chain: "*", own: "@", none: ".", arrow: "->",
     lock: "#", bar: "|", full: "#", empty: ".", branch: "`-", added: "+", removed: "-", changed: "~",
     running: ">", blocked: "B", deadlocked: "X", idle: ".", more: "v", dot: "|", openQuote: "\"",
-    closeQuote: "\"", times: "x", up: "^")
+    closeQuote: "\"", times: "x", up: "^", ellipsis: "...")
 
   /// A CPU's state as one glyph.
   func cpuState(_ state: CPUState) -> String {

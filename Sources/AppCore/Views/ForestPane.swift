@@ -16,7 +16,9 @@ struct ForestPane: Widget {
     let inner = r.inset(1)
     var lines: [Line] = []
     if layout.columns.isEmpty {
-      lines.append(Line(" no anon_vma yet: the first write fault creates one", theme.hint))
+      for l in wrap(" no anon_vma yet: the first write fault creates one", inner.width) {
+        lines.append(Line(l, theme.hint))
+      }
     } else if treeLayout {
       lines += ForestTree(layout: layout, covered: covered, selected: selectedAV, theme: theme).lines
     } else {

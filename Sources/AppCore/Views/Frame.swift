@@ -22,6 +22,7 @@ extension AppState {
     {
       var bottom = AppState(comparing: other, fileName: fileName, options: options, layout: lower)
       bottom.treeLayout = treeLayout
+      bottom.narrationScroll = narrationScroll
       bottom.message = other.stepCount < step ? "this model stopped at step \(other.stepCount)" : nil
       render(in: Rect(x: 0, y: 0, width: width, height: height / 2), into: &b)
       bottom.render(in: Rect(x: 0, y: height / 2, width: width, height: height - height / 2), into: &b)
@@ -49,7 +50,9 @@ extension AppState {
       return
     }
     let statusY = area.maxY - 1
-    let narrH = max(6, min(10, area.height / 4)) + (presenter ? 2 : 0)
+    let narrationPane = narration(theme)
+    let narrationText = narrationPane.text(width: area.width - 2)
+    let narrH = NarrationPane.height(for: narrationText, frameHeight: area.height, presenter: presenter)
     let narrTop = statusY - narrH
     let body = Rect(x: area.x, y: area.y + 1, width: area.width, height: narrTop - area.y - 1)
     let leftW = min(48, max(30, area.width * 2 / 5))
@@ -66,7 +69,7 @@ extension AppState {
       selectedAV: focus == .forest ? selected(.forest) : nil, treeLayout: treeLayout, focused: focus == .forest,
       theme: theme
     ).render(in: Rect(x: body.x + leftW, y: body.y, width: body.width - leftW, height: body.height), into: &b)
-    narration(theme).render(in: Rect(x: area.x, y: narrTop, width: area.width, height: narrH), into: &b)
+    narrationPane.render(narrationText, in: Rect(x: area.x, y: narrTop, width: area.width, height: narrH), into: &b)
     StatusBar(
       prompt: prompt, hints: options.ascii ? Keymap.asciiHints : Keymap.unicodeHints, playing: playing, cpus: w.cpus,
       totals: layout.totals, kernel: timeline.kernel,
@@ -99,7 +102,7 @@ extension AppState {
       step: step, info: timeline.steps[step],
       nextLabel: step < timeline.stepCount ? timeline.steps[step + 1].label : nil,
       micro: shownMicro, cpus: timeline.cpuCount > 1 ? layout.world.cpus : [], presenter: presenter,
-      functions: layout.functions, message: message, focused: focus == .steps, theme: theme)
+      functions: layout.functions, message: message, focused: focus == .steps, theme: theme, scroll: narrationOffset)
   }
 
   func inspector(_ theme: Theme) -> Inspector {
