@@ -285,11 +285,15 @@ struct Tour: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Play the built-in tour scene (the default); as text when not on a terminal.")
 
+  @Option(help: "Run the tour on a second kernel model too, side by side (2.6.34, 2.6.36, 6.x).")
+  var compare: String?
+
   @OptionGroup var ui: UIOptions
 
   @OptionGroup var limitOptions: LimitOptions
 
   func run() throws {
+    let compareKernel = try compare.map { try parseKernel($0, option: "--compare") }
     guard let loaded = LoadedScene.load(source: BuiltinScenes.tour, name: "tour.scene", options: limitOptions) else {
       throw ExitCode(2)
     }
@@ -300,6 +304,9 @@ struct Tour: ParsableCommand {
     var state = AppState(
       timeline: loaded.timeline, fileName: "tour",
       options: RenderOptions(ascii: ui.ascii, colors: ui.useColor))
+    // The parsed scene makes `c` (compare) work in the tour as in `play`.
+    state.scene = loaded.scene
+    state.setCompare(compareKernel)
     state.presenter = ui.notes
     try runInteractive(state)
   }

@@ -158,7 +158,7 @@ struct Play: ParsableCommand {
   @Argument(help: "Scene file.")
   var file: String
 
-  @Option(help: "Run the scene on a second kernel model too, side by side (2.6.34, 2.6.36, 6.x).")
+  @Option(help: "Run the scene on a second kernel model too (2.6.34, 2.6.36, 6.x): beside it from 160 columns.")
   var compare: String?
 
   @OptionGroup var ui: UIOptions

@@ -64,7 +64,8 @@ struct Render: ParsableCommand {
   @Flag(help: "Show presenter notes.")
   var notes = false
 
-  @Option(help: "Also run the scene on this kernel model, drawn below (2.6.34, 2.6.36, 6.x).")
+  @Option(
+    help: "Also run the scene on this kernel model, drawn beside from 160 columns, else below (2.6.34, 2.6.36, 6.x).")
   var compare: String?
 
   @OptionGroup var limitOptions: LimitOptions
