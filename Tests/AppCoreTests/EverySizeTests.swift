@@ -151,6 +151,24 @@ struct EverySizeTests {
     #expect(s.micro == 0)
   }
 
+  @Test("the inspector wraps a long same_anon_vma list at word boundaries instead of cutting it")
+  func inspectorWraps() {
+    var s = app("spawn P1\nmmap P1 A 1\ntouch P1 A 0\n" + (2...9).map { "fork P1 P\($0)\n" }.joined())
+    send(&s, [.end, .tab, .tab, .enter])
+    #expect(s.overlay == .inspector)
+    // The popup's rows only (the panes behind it name the VMAs too).
+    let rows = s.render(width: 60, height: 30).plainText.split(separator: "\n").map { Array($0) }
+    let top = rows.firstIndex { String($0).contains("┌─ ▶ AV1 ") } ?? 0
+    let x0 = rows[top].firstIndex(of: "┌") ?? 0
+    let x1 = rows[top].lastIndex(of: "┐") ?? rows[top].count - 1
+    var popup = ""
+    for row in rows[(top + 1)...] {
+      if row[x0] == "└" { break }
+      popup += String(row[(x0 + 1)..<x1]) + "\n"
+    }
+    for p in 1...9 { #expect(popup.contains("P\(p):A@0"), "P\(p):A@0 missing or cut in\n\(popup)") }
+  }
+
   @Test("large terminals give the narration more lines; the body keeps the rest")
   func largeTerminals() throws {
     var s = try sceneApp("e3-three-generations.scene")
