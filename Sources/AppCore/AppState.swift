@@ -84,6 +84,8 @@ public struct AppState: Sendable {
   public var exploreLines: [String] = []
   /// The step a what-if branch (`:` in play) started from: the session is an explore session since.
   public internal(set) var branchedAt: Int?
+  /// The narration pane's scroll (PgDn/PgUp in the steps pane).
+  var narrationScroll = NarrationScroll()
   /// A message shown in place (errors of `:` commands, jump errors).
   public var message: String?
   public var options: RenderOptions

@@ -90,8 +90,8 @@ extension AppState {
       message = nil
     case .down: if focus == .steps { microForward() } else { moveSelection(1) }
     case .up: if focus == .steps { microBackward() } else { moveSelection(-1) }
-    case .pageDown: moveSelection(10)
-    case .pageUp: moveSelection(-10)
+    case .pageDown: if focus == .steps { scrollNarration(1) } else { moveSelection(10) }
+    case .pageUp: if focus == .steps { scrollNarration(-1) } else { moveSelection(-10) }
     case .firstStep: go(to: 0)
     case .lastStep: go(to: timeline.stepCount)
     case .jump: prompt = .jump("")

@@ -217,6 +217,11 @@ struct Tour: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Play the built-in tour scene (the default); as text when not on a terminal.")
 
+  @Option(
+    help: ArgumentHelp(
+      "Run the tour on a second kernel model too: beside it from 160 columns, else below.", valueName: "kernel"))
+  var compare: KernelVersion?
+
   @OptionGroup var ui: UIOptions
 
   @OptionGroup var limitOptions: LimitOptions
@@ -232,6 +237,9 @@ struct Tour: ParsableCommand {
     var state = AppState(
       timeline: loaded.timeline, fileName: "tour",
       options: RenderOptions(ascii: ui.ascii, colors: ui.useColor))
+    // The parsed scene makes `c` (compare) work in the tour as in `play`.
+    state.scene = loaded.scene
+    state.setCompare(compare)
     state.presenter = ui.notes
     try runInteractive(state)
   }

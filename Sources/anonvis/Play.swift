@@ -152,7 +152,9 @@ struct Play: ParsableCommand {
   @Argument(help: "Scene file.")
   var file: String
 
-  @Option(help: ArgumentHelp("Run the scene on a second kernel model too, side by side.", valueName: "kernel"))
+  @Option(
+    help: ArgumentHelp(
+      "Run the scene on a second kernel model too: beside it from 160 columns, else below.", valueName: "kernel"))
   var compare: KernelVersion?
 
   @Option(help: "Start at this step: a number or (the start of) a chapter title.")

@@ -45,7 +45,9 @@ struct Render: ParsableCommand {
   @Flag(help: "Show presenter notes.")
   var notes = false
 
-  @Option(help: ArgumentHelp("Also run the scene on this kernel model, drawn below.", valueName: "kernel"))
+  @Option(
+    help: ArgumentHelp(
+      "Also run the scene on this kernel model, drawn beside from 160 columns, else below.", valueName: "kernel"))
   var compare: KernelVersion?
 
   @OptionGroup var limitOptions: LimitOptions

@@ -207,6 +207,9 @@ struct CLITests {
     #expect(r.status == 0)
     #expect(r.stdout.contains("step 12/12"))
     #expect(r.stdout.contains("anon_vma_fork"))
+    // The tour compares like play does (`c` in the terminal, `--compare` here).
+    #expect(try run(["tour", "--compare", "2.6.34"]).status == 0)
+    #expect(try run(["tour", "--compare", "2.6.99"]).status != 0)
   }
 
   @Test("scene text never reaches the terminal raw")

@@ -8,7 +8,9 @@ public let minimumSize = (width: 60, height: 16)
 extension AppState {
   /// The frame at a size. Pure: the same state and size give the same buffer.
   ///
-  /// With a comparison model, the two models are drawn one above the other, in lockstep.
+  /// With a comparison model, the two models are drawn side by side from 160 columns (each half a
+  /// full frame), one above the other below that, in lockstep; what differs between them is
+  /// marked in both (`CompareDiff`).
   public func render(width: Int, height: Int) -> Buffer {
     guard layoutsCurrent else {
       // An input changed without the reducer: lay out for this frame only.
@@ -17,14 +19,21 @@ extension AppState {
       return fresh.render(width: width, height: height)
     }
     var b = Buffer(width: width, height: height)
-    if let other = compareTimeline, let lower = compareLayout, height >= 2 * minimumSize.height,
-      width >= minimumSize.width
-    {
-      var bottom = AppState(comparing: other, fileName: fileName, options: options, layout: lower)
-      bottom.treeLayout = treeLayout
-      bottom.message = other.stepCount < step ? "this model stopped at step \(other.stepCount)" : nil
-      render(in: Rect(x: 0, y: 0, width: width, height: height / 2), into: &b)
-      bottom.render(in: Rect(x: 0, y: height / 2, width: width, height: height - height / 2), into: &b)
+    if let other = compareTimeline, let lower = compareLayout, let areas = compareAreas(b.area) {
+      var half = AppState(comparing: other, fileName: fileName, options: options, layout: lower)
+      half.treeLayout = treeLayout
+      half.narrationScroll = narrationScroll
+      half.message = other.stepCount < step ? "this model stopped at step \(other.stepCount)" : nil
+      let diffs = compareDiffs
+      render(in: areas.0, into: &b, differs: diffs?.this ?? CompareDiff())
+      half.render(in: areas.1, into: &b, differs: diffs?.other ?? CompareDiff())
+    } else if let other = compareTimeline, message == nil {
+      // Compare is on but the frame holds one model: say so rather than hide it.
+      var one = self
+      one.message =
+        "comparing with \(other.kernel.rawValue) needs 160 columns or \(2 * minimumSize.height) rows (now \(width)"
+        + "\(options.ascii ? "x" : "×")\(height))"
+      one.render(in: b.area, into: &b)
     } else {
       render(in: b.area, into: &b)
     }
@@ -32,9 +41,27 @@ extension AppState {
     return b
   }
 
+  /// Where the two models of a comparison go: left and right halves from 160 columns, top and
+  /// bottom when both halves are at least the minimum size; nil when neither fits (one model).
+  func compareAreas(_ area: Rect) -> (Rect, Rect)? {
+    if area.width >= 160, area.height >= minimumSize.height {
+      let w = area.width / 2
+      return (
+        Rect(x: area.x, y: area.y, width: w, height: area.height),
+        Rect(x: area.x + w, y: area.y, width: area.width - w, height: area.height)
+      )
+    }
+    guard area.height >= 2 * minimumSize.height, area.width >= minimumSize.width else { return nil }
+    let h = area.height / 2
+    return (
+      Rect(x: area.x, y: area.y, width: area.width, height: h),
+      Rect(x: area.x, y: area.y + h, width: area.width, height: area.height - h)
+    )
+  }
+
   /// One model's frame in an area: header, the VMA and forest panes, narration, status line and
   /// the overlay, composed from the widgets under Views/.
-  func render(in area: Rect, into b: inout Buffer) {
+  func render(in area: Rect, into b: inout Buffer, differs: CompareDiff = CompareDiff()) {
     let theme = options.ascii ? Theme.ascii : Theme.unicode
     let g = theme.glyphs
     guard area.width >= minimumSize.width, area.height >= minimumSize.height else {
@@ -49,7 +76,9 @@ extension AppState {
       return
     }
     let statusY = area.maxY - 1
-    let narrH = max(6, min(10, area.height / 4)) + (presenter ? 2 : 0)
+    let narrationPane = narration(theme)
+    let narrationText = narrationPane.text(width: area.width - 2)
+    let narrH = NarrationPane.height(for: narrationText, frameHeight: area.height, presenter: presenter)
     let narrTop = statusY - narrH
     let body = Rect(x: area.x, y: area.y + 1, width: area.width, height: narrTop - area.y - 1)
     let leftW = min(48, max(30, area.width * 2 / 5))
@@ -59,14 +88,14 @@ extension AppState {
     let selectedVMA = focus == .vmas ? selected(.vmas) : nil
     VMAPane(
       layout: layout, covered: covered, selectedVMA: selectedVMA,
-      focused: focus == .vmas, theme: theme
+      focused: focus == .vmas, theme: theme, differs: differs
     ).render(in: Rect(x: body.x, y: body.y, width: leftW, height: body.height), into: &b)
     ForestPane(
       layout: layout, covered: covered,
       selectedAV: focus == .forest ? selected(.forest) : nil, treeLayout: treeLayout, focused: focus == .forest,
-      theme: theme
+      theme: theme, differs: differs
     ).render(in: Rect(x: body.x + leftW, y: body.y, width: body.width - leftW, height: body.height), into: &b)
-    narration(theme).render(in: Rect(x: area.x, y: narrTop, width: area.width, height: narrH), into: &b)
+    narrationPane.render(narrationText, in: Rect(x: area.x, y: narrTop, width: area.width, height: narrH), into: &b)
     StatusBar(
       prompt: prompt, hints: Keymap.hintLine(for: self, ascii: options.ascii), playing: playing, cpus: w.cpus,
       totals: layout.totals, kernel: timeline.kernel,
@@ -99,7 +128,7 @@ extension AppState {
       step: step, info: timeline.steps[step],
       nextLabel: step < timeline.stepCount ? timeline.steps[step + 1].label : nil,
       micro: shownMicro, cpus: timeline.cpuCount > 1 ? layout.world.cpus : [], presenter: presenter,
-      functions: layout.functions, message: message, focused: focus == .steps, theme: theme)
+      functions: layout.functions, message: message, focused: focus == .steps, theme: theme, scroll: narrationOffset)
   }
 
   func inspector(_ theme: Theme) -> Inspector {

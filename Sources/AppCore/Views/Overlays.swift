@@ -35,7 +35,15 @@ struct Inspector: Widget {
 
   func render(in area: Rect, into b: inout Buffer) {
     let (title, lines) = content
-    Popup(title: title, lines: lines + ["", "enter or esc closes"], theme: theme).render(in: area, into: &b)
+    // Wrapped to the widest popup the area holds (a root's list can name hundreds of VMAs):
+    // continuation lines are indented under the field's value, never cut mid-word.
+    let width = area.width - 6
+    let wrapped = lines.flatMap { line -> [String] in
+      let parts = wrap(line, width)
+      return [parts[0]]
+        + parts.dropFirst().flatMap { wrap($0, width - 13).map { String(repeating: " ", count: 13) + $0 } }
+    }
+    Popup(title: title, lines: wrapped + ["", "enter or esc closes"], theme: theme).render(in: area, into: &b)
   }
 
   /// The title and the lines.
