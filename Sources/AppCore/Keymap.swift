@@ -7,7 +7,7 @@ public enum KeyCommand: Sendable, Hashable, CaseIterable {
   case focusNext, focusPrevious, inspect
   /// ↓ and ↑: micro-steps in the steps pane, the selection in the others.
   case down, up, pageDown, pageUp
-  case toggleTree, toggleFolding, compare, presenter, play, command, help, quit
+  case cycleView, pin, legend, toggleFolding, compare, presenter, play, command, help, quit
   /// Clears the message.
   case dismiss
 }
@@ -65,14 +65,25 @@ public enum Keymap {
       [.char("/")], .find, "/", hint: ("/ find", "/ find"), help: { _ in "find a process, VMA, anon_vma or page" }),
     KeyBinding([.char("0"), .home], .firstStep, "0 G", help: { _ in "first / last step" }),
     KeyBinding([.char("G"), .end], .lastStep, nil),
-    KeyBinding([.tab], .focusNext, "tab", help: { "focus: steps, VMAs, forest (now: \($0.focus))" }),
+    KeyBinding(
+      [.tab], .focusNext, "tab",
+      help: {
+        $0.forestView == .diagram
+          ? "focus: steps, forest (now: \($0.focus))" : "focus: steps, VMAs, forest (now: \($0.focus))"
+      }),
     KeyBinding([.backTab], .focusPrevious, nil, listed: false),
     KeyBinding([.enter], .inspect, "↑ ↓ enter", when: { $0.focus != .steps }, help: { _ in "select, inspect" }),
     KeyBinding([.down], .down, nil),
     KeyBinding([.up], .up, nil),
     KeyBinding([.pageDown], .pageDown, nil, listed: false),
     KeyBinding([.pageUp], .pageUp, nil, listed: false),
-    KeyBinding([.char("v")], .toggleTree, "v", help: { $0.treeLayout ? "forest as a matrix" : "forest as a tree" }),
+    KeyBinding([.char("v")], .cycleView, "v", help: { "forest as a \($0.forestView.next.rawValue)" }),
+    KeyBinding(
+      [.char("P")], .pin, "P", when: { $0.forestView == .diagram && $0.diagramView.selection != nil },
+      help: { $0.diagramView.pinned ? "release the pin" : "pin the selection: kept and in view across steps" }),
+    KeyBinding(
+      [.char("L")], .legend, "L", when: { $0.forestView == .diagram },
+      help: { $0.diagramView.legend ? "hide the legend" : "legend: every glyph, counter and abbreviation" }),
     KeyBinding(
       [.char("z")], .toggleFolding, "z",
       help: { $0.folding ? "unfold identical sibling subtrees" : "fold identical sibling subtrees (×N)" }),

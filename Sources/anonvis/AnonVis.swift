@@ -301,6 +301,7 @@ struct Tour: ParsableCommand {
       timeline: loaded.timeline, fileName: "tour",
       options: RenderOptions(ascii: ui.ascii, colors: ui.useColor))
     state.presenter = ui.notes
+    state.forestView = ui.view
     try runInteractive(state)
   }
 }

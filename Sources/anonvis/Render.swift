@@ -64,6 +64,9 @@ struct Render: ParsableCommand {
   @Flag(help: "Show presenter notes.")
   var notes = false
 
+  @Option(help: "The forest view: diagram (default where the frame is 80 columns wide), matrix or tree.")
+  var view: ForestView = .diagram
+
   @Option(help: "Also run the scene on this kernel model, drawn below (2.6.34, 2.6.36, 6.x).")
   var compare: String?
 
@@ -77,6 +80,7 @@ struct Render: ParsableCommand {
     var state = AppState(
       timeline: timeline, fileName: baseName(file), options: RenderOptions(ascii: ascii, colors: format != .text))
     state.presenter = notes
+    state.forestView = view
     state.scene = loaded.scene
     if let compare { state.setCompare(try parseKernel(compare, option: "--compare")) }
     state.go(to: step)

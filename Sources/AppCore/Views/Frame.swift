@@ -21,7 +21,7 @@ extension AppState {
       width >= minimumSize.width
     {
       var bottom = AppState(comparing: other, fileName: fileName, options: options, layout: lower)
-      bottom.treeLayout = treeLayout
+      bottom.forestView = forestView
       bottom.message = other.stepCount < step ? "this model stopped at step \(other.stepCount)" : nil
       render(in: Rect(x: 0, y: 0, width: width, height: height / 2), into: &b)
       bottom.render(in: Rect(x: 0, y: height / 2, width: width, height: height - height / 2), into: &b)
@@ -49,24 +49,27 @@ extension AppState {
       return
     }
     let statusY = area.maxY - 1
-    let narrH = max(6, min(10, area.height / 4)) + (presenter ? 2 : 0)
-    let narrTop = statusY - narrH
-    let body = Rect(x: area.x, y: area.y + 1, width: area.width, height: narrTop - area.y - 1)
+    let (body, narrationRect) = frameRows(in: area)
     let leftW = min(48, max(30, area.width * 2 / 5))
     let w = layout.world
     let covered = Marks.lockedForest(w)
     header(theme).render(in: Rect(x: area.x, y: area.y, width: area.width, height: 1), into: &b)
     let selectedVMA = focus == .vmas ? selected(.vmas) : nil
-    VMAPane(
-      layout: layout, covered: covered, selectedVMA: selectedVMA,
-      focused: focus == .vmas, theme: theme
-    ).render(in: Rect(x: body.x, y: body.y, width: leftW, height: body.height), into: &b)
-    ForestPane(
-      layout: layout, covered: covered,
-      selectedAV: focus == .forest ? selected(.forest) : nil, treeLayout: treeLayout, focused: focus == .forest,
-      theme: theme
-    ).render(in: Rect(x: body.x + leftW, y: body.y, width: body.width - leftW, height: body.height), into: &b)
-    narration(theme).render(in: Rect(x: area.x, y: narrTop, width: area.width, height: narrH), into: &b)
+    if let pane = diagramPane(in: area), let diagrams = layout.diagram {
+      DiagramPane(state: self, diagrams: diagrams, pane: pane, theme: theme).render(in: body, into: &b)
+    } else {
+      VMAPane(
+        layout: layout, covered: covered, selectedVMA: selectedVMA,
+        focused: focus == .vmas, theme: theme
+      ).render(in: Rect(x: body.x, y: body.y, width: leftW, height: body.height), into: &b)
+      ForestPane(
+        layout: layout, covered: covered,
+        selectedAV: focus == .forest ? selected(.forest) : nil, treeLayout: forestView == .tree,
+        focused: focus == .forest,
+        theme: theme
+      ).render(in: Rect(x: body.x + leftW, y: body.y, width: body.width - leftW, height: body.height), into: &b)
+    }
+    narration(theme).render(in: narrationRect, into: &b)
     StatusBar(
       prompt: prompt, hints: options.ascii ? Keymap.asciiHints : Keymap.unicodeHints, playing: playing, cpus: w.cpus,
       totals: layout.totals, kernel: timeline.kernel,
@@ -77,6 +80,17 @@ extension AppState {
     case .inspector: inspector(theme).render(in: area, into: &b)
     case nil: break
     }
+  }
+
+  /// The rows of a model's frame below the header and above the status line: the body (the
+  /// panes) and the narration.
+  func frameRows(in area: Rect) -> (body: Rect, narration: Rect) {
+    let narrH = max(6, min(10, area.height / 4)) + (presenter ? 2 : 0)
+    let narrTop = area.maxY - 1 - narrH
+    return (
+      Rect(x: area.x, y: area.y + 1, width: area.width, height: narrTop - area.y - 1),
+      Rect(x: area.x, y: narrTop, width: area.width, height: narrH)
+    )
   }
 
   /// The object selected in a pane (a VMA or anon_vma id), if any.
@@ -105,6 +119,13 @@ extension AppState {
   func inspector(_ theme: Theme) -> Inspector {
     let subject: Inspector.Subject
     switch (focus, selected(focus)) {
+    case (.forest, _) where forestView == .diagram:
+      switch diagramView.selection {
+      case .vma(let v): subject = .vma(v)
+      case .anonVMA(let a): subject = .anonVMA(a)
+      case .process(let p), .fold(let p): subject = .process(p)
+      case nil: subject = .nothing
+      }
     case (.vmas, let id?): subject = .vma(id)
     case (.forest, let a?): subject = .anonVMA(a)
     default: subject = .nothing
