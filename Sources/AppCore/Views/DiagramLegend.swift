@@ -22,7 +22,7 @@ struct DiagramLegend: Widget {
       ("list", "same_anon_vma: the VMAs whose chain links it, in list order"),
       ("pages", "pages filed in it (page->mapping)"),
       ("ext N", "external_refcount (2.6.36); ksm N: ksm_refcount (2.6.34)"),
-      ("ref ch act", "6.x: refcount, num_children, num_active_vmas"),
+      ("ref nc act", "6.x: refcount, num_children, num_active_vmas"),
       (u ? "▌ heavy" : "| heavy", "inside a held anon_vma lock's reach; the label names holder and operation"),
       ("rmap #N", "the reverse-map walk visited this VMA N-th; rmap skipped: passed over"),
       (u ? "+ ~ −" : "+ ~ -", "new, changed, freed in this step (freed ones keep their place one step)"),

@@ -43,8 +43,9 @@ extension AppState {
     let all = layout.diagram?.lockSummary ?? []
     var lockLines: [String] = []
     if side == nil, !all.isEmpty {
-      // One line, two from 30 rows: what the step locked, in order; the side column lists all.
-      let most = inner.height >= 30 ? 2 : 1
+      // One line, two from 20 rows, three from 40: what the step locked, in order (the side
+      // column lists all).
+      let most = inner.height >= 40 ? 3 : inner.height >= 20 ? 2 : 1
       lockLines = DiagramPane.packed(all, width: canvas.width, lines: most).map { options.ascii ? $0.asciiOnly : $0 }
       canvas.y += lockLines.count
       canvas.height -= lockLines.count
