@@ -114,10 +114,13 @@ struct Groups {
     let w1 = self.w1
     let largest = (0...w1.stepCount).max { w1.states[$0].vmas.count < w1.states[$1].vmas.count } ?? 0
     // Cold: a fresh view state each time, so the layout of the step is computed, not reused.
+    // The matrix view (the figure's history); the diagram has figures of its own below.
     var state = AppState(timeline: w1, fileName: "w1")
+    state.forestView = .matrix
     // Two untimed frames first: the allocator's first large arrays cost page faults once.
     let frame = Harness.measure(quick ? 3 : 100, warmup: 2) {
       state = AppState(timeline: w1, fileName: "w1")
+      state.forestView = .matrix
       state.go(to: largest)
       _ = state.render(width: 200, height: 60)
     }
@@ -130,6 +133,29 @@ struct Groups {
       Figure(
         name: "render it again (layout of the step reused)", value: redraw.median * 1000, unit: "ms",
         spread: redraw.spread * 1000))
+    diagramFrame(largest)
+  }
+
+  /// The diagram view of W1's largest step at 200x60: the reducer's layout of the step (its
+  /// micro-states for the locks, the diagram) and the frame drawing a window of it, within the
+  /// frame budget.
+  mutating func diagramFrame(_ largest: Int) {
+    var state = AppState(timeline: w1, fileName: "w1")
+    state.forestView = .diagram
+    let layout = Harness.measure(quick ? 3 : 30, warmup: 1) {
+      state = AppState(timeline: w1, fileName: "w1")
+      state.forestView = .diagram
+      state.go(to: largest)
+    }
+    figures.append(
+      Figure(
+        name: "diagram view: lay out the largest step (locks, diagram)", value: layout.median * 1000, unit: "ms",
+        spread: layout.spread * 1000, target: 4))
+    let draw = Harness.measure(quick ? 3 : 100, warmup: 2) { _ = state.render(width: 200, height: 60) }
+    figures.append(
+      Figure(
+        name: "diagram view: draw one 200x60 frame of it", value: draw.median * 1000, unit: "ms",
+        spread: draw.spread * 1000, target: 4))
   }
 
   /// Key to frame while stepping through W1 headless.

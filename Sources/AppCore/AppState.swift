@@ -31,6 +31,19 @@ public enum Pane: Int, Sendable, Hashable, CaseIterable {
   case forest
 }
 
+/// How the forest pane draws the forest (`v` cycles them, `--view` picks one).
+public enum ForestView: String, Sendable, Hashable, CaseIterable {
+  /// Boxes and arrows (`ForestDiagram`): the default wherever it fits (`AppState.diagramFits`).
+  case diagram
+  /// A row per VMA, a column per anon_vma, beside the VMA pane.
+  case matrix
+  /// Each anon_vma under its parent, beside the VMA pane.
+  case tree
+
+  /// The view `v` switches to.
+  public var next: ForestView { self == .diagram ? .matrix : self == .matrix ? .tree : .diagram }
+}
+
 /// An overlay drawn over the panes.
 public enum Overlay: Sendable, Hashable {
   case help
@@ -71,7 +84,10 @@ public struct AppState: Sendable {
   public internal(set) var helpScroll = 0
   public var prompt: Prompt?
   public var presenter = false
-  public var treeLayout = false
+  /// How the forest is drawn.
+  public var forestView: ForestView = .diagram
+  /// The diagram view's selection, pin, scroll and legend.
+  public var diagramView = DiagramViewState()
   /// Identical sibling subtrees shown as one row ×N (`z` toggles).
   public internal(set) var folding = true
   public var playing = false
@@ -124,7 +140,7 @@ public struct AppState: Sendable {
   }
 
   /// Whether both layouts were computed for the state as it is.
-  var layoutsCurrent: Bool { layout.key == layoutKey && compareLayout?.key == compareKey }
+  var layoutsCurrent: Bool { layout.key == layoutKey && compareLayout?.key == compareKey && diagramsCurrent }
 
   /// Recomputes the layouts whose inputs changed (the reducer calls it after every action).
   mutating func refreshLayout() {
@@ -135,6 +151,7 @@ public struct AppState: Sendable {
     } else {
       compareLayout = nil
     }
+    refreshDiagram()
   }
 
   /// The layout of the state as it is: the stored one, or (only if an input was changed without

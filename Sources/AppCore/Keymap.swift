@@ -9,7 +9,7 @@ public enum KeyCommand: Sendable, Hashable, CaseIterable {
   case focusNext, focusPrevious, inspect
   /// ↓ and ↑: micro-steps in the steps pane, the selection in the others.
   case down, up, pageDown, pageUp
-  case toggleTree, toggleFolding, compare, presenter, play, command, help, quit
+  case cycleView, pin, legend, toggleFolding, compare, presenter, play, command, help, quit
 }
 
 /// A status-line hint: Unicode and ASCII text, and how long it stays when the line is short.
@@ -146,7 +146,10 @@ public enum Keymap {
     KeyBinding([.char("G"), .end], .lastStep, nil),
     KeyBinding(
       [.tab], .focusNext, "tab S-tab", "focus the next / previous pane: steps, VMAs, forest",
-      help: { "focus: steps, VMAs, forest (now: \($0.focus))" }),
+      help: {
+        $0.forestView == .diagram
+          ? "focus: steps, forest (now: \($0.focus))" : "focus: steps, VMAs, forest (now: \($0.focus))"
+      }),
     KeyBinding([.backTab], .focusPrevious, nil),
     KeyBinding(
       [.enter], .inspect, "↑ ↓ enter", "select in the focused pane, inspect", when: { $0.focus != .steps },
@@ -156,8 +159,16 @@ public enum Keymap {
       help: { _ in "move the selection by 10" }),
     KeyBinding([.pageUp], .pageUp, nil),
     KeyBinding(
-      [.char("v")], .toggleTree, "v", "forest as a matrix or a tree",
-      help: { $0.treeLayout ? "forest as a matrix" : "forest as a tree" }),
+      [.char("v")], .cycleView, "v", "the forest as a diagram, a matrix or a tree, in turn",
+      help: { "forest as a \($0.forestView.next.rawValue)" }),
+    KeyBinding(
+      [.char("P")], .pin, "P", "pin the selection: kept and in view across steps (P again releases it)",
+      when: { $0.forestView == .diagram && $0.diagramView.selection != nil },
+      help: { $0.diagramView.pinned ? "release the pin" : "pin the selection: kept and in view across steps" }),
+    KeyBinding(
+      [.char("L")], .legend, "L", "legend: every glyph, counter and abbreviation of the diagram",
+      when: { $0.forestView == .diagram },
+      help: { $0.diagramView.legend ? "hide the legend" : "legend: every glyph, counter and abbreviation" }),
     KeyBinding(
       [.char("z")], .toggleFolding, "z", "fold / unfold identical sibling subtrees (×N)",
       help: { $0.folding ? "unfold identical sibling subtrees" : "fold identical sibling subtrees (×N)" }),

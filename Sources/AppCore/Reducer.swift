@@ -90,17 +90,23 @@ extension AppState {
       message = nil
     case .down: if focus == .steps { microForward() } else { moveSelection(1) }
     case .up: if focus == .steps { microBackward() } else { moveSelection(-1) }
-    case .pageDown: if focus == .steps { scrollNarration(1) } else { moveSelection(10) }
-    case .pageUp: if focus == .steps { scrollNarration(-1) } else { moveSelection(-10) }
+    case .pageDown:
+      if focus == .steps { scrollNarration(1) } else if diagramFocused { pageDiagram(1) } else { moveSelection(10) }
+    case .pageUp:
+      if focus == .steps { scrollNarration(-1) } else if diagramFocused { pageDiagram(-1) } else { moveSelection(-10) }
     case .firstStep: go(to: 0)
     case .lastStep: go(to: timeline.stepCount)
     case .jump: prompt = .jump("")
     case .find: prompt = .find("")
-    case .focusNext: focus = Pane(rawValue: (focus.rawValue + 1) % Pane.allCases.count) ?? .steps
-    case .focusPrevious:
-      focus = Pane(rawValue: (focus.rawValue + Pane.allCases.count - 1) % Pane.allCases.count) ?? .steps
-    case .inspect: if focus != .steps, !selectable(focus).isEmpty { overlay = .inspector }
-    case .toggleTree: treeLayout.toggle()
+    case .focusNext: cycleFocus(1)
+    case .focusPrevious: cycleFocus(Pane.allCases.count - 1)
+    case .inspect:
+      if diagramFocused ? diagramView.selection != nil : focus != .steps && !selectable(focus).isEmpty {
+        overlay = .inspector
+      }
+    case .cycleView: forestView = forestView.next
+    case .pin: togglePin()
+    case .legend: diagramView.legend.toggle()
     case .toggleFolding:
       let foldedBefore = layout.hasFolds
       folding.toggle()
@@ -173,6 +179,7 @@ extension AppState {
   }
 
   mutating func moveSelection(_ delta: Int) {
+    if diagramFocused { return moveDiagramSelection(delta) }
     let count = selectable(focus).count
     guard count > 0 else { return }
     let current = selection[focus] ?? 0
@@ -219,6 +226,7 @@ extension AppState {
   /// `/` then a process, VMA id, anon_vma or page name: select it (off screen or not).
   mutating func find(_ text: String) -> [Effect] {
     let name = text.trimmingSpaces
+    if forestView == .diagram { return findInDiagram(name) }
     let w = world
     let vmas = selectable(.vmas)
     let avs = selectable(.forest)

@@ -241,6 +241,7 @@ struct Tour: ParsableCommand {
     state.scene = loaded.scene
     state.setCompare(compare)
     state.presenter = ui.notes
+    state.forestView = ui.view
     try runInteractive(state)
   }
 }

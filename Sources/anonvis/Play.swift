@@ -13,6 +13,8 @@ enum ColorChoice: String, ExpressibleByArgument, CaseIterable {
   case never, auto, always
 }
 
+extension ForestView: ExpressibleByArgument {}
+
 /// Options shared by the interactive commands.
 struct UIOptions: ParsableArguments {
   @Option(help: "Colors: never, auto (default; honours NO_COLOR) or always.")
@@ -23,6 +25,9 @@ struct UIOptions: ParsableArguments {
 
   @Flag(help: "Presenter mode: show notes and the next step.")
   var notes = false
+
+  @Option(help: "The forest view to start in: diagram (default where the terminal is 80 columns wide), matrix or tree.")
+  var view: ForestView = .diagram
 
   @Option(help: "Record the session as an asciicast v2 file, in real time.")
   var record: String?
@@ -172,6 +177,7 @@ struct Play: ParsableCommand {
     state.scene = loaded.scene
     state.setCompare(compare)
     state.presenter = ui.notes
+    state.forestView = ui.view
     if let step { state.go(to: try startStep(step, state)) }
     try runInteractive(state, record: ui.record, force: ui.force)
   }
@@ -213,6 +219,7 @@ struct Explore: ParsableCommand {
       options: RenderOptions(ascii: ui.ascii, colors: ui.useColor))
     state.explore = true
     state.presenter = ui.notes
+    state.forestView = ui.view
     state.message = "type ':' and an operation, e.g. :spawn P1"
     try runInteractive(state, record: ui.record, force: ui.force)
   }

@@ -45,6 +45,9 @@ struct Render: ParsableCommand {
   @Flag(help: "Show presenter notes.")
   var notes = false
 
+  @Option(help: "The forest view: diagram (default where the frame is 80 columns wide), matrix or tree.")
+  var view: ForestView = .diagram
+
   @Option(
     help: ArgumentHelp(
       "Also run the scene on this kernel model, drawn beside from 160 columns, else below.", valueName: "kernel"))
@@ -59,6 +62,7 @@ struct Render: ParsableCommand {
     var state = AppState(
       timeline: timeline, fileName: baseName(file), options: RenderOptions(ascii: ascii, colors: format != .text))
     state.presenter = notes
+    state.forestView = view
     state.scene = loaded.scene
     if let compare { state.setCompare(compare) }
     state.go(to: step)

@@ -27,13 +27,20 @@ struct KeymapTests {
     send(&middle, [.right, .right, .down, .tab])
     var playing = middle
     send(&playing, [.char("v"), .char("z"), .char("n"), .char("p")])
-    return [start, middle, playing]
+    return [start, middle, playing, try diagram()]
+  }
+
+  /// The diagram view at E2's fork, the forest focused, an object selected.
+  static func diagram() throws -> AppState {
+    var s = try sceneApp("e2-fork-cow.scene", view: .diagram)
+    send(&s, [.right, .right, .right, .right, .tab, .down])
+    return s
   }
 
   /// What a key can change, as text.
   static func fingerprint(_ s: AppState) -> String {
     "\(s.step) \(String(describing: s.micro)) \(s.focus) \(s.selection) \(String(describing: s.overlay)) "
-      + "\(String(describing: s.prompt)) \(s.presenter) \(s.treeLayout) \(s.folding) \(s.playing) "
+      + "\(String(describing: s.prompt)) \(s.presenter) \(s.forestView) \(s.diagramView) \(s.folding) \(s.playing) "
       + "\(String(describing: s.message)) \(String(describing: s.compareTimeline?.kernel))"
   }
 
@@ -77,8 +84,9 @@ struct KeymapTests {
     send(&vmasBottom, [.char("G"), .tab, .down])
     var vmasTop = vmasBottom
     send(&vmasTop, [.up])
+    let diagram = try Self.diagram()
     for b in Keymap.bindings {
-      let acted = [steps, vmasTop, vmasBottom].contains { base in
+      let acted = [steps, vmasTop, vmasBottom, diagram].contains { base in
         var s = base
         let effects = s.reduce(.key(b.keys[0]))
         return !effects.isEmpty || Self.fingerprint(s) != Self.fingerprint(base)

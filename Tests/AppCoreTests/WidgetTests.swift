@@ -10,6 +10,7 @@ import Testing
 /// A state after running `source` to its last step (layout computed by the reducer).
 private func lastStep(_ source: String) -> AppState {
   var s = AppState(timeline: Timeline(scene: Parser.parse(source), defaultTitle: "t"), fileName: "t.scene")
+  s.forestView = .matrix
   _ = s.reduce(.key(.end))
   return s
 }

@@ -21,7 +21,7 @@ extension AppState {
     var b = Buffer(width: width, height: height)
     if let other = compareTimeline, let lower = compareLayout, let areas = compareAreas(b.area) {
       var half = AppState(comparing: other, fileName: fileName, options: options, layout: lower)
-      half.treeLayout = treeLayout
+      half.forestView = forestView
       half.narrationScroll = narrationScroll
       half.message = other.stepCount < step ? "this model stopped at step \(other.stepCount)" : nil
       let diffs = compareDiffs
@@ -76,26 +76,26 @@ extension AppState {
       return
     }
     let statusY = area.maxY - 1
-    let narrationPane = narration(theme)
-    let narrationText = narrationPane.text(width: area.width - 2)
-    let narrH = NarrationPane.height(for: narrationText, frameHeight: area.height, presenter: presenter)
-    let narrTop = statusY - narrH
-    let body = Rect(x: area.x, y: area.y + 1, width: area.width, height: narrTop - area.y - 1)
+    let (body, narrationRect, narrationText) = frameRows(in: area)
     let leftW = min(48, max(30, area.width * 2 / 5))
     let w = layout.world
     let covered = Marks.lockedForest(w)
     header(theme).render(in: Rect(x: area.x, y: area.y, width: area.width, height: 1), into: &b)
     let selectedVMA = focus == .vmas ? selected(.vmas) : nil
-    VMAPane(
-      layout: layout, covered: covered, selectedVMA: selectedVMA,
-      focused: focus == .vmas, theme: theme, differs: differs
-    ).render(in: Rect(x: body.x, y: body.y, width: leftW, height: body.height), into: &b)
-    ForestPane(
-      layout: layout, covered: covered,
-      selectedAV: focus == .forest ? selected(.forest) : nil, treeLayout: treeLayout, focused: focus == .forest,
-      theme: theme, differs: differs
-    ).render(in: Rect(x: body.x + leftW, y: body.y, width: body.width - leftW, height: body.height), into: &b)
-    narrationPane.render(narrationText, in: Rect(x: area.x, y: narrTop, width: area.width, height: narrH), into: &b)
+    if let pane = diagramPane(in: area), let diagrams = layout.diagram {
+      DiagramPane(state: self, diagrams: diagrams, pane: pane, theme: theme, differs: differs).render(in: body, into: &b)
+    } else {
+      VMAPane(
+        layout: layout, covered: covered, selectedVMA: selectedVMA,
+        focused: focus == .vmas, theme: theme, differs: differs
+      ).render(in: Rect(x: body.x, y: body.y, width: leftW, height: body.height), into: &b)
+      ForestPane(
+        layout: layout, covered: covered,
+        selectedAV: focus == .forest ? selected(.forest) : nil, treeLayout: forestView == .tree,
+        focused: focus == .forest, theme: theme, differs: differs
+      ).render(in: Rect(x: body.x + leftW, y: body.y, width: body.width - leftW, height: body.height), into: &b)
+    }
+    narration(theme).render(narrationText, in: narrationRect, into: &b)
     StatusBar(
       prompt: prompt, hints: Keymap.hintLine(for: self, ascii: options.ascii), playing: playing, cpus: w.cpus,
       totals: layout.totals, kernel: timeline.kernel,
@@ -106,6 +106,19 @@ extension AppState {
     case .inspector: inspector(theme).render(in: area, into: &b)
     case nil: break
     }
+  }
+
+  /// The rows of a model's frame below the header and above the status line: the body (the
+  /// panes) and the narration, as high as its text needs within NarrationPane's bounds, and that
+  /// text laid out for the pane's width.
+  func frameRows(in area: Rect) -> (body: Rect, narration: Rect, text: NarrationPane.Text) {
+    let text = narration(options.ascii ? Theme.ascii : Theme.unicode).text(width: area.width - 2)
+    let narrH = NarrationPane.height(for: text, frameHeight: area.height, presenter: presenter)
+    let narrTop = area.maxY - 1 - narrH
+    return (
+      Rect(x: area.x, y: area.y + 1, width: area.width, height: narrTop - area.y - 1),
+      Rect(x: area.x, y: narrTop, width: area.width, height: narrH), text
+    )
   }
 
   /// The object selected in a pane (a VMA or anon_vma id), if any.
@@ -134,6 +147,13 @@ extension AppState {
   func inspector(_ theme: Theme) -> Inspector {
     let subject: Inspector.Subject
     switch (focus, selected(focus)) {
+    case (.forest, _) where forestView == .diagram:
+      switch diagramView.selection {
+      case .vma(let v): subject = .vma(v)
+      case .anonVMA(let a): subject = .anonVMA(a)
+      case .process(let p), .fold(let p): subject = .process(p)
+      case nil: subject = .nothing
+      }
     case (.vmas, let id?): subject = .vma(id)
     case (.forest, let a?): subject = .anonVMA(a)
     default: subject = .nothing

@@ -24,6 +24,7 @@ struct Inspector: Widget {
   enum Subject {
     case vma(Int)
     case anonVMA(Int)
+    case process(Int)
     case nothing
   }
 
@@ -78,6 +79,19 @@ struct Inspector: Widget {
           "same_anon_vma \(w.listVMAs(a).map { w.vmaName($0) }.joined(separator: " "))",
           "lock         \(lock.nonEmpty ?? "free")",
           "created at   step \(av.createdAt) by \(av.createdBy) (\(steps[min(av.createdAt, last)].label))",
+        ]
+      )
+    case .process(let p):
+      guard p < w.processes.count else { break }
+      let proc = w.processes[p]
+      let children = w.processes.filter { $0.parent == p }.map(\.name)
+      return (
+        proc.name,
+        [
+          "alive        \(proc.alive ? "yes" : "no (exited)")",
+          "parent       \(proc.parent.map { w.processes[$0].name } ?? "none")",
+          "children     \(children.isEmpty ? "none" : children.joined(separator: " "))",
+          "VMAs         \(proc.vmas.map { w.vmaName($0) }.joined(separator: " "))",
         ]
       )
     case .nothing:

@@ -1,0 +1,162 @@
+import AnonVMASim
+import ScenePlayer
+import TermRender
+
+/// The diagram view's own state: the selected object, whether it is pinned, where the pane is
+/// scrolled, and whether the legend is shown.
+public struct DiagramViewState: Sendable, Hashable {
+  /// The selected object (↓/↑, `/`), highlighted with what it points to and what points to it.
+  public var selection: ForestDiagram.Object?
+  /// A pinned selection stays across steps until released (`P`); an unpinned one belongs to the
+  /// step it was made in and is dropped when the step changes.
+  public var pinned = false
+  /// The first diagram row and column the pane shows; each frame moves them as little as keeps
+  /// the selection in view (``DiagramLayout/window(start:extent:size:keep:)``).
+  public var top = 0
+  public var left = 0
+  /// The pane's inner size in the last frame drawn (``AppState/syncDiagramView(width:height:)``),
+  /// for paging and for choosing the folded diagram; nil before the first frame.
+  public var paneRows: Int?
+  public var paneColumns: Int?
+  /// The legend over the pane (`L`).
+  public var legend = false
+  /// The step the selection was made in (an unpinned selection is dropped when it changes).
+  var step = 0
+}
+
+/// The forest diagram of the world on screen and the locks of its step: computed by the reducer
+/// (``AppState/refreshDiagram()``) when its inputs change, never per frame; the view draws a
+/// window of it.
+struct DiagramLayout: Sendable {
+  /// The inputs a diagram was computed from.
+  struct Key: Hashable {
+    var layout: Layout.Key
+    var selection: ForestDiagram.Object?
+    var ascii: Bool
+  }
+
+  let key: Key
+  /// The whole diagram.
+  let whole: ForestDiagram
+  /// The diagram with identical sibling subtrees folded (`×N`), when folding is on and something
+  /// folds; the view shows it when the whole one is taller than the pane.
+  let folded: ForestDiagram?
+  /// The anon_vma locks the step took (nil at step 0): listed on screen, and its featured
+  /// micro-step is the moment whose locks a whole step's picture shows.
+  let locks: StepLocks?
+
+  /// Lays out the diagram of `layout`'s world; `locks` are the step's when already known.
+  init(key: Key, layout: Layout, locks known: StepLocks?) {
+    self.key = key
+    let m = layout.microSteps.flatMap { $0.step == key.layout.step ? $0 : nil }
+    let locks = known ?? StepLocks(m?.states ?? [])
+    self.locks = locks
+    // A whole step is drawn with the locks of its most telling moment; a micro-step with its own.
+    var lockMoment: World?
+    if key.layout.micro == nil, let f = locks.featured, let m, f >= 1, f <= m.states.count {
+      lockMoment = m.states[f - 1].world
+    }
+    var options = ForestDiagram.Options(
+      ascii: key.ascii, previous: layout.previous, lockMoment: lockMoment, fold: key.layout.folding,
+      selection: key.selection)
+    let first = ForestDiagram(layout.world, options: options)
+    if key.layout.folding && !first.processFolds.isEmpty {
+      options.fold = false
+      folded = first
+      whole = ForestDiagram(layout.world, options: options)
+    } else {
+      folded = nil
+      whole = first
+    }
+  }
+
+  /// The kernel functions that take an anon_vma lock, as the model names them
+  /// (`World.lockFunction(_:)`: 2.6.34, 2.6.36, 6.x).
+  static let lockFunctions: Set<String> = [
+    "spin_lock(&anon_vma->lock)", "anon_vma_lock", "anon_vma_lock_read", "anon_vma_lock_write",
+  ]
+
+  /// Whether a whole step may have taken, held or waited for an anon_vma lock: it called a lock
+  /// function, or a lock was held or waited for before or after it. Only then are its micro-steps
+  /// replayed for ``StepLocks`` (a replay of a large fork costs more than its frame).
+  static func mayLock(_ layout: Layout) -> Bool {
+    func busy(_ w: World) -> Bool { !w.lockHolders.keys.isEmpty || w.cpus.contains { $0.waitingFor != nil } }
+    return layout.functions.contains { lockFunctions.contains($0) } || busy(layout.world)
+      || layout.previous.map(busy) ?? false
+  }
+
+  /// The diagram a pane of `rows` shows: the folded one when the whole one is taller and the
+  /// selection is not hidden in a fold.
+  func shown(rows: Int, selection: ForestDiagram.Object?) -> ForestDiagram {
+    guard let folded, whole.height > rows else { return whole }
+    if let selection, folded.rect(of: selection) == nil { return whole }
+    return folded
+  }
+
+  /// The first row (or column) of a window of `size` over `extent`, starting as near `start` as
+  /// keeps `keep` (the selection's rows or columns) in it: scrolled as little as needed.
+  static func window(start: Int, extent: Int, size: Int, keep: Range<Int>?) -> Int {
+    var s = max(0, min(start, extent - size))
+    if let keep {
+      if keep.lowerBound < s {
+        s = keep.lowerBound
+      } else if keep.upperBound > s + size {
+        s = min(keep.lowerBound, keep.upperBound - size)
+      }
+    }
+    return max(0, s)
+  }
+}
+
+extension AppState {
+  /// The inputs of the diagram now.
+  var diagramKey: DiagramLayout.Key {
+    DiagramLayout.Key(layout: layoutKey, selection: diagramView.selection, ascii: options.ascii)
+  }
+
+  /// Whether the diagram view's layouts were computed for the state as it is.
+  var diagramsCurrent: Bool {
+    guard forestView == .diagram else { return true }
+    return layout.diagram?.key == diagramKey
+      && (compareLayout.map { $0.diagram?.key.layout == $0.key } ?? true)
+  }
+
+  /// Recomputes the diagrams whose inputs changed (in diagram view), after the layouts: the
+  /// step's micro-states are loaded for its locks; an unpinned selection is dropped when the step
+  /// changes, a pinned one kept (and said to be gone when it is).
+  mutating func refreshDiagram() {
+    guard forestView == .diagram else { return }
+    if diagramView.step != step {
+      diagramView.step = step
+      if !diagramView.pinned { diagramView.selection = nil }
+    }
+    if step > 0 && (micro != nil || DiagramLayout.mayLock(layout)) { _ = loadMicroSteps() }
+    let key = diagramKey
+    if layout.diagram?.key != key {
+      let known = layout.diagram.flatMap { $0.key.layout.step == step ? $0.locks : nil }
+      let stepChanged = layout.diagram?.key.layout.step != step
+      layout.diagram = DiagramLayout(key: key, layout: layout, locks: known)
+      if stepChanged, diagramView.pinned, let pin = diagramView.selection, layout.diagram?.whole.rect(of: pin) == nil {
+        message = "pinned \(name(of: pin, layout.world)) is not in this step (P releases the pin)"
+      }
+    }
+    if var other = compareLayout, let timeline = compareTimeline, other.diagram?.key.layout != other.key {
+      let k = other.key
+      if k.step > 0 {
+        other.microSteps = Layout.MicroSteps(step: k.step, states: timeline.replay.microStates(step: k.step))
+      }
+      other.diagram = DiagramLayout(
+        key: DiagramLayout.Key(layout: k, selection: nil, ascii: options.ascii), layout: other, locks: nil)
+      compareLayout = other
+    }
+  }
+
+  /// An object's name as the diagram writes it.
+  func name(of object: ForestDiagram.Object, _ w: World) -> String {
+    switch object {
+    case .process(let p), .fold(let p): return p < w.processes.count ? w.processes[p].name : "P?"
+    case .vma(let v): return w.vmaName(v)
+    case .anonVMA(let a): return World.avName(a)
+    }
+  }
+}
