@@ -83,7 +83,8 @@ extension AppState {
     header(theme).render(in: Rect(x: area.x, y: area.y, width: area.width, height: 1), into: &b)
     let selectedVMA = focus == .vmas ? selected(.vmas) : nil
     if let pane = diagramPane(in: area), let diagrams = layout.diagram {
-      DiagramPane(state: self, diagrams: diagrams, pane: pane, theme: theme, differs: differs).render(in: body, into: &b)
+      DiagramPane(state: self, diagrams: diagrams, pane: pane, theme: theme, differs: differs).render(
+        in: body, into: &b)
     } else {
       VMAPane(
         layout: layout, covered: covered, selectedVMA: selectedVMA,
