@@ -128,7 +128,7 @@ extension ForestDiagram {
       }
       put(titles[box.process] ?? "", x, box.rect.y, gone ? s.processGone : s.process, maxX: box.rect.maxX - 1)
       for (i, v) in box.vmas.enumerated() {
-        let y = box.rect.y + 1 + i
+        let y = box.row(at: i)
         let locked = lockedVMAs.contains(v)
         if locked { put(lockBar, box.rect.x + 1, y, s.lockReach, maxX: box.rect.maxX - 1) }
         guard let label = vmaLabels[v] else { continue }

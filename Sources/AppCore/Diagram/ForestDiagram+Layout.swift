@@ -40,6 +40,7 @@ extension ForestDiagram {
   /// and the ones that exited in this step (with the VMAs they had). Returns the order with
   /// each process's depth; box x and width are set by ``placeColumns``.
   mutating func stackProcesses(_ w: World, previous: World?) -> [(process: Int, depth: Int)] {
+    if let plan { return stackPlannedProcesses(w, previous: previous, plan: plan) }
     func shown(_ p: Int) -> Bool {
       w.processes[p].alive || (previous.map { p < $0.processes.count && $0.processes[p].alive } ?? false)
     }
@@ -88,7 +89,9 @@ extension ForestDiagram {
         titles[p] = title + (gone ? " exited " : " ")
         let rect = Rect(x: 0, y: y, width: 0, height: max(1, vmas.count) + 2)
         processes.append(
-          ProcessBox(process: p, depth: depth, rect: rect, change: Self.change(of: p, w, previous), vmas: vmas))
+          ProcessBox(
+            process: p, depth: depth, rect: rect, change: Self.change(of: p, w, previous), vmas: vmas,
+            rows: Array(vmas.indices)))
         y += rect.height
         // Children in order; a run of three or more identical subtrees is its first and a fold.
         items.removeAll(keepingCapacity: true)
@@ -185,7 +188,7 @@ extension ForestDiagram {
     var firstRow: [Int: Int] = [:]
     for box in processes where box.change != .removed {
       for (i, v) in box.vmas.enumerated() {
-        if let a = w.vmas[v]?.anonVMA, firstRow[a] == nil { firstRow[a] = box.rect.y + 1 + i }
+        if let a = w.vmas[v]?.anonVMA, firstRow[a] == nil { firstRow[a] = box.row(at: i) }
       }
     }
     var pagesOf: [Int: [Int]] = [:]
@@ -205,6 +208,7 @@ extension ForestDiagram {
       y += 3
       run = []
     }
+    var boxY = 0
     for a in ids {
       guard let av = w.anonVMA(a) else { continue }
       if !hiddenVMAs.isEmpty, av.alive {
@@ -231,7 +235,7 @@ extension ForestDiagram {
         if list.count > 5 { lines[1] += " …+\(list.count - 4)" }
         if let pages = pagesOf[a] {
           lines.append("pages " + Self.elided(pages.map(World.pageName), max: 6))
-        } else if w.kernel == .v6 {
+        } else if w.kernel == .v6 || plan != nil {
           lines.append("pages none")  // a third row: the parent arrow leaves from it
         }
       } else {
@@ -241,15 +245,25 @@ extension ForestDiagram {
       if let walk, w.pages.indices.contains(walk.page - 1), w[page: walk.page].mapping == .anon(a) {
         walkLabel = "rmap walk of \(World.pageName(walk.page)) from \(walk.origin)"
       }
-      y = max(y, (firstRow[a] ?? 0) - 1)
+      var boxHeight = lines.count + 2
+      if let plan {
+        // Planned: its own place (one not planned goes below them all); three lines always.
+        boxHeight = Plan.anonVMAHeight
+        y = max(y, plan.anonVMABottom)
+        if a < plan.anonVMAY.count, plan.anonVMAY[a] >= 0 { boxY = plan.anonVMAY[a] } else { boxY = y }
+      } else {
+        y = max(y, (firstRow[a] ?? 0) - 1)
+        boxY = y
+      }
       anonVMAs.append(
         AnonVMABox(
-          anonVMA: a, rect: Rect(x: 0, y: y, width: 0, height: lines.count + 2), isRoot: isRoot, change: change,
+          anonVMA: a, rect: Rect(x: 0, y: boxY, width: 0, height: boxHeight), isRoot: isRoot, change: change,
           title: " \(World.avName(a))\(isRoot ? " root" : "") ", lines: lines, locked: locks.anonVMAs.contains(a),
           lockLabel: locks.titles[a].flatMap { $0.isEmpty ? nil : $0 }, walkLabel: walkLabel))
-      y += lines.count + 2
+      if boxY == y { y += boxHeight }
     }
     flush(&y)
+    if let plan { y = max(y, plan.anonVMABottom) }
     // KSM: each stable node's page and the anon_vmas its rmap_items hold (get_anon_vma).
     for (i, node) in w.stableNodes.enumerated() where node.alive {
       let items = node.items.map { "\($0.vmaName)→\(World.avName($0.anonVMA))" }
@@ -286,7 +300,7 @@ extension ForestDiagram {
     for box in processes where box.change != .removed {
       for (i, v) in box.vmas.enumerated() {
         guard let a = w.vmas[v]?.anonVMA, let row = rowOf[a] else { continue }
-        buses[a, default: Bus(anonVMA: a, sources: [], targetRow: row)].sources.append((v, box.rect.y + 1 + i))
+        buses[a, default: Bus(anonVMA: a, sources: [], targetRow: row)].sources.append((v, box.row(at: i)))
       }
     }
     // Sources are added top to bottom: a bus's first source is its top one.
@@ -338,6 +352,8 @@ extension ForestDiagram {
     for fold in processFolds {
       right = max(right, Self.column(depth: fold.depth) + Buffer.width(fold.text) + 4)
     }
+    neededRight = right
+    if let fixed = plan?.processRight { right = fixed }
     for i in processFolds.indices {
       let x = Self.column(depth: processFolds[i].depth)
       processFolds[i].rect = Rect(x: x, y: processFolds[i].rect.y, width: right - x + 1, height: 3)
@@ -346,7 +362,8 @@ extension ForestDiagram {
       let x = Self.column(depth: processes[i].depth)
       processes[i].rect = Rect(x: x, y: processes[i].rect.y, width: right - x + 1, height: processes[i].rect.height)
     }
-    let laneCount = (lanes.compactMap(\.lane).max() ?? -1) + 1
+    usedLanes = (lanes.compactMap(\.lane).max() ?? -1) + 1
+    let laneCount = plan?.processRight != nil ? plan?.lanes ?? usedLanes : usedLanes
     let left = right + 1 + 2 + 2 * laneCount + 2
     var inner = 0
     var labelWidth = 0
@@ -359,6 +376,8 @@ extension ForestDiagram {
       inner = max(inner, Buffer.width(box.title) + 3, box.lines.map { Buffer.width($0) + 3 }.max() ?? 0)
     }
     for fold in anonVMAFolds { inner = max(inner, Buffer.width(fold.text) + 3) }
+    neededAnonVMAInner = inner
+    if let plan, plan.processRight != nil { inner = plan.anonVMAInner }
     for i in anonVMAFolds.indices {
       anonVMAFolds[i].rect = Rect(x: left, y: anonVMAFolds[i].rect.y, width: inner + 2, height: 3)
     }

@@ -47,10 +47,15 @@ public struct ForestDiagram: Sendable {
     public var selection: Object?
     /// Objects to emphasize besides (in compare: what differs from the other model).
     public var emphasized: Set<Object> = []
+    /// Where every object stands for its lifetime (``Plan``, computed once per timeline): with
+    /// it an object keeps its place from step to step. Folding does not follow a plan (a fold
+    /// moves what is below it), so with `fold` the layout is this world's own.
+    public var plan: Plan?
     public init(
       ascii: Bool = false, previous: World? = nil, lockMoment: World? = nil, maxLanes: Int = 8, fold: Bool = false,
-      selection: Object? = nil, emphasized: Set<Object> = []
+      selection: Object? = nil, emphasized: Set<Object> = [], plan: Plan? = nil
     ) {
+      self.plan = plan
       self.selection = selection
       self.emphasized = emphasized
       self.ascii = ascii
@@ -72,9 +77,13 @@ public struct ForestDiagram: Sendable {
     public var depth: Int
     public var rect: Rect
     public var change: Change
-    /// VMA ids in the box, top to bottom; VMA `vmas[i]` is written on row `rect.y + 1 + i`.
+    /// VMA ids in the box, top to bottom; VMA `vmas[i]` is written on row `rect.y + 1 + rows[i]`
+    /// (with a plan a row stays empty where a VMA is gone: `rows` has gaps).
     public var vmas: [Int]
-    public func row(of vma: Int) -> Int? { vmas.firstIndex(of: vma).map { rect.y + 1 + $0 } }
+    public var rows: [Int]
+    /// The row VMA `vmas[i]` is written on.
+    public func row(at i: Int) -> Int { rect.y + 1 + rows[i] }
+    public func row(of vma: Int) -> Int? { vmas.firstIndex(of: vma).map { row(at: $0) } }
   }
 
   /// An anon_vma box.
@@ -156,6 +165,13 @@ public struct ForestDiagram: Sendable {
   /// Labels of VMA rows and process titles.
   var vmaLabels: [Int: VMALabel] = [:]
   var titles: [Int: String] = [:]
+  /// What this world needs, whatever the plan fixes: the process boxes' right edge, the lanes
+  /// used, the anon_vma boxes' inner width (``Plan`` measures with them).
+  var neededRight = 0
+  var usedLanes = 0
+  var neededAnonVMAInner = 0
+  /// The plan followed: the options' unless folding.
+  var plan: Plan? { options.fold ? nil : options.plan }
 
   public init(_ world: World, options: Options = Options()) {
     ascii = options.ascii
@@ -166,7 +182,8 @@ public struct ForestDiagram: Sendable {
     // Rows first (they depend on no width), then lanes, then columns, then the arrows' points.
     let order = stackProcesses(world, previous: options.previous)
     stackAnonVMAs(world, previous: options.previous, locks: locks)
-    let lanes = assignLanes(world, maxLanes: options.maxLanes)
+    let measured = plan.map { $0.processRight != nil } ?? false
+    let lanes = assignLanes(world, maxLanes: measured ? min(options.maxLanes, plan?.lanes ?? 0) : options.maxLanes)
     placeColumns(world, order: order, lanes: lanes)
     routeAnonVMAPointers(world, lanes: lanes)
     // Parent arrows first: the root trunk, drawn later, passes over them.
