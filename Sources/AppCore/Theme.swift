@@ -56,6 +56,10 @@ struct Theme: Sendable {
   var freedColumn = Style(bold: true, dim: true)
   /// The rmap walk of the step.
   var rmapWalk = Style(fg: .cyan)
+  /// Diagram: what the selected object points to or is pointed to by (`◇`; the selection
+  /// itself is `selection`, `◆`), and an object that differs from the other model (`≠`).
+  var related = Style(bold: true, underline: true)
+  var emphasized = Style(fg: .magenta, bold: true)
 
   // Narration.
   /// The kernel function of a micro-step.

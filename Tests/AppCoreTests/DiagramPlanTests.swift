@@ -21,6 +21,12 @@ func timeline(_ file: String, _ kernel: KernelVersion?) throws -> Timeline {
   try kernel.map { try scene(file, kernel: $0) } ?? scene(file)
 }
 
+/// `planScenes[index]` and its timeline.
+func planScene(_ index: Int) throws -> (file: String, kernel: KernelVersion?, t: Timeline) {
+  let (file, kernel) = planScenes[index]
+  return (file, kernel, try timeline(file, kernel))
+}
+
 /// Where each process, VMA row and anon_vma is drawn.
 func places(_ d: ForestDiagram) -> [ForestDiagram.Object: [Int]] {
   var result: [ForestDiagram.Object: [Int]] = [:]
@@ -44,8 +50,7 @@ struct DiagramPlanTests {
     "with the plan every process, VMA row and anon_vma present at steps k and k+1 is drawn at the same place, micro-steps too",
     arguments: planScenes.indices)
   func stable(index: Int) throws {
-    let (file, kernel) = planScenes[index]
-    let t = try timeline(file, kernel)
+    let (file, kernel, t) = try planScene(index)
     let plan = ForestDiagram.Plan(t)
     func diagram(_ k: Int) -> ForestDiagram {
       ForestDiagram(t.states[k], options: .init(previous: k > 0 ? t.states[k - 1] : nil, plan: plan))
@@ -88,8 +93,7 @@ struct DiagramPlanTests {
 
   @Test("with the plan boxes never overlap, in steps and micro-steps", arguments: planScenes.indices)
   func noOverlap(index: Int) throws {
-    let (file, kernel) = planScenes[index]
-    let t = try timeline(file, kernel)
+    let (file, _, t) = try planScene(index)
     let plan = ForestDiagram.Plan(t)
     var worlds = [(t.states[0], nil as World?)]
     for k in 1...t.stepCount {

@@ -334,7 +334,7 @@ extension ForestDiagram {
     var right = 0
     for box in processes {
       let source = box.change == .removed ? nil : w
-      var inner = Buffer.width(titles[box.process] ?? "") + 3
+      var inner = Buffer.width(titles[box.process] ?? "") + 5  // room for a change mark and two marks
       for v in box.vmas {
         guard let vma = (source ?? w).vmas[v] ?? options.previous?.vmas[v] else { continue }
         let text =
@@ -368,7 +368,7 @@ extension ForestDiagram {
     var inner = 0
     var labelWidth = 0
     for box in anonVMAs {
-      inner = max(inner, Buffer.width(box.title) + 3, box.lines.map { Buffer.width($0) + 3 }.max() ?? 0)
+      inner = max(inner, Buffer.width(box.title) + 5, box.lines.map { Buffer.width($0) + 3 }.max() ?? 0)
       labelWidth = max(
         labelWidth, [box.lockLabel, box.walkLabel].compactMap { $0 }.map { Buffer.width($0) + 1 }.max() ?? 0)
     }

@@ -150,6 +150,10 @@ public struct ForestDiagram: Sendable {
   /// Processes inside folds (not drawn).
   public internal(set) var foldedProcesses: Set<Int> = []
   public internal(set) var arrows: [Arrow] = []
+  /// The selected VMA's `anon_vma_chain`, one connector per entry in list order (head first).
+  public internal(set) var chainConnectors: [Arrow] = []
+  /// What the selection points to or is pointed to by (``related(to:in:)``), highlighted.
+  public internal(set) var related: Set<Object> = []
   /// VMAs a held lock covers.
   public internal(set) var lockedVMAs: Set<Int> = []
   /// The reverse-map walk of this step (or the one in progress): its page, VMAs in visit order,
@@ -189,6 +193,8 @@ public struct ForestDiagram: Sendable {
     // Parent arrows first: the root trunk, drawn later, passes over them.
     routeParentPointers(world)
     routeRootPointers(world)
+    if let selection = options.selection { related = Self.related(to: selection, in: world) }
+    routeChain(world)
   }
 
   // MARK: Locks
