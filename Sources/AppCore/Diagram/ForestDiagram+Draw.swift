@@ -14,6 +14,8 @@ extension ForestDiagram {
     public var anonVMATitle = Style(fg: .cyan, bold: true)
     public var rootBox = Style(fg: .cyan, bold: true)
     public var lockReach = Style(fg: .yellow, bold: true)
+    /// A held lock's outline (`░`).
+    public var lockShade = Style(fg: .yellow)
     public var vmaPointer = Style(fg: .green)
     public var rootPointer = Style(fg: .magenta)
     public var fork = Style(dim: true)
@@ -195,6 +197,7 @@ extension ForestDiagram {
         put(line, box.rect.x + 2, box.rect.y + 1 + k, .plain, maxX: box.rect.maxX - 1)
       }
     }
+    drawLockOutlines(into: &buffer, in: area, scroll: scroll, s)
     drawMarks({ put($0, $1, $2, $3, maxX: $4) }, s)
     for head in heads { put(head.glyph, head.x, head.y + scroll, head.style, maxX: head.x + 1) }
   }

@@ -209,8 +209,15 @@ extension ForestDiagram {
       run = []
     }
     var boxY = 0
+    var group: Int?
     for a in ids {
       guard let av = w.anonVMA(a) else { continue }
+      // A blank row above each forest's group, where a lock's outline runs.
+      let forest = w.kernel == .v2_6_34 ? a : (av.root ?? a)
+      if plan == nil, forest != group {
+        group = forest
+        y += 1
+      }
       if !hiddenVMAs.isEmpty, av.alive {
         let list = w.listVMAs(a)
         if !list.isEmpty, list.allSatisfy({ hiddenVMAs.contains($0) }) {
@@ -263,7 +270,7 @@ extension ForestDiagram {
       if boxY == y { y += boxHeight }
     }
     flush(&y)
-    if let plan { y = max(y, plan.anonVMABottom) }
+    if let plan { y = max(y, plan.anonVMABottom) } else if group != nil { y += 1 }
     // KSM: each stable node's page and the anon_vmas its rmap_items hold (get_anon_vma).
     for (i, node) in w.stableNodes.enumerated() where node.alive {
       let items = node.items.map { "\($0.vmaName)→\(World.avName($0.anonVMA))" }
@@ -318,7 +325,39 @@ extension ForestDiagram {
         sorted[i].lane = laneEnds.count - 1
       }
     }
+    Self.orderLanes(&sorted, count: laneEnds.count)
     return sorted
+  }
+
+  /// Orders the lanes so that no line turns where another passes over it: a bus whose source
+  /// row is another bus's target row runs in a lane left of that bus's (its row's line then
+  /// ends before the other's corner, and the other's line into its box starts right of it).
+  /// Lanes keep their order where no such row ties them (or the ties go round in a cycle).
+  static func orderLanes(_ buses: inout [Bus], count: Int) {
+    guard count > 1 else { return }
+    var laneOfSource: [Int: Int] = [:]
+    for bus in buses {
+      guard let lane = bus.lane else { continue }
+      for s in bus.sources { laneOfSource[s.y] = lane }
+    }
+    var before = [Set<Int>](repeating: [], count: count)  // lanes that must be left of each lane
+    for bus in buses {
+      guard let lane = bus.lane, let other = laneOfSource[bus.targetRow], other != lane else { continue }
+      before[lane].insert(other)
+    }
+    guard before.contains(where: { !$0.isEmpty }) else { return }
+    var order: [Int] = []
+    var placed = [Bool](repeating: false, count: count)
+    while order.count < count {
+      guard let next = (0..<count).first(where: { !placed[$0] && before[$0].allSatisfy { placed[$0] } }) else {
+        return  // a cycle: keep the order
+      }
+      placed[next] = true
+      order.append(next)
+    }
+    var renumber = [Int](repeating: 0, count: count)
+    for (i, lane) in order.enumerated() { renumber[lane] = i }
+    for i in buses.indices { buses[i].lane = buses[i].lane.map { renumber[$0] } }
   }
 
   // MARK: Columns
@@ -376,6 +415,8 @@ extension ForestDiagram {
       inner = max(inner, Buffer.width(box.title) + 3, box.lines.map { Buffer.width($0) + 3 }.max() ?? 0)
     }
     for fold in anonVMAFolds { inner = max(inner, Buffer.width(fold.text) + 3) }
+    // A lock's outline names its holders on its top edge: ` AV12 lock: cpu0 write ` fits.
+    if anonVMAs.contains(where: \.locked) { inner = max(inner, 24) }
     neededAnonVMAInner = inner
     if let plan, plan.processRight != nil { inner = plan.anonVMAInner }
     for i in anonVMAFolds.indices {

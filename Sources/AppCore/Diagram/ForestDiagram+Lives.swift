@@ -78,7 +78,7 @@ extension ForestDiagram {
           for a in (known + 1)...w.anonVMAs.count {
             let i = Self.first(in: lo...cp) { ws[$0].anonVMAs.count >= a }
             let born = ws[i]
-            let forest = born.kernel == .v2_6_34 ? a : (w[anonVMA: a].root ?? a)
+            let forest = a  // the root, read at the end
             let list = born.listVMAs(a)
             let anchor = list.first { born.vmas[$0]?.anonVMA == a } ?? list.first
             anonVMAs.append(AnonVMALife(life: Life(birth: times[i]), forest: forest, anchor: anchor))
@@ -93,6 +93,11 @@ extension ForestDiagram {
           return true
         }
         previous = cp
+      }
+      // The root is set after the anon_vma is allocated (`anon_vma_fork()`) and never changes
+      // after: read it from the last world.
+      if let last = ws.last, last.kernel != .v2_6_34 {
+        for i in anonVMAs.indices { anonVMAs[i].forest = last[anonVMA: i + 1].root ?? i + 1 }
       }
     }
 

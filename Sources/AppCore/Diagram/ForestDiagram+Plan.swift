@@ -165,13 +165,15 @@ extension ForestDiagram {
         {
           floor = processY[p] + vmaSlot[vma]  // the box's first line on the VMA's row
         }
-        groups.append((life, (zip(ys, ids).map { $0.0 + Self.anonVMAHeight }.max() ?? 0), floor))
+        // A blank row above the group's boxes (shared with the group above), where a lock's
+        // outline runs.
+        groups.append((life, 1 + (zip(ys, ids).map { $0.0 + Self.anonVMAHeight }.max() ?? 0), max(0, floor - 1)))
         members.append((ids, ys))
       }
       let groupYs = Packer.pack(groups)
       for (g, y) in groupYs.enumerated() {
-        for (id, dy) in zip(members[g].ids, members[g].ys) { anonVMAY[id] = y + dy }
-        anonVMABottom = max(anonVMABottom, y + groups[g].height)
+        for (id, dy) in zip(members[g].ids, members[g].ys) { anonVMAY[id] = y + 1 + dy }
+        anonVMABottom = max(anonVMABottom, y + groups[g].height + 1)
       }
     }
 

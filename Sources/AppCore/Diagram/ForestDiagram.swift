@@ -19,8 +19,10 @@ import TermRender
 ///
 /// The root lock is drawn on what it covers: while a CPU holds `anon_vma_lock(root)` (2.6.36,
 /// 6.x: every anon_vma of the forest, and every VMA on their lists; 2.6.34: only the one
-/// anon_vma and its VMAs), those boxes are drawn heavy and marked `▌`, and the locked box's title
-/// names the holder, its mode and the operation that took it, and the CPUs waiting.
+/// anon_vma and its VMAs), one shaded outline (``LockOutline``) goes around those anon_vma
+/// boxes (a forest's boxes stand together, a blank row above and below each forest's group),
+/// labelled with the holders (readers of a 6.x rwsem as sharing) and the CPUs waiting; the
+/// boxes are drawn heavy and marked `▌`, as are the rows of the VMAs on their lists.
 ///
 /// Objects are stacked in id order inside their group, so an object keeps its place while the
 /// objects before it stay; an anon_vma or process that went away in this step keeps its place,
@@ -156,6 +158,8 @@ public struct ForestDiagram: Sendable {
   public internal(set) var related: Set<Object> = []
   /// VMAs a held lock covers.
   public internal(set) var lockedVMAs: Set<Int> = []
+  /// Each held lock as one outline around the anon_vmas it covers.
+  public internal(set) var lockOutlines: [LockOutline] = []
   /// The reverse-map walk of this step (or the one in progress): its page, VMAs in visit order,
   /// VMAs skipped.
   public internal(set) var walk: RmapWalk?
@@ -189,6 +193,7 @@ public struct ForestDiagram: Sendable {
     let measured = plan.map { $0.processRight != nil } ?? false
     let lanes = assignLanes(world, maxLanes: measured ? min(options.maxLanes, plan?.lanes ?? 0) : options.maxLanes)
     placeColumns(world, order: order, lanes: lanes)
+    outlineLocks(world)
     routeAnonVMAPointers(world, lanes: lanes)
     // Parent arrows first: the root trunk, drawn later, passes over them.
     routeParentPointers(world)

@@ -1,0 +1,85 @@
+import AnonVMASim
+import TermRender
+
+extension ForestDiagram {
+  /// A held anon_vma lock drawn as one shaded outline around the anon_vma boxes it covers:
+  /// under `anon_vma_lock()` of 2.6.36 and 6.x (the root's lock, `anon_vma->root->lock` /
+  /// `root->rwsem`) every anon_vma of the forest, whose boxes stand together in the forest's
+  /// group; in 2.6.34 (`anon_vma->lock`, per anon_vma) only the locked one — the contrast is the
+  /// lesson. The VMAs on the covered lists are marked `▌` on their rows.
+  public struct LockOutline: Sendable, Hashable {
+    /// The locked anon_vma (the root, or in 2.6.34 the anon_vma itself).
+    public var lock: Int
+    /// The outline: one column and row around the covered boxes.
+    public var rect: Rect
+    /// The anon_vmas covered, drawn inside.
+    public var covered: [Int]
+    /// `AV1 lock: cpu0 (fork P1 P2)`, or `AV1 lock: shared: cpu0 cpu1 (read)` for rwsem
+    /// readers (6.x); `brief` without the operations, where the full one does not fit.
+    public var holders: String
+    public var brief: String
+    /// `waiting cpu1`: CPUs waiting for this lock, written on the outline's bottom edge.
+    public var waiting: String?
+  }
+
+  /// One outline per held lock, around the boxes of the anon_vmas it covers in this world.
+  mutating func outlineLocks(_ w: World) {
+    let moment = options.lockMoment ?? w
+    for lock in moment.lockHolders.keys.sorted() {
+      let boxes = anonVMAs.filter { $0.locked && $0.change != .removed && moment.lockTarget(of: $0.anonVMA) == lock }
+      guard let first = boxes.first else { continue }
+      var top = first.rect.y
+      var bottom = first.rect.maxY
+      for b in boxes {
+        top = min(top, b.rect.y)
+        bottom = max(bottom, b.rect.maxY)
+      }
+      let holders = moment.lockHolders[lock] ?? []
+      var text: String
+      var brief: String
+      if holders.count > 1 && holders.allSatisfy({ $0.mode == .read }) {
+        text = "shared: " + holders.map { "cpu\($0.cpu)" }.joined(separator: " ") + " (read)"
+        brief = text
+      } else {
+        func name(_ h: World.LockHolder) -> String {
+          "cpu\(h.cpu)" + (h.mode == .exclusive ? "" : " \(h.mode.rawValue)")
+        }
+        text = holders.map { h in name(h) + (h.op.map { " (\($0))" } ?? "") }.joined(separator: ", ")
+        brief = holders.map(name).joined(separator: ", ")
+      }
+      let waiting = moment.cpus.filter { $0.waitingFor == lock }.map(\.name)
+      lockOutlines.append(
+        LockOutline(
+          lock: lock,
+          rect: Rect(x: first.rect.x - 1, y: top - 1, width: first.rect.width + 2, height: bottom - top + 2),
+          covered: boxes.map(\.anonVMA), holders: " \(World.avName(lock)) lock: \(text) ",
+          brief: " \(World.avName(lock)) lock: \(brief) ",
+          waiting: waiting.isEmpty ? nil : " waiting: " + waiting.joined(separator: " ") + " "))
+    }
+  }
+
+  /// The outlines, shaded (`░`) on the empty cells of their edges (arrowheads and lines keep
+  /// theirs), the holders on the top edge, the waiting CPUs on the bottom edge.
+  func drawLockOutlines(into buffer: inout Buffer, in area: Rect, scroll: Int, _ s: Styles) {
+    let shade = ascii ? ":" : "░"
+    for outline in lockOutlines {
+      let r = outline.rect
+      var cells: [(Int, Int)] = []
+      for x in r.x..<r.maxX { cells += [(x, r.y), (x, r.maxY - 1)] }
+      for y in (r.y + 1)..<(r.maxY - 1) { cells += [(r.x, y), (r.maxX - 1, y)] }
+      for (x, y) in cells {
+        let (bx, by) = (area.x + x, area.y + y - scroll)
+        guard bx >= area.x, bx < area.maxX, by >= area.y, by < area.maxY, buffer[bx, by].text == " " else { continue }
+        buffer.put(shade, x: bx, y: by, style: s.lockShade, maxX: bx + 1)
+      }
+      let room = r.width - 3
+      let holders = Buffer.width(outline.holders) <= room ? outline.holders : outline.brief
+      for (full, y) in [(holders, r.y), (outline.waiting ?? "", r.maxY - 1)] where !full.isEmpty {
+        let by = area.y + y - scroll
+        guard by >= area.y, by < area.maxY else { continue }
+        let text = Buffer.width(full) <= room ? full : String(full.prefix(max(0, room - 2))) + (ascii ? ".." : "… ")
+        buffer.put(text, x: area.x + r.x + 2, y: by, style: s.lockReach, maxX: min(area.maxX, area.x + r.maxX - 1))
+      }
+    }
+  }
+}
