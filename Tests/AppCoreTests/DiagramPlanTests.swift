@@ -79,6 +79,24 @@ struct DiagramPlanTests {
     }
   }
 
+  @Test("checkpoints apart (as for a large timeline) give the same places as reading every world")
+  func checkpoints() throws {
+    for (file, kernel) in planScenes {
+      let t = try timeline(file, kernel)
+      let worlds = (0...t.stepCount).map { t.states[$0] }
+      let every = ForestDiagram.Plan(worlds)
+      for stride in [3, 7, 16] {
+        let sparse = ForestDiagram.Plan(worlds, checkpoints: stride)
+        for k in worlds.indices {
+          let previous = k > 0 ? worlds[k - 1] : nil
+          let a = places(ForestDiagram(worlds[k], options: .init(previous: previous, plan: every)))
+          let b = places(ForestDiagram(worlds[k], options: .init(previous: previous, plan: sparse)))
+          #expect(a == b, "\(file) every \(stride) step \(k)")
+        }
+      }
+    }
+  }
+
   @Test("without a plan objects move (the stability test can fail): E6's AV1 is pushed right")
   func unplannedMoves() throws {
     var moves = 0

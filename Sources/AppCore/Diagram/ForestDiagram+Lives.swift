@@ -82,7 +82,6 @@ extension ForestDiagram {
             let list = born.listVMAs(a)
             let anchor = list.first { born.vmas[$0]?.anonVMA == a } ?? list.first
             anonVMAs.append(AnonVMALife(life: Life(birth: times[i]), forest: forest, anchor: anchor))
-            birthIndex.append(0)
             liveAnonVMAs.append(a)
           }
         }

@@ -42,11 +42,13 @@ extension ForestDiagram {
 
     /// A plan over worlds in time order; `times[i]` is the step world `i` belongs to (a
     /// micro-step's world belongs to its step; by default each world is its own step).
-    public init(_ worlds: [World], times: [Int]? = nil) {
+    /// `checkpoints`: read every world this many apart, births and deaths between found by
+    /// binary search (default: 1 for a small timeline, 16 for a large one; the same plan).
+    public init(_ worlds: [World], times: [Int]? = nil, checkpoints: Int? = nil) {
       let times = times ?? Array(worlds.indices)
       precondition(times.count == worlds.count, "one time per world")
       var lives = Lives()
-      lives.scan(worlds, times: times, stride: Self.stride(worlds))
+      lives.scan(worlds, times: times, stride: checkpoints ?? Self.stride(worlds))
       place(lives, kernel: worlds.last?.kernel ?? .v2_6_36)
       measure(worlds, samples: Self.samples(worlds))
     }
