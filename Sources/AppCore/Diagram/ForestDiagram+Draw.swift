@@ -36,6 +36,22 @@ extension ForestDiagram {
     public init() {}
   }
 
+  /// Text with its Unicode signs spelled in ASCII (`…` `...`, `→` `->`, `×` `x`), for `--ascii`.
+  static func asciiText(_ text: String) -> String {
+    guard !text.utf8.allSatisfy({ $0 < 0x80 }) else { return text }
+    var result = ""
+    for c in text {
+      switch c {
+      case "…": result += "..."
+      case "→": result += "->"
+      case "×": result += "x"
+      case "−": result += "-"
+      default: result.append(c)
+      }
+    }
+    return result
+  }
+
   /// The glyph and style that mark a change.
   func mark(_ change: Change, _ s: Styles) -> (String, Style)? {
     switch change {
@@ -129,7 +145,8 @@ extension ForestDiagram {
     func put(_ text: String, _ x: Int, _ y: Int, _ style: Style, maxX: Int) {
       let by = area.y + y - scroll
       guard window.contains(y), by >= area.y, by < area.maxY else { return }
-      buffer.put(text, x: area.x + x, y: by, style: style, maxX: min(area.maxX, area.x + maxX))
+      buffer.put(
+        ascii ? Self.asciiText(text) : text, x: area.x + x, y: by, style: style, maxX: min(area.maxX, area.x + maxX))
     }
     let lockBar = ascii ? "|" : "▌"
     for box in processes where visible(box.rect) {

@@ -78,7 +78,9 @@ extension ForestDiagram {
         let by = area.y + y - scroll
         guard by >= area.y, by < area.maxY else { continue }
         let text = Buffer.width(full) <= room ? full : String(full.prefix(max(0, room - 2))) + (ascii ? ".." : "… ")
-        buffer.put(text, x: area.x + r.x + 2, y: by, style: s.lockReach, maxX: min(area.maxX, area.x + r.maxX - 1))
+        buffer.put(
+          ascii ? Self.asciiText(text) : text, x: area.x + r.x + 2, y: by, style: s.lockReach,
+          maxX: min(area.maxX, area.x + r.maxX - 1))
       }
     }
   }
