@@ -147,3 +147,25 @@ struct DiagramSelectionTests {
     }
   }
 }
+
+@Suite("Compare: what differs between two models' diagrams")
+struct DiagramDifferencesTests {
+  @Test("a diagram differs from itself in nothing; 2.6.34 and 2.6.36 differ in the root")
+  func differences() throws {
+    let t = try scene("e3-three-generations.scene")
+    let old = try scene("e3-three-generations.scene", kernel: .v2_6_34)
+    for k in 0...t.stepCount {
+      let d = ForestDiagram(t.states[k])
+      #expect(ForestDiagram.differences(d, d).isEmpty)
+      #expect(ForestDiagram.differences(d, ForestDiagram(t.states[k], options: .init(plan: .init(t)))).isEmpty)
+    }
+    // After the forks: AV1 is the root in 2.6.36, a plain anon_vma in 2.6.34.
+    let k = 5
+    let differs = ForestDiagram.differences(ForestDiagram(t.states[k]), ForestDiagram(old.states[k]))
+    #expect(differs.contains(.anonVMA(1)), "\(differs)")
+    for o in differs {
+      guard case .process = o else { continue }
+      Issue.record("the processes have the same VMAs in both models: \(o)")
+    }
+  }
+}

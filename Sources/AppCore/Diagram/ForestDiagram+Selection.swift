@@ -103,3 +103,39 @@ extension ForestDiagram {
     o == options.selection ? s.selected : related.contains(o) ? s.related : plain
   }
 }
+
+extension ForestDiagram {
+  /// What differs between two diagrams of one scene (compare: two models at the same step),
+  /// to pass as ``Options/emphasized`` to each: objects only one of them draws, and objects both
+  /// draw differently — a process's VMAs, a VMA's row (range, protection, chain, walk), an
+  /// anon_vma's title (root or not), list and pages. Counters are left out: each model names
+  /// its own (`ext`, `ksm`, `ref nc act`), so they always differ.
+  public static func differences(_ a: ForestDiagram, _ b: ForestDiagram) -> Set<Object> {
+    func boxes(_ d: ForestDiagram) -> [Int: ProcessBox] {
+      Dictionary(d.processes.map { ($0.process, $0) }, uniquingKeysWith: { first, _ in first })
+    }
+    func anonVMAs(_ d: ForestDiagram) -> [Int: AnonVMABox] {
+      Dictionary(d.anonVMAs.map { ($0.anonVMA, $0) }, uniquingKeysWith: { first, _ in first })
+    }
+    func row(_ d: ForestDiagram, _ v: Int) -> [String]? {
+      d.vmaLabels[v].map { [$0.text, $0.chain, $0.walk ?? ""] }
+    }
+    let (pa, pb, aa, ab) = (boxes(a), boxes(b), anonVMAs(a), anonVMAs(b))
+    var result = Set<Object>()
+    for o in Set(a.objects).union(b.objects) {
+      switch o {
+      case .process(let p):
+        if pa[p]?.vmas != pb[p]?.vmas { result.insert(o) }
+      case .vma(let v):
+        if row(a, v) != row(b, v) { result.insert(o) }
+      case .anonVMA(let x):
+        // The list and pages lines (a planned box always has a pages line).
+        func lines(_ box: AnonVMABox?) -> [String]? { box.map { $0.lines.dropFirst().filter { $0 != "pages none" } } }
+        if aa[x]?.title != ab[x]?.title || lines(aa[x]) != lines(ab[x]) { result.insert(o) }
+      case .fold:
+        break
+      }
+    }
+    return result
+  }
+}
