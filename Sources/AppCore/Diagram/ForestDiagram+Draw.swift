@@ -88,10 +88,10 @@ extension ForestDiagram {
       canvas.box(shifted(fold.rect), stroke: .dashed, net: 700_000 + i, style: s.fold)
     }
     var heads: [(x: Int, y: Int, glyph: String, style: Style)] = []
-    let lines = arrows + chainConnectors
     // The selected VMA's chain connectors include its own anon_vma: its pointer is drawn as one.
     let chainOf: Int? = chainConnectors.isEmpty ? nil : { if case .vma(let v) = options.selection { v } else { nil } }()
-    for (i, arrow) in lines.enumerated() {
+    for i in 0..<(arrows.count + chainConnectors.count) {
+      let arrow = i < arrows.count ? arrows[i] : chainConnectors[i - arrows.count]
       if i < arrows.count, let v = chainOf, case .vmaAnonVMA(v, _) = arrow.kind { continue }
       guard let top = arrow.ys.min(), let bottom = arrow.ys.max(), top < window.upperBound, bottom >= window.lowerBound
       else { continue }
@@ -168,14 +168,14 @@ extension ForestDiagram {
         guard let label = vmaLabels[v] else { continue }
         let style = highlight(.vma(v), s, else: gone ? s.processGone : locked ? s.lockReach : s.vma)
         put(label.text, box.rect.x + 2, y, style, maxX: limit)
-        var after = box.rect.x + 2 + Buffer.width(label.text)
+        var after = box.rect.x + 2 + Self.textWidth(label.text)
         if let pointer = label.pointer {
           put((ascii ? "->" : "→") + pointer, after + 2, y, s.vmaPointer, maxX: limit)
           after += 2 + 2 + pointer.utf8.count
         }
         if !label.chain.isEmpty {
           put(label.chain, after + 2, y, s.chain, maxX: limit)
-          after += 2 + Buffer.width(label.chain)
+          after += 2 + Self.textWidth(label.chain)
         }
         if let note = label.walk {
           put(note, after + 2, y, note.hasSuffix("skipped") ? s.walkSkipped : s.walk, maxX: limit)
@@ -200,7 +200,7 @@ extension ForestDiagram {
         if box.locked { put(lockBar, box.rect.x + 1, box.rect.y + 1 + k, s.lockReach, maxX: box.rect.maxX - 1) }
         let style = box.change == .removed ? s.processGone : Style.plain
         put(line, box.rect.x + 2, box.rect.y + 1 + k, style, maxX: box.rect.maxX - 1)
-        if Buffer.width(line) > box.rect.width - 3 {
+        if Self.textWidth(line) > box.rect.width - 3 {
           put(ascii ? ".." : "…", box.rect.maxX - (ascii ? 3 : 2), box.rect.y + 1 + k, style, maxX: box.rect.maxX - 1)
         }
       }

@@ -12,12 +12,27 @@ extension ForestDiagram {
     var chain: String
     var walk: String?
     var width: Int {
-      var total = Buffer.width(text)
+      var total = ForestDiagram.textWidth(text)
       if let pointer { total += 2 + 2 + pointer.utf8.count }  // `→` or `->`, then the name
-      if !chain.isEmpty { total += 2 + Buffer.width(chain) }
-      if let walk { total += 2 + Buffer.width(walk) }
+      if !chain.isEmpty { total += 2 + ForestDiagram.textWidth(chain) }
+      if let walk { total += 2 + ForestDiagram.textWidth(walk) }
       return total
     }
+  }
+
+  /// The columns a text takes, as ``Buffer/width(_:)`` measures it, without its per-cell pass
+  /// for the labels' signs: printable ASCII, Latin (`×`) and U+2000–U+2BFF (`…` `→` `−` `≠`, box
+  /// drawing, shapes) take one column each.
+  static func textWidth(_ s: String) -> Int {
+    var n = 0
+    for scalar in s.unicodeScalars {
+      let v = scalar.value
+      guard (0x20..<0x7F).contains(v) || (0xA0..<0x300).contains(v) || (0x2000...0x2BFF).contains(v) else {
+        return Buffer.width(s)
+      }
+      n += 1
+    }
+    return n
   }
 
   /// Columns a child's box is indented under its parent's.
@@ -46,7 +61,10 @@ extension ForestDiagram {
     }
     var children = [[Int]](repeating: [], count: w.processes.count)
     var roots: [Int] = []
+    // Each shown process's change, computed once (folding asks for it too).
+    var changes = [Change](repeating: .same, count: w.processes.count)
     for p in w.processes.indices where shown(p) {
+      changes[p] = Self.change(of: p, w, previous)
       // A child whose parent is gone hangs at the top level, as the kernel reparents it.
       if let parent = w.processes[p].parent, shown(parent) {
         children[parent].append(p)
@@ -54,7 +72,7 @@ extension ForestDiagram {
         roots.append(p)
       }
     }
-    let signature = options.fold ? Self.shapes(w, children: children, previous: previous) : []
+    let signature = options.fold ? Self.shapes(w, children: children, changes: changes) : []
     enum Item {
       case process(Int, Int)
       case fold([Int], Int)
@@ -90,7 +108,7 @@ extension ForestDiagram {
         let rect = Rect(x: 0, y: y, width: 0, height: max(1, vmas.count) + 2)
         processes.append(
           ProcessBox(
-            process: p, depth: depth, rect: rect, change: Self.change(of: p, w, previous), vmas: vmas,
+            process: p, depth: depth, rect: rect, change: changes[p], vmas: vmas,
             rows: Array(vmas.indices)))
         y += rect.height
         // Children in order; a run of three or more identical subtrees is its first and a fold.
@@ -121,13 +139,13 @@ extension ForestDiagram {
   /// nil for a process that must stay in view (exited or changed in this step, or with such a
   /// descendant): its VMAs (mapping, first page, pages, protection, chain length, whether it
   /// has an anon_vma) and its children's shapes.
-  static func shapes(_ w: World, children: [[Int]], previous: World?) -> [Int?] {
+  static func shapes(_ w: World, children: [[Int]], changes: [Change]) -> [Int?] {
     var shape = [Int?](repeating: nil, count: w.processes.count)
     var ids: [[Int]: Int] = [:]
     var mappings: [String: Int] = [:]
     // Children have larger indexes than their parents: one pass from the end sees them first.
     for p in w.processes.indices.reversed() where w.processes[p].alive {
-      guard change(of: p, w, previous) == .same else { continue }
+      guard changes[p] == .same else { continue }
       var key = [w.processes[p].vmas.count, children[p].count]
       var complete = true
       for c in children[p] {
@@ -372,24 +390,26 @@ extension ForestDiagram {
     }
     var right = 0
     for box in processes {
-      let source = box.change == .removed ? nil : w
-      var inner = Buffer.width(titles[box.process] ?? "") + 5  // room for a change mark and two marks
+      var inner = Self.textWidth(titles[box.process] ?? "") + 5  // room for a change mark and two marks
       for v in box.vmas {
-        guard let vma = (source ?? w).vmas[v] ?? options.previous?.vmas[v] else { continue }
+        // A VMA gone in this step (its process exited) is read from the world before.
+        let here = w.vmas[v]
+        guard let vma = here ?? options.previous?.vmas[v] else { continue }
         let text =
           "\(vma.mapping)@\(vma.firstPage) \(vma.firstPage)..\(vma.firstPage + vma.pages - 1) \(vma.prot.rawValue)"
-        let chain = (w.vmas[v] != nil ? w : options.previous ?? w).chainAnonVMAs(v).map(World.avName)
-        let name = (w.vmas[v] != nil ? w : options.previous ?? w).vmaName(v)
+        let chain = here == nil ? options.previous?.chainAnonVMAs(v) ?? [] : w.chainAnonVMAs(v)
+        var note: String?
+        if walk != nil { note = walkNote(here == nil ? options.previous?.vmaName(v) ?? "" : w.vmaName(v)) }
         let label = VMALabel(
-          text: text, pointer: written[v], chain: chain.count > 1 ? "chain " + Self.elided(chain, max: 5) : "",
-          walk: walkNote(name))
+          text: text, pointer: written[v],
+          chain: chain.count > 1 ? "chain " + Self.elided(chain.map(World.avName), max: 5) : "", walk: note)
         vmaLabels[v] = label
         inner = max(inner, label.width + 3)
       }
       right = max(right, Self.column(depth: box.depth) + inner + 1)
     }
     for fold in processFolds {
-      right = max(right, Self.column(depth: fold.depth) + Buffer.width(fold.text) + 4)
+      right = max(right, Self.column(depth: fold.depth) + Self.textWidth(fold.text) + 4)
     }
     neededRight = right
     if let fixed = plan?.processRight { right = fixed }
@@ -407,14 +427,16 @@ extension ForestDiagram {
     var inner = 0
     var labelWidth = 0
     for box in anonVMAs {
-      inner = max(inner, Buffer.width(box.title) + 5, box.lines.map { Buffer.width($0) + 3 }.max() ?? 0)
-      labelWidth = max(
-        labelWidth, [box.lockLabel, box.walkLabel].compactMap { $0 }.map { Buffer.width($0) + 1 }.max() ?? 0)
+      inner = max(inner, Self.textWidth(box.title) + 5)
+      for line in box.lines { inner = max(inner, Self.textWidth(line) + 3) }
+      for label in [box.lockLabel, box.walkLabel] {
+        if let label { labelWidth = max(labelWidth, Self.textWidth(label) + 1) }
+      }
     }
     for box in stableNodes {
-      inner = max(inner, Buffer.width(box.title) + 3, box.lines.map { Buffer.width($0) + 3 }.max() ?? 0)
+      inner = max(inner, Self.textWidth(box.title) + 3, box.lines.map { Self.textWidth($0) + 3 }.max() ?? 0)
     }
-    for fold in anonVMAFolds { inner = max(inner, Buffer.width(fold.text) + 3) }
+    for fold in anonVMAFolds { inner = max(inner, Self.textWidth(fold.text) + 3) }
     // A lock's outline names its holders on its top edge: ` AV12 lock: cpu0 write ` fits.
     if anonVMAs.contains(where: \.locked) { inner = max(inner, 24) }
     neededAnonVMAInner = inner

@@ -64,20 +64,25 @@ extension ForestDiagram {
     let shade = ascii ? ":" : "░"
     for outline in lockOutlines {
       let r = outline.rect
+      // The edges' cells in the window only (a large forest's outline is thousands of rows).
       var cells: [(Int, Int)] = []
-      for x in r.x..<r.maxX { cells += [(x, r.y), (x, r.maxY - 1)] }
-      for y in (r.y + 1)..<(r.maxY - 1) { cells += [(r.x, y), (r.maxX - 1, y)] }
+      for y in [r.y, r.maxY - 1] where y >= scroll && y < scroll + area.height {
+        for x in r.x..<r.maxX { cells.append((x, y)) }
+      }
+      for y in max(r.y + 1, scroll)..<max(max(r.y + 1, scroll), min(r.maxY - 1, scroll + area.height)) {
+        cells += [(r.x, y), (r.maxX - 1, y)]
+      }
       for (x, y) in cells {
         let (bx, by) = (area.x + x, area.y + y - scroll)
         guard bx >= area.x, bx < area.maxX, by >= area.y, by < area.maxY, buffer[bx, by].text == " " else { continue }
         buffer.put(shade, x: bx, y: by, style: s.lockShade, maxX: bx + 1)
       }
       let room = r.width - 3
-      let holders = Buffer.width(outline.holders) <= room ? outline.holders : outline.brief
+      let holders = Self.textWidth(outline.holders) <= room ? outline.holders : outline.brief
       for (full, y) in [(holders, r.y), (outline.waiting ?? "", r.maxY - 1)] where !full.isEmpty {
         let by = area.y + y - scroll
         guard by >= area.y, by < area.maxY else { continue }
-        let text = Buffer.width(full) <= room ? full : String(full.prefix(max(0, room - 2))) + (ascii ? ".." : "… ")
+        let text = Self.textWidth(full) <= room ? full : String(full.prefix(max(0, room - 2))) + (ascii ? ".." : "… ")
         buffer.put(
           ascii ? Self.asciiText(text) : text, x: area.x + r.x + 2, y: by, style: s.lockReach,
           maxX: min(area.maxX, area.x + r.maxX - 1))

@@ -80,12 +80,12 @@ extension ForestDiagram {
       return worlds.count * (last.processes.count + last.anonVMAs.count) > 400_000 ? 16 : 1
     }
 
-    /// The worlds whose columns are measured: all of a small timeline, else about 300,000
-    /// objects' worth evenly spaced, the last and the one with the most VMAs.
+    /// The worlds whose columns are measured: all of a small timeline, else about 60,000
+    /// objects' worth evenly spaced (at least the last), and the one with the most VMAs.
     static func samples(_ worlds: [World]) -> [Int] {
       guard let last = worlds.last else { return [] }
       let size = max(1, last.processes.count + last.anonVMAs.count + last.vmas.count)
-      let count = min(worlds.count, max(3, 300_000 / size))
+      let count = min(worlds.count, max(2, 60_000 / size))
       guard count < worlds.count else { return Array(worlds.indices) }
       var picked = Set((0..<count).map { $0 * (worlds.count - 1) / max(1, count - 1) })
       if let largest = worlds.indices.max(by: { worlds[$0].vmas.count < worlds[$1].vmas.count }) {
