@@ -66,4 +66,35 @@ struct DiagramLockTests {
       try text.write(toFile: "\(dir)/locks-\(kernel?.rawValue ?? "")-\(file).txt", atomically: true, encoding: .utf8)
     }
   }
+
+  @Test(
+    "a waiting CPU is written on the outline of the lock it waits for; rwsem readers (6.x) as sharing",
+    arguments: ["concurrency/root-lock-blocks-exit.scene", "concurrency/rwsem-readers-share-6.x.scene"])
+  func waitersAndReaders(file: String) throws {
+    let t = try scene(file)
+    var waits = 0
+    var shared = 0
+    for k in 0...t.stepCount {
+      for w in [t.states[k]] + t.microStates(step: k).map(\.world) {
+        let d = ForestDiagram(w)
+        var b = Buffer(width: d.width, height: d.height)
+        d.draw(into: &b, in: b.area)
+        for outline in d.lockOutlines {
+          let r = outline.rect
+          let top = (r.x..<r.maxX).map { b[$0, r.y].text }.joined()
+          let bottom = (r.x..<r.maxX).map { b[$0, r.maxY - 1].text }.joined()
+          for cpu in w.cpus where cpu.waitingFor == outline.lock {
+            #expect(bottom.contains(cpu.name), "\(file) step \(k): \(bottom)")
+            waits += 1
+          }
+          let readers = (w.lockHolders[outline.lock] ?? []).filter { $0.mode == .read }
+          if readers.count > 1 {
+            #expect(top.contains("shared: " + readers.map { "cpu\($0.cpu)" }.joined(separator: " ")), "\(top)")
+            shared += 1
+          }
+        }
+      }
+    }
+    #expect(waits + shared > 0, "\(file): no waiting CPU and no shared lock drawn")
+  }
 }

@@ -62,6 +62,16 @@ extension ForestDiagram {
     }
   }
 
+  /// An arrow's net (the lines that join), stroke and style by its kind.
+  func line(_ arrow: Arrow, _ i: Int, _ s: Styles) -> (Int, LineCanvas.Stroke, Style) {
+    switch arrow.kind {
+    case .vmaAnonVMA(_, let a): (300_000 + a, .light, s.vmaPointer)
+    case .root(_, let root): (400_000 + root, .double, s.rootPointer)
+    case .fork: (500_000 + i, .light, s.fork)
+    case .parent(_, let parent): (600_000 + parent, .dashed, s.parentPointer)
+    }
+  }
+
   /// Draws the window of the diagram that starts at row `scroll` into `area`: only the boxes
   /// and arrows that reach into the window are drawn.
   public func draw(into buffer: inout Buffer, in area: Rect, scroll: Int = 0, styles s: Styles = Styles()) {
@@ -95,21 +105,7 @@ extension ForestDiagram {
       if i < arrows.count, let v = chainOf, case .vmaAnonVMA(v, _) = arrow.kind { continue }
       guard let top = arrow.ys.min(), let bottom = arrow.ys.max(), top < window.upperBound, bottom >= window.lowerBound
       else { continue }
-      let net: Int
-      let stroke: LineCanvas.Stroke
-      let style: Style
-      switch arrow.kind {
-      case .vmaAnonVMA where i >= arrows.count:
-        (net, stroke, style) = (800_000, .light, s.chainConnector)
-      case .vmaAnonVMA(_, let a):
-        (net, stroke, style) = (300_000 + a, .light, s.vmaPointer)
-      case .root(_, let root):
-        (net, stroke, style) = (400_000 + root, .double, s.rootPointer)
-      case .fork:
-        (net, stroke, style) = (500_000 + i, .light, s.fork)
-      case .parent(_, let parent):
-        (net, stroke, style) = (600_000 + parent, .dashed, s.parentPointer)
-      }
+      let (net, stroke, style) = i < arrows.count ? line(arrow, i, s) : (800_000, .light, s.chainConnector)
       var xs = arrow.xs
       var ys = arrow.ys.map { $0 - scroll }
       guard xs.count > 1 else { continue }

@@ -437,8 +437,15 @@ extension ForestDiagram {
       inner = max(inner, Self.textWidth(box.title) + 3, box.lines.map { Self.textWidth($0) + 3 }.max() ?? 0)
     }
     for fold in anonVMAFolds { inner = max(inner, Self.textWidth(fold.text) + 3) }
-    // A lock's outline names its holders on its top edge: ` AV12 lock: cpu0 write ` fits.
-    if anonVMAs.contains(where: \.locked) { inner = max(inner, 24) }
+    // A lock's outline names its holders on its top edge and the waiting CPUs on its bottom
+    // edge, in the box's width (less its corners) at least without the operations.
+    if anonVMAs.contains(where: \.locked) {
+      let moment = options.lockMoment ?? w
+      for lock in moment.lockHolders.keys {
+        let texts = Self.lockTexts(lock, moment)
+        inner = max(inner, Self.textWidth(texts.brief) - 1, Self.textWidth(texts.waiting ?? "") - 1)
+      }
+    }
     neededAnonVMAInner = inner
     if let plan, plan.processRight != nil { inner = plan.anonVMAInner }
     for i in anonVMAFolds.indices {

@@ -34,28 +34,29 @@ extension ForestDiagram {
         top = min(top, b.rect.y)
         bottom = max(bottom, b.rect.maxY)
       }
-      let holders = moment.lockHolders[lock] ?? []
-      var text: String
-      var brief: String
-      if holders.count > 1 && holders.allSatisfy({ $0.mode == .read }) {
-        text = "shared: " + holders.map { "cpu\($0.cpu)" }.joined(separator: " ") + " (read)"
-        brief = text
-      } else {
-        func name(_ h: World.LockHolder) -> String {
-          "cpu\(h.cpu)" + (h.mode == .exclusive ? "" : " \(h.mode.rawValue)")
-        }
-        text = holders.map { h in name(h) + (h.op.map { " (\($0))" } ?? "") }.joined(separator: ", ")
-        brief = holders.map(name).joined(separator: ", ")
-      }
-      let waiting = moment.cpus.filter { $0.waitingFor == lock }.map(\.name)
+      let texts = Self.lockTexts(lock, moment)
       lockOutlines.append(
         LockOutline(
           lock: lock,
           rect: Rect(x: first.rect.x - 1, y: top - 1, width: first.rect.width + 2, height: bottom - top + 2),
-          covered: boxes.map(\.anonVMA), holders: " \(World.avName(lock)) lock: \(text) ",
-          brief: " \(World.avName(lock)) lock: \(brief) ",
-          waiting: waiting.isEmpty ? nil : " waiting: " + waiting.joined(separator: " ") + " "))
+          covered: boxes.map(\.anonVMA), holders: texts.holders, brief: texts.brief, waiting: texts.waiting))
     }
+  }
+
+  /// A held lock's outline labels: ` AV1 lock: cpu0 (fork P1 P2) `, the same without the
+  /// operations, ` AV1 lock: shared: cpu0 cpu1 ` for rwsem readers, and ` waiting: cpu1 `.
+  static func lockTexts(_ lock: Int, _ w: World) -> (holders: String, brief: String, waiting: String?) {
+    let holders = w.lockHolders[lock] ?? []
+    let name = " \(World.avName(lock)) lock: "
+    let waiting = w.cpus.filter { $0.waitingFor == lock }.map(\.name)
+    let waits = waiting.isEmpty ? nil : " waiting: " + waiting.joined(separator: " ") + " "
+    if holders.count > 1 && holders.allSatisfy({ $0.mode == .read }) {
+      let text = name + "shared: " + holders.map { "cpu\($0.cpu)" }.joined(separator: " ")
+      return (text + " (read) ", text + " ", waits)
+    }
+    func cpu(_ h: World.LockHolder) -> String { "cpu\(h.cpu)" + (h.mode == .exclusive ? "" : " \(h.mode.rawValue)") }
+    let full = holders.map { h in cpu(h) + (h.op.map { " (\($0))" } ?? "") }.joined(separator: ", ")
+    return (name + full + " ", name + holders.map(cpu).joined(separator: ", ") + " ", waits)
   }
 
   /// The outlines, shaded (`░`) on the empty cells of their edges (arrowheads and lines keep
