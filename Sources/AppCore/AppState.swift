@@ -113,6 +113,9 @@ public struct AppState: Sendable {
   public internal(set) var layout: Layout
   /// The comparison model's layout, computed with `layout`.
   var compareLayout: Layout?
+  /// The diagram plans of the timeline and of the comparison's (diagram view).
+  var diagramPlan: PlannedTimeline?
+  var compareDiagramPlan: PlannedTimeline?
 
   public init(timeline: Timeline, fileName: String, options: RenderOptions = RenderOptions()) {
     self.timeline = timeline

@@ -44,10 +44,18 @@ struct DiagramLayout: Sendable {
   /// The anon_vma locks the step took (nil at step 0): listed on screen, and its featured
   /// micro-step is the moment whose locks a whole step's picture shows.
   let locks: StepLocks?
+  /// What it marks as differing from the other model (a comparison's whole steps).
+  let emphasized: Set<ForestDiagram.Object>
 
-  /// Lays out the diagram of `layout`'s world; `locks` are the step's when already known.
-  init(key: Key, layout: Layout, locks known: StepLocks?) {
+  /// Lays out the diagram of `layout`'s world; `locks` are the step's when already known; `plan`
+  /// keeps every object where it stood in the steps before (``ForestDiagram/Plan``); `emphasized`
+  /// marks what differs from the other model in a comparison.
+  init(
+    key: Key, layout: Layout, locks known: StepLocks?, plan: ForestDiagram.Plan?,
+    emphasized: Set<ForestDiagram.Object> = []
+  ) {
     self.key = key
+    self.emphasized = emphasized
     let m = layout.microSteps.flatMap { $0.step == key.layout.step ? $0 : nil }
     let locks = known ?? StepLocks(m?.states ?? [])
     self.locks = locks
@@ -58,7 +66,8 @@ struct DiagramLayout: Sendable {
     }
     var options = ForestDiagram.Options(
       ascii: key.ascii, previous: layout.previous, lockMoment: lockMoment, fold: key.layout.folding,
-      selection: key.selection)
+      selection: key.selection, emphasized: emphasized)
+    options.plan = plan
     let first = ForestDiagram(layout.world, options: options)
     if key.layout.folding && !first.processFolds.isEmpty {
       options.fold = false
@@ -132,21 +141,39 @@ extension AppState {
     }
     if step > 0 && (micro != nil || DiagramLayout.mayLock(layout)) { _ = loadMicroSteps() }
     let key = diagramKey
-    if layout.diagram?.key != key {
+    if diagramPlan?.key != PlannedTimeline.Key(timeline) { diagramPlan = PlannedTimeline(timeline) }
+    if let other = compareTimeline, compareDiagramPlan?.key != PlannedTimeline.Key(other) {
+      compareDiagramPlan = PlannedTimeline(other)
+    }
+    // What differs from the other model, at whole steps (Views/Frame.swift marks the same in the
+    // matrix view).
+    var emphasized: Set<ForestDiagram.Object> = []
+    var otherEmphasized: Set<ForestDiagram.Object> = []
+    if micro == nil, let lower = compareLayout {
+      let mine = CompareDiff.summaries(layout.world)
+      let theirs = CompareDiff.summaries(lower.world)
+      emphasized = CompareDiff(mine, against: theirs).objects(in: layout.world)
+      otherEmphasized = CompareDiff(theirs, against: mine).objects(in: lower.world)
+    }
+    if layout.diagram?.key != key || layout.diagram?.emphasized != emphasized {
       let known = layout.diagram.flatMap { $0.key.layout.step == step ? $0.locks : nil }
       let stepChanged = layout.diagram?.key.layout.step != step
-      layout.diagram = DiagramLayout(key: key, layout: layout, locks: known)
+      layout.diagram = DiagramLayout(
+        key: key, layout: layout, locks: known, plan: diagramPlan?.plan, emphasized: emphasized)
       if stepChanged, diagramView.pinned, let pin = diagramView.selection, layout.diagram?.whole.rect(of: pin) == nil {
         message = "pinned \(name(of: pin, layout.world)) is not in this step (P releases the pin)"
       }
     }
-    if var other = compareLayout, let timeline = compareTimeline, other.diagram?.key.layout != other.key {
+    if var other = compareLayout, let timeline = compareTimeline,
+      other.diagram?.key.layout != other.key || other.diagram?.emphasized != otherEmphasized
+    {
       let k = other.key
       if k.step > 0 {
         other.microSteps = Layout.MicroSteps(step: k.step, states: timeline.replay.microStates(step: k.step))
       }
       other.diagram = DiagramLayout(
-        key: DiagramLayout.Key(layout: k, selection: nil, ascii: options.ascii), layout: other, locks: nil)
+        key: DiagramLayout.Key(layout: k, selection: nil, ascii: options.ascii), layout: other, locks: nil,
+        plan: compareDiagramPlan?.plan, emphasized: otherEmphasized)
       compareLayout = other
     }
   }
@@ -158,5 +185,28 @@ extension AppState {
     case .vma(let v): return w.vmaName(v)
     case .anonVMA(let a): return World.avName(a)
     }
+  }
+}
+
+/// A timeline's diagram plan (``ForestDiagram/Plan``: each object's place for its lifetime),
+/// computed once per timeline: again only when the timeline changes (explore mode, a what-if
+/// branch, another model).
+struct PlannedTimeline: Sendable {
+  struct Key: Hashable {
+    var stepCount: Int
+    var kernel: KernelVersion
+    var variants: [Variant]
+    init(_ t: Timeline) {
+      stepCount = t.stepCount
+      kernel = t.kernel
+      variants = t.variants
+    }
+  }
+  let key: Key
+  let plan: ForestDiagram.Plan
+
+  init(_ timeline: Timeline) {
+    key = Key(timeline)
+    plan = ForestDiagram.Plan(timeline)
   }
 }

@@ -58,6 +58,10 @@ struct Theme: Sendable {
   var rmapWalk = Style(fg: .cyan)
   /// In a comparison: what differs from the other model (with the `≠` glyph).
   var differs = Style(fg: .magenta, bold: true, underline: true)
+  /// Diagram: what the selected object points to or is pointed to by (`◇`; the selection
+  /// itself is `selection`, `◆`), and an object that differs from the other model (`≠`).
+  var related = Style(bold: true, underline: true)
+  var emphasized = Style(fg: .magenta, bold: true)
 
   // Narration.
   /// The kernel function of a micro-step.

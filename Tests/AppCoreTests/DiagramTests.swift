@@ -17,7 +17,7 @@ private func drawn(_ w: World, ascii: Bool = false) -> (ForestDiagram, Buffer) {
 /// Where a drawn line leads: from a cell, moving in `direction`, every branch is followed
 /// (straight on through a crossing, where the line passes under a perpendicular one; around
 /// corners; both ways at a junction) to the cells that are not line glyphs, where arrowheads sit.
-private func ends(_ b: Buffer, from start: (Int, Int), direction: (Int, Int)) -> [(Int, Int)] {
+func ends(_ b: Buffer, from start: (Int, Int), direction: (Int, Int)) -> [(Int, Int)] {
   let up = (0, -1)
   let down = (0, 1)
   let left = (-1, 0)

@@ -12,12 +12,27 @@ extension ForestDiagram {
     var chain: String
     var walk: String?
     var width: Int {
-      var total = Buffer.width(text)
+      var total = ForestDiagram.textWidth(text)
       if let pointer { total += 2 + 2 + pointer.utf8.count }  // `→` or `->`, then the name
-      if !chain.isEmpty { total += 2 + Buffer.width(chain) }
-      if let walk { total += 2 + Buffer.width(walk) }
+      if !chain.isEmpty { total += 2 + ForestDiagram.textWidth(chain) }
+      if let walk { total += 2 + ForestDiagram.textWidth(walk) }
       return total
     }
+  }
+
+  /// The columns a text takes, as ``Buffer/width(_:)`` measures it, without its per-cell pass
+  /// for the labels' signs: printable ASCII, Latin (`×`) and U+2000–U+2BFF (`…` `→` `−` `≠`, box
+  /// drawing, shapes) take one column each.
+  static func textWidth(_ s: String) -> Int {
+    var n = 0
+    for scalar in s.unicodeScalars {
+      let v = scalar.value
+      guard (0x20..<0x7F).contains(v) || (0xA0..<0x300).contains(v) || (0x2000...0x2BFF).contains(v) else {
+        return Buffer.width(s)
+      }
+      n += 1
+    }
+    return n
   }
 
   /// Columns a child's box is indented under its parent's.
@@ -40,12 +55,16 @@ extension ForestDiagram {
   /// and the ones that exited in this step (with the VMAs they had). Returns the order with
   /// each process's depth; box x and width are set by ``placeColumns``.
   mutating func stackProcesses(_ w: World, previous: World?) -> [(process: Int, depth: Int)] {
+    if let plan { return stackPlannedProcesses(w, previous: previous, plan: plan) }
     func shown(_ p: Int) -> Bool {
       w.processes[p].alive || (previous.map { p < $0.processes.count && $0.processes[p].alive } ?? false)
     }
     var children = [[Int]](repeating: [], count: w.processes.count)
     var roots: [Int] = []
+    // Each shown process's change, computed once (folding asks for it too).
+    var changes = [Change](repeating: .same, count: w.processes.count)
     for p in w.processes.indices where shown(p) {
+      changes[p] = Self.change(of: p, w, previous)
       // A child whose parent is gone hangs at the top level, as the kernel reparents it.
       if let parent = w.processes[p].parent, shown(parent) {
         children[parent].append(p)
@@ -53,7 +72,7 @@ extension ForestDiagram {
         roots.append(p)
       }
     }
-    let signature = options.fold ? Self.shapes(w, children: children, previous: previous) : []
+    let signature = options.fold ? Self.shapes(w, children: children, changes: changes) : []
     enum Item {
       case process(Int, Int)
       case fold([Int], Int)
@@ -88,7 +107,9 @@ extension ForestDiagram {
         titles[p] = title + (gone ? " exited " : " ")
         let rect = Rect(x: 0, y: y, width: 0, height: max(1, vmas.count) + 2)
         processes.append(
-          ProcessBox(process: p, depth: depth, rect: rect, change: Self.change(of: p, w, previous), vmas: vmas))
+          ProcessBox(
+            process: p, depth: depth, rect: rect, change: changes[p], vmas: vmas,
+            rows: Array(vmas.indices)))
         y += rect.height
         // Children in order; a run of three or more identical subtrees is its first and a fold.
         items.removeAll(keepingCapacity: true)
@@ -118,13 +139,13 @@ extension ForestDiagram {
   /// nil for a process that must stay in view (exited or changed in this step, or with such a
   /// descendant): its VMAs (mapping, first page, pages, protection, chain length, whether it
   /// has an anon_vma) and its children's shapes.
-  static func shapes(_ w: World, children: [[Int]], previous: World?) -> [Int?] {
+  static func shapes(_ w: World, children: [[Int]], changes: [Change]) -> [Int?] {
     var shape = [Int?](repeating: nil, count: w.processes.count)
     var ids: [[Int]: Int] = [:]
     var mappings: [String: Int] = [:]
     // Children have larger indexes than their parents: one pass from the end sees them first.
     for p in w.processes.indices.reversed() where w.processes[p].alive {
-      guard change(of: p, w, previous) == .same else { continue }
+      guard changes[p] == .same else { continue }
       var key = [w.processes[p].vmas.count, children[p].count]
       var complete = true
       for c in children[p] {
@@ -185,7 +206,7 @@ extension ForestDiagram {
     var firstRow: [Int: Int] = [:]
     for box in processes where box.change != .removed {
       for (i, v) in box.vmas.enumerated() {
-        if let a = w.vmas[v]?.anonVMA, firstRow[a] == nil { firstRow[a] = box.rect.y + 1 + i }
+        if let a = w.vmas[v]?.anonVMA, firstRow[a] == nil { firstRow[a] = box.row(at: i) }
       }
     }
     var pagesOf: [Int: [Int]] = [:]
@@ -205,8 +226,16 @@ extension ForestDiagram {
       y += 3
       run = []
     }
+    var boxY = 0
+    var group: Int?
     for a in ids {
       guard let av = w.anonVMA(a) else { continue }
+      // A blank row above each forest's group, where a lock's outline runs.
+      let forest = w.kernel == .v2_6_34 ? a : (av.root ?? a)
+      if plan == nil, forest != group {
+        group = forest
+        y += 1
+      }
       if !hiddenVMAs.isEmpty, av.alive {
         let list = w.listVMAs(a)
         if !list.isEmpty, list.allSatisfy({ hiddenVMAs.contains($0) }) {
@@ -231,7 +260,7 @@ extension ForestDiagram {
         if list.count > 5 { lines[1] += " …+\(list.count - 4)" }
         if let pages = pagesOf[a] {
           lines.append("pages " + Self.elided(pages.map(World.pageName), max: 6))
-        } else if w.kernel == .v6 {
+        } else if w.kernel == .v6 || plan != nil {
           lines.append("pages none")  // a third row: the parent arrow leaves from it
         }
       } else {
@@ -241,15 +270,25 @@ extension ForestDiagram {
       if let walk, w.pages.indices.contains(walk.page - 1), w[page: walk.page].mapping == .anon(a) {
         walkLabel = "rmap walk of \(World.pageName(walk.page)) from \(walk.origin)"
       }
-      y = max(y, (firstRow[a] ?? 0) - 1)
+      var boxHeight = lines.count + 2
+      if let plan {
+        // Planned: its own place (one not planned goes below them all); three lines always.
+        boxHeight = Plan.anonVMAHeight
+        y = max(y, plan.anonVMABottom)
+        if a < plan.anonVMAY.count, plan.anonVMAY[a] >= 0 { boxY = plan.anonVMAY[a] } else { boxY = y }
+      } else {
+        y = max(y, (firstRow[a] ?? 0) - 1)
+        boxY = y
+      }
       anonVMAs.append(
         AnonVMABox(
-          anonVMA: a, rect: Rect(x: 0, y: y, width: 0, height: lines.count + 2), isRoot: isRoot, change: change,
+          anonVMA: a, rect: Rect(x: 0, y: boxY, width: 0, height: boxHeight), isRoot: isRoot, change: change,
           title: " \(World.avName(a))\(isRoot ? " root" : "") ", lines: lines, locked: locks.anonVMAs.contains(a),
           lockLabel: locks.titles[a].flatMap { $0.isEmpty ? nil : $0 }, walkLabel: walkLabel))
-      y += lines.count + 2
+      if boxY == y { y += boxHeight }
     }
     flush(&y)
+    if let plan { y = max(y, plan.anonVMABottom) } else if group != nil { y += 1 }
     // KSM: each stable node's page and the anon_vmas its rmap_items hold (get_anon_vma).
     for (i, node) in w.stableNodes.enumerated() where node.alive {
       let items = node.items.map { "\($0.vmaName)→\(World.avName($0.anonVMA))" }
@@ -286,7 +325,7 @@ extension ForestDiagram {
     for box in processes where box.change != .removed {
       for (i, v) in box.vmas.enumerated() {
         guard let a = w.vmas[v]?.anonVMA, let row = rowOf[a] else { continue }
-        buses[a, default: Bus(anonVMA: a, sources: [], targetRow: row)].sources.append((v, box.rect.y + 1 + i))
+        buses[a, default: Bus(anonVMA: a, sources: [], targetRow: row)].sources.append((v, box.row(at: i)))
       }
     }
     // Sources are added top to bottom: a bus's first source is its top one.
@@ -304,7 +343,39 @@ extension ForestDiagram {
         sorted[i].lane = laneEnds.count - 1
       }
     }
+    Self.orderLanes(&sorted, count: laneEnds.count)
     return sorted
+  }
+
+  /// Orders the lanes so that no line turns where another passes over it: a bus whose source
+  /// row is another bus's target row runs in a lane left of that bus's (its row's line then
+  /// ends before the other's corner, and the other's line into its box starts right of it).
+  /// Lanes keep their order where no such row ties them (or the ties go round in a cycle).
+  static func orderLanes(_ buses: inout [Bus], count: Int) {
+    guard count > 1 else { return }
+    var laneOfSource: [Int: Int] = [:]
+    for bus in buses {
+      guard let lane = bus.lane else { continue }
+      for s in bus.sources { laneOfSource[s.y] = lane }
+    }
+    var before = [Set<Int>](repeating: [], count: count)  // lanes that must be left of each lane
+    for bus in buses {
+      guard let lane = bus.lane, let other = laneOfSource[bus.targetRow], other != lane else { continue }
+      before[lane].insert(other)
+    }
+    guard before.contains(where: { !$0.isEmpty }) else { return }
+    var order: [Int] = []
+    var placed = [Bool](repeating: false, count: count)
+    while order.count < count {
+      guard let next = (0..<count).first(where: { !placed[$0] && before[$0].allSatisfy { placed[$0] } }) else {
+        return  // a cycle: keep the order
+      }
+      placed[next] = true
+      order.append(next)
+    }
+    var renumber = [Int](repeating: 0, count: count)
+    for (i, lane) in order.enumerated() { renumber[lane] = i }
+    for i in buses.indices { buses[i].lane = buses[i].lane.map { renumber[$0] } }
   }
 
   // MARK: Columns
@@ -319,25 +390,29 @@ extension ForestDiagram {
     }
     var right = 0
     for box in processes {
-      let source = box.change == .removed ? nil : w
-      var inner = Buffer.width(titles[box.process] ?? "") + 3
+      var inner = Self.textWidth(titles[box.process] ?? "") + 5  // room for a change mark and two marks
       for v in box.vmas {
-        guard let vma = (source ?? w).vmas[v] ?? options.previous?.vmas[v] else { continue }
+        // A VMA gone in this step (its process exited) is read from the world before.
+        let here = w.vmas[v]
+        guard let vma = here ?? options.previous?.vmas[v] else { continue }
         let text =
           "\(vma.mapping)@\(vma.firstPage) \(vma.firstPage)..\(vma.firstPage + vma.pages - 1) \(vma.prot.rawValue)"
-        let chain = (w.vmas[v] != nil ? w : options.previous ?? w).chainAnonVMAs(v).map(World.avName)
-        let name = (w.vmas[v] != nil ? w : options.previous ?? w).vmaName(v)
+        let chain = here == nil ? options.previous?.chainAnonVMAs(v) ?? [] : w.chainAnonVMAs(v)
+        var note: String?
+        if walk != nil { note = walkNote(here == nil ? options.previous?.vmaName(v) ?? "" : w.vmaName(v)) }
         let label = VMALabel(
-          text: text, pointer: written[v], chain: chain.count > 1 ? "chain " + Self.elided(chain, max: 5) : "",
-          walk: walkNote(name))
+          text: text, pointer: written[v],
+          chain: chain.count > 1 ? "chain " + Self.elided(chain.map(World.avName), max: 5) : "", walk: note)
         vmaLabels[v] = label
         inner = max(inner, label.width + 3)
       }
       right = max(right, Self.column(depth: box.depth) + inner + 1)
     }
     for fold in processFolds {
-      right = max(right, Self.column(depth: fold.depth) + Buffer.width(fold.text) + 4)
+      right = max(right, Self.column(depth: fold.depth) + Self.textWidth(fold.text) + 4)
     }
+    neededRight = right
+    if let fixed = plan?.processRight { right = fixed }
     for i in processFolds.indices {
       let x = Self.column(depth: processFolds[i].depth)
       processFolds[i].rect = Rect(x: x, y: processFolds[i].rect.y, width: right - x + 1, height: 3)
@@ -346,19 +421,33 @@ extension ForestDiagram {
       let x = Self.column(depth: processes[i].depth)
       processes[i].rect = Rect(x: x, y: processes[i].rect.y, width: right - x + 1, height: processes[i].rect.height)
     }
-    let laneCount = (lanes.compactMap(\.lane).max() ?? -1) + 1
+    usedLanes = (lanes.compactMap(\.lane).max() ?? -1) + 1
+    let laneCount = plan?.processRight != nil ? plan?.lanes ?? usedLanes : usedLanes
     let left = right + 1 + 2 + 2 * laneCount + 2
     var inner = 0
     var labelWidth = 0
     for box in anonVMAs {
-      inner = max(inner, Buffer.width(box.title) + 3, box.lines.map { Buffer.width($0) + 3 }.max() ?? 0)
-      labelWidth = max(
-        labelWidth, [box.lockLabel, box.walkLabel].compactMap { $0 }.map { Buffer.width($0) + 1 }.max() ?? 0)
+      inner = max(inner, Self.textWidth(box.title) + 5)
+      for line in box.lines { inner = max(inner, Self.textWidth(line) + 3) }
+      for label in [box.lockLabel, box.walkLabel] {
+        if let label { labelWidth = max(labelWidth, Self.textWidth(label) + 1) }
+      }
     }
     for box in stableNodes {
-      inner = max(inner, Buffer.width(box.title) + 3, box.lines.map { Buffer.width($0) + 3 }.max() ?? 0)
+      inner = max(inner, Self.textWidth(box.title) + 3, box.lines.map { Self.textWidth($0) + 3 }.max() ?? 0)
     }
-    for fold in anonVMAFolds { inner = max(inner, Buffer.width(fold.text) + 3) }
+    for fold in anonVMAFolds { inner = max(inner, Self.textWidth(fold.text) + 3) }
+    // A lock's outline names its holders on its top edge and the waiting CPUs on its bottom
+    // edge, in the box's width (less its corners) at least without the operations.
+    if anonVMAs.contains(where: \.locked) {
+      let moment = options.lockMoment ?? w
+      for lock in moment.lockHolders.keys {
+        let texts = Self.lockTexts(lock, moment)
+        inner = max(inner, Self.textWidth(texts.brief) - 1, Self.textWidth(texts.waiting ?? "") - 1)
+      }
+    }
+    neededAnonVMAInner = inner
+    if let plan, plan.processRight != nil { inner = plan.anonVMAInner }
     for i in anonVMAFolds.indices {
       anonVMAFolds[i].rect = Rect(x: left, y: anonVMAFolds[i].rect.y, width: inner + 2, height: 3)
     }

@@ -17,7 +17,7 @@ extension ForestDiagram {
     var left: [(y: Int, object: Object)] = []
     for box in processes {
       left.append((box.rect.y, .process(box.process)))
-      for (i, v) in box.vmas.enumerated() { left.append((box.rect.y + 1 + i, .vma(v))) }
+      for (i, v) in box.vmas.enumerated() { left.append((box.row(at: i), .vma(v))) }
     }
     for fold in processFolds { left.append((fold.rect.y, .fold(fold.members.first ?? 0))) }
     let right = anonVMAs.map { (y: $0.rect.y, object: Object.anonVMA($0.anonVMA)) }

@@ -19,8 +19,10 @@ import TermRender
 ///
 /// The root lock is drawn on what it covers: while a CPU holds `anon_vma_lock(root)` (2.6.36,
 /// 6.x: every anon_vma of the forest, and every VMA on their lists; 2.6.34: only the one
-/// anon_vma and its VMAs), those boxes are drawn heavy and marked `▌`, and the locked box's title
-/// names the holder, its mode and the operation that took it, and the CPUs waiting.
+/// anon_vma and its VMAs), one shaded outline (``LockOutline``) goes around those anon_vma
+/// boxes (a forest's boxes stand together, a blank row above and below each forest's group),
+/// labelled with the holders (readers of a 6.x rwsem as sharing) and the CPUs waiting; the
+/// boxes are drawn heavy and marked `▌`, as are the rows of the VMAs on their lists.
 ///
 /// Objects are stacked in id order inside their group, so an object keeps its place while the
 /// objects before it stay; an anon_vma or process that went away in this step keeps its place,
@@ -47,10 +49,15 @@ public struct ForestDiagram: Sendable {
     public var selection: Object?
     /// Objects to emphasize besides (in compare: what differs from the other model).
     public var emphasized: Set<Object> = []
+    /// Where every object stands for its lifetime (``Plan``, computed once per timeline): with
+    /// it an object keeps its place from step to step. Folding does not follow a plan (a fold
+    /// moves what is below it), so with `fold` the layout is this world's own.
+    public var plan: Plan?
     public init(
       ascii: Bool = false, previous: World? = nil, lockMoment: World? = nil, maxLanes: Int = 8, fold: Bool = false,
-      selection: Object? = nil, emphasized: Set<Object> = []
+      selection: Object? = nil, emphasized: Set<Object> = [], plan: Plan? = nil
     ) {
+      self.plan = plan
       self.selection = selection
       self.emphasized = emphasized
       self.ascii = ascii
@@ -72,9 +79,13 @@ public struct ForestDiagram: Sendable {
     public var depth: Int
     public var rect: Rect
     public var change: Change
-    /// VMA ids in the box, top to bottom; VMA `vmas[i]` is written on row `rect.y + 1 + i`.
+    /// VMA ids in the box, top to bottom; VMA `vmas[i]` is written on row `rect.y + 1 + rows[i]`
+    /// (with a plan a row stays empty where a VMA is gone: `rows` has gaps).
     public var vmas: [Int]
-    public func row(of vma: Int) -> Int? { vmas.firstIndex(of: vma).map { rect.y + 1 + $0 } }
+    public var rows: [Int]
+    /// The row VMA `vmas[i]` is written on.
+    public func row(at i: Int) -> Int { rect.y + 1 + rows[i] }
+    public func row(of vma: Int) -> Int? { vmas.firstIndex(of: vma).map { row(at: $0) } }
   }
 
   /// An anon_vma box.
@@ -141,8 +152,14 @@ public struct ForestDiagram: Sendable {
   /// Processes inside folds (not drawn).
   public internal(set) var foldedProcesses: Set<Int> = []
   public internal(set) var arrows: [Arrow] = []
+  /// The selected VMA's `anon_vma_chain`, one connector per entry in list order (head first).
+  public internal(set) var chainConnectors: [Arrow] = []
+  /// What the selection points to or is pointed to by (``related(to:in:)``), highlighted.
+  public internal(set) var related: Set<Object> = []
   /// VMAs a held lock covers.
   public internal(set) var lockedVMAs: Set<Int> = []
+  /// Each held lock as one outline around the anon_vmas it covers.
+  public internal(set) var lockOutlines: [LockOutline] = []
   /// The reverse-map walk of this step (or the one in progress): its page, VMAs in visit order,
   /// VMAs skipped.
   public internal(set) var walk: RmapWalk?
@@ -156,6 +173,13 @@ public struct ForestDiagram: Sendable {
   /// Labels of VMA rows and process titles.
   var vmaLabels: [Int: VMALabel] = [:]
   var titles: [Int: String] = [:]
+  /// What this world needs, whatever the plan fixes: the process boxes' right edge, the lanes
+  /// used, the anon_vma boxes' inner width (``Plan`` measures with them).
+  var neededRight = 0
+  var usedLanes = 0
+  var neededAnonVMAInner = 0
+  /// The plan followed: the options' unless folding.
+  var plan: Plan? { options.fold ? nil : options.plan }
 
   public init(_ world: World, options: Options = Options()) {
     ascii = options.ascii
@@ -166,12 +190,16 @@ public struct ForestDiagram: Sendable {
     // Rows first (they depend on no width), then lanes, then columns, then the arrows' points.
     let order = stackProcesses(world, previous: options.previous)
     stackAnonVMAs(world, previous: options.previous, locks: locks)
-    let lanes = assignLanes(world, maxLanes: options.maxLanes)
+    let measured = plan.map { $0.processRight != nil } ?? false
+    let lanes = assignLanes(world, maxLanes: measured ? min(options.maxLanes, plan?.lanes ?? 0) : options.maxLanes)
     placeColumns(world, order: order, lanes: lanes)
+    outlineLocks(world)
     routeAnonVMAPointers(world, lanes: lanes)
     // Parent arrows first: the root trunk, drawn later, passes over them.
     routeParentPointers(world)
     routeRootPointers(world)
+    if let selection = options.selection { related = Self.related(to: selection, in: world) }
+    routeChain(world)
   }
 
   // MARK: Locks
