@@ -34,6 +34,8 @@ public enum TextSafety {
     public mutating func append(_ scalar: Unicode.Scalar, to out: inout String) {
       let v = scalar.value
       switch v {
+      case 0x20..<0x7F:
+        out.unicodeScalars.append(scalar)
       case 0x0A where keepNewlines:
         out += "\n"
         joinable = 0
