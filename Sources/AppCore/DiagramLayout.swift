@@ -70,6 +70,13 @@ struct DiagramLayout: Sendable {
     }
   }
 
+  /// The most VMAs a diagram is laid out for: beyond them a step's layout (and its locks) costs
+  /// more than the frame budget, and the matrix, which folds and scrolls, is drawn instead.
+  static let maxVMAs = 400
+
+  /// Whether the world on screen is small enough for the diagram (``maxVMAs``).
+  static func drawable(_ layout: Layout) -> Bool { layout.world.vmas.count <= maxVMAs }
+
   /// The kernel functions that take an anon_vma lock, as the model names them
   /// (`World.lockFunction(_:)`: 2.6.34, 2.6.36, 6.x).
   static let lockFunctions: Set<String> = [
@@ -117,8 +124,8 @@ extension AppState {
   /// Whether the diagram view's layouts were computed for the state as it is.
   var diagramsCurrent: Bool {
     guard forestView == .diagram else { return true }
-    return layout.diagram?.key == diagramKey
-      && (compareLayout.map { $0.diagram?.key.layout == $0.key } ?? true)
+    return (layout.diagram?.key == diagramKey || !DiagramLayout.drawable(layout))
+      && (compareLayout.map { $0.diagram?.key.layout == $0.key || !DiagramLayout.drawable($0) } ?? true)
   }
 
   /// Recomputes the diagrams whose inputs changed (in diagram view), after the layouts: the
@@ -130,9 +137,9 @@ extension AppState {
       diagramView.step = step
       if !diagramView.pinned { diagramView.selection = nil }
     }
-    if step > 0 && (micro != nil || DiagramLayout.mayLock(layout)) { _ = loadMicroSteps() }
     let key = diagramKey
-    if layout.diagram?.key != key {
+    if DiagramLayout.drawable(layout), layout.diagram?.key != key {
+      if step > 0 && (micro != nil || DiagramLayout.mayLock(layout)) { _ = loadMicroSteps() }
       let known = layout.diagram.flatMap { $0.key.layout.step == step ? $0.locks : nil }
       let stepChanged = layout.diagram?.key.layout.step != step
       layout.diagram = DiagramLayout(key: key, layout: layout, locks: known)
@@ -140,7 +147,9 @@ extension AppState {
         message = "pinned \(name(of: pin, layout.world)) is not in this step (P releases the pin)"
       }
     }
-    if var other = compareLayout, let timeline = compareTimeline, other.diagram?.key.layout != other.key {
+    if var other = compareLayout, let timeline = compareTimeline, other.diagram?.key.layout != other.key,
+      DiagramLayout.drawable(other)
+    {
       let k = other.key
       if k.step > 0 {
         other.microSteps = Layout.MicroSteps(step: k.step, states: timeline.replay.microStates(step: k.step))

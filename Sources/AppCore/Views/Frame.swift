@@ -68,6 +68,9 @@ extension AppState {
         focused: focus == .forest,
         theme: theme
       ).render(in: Rect(x: body.x + leftW, y: body.y, width: body.width - leftW, height: body.height), into: &b)
+      if let note = diagramFallbackNote(in: area) {
+        b.put(note, x: body.x + leftW + 2, y: body.maxY - 1, style: theme.hint, maxX: body.maxX - 1)
+      }
     }
     narration(theme).render(in: narrationRect, into: &b)
     StatusBar(
