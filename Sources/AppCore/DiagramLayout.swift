@@ -79,6 +79,13 @@ struct DiagramLayout: Sendable {
     }
   }
 
+  /// The most VMAs a diagram is laid out for: beyond them a step's layout (and its locks) costs
+  /// more than the frame budget, and the matrix, which folds and scrolls, is drawn instead.
+  static let maxVMAs = 400
+
+  /// Whether the world on screen is small enough for the diagram (``maxVMAs``).
+  static func drawable(_ layout: Layout) -> Bool { layout.world.vmas.count <= maxVMAs }
+
   /// The kernel functions that take an anon_vma lock, as the model names them
   /// (`World.lockFunction(_:)`: 2.6.34, 2.6.36, 6.x).
   static let lockFunctions: Set<String> = [
@@ -126,8 +133,8 @@ extension AppState {
   /// Whether the diagram view's layouts were computed for the state as it is.
   var diagramsCurrent: Bool {
     guard forestView == .diagram else { return true }
-    return layout.diagram?.key == diagramKey
-      && (compareLayout.map { $0.diagram?.key.layout == $0.key } ?? true)
+    return (layout.diagram?.key == diagramKey || !DiagramLayout.drawable(layout))
+      && (compareLayout.map { $0.diagram?.key.layout == $0.key || !DiagramLayout.drawable($0) } ?? true)
   }
 
   /// Recomputes the diagrams whose inputs changed (in diagram view), after the layouts: the
@@ -139,10 +146,13 @@ extension AppState {
       diagramView.step = step
       if !diagramView.pinned { diagramView.selection = nil }
     }
-    if step > 0 && (micro != nil || DiagramLayout.mayLock(layout)) { _ = loadMicroSteps() }
     let key = diagramKey
-    if diagramPlan?.key != PlannedTimeline.Key(timeline) { diagramPlan = PlannedTimeline(timeline) }
-    if let other = compareTimeline, compareDiagramPlan?.key != PlannedTimeline.Key(other) {
+    let drawable = DiagramLayout.drawable(layout)
+    // The plan is made when a diagram is first drawn (a large timeline's costs a second or so).
+    if drawable, diagramPlan?.key != PlannedTimeline.Key(timeline) { diagramPlan = PlannedTimeline(timeline) }
+    if let other = compareTimeline, let lower = compareLayout, DiagramLayout.drawable(lower),
+      compareDiagramPlan?.key != PlannedTimeline.Key(other)
+    {
       compareDiagramPlan = PlannedTimeline(other)
     }
     // What differs from the other model, at whole steps (Views/Frame.swift marks the same in the
@@ -155,7 +165,8 @@ extension AppState {
       emphasized = CompareDiff(mine, against: theirs).objects(in: layout.world)
       otherEmphasized = CompareDiff(theirs, against: mine).objects(in: lower.world)
     }
-    if layout.diagram?.key != key || layout.diagram?.emphasized != emphasized {
+    if drawable, layout.diagram?.key != key || layout.diagram?.emphasized != emphasized {
+      if step > 0 && (micro != nil || DiagramLayout.mayLock(layout)) { _ = loadMicroSteps() }
       let known = layout.diagram.flatMap { $0.key.layout.step == step ? $0.locks : nil }
       let stepChanged = layout.diagram?.key.layout.step != step
       layout.diagram = DiagramLayout(
@@ -164,7 +175,7 @@ extension AppState {
         message = "pinned \(name(of: pin, layout.world)) is not in this step (P releases the pin)"
       }
     }
-    if var other = compareLayout, let timeline = compareTimeline,
+    if var other = compareLayout, let timeline = compareTimeline, DiagramLayout.drawable(other),
       other.diagram?.key.layout != other.key || other.diagram?.emphasized != otherEmphasized
     {
       let k = other.key

@@ -99,7 +99,8 @@ struct DiagramViewTests {
     var s = try sceneApp("e2-fork-cow.scene", view: .diagram)
     s.go(to: 4)
     #expect(s.render(width: 80, height: 24).plainText.contains("┏"))
-    #expect(s.render(width: 79, height: 24).plainText.contains("processes & VMAs"))
+    let narrow = s.render(width: 79, height: 24).plainText
+    #expect(narrow.contains("processes & VMAs") && narrow.contains("matrix: the diagram needs 80 columns"))
     send(&s, [.char("v")])
     #expect(s.forestView == .matrix)
     #expect(s.render(width: 120, height: 40).plainText.contains("processes & VMAs"))
@@ -109,6 +110,16 @@ struct DiagramViewTests {
     send(&s, [.char("v")])
     #expect(s.forestView == .diagram)
     #expect(AppState(timeline: s.timeline, fileName: "").forestView == .diagram)
+  }
+
+  @Test("a forest over DiagramLayout.maxVMAs VMAs is drawn as the matrix, and says why")
+  func largeForestFallsBack() throws {
+    var s = try sceneApp("scale/forking-server-200.scene", view: .diagram)
+    s.go(to: 200)
+    #expect(s.world.vmas.count > DiagramLayout.maxVMAs)
+    #expect(s.layout.diagram == nil)
+    let frame = s.render(width: 120, height: 40).plainText
+    #expect(frame.contains("processes & VMAs") && frame.contains("the diagram is drawn up to 400 VMAs"))
   }
 
   @Test("↓ keeps the selected object inside the pane, through the whole of a forest taller than it")

@@ -69,6 +69,17 @@ extension AppState {
   }
 }
 
+extension AppState {
+  /// Why the diagram view shows the matrix here (written on the forest pane's bottom border).
+  func diagramFallbackNote(in area: Rect) -> String? {
+    guard forestView == .diagram else { return nil }
+    let body = frameRows(in: area).body
+    if body.width < diagramMinimum.width { return " matrix: the diagram needs \(diagramMinimum.width) columns " }
+    if body.height < diagramMinimum.height { return " matrix: the diagram needs a taller pane " }
+    return DiagramLayout.drawable(layout) ? nil : " matrix: the diagram is drawn up to \(DiagramLayout.maxVMAs) VMAs "
+  }
+}
+
 extension DiagramLayout {
   /// The step's lock acquisitions, in order, as lines (`cpu0 locks AV1 (fork: anon_vma_fork) ×3`),
   /// then which moment the picture shows.
@@ -115,11 +126,12 @@ struct DiagramPane: Widget {
     if view.legend { DiagramLegend(ascii: state.options.ascii, theme: theme).render(in: canvas, into: &b) }
   }
 
-  /// Draws the window at (`left`, `top`): straight in when the diagram is no wider than the
-  /// canvas, else through a buffer as wide as the diagram, copied from column `left`.
+  /// Draws the window at (`left`, `top`): straight in (clipped at the canvas's right edge) when
+  /// not scrolled sideways, else through a buffer as wide as the diagram, copied from column
+  /// `left`.
   func draw(_ d: ForestDiagram, top: Int, left: Int, into b: inout Buffer) {
     let canvas = pane.canvas
-    guard d.width > canvas.width || left > 0 else {
+    guard left > 0 else {
       d.draw(into: &b, in: canvas, scroll: top)
       return
     }

@@ -95,6 +95,9 @@ extension AppState {
         selectedAV: focus == .forest ? selected(.forest) : nil, treeLayout: forestView == .tree,
         focused: focus == .forest, theme: theme, differs: differs
       ).render(in: Rect(x: body.x + leftW, y: body.y, width: body.width - leftW, height: body.height), into: &b)
+      if let note = diagramFallbackNote(in: area) {
+        b.put(note, x: body.x + leftW + 2, y: body.maxY - 1, style: theme.hint, maxX: body.maxX - 1)
+      }
     }
     narration(theme).render(narrationText, in: narrationRect, into: &b)
     StatusBar(
