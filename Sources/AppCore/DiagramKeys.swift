@@ -98,9 +98,8 @@ extension AppState {
   public mutating func syncDiagramView(width: Int, height: Int) {
     guard forestView == .diagram, let diagrams = layout.diagram else { return }
     var area = Rect(x: 0, y: 0, width: width, height: height)
-    if compareLayout != nil, height >= 2 * minimumSize.height, width >= minimumSize.width {
-      area.height = height / 2
-    }
+    // In a comparison this model has the first half (beside the other, or above it).
+    if compareLayout != nil, let halves = compareAreas(area) { area = halves.0 }
     guard let pane = diagramPane(in: area) else { return }
     let window = diagramWindow(diagrams, pane: pane)
     diagramView.top = window.top

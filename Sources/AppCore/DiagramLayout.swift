@@ -20,6 +20,8 @@ public struct DiagramViewState: Sendable, Hashable {
   public var paneColumns: Int?
   /// The legend over the pane (`L`).
   public var legend = false
+  /// Rows of the legend scrolled above its top (↓/↑, PgDn/PgUp while it is open).
+  public var legendScroll = 0
   /// The step the selection was made in (an unpinned selection is dropped when it changes).
   var step = 0
 }

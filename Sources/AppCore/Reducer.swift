@@ -79,6 +79,21 @@ extension AppState {
 
   /// Runs a key's command (`Keymap`).
   mutating func perform(_ command: KeyCommand) {
+    // The legend, while open, takes the scroll keys (its title says so).
+    if diagramView.legend, forestView == .diagram {
+      let by: Int? =
+        switch command {
+        case .down: 1
+        case .up: -1
+        case .pageDown: 10
+        case .pageUp: -10
+        default: nil
+        }
+      if let by {
+        diagramView.legendScroll = max(0, diagramView.legendScroll + by)
+        return
+      }
+    }
     switch command {
     case .quit: break
     case .nextStep: go(to: step + 1)
@@ -106,7 +121,9 @@ extension AppState {
       }
     case .cycleView: forestView = forestView.next
     case .pin: togglePin()
-    case .legend: diagramView.legend.toggle()
+    case .legend:
+      diagramView.legend.toggle()
+      diagramView.legendScroll = 0
     case .toggleFolding:
       let foldedBefore = layout.hasFolds
       folding.toggle()

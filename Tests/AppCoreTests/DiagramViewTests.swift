@@ -188,12 +188,44 @@ struct DiagramViewTests {
   func legendAndInspector() throws {
     var driver = AppDriver(try sceneApp("e2-fork-cow.scene", view: .diagram), width: 120, height: 40)
     driver.press(.right, .right, .right, .right, .char("L"))
-    #expect(driver.screen.contains("legend (L closes)"))
+    #expect(driver.screen.contains("legend: L closes"))
     #expect(driver.screen.contains("anon_vma->root"))
     driver.press(.char("L"))
-    #expect(!driver.screen.contains("legend (L closes)"))
+    #expect(!driver.screen.contains("legend: L closes"))
     driver.press(.tab, .down, .enter)
     #expect(driver.screen.contains("enter or esc closes"))
     #expect(driver.screen.contains("parent"))
+  }
+}
+
+@Suite("The diagram's legend (L): every entry readable at every size, scrolled with ↓/↑")
+struct DiagramLegendViewTests {
+  @Test(
+    "at 80x24, 120x40 and 200x60 every word of the model's legend is on screen once scrolled through; ↓ scrolls",
+    arguments: [(80, 24), (120, 40), (200, 60)], [KernelVersion.v2_6_34, .v2_6_36, .v6])
+  func everyWord(size: (Int, Int), kernel: KernelVersion) throws {
+    var s = try sceneApp("e3-three-generations.scene", view: .diagram)
+    if kernel != s.timeline.kernel, let scene = s.scene {
+      s = AppState(timeline: Timeline(scene: scene, defaultTitle: "E3", kernel: kernel), fileName: "e3")
+      s.forestView = .diagram
+    }
+    send(&s, [.right, .right, .right, .right, .right, .char("L")])
+    var seen = ""
+    var frames = 0
+    var previous = ""
+    while frames < 50 {
+      let frame = s.render(width: size.0, height: size.1).plainText
+      #expect(frame.contains("legend: L closes"), "\(frame)")
+      if frame == previous { break }
+      seen += frame
+      previous = frame
+      frames += 1
+      send(&s, [.down])
+    }
+    let words = ForestDiagram.legend(kernel: kernel).joined(separator: " ").split(separator: " ")
+    for word in Set(words) { #expect(seen.contains(word), "\(size) \(kernel): '\(word)' never shown") }
+    if size.1 == 24 { #expect(frames > 1, "at 80x24 the legend should need scrolling (↓ moved it)") }
+    send(&s, [.char("L")])
+    #expect(!s.render(width: size.0, height: size.1).plainText.contains("legend: L closes"))
   }
 }

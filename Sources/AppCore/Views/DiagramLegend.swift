@@ -1,45 +1,43 @@
+import AnonVMASim
 import TermRender
 
-/// The legend over the diagram (`L`): every glyph, counter and abbreviation the diagram draws,
-/// in the bottom right corner of the pane (the step goes on under it).
+/// The legend of the diagram (`L`): what every glyph, line style, mark, counter and abbreviation
+/// means, in the model's words (``ForestDiagram/legend(kernel:ascii:)``), drawn over the frame
+/// between the header and the status line, wrapped at word boundaries; ↓/↑ and PgDn/PgUp scroll
+/// it where it does not fit (`DiagramViewState.legendScroll`).
 struct DiagramLegend: Widget {
+  var kernel: KernelVersion
   var ascii: Bool
+  var scroll: Int
   var theme: Theme
 
-  /// (glyph or sample, what it means).
-  var entries: [(String, String)] {
-    let u = !ascii
-    return [
-      (u ? "┌─ P2 ─┐" : "+- P2 -+", "a process (mm) holding its VMAs; a child's box hangs under its parent's"),
-      (u ? "└►" : "`>", "fork: parent to child"),
-      ("A@0 0..3 rw", "a VMA: mapping A from page 0, pages 0..3, protection"),
-      (u ? "─►" : "->", "vma->anon_vma: the VMA's own anon_vma"),
-      (u ? "→AV7" : "->AV7", "vma->anon_vma written on the row (no lane free for an arrow)"),
-      ("chain AV3 AV1", "the VMA's anon_vma_chain (same_vma), newest first"),
-      (u ? "┏━ AV1 root ━┓" : "+= AV1 root =+", "the root anon_vma of its forest (heavy box)"),
-      (u ? "═◄" : "=<", "anon_vma->root (double line)"),
-      (u ? "┄◄" : "..<", "anon_vma->parent (6.x, dashed)"),
-      ("list", "same_anon_vma: the VMAs whose chain links it, in list order"),
-      ("pages", "pages filed in it (page->mapping)"),
-      ("ext N", "external_refcount (2.6.36); ksm N: ksm_refcount (2.6.34)"),
-      ("ref nc act", "6.x: refcount, num_children, num_active_vmas"),
-      (u ? "▌ heavy" : "| heavy", "inside a held anon_vma lock's reach; the label names holder and operation"),
-      ("rmap #N", "the reverse-map walk visited this VMA N-th; rmap skipped: passed over"),
-      (u ? "+ ~ −" : "+ ~ -", "new, changed, freed in this step (freed ones keep their place one step)"),
-      (u ? "×N" : "xN", "N identical sibling subtrees folded into one box (z unfolds)"),
-      (u ? "┆ KSM ┆" : ": KSM :", "a KSM stable node and the anon_vmas its rmap_items hold"),
-    ]
+  /// The legend's rows at `width` columns: each entry wrapped, its continuation lines indented.
+  static func rows(kernel: KernelVersion, ascii: Bool, width: Int) -> [String] {
+    ForestDiagram.legend(kernel: kernel, ascii: ascii).flatMap { entry -> [String] in
+      let indent = entry.prefix { $0 == " " }.count + 2
+      let lines = wrap(entry, max(10, width))
+      guard let first = lines.first else { return [] }
+      let rest = lines.dropFirst().joined(separator: " ")
+      let more =
+        rest.isEmpty ? [] : wrap(rest, max(10, width - indent)).map { String(repeating: " ", count: indent) + $0 }
+      return [first] + more
+    }
   }
 
   func render(in area: Rect, into b: inout Buffer) {
-    let sampleW = entries.map { Buffer.width($0.0) }.max() ?? 8
-    let lines = entries.map { $0.0 + String(repeating: " ", count: sampleW - Buffer.width($0.0)) + "  " + $0.1 }
-    let w = min(area.width - 2, (lines.map { Buffer.width($0) }.max() ?? 0) + 4)
-    let h = min(area.height, lines.count + 2)
-    guard w >= 20, h >= 3 else { return }
-    let r = Rect(x: area.maxX - w, y: area.maxY - h, width: w, height: h)
-    b.fill(r)
-    Block(title: "legend (L closes)", focused: true, theme: theme).render(in: r, into: &b)
-    LineList(lines: lines.map { Line($0) }, theme: theme).render(in: r.inset(1), into: &b)
+    guard area.width >= 20, area.height >= 3 else { return }
+    let inner = area.inset(1)
+    let rows = Self.rows(kernel: kernel, ascii: ascii, width: inner.width)
+    let top = max(0, min(scroll, rows.count - inner.height))
+    let below = rows.count - top - inner.height
+    var title = "legend: L closes"
+    if top > 0 || below > 0 { title += ascii ? ", up/down scroll" : ", ↓↑ scroll" }
+    b.fill(area)
+    Block(title: title, focused: true, theme: theme).render(in: area, into: &b)
+    var lines = rows.dropFirst(top).prefix(inner.height).map { Line($0) }
+    if below > 0, !lines.isEmpty {
+      lines[lines.count - 1] = Line((ascii ? "v " : "↓ ") + "\(below + 1) more (↓ PgDn)", theme.hint)
+    }
+    LineList(lines: Array(lines), theme: theme).render(in: inner, into: &b)
   }
 }

@@ -123,7 +123,6 @@ struct DiagramPane: Widget {
     if let s = view.selection, let rect = d.rect(of: s) { highlight(rect, s, top: window.top, left: window.left, &b) }
     bottomLine(d, top: window.top, left: window.left, into: &b)
     if let side = pane.side { sideColumn(in: side, into: &b) }
-    if view.legend { DiagramLegend(ascii: state.options.ascii, theme: theme).render(in: canvas, into: &b) }
   }
 
   /// Draws the window at (`left`, `top`): straight in (clipped at the canvas's right edge) when

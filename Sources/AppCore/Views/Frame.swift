@@ -105,6 +105,11 @@ extension AppState {
       totals: layout.totals, kernel: timeline.kernel,
       step: step, stepCount: timeline.stepCount, theme: theme
     ).render(in: Rect(x: area.x, y: statusY, width: area.width, height: 1), into: &b)
+    if diagramView.legend, forestView == .diagram, diagramPane(in: area) != nil {
+      // Over the frame between the header and the status line: the step goes on under it.
+      DiagramLegend(kernel: timeline.kernel, ascii: options.ascii, scroll: diagramView.legendScroll, theme: theme)
+        .render(in: Rect(x: area.x, y: area.y + 1, width: area.width, height: area.height - 2), into: &b)
+    }
     switch overlay {
     case .help: HelpOverlay(keys: validKeys, scroll: helpScroll, theme: theme).render(in: area, into: &b)
     case .inspector: inspector(theme).render(in: area, into: &b)
