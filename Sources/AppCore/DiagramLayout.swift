@@ -172,7 +172,7 @@ extension AppState {
       let known = layout.diagram.flatMap { $0.key.layout.step == step ? $0.locks : nil }
       let stepChanged = layout.diagram?.key.layout.step != step
       layout.diagram = DiagramLayout(
-        key: key, layout: layout, locks: known, plan: diagramPlan?.plan, emphasized: emphasized)
+        key: key, layout: layout, locks: known, plan: diagramPlan?.plan ?? nil, emphasized: emphasized)
       if stepChanged, diagramView.pinned, let pin = diagramView.selection, layout.diagram?.whole.rect(of: pin) == nil {
         message = "pinned \(name(of: pin, layout.world)) is not in this step (P releases the pin)"
       }
@@ -186,7 +186,7 @@ extension AppState {
       }
       other.diagram = DiagramLayout(
         key: DiagramLayout.Key(layout: k, selection: nil, ascii: options.ascii), layout: other, locks: nil,
-        plan: compareDiagramPlan?.plan, emphasized: otherEmphasized)
+        plan: compareDiagramPlan?.plan ?? nil, emphasized: otherEmphasized)
       compareLayout = other
     }
   }
@@ -203,7 +203,10 @@ extension AppState {
 
 /// A timeline's diagram plan (``ForestDiagram/Plan``: each object's place for its lifetime),
 /// computed once per timeline: again only when the timeline changes (explore mode, a what-if
-/// branch, another model).
+/// branch, another model). Only timelines of up to ``maxSteps`` steps are planned: a plan reads
+/// every world of the timeline, and W1's 5,000 replayed worlds cost 650 MB more at the peak
+/// (anonvis-bench --only keys); a larger timeline's diagram is laid out per world (objects in id
+/// order in their group: stable while nothing before them grows).
 struct PlannedTimeline: Sendable {
   struct Key: Hashable {
     var stepCount: Int
@@ -216,10 +219,11 @@ struct PlannedTimeline: Sendable {
     }
   }
   let key: Key
-  let plan: ForestDiagram.Plan
+  let plan: ForestDiagram.Plan?
+  static let maxSteps = 500
 
   init(_ timeline: Timeline) {
     key = Key(timeline)
-    plan = ForestDiagram.Plan(timeline)
+    plan = timeline.stepCount <= Self.maxSteps ? ForestDiagram.Plan(timeline) : nil
   }
 }
