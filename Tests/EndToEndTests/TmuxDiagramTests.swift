@@ -39,4 +39,27 @@ struct TmuxDiagramTests {
     try t.waitFor(text: "EXIT=0")
     #expect(saneTerminal(try t.stty()))
   }
+
+  @Test(
+    "play --compare at 200x60: the two models side by side in lockstep, what differs marked in both")
+  func compareSideBySide() throws {
+    let binary = try #require(anonvisBinary)
+    let t = try TmuxSession(width: 200, height: 60)
+    try type(
+      t, "\(binary.path) play --compare 2.6.34 \(repoRoot.path)/scenes/e3-three-generations.scene; echo EXIT=$?\n")
+    try t.waitFor(text: "step 0/8")
+    try t.type("g5")
+    try t.keys("Enter")
+    // Both halves at step 5 on one row each: side by side, not stacked.
+    let both = try t.waitFor("both models at step 5") { screen in
+      screen.split(separator: "\n").contains { $0.contains("kernel 2.6.36") && $0.contains("kernel 2.6.34") }
+        && screen.components(separatedBy: "step 5/8").count - 1 >= 2
+    }
+    #expect(both.contains("≠"), "what differs is marked: \(both)")
+    try t.keys("Right")
+    try t.waitFor("lockstep at step 6") { $0.components(separatedBy: "step 6/8").count - 1 >= 2 }
+    try t.keys("q")
+    try t.waitFor(text: "EXIT=0")
+    #expect(saneTerminal(try t.stty()))
+  }
 }
