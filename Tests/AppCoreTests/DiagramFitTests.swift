@@ -87,6 +87,10 @@ struct DiagramFitTests {
     let narrow = ForestDiagram(w, options: .init(previous: t.states[4], maxWidth: wide.width - 12))
     #expect(narrow.width <= wide.width - 12)
     #expect(ForestDiagram.Fit.levels(from: 4, maxLanes: 8).map(\.lanes).prefix(2) == [3, 2])
+    // Two lanes fewer take at most four columns: 10 too many go straight to two lanes and chains.
+    #expect(
+      ForestDiagram.Fit.levels(from: 4, maxLanes: 8, excess: 10).first
+        == ForestDiagram.Fit(lanes: 2, compactChains: true))
     let levels = ForestDiagram.Fit.levels(from: 2, maxLanes: 8)
     #expect(levels.first == ForestDiagram.Fit(lanes: 2, compactChains: true))
     #expect(ForestDiagram.cut("list", ["P1:A@0", "P2:A@0", "P3:A@0"], room: 16) == "list P1:A@0 …+2")

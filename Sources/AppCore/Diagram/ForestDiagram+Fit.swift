@@ -1,6 +1,6 @@
 extension ForestDiagram {
   /// How the diagram narrows itself to fit a width (``Options/maxWidth``), each measure taken
-  /// only when the ones before it were not enough (``levels(from:maxLanes:)``): fewer lanes of
+  /// only when the ones before it were not enough (``levels(from:maxLanes:excess:)``): fewer lanes of
   /// `vma->anon_vma` arrows (a pointer that finds none is written `→AV7` on its row), a VMA's
   /// chain written as its length (`chain 3`; the selected VMA's chain is drawn as connectors),
   /// an anon_vma's `list` and `pages` lines cut to the box (`list P1:A@0 …+2`), and the lock and
@@ -22,13 +22,16 @@ extension ForestDiagram {
 
     /// The measures to try in order when the diagram with `lanes` lanes (``usedLanes``) is too
     /// wide, each keeping the ones before: one lane fewer at a time down to two, compact
-    /// chains, the anon_vma boxes cut, the labels left out, then one lane and none.
-    static func levels(from lanes: Int, maxLanes: Int) -> [Fit] {
-      var fit = Fit(lanes: min(lanes, maxLanes))
+    /// chains, the anon_vma boxes cut, the labels left out, then one lane and none. A lane
+    /// takes two columns (a pointer without one only widens its row): lane counts that cannot
+    /// take `excess` columns off are skipped.
+    static func levels(from lanes: Int, maxLanes: Int, excess: Int = 0) -> [Fit] {
+      let widest = min(lanes, maxLanes)
+      var fit = Fit(lanes: widest)
       var out: [Fit] = []
       while fit.lanes > 2 {
         fit.lanes -= 1
-        out.append(fit)
+        if 2 * (widest - fit.lanes) >= excess { out.append(fit) }
       }
       fit.compactChains = true
       out.append(fit)
@@ -45,7 +48,7 @@ extension ForestDiagram {
       return out
     }
 
-    /// Undoes what the first fitting level (``levels(from:maxLanes:)``) took further than needed,
+    /// Undoes what the first fitting level (``levels(from:maxLanes:excess:)``) took further than needed,
     /// in the order the picture wants them back, keeping each that still `fits`: the anon_vma
     /// boxes uncut (or cut less), full chains, then lanes one at a time up to `lanes`.
     static func relaxed(_ found: Fit, lanes: Int, fits: (Fit) -> Bool) -> Fit {

@@ -191,18 +191,23 @@ extension ForestDiagram {
     // MARK: Columns
 
     /// The columns: the widest each sampled world's diagram needs with these rows; when that
-    /// is wider than `maxWidth`, with the first ``Fit`` that makes it fit (or the last).
+    /// is wider than `maxWidth`, with the first ``Fit`` that makes it fit (none when even the
+    /// narrowest does not: that diagram scrolls anyway).
     mutating func measure(_ worlds: [World], samples: [Int], maxWidth: Int?) {
       var fit = Fit(lanes: 8)
       var m = columns(worlds, samples: samples, fit: fit)
       if let maxWidth, m.width > maxWidth {
         let widest = m.lanes
-        for next in Fit.levels(from: widest, maxLanes: 8) {
-          fit = next
-          m = columns(worlds, samples: samples, fit: fit)
-          if m.width <= maxWidth { break }
+        let levels = Fit.levels(from: widest, maxLanes: 8, excess: m.width - maxWidth)
+        // Narrowed only when the narrowest fits: a diagram that scrolls anyway keeps its arrows.
+        if let last = levels.last, columns(worlds, samples: samples, fit: last).width <= maxWidth {
+          for next in levels {
+            fit = next
+            m = columns(worlds, samples: samples, fit: fit)
+            if m.width <= maxWidth { break }
+          }
         }
-        if m.width <= maxWidth {
+        if fit != Fit(lanes: 8) {
           let found = fit
           fit = Fit.relaxed(found, lanes: widest) { columns(worlds, samples: samples, fit: $0).width <= maxWidth }
           if fit != found { m = columns(worlds, samples: samples, fit: fit) }

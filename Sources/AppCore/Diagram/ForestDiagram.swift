@@ -54,7 +54,8 @@ public struct ForestDiagram: Sendable {
     /// moves what is below it), so with `fold` the layout is this world's own.
     public var plan: Plan?
     /// The width to fit in (the pane's canvas): a wider diagram narrows itself (``Fit``), as
-    /// far as needed; with a plan, the plan's fit (made for its own width) is followed.
+    /// far as needed, when the narrowest it can be fits; with a plan, the plan's fit (made for
+    /// its own width) is followed.
     public var maxWidth: Int?
     public init(
       ascii: Bool = false, previous: World? = nil, lockMoment: World? = nil, maxLanes: Int = 8, fold: Bool = false,
@@ -199,7 +200,10 @@ public struct ForestDiagram: Sendable {
     self.init(world, options: options, fit: Fit(lanes: options.maxLanes))
     guard let maxWidth = options.maxWidth, width > maxWidth else { return }
     let widest = usedLanes
-    for fit in Fit.levels(from: widest, maxLanes: options.maxLanes) {
+    let levels = Fit.levels(from: widest, maxLanes: options.maxLanes, excess: width - maxWidth)
+    // Narrowed only when the narrowest fits: a diagram that scrolls anyway keeps its arrows.
+    guard let last = levels.last, Self(world, options: options, fit: last).width <= maxWidth else { return }
+    for fit in levels {
       self.init(world, options: options, fit: fit)
       guard width <= maxWidth else { continue }
       let relaxed = Fit.relaxed(fit, lanes: widest) { Self(world, options: options, fit: $0).width <= maxWidth }
@@ -221,6 +225,13 @@ public struct ForestDiagram: Sendable {
     let measured = plan.map { $0.processRight != nil } ?? false
     let lanes = assignLanes(world, maxLanes: measured ? min(fit.lanes, plan?.lanes ?? 0) : fit.lanes)
     placeColumns(world, order: order, lanes: lanes)
+    if plan != nil && !measured {
+      // A plan measuring (``Plan/columns(_:samples:fit:)``) needs only the widths: the 6.x
+      // parent lanes' too.
+      routeParentPointers(world)
+      neededTail = width - trunkEnd
+      return
+    }
     outlineLocks(world)
     routeAnonVMAPointers(world, lanes: lanes)
     // Parent arrows first: the root trunk, drawn later, passes over them.
