@@ -35,6 +35,8 @@ struct DiagramLayout: Sendable {
     var layout: Layout.Key
     var selection: ForestDiagram.Object?
     var ascii: Bool
+    /// The canvas width the diagram fits in (nil before the pane's size is known).
+    var width: Int? = nil
   }
 
   let key: Key
@@ -48,6 +50,8 @@ struct DiagramLayout: Sendable {
   let locks: StepLocks?
   /// What it marks as differing from the other model (a comparison's whole steps).
   let emphasized: Set<ForestDiagram.Object>
+  /// The plan the whole diagram follows.
+  let plan: ForestDiagram.Plan?
 
   /// Lays out the diagram of `layout`'s world; `locks` are the step's when already known; `plan`
   /// keeps every object where it stood in the steps before (``ForestDiagram/Plan``); `emphasized`
@@ -58,6 +62,7 @@ struct DiagramLayout: Sendable {
   ) {
     self.key = key
     self.emphasized = emphasized
+    self.plan = plan
     let m = layout.microSteps.flatMap { $0.step == key.layout.step ? $0 : nil }
     let locks = known ?? StepLocks(m?.states ?? [])
     self.locks = locks
@@ -70,6 +75,7 @@ struct DiagramLayout: Sendable {
       ascii: key.ascii, previous: layout.previous, lockMoment: lockMoment, fold: key.layout.folding,
       selection: key.selection, emphasized: emphasized)
     options.plan = plan
+    options.maxWidth = key.width
     let first = ForestDiagram(layout.world, options: options)
     if key.layout.folding && !first.processFolds.isEmpty {
       options.fold = false
@@ -103,6 +109,15 @@ struct DiagramLayout: Sendable {
       || layout.previous.map(busy) ?? false
   }
 
+  /// Whether the diagrams are what they would be if fitted to `width`: made for it, or
+  /// following a plan that serves it (``ForestDiagram/Plan/serves(_:)``) and, when folded (no
+  /// plan), no wider.
+  func fit(_ width: Int) -> Bool {
+    guard key.width != width else { return true }
+    let plan = plan?.serves(width) ?? (whole.width <= width)
+    return plan && (folded?.width ?? 0) <= width
+  }
+
   /// The diagram a pane of `rows` shows: the folded one when the whole one is taller and the
   /// selection is not hidden in a fold.
   func shown(rows: Int, selection: ForestDiagram.Object?) -> ForestDiagram {
@@ -129,7 +144,9 @@ struct DiagramLayout: Sendable {
 extension AppState {
   /// The inputs of the diagram now.
   var diagramKey: DiagramLayout.Key {
-    DiagramLayout.Key(layout: layoutKey, selection: diagramView.selection, ascii: options.ascii)
+    DiagramLayout.Key(
+      layout: layoutKey, selection: diagramView.selection, ascii: options.ascii,
+      width: diagramView.paneColumns.map(DiagramPane.canvasWidth(inner:)))
   }
 
   /// Whether the diagram view's layouts were computed for the state as it is.
@@ -151,11 +168,13 @@ extension AppState {
     let key = diagramKey
     let drawable = DiagramLayout.drawable(layout)
     // The plan is made when a diagram is first drawn (a large timeline's costs a second or so).
-    if drawable, diagramPlan?.key != PlannedTimeline.Key(timeline) { diagramPlan = PlannedTimeline(timeline) }
+    if drawable, diagramPlan?.serves(timeline, width: key.width) != true {
+      diagramPlan = PlannedTimeline(timeline, width: key.width)
+    }
     if let other = compareTimeline, let lower = compareLayout, DiagramLayout.drawable(lower),
-      compareDiagramPlan?.key != PlannedTimeline.Key(other)
+      compareDiagramPlan?.serves(other, width: key.width) != true
     {
-      compareDiagramPlan = PlannedTimeline(other)
+      compareDiagramPlan = PlannedTimeline(other, width: key.width)
     }
     // What differs from the other model, at whole steps (Views/Frame.swift marks the same in the
     // matrix view).
@@ -185,7 +204,8 @@ extension AppState {
         other.microSteps = Layout.MicroSteps(step: k.step, states: timeline.replay.microStates(step: k.step))
       }
       other.diagram = DiagramLayout(
-        key: DiagramLayout.Key(layout: k, selection: nil, ascii: options.ascii), layout: other, locks: nil,
+        key: DiagramLayout.Key(layout: k, selection: nil, ascii: options.ascii, width: key.width), layout: other,
+        locks: nil,
         plan: compareDiagramPlan?.plan ?? nil, emphasized: otherEmphasized)
       compareLayout = other
     }
@@ -202,28 +222,39 @@ extension AppState {
 }
 
 /// A timeline's diagram plan (``ForestDiagram/Plan``: each object's place for its lifetime),
-/// computed once per timeline: again only when the timeline changes (explore mode, a what-if
-/// branch, another model). Only timelines of up to ``maxSteps`` steps are planned: a plan reads
-/// every world of the timeline, and W1's 5,000 replayed worlds cost 650 MB more at the peak
-/// (anonvis-bench --only keys); a larger timeline's diagram is laid out per world (objects in id
-/// order in their group: stable while nothing before them grows).
+/// computed once per timeline and canvas width (the plan fits the diagrams to it): again only
+/// when the timeline changes (explore mode, a what-if branch, another model) or the pane's width.
+/// Only timelines of up to ``maxSteps`` steps are planned: a plan reads every world of the
+/// timeline, and W1's 5,000 replayed worlds cost 650 MB more at the peak (anonvis-bench --only
+/// keys); a larger timeline's diagram is laid out per world (objects in id order in their group:
+/// stable while nothing before them grows).
 struct PlannedTimeline: Sendable {
   struct Key: Hashable {
     var stepCount: Int
     var kernel: KernelVersion
     var variants: [Variant]
-    init(_ t: Timeline) {
+    var width: Int?
+    init(_ t: Timeline, width: Int?) {
       stepCount = t.stepCount
       kernel = t.kernel
       variants = t.variants
+      self.width = width
     }
   }
   let key: Key
   let plan: ForestDiagram.Plan?
   static let maxSteps = 500
 
-  init(_ timeline: Timeline) {
-    key = Key(timeline)
-    plan = timeline.stepCount <= Self.maxSteps ? ForestDiagram.Plan(timeline) : nil
+  init(_ timeline: Timeline, width: Int?) {
+    key = Key(timeline, width: width)
+    plan = timeline.stepCount <= Self.maxSteps ? ForestDiagram.Plan(timeline, maxWidth: width) : nil
+  }
+
+  /// Whether this plan is the one for `timeline` at `width`: made for them, or for the timeline
+  /// at any width whose diagrams fit in `width` unnarrowed (a plan is not made again for a
+  /// width that would change nothing).
+  func serves(_ timeline: Timeline, width: Int?) -> Bool {
+    guard key == Key(timeline, width: key.width) else { return false }
+    return plan?.serves(width) ?? (key.width == width)
   }
 }

@@ -17,6 +17,8 @@ struct DiagramLegendTests {
     for (file, kernel) in planScenes {
       let t = try timeline(file, kernel)
       let plan = ForestDiagram.Plan(t)
+      // Narrowed to an 80-column pane (``ForestDiagram/Fit``): compact chains, cut lists.
+      let narrow = ForestDiagram.Plan(t, maxWidth: 60)
       let legend = Set(ForestDiagram.legend(kernel: t.kernel, ascii: ascii).joined())
       func check(_ d: ForestDiagram, _ at: String) {
         var b = Buffer(width: d.width, height: d.height)
@@ -29,7 +31,7 @@ struct DiagramLegendTests {
       for k in 0...t.stepCount {
         let w = t.states[k]
         let previous = k > 0 ? t.states[k - 1] : nil
-        for p in [nil, plan] {
+        for p in [nil, plan, narrow] {
           check(ForestDiagram(w, options: .init(ascii: ascii, previous: previous, plan: p)), "step \(k)")
         }
         let chained = w.vmas.keys.first { w.chainAnonVMAs($0).count > 1 }

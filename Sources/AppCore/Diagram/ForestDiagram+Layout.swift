@@ -256,10 +256,17 @@ extension ForestDiagram {
       var lines = [Marks.counters(av, w)]
       if av.alive {
         let list = w.listVMAs(a)
-        lines.append("list " + (list.isEmpty ? "(empty)" : Self.elided(list.prefix(5).map { w.vmaName($0) }, max: 4)))
-        if list.count > 5 { lines[1] += " …+\(list.count - 4)" }
+        if let room = fit.anonVMAInner.map({ $0 - 3 }) {
+          lines.append(list.isEmpty ? "list (empty)" : Self.cut("list", list.map { w.vmaName($0) }, room: room))
+        } else {
+          lines.append("list " + (list.isEmpty ? "(empty)" : Self.elided(list.prefix(5).map { w.vmaName($0) }, max: 4)))
+          if list.count > 5 { lines[1] += " …+\(list.count - 4)" }
+        }
         if let pages = pagesOf[a] {
-          lines.append("pages " + Self.elided(pages.map(World.pageName), max: 6))
+          let room = fit.anonVMAInner.map { $0 - 3 }
+          lines.append(
+            room.map { Self.cut("pages", pages.map(World.pageName), room: $0) }
+              ?? "pages " + Self.elided(pages.map(World.pageName), max: 6))
         } else if w.kernel == .v6 || plan != nil {
           lines.append("pages none")  // a third row: the parent arrow leaves from it
         }
@@ -402,7 +409,10 @@ extension ForestDiagram {
         if walk != nil { note = walkNote(here == nil ? options.previous?.vmaName(v) ?? "" : w.vmaName(v)) }
         let label = VMALabel(
           text: text, pointer: written[v],
-          chain: chain.count > 1 ? "chain " + Self.elided(chain.map(World.avName), max: 5) : "", walk: note)
+          chain: chain.count < 2
+            ? ""
+            : fit.compactChains
+              ? "chain \(chain.count)" : "chain " + Self.elided(chain.map(World.avName), max: 5), walk: note)
         vmaLabels[v] = label
         inner = max(inner, label.width + 3)
       }
@@ -429,7 +439,7 @@ extension ForestDiagram {
     for box in anonVMAs {
       inner = max(inner, Self.textWidth(box.title) + 5)
       for line in box.lines { inner = max(inner, Self.textWidth(line) + 3) }
-      for label in [box.lockLabel, box.walkLabel] {
+      for label in [box.lockLabel, box.walkLabel] where fit.labelsBeside {
         if let label { labelWidth = max(labelWidth, Self.textWidth(label) + 1) }
       }
     }
@@ -473,6 +483,7 @@ extension ForestDiagram {
     }
     // Right of the boxes: the root trunk, then the labels.
     labelX = left + inner + 2 + 3
+    trunkEnd = labelX
     width = labelX + labelWidth
   }
 

@@ -13,6 +13,7 @@ extension ForestDiagram {
         + (u ? "┬ │ └►" : "+ | `>") + " fork edge, parent to child; `P9 child of P8` past 8 generations",
       "  A@0 0..3 rw  a VMA: mapping A, first page 0 of it, pages 0..3, protection rw or ro",
       "  chain AV2 AV1  the VMA's anon_vma_chain (same_vma list), head (newest) first",
+      "  chain 3  the chain's length, where the pane is narrow: select the VMA to see its entries as connectors",
       "  " + (u ? "→" : "->") + "AV7  vma->anon_vma written on the row where no lane was left for its arrow",
       (u ? "┏━ AV1 root ━┓" : "+= AV1 root =+") + "  the root anon_vma (heavy box); "
         + (u ? "┌─ AV2 ─┐" : "+- AV2 -+") + " another anon_vma",
@@ -42,7 +43,8 @@ extension ForestDiagram {
       (u ? "░" : ":") + "  a held lock's outline around all it covers: AV1 lock: cpu0 (fork P1 P2), "
         + "shared: cpu0 cpu1 (read); waiting: cpu1",
       (u ? "▌" : "|") + "  inside the held lock's reach (anon_vma, or a VMA on a covered list); heavy box",
-      "  locked by cpu0 write (op); waiting cpu1  who holds and waits for a lock, beside the box",
+      "  locked by cpu0 write (op); waiting cpu1  who holds and waits for a lock, beside the box "
+        + "(where the pane is narrow: in the pane's locks line)",
       "  rmap walk of pg1 from P1 A 0: the walk; rmap #1 #2 visit order; rmap skipped",
       (u ? "◆  selected   ◇  " : "*  selected   o  ")
         + "what it points to or is pointed to by   " + (u ? "≠" : "!") + "  differs from the other model",

@@ -35,6 +35,14 @@ extension ForestDiagram {
     var processRight: Int?
     var lanes = 0
     var anonVMAInner = 0
+    /// How the diagrams narrow themselves to the plan's width (nil before it is measured):
+    /// one fit for the whole timeline, so nothing moves between steps.
+    var fit: Fit?
+    /// The widest diagram of the sampled worlds with these columns, the width asked for, and
+    /// whether the diagrams had to narrow to it.
+    public internal(set) var width = 0
+    var maxWidth: Int?
+    var narrowed = false
 
     /// An anon_vma box's height in a planned diagram: always three lines (counters, list,
     /// pages), so a box does not grow when its first page arrives.
@@ -44,19 +52,20 @@ extension ForestDiagram {
     /// micro-step's world belongs to its step; by default each world is its own step).
     /// `checkpoints`: read every world this many apart, births and deaths between found by
     /// binary search (default: 1 for a small timeline, 16 for a large one; the same plan).
-    public init(_ worlds: [World], times: [Int]? = nil, checkpoints: Int? = nil) {
+    /// `maxWidth`: the width the diagrams should fit in (``Fit``, as far as needed).
+    public init(_ worlds: [World], times: [Int]? = nil, checkpoints: Int? = nil, maxWidth: Int? = nil) {
       let times = times ?? Array(worlds.indices)
       precondition(times.count == worlds.count, "one time per world")
       var lives = Lives()
       lives.scan(worlds, times: times, stride: checkpoints ?? Self.stride(worlds))
       place(lives, kernel: worlds.last?.kernel ?? .v2_6_36)
-      measure(worlds, samples: Self.samples(worlds))
+      measure(worlds, samples: Self.samples(worlds), maxWidth: maxWidth)
     }
 
     /// A plan over a timeline's steps, and the micro-steps of each step when `microSteps` (the
     /// default for a timeline of up to 500 steps: objects that exist only inside a step get a
     /// place; a larger timeline replays every step for them, so it is left to ask).
-    public init(_ timeline: Timeline, microSteps: Bool? = nil) {
+    public init(_ timeline: Timeline, microSteps: Bool? = nil, maxWidth: Int? = nil) {
       let micro = microSteps ?? (timeline.stepCount <= 500)
       var worlds: [World] = []
       var times: [Int] = []
@@ -70,7 +79,7 @@ extension ForestDiagram {
         worlds.append(timeline.states[k])
         times.append(k)
       }
-      self.init(worlds, times: times)
+      self.init(worlds, times: times, maxWidth: maxWidth)
     }
 
     /// Checkpoints between which births and deaths are found by binary search: every world of
@@ -181,20 +190,63 @@ extension ForestDiagram {
 
     // MARK: Columns
 
-    /// The columns: the widest each sampled world's diagram needs with these rows.
-    mutating func measure(_ worlds: [World], samples: [Int]) {
+    /// The columns: the widest each sampled world's diagram needs with these rows; when that
+    /// is wider than `maxWidth`, with the first ``Fit`` that makes it fit (none when even the
+    /// narrowest does not: that diagram scrolls anyway).
+    mutating func measure(_ worlds: [World], samples: [Int], maxWidth: Int?) {
+      var fit = Fit(lanes: 8)
+      var m = columns(worlds, samples: samples, fit: fit)
+      if let maxWidth, m.width > maxWidth {
+        let widest = m.lanes
+        let levels = Fit.levels(from: widest, maxLanes: 8, excess: m.width - maxWidth)
+        // Narrowed only when the narrowest fits: a diagram that scrolls anyway keeps its arrows.
+        if let last = levels.last, columns(worlds, samples: samples, fit: last).width <= maxWidth {
+          for next in levels {
+            fit = next
+            m = columns(worlds, samples: samples, fit: fit)
+            if m.width <= maxWidth { break }
+          }
+        }
+        if fit != Fit(lanes: 8) {
+          let found = fit
+          fit = Fit.relaxed(found, lanes: widest) { columns(worlds, samples: samples, fit: $0).width <= maxWidth }
+          if fit != found { m = columns(worlds, samples: samples, fit: fit) }
+        }
+      }
+      self.fit = fit
+      self.maxWidth = maxWidth
+      narrowed = fit != Fit(lanes: 8)
+      width = m.width
+      processRight = m.right
+      lanes = m.lanes
+      anonVMAInner = m.inner
+    }
+
+    /// Whether this plan is the one a plan for `maxWidth` would be: made for it, or for any
+    /// width its diagrams fit in without narrowing.
+    public func serves(_ maxWidth: Int?) -> Bool {
+      maxWidth == self.maxWidth || (!narrowed && width <= (maxWidth ?? Int.max))
+    }
+
+    /// The columns the sampled worlds need with `fit`, and the width of the widest diagram.
+    func columns(_ worlds: [World], samples: [Int], fit: Fit) -> (right: Int, lanes: Int, inner: Int, width: Int) {
+      var measuring = self
+      measuring.fit = fit
+      measuring.processRight = nil
       var right = 0
       var lanes = 0
       var inner = 0
+      var tail = 0
       for i in samples {
-        let d = ForestDiagram(worlds[i], options: Options(previous: i > 0 ? worlds[i - 1] : nil, plan: self))
+        let d = ForestDiagram(worlds[i], options: Options(previous: i > 0 ? worlds[i - 1] : nil, plan: measuring))
         right = max(right, d.neededRight)
         lanes = max(lanes, d.usedLanes)
         inner = max(inner, d.neededAnonVMAInner)
+        tail = max(tail, d.neededTail)
       }
-      processRight = right
-      self.lanes = lanes
-      anonVMAInner = inner
+      // As ``placeColumns`` lays them out: boxes, lanes, anon_vma boxes, root trunk, the rest.
+      let width = samples.isEmpty ? 0 : right + 1 + 2 + 2 * lanes + 2 + inner + 2 + 3 + tail
+      return (right, lanes, inner, width)
     }
   }
 

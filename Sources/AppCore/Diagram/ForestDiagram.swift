@@ -53,10 +53,15 @@ public struct ForestDiagram: Sendable {
     /// it an object keeps its place from step to step. Folding does not follow a plan (a fold
     /// moves what is below it), so with `fold` the layout is this world's own.
     public var plan: Plan?
+    /// The width to fit in (the pane's canvas): a wider diagram narrows itself (``Fit``), as
+    /// far as needed, when the narrowest it can be fits; with a plan, the plan's fit (made for
+    /// its own width) is followed.
+    public var maxWidth: Int?
     public init(
       ascii: Bool = false, previous: World? = nil, lockMoment: World? = nil, maxLanes: Int = 8, fold: Bool = false,
-      selection: Object? = nil, emphasized: Set<Object> = [], plan: Plan? = nil
+      selection: Object? = nil, emphasized: Set<Object> = [], plan: Plan? = nil, maxWidth: Int? = nil
     ) {
+      self.maxWidth = maxWidth
       self.plan = plan
       self.selection = selection
       self.emphasized = emphasized
@@ -178,12 +183,39 @@ public struct ForestDiagram: Sendable {
   var neededRight = 0
   var usedLanes = 0
   var neededAnonVMAInner = 0
+  /// Columns right of the root trunk this world needs (labels, 6.x parent lanes), and where
+  /// they start.
+  var neededTail = 0
+  var trunkEnd = 0
+  /// How this diagram narrows itself (``Fit``).
+  let fit: Fit
   /// The plan followed: the options' unless folding.
   var plan: Plan? { options.fold ? nil : options.plan }
 
   public init(_ world: World, options: Options = Options()) {
+    if !options.fold, let fit = options.plan?.fit {
+      self.init(world, options: options, fit: fit)
+      return
+    }
+    self.init(world, options: options, fit: Fit(lanes: options.maxLanes))
+    guard let maxWidth = options.maxWidth, width > maxWidth else { return }
+    let widest = usedLanes
+    let levels = Fit.levels(from: widest, maxLanes: options.maxLanes, excess: width - maxWidth)
+    // Narrowed only when the narrowest fits: a diagram that scrolls anyway keeps its arrows.
+    guard let last = levels.last, Self(world, options: options, fit: last).width <= maxWidth else { return }
+    for fit in levels {
+      self.init(world, options: options, fit: fit)
+      guard width <= maxWidth else { continue }
+      let relaxed = Fit.relaxed(fit, lanes: widest) { Self(world, options: options, fit: $0).width <= maxWidth }
+      if relaxed != fit { self.init(world, options: options, fit: relaxed) }
+      return
+    }
+  }
+
+  init(_ world: World, options: Options, fit: Fit) {
     ascii = options.ascii
     self.options = options
+    self.fit = fit
     let locks = Self.locks(options.lockMoment ?? world, shownIn: world)
     lockedVMAs = locks.vmas
     walk = Self.walk(world)
@@ -191,8 +223,15 @@ public struct ForestDiagram: Sendable {
     let order = stackProcesses(world, previous: options.previous)
     stackAnonVMAs(world, previous: options.previous, locks: locks)
     let measured = plan.map { $0.processRight != nil } ?? false
-    let lanes = assignLanes(world, maxLanes: measured ? min(options.maxLanes, plan?.lanes ?? 0) : options.maxLanes)
+    let lanes = assignLanes(world, maxLanes: measured ? min(fit.lanes, plan?.lanes ?? 0) : fit.lanes)
     placeColumns(world, order: order, lanes: lanes)
+    if plan != nil && !measured {
+      // A plan measuring (``Plan/columns(_:samples:fit:)``) needs only the widths: the 6.x
+      // parent lanes' too.
+      routeParentPointers(world)
+      neededTail = width - trunkEnd
+      return
+    }
     outlineLocks(world)
     routeAnonVMAPointers(world, lanes: lanes)
     // Parent arrows first: the root trunk, drawn later, passes over them.
@@ -200,6 +239,8 @@ public struct ForestDiagram: Sendable {
     routeRootPointers(world)
     if let selection = options.selection { related = Self.related(to: selection, in: world) }
     routeChain(world)
+    neededTail = width - trunkEnd
+    keepLabelsThatFit(maxWidth: options.maxWidth)
   }
 
   // MARK: Locks

@@ -34,11 +34,11 @@ extension AppState {
     }
     let inner = body.inset(1)
     // One blank column between the pane's border and the boxes.
-    var canvas = Rect(x: inner.x + 1, y: inner.y, width: inner.width - 1, height: inner.height)
+    var canvas = Rect(
+      x: inner.x + 1, y: inner.y, width: DiagramPane.canvasWidth(inner: inner.width), height: inner.height)
     var side: Rect?
     if body.width >= diagramSideFrom {
       side = Rect(x: inner.maxX - diagramSideWidth, y: inner.y, width: diagramSideWidth, height: inner.height)
-      canvas.width -= diagramSideWidth + 1
     }
     let all = layout.diagram?.lockSummary ?? []
     var lockLines: [String] = []
@@ -97,6 +97,12 @@ extension DiagramLayout {
 /// scroll and selection line on the bottom border, the legend (`L`) and, on wide terminals, the
 /// side column.
 struct DiagramPane: Widget {
+  /// The canvas's width in a pane `inner` columns wide inside its border: less one blank column
+  /// at the left, and the side column from ``diagramSideFrom`` columns.
+  static func canvasWidth(inner: Int) -> Int {
+    inner - 1 - (inner + 2 >= diagramSideFrom ? diagramSideWidth + 1 : 0)
+  }
+
   var state: AppState
   var diagrams: DiagramLayout
   var pane: DiagramPaneGeometry
@@ -105,6 +111,16 @@ struct DiagramPane: Widget {
   var differs = CompareDiff()
 
   func render(in r: Rect, into b: inout Buffer) {
+    guard diagrams.key.width != nil || state.diagramView.paneColumns != nil || diagrams.fit(pane.canvas.width) else {
+      // The pane's width not yet known to the reducer (a frame before the first sync) and the
+      // diagram too wide for it: fitted for this frame only.
+      var fresh = state
+      fresh.diagramView.paneColumns = pane.inner.width
+      fresh.refreshDiagram()
+      guard let fitted = fresh.layout.diagram, fitted.key.width != nil else { return }
+      DiagramPane(state: fresh, diagrams: fitted, pane: pane, theme: theme, differs: differs).render(in: r, into: &b)
+      return
+    }
     let view = state.diagramView
     let window = state.diagramWindow(diagrams, pane: pane)
     let d = window.diagram
