@@ -111,9 +111,13 @@ struct DiagramPane: Widget {
   var differs = CompareDiff()
 
   func render(in r: Rect, into b: inout Buffer) {
-    guard diagrams.key.width != nil || state.diagramView.paneColumns != nil || diagrams.fit(pane.canvas.width) else {
+    guard
+      diagrams.key.width != nil || state.diagramView.paneColumns != nil || diagrams.fit(pane.canvas.width)
+        || state.timeline.stepCount > 500
+    else {
       // The pane's width not yet known to the reducer (a frame before the first sync) and the
-      // diagram too wide for it: fitted for this frame only.
+      // diagram too wide for it: fitted for this frame only, where a plan is cheap (a timeline
+      // whose micro-steps are planned); a larger one is fitted by the reducer after the sync.
       var fresh = state
       fresh.diagramView.paneColumns = pane.inner.width
       fresh.refreshDiagram()
