@@ -46,6 +46,8 @@ extension ForestDiagram {
       case "→": result += "->"
       case "×": result += "x"
       case "−": result += "-"
+      case "↓": result += "v"
+      case "↑": result += "^"
       default: result.append(c)
       }
     }

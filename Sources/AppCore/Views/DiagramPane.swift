@@ -249,18 +249,6 @@ struct DiagramPane: Widget {
 extension String {
   /// The text with the few symbols the pane's own lines use spelled in ASCII (`--ascii`).
   var asciiOnly: String {
-    var out = ""
-    for c in self {
-      switch c {
-      case "×": out += "x"
-      case "…": out += "..."
-      case "↓": out += "v"
-      case "↑": out += "^"
-      case "→": out += "->"
-      case "−": out += "-"
-      default: out.append(c.isASCII ? c : "?")
-      }
-    }
-    return out
+    String(ForestDiagram.asciiText(self).map { $0.isASCII ? $0 : "?" })
   }
 }
