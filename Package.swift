@@ -9,14 +9,16 @@ let package = Package(
     .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.0"),
   ],
   targets: [
-    // The one escaper for outside text and the terminal's display widths (pure).
+    // The one escaper for outside text, the terminal's display widths, number grouping (pure).
     .target(name: "SafeText"),
+    // The executables' standard output and error, progress line and ctrl-C (anonvis, anonvis-bench).
+    .target(name: "StandardStreams", dependencies: ["SafeText"]),
     // Pure model of the Linux anon_vma code: no I/O, no clocks, no randomness.
     .target(name: "AnonVMASim", dependencies: ["SafeText"]),
     // Scene language: lexer, parser, diagnostics (pure).
     .target(name: "SceneScript", dependencies: ["AnonVMASim", "SafeText"]),
     // Runs a scene into a timeline of states, evaluates expectations, state JSON (pure).
-    .target(name: "ScenePlayer", dependencies: ["AnonVMASim", "SceneScript"]),
+    .target(name: "ScenePlayer", dependencies: ["AnonVMASim", "SceneScript", "SafeText"]),
     // The one drawing surface (cell buffer) and its encoders (pure).
     .target(name: "TermRender", dependencies: ["SafeText"]),
     // Elm-style app: state, reducer, views (pure).
@@ -31,7 +33,7 @@ let package = Package(
       name: "anonvis",
       dependencies: [
         "AnonVMASim", "SceneScript", "ScenePlayer", "TermRender", "AppCore", "Recording", "NcursesBackend",
-        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        "StandardStreams", .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     // Helpers the test targets share: golden files, the repository root, tmux sessions, the app driver.
     .target(
@@ -44,7 +46,7 @@ let package = Package(
       name: "anonvis-bench",
       dependencies: [
         "AnonVMASim", "SceneScript", "ScenePlayer", "TermRender", "AppCore", "Recording", "SafeText", "Workloads",
-        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        "StandardStreams", .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       path: "Benchmarks/anonvis-bench"),
     .testTarget(
@@ -55,12 +57,13 @@ let package = Package(
       ]),
     .testTarget(name: "SceneScriptTests", dependencies: ["SceneScript"]),
     .testTarget(
-      name: "ScenePlayerTests", dependencies: ["ScenePlayer", "SceneScript", "AnonVMASim", "TestSupport", "Workloads"],
+      name: "ScenePlayerTests",
+      dependencies: ["ScenePlayer", "SceneScript", "AnonVMASim", "SafeText", "TestSupport", "Workloads"],
       exclude: ["Golden"]),
     .testTarget(
       name: "AppCoreTests", dependencies: ["AppCore", "TermRender", "ScenePlayer", "SceneScript", "TestSupport"],
       exclude: ["Golden"]),
-    .testTarget(name: "TermRenderTests", dependencies: ["TermRender", "SafeText"]),
+    .testTarget(name: "TermRenderTests", dependencies: ["TermRender", "SafeText", "SceneScript"]),
     .testTarget(name: "RecordingTests", dependencies: ["Recording", "AppCore", "TermRender", "TestSupport"]),
     .testTarget(name: "EndToEndTests", dependencies: ["anonvis", "anonvis-bench", "TestSupport"]),
   ]

@@ -4,6 +4,7 @@ import Foundation
 import Recording
 import ScenePlayer
 import SceneScript
+import StandardStreams
 import TermRender
 import Workloads
 
@@ -100,7 +101,7 @@ struct Groups {
       let k = r.next(w1.stepCount + 1)
       let start = ContinuousClock.now
       _ = w1.states[k]
-      seeks.append(Harness.seconds(ContinuousClock.now - start))
+      seeks.append((ContinuousClock.now - start).inSeconds)
     }
     figures.append(
       Figure(name: "seek to a random step (p50)", value: Harness.percentile(seeks, 0.5) * 1000, unit: "ms", target: 2))
@@ -113,10 +114,13 @@ struct Groups {
     let w1 = self.w1
     let largest = (0...w1.stepCount).max { w1.states[$0].vmas.count < w1.states[$1].vmas.count } ?? 0
     // Cold: a fresh view state each time, so the layout of the step is computed, not reused.
+    // The matrix view (the figure's history); the diagram has figures of its own below.
     var state = AppState(timeline: w1, fileName: "w1")
+    state.forestView = .matrix
     // Two untimed frames first: the allocator's first large arrays cost page faults once.
     let frame = Harness.measure(quick ? 3 : 100, warmup: 2) {
       state = AppState(timeline: w1, fileName: "w1")
+      state.forestView = .matrix
       state.go(to: largest)
       _ = state.render(width: 200, height: 60)
     }
@@ -129,6 +133,43 @@ struct Groups {
       Figure(
         name: "render it again (layout of the step reused)", value: redraw.median * 1000, unit: "ms",
         spread: redraw.spread * 1000))
+    diagramFrame(largest)
+  }
+
+  /// The diagram of W1's largest step, for a 200x60 frame: its layout (the step's micro-states
+  /// replayed, their locks, the folded diagram: what the reducer computes once per step) and the
+  /// drawing of a window of it, each beside the frame budget. The app draws the matrix for forests
+  /// over `maxVMAs` VMAs (W1's largest is one); these figures say how far the diagram is from it.
+  mutating func diagramFrame(_ largest: Int) {
+    let runs = quick ? 3 : 10
+    var micro = w1.replay.microStates(step: largest)
+    let replay = Harness.measure(runs) { micro = w1.replay.microStates(step: largest) }
+    var locks = StepLocks(micro)
+    let locking = Harness.measure(runs) { locks = StepLocks(micro) }
+    let world = w1.states[largest]
+    let options = ForestDiagram.Options(
+      previous: w1.states[max(0, largest - 1)], lockMoment: locks.featured.map { micro[$0 - 1].world }, fold: true)
+    var diagram = ForestDiagram(world, options: options)
+    let laying = Harness.measure(runs) { diagram = ForestDiagram(world, options: options) }
+    figures.append(
+      Figure(
+        name: "diagram of the largest step: lay out (replay, locks, folded diagram)",
+        value: (replay.median + locking.median + laying.median) * 1000, unit: "ms", target: 4))
+    for (name, m) in [
+      ("replay its micro-states", replay), ("their locks (StepLocks)", locking), ("the diagram", laying),
+    ] {
+      figures.append(
+        Figure(name: "diagram layout, part: \(name)", value: m.median * 1000, unit: "ms", spread: m.spread * 1000))
+    }
+    var buffer = Buffer(width: 200, height: 60)
+    let drawing = Harness.measure(quick ? 3 : 100, warmup: 2) {
+      buffer = Buffer(width: 200, height: 60)
+      diagram.draw(into: &buffer, in: buffer.area, scroll: 0)
+    }
+    figures.append(
+      Figure(
+        name: "diagram of the largest step: draw a 200x60 window", value: drawing.median * 1000, unit: "ms",
+        spread: drawing.spread * 1000, target: 4))
   }
 
   /// Key to frame while stepping through W1 headless.
@@ -141,7 +182,7 @@ struct Groups {
     for _ in 0..<min(quick ? 40 : 1000, w1.stepCount) {
       let start = ContinuousClock.now
       _ = runtime.press(.right)
-      keyTimes.append(Harness.seconds(ContinuousClock.now - start))
+      keyTimes.append((ContinuousClock.now - start).inSeconds)
     }
     figures.append(
       Figure(name: "key to frame while stepping W1 (p50)", value: Harness.percentile(keyTimes, 0.5) * 1000, unit: "ms"))

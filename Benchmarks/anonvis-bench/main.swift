@@ -2,6 +2,7 @@ import AnonVMASim
 import ArgumentParser
 import Foundation
 import SafeText
+import StandardStreams
 
 /// `anonvis-bench`: speed and memory of anonvis on generated workloads, every figure beside its
 /// target. Run it in release: `swift run -c release anonvis-bench`.
@@ -30,31 +31,32 @@ struct Bench: ParsableCommand {
     let sizes = Sizes(quick: quick)
     if let emit {
       guard let text = sizes.scenes[emit] else {
-        Output.error("error: unknown workload '\(TextSafety.escape(emit))' (w1, w1-6.x, w2, w2-6.x, w3, w1-cast)")
+        printError("error: unknown workload '\(TextSafety.escape(emit))' (w1, w1-6.x, w2, w2-6.x, w3, w1-cast)")
         throw ExitCode(2)
       }
-      Output.standardOutput(text)
+      StandardOutput.write(text)
       return
     }
     if let only, !Groups.names.contains(only) {
-      Output.error("error: unknown group '\(TextSafety.escape(only))' (\(Groups.names.joined(separator: ", ")))")
+      printError("error: unknown group '\(TextSafety.escape(only))' (\(Groups.names.joined(separator: ", ")))")
       throw ExitCode(2)
     }
     let figures = measure(sizes)
-    if Progress.interrupted {
-      Output.error("anonvis-bench: interrupted; the figures measured before ctrl-C follow")
+    if Interrupt.requested {
+      printError("anonvis-bench: interrupted; the figures measured before ctrl-C follow")
     }
-    Output.standardOutput(json ? Report.json(figures, quick: quick) : Report.table(figures, quick: quick))
-    if Progress.interrupted { throw ExitCode(130) }
+    StandardOutput.write(json ? Report.json(figures, quick: quick) : Report.table(figures, quick: quick))
+    if Interrupt.requested { throw ExitCode(130) }
   }
 
-  /// Runs the groups asked for; after ctrl-C, the ones not yet measured are skipped.
+  /// Runs the groups asked for, with a progress line drawn between measurements, never during
+  /// one; after ctrl-C, the ones not yet measured are skipped.
   func measure(_ sizes: Sizes) -> [Figure] {
     var groups = Groups(sizes: sizes)
-    let progress = Progress(quiet: json)
+    let progress = ProgressLine("anonvis-bench", unit: "figures", quiet: json)
     defer { progress.finish() }
     func want(_ group: String) -> Bool {
-      guard progress.report(groups.figures.count) else { return false }
+      guard progress.report(groups.figures.count, nil) else { return false }
       return only == nil || only == group
     }
     groups.w1(measured: want("w1"))
@@ -71,6 +73,7 @@ struct Bench: ParsableCommand {
 
   /// Parses and runs; ArgumentParser's own messages echo the arguments, so they are escaped.
   static func start() {
+    StandardOutput.flushAtExit(program: "anonvis-bench")
     do {
       var command = try parseAsRoot()
       try command.run()
@@ -78,7 +81,7 @@ struct Bench: ParsableCommand {
       let code = exitCode(for: error)
       if code == .success { exit(withError: error) }  // --help: to stdout, unchanged
       let message = fullMessage(for: error)
-      if !message.isEmpty { Output.error(message) }
+      if !message.isEmpty { printError(message) }
       Foundation.exit(code.rawValue)
     }
   }

@@ -1,3 +1,5 @@
+import SafeText
+
 /// How large a world may grow and how much work a scene may ask for, so that every command ends
 /// or refuses in bounded time and memory (a 285-byte scene could ask for gigabytes).
 ///
@@ -56,7 +58,8 @@ extension World {
     let i = used.indices.first { used[$0] > limits[$0] } ?? 0
     let limit = b.limits[i]
     return SimError(
-      "the scene exceeds the budget of \(grouped(limit.value)) \(limit.name) (raise it with \(limit.option))")
+      "the scene exceeds the budget of \(grouped(limit.value)) \(limit.name) (raise it with \(limit.option))",
+      kind: .budget)
   }
 }
 
@@ -65,15 +68,4 @@ extension World {
   public var size: Int {
     processes.count + vmasAllocated + anonVMAs.count + avcsAllocated + pages.count + pageTableEntries
   }
-}
-
-/// 1000000 as "1,000,000".
-public func grouped(_ n: Int) -> String {
-  let digits = Array(String(n))
-  var out = ""
-  for (i, d) in digits.enumerated() {
-    if i > 0 && (digits.count - i) % 3 == 0 { out.append(",") }
-    out.append(d)
-  }
-  return out
 }

@@ -66,6 +66,14 @@ extension World {
     _modify { yield &processes[id.raw] }
   }
 
+  /// Whether `id` names a process of this world.
+  @inlinable
+  public func isAllocated(_ id: ProcessID) -> Bool { id.raw >= 0 && id.raw < processes.count }
+
+  /// The newest process's id (nil in a world with none).
+  @inlinable
+  public var lastProcessID: ProcessID? { processes.isEmpty ? nil : ProcessID(processes.count - 1) }
+
   /// Every process id, in creation order.
   public var processIDs: [ProcessID] { processes.indices.map { ProcessID($0) } }
 
@@ -158,3 +166,35 @@ extension World {
     set { slotOccupant[slot - 1] = newValue }
   }
 }
+
+/// A value per id of one kind, kept in an array at the id's number (slot 0 of a 1-based kind
+/// stays unused): a dense table over ids allocated in sequence, as the diagram's plan keeps for
+/// every object of a timeline, with no hashing and no `id - 1` at its users. Reading an id past
+/// the end gives `absent`; writing one appends `absent` up to it.
+@frozen
+public struct IDArray<Object, Value> {
+  @usableFromInline var slots: [Value]
+  /// The value of an id never written.
+  public let absent: Value
+
+  /// A table with every id up to `last` (none when nil) holding `absent`.
+  @inlinable
+  public init(absent: Value, through last: ID<Object>? = nil) {
+    self.absent = absent
+    slots = [Value](repeating: absent, count: last.map { max(0, $0.raw + 1) } ?? 0)
+  }
+
+  @inlinable
+  public subscript(id: ID<Object>) -> Value {
+    get { id.raw >= 0 && id.raw < slots.count ? slots[id.raw] : absent }
+    _modify {
+      precondition(id.raw >= 0, "ids are not negative")
+      if id.raw >= slots.count { slots += repeatElement(absent, count: id.raw + 1 - slots.count) }
+      yield &slots[id.raw]
+    }
+  }
+}
+
+extension IDArray: Sendable where Value: Sendable {}
+extension IDArray: Equatable where Value: Equatable {}
+extension IDArray: Hashable where Value: Hashable {}

@@ -31,6 +31,19 @@ public enum Pane: Int, Sendable, Hashable, CaseIterable {
   case forest
 }
 
+/// How the forest pane draws the forest (`v` cycles them, `--view` picks one).
+public enum ForestView: String, Sendable, Hashable, CaseIterable {
+  /// Boxes and arrows (`ForestDiagram`): the default wherever it fits (`AppState.diagramFits`).
+  case diagram
+  /// A row per VMA, a column per anon_vma, beside the VMA pane.
+  case matrix
+  /// Each anon_vma under its parent, beside the VMA pane.
+  case tree
+
+  /// The view `v` switches to.
+  public var next: ForestView { self == .diagram ? .matrix : self == .matrix ? .tree : .diagram }
+}
+
 /// An overlay drawn over the panes.
 public enum Overlay: Sendable, Hashable {
   case help
@@ -42,6 +55,8 @@ public enum Prompt: Sendable, Hashable {
   case jump(String)
   case command(String)
   case find(String)
+  /// `:` in play: an operation to run in a what-if branch from the step on screen.
+  case whatIf(String)
 }
 
 /// How frames are drawn.
@@ -65,9 +80,14 @@ public struct AppState: Sendable {
   public var focus: Pane = .steps
   public var selection: [Pane: Int] = [:]
   public var overlay: Overlay?
+  /// How far the `?` help is scrolled (↓/↑ while it is open, where it does not fit).
+  public internal(set) var helpScroll = 0
   public var prompt: Prompt?
   public var presenter = false
-  public var treeLayout = false
+  /// How the forest is drawn.
+  public var forestView: ForestView = .diagram
+  /// The diagram view's selection, pin, scroll and legend.
+  public var diagramView = DiagramViewState()
   /// Identical sibling subtrees shown as one row ×N (`z` toggles).
   public internal(set) var folding = true
   public var playing = false
@@ -78,6 +98,10 @@ public struct AppState: Sendable {
   public var explore = false
   /// Scene lines typed in explore mode (saved by `:w`).
   public var exploreLines: [String] = []
+  /// The step a what-if branch (`:` in play) started from: the session is an explore session since.
+  public internal(set) var branchedAt: Int?
+  /// The narration pane's scroll (PgDn/PgUp in the steps pane).
+  var narrationScroll = NarrationScroll()
   /// A message shown in place (errors of `:` commands, jump errors).
   public var message: String?
   public var options: RenderOptions
@@ -89,6 +113,9 @@ public struct AppState: Sendable {
   public internal(set) var layout: Layout
   /// The comparison model's layout, computed with `layout`.
   var compareLayout: Layout?
+  /// The diagram plans of the timeline and of the comparison's (diagram view).
+  var diagramPlan: PlannedTimeline?
+  var compareDiagramPlan: PlannedTimeline?
 
   public init(timeline: Timeline, fileName: String, options: RenderOptions = RenderOptions()) {
     self.timeline = timeline
@@ -116,7 +143,7 @@ public struct AppState: Sendable {
   }
 
   /// Whether both layouts were computed for the state as it is.
-  var layoutsCurrent: Bool { layout.key == layoutKey && compareLayout?.key == compareKey }
+  var layoutsCurrent: Bool { layout.key == layoutKey && compareLayout?.key == compareKey && diagramsCurrent }
 
   /// Recomputes the layouts whose inputs changed (the reducer calls it after every action).
   mutating func refreshLayout() {
@@ -127,6 +154,7 @@ public struct AppState: Sendable {
     } else {
       compareLayout = nil
     }
+    refreshDiagram()
   }
 
   /// The layout of the state as it is: the stored one, or (only if an input was changed without

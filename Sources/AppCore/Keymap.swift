@@ -3,89 +3,196 @@ import TermRender
 /// What a key does in the main view (prompts and overlays read keys of their own).
 public enum KeyCommand: Sendable, Hashable, CaseIterable {
   case nextStep, previousStep, microForward, microBackward
+  /// Leaves the micro-steps at once (back to the whole step) and clears the message.
+  case leaveMicro
   case jump, find, firstStep, lastStep
   case focusNext, focusPrevious, inspect
   /// ↓ and ↑: micro-steps in the steps pane, the selection in the others.
   case down, up, pageDown, pageUp
-  case toggleTree, toggleFolding, compare, presenter, play, command, help, quit
-  /// Clears the message.
-  case dismiss
+  case cycleView, pin, legend, toggleFolding, compare, presenter, play, command, help, quit
 }
 
-/// A key binding: its keys, its command, and how the `?` help and the status line show it
-/// (bubbletea's `key.Binding` with its help).
+/// A status-line hint: Unicode and ASCII text, and how long it stays when the line is short.
+public struct KeyHint: Sendable, Hashable {
+  public let unicode: String
+  public let ascii: String
+  /// Hints of the lowest rank are dropped first when the line is too short for all of them.
+  let rank: Int
+
+  init(_ unicode: String, _ ascii: String, rank: Int) {
+    self.unicode = unicode
+    self.ascii = ascii
+    self.rank = rank
+  }
+}
+
+/// What the status hints depend on: the focused pane, whether the step on screen has
+/// micro-steps to enter (not step 0), whether one is shown, and the overlay open. Few enough that
+/// every context's status lines are computed once (`Keymap.hintLines`), not per frame.
+public struct HintContext: Sendable, Hashable {
+  var focus: Pane
+  var stepped: Bool
+  var inMicro: Bool
+  var overlay: Overlay?
+
+  static let all: [HintContext] = [nil, Overlay.help, .inspector].flatMap { overlay in
+    Pane.allCases.flatMap { focus in
+      [false, true].flatMap { stepped in
+        [false, true].map { HintContext(focus: focus, stepped: stepped, inMicro: $0, overlay: overlay) }
+      }
+    }
+  }
+}
+
+/// A status line's hints fitted to a width: the line with every hint, then with the lowest-ranked
+/// hint left out (the rightmost of equal rank first), and so on down to none, with their widths.
+public struct HintLine: Sendable {
+  let candidates: [(width: Int, text: String)]
+
+  init(_ hints: [KeyHint], ascii: Bool) {
+    var shown = hints
+    var candidates: [(width: Int, text: String)] = []
+    while true {
+      let text = " " + shown.map { ascii ? $0.ascii : $0.unicode }.joined(separator: "  ")
+      candidates.append((Buffer.width(text), text))
+      let drop = shown.indices.min {
+        shown[$0].rank < shown[$1].rank || (shown[$0].rank == shown[$1].rank && $0 > $1)
+      }
+      guard let drop else { break }
+      shown.remove(at: drop)
+    }
+    self.candidates = candidates
+  }
+
+  /// The longest line at most `width` cells wide.
+  func fitting(_ width: Int) -> String {
+    candidates.first { $0.width <= width }?.text ?? ""
+  }
+}
+
+/// A key binding: its keys, its command, and how the `?` help, the README and the status line
+/// show it (bubbletea's `key.Binding` with its help).
 public struct KeyBinding: Sendable {
   public let keys: [Key]
   public let command: KeyCommand
-  /// How help names the keys (`→ l space`); nil: listed under another binding's row (`G` under
-  /// `0 G`, `↓` under `↓ j`) or, for `listed == false`, not in help.
+  /// How help names the keys (`→ l space`); nil: named under another binding's row (`G end`
+  /// under `0 home G end`, `↓` under `↓ j`).
   public let label: String?
-  /// Whether the binding is named in help at all (page keys, shift-tab and esc are not).
-  public let listed: Bool
+  /// What the keys do, in README's key table (the help says it for the state it is shown in).
+  public let summary: String
   /// The help text, in the state it is shown for.
   let help: @Sendable (AppState) -> String
   /// Whether the help lists the row now.
   let valid: @Sendable (AppState) -> Bool
-  /// The status line's hint: Unicode and ASCII.
-  let hint: (unicode: String, ascii: String)?
+  /// The status line's hint in a context, if the binding has one then.
+  let hint: @Sendable (HintContext) -> KeyHint?
 
   init(
-    _ keys: [Key], _ command: KeyCommand, _ label: String?, listed: Bool = true, hint: (String, String)? = nil,
+    _ keys: [Key], _ command: KeyCommand, _ label: String?, _ summary: String = "",
+    hint: @escaping @Sendable (HintContext) -> KeyHint? = { _ in nil },
     when valid: @escaping @Sendable (AppState) -> Bool = { _ in true },
     help: @escaping @Sendable (AppState) -> String = { _ in "" }
   ) {
     self.keys = keys
     self.command = command
     self.label = label
-    self.listed = listed
-    self.hint = hint.map { (unicode: $0.0, ascii: $0.1) }
+    self.summary = summary
+    self.hint = hint
     self.valid = valid
     self.help = help
   }
 }
 
 /// The one table of key bindings: it drives key handling (`reduce`), the `?` help overlay
-/// (`validKeys`) and the status-line hints, in this order.
+/// (`validKeys`), the status-line hints (`hints`) and README's key table (`markdownTable`), in
+/// this order.
 public enum Keymap {
   public static let bindings: [KeyBinding] = [
     KeyBinding(
-      [.right, .char("l"), .char(" ")], .nextStep, "→ l space", hint: ("←/→ step", "<-/-> step"),
+      [.right, .char("l"), .char(" ")], .nextStep, "→ l space", "next step",
+      hint: { _ in KeyHint("←/→ step", "<-/-> step", rank: 3) },
       when: { $0.step < $0.timeline.stepCount }, help: { _ in "next step" }),
     KeyBinding(
-      [.left, .char("h"), .backspace], .previousStep, "← h bksp", when: { $0.step > 0 },
+      [.left, .char("h"), .backspace], .previousStep, "← h bksp", "previous step", when: { $0.step > 0 },
       help: { _ in "previous step" }),
+    // ↓ and ↑ first: their hint says what they do now (micro-steps or the selection).
     KeyBinding(
-      [.char("j")], .microForward, "↓ j", hint: ("↓↑ micro", "j/k micro"), when: { $0.step > 0 },
-      help: { $0.micro == nil ? "into the step's micro-steps" : "next micro-step" }),
-    KeyBinding(
-      [.char("k")], .microBackward, "↑ k", when: { $0.micro != nil },
-      help: { _ in "previous micro-step / back out" }),
-    KeyBinding([.char("g")], .jump, "g", hint: ("g jump", "g jump"), help: { _ in "jump to a step number or chapter" }),
-    KeyBinding(
-      [.char("/")], .find, "/", hint: ("/ find", "/ find"), help: { _ in "find a process, VMA, anon_vma or page" }),
-    KeyBinding([.char("0"), .home], .firstStep, "0 G", help: { _ in "first / last step" }),
-    KeyBinding([.char("G"), .end], .lastStep, nil),
-    KeyBinding([.tab], .focusNext, "tab", help: { "focus: steps, VMAs, forest (now: \($0.focus))" }),
-    KeyBinding([.backTab], .focusPrevious, nil, listed: false),
-    KeyBinding([.enter], .inspect, "↑ ↓ enter", when: { $0.focus != .steps }, help: { _ in "select, inspect" }),
-    KeyBinding([.down], .down, nil),
+      [.down], .down, nil,
+      hint: { s in
+        if s.focus != .steps { return KeyHint("↓↑ select", "up/down select", rank: 4) }
+        return s.stepped ? KeyHint("↓↑ micro", "j/k micro", rank: 4) : nil
+      }),
     KeyBinding([.up], .up, nil),
-    KeyBinding([.pageDown], .pageDown, nil, listed: false),
-    KeyBinding([.pageUp], .pageUp, nil, listed: false),
-    KeyBinding([.char("v")], .toggleTree, "v", help: { $0.treeLayout ? "forest as a matrix" : "forest as a tree" }),
     KeyBinding(
-      [.char("z")], .toggleFolding, "z",
+      [.char("j")], .microForward, "↓ j", "into the step's micro-steps, then the next one",
+      hint: { s in s.focus != .steps && s.stepped ? KeyHint("j/k micro", "j/k micro", rank: 2) : nil },
+      when: { $0.step > 0 }, help: { $0.micro == nil ? "into the step's micro-steps" : "next micro-step" }),
+    KeyBinding(
+      [.char("k")], .microBackward, "↑ k", "previous micro-step / back out", when: { $0.micro != nil },
+      help: { _ in "previous micro-step / back out" }),
+    KeyBinding(
+      [.escape, .char("K")], .leaveMicro, "esc K", "leave the micro-steps at once; clear the message",
+      hint: { $0.inMicro ? KeyHint("esc leave", "esc leave", rank: 4) : nil },
+      when: { $0.micro != nil || $0.message != nil },
+      help: { $0.micro != nil ? "leave the micro-steps (back to the whole step)" : "clear the message" }),
+    KeyBinding(
+      [.char("g")], .jump, "g", "jump to a step number or chapter",
+      hint: { _ in KeyHint("g jump", "g jump", rank: 1) }, help: { _ in "jump to a step number or chapter" }),
+    KeyBinding(
+      [.char("/")], .find, "/", "find a process, VMA, anon_vma or page",
+      hint: { _ in KeyHint("/ find", "/ find", rank: 1) }, help: { _ in "find a process, VMA, anon_vma or page" }),
+    KeyBinding(
+      [.char("0"), .home], .firstStep, "0 home G end", "first / last step", help: { _ in "first / last step" }),
+    KeyBinding([.char("G"), .end], .lastStep, nil),
+    KeyBinding(
+      [.tab], .focusNext, "tab S-tab", "focus the next / previous pane: steps, VMAs, forest",
+      help: {
+        $0.forestView == .diagram
+          ? "focus: steps, forest (now: \($0.focus))" : "focus: steps, VMAs, forest (now: \($0.focus))"
+      }),
+    KeyBinding([.backTab], .focusPrevious, nil),
+    KeyBinding(
+      [.enter], .inspect, "↑ ↓ enter", "select in the focused pane, inspect", when: { $0.focus != .steps },
+      help: { _ in "select, inspect" }),
+    KeyBinding(
+      [.pageDown], .pageDown, "PgDn PgUp", "move the selection by 10", when: { $0.focus != .steps },
+      help: { _ in "move the selection by 10" }),
+    KeyBinding([.pageUp], .pageUp, nil),
+    KeyBinding(
+      [.char("v")], .cycleView, "v", "the forest as a diagram, a matrix or a tree, in turn",
+      help: { "forest as a \($0.forestView.next.rawValue)" }),
+    KeyBinding(
+      [.char("P")], .pin, "P", "pin the selection: kept and in view across steps (P again releases it)",
+      when: { $0.forestView == .diagram && $0.diagramView.selection != nil },
+      help: { $0.diagramView.pinned ? "release the pin" : "pin the selection: kept and in view across steps" }),
+    KeyBinding(
+      [.char("L")], .legend, "L", "legend: every glyph, counter and abbreviation of the diagram",
+      when: { $0.forestView == .diagram },
+      help: { $0.diagramView.legend ? "hide the legend" : "legend: every glyph, counter and abbreviation" }),
+    KeyBinding(
+      [.char("z")], .toggleFolding, "z", "fold / unfold identical sibling subtrees (×N)",
       help: { $0.folding ? "unfold identical sibling subtrees" : "fold identical sibling subtrees (×N)" }),
     KeyBinding(
-      [.char("c")], .compare, "c", when: { $0.scene != nil },
+      [.char("c")], .compare, "c", "compare side by side with another kernel model", when: { $0.scene != nil },
       help: { _ in "compare side by side with another kernel model" }),
-    KeyBinding([.char("n")], .presenter, "n", help: { $0.presenter ? "hide presenter notes" : "presenter notes" }),
-    KeyBinding([.char("p")], .play, "p", help: { $0.playing ? "pause" : "play (auto-advance)" }),
     KeyBinding(
-      [.char(":")], .command, ":", when: { $0.explore }, help: { _ in "run an operation, :w FILE saves, :q quits" }),
-    KeyBinding([.char("?")], .help, "?", hint: ("? help", "? help"), help: { _ in "close this help" }),
-    KeyBinding([.char("q")], .quit, "q", hint: ("q quit", "q quit"), help: { _ in "quit" }),
-    KeyBinding([.escape], .dismiss, nil, listed: false),
+      [.char("n")], .presenter, "n", "presenter notes",
+      help: { $0.presenter ? "hide presenter notes" : "presenter notes" }
+    ),
+    KeyBinding(
+      [.char("p")], .play, "p", "play / pause (a step or jump key pauses)",
+      help: { $0.playing ? "pause (a step or jump key pauses too)" : "play (auto-advance)" }),
+    KeyBinding(
+      [.char(":")], .command, ":", "run an operation: in explore mode; in play a what-if branch from this step",
+      help: {
+        $0.explore
+          ? "run an operation, :w FILE saves, :q quits" : "what-if: run an operation in a branch from this step"
+      }),
+    KeyBinding(
+      [.char("?")], .help, "?", "the keys valid now", hint: { _ in KeyHint("? help", "? help", rank: 5) },
+      help: { _ in "close this help (↓↑ scroll it)" }),
+    KeyBinding(
+      [.char("q")], .quit, "q", "quit", hint: { _ in KeyHint("q quit", "q quit", rank: 3) }, help: { _ in "quit" }),
   ]
 
   /// The binding of a key, if any.
@@ -93,12 +200,34 @@ public enum Keymap {
     bindings.first { $0.keys.contains(key) }
   }
 
-  /// The status line's key hints.
-  static func hints(ascii: Bool) -> String {
-    " " + bindings.compactMap { b in b.hint.map { ascii ? $0.ascii : $0.unicode } }.joined(separator: "  ")
+  /// The hints while an overlay is open: it reads the keys (`reduce`), not the table.
+  static func hints(_ overlay: Overlay) -> [KeyHint] {
+    let close = KeyHint("esc close", "esc close", rank: 5)
+    return overlay == .help ? [KeyHint("↓↑ scroll", "up/down scroll", rank: 4), close] : [close]
   }
-  static let unicodeHints = hints(ascii: false)
-  static let asciiHints = hints(ascii: true)
+
+  /// Every context's status lines (Unicode, ASCII), computed once.
+  static let hintLines: [HintContext: (unicode: HintLine, ascii: HintLine)] = Dictionary(
+    uniqueKeysWithValues: HintContext.all.map { c in
+      let hints = c.overlay.map { Keymap.hints($0) } ?? bindings.compactMap { $0.hint(c) }
+      return (c, (HintLine(hints, ascii: false), HintLine(hints, ascii: true)))
+    })
+
+  /// The status line's hints in a state.
+  static func hintLine(for state: AppState, ascii: Bool) -> HintLine {
+    let lines = hintLines[state.hintContext] ?? (HintLine([], ascii: false), HintLine([], ascii: true))
+    return ascii ? lines.ascii : lines.unicode
+  }
+
+  /// README's key table (Markdown): every labelled binding's keys and summary.
+  public static var markdownTable: String {
+    var out = "| Keys | What they do |\n|---|---|\n"
+    for b in bindings {
+      guard let label = b.label else { continue }
+      out += "| " + label.split(separator: " ").map { "`\($0)`" }.joined(separator: " ") + " | \(b.summary) |\n"
+    }
+    return out
+  }
 }
 
 extension AppState {
@@ -108,5 +237,17 @@ extension AppState {
       guard let label = b.label, b.valid(self) else { return nil }
       return (label, b.help(self))
     }
+  }
+
+  /// What the status hints depend on now.
+  var hintContext: HintContext {
+    HintContext(focus: focus, stepped: step > 0, inMicro: micro != nil, overlay: overlay)
+  }
+
+  /// The status line's hints now, in table order: what `↓`/`↑` do in the focused pane, how to
+  /// leave micro-steps while in them.
+  public var hints: [KeyHint] {
+    let context = hintContext
+    return context.overlay.map { Keymap.hints($0) } ?? Keymap.bindings.compactMap { $0.hint(context) }
   }
 }

@@ -54,6 +54,8 @@ public struct Layout: Sendable {
   let functions: [String]
   /// Processes, VMAs, anon_vmas, chains and pages, for the status line.
   let totals: String
+  /// The forest diagram of the world on screen, computed in diagram view (`refreshDiagram`).
+  var diagram: DiagramLayout?
 
   /// The number of micro-steps of the step on screen, when they are loaded (`nil` before).
   public var microStepCount: Int? { microSteps.map(\.states.count) }

@@ -34,6 +34,7 @@ extension AppState {
         switch key {
         case .escape, .char("q"), .enter: self.overlay = nil
         case .char("?") where overlay == .help: self.overlay = nil
+        case .down, .char("j"), .pageDown, .up, .char("k"), .pageUp: if overlay == .help { scrollHelp(key) }
         default: break
         }
         return []
@@ -61,48 +62,88 @@ extension AppState {
     guard let binding = Keymap.binding(for: key) else { return [] }
     let before = step
     if binding.command == .quit { return [.quit] }
+    // A step, jump or micro-step key while playing pauses: the user has taken over.
+    if playing, binding.command.movesInTime(focus: focus) {
+      playing = false
+      playClock = 0
+    }
     perform(binding.command)
     return step != before ? [.stepChanged(step)] : []
   }
 
+  /// ↓/j, ↑/k and the page keys scroll the `?` help (the overlay stops where its last row shows).
+  mutating func scrollHelp(_ key: Key) {
+    let delta = key == .pageDown ? 10 : key == .pageUp ? -10 : key == .down || key == .char("j") ? 1 : -1
+    helpScroll = max(0, min(validKeys.count, helpScroll + delta))
+  }
+
   /// Runs a key's command (`Keymap`).
   mutating func perform(_ command: KeyCommand) {
+    // The legend, while open, takes the scroll keys (its title says so).
+    if diagramView.legend, forestView == .diagram {
+      let by: Int? =
+        switch command {
+        case .down: 1
+        case .up: -1
+        case .pageDown: 10
+        case .pageUp: -10
+        default: nil
+        }
+      if let by {
+        diagramView.legendScroll = max(0, diagramView.legendScroll + by)
+        return
+      }
+    }
     switch command {
     case .quit: break
     case .nextStep: go(to: step + 1)
     case .previousStep: go(to: step - 1)
     case .microForward: microForward()
     case .microBackward: microBackward()
+    case .leaveMicro:
+      micro = nil
+      message = nil
     case .down: if focus == .steps { microForward() } else { moveSelection(1) }
     case .up: if focus == .steps { microBackward() } else { moveSelection(-1) }
-    case .pageDown: moveSelection(10)
-    case .pageUp: moveSelection(-10)
+    case .pageDown:
+      if focus == .steps { scrollNarration(1) } else if diagramFocused { pageDiagram(1) } else { moveSelection(10) }
+    case .pageUp:
+      if focus == .steps { scrollNarration(-1) } else if diagramFocused { pageDiagram(-1) } else { moveSelection(-10) }
     case .firstStep: go(to: 0)
     case .lastStep: go(to: timeline.stepCount)
     case .jump: prompt = .jump("")
     case .find: prompt = .find("")
-    case .focusNext: focus = Pane(rawValue: (focus.rawValue + 1) % Pane.allCases.count) ?? .steps
-    case .focusPrevious:
-      focus = Pane(rawValue: (focus.rawValue + Pane.allCases.count - 1) % Pane.allCases.count) ?? .steps
-    case .inspect: if focus != .steps, !selectable(focus).isEmpty { overlay = .inspector }
-    case .toggleTree: treeLayout.toggle()
+    case .focusNext: cycleFocus(1)
+    case .focusPrevious: cycleFocus(Pane.allCases.count - 1)
+    case .inspect:
+      if diagramFocused ? diagramView.selection != nil : focus != .steps && !selectable(focus).isEmpty {
+        overlay = .inspector
+      }
+    case .cycleView: forestView = forestView.next
+    case .pin: togglePin()
+    case .legend:
+      diagramView.legend.toggle()
+      diagramView.legendScroll = 0
     case .toggleFolding:
+      let foldedBefore = layout.hasFolds
       folding.toggle()
       selection[.vmas] = 0
+      refreshLayout()
+      if !foldedBefore, !layout.hasFolds {
+        message =
+          "nothing to fold at this step: no 3 identical sibling subtrees (folding is now \(folding ? "on" : "off"))"
+      }
     case .compare: cycleCompare()
     case .presenter: presenter.toggle()
     case .play:
       if step >= timeline.stepCount && !playing { go(to: 0) }
       playing.toggle()
       playClock = 0
-    case .help: overlay = .help
+    case .help:
+      overlay = .help
+      helpScroll = 0
     case .command:
-      if explore {
-        prompt = .command("")
-      } else {
-        message = "':' runs operations in explore mode (anonvis explore)"
-      }
-    case .dismiss: message = nil
+      prompt = explore ? .command("") : .whatIf("")
     }
   }
 
@@ -155,6 +196,7 @@ extension AppState {
   }
 
   mutating func moveSelection(_ delta: Int) {
+    if diagramFocused { return moveDiagramSelection(delta) }
     let count = selectable(focus).count
     guard count > 0 else { return }
     let current = selection[focus] ?? 0
@@ -164,7 +206,7 @@ extension AppState {
   mutating func handlePrompt(_ p: Prompt, _ key: Key) -> [Effect] {
     var text: String
     switch p {
-    case .jump(let t), .command(let t), .find(let t): text = t
+    case .jump(let t), .command(let t), .find(let t), .whatIf(let t): text = t
     }
     switch key {
     case .escape:
@@ -184,6 +226,7 @@ extension AppState {
       case .jump: return jump(text)
       case .command: return command(text)
       case .find: return find(text)
+      case .whatIf: return whatIf(text)
       }
     default:
       return []
@@ -192,6 +235,7 @@ extension AppState {
     case .jump: prompt = .jump(text)
     case .command: prompt = .command(text)
     case .find: prompt = .find(text)
+    case .whatIf: prompt = .whatIf(text)
     }
     return []
   }
@@ -199,6 +243,7 @@ extension AppState {
   /// `/` then a process, VMA id, anon_vma or page name: select it (off screen or not).
   mutating func find(_ text: String) -> [Effect] {
     let name = text.trimmingSpaces
+    if forestView == .diagram { return findInDiagram(name) }
     let w = world
     let vmas = selectable(.vmas).compactMap(\.vma)
     let avs = selectable(.forest).compactMap(\.anonVMA)
@@ -228,24 +273,33 @@ extension AppState {
 
   /// `g` then a step number or (a prefix of) a chapter title.
   mutating func jump(_ text: String) -> [Effect] {
+    switch step(named: text) {
+    case .success(let n):
+      go(to: n)
+      return [.stepChanged(step)]
+    case .failure(let e):
+      message = e.message
+      return []
+    }
+  }
+
+  /// The step a number or (a prefix of, else a part of) a chapter title names, as `g` and
+  /// `play --step` read it.
+  public func step(named text: String) -> Result<Int, StepNotFound> {
     let trimmed = text.trimmingSpaces
     if let n = Int(trimmed) {
       guard n >= 0, n <= timeline.stepCount else {
-        message = "no step \(n): the scene has steps 0..\(timeline.stepCount)"
-        return []
+        return .failure(StepNotFound(message: "no step \(n): the scene has steps 0..\(timeline.stepCount)"))
       }
-      go(to: n)
-      return [.stepChanged(step)]
+      return .success(n)
     }
     let lower = trimmed.lowercased()
     if let chapter = timeline.chapters.first(where: { $0.title.lowercased().hasPrefix(lower) })
       ?? timeline.chapters.first(where: { $0.title.lowercased().contains(lower) })
     {
-      go(to: min(chapter.step, timeline.stepCount))
-      return [.stepChanged(step)]
+      return .success(min(chapter.step, timeline.stepCount))
     }
-    message = "no step or chapter '\(trimmed)'"
-    return []
+    return .failure(StepNotFound(message: "no step or chapter '\(trimmed)'"))
   }
 
   /// A `:` command in explore mode: an operation of the scene language, `w FILE` or `q`.
@@ -261,12 +315,12 @@ extension AppState {
       }
       return [.save(path: path, text: exploreScene)]
     }
-    let scene = Parser.parse(line, check: false)
-    if let d = scene.diagnostics.first {
+    let parsed = Parser.parse(line, check: false)
+    if let d = parsed.diagnostics.first {
       message = "error: \(d.message)"
       return []
     }
-    for s in scene.statements {
+    for s in parsed.statements {
       switch s.statement {
       case .title, .kernel, .variant, .cpus:
         message = "error: header statements cannot change in explore mode"
@@ -283,16 +337,36 @@ extension AppState {
       }
     }
     go(to: timeline.stepCount)
-    message = "ran: \(line)"
+    extendScene(with: parsed.statements)
+    message = "ran: \(line)" + (message.map { "; \($0)" } ?? "")
     return [.stepChanged(step)]
   }
 
   /// The explore session as a scene file.
   public var exploreScene: String {
     var out = "title \(Lexer.quote(timeline.title))\nkernel \(timeline.kernel.rawValue)\n"
+    for v in timeline.variants { out += "variant \(v.rawValue)\n" }
     if timeline.cpuCount > 1 { out += "cpus \(timeline.cpuCount)\n" }
     out += "\n" + exploreLines.joined(separator: "\n") + "\n"
     return out
+  }
+}
+
+/// A step number or chapter that names no step of the scene.
+public struct StepNotFound: Error, Sendable, Hashable {
+  public let message: String
+}
+
+extension KeyCommand {
+  /// Whether the command moves through the scene (a step, a jump, a micro-step, the what-if
+  /// prompt): pressed while playing, it pauses.
+  func movesInTime(focus: Pane) -> Bool {
+    switch self {
+    case .nextStep, .previousStep, .microForward, .microBackward, .leaveMicro, .jump, .firstStep, .lastStep, .command:
+      return true
+    case .down, .up: return focus == .steps
+    default: return false
+    }
   }
 }
 
@@ -303,4 +377,9 @@ extension String {
     while s.last == " " || s.last == "\t" { s = s.dropLast() }
     return String(s)
   }
+}
+
+extension Layout {
+  /// Whether a row folds identical sibling subtrees (`×N`).
+  var hasFolds: Bool { rows.contains { $0.folded != nil } }
 }

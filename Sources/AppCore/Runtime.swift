@@ -60,6 +60,7 @@ public struct Runtime<Backend: TerminalBackend, C: Clock> where C.Duration == Du
   public mutating func draw() {
     let size = backend.size
     let frame = state.render(width: size.width, height: size.height)
+    state.syncDiagramView(width: size.width, height: size.height)
     backend.draw(frame)
     if let onFrame {
       onFrame(DrawnFrame(buffer: frame, state: state, time: start.duration(to: clock.now), stepChanged: stepChanged))

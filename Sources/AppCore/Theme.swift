@@ -56,6 +56,12 @@ struct Theme: Sendable {
   var freedColumn = Style(bold: true, dim: true)
   /// The rmap walk of the step.
   var rmapWalk = Style(fg: .cyan)
+  /// In a comparison: what differs from the other model (with the `≠` glyph).
+  var differs = Style(fg: .magenta, bold: true, underline: true)
+  /// Diagram: what the selected object points to or is pointed to by (`◇`; the selection
+  /// itself is `selection`, `◆`), and an object that differs from the other model (`≠`).
+  var related = Style(bold: true, underline: true)
+  var emphasized = Style(fg: .magenta, bold: true)
 
   // Narration.
   /// The kernel function of a micro-step.
@@ -76,17 +82,21 @@ struct Glyphs {
   var chain, own, none, arrow, lock, bar, full, empty, branch, added, removed, changed: String
   var running, blocked, deadlocked, idle, more: String
   var dot, openQuote, closeQuote, times, up: String
+  /// Marks text cut at a word boundary (titles, the status line).
+  var ellipsis: String
+  /// Marks what differs from the other model in a comparison.
+  var differs: String
 
   static let unicode = Glyphs(
     h: "─", v: "│", tl: "┌", tr: "┐", bl: "└", br: "┘", chain: "●", own: "◉", none: "·", arrow: "→",
     lock: "■", bar: "▌", full: "█", empty: "░", branch: "└ ", added: "+", removed: "-", changed: "~",
     running: "▶", blocked: "⧗", deadlocked: "✖", idle: "·", more: "↓", dot: "·", openQuote: "“",
-    closeQuote: "”", times: "×", up: "↑")
+    closeQuote: "”", times: "×", up: "↑", ellipsis: "…", differs: "≠")
   static let ascii = Glyphs(
     h: "-", v: "|", tl: "+", tr: "+", bl: "+", br: "+", chain: "*", own: "@", none: ".", arrow: "->",
     lock: "#", bar: "|", full: "#", empty: ".", branch: "`-", added: "+", removed: "-", changed: "~",
     running: ">", blocked: "B", deadlocked: "X", idle: ".", more: "v", dot: "|", openQuote: "\"",
-    closeQuote: "\"", times: "x", up: "^")
+    closeQuote: "\"", times: "x", up: "^", ellipsis: "...", differs: "!=")
 
   /// A CPU's state as one glyph.
   func cpuState(_ state: CPUState) -> String {

@@ -55,6 +55,13 @@ public final class NcursesTerminal: TerminalBackend {
   public func end() {
     guard !ended else { return }
     ended = true
+    // Blank the alternate screen before leaving it: a terminal resized while it was up (tmux)
+    // may fill the normal screen, rebuilt at the new size, with rows of the alternate one, which
+    // left pieces of the frame above the shell's prompt.
+    if screen != nil {
+      werase(cnc_stdscr())
+      wrefresh(cnc_stdscr())
+    }
     curs_set(1)
     endwin()
     if let screen { delscreen(screen) }

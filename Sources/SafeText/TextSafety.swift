@@ -2,15 +2,44 @@
 /// show on a terminal, on screen and in diagnostics alike. Control characters become visible
 /// escapes.
 public enum TextSafety {
+  /// Zero-width scalars a cell keeps after its first (ncurses keeps 4); more are escaped.
+  public static let maxJoined = 4
+
   /// Escapes C0/C1 controls, DEL, bidi controls, the zero-width joiner (terminals disagree on
-  /// its width) and what the terminal cannot print (`\e`, `\t`, `\x07`, `\u{202e}`, `\u{fffe}`);
-  /// keeps other text.
+  /// its width), what the terminal cannot print (`\e`, `\t`, `\x07`, `\u{202e}`, `\u{fffe}`) and
+  /// a zero-width scalar with no character to join (`\u{0301}` at the start, or after
+  /// ``maxJoined`` others); keeps other text. The frame lays out exactly this text (`Buffer`), so
+  /// screen and diagnostics agree.
   public static func escape(_ s: String, keepNewlines: Bool = false) -> String {
+    var escaper = Escaper(keepNewlines: keepNewlines)
     var out = ""
-    for scalar in s.unicodeScalars {
+    for scalar in s.unicodeScalars { escaper.append(scalar, to: &out) }
+    return out
+  }
+
+  /// ``escape(_:keepNewlines:)`` a scalar at a time, for a caller that needs each scalar's piece
+  /// (the diagnostics' caret); the pieces joined are the escaped text.
+  public struct Escaper: Sendable {
+    /// Keep line feeds (messages on standard error) instead of showing them as `\n`.
+    public var keepNewlines: Bool
+    /// Zero-width scalars the last character can still take: none at the start, after a kept
+    /// line feed or after an escaped zero-width scalar.
+    private var joinable = 0
+
+    public init(keepNewlines: Bool = false) {
+      self.keepNewlines = keepNewlines
+    }
+
+    /// Appends the scalar, escaped when it must be, to `out`.
+    public mutating func append(_ scalar: Unicode.Scalar, to out: inout String) {
       let v = scalar.value
       switch v {
-      case 0x0A where keepNewlines: out += "\n"
+      case 0x20..<0x7F:
+        out.unicodeScalars.append(scalar)
+      case 0x0A where keepNewlines:
+        out += "\n"
+        joinable = 0
+        return
       case 0x1B: out += "\\e"
       case 0x0A: out += "\\n"
       case 0x0D: out += "\\r"
@@ -20,14 +49,23 @@ public enum TextSafety {
       case 0x80..<0xA0:
         out += "\\u{" + hex(v, 2) + "}"
       default:
-        if isBidiControl(v) || v == 0x200D || DisplayWidth.of(v) < 0 {
+        let width = DisplayWidth.of(v)
+        if isBidiControl(v) || v == 0x200D || width < 0 {
           out += "\\u{" + hex(v, 4) + "}"
-        } else {
+        } else if width > 0 {
           out.unicodeScalars.append(scalar)
+        } else if joinable > 0 {
+          out.unicodeScalars.append(scalar)
+          joinable -= 1
+          return
+        } else {
+          out += "\\u{" + hex(v, 4) + "}"
+          return
         }
       }
+      // A character of its own (an escape's last character included): it takes joiners.
+      joinable = maxJoined
     }
-    return out
   }
 
   /// The bidi formatting characters (embeddings, overrides, isolates and marks), which reorder

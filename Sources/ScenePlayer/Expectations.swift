@@ -6,8 +6,8 @@ public enum ExpectationResult: Sendable, Hashable {
   case pass
   /// The state differs: what was expected and what is there.
   case fail(expected: String, actual: String)
-  /// The expectation names something that does not exist (a scene error).
-  case error(String)
+  /// The expectation names something that does not exist (a scene error), with its id.
+  case error(DiagnosticID, String)
 }
 
 extension Timeline {
@@ -41,7 +41,7 @@ extension Timeline {
   public static func evaluate(_ e: Expectation, in w: World) -> ExpectationResult {
     for id in e.anonVMAIDs where !w.isAllocated(id) {
       let known = w.anonVMAs.isEmpty ? "none allocated yet" : "AV1..AV\(w.anonVMAs.count) allocated"
-      return .error("AV\(id) names nothing at this step (\(known))")
+      return .error(.anonVMANotAllocated, "AV\(id) names nothing at this step (\(known))")
     }
     func compare(_ expected: String, _ actual: String) -> ExpectationResult {
       expected == actual ? .pass : .fail(expected: expected, actual: actual)
@@ -114,7 +114,8 @@ extension Timeline {
       return compare(
         "free", holders.isEmpty ? "free" : "held by " + holders.map { "cpu\($0.cpu)" }.joined(separator: ", "))
     case .cpuState(let cpu, let state):
-      guard cpu < w.cpus.count else { return .error("cpu\(cpu) does not exist") }
+      // The static checks refuse an unknown CPU (S0309); a state with fewer CPUs says so too.
+      guard cpu < w.cpus.count else { return .error(.unknownCPU, "cpu\(cpu) does not exist") }
       return compare(state.rawValue, w.cpus[cpu].state.rawValue)
     case .visits(let r, let ids):
       guard let walk = w.lastWalk else {

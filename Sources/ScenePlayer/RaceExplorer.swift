@@ -1,4 +1,5 @@
 import AnonVMASim
+import SafeText
 import SceneScript
 
 /// A small model checker over the engine's micro-steps: breadth-first search of every
@@ -82,11 +83,11 @@ public struct RaceExplorer {
     guard sawBegin else {
       return .failure(
         Diagnostic(
-          .error, "the scene puts no operation on a CPU: add 'on cpuN begin OPERATION' lines after the setup",
-          at: SourceLocation(line: 1, column: 1)))
+          .nothingOnCPUs, .error, "the scene puts no operation on a CPU",
+          help: .hint("add 'on cpuN begin OPERATION' lines after the setup"), at: SourceLocation(line: 1, column: 1)))
     }
     guard let initial = timeline.states.last else {
-      return .failure(Diagnostic(.error, "empty scene", at: SourceLocation(line: 1, column: 1)))
+      return .failure(Diagnostic(.emptyScene, .error, "empty scene", at: SourceLocation(line: 1, column: 1)))
     }
     return .success(RaceExplorer(initial: initial, timeline: timeline, prefix: prefix))
   }

@@ -112,7 +112,7 @@ public struct Timeline: Sendable {
     for s in scene.statements {
       guard limits.proceed(stepCount, of: operations) else {
         runtimeDiagnostics.append(
-          Diagnostic(.error, "interrupted after step \(stepCount) of \(operations)", at: s.location))
+          Diagnostic(.interrupted, .error, "interrupted after step \(stepCount) of \(operations)", at: s.location))
         break
       }
       if case .failure(let d) = append(s) {
@@ -164,12 +164,14 @@ public struct Timeline: Sendable {
     } catch {
       // Nothing changes: rebuild the last state from the store.
       tail = states[index - 1]
-      return .failure(Diagnostic(.error, error.message + " (at step \(index))", at: s.location))
+      let id: DiagnosticID = error.kind == .budget ? .budgetExceeded : .operationRefused
+      return .failure(Diagnostic(id, .error, error.message + " (at step \(index))", at: s.location))
     }
     world.checkInvariants()
     if let exceeded = limits.memoryExceeded() {
       tail = states[index - 1]
-      return .failure(Diagnostic(.error, "the scene exceeds " + exceeded + " (at step \(index))", at: s.location))
+      return .failure(
+        Diagnostic(.budgetExceeded, .error, "the scene exceeds " + exceeded + " (at step \(index))", at: s.location))
     }
     replay.append(world, statement: s.statement, events: events, keep: false)
     tail = world

@@ -42,11 +42,6 @@ public struct Diagnostic: Error, Sendable, Hashable {
     self.help = help
     self.location = location
   }
-
-  /// A diagnostic found after the static checks (id ``DiagnosticID/later``).
-  public init(_ severity: Severity = .error, _ message: String, at location: SourceLocation) {
-    self.init(.later, severity, message, at: location)
-  }
 }
 
 /// Prints diagnostics in the compiler convention: `FILE:LINE:COL: error: MESSAGE`, then the
@@ -72,8 +67,10 @@ public struct DiagnosticRenderer: Sendable {
     // counting terminal cells (a wide character takes two, a combining mark none).
     var shown = ""
     var caretOffset = 0
+    var escaper = TextSafety.Escaper()
     for (i, s) in scalars.enumerated() {
-      let piece = TextSafety.escape(String(Character(s)))
+      var piece = ""
+      escaper.append(s, to: &piece)
       if i < d.location.column - 1 {
         caretOffset += piece.unicodeScalars.count == 1 ? max(0, DisplayWidth.of(s.value)) : piece.unicodeScalars.count
       }

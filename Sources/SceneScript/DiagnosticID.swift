@@ -1,9 +1,15 @@
 /// The stable id of a kind of diagnostic, as swift-syntax's `MessageID` or rustc's `E0308`: one
 /// case per kind of message, the same id for the same kind of problem from one version to the
 /// next (a retired id is not reused). Ids are data, for tests and tools: a rendered diagnostic
-/// does not print them. The raw value is the code: `S01xx` lexing, `S02xx` parsing, `S03xx` the
-/// static checks, `S09xx` problems found later.
+/// does not print them. The raw value is the code: `S00xx` the file, `S01xx` lexing, `S02xx`
+/// parsing, `S03xx` the static checks, `S04xx` running the scene, `S05xx` checking its
+/// expectations, `S06xx` preparing a race search. `S0901` (every problem found after the static
+/// checks, before they had ids of their own) is retired.
 public enum DiagnosticID: String, Sendable, Hashable, CaseIterable, CustomStringConvertible {
+  // The file (read by the command line before lexing)
+  case nulByte = "S0001"
+  case invalidUTF8 = "S0002"
+
   // Lexing
   case unterminatedString = "S0101"
   case unknownEscape = "S0102"
@@ -53,10 +59,23 @@ public enum DiagnosticID: String, Sendable, Hashable, CaseIterable, CustomString
   case modernOnly = "S0310"
   case variantKernel = "S0311"
 
-  /// Found after the static checks (running the scene, loading its file, checking its
-  /// expectations): what ``Diagnostic/init(_:_:at:)`` gives the diagnostics made outside
-  /// SceneScript.
-  case later = "S0901"
+  // Running the scene
+  /// The model cannot run the operation in this state (a write fault on a read-only page, a page
+  /// under migration, ...).
+  case operationRefused = "S0401"
+  /// The world outgrew a budget (objects, work, or the process's memory); the message names the
+  /// option that raises it.
+  case budgetExceeded = "S0402"
+  /// ctrl-C stopped the run.
+  case interrupted = "S0403"
+
+  // Checking expectations
+  /// An `expect` line names an anon_vma not allocated at its step.
+  case anonVMANotAllocated = "S0501"
+
+  // Preparing a race search
+  /// No operation is put on a CPU (`on cpuN begin ...`): nothing to interleave.
+  case nothingOnCPUs = "S0601"
 
   public var description: String { rawValue }
 }

@@ -170,38 +170,23 @@ public struct Buffer: Sendable, Hashable {
     return lines.joined(separator: "\n") + "\n"
   }
 
-  /// Zero-width scalars a cell keeps after its first (ncurses keeps 4); more are shown escaped.
-  static let maxJoined = 4
-
   /// Lays text out in cells as the terminal does (the C library's `wcwidth`, per scalar): each
-  /// scalar of width 1 or 2 starts a cell, and zero-width scalars join the cell before. Text is
-  /// escaped first; a zero-width scalar with no cell to join is shown escaped. Calls `body` with
-  /// each cell's text and width until it returns false.
+  /// scalar of width 1 or 2 starts a cell, and zero-width scalars join the cell before. The text
+  /// is escaped first, by the one escaper, which leaves a zero-width scalar only where a cell can
+  /// take it (``TextSafety/maxJoined``). Calls `body` with each cell's text and width until it
+  /// returns false.
   static func forEachCell(_ text: String, _ body: (String, Int) -> Bool) {
     var cell = ""
     var cellWidth = 0
-    var joined = 0
     for scalar in TextSafety.escape(text).unicodeScalars {
       let w = DisplayWidth.of(scalar.value)
       if w == 0 {
-        if cellWidth > 0, joined < maxJoined {
-          cell.unicodeScalars.append(scalar)
-          joined += 1
-          continue
-        }
-        // Nothing to join: the escape's ASCII takes cells of its own.
-        for c in "\\u{" + TextSafety.hex(scalar.value, 4) + "}" {
-          if cellWidth > 0, !body(cell, cellWidth) { return }
-          cell = String(c)
-          cellWidth = 1
-          joined = maxJoined
-        }
+        cell.unicodeScalars.append(scalar)
         continue
       }
       if cellWidth > 0, !body(cell, cellWidth) { return }
       cell = String(scalar)
       cellWidth = w
-      joined = 0
     }
     if cellWidth > 0 { _ = body(cell, cellWidth) }
   }

@@ -4,6 +4,7 @@ import ArgumentParser
 import Foundation
 import ScenePlayer
 import SceneScript
+import StandardStreams
 
 @main
 struct AnonVis: ParsableCommand {
@@ -19,19 +20,23 @@ struct AnonVis: ParsableCommand {
     ],
     defaultSubcommand: Tour.self)
 
-  /// Runs the command. ArgumentParser's own error messages echo the arguments, so they go
-  /// through ``printError`` (which escapes) like every other message.
+  /// Runs the command. Its own errors (``CLIError``) and ArgumentParser's, whose messages echo
+  /// the arguments, go through ``printError`` (which escapes) like every other message.
   static func main() {
     // ctrl-\ quits as in other Unix tools, without the Swift runtime's crash backtrace (the
     // interactive view catches it and restores the terminal first).
     signal(SIGQUIT, SIG_DFL)
-    StandardOutput.flushAtExit()
+    StandardOutput.flushAtExit(program: "anonvis")
     do {
       var command = try parseAsRoot()
       try command.run()
+    } catch let error as CLIError {
+      printError(error.message)
+      Foundation.exit(error.exitCode)
     } catch {
-      let code = exitCode(for: error)
+      var code = exitCode(for: error)
       if code == .success { exit(withError: error) }  // --help and the like: to stdout, unchanged
+      if code == .validationFailure, ArgumentValue.wasRejected { code = ExitCode(2) }  // a bad kernel, variant, size
       let message = fullMessage(for: error)
       if !message.isEmpty { printError(message) }
       Foundation.exit(code.rawValue)
@@ -39,91 +44,18 @@ struct AnonVis: ParsableCommand {
   }
 }
 
-/// `print` in this executable writes through ``StandardOutput``: it shadows `Swift.print`, whose
-/// stdio buffer drops a failed write silently (`> /dev/full` exited 0).
+/// `print` in this executable writes through ``StandardOutput`` (StandardStreams): it shadows
+/// `Swift.print`, whose stdio buffer drops a failed write silently (`> /dev/full` exited 0).
 func print(_ text: String, terminator: String = "\n") {
   StandardOutput.write(text + terminator)
 }
 
-/// Standard output with write(2) behind a buffer of our own, so that a failed write is seen:
-/// it ends the process with a message and exit 2. A closed pipe (`| head`) ends it quietly by
-/// SIGPIPE's default action, as other Unix tools end.
-enum StandardOutput {
-  /// Bytes not yet written; only the main thread prints.
-  nonisolated(unsafe) private static var pending: [UInt8] = []
-
-  static func write(_ text: String) {
-    pending.append(contentsOf: text.utf8)
-    if pending.count >= 1 << 16 { flush() }
-  }
-
-  /// Writes what is pending; on failure exits (never returns with bytes lost).
-  static func flush() {
-    var offset = 0
-    while offset < pending.count {
-      let written = pending.withUnsafeBytes { bytes -> Int in
-        guard let base = bytes.baseAddress else { return 0 }
-        return Glibc.write(STDOUT_FILENO, base + offset, bytes.count - offset)
-      }
-      if written < 0 {
-        let code = errno
-        if code == EINTR { continue }
-        if code == EPIPE {
-          signal(SIGPIPE, SIG_DFL)
-          raise(SIGPIPE)
-        }
-        printError("anonvis: error: cannot write standard output (\(String(cString: strerror(code))))")
-        _exit(2)
-      }
-      offset += written
-    }
-    pending.removeAll(keepingCapacity: true)
-  }
-
-  /// Flushes at every exit, after the command chose its exit code (a failed write turns it to 2).
-  static func flushAtExit() {
-    atexit { StandardOutput.flush() }
-  }
-}
-
-/// The step, or a clear message and exit 2 when the scene has no such step.
+/// The step, or a clear message and exit 2 (``CLIError``) when the scene has no such step.
 func checkedStep(_ step: Int, _ timeline: Timeline) throws -> Int {
   guard step >= 0, step <= timeline.stepCount else {
-    printError("error: --step \(step) is out of range: the scene has steps 0..\(timeline.stepCount)")
-    throw ExitCode(2)
+    throw CLIError.error("--step \(step) is out of range: the scene has steps 0..\(timeline.stepCount)")
   }
   return step
-}
-
-/// A kernel model named on the command line, or a clear message and exit 2.
-func parseKernel(_ name: String, option: String) throws -> KernelVersion {
-  guard let k = KernelVersion(name: name) else {
-    printError("error: unknown kernel '\(TextSafety.escape(name))' for \(option) (use 2.6.34, 2.6.36 or 6.x)")
-    throw ExitCode(2)
-  }
-  return k
-}
-
-/// Writes a line to standard error, escaped (keeping line breaks: messages quote outside text),
-/// unbuffered. A failure there has nowhere to be reported and is ignored (FileHandle's write
-/// trapped: `2>/dev/full` crashed).
-func printError(_ text: String) {
-  writeStandardError(TextSafety.escape(text, keepNewlines: true) + "\n")
-}
-
-/// Writes bytes to standard error as they are (the progress line's control sequences).
-func writeStandardError(_ text: String) {
-  let bytes = Array(text.utf8)
-  var offset = 0
-  while offset < bytes.count {
-    let written = bytes.withUnsafeBytes { b -> Int in
-      guard let base = b.baseAddress else { return 0 }
-      return Glibc.write(STDERR_FILENO, base + offset, b.count - offset)
-    }
-    if written < 0 && errno == EINTR { continue }
-    if written <= 0 { return }
-    offset += written
-  }
 }
 
 /// A loaded, parsed and run scene, or the exit code to stop with.
@@ -206,10 +138,10 @@ struct Check: ParsableCommand {
           printError(
             "\(place): expectation failed: \(text)\n  expected: \(expected)\n  actual:   \(actual)  (after step \(bound.step))"
           )
-        case .error(let message):
+        case .error(let id, let message):
           failed += 1
           worst = 2
-          printError(renderer.render(Diagnostic(.error, message, at: bound.statement.location)))
+          printError(renderer.render(Diagnostic(id, .error, message, at: bound.statement.location)))
         }
       }
       for v in loaded.timeline.unexpectedViolations {
@@ -285,6 +217,11 @@ struct Tour: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Play the built-in tour scene (the default); as text when not on a terminal.")
 
+  @Option(
+    help: ArgumentHelp(
+      "Run the tour on a second kernel model too: beside it from 160 columns, else below.", valueName: "kernel"))
+  var compare: KernelVersion?
+
   @OptionGroup var ui: UIOptions
 
   @OptionGroup var limitOptions: LimitOptions
@@ -293,14 +230,18 @@ struct Tour: ParsableCommand {
     guard let loaded = LoadedScene.load(source: BuiltinScenes.tour, name: "tour.scene", options: limitOptions) else {
       throw ExitCode(2)
     }
-    guard isatty(STDOUT_FILENO) != 0, isatty(STDIN_FILENO) != 0 else {
+    guard isInteractiveTerminal else {
       print(TextNarrator.narrate(loaded.timeline), terminator: "")
       return
     }
     var state = AppState(
       timeline: loaded.timeline, fileName: "tour",
       options: RenderOptions(ascii: ui.ascii, colors: ui.useColor))
+    // The parsed scene makes `c` (compare) work in the tour as in `play`.
+    state.scene = loaded.scene
+    state.setCompare(compare)
     state.presenter = ui.notes
+    state.forestView = ui.view
     try runInteractive(state)
   }
 }

@@ -2,7 +2,7 @@ import AnonVMASim
 import ArgumentParser
 import Foundation
 import ScenePlayer
-import Synchronization
+import StandardStreams
 
 /// The budget options every command that runs a scene takes (issue: "every command has bounds
 /// on memory and time"); the defaults are ``Budget``'s and 2 GB.
@@ -70,77 +70,4 @@ struct LimitOptions: ParsableArguments {
   let fields = String(decoding: buffer[0..<n], as: UTF8.self).split(separator: " ")
   guard fields.count > 1, let pages = Int(fields[1]) else { return 0 }
   return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
-}
-
-/// Progress of long work on standard error, when it is a terminal: a line redrawn at most four
-/// times a second once the work has run half a second, erased when it ends. ctrl-C during the
-/// work asks it to stop (the command then prints what was done); a second ctrl-C ends at once.
-final class ProgressLine: Sendable {
-  private struct State {
-    var shown = false
-    var last: ContinuousClock.Instant
-    let start: ContinuousClock.Instant
-  }
-  private let what: String
-  private let unit: String
-  private let enabled: Bool
-  private let state: Mutex<State>
-
-  init(_ what: String, unit: String, quiet: Bool) {
-    self.what = what
-    self.unit = unit
-    enabled = !quiet && isatty(STDERR_FILENO) != 0
-    let now = ContinuousClock.now
-    state = Mutex(State(last: now, start: now))
-    Interrupt.arm()
-  }
-
-  /// The sink for ``Limits/progress``: draws and answers whether to go on.
-  func report(_ done: Int, _ total: Int?) -> Bool {
-    guard !Interrupt.requested else { return false }
-    guard enabled else { return true }
-    let now = ContinuousClock.now
-    state.withLock { s in
-      guard now - s.start >= .milliseconds(500), now - s.last >= .milliseconds(250) else { return }
-      s.last = now
-      s.shown = true
-      let elapsed = Double((now - s.start).components.attoseconds) / 1e18 + Double((now - s.start).components.seconds)
-      let rate = elapsed > 0 ? Int(Double(done) / elapsed) : 0
-      let of = total.map { " of \(grouped($0))" } ?? ""
-      let line =
-        "\(what): \(grouped(done))\(of) \(unit) · \(grouped(rate)) \(unit)/s · "
-        + String(format: "%.1f s", elapsed) + " (ctrl-C stops)"
-      writeStandardError("\r" + line + "\u{1B}[K")
-    }
-    return true
-  }
-
-  /// Erases the line and lets ctrl-C end the process again.
-  func finish() {
-    Interrupt.disarm()
-    state.withLock { s in
-      if s.shown { writeStandardError("\r\u{1B}[K") }
-      s.shown = false
-    }
-  }
-}
-
-/// ctrl-C as a request to stop long work, polled by ``ProgressLine``.
-enum Interrupt {
-  private static let flag = Atomic<Int>(0)
-
-  static var requested: Bool { flag.load(ordering: .relaxed) != 0 }
-
-  static func arm() {
-    flag.store(0, ordering: .relaxed)
-    signal(SIGINT) { _ in
-      // A second ctrl-C: the work did not stop in time; end now, as ctrl-C does.
-      if Interrupt.flag.exchange(1, ordering: .relaxed) != 0 {
-        signal(SIGINT, SIG_DFL)
-        raise(SIGINT)
-      }
-    }
-  }
-
-  static func disarm() { signal(SIGINT, SIG_DFL) }
 }

@@ -1,4 +1,3 @@
-import ArgumentParser
 import Foundation
 import SceneScript
 
@@ -6,48 +5,35 @@ import SceneScript
 /// (name the real path), so is anything there that is not a regular file (even with `--force`),
 /// and an existing regular file is replaced only with `--force`. A whole file is written to a
 /// temporary file beside the target (unpredictable name, `O_CREAT|O_EXCL|O_NOFOLLOW`, mode 0644
-/// minus the umask), synced and renamed over the target.
+/// minus the umask), synced and renamed over the target. A refusal or an I/O error is a
+/// ``CLIError`` (the path escaped).
 enum OutputFile {
-  /// A refusal or an I/O error, as a message for the user (the path escaped).
-  struct Failure: Error {
-    var message: String
-  }
-
   /// Makes the directory files will be written into (`--frames DIR`, `races --out DIR`), by the
   /// same rule: a symlink there is refused (name the real directory), so is anything that is not a
-  /// directory. On failure prints the message and exits with status 2.
-  static func directory(_ path: String) throws {
+  /// directory.
+  static func directory(_ path: String) throws(CLIError) {
     var info = stat()
     if lstat(path, &info) == 0 {
       switch info.st_mode & S_IFMT {
       case S_IFDIR: return
-      case S_IFLNK:
-        printError("error: \(path) is a symlink; name the real directory to write there")
-      default:
-        printError("error: \(path) exists and is not a directory")
+      case S_IFLNK: throw CLIError.error("\(path) is a symlink; name the real directory to write there")
+      default: throw CLIError.error("\(path) exists and is not a directory")
       }
-      throw ExitCode(2)
     }
     do {
       try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
     } catch {
-      printError("error: cannot create \(path): \(error.localizedDescription)")
-      throw ExitCode(2)
+      throw CLIError.error("cannot create \(path): \(error.localizedDescription)")
     }
   }
 
-  /// Writes `text` to `path` atomically; on failure prints the message and exits with status 2.
-  static func write(_ text: String, to path: String, force: Bool) throws {
-    do {
-      try replace(path, with: Array(text.utf8), force: force)
-    } catch {
-      printError(error.message)
-      throw ExitCode(2)
-    }
+  /// Writes `text` to `path` atomically.
+  static func write(_ text: String, to path: String, force: Bool) throws(CLIError) {
+    try replace(path, with: Array(text.utf8), force: force)
   }
 
   /// Writes `bytes` to `path` atomically: readers see the old file or the complete new one.
-  static func replace(_ path: String, with bytes: [UInt8], force: Bool) throws(Failure) {
+  static func replace(_ path: String, with bytes: [UInt8], force: Bool) throws(CLIError) {
     try check(path, force: force)
     let temp = try createTemporary(beside: path)
     var failed = writeAll(temp.fd, bytes)
@@ -63,7 +49,7 @@ enum OutputFile {
 
   /// Creates `path` for a file written as it goes (a live recording) and returns its
   /// descriptor; an existing regular file (with `force`) is replaced by a new empty one.
-  static func create(_ path: String, force: Bool) throws(Failure) -> Int32 {
+  static func create(_ path: String, force: Bool) throws(CLIError) -> Int32 {
     guard try check(path, force: force) else {
       let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
       guard fd >= 0 else { throw cannotWrite(path, errno) }
@@ -81,7 +67,7 @@ enum OutputFile {
 
   /// Applies the rule to what is at `path` now; returns whether a regular file is there.
   @discardableResult
-  static func check(_ path: String, force: Bool) throws(Failure) -> Bool {
+  static func check(_ path: String, force: Bool) throws(CLIError) -> Bool {
     let name = TextSafety.escape(path)
     var info = stat()
     guard lstat(path, &info) == 0 else {
@@ -90,19 +76,19 @@ enum OutputFile {
     }
     switch info.st_mode & S_IFMT {
     case S_IFREG:
-      guard force else { throw Failure(message: "error: \(name) exists; use --force to overwrite it") }
+      guard force else { throw CLIError(message: "error: \(name) exists; use --force to overwrite it") }
       return true
     case S_IFLNK:
       let to =
         (try? FileManager.default.destinationOfSymbolicLink(atPath: path)).map { " (to \(TextSafety.escape($0)))" }
         ?? ""
-      throw Failure(message: "error: \(name) is a symlink\(to); name the real path to write there")
+      throw CLIError(message: "error: \(name) is a symlink\(to); name the real path to write there")
     case S_IFDIR:
-      throw Failure(message: "error: \(name) is a directory")
+      throw CLIError(message: "error: \(name) is a directory")
     default:
       let what =
         info.st_mode & S_IFMT == S_IFIFO ? "a FIFO" : info.st_mode & S_IFMT == S_IFSOCK ? "a socket" : "a device"
-      throw Failure(
+      throw CLIError(
         message: "error: \(name) exists and is not a regular file (\(what)); it is not replaced, even with --force")
     }
   }
@@ -126,12 +112,12 @@ enum OutputFile {
   }
 
   /// The message for an I/O error on `path`.
-  static func cannotWrite(_ path: String, _ code: Int32) -> Failure {
-    Failure(message: "error: cannot write \(TextSafety.escape(path)): \(String(cString: strerror(code)))")
+  static func cannotWrite(_ path: String, _ code: Int32) -> CLIError {
+    CLIError(message: "error: cannot write \(TextSafety.escape(path)): \(String(cString: strerror(code)))")
   }
 
   /// Creates an empty file with an unpredictable name in the directory of `path`.
-  private static func createTemporary(beside path: String) throws(Failure) -> (fd: Int32, path: String) {
+  private static func createTemporary(beside path: String) throws(CLIError) -> (fd: Int32, path: String) {
     let directory: Substring
     switch path.lastIndex(of: "/") {
     case nil: directory = "."

@@ -6,11 +6,14 @@ import NcursesBackend
 import Recording
 import ScenePlayer
 import SceneScript
+import StandardStreams
 import TermRender
 
 enum ColorChoice: String, ExpressibleByArgument, CaseIterable {
   case never, auto, always
 }
+
+extension ForestView: ExpressibleByArgument {}
 
 /// Options shared by the interactive commands.
 struct UIOptions: ParsableArguments {
@@ -22,6 +25,9 @@ struct UIOptions: ParsableArguments {
 
   @Flag(help: "Presenter mode: show notes and the next step.")
   var notes = false
+
+  @Option(help: "The forest view to start in: diagram (default where the terminal is 80 columns wide), matrix or tree.")
+  var view: ForestView = .diagram
 
   @Option(help: "Record the session as an asciicast v2 file, in real time.")
   var record: String?
@@ -52,13 +58,8 @@ final class LiveRecorder {
   /// The error that stopped the recording, to print after the view closes.
   var failure: String?
 
-  init(path: String, force: Bool) throws {
-    do {
-      fd = try OutputFile.create(path, force: force)
-    } catch {
-      printError(error.message)
-      throw ExitCode(2)
-    }
+  init(path: String, force: Bool) throws(CLIError) {
+    fd = try OutputFile.create(path, force: force)
     self.path = path
   }
 
@@ -110,9 +111,8 @@ final class LiveRecorder {
 /// Runs the app on the real terminal until the user quits or a signal arrives; the runtime
 /// restores the terminal on every exit path.
 func runInteractive(_ initial: AppState, record: String? = nil, force: Bool = false) throws {
-  guard isatty(STDOUT_FILENO) != 0, isatty(STDIN_FILENO) != 0 else {
-    printError("error: the interactive view needs a terminal; use 'anonvis render' or 'anonvis narrate' instead")
-    throw ExitCode(2)
+  guard isInteractiveTerminal else {
+    throw CLIError.error("the interactive view needs a terminal; use 'anonvis render' or 'anonvis narrate' instead")
   }
   // Opened before the view starts: a refusal or an unwritable path is printed where it stays.
   let recorder = try record.map { try LiveRecorder(path: $0, force: force) }
@@ -121,8 +121,7 @@ func runInteractive(_ initial: AppState, record: String? = nil, force: Bool = fa
     terminal = try NcursesTerminal(color: initial.options.colors)
   } catch {
     recorder?.discard()
-    printError("error: \(error.message); use 'anonvis render' or 'anonvis narrate' instead")
-    throw ExitCode(2)
+    throw CLIError.error("\(error.message); use 'anonvis render' or 'anonvis narrate' instead")
   }
   var state = initial
   // A locale that is not UTF-8 (LANG=C) cannot show box drawing and symbols: ASCII, as --ascii.
@@ -130,7 +129,7 @@ func runInteractive(_ initial: AppState, record: String? = nil, force: Bool = fa
   recorder?.begin(width: terminal.size.width, height: terminal.size.height, title: initial.timeline.title)
   var runtime = Runtime(state: state, backend: terminal, clock: ContinuousClock())
   runtime.save = { path, text in
-    do throws(OutputFile.Failure) {
+    do throws(CLIError) {
       try OutputFile.replace(path, with: Array(text.utf8), force: true)
       return "saved \(path)"
     } catch {
@@ -158,23 +157,43 @@ struct Play: ParsableCommand {
   @Argument(help: "Scene file.")
   var file: String
 
-  @Option(help: "Run the scene on a second kernel model too, side by side (2.6.34, 2.6.36, 6.x).")
-  var compare: String?
+  @Option(
+    help: ArgumentHelp(
+      "Run the scene on a second kernel model too: beside it from 160 columns, else below.", valueName: "kernel"))
+  var compare: KernelVersion?
+
+  @Option(help: "Start at this step: a number or (the start of) a chapter title.")
+  var step: String?
 
   @OptionGroup var ui: UIOptions
 
   @OptionGroup var limitOptions: LimitOptions
 
   func run() throws {
-    let compareKernel = try compare.map { try parseKernel($0, option: "--compare") }
     guard let loaded = LoadedScene.load(file, options: limitOptions) else { throw ExitCode(2) }
     var state = AppState(
       timeline: loaded.timeline, fileName: baseName(file),
       options: RenderOptions(ascii: ui.ascii, colors: ui.useColor))
     state.scene = loaded.scene
-    state.setCompare(compareKernel)
+    state.setCompare(compare)
     state.presenter = ui.notes
+    state.forestView = ui.view
+    if let step { state.go(to: try startStep(step, state)) }
     try runInteractive(state, record: ui.record, force: ui.force)
+  }
+}
+
+/// The step `play --step` names, or a clear message and exit 2.
+func startStep(_ name: String, _ state: AppState) throws -> Int {
+  if let n = Int(name.trimmingCharacters(in: .whitespaces)) { return try checkedStep(n, state.timeline) }
+  switch state.step(named: name) {
+  case .success(let n): return n
+  case .failure:
+    let chapters = state.timeline.chapters.map { "'\($0.title)'" }.joined(separator: ", ")
+    printError(
+      "error: --step '\(name)' names no step or chapter: give 0..\(state.timeline.stepCount)"
+        + (chapters.isEmpty ? "" : " or a chapter: \(chapters)"))
+    throw ExitCode(2)
   }
 }
 
@@ -182,8 +201,9 @@ struct Explore: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "An empty world: type operations of the scene language at the ':' prompt.")
 
-  @Option(help: "Kernel model: 2.6.34, 2.6.36 (aliases 2.6.35, root-lock) or 6.x (alias modern).")
-  var kernel: String = "2.6.36"
+  @Option(
+    help: ArgumentHelp("Kernel model (aliases: 2.6.35 and root-lock for 2.6.36, modern for 6.x).", valueName: "kernel"))
+  var kernel: KernelVersion = .v2_6_36
 
   @Option(help: "Number of CPUs (1..8).")
   var cpus: Int = 1
@@ -193,16 +213,13 @@ struct Explore: ParsableCommand {
   @OptionGroup var limitOptions: LimitOptions
 
   func run() throws {
-    let k = try parseKernel(kernel, option: "--kernel")
-    guard (1...8).contains(cpus) else {
-      printError("error: --cpus must be between 1 and 8")
-      throw ExitCode(2)
-    }
+    guard (1...8).contains(cpus) else { throw CLIError.error("--cpus must be between 1 and 8") }
     var state = AppState(
-      timeline: Timeline(title: "explore", kernel: k, cpus: cpus, limits: limitOptions.limits), fileName: "",
+      timeline: Timeline(title: "explore", kernel: kernel, cpus: cpus, limits: limitOptions.limits), fileName: "",
       options: RenderOptions(ascii: ui.ascii, colors: ui.useColor))
     state.explore = true
     state.presenter = ui.notes
+    state.forestView = ui.view
     state.message = "type ':' and an operation, e.g. :spawn P1"
     try runInteractive(state, record: ui.record, force: ui.force)
   }

@@ -3,6 +3,7 @@ import ArgumentParser
 import Foundation
 import ScenePlayer
 import SceneScript
+import StandardStreams
 
 struct Races: ParsableCommand {
   static let configuration = CommandConfiguration(
@@ -18,11 +19,11 @@ struct Races: ParsableCommand {
   @Argument(help: "Scene file.")
   var file: String
 
-  @Option(help: "Run on this kernel model instead of the scene's (2.6.34, 2.6.36, 6.x).")
-  var kernel: String?
+  @Option(help: ArgumentHelp("Run on this kernel model instead of the scene's.", valueName: "kernel"))
+  var kernel: KernelVersion?
 
-  @Option(help: "Use this variant (may repeat); replaces the scene's variants.")
-  var variant: [String] = []
+  @Option(help: ArgumentHelp("Use this variant (may repeat); replaces the scene's variants.", valueName: "variant"))
+  var variant: [Variant] = []
 
   @Option(help: "Stop after this many distinct states.")
   var maxStates: Int = 100_000
@@ -39,39 +40,21 @@ struct Races: ParsableCommand {
   @OptionGroup var limitOptions: LimitOptions
 
   func run() throws {
-    let kernelOverride = try kernel.map { try parseKernel($0, option: "--kernel") }
-    var variants: [Variant]?
-    if !variant.isEmpty {
-      variants = []
-      for name in variant {
-        guard let v = Variant(rawValue: name) else {
-          printError("error: unknown variant '\(TextSafety.escape(name))'")
-          throw ExitCode(2)
-        }
-        variants?.append(v)
-      }
-    }
-    guard maxStates > 0, depth > 0 else {
-      printError("error: --max-states and --depth must be positive")
-      throw ExitCode(2)
-    }
-    guard case .success(let source) = SceneLoader.load(file) else {
-      if case .failure(let e) = SceneLoader.load(file) { printError(e.message) }
-      throw ExitCode(2)
-    }
+    let variants = variant.isEmpty ? nil : variant
+    guard maxStates > 0, depth > 0 else { throw CLIError.error("--max-states and --depth must be positive") }
+    let source = try SceneLoader.load(file).get()
     let scene = Parser.parse(source)
     if scene.hasErrors {
       printError(DiagnosticRenderer(fileName: file, source: source).render(all: scene.diagnostics))
       throw ExitCode(2)
     }
     let k =
-      kernelOverride ?? scene.statements.compactMap { s -> KernelVersion? in
+      kernel ?? scene.statements.compactMap { s -> KernelVersion? in
         if case .kernel(let k) = s.statement { return k }
         return nil
       }.first ?? .v2_6_36
     for v in variants ?? [] where v.kernel != k {
-      printError("error: variant '\(v.rawValue)' applies to kernel \(v.kernel.rawValue), not \(k.rawValue)")
-      throw ExitCode(2)
+      throw CLIError.error("variant '\(v.rawValue)' applies to kernel \(v.kernel.rawValue), not \(k.rawValue)")
     }
     let explorer: RaceExplorer
     let progress = ProgressLine(
@@ -79,7 +62,7 @@ struct Races: ParsableCommand {
     defer { progress.finish() }
     let limits = limitOptions.limits(progress: progress)
     switch RaceExplorer.prepare(
-      scene: scene, title: baseName(file), kernel: kernelOverride, variants: variants, limits: limits)
+      scene: scene, title: baseName(file), kernel: kernel, variants: variants, limits: limits)
     {
     case .failure(let d):
       printError(DiagnosticRenderer(fileName: file, source: source).render(d))
@@ -92,7 +75,7 @@ struct Races: ParsableCommand {
       maxStates: maxStates, maxDepth: depth, maxWork: limitOptions.maxWork ?? RaceExplorer.defaultMaxWork)
     progress.finish()
     let elapsed = ContinuousClock.now - start
-    let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+    let seconds = elapsed.inSeconds
     let model =
       explorer.timeline.kernel.rawValue
       + (explorer.timeline.variants.isEmpty

@@ -4,6 +4,7 @@ import Foundation
 import Recording
 import ScenePlayer
 import SceneScript
+import StandardStreams
 import TermRender
 
 struct Record: ParsableCommand {
@@ -20,8 +21,8 @@ struct Record: ParsableCommand {
   @Option(help: "Write step-NNN.txt, .ansi and .json for every step into this directory.")
   var frames: String?
 
-  @Option(help: "Frame size COLSxROWS.")
-  var size = "100x30"
+  @Option(help: ArgumentHelp("Frame size: COLSxROWS, each between 1 and 1000 (e.g. 100x30).", valueName: "COLSxROWS"))
+  var size = TerminalSize(width: 100, height: 30)
 
   @Option(help: "Seconds per step on the virtual clock.")
   var stepSeconds: Double = 2
@@ -35,25 +36,20 @@ struct Record: ParsableCommand {
   @Flag(help: "Overwrite existing output files.")
   var force = false
 
-  func validate() throws {
-    guard output != nil || frames != nil else {
-      printError("error: give -o OUT.cast, --frames DIR, or both")
-      throw ExitCode(2)
-    }
-    guard castVersion == 2 || castVersion == 3 else {
-      printError("error: --cast-version must be 2 or 3")
-      throw ExitCode(2)
-    }
+  /// The options' values, checked before anything runs (in `run`: ArgumentParser reports what
+  /// `validate` throws with its own status).
+  func check() throws(CLIError) {
+    guard output != nil || frames != nil else { throw CLIError.error("give -o OUT.cast, --frames DIR, or both") }
+    guard castVersion == 2 || castVersion == 3 else { throw CLIError.error("--cast-version must be 2 or 3") }
     guard stepSeconds > 0, stepSeconds <= 3600 else {
-      printError("error: --step-seconds must be more than 0 and at most 3600")
-      throw ExitCode(2)
+      throw CLIError.error("--step-seconds must be more than 0 and at most 3600")
     }
   }
 
   @OptionGroup var limitOptions: LimitOptions
 
   func run() throws {
-    let size = try TerminalSize.parse(self.size)
+    try check()
     guard let loaded = LoadedScene.load(file, options: limitOptions) else { throw ExitCode(2) }
     let state = AppState(
       timeline: loaded.timeline, fileName: baseName(file), options: RenderOptions(ascii: ascii, colors: true))
@@ -62,10 +58,9 @@ struct Record: ParsableCommand {
     let progress = ProgressLine(
       "anonvis: recording \(TextSafety.escape(baseName(file)))", unit: "steps", quiet: limitOptions.quiet)
     defer { progress.finish() }
-    func interrupted(at step: Int) -> ExitCode {
+    func interrupted(at step: Int) -> CLIError {
       progress.finish()
-      printError("anonvis: interrupted at step \(step) of \(steps); nothing more written")
-      return ExitCode(130)
+      return CLIError(message: "anonvis: interrupted at step \(step) of \(steps); nothing more written", exitCode: 130)
     }
     if let output {
       var reached = 0

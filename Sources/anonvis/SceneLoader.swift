@@ -6,11 +6,7 @@ import SceneScript
 enum SceneLoader {
   static let maxBytes = 8 << 20
 
-  struct LoadError: Error {
-    var message: String
-  }
-
-  static func load(_ path: String) -> Result<String, LoadError> {
+  static func load(_ path: String) -> Result<String, CLIError> {
     let name = TextSafety.escape(path)
     // Opened without blocking and checked with fstat before any read: a FIFO with no writer,
     // a terminal or a device would block or never end. Only a regular file is a scene.
@@ -23,29 +19,29 @@ enum SceneLoader {
       case EISDIR: why = "is a directory, not a scene file"
       default: why = "cannot open the file (\(String(cString: strerror(errno))))"
       }
-      return .failure(LoadError(message: "\(name): error: \(why)"))
+      return .failure(CLIError(message: "\(name): error: \(why)"))
     }
     let handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
     defer { try? handle.close() }
     var info = stat()
     guard fstat(fd, &info) == 0 else {
-      return .failure(LoadError(message: "\(name): error: cannot read the file"))
+      return .failure(CLIError(message: "\(name): error: cannot read the file"))
     }
     switch info.st_mode & S_IFMT {
     case S_IFREG: break
-    case S_IFDIR: return .failure(LoadError(message: "\(name): error: is a directory, not a scene file"))
-    case S_IFIFO: return .failure(LoadError(message: "\(name): error: is a FIFO, not a regular file; not a scene"))
+    case S_IFDIR: return .failure(CLIError(message: "\(name): error: is a directory, not a scene file"))
+    case S_IFIFO: return .failure(CLIError(message: "\(name): error: is a FIFO, not a regular file; not a scene"))
     default:
-      return .failure(LoadError(message: "\(name): error: is not a regular file (a device or socket); not a scene"))
+      return .failure(CLIError(message: "\(name): error: is not a regular file (a device or socket); not a scene"))
     }
     let data: Data
     do {
       data = try handle.read(upToCount: maxBytes + 1) ?? Data()
     } catch {
-      return .failure(LoadError(message: "\(name): error: cannot read the file"))
+      return .failure(CLIError(message: "\(name): error: cannot read the file"))
     }
     if data.count > maxBytes {
-      return .failure(LoadError(message: "\(name): error: larger than \(maxBytes >> 20) MiB; not a scene"))
+      return .failure(CLIError(message: "\(name): error: larger than \(maxBytes >> 20) MiB; not a scene"))
     }
     return decode(Array(data), name: path).map(normalized)
   }
@@ -68,16 +64,18 @@ enum SceneLoader {
     return String(out)
   }
 
-  /// An error at a line and column, shown as every scene error is: the line (decoded with each
-  /// invalid byte as U+FFFD, escaped) and a caret under the column.
-  static func located(_ message: String, _ line: Int, _ column: Int, _ bytes: [UInt8], _ name: String) -> LoadError {
-    let renderer = DiagnosticRenderer(fileName: name, source: String(decoding: bytes, as: UTF8.self))
-    return LoadError(
-      message: renderer.render(Diagnostic(.error, message, at: SourceLocation(line: line, column: column))))
+  /// Decodes UTF-8; the first invalid byte or NUL is an error shown as every scene error is: the
+  /// line (decoded with each invalid byte as U+FFFD, escaped) and a caret under the column.
+  static func decode(_ bytes: [UInt8], name: String) -> Result<String, CLIError> {
+    if let d = firstInvalidByte(bytes) {
+      let renderer = DiagnosticRenderer(fileName: name, source: String(decoding: bytes, as: UTF8.self))
+      return .failure(CLIError(message: renderer.render(d)))
+    }
+    return .success(String(decoding: bytes, as: UTF8.self))
   }
 
-  /// Decodes UTF-8, reporting the line and column of the first invalid byte or NUL.
-  static func decode(_ bytes: [UInt8], name: String) -> Result<String, LoadError> {
+  /// The first NUL byte (S0001) or byte of invalid UTF-8 (S0002), at its line and column.
+  static func firstInvalidByte(_ bytes: [UInt8]) -> Diagnostic? {
     var line = 1
     var column = 1
     var i = 0
@@ -85,7 +83,7 @@ enum SceneLoader {
       let b = bytes[i]
       var length = 1
       if b == 0 {
-        return .failure(located("NUL byte in scene file", line, column, bytes, name))
+        return Diagnostic(.nulByte, .error, "NUL byte in scene file", at: SourceLocation(line: line, column: column))
       } else if b < 0x80 {
         length = 1
       } else if b & 0xE0 == 0xC0, b >= 0xC2 {
@@ -106,7 +104,9 @@ enum SceneLoader {
         valid = String(validating: bytes[i..<(i + length)], as: UTF8.self) != nil
       }
       if !valid {
-        return .failure(located("invalid UTF-8 (byte 0x\(String(b, radix: 16)))", line, column, bytes, name))
+        return Diagnostic(
+          .invalidUTF8, .error, "invalid UTF-8 (byte 0x\(String(b, radix: 16)))",
+          at: SourceLocation(line: line, column: column))
       }
       if b == 0x0A {
         line += 1
@@ -116,6 +116,6 @@ enum SceneLoader {
       }
       i += length
     }
-    return .success(String(decoding: bytes, as: UTF8.self))
+    return nil
   }
 }

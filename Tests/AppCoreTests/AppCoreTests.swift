@@ -26,6 +26,7 @@ struct AppCoreTests {
     arguments: lectureScenes, [(80, 24), (120, 40)])
   func goldenFrames(file: String, size: (Int, Int)) throws {
     var state = AppState(timeline: try scene(file), fileName: file)
+    state.forestView = .matrix
     var text = ""
     for k in 0...state.timeline.stepCount {
       state.go(to: k)
@@ -40,6 +41,7 @@ struct AppCoreTests {
   @Test("tiny and huge sizes render without crashing; too small says what it needs")
   func sizes() throws {
     var state = AppState(timeline: try scene("e3-three-generations.scene"), fileName: "e3")
+    state.forestView = .matrix
     state.go(to: 5)
     for (w, h) in [(0, 0), (1, 1), (20, 5), (59, 40), (300, 100)] {
       let b = state.render(width: w, height: h)
@@ -52,6 +54,7 @@ struct AppCoreTests {
   @Test("the status bar always shows step K/N, the kernel and the CPU states")
   func statusBar() throws {
     var state = AppState(timeline: try scene("e2-fork-cow.scene"), fileName: "e2")
+    state.forestView = .matrix
     for k in [0, 4, 11] {
       state.go(to: k)
       let lines = state.render(width: 80, height: 24).plainText.split(separator: "\n")
@@ -159,6 +162,7 @@ struct AppCoreTests {
   @Test("explore: ':' runs operations as new steps, errors show in place, :w saves")
   func explore() {
     var s = AppState(timeline: Timeline(title: "explore", kernel: .v2_6_36), fileName: "")
+    s.forestView = .matrix
     s.explore = true
     send(&s, [.char(":")] + chars("spawn P1") + [.enter])
     send(&s, [.char(":")] + chars("mmap P1 heap 2") + [.enter])
@@ -185,6 +189,7 @@ struct AppCoreTests {
   func asciiAndNoColor() throws {
     var s = AppState(
       timeline: try scene("e2-fork-cow.scene"), fileName: "e2", options: RenderOptions(ascii: true, colors: false))
+    s.forestView = .matrix
     s.go(to: 4)
     let b = s.render(width: 100, height: 30)
     #expect(b.plainText.unicodeScalars.allSatisfy { $0.isASCII })
@@ -210,6 +215,7 @@ struct AppCoreTests {
   @Test("the diff between frames holds only the cells that changed")
   func frameDiff() throws {
     var s = AppState(timeline: try scene("e2-fork-cow.scene"), fileName: "e2")
+    s.forestView = .matrix
     s.go(to: 3)
     let a = s.render(width: 80, height: 24)
     s.go(to: 4)
@@ -259,6 +265,7 @@ struct ExploreRobustnessTests {
   @Test("statements the static checker would refuse are errors in place, not traps")
   func uncheckedStatements() {
     var s = AppState(timeline: Timeline(title: "explore", kernel: .v2_6_36, cpus: 2), fileName: "")
+    s.forestView = .matrix
     s.explore = true
     for line in [
       "on cpu5 step", "on cpu2 finish", "on cpu7 begin spawn P1", "expect idle cpu9", "spawn P1", "on cpu1 step",
@@ -340,6 +347,7 @@ struct TrustTests {
     // Step 9 re-files pg2 in AV2: the step-8 walk "under AV1" is no longer true.
     #expect(!(try frame("e2-fork-cow.scene", step: 9).contains("walk")))
     var tour = AppState(timeline: Timeline(scene: Parser.parse(BuiltinScenes.tour), defaultTitle: "tour"), fileName: "")
+    tour.forestView = .matrix
     tour.go(to: 9)
     #expect(tour.render(width: 120, height: 40).plainText.contains("rmap walk in this step: pg3 from P2 heap 0"))
     for k in 10...tour.timeline.stepCount {
@@ -351,6 +359,7 @@ struct TrustTests {
   @Test("a held lock names the operation that took it, and separately what its CPU runs now")
   func lockCreditsItsOperation() {
     var s = AppState(timeline: Timeline(title: "explore", kernel: .v2_6_36), fileName: "")
+    s.forestView = .matrix
     s.explore = true
     for line in ["spawn P1", "mmap P1 A 1", "touch P1 A 0", "fork P1 P2", "take-all-locks P1"] {
       send(&s, [.char(":")] + chars(line) + [.enter])
@@ -413,6 +422,7 @@ struct TrustTests {
     let e3 = vmaPane(try frame("e3-three-generations.scene", step: 8)).map(trimmed)
     #expect(e3.prefix(4) == ["P1 (exited)", "└ P2 (exited)", "└ P3 (exited)", "A@0 0..0 (freed)"])
     var tour = AppState(timeline: Timeline(scene: Parser.parse(BuiltinScenes.tour), defaultTitle: "tour"), fileName: "")
+    tour.forestView = .matrix
     tour.go(to: tour.timeline.stepCount)
     let end = vmaPane(tour.render(width: 120, height: 40).plainText).map(trimmed)
     #expect(end.prefix(4) == ["P1 (exited)", "└ P2 (exited)", "└ P3 (exited)", "heap@0 0..3 (freed)"])

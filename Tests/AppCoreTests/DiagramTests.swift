@@ -17,7 +17,7 @@ private func drawn(_ w: World, ascii: Bool = false) -> (ForestDiagram, Buffer) {
 /// Where a drawn line leads: from a cell, moving in `direction`, every branch is followed
 /// (straight on through a crossing, where the line passes under a perpendicular one; around
 /// corners; both ways at a junction) to the cells that are not line glyphs, where arrowheads sit.
-private func ends(_ b: Buffer, from start: (Int, Int), direction: (Int, Int)) -> [(Int, Int)] {
+func ends(_ b: Buffer, from start: (Int, Int), direction: (Int, Int)) -> [(Int, Int)] {
   let up = (0, -1)
   let down = (0, 1)
   let left = (-1, 0)
@@ -365,6 +365,37 @@ struct DiagramTests {
     // To look at them: DUMP_DIAGRAMS=DIR swift test --filter DiagramTests
     if let dir = ProcessInfo.processInfo.environment["DUMP_DIAGRAMS"] {
       try text.write(toFile: "\(dir)/\(file).txt", atomically: true, encoding: .utf8)
+    }
+  }
+
+  @Test(
+    "every selectable object is drawn where rect(of:) says, every live process and anon_vma is selectable",
+    arguments: lectureScenes)
+  func objectsHaveRects(file: String) throws {
+    let t = try scene(file)
+    for k in 0...t.stepCount {
+      let w = t.states[k]
+      let d = ForestDiagram(w)
+      let objects = d.objects
+      #expect(Set(objects).count == objects.count, "\(file) step \(k): an object listed twice")
+      var b = Buffer(width: d.width, height: d.height)
+      d.draw(into: &b, in: b.area)
+      for o in objects {
+        guard let r = d.rect(of: o) else {
+          Issue.record("\(file) step \(k): \(o) has no rect")
+          continue
+        }
+        #expect(r.x >= 0 && r.y >= 0 && r.maxX <= d.width && r.maxY <= d.height)
+        let row = (r.x..<r.maxX).map { b[$0, r.y].text }.joined()
+        switch o {
+        case .process(let p): #expect(row.contains(" \(w[process: p].name) "), "\(file) step \(k): \(row)")
+        case .anonVMA(let a): #expect(row.contains(" \(World.avName(a)) "), "\(file) step \(k): \(row)")
+        case .vma(let v): #expect(row.contains(w.vmaName(v).split(separator: ":").last.map(String.init) ?? "?"))
+        case .fold: break
+        }
+      }
+      for p in w.processIDs where w[process: p].alive { #expect(objects.contains(.process(p))) }
+      for a in w.aliveAnonVMAs { #expect(objects.contains(.anonVMA(a))) }
     }
   }
 }

@@ -10,6 +10,7 @@ import Testing
 /// A state after running `source` to its last step (layout computed by the reducer).
 private func lastStep(_ source: String) -> AppState {
   var s = AppState(timeline: Timeline(scene: Parser.parse(source), defaultTitle: "t"), fileName: "t.scene")
+  s.forestView = .matrix
   _ = s.reduce(.key(.end))
   return s
 }
@@ -148,7 +149,9 @@ struct WidgetTests {
   @Test("StatusBar: hints left, kernel, CPUs and step right; a prompt replaces the hints")
   func statusBar() {
     var bar = StatusBar(
-      prompt: nil, hints: " hints", playing: true, cpus: [], totals: "1p", kernel: .v2_6_36, step: 2, stepCount: 9,
+      prompt: nil, hints: HintLine([KeyHint("hints", "hints", rank: 1)], ascii: true), playing: true, cpus: [],
+      totals: "1p",
+      kernel: .v2_6_36, step: 2, stepCount: 9,
       theme: .ascii)
     var b = Buffer(width: 60, height: 1)
     bar.render(in: b.area, into: &b)
@@ -209,108 +212,5 @@ struct LayoutTests {
     #expect(s.layoutsCurrent)
     _ = s.reduce(.selectMicro(99))
     #expect(s.micro == nil && s.layout.key.micro == nil)
-  }
-}
-
-@Suite("Keymap: one table drives key handling, the help and the status hints")
-struct KeymapTests {
-  /// The keys a help label names (`→ l space`, `0 G`, `↑ ↓ enter`).
-  static func keys(named label: String) -> [Key] {
-    let named: [String: Key] = [
-      "→": .right, "←": .left, "↓": .down, "↑": .up, "space": .char(" "), "bksp": .backspace, "tab": .tab,
-      "enter": .enter,
-    ]
-    return label.split(separator: " ").map { named[String($0)] ?? .char(Character(String($0))) }
-  }
-
-  /// States in which every help row is listed at least once.
-  static func states() throws -> [AppState] {
-    var start = try sceneApp("e2-fork-cow.scene")
-    start.explore = true
-    var middle = start
-    send(&middle, [.right, .right, .down, .tab])
-    var playing = middle
-    send(&playing, [.char("v"), .char("z"), .char("n"), .char("p")])
-    return [start, middle, playing]
-  }
-
-  /// What a key can change, as text.
-  static func fingerprint(_ s: AppState) -> String {
-    "\(s.step) \(String(describing: s.micro)) \(s.focus) \(s.selection) \(String(describing: s.overlay)) "
-      + "\(String(describing: s.prompt)) \(s.presenter) \(s.treeLayout) \(s.folding) \(s.playing) "
-      + "\(String(describing: s.message)) \(String(describing: s.compareTimeline?.kernel))"
-  }
-
-  @Test("no key is bound twice and every command has one binding")
-  func unique() {
-    var seen: Set<Key> = []
-    for b in Keymap.bindings {
-      for k in b.keys {
-        #expect(!seen.contains(k), "\(k) is bound twice")
-        seen.insert(k)
-      }
-    }
-    for c in KeyCommand.allCases { #expect(Keymap.bindings.count { $0.command == c } == 1, "\(c)") }
-  }
-
-  @Test("every key the help names is handled, and every listed binding is named in the help")
-  func helpMatchesHandling() throws {
-    var named: Set<Key> = []
-    for s in try Self.states() {
-      for (label, _) in s.validKeys {
-        for k in Self.keys(named: label) {
-          #expect(Keymap.binding(for: k) != nil, "help names \(k) but no binding handles it")
-          named.insert(k)
-        }
-      }
-    }
-    for b in Keymap.bindings where b.listed {
-      #expect(b.keys.contains { named.contains($0) }, "\(b.command) is handled but not in the help")
-    }
-    // The ones help does not list (as before the keymap): page keys, shift-tab and esc.
-    #expect(
-      Set(Keymap.bindings.filter { !$0.listed }.map(\.command)) == [.pageDown, .pageUp, .focusPrevious, .dismiss])
-  }
-
-  @Test("every binding does something in a state where it applies")
-  func everyBindingActs() throws {
-    // In the steps pane inside a micro-step, with a message; and in the VMA pane on a selection.
-    var steps = try sceneApp("e2-fork-cow.scene")
-    steps.explore = true
-    send(&steps, [.right, .right, .right])
-    _ = steps.reduce(.selectMicro(1))
-    steps.message = "hello"
-    var vmasBottom = steps
-    send(&vmasBottom, [.char("G"), .tab, .down])
-    var vmasTop = vmasBottom
-    send(&vmasTop, [.up])
-    for b in Keymap.bindings {
-      let acted = [steps, vmasTop, vmasBottom].contains { base in
-        var s = base
-        let effects = s.reduce(.key(b.keys[0]))
-        return !effects.isEmpty || Self.fingerprint(s) != Self.fingerprint(base)
-      }
-      #expect(acted, "\(b.command) (\(b.keys[0])) changed nothing")
-    }
-  }
-
-  @Test("the help rows, in order, inside a micro-step with the VMA pane focused")
-  func helpRows() throws {
-    let middle = try Self.states()[1]
-    let rows = middle.validKeys.map { "\($0.0)|\($0.1)" }
-    #expect(
-      rows == [
-        "→ l space|next step", "← h bksp|previous step", "↓ j|next micro-step", "↑ k|previous micro-step / back out",
-        "g|jump to a step number or chapter", "/|find a process, VMA, anon_vma or page", "0 G|first / last step",
-        "tab|focus: steps, VMAs, forest (now: vmas)", "↑ ↓ enter|select, inspect", "v|forest as a tree",
-        "z|unfold identical sibling subtrees", "c|compare side by side with another kernel model", "n|presenter notes",
-        "p|play (auto-advance)", ":|run an operation, :w FILE saves, :q quits", "?|close this help", "q|quit",
-      ])
-  }
-
-  @Test("the status hints come from the table")
-  func hints() {
-    #expect(Keymap.unicodeHints == " ←/→ step  ↓↑ micro  g jump  / find  ? help  q quit")
-    #expect(Keymap.asciiHints == " <-/-> step  j/k micro  g jump  / find  ? help  q quit")
   }
 }

@@ -163,6 +163,37 @@ struct CLITests {
     #expect(bad.stderr.contains("out of range"))
   }
 
+  @Test(
+    "a kernel, variant or size that does not parse: exit 2, the value, the option and the valid values",
+    arguments: [
+      (["render", "scenes/e1-first-touch.scene", "--compare", "9.9"], "'9.9' is invalid for '--compare <kernel>'"),
+      (["explore", "--kernel", "2.6"], "'2.6' is invalid for '--kernel <kernel>'"),
+      (["races", "scenes/races/d5-take-all-locks.scene", "--kernel", "x"], "'x' is invalid for '--kernel <kernel>'"),
+      (["races", "scenes/races/d5-take-all-locks.scene", "--variant", "no-7/5"], "'no-7/5' is invalid for '--variant"),
+      (["render", "scenes/e1-first-touch.scene", "--size", "80x0"], "'80x0' is invalid for '--size <COLSxROWS>'"),
+      (["record", "scenes/e1-first-touch.scene", "--frames", "/tmp", "--size", "axb"], "'axb' is invalid for '--size"),
+    ])
+  func typedValues(arguments: [String], message: String) throws {
+    let r = try run(arguments)
+    #expect(r.status == 2)
+    #expect(r.stderr.contains(message), "\(r.stderr)")
+    if arguments.contains("--size") {
+      #expect(r.stderr.contains("each between 1 and 1000"))
+    } else if arguments.contains("--variant") {
+      #expect(r.stderr.contains("- no-6/5\n") && r.stderr.contains("- root-reread\n"))
+    } else {
+      #expect(r.stderr.contains("Please provide one of '2.6.34', '2.6.36' or '6.x'."))
+    }
+  }
+
+  @Test("kernel aliases and sizes in either case parse; --format keeps ArgumentParser's usage status, 64")
+  func typedValuesAccepted() throws {
+    let aliases = try run(["render", "scenes/e1-first-touch.scene", "--compare", "root-lock", "--size", "90X30"])
+    #expect(aliases.status == 0, "\(aliases.stderr)")
+    #expect(aliases.stdout.split(separator: "\n", omittingEmptySubsequences: false).count == 31)
+    #expect(try run(["render", "scenes/e1-first-touch.scene", "--format", "json"]).status == 64)
+  }
+
   @Test("unknown flags get usage and a non-zero exit")
   func usage() throws {
     let r = try run(["check", "--frobnicate"])
@@ -176,6 +207,9 @@ struct CLITests {
     #expect(r.status == 0)
     #expect(r.stdout.contains("step 12/12"))
     #expect(r.stdout.contains("anon_vma_fork"))
+    // The tour compares like play does (`c` in the terminal, `--compare` here).
+    #expect(try run(["tour", "--compare", "2.6.34"]).status == 0)
+    #expect(try run(["tour", "--compare", "2.6.99"]).status != 0)
   }
 
   @Test("scene text never reaches the terminal raw")

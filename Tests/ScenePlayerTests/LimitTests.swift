@@ -1,4 +1,5 @@
 import AnonVMASim
+import SafeText
 import ScenePlayer
 import SceneScript
 import Synchronization

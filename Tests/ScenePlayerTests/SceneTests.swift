@@ -70,7 +70,9 @@ struct SceneTests {
       scene: Parser.parse("spawn P1\nmmap P1 A 1\ntouch P1 A 0\nexpect refcount AV1 == 5\nexpect root AV9 == AV1"),
       defaultTitle: "x")
     #expect(t.evaluate(t.expectations[0]) == .fail(expected: "5", actual: "0"))
-    #expect(t.evaluate(t.expectations[1]) == .error("AV9 names nothing at this step (AV1..AV1 allocated)"))
+    #expect(
+      t.evaluate(t.expectations[1])
+        == .error(.anonVMANotAllocated, "AV9 names nothing at this step (AV1..AV1 allocated)"))
   }
 
   @Test("a runtime scene error stops the timeline with a located diagnostic")

@@ -10,17 +10,24 @@ public func scene(_ name: String) throws -> Timeline {
 }
 
 /// The app on a scene under scenes/, with the parsed scene kept (as `play` does, for `c`).
-public func sceneApp(_ name: String, fileName: String? = nil) throws -> AppState {
+///
+/// `view` is the forest view: the matrix unless asked, the view the frames recorded before the
+/// diagram became the default pin.
+public func sceneApp(_ name: String, fileName: String? = nil, view: ForestView = .matrix) throws -> AppState {
   let source = try String(contentsOf: repoRoot.appendingPathComponent("scenes/\(name)"), encoding: .utf8)
   let parsed = Parser.parse(source)
   var state = AppState(timeline: Timeline(scene: parsed, defaultTitle: name), fileName: fileName ?? name)
   state.scene = parsed
+  state.forestView = view
   return state
 }
 
 /// The app on scene text.
-public func app(_ source: String, options: RenderOptions = RenderOptions()) -> AppState {
-  AppState(timeline: Timeline(scene: Parser.parse(source), defaultTitle: "t"), fileName: "t.scene", options: options)
+public func app(_ source: String, options: RenderOptions = RenderOptions(), view: ForestView = .matrix) -> AppState {
+  var state = AppState(
+    timeline: Timeline(scene: Parser.parse(source), defaultTitle: "t"), fileName: "t.scene", options: options)
+  state.forestView = view
+  return state
 }
 
 /// Drives the app as a person at a terminal would, with no terminal: keys go through the

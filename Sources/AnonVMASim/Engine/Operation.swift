@@ -97,6 +97,16 @@ public enum Operation: Sendable, Hashable {
 
 /// An operation that cannot apply to the current state (a scene error found at run time).
 public struct SimError: Error, Sendable, Hashable {
+  /// An operation the model refuses in this state, or a world over its ``Budget``.
+  public enum Kind: Sendable, Hashable {
+    case refused
+    case budget
+  }
+
   public var message: String
-  public init(_ message: String) { self.message = message }
+  public var kind: Kind
+  public init(_ message: String, kind: Kind = .refused) {
+    self.message = message
+    self.kind = kind
+  }
 }

@@ -14,6 +14,8 @@ extension ForestDiagram {
     public var anonVMATitle = Style(fg: .cyan, bold: true)
     public var rootBox = Style(fg: .cyan, bold: true)
     public var lockReach = Style(fg: .yellow, bold: true)
+    /// A held lock's outline (`░`).
+    public var lockShade = Style(fg: .yellow)
     public var vmaPointer = Style(fg: .green)
     public var rootPointer = Style(fg: .magenta)
     public var fork = Style(dim: true)
@@ -25,7 +27,31 @@ extension ForestDiagram {
     public var added = Style(fg: .green, bold: true)
     public var changed = Style(fg: .yellow, bold: true)
     public var removed = Style(fg: .red, bold: true)
+    /// The selected object (`◆`), what it points to or is pointed to by (`◇`), the selected
+    /// VMA's chain connectors, and an emphasized object (`≠`: in compare, differs).
+    public var selected = Style(bold: true, reverse: true)
+    public var related = Style(bold: true, underline: true)
+    public var chainConnector = Style(fg: .yellow, bold: true)
+    public var emphasized = Style(fg: .magenta, bold: true)
     public init() {}
+  }
+
+  /// Text with its Unicode signs spelled in ASCII (`…` `...`, `→` `->`, `×` `x`), for `--ascii`.
+  static func asciiText(_ text: String) -> String {
+    guard !text.utf8.allSatisfy({ $0 < 0x80 }) else { return text }
+    var result = ""
+    for c in text {
+      switch c {
+      case "…": result += "..."
+      case "→": result += "->"
+      case "×": result += "x"
+      case "−": result += "-"
+      case "↓": result += "v"
+      case "↑": result += "^"
+      default: result.append(c)
+      }
+    }
+    return result
   }
 
   /// The glyph and style that mark a change.
@@ -35,6 +61,16 @@ extension ForestDiagram {
     case .added: ("+", s.added)
     case .changed: ("~", s.changed)
     case .removed: (ascii ? "-" : "−", s.removed)
+    }
+  }
+
+  /// An arrow's net (the lines that join), stroke and style by its kind.
+  func line(_ arrow: Arrow, _ i: Int, _ s: Styles) -> (Int, LineCanvas.Stroke, Style) {
+    switch arrow.kind {
+    case .vmaAnonVMA(_, let a): (300_000 + a.raw, .light, s.vmaPointer)
+    case .root(_, let root): (400_000 + root.raw, .double, s.rootPointer)
+    case .fork: (500_000 + i, .light, s.fork)
+    case .parent(_, let parent): (600_000 + parent.raw, .dashed, s.parentPointer)
     }
   }
 
@@ -64,22 +100,15 @@ extension ForestDiagram {
       canvas.box(shifted(fold.rect), stroke: .dashed, net: 700_000 + i, style: s.fold)
     }
     var heads: [(x: Int, y: Int, glyph: String, style: Style)] = []
-    for (i, arrow) in arrows.enumerated() {
+    // The selected VMA's chain connectors include its own anon_vma: its pointer is drawn as one.
+    let chainOf: VMAID? =
+      chainConnectors.isEmpty ? nil : { if case .vma(let v) = options.selection { v } else { nil } }()
+    for i in 0..<(arrows.count + chainConnectors.count) {
+      let arrow = i < arrows.count ? arrows[i] : chainConnectors[i - arrows.count]
+      if i < arrows.count, let v = chainOf, case .vmaAnonVMA(v, _) = arrow.kind { continue }
       guard let top = arrow.ys.min(), let bottom = arrow.ys.max(), top < window.upperBound, bottom >= window.lowerBound
       else { continue }
-      let net: Int
-      let stroke: LineCanvas.Stroke
-      let style: Style
-      switch arrow.kind {
-      case .vmaAnonVMA(_, let a):
-        (net, stroke, style) = (300_000 + a.raw, .light, s.vmaPointer)
-      case .root(_, let root):
-        (net, stroke, style) = (400_000 + root.raw, .double, s.rootPointer)
-      case .fork:
-        (net, stroke, style) = (500_000 + i, .light, s.fork)
-      case .parent(_, let parent):
-        (net, stroke, style) = (600_000 + parent.raw, .dashed, s.parentPointer)
-      }
+      let (net, stroke, style) = i < arrows.count ? line(arrow, i, s) : (800_000, .light, s.chainConnector)
       var xs = arrow.xs
       var ys = arrow.ys.map { $0 - scroll }
       guard xs.count > 1 else { continue }
@@ -105,18 +134,18 @@ extension ForestDiagram {
         glyph = ys[n] > ys[n - 1] ? (ascii ? "v" : "▼") : (ascii ? "^" : "▲")
       }
       heads.append((xs[n], ys[n], glyph, style))
+      if i >= arrows.count {
+        let position = i - arrows.count + 1
+        heads.append((xs[n] - 1, ys[n], position < 10 ? "\(position)" : "·", style))
+      }
     }
     // Lines and boxes, then labels, then arrowheads, shifted into the area.
     canvas.draw(into: &buffer, at: (area.x, area.y), clip: area, ascii: ascii)
     func put(_ text: String, _ x: Int, _ y: Int, _ style: Style, maxX: Int) {
       let by = area.y + y - scroll
       guard window.contains(y), by >= area.y, by < area.maxY else { return }
-      buffer.put(text, x: area.x + x, y: by, style: style, maxX: min(area.maxX, area.x + maxX))
-    }
-    /// Puts text and returns the column after it.
-    func put2(_ text: String, _ x: Int, _ y: Int, _ style: Style) -> Int {
-      put(text, x, y, style, maxX: x + Buffer.width(text))
-      return x + Buffer.width(text)
+      buffer.put(
+        ascii ? Self.asciiText(text) : text, x: area.x + x, y: by, style: style, maxX: min(area.maxX, area.x + maxX))
     }
     let lockBar = ascii ? "|" : "▌"
     for box in processes where visible(box.rect) {
@@ -126,18 +155,32 @@ extension ForestDiagram {
         put(glyph, box.rect.x + 1, box.rect.y, style, maxX: box.rect.maxX - 1)
         x += 1
       }
-      put(titles[box.process] ?? "", x, box.rect.y, gone ? s.processGone : s.process, maxX: box.rect.maxX - 1)
+      put(
+        titles[box.process] ?? "", x, box.rect.y,
+        highlight(.process(box.process), s, else: gone ? s.processGone : s.process), maxX: box.rect.maxX - 3)
+      // Labels end before the last inner column (the emphasis mark's); a cut one ends in `…`.
+      let limit = box.rect.maxX - 3
       for (i, v) in box.vmas.enumerated() {
-        let y = box.rect.y + 1 + i
+        let y = box.row(at: i)
         let locked = lockedVMAs.contains(v)
         if locked { put(lockBar, box.rect.x + 1, y, s.lockReach, maxX: box.rect.maxX - 1) }
         guard let label = vmaLabels[v] else { continue }
-        let end = put2(label.text, box.rect.x + 2, y, gone ? s.processGone : locked ? s.lockReach : s.vma)
-        var after = end
-        if let pointer = label.pointer { after = put2((ascii ? "->" : "→") + pointer, after + 2, y, s.vmaPointer) }
-        if !label.chain.isEmpty { after = put2(label.chain, after + 2, y, s.chain) }
+        let style = highlight(.vma(v), s, else: gone ? s.processGone : locked ? s.lockReach : s.vma)
+        put(label.text, box.rect.x + 2, y, style, maxX: limit)
+        var after = box.rect.x + 2 + Self.textWidth(label.text)
+        if let pointer = label.pointer {
+          put((ascii ? "->" : "→") + pointer, after + 2, y, s.vmaPointer, maxX: limit)
+          after += 2 + 2 + pointer.utf8.count
+        }
+        if !label.chain.isEmpty {
+          put(label.chain, after + 2, y, s.chain, maxX: limit)
+          after += 2 + Self.textWidth(label.chain)
+        }
         if let note = label.walk {
-          put(note, after + 2, y, note.hasSuffix("skipped") ? s.walkSkipped : s.walk, maxX: box.rect.maxX - 1)
+          put(note, after + 2, y, note.hasSuffix("skipped") ? s.walkSkipped : s.walk, maxX: limit)
+        }
+        if box.rect.x + 2 + label.width > limit {
+          put(ascii ? ".." : "…", limit - (ascii ? 2 : 1), y, style, maxX: limit)
         }
       }
     }
@@ -147,14 +190,18 @@ extension ForestDiagram {
         put(glyph, box.rect.x + 1, box.rect.y, style, maxX: box.rect.maxX - 1)
         x += 1
       }
-      put(box.title, x, box.rect.y, box.locked ? s.lockReach : s.anonVMATitle, maxX: box.rect.maxX - 1)
+      put(
+        box.title, x, box.rect.y,
+        highlight(.anonVMA(box.anonVMA), s, else: box.locked ? s.lockReach : s.anonVMATitle), maxX: box.rect.maxX - 3)
       if let label = box.lockLabel { put(label, labelX, box.rect.y, s.lockReach, maxX: width) }
       if let label = box.walkLabel { put(label, labelX, box.rect.y + 1, s.walk, maxX: width) }
       for (k, line) in box.lines.enumerated() {
         if box.locked { put(lockBar, box.rect.x + 1, box.rect.y + 1 + k, s.lockReach, maxX: box.rect.maxX - 1) }
-        put(
-          line, box.rect.x + 2, box.rect.y + 1 + k, box.change == .removed ? s.processGone : .plain,
-          maxX: box.rect.maxX - 1)
+        let style = box.change == .removed ? s.processGone : Style.plain
+        put(line, box.rect.x + 2, box.rect.y + 1 + k, style, maxX: box.rect.maxX - 1)
+        if Self.textWidth(line) > box.rect.width - 3 {
+          put(ascii ? ".." : "…", box.rect.maxX - (ascii ? 3 : 2), box.rect.y + 1 + k, style, maxX: box.rect.maxX - 1)
+        }
       }
     }
     for fold in processFolds + anonVMAFolds where visible(fold.rect) {
@@ -166,6 +213,8 @@ extension ForestDiagram {
         put(line, box.rect.x + 2, box.rect.y + 1 + k, .plain, maxX: box.rect.maxX - 1)
       }
     }
+    drawLockOutlines(into: &buffer, in: area, scroll: scroll, s)
+    drawMarks({ put($0, $1, $2, $3, maxX: $4) }, s)
     for head in heads { put(head.glyph, head.x, head.y + scroll, head.style, maxX: head.x + 1) }
   }
 }

@@ -12,12 +12,27 @@ extension ForestDiagram {
     var chain: String
     var walk: String?
     var width: Int {
-      var total = Buffer.width(text)
+      var total = ForestDiagram.textWidth(text)
       if let pointer { total += 2 + 2 + pointer.utf8.count }  // `→` or `->`, then the name
-      if !chain.isEmpty { total += 2 + Buffer.width(chain) }
-      if let walk { total += 2 + Buffer.width(walk) }
+      if !chain.isEmpty { total += 2 + ForestDiagram.textWidth(chain) }
+      if let walk { total += 2 + ForestDiagram.textWidth(walk) }
       return total
     }
+  }
+
+  /// The columns a text takes, as ``Buffer/width(_:)`` measures it, without its per-cell pass
+  /// for the labels' signs: printable ASCII, Latin (`×`) and U+2000–U+2BFF (`…` `→` `−` `≠`, box
+  /// drawing, shapes) take one column each.
+  static func textWidth(_ s: String) -> Int {
+    var n = 0
+    for scalar in s.unicodeScalars {
+      let v = scalar.value
+      guard (0x20..<0x7F).contains(v) || (0xA0..<0x300).contains(v) || (0x2000...0x2BFF).contains(v) else {
+        return Buffer.width(s)
+      }
+      n += 1
+    }
+    return n
   }
 
   /// Columns a child's box is indented under its parent's.
@@ -39,59 +54,67 @@ extension ForestDiagram {
   /// Processes in fork-tree order (children by id under their parent), stacked: the live ones
   /// and the ones that exited in this step (with the VMAs they had). Returns the order with
   /// each process's depth; box x and width are set by ``placeColumns``.
-  mutating func stackProcesses(_ w: World, previous: World?) -> [(process: Int, depth: Int)] {
-    func shown(_ p: Int) -> Bool {
-      w.processes[p].alive || (previous.map { p < $0.processes.count && $0.processes[p].alive } ?? false)
+  mutating func stackProcesses(_ w: World, previous: World?) -> [(process: ProcessID, depth: Int)] {
+    if let plan { return stackPlannedProcesses(w, previous: previous, plan: plan) }
+    func shown(_ p: ProcessID) -> Bool {
+      w[process: p].alive || (previous.map { $0.isAllocated(p) && $0[process: p].alive } ?? false)
     }
-    var children = [[Int]](repeating: [], count: w.processes.count)
-    var roots: [Int] = []
-    for p in w.processes.indices where shown(p) {
+    let last = w.lastProcessID
+    var children = IDArray<Process, [ProcessID]>(absent: [], through: last)
+    var roots: [ProcessID] = []
+    // Each shown process's change, computed once (folding asks for it too).
+    var changes = IDArray<Process, Change>(absent: .same, through: last)
+    for i in w.processes.indices {
+      let p = ProcessID(i)  // a process's id is its index
+      guard shown(p) else { continue }
+      changes[p] = Self.change(of: p, w, previous)
       // A child whose parent is gone hangs at the top level, as the kernel reparents it.
-      if let parent = w.processes[p].parent?.raw, shown(parent) {
+      if let parent = w[process: p].parent, shown(parent) {
         children[parent].append(p)
       } else {
         roots.append(p)
       }
     }
-    let signature = options.fold ? Self.shapes(w, children: children, previous: previous) : []
+    let signature = options.fold ? Self.shapes(w, children: children, changes: changes) : IDArray(absent: nil)
     enum Item {
-      case process(Int, Int)
-      case fold([Int], Int)
+      case process(ProcessID, Int)
+      case fold([ProcessID], Int)
     }
-    var order: [(process: Int, depth: Int)] = []
+    var order: [(process: ProcessID, depth: Int)] = []
     var items: [Item] = []
     var stack: [Item] = roots.reversed().map { .process($0, 0) }
     var y = 0
     while let item = stack.popLast() {
       switch item {
       case .fold(let members, let depth):
-        let first = w.processes[members[0]].name
-        let last = w.processes[members[members.count - 1]].name
+        let first = w[process: members[0]].name
+        let last = w[process: members[members.count - 1]].name
         let text = "×\(members.count) more like the one above: \(first)…\(last)"
         processFolds.append(
           FoldBox(
             rect: Rect(x: 0, y: y, width: 0, height: 3), text: text, depth: depth,
-            members: .processes(members.map { ProcessID($0) })))
+            members: .processes(members)))
         var hide = members
         while let p = hide.popLast() {
-          foldedProcesses.insert(ProcessID(p))
+          foldedProcesses.insert(p)
           hide += children[p]
         }
         y += 3
       case .process(let p, let depth):
         order.append((p, depth))
-        let gone = !w.processes[p].alive
+        let gone = !w[process: p].alive
         let source = gone ? (previous ?? w) : w
-        let vmas = source.processes[p].vmas.filter { source.vmas[$0] != nil }
-        var title = " \(w.processes[p].name)"
-        if depth > Self.maxIndented, let parent = w.processes[p].parent {
+        let vmas = source[process: p].vmas.filter { source.vmas[$0] != nil }
+        var title = " \(w[process: p].name)"
+        if depth > Self.maxIndented, let parent = w[process: p].parent {
           title += " child of \(w[process: parent].name)"
         }
-        titles[ProcessID(p)] = title + (gone ? " exited " : " ")
+        titles[p] = title + (gone ? " exited " : " ")
         let rect = Rect(x: 0, y: y, width: 0, height: max(1, vmas.count) + 2)
         processes.append(
           ProcessBox(
-            process: ProcessID(p), depth: depth, rect: rect, change: Self.change(of: p, w, previous), vmas: vmas))
+            process: p, depth: depth, rect: rect, change: changes[p], vmas: vmas,
+            rows: Array(vmas.indices)))
         y += rect.height
         // Children in order; a run of three or more identical subtrees is its first and a fold.
         items.removeAll(keepingCapacity: true)
@@ -99,7 +122,7 @@ extension ForestDiagram {
         var i = 0
         while i < kids.count {
           var j = i + 1
-          if !signature.isEmpty, let sig = signature[kids[i]] {
+          if let sig = signature[kids[i]] {
             while j < kids.count && signature[kids[j]] == sig { j += 1 }
           }
           items.append(.process(kids[i], depth + 1))
@@ -121,14 +144,17 @@ extension ForestDiagram {
   /// nil for a process that must stay in view (exited or changed in this step, or with such a
   /// descendant): its VMAs (mapping, first page, pages, protection, chain length, whether it
   /// has an anon_vma) and its children's shapes.
-  static func shapes(_ w: World, children: [[Int]], previous: World?) -> [Int?] {
-    var shape = [Int?](repeating: nil, count: w.processes.count)
+  static func shapes(
+    _ w: World, children: IDArray<Process, [ProcessID]>, changes: IDArray<Process, Change>
+  ) -> IDArray<Process, Int?> {
+    var shape = IDArray<Process, Int?>(absent: nil, through: w.lastProcessID)
     var ids: [[Int]: Int] = [:]
     var mappings: [String: Int] = [:]
     // Children have larger indexes than their parents: one pass from the end sees them first.
-    for p in w.processes.indices.reversed() where w.processes[p].alive {
-      guard change(of: p, w, previous) == .same else { continue }
-      var key = [w.processes[p].vmas.count, children[p].count]
+    for i in w.processes.indices.reversed() where w.processes[i].alive {
+      let p = ProcessID(i)  // a process's id is its index
+      guard changes[p] == .same else { continue }
+      var key = [w[process: p].vmas.count, children[p].count]
       var complete = true
       for c in children[p] {
         guard let s = shape[c] else {
@@ -138,7 +164,7 @@ extension ForestDiagram {
         key.append(s)
       }
       guard complete else { continue }
-      for v in w.processes[p].vmas {
+      for v in w[process: p].vmas {
         guard let vma = w.vmas[v] else { continue }
         let name = vma.mapping + " " + vma.prot.rawValue
         let m = mappings[name] ?? mappings.count
@@ -152,12 +178,12 @@ extension ForestDiagram {
     return shape
   }
 
-  static func change(of process: Int, _ w: World, _ previous: World?) -> Change {
+  static func change(of process: ProcessID, _ w: World, _ previous: World?) -> Change {
     guard let previous else { return .same }
-    guard process < previous.processes.count, previous.processes[process].alive else { return .added }
-    guard w.processes[process].alive else { return .removed }
-    let vmas = w.processes[process].vmas
-    guard vmas == previous.processes[process].vmas else { return .changed }
+    guard previous.isAllocated(process), previous[process: process].alive else { return .added }
+    guard w[process: process].alive else { return .removed }
+    let vmas = w[process: process].vmas
+    guard vmas == previous[process: process].vmas else { return .changed }
     for v in vmas {
       guard let old = previous.vmas[v], let new = w.vmas[v] else { return .changed }
       if old.start != new.start || old.end != new.end || old.prot != new.prot || old.anonVMA != new.anonVMA
@@ -188,7 +214,7 @@ extension ForestDiagram {
     var firstRow: [AnonVMAID: Int] = [:]
     for box in processes where box.change != .removed {
       for (i, v) in box.vmas.enumerated() {
-        if let a = w.vmas[v]?.anonVMA, firstRow[a] == nil { firstRow[a] = box.rect.y + 1 + i }
+        if let a = w.vmas[v]?.anonVMA, firstRow[a] == nil { firstRow[a] = box.row(at: i) }
       }
     }
     var pagesOf: [AnonVMAID: [PageID]] = [:]
@@ -209,8 +235,16 @@ extension ForestDiagram {
       y += 3
       run = []
     }
+    var boxY = 0
+    var group: AnonVMAID?
     for a in ids {
       guard let av = w.anonVMA(a) else { continue }
+      // A blank row above each forest's group, where a lock's outline runs.
+      let forest = w.kernel == .v2_6_34 ? a : (av.root ?? a)
+      if plan == nil, forest != group {
+        group = forest
+        y += 1
+      }
       if !hiddenVMAs.isEmpty, av.alive {
         let list = w.listVMAs(a)
         if !list.isEmpty, list.allSatisfy({ hiddenVMAs.contains($0) }) {
@@ -231,11 +265,18 @@ extension ForestDiagram {
       var lines = [Marks.counters(av, w)]
       if av.alive {
         let list = w.listVMAs(a)
-        lines.append("list " + (list.isEmpty ? "(empty)" : Self.elided(list.prefix(5).map { w.vmaName($0) }, max: 4)))
-        if list.count > 5 { lines[1] += " …+\(list.count - 4)" }
+        if let room = fit.anonVMAInner.map({ $0 - 3 }) {
+          lines.append(list.isEmpty ? "list (empty)" : Self.cut("list", list.map { w.vmaName($0) }, room: room))
+        } else {
+          lines.append("list " + (list.isEmpty ? "(empty)" : Self.elided(list.prefix(5).map { w.vmaName($0) }, max: 4)))
+          if list.count > 5 { lines[1] += " …+\(list.count - 4)" }
+        }
         if let pages = pagesOf[a] {
-          lines.append("pages " + Self.elided(pages.map(World.pageName), max: 6))
-        } else if w.kernel == .v6 {
+          let room = fit.anonVMAInner.map { $0 - 3 }
+          lines.append(
+            room.map { Self.cut("pages", pages.map(World.pageName), room: $0) }
+              ?? "pages " + Self.elided(pages.map(World.pageName), max: 6))
+        } else if w.kernel == .v6 || plan != nil {
           lines.append("pages none")  // a third row: the parent arrow leaves from it
         }
       } else {
@@ -245,15 +286,25 @@ extension ForestDiagram {
       if let walk, w.isAllocated(walk.page), w[page: walk.page].mapping == .anon(a) {
         walkLabel = "rmap walk of \(World.pageName(walk.page)) from \(walk.origin)"
       }
-      y = max(y, (firstRow[a] ?? 0) - 1)
+      var boxHeight = lines.count + 2
+      if let plan {
+        // Planned: its own place (one not planned goes below them all); three lines always.
+        boxHeight = Plan.anonVMAHeight
+        y = max(y, plan.anonVMABottom)
+        if plan.anonVMAY[a] >= 0 { boxY = plan.anonVMAY[a] } else { boxY = y }
+      } else {
+        y = max(y, (firstRow[a] ?? 0) - 1)
+        boxY = y
+      }
       anonVMAs.append(
         AnonVMABox(
-          anonVMA: a, rect: Rect(x: 0, y: y, width: 0, height: lines.count + 2), isRoot: isRoot, change: change,
+          anonVMA: a, rect: Rect(x: 0, y: boxY, width: 0, height: boxHeight), isRoot: isRoot, change: change,
           title: " \(World.avName(a))\(isRoot ? " root" : "") ", lines: lines, locked: locks.anonVMAs.contains(a),
           lockLabel: locks.titles[a].flatMap { $0.isEmpty ? nil : $0 }, walkLabel: walkLabel))
-      y += lines.count + 2
+      if boxY == y { y += boxHeight }
     }
     flush(&y)
+    if let plan { y = max(y, plan.anonVMABottom) } else if group != nil { y += 1 }
     // KSM: each stable node's page and the anon_vmas its rmap_items hold (get_anon_vma).
     for (i, node) in w.stableNodes.enumerated() where node.alive {
       let items = node.items.map { "\($0.vmaName)→\(World.avName($0.anonVMA))" }
@@ -290,7 +341,7 @@ extension ForestDiagram {
     for box in processes where box.change != .removed {
       for (i, v) in box.vmas.enumerated() {
         guard let a = w.vmas[v]?.anonVMA, let row = rowOf[a] else { continue }
-        buses[a, default: Bus(anonVMA: a, sources: [], targetRow: row)].sources.append((v, box.rect.y + 1 + i))
+        buses[a, default: Bus(anonVMA: a, sources: [], targetRow: row)].sources.append((v, box.row(at: i)))
       }
     }
     // Sources are added top to bottom: a bus's first source is its top one.
@@ -308,7 +359,39 @@ extension ForestDiagram {
         sorted[i].lane = laneEnds.count - 1
       }
     }
+    Self.orderLanes(&sorted, count: laneEnds.count)
     return sorted
+  }
+
+  /// Orders the lanes so that no line turns where another passes over it: a bus whose source
+  /// row is another bus's target row runs in a lane left of that bus's (its row's line then
+  /// ends before the other's corner, and the other's line into its box starts right of it).
+  /// Lanes keep their order where no such row ties them (or the ties go round in a cycle).
+  static func orderLanes(_ buses: inout [Bus], count: Int) {
+    guard count > 1 else { return }
+    var laneOfSource: [Int: Int] = [:]
+    for bus in buses {
+      guard let lane = bus.lane else { continue }
+      for s in bus.sources { laneOfSource[s.y] = lane }
+    }
+    var before = [Set<Int>](repeating: [], count: count)  // lanes that must be left of each lane
+    for bus in buses {
+      guard let lane = bus.lane, let other = laneOfSource[bus.targetRow], other != lane else { continue }
+      before[lane].insert(other)
+    }
+    guard before.contains(where: { !$0.isEmpty }) else { return }
+    var order: [Int] = []
+    var placed = [Bool](repeating: false, count: count)
+    while order.count < count {
+      guard let next = (0..<count).first(where: { !placed[$0] && before[$0].allSatisfy { placed[$0] } }) else {
+        return  // a cycle: keep the order
+      }
+      placed[next] = true
+      order.append(next)
+    }
+    var renumber = [Int](repeating: 0, count: count)
+    for (i, lane) in order.enumerated() { renumber[lane] = i }
+    for i in buses.indices { buses[i].lane = buses[i].lane.map { renumber[$0] } }
   }
 
   // MARK: Columns
@@ -316,32 +399,39 @@ extension ForestDiagram {
   /// Widths from the labels: every process box ends at one right edge (arrows leave from one
   /// column), the lanes follow, then the anon_vma boxes (one width), the root trunk and the
   /// labels.
-  mutating func placeColumns(_ w: World, order: [(process: Int, depth: Int)], lanes: [Bus]) {
+  mutating func placeColumns(_ w: World, order: [(process: ProcessID, depth: Int)], lanes: [Bus]) {
     var written: [VMAID: String] = [:]  // VMA to `→AVn` where its pointer found no lane
     for bus in lanes where bus.lane == nil && !(bus.sources.count == 1 && bus.sources[0].y == bus.targetRow) {
       for s in bus.sources { written[s.vma] = World.avName(bus.anonVMA) }
     }
     var right = 0
     for box in processes {
-      let source = box.change == .removed ? nil : w
-      var inner = Buffer.width(titles[box.process] ?? "") + 3
+      var inner = Self.textWidth(titles[box.process] ?? "") + 5  // room for a change mark and two marks
       for v in box.vmas {
-        guard let vma = (source ?? w).vmas[v] ?? options.previous?.vmas[v] else { continue }
+        // A VMA gone in this step (its process exited) is read from the world before.
+        let here = w.vmas[v]
+        guard let vma = here ?? options.previous?.vmas[v] else { continue }
         let text =
           "\(vma.mapping)@\(vma.firstPage) \(vma.firstPage)..\(vma.firstPage + vma.pages - 1) \(vma.prot.rawValue)"
-        let chain = (w.vmas[v] != nil ? w : options.previous ?? w).chainAnonVMAs(v).map(World.avName)
-        let name = (w.vmas[v] != nil ? w : options.previous ?? w).vmaName(v)
+        let chain = here == nil ? options.previous?.chainAnonVMAs(v) ?? [] : w.chainAnonVMAs(v)
+        var note: String?
+        if walk != nil { note = walkNote(here == nil ? options.previous?.vmaName(v) ?? "" : w.vmaName(v)) }
         let label = VMALabel(
-          text: text, pointer: written[v], chain: chain.count > 1 ? "chain " + Self.elided(chain, max: 5) : "",
-          walk: walkNote(name))
+          text: text, pointer: written[v],
+          chain: chain.count < 2
+            ? ""
+            : fit.compactChains
+              ? "chain \(chain.count)" : "chain " + Self.elided(chain.map(World.avName), max: 5), walk: note)
         vmaLabels[v] = label
         inner = max(inner, label.width + 3)
       }
       right = max(right, Self.column(depth: box.depth) + inner + 1)
     }
     for fold in processFolds {
-      right = max(right, Self.column(depth: fold.depth) + Buffer.width(fold.text) + 4)
+      right = max(right, Self.column(depth: fold.depth) + Self.textWidth(fold.text) + 4)
     }
+    neededRight = right
+    if let fixed = plan?.processRight { right = fixed }
     for i in processFolds.indices {
       let x = Self.column(depth: processFolds[i].depth)
       processFolds[i].rect = Rect(x: x, y: processFolds[i].rect.y, width: right - x + 1, height: 3)
@@ -350,19 +440,33 @@ extension ForestDiagram {
       let x = Self.column(depth: processes[i].depth)
       processes[i].rect = Rect(x: x, y: processes[i].rect.y, width: right - x + 1, height: processes[i].rect.height)
     }
-    let laneCount = (lanes.compactMap(\.lane).max() ?? -1) + 1
+    usedLanes = (lanes.compactMap(\.lane).max() ?? -1) + 1
+    let laneCount = plan?.processRight != nil ? plan?.lanes ?? usedLanes : usedLanes
     let left = right + 1 + 2 + 2 * laneCount + 2
     var inner = 0
     var labelWidth = 0
     for box in anonVMAs {
-      inner = max(inner, Buffer.width(box.title) + 3, box.lines.map { Buffer.width($0) + 3 }.max() ?? 0)
-      labelWidth = max(
-        labelWidth, [box.lockLabel, box.walkLabel].compactMap { $0 }.map { Buffer.width($0) + 1 }.max() ?? 0)
+      inner = max(inner, Self.textWidth(box.title) + 5)
+      for line in box.lines { inner = max(inner, Self.textWidth(line) + 3) }
+      for label in [box.lockLabel, box.walkLabel] where fit.labelsBeside {
+        if let label { labelWidth = max(labelWidth, Self.textWidth(label) + 1) }
+      }
     }
     for box in stableNodes {
-      inner = max(inner, Buffer.width(box.title) + 3, box.lines.map { Buffer.width($0) + 3 }.max() ?? 0)
+      inner = max(inner, Self.textWidth(box.title) + 3, box.lines.map { Self.textWidth($0) + 3 }.max() ?? 0)
     }
-    for fold in anonVMAFolds { inner = max(inner, Buffer.width(fold.text) + 3) }
+    for fold in anonVMAFolds { inner = max(inner, Self.textWidth(fold.text) + 3) }
+    // A lock's outline names its holders on its top edge and the waiting CPUs on its bottom
+    // edge, in the box's width (less its corners) at least without the operations.
+    if anonVMAs.contains(where: \.locked) {
+      let moment = options.lockMoment ?? w
+      for lock in moment.lockHolders.keys {
+        let texts = Self.lockTexts(lock, moment)
+        inner = max(inner, Self.textWidth(texts.brief) - 1, Self.textWidth(texts.waiting ?? "") - 1)
+      }
+    }
+    neededAnonVMAInner = inner
+    if let plan, plan.processRight != nil { inner = plan.anonVMAInner }
     for i in anonVMAFolds.indices {
       anonVMAFolds[i].rect = Rect(x: left, y: anonVMAFolds[i].rect.y, width: inner + 2, height: 3)
     }
@@ -388,6 +492,7 @@ extension ForestDiagram {
     }
     // Right of the boxes: the root trunk, then the labels.
     labelX = left + inner + 2 + 3
+    trunkEnd = labelX
     width = labelX + labelWidth
   }
 

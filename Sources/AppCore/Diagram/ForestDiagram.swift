@@ -19,8 +19,10 @@ import TermRender
 ///
 /// The root lock is drawn on what it covers: while a CPU holds `anon_vma_lock(root)` (2.6.36,
 /// 6.x: every anon_vma of the forest, and every VMA on their lists; 2.6.34: only the one
-/// anon_vma and its VMAs), those boxes are drawn heavy and marked `▌`, and the locked box's title
-/// names the holder, its mode and the operation that took it, and the CPUs waiting.
+/// anon_vma and its VMAs), one shaded outline (``LockOutline``) goes around those anon_vma
+/// boxes (a forest's boxes stand together, a blank row above and below each forest's group),
+/// labelled with the holders (readers of a 6.x rwsem as sharing) and the CPUs waiting; the
+/// boxes are drawn heavy and marked `▌`, as are the rows of the VMAs on their lists.
 ///
 /// Objects are stacked in id order inside their group, so an object keeps its place while the
 /// objects before it stay; an anon_vma or process that went away in this step keeps its place,
@@ -42,9 +44,27 @@ public struct ForestDiagram: Sendable {
     /// children, none changed in this step) into their first and one `×N` box, and the
     /// anon_vmas only they use into one box per run.
     public var fold = false
+    /// The selected (or pinned) object: it and everything it points to or is pointed to by are
+    /// highlighted.
+    public var selection: Object?
+    /// Objects to emphasize besides (in compare: what differs from the other model).
+    public var emphasized: Set<Object> = []
+    /// Where every object stands for its lifetime (``Plan``, computed once per timeline): with
+    /// it an object keeps its place from step to step. Folding does not follow a plan (a fold
+    /// moves what is below it), so with `fold` the layout is this world's own.
+    public var plan: Plan?
+    /// The width to fit in (the pane's canvas): a wider diagram narrows itself (``Fit``), as
+    /// far as needed, when the narrowest it can be fits; with a plan, the plan's fit (made for
+    /// its own width) is followed.
+    public var maxWidth: Int?
     public init(
-      ascii: Bool = false, previous: World? = nil, lockMoment: World? = nil, maxLanes: Int = 8, fold: Bool = false
+      ascii: Bool = false, previous: World? = nil, lockMoment: World? = nil, maxLanes: Int = 8, fold: Bool = false,
+      selection: Object? = nil, emphasized: Set<Object> = [], plan: Plan? = nil, maxWidth: Int? = nil
     ) {
+      self.maxWidth = maxWidth
+      self.plan = plan
+      self.selection = selection
+      self.emphasized = emphasized
       self.ascii = ascii
       self.previous = previous
       self.lockMoment = lockMoment
@@ -64,9 +84,13 @@ public struct ForestDiagram: Sendable {
     public var depth: Int
     public var rect: Rect
     public var change: Change
-    /// VMA ids in the box, top to bottom; VMA `vmas[i]` is written on row `rect.y + 1 + i`.
+    /// VMA ids in the box, top to bottom; VMA `vmas[i]` is written on row `rect.y + 1 + rows[i]`
+    /// (with a plan a row stays empty where a VMA is gone: `rows` has gaps).
     public var vmas: [VMAID]
-    public func row(of vma: VMAID) -> Int? { vmas.firstIndex(of: vma).map { rect.y + 1 + $0 } }
+    public var rows: [Int]
+    /// The row VMA `vmas[i]` is written on.
+    public func row(at i: Int) -> Int { rect.y + 1 + rows[i] }
+    public func row(of vma: VMAID) -> Int? { vmas.firstIndex(of: vma).map { row(at: $0) } }
   }
 
   /// An anon_vma box.
@@ -97,6 +121,11 @@ public struct ForestDiagram: Sendable {
     public enum Members: Sendable, Hashable {
       case processes([ProcessID])
       case anonVMAs([AnonVMAID])
+
+      /// The first process of a run of processes (what names the fold), nil for anon_vmas.
+      public var firstProcess: ProcessID? {
+        if case .processes(let members) = self { members.first } else { nil }
+      }
     }
   }
 
@@ -139,8 +168,14 @@ public struct ForestDiagram: Sendable {
   /// Processes inside folds (not drawn).
   public internal(set) var foldedProcesses: Set<ProcessID> = []
   public internal(set) var arrows: [Arrow] = []
+  /// The selected VMA's `anon_vma_chain`, one connector per entry in list order (head first).
+  public internal(set) var chainConnectors: [Arrow] = []
+  /// What the selection points to or is pointed to by (``related(to:in:)``), highlighted.
+  public internal(set) var related: Set<Object> = []
   /// VMAs a held lock covers.
   public internal(set) var lockedVMAs: Set<VMAID> = []
+  /// Each held lock as one outline around the anon_vmas it covers.
+  public internal(set) var lockOutlines: [LockOutline] = []
   /// The reverse-map walk of this step (or the one in progress): its page, VMAs in visit order,
   /// VMAs skipped.
   public internal(set) var walk: RmapWalk?
@@ -154,22 +189,69 @@ public struct ForestDiagram: Sendable {
   /// Labels of VMA rows and process titles.
   var vmaLabels: [VMAID: VMALabel] = [:]
   var titles: [ProcessID: String] = [:]
+  /// What this world needs, whatever the plan fixes: the process boxes' right edge, the lanes
+  /// used, the anon_vma boxes' inner width (``Plan`` measures with them).
+  var neededRight = 0
+  var usedLanes = 0
+  var neededAnonVMAInner = 0
+  /// Columns right of the root trunk this world needs (labels, 6.x parent lanes), and where
+  /// they start.
+  var neededTail = 0
+  var trunkEnd = 0
+  /// How this diagram narrows itself (``Fit``).
+  let fit: Fit
+  /// The plan followed: the options' unless folding.
+  var plan: Plan? { options.fold ? nil : options.plan }
 
   public init(_ world: World, options: Options = Options()) {
+    if !options.fold, let fit = options.plan?.fit {
+      self.init(world, options: options, fit: fit)
+      return
+    }
+    self.init(world, options: options, fit: Fit(lanes: options.maxLanes))
+    guard let maxWidth = options.maxWidth, width > maxWidth else { return }
+    let widest = usedLanes
+    let levels = Fit.levels(from: widest, maxLanes: options.maxLanes, excess: width - maxWidth)
+    // Narrowed only when the narrowest fits: a diagram that scrolls anyway keeps its arrows.
+    guard let last = levels.last, Self(world, options: options, fit: last).width <= maxWidth else { return }
+    for fit in levels {
+      self.init(world, options: options, fit: fit)
+      guard width <= maxWidth else { continue }
+      let relaxed = Fit.relaxed(fit, lanes: widest) { Self(world, options: options, fit: $0).width <= maxWidth }
+      if relaxed != fit { self.init(world, options: options, fit: relaxed) }
+      return
+    }
+  }
+
+  init(_ world: World, options: Options, fit: Fit) {
     ascii = options.ascii
     self.options = options
+    self.fit = fit
     let locks = Self.locks(options.lockMoment ?? world, shownIn: world)
     lockedVMAs = locks.vmas
     walk = Self.walk(world)
     // Rows first (they depend on no width), then lanes, then columns, then the arrows' points.
     let order = stackProcesses(world, previous: options.previous)
     stackAnonVMAs(world, previous: options.previous, locks: locks)
-    let lanes = assignLanes(world, maxLanes: options.maxLanes)
+    let measured = plan.map { $0.processRight != nil } ?? false
+    let lanes = assignLanes(world, maxLanes: measured ? min(fit.lanes, plan?.lanes ?? 0) : fit.lanes)
     placeColumns(world, order: order, lanes: lanes)
+    if plan != nil && !measured {
+      // A plan measuring (``Plan/columns(_:samples:fit:)``) needs only the widths: the 6.x
+      // parent lanes' too.
+      routeParentPointers(world)
+      neededTail = width - trunkEnd
+      return
+    }
+    outlineLocks(world)
     routeAnonVMAPointers(world, lanes: lanes)
     // Parent arrows first: the root trunk, drawn later, passes over them.
     routeParentPointers(world)
     routeRootPointers(world)
+    if let selection = options.selection { related = Self.related(to: selection, in: world) }
+    routeChain(world)
+    neededTail = width - trunkEnd
+    keepLabelsThatFit(maxWidth: options.maxWidth)
   }
 
   // MARK: Locks

@@ -8,6 +8,8 @@ struct ForestDetails: Widget {
   var covered: Set<AnonVMAID>
   var selected: AnonVMAID?
   var theme: Theme
+  /// In a comparison: the anon_vmas that differ from the other model (marked `≠`).
+  var differs: Set<AnonVMAID> = []
 
   func render(in area: Rect, into b: inout Buffer) {
     LineList(lines: lines(width: area.width, limit: area.height), theme: theme).render(in: area, into: &b)
@@ -65,8 +67,10 @@ struct ForestDetails: Widget {
         text += " " + shortList(pagesHere.lazy.map { World.pageName($0) }, count: pagesHere.count, budget: budget)
       }
       let textStyle = inLens ? theme.lockLens : theme.text
-      let wrapped = wrap(text, max(10, width - 2))
+      let differing = differs.contains(a)
+      let wrapped = wrap(text, max(10, width - (differing ? 5 : 2)))
       segs.append((wrapped.first ?? text, textStyle))
+      if differing { segs += [(" ", theme.text), (g.differs, theme.differs)] }
       lines.append(Line(segments: segs, selected: selected == a))
       for more in wrapped.dropFirst() { lines.append(Line("     " + more, textStyle)) }
       for h in w.lockHolders[a] ?? [] {

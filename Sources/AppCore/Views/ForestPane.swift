@@ -9,6 +9,8 @@ struct ForestPane: Widget {
   var treeLayout: Bool
   var focused: Bool
   var theme: Theme
+  /// In a comparison: what differs from the other model (marked `≠`).
+  var differs = CompareDiff()
 
   func render(in r: Rect, into b: inout Buffer) {
     let title = treeLayout ? "anon_vma forest (tree)" : "anon_vma forest"
@@ -16,15 +18,19 @@ struct ForestPane: Widget {
     let inner = r.inset(1)
     var lines: [Line] = []
     if layout.columns.isEmpty {
-      lines.append(Line(" no anon_vma yet: the first write fault creates one", theme.hint))
+      for l in wrap(" no anon_vma yet: the first write fault creates one", inner.width) {
+        lines.append(Line(l, theme.hint))
+      }
     } else if treeLayout {
       lines += ForestTree(layout: layout, covered: covered, selected: selectedAV, theme: theme).lines
     } else {
-      let matrix = ForestMatrix(layout: layout, covered: covered, selected: selectedAV, theme: theme)
+      let matrix = ForestMatrix(
+        layout: layout, covered: covered, selected: selectedAV, theme: theme, differs: differs)
       lines += matrix.lines(width: inner.width, maxRows: inner.height / 2)
     }
     lines.append(Line(""))
-    let details = ForestDetails(layout: layout, covered: covered, selected: selectedAV, theme: theme)
+    let details = ForestDetails(
+      layout: layout, covered: covered, selected: selectedAV, theme: theme, differs: differs.anonVMAs)
     lines += details.lines(width: inner.width, limit: inner.height)
     LineList(lines: lines, theme: theme).render(in: inner, into: &b)
   }
@@ -37,6 +43,8 @@ struct ForestMatrix: Widget {
   var covered: Set<AnonVMAID>
   var selected: AnonVMAID?
   var theme: Theme
+  /// In a comparison: what differs from the other model (columns and rows marked).
+  var differs = CompareDiff()
 
   func render(in area: Rect, into b: inout Buffer) {
     LineList(lines: lines(width: area.width, maxRows: area.height), theme: theme).render(in: area, into: &b)
@@ -60,6 +68,11 @@ struct ForestMatrix: Widget {
     if first > 0 { header[0] = (("\(first)← ").padding(labelW + 2), theme.hint) }
     for a in shown {
       let freed = !(w.anonVMA(a)?.alive ?? false)
+      if differs.anonVMAs.contains(a) {
+        // Differing from the other model: the name alone marked (colour, bold, underline).
+        header += [(World.avName(a), theme.differs), ("".padding(colW - World.avName(a).count), theme.text)]
+        continue
+      }
       let style = covered.contains(a) ? theme.lockLens : freed ? theme.freedColumn : theme.strong
       header.append((World.avName(a).padding(colW), style))
     }
@@ -78,6 +91,7 @@ struct ForestMatrix: Widget {
         let style = own ? theme.ownAnonVMA : chain.contains(a) ? theme.chainLink : theme.noLink
         segs.append((glyph.padding(colW), style))
       }
+      if differs.vmas.contains(id) { segs.append((g.differs, theme.differs)) }
       lines.append(Line(segments: segs))
     }
     if shownRows.count < rows.count {

@@ -8,7 +8,9 @@ public let minimumSize = (width: 60, height: 16)
 extension AppState {
   /// The frame at a size. Pure: the same state and size give the same buffer.
   ///
-  /// With a comparison model, the two models are drawn one above the other, in lockstep.
+  /// With a comparison model, the two models are drawn side by side from 160 columns (each half a
+  /// full frame), one above the other below that, in lockstep; what differs between them is
+  /// marked in both (`CompareDiff`).
   public func render(width: Int, height: Int) -> Buffer {
     guard layoutsCurrent else {
       // An input changed without the reducer: lay out for this frame only.
@@ -17,14 +19,21 @@ extension AppState {
       return fresh.render(width: width, height: height)
     }
     var b = Buffer(width: width, height: height)
-    if let other = compareTimeline, let lower = compareLayout, height >= 2 * minimumSize.height,
-      width >= minimumSize.width
-    {
-      var bottom = AppState(comparing: other, fileName: fileName, options: options, layout: lower)
-      bottom.treeLayout = treeLayout
-      bottom.message = other.stepCount < step ? "this model stopped at step \(other.stepCount)" : nil
-      render(in: Rect(x: 0, y: 0, width: width, height: height / 2), into: &b)
-      bottom.render(in: Rect(x: 0, y: height / 2, width: width, height: height - height / 2), into: &b)
+    if let other = compareTimeline, let lower = compareLayout, let areas = compareAreas(b.area) {
+      var half = AppState(comparing: other, fileName: fileName, options: options, layout: lower)
+      half.forestView = forestView
+      half.narrationScroll = narrationScroll
+      half.message = other.stepCount < step ? "this model stopped at step \(other.stepCount)" : nil
+      let diffs = compareDiffs
+      render(in: areas.0, into: &b, differs: diffs?.this ?? CompareDiff())
+      half.render(in: areas.1, into: &b, differs: diffs?.other ?? CompareDiff())
+    } else if let other = compareTimeline, message == nil {
+      // Compare is on but the frame holds one model: say so rather than hide it.
+      var one = self
+      one.message =
+        "comparing with \(other.kernel.rawValue) needs 160 columns or \(2 * minimumSize.height) rows (now \(width)"
+        + "\(options.ascii ? "x" : "×")\(height))"
+      one.render(in: b.area, into: &b)
     } else {
       render(in: b.area, into: &b)
     }
@@ -32,9 +41,27 @@ extension AppState {
     return b
   }
 
+  /// Where the two models of a comparison go: left and right halves from 160 columns, top and
+  /// bottom when both halves are at least the minimum size; nil when neither fits (one model).
+  func compareAreas(_ area: Rect) -> (Rect, Rect)? {
+    if area.width >= 160, area.height >= minimumSize.height {
+      let w = area.width / 2
+      return (
+        Rect(x: area.x, y: area.y, width: w, height: area.height),
+        Rect(x: area.x + w, y: area.y, width: area.width - w, height: area.height)
+      )
+    }
+    guard area.height >= 2 * minimumSize.height, area.width >= minimumSize.width else { return nil }
+    let h = area.height / 2
+    return (
+      Rect(x: area.x, y: area.y, width: area.width, height: h),
+      Rect(x: area.x, y: area.y + h, width: area.width, height: area.height - h)
+    )
+  }
+
   /// One model's frame in an area: header, the VMA and forest panes, narration, status line and
   /// the overlay, composed from the widgets under Views/.
-  func render(in area: Rect, into b: inout Buffer) {
+  func render(in area: Rect, into b: inout Buffer, differs: CompareDiff = CompareDiff()) {
     let theme = options.ascii ? Theme.ascii : Theme.unicode
     let g = theme.glyphs
     guard area.width >= minimumSize.width, area.height >= minimumSize.height else {
@@ -49,35 +76,58 @@ extension AppState {
       return
     }
     let statusY = area.maxY - 1
-    let narrH = max(6, min(10, area.height / 4)) + (presenter ? 2 : 0)
-    let narrTop = statusY - narrH
-    let body = Rect(x: area.x, y: area.y + 1, width: area.width, height: narrTop - area.y - 1)
+    let (body, narrationRect, narrationText) = frameRows(in: area)
     let leftW = min(48, max(30, area.width * 2 / 5))
     let w = layout.world
     let covered = Marks.lockedForest(w)
     header(theme).render(in: Rect(x: area.x, y: area.y, width: area.width, height: 1), into: &b)
     let selectedVMA = focus == .vmas ? selected(.vmas)?.vma : nil
-    VMAPane(
-      layout: layout, covered: covered, selectedVMA: selectedVMA,
-      focused: focus == .vmas, theme: theme
-    ).render(in: Rect(x: body.x, y: body.y, width: leftW, height: body.height), into: &b)
-    ForestPane(
-      layout: layout, covered: covered,
-      selectedAV: focus == .forest ? selected(.forest)?.anonVMA : nil, treeLayout: treeLayout,
-      focused: focus == .forest,
-      theme: theme
-    ).render(in: Rect(x: body.x + leftW, y: body.y, width: body.width - leftW, height: body.height), into: &b)
-    narration(theme).render(in: Rect(x: area.x, y: narrTop, width: area.width, height: narrH), into: &b)
+    if let pane = diagramPane(in: area), let diagrams = layout.diagram {
+      DiagramPane(state: self, diagrams: diagrams, pane: pane, theme: theme, differs: differs).render(
+        in: body, into: &b)
+    } else {
+      VMAPane(
+        layout: layout, covered: covered, selectedVMA: selectedVMA,
+        focused: focus == .vmas, theme: theme, differs: differs
+      ).render(in: Rect(x: body.x, y: body.y, width: leftW, height: body.height), into: &b)
+      ForestPane(
+        layout: layout, covered: covered,
+        selectedAV: focus == .forest ? selected(.forest)?.anonVMA : nil, treeLayout: forestView == .tree,
+        focused: focus == .forest, theme: theme, differs: differs
+      ).render(in: Rect(x: body.x + leftW, y: body.y, width: body.width - leftW, height: body.height), into: &b)
+      if let note = diagramFallbackNote(in: area) {
+        b.put(note, x: body.x + leftW + 2, y: body.maxY - 1, style: theme.hint, maxX: body.maxX - 1)
+      }
+    }
+    narration(theme).render(narrationText, in: narrationRect, into: &b)
     StatusBar(
-      prompt: prompt, hints: options.ascii ? Keymap.asciiHints : Keymap.unicodeHints, playing: playing, cpus: w.cpus,
+      prompt: prompt, hints: Keymap.hintLine(for: self, ascii: options.ascii), playing: playing, cpus: w.cpus,
       totals: layout.totals, kernel: timeline.kernel,
       step: step, stepCount: timeline.stepCount, theme: theme
     ).render(in: Rect(x: area.x, y: statusY, width: area.width, height: 1), into: &b)
+    if diagramView.legend, forestView == .diagram, diagramPane(in: area) != nil {
+      // Over the frame between the header and the status line: the step goes on under it.
+      DiagramLegend(kernel: timeline.kernel, ascii: options.ascii, scroll: diagramView.legendScroll, theme: theme)
+        .render(in: Rect(x: area.x, y: area.y + 1, width: area.width, height: area.height - 2), into: &b)
+    }
     switch overlay {
-    case .help: HelpOverlay(keys: validKeys, theme: theme).render(in: area, into: &b)
+    case .help: HelpOverlay(keys: validKeys, scroll: helpScroll, theme: theme).render(in: area, into: &b)
     case .inspector: inspector(theme).render(in: area, into: &b)
     case nil: break
     }
+  }
+
+  /// The rows of a model's frame below the header and above the status line: the body (the
+  /// panes) and the narration, as high as its text needs within NarrationPane's bounds, and that
+  /// text laid out for the pane's width.
+  func frameRows(in area: Rect) -> (body: Rect, narration: Rect, text: NarrationPane.Text) {
+    let text = narration(options.ascii ? Theme.ascii : Theme.unicode).text(width: area.width - 2)
+    let narrH = NarrationPane.height(for: text, frameHeight: area.height, presenter: presenter)
+    let narrTop = area.maxY - 1 - narrH
+    return (
+      Rect(x: area.x, y: area.y + 1, width: area.width, height: narrTop - area.y - 1),
+      Rect(x: area.x, y: narrTop, width: area.width, height: narrH), text
+    )
   }
 
   /// The object selected in a pane (a VMA or an anon_vma), if any.
@@ -87,8 +137,8 @@ extension AppState {
 
   func header(_ theme: Theme) -> Header {
     Header(
-      title: timeline.title, kernel: timeline.kernel, variants: timeline.variants, explore: explore, fileName: fileName,
-      step: step, stepCount: timeline.stepCount, theme: theme)
+      title: timeline.title, kernel: timeline.kernel, variants: timeline.variants, explore: explore,
+      branchedAt: branchedAt, fileName: fileName, step: step, stepCount: timeline.stepCount, theme: theme)
   }
 
   func narration(_ theme: Theme) -> NarrationPane {
@@ -100,12 +150,19 @@ extension AppState {
       step: step, info: timeline.steps[step],
       nextLabel: step < timeline.stepCount ? timeline.steps[step + 1].label : nil,
       micro: shownMicro, cpus: timeline.cpuCount > 1 ? layout.world.cpus : [], presenter: presenter,
-      functions: layout.functions, message: message, focused: focus == .steps, theme: theme)
+      functions: layout.functions, message: message, focused: focus == .steps, theme: theme, scroll: narrationOffset)
   }
 
   func inspector(_ theme: Theme) -> Inspector {
     let subject: Inspector.Subject
     switch (focus, selected(focus)) {
+    case (.forest, _) where forestView == .diagram:
+      switch diagramView.selection {
+      case .vma(let v): subject = .vma(v)
+      case .anonVMA(let a): subject = .anonVMA(a)
+      case .process(let p), .fold(let p): subject = .process(p)
+      case nil: subject = .nothing
+      }
     case (.vmas, .vma(let id)?): subject = .vma(id)
     case (.forest, .anonVMA(let a)?): subject = .anonVMA(a)
     default: subject = .nothing

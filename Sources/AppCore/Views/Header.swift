@@ -7,6 +7,8 @@ struct Header: Widget {
   var kernel: KernelVersion
   var variants: [Variant]
   var explore: Bool
+  /// The step a what-if branch started from (`:` in play), if the session is one.
+  var branchedAt: Int? = nil
   var fileName: String
   var step: Int
   var stepCount: Int
@@ -16,19 +18,39 @@ struct Header: Widget {
     let style = theme.header
     b.fill(Rect(x: area.x, y: area.y, width: area.width, height: 1), style: style)
     let n = stepCount
-    let barW = 10
-    let filled = n == 0 ? barW : step * barW / n
-    let bar =
-      String(repeating: theme.glyphs.full, count: filled) + String(repeating: theme.glyphs.empty, count: barW - filled)
-    let right = "step \(step)/\(n) [\(bar)] "
-    let rightX = area.maxX - Buffer.width(right)
-    var left = " anonvis  \(title)  kernel \(kernel.displayName)"
-    if !variants.isEmpty { left += " variant \(variants.map(\.rawValue).joined(separator: ","))" }
-    if explore { left += "  [explore]" }
-    if !fileName.isEmpty, Buffer.width(left) + Buffer.width(fileName) + 4 < rightX - area.x {
-      left += "  (\(fileName))"
+    // The progress bar gives way below 100 columns: the title is the teaching text.
+    var right = "step \(step)/\(n) "
+    if area.width >= 100 {
+      let barW = 10
+      let filled = n == 0 ? barW : step * barW / n
+      let bar =
+        String(repeating: theme.glyphs.full, count: filled)
+        + String(repeating: theme.glyphs.empty, count: barW - filled)
+      right += "[\(bar)] "
     }
-    b.put(left, x: area.x, y: area.y, style: theme.headerTitle, maxX: rightX - 1)
+    let rightX = area.maxX - Buffer.width(right)
+    b.put(left(room: rightX - 1 - area.x), x: area.x, y: area.y, style: theme.headerTitle, maxX: rightX - 1)
     b.put(right, x: rightX, y: area.y, style: style)
+  }
+
+  /// The left part in `room` columns: ` anonvis  TITLE  kernel MODEL` and the file when there is
+  /// room; when there is not, the file goes, then the program's name, then the title is elided at
+  /// a word boundary with `…` (the model stays: a comparison's halves are told apart by it).
+  func left(room: Int) -> String {
+    var model = "kernel \(kernel.displayName)"
+    if !variants.isEmpty { model += " variant \(variants.map(\.rawValue).joined(separator: ","))" }
+    if explore, branchedAt == nil { model += "  [explore]" }
+    // A what-if branch says so first: the title after it may be elided, the marker never.
+    let branch = branchedAt.map { "[what-if from step \($0)]  " } ?? ""
+    let full = " anonvis  \(branch)\(title)  \(model)"
+    if !fileName.isEmpty, Buffer.width(full) + Buffer.width(fileName) + 4 < room + 1 { return full + "  (\(fileName))" }
+    if Buffer.width(full) <= room { return full }
+    let tail = "  " + model
+    let titleRoom = room - 1 - Buffer.width(tail) - Buffer.width(branch)
+    let ellipsis = theme.glyphs.ellipsis
+    if titleRoom >= 8 + Buffer.width(ellipsis) {
+      return " " + branch + elide(title, titleRoom, ellipsis: ellipsis) + tail
+    }
+    return elide(" \(branch)\(title)\(tail)", room, ellipsis: ellipsis)
   }
 }

@@ -2,8 +2,13 @@ import AnonVMASim
 import ScenePlayer
 import TermRender
 
-/// The narration pane: the step (or micro-step) and its label, one lane per CPU, the scene's
-/// `say` paragraphs, presenter notes, the kernel functions the step ran, and a message.
+/// The narration pane: the step (or micro-step) and its label, a message, the scene's `say`
+/// paragraphs, presenter notes, then one lane per CPU and the kernel functions the step ran.
+///
+/// Teaching text is never cut: every line is word-wrapped, the pane grows for it (`height`), and
+/// what still does not fit scrolls (PgDn/PgUp in the steps pane) under a `↓ N more (PgDn)` line.
+/// The CPU lanes and kernel functions come last: they give way to the `say` text (the status
+/// line shows the CPUs too).
 struct NarrationPane: Widget {
   /// The step on screen.
   var step: Int
@@ -20,70 +25,122 @@ struct NarrationPane: Widget {
   var message: String?
   var focused: Bool
   var theme: Theme
+  /// Lines scrolled off the top (`AppState.narrationOffset`); clamped to the text here.
+  var scroll = 0
+
+  /// The pane's text at a width: its lines, how many of the first ones teach (the step, a
+  /// message, `say`, notes), and paragraphs left unwrapped (`limit`).
+  struct Text {
+    var lines: [Line]
+    var teaching: Int
+    var unwrapped = 0
+  }
+
+  /// The pane's height in a frame of `frameHeight` rows: at least a quarter of the frame (6 to
+  /// 12 rows, 2 more for presenter notes), grown up to two fifths of it to hold the teaching
+  /// lines (and the `↓ N more` line under them when the rest does not fit).
+  static func height(for text: Text, frameHeight: Int, presenter: Bool) -> Int {
+    let floor = max(6, min(12, frameHeight / 4)) + (presenter ? 2 : 0)
+    let ceiling = max(floor, frameHeight * 2 / 5)
+    let cut = text.lines.count > text.teaching || text.unwrapped > 0
+    return min(ceiling, max(floor, text.teaching + 2 + (cut ? 1 : 0)))
+  }
 
   func render(in r: Rect, into b: inout Buffer) {
+    render(text(width: r.width - 2), in: r, into: &b)
+  }
+
+  /// Draws `text` (from `text(width:)` at the pane's inner width) scrolled by `scroll`, with a
+  /// last line naming what is above and below and the key that scrolls.
+  func render(_ text: Text, in r: Rect, into b: inout Buffer) {
     Block(title: presenter ? "narration · presenter" : "narration", focused: focused, theme: theme).render(
       in: r, into: &b)
     let inner = r.inset(1)
-    LineList(lines: lines(width: inner.width, height: inner.height), theme: theme).render(in: inner, into: &b)
+    guard inner.width > 0, inner.height > 0 else { return }
+    let lines = text.lines
+    guard lines.count > inner.height || text.unwrapped > 0 else {
+      LineList(lines: lines, theme: theme).render(in: inner, into: &b)
+      return
+    }
+    let rows = inner.height - 1
+    let top = max(0, min(scroll, lines.count - rows))
+    let shown = Array(lines[top..<min(lines.count, top + rows)])
+    LineList(lines: shown, theme: theme).render(
+      in: Rect(x: inner.x, y: inner.y, width: inner.width, height: rows), into: &b)
+    b.put(
+      scrollHint(above: top, below: lines.count - top - shown.count, unwrapped: text.unwrapped), x: inner.x,
+      y: inner.maxY - 1, style: theme.hint, maxX: inner.maxX)
   }
 
-  func lines(width: Int, height: Int) -> [Line] {
+  /// `↑ 2 above  ↓ 4 more (PgUp/PgDn)`: what is cut, and the keys that show it (the steps pane
+  /// takes them: `tab` first when another pane has the focus).
+  func scrollHint(above: Int, below: Int, unwrapped: Int) -> String {
     let g = theme.glyphs
+    var parts: [String] = []
+    if above > 0 { parts.append("\(g.up) \(above) above") }
+    if below > 0 { parts.append("\(g.more) \(below) more") }
+    if unwrapped > 0 { parts.append("\(unwrapped) more paragraphs") }
+    let keys = below > 0 || unwrapped > 0 ? (above > 0 ? "PgUp/PgDn" : "PgDn") : "PgUp"
+    return parts.joined(separator: "  ") + " (\(focused ? "" : "tab, ")\(keys))"
+  }
+
+  /// The text at `width` columns. Paragraphs more than `limit` lines past the scroll offset are
+  /// counted, not wrapped (a step typed in explore mode can carry thousands of them).
+  func text(width: Int, limit: Int = 1000) -> Text {
+    let g = theme.glyphs
+    let limit = scroll + limit
     var lines: [Line] = []
     if let micro {
       let e = micro.event
-      lines.append(
-        Line(segments: [
+      lines += wrap(
+        [
           ("\(step).\(micro.index + 1)/\(micro.count) ", theme.strong),
           ("cpu\(e.cpu) \(e.function): ", theme.function), (e.text, theme.text),
-        ]))
-      lines.append(Line("  in step \(step): \(info.label)  (\(g.up)/k back out)", theme.hint))
+        ], width)
+      lines += wrap([("  in step \(step): \(info.label)  (\(g.up)/k back, esc leave)", theme.hint)], width)
     } else {
       var segs: [(String, Style)] = [("\(step) \(info.label)", theme.strong)]
       if let c = info.chapter { segs.append(("  [\(c)]", theme.chapter)) }
-      lines.append(Line(segments: segs))
+      lines += wrap(segs, width)
     }
-    // One lane per CPU: state, operation, current micro-step, locks held.
-    for c in cpus {
-      var text = "\(c.name) \(g.cpuState(c.state)) \(c.state.rawValue)"
-      if let op = c.op { text += "  \(op)" }
-      if let m = c.microStep { text += " \(g.dot) \(m)" }
-      if let wait = c.waitingFor, c.state != .running { text += " \(g.dot) waits for \(World.avName(wait))" }
-      if !c.holds.isEmpty { text += " \(g.dot) holds \(c.holds.map { World.avName($0) }.joined(separator: " "))" }
-      let style: Style =
-        c.state == .deadlocked ? theme.deadlocked : c.state == .blocked ? theme.blocked : theme.text
-      lines.append(Line(text, style))
-    }
-    // Paragraphs beyond what the pane can show are counted, not wrapped (a step typed in
-    // explore mode can carry thousands of them).
-    var unshown = 0
+    if let message { lines += wrap([("! " + message, theme.error)], width) }
+    var unwrapped = 0
     for s in info.say {
-      guard lines.count <= height else {
-        unshown += 1
+      guard lines.count <= limit else {
+        unwrapped += 1
         continue
       }
       for l in wrap("\(g.openQuote)\(s)\(g.closeQuote)", width) { lines.append(Line(l)) }
     }
     if presenter {
       for n in info.notes {
-        guard lines.count <= height else {
-          unshown += 1
+        guard lines.count <= limit else {
+          unwrapped += 1
           continue
         }
         for l in wrap("note: \(n)", width) { lines.append(Line(l, theme.note)) }
       }
-      lines.append(Line("next: \(nextLabel ?? "(end of scene)")", theme.hint))
+      lines += wrap([("next: \(nextLabel ?? "(end of scene)")", theme.hint)], width)
     }
+    let teaching = lines.count
+    lines += cpus.flatMap { wrap([lane($0)], width) }
     if micro == nil, !functions.isEmpty {
       for l in wrap("kernel: " + functions.joined(separator: " \(g.dot) "), width) {
         lines.append(Line(l, theme.hint))
       }
     }
-    if unshown > 0 { lines.append(Line("(\(unshown) more paragraphs)", theme.hint)) }
-    if let message {
-      lines.insert(Line("! " + message, theme.error), at: min(1, lines.count))
-    }
-    return lines
+    return Text(lines: lines, teaching: teaching, unwrapped: unwrapped)
+  }
+
+  /// A CPU's lane: state, operation, current micro-step, the lock it waits for, the locks held.
+  func lane(_ c: CPU) -> (String, Style) {
+    let g = theme.glyphs
+    var text = "\(c.name) \(g.cpuState(c.state)) \(c.state.rawValue)"
+    if let op = c.op { text += "  \(op)" }
+    if let m = c.microStep { text += " \(g.dot) \(m)" }
+    if let wait = c.waitingFor, c.state != .running { text += " \(g.dot) waits for \(World.avName(wait))" }
+    if !c.holds.isEmpty { text += " \(g.dot) holds \(c.holds.map { World.avName($0) }.joined(separator: " "))" }
+    let style: Style = c.state == .deadlocked ? theme.deadlocked : c.state == .blocked ? theme.blocked : theme.text
+    return (text, style)
   }
 }

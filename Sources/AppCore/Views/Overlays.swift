@@ -2,15 +2,20 @@ import AnonVMASim
 import ScenePlayer
 import TermRender
 
-/// The `?` overlay: the keys valid now and what they do.
+/// The `?` overlay: the keys valid now and what they do; ↓/↑ scroll it where it does not fit.
 struct HelpOverlay: Widget {
   var keys: [(keys: String, help: String)]
+  /// Rows scrolled above the top (`AppState.helpScroll`; no more than leaves the last row shown).
+  var scroll = 0
   var theme: Theme
 
   func render(in area: Rect, into b: inout Buffer) {
     let width = keys.map { $0.keys.count }.max() ?? 4
     let lines = keys.map { " " + $0.keys.padding(width + 2) + $0.help }
-    Popup(title: "keys valid now", lines: lines, theme: theme).render(in: area, into: &b)
+    // The popup's inside is at most area.height - 4 rows.
+    let top = max(0, min(scroll, lines.count - (area.height - 4)))
+    let title = top > 0 ? "keys valid now (\(theme.glyphs.up) \(top) above)" : "keys valid now"
+    Popup(title: title, lines: Array(lines.dropFirst(top)), theme: theme).render(in: area, into: &b)
   }
 }
 
@@ -19,6 +24,7 @@ struct Inspector: Widget {
   enum Subject {
     case vma(VMAID)
     case anonVMA(AnonVMAID)
+    case process(ProcessID)
     case nothing
   }
 
@@ -30,7 +36,15 @@ struct Inspector: Widget {
 
   func render(in area: Rect, into b: inout Buffer) {
     let (title, lines) = content
-    Popup(title: title, lines: lines + ["", "enter or esc closes"], theme: theme).render(in: area, into: &b)
+    // Wrapped to the widest popup the area holds (a root's list can name hundreds of VMAs):
+    // continuation lines are indented under the field's value, never cut mid-word.
+    let width = area.width - 6
+    let wrapped = lines.flatMap { line -> [String] in
+      let parts = wrap(line, width)
+      return [parts[0]]
+        + parts.dropFirst().flatMap { wrap($0, width - 13).map { String(repeating: " ", count: 13) + $0 } }
+    }
+    Popup(title: title, lines: wrapped + ["", "enter or esc closes"], theme: theme).render(in: area, into: &b)
   }
 
   /// The title and the lines.
@@ -65,6 +79,19 @@ struct Inspector: Widget {
           "same_anon_vma \(w.listVMAs(a).map { w.vmaName($0) }.joined(separator: " "))",
           "lock         \(lock.nonEmpty ?? "free")",
           "created at   step \(av.createdAt) by \(av.createdBy) (\(steps[min(av.createdAt, last)].label))",
+        ]
+      )
+    case .process(let p):
+      guard w.isAllocated(p) else { break }
+      let proc = w[process: p]
+      let children = w.processes.filter { $0.parent == p }.map(\.name)
+      return (
+        proc.name,
+        [
+          "alive        \(proc.alive ? "yes" : "no (exited)")",
+          "parent       \(proc.parent.map { w[process: $0].name } ?? "none")",
+          "children     \(children.isEmpty ? "none" : children.joined(separator: " "))",
+          "VMAs         \(proc.vmas.map { w.vmaName($0) }.joined(separator: " "))",
         ]
       )
     case .nothing:

@@ -5,7 +5,9 @@ import TermRender
 /// each CPU's state and the step on the right.
 struct StatusBar: Widget {
   var prompt: Prompt?
-  var hints: String
+  /// The key hints of the state (`Keymap.hintLine(for:ascii:)`), fitted to the room left of the
+  /// right part.
+  var hints: HintLine
   var playing: Bool
   var cpus: [CPU]
   /// Shown when the line is 110 columns or wider.
@@ -17,13 +19,7 @@ struct StatusBar: Widget {
 
   func render(in area: Rect, into b: inout Buffer) {
     let y = area.y
-    var right = ""
-    for c in cpus {
-      right +=
-        "\(c.name)\(theme.glyphs.cpuState(c.state))\(c.state == .idle ? "" : " " + (c.op?.split(separator: " ").first.map(String.init) ?? "")) "
-    }
-    let withTotals = area.width >= 110 ? " \(totals) " : ""
-    right = withTotals + " \(kernel.rawValue)  " + right + " step \(step)/\(stepCount) "
+    let right = self.right(width: area.width)
     let rightX = area.x + max(0, area.width - Buffer.width(right))
     switch prompt {
     case .jump(let t):
@@ -32,9 +28,34 @@ struct StatusBar: Widget {
       b.put(" :\(t)_", x: area.x, y: y, style: theme.prompt, maxX: rightX)
     case .find(let t):
       b.put(" find: \(t)_", x: area.x, y: y, style: theme.prompt, maxX: rightX)
+    case .whatIf(let t):
+      b.put(" what-if from step \(step) :\(t)_", x: area.x, y: y, style: theme.prompt, maxX: rightX)
     case nil:
-      b.put(hints + (playing ? "  [playing]" : ""), x: area.x, y: y, style: theme.text, maxX: rightX - 1)
+      // The hints that fit (Keymap drops the least needed first); if even those do not, they give
+      // way whole, from the end, marked with `…`.
+      let tail = playing ? "  [playing]" : ""
+      let room = rightX - 1 - area.x
+      let text = elide(
+        hints.fitting(room - Buffer.width(tail)) + tail, room, ellipsis: theme.glyphs.ellipsis, separator: "  ")
+      b.put(text, x: area.x, y: y, style: theme.text, maxX: rightX - 1)
     }
     b.put(right, x: rightX, y: y, style: theme.status)
+  }
+
+  /// The right part: totals (110 columns and wider), the model, each CPU's state and operation,
+  /// the step. When it would take more than half the line, the operations go (the narration
+  /// pane names them).
+  func right(width: Int) -> String {
+    let g = theme.glyphs
+    let withTotals = width >= 110 ? " \(totals) " : ""
+    var lanes = ""
+    for c in cpus {
+      lanes +=
+        "\(c.name)\(g.cpuState(c.state))\(c.state == .idle ? "" : " " + (c.op?.split(separator: " ").first.map(String.init) ?? "")) "
+    }
+    let right = withTotals + " \(kernel.rawValue)  " + lanes + " step \(step)/\(stepCount) "
+    guard Buffer.width(right) > width / 2 else { return right }
+    return " \(kernel.rawValue)  " + cpus.map { "\($0.name)\(g.cpuState($0.state))" }.joined(separator: " ")
+      + "  step \(step)/\(stepCount) "
   }
 }

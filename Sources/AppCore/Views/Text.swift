@@ -86,6 +86,57 @@ func wrap(_ text: String, _ width: Int) -> [String] {
   return lines
 }
 
+/// Styled segments word-wrapped to a width as lines: each character keeps its segment's style.
+/// One line when the text fits.
+func wrap(_ segments: [(String, Style)], _ width: Int) -> [Line] {
+  let full = segments.map(\.0).joined()
+  let texts = wrap(full, width)
+  guard texts.count > 1 else { return [Line(segments: segments)] }
+  // The wrapped lines hold the text's characters in order, less the spaces at the breaks (and
+  // plus a repeated indent): walk both, taking each character's style from the source.
+  let source = segments.flatMap { seg in seg.0.map { (char: $0, style: seg.1) } }
+  var p = 0
+  return texts.map { text in
+    var segs: [(String, Style)] = []
+    for ch in text {
+      while p < source.count, source[p].char != ch, source[p].char == " " { p += 1 }
+      let style = p < source.count ? source[p].style : segments.last?.1 ?? .plain
+      if p < source.count, source[p].char == ch { p += 1 }
+      if let last = segs.last, last.1 == style {
+        segs[segs.count - 1].0.append(ch)
+      } else {
+        segs.append((String(ch), style))
+      }
+    }
+    return Line(segments: segs)
+  }
+}
+
+/// Text in `width` columns: whole when it fits, else cut after the last `separator` (a word
+/// boundary) that leaves room for `ellipsis`, which marks the cut. A first word longer than the
+/// width is cut inside, still marked.
+func elide(_ text: String, _ width: Int, ellipsis: String, separator: String = " ") -> String {
+  guard Buffer.width(text) > width else { return text }
+  let budget = width - Buffer.width(ellipsis)
+  guard budget > 0 else { return String(ellipsis.prefix(max(0, width))) }
+  var best: Substring?
+  for i in text.indices where text[i...].hasPrefix(separator) {
+    let prefix = text[..<i]
+    if Buffer.width(String(prefix)) > budget { break }
+    if prefix.contains(where: { $0 != " " }) { best = prefix }
+  }
+  if var best {
+    while best.last == " " { best = best.dropLast() }
+    return best + ellipsis
+  }
+  var out = ""
+  for ch in text {
+    if Buffer.width(out + String(ch)) > budget { break }
+    out.append(ch)
+  }
+  return out + ellipsis
+}
+
 extension String {
   func padding(_ width: Int) -> String {
     let w = Buffer.width(self)

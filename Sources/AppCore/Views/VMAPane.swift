@@ -10,6 +10,8 @@ struct VMAPane: Widget {
   var selectedVMA: VMAID?
   var focused: Bool
   var theme: Theme
+  /// In a comparison: what differs from the other model (marked `≠`).
+  var differs = CompareDiff()
 
   func render(in r: Rect, into b: inout Buffer) {
     Block(title: "processes & VMAs", focused: focused, theme: theme).render(in: r, into: &b)
@@ -51,6 +53,7 @@ struct VMAPane: Widget {
         let prefix = row.depth == 0 ? "" : String(repeating: "  ", count: row.depth - 1) + g.branch
         var segs: [(String, Style)] = [("  " + prefix + p.name, p.alive ? theme.strong : theme.exited)]
         if !p.alive { segs.append((" (exited)", theme.exited)) }
+        if differs.processes.contains(row.process) { segs += [(" ", theme.text), (g.differs, theme.differs)] }
         lines.append(Line(segments: segs))
         continue
       }
@@ -62,11 +65,13 @@ struct VMAPane: Widget {
       let rest = " \(v.prot.rawValue) \(anon)" + (v.detached ? " (detached)" : "")
       var text = "\(indent)  \(v.mapping)@\(v.firstPage)\(range)\(rest)"
       // Too wide for the pane: the page range goes first, the anon_vma and "(detached)" stay.
-      if Buffer.width(text) > width - 4 { text = "\(indent)  \(v.mapping)@\(v.firstPage)\(rest)" }
-      lines.append(
-        Line(
-          segments: [mark, lockMark, (text, linked ? theme.lockLens : theme.text)],
-          selected: selectedVMA == id))
+      if Buffer.width(text) > width - 6 { text = "\(indent)  \(v.mapping)@\(v.firstPage)\(rest)" }
+      var segs = [mark, lockMark, (text, linked ? theme.lockLens : theme.text)]
+      if differs.vmas.contains(id) {
+        segs[2].1 = theme.differs
+        segs += [(" ", theme.text), (g.differs, theme.differs)]
+      }
+      lines.append(Line(segments: segs, selected: selectedVMA == id))
     }
     if lines.isEmpty { lines.append(Line("  (no processes yet)", theme.hint)) }
     return lines

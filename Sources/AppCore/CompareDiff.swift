@@ -1,0 +1,146 @@
+import AnonVMASim
+
+/// What differs between two kernel models' worlds at the same step (`c`, `--compare`), compared
+/// as the panes draw them: every process, VMA, anon_vma and listed page is summarised in a line
+/// and matched by name with the other world's object of that name. An object whose line differs,
+/// or that the other world lacks, differs. Both halves of a comparison are marked with it.
+public struct CompareDiff: Sendable, Hashable {
+  /// Ids in the world the diff was computed for (`init(_:against:)`'s first argument).
+  public var processes: Set<ProcessID> = []
+  public var vmas: Set<VMAID> = []
+  public var anonVMAs: Set<AnonVMAID> = []
+  public var pages: Set<PageID> = []
+
+  /// The kinds of objects compared.
+  public enum Kind: Sendable, Hashable {
+    case process, vma, anonVMA, page
+  }
+
+  /// An object as both models name it: a process by its name, a VMA by `P1:A@0`, an anon_vma by
+  /// `AV1`, a page by `pg1`.
+  public struct Name: Sendable, Hashable {
+    public var kind: Kind
+    public var name: String
+  }
+
+  /// An object's id in its world, of its kind.
+  public enum ObjectID: Sendable, Hashable {
+    case process(ProcessID)
+    case vma(VMAID)
+    case anonVMA(AnonVMAID)
+    case page(PageID)
+  }
+
+  /// An object's id in its world and its summary line.
+  public struct Entry: Sendable, Hashable {
+    public var id: ObjectID
+    public var line: String
+  }
+
+  public init() {}
+
+  /// The objects of `w` whose summary differs from the one of the same name in `other`.
+  public init(_ w: World, against other: World) {
+    self.init(Self.summaries(w), against: Self.summaries(other))
+  }
+
+  /// The objects of `mine` (summaries of one world) whose line differs from the one of the same
+  /// name in `theirs`, or that `theirs` lacks.
+  init(_ mine: [Name: Entry], against theirs: [Name: Entry]) {
+    for (name, entry) in mine where theirs[name]?.line != entry.line {
+      switch entry.id {
+      case .process(let p): processes.insert(p)
+      case .vma(let v): vmas.insert(v)
+      case .anonVMA(let a): anonVMAs.insert(a)
+      case .page(let p): pages.insert(p)
+      }
+    }
+  }
+
+  public var isEmpty: Bool { processes.isEmpty && vmas.isEmpty && anonVMAs.isEmpty && pages.isEmpty }
+
+  /// The same set as the diagram's objects (`ForestDiagram.Options.emphasized`): a differing
+  /// page marks the anon_vma box it is filed in.
+  public func objects(in w: World) -> Set<ForestDiagram.Object> {
+    var objects = Set<ForestDiagram.Object>()
+    for p in processes { objects.insert(.process(p)) }
+    for v in vmas { objects.insert(.vma(v)) }
+    for a in anonVMAs { objects.insert(.anonVMA(a)) }
+    for p in pages where w.isAllocated(p) {
+      if case .anon(let a) = w[page: p].mapping { objects.insert(.anonVMA(a)) }
+    }
+    return objects
+  }
+
+  /// Every object drawn in `w`, by name, with a summary of what the panes show of it in terms
+  /// both models share (an anon_vma's counter values, not their per-kernel labels; the lock
+  /// that covers it: itself in 2.6.34, its root in 2.6.36).
+  public static func summaries(_ w: World) -> [Name: Entry] {
+    var out: [Name: Entry] = [:]
+    func names<Object>(_ ids: [ID<Object>], _ name: (ID<Object>) -> String) -> String {
+      ids.map(name).joined(separator: " ")
+    }
+    var seen: [String: Int] = [:]
+    for i in w.processes.indices {
+      let p = w.processes[i]
+      // A name used again (spawned after an exit) is told apart by its occurrence.
+      let n = seen[p.name, default: 0]
+      seen[p.name] = n + 1
+      let parent = p.parent.map { w[process: $0].name } ?? "-"
+      let line = "\(p.alive ? "alive" : "exited") parent \(parent) vmas \(names(p.vmas, w.vmaName))"
+      out[Name(kind: .process, name: n == 0 ? p.name : "\(p.name)#\(n)")] = Entry(
+        id: .process(ProcessID(i)), line: line)
+    }
+    for id in w.orderedVMAs {
+      guard let v = w.vmas[id] else { continue }
+      let anon = v.anonVMA.map { World.avName($0) } ?? "-"
+      let line =
+        "\(v.start)..\(v.end) \(v.prot.rawValue) anon_vma \(anon) chain \(names(w.chainAnonVMAs(id), World.avName))"
+        + (v.detached ? " detached" : "")
+      out[Name(kind: .vma, name: w.vmaName(id))] = Entry(id: .vma(id), line: line)
+    }
+    var pagesIn: [AnonVMAID: [PageID]] = [:]
+    for p in w.listedPages {
+      let page = w[page: p]
+      let mapping: String
+      switch page.mapping {
+      case .none: mapping = "-"
+      case .anon(let a):
+        mapping = World.avName(a)
+        pagesIn[a, default: []].append(p)
+      case .ksm(let k): mapping = "K\(k)"
+      }
+      let line = "\(mapping) index \(page.index) mapcount \(page.mapcount) swap \(page.swapSlot ?? 0)"
+      out[Name(kind: .page, name: World.pageName(p))] = Entry(id: .page(p), line: line)
+    }
+    for a in w.aliveAnonVMAs {
+      let av = w[anonVMA: a]
+      var counters = "\(av.refcount)"
+      if w.kernel == .v6 { counters += " \(av.numChildren) \(av.numActiveVMAs)" }
+      let parent = av.parent.map { World.avName($0) } ?? "-"
+      let line =
+        "lock \(World.avName(w.lockTarget(of: a))) parent \(parent) count \(counters) "
+        + "list \(names(w.listVMAs(a), w.vmaName)) pages \(names(pagesIn[a] ?? [], World.pageName))"
+      out[Name(kind: .anonVMA, name: World.avName(a))] = Entry(id: .anonVMA(a), line: line)
+    }
+    return out
+  }
+}
+
+extension AppState {
+  /// What differs between the two models at the step on screen, for this model's world and for
+  /// the comparison's; nil without a comparison, or inside a micro-step (the comparison shows
+  /// whole steps).
+  public var compareDiffs: (this: CompareDiff, other: CompareDiff)? {
+    guard micro == nil, let lower = compareLayout, layoutsCurrent else { return nil }
+    let mine = CompareDiff.summaries(layout.world)
+    let theirs = CompareDiff.summaries(lower.world)
+    return (CompareDiff(mine, against: theirs), CompareDiff(theirs, against: mine))
+  }
+
+  /// `compareDiffs` as diagram objects, for `ForestDiagram.Options.emphasized` of each half.
+  public func compareEmphasis() -> (this: Set<ForestDiagram.Object>, other: Set<ForestDiagram.Object>)? {
+    guard let diffs = compareDiffs, let lower = compareLayout else { return nil }
+    return (diffs.this.objects(in: layout.world), diffs.other.objects(in: lower.world))
+  }
+}

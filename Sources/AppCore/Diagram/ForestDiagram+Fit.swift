@@ -1,0 +1,110 @@
+extension ForestDiagram {
+  /// How the diagram narrows itself to fit a width (``Options/maxWidth``), each measure taken
+  /// only when the ones before it were not enough (``levels(from:maxLanes:excess:)``): fewer lanes of
+  /// `vma->anon_vma` arrows (a pointer that finds none is written `→AV7` on its row), a VMA's
+  /// chain written as its length (`chain 3`; the selected VMA's chain is drawn as connectors),
+  /// an anon_vma's `list` and `pages` lines cut to the box (`list P1:A@0 …+2`), and the lock and
+  /// walk labels left out beside the boxes (the pane's lock line and the outline name the
+  /// holders, the VMA rows say `rmap #N`).
+  public struct Fit: Sendable, Hashable {
+    /// At most this many lanes of `vma->anon_vma` arrows.
+    public var lanes: Int
+    /// A VMA's chain written `chain N` (its length) rather than `chain AV3 AV2 AV1`.
+    public var compactChains = false
+    /// The anon_vma boxes' inner width the `list` and `pages` lines are cut to (nil: uncut).
+    public var anonVMAInner: Int?
+    /// Lock and walk labels written beside the anon_vma boxes.
+    public var labelsBeside = true
+
+    /// The inner widths an anon_vma box is cut to, in turn: `list P1:A@0 P2:A@0 …+2` and the
+    /// least that still names one entry (`list P1:A@0 …+3`).
+    static let cutWidths = [24, 18]
+
+    /// The measures to try in order when the diagram with `lanes` lanes (``usedLanes``) is too
+    /// wide, each keeping the ones before: one lane fewer at a time down to two, compact
+    /// chains, the anon_vma boxes cut, the labels left out, then one lane and none. A lane
+    /// takes two columns (a pointer without one only widens its row): lane counts that cannot
+    /// take `excess` columns off are skipped.
+    static func levels(from lanes: Int, maxLanes: Int, excess: Int = 0) -> [Fit] {
+      let widest = min(lanes, maxLanes)
+      var fit = Fit(lanes: widest)
+      var out: [Fit] = []
+      while fit.lanes > 2 {
+        fit.lanes -= 1
+        if 2 * (widest - fit.lanes) >= excess { out.append(fit) }
+      }
+      fit.compactChains = true
+      out.append(fit)
+      for inner in cutWidths {
+        fit.anonVMAInner = inner
+        out.append(fit)
+      }
+      fit.labelsBeside = false
+      out.append(fit)
+      while fit.lanes > 0 {
+        fit.lanes -= 1
+        out.append(fit)
+      }
+      return out
+    }
+
+    /// Undoes what the first fitting level (``levels(from:maxLanes:excess:)``) took further than needed,
+    /// in the order the picture wants them back, keeping each that still `fits`: the anon_vma
+    /// boxes uncut (or cut less), full chains, then lanes one at a time up to `lanes`.
+    static func relaxed(_ found: Fit, lanes: Int, fits: (Fit) -> Bool) -> Fit {
+      var fit = found
+      if let cut = fit.anonVMAInner {
+        for inner in [nil] + cutWidths.filter({ $0 > cut }).map(Optional.some) {
+          var wider = fit
+          wider.anonVMAInner = inner
+          if fits(wider) {
+            fit = wider
+            break
+          }
+        }
+      }
+      if fit.compactChains {
+        var full = fit
+        full.compactChains = false
+        if fits(full) { fit = full }
+      }
+      while fit.lanes < lanes {
+        var more = fit
+        more.lanes += 1
+        guard fits(more) else { break }
+        fit = more
+      }
+      return fit
+    }
+  }
+
+  /// With the labels left out of the fit (``Fit/labelsBeside``): each lock and walk label is
+  /// kept where it fits in this world's width to `maxWidth` right of the boxes (a label moves
+  /// nothing), and left out where it does not.
+  mutating func keepLabelsThatFit(maxWidth: Int?) {
+    guard !fit.labelsBeside else { return }
+    let room = (maxWidth ?? width) - labelX
+    for i in anonVMAs.indices {
+      if let label = anonVMAs[i].lockLabel, Self.textWidth(label) > room { anonVMAs[i].lockLabel = nil }
+      if let label = anonVMAs[i].walkLabel, Self.textWidth(label) > room { anonVMAs[i].walkLabel = nil }
+      for label in [anonVMAs[i].lockLabel, anonVMAs[i].walkLabel] {
+        if let label { width = max(width, labelX + Self.textWidth(label)) }
+      }
+    }
+  }
+
+  /// `head a b c …+N` in at most `room` columns: as many items as fit with the count of the
+  /// rest (at least one item), or all of them when they fit.
+  static func cut(_ head: String, _ items: [String], room: Int) -> String {
+    let whole = ([head] + items).joined(separator: " ")
+    guard textWidth(whole) > room, items.count > 1 else { return whole }
+    var line = head
+    for (i, item) in items.enumerated() {
+      let rest = items.count - i - 1
+      let more = rest > 0 ? " …+\(rest)" : ""
+      if i > 0 && textWidth(line + " " + item + more) > room { return line + " …+\(items.count - i)" }
+      line += " " + item
+    }
+    return line
+  }
+}

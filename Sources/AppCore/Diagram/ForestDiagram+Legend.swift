@@ -1,0 +1,60 @@
+import AnonVMASim
+
+extension ForestDiagram {
+  /// What every glyph, line style, mark, counter and abbreviation of the diagram means, one
+  /// line each, in the kernel's words for `kernel` (its counters), in Unicode or ASCII as the
+  /// diagram is drawn (the `L` legend).
+  public static func legend(kernel: KernelVersion, ascii: Bool = false) -> [String] {
+    let u = !ascii
+    let arrow = u ? "─►" : "->"
+    var lines = [
+      "Boxes",
+      (u ? "┌─ P1 ─┐" : "+- P1 -+") + "  a process (its mm); a child's box hangs under its parent's: "
+        + (u ? "┬ │ └►" : "+ | `>") + " fork edge, parent to child; `P9 child of P8` past 8 generations",
+      "  A@0 0..3 rw  a VMA: mapping A, first page 0 of it, pages 0..3, protection rw or ro",
+      "  chain AV2 AV1  the VMA's anon_vma_chain (same_vma list), head (newest) first",
+      "  chain 3  the chain's length, where the pane is narrow: select the VMA to see its entries as connectors",
+      "  " + (u ? "→" : "->") + "AV7  vma->anon_vma written on the row where no lane was left for its arrow",
+      (u ? "┏━ AV1 root ━┓" : "+= AV1 root =+") + "  the root anon_vma (heavy box); "
+        + (u ? "┌─ AV2 ─┐" : "+- AV2 -+") + " another anon_vma",
+    ]
+    switch kernel {
+    case .v2_6_36: lines.append("  ext N  external_refcount (KSM and migration pins; 2.6.36)")
+    case .v2_6_34: lines.append("  ksm N  ksm_refcount (KSM pins; 2.6.34 has no anon_vma->root)")
+    case .v6:
+      lines.append(
+        "  ref N nc N act N  refcount, num_children (anon_vmas whose parent it is), num_active_vmas (6.x)")
+    }
+    lines += [
+      "  list P1:A@0 P2:A@0 " + (u ? "…" : "...") + "+N  the same_anon_vma list: process:VMA, head first; +N more",
+      "  pages pg1 pg2  pages whose page->mapping is this anon_vma; none, (empty), freed",
+      (u ? "┌┄ KSM stable node K1 ┄┐" : "+- KSM stable node K1 -+")
+        + "  a KSM stable node: its page, items P2:A@0" + (u ? "→" : "->") + "AV2 (rmap_items holding anon_vmas)",
+      "Arrows",
+      arrow + "  vma->anon_vma, from the VMA's row into its anon_vma",
+      (u ? "═◄" : "=<") + "  anon_vma->root (double line)" + (kernel == .v2_6_34 ? " (not in 2.6.34)" : ""),
+      (u ? "┄◄" : "-<") + "  anon_vma->parent (dashed)" + (kernel == .v6 ? "" : " (6.x only)"),
+      u ? "► ◄ ▲ ▼  arrowheads" : "> < ^ v  arrowheads",
+      (u
+        ? "├ ┤ ┬ ┴ ┼ ┌ ┐ └ ┘ ─ │ ┣ ┫ ┳ ┻ ╋ ┏ ┓ ┗ ┛ ━ ┃ ╠ ╣ ╦ ╩ ╬ ╔ ╗ ╚ ╝ ═ ║ ┄ ┆"
+        : "+ - | = :") + "  lines and their joins; a line passing over another crosses it " + (u ? "(─│─)" : "(-|-)"),
+      "Marks",
+      "+  new in this step   ~  changed   " + (u ? "−" : "-") + "  freed or exited (drawn in its place once)",
+      (u ? "░" : ":") + "  a held lock's outline around all it covers: AV1 lock: cpu0 (fork P1 P2), "
+        + "shared: cpu0 cpu1 (read); waiting: cpu1",
+      (u ? "▌" : "|") + "  inside the held lock's reach (anon_vma, or a VMA on a covered list); heavy box",
+      "  locked by cpu0 write (op); waiting cpu1  who holds and waits for a lock, beside the box "
+        + "(where the pane is narrow: in the pane's locks line)",
+      "  rmap walk of pg1 from P1 A 0: the walk; rmap #1 #2 visit order; rmap skipped",
+      (u ? "◆  selected   ◇  " : "*  selected   o  ")
+        + "what it points to or is pointed to by   " + (u ? "≠" : "!") + "  differs from the other model",
+      "1" + (u ? "►" : ">") + " 2" + (u ? "►" : ">")
+        + "  the selected VMA's anon_vma_chain, one connector per entry in list order",
+      (u ? "…" : "..") + "  text cut to fit; "
+        + (u ? "×N more like the one above: P3…P7" : "xN more like the one above: P3...P7")
+        + "  a fold of identical subtrees, and their anon_vmas (" + (u ? "×" : "x")
+        + "5 anon_vmas of folded processes)",
+    ]
+    return lines
+  }
+}

@@ -1,0 +1,93 @@
+import AnonVMASim
+import TermRender
+
+extension ForestDiagram {
+  /// A held anon_vma lock drawn as one shaded outline around the anon_vma boxes it covers:
+  /// under `anon_vma_lock()` of 2.6.36 and 6.x (the root's lock, `anon_vma->root->lock` /
+  /// `root->rwsem`) every anon_vma of the forest, whose boxes stand together in the forest's
+  /// group; in 2.6.34 (`anon_vma->lock`, per anon_vma) only the locked one — the contrast is the
+  /// lesson. The VMAs on the covered lists are marked `▌` on their rows.
+  public struct LockOutline: Sendable, Hashable {
+    /// The locked anon_vma (the root, or in 2.6.34 the anon_vma itself).
+    public var lock: AnonVMAID
+    /// The outline: one column and row around the covered boxes.
+    public var rect: Rect
+    /// The anon_vmas covered, drawn inside.
+    public var covered: [AnonVMAID]
+    /// `AV1 lock: cpu0 (fork P1 P2)`, or `AV1 lock: shared: cpu0 cpu1 (read)` for rwsem
+    /// readers (6.x); `brief` without the operations, where the full one does not fit.
+    public var holders: String
+    public var brief: String
+    /// `waiting cpu1`: CPUs waiting for this lock, written on the outline's bottom edge.
+    public var waiting: String?
+  }
+
+  /// One outline per held lock, around the boxes of the anon_vmas it covers in this world.
+  mutating func outlineLocks(_ w: World) {
+    let moment = options.lockMoment ?? w
+    for lock in moment.lockHolders.keys.sorted() {
+      let boxes = anonVMAs.filter { $0.locked && $0.change != .removed && moment.lockTarget(of: $0.anonVMA) == lock }
+      guard let first = boxes.first else { continue }
+      var top = first.rect.y
+      var bottom = first.rect.maxY
+      for b in boxes {
+        top = min(top, b.rect.y)
+        bottom = max(bottom, b.rect.maxY)
+      }
+      let texts = Self.lockTexts(lock, moment)
+      lockOutlines.append(
+        LockOutline(
+          lock: lock,
+          rect: Rect(x: first.rect.x - 1, y: top - 1, width: first.rect.width + 2, height: bottom - top + 2),
+          covered: boxes.map(\.anonVMA), holders: texts.holders, brief: texts.brief, waiting: texts.waiting))
+    }
+  }
+
+  /// A held lock's outline labels: ` AV1 lock: cpu0 (fork P1 P2) `, the same without the
+  /// operations, ` AV1 lock: shared: cpu0 cpu1 ` for rwsem readers, and ` waiting: cpu1 `.
+  static func lockTexts(_ lock: AnonVMAID, _ w: World) -> (holders: String, brief: String, waiting: String?) {
+    let holders = w.lockHolders[lock] ?? []
+    let name = " \(World.avName(lock)) lock: "
+    let waiting = w.cpus.filter { $0.waitingFor == lock }.map(\.name)
+    let waits = waiting.isEmpty ? nil : " waiting: " + waiting.joined(separator: " ") + " "
+    if holders.count > 1 && holders.allSatisfy({ $0.mode == .read }) {
+      let text = name + "shared: " + holders.map { "cpu\($0.cpu)" }.joined(separator: " ")
+      return (text + " (read) ", text + " ", waits)
+    }
+    func cpu(_ h: World.LockHolder) -> String { "cpu\(h.cpu)" + (h.mode == .exclusive ? "" : " \(h.mode.rawValue)") }
+    let full = holders.map { h in cpu(h) + (h.op.map { " (\($0))" } ?? "") }.joined(separator: ", ")
+    return (name + full + " ", name + holders.map(cpu).joined(separator: ", ") + " ", waits)
+  }
+
+  /// The outlines, shaded (`░`) on the empty cells of their edges (arrowheads and lines keep
+  /// theirs), the holders on the top edge, the waiting CPUs on the bottom edge.
+  func drawLockOutlines(into buffer: inout Buffer, in area: Rect, scroll: Int, _ s: Styles) {
+    let shade = ascii ? ":" : "░"
+    for outline in lockOutlines {
+      let r = outline.rect
+      // The edges' cells in the window only (a large forest's outline is thousands of rows).
+      var cells: [(Int, Int)] = []
+      for y in [r.y, r.maxY - 1] where y >= scroll && y < scroll + area.height {
+        for x in r.x..<r.maxX { cells.append((x, y)) }
+      }
+      for y in max(r.y + 1, scroll)..<max(max(r.y + 1, scroll), min(r.maxY - 1, scroll + area.height)) {
+        cells += [(r.x, y), (r.maxX - 1, y)]
+      }
+      for (x, y) in cells {
+        let (bx, by) = (area.x + x, area.y + y - scroll)
+        guard bx >= area.x, bx < area.maxX, by >= area.y, by < area.maxY, buffer[bx, by].text == " " else { continue }
+        buffer.put(shade, x: bx, y: by, style: s.lockShade, maxX: bx + 1)
+      }
+      let room = r.width - 3
+      let holders = Self.textWidth(outline.holders) <= room ? outline.holders : outline.brief
+      for (full, y) in [(holders, r.y), (outline.waiting ?? "", r.maxY - 1)] where !full.isEmpty {
+        let by = area.y + y - scroll
+        guard by >= area.y, by < area.maxY else { continue }
+        let text = Self.textWidth(full) <= room ? full : String(full.prefix(max(0, room - 2))) + (ascii ? ".." : "… ")
+        buffer.put(
+          ascii ? Self.asciiText(text) : text, x: area.x + r.x + 2, y: by, style: s.lockReach,
+          maxX: min(area.maxX, area.x + r.maxX - 1))
+      }
+    }
+  }
+}

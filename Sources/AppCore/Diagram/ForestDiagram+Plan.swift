@@ -1,0 +1,321 @@
+import AnonVMASim
+import ScenePlayer
+
+extension ForestDiagram {
+  /// Where every object of a timeline stands for its whole lifetime, so a diagram drawn with
+  /// it (``Options/plan``) keeps each process box, VMA row and anon_vma box in one place from
+  /// step to step, micro-steps included: an audience never searches for what moved.
+  ///
+  /// Computed once from a timeline's worlds in time order. Each object lives from the first
+  /// world that has it to the first that no longer has it (the step that shows it freed, `-`);
+  /// objects are packed so that no two whose lives overlap share a row:
+  /// - a process box sits under its parent (at its depth's column) below every earlier sibling
+  ///   subtree that lives at the same time, so a new child appears at the end of its
+  ///   generation and the place of one gone since is taken again; the subtree keeps its place
+  ///   when the parent exits (no reparenting to the top level, as the unplanned diagram does);
+  /// - a VMA keeps its row in its process's box (rows in order of birth, not address);
+  /// - an anon_vma box sits in its forest's group (2.6.34: each anon_vma is its own), the
+  ///   groups as high as the row of the VMA whose anon_vma the root was allows;
+  /// - the columns (the process boxes' right edge, the arrow lanes, the anon_vma boxes' width)
+  ///   are the widest the sampled worlds need: every world of a small timeline, evenly spaced
+  ///   ones (and the largest) of a large one, where a longer label is cut with `…`.
+  public struct Plan: Sendable {
+    /// Per process: depth in the fork tree, top row, box height (-1: not planned).
+    var processDepth = IDArray<Process, Int>(absent: -1)
+    var processY = IDArray<Process, Int>(absent: -1)
+    var processHeight = IDArray<Process, Int>(absent: -1)
+    /// Per VMA: its row in its process's box (-1: not planned).
+    var vmaSlot = IDArray<VMA, Int>(absent: -1)
+    /// Per anon_vma: its box's top row (-1: not planned).
+    var anonVMAY = IDArray<AnonVMA, Int>(absent: -1)
+    /// The first row below the planned process boxes, and below the planned anon_vma boxes.
+    var processBottom = 0
+    var anonVMABottom = 0
+    /// The columns: nil while the plan is being measured (the diagram takes its own).
+    var processRight: Int?
+    var lanes = 0
+    var anonVMAInner = 0
+    /// How the diagrams narrow themselves to the plan's width (nil before it is measured):
+    /// one fit for the whole timeline, so nothing moves between steps.
+    var fit: Fit?
+    /// The widest diagram of the sampled worlds with these columns, the width asked for, and
+    /// whether the diagrams had to narrow to it.
+    public internal(set) var width = 0
+    var maxWidth: Int?
+    var narrowed = false
+
+    /// An anon_vma box's height in a planned diagram: always three lines (counters, list,
+    /// pages), so a box does not grow when its first page arrives.
+    static let anonVMAHeight = 5
+
+    /// A plan over worlds in time order; `times[i]` is the step world `i` belongs to (a
+    /// micro-step's world belongs to its step; by default each world is its own step).
+    /// `checkpoints`: read every world this many apart, births and deaths between found by
+    /// binary search (default: 1 for a small timeline, 16 for a large one; the same plan).
+    /// `maxWidth`: the width the diagrams should fit in (``Fit``, as far as needed).
+    public init(_ worlds: [World], times: [Int]? = nil, checkpoints: Int? = nil, maxWidth: Int? = nil) {
+      let times = times ?? Array(worlds.indices)
+      precondition(times.count == worlds.count, "one time per world")
+      var lives = Lives()
+      lives.scan(worlds, times: times, stride: checkpoints ?? Self.stride(worlds))
+      place(lives, kernel: worlds.last?.kernel ?? .v2_6_36)
+      measure(worlds, samples: Self.samples(worlds), maxWidth: maxWidth)
+    }
+
+    /// A plan over a timeline's steps, and the micro-steps of each step when `microSteps` (the
+    /// default for a timeline of up to 500 steps: objects that exist only inside a step get a
+    /// place; a larger timeline replays every step for them, so it is left to ask).
+    public init(_ timeline: Timeline, microSteps: Bool? = nil, maxWidth: Int? = nil) {
+      let micro = microSteps ?? (timeline.stepCount <= 500)
+      var worlds: [World] = []
+      var times: [Int] = []
+      for k in 0...timeline.stepCount {
+        if micro {
+          for state in timeline.microStates(step: k) {
+            worlds.append(state.world)
+            times.append(k)
+          }
+        }
+        worlds.append(timeline.states[k])
+        times.append(k)
+      }
+      self.init(worlds, times: times, maxWidth: maxWidth)
+    }
+
+    /// Checkpoints between which births and deaths are found by binary search: every world of
+    /// a small timeline, every 16th of a large one.
+    static func stride(_ worlds: [World]) -> Int {
+      guard let last = worlds.last else { return 1 }
+      return worlds.count * (last.processes.count + last.anonVMAs.count) > 400_000 ? 16 : 1
+    }
+
+    /// The worlds whose columns are measured: all of a small timeline, else about 60,000
+    /// objects' worth evenly spaced (at least the last), and the one with the most VMAs.
+    static func samples(_ worlds: [World]) -> [Int] {
+      guard let last = worlds.last else { return [] }
+      let size = max(1, last.processes.count + last.anonVMAs.count + last.vmas.count)
+      let count = min(worlds.count, max(2, 60_000 / size))
+      guard count < worlds.count else { return Array(worlds.indices) }
+      var picked = Set((0..<count).map { $0 * (worlds.count - 1) / max(1, count - 1) })
+      if let largest = worlds.indices.max(by: { worlds[$0].vmas.count < worlds[$1].vmas.count }) {
+        picked.insert(largest)
+      }
+      return picked.sorted()
+    }
+
+    // MARK: Places
+
+    /// Rows from the lives: VMA rows in each box, process boxes in the fork tree, anon_vma
+    /// boxes in forest groups.
+    mutating func place(_ lives: Lives, kernel: KernelVersion) {
+      let last = lives.processIDs.last
+      processDepth = IDArray(absent: -1, through: last)
+      processY = processDepth
+      processHeight = processDepth
+      vmaSlot = IDArray(absent: -1, through: lives.maxVMA)
+      var children = IDArray<Process, [ProcessID]>(absent: [], through: last)
+      var roots: [ProcessID] = []
+      for p in lives.processIDs {
+        guard let life = lives.processes[p] else { continue }
+        // VMA rows, in order of birth.
+        let vmas = life.vmas.sorted { (lives.vmas[$0].birth, $0) < (lives.vmas[$1].birth, $1) }
+        let slots = Packer.pack(vmas.map { (lives.vmas[$0], 1, 0) })
+        for (v, slot) in zip(vmas, slots) { vmaSlot[v] = slot }
+        processHeight[p] = 2 + max(1, (zip(slots, vmas).map { $0.0 + 1 }.max() ?? 1))
+        if let parent = life.parent, parent < p, lives.processes[parent] != nil {
+          processDepth[p] = processDepth[parent] + 1
+          children[parent].append(p)
+        } else {
+          processDepth[p] = 0
+          roots.append(p)
+        }
+      }
+      // Subtrees bottom up (a child's index is larger than its parent's): each child below the
+      // earlier siblings whose subtrees live at the same time.
+      var subtreeLife = IDArray<Process, Life>(absent: Life(birth: 0), through: last)
+      for p in lives.processIDs { subtreeLife[p] = lives.processes[p]?.life ?? Life(birth: 0) }
+      var subtreeHeight = processHeight
+      var offset = IDArray<Process, Int>(absent: 0, through: last)
+      for p in lives.processIDs.reversed() where lives.processes[p] != nil {
+        let kids = children[p]
+        guard !kids.isEmpty else { continue }
+        let ys = Packer.pack(kids.map { (subtreeLife[$0], subtreeHeight[$0], processHeight[p]) })
+        for (c, y) in zip(kids, ys) {
+          offset[c] = y
+          subtreeHeight[p] = max(subtreeHeight[p], y + subtreeHeight[c])
+          subtreeLife[p].death = max(subtreeLife[p].death, subtreeLife[c].death)
+        }
+      }
+      let rootYs = Packer.pack(roots.map { (subtreeLife[$0], subtreeHeight[$0], 0) })
+      for (r, y) in zip(roots, rootYs) {
+        processY[r] = y
+        processBottom = max(processBottom, y + subtreeHeight[r])
+      }
+      for p in lives.processIDs where lives.processes[p] != nil && processY[p] < 0 {
+        if let parent = lives.processes[p]?.parent { processY[p] = processY[parent] + offset[p] }
+      }
+      placeAnonVMAs(lives, kernel: kernel)
+    }
+
+    /// anon_vma boxes: members of a forest (by id, the root first) packed in its group; the
+    /// groups (by root id) at or below the row of their root's VMA.
+    mutating func placeAnonVMAs(_ lives: Lives, kernel: KernelVersion) {
+      anonVMAY = IDArray(absent: -1, through: lives.anonVMAIDs.last)
+      var forests: [AnonVMAID: [AnonVMAID]] = [:]
+      for a in lives.anonVMAIDs { forests[lives.anonVMAs[a].forest, default: []].append(a) }
+      let keys = forests.keys.sorted()
+      var groups: [(life: Life, height: Int, floor: Int)] = []
+      var members: [(ids: [AnonVMAID], ys: [Int])] = []
+      for key in keys {
+        let ids = forests[key] ?? []
+        let ys = Packer.pack(ids.map { (lives.anonVMAs[$0].life, Self.anonVMAHeight, 0) })
+        var life = lives.anonVMAs[ids[0]].life
+        for id in ids { life.death = max(life.death, lives.anonVMAs[id].life.death) }
+        var floor = 0
+        if let vma = lives.anonVMAs[key].anchor, vmaSlot[vma] >= 0,
+          let p = lives.vmaProcess[vma], processY[p] >= 0
+        {
+          floor = processY[p] + vmaSlot[vma]  // the box's first line on the VMA's row
+        }
+        // A blank row above the group's boxes (shared with the group above), where a lock's
+        // outline runs.
+        groups.append((life, 1 + (zip(ys, ids).map { $0.0 + Self.anonVMAHeight }.max() ?? 0), max(0, floor - 1)))
+        members.append((ids, ys))
+      }
+      let groupYs = Packer.pack(groups)
+      for (g, y) in groupYs.enumerated() {
+        for (id, dy) in zip(members[g].ids, members[g].ys) { anonVMAY[id] = y + 1 + dy }
+        anonVMABottom = max(anonVMABottom, y + groups[g].height + 1)
+      }
+    }
+
+    // MARK: Columns
+
+    /// The columns: the widest each sampled world's diagram needs with these rows; when that
+    /// is wider than `maxWidth`, with the first ``Fit`` that makes it fit (none when even the
+    /// narrowest does not: that diagram scrolls anyway).
+    mutating func measure(_ worlds: [World], samples: [Int], maxWidth: Int?) {
+      var fit = Fit(lanes: 8)
+      var m = columns(worlds, samples: samples, fit: fit)
+      if let maxWidth, m.width > maxWidth {
+        let widest = m.lanes
+        let levels = Fit.levels(from: widest, maxLanes: 8, excess: m.width - maxWidth)
+        // Narrowed only when the narrowest fits: a diagram that scrolls anyway keeps its arrows.
+        if let last = levels.last, columns(worlds, samples: samples, fit: last).width <= maxWidth {
+          for next in levels {
+            fit = next
+            m = columns(worlds, samples: samples, fit: fit)
+            if m.width <= maxWidth { break }
+          }
+        }
+        if fit != Fit(lanes: 8) {
+          let found = fit
+          fit = Fit.relaxed(found, lanes: widest) { columns(worlds, samples: samples, fit: $0).width <= maxWidth }
+          if fit != found { m = columns(worlds, samples: samples, fit: fit) }
+        }
+      }
+      self.fit = fit
+      self.maxWidth = maxWidth
+      narrowed = fit != Fit(lanes: 8)
+      width = m.width
+      processRight = m.right
+      lanes = m.lanes
+      anonVMAInner = m.inner
+    }
+
+    /// Whether this plan is the one a plan for `maxWidth` would be: made for it, or for any
+    /// width its diagrams fit in without narrowing.
+    public func serves(_ maxWidth: Int?) -> Bool {
+      maxWidth == self.maxWidth || (!narrowed && width <= (maxWidth ?? Int.max))
+    }
+
+    /// The columns the sampled worlds need with `fit`, and the width of the widest diagram.
+    func columns(_ worlds: [World], samples: [Int], fit: Fit) -> (right: Int, lanes: Int, inner: Int, width: Int) {
+      var measuring = self
+      measuring.fit = fit
+      measuring.processRight = nil
+      var right = 0
+      var lanes = 0
+      var inner = 0
+      var tail = 0
+      for i in samples {
+        let d = ForestDiagram(worlds[i], options: Options(previous: i > 0 ? worlds[i - 1] : nil, plan: measuring))
+        right = max(right, d.neededRight)
+        lanes = max(lanes, d.usedLanes)
+        inner = max(inner, d.neededAnonVMAInner)
+        tail = max(tail, d.neededTail)
+      }
+      // As ``placeColumns`` lays them out: boxes, lanes, anon_vma boxes, root trunk, the rest.
+      let width = samples.isEmpty ? 0 : right + 1 + 2 + 2 * lanes + 2 + inner + 2 + 3 + tail
+      return (right, lanes, inner, width)
+    }
+  }
+
+  /// A closed interval of steps an object (or a subtree of them) is drawn in.
+  struct Life: Sendable, Hashable {
+    var birth: Int
+    /// The step that shows it gone; `Int.max` while it lives at the end.
+    var death = Int.max
+    func overlaps(_ o: Life) -> Bool { birth <= o.death && o.birth <= death }
+  }
+
+  /// Places items in order, each at the lowest row at or below its floor and below every
+  /// earlier item whose life overlaps its own (so a row is taken again once its object is
+  /// gone): `O(n log n)` with a max segment tree over the lives' compressed steps.
+  enum Packer {
+    static func pack(_ items: [(life: Life, height: Int, floor: Int)]) -> [Int] {
+      guard items.count > 1 else { return items.map(\.floor) }
+      let steps = Array(Set(items.flatMap { [$0.life.birth, $0.life.death] })).sorted()
+      func index(_ s: Int) -> Int {
+        var lo = 0
+        var hi = steps.count - 1
+        while lo < hi {
+          let mid = (lo + hi) / 2
+          if steps[mid] < s { lo = mid + 1 } else { hi = mid }
+        }
+        return lo
+      }
+      var tree = MaxTree(size: steps.count)
+      var ys: [Int] = []
+      ys.reserveCapacity(items.count)
+      for item in items {
+        let range = index(item.life.birth)...index(item.life.death)
+        let y = max(item.floor, tree.max(over: range))
+        tree.raise(range, to: y + item.height)
+        ys.append(y)
+      }
+      return ys
+    }
+  }
+
+  /// Range "raise to at least" and range maximum over `0..<size`.
+  struct MaxTree {
+    var best: [Int]
+    var tag: [Int]
+    let size: Int
+    init(size: Int) {
+      self.size = size
+      best = [Int](repeating: 0, count: 4 * size)
+      tag = best
+    }
+    func max(over r: ClosedRange<Int>) -> Int { query(1, 0, size - 1, r) }
+    mutating func raise(_ r: ClosedRange<Int>, to v: Int) { update(1, 0, size - 1, r, v) }
+    private func query(_ n: Int, _ lo: Int, _ hi: Int, _ r: ClosedRange<Int>) -> Int {
+      if r.upperBound < lo || hi < r.lowerBound { return 0 }
+      if r.lowerBound <= lo && hi <= r.upperBound { return best[n] }
+      let mid = (lo + hi) / 2
+      return Swift.max(tag[n], query(2 * n, lo, mid, r), query(2 * n + 1, mid + 1, hi, r))
+    }
+    private mutating func update(_ n: Int, _ lo: Int, _ hi: Int, _ r: ClosedRange<Int>, _ v: Int) {
+      if r.upperBound < lo || hi < r.lowerBound { return }
+      best[n] = Swift.max(best[n], v)
+      if r.lowerBound <= lo && hi <= r.upperBound {
+        tag[n] = Swift.max(tag[n], v)
+        return
+      }
+      let mid = (lo + hi) / 2
+      update(2 * n, lo, mid, r, v)
+      update(2 * n + 1, mid + 1, hi, r, v)
+    }
+  }
+}

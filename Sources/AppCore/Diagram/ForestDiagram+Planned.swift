@@ -1,0 +1,59 @@
+import AnonVMASim
+import TermRender
+
+extension ForestDiagram {
+  /// Process boxes where the plan puts them: the live processes and the ones that exited in
+  /// this step (with the VMAs they had), each at its planned row and depth, each VMA on its
+  /// planned row in the box. A process the plan does not know (a world from elsewhere) goes
+  /// below the planned ones; a VMA it does not know takes a free row of its box, or is left
+  /// out when none is free.
+  mutating func stackPlannedProcesses(_ w: World, previous: World?, plan: Plan) -> [(process: ProcessID, depth: Int)] {
+    var order: [(process: ProcessID, depth: Int)] = []
+    var extra = plan.processBottom
+    for i in w.processes.indices {
+      let p = ProcessID(i)  // a process's id is its index
+      let alive = w[process: p].alive
+      guard alive || (previous.map { $0.isAllocated(p) && $0[process: p].alive } ?? false) else { continue }
+      let source = alive ? w : (previous ?? w)
+      let listed = source[process: p].vmas.filter { source.vmas[$0] != nil }
+      let planned = plan.processY[p] >= 0
+      let depth = planned ? plan.processDepth[p] : 0
+      var rect: Rect
+      var placed: [(vma: VMAID, row: Int)] = []
+      if planned {
+        rect = Rect(x: 0, y: plan.processY[p], width: 0, height: plan.processHeight[p])
+        var free = Set(0..<(rect.height - 2))
+        var unplanned: [VMAID] = []
+        for v in listed {
+          if plan.vmaSlot[v] >= 0, free.remove(plan.vmaSlot[v]) != nil {
+            placed.append((v, plan.vmaSlot[v]))
+          } else {
+            unplanned.append(v)
+          }
+        }
+        for v in unplanned {
+          guard let row = free.min() else { break }
+          free.remove(row)
+          placed.append((v, row))
+        }
+        placed.sort { $0.row < $1.row }
+      } else {
+        rect = Rect(x: 0, y: extra, width: 0, height: max(1, listed.count) + 2)
+        placed = listed.enumerated().map { ($0.element, $0.offset) }
+        extra += rect.height
+      }
+      var title = " \(w[process: p].name)"
+      if depth > Self.maxIndented, let parent = w[process: p].parent {
+        title += " child of \(w[process: parent].name)"
+      }
+      titles[p] = title + (alive ? " " : " exited ")
+      order.append((p, depth))
+      processes.append(
+        ProcessBox(
+          process: p, depth: depth, rect: rect, change: Self.change(of: p, w, previous), vmas: placed.map(\.vma),
+          rows: placed.map(\.row)))
+    }
+    height = max(plan.processBottom, extra)
+    return order
+  }
+}

@@ -1,0 +1,141 @@
+import AnonVMASim
+import TermRender
+
+extension ForestDiagram {
+  /// The marks of the selection and of emphasis, glyphs so they read without colour.
+  enum SelectionGlyphs {
+    static func selected(_ ascii: Bool) -> String { ascii ? "*" : "◆" }
+    static func related(_ ascii: Bool) -> String { ascii ? "o" : "◇" }
+    static func emphasized(_ ascii: Bool) -> String { ascii ? "!" : "≠" }
+  }
+
+  /// What an object points to or is pointed to by, itself left out:
+  /// - a process: its VMAs (`mm->mmap`) and their anon_vmas (`vma->anon_vma`);
+  /// - a VMA: its process (whose list holds it), its anon_vma and every anon_vma on its
+  ///   `anon_vma_chain`;
+  /// - an anon_vma: its root and (6.x) parent, the VMAs on its `same_anon_vma` list and their
+  ///   processes;
+  /// - a fold: nothing.
+  public static func related(to object: Object, in w: World) -> Set<Object> {
+    var result = Set<Object>()
+    switch object {
+    case .process(let p):
+      guard w.isAllocated(p) else { return [] }
+      for v in w[process: p].vmas {
+        guard let vma = w.vmas[v] else { continue }
+        result.insert(.vma(v))
+        if let a = vma.anonVMA { result.insert(.anonVMA(a)) }
+      }
+    case .vma(let v):
+      guard let vma = w.vmas[v] else { return [] }
+      result.insert(.process(vma.process))
+      if let a = vma.anonVMA { result.insert(.anonVMA(a)) }
+      for a in w.chainAnonVMAs(v) { result.insert(.anonVMA(a)) }
+    case .anonVMA(let a):
+      guard let av = w.anonVMA(a), av.alive else { return [] }
+      if let root = av.root { result.insert(.anonVMA(root)) }
+      if let parent = av.parent { result.insert(.anonVMA(parent)) }
+      for v in w.listVMAs(a) {
+        result.insert(.vma(v))
+        if let p = w.vmas[v]?.process { result.insert(.process(p)) }
+      }
+    case .fold:
+      break
+    }
+    result.remove(object)
+    return result
+  }
+
+  /// The selected VMA's `anon_vma_chain` as connectors, one per entry in list order (head
+  /// first): out of the VMA's row into a column right of the lanes, down or up it, into each
+  /// anon_vma's side (its own anon_vma on the `vma->anon_vma` row, the others one row below),
+  /// numbered beside the arrowhead.
+  mutating func routeChain(_ w: World) {
+    guard case .vma(let v) = options.selection, let box = processes.first(where: { $0.vmas.contains(v) }),
+      box.change != .removed, let row = box.row(of: v), let left = anonVMAs.first?.rect.x
+    else { return }
+    let own = w.vmas[v]?.anonVMA
+    let x = left - 3
+    for a in w.chainAnonVMAs(v) {
+      guard let target = anonVMAs.first(where: { $0.anonVMA == a && $0.change != .removed })?.rect else { continue }
+      let y = target.y + (a == own ? 1 : 2)
+      chainConnectors.append(
+        Arrow(.vmaAnonVMA(vma: v, anonVMA: a), [(box.rect.maxX - 1, row), (x, row), (x, y), (left - 1, y)]))
+    }
+  }
+
+  /// Marks the selection (`◆`), what it is related to (`◇`) and the emphasized objects (`≠`):
+  /// on a box's top border at its right end, on a VMA row's left border (selection) and last
+  /// inner column (emphasis); the titles and rows in their style.
+  func drawMarks(_ put: (String, Int, Int, Style, Int) -> Void, _ s: Styles) {
+    guard options.selection != nil || !options.emphasized.isEmpty else { return }
+    let selected = options.selection
+    func boxMarks(_ o: Object, _ r: Rect) {
+      if o == selected {
+        put(SelectionGlyphs.selected(ascii), r.maxX - 2, r.y, s.selected, r.maxX - 1)
+      } else if related.contains(o) {
+        put(SelectionGlyphs.related(ascii), r.maxX - 2, r.y, s.related, r.maxX - 1)
+      }
+      if options.emphasized.contains(o) {
+        put(SelectionGlyphs.emphasized(ascii), r.maxX - 3, r.y, s.emphasized, r.maxX - 2)
+      }
+    }
+    for box in processes {
+      boxMarks(.process(box.process), box.rect)
+      for (i, v) in box.vmas.enumerated() {
+        let y = box.row(at: i)
+        if .vma(v) == selected {
+          put(SelectionGlyphs.selected(ascii), box.rect.x, y, s.selected, box.rect.x + 1)
+        } else if related.contains(.vma(v)) {
+          put(SelectionGlyphs.related(ascii), box.rect.x, y, s.related, box.rect.x + 1)
+        }
+        if options.emphasized.contains(.vma(v)) {
+          put(SelectionGlyphs.emphasized(ascii), box.rect.maxX - 2, y, s.emphasized, box.rect.maxX - 1)
+        }
+      }
+    }
+    for box in anonVMAs { boxMarks(.anonVMA(box.anonVMA), box.rect) }
+    for fold in processFolds { boxMarks(.fold(fold.members.firstProcess ?? 0), fold.rect) }
+  }
+
+  /// The style of an object's title or row: selected, related, else `plain`.
+  func highlight(_ o: Object, _ s: Styles, else plain: Style) -> Style {
+    o == options.selection ? s.selected : related.contains(o) ? s.related : plain
+  }
+}
+
+extension ForestDiagram {
+  /// What differs between two diagrams of one scene (compare: two models at the same step),
+  /// to pass as ``Options/emphasized`` to each: objects only one of them draws, and objects both
+  /// draw differently — a process's VMAs, a VMA's row (range, protection, chain, walk), an
+  /// anon_vma's title (root or not), list and pages. Counters are left out: each model names
+  /// its own (`ext`, `ksm`, `ref nc act`), so they always differ.
+  public static func differences(_ a: ForestDiagram, _ b: ForestDiagram) -> Set<Object> {
+    func boxes(_ d: ForestDiagram) -> [ProcessID: ProcessBox] {
+      Dictionary(d.processes.map { ($0.process, $0) }, uniquingKeysWith: { first, _ in first })
+    }
+    func anonVMAs(_ d: ForestDiagram) -> [AnonVMAID: AnonVMABox] {
+      Dictionary(d.anonVMAs.map { ($0.anonVMA, $0) }, uniquingKeysWith: { first, _ in first })
+    }
+    func row(_ d: ForestDiagram, _ v: VMAID) -> [String]? {
+      d.vmaLabels[v].map { [$0.text, $0.chain, $0.walk ?? ""] }
+    }
+    let (pa, pb, aa, ab) = (boxes(a), boxes(b), anonVMAs(a), anonVMAs(b))
+    var result = Set<Object>()
+    for o in Set(a.objects).union(b.objects) {
+      switch o {
+      case .process(let p):
+        if pa[p]?.vmas != pb[p]?.vmas { result.insert(o) }
+      case .vma(let v):
+        if row(a, v) != row(b, v) { result.insert(o) }
+      case .anonVMA(let x):
+        // The list and pages lines (a planned box always has a pages line).
+        func lines(_ box: AnonVMABox?) -> [String]? { box.map { $0.lines.dropFirst().filter { $0 != "pages none" } } }
+        if aa[x]?.title != ab[x]?.title || lines(aa[x]) != lines(ab[x]) { result.insert(o) }
+      case .fold:
+        break
+      }
+    }
+    return result
+  }
+}

@@ -1,0 +1,108 @@
+import AnonVMASim
+import TermRender
+
+/// What the keys do in diagram view: ↓/↑ walk the selection through the diagram's objects in
+/// reading order, PgDn/PgUp scroll a page (the selection follows into the page), `P` pins, `/`
+/// finds (unfolding a fold that hides the object), tab skips the VMA pane (the diagram holds it).
+extension AppState {
+  /// Whether ↓/↑, PgDn/PgUp and enter act on the diagram.
+  var diagramFocused: Bool { forestView == .diagram && focus == .forest }
+
+  /// The pane's inner rows in the last frame drawn, or a guess before the first.
+  var diagramRows: Int { diagramView.paneRows ?? 20 }
+
+  /// The diagram on screen, as the last frame showed it.
+  var shownDiagram: ForestDiagram? {
+    layout.diagram?.shown(rows: diagramRows, selection: diagramView.selection)
+  }
+
+  /// Moves the focus `by` panes on (mod the pane count), past the VMA pane in diagram view.
+  mutating func cycleFocus(_ by: Int) {
+    let n = Pane.allCases.count
+    focus = Pane(rawValue: (focus.rawValue + by) % n) ?? .steps
+    if forestView == .diagram && focus == .vmas { focus = Pane(rawValue: (focus.rawValue + by) % n) ?? .steps }
+  }
+
+  /// ↓/↑: the next or previous object in reading order; with nothing selected, the first object
+  /// the pane shows.
+  mutating func moveDiagramSelection(_ delta: Int) {
+    guard let d = shownDiagram else { return }
+    let objects = d.objects
+    guard !objects.isEmpty else { return }
+    if let current = diagramView.selection, let i = objects.firstIndex(of: current) {
+      diagramView.selection = objects[max(0, min(objects.count - 1, i + delta))]
+    } else {
+      let top = diagramView.top
+      diagramView.selection = objects.first { (d.rect(of: $0)?.y ?? -1) >= top } ?? objects[0]
+    }
+  }
+
+  /// PgDn/PgUp: scrolls a page and, when the selection would leave the pane, selects the first
+  /// object of the new page.
+  mutating func pageDiagram(_ direction: Int) {
+    guard let d = shownDiagram else { return }
+    let rows = max(1, diagramRows - 1)
+    let top = max(0, min(diagramView.top + direction * rows, d.height - diagramRows))
+    diagramView.top = top
+    let page = top..<(top + diagramRows)
+    if let s = diagramView.selection, let r = d.rect(of: s), page.contains(r.y) { return }
+    if let first = d.objects.first(where: { d.rect(of: $0).map { page.contains($0.y) } ?? false }) {
+      diagramView.selection = first
+    }
+  }
+
+  /// `P`: pins the selection (it stays selected and in view across steps) or releases the pin.
+  mutating func togglePin() {
+    guard let s = diagramView.selection else {
+      diagramView.pinned = false
+      return
+    }
+    diagramView.pinned.toggle()
+    message = diagramView.pinned ? "pinned \(name(of: s, world)): P releases it" : "pin released"
+  }
+
+  /// `/` in diagram view: a process, VMA, anon_vma or page (its anon_vma) by name, selected and
+  /// scrolled to; a fold that hides it is unfolded (as `z`).
+  mutating func findInDiagram(_ name: String) -> [Effect] {
+    let w = world
+    var object: ForestDiagram.Object?
+    var note: String?
+    if let v = w.orderedVMAs.first(where: { w.vmaName($0) == name }) {
+      object = .vma(v)
+    } else if let p = w.processIndex(named: name) {
+      object = .process(p)
+    } else if let id = World.anonVMAID(named: name), w.anonVMA(id) != nil {
+      object = .anonVMA(id)
+    } else if let id = World.pageID(named: name), w.isAllocated(id), case .anon(let a) = w[page: id].mapping {
+      object = .anonVMA(a)
+      note = "\(name) is filed in \(World.avName(a))"
+    }
+    guard let object, let diagrams = layout.diagram, diagrams.whole.rect(of: object) != nil else {
+      message = "nothing named '\(name)' at this step"
+      return []
+    }
+    focus = .forest
+    diagramView.selection = object
+    message = note
+    if let folded = diagrams.folded, folded.rect(of: object) == nil, diagrams.whole.height > diagramRows {
+      folding = false
+      message = (note.map { $0 + "; " } ?? "") + "unfolded: \(name) was inside a ×N fold (z folds again)"
+    }
+    return []
+  }
+
+  /// Remembers where the last frame scrolled the diagram and the pane's size (the runtime calls
+  /// it after drawing a frame of this size), so ↓/↑ and PgDn/PgUp scroll from what is on screen.
+  public mutating func syncDiagramView(width: Int, height: Int) {
+    guard forestView == .diagram, let diagrams = layout.diagram else { return }
+    var area = Rect(x: 0, y: 0, width: width, height: height)
+    // In a comparison this model has the first half (beside the other, or above it).
+    if compareLayout != nil, let halves = compareAreas(area) { area = halves.0 }
+    guard let pane = diagramPane(in: area) else { return }
+    let window = diagramWindow(diagrams, pane: pane)
+    diagramView.top = window.top
+    diagramView.left = window.left
+    diagramView.paneRows = window.rows
+    diagramView.paneColumns = pane.inner.width
+  }
+}

@@ -1,0 +1,260 @@
+import AnonVMASim
+import ScenePlayer
+import TermRender
+
+/// The diagram view's own state: the selected object, whether it is pinned, where the pane is
+/// scrolled, and whether the legend is shown.
+public struct DiagramViewState: Sendable, Hashable {
+  /// The selected object (↓/↑, `/`), highlighted with what it points to and what points to it.
+  public var selection: ForestDiagram.Object?
+  /// A pinned selection stays across steps until released (`P`); an unpinned one belongs to the
+  /// step it was made in and is dropped when the step changes.
+  public var pinned = false
+  /// The first diagram row and column the pane shows; each frame moves them as little as keeps
+  /// the selection in view (``DiagramLayout/window(start:extent:size:keep:)``).
+  public var top = 0
+  public var left = 0
+  /// The pane's inner size in the last frame drawn (``AppState/syncDiagramView(width:height:)``),
+  /// for paging and for choosing the folded diagram; nil before the first frame.
+  public var paneRows: Int?
+  public var paneColumns: Int?
+  /// The legend over the pane (`L`).
+  public var legend = false
+  /// Rows of the legend scrolled above its top (↓/↑, PgDn/PgUp while it is open).
+  public var legendScroll = 0
+  /// The step the selection was made in (an unpinned selection is dropped when it changes).
+  var step = 0
+}
+
+/// The forest diagram of the world on screen and the locks of its step: computed by the reducer
+/// (``AppState/refreshDiagram()``) when its inputs change, never per frame; the view draws a
+/// window of it.
+struct DiagramLayout: Sendable {
+  /// The inputs a diagram was computed from.
+  struct Key: Hashable {
+    var layout: Layout.Key
+    var selection: ForestDiagram.Object?
+    var ascii: Bool
+    /// The canvas width the diagram fits in (nil before the pane's size is known).
+    var width: Int? = nil
+  }
+
+  let key: Key
+  /// The whole diagram.
+  let whole: ForestDiagram
+  /// The diagram with identical sibling subtrees folded (`×N`), when folding is on and something
+  /// folds; the view shows it when the whole one is taller than the pane.
+  let folded: ForestDiagram?
+  /// The anon_vma locks the step took (nil at step 0): listed on screen, and its featured
+  /// micro-step is the moment whose locks a whole step's picture shows.
+  let locks: StepLocks?
+  /// What it marks as differing from the other model (a comparison's whole steps).
+  let emphasized: Set<ForestDiagram.Object>
+  /// The plan the whole diagram follows.
+  let plan: ForestDiagram.Plan?
+
+  /// Lays out the diagram of `layout`'s world; `locks` are the step's when already known; `plan`
+  /// keeps every object where it stood in the steps before (``ForestDiagram/Plan``); `emphasized`
+  /// marks what differs from the other model in a comparison.
+  init(
+    key: Key, layout: Layout, locks known: StepLocks?, plan: ForestDiagram.Plan?,
+    emphasized: Set<ForestDiagram.Object> = []
+  ) {
+    self.key = key
+    self.emphasized = emphasized
+    self.plan = plan
+    let m = layout.microSteps.flatMap { $0.step == key.layout.step ? $0 : nil }
+    let locks = known ?? StepLocks(m?.states ?? [])
+    self.locks = locks
+    // A whole step is drawn with the locks of its most telling moment; a micro-step with its own.
+    var lockMoment: World?
+    if key.layout.micro == nil, let f = locks.featured, let m, f >= 1, f <= m.states.count {
+      lockMoment = m.states[f - 1].world
+    }
+    var options = ForestDiagram.Options(
+      ascii: key.ascii, previous: layout.previous, lockMoment: lockMoment, fold: key.layout.folding,
+      selection: key.selection, emphasized: emphasized)
+    options.plan = plan
+    options.maxWidth = key.width
+    let first = ForestDiagram(layout.world, options: options)
+    if key.layout.folding && !first.processFolds.isEmpty {
+      options.fold = false
+      folded = first
+      whole = ForestDiagram(layout.world, options: options)
+    } else {
+      folded = nil
+      whole = first
+    }
+  }
+
+  /// The most VMAs a diagram is laid out for: beyond them a step's layout (and its locks) costs
+  /// more than the frame budget, and the matrix, which folds and scrolls, is drawn instead.
+  static let maxVMAs = 400
+
+  /// Whether the world on screen is small enough for the diagram (``maxVMAs``).
+  static func drawable(_ layout: Layout) -> Bool { layout.world.vmas.count <= maxVMAs }
+
+  /// The kernel functions that take an anon_vma lock, as the model names them
+  /// (`World.lockFunction(_:)`: 2.6.34, 2.6.36, 6.x).
+  static let lockFunctions: Set<String> = [
+    "spin_lock(&anon_vma->lock)", "anon_vma_lock", "anon_vma_lock_read", "anon_vma_lock_write",
+  ]
+
+  /// Whether a whole step may have taken, held or waited for an anon_vma lock: it called a lock
+  /// function, or a lock was held or waited for before or after it. Only then are its micro-steps
+  /// replayed for ``StepLocks`` (a replay of a large fork costs more than its frame).
+  static func mayLock(_ layout: Layout) -> Bool {
+    func busy(_ w: World) -> Bool { !w.lockHolders.keys.isEmpty || w.cpus.contains { $0.waitingFor != nil } }
+    return layout.functions.contains { lockFunctions.contains($0) } || busy(layout.world)
+      || layout.previous.map(busy) ?? false
+  }
+
+  /// Whether the diagrams are what they would be if fitted to `width`: made for it, or
+  /// following a plan that serves it (``ForestDiagram/Plan/serves(_:)``) and, when folded (no
+  /// plan), no wider.
+  func fit(_ width: Int) -> Bool {
+    guard key.width != width else { return true }
+    let plan = plan?.serves(width) ?? (whole.width <= width)
+    return plan && (folded?.width ?? 0) <= width
+  }
+
+  /// The diagram a pane of `rows` shows: the folded one when the whole one is taller and the
+  /// selection is not hidden in a fold.
+  func shown(rows: Int, selection: ForestDiagram.Object?) -> ForestDiagram {
+    guard let folded, whole.height > rows else { return whole }
+    if let selection, folded.rect(of: selection) == nil { return whole }
+    return folded
+  }
+
+  /// The first row (or column) of a window of `size` over `extent`, starting as near `start` as
+  /// keeps `keep` (the selection's rows or columns) in it: scrolled as little as needed.
+  static func window(start: Int, extent: Int, size: Int, keep: Range<Int>?) -> Int {
+    var s = max(0, min(start, extent - size))
+    if let keep {
+      if keep.lowerBound < s {
+        s = keep.lowerBound
+      } else if keep.upperBound > s + size {
+        s = min(keep.lowerBound, keep.upperBound - size)
+      }
+    }
+    return max(0, s)
+  }
+}
+
+extension AppState {
+  /// The inputs of the diagram now.
+  var diagramKey: DiagramLayout.Key {
+    DiagramLayout.Key(
+      layout: layoutKey, selection: diagramView.selection, ascii: options.ascii,
+      width: diagramView.paneColumns.map(DiagramPane.canvasWidth(inner:)))
+  }
+
+  /// Whether the diagram view's layouts were computed for the state as it is.
+  var diagramsCurrent: Bool {
+    guard forestView == .diagram else { return true }
+    return (layout.diagram?.key == diagramKey || !DiagramLayout.drawable(layout))
+      && (compareLayout.map { $0.diagram?.key.layout == $0.key || !DiagramLayout.drawable($0) } ?? true)
+  }
+
+  /// Recomputes the diagrams whose inputs changed (in diagram view), after the layouts: the
+  /// step's micro-states are loaded for its locks; an unpinned selection is dropped when the step
+  /// changes, a pinned one kept (and said to be gone when it is).
+  mutating func refreshDiagram() {
+    guard forestView == .diagram else { return }
+    if diagramView.step != step {
+      diagramView.step = step
+      if !diagramView.pinned { diagramView.selection = nil }
+    }
+    let key = diagramKey
+    let drawable = DiagramLayout.drawable(layout)
+    // The plan is made when a diagram is first drawn (a large timeline's costs a second or so).
+    if drawable, diagramPlan?.serves(timeline, width: key.width) != true {
+      diagramPlan = PlannedTimeline(timeline, width: key.width)
+    }
+    if let other = compareTimeline, let lower = compareLayout, DiagramLayout.drawable(lower),
+      compareDiagramPlan?.serves(other, width: key.width) != true
+    {
+      compareDiagramPlan = PlannedTimeline(other, width: key.width)
+    }
+    // What differs from the other model, at whole steps (Views/Frame.swift marks the same in the
+    // matrix view).
+    var emphasized: Set<ForestDiagram.Object> = []
+    var otherEmphasized: Set<ForestDiagram.Object> = []
+    if micro == nil, let lower = compareLayout {
+      let mine = CompareDiff.summaries(layout.world)
+      let theirs = CompareDiff.summaries(lower.world)
+      emphasized = CompareDiff(mine, against: theirs).objects(in: layout.world)
+      otherEmphasized = CompareDiff(theirs, against: mine).objects(in: lower.world)
+    }
+    if drawable, layout.diagram?.key != key || layout.diagram?.emphasized != emphasized {
+      if step > 0 && (micro != nil || DiagramLayout.mayLock(layout)) { _ = loadMicroSteps() }
+      let known = layout.diagram.flatMap { $0.key.layout.step == step ? $0.locks : nil }
+      let stepChanged = layout.diagram?.key.layout.step != step
+      layout.diagram = DiagramLayout(
+        key: key, layout: layout, locks: known, plan: diagramPlan?.plan ?? nil, emphasized: emphasized)
+      if stepChanged, diagramView.pinned, let pin = diagramView.selection, layout.diagram?.whole.rect(of: pin) == nil {
+        message = "pinned \(name(of: pin, layout.world)) is not in this step (P releases the pin)"
+      }
+    }
+    if var other = compareLayout, let timeline = compareTimeline, DiagramLayout.drawable(other),
+      other.diagram?.key.layout != other.key || other.diagram?.emphasized != otherEmphasized
+    {
+      let k = other.key
+      if k.step > 0 {
+        other.microSteps = Layout.MicroSteps(step: k.step, states: timeline.replay.microStates(step: k.step))
+      }
+      other.diagram = DiagramLayout(
+        key: DiagramLayout.Key(layout: k, selection: nil, ascii: options.ascii, width: key.width), layout: other,
+        locks: nil,
+        plan: compareDiagramPlan?.plan ?? nil, emphasized: otherEmphasized)
+      compareLayout = other
+    }
+  }
+
+  /// An object's name as the diagram writes it.
+  func name(of object: ForestDiagram.Object, _ w: World) -> String {
+    switch object {
+    case .process(let p), .fold(let p): return w.isAllocated(p) ? w[process: p].name : "P?"
+    case .vma(let v): return w.vmaName(v)
+    case .anonVMA(let a): return World.avName(a)
+    }
+  }
+}
+
+/// A timeline's diagram plan (``ForestDiagram/Plan``: each object's place for its lifetime),
+/// computed once per timeline and canvas width (the plan fits the diagrams to it): again only
+/// when the timeline changes (explore mode, a what-if branch, another model) or the pane's width.
+/// Only timelines of up to ``maxSteps`` steps are planned: a plan reads every world of the
+/// timeline, and W1's 5,000 replayed worlds cost 650 MB more at the peak (anonvis-bench --only
+/// keys); a larger timeline's diagram is laid out per world (objects in id order in their group:
+/// stable while nothing before them grows).
+struct PlannedTimeline: Sendable {
+  struct Key: Hashable {
+    var stepCount: Int
+    var kernel: KernelVersion
+    var variants: [Variant]
+    var width: Int?
+    init(_ t: Timeline, width: Int?) {
+      stepCount = t.stepCount
+      kernel = t.kernel
+      variants = t.variants
+      self.width = width
+    }
+  }
+  let key: Key
+  let plan: ForestDiagram.Plan?
+  static let maxSteps = 500
+
+  init(_ timeline: Timeline, width: Int?) {
+    key = Key(timeline, width: width)
+    plan = timeline.stepCount <= Self.maxSteps ? ForestDiagram.Plan(timeline, maxWidth: width) : nil
+  }
+
+  /// Whether this plan is the one for `timeline` at `width`: made for them, or for the timeline
+  /// at any width whose diagrams fit in `width` unnarrowed (a plan is not made again for a
+  /// width that would change nothing).
+  func serves(_ timeline: Timeline, width: Int?) -> Bool {
+    guard key == Key(timeline, width: key.width) else { return false }
+    return plan?.serves(width) ?? (key.width == width)
+  }
+}

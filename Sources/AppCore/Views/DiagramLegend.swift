@@ -1,0 +1,43 @@
+import AnonVMASim
+import TermRender
+
+/// The legend of the diagram (`L`): what every glyph, line style, mark, counter and abbreviation
+/// means, in the model's words (``ForestDiagram/legend(kernel:ascii:)``), drawn over the frame
+/// between the header and the status line, wrapped at word boundaries; ↓/↑ and PgDn/PgUp scroll
+/// it where it does not fit (`DiagramViewState.legendScroll`).
+struct DiagramLegend: Widget {
+  var kernel: KernelVersion
+  var ascii: Bool
+  var scroll: Int
+  var theme: Theme
+
+  /// The legend's rows at `width` columns: each entry wrapped, its continuation lines indented.
+  static func rows(kernel: KernelVersion, ascii: Bool, width: Int) -> [String] {
+    ForestDiagram.legend(kernel: kernel, ascii: ascii).flatMap { entry -> [String] in
+      let indent = entry.prefix { $0 == " " }.count + 2
+      let lines = wrap(entry, max(10, width))
+      guard let first = lines.first else { return [] }
+      let rest = lines.dropFirst().joined(separator: " ")
+      let more =
+        rest.isEmpty ? [] : wrap(rest, max(10, width - indent)).map { String(repeating: " ", count: indent) + $0 }
+      return [first] + more
+    }
+  }
+
+  func render(in area: Rect, into b: inout Buffer) {
+    guard area.width >= 20, area.height >= 3 else { return }
+    let inner = area.inset(1)
+    let rows = Self.rows(kernel: kernel, ascii: ascii, width: inner.width)
+    let top = max(0, min(scroll, rows.count - inner.height))
+    let below = rows.count - top - inner.height
+    var title = "legend: L closes"
+    if top > 0 || below > 0 { title += ascii ? ", up/down scroll" : ", ↓↑ scroll" }
+    b.fill(area)
+    Block(title: title, focused: true, theme: theme).render(in: area, into: &b)
+    var lines = rows.dropFirst(top).prefix(inner.height).map { Line($0) }
+    if below > 0, !lines.isEmpty {
+      lines[lines.count - 1] = Line((ascii ? "v " : "↓ ") + "\(below + 1) more (↓ PgDn)", theme.hint)
+    }
+    LineList(lines: Array(lines), theme: theme).render(in: inner, into: &b)
+  }
+}

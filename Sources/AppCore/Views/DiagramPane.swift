@@ -1,0 +1,254 @@
+import AnonVMASim
+import ScenePlayer
+import TermRender
+
+/// Where the diagram view's pane sits in a model's frame: the whole body, the lock lines at its
+/// top, the diagram's window, and at ≥ 160 columns a side column for the selected object's
+/// details and the step's locks.
+struct DiagramPaneGeometry {
+  var outer: Rect
+  var inner: Rect
+  /// Where the diagram is drawn.
+  var canvas: Rect
+  /// The side column (wide terminals), nil otherwise.
+  var side: Rect?
+  /// The lines naming the step's locks, drawn above the canvas (in the side column when there is one).
+  var lockLines: [String]
+}
+
+/// The diagram is drawn where the body is at least 80 columns wide and 8 rows high: the process
+/// column, a lane of arrows and the anon_vma column side by side with their labels legible.
+/// Below that (60 to 79 columns, or a stacked comparison on a short terminal) the matrix is drawn.
+let diagramMinimum = (width: 80, height: 8)
+
+/// Columns of the side column, and the pane width from which it is shown.
+let diagramSideWidth = 46
+let diagramSideFrom = 160
+
+extension AppState {
+  /// The diagram pane in a model's frame area, or nil when the diagram does not fit there.
+  func diagramPane(in area: Rect) -> DiagramPaneGeometry? {
+    let body = frameRows(in: area).body
+    guard forestView == .diagram, body.width >= diagramMinimum.width, body.height >= diagramMinimum.height else {
+      return nil
+    }
+    let inner = body.inset(1)
+    // One blank column between the pane's border and the boxes.
+    var canvas = Rect(
+      x: inner.x + 1, y: inner.y, width: DiagramPane.canvasWidth(inner: inner.width), height: inner.height)
+    var side: Rect?
+    if body.width >= diagramSideFrom {
+      side = Rect(x: inner.maxX - diagramSideWidth, y: inner.y, width: diagramSideWidth, height: inner.height)
+    }
+    let all = layout.diagram?.lockSummary ?? []
+    var lockLines: [String] = []
+    if side == nil, !all.isEmpty {
+      // One line, two from 20 rows, three from 40: what the step locked, in order (the side
+      // column lists all).
+      let most = inner.height >= 40 ? 3 : inner.height >= 20 ? 2 : 1
+      lockLines = DiagramPane.packed(all, width: canvas.width, lines: most).map { options.ascii ? $0.asciiOnly : $0 }
+      canvas.y += lockLines.count
+      canvas.height -= lockLines.count
+    }
+    return DiagramPaneGeometry(outer: body, inner: inner, canvas: canvas, side: side, lockLines: lockLines)
+  }
+
+  /// The diagram a pane shows and the window of it: scrolled from where the last frame was as
+  /// little as keeps the selection in view.
+  func diagramWindow(_ diagrams: DiagramLayout, pane: DiagramPaneGeometry) -> (
+    diagram: ForestDiagram, top: Int, left: Int, rows: Int
+  ) {
+    let rows = pane.canvas.height
+    let d = diagrams.shown(rows: rows, selection: diagramView.selection)
+    let r = diagramView.selection.flatMap { d.rect(of: $0) }
+    let top = DiagramLayout.window(
+      start: diagramView.top, extent: d.height, size: rows, keep: r.map { $0.y..<$0.maxY })
+    let left = DiagramLayout.window(
+      start: diagramView.left, extent: d.width, size: pane.canvas.width, keep: r.map { $0.x..<$0.maxX })
+    return (d, top, left, rows)
+  }
+}
+
+extension AppState {
+  /// Why the diagram view shows the matrix here (written on the forest pane's bottom border).
+  func diagramFallbackNote(in area: Rect) -> String? {
+    guard forestView == .diagram else { return nil }
+    let body = frameRows(in: area).body
+    if body.width < diagramMinimum.width { return " matrix: the diagram needs \(diagramMinimum.width) columns " }
+    if body.height < diagramMinimum.height { return " matrix: the diagram needs a taller pane " }
+    return DiagramLayout.drawable(layout) ? nil : " matrix: the diagram is drawn up to \(DiagramLayout.maxVMAs) VMAs "
+  }
+}
+
+extension DiagramLayout {
+  /// The step's lock acquisitions, in order, as lines (`cpu0 locks AV1 (fork: anon_vma_fork) ×3`),
+  /// then which moment the picture shows.
+  var lockSummary: [String] {
+    guard let locks, !locks.holds.isEmpty || !locks.waits.isEmpty else { return [] }
+    var lines = locks.summary
+    if key.layout.micro == nil, let f = locks.featured {
+      lines.append("shown at micro-step \(f)")
+    }
+    return lines
+  }
+}
+
+/// The diagram view's pane: "anon_vma forest", the step's locks, a window of the diagram, a
+/// scroll and selection line on the bottom border, the legend (`L`) and, on wide terminals, the
+/// side column.
+struct DiagramPane: Widget {
+  /// The canvas's width in a pane `inner` columns wide inside its border: less one blank column
+  /// at the left, and the side column from ``diagramSideFrom`` columns.
+  static func canvasWidth(inner: Int) -> Int {
+    inner - 1 - (inner + 2 >= diagramSideFrom ? diagramSideWidth + 1 : 0)
+  }
+
+  var state: AppState
+  var diagrams: DiagramLayout
+  var pane: DiagramPaneGeometry
+  var theme: Theme
+  /// In a comparison: what differs from the other model.
+  var differs = CompareDiff()
+
+  func render(in r: Rect, into b: inout Buffer) {
+    guard
+      diagrams.key.width != nil || state.diagramView.paneColumns != nil || diagrams.fit(pane.canvas.width)
+        || state.timeline.stepCount > 500
+    else {
+      // The pane's width not yet known to the reducer (a frame before the first sync) and the
+      // diagram too wide for it: fitted for this frame only, where a plan is cheap (a timeline
+      // whose micro-steps are planned); a larger one is fitted by the reducer after the sync.
+      var fresh = state
+      fresh.diagramView.paneColumns = pane.inner.width
+      fresh.refreshDiagram()
+      guard let fitted = fresh.layout.diagram, fitted.key.width != nil else { return }
+      DiagramPane(state: fresh, diagrams: fitted, pane: pane, theme: theme, differs: differs).render(in: r, into: &b)
+      return
+    }
+    let view = state.diagramView
+    let window = state.diagramWindow(diagrams, pane: pane)
+    let d = window.diagram
+    let folded = d.processFolds.isEmpty ? "" : " (folded ×N: z unfolds)"
+    Block(title: "anon_vma forest" + folded, focused: state.focus == .forest, theme: theme).render(
+      in: pane.outer, into: &b)
+    for (i, line) in pane.lockLines.enumerated() {
+      b.put(line, x: pane.inner.x + 1, y: pane.inner.y + i, style: theme.lockLens, maxX: pane.inner.maxX)
+    }
+    let canvas = pane.canvas
+    if d.processes.isEmpty && d.anonVMAs.isEmpty {
+      b.put(" no processes yet", x: canvas.x, y: canvas.y, style: theme.hint, maxX: canvas.maxX)
+    } else {
+      draw(d, top: window.top, left: window.left, into: &b)
+    }
+    if let s = view.selection, let rect = d.rect(of: s) { highlight(rect, s, top: window.top, left: window.left, &b) }
+    bottomLine(d, top: window.top, left: window.left, into: &b)
+    if let side = pane.side { sideColumn(in: side, into: &b) }
+  }
+
+  /// Draws the window at (`left`, `top`): straight in (clipped at the canvas's right edge) when
+  /// not scrolled sideways, else through a buffer as wide as the diagram, copied from column
+  /// `left`.
+  func draw(_ d: ForestDiagram, top: Int, left: Int, into b: inout Buffer) {
+    let canvas = pane.canvas
+    guard left > 0 else {
+      d.draw(into: &b, in: canvas, scroll: top)
+      return
+    }
+    var wide = Buffer(width: d.width, height: canvas.height)
+    d.draw(into: &wide, in: wide.area, scroll: top)
+    for y in 0..<canvas.height {
+      for x in 0..<min(canvas.width, d.width - left) {
+        var cell = wide[left + x, y]
+        // The right half of a wide character whose left half is scrolled off.
+        if x == 0 && cell.text.isEmpty { cell = Cell(" ", cell.style) }
+        b[canvas.x + x, canvas.y + y] = cell
+      }
+    }
+  }
+
+  /// Marks the selected object: its row (a VMA) or its box's title row in reverse video.
+  func highlight(_ rect: Rect, _ s: ForestDiagram.Object, top: Int, left: Int, _ b: inout Buffer) {
+    let canvas = pane.canvas
+    let y = canvas.y + rect.y - top
+    guard y >= canvas.y, y < canvas.maxY else { return }
+    let x0 = max(canvas.x, canvas.x + rect.x + 1 - left)
+    let x1 = min(canvas.maxX, canvas.x + rect.maxX - 1 - left)
+    guard x0 < x1 else { return }
+    b.style(Rect(x: x0, y: y, width: x1 - x0, height: 1)) { $0.reverse = true }
+  }
+
+  /// The bottom border: what is selected (and pinned), and how much of the diagram is above,
+  /// below and to the right of the window.
+  func bottomLine(_ d: ForestDiagram, top: Int, left: Int, into b: inout Buffer) {
+    let canvas = pane.canvas
+    let g = theme.glyphs
+    var parts: [String] = []
+    if let s = state.diagramView.selection {
+      let name = state.name(of: s, state.layout.world)
+      let gone = d.rect(of: s) == nil ? " (not in this step)" : ""
+      parts.append((state.diagramView.pinned ? "pinned " : "selected ") + name + gone)
+    }
+    if top > 0 { parts.append("\(g.up) \(top) more") }
+    let below = d.height - top - canvas.height
+    if below > 0 { parts.append("\(g.more) \(below) more") }
+    if left > 0 { parts.append("\(left) cols left") }
+    let right = d.width - left - canvas.width
+    if right > 0 { parts.append("\(right) cols right") }
+    guard !parts.isEmpty else { return }
+    let text = " " + parts.joined(separator: "  ") + " "
+    let x = max(pane.outer.x + 2, pane.outer.maxX - 2 - Buffer.width(text))
+    b.put(text, x: x, y: pane.outer.maxY - 1, style: theme.hint, maxX: pane.outer.maxX - 2)
+  }
+
+  /// The side column: the selected object's fields, then the step's locks.
+  func sideColumn(in side: Rect, into b: inout Buffer) {
+    for y in side.y..<side.maxY { b[side.x - 1, y] = Cell(theme.glyphs.v, theme.border) }
+    var lines: [Line] = []
+    var (title, fields) = state.inspector(theme).content
+    if state.diagramView.selection == nil {
+      title = "nothing selected"
+      fields = ["tab focuses the forest: ↓ ↑ select, / finds, enter inspects, P pins, L legend"]
+    }
+    lines.append(Line(title, theme.strong))
+    let ascii = state.options.ascii
+    for f in fields { for l in wrap(ascii ? f.asciiOnly : f, side.width - 1) { lines.append(Line(l)) } }
+    let locks = diagrams.lockSummary
+    lines.append(Line(""))
+    lines.append(Line(locks.isEmpty ? "no anon_vma lock taken in this step" : "locks taken in this step", theme.strong))
+    for l in locks { for w in wrap(ascii ? l.asciiOnly : l, side.width - 1) { lines.append(Line(w, theme.lockLens)) } }
+    LineList(lines: lines, theme: theme).render(
+      in: Rect(x: side.x + 1, y: side.y, width: side.width - 1, height: side.height), into: &b)
+  }
+
+  /// Lines of at most `width` holding the items in order, separated by `; `; what does not fit
+  /// in `lines` lines is counted (`…+N`).
+  static func packed(_ items: [String], width: Int, lines most: Int) -> [String] {
+    var out: [String] = []
+    var current = "locks:"
+    for (i, item) in items.enumerated() {
+      let rest = items.count - i
+      let sep = current.hasSuffix(":") ? " " : "; "
+      let candidate = current + sep + item
+      // Room kept on the last line for the count of what does not fit.
+      let room = out.count + 1 == most && rest > 1 ? width - 6 : width
+      if Buffer.width(candidate) <= room {
+        current = candidate
+      } else if out.count + 1 < most {
+        out.append(current)
+        current = "  " + item
+      } else {
+        out.append(current + " …+\(rest)")
+        return out
+      }
+    }
+    out.append(current)
+    return out
+  }
+}
+
+extension String {
+  /// The text with the few symbols the pane's own lines use spelled in ASCII (`--ascii`).
+  var asciiOnly: String {
+    String(ForestDiagram.asciiText(self).map { $0.isASCII ? $0 : "?" })
+  }
+}

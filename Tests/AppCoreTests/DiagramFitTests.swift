@@ -1,0 +1,99 @@
+import AnonVMASim
+import Foundation
+import ScenePlayer
+import TermRender
+import TestSupport
+import Testing
+
+@testable import AppCore
+
+/// The app on `planScenes[index]` in diagram view.
+private func diagramApp(_ index: Int) throws -> AppState {
+  let (file, kernel, t) = try planScene(index)
+  guard kernel != nil else { return try sceneApp(file, view: .diagram) }
+  var s = AppState(timeline: t, fileName: file)
+  s.forestView = .diagram
+  return s
+}
+
+/// What a diagram leaves out or cuts when drawn `width` columns wide: a live process or anon_vma
+/// not named, a root arrow whose head is past the right edge.
+private func missing(_ d: ForestDiagram, _ w: World, width: Int) -> [String] {
+  var b = Buffer(width: width, height: max(1, d.height))
+  d.draw(into: &b, in: b.area)
+  let text = b.plainText
+  var out: [String] = []
+  for p in w.processes where p.alive && !text.contains(" \(p.name) ") { out.append(p.name) }
+  for a in w.aliveAnonVMAs where !text.contains(" \(World.avName(a)) ") { out.append(World.avName(a)) }
+  for arrow in d.arrows {
+    guard case .root(let a, _) = arrow.kind, let head = arrow.xs.last else { continue }
+    if head >= width { out.append("root arrow of \(World.avName(a)) at column \(head)") }
+  }
+  return out
+}
+
+@Suite("The diagram fits the pane's width (ForestDiagram.Fit)")
+struct DiagramFitTests {
+  @Test(
+    "at 80x24 every step of E1-E6 (and E3 on 2.6.34 and 6.x) shows the whole width: no `cols right`, every live process and anon_vma named, every root arrow's head inside",
+    arguments: planScenes.indices)
+  func fitsAt80(index: Int) throws {
+    var s = try diagramApp(index)
+    let file = planScenes[index].0 + " " + (planScenes[index].1?.rawValue ?? "")
+    var fitted = 0
+    for k in 0...s.timeline.stepCount {
+      s.go(to: k)
+      let frame = s.render(width: 80, height: 24).plainText
+      #expect(!frame.contains("cols right"), "\(file) step \(k):\n\(frame)")
+      s.syncDiagramView(width: 80, height: 24)
+      s.refreshDiagram()
+      let pane = try #require(s.diagramPane(in: Rect(x: 0, y: 0, width: 80, height: 24)))
+      let d = try #require(s.layout.diagram?.whole)
+      #expect(s.layout.diagram?.key.width == pane.canvas.width)
+      #expect(d.width <= pane.canvas.width, "\(file) step \(k): \(d.width) columns in \(pane.canvas.width)")
+      #expect(missing(d, s.layout.world, width: pane.canvas.width).isEmpty, "\(file) step \(k)")
+      fitted += d.processes.isEmpty ? 0 : 1
+    }
+    #expect(fitted > 2)
+  }
+
+  @Test(
+    "a plan fitted to 76 columns keeps every object in place from step to step, micro-steps too, all within 76 columns",
+    arguments: planScenes.indices)
+  func narrowPlanStable(index: Int) throws {
+    let (file, _, t) = try planScene(index)
+    let plan = ForestDiagram.Plan(t, maxWidth: 76)
+    var before = ForestDiagram(t.states[0], options: .init(plan: plan))
+    for k in 1...t.stepCount {
+      let after = ForestDiagram(t.states[k], options: .init(previous: t.states[k - 1], plan: plan))
+      #expect(moved(before, after).isEmpty, "\(file) step \(k - 1) → \(k): \(moved(before, after))")
+      #expect(after.width <= 76, "\(file) step \(k): \(after.width) columns")
+      #expect(missing(after, t.states[k], width: 76).isEmpty, "\(file) step \(k)")
+      for micro in t.microStates(step: k) {
+        let d = ForestDiagram(micro.world, options: .init(plan: plan))
+        #expect(moved(before, d).isEmpty && moved(d, after).isEmpty, "\(file) step \(k) micro-step")
+        #expect(d.width <= 76, "\(file) step \(k) micro-step: \(d.width) columns")
+      }
+      before = after
+    }
+  }
+
+  @Test("a diagram as wide as it needs is not narrowed; one that does not fit narrows in order: lanes, chains, lists")
+  func narrowsOnlyAsNeeded() throws {
+    let t = try timeline("e3-three-generations.scene", nil)
+    let w = t.states[5]
+    let wide = ForestDiagram(w, options: .init(previous: t.states[4]))
+    #expect(ForestDiagram(w, options: .init(previous: t.states[4], maxWidth: wide.width)).width == wide.width)
+    let narrow = ForestDiagram(w, options: .init(previous: t.states[4], maxWidth: wide.width - 12))
+    #expect(narrow.width <= wide.width - 12)
+    #expect(ForestDiagram.Fit.levels(from: 4, maxLanes: 8).map(\.lanes).prefix(2) == [3, 2])
+    // Two lanes fewer take at most four columns: 10 too many go straight to two lanes and chains.
+    #expect(
+      ForestDiagram.Fit.levels(from: 4, maxLanes: 8, excess: 10).first
+        == ForestDiagram.Fit(lanes: 2, compactChains: true))
+    let levels = ForestDiagram.Fit.levels(from: 2, maxLanes: 8)
+    #expect(levels.first == ForestDiagram.Fit(lanes: 2, compactChains: true))
+    #expect(ForestDiagram.cut("list", ["P1:A@0", "P2:A@0", "P3:A@0"], room: 16) == "list P1:A@0 …+2")
+    #expect(ForestDiagram.cut("list", ["P1:A@0", "P2:A@0"], room: 18) == "list P1:A@0 P2:A@0")
+  }
+}

@@ -1,0 +1,62 @@
+import AnonVMASim
+import AppCore
+import Foundation
+import ScenePlayer
+import TermRender
+import TestSupport
+import Testing
+
+@Suite("The diagram's legend explains every glyph it draws")
+struct DiagramLegendTests {
+  @Test(
+    "every non-alphanumeric character of every frame of E1-E6 (steps, lock-holding micro-steps, a selection, emphasis) is in the legend",
+    arguments: [false, true])
+  func everyGlyphExplained(ascii: Bool) throws {
+    var unexplained: [String: String] = [:]
+    var seen = Set<Character>()
+    for (file, kernel) in planScenes {
+      let t = try timeline(file, kernel)
+      let plan = ForestDiagram.Plan(t)
+      // Narrowed to an 80-column pane (``ForestDiagram/Fit``): compact chains, cut lists.
+      let narrow = ForestDiagram.Plan(t, maxWidth: 60)
+      let legend = Set(ForestDiagram.legend(kernel: t.kernel, ascii: ascii).joined())
+      func check(_ d: ForestDiagram, _ at: String) {
+        var b = Buffer(width: d.width, height: d.height)
+        d.draw(into: &b, in: b.area)
+        for c in b.plainText where !c.isLetter && !c.isNumber && !c.isWhitespace {
+          seen.insert(c)
+          if !legend.contains(c) { unexplained[String(c)] = "\(file) \(kernel?.rawValue ?? "") \(at)" }
+        }
+      }
+      for k in 0...t.stepCount {
+        let w = t.states[k]
+        let previous = k > 0 ? t.states[k - 1] : nil
+        for p in [nil, plan, narrow] {
+          check(ForestDiagram(w, options: .init(ascii: ascii, previous: previous, plan: p)), "step \(k)")
+        }
+        let chained = w.vmas.keys.first { w.chainAnonVMAs($0).count > 1 }
+        let objects = ForestDiagram(w).objects
+        check(
+          ForestDiagram(
+            w,
+            options: .init(
+              ascii: ascii, previous: previous, selection: chained.map { .vma($0) } ?? objects.first,
+              emphasized: Set(objects.prefix(3)), plan: plan)), "step \(k) selected")
+        for (m, micro) in t.microStates(step: k).enumerated() where !micro.world.lockHolders.keys.isEmpty {
+          check(ForestDiagram(micro.world, options: .init(ascii: ascii, plan: plan)), "step \(k) micro \(m + 1)")
+        }
+      }
+    }
+    #expect(unexplained.isEmpty, "not in the legend: \(unexplained)")
+    #expect(seen.count > 10)
+  }
+
+  @Test("the legend names each kernel's counters")
+  func counters() {
+    #expect(ForestDiagram.legend(kernel: .v2_6_36).joined().contains("ext N  external_refcount"))
+    #expect(ForestDiagram.legend(kernel: .v2_6_34).joined().contains("ksm N  ksm_refcount"))
+    let modern = ForestDiagram.legend(kernel: .v6).joined()
+    #expect(modern.contains("refcount") && modern.contains("num_children") && modern.contains("num_active_vmas"))
+    #expect(ForestDiagram.legend(kernel: .v6, ascii: true).joined().unicodeScalars.allSatisfy { $0.isASCII })
+  }
+}

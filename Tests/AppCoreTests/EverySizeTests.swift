@@ -1,0 +1,184 @@
+import AnonVMASim
+import Foundation
+import ScenePlayer
+import SceneScript
+import TermRender
+import TestSupport
+import Testing
+
+@testable import AppCore
+
+/// Every `.scene` file under scenes/, as a path relative to it.
+private func everyScene() -> [String] {
+  let root = repoRoot.appendingPathComponent("scenes").standardizedFileURL.path
+  let files = FileManager.default.enumerator(atPath: root)?.compactMap { $0 as? String } ?? []
+  return files.filter { $0.hasSuffix(".scene") }.sorted()
+}
+
+/// The narration pane's inner rows in a plain-text frame (one model on screen).
+private func narrationRows(_ frame: String) -> [String] {
+  let rows = frame.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+  guard let top = rows.firstIndex(where: { $0.hasPrefix("┌") && $0.contains(" narration") }) else { return [] }
+  var out: [String] = []
+  for row in rows[(top + 1)...] {
+    if row.hasPrefix("└") { break }
+    out.append(String(row.dropFirst().dropLast()))
+  }
+  return out
+}
+
+/// Whether a narration row is the pane's scroll line (`↓ 3 more (PgDn)`).
+private func isScrollLine(_ row: String) -> Bool {
+  row.hasPrefix("↓ ") || row.hasPrefix("↑ ") || row.contains(" more paragraphs")
+}
+
+/// The words of a `say` paragraph as the frame shows them between its quotes.
+private func words(_ paragraph: String) -> [String] {
+  paragraph.split(separator: " ").map(String.init)
+}
+
+/// The tokens of narration rows, quotes stripped (a paragraph is drawn between “ and ”).
+private func tokens(_ rows: [String]) -> [String] {
+  rows.flatMap { $0.split(separator: " ") }.map { $0.trimmingCharacters(in: CharacterSet(charactersIn: "“”")) }
+}
+
+@Suite("Every size: teaching text never cut")
+struct EverySizeTests {
+  @Test("at 80x24 every word of every say line shows in the narration (PgDn scrolls); at 120x40 without scrolling")
+  func sayNeverCut() throws {
+    let scenes = everyScene()
+    #expect(scenes.count > 30)
+    for file in scenes {
+      var s = try sceneApp(file)
+      for k in 0...s.timeline.stepCount where !s.timeline.steps[k].say.isEmpty {
+        s.go(to: k)
+        let say = s.timeline.steps[k].say
+        // 120x40: each paragraph whole and in one piece, no scrolling.
+        let wide = narrationRows(s.render(width: 120, height: 40).plainText)
+        let wideText = tokens(wide.filter { !isScrollLine($0) }).joined(separator: " ")
+        for p in say {
+          #expect(wideText.contains(words(p).joined(separator: " ")), "\(file) step \(k) at 120x40: \(p)")
+        }
+        // 80x24: every word in the pane, scrolling with PgDn while it says there is more.
+        var seen = Set<String>()
+        for _ in 0..<40 {
+          let rows = narrationRows(s.render(width: 80, height: 24).plainText)
+          seen.formUnion(tokens(rows.filter { !isScrollLine($0) }))
+          guard rows.contains(where: { isScrollLine($0) && $0.contains("more") }) else { break }
+          send(&s, [.pageDown])
+        }
+        for p in say {
+          let missing = words(p).filter { !seen.contains($0.trimmingCharacters(in: CharacterSet(charactersIn: "“”"))) }
+          #expect(missing.isEmpty, "\(file) step \(k) at 80x24: \(missing) of \(p)")
+        }
+      }
+    }
+  }
+
+  @Test("the header keeps the model and shows the title whole or cut at a word boundary with …; so do the hints")
+  func headerAndStatusElide() throws {
+    for file in everyScene() {
+      var s = try sceneApp(file)
+      let title = s.timeline.title
+      for k in [0, s.timeline.stepCount] {
+        s.go(to: k)
+        for width in [80, 100, 120] {
+          let rows = s.render(width: width, height: 30).plainText.split(separator: "\n").map(String.init)
+          let header = rows.first ?? ""
+          #expect(header.contains("kernel \(s.timeline.kernel.rawValue)"), "\(file) at \(width): \(header)")
+          #expect(header.contains("step \(k)/\(s.timeline.stepCount)"))
+          if !header.contains(title) {
+            let shown = header.drop { $0 == " " }
+            let cut = shown.components(separatedBy: "…").first ?? ""
+            let prefix = cut.hasPrefix("anonvis  ") ? String(cut.dropFirst(9)) : cut
+            #expect(shown.contains("…") && title.hasPrefix(prefix), "\(file) at \(width): \(header)")
+            #expect(title.dropFirst(prefix.count).first == " ", "cut mid-word: \(header)")
+          }
+          let status = rows.last ?? ""
+          #expect(status.hasSuffix("step \(k)/\(s.timeline.stepCount)"), "\(file) at \(width): \(status)")
+          // Whole hints only: one of the lines Keymap offers for the state (the least needed
+          // hints dropped first), or, if even the shortest does not fit, one cut at a hint with `…`.
+          let offered = Keymap.hintLine(for: s, ascii: false).candidates.map(\.text).filter { !$0.isEmpty }
+          if !offered.contains(where: { status.hasPrefix($0 + " ") }) {
+            let cut = status.components(separatedBy: "…").first ?? ""
+            let shortest = offered.last ?? ""
+            #expect(status.contains("…") && shortest.hasPrefix(cut), "\(file) at \(width): \(status)")
+            #expect(shortest.dropFirst(cut.count).hasPrefix("  "), "hints cut inside one: \(status)")
+          }
+        }
+      }
+    }
+  }
+
+  @Test("a long title is elided at a word boundary; the kernel model stays")
+  func longTitle() {
+    var s = app("title \"A very long title about anon_vma chains and the root lock of every forest\"\nspawn P1")
+    send(&s, [.right])
+    let header = s.render(width: 80, height: 24).plainText.split(separator: "\n").first.map(String.init) ?? ""
+    #expect(header.hasPrefix(" A very long title about anon_vma chains…  kernel 2.6.36 (root lock)"), "\(header)")
+  }
+
+  @Test("terminal too small below 60x16, not at 60x16")
+  func tooSmall() throws {
+    var s = try sceneApp("e3-three-generations.scene")
+    s.go(to: 5)
+    for (w, h) in [(59, 16), (60, 15)] {
+      #expect(s.render(width: w, height: h).plainText.contains("terminal too small: need 60×16 (now \(w)×\(h))"))
+    }
+    let fits = s.render(width: 60, height: 16).plainText
+    #expect(!fits.contains("terminal too small") && fits.contains("step 5/8"))
+  }
+
+  @Test(
+    "PgDn/PgUp scroll the narration in the steps pane, the hint names the key; j still steps in; a step starts at the top"
+  )
+  func narrationScroll() throws {
+    var s = try sceneApp("e3-three-generations.scene")
+    s.go(to: 5)
+    let first = narrationRows(s.render(width: 80, height: 24).plainText)
+    #expect(first.last?.hasPrefix("↓ 3 more (PgDn)") == true, "\(first)")
+    #expect(first.contains { $0.contains("external_refcount is 2.”") })
+    send(&s, [.pageDown])
+    let scrolled = narrationRows(s.render(width: 80, height: 24).plainText)
+    #expect(scrolled.last?.hasPrefix("↑ 3 above (PgUp)") == true, "\(scrolled)")
+    #expect(scrolled.contains { $0.hasPrefix("kernel: ") })
+    send(&s, [.pageDown, .pageDown])
+    #expect(narrationRows(s.render(width: 80, height: 24).plainText) == scrolled)
+    send(&s, [.pageUp, .pageUp])
+    #expect(narrationRows(s.render(width: 80, height: 24).plainText) == first)
+    send(&s, [.pageDown, .tab])
+    #expect(narrationRows(s.render(width: 80, height: 24).plainText).last?.contains("(tab, PgUp)") == true)
+    send(&s, [.backTab, .right])
+    #expect(narrationRows(s.render(width: 80, height: 24).plainText).first?.hasPrefix("6 exit P2") == true)
+    send(&s, [.char("j")])
+    #expect(s.micro == 0)
+  }
+
+  @Test("the inspector wraps a long same_anon_vma list at word boundaries instead of cutting it")
+  func inspectorWraps() {
+    var s = app("spawn P1\nmmap P1 A 1\ntouch P1 A 0\n" + (2...9).map { "fork P1 P\($0)\n" }.joined())
+    send(&s, [.end, .tab, .tab, .enter])
+    #expect(s.overlay == .inspector)
+    // The popup's rows only (the panes behind it name the VMAs too).
+    let rows = s.render(width: 60, height: 30).plainText.split(separator: "\n").map { Array($0) }
+    let top = rows.firstIndex { String($0).contains("┌─ ▶ AV1 ") } ?? 0
+    let x0 = rows[top].firstIndex(of: "┌") ?? 0
+    let x1 = rows[top].lastIndex(of: "┐") ?? rows[top].count - 1
+    var popup = ""
+    for row in rows[(top + 1)...] {
+      if row[x0] == "└" { break }
+      popup += String(row[(x0 + 1)..<x1]) + "\n"
+    }
+    for p in 1...9 { #expect(popup.contains("P\(p):A@0"), "P\(p):A@0 missing or cut in\n\(popup)") }
+  }
+
+  @Test("large terminals give the narration more lines; the body keeps the rest")
+  func largeTerminals() throws {
+    var s = try sceneApp("e3-three-generations.scene")
+    s.go(to: 8)
+    let small = narrationRows(s.render(width: 80, height: 24).plainText)
+    let large = narrationRows(s.render(width: 300, height: 100).plainText)
+    #expect(small.count >= 5 && large.count >= 10)
+    #expect(!large.contains { isScrollLine($0) })
+  }
+}

@@ -1,0 +1,111 @@
+import AnonVMASim
+import ScenePlayer
+import SceneScript
+import TermRender
+import TestSupport
+import Testing
+
+@testable import AppCore
+
+/// E3 on 2.6.36 compared with 2.6.34 (`--compare 2.6.34`).
+private func e3Compared() throws -> AppState {
+  var s = try sceneApp("e3-three-generations.scene")
+  s.setCompare(.v2_6_34)
+  return s
+}
+
+@Suite("Compare: side by side from 160 columns, stacked below, what differs marked in both")
+struct SideBySideTests {
+  @Test(
+    "golden frames of E3 2.6.36 vs 2.6.34: side by side at 200x60, stacked at 120x40",
+    arguments: [(200, 60), (120, 40)])
+  func goldenCompare(size: (Int, Int)) throws {
+    var s = try e3Compared()
+    var text = ""
+    for k in 0...s.timeline.stepCount {
+      s.go(to: k)
+      text += "=== step \(k) ===\n" + s.render(width: size.0, height: size.1).plainText
+    }
+    try assertGolden(text, "Tests/AppCoreTests/Golden/e3-compare-2.6.34-\(size.0)x\(size.1).txt")
+  }
+
+  @Test("side by side from 160 columns: two headers on the first row, two status lines on the last")
+  func sideBySide() throws {
+    var s = try e3Compared()
+    s.go(to: 5)
+    for (w, h) in [(160, 40), (200, 60)] {
+      let rows = s.render(width: w, height: h).plainText.split(separator: "\n").map(String.init)
+      #expect(rows[0].contains("kernel 2.6.36 (root lock)") && rows[0].contains("kernel 2.6.34"))
+      #expect(rows[h - 1].components(separatedBy: "step 5/8").count - 1 == 2)
+    }
+    let stacked = s.render(width: 159, height: 40).plainText.split(separator: "\n").map(String.init)
+    #expect(stacked[0].contains("kernel 2.6.36") && !stacked[0].contains("kernel 2.6.34"))
+    #expect(stacked[20].contains("kernel 2.6.34"))
+    let one = s.render(width: 120, height: 30).plainText
+    #expect(one.contains("comparing with 2.6.34 needs 160 columns or 32 rows (now 120×30)"))
+  }
+
+  @Test("the differing set is exactly the objects whose summaries differ, in both models")
+  func differingSet() throws {
+    var s = try e3Compared()
+    var any = false
+    for k in 0...s.timeline.stepCount {
+      s.go(to: k)
+      let diffs = try #require(s.compareDiffs)
+      let other = try #require(s.compareLayout?.world)
+      for (diff, mine, theirs) in [(diffs.this, s.world, other), (diffs.other, other, s.world)] {
+        // Computed here from the summaries alone: a name missing on the other side, or a different line.
+        let a = CompareDiff.summaries(mine)
+        let b = CompareDiff.summaries(theirs)
+        let onlyHere = Set(a.keys).subtracting(b.keys)
+        let changed = Set(a.keys).intersection(b.keys).filter { a[$0]?.line != b[$0]?.line }
+        var expected: [CompareDiff.Kind: Set<CompareDiff.ObjectID>] = [:]
+        for name in onlyHere.union(changed) {
+          let id = try #require(a[name]?.id)
+          expected[name.kind, default: []].insert(id)
+        }
+        #expect(Set(diff.processes.map { .process($0) }) == expected[.process] ?? [], "step \(k)")
+        #expect(Set(diff.vmas.map { .vma($0) }) == expected[.vma] ?? [], "step \(k)")
+        #expect(Set(diff.anonVMAs.map { .anonVMA($0) }) == expected[.anonVMA] ?? [], "step \(k)")
+        #expect(Set(diff.pages.map { .page($0) }) == expected[.page] ?? [], "step \(k)")
+        any = any || !diff.isEmpty
+      }
+    }
+    #expect(any)
+    // After the second fork: 2.6.36's AV2 and AV3 are covered by the root's lock, 2.6.34's by
+    // their own, and 2.6.36's root is pinned (external_refcount 2) where 2.6.34 counts 0.
+    s.go(to: 5)
+    let diffs = try #require(s.compareDiffs)
+    #expect(diffs.this.anonVMAs == [1, 2, 3] && diffs.other.anonVMAs == [1, 2, 3])
+    #expect(diffs.this.vmas.isEmpty && diffs.this.processes.isEmpty && diffs.this.pages.isEmpty)
+    let emphasis = try #require(s.compareEmphasis())
+    #expect(emphasis.this == [.anonVMA(1), .anonVMA(2), .anonVMA(3)])
+    // Marked in both halves, with a glyph (it survives without colour).
+    let frame = s.render(width: 200, height: 60).plainText
+    #expect(frame.components(separatedBy: "≠").count - 1 == 6)
+  }
+
+  @Test("a model compared with itself differs in nothing")
+  func selfCompare() throws {
+    var s = try sceneApp("e3-three-generations.scene")
+    s.setCompare(.v2_6_36)
+    for k in 0...s.timeline.stepCount {
+      s.go(to: k)
+      let diffs = try #require(s.compareDiffs)
+      #expect(diffs.this.isEmpty && diffs.other.isEmpty, "step \(k)")
+      #expect(CompareDiff(s.world, against: s.world).isEmpty)
+      #expect(!s.render(width: 200, height: 60).plainText.contains("≠"))
+    }
+  }
+
+  @Test("c works in the tour (the built-in scene keeps its parsed scene)")
+  func tourCompare() {
+    let parsed = Parser.parse(BuiltinScenes.tour)
+    var tour = AppState(timeline: Timeline(scene: parsed, defaultTitle: "tour"), fileName: "tour")
+    tour.scene = parsed
+    send(&tour, [.char("c"), .char("G")])
+    #expect(tour.compareTimeline?.kernel == .v2_6_34)
+    #expect(
+      tour.render(width: 200, height: 60).plainText.split(separator: "\n").first?.contains("kernel 2.6.34") == true)
+  }
+}

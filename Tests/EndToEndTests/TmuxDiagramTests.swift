@@ -1,0 +1,65 @@
+import Foundation
+import TestSupport
+import Testing
+
+@Suite("The diagram view in a real terminal (tmux)", .enabled(if: tmuxAvailable), .serialized)
+struct TmuxDiagramTests {
+  @Test("play: v switches diagram, matrix, tree; select, find and pin across steps; quit cleanly")
+  func viewsSelectPin() throws {
+    let binary = try #require(anonvisBinary)
+    let t = try TmuxSession(width: 100, height: 30)
+    try type(t, "\(binary.path) play \(repoRoot.path)/scenes/e3-three-generations.scene; echo EXIT=$?\n")
+    try t.waitFor(text: "step 0/8")
+    try t.type("g5")
+    try t.keys("Enter")
+    // The default view is the diagram: the root's heavy box, no VMA pane.
+    try t.waitFor("the diagram at step 5") { $0.contains("step 5/8") && $0.contains("AV1 root") }
+    #expect(!(try t.screen()).contains("processes & VMAs"))
+    try t.keys("v")
+    try t.waitFor(text: "processes & VMAs")
+    try t.keys("v")
+    try t.waitFor(text: "anon_vma forest (tree)")
+    try t.keys("v")
+    try t.waitFor("the diagram again") { $0.contains("AV1 root") && !$0.contains("processes & VMAs") }
+    // Focus the forest, select the first object, then find P3's VMA and pin it.
+    try t.keys("Tab", "Down")
+    try t.waitFor(text: "selected P1")
+    try t.type("/P3:A@0")
+    try t.keys("Enter")
+    try t.waitFor(text: "selected P3:A@0")
+    try t.keys("P")
+    try t.waitFor(text: "pinned P3:A@0")
+    try t.keys("Right")
+    try t.waitFor("the pin kept at step 6") { $0.contains("step 6/8") && $0.contains("pinned P3:A@0") }
+    try t.keys("P", "Left")
+    try t.waitFor("the selection dropped at step 5") {
+      $0.contains("step 5/8") && !$0.contains("selected P3") && !$0.contains("pinned P3")
+    }
+    try t.keys("q")
+    try t.waitFor(text: "EXIT=0")
+    #expect(saneTerminal(try t.stty()))
+  }
+
+  @Test(
+    "play --compare at 200x60: the two models side by side in lockstep, what differs marked in both")
+  func compareSideBySide() throws {
+    let binary = try #require(anonvisBinary)
+    let t = try TmuxSession(width: 200, height: 60)
+    try type(
+      t, "\(binary.path) play --compare 2.6.34 \(repoRoot.path)/scenes/e3-three-generations.scene; echo EXIT=$?\n")
+    try t.waitFor(text: "step 0/8")
+    try t.type("g5")
+    try t.keys("Enter")
+    // Both halves at step 5 on one row each: side by side, not stacked.
+    let both = try t.waitFor("both models at step 5") { screen in
+      screen.split(separator: "\n").contains { $0.contains("kernel 2.6.36") && $0.contains("kernel 2.6.34") }
+        && screen.components(separatedBy: "step 5/8").count - 1 >= 2
+    }
+    #expect(both.contains("≠"), "what differs is marked: \(both)")
+    try t.keys("Right")
+    try t.waitFor("lockstep at step 6") { $0.components(separatedBy: "step 6/8").count - 1 >= 2 }
+    try t.keys("q")
+    try t.waitFor(text: "EXIT=0")
+    #expect(saneTerminal(try t.stty()))
+  }
+}
