@@ -59,8 +59,7 @@ public struct Runtime<Backend: TerminalBackend, C: Clock> where C.Duration == Du
   /// Renders the state at the terminal's size and draws it (the terminal sends only the changes).
   public mutating func draw() {
     let size = backend.size
-    let frame = state.render(width: size.width, height: size.height)
-    state.syncDiagramView(width: size.width, height: size.height)
+    let frame = state.frame(width: size.width, height: size.height)
     backend.draw(frame)
     if let onFrame {
       onFrame(DrawnFrame(buffer: frame, state: state, time: start.duration(to: clock.now), stepChanged: stepChanged))

@@ -66,7 +66,7 @@ public enum SceneRecorder {
     var previous = Buffer(width: width, height: height)
     for k in 0...state.timeline.stepCount {
       state.go(to: k)
-      let frame = state.render(width: width, height: height)
+      let frame = state.frame(width: width, height: height)
       // Every update starts in the default style, with the cursor somewhere unknown.
       var at: (x: Int, y: Int)?
       var style = Style.plain

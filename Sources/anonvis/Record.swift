@@ -81,7 +81,7 @@ struct Record: ParsableCommand {
       for k in 0...timeline.stepCount {
         guard progress.report(k, steps) else { throw interrupted(at: k) }
         s.go(to: k)
-        let b = s.render(width: size.width, height: size.height)
+        let b = s.frame(width: size.width, height: size.height)
         let base = (frames as NSString).appendingPathComponent(String(format: "step-%03d", k))
         try OutputFile.write(b.plainText, to: base + ".txt", force: force)
         try OutputFile.write(ANSIEncoder.frame(b, colors: .ansi16), to: base + ".ansi", force: force)

@@ -118,6 +118,37 @@ struct EverySizeTests {
     #expect(header.hasPrefix(" A very long title about anon_vma chains…  kernel 2.6.36 (root lock)"), "\(header)")
   }
 
+  @Test("a word wider than the narration pane (a URL) is broken across lines, every character shown, at every width")
+  func longWordBroken() throws {
+    let url = "https://lore.kernel.org/lkml/20100526153819.6e5cec0d@annuminas.surriel.com/T/#u"
+    let long = String(repeating: "anon_vma_chain_", count: 9) + "end"
+    var s = app(
+      """
+      spawn P1
+      say "The thread: \(url) and one long name: \(long) (read both)"
+      """)
+    s.go(to: 1)
+    for (width, height) in [(60, 16), (80, 24), (120, 40), (200, 60)] {
+      // Every page of the pane (PgDn while it says there is more), each row at its place in the
+      // paragraph (`↑ N above` says where a page starts), spaces dropped: a broken word's pieces
+      // join up.
+      var page = s
+      var placed: [Int: String] = [:]
+      for _ in 0..<20 {
+        let rows = narrationRows(page.render(width: width, height: height).plainText)
+        let scroll = rows.last(where: isScrollLine) ?? ""
+        let above = scroll.hasPrefix("↑ ") ? Int(scroll.dropFirst(2).prefix { $0.isNumber }) ?? 0 : 0
+        for (i, row) in rows.filter({ !isScrollLine($0) }).enumerated() { placed[above + i] = row }
+        guard scroll.contains("more") else { break }
+        send(&page, [.pageDown])
+      }
+      let shown = placed.keys.sorted().compactMap { placed[$0] }.joined().filter { $0 != " " }
+      #expect(shown.contains(url), "at \(width)x\(height): \(shown)")
+      #expect(shown.contains(long), "at \(width)x\(height): \(shown)")
+      #expect(shown.contains("(readboth)”"), "at \(width)x\(height): the words after the long one follow it")
+    }
+  }
+
   @Test("terminal too small below 60x16, not at 60x16")
   func tooSmall() throws {
     var s = try sceneApp("e3-three-generations.scene")

@@ -87,6 +87,30 @@ struct RuntimeTests {
     #expect(terminal.screen?.width == 100 && terminal.lastChanges.count == 100 * 30)
   }
 
+  @Test(
+    "the first frame after a resize shows the diagram fitted to the new width, as a runtime started at that size",
+    arguments: [(200, 60, 80, 24), (80, 24, 120, 40), (120, 40, 200, 60)])
+  func resizeRefitsDiagram(sizes: (Int, Int, Int, Int)) throws {
+    let (from, to) = ((sizes.0, sizes.1), (sizes.2, sizes.3))
+    let scene = "e3-three-generations.scene"
+    let terminal = HeadlessTerminal(width: from.0, height: from.1)
+    var runtime = Runtime(
+      state: try sceneApp(scene, view: .diagram), backend: terminal, clock: terminal.clock)
+    runtime.draw()
+    #expect(runtime.press(.end) == nil)
+    terminal.resize(width: to.0, height: to.1)
+    // The turn draws the frame before it reads the resize; the next one draws at the new size.
+    #expect(runtime.turn() == nil)
+    #expect(runtime.turn() == nil)
+    let fresh = HeadlessTerminal(width: to.0, height: to.1)
+    var reference = Runtime(state: try sceneApp(scene, view: .diagram), backend: fresh, clock: fresh.clock)
+    reference.draw()
+    #expect(reference.press(.end) == nil)
+    #expect(runtime.state.step == 8 && runtime.state.forestView == .diagram)
+    #expect(terminal.screen?.width == to.0)
+    #expect(terminal.screen?.plainText == fresh.screen?.plainText)
+  }
+
   @Test("effects: save goes through the runtime's save, stepChanged marks the next frame")
   func effects() throws {
     var state = app("")

@@ -6,6 +6,26 @@ import TermRender
 public let minimumSize = (width: 60, height: 16)
 
 extension AppState {
+  /// The frame at a size, as the runtime draws it. The diagram is first fitted to the pane's
+  /// width at this size when that width is new (the first frame, a resize), then the pane's size
+  /// and scroll are remembered (``syncDiagramView(width:height:)``), so the diagrams of the next
+  /// steps are fitted by the reducer, one plan per timeline and width. Whoever draws frame after
+  /// frame calls this, not ``render(width:height:)`` alone, which fits an unsynced diagram anew
+  /// for every frame.
+  public mutating func frame(width: Int, height: Int) -> Buffer {
+    if forestView == .diagram {
+      var area = Rect(x: 0, y: 0, width: width, height: height)
+      if compareLayout != nil, let halves = compareAreas(area) { area = halves.0 }
+      if let pane = diagramPane(in: area), diagramView.paneColumns != pane.inner.width {
+        diagramView.paneColumns = pane.inner.width
+        refreshDiagram()
+      }
+    }
+    let buffer = render(width: width, height: height)
+    syncDiagramView(width: width, height: height)
+    return buffer
+  }
+
   /// The frame at a size. Pure: the same state and size give the same buffer.
   ///
   /// With a comparison model, the two models are drawn side by side from 160 columns (each half a

@@ -44,7 +44,8 @@ func shortList<S: Sequence<String>>(_ names: S, count: Int, budget: Int) -> Stri
   return out
 }
 
-/// Word-wraps text to a width.
+/// Word-wraps text to a width. A word wider than the line (a URL, a long path) is broken across
+/// lines at the width, never cut.
 func wrap(_ text: String, _ width: Int) -> [String] {
   guard width > 4 else { return [text] }
   if text.utf8.count <= width, Buffer.width(text) <= width { return [text] }
@@ -68,7 +69,15 @@ func wrap(_ text: String, _ width: Int) -> [String] {
     }
     let word = bytes[start..<end]
     let wordWidth = ascii ? word.count : Buffer.width(String(decoding: word, as: UTF8.self))
-    if line.count == indent {
+    if indent + wordWidth > width {
+      // Too wide for any line: its pieces fill lines of their own, the last one continues.
+      if line.count > indent { lines.append(String(decoding: line, as: UTF8.self)) }
+      let pieces = broken(String(decoding: word, as: UTF8.self), width - indent)
+      for piece in pieces.dropLast() { lines.append(String(repeating: " ", count: indent) + piece) }
+      let last = pieces.last ?? ""
+      line = Array(bytes[0..<indent]) + Array(last.utf8)
+      lineWidth = indent + Buffer.width(last)
+    } else if line.count == indent {
       line += word
       lineWidth += wordWidth
     } else if lineWidth + 1 + wordWidth > width {
@@ -84,6 +93,26 @@ func wrap(_ text: String, _ width: Int) -> [String] {
   }
   lines.append(String(decoding: line, as: UTF8.self))
   return lines
+}
+
+/// A word in pieces of at most `width` columns (a wide character that would straddle the edge
+/// starts the next piece).
+private func broken(_ word: String, _ width: Int) -> [String] {
+  var pieces: [String] = []
+  var piece = ""
+  var pieceWidth = 0
+  for ch in word {
+    let w = Buffer.width(String(ch))
+    if pieceWidth + w > max(1, width), !piece.isEmpty {
+      pieces.append(piece)
+      piece = ""
+      pieceWidth = 0
+    }
+    piece.append(ch)
+    pieceWidth += w
+  }
+  pieces.append(piece)
+  return pieces
 }
 
 /// Styled segments word-wrapped to a width as lines: each character keeps its segment's style.
