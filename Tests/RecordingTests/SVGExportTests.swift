@@ -4,7 +4,7 @@ import TermRender
 import TestSupport
 import Testing
 
-@Suite("SVG frames")
+@Suite("SVG frames, the export page and handout")
 struct SVGExportTests {
   @Test("every text colour reads on its background with WCAG AA contrast (4.5:1), in both themes")
   func contrast() {
@@ -55,5 +55,17 @@ struct SVGExportTests {
     #expect(none.contains("▶ narration"))
     let title = SVGExporter.svg(b, title: "t", chrome: .title)
     #expect(title.contains(">E1: First touch") && !title.contains(">q quit"))
+  }
+
+  @Test("scene text reaches the page and the handout escaped: no markup, no controls")
+  func hostileText() {
+    let evil = "<script>alert(1)</script>\u{1b}[2J\u{7}\u{202E} & [link](http://x) *b*"
+    let html = ScenePage.html(evil)
+    #expect(!html.contains("<") && !html.contains(">"))
+    #expect(!html.unicodeScalars.contains { $0.value < 0x20 || $0 == "\u{202E}" })
+    #expect(html.contains("&lt;script&gt;") && html.contains("&amp;"))
+    let md = SceneHandout.text(evil)
+    #expect(!md.contains("<") && !md.contains("](") && !md.contains(" *b*"))
+    #expect(!md.unicodeScalars.contains { $0.value < 0x20 || $0 == "\u{202E}" })
   }
 }
