@@ -17,6 +17,7 @@ struct AnonVis: ParsableCommand {
       """,
     subcommands: [
       Tour.self, Play.self, Explore.self, Check.self, State.self, Narrate.self, Render.self, Record.self, Races.self,
+      Present.self,
     ],
     defaultSubcommand: Tour.self)
 
