@@ -84,6 +84,21 @@ struct LectureTests {
     #expect(s.lectureSnapshot(for: .follower, frameSize: (20, 5)).frame.isEmpty)
   }
 
+  @Test("what the audience view points at is named for the presenter")
+  func pointing() throws {
+    var s = try sceneApp("e3-three-generations.scene", view: .diagram)
+    s.go(to: 5)
+    #expect(s.lectureSnapshot(for: .presenter, frameSize: nil).pointing == nil)
+    send(&s, Array("/AV1").map { .char($0) } + [.enter])
+    #expect(s.lectureSnapshot(for: .presenter, frameSize: nil).pointing == "selected AV1")
+    send(&s, [.char("P")])
+    let snapshot = s.lectureSnapshot(for: .presenter, frameSize: (80, 24))
+    #expect(snapshot.pointing == "pinned AV1")
+    #expect(snapshot.frame.joined(separator: "\n").contains("pinned AV1"))
+    let view = PresenterView(snapshot: snapshot, elapsed: 0, clock: "").render(width: 80, height: 24).plainText
+    #expect(view.contains("on the audience view: pinned AV1"))
+  }
+
   @Test("the presenter view: now with notes, next, the chapters marked, the times; the audience copy where it fits")
   func presenterView() throws {
     var s = try Self.lastStep()

@@ -45,6 +45,19 @@ struct PresentTmuxTests {
     try t.waitFor("the audience quit", window: 0) { $0.contains("AUDIENCE-EXIT=0") }
   }
 
+  @Test("pointing: a selection and a pin made in the presenter show on the audience view")
+  func pointing() throws {
+    let t = try Self.lecture()
+    try t.type("g5", window: 1)
+    try t.keys("Enter", window: 1)
+    try t.type("/AV1", window: 1)
+    try t.keys("Enter", window: 1)
+    try t.waitFor("the audience's selection", window: 0) { $0.contains("step 5/8") && $0.contains("selected AV1") }
+    try t.type("P", window: 1)
+    try t.waitFor("the audience's pin", window: 0) { $0.contains("pinned AV1") }
+    try t.waitFor("the presenter told", window: 1) { $0.contains("on the audience view: pinned AV1") }
+  }
+
   @Test("the presenter's timer advances")
   func timerAdvances() throws {
     let t = try Self.lecture()

@@ -1,3 +1,4 @@
+import AnonVMASim
 import ScenePlayer
 import TermRender
 
@@ -23,6 +24,9 @@ public struct LectureSnapshot: Sendable, Hashable {
   public var paceTenths = 15
   /// The prompt or message on the audience's status line (what a key typed now goes to).
   public var prompt: String?
+  /// What the audience view points at: `selected AV1`, `pinned P2` (a selection or pin made with
+  /// the keys of either terminal shows on the audience view).
+  public var pointing: String?
   /// When the lecture started (the audience process's start), in seconds since 1970.
   public var startedAt = 0
   /// The audience frame at the size the peer asked for, as plain text, one line per row.
@@ -47,6 +51,7 @@ public struct LectureSnapshot: Sendable, Hashable {
     w.bool(playing)
     w.u16(paceTenths)
     w.optional(prompt)
+    w.optional(pointing)
     w.u32(startedAt)
     w.strings(frame)
     return w.bytes
@@ -70,6 +75,7 @@ public struct LectureSnapshot: Sendable, Hashable {
     playing = try r.bool()
     paceTenths = try r.u16()
     prompt = try r.optional()
+    pointing = try r.optional()
     startedAt = try r.u32()
     frame = try r.strings()
     try r.end()
@@ -101,6 +107,7 @@ extension AppState {
     s.playing = playing
     s.paceTenths = Int((pace * 10).rounded())
     s.prompt = promptText ?? message
+    s.pointing = pointing
     if let size = frameSize, size.width >= minimumSize.width, size.height >= minimumSize.height {
       var audience = self
       audience.presenter = false
@@ -109,6 +116,19 @@ extension AppState {
       s.frame = lines.prefix(size.height).map(String.init)
     }
     return s
+  }
+
+  /// What is selected or pinned on the audience view, named.
+  var pointing: String? {
+    let w = layout.world
+    if forestView == .diagram {
+      return diagramView.selection.map { (diagramView.pinned ? "pinned " : "selected ") + name(of: $0, w) }
+    }
+    switch focus {
+    case .vmas: return selected(.vmas).map { "selected " + w.vmaName($0) }
+    case .forest: return selected(.forest).map { "selected " + World.avName($0) }
+    case .steps: return nil
+    }
   }
 
   /// The prompt being typed, as the status line shows it.

@@ -68,7 +68,7 @@ public struct PresenterView: Sendable {
       side = Rect(x: side.x, y: box.maxY, width: side.width, height: side.height - box.height)
     }
     renderChapters(into: &b, side, theme)
-    let status = s.prompt.map { " audience: \($0)" } ?? " keys drive the audience  q detach (the lecture goes on)"
+    let status = s.prompt.map { " audience: \($0)" } ?? " keys drive the audience  / find, P pin: point  q detach"
     b.put(status, x: 0, y: height - 1, style: s.prompt == nil ? theme.hint : theme.prompt, maxX: width)
     return b
   }
@@ -82,6 +82,7 @@ public struct PresenterView: Sendable {
     var head: [(String, Style)] = [("now  \(s.step) \(s.label)", theme.strong)]
     if let c = s.chapter { head.append(("  [\(c)]", theme.chapter)) }
     lines += wrap(head, w)
+    if let p = s.pointing { lines += wrap([("on the audience view: \(p)", theme.chapter)], w) }
     for p in s.say { lines += wrap("\(g.openQuote)\(p)\(g.closeQuote)", w).map { Line($0) } }
     for n in s.notes { lines += wrap("note: \(n)", w).map { Line($0, theme.note) } }
     if s.notes.isEmpty { lines.append(Line("(no notes for this step)", theme.hint)) }
