@@ -43,6 +43,7 @@ struct Present: ParsableCommand {
       timeline: loaded.timeline, fileName: baseName(file), options: RenderOptions(ascii: ui.ascii, colors: ui.useColor))
     state.scene = loaded.scene
     state.forestView = ui.view
+    state.cards = ui.cards
     if let step { state.go(to: try startStep(step, state)) }
     guard isInteractiveTerminal else {
       throw CLIError.error("the interactive view needs a terminal; use 'anonvis render' or 'anonvis narrate' instead")

@@ -106,7 +106,7 @@ extension AppState {
     s.currentChapter = timeline.chapters.lastIndex { $0.step <= step }
     s.playing = playing
     s.paceTenths = Int((pace * 10).rounded())
-    s.prompt = promptText ?? message
+    s.prompt = promptText ?? card.map { "title card of the chapter at step \($0) (→ shows the step)" } ?? message
     s.pointing = pointing
     if let size = frameSize, size.width >= minimumSize.width, size.height >= minimumSize.height {
       var audience = self
