@@ -159,7 +159,7 @@ struct PresenterLoop {
             LectureSocket.sendAll(
               fd, LectureFraming.frame(LectureRequest.resize(width: s.width, height: s.height).encoded))
           else { return .lost("the audience view closed") }
-        case .key(.char("q")):
+        case .key(.char("q")) where snapshot?.typing != true:
           return .detached
         case .key(let key):
           guard role == .presenter else {

@@ -24,6 +24,8 @@ public struct LectureSnapshot: Sendable, Hashable {
   public var paceTenths = 15
   /// The prompt or message on the audience's status line (what a key typed now goes to).
   public var prompt: String?
+  /// Whether the audience is typing into a prompt (the presenter's `q` then types, not detaches).
+  public var typing = false
   /// What the audience view points at: `selected AV1`, `pinned P2` (a selection or pin made with
   /// the keys of either terminal shows on the audience view).
   public var pointing: String?
@@ -51,6 +53,7 @@ public struct LectureSnapshot: Sendable, Hashable {
     w.bool(playing)
     w.u16(paceTenths)
     w.optional(prompt)
+    w.bool(typing)
     w.optional(pointing)
     w.u32(startedAt)
     w.strings(frame)
@@ -75,6 +78,7 @@ public struct LectureSnapshot: Sendable, Hashable {
     playing = try r.bool()
     paceTenths = try r.u16()
     prompt = try r.optional()
+    typing = try r.bool()
     pointing = try r.optional()
     startedAt = try r.u32()
     frame = try r.strings()
@@ -107,6 +111,7 @@ extension AppState {
     s.playing = playing
     s.paceTenths = Int((pace * 10).rounded())
     s.prompt = promptText ?? card.map { "title card of the chapter at step \($0) (→ shows the step)" } ?? message
+    s.typing = prompt != nil
     s.pointing = pointing
     if let size = frameSize, size.width >= minimumSize.width, size.height >= minimumSize.height {
       var audience = self

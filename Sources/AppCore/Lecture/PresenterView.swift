@@ -21,10 +21,11 @@ public struct PresenterView: Sendable {
   /// The size of the audience frame's copy at a terminal size (nil: no room for one). The
   /// presenter asks the audience for a frame of this size.
   public static func thumbnailSize(width: Int, height: Int) -> (width: Int, height: Int)? {
-    // Beside the text, which keeps at least 40 columns, and above the chapter list.
-    guard width >= minimumSize.width + 2 + 40, height >= minimumSize.height + 2 + 6 else { return nil }
-    let w = max(minimumSize.width, min(100, width - 42))
-    let h = max(minimumSize.height, min(w * 2 / 5, height - 10))
+    // Beside the text, which keeps at least 36 columns (80 columns of copy from 118, where the
+    // audience's diagram fits), and above the chapter list.
+    guard width >= minimumSize.width + 2 + 36, height >= minimumSize.height + 2 + 6 else { return nil }
+    let w = max(minimumSize.width, min(100, width - 38))
+    let h = max(minimumSize.height, min(w / 3, height - 10))
     return (w, h)
   }
 
@@ -73,7 +74,7 @@ public struct PresenterView: Sendable {
     return b
   }
 
-  /// Now, its `say` and notes, then next.
+  /// Now, its notes and `say`, then next.
   func renderText(into b: inout Buffer, _ r: Rect, _ theme: Theme) {
     let s = snapshot
     let g = theme.glyphs
@@ -83,9 +84,10 @@ public struct PresenterView: Sendable {
     if let c = s.chapter { head.append(("  [\(c)]", theme.chapter)) }
     lines += wrap(head, w)
     if let p = s.pointing { lines += wrap([("on the audience view: \(p)", theme.chapter)], w) }
-    for p in s.say { lines += wrap("\(g.openQuote)\(p)\(g.closeQuote)", w).map { Line($0) } }
+    // The notes first: what the lecturer reads; the narration is what the audience reads.
     for n in s.notes { lines += wrap("note: \(n)", w).map { Line($0, theme.note) } }
     if s.notes.isEmpty { lines.append(Line("(no notes for this step)", theme.hint)) }
+    for p in s.say { lines += wrap("\(g.openQuote)\(p)\(g.closeQuote)", w).map { Line($0) } }
     lines.append(Line(""))
     lines += wrap([("next \(s.nextLabel.map { "\(s.step + 1) \($0)" } ?? "(end of scene)")", theme.strong)], w)
     if let say = s.nextSay { lines += wrap("  \(g.openQuote)\(say)\(g.closeQuote)", w).map { Line($0, theme.hint) } }
