@@ -33,13 +33,17 @@ enum LectureSocket {
     return try directory(create: true) + "/lecture-\(getpid())-\(name).sock"
   }
 
-  /// The lectures that answer, for `--attach` without a path.
+  /// The lectures that answer, for `--attach` without a path. The socket of a lecture whose
+  /// process died without removing it (SIGKILL) refuses connections: it is removed.
   static func running() throws(CLIError) -> [String] {
     let dir = try directory(create: false)
     let names = (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []
     return names.filter { $0.hasPrefix("lecture-") && $0.hasSuffix(".sock") }.sorted().map { dir + "/" + $0 }
       .filter { path in
-        guard let fd = try? connect(path) else { return false }
+        guard let addr = try? address(path) else { return false }
+        let (fd, code) = open(addr)
+        if code == ECONNREFUSED { unlink(path) }
+        guard fd >= 0 else { return false }
         close(fd)
         return true
       }
@@ -79,21 +83,28 @@ enum LectureSocket {
     return fd
   }
 
-  /// A connection to the lecture at `path`, checked to be run by this user.
-  static func connect(_ path: String) throws(CLIError) -> Int32 {
-    var addr = try address(path)
+  /// A connected socket, or -1 and the error.
+  static func open(_ address: sockaddr_un) -> (fd: Int32, error: Int32) {
+    var addr = address
     let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-    guard fd >= 0 else { throw CLIError.error("socket: \(String(cString: strerror(errno)))") }
+    guard fd >= 0 else { return (-1, errno) }
     let ok = withUnsafePointer(to: &addr) {
       $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
         Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
       }
     }
     guard ok == 0 else {
-      let message = String(cString: strerror(errno))
+      let code = errno
       close(fd)
-      throw CLIError.error("cannot attach to \(path): \(message)")
+      return (-1, code)
     }
+    return (fd, 0)
+  }
+
+  /// A connection to the lecture at `path`, checked to be run by this user.
+  static func connect(_ path: String) throws(CLIError) -> Int32 {
+    let (fd, code) = open(try address(path))
+    guard fd >= 0 else { throw CLIError.error("cannot attach to \(path): \(String(cString: strerror(code)))") }
     guard peerUID(fd) == getuid() else {
       close(fd)
       throw CLIError.error("\(path) is served by another user; refusing it")

@@ -86,6 +86,13 @@ struct PresentTmuxTests {
     #expect(end.contains("the lecture ended"), "\(end)")
     let stty = try t.stty(window: 1)
     #expect(stty.contains(" icanon") && stty.contains(" echo ") && !stty.contains("-icanon"), "\(stty)")
+    // The killed audience's socket is left behind; the next --attach removes it and says so.
+    try t.type(
+      "clear; \(try #require(anonvisBinary).path) present --attach; ls $XDG_RUNTIME_DIR/anonvis | wc -l\n", window: 1)
+    let stale = try t.waitFor("the stale socket's removal", window: 1) {
+      $0.contains("no lecture is running") && $0.range(of: "\n[0-9]+\n", options: .regularExpression) != nil
+    }
+    #expect(stale.contains("\n0\n"), "\(stale)")
   }
 
   @Test("a follower sees the audience view and cannot drive")
