@@ -92,8 +92,12 @@ public struct AppState: Sendable {
   public internal(set) var folding = true
   public var playing = false
   public var playClock: Double = 0
-  /// Seconds per step when playing.
+  /// Seconds per step when playing (`+`/`-`).
   public var pace: Double = 1.5
+  /// A chapter's title card before its first step (`--cards`).
+  public var cards = false
+  /// The step whose chapter's title card is up, if one is.
+  public internal(set) var card: Int?
   /// Explore mode: an empty world and a `:` prompt that runs operations.
   public var explore = false
   /// Scene lines typed in explore mode (saved by `:w`).

@@ -9,7 +9,10 @@ public enum KeyCommand: Sendable, Hashable, CaseIterable {
   case focusNext, focusPrevious, inspect
   /// ↓ and ↑: micro-steps in the steps pane, the selection in the others.
   case down, up, pageDown, pageUp
-  case cycleView, pin, legend, toggleFolding, compare, presenter, play, command, help, quit
+  case cycleView, pin, legend, toggleFolding, compare, presenter, play
+  /// `+`/`-`: play's pace.
+  case faster, slower
+  case command, help, quit
 }
 
 /// A status-line hint: Unicode and ASCII text, and how long it stays when the line is short.
@@ -182,6 +185,10 @@ public enum Keymap {
     KeyBinding(
       [.char("p")], .play, "p", "play / pause (a step or jump key pauses)",
       help: { $0.playing ? "pause (a step or jump key pauses too)" : "play (auto-advance)" }),
+    KeyBinding(
+      [.char("+")], .faster, "+ -", "play faster / slower (seconds per step, shown while playing)",
+      help: { "play faster / slower (now \(AppState.paceText($0.pace)) per step)" }),
+    KeyBinding([.char("-")], .slower, nil),
     KeyBinding(
       [.char(":")], .command, ":", "run an operation: in explore mode; in play a what-if branch from this step",
       help: {

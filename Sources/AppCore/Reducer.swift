@@ -18,8 +18,9 @@ extension AppState {
       while playClock >= pace {
         playClock -= pace
         if step < timeline.stepCount {
-          go(to: step + 1)
-          effects.append(.stepChanged(step))
+          let before = step
+          advance()
+          if step != before { effects.append(.stepChanged(step)) }
         }
         if step >= timeline.stepCount {
           playing = false
@@ -46,6 +47,7 @@ extension AppState {
   /// Moves to a step (whole step, not a micro-step).
   public mutating func go(to target: Int) {
     step = max(0, min(timeline.stepCount, target))
+    card = nil
     micro = nil
     message = nil
     refreshLayout()
@@ -62,6 +64,7 @@ extension AppState {
     guard let binding = Keymap.binding(for: key) else { return [] }
     let before = step
     if binding.command == .quit { return [.quit] }
+    if handleCardKey(binding.command) { return [] }
     // A step, jump or micro-step key while playing pauses: the user has taken over.
     if playing, binding.command.movesInTime(focus: focus) {
       playing = false
@@ -96,7 +99,7 @@ extension AppState {
     }
     switch command {
     case .quit: break
-    case .nextStep: go(to: step + 1)
+    case .nextStep: advance()
     case .previousStep: go(to: step - 1)
     case .microForward: microForward()
     case .microBackward: microBackward()
@@ -135,6 +138,8 @@ extension AppState {
       }
     case .compare: cycleCompare()
     case .presenter: presenter.toggle()
+    case .faster: changePace(faster: true)
+    case .slower: changePace(faster: false)
     case .play:
       if step >= timeline.stepCount && !playing { go(to: 0) }
       playing.toggle()

@@ -54,6 +54,13 @@ public struct CastRecorder: Sendable {
   /// The empty output event that holds the last frame on screen until `time`.
   public mutating func hold(until time: Duration) -> String { writer.event(at: Self.micros(time), "o", "") }
 
+  /// The last event: holds the last frame until `time`, then leaves the terminal as a shell
+  /// expects it after a full-screen program: attributes reset, the cursor shown (the first frame
+  /// hid it) and on a new line below the frame (`height` rows), so a player's prompt lands there.
+  public mutating func end(at time: Duration, height: Int) -> String {
+    writer.event(at: Self.micros(time), "o", "\u{1b}[0m\u{1b}[\(height);1H\u{1b}[?25h\r\n")
+  }
+
   /// Whole microseconds of a duration (cast times are exact to the microsecond).
   static func micros(_ d: Duration) -> Int {
     Int(d.components.seconds) * 1_000_000 + Int(d.components.attoseconds / 1_000_000_000_000)

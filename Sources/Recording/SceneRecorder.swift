@@ -33,8 +33,8 @@ public enum SceneRecorder {
       _ = runtime.turn()
       terminal.clock.advance(by: .microseconds(stepMicros))
     }
-    // Hold the last frame for one step before the recording ends.
-    out += recorder.hold(until: runtime.start.duration(to: terminal.clock.now)) + "\n"
+    // Hold the last frame for one step, then end as a shell expects (cursor shown, new line).
+    out += recorder.end(at: runtime.start.duration(to: terminal.clock.now), height: height) + "\n"
     return out
   }
 

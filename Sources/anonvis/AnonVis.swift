@@ -16,7 +16,8 @@ struct AnonVis: ParsableCommand {
       Scenes are text files in the scene language (see scenes/ for examples).
       """,
     subcommands: [
-      Tour.self, Play.self, Explore.self, Check.self, State.self, Narrate.self, Render.self, Record.self, Races.self,
+      Tour.self, Play.self, Explore.self, Check.self, State.self, Narrate.self, Render.self, Record.self, Export.self,
+      Races.self, Present.self,
     ],
     defaultSubcommand: Tour.self)
 

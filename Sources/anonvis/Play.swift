@@ -26,6 +26,9 @@ struct UIOptions: ParsableArguments {
   @Flag(help: "Presenter mode: show notes and the next step.")
   var notes = false
 
+  @Flag(help: "A full-screen title card before each chapter's first step.")
+  var cards = false
+
   @Option(help: "The forest view to start in: diagram (default where the terminal is 80 columns wide), matrix or tree.")
   var view: ForestView = .diagram
 
@@ -178,6 +181,7 @@ struct Play: ParsableCommand {
     state.setCompare(compare)
     state.presenter = ui.notes
     state.forestView = ui.view
+    state.cards = ui.cards
     if let step { state.go(to: try startStep(step, state)) }
     try runInteractive(state, record: ui.record, force: ui.force)
   }

@@ -42,6 +42,12 @@ struct Render: ParsableCommand {
   @Flag(help: "ASCII only: no box drawing or symbols.")
   var ascii = false
 
+  @Option(help: "SVG colours: light (default) or dark.")
+  var theme: SVGTheme = .light
+
+  @Option(help: "What of the frame an SVG keeps: none (forest and narration), title (and the header) or full.")
+  var chrome: SVGChrome = .full
+
   @Flag(help: "Show presenter notes.")
   var notes = false
 
@@ -82,10 +88,15 @@ struct Render: ParsableCommand {
       let dot =
         micro.map { DOTExporter.dot(timeline, step: step, micro: $0) ?? "" } ?? DOTExporter.dot(timeline, step: step)
       print(dot, terminator: "")
-    case .svg: print(SVGExporter.svg(buffer, title: "\(timeline.title) step \(step)"), terminator: "")
+    case .svg:
+      print(
+        SVGExporter.svg(buffer, title: "\(timeline.title) step \(step)", theme: theme, chrome: chrome), terminator: "")
     }
   }
 }
+
+extension SVGTheme: ExpressibleByArgument {}
+extension SVGChrome: ExpressibleByArgument {}
 
 func baseName(_ path: String) -> String {
   path.split(separator: "/").last.map(String.init) ?? path

@@ -107,6 +107,7 @@ struct KeymapTests {
         "tab S-tab|focus: steps, VMAs, forest (now: vmas)", "↑ ↓ enter|select, inspect",
         "PgDn PgUp|move the selection by 10", "v|forest as a tree", "z|unfold identical sibling subtrees",
         "c|compare side by side with another kernel model", "n|presenter notes", "p|play (auto-advance)",
+        "+ -|play faster / slower (now 1.5s per step)",
         ":|run an operation, :w FILE saves, :q quits", "?|close this help (↓↑ scroll it)", "q|quit",
       ])
     // In play (not explore), ':' is the what-if prompt.

@@ -63,4 +63,11 @@ struct CastTests {
     #expect(marked.last == "[0.4, \"m\", \"chapter: \(chapter.title)\"]")
     #expect(recorder.hold(until: .seconds(1)) == "[1.0, \"o\", \"\"]")
   }
+
+  @Test("a cast ends with attributes reset, the cursor shown, below the frame, and a final newline")
+  func castEnding() throws {
+    let state = try sceneApp("e1-first-touch.scene")
+    let cast = SceneRecorder.cast(state: state, width: 80, height: 24, stepMicros: 1_000_000, version: .v2)
+    #expect(cast.hasSuffix("[6.0, \"o\", \"\\u001b[0m\\u001b[24;1H\\u001b[?25h\\r\\n\"]\n"))
+  }
 }

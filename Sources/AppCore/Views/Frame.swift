@@ -95,6 +95,10 @@ extension AppState {
       }
       return
     }
+    if let card {
+      titleCard(card, theme: theme).render(in: area, into: &b)
+      return
+    }
     let statusY = area.maxY - 1
     let (body, narrationRect, narrationText) = frameRows(in: area)
     let leftW = min(48, max(30, area.width * 2 / 5))
@@ -121,7 +125,8 @@ extension AppState {
     }
     narration(theme).render(narrationText, in: narrationRect, into: &b)
     StatusBar(
-      prompt: prompt, hints: Keymap.hintLine(for: self, ascii: options.ascii), playing: playing, cpus: w.cpus,
+      prompt: prompt, hints: Keymap.hintLine(for: self, ascii: options.ascii), playing: playing,
+      pace: playing ? AppState.paceText(pace) : nil, cpus: w.cpus,
       totals: layout.totals, kernel: timeline.kernel,
       step: step, stepCount: timeline.stepCount, theme: theme
     ).render(in: Rect(x: area.x, y: statusY, width: area.width, height: 1), into: &b)

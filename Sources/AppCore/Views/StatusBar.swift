@@ -9,6 +9,8 @@ struct StatusBar: Widget {
   /// right part.
   var hints: HintLine
   var playing: Bool
+  /// The pace while playing: the play indicator on the right, shown at every width.
+  var pace: String? = nil
   var cpus: [CPU]
   /// Shown when the line is 110 columns or wider.
   var totals: String
@@ -43,7 +45,7 @@ struct StatusBar: Widget {
   }
 
   /// The right part: totals (110 columns and wider), the model, each CPU's state and operation,
-  /// the step. When it would take more than half the line, the operations go (the narration
+  /// the step, after the play indicator while playing. When it would take more than half the line, the operations go (the narration
   /// pane names them).
   func right(width: Int) -> String {
     let g = theme.glyphs
@@ -53,9 +55,11 @@ struct StatusBar: Widget {
       lanes +=
         "\(c.name)\(g.cpuState(c.state))\(c.state == .idle ? "" : " " + (c.op?.split(separator: " ").first.map(String.init) ?? "")) "
     }
+    // The play indicator comes first and always stays.
+    let play = pace.map { " \(g.running) \($0) " } ?? ""
     let right = withTotals + " \(kernel.rawValue)  " + lanes + " step \(step)/\(stepCount) "
-    guard Buffer.width(right) > width / 2 else { return right }
-    return " \(kernel.rawValue)  " + cpus.map { "\($0.name)\(g.cpuState($0.state))" }.joined(separator: " ")
+    guard Buffer.width(play + right) > width / 2 else { return play + right }
+    return play + " \(kernel.rawValue)  " + cpus.map { "\($0.name)\(g.cpuState($0.state))" }.joined(separator: " ")
       + "  step \(step)/\(stepCount) "
   }
 }

@@ -1,0 +1,149 @@
+import AnonVMASim
+import ScenePlayer
+import TermRender
+
+/// What the audience process sends an attached terminal after every change: what the presenter
+/// view draws (`PresenterView`), or for a follower only the audience frame. The presenter draws
+/// from this alone: it runs no model and keeps no state of the lecture.
+public struct LectureSnapshot: Sendable, Hashable {
+  public var title = ""
+  public var step = 0
+  public var stepCount = 0
+  public var label = ""
+  public var chapter: String?
+  public var say: [String] = []
+  /// Presenter notes of the step: sent to the presenter only, never to a follower.
+  public var notes: [String] = []
+  public var nextLabel: String?
+  public var nextSay: String?
+  /// Chapter titles and the index of the one the step is in.
+  public var chapters: [String] = []
+  public var currentChapter: Int?
+  public var playing = false
+  /// Seconds per step when playing, in tenths.
+  public var paceTenths = 15
+  /// The prompt or message on the audience's status line (what a key typed now goes to).
+  public var prompt: String?
+  /// Whether the audience is typing into a prompt (the presenter's `q` then types, not detaches).
+  public var typing = false
+  /// What the audience view points at: `selected AV1`, `pinned P2` (a selection or pin made with
+  /// the keys of either terminal shows on the audience view).
+  public var pointing: String?
+  /// When the lecture started (the audience process's start), in seconds since 1970.
+  public var startedAt = 0
+  /// The audience frame at the size the peer asked for, as plain text, one line per row.
+  public var frame: [String] = []
+
+  public init() {}
+
+  public var encoded: [UInt8] {
+    var w = WireWriter()
+    w.u8(1)
+    w.string(title)
+    w.u32(step)
+    w.u32(stepCount)
+    w.string(label)
+    w.optional(chapter)
+    w.strings(say)
+    w.strings(notes)
+    w.optional(nextLabel)
+    w.optional(nextSay)
+    w.strings(chapters)
+    w.u16(currentChapter.map { $0 + 1 } ?? 0)
+    w.bool(playing)
+    w.u16(paceTenths)
+    w.optional(prompt)
+    w.bool(typing)
+    w.optional(pointing)
+    w.u32(startedAt)
+    w.strings(frame)
+    return w.bytes
+  }
+
+  public init(decoding bytes: [UInt8]) throws(LectureWireError) {
+    var r = WireReader(bytes)
+    guard try r.u8() == 1 else { throw LectureWireError("unknown message") }
+    title = try r.string()
+    step = try r.u32()
+    stepCount = try r.u32()
+    label = try r.string()
+    chapter = try r.optional()
+    say = try r.strings()
+    notes = try r.strings()
+    nextLabel = try r.optional()
+    nextSay = try r.optional()
+    chapters = try r.strings()
+    let current = try r.u16()
+    currentChapter = current == 0 ? nil : current - 1
+    playing = try r.bool()
+    paceTenths = try r.u16()
+    prompt = try r.optional()
+    typing = try r.bool()
+    pointing = try r.optional()
+    startedAt = try r.u32()
+    frame = try r.strings()
+    try r.end()
+    guard step <= stepCount, currentChapter.map({ $0 < chapters.count }) ?? true else {
+      throw LectureWireError("step or chapter out of range")
+    }
+  }
+}
+
+extension AppState {
+  /// The snapshot of the lecture for a peer: the audience frame at `frameSize` (none when nil
+  /// or too small to be read) and, for the presenter only, the notes.
+  public func lectureSnapshot(for role: LectureRole, frameSize: (width: Int, height: Int)?) -> LectureSnapshot {
+    var s = LectureSnapshot()
+    let info = timeline.steps[step]
+    s.title = timeline.title
+    s.step = step
+    s.stepCount = timeline.stepCount
+    s.label = info.label
+    s.chapter = info.chapter
+    s.say = info.say
+    if role == .presenter { s.notes = info.notes }
+    if step < timeline.stepCount {
+      s.nextLabel = timeline.steps[step + 1].label
+      s.nextSay = timeline.steps[step + 1].say.first
+    }
+    s.chapters = timeline.chapters.map(\.title)
+    s.currentChapter = timeline.chapters.lastIndex { $0.step <= step }
+    s.playing = playing
+    s.paceTenths = Int((pace * 10).rounded())
+    s.prompt = promptText ?? card.map { "title card of the chapter at step \($0) (→ shows the step)" } ?? message
+    s.typing = prompt != nil
+    s.pointing = pointing
+    if let size = frameSize, size.width >= minimumSize.width, size.height >= minimumSize.height {
+      var audience = self
+      audience.presenter = false
+      let lines = audience.render(width: size.width, height: size.height).plainText.split(
+        separator: "\n", omittingEmptySubsequences: false)
+      s.frame = lines.prefix(size.height).map(String.init)
+    }
+    return s
+  }
+
+  /// What is selected or pinned on the audience view, named.
+  var pointing: String? {
+    let w = layout.world
+    if forestView == .diagram {
+      return diagramView.selection.map { (diagramView.pinned ? "pinned " : "selected ") + name(of: $0, w) }
+    }
+    switch focus {
+    case .vmas: return selected(.vmas)?.vma.map { "selected " + w.vmaName($0) }
+    case .forest: return selected(.forest)?.anonVMA.map { "selected " + World.avName($0) }
+    case .steps: return nil
+    }
+  }
+
+  /// The prompt being typed, as the status line shows it.
+  var promptText: String? {
+    switch prompt {
+    case .jump(let t): return "jump to step or chapter: \(t)_"
+    case .command(let t): return ":\(t)_"
+    case .find(let t): return "find: \(t)_"
+    case .whatIf(let t): return "what-if from step \(step) :\(t)_"
+    case nil: return nil
+    }
+  }
+}

@@ -1,0 +1,89 @@
+import AnonVMASim
+import AppCore
+import Foundation
+import ScenePlayer
+import SceneScript
+import TermRender
+
+/// What `anonvis export` writes for a scene, as named files (pure, deterministic): `step-NNN.svg`
+/// per step (the front end's frame, the diagram view where it fits), `index.html` (the stepper
+/// page, ``ScenePage``), `scene.cast` (asciicast, a marker per step) and `scene.md` (the handout,
+/// ``SceneHandout``).
+public enum SceneExport {
+  /// One step as the page and the handout tell it.
+  public struct Step: Sendable {
+    public var index: Int
+    /// The scene line that made the step (`start` for step 0).
+    public var label: String
+    public var chapter: String?
+    public var say: [String]
+    /// The kernel micro-steps: function and text, in order.
+    public var micro: [(function: String, text: String)]
+    /// The step's SVG file name.
+    public var image: String
+  }
+
+  /// The options of an export.
+  public struct Options: Sendable {
+    public var width: Int
+    public var height: Int
+    public var theme: SVGTheme
+    public var chrome: SVGChrome
+    public var stepMicros: Int
+
+    public init(width: Int, height: Int, theme: SVGTheme, chrome: SVGChrome, stepMicros: Int = 2_000_000) {
+      self.width = width
+      self.height = height
+      self.theme = theme
+      self.chrome = chrome
+      self.stepMicros = stepMicros
+    }
+  }
+
+  /// `step-007.svg`.
+  public static func imageName(_ k: Int) -> String { String(format: "step-%03d.svg", k) }
+
+  /// The files, in the order they are written. `progress` is told each step before it is drawn;
+  /// when it answers false (ctrl-C) the export stops and returns nil.
+  public static func files(
+    state initial: AppState, options o: Options, progress: (_ step: Int, _ steps: Int) -> Bool = { _, _ in true }
+  ) -> [(name: String, text: String)]? {
+    var state = initial
+    let timeline = state.timeline
+    var files: [(name: String, text: String)] = []
+    var steps: [Step] = []
+    var frames: [(light: String, dark: String)] = []
+    for k in 0...timeline.stepCount {
+      guard progress(k, timeline.stepCount) else { return nil }
+      state.go(to: k)
+      let buffer = state.frame(width: o.width, height: o.height)
+      let title = "\(timeline.title) step \(k)"
+      let page = SVGTheme.allCases.map { SVGExporter.svg(buffer, title: title, theme: $0, chrome: o.chrome) }
+      files.append((imageName(k), o.theme == .light ? page[0] : page[1]))
+      frames.append((page[0], page[1]))
+      let info = timeline.steps[k]
+      steps.append(
+        Step(
+          index: k, label: info.label, chapter: info.chapter, say: info.say,
+          micro: timeline.events(step: k).map { ($0.function, $0.text) }, image: imageName(k)))
+    }
+    let chapters = timeline.chapters.map { (title: $0.title, step: $0.step) }
+    files.append(
+      ("index.html", ScenePage.html(title: timeline.title, chapters: chapters, steps: steps, frames: frames)))
+    var castState = initial
+    castState.go(to: 0)
+    files.append(
+      (
+        "scene.cast",
+        SceneRecorder.cast(state: castState, width: o.width, height: o.height, stepMicros: o.stepMicros, version: .v2)
+      ))
+    files.append(("scene.md", SceneHandout.markdown(title: timeline.title, chapters: chapters, steps: steps)))
+    return files
+  }
+
+  /// Whether a file name is one an export writes (what `--force` may replace).
+  public static func isExportName(_ name: String) -> Bool {
+    if ["index.html", "scene.cast", "scene.md", "scene.svg"].contains(name) { return true }
+    return name.hasPrefix("step-") && name.hasSuffix(".svg")
+  }
+}

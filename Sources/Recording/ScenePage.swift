@@ -1,0 +1,164 @@
+import SceneScript
+
+/// `index.html` of an export: one self-contained page (no request leaves it; it works from
+/// `file://`) to step through a scene: the title, the chapters as a table of contents, the
+/// current step's frame as inline SVG (light or dark, following `prefers-color-scheme`), its
+/// narration and kernel micro-steps as text, ←/→ and a slider, and `#step-K` in the URL to
+/// select step K. Every step is in the page; a small script shows one.
+public enum ScenePage {
+  /// Scene text as HTML text: escaped as on the terminal (controls made visible), then markup
+  /// characters as entities.
+  public static func html(_ s: String) -> String {
+    var out = ""
+    for c in TextSafety.escape(s).unicodeScalars {
+      if let e = entity(c) { out += e } else { out.unicodeScalars.append(c) }
+    }
+    return out
+  }
+
+  /// The entity of a markup character (`&`, `<`, `>`, quotes), nil for another.
+  static func entity(_ c: Unicode.Scalar) -> String? {
+    switch c {
+    case "&": "&amp;"
+    case "<": "&lt;"
+    case ">": "&gt;"
+    case "\"": "&quot;"
+    case "'": "&#39;"
+    default: nil
+    }
+  }
+
+  /// The page. `frames[k]` is step k's SVG in the light and the dark theme.
+  public static func html(
+    title: String, chapters: [(title: String, step: Int)], steps: [SceneExport.Step],
+    frames: [(light: String, dark: String)]
+  ) -> String {
+    let last = steps.count - 1
+    var out = """
+      <!DOCTYPE html>
+      <html lang="en">
+      <head>
+      <meta charset="utf-8">
+      <meta name="viewport" content="width=device-width, initial-scale=1">
+      <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:">
+      <title>\(html(title))</title>
+      <style>\(style)</style>
+      </head>
+      <body>
+      <header><h1>\(html(title))</h1></header>
+      <nav aria-label="Chapters"><h2>Chapters</h2><ol>
+
+      """
+    for chapter in chapters {
+      out +=
+        "<li><a href=\"#step-\(chapter.step)\">\(html(chapter.title))</a> <small>step \(chapter.step)</small></li>\n"
+    }
+    out += """
+      </ol></nav>
+      <main>
+      <div class="controls">
+      <button type="button" id="prev" aria-label="Previous step">←</button>
+      <input type="range" id="slider" min="0" max="\(last)" value="0" aria-label="Step">
+      <button type="button" id="next" aria-label="Next step">→</button>
+      <output id="position">step 0 of \(last)</output>
+      </div>
+
+      """
+    for (step, frame) in zip(steps, frames) {
+      out += section(step, frame, current: step.index == 0)
+    }
+    return out + "</main>\n<script>\n\(script)</script>\n</body>\n</html>\n"
+  }
+
+  /// One step: its frame in both themes, the operation, the chapter it starts, the narration and
+  /// the micro-steps.
+  static func section(_ step: SceneExport.Step, _ frame: (light: String, dark: String), current: Bool) -> String {
+    var out =
+      "<section class=\"step\(current ? " current" : "")\" data-step=\"\(step.index)\"\(current ? "" : " hidden")>\n"
+    out += "<h2>Step \(step.index): <code>\(html(step.label))</code></h2>\n"
+    if let chapter = step.chapter { out += "<p class=\"chapter\">\(html(chapter))</p>\n" }
+    out += "<div class=\"frame light\">\n\(inline(frame.light))</div>\n"
+    out += "<div class=\"frame dark\">\n\(inline(frame.dark))</div>\n"
+    out += "<div class=\"say\">\n"
+    for line in step.say { out += "<p>\(html(line))</p>\n" }
+    out += "</div>\n"
+    if !step.micro.isEmpty {
+      out += "<ol class=\"micro\">\n"
+      for m in step.micro { out += "<li><code>\(html(m.function))</code> \(html(m.text))</li>\n" }
+      out += "</ol>\n"
+    }
+    return out + "</section>\n"
+  }
+
+  /// An SVG file's text as inline SVG: without its XML declaration, scaled to the page's width.
+  static func inline(_ svg: String) -> String {
+    var text = Substring(svg)
+    if text.hasPrefix("<?xml"), let end = text.firstIndex(of: "\n") { text = text[text.index(after: end)...] }
+    guard let open = text.range(of: "<svg ") else { return String(text) }
+    return String(text[..<open.lowerBound]) + "<svg role=\"img\" class=\"screen\" " + text[open.upperBound...]
+  }
+
+  static let style = """
+
+    :root { color-scheme: light dark; --bg: #ffffff; --fg: #1f2328; --muted: #57606a; --line: #d0d7de; }
+    @media (prefers-color-scheme: dark) { :root { --bg: #111418; --fg: #d8dde3; --muted: #a9b1ba; --line: #3d444d; } }
+    body { margin: 0 auto; padding: 0 12px 48px; max-width: 1100px; background: var(--bg); color: var(--fg);
+      font: 16px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; }
+    h1 { font-size: 1.6em; margin: 16px 0 8px; }
+    h2 { font-size: 1.15em; }
+    nav ol { padding-left: 1.4em; }
+    a { color: inherit; }
+    small, .chapter { color: var(--muted); }
+    .controls { position: sticky; top: 0; display: flex; gap: 8px; align-items: center; padding: 8px 0;
+      background: var(--bg); border-bottom: 1px solid var(--line); }
+    .controls input { flex: 1; min-width: 0; }
+    .controls button { font-size: 1.1em; min-width: 44px; min-height: 36px; }
+    .frame { overflow-x: auto; border: 1px solid var(--line); }
+    .frame svg { display: block; max-width: 100%; height: auto; }
+    .frame.dark { display: none; }
+    @media (prefers-color-scheme: dark) { .frame.light { display: none; } .frame.dark { display: block; } }
+    code { font-family: "DejaVu Sans Mono", Menlo, Consolas, "Liberation Mono", monospace; overflow-wrap: anywhere; }
+    .micro li { margin: 2px 0; }
+    [hidden] { display: none !important; }
+
+    """
+
+  static let script = """
+    // Shows one step: ←/→, the slider, the chapter links and #step-K in the URL select it.
+    (function () {
+      var steps = document.querySelectorAll("section.step");
+      var slider = document.getElementById("slider");
+      var position = document.getElementById("position");
+      var current = 0;
+      function show(k) {
+        if (isNaN(k)) return;
+        k = Math.max(0, Math.min(steps.length - 1, k));
+        steps[current].hidden = true;
+        steps[current].classList.remove("current");
+        current = k;
+        steps[k].hidden = false;
+        steps[k].classList.add("current");
+        slider.value = String(k);
+        position.textContent = "step " + k + " of " + (steps.length - 1);
+        if (location.hash !== "#step-" + k) {
+          try { history.replaceState(null, "", "#step-" + k); } catch (e) { /* some file:// pages refuse */ }
+        }
+      }
+      function fromHash() {
+        var m = /^#step-(\\d+)$/.exec(location.hash);
+        if (m) show(parseInt(m[1], 10));
+      }
+      document.getElementById("prev").addEventListener("click", function () { show(current - 1); });
+      document.getElementById("next").addEventListener("click", function () { show(current + 1); });
+      slider.addEventListener("input", function () { show(parseInt(slider.value, 10)); });
+      document.addEventListener("keydown", function (e) {
+        if (e.target === slider || e.altKey || e.ctrlKey || e.metaKey) return;
+        if (e.key === "ArrowLeft") { show(current - 1); e.preventDefault(); }
+        if (e.key === "ArrowRight") { show(current + 1); e.preventDefault(); }
+      });
+      window.addEventListener("hashchange", fromHash);
+      fromHash();
+    })();
+
+    """
+}
