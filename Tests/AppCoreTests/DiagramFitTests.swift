@@ -96,4 +96,29 @@ struct DiagramFitTests {
     #expect(ForestDiagram.cut("list", ["P1:A@0", "P2:A@0", "P3:A@0"], room: 16) == "list P1:A@0 …+2")
     #expect(ForestDiagram.cut("list", ["P1:A@0", "P2:A@0"], room: 18) == "list P1:A@0 P2:A@0")
   }
+
+  @Test(
+    "a plan's fit check that stops at the first world too wide answers as the full measure does, in any order",
+    arguments: planScenes.indices)
+  func earlyExitAgreesWithFullMeasure(index: Int) throws {
+    let (_, _, t) = try planScene(index)
+    var worlds: [World] = []
+    for k in 0...t.stepCount {
+      worlds += t.microStates(step: k).map(\.world)
+      worlds.append(t.states[k])
+    }
+    let plan = ForestDiagram.Plan(worlds)
+    let samples = Array(worlds.indices)
+    var order = samples
+    var rng = SystemRandomNumberGenerator()
+    order.shuffle(using: &rng)
+    for fit in [ForestDiagram.Fit(lanes: 8)] + ForestDiagram.Fit.levels(from: 8, maxLanes: 8) {
+      let full = plan.columns(worlds, samples: samples, fit: fit)
+      for limit in [full.width - 1, full.width, full.width + 1, full.width / 2] {
+        let early = plan.columns(worlds, samples: order, fit: fit, limit: limit)
+        #expect((early != nil) == (full.width <= limit), "fit \(fit) limit \(limit): full width \(full.width)")
+        if let early { #expect(early.width == full.width) }
+      }
+    }
+  }
 }

@@ -126,5 +126,8 @@ struct LectureTests {
     let end = PresenterView(snapshot: last, elapsed: 0, clock: "00:00:00").render(width: 80, height: 24).plainText
     #expect(end.contains("note: \(Self.note)") && end.contains("(end of scene)") && end.contains("▸ The last exit"))
     #expect(end.contains("▶ playing 1.5s"))
+    // At 80 columns the title does not fit beside the times: cut at a word boundary, marked.
+    let header = end.split(separator: "\n").first.map(String.init) ?? ""
+    #expect(header.hasPrefix(" presenter  step 8/8  E3: Three generations…  "), "\(header)")
   }
 }

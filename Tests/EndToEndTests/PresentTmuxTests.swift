@@ -1,4 +1,6 @@
+import AppCore
 import Foundation
+import TermRender
 import TestSupport
 import Testing
 
@@ -103,6 +105,45 @@ struct PresentTmuxTests {
     try t.keys("Right", window: 0)
     try t.waitFor("the follower follows", window: 1) { $0.contains("step 1/8") }
     #expect(try t.screen(window: 0).contains("step 1/8"))
+    try t.keys("q", window: 1)
+    try t.waitFor("the follower quit", window: 1) { $0.contains("PRESENTER-EXIT=0") }
+  }
+
+  /// Connects to the lecture's socket as `role`, sends the hello and `keys` in one write (the
+  /// audience reads and handles them together) and returns once the audience has answered.
+  static func rawClient(_ socket: String, role: LectureRole, keys: [Key]) throws {
+    let fd = Glibc.socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+    try #require(fd >= 0)
+    defer { close(fd) }
+    var address = sockaddr_un()
+    address.sun_family = sa_family_t(AF_UNIX)
+    withUnsafeMutableBytes(of: &address.sun_path) { raw in
+      for (i, byte) in socket.utf8.prefix(raw.count - 1).enumerated() { raw[i] = byte }
+    }
+    let connected = withUnsafePointer(to: &address) {
+      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+        connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+      }
+    }
+    try #require(connected == 0, "connect to \(socket)")
+    var bytes = LectureFraming.frame(LectureRequest.hello(role, width: 80, height: 24).encoded)
+    for key in keys { bytes += LectureFraming.frame(LectureRequest.key(key).encoded) }
+    #expect(bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) } == bytes.count)
+    var reply = [UInt8](repeating: 0, count: 4096)
+    #expect(reply.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) } > 0, "the audience answers")
+  }
+
+  @Test("keys a follower sends over the socket are dropped by the audience; the same keys from a presenter drive it")
+  func followerKeysDroppedByTheAudience() throws {
+    let t = try Self.lecture("--follow")
+    let dir = t.dir.appendingPathComponent("run/anonvis").path
+    let names = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasSuffix(".sock") }
+    let socket = dir + "/" + (try #require(names.first))
+    try Self.rawClient(socket, role: .follower, keys: [.right, .right, .right])
+    try Self.rawClient(socket, role: .presenter, keys: [.right])
+    // Had the follower's keys counted, the presenter's would make it step 4.
+    try t.waitFor("the presenter's key", window: 0) { $0.contains("step 1/8") }
+    #expect(try !t.screen(window: 0).contains("step 4/8"))
     try t.keys("q", window: 1)
     try t.waitFor("the follower quit", window: 1) { $0.contains("PRESENTER-EXIT=0") }
   }

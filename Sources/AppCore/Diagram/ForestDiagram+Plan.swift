@@ -200,18 +200,19 @@ extension ForestDiagram {
       if let maxWidth, m.width > maxWidth {
         let widest = m.lanes
         let levels = Fit.levels(from: widest, maxLanes: 8, excess: m.width - maxWidth)
+        // Whether a fit fits: the largest worlds first, stopping at the first that is too wide
+        // (the width only grows with each world measured), so a fit that fails costs a few
+        // diagrams, not one per world (a plan over every micro-step measures thousands).
+        let largestFirst = samples.sorted { (worlds[$0].vmas.count, $0) > (worlds[$1].vmas.count, $1) }
+        let measuring = self
+        let fits = { (fit: Fit) in measuring.columns(worlds, samples: largestFirst, fit: fit, limit: maxWidth) != nil }
         // Narrowed only when the narrowest fits: a diagram that scrolls anyway keeps its arrows.
-        if let last = levels.last, columns(worlds, samples: samples, fit: last).width <= maxWidth {
-          for next in levels {
-            fit = next
-            m = columns(worlds, samples: samples, fit: fit)
-            if m.width <= maxWidth { break }
-          }
+        if let last = levels.last, fits(last) {
+          fit = levels.first(where: fits) ?? last
         }
         if fit != Fit(lanes: 8) {
-          let found = fit
-          fit = Fit.relaxed(found, lanes: widest) { columns(worlds, samples: samples, fit: $0).width <= maxWidth }
-          if fit != found { m = columns(worlds, samples: samples, fit: fit) }
+          fit = Fit.relaxed(fit, lanes: widest, fits: fits)
+          m = columns(worlds, samples: samples, fit: fit)
         }
       }
       self.fit = fit
@@ -231,6 +232,15 @@ extension ForestDiagram {
 
     /// The columns the sampled worlds need with `fit`, and the width of the widest diagram.
     func columns(_ worlds: [World], samples: [Int], fit: Fit) -> (right: Int, lanes: Int, inner: Int, width: Int) {
+      // Without a limit the measure runs to the end.
+      columns(worlds, samples: samples, fit: fit, limit: .max) ?? (0, 0, 0, 0)
+    }
+
+    /// ``columns(_:samples:fit:)``, or nil as soon as the width is over `limit` (the worlds after
+    /// it are not measured).
+    func columns(_ worlds: [World], samples: [Int], fit: Fit, limit: Int)
+      -> (right: Int, lanes: Int, inner: Int, width: Int)?
+    {
       var measuring = self
       measuring.fit = fit
       measuring.processRight = nil
@@ -238,16 +248,17 @@ extension ForestDiagram {
       var lanes = 0
       var inner = 0
       var tail = 0
+      // As ``placeColumns`` lays them out: boxes, lanes, anon_vma boxes, root trunk, the rest.
+      var width: Int { right + 1 + 2 + 2 * lanes + 2 + inner + 2 + 3 + tail }
       for i in samples {
         let d = ForestDiagram(worlds[i], options: Options(previous: i > 0 ? worlds[i - 1] : nil, plan: measuring))
         right = max(right, d.neededRight)
         lanes = max(lanes, d.usedLanes)
         inner = max(inner, d.neededAnonVMAInner)
         tail = max(tail, d.neededTail)
+        if width > limit { return nil }
       }
-      // As ``placeColumns`` lays them out: boxes, lanes, anon_vma boxes, root trunk, the rest.
-      let width = samples.isEmpty ? 0 : right + 1 + 2 + 2 * lanes + 2 + inner + 2 + 3 + tail
-      return (right, lanes, inner, width)
+      return (right, lanes, inner, samples.isEmpty ? 0 : width)
     }
   }
 

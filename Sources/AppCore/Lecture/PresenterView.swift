@@ -50,8 +50,11 @@ public struct PresenterView: Sendable {
     let play = s.playing ? (ascii ? "> playing \(pace)" : "▶ playing \(pace)") : "paused"
     let right = "\(play)  \(PresenterView.duration(elapsed))  \(clock) "
     let rightX = max(0, width - Buffer.width(right))
+    // The title elided at a word boundary with … when the row is short, never cut mid-word.
+    let left = " presenter  step \(s.step)/\(s.stepCount)  \(s.title)"
     b.put(
-      " presenter  step \(s.step)/\(s.stepCount)  \(s.title)", x: 0, y: 0, style: theme.headerTitle, maxX: rightX - 1)
+      elide(left, max(0, rightX - 1), ellipsis: ascii ? "..." : "…"), x: 0, y: 0, style: theme.headerTitle,
+      maxX: rightX - 1)
     b.put(right, x: rightX, y: 0, style: theme.header)
 
     let thumb = PresenterView.thumbnailSize(width: width, height: height)
