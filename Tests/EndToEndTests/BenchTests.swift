@@ -26,7 +26,8 @@ struct BenchTests {
       "W2 daemon chain 6.x", "W3 KSM", "seek to a random step (p50)", "seek to a random step (p99)",
       "lay out and render one 200x60 frame", "render it again", "diagram of the largest step: lay out",
       "diagram of the largest step: draw", "key to frame while stepping W1 (p50)",
-      "key to frame while stepping W1 (p99)", "record W1", "cast size / UTF-8 bytes of the changed cells",
+      "key to frame while stepping W1 (p99)", "key to frame while stepping W1, matrix view (p50)",
+      "key to frame while stepping W1, matrix view (p99)", "record W1", "cast size / UTF-8 bytes of the changed cells",
       "cast output without event framing and markers / changed-cell bytes",
       "floor for any cast of these frames / changed-cell bytes", "cast size / that floor",
       "race explorer on D.2", "peak resident memory",
@@ -42,7 +43,7 @@ struct BenchTests {
     for name in [
       "seek to a random step (p50)", "lay out and render", "diagram of the largest step: lay out",
       "diagram of the largest step: draw",
-      "key to frame while stepping W1 (p99)", "cast size",
+      "key to frame while stepping W1 (p99)", "key to frame while stepping W1, matrix view (p99)", "cast size",
     ] {
       let f = figures.first { ($0["name"] as? String)?.hasPrefix(name) == true }
       #expect(f?["target"] as? Double != nil, "no target beside '\(name)'")
