@@ -33,6 +33,9 @@ struct Record: ParsableCommand {
   @Flag(help: "ASCII only: no box drawing or symbols.")
   var ascii = false
 
+  @Option(help: "The forest view: diagram (default where the frame is 80 columns wide), matrix or tree.")
+  var view: ForestView = .diagram
+
   @Flag(help: "Overwrite existing output files.")
   var force = false
 
@@ -51,8 +54,9 @@ struct Record: ParsableCommand {
   func run() throws {
     try check()
     guard let loaded = LoadedScene.load(file, options: limitOptions) else { throw ExitCode(2) }
-    let state = AppState(
+    var state = AppState(
       timeline: loaded.timeline, fileName: baseName(file), options: RenderOptions(ascii: ascii, colors: true))
+    state.forestView = view
     let steps = loaded.timeline.stepCount
     // A progress line while frames are drawn; ctrl-C stops before anything is written.
     let progress = ProgressLine(

@@ -222,6 +222,25 @@ struct CLITests {
     #expect(!r.stdout.unicodeScalars.contains("\u{202E}"))
     #expect(r.stdout.contains("\\e[2J"))
   }
+
+  @Test("record --view draws its frames in that view: each --frames text equals render --view of the step")
+  func recordView() throws {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("anonvis-view-\(UUID().uuidString)")
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let scene = "scenes/e3-three-generations.scene"
+    var texts: [String: String] = [:]
+    for view in ["diagram", "matrix", "tree"] {
+      let out = dir.appendingPathComponent(view).path
+      let r = try run(["record", scene, "--frames", out, "--size", "120x40", "--view", view, "--quiet"])
+      #expect(r.status == 0, "\(r.stderr)")
+      let recorded = try String(contentsOfFile: out + "/step-006.txt", encoding: .utf8)
+      let rendered = try run(["render", scene, "--step", "6", "--size", "120x40", "--view", view, "--format", "text"])
+      #expect(recorded == rendered.stdout, "\(view)")
+      texts[view] = recorded
+    }
+    #expect(Set(texts.values).count == 3, "the three views draw three different frames")
+    #expect(try run(["record", scene, "--frames", dir.path, "--view", "pie"]).status != 0)
+  }
 }
 
 @Suite("anonvis races")
