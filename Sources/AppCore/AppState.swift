@@ -10,6 +10,8 @@ public enum AppAction: Sendable, Hashable {
   case tick(Double)
   /// Show micro-step N (0-based) of the step on screen, or the whole step (nil or out of range).
   case selectMicro(Int?)
+  /// A click or a turn of the wheel, on a screen of this size.
+  case mouse(MouseEvent, width: Int, height: Int)
 }
 
 /// What the runtime must do after a reduction. Effects are data; only the runtime runs them.

@@ -29,6 +29,9 @@ extension AppState {
         }
       }
       return effects
+    case .mouse(let event, let width, let height):
+      handleMouse(event, width: width, height: height)
+      return []
     case .key(let key):
       if let prompt { return handlePrompt(prompt, key) }
       if let overlay {

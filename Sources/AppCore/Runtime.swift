@@ -67,8 +67,8 @@ public struct Runtime<Backend: TerminalBackend, C: Clock> where C.Duration == Du
     stepChanged = false
   }
 
-  /// Handles one input: a key goes through `reduce` and its effects are run; a resize makes
-  /// the next frame repaint the whole screen. Returns `.quit` when the app quits.
+  /// Handles one input: a key or a mouse event goes through `reduce` and its effects are run; a
+  /// resize makes the next frame repaint the whole screen. Returns `.quit` when the app quits.
   public mutating func handle(_ input: TerminalInput) -> Exit? {
     switch input {
     case .resize:
@@ -76,6 +76,9 @@ public struct Runtime<Backend: TerminalBackend, C: Clock> where C.Duration == Du
       return nil
     case .key(let key):
       return run(state.reduce(.key(key)))
+    case .mouse(let event):
+      let size = backend.size
+      return run(state.reduce(.mouse(event, width: size.width, height: size.height)))
     }
   }
 

@@ -17,6 +17,30 @@ static inline attr_t cnc_a_dim(void) { return A_DIM; }
 static inline attr_t cnc_a_reverse(void) { return A_REVERSE; }
 static inline attr_t cnc_a_underline(void) { return A_UNDERLINE; }
 static inline int cnc_key_resize(void) { return KEY_RESIZE; }
+static inline int cnc_key_mouse(void) { return KEY_MOUSE; }
+/* Asks for presses of the first button and the wheel, reported at once (no click interval). */
+static inline void cnc_enable_mouse(void) {
+#if NCURSES_MOUSE_VERSION > 1
+  mousemask(BUTTON1_PRESSED | BUTTON4_PRESSED | BUTTON5_PRESSED, 0);
+#else
+  mousemask(BUTTON1_PRESSED | BUTTON4_PRESSED, 0);
+#endif
+  mouseinterval(0);
+}
+/* The pending mouse event: 1 a press of the first button, 2 the wheel up, 3 the wheel down,
+ * 0 anything else or none; its cell in *x, *y. */
+static inline int cnc_get_mouse(int *x, int *y) {
+  MEVENT e;
+  if (getmouse(&e) != OK) return 0;
+  *x = e.x;
+  *y = e.y;
+  if (e.bstate & BUTTON1_PRESSED) return 1;
+  if (e.bstate & BUTTON4_PRESSED) return 2;
+#if NCURSES_MOUSE_VERSION > 1
+  if (e.bstate & BUTTON5_PRESSED) return 3;
+#endif
+  return 0;
+}
 static inline SCREEN *cnc_newterm(const char *type) { return newterm(type, stdout, stdin); }
 static inline void cnc_flush_stdout(void) { fflush(stdout); }
 

@@ -18,8 +18,9 @@ public final class NcursesTerminal: TerminalBackend {
   private let useColor: Bool
   private var ended = false
 
-  /// Opens the terminal named by `TERM` on standard input/output.
-  public init(color: Bool) throws(TerminalError) {
+  /// Opens the terminal named by `TERM` on standard input/output. With `mouse`, clicks and the
+  /// wheel are reported where the terminal supports it (`endwin` turns the reporting off again).
+  public init(color: Bool, mouse: Bool = false) throws(TerminalError) {
     setlocale(LC_ALL, "")
     guard isatty(STDOUT_FILENO) != 0, isatty(STDIN_FILENO) != 0 else {
       throw TerminalError(message: "standard input and output must be a terminal")
@@ -41,6 +42,7 @@ public final class NcursesTerminal: TerminalBackend {
     keypad(cnc_stdscr(), true)
     curs_set(0)
     set_escdelay(25)
+    if mouse { cnc_enable_mouse() }
     useColor = color && has_colors()
     if useColor {
       start_color()
@@ -140,6 +142,15 @@ public final class NcursesTerminal: TerminalBackend {
     if code > 0xFF {
       switch code {
       case cnc_key_resize(): return .resize
+      case cnc_key_mouse():
+        var x: Int32 = 0
+        var y: Int32 = 0
+        switch cnc_get_mouse(&x, &y) {
+        case 1: return .mouse(MouseEvent(.press, x: Int(x), y: Int(y)))
+        case 2: return .mouse(MouseEvent(.wheelUp, x: Int(x), y: Int(y)))
+        case 3: return .mouse(MouseEvent(.wheelDown, x: Int(x), y: Int(y)))
+        default: return nil
+        }
       case KEY_LEFT: return .key(.left)
       case KEY_RIGHT: return .key(.right)
       case KEY_UP: return .key(.up)

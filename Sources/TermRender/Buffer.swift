@@ -68,6 +68,8 @@ public struct Rect: Sendable, Hashable {
   public var maxY: Int { y + height }
   /// The rectangle shrunk by `n` on every side.
   public func inset(_ n: Int) -> Rect { Rect(x: x + n, y: y + n, width: width - 2 * n, height: height - 2 * n) }
+  /// Whether the cell (`x`, `y`) is inside.
+  public func contains(x px: Int, y py: Int) -> Bool { px >= x && px < maxX && py >= y && py < maxY }
 }
 
 /// A changed cell, for backends that draw differences.

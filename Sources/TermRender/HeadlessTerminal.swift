@@ -24,6 +24,7 @@ public final class HeadlessTerminal: TerminalBackend {
 
   private enum Scripted {
     case key(Key)
+    case mouse(MouseEvent)
     case resize(width: Int, height: Int)
   }
 
@@ -49,6 +50,9 @@ public final class HeadlessTerminal: TerminalBackend {
 
   /// Queues text typed key by key (`\n` as Enter).
   public func type(_ text: String) { send(text.map { $0 == "\n" ? .enter : .char($0) }) }
+
+  /// Queues a mouse event (a click or a turn of the wheel at a cell).
+  public func mouse(_ event: MouseEvent) { script.append(.mouse(event)) }
 
   /// Queues a resize: when it is read the terminal has the new size.
   public func resize(width: Int, height: Int) { script.append(.resize(width: width, height: height)) }
@@ -85,6 +89,7 @@ public final class HeadlessTerminal: TerminalBackend {
     }
     switch item {
     case .key(let key): return .key(key)
+    case .mouse(let event): return .mouse(event)
     case .resize(let width, let height):
       size = (width, height)
       return .resize

@@ -7,9 +7,28 @@ public enum Key: Sendable, Hashable {
   case pageUp, pageDown, home, end
 }
 
+/// A mouse event at a cell (0-based column and row of the whole terminal), where the terminal
+/// reports one: a press of the first button or a turn of the wheel.
+public struct MouseEvent: Sendable, Hashable {
+  public enum Action: Sendable, Hashable {
+    case press, wheelUp, wheelDown
+  }
+
+  public var action: Action
+  public var x: Int
+  public var y: Int
+
+  public init(_ action: Action, x: Int, y: Int) {
+    self.action = action
+    self.x = x
+    self.y = y
+  }
+}
+
 /// What a terminal reports.
 public enum TerminalInput: Sendable, Hashable {
   case key(Key)
+  case mouse(MouseEvent)
   /// The terminal changed size (its `size` is the new one); what was on screen is gone.
   case resize
 }

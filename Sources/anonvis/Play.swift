@@ -38,6 +38,9 @@ struct UIOptions: ParsableArguments {
   @Flag(help: "Overwrite the --record file if it exists.")
   var force = false
 
+  @Flag(help: "Do not ask the terminal for mouse clicks (keeps its own text selection without shift).")
+  var noMouse = false
+
   var useColor: Bool {
     switch color {
     case .never: return false
@@ -113,7 +116,7 @@ final class LiveRecorder {
 
 /// Runs the app on the real terminal until the user quits or a signal arrives; the runtime
 /// restores the terminal on every exit path.
-func runInteractive(_ initial: AppState, record: String? = nil, force: Bool = false) throws {
+func runInteractive(_ initial: AppState, record: String? = nil, force: Bool = false, mouse: Bool = true) throws {
   guard isInteractiveTerminal else {
     throw CLIError.error("the interactive view needs a terminal; use 'anonvis render' or 'anonvis narrate' instead")
   }
@@ -121,7 +124,7 @@ func runInteractive(_ initial: AppState, record: String? = nil, force: Bool = fa
   let recorder = try record.map { try LiveRecorder(path: $0, force: force) }
   let terminal: NcursesTerminal
   do {
-    terminal = try NcursesTerminal(color: initial.options.colors)
+    terminal = try NcursesTerminal(color: initial.options.colors, mouse: mouse)
   } catch {
     recorder?.discard()
     throw CLIError.error("\(error.message); use 'anonvis render' or 'anonvis narrate' instead")
@@ -183,7 +186,7 @@ struct Play: ParsableCommand {
     state.forestView = ui.view
     state.cards = ui.cards
     if let step { state.go(to: try startStep(step, state)) }
-    try runInteractive(state, record: ui.record, force: ui.force)
+    try runInteractive(state, record: ui.record, force: ui.force, mouse: !ui.noMouse)
   }
 }
 
@@ -225,6 +228,6 @@ struct Explore: ParsableCommand {
     state.presenter = ui.notes
     state.forestView = ui.view
     state.message = "type ':' and an operation, e.g. :spawn P1"
-    try runInteractive(state, record: ui.record, force: ui.force)
+    try runInteractive(state, record: ui.record, force: ui.force, mouse: !ui.noMouse)
   }
 }

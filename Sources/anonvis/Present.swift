@@ -55,7 +55,7 @@ struct Present: ParsableCommand {
     state.message = "presenter: anonvis present --attach"
     let terminal: NcursesTerminal
     do {
-      terminal = try NcursesTerminal(color: state.options.colors)
+      terminal = try NcursesTerminal(color: state.options.colors, mouse: !ui.noMouse)
     } catch {
       throw CLIError.error("\(error.message); use 'anonvis render' or 'anonvis narrate' instead")
     }
@@ -159,6 +159,8 @@ struct PresenterLoop {
             LectureSocket.sendAll(
               fd, LectureFraming.frame(LectureRequest.resize(width: s.width, height: s.height).encoded))
           else { return .lost("the audience view closed") }
+        case .mouse:
+          continue  // The presenter view has no objects to click; pointing is done with keys.
         case .key(.char("q")) where snapshot?.typing != true:
           return .detached
         case .key(let key):

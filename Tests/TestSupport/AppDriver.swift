@@ -60,6 +60,14 @@ public struct AppDriver {
     return nil
   }
 
+  /// A click or a turn of the wheel at a cell, then a frame.
+  @discardableResult
+  public mutating func mouse(_ event: MouseEvent) -> HeadlessRuntime.Exit? {
+    if let exit = runtime.handle(.mouse(event)) { return exit }
+    runtime.draw()
+    return nil
+  }
+
   /// Types text key by key (`\n` as Enter).
   @discardableResult
   public mutating func type(_ text: String) -> HeadlessRuntime.Exit? {
