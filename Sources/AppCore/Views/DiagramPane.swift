@@ -28,7 +28,11 @@ let diagramSideFrom = 160
 extension AppState {
   /// The diagram pane in a model's frame area, or nil when the diagram does not fit there.
   func diagramPane(in area: Rect) -> DiagramPaneGeometry? {
-    let body = frameRows(in: area).body
+    diagramPane(body: frameRows(in: area).body)
+  }
+
+  /// The diagram pane's geometry in a frame body of this size.
+  func diagramPane(body: Rect) -> DiagramPaneGeometry? {
     guard forestView == .diagram, body.width >= diagramMinimum.width, body.height >= diagramMinimum.height else {
       return nil
     }

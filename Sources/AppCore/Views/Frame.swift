@@ -147,12 +147,29 @@ extension AppState {
   /// text laid out for the pane's width.
   func frameRows(in area: Rect) -> (body: Rect, narration: Rect, text: NarrationPane.Text) {
     let text = narration(options.ascii ? Theme.ascii : Theme.unicode).text(width: area.width - 2)
-    let narrH = NarrationPane.height(for: text, frameHeight: area.height, presenter: presenter)
+    var narrH = NarrationPane.height(for: text, frameHeight: area.height, presenter: presenter)
+    narrH += rowsLeftByDiagram(in: area, narration: narrH, wanted: text.lines.count + 2 - narrH)
     let narrTop = area.maxY - 1 - narrH
     return (
       Rect(x: area.x, y: area.y + 1, width: area.width, height: narrTop - area.y - 1),
       Rect(x: area.x, y: narrTop, width: area.width, height: narrH), text
     )
+  }
+
+  /// How many rows, at most `wanted`, the narration may take from the forest pane in diagram
+  /// view: those the whole diagram leaves empty below it (at 80×24 a small forest leaves room
+  /// for every `say` line). None when the diagram does not fit whole already.
+  func rowsLeftByDiagram(in area: Rect, narration: Int, wanted: Int) -> Int {
+    guard wanted > 0, forestView == .diagram, let diagrams = layout.diagram else { return 0 }
+    let needed = diagrams.whole.height
+    func fits(_ extra: Int) -> Bool {
+      let body = Rect(x: area.x, y: area.y + 1, width: area.width, height: area.height - 2 - narration - extra)
+      guard let pane = diagramPane(body: body) else { return false }
+      return pane.canvas.height >= needed
+    }
+    var extra = 0
+    while extra < wanted, fits(extra + 1) { extra += 1 }
+    return fits(extra) ? extra : 0
   }
 
   /// The object selected in a pane (a VMA or an anon_vma), if any.
