@@ -212,4 +212,23 @@ struct EverySizeTests {
     #expect(small.count >= 5 && large.count >= 10)
     #expect(!large.contains { isScrollLine($0) })
   }
+
+  @Test(
+    "in the diagram view the narration never scrolls while blank rows sit under the whole diagram", arguments: 1...6)
+  func narrationTakesEmptyRows(scene: Int) throws {
+    let file = try #require(everyScene().first { $0.hasPrefix("e\(scene)-") })
+    var s = try sceneApp(file, view: .diagram)
+    for k in 0...s.timeline.stepCount {
+      s.go(to: k)
+      let frame = s.frame(width: 80, height: 24).plainText
+      let rows = frame.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+      guard let top = rows.firstIndex(where: { $0.hasPrefix("┌") && $0.contains("anon_vma forest") }),
+        let bottom = rows[top...].firstIndex(where: { $0.hasPrefix("└") })
+      else { continue }
+      // Blank rows at the end of the forest pane: the diagram ends above them.
+      let blank = rows[(top + 1)..<bottom].reversed().prefix { $0.dropFirst().dropLast().allSatisfy { $0 == " " } }
+      let scrolls = narrationRows(frame).contains { isScrollLine($0) && $0.contains("more") }
+      #expect(!(scrolls && blank.count > 0), "\(file) step \(k): \(blank.count) blank rows\n\(frame)")
+    }
+  }
 }
