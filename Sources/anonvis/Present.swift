@@ -187,6 +187,7 @@ struct PresenterLoop {
     if role == .follower {
       var b = Buffer(width: size.width, height: size.height)
       for (y, line) in snapshot.frame.enumerated() { b.put(line, x: 0, y: y) }
+      StyleRun.apply(snapshot.frameStyles, at: 0, 0, clip: b.area, to: &b)
       if let note { b.put(" \(note) ", x: 0, y: size.height - 1, style: Style(reverse: true)) }
       return b
     }

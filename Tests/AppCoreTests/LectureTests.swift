@@ -130,4 +130,36 @@ struct LectureTests {
     let header = end.split(separator: "\n").first.map(String.init) ?? ""
     #expect(header.hasPrefix(" presenter  step 8/8  E3: Three generations…  "), "\(header)")
   }
+
+  @Test("the audience copy keeps the audience view's styles, cell for cell, on the wire and in the presenter view")
+  func styledCopy() throws {
+    var s = try Self.lastStep()
+    s.go(to: 5)
+    let size = try #require(PresenterView.thumbnailSize(width: 160, height: 50))
+    let audience = s.render(width: size.width, height: size.height)
+    let snapshot = try LectureSnapshot(
+      decoding: s.lectureSnapshot(for: .follower, frameSize: (size.width, size.height)).encoded)
+    var styled = 0
+    var copy = Buffer(width: size.width, height: size.height)
+    for (y, line) in snapshot.frame.enumerated() { copy.put(line, x: 0, y: y) }
+    StyleRun.apply(snapshot.frameStyles, at: 0, 0, clip: copy.area, to: &copy)
+    for y in 0..<size.height {
+      for x in 0..<size.width {
+        #expect(copy[x, y].style == audience[x, y].style, "cell \(x),\(y)")
+        if audience[x, y].style != .plain { styled += 1 }
+      }
+    }
+    #expect(styled > 100, "the audience frame has styled cells (the lock outline, the header)")
+    // The presenter view's thumbnail: the lock outline's first cell keeps its style.
+    let view = PresenterView(snapshot: snapshot, elapsed: 0, clock: "").render(width: 160, height: 50)
+    let lens = try #require(audience.plainText.split(separator: "\n").firstIndex { $0.contains("AV1 lock") })
+    let row = String(audience.plainText.split(separator: "\n")[lens])
+    let x = try #require(row.range(of: "AV1 lock").map { row[..<$0.lowerBound].count })
+    let shown = view.plainText.split(separator: "\n").map(String.init)
+    let vy = try #require(shown.firstIndex { $0.contains("AV1 lock") })
+    let vx = try #require(shown[vy].range(of: "AV1 lock").map { shown[vy][..<$0.lowerBound].count })
+    #expect(view[vx, vy].style == audience[x, lens].style && audience[x, lens].style != .plain)
+    // A style code naming no colour is refused.
+    #expect(StyleRun(cells: 1, code: 31) == nil)
+  }
 }

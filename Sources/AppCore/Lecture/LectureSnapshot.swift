@@ -33,6 +33,9 @@ public struct LectureSnapshot: Sendable, Hashable {
   public var startedAt = 0
   /// The audience frame at the size the peer asked for, as plain text, one line per row.
   public var frame: [String] = []
+  /// The styles of `frame`'s cells, per row as runs of cells (what is coloured, bold or
+  /// reversed on the audience view is so on the copy).
+  public var frameStyles: [[StyleRun]] = []
 
   public init() {}
 
@@ -57,6 +60,14 @@ public struct LectureSnapshot: Sendable, Hashable {
     w.optional(pointing)
     w.u32(startedAt)
     w.strings(frame)
+    w.u16(frameStyles.count)
+    for row in frameStyles {
+      w.u16(row.count)
+      for run in row {
+        w.u16(run.cells)
+        w.u16(run.code)
+      }
+    }
     return w.bytes
   }
 
@@ -82,9 +93,87 @@ public struct LectureSnapshot: Sendable, Hashable {
     pointing = try r.optional()
     startedAt = try r.u32()
     frame = try r.strings()
+    let rows = try r.u16()
+    guard rows <= frame.count else { throw LectureWireError("more style rows than frame rows") }
+    for _ in 0..<rows {
+      var row: [StyleRun] = []
+      for _ in 0..<(try r.u16()) {
+        let cells = try r.u16()
+        guard let run = StyleRun(cells: cells, code: try r.u16()) else { throw LectureWireError("bad style") }
+        row.append(run)
+      }
+      frameStyles.append(row)
+    }
     try r.end()
     guard step <= stepCount, currentChapter.map({ $0 < chapters.count }) ?? true else {
       throw LectureWireError("step or chapter out of range")
+    }
+  }
+}
+
+/// A run of cells of one style in a row of a snapshot's frame.
+public struct StyleRun: Sendable, Hashable {
+  public var cells: Int
+  public var style: Style
+
+  public init(cells: Int, style: Style) {
+    self.cells = cells
+    self.style = style
+  }
+
+  /// The style in 16 bits: foreground and background (0 none, else the colour + 1, 5 bits each),
+  /// then bold, dim, reverse and underline.
+  var code: Int {
+    let fg = style.fg.map { $0.rawValue + 1 } ?? 0
+    let bg = style.bg.map { $0.rawValue + 1 } ?? 0
+    var flags = 0
+    if style.bold { flags |= 1 }
+    if style.dim { flags |= 2 }
+    if style.reverse { flags |= 4 }
+    if style.underline { flags |= 8 }
+    return fg | bg << 5 | flags << 10
+  }
+
+  /// Decodes `code`; nil when it names no colour.
+  init?(cells: Int, code: Int) {
+    let fg = code & 31
+    let bg = code >> 5 & 31
+    let flags = code >> 10
+    guard fg <= Color.allCases.count, bg <= Color.allCases.count, flags < 16 else { return nil }
+    self.cells = cells
+    style = Style(
+      fg: fg == 0 ? nil : Color(rawValue: fg - 1), bg: bg == 0 ? nil : Color(rawValue: bg - 1), bold: flags & 1 != 0,
+      dim: flags & 2 != 0, reverse: flags & 4 != 0, underline: flags & 8 != 0)
+  }
+
+  /// A buffer's styles, row by row.
+  static func runs(of b: Buffer) -> [[StyleRun]] {
+    (0..<b.height).map { y in
+      var row: [StyleRun] = []
+      for x in 0..<b.width {
+        let style = b[x, y].style
+        if let last = row.last, last.style == style {
+          row[row.count - 1].cells += 1
+        } else {
+          row.append(StyleRun(cells: 1, style: style))
+        }
+      }
+      return row
+    }
+  }
+
+  /// Gives the cells of `rows` drawn at (`x`, `y`) their styles, clipped to `clip`.
+  public static func apply(_ rows: [[StyleRun]], at x: Int, _ y: Int, clip: Rect, to b: inout Buffer) {
+    for (i, row) in rows.enumerated() where y + i >= clip.y && y + i < clip.maxY {
+      var cx = x
+      for run in row {
+        let from = max(cx, clip.x)
+        let to = min(cx + run.cells, clip.maxX)
+        if from < to, run.style != .plain {
+          b.style(Rect(x: from, y: y + i, width: to - from, height: 1)) { $0 = run.style }
+        }
+        cx += run.cells
+      }
     }
   }
 }
@@ -116,9 +205,10 @@ extension AppState {
     if let size = frameSize, size.width >= minimumSize.width, size.height >= minimumSize.height {
       var audience = self
       audience.presenter = false
-      let lines = audience.render(width: size.width, height: size.height).plainText.split(
-        separator: "\n", omittingEmptySubsequences: false)
+      let buffer = audience.render(width: size.width, height: size.height)
+      let lines = buffer.plainText.split(separator: "\n", omittingEmptySubsequences: false)
       s.frame = lines.prefix(size.height).map(String.init)
+      s.frameStyles = StyleRun.runs(of: buffer)
     }
     return s
   }

@@ -69,6 +69,7 @@ public struct PresenterView: Sendable {
       for (i, line) in s.frame.prefix(thumb.height).enumerated() {
         b.put(line, x: box.x + 1, y: box.y + 1 + i, maxX: box.maxX - 1)
       }
+      StyleRun.apply(Array(s.frameStyles.prefix(thumb.height)), at: box.x + 1, box.y + 1, clip: box.inset(1), to: &b)
       side = Rect(x: side.x, y: box.maxY, width: side.width, height: side.height - box.height)
     }
     renderChapters(into: &b, side, theme)
