@@ -9,6 +9,9 @@ import Synchronization
 public final class ProgressLine: Sendable {
   private struct State {
     var shown = false
+    /// Set by `finish()`: the work this line reported is over, and a report after it (a timeline
+    /// built later with the same limits, e.g. by the interactive view under ncurses) draws nothing.
+    var finished = false
     var last: ContinuousClock.Instant
     let start: ContinuousClock.Instant
   }
@@ -33,7 +36,7 @@ public final class ProgressLine: Sendable {
     guard enabled else { return true }
     let now = ContinuousClock.now
     state.withLock { s in
-      guard now - s.start >= .milliseconds(500), now - s.last >= .milliseconds(250) else { return }
+      guard !s.finished, now - s.start >= .milliseconds(500), now - s.last >= .milliseconds(250) else { return }
       s.last = now
       s.shown = true
       let elapsed = (now - s.start).inSeconds
@@ -53,6 +56,7 @@ public final class ProgressLine: Sendable {
     state.withLock { s in
       if s.shown { writeStandardError("\r\u{1B}[K") }
       s.shown = false
+      s.finished = true
     }
   }
 }
