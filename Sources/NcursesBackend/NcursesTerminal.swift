@@ -16,6 +16,8 @@ public final class NcursesTerminal: TerminalBackend {
   private var pairs: [Int32: Int16] = [:]
   private var nextPair: Int16 = 1
   private let useColor: Bool
+  /// Whether the terminal was asked to report the mouse.
+  private let mouse: Bool
   private var ended = false
 
   /// Opens the terminal named by `TERM` on standard input/output. With `mouse`, clicks and the
@@ -42,6 +44,7 @@ public final class NcursesTerminal: TerminalBackend {
     keypad(cnc_stdscr(), true)
     curs_set(0)
     set_escdelay(25)
+    self.mouse = mouse
     if mouse { cnc_enable_mouse() }
     useColor = color && has_colors()
     if useColor {
@@ -145,6 +148,10 @@ public final class NcursesTerminal: TerminalBackend {
       case cnc_key_mouse():
         var x: Int32 = 0
         var y: Int32 = 0
+        guard mouse else {
+          dropMouseReport()
+          return nil
+        }
         switch cnc_get_mouse(&x, &y) {
         case 1: return .mouse(MouseEvent(.press, x: Int(x), y: Int(y)))
         case 2: return .mouse(MouseEvent(.wheelUp, x: Int(x), y: Int(y)))
@@ -170,13 +177,60 @@ public final class NcursesTerminal: TerminalBackend {
     switch byte {
     case 9: return .key(.tab)
     case 10, 13: return .key(.enter)
-    case 27: return .key(.escape)
+    case 27: return escapeOrSequence()
     case 8, 127: return .key(.backspace)
     case 4: return .key(.char("q"))  // ctrl-D: end of input quits like q
     default:
       guard byte >= 32 else { return nil }
       return .key(.char(Character(Unicode.Scalar(byte))))
     }
+  }
+
+  /// The rest of a mouse report ncurses announced (KEY_MOUSE on `ESC [ <` or `ESC [ M`) when the
+  /// mouse was not asked for: read and dropped, never keys. An SGR report goes on with digits and
+  /// `;` up to `M` or `m`; an X10 report with three bytes (button, column, row).
+  private func dropMouseReport() {
+    wtimeout(cnc_stdscr(), 0)
+    let first = wgetch(cnc_stdscr())
+    guard first != ERR else { return }
+    guard (0x30...0x3B).contains(first) else {
+      for _ in 0..<2 { _ = wgetch(cnc_stdscr()) }
+      return
+    }
+    for _ in 0..<32 {
+      let byte = wgetch(cnc_stdscr())
+      if byte == ERR || byte == 0x4D || byte == 0x6D { return }
+      guard (0x30...0x3B).contains(byte) else {
+        ungetch(byte)
+        return
+      }
+    }
+  }
+
+  /// After an ESC that ncurses did not decode as a key: escape itself, or nothing when a control
+  /// sequence follows at once (`ESC [ ... final` or `ESC O final`: a key, a mouse report or a focus
+  /// event this terminal type does not name). The sequence is read to its end and dropped, so its
+  /// bytes never act as keys (the `0` of `ESC [ < 0 ; ...` would otherwise jump to step 0).
+  private func escapeOrSequence() -> TerminalInput? {
+    wtimeout(cnc_stdscr(), 0)
+    let next = wgetch(cnc_stdscr())
+    guard next == 0x5B || next == 0x4F else {  // '[' or 'O'
+      if next != ERR { ungetch(next) }
+      return .key(.escape)
+    }
+    wtimeout(cnc_stdscr(), 50)
+    // Parameter and intermediate bytes (0x20-0x3F), then one final byte (0x40-0x7E); at most 64.
+    for count in 0..<64 {
+      let byte = wgetch(cnc_stdscr())
+      if byte == 0x4D, next == 0x5B, count == 0 {
+        // `ESC [ M` then three bytes: an X10 mouse report.
+        for _ in 0..<3 { _ = wgetch(cnc_stdscr()) }
+        break
+      }
+      if byte == ERR || byte > 0xFF || (0x40...0x7E).contains(byte) { break }
+      if next == 0x4F || !(0x20...0x3F).contains(byte) { break }
+    }
+    return nil
   }
 
   /// The rest of a UTF-8 sequence after its lead byte; U+FFFD when it is not valid.
