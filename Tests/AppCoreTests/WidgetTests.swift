@@ -105,6 +105,31 @@ struct WidgetTests {
     #expect(b[0, 1].style.reverse)
   }
 
+  @Test("ForestTree: every anon_vma whose root is another sits under an ancestor, also when no VMA reaches it (E1-E6)")
+  func forestTreeKeepsRoots() throws {
+    var checked = 0
+    for scene in [
+      "e1-first-touch", "e2-fork-cow", "e3-three-generations", "e4-split-merge", "e5-rmap-coverage",
+      "e6-ksm-root-lifetime",
+    ] {
+      var s = try sceneApp(scene + ".scene")
+      for k in 0...s.timeline.stepCount {
+        s.go(to: k)
+        let w = s.layout.world
+        let lines = ForestTree(layout: s.layout, covered: [], selected: nil, theme: .ascii).lines
+        let text = lines.map { $0.segments.map(\.0).joined() }
+        for a in s.layout.columns {
+          guard let root = w.anonVMA(a)?.root, root != a, s.layout.columns.contains(root) else { continue }
+          let name = World.avName(a)
+          let line = try #require(text.first { $0.contains("\(name)  ") || $0.hasSuffix(name) })
+          #expect(line.contains("`-\(name)"), "\(scene) step \(k): \(name) drawn as a tree of its own: \(text)")
+          checked += 1
+        }
+      }
+    }
+    #expect(checked > 20)
+  }
+
   @Test("ForestDetails: counters, lists and pages of each anon_vma")
   func forestDetails() {
     let s = lastStep(forkCOW)

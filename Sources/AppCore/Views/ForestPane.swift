@@ -103,8 +103,11 @@ struct ForestMatrix: Widget {
   }
 }
 
-/// The forest as a tree: each anon_vma under its parent (the next, older one in the chain of a
-/// VMA that owns it), with the VMAs on its same_anon_vma list.
+/// The forest as a tree: each anon_vma under its parent, with the VMAs on its same_anon_vma
+/// list. The parent is the kernel's `anon_vma->parent` where the model has one (6.x), else the
+/// next, older anon_vma in the chain of a VMA that owns it; an anon_vma no chain reaches any more
+/// (its VMAs gone, kept alive by a KSM or migration pin) stays under its root (2.6.36's
+/// `anon_vma->root`) rather than looking like a tree of its own.
 struct ForestTree: Widget {
   var layout: Layout
   var covered: Set<AnonVMAID>
@@ -120,9 +123,15 @@ struct ForestTree: Widget {
     let g = theme.glyphs
     let columns = layout.columns
     var parent: [AnonVMAID: AnonVMAID] = [:]
+    for a in columns {
+      if let p = w.anonVMA(a)?.parent, p != a { parent[a] = p }
+    }
     for id in layout.orderedVMAs {
       let chain = w.chainAnonVMAs(id)
       for (i, a) in chain.enumerated() where i + 1 < chain.count && parent[a] == nil { parent[a] = chain[i + 1] }
+    }
+    for a in columns where parent[a] == nil {
+      if let r = w.anonVMA(a)?.root, r != a { parent[a] = r }
     }
     var lines: [Line] = []
     func visit(_ a: AnonVMAID, depth: Int) {
