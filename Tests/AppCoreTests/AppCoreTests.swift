@@ -144,10 +144,13 @@ struct AppCoreTests {
     #expect(s.overlay == .inspector)
     var frame = s.render(width: 100, height: 30).plainText
     #expect(frame.contains("P2:A@0"))
-    #expect(frame.contains("created at   step 4 by fork P1 P2"))
+    #expect(frame.contains("created at    step 4 by fork P1 P2"))
     send(&s, [.escape, .tab, .enter])
     frame = s.render(width: 100, height: 30).plainText
-    #expect(frame.contains("created at   step 3 by anon_vma_prepare (touch P1 A 0)"))
+    #expect(frame.contains("created at    step 3 by anon_vma_prepare (touch P1 A 0)"))
+    // Every field's value starts in one column, and an anon_vma's pages are listed.
+    #expect(frame.contains("same_anon_vma P1:A@0 P2:A@0") && frame.contains("root          AV1"))
+    #expect(frame.contains("pages         pg1  (page->mapping)"))
   }
 
   @Test("presenter mode shows notes and the next step")

@@ -42,7 +42,7 @@ struct Inspector: Widget {
     let wrapped = lines.flatMap { line -> [String] in
       let parts = wrap(line, width)
       return [parts[0]]
-        + parts.dropFirst().flatMap { wrap($0, width - 13).map { String(repeating: " ", count: 13) + $0 } }
+        + parts.dropFirst().flatMap { wrap($0, width - 14).map { String(repeating: " ", count: 14) + $0 } }
     }
     Popup(title: title, lines: wrapped + ["", "enter or esc closes"], theme: theme).render(in: area, into: &b)
   }
@@ -57,28 +57,30 @@ struct Inspector: Widget {
       return (
         w.vmaName(id),
         [
-          "process      \(w[process: v.process].name)",
-          "mapping      \(v.mapping), pages \(v.firstPage)..\(v.firstPage + v.pages - 1) (\(v.pages))",
-          "vm_start     page \(v.start)   vm_end page \(v.end)   vm_pgoff \(v.pgoff)",
-          "prot         \(v.prot.rawValue)\(v.growsDown ? "  VM_GROWSDOWN" : "")",
-          "anon_vma     \(v.anonVMA.map { World.avName($0) } ?? "NULL")",
-          "chain        \(w.chainAnonVMAs(id).map { World.avName($0) }.joined(separator: " "))  (newest to oldest)",
-          "created at   step \(v.createdAt) by \(steps[min(v.createdAt, last)].label)",
+          "process       \(w[process: v.process].name)",
+          "mapping       \(v.mapping), pages \(v.firstPage)..\(v.firstPage + v.pages - 1) (\(v.pages))",
+          "vm_start      page \(v.start)   vm_end page \(v.end)   vm_pgoff \(v.pgoff)",
+          "prot          \(v.prot.rawValue)\(v.growsDown ? "  VM_GROWSDOWN" : "")",
+          "anon_vma      \(v.anonVMA.map { World.avName($0) } ?? "NULL")",
+          "chain         \(w.chainAnonVMAs(id).map { World.avName($0) }.joined(separator: " "))  (newest to oldest)",
+          "created at    step \(v.createdAt) by \(steps[min(v.createdAt, last)].label)",
         ]
       )
     case .anonVMA(let a):
       guard let av = w.anonVMA(a) else { break }
+      let filed = w.pages.filter { !$0.freed && $0.mapping == .anon(a) }.map(\.id)
       let lock = (w.lockHolders[a] ?? []).map { "held by cpu\($0.cpu)\(Marks.lockCredit($0, w))" }.joined(
         separator: ", ")
       return (
         World.avName(a),
         [
-          "alive        \(av.alive ? "yes" : "no (freed in this step)")",
-          "root         \(av.root.map { World.avName($0) } ?? "(2.6.34 has no root field)")",
-          "counter      \(Marks.counters(av, w))",
+          "alive         \(av.alive ? "yes" : "no (freed in this step)")",
+          "root          \(av.root.map { World.avName($0) } ?? "(2.6.34 has no root field)")",
+          "counter       \(Marks.counters(av, w))",
           "same_anon_vma \(w.listVMAs(a).map { w.vmaName($0) }.joined(separator: " "))",
-          "lock         \(lock.nonEmpty ?? "free")",
-          "created at   step \(av.createdAt) by \(av.createdBy) (\(steps[min(av.createdAt, last)].label))",
+          "pages         \(filed.isEmpty ? "none" : filed.map(World.pageName).joined(separator: " "))  (page->mapping)",
+          "lock          \(lock.nonEmpty ?? "free")",
+          "created at    step \(av.createdAt) by \(av.createdBy) (\(steps[min(av.createdAt, last)].label))",
         ]
       )
     case .process(let p):
@@ -88,10 +90,10 @@ struct Inspector: Widget {
       return (
         proc.name,
         [
-          "alive        \(proc.alive ? "yes" : "no (exited)")",
-          "parent       \(proc.parent.map { w[process: $0].name } ?? "none")",
-          "children     \(children.isEmpty ? "none" : children.joined(separator: " "))",
-          "VMAs         \(proc.vmas.map { w.vmaName($0) }.joined(separator: " "))",
+          "alive         \(proc.alive ? "yes" : "no (exited)")",
+          "parent        \(proc.parent.map { w[process: $0].name } ?? "none")",
+          "children      \(children.isEmpty ? "none" : children.joined(separator: " "))",
+          "VMAs          \(proc.vmas.map { w.vmaName($0) }.joined(separator: " "))",
         ]
       )
     case .nothing:
