@@ -58,6 +58,7 @@ extension AppState {
       return
     }
     diagramView.pinned.toggle()
+    diagramView.pinnedName = diagramView.pinned ? name(of: s, world) : nil
     message = diagramView.pinned ? "pinned \(name(of: s, world)): P releases it" : "pin released"
   }
 

@@ -24,6 +24,8 @@ public struct DiagramViewState: Sendable, Hashable {
   public var legendScroll = 0
   /// The step the selection was made in (an unpinned selection is dropped when it changes).
   var step = 0
+  /// The pinned object's name when it was pinned: a VMA gone in a later step has no name there.
+  var pinnedName: String?
 }
 
 /// The forest diagram of the world on screen and the locks of its step: computed by the reducer
@@ -215,7 +217,12 @@ extension AppState {
   func name(of object: ForestDiagram.Object, _ w: World) -> String {
     switch object {
     case .process(let p), .fold(let p): return w.isAllocated(p) ? w[process: p].name : "P?"
-    case .vma(let v): return w.vmaName(v)
+    case .vma(let v):
+      // A pinned VMA gone in this step (its process exited) keeps the name it was pinned by.
+      if w.vmas[v] == nil, diagramView.pinned, diagramView.selection == object, let pinned = diagramView.pinnedName {
+        return pinned
+      }
+      return w.vmaName(v)
     case .anonVMA(let a): return World.avName(a)
     }
   }

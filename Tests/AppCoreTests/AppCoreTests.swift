@@ -137,6 +137,20 @@ struct AppCoreTests {
     #expect(!s.playing)
   }
 
+  @Test("a pinned VMA whose process exits keeps its name in the message and on the pane (not vma#N)")
+  func pinnedVMAGone() throws {
+    var s = try sceneApp("e3-three-generations.scene", view: .diagram)
+    s.go(to: 5)
+    send(&s, [.char("/")] + "P2:A@0".map { .char($0) } + [.enter, .char("P")])
+    #expect(s.message == "pinned P2:A@0: P releases it")
+    // Step 6 draws the exited P2 once more (a freed object leaves its place for one step); at 7 it is gone.
+    send(&s, [.right, .right])
+    #expect(s.step == 7)
+    #expect(s.message == "pinned P2:A@0 is not in this step (P releases the pin)", "\(s.message ?? "")")
+    let frame = s.render(width: 120, height: 40).plainText
+    #expect(frame.contains("pinned P2:A@0 (not in this step)") && !frame.contains("vma#"), "\(frame)")
+  }
+
   @Test("selection and the inspector: created at step K by ...")
   func inspector() {
     var s = app("spawn P1\nmmap P1 A 2\ntouch P1 A 0\nfork P1 P2")
