@@ -12,7 +12,7 @@ struct Export: ParsableCommand {
     discussion: """
       Writes DIR/index.html (one self-contained page to step through the scene), DIR/step-NNN.svg \
       (each step's frame), DIR/scene.cast (asciicast v2, a marker per step) and DIR/scene.md (a \
-      handout). The directory is built beside DIR and renamed at the end: DIR is either absent \
+      handout), DIR/scene.svg (the scene animated, for a README's <img>). The directory is built beside DIR and renamed at the end: DIR is either absent \
       or complete. The same scene and options give the same bytes every time.
       """)
 
@@ -34,9 +34,15 @@ struct Export: ParsableCommand {
   @Option(help: ArgumentHelp("Frame size: COLSxROWS, each between 1 and 1000 (e.g. 100x30).", valueName: "COLSxROWS"))
   var size = TerminalSize(width: 100, height: 30)
 
+  @OptionGroup var castOptions: CastOptions
+
+  @Flag(help: "Also step-NNN-mM.svg per kernel micro-step, and micro-steps as their own cast events and markers.")
+  var micro = false
+
   @OptionGroup var limitOptions: LimitOptions
 
   func run() throws {
+    try castOptions.check()
     guard let loaded = LoadedScene.load(file, options: limitOptions) else { throw ExitCode(2) }
     // Refuse before the work: an existing DIR without --force, or one that is not an export.
     try ExportDirectory.check(output, force: force)
@@ -49,7 +55,10 @@ struct Export: ParsableCommand {
     defer { progress.finish() }
     var reached = 0
     let files = SceneExport.files(
-      state: state, options: .init(width: size.width, height: size.height, theme: theme, chrome: chrome),
+      state: state,
+      options: .init(
+        width: size.width, height: size.height, theme: theme, chrome: chrome,
+        stepMicros: castOptions.stepMicros, micro: micro, notes: castOptions.notes, castVersion: castOptions.version),
       progress: { step, total in
         reached = step
         return progress.report(step, total)

@@ -73,7 +73,9 @@ struct ExportTests {
   func stepSVGs(chrome: String) throws {
     let dir = try exportE1(["--chrome", chrome, "--theme", chrome == "full" ? "light" : "dark"])
     let names = try FileManager.default.contentsOfDirectory(atPath: dir).sorted()
-    #expect(names == ["index.html", "scene.cast", "scene.md"] + (0...5).map { String(format: "step-%03d.svg", $0) })
+    #expect(
+      names == ["index.html", "scene.cast", "scene.md", "scene.svg"]
+        + (0...5).map { String(format: "step-%03d.svg", $0) })
     for k in 0...5 {
       let svg = try String(contentsOfFile: "\(dir)/\(String(format: "step-%03d.svg", k))", encoding: .utf8)
       let text = try #require(SVGText.of(svg), "step \(k) does not parse")
@@ -96,7 +98,7 @@ struct ExportTests {
   func deterministic() throws {
     let a = try exportFiles(try exportE1())
     let b = try exportFiles(try exportE1())
-    #expect(a.count == 9 && a == b)
+    #expect(a.count == 10 && a == b)
   }
 
   @Test("an existing target is left alone without --force; --force replaces an export, nothing else")
@@ -145,7 +147,7 @@ struct ExportTests {
     p.waitUntilExit()
     if FileManager.default.fileExists(atPath: dir) {
       let names = try FileManager.default.contentsOfDirectory(atPath: dir)
-      #expect(names.count == 3 + 9 && names.contains("index.html") && names.contains("scene.md"))
+      #expect(names.count == 4 + 9 && names.contains("index.html") && names.contains("scene.md"))
     }
   }
 
