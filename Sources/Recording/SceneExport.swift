@@ -119,6 +119,6 @@ public enum SceneExport {
   /// Whether a file name is one an export writes (what `--force` may replace).
   public static func isExportName(_ name: String) -> Bool {
     if ["index.html", "scene.cast", "scene.md", "scene.svg"].contains(name) { return true }
-    return name.hasPrefix("step-") && name.hasSuffix(".svg")
+    return name.hasPrefix("step-") && (name.hasSuffix(".svg") || name.hasSuffix(".png"))
   }
 }

@@ -11,7 +11,7 @@ struct Export: ParsableCommand {
     abstract: "Publish a scene: a directory with an HTML stepper, per-step SVGs, a cast and a Markdown handout.",
     discussion: """
       Writes DIR/index.html (one self-contained page to step through the scene), DIR/step-NNN.svg \
-      (each step's frame), DIR/scene.cast (asciicast v2, a marker per step) and DIR/scene.md (a \
+      (each step's frame; with --png also step-NNN.png), DIR/scene.cast (asciicast v2, a marker per step) and DIR/scene.md (a \
       handout), DIR/scene.svg (the scene animated, for a README's <img>). The directory is built beside DIR and renamed at the end: DIR is either absent \
       or complete. The same scene and options give the same bytes every time.
       """)
@@ -39,10 +39,15 @@ struct Export: ParsableCommand {
   @Flag(help: "Also step-NNN-mM.svg per kernel micro-step, and micro-steps as their own cast events and markers.")
   var micro = false
 
+  @Flag(help: "Also step-NNN.png (and step-NNN-mM.png) beside each step SVG, through rsvg-convert (librsvg2-bin).")
+  var png = false
+
   @OptionGroup var limitOptions: LimitOptions
 
   func run() throws {
     try castOptions.check()
+    let converter = PNGConverter.locate()
+    if png && converter == nil { throw CLIError.error(PNGConverter.missing) }
     guard let loaded = LoadedScene.load(file, options: limitOptions) else { throw ExitCode(2) }
     // Refuse before the work: an existing DIR without --force, or one that is not an export.
     try ExportDirectory.check(output, force: force)
@@ -67,7 +72,16 @@ struct Export: ParsableCommand {
       progress.finish()
       throw CLIError(message: "anonvis: interrupted at step \(reached) of \(steps); nothing written", exitCode: 130)
     }
-    try ExportDirectory.write(files, to: output, force: force)
+    var written = files.map { (name: $0.name, bytes: Array($0.text.utf8)) }
+    if png {
+      for file in files where file.name.hasPrefix("step-") && file.name.hasSuffix(".svg") {
+        if Interrupt.requested {
+          throw CLIError(message: "anonvis: interrupted while making PNGs; nothing written", exitCode: 130)
+        }
+        written.append((String(file.name.dropLast(4)) + ".png", try Render.png(file.text, tool: converter)))
+      }
+    }
+    try ExportDirectory.write(written, to: output, force: force)
   }
 }
 
@@ -100,7 +114,7 @@ enum ExportDirectory {
     }
   }
 
-  static func write(_ files: [(name: String, text: String)], to path: String, force: Bool) throws(CLIError) {
+  static func write(_ files: [(name: String, bytes: [UInt8])], to path: String, force: Bool) throws(CLIError) {
     let trimmed = path.count > 1 && path.hasSuffix("/") ? String(path.dropLast()) : path
     let parent = (trimmed as NSString).deletingLastPathComponent
     let base = (trimmed as NSString).lastPathComponent
@@ -113,7 +127,7 @@ enum ExportDirectory {
     chmod(tempPath, 0o755 & ~currentUmask())
     do throws(CLIError) {
       for file in files {
-        try OutputFile.write(file.text, to: (tempPath as NSString).appendingPathComponent(file.name), force: false)
+        try OutputFile.replace((tempPath as NSString).appendingPathComponent(file.name), with: file.bytes, force: false)
       }
       try check(trimmed, force: force)
       var old: String?
