@@ -130,6 +130,12 @@ enum ExportDirectory {
         try OutputFile.replace((tempPath as NSString).appendingPathComponent(file.name), with: file.bytes, force: false)
       }
       try check(trimmed, force: force)
+      // An earlier export: swapped with the new one in one step where the kernel can (the target
+      // never absent), then removed from where the new one was built.
+      if force, access(trimmed, F_OK) == 0, exchange(tempPath, trimmed) {
+        try? FileManager.default.removeItem(atPath: tempPath)
+        return
+      }
       var old: String?
       if force, access(trimmed, F_OK) == 0 {
         let aside = "\(directory)/.\(base).anonvis-old-\(String(UInt64.random(in: .min ... .max), radix: 36))"
@@ -146,6 +152,16 @@ enum ExportDirectory {
       try? FileManager.default.removeItem(atPath: tempPath)
       throw error
     }
+  }
+
+  /// `renameat2(RENAME_EXCHANGE)` (Linux 3.15, glibc 2.28; looked up at run time, as Swift's
+  /// Glibc module does not declare it): swaps two paths atomically. False where the kernel, the
+  /// file system or the C library cannot; the caller then renames in two steps.
+  static func exchange(_ a: String, _ b: String) -> Bool {
+    typealias RenameAt2 = @convention(c) (Int32, UnsafePointer<CChar>, Int32, UnsafePointer<CChar>, UInt32) -> Int32
+    guard let symbol = dlsym(nil, "renameat2") else { return false }
+    let renameat2 = unsafeBitCast(symbol, to: RenameAt2.self)
+    return renameat2(AT_FDCWD, a, AT_FDCWD, b, 1 << 1) == 0  // RENAME_EXCHANGE
   }
 
   /// The process's umask (read by setting it and setting it back).
