@@ -7,8 +7,8 @@ import TermRender
 
 /// What `anonvis export` writes for a scene, as named files (pure, deterministic): `step-NNN.svg`
 /// per step (the front end's frame, the diagram view where it fits), `index.html` (the stepper
-/// page, ``ScenePage``), `scene.cast` (asciicast, a marker per step) and `scene.md` (the handout,
-/// ``SceneHandout``).
+/// page, ``ScenePage``), `scene.cast` (asciicast, a marker per step), `scene.svg` (the animated
+/// SVG, each step held as long as in the cast) and `scene.md` (the handout, ``SceneHandout``).
 public enum SceneExport {
   /// One step as the page and the handout tell it.
   public struct Step: Sendable {
@@ -30,18 +30,32 @@ public enum SceneExport {
     public var theme: SVGTheme
     public var chrome: SVGChrome
     public var stepMicros: Int
+    /// `step-NNN-mM.svg` per micro-step, and micro-steps as their own cast events and markers.
+    public var micro: Bool
+    /// Presenter notes in the cast's step markers.
+    public var notes: Bool
+    public var castVersion: CastVersion
 
-    public init(width: Int, height: Int, theme: SVGTheme, chrome: SVGChrome, stepMicros: Int = 2_000_000) {
+    public init(
+      width: Int, height: Int, theme: SVGTheme, chrome: SVGChrome, stepMicros: Int = 2_000_000,
+      micro: Bool = false, notes: Bool = false, castVersion: CastVersion = .v2
+    ) {
       self.width = width
       self.height = height
       self.theme = theme
       self.chrome = chrome
       self.stepMicros = stepMicros
+      self.micro = micro
+      self.notes = notes
+      self.castVersion = castVersion
     }
   }
 
   /// `step-007.svg`.
   public static func imageName(_ k: Int) -> String { String(format: "step-%03d.svg", k) }
+
+  /// `step-007-m2.svg`: micro-step 2 (numbered from 1, as `render --micro` counts) of step 7.
+  public static func microImageName(_ k: Int, _ m: Int) -> String { String(format: "step-%03d-m%d.svg", k, m) }
 
   /// The files, in the order they are written. `progress` is told each step before it is drawn;
   /// when it answers false (ctrl-C) the export stops and returns nil.
@@ -53,6 +67,7 @@ public enum SceneExport {
     var files: [(name: String, text: String)] = []
     var steps: [Step] = []
     var frames: [(light: String, dark: String)] = []
+    var timed: [SVGExporter.TimedFrame] = []
     for k in 0...timeline.stepCount {
       guard progress(k, timeline.stepCount) else { return nil }
       state.go(to: k)
@@ -61,6 +76,8 @@ public enum SceneExport {
       let page = SVGTheme.allCases.map { SVGExporter.svg(buffer, title: title, theme: $0, chrome: o.chrome) }
       files.append((imageName(k), o.theme == .light ? page[0] : page[1]))
       frames.append((page[0], page[1]))
+      timed.append(.init(buffer: buffer, micros: o.stepMicros))
+      if o.micro { files += microImages(state, step: k, options: o) }
       let info = timeline.steps[k]
       steps.append(
         Step(
@@ -75,15 +92,33 @@ public enum SceneExport {
     files.append(
       (
         "scene.cast",
-        SceneRecorder.cast(state: castState, width: o.width, height: o.height, stepMicros: o.stepMicros, version: .v2)
+        SceneRecorder.cast(
+          state: castState, width: o.width, height: o.height, stepMicros: o.stepMicros, version: o.castVersion,
+          micro: o.micro, notes: o.notes)
       ))
+    files.append(
+      ("scene.svg", SVGExporter.animated(timed, title: timeline.title, theme: o.theme, chrome: o.chrome)))
     files.append(("scene.md", SceneHandout.markdown(title: timeline.title, chapters: chapters, steps: steps)))
+    return files
+  }
+
+  /// The SVG of each micro-step of step `k` (the state on step `k`, whole).
+  static func microImages(_ initial: AppState, step k: Int, options o: Options) -> [(name: String, text: String)] {
+    var state = initial
+    var files: [(name: String, text: String)] = []
+    for m in 0..<state.timeline.events(step: k).count {
+      _ = state.reduce(.selectMicro(m))
+      guard state.micro == m else { break }
+      let buffer = state.frame(width: o.width, height: o.height)
+      let title = "\(state.timeline.title) step \(k).\(m + 1)"
+      files.append((microImageName(k, m + 1), SVGExporter.svg(buffer, title: title, theme: o.theme, chrome: o.chrome)))
+    }
     return files
   }
 
   /// Whether a file name is one an export writes (what `--force` may replace).
   public static func isExportName(_ name: String) -> Bool {
     if ["index.html", "scene.cast", "scene.md", "scene.svg"].contains(name) { return true }
-    return name.hasPrefix("step-") && name.hasSuffix(".svg")
+    return name.hasPrefix("step-") && (name.hasSuffix(".svg") || name.hasSuffix(".png"))
   }
 }

@@ -34,6 +34,11 @@ public enum ScenePage {
     frames: [(light: String, dark: String)]
   ) -> String {
     let last = steps.count - 1
+    var colors = ThemeColors()
+    var sections = ""
+    for (step, frame) in zip(steps, frames) {
+      sections += section(step, colors.merge(frame), current: step.index == 0)
+    }
     var out = """
       <!DOCTYPE html>
       <html lang="en">
@@ -42,7 +47,7 @@ public enum ScenePage {
       <meta name="viewport" content="width=device-width, initial-scale=1">
       <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:">
       <title>\(html(title))</title>
-      <style>\(style)</style>
+      <style>\(style)\(colors.style)</style>
       </head>
       <body>
       <header><h1>\(html(title))</h1></header>
@@ -64,21 +69,18 @@ public enum ScenePage {
       </div>
 
       """
-    for (step, frame) in zip(steps, frames) {
-      out += section(step, frame, current: step.index == 0)
-    }
+    out += sections
     return out + "</main>\n<script>\n\(script)</script>\n</body>\n</html>\n"
   }
 
-  /// One step: its frame in both themes, the operation, the chapter it starts, the narration and
-  /// the micro-steps.
-  static func section(_ step: SceneExport.Step, _ frame: (light: String, dark: String), current: Bool) -> String {
+  /// One step: its frame, the operation, the chapter it starts, the narration and the
+  /// micro-steps.
+  static func section(_ step: SceneExport.Step, _ frame: String, current: Bool) -> String {
     var out =
       "<section class=\"step\(current ? " current" : "")\" data-step=\"\(step.index)\"\(current ? "" : " hidden")>\n"
     out += "<h2>Step \(step.index): <code>\(html(step.label))</code></h2>\n"
     if let chapter = step.chapter { out += "<p class=\"chapter\">\(html(chapter))</p>\n" }
-    out += "<div class=\"frame light\">\n\(inline(frame.light))</div>\n"
-    out += "<div class=\"frame dark\">\n\(inline(frame.dark))</div>\n"
+    out += "<div class=\"frame\">\n\(frame)</div>\n"
     out += "<div class=\"say\">\n"
     for line in step.say { out += "<p>\(html(line))</p>\n" }
     out += "</div>\n"
@@ -88,6 +90,61 @@ public enum ScenePage {
       out += "</ol>\n"
     }
     return out + "</section>\n"
+  }
+
+  /// One inline SVG for both themes: the light and the dark SVG of a frame differ only in their
+  /// `fill="#rrggbb"` values, so each (light, dark) pair becomes a class whose fill the page's
+  /// style sheet sets per `prefers-color-scheme`. The classes are shared by every step.
+  struct ThemeColors {
+    private var classes: [String: Int] = [:]
+    private var pairs: [(light: String, dark: String)] = []
+
+    /// The frame as inline SVG with classes for colours; both SVGs whole (light and dark, each in its
+    /// `prefers-color-scheme`) if they differ in anything else.
+    mutating func merge(_ frame: (light: String, dark: String)) -> String {
+      let light = Array(frame.light.utf8)
+      let dark = Array(frame.dark.utf8)
+      let marker = Array("fill=\"#".utf8)
+      guard light.count == dark.count else { return Self.both(frame) }
+      var out: [UInt8] = []
+      out.reserveCapacity(light.count)
+      var i = 0
+      while i < light.count {
+        if light[i] != dark[i] { return Self.both(frame) }
+        if i + marker.count + 7 <= light.count, light[i..<i + marker.count].elementsEqual(marker) {
+          let a = String(decoding: light[i + marker.count - 1..<i + marker.count + 6], as: UTF8.self)
+          let b = String(decoding: dark[i + marker.count - 1..<i + marker.count + 6], as: UTF8.self)
+          let key = a + b
+          let id = classes[key] ?? pairs.count
+          if id == pairs.count {
+            classes[key] = id
+            pairs.append((a, b))
+          }
+          out += Array("class=\"k\(id)\"".utf8)
+          i += marker.count + 7
+          continue
+        }
+        out.append(light[i])
+        i += 1
+      }
+      return inline(String(decoding: out, as: UTF8.self))
+    }
+
+    /// Both SVGs, each shown in its scheme (the page's fallback).
+    static func both(_ frame: (light: String, dark: String)) -> String {
+      "<div class=\"light-only\">\(inline(frame.light))</div><div class=\"dark-only\">\(inline(frame.dark))</div>"
+    }
+
+    /// The fills of the classes, light and in the dark scheme.
+    var style: String {
+      var light = "\n"
+      var dark = ""
+      for (id, pair) in pairs.enumerated() {
+        light += ".k\(id){fill:\(pair.light)}"
+        dark += ".k\(id){fill:\(pair.dark)}"
+      }
+      return light + "\n@media (prefers-color-scheme: dark) {\(dark)}\n"
+    }
   }
 
   /// An SVG file's text as inline SVG: without its XML declaration, scaled to the page's width.
@@ -115,8 +172,8 @@ public enum ScenePage {
     .controls button { font-size: 1.1em; min-width: 44px; min-height: 36px; }
     .frame { overflow-x: auto; border: 1px solid var(--line); }
     .frame svg { display: block; max-width: 100%; height: auto; }
-    .frame.dark { display: none; }
-    @media (prefers-color-scheme: dark) { .frame.light { display: none; } .frame.dark { display: block; } }
+    .dark-only { display: none; }
+    @media (prefers-color-scheme: dark) { .light-only { display: none; } .dark-only { display: block; } }
     code { font-family: "DejaVu Sans Mono", Menlo, Consolas, "Liberation Mono", monospace; overflow-wrap: anywhere; }
     .micro li { margin: 2px 0; }
     [hidden] { display: none !important; }

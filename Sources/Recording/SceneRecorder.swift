@@ -10,10 +10,14 @@ public enum SceneRecorder {
   /// The whole cast as text (header and one line per event), byte-identical for the same input:
   /// the runtime on a headless terminal, stepping with `→` once per step on a manual clock.
   ///
+  /// With `micro`, after each step `j` steps through its micro-steps, each one its own frame
+  /// (held `stepMicros` like a step) with a marker; with `notes`, step markers carry the notes.
+  ///
   /// `progress` is told each step before it is drawn; when it answers false (ctrl-C) the cast
   /// stops there, incomplete: the caller discards it.
   public static func cast(
     state initial: AppState, width: Int, height: Int, stepMicros: Int, version: CastVersion,
+    micro: Bool = false, notes: Bool = false,
     progress: (_ step: Int, _ steps: Int) -> Bool = { _, _ in true }
   ) -> String {
     var state = initial
@@ -21,7 +25,7 @@ public enum SceneRecorder {
     let terminal = HeadlessTerminal(width: width, height: height, keepsFrames: false)
     terminal.computesChanges = false  // the cast recorder encodes the changes itself
     var runtime = Runtime(state: state, backend: terminal, clock: terminal.clock)
-    var recorder = CastRecorder(version: version)
+    var recorder = CastRecorder(version: version, micro: micro, notes: notes)
     var out = recorder.header(width: width, height: height, title: state.timeline.title) + "\n"
     runtime.onFrame = { frame in
       for line in recorder.lines(for: frame) { out += line + "\n" }
@@ -29,8 +33,26 @@ public enum SceneRecorder {
     let steps = state.timeline.stepCount
     for k in 0...steps {
       guard progress(k, steps) else { break }
+      // A turn draws the state (step k, or its micro-step before), then takes the key.
+      for m in 0..<(micro ? state.timeline.events(step: k).count : 0) {
+        terminal.send(.char("j"))
+        _ = runtime.turn()
+        terminal.clock.advance(by: .microseconds(stepMicros))
+        guard runtime.state.micro == m else { break }
+      }
       terminal.send(.right)
       _ = runtime.turn()
+      terminal.clock.advance(by: .microseconds(stepMicros))
+    }
+    // The last step's micro-steps end on the whole step again (esc leaves them), as the cast
+    // without micro-steps ends.
+    if micro {
+      // The first turn draws what → left (the last micro-step, or the whole step), the second
+      // what esc left: the whole step.
+      for _ in 0..<2 {
+        terminal.send(.escape)
+        _ = runtime.turn()
+      }
       terminal.clock.advance(by: .microseconds(stepMicros))
     }
     // Hold the last frame for one step, then end as a shell expects (cursor shown, new line).

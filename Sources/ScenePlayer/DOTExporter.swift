@@ -1,14 +1,21 @@
 import AnonVMASim
 import SceneScript
 
-/// Graphviz DOT of the forest at a step: processes, VMAs, anon_vmas, chains, root (and parent)
-/// pointers, and the held lock.
+/// Graphviz DOT of the forest at a step (or micro-step), laid out top to bottom for a page: each
+/// process a record listing its VMAs (the fork tree above, processes before anon_vmas), each
+/// anon_vma a record (name and refcount; lock holder), the VMA → anon_vma pointers, the chains'
+/// other links, root pointers bold and labelled `root`, parent pointers, the CPU holding a lock,
+/// and a legend.
 public enum DOTExporter {
-  /// A DOT string of label lines: each line escaped (scene text never reaches the file raw,
-  /// a newline in it stays the visible `\n`), joined by DOT's `\n` line break.
+  /// A DOT string of label lines: each line escaped (scene text never reaches the file raw, a
+  /// newline in it stays the visible `\n`), joined by DOT's `\n` line break.
   static func q(_ lines: String...) -> String { q(lines: lines) }
 
-  static func q(lines: [String]) -> String {
+  static func q(lines: [String]) -> String { quote(pieces(lines)) }
+
+  /// The escaped pieces of label lines joined by `\n`; with `record`, the characters a record
+  /// label reads as structure (`{ } | < >`) are escaped too, so they show as text.
+  static func pieces(_ lines: [String], record: Bool = false) -> [String] {
     var pieces: [String] = []
     for (i, line) in lines.enumerated() {
       if i > 0 { pieces.append("\\n") }
@@ -16,12 +23,18 @@ public enum DOTExporter {
         switch ch {
         case "\"": pieces.append("\\\"")
         case "\\": pieces.append("\\\\")
+        case "{", "}", "|", "<", ">": pieces.append(record ? "\\" + String(ch) : String(ch))
         default: pieces.append(String(ch))
         }
       }
     }
-    // Graphviz's scanner takes at most 16,384 bytes in one quoted string; longer text is written
-    // as quoted strings joined by DOT's '+', cut between escapes, never inside one.
+    return pieces
+  }
+
+  /// Pieces as one DOT string. Graphviz's scanner takes at most 16,384 bytes in one quoted
+  /// string; longer text is written as quoted strings joined by DOT's '+', cut between escapes,
+  /// never inside one.
+  static func quote(_ pieces: [String]) -> String {
     var out = "\""
     var bytes = 0
     for piece in pieces {
@@ -35,9 +48,22 @@ public enum DOTExporter {
     return out + "\""
   }
 
+  /// A record label: fields (each of label lines) stacked top to bottom, the first ones with a
+  /// port (`<p0>`, ...) when `ports` says so.
+  static func record(_ fields: [[String]], ports: Bool = false) -> String {
+    var all = ["{"]
+    for (i, field) in fields.enumerated() {
+      if i > 0 { all.append("|") }
+      if ports && i > 0 { all.append("<p\(i - 1)>") }
+      all += pieces(field, record: true)
+    }
+    all.append("}")
+    return quote(all)
+  }
+
   /// The forest after step `k`.
   public static func dot(_ t: Timeline, step k: Int) -> String {
-    dot(t, step: k, world: t.states[k], heading: "\(t.title) — step \(k)/\(t.stepCount): \(t.steps[k].label)")
+    dot(t, step: k, world: t.states[k], heading: [t.title, "step \(k)/\(t.stepCount): \(t.steps[k].label)"])
   }
 
   /// The forest after micro-step `micro` (1-based) of step `k`; nil when the step has no such
@@ -48,56 +74,99 @@ public enum DOTExporter {
     let e = states[micro - 1].event
     return dot(
       t, step: k, world: states[micro - 1].world,
-      heading: "\(t.title) — step \(k).\(micro)/\(t.stepCount) (micro-step \(micro) of \(states.count) of "
-        + "\(t.steps[k].label)): cpu\(e.cpu) \(e.function): \(e.text)")
+      heading: [
+        t.title,
+        "step \(k).\(micro)/\(t.stepCount): micro-step \(micro) of \(states.count) of \(t.steps[k].label)",
+        "cpu\(e.cpu) \(e.function): \(e.text)",
+      ])
   }
 
-  static func dot(_ t: Timeline, step k: Int, world w: World, heading: String) -> String {
+  static func dot(_ t: Timeline, step k: Int, world w: World, heading: [String]) -> String {
     var out = "digraph anonvis {\n"
-    out += "  label=\(q("\(heading) — kernel \(t.kernel.displayName)"));\n"
-    out += "  labelloc=t; rankdir=LR; node [fontname=\"monospace\"]; edge [fontname=\"monospace\"];\n"
-    for p in w.processes {
-      let style = p.alive ? "" : ", style=dashed, fontcolor=gray"
-      out += "  \(q("proc:" + p.name)) [shape=folder, label=\(q(p.name + (p.alive ? "" : " (exited)")))\(style)];\n"
-      if let parent = p.parent {
-        out += "  \(q("proc:" + w[process: parent].name)) -> \(q("proc:" + p.name)) [label=\"fork\", style=dashed];\n"
-      }
-    }
-    for id in w.orderedVMAs {
-      guard let v = w.vmas[id] else { continue }
-      let name = w.vmaName(id)
-      out +=
-        "  \(q(name)) [shape=box, label=\(q(name, "pages \(v.firstPage)..\(v.firstPage + v.pages - 1) \(v.prot.rawValue)"))];\n"
-      out += "  \(q("proc:" + w[process: v.process].name)) -> \(q(name)) [arrowhead=none];\n"
-      for a in w.chainAnonVMAs(id) where a != v.anonVMA {
-        out += "  \(q(name)) -> \(q(World.avName(a))) [style=dashed, label=\"avc\"];\n"
-      }
-      if let a = v.anonVMA {
-        out += "  \(q(name)) -> \(q(World.avName(a))) [style=bold, label=\"anon_vma\"];\n"
-      }
-    }
-    for a in w.aliveAnonVMAs {
-      guard let av = w.anonVMA(a) else { continue }
-      var label = [World.avName(a)]
-      switch w.kernel {
-      case .v2_6_34: label.append("ksm_refcount \(av.refcount)")
-      case .v2_6_36: label.append("external_refcount \(av.refcount)")
-      case .v6: label.append("refcount \(av.refcount)")
-      }
-      var attrs = "shape=ellipse"
-      if let holders = w.lockHolders[a], !holders.isEmpty {
-        label.append(
-          "LOCKED by " + holders.map { "cpu\($0.cpu)" + ($0.op.map { " (\($0))" } ?? "") }.joined(separator: ", "))
-        attrs += ", style=filled, fillcolor=\"#ffcc66\", penwidth=3"
-      }
-      out += "  \(q(World.avName(a))) [\(attrs), label=\(q(lines: label))];\n"
-      if let root = av.root, root != a {
-        out += "  \(q(World.avName(a))) -> \(q(World.avName(root))) [color=red, style=dotted, label=\"root\"];\n"
-      }
-      if let parent = av.parent, parent != a {
-        out += "  \(q(World.avName(a))) -> \(q(World.avName(parent))) [color=blue, style=dotted, label=\"parent\"];\n"
-      }
-    }
+    out += "  label=\(q(lines: heading + ["kernel \(t.kernel.displayName)"]));\n"
+    out += "  labelloc=t; rankdir=TB; newrank=true; nodesep=0.35; ranksep=0.45; fontname=\"monospace\";\n"
+    out += "  node [fontname=\"monospace\", fontsize=11]; edge [fontname=\"monospace\", fontsize=10];\n"
+    out += processes(w)
+    out += anonVMAs(w)
+    out += legend
+    let lowest = w.aliveAnonVMAs.isEmpty ? w.processes.map { "proc:" + $0.name } : w.aliveAnonVMAs.map(World.avName)
+    for name in lowest { out += "  \(q(name)) -> legend [style=invis];\n" }
     return out + "}\n"
   }
+
+  /// Each process a record: its name, then one field (a port) per VMA; the fork tree between
+  /// them; from each VMA its `anon_vma` pointer and its chain's other anon_vmas.
+  static func processes(_ w: World) -> String {
+    var out = ""
+    var fields: [String: [[String]]] = [:]
+    var edges = ""
+    for id in w.orderedVMAs {
+      guard let v = w.vmas[id] else { continue }
+      let process = q("proc:" + w[process: v.process].name)
+      let port = fields[w[process: v.process].name, default: []].count
+      fields[w[process: v.process].name, default: []].append([
+        "\(w.vmaName(id))  pages \(v.firstPage)..\(v.firstPage + v.pages - 1) \(v.prot.rawValue)"
+      ])
+      let from = "\(process):p\(port)"
+      if let a = v.anonVMA {
+        edges += "  \(from) -> \(q(World.avName(a))) [label=\"anon_vma\", penwidth=1.5];\n"
+      }
+      for a in w.chainAnonVMAs(id) where a != v.anonVMA {
+        edges += "  \(from) -> \(q(World.avName(a))) [style=dashed, color=gray45, label=\"avc\"];\n"
+      }
+    }
+    for p in w.processes {
+      let style = p.alive ? "" : ", style=dashed, fontcolor=gray40"
+      let label = record([[p.name + (p.alive ? "" : " (exited)")]] + (fields[p.name] ?? []), ports: true)
+      out += "  \(q("proc:" + p.name)) [shape=record, label=\(label)\(style)];\n"
+      if let parent = p.parent {
+        out += "  \(q("proc:" + w[process: parent].name)) -> \(q("proc:" + p.name)) [label=\"fork\", style=dotted];\n"
+      }
+    }
+    return out + edges
+  }
+
+  /// Each live anon_vma a record (name, refcount, lock holder), its root pointer bold and
+  /// labelled (drawn from the root down, so roots sit above their descendants), its parent
+  /// pointer, and each CPU holding its lock.
+  static func anonVMAs(_ w: World) -> String {
+    var out = ""
+    for a in w.aliveAnonVMAs {
+      guard let av = w.anonVMA(a) else { continue }
+      let name = World.avName(a)
+      var fields = [[name + (av.root == a ? " (root)" : "")]]
+      switch w.kernel {
+      case .v2_6_34: fields.append(["ksm_refcount \(av.refcount)"])
+      case .v2_6_36: fields.append(["external_refcount \(av.refcount)"])
+      case .v6: fields.append(["refcount \(av.refcount)"])
+      }
+      var attrs = "shape=record, style=rounded"
+      if let holders = w.lockHolders[a], !holders.isEmpty {
+        fields.append(["LOCKED by " + holders.map { "cpu\($0.cpu)" }.joined(separator: ", ")])
+        attrs = "shape=record, style=\"rounded,filled\", fillcolor=\"#ffd58a\", penwidth=2.5"
+        for h in holders {
+          let cpu = q("cpu\(h.cpu)")
+          out +=
+            "  \(cpu) [shape=cds, style=filled, fillcolor=\"#ffd58a\", label=\(q(lines: ["cpu\(h.cpu)"] + (h.op.map { [$0] } ?? [])))];\n"
+          out += "  \(cpu) -> \(q(name)) [label=\"holds lock\", color=\"#b35900\", penwidth=2.5];\n"
+        }
+      }
+      out += "  \(q(name)) [\(attrs), label=\(record(fields))];\n"
+      if let root = av.root, root != a {
+        out +=
+          "  \(q(World.avName(root))) -> \(q(name)) [dir=back, color=red, style=bold, penwidth=2.5, label=\"root\"];\n"
+      }
+      if let parent = av.parent, parent != a {
+        out += "  \(q(World.avName(parent))) -> \(q(name)) [dir=back, color=blue, style=dashed, label=\"parent\"];\n"
+      }
+    }
+    return out
+  }
+
+  /// What the lines mean, a note below the forest (invisible edges from the lowest nodes hold
+  /// it there).
+  static let legend = """
+      legend [shape=note, fontsize=9, color=gray50, fontcolor=gray20, label="legend\\lprocess: its VMAs, one per row\\lanon_vma: name, refcount, lock\\l-> anon_vma: vma->anon_vma\\l--> avc (grey): on the VMA's chain\\l== root (bold red): ->root\\l--> parent (blue): ->parent\\l.. fork (dotted): parent to child\\lholds lock (orange): the CPU\\l"];
+
+    """
 }

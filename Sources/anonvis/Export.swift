@@ -11,8 +11,8 @@ struct Export: ParsableCommand {
     abstract: "Publish a scene: a directory with an HTML stepper, per-step SVGs, a cast and a Markdown handout.",
     discussion: """
       Writes DIR/index.html (one self-contained page to step through the scene), DIR/step-NNN.svg \
-      (each step's frame), DIR/scene.cast (asciicast v2, a marker per step) and DIR/scene.md (a \
-      handout). The directory is built beside DIR and renamed at the end: DIR is either absent \
+      (each step's frame; with --png also step-NNN.png), DIR/scene.cast (asciicast v2, a marker per step) and DIR/scene.md (a \
+      handout), DIR/scene.svg (the scene animated, for a README's <img>). The directory is built beside DIR and renamed at the end: DIR is either absent \
       or complete. The same scene and options give the same bytes every time.
       """)
 
@@ -34,9 +34,20 @@ struct Export: ParsableCommand {
   @Option(help: ArgumentHelp("Frame size: COLSxROWS, each between 1 and 1000 (e.g. 100x30).", valueName: "COLSxROWS"))
   var size = TerminalSize(width: 100, height: 30)
 
+  @OptionGroup var castOptions: CastOptions
+
+  @Flag(help: "Also step-NNN-mM.svg per kernel micro-step, and micro-steps as their own cast events and markers.")
+  var micro = false
+
+  @Flag(help: "Also step-NNN.png (and step-NNN-mM.png) beside each step SVG, through rsvg-convert (librsvg2-bin).")
+  var png = false
+
   @OptionGroup var limitOptions: LimitOptions
 
   func run() throws {
+    try castOptions.check()
+    let converter = PNGConverter.locate()
+    if png && converter == nil { throw CLIError.error(PNGConverter.missing) }
     guard let loaded = LoadedScene.load(file, options: limitOptions) else { throw ExitCode(2) }
     // Refuse before the work: an existing DIR without --force, or one that is not an export.
     try ExportDirectory.check(output, force: force)
@@ -49,7 +60,10 @@ struct Export: ParsableCommand {
     defer { progress.finish() }
     var reached = 0
     let files = SceneExport.files(
-      state: state, options: .init(width: size.width, height: size.height, theme: theme, chrome: chrome),
+      state: state,
+      options: .init(
+        width: size.width, height: size.height, theme: theme, chrome: chrome,
+        stepMicros: castOptions.stepMicros, micro: micro, notes: castOptions.notes, castVersion: castOptions.version),
       progress: { step, total in
         reached = step
         return progress.report(step, total)
@@ -58,7 +72,16 @@ struct Export: ParsableCommand {
       progress.finish()
       throw CLIError(message: "anonvis: interrupted at step \(reached) of \(steps); nothing written", exitCode: 130)
     }
-    try ExportDirectory.write(files, to: output, force: force)
+    var written = files.map { (name: $0.name, bytes: Array($0.text.utf8)) }
+    if png {
+      for file in files where file.name.hasPrefix("step-") && file.name.hasSuffix(".svg") {
+        if Interrupt.requested {
+          throw CLIError(message: "anonvis: interrupted while making PNGs; nothing written", exitCode: 130)
+        }
+        written.append((String(file.name.dropLast(4)) + ".png", try Render.png(file.text, tool: converter)))
+      }
+    }
+    try ExportDirectory.write(written, to: output, force: force)
   }
 }
 
@@ -91,7 +114,7 @@ enum ExportDirectory {
     }
   }
 
-  static func write(_ files: [(name: String, text: String)], to path: String, force: Bool) throws(CLIError) {
+  static func write(_ files: [(name: String, bytes: [UInt8])], to path: String, force: Bool) throws(CLIError) {
     let trimmed = path.count > 1 && path.hasSuffix("/") ? String(path.dropLast()) : path
     let parent = (trimmed as NSString).deletingLastPathComponent
     let base = (trimmed as NSString).lastPathComponent
@@ -104,9 +127,15 @@ enum ExportDirectory {
     chmod(tempPath, 0o755 & ~currentUmask())
     do throws(CLIError) {
       for file in files {
-        try OutputFile.write(file.text, to: (tempPath as NSString).appendingPathComponent(file.name), force: false)
+        try OutputFile.replace((tempPath as NSString).appendingPathComponent(file.name), with: file.bytes, force: false)
       }
       try check(trimmed, force: force)
+      // An earlier export: swapped with the new one in one step where the kernel can (the target
+      // never absent), then removed from where the new one was built.
+      if force, access(trimmed, F_OK) == 0, exchange(tempPath, trimmed) {
+        try? FileManager.default.removeItem(atPath: tempPath)
+        return
+      }
       var old: String?
       if force, access(trimmed, F_OK) == 0 {
         let aside = "\(directory)/.\(base).anonvis-old-\(String(UInt64.random(in: .min ... .max), radix: 36))"
@@ -123,6 +152,16 @@ enum ExportDirectory {
       try? FileManager.default.removeItem(atPath: tempPath)
       throw error
     }
+  }
+
+  /// `renameat2(RENAME_EXCHANGE)` (Linux 3.15, glibc 2.28; looked up at run time, as Swift's
+  /// Glibc module does not declare it): swaps two paths atomically. False where the kernel, the
+  /// file system or the C library cannot; the caller then renames in two steps.
+  static func exchange(_ a: String, _ b: String) -> Bool {
+    typealias RenameAt2 = @convention(c) (Int32, UnsafePointer<CChar>, Int32, UnsafePointer<CChar>, UInt32) -> Int32
+    guard let symbol = dlsym(nil, "renameat2") else { return false }
+    let renameat2 = unsafeBitCast(symbol, to: RenameAt2.self)
+    return renameat2(AT_FDCWD, a, AT_FDCWD, b, 1 << 1) == 0  // RENAME_EXCHANGE
   }
 
   /// The process's umask (read by setting it and setting it back).

@@ -24,11 +24,10 @@ struct Record: ParsableCommand {
   @Option(help: ArgumentHelp("Frame size: COLSxROWS, each between 1 and 1000 (e.g. 100x30).", valueName: "COLSxROWS"))
   var size = TerminalSize(width: 100, height: 30)
 
-  @Option(help: "Seconds per step on the virtual clock.")
-  var stepSeconds: Double = 2
+  @OptionGroup var castOptions: CastOptions
 
-  @Option(help: "asciicast version: 2 (default) or 3.")
-  var castVersion: Int = 2
+  @Flag(help: "Micro-steps in the cast: after each step, each of its kernel micro-steps as its own event and marker.")
+  var micro = false
 
   @Flag(help: "ASCII only: no box drawing or symbols.")
   var ascii = false
@@ -43,10 +42,7 @@ struct Record: ParsableCommand {
   /// `validate` throws with its own status).
   func check() throws(CLIError) {
     guard output != nil || frames != nil else { throw CLIError.error("give -o OUT.cast, --frames DIR, or both") }
-    guard castVersion == 2 || castVersion == 3 else { throw CLIError.error("--cast-version must be 2 or 3") }
-    guard stepSeconds > 0, stepSeconds <= 3600 else {
-      throw CLIError.error("--step-seconds must be more than 0 and at most 3600")
-    }
+    try castOptions.check()
   }
 
   @OptionGroup var limitOptions: LimitOptions
@@ -70,7 +66,7 @@ struct Record: ParsableCommand {
       var reached = 0
       let cast = SceneRecorder.cast(
         state: state, width: size.width, height: size.height,
-        stepMicros: Int(stepSeconds * 1_000_000), version: castVersion == 3 ? .v3 : .v2,
+        stepMicros: castOptions.stepMicros, version: castOptions.version, micro: micro, notes: castOptions.notes,
         progress: { step, total in
           reached = step
           return progress.report(step, total)
@@ -91,6 +87,30 @@ struct Record: ParsableCommand {
         try OutputFile.write(ANSIEncoder.frame(b, colors: .ansi16), to: base + ".ansi", force: force)
         try OutputFile.write(timeline.stateJSON(step: k) + "\n", to: base + ".json", force: force)
       }
+    }
+  }
+}
+
+/// The cast's options of `record` and `export`: the virtual clock's pace, the format version and
+/// presenter notes in the markers.
+struct CastOptions: ParsableArguments {
+  @Option(help: "Seconds each step is held on the virtual clock (the cast, and export's animated SVG).")
+  var stepSeconds: Double = 2
+
+  @Option(help: "asciicast version: 2 (default) or 3.")
+  var castVersion: Int = 2
+
+  @Flag(help: "Presenter notes in the cast's step markers.")
+  var notes = false
+
+  var stepMicros: Int { Int(stepSeconds * 1_000_000) }
+  var version: CastVersion { castVersion == 3 ? .v3 : .v2 }
+
+  /// The values, checked before anything runs.
+  func check() throws(CLIError) {
+    guard castVersion == 2 || castVersion == 3 else { throw CLIError.error("--cast-version must be 2 or 3") }
+    guard stepSeconds > 0, stepSeconds <= 3600 else {
+      throw CLIError.error("--step-seconds must be more than 0 and at most 3600")
     }
   }
 }

@@ -18,6 +18,7 @@ enum FrameFormat: String, ExpressibleByArgument, CaseIterable {
   case ansi
   case dot
   case svg
+  case png
 }
 
 struct Render: ParsableCommand {
@@ -36,8 +37,17 @@ struct Render: ParsableCommand {
   @Option(help: ArgumentHelp("Frame size: COLSxROWS, each between 1 and 1000 (e.g. 100x30).", valueName: "COLSxROWS"))
   var size = TerminalSize(width: 80, height: 24)
 
-  @Option(help: "text (plain characters), ansi (with SGR styling), dot (Graphviz) or svg (the text frame).")
+  @Option(
+    help: ArgumentHelp(
+      "text (plain characters), ansi (with SGR styling), dot (Graphviz), svg (the text frame) or png (the SVG "
+        + "through rsvg-convert, Debian's librsvg2-bin; needs -o)."))
   var format: FrameFormat = .text
+
+  @Option(name: .shortAndLong, help: "Write the frame to this file instead of standard output.")
+  var output: String?
+
+  @Flag(help: "Overwrite the -o file if it exists.")
+  var force = false
 
   @Flag(help: "ASCII only: no box drawing or symbols.")
   var ascii = false
@@ -80,17 +90,31 @@ struct Render: ParsableCommand {
       }
     }
     let buffer = state.render(width: size.width, height: size.height)
+    let title = "\(timeline.title) step \(step)"
+    let text: String
     switch format {
-    case .text: print(buffer.plainText, terminator: "")
-    case .ansi: print(ANSIEncoder.frame(buffer, colors: .ansi16), terminator: "")
+    case .text: text = buffer.plainText
+    case .ansi: text = ANSIEncoder.frame(buffer, colors: .ansi16)
     case .dot:
       // The micro-step was range-checked above.
-      let dot =
+      text =
         micro.map { DOTExporter.dot(timeline, step: step, micro: $0) ?? "" } ?? DOTExporter.dot(timeline, step: step)
-      print(dot, terminator: "")
-    case .svg:
-      print(
-        SVGExporter.svg(buffer, title: "\(timeline.title) step \(step)", theme: theme, chrome: chrome), terminator: "")
+    case .svg: text = SVGExporter.svg(buffer, title: title, theme: theme, chrome: chrome)
+    case .png:
+      guard let output else { throw CLIError.error("--format png writes a file: give -o FILE.png") }
+      let png = try Self.png(SVGExporter.svg(buffer, title: title, theme: theme, chrome: chrome))
+      return try OutputFile.replace(output, with: png, force: force)
+    }
+    if let output { return try OutputFile.write(text, to: output, force: force) }
+    print(text, terminator: "")
+  }
+
+  /// The PNG of an SVG through rsvg-convert; without it, the message that names its package.
+  static func png(_ svg: String, tool: String? = PNGConverter.locate()) throws(CLIError) -> [UInt8] {
+    guard let tool else { throw CLIError.error(PNGConverter.missing) }
+    switch PNGConverter.png(svg, tool: tool) {
+    case .success(let bytes): return bytes
+    case .failure(let e): throw CLIError.error(TextSafety.escape(e.message))
     }
   }
 }

@@ -73,7 +73,9 @@ struct ExportTests {
   func stepSVGs(chrome: String) throws {
     let dir = try exportE1(["--chrome", chrome, "--theme", chrome == "full" ? "light" : "dark"])
     let names = try FileManager.default.contentsOfDirectory(atPath: dir).sorted()
-    #expect(names == ["index.html", "scene.cast", "scene.md"] + (0...5).map { String(format: "step-%03d.svg", $0) })
+    #expect(
+      names == ["index.html", "scene.cast", "scene.md", "scene.svg"]
+        + (0...5).map { String(format: "step-%03d.svg", $0) })
     for k in 0...5 {
       let svg = try String(contentsOfFile: "\(dir)/\(String(format: "step-%03d.svg", k))", encoding: .utf8)
       let text = try #require(SVGText.of(svg), "step \(k) does not parse")
@@ -92,11 +94,28 @@ struct ExportTests {
     #expect(cast.components(separatedBy: "\"m\", \"step ").count - 1 == 6)
   }
 
+  @Test("the page holds each step's frame once, its colours classes set per colour scheme")
+  func pageFramesOnce() throws {
+    let dir = try exportE1()
+    let page = try String(contentsOfFile: "\(dir)/index.html", encoding: .utf8)
+    #expect(page.components(separatedBy: "<svg ").count - 1 == 6)
+    #expect(!page.contains("fill=\"#"))
+    #expect(
+      page.contains(".k0{fill:#ffffff}") && page.contains("@media (prefers-color-scheme: dark) {.k0{fill:#111418}"))
+    // The inline frame parses as XML and its text is the step SVG's.
+    let svg = try String(contentsOfFile: "\(dir)/step-003.svg", encoding: .utf8)
+    let section = try #require(page.range(of: "data-step=\"3\""))
+    let start = try #require(page.range(of: "<svg ", range: section.upperBound..<page.endIndex))
+    let end = try #require(page.range(of: "</svg>", range: start.upperBound..<page.endIndex))
+    let inline = String(page[start.lowerBound..<end.upperBound])
+    #expect(SVGText.of(inline) != nil && SVGText.of(inline) == SVGText.of(svg))
+  }
+
   @Test("two exports are byte-identical")
   func deterministic() throws {
     let a = try exportFiles(try exportE1())
     let b = try exportFiles(try exportE1())
-    #expect(a.count == 9 && a == b)
+    #expect(a.count == 10 && a == b)
   }
 
   @Test("an existing target is left alone without --force; --force replaces an export, nothing else")
@@ -145,7 +164,7 @@ struct ExportTests {
     p.waitUntilExit()
     if FileManager.default.fileExists(atPath: dir) {
       let names = try FileManager.default.contentsOfDirectory(atPath: dir)
-      #expect(names.count == 3 + 9 && names.contains("index.html") && names.contains("scene.md"))
+      #expect(names.count == 4 + 9 && names.contains("index.html") && names.contains("scene.md"))
     }
   }
 
@@ -173,18 +192,26 @@ struct ExportTests {
 /// The page in a real browser (Debian's chromium, headless).
 @Suite("export: the page in Chromium")
 struct ExportBrowserTests {
-  static func chromium(_ args: [String]) throws -> RunResult? {
+  /// Chromium headless; `offline` runs it in a new network namespace (`unshare -n`, as root),
+  /// where no request can leave the machine: the page must work without one.
+  static func chromium(_ args: [String], offline: Bool = false) throws -> RunResult? {
     guard let chromium = Tools.need(Tools.chromium, "chromium") else { return nil }
     let profile = try tempPath("profile")
-    return try runTool(
-      chromium,
-      ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--user-data-dir=\(profile)"] + args)
+    let flags =
+      ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--user-data-dir=\(profile)"] + args
+    guard offline else { return try runTool(chromium, flags) }
+    let unshare = try #require(
+      ["/usr/bin/unshare", "/bin/unshare"].first { FileManager.default.isExecutableFile(atPath: $0) }, "no unshare")
+    return try runTool(unshare, ["-n", chromium] + flags)
   }
 
   @Test("#step-5 in the URL shows step 5 (its narration) as the current step")
   func stepFromURL() throws {
     let dir = try exportE1()
-    guard let r = try Self.chromium(["--dump-dom", "file://\(dir)/index.html#step-5"]) else { return }
+    // Without a network (as root; CI runs as root): the page needs none.
+    guard let r = try Self.chromium(["--dump-dom", "file://\(dir)/index.html#step-5"], offline: geteuid() == 0) else {
+      return
+    }
     #expect(r.status == 0, "\(r.stderr)")
     let current = try #require(r.stdout.range(of: "<section class=\"step current\" data-step=\"5\">"))
     let section = r.stdout[current.upperBound...].prefix { _ in true }
@@ -203,7 +230,7 @@ struct ExportBrowserTests {
     guard
       let r = try Self.chromium(
         ["--window-size=\(size)", "--screenshot=\(png)"] + (dark ? ["--force-dark-mode"] : [])
-          + ["file://\(dir)/index.html#step-4"])
+          + ["file://\(dir)/index.html#step-4"], offline: geteuid() == 0)
     else { return }
     #expect(r.status == 0, "\(r.stderr)")
     guard let python = Tools.need(Tools.python3, "python3") else { return }

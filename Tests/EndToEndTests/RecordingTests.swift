@@ -181,7 +181,9 @@ struct RecordingTests {
   @Test("DOT is accepted by Graphviz and names every anon_vma and VMA; SVG parses as XML")
   func exports() throws {
     let dotText = try run(["render", "scenes/e3-three-generations.scene", "--step", "5", "--format", "dot"]).stdout
-    for name in ["AV1", "AV2", "AV3", "P1:A@0", "P2:A@0", "P3:A@0"] { #expect(dotText.contains("\"\(name)\"")) }
+    for name in ["AV1", "AV2", "AV3"] { #expect(dotText.contains("\"\(name)\" [shape=record")) }
+    // A VMA is a field (a port) of its process's record.
+    for name in ["P1:A@0", "P2:A@0", "P3:A@0"] { #expect(dotText.contains("|<p0>\(name)  pages 0..0 rw}")) }
     #expect(dotText.contains("label=\"root\""))
     if let dot = Tools.need(Tools.dot, "graphviz dot") {
       let file = try tempPath("g.dot")
@@ -199,13 +201,15 @@ struct RecordingTests {
   @Test("DOT labels break lines as Graphviz line breaks, not a literal backslash-n")
   func dotLineBreaks() throws {
     let dotText = try run(["render", "scenes/e3-three-generations.scene", "--step", "5", "--format", "dot"]).stdout
-    #expect(dotText.contains("label=\"AV1\\nexternal_refcount 2\""))
+    #expect(dotText.contains("label=\"E3: Three generations and root lifetime\\nstep 5/8: fork P2 P3\\nkernel"))
+    #expect(dotText.contains("label=\"{AV1 (root)|external_refcount 2}\""))
     #expect(!dotText.contains("\\\\n"))
     if let dot = Tools.need(Tools.dot, "graphviz dot") {
       let file = try tempPath("lines.dot")
       try dotText.write(toFile: file, atomically: true, encoding: .utf8)
       let svg = try runTool(dot, ["-Tsvg", file]).stdout
-      #expect(svg.contains(">AV1</text>"))
+      #expect(svg.contains(">AV1 (root)</text>"))
+      #expect(svg.contains(">step 5/8: fork P2 P3</text>"))
       #expect(svg.contains(">external_refcount 2</text>"))
     }
   }

@@ -1,5 +1,6 @@
 """Replays an asciicast through pyte (a real terminal emulator) and prints, as JSON, the screen
-text at every "step K: ..." marker: {"K": "line\\nline\\n..."} with trailing blanks trimmed.
+text at every "step K: ..." marker: {"K": "line\\nline\\n..."} with trailing blanks trimmed, and
+at every micro-step marker "step K.M: ..." (a cast recorded with --micro) under "K.M".
 
 With `--styles DIR` (the `record --frames` output of the same scene and size) it also checks the
 styles: at every marker each cell's colors, bold, reverse and underline must be those pyte shows
@@ -50,9 +51,10 @@ def main(path, style_dir=None):
             cols, rows = data.split("x")
             screen.resize(int(rows), int(cols))
         elif code == "m" and data.startswith("step "):
-            k = int(data.split(":")[0].split()[1])
-            frames[k] = "\n".join(l.rstrip() for l in screen.display) + "\n"
-            if style_dir is not None:
+            key = data.split(":")[0].split()[1]
+            frames[key] = "\n".join(l.rstrip() for l in screen.display) + "\n"
+            if style_dir is not None and "." not in key:
+                k = int(key)
                 expected = frame_styles(os.path.join(style_dir, "step-%03d.ansi" % k), width, height)
                 actual = styles(screen)
                 for y in range(height):

@@ -1,0 +1,42 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// What markdown-it-py (CommonMark) makes of a handout (Tests/tools/mdcheck.py): its images, its
+/// raw HTML and its headings as shown.
+func parseMarkdown(_ path: String) throws -> (images: [String], html: [String], headings: [String])? {
+  guard let python = Tools.need(Tools.python, "python with markdown-it-py") else { return nil }
+  let r = try runTool(python, [repoRoot.appendingPathComponent("Tests/tools/mdcheck.py").path, path])
+  #expect(r.status == 0, "\(r.stderr)")
+  let json = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: [String]])
+  return (json["images"] ?? [], json["html"] ?? [], json["headings"] ?? [])
+}
+
+@Suite("export: the Markdown handout, parsed")
+struct HandoutTests {
+  @Test("markdown-it-py parses scene.md: every step's image in order, each one there, no raw HTML")
+  func parses() throws {
+    let dir = try tempPath("e3")
+    #expect(try run(["export", "scenes/e3-three-generations.scene", "-o", dir, "--size", "100x30"]).status == 0)
+    guard let md = try parseMarkdown("\(dir)/scene.md") else { return }
+    #expect(md.images == (0...8).map { String(format: "step-%03d.svg", $0) })
+    for image in md.images { #expect(FileManager.default.fileExists(atPath: "\(dir)/\(image)"), "\(image)") }
+    #expect(md.html.isEmpty, "\(md.html)")
+    #expect(md.headings.first == "E3: Three generations and root lifetime")
+    #expect(md.headings.contains("Step 5: fork P2 P3") && md.headings.contains("Exits that free nothing"))
+  }
+
+  @Test("markup in scene text is text in the parsed handout, never HTML")
+  func hostile() throws {
+    let scene = try temporaryScene(
+      "title \"<script>alert(1)</script> *x* [l](http://e)\"\nchapter \"<b>bold</b>\"\nspawn P1\n"
+        + "say \"</p><img src=x onerror=y()> `c` _u_\"\n")
+    let dir = try tempPath("hostile")
+    #expect(try run(["export", scene, "-o", dir]).status == 0)
+    guard let md = try parseMarkdown("\(dir)/scene.md") else { return }
+    #expect(md.html.isEmpty, "\(md.html)")
+    #expect(md.headings.first == "<script>alert(1)</script> *x* [l](http://e)")
+    #expect(md.headings.contains("<b>bold</b>"))
+    #expect(md.images == ["step-000.svg", "step-001.svg"])
+  }
+}
