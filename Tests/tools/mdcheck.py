@@ -1,6 +1,7 @@
 """Parses a Markdown file with markdown-it-py (CommonMark, as Git forges render it) and prints, as
 JSON, what a reader's page would hold: {"images": [src, ...], "html": [raw HTML, ...],
-"headings": [text as shown, ...]} in document order."""
+"headings": [text as shown, ...], "blocks": [block token type, ...]} in document order (blocks:
+lists, quotes, code and rules, so a test can tell scene text that became structure)."""
 import json
 import sys
 
@@ -11,9 +12,11 @@ def main(path):
     with open(path, encoding="utf-8") as f:
         text = f.read()
     tokens = MarkdownIt("commonmark").parse(text)
-    out = {"images": [], "html": [], "headings": []}
+    out = {"images": [], "html": [], "headings": [], "blocks": []}
     heading = False
     for token in tokens:
+        if token.type in ("bullet_list_open", "ordered_list_open", "blockquote_open", "code_block", "fence", "hr"):
+            out["blocks"].append(token.type)
         if token.type == "html_block":
             out["html"].append(token.content)
         elif token.type == "heading_open":
