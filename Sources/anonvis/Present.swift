@@ -120,7 +120,8 @@ struct PresenterLoop {
   let ascii: Bool
   var framing = LectureFraming()
   var snapshot: LectureSnapshot?
-  /// A note shown on a follower's last line after it pressed a key.
+  /// The note on a follower's last line, in place of the audience's key hints (which do not
+  /// drive anything from here), from the first frame on.
   var note: String?
 
   init(fd: Int32, terminal: NcursesTerminal, role: LectureRole, ascii: Bool) {
@@ -128,7 +129,10 @@ struct PresenterLoop {
     self.terminal = terminal
     self.role = role
     self.ascii = ascii
+    if role == .follower { note = PresenterLoop.followerNote }
   }
+
+  static let followerNote = "following: keys do not drive the lecture (q quits)"
 
   var wanted: (width: Int, height: Int) { terminal.size }
 
@@ -165,7 +169,7 @@ struct PresenterLoop {
           return .detached
         case .key(let key):
           guard role == .presenter else {
-            note = "following: keys do not drive the lecture (q quits)"
+            note = PresenterLoop.followerNote
             continue
           }
           guard LectureSocket.sendAll(fd, LectureFraming.frame(LectureRequest.key(key).encoded)) else {

@@ -100,8 +100,10 @@ struct PresentTmuxTests {
   @Test("a follower sees the audience view and cannot drive")
   func followerCannotDrive() throws {
     let t = try Self.lecture("--follow")
+    // The note replaces the audience's key hints from the first frame, before any key.
+    try t.waitFor("the follower's note", window: 1) { $0.contains("keys do not drive") && $0.contains("step 0/8") }
+    #expect(!(try t.screen(window: 1)).contains("←/→ step"))
     try t.keys("Right", window: 1)
-    try t.waitFor("the follower's note", window: 1) { $0.contains("keys do not drive") }
     try t.keys("Right", window: 0)
     try t.waitFor("the follower follows", window: 1) { $0.contains("step 1/8") }
     #expect(try t.screen(window: 0).contains("step 1/8"))
