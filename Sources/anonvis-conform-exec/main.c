@@ -11,10 +11,14 @@
 // Commands (addresses in hex, sizes in pages):
 //   spawn ID                     a new process with no scene mapping; answers "ok PID"
 //   ID fork NEWID                ID forks; the child is NEWID; answers "ok PID"
-//   ID mmap ADDR N GROWSDOWN     private anonymous mapping at ADDR (MAP_FIXED_NOREPLACE,
-//                                MADV_NOHUGEPAGE); GROWSDOWN is 0 or 1
+//   ID mmap ADDR N FLAGS         private anonymous mapping at ADDR (MAP_FIXED_NOREPLACE,
+//                                MADV_NOHUGEPAGE); FLAGS: 1 MAP_GROWSDOWN, 2 MADV_MERGEABLE
 //   ID write ADDR N              a write to each page (a value no other write uses)
 //   ID read ADDR N               a read of each page
+//   ID poke ADDR VALUE           writes VALUE (hex) at ADDR: pages given equal values are
+//                                what ksmd merges (every other write is unique)
+//   ksm-scan                     runs ksmd until /sys/kernel/mm/ksm/full_scans advanced by 3
+//                                (a deadline on progress), then restores every knob it set
 //   ID munmap ADDR N
 //   ID mprotect ADDR N ro|rw
 //   ID exit                      the process exits; answered once its mm is gone
@@ -38,6 +42,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -52,7 +57,7 @@
 #endif
 
 enum { MAX_PROCS = 4096, PAGE = 4096, SCENE_FD = 3 };
-enum { OP_MMAP = 1, OP_WRITE, OP_READ, OP_FORK, OP_MUNMAP, OP_MPROTECT, OP_EXIT, OP_CRASH, OP_HANG };
+enum { OP_MMAP = 1, OP_WRITE, OP_READ, OP_FORK, OP_MUNMAP, OP_MPROTECT, OP_EXIT, OP_CRASH, OP_HANG, OP_POKE };
 
 struct msg {
   int op;
@@ -116,7 +121,7 @@ static void answer(int status, int pid) {
 }
 
 static int do_mmap(const struct msg *m) {
-  int flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE | (m->arg ? MAP_GROWSDOWN : 0);
+  int flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE | (m->arg & 1 ? MAP_GROWSDOWN : 0);
   void *p = mmap((void *)(uintptr_t)m->addr, m->pages * PAGE, PROT_READ | PROT_WRITE, flags, -1, 0);
   if (p == MAP_FAILED) return errno;
   if (p != (void *)(uintptr_t)m->addr) {
@@ -124,6 +129,7 @@ static int do_mmap(const struct msg *m) {
     return EEXIST;
   }
   if (madvise(p, m->pages * PAGE, MADV_NOHUGEPAGE) != 0) return errno;
+  if ((m->arg & 2) && madvise(p, m->pages * PAGE, MADV_MERGEABLE) != 0) return errno;
   return 0;
 }
 
@@ -146,6 +152,10 @@ static void scene_loop(void) {
           uint64_t value = ((uint64_t)getpid() << 32) | ++write_counter;
           *(volatile uint64_t *)(base + i * PAGE) = value;
         }
+        answer(0, 0);
+        break;
+      case OP_POKE:
+        *(volatile uint64_t *)base = m.pages;
         answer(0, 0);
         break;
       case OP_READ: {
@@ -195,7 +205,51 @@ static void scene_loop(void) {
 
 // ---- the executor -------------------------------------------------------------------------
 
+// The KSM knobs `ksm-scan` sets, their values before, and whether they are changed now.
+static const char *const ksm_knobs[] = {"run", "pages_to_scan", "sleep_millisecs", "smart_scan"};
+enum { KSM_KNOBS = 4 };
+static char ksm_saved[KSM_KNOBS][32];
+static int ksm_changed = 0;
+static int ksm_lock_fd = -1;
+
+static int knob_read(const char *name, char *out, size_t size) {
+  char path[96];
+  snprintf(path, sizeof path, "/sys/kernel/mm/ksm/%s", name);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  ssize_t n = read(fd, out, size - 1);
+  close(fd);
+  if (n <= 0) return -1;
+  out[n] = 0;
+  char *nl = strchr(out, '\n');
+  if (nl) *nl = 0;
+  return 0;
+}
+
+static int knob_write(const char *name, const char *value) {
+  char path[96];
+  snprintf(path, sizeof path, "/sys/kernel/mm/ksm/%s", name);
+  int fd = open(path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  ssize_t n = write(fd, value, strlen(value));
+  close(fd);
+  return n == (ssize_t)strlen(value) ? 0 : -1;
+}
+
+// Puts back every knob ksm-scan changed (run last, so ksmd stops before the rest changes).
+static void ksm_restore(void) {
+  if (!ksm_changed) return;
+  for (int i = KSM_KNOBS - 1; i >= 0; i--) knob_write(ksm_knobs[i], ksm_saved[i]);
+  ksm_changed = 0;
+}
+
+static long full_scans(void) {
+  char text[32];
+  return knob_read("full_scans", text, sizeof text) == 0 ? atol(text) : -1;
+}
+
 static void kill_all_and_reap(void) {
+  ksm_restore();
   for (int i = 0; i < MAX_PROCS; i++) {
     if (slots[i].pid > 0) kill(slots[i].pid, SIGKILL);
     if (slots[i].fd >= 0) close(slots[i].fd);
@@ -370,6 +424,53 @@ static void do_simple(int id, int op, uint64_t addr, uint64_t pages, int arg) {
   }
 }
 
+// Runs ksmd until full_scans advanced by 3 (one scan to checksum a page, one to find its twin,
+// one to spare), with a deadline on progress: each scan must end within the step's limit.
+// Only one run at a time drives ksmd (a lock file); other runs wait for it.
+static void do_ksm_scan(void) {
+  if (ksm_lock_fd < 0) {
+    ksm_lock_fd = open("/run/anonvis-conform-ksm.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (ksm_lock_fd < 0 || flock(ksm_lock_fd, LOCK_EX) != 0) {
+      say("err cannot lock /run/anonvis-conform-ksm.lock\n");
+      return;
+    }
+  }
+  for (int i = 0; i < KSM_KNOBS; i++) {
+    if (knob_read(ksm_knobs[i], ksm_saved[i], sizeof ksm_saved[i]) != 0) {
+      say("err cannot read /sys/kernel/mm/ksm\n");
+      return;
+    }
+  }
+  ksm_changed = 1;
+  if (knob_write("smart_scan", "0") != 0 || knob_write("pages_to_scan", "10000") != 0 ||
+      knob_write("sleep_millisecs", "1") != 0 || knob_write("run", "1") != 0) {
+    ksm_restore();
+    say("err cannot set /sys/kernel/mm/ksm\n");
+    return;
+  }
+  long start = full_scans(), last = start;
+  struct timespec t0;
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  while (last >= 0 && last < start + 3) {
+    if (stop_requested) finish(130);
+    struct timespec pause = {0, 2000000};
+    nanosleep(&pause, NULL);
+    long now = full_scans();
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    if (now != last) {
+      last = now;
+      t0 = t;
+    } else if ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000 > step_timeout_ms) {
+      ksm_restore();
+      say("timeout ksmd\n");
+      finish(1);
+    }
+  }
+  ksm_restore();
+  say(last < 0 ? "err cannot read full_scans\n" : "ok\n");
+}
+
 static int valid_id(long id) { return id >= 0 && id < MAX_PROCS; }
 
 static void command(char *line) {
@@ -377,6 +478,7 @@ static void command(char *line) {
   long id, other;
   unsigned long long addr, pages;
   if (strcmp(line, "quit") == 0) finish(0);
+  if (strcmp(line, "ksm-scan") == 0) return do_ksm_scan();
   if (sscanf(line, "spawn %ld", &id) == 1 && valid_id(id) && slots[id].fd < 0) return do_spawn((int)id);
   if (sscanf(line, "%ld %31s", &id, word) != 2 || !valid_id(id) || slots[id].fd < 0) {
     say("err bad command\n");
@@ -389,9 +491,12 @@ static void command(char *line) {
   if (strcmp(word, "exit") == 0) return do_exit((int)id);
   if (strcmp(word, "crash") == 0) return do_simple((int)id, OP_CRASH, 0, 0, 0);
   if (strcmp(word, "hang") == 0) return do_simple((int)id, OP_HANG, 0, 0, 0);
+  if (strcmp(word, "poke") == 0 && sscanf(rest, "%llx %llx", &addr, &pages) == 2) {
+    return do_simple((int)id, OP_POKE, addr, pages, 0);
+  }
   int n = sscanf(rest, "%llx %llu %7s", &addr, &pages, arg3);
   if (n >= 2 && pages > 0 && pages <= (1ull << 20)) {
-    if (strcmp(word, "mmap") == 0 && n == 3) return do_simple((int)id, OP_MMAP, addr, pages, arg3[0] == '1');
+    if (strcmp(word, "mmap") == 0 && n == 3) return do_simple((int)id, OP_MMAP, addr, pages, atoi(arg3));
     if (strcmp(word, "write") == 0) return do_simple((int)id, OP_WRITE, addr, pages, 0);
     if (strcmp(word, "read") == 0) return do_simple((int)id, OP_READ, addr, pages, 0);
     if (strcmp(word, "munmap") == 0) return do_simple((int)id, OP_MUNMAP, addr, pages, 0);

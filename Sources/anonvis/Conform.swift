@@ -22,8 +22,15 @@ struct Conform: ParsableCommand {
       error, an operation with no counterpart here unless --skip-unsupported).
       """)
 
-  @Argument(help: "Scene file.")
-  var file: String
+  @Argument(help: "Scene file (none with --random).")
+  var file: String?
+
+  @Option(
+    help: ArgumentHelp("Instead of a file: this many random scenes (seeded, the same on every run).", valueName: "N"))
+  var random: Int?
+
+  @Option(help: ArgumentHelp("The seed of --random.", valueName: "S"))
+  var seed: UInt64 = 1
 
   @Option(help: ArgumentHelp("The model to compare with (default: 6.x on a 6.x kernel).", valueName: "kernel"))
   var kernel: KernelVersion?
@@ -43,10 +50,25 @@ struct Conform: ParsableCommand {
   static let maxPages = 65_536
 
   func validate() throws {
+    guard (file == nil) != (random == nil) else { throw ValidationError("give a scene file or --random N, not both") }
+    if let random, random < 1 || random > 100_000 { throw ValidationError("--random is 1..100000 scenes") }
     guard stepTimeout > 0, stepTimeout <= 3600 else { throw ValidationError("--step-timeout is 1..3600 seconds") }
   }
 
   func run() throws {
+    let release = try runningLinux()
+    if let random {
+      try requireRoot()
+      let model = try kernel ?? Conform.defaultModel(release: release)
+      guard let exec = ConformExecutor.path else { throw Conform.noExecutor }
+      let status = try ConformCampaign(
+        count: random, seed: seed, model: model, stepTimeoutMS: stepTimeout * 1000, executorPath: exec,
+        limits: limitOptions.limits
+      ).run(release: release)
+      if status != 0 { throw ExitCode(status) }
+      return
+    }
+    let file = file ?? ""
     let source = try SceneLoader.load(file).get()
     let parsed = Parser.parse(source)
     let renderer = DiagnosticRenderer(fileName: file, source: source)
@@ -54,31 +76,32 @@ struct Conform: ParsableCommand {
       printError(renderer.render(all: Array(parsed.diagnostics.prefix(50))))
       throw ExitCode(2)
     }
-    let release = try runningLinux()
     let model = try kernel ?? Conform.defaultModel(release: release)
+    try requireRoot()
+    let fault = try testFault.map(ConformFault.init(parsing:))
+    let plan = try ConformRun.prepare(
+      scene: parsed, file: file, model: model, machine: Conform.machine(), skipUnsupported: skipUnsupported,
+      limits: limitOptions.limits)
+    guard let exec = ConformExecutor.path else { throw Conform.noExecutor }
+    let executor = try ConformExecutor(path: exec, stepTimeoutMS: stepTimeout * 1000)
+    print(
+      "conform \(TextSafety.escape(file)): model \(model.rawValue), kernel Linux \(release) "
+        + "(executor pid \(executor.pid))")
+    let status = plan.run(on: executor, fault: fault).status
+    executor.stop()
+    ConformExecutor.exitIfInterrupted(executor)
+    if status != 0 { throw ExitCode(status) }
+  }
+
+  static let noExecutor = CLIError.error(
+    "conform: the executor anonvis-conform-exec is not next to anonvis (build it: swift build)")
+
+  func requireRoot() throws {
     guard getuid() == 0 else {
       throw CLIError.error(
         "conform needs root: it reads " + KernelFactReader.rootFiles.joined(separator: ", ")
           + "; run it as root (e.g. with sudo)")
     }
-    let fault = try testFault.map(ConformFault.init(parsing:))
-    let plan = try ConformRun.prepare(
-      scene: parsed, file: file, model: model, machine: Conform.machine(), skipUnsupported: skipUnsupported,
-      limits: limitOptions.limits)
-    guard let exec = ConformExecutor.path else {
-      throw CLIError.error("conform: the executor anonvis-conform-exec is not next to anonvis (build it: swift build)")
-    }
-    let executor = try ConformExecutor(path: exec, stepTimeoutMS: stepTimeout * 1000)
-    print(
-      "conform \(TextSafety.escape(file)): model \(model.rawValue), kernel Linux \(release) "
-        + "(executor pid \(executor.pid))")
-    let status = plan.run(on: executor, fault: fault)
-    executor.stop()
-    if executor.interruptedBy != 0 {
-      printError("conform: stopped by signal \(executor.interruptedBy); every scene process was killed")
-      Foundation.exit(128 + executor.interruptedBy)
-    }
-    if status != 0 { throw ExitCode(status) }
   }
 
   /// The running kernel's release, or exit 2 when this is not Linux.

@@ -1,5 +1,6 @@
 import Conformance
 import Foundation
+import StandardStreams
 
 #if canImport(Glibc)
 import Glibc
@@ -73,7 +74,8 @@ final class ConformExecutor {
     pid = child
     input = toChild[1]
     output = fromChild[0]
-    answerTimeoutMS = Int32(clamping: stepTimeoutMS + 10_000)
+    // A safety net only (the executor keeps the step's limit): ksm-scan waits for three scans.
+    answerTimeoutMS = Int32(clamping: 4 * stepTimeoutMS + 10_000)
     runningExecutor = child
     let handler: @convention(c) (Int32) -> Void = { sig in
       stopSignal = sig
@@ -83,6 +85,13 @@ final class ConformExecutor {
     signal(SIGTERM, handler)
     signal(SIGPIPE, SIG_IGN)
     pthread_sigmask(SIG_UNBLOCK, &handled, nil)
+  }
+
+  /// After a signal stopped the run (and the executor was stopped): says so and exits 128 + the signal.
+  static func exitIfInterrupted(_ executor: ConformExecutor) {
+    guard executor.interruptedBy != 0 else { return }
+    printError("conform: stopped by signal \(executor.interruptedBy); every scene process was killed")
+    Foundation.exit(128 + executor.interruptedBy)
   }
 
   /// The signal that stopped the run, if one did.

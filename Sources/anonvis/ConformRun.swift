@@ -84,17 +84,32 @@ struct ConformRun {
     }
   }
 
-  /// Runs every step on the executor and compares; prints the report. Returns the exit status.
-  func run(on executor: ConformExecutor, fault: ConformFault?) -> Int32 {
-    var pids: [Int: Int32] = [:]
-    var disagreeing = 0
+  /// What a run found.
+  struct Outcome {
+    /// 0 all agree, 1 a disagreement, 2 the run stopped (a scene process died, a timeout, ...).
+    var status: Int32 = 0
     var compared = 0
+    var disagreeingSteps = 0
+    /// Every disagreement with its scene step and the step's label.
+    var found: [(step: Int, label: String, disagreement: Disagreement)] = []
+  }
+
+  /// Runs every step on the executor and compares; with `echo`, prints the report step by step.
+  func run(on executor: ConformExecutor, fault: ConformFault?, echo: Bool = true) -> Outcome {
+    var outcome = Outcome()
+    var pids: [Int: Int32] = [:]
+    var ksm = KSMContent(
+      enabled: timeline.steps.contains {
+        switch $0.statement {
+        case .operation(.ksmMerge), .operation(.ksmUnmerge), .operation(.ksmdScan): return true
+        default: return false
+        }
+      })
     var next = 1
+    func say(_ text: String) { if echo { print(text) } }
     func reportSkipped(upTo last: Int) {
       while next <= last {
-        if let s = skipped[next] {
-          print("step \(next)  \(TextSafety.escape(s.label)): skipped (\(s.reason))")
-        }
+        if let s = skipped[next] { say("step \(next)  \(TextSafety.escape(s.label)): skipped (\(s.reason))") }
         next += 1
       }
     }
@@ -104,61 +119,87 @@ struct ConformRun {
       else { continue }
       reportSkipped(upTo: step - 1)
       next = step + 1
-      let before = timeline.states[k - 1]
-      let after = timeline.states[k]
-      var lines = ConformPlan.commands(for: op, before: before, after: after).map { ($0, $0.line) }
-      if let fault, fault.step == step, fault.kind != .flipExclusive, let victim = pids.keys.sorted().first {
-        lines.insert((.exit(victim), "\(victim) \(fault.kind.rawValue)"), at: 0)
+      let label = TextSafety.escape(info.label)
+      var found: [Disagreement]
+      switch runStep(k, op, step: step, on: executor, pids: &pids, ksm: &ksm, fault: fault) {
+      case .failure(let stop):
+        say("step \(step)  \(label): \(stop.message)")
+        outcome.status = 2
+        return outcome
+      case .success(let result):
+        found = result
       }
-      for (command, line) in lines {
-        let answer = executor.send(line)
-        guard let answer, answer.hasPrefix("ok") || answer.hasPrefix("err") else {
-          print("step \(step)  \(TextSafety.escape(info.label)): \(lostReason(answer, executor, after))")
-          return 2
-        }
-        if answer.hasPrefix("err") {
-          disagreeing += 1
-          print("step \(step)  \(TextSafety.escape(info.label)): DISAGREE")
-          print("    \(command.line): the model carried it out, the kernel said \(answer.dropFirst(4))")
-          continue
-        }
-        if command.answersPID, let pid = Int32(answer.dropFirst(3)) {
-          switch command {
-          case .spawn(let id), .fork(_, let id): pids[id] = pid
-          default: break
-          }
-        }
-        if case .exit(let id) = command { pids[id] = nil }
-      }
-      var kernelFacts = Facts()
-      for id in after.processIDs where after[process: id].alive {
-        guard let pid = pids[id.raw] else { continue }
-        do {
-          kernelFacts.processes[after[process: id].name] = try KernelFactReader.process(pid: pid)
-        } catch {
-          print("step \(step)  \(TextSafety.escape(info.label)): \(error)")
-          return 2
-        }
-      }
-      if let fault, fault.kind == .flipExclusive, fault.step == step { kernelFacts.flipFirstExclusive() }
-      let modelFacts = Facts(model: after)
-      let found = Comparer.compare(model: modelFacts, kernel: kernelFacts, world: after)
-      compared += 1
+      outcome.compared += 1
       if found.isEmpty {
-        print("step \(step)  \(TextSafety.escape(info.label)): agree (\(summary(modelFacts)))")
-      } else {
-        disagreeing += 1
-        print("step \(step)  \(TextSafety.escape(info.label)): DISAGREE")
-        for d in found {
-          print("    \(TextSafety.escape(d.place)): \(d.kind.rawValue): model \(d.model), kernel \(d.kernel)")
-        }
+        say("step \(step)  \(label): agree (\(summary(Facts(model: timeline.states[k]))))")
+        continue
+      }
+      outcome.disagreeingSteps += 1
+      say("step \(step)  \(label): DISAGREE")
+      for d in found {
+        say("    \(TextSafety.escape(d.place)): \(d.kind.rawValue): model \(d.model), kernel \(d.kernel)")
+        outcome.found.append((step, info.label, d))
       }
     }
     reportSkipped(upTo: sceneSteps)
     let skippedText = skipped.isEmpty ? "" : ", \(skipped.count) skipped"
-    print(
-      "conform: \(compared) step(s) compared, \(compared - disagreeing) agree, \(disagreeing) disagree\(skippedText)")
-    return disagreeing == 0 ? 0 : 1
+    say(
+      "conform: \(outcome.compared) step(s) compared, \(outcome.compared - outcome.disagreeingSteps) agree, "
+        + "\(outcome.disagreeingSteps) disagree\(skippedText)")
+    outcome.status = outcome.disagreeingSteps == 0 ? 0 : 1
+    return outcome
+  }
+
+  /// Why a run stopped before its end.
+  struct Stop: Error {
+    var message: String
+  }
+
+  /// One step: its commands on the executor, then the kernel's facts against the model's.
+  func runStep(
+    _ k: Int, _ op: AnonVMASim.Operation, step: Int, on executor: ConformExecutor, pids: inout [Int: Int32],
+    ksm: inout KSMContent, fault: ConformFault?
+  ) -> Result<[Disagreement], Stop> {
+    let after = timeline.states[k]
+    var lines: [(ExecutorCommand, String)]
+    do {
+      lines = try ConformPlan.commands(for: op, before: timeline.states[k - 1], after: after, ksm: &ksm)
+        .map { ($0, $0.line) }
+    } catch {
+      return .failure(Stop(message: "cannot run here: \(error.reason)"))
+    }
+    if let fault, fault.step == step, fault.kind != .flipExclusive, let victim = pids.keys.sorted().first {
+      lines.insert((.exit(victim), "\(victim) \(fault.kind.rawValue)"), at: 0)
+    }
+    var found: [Disagreement] = []
+    for (command, line) in lines {
+      let answer = executor.send(line)
+      guard let answer, answer.hasPrefix("ok") || answer.hasPrefix("err") else {
+        return .failure(Stop(message: lostReason(answer, executor, after)))
+      }
+      if answer.hasPrefix("err") {
+        found.append(
+          Disagreement(
+            kind: .syscall, place: line, model: "carried out", kernel: "refused (\(answer.dropFirst(4)))"))
+        continue
+      }
+      switch command {
+      case .spawn(let id), .fork(_, let id): pids[id] = Int32(answer.dropFirst(3))
+      case .exit(let id): pids[id] = nil
+      default: break
+      }
+    }
+    var kernelFacts = Facts()
+    for id in after.processIDs where after[process: id].alive {
+      guard let pid = pids[id.raw] else { continue }
+      do {
+        kernelFacts.processes[after[process: id].name] = try KernelFactReader.process(pid: pid)
+      } catch {
+        return .failure(Stop(message: "\(error)"))
+      }
+    }
+    if let fault, fault.kind == .flipExclusive, fault.step == step { kernelFacts.flipFirstExclusive() }
+    return .success(found + Comparer.compare(model: Facts(model: after), kernel: kernelFacts, world: after))
   }
 
   /// Why the executor stopped answering: "timeout N", "died N" (N the process's model id), or gone.
@@ -170,6 +211,8 @@ struct ConformRun {
       ? Int(words[1]).map { ProcessID($0) }.flatMap { world.isAllocated($0) ? world[process: $0].name : nil } : nil
     let who = name.map { "the process of \($0)" } ?? "a scene process"
     switch words.first {
+    case "timeout" where words.last == "ksmd":
+      return "ksmd made no progress for --step-timeout; the KSM knobs were restored, every scene process killed"
     case "timeout": return "\(who) did not finish the step within --step-timeout; every scene process was killed"
     case "died": return "\(who) died (crashed or was killed); every scene process was killed"
     default: return "the executor stopped answering; every scene process was killed"
