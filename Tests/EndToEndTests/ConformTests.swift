@@ -72,9 +72,13 @@ struct ConformTests {
     #expect(skipped.stdout.contains("4 step(s) compared, 4 agree, 0 disagree, 3 skipped"))
   }
 
-  /// The KSM knobs this test reads, with their values.
+  /// The KSM knobs `conform` sets, with their values, read under the lock every executor holds
+  /// while it drives ksmd (so not in the middle of another test's scan).
   func ksmKnobs() -> [String] {
-    ["run", "pages_to_scan", "sleep_millisecs", "smart_scan"].map {
+    let fd = open("/run/anonvis-conform-ksm.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+    defer { if fd >= 0 { close(fd) } }
+    if fd >= 0 { _ = flock(fd, LOCK_EX) }
+    return ["run", "pages_to_scan", "sleep_millisecs", "smart_scan"].map {
       $0 + "=" + ((try? String(contentsOfFile: "/sys/kernel/mm/ksm/" + $0, encoding: .utf8)) ?? "?")
     }
   }
