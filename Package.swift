@@ -19,6 +19,10 @@ let package = Package(
     .target(name: "SceneScript", dependencies: ["AnonVMASim", "SafeText"]),
     // Runs a scene into a timeline of states, evaluates expectations, state JSON (pure).
     .target(name: "ScenePlayer", dependencies: ["AnonVMASim", "SceneScript", "SafeText"]),
+    // `anonvis conform`: the model's and the kernel's facts after a step and their comparison (pure).
+    .target(name: "Conformance", dependencies: ["AnonVMASim", "SceneScript", "ScenePlayer"]),
+    // The executor of `anonvis conform`: real processes on the running kernel, driven over pipes (C).
+    .executableTarget(name: "anonvis-conform-exec"),
     // The one drawing surface (cell buffer) and its encoders (pure).
     .target(name: "TermRender", dependencies: ["SafeText"]),
     // Elm-style app: state, reducer, views (pure).
@@ -33,7 +37,7 @@ let package = Package(
       name: "anonvis",
       dependencies: [
         "AnonVMASim", "SceneScript", "ScenePlayer", "TermRender", "AppCore", "Recording", "NcursesBackend",
-        "StandardStreams", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        "StandardStreams", "Conformance", .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     // Helpers the test targets share: golden files, the repository root, tmux sessions, the app driver.
     .target(
@@ -65,6 +69,9 @@ let package = Package(
       exclude: ["Golden"]),
     .testTarget(name: "TermRenderTests", dependencies: ["TermRender", "SafeText", "SceneScript"]),
     .testTarget(name: "RecordingTests", dependencies: ["Recording", "AppCore", "TermRender", "TestSupport"]),
-    .testTarget(name: "EndToEndTests", dependencies: ["anonvis", "anonvis-bench", "TestSupport"]),
+    .testTarget(
+      name: "ConformanceTests", dependencies: ["Conformance", "AnonVMASim", "SceneScript", "ScenePlayer"]),
+    .testTarget(
+      name: "EndToEndTests", dependencies: ["anonvis", "anonvis-bench", "anonvis-conform-exec", "TestSupport"]),
   ]
 )

@@ -17,7 +17,7 @@ struct AnonVis: ParsableCommand {
       """,
     subcommands: [
       Tour.self, Play.self, Explore.self, Check.self, State.self, Narrate.self, Render.self, Record.self, Export.self,
-      Races.self, Present.self,
+      Races.self, Present.self, Conform.self,
     ],
     defaultSubcommand: Tour.self)
 

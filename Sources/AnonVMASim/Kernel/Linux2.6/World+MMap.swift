@@ -199,16 +199,27 @@ extension World {
     pgoff: Int
   ) -> AdjustArgs? {
     let pglen = end - addr
-    func mergeableAnon(_ a: AnonVMAID?, _ b: AnonVMAID?) -> Bool { a == nil || b == nil || a == b }
+    // is_mergeable_anon_vma(anon_vma1, anon_vma2, vma), mm/mmap.c (mm/vma.c from 6.11).
+    // 2.6.34, 2.6.36: one of them NULL, or equal. 6.x: since 965f55dea0e3 ("mmap: avoid merging
+    // cloned VMAs", May 2011) a NULL one merges only when the existing neighbour `vma` has a
+    // singular anon_vma_chain; an empty chain (a neighbour without an anon_vma) is not singular,
+    // so a faulted range never merges into an unfaulted neighbour. Linux 6.18 does so (seen by
+    // `anonvis conform`); Lorenzo Stoakes' later vma_had_uncowed_parents() fix is not modelled.
+    // `vma` is nil for the prev/next check.
+    func mergeableAnon(_ a: AnonVMAID?, _ b: AnonVMAID?, _ vma: VMA? = nil) -> Bool {
+      guard kernel == .v6 else { return a == nil || b == nil || a == b }
+      if (a == nil || b == nil) && (vma.map { $0.chainTailFirst.count == 1 } ?? true) { return true }
+      return a == b
+    }
     func flagsMatch(_ v: VMA) -> Bool { v.prot == prot && v.growsDown == growsDown }
     var next = prev.flatMap { nextVMA(after: $0) } ?? self[process: p].vmas.first
     let area = next
     if let n = next, vmas[n]?.end == end { next = nextVMA(after: n) }
     if let pid = prev, let pv = vmas[pid], pv.end == addr, flagsMatch(pv),
-      mergeableAnon(pv.anonVMA, anonVMA), pv.pgoff + pv.pages == pgoff
+      mergeableAnon(anonVMA, pv.anonVMA, pv), pv.pgoff + pv.pages == pgoff
     {
       if let nid = next, let nv = vmas[nid], end == nv.start, flagsMatch(nv),
-        mergeableAnon(nv.anonVMA, anonVMA), nv.pgoff == pgoff + pglen,
+        mergeableAnon(anonVMA, nv.anonVMA, nv), nv.pgoff == pgoff + pglen,
         mergeableAnon(pv.anonVMA, nv.anonVMA)
       {
         return AdjustArgs(vma: pid, start: pv.start, end: nv.end, pgoff: pv.pgoff, insert: nil)
@@ -216,7 +227,7 @@ extension World {
       return AdjustArgs(vma: pid, start: pv.start, end: end, pgoff: pv.pgoff, insert: nil)
     }
     if let nid = next, let nv = vmas[nid], end == nv.start, flagsMatch(nv),
-      mergeableAnon(nv.anonVMA, anonVMA), nv.pgoff == pgoff + pglen
+      mergeableAnon(anonVMA, nv.anonVMA, nv), nv.pgoff == pgoff + pglen
     {
       if let pid = prev, let pv = vmas[pid], addr < pv.end {
         return AdjustArgs(vma: pid, start: pv.start, end: addr, pgoff: pv.pgoff, insert: nil)

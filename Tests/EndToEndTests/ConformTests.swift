@@ -1,0 +1,201 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// As root on Linux with /proc/kpageflags: `conform` can run here.
+let conformCanRun = getuid() == 0 && FileManager.default.fileExists(atPath: "/proc/kpageflags")
+
+/// The pids and process groups of every process whose environment holds `tag` (the executor and
+/// its scene processes inherit anonvis's environment).
+func tagged(_ tag: String) -> [(pid: Int32, pgid: Int32)] {
+  let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+  return entries.compactMap { entry -> (Int32, Int32)? in
+    guard let pid = Int32(entry), let env = FileManager.default.contents(atPath: "/proc/\(entry)/environ"),
+      env.split(separator: 0).contains(where: { String(decoding: $0, as: UTF8.self) == "ANONVIS_CONFORM_TAG=" + tag })
+    else { return nil }
+    return (pid, processGroup(pid) ?? 0)
+  }
+}
+
+/// Field 5 of /proc/PID/stat (zombies too), or nil when the process is gone.
+func processGroup(_ pid: Int32) -> Int32? {
+  guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/stat") else { return nil }
+  let text = String(decoding: data, as: UTF8.self)
+  guard let close = text.lastIndex(of: ")") else { return nil }
+  let fields = text[text.index(after: close)...].split(separator: " ")
+  return fields.count > 2 ? Int32(fields[2]) : nil
+}
+
+/// Every process (zombies included) in one of the groups.
+func members(of groups: Set<Int32>) -> [Int32] {
+  let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+  return entries.compactMap { Int32($0) }.filter { pid in processGroup(pid).map { groups.contains($0) } ?? false }
+}
+
+@Suite("anonvis conform: the scene on this machine's kernel")
+struct ConformTests {
+  @Test(
+    "E1-E5 conform with exit 0 on the running kernel", .enabled(if: conformCanRun),
+    arguments: ["e1-first-touch", "e2-fork-cow", "e3-three-generations", "e4-split-merge", "e5-rmap-coverage"])
+  func scenes(name: String) throws {
+    let r = try run(["conform", "scenes/\(name).scene"])
+    #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+    #expect(r.stdout.contains(" 0 disagree"), "\(r.stdout)")
+    #expect(!r.stdout.contains("DISAGREE"))
+  }
+
+  @Test("E2 says step by step that the kernel shares after fork, copies on COW and reuses", .enabled(if: conformCanRun))
+  func e2Report() throws {
+    let r = try run(["conform", "scenes/e2-fork-cow.scene"])
+    #expect(
+      r.stdout.contains("step 4  fork P1 P2: agree (2 process(es), 2 VMA(s), 8 page(s), 8 shared)"), "\(r.stdout)")
+    #expect(r.stdout.contains("step 5  touch P2 A 0: agree (2 process(es), 2 VMA(s), 8 page(s), 6 shared)"))
+    #expect(r.stdout.contains("conform: 11 step(s) compared, 11 agree, 0 disagree"))
+  }
+
+  @Test(
+    "steps with no counterpart here: exit 2 naming each; --skip-unsupported compares the rest",
+    .enabled(if: conformCanRun))
+  func unsupported() throws {
+    let scene = try temporaryScene(
+      "spawn P1\nmmap P1 A 1\ntouch P1 A 0\ntake-all-locks P1\ndrop-all-locks P1\nswap-out P1 A 0\ntouch P1 A 0\n")
+    let refused = try run(["conform", scene])
+    #expect(refused.status == 2)
+    #expect(refused.stderr.contains("t.scene:4: step 4 take-all-locks P1: mm_take_all_locks has no system call"))
+    #expect(refused.stderr.contains("t.scene:5: step 5 drop-all-locks P1: "))
+    #expect(refused.stderr.contains("t.scene:6: step 6 swap-out P1 A 0: "))
+    #expect(refused.stderr.contains("3 step(s) cannot run on this machine; --skip-unsupported compares the others"))
+    #expect(refused.stdout.isEmpty)
+    let skipped = try run(["conform", scene, "--skip-unsupported"])
+    #expect(skipped.status == 0, "\(skipped.stdout)\(skipped.stderr)")
+    #expect(skipped.stdout.contains("step 6  swap-out P1 A 0: skipped ("))
+    #expect(skipped.stdout.contains("4 step(s) compared, 4 agree, 0 disagree, 3 skipped"))
+  }
+
+  /// The KSM knobs `conform` sets, with their values, read under the lock every executor holds
+  /// while it drives ksmd (so not in the middle of another test's scan).
+  func ksmKnobs() -> [String] {
+    let fd = open("/run/anonvis-conform-ksm.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+    defer { if fd >= 0 { close(fd) } }
+    if fd >= 0 { _ = flock(fd, LOCK_EX) }
+    return ["run", "pages_to_scan", "sleep_millisecs", "smart_scan"].map {
+      $0 + "=" + ((try? String(contentsOfFile: "/sys/kernel/mm/ksm/" + $0, encoding: .utf8)) ?? "?")
+    }
+  }
+
+  @Test(
+    "E6 with its KSM steps conforms (ksmd merges exactly the two pages), and the KSM knobs are restored",
+    .enabled(if: conformCanRun && FileManager.default.fileExists(atPath: "/sys/kernel/mm/ksm/run")))
+  func ksm() throws {
+    let before = ksmKnobs()
+    let r = try run(["conform", "scenes/e6-ksm-root-lifetime.scene"])
+    #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+    #expect(r.stdout.contains("step 9  ksm-merge P2 A 0 P9 B 0: agree (3 process(es), 3 VMA(s), 3 page(s), 2 shared)"))
+    #expect(r.stdout.contains("12 step(s) compared, 12 agree, 0 disagree"))
+    #expect(ksmKnobs() == before)
+    let unmerge = try temporaryScene(
+      "spawn P1\nmmap P1 A 2\ntouch P1 A 0..1\nspawn P2\nmmap P2 B 1\ntouch P2 B 0\nksm-merge P1 A 0 P2 B 0\n"
+        + "ksm-merge P1 A 0 P1 A 1\nksm-unmerge P2 B 0\nexit P1\nksmd-scan\n")
+    let u = try run(["conform", unmerge])
+    #expect(u.status == 0, "\(u.stdout)\(u.stderr)")
+    #expect(ksmKnobs() == before)
+  }
+
+  @Test(
+    "a wrong prediction (a flipped exclusive bit, injected by a test hook) is a disagreement: exit 1",
+    .enabled(if: conformCanRun))
+  func wrongPrediction() throws {
+    let r = try run(["conform", "scenes/e2-fork-cow.scene", "--test-fault", "flip-exclusive:5"])
+    #expect(r.status == 1, "\(r.stdout)\(r.stderr)")
+    #expect(
+      r.stdout.contains("step 5  touch P2 A 0: DISAGREE\n    P1 A 0: exclusive: model exclusive, kernel shared\n"))
+    #expect(r.stdout.contains("11 step(s) compared, 10 agree, 1 disagree"))
+  }
+
+  /// Found by the campaign (seed 7): 6.x's is_mergeable_anon_vma() refuses to merge a faulted
+  /// VMA into an unfaulted neighbour. The 2.6.36 model merges it: the kernel says otherwise.
+  @Test(
+    "the merge rule the campaign found: 6.x agrees, the 2.6.36 model disagrees (exit 1)", .enabled(if: conformCanRun))
+  func mergeRule() throws {
+    let scene = try temporaryScene(
+      "spawn P1\nmmap P1 A 2\nmprotect P1 A 0 ro\ntouch P1 A 1\nmprotect P1 A 1 ro\n")
+    let agree = try run(["conform", scene])
+    #expect(agree.status == 0, "\(agree.stdout)\(agree.stderr)")
+    let old = try run(["conform", scene, "--kernel", "2.6.36"])
+    #expect(old.status == 1, "\(old.stdout)\(old.stderr)")
+    #expect(
+      old.stdout.contains(
+        "step 5  mprotect P1 A 1 ro: DISAGREE\n    P1: vmas: model 0..1 ro, kernel 0..0 ro, 1..1 ro\n"))
+  }
+
+  @Test("a campaign of 200 seeded random scenes agrees", .enabled(if: conformCanRun))
+  func campaign() throws {
+    let r = try run(["conform", "--random", "200", "--seed", "2026"])
+    #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+    #expect(r.stdout.contains("conform: 200 scene(s), "))
+    #expect(r.stdout.contains("200 scene(s) agree"))
+  }
+
+  @Test(
+    "not root: exit 2 naming the files that need it (run as nobody)",
+    .enabled(if: getuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv")))
+  func notRoot() throws {
+    let binary = try #require(anonvisBinary)
+    let scene = try temporaryScene(
+      try String(contentsOfFile: repoRoot.appendingPathComponent("scenes/e1-first-touch.scene").path, encoding: .utf8))
+    let dir = URL(fileURLWithPath: scene).deletingLastPathComponent()
+    let copy = dir.appendingPathComponent("anonvis")
+    try FileManager.default.copyItem(at: binary, to: copy)
+    #expect(chmod(copy.path, 0o755) == 0 && chmod(dir.path, 0o755) == 0 && chmod(scene, 0o644) == 0)
+    let r = try runTool(
+      "/usr/bin/setpriv", ["--reuid=nobody", "--regid=nogroup", "--clear-groups", copy.path, "conform", scene], in: dir)
+    #expect(r.status == 2, "\(r.stdout)\(r.stderr)")
+    #expect(r.stderr.contains("conform needs root"))
+    #expect(
+      r.stderr.contains("/proc/kpagecount") && r.stderr.contains("/proc/kpageflags") && r.stderr.contains("pagemap"))
+  }
+
+  @Test(
+    "no process survives: SIGINT, SIGTERM, a crashed scene process, a step over its time limit",
+    .enabled(if: conformCanRun),
+    arguments: ["SIGINT", "SIGTERM", "crash", "timeout"])
+  func noSurvivor(path: String) throws {
+    let binary = try #require(anonvisBinary)
+    let tag = UUID().uuidString
+    let p = Process()
+    p.executableURL = binary
+    var args = ["conform", "scenes/e2-fork-cow.scene"]
+    switch path {
+    case "crash": args += ["--test-fault", "crash:5"]
+    case "timeout": args += ["--test-fault", "hang:5", "--step-timeout", "1"]
+    default: args += ["--test-fault", "hang:5", "--step-timeout", "120"]
+    }
+    p.arguments = args
+    p.currentDirectoryURL = repoRoot
+    p.environment = ProcessInfo.processInfo.environment.merging(["ANONVIS_CONFORM_TAG": tag]) { $1 }
+    p.standardOutput = FileHandle.nullDevice
+    p.standardError = FileHandle.nullDevice
+    try p.run()
+    // anonvis, the executor, P1 and P2 exist once step 4 (fork) ran: wait for them (a deadline
+    // on progress: the count only grows until then), remembering their process groups.
+    var groups = Set<Int32>()
+    let deadline = Date().addingTimeInterval(120)
+    while p.isRunning && Date() < deadline {
+      let now = tagged(tag)
+      // The executor's group (anonvis itself stays in the test's group).
+      groups.formUnion(now.filter { $0.pid != p.processIdentifier && $0.pgid > 0 }.map(\.pgid))
+      if now.count >= 4 { break }
+      usleep(20_000)
+    }
+    if path == "SIGINT" || path == "SIGTERM" {
+      #expect(p.isRunning)
+      kill(p.processIdentifier, path == "SIGINT" ? SIGINT : SIGTERM)
+    }
+    p.waitUntilExit()
+    let expected: Int32 = path == "SIGINT" ? 130 : path == "SIGTERM" ? 143 : 2
+    #expect(p.terminationStatus == expected)
+    #expect(!groups.isEmpty)
+    #expect(tagged(tag).isEmpty, "survivors: \(tagged(tag))")
+    #expect(members(of: groups).isEmpty, "left in the executor's process group: \(members(of: groups))")
+  }
+}
