@@ -80,7 +80,8 @@ extension World {
     h.combine(kernel == .v2_6_34 ? 1 : kernel == .v2_6_36 ? 2 : 3)
     for v in variants { h.combine(v.rawValue) }
     h.combine(variants.count)
-    for p in processes { p.hashState(into: &h) }
+    // By index: the element is read in place, not copied out (with its arrays and strings).
+    for i in processes.indices { processes[i].hashState(into: &h) }
     h.combine(processes.count)
     h.combine(vmas.count)
     for id in vmas.keys {
@@ -88,7 +89,7 @@ extension World {
       vmas.withObject(id) { $0.hashState(into: &h) }
     }
     h.combine(detachedVMAs)
-    for a in anonVMAs { a.hashState(into: &h) }
+    for i in anonVMAs.indices { anonVMAs[i].hashState(into: &h) }
     h.combine(anonVMAs.count)
     h.combine(avcs.count)
     for id in avcs.keys {
@@ -100,7 +101,7 @@ extension World {
       h.combine(avc.onSameVMA)
       h.combine(avc.onSameAnonVMA)
     }
-    for page in pages { page.hashState(into: &h) }
+    for i in pages.indices { pages[i].hashState(into: &h) }
     h.combine(pages.count)
     for slot in swapSlots {
       h.combine(slot.id)

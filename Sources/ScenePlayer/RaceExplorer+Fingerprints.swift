@@ -23,14 +23,22 @@ extension RaceExplorer {
     var cpu: Int32
   }
 
+  /// A state of the frontier: its index, its world and its CPUs' numbers (``CPUNumbering``).
+  struct Frontier {
+    var index: Int
+    var world: World
+    var cpuNumbers: [Int]
+  }
+
   func exploreFingerprints(maxStates: Int, maxDepth: Int, maxWork: Int) -> Report {
     var arrivals: [Arrival] = [Arrival(parent: -1, cpu: -1)]
     var start = initial
     start.narrating.value = false
     var numbering = CPUNumbering()
     var seen = FingerprintSet()
-    seen.insert(numbering.fingerprint(start))
-    var frontier: [(index: Int, world: World)] = [(0, start)]
+    let first = numbering.fingerprint(start)
+    seen.insert(first.fingerprint)
+    var frontier: [Frontier] = [Frontier(index: 0, world: start, cpuNumbers: first.cpuNumbers)]
     var depth = 0
     var expanded = 0
     var tally = Tally(initial: initial)
@@ -50,10 +58,11 @@ extension RaceExplorer {
     }
 
     search: while !frontier.isEmpty {
-      var level: [(index: Int, world: World)] = []
+      var level: [Frontier] = []
       // Popped from the end, so each world is released once expanded.
       frontier.reverse()
-      while let (index, world) = frontier.popLast() {
+      while let node = frontier.popLast() {
+        let (index, world) = (node.index, node.world)
         expanded += 1
         if let reason = stopReason(
           expanded: expanded, states: seen.count, maxStates: maxStates, work: tally.work, maxWork: maxWork)
@@ -84,7 +93,7 @@ extension RaceExplorer {
           for v in tally.newViolations(next.violations, since: world.violations.count) where tally.wants(v.code) {
             finding(v.code, v.message, schedule: schedule(to: index) + [cpu])
           }
-          let fingerprint = numbering.fingerprint(next)
+          let (fingerprint, cpuNumbers) = numbering.fingerprint(next, after: world, numbered: node.cpuNumbers)
           if seen.contains(fingerprint) { continue }
           if seen.count >= maxStates {
             tally.exhaustive = false
@@ -93,7 +102,7 @@ extension RaceExplorer {
           }
           seen.insert(fingerprint)
           arrivals.append(Arrival(parent: Int32(index), cpu: Int32(cpu)))
-          level.append((arrivals.count - 1, next))
+          level.append(Frontier(index: arrivals.count - 1, world: next, cpuNumbers: cpuNumbers))
         }
         if !moved {
           tally.schedules += 1
@@ -144,13 +153,31 @@ struct CPUNumbering {
     return n
   }
 
-  /// The 64-bit fingerprint of a world's kernel state.
-  mutating func fingerprint(_ world: World) -> UInt64 {
+  /// The 64-bit fingerprint of a world's kernel state, and its CPUs' numbers.
+  mutating func fingerprint(_ world: World) -> (fingerprint: UInt64, cpuNumbers: [Int]) {
+    fingerprint(world, after: nil, numbered: [])
+  }
+
+  /// The fingerprint of a world one micro-step after `parent`, whose CPUs have the numbers
+  /// `known`: a CPU equal to its parent's keeps its number without a lookup (most do not change;
+  /// `==` on an unchanged one finds its program's storage shared).
+  mutating func fingerprint(
+    _ world: World, after parent: World?, numbered known: [Int]
+  ) -> (fingerprint: UInt64, cpuNumbers: [Int]) {
     var h = StateHasher()
     world.hashKernelState(into: &h)
-    for cpu in world.cpus { h.combine(number(cpu)) }
+    var numbers: [Int] = []
+    numbers.reserveCapacity(world.cpus.count)
+    for i in world.cpus.indices {
+      if let parent, i < known.count, i < parent.cpus.count, world.cpus[i] == parent.cpus[i] {
+        numbers.append(known[i])
+      } else {
+        numbers.append(number(world.cpus[i]))
+      }
+      h.combine(numbers[i])
+    }
     h.combine(world.cpus.count)
-    return h.finalize()
+    return (h.finalize(), numbers)
   }
 }
 

@@ -99,19 +99,23 @@ struct FingerprintTests {
     for (name, e) in try raceExplorers() {
       var byWorld: [World: UInt64] = [:]
       var numbering = CPUNumbering()
-      var queue = [e.initial]
-      byWorld[e.initial] = numbering.fingerprint(e.initial)
-      while let w = queue.popLast(), byWorld.count < 1000 {
+      // Each world with its CPUs' numbers, so the fingerprints take the search's shortcut (a
+      // CPU equal to its parent's keeps its number).
+      let first = numbering.fingerprint(e.initial)
+      var queue = [(e.initial, first.cpuNumbers)]
+      byWorld[e.initial] = first.fingerprint
+      while let (w, numbers) = queue.popLast(), byWorld.count < 1000 {
         for cpu in w.cpus.indices where w.cpus[cpu].state == .running || w.cpus[cpu].state == .blocked {
           var next = w
           guard (try? next.microStep(cpu: cpu)) != nil else { continue }
           next.checkInvariants(everything: true)
-          let print = numbering.fingerprint(next)
+          let (print, nextNumbers) = numbering.fingerprint(next, after: w, numbered: numbers)
+          #expect(print == numbering.fingerprint(next).fingerprint, "\(name): the shortcut changes the fingerprint")
           if let known = byWorld[next] {
             #expect(known == print, "\(name): equal worlds, different fingerprints")
           } else {
             byWorld[next] = print
-            queue.append(next)
+            queue.append((next, nextNumbers))
           }
         }
       }
@@ -128,7 +132,10 @@ struct FingerprintTests {
   @Test("every field the kernel state holds changes the fingerprint")
   func everyFieldCounts() throws {
     let (e, _) = try explorer("d3-ksm-drop-vs-munmap.scene")
-    let w = e.initial
+    var w = e.initial
+    // A pin and a lock holder to change in place (a count alone would tell an added one).
+    w.pins[1] = 1
+    w.lockHolders.add(World.LockHolder(cpu: 0, mode: .exclusive, op: "x"), to: 1)
     let base = plainFingerprint(w)
     var changes: [(String, (inout World) -> Void)] = [
       ("a PTE", { $0.processes[0].ptes[999] = .zero }),
@@ -140,8 +147,11 @@ struct FingerprintTests {
       ("an AVC", { w in w.avcs.update(w.avcs.keys[0]) { $0.onSameVMA.toggle() } }),
       ("a page's mapcount", { $0.pages[0].mapcount += 1 }),
       ("a page's mapping", { $0.pages[0].mapping = .none }),
-      ("a lock holder", { $0.lockHolders.add(World.LockHolder(cpu: 0, mode: .exclusive, op: "x"), to: 1) }),
-      ("a pin", { $0.pins[1, default: 0] += 1 }),
+      ("a lock holder's operation", { $0.lockHolders[1] = [World.LockHolder(cpu: 0, mode: .exclusive, op: "y")] }),
+      ("a lock holder's mode", { $0.lockHolders[1] = [World.LockHolder(cpu: 0, mode: .read, op: "x")] }),
+      ("a lock holder's CPU", { $0.lockHolders[1] = [World.LockHolder(cpu: 1, mode: .exclusive, op: "x")] }),
+      ("a pin's count", { $0.pins[1] = 2 }),
+      ("a pin's anon_vma", { $0.pins = [2: 1] }),
       ("a slot occupant", { $0.slotOccupant.append(5) }),
       ("the variants", { $0.variants.append(.plainDec) }),
     ]
