@@ -263,28 +263,4 @@ struct Groups {
         name: "Graphviz dot -Tplain / anonvis layout+render, same step", value: dotTime.median / max(ours.median, 1e-9),
         unit: "x"))
   }
-
-  /// The race explorer on D.2.
-  mutating func races() {
-    let d2 = """
-      kernel 2.6.34
-      cpus 2
-      spawn P1
-      mmap P1 A 4
-      touch P1 A 0..3
-      fork P1 P2
-      mprotect P2 A 2..3 ro
-      on cpu0 begin migrate P1 A 2
-      on cpu1 begin mprotect P2 A 1 ro
-      """
-    guard
-      case .success(let explorer) = RaceExplorer.prepare(
-        scene: Parser.parse(d2), title: "d2", kernel: nil, variants: nil)
-    else { return }
-    var states = 0
-    let t = Harness.measure(sizes.runs) { states = explorer.explore().states }
-    figures.append(
-      Figure(
-        name: "race explorer on D.2 (\(states) states)", value: Double(states) / max(t.median, 1e-9), unit: "states/s"))
-  }
 }

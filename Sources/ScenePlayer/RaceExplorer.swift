@@ -31,6 +31,10 @@ public struct RaceExplorer {
     public var refused: Int
     /// The shortest schedule that ends in a refused micro-step, for the summary.
     public var firstRefusal: Refusal?
+    /// The probability that two of the states had one fingerprint, so that one was taken for
+    /// the other and never expanded (nil for a search that kept whole worlds): n(n-1)/2 pairs,
+    /// each equal with probability 2^-64, as TLC estimates it.
+    public var omissionProbability: Double? = nil
   }
 
   /// A micro-step the model refused, with the schedule that led to it.
@@ -100,148 +104,46 @@ public struct RaceExplorer {
 
   /// Breadth-first search; stops after `maxStates` states, at `maxDepth` micro-steps, after
   /// `maxWork` (transitions weighted by world size) or when the timeline's memory limit is reached.
-  public func explore(maxStates: Int = 100_000, maxDepth: Int = 10_000, maxWork: Int = defaultMaxWork) -> Report {
-    struct Node {
-      var world: World
-      var parent: Int
-      var cpu: Int
-      var event: Event?
-      var depth: Int
+  ///
+  /// `visited` chooses how states are remembered: by 64-bit fingerprint (the default,
+  /// ``exploreFingerprints(maxStates:maxDepth:maxWork:)``) or as whole worlds (the reference the
+  /// tests compare it with, ``exploreWorlds(maxStates:maxDepth:maxWork:)``).
+  public func explore(
+    maxStates: Int = 100_000, maxDepth: Int = 10_000, maxWork: Int = defaultMaxWork, visited: Visited = .fingerprints
+  ) -> Report {
+    switch visited {
+    case .fingerprints: return exploreFingerprints(maxStates: maxStates, maxDepth: maxDepth, maxWork: maxWork)
+    case .worlds: return exploreWorlds(maxStates: maxStates, maxDepth: maxDepth, maxWork: maxWork)
     }
-    var nodes: [Node] = [Node(world: initial, parent: -1, cpu: -1, event: nil, depth: 0)]
-    // A world's identity is its kernel state: `==` and hashing ignore its bookkeeping (step,
-    // reports, what changed) and settings, so a set of worlds deduplicates states.
-    var seen: Set<World> = [initial]
-    var queue = 0
-    var findings: [String: Finding] = [:]
-    var order: [String] = []
-    var transitions = 0
-    var schedules = 0
-    var exhaustive = true
-    var refused = 0
-    var firstRefusal: Refusal?
-    var work = 0
-    var stoppedBy: String?
-    let baseline = Set(initial.violations.map(\.code))
+  }
 
-    func path(_ index: Int) -> (schedule: [Int], events: [Event?]) {
-      var schedule: [Int] = []
-      var events: [Event?] = []
-      var i = index
-      while i > 0 {
-        schedule.append(nodes[i].cpu)
-        events.append(nodes[i].event)
-        i = nodes[i].parent
-      }
-      return (schedule.reversed(), events.reversed())
+  /// Why a search stops before expanding its `expanded`th state, if it does: the timeline's memory
+  /// limit or an interrupt (looked at every 256 states), or the work budget.
+  func stopReason(expanded: Int, states: Int, maxStates: Int, work: Int, maxWork: Int) -> String? {
+    if expanded % 256 == 0 {
+      if let exceeded = timeline.limits.memoryExceeded() { return exceeded }
+      guard timeline.limits.proceed(states, of: maxStates) else { return "an interrupt (ctrl-C)" }
     }
+    if work > maxWork {
+      return "the work budget of \(grouped(maxWork)) units (transitions by world size); raise it with --max-work"
+    }
+    return nil
+  }
 
-    func path(_ index: Int, then cpu: Int, _ event: Event?) -> (schedule: [Int], events: [Event?]) {
-      let p = path(index)
-      return (p.schedule + [cpu], p.events + [event])
-    }
+  static func depthBound(_ maxDepth: Int) -> String {
+    "the bound of \(grouped(maxDepth)) micro-steps per schedule; raise it with --depth"
+  }
 
-    /// Records the violations a transition reported (those past the first `old` of its world).
-    func record(_ violations: [Violation], since old: Int, path: () -> (schedule: [Int], events: [Event?])) {
-      guard violations.count > old else { return }
-      for v in violations[old...] where !baseline.contains(v.code) && findings[v.code] == nil {
-        let p = path()
-        findings[v.code] = Finding(code: v.code, message: v.message, schedule: p.schedule, events: p.events)
-        order.append(v.code)
-      }
-    }
+  static func statesBound(_ maxStates: Int) -> String {
+    "the bound of \(grouped(maxStates)) states; raise it with --max-states"
+  }
 
-    let limits = timeline.limits
-    search: while queue < nodes.count {
-      let node = nodes[queue]
-      let index = queue
-      queue += 1
-      if queue % 256 == 0 {
-        if let exceeded = limits.memoryExceeded() {
-          stoppedBy = exceeded
-          break search
-        }
-        guard limits.proceed(seen.count, of: maxStates) else {
-          stoppedBy = "an interrupt (ctrl-C)"
-          break search
-        }
-      }
-      if work > maxWork {
-        stoppedBy = "the work budget of \(grouped(maxWork)) units (transitions by world size); raise it with --max-work"
-        break search
-      }
-      var moved = false
-      if node.depth >= maxDepth {
-        exhaustive = false
-        stoppedBy = stoppedBy ?? "the bound of \(grouped(maxDepth)) micro-steps per schedule; raise it with --depth"
-        continue
-      }
-      for cpu in node.world.cpus.indices {
-        let state = node.world.cpus[cpu].state
-        guard state == .running || state == .blocked else { continue }
-        var next = node.world
-        // The search's own work budget bounds the search; a world's counter bounds one micro-step
-        // here (left to add up along a schedule, a long one would be refused as a whole scene is).
-        next.work.value = 0
-        let outcome: MicroOutcome
-        do {
-          outcome = try next.microStep(cpu: cpu)
-        } catch {
-          // The model cannot run this micro-step here (an operation whose process is gone, a
-          // page no longer there): the schedule is not one the kernel can take. Counted and
-          // shown, never dropped silently.
-          refused += 1
-          if firstRefusal == nil {
-            let p = path(index)
-            firstRefusal = Refusal(message: error.message, schedule: p.schedule + [cpu], events: p.events + [nil])
-          }
-          continue
-        }
-        transitions += 1
-        // What the transition costs: copying, hashing and checking the world and the CPUs'
-        // programs (a CPU about to fault in 64 pages carries 64 instructions).
-        work += 1 + next.size + next.cpus.reduce(0) { $0 + $1.program.count }
-        var event: Event?
-        switch outcome {
-        case .progressed(let e): event = e
-        case .deadlocked: event = nil
-        case .blocked, .idle: continue
-        }
-        moved = true
-        next.checkInvariants(everything: true)
-        // A violation belongs to the transition, not to the state: the same state may have been
-        // reached before by a schedule that broke nothing (the identity ignores reports), so
-        // every transition's reports are recorded before the state is deduplicated.
-        record(next.violations, since: node.world.violations.count, path: { path(index, then: cpu, event) })
-        if seen.contains(next) {
-          continue
-        }
-        if seen.count >= maxStates {
-          exhaustive = false
-          stoppedBy = stoppedBy ?? "the bound of \(grouped(maxStates)) states; raise it with --max-states"
-          continue
-        }
-        seen.insert(next)
-        nodes.append(Node(world: next, parent: index, cpu: cpu, event: event, depth: node.depth + 1))
-      }
-      if !moved {
-        schedules += 1
-        // Nobody can move although some operation is unfinished: CPUs wait on each other.
-        if node.world.cpus.contains(where: { $0.state == .blocked }) && findings["C18"] == nil
-          && !baseline.contains("C18")
-        {
-          let p = path(index)
-          findings["C18"] = Finding(
-            code: "C18", message: "no CPU can move: they wait on each other's locks", schedule: p.schedule,
-            events: p.events)
-          order.append("C18")
-        }
-      }
-    }
-    if stoppedBy != nil { exhaustive = false }
-    return Report(
-      states: seen.count, transitions: transitions, schedules: schedules, exhaustive: exhaustive, stoppedBy: stoppedBy,
-      findings: order.compactMap { findings[$0] }, refused: refused, firstRefusal: firstRefusal)
+  /// How a search remembers the states it has visited.
+  public enum Visited: Sendable {
+    /// A 64-bit fingerprint per state; worlds are kept for the breadth-first frontier only.
+    case fingerprints
+    /// Every world, in a `Set<World>` (exact, about 7 KB a state): the reference.
+    case worlds
   }
 
   /// A scene that replays a finding: the setup, the begins, one `on cpuN step` per micro-step

@@ -85,6 +85,12 @@ struct Races: ParsableCommand {
       "\(TextSafety.escape(baseName(file))) on \(model): \(report.states) states, \(report.transitions) micro-steps, "
         + "\(report.schedules) complete schedules, "
         + (report.exhaustive ? "exhaustive" : "NOT exhaustive: stopped at \(report.stoppedBy ?? "a bound")"))
+    if let p = report.omissionProbability {
+      // As TLC reports it: n states, each pair sharing a 64-bit fingerprint with probability 2^-64.
+      print(
+        "probability that a fingerprint collision hid a state: \(String(format: "%.1e", p)) "
+          + "(64-bit fingerprints, n(n-1)/2^65 for n = \(report.states) states)")
+    }
     // The time goes to standard error when a person watches it: standard output is the same
     // bytes for the same scene.
     if isatty(STDERR_FILENO) != 0 {

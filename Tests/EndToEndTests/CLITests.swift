@@ -250,6 +250,11 @@ struct RacesCLITests {
     let ok = try run(["races", "scenes/races/d3-ksm-drop-vs-munmap.scene"])
     #expect(ok.status == 0)
     #expect(ok.stdout.contains("(exhaustive)"))
+    // The chance that a fingerprint collision hid one of its 83 states, as TLC reports it.
+    #expect(
+      ok.stdout.contains(
+        "probability that a fingerprint collision hid a state: 1.8e-16 (64-bit fingerprints, n(n-1)/2^65 for n = 83 states)"
+      ), "\(ok.stdout)")
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("races-\(UUID().uuidString)").path
     let bad = try run(["races", "scenes/races/d3-ksm-drop-vs-munmap.scene", "--variant", "plain-dec", "--out", dir])
     #expect(bad.status == 1)

@@ -1,0 +1,244 @@
+import AnonVMASim
+import SafeText
+
+/// The race explorer's search with states remembered by fingerprint, as TLC remembers them: the
+/// visited set holds a 64-bit hash of each state's kernel state (``World/hashKernelState(into:)``,
+/// deterministic across runs), never the world.
+///
+/// 64 bits, not 128: the probability that a collision hid a state is about n²/2^65 (printed with
+/// every report): 3·10⁻⁸ at a million states and 3·10⁻⁶ at ten million, and 8 bytes a state keeps
+/// the set within the 64 bytes per visited state the search aims at; 128 bits would double it for
+/// odds no search here needs.
+///
+/// The search is breadth first, one level (schedule length) at a time in the order the reference
+/// search (``RaceExplorer/exploreWorlds(maxStates:maxDepth:maxWork:)``) dequeues, so both report
+/// the same states, findings and shortest schedules. Only the frontier keeps worlds: the level
+/// being expanded and the next one. Each visited state keeps its parent and the CPU that moved
+/// (8 bytes); a finding's schedule follows those back to the start and its events are rebuilt by
+/// replaying the schedule (the search itself runs quiet, formatting no event text).
+extension RaceExplorer {
+  /// How a visited state was reached: its parent's index and the CPU whose micro-step led here.
+  struct Arrival {
+    var parent: Int32
+    var cpu: Int32
+  }
+
+  /// A state of the frontier: its index, its world and its CPUs' numbers (``CPUNumbering``).
+  struct Frontier {
+    var index: Int
+    var world: World
+    var cpuNumbers: [Int]
+  }
+
+  func exploreFingerprints(maxStates: Int, maxDepth: Int, maxWork: Int) -> Report {
+    var arrivals: [Arrival] = [Arrival(parent: -1, cpu: -1)]
+    var start = initial
+    start.narrating.value = false
+    var numbering = CPUNumbering()
+    var seen = FingerprintSet()
+    let first = numbering.fingerprint(start)
+    seen.insert(first.fingerprint)
+    var frontier: [Frontier] = [Frontier(index: 0, world: start, cpuNumbers: first.cpuNumbers)]
+    var depth = 0
+    var expanded = 0
+    var tally = Tally(initial: initial)
+
+    func schedule(to index: Int) -> [Int] {
+      var schedule: [Int] = []
+      var i = index
+      while i > 0 {
+        schedule.append(Int(arrivals[i].cpu))
+        i = Int(arrivals[i].parent)
+      }
+      return schedule.reversed()
+    }
+
+    func finding(_ code: String, _ message: String, schedule: [Int]) {
+      tally.add(Finding(code: code, message: message, schedule: schedule, events: events(of: schedule)))
+    }
+
+    search: while !frontier.isEmpty {
+      var level: [Frontier] = []
+      // Popped from the end, so each world is released once expanded.
+      frontier.reverse()
+      while let node = frontier.popLast() {
+        let (index, world) = (node.index, node.world)
+        expanded += 1
+        if let reason = stopReason(
+          expanded: expanded, states: seen.count, maxStates: maxStates, work: tally.work, maxWork: maxWork)
+        {
+          tally.stoppedBy = reason
+          break search
+        }
+        if depth >= maxDepth {
+          tally.exhaustive = false
+          tally.stoppedBy = tally.stoppedBy ?? Self.depthBound(maxDepth)
+          continue
+        }
+        var moved = false
+        for cpu in world.cpus.indices {
+          let state = world.cpus[cpu].state
+          guard state == .running || state == .blocked else { continue }
+          guard
+            case (var next, let outcome)? = Self.attempt(
+              world, cpu: cpu, tally: &tally, path: { (schedule(to: index), events(of: schedule(to: index))) })
+          else { continue }
+          switch outcome {
+          case .progressed, .deadlocked: break
+          case .blocked, .idle: continue
+          }
+          moved = true
+          next.checkInvariants(everything: true)
+          // Recorded per transition, before deduplication (as the reference search does).
+          for v in tally.newViolations(next.violations, since: world.violations.count) where tally.wants(v.code) {
+            finding(v.code, v.message, schedule: schedule(to: index) + [cpu])
+          }
+          let (fingerprint, cpuNumbers) = numbering.fingerprint(next, after: world, numbered: node.cpuNumbers)
+          if seen.contains(fingerprint) { continue }
+          if seen.count >= maxStates {
+            tally.exhaustive = false
+            tally.stoppedBy = tally.stoppedBy ?? Self.statesBound(maxStates)
+            continue
+          }
+          seen.insert(fingerprint)
+          arrivals.append(Arrival(parent: Int32(index), cpu: Int32(cpu)))
+          level.append(Frontier(index: arrivals.count - 1, world: next, cpuNumbers: cpuNumbers))
+        }
+        if !moved {
+          tally.schedules += 1
+          if tally.isDeadlock(world) {
+            finding("C18", Tally.deadlockMessage, schedule: schedule(to: index))
+          }
+        }
+      }
+      frontier = level
+      depth += 1
+    }
+    let n = Double(seen.count)
+    return tally.report(states: seen.count, omissionProbability: n * (n - 1) / 0x1p65)
+  }
+
+  /// The event of each micro-step of a schedule, replayed from the initial state as the search
+  /// ran it (nil for a micro-step that deadlocked), with the initial state's narration.
+  func events(of schedule: [Int]) -> [Event?] {
+    var world = initial
+    var events: [Event?] = []
+    for cpu in schedule {
+      world.work.value = 0
+      switch try? world.microStep(cpu: cpu) {
+      case .progressed(let e): events.append(e)
+      default: events.append(nil)
+      }
+      world.checkInvariants(everything: true)
+    }
+    return events
+  }
+}
+
+/// Numbers each distinct CPU (state, program, registers, locks) in the order the search meets it,
+/// so a state's fingerprint hashes a CPU as its number: the programs' instructions need no stable
+/// hash of their own, and the numbers are the same on every run because the search's order is.
+/// (SPIN's COLLAPSE compression stores a state's components once and the state as their indices
+/// in the same way.) The table is exact: it compares CPUs with `==`.
+struct CPUNumbering {
+  private var numbers: [CPU: Int] = [:]
+
+  /// How many distinct CPUs have been met.
+  var count: Int { numbers.count }
+
+  mutating func number(_ cpu: CPU) -> Int {
+    if let n = numbers[cpu] { return n }
+    let n = numbers.count
+    numbers[cpu] = n
+    return n
+  }
+
+  /// The 64-bit fingerprint of a world's kernel state, and its CPUs' numbers.
+  mutating func fingerprint(_ world: World) -> (fingerprint: UInt64, cpuNumbers: [Int]) {
+    fingerprint(world, after: nil, numbered: [])
+  }
+
+  /// The fingerprint of a world one micro-step after `parent`, whose CPUs have the numbers
+  /// `known`: a CPU equal to its parent's keeps its number without a lookup (most do not change;
+  /// `==` on an unchanged one finds its program's storage shared).
+  mutating func fingerprint(
+    _ world: World, after parent: World?, numbered known: [Int]
+  ) -> (fingerprint: UInt64, cpuNumbers: [Int]) {
+    var h = StateHasher()
+    world.hashKernelState(into: &h)
+    var numbers: [Int] = []
+    numbers.reserveCapacity(world.cpus.count)
+    for i in world.cpus.indices {
+      if let parent, i < known.count, i < parent.cpus.count, world.cpus[i] == parent.cpus[i] {
+        numbers.append(known[i])
+      } else {
+        numbers.append(number(world.cpus[i]))
+      }
+      h.combine(numbers[i])
+    }
+    h.combine(world.cpus.count)
+    return (h.finalize(), numbers)
+  }
+}
+
+/// A set of 64-bit fingerprints: open addressing with linear probing in a power-of-two table at
+/// most three quarters full (8 bytes a slot, 11 to 21 bytes a fingerprint). The fingerprints are
+/// well mixed, so their top bits index the table directly; 0 marks an empty slot and the
+/// fingerprint 0 is kept beside the table.
+struct FingerprintSet {
+  private var slots = [UInt64](repeating: 0, count: 1024)
+  private var shift = 64 - 10
+  private var hasZero = false
+  private(set) var count = 0
+
+  /// Bytes the table holds.
+  var bytes: Int { slots.count * 8 }
+
+  func contains(_ print: UInt64) -> Bool {
+    if print == 0 { return hasZero }
+    let mask = slots.count - 1
+    var i = Int(truncatingIfNeeded: print >> UInt64(shift))
+    while true {
+      let s = slots[i]
+      if s == print { return true }
+      if s == 0 { return false }
+      i = (i + 1) & mask
+    }
+  }
+
+  /// Adds a fingerprint; returns whether it was new.
+  @discardableResult
+  mutating func insert(_ print: UInt64) -> Bool {
+    if print == 0 {
+      defer { hasZero = true }
+      if hasZero { return false }
+      count += 1
+      return true
+    }
+    if (count + 1) * 4 > slots.count * 3 { grow() }
+    let mask = slots.count - 1
+    var i = Int(truncatingIfNeeded: print >> UInt64(shift))
+    while true {
+      let s = slots[i]
+      if s == print { return false }
+      if s == 0 {
+        slots[i] = print
+        count += 1
+        return true
+      }
+      i = (i + 1) & mask
+    }
+  }
+
+  private mutating func grow() {
+    let old = slots
+    slots = [UInt64](repeating: 0, count: old.count * 2)
+    shift -= 1
+    let mask = slots.count - 1
+    for print in old where print != 0 {
+      var i = Int(truncatingIfNeeded: print >> UInt64(shift))
+      while slots[i] != 0 { i = (i + 1) & mask }
+      slots[i] = print
+    }
+  }
+}
