@@ -98,6 +98,13 @@ public struct AppState: Sendable {
   public var cards = false
   /// The step whose chapter's title card is up, if one is.
   public internal(set) var card: Int?
+  /// Whether → and play stop before a step to put its `ask` lines to the audience (`present`,
+  /// `play --ask`).
+  public var askQuestions = false
+  /// The questions (`ask`) on screen before a step, if any, and whether their answers are shown.
+  public internal(set) var asking: Asking?
+  /// Steps whose questions were answered in this session: stepping into them again asks nothing.
+  var answered: Set<Int> = []
   /// Explore mode: an empty world and a `:` prompt that runs operations.
   public var explore = false
   /// Scene lines typed in explore mode (saved by `:w`).

@@ -3,6 +3,8 @@ import TermRender
 /// What a key does in the main view (prompts and overlays read keys of their own).
 public enum KeyCommand: Sendable, Hashable, CaseIterable {
   case nextStep, previousStep, microForward, microBackward
+  /// Shows the model's answer to the question on screen (`ask`).
+  case reveal
   /// Leaves the micro-steps at once (back to the whole step) and clears the message.
   case leaveMicro
   case jump, find, firstStep, lastStep
@@ -114,7 +116,11 @@ public enum Keymap {
     KeyBinding(
       [.right, .char("l"), .char(" ")], .nextStep, "→ l space", "next step",
       hint: { _ in KeyHint("←/→ step", "<-/-> step", rank: 3) },
-      when: { $0.step < $0.timeline.stepCount }, help: { _ in "next step" }),
+      when: { $0.step < $0.timeline.stepCount },
+      help: { $0.asking.map { $0.revealed ? "show the step" : "reveal the answer" } ?? "next step" }),
+    KeyBinding(
+      [.char("a")], .reveal, "a", "reveal the model's answer to the question on screen (→ too; then → shows the step)",
+      when: { $0.asking?.revealed == false }, help: { _ in "reveal the model's answer to the question" }),
     KeyBinding(
       [.left, .char("h"), .backspace], .previousStep, "← h bksp", "previous step", when: { $0.step > 0 },
       help: { _ in "previous step" }),

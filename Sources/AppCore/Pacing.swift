@@ -26,12 +26,14 @@ extension AppState {
   }
 
   /// One step forward, as → and play take it: with `--cards`, into the next chapter through its
-  /// title card first (the card is one step of play's pace).
+  /// title card first (the card is one step of play's pace); before a step with `ask` lines, its
+  /// questions first, then their answers (``askOrReveal()``).
   mutating func advance() {
     if cards, card == nil, step < timeline.stepCount, timeline.chapters.contains(where: { $0.step == step + 1 }) {
       card = step + 1
       return
     }
+    if askOrReveal() { return }
     go(to: step + 1)
   }
 
@@ -40,7 +42,7 @@ extension AppState {
   mutating func handleCardKey(_ command: KeyCommand) -> Bool {
     guard card != nil else { return false }
     switch command {
-    case .nextStep, .play, .quit, .help, .faster, .slower: return false
+    case .nextStep, .play, .quit, .help, .faster, .slower, .reveal: return false
     default:
       card = nil
       return true

@@ -21,6 +21,12 @@ extension AppState {
           let before = step
           advance()
           if step != before { effects.append(.stepChanged(step)) }
+          // Play stops at a question: the audience answers before the step runs.
+          if asking?.revealed == false {
+            playing = false
+            playClock = 0
+            break
+          }
         }
         if step >= timeline.stepCount {
           playing = false
@@ -48,6 +54,7 @@ extension AppState {
   public mutating func go(to target: Int) {
     step = max(0, min(timeline.stepCount, target))
     card = nil
+    asking = nil
     micro = nil
     message = nil
     refreshLayout()
@@ -100,6 +107,7 @@ extension AppState {
     switch command {
     case .quit: break
     case .nextStep: advance()
+    case .reveal: reveal()
     case .previousStep: go(to: step - 1)
     case .microForward: microForward()
     case .microBackward: microBackward()

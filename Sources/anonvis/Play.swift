@@ -29,6 +29,12 @@ struct UIOptions: ParsableArguments {
   @Flag(help: "A full-screen title card before each chapter's first step.")
   var cards = false
 
+  @Flag(
+    help:
+      "Stop before each step that has ask lines: the question first, a key reveals the model's answer (present always does)."
+  )
+  var ask = false
+
   @Option(help: "The forest view to start in: diagram (default where the terminal is 80 columns wide), matrix or tree.")
   var view: ForestView = .diagram
 
@@ -182,6 +188,7 @@ struct Play: ParsableCommand {
     state.presenter = ui.notes
     state.forestView = ui.view
     state.cards = ui.cards
+    state.askQuestions = ui.ask
     if let step { state.go(to: try startStep(step, state)) }
     try runInteractive(state, record: ui.record, force: ui.force)
   }
