@@ -111,6 +111,10 @@ public struct AppState: Sendable {
   public var exploreLines: [String] = []
   /// The step a what-if branch (`:` in play) started from: the session is an explore session since.
   public internal(set) var branchedAt: Int?
+  /// Whole steps to undo and redo (`u`, ctrl-r, `:undo`, `:redo`).
+  var history = UndoHistory()
+  /// A line that was warned about (it would block or deadlock a CPU): Enter on it again runs it.
+  var warnedLine: String?
   /// The narration pane's scroll (PgDn/PgUp in the steps pane).
   var narrationScroll = NarrationScroll()
   /// A message shown in place (errors of `:` commands, jump errors).

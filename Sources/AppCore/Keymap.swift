@@ -14,6 +14,8 @@ public enum KeyCommand: Sendable, Hashable, CaseIterable {
   case cycleView, pin, legend, toggleFolding, compare, presenter, play
   /// `+`/`-`: play's pace.
   case faster, slower
+  /// `u` and ctrl-r: undo and redo a whole step of an explore session or what-if branch.
+  case undo, redo
   case command, help, quit
 }
 
@@ -195,6 +197,11 @@ public enum Keymap {
       [.char("+")], .faster, "+ -", "play faster / slower (seconds per step, shown while playing)",
       help: { "play faster / slower (now \(AppState.paceText($0.pace)) per step)" }),
     KeyBinding([.char("-")], .slower, nil),
+    KeyBinding(
+      [.char("u")], .undo, "u C-r", "undo / redo a whole step typed at the : prompt (a what-if branch too)",
+      when: { $0.canUndo || $0.canRedo },
+      help: { $0.canUndo ? "undo the last step typed (C-r redoes)" : "redo the step undone" }),
+    KeyBinding([.char("\u{12}")], .redo, nil),
     KeyBinding(
       [.char(":")], .command, ":", "run an operation: in explore mode; in play a what-if branch from this step",
       help: {

@@ -108,6 +108,8 @@ extension AppState {
     case .quit: break
     case .nextStep: advance()
     case .reveal: reveal()
+    case .undo: undo()
+    case .redo: redo()
     case .previousStep: go(to: step - 1)
     case .microForward: microForward()
     case .microBackward: microBackward()
@@ -224,6 +226,10 @@ extension AppState {
     switch key {
     case .escape:
       prompt = nil
+      warnedLine = nil
+      return []
+    case .tab:
+      completePrompt(p, text)
       return []
     case .backspace:
       if text.isEmpty {
@@ -320,19 +326,15 @@ extension AppState {
     let line = text.trimmingSpaces
     if line.isEmpty { return [] }
     if line == "q" { return [.quit] }
-    if line == "w" || line.hasPrefix("w ") {
-      let path = String(line.dropFirst(1)).trimmingSpaces
-      guard !path.isEmpty else {
-        message = "usage: :w FILE"
-        return []
-      }
-      return [.save(path: path, text: exploreScene)]
-    }
+    if let effects = sessionCommand(line) { return effects }
     let parsed = Parser.parse(line, check: false)
     if let d = parsed.diagnostics.first {
       message = "error: \(d.message)"
       return []
     }
+    // The line runs on a copy first: a line the model refuses changes nothing, and one that
+    // would block or deadlock a CPU is run only when Enter confirms it.
+    var trial = timeline
     for s in parsed.statements {
       switch s.statement {
       case .title, .kernel, .variant, .cpus:
@@ -341,14 +343,22 @@ extension AppState {
       default:
         break
       }
-      switch timeline.append(s) {
-      case .failure(let d):
+      if case .failure(let d) = trial.append(s) {
         message = "error: \(d.message)"
         return []
-      case .success:
-        exploreLines.append(line)
       }
     }
+    if warnedLine != line, let warning = AppState.blockWarning(from: timeline, to: trial) {
+      warnedLine = line
+      prompt = .command(line)
+      message = "warning: \(line) \(warning); Enter runs it anyway (u takes it back), esc cancels"
+      return []
+    }
+    warnedLine = nil
+    history.undo.append(snapshot)
+    history.redo = []
+    timeline = trial
+    exploreLines.append(line)
     go(to: timeline.stepCount)
     extendScene(with: parsed.statements)
     message = "ran: \(line)" + (message.map { "; \($0)" } ?? "")
