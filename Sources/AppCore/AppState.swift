@@ -98,6 +98,8 @@ public struct AppState: Sendable {
   public var cards = false
   /// The step whose chapter's title card is up, if one is.
   public internal(set) var card: Int?
+  /// Whether play pauses at the last step of each chapter (`--pause-chapters`).
+  public var pauseAtChapters = false
   /// Whether → and play stop before a step to put its `ask` lines to the audience (`present`,
   /// `play --ask`).
   public var askQuestions = false

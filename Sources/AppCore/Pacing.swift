@@ -49,6 +49,13 @@ extension AppState {
     }
   }
 
+  /// Whether play should pause here (`--pause-chapters`): the step on screen is the last of its
+  /// chapter (the next step opens another), and no card or question is up.
+  var endOfChapter: Bool {
+    pauseAtChapters && step > 0 && step < timeline.stepCount && card == nil && asking == nil
+      && timeline.chapters.contains { $0.step == step + 1 }
+  }
+
   /// The chapter's title card for the step it opens.
   func titleCard(_ first: Int, theme: Theme) -> TitleCard {
     let index = timeline.chapters.firstIndex { $0.step == first } ?? 0

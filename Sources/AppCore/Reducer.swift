@@ -27,6 +27,12 @@ extension AppState {
             playClock = 0
             break
           }
+          if endOfChapter {
+            playing = false
+            playClock = 0
+            message = "end of the chapter: p plays on"
+            break
+          }
         }
         if step >= timeline.stepCount {
           playing = false

@@ -35,6 +35,9 @@ struct UIOptions: ParsableArguments {
   )
   var ask = false
 
+  @Flag(help: "Play (p) pauses at the last step of each chapter.")
+  var pauseChapters = false
+
   @Option(help: "The forest view to start in: diagram (default where the terminal is 80 columns wide), matrix or tree.")
   var view: ForestView = .diagram
 
@@ -189,6 +192,7 @@ struct Play: ParsableCommand {
     state.forestView = ui.view
     state.cards = ui.cards
     state.askQuestions = ui.ask
+    state.pauseAtChapters = ui.pauseChapters
     if let step { state.go(to: try startStep(step, state)) }
     try runInteractive(state, record: ui.record, force: ui.force)
   }
