@@ -100,12 +100,25 @@ public struct AppState: Sendable {
   public var cards = false
   /// The step whose chapter's title card is up, if one is.
   public internal(set) var card: Int?
+  /// Whether play pauses at the last step of each chapter (`--pause-chapters`).
+  public var pauseAtChapters = false
+  /// Whether → and play stop before a step to put its `ask` lines to the audience (`present`,
+  /// `play --ask`).
+  public var askQuestions = false
+  /// The questions (`ask`) on screen before a step, if any, and whether their answers are shown.
+  public internal(set) var asking: Asking?
+  /// Steps whose questions were answered in this session: stepping into them again asks nothing.
+  var answered: Set<Int> = []
   /// Explore mode: an empty world and a `:` prompt that runs operations.
   public var explore = false
   /// Scene lines typed in explore mode (saved by `:w`).
   public var exploreLines: [String] = []
   /// The step a what-if branch (`:` in play) started from: the session is an explore session since.
   public internal(set) var branchedAt: Int?
+  /// Whole steps to undo and redo (`u`, ctrl-r, `:undo`, `:redo`).
+  var history = UndoHistory()
+  /// A line that was warned about (it would block or deadlock a CPU): Enter on it again runs it.
+  var warnedLine: String?
   /// The narration pane's scroll (PgDn/PgUp in the steps pane).
   var narrationScroll = NarrationScroll()
   /// A message shown in place (errors of `:` commands, jump errors).

@@ -3,6 +3,8 @@ import TermRender
 /// What a key does in the main view (prompts and overlays read keys of their own).
 public enum KeyCommand: Sendable, Hashable, CaseIterable {
   case nextStep, previousStep, microForward, microBackward
+  /// Shows the model's answer to the question on screen (`ask`).
+  case reveal
   /// Leaves the micro-steps at once (back to the whole step) and clears the message.
   case leaveMicro
   case jump, find, firstStep, lastStep
@@ -12,6 +14,8 @@ public enum KeyCommand: Sendable, Hashable, CaseIterable {
   case cycleView, pin, legend, toggleFolding, compare, presenter, play
   /// `+`/`-`: play's pace.
   case faster, slower
+  /// `u` and ctrl-r: undo and redo a whole step of an explore session or what-if branch.
+  case undo, redo
   case command, help, quit
 }
 
@@ -114,7 +118,11 @@ public enum Keymap {
     KeyBinding(
       [.right, .char("l"), .char(" ")], .nextStep, "→ l space", "next step",
       hint: { _ in KeyHint("←/→ step", "<-/-> step", rank: 3) },
-      when: { $0.step < $0.timeline.stepCount }, help: { _ in "next step" }),
+      when: { $0.step < $0.timeline.stepCount },
+      help: { $0.asking.map { $0.revealed ? "show the step" : "reveal the answer" } ?? "next step" }),
+    KeyBinding(
+      [.char("a")], .reveal, "a", "reveal the model's answer to the question on screen (→ too; then → shows the step)",
+      when: { $0.asking?.revealed == false }, help: { _ in "reveal the model's answer to the question" }),
     KeyBinding(
       [.left, .char("h"), .backspace], .previousStep, "← h bksp", "previous step", when: { $0.step > 0 },
       help: { _ in "previous step" }),
@@ -189,6 +197,11 @@ public enum Keymap {
       [.char("+")], .faster, "+ -", "play faster / slower (seconds per step, shown while playing)",
       help: { "play faster / slower (now \(AppState.paceText($0.pace)) per step)" }),
     KeyBinding([.char("-")], .slower, nil),
+    KeyBinding(
+      [.char("u")], .undo, "u C-r", "undo / redo a whole step typed at the : prompt (a what-if branch too)",
+      when: { $0.canUndo || $0.canRedo },
+      help: { $0.canUndo ? "undo the last step typed (C-r redoes)" : "redo the step undone" }),
+    KeyBinding([.char("\u{12}")], .redo, nil),
     KeyBinding(
       [.char(":")], .command, ":", "run an operation: in explore mode; in play a what-if branch from this step",
       help: {

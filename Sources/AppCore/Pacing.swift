@@ -26,12 +26,14 @@ extension AppState {
   }
 
   /// One step forward, as → and play take it: with `--cards`, into the next chapter through its
-  /// title card first (the card is one step of play's pace).
+  /// title card first (the card is one step of play's pace); before a step with `ask` lines, its
+  /// questions first, then their answers (``askOrReveal()``).
   mutating func advance() {
     if cards, card == nil, step < timeline.stepCount, timeline.chapters.contains(where: { $0.step == step + 1 }) {
       card = step + 1
       return
     }
+    if askOrReveal() { return }
     go(to: step + 1)
   }
 
@@ -40,11 +42,18 @@ extension AppState {
   mutating func handleCardKey(_ command: KeyCommand) -> Bool {
     guard card != nil else { return false }
     switch command {
-    case .nextStep, .play, .quit, .help, .faster, .slower: return false
+    case .nextStep, .play, .quit, .help, .faster, .slower, .reveal: return false
     default:
       card = nil
       return true
     }
+  }
+
+  /// Whether play should pause here (`--pause-chapters`): the step on screen is the last of its
+  /// chapter (the next step opens another), and no card or question is up.
+  var endOfChapter: Bool {
+    pauseAtChapters && step > 0 && step < timeline.stepCount && card == nil && asking == nil
+      && timeline.chapters.contains { $0.step == step + 1 }
   }
 
   /// The chapter's title card for the step it opens.

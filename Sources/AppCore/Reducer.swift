@@ -21,6 +21,18 @@ extension AppState {
           let before = step
           advance()
           if step != before { effects.append(.stepChanged(step)) }
+          // Play stops at a question: the audience answers before the step runs.
+          if asking?.revealed == false {
+            playing = false
+            playClock = 0
+            break
+          }
+          if endOfChapter {
+            playing = false
+            playClock = 0
+            message = "end of the chapter: p plays on"
+            break
+          }
         }
         if step >= timeline.stepCount {
           playing = false
@@ -51,6 +63,7 @@ extension AppState {
   public mutating func go(to target: Int) {
     step = max(0, min(timeline.stepCount, target))
     card = nil
+    asking = nil
     micro = nil
     message = nil
     refreshLayout()
@@ -103,6 +116,9 @@ extension AppState {
     switch command {
     case .quit: break
     case .nextStep: advance()
+    case .reveal: reveal()
+    case .undo: undo()
+    case .redo: redo()
     case .previousStep: go(to: step - 1)
     case .microForward: microForward()
     case .microBackward: microBackward()
@@ -219,6 +235,10 @@ extension AppState {
     switch key {
     case .escape:
       prompt = nil
+      warnedLine = nil
+      return []
+    case .tab:
+      completePrompt(p, text)
       return []
     case .backspace:
       if text.isEmpty {
@@ -315,19 +335,15 @@ extension AppState {
     let line = text.trimmingSpaces
     if line.isEmpty { return [] }
     if line == "q" { return [.quit] }
-    if line == "w" || line.hasPrefix("w ") {
-      let path = String(line.dropFirst(1)).trimmingSpaces
-      guard !path.isEmpty else {
-        message = "usage: :w FILE"
-        return []
-      }
-      return [.save(path: path, text: exploreScene)]
-    }
+    if let effects = sessionCommand(line) { return effects }
     let parsed = Parser.parse(line, check: false)
     if let d = parsed.diagnostics.first {
       message = "error: \(d.message)"
       return []
     }
+    // The line runs on a copy first: a line the model refuses changes nothing, and one that
+    // would block or deadlock a CPU is run only when Enter confirms it.
+    var trial = timeline
     for s in parsed.statements {
       switch s.statement {
       case .title, .kernel, .variant, .cpus:
@@ -336,14 +352,22 @@ extension AppState {
       default:
         break
       }
-      switch timeline.append(s) {
-      case .failure(let d):
+      if case .failure(let d) = trial.append(s) {
         message = "error: \(d.message)"
         return []
-      case .success:
-        exploreLines.append(line)
       }
     }
+    if warnedLine != line, let warning = AppState.blockWarning(from: timeline, to: trial) {
+      warnedLine = line
+      prompt = .command(line)
+      message = "warning: \(line) \(warning); Enter runs it anyway (u takes it back), esc cancels"
+      return []
+    }
+    warnedLine = nil
+    history.undo.append(snapshot)
+    history.redo = []
+    timeline = trial
+    exploreLines.append(line)
     go(to: timeline.stepCount)
     extendScene(with: parsed.statements)
     message = "ran: \(line)" + (message.map { "; \($0)" } ?? "")

@@ -180,6 +180,7 @@ public final class NcursesTerminal: TerminalBackend {
     case 27: return escapeOrSequence()
     case 8, 127: return .key(.backspace)
     case 4: return .key(.char("q"))  // ctrl-D: end of input quits like q
+    case 18: return .key(.char("\u{12}"))  // ctrl-R: redo (`Keymap`)
     default:
       guard byte >= 32 else { return nil }
       return .key(.char(Character(Unicode.Scalar(byte))))

@@ -37,6 +37,18 @@ extension Timeline {
     Timeline.evaluate(bound.expectation, in: states[bound.step])
   }
 
+  /// The VMA an expectation or question names, if it exists in `w`.
+  static func vma(_ r: VMARef, in w: World) -> VMAID? {
+    guard let p = w.processIndex(named: r.process) else { return nil }
+    return w.vma(process: p, mapping: r.mapping, firstPage: r.firstPage)
+  }
+
+  /// The process and virtual page `P M N` names in `w`, if the process and mapping exist.
+  static func place(_ r: PageRef, in w: World) -> (ProcessID, Int)? {
+    guard let p = w.processIndex(named: r.process), let m = w.mapping(process: p, named: r.mapping) else { return nil }
+    return (p, m.base + r.index)
+  }
+
   /// Checks an expectation against a state.
   public static func evaluate(_ e: Expectation, in w: World) -> ExpectationResult {
     for id in e.anonVMAIDs where !w.isAllocated(id) {
@@ -49,15 +61,8 @@ extension Timeline {
     func names(_ ids: [AnonVMAID]) -> String {
       ids.isEmpty ? "(empty)" : ids.map { World.avName($0) }.joined(separator: " ")
     }
-    func findVMA(_ r: VMARef) -> VMAID? {
-      guard let p = w.processIndex(named: r.process) else { return nil }
-      return w.vma(process: p, mapping: r.mapping, firstPage: r.firstPage)
-    }
-    func location(_ r: PageRef) -> (ProcessID, Int)? {
-      guard let p = w.processIndex(named: r.process), let m = w.mapping(process: p, named: r.mapping)
-      else { return nil }
-      return (p, m.base + r.index)
-    }
+    func findVMA(_ r: VMARef) -> VMAID? { vma(r, in: w) }
+    func location(_ r: PageRef) -> (ProcessID, Int)? { place(r, in: w) }
     switch e {
     case .anonVMAs(let n): return compare("\(n)", "\(w.aliveAnonVMAs.count)")
     case .avcs(let n): return compare("\(n)", "\(w.avcCount)")

@@ -70,7 +70,7 @@ public struct RaceExplorer {
     for s in scene.statements {
       var isBegin = false
       switch s.statement {
-      case .title, .kernel, .variant, .cpus, .expect, .say, .note, .chapter:
+      case .title, .kernel, .variant, .cpus, .expect, .ask, .say, .note, .chapter:
         continue
       case .on(_, .begin), .on(_, .run):
         isBegin = true

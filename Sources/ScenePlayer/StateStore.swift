@@ -8,7 +8,8 @@ struct StateStore: Sendable {
   /// Steps between keyframes.
   let interval: Int
   var keyframes: [Int: World] = [:]
-  let cache = StateCache()
+  /// Shared by copies until one of them appends (below): then the copies' states may differ.
+  private(set) var cache = StateCache()
 
   /// The number of states (steps + 1).
   private(set) var count = 0
@@ -19,6 +20,9 @@ struct StateStore: Sendable {
 
   /// Records the state after step `count`; it is kept when `keep` or at a keyframe.
   mutating func append(_ world: World, keep: Bool) {
+    // A copy that goes on differently (explore's undo keeps the timeline before a step) must not
+    // read the other's replayed states from a shared cache: the first append of a copy detaches.
+    if !isKnownUniquelyReferenced(&cache) { cache = StateCache() }
     if keep || count % interval == 0 { keyframes[count] = world }
     count += 1
   }

@@ -41,6 +41,8 @@ public struct Timeline: Sendable {
   public var steps: [StepInfo]
   public var chapters: [(title: String, step: Int)]
   public var expectations: [BoundExpectation]
+  /// The `ask` lines, each bound to the step it comes before (``answer(_:)``).
+  public var questions: [BoundQuestion] = []
   /// Scene errors found while running (the timeline stops before the failing step).
   public var runtimeDiagnostics: [Diagnostic]
   var currentChapter: String?
@@ -144,6 +146,9 @@ public struct Timeline: Sendable {
       return .success(())
     case .expect(let e):
       expectations.append(BoundExpectation(step: steps.count - 1, expectation: e, statement: s))
+      return .success(())
+    case .ask(let q):
+      questions.append(BoundQuestion(step: steps.count, question: q, statement: s))
       return .success(())
     case .operation, .on:
       break

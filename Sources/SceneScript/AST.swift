@@ -86,6 +86,8 @@ public enum Statement: Sendable, Hashable {
   case operation(Operation)
   case on(cpu: Int, CPUAction)
   case expect(Expectation)
+  /// A question about the world after the next step (`ask`), answered by the model.
+  case ask(Question)
 }
 
 /// A statement with where it is and the text of its line.

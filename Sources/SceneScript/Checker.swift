@@ -16,10 +16,17 @@ struct Checker {
   var variants: [(Variant, LocatedStatement)] = []
   var processes: [String: ProcessInfo] = [:]
   var seenHeader: Set<String> = []
+  /// `ask` lines waiting for the step they ask about (their names are checked after it).
+  var pendingAsks: [(Question, LocatedStatement)] = []
 
   static func check(_ scene: inout Scene) {
     var checker = Checker()
     for s in scene.statements { checker.statement(s) }
+    for (_, s) in checker.pendingAsks {
+      checker.error(
+        .askWithoutStep, "'ask' asks about the step after it, and no step follows",
+        help: .hint("put the ask line before the operation whose outcome it asks about"), s)
+    }
     for (v, s) in checker.variants where v.kernel != checker.kernel {
       checker.error(
         .variantKernel,
@@ -47,6 +54,7 @@ struct Checker {
     case .operation(let op):
       seenOperation = true
       operation(op, s, offset: 0)
+      askedAbout()
     case .on(let cpu, let action):
       seenOperation = true
       if cpu >= cpus {
@@ -60,8 +68,11 @@ struct Checker {
       case .run(let op): operation(op, s, offset: 2)
       case .step, .finish: break
       }
+      askedAbout()
     case .expect(let e):
       expectation(e, s)
+    case .ask(let q):
+      pendingAsks.append((q, s))
     }
   }
 
@@ -126,6 +137,27 @@ struct Checker {
     default:
       break
     }
+  }
+
+  /// Checks the names of the `ask` lines before a step, now that the step's names exist.
+  mutating func askedAbout() {
+    for (q, s) in pendingAsks {
+      switch q {
+      case .chain(let v), .anonVMA(let v):
+        if process(v.process, s, word: 2, alive: false) {
+          mapping(v.process, v.mapping, s, word: 3, pages: v.firstPage.map { [$0] } ?? [], pageWord: 4)
+        }
+      case .page(let r), .visits(let r):
+        pageRef(r, s, at: 2, alive: false)
+      case .cpuState(let cpu):
+        if cpu >= cpus { error(.unknownCPU, "cpu\(cpu) does not exist: the scene has \(cpus) CPU(s)", s, word: 2) }
+      case .parent, .counter(.numChildren, _), .counter(.numActiveVMAs, _):
+        if kernel != .v6 { error(.modernOnly, "'\(s.words[1])' exists only in the 6.x model", s, word: 1) }
+      default:
+        break
+      }
+    }
+    pendingAsks = []
   }
 
   mutating func error(

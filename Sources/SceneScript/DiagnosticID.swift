@@ -33,6 +33,7 @@ public enum DiagnosticID: String, Sendable, Hashable, CaseIterable, CustomString
   case invariantCode = "S0216"
   case tooManyErrors = "S0217"
   case emptyScene = "S0218"
+  case unknownQuestion = "S0219"
   // Parsing: one argument
   case missingArgument = "S0230"
   case stringForWord = "S0231"
@@ -58,6 +59,8 @@ public enum DiagnosticID: String, Sendable, Hashable, CaseIterable, CustomString
   case unknownCPU = "S0309"
   case modernOnly = "S0310"
   case variantKernel = "S0311"
+  /// An `ask` line with no step after it: it asks about the step it comes before.
+  case askWithoutStep = "S0312"
 
   // Running the scene
   /// The model cannot run the operation in this state (a write fault on a read-only page, a page
@@ -72,6 +75,9 @@ public enum DiagnosticID: String, Sendable, Hashable, CaseIterable, CustomString
   // Checking expectations
   /// An `expect` line names an anon_vma not allocated at its step.
   case anonVMANotAllocated = "S0501"
+  /// An `ask` line the model cannot answer after its step (no such VMA, a freed anon_vma's root,
+  /// no rmap walk from that page).
+  case unanswerableQuestion = "S0502"
 
   // Preparing a race search
   /// No operation is put on a CPU (`on cpuN begin ...`): nothing to interleave.

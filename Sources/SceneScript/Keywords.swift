@@ -8,6 +8,8 @@ public struct OperationSyntax: Sendable {
   public let keyword: Operation.Keyword
   /// The arguments after the keyword, as usage text (`PROCESS MAPPING PAGE[..PAGE]`).
   public let arguments: String
+  /// What it does, in one line (`:help OP`; `Docs/scene-language.md` says it at length).
+  public let summary: String
   /// Reads the arguments after the keyword (the caller checks nothing follows).
   let parse: @Sendable (inout Cursor) -> Operation?
 
@@ -18,38 +20,73 @@ public struct OperationSyntax: Sendable {
 extension OperationSyntax {
   /// Every operation keyword, in the order the scene language documents them.
   public static let all: [OperationSyntax] = [
-    OperationSyntax(keyword: .spawn, arguments: "PROCESS") { c in
+    OperationSyntax(keyword: .spawn, arguments: "PROCESS", summary: "a new process with an empty address space") { c in
       c.ident("a process name").map { .spawn($0) }
     },
-    OperationSyntax(keyword: .mmap, arguments: "PROCESS MAPPING PAGES [growsdown]", parse: parseMmap),
-    OperationSyntax(keyword: .touch, arguments: "PROCESS MAPPING PAGE[..PAGE]") { c in
+    OperationSyntax(
+      keyword: .mmap, arguments: "PROCESS MAPPING PAGES [growsdown]",
+      summary: "a private anonymous mapping of PAGES pages (no anon_vma yet)", parse: parseMmap),
+    OperationSyntax(
+      keyword: .touch, arguments: "PROCESS MAPPING PAGE[..PAGE]",
+      summary: "write faults: anon_vma_prepare on the first, a new page, or COW (copy or reuse)"
+    ) { c in
       pageRange(&c, "a page or page range") { .touch(process: $0, mapping: $1, first: $2, last: $3) }
     },
-    OperationSyntax(keyword: .read, arguments: "PROCESS MAPPING PAGE[..PAGE]") { c in
+    OperationSyntax(
+      keyword: .read, arguments: "PROCESS MAPPING PAGE[..PAGE]", summary: "read faults: the zero page; no anon_vma"
+    ) { c in
       pageRange(&c, "a page or page range") { .read(process: $0, mapping: $1, first: $2, last: $3) }
     },
-    OperationSyntax(keyword: .fork, arguments: "PARENT CHILD") { c in
+    OperationSyntax(
+      keyword: .fork, arguments: "PARENT CHILD",
+      summary: "CHILD becomes a child of PARENT (dup_mmap, anon_vma_fork for every VMA)"
+    ) { c in
       guard let p = c.ident("the parent process"), let ch = c.ident("the child's name") else { return nil }
       return .fork(parent: p, child: ch)
     },
-    OperationSyntax(keyword: .exit, arguments: "PROCESS") { c in c.ident("a process name").map { .exit($0) } },
-    OperationSyntax(keyword: .munmap, arguments: "PROCESS MAPPING [PAGE[..PAGE]]", parse: parseMunmap),
-    OperationSyntax(keyword: .mprotect, arguments: "PROCESS MAPPING PAGE[..PAGE] ro|rw", parse: parseMprotect),
-    OperationSyntax(keyword: .ksmMerge, arguments: "PROCESS MAPPING PAGE PROCESS MAPPING PAGE") { c in
+    OperationSyntax(
+      keyword: .exit, arguments: "PROCESS", summary: "exit_mmap: unlink every VMA's chain in address order"
+    ) { c in c.ident("a process name").map { .exit($0) } },
+    OperationSyntax(
+      keyword: .munmap, arguments: "PROCESS MAPPING [PAGE[..PAGE]]",
+      summary: "unmap the whole mapping, or the range (splitting at its edges)", parse: parseMunmap),
+    OperationSyntax(
+      keyword: .mprotect, arguments: "PROCESS MAPPING PAGE[..PAGE] ro|rw",
+      summary: "change protection of the range: split where needed, merge back when compatible", parse: parseMprotect),
+    OperationSyntax(
+      keyword: .ksmMerge, arguments: "PROCESS MAPPING PAGE PROCESS MAPPING PAGE",
+      summary: "ksmd merges the two identical pages into one KSM page"
+    ) { c in
       guard let x = c.pageRef(), let y = c.pageRef() else { return nil }
       return .ksmMerge(x, y)
     },
-    OperationSyntax(keyword: .ksmUnmerge, arguments: "PROCESS MAPPING PAGE") { c in
+    OperationSyntax(
+      keyword: .ksmUnmerge, arguments: "PROCESS MAPPING PAGE", summary: "break COW on that KSM mapping: a private copy"
+    ) { c in
       c.pageRef().map { .ksmUnmerge($0) }
     },
-    OperationSyntax(keyword: .ksmdScan, arguments: "") { _ in .ksmdScan },
-    OperationSyntax(keyword: .swapOut, arguments: "PROCESS MAPPING PAGE") { c in c.pageRef().map { .swapOut($0) } },
-    OperationSyntax(keyword: .migrate, arguments: "PROCESS MAPPING PAGE") { c in c.pageRef().map { .migrate($0) } },
-    OperationSyntax(keyword: .rmap, arguments: "PROCESS MAPPING PAGE") { c in c.pageRef().map { .rmap($0) } },
-    OperationSyntax(keyword: .takeAllLocks, arguments: "PROCESS") { c in
+    OperationSyntax(keyword: .ksmdScan, arguments: "", summary: "ksmd drops the rmap_items of exited processes") { _ in
+      .ksmdScan
+    },
+    OperationSyntax(
+      keyword: .swapOut, arguments: "PROCESS MAPPING PAGE",
+      summary: "reclaim that page: unmap it everywhere and free it"
+    ) { c in c.pageRef().map { .swapOut($0) } },
+    OperationSyntax(
+      keyword: .migrate, arguments: "PROCESS MAPPING PAGE",
+      summary: "migrate that page: pin its anon_vma, unmap, copy, remap"
+    ) { c in c.pageRef().map { .migrate($0) } },
+    OperationSyntax(
+      keyword: .rmap, arguments: "PROCESS MAPPING PAGE",
+      summary: "an rmap walk from that page: the lock taken, the VMAs visited"
+    ) { c in c.pageRef().map { .rmap($0) } },
+    OperationSyntax(
+      keyword: .takeAllLocks, arguments: "PROCESS",
+      summary: "mm_take_all_locks: every anon_vma lock of the mm, held until drop-all-locks"
+    ) { c in
       c.ident("a process name").map { .takeAllLocks($0) }
     },
-    OperationSyntax(keyword: .dropAllLocks, arguments: "PROCESS") { c in
+    OperationSyntax(keyword: .dropAllLocks, arguments: "PROCESS", summary: "mm_drop_all_locks") { c in
       c.ident("a process name").map { .dropAllLocks($0) }
     },
   ]

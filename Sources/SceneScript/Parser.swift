@@ -4,7 +4,7 @@ import AnonVMASim
 public enum Parser {
   /// Keywords of operations (from the table in `Keywords.swift`).
   public static let operationKeywords: [String] = OperationSyntax.all.map(\.keyword.rawValue)
-  static let otherKeywords = ["title", "kernel", "variant", "cpus", "chapter", "say", "note", "on", "expect"]
+  static let otherKeywords = ["title", "kernel", "variant", "cpus", "chapter", "say", "note", "on", "expect", "ask"]
 
   /// Diagnostics after which parsing stops.
   public static let errorLimit = 1000
@@ -155,6 +155,9 @@ public enum Parser {
     case "expect":
       guard let e = parseExpect(&c) else { return nil }
       return .expect(e)
+    case "ask":
+      guard let q = parseAsk(&c) else { return nil }
+      return .ask(q)
     default:
       if operationKeywords.contains(keyword) {
         guard let op = parseOperation(keywordToken, &c) else { return nil }
@@ -203,19 +206,6 @@ public enum Parser {
 
   static func parseExpect(_ c: inout Cursor) -> Expectation? {
     guard let what = c.word("what to expect") else { return nil }
-    func vmaRef() -> VMARef? {
-      guard let p = c.ident("a process name"), let m = c.ident("a mapping name") else { return nil }
-      var first: Int?
-      if let t = c.peek(), t.text.hasPrefix("@") {
-        _ = c.next()
-        guard let n = parseNumber(String(t.text.dropFirst())) else {
-          c.error(.firstPage, "expected @FIRSTPAGE, found '\(shown(t.text))'", at: t)
-          return nil
-        }
-        first = n
-      }
-      return VMARef(process: p, mapping: m, firstPage: first)
-    }
     var e: Expectation?
     switch what.text {
     case "anon_vmas", "avcs", "pages", "violations":
@@ -227,7 +217,7 @@ public enum Parser {
       default: e = .violations(n)
       }
     case "chain":
-      guard let v = vmaRef(), c.expectWord("==") else { return nil }
+      guard let v = c.vmaRef(), c.expectWord("==") else { return nil }
       var list: [AnonVMAID] = []
       while c.peek() != nil {
         guard let a = c.anonVMA() else { return nil }
@@ -235,7 +225,7 @@ public enum Parser {
       }
       e = .chain(v, list)
     case "anon_vma":
-      guard let v = vmaRef(), c.expectWord("==") else { return nil }
+      guard let v = c.vmaRef(), c.expectWord("==") else { return nil }
       if let t = c.peek(), t.text == "none" || t.text == "null" {
         _ = c.next()
         e = .anonVMA(v, nil)

@@ -17,7 +17,7 @@ struct AnonVis: ParsableCommand {
       """,
     subcommands: [
       Tour.self, Play.self, Explore.self, Check.self, State.self, Narrate.self, Render.self, Record.self, Export.self,
-      Races.self, Present.self, Conform.self,
+      Races.self, Present.self, Quiz.self, Conform.self,
     ],
     defaultSubcommand: Tour.self)
 
@@ -97,8 +97,10 @@ struct LoadedScene {
     let progress = ProgressLine("anonvis: building \(TextSafety.escape(base))", unit: "steps", quiet: options.quiet)
     let timeline = Timeline(scene: scene, defaultTitle: base, limits: options.limits(progress: progress))
     progress.finish()
-    if !timeline.runtimeDiagnostics.isEmpty {
-      printError(renderer.render(all: timeline.runtimeDiagnostics))
+    // An `ask` the model cannot answer is a scene error too (checked once the scene has run).
+    let problems = timeline.runtimeDiagnostics.isEmpty ? timeline.questionDiagnostics : timeline.runtimeDiagnostics
+    if !problems.isEmpty {
+      printError(renderer.render(all: problems))
       if Interrupt.requested { exit(130) }
       return nil
     }

@@ -29,6 +29,15 @@ struct UIOptions: ParsableArguments {
   @Flag(help: "A full-screen title card before each chapter's first step.")
   var cards = false
 
+  @Flag(
+    help:
+      "Stop before each step that has ask lines: the question first, a key reveals the model's answer (present always does)."
+  )
+  var ask = false
+
+  @Flag(help: "Play (p) pauses at the last step of each chapter.")
+  var pauseChapters = false
+
   @Option(help: "The forest view to start in: diagram (default where the terminal is 80 columns wide), matrix or tree.")
   var view: ForestView = .diagram
 
@@ -185,6 +194,8 @@ struct Play: ParsableCommand {
     state.presenter = ui.notes
     state.forestView = ui.view
     state.cards = ui.cards
+    state.askQuestions = ui.ask
+    state.pauseAtChapters = ui.pauseChapters
     if let step { state.go(to: try startStep(step, state)) }
     try runInteractive(state, record: ui.record, force: ui.force, mouse: !ui.noMouse)
   }

@@ -44,6 +44,8 @@ struct Present: ParsableCommand {
     state.scene = loaded.scene
     state.forestView = ui.view
     state.cards = ui.cards
+    state.askQuestions = true
+    state.pauseAtChapters = ui.pauseChapters
     if let step { state.go(to: try startStep(step, state)) }
     guard isInteractiveTerminal else {
       throw CLIError.error("the interactive view needs a terminal; use 'anonvis render' or 'anonvis narrate' instead")

@@ -384,6 +384,9 @@ struct TrustTests {
     #expect(s.world.lockHolders[1]?.first?.op == "take-all-locks P1")
     #expect(s.render(width: 120, height: 40).plainText.contains("LOCKED by cpu0: take-all-locks P1; cpu0 now idle"))
     send(&s, [.char(":")] + chars("exit P2") + [.enter])
+    // It would deadlock cpu0: warned first, Enter again runs it.
+    #expect(s.message?.hasPrefix("warning: exit P2 would deadlock cpu0") == true)
+    send(&s, [.enter])
     let text = s.render(width: 120, height: 40).plainText
     #expect(!text.contains("LOCKED by cpu0: exit P2"))
     #expect(text.contains("LOCKED by cpu0: take-all-locks P1; cpu0 now runs exit P2"))

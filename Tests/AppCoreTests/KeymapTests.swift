@@ -14,7 +14,7 @@ struct KeymapTests {
     let named: [String: Key] = [
       "→": .right, "←": .left, "↓": .down, "↑": .up, "space": .char(" "), "bksp": .backspace, "tab": .tab,
       "S-tab": .backTab, "enter": .enter, "esc": .escape, "PgDn": .pageDown, "PgUp": .pageUp, "home": .home,
-      "end": .end,
+      "end": .end, "C-r": .char("\u{12}"),
     ]
     return label.split(separator: " ").map { named[String($0)] ?? .char(Character(String($0))) }
   }
@@ -27,7 +27,26 @@ struct KeymapTests {
     send(&middle, [.right, .right, .down, .tab])
     var playing = middle
     send(&playing, [.char("v"), .char("z"), .char("n"), .char("p")])
-    return [start, middle, playing, try diagram()]
+    return [start, middle, playing, try diagram(), try asking(), undoable()]
+  }
+
+  /// An explore session with a step to undo and one to redo.
+  static func undoable() -> AppState {
+    var s = AppState(timeline: Timeline(title: "t", kernel: .v2_6_36), fileName: "t")
+    s.explore = true
+    for line in ["spawn P1", "spawn P2"] { send(&s, [.char(":")] + line.map { .char($0) } + [.enter]) }
+    send(&s, [.char("u")])
+    #expect(s.canUndo && s.canRedo && s.timeline.stepCount == 1)
+    return s
+  }
+
+  /// E3 with the question before step 5 on screen (`present`, `play --ask`).
+  static func asking() throws -> AppState {
+    var s = try sceneApp("e3-three-generations.scene")
+    s.askQuestions = true
+    send(&s, [.char("g"), .char("4"), .enter, .right])
+    #expect(s.asking == Asking(step: 5, revealed: false))
+    return s
   }
 
   /// The diagram view at E2's fork, the forest focused, an object selected.
@@ -41,7 +60,8 @@ struct KeymapTests {
   static func fingerprint(_ s: AppState) -> String {
     "\(s.step) \(String(describing: s.micro)) \(s.focus) \(s.selection) \(String(describing: s.overlay)) "
       + "\(String(describing: s.prompt)) \(s.presenter) \(s.forestView) \(s.diagramView) \(s.folding) \(s.playing) "
-      + "\(String(describing: s.message)) \(String(describing: s.compareTimeline?.kernel))"
+      + "\(String(describing: s.message)) \(String(describing: s.compareTimeline?.kernel)) "
+      + "\(String(describing: s.asking))"
   }
 
   @Test("no key is bound twice and every command has one binding")
@@ -85,8 +105,9 @@ struct KeymapTests {
     var vmasTop = vmasBottom
     send(&vmasTop, [.up])
     let diagram = try Self.diagram()
+    let asking = try Self.asking()
     for b in Keymap.bindings {
-      let acted = [steps, vmasTop, vmasBottom, diagram].contains { base in
+      let acted = [steps, vmasTop, vmasBottom, diagram, asking, Self.undoable()].contains { base in
         var s = base
         let effects = s.reduce(.key(b.keys[0]))
         return !effects.isEmpty || Self.fingerprint(s) != Self.fingerprint(base)

@@ -47,6 +47,8 @@ struct DiagnosticIDTests {
     (.unknownCPU, "spawn P1\non cpu1 begin exit P1"),
     (.modernOnly, "expect num_children AV1 == 0"),
     (.variantKernel, "kernel 6.x\nvariant no-6/5"),
+    (.unknownQuestion, "ask frob"),
+    (.askWithoutStep, "spawn P1\nask anon_vmas"),
   ]
 
   /// The ids of problems found outside the parser: reading the file (the command line), running
@@ -54,6 +56,7 @@ struct DiagnosticIDTests {
   /// ScenePlayerTests' `FoundLaterDiagnosticTests` or EndToEndTests' `SceneFileDiagnosticTests`.
   static let foundLater: Set<DiagnosticID> = [
     .nulByte, .invalidUTF8, .operationRefused, .budgetExceeded, .interrupted, .anonVMANotAllocated, .nothingOnCPUs,
+    .unanswerableQuestion,
   ]
 
   @Test("each example yields exactly its id, and together they use every id found by parsing")

@@ -192,7 +192,8 @@ extension AppState {
       step: step, info: timeline.steps[step],
       nextLabel: step < timeline.stepCount ? timeline.steps[step + 1].label : nil,
       micro: shownMicro, cpus: timeline.cpuCount > 1 ? layout.world.cpus : [], presenter: presenter,
-      functions: layout.functions, message: message, focused: focus == .steps, theme: theme, scroll: narrationOffset)
+      functions: layout.functions, message: message, question: askedQuestion, focused: focus == .steps, theme: theme,
+      scroll: narrationOffset)
   }
 
   func inspector(_ theme: Theme) -> Inspector {

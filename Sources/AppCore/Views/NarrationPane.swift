@@ -23,6 +23,8 @@ struct NarrationPane: Widget {
   /// The kernel functions the step ran.
   var functions: [String]
   var message: String?
+  /// The questions put before the next step (`ask`), shown above the narration.
+  var question: AskedQuestion?
   var focused: Bool
   var theme: Theme
   /// Lines scrolled off the top (`AppState.narrationOffset`); clamped to the text here.
@@ -104,6 +106,7 @@ struct NarrationPane: Widget {
       lines += wrap(segs, width)
     }
     if let message { lines += wrap([("! " + message, theme.error)], width) }
+    if let question { lines += question.lines(width: width, theme: theme) }
     var unwrapped = 0
     for s in info.say {
       guard lines.count <= limit else {
