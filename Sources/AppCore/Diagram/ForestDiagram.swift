@@ -179,6 +179,9 @@ public struct ForestDiagram: Sendable {
   /// The reverse-map walk of this step (or the one in progress): its page, VMAs in visit order,
   /// VMAs skipped.
   public internal(set) var walk: RmapWalk?
+  /// The walk's label (`rmap walk of pg1 from P1:A@0`) when it did not fit beside its
+  /// anon_vma: the pane writes it above the diagram.
+  public internal(set) var walkLabelLeftOut: String?
   /// The column where lock and walk labels start, right of the arrows beside the anon_vmas.
   public internal(set) var labelX = 0
   /// The size the whole diagram needs.
@@ -282,8 +285,8 @@ public struct ForestDiagram: Sendable {
   /// What the held anon_vma locks cover: for each locked anon_vma, the anon_vmas whose
   /// `anon_vma_lock()` takes that lock (`World.lockTarget(of:)`: the whole forest under a root
   /// lock, the anon_vma alone in 2.6.34), the VMAs on their lists, and a title naming holders
-  /// and waiters.
-  /// The locks are `w`'s; only objects `shown` has are marked.
+  /// and waiters of each lock no outline is drawn for (one only waited for, or covering no
+  /// anon_vma shown). The locks are `w`'s; only objects `shown` has are marked.
   static func locks(_ w: World, shownIn shown: World) -> (
     anonVMAs: Set<AnonVMAID>, vmas: Set<VMAID>, titles: [AnonVMAID: String]
   ) {
@@ -296,7 +299,10 @@ public struct ForestDiagram: Sendable {
       covered.insert(a)
       for v in w.listVMAs(a) where shown.vmas[v] != nil { vmas.insert(v) }
     }
-    for lock in Set(locked + w.cpus.compactMap(\.waitingFor)) {
+    // A held lock whose outline is drawn (around the covered boxes) names its holders and
+    // waiters on the outline: no label beside the box says it again.
+    let outlined = Set(covered.map { w.lockTarget(of: $0) })
+    for lock in Set(locked + w.cpus.compactMap(\.waitingFor)) where !outlined.contains(lock) {
       var parts: [String] = []
       for h in w.lockHolders[lock] ?? [] {
         let mode = h.mode == .exclusive ? "" : " \(h.mode.rawValue)"
