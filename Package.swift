@@ -65,7 +65,8 @@ let package = Package(
       dependencies: ["ScenePlayer", "SceneScript", "AnonVMASim", "SafeText", "TestSupport", "Workloads"],
       exclude: ["Golden"]),
     .testTarget(
-      name: "AppCoreTests", dependencies: ["AppCore", "TermRender", "ScenePlayer", "SceneScript", "TestSupport"],
+      name: "AppCoreTests",
+      dependencies: ["AppCore", "TermRender", "ScenePlayer", "SceneScript", "TestSupport", "Workloads"],
       exclude: ["Golden"]),
     .testTarget(name: "TermRenderTests", dependencies: ["TermRender", "SafeText", "SceneScript"]),
     .testTarget(name: "RecordingTests", dependencies: ["Recording", "AppCore", "TermRender", "TestSupport"]),

@@ -12,6 +12,8 @@ import Workloads
 struct Sizes {
   var quick: Bool
   var runs: Int { quick ? 1 : 3 }
+  /// Keys pressed per view in the keys group (`--keys`).
+  var keys: Int?
   var w1: (processes: Int, writes: Int, exits: Int) { quick ? (200, 500, 100) : (2000, 2000, 1000) }
   var w2Generations: Int { quick ? 200 : 2000 }
   var w3: (processes: Int, merges: Int) { quick ? (50, 500) : (500, 10000) }
@@ -184,7 +186,7 @@ struct Groups {
       if let view { state.forestView = view }
       var runtime = Runtime(state: state, backend: terminal, clock: terminal.clock)
       runtime.draw()
-      for _ in 0..<min(quick ? 40 : 1000, w1.stepCount) {
+      for _ in 0..<min(sizes.keys ?? (quick ? 40 : 1000), w1.stepCount) {
         let start = ContinuousClock.now
         _ = runtime.press(.right)
         keyTimes.append((ContinuousClock.now - start).inSeconds)

@@ -21,6 +21,9 @@ struct Bench: ParsableCommand {
     help: "Measure one group only: w1, w2, w3, seek, frame, keys, cast, races (W1 is built for seek, frame and keys).")
   var only: String?
 
+  @Option(help: "Keys pressed per view in the keys group (default 1000, 40 with --quick; fewer to profile).")
+  var keys: Int?
+
   @Option(
     help: ArgumentHelp(
       "Print a workload's scene (w1, w1-6.x, w2, w2-6.x, w3, w1-cast) instead of measuring, "
@@ -28,7 +31,14 @@ struct Bench: ParsableCommand {
   var emit: String?
 
   func run() throws {
-    let sizes = Sizes(quick: quick)
+    var sizes = Sizes(quick: quick)
+    if let keys {
+      guard keys > 0 else {
+        printError("error: --keys needs a positive count")
+        throw ExitCode(2)
+      }
+      sizes.keys = keys
+    }
     if let emit {
       guard let text = sizes.scenes[emit] else {
         printError("error: unknown workload '\(TextSafety.escape(emit))' (w1, w1-6.x, w2, w2-6.x, w3, w1-cast)")

@@ -128,3 +128,35 @@ struct DiagramFitTests {
     }
   }
 }
+
+@Suite("Compact chains only where the full chain does not fit")
+struct DiagramChainFormTests {
+  @Test(
+    "with compact chains, a VMA row says `chain N` only where its chain spelled out would not fit in its box; nothing moves",
+    arguments: planScenes.indices)
+  func spelledWhereTheyFit(index: Int) throws {
+    let (file, _, t) = try planScene(index)
+    for width in [60, 76, 116] {
+      let plan = ForestDiagram.Plan(t, maxWidth: width)
+      for k in 0...t.stepCount {
+        let d = ForestDiagram(t.states[k], options: .init(previous: k > 0 ? t.states[k - 1] : nil, plan: plan))
+        for box in d.processes {
+          for v in box.vmas {
+            guard var label = d.vmaLabels[v], !label.fullChain.isEmpty else { continue }
+            if label.compact {
+              label.compact = false
+              #expect(label.width > box.rect.width - 5, "\(file) width \(width) step \(k): \(label.fullChain) fits")
+            }
+          }
+        }
+      }
+    }
+    if index == 2 {
+      // E3 at 120x40: P2's and P3's chains read as names.
+      var s = try sceneApp(file, view: .diagram)
+      s.go(to: 5)
+      let frame = s.render(width: 120, height: 40).plainText
+      #expect(frame.contains("chain AV2 AV1") && frame.contains("chain AV3 AV2 AV1"), "\(frame)")
+    }
+  }
+}

@@ -9,7 +9,7 @@ import Testing
 @Suite("The diagram's lock outline: one shaded outline around exactly what a held lock covers")
 struct DiagramLockTests {
   @Test(
-    "at every micro-step holding a lock the outline holds every anon_vma the lock covers and no other; exactly the covered VMA rows are marked",
+    "at every micro-step holding a lock the outline holds every anon_vma the lock covers and no other, and alone names the holders; exactly the covered VMA rows are marked",
     arguments: planScenes.indices)
   func outline(index: Int) throws {
     let (file, kernel, t) = try planScene(index)
@@ -46,6 +46,8 @@ struct DiagramLockTests {
             let top = (r.x..<r.maxX).map { b[$0, r.y].text }.joined()
             #expect(top.contains("\(World.avName(lock)) lock: cpu"), "\(at): \(top)")
             #expect(top.contains("░"), "\(at): the outline is not shaded: \(top)")
+            // Said once, on the outline: no `locked by cpu0 (…)` beside the boxes again.
+            #expect(!b.plainText.contains("locked by"), "\(at): the holders are named twice")
             // The VMAs on the covered anon_vmas' same_anon_vma lists, read from the chains' side.
             for avc in w.avcs.values where avc.onSameAnonVMA && covered.contains(avc.anonVMA) {
               coveredVMAs.insert(avc.vma)

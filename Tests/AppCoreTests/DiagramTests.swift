@@ -345,7 +345,10 @@ struct DiagramTests {
       for p in w.processes where p.alive { #expect(frame.contains(" \(p.name) "), "\(file) \(at): \(p.name) missing") }
       for a in w.aliveAnonVMAs { #expect(frame.contains(" \(World.avName(a)) "), "\(file) \(at): AV\(a) missing") }
       for lock in w.lockHolders.keys {
-        #expect(frame.contains("locked by cpu"), "\(file) \(at): the lock on AV\(lock) is not labelled")
+        // Named on its outline's top edge (once: no `locked by` label beside the box).
+        #expect(
+          frame.contains("\(World.avName(lock)) lock: cpu") && !frame.contains("locked by cpu"),
+          "\(file) \(at): the lock on AV\(lock) is not labelled once")
       }
     }
     for k in 0...t.stepCount {

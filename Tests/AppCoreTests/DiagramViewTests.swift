@@ -78,8 +78,27 @@ struct DiagramViewTests {
     _ = s.reduce(.selectMicro(held))
     #expect(!s.world.lockHolders.keys.isEmpty)
     let text = s.render(width: 120, height: 40).plainText
-    #expect(text.contains("locked by cpu0"))
+    // The holder named on the outline, once.
+    #expect(text.contains(" lock: cpu0") && !text.contains("locked by"))
     try assertGolden(text, "Tests/AppCoreTests/Golden/diagram-locked-micro-\(kernel.rawValue)-120x40.txt")
+  }
+
+  @Test("an rmap walk is named at every size: beside its anon_vma, or on the pane's bottom border at 80 columns")
+  func walkNamedAtEverySize() throws {
+    var s = try sceneApp("e5-rmap-coverage.scene", view: .diagram)
+    var walks = 0
+    for k in 0...s.timeline.stepCount {
+      s.go(to: k)
+      guard let walk = ForestDiagram.walk(s.layout.world) else { continue }
+      walks += 1
+      for (width, height) in [(80, 24), (120, 40), (200, 60)] {
+        let frame = s.render(width: width, height: height).plainText
+        #expect(
+          frame.contains("rmap walk of \(World.pageName(walk.page)) from \(walk.origin)"),
+          "step \(k) at \(width)x\(height):\n\(frame)")
+      }
+    }
+    #expect(walks >= 2)
   }
 
   @Test("a step shows the locks it took without entering micro-steps, and draws the widest hold")
@@ -89,7 +108,7 @@ struct DiagramViewTests {
     #expect(s.micro == nil)
     let frame = s.render(width: 120, height: 40).plainText
     #expect(frame.contains("locks: cpu0 locks AV1 (fork P2 P3: anon_vma_lock)"))
-    #expect(frame.contains("locked by cpu0 (fork P2 P3)"))
+    #expect(frame.contains("AV1 lock: cpu0 (fork P2 P3)") && !frame.contains("locked by"))
     // Wide: the side column lists them.
     #expect(s.render(width: 200, height: 60).plainText.contains("locks taken in this step"))
   }

@@ -80,13 +80,17 @@ extension ForestDiagram {
 
   /// With the labels left out of the fit (``Fit/labelsBeside``): each lock and walk label is
   /// kept where it fits in this world's width to `maxWidth` right of the boxes (a label moves
-  /// nothing), and left out where it does not.
+  /// nothing), and left out where it does not (the walk's is then written above the diagram,
+  /// ``walkLabelLeftOut``).
   mutating func keepLabelsThatFit(maxWidth: Int?) {
     guard !fit.labelsBeside else { return }
     let room = (maxWidth ?? width) - labelX
     for i in anonVMAs.indices {
       if let label = anonVMAs[i].lockLabel, Self.textWidth(label) > room { anonVMAs[i].lockLabel = nil }
-      if let label = anonVMAs[i].walkLabel, Self.textWidth(label) > room { anonVMAs[i].walkLabel = nil }
+      if let label = anonVMAs[i].walkLabel, Self.textWidth(label) > room {
+        anonVMAs[i].walkLabel = nil
+        walkLabelLeftOut = label
+      }
       for label in [anonVMAs[i].lockLabel, anonVMAs[i].walkLabel] {
         if let label { width = max(width, labelX + Self.textWidth(label)) }
       }

@@ -2,24 +2,6 @@ import AnonVMASim
 import TermRender
 
 extension ForestDiagram {
-  /// A VMA row's text: `MAPPING@FIRST FIRST..LAST PROT`, its anon_vma when no arrow shows it
-  /// (`→AV7`, the arrow added when drawn), its chain (same_vma, newest first) and what an rmap
-  /// walk did there.
-  struct VMALabel: Sendable, Hashable {
-    var text: String
-    /// The anon_vma's name (ASCII).
-    var pointer: String?
-    var chain: String
-    var walk: String?
-    var width: Int {
-      var total = ForestDiagram.textWidth(text)
-      if let pointer { total += 2 + 2 + pointer.utf8.count }  // `→` or `->`, then the name
-      if !chain.isEmpty { total += 2 + ForestDiagram.textWidth(chain) }
-      if let walk { total += 2 + ForestDiagram.textWidth(walk) }
-      return total
-    }
-  }
-
   /// The columns a text takes, as ``Buffer/width(_:)`` measures it, without its per-cell pass
   /// for the labels' signs: printable ASCII, Latin (`×`) and U+2000–U+2BFF (`…` `→` `−` `≠`, box
   /// drawing, shapes) take one column each.
@@ -52,10 +34,13 @@ extension ForestDiagram {
   // MARK: Rows
 
   /// Processes in fork-tree order (children by id under their parent), stacked: the live ones
-  /// and the ones that exited in this step (with the VMAs they had). Returns the order with
-  /// each process's depth; box x and width are set by ``placeColumns``.
-  mutating func stackProcesses(_ w: World, previous: World?) -> [(process: ProcessID, depth: Int)] {
-    if let plan { return stackPlannedProcesses(w, previous: previous, plan: plan) }
+  /// and the ones that exited in this step (with the VMAs they had); box x and width are set by
+  /// ``placeColumns``.
+  mutating func stackProcesses(_ w: World, previous: World?) {
+    if let plan {
+      stackPlannedProcesses(w, previous: previous, plan: plan)
+      return
+    }
     func shown(_ p: ProcessID) -> Bool {
       w[process: p].alive || (previous.map { $0.isAllocated(p) && $0[process: p].alive } ?? false)
     }
@@ -80,7 +65,6 @@ extension ForestDiagram {
       case process(ProcessID, Int)
       case fold([ProcessID], Int)
     }
-    var order: [(process: ProcessID, depth: Int)] = []
     var items: [Item] = []
     var stack: [Item] = roots.reversed().map { .process($0, 0) }
     var y = 0
@@ -101,7 +85,6 @@ extension ForestDiagram {
         }
         y += 3
       case .process(let p, let depth):
-        order.append((p, depth))
         let gone = !w[process: p].alive
         let source = gone ? (previous ?? w) : w
         let vmas = source[process: p].vmas.filter { source.vmas[$0] != nil }
@@ -137,7 +120,6 @@ extension ForestDiagram {
       }
     }
     height = y
-    return order
   }
 
   /// Each live process's subtree shape as a small number (equal numbers: identical subtrees),
@@ -263,19 +245,15 @@ extension ForestDiagram {
         change = previous == nil ? .same : .added
       }
       var lines = [Marks.counters(av, w)]
+      var content: (list: [VMAID], pages: [PageID]) = ([], [])
       if av.alive {
         let list = w.listVMAs(a)
-        if let room = fit.anonVMAInner.map({ $0 - 3 }) {
-          lines.append(list.isEmpty ? "list (empty)" : Self.cut("list", list.map { w.vmaName($0) }, room: room))
-        } else {
-          lines.append("list " + (list.isEmpty ? "(empty)" : Self.elided(list.prefix(5).map { w.vmaName($0) }, max: 4)))
-          if list.count > 5 { lines[1] += " …+\(list.count - 4)" }
-        }
+        // Uncut; a fit that cuts the boxes writes these two lines again (``cutLines``).
+        lines.append("list " + (list.isEmpty ? "(empty)" : Self.elided(list.prefix(5).map { w.vmaName($0) }, max: 4)))
+        if list.count > 5 { lines[1] += " …+\(list.count - 4)" }
+        content = (list, pagesOf[a] ?? [])
         if let pages = pagesOf[a] {
-          let room = fit.anonVMAInner.map { $0 - 3 }
-          lines.append(
-            room.map { Self.cut("pages", pages.map(World.pageName), room: $0) }
-              ?? "pages " + Self.elided(pages.map(World.pageName), max: 6))
+          lines.append("pages " + Self.elided(pages.map(World.pageName), max: 6))
         } else if w.kernel == .v6 || plan != nil {
           lines.append("pages none")  // a third row: the parent arrow leaves from it
         }
@@ -301,6 +279,7 @@ extension ForestDiagram {
           anonVMA: a, rect: Rect(x: 0, y: boxY, width: 0, height: boxHeight), isRoot: isRoot, change: change,
           title: " \(World.avName(a))\(isRoot ? " root" : "") ", lines: lines, locked: locks.anonVMAs.contains(a),
           lockLabel: locks.titles[a].flatMap { $0.isEmpty ? nil : $0 }, walkLabel: walkLabel))
+      contents.append(content)
       if boxY == y { y += boxHeight }
     }
     flush(&y)
@@ -399,7 +378,7 @@ extension ForestDiagram {
   /// Widths from the labels: every process box ends at one right edge (arrows leave from one
   /// column), the lanes follow, then the anon_vma boxes (one width), the root trunk and the
   /// labels.
-  mutating func placeColumns(_ w: World, order: [(process: ProcessID, depth: Int)], lanes: [Bus]) {
+  mutating func placeColumns(_ w: World, lanes: [Bus]) {
     var written: [VMAID: String] = [:]  // VMA to `→AVn` where its pointer found no lane
     for bus in lanes where bus.lane == nil && !(bus.sources.count == 1 && bus.sources[0].y == bus.targetRow) {
       for s in bus.sources { written[s.vma] = World.avName(bus.anonVMA) }
@@ -408,21 +387,12 @@ extension ForestDiagram {
     for box in processes {
       var inner = Self.textWidth(titles[box.process] ?? "") + 5  // room for a change mark and two marks
       for v in box.vmas {
-        // A VMA gone in this step (its process exited) is read from the world before.
-        let here = w.vmas[v]
-        guard let vma = here ?? options.previous?.vmas[v] else { continue }
-        let text =
-          "\(vma.mapping)@\(vma.firstPage) \(vma.firstPage)..\(vma.firstPage + vma.pages - 1) \(vma.prot.rawValue)"
-        let chain = here == nil ? options.previous?.chainAnonVMAs(v) ?? [] : w.chainAnonVMAs(v)
-        var note: String?
-        if walk != nil { note = walkNote(here == nil ? options.previous?.vmaName(v) ?? "" : w.vmaName(v)) }
-        let label = VMALabel(
-          text: text, pointer: written[v],
-          chain: chain.count < 2
-            ? ""
-            : fit.compactChains
-              ? "chain \(chain.count)" : "chain " + Self.elided(chain.map(World.avName), max: 5), walk: note)
-        vmaLabels[v] = label
+        guard var label = vmaLabels[v] else { continue }
+        if label.pointer != written[v] || label.compact != fit.compactChains {
+          label.pointer = written[v]
+          label.compact = fit.compactChains
+          vmaLabels[v] = label
+        }
         inner = max(inner, label.width + 3)
       }
       right = max(right, Self.column(depth: box.depth) + inner + 1)
@@ -440,6 +410,7 @@ extension ForestDiagram {
       let x = Self.column(depth: processes[i].depth)
       processes[i].rect = Rect(x: x, y: processes[i].rect.y, width: right - x + 1, height: processes[i].rect.height)
     }
+    if fit.compactChains { spellChainsThatFit() }
     usedLanes = (lanes.compactMap(\.lane).max() ?? -1) + 1
     let laneCount = plan?.processRight != nil ? plan?.lanes ?? usedLanes : usedLanes
     let left = right + 1 + 2 + 2 * laneCount + 2

@@ -7,8 +7,7 @@ extension ForestDiagram {
   /// planned row in the box. A process the plan does not know (a world from elsewhere) goes
   /// below the planned ones; a VMA it does not know takes a free row of its box, or is left
   /// out when none is free.
-  mutating func stackPlannedProcesses(_ w: World, previous: World?, plan: Plan) -> [(process: ProcessID, depth: Int)] {
-    var order: [(process: ProcessID, depth: Int)] = []
+  mutating func stackPlannedProcesses(_ w: World, previous: World?, plan: Plan) {
     var extra = plan.processBottom
     for i in w.processes.indices {
       let p = ProcessID(i)  // a process's id is its index
@@ -47,13 +46,11 @@ extension ForestDiagram {
         title += " child of \(w[process: parent].name)"
       }
       titles[p] = title + (alive ? " " : " exited ")
-      order.append((p, depth))
       processes.append(
         ProcessBox(
           process: p, depth: depth, rect: rect, change: Self.change(of: p, w, previous), vmas: placed.map(\.vma),
           rows: placed.map(\.row)))
     }
     height = max(plan.processBottom, extra)
-    return order
   }
 }

@@ -179,6 +179,9 @@ public struct ForestDiagram: Sendable {
   /// The reverse-map walk of this step (or the one in progress): its page, VMAs in visit order,
   /// VMAs skipped.
   public internal(set) var walk: RmapWalk?
+  /// The walk's label (`rmap walk of pg1 from P1:A@0`) when it did not fit beside its
+  /// anon_vma: the pane writes it above the diagram.
+  public internal(set) var walkLabelLeftOut: String?
   /// The column where lock and walk labels start, right of the arrows beside the anon_vmas.
   public internal(set) var labelX = 0
   /// The size the whole diagram needs.
@@ -199,59 +202,82 @@ public struct ForestDiagram: Sendable {
   var neededTail = 0
   var trunkEnd = 0
   /// How this diagram narrows itself (``Fit``).
-  let fit: Fit
+  var fit: Fit
+  /// Per anon_vma box (as ``anonVMAs``): the VMAs on its list and its pages, from which a fit
+  /// that cuts the boxes (``Fit/anonVMAInner``) writes its `list` and `pages` lines.
+  var contents: [(list: [VMAID], pages: [PageID])] = []
   /// The plan followed: the options' unless folding.
   var plan: Plan? { options.fold ? nil : options.plan }
 
   public init(_ world: World, options: Options = Options()) {
+    // The rows depend on no width: laid out once, then the columns for each fit tried.
+    let rows = Self(rows: world, options: options)
     if !options.fold, let fit = options.plan?.fit {
-      self.init(world, options: options, fit: fit)
-      return
-    }
-    self.init(world, options: options, fit: Fit(lanes: options.maxLanes))
-    guard let maxWidth = options.maxWidth, width > maxWidth else { return }
-    let widest = usedLanes
-    let levels = Fit.levels(from: widest, maxLanes: options.maxLanes, excess: width - maxWidth)
-    // Narrowed only when the narrowest fits: a diagram that scrolls anyway keeps its arrows.
-    guard let last = levels.last, Self(world, options: options, fit: last).width <= maxWidth else { return }
-    for fit in levels {
-      self.init(world, options: options, fit: fit)
-      guard width <= maxWidth else { continue }
-      let relaxed = Fit.relaxed(fit, lanes: widest) { Self(world, options: options, fit: $0).width <= maxWidth }
-      if relaxed != fit { self.init(world, options: options, fit: relaxed) }
-      return
+      self = rows.laidOut(world, fit: fit)
+    } else {
+      self = rows.fitted(world)
     }
   }
 
+  /// These rows laid out with the first fit that makes them fit ``Options/maxWidth`` (``Fit``).
+  func fitted(_ world: World) -> ForestDiagram {
+    let whole = laidOut(world, fit: Fit(lanes: options.maxLanes))
+    guard let maxWidth = options.maxWidth, whole.width > maxWidth else { return whole }
+    let widest = whole.usedLanes
+    let levels = Fit.levels(from: widest, maxLanes: options.maxLanes, excess: whole.width - maxWidth)
+    // A fit tried is only measured (its columns, no arrows routed); the one chosen is laid out.
+    func fits(_ fit: Fit) -> Bool { laidOut(world, fit: fit, measuring: true).width <= maxWidth }
+    // Narrowed only when the narrowest fits: a diagram that scrolls anyway keeps its arrows.
+    guard let last = levels.last, fits(last), let first = levels.first(where: fits) else { return whole }
+    return laidOut(world, fit: Fit.relaxed(first, lanes: widest, fits: fits))
+  }
+
+  /// The diagram with `fit`, laid out in full (what ``init(_:options:)`` does without a
+  /// ``Options/maxWidth``, and with the fit it picks).
   init(_ world: World, options: Options, fit: Fit) {
+    self = Self(rows: world, options: options).laidOut(world, fit: fit)
+  }
+
+  /// The rows, which depend on no fit: locks and walk, process boxes with their VMA labels,
+  /// anon_vma boxes (their `list` and `pages` lines uncut), stable nodes.
+  init(rows world: World, options: Options) {
     ascii = options.ascii
     self.options = options
-    self.fit = fit
+    fit = Fit(lanes: options.maxLanes)
     let locks = Self.locks(options.lockMoment ?? world, shownIn: world)
     lockedVMAs = locks.vmas
     walk = Self.walk(world)
-    // Rows first (they depend on no width), then lanes, then columns, then the arrows' points.
-    let order = stackProcesses(world, previous: options.previous)
+    stackProcesses(world, previous: options.previous)
     stackAnonVMAs(world, previous: options.previous, locks: locks)
+    labelVMAs(world)
+  }
+
+  /// These rows with the columns `fit` gives, and the arrows routed; only the columns (and the
+  /// width) when `measuring`, or when a plan is being measured (``Plan/columns(_:samples:fit:)``).
+  func laidOut(_ world: World, fit: Fit, measuring: Bool = false) -> ForestDiagram {
+    var d = self
+    d.fit = fit
+    d.cutLines(world)
     let measured = plan.map { $0.processRight != nil } ?? false
-    let lanes = assignLanes(world, maxLanes: measured ? min(fit.lanes, plan?.lanes ?? 0) : fit.lanes)
-    placeColumns(world, order: order, lanes: lanes)
-    if plan != nil && !measured {
-      // A plan measuring (``Plan/columns(_:samples:fit:)``) needs only the widths: the 6.x
-      // parent lanes' too.
-      routeParentPointers(world)
-      neededTail = width - trunkEnd
-      return
+    let lanes = d.assignLanes(world, maxLanes: measured ? min(fit.lanes, plan?.lanes ?? 0) : fit.lanes)
+    d.placeColumns(world, lanes: lanes)
+    if measuring || (plan != nil && !measured) {
+      // The widths only: the 6.x parent lanes' too, and the labels kept.
+      d.routeParentPointers(world)
+      d.neededTail = d.width - d.trunkEnd
+      if measuring { d.keepLabelsThatFit(maxWidth: options.maxWidth) }
+      return d
     }
-    outlineLocks(world)
-    routeAnonVMAPointers(world, lanes: lanes)
+    d.outlineLocks(world)
+    d.routeAnonVMAPointers(world, lanes: lanes)
     // Parent arrows first: the root trunk, drawn later, passes over them.
-    routeParentPointers(world)
-    routeRootPointers(world)
-    if let selection = options.selection { related = Self.related(to: selection, in: world) }
-    routeChain(world)
-    neededTail = width - trunkEnd
-    keepLabelsThatFit(maxWidth: options.maxWidth)
+    d.routeParentPointers(world)
+    d.routeRootPointers(world)
+    if let selection = options.selection { d.related = Self.related(to: selection, in: world) }
+    d.routeChain(world)
+    d.neededTail = d.width - d.trunkEnd
+    d.keepLabelsThatFit(maxWidth: options.maxWidth)
+    return d
   }
 
   // MARK: Locks
@@ -259,8 +285,8 @@ public struct ForestDiagram: Sendable {
   /// What the held anon_vma locks cover: for each locked anon_vma, the anon_vmas whose
   /// `anon_vma_lock()` takes that lock (`World.lockTarget(of:)`: the whole forest under a root
   /// lock, the anon_vma alone in 2.6.34), the VMAs on their lists, and a title naming holders
-  /// and waiters.
-  /// The locks are `w`'s; only objects `shown` has are marked.
+  /// and waiters of each lock no outline is drawn for (one only waited for, or covering no
+  /// anon_vma shown). The locks are `w`'s; only objects `shown` has are marked.
   static func locks(_ w: World, shownIn shown: World) -> (
     anonVMAs: Set<AnonVMAID>, vmas: Set<VMAID>, titles: [AnonVMAID: String]
   ) {
@@ -273,7 +299,10 @@ public struct ForestDiagram: Sendable {
       covered.insert(a)
       for v in w.listVMAs(a) where shown.vmas[v] != nil { vmas.insert(v) }
     }
-    for lock in Set(locked + w.cpus.compactMap(\.waitingFor)) {
+    // A held lock whose outline is drawn (around the covered boxes) names its holders and
+    // waiters on the outline: no label beside the box says it again.
+    let outlined = Set(covered.map { w.lockTarget(of: $0) })
+    for lock in Set(locked + w.cpus.compactMap(\.waitingFor)) where !outlined.contains(lock) {
       var parts: [String] = []
       for h in w.lockHolders[lock] ?? [] {
         let mode = h.mode == .exclusive ? "" : " \(h.mode.rawValue)"

@@ -198,10 +198,20 @@ struct DiagramPane: Widget {
     if left > 0 { parts.append("\(left) cols left") }
     let right = d.width - left - canvas.width
     if right > 0 { parts.append("\(right) cols right") }
-    guard !parts.isEmpty else { return }
-    let text = " " + parts.joined(separator: "  ") + " "
-    let x = max(pane.outer.x + 2, pane.outer.maxX - 2 - Buffer.width(text))
-    b.put(text, x: x, y: pane.outer.maxY - 1, style: theme.hint, maxX: pane.outer.maxX - 2)
+    var x = pane.outer.maxX - 2
+    if !parts.isEmpty {
+      let text = " " + parts.joined(separator: "  ") + " "
+      x = max(pane.outer.x + 2, pane.outer.maxX - 2 - Buffer.width(text))
+      b.put(text, x: x, y: pane.outer.maxY - 1, style: theme.hint, maxX: pane.outer.maxX - 2)
+    }
+    // The rmap walk's label, left out beside the boxes for want of width, on the left of the
+    // bottom border where it fits whole.
+    if let walk = d.walkLabelLeftOut {
+      let text = " " + (state.options.ascii ? walk.asciiOnly : walk) + " "
+      if pane.outer.x + 2 + Buffer.width(text) < x {
+        b.put(text, x: pane.outer.x + 2, y: pane.outer.maxY - 1, style: theme.lockLens, maxX: x)
+      }
+    }
   }
 
   /// The side column: the selected object's fields, then the step's locks.

@@ -1,0 +1,84 @@
+import AnonVMASim
+
+extension ForestDiagram {
+  /// A VMA row's text: `MAPPING@FIRST FIRST..LAST PROT`, its anon_vma when no arrow shows it
+  /// (`→AV7`, the arrow added when drawn), its chain (same_vma, newest first) and what an rmap
+  /// walk did there.
+  struct VMALabel: Sendable, Hashable {
+    var text: String
+    /// The anon_vma's name (ASCII).
+    var pointer: String?
+    /// `chain AV3 AV2 AV1` (at most five names, then `…+N`); empty for a chain of fewer than two.
+    var fullChain: String
+    var chainLength: Int
+    /// The chain written as its length, `chain 3` (``Fit/compactChains``).
+    var compact = false
+    var walk: String?
+    /// The columns of the text, the full chain and the walk note, measured once.
+    var textWidth: Int
+    var fullChainWidth: Int
+    var walkWidth: Int
+
+    init(text: String, chain: [AnonVMAID], walk: String?) {
+      self.text = text
+      chainLength = chain.count
+      fullChain = chain.count < 2 ? "" : "chain " + ForestDiagram.elided(chain.map(World.avName), max: 5)
+      self.walk = walk
+      textWidth = ForestDiagram.textWidth(text)
+      fullChainWidth = ForestDiagram.textWidth(fullChain)
+      walkWidth = walk.map(ForestDiagram.textWidth) ?? 0
+    }
+
+    var chain: String { fullChain.isEmpty ? "" : compact ? "chain \(chainLength)" : fullChain }
+
+    var width: Int {
+      var total = textWidth
+      if let pointer { total += 2 + 2 + pointer.utf8.count }  // `→` or `->`, then the name
+      if !fullChain.isEmpty { total += 2 + (compact ? 6 + String(chainLength).utf8.count : fullChainWidth) }
+      if walk != nil { total += 2 + walkWidth }
+      return total
+    }
+  }
+
+  /// Each VMA row's label (``VMALabel``) in the process boxes; a VMA gone in this step (its
+  /// process exited) is read from the world before.
+  mutating func labelVMAs(_ w: World) {
+    for box in processes {
+      for v in box.vmas {
+        let here = w.vmas[v]
+        guard let vma = here ?? options.previous?.vmas[v] else { continue }
+        let text =
+          "\(vma.mapping)@\(vma.firstPage) \(vma.firstPage)..\(vma.firstPage + vma.pages - 1) \(vma.prot.rawValue)"
+        let chain = here == nil ? options.previous?.chainAnonVMAs(v) ?? [] : w.chainAnonVMAs(v)
+        var note: String?
+        if walk != nil { note = walkNote(here == nil ? options.previous?.vmaName(v) ?? "" : w.vmaName(v)) }
+        vmaLabels[v] = VMALabel(text: text, chain: chain, walk: note)
+      }
+    }
+  }
+
+  /// The anon_vma boxes' `list` and `pages` lines cut to the fit's box width
+  /// (``Fit/anonVMAInner``): `list P1:A@0 P2:A@0 …+2`.
+  mutating func cutLines(_ w: World) {
+    guard let inner = fit.anonVMAInner else { return }
+    let room = inner - 3
+    for i in anonVMAs.indices where anonVMAs[i].lines.count > 1 && anonVMAs[i].change != .removed {
+      let (list, pages) = contents[i]
+      anonVMAs[i].lines[1] = list.isEmpty ? "list (empty)" : Self.cut("list", list.map { w.vmaName($0) }, room: room)
+      if !pages.isEmpty { anonVMAs[i].lines[2] = Self.cut("pages", pages.map(World.pageName), room: room) }
+    }
+  }
+
+  /// With compact chains (``Fit/compactChains``): a chain written `chain 3` where a longer
+  /// label elsewhere set the width is written in full where its row has room for it (a label
+  /// ends before the box's last two inner columns); nothing moves.
+  mutating func spellChainsThatFit() {
+    for box in processes {
+      for v in box.vmas {
+        guard var label = vmaLabels[v], label.compact else { continue }
+        label.compact = false
+        if label.width <= box.rect.width - 5 { vmaLabels[v] = label }
+      }
+    }
+  }
+}

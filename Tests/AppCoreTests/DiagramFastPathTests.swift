@@ -1,0 +1,89 @@
+import AnonVMASim
+import Foundation
+import ScenePlayer
+import SceneScript
+import TermRender
+import TestSupport
+import Testing
+import Workloads
+
+@testable import AppCore
+
+/// The benchmark's W1 forking server, small: `processes` forks of random parents of a process
+/// with four touched mappings, then as many writes and a third as many exits.
+func forkingServer(processes: Int, kernel: KernelVersion = .v2_6_36) -> Timeline {
+  let source = Workloads.w1(kernel: kernel, processes: processes, writes: processes, exits: processes / 3)
+  return Timeline(scene: Parser.parse(source), defaultTitle: "server")
+}
+
+/// The diagram fitted as it was before the rows were shared between the fits tried: every fit
+/// tried laid out in full, from scratch.
+private func plainFitted(_ world: World, options: ForestDiagram.Options) -> ForestDiagram {
+  if !options.fold, let fit = options.plan?.fit { return ForestDiagram(world, options: options, fit: fit) }
+  let whole = ForestDiagram(world, options: options, fit: ForestDiagram.Fit(lanes: options.maxLanes))
+  guard let maxWidth = options.maxWidth, whole.width > maxWidth else { return whole }
+  let widest = whole.usedLanes
+  let levels = ForestDiagram.Fit.levels(from: widest, maxLanes: options.maxLanes, excess: whole.width - maxWidth)
+  func fits(_ fit: ForestDiagram.Fit) -> Bool { ForestDiagram(world, options: options, fit: fit).width <= maxWidth }
+  guard let last = levels.last, fits(last) else { return whole }
+  for fit in levels where fits(fit) {
+    return ForestDiagram(world, options: options, fit: ForestDiagram.Fit.relaxed(fit, lanes: widest, fits: fits))
+  }
+  return whole
+}
+
+/// A diagram as text (drawn whole) with what a frame reads besides: its fit, size and arrows.
+private func summary(_ d: ForestDiagram) -> String {
+  var b = Buffer(width: max(1, d.width), height: max(1, d.height))
+  d.draw(into: &b, in: b.area)
+  return "\(d.fit) \(d.width)x\(d.height) labels at \(d.labelX)\n\(d.arrows.map { "\($0.kind) \($0.xs) \($0.ys)" })\n"
+    + b.plainText
+}
+
+@Suite("The diagram's fast paths draw what the plain computation draws")
+struct DiagramFastPathTests {
+  /// The lecture scenes (and E3 on 2.6.34 and 6.x), then two generated forking servers.
+  static let cases = planScenes.indices.map { $0 } + [-1, -2]
+
+  /// Case `index`'s name and timeline.
+  static func scene(_ index: Int) throws -> (String, Timeline) {
+    switch index {
+    case -1: return ("generated server 2.6.36", forkingServer(processes: 12))
+    case -2: return ("generated server 6.x", forkingServer(processes: 9, kernel: .v6))
+    default:
+      let (file, kernel, t) = try planScene(index)
+      return (file + " " + (kernel?.rawValue ?? ""), t)
+    }
+  }
+
+  @Test(
+    "a fit found by measuring the shared rows is the fit, width and frame of laying out every fit tried in full",
+    arguments: cases)
+  func fitMatchesPlain(index: Int) throws {
+    let (name, t) = try Self.scene(index)
+    var compared = 0
+    var narrowed = 0
+    for k in 0...t.stepCount {
+      var worlds: [(World, World?)] = [(t.states[k], k > 0 ? t.states[k - 1] : nil)]
+      if k > 0, k % 4 == 1 {
+        worlds += t.microStates(step: k).enumerated().filter { $0.offset % 5 == 2 }.map { ($0.element.world, nil) }
+      }
+      for (w, previous) in worlds {
+        for width in [56, 90, nil] as [Int?] {
+          for fold in [false, true] {
+            let selection = w.vmas.keys.first.map(ForestDiagram.Object.vma)
+            let options = ForestDiagram.Options(
+              previous: previous, fold: fold, selection: selection, maxWidth: width)
+            let fast = ForestDiagram(w, options: options)
+            let plain = plainFitted(w, options: options)
+            #expect(summary(fast) == summary(plain), "\(name) step \(k) width \(width ?? 0) fold \(fold)")
+            compared += 1
+            narrowed += fast.fit == ForestDiagram.Fit(lanes: 8) ? 0 : 1
+          }
+        }
+      }
+    }
+    #expect(compared > 20)
+    if name.hasPrefix("generated") { #expect(narrowed > 0, "\(name): no diagram was narrowed") }
+  }
+}
