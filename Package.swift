@@ -26,7 +26,7 @@ let package = Package(
     // The one drawing surface (cell buffer) and its encoders (pure).
     .target(name: "TermRender", dependencies: ["SafeText"]),
     // Elm-style app: state, reducer, views (pure).
-    .target(name: "AppCore", dependencies: ["AnonVMASim", "SceneScript", "ScenePlayer", "TermRender"]),
+    .target(name: "AppCore", dependencies: ["AnonVMASim", "SceneScript", "ScenePlayer", "TermRender", "Conformance"]),
     // Recordings of the runtime's frames (asciicast) and SVG export.
     .target(name: "Recording", dependencies: ["AnonVMASim", "SceneScript", "ScenePlayer", "TermRender", "AppCore"]),
     // ncursesw, through a module map (see code-anchors.md §5.2).
@@ -66,7 +66,7 @@ let package = Package(
       exclude: ["Golden"]),
     .testTarget(
       name: "AppCoreTests",
-      dependencies: ["AppCore", "TermRender", "ScenePlayer", "SceneScript", "TestSupport", "Workloads"],
+      dependencies: ["AppCore", "TermRender", "ScenePlayer", "SceneScript", "TestSupport", "Workloads", "Conformance"],
       exclude: ["Golden"]),
     .testTarget(name: "TermRenderTests", dependencies: ["TermRender", "SafeText", "SceneScript"]),
     .testTarget(name: "RecordingTests", dependencies: ["Recording", "AppCore", "TermRender", "TestSupport"]),

@@ -1,4 +1,5 @@
 import AnonVMASim
+import Conformance
 import ScenePlayer
 import SceneScript
 import TermRender
@@ -124,6 +125,8 @@ public struct AppState: Sendable {
   /// A message shown in place (errors of `:` commands, jump errors).
   public var message: String?
   public var options: RenderOptions
+  /// The real kernel's verdict and facts per step (`play --conform`).
+  public var kernelRecord: KernelRecord?
   /// The parsed scene, so it can run on another kernel model side by side (`c`, `--compare`).
   public var scene: Scene?
   /// The same scene on a second model, stepped in lockstep (`setCompare`).

@@ -56,9 +56,9 @@ struct Conform: ParsableCommand {
   }
 
   func run() throws {
-    let release = try runningLinux()
+    let release = try Conform.runningLinux()
     if let random {
-      try requireRoot()
+      try Conform.requireRoot()
       let model = try kernel ?? Conform.defaultModel(release: release)
       guard let exec = ConformExecutor.path else { throw Conform.noExecutor }
       let status = try ConformCampaign(
@@ -77,7 +77,7 @@ struct Conform: ParsableCommand {
       throw ExitCode(2)
     }
     let model = try kernel ?? Conform.defaultModel(release: release)
-    try requireRoot()
+    try Conform.requireRoot()
     let fault = try testFault.map(ConformFault.init(parsing:))
     let plan = try ConformRun.prepare(
       scene: parsed, file: file, model: model, machine: Conform.machine(), skipUnsupported: skipUnsupported,
@@ -96,21 +96,21 @@ struct Conform: ParsableCommand {
   static let noExecutor = CLIError.error(
     "conform: the executor anonvis-conform-exec is not next to anonvis (build it: swift build)")
 
-  func requireRoot() throws {
+  static func requireRoot(_ command: String = "conform") throws {
     guard getuid() == 0 else {
       throw CLIError.error(
-        "conform needs root: it reads " + KernelFactReader.rootFiles.joined(separator: ", ")
+        "\(command) needs root: it reads " + KernelFactReader.rootFiles.joined(separator: ", ")
           + "; run it as root (e.g. with sudo)")
     }
   }
 
   /// The running kernel's release, or exit 2 when this is not Linux.
-  func runningLinux() throws -> String {
+  static func runningLinux(_ command: String = "conform") throws -> String {
     var u = utsname()
     uname(&u)
     let name = withUnsafeBytes(of: &u.sysname) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
     let release = withUnsafeBytes(of: &u.release) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-    guard name == "Linux" else { throw CLIError.error("conform runs on Linux only (this is \(name))") }
+    guard name == "Linux" else { throw CLIError.error("\(command) runs on Linux only (this is \(name))") }
     return release
   }
 

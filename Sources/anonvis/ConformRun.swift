@@ -92,10 +92,17 @@ struct ConformRun {
     var disagreeingSteps = 0
     /// Every disagreement with its scene step and the step's label.
     var found: [(step: Int, label: String, disagreement: Disagreement)] = []
+    /// Each scene step compared or left out, with the facts of both sides (`play --conform`).
+    var steps: [Int: KernelStep] = [:]
+    /// Why the run stopped before its end (status 2).
+    var stopped: String?
   }
 
   /// Runs every step on the executor and compares; with `echo`, prints the report step by step.
-  func run(on executor: ConformExecutor, fault: ConformFault?, echo: Bool = true) -> Outcome {
+  /// `progress` is told each scene step before it runs.
+  func run(
+    on executor: ConformExecutor, fault: ConformFault?, echo: Bool = true, progress: ((Int) -> Void)? = nil
+  ) -> Outcome {
     var outcome = Outcome()
     var pids: [Int: Int32] = [:]
     var ksm = KSMContent(
@@ -109,7 +116,10 @@ struct ConformRun {
     func say(_ text: String) { if echo { print(text) } }
     func reportSkipped(upTo last: Int) {
       while next <= last {
-        if let s = skipped[next] { say("step \(next)  \(TextSafety.escape(s.label)): skipped (\(s.reason))") }
+        if let s = skipped[next] {
+          say("step \(next)  \(TextSafety.escape(s.label)): skipped (\(s.reason))")
+          outcome.steps[next] = KernelStep(notCompared: s.reason)
+        }
         next += 1
       }
     }
@@ -120,18 +130,23 @@ struct ConformRun {
       reportSkipped(upTo: step - 1)
       next = step + 1
       let label = TextSafety.escape(info.label)
+      progress?(step)
       var found: [Disagreement]
       switch runStep(k, op, step: step, on: executor, pids: &pids, ksm: &ksm, fault: fault) {
       case .failure(let stop):
         say("step \(step)  \(label): \(stop.message)")
         outcome.status = 2
+        outcome.stopped = "step \(step) \(label): \(stop.message)"
         return outcome
       case .success(let result):
-        found = result
+        found = result.found
+        outcome.steps[step] = KernelStep(
+          model: Facts(model: timeline.states[k]), kernel: result.kernel, disagreements: result.found,
+          skippedBefore: skipped.keys.filter { $0 < step }.sorted())
       }
       outcome.compared += 1
       if found.isEmpty {
-        say("step \(step)  \(label): agree (\(summary(Facts(model: timeline.states[k]))))")
+        say("step \(step)  \(label): agree (\(KernelText.summary(Facts(model: timeline.states[k]))))")
         continue
       }
       outcome.disagreeingSteps += 1
@@ -159,7 +174,7 @@ struct ConformRun {
   func runStep(
     _ k: Int, _ op: AnonVMASim.Operation, step: Int, on executor: ConformExecutor, pids: inout [Int: Int32],
     ksm: inout KSMContent, fault: ConformFault?
-  ) -> Result<[Disagreement], Stop> {
+  ) -> Result<(found: [Disagreement], kernel: Facts), Stop> {
     let after = timeline.states[k]
     var lines: [(ExecutorCommand, String)]
     do {
@@ -199,7 +214,8 @@ struct ConformRun {
       }
     }
     if let fault, fault.kind == .flipExclusive, fault.step == step { kernelFacts.flipFirstExclusive() }
-    return .success(found + Comparer.compare(model: Facts(model: after), kernel: kernelFacts, world: after))
+    return .success(
+      (found + Comparer.compare(model: Facts(model: after), kernel: kernelFacts, world: after), kernelFacts))
   }
 
   /// Why the executor stopped answering: "timeout N", "died N" (N the process's model id), or gone.
@@ -217,17 +233,5 @@ struct ConformRun {
     case "died": return "\(who) died (crashed or was killed); every scene process was killed"
     default: return "the executor stopped answering; every scene process was killed"
     }
-  }
-
-  /// `2 processes, 3 VMAs, 5 pages (2 shared)`: what was compared.
-  func summary(_ facts: Facts) -> String {
-    let vmas = facts.processes.values.reduce(0) { $0 + $1.vmas.count }
-    let pages = facts.processes.values.flatMap { $0.pages.values }
-    let shared = pages.filter { ($0.kind == .anon || $0.kind == .ksm) && $0.mapcount > 1 }.count
-    let zero = pages.filter { $0.kind == .zero }.count
-    var text = "\(facts.processes.count) process(es), \(vmas) VMA(s), \(pages.count) page(s)"
-    if shared > 0 { text += ", \(shared) shared" }
-    if zero > 0 { text += ", \(zero) zero" }
-    return text
   }
 }

@@ -1,6 +1,7 @@
 import AnonVMASim
 import AppCore
 import ArgumentParser
+import Conformance
 import Foundation
 import NcursesBackend
 import Recording
@@ -180,16 +181,51 @@ struct Play: ParsableCommand {
   @Option(help: "Start at this step: a number or (the start of) a chapter title.")
   var step: String?
 
+  @Flag(
+    help: """
+      Run the scene on this machine's Linux kernel first, as 'anonvis conform' does (root), and show \
+      per step whether the kernel agreed with the model of the running kernel (✓; ✗ and the number of \
+      facts that differ; – not run here), the differences in the narration, and the kernel's facts \
+      beside the model's in the inspector of a VMA (enter).
+      """)
+  var conform = false
+
+  @Flag(help: "With --conform: leave out the steps with no counterpart on this machine and compare the rest.")
+  var skipUnsupported = false
+
+  @Option(help: ArgumentHelp("With --conform: time limit of one step on the kernel, in seconds.", valueName: "seconds"))
+  var stepTimeout: Int = 30
+
+  @Option(
+    help: ArgumentHelp("Test hook of --conform: flip-exclusive:STEP, crash:STEP or hang:STEP.", visibility: .hidden))
+  var testFault: String?
+
   @OptionGroup var ui: UIOptions
 
   @OptionGroup var limitOptions: LimitOptions
 
+  func validate() throws {
+    guard stepTimeout > 0, stepTimeout <= 3600 else { throw ValidationError("--step-timeout is 1..3600 seconds") }
+    guard conform || (!skipUnsupported && testFault == nil) else {
+      throw ValidationError("--skip-unsupported and --test-fault go with --conform")
+    }
+  }
+
   func run() throws {
     guard let loaded = LoadedScene.load(file, options: limitOptions) else { throw ExitCode(2) }
+    var timeline = loaded.timeline
+    var record: KernelRecord?
+    if conform {
+      let run = PlayConform(
+        file: file, skipUnsupported: skipUnsupported, stepTimeout: stepTimeout,
+        fault: try testFault.map(ConformFault.init(parsing:)), limits: limitOptions.limits)
+      (timeline, record) = try run.run(scene: loaded.scene)
+    }
     var state = AppState(
-      timeline: loaded.timeline, fileName: baseName(file),
+      timeline: timeline, fileName: baseName(file),
       options: RenderOptions(ascii: ui.ascii, colors: ui.useColor))
     state.scene = loaded.scene
+    state.kernelRecord = record
     state.setCompare(compare)
     state.presenter = ui.notes
     state.forestView = ui.view

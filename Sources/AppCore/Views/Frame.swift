@@ -128,7 +128,7 @@ extension AppState {
       prompt: prompt, hints: Keymap.hintLine(for: self, ascii: options.ascii), playing: playing,
       pace: playing ? AppState.paceText(pace) : nil, cpus: w.cpus,
       totals: layout.totals, kernel: timeline.kernel,
-      step: step, stepCount: timeline.stepCount, theme: theme
+      step: step, stepCount: timeline.stepCount, kernelMark: kernelMark, theme: theme
     ).render(in: Rect(x: area.x, y: statusY, width: area.width, height: 1), into: &b)
     if diagramView.legend, forestView == .diagram, diagramPane(in: area) != nil {
       // Over the frame between the header and the status line: the step goes on under it.
@@ -192,8 +192,8 @@ extension AppState {
       step: step, info: timeline.steps[step],
       nextLabel: step < timeline.stepCount ? timeline.steps[step + 1].label : nil,
       micro: shownMicro, cpus: timeline.cpuCount > 1 ? layout.world.cpus : [], presenter: presenter,
-      functions: layout.functions, message: message, question: askedQuestion, focused: focus == .steps, theme: theme,
-      scroll: narrationOffset)
+      functions: layout.functions, message: message, kernel: kernelNarration(theme), question: askedQuestion,
+      focused: focus == .steps, theme: theme, scroll: narrationOffset)
   }
 
   func inspector(_ theme: Theme) -> Inspector {
@@ -210,6 +210,7 @@ extension AppState {
     case (.forest, .anonVMA(let a)?): subject = .anonVMA(a)
     default: subject = .nothing
     }
-    return Inspector(subject: subject, world: layout.world, steps: timeline.steps, theme: theme)
+    return Inspector(
+      subject: subject, world: layout.world, steps: timeline.steps, kernel: kernelInspector(subject), theme: theme)
   }
 }

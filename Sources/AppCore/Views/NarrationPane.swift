@@ -23,6 +23,8 @@ struct NarrationPane: Widget {
   /// The kernel functions the step ran.
   var functions: [String]
   var message: String?
+  /// The real kernel's verdict on the step and its disagreements (`play --conform`).
+  var kernel: [(String, Style)] = []
   /// The questions put before the next step (`ask`), shown above the narration.
   var question: AskedQuestion?
   var focused: Bool
@@ -106,6 +108,7 @@ struct NarrationPane: Widget {
       lines += wrap(segs, width)
     }
     if let message { lines += wrap([("! " + message, theme.error)], width) }
+    for k in kernel { lines += wrap([k], width) }
     if let question { lines += question.lines(width: width, theme: theme) }
     var unwrapped = 0
     for s in info.say {

@@ -32,6 +32,8 @@ struct Inspector: Widget {
   var world: World
   /// The scene's steps, for "created at step N by LABEL".
   var steps: [StepInfo]
+  /// The real kernel's facts beside the model's (`play --conform`), after a VMA's or a process's fields.
+  var kernel: [String] = []
   var theme: Theme
 
   func render(in area: Rect, into b: inout Buffer) {
@@ -44,7 +46,15 @@ struct Inspector: Widget {
       return [parts[0]]
         + parts.dropFirst().flatMap { wrap($0, width - 14).map { String(repeating: " ", count: 14) + $0 } }
     }
-    Popup(title: title, lines: wrapped + ["", "enter or esc closes"], theme: theme).render(in: area, into: &b)
+    // What does not fit the area is cut, and said so (the kernel's pages of a long VMA).
+    let room = max(1, area.height - 6)
+    let shown =
+      wrapped.count <= room
+      ? wrapped
+      : Array(wrapped.prefix(room - 1)) + [
+        "\(theme.glyphs.ellipsis) \(wrapped.count - room + 1) more lines (a taller terminal shows them)"
+      ]
+    Popup(title: title, lines: shown + ["", "enter or esc closes"], theme: theme).render(in: area, into: &b)
   }
 
   /// The title and the lines.
@@ -64,7 +74,7 @@ struct Inspector: Widget {
           "anon_vma      \(v.anonVMA.map { World.avName($0) } ?? "NULL")",
           "chain         \(w.chainAnonVMAs(id).map { World.avName($0) }.joined(separator: " "))  (newest to oldest)",
           "created at    step \(v.createdAt) by \(steps[min(v.createdAt, last)].label)",
-        ]
+        ] + kernel
       )
     case .anonVMA(let a):
       guard let av = w.anonVMA(a) else { break }
@@ -94,7 +104,7 @@ struct Inspector: Widget {
           "parent        \(proc.parent.map { w[process: $0].name } ?? "none")",
           "children      \(children.isEmpty ? "none" : children.joined(separator: " "))",
           "VMAs          \(proc.vmas.map { w.vmaName($0) }.joined(separator: " "))",
-        ]
+        ] + kernel
       )
     case .nothing:
       break

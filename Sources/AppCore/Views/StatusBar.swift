@@ -17,6 +17,8 @@ struct StatusBar: Widget {
   var kernel: KernelVersion
   var step: Int
   var stepCount: Int
+  /// The real kernel's verdict on the step (`play --conform`): `✓`, `✗2`, `–`.
+  var kernelMark: String? = nil
   var theme: Theme
 
   func render(in area: Rect, into b: inout Buffer) {
@@ -57,9 +59,10 @@ struct StatusBar: Widget {
     }
     // The play indicator comes first and always stays.
     let play = pace.map { " \(g.running) \($0) " } ?? ""
-    let right = withTotals + " \(kernel.rawValue)  " + lanes + " step \(step)/\(stepCount) "
+    let stepText = " step \(step)/\(stepCount)" + (kernelMark.map { " Linux \($0)" } ?? "") + " "
+    let right = withTotals + " \(kernel.rawValue)  " + lanes + stepText
     guard Buffer.width(play + right) > width / 2 else { return play + right }
     return play + " \(kernel.rawValue)  " + cpus.map { "\($0.name)\(g.cpuState($0.state))" }.joined(separator: " ")
-      + "  step \(step)/\(stepCount) "
+      + " " + stepText
   }
 }

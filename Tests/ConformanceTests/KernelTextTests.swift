@@ -1,0 +1,109 @@
+import AnonVMASim
+import Conformance
+import Testing
+
+/// The kernel's facts of `forked` as the executor would read them: the model's, with the model's
+/// page ids turned into PFNs (only which places share one matters).
+func kernelFacts(_ model: Facts) -> Facts {
+  var kernel = model
+  for (name, p) in model.processes {
+    for (v, page) in p.pages where page.kind == .anon || page.kind == .ksm {
+      kernel.processes[name]?.pages[v]?.identity = 0x1a2b0 + page.identity
+    }
+  }
+  return kernel
+}
+
+@Suite("play --conform: the verdict marks, the narration and the inspector's kernel facts")
+struct KernelTextTests {
+  @Test("marks: ✓ agreed, ✗ with the count, – not compared, ASCII spellings, none without a record")
+  func marks() {
+    let agreed = KernelStep(model: Facts(), kernel: Facts(), disagreements: [])
+    let d = Disagreement(kind: .exclusive, place: "P1 A 0", model: "shared", kernel: "exclusive")
+    let bad = KernelStep(model: Facts(), kernel: Facts(), disagreements: [d, d])
+    let skipped = KernelStep(notCompared: "no swap here")
+    #expect(KernelText.mark(agreed, ascii: false) == "✓")
+    #expect(KernelText.mark(bad, ascii: false) == "✗2")
+    #expect(KernelText.mark(skipped, ascii: false) == "–")
+    #expect(KernelText.mark(agreed, ascii: true) == "ok")
+    #expect(KernelText.mark(bad, ascii: true) == "X2")
+    #expect(KernelText.mark(skipped, ascii: true) == "-")
+    #expect(KernelText.mark(nil, ascii: false) == nil)
+    let record = KernelRecord(release: "6.18", steps: [1: agreed, 2: bad, 3: skipped, 4: agreed])
+    #expect(record.tally == (compared: 3, agreed: 2, notCompared: 1))
+  }
+
+  @Test("narration: agreement with what was compared; each disagreement as model against kernel; the reason")
+  func narration() throws {
+    let w = try world(forked)
+    let model = Facts(model: w)
+    let agreed = KernelStep(model: model, kernel: kernelFacts(model), disagreements: [])
+    #expect(
+      KernelText.narration(agreed, release: "6.18", ascii: false) == [
+        "✓ Linux 6.18 agrees: 2 process(es), 2 VMA(s), 4 page(s), 2 shared, 2 zero"
+      ])
+    var wrong = kernelFacts(model)
+    wrong.flipFirstExclusive()
+    let found = Comparer.compare(model: model, kernel: wrong, world: w)
+    let bad = KernelStep(model: model, kernel: wrong, disagreements: found, skippedBefore: [3])
+    #expect(
+      KernelText.narration(bad, release: "6.18", ascii: true) == [
+        "X1 Linux 6.18 disagrees with the model on 1 fact:",
+        "  P1 A 0: exclusive: model shared, kernel exclusive",
+        "  (compared without step 3, not run here)",
+      ])
+    #expect(
+      KernelText.narration(KernelStep(notCompared: "this machine has no swap"), release: "6.18", ascii: false) == [
+        "– not run on Linux 6.18: this machine has no swap"
+      ])
+  }
+
+  @Test("inspector: the kernel's VMA and each page (PFN, mapcount, exclusive, sharers) beside the model's, ✓")
+  func inspectorAgrees() throws {
+    let w = try world(forked)
+    let model = Facts(model: w)
+    let step = KernelStep(model: model, kernel: kernelFacts(model), disagreements: [])
+    let pg = try #require(model.processes["P1"]?.pages[0]?.identity)
+    let lines = KernelText.inspector(process: "P2", start: 0, end: 2, step: step, world: w, ascii: false)
+    let pfn = String(0x1a2b0 + pg, radix: 16)
+    #expect(
+      lines == [
+        "kernel VMA    0..1 rw  ✓",
+        "page P2 A 0   anonymous page, mapcount 2, shared, also P1 A 0 (model pg\(pg), kernel pfn 0x\(pfn))  ✓",
+        "page P2 A 1   the zero page, on both  ✓",
+      ])
+  }
+
+  @Test("inspector: a wrong exclusive bit, a page shared on one side only and a split VMA are marked ✗")
+  func inspectorDisagrees() throws {
+    let w = try world(forked)
+    let model = Facts(model: w)
+    var kernel = kernelFacts(model)
+    kernel.processes["P1"]?.pages[0]?.exclusive = true
+    kernel.processes["P2"]?.pages[0]?.identity = 0x99999
+    kernel.processes["P1"]?.vmas = [
+      VMAFact(start: 0, end: 1, writable: true), VMAFact(start: 1, end: 2, writable: false),
+    ]
+    let found = Comparer.compare(model: model, kernel: kernel, world: w)
+    let step = KernelStep(model: model, kernel: kernel, disagreements: found)
+    let p1 = KernelText.inspector(process: "P1", start: 0, end: 2, step: step, world: w, ascii: true)
+    #expect(p1[0] == "kernel VMA    0..0 rw, 1..1 ro  X")
+    #expect(p1[1] == "  model       0..1 rw")
+    #expect(p1[2].hasPrefix("page P1 A 0   model:  anonymous page pg") && p1[2].hasSuffix("shared, also P2 A 0"))
+    #expect(p1[3].hasPrefix("              kernel: anonymous page pfn 0x"))
+    #expect(p1[3].hasSuffix("mapcount 2, exclusive  X"))
+    #expect(p1[4] == "page P1 A 1   the zero page, on both  ok")
+    #expect(p1.count == 5)
+    let p2 = KernelText.inspector(process: "P2", start: 0, end: 2, step: step, world: w, ascii: true)
+    // Its own facts are right, but the kernel gave it a page of its own: which places share differs.
+    #expect(p2[2] == "              kernel: anonymous page pfn 0x99999, mapcount 2, shared  X")
+    #expect(
+      KernelText.process("P1", step: step, ascii: true) == [
+        "kernel VMAs   0..0 rw, 1..1 ro  X", "  model       0..1 rw",
+      ])
+    #expect(KernelText.process("P2", step: step, ascii: false) == ["kernel VMAs   0..1 rw  ✓"])
+    let none = KernelText.inspector(
+      process: "P1", start: 0, end: 2, step: KernelStep(notCompared: "no swap"), world: w, ascii: true)
+    #expect(none == ["kernel        not run here: no swap"])
+  }
+}
