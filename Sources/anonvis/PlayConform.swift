@@ -25,15 +25,16 @@ struct PlayConform {
   /// record of it; exit 2 with a message when it cannot run, 128 + N after signal N.
   func run(scene: Scene) throws -> (Timeline, KernelRecord) {
     let command = "play --conform"
-    guard isInteractiveTerminal else {
-      throw CLIError.error("the interactive view needs a terminal; 'anonvis conform' prints the comparison")
-    }
     let release = try Conform.runningLinux(command)
     let model = try Conform.defaultModel(release: release)
     try Conform.requireRoot(command)
     let plan = try ConformRun.prepare(
       scene: scene, file: file, model: model, machine: Conform.machine(), skipUnsupported: skipUnsupported,
       limits: limits)
+    // Checked before the kernel runs the scene: the view would not start after it.
+    guard isInteractiveTerminal else {
+      throw CLIError.error("the interactive view needs a terminal; 'anonvis conform' prints the comparison")
+    }
     // The viewer plays the whole scene on the compared model; the steps left out keep a `–`.
     let base = file.split(separator: "/").last.map(String.init) ?? file
     var timeline = Timeline(scene: scene, defaultTitle: base, kernel: model, limits: limits)
