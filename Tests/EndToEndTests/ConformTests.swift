@@ -17,6 +17,21 @@ func tagged(_ tag: String) -> [(pid: Int32, pgid: Int32)] {
   }
 }
 
+/// Runs anonvis as `nobody` (through `setpriv`) with `arguments` and a copy of a scene under
+/// scenes/ (the binary and the scene copied where nobody can read them).
+func runAsNobody(_ arguments: [String], scene name: String) throws -> RunResult {
+  let binary = try #require(anonvisBinary)
+  let scene = try temporaryScene(
+    try String(contentsOfFile: repoRoot.appendingPathComponent("scenes/\(name).scene").path, encoding: .utf8))
+  let dir = URL(fileURLWithPath: scene).deletingLastPathComponent()
+  let copy = dir.appendingPathComponent("anonvis")
+  try FileManager.default.copyItem(at: binary, to: copy)
+  #expect(chmod(copy.path, 0o755) == 0 && chmod(dir.path, 0o755) == 0 && chmod(scene, 0o644) == 0)
+  return try runTool(
+    "/usr/bin/setpriv", ["--reuid=nobody", "--regid=nogroup", "--clear-groups", copy.path] + arguments + [scene],
+    in: dir)
+}
+
 /// Field 5 of /proc/PID/stat (zombies too), or nil when the process is gone.
 func processGroup(_ pid: Int32) -> Int32? {
   guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/stat") else { return nil }
@@ -140,15 +155,7 @@ struct ConformTests {
     "not root: exit 2 naming the files that need it (run as nobody)",
     .enabled(if: getuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv")))
   func notRoot() throws {
-    let binary = try #require(anonvisBinary)
-    let scene = try temporaryScene(
-      try String(contentsOfFile: repoRoot.appendingPathComponent("scenes/e1-first-touch.scene").path, encoding: .utf8))
-    let dir = URL(fileURLWithPath: scene).deletingLastPathComponent()
-    let copy = dir.appendingPathComponent("anonvis")
-    try FileManager.default.copyItem(at: binary, to: copy)
-    #expect(chmod(copy.path, 0o755) == 0 && chmod(dir.path, 0o755) == 0 && chmod(scene, 0o644) == 0)
-    let r = try runTool(
-      "/usr/bin/setpriv", ["--reuid=nobody", "--regid=nogroup", "--clear-groups", copy.path, "conform", scene], in: dir)
+    let r = try runAsNobody(["conform"], scene: "e1-first-touch")
     #expect(r.status == 2, "\(r.stdout)\(r.stderr)")
     #expect(r.stderr.contains("conform needs root"))
     #expect(

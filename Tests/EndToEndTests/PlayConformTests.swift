@@ -129,16 +129,7 @@ struct PlayConformTests {
     "not root: play --conform exits 2 naming the files that need it (run as nobody)",
     .enabled(if: getuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv")))
   func notRoot() throws {
-    let binary = try #require(anonvisBinary)
-    let scene = try temporaryScene(
-      try String(contentsOfFile: repoRoot.appendingPathComponent("scenes/e2-fork-cow.scene").path, encoding: .utf8))
-    let dir = URL(fileURLWithPath: scene).deletingLastPathComponent()
-    let copy = dir.appendingPathComponent("anonvis")
-    try FileManager.default.copyItem(at: binary, to: copy)
-    #expect(chmod(copy.path, 0o755) == 0 && chmod(dir.path, 0o755) == 0 && chmod(scene, 0o644) == 0)
-    let r = try runTool(
-      "/usr/bin/setpriv",
-      ["--reuid=nobody", "--regid=nogroup", "--clear-groups", copy.path, "play", "--conform", scene], in: dir)
+    let r = try runAsNobody(["play", "--conform"], scene: "e2-fork-cow")
     #expect(r.status == 2, "\(r.stdout)\(r.stderr)")
     #expect(r.stderr.contains("play --conform needs root") && r.stderr.contains("/proc/kpageflags"), "\(r.stderr)")
   }
