@@ -39,7 +39,7 @@ extension AppState {
   func kernelInspector(_ subject: Inspector.Subject) -> [String] {
     guard let record = kernelRecord, let kernel = kernelStep else { return [] }
     let w = layout.world
-    let head = ["", "after step \(step), model and Linux \(record.release):"]
+    let head = ["", KernelText.inspectorHead(kernel, step: step, release: record.release)]
     switch subject {
     case .vma(let id):
       guard let v = w.vmas[id] else { return [] }

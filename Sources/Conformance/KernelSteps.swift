@@ -168,6 +168,17 @@ public enum KernelText {
     return lines
   }
 
+  /// `after step 6, model and Linux 6.18:` over the inspector's kernel facts; after steps left
+  /// out, it names them: the model compared ran without them, unlike the one on screen.
+  public static func inspectorHead(_ step: KernelStep, step number: Int, release: String) -> String {
+    let skipped = step.skippedBefore
+    let model =
+      skipped.isEmpty
+      ? "model"
+      : "the model without step\(skipped.count == 1 ? "" : "s") \(skipped.map(String.init).joined(separator: ", "))"
+    return "after step \(number), \(model) and Linux \(release):"
+  }
+
   /// The inspector's line for a process: its VMAs on the kernel beside the model's.
   public static func process(_ process: String, step: KernelStep, ascii: Bool) -> [String] {
     if case .notCompared(let reason) = step.verdict { return ["kernel        not run here: \(reason)"] }

@@ -53,6 +53,10 @@ struct KernelTextTests {
         "  (compared without step 3, not run here)",
       ])
     #expect(
+      KernelText.inspectorHead(bad, step: 5, release: "6.18")
+        == "after step 5, the model without step 3 and Linux 6.18:")
+    #expect(KernelText.inspectorHead(agreed, step: 5, release: "6.18") == "after step 5, model and Linux 6.18:")
+    #expect(
       KernelText.narration(KernelStep(notCompared: "this machine has no swap"), release: "6.18", ascii: false) == [
         "– not run on Linux 6.18: this machine has no swap"
       ])

@@ -69,6 +69,33 @@ struct PlayConformTests {
   }
 
   @Test(
+    "--skip-unsupported: the step left out is –, the steps after it say they were compared without it",
+    .enabled(if: conformCanRun && tmuxAvailable))
+  func skipped() throws {
+    let binary = try #require(anonvisBinary)
+    let tag = UUID().uuidString
+    let scene = try temporaryScene("spawn P1\nmmap P1 A 2\ntouch P1 A 0\nswap-out P1 A 0\ntouch P1 A 1\nfork P1 P2\n")
+    let t = try TmuxSession(width: 120, height: 40)
+    try t.type(
+      "ANONVIS_CONFORM_TAG=\(tag) \(binary.path) play --conform \(scene) --skip-unsupported --view matrix; "
+        + "echo EXIT=$?\n")
+    try t.waitWhileProgressing("the viewer after the kernel's run") { $0.contains("step 0/6") }
+    try t.waitFor(text: "5 of 5 steps agree with the 6.x model, 1 not run here")
+    try t.type("g4")
+    try t.keys("Enter")
+    try t.waitFor(text: "step 4/6 Linux –")
+    try t.waitFor(text: "– not run on Linux")
+    try t.keys("Right", "Right")
+    try t.waitFor(text: "step 6/6 Linux ✓")
+    try t.waitFor(text: "(compared without step 4, not run here)")
+    try t.keys("Tab", "Enter")
+    try t.waitFor(text: "after step 6, the model without step 4 and Linux")
+    try t.keys("Escape", "q")
+    try t.waitFor(text: "EXIT=0")
+    #expect(tagged(tag).isEmpty, "survivors: \(tagged(tag))")
+  }
+
+  @Test(
     "SIGTERM while viewing: exit 143, the terminal restored, no process left",
     .enabled(if: conformCanRun && tmuxAvailable))
   func sigterm() throws {
