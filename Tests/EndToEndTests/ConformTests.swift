@@ -17,6 +17,17 @@ func tagged(_ tag: String) -> [(pid: Int32, pgid: Int32)] {
   }
 }
 
+/// The KSM knobs `conform` sets, with their values, read under the lock every executor holds
+/// while it drives ksmd (so not in the middle of another test's scan).
+func ksmKnobs() -> [String] {
+  let fd = open("/run/anonvis-conform-ksm.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+  defer { if fd >= 0 { close(fd) } }
+  if fd >= 0 { _ = flock(fd, LOCK_EX) }
+  return ["run", "pages_to_scan", "sleep_millisecs", "smart_scan"].map {
+    $0 + "=" + ((try? String(contentsOfFile: "/sys/kernel/mm/ksm/" + $0, encoding: .utf8)) ?? "?")
+  }
+}
+
 /// Runs anonvis as `nobody` (through `setpriv`) with `arguments` and a copy of a scene under
 /// scenes/ (the binary and the scene copied where nobody can read them).
 func runAsNobody(_ arguments: [String], scene name: String) throws -> RunResult {
@@ -85,17 +96,6 @@ struct ConformTests {
     #expect(skipped.status == 0, "\(skipped.stdout)\(skipped.stderr)")
     #expect(skipped.stdout.contains("step 6  swap-out P1 A 0: skipped ("))
     #expect(skipped.stdout.contains("4 step(s) compared, 4 agree, 0 disagree, 3 skipped"))
-  }
-
-  /// The KSM knobs `conform` sets, with their values, read under the lock every executor holds
-  /// while it drives ksmd (so not in the middle of another test's scan).
-  func ksmKnobs() -> [String] {
-    let fd = open("/run/anonvis-conform-ksm.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
-    defer { if fd >= 0 { close(fd) } }
-    if fd >= 0 { _ = flock(fd, LOCK_EX) }
-    return ["run", "pages_to_scan", "sleep_millisecs", "smart_scan"].map {
-      $0 + "=" + ((try? String(contentsOfFile: "/sys/kernel/mm/ksm/" + $0, encoding: .utf8)) ?? "?")
-    }
   }
 
   @Test(

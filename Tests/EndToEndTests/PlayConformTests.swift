@@ -96,6 +96,27 @@ struct PlayConformTests {
   }
 
   @Test(
+    "E6: the KSM merge agrees, the inspector shows the KSM page on both sides, the KSM knobs are restored",
+    .enabled(if: conformCanRun && tmuxAvailable && FileManager.default.fileExists(atPath: "/sys/kernel/mm/ksm/run")))
+  func ksm() throws {
+    let binary = try #require(anonvisBinary)
+    let before = ksmKnobs()
+    let t = try TmuxSession(width: 120, height: 40)
+    try t.type(
+      "\(binary.path) play --conform \(repoRoot.path)/scenes/e6-ksm-root-lifetime.scene --view matrix; echo EXIT=$?\n")
+    try t.waitWhileProgressing("the viewer after the kernel's run") { $0.contains("step 0/12") }
+    try t.waitFor(text: "12 of 12 steps agree with the 6.x model")
+    try t.type("g9")
+    try t.keys("Enter")
+    try t.waitFor(text: "step 9/12 Linux ✓")
+    try t.keys("Tab", "Down", "Enter")
+    try t.waitFor(text: "page P2 A 0   KSM page, mapcount 2, shared, also P9 B 0 (model pg")
+    try t.keys("Escape", "q")
+    try t.waitFor(text: "EXIT=0")
+    #expect(ksmKnobs() == before)
+  }
+
+  @Test(
     "SIGTERM while viewing: exit 143, the terminal restored, no process left",
     .enabled(if: conformCanRun && tmuxAvailable))
   func sigterm() throws {
