@@ -115,9 +115,10 @@ struct Conform: ParsableCommand {
   }
 
   /// The model of a kernel release: 6.x for Linux 6.
-  static func defaultModel(release: String) throws -> KernelVersion {
+  static func defaultModel(release: String, command: String = "conform") throws -> KernelVersion {
     guard release.hasPrefix("6.") else {
-      throw CLIError.error("conform: no model matches Linux \(release); choose one with --kernel")
+      let choose = command == "conform" ? "choose one with --kernel" : "'anonvis conform --kernel K' compares another"
+      throw CLIError.error("\(command): no model matches Linux \(release); \(choose)")
     }
     return .v6
   }

@@ -26,7 +26,7 @@ struct PlayConform {
   func run(scene: Scene) throws -> (Timeline, KernelRecord) {
     let command = "play --conform"
     let release = try Conform.runningLinux(command)
-    let model = try Conform.defaultModel(release: release)
+    let model = try Conform.defaultModel(release: release, command: command)
     try Conform.requireRoot(command)
     let plan = try ConformRun.prepare(
       scene: scene, file: file, model: model, machine: Conform.machine(), skipUnsupported: skipUnsupported,
