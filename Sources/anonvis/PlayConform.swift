@@ -52,6 +52,9 @@ struct PlayConform {
     executor.stop()
     if progress { writeStandardError("\r\u{1B}[K") }
     ConformExecutor.exitIfInterrupted(executor)
+    // The executor is gone: ctrl-C and SIGTERM end anonvis again until the view handles them.
+    signal(SIGINT, SIG_DFL)
+    signal(SIGTERM, SIG_DFL)
     if let stopped = outcome.stopped { throw CLIError.error("\(command): \(TextSafety.escape(stopped))") }
     return (timeline, Self.record(timeline: timeline, plan: plan, outcome: outcome, release: release))
   }
