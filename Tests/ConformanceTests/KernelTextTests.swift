@@ -1,5 +1,7 @@
 import AnonVMASim
 import Conformance
+import ScenePlayer
+import SceneScript
 import Testing
 
 /// The kernel's facts of `forked` as the executor would read them: the model's, with the model's
@@ -109,5 +111,73 @@ struct KernelTextTests {
     let none = KernelText.inspector(
       process: "P1", start: 0, end: 2, step: KernelStep(notCompared: "no swap"), world: w, ascii: true)
     #expect(none == ["kernel        not run here: no swap"])
+  }
+}
+
+/// The inspector's marks are a second reading of `Comparer`'s rules, place by place: on random
+/// scenes with random wrong kernel facts, they must agree with it.
+@Suite("play --conform: the inspector's marks against the comparer")
+struct KernelTextPropertyTests {
+  /// One wrong fact: a flipped exclusive bit, a mapcount off by one, a page of its own, nothing
+  /// mapped, the zero page, or a VMA split in two.
+  static func perturb(_ facts: inout Facts, using rng: inout RandomScenes.Generator) {
+    let names = facts.processes.keys.sorted()
+    guard let name = names.randomElement(using: &rng), let p = facts.processes[name] else { return }
+    let pages = p.pages.keys.sorted()
+    switch Int.random(in: 0..<6, using: &rng) {
+    case 5:
+      guard let vma = p.vmas.first, vma.end - vma.start > 1 else { return }
+      let mid = vma.start + 1
+      facts.processes[name]?.vmas.replaceSubrange(
+        0..<1,
+        with: [
+          VMAFact(start: vma.start, end: mid, writable: vma.writable),
+          VMAFact(start: mid, end: vma.end, writable: !vma.writable),
+        ])
+    case let kind:
+      guard let v = pages.randomElement(using: &rng) else { return }
+      switch kind {
+      case 0: facts.processes[name]?.pages[v]?.exclusive.toggle()
+      case 1: facts.processes[name]?.pages[v]?.mapcount += 1
+      case 2: facts.processes[name]?.pages[v]?.identity = 0xdead_0000 + UInt64(v)
+      case 3: facts.processes[name]?.pages[v] = nil
+      default: facts.processes[name]?.pages[v] = PageFact(kind: .zero, identity: 0, mapcount: 0, exclusive: false)
+      }
+    }
+  }
+
+  @Test("no ✗ anywhere exactly when the comparer finds nothing; every page it names is ✗ in the inspector")
+  func marksMatchComparer() throws {
+    var disagreeing = 0
+    for index in 0..<150 {
+      let timeline = Timeline(
+        scene: Parser.parse(RandomScenes.scene(seed: 2026, index: index)), defaultTitle: "r", kernel: .v6)
+      let world = try #require(timeline.states.last)
+      let model = Facts(model: world)
+      var kernel = model
+      var rng = RandomScenes.Generator(seed: UInt64(index))
+      for _ in 0..<Int.random(in: 1...3, using: &rng) { Self.perturb(&kernel, using: &rng) }
+      let found = Comparer.compare(model: model, kernel: kernel, world: world)
+      let step = KernelStep(model: model, kernel: kernel, disagreements: found)
+      let names = Set(model.processes.keys).union(kernel.processes.keys).sorted()
+      var lines: [String: [String]] = [:]
+      for name in names {
+        lines[name] = KernelText.inspector(
+          process: name, start: 0, end: 1 << 40, step: step, world: world, ascii: true, maxPages: .max)
+      }
+      let crosses = lines.values.joined().filter { $0.hasSuffix("  X") }
+      #expect(found.isEmpty == crosses.isEmpty, "scene \(index): \(found) vs \(crosses)")
+      if !found.isEmpty { disagreeing += 1 }
+      for d in found where [.mapped, .mapcount, .exclusive].contains(d.kind) {
+        let name = String(d.place.split(separator: " ")[0])
+        let shown = lines[name] ?? []
+        let at = try #require(shown.firstIndex { $0.hasPrefix("page \(d.place) ") }, "scene \(index): \(d)")
+        #expect(
+          shown[at].hasSuffix("  X") || (at + 1 < shown.count && shown[at + 1].hasSuffix("  X")),
+          "scene \(index): \(d) not marked: \(shown)")
+      }
+    }
+    // The wrong facts did make disagreements (the check above is not vacuous).
+    #expect(disagreeing > 40, "\(disagreeing) of 150")
   }
 }
