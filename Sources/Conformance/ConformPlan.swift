@@ -74,6 +74,10 @@ public enum ConformPlan {
           : "migrate needs two NUMA nodes, and this machine has one"
       case .takeAllLocks, .dropAllLocks:
         return "mm_take_all_locks has no system call of its own (an mmu notifier registers in the kernel)"
+      case .brk:
+        return "brk is not driven by the executor (the real brk() grows only the process's own heap)"
+      case .growStack:
+        return "grow-stack is not driven by the executor (a real stack fault below the mapping is not issued)"
       }
     default:
       return nil
@@ -137,7 +141,7 @@ public enum ConformPlan {
       // live process with a (mergeable) VMA there is nothing to scan and no scan would end.
       let registered = before.processIDs.contains { before[process: $0].alive && !before[process: $0].vmas.isEmpty }
       return registered ? [.ksmScan] : []
-    case .rmap, .swapOut, .migrate, .takeAllLocks, .dropAllLocks:
+    case .rmap, .swapOut, .migrate, .takeAllLocks, .dropAllLocks, .brk, .growStack:
       return []
     }
   }

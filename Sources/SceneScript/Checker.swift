@@ -117,6 +117,11 @@ struct Checker {
       pageRef(x, s, at: o + 1)
     case .ksmdScan:
       break
+    case .brk(let p, let m, let n), .growStack(let p, let m, let n):
+      if process(p, s, word: o + 1) {
+        mapping(p, m, s, word: o + 2, pages: [], pageWord: o + 3)
+        if let pages = processes[p]?.mappings[m] { processes[p]?.mappings[m] = pages + n }
+      }
     }
   }
 

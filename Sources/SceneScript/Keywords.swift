@@ -89,6 +89,19 @@ extension OperationSyntax {
     OperationSyntax(keyword: .dropAllLocks, arguments: "PROCESS", summary: "mm_drop_all_locks") { c in
       c.ident("a process name").map { .dropAllLocks($0) }
     },
+    OperationSyntax(
+      keyword: .brk, arguments: "PROCESS MAPPING +PAGES",
+      summary: "sys_brk: the heap mapping grows at its end (vma_adjust of vm_end only, or a new VMA)",
+      parse: parseBrk),
+    OperationSyntax(
+      keyword: .growStack, arguments: "PROCESS MAPPING PAGES",
+      summary: "expand_stack: a growsdown mapping grows down (vm_start and vm_pgoff, under the anon_vma lock)"
+    ) { c in
+      guard let p = c.ident("a process name"), let m = c.ident("a mapping name"),
+        let n = growth(&c, plus: false)
+      else { return nil }
+      return .growStack(process: p, mapping: m, pages: n)
+    },
   ]
 
   /// The row of a keyword as written, if it is an operation keyword.
@@ -123,6 +136,29 @@ extension OperationSyntax {
       grows = true
     }
     return .mmap(process: p, mapping: m, pages: n, growsDown: grows)
+  }
+
+  /// `brk P M +N`: the growth is written with its sign.
+  private static func parseBrk(_ c: inout Cursor) -> Operation? {
+    guard let p = c.ident("a process name"), let m = c.ident("a mapping name"), let n = growth(&c, plus: true)
+    else { return nil }
+    return .brk(process: p, mapping: m, pages: n)
+  }
+
+  /// A number of pages to grow by, 1..1048576; `+N` when `plus`.
+  private static func growth(_ c: inout Cursor, plus: Bool) -> Int? {
+    guard let t = c.word(plus ? "+PAGES (the growth, e.g. +1)" : "a number of pages") else { return nil }
+    let digits = plus && t.text.hasPrefix("+") ? String(t.text.dropFirst()) : t.text
+    guard !plus || t.text.hasPrefix("+"), let n = Parser.parseNumber(digits) else {
+      let expected = plus ? "+N, the number of pages to add" : "a number of pages"
+      c.error(.badNumber, "bad growth '\(shown(t.text))' (expected \(expected))", at: t)
+      return nil
+    }
+    guard n >= 1, n <= 1 << 20 else {
+      c.error(.mappingSize, "a mapping grows by 1 to 1048576 pages, not \(n)", at: t)
+      return nil
+    }
+    return n
   }
 
   private static func parseMunmap(_ c: inout Cursor) -> Operation? {

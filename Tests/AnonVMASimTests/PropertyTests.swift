@@ -31,7 +31,7 @@ func randomOperation(_ seed: Int, in w: World) -> Operation? {
   switch kind {
   case 1:
     return maps.count < 3
-      ? .mmap(process: name, mapping: "m\(w.nextMappingSuffix)", pages: 1 + pick(4), growsDown: false) : nil
+      ? .mmap(process: name, mapping: "m\(w.nextMappingSuffix)", pages: 1 + pick(4), growsDown: pick(3) == 0) : nil
   case 2, 3:
     guard let m = maps.randomElement(using: r) else { return nil }
     let a = page(m)
@@ -67,7 +67,18 @@ func randomOperation(_ seed: Int, in w: World) -> Operation? {
     return .ksmMerge(x, PageRef(process: w.processes[q].name, mapping: m.name, index: v - m.base))
   case 12: return .ksmdScan
   default:
-    return pick(2) == 0 ? .takeAllLocks(name) : .dropAllLocks(name)
+    switch pick(4) {
+    case 0: return .takeAllLocks(name)
+    case 1: return .dropAllLocks(name)
+    case 2:
+      // sys_brk on a heap mapping, expand_stack on a growsdown one (the model refuses a growth
+      // into the next or previous mapping).
+      guard let m = maps.filter({ !$0.growsDown }).randomElement(using: r) else { return nil }
+      return .brk(process: name, mapping: m.name, pages: 1 + pick(3))
+    default:
+      guard let m = maps.filter(\.growsDown).randomElement(using: r) else { return nil }
+      return .growStack(process: name, mapping: m.name, pages: 1 + pick(3))
+    }
   }
 }
 
@@ -130,6 +141,7 @@ struct PropertyTests {
     // The generator must really exercise the model.
     #expect(applied > 8000, "applied \(applied)")
     #expect(kinds.count >= 12, "\(kinds.sorted())")
+    #expect(kinds.isSuperset(of: ["brk", "grow-stack"]), "\(kinds.sorted())")
   }
 
   @Test("the checker can fail: a corrupted refcount is reported as C9")

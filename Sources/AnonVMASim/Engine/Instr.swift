@@ -126,6 +126,20 @@ public enum Instr: Sendable, Hashable {
   case unlinkSecondPass(vma: VMAID)
   case putAnonVMA(Val<AnonVMA>, transient: Bool)
   case putRoot(root: AnonVMAID)
+
+  // brk and stack growth (Kernel/Linux2.6/World+Stack.swift).
+  /// sys_brk() + do_brk() / do_brk_flags(): grow the heap mapping by `pages` at its end.
+  case doBrk(process: ProcessID, mapping: String, pages: Int)
+  /// do_brk() without a merge: a new VMA for [start, start + pages).
+  case brkNewVMA(process: ProcessID, mapping: String, start: Int, pages: Int)
+  /// sys_brk()'s `set_brk: mm->brk = brk`: the mapping is `pages` longer.
+  case setBrk(process: ProcessID, mapping: String, pages: Int)
+  /// expand_downwards() after anon_vma_prepare(): lock, re-check, update, unlock.
+  case expandDownwards(vma: VMAID, start: Int)
+  /// expand_downwards(): `vma->vm_start = address;`.
+  case stackSetStart(vma: VMAID, start: Int)
+  /// expand_downwards(): `vma->vm_pgoff -= grow;`.
+  case stackSetPgoff(vma: VMAID, grow: Int)
 }
 
 /// What a reverse-map walk does at each VMA.

@@ -31,6 +31,10 @@ public enum Operation: Sendable, Hashable {
   case rmap(PageRef)
   case takeAllLocks(String)
   case dropAllLocks(String)
+  /// `brk P M +N`: the heap mapping `M` grows by `N` pages at its end (sys_brk, do_brk).
+  case brk(process: String, mapping: String, pages: Int)
+  /// `grow-stack P M N`: the `growsdown` mapping `M` grows down by `N` pages (expand_downwards).
+  case growStack(process: String, mapping: String, pages: Int)
 
   /// An operation's keyword. The raw value is its spelling in a scene, and the only place it
   /// is spelled: the parser's table (`SceneScript/Keywords.swift`) and ``label`` both use it.
@@ -43,6 +47,8 @@ public enum Operation: Sendable, Hashable {
     case migrate, rmap
     case takeAllLocks = "take-all-locks"
     case dropAllLocks = "drop-all-locks"
+    case brk
+    case growStack = "grow-stack"
 
     public var description: String { rawValue }
   }
@@ -66,6 +72,8 @@ public enum Operation: Sendable, Hashable {
     case .rmap: return .rmap
     case .takeAllLocks: return .takeAllLocks
     case .dropAllLocks: return .dropAllLocks
+    case .brk: return .brk
+    case .growStack: return .growStack
     }
   }
 
@@ -85,6 +93,8 @@ public enum Operation: Sendable, Hashable {
     case .ksmMerge(let a, let b): return "\(a) \(b)"
     case .ksmUnmerge(let a), .swapOut(let a), .migrate(let a), .rmap(let a): return a.description
     case .ksmdScan: return ""
+    case .brk(let p, let m, let n): return "\(p) \(m) +\(n)"
+    case .growStack(let p, let m, let n): return "\(p) \(m) \(n)"
     }
   }
 

@@ -109,6 +109,10 @@ extension World {
         instrs += chainAnonVMAs(id).map { .vmUnlockAnonVMA(anonVMA: $0) }
       }
       return instrs + [.checkAllLocks(process: pi, taken: false)]
+    case .brk(let pi, let mapping, let n):
+      return [.doBrk(process: pi, mapping: mapping.name, pages: n)]
+    case .growStack(let pi, let mapping, let n):
+      return try expandStack(process: pi, mapping: mapping, pages: n)
     }
   }
 }

@@ -27,6 +27,8 @@ enum ResolvedOperation {
   case rmap(MappedPage)
   case takeAllLocks(ProcessID)
   case dropAllLocks(ProcessID)
+  case brk(process: ProcessID, mapping: Mapping, pages: Int)
+  case growStack(process: ProcessID, mapping: Mapping, pages: Int)
 }
 
 /// When an operation's names are resolved. At `begin` a name that does not resolve is a scene
@@ -80,6 +82,12 @@ extension World {
       return .takeAllLocks(try process(named: p, at: time))
     case .dropAllLocks(let p):
       return .dropAllLocks(try process(named: p, at: time))
+    case .brk(let p, let m, let n):
+      let (pi, mapping) = try mapping(m, of: p, pages: nil, nil, at: time)
+      return .brk(process: pi, mapping: mapping, pages: n)
+    case .growStack(let p, let m, let n):
+      let (pi, mapping) = try mapping(m, of: p, pages: nil, nil, at: time)
+      return .growStack(process: pi, mapping: mapping, pages: n)
     }
   }
 
@@ -168,6 +176,10 @@ extension World {
       if ksmNode(of: x.page) != nil {
         throw SimError("\(x.ref) is a KSM page; swapping or migrating KSM pages is not modelled")
       }
+    case .brk(let pi, let m, let n):
+      try validateBrk(process: pi, mapping: m, pages: n)
+    case .growStack(let pi, let m, let n):
+      try validateGrowStack(process: pi, mapping: m, pages: n)
     case .touch, .read, .exit, .munmap, .mprotect, .ksmdScan, .rmap, .takeAllLocks, .dropAllLocks:
       break
     }

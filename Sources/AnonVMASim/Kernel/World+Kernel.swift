@@ -153,6 +153,14 @@ extension World {
       return removeRmapItem(node: node, process: p, address: address, cpu: c)
     case .ksmUnmergeCopy(let p, let v): return ksmUnmergeCopy(process: p, vpage: v, cpu: c)
     case .narrate(let function, let text): return narrate(function: function, text: text, cpu: c)
+    // MARK: brk and stack growth (mm/mmap.c)
+    case .doBrk(let p, let m, let n): return doBrk(process: p, mapping: m, pages: n, cpu: c)
+    case .brkNewVMA(let p, let m, let start, let n):
+      return brkNewVMA(process: p, mapping: m, start: start, pages: n, cpu: c)
+    case .setBrk(let p, let m, let n): return setBrk(process: p, mapping: m, pages: n, cpu: c)
+    case .expandDownwards(let vma, let start): return try expandDownwards(vma: vma, start: start, cpu: c)
+    case .stackSetStart(let vma, let start): return try stackSetStart(vma: vma, start: start, cpu: c)
+    case .stackSetPgoff(let vma, let grow): return stackSetPgoff(vma: vma, grow: grow, cpu: c)
 
     // MARK: 6.x only (Kernel/Linux6)
 
