@@ -206,3 +206,16 @@ struct ConformTests {
     #expect(members(of: groups).isEmpty, "left in the executor's process group: \(members(of: groups))")
   }
 }
+
+@Suite("conform refuses brk and grow-stack")
+struct StackConformEndToEndTests {
+  @Test("brk and grow-stack: exit 2 naming each step", .enabled(if: conformCanRun))
+  func stackSteps() throws {
+    let scene = try temporaryScene(
+      "spawn P1\nmmap P1 g 1\nmmap P1 heap 1\nbrk P1 heap +1\nmmap P1 stack 2 growsdown\ngrow-stack P1 stack 1\n")
+    let refused = try run(["conform", scene])
+    #expect(refused.status == 2)
+    #expect(refused.stderr.contains("t.scene:4: step 4 brk P1 heap +1: brk is not driven by the executor"))
+    #expect(refused.stderr.contains("t.scene:6: step 6 grow-stack P1 stack 1: grow-stack is not driven"))
+  }
+}

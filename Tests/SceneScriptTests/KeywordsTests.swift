@@ -20,6 +20,8 @@ struct KeywordsTests {
     .ksmMerge(page, PageRef(process: "P2", mapping: "heap", index: 3)),
     .ksmUnmerge(page), .ksmdScan, .swapOut(page), .migrate(page), .rmap(page),
     .takeAllLocks("P1"), .dropAllLocks("P1"),
+    .brk(process: "P1", mapping: "heap", pages: 2),
+    .growStack(process: "P1", mapping: "stack", pages: 3),
   ]
 
   @Test("each keyword has exactly one row, and the parser knows the keywords in table order")
