@@ -150,7 +150,10 @@ extension OperationSyntax {
     guard let t = c.word(plus ? "+PAGES (the growth, e.g. +1)" : "a number of pages") else { return nil }
     let digits = plus && t.text.hasPrefix("+") ? String(t.text.dropFirst()) : t.text
     guard !plus || t.text.hasPrefix("+"), let n = Parser.parseNumber(digits) else {
-      let expected = plus ? "+N, the number of pages to add" : "a number of pages"
+      let expected =
+        plus
+        ? "+N, the number of pages to add"
+        : t.text.hasPrefix("+") ? "a plain number of pages, without '+'" : "a number of pages"
       c.error(.badNumber, "bad growth '\(shown(t.text))' (expected \(expected))", at: t)
       return nil
     }

@@ -33,7 +33,7 @@ struct StackParseTests {
       [
         "bad growth '3' (expected +N, the number of pages to add)",
         "a mapping grows by 1 to 1048576 pages, not 0",
-        "bad growth '+x' (expected a number of pages)",
+        "bad growth '+x' (expected a plain number of pages, without '+')",
         "missing +PAGES (the growth, e.g. +1)",
         "unexpected extra argument 'more'",
         "process 'P1' has no mapping 'nope'",
