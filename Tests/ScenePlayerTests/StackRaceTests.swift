@@ -27,4 +27,45 @@ struct StackRaceTests {
       #expect(g.schedules >= 1, "\(k)")
     }
   }
+
+  @Test(
+    "two CPUs grow one stack: the anon_vma lock serialises them and the second finds it expanded already",
+    arguments: KernelVersion.allCases)
+  func concurrentGrowth(kernel: KernelVersion) throws {
+    let source = """
+      cpus 2
+      spawn P1
+      mmap P1 guard 1
+      mmap P1 stack 2 growsdown
+      touch P1 stack 0
+      on cpu0 begin grow-stack P1 stack 2
+      on cpu1 begin grow-stack P1 stack 2
+      """
+    guard
+      case .success(let e) = RaceExplorer.prepare(
+        scene: Parser.parse(source), title: "grow", kernel: kernel, variants: nil)
+    else {
+      Issue.record("prepare failed")
+      return
+    }
+    let r = e.explore()
+    #expect(r.findings.isEmpty, "\(r.findings.map(\.message))")
+    #expect(r.exhaustive && r.states > 10, "\(r.states)")
+    // Run one schedule by hand: cpu0 takes the lock, cpu1 waits for it, then does nothing.
+    var w = e.initial
+    _ = try w.microStep(cpu: 0)
+    let second = try w.microStep(cpu: 1)
+    guard case .blocked(let lock) = second else {
+      Issue.record("cpu1 did not wait: \(second)")
+      return
+    }
+    #expect(World.avName(lock) == "AV1")
+    _ = try w.finish(cpu: 0)
+    let events = try w.finish(cpu: 1)
+    #expect(events.map(\.text).contains { $0.hasSuffix("was expanded already: nothing to do") })
+    let p1 = try #require(w.processIndex(named: "P1"))
+    #expect(w.mapping(process: p1, named: "stack")?.pages == 4)
+    w.checkInvariants()
+    #expect(w.violations.isEmpty)
+  }
 }
