@@ -150,10 +150,10 @@ extension ForestDiagram {
     let lockBar = ascii ? "|" : "▌"
     for box in processes where visible(box.rect) {
       let gone = box.change == .removed
-      var x = box.rect.x + 2
+      // The change mark on the border before the title: the title stays where it is.
+      let x = box.rect.x + 2
       if let (glyph, style) = mark(box.change, s) {
         put(glyph, box.rect.x + 1, box.rect.y, style, maxX: box.rect.maxX - 1)
-        x += 1
       }
       put(
         titles[box.process] ?? "", x, box.rect.y,
@@ -185,10 +185,9 @@ extension ForestDiagram {
       }
     }
     for box in anonVMAs where visible(box.rect) {
-      var x = box.rect.x + 2
+      let x = box.rect.x + 2
       if let (glyph, style) = mark(box.change, s) {
         put(glyph, box.rect.x + 1, box.rect.y, style, maxX: box.rect.maxX - 1)
-        x += 1
       }
       put(
         box.title, x, box.rect.y,

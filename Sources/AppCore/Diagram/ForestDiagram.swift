@@ -302,7 +302,10 @@ public struct ForestDiagram: Sendable {
     // A held lock whose outline is drawn (around the covered boxes) names its holders and
     // waiters on the outline: no label beside the box says it again.
     let outlined = Set(covered.map { w.lockTarget(of: $0) })
-    for lock in Set(locked + w.cpus.compactMap(\.waitingFor)) where !outlined.contains(lock) {
+    // A freed anon_vma is shown with no lock: its lock (held at `w`'s moment, freed by `shown`)
+    // is named only in the step's list of locks.
+    for lock in Set(locked + w.cpus.compactMap(\.waitingFor))
+    where !outlined.contains(lock) && shown.anonVMA(lock)?.alive == true {
       var parts: [String] = []
       for h in w.lockHolders[lock] ?? [] {
         let mode = h.mode == .exclusive ? "" : " \(h.mode.rawValue)"
