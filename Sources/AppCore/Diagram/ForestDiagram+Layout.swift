@@ -22,8 +22,8 @@ extension ForestDiagram {
   /// Generations indented; deeper ones stay in the last column and name their parent.
   static let maxIndented = 8
 
-  /// The column a box at this depth starts in.
-  static func column(depth: Int) -> Int { min(depth, maxIndented) * indent }
+  /// The column a box at this depth starts in, with this fit's generations indented.
+  func column(depth: Int) -> Int { min(depth, fit.indentLimit ?? Self.maxIndented) * Self.indent }
 
   /// `a b c …+N`: the first `max` items, then how many more.
   static func elided(_ items: [String], max: Int) -> String {
@@ -383,6 +383,15 @@ extension ForestDiagram {
     for bus in lanes where bus.lane == nil && !(bus.sources.count == 1 && bus.sources[0].y == bus.targetRow) {
       for s in bus.sources { written[s.vma] = World.avName(bus.anonVMA) }
     }
+    if let limit = fit.indentLimit {
+      // Children past the indented generations name their parent in their title.
+      for box in processes where box.depth > limit && box.depth <= Self.maxIndented {
+        guard let parent = w[process: box.process].parent else { continue }
+        titles[box.process] =
+          " \(w[process: box.process].name) child of \(w[process: parent].name)"
+          + (box.change == .removed ? " exited " : " ")
+      }
+    }
     var right = 0
     for box in processes {
       var inner = Self.textWidth(titles[box.process] ?? "") + 5  // room for a change mark and two marks
@@ -393,21 +402,21 @@ extension ForestDiagram {
           label.compact = fit.compactChains
           vmaLabels[v] = label
         }
-        inner = max(inner, label.width + 3)
+        inner = max(inner, min(label.width, fit.vmaLabelWidth ?? .max) + 3)
       }
-      right = max(right, Self.column(depth: box.depth) + inner + 1)
+      right = max(right, column(depth: box.depth) + inner + 1)
     }
     for fold in processFolds {
-      right = max(right, Self.column(depth: fold.depth) + Self.textWidth(fold.text) + 4)
+      right = max(right, column(depth: fold.depth) + Self.textWidth(fold.text) + 4)
     }
     neededRight = right
     if let fixed = plan?.processRight { right = fixed }
     for i in processFolds.indices {
-      let x = Self.column(depth: processFolds[i].depth)
+      let x = column(depth: processFolds[i].depth)
       processFolds[i].rect = Rect(x: x, y: processFolds[i].rect.y, width: right - x + 1, height: 3)
     }
     for i in processes.indices {
-      let x = Self.column(depth: processes[i].depth)
+      let x = column(depth: processes[i].depth)
       processes[i].rect = Rect(x: x, y: processes[i].rect.y, width: right - x + 1, height: processes[i].rect.height)
     }
     if fit.compactChains { spellChainsThatFit() }
