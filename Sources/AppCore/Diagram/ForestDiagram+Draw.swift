@@ -207,6 +207,9 @@ extension ForestDiagram {
       put(fold.text, fold.rect.x + 2, fold.rect.y + 1, s.fold, maxX: fold.rect.maxX - 1)
     }
     for box in stableNodes where visible(box.rect) {
+      if let (glyph, style) = mark(box.change, s) {
+        put(glyph, box.rect.x + 1, box.rect.y, style, maxX: box.rect.maxX - 1)
+      }
       put(box.title, box.rect.x + 2, box.rect.y, s.ksm, maxX: box.rect.maxX - 1)
       for (k, line) in box.lines.enumerated() {
         put(line, box.rect.x + 2, box.rect.y + 1 + k, .plain, maxX: box.rect.maxX - 1)

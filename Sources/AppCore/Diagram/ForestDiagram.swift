@@ -32,7 +32,9 @@ public struct ForestDiagram: Sendable {
   /// What the diagram shows beyond the world itself.
   public struct Options: Sendable {
     public var ascii = false
-    /// The world before this step: what changed is marked (`+` new, `~` changed, `-` gone).
+    /// The world before this step: what changed is marked (`+` new, `~` changed, `-` gone): a
+    /// process whose VMAs or pages changed, an anon_vma whose fields or filed pages changed, a
+    /// KSM stable node.
     public var previous: World?
     /// The world whose locks are drawn, when not this one: a step's picture shows the lock of
     /// its most telling micro-step (``StepLocks/featured``), long released by the step's end.
@@ -134,6 +136,8 @@ public struct ForestDiagram: Sendable {
     public var rect: Rect
     public var title: String
     public var lines: [String]
+    /// `+` a node new in this step (KSM merged a page), `~` one whose page or rmap_items changed.
+    public var change: Change = .same
   }
 
   /// An arrow: the corner points of its line, tail (on a box's side) first, head last.
