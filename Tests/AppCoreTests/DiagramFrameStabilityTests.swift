@@ -81,6 +81,19 @@ struct DiagramFrameStabilityTests {
     #expect(compared >= s.timeline.stepCount - 1, "\(file): boxes found in the frames")
   }
 
+  @Test("a 200-column terminal stacks the anon_vma boxes one blank row apart (the plan's gap); 120 and 80 do not")
+  func wideSpacing() throws {
+    for (width, height, gap) in [(200, 60, 1), (120, 40, 0), (80, 24, 0)] {
+      var s = try sceneApp("e3-three-generations.scene", view: .diagram)
+      s.go(to: 6)
+      _ = s.frame(width: width, height: height)
+      #expect(s.diagramPlan?.plan?.gap == gap, "\(width)x\(height)")
+      let boxes = try #require(s.layout.diagram?.whole).anonVMAs.map(\.rect).sorted { $0.y < $1.y }
+      let gaps = zip(boxes, boxes.dropFirst()).map { $1.y - $0.maxY }
+      #expect(gaps.count >= 2 && gaps.allSatisfy { $0 == gap }, "\(width)x\(height): \(gaps)")
+    }
+  }
+
   @Test("the box finder finds process, anon_vma and stable-node boxes (marks included) and nothing else")
   func finder() {
     let frame = """
