@@ -79,9 +79,11 @@ struct DiagramLayout: Sendable {
     options.plan = plan
     options.maxWidth = key.width
     let first = ForestDiagram(layout.world, options: options)
-    if key.layout.folding && !first.processFolds.isEmpty {
+    if key.layout.folding && (!first.processFolds.isEmpty || plan != nil) {
+      // A folded layout follows no plan: with a plan the whole diagram is laid out again
+      // unfolded, following it (also when nothing folds), so an object keeps its frame cell.
       options.fold = false
-      folded = first
+      folded = first.processFolds.isEmpty ? nil : first
       whole = ForestDiagram(layout.world, options: options)
     } else {
       folded = nil

@@ -35,12 +35,14 @@ struct MouseTests {
     let height = width == 80 ? 24 : width == 120 ? 40 : 60
     var d = try e3Step5(width: width, height: height)
     let w = d.state.world
-    guard let screen = d.terminal.screen, let av2 = cell(of: "━ AV2 ━", in: screen),
-      let p2 = cell(of: "─ P2 ─", in: screen)
+    // A title follows the box's corner and a border cell (or the change mark there).
+    guard let screen = d.terminal.screen, let av2 = cell(of: " AV2 ━", in: screen),
+      let title = cell(of: " P2 ─", in: screen)
     else {
       Issue.record("AV2 or P2 not on screen:\n\(d.screen)")
       return
     }
+    let p2 = (x: title.x - 1, y: title.y)
     click(&d, av2)
     #expect(d.state.diagramView.selection == .anonVMA(try #require(World.anonVMAID(named: "AV2"))))
     #expect(d.state.focus == .forest)

@@ -28,10 +28,10 @@ struct MouseTmuxTests {
       try t.waitFor(text: "step 0/8")
       try t.type("g5")
       try t.keys("Enter")
-      let screen = try t.waitFor("the diagram at step 5") { $0.contains("step 5/8") && $0.contains("━ AV2 ━") }
+      let screen = try t.waitFor("the diagram at step 5") { $0.contains("step 5/8") && $0.contains(" AV2 ━") }
       let lines = screen.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-      let y = try #require(lines.firstIndex { $0.contains("━ AV2 ━") })
-      let x = try #require(lines[y].range(of: "━ AV2 ━").map { lines[y][..<$0.lowerBound].count + 2 })
+      let y = try #require(lines.firstIndex { $0.contains(" AV2 ━") })
+      let x = try #require(lines[y].range(of: " AV2 ━").map { lines[y][..<$0.lowerBound].count + 1 })
       // Whether the terminal was asked to report the mouse (tmux knows what the pane asked for).
       let reporting = { try t.tmux(["display", "-p", "-t", "0", "#{mouse_any_flag}#{mouse_standard_flag}"]) }
       if noMouse {

@@ -150,10 +150,10 @@ extension ForestDiagram {
     let lockBar = ascii ? "|" : "▌"
     for box in processes where visible(box.rect) {
       let gone = box.change == .removed
-      var x = box.rect.x + 2
+      // The change mark on the border before the title: the title stays where it is.
+      let x = box.rect.x + 2
       if let (glyph, style) = mark(box.change, s) {
         put(glyph, box.rect.x + 1, box.rect.y, style, maxX: box.rect.maxX - 1)
-        x += 1
       }
       put(
         titles[box.process] ?? "", x, box.rect.y,
@@ -185,10 +185,9 @@ extension ForestDiagram {
       }
     }
     for box in anonVMAs where visible(box.rect) {
-      var x = box.rect.x + 2
+      let x = box.rect.x + 2
       if let (glyph, style) = mark(box.change, s) {
         put(glyph, box.rect.x + 1, box.rect.y, style, maxX: box.rect.maxX - 1)
-        x += 1
       }
       put(
         box.title, x, box.rect.y,
@@ -208,6 +207,9 @@ extension ForestDiagram {
       put(fold.text, fold.rect.x + 2, fold.rect.y + 1, s.fold, maxX: fold.rect.maxX - 1)
     }
     for box in stableNodes where visible(box.rect) {
+      if let (glyph, style) = mark(box.change, s) {
+        put(glyph, box.rect.x + 1, box.rect.y, style, maxX: box.rect.maxX - 1)
+      }
       put(box.title, box.rect.x + 2, box.rect.y, s.ksm, maxX: box.rect.maxX - 1)
       for (k, line) in box.lines.enumerated() {
         put(line, box.rect.x + 2, box.rect.y + 1 + k, .plain, maxX: box.rect.maxX - 1)

@@ -15,14 +15,26 @@ extension ForestDiagram {
     public var anonVMAInner: Int?
     /// Lock and walk labels written beside the anon_vma boxes.
     public var labelsBeside = true
+    /// The columns a VMA row's label may take (nil: all it needs): a longer one is cut, ending
+    /// in `…`, where nothing else makes the diagram fit (80 columns, long chains and notes).
+    public var vmaLabelWidth: Int?
+    /// Generations indented (nil: ``ForestDiagram/maxIndented``); a deeper child's box stands
+    /// in the last indented column and its title names its parent (a deep fork chain at 80
+    /// columns).
+    public var indentLimit: Int?
 
     /// The inner widths an anon_vma box is cut to, in turn: `list P1:A@0 P2:A@0 …+2` and the
     /// least that still names one entry (`list P1:A@0 …+3`).
     static let cutWidths = [24, 18]
+    /// The widths a VMA row's label is cut to, in turn (`A@0 0..3 rw  chain AV2 A…`).
+    static let labelWidths = [30, 22]
+    /// The generations indented, in turn, when the deepest boxes are still too far right.
+    static let indentLimits = [4, 2]
 
     /// The measures to try in order when the diagram with `lanes` lanes (``usedLanes``) is too
     /// wide, each keeping the ones before: one lane fewer at a time down to two, compact
-    /// chains, the anon_vma boxes cut, the labels left out, then one lane and none. A lane
+    /// chains, the anon_vma boxes cut, the labels left out, the VMA rows' labels cut, fewer
+    /// generations indented, then one lane and none. A lane
     /// takes two columns (a pointer without one only widens its row): lane counts that cannot
     /// take `excess` columns off are skipped.
     static func levels(from lanes: Int, maxLanes: Int, excess: Int = 0) -> [Fit] {
@@ -41,6 +53,14 @@ extension ForestDiagram {
       }
       fit.labelsBeside = false
       out.append(fit)
+      for width in labelWidths {
+        fit.vmaLabelWidth = width
+        out.append(fit)
+      }
+      for limit in indentLimits {
+        fit.indentLimit = limit
+        out.append(fit)
+      }
       while fit.lanes > 0 {
         fit.lanes -= 1
         out.append(fit)
@@ -49,20 +69,26 @@ extension ForestDiagram {
     }
 
     /// Undoes what the first fitting level (``levels(from:maxLanes:excess:)``) took further than needed,
-    /// in the order the picture wants them back, keeping each that still `fits`: the anon_vma
-    /// boxes uncut (or cut less), full chains, then lanes one at a time up to `lanes`.
+    /// in the order the picture wants them back, keeping each that still `fits`: every
+    /// generation indented (or more), the VMA labels uncut (or cut less), the anon_vma boxes uncut (or cut less), full chains, then
+    /// lanes one at a time up to `lanes`.
     static func relaxed(_ found: Fit, lanes: Int, fits: (Fit) -> Bool) -> Fit {
       var fit = found
-      if let cut = fit.anonVMAInner {
-        for inner in [nil] + cutWidths.filter({ $0 > cut }).map(Optional.some) {
+      // A cut made wider: uncut, else the widest cut that fits.
+      func widen(_ key: WritableKeyPath<Fit, Int?>, _ widths: [Int]) {
+        guard let cut = fit[keyPath: key] else { return }
+        for width in [nil] + widths.filter({ $0 > cut }).map(Optional.some) {
           var wider = fit
-          wider.anonVMAInner = inner
+          wider[keyPath: key] = width
           if fits(wider) {
             fit = wider
-            break
+            return
           }
         }
       }
+      widen(\.indentLimit, indentLimits)
+      widen(\.vmaLabelWidth, labelWidths)
+      widen(\.anonVMAInner, cutWidths)
       if fit.compactChains {
         var full = fit
         full.compactChains = false

@@ -41,7 +41,7 @@ extension ForestDiagram {
   }
 
   /// Each VMA row's label (``VMALabel``) in the process boxes; a VMA gone in this step (its
-  /// process exited) is read from the world before.
+  /// process exited) is read from the world before, without its chain.
   mutating func labelVMAs(_ w: World) {
     for box in processes {
       for v in box.vmas {
@@ -49,9 +49,11 @@ extension ForestDiagram {
         guard let vma = here ?? options.previous?.vmas[v] else { continue }
         let text =
           "\(vma.mapping)@\(vma.firstPage) \(vma.firstPage)..\(vma.firstPage + vma.pages - 1) \(vma.prot.rawValue)"
-        let chain = here == nil ? options.previous?.chainAnonVMAs(v) ?? [] : w.chainAnonVMAs(v)
+        // A VMA gone in this step has no chain left (`unlink_anon_vmas()` freed it) and no walk
+        // visits it: only its text is written, in its exited process's box.
+        let chain = here == nil ? [] : w.chainAnonVMAs(v)
         var note: String?
-        if walk != nil { note = walkNote(here == nil ? options.previous?.vmaName(v) ?? "" : w.vmaName(v)) }
+        if walk != nil, here != nil { note = walkNote(w.vmaName(v)) }
         vmaLabels[v] = VMALabel(text: text, chain: chain, walk: note)
       }
     }

@@ -22,8 +22,8 @@ extension ForestDiagram {
   /// Generations indented; deeper ones stay in the last column and name their parent.
   static let maxIndented = 8
 
-  /// The column a box at this depth starts in.
-  static func column(depth: Int) -> Int { min(depth, maxIndented) * indent }
+  /// The column a box at this depth starts in, with this fit's generations indented.
+  func column(depth: Int) -> Int { min(depth, fit.indentLimit ?? Self.maxIndented) * Self.indent }
 
   /// `a b c …+N`: the first `max` items, then how many more.
   static func elided(_ items: [String], max: Int) -> String {
@@ -174,7 +174,8 @@ extension ForestDiagram {
         return .changed
       }
     }
-    return .same
+    // Only pages changed (a fault, a COW break, a swap-out, KSM merging): changed too.
+    return previous[process: process].ptes == w[process: process].ptes ? .same : .changed
   }
 
   /// Alive anon_vmas (and the ones freed in this step) grouped by forest, the root first; each
@@ -199,10 +200,10 @@ extension ForestDiagram {
         if let a = w.vmas[v]?.anonVMA, firstRow[a] == nil { firstRow[a] = box.row(at: i) }
       }
     }
-    var pagesOf: [AnonVMAID: [PageID]] = [:]
-    for page in w.pages where !page.freed {
-      if case .anon(let a) = page.mapping { pagesOf[a, default: []].append(page.id) }
-    }
+    let pagesOf = Self.filedPages(w)
+    // What was filed in each anon_vma before this step: an anon_vma whose pages alone changed
+    // is marked changed too.
+    let pagesBefore = previous.map(Self.filedPages) ?? [:]
     // anon_vmas whose every VMA is in a fold are folded too, a run of them into one box.
     var hiddenVMAs = Set<VMAID>()
     for p in foldedProcesses { hiddenVMAs.formUnion(w[process: p].vmas) }
@@ -240,7 +241,7 @@ extension ForestDiagram {
       if !av.alive {
         change = .removed
       } else if let old = previous?.anonVMA(a) {
-        change = old.alive ? (old == av ? .same : .changed) : .added
+        change = old.alive ? (old == av && pagesBefore[a] == pagesOf[a] ? .same : .changed) : .added
       } else {
         change = previous == nil ? .same : .added
       }
@@ -286,17 +287,31 @@ extension ForestDiagram {
     if let plan { y = max(y, plan.anonVMABottom) } else if group != nil { y += 1 }
     // KSM: each stable node's page and the anon_vmas its rmap_items hold (get_anon_vma).
     for (i, node) in w.stableNodes.enumerated() where node.alive {
+      var change = Change.same
+      if let previous {
+        let old = i < previous.stableNodes.count ? previous.stableNodes[i] : nil
+        change = old?.alive != true ? .added : old == node ? .same : .changed
+      }
       let items = node.items.map { "\($0.vmaName)→\(World.avName($0.anonVMA))" }
       let lines = [
         "page \(World.pageName(node.page))", "items " + (items.isEmpty ? "(none)" : Self.elided(items, max: 3)),
       ]
       stableNodes.append(
         StableNodeBox(
-          rect: Rect(x: 0, y: y, width: 0, height: lines.count + 2), title: " KSM stable node K\(i + 1) ", lines: lines)
-      )
+          rect: Rect(x: 0, y: y, width: 0, height: lines.count + 2), title: " KSM stable node K\(i + 1) ", lines: lines,
+          change: change))
       y += lines.count + 2
     }
     height = max(height, y)
+  }
+
+  /// The pages filed in each anon_vma (`page->mapping`), in page order.
+  static func filedPages(_ w: World) -> [AnonVMAID: [PageID]] {
+    var pagesOf: [AnonVMAID: [PageID]] = [:]
+    for page in w.pages where !page.freed {
+      if case .anon(let a) = page.mapping { pagesOf[a, default: []].append(page.id) }
+    }
+    return pagesOf
   }
 
   // MARK: Lanes
@@ -383,6 +398,15 @@ extension ForestDiagram {
     for bus in lanes where bus.lane == nil && !(bus.sources.count == 1 && bus.sources[0].y == bus.targetRow) {
       for s in bus.sources { written[s.vma] = World.avName(bus.anonVMA) }
     }
+    if let limit = fit.indentLimit {
+      // Children past the indented generations name their parent in their title.
+      for box in processes where box.depth > limit && box.depth <= Self.maxIndented {
+        guard let parent = w[process: box.process].parent else { continue }
+        titles[box.process] =
+          " \(w[process: box.process].name) child of \(w[process: parent].name)"
+          + (box.change == .removed ? " exited " : " ")
+      }
+    }
     var right = 0
     for box in processes {
       var inner = Self.textWidth(titles[box.process] ?? "") + 5  // room for a change mark and two marks
@@ -393,21 +417,21 @@ extension ForestDiagram {
           label.compact = fit.compactChains
           vmaLabels[v] = label
         }
-        inner = max(inner, label.width + 3)
+        inner = max(inner, min(label.width, fit.vmaLabelWidth ?? .max) + 3)
       }
-      right = max(right, Self.column(depth: box.depth) + inner + 1)
+      right = max(right, column(depth: box.depth) + inner + 1)
     }
     for fold in processFolds {
-      right = max(right, Self.column(depth: fold.depth) + Self.textWidth(fold.text) + 4)
+      right = max(right, column(depth: fold.depth) + Self.textWidth(fold.text) + 4)
     }
     neededRight = right
     if let fixed = plan?.processRight { right = fixed }
     for i in processFolds.indices {
-      let x = Self.column(depth: processFolds[i].depth)
+      let x = column(depth: processFolds[i].depth)
       processFolds[i].rect = Rect(x: x, y: processFolds[i].rect.y, width: right - x + 1, height: 3)
     }
     for i in processes.indices {
-      let x = Self.column(depth: processes[i].depth)
+      let x = column(depth: processes[i].depth)
       processes[i].rect = Rect(x: x, y: processes[i].rect.y, width: right - x + 1, height: processes[i].rect.height)
     }
     if fit.compactChains { spellChainsThatFit() }

@@ -39,12 +39,13 @@ extension ForestDiagram {
         ? "├ ┤ ┬ ┴ ┼ ┌ ┐ └ ┘ ─ │ ┣ ┫ ┳ ┻ ╋ ┏ ┓ ┗ ┛ ━ ┃ ╠ ╣ ╦ ╩ ╬ ╔ ╗ ╚ ╝ ═ ║ ┄ ┆"
         : "+ - | = :") + "  lines and their joins; a line passing over another crosses it " + (u ? "(─│─)" : "(-|-)"),
       "Marks",
-      "+  new in this step   ~  changed   " + (u ? "−" : "-") + "  freed or exited (drawn in its place once)",
+      "+  new in this step   ~  changed (pages alone too)   " + (u ? "−" : "-")
+        + "  freed or exited (drawn in its place once)",
       (u ? "░" : ":") + "  a held lock's outline around all it covers: AV1 lock: cpu0 (fork P1 P2), "
         + "shared: cpu0 cpu1 (read); waiting: cpu1",
       (u ? "▌" : "|") + "  inside the held lock's reach (anon_vma, or a VMA on a covered list); heavy box",
       "  locked by cpu0 write (op); waiting cpu1  who holds and waits for a lock, beside the box "
-        + "(where the pane is narrow: in the pane's locks line)",
+        + "(where the pane is narrow: in the pane's locks line, under the diagram)",
       "  rmap walk of pg1 from P1 A 0: the walk; rmap #1 #2 visit order; rmap skipped",
       (u ? "◆  selected   ◇  " : "*  selected   o  ")
         + "what it points to or is pointed to by   " + (u ? "≠" : "!") + "  differs from the other model",

@@ -59,12 +59,23 @@ extension ForestDiagram {
     return (name + full + " ", name + holders.map(cpu).joined(separator: ", ") + " ", waits)
   }
 
+  /// The boxes an outline must leave alone: every box but the ones it covers (a freed
+  /// anon_vma of the forest stands next to the locked ones, its border on the outline's row).
+  func boxesOutside(_ outline: LockOutline) -> [Rect] {
+    let covered = Set(outline.covered)
+    return anonVMAs.filter { !covered.contains($0.anonVMA) }.map(\.rect) + processes.map(\.rect)
+      + stableNodes.map(\.rect) + (processFolds + anonVMAFolds).map(\.rect)
+  }
+
   /// The outlines, shaded (`░`) on the empty cells of their edges (arrowheads and lines keep
-  /// theirs), the holders on the top edge, the waiting CPUs on the bottom edge.
+  /// theirs, and so does every box the outline does not cover), the holders on the top edge,
+  /// the waiting CPUs on the bottom edge (where no such box is in the way).
   func drawLockOutlines(into buffer: inout Buffer, in area: Rect, scroll: Int, _ s: Styles) {
     let shade = ascii ? ":" : "░"
     for outline in lockOutlines {
       let r = outline.rect
+      let others = boxesOutside(outline).filter { $0.maxY > r.y && $0.y < r.maxY && $0.maxX > r.x && $0.x < r.maxX }
+      func free(_ x: Int, _ y: Int) -> Bool { !others.contains { $0.contains(x: x, y: y) } }
       // The edges' cells in the window only (a large forest's outline is thousands of rows).
       var cells: [(Int, Int)] = []
       for y in [r.y, r.maxY - 1] where y >= scroll && y < scroll + area.height {
@@ -75,14 +86,15 @@ extension ForestDiagram {
       }
       for (x, y) in cells {
         let (bx, by) = (area.x + x, area.y + y - scroll)
-        guard bx >= area.x, bx < area.maxX, by >= area.y, by < area.maxY, buffer[bx, by].text == " " else { continue }
+        guard bx >= area.x, bx < area.maxX, by >= area.y, by < area.maxY, buffer[bx, by].text == " ", free(x, y)
+        else { continue }
         buffer.put(shade, x: bx, y: by, style: s.lockShade, maxX: bx + 1)
       }
       let room = r.width - 3
       let holders = Self.textWidth(outline.holders) <= room ? outline.holders : outline.brief
       for (full, y) in [(holders, r.y), (outline.waiting ?? "", r.maxY - 1)] where !full.isEmpty {
         let by = area.y + y - scroll
-        guard by >= area.y, by < area.maxY else { continue }
+        guard by >= area.y, by < area.maxY, (r.x + 1..<r.maxX - 1).allSatisfy({ free($0, y) }) else { continue }
         let text = Self.textWidth(full) <= room ? full : String(full.prefix(max(0, room - 2))) + (ascii ? ".." : "… ")
         buffer.put(
           ascii ? Self.asciiText(text) : text, x: area.x + r.x + 2, y: by, style: s.lockReach,

@@ -43,6 +43,14 @@ extension ForestDiagram {
     public internal(set) var width = 0
     var maxWidth: Int?
     var narrowed = false
+    /// Blank rows between boxes (process subtrees and anon_vma boxes): one in a wide pane
+    /// (``rowGap(_:)``), where a large terminal has the rows to spare.
+    public internal(set) var gap = 0
+
+    /// The blank rows between boxes in a plan for `maxWidth`: one from ``wideFrom`` canvas
+    /// columns (a 200-column terminal, its side column open), none below or without a width.
+    static func rowGap(_ maxWidth: Int?) -> Int { (maxWidth ?? 0) >= wideFrom ? 1 : 0 }
+    static let wideFrom = 150
 
     /// An anon_vma box's height in a planned diagram: always three lines (counters, list,
     /// pages), so a box does not grow when its first page arrives.
@@ -58,6 +66,7 @@ extension ForestDiagram {
       precondition(times.count == worlds.count, "one time per world")
       var lives = Lives()
       lives.scan(worlds, times: times, stride: checkpoints ?? Self.stride(worlds))
+      gap = Self.rowGap(maxWidth)
       place(lives, kernel: worlds.last?.kernel ?? .v2_6_36)
       measure(worlds, samples: Self.samples(worlds), maxWidth: maxWidth)
     }
@@ -139,14 +148,14 @@ extension ForestDiagram {
       for p in lives.processIDs.reversed() where lives.processes[p] != nil {
         let kids = children[p]
         guard !kids.isEmpty else { continue }
-        let ys = Packer.pack(kids.map { (subtreeLife[$0], subtreeHeight[$0], processHeight[p]) })
+        let ys = Packer.pack(kids.map { (subtreeLife[$0], subtreeHeight[$0] + gap, processHeight[p] + gap) })
         for (c, y) in zip(kids, ys) {
           offset[c] = y
           subtreeHeight[p] = max(subtreeHeight[p], y + subtreeHeight[c])
           subtreeLife[p].death = max(subtreeLife[p].death, subtreeLife[c].death)
         }
       }
-      let rootYs = Packer.pack(roots.map { (subtreeLife[$0], subtreeHeight[$0], 0) })
+      let rootYs = Packer.pack(roots.map { (subtreeLife[$0], subtreeHeight[$0] + gap, 0) })
       for (r, y) in zip(roots, rootYs) {
         processY[r] = y
         processBottom = max(processBottom, y + subtreeHeight[r])
@@ -168,7 +177,7 @@ extension ForestDiagram {
       var members: [(ids: [AnonVMAID], ys: [Int])] = []
       for key in keys {
         let ids = forests[key] ?? []
-        let ys = Packer.pack(ids.map { (lives.anonVMAs[$0].life, Self.anonVMAHeight, 0) })
+        let ys = Packer.pack(ids.map { (lives.anonVMAs[$0].life, Self.anonVMAHeight + gap, 0) })
         var life = lives.anonVMAs[ids[0]].life
         for id in ids { life.death = max(life.death, lives.anonVMAs[id].life.death) }
         var floor = 0
@@ -227,7 +236,7 @@ extension ForestDiagram {
     /// Whether this plan is the one a plan for `maxWidth` would be: made for it, or for any
     /// width its diagrams fit in without narrowing.
     public func serves(_ maxWidth: Int?) -> Bool {
-      maxWidth == self.maxWidth || (!narrowed && width <= (maxWidth ?? Int.max))
+      maxWidth == self.maxWidth || (!narrowed && width <= (maxWidth ?? Int.max) && gap == Self.rowGap(maxWidth))
     }
 
     /// The columns the sampled worlds need with `fit`, and the width of the widest diagram.

@@ -32,7 +32,9 @@ public struct ForestDiagram: Sendable {
   /// What the diagram shows beyond the world itself.
   public struct Options: Sendable {
     public var ascii = false
-    /// The world before this step: what changed is marked (`+` new, `~` changed, `-` gone).
+    /// The world before this step: what changed is marked (`+` new, `~` changed, `-` gone): a
+    /// process whose VMAs or pages changed, an anon_vma whose fields or filed pages changed, a
+    /// KSM stable node.
     public var previous: World?
     /// The world whose locks are drawn, when not this one: a step's picture shows the lock of
     /// its most telling micro-step (``StepLocks/featured``), long released by the step's end.
@@ -134,6 +136,8 @@ public struct ForestDiagram: Sendable {
     public var rect: Rect
     public var title: String
     public var lines: [String]
+    /// `+` a node new in this step (KSM merged a page), `~` one whose page or rmap_items changed.
+    public var change: Change = .same
   }
 
   /// An arrow: the corner points of its line, tail (on a box's side) first, head last.
@@ -302,7 +306,10 @@ public struct ForestDiagram: Sendable {
     // A held lock whose outline is drawn (around the covered boxes) names its holders and
     // waiters on the outline: no label beside the box says it again.
     let outlined = Set(covered.map { w.lockTarget(of: $0) })
-    for lock in Set(locked + w.cpus.compactMap(\.waitingFor)) where !outlined.contains(lock) {
+    // A freed anon_vma is shown with no lock: its lock (held at `w`'s moment, freed by `shown`)
+    // is named only in the step's list of locks.
+    for lock in Set(locked + w.cpus.compactMap(\.waitingFor))
+    where !outlined.contains(lock) && shown.anonVMA(lock)?.alive == true {
       var parts: [String] = []
       for h in w.lockHolders[lock] ?? [] {
         let mode = h.mode == .exclusive ? "" : " \(h.mode.rawValue)"

@@ -2,8 +2,8 @@ import AnonVMASim
 import ScenePlayer
 import TermRender
 
-/// Where the diagram view's pane sits in a model's frame: the whole body, the lock lines at its
-/// top, the diagram's window, and at ≥ 160 columns a side column for the selected object's
+/// Where the diagram view's pane sits in a model's frame: the whole body, the diagram's window,
+/// the lock lines under it, and at ≥ 160 columns a side column for the selected object's
 /// details and the step's locks.
 struct DiagramPaneGeometry {
   var outer: Rect
@@ -12,7 +12,7 @@ struct DiagramPaneGeometry {
   var canvas: Rect
   /// The side column (wide terminals), nil otherwise.
   var side: Rect?
-  /// The lines naming the step's locks, drawn above the canvas (in the side column when there is one).
+  /// The lines naming the step's locks, drawn under the diagram (in the side column when there is one).
   var lockLines: [String]
 }
 
@@ -51,7 +51,8 @@ extension AppState {
       // column lists all).
       let most = inner.height >= 40 ? 3 : inner.height >= 20 ? 2 : 1
       lockLines = DiagramPane.packed(all, width: canvas.width, lines: most).map { options.ascii ? $0.asciiOnly : $0 }
-      canvas.y += lockLines.count
+      // Below the diagram: the canvas gives up its last rows, so the diagram starts on the same
+      // row in a step with locks as in one without (nothing moves down).
       canvas.height -= lockLines.count
     }
     return DiagramPaneGeometry(outer: body, inner: inner, canvas: canvas, side: side, lockLines: lockLines)
@@ -135,10 +136,13 @@ struct DiagramPane: Widget {
     let folded = d.processFolds.isEmpty ? "" : " (folded ×N: z unfolds)"
     Block(title: "anon_vma forest" + folded, focused: state.focus == .forest, theme: theme).render(
       in: pane.outer, into: &b)
-    for (i, line) in pane.lockLines.enumerated() {
-      b.put(line, x: pane.inner.x + 1, y: pane.inner.y + i, style: theme.lockLens, maxX: pane.inner.maxX)
-    }
     let canvas = pane.canvas
+    // The step's locks under the diagram's last row (a blank row between), or at the pane's
+    // bottom when the diagram fills the window.
+    let lockY = canvas.y + min(canvas.height, max(0, d.height - window.top) + 1)
+    for (i, line) in pane.lockLines.enumerated() {
+      b.put(line, x: pane.inner.x + 1, y: lockY + i, style: theme.lockLens, maxX: pane.inner.maxX)
+    }
     if d.processes.isEmpty && d.anonVMAs.isEmpty {
       b.put(" no processes yet", x: canvas.x, y: canvas.y, style: theme.hint, maxX: canvas.maxX)
     } else {

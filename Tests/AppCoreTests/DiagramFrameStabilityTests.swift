@@ -1,0 +1,110 @@
+import AnonVMASim
+import Foundation
+import ScenePlayer
+import SceneScript
+import TermRender
+import TestSupport
+import Testing
+
+@testable import AppCore
+
+/// Where each box of the diagram pane stands in a plain-text frame: its name (`P2`, `AV1`,
+/// `K1`) to the cell of its top-left corner (row, column). A box is found by its title on its
+/// top border (`┌+ P2 ────`, `┏━ AV1 root ━━`, `┌╌ KSM stable node K1 ╌`): from the name leftwards
+/// over the border and the change mark to the corner.
+func boxCorners(_ frame: String) -> [String: [Int]] {
+  let corners: Set<Character> = ["┌", "┏", "╔", "╭"]
+  let border: Set<Character> = ["─", "━", "═", "╌", "╍", "┄", "┅", "┈", "┉", "+", "~", "−", "-", " "]
+  var found: [String: [Int]] = [:]
+  let rows = frame.split(separator: "\n", omittingEmptySubsequences: false).map { Array($0) }
+  for (y, row) in rows.enumerated() {
+    var x = 0
+    while x < row.count {
+      // A name: P or AV or K then digits, between spaces, on a top border.
+      guard row[x] == " ", x + 2 < row.count else {
+        x += 1
+        continue
+      }
+      var end = x + 1
+      var name = ""
+      if row[end] == "P" || row[end] == "K" {
+        name.append(row[end])
+        end += 1
+      } else if row[end] == "A", row[end + 1] == "V" {
+        name = "AV"
+        end += 2
+      }
+      var digits = ""
+      while end < row.count, row[end].isASCII, row[end].isNumber {
+        digits.append(row[end])
+        end += 1
+      }
+      guard !name.isEmpty, !digits.isEmpty, end < row.count, row[end] == " " else {
+        x += 1
+        continue
+      }
+      // Leftwards to the corner: the title's words (`KSM stable node`) and the border between.
+      var c = x
+      while c > 0, !corners.contains(row[c - 1]), border.contains(row[c - 1]) || row[c - 1].isLetter {
+        c -= 1
+      }
+      if c > 0, corners.contains(row[c - 1]), found[name + digits] == nil {
+        found[name + digits] = [y, c - 1]
+      }
+      x = end
+    }
+  }
+  return found
+}
+
+@Suite("The diagram keeps every box in the same frame cell from step to step")
+struct DiagramFrameStabilityTests {
+  @Test(
+    "for every step k of E1-E6 each box present at k and k+1 is at the same frame cell, at 80x24, 120x40 and 200x60",
+    arguments: lectureScenes, [(80, 24), (120, 40), (200, 60)])
+  func sameCell(file: String, size: (Int, Int)) throws {
+    var s = try sceneApp(file, view: .diagram)
+    var before = boxCorners(s.render(width: size.0, height: size.1).plainText)
+    var compared = 0
+    for k in 1...s.timeline.stepCount {
+      s.go(to: k)
+      let frame = s.render(width: size.0, height: size.1).plainText
+      let after = boxCorners(frame)
+      // Boxes scrolled out of the pane are not found in a frame: only those in both compare.
+      // The one exception the layout has: a diagram taller than its pane with identical sibling
+      // subtrees shows the folded layout (`×N`), which follows no plan (a fold moves what is
+      // below it). No step of E1-E6 folds at these sizes: were one to, this test would say so.
+      for (name, cell) in after {
+        guard let old = before[name] else { continue }
+        compared += 1
+        #expect(old == cell, "\(file) \(size.0)x\(size.1) step \(k - 1) → \(k): \(name) at \(old) → \(cell)\n\(frame)")
+      }
+      before = after
+    }
+    #expect(compared >= s.timeline.stepCount - 1, "\(file): boxes found in the frames")
+  }
+
+  @Test("a 200-column terminal stacks the anon_vma boxes one blank row apart (the plan's gap); 120 and 80 do not")
+  func wideSpacing() throws {
+    for (width, height, gap) in [(200, 60, 1), (120, 40, 0), (80, 24, 0)] {
+      var s = try sceneApp("e3-three-generations.scene", view: .diagram)
+      s.go(to: 6)
+      _ = s.frame(width: width, height: height)
+      #expect(s.diagramPlan?.plan?.gap == gap, "\(width)x\(height)")
+      let boxes = try #require(s.layout.diagram?.whole).anonVMAs.map(\.rect).sorted { $0.y < $1.y }
+      let gaps = zip(boxes, boxes.dropFirst()).map { $1.y - $0.maxY }
+      #expect(gaps.count >= 2 && gaps.allSatisfy { $0 == gap }, "\(width)x\(height): \(gaps)")
+    }
+  }
+
+  @Test("the box finder finds process, anon_vma and stable-node boxes (marks included) and nothing else")
+  func finder() {
+    let frame = """
+      ┌~ P1 ─────┐   ░░ AV1 lock: cpu0 ░░
+      │ A@0 rw   │   ░┏+ AV1 root ━━━┓░
+      └──────────┘    ┃ list P1:A@0 ┃
+      ┌─ P12 exited ┐ ┌╌ KSM stable node K1 ╌┐
+      """
+    #expect(boxCorners(frame) == ["P1": [0, 0], "AV1": [1, 16], "P12": [3, 0], "K1": [3, 16]])
+  }
+}

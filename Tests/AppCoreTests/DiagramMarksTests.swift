@@ -1,0 +1,86 @@
+import AnonVMASim
+import Foundation
+import ScenePlayer
+import SceneScript
+import TermRender
+import TestSupport
+import Testing
+
+@testable import AppCore
+
+/// The pages filed in each anon_vma, counted from the world's pages (not the diagram's helper).
+private func filed(_ w: World) -> [AnonVMAID: Set<PageID>] {
+  var out: [AnonVMAID: Set<PageID>] = [:]
+  for page in w.pages where !page.freed {
+    if case .anon(let a) = page.mapping { out[a, default: []].insert(page.id) }
+  }
+  return out
+}
+
+@Suite("What a step changed is marked: + new, ~ changed, − freed")
+struct DiagramMarksTests {
+  @Test("an anon_vma whose filed pages alone changed is marked ~, and so is a process whose pages alone changed")
+  func pagesOnly() throws {
+    var pagesOnlyAnonVMAs = 0
+    var pagesOnlyProcesses = 0
+    for file in lectureScenes {
+      let t = try scene(file)
+      for k in 1...t.stepCount {
+        let (before, after) = (t.states[k - 1], t.states[k])
+        let d = ForestDiagram(after, options: .init(previous: before))
+        let (was, now) = (filed(before), filed(after))
+        for box in d.anonVMAs where box.change != .removed && box.change != .added {
+          guard let old = before.anonVMA(box.anonVMA), let new = after.anonVMA(box.anonVMA) else { continue }
+          let pagesMoved = was[box.anonVMA] != now[box.anonVMA]
+          #expect(box.change == (old != new || pagesMoved ? .changed : .same), "\(file) step \(k) \(box.title)")
+          if old == new && pagesMoved { pagesOnlyAnonVMAs += 1 }
+        }
+        for box in d.processes where box.change != .removed && box.change != .added {
+          let (old, new) = (before[process: box.process], after[process: box.process])
+          let vmasSame = old.vmas == new.vmas && old.vmas.allSatisfy { before.vmas[$0] == after.vmas[$0] }
+          let ptesMoved = old.ptes != new.ptes
+          if vmasSame {
+            #expect(box.change == (ptesMoved ? .changed : .same), "\(file) step \(k) \(new.name)")
+            if ptesMoved { pagesOnlyProcesses += 1 }
+          }
+        }
+      }
+    }
+    // E2's COW faults file a page in AV2 and change only P2's page tables.
+    #expect(pagesOnlyAnonVMAs > 0 && pagesOnlyProcesses > 0)
+  }
+
+  @Test("a KSM stable node new in a step is marked + in the frame, and not in the next step")
+  func newStableNode() throws {
+    var s = try sceneApp("e6-ksm-root-lifetime.scene", view: .diagram)
+    var added = 0
+    for k in 1...s.timeline.stepCount {
+      s.go(to: k)
+      let (before, after) = (s.timeline.states[k - 1], s.timeline.states[k])
+      let frame = s.render(width: 120, height: 40).plainText
+      for (i, node) in after.stableNodes.enumerated() where node.alive {
+        let new = i >= before.stableNodes.count || !before.stableNodes[i].alive
+        let marked = frame.contains("+ KSM stable node K\(i + 1) ")
+        #expect(marked == new, "step \(k) K\(i + 1)\n\(frame)")
+        if new { added += 1 }
+      }
+    }
+    #expect(added > 0)
+  }
+
+  @Test("a what-if step marks what it changed: the forked child +, its parent's anon_vma ~")
+  func whatIfMarks() throws {
+    var d = AppDriver(try sceneApp("e2-fork-cow.scene", view: .diagram), width: 120, height: 40)
+    d.press(.char("g"))
+    d.type("fork\n")
+    d.press(.char("p"), .char(":"))
+    d.type("fork P2 P3")
+    d.press(.enter)
+    #expect(d.state.branchedAt == 4 && d.state.step == 5)
+    let diagram = try #require(d.state.layout.diagram?.whole)
+    let p3 = try #require(d.state.world.processIndex(named: "P3"))
+    #expect(diagram.processes.first { $0.process == p3 }?.change == .added)
+    #expect(diagram.anonVMAs.contains { $0.change == .added })
+    #expect(d.screen.contains("┌+ P3 "), "\(d.screen)")
+  }
+}
