@@ -153,6 +153,13 @@ extension World {
       return removeRmapItem(node: node, process: p, address: address, cpu: c)
     case .ksmUnmergeCopy(let p, let v): return ksmUnmergeCopy(process: p, vpage: v, cpu: c)
     case .narrate(let function, let text): return narrate(function: function, text: text, cpu: c)
+    // MARK: mremap (mm/mremap.c)
+    case .mremapTo(let m): return try mremapTo(m, cpu: c)
+    case .copyVMAForMove(let m): return try copyVMAForMove(m, cpu: c)
+    case .vmaLinkMoved(let m): return try vmaLinkMoved(m, cpu: c)
+    case .movePageTablesCall(let m, let merged): return try movePageTablesCall(m, merged: merged, cpu: c)
+    case .movePTEs(let m): return movePTEs(m, cpu: c)
+    case .dontUnmapComplete(let m, let newVMA): return try dontUnmapComplete(m, newVMA: newVMA, cpu: c)
 
     // MARK: 6.x only (Kernel/Linux6)
 
