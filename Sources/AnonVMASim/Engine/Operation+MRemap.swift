@@ -8,9 +8,9 @@ public struct MRemapArgs: Sendable, Hashable {
   public enum Placement: Sendable, Hashable {
     /// A fresh address, as `mmap` picks one (16 free pages after it).
     case fresh
-    /// Directly after the mapping of that name: at its base + its page count.
+    /// Directly after the last page of that mapping still mapped (the end of its last VMA).
     case after(String)
-    /// Directly before the mapping of that name: its base - the length moved.
+    /// Directly before the first page of that mapping still mapped.
     case before(String)
   }
 

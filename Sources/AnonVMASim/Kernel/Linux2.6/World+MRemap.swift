@@ -57,11 +57,19 @@ extension World {
     let newStart: Int
     switch args.placement {
     case .fresh: newStart = self[process: p].nextAddress
-    case .after: newStart = (neighbour.map { $0.base + $0.pages }) ?? 0
-    case .before:
-      newStart = (neighbour?.base ?? 0) - args.pages
-      guard newStart >= 0 else {
-        throw SimError("mremap: no room before '\(neighbour?.name ?? "")': it starts at page \(neighbour?.base ?? 0)")
+    case .after(let name), .before(let name):
+      // The pages of the mapping still mapped: its VMAs' extent.
+      let spans = self[process: p].vmas.compactMap { vmas[$0] }.filter { v in
+        neighbour.map { v.start < $0.base + $0.pages && $0.base < v.end } ?? false
+      }
+      guard let low = spans.map(\.start).min(), let high = spans.map(\.end).max() else {
+        throw SimError("mremap: mapping '\(name)' has no page mapped: nothing to place the destination next to")
+      }
+      if case .after = args.placement {
+        newStart = high
+      } else {
+        newStart = low - args.pages
+        guard newStart >= 0 else { throw SimError("mremap: no room before '\(name)': it starts at page \(low)") }
       }
     }
     if let busy = self[process: p].vmas.first(where: { id in
@@ -199,7 +207,7 @@ extension World {
       moved += 1
     }
     work.value += m.pages
-    let lock = isLinux2_6 ? "page table locks only" : "under the page table locks"
+    let lock = isLinux2_6 ? "page table locks only, no anon_vma lock" : "under the page table locks"
     return emit(
       c, "move_ptes",
       "\(moved) PTE(s) moved from \(locationName(process: m.process, vpage: m.oldStart)) to "
