@@ -17,8 +17,8 @@ public struct MoveArgs: Sendable, Hashable {
 }
 
 extension World {
-  /// Whether the model is one of the 2.6 kernels (no MREMAP_DONTUNMAP, no need_rmap_locks).
-  var isLinux2_6: Bool { kernel == .v2_6_34 || kernel == .v2_6_36 }
+  /// Whether the model is one of the 2.6 kernels (2.6.34, 2.6.36) (no MREMAP_DONTUNMAP, no need_rmap_locks).
+  var isLinux26: Bool { kernel == .v2_6_34 || kernel == .v2_6_36 }
 
   /// `mremap` as the kernel reaches move_vma(): the checks of sys_mremap()/mremap_to() and
   /// vma_to_resize() that the scene can break, then the move.
@@ -27,7 +27,7 @@ extension World {
   func expandMRemap(
     process p: ProcessID, source: Mapping, args: MRemapArgs, neighbour: Mapping?
   ) throws(SimError) -> [Instr] {
-    if args.dontUnmap && isLinux2_6 {
+    if args.dontUnmap && isLinux26 {
       throw SimError(
         "dontunmap: MREMAP_DONTUNMAP exists since Linux 5.7; kernel \(kernel.rawValue) has no such flag")
     }
@@ -163,7 +163,7 @@ extension World {
   /// `vma_link()`, mm/mmap.c; 2.6.34, 2.6.36 and 6.x.
   mutating func vmaLinkMoved(_ m: MoveArgs, cpu c: Int) throws(SimError) -> InstrResult {
     let id = try value(.reg(.vma), cpu: c)
-    guard let a = vmas[id]?.anonVMA, isLinux2_6 else { return .expand([.insertVMA(vma: id)]) }
+    guard let a = vmas[id]?.anonVMA, isLinux26 else { return .expand([.insertVMA(vma: id)]) }
     return .expand([.lock(.anonVMALock(.lit(a)), writeMode), .insertVMA(vma: id), .unlock(.anonVMALock(.lit(a)))])
   }
 
@@ -179,7 +179,7 @@ extension World {
       let nid = vmaContaining(process: m.process, vpage: m.newStart), let new = vmas[nid]
     else { throw SimError("internal: move_vma") }
     var instrs: [Instr] = []
-    if !isLinux2_6, merged, new.pgoff <= vma.pgoff, let a = vma.anonVMA {
+    if !isLinux26, merged, new.pgoff <= vma.pgoff, let a = vma.anonVMA {
       instrs += [
         .narrate(function: "move_vma", text: "need_rmap_locks: \(vmaName(nid))'s vm_pgoff ≤ \(vmaName(vid))'s"),
         .lock(.anonVMALock(.lit(a)), writeMode), .movePTEs(m), .unlock(.anonVMALock(.lit(a))),
@@ -207,7 +207,7 @@ extension World {
       moved += 1
     }
     work.value += m.pages
-    let lock = isLinux2_6 ? "page table locks only, no anon_vma lock" : "under the page table locks"
+    let lock = isLinux26 ? "page table locks only, no anon_vma lock" : "under the page table locks"
     return emit(
       c, "move_ptes",
       "\(moved) PTE(s) moved from \(locationName(process: m.process, vpage: m.oldStart)) to "
@@ -227,7 +227,8 @@ extension World {
     if vid != newVMA, vma.start == m.oldStart, vma.end == m.oldEnd {
       return .expand([
         .narrate(
-          function: "move_vma", text: "MREMAP_DONTUNMAP: \(vmaName(vid)) moved whole: unlink_anon_vmas(\(vmaName(vid)))"),
+          function: "move_vma", text: "MREMAP_DONTUNMAP: \(vmaName(vid)) moved whole: unlink_anon_vmas(\(vmaName(vid)))"
+        ),
         .unlinkAnonVMAs(vma: vid),
       ])
     }
@@ -243,7 +244,7 @@ extension World {
   /// The checks an `mremap` must pass before its first micro-step: a new mapping name, and
   /// MREMAP_DONTUNMAP only where the kernel has it.
   func validateMRemap(process p: ProcessID, _ m: MRemapArgs) throws(SimError) {
-    if m.dontUnmap && isLinux2_6 {
+    if m.dontUnmap && isLinux26 {
       throw SimError(
         "dontunmap: MREMAP_DONTUNMAP exists since Linux 5.7; kernel \(kernel.rawValue) has no such flag")
     }
