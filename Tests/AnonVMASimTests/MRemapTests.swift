@@ -90,6 +90,16 @@ struct MRemapTests {
     #expect(w.violations.isEmpty, "\(w.violations)")
   }
 
+  @Test("a fork after a merge keeps the moved mapping's name: the child writes through it", arguments: models)
+  func forkAfterMerge(kernel: KernelVersion) {
+    let w = world(
+      kernel,
+      Self.faulted + "mremap P1 heap 4..7 to out\nmremap P1 out 0..3 to back after heap\nfork P1 P2\ntouch P2 back 1\n")
+    #expect(filedIn(w, "P2", "back", 1) == "AV2")
+    #expect(rmapFinds(w, "P2", "back", 1) == ["P2:heap@0"])
+    #expect(w.violations.isEmpty, "\(w.violations)")
+  }
+
   @Test("placed before a mapping with another anon_vma and offset, the range stays apart", arguments: models)
   func beforeRefused(kernel: KernelVersion) {
     let v = world(
