@@ -49,8 +49,6 @@ extension World {
         throw SimError(
           "mremap: \(locationName(process: p, vpage: v)) is a KSM page; move_vma() would break it "
             + "first (ksm_madvise(MADV_UNMERGEABLE)), which is not modelled")
-      case .migration:
-        throw SimError("mremap: \(locationName(process: p, vpage: v)) is under migration")
       default: break
       }
     }
