@@ -248,3 +248,26 @@ struct MRemapSyntaxTests {
     #expect(text.hasSuffix("mremap P1 A 0..3 to M sideways\n                      ^~~~~~~~"), "\(text)")
   }
 }
+
+/// The race explorer on mremap against a migration: 2.6.36's move_ptes takes no anon_vma lock.
+@Suite("mremap vs migration: the race explorer")
+struct MRemapRaceTests {
+  static let scene =
+    "cpus 2\nspawn P1\nmmap P1 heap 8\ntouch P1 heap 0..7\nmremap P1 heap 4..7 to out\n"
+    + "on cpu1 begin migrate P1 out 1\non cpu0 begin mremap P1 out 0..3 to back after heap\n"
+
+  func findings(_ kernel: KernelVersion) -> [String] {
+    let prepared = RaceExplorer.prepare(
+      scene: Parser.parse("kernel \(kernel.rawValue)\n" + Self.scene), title: "t", kernel: nil, variants: nil)
+    guard case .success(let explorer) = prepared else { return ["<not prepared>"] }
+    let report = explorer.explore()
+    #expect(report.exhaustive)
+    return report.findings.map(\.code)
+  }
+
+  @Test("2.6.36: a migration entry is left behind (the walk misses the moving PTE); 6.x holds the lock")
+  func migrationRace() {
+    #expect(findings(.v2_6_36) == ["C12"])
+    #expect(findings(.v6).isEmpty)
+  }
+}
