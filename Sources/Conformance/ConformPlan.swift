@@ -12,6 +12,8 @@ public enum ExecutorCommand: Sendable, Hashable {
   case read(Int, page: Int, pages: Int)
   case munmap(Int, page: Int, pages: Int)
   case mprotect(Int, page: Int, pages: Int, writable: Bool)
+  /// mremap(MREMAP_MAYMOVE|MREMAP_FIXED[|MREMAP_DONTUNMAP]) of `pages` pages to page `to`.
+  case mremap(Int, page: Int, pages: Int, to: Int, dontUnmap: Bool)
   case exit(Int)
   /// Writes `value` at the start of the page (the page must be mapped writable: no fault).
   case poke(Int, page: Int, value: UInt64)
@@ -29,6 +31,7 @@ public enum ExecutorCommand: Sendable, Hashable {
     case .read(let p, let v, let n): return "\(p) read \(at(v)) \(n)"
     case .munmap(let p, let v, let n): return "\(p) munmap \(at(v)) \(n)"
     case .mprotect(let p, let v, let n, let w): return "\(p) mprotect \(at(v)) \(n) \(w ? "rw" : "ro")"
+    case .mremap(let p, let v, let n, let to, let d): return "\(p) mremap \(at(v)) \(n) \(at(to)) \(d ? 1 : 0)"
     case .exit(let p): return "\(p) exit"
     case .poke(let p, let v, let value): return "\(p) poke \(at(v)) 0x\(String(value, radix: 16))"
     case .ksmScan: return "ksm-scan"
@@ -63,7 +66,7 @@ public enum ConformPlan {
       return "steps on several CPUs have no counterpart here (the executor runs every process on one CPU)"
     case .operation(let op):
       switch op {
-      case .spawn, .mmap, .touch, .read, .fork, .exit, .munmap, .mprotect, .rmap: return nil
+      case .spawn, .mmap, .touch, .read, .fork, .exit, .munmap, .mprotect, .mremap, .rmap: return nil
       case .ksmMerge, .ksmUnmerge, .ksmdScan: return nil
       case .swapOut:
         return machine.hasSwap
@@ -131,6 +134,11 @@ public enum ConformPlan {
     case .mprotect(let p, let m, let a, let b, let prot):
       guard let pi = id(p, before), let map = mapping(p, m, before) else { return [] }
       return [.mprotect(pi, page: map.base + a, pages: b - a + 1, writable: prot == .rw)]
+    case .mremap(let m):
+      guard let pi = id(m.process, before), let from = mapping(m.process, m.mapping, before),
+        let to = mapping(m.process, m.target, after)
+      else { return [] }
+      return [.mremap(pi, page: from.base + m.first, pages: m.pages, to: to.base, dontUnmap: m.dontUnmap)]
     case .ksmMerge(let a, let b):
       return try ksm.merge(a, b, before: before, after: after)
     case .ksmUnmerge(let a):

@@ -3,7 +3,7 @@ import ScenePlayer
 import SceneScript
 
 /// Seeded random scenes for the differential campaign (`conform --random N --seed S`): spawn,
-/// mmap, touch, read, fork, exit, munmap, mprotect, ksm-merge (of pages mapped writable, or into
+/// mmap, touch, read, fork, exit, munmap, mprotect, mremap, ksm-merge (of pages mapped writable, or into
 /// a KSM page: what the executor reproduces), ksm-unmerge and ksmd-scan, each step one the model
 /// accepts. The same
 /// seed and index give the same scene on every machine.
@@ -59,9 +59,11 @@ public enum RandomScenes {
       let b = Int.random(in: a..<pages, using: &rng)
       return a == b ? "\(a)" : "\(a)..\(b)"
     }
-    switch Int.random(in: 0..<23, using: &rng) {
+    switch Int.random(in: 0..<26, using: &rng) {
     case 20, 21:
       return ksmMerge(world, using: &rng)
+    case 23..<26:
+      return mapping.flatMap { mremap(world, process, from: $0, range: range($0.pages), using: &rng) }
     case 22:
       guard Bool.random(using: &rng) else { return "ksmd-scan" }
       let ksm = places(world).filter { $0.ksm }
@@ -89,6 +91,22 @@ public enum RandomScenes {
     default:
       return nil
     }
+  }
+
+  /// `mremap P M A..B to Rn`, at a fresh address or after or before one of the process's
+  /// mappings, a quarter of them with `dontunmap`.
+  static func mremap(
+    _ world: World, _ process: Process, from m: Mapping, range: String, using rng: inout Generator
+  ) -> String? {
+    let used = Set(process.mappings.map(\.name))
+    guard let name = (1...6).map({ "R\($0)" }).first(where: { !used.contains($0) }) else { return nil }
+    var line = "mremap \(process.name) \(m.name) \(range) to \(name)"
+    switch Int.random(in: 0..<3, using: &rng) {
+    case 1: line += process.mappings.randomElement(using: &rng).map { " after \($0.name)" } ?? ""
+    case 2: line += process.mappings.randomElement(using: &rng).map { " before \($0.name)" } ?? ""
+    default: break
+    }
+    return Int.random(in: 0..<4, using: &rng) == 0 ? line + " dontunmap" : line
   }
 
   /// A place that maps an anonymous page: its name (`P1 A 0`), page, and how it is mapped.

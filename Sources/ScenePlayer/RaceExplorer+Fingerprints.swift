@@ -84,8 +84,11 @@ extension RaceExplorer {
               world, cpu: cpu, tally: &tally, path: { (schedule(to: index), events(of: schedule(to: index))) })
           else { continue }
           switch outcome {
-          case .progressed, .deadlocked: break
-          case .blocked, .idle: continue
+          // `.idle`: the operation returned without a last event (its remaining calls expanded to
+          // nothing); the state changed (the CPU is idle), and checks that wait for every CPU
+          // to be idle may now run.
+          case .progressed, .deadlocked, .idle: break
+          case .blocked: continue
           }
           moved = true
           next.checkInvariants(everything: true)

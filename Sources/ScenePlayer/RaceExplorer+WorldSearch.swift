@@ -69,8 +69,8 @@ extension RaceExplorer {
         var event: Event?
         switch outcome {
         case .progressed(let e): event = e
-        case .deadlocked: event = nil
-        case .blocked, .idle: continue
+        case .deadlocked, .idle: event = nil
+        case .blocked: continue
         }
         moved = true
         next.checkInvariants(everything: true)

@@ -11,7 +11,8 @@ public struct RaceExplorer {
     public var code: String
     public var message: String
     public var schedule: [Int]
-    /// The event of each micro-step of the schedule (nil for an attempt that deadlocked).
+    /// The event of each micro-step of the schedule (nil for an attempt that deadlocked, or for an
+    /// operation that returned without a last event).
     public var events: [Event?]
   }
 
@@ -160,10 +161,14 @@ public struct RaceExplorer {
       out += (line < lines.count ? lines[line].trimmingCharacters : Timeline.label(s.statement)) + "\n"
     }
     out += "\nchapter \"The schedule\"\n"
+    var replayed = initial
     for (i, cpu) in f.schedule.enumerated() {
       out += "on cpu\(cpu) step\n"
+      _ = try? replayed.microStep(cpu: cpu)
       if i < f.events.count, let e = f.events[i] {
         out += "say \(Lexer.quote("cpu\(cpu) \(e.function): \(e.text)"))\n"
+      } else if replayed.cpus[cpu].state == .idle {
+        out += "say \"cpu\(cpu) returns: its operation is done\"\n"
       } else {
         out += "say \"cpu\(cpu) waits for a lock it cannot get\"\n"
       }

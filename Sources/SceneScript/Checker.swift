@@ -99,6 +99,8 @@ struct Checker {
       if process(p, s, word: o + 1) {
         mapping(p, m, s, word: o + 2, pages: [a, b].compactMap { $0 }, pageWord: o + 3)
       }
+    case .mremap(let m):
+      mremap(m, s, offset: o)
     case .fork(let p, let child):
       guard process(p, s, word: o + 1) else { return }
       if processes[child] != nil {

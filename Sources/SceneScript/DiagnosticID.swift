@@ -34,6 +34,8 @@ public enum DiagnosticID: String, Sendable, Hashable, CaseIterable, CustomString
   case tooManyErrors = "S0217"
   case emptyScene = "S0218"
   case unknownQuestion = "S0219"
+  /// An `mremap` option other than `after NAME`, `before NAME` and `dontunmap`, or one given twice.
+  case mremapOption = "S0220"
   // Parsing: one argument
   case missingArgument = "S0230"
   case stringForWord = "S0231"

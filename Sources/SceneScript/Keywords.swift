@@ -54,6 +54,10 @@ extension OperationSyntax {
       keyword: .mprotect, arguments: "PROCESS MAPPING PAGE[..PAGE] ro|rw",
       summary: "change protection of the range: split where needed, merge back when compatible", parse: parseMprotect),
     OperationSyntax(
+      keyword: .mremap, arguments: "PROCESS MAPPING PAGE[..PAGE] to NEW [after|before MAPPING] [dontunmap]",
+      summary: "move the range to a new mapping NEW (copy_vma, move_page_tables, unmap the old range)",
+      parse: parseMremap),
+    OperationSyntax(
       keyword: .ksmMerge, arguments: "PROCESS MAPPING PAGE PROCESS MAPPING PAGE",
       summary: "ksmd merges the two identical pages into one KSM page"
     ) { c in

@@ -288,9 +288,9 @@ public enum Parser {
       }
       e = .visits(r, ids)
     case "violation":
-      guard let t = c.word("an invariant code (C1..C23)") else { return nil }
-      guard let n = Int(t.text.dropFirst()), t.text.first == "C", (1...23).contains(n) else {
-        c.error(.invariantCode, "unknown invariant code '\(shown(t.text))' (expected C1..C23)", at: t)
+      guard let t = c.word("an invariant code (C1..C24)") else { return nil }
+      guard let n = Int(t.text.dropFirst()), t.text.first == "C", (1...24).contains(n) else {
+        c.error(.invariantCode, "unknown invariant code '\(shown(t.text))' (expected C1..C24)", at: t)
         return nil
       }
       e = .violation(t.text)

@@ -21,6 +21,8 @@
 //                                (a deadline on progress), then restores every knob it set
 //   ID munmap ADDR N
 //   ID mprotect ADDR N ro|rw
+//   ID mremap ADDR N TO FLAGS    mremap(ADDR, N, N, MREMAP_MAYMOVE|MREMAP_FIXED, TO); FLAGS: 1
+//                                MREMAP_DONTUNMAP
 //   ID exit                      the process exits; answered once its mm is gone
 //   ID crash | ID hang           test hooks: a crash (SIGSEGV) and a step that never ends
 //   quit                         kill every scene process, reap them all, exit
@@ -52,18 +54,22 @@
 #include <time.h>
 #include <unistd.h>
 
+#ifndef MREMAP_DONTUNMAP
+#define MREMAP_DONTUNMAP 4
+#endif
 #ifndef MAP_FIXED_NOREPLACE
 #define MAP_FIXED_NOREPLACE 0x100000
 #endif
 
 enum { MAX_PROCS = 4096, PAGE = 4096, SCENE_FD = 3 };
-enum { OP_MMAP = 1, OP_WRITE, OP_READ, OP_FORK, OP_MUNMAP, OP_MPROTECT, OP_EXIT, OP_CRASH, OP_HANG, OP_POKE };
+enum { OP_MMAP = 1, OP_WRITE, OP_READ, OP_FORK, OP_MUNMAP, OP_MPROTECT, OP_EXIT, OP_CRASH, OP_HANG, OP_POKE, OP_MREMAP };
 
 struct msg {
   int op;
   int arg;
   uint64_t addr;
   uint64_t pages;
+  uint64_t to;  // OP_MREMAP: the new address
 };
 
 struct reply {
@@ -188,6 +194,12 @@ static void scene_loop(void) {
       case OP_MPROTECT: {
         int prot = m.arg ? PROT_READ | PROT_WRITE : PROT_READ;
         answer(mprotect((void *)(uintptr_t)m.addr, m.pages * PAGE, prot) == 0 ? 0 : errno, 0);
+        break;
+      }
+      case OP_MREMAP: {
+        int flags = MREMAP_MAYMOVE | MREMAP_FIXED | (m.arg & 1 ? MREMAP_DONTUNMAP : 0);
+        void *to = mremap((void *)(uintptr_t)m.addr, m.pages * PAGE, m.pages * PAGE, flags, (void *)(uintptr_t)m.to);
+        answer(to == MAP_FAILED ? errno : (to == (void *)(uintptr_t)m.to ? 0 : EFAULT), 0);
         break;
       }
       case OP_EXIT:
@@ -409,8 +421,14 @@ static void do_exit(int id) {
   say("ok\n");
 }
 
+static void do_move(int id, int op, uint64_t addr, uint64_t pages, int arg, uint64_t to);
+
 static void do_simple(int id, int op, uint64_t addr, uint64_t pages, int arg) {
-  struct msg m = {.op = op, .arg = arg, .addr = addr, .pages = pages};
+  do_move(id, op, addr, pages, arg, 0);
+}
+
+static void do_move(int id, int op, uint64_t addr, uint64_t pages, int arg, uint64_t to) {
+  struct msg m = {.op = op, .arg = arg, .addr = addr, .pages = pages, .to = to};
   if (send_msg(id, &m, -1) != 0) lost(id, 1);
   struct reply r;
   int w = await_reply(id, &r);
@@ -493,6 +511,12 @@ static void command(char *line) {
   if (strcmp(word, "hang") == 0) return do_simple((int)id, OP_HANG, 0, 0, 0);
   if (strcmp(word, "poke") == 0 && sscanf(rest, "%llx %llx", &addr, &pages) == 2) {
     return do_simple((int)id, OP_POKE, addr, pages, 0);
+  }
+  unsigned long long to;
+  int flags;
+  if (strcmp(word, "mremap") == 0 && sscanf(rest, "%llx %llu %llx %d", &addr, &pages, &to, &flags) == 4 &&
+      pages > 0 && pages <= (1ull << 20)) {
+    return do_move((int)id, OP_MREMAP, addr, pages, flags, to);
   }
   int n = sscanf(rest, "%llx %llu %7s", &addr, &pages, arg3);
   if (n >= 2 && pages > 0 && pages <= (1ull << 20)) {

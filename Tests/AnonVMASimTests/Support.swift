@@ -29,3 +29,12 @@ extension World {
 func lockEvents(_ t: Timeline, step: Int) -> [String] {
   t.events(step: step).filter { $0.text.hasPrefix("lock ") || $0.text.hasPrefix("unlock ") }.map(\.text)
 }
+
+/// A 2.6.36 world: P1 with a mapping A of `pages` pages, page 0 written (one anon_vma, AV1).
+func oneFaultedPage(pages: Int) throws -> World {
+  var w = World(kernel: .v2_6_36)
+  _ = try w.apply(.spawn("P1"))
+  _ = try w.apply(.mmap(process: "P1", mapping: "A", pages: pages, growsDown: false))
+  _ = try w.apply(.touch(process: "P1", mapping: "A", first: 0, last: 0))
+  return w
+}

@@ -127,6 +127,22 @@ struct ConformTests {
     #expect(r.stdout.contains("11 step(s) compared, 10 agree, 1 disagree"))
   }
 
+  /// mremap on the kernel: MREMAP_MAYMOVE|MREMAP_FIXED to the model's address, a merge back
+  /// next to the rest of the mapping, and MREMAP_DONTUNMAP of a whole and of part of a VMA.
+  @Test("mremap scenes agree with the kernel: moves, merges, dontunmap", .enabled(if: conformCanRun))
+  func mremap() throws {
+    let scene = try temporaryScene(
+      "kernel 6.x\nspawn P1\nmmap P1 heap 8\ntouch P1 heap 0..7\nmremap P1 heap 4..7 to out\n"
+        + "mremap P1 out 0..3 to back after heap\nmmap P1 U 4\nmremap P1 U 0..3 to u2 after back\n"
+        + "mmap P1 buf 4\ntouch P1 buf 0..3\nmremap P1 buf 0..1 to half dontunmap\n"
+        + "mremap P1 buf 2..3 to rest dontunmap\ntouch P1 buf 0\n")
+    let r = try run(["conform", scene])
+    #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+    #expect(
+      r.stdout.contains("step 5  mremap P1 out 0..3 to back after heap: agree (1 process(es), 1 VMA(s), 8 page(s))"))
+    #expect(r.stdout.contains("12 step(s) compared, 12 agree, 0 disagree"), "\(r.stdout)")
+  }
+
   /// Found by the campaign (seed 7): 6.x's is_mergeable_anon_vma() refuses to merge a faulted
   /// VMA into an unfaulted neighbour. The 2.6.36 model merges it: the kernel says otherwise.
   @Test(

@@ -16,6 +16,7 @@ struct DiagnosticIDTests {
     (.notAnOperation, "spawn P1\non cpu0 frob"),
     (.mappingSize, "spawn P1\nmmap P1 heap 0"),
     (.mmapOption, "spawn P1\nmmap P1 heap 1 growsup"),
+    (.mremapOption, "spawn P1\nmmap P1 heap 1\nmremap P1 heap 0 to moved sideways"),
     (.protection, "spawn P1\nmmap P1 heap 1\nmprotect P1 heap 0 rx"),
     (.unknownExpectation, "expect frobs == 1"),
     (.firstPage, "spawn P1\nmmap P1 heap 1\nexpect chain P1 heap @x == AV1"),

@@ -17,6 +17,10 @@ struct KeywordsTests {
     .munmap(process: "P1", mapping: "heap", first: nil, last: nil),
     .munmap(process: "P1", mapping: "heap", first: 1, last: 2),
     .mprotect(process: "P1", mapping: "heap", first: 0, last: 1, prot: .ro),
+    .mremap(
+      MRemapArgs(
+        process: "P1", mapping: "heap", first: 0, last: 1, target: "moved", placement: .after("stack"), dontUnmap: true)
+    ),
     .ksmMerge(page, PageRef(process: "P2", mapping: "heap", index: 3)),
     .ksmUnmerge(page), .ksmdScan, .swapOut(page), .migrate(page), .rmap(page),
     .takeAllLocks("P1"), .dropAllLocks("P1"),

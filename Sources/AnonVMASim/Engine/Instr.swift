@@ -107,6 +107,14 @@ public enum Instr: Sendable, Hashable {
   case removeRmapItem(node: StableNodeID, process: ProcessID, address: Int)
   case narrate(function: String, text: String)
 
+  // mremap (mm/mremap.c, Kernel/Linux2.6/World+MRemap.swift).
+  indirect case mremapTo(MoveArgs)
+  indirect case copyVMAForMove(MoveArgs)
+  indirect case vmaLinkMoved(MoveArgs)
+  indirect case movePageTablesCall(MoveArgs, merged: Bool)
+  indirect case movePTEs(MoveArgs)
+  indirect case dontUnmapComplete(MoveArgs, newVMA: VMAID)
+
   // 6.x (mm/rmap.c with num_children/num_active_vmas and the interval tree).
   case clearVMAAnonVMA(vma: VMAID)
   case forkAfterClone(child: VMAID, parent: VMAID)

@@ -23,6 +23,8 @@ public enum Operation: Sendable, Hashable {
   case exit(String)
   case munmap(process: String, mapping: String, first: Int?, last: Int?)
   case mprotect(process: String, mapping: String, first: Int, last: Int, prot: Prot)
+  /// `mremap P M A..B to NEW [after X | before X] [dontunmap]` (Operation+MRemap.swift).
+  indirect case mremap(MRemapArgs)
   case ksmMerge(PageRef, PageRef)
   case ksmUnmerge(PageRef)
   case ksmdScan
@@ -39,7 +41,7 @@ public enum Operation: Sendable, Hashable {
   /// An operation's keyword. The raw value is its spelling in a scene, and the only place it
   /// is spelled: the parser's table (`SceneScript/Keywords.swift`) and ``label`` both use it.
   public enum Keyword: String, Sendable, Hashable, CaseIterable, CustomStringConvertible {
-    case spawn, mmap, touch, read, fork, exit, munmap, mprotect
+    case spawn, mmap, touch, read, fork, exit, munmap, mprotect, mremap
     case ksmMerge = "ksm-merge"
     case ksmUnmerge = "ksm-unmerge"
     case ksmdScan = "ksmd-scan"
@@ -64,6 +66,7 @@ public enum Operation: Sendable, Hashable {
     case .exit: return .exit
     case .munmap: return .munmap
     case .mprotect: return .mprotect
+    case .mremap: return .mremap
     case .ksmMerge: return .ksmMerge
     case .ksmUnmerge: return .ksmUnmerge
     case .ksmdScan: return .ksmdScan
@@ -90,6 +93,7 @@ public enum Operation: Sendable, Hashable {
       if let a, let b { return "\(p) \(m) \(range(a, b))" }
       return "\(p) \(m)"
     case .mprotect(let p, let m, let a, let b, let prot): return "\(p) \(m) \(range(a, b)) \(prot.rawValue)"
+    case .mremap(let m): return m.arguments
     case .ksmMerge(let a, let b): return "\(a) \(b)"
     case .ksmUnmerge(let a), .swapOut(let a), .migrate(let a), .rmap(let a): return a.description
     case .ksmdScan: return ""

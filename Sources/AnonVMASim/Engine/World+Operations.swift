@@ -31,6 +31,8 @@ extension World {
       return [.doMunmap(process: pi, start: start, end: end)]
     case .mprotect(let pi, let mapping, let a, let b, let prot):
       return [.mprotectFixup(process: pi, start: mapping.base + a, end: mapping.base + b + 1, prot: prot)]
+    case .mremap(let pi, let mapping, let args, let neighbour):
+      return try expandMRemap(process: pi, source: mapping, args: args, neighbour: neighbour)
     case .ksmMerge(let x, let y):
       if let node = ksmNode(of: x.page) {
         return [

@@ -19,6 +19,7 @@ enum ResolvedOperation {
   case exit(ProcessID)
   case munmap(process: ProcessID, mapping: Mapping, first: Int?, last: Int?)
   case mprotect(process: ProcessID, mapping: Mapping, first: Int, last: Int, prot: Prot)
+  case mremap(process: ProcessID, mapping: Mapping, args: MRemapArgs, neighbour: Mapping?)
   case ksmMerge(MappedPage, MappedPage)
   case ksmUnmerge(PageRef, process: ProcessID, vpage: Int)
   case ksmdScan
@@ -65,6 +66,14 @@ extension World {
     case .mprotect(let p, let m, let a, let b, let prot):
       let (pi, mapping) = try mapping(m, of: p, pages: a, b, at: time)
       return .mprotect(process: pi, mapping: mapping, first: a, last: b, prot: prot)
+    case .mremap(let m):
+      let (pi, mapping) = try mapping(m.mapping, of: m.process, pages: m.first, m.last, at: time)
+      var neighbour: Mapping?
+      switch m.placement {
+      case .fresh: break
+      case .after(let n), .before(let n): neighbour = try self.mapping(n, of: m.process, pages: nil, nil, at: time).1
+      }
+      return .mremap(process: pi, mapping: mapping, args: m, neighbour: neighbour)
     case .ksmMerge(let a, let b):
       return .ksmMerge(try mappedPage(a), try mappedPage(b))
     case .ksmUnmerge(let a):
@@ -180,6 +189,8 @@ extension World {
       try validateBrk(process: pi, mapping: m, pages: n)
     case .growStack(let pi, let m, let n):
       try validateGrowStack(process: pi, mapping: m, pages: n)
+    case .mremap(let pi, _, let m, _):
+      try validateMRemap(process: pi, m)
     case .touch, .read, .exit, .munmap, .mprotect, .ksmdScan, .rmap, .takeAllLocks, .dropAllLocks:
       break
     }

@@ -161,6 +161,13 @@ extension World {
     case .expandDownwards(let vma, let start): return try expandDownwards(vma: vma, start: start, cpu: c)
     case .stackSetStart(let vma, let start): return try stackSetStart(vma: vma, start: start, cpu: c)
     case .stackSetPgoff(let vma, let grow): return stackSetPgoff(vma: vma, grow: grow, cpu: c)
+    // MARK: mremap (mm/mremap.c)
+    case .mremapTo(let m): return try mremapTo(m, cpu: c)
+    case .copyVMAForMove(let m): return try copyVMAForMove(m, cpu: c)
+    case .vmaLinkMoved(let m): return try vmaLinkMoved(m, cpu: c)
+    case .movePageTablesCall(let m, let merged): return try movePageTablesCall(m, merged: merged, cpu: c)
+    case .movePTEs(let m): return movePTEs(m, cpu: c)
+    case .dontUnmapComplete(let m, let newVMA): return try dontUnmapComplete(m, newVMA: newVMA, cpu: c)
 
     // MARK: 6.x only (Kernel/Linux6)
 

@@ -36,9 +36,9 @@ extension World {
     var mappings: [Mapping] = []
     var next = 0
     if let parent {
-      mappings = self[process: parent].mappings.filter { m in
-        self[process: parent].vmas.contains { vmas[$0]?.mapping == m.name }
-      }
+      // A mapping some VMA still covers (after mremap a mapping's pages may lie in a VMA named
+      // for the neighbour it merged into).
+      mappings = self[process: parent].mappings.filter { mappingIsMapped($0, process: parent) }
       next = self[process: parent].nextAddress
     }
     processes.append(

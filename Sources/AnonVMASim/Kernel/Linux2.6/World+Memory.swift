@@ -79,7 +79,7 @@ extension World {
     guard let vma = vmaContaining(process: p, vpage: v), let anon = vmas[vma]?.anonVMA else {
       throw SimError("internal: no anon_vma for a new page")
     }
-    let page = allocPage(mapping: .anon(anon), index: v)
+    let page = allocPage(mapping: .anon(anon), index: linearPageIndex(vma, v))
     self[page: page].mapcount = 1
     setPTE(p, v, .page(page, writable: true))
     let fn = zeroPage ? "do_wp_page" : "do_anonymous_page"
@@ -98,7 +98,7 @@ extension World {
     guard let vma = vmaContaining(process: p, vpage: v), let anon = vmas[vma]?.anonVMA,
       let old = page(process: p, vpage: v)
     else { throw SimError("internal: COW without anon_vma") }
-    let page = allocPage(mapping: .anon(anon), index: v)
+    let page = allocPage(mapping: .anon(anon), index: linearPageIndex(vma, v))
     self[page: page].mapcount = 1
     setPTE(p, v, .page(page, writable: true))
     let freed = putPageMapping(old)
@@ -139,7 +139,7 @@ extension World {
     var page = self[swapSlot: slot].cached.flatMap { self[page: $0].freed ? nil : $0 }
     var text = ""
     if page == nil {
-      let fresh = allocPage(mapping: .none, index: v)
+      let fresh = allocPage(mapping: .none, index: linearPageIndex(vma, v))
       self[page: fresh].swapSlot = slot
       self[swapSlot: slot].cached = fresh
       page = fresh
