@@ -30,7 +30,7 @@ extension RaceExplorer {
     var cpuNumbers: [Int]
   }
 
-  func exploreFingerprints(maxStates: Int, maxDepth: Int, maxWork: Int) -> Report {
+  func exploreFingerprints(maxStates: Int, maxDepth: Int, maxWork: Int, reduction: Reduction) -> Report {
     var arrivals: [Arrival] = [Arrival(parent: -1, cpu: -1)]
     var start = initial
     start.narrating.value = false
@@ -41,6 +41,7 @@ extension RaceExplorer {
     var frontier: [Frontier] = [Frontier(index: 0, world: start, cpuNumbers: first.cpuNumbers)]
     var depth = 0
     var expanded = 0
+    var reducedExpansions = 0
     var tally = Tally(initial: initial)
 
     func schedule(to index: Int) -> [Int] {
@@ -75,34 +76,56 @@ extension RaceExplorer {
           tally.stoppedBy = tally.stoppedBy ?? Self.depthBound(maxDepth)
           continue
         }
-        var moved = false
-        for cpu in world.cpus.indices {
+        let path = { (schedule(to: index), events(of: schedule(to: index))) }
+        /// One CPU's enabled micro-step from this state: its successor and fingerprint (nil when
+        /// the CPU cannot move: refused, blocked, idle), its violations recorded once.
+        func successor(_ cpu: Int) -> (world: World, fingerprint: UInt64, cpuNumbers: [Int])? {
           let state = world.cpus[cpu].state
-          guard state == .running || state == .blocked else { continue }
-          guard
-            case (var next, let outcome)? = Self.attempt(
-              world, cpu: cpu, tally: &tally, path: { (schedule(to: index), events(of: schedule(to: index))) })
-          else { continue }
+          guard state == .running || state == .blocked else { return nil }
+          guard case (var next, let outcome)? = Self.attempt(world, cpu: cpu, tally: &tally, path: path)
+          else { return nil }
           switch outcome {
           case .progressed, .deadlocked: break
-          case .blocked, .idle: continue
+          case .blocked, .idle: return nil
           }
-          moved = true
           next.checkInvariants(everything: true)
           // Recorded per transition, before deduplication (as the reference search does).
           for v in tally.newViolations(next.violations, since: world.violations.count) where tally.wants(v.code) {
             finding(v.code, v.message, schedule: schedule(to: index) + [cpu])
           }
           let (fingerprint, cpuNumbers) = numbering.fingerprint(next, after: world, numbered: node.cpuNumbers)
-          if seen.contains(fingerprint) { continue }
+          return (next, fingerprint, cpuNumbers)
+        }
+        func add(_ s: (world: World, fingerprint: UInt64, cpuNumbers: [Int]), cpu: Int) {
+          if seen.contains(s.fingerprint) { return }
           if seen.count >= maxStates {
             tally.exhaustive = false
             tally.stoppedBy = tally.stoppedBy ?? Self.statesBound(maxStates)
+            return
+          }
+          seen.insert(s.fingerprint)
+          arrivals.append(Arrival(parent: Int32(index), cpu: Int32(cpu)))
+          level.append(Frontier(index: arrivals.count - 1, world: s.world, cpuNumbers: s.cpuNumbers))
+        }
+        // The ample set: one CPU's micro-step alone when C0-C3 allow it, else every CPU's.
+        var tried: (cpu: Int, next: (world: World, fingerprint: UInt64, cpuNumbers: [Int])?)?
+        if let p = Self.ampleCandidate(world, reduction: reduction) {
+          let next = successor(p)
+          tried = (p, next)
+          if let next, Self.ampleAfter(world, next.world, cpu: p, reduction: reduction),
+            !seen.contains(next.fingerprint)
+          {
+            reducedExpansions += 1
+            add(next, cpu: p)
             continue
           }
-          seen.insert(fingerprint)
-          arrivals.append(Arrival(parent: Int32(index), cpu: Int32(cpu)))
-          level.append(Frontier(index: arrivals.count - 1, world: next, cpuNumbers: cpuNumbers))
+        }
+        var moved = false
+        for cpu in world.cpus.indices {
+          let next = tried?.cpu == cpu ? tried?.next : successor(cpu)
+          guard let next else { continue }
+          moved = true
+          add(next, cpu: cpu)
         }
         if !moved {
           tally.schedules += 1
@@ -115,7 +138,11 @@ extension RaceExplorer {
       depth += 1
     }
     let n = Double(seen.count)
-    return tally.report(states: seen.count, omissionProbability: n * (n - 1) / 0x1p65)
+    var report = tally.report(states: seen.count, omissionProbability: n * (n - 1) / 0x1p65)
+    report.reduction = reduction
+    report.reducedExpansions = reducedExpansions
+    report.visitedBytes = seen.bytes + arrivals.capacity * MemoryLayout<Arrival>.stride
+    return report
   }
 
   /// The event of each micro-step of a schedule, replayed from the initial state as the search
