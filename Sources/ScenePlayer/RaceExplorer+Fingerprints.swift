@@ -1,4 +1,5 @@
 import AnonVMASim
+import Dispatch
 import SafeText
 
 /// The race explorer's search with states remembered by fingerprint, as TLC remembers them: the
@@ -30,7 +31,52 @@ extension RaceExplorer {
     var cpuNumbers: [Int]
   }
 
-  func exploreFingerprints(maxStates: Int, maxDepth: Int, maxWork: Int, reduction: Reduction) -> Report {
+  /// A micro-step's result before the search accounts for it.
+  typealias Tried = Result<(world: World, outcome: MicroOutcome), SimError>
+
+  /// One CPU's micro-step on a copy of `world`, with the invariants checked after a step that
+  /// moved: a function of the world alone, so the threads of a level run it on their share of
+  /// the frontier and the search accounts for the results in the frontier's order.
+  static func tryStep(_ world: World, cpu: Int) -> Tried {
+    var next = world
+    // The search's own work budget bounds the search; a world's counter bounds one micro-step.
+    next.work.value = 0
+    do {
+      let outcome = try next.microStep(cpu: cpu)
+      switch outcome {
+      case .progressed, .deadlocked: next.checkInvariants(everything: true)
+      case .blocked, .idle: break
+      }
+      return .success((next, outcome))
+    } catch {
+      return .failure(error)
+    }
+  }
+
+  /// The micro-steps of every CPU that can move from each of `nodes`, tried on `threads`
+  /// threads (node i on thread i mod threads): the results are by index, the same whatever the
+  /// timing.
+  static func tryAll(_ nodes: [Frontier], threads: Int) -> [[Tried?]] {
+    let results = ResultSlots<[Tried?]>(count: nodes.count)
+    DispatchQueue.concurrentPerform(iterations: threads) { t in
+      var i = t
+      while i < nodes.count {
+        let world = nodes[i].world
+        results.put(
+          i,
+          world.cpus.indices.map { cpu in
+            let state = world.cpus[cpu].state
+            return state == .running || state == .blocked ? tryStep(world, cpu: cpu) : nil
+          })
+        i += threads
+      }
+    }
+    return results.all.map { $0 ?? [] }
+  }
+
+  func exploreFingerprints(maxStates: Int, maxDepth: Int, maxWork: Int, reduction: Reduction, threads: Int = 1)
+    -> Report
+  {
     var arrivals: [Arrival] = [Arrival(parent: -1, cpu: -1)]
     var start = initial
     start.narrating.value = false
@@ -60,9 +106,16 @@ extension RaceExplorer {
 
     search: while !frontier.isEmpty {
       var level: [Frontier] = []
-      // Popped from the end, so each world is released once expanded.
+      // Popped from the end, so each world is released once expanded; with threads, the next
+      // chunk's micro-steps are tried in parallel first.
       frontier.reverse()
+      var tried: [[Tried?]] = []
       while let node = frontier.popLast() {
+        if threads > 1 && tried.isEmpty {
+          // The order the nodes are popped in: this one, then the frontier from its end.
+          tried = Self.tryAll([node] + frontier.suffix(Self.chunk - 1).reversed(), threads: threads).reversed()
+        }
+        let pre = tried.popLast()
         let (index, world) = (node.index, node.world)
         expanded += 1
         if let reason = stopReason(
@@ -82,13 +135,20 @@ extension RaceExplorer {
         func successor(_ cpu: Int) -> (world: World, fingerprint: UInt64, cpuNumbers: [Int])? {
           let state = world.cpus[cpu].state
           guard state == .running || state == .blocked else { return nil }
-          guard case (var next, let outcome)? = Self.attempt(world, cpu: cpu, tally: &tally, path: path)
-          else { return nil }
+          let next: World
+          let outcome: MicroOutcome
+          switch pre.flatMap({ cpu < $0.count ? $0[cpu] : nil }) ?? Self.tryStep(world, cpu: cpu) {
+          case .failure(let error):
+            tally.refuse(error, cpu: cpu, path: path)
+            return nil
+          case .success(let result):
+            (next, outcome) = result
+            tally.charge(next)
+          }
           switch outcome {
           case .progressed, .deadlocked: break
           case .blocked, .idle: return nil
           }
-          next.checkInvariants(everything: true)
           // Recorded per transition, before deduplication (as the reference search does).
           for v in tally.newViolations(next.violations, since: world.violations.count) where tally.wants(v.code) {
             finding(v.code, v.message, schedule: schedule(to: index) + [cpu])
@@ -108,10 +168,10 @@ extension RaceExplorer {
           level.append(Frontier(index: arrivals.count - 1, world: s.world, cpuNumbers: s.cpuNumbers))
         }
         // The ample set: one CPU's micro-step alone when C0-C3 allow it, else every CPU's.
-        var tried: (cpu: Int, next: (world: World, fingerprint: UInt64, cpuNumbers: [Int])?)?
+        var first: (cpu: Int, next: (world: World, fingerprint: UInt64, cpuNumbers: [Int])?)?
         if let p = Self.ampleCandidate(world, reduction: reduction) {
           let next = successor(p)
-          tried = (p, next)
+          first = (p, next)
           if let next, Self.ampleAfter(world, next.world, cpu: p, reduction: reduction),
             !seen.contains(next.fingerprint)
           {
@@ -122,7 +182,7 @@ extension RaceExplorer {
         }
         var moved = false
         for cpu in world.cpus.indices {
-          let next = tried?.cpu == cpu ? tried?.next : successor(cpu)
+          let next = first?.cpu == cpu ? first?.next : successor(cpu)
           guard let next else { continue }
           moved = true
           add(next, cpu: cpu)
@@ -160,6 +220,35 @@ extension RaceExplorer {
     }
     return events
   }
+}
+
+extension RaceExplorer {
+  /// Frontier states whose micro-steps the threads try together (the search accounts for them
+  /// one by one, in order, and stops between any two).
+  static let chunk = 256
+}
+
+/// Results written by index from several threads (each index by one thread, read after all
+/// have finished).
+final class ResultSlots<T>: @unchecked Sendable {
+  private let base: UnsafeMutablePointer<T?>
+  let count: Int
+
+  init(count: Int) {
+    self.count = count
+    base = .allocate(capacity: max(count, 1))
+    base.initialize(repeating: nil, count: count)
+  }
+
+  deinit {
+    base.deinitialize(count: count)
+    base.deallocate()
+  }
+
+  func put(_ i: Int, _ value: T) { base[i] = value }
+
+  /// Every slot, nil where nothing was put.
+  var all: [T?] { (0..<count).map { base[$0] } }
 }
 
 /// Numbers each distinct CPU (state, program, registers, locks) in the order the search meets it,

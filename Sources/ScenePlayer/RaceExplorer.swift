@@ -136,18 +136,23 @@ public struct RaceExplorer {
   /// `maxWork` (transitions weighted by world size) or when the timeline's memory limit is reached.
   ///
   /// `visited` chooses how states are remembered: by 64-bit fingerprint (the default,
-  /// ``exploreFingerprints(maxStates:maxDepth:maxWork:reduction:)``) or as whole worlds (the reference the
+  /// ``exploreFingerprints(maxStates:maxDepth:maxWork:reduction:threads:)``) or as whole worlds (the reference the
   /// tests compare it with, ``exploreWorlds(maxStates:maxDepth:maxWork:)``).
   ///
   /// `reduction` applies to the fingerprint search (the whole-world reference always runs the full
   /// search): partial-order reduction by ample sets by default, `.none` for every interleaving.
+  ///
+  /// `threads` (fingerprint search): the micro-steps of each chunk of the frontier are tried on
+  /// that many threads, and accounted for in the frontier's order, so the report, its findings
+  /// and their schedules are the same whatever the number of threads and their timing.
   public func explore(
     maxStates: Int = 100_000, maxDepth: Int = 10_000, maxWork: Int = defaultMaxWork, visited: Visited = .fingerprints,
-    reduction: Reduction = .ampleSets
+    reduction: Reduction = .ampleSets, threads: Int = 1
   ) -> Report {
     switch visited {
     case .fingerprints:
-      return exploreFingerprints(maxStates: maxStates, maxDepth: maxDepth, maxWork: maxWork, reduction: reduction)
+      return exploreFingerprints(
+        maxStates: maxStates, maxDepth: maxDepth, maxWork: maxWork, reduction: reduction, threads: max(1, threads))
     case .worlds: return exploreWorlds(maxStates: maxStates, maxDepth: maxDepth, maxWork: maxWork)
     }
   }

@@ -39,6 +39,10 @@ struct Races: ParsableCommand {
   )
   var noReduction = false
 
+  @Option(
+    help: "Try micro-steps on this many threads (the report and counterexamples are the same whatever the number).")
+  var threads: Int = 1
+
   @Flag(help: "Overwrite existing counterexample files.")
   var force = false
 
@@ -47,6 +51,7 @@ struct Races: ParsableCommand {
   func run() throws {
     let variants = variant.isEmpty ? nil : variant
     guard maxStates > 0, depth > 0 else { throw CLIError.error("--max-states and --depth must be positive") }
+    guard (1...256).contains(threads) else { throw CLIError.error("--threads must be between 1 and 256") }
     let source = try SceneLoader.load(file).get()
     let scene = Parser.parse(source)
     if scene.hasErrors {
@@ -78,7 +83,7 @@ struct Races: ParsableCommand {
     let start = ContinuousClock.now
     let report = explorer.explore(
       maxStates: maxStates, maxDepth: depth, maxWork: limitOptions.maxWork ?? RaceExplorer.defaultMaxWork,
-      reduction: noReduction ? .none : .ampleSets)
+      reduction: noReduction ? .none : .ampleSets, threads: threads)
     progress.finish()
     let elapsed = ContinuousClock.now - start
     let seconds = elapsed.inSeconds

@@ -130,4 +130,37 @@ struct ReductionTests {
     #expect(lock.conflicts(with: .everything))
     #expect(!lock.conflicts(with: .local))
   }
+
+  @Test(
+    "one thread or two: the same report, findings, schedules, events and counterexample scenes (every race and concurrency scene, every model and variant, with and without reduction)"
+  )
+  func sameOnTwoThreads() throws {
+    for (name, e) in try raceExplorers(variants: true) {
+      for reduction in [RaceExplorer.Reduction.ampleSets, .none] {
+        let one = e.explore(reduction: reduction)
+        let two = e.explore(reduction: reduction, threads: 2)
+        #expect(one.states == two.states && one.transitions == two.transitions, "\(name)")
+        #expect(one.schedules == two.schedules && one.refused == two.refused, "\(name)")
+        #expect(one.exhaustive == two.exhaustive && one.reducedExpansions == two.reducedExpansions, "\(name)")
+        #expect(one.firstRefusal?.schedule == two.firstRefusal?.schedule, "\(name)")
+        #expect(one.findings.map(\.code) == two.findings.map(\.code), "\(name)")
+        for (a, b) in zip(one.findings, two.findings) {
+          #expect(a.schedule == b.schedule && a.events == b.events && a.message == b.message, "\(name) \(a.code)")
+          #expect(e.counterexample(a, source: "") == e.counterexample(b, source: ""), "\(name) \(a.code)")
+        }
+      }
+    }
+  }
+
+  @Test("bounded searches stop at the same place on one thread or three")
+  func sameBoundsOnThreads() throws {
+    let (e, _) = try explorer("d7-page-lock-vs-reuse.scene", variants: [.rootReread])
+    for (states, depth) in [(50, 10_000), (100_000, 7), (1, 10_000), (600, 10_000)] {
+      let one = e.explore(maxStates: states, maxDepth: depth)
+      let three = e.explore(maxStates: states, maxDepth: depth, threads: 3)
+      #expect(one.states == three.states && one.transitions == three.transitions)
+      #expect(one.stoppedBy == three.stoppedBy && one.exhaustive == three.exhaustive)
+      #expect(one.findings.map(\.schedule) == three.findings.map(\.schedule))
+    }
+  }
 }
