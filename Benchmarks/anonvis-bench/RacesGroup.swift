@@ -82,6 +82,16 @@ extension Groups {
         name: "races 4x5 COW: states expanded by one CPU alone (of \(reduced.states))",
         value: Double(reduced.reducedExpansions), unit: "",
         note: "target: exhaustive in < 10 s; " + (reduced.exhaustive ? "exhaustive" : "not exhaustive")))
+    // Two threads (--threads 2): the same report, in what time.
+    var two: RaceExplorer.Report?
+    let twoTime = Harness.measure(1) { two = cow.explore(maxStates: bound, threads: 2) }
+    if let two {
+      figures.append(
+        Figure(
+          name: "races 4x5 COW, fingerprints, 2 threads: time per state (\(two.states) states)",
+          value: twoTime.median / Double(max(1, two.states)) * 1e6, unit: "us", target: 10,
+          note: String(format: "%.0f states/s; target: 100,000 states/s", Double(two.states) / twoTime.median)))
+    }
     raceScenes()
   }
 
