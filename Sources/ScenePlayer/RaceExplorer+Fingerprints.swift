@@ -1,4 +1,5 @@
 import AnonVMASim
+import Dispatch
 import SafeText
 
 /// The race explorer's search with states remembered by fingerprint, as TLC remembers them: the
@@ -30,7 +31,53 @@ extension RaceExplorer {
     var cpuNumbers: [Int]
   }
 
-  func exploreFingerprints(maxStates: Int, maxDepth: Int, maxWork: Int) -> Report {
+  /// A micro-step's result before the search accounts for it.
+  typealias Tried = Result<(world: World, outcome: MicroOutcome), SimError>
+
+  /// One CPU's micro-step on a copy of `world`, with the invariants checked after a step that
+  /// moved: a function of the world alone, so the threads of a level run it on their share of
+  /// the frontier and the search accounts for the results in the frontier's order.
+  static func tryStep(_ world: World, cpu: Int) -> Tried {
+    var next = world
+    // The search's own work budget bounds the search; a world's counter bounds one micro-step.
+    next.work.value = 0
+    do {
+      let outcome = try next.microStep(cpu: cpu)
+      switch outcome {
+      // `.idle` moved too: the operation returned without a last event.
+      case .progressed, .deadlocked, .idle: next.checkInvariants(everything: true)
+      case .blocked: break
+      }
+      return .success((next, outcome))
+    } catch {
+      return .failure(error)
+    }
+  }
+
+  /// The micro-steps of every CPU that can move from each of `nodes`, tried on `threads`
+  /// threads (node i on thread i mod threads): the results are by index, the same whatever the
+  /// timing.
+  static func tryAll(_ nodes: [Frontier], threads: Int) -> [[Tried?]] {
+    let results = ResultSlots<[Tried?]>(count: nodes.count)
+    DispatchQueue.concurrentPerform(iterations: threads) { t in
+      var i = t
+      while i < nodes.count {
+        let world = nodes[i].world
+        results.put(
+          i,
+          world.cpus.indices.map { cpu in
+            let state = world.cpus[cpu].state
+            return state == .running || state == .blocked ? tryStep(world, cpu: cpu) : nil
+          })
+        i += threads
+      }
+    }
+    return results.all.map { $0 ?? [] }
+  }
+
+  func exploreFingerprints(maxStates: Int, maxDepth: Int, maxWork: Int, reduction: Reduction, threads: Int = 1)
+    -> Report
+  {
     var arrivals: [Arrival] = [Arrival(parent: -1, cpu: -1)]
     var start = initial
     start.narrating.value = false
@@ -41,6 +88,7 @@ extension RaceExplorer {
     var frontier: [Frontier] = [Frontier(index: 0, world: start, cpuNumbers: first.cpuNumbers)]
     var depth = 0
     var expanded = 0
+    var reducedExpansions = 0
     var tally = Tally(initial: initial)
 
     func schedule(to index: Int) -> [Int] {
@@ -59,9 +107,16 @@ extension RaceExplorer {
 
     search: while !frontier.isEmpty {
       var level: [Frontier] = []
-      // Popped from the end, so each world is released once expanded.
+      // Popped from the end, so each world is released once expanded; with threads, the next
+      // chunk's micro-steps are tried in parallel first.
       frontier.reverse()
+      var tried: [[Tried?]] = []
       while let node = frontier.popLast() {
+        if threads > 1 && tried.isEmpty {
+          // The order the nodes are popped in: this one, then the frontier from its end.
+          tried = Self.tryAll([node] + frontier.suffix(Self.chunk - 1).reversed(), threads: threads).reversed()
+        }
+        let pre = tried.popLast()
         let (index, world) = (node.index, node.world)
         expanded += 1
         if let reason = stopReason(
@@ -75,37 +130,66 @@ extension RaceExplorer {
           tally.stoppedBy = tally.stoppedBy ?? Self.depthBound(maxDepth)
           continue
         }
-        var moved = false
-        for cpu in world.cpus.indices {
+        let path = { (schedule(to: index), events(of: schedule(to: index))) }
+        /// One CPU's enabled micro-step from this state: its successor and fingerprint (nil when
+        /// the CPU cannot move: refused, blocked, idle), its violations recorded once.
+        func successor(_ cpu: Int) -> (world: World, fingerprint: UInt64, cpuNumbers: [Int])? {
           let state = world.cpus[cpu].state
-          guard state == .running || state == .blocked else { continue }
-          guard
-            case (var next, let outcome)? = Self.attempt(
-              world, cpu: cpu, tally: &tally, path: { (schedule(to: index), events(of: schedule(to: index))) })
-          else { continue }
+          guard state == .running || state == .blocked else { return nil }
+          let next: World
+          let outcome: MicroOutcome
+          switch pre.flatMap({ cpu < $0.count ? $0[cpu] : nil }) ?? Self.tryStep(world, cpu: cpu) {
+          case .failure(let error):
+            tally.refuse(error, cpu: cpu, path: path)
+            return nil
+          case .success(let result):
+            (next, outcome) = result
+            tally.charge(next)
+          }
           switch outcome {
           // `.idle`: the operation returned without a last event (its remaining calls expanded to
           // nothing); the state changed (the CPU is idle), and checks that wait for every CPU
           // to be idle may now run.
           case .progressed, .deadlocked, .idle: break
-          case .blocked: continue
+          case .blocked: return nil
           }
-          moved = true
-          next.checkInvariants(everything: true)
           // Recorded per transition, before deduplication (as the reference search does).
           for v in tally.newViolations(next.violations, since: world.violations.count) where tally.wants(v.code) {
             finding(v.code, v.message, schedule: schedule(to: index) + [cpu])
           }
           let (fingerprint, cpuNumbers) = numbering.fingerprint(next, after: world, numbered: node.cpuNumbers)
-          if seen.contains(fingerprint) { continue }
+          return (next, fingerprint, cpuNumbers)
+        }
+        func add(_ s: (world: World, fingerprint: UInt64, cpuNumbers: [Int]), cpu: Int) {
+          if seen.contains(s.fingerprint) { return }
           if seen.count >= maxStates {
             tally.exhaustive = false
             tally.stoppedBy = tally.stoppedBy ?? Self.statesBound(maxStates)
+            return
+          }
+          seen.insert(s.fingerprint)
+          arrivals.append(Arrival(parent: Int32(index), cpu: Int32(cpu)))
+          level.append(Frontier(index: arrivals.count - 1, world: s.world, cpuNumbers: s.cpuNumbers))
+        }
+        // The ample set: one CPU's micro-step alone when C0-C3 allow it, else every CPU's.
+        var first: (cpu: Int, next: (world: World, fingerprint: UInt64, cpuNumbers: [Int])?)?
+        if let p = Self.ampleCandidate(world, reduction: reduction) {
+          let next = successor(p)
+          first = (p, next)
+          if let next, Self.ampleAfter(world, next.world, cpu: p, reduction: reduction),
+            !seen.contains(next.fingerprint)
+          {
+            reducedExpansions += 1
+            add(next, cpu: p)
             continue
           }
-          seen.insert(fingerprint)
-          arrivals.append(Arrival(parent: Int32(index), cpu: Int32(cpu)))
-          level.append(Frontier(index: arrivals.count - 1, world: next, cpuNumbers: cpuNumbers))
+        }
+        var moved = false
+        for cpu in world.cpus.indices {
+          let next = first?.cpu == cpu ? first?.next : successor(cpu)
+          guard let next else { continue }
+          moved = true
+          add(next, cpu: cpu)
         }
         if !moved {
           tally.schedules += 1
@@ -118,7 +202,11 @@ extension RaceExplorer {
       depth += 1
     }
     let n = Double(seen.count)
-    return tally.report(states: seen.count, omissionProbability: n * (n - 1) / 0x1p65)
+    var report = tally.report(states: seen.count, omissionProbability: n * (n - 1) / 0x1p65)
+    report.reduction = reduction
+    report.reducedExpansions = reducedExpansions
+    report.visitedBytes = seen.bytes + arrivals.capacity * MemoryLayout<Arrival>.stride
+    return report
   }
 
   /// The event of each micro-step of a schedule, replayed from the initial state as the search
@@ -136,6 +224,35 @@ extension RaceExplorer {
     }
     return events
   }
+}
+
+extension RaceExplorer {
+  /// Frontier states whose micro-steps the threads try together (the search accounts for them
+  /// one by one, in order, and stops between any two).
+  static let chunk = 256
+}
+
+/// Results written by index from several threads (each index by one thread, read after all
+/// have finished).
+final class ResultSlots<T>: @unchecked Sendable {
+  private let base: UnsafeMutablePointer<T?>
+  let count: Int
+
+  init(count: Int) {
+    self.count = count
+    base = .allocate(capacity: max(count, 1))
+    base.initialize(repeating: nil, count: count)
+  }
+
+  deinit {
+    base.deinitialize(count: count)
+    base.deallocate()
+  }
+
+  func put(_ i: Int, _ value: T) { base[i] = value }
+
+  /// Every slot, nil where nothing was put.
+  var all: [T?] { (0..<count).map { base[$0] } }
 }
 
 /// Numbers each distinct CPU (state, program, registers, locks) in the order the search meets it,

@@ -72,13 +72,21 @@ extension RaceExplorer {
       tally.charge(next)
       return (next, outcome)
     } catch {
-      // Counted and shown, never dropped silently.
-      tally.refused += 1
-      if tally.firstRefusal == nil {
-        let p = path()
-        tally.firstRefusal = Refusal(message: error.message, schedule: p.schedule + [cpu], events: p.events + [nil])
-      }
+      tally.refuse(error, cpu: cpu, path: path)
       return nil
+    }
+  }
+}
+
+extension RaceExplorer.Tally {
+  /// Counts a micro-step the model refused (counted and shown, never dropped silently), the
+  /// first one with `path`, the schedule to the state it was tried from.
+  mutating func refuse(_ error: SimError, cpu: Int, path: () -> (schedule: [Int], events: [Event?])) {
+    refused += 1
+    if firstRefusal == nil {
+      let p = path()
+      firstRefusal = RaceExplorer.Refusal(
+        message: error.message, schedule: p.schedule + [cpu], events: p.events + [nil])
     }
   }
 }

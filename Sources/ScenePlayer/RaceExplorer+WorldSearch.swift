@@ -3,7 +3,7 @@ import SafeText
 
 extension RaceExplorer {
   /// The search as it was before fingerprints, kept as the reference the tests compare
-  /// ``exploreFingerprints(maxStates:maxDepth:maxWork:)`` with: every visited world is kept, in
+  /// ``exploreFingerprints(maxStates:maxDepth:maxWork:reduction:threads:)`` with: every visited world is kept, in
   /// a `Set<World>` (exact identity) and in the queue with its event.
   func exploreWorlds(maxStates: Int, maxDepth: Int, maxWork: Int) -> Report {
     struct Node {

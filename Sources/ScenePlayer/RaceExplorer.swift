@@ -36,6 +36,36 @@ public struct RaceExplorer {
     /// the other and never expanded (nil for a search that kept whole worlds): n(n-1)/2 pairs,
     /// each equal with probability 2^-64, as TLC estimates it.
     public var omissionProbability: Double? = nil
+    /// Which search ran: the full search, or the partial-order reduction.
+    public var reduction: Reduction = .none
+    /// States the reduced search expanded by one CPU's micro-step only (an ample set smaller
+    /// than the enabled set); 0 for the full search.
+    public var reducedExpansions = 0
+    /// Bytes the fingerprint search holds per visited state for good: the fingerprint table and
+    /// each state's parent record (the frontier's worlds, released level by level, not counted);
+    /// 0 for the whole-world search.
+    public var visitedBytes = 0
+  }
+
+  /// Whether a search explores every interleaving or a sound subset of them.
+  public enum Reduction: Sendable, Equatable {
+    /// Every enabled micro-step of every state (`races --no-reduction`).
+    case none
+    /// Partial-order reduction by ample sets (``RaceExplorer/ampleCandidate(_:seen:)``).
+    case ampleSets
+    /// Test only: ample sets without the dependence condition C1 (one CPU's micro-step is taken
+    /// alone whatever the others will touch), a deliberately unsound reduction the soundness
+    /// test must catch.
+    case brokenC1ForTesting
+
+    /// How the report names the search.
+    public var name: String {
+      switch self {
+      case .none: return "full search (every interleaving)"
+      case .ampleSets: return "partial-order reduction (ample sets, C0-C3)"
+      case .brokenC1ForTesting: return "UNSOUND reduction without C1 (test only)"
+      }
+    }
   }
 
   /// A micro-step the model refused, with the schedule that led to it.
@@ -107,13 +137,23 @@ public struct RaceExplorer {
   /// `maxWork` (transitions weighted by world size) or when the timeline's memory limit is reached.
   ///
   /// `visited` chooses how states are remembered: by 64-bit fingerprint (the default,
-  /// ``exploreFingerprints(maxStates:maxDepth:maxWork:)``) or as whole worlds (the reference the
+  /// ``exploreFingerprints(maxStates:maxDepth:maxWork:reduction:threads:)``) or as whole worlds (the reference the
   /// tests compare it with, ``exploreWorlds(maxStates:maxDepth:maxWork:)``).
+  ///
+  /// `reduction` applies to the fingerprint search (the whole-world reference always runs the full
+  /// search): partial-order reduction by ample sets by default, `.none` for every interleaving.
+  ///
+  /// `threads` (fingerprint search): the micro-steps of each chunk of the frontier are tried on
+  /// that many threads, and accounted for in the frontier's order, so the report, its findings
+  /// and their schedules are the same whatever the number of threads and their timing.
   public func explore(
-    maxStates: Int = 100_000, maxDepth: Int = 10_000, maxWork: Int = defaultMaxWork, visited: Visited = .fingerprints
+    maxStates: Int = 100_000, maxDepth: Int = 10_000, maxWork: Int = defaultMaxWork, visited: Visited = .fingerprints,
+    reduction: Reduction = .ampleSets, threads: Int = 1
   ) -> Report {
     switch visited {
-    case .fingerprints: return exploreFingerprints(maxStates: maxStates, maxDepth: maxDepth, maxWork: maxWork)
+    case .fingerprints:
+      return exploreFingerprints(
+        maxStates: maxStates, maxDepth: maxDepth, maxWork: maxWork, reduction: reduction, threads: max(1, threads))
     case .worlds: return exploreWorlds(maxStates: maxStates, maxDepth: maxDepth, maxWork: maxWork)
     }
   }

@@ -34,6 +34,15 @@ struct Races: ParsableCommand {
   @Option(help: "Directory for the counterexample scenes (default: the current directory).")
   var out: String?
 
+  @Flag(
+    help: "Explore every interleaving (no partial-order reduction): the reference the reduced search is tested against."
+  )
+  var noReduction = false
+
+  @Option(
+    help: "Try micro-steps on this many threads (the report and counterexamples are the same whatever the number).")
+  var threads: Int = 1
+
   @Flag(help: "Overwrite existing counterexample files.")
   var force = false
 
@@ -42,6 +51,7 @@ struct Races: ParsableCommand {
   func run() throws {
     let variants = variant.isEmpty ? nil : variant
     guard maxStates > 0, depth > 0 else { throw CLIError.error("--max-states and --depth must be positive") }
+    guard (1...256).contains(threads) else { throw CLIError.error("--threads must be between 1 and 256") }
     let source = try SceneLoader.load(file).get()
     let scene = Parser.parse(source)
     if scene.hasErrors {
@@ -72,7 +82,8 @@ struct Races: ParsableCommand {
     }
     let start = ContinuousClock.now
     let report = explorer.explore(
-      maxStates: maxStates, maxDepth: depth, maxWork: limitOptions.maxWork ?? RaceExplorer.defaultMaxWork)
+      maxStates: maxStates, maxDepth: depth, maxWork: limitOptions.maxWork ?? RaceExplorer.defaultMaxWork,
+      reduction: noReduction ? .none : .ampleSets, threads: threads)
     progress.finish()
     let elapsed = ContinuousClock.now - start
     let seconds = elapsed.inSeconds
@@ -85,6 +96,13 @@ struct Races: ParsableCommand {
       "\(TextSafety.escape(baseName(file))) on \(model): \(report.states) states, \(report.transitions) micro-steps, "
         + "\(report.schedules) complete schedules, "
         + (report.exhaustive ? "exhaustive" : "NOT exhaustive: stopped at \(report.stoppedBy ?? "a bound")"))
+    // Which search ran. The reduction factor (states with / without) needs the full search too:
+    // `--no-reduction` runs it; here the share of states expanded by one CPU alone is known.
+    print(
+      "search: \(report.reduction.name)"
+        + (report.reduction == .none
+          ? ""
+          : ", \(report.reducedExpansions) of \(report.states) states expanded by one CPU's micro-step alone"))
     if let p = report.omissionProbability {
       // As TLC reports it: n states, each pair sharing a 64-bit fingerprint with probability 2^-64.
       print(

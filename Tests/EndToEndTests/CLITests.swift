@@ -255,6 +255,14 @@ struct RacesCLITests {
       ok.stdout.contains(
         "probability that a fingerprint collision hid a state: 1.8e-16 (64-bit fingerprints, n(n-1)/2^65 for n = 83 states)"
       ), "\(ok.stdout)")
+    // Which search ran: the reduction by default, every interleaving with --no-reduction.
+    #expect(ok.stdout.contains("search: partial-order reduction (ample sets, C0-C3), "), "\(ok.stdout)")
+    let full = try run(["races", "scenes/races/d3-ksm-drop-vs-munmap.scene", "--no-reduction"])
+    #expect(full.status == 0 && full.stdout.contains("search: full search (every interleaving)\n"), "\(full.stdout)")
+    // Two threads: the same bytes on standard output.
+    let two = try run(["races", "scenes/races/d3-ksm-drop-vs-munmap.scene", "--threads", "2"])
+    #expect(two.status == 0 && two.stdout == ok.stdout)
+    #expect(try run(["races", "scenes/races/d3-ksm-drop-vs-munmap.scene", "--threads", "0"]).status == 2)
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("races-\(UUID().uuidString)").path
     let bad = try run(["races", "scenes/races/d3-ksm-drop-vs-munmap.scene", "--variant", "plain-dec", "--out", dir])
     #expect(bad.status == 1)

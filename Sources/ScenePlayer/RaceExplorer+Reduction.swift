@@ -1,0 +1,79 @@
+import AnonVMASim
+
+/// The race explorer's partial-order reduction: **ample sets** (Peled; Clarke, Grumberg and Peled,
+/// "Model Checking", MIT Press 1999, chapter 10) with the cycle proviso for breadth-first search
+/// (Bošnački and Holzmann, "Improving Spin's partial-order reduction for breadth-first search",
+/// SPIN 2005). In a state where it can, the search expands one CPU's micro-step alone instead of
+/// every CPU's; elsewhere it expands every enabled micro-step, as the full search does.
+///
+/// The ample set of a state is `{a}`, CPU p's next micro-step, when all of these hold (else it is
+/// the whole enabled set):
+///
+/// - **C0** (non-empty iff the enabled set is): `a` is enabled: the attempt progressed (not
+///   refused, blocked or deadlocked; checked on the successor, ``ampleAfter(_:_:cpu:reduction:)``).
+/// - **C1** (dependence): no micro-step that depends on `a` can run before it. p has no other
+///   micro-step than `a` until `a` runs; for every other CPU the search takes the union of the
+///   footprints of every instruction left in its program (``World/remainingFootprint(cpu:)``:
+///   a call that expands counts as everything it may expand into, unknown instructions as
+///   everything), an over-approximation of all its future micro-steps, and requires that `a`'s
+///   footprint (``World/nextStepFootprint(cpu:)``) conflict with none of them.
+/// - **C2** (visibility): `a` is invisible to the invariants: it writes only the lock table and
+///   its CPU's own lock records (``Footprint/mayBeVisible``), and it leaves its CPU running (so
+///   quiescence, which decides which invariants are checked, is unchanged). The invariant checker
+///   is the observer: a micro-step that may change anything it reads is never taken alone.
+///   Violations a micro-step reports itself (a lock of a freed anon_vma, say) belong to the
+///   transition; by C1 each such transition runs in the reduced graph from a state that agrees
+///   on everything it reads, and reports the same.
+/// - **C3** (cycle proviso, breadth first): `a`'s successor is a state never seen before. A
+///   reduced expansion then always discovers its successor, so along a cycle of reduced
+///   expansions discovery order would strictly increase: every cycle holds a fully expanded
+///   state, and no micro-step is postponed for ever.
+///
+/// Deadlocks stay exact: a state with a blocked or deadlocked CPU is always expanded fully (the
+/// deadlock detector reads the whole wait-for graph), and a state where nobody can move has an
+/// empty enabled set, so by C0 it is never reduced; ample sets with C0 and C1 are persistent sets,
+/// which keep every reachable deadlock (Godefroid, LNCS 1032, 1996).
+///
+/// The footprints are coarse (``Footprint``): the reduction applies where a CPU's next micro-step
+/// is a lock, an unlock or a narration and the other CPUs will touch neither that lock nor what
+/// it reads. Micro-steps that allocate pages, write page tables or follow anon_vma lists depend on
+/// each other (the page allocator's ids depend on the order) and are visible to C12's scan: they
+/// are always interleaved both ways.
+extension RaceExplorer {
+  /// The CPU whose next micro-step may form a one-element ample set in `world` (C1 and C2 as far
+  /// as they can be decided before the step runs), or nil for a full expansion.
+  static func ampleCandidate(_ world: World, reduction: Reduction) -> Int? {
+    guard reduction != .none else { return nil }
+    // A blocked or deadlocked CPU: the wait-for graph is read by whoever moves next.
+    guard world.cpus.allSatisfy({ $0.state == .running || $0.state == .idle }) else { return nil }
+    let running = world.cpus.indices.filter { world.cpus[$0].state == .running }
+    guard running.count > 1 else { return nil }
+    var futures: [Int: Footprint] = [:]
+    for p in running {
+      // C2: a micro-step that may change what an invariant reads is never alone.
+      guard let step = world.nextStepFootprint(cpu: p), !step.mayBeVisible else { continue }
+      // C1: independent of everything every other CPU may still do.
+      let independent = running.allSatisfy { q in
+        if q == p || reduction == .brokenC1ForTesting { return true }
+        if futures[q] == nil { futures[q] = world.remainingFootprint(cpu: q) }
+        return !(futures[q] ?? .everything).conflicts(with: step)
+      }
+      if independent { return p }
+    }
+    return nil
+  }
+
+  /// Whether CPU `p`'s micro-step from `world` to `next` may stand alone, as far as it is
+  /// decided after the step: it progressed (C0: `p` is running again, neither blocked nor
+  /// deadlocked), it left its operation unfinished (C2: the CPUs' quiescence is unchanged), and it
+  /// changed no other CPU's state. The cycle proviso (C3) is the caller's.
+  static func ampleAfter(_ world: World, _ next: World, cpu p: Int, reduction: Reduction) -> Bool {
+    guard next.cpus[p].state == .running else { return false }
+    for q in world.cpus.indices where q != p {
+      guard next.cpus[q].state == world.cpus[q].state, next.cpus[q].waitingFor == world.cpus[q].waitingFor else {
+        return false
+      }
+    }
+    return true
+  }
+}
