@@ -133,7 +133,9 @@ struct Checker {
     case .cpuState(let cpu, _):
       if cpu >= cpus { error(.unknownCPU, "cpu\(cpu) does not exist: the scene has \(cpus) CPU(s)", s, word: 2) }
     case .parent, .counter(.numChildren, _, _), .counter(.numActiveVMAs, _, _):
-      if kernel != .v6 { error(.modernOnly, "'\(s.words[1])' exists only in the 6.x model", s, word: 1) }
+      if !kernel.isModern {
+        error(.modernOnly, "'\(s.words[1])' exists only in the 6.1 and mainline models", s, word: 1)
+      }
     default:
       break
     }
@@ -152,7 +154,9 @@ struct Checker {
       case .cpuState(let cpu):
         if cpu >= cpus { error(.unknownCPU, "cpu\(cpu) does not exist: the scene has \(cpus) CPU(s)", s, word: 2) }
       case .parent, .counter(.numChildren, _), .counter(.numActiveVMAs, _):
-        if kernel != .v6 { error(.modernOnly, "'\(s.words[1])' exists only in the 6.x model", s, word: 1) }
+        if !kernel.isModern {
+          error(.modernOnly, "'\(s.words[1])' exists only in the 6.1 and mainline models", s, word: 1)
+        }
       default:
         break
       }

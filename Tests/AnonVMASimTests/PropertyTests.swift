@@ -117,7 +117,8 @@ func runRandom(_ seeds: [Int], kernel: KernelVersion) -> (violations: [Violation
 @Suite("Random operation sequences keep every invariant")
 struct PropertyTests {
   @Test(
-    "no invariant violation on random sequences, in every model", arguments: [KernelVersion.v2_6_36, .v2_6_34, .v6])
+    "no invariant violation on random sequences, in every model",
+    arguments: [KernelVersion.v2_6_36, .v2_6_34, .v6, .mainline])
   func randomSequences(kernel: KernelVersion) async {
     var applied = 0
     var kinds = Set<String>()

@@ -112,10 +112,10 @@ struct ConformTests {
     #expect(r.stdout.contains("11 step(s) compared, 10 agree, 1 disagree"))
   }
 
-  /// Found by the campaign (seed 7): 6.x's is_mergeable_anon_vma() refuses to merge a faulted
+  /// Found by the campaign (seed 7): 6.1's is_mergeable_anon_vma() refuses to merge a faulted
   /// VMA into an unfaulted neighbour. The 2.6.36 model merges it: the kernel says otherwise.
   @Test(
-    "the merge rule the campaign found: 6.x agrees, the 2.6.36 model disagrees (exit 1)", .enabled(if: conformCanRun))
+    "the merge rule the campaign found: 6.1 agrees, the 2.6.36 model disagrees (exit 1)", .enabled(if: conformCanRun))
   func mergeRule() throws {
     let scene = try temporaryScene(
       "spawn P1\nmmap P1 A 2\nmprotect P1 A 0 ro\ntouch P1 A 1\nmprotect P1 A 1 ro\n")

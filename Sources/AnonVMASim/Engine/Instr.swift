@@ -126,6 +126,17 @@ public enum Instr: Sendable, Hashable {
   case unlinkSecondPass(vma: VMAID)
   case putAnonVMA(Val<AnonVMA>, transient: Bool)
   case putRoot(root: AnonVMAID)
+
+  // mainline (v7.0): the reworked anon_vma_clone()/anon_vma_fork() (Kernel/Mainline).
+  /// anon_vma_clone(dst, src, operation), `fork` for VMA_OP_FORK.
+  case anonVMACloneOp(dst: VMAID, src: VMAID, fork: Bool)
+  /// check_anon_vma_clone()'s asserts (invariant C24).
+  case cloneCheck(dst: VMAID, src: VMAID, fork: Bool)
+  /// anon_vma_chain_alloc() + anon_vma_chain_assign() before the lock.
+  case cloneAssign(dst: VMAID, anonVMA: AnonVMAID)
+  /// The single locked section of anon_vma_clone().
+  case cloneLinkLocked(dst: VMAID, src: VMAID, fork: Bool)
+  case forkAfterCloneMainline(child: VMAID, parent: VMAID)
 }
 
 /// What a reverse-map walk does at each VMA.
