@@ -258,16 +258,19 @@ extension World {
 
   /// anon_vma_merge() + remove the swallowed VMA.
   ///
-  /// `anon_vma_merge()`, mm/rmap.c, called from vma_adjust() in mm/mmap.c; 2.6.34, 2.6.36 and 6.x.
+  /// `anon_vma_merge()`, mm/rmap.c, called from vma_adjust() in mm/mmap.c; 2.6.34, 2.6.36 and 6.1.
+  /// Mainline removed anon_vma_merge() ("mm/rmap: remove anon_vma_merge() function"):
+  /// vma_complete() in mm/vma.c calls unlink_anon_vmas() on the removed VMA itself.
   mutating func vmaAdjustRemove(_ args: AdjustArgs, next: VMAID, cpu c: Int) -> InstrResult {
     var instrs: [Instr] = []
     if let n = vmas[next], n.anonVMA != nil {
+      let function = kernel == .mainline ? "vma_complete" : "anon_vma_merge"
       if vmas[args.vma]?.anonVMA != n.anonVMA {
         report(
           "C6",
-          "anon_vma_merge: \(vmaName(args.vma)) and \(vmaName(next)) have different anon_vmas")
+          "\(function): \(vmaName(args.vma)) and \(vmaName(next)) have different anon_vmas")
       }
-      instrs.append(.narrate(function: "anon_vma_merge", text: "unlink_anon_vmas(\(vmaName(next)))"))
+      instrs.append(.narrate(function: function, text: "unlink_anon_vmas(\(vmaName(next)))"))
       instrs.append(.unlinkAnonVMAs(vma: next))
     }
     instrs.append(.removeVMA(vma: next))
