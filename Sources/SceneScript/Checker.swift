@@ -85,6 +85,15 @@ struct Checker {
       } else {
         processes[p] = ProcessInfo(alive: true, mappings: [:])
       }
+    case .mmapAfter(let p, let m, let n, let a):
+      guard process(p, s, word: o + 1) else { return }
+      if processes[p]?.mappings[a] == nil {
+        error(.unknownMapping, "process '\(p)' has no mapping '\(a)'", s, word: o + 5)
+      } else if processes[p]?.mappings[m] != nil {
+        error(.duplicateMapping, "process '\(p)' already has a mapping '\(m)'", s, word: o + 2)
+      } else {
+        processes[p]?.mappings[m] = n
+      }
     case .mmap(let p, let m, let n, _):
       guard process(p, s, word: o + 1) else { return }
       if processes[p]?.mappings[m] != nil {

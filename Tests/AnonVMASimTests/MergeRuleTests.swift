@@ -88,9 +88,33 @@ struct MergeRuleTests {
     #expect(vmas(kernel.rawValue, body, "P1") == ["0..<2 rw AV1 [AV1]", "2..<3 rw AV2 [AV2]"])
   }
 
+  /// mmap right after a faulted mapping (vma_merge() / vma_merge_new_range(): the new range has
+  /// no anon_vma, so case 2 with prev as the neighbour), in the parent and in its fork child.
+  let mmapAfterFaulted = "spawn P1\nmmap P1 A 2\ntouch P1 A 1\nfork P1 P2\nmmap P1 B 2 after A\nmmap P2 B 2 after A\n"
+
+  @Test("mmap after a faulted mapping: merged into a singular chain; next to a fork child only on 2.6.x")
+  func mmapNextToFaulted() {
+    for kernel in ["2.6.36", "6.1", "mainline"] {
+      #expect(vmas(kernel, mmapAfterFaulted, "P1") == ["0..<4 rw AV1 [AV1]"], "\(kernel)")
+    }
+    #expect(vmas("2.6.36", mmapAfterFaulted, "P2") == ["0..<4 rw AV2 [AV2,AV1]"])
+    for kernel in ["6.1", "mainline"] {
+      #expect(vmas(kernel, mmapAfterFaulted, "P2") == ["0..<2 rw AV2 [AV2,AV1]", "2..<4 rw - []"], "\(kernel)")
+    }
+  }
+
+  @Test("mmap between two unfaulted mappings joins all three; a page touched in it goes to the merged VMA")
+  func mmapBetweenUnfaulted() {
+    let body =
+      "spawn P1\nmmap P1 A 2\nmmap P1 C 16 after A\nmmap P1 B 2\nmunmap P1 C\nmmap P1 D 16 after A\ntouch P1 D 0\n"
+    for kernel in KernelVersion.allCases {
+      #expect(vmas(kernel.rawValue, body, "P1") == ["0..<20 rw AV1 [AV1]"], "\(kernel)")
+    }
+  }
+
   @Test("every merged state keeps the invariants", arguments: KernelVersion.allCases)
   func invariantsHold(kernel: KernelVersion) {
-    for body in [faultedIntoUnfaulted, forkChildIntoUnfaulted, unfaultedIntoFaulted] {
+    for body in [faultedIntoUnfaulted, forkChildIntoUnfaulted, unfaultedIntoFaulted, mmapAfterFaulted] {
       let t = timeline("kernel \(kernel.rawValue)\n" + body + "exit P1\n")
       #expect(t.states.last?.violations.isEmpty == true, "\(t.states.last?.violations ?? [])")
     }

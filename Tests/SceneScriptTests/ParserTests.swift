@@ -76,7 +76,7 @@ struct ParserTests {
   func arity() {
     assertDiagnostics(
       "spawn P1\nmmap P1 heap1️⃣\nmmap P1 h 4 2️⃣extra",
-      ["missing a number of pages", "unexpected extra argument 'extra' (the only option is growsdown)"])
+      ["missing a number of pages", "unexpected extra argument 'extra' (the options are growsdown and after MAPPING)"])
   }
 
   @Test("bad numbers and ranges")

@@ -74,6 +74,8 @@ public enum Instr: Sendable, Hashable {
   indirect case visitKSM(avc: AVCID, page: PageID, item: Int, node: StableNodeID, pass: Int)
   case copyPageRange(parentVMA: VMAID, childVMA: Val<VMA>)
   case mmapRegion(process: ProcessID, mapping: String, pages: Int, growsDown: Bool)
+  /// mmap_region() at a fixed address: vma_merge_new_range() first, else a new VMA.
+  case mmapRegionAt(process: ProcessID, mapping: String, pages: Int, base: Int)
   case exitMM(process: ProcessID)
   case detachVMAs(process: ProcessID, start: Int, end: Int)
   case zapVMA(vma: VMAID, start: Int, end: Int)

@@ -60,6 +60,8 @@ extension World {
     case .newMM(let name, let parent): return newMM(name: name, parent: parent, cpu: c)
     case .copyVMA(let pvma, let child): return try copyVMA(parentVMA: pvma, child: child, cpu: c)
     case .copyPageRange(let pvma, let childVal): return try copyPageRange(parentVMA: pvma, childVMA: childVal, cpu: c)
+    case .mmapRegionAt(let p, let name, let n, let base):
+      return mmapRegionAt(process: p, mapping: name, pages: n, base: base, cpu: c)
     case .mmapRegion(let p, let name, let n, let growsDown):
       return mmapRegion(process: p, mapping: name, pages: n, growsDown: growsDown, cpu: c)
     // MARK: Exit and munmap (mm/mmap.c)

@@ -24,16 +24,56 @@ extension World {
     self[process: p].nextAddress = base + n + 16
     self[process: p].mappings.removeAll { $0.name == name }
     self[process: p].mappings.append(Mapping(name: name, base: base, pages: n, growsDown: growsDown))
+    let id = insertNewVMA(process: p, mapping: name, base: base, pages: n, growsDown: growsDown)
+    return emit(
+      c, "mmap_region",
+      "\(vmaName(id)): \(n) page(s), private anonymous, no anon_vma yet",
+      objects: [vmaName(id)])
+  }
+
+  /// mmap_region() at a fixed address (`mmap P M N after A`): vma_merge() / vma_merge_new_range()
+  /// with the VMAs around [base, base + n) first (a new range has no anon_vma: `middle` is nil);
+  /// when it merges, the neighbour grows (the VMA keeps its name) and no new VMA exists; else a
+  /// new VMA without an anon_vma, as ``mmapRegion(process:mapping:pages:growsDown:cpu:)``.
+  ///
+  /// `mmap_region()`, mm/mmap.c (2.6.34, 2.6.36, 6.1: vma_merge()); mm/vma.c `__mmap_region()`
+  /// and `vma_merge_new_range()` (mainline).
+  mutating func mmapRegionAt(process p: ProcessID, mapping name: String, pages n: Int, base: Int, cpu c: Int)
+    -> InstrResult
+  {
+    self[process: p].mappings.removeAll { $0.name == name }
+    self[process: p].mappings.append(Mapping(name: name, base: base, pages: n, growsDown: false))
+    touchProcess(p)
+    let prev = self[process: p].vmas.last { (vmas[$0]?.start ?? 0) < base }
+    let function = kernel == .mainline ? "vma_merge_new_range" : "vma_merge"
+    if let plan = vmaMergePlan(
+      process: p, prev: prev, addr: base, end: base + n, prot: .rw, growsDown: false, anonVMA: nil, pgoff: base)
+    {
+      return emit(
+        c, function,
+        "\(name) (pages \(n)) merges with \(vmaName(plan.vma)): it grows to cover the new range",
+        objects: [vmaName(plan.vma)], then: [.vmaAdjust(plan)])
+    }
+    let id = insertNewVMA(process: p, mapping: name, base: base, pages: n, growsDown: false)
+    return emit(
+      c, "mmap_region",
+      "\(vmaName(id)): \(n) page(s) at a fixed address, not merged with a neighbour, no anon_vma yet",
+      objects: [vmaName(id)])
+  }
+
+  /// A new private anonymous VMA of `n` pages at `base`, rw, without an anon_vma, in the mm's list.
+  ///
+  /// `mmap_region()`, mm/mmap.c; all models.
+  mutating func insertNewVMA(process p: ProcessID, mapping name: String, base: Int, pages n: Int, growsDown: Bool)
+    -> VMAID
+  {
     let id = newVMAID()
     vmas[id] = VMA(
       id: id, process: p, mapping: name, base: base, start: base, end: base + n, pgoff: base,
       prot: .rw, growsDown: growsDown, anonVMA: nil, chainTailFirst: [], detached: false, createdAt: step)
     touchVMA(id)
     insertSorted(vma: id, process: p)
-    return emit(
-      c, "mmap_region",
-      "\(vmaName(id)): \(n) page(s), private anonymous, no anon_vma yet",
-      objects: [vmaName(id)])
+    return id
   }
 
   /// The mm's last user is gone: its VMAs are detached (freed by the instructions that follow).
