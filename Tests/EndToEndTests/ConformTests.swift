@@ -112,6 +112,26 @@ struct ConformTests {
     #expect(r.stdout.contains("11 step(s) compared, 10 agree, 1 disagree"))
   }
 
+  /// `mmap P M N after A`: mmap_region()'s merges with the neighbours (vma_merge_new_range()):
+  /// 6.1 and mainline agree with the running kernel, also where they refuse to merge next to a
+  /// fork child's VMA; 2.6.36 (no singular-chain test) merges there and disagrees.
+  @Test("mmap after a mapping merges as the kernel does (6.1, mainline); 2.6.36 disagrees", .enabled(if: conformCanRun))
+  func mmapAfterMerges() throws {
+    let scene = try temporaryScene(
+      "spawn P1\nmmap P1 A 2\nmmap P1 B 2\nmmap P1 D 16 after A\ntouch P1 D 0\nmmap P1 E 3 after B\n"
+        + "spawn P2\nmmap P2 A 2\ntouch P2 A 0\nfork P2 P3\nmmap P3 B 2 after A\nmprotect P3 B 0 ro\n")
+    for kernel in ["6.1", "mainline"] {
+      let r = try run(["conform", scene, "--kernel", kernel])
+      #expect(r.status == 0, "\(kernel): \(r.stdout)\(r.stderr)")
+      #expect(r.stdout.contains("step 4  mmap P1 D 16 after A: agree (1 process(es), 1 VMA(s), 0 page(s))"))
+    }
+    let old = try run(["conform", scene, "--kernel", "2.6.36"])
+    #expect(old.status == 1, "\(old.stdout)\(old.stderr)")
+    #expect(
+      old.stdout.contains(
+        "step 11  mmap P3 B 2 after A: DISAGREE\n    P3: vmas: model 0..3 rw, kernel 0..1 rw, 2..3 rw\n"))
+  }
+
   /// Found by the campaign (seed 7): 6.1's is_mergeable_anon_vma() refuses to merge a faulted
   /// VMA into an unfaulted neighbour. The 2.6.36 model merges it: the kernel says otherwise.
   @Test(

@@ -43,6 +43,8 @@ extension World {
   {
     self[process: p].mappings.removeAll { $0.name == name }
     self[process: p].mappings.append(Mapping(name: name, base: base, pages: n, growsDown: false))
+    // A later plain mmap still lands 16 pages clear of every mapping (it never merges).
+    self[process: p].nextAddress = max(self[process: p].nextAddress, base + n + 16)
     touchProcess(p)
     let prev = self[process: p].vmas.last { (vmas[$0]?.start ?? 0) < base }
     let function = kernel == .mainline ? "vma_merge_new_range" : "vma_merge"
