@@ -26,9 +26,9 @@ struct Sizes {
   var scenes: [String: String] {
     [
       "w1": w1(.v2_6_36),
-      "w1-6.x": w1(.v6),
+      "w1-6.1": w1(.v6),
       "w2": Workloads.w2(kernel: .v2_6_36, generations: w2Generations),
-      "w2-6.x": Workloads.w2(kernel: .v6, generations: w2Generations),
+      "w2-6.1": Workloads.w2(kernel: .v6, generations: w2Generations),
       "w3": Workloads.w3(kernel: .v2_6_36, processes: w3.processes, merges: w3.merges),
       "w1-cast": Workloads.w1(kernel: .v2_6_36, processes: 200, writes: 500, exits: 100),
     ]
@@ -72,7 +72,7 @@ struct Groups {
       Figure(name: "peak resident memory after W1", value: Harness.peakRSSMB(), unit: "MB", target: quick ? nil : 300))
     let modern = sizes.w1(.v6)
     let t1m = Harness.measure(sizes.runs) { _ = Groups.timeline(modern) }
-    figures.append(Figure(name: "W1 forking server 6.x", value: t1m.median, unit: "s", spread: t1m.spread))
+    figures.append(Figure(name: "W1 forking server 6.1", value: t1m.median, unit: "s", spread: t1m.spread))
   }
 
   mutating func w2(_ kernel: KernelVersion) {

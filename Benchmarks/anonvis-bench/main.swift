@@ -26,7 +26,7 @@ struct Bench: ParsableCommand {
 
   @Option(
     help: ArgumentHelp(
-      "Print a workload's scene (w1, w1-6.x, w2, w2-6.x, w3, w1-cast) instead of measuring, "
+      "Print a workload's scene (w1, w1-6.1, w2, w2-6.1, w3, w1-cast) instead of measuring, "
         + "to profile it with `anonvis check`."))
   var emit: String?
 
@@ -41,7 +41,7 @@ struct Bench: ParsableCommand {
     }
     if let emit {
       guard let text = sizes.scenes[emit] else {
-        printError("error: unknown workload '\(TextSafety.escape(emit))' (w1, w1-6.x, w2, w2-6.x, w3, w1-cast)")
+        printError("error: unknown workload '\(TextSafety.escape(emit))' (w1, w1-6.1, w2, w2-6.1, w3, w1-cast)")
         throw ExitCode(2)
       }
       StandardOutput.write(text)

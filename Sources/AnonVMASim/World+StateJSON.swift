@@ -1,7 +1,7 @@
 extension World {
   /// The model part of the state JSON of `Docs/state-json.md` (the scene fields come from the player).
   public func stateFields() -> [(String, JSON)] {
-    let v6 = kernel == .v6
+    let v6 = kernel.isModern
     let processesJSON: [JSON] = processes.map { p in
       .object([
         ("name", .string(p.name)),

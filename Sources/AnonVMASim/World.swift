@@ -192,7 +192,7 @@ public struct World: Sendable, Hashable {
 
   /// VMA ids on an anon_vma's same_anon_vma list, head to tail.
   public func listVMAs(_ av: AnonVMAID) -> [VMAID] {
-    let order = kernel == .v6 ? treeOrder(av) : self[anonVMA: av].head
+    let order = kernel.isModern ? treeOrder(av) : self[anonVMA: av].head
     return order.compactMap { avcs[$0]?.vma }
   }
 

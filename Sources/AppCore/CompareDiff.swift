@@ -116,7 +116,7 @@ public struct CompareDiff: Sendable, Hashable {
     for a in w.aliveAnonVMAs {
       let av = w[anonVMA: a]
       var counters = "\(av.refcount)"
-      if w.kernel == .v6 { counters += " \(av.numChildren) \(av.numActiveVMAs)" }
+      if w.kernel.isModern { counters += " \(av.numChildren) \(av.numActiveVMAs)" }
       let parent = av.parent.map { World.avName($0) } ?? "-"
       let line =
         "lock \(World.avName(w.lockTarget(of: a))) parent \(parent) count \(counters) "

@@ -104,7 +104,7 @@ extension AppState {
     case "PAGE", "PAGE[..PAGE]", "[PAGE[..PAGE]]":
       return WorldNames.mappedPages(w, process: args[index - 1], mapping: args[index])
     case "ro|rw": return ["ro", "rw"]
-    case "[growsdown]": return ["growsdown"]
+    case "[growsdown": return ["after", "growsdown"]
     default: return []
     }
   }

@@ -66,7 +66,7 @@ public enum ConformPlan {
       return "steps on several CPUs have no counterpart here (the executor runs every process on one CPU)"
     case .operation(let op):
       switch op {
-      case .spawn, .mmap, .touch, .read, .fork, .exit, .munmap, .mprotect, .mremap, .rmap: return nil
+      case .spawn, .mmap, .mmapAfter, .touch, .read, .fork, .exit, .munmap, .mprotect, .mremap, .rmap: return nil
       case .ksmMerge, .ksmUnmerge, .ksmdScan: return nil
       case .swapOut:
         return machine.hasSwap
@@ -119,6 +119,9 @@ public enum ConformPlan {
     case .mmap(let p, let m, let n, let g):
       guard let pi = id(p, after), let map = mapping(p, m, after) else { return [] }
       return [.mmap(pi, page: map.base, pages: n, growsDown: g, mergeable: ksm.enabled)]
+    case .mmapAfter(let p, let m, let n, _):
+      guard let pi = id(p, after), let map = mapping(p, m, after) else { return [] }
+      return [.mmap(pi, page: map.base, pages: n, growsDown: false, mergeable: ksm.enabled)]
     case .touch(let p, let m, let a, let b), .read(let p, let m, let a, let b):
       guard let pi = id(p, before), let map = mapping(p, m, before) else { return [] }
       let isWrite: Bool

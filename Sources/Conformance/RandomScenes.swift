@@ -21,10 +21,10 @@ public enum RandomScenes {
     }
   }
 
-  /// Scene `index` of the campaign with `seed`: 6 to 16 steps on the 6.x model.
+  /// Scene `index` of the campaign with `seed`: 6 to 16 steps on the 6.1 model.
   public static func scene(seed: UInt64, index: Int) -> String {
     var rng = Generator(seed: seed &+ UInt64(index) &* 0x2545_F491_4F6C_DD1D)
-    var lines = ["kernel 6.x"]
+    var lines = ["kernel 6.1"]
     var spawned = 0
     let length = Int.random(in: 6...16, using: &rng)
     var attempts = 0

@@ -138,7 +138,7 @@ public enum DOTExporter {
       switch w.kernel {
       case .v2_6_34: fields.append(["ksm_refcount \(av.refcount)"])
       case .v2_6_36: fields.append(["external_refcount \(av.refcount)"])
-      case .v6: fields.append(["refcount \(av.refcount)"])
+      case .v6, .mainline: fields.append(["refcount \(av.refcount)"])
       }
       var attrs = "shape=record, style=rounded"
       if let holders = w.lockHolders[a], !holders.isEmpty {

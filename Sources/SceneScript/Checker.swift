@@ -85,6 +85,15 @@ struct Checker {
       } else {
         processes[p] = ProcessInfo(alive: true, mappings: [:])
       }
+    case .mmapAfter(let p, let m, let n, let a):
+      guard process(p, s, word: o + 1) else { return }
+      if processes[p]?.mappings[a] == nil {
+        error(.unknownMapping, "process '\(p)' has no mapping '\(a)'", s, word: o + 5)
+      } else if processes[p]?.mappings[m] != nil {
+        error(.duplicateMapping, "process '\(p)' already has a mapping '\(m)'", s, word: o + 2)
+      } else {
+        processes[p]?.mappings[m] = n
+      }
     case .mmap(let p, let m, let n, _):
       guard process(p, s, word: o + 1) else { return }
       if processes[p]?.mappings[m] != nil {
@@ -140,7 +149,9 @@ struct Checker {
     case .cpuState(let cpu, _):
       if cpu >= cpus { error(.unknownCPU, "cpu\(cpu) does not exist: the scene has \(cpus) CPU(s)", s, word: 2) }
     case .parent, .counter(.numChildren, _, _), .counter(.numActiveVMAs, _, _):
-      if kernel != .v6 { error(.modernOnly, "'\(s.words[1])' exists only in the 6.x model", s, word: 1) }
+      if !kernel.isModern {
+        error(.modernOnly, "'\(s.words[1])' exists only in the 6.1 and mainline models", s, word: 1)
+      }
     default:
       break
     }
@@ -159,7 +170,9 @@ struct Checker {
       case .cpuState(let cpu):
         if cpu >= cpus { error(.unknownCPU, "cpu\(cpu) does not exist: the scene has \(cpus) CPU(s)", s, word: 2) }
       case .parent, .counter(.numChildren, _), .counter(.numActiveVMAs, _):
-        if kernel != .v6 { error(.modernOnly, "'\(s.words[1])' exists only in the 6.x model", s, word: 1) }
+        if !kernel.isModern {
+          error(.modernOnly, "'\(s.words[1])' exists only in the 6.1 and mainline models", s, word: 1)
+        }
       default:
         break
       }

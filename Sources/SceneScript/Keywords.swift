@@ -24,7 +24,7 @@ extension OperationSyntax {
       c.ident("a process name").map { .spawn($0) }
     },
     OperationSyntax(
-      keyword: .mmap, arguments: "PROCESS MAPPING PAGES [growsdown]",
+      keyword: .mmap, arguments: "PROCESS MAPPING PAGES [growsdown | after MAPPING]",
       summary: "a private anonymous mapping of PAGES pages (no anon_vma yet)", parse: parseMmap),
     OperationSyntax(
       keyword: .touch, arguments: "PROCESS MAPPING PAGE[..PAGE]",
@@ -131,9 +131,16 @@ extension OperationSyntax {
       return nil
     }
     var grows = false
+    if let flag = c.peek(), flag.text == "after" {
+      _ = c.next()
+      guard let a = c.ident("the mapping the new one follows") else { return nil }
+      return .mmapAfter(process: p, mapping: m, pages: n, after: a)
+    }
     if let flag = c.peek() {
       guard flag.text == "growsdown" else {
-        c.error(.mmapOption, "unexpected extra argument '\(shown(flag.text))' (the only option is growsdown)", at: flag)
+        c.error(
+          .mmapOption, "unexpected extra argument '\(shown(flag.text))' (the options are growsdown and after MAPPING)",
+          at: flag)
         return nil
       }
       _ = c.next()

@@ -88,11 +88,11 @@ public enum Parser {
       default: return .note(text)
       }
     case "kernel":
-      guard let t = c.word("a kernel version (2.6.34, 2.6.36 or 6.x)") else { return nil }
+      guard let t = c.word("a kernel version (2.6.34, 2.6.36, 6.1 or mainline)") else { return nil }
       guard let k = KernelVersion(name: t.text) else {
         c.error(
           .unknownKernel,
-          "unknown kernel '\(shown(t.text))' (expected 2.6.34, 2.6.36, 2.6.35, root-lock, 6.x or modern)",
+          "unknown kernel '\(shown(t.text))' (expected 2.6.34, 2.6.36, 2.6.35, root-lock, 6.1, 6.x, modern or mainline)",
           at: t)
         return nil
       }
@@ -288,9 +288,9 @@ public enum Parser {
       }
       e = .visits(r, ids)
     case "violation":
-      guard let t = c.word("an invariant code (C1..C24)") else { return nil }
-      guard let n = Int(t.text.dropFirst()), t.text.first == "C", (1...24).contains(n) else {
-        c.error(.invariantCode, "unknown invariant code '\(shown(t.text))' (expected C1..C24)", at: t)
+      guard let t = c.word("an invariant code (C1..C26)") else { return nil }
+      guard let n = Int(t.text.dropFirst()), t.text.first == "C", (1...26).contains(n) else {
+        c.error(.invariantCode, "unknown invariant code '\(shown(t.text))' (expected C1..C26)", at: t)
         return nil
       }
       e = .violation(t.text)

@@ -32,7 +32,7 @@ struct Conform: ParsableCommand {
   @Option(help: ArgumentHelp("The seed of --random.", valueName: "S"))
   var seed: UInt64 = 1
 
-  @Option(help: ArgumentHelp("The model to compare with (default: 6.x on a 6.x kernel).", valueName: "kernel"))
+  @Option(help: ArgumentHelp("The model to compare with (default: 6.1 on a 6.x kernel).", valueName: "kernel"))
   var kernel: KernelVersion?
 
   @Flag(help: "Leave out the steps with no counterpart here (and those that need them) and compare the rest.")

@@ -256,7 +256,9 @@ struct Explore: ParsableCommand {
     abstract: "An empty world: type operations of the scene language at the ':' prompt.")
 
   @Option(
-    help: ArgumentHelp("Kernel model (aliases: 2.6.35 and root-lock for 2.6.36, modern for 6.x).", valueName: "kernel"))
+    help: ArgumentHelp(
+      "Kernel model: 2.6.34, 2.6.36, 6.1 or mainline (aliases: 2.6.35 and root-lock for 2.6.36, 6.x and modern for 6.1).",
+      valueName: "kernel"))
   var kernel: KernelVersion = .v2_6_36
 
   @Option(help: "Number of CPUs (1..8).")

@@ -7,7 +7,7 @@ import Testing
 /// in every model, and the invariant C24 it needs (the rmap finds every mapped page).
 @Suite("mremap: copy_vma, move_ptes and the old range, per model")
 struct MRemapTests {
-  static let models: [KernelVersion] = [.v2_6_34, .v2_6_36, .v6]
+  static let models: [KernelVersion] = [.v2_6_34, .v2_6_36, .v6, .mainline]
 
   /// The world after the scene on `kernel`.
   func world(_ kernel: KernelVersion, _ body: String, sourceLocation: Testing.SourceLocation = #_sourceLocation)

@@ -247,7 +247,7 @@ struct PerModelTests {
       #expect(av.root == nil && av.refcount == 0)
     case .v2_6_36:
       #expect(av.root == 1 && av.refcount == 0)
-    case .v6:
+    case .v6, .mainline:
       #expect(av.root == 1 && av.parent == 1 && av.refcount == 1 && av.numChildren == 1 && av.numActiveVMAs == 1)
     }
   }
@@ -263,7 +263,7 @@ struct PerModelTests {
     switch kernel {
     case .v2_6_34: #expect(r.refcount == 0 && c2.root == nil)
     case .v2_6_36: #expect(r.refcount == 1 && c2.root == 1)
-    case .v6:
+    case .v6, .mainline:
       #expect(c2.parent == 1 && c2.refcount == 1 && c2.numActiveVMAs == 1)
       #expect(r.refcount == 2 && r.numChildren == 2)
     }
@@ -271,7 +271,7 @@ struct PerModelTests {
     switch kernel {
     case .v2_6_34: #expect(locks == ["lock AV1", "unlock AV1", "lock AV2", "unlock AV2"])
     case .v2_6_36: #expect(locks == ["lock AV1", "unlock AV1", "lock AV1 (root of AV2)", "unlock AV1 (root of AV2)"])
-    case .v6:
+    case .v6, .mainline:
       #expect(
         locks == ["lock AV1 for write", "unlock AV1", "lock AV1 (root of AV2) for write", "unlock AV1 (root of AV2)"])
     }
@@ -281,11 +281,12 @@ struct PerModelTests {
   func e3(kernel: KernelVersion) {
     let t = timeline("kernel \(kernel.rawValue)\n" + e3)
     #expect(t.states[5].avcCount == 6)
-    #expect(t.states[5].chain("P3", "A") == ["AV3", "AV2", "AV1"])
+    // mainline's anon_vma_clone() copies the chain in reverse order (MainlineCloneTests).
+    #expect(t.states[5].chain("P3", "A") == (kernel == .mainline ? ["AV3", "AV1", "AV2"] : ["AV3", "AV2", "AV1"]))
     switch kernel {
     case .v2_6_34: #expect(t.states[5].refcount(1) == 0)
     case .v2_6_36: #expect(t.states[5].refcount(1) == 2)
-    case .v6:
+    case .v6, .mainline:
       #expect(t.states[5].refcount(1) == 3)
       #expect(t.states[5][anonVMA: 2].numChildren == 1)
       #expect(t.states[6][anonVMA: 2].numActiveVMAs == 0)
@@ -296,13 +297,13 @@ struct PerModelTests {
     #expect(t.states[8].violations.isEmpty)
   }
 
-  @Test("E4: split and merge; 6.x counts the extra active VMA", arguments: KernelVersion.allCases)
+  @Test("E4: split and merge; 6.1 counts the extra active VMA", arguments: KernelVersion.allCases)
   func e4(kernel: KernelVersion) {
     let t = timeline(
       "kernel \(kernel.rawValue)\nspawn P1\nmmap P1 A 4\ntouch P1 A 0..3\nmprotect P1 A 2..3 ro\nmprotect P1 A 2..3 rw")
     #expect(t.states[4].chain("P1", "A", 2) == ["AV1"])
     #expect(t.states[5].avcCount == 1)
-    if kernel == .v6 {
+    if kernel.isModern {
       #expect(t.states[4][anonVMA: 1].numActiveVMAs == 2)
       #expect(t.states[5][anonVMA: 1].numActiveVMAs == 1)
     }
@@ -324,18 +325,18 @@ struct PerModelTests {
     #expect(t.states[10].lastWalk?.visited == ["P3:A@0"])
     #expect(t.states[9].lastWalk?.lock == (kernel == .v2_6_34 ? 2 : 1))
     #expect(t.states[10].lastWalk?.lock == (kernel == .v2_6_34 ? 3 : 1))
-    if kernel == .v6 { #expect(lockEvents(t, step: 9).first == "lock AV1 for read") }
+    if kernel.isModern { #expect(lockEvents(t, step: 9).first == "lock AV1 for read") }
   }
 
   @Test(
-    "D.8: after three generations of fork-and-exit, 6.x stays at three anon_vmas; 2.6.36 grows by one per generation",
+    "D.8: after three generations of fork-and-exit, 6.1 stays at three anon_vmas; 2.6.36 grows by one per generation",
     arguments: [KernelVersion.v2_6_36, .v6])
   func d8(kernel: KernelVersion) {
     var source = "kernel \(kernel.rawValue)\nspawn P0\nmmap P0 A 1\ntouch P0 A 0\n"
     for g in 1...5 { source += "fork P\(g - 1) P\(g)\nexit P\(g - 1)\n" }
     let t = timeline(source)
     let w = t.states[t.stepCount]
-    if kernel == .v6 {
+    if kernel.isModern {
       #expect(w.aliveAnonVMAs.count == 3)
       #expect(w.chain("P5", "A").count == 3)
     } else {
@@ -345,7 +346,7 @@ struct PerModelTests {
     #expect(w.violations.isEmpty)
     // The middle of the chain after generation 3 (reference D.8's worked values).
     let g3 = timeline(
-      "kernel 6.x\nspawn P0\nmmap P0 A 1\ntouch P0 A 0\nfork P0 P1\nexit P0\nfork P1 P2\nexit P1\nfork P2 P3")
+      "kernel 6.1\nspawn P0\nmmap P0 A 1\ntouch P0 A 0\nfork P0 P1\nexit P0\nfork P1 P2\nexit P1\nfork P2 P3")
     #expect(g3.states[g3.stepCount].chain("P3", "A") == ["AV3", "AV2", "AV1"])
     let p3 = g3.states[g3.stepCount].processIndex(named: "P3") ?? 0
     let v = g3.states[g3.stepCount].vma(process: p3, mapping: "A", firstPage: nil) ?? 0

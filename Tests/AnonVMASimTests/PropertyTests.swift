@@ -30,8 +30,14 @@ func randomOperation(_ seed: Int, in w: World) -> Operation? {
   }
   switch kind {
   case 1:
-    return maps.count < 3
-      ? .mmap(process: name, mapping: "m\(w.nextMappingSuffix)", pages: 1 + pick(4), growsDown: pick(3) == 0) : nil
+    guard maps.count < 3 else { return nil }
+    // Half of them right after an existing mapping (mmap_region's merge with its neighbours).
+    if pick(2) == 0, let m = maps.randomElement(using: r),
+      !w.processes[p].vmas.contains(where: { (w.vmas[$0]?.start ?? 0) == m.base + m.pages })
+    {
+      return .mmapAfter(process: name, mapping: "m\(w.nextMappingSuffix)", pages: 1 + pick(4), after: m.name)
+    }
+    return .mmap(process: name, mapping: "m\(w.nextMappingSuffix)", pages: 1 + pick(4), growsDown: pick(3) == 0)
   case 2, 3:
     guard let m = maps.randomElement(using: r) else { return nil }
     let a = page(m)
@@ -140,7 +146,8 @@ func runRandom(_ seeds: [Int], kernel: KernelVersion) -> (violations: [Violation
 @Suite("Random operation sequences keep every invariant")
 struct PropertyTests {
   @Test(
-    "no invariant violation on random sequences, in every model", arguments: [KernelVersion.v2_6_36, .v2_6_34, .v6])
+    "no invariant violation on random sequences, in every model",
+    arguments: [KernelVersion.v2_6_36, .v2_6_34, .v6, .mainline])
   func randomSequences(kernel: KernelVersion) async {
     var applied = 0
     var kinds = Set<String>()

@@ -28,6 +28,7 @@ struct StackTests {
       (KernelVersion.v2_6_34, ["lock AV2", "unlock AV2"]),
       (.v2_6_36, ["lock AV1 (root of AV2)", "unlock AV1 (root of AV2)"]),
       (.v6, ["lock AV1 (root of AV2) for write", "unlock AV1 (root of AV2)"]),
+      (.mainline, ["lock AV1 (root of AV2) for write", "unlock AV1 (root of AV2)"]),
     ])
   func stackLocks(kernel: KernelVersion, locks: [String]) throws {
     let t = Self.grownStack(kernel)
@@ -93,13 +94,13 @@ struct StackTests {
   func brkLocks(kernel: KernelVersion) throws {
     let t = Self.brkScene(kernel)
     #expect(lockEvents(t, step: 6) == [])
-    #expect(lockEvents(t, step: 7) == (kernel == .v6 ? ["lock AV1 for write", "unlock AV1"] : []))
+    #expect(lockEvents(t, step: 7) == (kernel.isModern ? ["lock AV1 for write", "unlock AV1"] : []))
     #expect(lockEvents(t, step: 8) == [])
     let narration = t.events(step: 6).map(\.text)
     switch kernel {
     case .v2_6_34: #expect(narration.contains("2.6.34 takes no anon_vma lock here"))
     case .v2_6_36: #expect(narration.contains("only vm_end changes: no anon_vma lock"))
-    case .v6: #expect(narration.contains("the heap VMA's chain is not singular (a fork child's): a new VMA"))
+    case .v6, .mainline: #expect(narration.contains("the heap VMA's chain is not singular (a fork child's): a new VMA"))
     }
     let w = t.states[8]
     let p0 = try #require(w.processIndex(named: "P0"))
@@ -108,7 +109,7 @@ struct StackTests {
     let base = try #require(w.mapping(process: p1, named: "heap")).base
     #expect(w.mapping(process: p1, named: "heap")?.pages == 4)
     #expect(w.mapping(process: p0, named: "heap")?.pages == 3)
-    if kernel == .v6 {
+    if kernel.isModern {
       // do_brk_flags(): the child's heap VMA stays 0..1; the growth is a VMA of its own,
       // extended by the second brk, without an anon_vma.
       #expect(heaps.map { [$0.start - base, $0.end - base] } == [[0, 2], [2, 4]])

@@ -255,13 +255,16 @@ struct CompareTests {
     send(&s, [.right, .right, .right, .right, .right])
     let frame = s.render(width: 110, height: 40).plainText
     #expect(frame.contains("kernel 2.6.36 (root lock)"))
-    #expect(frame.contains("kernel 6.x (root rwsem)"))
+    #expect(frame.contains("kernel 6.1 (root rwsem)"))
     #expect(frame.components(separatedBy: "step 5/8").count - 1 == 4)
     #expect(frame.contains("AV1 root ext 2"))
     #expect(frame.contains("AV1 root ref 3 nc 2 act 1"))
     send(&s, [.char("c")])
+    #expect(s.compareTimeline?.kernel == .mainline)
+    #expect(s.render(width: 110, height: 40).plainText.contains("kernel mainline v7.0 (reworked clone/unlink)"))
+    send(&s, [.char("c")])
     #expect(s.compareTimeline == nil)
-    #expect(!s.render(width: 110, height: 40).plainText.contains("6.x (root rwsem)"))
+    #expect(!s.render(width: 110, height: 40).plainText.contains("6.1 (root rwsem)"))
   }
 
   @Test("a variant scene compares first with its own model without the variant")
@@ -396,7 +399,7 @@ struct TrustTests {
     "every VMA is drawn under its own process, one level deeper, at every step",
     arguments: lectureScenes + [
       "concurrency/root-lock-blocks-exit.scene", "concurrency/e7-ksm-drop-vs-munmap-2.6.34.scene",
-      "concurrency/rwsem-readers-share-6.x.scene", "every-operation.scene",
+      "concurrency/rwsem-readers-share-6.1.scene", "every-operation.scene",
     ])
   func vmasUnderTheirProcess(file: String) throws {
     var s = try sceneApp(file)

@@ -42,14 +42,14 @@ private func summary(_ d: ForestDiagram) -> String {
 
 @Suite("The diagram's fast paths draw what the plain computation draws")
 struct DiagramFastPathTests {
-  /// The lecture scenes (and E3 on 2.6.34 and 6.x), then two generated forking servers.
+  /// The lecture scenes (and E3 on 2.6.34 and 6.1), then two generated forking servers.
   static let cases = planScenes.indices.map { $0 } + [-1, -2]
 
   /// Case `index`'s name and timeline.
   static func scene(_ index: Int) throws -> (String, Timeline) {
     switch index {
     case -1: return ("generated server 2.6.36", forkingServer(processes: 12))
-    case -2: return ("generated server 6.x", forkingServer(processes: 9, kernel: .v6))
+    case -2: return ("generated server 6.1", forkingServer(processes: 9, kernel: .v6))
     default:
       let (file, kernel, t) = try planScene(index)
       return (file + " " + (kernel?.rawValue ?? ""), t)

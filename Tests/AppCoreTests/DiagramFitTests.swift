@@ -35,7 +35,7 @@ private func missing(_ d: ForestDiagram, _ w: World, width: Int) -> [String] {
 @Suite("The diagram fits the pane's width (ForestDiagram.Fit)")
 struct DiagramFitTests {
   @Test(
-    "at 80x24 every step of E1-E6 (and E3 on 2.6.34 and 6.x) shows the whole width: no `cols right`, every live process and anon_vma named, every root arrow's head inside",
+    "at 80x24 every step of E1-E6 (and E3 on 2.6.34 and 6.1) shows the whole width: no `cols right`, every live process and anon_vma named, every root arrow's head inside",
     arguments: planScenes.indices)
   func fitsAt80(index: Int) throws {
     var s = try diagramApp(index)

@@ -70,8 +70,8 @@ struct DiagramLockTests {
   }
 
   @Test(
-    "a waiting CPU is written on the outline of the lock it waits for; rwsem readers (6.x) as sharing",
-    arguments: ["concurrency/root-lock-blocks-exit.scene", "concurrency/rwsem-readers-share-6.x.scene"])
+    "a waiting CPU is written on the outline of the lock it waits for; rwsem readers (6.1) as sharing",
+    arguments: ["concurrency/root-lock-blocks-exit.scene", "concurrency/rwsem-readers-share-6.1.scene"])
   func waitersAndReaders(file: String) throws {
     let t = try scene(file)
     var waits = 0

@@ -13,7 +13,7 @@ func scene(_ name: String, kernel: KernelVersion) throws -> Timeline {
   return Timeline(scene: Parser.parse(source), defaultTitle: name, kernel: kernel)
 }
 
-/// The lecture scenes, and E3 on the 2.6.34 and 6.x models.
+/// The lecture scenes, and E3 on the 2.6.34 and 6.1 models.
 let planScenes: [(String, KernelVersion?)] =
   lectureScenes.map { ($0, nil) } + [("e3-three-generations.scene", .v2_6_34), ("e3-three-generations.scene", .v6)]
 

@@ -159,9 +159,9 @@ struct DiagramTests {
     #expect(d2.processFolds.map(\.members) == [.processes([2, 3])])
   }
 
-  @Test("every non-root anon_vma has a root arrow into its root's box (2.6.36 and 6.x), none in 2.6.34")
+  @Test("every non-root anon_vma has a root arrow into its root's box (2.6.36 and 6.1), none in 2.6.34")
   func rootArrows() throws {
-    for kernel in ["2.6.34", "2.6.36", "6.x"] {
+    for kernel in ["2.6.34", "2.6.36", "6.1"] {
       let t = app(threeGenerations(kernel: kernel)).timeline
       let w = t.states[t.stepCount]
       let (d, b) = drawn(w)
@@ -187,9 +187,9 @@ struct DiagramTests {
     }
   }
 
-  @Test("6.x: every anon_vma with a parent has a dashed arrow into its parent's box")
+  @Test("6.1: every anon_vma with a parent has a dashed arrow into its parent's box")
   func parentArrows() throws {
-    let t = app(threeGenerations(kernel: "6.x")).timeline
+    let t = app(threeGenerations(kernel: "6.1")).timeline
     let w = t.states[t.stepCount]
     let (d, b) = drawn(w)
     var edges = 0
@@ -206,13 +206,13 @@ struct DiagramTests {
     }
     #expect(edges == 2)
     if let dir = ProcessInfo.processInfo.environment["DUMP_DIAGRAMS"] {
-      try b.plainText.write(toFile: "\(dir)/three-generations-6.x.txt", atomically: true, encoding: .utf8)
+      try b.plainText.write(toFile: "\(dir)/three-generations-6.1.txt", atomically: true, encoding: .utf8)
     }
   }
 
   @Test(
     "the lock's reach: under a held lock exactly the anon_vmas whose anon_vma_lock takes it are marked (the forest under a root lock, the one anon_vma in 2.6.34), and their VMAs",
-    arguments: ["2.6.34", "2.6.36", "6.x"])
+    arguments: ["2.6.34", "2.6.36", "6.1"])
   func lockReach(kernel: String) throws {
     let t = app(threeGenerations(kernel: kernel) + "\nexit P2").timeline
     var held = 0

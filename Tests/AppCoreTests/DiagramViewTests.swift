@@ -56,7 +56,7 @@ struct DiagramViewTests {
     try assertGolden(text, "Tests/AppCoreTests/Golden/\(name)")
   }
 
-  @Test("golden diagram frames of E3 on 2.6.34 and 6.x", arguments: [KernelVersion.v2_6_34, .v6])
+  @Test("golden diagram frames of E3 on 2.6.34 and 6.1", arguments: [KernelVersion.v2_6_34, .v6])
   func goldenVariants(kernel: KernelVersion) throws {
     let text = diagramFrames(try onKernel("e3-three-generations.scene", kernel), width: 120, height: 40)
     try assertGolden(text, "Tests/AppCoreTests/Golden/diagram-e3-three-generations-\(kernel.rawValue)-120x40.txt")

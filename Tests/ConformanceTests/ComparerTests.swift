@@ -4,7 +4,7 @@ import ScenePlayer
 import SceneScript
 import Testing
 
-/// The model's world after the last step of a scene (6.x).
+/// The model's world after the last step of a scene (6.1).
 func world(_ source: String) throws -> World {
   let timeline = Timeline(scene: Parser.parse(source), defaultTitle: "t", kernel: .v6)
   #expect(timeline.runtimeDiagnostics.isEmpty)

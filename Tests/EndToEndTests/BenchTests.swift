@@ -22,8 +22,8 @@ struct BenchTests {
     let figures = try #require(json["figures"] as? [[String: Any]])
     let names = figures.compactMap { $0["name"] as? String }
     var expected = [
-      "W1 forking server 2.6.36", "peak resident memory after W1", "W1 forking server 6.x", "W2 daemon chain 2.6.36",
-      "W2 daemon chain 6.x", "W3 KSM", "seek to a random step (p50)", "seek to a random step (p99)",
+      "W1 forking server 2.6.36", "peak resident memory after W1", "W1 forking server 6.1", "W2 daemon chain 2.6.36",
+      "W2 daemon chain 6.1", "W3 KSM", "seek to a random step (p50)", "seek to a random step (p99)",
       "lay out and render one 200x60 frame", "render it again", "diagram of the largest step: lay out",
       "diagram of the largest step: draw", "key to frame while stepping W1 (p50)",
       "key to frame while stepping W1 (p99)", "key to frame while stepping W1, matrix view (p50)",

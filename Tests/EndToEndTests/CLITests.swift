@@ -182,7 +182,7 @@ struct CLITests {
     } else if arguments.contains("--variant") {
       #expect(r.stderr.contains("- no-6/5\n") && r.stderr.contains("- root-reread\n"))
     } else {
-      #expect(r.stderr.contains("Please provide one of '2.6.34', '2.6.36' or '6.x'."))
+      #expect(r.stderr.contains("Please provide one of '2.6.34', '2.6.36', '6.1' or 'mainline'."))
     }
   }
 

@@ -300,7 +300,7 @@ struct OddTerminalTests {
     let binary = try #require(anonvisBinary)
     // A record of a few seconds in a debug build (13 records per signal): long enough that every
     // fraction below lands while the cast is being built.
-    let scene = repoRoot.appendingPathComponent("scenes/scale/daemon-100-6.x.scene").path
+    let scene = repoRoot.appendingPathComponent("scenes/scale/daemon-100-6.1.scene").path
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("anonvis-rec-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: dir) }

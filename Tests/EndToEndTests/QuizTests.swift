@@ -50,7 +50,7 @@ struct QuizTests {
     #expect(
       r.stderr.contains(
         ":3:1: error: AV2 names nothing at this step (AV1..AV1 allocated) (after step 3)\nask root AV2\n^~~"))
-    let none = try Self.quiz("scenes/e8-interval-tree-order-6.x.scene", input: "")
+    let none = try Self.quiz("scenes/e8-interval-tree-order-6.1.scene", input: "")
     #expect(none.status == 0)
     #expect(none.stdout.hasSuffix("this scene has no ask lines: nothing to quiz\n"))
   }

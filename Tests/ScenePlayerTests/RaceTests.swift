@@ -76,7 +76,7 @@ struct RaceTests {
     #expect(g.schedules >= 2)
   }
 
-  @Test("D.2: 2.6.34 leaves a migration entry behind in some schedule; 2.6.36 and 6.x never do")
+  @Test("D.2: 2.6.34 leaves a migration entry behind in some schedule; 2.6.36 and 6.1 never do")
   func d2() throws {
     let (old, _) = try explorer("d2-migration-vs-vma-adjust.scene")
     #expect(old.explore().findings.map(\.code) == ["C12"])

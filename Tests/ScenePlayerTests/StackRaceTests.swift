@@ -20,7 +20,7 @@ struct StackRaceTests {
     let start = try #require(texts.firstIndex { $0.contains("vm_start moves down") })
     let pgoff = try #require(texts.firstIndex { $0.hasPrefix("expand_downwards") && $0.contains("vm_pgoff = ") })
     #expect(texts[start..<pgoff].contains { $0.contains("P2:stack") && $0.contains("no matching PTE") })
-    for k in [KernelVersion.v2_6_36, .v6] {
+    for k in [KernelVersion.v2_6_36, .v6, .mainline] {
       let (e, _) = try explorer("d2-migration-vs-expand-stack.scene", kernel: k)
       let g = e.explore()
       #expect(g.findings.isEmpty && g.exhaustive, "\(k)")

@@ -38,9 +38,9 @@ struct WorkloadTests {
 
   /// D.8: a daemon that re-forks and exits for N generations. In 2.6.36 nothing frees the
   /// anon_vmas of exited generations while the survivor's chain links them: N+1 anon_vmas and
-  /// a chain of length N+1. In 6.x anon_vma_fork reuses a childless anon_vma no VMA uses: three.
+  /// a chain of length N+1. In 6.1 anon_vma_fork reuses a childless anon_vma no VMA uses: three.
   @Test(
-    "W2 after N generations: N+1 anon_vmas and a chain of N+1 in 2.6.36, three anon_vmas in 6.x", arguments: [50, 200])
+    "W2 after N generations: N+1 anon_vmas and a chain of N+1 in 2.6.36, three anon_vmas in 6.1", arguments: [50, 200])
   func daemonChain(generations n: Int) throws {
     let old = build(Workloads.w2(kernel: .v2_6_36, generations: n))
     let w = old.states[old.stepCount]

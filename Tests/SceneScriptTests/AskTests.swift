@@ -12,7 +12,7 @@ struct AskTests {
   @Test("every form parses into its question")
   func forms() {
     let source = """
-      kernel 6.x
+      kernel 6.1
       cpus 2
       spawn P1
       mmap P1 A 4
@@ -101,7 +101,7 @@ struct AskTests {
         == "q.scene:2:11: error: cpu1 does not exist: the scene has 1 CPU(s)\nask state cpu1\n          ^~~~")
     #expect(
       Self.rendered("spawn P1\nask parent AV1\nexit P1")
-        == "q.scene:2:5: error: 'parent' exists only in the 6.x model\nask parent AV1\n    ^~~~~~")
+        == "q.scene:2:5: error: 'parent' exists only in the 6.1 and mainline models\nask parent AV1\n    ^~~~~~")
     #expect(
       Self.rendered("spawn P1\nask anon_vmas\nsay \"x\"")
         == "q.scene:2:1: error: 'ask' asks about the step after it, and no step follows "

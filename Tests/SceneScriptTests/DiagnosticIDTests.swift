@@ -47,7 +47,7 @@ struct DiagnosticIDTests {
     (.headerTwice, "cpus 2\ncpus 2\nspawn P1"),
     (.unknownCPU, "spawn P1\non cpu1 begin exit P1"),
     (.modernOnly, "expect num_children AV1 == 0"),
-    (.variantKernel, "kernel 6.x\nvariant no-6/5"),
+    (.variantKernel, "kernel 6.1\nvariant no-6/5"),
     (.unknownQuestion, "ask frob"),
     (.askWithoutStep, "spawn P1\nask anon_vmas"),
   ]

@@ -74,6 +74,8 @@ public enum Instr: Sendable, Hashable {
   indirect case visitKSM(avc: AVCID, page: PageID, item: Int, node: StableNodeID, pass: Int)
   case copyPageRange(parentVMA: VMAID, childVMA: Val<VMA>)
   case mmapRegion(process: ProcessID, mapping: String, pages: Int, growsDown: Bool)
+  /// mmap_region() at a fixed address: vma_merge_new_range() first, else a new VMA.
+  case mmapRegionAt(process: ProcessID, mapping: String, pages: Int, base: Int)
   case exitMM(process: ProcessID)
   case detachVMAs(process: ProcessID, start: Int, end: Int)
   case zapVMA(vma: VMAID, start: Int, end: Int)
@@ -148,6 +150,16 @@ public enum Instr: Sendable, Hashable {
   case stackSetStart(vma: VMAID, start: Int)
   /// expand_downwards(): `vma->vm_pgoff -= grow;`.
   case stackSetPgoff(vma: VMAID, grow: Int)
+  // mainline (v7.0): the reworked anon_vma_clone()/anon_vma_fork() (Kernel/Mainline).
+  /// anon_vma_clone(dst, src, operation), `fork` for VMA_OP_FORK.
+  case anonVMACloneOp(dst: VMAID, src: VMAID, fork: Bool)
+  /// check_anon_vma_clone()'s asserts (invariant C25).
+  case cloneCheck(dst: VMAID, src: VMAID, fork: Bool)
+  /// anon_vma_chain_alloc() + anon_vma_chain_assign() before the lock.
+  case cloneAssign(dst: VMAID, anonVMA: AnonVMAID)
+  /// The single locked section of anon_vma_clone().
+  case cloneLinkLocked(dst: VMAID, src: VMAID, fork: Bool)
+  case forkAfterCloneMainline(child: VMAID, parent: VMAID)
 }
 
 /// What a reverse-map walk does at each VMA.

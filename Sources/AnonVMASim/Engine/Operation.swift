@@ -17,6 +17,9 @@ public struct PageRef: Sendable, Hashable, CustomStringConvertible {
 public enum Operation: Sendable, Hashable {
   case spawn(String)
   case mmap(process: String, mapping: String, pages: Int, growsDown: Bool)
+  /// `mmap P M N after A`: the new mapping starts where mapping `after` ends (a fixed address),
+  /// so mmap_region()'s vma_merge_new_range() may merge it with its neighbours.
+  case mmapAfter(process: String, mapping: String, pages: Int, after: String)
   case touch(process: String, mapping: String, first: Int, last: Int)
   case read(process: String, mapping: String, first: Int, last: Int)
   case fork(parent: String, child: String)
@@ -59,7 +62,7 @@ public enum Operation: Sendable, Hashable {
   public var keyword: Keyword {
     switch self {
     case .spawn: return .spawn
-    case .mmap: return .mmap
+    case .mmap, .mmapAfter: return .mmap
     case .touch: return .touch
     case .read: return .read
     case .fork: return .fork
@@ -87,6 +90,7 @@ public enum Operation: Sendable, Hashable {
     switch self {
     case .spawn(let p), .exit(let p), .takeAllLocks(let p), .dropAllLocks(let p): return p
     case .mmap(let p, let m, let n, let g): return "\(p) \(m) \(n)" + (g ? " growsdown" : "")
+    case .mmapAfter(let p, let m, let n, let a): return "\(p) \(m) \(n) after \(a)"
     case .touch(let p, let m, let a, let b), .read(let p, let m, let a, let b): return "\(p) \(m) \(range(a, b))"
     case .fork(let p, let c): return "\(p) \(c)"
     case .munmap(let p, let m, let a, let b):

@@ -238,20 +238,20 @@ extension World {
     switch kernel {
     case .v2_6_34: return "spin_lock(&anon_vma->lock)"
     case .v2_6_36: return "anon_vma_lock"
-    case .v6: return mode == .read ? "anon_vma_lock_read" : "anon_vma_lock_write"
+    case .v6, .mainline: return mode == .read ? "anon_vma_lock_read" : "anon_vma_lock_write"
     }
   }
 
   /// The kernel function that releases an anon_vma lock held in `mode`.
   func unlockFunction(_ mode: LockMode) -> String {
-    guard kernel == .v6 else { return "anon_vma_unlock" }
+    guard kernel.isModern else { return "anon_vma_unlock" }
     return mode == .read ? "anon_vma_unlock_read" : "anon_vma_unlock_write"
   }
 
   /// The mode structural changes lock with.
-  var writeMode: LockMode { kernel == .v6 ? .write : .exclusive }
+  var writeMode: LockMode { kernel.isModern ? .write : .exclusive }
   /// The mode rmap walkers lock with.
-  var readMode: LockMode { kernel == .v6 ? .read : .exclusive }
+  var readMode: LockMode { kernel.isModern ? .read : .exclusive }
 
   func resolveLock(_ ref: LockRef, cpu c: Int) throws(SimError) -> (requested: AnonVMAID, target: AnonVMAID) {
     switch ref {

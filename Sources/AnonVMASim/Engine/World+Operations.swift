@@ -12,6 +12,8 @@ extension World {
       return [.newMM(name: name, parent: nil)]
     case .mmap(let pi, let m, let n, let g):
       return [.mmapRegion(process: pi, mapping: m, pages: n, growsDown: g)]
+    case .mmapAfter(let pi, let m, let n, let after):
+      return [.mmapRegionAt(process: pi, mapping: m, pages: n, base: after.base + after.pages)]
     case .touch(let pi, let mapping, let a, let b):
       return (a...b).map { .faultWrite(process: pi, vpage: mapping.base + $0) }
     case .read(let pi, let mapping, let a, let b):

@@ -13,6 +13,7 @@ struct MappedPage {
 enum ResolvedOperation {
   case spawn(String)
   case mmap(process: ProcessID, mapping: String, pages: Int, growsDown: Bool)
+  case mmapAfter(process: ProcessID, mapping: String, pages: Int, after: Mapping)
   case touch(process: ProcessID, mapping: Mapping, first: Int, last: Int)
   case read(process: ProcessID, mapping: Mapping, first: Int, last: Int)
   case fork(parent: ProcessID, child: String)
@@ -50,6 +51,9 @@ extension World {
       return .spawn(name)
     case .mmap(let p, let m, let n, let g):
       return .mmap(process: try process(named: p, at: time), mapping: m, pages: n, growsDown: g)
+    case .mmapAfter(let p, let m, let n, let a):
+      let (pi, after) = try mapping(a, of: p, pages: 0, 0, at: time)
+      return .mmapAfter(process: pi, mapping: m, pages: n, after: after)
     case .touch(let p, let m, let a, let b):
       let (pi, mapping) = try mapping(m, of: p, pages: a, b, at: time)
       return .touch(process: pi, mapping: mapping, first: a, last: b)
@@ -172,6 +176,15 @@ extension World {
         throw SimError("process '\(self[process: pi].name)' already has a mapping '\(m)'")
       }
       if n < 1 { throw SimError("a mapping needs at least one page") }
+    case .mmapAfter(let pi, let m, let n, let after):
+      if self[process: pi].vmas.contains(where: { vmas[$0]?.mapping == m }) {
+        throw SimError("process '\(self[process: pi].name)' already has a mapping '\(m)'")
+      }
+      if n < 1 { throw SimError("a mapping needs at least one page") }
+      let base = after.base + after.pages
+      if self[process: pi].vmas.contains(where: { (vmas[$0]?.start ?? 0) < base + n && (vmas[$0]?.end ?? 0) > base }) {
+        throw SimError("pages \(n) after '\(after.name)' are not free")
+      }
     case .ksmMerge(let x, let y):
       if x.process == y.process && x.vpage == y.vpage {
         throw SimError("\(Operation.Keyword.ksmMerge) names the same mapping twice")

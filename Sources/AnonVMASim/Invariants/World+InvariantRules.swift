@@ -140,19 +140,24 @@ extension World {
       if let a = vma.anonVMA, !chain.contains(a) {
         s.fail("C3", "\(name)'s anon_vma \(av(a)) is not in its chain")
       }
-      // C4 (6.x): the tail is the root; vma->anon_vma may be any member after reuse.
+      // C4 (6.1): the tail is the root; vma->anon_vma may be any member after reuse. Mainline
+      // (v7.0 anon_vma_clone() walks src's chain from the head and adds each AVC at dst's head,
+      // reversing the order): the root is in the chain, at no fixed place.
       if kernel == .v6, let a = vma.anonVMA, let tail = chain.last, tail != lockTarget(of: a) {
         s.fail("C4", "\(name)'s chain tail \(av(tail)) is not the root \(av(lockTarget(of: a)))")
       }
+      if kernel == .mainline, let a = vma.anonVMA, !chain.contains(lockTarget(of: a)) {
+        s.fail("C4", "\(name)'s chain does not hold its root \(av(lockTarget(of: a)))")
+      }
       // C7 (6.x): every anon_vma's parent is in the chain too (ancestor closure).
-      if kernel == .v6 {
+      if kernel.isModern {
         for a in chain {
           guard let p = self[anonVMA: a].parent, p != a, !chain.contains(p) else { continue }
           s.fail("C7", "\(name)'s chain holds \(av(a)) but not its parent \(av(p))")
         }
       }
       // C4: head is vma->anon_vma; tail is the oldest (the root in 2.6.36).
-      if kernel != .v6, let a = vma.anonVMA, let head = chain.first, let tail = chain.last {
+      if !kernel.isModern, let a = vma.anonVMA, let head = chain.first, let tail = chain.last {
         if head != a { s.fail("C4", "\(name)'s chain head \(av(head)) is not its anon_vma \(av(a))") }
         if kernel == .v2_6_36, tail != lockTarget(of: a) {
           s.fail("C4", "\(name)'s chain tail \(av(tail)) is not the root \(av(lockTarget(of: a)))")
@@ -213,7 +218,7 @@ extension World {
       if let p = anonVMAs[i].parent, p != id, !anonVMAs[i].head.isEmpty { treeChildren[p.raw] += 1 }
     }
     var activeCount = [Int](repeating: 0, count: anonVMAs.count + 1)
-    if kernel == .v6 {
+    if kernel.isModern {
       for id in vmas.slots.indices { if let a = vmas.slots[id]?.anonVMA { activeCount[a.raw] += 1 } }
     }
     for a in s.scopedAVs {
@@ -227,10 +232,10 @@ extension World {
       if kernel == .v2_6_36, anon.root == a, !has(.noFiveFive) {
         expected += forestChildren[a.raw]
       }
-      if kernel != .v6, anon.refcount != expected {
+      if !kernel.isModern, anon.refcount != expected {
         s.fail(code, "\(av(a))'s \(counterName) is \(anon.refcount), expected \(expected)")
       }
-      if kernel == .v6 {
+      if kernel.isModern {
         // C10: the non-empty tree holds one reference; a root holds one per live child.
         var modern = itemCount[a, default: 0] + pins[a, default: 0] + (anon.head.isEmpty ? 0 : 1)
         if anon.root == a { modern += forestChildren[a.raw] }
@@ -276,7 +281,7 @@ extension World {
         if (r == anon.id) != (anon.createdBy == "anon_vma_prepare") {
           s.fail("C11", "\(av(anon.id)) is a root but was not made by anon_vma_prepare")
         }
-        if kernel == .v6, r == anon.id, anon.parent != r {
+        if kernel.isModern, r == anon.id, anon.parent != r {
           s.fail("C11", "root \(av(r))'s parent is not itself")
         }
       }

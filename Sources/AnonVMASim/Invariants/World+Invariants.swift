@@ -32,7 +32,7 @@ extension World {
   /// The invariant violations of the current state, without recording them.
   ///
   /// - Parameter scope: nil checks everything; else only the objects in scope and what they link to.
-  /// - Returns: each violation's rule code (`C1`…`C24`) and message, in rule order.
+  /// - Returns: each violation's rule code (`C1`…`C26`) and message, in rule order.
   public func invariantViolations(scope: CheckScope? = nil) -> [(code: String, message: String)] {
     var s = invariantScan(scope)
     if s.quiescent {

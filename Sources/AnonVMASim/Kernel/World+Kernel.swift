@@ -27,7 +27,7 @@ extension World {
     case .prepAllocIfNone: return prepAllocIfNone(cpu: c)
     case .prepPublish(let vma): return prepPublish(vma: vma, cpu: c)
     case .prepFinish:
-      if kernel == .v6 { return prepFinishV6(cpu: c) }
+      if kernel.isModern { return prepFinishV6(cpu: c) }
       return prepFinish(cpu: c)
     case .allocAVC: return allocAVC(cpu: c)
     case .allocAnonVMA(let by): return allocAnonVMA(by: by, cpu: c)
@@ -39,13 +39,17 @@ extension World {
       return try linkSameVMA(vma: vma, avc: avcVal, anonVMA: avVal, cpu: c)
     case .linkSameAnonVMA(let avcVal, let atTail): return try linkSameAnonVMA(avc: avcVal, atTail: atTail, cpu: c)
     case .anonVMAClone(let dstVal, let src):
-      if kernel == .v6 { return try anonVMACloneV6(dst: dstVal, src: src, cpu: c) }
+      if kernel == .mainline {
+        return anonVMACloneMainline(dst: try value(dstVal, cpu: c), src: src, fork: false, cpu: c)
+      }
+      if kernel.isModern { return try anonVMACloneV6(dst: dstVal, src: src, cpu: c) }
       return try anonVMAClone(dst: dstVal, src: src, cpu: c)
     case .anonVMAChainLink(let vma, let avcVal, let avVal):
-      if kernel == .v6 { return try anonVMAChainLinkV6(vma: vma, avc: avcVal, anonVMA: avVal, cpu: c) }
+      if kernel.isModern { return try anonVMAChainLinkV6(vma: vma, avc: avcVal, anonVMA: avVal, cpu: c) }
       return try anonVMAChainLink(vma: vma, avc: avcVal, anonVMA: avVal, cpu: c)
     case .anonVMAFork(let child, let parent):
-      if kernel == .v6 { return anonVMAForkV6(child: child, parent: parent, cpu: c) }
+      if kernel == .mainline { return anonVMAForkMainline(child: child, parent: parent, cpu: c) }
+      if kernel.isModern { return anonVMAForkV6(child: child, parent: parent, cpu: c) }
       return anonVMAFork(child: child, parent: parent, cpu: c)
     case .setRootFromParent(let avVal, let parentVMA):
       return try setRootFromParent(anonVMA: avVal, parentVMA: parentVMA, cpu: c)
@@ -56,6 +60,8 @@ extension World {
     case .newMM(let name, let parent): return newMM(name: name, parent: parent, cpu: c)
     case .copyVMA(let pvma, let child): return try copyVMA(parentVMA: pvma, child: child, cpu: c)
     case .copyPageRange(let pvma, let childVal): return try copyPageRange(parentVMA: pvma, childVMA: childVal, cpu: c)
+    case .mmapRegionAt(let p, let name, let n, let base):
+      return mmapRegionAt(process: p, mapping: name, pages: n, base: base, cpu: c)
     case .mmapRegion(let p, let name, let n, let growsDown):
       return mmapRegion(process: p, mapping: name, pages: n, growsDown: growsDown, cpu: c)
     // MARK: Exit and munmap (mm/mmap.c)
@@ -65,22 +71,23 @@ extension World {
     case .zapVMA(let vma, let start, let end): return try zapVMA(vma: vma, start: start, end: end, cpu: c)
     case .removeVMA(let vma): return removeVMA(vma: vma, cpu: c)
     case .unlinkAnonVMAs(let vma):
-      if kernel == .v6 { return unlinkAnonVMAsV6(vma: vma, cpu: c) }
+      if kernel == .mainline { return unlinkAnonVMAsMainline(vma: vma, cpu: c) }
+      if kernel.isModern { return unlinkAnonVMAsV6(vma: vma, cpu: c) }
       return unlinkAnonVMAs(vma: vma, cpu: c)
     case .anonVMAUnlink(let id): return try anonVMAUnlink(avc: id, cpu: c)
     case .listDelSameAnonVMA(let id): return try listDelSameAnonVMA(avc: id, cpu: c)
     case .computeEmpty(let a): return computeEmpty(anonVMA: a, cpu: c)
     case .unlinkFreeIfEmpty(let a):
-      if kernel == .v6 { return unlinkFreeIfEmptyV6(anonVMA: a, cpu: c) }
+      if kernel.isModern { return unlinkFreeIfEmptyV6(anonVMA: a, cpu: c) }
       return unlinkFreeIfEmpty(anonVMA: a, cpu: c)
     case .freeAVC(let vma, let id): return freeAVC(vma: vma, avc: id, cpu: c)
     case .freeAnonVMA(let val): return try freeAnonVMA(val, cpu: c)
     // MARK: drop_anon_vma (2.6.36 mm/rmap.c; 2.6.34 mm/ksm.c)
     case .dropAnonVMA(let val, let transient):
-      if kernel == .v6 { return dropAnonVMAV6(val, transient: transient, cpu: c) }
+      if kernel.isModern { return dropAnonVMAV6(val, transient: transient, cpu: c) }
       return try dropAnonVMA(val, transient: transient, cpu: c)
     case .ksmDropAnonVMA(let a):
-      if kernel == .v6 { return ksmDropAnonVMAV6(anonVMA: a, cpu: c) }
+      if kernel.isModern { return ksmDropAnonVMAV6(anonVMA: a, cpu: c) }
       return ksmDropAnonVMA(anonVMA: a, cpu: c)
     case .plainDecAndTest(let a): return plainDecAndTest(anonVMA: a, cpu: c)
     case .decAndLockFast(let a, let transient): return decAndLockFast(anonVMA: a, transient: transient, cpu: c)
@@ -171,23 +178,37 @@ extension World {
 
     // MARK: 6.x only (Kernel/Linux6)
 
-    case .cloneReuseCheck(let dst, let src, let a) where kernel == .v6:
+    case .cloneReuseCheck(let dst, let src, let a) where kernel.isModern:
       return cloneReuseCheck(dst: dst, src: src, anonVMA: a, cpu: c)
-    case .cloneFinish(let dst) where kernel == .v6: return cloneFinish(dst: dst, cpu: c)
-    case .clearVMAAnonVMA(let vma) where kernel == .v6: return clearVMAAnonVMA(vma: vma, cpu: c)
-    case .forkAfterClone(let child, let parent) where kernel == .v6:
+    case .cloneFinish(let dst) where kernel.isModern: return cloneFinish(dst: dst, cpu: c)
+    case .clearVMAAnonVMA(let vma) where kernel.isModern: return clearVMAAnonVMA(vma: vma, cpu: c)
+    case .forkAfterClone(let child, let parent) where kernel.isModern:
       return forkAfterClone(child: child, parent: parent, cpu: c)
-    case .incParentChildren(let val) where kernel == .v6: return try incParentChildren(val, cpu: c)
-    case .treeRemove(let id) where kernel == .v6: return try treeRemove(avc: id, cpu: c)
-    case .treeReinsert(let vma) where kernel == .v6: return treeReinsert(vma: vma, cpu: c)
-    case .unlinkClearVMA(let vma) where kernel == .v6: return unlinkClearVMA(vma: vma, cpu: c)
-    case .unlinkSecondPass(let vma) where kernel == .v6: return unlinkSecondPass(vma: vma, cpu: c)
-    case .putAnonVMA(let val, let transient) where kernel == .v6:
+    case .incParentChildren(let val) where kernel.isModern: return try incParentChildren(val, cpu: c)
+    case .treeRemove(let id) where kernel.isModern: return try treeRemove(avc: id, cpu: c)
+    case .treeReinsert(let vma) where kernel.isModern: return treeReinsert(vma: vma, cpu: c)
+    case .unlinkClearVMA(let vma) where kernel.isModern: return unlinkClearVMA(vma: vma, cpu: c)
+    case .unlinkSecondPass(let vma) where kernel.isModern: return unlinkSecondPass(vma: vma, cpu: c)
+    case .putAnonVMA(let val, let transient) where kernel.isModern:
       return try putAnonVMA(val, transient: transient, cpu: c)
-    case .putRoot(let root) where kernel == .v6: return putRoot(root: root, cpu: c)
+    case .putRoot(let root) where kernel.isModern: return putRoot(root: root, cpu: c)
+
+    // MARK: mainline only (Kernel/Mainline)
+
+    case .anonVMACloneOp(let dst, let src, let fork) where kernel == .mainline:
+      return anonVMACloneMainline(dst: dst, src: src, fork: fork, cpu: c)
+    case .cloneCheck(let dst, let src, let fork) where kernel == .mainline:
+      return cloneCheck(dst: dst, src: src, fork: fork, cpu: c)
+    case .cloneAssign(let dst, let a) where kernel == .mainline: return cloneAssign(dst: dst, anonVMA: a, cpu: c)
+    case .cloneLinkLocked(let dst, let src, let fork) where kernel == .mainline:
+      return try cloneLinkLocked(dst: dst, src: src, fork: fork, cpu: c)
+    case .forkAfterCloneMainline(let child, let parent) where kernel == .mainline:
+      return try forkAfterCloneMainline(child: child, parent: parent, cpu: c)
+    case .anonVMACloneOp, .cloneCheck, .cloneAssign, .cloneLinkLocked, .forkAfterCloneMainline:
+      throw SimError("internal: a mainline micro-step in the \(kernel.rawValue) model")
     case .clearVMAAnonVMA, .forkAfterClone, .cloneReuseCheck, .cloneFinish, .incParentChildren,
       .treeRemove, .treeReinsert, .unlinkClearVMA, .unlinkSecondPass, .putAnonVMA, .putRoot:
-      throw SimError("internal: a 6.x micro-step in the \(kernel.rawValue) model")
+      throw SimError("internal: a 6.1/mainline micro-step in the \(kernel.rawValue) model")
     }
   }
 

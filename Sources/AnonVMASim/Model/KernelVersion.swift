@@ -1,21 +1,32 @@
 /// The kernel model a scene runs on.
 ///
 /// Labels follow `Docs/kernel-semantics.md` §0: `2.6.36` is the root-lock series as merged for
-/// v2.6.36-rc1 (`2.6.35` and `root-lock` are aliases), `6.x` the modern rwsem/interval-tree code.
+/// v2.6.36-rc1 (`2.6.35` and `root-lock` are aliases), `6.1` the rwsem/interval-tree code of 6.1
+/// (`6.x` and `modern` are aliases; its merge rule is 6.1's, 965f55dea0e3, in force until 6.15), and
+/// `mainline` the v7.0 code with the reworked anon_vma_clone()/unlink_anon_vmas() (fork-only reuse,
+/// one root lock per clone and unlink) and the three-case merge rule of mm/vma.c (§0, "mainline").
 public enum KernelVersion: String, Sendable, Hashable, CaseIterable {
   // The kernel's own version numbers, dots as underscores.
   // swift-format-ignore: AlwaysUseLowerCamelCase
   case v2_6_34 = "2.6.34"
   // swift-format-ignore: AlwaysUseLowerCamelCase
   case v2_6_36 = "2.6.36"
-  case v6 = "6.x"
+  /// Linux 6.1 (the Swift name stays `v6`; "6.x" and "modern" are accepted aliases).
+  case v6 = "6.1"
+  /// The newest mainline code the project follows (v7.0, `Docs/kernel-semantics.md` §0).
+  case mainline = "mainline"
+
+  /// The rwsem/interval-tree models (6.1 and mainline): parent, num_children and
+  /// num_active_vmas, put_anon_vma(), anon_vma_lock_read/write.
+  public var isModern: Bool { self == .v6 || self == .mainline }
 
   /// Parses a kernel name or one of its aliases.
   public init?(name: String) {
     switch name {
     case "2.6.34": self = .v2_6_34
     case "2.6.36", "2.6.35", "root-lock": self = .v2_6_36
-    case "6.x", "modern": self = .v6
+    case "6.1", "6.x", "modern": self = .v6
+    case "mainline", "7.0": self = .mainline
     default: return nil
     }
   }
@@ -25,7 +36,8 @@ public enum KernelVersion: String, Sendable, Hashable, CaseIterable {
     switch self {
     case .v2_6_34: return "2.6.34 (per-anon_vma lock)"
     case .v2_6_36: return "2.6.36 (root lock)"
-    case .v6: return "6.x (root rwsem)"
+    case .v6: return "6.1 (root rwsem)"
+    case .mainline: return "mainline v7.0 (reworked clone/unlink)"
     }
   }
 }

@@ -255,7 +255,7 @@ extension ForestDiagram {
         content = (list, pagesOf[a] ?? [])
         if let pages = pagesOf[a] {
           lines.append("pages " + Self.elided(pages.map(World.pageName), max: 6))
-        } else if w.kernel == .v6 || plan != nil {
+        } else if w.kernel.isModern || plan != nil {
           lines.append("pages none")  // a third row: the parent arrow leaves from it
         }
       } else {
@@ -540,7 +540,7 @@ extension ForestDiagram {
   /// dashed arrows between the boxes' right sides, outside the root trunk, in as few lanes as
   /// their row spans allow.
   mutating func routeParentPointers(_ w: World) {
-    guard w.kernel == .v6 else { return }
+    guard w.kernel.isModern else { return }
     var rectOf: [AnonVMAID: Rect] = [:]
     for box in anonVMAs where box.change != .removed { rectOf[box.anonVMA] = box.rect }
     var edges: [(child: AnonVMAID, parent: AnonVMAID, top: Int, bottom: Int)] = []

@@ -21,9 +21,9 @@ extension ForestDiagram {
     switch kernel {
     case .v2_6_36: lines.append("  ext N  external_refcount (KSM and migration pins; 2.6.36)")
     case .v2_6_34: lines.append("  ksm N  ksm_refcount (KSM pins; 2.6.34 has no anon_vma->root)")
-    case .v6:
+    case .v6, .mainline:
       lines.append(
-        "  ref N nc N act N  refcount, num_children (anon_vmas whose parent it is), num_active_vmas (6.x)")
+        "  ref N nc N act N  refcount, num_children (anon_vmas whose parent it is), num_active_vmas (6.1, mainline)")
     }
     lines += [
       "  list P1:A@0 P2:A@0 " + (u ? "…" : "...") + "+N  the same_anon_vma list: process:VMA, head first; +N more",
@@ -33,7 +33,7 @@ extension ForestDiagram {
       "Arrows",
       arrow + "  vma->anon_vma, from the VMA's row into its anon_vma",
       (u ? "═◄" : "=<") + "  anon_vma->root (double line)" + (kernel == .v2_6_34 ? " (not in 2.6.34)" : ""),
-      (u ? "┄◄" : "-<") + "  anon_vma->parent (dashed)" + (kernel == .v6 ? "" : " (6.x only)"),
+      (u ? "┄◄" : "-<") + "  anon_vma->parent (dashed)" + (kernel.isModern ? "" : " (6.1 and mainline only)"),
       u ? "► ◄ ▲ ▼  arrowheads" : "> < ^ v  arrowheads",
       (u
         ? "├ ┤ ┬ ┴ ┼ ┌ ┐ └ ┘ ─ │ ┣ ┫ ┳ ┻ ╋ ┏ ┓ ┗ ┛ ━ ┃ ╠ ╣ ╦ ╩ ╬ ╔ ╗ ╚ ╝ ═ ║ ┄ ┆"

@@ -32,7 +32,7 @@ enum Marks {
     switch w.kernel {
     case .v2_6_34: return "ksm \(a.refcount)"
     case .v2_6_36: return "ext \(a.refcount)"
-    case .v6: return "ref \(a.refcount) nc \(a.numChildren) act \(a.numActiveVMAs)"
+    case .v6, .mainline: return "ref \(a.refcount) nc \(a.numChildren) act \(a.numActiveVMAs)"
     }
   }
 

@@ -24,16 +24,58 @@ extension World {
     self[process: p].nextAddress = base + n + 16
     self[process: p].mappings.removeAll { $0.name == name }
     self[process: p].mappings.append(Mapping(name: name, base: base, pages: n, growsDown: growsDown))
+    let id = insertNewVMA(process: p, mapping: name, base: base, pages: n, growsDown: growsDown)
+    return emit(
+      c, "mmap_region",
+      "\(vmaName(id)): \(n) page(s), private anonymous, no anon_vma yet",
+      objects: [vmaName(id)])
+  }
+
+  /// mmap_region() at a fixed address (`mmap P M N after A`): vma_merge() / vma_merge_new_range()
+  /// with the VMAs around [base, base + n) first (a new range has no anon_vma: `middle` is nil);
+  /// when it merges, the neighbour grows (the VMA keeps its name) and no new VMA exists; else a
+  /// new VMA without an anon_vma, as ``mmapRegion(process:mapping:pages:growsDown:cpu:)``.
+  ///
+  /// `mmap_region()`, mm/mmap.c (2.6.34, 2.6.36, 6.1: vma_merge()); mm/vma.c `__mmap_region()`
+  /// and `vma_merge_new_range()` (mainline).
+  mutating func mmapRegionAt(process p: ProcessID, mapping name: String, pages n: Int, base: Int, cpu c: Int)
+    -> InstrResult
+  {
+    self[process: p].mappings.removeAll { $0.name == name }
+    self[process: p].mappings.append(Mapping(name: name, base: base, pages: n, growsDown: false))
+    // A later plain mmap still lands 16 pages clear of every mapping (it never merges).
+    self[process: p].nextAddress = max(self[process: p].nextAddress, base + n + 16)
+    touchProcess(p)
+    let prev = self[process: p].vmas.last { (vmas[$0]?.start ?? 0) < base }
+    let function = kernel == .mainline ? "vma_merge_new_range" : "vma_merge"
+    if let plan = vmaMergePlan(
+      process: p, prev: prev, addr: base, end: base + n, prot: .rw, growsDown: false, anonVMA: nil, pgoff: base)
+    {
+      return emit(
+        c, function,
+        "\(name) (pages \(n)) merges with \(vmaName(plan.vma)): it grows to cover the new range",
+        objects: [vmaName(plan.vma)], then: [.vmaAdjust(plan)])
+    }
+    let id = insertNewVMA(process: p, mapping: name, base: base, pages: n, growsDown: false)
+    return emit(
+      c, "mmap_region",
+      "\(vmaName(id)): \(n) page(s) at a fixed address, not merged with a neighbour, no anon_vma yet",
+      objects: [vmaName(id)])
+  }
+
+  /// A new private anonymous VMA of `n` pages at `base`, rw, without an anon_vma, in the mm's list.
+  ///
+  /// `mmap_region()`, mm/mmap.c; all models.
+  mutating func insertNewVMA(process p: ProcessID, mapping name: String, base: Int, pages n: Int, growsDown: Bool)
+    -> VMAID
+  {
     let id = newVMAID()
     vmas[id] = VMA(
       id: id, process: p, mapping: name, base: base, start: base, end: base + n, pgoff: base,
       prot: .rw, growsDown: growsDown, anonVMA: nil, chainTailFirst: [], detached: false, createdAt: step)
     touchVMA(id)
     insertSorted(vma: id, process: p)
-    return emit(
-      c, "mmap_region",
-      "\(vmaName(id)): \(n) page(s), private anonymous, no anon_vma yet",
-      objects: [vmaName(id)])
+    return id
   }
 
   /// The mm's last user is gone: its VMAs are detached (freed by the instructions that follow).
@@ -194,22 +236,22 @@ extension World {
   }
 
   /// vma_merge(): the vma_adjust() call that merges [addr, end) with a neighbour, if any.
+  ///
+  /// `middle` is the existing VMA whose range changes (mprotect: `vmg->middle` of
+  /// vma_merge_existing_range()), nil for a new range (vma_merge_new_range()); `copiedFrom` is
+  /// the VMA a copy was made from (`vmg->copied_from`, mremap's copy_vma(); nil otherwise). Both
+  /// matter only to the mainline rule (``mergeableAnonVMA(_:_:neighbour:middle:copiedFrom:)``).
+  ///
+  /// `vma_merge()`, mm/mmap.c (2.6.34, 2.6.36, 6.1); vma_merge_new_range() and
+  /// vma_merge_existing_range(), mm/vma.c (mainline).
   func vmaMergePlan(
     process p: ProcessID, prev: VMAID?, addr: Int, end: Int, prot: Prot, growsDown: Bool, anonVMA: AnonVMAID?,
-    pgoff: Int
+    pgoff: Int, middle: VMAID? = nil, copiedFrom: VMAID? = nil
   ) -> AdjustArgs? {
     let pglen = end - addr
-    // is_mergeable_anon_vma(anon_vma1, anon_vma2, vma), mm/mmap.c (mm/vma.c from 6.11).
-    // 2.6.34, 2.6.36: one of them NULL, or equal. 6.x: since 965f55dea0e3 ("mmap: avoid merging
-    // cloned VMAs", May 2011) a NULL one merges only when the existing neighbour `vma` has a
-    // singular anon_vma_chain; an empty chain (a neighbour without an anon_vma) is not singular,
-    // so a faulted range never merges into an unfaulted neighbour. Linux 6.18 does so (seen by
-    // `anonvis conform`); Lorenzo Stoakes' later vma_had_uncowed_parents() fix is not modelled.
-    // `vma` is nil for the prev/next check.
     func mergeableAnon(_ a: AnonVMAID?, _ b: AnonVMAID?, _ vma: VMA? = nil) -> Bool {
-      guard kernel == .v6 else { return a == nil || b == nil || a == b }
-      if (a == nil || b == nil) && (vma.map { $0.chainTailFirst.count == 1 } ?? true) { return true }
-      return a == b
+      guard let vma else { return anonVMAsCompatible(a, b) }
+      return mergeableAnonVMA(a, b, neighbour: vma, middle: middle, copiedFrom: copiedFrom)
     }
     func flagsMatch(_ v: VMA) -> Bool { v.prot == prot && v.growsDown == growsDown }
     var next = prev.flatMap { nextVMA(after: $0) } ?? self[process: p].vmas.first
@@ -237,5 +279,54 @@ extension World {
       }
     }
     return nil
+  }
+
+  /// is_mergeable_anon_vma() for the range's anon_vma `a` (the middle VMA's, or NULL for a new
+  /// range) against the existing `neighbour` (prev or next) whose anon_vma is `b`, per model.
+  ///
+  /// - 2.6.34, 2.6.36 (`is_mergeable_anon_vma(anon_vma1, anon_vma2)`, mm/mmap.c): one NULL, or equal.
+  /// - 6.1 (965f55dea0e3 "mmap: avoid merging cloned VMAs", 2011; mm/mmap.c of 6.1): one NULL only
+  ///   when the neighbour's anon_vma_chain is singular (an unfaulted neighbour's empty chain is
+  ///   not), else equal. Unchanged until 6.15.
+  /// - mainline (mm/vma.c, `is_mergeable_anon_vma(vmg, merge_next)`: 879bca0a2c4f, v6.16, three
+  ///   cases; 61f67c230a5e and 3b617fd3d317, v6.19-rc6/6.18.8, `copied_from` and
+  ///   `vma_is_fork_child()`): case 1, the neighbour unfaulted and the range faulted: merge
+  ///   (dup_anon_vma() of the middle's chain into the neighbour) unless the middle or the VMA it
+  ///   was copied from is a fork child; case 2, the neighbour faulted and the range not: merge
+  ///   unless the neighbour is a fork child; case 3: equal anon_vmas.
+  ///
+  /// `is_mergeable_anon_vma()`, mm/mmap.c (2.6.34, 2.6.36, 6.1), mm/vma.c (mainline).
+  func mergeableAnonVMA(
+    _ a: AnonVMAID?, _ b: AnonVMAID?, neighbour: VMA, middle: VMAID?, copiedFrom: VMAID?
+  ) -> Bool {
+    switch kernel {
+    case .v2_6_34, .v2_6_36: return a == nil || b == nil || a == b
+    case .v6:
+      if (a == nil || b == nil) && neighbour.chainTailFirst.count == 1 { return true }
+      return a == b
+    case .mainline:
+      if b == nil, a != nil {
+        return !vmaIsForkChild(middle) && !vmaIsForkChild(copiedFrom)
+      }
+      if b != nil, a == nil { return !vmaIsForkChild(neighbour.id) }
+      return a == b
+    }
+  }
+
+  /// The prev/next compatibility check when a merge would join both neighbours: 2.6.x and 6.1
+  /// call is_mergeable_anon_vma(prev->anon_vma, next->anon_vma, NULL) (one NULL, or equal);
+  /// mainline's can_vma_merge_right() tests `!prev->anon_vma || !next->anon_vma ||
+  /// prev->anon_vma == next->anon_vma`: the same rule in every model.
+  ///
+  /// `are_anon_vmas_compatible()` / `can_vma_merge_right()`, mm/mmap.c and mm/vma.c.
+  func anonVMAsCompatible(_ a: AnonVMAID?, _ b: AnonVMAID?) -> Bool { a == nil || b == nil || a == b }
+
+  /// vma_is_fork_child(): the VMA has an anon_vma and a chain that is not singular (it was forked
+  /// from a parent, or is a copy of such a VMA).
+  ///
+  /// `vma_is_fork_child()`, mm/vma.c; mainline (3b617fd3d317 renamed vma_had_uncowed_parents()).
+  func vmaIsForkChild(_ id: VMAID?) -> Bool {
+    guard let id, let v = vmas[id] else { return false }
+    return v.anonVMA != nil && v.chainTailFirst.count != 1
   }
 }

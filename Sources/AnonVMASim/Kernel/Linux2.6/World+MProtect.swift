@@ -23,7 +23,7 @@ extension World {
     let prev = start > vma.start ? vid : prevVMA(before: vid)
     if let plan = vmaMergePlan(
       process: p, prev: prev, addr: start, end: tmpEnd, prot: prot, growsDown: vma.growsDown,
-      anonVMA: vma.anonVMA, pgoff: vma.pgoff + (start - vma.start))
+      anonVMA: vma.anonVMA, pgoff: vma.pgoff + (start - vma.start), middle: vid)
     {
       return .expand(
         [.vmaAdjust(plan), .changeProtection(process: p, start: start, end: tmpEnd, prot: prot, merged: true)]

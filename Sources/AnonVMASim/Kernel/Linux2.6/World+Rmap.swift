@@ -88,7 +88,7 @@ extension World {
   mutating func allocAnonVMA(by: String, cpu c: Int) -> InstrResult {
     let id = nextAnonVMAID
     let prepare = by == "anon_vma_prepare"
-    let v6 = kernel == .v6
+    let v6 = kernel.isModern
     let reused = freeSlots.popLast()
     let slot = reused ?? (slotOccupant.count + 1)
     let previousOccupant = reused.map { self[slotOccupant: $0] }
@@ -109,15 +109,20 @@ extension World {
         id: id, root: kernel == .v2_6_34 ? nil : (prepare ? id : nil),
         parent: v6 && prepare ? id : nil, refcount: v6 ? 1 : 0, head: [],
         // 6.x: the root's self-parent link, and a forked anon_vma's first active VMA.
-        numChildren: v6 && prepare ? 1 : 0, numActiveVMAs: v6 && !prepare ? 1 : 0,
+        // mainline's anon_vma_alloc() leaves num_active_vmas 0; anon_vma_fork() sets it to 1
+        // once no anon_vma was reused (``setVMAAnonVMA(vma:anonVMA:function:cpu:)``).
+        numChildren: v6 && prepare ? 1 : 0, numActiveVMAs: v6 && !prepare && kernel != .mainline ? 1 : 0,
         allLocksBit: false, alive: true, emptied: false, createdAt: step, createdBy: by))
     touchAnonVMA(id)
     cpus[c].regs.anonVMA = id
     cpus[c].regs.allocatedAnonVMA = id
     var rootText = by == "anon_vma_prepare" && kernel != .v2_6_34 ? " (root = itself)" : ""
     if let previousOccupant { rootText += " in the memory of freed \(av(previousOccupant))" }
-    if kernel == .v6 {
-      rootText += prepare ? ", refcount 1, num_children 1 (self-parent link)" : ", refcount 1, num_active_vmas 1"
+    if kernel.isModern {
+      rootText +=
+        prepare
+        ? ", refcount 1, num_children 1 (self-parent link)"
+        : kernel == .mainline ? ", refcount 1 (allocated before the clone)" : ", refcount 1, num_active_vmas 1"
     }
     return emit(c, "anon_vma_alloc", "new anon_vma \(av(id))\(rootText)", objects: [av(id)])
   }
@@ -132,10 +137,16 @@ extension World {
     vmas[vma]?.anonVMA = a
     touchVMA(vma)
     var ptl = function == "anon_vma_prepare" ? " (under page_table_lock)" : " (where its new pages go)"
-    if kernel == .v6, function == "anon_vma_prepare" {
+    if kernel.isModern, function == "anon_vma_prepare" {
       touchAnonVMA(a)
       self[anonVMA: a].numActiveVMAs += 1
       ptl += ", num_active_vmas \(self[anonVMA: a].numActiveVMAs)"
+    }
+    if kernel == .mainline, function == "anon_vma_fork" {
+      // mainline anon_vma_fork(): `anon_vma->num_active_vmas = 1` once no anon_vma was reused.
+      touchAnonVMA(a)
+      self[anonVMA: a].numActiveVMAs = 1
+      ptl += ", num_active_vmas 1"
     }
     return emit(c, function, "\(vmaName(vma))->anon_vma = \(av(a))\(ptl)", objects: [vmaName(vma), av(a)])
   }
@@ -176,7 +187,7 @@ extension World {
       report(lifetimeCode, "avc\(id) is linked to freed \(av(link.anonVMA))")
     }
     touchAnonVMA(link.anonVMA)
-    if kernel == .v6 {
+    if kernel.isModern {
       // anon_vma_interval_tree_insert(): the tree's in-order position, not the list's end.
       let at = treeInsertionIndex(of: id, in: link.anonVMA)
       updateAnonVMA(link.anonVMA) { $0.head.insert(id, at: at) }
@@ -187,7 +198,7 @@ extension World {
     }
     avcs.update(id) { $0.onSameAnonVMA = true }
     touchAVC(id)
-    if kernel == .v6 {
+    if kernel.isModern {
       return emit(
         c, "anon_vma_interval_tree_insert",
         "\(vmaName(link.vma)) into \(av(link.anonVMA))'s interval tree",
@@ -262,11 +273,11 @@ extension World {
     let root = self[anonVMA: pav].root ?? pav
     touchAnonVMA(a)
     self[anonVMA: a].root = root
-    if kernel == .v6 { self[anonVMA: a].parent = pav }
+    if kernel.isModern { self[anonVMA: a].parent = pav }
     return emit(
       c, "anon_vma_fork",
       "\(av(a))->root = \(av(pav))->root = \(av(root))"
-        + (kernel == .v6 ? ", ->parent = \(av(pav))" : ""),
+        + (kernel.isModern ? ", ->parent = \(av(pav))" : ""),
       objects: [av(a), av(root)])
   }
 
@@ -487,7 +498,7 @@ extension World {
     switch kernel {
     case .v2_6_34: return "ksm_refcount"
     case .v2_6_36: return "external_refcount"
-    case .v6: return "refcount"
+    case .v6, .mainline: return "refcount"
     }
   }
 
@@ -496,7 +507,7 @@ extension World {
     switch kernel {
     case .v2_6_34: return "C8"
     case .v2_6_36: return "C9"
-    case .v6: return "C10"
+    case .v6, .mainline: return "C10"
     }
   }
 }

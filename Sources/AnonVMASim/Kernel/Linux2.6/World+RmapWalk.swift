@@ -83,7 +83,7 @@ extension World {
     // outside of; 6.x asks the interval tree (anon_vma_interval_tree_foreach over
     // [pgoff, pgoff]) and visits only the VMAs whose page offsets cover the page, in tree order.
     let order: [AVCID]
-    if kernel == .v6 {
+    if kernel.isModern {
       let index = self[page: page].index
       order = treeOrder(a).filter { id in
         guard let link = avcs[id], let v = vmas[link.vma] else { return true }

@@ -78,7 +78,7 @@ extension World {
     var instrs: [Instr] = [.lock(.anonVMALock(.lit(a)), writeMode), .stackSetStart(vma: vma, start: start)]
     // 6.x: anon_vma_interval_tree_pre_update_vma() before the stores, post_update after them:
     // the VMA's AVCs go back into their trees under the new pgoff.
-    if kernel == .v6 { instrs.append(.treeReinsert(vma: vma)) }
+    if kernel.isModern { instrs.append(.treeReinsert(vma: vma)) }
     instrs.append(.unlock(.anonVMALock(.lit(a))))
     return .expand(instrs)
   }
@@ -137,7 +137,7 @@ extension World {
   ///
   /// `sys_brk() / do_brk()`, mm/mmap.c of 2.6.34 and 2.6.36; `do_brk_flags()` of 6.x.
   mutating func doBrk(process p: ProcessID, mapping name: String, pages n: Int, cpu c: Int) -> InstrResult {
-    let function = kernel == .v6 ? "do_brk_flags" : "do_brk"
+    let function = kernel.isModern ? "do_brk_flags" : "do_brk"
     guard let m = mapping(process: p, named: name) else {
       return .expand([.narrate(function: function, text: "no mapping '\(name)'")])
     }
@@ -148,13 +148,13 @@ extension World {
     var instrs: [Instr]
     if let plan, plan.vma == prev, plan.start == vmas[plan.vma]?.start {
       let why =
-        kernel == .v6
+        kernel.isModern
         ? "expand \(vmaName(plan.vma)) (can_vma_merge_after: no anon_vma or a singular chain)"
         : "vma_merge: extend \(vmaName(plan.vma)) at its end"
       instrs = [.narrate(function: function, text: why), .vmaAdjust(plan)]
     } else {
       let why =
-        kernel == .v6 && prev.flatMap({ vmas[$0] }).map({ $0.end == addr && $0.chainTailFirst.count > 1 }) == true
+        kernel.isModern && prev.flatMap({ vmas[$0] }).map({ $0.end == addr && $0.chainTailFirst.count > 1 }) == true
         ? "the heap VMA's chain is not singular (a fork child's): a new VMA"
         : "no VMA to extend at page \(m.pages): a new VMA"
       instrs = [
@@ -180,7 +180,7 @@ extension World {
     touchVMA(id)
     insertSorted(vma: id, process: p)
     return emit(
-      c, kernel == .v6 ? "do_brk_flags" : "do_brk",
+      c, kernel.isModern ? "do_brk_flags" : "do_brk",
       "\(vmaName(id)): \(n) new page(s) at the heap's end, no anon_vma yet", objects: [vmaName(id)])
   }
 

@@ -80,7 +80,7 @@ extension World {
       if let exporter, let importer, vmas[exporter]?.anonVMA != nil,
         vmas[importer]?.anonVMA == nil
       {
-        if kernel == .v6 {
+        if kernel.isModern {
           // dup_anon_vma(): copy the pointer, then clone (which counts the active VMA).
           instrs.append(.setImporterAnonVMA(importer: importer, exporter: exporter))
           instrs.append(.anonVMAClone(dst: .lit(importer), src: exporter))
@@ -128,7 +128,7 @@ extension World {
     // 6.x (__vma_adjust of 6.1, vma_prepare() since 6.3): `anon_vma = vma->anon_vma`, else
     // next's when next's start moves; any bound change re-keys the interval trees.
     let modernAV = vma.anonVMA ?? (adjustNext != 0 ? next.flatMap { vmas[$0]?.anonVMA } : nil)
-    if kernel == .v6, let a = modernAV {
+    if kernel.isModern, let a = modernAV {
       lockAV = a
       instrs.append(.lock(.anonVMALock(.lit(a)), writeMode))
     } else if kernel == .v2_6_36, let a = vma.anonVMA,
@@ -149,7 +149,7 @@ extension World {
     } else if let insert = args.insert {
       instrs.append(.insertVMA(vma: insert))
     }
-    if kernel == .v6, lockAV != nil {
+    if kernel.isModern, lockAV != nil {
       // vma_complete(): anon_vma_interval_tree_post_update_vma(vma), then adj_next's.
       instrs.append(.treeReinsert(vma: args.vma))
       if adjustNext != 0, let next { instrs.append(.treeReinsert(vma: next)) }
@@ -258,16 +258,19 @@ extension World {
 
   /// anon_vma_merge() + remove the swallowed VMA.
   ///
-  /// `anon_vma_merge()`, mm/rmap.c, called from vma_adjust() in mm/mmap.c; 2.6.34, 2.6.36 and 6.x.
+  /// `anon_vma_merge()`, mm/rmap.c, called from vma_adjust() in mm/mmap.c; 2.6.34, 2.6.36 and 6.1.
+  /// Mainline removed anon_vma_merge() ("mm/rmap: remove anon_vma_merge() function"):
+  /// vma_complete() in mm/vma.c calls unlink_anon_vmas() on the removed VMA itself.
   mutating func vmaAdjustRemove(_ args: AdjustArgs, next: VMAID, cpu c: Int) -> InstrResult {
     var instrs: [Instr] = []
     if let n = vmas[next], n.anonVMA != nil {
+      let function = kernel == .mainline ? "vma_complete" : "anon_vma_merge"
       if vmas[args.vma]?.anonVMA != n.anonVMA {
         report(
           "C6",
-          "anon_vma_merge: \(vmaName(args.vma)) and \(vmaName(next)) have different anon_vmas")
+          "\(function): \(vmaName(args.vma)) and \(vmaName(next)) have different anon_vmas")
       }
-      instrs.append(.narrate(function: "anon_vma_merge", text: "unlink_anon_vmas(\(vmaName(next)))"))
+      instrs.append(.narrate(function: function, text: "unlink_anon_vmas(\(vmaName(next)))"))
       instrs.append(.unlinkAnonVMAs(vma: next))
     }
     instrs.append(.removeVMA(vma: next))

@@ -87,6 +87,10 @@ extension World {
   /// `unlink_anon_vmas()`, mm/rmap.c; 6.x (6.1 .. 6.19).
   mutating func unlinkSecondPass(vma: VMAID, cpu c: Int) -> InstrResult {
     let chain = vmas[vma]?.chain ?? []
+    if kernel == .mainline {
+      // mainline's VM_WARN_ON()s on each emptied anon_vma (C26).
+      for id in chain { if let a = avcs[id]?.anonVMA { checkEmptiedCounters(a) } }
+    }
     return .expand(
       chain.flatMap { id -> [Instr] in
         guard let a = avcs[id]?.anonVMA else { return [] }
