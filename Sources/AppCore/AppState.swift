@@ -121,8 +121,9 @@ public struct AppState: Sendable {
   var warnedLine: String?
   /// The narration pane's scroll (PgDn/PgUp in the steps pane).
   var narrationScroll = NarrationScroll()
-  /// A message shown in place (errors of `:` commands, jump errors).
-  public var message: String?
+  /// A message shown in place, with its kind (`message` is its text): what a key did, a
+  /// warning, an error of a `:` command or a jump.
+  public var notice: Notice?
   public var options: RenderOptions
   /// The parsed scene, so it can run on another kernel model side by side (`c`, `--compare`).
   public var scene: Scene?

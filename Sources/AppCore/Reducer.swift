@@ -152,8 +152,8 @@ extension AppState {
       selection[.vmas] = 0
       refreshLayout()
       if !foldedBefore, !layout.hasFolds {
-        message =
-          "nothing to fold at this step: no 3 identical sibling subtrees (folding is now \(folding ? "on" : "off"))"
+        notice = .warning(
+          "nothing to fold at this step: no 3 identical sibling subtrees (folding is now \(folding ? "on" : "off"))")
       }
     case .compare: cycleCompare()
     case .presenter: presenter.toggle()
@@ -174,7 +174,7 @@ extension AppState {
   /// Runs the scene side by side on the next kernel model (none → the others in turn → none).
   public mutating func cycleCompare() {
     guard scene != nil else {
-      message = "compare needs a scene file (anonvis play FILE)"
+      notice = .error("compare needs a scene file (anonvis play FILE)")
       return
     }
     // A scene with a variant is first compared with its own model without the variant.
@@ -199,7 +199,7 @@ extension AppState {
     let other = Timeline(scene: scene, defaultTitle: timeline.title, kernel: kernel, limits: timeline.limits)
     compareTimeline = other
     if let d = other.runtimeDiagnostics.first {
-      message = "on \(kernel.rawValue) the scene stops at step \(other.stepCount): \(d.message)"
+      notice = .warning("on \(kernel.rawValue) the scene stops at step \(other.stepCount): \(d.message)")
     }
   }
 
@@ -292,7 +292,7 @@ extension AppState {
       message = "\(name) is filed in \(World.avName(a))"
       return []
     } else {
-      message = "nothing named '\(name)' at this step"
+      notice = .warning("nothing named '\(name)' at this step")
       return []
     }
     message = nil
@@ -306,7 +306,7 @@ extension AppState {
       go(to: n)
       return [.stepChanged(step)]
     case .failure(let e):
-      message = e.message
+      notice = .error(e.message)
       return []
     }
   }
@@ -338,7 +338,7 @@ extension AppState {
     if let effects = sessionCommand(line) { return effects }
     let parsed = Parser.parse(line, check: false)
     if let d = parsed.diagnostics.first {
-      message = "error: \(d.message)"
+      notice = .error("error: \(d.message)")
       return []
     }
     // The line runs on a copy first: a line the model refuses changes nothing, and one that
@@ -347,20 +347,20 @@ extension AppState {
     for s in parsed.statements {
       switch s.statement {
       case .title, .kernel, .variant, .cpus:
-        message = "error: header statements cannot change in explore mode"
+        notice = .error("error: header statements cannot change in explore mode")
         return []
       default:
         break
       }
       if case .failure(let d) = trial.append(s) {
-        message = "error: \(d.message)"
+        notice = .error("error: \(d.message)")
         return []
       }
     }
     if warnedLine != line, let warning = AppState.blockWarning(from: timeline, to: trial) {
       warnedLine = line
       prompt = .command(line)
-      message = "warning: \(line) \(warning); Enter runs it anyway (u takes it back), esc cancels"
+      notice = .warning("warning: \(line) \(warning); Enter runs it anyway (u takes it back), esc cancels")
       return []
     }
     warnedLine = nil
@@ -370,7 +370,8 @@ extension AppState {
     exploreLines.append(line)
     go(to: timeline.stepCount)
     extendScene(with: parsed.statements)
-    message = "ran: \(line)" + (message.map { "; \($0)" } ?? "")
+    // What running it set up (a comparison that stops early) keeps its kind.
+    notice = Notice("ran: \(line)" + (notice.map { "; \($0.text)" } ?? ""), kind: notice?.kind ?? .info)
     return [.stepChanged(step)]
   }
 

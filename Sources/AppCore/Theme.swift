@@ -74,6 +74,19 @@ struct Theme: Sendable {
   /// An invariant violation, and a message of a failed command.
   var violation = Style(fg: .red, bold: true)
   var error = Style(fg: .red, bold: true)
+  /// A message of what a key did, and a warning (something did nothing or needs a confirmation).
+  var info = Style(bold: true)
+  var warning = Style(fg: .yellow, bold: true)
+
+  /// A message's glyph and style by its kind: `·` info, `⚠` warning (yellow), `✗` error (red);
+  /// `-`, `!` and `X` in ASCII.
+  func notice(_ kind: NoticeKind) -> (glyph: String, style: Style) {
+    switch kind {
+    case .info: return (glyphs.info, info)
+    case .warning: return (glyphs.warning, warning)
+    case .error: return (glyphs.error, error)
+    }
+  }
 }
 
 /// Glyphs, Unicode or ASCII (`--ascii`).
@@ -86,6 +99,8 @@ struct Glyphs {
   var ellipsis: String
   /// Marks what differs from the other model in a comparison.
   var differs: String
+  /// A message's kind (`Theme.notice(_:)`).
+  var info = "·", warning = "⚠", error = "✗"
 
   static let unicode = Glyphs(
     h: "─", v: "│", tl: "┌", tr: "┐", bl: "└", br: "┘", chain: "●", own: "◉", none: "·", arrow: "→",
@@ -96,7 +111,7 @@ struct Glyphs {
     h: "-", v: "|", tl: "+", tr: "+", bl: "+", br: "+", chain: "*", own: "@", none: ".", arrow: "->",
     lock: "#", bar: "|", full: "#", empty: ".", branch: "`-", added: "+", removed: "-", changed: "~",
     running: ">", blocked: "B", deadlocked: "X", idle: ".", more: "v", dot: "|", openQuote: "\"",
-    closeQuote: "\"", times: "x", up: "^", ellipsis: "...", differs: "!=")
+    closeQuote: "\"", times: "x", up: "^", ellipsis: "...", differs: "!=", info: "-", warning: "!", error: "X")
 
   /// A CPU's state as one glyph.
   func cpuState(_ state: CPUState) -> String {

@@ -43,16 +43,16 @@ extension AppState {
       var half = AppState(comparing: other, fileName: fileName, options: options, layout: lower)
       half.forestView = forestView
       half.narrationScroll = narrationScroll
-      half.message = other.stepCount < step ? "this model stopped at step \(other.stepCount)" : nil
+      half.notice = other.stepCount < step ? .warning("this model stopped at step \(other.stepCount)") : nil
       let diffs = compareDiffs
       render(in: areas.0, into: &b, differs: diffs?.this ?? CompareDiff())
       half.render(in: areas.1, into: &b, differs: diffs?.other ?? CompareDiff())
     } else if let other = compareTimeline, message == nil {
       // Compare is on but the frame holds one model: say so rather than hide it.
       var one = self
-      one.message =
+      one.notice = .warning(
         "comparing with \(other.kernel.rawValue) needs 160 columns or \(2 * minimumSize.height) rows (now \(width)"
-        + "\(options.ascii ? "x" : "×")\(height))"
+          + "\(options.ascii ? "x" : "×")\(height))")
       one.render(in: b.area, into: &b)
     } else {
       render(in: b.area, into: &b)
@@ -192,7 +192,7 @@ extension AppState {
       step: step, info: timeline.steps[step],
       nextLabel: step < timeline.stepCount ? timeline.steps[step + 1].label : nil,
       micro: shownMicro, cpus: timeline.cpuCount > 1 ? layout.world.cpus : [], presenter: presenter,
-      functions: layout.functions, message: message, question: askedQuestion, focused: focus == .steps, theme: theme,
+      functions: layout.functions, message: notice, question: askedQuestion, focused: focus == .steps, theme: theme,
       scroll: narrationOffset)
   }
 

@@ -22,7 +22,7 @@ struct NarrationPane: Widget {
   var presenter: Bool
   /// The kernel functions the step ran.
   var functions: [String]
-  var message: String?
+  var message: Notice?
   /// The questions put before the next step (`ask`), shown above the narration.
   var question: AskedQuestion?
   var focused: Bool
@@ -105,7 +105,10 @@ struct NarrationPane: Widget {
       if let c = info.chapter { segs.append(("  [\(c)]", theme.chapter)) }
       lines += wrap(segs, width)
     }
-    if let message { lines += wrap([("! " + message, theme.error)], width) }
+    if let message {
+      let (glyph, style) = theme.notice(message.kind)
+      lines += wrap([(glyph + " " + message.text, style)], width)
+    }
     if let question { lines += question.lines(width: width, theme: theme) }
     var unwrapped = 0
     for s in info.say {
