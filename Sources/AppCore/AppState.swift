@@ -133,6 +133,9 @@ public struct AppState: Sendable {
   public internal(set) var layout: Layout
   /// The comparison model's layout, computed with `layout`.
   var compareLayout: Layout?
+  /// Whether the last frame drew the diagram (`syncLegend`): in a pane too small for it the
+  /// matrix is drawn, and the legend is not open there.
+  var diagramDrawn = true
   /// The diagram plans of the timeline and of the comparison's (diagram view).
   var diagramPlan: PlannedTimeline?
   var compareDiagramPlan: PlannedTimeline?

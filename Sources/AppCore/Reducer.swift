@@ -98,8 +98,8 @@ extension AppState {
 
   /// Runs a key's command (`Keymap`).
   mutating func perform(_ command: KeyCommand) {
-    // The legend, while open, takes the scroll keys (its title says so).
-    if diagramView.legend, forestView == .diagram {
+    // The legend, while open, takes the scroll keys (its title and the status hints say so).
+    if legendOpen {
       let by: Int? =
         switch command {
         case .down: 1
@@ -141,19 +141,30 @@ extension AppState {
       if diagramFocused ? diagramView.selection != nil : focus != .steps && !selectable(focus).isEmpty {
         overlay = .inspector
       }
-    case .cycleView: forestView = forestView.next
+    case .cycleView:
+      forestView = forestView.next
+      // The diagram holds the VMAs: the focus goes where the arrows act on what is drawn.
+      if forestView == .diagram && focus == .vmas { focus = .forest }
     case .pin: togglePin()
     case .legend:
+      guard diagramDrawn || diagramView.legend else {
+        notice = .warning("no legend here: the diagram needs a pane of 80 columns; the matrix explains its glyphs")
+        return
+      }
       diagramView.legend.toggle()
       diagramView.legendScroll = 0
     case .toggleFolding:
-      let foldedBefore = layout.hasFolds
+      let foldedBefore = foldsShown
+      let diagramFolds = forestView == .diagram && layout.diagram?.folded != nil
       folding.toggle()
       selection[.vmas] = 0
       refreshLayout()
-      if !foldedBefore, !layout.hasFolds {
+      if !foldedBefore, !foldsShown {
+        let now = "folding is now \(folding ? "on" : "off")"
         notice = .warning(
-          "nothing to fold at this step: no 3 identical sibling subtrees (folding is now \(folding ? "on" : "off"))")
+          diagramFolds || (forestView == .diagram && layout.diagram?.folded != nil)
+            ? "nothing to fold: the whole diagram fits the pane (\(now); it folds when the forest outgrows the pane)"
+            : "nothing to fold at this step: no 3 identical sibling subtrees (\(now))")
       }
     case .compare: cycleCompare()
     case .presenter: presenter.toggle()
@@ -409,6 +420,17 @@ extension String {
     while s.first == " " || s.first == "\t" { s = s.dropFirst() }
     while s.last == " " || s.last == "\t" { s = s.dropLast() }
     return String(s)
+  }
+}
+
+extension AppState {
+  /// Whether the forest on screen shows a fold (`×N`): the diagram folds only when the whole one
+  /// does not fit its pane (as the last frame drew it); the matrix and the tree whenever folding
+  /// is on and identical siblings exist.
+  var foldsShown: Bool {
+    guard forestView == .diagram, diagramDrawn, let d = layout.diagram else { return layout.hasFolds }
+    let shown = d.shown(rows: diagramRows, selection: diagramView.selection)
+    return !(shown.processFolds.isEmpty && shown.anonVMAFolds.isEmpty)
   }
 }
 

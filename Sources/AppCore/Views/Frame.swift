@@ -23,8 +23,27 @@ extension AppState {
     }
     let buffer = render(width: width, height: height)
     syncDiagramView(width: width, height: height)
+    syncLegend(width: width, height: height)
     return buffer
   }
+
+  /// Remembers whether the frame drew the diagram (a small pane shows the matrix instead) and
+  /// clamps the legend's scroll to where its last row shows, so ↓/↑ act on what is on screen
+  /// (`legendOpen`) and ↑ after many ↓ moves it at once.
+  mutating func syncLegend(width: Int, height: Int) {
+    var area = Rect(x: 0, y: 0, width: width, height: height)
+    if compareLayout != nil, let halves = compareAreas(area) { area = halves.0 }
+    diagramDrawn =
+      forestView == .diagram && area.width >= minimumSize.width && area.height >= minimumSize.height
+      && diagramPane(in: area) != nil
+    guard legendOpen else { return }
+    let inner = DiagramLegend.area(in: area).inset(1)
+    let rows = DiagramLegend.rows(kernel: timeline.kernel, ascii: options.ascii, width: inner.width).count
+    diagramView.legendScroll = min(diagramView.legendScroll, max(0, rows - inner.height))
+  }
+
+  /// Whether the diagram's legend is on screen: it then takes ↓/↑ and PgDn/PgUp.
+  var legendOpen: Bool { diagramView.legend && forestView == .diagram && diagramDrawn }
 
   /// The frame at a size. Pure: the same state and size give the same buffer.
   ///
@@ -133,7 +152,7 @@ extension AppState {
     if diagramView.legend, forestView == .diagram, diagramPane(in: area) != nil {
       // Over the frame between the header and the status line: the step goes on under it.
       DiagramLegend(kernel: timeline.kernel, ascii: options.ascii, scroll: diagramView.legendScroll, theme: theme)
-        .render(in: Rect(x: area.x, y: area.y + 1, width: area.width, height: area.height - 2), into: &b)
+        .render(in: DiagramLegend.area(in: area), into: &b)
     }
     switch overlay {
     case .help: HelpOverlay(keys: validKeys, scroll: helpScroll, theme: theme).render(in: area, into: &b)
