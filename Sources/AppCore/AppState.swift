@@ -177,6 +177,10 @@ public struct AppState: Sendable {
     } else {
       compareLayout = nil
     }
+    if forestView != .diagram {
+      layout.loadStepLocks(timeline)
+      if let other = compareTimeline { compareLayout?.loadStepLocks(other) }
+    }
     refreshDiagram()
   }
 

@@ -122,7 +122,7 @@ extension AppState {
     let (body, narrationRect, narrationText) = frameRows(in: area)
     let leftW = min(48, max(30, area.width * 2 / 5))
     let w = layout.world
-    let covered = Marks.lockedForest(w)
+    let (covered, lockLegend) = layout.lockView
     header(theme).render(in: Rect(x: area.x, y: area.y, width: area.width, height: 1), into: &b)
     let selectedVMA = focus == .vmas ? selected(.vmas)?.vma : nil
     if let pane = diagramPane(in: area), let diagrams = layout.diagram {
@@ -134,7 +134,7 @@ extension AppState {
         focused: focus == .vmas, theme: theme, differs: differs
       ).render(in: Rect(x: body.x, y: body.y, width: leftW, height: body.height), into: &b)
       ForestPane(
-        layout: layout, covered: covered,
+        layout: layout, covered: covered, lockLegend: lockLegend,
         selectedAV: focus == .forest ? selected(.forest)?.anonVMA : nil, treeLayout: forestView == .tree,
         focused: focus == .forest, theme: theme, differs: differs
       ).render(in: Rect(x: body.x + leftW, y: body.y, width: body.width - leftW, height: body.height), into: &b)
