@@ -133,6 +133,8 @@ public struct AppState: Sendable {
   public internal(set) var layout: Layout
   /// The comparison model's layout, computed with `layout`.
   var compareLayout: Layout?
+  /// A comparison half's narration in place of the scene's text (`compareAccount`).
+  var account: NarrationPane.Account?
   /// Whether the last frame drew the diagram (`syncLegend`): in a pane too small for it the
   /// matrix is drawn, and the legend is not open there.
   var diagramDrawn = true

@@ -115,16 +115,24 @@ extension Layout {
 
   /// The anon_vmas under a held lock on screen (the `▌` marks): at a micro-step its own holds; at
   /// a whole step those of `lockMoment`, with the legend's words for them.
-  var lockView: (covered: Set<AnonVMAID>, legend: String) {
-    guard let moment = lockMoment else { return (Marks.lockedForest(world), "locked") }
+  var lockView: (covered: Set<AnonVMAID>, legend: LockLegend) {
+    guard let moment = lockMoment else { return (Marks.lockedForest(world), LockLegend()) }
     let w = moment.world
     let locked = w.lockHolders.keys.sorted()
     let cpus = Set(locked.flatMap { (w.lockHolders[$0] ?? []).map(\.cpu) }).sorted().map { "cpu\($0)" }
     let names = locked.map { World.avName($0) }.joined(separator: " ")
     return (
       Marks.lockedForest(w),
-      "under \(names)'s lock (\(cpus.joined(separator: " ")), micro-step \(moment.micro)/\(moment.count))"
+      LockLegend(
+        long: "under \(names)'s lock (\(cpus.joined(separator: " ")), micro-step \(moment.micro)/\(moment.count))",
+        short: "\(names) locked at micro-step \(moment.micro)/\(moment.count)")
     )
+  }
+
+  /// What the lock mark means, in words, and shorter for a short line.
+  struct LockLegend: Sendable, Hashable {
+    var long = "locked"
+    var short = "locked"
   }
 
   /// The world on screen (after the step or the selected micro-step) and the one before it.

@@ -7,7 +7,7 @@ struct Theme: Sendable {
   var glyphs: Glyphs
 
   static let unicode = Theme(glyphs: .unicode)
-  static let ascii = Theme(glyphs: .ascii)
+  static let ascii = Theme(glyphs: .ascii, isASCII: true)
 
   // Text and frame.
   /// Ordinary text.
@@ -77,6 +77,14 @@ struct Theme: Sendable {
   /// A message of what a key did, and a warning (something did nothing or needs a confirmation).
   var info = Style(bold: true)
   var warning = Style(fg: .yellow, bold: true)
+
+  /// Whether frames are ASCII only (`--ascii`): text from the model and the scene goes through
+  /// `plain(_:)`.
+  var isASCII = false
+
+  /// Text as this theme can show it: spelled in ASCII under `--ascii` (`String.asciiOnly`), as
+  /// it is otherwise. Applied before wrapping, so the widths are the shown ones.
+  func plain(_ text: String) -> String { isASCII ? text.asciiOnly : text }
 
   /// A message's glyph and style by its kind: `·` info, `⚠` warning (yellow), `✗` error (red);
   /// `-`, `!` and `X` in ASCII.

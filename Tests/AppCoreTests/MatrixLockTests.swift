@@ -60,7 +60,7 @@ struct MatrixLockTests {
       s.go(to: k)
       let micro = s.timeline.replay.microStates(step: k)
       // The whole step.
-      let frame = s.render(width: 120, height: 40).plainText
+      let frame = s.render(width: 200, height: 60).plainText
       let w = s.timeline.states[k]
       let drawn = Self.marked(frame, w)
       let holds = micro.enumerated().filter { !$0.element.world.lockHolders.keys.isEmpty }
@@ -84,7 +84,7 @@ struct MatrixLockTests {
       for (i, state) in holds {
         s.selectMicro(i)
         s.refreshLayout()
-        let frame = s.render(width: 120, height: 40).plainText
+        let frame = s.render(width: 200, height: 60).plainText
         let cover = Self.cover(state.world)
         #expect(
           Self.marked(frame, state.world) == cover, "\(name) step \(k).\(i + 1): \(Self.marked(frame, state.world))")

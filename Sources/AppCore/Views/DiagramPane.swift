@@ -261,8 +261,17 @@ struct DiagramPane: Widget {
 }
 
 extension String {
-  /// The text with the few symbols the pane's own lines use spelled in ASCII (`--ascii`).
+  /// The text spelled in ASCII (`--ascii`): the symbols the model's and the panes' text use
+  /// spelled out (`→` `->`, `≠` `!=`, `·` `|`, curly quotes straight), anything else `?`.
   var asciiOnly: String {
-    String(ForestDiagram.asciiText(self).map { $0.isASCII ? $0 : "?" })
+    guard !utf8.allSatisfy({ $0 < 0x80 }) else { return self }
+    let spelled = map { String.asciiSpelling[$0] ?? String($0) }.joined()
+    return String(ForestDiagram.asciiText(spelled).map { $0.isASCII ? $0 : "?" })
   }
+
+  /// ASCII spellings of the symbols the panes' text uses beyond the diagram's own
+  /// (`ForestDiagram.asciiText`: arrows, ellipsis, times, minus).
+  static let asciiSpelling: [Character: String] = [
+    "←": "<-", "≠": "!=", "·": "|", "“": "\"", "”": "\"", "‘": "'", "’": "'", "—": "--", "–": "-", "▶": ">",
+  ]
 }

@@ -63,6 +63,7 @@ extension AppState {
       half.forestView = forestView
       half.narrationScroll = narrationScroll
       half.notice = other.stepCount < step ? .warning("this model stopped at step \(other.stepCount)") : nil
+      half.account = compareAccount(other, lower)
       let diffs = compareDiffs
       render(in: areas.0, into: &b, differs: diffs?.this ?? CompareDiff())
       half.render(in: areas.1, into: &b, differs: diffs?.other ?? CompareDiff())
@@ -212,7 +213,7 @@ extension AppState {
       nextLabel: step < timeline.stepCount ? timeline.steps[step + 1].label : nil,
       micro: shownMicro, cpus: timeline.cpuCount > 1 ? layout.world.cpus : [], presenter: presenter,
       functions: layout.functions, message: notice, question: askedQuestion, focused: focus == .steps, theme: theme,
-      scroll: narrationOffset)
+      scroll: narrationOffset, account: account)
   }
 
   func inspector(_ theme: Theme) -> Inspector {
