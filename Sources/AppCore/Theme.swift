@@ -23,6 +23,8 @@ struct Theme: Sendable {
   /// The header line, and its title.
   var header = Style(reverse: true)
   var headerTitle = Style(bold: true, reverse: true)
+  /// The header's progress bar (not reversed: its filled part must read as filled).
+  var progress = Style.plain
   /// The status line's right part and a prompt being typed.
   var status = Style(bold: true)
   var prompt = Style(bold: true)

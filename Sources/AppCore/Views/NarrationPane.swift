@@ -169,7 +169,7 @@ struct NarrationPane: Widget {
     func marked(_ text: String, differs: Bool, style: Style) -> [Line] {
       wrapped(text, max(10, width - markWidth)).enumerated().map { j, l in
         let mark = j == 0 && differs ? g.differs + " " : "".padding(markWidth)
-        return Line(segments: [(mark, theme.differs), (l, style)])
+        return Line(segments: [(mark, j == 0 && differs ? theme.differs : theme.text), (l, style)])
       }
     }
     let heading = "\(account.model): the model's own account (the scene's text is written for \(account.written))"
