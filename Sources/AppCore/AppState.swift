@@ -156,7 +156,15 @@ public struct AppState: Sendable {
     self.options = options
     self.layout = layout
     step = layout.key.step
+    mirror = true
   }
+
+  /// Whether this is a comparison's other half: it follows the keys of the first, so none of
+  /// its panes is marked focused.
+  var mirror = false
+
+  /// The pane drawn as focused (`▶`): the focus, except in a comparison's other half.
+  var focusShown: Pane? { mirror ? nil : focus }
 
   /// The inputs of the layout now.
   var layoutKey: Layout.Key { Layout.Key(timeline, step: step, micro: micro, folding: folding) }

@@ -86,3 +86,18 @@ struct CompareNarrationTests {
     #expect(text.contains("!= AV2: lock AV2 (2.6.36: AV1)") && text.unicodeScalars.allSatisfy(\.isASCII))
   }
 }
+
+@Suite("Compare: one focused pane")
+struct CompareFocusTests {
+  @Test("side by side and stacked, only the first model's focused pane is marked ▶ (the other follows its keys)")
+  func oneFocus() throws {
+    for keys: [Key] in [[], [.tab]] {
+      var s = try sceneApp("e3-three-generations.scene", view: .diagram)
+      send(&s, [.char("c"), .right] + keys)
+      for (w, h) in [(200, 60), (120, 40)] {
+        let frame = s.render(width: w, height: h).plainText
+        #expect(frame.components(separatedBy: "▶ ").count - 1 == 1, "\(keys) \(w)x\(h)")
+      }
+    }
+  }
+}

@@ -133,7 +133,7 @@ struct DiagramPane: Widget {
     let window = state.diagramWindow(diagrams, pane: pane)
     let d = window.diagram
     let folded = d.processFolds.isEmpty ? "" : " (folded ×N: z unfolds)"
-    Block(title: "anon_vma forest" + folded, focused: state.focus == .forest, theme: theme).render(
+    Block(title: "anon_vma forest" + folded, focused: state.focusShown == .forest, theme: theme).render(
       in: pane.outer, into: &b)
     for (i, line) in pane.lockLines.enumerated() {
       b.put(line, x: pane.inner.x + 1, y: pane.inner.y + i, style: theme.lockLens, maxX: pane.inner.maxX)

@@ -132,12 +132,12 @@ extension AppState {
     } else {
       VMAPane(
         layout: layout, covered: covered, selectedVMA: selectedVMA,
-        focused: focus == .vmas, theme: theme, differs: differs
+        focused: focusShown == .vmas, theme: theme, differs: differs
       ).render(in: Rect(x: body.x, y: body.y, width: leftW, height: body.height), into: &b)
       ForestPane(
         layout: layout, covered: covered, lockLegend: lockLegend,
         selectedAV: focus == .forest ? selected(.forest)?.anonVMA : nil, treeLayout: forestView == .tree,
-        focused: focus == .forest, theme: theme, differs: differs
+        focused: focusShown == .forest, theme: theme, differs: differs
       ).render(in: Rect(x: body.x + leftW, y: body.y, width: body.width - leftW, height: body.height), into: &b)
       if let note = diagramFallbackNote(in: area) {
         b.put(note, x: body.x + leftW + 2, y: body.maxY - 1, style: theme.hint, maxX: body.maxX - 1)
@@ -212,8 +212,8 @@ extension AppState {
       step: step, info: timeline.steps[step],
       nextLabel: step < timeline.stepCount ? timeline.steps[step + 1].label : nil,
       micro: shownMicro, cpus: timeline.cpuCount > 1 ? layout.world.cpus : [], presenter: presenter,
-      functions: layout.functions, message: notice, question: askedQuestion, focused: focus == .steps, theme: theme,
-      scroll: narrationOffset, account: account)
+      functions: layout.functions, message: notice, question: askedQuestion, focused: focusShown == .steps, theme: theme,
+      scroll: narrationOffset, account: account, tabToScroll: focus != .steps)
   }
 
   func inspector(_ theme: Theme) -> Inspector {

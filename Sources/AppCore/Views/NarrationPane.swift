@@ -32,6 +32,9 @@ struct NarrationPane: Widget {
   /// In place of the `say` text and the kernel functions: this model's own account of the step
   /// (a comparison's other half, whose scene text was written for another model).
   var account: Account? = nil
+  /// Whether PgDn/PgUp need `tab` first (another pane has the keys); nil: when not focused (a
+  /// comparison's other half, drawn unfocused, follows the first half's focus).
+  var tabToScroll: Bool? = nil
 
   /// A model's own account of a step (`TextNarrator.account`): a heading that says so, its
   /// micro-steps with the ones the scene's model did not do marked, and what differs from that
@@ -103,7 +106,7 @@ struct NarrationPane: Widget {
     if below > 0 { parts.append("\(g.more) \(below) more") }
     if unwrapped > 0 { parts.append("\(unwrapped) more paragraphs") }
     let keys = below > 0 || unwrapped > 0 ? (above > 0 ? "PgUp/PgDn" : "PgDn") : "PgUp"
-    return parts.joined(separator: "  ") + " (\(focused ? "" : "tab, ")\(keys))"
+    return parts.joined(separator: "  ") + " (\(tabToScroll ?? !focused ? "tab, " : "")\(keys))"
   }
 
   /// The text at `width` columns. Paragraphs more than `limit` lines past the scroll offset are
