@@ -212,7 +212,8 @@ extension AppState {
       step: step, info: timeline.steps[step],
       nextLabel: step < timeline.stepCount ? timeline.steps[step + 1].label : nil,
       micro: shownMicro, cpus: timeline.cpuCount > 1 ? layout.world.cpus : [], presenter: presenter,
-      functions: layout.functions, message: notice, question: askedQuestion, focused: focusShown == .steps, theme: theme,
+      functions: layout.functions, message: notice, question: askedQuestion, focused: focusShown == .steps,
+      theme: theme,
       scroll: narrationOffset, account: account, tabToScroll: focus != .steps)
   }
 
