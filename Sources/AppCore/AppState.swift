@@ -122,8 +122,9 @@ public struct AppState: Sendable {
   var warnedLine: String?
   /// The narration pane's scroll (PgDn/PgUp in the steps pane).
   var narrationScroll = NarrationScroll()
-  /// A message shown in place (errors of `:` commands, jump errors).
-  public var message: String?
+  /// A message shown in place, with its kind (`message` is its text): what a key did, a
+  /// warning, an error of a `:` command or a jump.
+  public var notice: Notice?
   public var options: RenderOptions
   /// The real kernel's verdict and facts per step (`play --conform`).
   public var kernelRecord: KernelRecord?
@@ -135,6 +136,11 @@ public struct AppState: Sendable {
   public internal(set) var layout: Layout
   /// The comparison model's layout, computed with `layout`.
   var compareLayout: Layout?
+  /// A comparison half's narration in place of the scene's text (`compareAccount`).
+  var account: NarrationPane.Account?
+  /// Whether the last frame drew the diagram (`syncLegend`): in a pane too small for it the
+  /// matrix is drawn, and the legend is not open there.
+  var diagramDrawn = true
   /// The diagram plans of the timeline and of the comparison's (diagram view).
   var diagramPlan: PlannedTimeline?
   var compareDiagramPlan: PlannedTimeline?
@@ -153,7 +159,15 @@ public struct AppState: Sendable {
     self.options = options
     self.layout = layout
     step = layout.key.step
+    mirror = true
   }
+
+  /// Whether this is a comparison's other half: it follows the keys of the first, so none of
+  /// its panes is marked focused.
+  var mirror = false
+
+  /// The pane drawn as focused (`▶`): the focus, except in a comparison's other half.
+  var focusShown: Pane? { mirror ? nil : focus }
 
   /// The inputs of the layout now.
   var layoutKey: Layout.Key { Layout.Key(timeline, step: step, micro: micro, folding: folding) }
@@ -175,6 +189,10 @@ public struct AppState: Sendable {
       if compareLayout?.key != key { compareLayout = Layout(timeline: other, key: key, microSteps: nil) }
     } else {
       compareLayout = nil
+    }
+    if forestView != .diagram {
+      layout.loadStepLocks(timeline)
+      if let other = compareTimeline { compareLayout?.loadStepLocks(other) }
     }
     refreshDiagram()
   }

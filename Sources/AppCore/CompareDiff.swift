@@ -1,4 +1,5 @@
 import AnonVMASim
+import ScenePlayer
 
 /// What differs between two kernel models' worlds at the same step (`c`, `--compare`), compared
 /// as the panes draw them: every process, VMA, anon_vma and listed page is summarised in a line
@@ -138,9 +139,92 @@ extension AppState {
     return (CompareDiff(mine, against: theirs), CompareDiff(theirs, against: mine))
   }
 
+  /// The comparison half's narration: its model's own account of the step
+  /// (`TextNarrator.account`), its micro-steps this model's step has no equal of marked, and what
+  /// differs object by object. Nil when the other model is the one the scene was written for
+  /// (its `kernel` and `variant` lines): only then is the scene's `say` text true of it.
+  func compareAccount(_ other: Timeline, _ lower: Layout) -> NarrationPane.Account? {
+    guard let scene else { return nil }
+    var kernel = KernelVersion.v2_6_36
+    var variants: [Variant] = []
+    for s in scene.statements {
+      if case .kernel(let k) = s.statement { kernel = k }
+      if case .variant(let v) = s.statement { variants.append(v) }
+    }
+    guard kernel != other.kernel || variants != other.variants else { return nil }
+    let written = Self.modelName(kernel, variants)
+    let theirs = Self.modelName(other.kernel, other.variants)
+    let mineName = Self.modelName(timeline.kernel, timeline.variants)
+    var unmatched = step <= timeline.stepCount ? TextNarrator.account(timeline, step: step) : []
+    let events = step <= other.stepCount ? TextNarrator.account(other, step: step) : []
+    var differing = Set<Int>()
+    for (i, e) in events.enumerated() {
+      if let j = unmatched.firstIndex(of: e) { unmatched.remove(at: j) } else { differing.insert(i) }
+    }
+    var differences: [String] = []
+    if micro == nil, step <= other.stepCount {
+      differences = CompareDiff.differences(
+        CompareDiff.summaries(lower.world), against: CompareDiff.summaries(layout.world), theirModel: mineName)
+    }
+    return NarrationPane.Account(
+      model: theirs, written: written, comparedWith: mineName, events: events, differing: differing,
+      differences: differences)
+  }
+
+  /// A model as a heading names it: `2.6.36`, `2.6.36 (no-6/5)`.
+  static func modelName(_ kernel: KernelVersion, _ variants: [Variant]) -> String {
+    kernel.rawValue + (variants.isEmpty ? "" : " (" + variants.map(\.rawValue).joined(separator: ", ") + ")")
+  }
+
   /// `compareDiffs` as diagram objects, for `ForestDiagram.Options.emphasized` of each half.
   public func compareEmphasis() -> (this: Set<ForestDiagram.Object>, other: Set<ForestDiagram.Object>)? {
     guard let diffs = compareDiffs, let lower = compareLayout else { return nil }
     return (diffs.this.objects(in: layout.world), diffs.other.objects(in: lower.world))
+  }
+}
+
+extension CompareDiff {
+  /// The words of a summary line that start a field (`lock AV1`, `count 1`, `list P1:A@0 …`); the
+  /// words before the first are the object's own (a VMA's range and protection, a process's
+  /// state, a page's mapping).
+  static let fieldWords: Set<Substring> = [
+    "parent", "vmas", "anon_vma", "chain", "lock", "count", "list", "pages", "index", "mapcount", "swap",
+  ]
+
+  /// A summary line as fields: (word, value), the first with an empty word.
+  static func fields(_ line: String) -> [(key: Substring, value: String)] {
+    var out: [(key: Substring, value: [Substring])] = [("", [])]
+    for w in line.split(separator: " ") {
+      if fieldWords.contains(w) { out.append((w, [])) } else { out[out.count - 1].value.append(w) }
+    }
+    return out.map { ($0.key, $0.value.isEmpty ? "none" : $0.value.joined(separator: " ")) }
+  }
+
+  /// What differs between the objects of two worlds' summaries, object by object, in words:
+  /// `AV2: lock AV2 (2.6.36: AV1)`, `AV3: only here`, `pg5: not here (on 2.6.36: AV2 …)`.
+  /// Objects in kind order (processes, VMAs, anon_vmas, pages), then by name.
+  static func differences(_ mine: [Name: Entry], against theirs: [Name: Entry], theirModel: String) -> [String] {
+    let order: [Kind] = [.process, .vma, .anonVMA, .page]
+    let names = Set(mine.keys).union(theirs.keys).filter { mine[$0]?.line != theirs[$0]?.line }.sorted {
+      (order.firstIndex(of: $0.kind) ?? 0, $0.name.count, $0.name) < (
+        order.firstIndex(of: $1.kind) ?? 0, $1.name.count, $1.name
+      )
+    }
+    return names.map { name in
+      guard let here = mine[name]?.line else {
+        return "\(name.name): not here (on \(theirModel): \(theirs[name]?.line ?? ""))"
+      }
+      guard let there = theirs[name]?.line else { return "\(name.name): only here" }
+      let a = fields(here)
+      let b = fields(there)
+      var parts: [String] = []
+      for (i, f) in a.enumerated() {
+        let other = i == 0 ? b.first : b.first { $0.key == f.key }
+        guard other?.value != f.value else { continue }
+        let word = f.key.isEmpty ? "" : "\(f.key) "
+        parts.append("\(word)\(f.value) (\(theirModel): \(other?.value ?? "none"))")
+      }
+      return "\(name.name): " + parts.joined(separator: ", ")
+    }
   }
 }

@@ -79,7 +79,7 @@ extension AppState {
       note = "\(name) is filed in \(World.avName(a))"
     }
     guard let object, let diagrams = layout.diagram, diagrams.whole.rect(of: object) != nil else {
-      message = "nothing named '\(name)' at this step"
+      notice = .warning("nothing named '\(name)' at this step")
       return []
     }
     focus = .forest

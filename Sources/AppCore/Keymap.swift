@@ -34,18 +34,29 @@ public struct KeyHint: Sendable, Hashable {
 }
 
 /// What the status hints depend on: the focused pane, whether the step on screen has
-/// micro-steps to enter (not step 0), whether one is shown, and the overlay open. Few enough that
-/// every context's status lines are computed once (`Keymap.hintLines`), not per frame.
+/// micro-steps to enter (not step 0), whether one is shown, the overlay open, whether the
+/// diagram's legend is open (it takes ↓/↑), whether this is an explore session (`:` runs
+/// operations). Few enough that every context's status lines are computed once
+/// (`Keymap.hintLines`), not per frame.
 public struct HintContext: Sendable, Hashable {
   var focus: Pane
   var stepped: Bool
   var inMicro: Bool
   var overlay: Overlay?
+  var legend = false
+  var explore = false
 
   static let all: [HintContext] = [nil, Overlay.help, .inspector].flatMap { overlay in
     Pane.allCases.flatMap { focus in
       [false, true].flatMap { stepped in
-        [false, true].map { HintContext(focus: focus, stepped: stepped, inMicro: $0, overlay: overlay) }
+        [false, true].flatMap { inMicro in
+          [false, true].flatMap { legend in
+            [false, true].map {
+              HintContext(
+                focus: focus, stepped: stepped, inMicro: inMicro, overlay: overlay, legend: legend, explore: $0)
+            }
+          }
+        }
       }
     }
   }
@@ -126,17 +137,20 @@ public enum Keymap {
     KeyBinding(
       [.left, .char("h"), .backspace], .previousStep, "← h bksp", "previous step", when: { $0.step > 0 },
       help: { _ in "previous step" }),
-    // ↓ and ↑ first: their hint says what they do now (micro-steps or the selection).
+    // ↓ and ↑ first: their hint says what they do now (the legend, micro-steps or the selection).
     KeyBinding(
       [.down], .down, nil,
       hint: { s in
+        if s.legend { return KeyHint("↓↑ legend", "up/down legend", rank: 4) }
         if s.focus != .steps { return KeyHint("↓↑ select", "up/down select", rank: 4) }
         return s.stepped ? KeyHint("↓↑ micro", "j/k micro", rank: 4) : nil
       }),
     KeyBinding([.up], .up, nil),
     KeyBinding(
       [.char("j")], .microForward, "↓ j", "into the step's micro-steps, then the next one",
-      hint: { s in s.focus != .steps && s.stepped ? KeyHint("j/k micro", "j/k micro", rank: 2) : nil },
+      hint: { s in
+        (s.focus != .steps || s.legend) && s.stepped ? KeyHint("j/k micro", "j/k micro", rank: 2) : nil
+      },
       when: { $0.step > 0 }, help: { $0.micro == nil ? "into the step's micro-steps" : "next micro-step" }),
     KeyBinding(
       [.char("k")], .microBackward, "↑ k", "previous micro-step / back out", when: { $0.micro != nil },
@@ -163,7 +177,9 @@ public enum Keymap {
       }),
     KeyBinding([.backTab], .focusPrevious, nil),
     KeyBinding(
-      [.enter], .inspect, "↑ ↓ enter", "select in the focused pane, inspect", when: { $0.focus != .steps },
+      [.enter], .inspect, "↑ ↓ enter", "select in the focused pane, inspect",
+      hint: { $0.focus != .steps && !$0.legend ? KeyHint("enter inspect", "enter inspect", rank: 1) : nil },
+      when: { $0.focus != .steps },
       help: { _ in "select, inspect" }),
     KeyBinding(
       [.pageDown], .pageDown, "PgDn PgUp", "move the selection by 10", when: { $0.focus != .steps },
@@ -178,6 +194,7 @@ public enum Keymap {
       help: { $0.diagramView.pinned ? "release the pin" : "pin the selection: kept and in view across steps" }),
     KeyBinding(
       [.char("L")], .legend, "L", "legend: every glyph, counter and abbreviation of the diagram",
+      hint: { $0.legend ? KeyHint("L close", "L close", rank: 5) : nil },
       when: { $0.forestView == .diagram },
       help: { $0.diagramView.legend ? "hide the legend" : "legend: every glyph, counter and abbreviation" }),
     KeyBinding(
@@ -204,6 +221,7 @@ public enum Keymap {
     KeyBinding([.char("\u{12}")], .redo, nil),
     KeyBinding(
       [.char(":")], .command, ":", "run an operation: in explore mode; in play a what-if branch from this step",
+      hint: { $0.explore ? KeyHint(": operation", ": operation", rank: 4) : nil },
       help: {
         $0.explore
           ? "run an operation, :w FILE saves, :q quits" : "what-if: run an operation in a branch from this step"
@@ -261,7 +279,8 @@ extension AppState {
 
   /// What the status hints depend on now.
   var hintContext: HintContext {
-    HintContext(focus: focus, stepped: step > 0, inMicro: micro != nil, overlay: overlay)
+    HintContext(
+      focus: focus, stepped: step > 0, inMicro: micro != nil, overlay: overlay, legend: legendOpen, explore: explore)
   }
 
   /// The status line's hints now, in table order: what `↓`/`↑` do in the focused pane, how to

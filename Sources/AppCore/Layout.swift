@@ -56,6 +56,9 @@ public struct Layout: Sendable {
   let totals: String
   /// The forest diagram of the world on screen, computed in diagram view (`refreshDiagram`).
   var diagram: DiagramLayout?
+  /// The anon_vma locks a whole step took, for the matrix and tree views (`loadStepLocks`; the
+  /// diagram view has its own, `diagram.locks`).
+  var stepLocks: StepLocks?
 
   /// The number of micro-steps of the step on screen, when they are loaded (`nil` before).
   public var microStepCount: Int? { microSteps.map(\.states.count) }
@@ -87,6 +90,51 @@ public struct Layout: Sendable {
 }
 
 extension Layout {
+  /// Loads the locks a whole step took (replaying its micro-steps once), so the matrix and the
+  /// tree show the root lock at step granularity, as the diagram does (issue 16, item 2). Only
+  /// for a step that may have locked and a world the diagram would draw (a replay of a very
+  /// large fork costs more than its frame).
+  mutating func loadStepLocks(_ timeline: Timeline) {
+    guard stepLocks == nil, key.micro == nil, key.step > 0, DiagramLayout.drawable(self), DiagramLayout.mayLock(self)
+    else { return }
+    if microSteps?.step != key.step {
+      microSteps = MicroSteps(step: key.step, states: timeline.replay.microStates(step: key.step))
+    }
+    stepLocks = StepLocks(microSteps?.states ?? [])
+  }
+
+  /// A whole step's lock as the panes draw it: the world at the step's featured micro-step (the
+  /// hold that covers the most), which micro-step that is and how many the step has; nil inside
+  /// a micro-step (its own locks are drawn) or when the step took no lock.
+  var lockMoment: (world: World, micro: Int, count: Int)? {
+    guard key.micro == nil, let locks = diagram?.locks ?? stepLocks, let f = locks.featured,
+      let m = microSteps, m.step == key.step, f >= 1, f <= m.states.count
+    else { return nil }
+    return (m.states[f - 1].world, f, m.states.count)
+  }
+
+  /// The anon_vmas under a held lock on screen (the `▌` marks): at a micro-step its own holds; at
+  /// a whole step those of `lockMoment`, with the legend's words for them.
+  var lockView: (covered: Set<AnonVMAID>, legend: LockLegend) {
+    guard let moment = lockMoment else { return (Marks.lockedForest(world), LockLegend()) }
+    let w = moment.world
+    let locked = w.lockHolders.keys.sorted()
+    let cpus = Set(locked.flatMap { (w.lockHolders[$0] ?? []).map(\.cpu) }).sorted().map { "cpu\($0)" }
+    let names = locked.map { World.avName($0) }.joined(separator: " ")
+    return (
+      Marks.lockedForest(w),
+      LockLegend(
+        long: "under \(names)'s lock (\(cpus.joined(separator: " ")), micro-step \(moment.micro)/\(moment.count))",
+        short: "\(names) locked at micro-step \(moment.micro)/\(moment.count)")
+    )
+  }
+
+  /// What the lock mark means, in words, and shorter for a short line.
+  struct LockLegend: Sendable, Hashable {
+    var long = "locked"
+    var short = "locked"
+  }
+
   /// The world on screen (after the step or the selected micro-step) and the one before it.
   static func worlds(_ timeline: Timeline, _ key: Key, _ microSteps: MicroSteps?) -> (World, World?) {
     let step = key.step

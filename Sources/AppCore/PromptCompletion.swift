@@ -24,11 +24,11 @@ extension AppState {
     case "w":
       let path = String(line.dropFirst(1)).trimmingSpaces
       guard !path.isEmpty else {
-        message = "usage: :w FILE"
+        notice = .error("usage: :w FILE")
         return []
       }
       guard explore else {
-        message = ":w saves a what-if branch: type an operation first"
+        notice = .error(":w saves a what-if branch: type an operation first")
         return []
       }
       return [.save(path: path, text: exploreScene)]

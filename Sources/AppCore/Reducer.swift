@@ -98,8 +98,8 @@ extension AppState {
 
   /// Runs a key's command (`Keymap`).
   mutating func perform(_ command: KeyCommand) {
-    // The legend, while open, takes the scroll keys (its title says so).
-    if diagramView.legend, forestView == .diagram {
+    // The legend, while open, takes the scroll keys (its title and the status hints say so).
+    if legendOpen {
       let by: Int? =
         switch command {
         case .down: 1
@@ -141,19 +141,30 @@ extension AppState {
       if diagramFocused ? diagramView.selection != nil : focus != .steps && !selectable(focus).isEmpty {
         overlay = .inspector
       }
-    case .cycleView: forestView = forestView.next
+    case .cycleView:
+      forestView = forestView.next
+      // The diagram holds the VMAs: the focus goes where the arrows act on what is drawn.
+      if forestView == .diagram && focus == .vmas { focus = .forest }
     case .pin: togglePin()
     case .legend:
+      guard diagramDrawn || diagramView.legend else {
+        notice = .warning("no legend here: the diagram needs a pane of 80 columns; the matrix explains its glyphs")
+        return
+      }
       diagramView.legend.toggle()
       diagramView.legendScroll = 0
     case .toggleFolding:
-      let foldedBefore = layout.hasFolds
+      let foldedBefore = foldsShown
+      let diagramFolds = forestView == .diagram && layout.diagram?.folded != nil
       folding.toggle()
       selection[.vmas] = 0
       refreshLayout()
-      if !foldedBefore, !layout.hasFolds {
-        message =
-          "nothing to fold at this step: no 3 identical sibling subtrees (folding is now \(folding ? "on" : "off"))"
+      if !foldedBefore, !foldsShown {
+        let now = "folding is now \(folding ? "on" : "off")"
+        notice = .warning(
+          diagramFolds || (forestView == .diagram && layout.diagram?.folded != nil)
+            ? "nothing to fold: the whole diagram fits the pane (\(now); it folds when the forest outgrows the pane)"
+            : "nothing to fold at this step: no 3 identical sibling subtrees (\(now))")
       }
     case .compare: cycleCompare()
     case .presenter: presenter.toggle()
@@ -174,7 +185,7 @@ extension AppState {
   /// Runs the scene side by side on the next kernel model (none → the others in turn → none).
   public mutating func cycleCompare() {
     guard scene != nil else {
-      message = "compare needs a scene file (anonvis play FILE)"
+      notice = .error("compare needs a scene file (anonvis play FILE)")
       return
     }
     // A scene with a variant is first compared with its own model without the variant.
@@ -199,7 +210,7 @@ extension AppState {
     let other = Timeline(scene: scene, defaultTitle: timeline.title, kernel: kernel, limits: timeline.limits)
     compareTimeline = other
     if let d = other.runtimeDiagnostics.first {
-      message = "on \(kernel.rawValue) the scene stops at step \(other.stepCount): \(d.message)"
+      notice = .warning("on \(kernel.rawValue) the scene stops at step \(other.stepCount): \(d.message)")
     }
   }
 
@@ -292,7 +303,7 @@ extension AppState {
       message = "\(name) is filed in \(World.avName(a))"
       return []
     } else {
-      message = "nothing named '\(name)' at this step"
+      notice = .warning("nothing named '\(name)' at this step")
       return []
     }
     message = nil
@@ -306,7 +317,7 @@ extension AppState {
       go(to: n)
       return [.stepChanged(step)]
     case .failure(let e):
-      message = e.message
+      notice = .error(e.message)
       return []
     }
   }
@@ -338,7 +349,7 @@ extension AppState {
     if let effects = sessionCommand(line) { return effects }
     let parsed = Parser.parse(line, check: false)
     if let d = parsed.diagnostics.first {
-      message = "error: \(d.message)"
+      notice = .error("error: \(d.message)")
       return []
     }
     // The line runs on a copy first: a line the model refuses changes nothing, and one that
@@ -347,20 +358,20 @@ extension AppState {
     for s in parsed.statements {
       switch s.statement {
       case .title, .kernel, .variant, .cpus:
-        message = "error: header statements cannot change in explore mode"
+        notice = .error("error: header statements cannot change in explore mode")
         return []
       default:
         break
       }
       if case .failure(let d) = trial.append(s) {
-        message = "error: \(d.message)"
+        notice = .error("error: \(d.message)")
         return []
       }
     }
     if warnedLine != line, let warning = AppState.blockWarning(from: timeline, to: trial) {
       warnedLine = line
       prompt = .command(line)
-      message = "warning: \(line) \(warning); Enter runs it anyway (u takes it back), esc cancels"
+      notice = .warning("warning: \(line) \(warning); Enter runs it anyway (u takes it back), esc cancels")
       return []
     }
     warnedLine = nil
@@ -370,7 +381,8 @@ extension AppState {
     exploreLines.append(line)
     go(to: timeline.stepCount)
     extendScene(with: parsed.statements)
-    message = "ran: \(line)" + (message.map { "; \($0)" } ?? "")
+    // What running it set up (a comparison that stops early) keeps its kind.
+    notice = Notice("ran: \(line)" + (notice.map { "; \($0.text)" } ?? ""), kind: notice?.kind ?? .info)
     return [.stepChanged(step)]
   }
 
@@ -408,6 +420,17 @@ extension String {
     while s.first == " " || s.first == "\t" { s = s.dropFirst() }
     while s.last == " " || s.last == "\t" { s = s.dropLast() }
     return String(s)
+  }
+}
+
+extension AppState {
+  /// Whether the forest on screen shows a fold (`×N`): the diagram folds only when the whole one
+  /// does not fit its pane (as the last frame drew it); the matrix and the tree whenever folding
+  /// is on and identical siblings exist.
+  var foldsShown: Bool {
+    guard forestView == .diagram, diagramDrawn, let d = layout.diagram else { return layout.hasFolds }
+    let shown = d.shown(rows: diagramRows, selection: diagramView.selection)
+    return !(shown.processFolds.isEmpty && shown.anonVMAFolds.isEmpty)
   }
 }
 

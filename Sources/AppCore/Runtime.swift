@@ -39,7 +39,7 @@ public struct Runtime<Backend: TerminalBackend, C: Clock> where C.Duration == Du
   public let start: C.Instant
   /// Runs the `save` effect (the app core does no I/O): writes `text` to `path` and returns the
   /// message to show. Without one, saving says it is not available.
-  public var save: (_ path: String, _ text: String) -> String = { _, _ in "saving is not available here" }
+  public var save: (_ path: String, _ text: String) -> Notice = { _, _ in .error("saving is not available here") }
   /// Told of every frame drawn (the live recorder).
   public var onFrame: ((DrawnFrame) -> Void)?
   /// The most keys handled before the next frame when input is already waiting (a paste); the
@@ -131,7 +131,7 @@ public struct Runtime<Backend: TerminalBackend, C: Clock> where C.Duration == Du
     for effect in effects {
       switch effect {
       case .quit: return .quit
-      case .save(let path, let text): state.message = save(path, text)
+      case .save(let path, let text): state.notice = save(path, text)
       case .stepChanged: stepChanged = true
       }
     }

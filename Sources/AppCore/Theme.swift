@@ -7,7 +7,7 @@ struct Theme: Sendable {
   var glyphs: Glyphs
 
   static let unicode = Theme(glyphs: .unicode)
-  static let ascii = Theme(glyphs: .ascii)
+  static let ascii = Theme(glyphs: .ascii, isASCII: true)
 
   // Text and frame.
   /// Ordinary text.
@@ -23,6 +23,8 @@ struct Theme: Sendable {
   /// The header line, and its title.
   var header = Style(reverse: true)
   var headerTitle = Style(bold: true, reverse: true)
+  /// The header's progress bar (not reversed: its filled part must read as filled).
+  var progress = Style.plain
   /// The status line's right part and a prompt being typed.
   var status = Style(bold: true)
   var prompt = Style(bold: true)
@@ -74,6 +76,27 @@ struct Theme: Sendable {
   /// An invariant violation, and a message of a failed command.
   var violation = Style(fg: .red, bold: true)
   var error = Style(fg: .red, bold: true)
+  /// A message of what a key did, and a warning (something did nothing or needs a confirmation).
+  var info = Style(bold: true)
+  var warning = Style(fg: .yellow, bold: true)
+
+  /// Whether frames are ASCII only (`--ascii`): text from the model and the scene goes through
+  /// `plain(_:)`.
+  var isASCII = false
+
+  /// Text as this theme can show it: spelled in ASCII under `--ascii` (`String.asciiOnly`), as
+  /// it is otherwise. Applied before wrapping, so the widths are the shown ones.
+  func plain(_ text: String) -> String { isASCII ? text.asciiOnly : text }
+
+  /// A message's glyph and style by its kind: `·` info, `⚠` warning (yellow), `✗` error (red);
+  /// `-`, `!` and `X` in ASCII.
+  func notice(_ kind: NoticeKind) -> (glyph: String, style: Style) {
+    switch kind {
+    case .info: return (glyphs.info, info)
+    case .warning: return (glyphs.warning, warning)
+    case .error: return (glyphs.error, error)
+    }
+  }
 }
 
 /// Glyphs, Unicode or ASCII (`--ascii`).
@@ -86,6 +109,8 @@ struct Glyphs {
   var ellipsis: String
   /// Marks what differs from the other model in a comparison.
   var differs: String
+  /// A message's kind (`Theme.notice(_:)`).
+  var info = "·", warning = "⚠", error = "✗"
 
   static let unicode = Glyphs(
     h: "─", v: "│", tl: "┌", tr: "┐", bl: "└", br: "┘", chain: "●", own: "◉", none: "·", arrow: "→",
@@ -96,7 +121,7 @@ struct Glyphs {
     h: "-", v: "|", tl: "+", tr: "+", bl: "+", br: "+", chain: "*", own: "@", none: ".", arrow: "->",
     lock: "#", bar: "|", full: "#", empty: ".", branch: "`-", added: "+", removed: "-", changed: "~",
     running: ">", blocked: "B", deadlocked: "X", idle: ".", more: "v", dot: "|", openQuote: "\"",
-    closeQuote: "\"", times: "x", up: "^", ellipsis: "...", differs: "!=")
+    closeQuote: "\"", times: "x", up: "^", ellipsis: "...", differs: "!=", info: "-", warning: "!", error: "X")
 
   /// A CPU's state as one glyph.
   func cpuState(_ state: CPUState) -> String {

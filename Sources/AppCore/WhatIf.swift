@@ -16,7 +16,7 @@ extension AppState {
     let before = snapshot
     var branch = self
     if let error = branch.branch() {
-      message = "what-if: cannot branch here: \(error)"
+      notice = .error("what-if: cannot branch here: \(error)")
       return []
     }
     let effects = branch.command(line)
@@ -24,18 +24,18 @@ extension AppState {
       if branch.warnedLine == line {
         // A warning before the line runs: Enter again runs it (in a branch made then).
         warnedLine = line
-        message = branch.message
+        notice = branch.notice
         prompt = .whatIf(line)
         return []
       }
-      message = (branch.message ?? "error") + " (no what-if branch made)"
+      notice = .error((branch.message ?? "error") + " (no what-if branch made)")
       return []
     }
     // `u` goes back to the scene as it was played, not to the branch's empty start.
     if !branch.history.undo.isEmpty { branch.history.undo[branch.history.undo.count - 1] = before }
     self = branch
-    if let ran = message, ran.hasPrefix("ran: ") {
-      message = "what-if from step \(branchedAt ?? 0): \(ran) (:w FILE saves the branch)"
+    if let ran = notice, ran.text.hasPrefix("ran: ") {
+      notice = Notice("what-if from step \(branchedAt ?? 0): \(ran.text) (:w FILE saves the branch)", kind: ran.kind)
     }
     return effects
   }
@@ -143,7 +143,7 @@ extension AppState {
   /// the scene as it was played).
   mutating func undo() {
     guard let previous = history.undo.popLast() else {
-      message = "nothing to undo"
+      notice = .warning("nothing to undo")
       return
     }
     let undone = exploreLines.last
@@ -156,7 +156,7 @@ extension AppState {
   /// ctrl-r, `:redo`: runs again what `u` took back.
   mutating func redo() {
     guard let next = history.redo.popLast() else {
-      message = "nothing to redo"
+      notice = .warning("nothing to redo")
       return
     }
     history.undo.append(snapshot)

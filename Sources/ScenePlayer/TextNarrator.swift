@@ -13,6 +13,13 @@ public enum TextNarrator {
     return out
   }
 
+  /// The model's own account of a step: each micro-step as `cpuN function: what it did`, in
+  /// order, escaped. A comparison's other model shows it in place of the scene's `say` text,
+  /// which was written for the scene's own model.
+  public static func account(_ t: Timeline, step k: Int) -> [String] {
+    t.replay.events(step: k).map { "cpu\($0.cpu) \(TextSafety.escape($0.summary))" }
+  }
+
   /// One step.
   public static func narrate(_ t: Timeline, step k: Int) -> String {
     let info = t.steps[k]
@@ -20,7 +27,7 @@ public enum TextNarrator {
     var out = "── step \(k)/\(t.stepCount): \(TextSafety.escape(info.label))"
     if let c = info.chapter { out += "   [\(TextSafety.escape(c))]" }
     out += "\n"
-    for e in t.replay.events(step: k) { out += "   cpu\(e.cpu) \(TextSafety.escape(e.summary))\n" }
+    for line in account(t, step: k) { out += "   \(line)\n" }
     for s in info.say { out += "   » \(TextSafety.escape(s))\n" }
     for id in w.orderedVMAs {
       guard let v = w.vmas[id] else { continue }

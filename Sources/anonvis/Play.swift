@@ -149,14 +149,14 @@ func runInteractive(_ initial: AppState, record: String? = nil, force: Bool = fa
       try OutputFile.replace(path, with: Array(text.utf8), force: true)
       return "saved \(path)"
     } catch {
-      return error.message
+      return .error(error.message)
     }
   }
   if let recorder { runtime.onFrame = { recorder.frame($0) } }
   var recordingFailureShown = false
   let exit = runtime.run { state in
     if let failure = recorder?.failure, !recordingFailureShown {
-      state.message = failure
+      state.notice = .error(failure)
       recordingFailureShown = true
     }
   }

@@ -84,7 +84,7 @@ struct AppCoreTests {
     send(&s, [.char("g")] + chars("99") + [.enter])
     #expect(s.step == 4)
     #expect(s.message == "no step 99: the scene has steps 0..5")
-    #expect(s.render(width: 80, height: 24).plainText.contains("! no step 99"))
+    #expect(s.render(width: 80, height: 24).plainText.contains("✗ no step 99"))
   }
 
   @Test("step into micro-steps one at a time and back out")

@@ -152,9 +152,10 @@ struct KeymapTests {
     send(&s, [.down])
     #expect(Self.line(s) == " ←/→ step  ↓↑ micro  esc leave  g jump  / find  ? help  q quit")
     send(&s, [.tab, .tab])
-    #expect(Self.line(s) == " ←/→ step  ↓↑ select  j/k micro  esc leave  g jump  / find  ? help  q quit")
+    #expect(Self.line(s) == " ←/→ step  ↓↑ select  j/k micro  esc leave  g jump  / find  enter inspect  ? help  q quit")
     #expect(
-      Self.line(s, ascii: true) == " <-/-> step  up/down select  j/k micro  esc leave  g jump  / find  ? help  q quit")
+      Self.line(s, ascii: true)
+        == " <-/-> step  up/down select  j/k micro  esc leave  g jump  / find  enter inspect  ? help  q quit")
     // A short line drops the hints of the lowest rank first (find and jump, then j/k, quit and
     // step); help stays longest.
     #expect(

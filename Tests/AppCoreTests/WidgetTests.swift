@@ -161,12 +161,12 @@ struct WidgetTests {
     var b = Buffer(width: 60, height: 8)
     NarrationPane(
       step: 5, info: s.timeline.steps[5], nextLabel: nil, micro: nil, cpus: [], presenter: true,
-      functions: ["do_anonymous_page", "anon_vma_prepare"], message: "hello", focused: false, theme: .ascii
+      functions: ["do_anonymous_page", "anon_vma_prepare"], message: .error("hello"), focused: false, theme: .ascii
     ).render(in: b.area, into: &b)
     let r = rows(b)
     #expect(r[0].contains("narration | presenter") || r[0].contains("narration"))
     #expect(r[1].hasPrefix("|5 touch P2 A 0"))
-    #expect(r[2].hasPrefix("|! hello"))
+    #expect(r[2].hasPrefix("|X hello"))
     #expect(r.contains { $0.contains("next: (end of scene)") })
     #expect(r.contains { $0.contains("kernel: do_anonymous_page | anon_vma_prepare") })
   }

@@ -193,7 +193,7 @@ struct TmuxTests {
     try t.waitFor(text: "step 4/4")
     try t.type(":touch P7 heap 0")
     try t.keys("Enter")
-    try t.waitFor(text: "! error:")
+    try t.waitFor(text: "✗ error:")
     try t.type(":w /nonexistent-dir/x.scene")
     try t.keys("Enter")
     try t.waitFor(text: "cannot write /nonexistent-dir/x.scene")

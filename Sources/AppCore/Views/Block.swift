@@ -22,7 +22,7 @@ struct Block: Widget {
     b[r.maxX - 1, r.y] = Cell(g.tr, style)
     b[r.x, r.maxY - 1] = Cell(g.bl, style)
     b[r.maxX - 1, r.maxY - 1] = Cell(g.br, style)
-    let t = focused ? " \(g.running) \(title) " : " \(title) "
+    let t = focused ? " \(g.running) \(theme.plain(title)) " : " \(theme.plain(title)) "
     b.put(t, x: r.x + 2, y: r.y, style: style, maxX: r.maxX - 2)
   }
 }
@@ -77,11 +77,11 @@ struct Popup: Widget {
   var theme: Theme
 
   func render(in area: Rect, into b: inout Buffer) {
-    let w = min(area.width - 4, max(40, (lines.map { Buffer.width($0) }.max() ?? 0) + 4))
+    let w = min(area.width - 4, max(40, (lines.map { Buffer.width(theme.plain($0)) }.max() ?? 0) + 4))
     let h = min(area.height - 2, lines.count + 2)
     let r = Rect(x: area.x + (area.width - w) / 2, y: area.y + (area.height - h) / 2, width: w, height: h)
     b.fill(r)
     Block(title: title, focused: true, theme: theme).render(in: r, into: &b)
-    LineList(lines: lines.map { Line($0) }, theme: theme).render(in: r.inset(1), into: &b)
+    LineList(lines: lines.map { Line(theme.plain($0)) }, theme: theme).render(in: r.inset(1), into: &b)
   }
 }

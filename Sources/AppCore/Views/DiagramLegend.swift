@@ -24,6 +24,11 @@ struct DiagramLegend: Widget {
     }
   }
 
+  /// Where the legend goes in a model's frame: between the header and the status line.
+  static func area(in frame: Rect) -> Rect {
+    Rect(x: frame.x, y: frame.y + 1, width: frame.width, height: frame.height - 2)
+  }
+
   func render(in area: Rect, into b: inout Buffer) {
     guard area.width >= 20, area.height >= 3 else { return }
     let inner = area.inset(1)
@@ -36,7 +41,8 @@ struct DiagramLegend: Widget {
     Block(title: title, focused: true, theme: theme).render(in: area, into: &b)
     var lines = rows.dropFirst(top).prefix(inner.height).map { Line($0) }
     if below > 0, !lines.isEmpty {
-      lines[lines.count - 1] = Line((ascii ? "v " : "↓ ") + "\(below + 1) more (↓ PgDn)", theme.hint)
+      lines[lines.count - 1] = Line(
+        (ascii ? "v " : "↓ ") + "\(below + 1) more (\(ascii ? "down" : "↓") PgDn)", theme.hint)
     }
     LineList(lines: Array(lines), theme: theme).render(in: inner, into: &b)
   }

@@ -134,7 +134,7 @@ struct DiagramPane: Widget {
     let window = state.diagramWindow(diagrams, pane: pane)
     let d = window.diagram
     let folded = d.processFolds.isEmpty ? "" : " (folded ×N: z unfolds)"
-    Block(title: "anon_vma forest" + folded, focused: state.focus == .forest, theme: theme).render(
+    Block(title: "anon_vma forest" + folded, focused: state.focusShown == .forest, theme: theme).render(
       in: pane.outer, into: &b)
     let canvas = pane.canvas
     // The step's locks under the diagram's last row (a blank row between), or at the pane's
@@ -265,8 +265,17 @@ struct DiagramPane: Widget {
 }
 
 extension String {
-  /// The text with the few symbols the pane's own lines use spelled in ASCII (`--ascii`).
+  /// The text spelled in ASCII (`--ascii`): the symbols the model's and the panes' text use
+  /// spelled out (`→` `->`, `≠` `!=`, `·` `|`, curly quotes straight), anything else `?`.
   var asciiOnly: String {
-    String(ForestDiagram.asciiText(self).map { $0.isASCII ? $0 : "?" })
+    guard !utf8.allSatisfy({ $0 < 0x80 }) else { return self }
+    let spelled = map { String.asciiSpelling[$0] ?? String($0) }.joined()
+    return String(ForestDiagram.asciiText(spelled).map { $0.isASCII ? $0 : "?" })
   }
+
+  /// ASCII spellings of the symbols the panes' text uses beyond the diagram's own
+  /// (`ForestDiagram.asciiText`: arrows, ellipsis, times, minus).
+  static let asciiSpelling: [Character: String] = [
+    "←": "<-", "≠": "!=", "·": "|", "“": "\"", "”": "\"", "‘": "'", "’": "'", "—": "--", "–": "-", "▶": ">",
+  ]
 }

@@ -5,6 +5,8 @@ import TermRender
 struct ForestPane: Widget {
   var layout: Layout
   var covered: Set<AnonVMAID>
+  /// What the `▌` marks mean on screen (`Layout.lockView`).
+  var lockLegend = Layout.LockLegend()
   var selectedAV: AnonVMAID?
   var treeLayout: Bool
   var focused: Bool
@@ -25,7 +27,8 @@ struct ForestPane: Widget {
       lines += ForestTree(layout: layout, covered: covered, selected: selectedAV, theme: theme).lines
     } else {
       let matrix = ForestMatrix(
-        layout: layout, covered: covered, selected: selectedAV, theme: theme, differs: differs)
+        layout: layout, covered: covered, lockLegend: lockLegend, selected: selectedAV, theme: theme,
+        differs: differs)
       lines += matrix.lines(width: inner.width, maxRows: inner.height / 2)
     }
     lines.append(Line(""))
@@ -40,7 +43,9 @@ struct ForestPane: Widget {
 /// and `●` where the VMA's anon_vma_chain links it.
 struct ForestMatrix: Widget {
   var layout: Layout
+  /// The anon_vmas under a held lock (their rows and columns marked `▌`), and what that means.
   var covered: Set<AnonVMAID>
+  var lockLegend = Layout.LockLegend()
   var selected: AnonVMAID?
   var theme: Theme
   /// In a comparison: what differs from the other model (columns and rows marked).
@@ -98,7 +103,18 @@ struct ForestMatrix: Widget {
       lines.append(
         Line("  … \(rows.count - shownRows.count) more VMA rows: every VMA is on the anon_vma lines below", theme.hint))
     }
-    lines.append(Line("  \(g.own) vma->anon_vma  \(g.chain) chain  \(g.bar) locked", theme.hint))
+    // The lock mark is explained where it is drawn: beside the others, shorter where the line is
+    // short, else on lines of its own.
+    let lock = covered.isEmpty ? "" : "\(g.bar) \(lockLegend.long)"
+    let marks = "  \(g.own) vma->anon_vma  \(g.chain) chain"
+    if Buffer.width(marks + "  " + lock) <= width {
+      lines.append(Line(marks + (lock.isEmpty ? "" : "  " + lock), theme.hint))
+    } else if Buffer.width(marks + "  \(g.bar) " + lockLegend.short) <= width {
+      lines.append(Line(marks + "  \(g.bar) " + lockLegend.short, theme.hint))
+    } else {
+      lines.append(Line(marks, theme.hint))
+      for l in wrap(lock, max(10, width - 2)) { lines.append(Line("  " + l, theme.hint)) }
+    }
     return lines
   }
 }

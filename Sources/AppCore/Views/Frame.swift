@@ -23,8 +23,27 @@ extension AppState {
     }
     let buffer = render(width: width, height: height)
     syncDiagramView(width: width, height: height)
+    syncLegend(width: width, height: height)
     return buffer
   }
+
+  /// Remembers whether the frame drew the diagram (a small pane shows the matrix instead) and
+  /// clamps the legend's scroll to where its last row shows, so ↓/↑ act on what is on screen
+  /// (`legendOpen`) and ↑ after many ↓ moves it at once.
+  mutating func syncLegend(width: Int, height: Int) {
+    var area = Rect(x: 0, y: 0, width: width, height: height)
+    if compareLayout != nil, let halves = compareAreas(area) { area = halves.0 }
+    diagramDrawn =
+      forestView == .diagram && area.width >= minimumSize.width && area.height >= minimumSize.height
+      && diagramPane(in: area) != nil
+    guard legendOpen else { return }
+    let inner = DiagramLegend.area(in: area).inset(1)
+    let rows = DiagramLegend.rows(kernel: timeline.kernel, ascii: options.ascii, width: inner.width).count
+    diagramView.legendScroll = min(diagramView.legendScroll, max(0, rows - inner.height))
+  }
+
+  /// Whether the diagram's legend is on screen: it then takes ↓/↑ and PgDn/PgUp.
+  var legendOpen: Bool { diagramView.legend && forestView == .diagram && diagramDrawn }
 
   /// The frame at a size. Pure: the same state and size give the same buffer.
   ///
@@ -43,16 +62,17 @@ extension AppState {
       var half = AppState(comparing: other, fileName: fileName, options: options, layout: lower)
       half.forestView = forestView
       half.narrationScroll = narrationScroll
-      half.message = other.stepCount < step ? "this model stopped at step \(other.stepCount)" : nil
+      half.notice = other.stepCount < step ? .warning("this model stopped at step \(other.stepCount)") : nil
+      half.account = compareAccount(other, lower)
       let diffs = compareDiffs
       render(in: areas.0, into: &b, differs: diffs?.this ?? CompareDiff())
       half.render(in: areas.1, into: &b, differs: diffs?.other ?? CompareDiff())
     } else if let other = compareTimeline, message == nil {
       // Compare is on but the frame holds one model: say so rather than hide it.
       var one = self
-      one.message =
+      one.notice = .warning(
         "comparing with \(other.kernel.rawValue) needs 160 columns or \(2 * minimumSize.height) rows (now \(width)"
-        + "\(options.ascii ? "x" : "×")\(height))"
+          + "\(options.ascii ? "x" : "×")\(height))")
       one.render(in: b.area, into: &b)
     } else {
       render(in: b.area, into: &b)
@@ -103,7 +123,7 @@ extension AppState {
     let (body, narrationRect, narrationText) = frameRows(in: area)
     let leftW = min(48, max(30, area.width * 2 / 5))
     let w = layout.world
-    let covered = Marks.lockedForest(w)
+    let (covered, lockLegend) = layout.lockView
     header(theme).render(in: Rect(x: area.x, y: area.y, width: area.width, height: 1), into: &b)
     let selectedVMA = focus == .vmas ? selected(.vmas)?.vma : nil
     if let pane = diagramPane(in: area), let diagrams = layout.diagram {
@@ -112,12 +132,12 @@ extension AppState {
     } else {
       VMAPane(
         layout: layout, covered: covered, selectedVMA: selectedVMA,
-        focused: focus == .vmas, theme: theme, differs: differs
+        focused: focusShown == .vmas, theme: theme, differs: differs
       ).render(in: Rect(x: body.x, y: body.y, width: leftW, height: body.height), into: &b)
       ForestPane(
-        layout: layout, covered: covered,
+        layout: layout, covered: covered, lockLegend: lockLegend,
         selectedAV: focus == .forest ? selected(.forest)?.anonVMA : nil, treeLayout: forestView == .tree,
-        focused: focus == .forest, theme: theme, differs: differs
+        focused: focusShown == .forest, theme: theme, differs: differs
       ).render(in: Rect(x: body.x + leftW, y: body.y, width: body.width - leftW, height: body.height), into: &b)
       if let note = diagramFallbackNote(in: area) {
         b.put(note, x: body.x + leftW + 2, y: body.maxY - 1, style: theme.hint, maxX: body.maxX - 1)
@@ -133,7 +153,7 @@ extension AppState {
     if diagramView.legend, forestView == .diagram, diagramPane(in: area) != nil {
       // Over the frame between the header and the status line: the step goes on under it.
       DiagramLegend(kernel: timeline.kernel, ascii: options.ascii, scroll: diagramView.legendScroll, theme: theme)
-        .render(in: Rect(x: area.x, y: area.y + 1, width: area.width, height: area.height - 2), into: &b)
+        .render(in: DiagramLegend.area(in: area), into: &b)
     }
     switch overlay {
     case .help: HelpOverlay(keys: validKeys, scroll: helpScroll, theme: theme).render(in: area, into: &b)
@@ -192,8 +212,9 @@ extension AppState {
       step: step, info: timeline.steps[step],
       nextLabel: step < timeline.stepCount ? timeline.steps[step + 1].label : nil,
       micro: shownMicro, cpus: timeline.cpuCount > 1 ? layout.world.cpus : [], presenter: presenter,
-      functions: layout.functions, message: message, kernel: kernelNarration(theme), question: askedQuestion,
-      focused: focus == .steps, theme: theme, scroll: narrationOffset)
+      functions: layout.functions, message: notice, kernel: kernelNarration(theme), question: askedQuestion,
+      focused: focusShown == .steps, theme: theme, scroll: narrationOffset, account: account,
+      tabToScroll: focus != .steps)
   }
 
   func inspector(_ theme: Theme) -> Inspector {

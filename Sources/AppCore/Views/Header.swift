@@ -19,18 +19,25 @@ struct Header: Widget {
     b.fill(Rect(x: area.x, y: area.y, width: area.width, height: 1), style: style)
     let n = stepCount
     // The progress bar gives way below 100 columns: the title is the teaching text.
-    var right = "step \(step)/\(n) "
+    let steps = "step \(step)/\(n) "
+    var filled = 0
+    var empty = 0
     if area.width >= 100 {
       let barW = 10
-      let filled = n == 0 ? barW : step * barW / n
-      let bar =
-        String(repeating: theme.glyphs.full, count: filled)
-        + String(repeating: theme.glyphs.empty, count: barW - filled)
-      right += "[\(bar)] "
+      filled = n == 0 ? barW : step * barW / n
+      empty = barW - filled
     }
-    let rightX = area.maxX - Buffer.width(right)
+    let bar = filled + empty > 0 ? filled + empty + 3 : 0
+    let rightX = area.maxX - Buffer.width(steps) - bar
     b.put(left(room: rightX - 1 - area.x), x: area.x, y: area.y, style: theme.headerTitle, maxX: rightX - 1)
-    b.put(right, x: rightX, y: area.y, style: style)
+    var x = b.put(steps, x: rightX, y: area.y, style: style)
+    guard bar > 0 else { return }
+    // The bar is not reversed: in the reversed header a block is drawn in the background's
+    // colour and its filled part reads as a gap.
+    x = b.put("[", x: x, y: area.y, style: theme.progress)
+    x = b.put(String(repeating: theme.glyphs.full, count: filled), x: x, y: area.y, style: theme.progress)
+    x = b.put(String(repeating: theme.glyphs.empty, count: empty), x: x, y: area.y, style: theme.progress)
+    b.put("] ", x: x, y: area.y, style: theme.progress)
   }
 
   /// The left part in `room` columns: ` anonvis  TITLE  kernel MODEL` and the file when there is

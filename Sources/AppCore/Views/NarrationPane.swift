@@ -22,7 +22,7 @@ struct NarrationPane: Widget {
   var presenter: Bool
   /// The kernel functions the step ran.
   var functions: [String]
-  var message: String?
+  var message: Notice?
   /// The real kernel's verdict on the step and its disagreements (`play --conform`).
   var kernel: [(String, Style)] = []
   /// The questions put before the next step (`ask`), shown above the narration.
@@ -31,6 +31,28 @@ struct NarrationPane: Widget {
   var theme: Theme
   /// Lines scrolled off the top (`AppState.narrationOffset`); clamped to the text here.
   var scroll = 0
+  /// In place of the `say` text and the kernel functions: this model's own account of the step
+  /// (a comparison's other half, whose scene text was written for another model).
+  var account: Account? = nil
+  /// Whether PgDn/PgUp need `tab` first (another pane has the keys); nil: when not focused (a
+  /// comparison's other half, drawn unfocused, follows the first half's focus).
+  var tabToScroll: Bool? = nil
+
+  /// A model's own account of a step (`TextNarrator.account`): a heading that says so, its
+  /// micro-steps with the ones the scene's model did not do marked, and what differs from that
+  /// model object by object.
+  struct Account: Sendable, Hashable {
+    /// The model this is the account of, the one the scene's text is written for, and the one it
+    /// is compared with.
+    var model: String
+    var written: String
+    var comparedWith: String
+    var events: [String]
+    /// Indices of `events` the compared model's step has no equal of.
+    var differing: Set<Int>
+    /// What differs after the step, object by object (`CompareDiff.differences`).
+    var differences: [String]
+  }
 
   /// The pane's text at a width: its lines, how many of the first ones teach (the step, a
   /// message, `say`, notes), and paragraphs left unwrapped (`limit`).
@@ -57,8 +79,9 @@ struct NarrationPane: Widget {
   /// Draws `text` (from `text(width:)` at the pane's inner width) scrolled by `scroll`, with a
   /// last line naming what is above and below and the key that scrolls.
   func render(_ text: Text, in r: Rect, into b: inout Buffer) {
-    Block(title: presenter ? "narration · presenter" : "narration", focused: focused, theme: theme).render(
-      in: r, into: &b)
+    Block(title: presenter ? "narration \(theme.glyphs.dot) presenter" : "narration", focused: focused, theme: theme)
+      .render(
+        in: r, into: &b)
     let inner = r.inset(1)
     guard inner.width > 0, inner.height > 0 else { return }
     let lines = text.lines
@@ -85,7 +108,7 @@ struct NarrationPane: Widget {
     if below > 0 { parts.append("\(g.more) \(below) more") }
     if unwrapped > 0 { parts.append("\(unwrapped) more paragraphs") }
     let keys = below > 0 || unwrapped > 0 ? (above > 0 ? "PgUp/PgDn" : "PgDn") : "PgUp"
-    return parts.joined(separator: "  ") + " (\(focused ? "" : "tab, ")\(keys))"
+    return parts.joined(separator: "  ") + " (\(tabToScroll ?? !focused ? "tab, " : "")\(keys))"
   }
 
   /// The text at `width` columns. Paragraphs more than `limit` lines past the scroll offset are
@@ -96,27 +119,31 @@ struct NarrationPane: Widget {
     var lines: [Line] = []
     if let micro {
       let e = micro.event
-      lines += wrap(
+      lines += wrapped(
         [
           ("\(step).\(micro.index + 1)/\(micro.count) ", theme.strong),
           ("cpu\(e.cpu) \(e.function): ", theme.function), (e.text, theme.text),
         ], width)
-      lines += wrap([("  in step \(step): \(info.label)  (\(g.up)/k back, esc leave)", theme.hint)], width)
+      lines += wrapped([("  in step \(step): \(info.label)  (\(g.up)/k back, esc leave)", theme.hint)], width)
     } else {
       var segs: [(String, Style)] = [("\(step) \(info.label)", theme.strong)]
       if let c = info.chapter { segs.append(("  [\(c)]", theme.chapter)) }
-      lines += wrap(segs, width)
+      lines += wrapped(segs, width)
     }
-    if let message { lines += wrap([("! " + message, theme.error)], width) }
-    for k in kernel { lines += wrap([k], width) }
+    if let message {
+      let (glyph, style) = theme.notice(message.kind)
+      lines += wrapped([(glyph + " " + message.text, style)], width)
+    }
+    for k in kernel { lines += wrapped([k], width) }
     if let question { lines += question.lines(width: width, theme: theme) }
     var unwrapped = 0
-    for s in info.say {
+    if let account { lines += accountLines(account, width: width).teaching }
+    for s in account == nil ? info.say : [] {
       guard lines.count <= limit else {
         unwrapped += 1
         continue
       }
-      for l in wrap("\(g.openQuote)\(s)\(g.closeQuote)", width) { lines.append(Line(l)) }
+      for l in wrapped("\(g.openQuote)\(s)\(g.closeQuote)", width) { lines.append(Line(l)) }
     }
     if presenter {
       for n in info.notes {
@@ -124,19 +151,57 @@ struct NarrationPane: Widget {
           unwrapped += 1
           continue
         }
-        for l in wrap("note: \(n)", width) { lines.append(Line(l, theme.note)) }
+        for l in wrapped("note: \(n)", width) { lines.append(Line(l, theme.note)) }
       }
-      lines += wrap([("next: \(nextLabel ?? "(end of scene)")", theme.hint)], width)
+      lines += wrapped([("next: \(nextLabel ?? "(end of scene)")", theme.hint)], width)
     }
     let teaching = lines.count
-    lines += cpus.flatMap { wrap([lane($0)], width) }
-    if micro == nil, !functions.isEmpty {
-      for l in wrap("kernel: " + functions.joined(separator: " \(g.dot) "), width) {
+    // A model's micro-steps give way to the teaching text, as the kernel functions do.
+    if let account { lines += accountLines(account, width: width).events }
+    lines += cpus.flatMap { wrapped([lane($0)], width) }
+    if micro == nil, account == nil, !functions.isEmpty {
+      for l in wrapped("kernel: " + functions.joined(separator: " \(g.dot) "), width) {
         lines.append(Line(l, theme.hint))
       }
     }
     return Text(lines: lines, teaching: teaching, unwrapped: unwrapped)
   }
+
+  /// Another model's account (`Account`): its heading and what differs after the step (teaching
+  /// text), and its micro-steps; each line that differs marked `≠`.
+  func accountLines(_ account: Account, width: Int) -> (teaching: [Line], events: [Line]) {
+    let g = theme.glyphs
+    let markWidth = Buffer.width(g.differs) + 1
+    func marked(_ text: String, differs: Bool, style: Style) -> [Line] {
+      wrapped(text, max(10, width - markWidth)).enumerated().map { j, l in
+        let mark = j == 0 && differs ? g.differs + " " : "".padding(markWidth)
+        return Line(segments: [(mark, j == 0 && differs ? theme.differs : theme.text), (l, style)])
+      }
+    }
+    let heading = "\(account.model): the model's own account (the scene's text is written for \(account.written))"
+    var lines = wrapped([(heading, theme.strong)], width)
+    if !account.differences.isEmpty {
+      lines += wrapped([("after the step, unlike on \(account.comparedWith):", theme.strong)], width)
+      for d in account.differences { lines += marked(d, differs: true, style: theme.text) }
+    }
+    var events: [Line] = []
+    if !account.events.isEmpty {
+      events += wrapped([("its micro-steps (\(g.differs): not so on \(account.comparedWith)):", theme.strong)], width)
+      for (i, e) in account.events.enumerated() {
+        let differs = account.differing.contains(i)
+        events += marked(e, differs: differs, style: differs ? theme.differs : theme.text)
+      }
+    }
+    return (lines, events)
+  }
+
+  /// Wrapped as `wrap` does, after `Theme.plain` (ASCII under `--ascii`: the model's event text
+  /// and the scene's have arrows and quotes).
+  func wrapped(_ segments: [(String, Style)], _ width: Int) -> [Line] {
+    wrap(segments.map { (theme.plain($0.0), $0.1) }, width)
+  }
+
+  func wrapped(_ text: String, _ width: Int) -> [String] { wrap(theme.plain(text), width) }
 
   /// A CPU's lane: state, operation, current micro-step, the lock it waits for, the locks held.
   func lane(_ c: CPU) -> (String, Style) {

@@ -10,8 +10,9 @@ struct HelpOverlay: Widget {
   var theme: Theme
 
   func render(in area: Rect, into b: inout Buffer) {
-    let width = keys.map { $0.keys.count }.max() ?? 4
-    let lines = keys.map { " " + $0.keys.padding(width + 2) + $0.help }
+    let labels = keys.map { theme.plain($0.keys) }
+    let width = labels.map { $0.count }.max() ?? 4
+    let lines = zip(labels, keys).map { " " + $0.padding(width + 2) + $1.help }
     // The popup's inside is at most area.height - 4 rows.
     let top = max(0, min(scroll, lines.count - (area.height - 4)))
     let title = top > 0 ? "keys valid now (\(theme.glyphs.up) \(top) above)" : "keys valid now"
