@@ -9,7 +9,7 @@ import Testing
 
 @Suite("play --conform: the kernel's verdict on the status line and in the narration, its facts in the inspector")
 struct KernelMarksTests {
-  /// A fork scene on the 6.x model with a fixed kernel record: step 1 not run, steps 2 and 3
+  /// A fork scene on the 6.1 model with a fixed kernel record: step 1 not run, steps 2 and 3
   /// agree, step 4 (the fork) has P1's page exclusive on the kernel.
   func state() -> AppState {
     let timeline = Timeline(
@@ -32,7 +32,7 @@ struct KernelMarksTests {
   @Test("each step's mark on the status line, the verdict and the disagreements in the narration")
   func marks() {
     var d = AppDriver(state(), width: 120, height: 40)
-    #expect(d.screen.contains("Linux 6.18: 2 of 3 steps agree with the 6.x model, 1 not run here"))
+    #expect(d.screen.contains("Linux 6.18: 2 of 3 steps agree with the 6.1 model, 1 not run here"))
     #expect(!d.screen.contains("Linux ✓"))
     d.press(.right)
     #expect(d.screen.contains("step 1/4 Linux –"))

@@ -36,7 +36,10 @@ func runAsNobody(_ arguments: [String], scene name: String) throws -> RunResult 
     try String(contentsOfFile: repoRoot.appendingPathComponent("scenes/\(name).scene").path, encoding: .utf8))
   let dir = URL(fileURLWithPath: scene).deletingLastPathComponent()
   let copy = dir.appendingPathComponent("anonvis")
-  try FileManager.default.copyItem(at: binary, to: copy)
+  // Copied by /bin/cp, not in this process: a child another test forks while this process holds
+  // the copy open for writing would keep that descriptor, and exec would fail with ETXTBSY.
+  let cp = try runTool("/bin/cp", [binary.path, copy.path], in: dir)
+  #expect(cp.status == 0, "\(cp.stderr)")
   #expect(chmod(copy.path, 0o755) == 0 && chmod(dir.path, 0o755) == 0 && chmod(scene, 0o644) == 0)
   return try runTool(
     "/usr/bin/setpriv", ["--reuid=nobody", "--regid=nogroup", "--clear-groups", copy.path] + arguments + [scene],

@@ -22,7 +22,7 @@ struct PlayConformTests {
   func e2() throws {
     let tag = UUID().uuidString
     let t = try start(tag: tag)
-    try t.waitFor(text: "11 of 11 steps agree with the 6.x model")
+    try t.waitFor(text: "11 of 11 steps agree with the 6.1 model")
     // Only anonvis itself: the executor and every scene process were reaped before the view.
     #expect(tagged(tag).count == 1, "\(tagged(tag))")
     try t.keys("Right")
@@ -80,7 +80,7 @@ struct PlayConformTests {
       "ANONVIS_CONFORM_TAG=\(tag) \(binary.path) play --conform \(scene) --skip-unsupported --view matrix; "
         + "echo EXIT=$?\n")
     try t.waitWhileProgressing("the viewer after the kernel's run") { $0.contains("step 0/6") }
-    try t.waitFor(text: "5 of 5 steps agree with the 6.x model, 1 not run here")
+    try t.waitFor(text: "5 of 5 steps agree with the 6.1 model, 1 not run here")
     try t.type("g4")
     try t.keys("Enter")
     try t.waitFor(text: "step 4/6 Linux –")
@@ -105,7 +105,7 @@ struct PlayConformTests {
     try t.type(
       "\(binary.path) play --conform \(repoRoot.path)/scenes/e6-ksm-root-lifetime.scene --view matrix; echo EXIT=$?\n")
     try t.waitWhileProgressing("the viewer after the kernel's run") { $0.contains("step 0/12") }
-    try t.waitFor(text: "12 of 12 steps agree with the 6.x model")
+    try t.waitFor(text: "12 of 12 steps agree with the 6.1 model")
     try t.type("g9")
     try t.keys("Enter")
     try t.waitFor(text: "step 9/12 Linux ✓")
