@@ -138,6 +138,22 @@ struct MRemapUAFTests {
     #expect(b.chain("P2", "y") == [])
   }
 
+  @Test("model prediction, not run on a kernel: without dontunmap the source's do_munmap frees AV1 the same way")
+  func plainMRemapPrediction() throws {
+    let source = try String(
+      contentsOf: repoRoot.appendingPathComponent("scenes/mainline/mremap-uaf-next.scene"), encoding: .utf8
+    )
+    .replacingOccurrences(of: "to y before b dontunmap", with: "to y before b")
+    let scene = Parser.parse(source)
+    let broken = Timeline(scene: scene, defaultTitle: "t")
+    let fixed = Timeline(scene: scene, defaultTitle: "t", kernel: .mainline)
+    let k = lastMRemap(broken)
+    #expect(broken.states[k].violations.map(\.code) == ["C12"], "\(broken.states[k].violations)")
+    #expect(
+      broken.events(step: k).contains { $0.function == "do_munmap" || $0.function == "detach_vmas_to_be_unmapped" })
+    #expect(fixed.states[k].violations.isEmpty && fixed.states[k].chain("P1", "a") == ["AV1"])
+  }
+
   @Test("the variant belongs to mainline and is refused on another model")
   func variantModel() {
     #expect(Variant.mremapUAF.kernel == .mainline)
