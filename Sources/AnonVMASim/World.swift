@@ -155,10 +155,15 @@ public struct World: Sendable, Hashable {
   }
 
   /// The VMA of a mapping that starts at `firstPage` (relative), or the one containing page 0
-  /// (or the only one) when `firstPage` is nil.
+  /// (or the only one) when `firstPage` is nil. When no VMA carries the mapping's name (its pages
+  /// were merged into a neighbour's VMA, by `mmap ... after` or `mremap`), the VMA that holds its
+  /// page `firstPage` (default 0).
   public func vma(process: ProcessID, mapping name: String, firstPage: Int?) -> VMAID? {
     guard let mapping = mapping(process: process, named: name) else { return nil }
     let ids = self[process: process].vmas.filter { vmas[$0]?.mapping == name }
+    if ids.isEmpty {
+      return vmaContaining(process: process, vpage: mapping.base + (firstPage ?? 0))
+    }
     if let firstPage {
       return ids.first { vmas[$0]?.start == mapping.base + firstPage }
     }

@@ -116,6 +116,8 @@ public enum Instr: Sendable, Hashable {
   indirect case movePageTablesCall(MoveArgs, merged: Bool)
   indirect case movePTEs(MoveArgs)
   indirect case dontUnmapComplete(MoveArgs, newVMA: VMAID)
+  /// mainline vma_expand(): `dup_anon_vma(target, vmg->copied_from)` (61f67c230a5e).
+  case dupAnonVMACopied(target: VMAID, copiedFrom: VMAID)
 
   // 6.x (mm/rmap.c with num_children/num_active_vmas and the interval tree).
   case clearVMAAnonVMA(vma: VMAID)
@@ -234,4 +236,7 @@ public struct AdjustArgs: Sendable, Hashable {
   public var end: Int
   public var pgoff: Int
   public var insert: VMAID?
+  /// mainline: `vmg->copied_from`, the VMA mremap's copy_vma() moves (vma_merge_copied_range(),
+  /// 61f67c230a5e); vma_expand() duplicates its anon_vma into the target. nil elsewhere.
+  public var copiedFrom: VMAID? = nil
 }

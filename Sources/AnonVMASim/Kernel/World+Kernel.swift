@@ -175,6 +175,8 @@ extension World {
     case .movePageTablesCall(let m, let merged): return try movePageTablesCall(m, merged: merged, cpu: c)
     case .movePTEs(let m): return movePTEs(m, cpu: c)
     case .dontUnmapComplete(let m, let newVMA): return try dontUnmapComplete(m, newVMA: newVMA, cpu: c)
+    case .dupAnonVMACopied(let target, let copiedFrom):
+      return dupAnonVMACopied(target: target, copiedFrom: copiedFrom, cpu: c)
 
     // MARK: 6.x only (Kernel/Linux6)
 

@@ -55,6 +55,11 @@ public enum Variant: String, Sendable, Hashable, CaseIterable, Comparable {
   /// page_lock_anon_vma before f18194275c39 (Hugh Dickins, Aug 2010): lock and unlock through a
   /// re-read anon_vma->root, no page_mapped re-check (D.7; added to the contract's list).
   case rootReread = "root-reread"
+  /// mremap()'s merge from v6.16 (879bca0a2c4f) to v6.18.7, before 61f67c230a5e and 3b617fd3d317:
+  /// copy_vma() sets no `copied_from`, so vma_expand() never dup_anon_vma()s the moved VMA's chain
+  /// into an unfaulted target and the fork-child limit does not apply to the moved VMA; the
+  /// source's unlink then frees its anon_vma under the moved pages (D.10).
+  case mremapUAF = "mremap-uaf"
 
   /// The kernel model the variant belongs to.
   public var kernel: KernelVersion {
@@ -62,6 +67,7 @@ public enum Variant: String, Sendable, Hashable, CaseIterable, Comparable {
     case .noSixFive, .noFiveFive, .rootSelfDrop, .rootReread: return .v2_6_36
     case .swapinRC3, .plainDec: return .v2_6_34
     case .degree: return .v6
+    case .mremapUAF: return .mainline
     }
   }
 

@@ -42,11 +42,13 @@ struct Header: Widget {
 
   /// The left part in `room` columns: ` anonvis  TITLE  kernel MODEL` and the file when there is
   /// room; when there is not, the file goes, then the program's name, then the title is elided at
-  /// a word boundary with `…` (the model stays: a comparison's halves are told apart by it).
+  /// a word boundary with `…` (the model stays: a comparison's halves are told apart by it; by
+  /// its short name when its long one leaves the title no room).
   func left(room: Int) -> String {
-    var model = "kernel \(kernel.displayName)"
-    if !variants.isEmpty { model += " variant \(variants.map(\.rawValue).joined(separator: ","))" }
-    if explore, branchedAt == nil { model += "  [explore]" }
+    var suffix = ""
+    if !variants.isEmpty { suffix += " variant \(variants.map(\.rawValue).joined(separator: ","))" }
+    if explore, branchedAt == nil { suffix += "  [explore]" }
+    let model = "kernel \(kernel.displayName)" + suffix
     // A what-if branch says so first: the title after it may be elided, the marker never.
     let branch = branchedAt.map { "[what-if from step \($0)]  " } ?? ""
     let full = " anonvis  \(branch)\(title)  \(model)"
@@ -55,8 +57,17 @@ struct Header: Widget {
     let tail = "  " + model
     let titleRoom = room - 1 - Buffer.width(tail) - Buffer.width(branch)
     let ellipsis = theme.glyphs.ellipsis
-    if titleRoom >= 8 + Buffer.width(ellipsis) {
+    // At least 8 columns, and the title's first word whole (elide() cuts at a word boundary).
+    let least = max(8, Buffer.width(String(title.prefix { $0 != " " }))) + Buffer.width(ellipsis)
+    if titleRoom >= least {
       return " " + branch + elide(title, titleRoom, ellipsis: ellipsis) + tail
+    }
+    // No room for the title beside the model's long name (mainline's, with a variant): the
+    // model by its short name, as a scene's `kernel` line names it.
+    let short = "  kernel \(kernel.rawValue)" + suffix
+    let shortRoom = room - 1 - Buffer.width(short) - Buffer.width(branch)
+    if shortRoom >= least {
+      return " " + branch + elide(title, shortRoom, ellipsis: ellipsis) + short
     }
     return elide(" \(branch)\(title)\(tail)", room, ellipsis: ellipsis)
   }

@@ -124,13 +124,20 @@ extension World {
     let pgoff = vma.anonVMA == nil ? m.newStart : vma.pgoff + (m.oldStart - vma.start)
     // find_vma_prepare() / find_vma_links(): the VMA before the new range.
     let prev = self[process: m.process].vmas.last { (vmas[$0]?.start ?? 0) < m.newStart }
-    if let plan = vmaMergePlan(
+    // mainline: vma_merge_copied_range() (61f67c230a5e) sets `vmg->copied_from = vma` before
+    // vma_merge_new_range(); the kernel before it (variant mremap-uaf) passes none.
+    let copiedFrom: VMAID? = kernel == .mainline && !has(.mremapUAF) ? vid : nil
+    if var plan = vmaMergePlan(
       process: m.process, prev: prev, addr: m.newStart, end: m.newEnd, prot: vma.prot,
-      growsDown: vma.growsDown, anonVMA: vma.anonVMA, pgoff: pgoff)
+      growsDown: vma.growsDown, anonVMA: vma.anonVMA, pgoff: pgoff, copiedFrom: copiedFrom)
     {
+      plan.copiedFrom = copiedFrom
+      let how =
+        kernel != .mainline
+        ? "vma_merge" : copiedFrom == nil ? "vma_merge_new_range (no copied_from)" : "vma_merge_copied_range"
       return emit(
         c, "copy_vma",
-        "vma_merge: the new range merges with \(vmaName(plan.vma)) (pgoff \(pgoff))",
+        "\(how): the new range merges with \(vmaName(plan.vma)) (pgoff \(pgoff))",
         then: [.vmaAdjust(plan), .movePageTablesCall(m, merged: true)])
     }
     var copy = vma
@@ -222,18 +229,47 @@ extension World {
     guard let vid = vmaContaining(process: m.process, vpage: m.oldStart), let vma = vmas[vid] else {
       throw SimError("internal: MREMAP_DONTUNMAP source")
     }
+    // Since the 2025 mremap rework (6.16) the test lives in dontunmap_complete().
+    let function = kernel == .mainline ? "dontunmap_complete" : "move_vma"
     if vid != newVMA, vma.start == m.oldStart, vma.end == m.oldEnd {
       return .expand([
         .narrate(
-          function: "move_vma", text: "MREMAP_DONTUNMAP: \(vmaName(vid)) moved whole: unlink_anon_vmas(\(vmaName(vid)))"
+          function: function, text: "MREMAP_DONTUNMAP: \(vmaName(vid)) moved whole: unlink_anon_vmas(\(vmaName(vid)))"
         ),
         .unlinkAnonVMAs(vma: vid),
       ])
     }
     return .expand([
       .narrate(
-        function: "move_vma",
+        function: function,
         text: "MREMAP_DONTUNMAP: \(vmaName(vid)) stays, part moved: it keeps its anon_vma chain")
+    ])
+  }
+}
+
+extension World {
+  /// vma_expand()'s second dup_anon_vma() (mainline, 61f67c230a5e): when mremap's copy merged
+  /// into `target`, `dup_anon_vma(target, vmg->copied_from)` gives an unfaulted target the moved
+  /// VMA's anon_vma and a clone of its chain (`if (src->anon_vma && !dst->anon_vma)`); nothing to
+  /// do when the target already has one (its own, or next's just duplicated) or the moved VMA has none.
+  ///
+  /// `vma_expand()`, `dup_anon_vma()`, mm/vma.c; mainline only (the mremap-uaf variant never calls it).
+  mutating func dupAnonVMACopied(target: VMAID, copiedFrom: VMAID, cpu c: Int) -> InstrResult {
+    let t = vmaName(target)
+    let s = vmaName(copiedFrom)
+    guard let a = vmas[copiedFrom]?.anonVMA, vmas[target]?.anonVMA == nil else {
+      let why =
+        vmas[target]?.anonVMA.map { "\(t) already has \(av($0))" } ?? "\(s) has no anon_vma"
+      return .expand([
+        .narrate(function: "vma_expand", text: "dup_anon_vma(\(t), copied_from \(s)): \(why): nothing to do")
+      ])
+    }
+    return .expand([
+      .narrate(
+        function: "vma_expand",
+        text: "dup_anon_vma(\(t), copied_from \(s)): \(t) is unfaulted, the moved VMA has \(av(a))"),
+      .setImporterAnonVMA(importer: target, exporter: copiedFrom),
+      .anonVMAClone(dst: .lit(target), src: copiedFrom),
     ])
   }
 }

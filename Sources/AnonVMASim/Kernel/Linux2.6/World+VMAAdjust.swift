@@ -90,6 +90,11 @@ extension World {
         }
       }
     }
+    if let copiedFrom = args.copiedFrom {
+      // mainline vma_expand() (61f67c230a5e): after the dup from a removed next,
+      // `if (!ret && vmg->copied_from) ret = dup_anon_vma(target, vmg->copied_from, &anon_dup);`.
+      instrs.append(.dupAnonVMACopied(target: args.vma, copiedFrom: copiedFrom))
+    }
     var locked = args
     locked.end = end
     instrs.append(
@@ -97,7 +102,9 @@ extension World {
         locked, next: next, removeNext: removeNext, adjustNext: adjustNext, importer: importer))
     if removeNext == 2 {
       // "goto again": after removing next, swallow the one after it too.
-      instrs.append(.vmaAdjust(args))
+      var again = args
+      again.copiedFrom = nil
+      instrs.append(.vmaAdjust(again))
     }
     return .expand(instrs)
   }
