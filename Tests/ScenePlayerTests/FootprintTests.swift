@@ -39,6 +39,8 @@ extension World {
       case .avcs:
         w.avcs = other.avcs
         w.nextAVC = other.nextAVC
+      case .detached:
+        w.detachedVMAs = other.detachedVMAs
       case .anonVMA(let a):
         if w.isAllocated(a) && other.isAllocated(a) { w[anonVMA: a] = other[anonVMA: a] }
       case .lock(let a):
@@ -153,7 +155,7 @@ struct FootprintTests {
     // whose deadlock detector would meet the next holder, see ``Footprint/Object/waits``.)
     let writing: [String: Set<String>] = [
       "lock": ["lock"], "unlock": ["lock"], "freeAVC": ["process", "avcs"], "stackSetPgoff": ["process"],
-      "adjustNextPgoff": ["process"], "setBrk": ["process"],
+      "adjustNextPgoff": ["process"], "setBrk": ["process"], "removeVMA": ["process", "detached"],
     ]
     for (name, kinds) in writing {
       #expect(tally.family[name, default: 0] > 0, "\(name) never ran: \(tally.family)")

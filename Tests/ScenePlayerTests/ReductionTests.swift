@@ -117,8 +117,8 @@ struct ReductionTests {
     #expect(!lock.mayBeVisible)
     #expect(Footprint.of(.narrate(function: "f", text: "t"), in: w, cpu: 0, next: true) == .local)
     #expect(Footprint.of(.finishWalk, in: w, cpu: 0, next: true) == .local)
-    #expect(Footprint.of(.removeVMA(vma: 1), in: w, cpu: 0, next: true) == .everything)
-    #expect(Footprint.of(.unlessBailed(.removeVMA(vma: 1)), in: w, cpu: 0, next: false) == .everything)
+    #expect(Footprint.of(.zapVMA(vma: 1, start: 0, end: 1), in: w, cpu: 0, next: true) == .everything)
+    #expect(Footprint.of(.unlessBailed(.zapVMA(vma: 1, start: 0, end: 1)), in: w, cpu: 0, next: false) == .everything)
     #expect(Footprint.of(.cowCopy(process: 0, vpage: 0), in: w, cpu: 0, next: true).mayBeVisible)
     // Another lock of the same anon_vma conflicts; a lock or unlock of another does not; an
     // unlock conflicts with a later attempt on another lock (it may let the deadlock detector

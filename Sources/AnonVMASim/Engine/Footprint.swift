@@ -25,6 +25,8 @@ public struct Footprint: Sendable, Equatable {
     /// The anon_vma_chain table alone (which AVCs exist and what each links), without the
     /// anon_vmas' lists: a member of ``rmap`` that no lock's resolution reads.
     case avcs
+    /// The list of VMAs detached from their mm but not yet freed (`World.detachedVMAs`).
+    case detached
     /// One anon_vma's lock: its holders in the lock table.
     case lock(AnonVMAID)
     /// One anon_vma's own fields (alive, root, the memory slot it occupies), read to find a lock.
@@ -68,6 +70,7 @@ public struct Footprint: Sendable, Equatable {
     case (.waits, .waits), (.waits, .locks), (.locks, .waits): return true
     case (.rmap, .rmap), (.rmap, .anonVMA), (.anonVMA, .rmap): return true
     case (.avcs, .avcs), (.avcs, .rmap), (.rmap, .avcs): return true
+    case (.detached, .detached): return true
     case (.pages, .pages): return true
     case (.process(let a), .process(let b)): return a == b
     case (.lock(let a), .lock(let b)): return a == b
@@ -121,6 +124,12 @@ public struct Footprint: Sendable, Equatable {
       // it from the AVC table; the VMA belongs to one process for its whole life.
       guard let p = world.vmas.withObject(vma, \.process) else { return .everything }
       return Footprint(reads: [.process(p), .avcs], writes: [.process(p), .avcs])
+    case .removeVMA(let vma):
+      // remove_vma() (World+MMap.swift): the VMA leaves its process and the detached list, and
+      // its remaining AVCs leave the AVC table; it touches no anon_vma or its list.
+      guard let p = world.vmas.withObject(vma, \.process) else { return .everything }
+      let all: [Object] = [.process(p), .avcs, .detached]
+      return Footprint(reads: all, writes: all)
     case .stackSetPgoff(let vma, _), .adjustNextPgoff(let vma, _):
       // expand_downwards() / vma_adjust() (World+Stack.swift, World+VMAAdjust.swift): one
       // VMA's vm_pgoff.
@@ -168,8 +177,8 @@ extension World {
       case .clearBail:
         // Expands into nothing: the micro-step goes on with the next instruction.
         continue
-      case .narrate, .noFault, .lock, .unlock, .finishWalk, .computeEmpty, .freeAVC, .stackSetPgoff, .adjustNextPgoff,
-        .setBrk:
+      case .narrate, .noFault, .lock, .unlock, .finishWalk, .computeEmpty, .freeAVC, .removeVMA, .stackSetPgoff,
+        .adjustNextPgoff, .setBrk:
         step = step.union(Footprint.of(instr, in: self, cpu: c, next: true))
         return step
       default:
