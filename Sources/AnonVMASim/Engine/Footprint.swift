@@ -115,6 +115,18 @@ public struct Footprint: Sendable, Equatable {
     case .unlessBailed(let inner):
       // Expands into `inner` or nothing, reading only the CPU's own `bail` register.
       return of(inner, in: world, cpu: cpu, next: next)
+    case .pageUnlockAnonVMA:
+      // page_unlock_anon_vma() (World+RmapWalk.swift) expands into nothing (`bail`) or the unlock
+      // of the anon_vma (2.6.34, root-reread) or root page_lock_anon_vma() read into the
+      // registers; either way no more than that unlock. The registers are those it will read
+      // when the program before it writes none (see ``World/remainingFootprint(cpu:)``).
+      let ref: LockRef =
+        world.kernel == .v2_6_34 || world.has(.rootReread) ? .anonVMALock(.reg(.anonVMA)) : .exact(.reg(.root))
+      return of(.unlock(ref), in: world, cpu: cpu, next: false)
+    case .prepFinish:
+      // anon_vma_prepare()'s end (World+Rmap.swift, Linux6/World+ForkReuse.swift): frees or puts
+      // the anon_vma it allocated if it lost the race (`lostRace`), else expands into nothing.
+      return world.cpus[cpu].regs.lostRace ? .everything : .local
     case .computeEmpty(let a):
       // anon_vma_unlink()'s test (World+Rmap.swift): reads the anon_vma's list and counter,
       // sets a register of the CPU's own.
@@ -196,8 +208,10 @@ extension World {
   /// footprint that conflicts with no lock the reduction takes alone holds only locks, unlocks,
   /// narrations and the other micro-steps the table knows that write neither ``Footprint/Object/rmap``
   /// nor ``Footprint/Object/locks`` (a fault writes every lock record and the anon_vmas, anything
-  /// else is everything): none of them writes an anon_vma or a register a lock reads (`anonVMA`,
-  /// `root`; ``Instr/computeEmpty(anonVMA:)`` sets only `listEmpty`); and the micro-step taken
+  /// else is everything): none of them writes an anon_vma or a register a lock, page_unlock_anon_vma()
+  /// or anon_vma_prepare()'s end reads (`anonVMA`, `root`, `lostRace`; ``Instr/computeEmpty(anonVMA:)``
+  /// sets only `listEmpty`, and `bail`, which ``Instr/clearBail`` sets, is read only by calls
+  /// whose footprint covers both of its values); and the micro-step taken
   /// alone reads its anon_vmas, so no other CPU's remaining program writes them either.
   public func remainingFootprint(cpu c: Int) -> Footprint {
     var all = Footprint.local
