@@ -21,6 +21,20 @@ import AnonVMASim
 ///   its CPU's own lock records (``Footprint/mayBeVisible``), and it leaves its CPU running (so
 ///   quiescence, which decides which invariants are checked, is unchanged). The invariant checker
 ///   is the observer: a micro-step that may change anything it reads is never taken alone.
+///   While an operation is unfinished (which C2 keeps so) ``World/invariantViolations(scope:)``
+///   runs only checkRoots (C11: each anon_vma's root, the root's liveness and own root, parent and creator), checkPageSafety (C12:
+///   page tables, VMAs with their chains, bounds and `vm_pgoff`, AVCs, anon_vma lists, pages),
+///   checkKSMItems (C13: KSM stable nodes and the liveness of the anon_vmas their items name) and
+///   checkLockWaits (C23: each CPU's state and the lock it waits for); the rest wait for
+///   quiescence. So the invisible writes are exactly the lock table and lock records (C23 reads
+///   a CPU's `waitingFor`, but a step that progresses leaves every other CPU's state and wait
+///   unchanged, checked by ``ampleAfter(_:_:cpu:reduction:)``, and its own is on the successor,
+///   which the search checks). Every other object a footprint names is read by C11 or C12
+///   (``Footprint/Object/process``: its VMAs and page table; ``Footprint/Object/avcs``: C12
+///   follows chains; ``Footprint/Object/pages``, ``Footprint/Object/rmap``), so no finer
+///   visibility is sound with these object classes; a micro-step that writes nothing (a
+///   narration, a fault that finds nothing to do, anon_vma_unlink()'s emptiness test,
+///   finish_walk()) is invisible.
 ///   Violations a micro-step reports itself (a lock of a freed anon_vma, say) belong to the
 ///   transition; by C1 each such transition runs in the reduced graph from a state that agrees
 ///   on everything it reads, and reports the same.
@@ -35,8 +49,8 @@ import AnonVMASim
 /// which keep every reachable deadlock (Godefroid, LNCS 1032, 1996).
 ///
 /// The footprints are coarse (``Footprint``): the reduction applies where a CPU's next micro-step
-/// is a lock, an unlock or a narration and the other CPUs will touch neither that lock nor what
-/// it reads. Micro-steps that allocate pages, write page tables or follow anon_vma lists depend on
+/// is a lock, an unlock, a narration or another invisible micro-step and the other CPUs will
+/// touch neither that lock nor what it reads. Micro-steps that allocate pages, write page tables or follow anon_vma lists depend on
 /// each other (the page allocator's ids depend on the order) and are visible to C12's scan: they
 /// are always interleaved both ways.
 extension RaceExplorer {

@@ -107,7 +107,8 @@ struct ReductionTests {
     #expect(!missed.isEmpty)
   }
 
-  @Test("a lock, an unlock and a narration have footprints; calls and unknown micro-steps touch everything")
+  @Test(
+    "a lock, an unlock, a narration and finish_walk have footprints; calls and unknown micro-steps touch everything")
   func footprints() throws {
     let (e, _) = try explorer("d2-migration-vs-vma-adjust.scene")
     let w = e.initial
@@ -115,7 +116,9 @@ struct ReductionTests {
     #expect(lock.writes == [.lock(1)])
     #expect(!lock.mayBeVisible)
     #expect(Footprint.of(.narrate(function: "f", text: "t"), in: w, cpu: 0, next: true) == .local)
-    #expect(Footprint.of(.finishWalk, in: w, cpu: 0, next: true) == .everything)
+    #expect(Footprint.of(.finishWalk, in: w, cpu: 0, next: true) == .local)
+    #expect(Footprint.of(.zapVMA(vma: 1, start: 0, end: 1), in: w, cpu: 0, next: true) == .everything)
+    #expect(Footprint.of(.unlessBailed(.zapVMA(vma: 1, start: 0, end: 1)), in: w, cpu: 0, next: false) == .everything)
     #expect(Footprint.of(.cowCopy(process: 0, vpage: 0), in: w, cpu: 0, next: true).mayBeVisible)
     // Another lock of the same anon_vma conflicts; a lock or unlock of another does not; an
     // unlock conflicts with a later attempt on another lock (it may let the deadlock detector

@@ -2,7 +2,10 @@
 /// micro-steps of different CPUs whose footprints do not conflict commute (either order reaches
 /// the same world, and neither enables or disables the other).
 ///
-/// Footprints are declared from what each instruction touches in this model, and conservatively:
+/// Footprints are declared from what each instruction touches in this model, and conservatively
+/// (`FootprintTests` checks, on every reachable state of the race scenes it visits, that the
+/// declared writes of each micro-step and of each CPU's remaining program cover what running it
+/// changes):
 /// an instruction the table does not know, or a call that expands into further instructions
 /// (reading the state at that moment), touches ``Object/everything``. The classes are coarse on
 /// purpose (all pages are one object: they share the page allocator, whose ids depend on the
@@ -19,6 +22,11 @@ public struct Footprint: Sendable, Equatable {
     case pages
     /// Every anon_vma, anon_vma_chain and KSM stable node, their counters, lists and allocators.
     case rmap
+    /// The anon_vma_chain table alone (which AVCs exist and what each links), without the
+    /// anon_vmas' lists: a member of ``rmap`` that no lock's resolution reads.
+    case avcs
+    /// The list of VMAs detached from their mm but not yet freed (`World.detachedVMAs`).
+    case detached
     /// One anon_vma's lock: its holders in the lock table.
     case lock(AnonVMAID)
     /// One anon_vma's own fields (alive, root, the memory slot it occupies), read to find a lock.
@@ -61,6 +69,8 @@ public struct Footprint: Sendable, Equatable {
     case (.locks, .locks), (.locks, .lock), (.lock, .locks): return true
     case (.waits, .waits), (.waits, .locks), (.locks, .waits): return true
     case (.rmap, .rmap), (.rmap, .anonVMA), (.anonVMA, .rmap): return true
+    case (.avcs, .avcs), (.avcs, .rmap), (.rmap, .avcs): return true
+    case (.detached, .detached): return true
     case (.pages, .pages): return true
     case (.process(let a), .process(let b)): return a == b
     case (.lock(let a), .lock(let b)): return a == b
@@ -98,9 +108,48 @@ public struct Footprint: Sendable, Equatable {
   /// that holds anything else touches everything, see ``World/remainingFootprint(cpu:)``).
   static func of(_ instr: Instr, in world: World, cpu: Int, next: Bool) -> Footprint {
     switch instr {
-    case .narrate, .clearBail:
-      // An event or a register of the CPU's own.
+    case .narrate, .clearBail, .finishWalk:
+      // An event or a register of the CPU's own (finish_walk reads the walk in its registers
+      // and records it as the last walk, which is bookkeeping, not state).
       return .local
+    case .unlessBailed(let inner):
+      // Expands into `inner` or nothing, reading only the CPU's own `bail` register.
+      return of(inner, in: world, cpu: cpu, next: next)
+    case .pageUnlockAnonVMA:
+      // page_unlock_anon_vma() (World+RmapWalk.swift) expands into nothing (`bail`) or the unlock
+      // of the anon_vma (2.6.34, root-reread) or root page_lock_anon_vma() read into the
+      // registers; either way no more than that unlock. The registers are those it will read
+      // when the program before it writes none (see ``World/remainingFootprint(cpu:)``).
+      let ref: LockRef =
+        world.kernel == .v2_6_34 || world.has(.rootReread) ? .anonVMALock(.reg(.anonVMA)) : .exact(.reg(.root))
+      return of(.unlock(ref), in: world, cpu: cpu, next: false)
+    case .prepFinish:
+      // anon_vma_prepare()'s end (World+Rmap.swift, Linux6/World+ForkReuse.swift): frees or puts
+      // the anon_vma it allocated if it lost the race (`lostRace`), else expands into nothing.
+      return world.cpus[cpu].regs.lostRace ? .everything : .local
+    case .computeEmpty(let a):
+      // anon_vma_unlink()'s test (World+Rmap.swift): reads the anon_vma's list and counter,
+      // sets a register of the CPU's own.
+      return Footprint(reads: [.anonVMA(a), .rmap], writes: [])
+    case .freeAVC(let vma, _):
+      // anon_vma_chain_free() (World+Rmap.swift): takes the AVC off its VMA's chain and frees
+      // it from the AVC table; the VMA belongs to one process for its whole life.
+      guard let p = world.vmas.withObject(vma, \.process) else { return .everything }
+      return Footprint(reads: [.process(p), .avcs], writes: [.process(p), .avcs])
+    case .removeVMA(let vma):
+      // remove_vma() (World+MMap.swift): the VMA leaves its process and the detached list, and
+      // its remaining AVCs leave the AVC table; it touches no anon_vma or its list.
+      guard let p = world.vmas.withObject(vma, \.process) else { return .everything }
+      let all: [Object] = [.process(p), .avcs, .detached]
+      return Footprint(reads: all, writes: all)
+    case .stackSetPgoff(let vma, _), .adjustNextPgoff(let vma, _):
+      // expand_downwards() / vma_adjust() (World+Stack.swift, World+VMAAdjust.swift): one
+      // VMA's vm_pgoff.
+      guard let p = world.vmas.withObject(vma, \.process) else { return .everything }
+      return Footprint(reads: [.process(p)], writes: [.process(p)])
+    case .setBrk(let p, _, _):
+      // sys_brk()'s `mm->brk = brk` (World+Stack.swift): the process's mapping record.
+      return Footprint(reads: [.process(p)], writes: [.process(p)])
     case .noFault(let p, _, _):
       // An event naming the location (the process's mappings).
       return Footprint(reads: [.process(p)], writes: [])
@@ -140,7 +189,8 @@ extension World {
       case .clearBail:
         // Expands into nothing: the micro-step goes on with the next instruction.
         continue
-      case .narrate, .noFault, .lock, .unlock:
+      case .narrate, .noFault, .lock, .unlock, .finishWalk, .computeEmpty, .freeAVC, .removeVMA, .stackSetPgoff,
+        .adjustNextPgoff, .setBrk:
         step = step.union(Footprint.of(instr, in: self, cpu: c, next: true))
         return step
       default:
@@ -155,10 +205,14 @@ extension World {
   /// micro-steps while the CPU about to move alone has not moved.
   ///
   /// A lock's anon_vma is resolved now, which holds until the lock runs whenever it matters: a
-  /// footprint that conflicts with no lock the reduction takes alone holds only locks, unlocks
-  /// and narrations (a fault writes every lock record and the anon_vmas, anything else is
-  /// everything), which write no register and no anon_vma; and the micro-step taken alone reads
-  /// its anon_vmas, so no other CPU's remaining program writes them either.
+  /// footprint that conflicts with no lock the reduction takes alone holds only locks, unlocks,
+  /// narrations and the other micro-steps the table knows that write neither ``Footprint/Object/rmap``
+  /// nor ``Footprint/Object/locks`` (a fault writes every lock record and the anon_vmas, anything
+  /// else is everything): none of them writes an anon_vma or a register a lock, page_unlock_anon_vma()
+  /// or anon_vma_prepare()'s end reads (`anonVMA`, `root`, `lostRace`; ``Instr/computeEmpty(anonVMA:)``
+  /// sets only `listEmpty`, and `bail`, which ``Instr/clearBail`` sets, is read only by calls
+  /// whose footprint covers both of its values); and the micro-step taken
+  /// alone reads its anon_vmas, so no other CPU's remaining program writes them either.
   public func remainingFootprint(cpu c: Int) -> Footprint {
     var all = Footprint.local
     for instr in cpus[c].program {
