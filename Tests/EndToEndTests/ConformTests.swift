@@ -206,6 +206,15 @@ struct ConformTests {
     .enabled(if: conformCanRun),
     arguments: ["SIGINT", "SIGTERM", "crash", "timeout"])
   func noSurvivor(path: String) throws {
+    // A crashed run can end before the poll below sees its processes (a loaded machine): then
+    // nothing was observed, and the run is repeated (the survivor checks hold on every run).
+    var seen = false
+    for _ in 0..<5 where !seen { seen = try runSeesProcesses(path: path) }
+    #expect(seen, "the executor's processes were never seen before the run ended")
+  }
+
+  /// One conform run ended by `path`; false when it ended before its processes were seen.
+  func runSeesProcesses(path: String) throws -> Bool {
     let binary = try #require(anonvisBinary)
     let tag = UUID().uuidString
     let p = Process()
@@ -240,9 +249,9 @@ struct ConformTests {
     p.waitUntilExit()
     let expected: Int32 = path == "SIGINT" ? 130 : path == "SIGTERM" ? 143 : 2
     #expect(p.terminationStatus == expected)
-    #expect(!groups.isEmpty)
     #expect(tagged(tag).isEmpty, "survivors: \(tagged(tag))")
     #expect(members(of: groups).isEmpty, "left in the executor's process group: \(members(of: groups))")
+    return !groups.isEmpty
   }
 }
 

@@ -96,7 +96,7 @@ struct ParserTests {
       "kernel 1️⃣2.4\nvariant 2️⃣no-7/5",
       [
         "unknown kernel '2.4' (expected 2.6.34, 2.6.36, 2.6.35, root-lock, 6.1, 6.x, modern or mainline)",
-        "unknown variant 'no-7/5' (expected one of no-6/5, no-5/5, root-self-drop, swapin-rc3, degree, plain-dec, root-reread)",
+        "unknown variant 'no-7/5' (expected one of no-6/5, no-5/5, root-self-drop, swapin-rc3, degree, plain-dec, root-reread, mremap-uaf)",
       ])
   }
 
