@@ -56,7 +56,7 @@ let package = Package(
     .testTarget(
       name: "AnonVMASimTests",
       dependencies: [
-        "AnonVMASim", "SceneScript", "ScenePlayer",
+        "AnonVMASim", "SceneScript", "ScenePlayer", "TestSupport",
         .product(name: "PropertyBased", package: "swift-property-based"),
       ]),
     .testTarget(name: "SceneScriptTests", dependencies: ["SceneScript"]),
