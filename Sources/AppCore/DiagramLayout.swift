@@ -1,5 +1,6 @@
 import AnonVMASim
 import ScenePlayer
+import Synchronization
 import TermRender
 
 /// The diagram view's own state: the selected object, whether it is pinned, where the pane is
@@ -42,11 +43,16 @@ struct DiagramLayout: Sendable {
   }
 
   let key: Key
-  /// The whole diagram.
-  let whole: ForestDiagram
+  /// The whole diagram (laid out when first asked for: a pane showing the folded one never
+  /// needs its columns).
+  var whole: ForestDiagram { wholeDiagram.diagram }
   /// The diagram with identical sibling subtrees folded (`×N`), when folding is on and something
   /// folds; the view shows it when the whole one is taller than the pane.
-  let folded: ForestDiagram?
+  var folded: ForestDiagram? { foldedDiagram?.diagram }
+  /// The whole diagram's height (its rows), known without its columns.
+  let wholeHeight: Int
+  private let wholeDiagram: LazyDiagram
+  private let foldedDiagram: LazyDiagram?
   /// The anon_vma locks the step took (nil at step 0): listed on screen, and its featured
   /// micro-step is the moment whose locks a whole step's picture shows.
   let locks: StepLocks?
@@ -78,17 +84,34 @@ struct DiagramLayout: Sendable {
       selection: key.selection, emphasized: emphasized)
     options.plan = plan
     options.maxWidth = key.width
-    let first = ForestDiagram(layout.world, options: options)
+    // Only the rows now: each diagram's columns and arrows are laid out when it is first shown
+    // (a step of a large forest shows the folded one only).
+    let first = ForestDiagram(rows: layout.world, options: options)
     if key.layout.folding && (!first.processFolds.isEmpty || plan != nil) {
       // A folded layout follows no plan: with a plan the whole diagram is laid out again
       // unfolded, following it (also when nothing folds), so an object keeps its frame cell.
       options.fold = false
-      folded = first.processFolds.isEmpty ? nil : first
-      whole = ForestDiagram(layout.world, options: options)
+      foldedDiagram = first.processFolds.isEmpty ? nil : LazyDiagram(rows: first, world: layout.world)
+      let whole = ForestDiagram(rows: layout.world, options: options)
+      wholeHeight = whole.height
+      wholeDiagram = LazyDiagram(rows: whole, world: layout.world)
     } else {
-      folded = nil
-      whole = first
+      foldedDiagram = nil
+      wholeHeight = first.height
+      wholeDiagram = LazyDiagram(rows: first, world: layout.world)
     }
+  }
+
+  /// `diagrams` with `selection` selected instead (`key` differs from theirs in the selection
+  /// only): nothing laid out again (``ForestDiagram/selecting(_:in:)``).
+  init(_ diagrams: DiagramLayout, key: Key, world: World) {
+    self.key = key
+    emphasized = diagrams.emphasized
+    plan = diagrams.plan
+    locks = diagrams.locks
+    wholeHeight = diagrams.wholeHeight
+    wholeDiagram = diagrams.wholeDiagram.selecting(key.selection, in: world)
+    foldedDiagram = diagrams.foldedDiagram?.selecting(key.selection, in: world)
   }
 
   /// The most VMAs a diagram is laid out for: beyond them a step's layout (and its locks) costs
@@ -125,7 +148,7 @@ struct DiagramLayout: Sendable {
   /// The diagram a pane of `rows` shows: the folded one when the whole one is taller and the
   /// selection is not hidden in a fold.
   func shown(rows: Int, selection: ForestDiagram.Object?) -> ForestDiagram {
-    guard let folded, whole.height > rows else { return whole }
+    guard let folded = foldedDiagram?.diagram, wholeHeight > rows else { return whole }
     if let selection, folded.rect(of: selection) == nil { return whole }
     return folded
   }
@@ -190,7 +213,14 @@ extension AppState {
       emphasized = CompareDiff(mine, against: theirs).objects(in: layout.world)
       otherEmphasized = CompareDiff(theirs, against: mine).objects(in: lower.world)
     }
-    if drawable, layout.diagram?.key != key || layout.diagram?.emphasized != emphasized {
+    // Only the selection moved: the rows, columns and arrows stay (and no micro-step is replayed).
+    var reselected = key
+    reselected.selection = layout.diagram?.key.selection
+    if drawable, let diagrams = layout.diagram, diagrams.key != key, diagrams.key == reselected,
+      diagrams.emphasized == emphasized
+    {
+      layout.diagram = DiagramLayout(diagrams, key: key, world: layout.world)
+    } else if drawable, layout.diagram?.key != key || layout.diagram?.emphasized != emphasized {
       if step > 0 && (micro != nil || DiagramLayout.mayLock(layout)) { _ = loadMicroSteps() }
       let known = layout.diagram.flatMap { $0.key.layout.step == step ? $0.locks : nil }
       let stepChanged = layout.diagram?.key.layout.step != step
@@ -265,5 +295,36 @@ struct PlannedTimeline: Sendable {
   func serves(_ timeline: Timeline, width: Int?) -> Bool {
     guard key == Key(timeline, width: key.width) else { return false }
     return plan?.serves(width) ?? (key.width == width)
+  }
+}
+
+/// A diagram's rows, laid out (``ForestDiagram/completed(_:)``) when first asked for, once;
+/// shared by the copies of its ``DiagramLayout``.
+final class LazyDiagram: Sendable {
+  private let rows: ForestDiagram
+  private let world: World
+  private let done: Mutex<ForestDiagram?>
+
+  init(rows: ForestDiagram, world: World, done: ForestDiagram? = nil) {
+    self.rows = rows
+    self.world = world
+    self.done = Mutex(done)
+  }
+
+  var diagram: ForestDiagram {
+    done.withLock { done in
+      if let done { return done }
+      let d = rows.completed(world)
+      done = d
+      return d
+    }
+  }
+
+  /// The same rows with `selection` selected: laid out already when these are.
+  func selecting(_ selection: ForestDiagram.Object?, in world: World) -> LazyDiagram {
+    var rows = rows
+    rows.options.selection = selection
+    let laidOut = done.withLock { $0 }
+    return LazyDiagram(rows: rows, world: self.world, done: laidOut?.selecting(selection, in: world))
   }
 }

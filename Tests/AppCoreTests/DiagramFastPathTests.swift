@@ -86,4 +86,60 @@ struct DiagramFastPathTests {
     #expect(compared > 20)
     if name.hasPrefix("generated") { #expect(narrowed > 0, "\(name): no diagram was narrowed") }
   }
+
+  @Test(
+    "a diagram given another selection (a key that moves only the selection) is the one laid out with it",
+    arguments: cases)
+  func reselectionMatchesLayout(index: Int) throws {
+    let (name, t) = try Self.scene(index)
+    var compared = 0
+    for k in stride(from: 0, through: t.stepCount, by: max(1, t.stepCount / 6)) {
+      let w = t.states[k]
+      let previous = k > 0 ? t.states[k - 1] : nil
+      // Every kind of object, and none; the VMAs first and last (a chain drawn as connectors).
+      var selections: [ForestDiagram.Object?] = [nil]
+      let vmas = w.vmas.keys.sorted()
+      selections += [vmas.first, vmas.last].compactMap { $0 }.map(ForestDiagram.Object.vma)
+      selections += w.aliveAnonVMAs.prefix(1).map(ForestDiagram.Object.anonVMA)
+      selections += w.processIDs.prefix(1).map(ForestDiagram.Object.process)
+      for width in [56, nil] as [Int?] {
+        for fold in [false, true] {
+          let options = ForestDiagram.Options(previous: previous, fold: fold, selection: nil, maxWidth: width)
+          let unselected = ForestDiagram(w, options: options)
+          for selection in selections {
+            var selected = options
+            selected.selection = selection
+            let plain = ForestDiagram(w, options: selected)
+            for from in [unselected, plain] {
+              let fast = from.selecting(selection, in: w)
+              let at = "\(name) step \(k) width \(width ?? 0) fold \(fold) selection \(String(describing: selection))"
+              #expect(summary(fast) == summary(plain), "\(at)")
+              #expect(fast.related == plain.related, "\(at)")
+              #expect(fast.chainConnectors == plain.chainConnectors, "\(at)")
+              compared += 1
+            }
+          }
+        }
+      }
+    }
+    #expect(compared > 20)
+  }
+
+  @Test(
+    "a plan's fits measured on rows laid out once per world are the fits measured on worlds laid out anew",
+    arguments: cases)
+  func planRowsShared(index: Int) throws {
+    let (name, t) = try Self.scene(index)
+    let worlds = (0...t.stepCount).map { t.states[$0] }
+    let plan = ForestDiagram.Plan(worlds, maxWidth: 56)
+    let samples = Array(worlds.indices)
+    let shared = ForestDiagram.SampleRows()
+    for fit in [ForestDiagram.Fit(lanes: 8)] + ForestDiagram.Fit.levels(from: 8, maxLanes: 8) {
+      let plain = plan.columns(worlds, samples: samples, fit: fit)
+      let fast = plan.columns(worlds, samples: samples, fit: fit, limit: .max, rows: shared)
+      #expect(
+        fast.map { [$0.right, $0.lanes, $0.inner, $0.width] } == [plain.right, plain.lanes, plain.inner, plain.width],
+        "\(name) \(fit)")
+    }
+  }
 }

@@ -213,8 +213,17 @@ extension ForestDiagram {
         // (the width only grows with each world measured), so a fit that fails costs a few
         // diagrams, not one per world (a plan over every micro-step measures thousands).
         let largestFirst = samples.sorted { (worlds[$0].vmas.count, $0) > (worlds[$1].vmas.count, $1) }
+        // Each fit measured once (``Fit/relaxed`` asks again about fits the search measured),
+        // each sample's rows laid out once for all the fits (they depend on no fit).
         let measuring = self
-        let fits = { (fit: Fit) in measuring.columns(worlds, samples: largestFirst, fit: fit, limit: maxWidth) != nil }
+        let rows = SampleRows()
+        var measured: [Fit: Bool] = [:]
+        func fits(_ fit: Fit) -> Bool {
+          if let known = measured[fit] { return known }
+          let fits = measuring.columns(worlds, samples: largestFirst, fit: fit, limit: maxWidth, rows: rows) != nil
+          measured[fit] = fits
+          return fits
+        }
         // Narrowed only when the narrowest fits: a diagram that scrolls anyway keeps its arrows.
         if let last = levels.last, fits(last) {
           fit = levels.first(where: fits) ?? last
@@ -247,7 +256,7 @@ extension ForestDiagram {
 
     /// ``columns(_:samples:fit:)``, or nil as soon as the width is over `limit` (the worlds after
     /// it are not measured).
-    func columns(_ worlds: [World], samples: [Int], fit: Fit, limit: Int)
+    func columns(_ worlds: [World], samples: [Int], fit: Fit, limit: Int, rows: SampleRows? = nil)
       -> (right: Int, lanes: Int, inner: Int, width: Int)?
     {
       var measuring = self
@@ -260,7 +269,10 @@ extension ForestDiagram {
       // As ``placeColumns`` lays them out: boxes, lanes, anon_vma boxes, root trunk, the rest.
       var width: Int { right + 1 + 2 + 2 * lanes + 2 + inner + 2 + 3 + tail }
       for i in samples {
-        let d = ForestDiagram(worlds[i], options: Options(previous: i > 0 ? worlds[i - 1] : nil, plan: measuring))
+        let options = Options(previous: i > 0 ? worlds[i - 1] : nil, plan: measuring)
+        // The rows follow the plan's places, not its fit: the same for every fit measured.
+        let d =
+          rows?.rows(i, worlds[i], options).laidOut(worlds[i], fit: fit) ?? ForestDiagram(worlds[i], options: options)
         right = max(right, d.neededRight)
         lanes = max(lanes, d.usedLanes)
         inner = max(inner, d.neededAnonVMAInner)
@@ -268,6 +280,18 @@ extension ForestDiagram {
         if width > limit { return nil }
       }
       return (right, lanes, inner, samples.isEmpty ? 0 : width)
+    }
+  }
+
+  /// The rows of the worlds a plan measures (``Plan/columns(_:samples:fit:limit:rows:)``), each
+  /// laid out once while the plan tries its fits, released with the search.
+  final class SampleRows {
+    private var rows: [Int: ForestDiagram] = [:]
+    func rows(_ i: Int, _ world: World, _ options: Options) -> ForestDiagram {
+      if let known = rows[i] { return known }
+      let made = ForestDiagram(rows: world, options: options)
+      rows[i] = made
+      return made
     }
   }
 

@@ -46,6 +46,19 @@ extension ForestDiagram {
     return result
   }
 
+  /// This diagram with `selection` selected instead: what it is related to and its chain's
+  /// connectors, which depend on no column (the same as laying the diagram out again with
+  /// the selection, ``DiagramFastPathTests``): a key that only moves the selection lays
+  /// nothing out.
+  func selecting(_ selection: Object?, in w: World) -> ForestDiagram {
+    var d = self
+    d.options.selection = selection
+    d.related = selection.map { Self.related(to: $0, in: w) } ?? []
+    d.chainConnectors = []
+    d.routeChain(w)
+    return d
+  }
+
   /// The selected VMA's `anon_vma_chain` as connectors, one per entry in list order (head
   /// first): out of the VMA's row into a column right of the lanes, down or up it, into each
   /// anon_vma's side (its own anon_vma on the `vma->anon_vma` row, the others one row below),

@@ -192,7 +192,8 @@ public struct ForestDiagram: Sendable {
   public internal(set) var width = 0
   public internal(set) var height = 0
   let ascii: Bool
-  let options: Options
+  /// What it shows; only the selection changes after layout (``selecting(_:in:)``).
+  var options: Options
   /// Labels of VMA rows and process titles.
   var vmaLabels: [VMAID: VMALabel] = [:]
   var titles: [ProcessID: String] = [:]
@@ -215,12 +216,14 @@ public struct ForestDiagram: Sendable {
 
   public init(_ world: World, options: Options = Options()) {
     // The rows depend on no width: laid out once, then the columns for each fit tried.
-    let rows = Self(rows: world, options: options)
-    if !options.fold, let fit = options.plan?.fit {
-      self = rows.laidOut(world, fit: fit)
-    } else {
-      self = rows.fitted(world)
-    }
+    self = Self(rows: world, options: options).completed(world)
+  }
+
+  /// These rows (``init(rows:options:)``) laid out: with the plan's fit, else with the first
+  /// fit that makes them fit ``Options/maxWidth``.
+  func completed(_ world: World) -> ForestDiagram {
+    if !options.fold, let fit = options.plan?.fit { return laidOut(world, fit: fit) }
+    return fitted(world)
   }
 
   /// These rows laid out with the first fit that makes them fit ``Options/maxWidth`` (``Fit``).
@@ -229,8 +232,15 @@ public struct ForestDiagram: Sendable {
     guard let maxWidth = options.maxWidth, whole.width > maxWidth else { return whole }
     let widest = whole.usedLanes
     let levels = Fit.levels(from: widest, maxLanes: options.maxLanes, excess: whole.width - maxWidth)
-    // A fit tried is only measured (its columns, no arrows routed); the one chosen is laid out.
-    func fits(_ fit: Fit) -> Bool { laidOut(world, fit: fit, measuring: true).width <= maxWidth }
+    // A fit tried is only measured (its columns, no arrows routed), once (``Fit/relaxed`` asks
+    // again about fits the search measured); the one chosen is laid out.
+    var measured: [Fit: Bool] = [:]
+    func fits(_ fit: Fit) -> Bool {
+      if let known = measured[fit] { return known }
+      let fits = laidOut(world, fit: fit, measuring: true).width <= maxWidth
+      measured[fit] = fits
+      return fits
+    }
     // Narrowed only when the narrowest fits: a diagram that scrolls anyway keeps its arrows.
     guard let last = levels.last, fits(last), let first = levels.first(where: fits) else { return whole }
     return laidOut(world, fit: Fit.relaxed(first, lanes: widest, fits: fits))

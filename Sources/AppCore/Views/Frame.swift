@@ -181,7 +181,7 @@ extension AppState {
   /// for every `say` line). None when the diagram does not fit whole already.
   func rowsLeftByDiagram(in area: Rect, narration: Int, wanted: Int) -> Int {
     guard wanted > 0, forestView == .diagram, let diagrams = layout.diagram else { return 0 }
-    let needed = diagrams.whole.height
+    let needed = diagrams.wholeHeight
     func fits(_ extra: Int) -> Bool {
       let body = Rect(x: area.x, y: area.y + 1, width: area.width, height: area.height - 2 - narration - extra)
       guard let pane = diagramPane(body: body) else { return false }
