@@ -6,11 +6,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 out=.build/fuzz
 rm -rf "$out/src" && mkdir -p "$out/src"
-for m in SafeText AnonVMASim SceneScript ScenePlayer TermRender AppCore; do
+for m in SafeText AnonVMASim SceneScript ScenePlayer Conformance TermRender AppCore; do
   # Recursive: a module's sources may live in subfolders (Kernel/, Views/, ...).
   find "Sources/$m" -name '*.swift' | sort | while read -r f; do
     # In one module the re-export of SafeText's escaper would name itself: dropped too.
-    sed -E -e '/^import (SafeText|AnonVMASim|SceneScript|ScenePlayer|TermRender|AppCore)$/d' \
+    sed -E -e '/^import (SafeText|AnonVMASim|SceneScript|ScenePlayer|Conformance|TermRender|AppCore)$/d' \
       -e '/^public typealias TextSafety = SafeText\.TextSafety$/d' "$f" > "$out/src/${m}_$(echo "${f#Sources/$m/}" | tr '/' '_')"
   done
 done
