@@ -144,13 +144,8 @@ extension AppState {
   /// differs object by object. Nil when the other model is the one the scene was written for
   /// (its `kernel` and `variant` lines): only then is the scene's `say` text true of it.
   func compareAccount(_ other: Timeline, _ lower: Layout) -> NarrationPane.Account? {
-    guard let scene else { return nil }
-    var kernel = KernelVersion.v2_6_36
-    var variants: [Variant] = []
-    for s in scene.statements {
-      if case .kernel(let k) = s.statement { kernel = k }
-      if case .variant(let v) = s.statement { variants.append(v) }
-    }
+    guard let (kernel, variants) = scene?.declaredModel else { return nil }
+    // Both sorted: a scene's variant lines in any order name the model the other half runs.
     guard kernel != other.kernel || variants != other.variants else { return nil }
     let written = Self.modelName(kernel, variants)
     let theirs = Self.modelName(other.kernel, other.variants)

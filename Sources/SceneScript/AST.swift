@@ -112,4 +112,16 @@ public struct Scene: Sendable, Hashable {
 
   /// Whether any diagnostic is an error.
   public var hasErrors: Bool { diagnostics.contains { $0.severity == .error } }
+
+  /// The model the scene is written for: its `kernel` line (2.6.36 without one) and its
+  /// `variant` lines, sorted as a `Timeline` keeps them.
+  public var declaredModel: (kernel: KernelVersion, variants: [Variant]) {
+    var kernel = KernelVersion.v2_6_36
+    var variants: [Variant] = []
+    for s in statements {
+      if case .kernel(let k) = s.statement { kernel = k }
+      if case .variant(let v) = s.statement { variants.append(v) }
+    }
+    return (kernel, variants.sorted())
+  }
 }

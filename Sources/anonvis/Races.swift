@@ -58,11 +58,7 @@ struct Races: ParsableCommand {
       printError(DiagnosticRenderer(fileName: file, source: source).render(all: scene.diagnostics))
       throw ExitCode(2)
     }
-    let k =
-      kernel ?? scene.statements.compactMap { s -> KernelVersion? in
-        if case .kernel(let k) = s.statement { return k }
-        return nil
-      }.first ?? .v2_6_36
+    let k = kernel ?? scene.declaredModel.kernel
     for v in variants ?? [] where v.kernel != k {
       throw CLIError.error("variant '\(v.rawValue)' applies to kernel \(v.kernel.rawValue), not \(k.rawValue)")
     }

@@ -188,4 +188,16 @@ struct QuoteTests {
       #expect(tokens.last?.value == text)
     }
   }
+
+  /// The model a scene is written for, as `--compare` and `races` read it: variants sorted as a
+  /// Timeline keeps them, so their order in the file does not make the same model look different.
+  @Test("declaredModel: the kernel line (2.6.36 without one) and the variants, sorted")
+  func declaredModel() {
+    let scene = Parser.parse("kernel 2.6.36\nvariant root-reread\nvariant no-6/5\nspawn P1")
+    #expect(scene.declaredModel.kernel == .v2_6_36)
+    #expect(scene.declaredModel.variants == [Variant.rootReread, .noSixFive].sorted())
+    #expect(scene.declaredModel.variants.first == Variant.noSixFive)
+    #expect(Parser.parse("kernel mainline\nspawn P1").declaredModel.kernel == .mainline)
+    #expect(Parser.parse("spawn P1").declaredModel == (.v2_6_36, []))
+  }
 }
