@@ -94,6 +94,9 @@ static void on_signal(int sig) {
 // ---- the scene process ------------------------------------------------------------------
 
 static uint64_t write_counter = 0;
+// The executor's pid, inherited by every scene process: a poked page carries it beside its value,
+// so ksmd never merges pages of two runs that poke the same values (tests run side by side).
+static uint64_t run_salt = 0;
 
 static void reap_children_nowait(void) {
   while (waitpid(-1, NULL, WNOHANG) > 0) {
@@ -162,6 +165,7 @@ static void scene_loop(void) {
         break;
       case OP_POKE:
         *(volatile uint64_t *)base = m.pages;
+        *(volatile uint64_t *)(base + sizeof(uint64_t)) = run_salt;
         answer(0, 0);
         break;
       case OP_READ: {
@@ -532,6 +536,7 @@ static void command(char *line) {
 }
 
 int main(int argc, char **argv) {
+  run_salt = (uint64_t)getpid();
   // argv[1]: the pid of anonvis (to notice if it died before PR_SET_PDEATHSIG took effect);
   // argv[2]: the time limit of one step in milliseconds.
   if (argc != 3) {
