@@ -19,6 +19,11 @@ public struct DiagramViewState: Sendable, Hashable {
   /// for paging and for choosing the folded diagram; nil before the first frame.
   public var paneRows: Int?
   public var paneColumns: Int?
+  /// The rows a diagram plan may fill at this terminal size (``AppState/diagramPlanRows(in:)``):
+  /// the same at every step, so one plan's spacing serves the whole timeline.
+  public var planRows: Int?
+  /// The frame size, step count and presenter mode `planRows` was worked out for.
+  var planRowsKey: [Int] = []
   /// The legend over the pane (`L`).
   public var legend = false
   /// Rows of the legend scrolled above its top (↓/↑, PgDn/PgUp while it is open).
@@ -40,6 +45,8 @@ struct DiagramLayout: Sendable {
     var ascii: Bool
     /// The canvas width the diagram fits in (nil before the pane's size is known).
     var width: Int? = nil
+    /// The rows its plan may fill (``DiagramViewState/planRows``).
+    var rows: Int? = nil
   }
 
   let key: Key
@@ -137,11 +144,11 @@ struct DiagramLayout: Sendable {
   }
 
   /// Whether the diagrams are what they would be if fitted to `width`: made for it, or
-  /// following a plan that serves it (``ForestDiagram/Plan/serves(_:)``) and, when folded (no
-  /// plan), no wider.
-  func fit(_ width: Int) -> Bool {
-    guard key.width != width else { return true }
-    let plan = plan?.serves(width) ?? (whole.width <= width)
+  /// following a plan that serves it and `rows` (``ForestDiagram/Plan/serves(_:rows:)``) and,
+  /// when folded (no plan), no wider.
+  func fit(_ width: Int, rows: Int?) -> Bool {
+    guard key.width != width || key.rows != rows else { return true }
+    let plan = plan?.serves(width, rows: rows) ?? (whole.width <= width)
     return plan && (folded?.width ?? 0) <= width
   }
 
@@ -173,7 +180,7 @@ extension AppState {
   var diagramKey: DiagramLayout.Key {
     DiagramLayout.Key(
       layout: layoutKey, selection: diagramView.selection, ascii: options.ascii,
-      width: diagramView.paneColumns.map(DiagramPane.canvasWidth(inner:)))
+      width: diagramView.paneColumns.map(DiagramPane.canvasWidth(inner:)), rows: diagramView.planRows)
   }
 
   /// Whether the diagram view's layouts were computed for the state as it is.
@@ -195,13 +202,13 @@ extension AppState {
     let key = diagramKey
     let drawable = DiagramLayout.drawable(layout)
     // The plan is made when a diagram is first drawn (a large timeline's costs a second or so).
-    if drawable, diagramPlan?.serves(timeline, width: key.width) != true {
-      diagramPlan = PlannedTimeline(timeline, width: key.width)
+    if drawable, diagramPlan?.serves(timeline, width: key.width, rows: key.rows) != true {
+      diagramPlan = PlannedTimeline(timeline, width: key.width, rows: key.rows)
     }
     if let other = compareTimeline, let lower = compareLayout, DiagramLayout.drawable(lower),
-      compareDiagramPlan?.serves(other, width: key.width) != true
+      compareDiagramPlan?.serves(other, width: key.width, rows: key.rows) != true
     {
-      compareDiagramPlan = PlannedTimeline(other, width: key.width)
+      compareDiagramPlan = PlannedTimeline(other, width: key.width, rows: key.rows)
     }
     // What differs from the other model, at whole steps (Views/Frame.swift marks the same in the
     // matrix view).
@@ -238,7 +245,8 @@ extension AppState {
         other.microSteps = Layout.MicroSteps(step: k.step, states: timeline.replay.microStates(step: k.step))
       }
       other.diagram = DiagramLayout(
-        key: DiagramLayout.Key(layout: k, selection: nil, ascii: options.ascii, width: key.width), layout: other,
+        key: DiagramLayout.Key(layout: k, selection: nil, ascii: options.ascii, width: key.width, rows: key.rows),
+        layout: other,
         locks: nil,
         plan: compareDiagramPlan?.plan ?? nil, emphasized: otherEmphasized)
       compareLayout = other
@@ -273,28 +281,31 @@ struct PlannedTimeline: Sendable {
     var kernel: KernelVersion
     var variants: [Variant]
     var width: Int?
-    init(_ t: Timeline, width: Int?) {
+    var rows: Int?
+    init(_ t: Timeline, width: Int?, rows: Int?) {
       stepCount = t.stepCount
       kernel = t.kernel
       variants = t.variants
       self.width = width
+      self.rows = rows
     }
   }
   let key: Key
   let plan: ForestDiagram.Plan?
   static let maxSteps = 500
 
-  init(_ timeline: Timeline, width: Int?) {
-    key = Key(timeline, width: width)
-    plan = timeline.stepCount <= Self.maxSteps ? ForestDiagram.Plan(timeline, maxWidth: width) : nil
+  init(_ timeline: Timeline, width: Int?, rows: Int?) {
+    key = Key(timeline, width: width, rows: rows)
+    plan =
+      timeline.stepCount <= Self.maxSteps ? ForestDiagram.Plan(timeline, maxWidth: width, maxRows: rows) : nil
   }
 
   /// Whether this plan is the one for `timeline` at `width`: made for them, or for the timeline
   /// at any width whose diagrams fit in `width` unnarrowed (a plan is not made again for a
   /// width that would change nothing).
-  func serves(_ timeline: Timeline, width: Int?) -> Bool {
-    guard key == Key(timeline, width: key.width) else { return false }
-    return plan?.serves(width) ?? (key.width == width)
+  func serves(_ timeline: Timeline, width: Int?, rows: Int?) -> Bool {
+    guard key == Key(timeline, width: key.width, rows: key.rows) else { return false }
+    return plan?.serves(width, rows: rows) ?? (key.width == width)
   }
 }
 

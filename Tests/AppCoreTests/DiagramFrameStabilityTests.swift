@@ -60,8 +60,8 @@ func boxCorners(_ frame: String) -> [String: [Int]] {
 @Suite("The diagram keeps every box in the same frame cell from step to step")
 struct DiagramFrameStabilityTests {
   @Test(
-    "for every step k of E1-E6 each box present at k and k+1 is at the same frame cell, at 80x24, 120x40 and 200x60",
-    arguments: lectureScenes, [(80, 24), (120, 40), (200, 60)])
+    "for every step k of E1-E6 each box present at k and k+1 is at the same frame cell, at 80x24, 120x40, 200x60 and 300x100",
+    arguments: lectureScenes, [(80, 24), (120, 40), (200, 60), (300, 100)])
   func sameCell(file: String, size: (Int, Int)) throws {
     var s = try sceneApp(file, view: .diagram)
     var before = boxCorners(s.render(width: size.0, height: size.1).plainText)
@@ -84,16 +84,35 @@ struct DiagramFrameStabilityTests {
     #expect(compared >= s.timeline.stepCount - 1, "\(file): boxes found in the frames")
   }
 
-  @Test("a 200-column terminal stacks the anon_vma boxes one blank row apart (the plan's gap); 120 and 80 do not")
-  func wideSpacing() throws {
-    for (width, height, gap) in [(200, 60, 1), (120, 40, 0), (80, 24, 0)] {
-      var s = try sceneApp("e3-three-generations.scene", view: .diagram)
-      s.go(to: 6)
+  @Test(
+    "a large terminal spaces the boxes to use its rows (the loosest spacing that fits, never scrolled for it); 120 and 80 columns do not",
+    arguments: lectureScenes)
+  func wideSpacing(file: String) throws {
+    for (width, height) in [(200, 60), (300, 100), (120, 40), (80, 24)] {
+      var s = try sceneApp(file, view: .diagram)
       _ = s.frame(width: width, height: height)
-      #expect(s.diagramPlan?.plan?.gap == gap, "\(width)x\(height)")
-      let boxes = try #require(s.layout.diagram?.whole).anonVMAs.map(\.rect).sorted { $0.y < $1.y }
-      let gaps = zip(boxes, boxes.dropFirst()).map { $1.y - $0.maxY }
-      #expect(gaps.count >= 2 && gaps.allSatisfy { $0 == gap }, "\(width)x\(height): \(gaps)")
+      let plan = try #require(s.diagramPlan?.plan, "\(file) \(width)x\(height)")
+      guard width >= 200 else {
+        #expect(plan.gap == 0 && plan.vmaPitch == 1, "\(file) \(width)x\(height)")
+        continue
+      }
+      let rows = try #require(s.diagramView.planRows)
+      // The loosest spacing whose diagram fits the rows the narration leaves at every step.
+      #expect(plan.heights[plan.spacing] <= rows || plan.spacing == 1, "\(file) \(width)x\(height)")
+      #expect(
+        plan.spacing == ForestDiagram.Plan.spacings.count - 1 || plan.heights[plan.spacing + 1] > rows,
+        "\(file) \(width)x\(height): spacing \(plan.spacing) of \(plan.heights) in \(rows) rows")
+      // These small forests fit spaced more than one blank row apart.
+      #expect(plan.gap >= 2, "\(file) \(width)x\(height)")
+      for k in 0...s.timeline.stepCount {
+        s.go(to: k)
+        _ = s.frame(width: width, height: height)
+        let d = try #require(s.layout.diagram?.whole)
+        let pane = try #require(s.diagramPane(in: Rect(x: 0, y: 0, width: width, height: height)))
+        #expect(d.height <= pane.canvas.height, "\(file) \(width)x\(height) step \(k): the diagram scrolls")
+        let boxes = d.anonVMAs.map(\.rect).sorted { $0.y < $1.y }
+        #expect(zip(boxes, boxes.dropFirst()).allSatisfy { $1.y - $0.maxY >= plan.gap }, "step \(k)")
+      }
     }
   }
 

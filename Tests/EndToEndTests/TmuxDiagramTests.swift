@@ -2,6 +2,11 @@ import Foundation
 import TestSupport
 import Testing
 
+/// Whether a box titled `name` is on screen besides the bottom border's "selected NAME".
+private func drawn(_ name: String, _ screen: String) -> Bool {
+  screen.components(separatedBy: " \(name) ").count - 1 >= 2
+}
+
 @Suite("The diagram view in a real terminal (tmux)", .enabled(if: tmuxAvailable), .serialized)
 struct TmuxDiagramTests {
   @Test("play: v switches diagram, matrix, tree; select, find and pin across steps; quit cleanly")
@@ -58,6 +63,38 @@ struct TmuxDiagramTests {
     #expect(both.contains("≠"), "what differs is marked: \(both)")
     try t.keys("Right")
     try t.waitFor("lockstep at step 6") { $0.components(separatedBy: "step 6/8").count - 1 >= 2 }
+    try t.keys("q")
+    try t.waitFor(text: "EXIT=0")
+    #expect(saneTerminal(try t.stty()))
+  }
+
+  @Test("play at 80x24: a forest taller than the pane scrolls to keep the selection in view as it moves")
+  func scrollKeepsSelectionInView() throws {
+    let binary = try #require(anonvisBinary)
+    let t = try TmuxSession(width: 80, height: 24)
+    try type(t, "\(binary.path) play \(repoRoot.path)/scenes/scale/daemon-100-2.6.36.scene; echo EXIT=$?\n")
+    // A deadline for the first frame only: the plan of 203 steps and their micro-steps.
+    try t.waitFor("the first frame", seconds: 120) { $0.contains("step 0/203") }
+    try t.type("G")
+    // The last step's 101 anon_vmas stand far below the pane's bottom.
+    try t.waitFor("the last step", seconds: 60) { $0.contains("step 203/203") && $0.contains("AV1 root") }
+    #expect(try t.screen().contains("more ─┘"), "the border says how much is below")
+    try t.keys("Tab")
+    // Found at the bottom of the diagram: the pane scrolled to it (its box on screen, rows above).
+    try t.type("/AV101")
+    try t.keys("Enter")
+    let bottom = try t.waitFor("AV101 in view") { $0.contains("selected AV101") && drawn("AV101", $0) }
+    #expect(bottom.contains("↑ ") && !bottom.contains("AV1 root"), "scrolled down: \(bottom)")
+    // ↑ moves the selection up box by box; the pane follows it.
+    for n in stride(from: 100, through: 96, by: -1) {
+      try t.keys("Up")
+      try t.waitFor("AV\(n) selected and in view") { $0.contains("selected AV\(n) ") && drawn("AV\(n)", $0) }
+    }
+    // Back at the top.
+    try t.type("/AV1")
+    try t.keys("Enter")
+    let top = try t.waitFor("AV1 in view") { $0.contains("selected AV1 ") && $0.contains("AV1 root") }
+    #expect(top.contains("pages pg1") && !top.contains("AV101"), "scrolled back to the top: \(top)")
     try t.keys("q")
     try t.waitFor(text: "EXIT=0")
     #expect(saneTerminal(try t.stty()))

@@ -437,7 +437,8 @@ extension ForestDiagram {
     if fit.compactChains { spellChainsThatFit() }
     usedLanes = (lanes.compactMap(\.lane).max() ?? -1) + 1
     let laneCount = plan?.processRight != nil ? plan?.lanes ?? usedLanes : usedLanes
-    let left = right + 1 + 2 + 2 * laneCount + 2
+    // A wide pane's plan lengthens the `vma->anon_vma` arrows (``Plan/lead``).
+    let left = right + 1 + 2 + 2 * laneCount + 2 + (plan?.lead ?? 0)
     var inner = 0
     var labelWidth = 0
     for box in anonVMAs {

@@ -43,14 +43,44 @@ extension ForestDiagram {
     public internal(set) var width = 0
     var maxWidth: Int?
     var narrowed = false
-    /// Blank rows between boxes (process subtrees and anon_vma boxes): one in a wide pane
-    /// (``rowGap(_:)``), where a large terminal has the rows to spare.
-    public internal(set) var gap = 0
+    /// How far apart the boxes and rows stand (``spacings``): spaced more in a wide pane whose
+    /// rows hold the diagram so (``spacing(for:rows:)``), so a large terminal uses its rows.
+    var spacing = 0
+    /// Blank rows between boxes (process subtrees and anon_vma boxes).
+    public var gap: Int { Self.spacings[spacing].gap }
+    /// Rows from one VMA's row to the next in a process box (2: a blank row between, so the
+    /// arrows of neighbouring VMAs run apart).
+    public var vmaPitch: Int { Self.spacings[spacing].vmaPitch }
+    /// The rows the plan was asked to fit in, and the planned diagram's height at each spacing
+    /// (empty when the pane is not wide).
+    var maxRows: Int?
+    var heights: [Int] = []
+
+    /// The spacings, from the tightest (a narrow pane) to the loosest: more spreads a small
+    /// forest too thin to read as one.
+    static let spacings: [(gap: Int, vmaPitch: Int)] = [(0, 1), (1, 1), (2, 1), (2, 2), (3, 2), (4, 2)]
 
     /// The blank rows between boxes in a plan for `maxWidth`: one from ``wideFrom`` canvas
     /// columns (a 200-column terminal, its side column open), none below or without a width.
     static func rowGap(_ maxWidth: Int?) -> Int { (maxWidth ?? 0) >= wideFrom ? 1 : 0 }
     static let wideFrom = 150
+    /// Columns added between the arrow lanes and the anon_vma boxes in a wide pane whose
+    /// diagram leaves columns free: a third of them, at most ``maxLead``.
+    var lead = 0
+    static let maxLead = 12
+
+    /// The spacing for a pane of `maxWidth` columns and `rows` rows: the tightest in a narrow
+    /// pane; in a wide one the loosest whose diagram fits the rows (a blank row between boxes
+    /// when none does, or the rows are not known).
+    func spacing(for maxWidth: Int?, rows: Int?) -> Int {
+      guard Self.rowGap(maxWidth) > 0 else { return 0 }
+      guard let rows else { return 1 }
+      return Self.spacings.indices.dropFirst().last { $0 < heights.count && heights[$0] <= rows } ?? 1
+    }
+
+    /// The planned diagram's height: the process boxes, or the anon_vma boxes and under them the
+    /// most KSM stable nodes a world of the timeline has (four rows each).
+    func plannedHeight(stableNodes: Int) -> Int { max(processBottom, anonVMABottom + 4 * stableNodes) }
 
     /// An anon_vma box's height in a planned diagram: always three lines (counters, list,
     /// pages), so a box does not grow when its first page arrives.
@@ -61,20 +91,43 @@ extension ForestDiagram {
     /// `checkpoints`: read every world this many apart, births and deaths between found by
     /// binary search (default: 1 for a small timeline, 16 for a large one; the same plan).
     /// `maxWidth`: the width the diagrams should fit in (``Fit``, as far as needed).
-    public init(_ worlds: [World], times: [Int]? = nil, checkpoints: Int? = nil, maxWidth: Int? = nil) {
+    /// `maxRows`: the rows the diagrams may fill; a wide pane spaces the boxes to fill them
+    /// (``spacing(for:rows:)``).
+    public init(
+      _ worlds: [World], times: [Int]? = nil, checkpoints: Int? = nil, maxWidth: Int? = nil, maxRows: Int? = nil
+    ) {
       let times = times ?? Array(worlds.indices)
       precondition(times.count == worlds.count, "one time per world")
       var lives = Lives()
       lives.scan(worlds, times: times, stride: checkpoints ?? Self.stride(worlds))
-      gap = Self.rowGap(maxWidth)
-      place(lives, kernel: worlds.last?.kernel ?? .v2_6_36)
+      let kernel = worlds.last?.kernel ?? .v2_6_36
+      self.maxRows = maxRows
+      if Self.rowGap(maxWidth) > 0, maxRows != nil {
+        // The places at each spacing: the rows of every box depend on it (and on nothing else
+        // that changes between steps), so one spacing serves the whole timeline.
+        let stable = worlds.map { $0.stableNodes.count { $0.alive } }.max() ?? 0
+        var placed: [Plan] = []
+        for i in Self.spacings.indices {
+          var p = self
+          p.spacing = i
+          if i > 0 { p.place(lives, kernel: kernel) }
+          placed.append(p)
+        }
+        heights = placed.map { $0.plannedHeight(stableNodes: stable) }
+        let all = heights
+        self = placed[spacing(for: maxWidth, rows: maxRows)]
+        heights = all
+      } else {
+        spacing = Self.rowGap(maxWidth)
+        place(lives, kernel: kernel)
+      }
       measure(worlds, samples: Self.samples(worlds), maxWidth: maxWidth)
     }
 
     /// A plan over a timeline's steps, and the micro-steps of each step when `microSteps` (the
     /// default for a timeline of up to 500 steps: objects that exist only inside a step get a
     /// place; a larger timeline replays every step for them, so it is left to ask).
-    public init(_ timeline: Timeline, microSteps: Bool? = nil, maxWidth: Int? = nil) {
+    public init(_ timeline: Timeline, microSteps: Bool? = nil, maxWidth: Int? = nil, maxRows: Int? = nil) {
       let micro = microSteps ?? (timeline.stepCount <= 500)
       var worlds: [World] = []
       var times: [Int] = []
@@ -88,7 +141,7 @@ extension ForestDiagram {
         worlds.append(timeline.states[k])
         times.append(k)
       }
-      self.init(worlds, times: times, maxWidth: maxWidth)
+      self.init(worlds, times: times, maxWidth: maxWidth, maxRows: maxRows)
     }
 
     /// Checkpoints between which births and deaths are found by binary search: every world of
@@ -129,8 +182,8 @@ extension ForestDiagram {
         // VMA rows, in order of birth.
         let vmas = life.vmas.sorted { (lives.vmas[$0].birth, $0) < (lives.vmas[$1].birth, $1) }
         let slots = Packer.pack(vmas.map { (lives.vmas[$0], 1, 0) })
-        for (v, slot) in zip(vmas, slots) { vmaSlot[v] = slot }
-        processHeight[p] = 2 + max(1, (zip(slots, vmas).map { $0.0 + 1 }.max() ?? 1))
+        for (v, slot) in zip(vmas, slots) { vmaSlot[v] = slot * vmaPitch }
+        processHeight[p] = 2 + max(1, (slots.map { $0 * vmaPitch + 1 }.max() ?? 1))
         if let parent = life.parent, parent < p, lives.processes[parent] != nil {
           processDepth[p] = processDepth[parent] + 1
           children[parent].append(p)
@@ -187,8 +240,9 @@ extension ForestDiagram {
           floor = processY[p] + vmaSlot[vma]  // the box's first line on the VMA's row
         }
         // A blank row above the group's boxes (shared with the group above), where a lock's
-        // outline runs.
-        groups.append((life, 1 + (zip(ys, ids).map { $0.0 + Self.anonVMAHeight }.max() ?? 0), max(0, floor - 1)))
+        // outline runs, and the gap between boxes below them.
+        let span = zip(ys, ids).map { $0.0 + Self.anonVMAHeight }.max() ?? 0
+        groups.append((life, 1 + span + gap, max(0, floor - 1)))
         members.append((ids, ys))
       }
       let groupYs = Packer.pack(groups)
@@ -236,16 +290,21 @@ extension ForestDiagram {
       self.fit = fit
       self.maxWidth = maxWidth
       narrowed = fit != Fit(lanes: 8)
-      width = m.width
+      if let maxWidth, Self.rowGap(maxWidth) > 0, !narrowed {
+        lead = max(0, min(Self.maxLead, (maxWidth - m.width) / 3))
+      }
+      width = m.width + lead
       processRight = m.right
       lanes = m.lanes
       anonVMAInner = m.inner
     }
 
-    /// Whether this plan is the one a plan for `maxWidth` would be: made for it, or for any
-    /// width its diagrams fit in without narrowing.
-    public func serves(_ maxWidth: Int?) -> Bool {
-      maxWidth == self.maxWidth || (!narrowed && width <= (maxWidth ?? Int.max) && gap == Self.rowGap(maxWidth))
+    /// Whether this plan is the one a plan for `maxWidth` and `rows` would be: made for that
+    /// width, or for any width its diagrams fit in without narrowing, with the spacing those
+    /// rows give (``spacing(for:rows:)``).
+    public func serves(_ maxWidth: Int?, rows: Int? = nil) -> Bool {
+      (maxWidth == self.maxWidth || (!narrowed && width <= (maxWidth ?? Int.max)))
+        && spacing == spacing(for: maxWidth, rows: rows)
     }
 
     /// The columns the sampled worlds need with `fit`, and the width of the widest diagram.

@@ -14,6 +14,8 @@ struct DiagramPaneGeometry {
   var side: Rect?
   /// The lines naming the step's locks, drawn under the diagram (in the side column when there is one).
   var lockLines: [String]
+  /// The model's frame area the pane is in (the body where only that is known).
+  var area: Rect
 }
 
 /// The diagram is drawn where the body is at least 80 columns wide and 8 rows high: the process
@@ -28,7 +30,36 @@ let diagramSideFrom = 160
 extension AppState {
   /// The diagram pane in a model's frame area, or nil when the diagram does not fit there.
   func diagramPane(in area: Rect) -> DiagramPaneGeometry? {
-    diagramPane(body: frameRows(in: area).body)
+    var pane = diagramPane(body: frameRows(in: area).body)
+    pane?.area = area
+    return pane
+  }
+
+  /// The rows a diagram may fill in a model's frame area at every step of the timeline, in a
+  /// pane wide enough for a plan to space its boxes to fill them (``ForestDiagram/Plan/gap(for:rows:)``),
+  /// nil in a narrower one: the canvas under the narration pane as tall as the wordiest step's
+  /// teaching text makes it (`say` and notes, without the step's messages), and without a side
+  /// column the most lock lines. A step whose narration is shorter leaves the rows over to the
+  /// narration or blank, and nothing moves between steps. Costs a wrap of every step's text:
+  /// computed when the terminal's size changes (``frame(width:height:)``).
+  func diagramPlanRows(in area: Rect) -> Int? {
+    guard let pane = diagramPane(in: area), pane.canvas.width >= ForestDiagram.Plan.wideFrom else { return nil }
+    var n = narration(options.ascii ? Theme.ascii : Theme.unicode)
+    (n.micro, n.functions, n.cpus, n.message, n.kernel, n.question, n.account) = (nil, [], [], nil, [], nil, nil)
+    let floor = NarrationPane.height(for: NarrationPane.Text(lines: [], teaching: 0), frameHeight: area.height, presenter: presenter)
+    let ceiling = NarrationPane.ceiling(frameHeight: area.height, presenter: presenter)
+    var most = floor
+    for k in timeline.steps.indices {
+      n.step = k
+      n.info = timeline.steps[k]
+      n.nextLabel = k < timeline.stepCount ? timeline.steps[k + 1].label : nil
+      // The teaching lines and the `↓ N more` line under them (the kernel functions follow).
+      most = max(most, min(ceiling, n.text(width: area.width - 2).teaching + 3))
+      if most == ceiling { break }
+    }
+    let lockLines = area.width >= diagramSideFrom ? 0 : 3
+    // Header and status line, the pane's border.
+    return max(0, area.height - 2 - most - 2 - lockLines)
   }
 
   /// The diagram pane's geometry in a frame body of this size.
@@ -55,7 +86,8 @@ extension AppState {
       // row in a step with locks as in one without (nothing moves down).
       canvas.height -= lockLines.count
     }
-    return DiagramPaneGeometry(outer: body, inner: inner, canvas: canvas, side: side, lockLines: lockLines)
+    return DiagramPaneGeometry(
+      outer: body, inner: inner, canvas: canvas, side: side, lockLines: lockLines, area: body)
   }
 
   /// The diagram a pane shows and the window of it: scrolled from where the last frame was as
@@ -117,7 +149,8 @@ struct DiagramPane: Widget {
 
   func render(in r: Rect, into b: inout Buffer) {
     guard
-      diagrams.key.width != nil || state.diagramView.paneColumns != nil || diagrams.fit(pane.canvas.width)
+      diagrams.key.width != nil || state.diagramView.paneColumns != nil
+        || diagrams.fit(pane.canvas.width, rows: state.diagramPlanRows(in: pane.area))
         || state.timeline.stepCount > 500
     else {
       // The pane's width not yet known to the reducer (a frame before the first sync) and the
@@ -125,6 +158,7 @@ struct DiagramPane: Widget {
       // whose micro-steps are planned); a larger one is fitted by the reducer after the sync.
       var fresh = state
       fresh.diagramView.paneColumns = pane.inner.width
+      fresh.diagramView.planRows = state.diagramPlanRows(in: pane.area)
       fresh.refreshDiagram()
       guard let fitted = fresh.layout.diagram, fitted.key.width != nil else { return }
       DiagramPane(state: fresh, diagrams: fitted, pane: pane, theme: theme, differs: differs).render(in: r, into: &b)

@@ -16,7 +16,16 @@ extension AppState {
     if forestView == .diagram {
       var area = Rect(x: 0, y: 0, width: width, height: height)
       if compareLayout != nil, let halves = compareAreas(area) { area = halves.0 }
-      if let pane = diagramPane(in: area), diagramView.paneColumns != pane.inner.width {
+      // The rows a plan may fill, worked out again when the size or the timeline changes.
+      let planKey = [area.width, area.height, timeline.stepCount, presenter ? 1 : 0]
+      var rowsChanged = false
+      if diagramView.planRowsKey != planKey {
+        let rows = diagramPlanRows(in: area)
+        rowsChanged = rows != diagramView.planRows
+        diagramView.planRowsKey = planKey
+        diagramView.planRows = rows
+      }
+      if let pane = diagramPane(in: area), rowsChanged || diagramView.paneColumns != pane.inner.width {
         diagramView.paneColumns = pane.inner.width
         refreshDiagram()
       }

@@ -67,9 +67,14 @@ struct NarrationPane: Widget {
   /// lines (and the `↓ N more` line under them when the rest does not fit).
   static func height(for text: Text, frameHeight: Int, presenter: Bool) -> Int {
     let floor = max(6, min(12, frameHeight / 4)) + (presenter ? 2 : 0)
-    let ceiling = max(floor, frameHeight * 2 / 5)
+    let ceiling = Self.ceiling(frameHeight: frameHeight, presenter: presenter)
     let cut = text.lines.count > text.teaching || text.unwrapped > 0
     return min(ceiling, max(floor, text.teaching + 2 + (cut ? 1 : 0)))
+  }
+
+  /// The most rows ``height(for:frameHeight:presenter:)`` gives in a frame this high.
+  static func ceiling(frameHeight: Int, presenter: Bool) -> Int {
+    max(max(6, min(12, frameHeight / 4)) + (presenter ? 2 : 0), frameHeight * 2 / 5)
   }
 
   func render(in r: Rect, into b: inout Buffer) {
