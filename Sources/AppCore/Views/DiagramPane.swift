@@ -46,7 +46,7 @@ extension AppState {
     guard let pane = diagramPane(in: area), pane.canvas.width >= ForestDiagram.Plan.wideFrom else { return nil }
     var n = narration(options.ascii ? Theme.ascii : Theme.unicode)
     (n.micro, n.functions, n.cpus, n.message, n.kernel, n.question, n.account) = (nil, [], [], nil, [], nil, nil)
-    let floor = NarrationPane.height(for: NarrationPane.Text(lines: [], teaching: 0), frameHeight: area.height, presenter: presenter)
+    let floor = NarrationPane.floor(frameHeight: area.height, presenter: presenter)
     let ceiling = NarrationPane.ceiling(frameHeight: area.height, presenter: presenter)
     var most = floor
     for k in timeline.steps.indices {

@@ -66,15 +66,18 @@ struct NarrationPane: Widget {
   /// 12 rows, 2 more for presenter notes), grown up to two fifths of it to hold the teaching
   /// lines (and the `↓ N more` line under them when the rest does not fit).
   static func height(for text: Text, frameHeight: Int, presenter: Bool) -> Int {
-    let floor = max(6, min(12, frameHeight / 4)) + (presenter ? 2 : 0)
+    let floor = Self.floor(frameHeight: frameHeight, presenter: presenter)
     let ceiling = Self.ceiling(frameHeight: frameHeight, presenter: presenter)
     let cut = text.lines.count > text.teaching || text.unwrapped > 0
     return min(ceiling, max(floor, text.teaching + 2 + (cut ? 1 : 0)))
   }
 
-  /// The most rows ``height(for:frameHeight:presenter:)`` gives in a frame this high.
+  /// The fewest and the most rows ``height(for:frameHeight:presenter:)`` gives in a frame this high.
+  static func floor(frameHeight: Int, presenter: Bool) -> Int {
+    max(6, min(12, frameHeight / 4)) + (presenter ? 2 : 0)
+  }
   static func ceiling(frameHeight: Int, presenter: Bool) -> Int {
-    max(max(6, min(12, frameHeight / 4)) + (presenter ? 2 : 0), frameHeight * 2 / 5)
+    max(floor(frameHeight: frameHeight, presenter: presenter), frameHeight * 2 / 5)
   }
 
   func render(in r: Rect, into b: inout Buffer) {
