@@ -66,17 +66,30 @@ struct TmuxTests {
     }
     #expect(screen.contains("EXIT=130"), "\(screen)")
     #expect(screen.contains("error: interrupted after step"), "\(screen)")
-    try type(t, "clear; \(binary.path) races \(race.path); echo EXIT=$?\n")
-    try t.waitWhileProgressing("the search's progress line", idle: 120) {
-      $0.contains("anonvis: exploring race8.scene:") && $0.contains("states/s")
+    // A memory bound the search will not reach before ctrl-C (the default might stop it first).
+    try type(t, "clear; \(binary.path) races \(race.path) --max-memory 8192; echo EXIT=$?\n")
+    screen = try t.waitWhileProgressing("the search's progress line", idle: 120) {
+      $0.contains("anonvis: exploring race8.scene:") && $0.contains("states/s") && $0.contains(" MB · ")
     }
+    // States, rate, queue, depth and memory, on one line.
+    #expect(
+      screen.range(
+        of: "of 1,000,000 states · [0-9,]+ states/s · queue [0-9,]+ · depth [0-9]+ · [0-9,]+ MB · [0-9.]+ s",
+        options: .regularExpression) != nil, "\(screen)")
     try t.keys("C-c")
     screen = try t.waitWhileProgressing("the exit status", idle: 120) {
       $0.range(of: "EXIT=[0-9]", options: .regularExpression) != nil
     }
     #expect(screen.contains("EXIT=130"), "\(screen)")
-    #expect(screen.contains("NOT exhaustive: stopped at an interrupt (ctrl-C)"), "\(screen)")
+    #expect(screen.contains("NOT exhaustive: stopped by ctrl-C (SIGINT)"), "\(screen)")
+    #expect(screen.contains("covered: every schedule of up to "), "\(screen)")
+    #expect(
+      screen.range(
+        of: "anonvis: NOT exhaustive: stopped by ctrl-C \\(SIGINT\\) after [0-9,]+ states, [0-9,]+ MB, [0-9.]+ s\n",
+        options: .regularExpression) != nil, "\(screen)")
     #expect(screen.contains("no violation in"), "\(screen)")
+    // The progress line is erased: no row still shows it.
+    #expect(!screen.contains("(ctrl-C stops)"), "\(screen)")
     // 808 steps of W1: quick to build, seconds to draw.
     let w1 = t.dir.appendingPathComponent("w1.scene")
     try Data(try runBench(["--emit", "w1-cast"]).stdout.utf8).write(to: w1)
@@ -106,6 +119,33 @@ struct TmuxTests {
     // Not a terminal, or --quiet: no progress line.
     let quiet = try run(["races", race.path, "--max-work", "3000000"])
     #expect(!quiet.stderr.contains("anonvis: exploring"), "\(quiet.stderr)")
+  }
+
+  @Test("races: SIGTERM stops the search with the summary of what was covered, exit 143; the line fits the terminal")
+  func racesTerminate() throws {
+    let binary = try #require(anonvisBinary)
+    let t = try TmuxSession(width: 60)
+    let race = t.dir.appendingPathComponent("race8.scene")
+    let cpus =
+      (0..<8).map { "spawn P\($0)\nmmap P\($0) A 64\n" }.joined()
+      + (0..<8).map { "on cpu\($0) begin touch P\($0) A 0..63\n" }.joined()
+    try Data(("cpus 8\n" + cpus).utf8).write(to: race)
+    try type(t, "clear; \(binary.path) races \(race.path) --max-memory 8192; echo EXIT=$?\n")
+    var screen = try t.waitWhileProgressing("the search's progress line", idle: 120) {
+      $0.contains("anonvis: exploring race8.scene:") && $0.contains("states")
+    }
+    // Cut to the terminal's width less one, so that it never wraps: the end of the line (which
+    // a 60-column terminal cannot hold) is on no row.
+    #expect(!screen.contains("ctrl-C stops"), "\(screen)")
+    #expect(screen.split(separator: "\n").allSatisfy { $0.count < 60 }, "\(screen)")
+    try t.signalAnonvis("TERM")
+    screen = try t.waitWhileProgressing("the exit status", idle: 120) {
+      $0.range(of: "EXIT=[0-9]", options: .regularExpression) != nil
+    }
+    #expect(screen.contains("EXIT=143"), "\(screen)")
+    #expect(screen.contains("NOT exhaustive: stopped by SIGTERM"), "\(screen)")
+    #expect(screen.contains("covered: every schedule of up to "), "\(screen)")
+    #expect(saneTerminal(try t.stty()))
   }
 
   @Test(
