@@ -32,8 +32,8 @@ public final class ProgressLine: Sendable {
 
   /// Draws `done` (of `total`) and answers whether to go on (false once ctrl-C asked to stop).
   /// `detail` (made only when the line is drawn) follows the rate: more figures of the work, as
-  /// they are (escape outside text in it).
-  public func report(_ done: Int, _ total: Int?, detail: @autoclosure () -> String = "") -> Bool {
+  /// they are (escape outside text in them).
+  public func report(_ done: Int, _ total: Int?, detail: @autoclosure () -> [String] = []) -> Bool {
     guard !Interrupt.requested else { return false }
     guard enabled else { return true }
     let now = ContinuousClock.now
@@ -44,14 +44,27 @@ public final class ProgressLine: Sendable {
       let elapsed = (now - s.start).inSeconds
       let rate = elapsed > 0 ? Int(Double(done) / elapsed) : 0
       let of = total.map { " of \(grouped($0))" } ?? ""
-      let more = detail()
-      let line =
-        "\(what): \(grouped(done))\(of) \(unit) · \(grouped(rate)) \(unit)/s · "
-        + (more.isEmpty ? "" : more + " · ") + String(format: "%.1f s", elapsed) + " (ctrl-C stops)"
-      // One row less than the terminal's width: a line that wraps cannot be redrawn in place.
-      writeStandardError("\r" + Self.clip(line, to: Self.columns() - 1) + "\u{1B}[K")
+      let parts =
+        ["\(what): \(grouped(done))\(of) \(unit)", "\(grouped(rate)) \(unit)/s"] + detail()
+        + [String(format: "%.1f s", elapsed)]
+      // Three columns short of the terminal's width: a line that wraps (or that the echoed
+      // "^C" wraps) cannot be redrawn or erased in place.
+      writeStandardError("\r" + Self.fit(parts, hint: " (ctrl-C stops)", width: Self.columns() - 3) + "\u{1B}[K")
     }
     return true
+  }
+
+  /// `parts` joined by " · ", then `hint`, in `width` columns: without the hint if it does not
+  /// fit, then without the last parts, then cut.
+  static func fit(_ parts: [String], hint: String, width: Int) -> String {
+    var line = parts.joined(separator: " · ")
+    if columns(line + hint) <= width { return line + hint }
+    var kept = parts
+    while kept.count > 1, columns(line) > width {
+      kept.removeLast()
+      line = kept.joined(separator: " · ")
+    }
+    return clip(line, to: width)
   }
 
   /// The width of the terminal standard error is on (80 when it cannot be read).
@@ -59,6 +72,11 @@ public final class ProgressLine: Sendable {
     var size = winsize()
     guard ioctl(STDERR_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 else { return 80 }
     return Int(size.ws_col)
+  }
+
+  /// The columns `text` takes (it holds no control characters: it is escaped).
+  static func columns(_ text: String) -> Int {
+    text.unicodeScalars.reduce(0) { $0 + max(0, DisplayWidth.of($1.value)) }
   }
 
   /// `text` cut to `width` columns (it holds no control characters: it is escaped).

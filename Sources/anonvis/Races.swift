@@ -79,16 +79,17 @@ struct Races: ParsableCommand {
     }
     let explorer: RaceExplorer
     let progress = ProgressLine(
-      "anonvis: exploring \(TextSafety.escape(baseName(file)))", unit: "states", quiet: limitOptions.quiet)
+      "anonvis: races \(TextSafety.escape(baseName(file)))", unit: "states", quiet: limitOptions.quiet)
     defer { progress.finish() }
     // SIGTERM, like ctrl-C, asks the search to stop and say what it covered.
     Interrupt.catchTerminate()
     var limits = limitOptions.limits(progress: progress, memory: 512)
     limits.time = .milliseconds(Int64(maxTime * 1000))
     limits.searching = { p in
+      // What matters most first: the line drops its last parts on a narrow terminal.
       progress.report(
-        p.states, p.maxStates,
-        detail: "queue \(grouped(p.queue)) · depth \(p.depth) · \(grouped(residentBytes() >> 20)) MB")
+        p.states, nil,
+        detail: ["queue \(grouped(p.queue))", "depth \(p.depth)", "\(grouped(residentBytes() >> 20)) MB"])
     }
     switch RaceExplorer.prepare(
       scene: scene, title: baseName(file), kernel: kernel, variants: variants, limits: limits)
@@ -120,13 +121,19 @@ struct Races: ParsableCommand {
     if let covered = report.completeDepth {
       print("covered: every schedule of up to \(grouped(covered)) micro-steps")
     }
-    if let stop {
-      // What it cost goes to standard error: standard output is the same bytes for the same
-      // scene and bounds.
-      let usage =
-        "after \(grouped(report.states)) states, \(grouped(peakResidentBytes() >> 20)) MB, "
-        + String(format: "%.1f s", (ContinuousClock.now - limits.start).inSeconds)
-      printError("anonvis: NOT exhaustive: stopped \(stop.what) \(usage)" + (stop.raise.map { "; " + $0 } ?? ""))
+    // What it cost goes to standard error, last (on a terminal, after the report): standard
+    // output is the same bytes for the same scene and bounds.
+    let usage =
+      "after \(grouped(report.states)) states, \(grouped(peakResidentBytes() >> 20)) MB, "
+      + String(format: "%.1f s", (ContinuousClock.now - limits.start).inSeconds)
+    defer {
+      StandardOutput.flush()
+      if isatty(STDERR_FILENO) != 0 {
+        printError("anonvis: searched in \(String(format: "%.2f", seconds)) s (\(rate) states/s)")
+      }
+      if let stop {
+        printError("anonvis: NOT exhaustive: stopped \(stop.what) \(usage)" + (stop.raise.map { "; " + $0 } ?? ""))
+      }
     }
     // Which search ran. The reduction factor (states with / without) needs the full search too:
     // `--no-reduction` runs it; here the share of states expanded by one CPU alone is known.
@@ -140,11 +147,6 @@ struct Races: ParsableCommand {
       print(
         "probability that a fingerprint collision hid a state: \(String(format: "%.1e", p)) "
           + "(64-bit fingerprints, n(n-1)/2^65 for n = \(report.states) states)")
-    }
-    // The time goes to standard error when a person watches it: standard output is the same
-    // bytes for the same scene.
-    if isatty(STDERR_FILENO) != 0 {
-      printError("anonvis: searched in \(String(format: "%.2f", seconds)) s (\(rate) states/s)")
     }
     if let r = report.firstRefusal {
       // Schedules the model cannot run (an operation whose process is gone, say) end there; the

@@ -69,13 +69,13 @@ struct TmuxTests {
     // A memory bound the search will not reach before ctrl-C (the default might stop it first).
     try type(t, "clear; \(binary.path) races \(race.path) --max-memory 8192; echo EXIT=$?\n")
     screen = try t.waitWhileProgressing("the search's progress line", idle: 120) {
-      $0.contains("anonvis: exploring race8.scene:") && $0.contains("states/s") && $0.contains(" MB · ")
+      $0.contains("anonvis: races race8.scene:") && $0.contains("states/s") && $0.contains(" MB · ")
     }
     // States, rate, queue, depth and memory, on one line.
     #expect(
       screen.range(
-        of: "of 1,000,000 states · [0-9,]+ states/s · queue [0-9,]+ · depth [0-9]+ · [0-9,]+ MB · [0-9.]+ s",
-        options: .regularExpression) != nil, "\(screen)")
+        of: "race8.scene: [0-9,]+ states · [0-9,]+ states/s · queue [0-9,]+ · depth [0-9]+ · [0-9,]+ MB · [0-9.]+ s "
+          + "\\(ctrl-C stops\\)", options: .regularExpression) != nil, "\(screen)")
     try t.keys("C-c")
     screen = try t.waitWhileProgressing("the exit status", idle: 120) {
       $0.range(of: "EXIT=[0-9]", options: .regularExpression) != nil
@@ -118,7 +118,8 @@ struct TmuxTests {
     #expect(screen.contains("anonvis-bench: interrupted; the figures measured before ctrl-C follow"), "\(screen)")
     // Not a terminal, or --quiet: no progress line.
     let quiet = try run(["races", race.path, "--max-work", "3000000"])
-    #expect(!quiet.stderr.contains("anonvis: exploring"), "\(quiet.stderr)")
+    #expect(!quiet.stderr.contains("anonvis: races race8"), "\(quiet.stderr)")
+    #expect(quiet.status == 3 && quiet.stderr.contains("anonvis: NOT exhaustive: stopped at the work bound after "))
   }
 
   @Test("races: SIGTERM stops the search with the summary of what was covered, exit 143; the line fits the terminal")
@@ -132,7 +133,7 @@ struct TmuxTests {
     try Data(("cpus 8\n" + cpus).utf8).write(to: race)
     try type(t, "clear; \(binary.path) races \(race.path) --max-memory 8192; echo EXIT=$?\n")
     var screen = try t.waitWhileProgressing("the search's progress line", idle: 120) {
-      $0.contains("anonvis: exploring race8.scene:") && $0.contains("states")
+      $0.contains("anonvis: races race8.scene:") && $0.contains("states")
     }
     // Cut to the terminal's width less one, so that it never wraps: the end of the line (which
     // a 60-column terminal cannot hold) is on no row.
