@@ -85,21 +85,7 @@ struct LimitTests {
 
   @Test("the race explorer stops at its work and memory budgets and says which; not exhaustive")
   func explorerBudgets() throws {
-    let source = """
-      cpus 2
-      spawn P1
-      mmap P1 A 4
-      spawn P2
-      mmap P2 A 4
-      on cpu0 begin touch P1 A 0..3
-      on cpu1 begin touch P2 A 0..3
-      """
-    func explorer(_ limits: Limits) throws -> RaceExplorer {
-      switch RaceExplorer.prepare(scene: Parser.parse(source), title: "t", kernel: nil, variants: nil, limits: limits) {
-      case .success(let e): return e
-      case .failure(let d): throw d
-      }
-    }
+    func explorer(_ limits: Limits) throws -> RaceExplorer { try RaceBoundTests().prepared(limits) }
     let full = try explorer(Limits()).explore()
     #expect(full.exhaustive && full.stoppedBy == nil)
     let worked = try explorer(Limits()).explore(maxWork: 500)
@@ -130,6 +116,7 @@ struct RaceBoundTests {
     on cpu1 begin touch P2 A 0..3
     """
 
+  /// Two CPUs each faulting four pages of their own process.
   func prepared(_ limits: Limits, source: String = source) throws -> RaceExplorer {
     switch RaceExplorer.prepare(scene: Parser.parse(source), title: "t", kernel: nil, variants: nil, limits: limits) {
     case .success(let e): return e
