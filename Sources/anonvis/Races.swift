@@ -10,20 +10,20 @@ struct Races: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Search every interleaving of a scene's CPUs for invariant violations.",
     discussion: """
-      The scene's setup runs on one CPU; its 'on CPU begin OPERATION' lines put operations on
-      several CPUs. Every interleaving of their micro-steps is explored breadth first (equivalent
-      states once), with the invariants checked after every micro-step. For each violation the
-      shortest schedule is written as a scene that 'anonvis check' passes and 'anonvis play'
+      The scene's setup runs on one CPU; its 'on CPU begin OPERATION' lines put operations on \
+      several CPUs. Every interleaving of their micro-steps is explored breadth first (equivalent \
+      states once), with the invariants checked after every micro-step. For each violation the \
+      shortest schedule is written as a scene that 'anonvis check' passes and 'anonvis play' \
       replays.
 
-      The search stops at the first bound it meets: --max-states, --depth, --max-memory (the
-      resident set, default 512 MB), --max-time or --max-work. It then says "NOT exhaustive",
-      which bound stopped it and the option that raises it, and up to how many micro-steps every
-      schedule was covered. On a terminal, standard error shows the search's progress; ctrl-C or
+      The search stops at the first bound it meets: --max-states, --depth, --max-memory (the \
+      resident set, default 512 MB), --max-time or --max-work. It then says "NOT exhaustive", \
+      which bound stopped it and the option that raises it, and up to how many micro-steps every \
+      schedule was covered. On a terminal, standard error shows the search's progress; ctrl-C or \
       SIGTERM stops it with the same summary of what was covered (a second ctrl-C ends at once).
 
-      Exit status: 0 no violation reachable (exhaustive), 1 violation found, 2 error, 3 no
-      violation found but the search is NOT exhaustive (a bound stopped it), 130 stopped by
+      Exit status: 0 no violation reachable (exhaustive), 1 violation found, 2 error, 3 no \
+      violation found but the search is NOT exhaustive (a bound stopped it), 130 stopped by \
       ctrl-C, 143 stopped by SIGTERM.
       """)
 
