@@ -193,6 +193,10 @@ struct RaceBoundTests {
         var depths: Set<Int> = []
         for maxStates in stride(from: 1, to: full.states, by: max(1, full.states / 60)) {
           let bounded = e.explore(maxStates: maxStates, visited: visited, reduction: .none)
+          if visited == .fingerprints {
+            // The reference search meets the bound at the same state.
+            #expect(bounded.completeDepth == e.explore(maxStates: maxStates, visited: .worlds).completeDepth)
+          }
           let covered = try #require(bounded.completeDepth, "\(file) \(maxStates)")
           depths.insert(covered)
           #expect(bounded.stop == .states(maxStates))
