@@ -35,7 +35,7 @@ extension AppState {
   }
 
   /// The inspector's lines of the kernel's facts beside the model's, for a VMA (its range and
-  /// pages) or a process (its VMAs).
+  /// pages), a process (its VMAs) or a page (each place the model maps it).
   func kernelInspector(_ subject: Inspector.Subject) -> [String] {
     guard let record = kernelRecord, let kernel = kernelStep else { return [] }
     let w = layout.world
@@ -50,7 +50,11 @@ extension AppState {
     case .process(let p):
       guard w.isAllocated(p) else { return [] }
       return head + KernelText.process(w[process: p].name, step: kernel, ascii: options.ascii)
-    case .anonVMA, .nothing:
+    case .page(let id):
+      guard w.isAllocated(id), !w[page: id].freed else { return [] }
+      let places = w.mappedAt(page: id).map { (process: w[process: $0.process].name, vpage: $0.vpage) }
+      return head + KernelText.page(places, step: kernel, world: w, ascii: options.ascii)
+    case .anonVMA, .stableNode, .nothing:
       return []
     }
   }
