@@ -147,19 +147,19 @@ extension Inspector {
     }
     var ptes: [String] = []
     for (p, vpage) in w.mappedAt(page: id) {
-      var text = w.locationName(process: p, vpage: vpage)
-      if let v = w.vmaContaining(process: p, vpage: vpage) { text += " in \(w.vmaName(v))" }
+      var notes: [String] = []
+      if let v = w.vmaContaining(process: p, vpage: vpage) { notes.append(w.vmaName(v)) }
       switch w[process: p].ptes[vpage] {
-      case .page(_, let writable): text += writable ? " writable" : " read-only"
-      case .migration: text += " migration entry"
+      case .page(_, let writable): notes.append(writable ? "writable" : "read-only")
+      case .migration: notes.append("migration entry")
       default: break
       }
-      ptes.append(text)
+      ptes.append(w.locationName(process: p, vpage: vpage) + " (" + notes.joined(separator: ", ") + ")")
     }
     var lines = [
       "page->mapping \(mapping)",
       "page->index   \(page.index)  (the virtual page it was first mapped at)",
-      "mapcount      \(page.mapcount)",
+      "mapcount      \(page.mapcount)  (PTEs mapping it; 1: exclusive, as pagemap reports)",
       "mapped by     \(ptes.isEmpty ? "no PTE" : ptes.joined(separator: ", "))",
     ]
     if let slot = page.swapSlot { lines.append("swap cache    slot \(slot.raw)") }
