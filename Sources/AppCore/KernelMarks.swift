@@ -24,7 +24,7 @@ extension AppState {
       return [
         (
           "Linux \(record.release): \(t.agreed) of \(t.compared) steps agree with the \(timeline.kernel.rawValue) model\(rest) "
-            + "(the status line marks each step; enter on a VMA shows the kernel's facts)", theme.hint
+            + "(the status line marks each step; enter on a VMA or a page shows the kernel's facts)", theme.hint
         )
       ]
     }
