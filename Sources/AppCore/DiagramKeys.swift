@@ -33,7 +33,7 @@ extension AppState {
       diagramView.selection = objects[max(0, min(objects.count - 1, i + delta))]
     } else {
       let top = diagramView.top
-      diagramView.selection = objects.first { (d.rect(of: $0)?.y ?? -1) >= top } ?? objects[0]
+      diagramView.selection = d.placed.first { $0.rect.y >= top }?.object ?? objects[0]
     }
   }
 
@@ -46,8 +46,8 @@ extension AppState {
     diagramView.top = top
     let page = top..<(top + diagramRows)
     if let s = diagramView.selection, let r = d.rect(of: s), page.contains(r.y) { return }
-    if let first = d.objects.first(where: { d.rect(of: $0).map { page.contains($0.y) } ?? false }) {
-      diagramView.selection = first
+    if let first = d.placed.first(where: { page.contains($0.rect.y) }) {
+      diagramView.selection = first.object
     }
   }
 

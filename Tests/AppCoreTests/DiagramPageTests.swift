@@ -75,6 +75,20 @@ struct DiagramPageTests {
     #expect(pagesSeen > 0, "\(file): no page in any step")
   }
 
+  @Test("placed (one pass) gives each object where rect(of:) draws it", arguments: planScenes.indices)
+  func placedIsRectOf(index: Int) throws {
+    let (file, _, t) = try planScene(index)
+    let plan = ForestDiagram.Plan(t)
+    for k in 0...t.stepCount {
+      for options in [ForestDiagram.Options(), .init(plan: plan), .init(ascii: true, maxWidth: 60)] {
+        let d = ForestDiagram(t.states[k], options: options)
+        let placed = d.placed
+        #expect(placed.map(\.object) == d.objects)
+        for (o, r) in placed { #expect(d.rect(of: o) == r, "\(file) step \(k): \(o)") }
+      }
+    }
+  }
+
   @Test("/pg1 selects the page; enter inspects it: page->mapping, index, mapcount, the PTEs mapping it")
   func findAndInspect() throws {
     var driver = AppDriver(try sceneApp("e2-fork-cow.scene", view: .diagram), width: 120, height: 40)

@@ -20,27 +20,35 @@ extension ForestDiagram {
   /// then its VMAs), then the anon_vma column top to bottom (each anon_vma, then the pages its
   /// `pages` line names, left to right; the stable nodes below, each with its page), so ↓/↑
   /// walk the picture as it reads.
-  public var objects: [Object] {
-    var left: [(y: Int, object: Object)] = []
+  public var objects: [Object] { placed.map(\.object) }
+
+  /// ``objects`` with where each is drawn (``rect(of:)``), found in one pass.
+  public var placed: [(object: Object, rect: Rect)] {
+    var left: [(object: Object, rect: Rect)] = []
     for box in processes {
-      left.append((box.rect.y, .process(box.process)))
-      for (i, v) in box.vmas.enumerated() { left.append((box.row(at: i), .vma(v))) }
+      left.append((.process(box.process), box.rect))
+      for (i, v) in box.vmas.enumerated() {
+        left.append((.vma(v), Rect(x: box.rect.x, y: box.row(at: i), width: box.rect.width, height: 1)))
+      }
     }
-    for fold in processFolds { left.append((fold.rect.y, .fold(fold.members.firstProcess ?? 0))) }
-    var right: [(y: Int, x: Int, object: Object)] = []
+    for fold in processFolds { left.append((.fold(fold.members.firstProcess ?? 0), fold.rect)) }
+    var right: [(object: Object, rect: Rect)] = []
     for (i, box) in anonVMAs.enumerated() {
-      right.append((box.rect.y, box.rect.x, .anonVMA(box.anonVMA)))
-      for cell in pageCells(ofBox: i) { right.append((cell.rect.y, cell.rect.x, .page(cell.page))) }
+      right.append((.anonVMA(box.anonVMA), box.rect))
+      for cell in pageCells(ofBox: i) { right.append((.page(cell.page), cell.rect)) }
     }
     for box in stableNodes {
-      right.append((box.rect.y, box.rect.x, .stableNode(box.node)))
-      if let r = pageCell(inStableNode: box) { right.append((r.y, r.x, .page(box.page))) }
+      right.append((.stableNode(box.node), box.rect))
+      if let r = pageCell(inStableNode: box) { right.append((.page(box.page), r)) }
     }
-    // Pages written in one `…+N` share its cell: they keep page order (a stable sort by cell).
-    let sortedRight = right.enumerated().sorted {
-      ($0.element.y, $0.element.x, $0.offset) < ($1.element.y, $1.element.x, $1.offset)
+    // Sorted by row (and column), stably: pages written in one `…+N` keep page order.
+    func sorted(_ items: [(object: Object, rect: Rect)], byColumn: Bool) -> [(object: Object, rect: Rect)] {
+      items.enumerated().sorted {
+        let (a, b) = ($0.element.rect, $1.element.rect)
+        return (a.y, byColumn ? a.x : 0, $0.offset) < (b.y, byColumn ? b.x : 0, $1.offset)
+      }.map(\.element)
     }
-    return left.sorted { $0.y < $1.y }.map(\.object) + sortedRight.map(\.element.object)
+    return sorted(left, byColumn: false) + sorted(right, byColumn: true)
   }
 
   /// Where an object is drawn: its box, its row inside its process's box, or a page's name (or
