@@ -199,7 +199,11 @@ public enum KernelText {
       }
       let m = step.model.processes[process] ?? ProcessFacts()
       lines += place(process, v, model: m, kernel: k, step: step, world: world, ascii: ascii)
-      if let kp = k.pages[v], kp.kind == .anon || kp.kind == .ksm { frames.insert(kp.identity) } else { allMapped = false }
+      if let kp = k.pages[v], kp.kind == .anon || kp.kind == .ksm {
+        frames.insert(kp.identity)
+      } else {
+        allMapped = false
+      }
     }
     if places.count > 1 {
       let one = allMapped && frames.count == 1

@@ -1,10 +1,11 @@
 import AnonVMASim
-@testable import AppCore
 import Foundation
 import ScenePlayer
 import TermRender
 import TestSupport
 import Testing
+
+@testable import AppCore
 
 /// The pages a diagram of `w` must let the user select: every page not freed whose
 /// `page->mapping` is a live anon_vma or a live KSM stable node (read from the model).
@@ -18,16 +19,6 @@ private func filedPages(_ w: World) -> Set<ForestDiagram.Object> {
     }
   }
   return result
-}
-
-/// The first cell of `text` on screen (column, row).
-private func cell(of text: String, in b: Buffer) -> (x: Int, y: Int)? {
-  let lines = b.plainText.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-  for (y, line) in lines.enumerated() {
-    guard let r = line.range(of: text) else { continue }
-    return (line[..<r.lowerBound].count, y)
-  }
-  return nil
 }
 
 @Suite("Pages in the diagram: selected with ↓/↑, a click or /, pinned, inspected")
