@@ -52,7 +52,7 @@ extension AppState {
       return head + KernelText.process(w[process: p].name, step: kernel, ascii: options.ascii)
     case .page(let id):
       guard w.isAllocated(id), !w[page: id].freed else { return [] }
-      let places = w.mappedAt(page: id).map { (process: w[process: $0.process].name, vpage: $0.vpage) }
+      let places = ForestDiagram.places(of: id, in: w).map { (process: w[process: $0.process].name, vpage: $0.vpage) }
       return head + KernelText.page(places, step: kernel, world: w, ascii: options.ascii)
     case .anonVMA, .stableNode, .nothing:
       return []

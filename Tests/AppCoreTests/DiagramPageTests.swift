@@ -98,6 +98,25 @@ struct DiagramPageTests {
     if file.hasPrefix("e2") { #expect(elided > 0) }
   }
 
+  @Test("places(of:) (one page's PTEs) is World.mappedAt(page:) (every page indexed), every page of every step")
+  func placesAreMappedAt() throws {
+    var checked = 0
+    for index in planScenes.indices {
+      let (file, _, t) = try planScene(index)
+      for k in 0...t.stepCount {
+        let w = t.states[k]
+        for page in w.pages {
+          let fast = ForestDiagram.places(of: page.id, in: w)
+          let plain = w.mappedAt(page: page.id)
+          #expect(fast.map(\.process) == plain.map(\.process), "\(file) step \(k) \(World.pageName(page.id))")
+          #expect(fast.map(\.vpage) == plain.map(\.vpage), "\(file) step \(k) \(World.pageName(page.id))")
+          if !plain.isEmpty { checked += 1 }
+        }
+      }
+    }
+    #expect(checked > 50)
+  }
+
   @Test("/pg1 selects the page; enter inspects it: page->mapping, index, mapcount, the PTEs mapping it")
   func findAndInspect() throws {
     var driver = AppDriver(try sceneApp("e2-fork-cow.scene", view: .diagram), width: 120, height: 40)

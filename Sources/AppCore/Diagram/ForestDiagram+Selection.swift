@@ -75,10 +75,19 @@ extension ForestDiagram {
   /// address: each PTE's VMA (`find_vma`).
   public static func mappers(of page: PageID, in w: World) -> [VMAID] {
     var result: [VMAID] = []
-    for (p, process) in w.processes.enumerated() where process.alive {
-      for vpage in process.ptes.keys.sorted() where process.ptes[vpage]?.mappedPage == page {
-        if let v = w.vmaContaining(process: ProcessID(p), vpage: vpage), !result.contains(v) { result.append(v) }
-      }
+    for (p, vpage) in places(of: page, in: w) {
+      if let v = w.vmaContaining(process: p, vpage: vpage), !result.contains(v) { result.append(v) }
+    }
+    return result
+  }
+
+  /// Where a page is mapped (present or a migration entry): `(process, vpage)` in process order,
+  /// then address, as `World.mappedAt(page:)` gives them, found without indexing every page.
+  public static func places(of page: PageID, in w: World) -> [(process: ProcessID, vpage: Int)] {
+    var result: [(process: ProcessID, vpage: Int)] = []
+    for (p, process) in w.processes.enumerated() {
+      let here = process.ptes.compactMap { $0.value.mappedPage == page ? $0.key : nil }.sorted()
+      result += here.map { (ProcessID(p), $0) }
     }
     return result
   }

@@ -146,7 +146,7 @@ extension Inspector {
     case .none: mapping = "NULL"
     }
     var ptes: [String] = []
-    for (p, vpage) in w.mappedAt(page: id) {
+    for (p, vpage) in ForestDiagram.places(of: id, in: w) {
       var notes: [String] = []
       if let v = w.vmaContaining(process: p, vpage: vpage) { notes.append(w.vmaName(v)) }
       switch w[process: p].ptes[vpage] {
