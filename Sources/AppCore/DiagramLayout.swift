@@ -256,6 +256,8 @@ extension AppState {
       }
       return w.vmaName(v)
     case .anonVMA(let a): return World.avName(a)
+    case .page(let page): return World.pageName(page)
+    case .stableNode(let k): return "K\(k.raw)"
     }
   }
 }

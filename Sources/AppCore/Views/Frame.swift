@@ -225,6 +225,8 @@ extension AppState {
       case .vma(let v): subject = .vma(v)
       case .anonVMA(let a): subject = .anonVMA(a)
       case .process(let p), .fold(let p): subject = .process(p)
+      case .page(let page): subject = .page(page)
+      case .stableNode(let k): subject = .stableNode(k)
       case nil: subject = .nothing
       }
     case (.vmas, .vma(let id)?): subject = .vma(id)
