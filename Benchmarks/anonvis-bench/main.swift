@@ -18,7 +18,9 @@ struct Bench: ParsableCommand {
   var json = false
 
   @Option(
-    help: "Measure one group only: w1, w2, w3, seek, frame, keys, compare, cast, races (W1 is built for seek, frame, keys and compare).")
+    help:
+      "Measure one group only: w1, w2, w3, seek, frame, keys, compare, cast, races (W1 is built for seek, frame, keys and compare)."
+  )
   var only: String?
 
   @Option(help: "Keys pressed per view in the keys group (default 1000, 40 with --quick; fewer to profile).")

@@ -63,7 +63,9 @@ public enum SVGTheme: String, Sendable, Hashable, CaseIterable {
   public var dimGrey: Int { Self.dimGreys[self] ?? XtermPalette.dimGrey }
 
   private static let dimGreys = Dictionary(
-    uniqueKeysWithValues: allCases.map { ($0, XtermPalette.faintestReadableGrey(on: [$0.background]) ?? XtermPalette.dimGrey) })
+    uniqueKeysWithValues: allCases.map {
+      ($0, XtermPalette.faintestReadableGrey(on: [$0.background]) ?? XtermPalette.dimGrey)
+    })
 
   /// WCAG 2.x contrast ratio of two `#rrggbb` colours (1 to 21).
   public static func contrast(_ a: String, _ b: String) -> Double { XtermPalette.contrast(a, b) }

@@ -62,7 +62,9 @@ struct CompareCacheTests {
     }
   }
 
-  @Test("a frame drawn from the kept view equals one drawn with the view worked out for that frame, side by side and stacked")
+  @Test(
+    "a frame drawn from the kept view equals one drawn with the view worked out for that frame, side by side and stacked"
+  )
   func framesEqual() throws {
     for name in Self.scenes {
       var s = try sceneApp(name, view: .diagram)

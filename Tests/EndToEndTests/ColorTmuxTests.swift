@@ -2,7 +2,8 @@ import Foundation
 import TestSupport
 import Testing
 
-@Suite("Colours in a real terminal (tmux): the cells' colours as tmux holds them", .enabled(if: tmuxAvailable), .serialized)
+@Suite(
+  "Colours in a real terminal (tmux): the cells' colours as tmux holds them", .enabled(if: tmuxAvailable), .serialized)
 struct ColorTmuxTests {
   /// What the frame's cells are drawn with, read from `capture-pane -e`: the 256-colour
   /// foregrounds (`38;5;n`), whether any cell is faint (SGR 2), whether any has a colour at all.

@@ -63,7 +63,8 @@ struct ColorModeTests {
           #expect(t.isEmpty)
           continue
         }
-        #expect(Self.applySGR(t, to: TerminalStyle(a, colors: .ansi256)) == want, "\(a) → \(b) by \(t.debugDescription)")
+        #expect(
+          Self.applySGR(t, to: TerminalStyle(a, colors: .ansi256)) == want, "\(a) → \(b) by \(t.debugDescription)")
         #expect(t.utf8.count <= ANSIEncoder.sgr(b, colors: .ansi256).utf8.count)
       }
     }
