@@ -202,6 +202,9 @@ extension AppState {
 
   /// Sets the side-by-side model (nil: none).
   public mutating func setCompare(_ kernel: KernelVersion?) {
+    // A new comparison (or scene: a what-if branch) is worked out anew, whatever the keys.
+    compareView = nil
+    compareLayout = nil
     defer { refreshLayout() }
     guard let kernel, let scene else {
       compareTimeline = nil

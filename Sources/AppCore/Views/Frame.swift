@@ -63,8 +63,9 @@ extension AppState {
       half.forestView = forestView
       half.narrationScroll = narrationScroll
       half.notice = other.stepCount < step ? .warning("this model stopped at step \(other.stepCount)") : nil
-      half.account = compareAccount(other, lower)
-      let diffs = compareDiffs
+      let view = currentCompareView
+      half.account = view?.account
+      let diffs = view?.diffs
       render(in: areas.0, into: &b, differs: diffs?.this ?? CompareDiff())
       half.render(in: areas.1, into: &b, differs: diffs?.other ?? CompareDiff())
     } else if let other = compareTimeline, message == nil {
