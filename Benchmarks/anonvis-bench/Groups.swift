@@ -37,7 +37,7 @@ struct Sizes {
 
 /// The measurement groups, in the order they run; each appends its figures.
 struct Groups {
-  static let names = ["w1", "w2", "w3", "seek", "frame", "keys", "cast", "races"]
+  static let names = ["w1", "w2", "w3", "seek", "frame", "keys", "compare", "cast", "races"]
 
   let sizes: Sizes
   var figures: [Figure] = []
@@ -196,6 +196,41 @@ struct Groups {
       figures.append(
         Figure(name: "\(name) (p99)", value: Harness.percentile(keyTimes, 0.99) * 1000, unit: "ms", target: 8))
     }
+  }
+
+  /// Compare (`c`) with 2.6.34 at 200x60 (side by side): key to frame while stepping W1, and a
+  /// redraw of the same step (what a play tick or a notice costs): the other half's account and
+  /// what differs are worked out once per step, not per frame.
+  mutating func compare() {
+    var state = AppState(timeline: w1, fileName: "w1")
+    state.scene = Parser.parse(sizes.w1(.v2_6_36))
+    state.setCompare(.v2_6_34)
+    let terminal = HeadlessTerminal(width: 200, height: 60, keepsFrames: false)
+    var runtime = Runtime(state: state, backend: terminal, clock: terminal.clock)
+    runtime.draw()
+    let keyTimes = Self.stepCompare(&runtime, keys: min(sizes.keys ?? (quick ? 40 : 200), w1.stepCount))
+    let name = "key to frame while stepping W1 beside 2.6.34"
+    figures.append(Figure(name: "\(name) (p50)", value: Harness.percentile(keyTimes, 0.5) * 1000, unit: "ms"))
+    figures.append(Figure(name: "\(name) (p99)", value: Harness.percentile(keyTimes, 0.99) * 1000, unit: "ms"))
+    var shown = runtime.state
+    let redraw = Harness.measure(quick ? 3 : 50) { _ = shown.frame(width: 200, height: 60) }
+    figures.append(
+      Figure(
+        name: "redraw the same step beside 2.6.34", value: redraw.median * 1000, unit: "ms",
+        spread: redraw.spread * 1000))
+  }
+
+  /// Presses → `keys` times; the time of each key to its frame. Its own function, so callgrind
+  /// can count its instructions alone (`--toggle-collect='*stepCompare*'`).
+  @inline(never)
+  static func stepCompare(_ runtime: inout Runtime<HeadlessTerminal, ManualClock>, keys: Int) -> [Double] {
+    var times: [Double] = []
+    for _ in 0..<keys {
+      let start = ContinuousClock.now
+      _ = runtime.press(.right)
+      times.append((ContinuousClock.now - start).inSeconds)
+    }
+    return times
   }
 
   /// Recording: cast bytes against the changed cells, and Graphviz beside our layout and render.

@@ -18,7 +18,9 @@ struct Bench: ParsableCommand {
   var json = false
 
   @Option(
-    help: "Measure one group only: w1, w2, w3, seek, frame, keys, cast, races (W1 is built for seek, frame and keys).")
+    help:
+      "Measure one group only: w1, w2, w3, seek, frame, keys, compare, cast, races (W1 is built for seek, frame, keys and compare)."
+  )
   var only: String?
 
   @Option(help: "Keys pressed per view in the keys group (default 1000, 40 with --quick; fewer to profile).")
@@ -75,6 +77,7 @@ struct Bench: ParsableCommand {
     if want("seek") { groups.seek() }
     if want("frame") { groups.frame() }
     if want("keys") { groups.keys() }
+    if want("compare") { groups.compare() }
     if want("cast") { groups.cast() }
     if want("races") { groups.races() }
     groups.figures.append(Figure(name: "peak resident memory", value: Harness.peakRSSMB(), unit: "MB"))

@@ -136,6 +136,9 @@ public struct AppState: Sendable {
   public internal(set) var layout: Layout
   /// The comparison model's layout, computed with `layout`.
   var compareLayout: Layout?
+  /// What a comparison shows beside the two worlds, worked out with the layouts
+  /// (`refreshCompareView`).
+  var compareView: CompareView?
   /// A comparison half's narration in place of the scene's text (`compareAccount`).
   var account: NarrationPane.Account?
   /// Whether the last frame drew the diagram (`syncLegend`): in a pane too small for it the
@@ -190,6 +193,7 @@ public struct AppState: Sendable {
     } else {
       compareLayout = nil
     }
+    refreshCompareView()
     if forestView != .diagram {
       layout.loadStepLocks(timeline)
       if let other = compareTimeline { compareLayout?.loadStepLocks(other) }

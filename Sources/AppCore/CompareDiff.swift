@@ -128,22 +128,90 @@ public struct CompareDiff: Sendable, Hashable {
   }
 }
 
+/// What a comparison shows beside the two worlds at a step: what differs in each
+/// (`CompareDiff`) and the other half's account of the step (`NarrationPane.Account`). The
+/// reducer works it out once per step with the layouts (`refreshCompareView`), as it does the
+/// diagram layouts; a frame only reads it (it was worked out in `render` on every frame).
+struct CompareView: Sendable, Hashable {
+  /// The layouts it was worked out for: this model's and the comparison's.
+  struct Key: Sendable, Hashable {
+    var this: Layout.Key
+    var other: Layout.Key
+  }
+
+  var key: Key
+  /// What differs, in this model's world and in the comparison's; nil inside a micro-step (the
+  /// comparison shows whole steps).
+  var diffs: (this: CompareDiff, other: CompareDiff)?
+  var account: NarrationPane.Account?
+
+  static func == (a: CompareView, b: CompareView) -> Bool {
+    a.key == b.key && a.diffs?.this == b.diffs?.this && a.diffs?.other == b.diffs?.other && a.account == b.account
+  }
+
+  func hash(into h: inout Hasher) { h.combine(key) }
+}
+
 extension AppState {
+  /// The inputs of the comparison's view now; nil without a comparison.
+  var compareViewKey: CompareView.Key? { compareKey.map { CompareView.Key(this: layoutKey, other: $0) } }
+
+  /// Works out the comparison's view again when its layouts changed (the reducer calls it from
+  /// `refreshLayout`, after the layouts).
+  mutating func refreshCompareView() {
+    guard let key = compareViewKey else {
+      compareView = nil
+      return
+    }
+    if compareView?.key != key { compareView = makeCompareView() }
+  }
+
+  /// The comparison's view of the state as it is: the stored one, or (only if an input changed
+  /// without the reducer) one worked out for this call and not kept.
+  var currentCompareView: CompareView? {
+    guard let key = compareViewKey else { return nil }
+    if let view = compareView, view.key == key { return view }
+    return makeCompareView()
+  }
+
+  /// The comparison's view worked out from the layouts: each world summarised once, for both
+  /// diffs and the account's differences.
+  func makeCompareView() -> CompareView? {
+    guard let other = compareTimeline, let key = compareViewKey else { return nil }
+    let this = layout.key == key.this ? layout : currentLayout
+    let lower = compareLayout.map { $0.key == key.other ? $0 : nil } ?? nil
+    let theirLayout = lower ?? Layout(timeline: other, key: key.other, microSteps: nil)
+    var summaries: (mine: [CompareDiff.Name: CompareDiff.Entry], theirs: [CompareDiff.Name: CompareDiff.Entry])?
+    var diffs: (this: CompareDiff, other: CompareDiff)?
+    if micro == nil {
+      let s = (CompareDiff.summaries(this.world), CompareDiff.summaries(theirLayout.world))
+      summaries = s
+      diffs = (CompareDiff(s.0, against: s.1), CompareDiff(s.1, against: s.0))
+    }
+    return CompareView(
+      key: key, diffs: diffs, account: compareAccount(other, theirLayout, mine: this, summaries: summaries))
+  }
+
   /// What differs between the two models at the step on screen, for this model's world and for
   /// the comparison's; nil without a comparison, or inside a micro-step (the comparison shows
   /// whole steps).
-  public var compareDiffs: (this: CompareDiff, other: CompareDiff)? {
-    guard micro == nil, let lower = compareLayout, layoutsCurrent else { return nil }
-    let mine = CompareDiff.summaries(layout.world)
-    let theirs = CompareDiff.summaries(lower.world)
-    return (CompareDiff(mine, against: theirs), CompareDiff(theirs, against: mine))
-  }
+  public var compareDiffs: (this: CompareDiff, other: CompareDiff)? { currentCompareView?.diffs }
 
   /// The comparison half's narration: its model's own account of the step
   /// (`TextNarrator.account`), its micro-steps this model's step has no equal of marked, and what
   /// differs object by object. Nil when the other model is the one the scene was written for
   /// (its `kernel` and `variant` lines): only then is the scene's `say` text true of it.
+  /// Worked out from scratch; frames read the one in `compareView`.
   func compareAccount(_ other: Timeline, _ lower: Layout) -> NarrationPane.Account? {
+    compareAccount(other, lower, mine: layout, summaries: nil)
+  }
+
+  /// `compareAccount(_:_:)` with this model's layout given, and the summaries of both worlds
+  /// when they are already made (`summaries(mine.world)`, `summaries(lower.world)`).
+  private func compareAccount(
+    _ other: Timeline, _ lower: Layout, mine: Layout,
+    summaries: (mine: [CompareDiff.Name: CompareDiff.Entry], theirs: [CompareDiff.Name: CompareDiff.Entry])?
+  ) -> NarrationPane.Account? {
     guard let (kernel, variants) = scene?.declaredModel else { return nil }
     // Both sorted: a scene's variant lines in any order name the model the other half runs.
     guard kernel != other.kernel || variants != other.variants else { return nil }
@@ -158,8 +226,8 @@ extension AppState {
     }
     var differences: [String] = []
     if micro == nil, step <= other.stepCount {
-      differences = CompareDiff.differences(
-        CompareDiff.summaries(lower.world), against: CompareDiff.summaries(layout.world), theirModel: mineName)
+      let s = summaries ?? (CompareDiff.summaries(mine.world), CompareDiff.summaries(lower.world))
+      differences = CompareDiff.differences(s.theirs, against: s.mine, theirModel: mineName)
     }
     return NarrationPane.Account(
       model: theirs, written: written, comparedWith: mineName, events: events, differing: differing,

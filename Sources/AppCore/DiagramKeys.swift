@@ -33,7 +33,7 @@ extension AppState {
       diagramView.selection = objects[max(0, min(objects.count - 1, i + delta))]
     } else {
       let top = diagramView.top
-      diagramView.selection = objects.first { (d.rect(of: $0)?.y ?? -1) >= top } ?? objects[0]
+      diagramView.selection = d.placed.first { $0.rect.y >= top }?.object ?? objects[0]
     }
   }
 
@@ -46,8 +46,8 @@ extension AppState {
     diagramView.top = top
     let page = top..<(top + diagramRows)
     if let s = diagramView.selection, let r = d.rect(of: s), page.contains(r.y) { return }
-    if let first = d.objects.first(where: { d.rect(of: $0).map { page.contains($0.y) } ?? false }) {
-      diagramView.selection = first
+    if let first = d.placed.first(where: { page.contains($0.rect.y) }) {
+      diagramView.selection = first.object
     }
   }
 
@@ -62,21 +62,28 @@ extension AppState {
     message = diagramView.pinned ? "pinned \(name(of: s, world)): P releases it" : "pin released"
   }
 
-  /// `/` in diagram view: a process, VMA, anon_vma or page (its anon_vma) by name, selected and
-  /// scrolled to; a fold that hides it is unfolded (as `z`).
+  /// `/` in diagram view: a process, VMA, anon_vma, page (`pg1`) or KSM stable node (`K1`) by
+  /// name, selected and scrolled to; a fold that hides it is unfolded (as `z`). A page whose
+  /// name its box does not write selects its anon_vma, and says so.
   mutating func findInDiagram(_ name: String) -> [Effect] {
     let w = world
     var object: ForestDiagram.Object?
     var note: String?
+    let whole = layout.diagram?.whole
     if let v = w.orderedVMAs.first(where: { w.vmaName($0) == name }) {
       object = .vma(v)
     } else if let p = w.processIndex(named: name) {
       object = .process(p)
     } else if let id = World.anonVMAID(named: name), w.anonVMA(id) != nil {
       object = .anonVMA(id)
-    } else if let id = World.pageID(named: name), w.isAllocated(id), case .anon(let a) = w[page: id].mapping {
-      object = .anonVMA(a)
-      note = "\(name) is filed in \(World.avName(a))"
+    } else if let id = World.pageID(named: name), w.isAllocated(id), !w[page: id].freed {
+      object = .page(id)
+      if whole?.rect(of: .page(id)) == nil, case .anon(let a) = w[page: id].mapping {
+        object = .anonVMA(a)
+        note = "\(name) is filed in \(World.avName(a)) (its box does not write its name)"
+      }
+    } else if name.hasPrefix("K"), let n = Int(name.dropFirst()) {
+      object = .stableNode(StableNodeID(n))
     }
     guard let object, let diagrams = layout.diagram, diagrams.whole.rect(of: object) != nil else {
       notice = .warning("nothing named '\(name)' at this step")

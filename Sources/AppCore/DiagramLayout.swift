@@ -214,11 +214,9 @@ extension AppState {
     // matrix view).
     var emphasized: Set<ForestDiagram.Object> = []
     var otherEmphasized: Set<ForestDiagram.Object> = []
-    if micro == nil, let lower = compareLayout {
-      let mine = CompareDiff.summaries(layout.world)
-      let theirs = CompareDiff.summaries(lower.world)
-      emphasized = CompareDiff(mine, against: theirs).objects(in: layout.world)
-      otherEmphasized = CompareDiff(theirs, against: mine).objects(in: lower.world)
+    if micro == nil, let lower = compareLayout, let diffs = currentCompareView?.diffs {
+      emphasized = diffs.this.objects(in: layout.world)
+      otherEmphasized = diffs.other.objects(in: lower.world)
     }
     // Only the selection moved: the rows, columns and arrows stay (and no micro-step is replayed).
     var reselected = key
@@ -264,6 +262,8 @@ extension AppState {
       }
       return w.vmaName(v)
     case .anonVMA(let a): return World.avName(a)
+    case .page(let page): return World.pageName(page)
+    case .stableNode(let k): return "K\(k.raw)"
     }
   }
 }

@@ -24,7 +24,7 @@ extension AppState {
       return [
         (
           "Linux \(record.release): \(t.agreed) of \(t.compared) steps agree with the \(timeline.kernel.rawValue) model\(rest) "
-            + "(the status line marks each step; enter on a VMA shows the kernel's facts)", theme.hint
+            + "(the status line marks each step; enter on a VMA or a page shows the kernel's facts)", theme.hint
         )
       ]
     }
@@ -35,7 +35,7 @@ extension AppState {
   }
 
   /// The inspector's lines of the kernel's facts beside the model's, for a VMA (its range and
-  /// pages) or a process (its VMAs).
+  /// pages), a process (its VMAs) or a page (each place the model maps it).
   func kernelInspector(_ subject: Inspector.Subject) -> [String] {
     guard let record = kernelRecord, let kernel = kernelStep else { return [] }
     let w = layout.world
@@ -50,7 +50,11 @@ extension AppState {
     case .process(let p):
       guard w.isAllocated(p) else { return [] }
       return head + KernelText.process(w[process: p].name, step: kernel, ascii: options.ascii)
-    case .anonVMA, .nothing:
+    case .page(let id):
+      guard w.isAllocated(id), !w[page: id].freed else { return [] }
+      let places = ForestDiagram.places(of: id, in: w).map { (process: w[process: $0.process].name, vpage: $0.vpage) }
+      return head + KernelText.page(places, step: kernel, world: w, ascii: options.ascii)
+    case .anonVMA, .stableNode, .nothing:
       return []
     }
   }

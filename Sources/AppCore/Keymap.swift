@@ -164,8 +164,9 @@ public enum Keymap {
       [.char("g")], .jump, "g", "jump to a step number or chapter",
       hint: { _ in KeyHint("g jump", "g jump", rank: 1) }, help: { _ in "jump to a step number or chapter" }),
     KeyBinding(
-      [.char("/")], .find, "/", "find a process, VMA, anon_vma or page",
-      hint: { _ in KeyHint("/ find", "/ find", rank: 1) }, help: { _ in "find a process, VMA, anon_vma or page" }),
+      [.char("/")], .find, "/", "find a process, VMA, anon_vma, page (pg1) or KSM stable node (K1)",
+      hint: { _ in KeyHint("/ find", "/ find", rank: 1) },
+      help: { _ in "find a process, VMA, anon_vma, page (pg1) or KSM stable node (K1)" }),
     KeyBinding(
       [.char("0"), .home], .firstStep, "0 home G end", "first / last step", help: { _ in "first / last step" }),
     KeyBinding([.char("G"), .end], .lastStep, nil),

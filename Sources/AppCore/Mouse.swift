@@ -67,8 +67,8 @@ extension ForestDiagram {
   /// row before the process box around it), nil on empty space and arrows.
   public func object(at point: (x: Int, y: Int)) -> Object? {
     var best: (object: Object, area: Int)?
-    for object in objects {
-      guard let r = rect(of: object), r.contains(x: point.x, y: point.y) else { continue }
+    for (object, r) in placed {
+      guard r.contains(x: point.x, y: point.y) else { continue }
       if best == nil || r.width * r.height < best?.area ?? 0 { best = (object, r.width * r.height) }
     }
     return best?.object

@@ -202,6 +202,9 @@ extension AppState {
 
   /// Sets the side-by-side model (nil: none).
   public mutating func setCompare(_ kernel: KernelVersion?) {
+    // A new comparison (or scene: a what-if branch) is worked out anew, whatever the keys.
+    compareView = nil
+    compareLayout = nil
     defer { refreshLayout() }
     guard let kernel, let scene else {
       compareTimeline = nil
@@ -279,7 +282,8 @@ extension AppState {
     return []
   }
 
-  /// `/` then a process, VMA id, anon_vma or page name: select it (off screen or not).
+  /// `/` then a process, VMA id, anon_vma or page name: select it (off screen or not). These
+  /// views select no page: a page selects the first VMA mapping it (else its anon_vma).
   mutating func find(_ text: String) -> [Effect] {
     let name = text.trimmingSpaces
     if forestView == .diagram { return findInDiagram(name) }
@@ -295,12 +299,22 @@ extension AppState {
     } else if let id = World.anonVMAID(named: name), let i = avs.firstIndex(of: id) {
       focus = .forest
       selection[.forest] = i
+    } else if let id = World.pageID(named: name), w.isAllocated(id), !w[page: id].freed,
+      let v = ForestDiagram.mappers(of: id, in: w).first, let i = vmas.firstIndex(of: v)
+    {
+      // These views select no page: the first VMA that maps it (its inspector shows the page's
+      // PTE), said so.
+      focus = .vmas
+      selection[.vmas] = i
+      let filed = if case .anon(let a) = w[page: id].mapping { ", filed in \(World.avName(a))" } else { "" }
+      message = "\(name) is mapped by \(w.vmaName(v))\(filed): this view selects its VMA (v: diagram selects pages)"
+      return []
     } else if let id = World.pageID(named: name), w.isAllocated(id), case .anon(let a) = w[page: id].mapping,
       let i = avs.firstIndex(of: a)
     {
       focus = .forest
       selection[.forest] = i
-      message = "\(name) is filed in \(World.avName(a))"
+      message = "\(name) is filed in \(World.avName(a)), mapped by no PTE: this view selects its anon_vma"
       return []
     } else {
       notice = .warning("nothing named '\(name)' at this step")

@@ -3,6 +3,11 @@ import TermRender
 
 /// How the app looks: the glyphs (Unicode or `--ascii`) and a style for each meaning. Frames
 /// without colour (`--no-color`, text output) drop the colours afterwards, keeping the attributes.
+///
+/// Secondary text is `dim`: on a terminal with 256 colours it is drawn in grey 243 (#767676:
+/// 4.6:1 on black, 4.5:1 on white; the terminal's faint attribute gives about 4.4:1 on black),
+/// with 8 or 16 colours and without colour it is faint (`TerminalStyle`, `XtermPalette.dimGrey`).
+/// Every style a frame uses reads with 4.5:1 with 256 colours, as casts play them (ContrastTests).
 struct Theme: Sendable {
   var glyphs: Glyphs
 
@@ -12,7 +17,7 @@ struct Theme: Sendable {
   // Text and frame.
   /// Ordinary text.
   var text = Style.plain
-  /// Secondary text: cut-content notes, hints, labels, what was freed.
+  /// Secondary text: cut-content notes, hints, labels, what was freed (grey 243 with 256 colours).
   var hint = Style(dim: true)
   /// A pane's border and title.
   var border = Style.plain

@@ -145,26 +145,74 @@ public enum KernelText {
     }
     let pages = Set(m.pages.keys).union(k.pages.keys).filter { $0 >= start && $0 < end }.sorted()
     for v in pages.prefix(maxPages) {
-      let place = Comparer.placeName(process, v, world)
-      let mp = m.pages[v]
-      let kp = k.pages[v]
-      let mText = pageText(mp, sharers: sharers(model, process, v, mp, world))
-      let kText = pageText(kp, sharers: sharers(step.kernel, process, v, kp, world), pfn: true)
-      let same = agree(mp, kp) && sharers(model, process, v, mp, world) == sharers(step.kernel, process, v, kp, world)
-      let label = "page \(place)" + String(repeating: " ", count: max(0, 8 - place.count))
-      if same, let mp, let kp, mp.kind == .anon || mp.kind == .ksm {
-        // One line: the facts both sides give, then each side's name of the page.
-        let both = pageText(mp, sharers: sharers(model, process, v, mp, world), name: false)
-        lines.append("\(label) \(both) (model pg\(mp.identity), kernel pfn 0x\(String(kp.identity, radix: 16)))  \(ok)")
-      } else if same {
-        lines.append("\(label) \(mText), on both  \(ok)")
-      } else {
-        lines.append("\(label) model:  \(mText)")
-        lines.append("\(String(repeating: " ", count: label.count)) kernel: \(kText)  \(bad)")
-      }
+      lines += place(process, v, model: m, kernel: k, step: step, world: world, ascii: ascii)
     }
     if pages.count > maxPages { lines.append("  (\(pages.count - maxPages) more pages)") }
     if pages.isEmpty { lines.append("pages         none mapped on either side  \(ok)") }
+    return lines
+  }
+
+  /// The line (or the two lines, model and kernel, when they differ) of one place's page, `✓`
+  /// or `✗`: what is mapped there, its mapcount and exclusive bit, the other places sharing it.
+  static func place(
+    _ process: String, _ v: Int, model m: ProcessFacts, kernel k: ProcessFacts, step: KernelStep, world: World,
+    ascii: Bool
+  ) -> [String] {
+    let ok = ascii ? "ok" : "✓"
+    let bad = ascii ? "X" : "✗"
+    let place = Comparer.placeName(process, v, world)
+    let mp = m.pages[v]
+    let kp = k.pages[v]
+    let mText = pageText(mp, sharers: sharers(step.model, process, v, mp, world))
+    let kText = pageText(kp, sharers: sharers(step.kernel, process, v, kp, world), pfn: true)
+    let same =
+      agree(mp, kp) && sharers(step.model, process, v, mp, world) == sharers(step.kernel, process, v, kp, world)
+    let label = "page \(place)" + String(repeating: " ", count: max(0, 8 - place.count))
+    if same, let mp, let kp, mp.kind == .anon || mp.kind == .ksm {
+      // One line: the facts both sides give, then each side's name of the page.
+      let both = pageText(mp, sharers: sharers(step.model, process, v, mp, world), name: false)
+      return ["\(label) \(both) (model pg\(mp.identity), kernel pfn 0x\(String(kp.identity, radix: 16)))  \(ok)"]
+    } else if same {
+      return ["\(label) \(mText), on both  \(ok)"]
+    }
+    return ["\(label) model:  \(mText)", "\(String(repeating: " ", count: label.count)) kernel: \(kText)  \(bad)"]
+  }
+
+  /// The inspector's lines for a model page (`pg3`): at each place the model maps it
+  /// (`places`: process name and virtual page), the kernel's page beside the model's, `✓` or
+  /// `✗`; then whether the kernel maps one physical page at all of them, as the model maps one.
+  public static func page(
+    _ places: [(process: String, vpage: Int)], step: KernelStep, world: World, ascii: Bool
+  ) -> [String] {
+    let ok = ascii ? "ok" : "✓"
+    let bad = ascii ? "X" : "✗"
+    if case .notCompared(let reason) = step.verdict { return ["kernel        not run here: \(reason)"] }
+    guard !places.isEmpty else { return ["kernel        the model maps it nowhere: nothing to compare"] }
+    var lines: [String] = []
+    var frames = Set<UInt64>()
+    var allMapped = true
+    for (process, v) in places {
+      guard let k = step.kernel.processes[process] else {
+        lines.append("page \(Comparer.placeName(process, v, world))  no such process on the kernel  \(bad)")
+        allMapped = false
+        continue
+      }
+      let m = step.model.processes[process] ?? ProcessFacts()
+      lines += place(process, v, model: m, kernel: k, step: step, world: world, ascii: ascii)
+      if let kp = k.pages[v], kp.kind == .anon || kp.kind == .ksm {
+        frames.insert(kp.identity)
+      } else {
+        allMapped = false
+      }
+    }
+    if places.count > 1 {
+      let one = allMapped && frames.count == 1
+      let pfn = frames.first.map { "pfn 0x" + String($0, radix: 16) } ?? "none"
+      lines.append(
+        one
+          ? "kernel frame  one physical page (\(pfn)) at all \(places.count) places, as in the model  \(ok)"
+          : "kernel frame  \(frames.count) physical pages at the \(places.count) places the model shares one  \(bad)")
+    }
     return lines
   }
 

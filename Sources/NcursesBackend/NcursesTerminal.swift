@@ -15,7 +15,9 @@ public final class NcursesTerminal: TerminalBackend {
   private var onScreen: Buffer?
   private var pairs: [Int32: Int16] = [:]
   private var nextPair: Int16 = 1
-  private let useColor: Bool
+  /// The colours drawn with: none (no colour asked for, or the terminal has none), 256 when the
+  /// terminal has them (`COLORS` ≥ 256), else its 8 or 16.
+  public let colorMode: ColorMode
   /// Whether the terminal was asked to report the mouse.
   private let mouse: Bool
   private var ended = false
@@ -46,10 +48,13 @@ public final class NcursesTerminal: TerminalBackend {
     set_escdelay(25)
     self.mouse = mouse
     if mouse { cnc_enable_mouse() }
-    useColor = color && has_colors()
-    if useColor {
+    if color && has_colors() {
       start_color()
       use_default_colors()
+      // COLORS is known once start_color() has run.
+      colorMode = cnc_colors() >= 256 ? .ansi256 : .ansi16
+    } else {
+      colorMode = .none
     }
     clearok(cnc_stdscr(), true)
   }
@@ -109,16 +114,22 @@ public final class NcursesTerminal: TerminalBackend {
     refresh()
   }
 
+  /// The attributes and colour pair of a style, as `TerminalStyle` resolves it for the colour
+  /// mode (256 colours: dim text in grey, not faint). With 8 colours the bright ones are drawn as
+  /// their base colour.
   private func attributes(_ style: Style) -> UInt32 {
+    let t = TerminalStyle(style, colors: colorMode)
     var a: UInt32 = 0
-    if style.bold { a |= UInt32(cnc_a_bold()) }
-    if style.dim { a |= UInt32(cnc_a_dim()) }
-    if style.reverse { a |= UInt32(cnc_a_reverse()) }
-    if style.underline { a |= UInt32(cnc_a_underline()) }
-    if useColor, style.fg != nil || style.bg != nil {
-      let fg = Int16(style.fg.map { $0.rawValue % Int(max(8, min(16, cnc_colors()))) } ?? -1)
-      let bg = Int16(style.bg.map { $0.rawValue % Int(max(8, min(16, cnc_colors()))) } ?? -1)
-      let key = Int32(fg) << 8 | Int32(bg & 0xff)
+    if t.bold { a |= UInt32(cnc_a_bold()) }
+    if t.faint { a |= UInt32(cnc_a_dim()) }
+    if t.reverse { a |= UInt32(cnc_a_reverse()) }
+    if t.underline { a |= UInt32(cnc_a_underline()) }
+    if t.fg != nil || t.bg != nil {
+      let system = max(8, min(16, Int(cnc_colors())))
+      func number(_ c: Int?) -> Int16 { Int16(c.map { $0 < 16 ? $0 % system : $0 } ?? -1) }
+      let fg = number(t.fg)
+      let bg = number(t.bg)
+      let key = (Int32(fg) + 1) << 9 | (Int32(bg) + 1)
       var pair = pairs[key]
       if pair == nil, nextPair < 250 {
         init_pair(nextPair, fg, bg)

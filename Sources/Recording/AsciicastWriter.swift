@@ -7,14 +7,27 @@ public enum CastVersion: Int, Sendable, Hashable {
   case v3 = 3
 }
 
-/// The palette frames are drawn with, as the cast header's `theme` (16 colors, xterm defaults).
+/// The colours casts are played with, as the cast header's `theme`: xterm's defaults, on black,
+/// except the system colours that read on black below WCAG AA (4.5:1) in xterm (red, blue,
+/// magenta, bright blue), made lighter. Frames are encoded for 256 colours (`TerminalStyle`), so
+/// dim text is ``XtermPalette/dimGrey`` (4.6:1 on this black); a test checks that every style a
+/// frame uses reads with 4.5:1 here.
 public enum CastTheme {
   public static let foreground = "#d0d0d0"
-  public static let background = "#101010"
+  public static let background = "#000000"
   public static let palette = [
-    "#000000", "#cd0000", "#00cd00", "#cdcd00", "#0000ee", "#cd00cd", "#00cdcd", "#e5e5e5",
-    "#7f7f7f", "#ff0000", "#00ff00", "#ffff00", "#5c5cff", "#ff00ff", "#00ffff", "#ffffff",
+    "#000000", "#ee3333", "#00cd00", "#cdcd00", "#4f6fff", "#d700d7", "#00cdcd", "#e5e5e5",
+    "#7f7f7f", "#ff0000", "#00ff00", "#ffff00", "#7b7bff", "#ff00ff", "#00ffff", "#ffffff",
   ]
+
+  /// The text colour and the cell fill (nil: the background) of what a terminal is sent, as a
+  /// player shows it with this theme (colours from 16 on as xterm's).
+  public static func colors(_ t: TerminalStyle) -> (text: String, fill: String?) {
+    func color(_ n: Int) -> String { n < 16 ? palette[n] : XtermPalette.rgb(n) }
+    let text = t.fg.map(color) ?? foreground
+    let fill = t.bg.map(color)
+    return t.reverse ? (fill ?? background, text) : (text, fill)
+  }
 }
 
 /// Writes asciicast lines: a header, then `[time, code, data]` events with times from a virtual

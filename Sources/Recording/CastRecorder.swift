@@ -14,11 +14,15 @@ public struct CastRecorder: Sendable {
   private var size: (width: Int, height: Int)?
   private let micro: Bool
   private let notes: Bool
+  /// The colours frames are encoded with: 256 (the header says `xterm-256color`), none for a
+  /// session without colour.
+  private let colors: ColorMode
   /// The micro-step shown in the frame before (nil: the whole step).
   private var shownMicro: Int?
 
-  public init(version: CastVersion, micro: Bool = false, notes: Bool = false) {
+  public init(version: CastVersion, micro: Bool = false, notes: Bool = false, colors: ColorMode = .ansi256) {
     writer = AsciicastWriter(version: version)
+    self.colors = colors
     self.micro = micro
     self.notes = notes
   }
@@ -60,7 +64,7 @@ public struct CastRecorder: Sendable {
     if previous == nil || frame.stepChanged || microChanged || buffer != previous {
       // The first frame hides the cursor.
       let prefix = previous == nil ? "\u{1b}[?25l" : ""
-      lines.append(writer.event(at: t, "o", prefix + ANSIEncoder.update(from: previous, to: buffer, colors: .ansi16)))
+      lines.append(writer.event(at: t, "o", prefix + ANSIEncoder.update(from: previous, to: buffer, colors: colors)))
     }
     previous = buffer
     if frame.stepChanged {

@@ -1,9 +1,8 @@
-import Foundation
 import TermRender
 
-/// The colours of an SVG frame (`--theme light|dark`). Every palette colour, plain or dim, reads
-/// on the background with WCAG AA contrast (4.5:1 or more; checked by a test), so a colour seen
-/// reversed (the background on the colour) does too.
+/// The colours of an SVG frame (`--theme light|dark`), as a terminal with 256 colours draws
+/// it. Every palette colour, plain or dim, reads on the background with WCAG AA contrast (4.5:1
+/// or more; checked by a test), so a colour seen reversed (the background on the colour) does too.
 public enum SVGTheme: String, Sendable, Hashable, CaseIterable {
   case light
   case dark
@@ -40,46 +39,36 @@ public enum SVGTheme: String, Sendable, Hashable, CaseIterable {
     }
   }
 
-  /// The text colour and the cell fill (nil: the background) of a style: dim text mixed a fifth
-  /// of the way to the background (a colour, not an opacity, so its contrast is known), reverse
-  /// swapping text and fill.
+  /// The text colour and the cell fill (nil: the background) of a style, as a terminal with
+  /// 256 colours shows it (`TerminalStyle`): dim text without a colour of its own in the
+  /// faintest grey that reads on the background (`dimGrey`), coloured dim text in its colour;
+  /// reverse swapping text and fill.
   public func colors(_ style: Style) -> (text: String, fill: String?) {
-    var text = style.fg.map { palette[$0.rawValue] } ?? foreground
-    if style.dim { text = Self.mix(text, background, 0.2) }
-    let fill = style.bg.map { palette[$0.rawValue] }
-    return style.reverse ? (fill ?? background, text) : (text, fill)
+    let t = TerminalStyle(style, colors: .ansi256)
+    let text = t.fg.map(color) ?? foreground
+    let fill = t.bg.map(color)
+    return t.reverse ? (fill ?? background, text) : (text, fill)
   }
 
-  /// `#rrggbb` a fraction `t` of the way from `a` to `b`.
-  static func mix(_ a: String, _ b: String, _ t: Double) -> String {
-    let x = rgb(a)
-    let y = rgb(b)
-    var out = "#"
-    for i in 0..<3 {
-      let v = Int((Double(x[i]) * (1 - t) + Double(y[i]) * t).rounded())
-      out += v < 16 ? "0" + String(v, radix: 16) : String(v, radix: 16)
-    }
-    return out
+  /// The colour of palette entry `n`: the theme's own for the 16 system colours; for the others
+  /// xterm's, except the terminal's dim grey (``XtermPalette/dimGrey``), drawn as `dimGrey`.
+  func color(_ n: Int) -> String {
+    if n < 16 { return palette[n] }
+    return XtermPalette.rgb(n == XtermPalette.dimGrey ? dimGrey : n)
   }
 
-  /// The channels of `#rrggbb`.
-  static func rgb(_ hex: String) -> [Int] {
-    let digits = Array(hex.utf8.dropFirst())
-    return (0..<3).map { i in Int(String(decoding: digits[2 * i..<2 * i + 2], as: UTF8.self), radix: 16) ?? 0 }
-  }
+  /// The grey dim text is drawn in: of the xterm greys, the faintest that reads on the
+  /// background with 4.5:1 (the terminal's 243 on white; 244 on the dark theme, where 243 has
+  /// 4.1:1).
+  public var dimGrey: Int { Self.dimGreys[self] ?? XtermPalette.dimGrey }
+
+  private static let dimGreys = Dictionary(
+    uniqueKeysWithValues: allCases.map {
+      ($0, XtermPalette.faintestReadableGrey(on: [$0.background]) ?? XtermPalette.dimGrey)
+    })
 
   /// WCAG 2.x contrast ratio of two `#rrggbb` colours (1 to 21).
-  public static func contrast(_ a: String, _ b: String) -> Double {
-    func luminance(_ hex: String) -> Double {
-      let c = rgb(hex).map { v -> Double in
-        let s = Double(v) / 255
-        return s <= 0.03928 ? s / 12.92 : pow((s + 0.055) / 1.055, 2.4)
-      }
-      return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2]
-    }
-    let (la, lb) = (luminance(a), luminance(b))
-    return (max(la, lb) + 0.05) / (min(la, lb) + 0.05)
-  }
+  public static func contrast(_ a: String, _ b: String) -> Double { XtermPalette.contrast(a, b) }
 }
 
 /// Which of the frame's chrome an SVG keeps (`--chrome`): none (the forest and the narration),

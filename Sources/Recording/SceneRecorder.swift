@@ -104,7 +104,7 @@ public enum SceneRecorder {
             tally.positioningFloor += 2
           }
         }
-        if !ANSIEncoder.transition(from: style, to: change.cell.style, colors: .ansi16).isEmpty {
+        if !ANSIEncoder.transition(from: style, to: change.cell.style, colors: .ansi256).isEmpty {
           tally.styleFloor += 8
           style = change.cell.style
         }

@@ -120,14 +120,16 @@ extension RaceExplorer {
         let (index, world) = (node.index, node.world)
         expanded += 1
         if let reason = stopReason(
-          expanded: expanded, states: seen.count, maxStates: maxStates, work: tally.work, maxWork: maxWork)
+          expanded: expanded, work: tally.work, maxWork: maxWork,
+          SearchProgress(
+            states: seen.count, maxStates: maxStates, queue: frontier.count + 1 + level.count, depth: depth,
+            transitions: tally.transitions))
         {
-          tally.stoppedBy = reason
+          tally.stop(reason, covered: depth - 1, ends: true)
           break search
         }
         if depth >= maxDepth {
-          tally.exhaustive = false
-          tally.stoppedBy = tally.stoppedBy ?? Self.depthBound(maxDepth)
+          tally.stop(Self.depthBound(maxDepth), covered: depth - 1)
           continue
         }
         let path = { (schedule(to: index), events(of: schedule(to: index))) }
@@ -163,8 +165,7 @@ extension RaceExplorer {
         func add(_ s: (world: World, fingerprint: UInt64, cpuNumbers: [Int]), cpu: Int) {
           if seen.contains(s.fingerprint) { return }
           if seen.count >= maxStates {
-            tally.exhaustive = false
-            tally.stoppedBy = tally.stoppedBy ?? Self.statesBound(maxStates)
+            tally.stop(Self.statesBound(maxStates), covered: depth)
             return
           }
           seen.insert(s.fingerprint)

@@ -13,7 +13,9 @@ extension RaceExplorer {
     var firstRefusal: Refusal?
     /// Transitions weighted by the size of the world they copy, hash and check.
     var work = 0
-    var stoppedBy: String?
+    var stoppedBy: Bound?
+    /// The shortest schedule length some of whose states were not expanded (nil: none yet).
+    var incompleteFrom: Int?
     /// Codes the initial state already reports: not the search's findings.
     let baseline: Set<String>
 
@@ -47,11 +49,24 @@ extension RaceExplorer {
       work += 1 + next.size + next.cpus.reduce(0) { $0 + $1.program.count }
     }
 
+    /// A bound stopped the search, or kept it from a state: every schedule of at most `covered`
+    /// micro-steps was still checked, its micro-steps and the state it ends in (a deadlock is
+    /// seen when its state is expanded: the states `covered` + 1 micro-steps from the start are
+    /// all reached, but some not expanded). A bound that ends the search (`ends`) is the one
+    /// reported; otherwise the first one met is.
+    mutating func stop(_ bound: Bound, covered: Int, ends: Bool = false) {
+      exhaustive = false
+      if ends || stoppedBy == nil { stoppedBy = bound }
+      incompleteFrom = min(incompleteFrom ?? covered, covered)
+    }
+
     func report(states: Int, omissionProbability: Double? = nil) -> Report {
-      Report(
-        states: states, transitions: transitions, schedules: schedules, exhaustive: exhaustive && stoppedBy == nil,
-        stoppedBy: stoppedBy, findings: order.compactMap { findings[$0] }, refused: refused,
-        firstRefusal: firstRefusal, omissionProbability: omissionProbability)
+      let exhaustive = exhaustive && stoppedBy == nil
+      return Report(
+        states: states, transitions: transitions, schedules: schedules, exhaustive: exhaustive,
+        stop: stoppedBy, completeDepth: exhaustive ? nil : incompleteFrom ?? 0,
+        findings: order.compactMap { findings[$0] }, refused: refused, firstRefusal: firstRefusal,
+        omissionProbability: omissionProbability)
     }
   }
 }

@@ -50,15 +50,17 @@ extension RaceExplorer {
       let index = queue
       queue += 1
       if let reason = stopReason(
-        expanded: queue, states: seen.count, maxStates: maxStates, work: tally.work, maxWork: maxWork)
+        expanded: queue, work: tally.work, maxWork: maxWork,
+        SearchProgress(
+          states: seen.count, maxStates: maxStates, queue: nodes.count - index, depth: node.depth,
+          transitions: tally.transitions))
       {
-        tally.stoppedBy = reason
+        tally.stop(reason, covered: node.depth - 1, ends: true)
         break search
       }
       var moved = false
       if node.depth >= maxDepth {
-        tally.exhaustive = false
-        tally.stoppedBy = tally.stoppedBy ?? Self.depthBound(maxDepth)
+        tally.stop(Self.depthBound(maxDepth), covered: node.depth - 1)
         continue
       }
       for cpu in node.world.cpus.indices {
@@ -82,8 +84,7 @@ extension RaceExplorer {
           continue
         }
         if seen.count >= maxStates {
-          tally.exhaustive = false
-          tally.stoppedBy = tally.stoppedBy ?? Self.statesBound(maxStates)
+          tally.stop(Self.statesBound(maxStates), covered: node.depth)
           continue
         }
         seen.insert(next)

@@ -24,8 +24,13 @@ public struct RaceExplorer {
     /// Complete schedules: states where every operation has completed or deadlocked.
     public var schedules: Int
     public var exhaustive: Bool
+    /// The bound that ended a search that is not exhaustive.
+    public var stop: Bound?
     /// What ended a search that is not exhaustive, with the option that raises it.
-    public var stoppedBy: String?
+    public var stoppedBy: String? { stop?.phrase }
+    /// Every schedule of at most this many micro-steps was covered: its micro-steps checked and
+    /// the state it ends in expanded (a deadlock seen); nil when the search is exhaustive.
+    public var completeDepth: Int? = nil
     public var findings: [Finding]
     /// Micro-steps the model refused (it threw: the operation cannot go on in that state, a
     /// schedule the kernel cannot take); the search does not continue past them.
@@ -65,6 +70,69 @@ public struct RaceExplorer {
       case .ampleSets: return "partial-order reduction (ample sets, C0-C3)"
       case .brokenC1ForTesting: return "UNSOUND reduction without C1 (test only)"
       }
+    }
+  }
+
+  /// What ended a search before it was exhaustive.
+  public enum Bound: Sendable, Equatable {
+    /// `--max-states`: the visited set is full; new states are no longer kept.
+    case states(Int)
+    /// `--depth`: states this many micro-steps from the start are not expanded.
+    case depth(Int)
+    /// `--max-work`: transitions weighted by world size.
+    case work(Int)
+    /// `--max-memory`: the process's resident set (bytes allowed, bytes measured).
+    case memory(limit: Int, used: Int)
+    /// `--max-time`: the time allowed and the time used since the command started.
+    case time(limit: Duration, used: Duration)
+    /// The progress sink asked to stop (ctrl-C or SIGTERM).
+    case interrupt
+
+    /// Which bound, as in "stopped at the state bound".
+    public var name: String {
+      switch self {
+      case .states: return "state"
+      case .depth: return "depth"
+      case .work: return "work"
+      case .memory: return "memory"
+      case .time: return "time"
+      case .interrupt: return "interrupt"
+      }
+    }
+
+    /// The option that raises it (nil for an interrupt).
+    public var option: String? {
+      switch self {
+      case .states: return "--max-states"
+      case .depth: return "--depth"
+      case .work: return "--max-work"
+      case .memory: return "--max-memory"
+      case .time: return "--max-time"
+      case .interrupt: return nil
+      }
+    }
+
+    /// The bound with its value and the option that raises it, as the report has said it.
+    public var phrase: String {
+      switch self {
+      case .states(let n): return "the bound of \(grouped(n)) states; raise it with --max-states"
+      case .depth(let n): return "the bound of \(grouped(n)) micro-steps per schedule; raise it with --depth"
+      case .work(let n):
+        return "the work budget of \(grouped(n)) units (transitions by world size); raise it with --max-work"
+      case .memory(let limit, _): return "the memory budget of \(limit >> 20) MB; raise it with --max-memory"
+      case .time(let limit, _): return "the time bound of \(Self.seconds(limit)) s; raise it with --max-time"
+      case .interrupt: return "an interrupt (ctrl-C)"
+      }
+    }
+
+    /// Seconds with at most three decimals, without trailing zeros ("2", "0.5").
+    static func seconds(_ d: Duration) -> String {
+      let ms = Int(d.components.seconds) * 1000 + Int(d.components.attoseconds / 1_000_000_000_000_000)
+      let fraction = ms % 1000
+      guard fraction != 0 else { return "\(ms / 1000)" }
+      var digits = String(fraction + 1000).dropFirst()
+      while digits.last == "0" { digits = digits.dropLast() }
+      return "\(ms / 1000).\(digits)"
     }
   }
 
@@ -158,26 +226,25 @@ public struct RaceExplorer {
     }
   }
 
-  /// Why a search stops before expanding its `expanded`th state, if it does: the timeline's memory
-  /// limit or an interrupt (looked at every 256 states), or the work budget.
-  func stopReason(expanded: Int, states: Int, maxStates: Int, work: Int, maxWork: Int) -> String? {
-    if expanded % 256 == 0 {
-      if let exceeded = timeline.limits.memoryExceeded() { return exceeded }
-      guard timeline.limits.proceed(states, of: maxStates) else { return "an interrupt (ctrl-C)" }
+  /// Why a search stops before expanding its `expanded`th state, if it does: an interrupt, the
+  /// time bound (looked at every 64 states), the memory bound (every 256 states: it reads
+  /// /proc), or the work budget. `search` says how far it is, for the progress sink.
+  func stopReason(expanded: Int, work: Int, maxWork: Int, _ search: @autoclosure () -> SearchProgress) -> Bound? {
+    let limits = timeline.limits
+    if expanded % 64 == 0 {
+      guard limits.proceed(search()) else { return .interrupt }
+      if let limit = limits.time, let used = limits.timeExceeded() { return .time(limit: limit, used: used) }
+      if expanded % 256 == 0, let probe = limits.memoryProbe {
+        let used = probe()
+        if used > limits.memoryBytes { return .memory(limit: limits.memoryBytes, used: used) }
+      }
     }
-    if work > maxWork {
-      return "the work budget of \(grouped(maxWork)) units (transitions by world size); raise it with --max-work"
-    }
-    return nil
+    return work > maxWork ? .work(maxWork) : nil
   }
 
-  static func depthBound(_ maxDepth: Int) -> String {
-    "the bound of \(grouped(maxDepth)) micro-steps per schedule; raise it with --depth"
-  }
+  static func depthBound(_ maxDepth: Int) -> Bound { .depth(maxDepth) }
 
-  static func statesBound(_ maxStates: Int) -> String {
-    "the bound of \(grouped(maxStates)) states; raise it with --max-states"
-  }
+  static func statesBound(_ maxStates: Int) -> Bound { .states(maxStates) }
 
   /// How a search remembers the states it has visited.
   public enum Visited: Sendable {

@@ -31,7 +31,9 @@ public final class ProgressLine: Sendable {
   }
 
   /// Draws `done` (of `total`) and answers whether to go on (false once ctrl-C asked to stop).
-  public func report(_ done: Int, _ total: Int?) -> Bool {
+  /// `detail` (made only when the line is drawn) follows the rate: more figures of the work, as
+  /// they are (escape outside text in them).
+  public func report(_ done: Int, _ total: Int?, detail: @autoclosure () -> [String] = []) -> Bool {
     guard !Interrupt.requested else { return false }
     guard enabled else { return true }
     let now = ContinuousClock.now
@@ -42,15 +44,55 @@ public final class ProgressLine: Sendable {
       let elapsed = (now - s.start).inSeconds
       let rate = elapsed > 0 ? Int(Double(done) / elapsed) : 0
       let of = total.map { " of \(grouped($0))" } ?? ""
-      let line =
-        "\(what): \(grouped(done))\(of) \(unit) · \(grouped(rate)) \(unit)/s · "
-        + String(format: "%.1f s", elapsed) + " (ctrl-C stops)"
-      writeStandardError("\r" + line + "\u{1B}[K")
+      let parts =
+        ["\(what): \(grouped(done))\(of) \(unit)", "\(grouped(rate)) \(unit)/s"] + detail()
+        + [String(format: "%.1f s", elapsed)]
+      // Three columns short of the terminal's width: a line that wraps (or that the echoed
+      // "^C" wraps) cannot be redrawn or erased in place.
+      writeStandardError("\r" + Self.fit(parts, hint: " (ctrl-C stops)", width: Self.columns() - 3) + "\u{1B}[K")
     }
     return true
   }
 
-  /// Erases the line and lets ctrl-C end the process again.
+  /// `parts` joined by " · ", then `hint`, in `width` columns: without the hint if it does not
+  /// fit, then without the last parts, then cut.
+  static func fit(_ parts: [String], hint: String, width: Int) -> String {
+    var line = parts.joined(separator: " · ")
+    if columns(line + hint) <= width { return line + hint }
+    var kept = parts
+    while kept.count > 1, columns(line) > width {
+      kept.removeLast()
+      line = kept.joined(separator: " · ")
+    }
+    return clip(line, to: width)
+  }
+
+  /// The width of the terminal standard error is on (80 when it cannot be read).
+  static func columns() -> Int {
+    var size = winsize()
+    guard ioctl(STDERR_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 else { return 80 }
+    return Int(size.ws_col)
+  }
+
+  /// The columns `text` takes (it holds no control characters: it is escaped).
+  static func columns(_ text: String) -> Int {
+    text.unicodeScalars.reduce(0) { $0 + max(0, DisplayWidth.of($1.value)) }
+  }
+
+  /// `text` cut to `width` columns (it holds no control characters: it is escaped).
+  static func clip(_ text: String, to width: Int) -> String {
+    var used = 0
+    var out = String.UnicodeScalarView()
+    for scalar in text.unicodeScalars {
+      let w = max(0, DisplayWidth.of(scalar.value))
+      if used + w > width { break }
+      used += w
+      out.append(scalar)
+    }
+    return String(out)
+  }
+
+  /// Erases the line and lets ctrl-C (and SIGTERM) end the process again.
   public func finish() {
     Interrupt.disarm()
     state.withLock { s in
@@ -62,22 +104,46 @@ public final class ProgressLine: Sendable {
 }
 
 /// ctrl-C as a request to stop long work, polled by ``ProgressLine``; it stays requested after
-/// the work ends, for the program to say it was interrupted.
+/// the work ends, for the program to say it was interrupted. ``catchTerminate()`` makes SIGTERM
+/// a request too (`races`: the summary of what was covered, exit 143). A second signal ends the
+/// process at once, by the signal's default action, after erasing the progress line.
 public enum Interrupt {
-  private static let flag = Atomic<Int>(0)
+  /// The signal that asked to stop, 0 for none.
+  private static let flag = Atomic<Int32>(0)
+  /// Whether standard error is a terminal (read before any signal: `isatty` is not
+  /// async-signal-safe).
+  private static let erase = Atomic<Bool>(false)
 
   public static var requested: Bool { flag.load(ordering: .relaxed) != 0 }
 
+  /// The signal that asked to stop (SIGINT or SIGTERM), 0 for none.
+  public static var signal: Int32 { flag.load(ordering: .relaxed) }
+
+  /// The exit status of a process stopped by that signal: 128 + its number (130 for ctrl-C).
+  public static var exitStatus: Int32 { 128 + max(signal, SIGINT) }
+
   public static func arm() {
     flag.store(0, ordering: .relaxed)
-    signal(SIGINT) { _ in
-      // A second ctrl-C: the work did not stop in time; end now, as ctrl-C does.
-      if Interrupt.flag.exchange(1, ordering: .relaxed) != 0 {
-        signal(SIGINT, SIG_DFL)
-        raise(SIGINT)
-      }
-    }
+    erase.store(isatty(STDERR_FILENO) != 0, ordering: .relaxed)
+    Glibc.signal(SIGINT, handle)
   }
 
-  public static func disarm() { signal(SIGINT, SIG_DFL) }
+  /// SIGTERM asks to stop too, until ``disarm()``.
+  public static func catchTerminate() { Glibc.signal(SIGTERM, handle) }
+
+  public static func disarm() {
+    Glibc.signal(SIGINT, SIG_DFL)
+    Glibc.signal(SIGTERM, SIG_DFL)
+  }
+
+  private static let handle: @convention(c) (Int32) -> Void = { sig in
+    // A second signal: the work did not stop in time; end now, as the signal does.
+    if Interrupt.flag.compareExchange(expected: 0, desired: sig, ordering: .relaxed).exchanged { return }
+    if Interrupt.erase.load(ordering: .relaxed) {
+      let bytes: StaticString = "\r\u{1B}[K"
+      _ = Glibc.write(STDERR_FILENO, bytes.utf8Start, bytes.utf8CodeUnitCount)
+    }
+    Glibc.signal(sig, SIG_DFL)
+    raise(sig)
+  }
 }

@@ -1,7 +1,10 @@
-/// How many colors the output may use.
+/// How many colors the output may use (what each sends: `TerminalStyle`).
 public enum ColorMode: Sendable, Hashable {
+  /// No colour (NO_COLOR, `--color never`): attributes only.
   case none
+  /// The 8 or 16 system colours; dim text is faint.
   case ansi16
+  /// 256 colours: dim text is ``XtermPalette/dimGrey`` rather than faint.
   case ansi256
 }
 
@@ -9,23 +12,26 @@ public enum ColorMode: Sendable, Hashable {
 public enum ANSIEncoder {
   /// SGR for a style (starting from a reset).
   public static func sgr(_ style: Style, colors: ColorMode) -> String {
+    sgr(TerminalStyle(style, colors: colors))
+  }
+
+  /// SGR for what a terminal is sent (starting from a reset).
+  static func sgr(_ t: TerminalStyle) -> String {
     var codes = ["0"]
-    if style.bold { codes.append("1") }
-    if style.dim { codes.append("2") }
-    if style.underline { codes.append("4") }
-    if style.reverse { codes.append("7") }
-    if colors != .none {
-      if let fg = style.fg { codes.append(foregroundCode(fg)) }
-      if let bg = style.bg { codes.append(backgroundCode(bg)) }
-    }
+    if t.bold { codes.append("1") }
+    if t.faint { codes.append("2") }
+    if t.underline { codes.append("4") }
+    if t.reverse { codes.append("7") }
+    if let fg = t.fg { codes.append(foregroundCode(fg)) }
+    if let bg = t.bg { codes.append(backgroundCode(bg)) }
     return "\u{1b}[" + codes.joined(separator: ";") + "m"
   }
 
-  /// SGR parameter of a foreground color (30-37, bright 90-97).
-  static func foregroundCode(_ c: Color) -> String { c.rawValue < 8 ? "\(30 + c.rawValue)" : "\(90 + c.rawValue - 8)" }
+  /// SGR parameter of a foreground colour: 30-37, bright 90-97, else `38;5;n`.
+  static func foregroundCode(_ n: Int) -> String { n < 8 ? "\(30 + n)" : n < 16 ? "\(90 + n - 8)" : "38;5;\(n)" }
 
-  /// SGR parameter of a background color (40-47, bright 100-107).
-  static func backgroundCode(_ c: Color) -> String { c.rawValue < 8 ? "\(40 + c.rawValue)" : "\(100 + c.rawValue - 8)" }
+  /// SGR parameter of a background colour: 40-47, bright 100-107, else `48;5;n`.
+  static func backgroundCode(_ n: Int) -> String { n < 8 ? "\(40 + n)" : n < 16 ? "\(100 + n - 8)" : "48;5;\(n)" }
 
   /// A cursor move by `n` (CUU `A`, CUD `B`, CUF `C`, CUB `D`); the count is left out when 1.
   static func move(_ n: Int, _ final: Character) -> String { "\u{1b}[" + (n == 1 ? "" : "\(n)") + String(final) }
@@ -61,18 +67,22 @@ public enum ANSIEncoder {
   /// (`22`, `24`, `27`, `39`, `49` turn one off), or a reset and the whole style when that is
   /// shorter; empty when nothing visible changes.
   public static func transition(from a: Style, to b: Style, colors: ColorMode) -> String {
-    let a = colors == .none ? a.withoutColor : a
-    let b = colors == .none ? b.withoutColor : b
     if a == b { return "" }
-    let full = b == .plain ? "\u{1b}[m" : sgr(b, colors: colors)
+    return transition(from: TerminalStyle(a, colors: colors), to: TerminalStyle(b, colors: colors))
+  }
+
+  /// The shortest SGR that turns what the terminal was sent for one style into another's.
+  static func transition(from a: TerminalStyle, to b: TerminalStyle) -> String {
+    if a == b { return "" }
+    let full = b.isPlain ? "\u{1b}[m" : sgr(b)
     var codes: [String] = []
-    if (a.bold && !b.bold) || (a.dim && !b.dim) {
+    if (a.bold && !b.bold) || (a.faint && !b.faint) {
       codes.append("22")
       if b.bold { codes.append("1") }
-      if b.dim { codes.append("2") }
+      if b.faint { codes.append("2") }
     } else {
       if b.bold && !a.bold { codes.append("1") }
-      if b.dim && !a.dim { codes.append("2") }
+      if b.faint && !a.faint { codes.append("2") }
     }
     if a.underline != b.underline { codes.append(b.underline ? "4" : "24") }
     if a.reverse != b.reverse { codes.append(b.reverse ? "7" : "27") }

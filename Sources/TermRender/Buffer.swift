@@ -12,6 +12,8 @@ public struct Style: Sendable, Hashable {
   public var fg: Color?
   public var bg: Color?
   public var bold = false
+  /// Secondary text: faint where 8 or 16 colours (or none) show, grey where 256 do
+  /// (`TerminalStyle`).
   public var dim = false
   public var reverse = false
   public var underline = false

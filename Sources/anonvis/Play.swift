@@ -142,6 +142,8 @@ func runInteractive(_ initial: AppState, record: String? = nil, force: Bool = fa
   var state = initial
   // A locale that is not UTF-8 (LANG=C) cannot show box drawing and symbols: ASCII, as --ascii.
   if !terminal.localeIsUTF8 { state.options.ascii = true }
+  // Without colour the cast has none either (no grey for dim text: faint, as on screen).
+  if !initial.options.colors { recorder?.recorder = CastRecorder(version: .v2, colors: .none) }
   recorder?.begin(width: terminal.size.width, height: terminal.size.height, title: initial.timeline.title)
   var runtime = Runtime(state: state, backend: terminal, clock: ContinuousClock())
   runtime.save = { path, text in

@@ -1,6 +1,7 @@
 import AnonVMASim
 import ArgumentParser
 import Foundation
+import SafeText
 import ScenePlayer
 import SceneScript
 import StandardStreams
@@ -9,11 +10,21 @@ struct Races: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Search every interleaving of a scene's CPUs for invariant violations.",
     discussion: """
-      The scene's setup runs on one CPU; its 'on CPU begin OPERATION' lines put operations on
-      several CPUs. Every interleaving of their micro-steps is explored breadth first (equivalent
-      states once), with the invariants checked after every micro-step. For each violation the
-      shortest schedule is written as a scene that 'anonvis check' passes and 'anonvis play'
-      replays. Exit status: 0 no violation reachable, 1 violation found, 2 error.
+      The scene's setup runs on one CPU; its 'on CPU begin OPERATION' lines put operations on \
+      several CPUs. Every interleaving of their micro-steps is explored breadth first (equivalent \
+      states once), with the invariants checked after every micro-step. For each violation the \
+      shortest schedule is written as a scene that 'anonvis check' passes and 'anonvis play' \
+      replays.
+
+      The search stops at the first bound it meets: --max-states, --depth, --max-memory (the \
+      resident set, default 512 MB), --max-time or --max-work. It then says "NOT exhaustive", \
+      which bound stopped it and the option that raises it, and up to how many micro-steps every \
+      schedule was covered. On a terminal, standard error shows the search's progress; ctrl-C or \
+      SIGTERM stops it with the same summary of what was covered (a second ctrl-C ends at once).
+
+      Exit status: 0 no violation reachable (exhaustive), 1 violation found, 2 error, 3 no \
+      violation found but the search is NOT exhaustive (a bound stopped it), 130 stopped by \
+      ctrl-C, 143 stopped by SIGTERM.
       """)
 
   @Argument(help: "Scene file.")
@@ -26,7 +37,10 @@ struct Races: ParsableCommand {
   var variant: [Variant] = []
 
   @Option(help: "Stop after this many distinct states.")
-  var maxStates: Int = 100_000
+  var maxStates: Int = 1_000_000
+
+  @Option(help: ArgumentHelp("Stop the search after this many seconds (from the start).", valueName: "seconds"))
+  var maxTime: Double = 300
 
   @Option(help: "Stop schedules longer than this many micro-steps.")
   var depth: Int = 10_000
@@ -51,6 +65,7 @@ struct Races: ParsableCommand {
   func run() throws {
     let variants = variant.isEmpty ? nil : variant
     guard maxStates > 0, depth > 0 else { throw CLIError.error("--max-states and --depth must be positive") }
+    guard maxTime > 0, maxTime <= 1e9 else { throw CLIError.error("--max-time must be between 0 and 1e9 seconds") }
     guard (1...256).contains(threads) else { throw CLIError.error("--threads must be between 1 and 256") }
     let source = try SceneLoader.load(file).get()
     let scene = Parser.parse(source)
@@ -64,15 +79,25 @@ struct Races: ParsableCommand {
     }
     let explorer: RaceExplorer
     let progress = ProgressLine(
-      "anonvis: exploring \(TextSafety.escape(baseName(file)))", unit: "states", quiet: limitOptions.quiet)
+      "anonvis: races \(TextSafety.escape(baseName(file)))", unit: "states", quiet: limitOptions.quiet)
     defer { progress.finish() }
-    let limits = limitOptions.limits(progress: progress)
+    // SIGTERM, like ctrl-C, asks the search to stop and say what it covered.
+    Interrupt.catchTerminate()
+    var limits = limitOptions.limits(progress: progress, memory: 512)
+    limits.time = .milliseconds(Int64(maxTime * 1000))
+    limits.searching = { p in
+      // What matters most first: the line drops its last parts on a narrow terminal.
+      progress.report(
+        p.states, nil,
+        detail: ["queue \(grouped(p.queue))", "depth \(p.depth)", "\(grouped(residentBytes() >> 20)) MB"])
+    }
     switch RaceExplorer.prepare(
       scene: scene, title: baseName(file), kernel: kernel, variants: variants, limits: limits)
     {
     case .failure(let d):
+      progress.finish()
       printError(DiagnosticRenderer(fileName: file, source: source).render(d))
-      throw ExitCode(2)
+      throw ExitCode(Interrupt.requested ? Interrupt.exitStatus : 2)
     case .success(let e):
       explorer = e
     }
@@ -83,6 +108,7 @@ struct Races: ParsableCommand {
     progress.finish()
     let elapsed = ContinuousClock.now - start
     let seconds = elapsed.inSeconds
+    let stop = report.stop.map { Self.stopped($0) }
     let model =
       explorer.timeline.kernel.rawValue
       + (explorer.timeline.variants.isEmpty
@@ -91,7 +117,24 @@ struct Races: ParsableCommand {
     print(
       "\(TextSafety.escape(baseName(file))) on \(model): \(report.states) states, \(report.transitions) micro-steps, "
         + "\(report.schedules) complete schedules, "
-        + (report.exhaustive ? "exhaustive" : "NOT exhaustive: stopped at \(report.stoppedBy ?? "a bound")"))
+        + (report.exhaustive ? "exhaustive" : "NOT exhaustive: stopped " + (stop?.verdict ?? "at a bound")))
+    if let covered = report.completeDepth {
+      print("covered: every schedule of up to \(grouped(covered)) micro-steps")
+    }
+    // What it cost goes to standard error, last (on a terminal, after the report): standard
+    // output is the same bytes for the same scene and bounds.
+    let usage =
+      "after \(grouped(report.states)) states, \(grouped(peakResidentBytes() >> 20)) MB, "
+      + String(format: "%.1f s", (ContinuousClock.now - limits.start).inSeconds)
+    defer {
+      StandardOutput.flush()
+      if isatty(STDERR_FILENO) != 0 {
+        printError("anonvis: searched in \(String(format: "%.2f", seconds)) s (\(rate) states/s)")
+      }
+      if let stop {
+        printError("anonvis: NOT exhaustive: stopped \(stop.what) \(usage)" + (stop.raise.map { "; " + $0 } ?? ""))
+      }
+    }
     // Which search ran. The reduction factor (states with / without) needs the full search too:
     // `--no-reduction` runs it; here the share of states expanded by one CPU alone is known.
     print(
@@ -105,11 +148,6 @@ struct Races: ParsableCommand {
         "probability that a fingerprint collision hid a state: \(String(format: "%.1e", p)) "
           + "(64-bit fingerprints, n(n-1)/2^65 for n = \(report.states) states)")
     }
-    // The time goes to standard error when a person watches it: standard output is the same
-    // bytes for the same scene.
-    if isatty(STDERR_FILENO) != 0 {
-      printError("anonvis: searched in \(String(format: "%.2f", seconds)) s (\(rate) states/s)")
-    }
     if let r = report.firstRefusal {
       // Schedules the model cannot run (an operation whose process is gone, say) end there; the
       // verdict covers every schedule it can run.
@@ -120,7 +158,8 @@ struct Races: ParsableCommand {
     }
     guard !report.findings.isEmpty else {
       print("no violation in \(report.states) states" + (report.exhaustive ? " (exhaustive)" : " (bounded search)"))
-      if Interrupt.requested { throw ExitCode(130) }
+      if Interrupt.requested { throw ExitCode(Interrupt.exitStatus) }
+      if !report.exhaustive { throw ExitCode(3) }
       return
     }
     // The current directory by default, as compilers and other tools write their output: never
@@ -138,6 +177,16 @@ struct Races: ParsableCommand {
       print("  written to \(TextSafety.escape(path))")
     }
     // ctrl-C: what was found is written; the exit status says the search was interrupted.
-    throw ExitCode(Interrupt.requested ? 130 : 1)
+    throw ExitCode(Interrupt.requested ? Interrupt.exitStatus : 1)
+  }
+
+  /// How the summary names the bound that stopped a search: in the verdict on standard output
+  /// (its value, deterministic), and with what it cost on standard error.
+  static func stopped(_ bound: RaceExplorer.Bound) -> (verdict: String, what: String, raise: String?) {
+    guard bound != .interrupt else {
+      let by = Interrupt.signal == SIGTERM ? "by SIGTERM" : "by ctrl-C (SIGINT)"
+      return (by, by, nil)
+    }
+    return ("at " + bound.phrase, "at the \(bound.name) bound", bound.option.map { "raise it with " + $0 })
   }
 }

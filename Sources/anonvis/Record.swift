@@ -84,7 +84,7 @@ struct Record: ParsableCommand {
         let b = s.frame(width: size.width, height: size.height)
         let base = (frames as NSString).appendingPathComponent(String(format: "step-%03d", k))
         try OutputFile.write(b.plainText, to: base + ".txt", force: force)
-        try OutputFile.write(ANSIEncoder.frame(b, colors: .ansi16), to: base + ".ansi", force: force)
+        try OutputFile.write(ANSIEncoder.frame(b, colors: .ansi256), to: base + ".ansi", force: force)
         try OutputFile.write(timeline.stateJSON(step: k) + "\n", to: base + ".json", force: force)
       }
     }

@@ -27,11 +27,15 @@ func planScene(_ index: Int) throws -> (file: String, kernel: KernelVersion?, t:
   return (file, kernel, try timeline(file, kernel))
 }
 
-/// Where each process, VMA row and anon_vma is drawn.
+/// Where each process, VMA row and anon_vma is drawn (a page's name moves along its `pages`
+/// line as pages before it come and go; stable nodes are stacked below the anon_vmas).
 func places(_ d: ForestDiagram) -> [ForestDiagram.Object: [Int]] {
   var result: [ForestDiagram.Object: [Int]] = [:]
   for o in d.objects {
-    if case .fold = o { continue }
+    switch o {
+    case .fold, .page, .stableNode: continue
+    case .process, .vma, .anonVMA: break
+    }
     if let r = d.rect(of: o) { result[o] = [r.x, r.y] }
   }
   return result

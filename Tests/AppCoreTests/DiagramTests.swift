@@ -394,6 +394,10 @@ struct DiagramTests {
         case .process(let p): #expect(row.contains(" \(w[process: p].name) "), "\(file) step \(k): \(row)")
         case .anonVMA(let a): #expect(row.contains(" \(World.avName(a)) "), "\(file) step \(k): \(row)")
         case .vma(let v): #expect(row.contains(w.vmaName(v).split(separator: ":").last.map(String.init) ?? "?"))
+        case .page(let page):
+          let name = World.pageName(page)
+          #expect(row == name || row.hasPrefix("…+"), "\(file) step \(k): \(name) at \(row)")
+        case .stableNode(let n): #expect(row.contains(" K\(n.raw) "), "\(file) step \(k): \(row)")
         case .fold: break
         }
       }

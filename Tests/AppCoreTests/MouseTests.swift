@@ -7,7 +7,7 @@ import TestSupport
 import Testing
 
 /// The first cell of `text` on screen (column, row), found in the frame as a person sees it.
-private func cell(of text: String, in b: Buffer) -> (x: Int, y: Int)? {
+func cell(of text: String, in b: Buffer) -> (x: Int, y: Int)? {
   let lines = b.plainText.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
   for (y, line) in lines.enumerated() {
     guard let r = line.range(of: text) else { continue }

@@ -114,6 +114,37 @@ struct KernelTextTests {
   }
 }
 
+extension KernelTextTests {
+  @Test("a page's inspector: each place the model maps it, the kernel's page there, one frame at all, ✓ or ✗")
+  func pageInspector() throws {
+    let w = try world(forked)
+    let model = Facts(model: w)
+    let page = try #require(w.page(process: 0, vpage: 0))
+    let places = w.mappedAt(page: page).map { (process: w[process: $0.process].name, vpage: $0.vpage) }
+    #expect(places.map(\.process) == ["P1", "P2"])
+    let agreed = KernelStep(model: model, kernel: kernelFacts(model), disagreements: [])
+    let pfn = String(0x1a2b0 + UInt64(page.raw), radix: 16)
+    #expect(
+      KernelText.page(places, step: agreed, world: w, ascii: false) == [
+        "page P1 A 0   anonymous page, mapcount 2, shared, also P2 A 0 (model pg\(page.raw), kernel pfn 0x\(pfn))  ✓",
+        "page P2 A 0   anonymous page, mapcount 2, shared, also P1 A 0 (model pg\(page.raw), kernel pfn 0x\(pfn))  ✓",
+        "kernel frame  one physical page (pfn 0x\(pfn)) at all 2 places, as in the model  ✓",
+      ])
+    // The kernel gave P2 a page of its own: both places are ✗, and the frames differ.
+    var kernel = kernelFacts(model)
+    kernel.processes["P2"]?.pages[0]?.identity = 0x99999
+    let split = KernelStep(
+      model: model, kernel: kernel, disagreements: Comparer.compare(model: model, kernel: kernel, world: w))
+    let lines = KernelText.page(places, step: split, world: w, ascii: true)
+    #expect(lines.filter { $0.hasSuffix("  X") }.count == 3, "\(lines)")
+    #expect(lines.last == "kernel frame  2 physical pages at the 2 places the model shares one  X")
+    #expect(
+      KernelText.page(places, step: KernelStep(notCompared: "no swap"), world: w, ascii: true) == [
+        "kernel        not run here: no swap"
+      ])
+  }
+}
+
 /// The inspector's marks are a second reading of `Comparer`'s rules, place by place: on random
 /// scenes with random wrong kernel facts, they must agree with it.
 @Suite("play --conform: the inspector's marks against the comparer")

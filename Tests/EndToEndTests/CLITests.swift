@@ -290,6 +290,59 @@ struct RacesCLITests {
     #expect(!first.stdout.contains("states/s"))
   }
 
+  @Test(
+    "the state and memory bounds stop a search that would pass them: NOT exhaustive, which bound, what it cost, exit 3"
+  )
+  func racesBounds() throws {
+    // Four CPUs copying on write: far more states than these bounds allow.
+    let scene = "scenes/scale/cow-4-cpus-2.6.36.scene"
+    let states = try run(["races", scene, "--max-states", "500"])
+    #expect(states.status == 3, "\(states.stderr)")
+    #expect(states.stdout.contains("NOT exhaustive: stopped at the bound of 500 states; raise it with --max-states\n"))
+    #expect(states.stdout.contains("\ncovered: every schedule of up to "), "\(states.stdout)")
+    #expect(states.stdout.contains("no violation in 500 states (bounded search)"), "\(states.stdout)")
+    #expect(
+      states.stderr.range(
+        of: "^anonvis: NOT exhaustive: stopped at the state bound after 500 states, [0-9,]+ MB, [0-9.]+ s; "
+          + "raise it with --max-states\n$", options: .regularExpression) != nil, "\(states.stderr)")
+    // The same bound gives the same standard output.
+    #expect(try run(["races", scene, "--max-states", "500"]).stdout == states.stdout)
+    // The memory bound is the resident set measured: the search stops once it holds more.
+    let limit = 48
+    let memory = try run(["races", scene, "--max-memory", "\(limit)"])
+    #expect(memory.status == 3, "\(memory.stderr)")
+    #expect(
+      memory.stdout.contains("NOT exhaustive: stopped at the memory budget of \(limit) MB; raise it with --max-memory"),
+      "\(memory.stdout)")
+    let stopped =
+      #/stopped at the memory bound after ([0-9,]+) states, ([0-9,]+) MB, [0-9.]+ s; raise it with --max-memory/#
+    let cost = try #require(memory.stderr.firstMatch(of: stopped), "\(memory.stderr)")
+    #expect(memory.stderr.hasPrefix("anonvis: NOT exhaustive: stopped at the memory bound"))
+    let used = Int(cost.2.filter(\.isNumber)) ?? 0
+    #expect(used > limit, "\(memory.stderr)")
+    // Under a memory bound twice as large, it goes further.
+    let twice = try run(["races", scene, "--max-memory", "\(2 * limit)"])
+    let further = try #require(twice.stderr.firstMatch(of: #/after ([0-9,]+) states/#), "\(twice.stderr)")
+    #expect((Int(further.1.filter(\.isNumber)) ?? 0) > (Int(cost.1.filter(\.isNumber)) ?? 0))
+    // A search that ends within its bounds: exhaustive, exit 0, nothing on standard error.
+    let small = try run(["races", "scenes/races/d3-ksm-drop-vs-munmap.scene", "--max-time", "600"])
+    #expect(small.status == 0 && small.stdout.contains("(exhaustive)") && small.stderr.isEmpty, "\(small.stderr)")
+    #expect(!small.stdout.contains("covered:"))
+    for bad in ["0", "-1", "nan", "1e10"] {
+      #expect(
+        [2, 64].contains(try run(["races", "scenes/races/d3-ksm-drop-vs-munmap.scene", "--max-time", bad]).status),
+        "\(bad)")
+    }
+    // The help names every bound and every exit status.
+    let help = try run(["races", "--help"]).stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+    for text in [
+      "--max-states", "--max-memory", "--max-time", "3 no violation found but the search is NOT exhaustive",
+      "130 stopped by ctrl-C", "143 stopped by SIGTERM",
+    ] {
+      #expect(help.contains(text), "\(text)")
+    }
+  }
+
   @Test("without --out the counterexample goes to the current directory, not beside the scene, and its path is printed")
   func racesWriteToTheCurrentDirectory() throws {
     let source = try String(

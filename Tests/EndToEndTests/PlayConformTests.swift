@@ -96,6 +96,32 @@ struct PlayConformTests {
   }
 
   @Test(
+    "E2 in the diagram: /pg1 selects the page, its inspector gives the kernel's page at each place and one frame, ✓",
+    .enabled(if: conformCanRun && tmuxAvailable))
+  func page() throws {
+    let tag = UUID().uuidString
+    let t = try start(tag: tag)
+    try t.type("g4")
+    try t.keys("Enter")
+    try t.waitFor(text: "step 4/11 Linux ✓")
+    // matrix, tree, diagram.
+    try t.keys("v", "v")
+    try t.waitFor(text: "AV1 root")
+    try t.type("/pg1")
+    try t.keys("Enter")
+    try t.waitFor(text: "selected pg1")
+    try t.keys("Enter")
+    try t.waitFor(text: "after step 4, model and Linux")
+    let screen = try t.waitFor("the kernel's frame") { $0.contains("kernel frame  one physical page (pfn 0x") }
+    #expect(screen.contains("page->mapping AV1"))
+    #expect(screen.contains("page P1 A 0   anonymous page, mapcount 2, shared, also P2 A 0 (model pg1, kernel pfn 0x"))
+    #expect(screen.contains("page P2 A 0   anonymous page, mapcount 2, shared, also P1 A 0 (model pg1, kernel pfn 0x"))
+    try t.keys("Escape", "q")
+    try t.waitFor(text: "EXIT=0")
+    #expect(tagged(tag).isEmpty, "survivors: \(tagged(tag))")
+  }
+
+  @Test(
     "E6: the KSM merge agrees, the inspector shows the KSM page on both sides, the KSM knobs are restored",
     .enabled(if: conformCanRun && tmuxAvailable && FileManager.default.fileExists(atPath: "/sys/kernel/mm/ksm/run")))
   func ksm() throws {

@@ -45,6 +45,32 @@ struct TmuxDiagramTests {
     #expect(saneTerminal(try t.stty()))
   }
 
+  @Test("play: /pg1 selects the page where its anon_vma writes it; enter shows the page's inspector; P pins it")
+  func selectPage() throws {
+    let binary = try #require(anonvisBinary)
+    let t = try TmuxSession(width: 120, height: 40)
+    try type(t, "\(binary.path) play \(repoRoot.path)/scenes/e2-fork-cow.scene; echo EXIT=$?\n")
+    try t.waitFor(text: "step 0/11")
+    try t.type("g4")
+    try t.keys("Enter")
+    try t.waitFor(text: "step 4/11")
+    try t.type("/pg1")
+    try t.keys("Enter")
+    // Marked on its anon_vma's pages line, named on the pane's border.
+    try t.waitFor("pg1 selected") { $0.contains("selected pg1") && $0.contains("pages◆pg1") }
+    try t.keys("Enter")
+    try t.waitFor("the page's inspector") {
+      $0.contains("page->mapping AV1") && $0.contains("mapcount      2") && $0.contains("P2 A 0 (P2:A@0")
+    }
+    try t.keys("Escape", "P")
+    try t.waitFor(text: "pinned pg1")
+    try t.keys("Right")
+    try t.waitFor("the pin kept at step 5") { $0.contains("step 5/11") && $0.contains("◆pg1") }
+    try t.keys("q")
+    try t.waitFor(text: "EXIT=0")
+    #expect(saneTerminal(try t.stty()))
+  }
+
   @Test(
     "play --compare at 200x60: the two models side by side in lockstep, what differs marked in both")
   func compareSideBySide() throws {

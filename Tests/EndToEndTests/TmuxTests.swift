@@ -2,6 +2,16 @@ import Foundation
 import TestSupport
 import Testing
 
+/// Eight CPUs faulting 64 pages each: more interleavings than the search will ever finish.
+func race8(in dir: URL) throws -> URL {
+  let race = dir.appendingPathComponent("race8.scene")
+  let cpus =
+    (0..<8).map { "spawn P\($0)\nmmap P\($0) A 64\n" }.joined()
+    + (0..<8).map { "on cpu\($0) begin touch P\($0) A 0..63\n" }.joined()
+  try Data(("cpus 8\n" + cpus).utf8).write(to: race)
+  return race
+}
+
 func saneTerminal(_ stty: String) -> Bool {
   let words = stty.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == ";" }).map(String.init)
   return words.contains("echo") && words.contains("icanon") && !words.contains("-echo") && !words.contains("-icanon")
@@ -51,11 +61,7 @@ struct TmuxTests {
     // pages each have more interleavings than the search will ever finish.
     let w2 = t.dir.appendingPathComponent("w2.scene")
     try Data(try runBench(["--emit", "w2"]).stdout.utf8).write(to: w2)
-    let race = t.dir.appendingPathComponent("race8.scene")
-    let cpus =
-      (0..<8).map { "spawn P\($0)\nmmap P\($0) A 64\n" }.joined()
-      + (0..<8).map { "on cpu\($0) begin touch P\($0) A 0..63\n" }.joined()
-    try Data(("cpus 8\n" + cpus).utf8).write(to: race)
+    let race = try race8(in: t.dir)
     try type(t, "\(binary.path) check \(w2.path); echo EXIT=$?\n")
     try t.waitWhileProgressing("the build's progress line", idle: 120) {
       $0.contains("anonvis: building w2.scene:") && $0.contains("steps/s")
@@ -66,17 +72,21 @@ struct TmuxTests {
     }
     #expect(screen.contains("EXIT=130"), "\(screen)")
     #expect(screen.contains("error: interrupted after step"), "\(screen)")
-    try type(t, "clear; \(binary.path) races \(race.path); echo EXIT=$?\n")
-    try t.waitWhileProgressing("the search's progress line", idle: 120) {
-      $0.contains("anonvis: exploring race8.scene:") && $0.contains("states/s")
+    // A memory bound the search will not reach before ctrl-C (the default might stop it first).
+    try type(t, "clear; \(binary.path) races \(race.path) --max-memory 8192; echo EXIT=$?\n")
+    screen = try t.waitWhileProgressing("the search's progress line", idle: 120) {
+      $0.contains("anonvis: races race8.scene:") && $0.contains("states/s") && $0.contains(" MB · ")
     }
+    // States, rate, queue, depth and memory, on one line.
+    #expect(
+      screen.range(
+        of: "race8.scene: [0-9,]+ states · [0-9,]+ states/s · queue [0-9,]+ · depth [0-9]+ · [0-9,]+ MB · [0-9.]+ s "
+          + "\\(ctrl-C stops\\)", options: .regularExpression) != nil, "\(screen)")
     try t.keys("C-c")
-    screen = try t.waitWhileProgressing("the exit status", idle: 120) {
-      $0.range(of: "EXIT=[0-9]", options: .regularExpression) != nil
-    }
-    #expect(screen.contains("EXIT=130"), "\(screen)")
-    #expect(screen.contains("NOT exhaustive: stopped at an interrupt (ctrl-C)"), "\(screen)")
+    screen = try racesSummary(t, stoppedBy: "ctrl-C (SIGINT)", exit: 130)
     #expect(screen.contains("no violation in"), "\(screen)")
+    // The progress line is erased: no row still shows it.
+    #expect(!screen.contains("(ctrl-C stops)"), "\(screen)")
     // 808 steps of W1: quick to build, seconds to draw.
     let w1 = t.dir.appendingPathComponent("w1.scene")
     try Data(try runBench(["--emit", "w1-cast"]).stdout.utf8).write(to: w1)
@@ -105,7 +115,45 @@ struct TmuxTests {
     #expect(screen.contains("anonvis-bench: interrupted; the figures measured before ctrl-C follow"), "\(screen)")
     // Not a terminal, or --quiet: no progress line.
     let quiet = try run(["races", race.path, "--max-work", "3000000"])
-    #expect(!quiet.stderr.contains("anonvis: exploring"), "\(quiet.stderr)")
+    #expect(!quiet.stderr.contains("anonvis: races race8"), "\(quiet.stderr)")
+    #expect(quiet.status == 3 && quiet.stderr.contains("anonvis: NOT exhaustive: stopped at the work bound after "))
+  }
+
+  @Test("races: SIGTERM stops the search with the summary of what was covered, exit 143; the line fits the terminal")
+  func racesTerminate() throws {
+    let binary = try #require(anonvisBinary)
+    let t = try TmuxSession(width: 60)
+    let race = try race8(in: t.dir)
+    try type(t, "clear; \(binary.path) races \(race.path) --max-memory 8192; echo EXIT=$?\n")
+    var screen = try t.waitWhileProgressing("the search's progress line", idle: 120) {
+      $0.contains("anonvis: races race8.scene:") && $0.contains("states")
+    }
+    // Cut to the terminal's width less three, so that it never wraps: the end of the line (which
+    // a 60-column terminal cannot hold) is on no row.
+    #expect(!screen.contains("ctrl-C stops"), "\(screen)")
+    #expect(screen.split(separator: "\n").allSatisfy { $0.count < 60 }, "\(screen)")
+    // Wide enough for the summary's lines not to wrap.
+    try t.tmux(["resize-window", "-t", "0", "-x", "160", "-y", "30"])
+    try t.signalAnonvis("TERM")
+    try racesSummary(t, stoppedBy: "SIGTERM", exit: 143)
+    #expect(saneTerminal(try t.stty()))
+  }
+
+  /// Waits for the shell's exit status after `races` was stopped by a signal, and checks its
+  /// summary: the verdict, the depth covered, what it cost.
+  @discardableResult
+  func racesSummary(_ t: TmuxSession, stoppedBy: String, exit: Int) throws -> String {
+    let screen = try t.waitWhileProgressing("the exit status", idle: 120) {
+      $0.range(of: "EXIT=[0-9]", options: .regularExpression) != nil
+    }
+    #expect(screen.contains("EXIT=\(exit)"), "\(screen)")
+    #expect(screen.contains("NOT exhaustive: stopped by \(stoppedBy)\n"), "\(screen)")
+    #expect(screen.contains("covered: every schedule of up to "), "\(screen)")
+    #expect(
+      screen.range(
+        of: "anonvis: NOT exhaustive: stopped by \(NSRegularExpression.escapedPattern(for: stoppedBy)) "
+          + "after [0-9,]+ states, [0-9,]+ MB, [0-9.]+ s\n", options: .regularExpression) != nil, "\(screen)")
+    return screen
   }
 
   @Test(

@@ -81,4 +81,21 @@ struct ContrastTests {
       }
     }
   }
+
+  @Test("the terminal with 256 colours, as a cast plays it: every style used reads with 4.5:1, dim text in grey 243")
+  func terminal256() throws {
+    let styles = try Self.usedStyles()
+    #expect(styles.contains { $0.dim && $0.fg == nil })
+    for style in styles {
+      let t = TerminalStyle(style, colors: .ansi256)
+      #expect(!t.faint, "\(style) is drawn faint")
+      if style.dim && style.fg == nil { #expect(t.fg == XtermPalette.dimGrey) }
+      let (text, fill) = CastTheme.colors(t)
+      let ratio = XtermPalette.contrast(text, fill ?? CastTheme.background)
+      #expect(ratio >= 4.5, "\(style): \(text) on \(fill ?? CastTheme.background) is \(ratio)")
+    }
+    // The SVG draws the terminal's grey where it reads (light), the next that does elsewhere.
+    #expect(SVGTheme.light.colors(Style(dim: true)).text == XtermPalette.rgb(XtermPalette.dimGrey))
+    #expect(SVGTheme.dark.colors(Style(dim: true)).text == XtermPalette.rgb(244))
+  }
 }

@@ -85,21 +85,7 @@ struct LimitTests {
 
   @Test("the race explorer stops at its work and memory budgets and says which; not exhaustive")
   func explorerBudgets() throws {
-    let source = """
-      cpus 2
-      spawn P1
-      mmap P1 A 4
-      spawn P2
-      mmap P2 A 4
-      on cpu0 begin touch P1 A 0..3
-      on cpu1 begin touch P2 A 0..3
-      """
-    func explorer(_ limits: Limits) throws -> RaceExplorer {
-      switch RaceExplorer.prepare(scene: Parser.parse(source), title: "t", kernel: nil, variants: nil, limits: limits) {
-      case .success(let e): return e
-      case .failure(let d): throw d
-      }
-    }
+    func explorer(_ limits: Limits) throws -> RaceExplorer { try RaceBoundTests().prepared(limits) }
     let full = try explorer(Limits()).explore()
     #expect(full.exhaustive && full.stoppedBy == nil)
     let worked = try explorer(Limits()).explore(maxWork: 500)
@@ -115,5 +101,121 @@ struct LimitTests {
     let capped = try explorer(Limits(memoryBytes: 1000, memoryProbe: probe)).explore()
     #expect(!capped.exhaustive && capped.states < full.states)
     #expect(capped.stoppedBy == "the memory budget of 0 MB; raise it with --max-memory")
+  }
+}
+
+@Suite("races: the time bound, the progress sink, and what a bounded search covered")
+struct RaceBoundTests {
+  static let source = """
+    cpus 2
+    spawn P1
+    mmap P1 A 4
+    spawn P2
+    mmap P2 A 4
+    on cpu0 begin touch P1 A 0..3
+    on cpu1 begin touch P2 A 0..3
+    """
+
+  /// Two CPUs each faulting four pages of their own process.
+  func prepared(_ limits: Limits, source: String = source) throws -> RaceExplorer {
+    switch RaceExplorer.prepare(scene: Parser.parse(source), title: "t", kernel: nil, variants: nil, limits: limits) {
+    case .success(let e): return e
+    case .failure(let d): throw d
+    }
+  }
+
+  @Test("the time bound reads the clock it is given: a clock one second further at each look stops at the bound")
+  func timeBound() throws {
+    let full = try prepared(Limits()).explore()
+    let base = ContinuousClock.now
+    let looks = Mutex(0)
+    let clock: @Sendable () -> ContinuousClock.Instant = {
+      looks.withLock { n in
+        defer { n += 1 }
+        return base + .seconds(n)
+      }
+    }
+    let timed = try prepared(Limits(time: .seconds(3), clock: clock)).explore()
+    // Looked at when the limits were made (the start), then every 64 states: over 3 s at the 4th.
+    #expect(timed.stop == .time(limit: .seconds(3), used: .seconds(4)), "\(String(describing: timed.stop))")
+    #expect(!timed.exhaustive && timed.states < full.states)
+    #expect(timed.stoppedBy == "the time bound of 3 s; raise it with --max-time")
+    // A clock that stands still never stops it.
+    let still = try prepared(Limits(time: .seconds(3), clock: { base })).explore()
+    #expect(still.exhaustive && still.states == full.states)
+  }
+
+  @Test("the progress sink sees states, queue and depth grow, and stops the search by answering false")
+  func progressSink() throws {
+    let full = try prepared(Limits()).explore()
+    let seen = Mutex<[SearchProgress]>([])
+    var limits = Limits()
+    limits.searching = { p in
+      seen.withLock { $0.append(p) }
+      return true
+    }
+    let watched = try prepared(limits).explore(maxStates: 1_000_000)
+    #expect(watched.exhaustive && watched.states == full.states)
+    let reports = seen.withLock { $0 }
+    #expect(reports.count == (full.states - 1) / 64 || reports.count == full.states / 64, "\(reports.count)")
+    #expect(reports.allSatisfy { $0.maxStates == 1_000_000 && $0.queue > 0 && $0.states <= full.states })
+    #expect(zip(reports, reports.dropFirst()).allSatisfy { $0.states <= $1.states && $0.depth <= $1.depth })
+    #expect((reports.last?.depth ?? 0) > (reports.first?.depth ?? 0))
+    let calls = Mutex(0)
+    limits.searching = { _ in
+      calls.withLock {
+        $0 += 1
+        return $0 <= 2
+      }
+    }
+    let stopped = try prepared(limits).explore()
+    #expect(stopped.stop == .interrupt && !stopped.exhaustive)
+    #expect(stopped.stoppedBy == "an interrupt (ctrl-C)")
+    // Stopped at its third look, 192 states expanded: every schedule as long as the
+    // shallowest unexpanded state's is covered.
+    #expect(calls.withLock { $0 } == 3)
+    #expect((stopped.completeDepth ?? 0) > 0)
+  }
+
+  @Test(
+    "a bounded search covers every schedule up to its complete depth: each violation the full search finds that short is found, with the same schedule"
+  )
+  func completeDepth() throws {
+    for (file, variants) in [
+      ("d5-take-all-locks.scene", [Variant.noSixFive]), ("d3-ksm-drop-vs-munmap.scene", [.plainDec]),
+      ("d2-migration-vs-vma-adjust.scene", []),
+    ] {
+      let (e, _) = try explorer(file, kernel: file.hasPrefix("d2") ? .v2_6_34 : nil, variants: variants)
+      for visited in [RaceExplorer.Visited.fingerprints, .worlds] {
+        let full = e.explore(visited: visited, reduction: .none)
+        #expect(full.exhaustive && full.completeDepth == nil && !full.findings.isEmpty, "\(file)")
+        let longest = full.findings.map(\.schedule.count).max() ?? 0
+        var depths: Set<Int> = []
+        for maxStates in stride(from: 1, to: full.states, by: max(1, full.states / 60)) {
+          let bounded = e.explore(maxStates: maxStates, visited: visited, reduction: .none)
+          if visited == .fingerprints {
+            // The reference search meets the bound at the same state.
+            #expect(bounded.completeDepth == e.explore(maxStates: maxStates, visited: .worlds).completeDepth)
+          }
+          let covered = try #require(bounded.completeDepth, "\(file) \(maxStates)")
+          depths.insert(covered)
+          #expect(bounded.stop == .states(maxStates))
+          for f in full.findings where f.schedule.count <= covered {
+            #expect(
+              bounded.findings.first { $0.code == f.code }?.schedule == f.schedule,
+              "\(file) \(visited) at \(maxStates) states: \(f.code) at \(f.schedule.count) ≤ \(covered)")
+          }
+        }
+        // The depth grows with the bound, up to the longest shortest schedule.
+        #expect(depths.count > 1 && (depths.max() ?? 0) >= longest - 1, "\(file): \(depths.sorted())")
+        for d in [1, 2, longest - 1] where d > 0 {
+          // States d micro-steps from the start are reached, not expanded: a deadlock there
+          // is not seen.
+          let shallow = e.explore(maxDepth: d, visited: visited, reduction: .none)
+          #expect(shallow.completeDepth == d - 1 && shallow.stop == .depth(d), "\(file) --depth \(d)")
+          #expect(shallow.findings.allSatisfy { $0.schedule.count <= d })
+        }
+      }
+    }
   }
 }

@@ -298,7 +298,8 @@ extension ForestDiagram {
       ]
       stableNodes.append(
         StableNodeBox(
-          rect: Rect(x: 0, y: y, width: 0, height: lines.count + 2), title: " KSM stable node K\(i + 1) ", lines: lines,
+          node: node.id, page: node.page, rect: Rect(x: 0, y: y, width: 0, height: lines.count + 2),
+          title: " KSM stable node K\(i + 1) ", lines: lines,
           change: change))
       y += lines.count + 2
     }

@@ -48,7 +48,8 @@ extension ForestDiagram {
         + "(where the pane is narrow: in the pane's locks line, under the diagram)",
       "  rmap walk of pg1 from P1 A 0: the walk; rmap #1 #2 visit order; rmap skipped",
       (u ? "◆  selected   ◇  " : "*  selected   o  ")
-        + "what it points to or is pointed to by   " + (u ? "≠" : "!") + "  differs from the other model",
+        + "what it points to or is pointed to by (a page, pg1: its anon_vma or KSM stable node and the VMAs "
+        + "whose PTEs map it)   " + (u ? "≠" : "!") + "  differs from the other model",
       "1" + (u ? "►" : ">") + " 2" + (u ? "►" : ">")
         + "  the selected VMA's anon_vma_chain, one connector per entry in list order",
       (u ? "…" : "..") + "  text cut to fit; "

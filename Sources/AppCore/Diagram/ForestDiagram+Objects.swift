@@ -9,23 +9,50 @@ extension ForestDiagram {
     case anonVMA(AnonVMAID)
     /// A folded run of identical sibling subtrees, named by its first member process.
     case fold(ProcessID)
+    /// A page, where its name is written: on its anon_vma's `pages` line (`page->mapping`), or
+    /// on its KSM stable node's `page` line.
+    case page(PageID)
+    /// A KSM stable node's box.
+    case stableNode(StableNodeID)
   }
 
   /// The selectable objects in reading order: the process column top to bottom (each process,
-  /// then its VMAs), then the anon_vma column top to bottom, so ↓/↑ walk the picture as it reads.
-  public var objects: [Object] {
-    var left: [(y: Int, object: Object)] = []
+  /// then its VMAs), then the anon_vma column top to bottom (each anon_vma, then the pages its
+  /// `pages` line names, left to right; the stable nodes below, each with its page), so ↓/↑
+  /// walk the picture as it reads.
+  public var objects: [Object] { placed.map(\.object) }
+
+  /// ``objects`` with where each is drawn (``rect(of:)``), found in one pass.
+  public var placed: [(object: Object, rect: Rect)] {
+    var left: [(object: Object, rect: Rect)] = []
     for box in processes {
-      left.append((box.rect.y, .process(box.process)))
-      for (i, v) in box.vmas.enumerated() { left.append((box.row(at: i), .vma(v))) }
+      left.append((.process(box.process), box.rect))
+      for (i, v) in box.vmas.enumerated() {
+        left.append((.vma(v), Rect(x: box.rect.x, y: box.row(at: i), width: box.rect.width, height: 1)))
+      }
     }
-    for fold in processFolds { left.append((fold.rect.y, .fold(fold.members.firstProcess ?? 0))) }
-    let right = anonVMAs.map { (y: $0.rect.y, object: Object.anonVMA($0.anonVMA)) }
-    return (left.sorted { $0.y < $1.y } + right.sorted { $0.y < $1.y }).map(\.object)
+    for fold in processFolds { left.append((.fold(fold.members.firstProcess ?? 0), fold.rect)) }
+    var right: [(object: Object, rect: Rect)] = []
+    for (i, box) in anonVMAs.enumerated() {
+      right.append((.anonVMA(box.anonVMA), box.rect))
+      for cell in pageCells(ofBox: i) { right.append((.page(cell.page), cell.rect)) }
+    }
+    for box in stableNodes {
+      right.append((.stableNode(box.node), box.rect))
+      if let r = pageCell(inStableNode: box) { right.append((.page(box.page), r)) }
+    }
+    // Sorted by row (and column), stably: pages written in one `…+N` keep page order.
+    func sorted(_ items: [(object: Object, rect: Rect)], byColumn: Bool) -> [(object: Object, rect: Rect)] {
+      items.enumerated().sorted {
+        let (a, b) = ($0.element.rect, $1.element.rect)
+        return (a.y, byColumn ? a.x : 0, $0.offset) < (b.y, byColumn ? b.x : 0, $1.offset)
+      }.map(\.element)
+    }
+    return sorted(left, byColumn: false) + sorted(right, byColumn: true)
   }
 
-  /// Where an object is drawn: its box, or its row inside its process's box; nil when it is not
-  /// drawn (gone, or inside a fold).
+  /// Where an object is drawn: its box, its row inside its process's box, or a page's name (or
+  /// the `…+N` that stands for it); nil when it is not drawn (gone, or inside a fold).
   public func rect(of object: Object) -> Rect? {
     switch object {
     case .process(let p): return processes.first { $0.process == p }?.rect
@@ -36,6 +63,51 @@ extension ForestDiagram {
       return nil
     case .anonVMA(let a): return anonVMAs.first { $0.anonVMA == a }?.rect
     case .fold(let p): return processFolds.first { $0.members.firstProcess == p }?.rect
+    case .page(let page):
+      if let i = contents.firstIndex(where: { $0.pages.contains(page) }),
+        let cell = pageCells(ofBox: i).first(where: { $0.page == page })
+      {
+        return cell.rect
+      }
+      return stableNodes.first { $0.page == page }.flatMap(pageCell(inStableNode:))
+    case .stableNode(let k): return stableNodes.first { $0.node == k }?.rect
     }
+  }
+
+  /// Where each page filed in anon_vma box `i` is written on its `pages` line: its name, or the
+  /// `…+N` that stands for the pages left out (when that is written in full); pages whose cells
+  /// the box cut are left out.
+  func pageCells(ofBox i: Int) -> [(page: PageID, rect: Rect, named: Bool)] {
+    guard i < contents.count, i < anonVMAs.count, !contents[i].pages.isEmpty else { return [] }
+    let box = anonVMAs[i]
+    guard box.change != .removed, box.lines.count > 2, box.lines[2].hasPrefix("pages ") else { return [] }
+    let line = box.lines[2]
+    // The line is written from `x + 2`; a line wider than the box ends in `…` at `maxX - 2`.
+    let end = Self.textWidth(line) > box.rect.width - 3 ? box.rect.maxX - (ascii ? 3 : 2) : box.rect.maxX - 1
+    let y = box.rect.y + 3
+    var named: [String: Rect] = [:]
+    var rest: Rect?
+    var x = box.rect.x + 2
+    for token in line.split(separator: " ", omittingEmptySubsequences: false) {
+      let w = Self.textWidth(ascii ? Self.asciiText(String(token)) : String(token))
+      if x + w <= end {
+        let r = Rect(x: x, y: y, width: w, height: 1)
+        if token.hasPrefix("pg") { named[String(token)] = r } else if token.hasPrefix("…") { rest = r }
+      }
+      x += w + 1
+    }
+    return contents[i].pages.compactMap { page in
+      if let r = named[World.pageName(page)] { return (page, r, true) }
+      return rest.map { (page, $0, false) }
+    }
+  }
+
+  /// Where a stable node's page is written (`page pgN`, its first line).
+  func pageCell(inStableNode box: StableNodeBox) -> Rect? {
+    let name = World.pageName(box.page)
+    guard box.lines.first == "page \(name)", box.rect.x + 7 + Self.textWidth(name) <= box.rect.maxX - 1 else {
+      return nil
+    }
+    return Rect(x: box.rect.x + 7, y: box.rect.y + 1, width: Self.textWidth(name), height: 1)
   }
 }

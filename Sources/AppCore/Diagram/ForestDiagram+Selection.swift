@@ -11,10 +11,13 @@ extension ForestDiagram {
 
   /// What an object points to or is pointed to by, itself left out:
   /// - a process: its VMAs (`mm->mmap`) and their anon_vmas (`vma->anon_vma`);
-  /// - a VMA: its process (whose list holds it), its anon_vma and every anon_vma on its
-  ///   `anon_vma_chain`;
+  /// - a VMA: its process (whose list holds it), its anon_vma, every anon_vma on its
+  ///   `anon_vma_chain`, and the pages its PTEs map;
   /// - an anon_vma: its root and (6.x) parent, the VMAs on its `same_anon_vma` list and their
-  ///   processes;
+  ///   processes, the pages filed in it (`page->mapping`) and the stable nodes whose
+  ///   rmap_items hold it (`rmap_item->anon_vma`);
+  /// - a page: its anon_vma or stable node (`page->mapping`) and the VMAs whose PTEs map it;
+  /// - a stable node: its page and the anon_vmas its rmap_items hold;
   /// - a fold: nothing.
   public static func related(to object: Object, in w: World) -> Set<Object> {
     var result = Set<Object>()
@@ -31,6 +34,11 @@ extension ForestDiagram {
       result.insert(.process(vma.process))
       if let a = vma.anonVMA { result.insert(.anonVMA(a)) }
       for a in w.chainAnonVMAs(v) { result.insert(.anonVMA(a)) }
+      if w.isAllocated(vma.process) {
+        for (vpage, pte) in w[process: vma.process].ptes where vma.start <= vpage && vpage < vma.end {
+          if let page = pte.mappedPage { result.insert(.page(page)) }
+        }
+      }
     case .anonVMA(let a):
       guard let av = w.anonVMA(a), av.alive else { return [] }
       if let root = av.root { result.insert(.anonVMA(root)) }
@@ -39,10 +47,48 @@ extension ForestDiagram {
         result.insert(.vma(v))
         if let p = w.vmas[v]?.process { result.insert(.process(p)) }
       }
+      for page in w.pages where !page.freed && page.mapping == .anon(a) { result.insert(.page(page.id)) }
+      for node in w.stableNodes where node.alive && node.items.contains(where: { $0.anonVMA == a }) {
+        result.insert(.stableNode(node.id))
+      }
+    case .page(let id):
+      guard w.isAllocated(id), !w[page: id].freed else { return [] }
+      switch w[page: id].mapping {
+      case .anon(let a): result.insert(.anonVMA(a))
+      case .ksm(let k): result.insert(.stableNode(k))
+      case .none: break
+      }
+      for v in mappers(of: id, in: w) { result.insert(.vma(v)) }
+    case .stableNode(let k):
+      guard k.raw >= 1, k.raw <= w.stableNodes.count, w[stableNode: k].alive else { return [] }
+      let node = w[stableNode: k]
+      result.insert(.page(node.page))
+      for item in node.items { result.insert(.anonVMA(item.anonVMA)) }
     case .fold:
       break
     }
     result.remove(object)
+    return result
+  }
+
+  /// The VMAs whose PTEs map a page (present or a migration entry), in process order, then
+  /// address: each PTE's VMA (`find_vma`).
+  public static func mappers(of page: PageID, in w: World) -> [VMAID] {
+    var result: [VMAID] = []
+    for (p, vpage) in places(of: page, in: w) {
+      if let v = w.vmaContaining(process: p, vpage: vpage), !result.contains(v) { result.append(v) }
+    }
+    return result
+  }
+
+  /// Where a page is mapped (present or a migration entry): `(process, vpage)` in process order,
+  /// then address, as `World.mappedAt(page:)` gives them, found without indexing every page.
+  public static func places(of page: PageID, in w: World) -> [(process: ProcessID, vpage: Int)] {
+    var result: [(process: ProcessID, vpage: Int)] = []
+    for (p, process) in w.processes.enumerated() {
+      let here = process.ptes.compactMap { $0.value.mappedPage == page ? $0.key : nil }.sorted()
+      result += here.map { (ProcessID(p), $0) }
+    }
     return result
   }
 
@@ -108,7 +154,30 @@ extension ForestDiagram {
       }
     }
     for box in anonVMAs { boxMarks(.anonVMA(box.anonVMA), box.rect) }
+    for box in stableNodes { boxMarks(.stableNode(box.node), box.rect) }
     for fold in processFolds { boxMarks(.fold(fold.members.firstProcess ?? 0), fold.rect) }
+    // A page: the mark in the space before its name (or the `…+N` standing for it), the name in
+    // the selection's style; pages sharing a `…+N` share its mark, the selection's winning.
+    var pageMarks: [Rect: (selected: Bool, name: String?)] = [:]
+    func markPage(_ page: PageID, _ r: Rect, named: Bool) {
+      let name = named ? World.pageName(page) : nil
+      if selected == .page(page) {
+        pageMarks[r] = (true, name)
+      } else if related.contains(.page(page)), pageMarks[r] == nil {
+        pageMarks[r] = (false, name)
+      }
+    }
+    for i in anonVMAs.indices {
+      for cell in pageCells(ofBox: i) { markPage(cell.page, cell.rect, named: cell.named) }
+    }
+    for box in stableNodes {
+      if let r = pageCell(inStableNode: box) { markPage(box.page, r, named: true) }
+    }
+    for (r, mark) in pageMarks {
+      let style = mark.selected ? s.selected : s.related
+      put(mark.selected ? SelectionGlyphs.selected(ascii) : SelectionGlyphs.related(ascii), r.x - 1, r.y, style, r.x)
+      if let name = mark.name { put(name, r.x, r.y, style, r.maxX) }
+    }
   }
 
   /// The style of an object's title or row: selected, related, else `plain`.
@@ -145,10 +214,21 @@ extension ForestDiagram {
         // The list and pages lines (a planned box always has a pages line).
         func lines(_ box: AnonVMABox?) -> [String]? { box.map { $0.lines.dropFirst().filter { $0 != "pages none" } } }
         if aa[x]?.title != ab[x]?.title || lines(aa[x]) != lines(ab[x]) { result.insert(o) }
-      case .fold:
+      case .fold, .page, .stableNode:
+        // A page is compared as its anon_vma's `pages` line; stable nodes are not compared.
         break
       }
     }
     return result
+  }
+}
+
+extension PTE {
+  /// The page a present PTE or a migration entry maps.
+  var mappedPage: PageID? {
+    switch self {
+    case .page(let p, _), .migration(let p, _): p
+    case .zero, .swap: nil
+    }
   }
 }

@@ -133,6 +133,9 @@ public struct ForestDiagram: Sendable {
 
   /// A KSM stable node and the anon_vmas its rmap_items hold.
   public struct StableNodeBox: Sendable, Hashable {
+    public var node: StableNodeID
+    /// The KSM page (`stable_node->kpfn`), written on the first line.
+    public var page: PageID
     public var rect: Rect
     public var title: String
     public var lines: [String]

@@ -72,8 +72,9 @@ extension AppState {
       half.forestView = forestView
       half.narrationScroll = narrationScroll
       half.notice = other.stepCount < step ? .warning("this model stopped at step \(other.stepCount)") : nil
-      half.account = compareAccount(other, lower)
-      let diffs = compareDiffs
+      let view = currentCompareView
+      half.account = view?.account
+      let diffs = view?.diffs
       render(in: areas.0, into: &b, differs: diffs?.this ?? CompareDiff())
       half.render(in: areas.1, into: &b, differs: diffs?.other ?? CompareDiff())
     } else if let other = compareTimeline, message == nil {
@@ -234,6 +235,8 @@ extension AppState {
       case .vma(let v): subject = .vma(v)
       case .anonVMA(let a): subject = .anonVMA(a)
       case .process(let p), .fold(let p): subject = .process(p)
+      case .page(let page): subject = .page(page)
+      case .stableNode(let k): subject = .stableNode(k)
       case nil: subject = .nothing
       }
     case (.vmas, .vma(let id)?): subject = .vma(id)

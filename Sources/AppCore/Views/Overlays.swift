@@ -20,12 +20,15 @@ struct HelpOverlay: Widget {
   }
 }
 
-/// The `enter` overlay: the fields of the selected VMA or anon_vma.
+/// The `enter` overlay: the fields of the selected VMA, anon_vma, process, page or KSM stable
+/// node.
 struct Inspector: Widget {
   enum Subject {
     case vma(VMAID)
     case anonVMA(AnonVMAID)
     case process(ProcessID)
+    case page(PageID)
+    case stableNode(StableNodeID)
     case nothing
   }
 
@@ -33,7 +36,8 @@ struct Inspector: Widget {
   var world: World
   /// The scene's steps, for "created at step N by LABEL".
   var steps: [StepInfo]
-  /// The real kernel's facts beside the model's (`play --conform`), after a VMA's or a process's fields.
+  /// The real kernel's facts beside the model's (`play --conform`), after a VMA's, a process's
+  /// or a page's fields.
   var kernel: [String] = []
   var theme: Theme
 
@@ -107,9 +111,59 @@ struct Inspector: Widget {
           "VMAs          \(proc.vmas.map { w.vmaName($0) }.joined(separator: " "))",
         ] + kernel
       )
+    case .page(let id):
+      guard w.isAllocated(id) else { break }
+      return (World.pageName(id), Self.page(id, w) + kernel)
+    case .stableNode(let k):
+      guard k.raw >= 1, k.raw <= w.stableNodes.count else { break }
+      let node = w[stableNode: k]
+      let items = node.items.map { "\($0.vmaName) page \($0.address) \(theme.glyphs.arrow)\(World.avName($0.anonVMA))" }
+      return (
+        "KSM stable node K\(k.raw)",
+        [
+          "alive         \(node.alive ? "yes" : "no")",
+          "page          \(World.pageName(node.page))  (the merged page, page->mapping)",
+          "rmap_items    \(items.isEmpty ? "none" : items.joined(separator: ", "))  (each holds its anon_vma)",
+        ]
+      )
     case .nothing:
       break
     }
     return ("inspector", ["nothing selected"])
+  }
+}
+
+extension Inspector {
+  /// A page's fields: `page->mapping`, `page->index`, its mapcount, each PTE that maps it (with
+  /// its VMA and whether it is writable), swap cache and migration.
+  static func page(_ id: PageID, _ w: World) -> [String] {
+    let page = w[page: id]
+    guard !page.freed else { return ["freed         yes (freed in this step)"] }
+    let mapping: String
+    switch page.mapping {
+    case .anon(let a): mapping = "\(World.avName(a))  (anon_vma: an rmap walk starts there)"
+    case .ksm(let k): mapping = "K\(k.raw)  (KSM stable node)"
+    case .none: mapping = "NULL"
+    }
+    var ptes: [String] = []
+    for (p, vpage) in ForestDiagram.places(of: id, in: w) {
+      var notes: [String] = []
+      if let v = w.vmaContaining(process: p, vpage: vpage) { notes.append(w.vmaName(v)) }
+      switch w[process: p].ptes[vpage] {
+      case .page(_, let writable): notes.append(writable ? "writable" : "read-only")
+      case .migration: notes.append("migration entry")
+      default: break
+      }
+      ptes.append(w.locationName(process: p, vpage: vpage) + " (" + notes.joined(separator: ", ") + ")")
+    }
+    var lines = [
+      "page->mapping \(mapping)",
+      "page->index   \(page.index)  (the virtual page it was first mapped at)",
+      "mapcount      \(page.mapcount)  (PTEs mapping it; 1: exclusive, as pagemap reports)",
+      "mapped by     \(ptes.isEmpty ? "no PTE" : ptes.joined(separator: ", "))",
+    ]
+    if let slot = page.swapSlot { lines.append("swap cache    slot \(slot.raw)") }
+    if page.pinned { lines.append("migration     held: its PTEs are migration entries") }
+    return lines
   }
 }
