@@ -120,7 +120,7 @@ struct TmuxDiagramTests {
     try t.type("/AV1")
     try t.keys("Enter")
     let top = try t.waitFor("AV1 in view") { $0.contains("selected AV1 ") && $0.contains("AV1 root") }
-    #expect(top.contains("pages pg1") && !top.contains("AV101"), "scrolled back to the top: \(top)")
+    #expect(top.contains("ext 100") && !top.contains("AV101"), "scrolled back to the top: \(top)")
     try t.keys("q")
     try t.waitFor(text: "EXIT=0")
     #expect(saneTerminal(try t.stty()))
