@@ -7,17 +7,6 @@ import Testing
 
 @testable import AppCore
 
-/// The selected object's rectangle in the diagram and the window the pane shows, as the last
-/// frame drew them.
-private func selectedAndWindow(_ s: AppState, width: Int, height: Int) -> (Rect, Rect)? {
-  guard let diagrams = s.layout.diagram, let pane = s.diagramPane(in: Rect(x: 0, y: 0, width: width, height: height)),
-    let selection = s.diagramView.selection
-  else { return nil }
-  let window = s.diagramWindow(diagrams, pane: pane)
-  guard let r = window.diagram.rect(of: selection) else { return nil }
-  return (r, Rect(x: window.left, y: window.top, width: pane.canvas.width, height: window.rows))
-}
-
 /// Whether the box is inside the window: all of it where it fits, else its top rows and left
 /// columns (a box taller or wider than the pane shows its title).
 private func boxInside(_ r: Rect, _ window: Rect) -> Bool {
@@ -62,7 +51,7 @@ struct DiagramScrollTests {
       do {
         driver.type("/\(name)\n")
         #expect(driver.state.diagramView.selection == object, "\(file): /\(name) selects it")
-        let (r, window) = try #require(selectedAndWindow(driver.state, width: 80, height: 24), "\(name)")
+        let (r, window) = try #require(selectionAndWindow(driver.state, width: 80, height: 24), "\(name)")
         #expect(boxInside(r, window), "\(file): \(name) at \(r) outside the window \(window)\n\(driver.screen)")
         let screen = try #require(driver.terminal.screen)
         #expect(highlighted(screen, in: pane.canvas), "\(file): \(name) highlighted on screen\n\(driver.screen)")
@@ -87,14 +76,14 @@ struct DiagramScrollTests {
     let steps = driver.state.timeline.stepCount
     for _ in 0..<min(steps, 30) {
       driver.press(.left)
-      if let (r, window) = selectedAndWindow(driver.state, width: 80, height: 24) {
+      if let (r, window) = selectionAndWindow(driver.state, width: 80, height: 24) {
         #expect(boxInside(r, window), "step \(driver.state.step): \(name) at \(r) outside \(window)")
         shown += 1
       }
     }
     for _ in 0..<min(steps, 30) {
       driver.press(.right)
-      if let (r, window) = selectedAndWindow(driver.state, width: 80, height: 24) {
+      if let (r, window) = selectionAndWindow(driver.state, width: 80, height: 24) {
         #expect(boxInside(r, window), "step \(driver.state.step): \(name) at \(r) outside \(window)")
         shown += 1
       }

@@ -31,7 +31,7 @@ private func onKernel(_ name: String, _ kernel: KernelVersion) throws -> AppStat
 
 /// Where the selected object is drawn and the window the pane shows, as the frame at this size
 /// computes them; nil when nothing is selected or the diagram is not drawn.
-private func selectionAndWindow(_ s: AppState, width: Int, height: Int) -> (Rect, Rect)? {
+func selectionAndWindow(_ s: AppState, width: Int, height: Int) -> (Rect, Rect)? {
   guard let diagrams = s.layout.diagram, let pane = s.diagramPane(in: Rect(x: 0, y: 0, width: width, height: height)),
     let selection = s.diagramView.selection
   else { return nil }
