@@ -32,7 +32,8 @@ extension ForestDiagram {
       textWidth = ForestDiagram.textWidth(text)
       fullChainWidth = ForestDiagram.textWidth(fullChain)
       walkWidth = walk.map(ForestDiagram.textWidth) ?? 0
-      dangerWidth = danger.map(ForestDiagram.textWidth) ?? 0
+      // As wide as in ASCII (`->`): a plan measures its columns once, for both.
+      dangerWidth = danger.map { ForestDiagram.textWidth(ForestDiagram.asciiText($0)) } ?? 0
     }
 
     var chain: String { fullChain.isEmpty ? "" : compact ? "chain \(chainLength)" : fullChain }

@@ -60,7 +60,9 @@ extension AppState {
     }
     var violationLines: [String] = []
     for v in ForestDiagram.stepViolations(layout.world) {
-      violationLines += wrap("! \(v.code) \(v.message)", max(10, canvas.width)).map { options.ascii ? $0.asciiOnly : $0 }
+      violationLines += wrap("! \(v.code) \(v.message)", max(10, canvas.width)).map {
+        options.ascii ? $0.asciiOnly : $0
+      }
     }
     let most = max(1, inner.height / 4)
     if violationLines.count > most {
@@ -274,12 +276,17 @@ struct DiagramPane: Widget {
       } else if out.count + 1 < most {
         out.append(current)
         current = "  " + item
+      } else if current == "locks:" || current.allSatisfy({ $0 == " " }) {
+        // Not one item on the line: the first cut at a word (`…`), then the count of the rest.
+        let more = rest > 1 ? " …+\(rest - 1)" : ""
+        out.append(current + sep + elide(item, width - Buffer.width(current + sep + more), ellipsis: "…") + more)
+        return out
       } else {
         out.append(current + " …+\(rest)")
         return out
       }
     }
-    out.append(current)
+    out.append(elide(current, width, ellipsis: "…"))
     return out
   }
 }
