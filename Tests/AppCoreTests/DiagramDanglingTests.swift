@@ -94,4 +94,34 @@ struct DiagramDanglingTests {
       #expect(dangling > 0, "\(file): no page pointing at a freed anon_vma")
     }
   }
+
+  @Test(
+    "steps after the use-after-free: the freed anon_vma stays drawn in its own place while the page points at it, and a new anon_vma takes another"
+  )
+  func danglingStaysPlanned() throws {
+    let source = try String(
+      contentsOf: repoRoot.appendingPathComponent("scenes/mremap/faulted-into-unfaulted-2.6.36.scene"), encoding: .utf8)
+    var s = app(source + "\nspawn P2\nmmap P2 q 2\ntouch P2 q 0\nmmap P2 r 2\ntouch P2 r 0\n", view: .diagram)
+    let freed = try #require(World.anonVMAID(named: "AV1"))
+    var place: Rect?
+    var after = 0
+    for k in 0...s.timeline.stepCount {
+      s.go(to: k)
+      let frame = s.render(width: 120, height: 40).plainText
+      let w = s.layout.world
+      guard w.anonVMA(freed)?.alive == false else { continue }
+      let d = try #require(s.layout.diagram?.whole)
+      let box = try #require(d.anonVMAs.first { $0.anonVMA == freed }, "step \(k): AV1 not drawn")
+      #expect(place == nil || place == box.rect, "step \(k): AV1 moved")
+      place = box.rect
+      #expect(frame.contains("pg1→AV1 freed") && frame.contains("pages pg1"), "step \(k)\n\(frame)")
+      for other in d.anonVMAs where other.anonVMA != freed {
+        let r = other.rect
+        let apart = r.maxX <= box.rect.x || box.rect.maxX <= r.x || r.maxY <= box.rect.y || box.rect.maxY <= r.y
+        #expect(apart, "step \(k): \(other.title) over AV1")
+      }
+      if d.anonVMAs.count > 1 { after += 1 }
+    }
+    #expect(after >= 2, "no step after the free with another anon_vma")
+  }
 }

@@ -1,10 +1,11 @@
 import AnonVMASim
-import AppCore
 import Foundation
 import ScenePlayer
 import TermRender
 import TestSupport
 import Testing
+
+@testable import AppCore
 
 @Suite("The diagram's lock outline: one shaded outline around exactly what a held lock covers")
 struct DiagramLockTests {
@@ -87,6 +88,48 @@ struct DiagramLockTests {
     if let dir = ProcessInfo.processInfo.environment["DUMP_DIAGRAMS"] {
       try text.write(toFile: "\(dir)/locks-\(kernel?.rawValue ?? "")-\(file).txt", atomically: true, encoding: .utf8)
     }
+  }
+
+  @Test(
+    "a whole step's picture (the lock of its featured micro-step over the step's end): no box the outline does not cover touches it",
+    arguments: scenes.indices)
+  func stepOutline(index: Int) throws {
+    let (file, kernel) = Self.scenes[index]
+    var s = AppState(timeline: try timeline(file, kernel), fileName: file)
+    s.forestView = .diagram
+    var outlines = 0
+    for (width, height) in [(80, 24), (120, 40), (200, 60)] {
+      for k in 0...s.timeline.stepCount {
+        s.go(to: k)
+        _ = s.render(width: width, height: height)
+        let d = try #require(s.layout.diagram?.whole)
+        for outline in d.lockOutlines {
+          outlines += 1
+          let covered = Set(outline.covered)
+          var boxes = d.anonVMAs.filter { !covered.contains($0.anonVMA) }.map { ($0.title, $0.rect) }
+          boxes += d.processes.map { ("P\($0.process.raw)", $0.rect) } + d.stableNodes.map { ($0.title, $0.rect) }
+          for (name, rect) in boxes {
+            #expect(Self.apart(rect, outline.rect), "\(file) \(width)x\(height) step \(k): \(name) on the outline")
+          }
+        }
+      }
+    }
+    #expect(outlines > 0, "\(file): no step shows a lock")
+  }
+
+  @Test("the locks line under the diagram cuts a first item too long for it at a word, with …, and counts the rest")
+  func locksLineCut() {
+    let items = [
+      "cpu0 locks AV1 write (mremap P1 x 0..3 to y after p dontunmap: anon_vma_lock_write) ×2", "shown at micro-step 9",
+    ]
+    for width in [40, 70] {
+      let lines = DiagramPane.packed(items, width: width, lines: 1)
+      #expect(lines.count == 1 && lines.allSatisfy { Buffer.width($0) <= width }, "\(lines)")
+      #expect(lines.first?.hasPrefix("locks: cpu0 locks AV1") == true, "\(lines)")
+      #expect(lines.first?.contains("… …+1") == true, "\(lines)")
+    }
+    // Whole where it fits.
+    #expect(DiagramPane.packed(items, width: 200, lines: 1) == ["locks: " + items.joined(separator: "; ")])
   }
 
   @Test(
