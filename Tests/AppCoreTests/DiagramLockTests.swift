@@ -21,7 +21,7 @@ struct DiagramLockTests {
   }
 
   @Test(
-    "at every micro-step holding a lock the outline holds every anon_vma the lock covers and no other box, touching none on its border, and alone names the holders; exactly the covered VMA rows are marked",
+    "at every micro-step holding a lock the outline holds every anon_vma the lock covers and no other box, touching none on its border, and alone names the holders; exactly the covered VMA rows are marked; a whole step's picture touches no uncovered box either",
     arguments: scenes.indices)
   func outline(index: Int) throws {
     let (file, kernel) = Self.scenes[index]
@@ -85,18 +85,16 @@ struct DiagramLockTests {
       }
     }
     #expect(held > 2, "\(file): no lock held in any micro-step")
+    try stepOutlines(file, kernel)
     if let dir = ProcessInfo.processInfo.environment["DUMP_DIAGRAMS"] {
       try text.write(toFile: "\(dir)/locks-\(kernel?.rawValue ?? "")-\(file).txt", atomically: true, encoding: .utf8)
     }
   }
 
-  @Test(
-    "a whole step's picture (the lock of its featured micro-step over the step's end): no box the outline does not cover touches it",
-    arguments: scenes.indices)
-  func stepOutline(index: Int) throws {
-    let (file, kernel) = Self.scenes[index]
-    var s = AppState(timeline: try timeline(file, kernel), fileName: file)
-    s.forestView = .diagram
+  /// A whole step's picture (the lock of its featured micro-step over the step's end) at three
+  /// sizes: no box the outline does not cover touches it.
+  func stepOutlines(_ file: String, _ kernel: KernelVersion?) throws {
+    var s = try diagramApp(file, kernel)
     var outlines = 0
     for (width, height) in [(80, 24), (120, 40), (200, 60)] {
       for k in 0...s.timeline.stepCount {
