@@ -94,8 +94,12 @@ extension ForestDiagram {
     }
     for (i, box) in anonVMAs.enumerated() where visible(box.rect) {
       let stroke: LineCanvas.Stroke = box.isRoot || box.locked ? .heavy : .light
+      // A freed anon_vma a page still points at: in the danger style, whatever it was.
+      let dangling = box.change == .removed && box.lines.count > 2
       let style =
-        box.locked ? s.lockReach : box.isRoot ? s.rootBox : box.change == .removed ? s.processGone : s.anonVMABox
+        box.locked
+        ? s.lockReach
+        : dangling ? s.danger : box.isRoot ? s.rootBox : box.change == .removed ? s.processGone : s.anonVMABox
       canvas.box(shifted(box.rect), stroke: stroke, net: 100_000 + i, style: style)
     }
     for (i, box) in stableNodes.enumerated() where visible(box.rect) {
