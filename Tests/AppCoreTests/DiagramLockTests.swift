@@ -1,26 +1,41 @@
 import AnonVMASim
-import AppCore
 import Foundation
 import ScenePlayer
 import TermRender
 import TestSupport
 import Testing
 
+@testable import AppCore
+
 @Suite("The diagram's lock outline: one shaded outline around exactly what a held lock covers")
 struct DiagramLockTests {
+  /// E1-E6, E3 on the other models (mainline's fork allocates the child's anon_vma, its own
+  /// root, before the clone takes the parent's root lock), and every-operation.
+  static let scenes: [(String, KernelVersion?)] =
+    planScenes + [("e3-three-generations.scene", .mainline), ("every-operation.scene", nil)]
+
+  /// Whether `box` and the outline `r` share no row or no column (an uncovered box touching the
+  /// outline's border would read as half inside the lock).
+  static func apart(_ box: Rect, _ r: Rect) -> Bool {
+    box.maxX <= r.x || r.maxX <= box.x || box.maxY <= r.y || r.maxY <= box.y
+  }
+
   @Test(
-    "at every micro-step holding a lock the outline holds every anon_vma the lock covers and no other, and alone names the holders; exactly the covered VMA rows are marked",
-    arguments: planScenes.indices)
+    "at every micro-step holding a lock the outline holds every anon_vma the lock covers and no other box, touching none on its border, and alone names the holders; exactly the covered VMA rows are marked; a whole step's picture touches no uncovered box either",
+    arguments: scenes.indices)
   func outline(index: Int) throws {
-    let (file, kernel, t) = try planScene(index)
-    let plan = ForestDiagram.Plan(t)
+    let (file, kernel) = Self.scenes[index]
+    let t = try timeline(file, kernel)
+    // The plans of a narrow pane (no blank rows between boxes) and of a wide one.
+    let plans = [ForestDiagram.Plan(t), ForestDiagram.Plan(t, maxWidth: 160)]
     var held = 0
     var text = ""
     for k in 1...t.stepCount {
       for (m, micro) in t.microStates(step: k).enumerated() where !micro.world.lockHolders.keys.isEmpty {
         let w = micro.world
-        for p in [nil, plan] {
-          let d = ForestDiagram(w, options: .init(plan: p))
+        // As the app draws it: the world before the step marks what the step freed (`−`).
+        for p in [nil] + plans {
+          let d = ForestDiagram(w, options: .init(previous: t.states[k - 1], plan: p))
           var b = Buffer(width: d.width, height: d.height)
           d.draw(into: &b, in: b.area)
           let at = "\(file) \(kernel?.rawValue ?? "") step \(k) micro \(m + 1) \(micro.event.function)"
@@ -33,15 +48,21 @@ struct DiagramLockTests {
             let outline = try #require(d.lockOutlines.first { $0.lock == lock }, "\(at): no outline")
             #expect(d.lockOutlines.filter { $0.lock == lock }.count == 1)
             let r = outline.rect
-            for box in d.anonVMAs where box.change != .removed {
+            for box in d.anonVMAs {
               let inside =
                 box.rect.x > r.x && box.rect.maxX < r.maxX && box.rect.y > r.y && box.rect.maxY < r.maxY
-              let apart = box.rect.maxX <= r.x || r.maxX <= box.rect.x || box.rect.maxY <= r.y || r.maxY <= box.rect.y
-              if covered.contains(box.anonVMA) {
+              if covered.contains(box.anonVMA) && box.change != .removed {
                 #expect(inside, "\(at): \(World.avName(box.anonVMA)) outside the outline of AV\(lock)")
               } else {
-                #expect(apart, "\(at): \(World.avName(box.anonVMA)) inside the outline of AV\(lock)")
+                // Freed in this step, not yet born at this moment, or (mainline fork) its own root.
+                #expect(
+                  Self.apart(box.rect, r), "\(at): \(World.avName(box.anonVMA)) inside or on the outline of AV\(lock)")
               }
+            }
+            var others = d.processes.map { ("P\($0.process.raw)", $0.rect) } + d.stableNodes.map { ($0.title, $0.rect) }
+            others += (d.processFolds + d.anonVMAFolds).map { ($0.text, $0.rect) }
+            for (name, rect) in others {
+              #expect(Self.apart(rect, r), "\(at): \(name) inside or on the outline of AV\(lock)")
             }
             let top = (r.x..<r.maxX).map { b[$0, r.y].text }.joined()
             #expect(top.contains("\(World.avName(lock)) lock: cpu"), "\(at): \(top)")
@@ -59,14 +80,54 @@ struct DiagramLockTests {
               #expect(marked == coveredVMAs.contains(v), "\(at): \(w.vmaName(v)) marked \(marked)")
             }
           }
-          if p != nil { text += "--- \(at) ---\n" + b.plainText }
+          if p?.gap == 0 { text += "--- \(at) ---\n" + b.plainText }
         }
       }
     }
     #expect(held > 2, "\(file): no lock held in any micro-step")
+    try stepOutlines(file, kernel)
     if let dir = ProcessInfo.processInfo.environment["DUMP_DIAGRAMS"] {
       try text.write(toFile: "\(dir)/locks-\(kernel?.rawValue ?? "")-\(file).txt", atomically: true, encoding: .utf8)
     }
+  }
+
+  /// A whole step's picture (the lock of its featured micro-step over the step's end) at three
+  /// sizes: no box the outline does not cover touches it.
+  func stepOutlines(_ file: String, _ kernel: KernelVersion?) throws {
+    var s = try diagramApp(file, kernel)
+    var outlines = 0
+    for (width, height) in [(80, 24), (120, 40), (200, 60)] {
+      for k in 0...s.timeline.stepCount {
+        s.go(to: k)
+        _ = s.render(width: width, height: height)
+        let d = try #require(s.layout.diagram?.whole)
+        for outline in d.lockOutlines {
+          outlines += 1
+          let covered = Set(outline.covered)
+          var boxes = d.anonVMAs.filter { !covered.contains($0.anonVMA) }.map { ($0.title, $0.rect) }
+          boxes += d.processes.map { ("P\($0.process.raw)", $0.rect) } + d.stableNodes.map { ($0.title, $0.rect) }
+          for (name, rect) in boxes {
+            #expect(Self.apart(rect, outline.rect), "\(file) \(width)x\(height) step \(k): \(name) on the outline")
+          }
+        }
+      }
+    }
+    #expect(outlines > 0, "\(file): no step shows a lock")
+  }
+
+  @Test("the locks line under the diagram cuts a first item too long for it at a word, with …, and counts the rest")
+  func locksLineCut() {
+    let items = [
+      "cpu0 locks AV1 write (mremap P1 x 0..3 to y after p dontunmap: anon_vma_lock_write) ×2", "shown at micro-step 9",
+    ]
+    for width in [40, 70] {
+      let lines = DiagramPane.packed(items, width: width, lines: 1)
+      #expect(lines.count == 1 && lines.allSatisfy { Buffer.width($0) <= width }, "\(lines)")
+      #expect(lines.first?.hasPrefix("locks: cpu0 locks AV1") == true, "\(lines)")
+      #expect(lines.first?.contains("… …+1") == true, "\(lines)")
+    }
+    // Whole where it fits.
+    #expect(DiagramPane.packed(items, width: 200, lines: 1) == ["locks: " + items.joined(separator: "; ")])
   }
 
   @Test(

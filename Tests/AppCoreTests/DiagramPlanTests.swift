@@ -21,6 +21,13 @@ func timeline(_ file: String, _ kernel: KernelVersion?) throws -> Timeline {
   try kernel.map { try scene(file, kernel: $0) } ?? scene(file)
 }
 
+/// The app on `file` (on `kernel`, else the scene's own) in diagram view.
+func diagramApp(_ file: String, _ kernel: KernelVersion?) throws -> AppState {
+  var s = AppState(timeline: try timeline(file, kernel), fileName: file)
+  s.forestView = .diagram
+  return s
+}
+
 /// `planScenes[index]` and its timeline.
 func planScene(_ index: Int) throws -> (file: String, kernel: KernelVersion?, t: Timeline) {
   let (file, kernel) = planScenes[index]

@@ -47,8 +47,7 @@ struct DiagramTruthTests {
     arguments: scenes.indices)
   func freedIsNotLocked(index: Int) throws {
     let (file, kernel) = Self.scenes[index]
-    var s = AppState(timeline: try timeline(file, kernel), fileName: file)
-    s.forestView = .diagram
+    var s = try diagramApp(file, kernel)
     var freedWhileLocked = 0
     for k in 0...s.timeline.stepCount {
       s.go(to: k)

@@ -67,9 +67,9 @@ struct MouseTests {
     var d = try e3Step5(width: 120, height: 40)
     let screen = try #require(d.terminal.screen)
     let av1 = try #require(cell(of: "AV1 root", in: screen))
-    // Below the last box, inside the forest pane: nothing is drawn there at 120x40.
-    let empty = (x: av1.x, y: av1.y + 16)
-    #expect(d.screen.split(separator: "\n")[av1.y + 16].dropFirst(av1.x).first == " ", "\(d.screen)")
+    // Below the last box and the locks line, inside the forest pane: nothing is drawn there at 120x40.
+    let empty = (x: av1.x, y: av1.y + 21)
+    #expect(d.screen.split(separator: "\n")[av1.y + 21].dropFirst(av1.x).first == " ", "\(d.screen)")
     click(&d, av1)
     #expect(d.state.diagramView.selection != nil)
     click(&d, empty)

@@ -33,6 +33,10 @@ extension ForestDiagram {
     public var related = Style(bold: true, underline: true)
     public var chainConnector = Style(fg: .yellow, bold: true)
     public var emphasized = Style(fg: .magenta, bold: true)
+    /// A page still pointing at a freed anon_vma (heavy arrow, `pg1→AV1 freed`) and the step's
+    /// violations (`!C12`): never colour alone.
+    public var danger = Style(fg: .red, bold: true)
+    public var violation = Style(fg: .red, bold: true, reverse: true)
     public init() {}
   }
 
@@ -71,6 +75,7 @@ extension ForestDiagram {
     case .root(_, let root): (400_000 + root.raw, .double, s.rootPointer)
     case .fork: (500_000 + i, .light, s.fork)
     case .parent(_, let parent): (600_000 + parent.raw, .dashed, s.parentPointer)
+    case .danglingMapping(_, let a): (900_000 + a.raw, .heavy, s.danger)
     }
   }
 
@@ -89,8 +94,12 @@ extension ForestDiagram {
     }
     for (i, box) in anonVMAs.enumerated() where visible(box.rect) {
       let stroke: LineCanvas.Stroke = box.isRoot || box.locked ? .heavy : .light
+      // A freed anon_vma a page still points at: in the danger style, whatever it was.
+      let dangling = box.change == .removed && box.lines.count > 2
       let style =
-        box.locked ? s.lockReach : box.isRoot ? s.rootBox : box.change == .removed ? s.processGone : s.anonVMABox
+        box.locked
+        ? s.lockReach
+        : dangling ? s.danger : box.isRoot ? s.rootBox : box.change == .removed ? s.processGone : s.anonVMABox
       canvas.box(shifted(box.rect), stroke: stroke, net: 100_000 + i, style: style)
     }
     for (i, box) in stableNodes.enumerated() where visible(box.rect) {
@@ -178,7 +187,9 @@ extension ForestDiagram {
         }
         if let note = label.walk {
           put(note, after + 2, y, note.hasSuffix("skipped") ? s.walkSkipped : s.walk, maxX: limit)
+          after += 2 + label.walkWidth
         }
+        if let note = label.danger { put(note, after + 2, y, s.danger, maxX: limit) }
         if box.rect.x + 2 + label.width > limit {
           put(ascii ? ".." : "…", limit - (ascii ? 2 : 1), y, style, maxX: limit)
         }
@@ -192,11 +203,18 @@ extension ForestDiagram {
       put(
         box.title, x, box.rect.y,
         highlight(.anonVMA(box.anonVMA), s, else: box.locked ? s.lockReach : s.anonVMATitle), maxX: box.rect.maxX - 3)
+      if let codes = violationMarks[.anonVMA(box.anonVMA)] {
+        let title = Self.textWidth(box.title)
+        let text = Self.violationText(codes)
+        put(text, x + title, box.rect.y, s.violation, maxX: box.rect.maxX - 3)
+        put(" ", x + title + Self.textWidth(text), box.rect.y, .plain, maxX: box.rect.maxX - 3)
+      }
       if let label = box.lockLabel { put(label, labelX, box.rect.y, s.lockReach, maxX: width) }
       if let label = box.walkLabel { put(label, labelX, box.rect.y + 1, s.walk, maxX: width) }
       for (k, line) in box.lines.enumerated() {
         if box.locked { put(lockBar, box.rect.x + 1, box.rect.y + 1 + k, s.lockReach, maxX: box.rect.maxX - 1) }
-        let style = box.change == .removed ? s.processGone : Style.plain
+        // A freed anon_vma's pages: still pointing at it.
+        let style = box.change != .removed ? Style.plain : k == 2 ? s.danger : s.processGone
         put(line, box.rect.x + 2, box.rect.y + 1 + k, style, maxX: box.rect.maxX - 1)
         if Self.textWidth(line) > box.rect.width - 3 {
           put(ascii ? ".." : "…", box.rect.maxX - (ascii ? 3 : 2), box.rect.y + 1 + k, style, maxX: box.rect.maxX - 1)

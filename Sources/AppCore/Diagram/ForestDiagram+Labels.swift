@@ -14,19 +14,26 @@ extension ForestDiagram {
     /// The chain written as its length, `chain 3` (``Fit/compactChains``).
     var compact = false
     var walk: String?
-    /// The columns of the text, the full chain and the walk note, measured once.
+    /// In the danger style: pages it maps pointing at a freed anon_vma (`pg1→AV1 freed`), and
+    /// the step's violations naming it (`!C12`).
+    var danger: String?
+    /// The columns of the text, the full chain, the walk note and the danger note, measured once.
     var textWidth: Int
     var fullChainWidth: Int
     var walkWidth: Int
+    var dangerWidth: Int
 
-    init(text: String, chain: [AnonVMAID], walk: String?) {
+    init(text: String, chain: [AnonVMAID], walk: String?, danger: String? = nil) {
       self.text = text
       chainLength = chain.count
       fullChain = chain.count < 2 ? "" : "chain " + ForestDiagram.elided(chain.map(World.avName), max: 5)
       self.walk = walk
+      self.danger = danger
       textWidth = ForestDiagram.textWidth(text)
       fullChainWidth = ForestDiagram.textWidth(fullChain)
       walkWidth = walk.map(ForestDiagram.textWidth) ?? 0
+      // As wide as in ASCII (`->`): a plan measures its columns once, for both.
+      dangerWidth = danger.map { ForestDiagram.textWidth(ForestDiagram.asciiText($0)) } ?? 0
     }
 
     var chain: String { fullChain.isEmpty ? "" : compact ? "chain \(chainLength)" : fullChain }
@@ -36,6 +43,7 @@ extension ForestDiagram {
       if let pointer { total += 2 + 2 + pointer.utf8.count }  // `→` or `->`, then the name
       if !fullChain.isEmpty { total += 2 + (compact ? 6 + String(chainLength).utf8.count : fullChainWidth) }
       if walk != nil { total += 2 + walkWidth }
+      if danger != nil { total += 2 + dangerWidth }
       return total
     }
   }
@@ -54,7 +62,9 @@ extension ForestDiagram {
         let chain = here == nil ? [] : w.chainAnonVMAs(v)
         var note: String?
         if walk != nil, here != nil { note = walkNote(w.vmaName(v)) }
-        vmaLabels[v] = VMALabel(text: text, chain: chain, walk: note)
+        let notes = [Self.danglingNote(dangling[v] ?? []), violationMarks[.vma(v)].map(Self.violationText)]
+        let danger = notes.compactMap { $0 }.joined(separator: " ")
+        vmaLabels[v] = VMALabel(text: text, chain: chain, walk: note, danger: danger.isEmpty ? nil : danger)
       }
     }
   }

@@ -185,14 +185,15 @@ extension ForestDiagram {
     _ w: World, previous: World?, locks: (anonVMAs: Set<AnonVMAID>, vmas: Set<VMAID>, titles: [AnonVMAID: String])
   ) {
     var ids = w.aliveAnonVMAsByForest
-    if let previous {
-      // Freed in this step: shown in their old place, once.
-      let gone = previous.aliveAnonVMAs.filter { w.anonVMA($0)?.alive != true }
-      if !gone.isEmpty {
-        func forest(_ a: AnonVMAID, _ x: World) -> AnonVMAID { w.kernel == .v2_6_34 ? a : (x.anonVMA(a)?.root ?? a) }
-        ids = (ids.map { ($0, forest($0, w)) } + gone.map { ($0, forest($0, previous)) })
-          .sorted { ($0.1, $0.0) < ($1.1, $1.0) }.map(\.0)
-      }
+    let pagesOf = Self.filedPages(w)
+    // Freed in this step: shown in their old place, once; freed with a page still pointing at
+    // it (a use-after-free): shown as long as one does.
+    var gone = previous?.aliveAnonVMAs.filter { w.anonVMA($0)?.alive != true } ?? []
+    gone += pagesOf.keys.filter { w.anonVMA($0)?.alive == false && !gone.contains($0) }.sorted()
+    if !gone.isEmpty {
+      func forest(_ a: AnonVMAID, _ x: World) -> AnonVMAID { w.kernel == .v2_6_34 ? a : (x.anonVMA(a)?.root ?? a) }
+      ids = (ids.map { ($0, forest($0, w)) } + gone.map { ($0, forest($0, previous ?? w)) })
+        .sorted { ($0.1, $0.0) < ($1.1, $1.0) }.map(\.0)
     }
     var firstRow: [AnonVMAID: Int] = [:]
     for box in processes where box.change != .removed {
@@ -200,7 +201,6 @@ extension ForestDiagram {
         if let a = w.vmas[v]?.anonVMA, firstRow[a] == nil { firstRow[a] = box.row(at: i) }
       }
     }
-    let pagesOf = Self.filedPages(w)
     // What was filed in each anon_vma before this step: an anon_vma whose pages alone changed
     // is marked changed too.
     let pagesBefore = previous.map(Self.filedPages) ?? [:]
@@ -222,9 +222,10 @@ extension ForestDiagram {
     var group: AnonVMAID?
     for a in ids {
       guard let av = w.anonVMA(a) else { continue }
-      // A blank row above each forest's group, where a lock's outline runs.
+      // A blank row above each forest's group and between its members, where a lock's outline
+      // runs (a member it does not cover never touches it).
       let forest = w.kernel == .v2_6_34 ? a : (av.root ?? a)
-      if plan == nil, forest != group {
+      if plan == nil {
         group = forest
         y += 1
       }
@@ -260,6 +261,11 @@ extension ForestDiagram {
         }
       } else {
         lines.append("freed")
+        // Pages whose page->mapping still names it (``danglingMappings``).
+        if let pages = pagesOf[a] {
+          lines.append("pages " + Self.elided(pages.map(World.pageName), max: 6))
+          content = ([], pages)
+        }
       }
       var walkLabel: String?
       if let walk, w.isAllocated(walk.page), w[page: walk.page].mapping == .anon(a) {
@@ -324,6 +330,8 @@ extension ForestDiagram {
     var sources: [(vma: VMAID, y: Int)]
     var targetRow: Int
     var lane: Int?
+    /// `page->mapping` of pages its sources map, into a freed anon_vma's `pages` row.
+    var dangling = false
   }
 
   /// Buses get lanes by their row spans, greedily (intervals sorted by top; a lane is reused
@@ -338,6 +346,18 @@ extension ForestDiagram {
         guard let a = w.vmas[v]?.anonVMA, let row = rowOf[a] else { continue }
         buses[a, default: Bus(anonVMA: a, sources: [], targetRow: row)].sources.append((v, box.row(at: i)))
       }
+    }
+    // A freed anon_vma's dangling pages, from the rows of the VMAs mapping them that have no
+    // vma->anon_vma arrow of their own (those write `pg1→AV1 freed` only).
+    for box in anonVMAs where box.change == .removed && box.lines.count > 2 {
+      var bus = Bus(anonVMA: box.anonVMA, sources: [], targetRow: box.rect.y + 3, dangling: true)
+      for p in processes where p.change != .removed {
+        for (i, v) in p.vmas.enumerated()
+        where w.vmas[v]?.anonVMA == nil && dangling[v]?.contains(where: { $0.anonVMA == box.anonVMA }) == true {
+          bus.sources.append((v, p.row(at: i)))
+        }
+      }
+      if !bus.sources.isEmpty { buses[AnonVMAID(-box.anonVMA.raw)] = bus }
     }
     // Sources are added top to bottom: a bus's first source is its top one.
     var sorted = buses.values.sorted { ($0.sources[0].y, $0.anonVMA) < ($1.sources[0].y, $1.anonVMA) }
@@ -396,7 +416,8 @@ extension ForestDiagram {
   /// labels.
   mutating func placeColumns(_ w: World, lanes: [Bus]) {
     var written: [VMAID: String] = [:]  // VMA to `→AVn` where its pointer found no lane
-    for bus in lanes where bus.lane == nil && !(bus.sources.count == 1 && bus.sources[0].y == bus.targetRow) {
+    for bus in lanes
+    where !bus.dangling && bus.lane == nil && !(bus.sources.count == 1 && bus.sources[0].y == bus.targetRow) {
       for s in bus.sources { written[s.vma] = World.avName(bus.anonVMA) }
     }
     if let limit = fit.indentLimit {
@@ -499,25 +520,25 @@ extension ForestDiagram {
   /// its target's row runs straight across.
   mutating func routeAnonVMAPointers(_ w: World, lanes: [Bus]) {
     var boxOf: [AnonVMAID: Rect] = [:]
-    for box in anonVMAs where box.change != .removed { boxOf[box.anonVMA] = box.rect }
+    var freedBox: [AnonVMAID: Rect] = [:]
+    for box in anonVMAs {
+      if box.change != .removed { boxOf[box.anonVMA] = box.rect } else { freedBox[box.anonVMA] = box.rect }
+    }
     let right = processes.map { $0.rect.maxX - 1 }.max() ?? 0
     for bus in lanes {
-      guard let target = boxOf[bus.anonVMA] else { continue }
+      guard let target = bus.dangling ? freedBox[bus.anonVMA] : boxOf[bus.anonVMA] else { continue }
+      func kind(_ v: VMAID) -> Arrow.Kind {
+        bus.dangling ? .danglingMapping(vma: v, anonVMA: bus.anonVMA) : .vmaAnonVMA(vma: v, anonVMA: bus.anonVMA)
+      }
       guard let lane = bus.lane else {
         if bus.sources.count == 1, bus.sources[0].y == bus.targetRow {
-          arrows.append(
-            Arrow(
-              .vmaAnonVMA(vma: bus.sources[0].vma, anonVMA: bus.anonVMA),
-              [(right, bus.targetRow), (target.x - 1, bus.targetRow)]))
+          arrows.append(Arrow(kind(bus.sources[0].vma), [(right, bus.targetRow), (target.x - 1, bus.targetRow)]))
         }
         continue
       }
       let x = right + 2 + 2 * lane
       for s in bus.sources {
-        arrows.append(
-          Arrow(
-            .vmaAnonVMA(vma: s.vma, anonVMA: bus.anonVMA),
-            [(right, s.y), (x, s.y), (x, bus.targetRow), (target.x - 1, bus.targetRow)]))
+        arrows.append(Arrow(kind(s.vma), [(right, s.y), (x, s.y), (x, bus.targetRow), (target.x - 1, bus.targetRow)]))
       }
     }
   }

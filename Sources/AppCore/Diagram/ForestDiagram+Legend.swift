@@ -34,13 +34,17 @@ extension ForestDiagram {
       arrow + "  vma->anon_vma, from the VMA's row into its anon_vma",
       (u ? "═◄" : "=<") + "  anon_vma->root (double line)" + (kernel == .v2_6_34 ? " (not in 2.6.34)" : ""),
       (u ? "┄◄" : "-<") + "  anon_vma->parent (dashed)" + (kernel.isModern ? "" : " (6.1 and mainline only)"),
+      (u ? "━► pg1→AV1 freed" : "=> pg1->AV1 freed")
+        + "  page->mapping of a mapped page still naming a freed anon_vma: a use-after-free (heavy, red)",
       u ? "► ◄ ▲ ▼  arrowheads" : "> < ^ v  arrowheads",
       (u
         ? "├ ┤ ┬ ┴ ┼ ┌ ┐ └ ┘ ─ │ ┣ ┫ ┳ ┻ ╋ ┏ ┓ ┗ ┛ ━ ┃ ╠ ╣ ╦ ╩ ╬ ╔ ╗ ╚ ╝ ═ ║ ┄ ┆"
         : "+ - | = :") + "  lines and their joins; a line passing over another crosses it " + (u ? "(─│─)" : "(-|-)"),
       "Marks",
       "+  new in this step   ~  changed (pages alone too)   " + (u ? "−" : "-")
-        + "  freed or exited (drawn in its place once)",
+        + "  freed or exited (drawn in its place once; a freed anon_vma a page still points at, as long as one does)",
+      "!C12  an invariant the checker found violated in this step, on the objects it names; its text under the "
+        + "diagram (C12 page safety: a mapped page, its anon_vma alive and on the VMA's chain)",
       (u ? "░" : ":") + "  a held lock's outline around all it covers: AV1 lock: cpu0 (fork P1 P2), "
         + "shared: cpu0 cpu1 (read); waiting: cpu1",
       (u ? "▌" : "|") + "  inside the held lock's reach (anon_vma, or a VMA on a covered list); heavy box",

@@ -93,9 +93,16 @@ extension ForestDiagram {
             liveAnonVMAs.append(a)
           }
         }
+        // A freed anon_vma a page still points at (page->mapping: a use-after-free, C12) is
+        // drawn, freed, until no page does: it lives on until then.
+        var dangling: Set<AnonVMAID>?
         liveAnonVMAs.removeAll { a in
           guard !w[anonVMA: a].alive else { return false }
-          let i = Self.first(in: lo...cp) { ws[$0].isAllocated(a) && !ws[$0][anonVMA: a].alive }
+          if dangling == nil { dangling = Self.danglingTargets(w) }
+          if dangling?.contains(a) == true { return false }
+          let i = Self.first(in: lo...cp) {
+            ws[$0].isAllocated(a) && !ws[$0][anonVMA: a].alive && !Self.danglingTargets(ws[$0]).contains(a)
+          }
           anonVMAs[a].life.death = times[i]
           return true
         }
@@ -106,6 +113,15 @@ extension ForestDiagram {
       if let last = ws.last, last.kernel != .v2_6_34 {
         for a in anonVMAIDs { anonVMAs[a].forest = last[anonVMA: a].root ?? a }
       }
+    }
+
+    /// The freed anon_vmas a page not freed still points at (`page->mapping`).
+    static func danglingTargets(_ w: World) -> Set<AnonVMAID> {
+      var targets = Set<AnonVMAID>()
+      for page in w.pages where !page.freed {
+        if case .anon(let a) = page.mapping, !w[anonVMA: a].alive { targets.insert(a) }
+      }
+      return targets
     }
 
     /// Reads a process's VMA list at every index of `range`: a VMA not in the list before is

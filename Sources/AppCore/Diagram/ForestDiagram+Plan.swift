@@ -230,7 +230,10 @@ extension ForestDiagram {
       var members: [(ids: [AnonVMAID], ys: [Int])] = []
       for key in keys {
         let ids = forests[key] ?? []
-        let ys = Packer.pack(ids.map { (lives.anonVMAs[$0].life, Self.anonVMAHeight + gap, 0) })
+        // A blank row between members (whatever the gap): a lock's outline runs there, so a
+        // member the lock does not cover (freed in the step, or mainline's fresh anon_vma, its
+        // own root until anon_vma_fork() sets it) never touches it.
+        let ys = Packer.pack(ids.map { (lives.anonVMAs[$0].life, Self.anonVMAHeight + max(gap, 1), 0) })
         var life = lives.anonVMAs[ids[0]].life
         for id in ids { life.death = max(life.death, lives.anonVMAs[id].life.death) }
         var floor = 0

@@ -154,6 +154,8 @@ public struct ForestDiagram: Sendable {
       case fork(parent: ProcessID, child: ProcessID)
       /// `anon_vma->parent` (6.x).
       case parent(anonVMA: AnonVMAID, parent: AnonVMAID)
+      /// `page->mapping` of pages mapped in the VMA, naming a freed anon_vma (a use-after-free).
+      case danglingMapping(vma: VMAID, anonVMA: AnonVMAID)
     }
     public var kind: Kind
     public var xs: [Int]
@@ -179,6 +181,10 @@ public struct ForestDiagram: Sendable {
   public internal(set) var chainConnectors: [Arrow] = []
   /// What the selection points to or is pointed to by (``related(to:in:)``), highlighted.
   public internal(set) var related: Set<Object> = []
+  /// Per VMA: the pages it maps whose `page->mapping` is a freed anon_vma (a use-after-free).
+  public internal(set) var dangling: [VMAID: [DanglingMapping]] = [:]
+  /// The objects the step's violations name, with their codes (``violationMarks(_:)``).
+  public internal(set) var violationMarks: [Object: [String]] = [:]
   /// VMAs a held lock covers.
   public internal(set) var lockedVMAs: Set<VMAID> = []
   /// Each held lock as one outline around the anon_vmas it covers.
@@ -264,6 +270,8 @@ public struct ForestDiagram: Sendable {
     let locks = Self.locks(options.lockMoment ?? world, shownIn: world)
     lockedVMAs = locks.vmas
     walk = Self.walk(world)
+    dangling = Self.danglingMappings(world)
+    violationMarks = Self.violationMarks(world)
     stackProcesses(world, previous: options.previous)
     stackAnonVMAs(world, previous: options.previous, locks: locks)
     labelVMAs(world)

@@ -16,6 +16,9 @@ struct DiagramPaneGeometry {
   var lockLines: [String]
   /// The model's frame area the pane is in (the body where only that is known).
   var area: Rect
+  /// The step's invariant violations (`! C12 page pg1 is mapped but its anon_vma AV1 was
+  /// freed`), drawn under the diagram above the locks: the objects they name are marked `!C12`.
+  var violationLines: [String] = []
 }
 
 /// The diagram is drawn where the body is at least 80 columns wide and 8 rows high: the process
@@ -86,8 +89,22 @@ extension AppState {
       // row in a step with locks as in one without (nothing moves down).
       canvas.height -= lockLines.count
     }
+    var violationLines: [String] = []
+    for v in ForestDiagram.stepViolations(layout.world) {
+      violationLines += wrap("! \(v.code) \(v.message)", max(10, canvas.width)).map {
+        options.ascii ? $0.asciiOnly : $0
+      }
+    }
+    let most = max(1, inner.height / 4)
+    if violationLines.count > most {
+      // The rest is in the matrix view's details: say so with `…`.
+      violationLines = Array(violationLines.prefix(most))
+      violationLines[most - 1] = String(violationLines[most - 1].prefix(max(1, canvas.width - 2))) + " …"
+    }
+    canvas.height -= violationLines.count
     return DiagramPaneGeometry(
-      outer: body, inner: inner, canvas: canvas, side: side, lockLines: lockLines, area: body)
+      outer: body, inner: inner, canvas: canvas, side: side, lockLines: lockLines, area: body,
+      violationLines: violationLines)
   }
 
   /// The diagram a pane shows and the window of it: scrolled from where the last frame was as
@@ -174,8 +191,13 @@ struct DiagramPane: Widget {
     // The step's locks under the diagram's last row (a blank row between), or at the pane's
     // bottom when the diagram fills the window.
     let lockY = canvas.y + min(canvas.height, max(0, d.height - window.top) + 1)
+    for (i, line) in pane.violationLines.enumerated() {
+      b.put(line, x: pane.inner.x + 1, y: lockY + i, style: theme.violation, maxX: canvas.maxX)
+    }
     for (i, line) in pane.lockLines.enumerated() {
-      b.put(line, x: pane.inner.x + 1, y: lockY + i, style: theme.lockLens, maxX: pane.inner.maxX)
+      b.put(
+        line, x: pane.inner.x + 1, y: lockY + pane.violationLines.count + i, style: theme.lockLens,
+        maxX: pane.inner.maxX)
     }
     if d.processes.isEmpty && d.anonVMAs.isEmpty {
       b.put(" no processes yet", x: canvas.x, y: canvas.y, style: theme.hint, maxX: canvas.maxX)
@@ -288,12 +310,17 @@ struct DiagramPane: Widget {
       } else if out.count + 1 < most {
         out.append(current)
         current = "  " + item
+      } else if current == "locks:" || current.allSatisfy({ $0 == " " }) {
+        // Not one item on the line: the first cut at a word (`…`), then the count of the rest.
+        let more = rest > 1 ? " …+\(rest - 1)" : ""
+        out.append(current + sep + elide(item, width - Buffer.width(current + sep + more), ellipsis: "…") + more)
+        return out
       } else {
         out.append(current + " …+\(rest)")
         return out
       }
     }
-    out.append(current)
+    out.append(elide(current, width, ellipsis: "…"))
     return out
   }
 }
