@@ -17,12 +17,29 @@ extension World {
         return other
       case .process(let p):
         if p.raw < other.processes.count {
-          if p.raw < w.processes.count { w[process: p] = other[process: p] }
+          if p.raw < w.processes.count {
+            let ptes = w[process: p].ptes
+            w[process: p] = other[process: p]
+            w[process: p].ptes = ptes
+          }
         }
         for id in Set(w.vmas.keys + other.vmas.keys)
         where w.vmas[id]?.process == p || other.vmas[id]?.process == p {
           w.vmas[id] = other.vmas[id]
         }
+      case .processes:
+        let ptes = w.processes.indices.map { w.processes[$0].ptes }
+        w.processes = other.processes
+        for i in ptes.indices where i < w.processes.count { w.processes[i].ptes = ptes[i] }
+        w.vmas = other.vmas
+        w.nextVMA = other.nextVMA
+      case .pageTable(let p):
+        if p.raw < w.processes.count && p.raw < other.processes.count {
+          w[process: p].ptes = other[process: p].ptes
+        }
+        w.pageTableEntries = other.pageTableEntries
+      case .pageTables:
+        for i in w.processes.indices where i < other.processes.count { w.processes[i].ptes = other.processes[i].ptes }
         w.pageTableEntries = other.pageTableEntries
       case .pages:
         w.pages = other.pages
@@ -42,7 +59,62 @@ extension World {
       case .detached:
         w.detachedVMAs = other.detachedVMAs
       case .anonVMA(let a):
-        if w.isAllocated(a) && other.isAllocated(a) { w[anonVMA: a] = other[anonVMA: a] }
+        if w.isAllocated(a) && other.isAllocated(a) {
+          let o = other[anonVMA: a]
+          w.updateAnonVMA(a) {
+            $0.root = o.root
+            $0.parent = o.parent
+            $0.alive = o.alive
+            $0.createdAt = o.createdAt
+            $0.createdBy = o.createdBy
+          }
+        }
+      case .anonVMAList(let a):
+        if w.isAllocated(a) && other.isAllocated(a) {
+          let o = other[anonVMA: a]
+          w.updateAnonVMA(a) {
+            $0.head = o.head
+            $0.emptied = o.emptied
+            $0.refcount = o.refcount
+            $0.numChildren = o.numChildren
+            $0.numActiveVMAs = o.numActiveVMAs
+            $0.allLocksBit = o.allLocksBit
+          }
+        }
+      case .anonVMAs:
+        // Every anon_vma's own fields and the allocator (slots and free list); lists stay.
+        let lists = w.anonVMAs.indices.map { w.anonVMAs[$0] }
+        w.anonVMAs = other.anonVMAs
+        for (i, l) in lists.enumerated() where i < w.anonVMAs.count {
+          w.anonVMAs[i].head = l.head
+          w.anonVMAs[i].emptied = l.emptied
+          w.anonVMAs[i].refcount = l.refcount
+          w.anonVMAs[i].numChildren = l.numChildren
+          w.anonVMAs[i].numActiveVMAs = l.numActiveVMAs
+          w.anonVMAs[i].allLocksBit = l.allLocksBit
+        }
+        w.anonVMASlot = other.anonVMASlot
+        w.slotOccupant = other.slotOccupant
+        w.freeSlots = other.freeSlots
+      case .anonVMALists:
+        for i in w.anonVMAs.indices where i < other.anonVMAs.count {
+          let o = other.anonVMAs[i]
+          w.anonVMAs[i].head = o.head
+          w.anonVMAs[i].emptied = o.emptied
+          w.anonVMAs[i].refcount = o.refcount
+          w.anonVMAs[i].numChildren = o.numChildren
+          w.anonVMAs[i].numActiveVMAs = o.numActiveVMAs
+          w.anonVMAs[i].allLocksBit = o.allLocksBit
+        }
+      case .anonVMASlab:
+        w.freeSlots = other.freeSlots
+      case .ksm:
+        w.stableNodes = other.stableNodes
+      case .heldBy(let q):
+        w.cpus[q].holds = other.cpus[q].holds
+        w.cpus[q].holdModes = other.cpus[q].holdModes
+        w.cpus[q].waitingFor = other.cpus[q].waitingFor
+        w.cpus[q].waitingMode = other.cpus[q].waitingMode
       case .lock(let a):
         w.lockHolders[a] = other.lockHolders[a]
       case .locks:

@@ -113,7 +113,7 @@ struct ReductionTests {
     let (e, _) = try explorer("d2-migration-vs-vma-adjust.scene")
     let w = e.initial
     let lock = Footprint.of(.lock(.exact(.lit(1)), .exclusive), in: w, cpu: 0, next: true)
-    #expect(lock.writes == [.lock(1)])
+    #expect(lock.writes == [.lock(1), .heldBy(0)])
     #expect(!lock.mayBeVisible)
     #expect(Footprint.of(.narrate(function: "f", text: "t"), in: w, cpu: 0, next: true) == .local)
     #expect(Footprint.of(.finishWalk, in: w, cpu: 0, next: true) == .local)
