@@ -30,6 +30,8 @@ private func replays(_ f: RaceExplorer.Finding, from initial: World) -> Bool {
   return world.violations.contains { $0.code == f.code }
 }
 
+private enum RaceTestError: Error { case prepare }
+
 @Suite("The race explorer's partial-order reduction")
 struct ReductionTests {
   @Test(
@@ -105,6 +107,46 @@ struct ReductionTests {
       if verdict(broken) != verdict(full) { missed.append(name) }
     }
     #expect(!missed.isEmpty)
+  }
+
+  @Test(
+    "the comparison can fail: a reduction without the visibility condition C2 misses a violation that a visible, independent micro-step repairs"
+  )
+  func brokenC2IsCaught() throws {
+    // P2, forked from P1, still maps P1's page pg1 (filed in AV1); P1's mapping is gone. cpu0's
+    // copy-on-write fault gives P2 a page of its own (in AV2) and frees pg1; cpu1 frees AV1.
+    // Freed first, AV1 leaves pg1 mapped through a freed anon_vma (C12) until the copy: the
+    // two micro-steps touch disjoint objects, but the copy changes what C12 reads.
+    let source = """
+      kernel 2.6.34
+      cpus 2
+      spawn P1
+      mmap P1 A 1
+      touch P1 A 0
+      fork P1 P2
+      munmap P1 A 0
+      on cpu0 begin touch P2 A 0
+      on cpu1 begin touch P2 A 0
+      """
+    guard case .success(let e) = RaceExplorer.prepare(scene: Parser.parse(source), title: "c2", kernel: nil, variants: nil)
+    else { throw RaceTestError.prepare }
+    var w = e.initial
+    let p2 = try #require(w.processIndex(named: "P2"))
+    guard case .page(let pg1, _)? = w[process: p2].ptes[0], case .anon(let av1) = w[page: pg1].mapping else {
+      throw RaceTestError.prepare
+    }
+    // (Programs run from the end; the narration keeps cpu0 running after the copy, which a
+    // micro-step taken alone must.)
+    w.cpus[0].program = [.narrate(function: "f", text: "done"), .cowCopy(process: p2, vpage: 0)]
+    w.cpus[1].program = [.freeAnonVMA(.lit(av1))]
+    let crafted = RaceExplorer(initial: w, timeline: e.timeline, prefix: e.prefix)
+    let full = crafted.explore(reduction: .none)
+    #expect(verdict(full).codes.contains("C12"))
+    #expect(verdict(crafted.explore()) == verdict(full))
+    // The copy is independent of the free (C1 holds) but visible: taken alone, C12 is missed.
+    let broken = crafted.explore(reduction: .brokenC2ForTesting)
+    #expect(broken.reducedExpansions > 0)
+    #expect(verdict(broken) != verdict(full), "\(verdict(broken)) vs \(verdict(full))")
   }
 
   @Test(

@@ -195,7 +195,7 @@ public struct Footprint: Sendable, Equatable {
       // anon_vma by linkSameVMA) onto the anon_vma's list, or into its interval tree by the
       // VMAs' page offsets (6.x); checked against the CPU's locks and the anon_vma's liveness.
       let a: AnonVMAID? =
-        regs ? (try? world.value(avc, cpu: cpu)).flatMap { world.avcs.withObject($0, \.anonVMA) } : nil
+        regs ? (try? world.value(avc, cpu: cpu)).flatMap { world.avcs.withObject($0, \.anonVMA) }.flatMap { $0 == 0 ? nil : $0 } : nil
       let list: Object = a.map { .anonVMAList($0) } ?? .anonVMALists
       let own: Object = a.map { .anonVMA($0) } ?? .anonVMAs
       return Footprint(reads: [.avcs, own, list, held, .processes], writes: [.avcs, list])
@@ -214,7 +214,7 @@ public struct Footprint: Sendable, Equatable {
       // anon_vma_prepare() under the lock (World+Rmap.swift): reads vma->anon_vma; if another
       // thread won, a narration, else the anon_vma published and the AVC linked.
       guard let p = world.vmas.withObject(vma, \.process) else { return .everything }
-      if regs && world.vmas[vma]?.anonVMA != nil { return Footprint(reads: [.process(p)], writes: []) }
+      if next && world.vmas[vma]?.anonVMA != nil { return Footprint(reads: [.process(p)], writes: []) }
       let steps: [Instr] = [
         .setVMAAnonVMA(vma: vma, anonVMA: .reg(.anonVMA), function: "anon_vma_prepare"),
         .linkSameVMA(vma: vma, avc: .reg(.avc), anonVMA: .reg(.anonVMA)), .linkSameAnonVMA(avc: .reg(.avc), atTail: true),
@@ -255,11 +255,10 @@ public struct Footprint: Sendable, Equatable {
       return steps.reduce(Footprint(reads: [.avcs], writes: [])) {
         $0.union(of($1, in: world, cpu: cpu, next: false, regs: regs && $1 != steps[4]))
       }
-    case .freePage(let page):
+    case .freePage:
       // __remove_mapping() (World+Migrate.swift): the page's swap slot, pin and freedom; a KSM
       // page's stable node dies with it.
-      guard world.ksmNode(of: page) == nil else { return Footprint(reads: [.pages, .ksm], writes: [.pages, .ksm]) }
-      return Footprint(reads: [.pages], writes: [.pages])
+      return Footprint(reads: [.pages, .ksm], writes: [.pages, .ksm])
     case .rmapWalkVisits(_, _, let kind, _):
       // rmap_walk_anon() and try_to_unmap_anon() (World+RmapWalk.swift): the anon_vma's list
       // (or interval tree, by the VMAs' offsets) read into visits of each VMA, which look at
@@ -301,14 +300,39 @@ public struct Footprint: Sendable, Equatable {
       // The attempt as it runs next and progresses (the only one the reduction takes alone).
       if next { return Footprint(reads: reads, writes: [.lock(target), held]) }
       return Footprint(reads: reads + [.waits], writes: [.lock(target), held, .waits])
-    case .faultWrite(let p, _), .faultRead(let p, _), .doWPPage(let p, _), .doSwapPage(let p, _, _),
-      .doAnonymousPage(let p, _, _), .cowCopy(let p, _), .pageMoveAnonRmap(let p, _), .mapZeroPage(let p, _),
-      .swapInMap(let p, _, _):
-      // handle_mm_fault() and what it calls (World+Memory.swift): the process's VMA and page
-      // table, pages (allocated, mapped, unmapped, freed), anon_vma_prepare() (an anon_vma and
-      // AVC allocated and linked under a root lock; a reused slot renames lock records).
-      let all: [Object] = [.process(p), .pageTable(p), .pages, .rmap, .locks]
-      return Footprint(reads: all, writes: all)
+    case .doAnonymousPage(let p, _, _), .mapZeroPage(let p, _), .pageMoveAnonRmap(let p, _):
+      // do_anonymous_page(), its zero-page form, page_move_anon_rmap() (World+Memory.swift,
+      // World+Rmap.swift): the VMA's anon_vma read, a page allocated or re-filed, one PTE set.
+      return Footprint(reads: [.process(p), .pageTable(p), .pages], writes: [.pageTable(p), .pages])
+    case .cowCopy(let p, _):
+      // do_wp_page()'s copy: a new page, the PTE, the old page's mapping dropped (a KSM page's
+      // stable node dies with its last mapping).
+      return Footprint(reads: [.process(p), .pageTable(p), .pages, .ksm], writes: [.pageTable(p), .pages, .ksm])
+    case .swapInMap(let p, _, _):
+      // do_swap_page()'s mapping (World+Memory.swift): the swap slot and cache, the page filed
+      // in the VMA's anon_vma, its last AVC's (2.6.34) or its root (lockTarget).
+      return Footprint(
+        reads: [.process(p), .pageTable(p), .pages, .avcs, .anonVMAs], writes: [.pageTable(p), .pages])
+    case .anonVMAPrepare(let vma):
+      // anon_vma_prepare() (World+Rmap.swift): nothing once the VMA has an anon_vma (no table
+      // instruction clears it); else the AVC and maybe an anon_vma allocated (a reused slot
+      // renames lock records), the lock, the publication and the loser's free.
+      guard let p = world.vmas.withObject(vma, \.process) else { return .everything }
+      if world.vmas[vma]?.anonVMA != nil { return Footprint(reads: [.process(p)], writes: []) }
+      let all: [Object] = [.process(p), .processes, .avcs, .anonVMAs, .anonVMALists, .locks, .waits]
+      return world.kernel.isModern ? .everything : Footprint(reads: all, writes: all)
+    case .faultWrite(let p, let v), .faultRead(let p, let v), .doWPPage(let p, let v), .doSwapPage(let p, let v, _):
+      // handle_mm_fault() and what it calls (World+Memory.swift), by the PTE and the page at
+      // the time it runs (others may change them): every branch together.
+      guard let vma = world.vmaContaining(process: p, vpage: v) else { return .everything }
+      let branches: [Instr] = [
+        .anonVMAPrepare(vma: vma), .doAnonymousPage(process: p, vpage: v, zeroPage: false),
+        .pageMoveAnonRmap(process: p, vpage: v), .cowCopy(process: p, vpage: v),
+        .swapInMap(process: p, vpage: v, exclusive: false),
+      ]
+      return branches.reduce(Footprint(reads: [.process(p), .pageTable(p), .pages], writes: [])) {
+        $0.union(of($1, in: world, cpu: cpu, next: false, regs: regs))
+      }
     default:
       return .everything
     }
@@ -351,15 +375,16 @@ extension World {
         continue
       case .narrate, .noFault, .lock, .unlock, .finishWalk, .computeEmpty, .freeAVC, .removeVMA, .stackSetPgoff,
         .adjustNextPgoff, .setBrk, .listDelSameAnonVMA, .linkSameAnonVMA, .linkSameVMA, .setVMAAnonVMA, .freeAnonVMA,
-        .freePage:
+        .freePage, .doAnonymousPage, .mapZeroPage, .pageMoveAnonRmap, .cowCopy, .swapInMap:
         return step.union(Footprint.of(instr, in: self, cpu: c, next: true, regs: known))
       case .unlessBailed(let inner):
         // Nothing when page_lock_anon_vma() returned NULL: the micro-step goes on.
         if known && regs(c).bail { continue }
         guard known else { return nil }
         return nextStepFootprint(of: inner, cpu: c, after: step)
-      case .prepPublish, .prepFinish, .pageUnlockAnonVMA, .unlinkFreeIfEmpty, .anonVMAUnlink, .rmapWalkVisits:
-        let call = Footprint.of(instr, in: self, cpu: c, next: false, regs: known)
+      case .prepPublish, .prepFinish, .pageUnlockAnonVMA, .unlinkFreeIfEmpty, .anonVMAUnlink, .rmapWalkVisits,
+        .anonVMAPrepare, .faultWrite, .faultRead, .doWPPage, .doSwapPage:
+        let call = Footprint.of(instr, in: self, cpu: c, next: known, regs: known)
         if call == .everything { return nil }
         step = step.union(call)
         known = known && !Footprint.mayWriteRegisters(instr)
