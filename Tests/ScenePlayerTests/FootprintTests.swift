@@ -56,6 +56,8 @@ extension World {
       case .avcs:
         w.avcs = other.avcs
         w.nextAVC = other.nextAVC
+      case .avc(let id):
+        w.avcs[id] = other.avcs[id]
       case .detached:
         w.detachedVMAs = other.detachedVMAs
       case .anonVMA(let a):
@@ -226,7 +228,7 @@ struct FootprintTests {
     // (An unlock's `waits` is not a field it changes but the order it imposes on a later attempt
     // whose deadlock detector would meet the next holder, see ``Footprint/Object/waits``.)
     let writing: [String: Set<String>] = [
-      "lock": ["lock"], "unlock": ["lock"], "freeAVC": ["process", "avcs"], "stackSetPgoff": ["process"],
+      "lock": ["lock"], "unlock": ["lock"], "freeAVC": ["process", "avc"], "stackSetPgoff": ["process"],
       "adjustNextPgoff": ["process"], "setBrk": ["process"], "removeVMA": ["process", "detached"],
     ]
     for (name, kinds) in writing {

@@ -159,8 +159,17 @@ struct ReductionTests {
     #expect(!lock.mayBeVisible)
     #expect(Footprint.of(.narrate(function: "f", text: "t"), in: w, cpu: 0, next: true) == .local)
     #expect(Footprint.of(.finishWalk, in: w, cpu: 0, next: true) == .local)
-    #expect(Footprint.of(.zapVMA(vma: 1, start: 0, end: 1), in: w, cpu: 0, next: true) == .everything)
-    #expect(Footprint.of(.unlessBailed(.zapVMA(vma: 1, start: 0, end: 1)), in: w, cpu: 0, next: false) == .everything)
+    let split = Instr.splitVMA(vma: 1, at: 1, newBelow: false)
+    #expect(Footprint.of(split, in: w, cpu: 0, next: true) == .everything)
+    #expect(Footprint.of(.unlessBailed(split), in: w, cpu: 0, next: false) == .everything)
+    // Unmapping a VMA writes its page table and the pages, which C12 reads: visible.
+    #expect(Footprint.of(.zapVMA(vma: 1, start: 0, end: 1), in: w, cpu: 0, next: true).mayBeVisible)
+    // A list_del on one anon_vma and a lock of another commute; a lock of the same one does not.
+    let avc = try #require(w.avcs.keys.first { w.avcs[$0]?.anonVMA == 1 })
+    let del = Footprint.of(.listDelSameAnonVMA(avc: avc), in: w, cpu: 1, next: true)
+    #expect(!del.mayBeVisible)
+    #expect(!del.conflicts(with: Footprint.of(.lock(.exact(.lit(2)), .exclusive), in: w, cpu: 0, next: false)))
+    #expect(del.conflicts(with: Footprint.of(.freeAnonVMA(.lit(1)), in: w, cpu: 0, next: false)))
     #expect(Footprint.of(.cowCopy(process: 0, vpage: 0), in: w, cpu: 0, next: true).mayBeVisible)
     // Another lock of the same anon_vma conflicts; a lock or unlock of another does not; an
     // unlock conflicts with a later attempt on another lock (it may let the deadlock detector

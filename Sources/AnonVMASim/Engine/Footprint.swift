@@ -31,9 +31,13 @@ public struct Footprint: Sendable, Equatable {
     /// Every anon_vma, anon_vma_chain and KSM stable node, their counters, lists and allocators
     /// (the class of ``anonVMA(_:)``, ``anonVMAList(_:)``, ``avcs``, ``anonVMASlab`` and ``ksm``).
     case rmap
-    /// The anon_vma_chain table alone (which AVCs exist and what each links), without the
-    /// anon_vmas' lists: a member of ``rmap`` that no lock's resolution reads.
+    /// The anon_vma_chain table (which AVCs exist and what each links) and its allocator,
+    /// without the anon_vmas' lists: a member of ``rmap`` that no lock's resolution reads (the
+    /// class of ``avc(_:)``).
     case avcs
+    /// One anon_vma_chain (what it links, whether it is on its lists, whether it exists): a
+    /// member of ``avcs``; never reused, and linked once.
+    case avc(AVCID)
     /// The list of VMAs detached from their mm but not yet freed (`World.detachedVMAs`).
     case detached
     /// One anon_vma's lock: its holders in the lock table.
@@ -104,6 +108,8 @@ public struct Footprint: Sendable, Equatable {
       (.anonVMASlab, .rmap), (.ksm, .rmap):
       return true
     case (.avcs, .avcs), (.anonVMASlab, .anonVMASlab), (.ksm, .ksm): return true
+    case (.avc(let a), .avc(let b)): return a == b
+    case (.avc, .avcs), (.avcs, .avc), (.avc, .rmap), (.rmap, .avc): return true
     case (.anonVMA(let a), .anonVMA(let b)), (.anonVMAList(let a), .anonVMAList(let b)): return a == b
     case (.anonVMAs, .anonVMAs), (.anonVMAs, .anonVMA), (.anonVMA, .anonVMAs): return true
     case (.anonVMAs, .anonVMASlab), (.anonVMASlab, .anonVMAs): return true
@@ -137,7 +143,7 @@ public struct Footprint: Sendable, Equatable {
   public var mayBeVisible: Bool {
     writes.contains { w in
       switch w {
-      case .lock, .locks, .waits, .heldBy, .avcs, .anonVMAList, .anonVMALists, .process, .processes, .detached,
+      case .lock, .locks, .waits, .heldBy, .avcs, .avc, .anonVMAList, .anonVMALists, .process, .processes, .detached,
         .anonVMASlab:
         return false
       case .everything, .pageTable, .pageTables, .pages, .rmap, .anonVMA, .anonVMAs, .ksm:
@@ -189,21 +195,25 @@ public struct Footprint: Sendable, Equatable {
       // checked against the CPU's own locks (C15/C16, whose lock is the anon_vma's root).
       guard let a = world.avcs.withObject(id, \.anonVMA) else { return .everything }
       return Footprint(
-        reads: [.avcs, .anonVMA(a), .anonVMAList(a), held], writes: [.avcs, .anonVMAList(a)])
+        reads: [.avc(id), .anonVMA(a), .anonVMAList(a), held], writes: [.avc(id), .anonVMAList(a)])
     case .linkSameAnonVMA(let avc, _):
       // anon_vma_chain_link()'s second half (World+Rmap.swift): the AVC (linked to its VMA and
       // anon_vma by linkSameVMA) onto the anon_vma's list, or into its interval tree by the
       // VMAs' page offsets (6.x); checked against the CPU's locks and the anon_vma's liveness.
-      let a: AnonVMAID? =
-        regs ? (try? world.value(avc, cpu: cpu)).flatMap { world.avcs.withObject($0, \.anonVMA) }.flatMap { $0 == 0 ? nil : $0 } : nil
+      let id = regs ? try? world.value(avc, cpu: cpu) : nil
+      let a = id.flatMap { world.avcs.withObject($0, \.anonVMA) }.flatMap { $0 == 0 ? nil : $0 }
       let list: Object = a.map { .anonVMAList($0) } ?? .anonVMALists
       let own: Object = a.map { .anonVMA($0) } ?? .anonVMAs
-      return Footprint(reads: [.avcs, own, list, held, .processes], writes: [.avcs, list])
-    case .linkSameVMA(let vma, _, _):
+      let link: Object = id.map { .avc($0) } ?? .avcs
+      // 6.x: the tree's order reads the other AVCs' VMAs.
+      let tree: [Object] = world.kernel.isModern ? [.avcs, .processes] : []
+      return Footprint(reads: [link, own, list, held] + tree, writes: [link, list])
+    case .linkSameVMA(let vma, let avc, _):
       // anon_vma_chain_link()'s first half: the AVC links the VMA and the anon_vma, and goes
       // onto the VMA's chain (its process's VMAs).
       guard let p = world.vmas.withObject(vma, \.process) else { return .everything }
-      return Footprint(reads: [.avcs, .process(p)], writes: [.avcs, .process(p)])
+      let link: Object = (regs ? try? world.value(avc, cpu: cpu) : nil).map { .avc($0) } ?? .avcs
+      return Footprint(reads: [link, .process(p)], writes: [link, .process(p)])
     case .setVMAAnonVMA(let vma, let val, _):
       // vma->anon_vma = anon_vma (World+Rmap.swift); 6.x and mainline count the active VMAs.
       guard let p = world.vmas.withObject(vma, \.process) else { return .everything }
@@ -252,7 +262,7 @@ public struct Footprint: Sendable, Equatable {
         .lock(.anonVMALock(.lit(a)), world.writeMode), .listDelSameAnonVMA(avc: id), .computeEmpty(anonVMA: a),
         .unlock(.anonVMALock(.lit(a))), .unlinkFreeIfEmpty(anonVMA: a),
       ]
-      return steps.reduce(Footprint(reads: [.avcs], writes: [])) {
+      return steps.reduce(Footprint(reads: [.avc(id)], writes: [])) {
         $0.union(of($1, in: world, cpu: cpu, next: false, regs: regs && $1 != steps[4]))
       }
     case .freePage:
@@ -266,16 +276,54 @@ public struct Footprint: Sendable, Equatable {
       // mappings.
       if kind == .look { return Footprint(reads: [.rmap, .processes, .pageTables, .pages], writes: []) }
       return Footprint(reads: [.rmap, .processes, .pageTables, .pages], writes: [.pageTables, .pages])
-    case .freeAVC(let vma, _):
+    case .freeAVC(let vma, let id):
       // anon_vma_chain_free() (World+Rmap.swift): takes the AVC off its VMA's chain and frees
       // it from the AVC table; the VMA belongs to one process for its whole life.
       guard let p = world.vmas.withObject(vma, \.process) else { return .everything }
-      return Footprint(reads: [.process(p), .avcs], writes: [.process(p), .avcs])
+      return Footprint(reads: [.process(p), .avc(id)], writes: [.process(p), .avc(id)])
+    case .zapVMA(let vma, _, _):
+      // unmap_vmas() (World+Memory.swift): the VMA's PTEs removed, each page's mapping dropped
+      // (a page, or the swap cache's page, freed with its last; a KSM page's stable node too).
+      guard let p = world.vmas.withObject(vma, \.process) else { return .everything }
+      return Footprint(reads: [.process(p), .pageTable(p), .pages, .ksm], writes: [.pageTable(p), .pages, .ksm])
+    case .detachVMAs(let p, _, _):
+      // detach_vmas_to_be_unmapped() (World+MMap.swift): the VMAs leave the mm for the
+      // detached list.
+      return Footprint(reads: [.process(p), .detached], writes: [.process(p), .detached])
+    case .exitMM(let p):
+      // exit_mmap()'s start (World+MMap.swift): the mm dies, its VMAs go to the detached list;
+      // its text counts the process's KSM rmap_items.
+      return Footprint(reads: [.process(p), .detached, .ksm], writes: [.process(p), .detached])
+    case .unlinkAnonVMAs(let vma):
+      // unlink_anon_vmas() in 2.6.x (World+Rmap.swift): anon_vma_unlink() and
+      // anon_vma_chain_free() for each AVC of the VMA's chain. The chain only shrinks once the
+      // VMA has an anon_vma (only instructions the table does not know add to it then).
+      guard !world.kernel.isModern, let v = world.vmas[vma], v.anonVMA != nil else { return .everything }
+      return v.chain.reduce(Footprint(reads: [.process(v.process)], writes: [])) {
+        $0.union(of(.anonVMAUnlink(avc: $1), in: world, cpu: cpu, next: false, regs: false))
+          .union(of(.freeAVC(vma: vma, avc: $1), in: world, cpu: cpu, next: false, regs: false))
+      }
+    case .doMunmap(let p, let start, let end):
+      // do_munmap() (World+MMap.swift): splits first (unknown to the table), else the VMAs
+      // inside the range detached, zapped, unlinked and removed.
+      let list = world[process: p].vmas.compactMap { world.vmas[$0] }
+      if list.contains(where: { ($0.start < start && $0.end > start) || ($0.start < end && end < $0.end) }) {
+        return .everything
+      }
+      let inside = list.filter { $0.start >= start && $0.end <= end }.map(\.id)
+      let steps: [Instr] =
+        [.detachVMAs(process: p, start: start, end: end)] + inside.map { .zapVMA(vma: $0, start: 0, end: 0) }
+        + inside.map { .unlinkAnonVMAs(vma: $0) } + inside.map { .removeVMA(vma: $0) }
+      return steps.reduce(Footprint(reads: [.process(p)], writes: [])) {
+        $0.union(of($1, in: world, cpu: cpu, next: false, regs: false))
+      }
     case .removeVMA(let vma):
       // remove_vma() (World+MMap.swift): the VMA leaves its process and the detached list, and
       // its remaining AVCs leave the AVC table; it touches no anon_vma or its list.
-      guard let p = world.vmas.withObject(vma, \.process) else { return .everything }
-      let all: [Object] = [.process(p), .avcs, .detached]
+      // Its chain only shrinks once it has an anon_vma (see unlinkAnonVMAs below).
+      guard let v = world.vmas[vma] else { return .everything }
+      let links: [Object] = v.anonVMA != nil ? v.chainTailFirst.map { .avc($0) } : [.avcs]
+      let all: [Object] = [.process(v.process), .detached] + links
       return Footprint(reads: all, writes: all)
     case .stackSetPgoff(let vma, _), .adjustNextPgoff(let vma, _):
       // expand_downwards() / vma_adjust() (World+Stack.swift, World+VMAAdjust.swift): one
@@ -343,7 +391,8 @@ public struct Footprint: Sendable, Equatable {
   static func mayWriteRegisters(_ instr: Instr) -> Bool {
     switch instr {
     case .narrate, .finishWalk, .lock, .unlock, .noFault, .freeAVC, .removeVMA, .stackSetPgoff, .adjustNextPgoff,
-      .setBrk, .linkSameVMA, .linkSameAnonVMA, .setVMAAnonVMA, .listDelSameAnonVMA, .freeAnonVMA, .freePage:
+      .setBrk, .linkSameVMA, .linkSameAnonVMA, .setVMAAnonVMA, .listDelSameAnonVMA, .freeAnonVMA, .freePage, .zapVMA,
+      .detachVMAs, .exitMM:
       return false
     case .unlessBailed(let inner): return mayWriteRegisters(inner)
     default: return true
@@ -375,7 +424,7 @@ extension World {
         continue
       case .narrate, .noFault, .lock, .unlock, .finishWalk, .computeEmpty, .freeAVC, .removeVMA, .stackSetPgoff,
         .adjustNextPgoff, .setBrk, .listDelSameAnonVMA, .linkSameAnonVMA, .linkSameVMA, .setVMAAnonVMA, .freeAnonVMA,
-        .freePage, .doAnonymousPage, .mapZeroPage, .pageMoveAnonRmap, .cowCopy, .swapInMap:
+        .freePage, .doAnonymousPage, .mapZeroPage, .pageMoveAnonRmap, .cowCopy, .swapInMap, .zapVMA, .detachVMAs, .exitMM:
         return step.union(Footprint.of(instr, in: self, cpu: c, next: true, regs: known))
       case .unlessBailed(let inner):
         // Nothing when page_lock_anon_vma() returned NULL: the micro-step goes on.
@@ -383,7 +432,7 @@ extension World {
         guard known else { return nil }
         return nextStepFootprint(of: inner, cpu: c, after: step)
       case .prepPublish, .prepFinish, .pageUnlockAnonVMA, .unlinkFreeIfEmpty, .anonVMAUnlink, .rmapWalkVisits,
-        .anonVMAPrepare, .faultWrite, .faultRead, .doWPPage, .doSwapPage:
+        .anonVMAPrepare, .faultWrite, .faultRead, .doWPPage, .doSwapPage, .unlinkAnonVMAs, .doMunmap:
         let call = Footprint.of(instr, in: self, cpu: c, next: known, regs: known)
         if call == .everything { return nil }
         step = step.union(call)
