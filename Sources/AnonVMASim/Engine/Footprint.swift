@@ -6,11 +6,20 @@
 /// (`FootprintTests` checks, on every reachable state of the race scenes it visits, that the
 /// declared writes of each micro-step and of each CPU's remaining program cover what running it
 /// changes):
-/// an instruction the table does not know, or a call that expands into further instructions
-/// (reading the state at that moment), touches ``Object/everything``. The classes are coarse on
-/// purpose (all pages are one object: they share the page allocator, whose ids depend on the
-/// order of allocation; every anon_vma, AVC and KSM node is one object: forks, frees and walks
-/// follow their lists), so a declaration errs only towards "dependent".
+/// an instruction the table does not know touches ``Object/everything``; a call the table knows
+/// counts as everything it may expand into, whatever the state when it runs. Objects are one
+/// anon_vma's own fields or list, one AVC, one lock, one process's VMAs or page table; classes
+/// cover what a step cannot name in advance (the page allocator, whose ids depend on the order of
+/// allocation, every anon_vma for an allocation that may reuse a slot, every AVC for a walk), so
+/// a declaration errs only towards "dependent".
+///
+/// State read to name an object (a VMA's process, an AVC's anon_vma, whether a VMA has an
+/// anon_vma, a lock's anon_vma) is read when the footprint is taken. It stays valid until the
+/// instruction runs because the reduction takes a step alone only when every other CPU's
+/// remaining program is in the table, and no table instruction changes these once set (an AVC is
+/// linked once, `vma->anon_vma` is cleared only by instructions the table does not know, a
+/// lock's resolution changes only with a write of the anon_vmas, which every step that touches
+/// that lock conflicts with).
 public struct Footprint: Sendable, Equatable {
   /// An object or class of objects a micro-step touches.
   public enum Object: Sendable, Hashable {
