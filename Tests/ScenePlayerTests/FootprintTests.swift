@@ -72,42 +72,17 @@ extension World {
           }
         }
       case .anonVMAList(let a):
-        if w.isAllocated(a) && other.isAllocated(a) {
-          let o = other[anonVMA: a]
-          w.updateAnonVMA(a) {
-            $0.head = o.head
-            $0.emptied = o.emptied
-            $0.refcount = o.refcount
-            $0.numChildren = o.numChildren
-            $0.numActiveVMAs = o.numActiveVMAs
-            $0.allLocksBit = o.allLocksBit
-          }
-        }
+        if w.isAllocated(a) && other.isAllocated(a) { w.updateAnonVMA(a) { $0.takeList(of: other[anonVMA: a]) } }
       case .anonVMAs:
         // Every anon_vma's own fields and the allocator (slots and free list); lists stay.
         let lists = w.anonVMAs.indices.map { w.anonVMAs[$0] }
         w.anonVMAs = other.anonVMAs
-        for (i, l) in lists.enumerated() where i < w.anonVMAs.count {
-          w.anonVMAs[i].head = l.head
-          w.anonVMAs[i].emptied = l.emptied
-          w.anonVMAs[i].refcount = l.refcount
-          w.anonVMAs[i].numChildren = l.numChildren
-          w.anonVMAs[i].numActiveVMAs = l.numActiveVMAs
-          w.anonVMAs[i].allLocksBit = l.allLocksBit
-        }
+        for (i, l) in lists.enumerated() where i < w.anonVMAs.count { w.anonVMAs[i].takeList(of: l) }
         w.anonVMASlot = other.anonVMASlot
         w.slotOccupant = other.slotOccupant
         w.freeSlots = other.freeSlots
       case .anonVMALists:
-        for i in w.anonVMAs.indices where i < other.anonVMAs.count {
-          let o = other.anonVMAs[i]
-          w.anonVMAs[i].head = o.head
-          w.anonVMAs[i].emptied = o.emptied
-          w.anonVMAs[i].refcount = o.refcount
-          w.anonVMAs[i].numChildren = o.numChildren
-          w.anonVMAs[i].numActiveVMAs = o.numActiveVMAs
-          w.anonVMAs[i].allLocksBit = o.allLocksBit
-        }
+        for i in w.anonVMAs.indices where i < other.anonVMAs.count { w.anonVMAs[i].takeList(of: other.anonVMAs[i]) }
       case .anonVMASlab:
         w.freeSlots = other.freeSlots
       case .ksm:
@@ -136,6 +111,18 @@ extension World {
       }
     }
     return w
+  }
+}
+
+extension AnonVMA {
+  /// This anon_vma with the fields of ``Footprint/Object/anonVMAList(_:)`` taken from `other`.
+  mutating func takeList(of other: AnonVMA) {
+    head = other.head
+    emptied = other.emptied
+    refcount = other.refcount
+    numChildren = other.numChildren
+    numActiveVMAs = other.numActiveVMAs
+    allLocksBit = other.allLocksBit
   }
 }
 

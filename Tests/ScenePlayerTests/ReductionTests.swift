@@ -128,7 +128,8 @@ struct ReductionTests {
       on cpu0 begin touch P2 A 0
       on cpu1 begin touch P2 A 0
       """
-    guard case .success(let e) = RaceExplorer.prepare(scene: Parser.parse(source), title: "c2", kernel: nil, variants: nil)
+    guard
+      case .success(let e) = RaceExplorer.prepare(scene: Parser.parse(source), title: "c2", kernel: nil, variants: nil)
     else { throw RaceTestError.prepare }
     var w = e.initial
     let p2 = try #require(w.processIndex(named: "P2"))

@@ -236,7 +236,8 @@ public struct Footprint: Sendable, Equatable {
       if next && world.vmas[vma]?.anonVMA != nil { return Footprint(reads: [.process(p)], writes: []) }
       let steps: [Instr] = [
         .setVMAAnonVMA(vma: vma, anonVMA: .reg(.anonVMA), function: "anon_vma_prepare"),
-        .linkSameVMA(vma: vma, avc: .reg(.avc), anonVMA: .reg(.anonVMA)), .linkSameAnonVMA(avc: .reg(.avc), atTail: true),
+        .linkSameVMA(vma: vma, avc: .reg(.avc), anonVMA: .reg(.anonVMA)),
+        .linkSameAnonVMA(avc: .reg(.avc), atTail: true),
       ]
       // The AVC is linked to its anon_vma by the step before its list insertion: unknown now.
       return steps.reduce(Footprint(reads: [.process(p)], writes: [])) {
@@ -433,7 +434,8 @@ extension World {
         continue
       case .narrate, .noFault, .lock, .unlock, .finishWalk, .computeEmpty, .freeAVC, .removeVMA, .stackSetPgoff,
         .adjustNextPgoff, .setBrk, .listDelSameAnonVMA, .linkSameAnonVMA, .linkSameVMA, .setVMAAnonVMA, .freeAnonVMA,
-        .freePage, .doAnonymousPage, .mapZeroPage, .pageMoveAnonRmap, .cowCopy, .swapInMap, .zapVMA, .detachVMAs, .exitMM:
+        .freePage, .doAnonymousPage, .mapZeroPage, .pageMoveAnonRmap, .cowCopy, .swapInMap, .zapVMA, .detachVMAs,
+        .exitMM:
         return step.union(Footprint.of(instr, in: self, cpu: c, next: true, regs: known))
       case .unlessBailed(let inner):
         // Nothing when page_lock_anon_vma() returned NULL: the micro-step goes on.
