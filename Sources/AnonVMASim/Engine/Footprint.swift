@@ -437,6 +437,12 @@ extension World {
         .freePage, .doAnonymousPage, .mapZeroPage, .pageMoveAnonRmap, .cowCopy, .swapInMap, .zapVMA, .detachVMAs,
         .exitMM:
         return step.union(Footprint.of(instr, in: self, cpu: c, next: true, regs: known))
+      case .pageLockAnonVMA, .readPageMapping:
+        // page_lock_anon_vma()'s first micro-step, readPageMapping (World+RmapWalk.swift): reads
+        // page->mapping, the page's mapcount and liveness and the anon_vma's root into the
+        // registers. (Its lock, later, reads those registers: as part of a remaining program the
+        // call counts as everything.)
+        return step.union(Footprint(reads: [.pages, .anonVMAs], writes: []))
       case .unlessBailed(let inner):
         // Nothing when page_lock_anon_vma() returned NULL: the micro-step goes on.
         if known && regs(c).bail { continue }
