@@ -17,27 +17,27 @@ import AnonVMASim
 ///   a call that expands counts as everything it may expand into, unknown instructions as
 ///   everything), an over-approximation of all its future micro-steps, and requires that `a`'s
 ///   footprint (``World/nextStepFootprint(cpu:)``) conflict with none of them.
-/// - **C2** (visibility): `a` is invisible to the invariants: it writes only the lock table and
-///   its CPU's own lock records (``Footprint/mayBeVisible``), and it leaves its CPU running (so
-///   quiescence, which decides which invariants are checked, is unchanged). The invariant checker
-///   is the observer: a micro-step that may change anything it reads is never taken alone.
-///   While an operation is unfinished (which C2 keeps so) ``World/invariantViolations(scope:)``
-///   runs only checkRoots (C11: each anon_vma's root, the root's liveness and own root, parent and creator), checkPageSafety (C12:
-///   page tables, VMAs with their chains, bounds and `vm_pgoff`, AVCs, anon_vma lists, pages),
-///   checkKSMItems (C13: KSM stable nodes and the liveness of the anon_vmas their items name) and
-///   checkLockWaits (C23: each CPU's state and the lock it waits for); the rest wait for
-///   quiescence. So the invisible writes are exactly the lock table and lock records (C23 reads
-///   a CPU's `waitingFor`, but a step that progresses leaves every other CPU's state and wait
-///   unchanged, checked by ``ampleAfter(_:_:cpu:reduction:)``, and its own is on the successor,
-///   which the search checks). Every other object a footprint names is read by C11 or C12
-///   (``Footprint/Object/process``: its VMAs and page table; ``Footprint/Object/avcs``: C12
-///   follows chains; ``Footprint/Object/pages``, ``Footprint/Object/rmap``), so no finer
-///   visibility is sound with these object classes; a micro-step that writes nothing (a
-///   narration, a fault that finds nothing to do, anon_vma_unlink()'s emptiness test,
-///   finish_walk()) is invisible.
+/// - **C2** (visibility): `a` is invisible to the invariants (``Footprint/mayBeVisible``): it
+///   writes nothing an invariant checked while an operation is unfinished reads, and it leaves
+///   its CPU running (so quiescence, which decides which invariants are checked, is unchanged).
+///   The invariant checker is the observer: a micro-step that may change anything it reads is
+///   never taken alone. While an operation is unfinished (which C2 keeps so)
+///   ``World/invariantViolations(scope:)`` runs only checkRoots (C11: each anon_vma's root, the
+///   root's liveness and own root, parent and creator), checkPageSafety (C12 before quiescence:
+///   every page table, the pages mapped and their anon_vmas' liveness), checkKSMItems (C13: KSM
+///   stable nodes and the liveness of the anon_vmas their items name) and checkLockWaits (C23:
+///   each CPU's state and the lock it waits for); the rest wait for quiescence. So the visible
+///   objects are the page tables, the pages, the KSM nodes and each anon_vma's own fields; the
+///   lock table and lock records, the wait-for order, the AVCs, the anon_vmas' lists and
+///   counters, the VMAs and mm, the detached list and the slab's free list are invisible (C23
+///   reads a CPU's `waitingFor`, but a step that progresses leaves every other CPU's state and
+///   wait unchanged, checked by ``ampleAfter(_:_:cpu:reduction:)``, and its own is on the
+///   successor, which the search checks).
 ///   Violations a micro-step reports itself (a lock of a freed anon_vma, say) belong to the
 ///   transition; by C1 each such transition runs in the reduced graph from a state that agrees
-///   on everything it reads, and reports the same.
+///   on everything it reads, and reports the same. Without C2 a violation can be missed: a
+///   test (`ReductionTests.brokenC2IsCaught`) shows a copy-on-write that repairs a page mapped
+///   through a freed anon_vma before the search sees it.
 /// - **C3** (cycle proviso, breadth first): `a`'s successor is a state never seen before. A
 ///   reduced expansion then always discovers its successor, so along a cycle of reduced
 ///   expansions discovery order would strictly increase: every cycle holds a fully expanded
@@ -48,11 +48,14 @@ import AnonVMASim
 /// empty enabled set, so by C0 it is never reduced; ample sets with C0 and C1 are persistent sets,
 /// which keep every reachable deadlock (Godefroid, LNCS 1032, 1996).
 ///
-/// The footprints are coarse (``Footprint``): the reduction applies where a CPU's next micro-step
-/// is a lock, an unlock, a narration or another invisible micro-step and the other CPUs will
-/// touch neither that lock nor what it reads. Micro-steps that allocate pages, write page tables or follow anon_vma lists depend on
-/// each other (the page allocator's ids depend on the order) and are visible to C12's scan: they
-/// are always interleaved both ways.
+/// The footprints (``Footprint``) name one anon_vma's fields, one anon_vma's list, one AVC, one
+/// lock, one process's VMAs and one page table; the allocators (pages, anon_vmas, AVCs) are
+/// classes, as their ids depend on the order of allocation. The reduction applies where a CPU's
+/// next micro-step is a lock, an unlock, a narration, a list insertion or deletion, an AVC free,
+/// a VMA's detach or removal or another invisible micro-step, and the other CPUs will touch
+/// neither that lock nor what it reads or writes. Micro-steps that allocate pages or write page
+/// tables depend on each other and are visible to C12's scan: they are always interleaved both
+/// ways.
 extension RaceExplorer {
   /// The CPU whose next micro-step may form a one-element ample set in `world` (C1 and C2 as far
   /// as they can be decided before the step runs), or nil for a full expansion.
@@ -65,7 +68,9 @@ extension RaceExplorer {
     var futures: [Int: Footprint] = [:]
     for p in running {
       // C2: a micro-step that may change what an invariant reads is never alone.
-      guard let step = world.nextStepFootprint(cpu: p), !step.mayBeVisible else { continue }
+      guard let step = world.nextStepFootprint(cpu: p), !step.mayBeVisible || reduction == .brokenC2ForTesting else {
+        continue
+      }
       // C1: independent of everything every other CPU may still do.
       let independent = running.allSatisfy { q in
         if q == p || reduction == .brokenC1ForTesting { return true }

@@ -62,6 +62,9 @@ public struct RaceExplorer {
     /// alone whatever the others will touch), a deliberately unsound reduction the soundness
     /// test must catch.
     case brokenC1ForTesting
+    /// Test only: ample sets without the visibility condition C2 (a micro-step that may change
+    /// what an invariant reads is taken alone), unsound: the soundness test must catch it.
+    case brokenC2ForTesting
 
     /// How the report names the search.
     public var name: String {
@@ -69,6 +72,7 @@ public struct RaceExplorer {
       case .none: return "full search (every interleaving)"
       case .ampleSets: return "partial-order reduction (ample sets, C0-C3)"
       case .brokenC1ForTesting: return "UNSOUND reduction without C1 (test only)"
+      case .brokenC2ForTesting: return "UNSOUND reduction without C2 (test only)"
       }
     }
   }

@@ -17,12 +17,29 @@ extension World {
         return other
       case .process(let p):
         if p.raw < other.processes.count {
-          if p.raw < w.processes.count { w[process: p] = other[process: p] }
+          if p.raw < w.processes.count {
+            let ptes = w[process: p].ptes
+            w[process: p] = other[process: p]
+            w[process: p].ptes = ptes
+          }
         }
         for id in Set(w.vmas.keys + other.vmas.keys)
         where w.vmas[id]?.process == p || other.vmas[id]?.process == p {
           w.vmas[id] = other.vmas[id]
         }
+      case .processes:
+        let ptes = w.processes.indices.map { w.processes[$0].ptes }
+        w.processes = other.processes
+        for i in ptes.indices where i < w.processes.count { w.processes[i].ptes = ptes[i] }
+        w.vmas = other.vmas
+        w.nextVMA = other.nextVMA
+      case .pageTable(let p):
+        if p.raw < w.processes.count && p.raw < other.processes.count {
+          w[process: p].ptes = other[process: p].ptes
+        }
+        w.pageTableEntries = other.pageTableEntries
+      case .pageTables:
+        for i in w.processes.indices where i < other.processes.count { w.processes[i].ptes = other.processes[i].ptes }
         w.pageTableEntries = other.pageTableEntries
       case .pages:
         w.pages = other.pages
@@ -39,10 +56,42 @@ extension World {
       case .avcs:
         w.avcs = other.avcs
         w.nextAVC = other.nextAVC
+      case .avc(let id):
+        w.avcs[id] = other.avcs[id]
       case .detached:
         w.detachedVMAs = other.detachedVMAs
       case .anonVMA(let a):
-        if w.isAllocated(a) && other.isAllocated(a) { w[anonVMA: a] = other[anonVMA: a] }
+        if w.isAllocated(a) && other.isAllocated(a) {
+          let o = other[anonVMA: a]
+          w.updateAnonVMA(a) {
+            $0.root = o.root
+            $0.parent = o.parent
+            $0.alive = o.alive
+            $0.createdAt = o.createdAt
+            $0.createdBy = o.createdBy
+          }
+        }
+      case .anonVMAList(let a):
+        if w.isAllocated(a) && other.isAllocated(a) { w.updateAnonVMA(a) { $0.takeList(of: other[anonVMA: a]) } }
+      case .anonVMAs:
+        // Every anon_vma's own fields and the allocator (slots and free list); lists stay.
+        let lists = w.anonVMAs.indices.map { w.anonVMAs[$0] }
+        w.anonVMAs = other.anonVMAs
+        for (i, l) in lists.enumerated() where i < w.anonVMAs.count { w.anonVMAs[i].takeList(of: l) }
+        w.anonVMASlot = other.anonVMASlot
+        w.slotOccupant = other.slotOccupant
+        w.freeSlots = other.freeSlots
+      case .anonVMALists:
+        for i in w.anonVMAs.indices where i < other.anonVMAs.count { w.anonVMAs[i].takeList(of: other.anonVMAs[i]) }
+      case .anonVMASlab:
+        w.freeSlots = other.freeSlots
+      case .ksm:
+        w.stableNodes = other.stableNodes
+      case .heldBy(let q):
+        w.cpus[q].holds = other.cpus[q].holds
+        w.cpus[q].holdModes = other.cpus[q].holdModes
+        w.cpus[q].waitingFor = other.cpus[q].waitingFor
+        w.cpus[q].waitingMode = other.cpus[q].waitingMode
       case .lock(let a):
         w.lockHolders[a] = other.lockHolders[a]
       case .locks:
@@ -62,6 +111,18 @@ extension World {
       }
     }
     return w
+  }
+}
+
+extension AnonVMA {
+  /// This anon_vma with the fields of ``Footprint/Object/anonVMAList(_:)`` taken from `other`.
+  mutating func takeList(of other: AnonVMA) {
+    head = other.head
+    emptied = other.emptied
+    refcount = other.refcount
+    numChildren = other.numChildren
+    numActiveVMAs = other.numActiveVMAs
+    allLocksBit = other.allLocksBit
   }
 }
 
@@ -154,7 +215,7 @@ struct FootprintTests {
     // (An unlock's `waits` is not a field it changes but the order it imposes on a later attempt
     // whose deadlock detector would meet the next holder, see ``Footprint/Object/waits``.)
     let writing: [String: Set<String>] = [
-      "lock": ["lock"], "unlock": ["lock"], "freeAVC": ["process", "avcs"], "stackSetPgoff": ["process"],
+      "lock": ["lock"], "unlock": ["lock"], "freeAVC": ["process", "avc"], "stackSetPgoff": ["process"],
       "adjustNextPgoff": ["process"], "setBrk": ["process"], "removeVMA": ["process", "detached"],
     ]
     for (name, kinds) in writing {

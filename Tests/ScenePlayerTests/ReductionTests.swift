@@ -30,6 +30,8 @@ private func replays(_ f: RaceExplorer.Finding, from initial: World) -> Bool {
   return world.violations.contains { $0.code == f.code }
 }
 
+private enum RaceTestError: Error { case prepare }
+
 @Suite("The race explorer's partial-order reduction")
 struct ReductionTests {
   @Test(
@@ -108,17 +110,67 @@ struct ReductionTests {
   }
 
   @Test(
+    "the comparison can fail: a reduction without the visibility condition C2 misses a violation that a visible, independent micro-step repairs"
+  )
+  func brokenC2IsCaught() throws {
+    // P2, forked from P1, still maps P1's page pg1 (filed in AV1); P1's mapping is gone. cpu0's
+    // copy-on-write fault gives P2 a page of its own (in AV2) and frees pg1; cpu1 frees AV1.
+    // Freed first, AV1 leaves pg1 mapped through a freed anon_vma (C12) until the copy: the
+    // two micro-steps touch disjoint objects, but the copy changes what C12 reads.
+    let source = """
+      kernel 2.6.34
+      cpus 2
+      spawn P1
+      mmap P1 A 1
+      touch P1 A 0
+      fork P1 P2
+      munmap P1 A 0
+      on cpu0 begin touch P2 A 0
+      on cpu1 begin touch P2 A 0
+      """
+    guard
+      case .success(let e) = RaceExplorer.prepare(scene: Parser.parse(source), title: "c2", kernel: nil, variants: nil)
+    else { throw RaceTestError.prepare }
+    var w = e.initial
+    let p2 = try #require(w.processIndex(named: "P2"))
+    guard case .page(let pg1, _)? = w[process: p2].ptes[0], case .anon(let av1) = w[page: pg1].mapping else {
+      throw RaceTestError.prepare
+    }
+    // (Programs run from the end; the narration keeps cpu0 running after the copy, which a
+    // micro-step taken alone must.)
+    w.cpus[0].program = [.narrate(function: "f", text: "done"), .cowCopy(process: p2, vpage: 0)]
+    w.cpus[1].program = [.freeAnonVMA(.lit(av1))]
+    let crafted = RaceExplorer(initial: w, timeline: e.timeline, prefix: e.prefix)
+    let full = crafted.explore(reduction: .none)
+    #expect(verdict(full).codes.contains("C12"))
+    #expect(verdict(crafted.explore()) == verdict(full))
+    // The copy is independent of the free (C1 holds) but visible: taken alone, C12 is missed.
+    let broken = crafted.explore(reduction: .brokenC2ForTesting)
+    #expect(broken.reducedExpansions > 0)
+    #expect(verdict(broken) != verdict(full), "\(verdict(broken)) vs \(verdict(full))")
+  }
+
+  @Test(
     "a lock, an unlock, a narration and finish_walk have footprints; calls and unknown micro-steps touch everything")
   func footprints() throws {
     let (e, _) = try explorer("d2-migration-vs-vma-adjust.scene")
     let w = e.initial
     let lock = Footprint.of(.lock(.exact(.lit(1)), .exclusive), in: w, cpu: 0, next: true)
-    #expect(lock.writes == [.lock(1)])
+    #expect(lock.writes == [.lock(1), .heldBy(0)])
     #expect(!lock.mayBeVisible)
     #expect(Footprint.of(.narrate(function: "f", text: "t"), in: w, cpu: 0, next: true) == .local)
     #expect(Footprint.of(.finishWalk, in: w, cpu: 0, next: true) == .local)
-    #expect(Footprint.of(.zapVMA(vma: 1, start: 0, end: 1), in: w, cpu: 0, next: true) == .everything)
-    #expect(Footprint.of(.unlessBailed(.zapVMA(vma: 1, start: 0, end: 1)), in: w, cpu: 0, next: false) == .everything)
+    let split = Instr.splitVMA(vma: 1, at: 1, newBelow: false)
+    #expect(Footprint.of(split, in: w, cpu: 0, next: true) == .everything)
+    #expect(Footprint.of(.unlessBailed(split), in: w, cpu: 0, next: false) == .everything)
+    // Unmapping a VMA writes its page table and the pages, which C12 reads: visible.
+    #expect(Footprint.of(.zapVMA(vma: 1, start: 0, end: 1), in: w, cpu: 0, next: true).mayBeVisible)
+    // A list_del on one anon_vma and a lock of another commute; a lock of the same one does not.
+    let avc = try #require(w.avcs.keys.first { w.avcs[$0]?.anonVMA == 1 })
+    let del = Footprint.of(.listDelSameAnonVMA(avc: avc), in: w, cpu: 1, next: true)
+    #expect(!del.mayBeVisible)
+    #expect(!del.conflicts(with: Footprint.of(.lock(.exact(.lit(2)), .exclusive), in: w, cpu: 0, next: false)))
+    #expect(del.conflicts(with: Footprint.of(.freeAnonVMA(.lit(1)), in: w, cpu: 0, next: false)))
     #expect(Footprint.of(.cowCopy(process: 0, vpage: 0), in: w, cpu: 0, next: true).mayBeVisible)
     // Another lock of the same anon_vma conflicts; a lock or unlock of another does not; an
     // unlock conflicts with a later attempt on another lock (it may let the deadlock detector

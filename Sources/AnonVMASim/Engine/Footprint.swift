@@ -6,31 +6,71 @@
 /// (`FootprintTests` checks, on every reachable state of the race scenes it visits, that the
 /// declared writes of each micro-step and of each CPU's remaining program cover what running it
 /// changes):
-/// an instruction the table does not know, or a call that expands into further instructions
-/// (reading the state at that moment), touches ``Object/everything``. The classes are coarse on
-/// purpose (all pages are one object: they share the page allocator, whose ids depend on the
-/// order of allocation; every anon_vma, AVC and KSM node is one object: forks, frees and walks
-/// follow their lists), so a declaration errs only towards "dependent".
+/// an instruction the table does not know touches ``Object/everything``; a call the table knows
+/// counts as everything it may expand into, whatever the state when it runs. Objects are one
+/// anon_vma's own fields or list, one AVC, one lock, one process's VMAs or page table; classes
+/// cover what a step cannot name in advance (the page allocator, whose ids depend on the order of
+/// allocation, every anon_vma for an allocation that may reuse a slot, every AVC for a walk), so
+/// a declaration errs only towards "dependent".
+///
+/// State read to name an object (a VMA's process, an AVC's anon_vma, whether a VMA has an
+/// anon_vma, a lock's anon_vma) is read when the footprint is taken. It stays valid until the
+/// instruction runs because the reduction takes a step alone only when every other CPU's
+/// remaining program is in the table, and no table instruction changes these once set (an AVC is
+/// linked once, `vma->anon_vma` is cleared only by instructions the table does not know, a
+/// lock's resolution changes only with a write of the anon_vmas, which every step that touches
+/// that lock conflicts with).
 public struct Footprint: Sendable, Equatable {
   /// An object or class of objects a micro-step touches.
   public enum Object: Sendable, Hashable {
     /// Every object of the world, every lock and every CPU's lock records.
     case everything
-    /// One process: its mm, its VMAs (their bounds, flags, `anon_vma` pointers) and its page table.
+    /// One process's mm and VMAs (their bounds, flags, `anon_vma` pointers and chains), without
+    /// its page table.
     case process(ProcessID)
+    /// Every process's mm and VMAs, and the VMA allocator (the class of ``process(_:)``).
+    case processes
+    /// One process's page table (and the count of all page-table entries, which a step that
+    /// changes an entry keeps exact).
+    case pageTable(ProcessID)
+    /// Every page table (the class of ``pageTable(_:)``).
+    case pageTables
     /// Every page, swap slot and the page allocator.
     case pages
-    /// Every anon_vma, anon_vma_chain and KSM stable node, their counters, lists and allocators.
+    /// Every anon_vma, anon_vma_chain and KSM stable node, their counters, lists and allocators
+    /// (the class of ``anonVMA(_:)``, ``anonVMAList(_:)``, ``avcs``, ``anonVMASlab`` and ``ksm``).
     case rmap
-    /// The anon_vma_chain table alone (which AVCs exist and what each links), without the
-    /// anon_vmas' lists: a member of ``rmap`` that no lock's resolution reads.
+    /// The anon_vma_chain table (which AVCs exist and what each links) and its allocator,
+    /// without the anon_vmas' lists: a member of ``rmap`` that no lock's resolution reads (the
+    /// class of ``avc(_:)``).
     case avcs
+    /// One anon_vma_chain (what it links, whether it is on its lists, whether it exists): a
+    /// member of ``avcs``; never reused, and linked once.
+    case avc(AVCID)
     /// The list of VMAs detached from their mm but not yet freed (`World.detachedVMAs`).
     case detached
     /// One anon_vma's lock: its holders in the lock table.
     case lock(AnonVMAID)
-    /// One anon_vma's own fields (alive, root, the memory slot it occupies), read to find a lock.
+    /// One anon_vma's own fields (alive, root, parent, creator, the memory slot it occupies),
+    /// read to find a lock.
     case anonVMA(AnonVMAID)
+    /// Every anon_vma's own fields, and the allocator that adds anon_vmas and reuses their slots
+    /// (the class of ``anonVMA(_:)``).
+    case anonVMAs
+    /// One anon_vma's same_anon_vma list (or interval tree), its `emptied` mark, its counters
+    /// (refcount, num_children, num_active_vmas) and its mm_all_locks bit: no lock's resolution
+    /// and no invariant checked while an operation is unfinished reads them.
+    case anonVMAList(AnonVMAID)
+    /// Every anon_vma's list and counters (the class of ``anonVMAList(_:)``).
+    case anonVMALists
+    /// The anon_vma slab's free slots, in order (a free adds one; an allocation takes one: the
+    /// ``anonVMAs`` class covers it).
+    case anonVMASlab
+    /// Every KSM stable node and its rmap_items.
+    case ksm
+    /// One CPU's record of the locks it holds and waits for (written by its own lock and unlock,
+    /// and by a reuse of an anon_vma slot, ``locks``).
+    case heldBy(Int)
     /// Every lock, and every CPU's record of the locks it holds and waits for (a reused anon_vma
     /// slot renames them all).
     case locks
@@ -66,15 +106,27 @@ public struct Footprint: Sendable, Equatable {
   static func overlap(_ x: Object, _ y: Object) -> Bool {
     switch (x, y) {
     case (.everything, _), (_, .everything): return true
-    case (.locks, .locks), (.locks, .lock), (.lock, .locks): return true
-    case (.waits, .waits), (.waits, .locks), (.locks, .waits): return true
-    case (.rmap, .rmap), (.rmap, .anonVMA), (.anonVMA, .rmap): return true
-    case (.avcs, .avcs), (.avcs, .rmap), (.rmap, .avcs): return true
-    case (.detached, .detached): return true
-    case (.pages, .pages): return true
-    case (.process(let a), .process(let b)): return a == b
+    case (.process(let a), .process(let b)), (.pageTable(let a), .pageTable(let b)): return a == b
+    case (.processes, .processes), (.processes, .process), (.process, .processes): return true
+    case (.pageTables, .pageTables), (.pageTables, .pageTable), (.pageTable, .pageTables): return true
+    case (.pages, .pages), (.detached, .detached): return true
+    case (.rmap, .rmap), (.rmap, .avcs), (.rmap, .anonVMA), (.rmap, .anonVMAs), (.rmap, .anonVMAList),
+      (.rmap, .anonVMALists), (.rmap, .anonVMASlab), (.rmap, .ksm):
+      return true
+    case (.avcs, .rmap), (.anonVMA, .rmap), (.anonVMAs, .rmap), (.anonVMAList, .rmap), (.anonVMALists, .rmap),
+      (.anonVMASlab, .rmap), (.ksm, .rmap):
+      return true
+    case (.avcs, .avcs), (.anonVMASlab, .anonVMASlab), (.ksm, .ksm): return true
+    case (.avc(let a), .avc(let b)): return a == b
+    case (.avc, .avcs), (.avcs, .avc), (.avc, .rmap), (.rmap, .avc): return true
+    case (.anonVMA(let a), .anonVMA(let b)), (.anonVMAList(let a), .anonVMAList(let b)): return a == b
+    case (.anonVMAs, .anonVMAs), (.anonVMAs, .anonVMA), (.anonVMA, .anonVMAs): return true
+    case (.anonVMAs, .anonVMASlab), (.anonVMASlab, .anonVMAs): return true
+    case (.anonVMALists, .anonVMALists), (.anonVMALists, .anonVMAList), (.anonVMAList, .anonVMALists): return true
     case (.lock(let a), .lock(let b)): return a == b
-    case (.anonVMA(let a), .anonVMA(let b)): return a == b
+    case (.heldBy(let a), .heldBy(let b)): return a == b
+    case (.locks, .locks), (.locks, .lock), (.lock, .locks), (.locks, .heldBy), (.heldBy, .locks): return true
+    case (.waits, .waits), (.waits, .locks), (.locks, .waits): return true
     default: return false
     }
   }
@@ -87,26 +139,39 @@ public struct Footprint: Sendable, Equatable {
     return meets(writes, other.reads) || meets(writes, other.writes) || meets(reads, other.writes)
   }
 
-  /// Whether the micro-step may change what an invariant reads (``World/invariantViolations(scope:)``
-  /// reads the anon_vmas, VMAs, page tables, pages and KSM nodes, and the CPUs' states). Only the
-  /// lock table and a CPU's own lock records are invisible: no invariant reads the lock table, and
-  /// C21 reads the records only when every CPU is idle, which a step that leaves its CPU running
-  /// does not change (the explorer checks that after the step).
+  /// Whether the micro-step may change what an invariant checked while an operation is
+  /// unfinished reads (the reduction takes a step alone only while its CPU stays running, so
+  /// only those invariants matter, see ``World/invariantViolations(scope:)``): C11 reads each
+  /// anon_vma's own fields (``Object/anonVMA(_:)``); C12 every page table and the pages and
+  /// anon_vmas they map (``Object/pageTable(_:)``, ``Object/pages``, ``Object/anonVMA(_:)``);
+  /// C13 the KSM nodes (``Object/ksm``) and anon_vmas; C23 the CPUs' states, which a step that
+  /// progresses leaves alone for every other CPU (the explorer checks that after the step).
+  /// Invisible: the lock table and lock records, the wait-for order, the AVC table, the
+  /// anon_vmas' lists and counters, the VMAs and mm (C12 reads a process's VMAs and chains only
+  /// at quiescence) and the detached list and slab free list.
   public var mayBeVisible: Bool {
     writes.contains { w in
       switch w {
-      case .lock, .locks: return false
-      default: return true
+      case .lock, .locks, .waits, .heldBy, .avcs, .avc, .anonVMAList, .anonVMALists, .process, .processes, .detached,
+        .anonVMASlab:
+        return false
+      case .everything, .pageTable, .pageTables, .pages, .rmap, .anonVMA, .anonVMAs, .ksm:
+        return true
       }
     }
   }
 
   /// What one instruction may touch when it runs, with every instruction it expands into:
   /// ``everything`` unless the table below knows better. A lock's anon_vma is resolved in `world`
-  /// with `cpu`'s registers: exact for the instruction that runs next (`next`), and for a later
-  /// one in a program whose other instructions write neither registers nor anon_vmas (a program
-  /// that holds anything else touches everything, see ``World/remainingFootprint(cpu:)``).
-  static func of(_ instr: Instr, in world: World, cpu: Int, next: Bool) -> Footprint {
+  /// (an anon_vma's slot and root change only by a write of ``Object/anonVMA(_:)`` or
+  /// ``Object/anonVMAs``, which conflicts with every step that touches that lock, as each reads
+  /// the anon_vma it resolves) and with `cpu`'s registers when `regs` says they hold what the
+  /// instruction will read (``World/remainingFootprint(cpu:)`` clears it after an instruction that
+  /// may write one); otherwise an instruction that reads a register counts as touching any object
+  /// the register could name. `next`: the instruction runs next and progresses (a lock that does
+  /// not block).
+  static func of(_ instr: Instr, in world: World, cpu: Int, next: Bool, regs: Bool = true) -> Footprint {
+    let held = Object.heldBy(cpu)
     switch instr {
     case .narrate, .clearBail, .finishWalk:
       // An event or a register of the CPU's own (finish_walk reads the walk in its registers
@@ -114,33 +179,161 @@ public struct Footprint: Sendable, Equatable {
       return .local
     case .unlessBailed(let inner):
       // Expands into `inner` or nothing, reading only the CPU's own `bail` register.
-      return of(inner, in: world, cpu: cpu, next: next)
+      return of(inner, in: world, cpu: cpu, next: next, regs: regs)
     case .pageUnlockAnonVMA:
       // page_unlock_anon_vma() (World+RmapWalk.swift) expands into nothing (`bail`) or the unlock
       // of the anon_vma (2.6.34, root-reread) or root page_lock_anon_vma() read into the
-      // registers; either way no more than that unlock. The registers are those it will read
-      // when the program before it writes none (see ``World/remainingFootprint(cpu:)``).
+      // registers; either way no more than that unlock.
       let ref: LockRef =
         world.kernel == .v2_6_34 || world.has(.rootReread) ? .anonVMALock(.reg(.anonVMA)) : .exact(.reg(.root))
-      return of(.unlock(ref), in: world, cpu: cpu, next: false)
+      return of(.unlock(ref), in: world, cpu: cpu, next: false, regs: regs)
     case .prepFinish:
-      // anon_vma_prepare()'s end (World+Rmap.swift, Linux6/World+ForkReuse.swift): frees or puts
-      // the anon_vma it allocated if it lost the race (`lostRace`), else expands into nothing.
-      return world.cpus[cpu].regs.lostRace ? .everything : .local
+      // anon_vma_prepare()'s end (World+Rmap.swift, Linux6/World+ForkReuse.swift): frees (2.6.x)
+      // or puts (6.x) the anon_vma it allocated if it lost the race (`lostRace`), else expands
+      // into nothing.
+      if regs && !world.cpus[cpu].regs.lostRace { return .local }
+      guard !world.kernel.isModern else { return .everything }
+      let a = regs ? world.cpus[cpu].regs.allocatedAnonVMA : nil
+      return of(.freeAnonVMA(a.map { .lit($0) } ?? .reg(.anonVMA)), in: world, cpu: cpu, next: false, regs: a != nil)
     case .computeEmpty(let a):
       // anon_vma_unlink()'s test (World+Rmap.swift): reads the anon_vma's list and counter,
       // sets a register of the CPU's own.
-      return Footprint(reads: [.anonVMA(a), .rmap], writes: [])
-    case .freeAVC(let vma, _):
+      return Footprint(reads: [.anonVMAList(a)], writes: [])
+    case .listDelSameAnonVMA(let id):
+      // anon_vma_unlink()'s list_del() (World+Rmap.swift): the AVC off its anon_vma's list,
+      // checked against the CPU's own locks (C15/C16, whose lock is the anon_vma's root).
+      guard let a = world.avcs.withObject(id, \.anonVMA) else { return .everything }
+      return Footprint(
+        reads: [.avc(id), .anonVMA(a), .anonVMAList(a), held], writes: [.avc(id), .anonVMAList(a)])
+    case .linkSameAnonVMA(let avc, _):
+      // anon_vma_chain_link()'s second half (World+Rmap.swift): the AVC (linked to its VMA and
+      // anon_vma by linkSameVMA) onto the anon_vma's list, or into its interval tree by the
+      // VMAs' page offsets (6.x); checked against the CPU's locks and the anon_vma's liveness.
+      let id = regs ? try? world.value(avc, cpu: cpu) : nil
+      let a = id.flatMap { world.avcs.withObject($0, \.anonVMA) }.flatMap { $0 == 0 ? nil : $0 }
+      let list: Object = a.map { .anonVMAList($0) } ?? .anonVMALists
+      let own: Object = a.map { .anonVMA($0) } ?? .anonVMAs
+      let link: Object = id.map { .avc($0) } ?? .avcs
+      // 6.x: the tree's order reads the other AVCs' VMAs.
+      let tree: [Object] = world.kernel.isModern ? [.avcs, .processes] : []
+      return Footprint(reads: [link, own, list, held] + tree, writes: [link, list])
+    case .linkSameVMA(let vma, let avc, _):
+      // anon_vma_chain_link()'s first half: the AVC links the VMA and the anon_vma, and goes
+      // onto the VMA's chain (its process's VMAs).
+      guard let p = world.vmas.withObject(vma, \.process) else { return .everything }
+      let link: Object = (regs ? try? world.value(avc, cpu: cpu) : nil).map { .avc($0) } ?? .avcs
+      return Footprint(reads: [link, .process(p)], writes: [link, .process(p)])
+    case .setVMAAnonVMA(let vma, let val, _):
+      // vma->anon_vma = anon_vma (World+Rmap.swift); 6.x and mainline count the active VMAs.
+      guard let p = world.vmas.withObject(vma, \.process) else { return .everything }
+      guard world.kernel.isModern else { return Footprint(reads: [.process(p)], writes: [.process(p)]) }
+      let list: Object = (regs ? try? world.value(val, cpu: cpu) : nil).map { .anonVMAList($0) } ?? .anonVMALists
+      return Footprint(reads: [.process(p), list], writes: [.process(p), list])
+    case .prepPublish(let vma):
+      // anon_vma_prepare() under the lock (World+Rmap.swift): reads vma->anon_vma; if another
+      // thread won, a narration, else the anon_vma published and the AVC linked.
+      guard let p = world.vmas.withObject(vma, \.process) else { return .everything }
+      if next && world.vmas[vma]?.anonVMA != nil { return Footprint(reads: [.process(p)], writes: []) }
+      let steps: [Instr] = [
+        .setVMAAnonVMA(vma: vma, anonVMA: .reg(.anonVMA), function: "anon_vma_prepare"),
+        .linkSameVMA(vma: vma, avc: .reg(.avc), anonVMA: .reg(.anonVMA)),
+        .linkSameAnonVMA(avc: .reg(.avc), atTail: true),
+      ]
+      // The AVC is linked to its anon_vma by the step before its list insertion: unknown now.
+      return steps.reduce(Footprint(reads: [.process(p)], writes: [])) {
+        $0.union(of($1, in: world, cpu: cpu, next: false, regs: regs && $1 != steps[2]))
+      }
+    case .freeAnonVMA(let val):
+      // anon_vma_free() (World+Rmap.swift): the anon_vma dies (checked against its list) and
+      // its slot goes to the slab's free list.
+      guard regs, let a = try? world.value(val, cpu: cpu) else {
+        return Footprint(reads: [.anonVMAs, .anonVMALists], writes: [.anonVMAs, .anonVMASlab])
+      }
+      return Footprint(reads: [.anonVMA(a), .anonVMAList(a)], writes: [.anonVMA(a), .anonVMASlab])
+    case .unlinkFreeIfEmpty(let a):
+      // anon_vma_unlink()'s end (World+Rmap.swift): nothing unless the list was empty
+      // (`listEmpty`); then 2.6.36 drops the root's reference (drop_anon_vma(): a decrement,
+      // or the root's lock, a decrement, the emptiness test and its free) and frees the
+      // anon_vma. 6.x frees in unlink_anon_vmas()'s second pass: nothing here.
+      if world.kernel.isModern || (regs && !world.cpus[cpu].regs.listEmpty) { return .local }
+      var fp = of(.freeAnonVMA(.lit(a)), in: world, cpu: cpu, next: false)
+      if world.kernel == .v2_6_36, let root = world.anonVMA(a)?.root, root != a || world.has(.rootSelfDrop),
+        !world.has(.noFiveFive)
+      {
+        let drop: [Object] = [.anonVMA(root), .anonVMAList(root), .anonVMASlab, .lock(root), held]
+        fp = fp.union(Footprint(reads: drop + [.waits], writes: drop + [.waits]))
+      }
+      return fp
+    case .anonVMAUnlink(let id):
+      // anon_vma_unlink() (World+Rmap.swift): lock, list_del, the emptiness test, unlock, the
+      // free if empty, each as its own table entry says.
+      guard let a = world.avcs.withObject(id, \.anonVMA) else { return .everything }
+      let steps: [Instr] = [
+        .lock(.anonVMALock(.lit(a)), world.writeMode), .listDelSameAnonVMA(avc: id), .computeEmpty(anonVMA: a),
+        .unlock(.anonVMALock(.lit(a))), .unlinkFreeIfEmpty(anonVMA: a),
+      ]
+      return steps.reduce(Footprint(reads: [.avc(id)], writes: [])) {
+        $0.union(of($1, in: world, cpu: cpu, next: false, regs: regs && $1 != steps[4]))
+      }
+    case .freePage:
+      // __remove_mapping() (World+Migrate.swift): the page's swap slot, pin and freedom; a KSM
+      // page's stable node dies with it.
+      return Footprint(reads: [.pages, .ksm], writes: [.pages, .ksm])
+    case .rmapWalkVisits(_, _, let kind, _):
+      // rmap_walk_anon() and try_to_unmap_anon() (World+RmapWalk.swift): the anon_vma's list
+      // (or interval tree, by the VMAs' offsets) read into visits of each VMA, which look at
+      // (or replace) the page-table entry of the page in each process and count the page's
+      // mappings.
+      if kind == .look { return Footprint(reads: [.rmap, .processes, .pageTables, .pages], writes: []) }
+      return Footprint(reads: [.rmap, .processes, .pageTables, .pages], writes: [.pageTables, .pages])
+    case .freeAVC(let vma, let id):
       // anon_vma_chain_free() (World+Rmap.swift): takes the AVC off its VMA's chain and frees
       // it from the AVC table; the VMA belongs to one process for its whole life.
       guard let p = world.vmas.withObject(vma, \.process) else { return .everything }
-      return Footprint(reads: [.process(p), .avcs], writes: [.process(p), .avcs])
+      return Footprint(reads: [.process(p), .avc(id)], writes: [.process(p), .avc(id)])
+    case .zapVMA(let vma, _, _):
+      // unmap_vmas() (World+Memory.swift): the VMA's PTEs removed, each page's mapping dropped
+      // (a page, or the swap cache's page, freed with its last; a KSM page's stable node too).
+      guard let p = world.vmas.withObject(vma, \.process) else { return .everything }
+      return Footprint(reads: [.process(p), .pageTable(p), .pages, .ksm], writes: [.pageTable(p), .pages, .ksm])
+    case .detachVMAs(let p, _, _):
+      // detach_vmas_to_be_unmapped() (World+MMap.swift): the VMAs leave the mm for the
+      // detached list.
+      return Footprint(reads: [.process(p), .detached], writes: [.process(p), .detached])
+    case .exitMM(let p):
+      // exit_mmap()'s start (World+MMap.swift): the mm dies, its VMAs go to the detached list;
+      // its text counts the process's KSM rmap_items.
+      return Footprint(reads: [.process(p), .detached, .ksm], writes: [.process(p), .detached])
+    case .unlinkAnonVMAs(let vma):
+      // unlink_anon_vmas() in 2.6.x (World+Rmap.swift): anon_vma_unlink() and
+      // anon_vma_chain_free() for each AVC of the VMA's chain. The chain only shrinks once the
+      // VMA has an anon_vma (only instructions the table does not know add to it then).
+      guard !world.kernel.isModern, let v = world.vmas[vma], v.anonVMA != nil else { return .everything }
+      return v.chain.reduce(Footprint(reads: [.process(v.process)], writes: [])) {
+        $0.union(of(.anonVMAUnlink(avc: $1), in: world, cpu: cpu, next: false, regs: false))
+          .union(of(.freeAVC(vma: vma, avc: $1), in: world, cpu: cpu, next: false, regs: false))
+      }
+    case .doMunmap(let p, let start, let end):
+      // do_munmap() (World+MMap.swift): splits first (unknown to the table), else the VMAs
+      // inside the range detached, zapped, unlinked and removed.
+      let list = world[process: p].vmas.compactMap { world.vmas[$0] }
+      if list.contains(where: { ($0.start < start && $0.end > start) || ($0.start < end && end < $0.end) }) {
+        return .everything
+      }
+      let inside = list.filter { $0.start >= start && $0.end <= end }.map(\.id)
+      let steps: [Instr] =
+        [.detachVMAs(process: p, start: start, end: end)] + inside.map { .zapVMA(vma: $0, start: 0, end: 0) }
+        + inside.map { .unlinkAnonVMAs(vma: $0) } + inside.map { .removeVMA(vma: $0) }
+      return steps.reduce(Footprint(reads: [.process(p)], writes: [])) {
+        $0.union(of($1, in: world, cpu: cpu, next: false, regs: false))
+      }
     case .removeVMA(let vma):
       // remove_vma() (World+MMap.swift): the VMA leaves its process and the detached list, and
       // its remaining AVCs leave the AVC table; it touches no anon_vma or its list.
-      guard let p = world.vmas.withObject(vma, \.process) else { return .everything }
-      let all: [Object] = [.process(p), .avcs, .detached]
+      // Its chain only shrinks once it has an anon_vma (see unlinkAnonVMAs below).
+      guard let v = world.vmas[vma] else { return .everything }
+      let links: [Object] = v.anonVMA != nil ? v.chainTailFirst.map { .avc($0) } : [.avcs]
+      let all: [Object] = [.process(v.process), .detached] + links
       return Footprint(reads: all, writes: all)
     case .stackSetPgoff(let vma, _), .adjustNextPgoff(let vma, _):
       // expand_downwards() / vma_adjust() (World+Stack.swift, World+VMAAdjust.swift): one
@@ -157,42 +350,110 @@ public struct Footprint: Sendable, Equatable {
       // World+Lock.swift: resolves the anon_vma (its slot's occupant and root), checks it is
       // alive and a root, then adds or removes this CPU in the lock's holders; an attempt that
       // blocks runs the deadlock detector, one that deadlocks changes the CPU's state.
-      guard let (requested, target) = try? world.resolveLock(ref, cpu: cpu) else {
+      guard regs || !ref.readsRegister, let (requested, target) = try? world.resolveLock(ref, cpu: cpu) else {
         return Footprint(reads: [.everything], writes: [.locks, .waits])
       }
-      let reads: [Object] = [.anonVMA(requested), .anonVMA(target), .lock(target)]
-      if case .unlock = instr { return Footprint(reads: reads, writes: [.lock(target), .waits]) }
+      let reads: [Object] = [.anonVMA(requested), .anonVMA(target), .lock(target), held]
+      if case .unlock = instr { return Footprint(reads: reads, writes: [.lock(target), held, .waits]) }
       // The attempt as it runs next and progresses (the only one the reduction takes alone).
-      if next { return Footprint(reads: reads, writes: [.lock(target)]) }
-      return Footprint(reads: reads + [.waits], writes: [.lock(target), .waits])
-    case .faultWrite(let p, _), .faultRead(let p, _), .doWPPage(let p, _), .doSwapPage(let p, _, _),
-      .doAnonymousPage(let p, _, _), .cowCopy(let p, _), .pageMoveAnonRmap(let p, _), .mapZeroPage(let p, _),
-      .swapInMap(let p, _, _):
-      // handle_mm_fault() and what it calls (World+Memory.swift): the process's VMA and page
-      // table, pages (allocated, mapped, unmapped, freed), anon_vma_prepare() (an anon_vma and
-      // AVC allocated and linked under a root lock; a reused slot renames lock records).
-      let all: [Object] = [.process(p), .pages, .rmap, .locks]
-      return Footprint(reads: all, writes: all)
+      if next { return Footprint(reads: reads, writes: [.lock(target), held]) }
+      return Footprint(reads: reads + [.waits], writes: [.lock(target), held, .waits])
+    case .doAnonymousPage(let p, _, _), .mapZeroPage(let p, _), .pageMoveAnonRmap(let p, _):
+      // do_anonymous_page(), its zero-page form, page_move_anon_rmap() (World+Memory.swift,
+      // World+Rmap.swift): the VMA's anon_vma read, a page allocated or re-filed, one PTE set.
+      return Footprint(reads: [.process(p), .pageTable(p), .pages], writes: [.pageTable(p), .pages])
+    case .cowCopy(let p, _):
+      // do_wp_page()'s copy: a new page, the PTE, the old page's mapping dropped (a KSM page's
+      // stable node dies with its last mapping).
+      return Footprint(reads: [.process(p), .pageTable(p), .pages, .ksm], writes: [.pageTable(p), .pages, .ksm])
+    case .swapInMap(let p, _, _):
+      // do_swap_page()'s mapping (World+Memory.swift): the swap slot and cache, the page filed
+      // in the VMA's anon_vma, its last AVC's (2.6.34) or its root (lockTarget).
+      return Footprint(
+        reads: [.process(p), .pageTable(p), .pages, .avcs, .anonVMAs], writes: [.pageTable(p), .pages])
+    case .anonVMAPrepare(let vma):
+      // anon_vma_prepare() (World+Rmap.swift): nothing once the VMA has an anon_vma (no table
+      // instruction clears it); else the AVC and maybe an anon_vma allocated (a reused slot
+      // renames lock records), the lock, the publication and the loser's free.
+      guard let p = world.vmas.withObject(vma, \.process) else { return .everything }
+      if world.vmas[vma]?.anonVMA != nil { return Footprint(reads: [.process(p)], writes: []) }
+      let all: [Object] = [.process(p), .processes, .avcs, .anonVMAs, .anonVMALists, .locks, .waits]
+      return world.kernel.isModern ? .everything : Footprint(reads: all, writes: all)
+    case .faultWrite(let p, let v), .faultRead(let p, let v), .doWPPage(let p, let v), .doSwapPage(let p, let v, _):
+      // handle_mm_fault() and what it calls (World+Memory.swift), by the PTE and the page at
+      // the time it runs (others may change them): every branch together.
+      guard let vma = world.vmaContaining(process: p, vpage: v) else { return .everything }
+      let branches: [Instr] = [
+        .anonVMAPrepare(vma: vma), .doAnonymousPage(process: p, vpage: v, zeroPage: false),
+        .pageMoveAnonRmap(process: p, vpage: v), .cowCopy(process: p, vpage: v),
+        .swapInMap(process: p, vpage: v, exclusive: false),
+      ]
+      return branches.reduce(Footprint(reads: [.process(p), .pageTable(p), .pages], writes: [])) {
+        $0.union(of($1, in: world, cpu: cpu, next: false, regs: regs))
+      }
     default:
       return .everything
+    }
+  }
+
+  /// Whether an instruction may write one of its CPU's registers (or expands into one that may):
+  /// a later instruction's register operands are then unknown (see ``of(_:in:cpu:next:regs:)``).
+  static func mayWriteRegisters(_ instr: Instr) -> Bool {
+    switch instr {
+    case .narrate, .finishWalk, .lock, .unlock, .noFault, .freeAVC, .removeVMA, .stackSetPgoff, .adjustNextPgoff,
+      .setBrk, .linkSameVMA, .linkSameAnonVMA, .setVMAAnonVMA, .listDelSameAnonVMA, .freeAnonVMA, .freePage, .zapVMA,
+      .detachVMAs, .exitMM:
+      return false
+    case .unlessBailed(let inner): return mayWriteRegisters(inner)
+    default: return true
+    }
+  }
+}
+
+extension LockRef {
+  /// Whether the anon_vma is read from a register.
+  var readsRegister: Bool {
+    switch self {
+    case .anonVMALock(.reg), .exact(.reg): return true
+    case .anonVMALock(.lit), .exact(.lit): return false
     }
   }
 }
 
 extension World {
   /// The footprint of CPU `c`'s next micro-step (the instructions it pops up to its event), or
-  /// nil when it is not one instruction the table knows (a call that expands reads the state).
+  /// nil when it is not one the table knows. A call the table knows counts with everything it
+  /// may expand into, and (as it may expand into nothing) with the instruction after it.
   public func nextStepFootprint(cpu c: Int) -> Footprint? {
     var step = Footprint.local
+    var known = true
     for instr in cpus[c].program.reversed() {
       switch instr {
       case .clearBail:
         // Expands into nothing: the micro-step goes on with the next instruction.
         continue
       case .narrate, .noFault, .lock, .unlock, .finishWalk, .computeEmpty, .freeAVC, .removeVMA, .stackSetPgoff,
-        .adjustNextPgoff, .setBrk:
-        step = step.union(Footprint.of(instr, in: self, cpu: c, next: true))
-        return step
+        .adjustNextPgoff, .setBrk, .listDelSameAnonVMA, .linkSameAnonVMA, .linkSameVMA, .setVMAAnonVMA, .freeAnonVMA,
+        .freePage, .doAnonymousPage, .mapZeroPage, .pageMoveAnonRmap, .cowCopy, .swapInMap, .zapVMA, .detachVMAs,
+        .exitMM:
+        return step.union(Footprint.of(instr, in: self, cpu: c, next: true, regs: known))
+      case .pageLockAnonVMA, .readPageMapping:
+        // page_lock_anon_vma()'s first micro-step, readPageMapping (World+RmapWalk.swift): reads
+        // page->mapping, the page's mapcount and liveness and the anon_vma's root into the
+        // registers. (Its lock, later, reads those registers: as part of a remaining program the
+        // call counts as everything.)
+        return step.union(Footprint(reads: [.pages, .anonVMAs], writes: []))
+      case .unlessBailed(let inner):
+        // Nothing when page_lock_anon_vma() returned NULL: the micro-step goes on.
+        if known && regs(c).bail { continue }
+        guard known else { return nil }
+        return nextStepFootprint(of: inner, cpu: c, after: step)
+      case .prepPublish, .prepFinish, .pageUnlockAnonVMA, .unlinkFreeIfEmpty, .anonVMAUnlink, .rmapWalkVisits,
+        .anonVMAPrepare, .faultWrite, .faultRead, .doWPPage, .doSwapPage, .unlinkAnonVMAs, .doMunmap:
+        let call = Footprint.of(instr, in: self, cpu: c, next: known, regs: known)
+        if call == .everything { return nil }
+        step = step.union(call)
+        known = known && !Footprint.mayWriteRegisters(instr)
       default:
         return nil
       }
@@ -200,24 +461,26 @@ extension World {
     return nil
   }
 
+  /// The footprint of `instr` run next after `step`, for an instruction `unlessBailed` runs.
+  private func nextStepFootprint(of instr: Instr, cpu c: Int, after step: Footprint) -> Footprint? {
+    switch instr {
+    case .lock, .unlock, .freePage: return step.union(Footprint.of(instr, in: self, cpu: c, next: true))
+    default: return nil
+    }
+  }
+
   /// Everything CPU `c` may still touch: the union of the footprints of its remaining program
   /// (each call covering what it expands into), an over-approximation of all its future
-  /// micro-steps while the CPU about to move alone has not moved.
-  ///
-  /// A lock's anon_vma is resolved now, which holds until the lock runs whenever it matters: a
-  /// footprint that conflicts with no lock the reduction takes alone holds only locks, unlocks,
-  /// narrations and the other micro-steps the table knows that write neither ``Footprint/Object/rmap``
-  /// nor ``Footprint/Object/locks`` (a fault writes every lock record and the anon_vmas, anything
-  /// else is everything): none of them writes an anon_vma or a register a lock, page_unlock_anon_vma()
-  /// or anon_vma_prepare()'s end reads (`anonVMA`, `root`, `lostRace`; ``Instr/computeEmpty(anonVMA:)``
-  /// sets only `listEmpty`, and `bail`, which ``Instr/clearBail`` sets, is read only by calls
-  /// whose footprint covers both of its values); and the micro-step taken
-  /// alone reads its anon_vmas, so no other CPU's remaining program writes them either.
+  /// micro-steps while the CPU about to move alone has not moved. Registers are read as they
+  /// are until an instruction that may write one (``Footprint/mayWriteRegisters(_:)``); after it
+  /// a register operand counts as any object.
   public func remainingFootprint(cpu c: Int) -> Footprint {
     var all = Footprint.local
-    for instr in cpus[c].program {
-      all = all.union(Footprint.of(instr, in: self, cpu: c, next: false))
+    var regs = true
+    for instr in cpus[c].program.reversed() {
+      all = all.union(Footprint.of(instr, in: self, cpu: c, next: false, regs: regs))
       if all == .everything { return all }
+      regs = regs && !Footprint.mayWriteRegisters(instr)
     }
     return all
   }
