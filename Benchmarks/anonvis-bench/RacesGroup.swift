@@ -116,7 +116,8 @@ extension Groups {
           name: "races \(short) (\(reduced.states) states): time per state",
           value: t.median
             / Double(max(1, reduced.states)) * 1e6, unit: "us", target: 10,
-          note: String(format: "%.0f states/s; target: 100,000 states/s", Double(reduced.states) / t.median)))
+          note: String(format: "%.0f states/s; target: 100,000 states/s; ", Double(reduced.states) / t.median)
+            + (reduced.exhaustive ? "exhaustive" : "NOT exhaustive")))
       figures.append(
         Figure(
           name: "races \(short): bytes per visited state (fingerprints and parents)",

@@ -1,0 +1,195 @@
+import SceneScript
+import Testing
+
+@testable import AnonVMASim
+@testable import ScenePlayer
+
+/// `cpus` CPUs each take copy-on-write faults on `pages` pages of their own child of one parent
+/// (issue 20's scene, small): every schedule allocates the same pages in another order.
+private func cowExplorer(cpus: Int, pages: Int, kernel: String) throws -> RaceExplorer {
+  var lines = ["kernel \(kernel)", "cpus \(cpus)", "spawn P0", "mmap P0 A \(pages)", "touch P0 A 0..\(pages - 1)"]
+  lines += (1...cpus).map { "fork P0 P\($0)" }
+  lines += (1...cpus).map { "on cpu\($0 - 1) begin touch P\($0) A 0..\(pages - 1)" }
+  switch RaceExplorer.prepare(
+    scene: Parser.parse(lines.joined(separator: "\n") + "\n"), title: "cow", kernel: nil, variants: nil)
+  {
+  case .success(let e): return e
+  case .failure(let d): throw d
+  }
+}
+
+/// Every race and concurrency scene on every model and variant, and the copy-on-write scene on
+/// three kernels (the scenes where pages are allocated in orders that differ).
+private func symmetryExplorers() throws -> [(name: String, explorer: RaceExplorer)] {
+  var result = try raceExplorers(variants: true)
+  for kernel in ["2.6.34", "2.6.36", "6.1"] {
+    result.append(("cow 3x2 on \(kernel)", try cowExplorer(cpus: 3, pages: 2, kernel: kernel)))
+  }
+  return result
+}
+
+/// The codes a search found, and whether one is a deadlock (C18).
+private func verdict(_ r: RaceExplorer.Report) -> (codes: Set<String>, deadlock: Bool) {
+  (Set(r.findings.map(\.code)), r.findings.contains { $0.code == "C18" })
+}
+
+/// Every page id reachable from `value` by reflection (enum payloads, optionals, arrays, structs).
+private func pageIDs(in value: Any, into ids: inout [PageID]) {
+  if let id = value as? PageID {
+    ids.append(id)
+    return
+  }
+  for child in Mirror(reflecting: value).children { pageIDs(in: child.value, into: &ids) }
+}
+
+/// What one CPU's micro-step from a world does, as the search sees it: refused, blocked, or
+/// the successor's fingerprint (with page names) and the violation codes it reports.
+private enum Move: Equatable {
+  case refused
+  case blocked
+  case moved(fingerprint: UInt64, codes: [String])
+}
+
+@Suite("The race explorer's symmetry reduction (page ids named by what refers to them)")
+struct SymmetryTests {
+  /// The moves of every CPU from `world`, successors fingerprinted with `numbering`.
+  private func moves(_ world: World, _ numbering: inout CPUNumbering) -> [Move?] {
+    world.cpus.indices.map { cpu -> Move? in
+      let state = world.cpus[cpu].state
+      guard state == .running || state == .blocked else { return nil }
+      switch RaceExplorer.tryStep(world, cpu: cpu) {
+      case .failure: return .refused
+      case .success(let (next, outcome)):
+        if case .blocked = outcome { return .blocked }
+        let codes = next.violations.dropFirst(world.violations.count).map(\.code).sorted()
+        return .moved(fingerprint: numbering.fingerprint(next).fingerprint, codes: codes)
+      }
+    }
+  }
+
+  @Test(
+    "two states with one fingerprint under page names behave alike: the same CPUs can move, to successors with one fingerprint, reporting the same violation codes (random schedules, every race and concurrency scene and the copy-on-write scene, every model)"
+  )
+  func equalNamesBehaveAlike() throws {
+    var named = CPUNumbering(symmetry: true)
+    var plain = CPUNumbering(symmetry: false)
+    var compared = 0
+    for (name, e) in try symmetryExplorers() {
+      // The first world met under each fingerprint with names, and its plain fingerprint.
+      var first: [UInt64: (world: World, plain: UInt64)] = [:]
+      var x: UInt64 = 0x9E37_79B9_7F4A_7C15
+      for _ in 0..<40 {
+        var world = e.initial
+        for _ in 0..<300 {
+          let print = named.fingerprint(world).fingerprint
+          let own = plain.fingerprint(world).fingerprint
+          if let known = first[print] {
+            if known.plain != own {
+              // Equal up to the pages' ids, not equal: they must behave alike.
+              compared += 1
+              #expect(moves(known.world, &named) == moves(world, &named), "\(name)")
+            }
+          } else {
+            first[print] = (world, own)
+          }
+          let movable = world.cpus.indices.filter {
+            world.cpus[$0].state == .running || world.cpus[$0].state == .blocked
+          }
+          guard !movable.isEmpty else { break }
+          x = StateHasher.mix(x &+ 1)
+          let cpu = movable[Int(x % UInt64(movable.count))]
+          guard case .success(let (next, outcome)) = RaceExplorer.tryStep(world, cpu: cpu) else { break }
+          if case .blocked = outcome { continue }
+          world = next
+        }
+      }
+    }
+    #expect(compared > 100, "states equal up to page ids were met \(compared) times")
+  }
+
+  @Test(
+    "with symmetry and reduction the search finds the violation codes and deadlocks the full search without symmetry finds, and its counterexamples replay (every race and concurrency scene, every model and variant, the copy-on-write scene)"
+  )
+  func soundOnEveryScene() throws {
+    var fewer = 0
+    for (name, e) in try symmetryExplorers() {
+      let full = e.explore(reduction: .none, symmetry: false)
+      let reduced = e.explore()
+      #expect(reduced.symmetry && !full.symmetry)
+      #expect(full.exhaustive && reduced.exhaustive, "\(name): compare exhaustive searches only")
+      #expect(verdict(reduced).codes == verdict(full).codes, "\(name)")
+      #expect(verdict(reduced).deadlock == verdict(full).deadlock, "\(name)")
+      #expect(reduced.states <= full.states, "\(name)")
+      // Symmetry alone: the same shortest schedule lengths per code.
+      let symmetric = e.explore(reduction: .none)
+      #expect(
+        symmetric.findings.map { "\($0.code) \($0.schedule.count)" }
+          == full.findings.map { "\($0.code) \($0.schedule.count)" }, "\(name)")
+      if symmetric.states < full.states { fewer += 1 }
+      for f in reduced.findings {
+        var world = e.initial
+        for cpu in f.schedule {
+          _ = try? world.microStep(cpu: cpu)
+          world.checkInvariants(everything: true)
+        }
+        #expect(
+          f.code == "C18" || world.violations.contains { $0.code == f.code }, "\(name): \(f.code) does not replay")
+      }
+    }
+    #expect(fewer >= 3, "symmetry merges states on the copy-on-write scenes at least")
+  }
+
+  @Test("the copy-on-write scene: one state per set of pages copied, whatever the order")
+  func cowStates() throws {
+    let e = try cowExplorer(cpus: 3, pages: 2, kernel: "2.6.36")
+    let plain = e.explore(reduction: .none, symmetry: false)
+    let named = e.explore(reduction: .none)
+    #expect(plain.exhaustive && named.exhaustive)
+    #expect(named.states * 2 < plain.states, "\(named.states) vs \(plain.states)")
+    #expect(named.findings.map(\.code) == plain.findings.map(\.code))
+  }
+
+  @Test(
+    "every page id a CPU holds is listed by CPU.forEachPage, and every page id the kernel state holds outside the pages, the CPUs and the bookkeeping is a PTE's, a swap cache's or a stable node's (every state a search of each scene reaches, up to 300)"
+  )
+  func pageReferencesListed() throws {
+    var checked = 0
+    for (name, e) in try symmetryExplorers() {
+      var queue = [e.initial]
+      var seen: Set<World> = [e.initial]
+      while let world = queue.popLast(), seen.count < 300 {
+        for cpu in world.cpus {
+          var mirrored: [PageID] = []
+          pageIDs(in: cpu, into: &mirrored)
+          var listed: [PageID] = []
+          cpu.forEachPage { listed.append($0) }
+          #expect(Set(mirrored) == Set(listed), "\(name): \(cpu.name)")
+        }
+        var referenced: Set<PageID> = []
+        for p in world.processes {
+          for pte in p.ptes.values {
+            switch pte {
+            case .page(let id, _), .migration(let id, _): referenced.insert(id)
+            default: break
+            }
+          }
+        }
+        for s in world.swapSlots { if let c = s.cached { referenced.insert(c) } }
+        for n in world.stableNodes { referenced.insert(n.page) }
+        for child in Mirror(reflecting: world).children
+        where !["pages", "cpus", "bookkeeping"].contains(child.label ?? "") {
+          var ids: [PageID] = []
+          pageIDs(in: child.value, into: &ids)
+          #expect(ids.allSatisfy { referenced.contains($0) }, "\(name): \(child.label ?? "?")")
+        }
+        checked += 1
+        for cpu in world.cpus.indices where world.cpus[cpu].state == .running || world.cpus[cpu].state == .blocked {
+          if case .success(let (next, _)) = RaceExplorer.tryStep(world, cpu: cpu), seen.insert(next).inserted {
+            queue.append(next)
+          }
+        }
+      }
+    }
+    #expect(checked > 1000)
+  }
+}
