@@ -82,15 +82,23 @@ extension Groups {
         name: "races 4x5 COW: states expanded by one CPU alone (of \(reduced.states))",
         value: Double(reduced.reducedExpansions), unit: "",
         note: "target: exhaustive in < 10 s; " + (reduced.exhaustive ? "exhaustive" : "not exhaustive")))
-    // Two threads (--threads 2): the same report, in what time.
-    var two: RaceExplorer.Report?
-    let twoTime = Harness.measure(1) { two = cow.explore(maxStates: bound, threads: 2) }
-    if let two {
+    // One thread and two (--threads 2) on a larger copy-on-write scene (four CPUs, twelve pages
+    // each: 13^4 states with the pages' ids named), back to back: the same report, in what time.
+    guard
+      case .success(let large) = RaceExplorer.prepare(
+        scene: Parser.parse(Groups.cowScene(cpus: 4, pages: sizes.quick ? 4 : 12)), title: "cow", kernel: nil,
+        variants: nil)
+    else { return }
+    for threads in [1, 2] {
+      var report: RaceExplorer.Report?
+      let time = Harness.measure(sizes.runs) { report = large.explore(maxStates: bound, threads: threads) }
+      guard let report else { continue }
       figures.append(
         Figure(
-          name: "races 4x5 COW, fingerprints, 2 threads: time per state (\(two.states) states)",
-          value: twoTime.median / Double(max(1, two.states)) * 1e6, unit: "us", target: 10,
-          note: String(format: "%.0f states/s; target: 100,000 states/s", Double(two.states) / twoTime.median)))
+          name: "races 4x\(sizes.quick ? 4 : 12) COW, \(threads) thread(s): time per state (\(report.states) states)",
+          value: time.median / Double(max(1, report.states)) * 1e6, unit: "us", target: 10,
+          note: String(format: "%.0f states/s; target: 100,000 states/s; ", Double(report.states) / time.median)
+            + (report.exhaustive ? "exhaustive" : "NOT exhaustive")))
     }
     raceScenes()
   }

@@ -1,6 +1,11 @@
 import SceneScript
 import Testing
 
+private struct Failure: Error {
+  var message: String
+  init(_ message: String) { self.message = message }
+}
+
 @testable import AnonVMASim
 @testable import ScenePlayer
 
@@ -40,6 +45,57 @@ private func pageIDs(in value: Any, into ids: inout [PageID]) {
     return
   }
   for child in Mirror(reflecting: value).children { pageIDs(in: child.value, into: &ids) }
+}
+
+/// `a` with its pages renumbered to the ids the pages of the same names have in `b` (pages
+/// nothing names paired by their contents): equal to `b` when the two are one state up to the
+/// pages' ids. Nil when the names do not pair up.
+private func renamed(_ a: World, like b: World) -> World? {
+  guard let na = a.pageNames()?.names, let nb = b.pageNames()?.names, na.count == nb.count else { return nil }
+  var byName: [UInt64: Int] = [:]
+  for (i, n) in nb.enumerated() where n != 0 { byName[n] = i + 1 }
+  func contents(_ p: Page) -> String {
+    var q = p
+    q.id = 0
+    return "\(q)"
+  }
+  // Unnamed pages of each world, in the order of their contents.
+  let freeA = na.indices.filter { na[$0] == 0 }.sorted { contents(a.pages[$0]) < contents(a.pages[$1]) }
+  let freeB = nb.indices.filter { nb[$0] == 0 }.sorted { contents(b.pages[$0]) < contents(b.pages[$1]) }
+  guard freeA.count == freeB.count else { return nil }
+  var sigma = [Int](repeating: 0, count: na.count + 1)
+  for (i, n) in na.enumerated() where n != 0 {
+    guard let j = byName[n] else { return nil }
+    sigma[i + 1] = j
+  }
+  for (i, j) in zip(freeA, freeB) { sigma[i + 1] = j + 1 }
+  return renumbered(a, sigma)
+}
+
+/// `a` with page id i renumbered `sigma[i]` in the pages, PTEs, swap cache and stable nodes
+/// (not in the CPUs: `sigma` must fix the pages they name).
+private func renumbered(_ a: World, _ sigma: [Int]) -> World {
+  func s(_ p: PageID) -> PageID { p.raw >= 1 && p.raw < sigma.count ? PageID(sigma[p.raw]) : p }
+  var w = a
+  var pages = [Page?](repeating: nil, count: a.pages.count)
+  for p in a.pages {
+    var q = p
+    q.id = s(p.id)
+    pages[q.id.raw - 1] = q
+  }
+  w.pages = ChunkedArray(pages.compactMap { $0 })
+  for pi in w.processes.indices {
+    for (v, pte) in a.processes[pi].ptes {
+      switch pte {
+      case .page(let p, let writable): w.processes[pi].ptes[v] = .page(s(p), writable: writable)
+      case .migration(let p, let writable): w.processes[pi].ptes[v] = .migration(s(p), writable: writable)
+      default: break
+      }
+    }
+  }
+  for i in w.swapSlots.indices { w.swapSlots[i].cached = w.swapSlots[i].cached.map(s) }
+  for i in w.stableNodes.indices { w.stableNodes[i].page = s(w.stableNodes[i].page) }
+  return w
 }
 
 /// What one CPU's micro-step from a world does, as the search sees it: refused, blocked, or
@@ -87,6 +143,7 @@ struct SymmetryTests {
             if known.plain != own {
               // Equal up to the pages' ids, not equal: they must behave alike.
               compared += 1
+              #expect(renamed(known.world, like: world) == world, "\(name): not one state up to the pages' ids")
               #expect(moves(known.world, &named) == moves(world, &named), "\(name)")
             }
           } else {
@@ -105,6 +162,74 @@ struct SymmetryTests {
       }
     }
     #expect(compared > 100, "states equal up to page ids were met \(compared) times")
+  }
+
+  @Test(
+    "the fingerprint with page names: the same under any renumbering of the pages no CPU names, changed by any change of which page is where"
+  )
+  func namesAreCanonicalAndInjective() throws {
+    let cow = try cowExplorer(cpus: 3, pages: 2, kernel: "2.6.36")
+    var w = cow.initial
+    // Each CPU copies its first page: three new pages, allocated in CPU order.
+    for cpu in 0..<3 {
+      for _ in 0..<20 where w.processes[cpu + 1].ptes.values.allSatisfy({ if case .page(_, true) = $0 { false } else { true } }) {
+        _ = try w.microStep(cpu: cpu)
+      }
+    }
+    try #require(w.pages.count >= 5)
+    var numbering = CPUNumbering(symmetry: true)
+    let base = numbering.fingerprint(w).fingerprint
+    // Renumbered: every permutation of the pages (no CPU names one here) hashes alike.
+    var x: UInt64 = 7
+    for _ in 0..<20 {
+      var order = Array(1...w.pages.count)
+      for i in order.indices.reversed() where i > 0 {
+        x = StateHasher.mix(x &+ 1)
+        order.swapAt(i, Int(x % UInt64(i + 1)))
+      }
+      let other = renumbered(w, [0] + order)
+      #expect(other != w || order == Array(1...w.pages.count))
+      #expect(numbering.fingerprint(other).fingerprint == base)
+    }
+    // Changes of which page is where.
+    let p2 = 2  // P2, a child with a copied page and a shared one
+    let vpages = w.processes[p2].ptes.keys.sorted()
+    try #require(vpages.count >= 2)
+    guard case .page(let a, let wa) = w.processes[p2].ptes[vpages[0]],
+      case .page(let b, let wb) = w.processes[p2].ptes[vpages[1]], a != b
+    else { throw Failure("P2's two pages are one") }
+    var changes: [(String, (inout World) -> Void)] = [
+      (
+        "two PTEs' pages swapped",
+        { w in
+          w.processes[p2].ptes[vpages[0]] = .page(b, writable: wa)
+          w.processes[p2].ptes[vpages[1]] = .page(a, writable: wb)
+        }
+      ),
+      ("a PTE's write bit", { w in w.processes[p2].ptes[vpages[0]] = .page(a, writable: !wa) }),
+      ("a mapped page freed", { w in w[page: a].freed = true }),
+      ("a page's mapcount", { w in w[page: b].mapcount += 1 }),
+      ("a CPU names a page", { w in w.cpus[0].regs.page = a }),
+    ]
+    var held = w
+    held.cpus[0].regs.page = a
+    let heldPrint = numbering.fingerprint(held).fingerprint
+    var other = held
+    other.cpus[0].regs.page = b
+    changes.append(("a CPU names another page", { $0 = other }))
+    for (what, change) in changes {
+      var v = w
+      change(&v)
+      #expect(v != w, "\(what): the change is a change")
+      #expect(numbering.fingerprint(v).fingerprint != base, "\(what) is not seen")
+    }
+    #expect(numbering.fingerprint(other).fingerprint != heldPrint, "the page a CPU names is not seen")
+    // The pages swapped under a CPU that names one: it now names the page at the other place.
+    var swap = Array(0...w.pages.count)
+    swap.swapAt(a.raw, b.raw)
+    let moved = renumbered(held, swap)
+    #expect(moved != held)
+    #expect(numbering.fingerprint(moved).fingerprint != heldPrint, "the page a CPU names is renamed")
   }
 
   @Test(
