@@ -107,7 +107,8 @@ struct Races: ParsableCommand {
           : ", \(report.reducedExpansions) of \(report.states) states expanded by one CPU's micro-step alone"))
     print(
       "symmetry: "
-        + (report.symmetry ? "states equal up to the pages' ids are one state (--no-symmetry to tell them apart)" : "none"))
+        + (report.symmetry
+          ? "states equal up to the pages' ids are one state (--no-symmetry to tell them apart)" : "none"))
     if let p = report.omissionProbability {
       // As TLC reports it: n states, each pair sharing a 64-bit fingerprint with probability 2^-64.
       print(

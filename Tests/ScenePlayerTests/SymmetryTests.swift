@@ -1,13 +1,13 @@
 import SceneScript
 import Testing
 
+@testable import AnonVMASim
+@testable import ScenePlayer
+
 private struct Failure: Error {
   var message: String
   init(_ message: String) { self.message = message }
 }
-
-@testable import AnonVMASim
-@testable import ScenePlayer
 
 /// `cpus` CPUs each take copy-on-write faults on `pages` pages of their own child of one parent
 /// (issue 20's scene, small): every schedule allocates the same pages in another order.
@@ -172,7 +172,8 @@ struct SymmetryTests {
     var w = cow.initial
     // Each CPU copies its first page: three new pages, allocated in CPU order.
     for cpu in 0..<3 {
-      for _ in 0..<20 where w.processes[cpu + 1].ptes.values.allSatisfy({ if case .page(_, true) = $0 { false } else { true } }) {
+      for _ in 0..<20
+      where w.processes[cpu + 1].ptes.values.allSatisfy({ if case .page(_, true) = $0 { false } else { true } }) {
         _ = try w.microStep(cpu: cpu)
       }
     }
