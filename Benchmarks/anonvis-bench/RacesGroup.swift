@@ -45,8 +45,13 @@ extension Groups {
     let bound = sizes.quick ? 10_000 : 100_000
     // The peak resident set grows by what the search holds at its widest (measured alone with
     // `--only races`: a group run before leaves a higher peak and the figure reads low).
-    let base = Harness.peakRSSMB()
+    var base = Harness.peakRSSMB()
     for visited in [RaceExplorer.Visited.fingerprints, .worlds] {
+      if visited == .worlds {
+        // Before the whole-world search, whose peak would hide theirs.
+        largeCOW()
+        base = Harness.peakRSSMB()
+      }
       var report: RaceExplorer.Report?
       let time = Harness.measure(1) { report = cow.explore(maxStates: bound, visited: visited) }
       guard let report else { continue }
@@ -82,17 +87,38 @@ extension Groups {
         name: "races 4x5 COW: states expanded by one CPU alone (of \(reduced.states))",
         value: Double(reduced.reducedExpansions), unit: "",
         note: "target: exhaustive in < 10 s; " + (reduced.exhaustive ? "exhaustive" : "not exhaustive")))
-    // Two threads (--threads 2): the same report, in what time.
-    var two: RaceExplorer.Report?
-    let twoTime = Harness.measure(1) { two = cow.explore(maxStates: bound, threads: 2) }
-    if let two {
+    raceScenes()
+  }
+
+  /// One thread and two on a larger copy-on-write scene, and the resident memory it grows by.
+  mutating func largeCOW() {
+    let bound = sizes.quick ? 10_000 : 100_000
+    // One thread and two (--threads 2) on a larger copy-on-write scene (four CPUs, twelve pages
+    // each: 13^4 states with the pages' ids named), back to back: the same report, in what time.
+    guard
+      case .success(let large) = RaceExplorer.prepare(
+        scene: Parser.parse(Groups.cowScene(cpus: 4, pages: sizes.quick ? 4 : 12)), title: "cow", kernel: nil,
+        variants: nil)
+    else { return }
+    let largeBase = Harness.peakRSSMB()
+    for threads in [1, 2] {
+      var report: RaceExplorer.Report?
+      let time = Harness.measure(sizes.runs) { report = large.explore(maxStates: bound, threads: threads) }
+      guard let report else { continue }
       figures.append(
         Figure(
-          name: "races 4x5 COW, fingerprints, 2 threads: time per state (\(two.states) states)",
-          value: twoTime.median / Double(max(1, two.states)) * 1e6, unit: "us", target: 10,
-          note: String(format: "%.0f states/s; target: 100,000 states/s", Double(two.states) / twoTime.median)))
+          name: "races 4x\(sizes.quick ? 4 : 12) COW, \(threads) thread(s): time per state (\(report.states) states)",
+          value: time.median / Double(max(1, report.states)) * 1e6, unit: "us", target: 10,
+          note: String(format: "%.0f states/s; target: 100,000 states/s; ", Double(report.states) / time.median)
+            + (report.exhaustive ? "exhaustive" : "NOT exhaustive")))
+      let growth = (Harness.peakRSSMB() - largeBase) * 1_048_576 / Double(max(1, report.states))
+      if threads == 1 && growth > 0 {
+        figures.append(
+          Figure(
+            name: "races 4x\(sizes.quick ? 4 : 12) COW, 1 thread: peak RSS growth per state", value: growth,
+            unit: "bytes", target: 64, note: "the frontier's worlds, fingerprints and parents"))
+      }
     }
-    raceScenes()
   }
 
   /// Each race scene (scenes/races/, read from the current directory): states per second of the
@@ -116,7 +142,8 @@ extension Groups {
           name: "races \(short) (\(reduced.states) states): time per state",
           value: t.median
             / Double(max(1, reduced.states)) * 1e6, unit: "us", target: 10,
-          note: String(format: "%.0f states/s; target: 100,000 states/s", Double(reduced.states) / t.median)))
+          note: String(format: "%.0f states/s; target: 100,000 states/s; ", Double(reduced.states) / t.median)
+            + (reduced.exhaustive ? "exhaustive" : "NOT exhaustive")))
       figures.append(
         Figure(
           name: "races \(short): bytes per visited state (fingerprints and parents)",

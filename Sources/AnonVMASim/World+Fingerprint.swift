@@ -77,11 +77,19 @@ extension World {
   /// A field added to `World` or to an object it stores must be hashed here too:
   /// `FingerprintTests` lists the fields this covers and fails when a type gains one.
   public func hashKernelState(into h: inout StateHasher) {
+    hashKernelState(into: &h, pageNames: PageNames())
+  }
+
+  /// Hashes the kernel state as ``hashKernelState(into:)`` does, each page id replaced by its
+  /// name in `pageNames` (``pageNames()``: names that do not depend on the order the pages were
+  /// allocated in); the pages themselves are hashed as a set, each under its name. With empty
+  /// names, exactly ``hashKernelState(into:)``.
+  public func hashKernelState(into h: inout StateHasher, pageNames names: PageNames) {
     h.combine(kernel == .v2_6_34 ? 1 : kernel == .v2_6_36 ? 2 : 3)
     for v in variants { h.combine(v.rawValue) }
     h.combine(variants.count)
     // By index: the element is read in place, not copied out (with its arrays and strings).
-    for i in processes.indices { processes[i].hashState(into: &h) }
+    for i in processes.indices { processes[i].hashState(into: &h, pageNames: names) }
     h.combine(processes.count)
     h.combine(vmas.count)
     for id in vmas.keys {
@@ -101,15 +109,27 @@ extension World {
       h.combine(avc.onSameVMA)
       h.combine(avc.onSameAnonVMA)
     }
-    for i in pages.indices { pages[i].hashState(into: &h) }
+    if names.isEmpty {
+      for i in pages.indices { pages[i].hashState(into: &h) }
+    } else {
+      // A set: each page mixed on its own under its name, and the mixes added.
+      var sum: UInt64 = 0
+      for i in pages.indices {
+        var e = StateHasher()
+        e.combine(names.word(pages[i].id))
+        pages[i].hashContents(into: &e)
+        sum &+= e.finalize()
+      }
+      h.combine(sum)
+    }
     h.combine(pages.count)
     for slot in swapSlots {
       h.combine(slot.id)
       h.combine(slot.count)
-      h.combine(slot.cached)
+      if let cached = slot.cached { h.combine(names.word(cached)) } else { h.combine(-1) }
     }
     h.combine(swapSlots.count)
-    for node in stableNodes { node.hashState(into: &h) }
+    for node in stableNodes { node.hashState(into: &h, pageNames: names) }
     h.combine(stableNodes.count)
     hashLocks(into: &h)
     h.combine(pageTableEntries)
@@ -156,7 +176,7 @@ extension LockMode {
 }
 
 extension Process {
-  func hashState(into h: inout StateHasher) {
+  func hashState(into h: inout StateHasher, pageNames names: PageNames) {
     h.combine(name)
     h.combine(parent)
     h.combine(alive)
@@ -169,7 +189,7 @@ extension Process {
       switch pte {
       case .page(let p, let writable):
         e.combine(1)
-        e.combine(p)
+        e.combine(names.word(p))
         e.combine(writable)
       case .zero: e.combine(2)
       case .swap(let s):
@@ -177,7 +197,7 @@ extension Process {
         e.combine(s)
       case .migration(let p, let writable):
         e.combine(4)
-        e.combine(p)
+        e.combine(names.word(p))
         e.combine(writable)
       }
       sum &+= e.finalize()
@@ -234,6 +254,11 @@ extension AnonVMA {
 extension Page {
   func hashState(into h: inout StateHasher) {
     h.combine(id)
+    hashContents(into: &h)
+  }
+
+  /// Every field but the id.
+  func hashContents(into h: inout StateHasher) {
     switch mapping {
     case .none: h.combine(1)
     case .anon(let a):
@@ -252,9 +277,9 @@ extension Page {
 }
 
 extension StableNode {
-  func hashState(into h: inout StateHasher) {
+  func hashState(into h: inout StateHasher, pageNames names: PageNames) {
     h.combine(id)
-    h.combine(page)
+    h.combine(names.word(page))
     for item in items {
       h.combine(item.process)
       h.combine(item.address)

@@ -1,6 +1,7 @@
 import AnonVMASim
 import Dispatch
 import SafeText
+import Synchronization
 
 /// The race explorer's search with states remembered by fingerprint, as TLC remembers them: the
 /// visited set holds a 64-bit hash of each state's kernel state (``World/hashKernelState(into:)``,
@@ -54,34 +55,47 @@ extension RaceExplorer {
     }
   }
 
+  /// A micro-step tried ahead by a thread: its result and, for a step that moved, the hash of
+  /// the successor's kernel state (``CPUNumbering/kernelHash(_:symmetry:)``), the search's
+  /// heaviest work after the step itself.
+  struct Ahead {
+    var tried: Tried
+    var kernelHash: StateHasher?
+  }
+
   /// The micro-steps of every CPU that can move from each of `nodes`, tried on `threads`
-  /// threads (node i on thread i mod threads): the results are by index, the same whatever the
-  /// timing.
-  static func tryAll(_ nodes: [Frontier], threads: Int) -> [[Tried?]] {
-    let results = ResultSlots<[Tried?]>(count: nodes.count)
-    DispatchQueue.concurrentPerform(iterations: threads) { t in
-      var i = t
-      while i < nodes.count {
+  /// threads, each taking the next node not yet taken (a thread the machine's load holds back
+  /// takes fewer): the results are by index, the same whatever the timing.
+  static func tryAll(_ nodes: [Frontier], threads: Int, symmetry: Bool) -> [[Ahead?]] {
+    let results = ResultSlots<[Ahead?]>(count: nodes.count)
+    let next = Atomic<Int>(0)
+    DispatchQueue.concurrentPerform(iterations: threads) { _ in
+      while true {
+        let i = next.wrappingAdd(1, ordering: .relaxed).oldValue
+        guard i < nodes.count else { break }
         let world = nodes[i].world
         results.put(
           i,
-          world.cpus.indices.map { cpu in
+          world.cpus.indices.map { cpu -> Ahead? in
             let state = world.cpus[cpu].state
-            return state == .running || state == .blocked ? tryStep(world, cpu: cpu) : nil
+            guard state == .running || state == .blocked else { return nil }
+            let tried = tryStep(world, cpu: cpu)
+            guard case .success(let result) = tried else { return Ahead(tried: tried, kernelHash: nil) }
+            if case .blocked = result.outcome { return Ahead(tried: tried, kernelHash: nil) }
+            return Ahead(tried: tried, kernelHash: CPUNumbering.kernelHash(result.world, symmetry: symmetry))
           })
-        i += threads
       }
     }
     return results.all.map { $0 ?? [] }
   }
 
-  func exploreFingerprints(maxStates: Int, maxDepth: Int, maxWork: Int, reduction: Reduction, threads: Int = 1)
-    -> Report
-  {
+  func exploreFingerprints(
+    maxStates: Int, maxDepth: Int, maxWork: Int, reduction: Reduction, symmetry: Bool = true, threads: Int = 1
+  ) -> Report {
     var arrivals: [Arrival] = [Arrival(parent: -1, cpu: -1)]
     var start = initial
     start.narrating.value = false
-    var numbering = CPUNumbering()
+    var numbering = CPUNumbering(symmetry: symmetry)
     var seen = FingerprintSet()
     let first = numbering.fingerprint(start)
     seen.insert(first.fingerprint)
@@ -110,11 +124,13 @@ extension RaceExplorer {
       // Popped from the end, so each world is released once expanded; with threads, the next
       // chunk's micro-steps are tried in parallel first.
       frontier.reverse()
-      var tried: [[Tried?]] = []
+      var tried: [[Ahead?]] = []
       while let node = frontier.popLast() {
         if threads > 1 && tried.isEmpty {
           // The order the nodes are popped in: this one, then the frontier from its end.
-          tried = Self.tryAll([node] + frontier.suffix(Self.chunk - 1).reversed(), threads: threads).reversed()
+          tried = Self.tryAll(
+            [node] + frontier.suffix(Self.chunk - 1).reversed(), threads: threads, symmetry: symmetry
+          ).reversed()
         }
         let pre = tried.popLast()
         let (index, world) = (node.index, node.world)
@@ -140,7 +156,8 @@ extension RaceExplorer {
           guard state == .running || state == .blocked else { return nil }
           let next: World
           let outcome: MicroOutcome
-          switch pre.flatMap({ cpu < $0.count ? $0[cpu] : nil }) ?? Self.tryStep(world, cpu: cpu) {
+          let ahead = pre.flatMap { cpu < $0.count ? $0[cpu] : nil }
+          switch ahead?.tried ?? Self.tryStep(world, cpu: cpu) {
           case .failure(let error):
             tally.refuse(error, cpu: cpu, path: path)
             return nil
@@ -159,7 +176,8 @@ extension RaceExplorer {
           for v in tally.newViolations(next.violations, since: world.violations.count) where tally.wants(v.code) {
             finding(v.code, v.message, schedule: schedule(to: index) + [cpu])
           }
-          let (fingerprint, cpuNumbers) = numbering.fingerprint(next, after: world, numbered: node.cpuNumbers)
+          let (fingerprint, cpuNumbers) = numbering.fingerprint(
+            next, after: world, numbered: node.cpuNumbers, kernelHash: ahead?.kernelHash)
           return (next, fingerprint, cpuNumbers)
         }
         func add(_ s: (world: World, fingerprint: UInt64, cpuNumbers: [Int]), cpu: Int) {
@@ -205,6 +223,7 @@ extension RaceExplorer {
     let n = Double(seen.count)
     var report = tally.report(states: seen.count, omissionProbability: n * (n - 1) / 0x1p65)
     report.reduction = reduction
+    report.symmetry = symmetry
     report.reducedExpansions = reducedExpansions
     report.visitedBytes = seen.bytes + arrivals.capacity * MemoryLayout<Arrival>.stride
     return report
@@ -229,8 +248,10 @@ extension RaceExplorer {
 
 extension RaceExplorer {
   /// Frontier states whose micro-steps the threads try together (the search accounts for them
-  /// one by one, in order, and stops between any two).
-  static let chunk = 256
+  /// one by one, in order, and stops between any two). The threads meet once per chunk, and
+  /// the accounting runs on one thread meanwhile: 256 made two threads wait on each other's
+  /// time slices on a loaded machine (4x12 COW at load 8: 17 s against 11 s with 2,048).
+  static let chunk = 1024
 }
 
 /// Results written by index from several threads (each index by one thread, read after all
@@ -263,6 +284,11 @@ final class ResultSlots<T>: @unchecked Sendable {
 /// in the same way.) The table is exact: it compares CPUs with `==`.
 struct CPUNumbering {
   private var numbers: [CPU: Int] = [:]
+  /// Whether page ids are hashed under names that do not depend on the order of allocation
+  /// (``World/pageNames()``): the symmetry reduction.
+  let symmetry: Bool
+
+  init(symmetry: Bool = false) { self.symmetry = symmetry }
 
   /// How many distinct CPUs have been met.
   var count: Int { numbers.count }
@@ -274,6 +300,14 @@ struct CPUNumbering {
     return n
   }
 
+  /// The hash of a world's kernel state, CPUs left out (a function of the world alone, which
+  /// threads compute ahead): page ids under their names with `symmetry`.
+  static func kernelHash(_ world: World, symmetry: Bool) -> StateHasher {
+    var h = StateHasher()
+    world.hashKernelState(into: &h, pageNames: symmetry ? world.pageNames() ?? PageNames() : PageNames())
+    return h
+  }
+
   /// The 64-bit fingerprint of a world's kernel state, and its CPUs' numbers.
   mutating func fingerprint(_ world: World) -> (fingerprint: UInt64, cpuNumbers: [Int]) {
     fingerprint(world, after: nil, numbered: [])
@@ -282,11 +316,12 @@ struct CPUNumbering {
   /// The fingerprint of a world one micro-step after `parent`, whose CPUs have the numbers
   /// `known`: a CPU equal to its parent's keeps its number without a lookup (most do not change;
   /// `==` on an unchanged one finds its program's storage shared).
+  ///
+  /// `kernelHash`: the world's ``kernelHash(_:symmetry:)``, when a thread computed it ahead.
   mutating func fingerprint(
-    _ world: World, after parent: World?, numbered known: [Int]
+    _ world: World, after parent: World?, numbered known: [Int], kernelHash: StateHasher? = nil
   ) -> (fingerprint: UInt64, cpuNumbers: [Int]) {
-    var h = StateHasher()
-    world.hashKernelState(into: &h)
+    var h = kernelHash ?? Self.kernelHash(world, symmetry: symmetry)
     var numbers: [Int] = []
     numbers.reserveCapacity(world.cpus.count)
     for i in world.cpus.indices {

@@ -43,6 +43,9 @@ public struct RaceExplorer {
     public var omissionProbability: Double? = nil
     /// Which search ran: the full search, or the partial-order reduction.
     public var reduction: Reduction = .none
+    /// Whether states equal up to the pages' ids were taken for one (``World/pageNames()``; the
+    /// fingerprint search by default).
+    public var symmetry = false
     /// States the reduced search expanded by one CPU's micro-step only (an ample set smaller
     /// than the enabled set); 0 for the full search.
     public var reducedExpansions = 0
@@ -215,17 +218,21 @@ public struct RaceExplorer {
   /// `reduction` applies to the fingerprint search (the whole-world reference always runs the full
   /// search): partial-order reduction by ample sets by default, `.none` for every interleaving.
   ///
+  /// `symmetry` (fingerprint search): states equal up to a renaming of page ids are one state
+  /// (``World/pageNames()``); off, the search visits what the whole-world reference visits.
+  ///
   /// `threads` (fingerprint search): the micro-steps of each chunk of the frontier are tried on
   /// that many threads, and accounted for in the frontier's order, so the report, its findings
   /// and their schedules are the same whatever the number of threads and their timing.
   public func explore(
     maxStates: Int = 100_000, maxDepth: Int = 10_000, maxWork: Int = defaultMaxWork, visited: Visited = .fingerprints,
-    reduction: Reduction = .ampleSets, threads: Int = 1
+    reduction: Reduction = .ampleSets, symmetry: Bool = true, threads: Int = 1
   ) -> Report {
     switch visited {
     case .fingerprints:
       return exploreFingerprints(
-        maxStates: maxStates, maxDepth: maxDepth, maxWork: maxWork, reduction: reduction, threads: max(1, threads))
+        maxStates: maxStates, maxDepth: maxDepth, maxWork: maxWork, reduction: reduction, symmetry: symmetry,
+        threads: max(1, threads))
     case .worlds: return exploreWorlds(maxStates: maxStates, maxDepth: maxDepth, maxWork: maxWork)
     }
   }

@@ -53,6 +53,12 @@ struct Races: ParsableCommand {
   )
   var noReduction = false
 
+  @Flag(
+    help:
+      "Tell apart states that differ only in the pages' ids (the order the allocator gave them): the reference the symmetry reduction is tested against."
+  )
+  var noSymmetry = false
+
   @Option(
     help: "Try micro-steps on this many threads (the report and counterexamples are the same whatever the number).")
   var threads: Int = 1
@@ -104,7 +110,7 @@ struct Races: ParsableCommand {
     let start = ContinuousClock.now
     let report = explorer.explore(
       maxStates: maxStates, maxDepth: depth, maxWork: limitOptions.maxWork ?? RaceExplorer.defaultMaxWork,
-      reduction: noReduction ? .none : .ampleSets, threads: threads)
+      reduction: noReduction ? .none : .ampleSets, symmetry: !noSymmetry, threads: threads)
     progress.finish()
     let elapsed = ContinuousClock.now - start
     let seconds = elapsed.inSeconds
@@ -142,6 +148,10 @@ struct Races: ParsableCommand {
         + (report.reduction == .none
           ? ""
           : ", \(report.reducedExpansions) of \(report.states) states expanded by one CPU's micro-step alone"))
+    print(
+      "symmetry: "
+        + (report.symmetry
+          ? "states equal up to the pages' ids are one state (--no-symmetry to tell them apart)" : "none"))
     if let p = report.omissionProbability {
       // As TLC reports it: n states, each pair sharing a 64-bit fingerprint with probability 2^-64.
       print(

@@ -259,6 +259,10 @@ struct RacesCLITests {
     #expect(ok.stdout.contains("search: partial-order reduction (ample sets, C0-C3), "), "\(ok.stdout)")
     let full = try run(["races", "scenes/races/d3-ksm-drop-vs-munmap.scene", "--no-reduction"])
     #expect(full.status == 0 && full.stdout.contains("search: full search (every interleaving)\n"), "\(full.stdout)")
+    // Symmetry of page ids: on by default, off with --no-symmetry.
+    #expect(ok.stdout.contains("symmetry: states equal up to the pages' ids are one state"), "\(ok.stdout)")
+    let plain = try run(["races", "scenes/races/d3-ksm-drop-vs-munmap.scene", "--no-symmetry"])
+    #expect(plain.status == 0 && plain.stdout.contains("symmetry: none\n"), "\(plain.stdout)")
     // Two threads: the same bytes on standard output.
     let two = try run(["races", "scenes/races/d3-ksm-drop-vs-munmap.scene", "--threads", "2"])
     #expect(two.status == 0 && two.stdout == ok.stdout)

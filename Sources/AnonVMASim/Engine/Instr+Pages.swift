@@ -1,0 +1,34 @@
+extension Instr {
+  /// Calls `body` with every page id the instruction names (a literal; a register is read
+  /// from the CPU's registers, which ``CPU/forEachPage(_:)`` covers).
+  ///
+  /// The race explorer's symmetry reduction (``World/hashKernelState(into:pageNames:)``) keeps the
+  /// pages a CPU names under their own ids, so a page id named here and not listed would be
+  /// renamed in the kernel state and not in the CPU: `FingerprintTests` finds every page id in
+  /// every reachable program by reflection and fails when one is missed.
+  public func forEachPage(_ body: (PageID) -> Void) {
+    switch self {
+    case .pageLockAnonVMA(let p), .ksmWalk(let p, _), .isolatePage(let p), .visitKSM(_, let p, _, _, _),
+      .readPageMapping(let p), .recheckMapped(let p), .visitVMA(_, let p, _), .addToSwap(let p), .freePage(let p),
+      .moveToNewPage(let p), .migrateIfMapped(let p, _):
+      body(p)
+    case .rmapWalkVisits(let p, _, _, _):
+      if case .lit(let id) = p { body(id) }
+    case .unlessBailed(let inner):
+      inner.forEachPage(body)
+    default:
+      break
+    }
+  }
+}
+
+extension CPU {
+  /// Calls `body` with every page id the CPU holds: its registers (`page`, `newPage`, the
+  /// walk's page) and its program's literals (``Instr/forEachPage(_:)``).
+  public func forEachPage(_ body: (PageID) -> Void) {
+    if let p = regs.page { body(p) }
+    if let p = regs.newPage { body(p) }
+    if let w = regs.walk { body(w.page) }
+    for instr in program { instr.forEachPage(body) }
+  }
+}
