@@ -378,35 +378,93 @@ extension ForestDiagram {
     return sorted
   }
 
-  /// Orders the lanes so that no line turns where another passes over it: a bus whose source
-  /// row is another bus's target row runs in a lane left of that bus's (its row's line then
-  /// ends before the other's corner, and the other's line into its box starts right of it).
-  /// Lanes keep their order where no such row ties them (or the ties go round in a cycle).
+  /// Orders the lanes so that the arrows cross as little as possible. A bus's lines are a
+  /// horizontal from each source row to its lane, its lane's vertical over its rows, and a
+  /// horizontal from its lane to its anon_vma at the target row. With bus X's lane left of Y's, X's
+  /// target line passes over Y's lane and Y's source lines over X's lane; each one passing where the
+  /// other's vertical runs is a crossing, and a line laid along another on the same row (X's target
+  /// row a source row of Y's: the two horizontals overlap between the lanes) costs ten. So a bus
+  /// whose source row is another's target row runs left of it, and of two staggered buses the
+  /// later one runs left (E3's P3 → AV3 inside P2 → AV2, crossing nothing). Up to six lanes every
+  /// order is tried (the first of the cheapest wins, so the greedy numbering stays where it ties);
+  /// beyond, neighbouring lanes are swapped while that helps.
   static func orderLanes(_ buses: inout [Bus], count: Int) {
     guard count > 1 else { return }
-    var laneOfSource: [Int: Int] = [:]
-    for bus in buses {
-      guard let lane = bus.lane else { continue }
-      for s in bus.sources { laneOfSource[s.y] = lane }
-    }
-    var before = [Set<Int>](repeating: [], count: count)  // lanes that must be left of each lane
-    for bus in buses {
-      guard let lane = bus.lane, let other = laneOfSource[bus.targetRow], other != lane else { continue }
-      before[lane].insert(other)
-    }
-    guard before.contains(where: { !$0.isEmpty }) else { return }
-    var order: [Int] = []
-    var placed = [Bool](repeating: false, count: count)
-    while order.count < count {
-      guard let next = (0..<count).first(where: { !placed[$0] && before[$0].allSatisfy { placed[$0] } }) else {
-        return  // a cycle: keep the order
+    let cost = laneOrderCosts(buses, count: count)
+    var order = Array(0..<count)
+    if count <= 6 {
+      var best = orderCost(order, cost)
+      var candidate = order
+      while nextPermutation(&candidate) {
+        let c = orderCost(candidate, cost)
+        if c < best { (best, order) = (c, candidate) }
       }
-      placed[next] = true
-      order.append(next)
+    } else {
+      var improved = true
+      while improved {
+        improved = false
+        for i in 0..<(count - 1) where cost[order[i + 1]][order[i]] < cost[order[i]][order[i + 1]] {
+          order.swapAt(i, i + 1)
+          improved = true
+        }
+      }
     }
+    guard order != Array(0..<count) else { return }
     var renumber = [Int](repeating: 0, count: count)
     for (i, lane) in order.enumerated() { renumber[lane] = i }
     for i in buses.indices { buses[i].lane = buses[i].lane.map { renumber[$0] } }
+  }
+
+  /// `cost[p][q]`: the crossings (see ``orderLanes(_:count:)``) between the buses of lane `p` and
+  /// those of lane `q` when `p` runs left of `q`.
+  static func laneOrderCosts(_ buses: [Bus], count: Int) -> [[Int]] {
+    var cost = [[Int]](repeating: [Int](repeating: 0, count: count), count: count)
+    let laned = buses.filter { $0.lane != nil }
+    for x in laned {
+      for y in laned {
+        guard let p = x.lane, let q = y.lane, p != q else { continue }
+        cost[p][q] += crossings(left: x, right: y)
+      }
+    }
+    return cost
+  }
+
+  /// The crossings of bus `x` run in a lane left of bus `y`'s.
+  static func crossings(left x: Bus, right y: Bus) -> Int {
+    func span(_ b: Bus) -> ClosedRange<Int> {
+      let rows = b.sources.map(\.y) + [b.targetRow]
+      return (rows.min() ?? b.targetRow)...(rows.max() ?? b.targetRow)
+    }
+    let (xs, ys) = (span(x), span(y))
+    var n = 0
+    if y.sources.contains(where: { $0.y == x.targetRow }) {
+      n += 10  // laid along y's source line between the lanes
+    } else if ys.contains(x.targetRow) {
+      n += 1
+    }
+    for s in y.sources where s.y != x.targetRow && xs.contains(s.y) { n += 1 }
+    return n
+  }
+
+  /// The total crossings of the lanes in `order`, left to right.
+  static func orderCost(_ order: [Int], _ cost: [[Int]]) -> Int {
+    var total = 0
+    for i in order.indices {
+      for j in (i + 1)..<order.count { total += cost[order[i]][order[j]] }
+    }
+    return total
+  }
+
+  /// The next permutation in lexicographic order (false after the last).
+  static func nextPermutation(_ a: inout [Int]) -> Bool {
+    guard a.count > 1, var i = a.indices.last.map({ $0 - 1 }) else { return false }
+    while i >= 0 && a[i] >= a[i + 1] { i -= 1 }
+    guard i >= 0 else { return false }
+    var j = a.count - 1
+    while a[j] <= a[i] { j -= 1 }
+    a.swapAt(i, j)
+    a[(i + 1)...].reverse()
+    return true
   }
 
   // MARK: Columns
