@@ -142,4 +142,60 @@ struct DiagramFastPathTests {
         "\(name) \(fit)")
     }
   }
+
+  @Test("a line cut as it names its items is the line cut from every item named, for every room and count")
+  func lazyCutMatchesPlain() {
+    // ASCII names like the diagram's, wide ones (`全` takes two columns) and one with `…`.
+    let pools = [
+      (0..<12).map { "P\($0 * 7):m\($0 % 4)@\($0)" }, (0..<6).map { String(repeating: "全", count: $0 + 1) },
+      ["a", "bb…", "ccc", "d", "eeeeeeeeeeee", "f"],
+    ]
+    var compared = 0
+    var cut = 0
+    for pool in pools {
+      for count in 0...pool.count {
+        let items = Array(pool.prefix(count))
+        for room in 0...60 {
+          var named = 0
+          let fast = ForestDiagram.cut("list", count: count, room: room) {
+            named += 1
+            return items[$0]
+          }
+          let plain = ForestDiagram.cut("list", items, room: room)
+          #expect(fast == plain, "\(items) room \(room)")
+          compared += 1
+          cut += fast.contains("…+") ? 1 : 0
+          // A long list in a box's room: only the items up to the first past the room are named.
+          if count == 12, room <= 24 { #expect(named <= 6, "\(items) room \(room): \(named) named") }
+        }
+      }
+    }
+    #expect(compared > 500 && cut > 100)
+  }
+
+  @Test(
+    "the lanes assigned with a limit are the lanes assigned without one, those from the limit on taken away",
+    arguments: cases)
+  func lanesFromUnlimited(index: Int) throws {
+    let (name, t) = try Self.scene(index)
+    var compared = 0
+    for k in 0...t.stepCount {
+      let w = t.states[k]
+      for fold in [false, true] {
+        let rows = ForestDiagram(
+          rows: w, options: ForestDiagram.Options(previous: k > 0 ? t.states[k - 1] : nil, fold: fold))
+        let unlimited = rows.greedyLanes(w, maxLanes: .max)
+        for limit in 0...9 {
+          let fast = ForestDiagram.assignLanes(unlimited: unlimited, maxLanes: limit)
+          let plain = rows.assignLanes(w, maxLanes: limit)
+          func key(_ buses: [ForestDiagram.Bus]) -> [String] {
+            buses.map { "\($0.anonVMA) \($0.lane ?? -1) \($0.targetRow) \($0.sources.map(\.y))" }
+          }
+          #expect(key(fast) == key(plain), "\(name) step \(k) fold \(fold) limit \(limit)")
+          compared += 1
+        }
+      }
+    }
+    #expect(compared > 100)
+  }
 }

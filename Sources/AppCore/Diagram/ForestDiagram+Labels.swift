@@ -66,8 +66,11 @@ extension ForestDiagram {
     let room = inner - 3
     for i in anonVMAs.indices where anonVMAs[i].lines.count > 1 && anonVMAs[i].change != .removed {
       let (list, pages) = contents[i]
-      anonVMAs[i].lines[1] = list.isEmpty ? "list (empty)" : Self.cut("list", list.map { w.vmaName($0) }, room: room)
-      if !pages.isEmpty { anonVMAs[i].lines[2] = Self.cut("pages", pages.map(World.pageName), room: room) }
+      anonVMAs[i].lines[1] =
+        list.isEmpty ? "list (empty)" : Self.cut("list", count: list.count, room: room) { w.vmaName(list[$0]) }
+      if !pages.isEmpty {
+        anonVMAs[i].lines[2] = Self.cut("pages", count: pages.count, room: room) { World.pageName(pages[$0]) }
+      }
     }
   }
 

@@ -41,25 +41,10 @@ extension ForestDiagram {
       stackPlannedProcesses(w, previous: previous, plan: plan)
       return
     }
-    func shown(_ p: ProcessID) -> Bool {
-      w[process: p].alive || (previous.map { $0.isAllocated(p) && $0[process: p].alive } ?? false)
-    }
-    let last = w.lastProcessID
-    var children = IDArray<Process, [ProcessID]>(absent: [], through: last)
-    var roots: [ProcessID] = []
+    let (roots, children, shown) = Self.forkTree(w, previous: previous)
     // Each shown process's change, computed once (folding asks for it too).
-    var changes = IDArray<Process, Change>(absent: .same, through: last)
-    for i in w.processes.indices {
-      let p = ProcessID(i)  // a process's id is its index
-      guard shown(p) else { continue }
-      changes[p] = Self.change(of: p, w, previous)
-      // A child whose parent is gone hangs at the top level, as the kernel reparents it.
-      if let parent = w[process: p].parent, shown(parent) {
-        children[parent].append(p)
-      } else {
-        roots.append(p)
-      }
-    }
+    var changes = IDArray<Process, Change>(absent: .same, through: w.lastProcessID)
+    for p in shown { changes[p] = Self.change(of: p, w, previous) }
     let signature = options.fold ? Self.shapes(w, children: children, changes: changes) : IDArray(absent: nil)
     enum Item {
       case process(ProcessID, Int)
@@ -120,6 +105,31 @@ extension ForestDiagram {
       }
     }
     height = y
+  }
+
+  /// The processes the diagram shows, the live ones and the ones that exited in this step, by
+  /// id, as a fork tree: the roots and each one's children by id. A child whose parent is gone
+  /// hangs at the top level, as the kernel reparents it.
+  static func forkTree(_ w: World, previous: World?) -> (
+    roots: [ProcessID], children: IDArray<Process, [ProcessID]>, shown: [ProcessID]
+  ) {
+    func isShown(_ p: ProcessID) -> Bool {
+      w[process: p].alive || (previous.map { $0.isAllocated(p) && $0[process: p].alive } ?? false)
+    }
+    var children = IDArray<Process, [ProcessID]>(absent: [], through: w.lastProcessID)
+    var roots: [ProcessID] = []
+    var shown: [ProcessID] = []
+    for i in w.processes.indices {
+      let p = ProcessID(i)  // a process's id is its index
+      guard isShown(p) else { continue }
+      shown.append(p)
+      if let parent = w[process: p].parent, isShown(parent) {
+        children[parent].append(p)
+      } else {
+        roots.append(p)
+      }
+    }
+    return (roots, children, shown)
   }
 
   /// Each live process's subtree shape as a small number (equal numbers: identical subtrees),
@@ -184,16 +194,7 @@ extension ForestDiagram {
   mutating func stackAnonVMAs(
     _ w: World, previous: World?, locks: (anonVMAs: Set<AnonVMAID>, vmas: Set<VMAID>, titles: [AnonVMAID: String])
   ) {
-    var ids = w.aliveAnonVMAsByForest
-    if let previous {
-      // Freed in this step: shown in their old place, once.
-      let gone = previous.aliveAnonVMAs.filter { w.anonVMA($0)?.alive != true }
-      if !gone.isEmpty {
-        func forest(_ a: AnonVMAID, _ x: World) -> AnonVMAID { w.kernel == .v2_6_34 ? a : (x.anonVMA(a)?.root ?? a) }
-        ids = (ids.map { ($0, forest($0, w)) } + gone.map { ($0, forest($0, previous)) })
-          .sorted { ($0.1, $0.0) < ($1.1, $1.0) }.map(\.0)
-      }
-    }
+    let ids = Self.shownAnonVMAs(w, previous: previous)
     var firstRow: [AnonVMAID: Int] = [:]
     for box in processes where box.change != .removed {
       for (i, v) in box.vmas.enumerated() {
@@ -305,6 +306,18 @@ extension ForestDiagram {
     height = max(height, y)
   }
 
+  /// The anon_vmas the diagram shows in order: the alive ones grouped by forest, and the ones
+  /// freed in this step in their old place, once.
+  static func shownAnonVMAs(_ w: World, previous: World?) -> [AnonVMAID] {
+    let ids = w.aliveAnonVMAsByForest
+    guard let previous else { return ids }
+    let gone = previous.aliveAnonVMAs.filter { w.anonVMA($0)?.alive != true }
+    guard !gone.isEmpty else { return ids }
+    func forest(_ a: AnonVMAID, _ x: World) -> AnonVMAID { w.kernel == .v2_6_34 ? a : (x.anonVMA(a)?.root ?? a) }
+    return (ids.map { ($0, forest($0, w)) } + gone.map { ($0, forest($0, previous)) })
+      .sorted { ($0.1, $0.0) < ($1.1, $1.0) }.map(\.0)
+  }
+
   /// The pages filed in each anon_vma (`page->mapping`), in page order.
   static func filedPages(_ w: World) -> [AnonVMAID: [PageID]] {
     var pagesOf: [AnonVMAID: [PageID]] = [:]
@@ -329,6 +342,28 @@ extension ForestDiagram {
   /// once the bus in it ended above): as few lanes as the spans' overlap needs, up to
   /// `maxLanes`. A bus of one source on its target's row needs none.
   func assignLanes(_ w: World, maxLanes: Int) -> [Bus] {
+    var buses = greedyLanes(w, maxLanes: maxLanes)
+    Self.orderLanes(&buses, count: (buses.compactMap(\.lane).max() ?? -1) + 1)
+    return buses
+  }
+
+  /// ``assignLanes(_:maxLanes:)`` from the lanes given without a limit
+  /// (``greedyLanes(_:maxLanes:)`` with `.max`), which the rows fix for every fit tried: the
+  /// greedy assignment with `maxLanes` lanes is the one without a limit with the lanes from
+  /// `maxLanes` on taken away (a bus that opened such a lane found every lane before it busy).
+  static func assignLanes(unlimited: [Bus], maxLanes: Int) -> [Bus] {
+    var buses = unlimited
+    var count = 0
+    for i in buses.indices {
+      guard let lane = buses[i].lane else { continue }
+      if lane >= maxLanes { buses[i].lane = nil } else { count = max(count, lane + 1) }
+    }
+    orderLanes(&buses, count: count)
+    return buses
+  }
+
+  /// The lanes, greedily, before they are ordered (``orderLanes(_:count:)``).
+  func greedyLanes(_ w: World, maxLanes: Int) -> [Bus] {
     var rowOf: [AnonVMAID: Int] = [:]
     for box in anonVMAs where box.change != .removed { rowOf[box.anonVMA] = box.rect.y + 1 }
     var buses: [AnonVMAID: Bus] = [:]
@@ -353,7 +388,6 @@ extension ForestDiagram {
         sorted[i].lane = laneEnds.count - 1
       }
     }
-    Self.orderLanes(&sorted, count: laneEnds.count)
     return sorted
   }
 
