@@ -96,4 +96,32 @@ struct DiagramExtentTests {
     }
     if name.hasPrefix("server") && size.1 < 60 { #expect(folded > 0, "\(name) \(size): nothing folded") }
   }
+
+  @Test(
+    "a step's featured lock moment, its list lengths counted without making the lists, is the one the listed VMAs give, over every step",
+    arguments: cases)
+  func featuredLockMatchesPlain(index: Int) throws {
+    let (name, t) = try Self.scene(index)
+    var featured = 0
+    for k in 1...t.stepCount {
+      let micro = t.microStates(step: k)
+      // The plain count: every alive anon_vma under a held lock, and the VMAs on its list.
+      var plain: Int?
+      var best = 0
+      for (i, state) in micro.enumerated() {
+        let w = state.world
+        let locked = Set(w.lockHolders.keys)
+        guard !locked.isEmpty else { continue }
+        var cover = 0
+        for a in w.aliveAnonVMAs where locked.contains(w.lockTarget(of: a)) { cover += 1 + w.listVMAs(a).count }
+        if cover >= best {
+          best = cover
+          plain = i + 1
+        }
+      }
+      #expect(StepLocks(micro).featured == plain, "\(name) step \(k)")
+      featured += plain == nil ? 0 : 1
+    }
+    #expect(featured > 0, "\(name): no step took a lock")
+  }
 }

@@ -77,6 +77,11 @@ struct DiagramFastPathTests {
             let fast = ForestDiagram(w, options: options)
             let plain = plainFitted(w, options: options)
             #expect(summary(fast) == summary(plain), "\(name) step \(k) width \(width ?? 0) fold \(fold)")
+            // The boxes' text width, kept from the rows and the cut lines, is the text's as drawn.
+            let text = fast.anonVMAs.map { box in
+              box.lines.map { ForestDiagram.textWidth($0) + 3 }.reduce(ForestDiagram.textWidth(box.title) + 5, max)
+            }
+            #expect(fast.anonVMATextInner == text.max() ?? 0, "\(name) step \(k) width \(width ?? 0) fold \(fold)")
             compared += 1
             narrowed += fast.fit == ForestDiagram.Fit(lanes: 8) ? 0 : 1
           }
@@ -143,7 +148,9 @@ struct DiagramFastPathTests {
     }
   }
 
-  @Test("a line cut as it names its items is the line cut from every item named, for every room and count")
+  @Test(
+    "a line cut (or elided) as it names its items is the line cut (or elided) from every item named, for every room and count"
+  )
   func lazyCutMatchesPlain() {
     // ASCII names like the diagram's, wide ones (`全` takes two columns) and one with `…`.
     let pools = [
@@ -155,6 +162,9 @@ struct DiagramFastPathTests {
     for pool in pools {
       for count in 0...pool.count {
         let items = Array(pool.prefix(count))
+        for most in 0...7 {
+          #expect(ForestDiagram.elided(items, max: most) { $0 } == ForestDiagram.elided(items, max: most), "\(items)")
+        }
         for room in 0...60 {
           var named = 0
           let fast = ForestDiagram.cut("list", count: count, room: room) {

@@ -22,7 +22,7 @@ extension ForestDiagram {
     init(text: String, chain: [AnonVMAID], walk: String?) {
       self.text = text
       chainLength = chain.count
-      fullChain = chain.count < 2 ? "" : "chain " + ForestDiagram.elided(chain.map(World.avName), max: 5)
+      fullChain = chain.count < 2 ? "" : "chain " + ForestDiagram.elided(chain, max: 5, name: World.avName)
       self.walk = walk
       textWidth = ForestDiagram.textWidth(text)
       fullChainWidth = ForestDiagram.textWidth(fullChain)
@@ -72,6 +72,7 @@ extension ForestDiagram {
         anonVMAs[i].lines[2] = Self.cut("pages", count: pages.count, room: room) { World.pageName(pages[$0]) }
       }
     }
+    measureAnonVMAText()
   }
 
   /// With compact chains (``Fit/compactChains``): a chain written `chain 3` where a longer

@@ -31,6 +31,12 @@ extension ForestDiagram {
       ? items.joined(separator: " ") : items.prefix(max).joined(separator: " ") + " …+\(items.count - max)"
   }
 
+  /// ``elided(_:max:)`` of `items`, only the first `max` of them named.
+  static func elided<C: Collection>(_ items: C, max: Int, name: (C.Element) -> String) -> String {
+    let shown = items.prefix(max).map(name).joined(separator: " ")
+    return items.count <= max ? shown : shown + " …+\(items.count - max)"
+  }
+
   // MARK: Rows
 
   /// Processes in fork-tree order (children by id under their parent), stacked: the live ones
@@ -255,7 +261,7 @@ extension ForestDiagram {
         if list.count > 5 { lines[1] += " …+\(list.count - 4)" }
         content = (list, pagesOf[a] ?? [])
         if let pages = pagesOf[a] {
-          lines.append("pages " + Self.elided(pages.map(World.pageName), max: 6))
+          lines.append("pages " + Self.elided(pages, max: 6, name: World.pageName))
         } else if w.kernel.isModern || plan != nil {
           lines.append("pages none")  // a third row: the parent arrow leaves from it
         }
@@ -285,6 +291,7 @@ extension ForestDiagram {
       if boxY == y { y += boxHeight }
     }
     flush(&y)
+    measureAnonVMAText()
     if let plan { y = max(y, plan.anonVMABottom) } else if group != nil { y += 1 }
     // KSM: each stable node's page and the anon_vmas its rmap_items hold (get_anon_vma).
     for (i, node) in w.stableNodes.enumerated() where node.alive {
@@ -304,6 +311,17 @@ extension ForestDiagram {
       y += lines.count + 2
     }
     height = max(height, y)
+  }
+
+  /// The inner width the anon_vma boxes' titles and lines need (``anonVMATextInner``), measured
+  /// again when their lines change (``cutLines(_:)``), not for each fit tried.
+  mutating func measureAnonVMAText() {
+    var inner = 0
+    for box in anonVMAs {
+      inner = max(inner, Self.textWidth(box.title) + 5)
+      for line in box.lines { inner = max(inner, Self.textWidth(line) + 3) }
+    }
+    anonVMATextInner = inner
   }
 
   /// The anon_vmas the diagram shows in order: the alive ones grouped by forest, and the ones
@@ -472,11 +490,9 @@ extension ForestDiagram {
     usedLanes = (lanes.compactMap(\.lane).max() ?? -1) + 1
     let laneCount = plan?.processRight != nil ? plan?.lanes ?? usedLanes : usedLanes
     let left = right + 1 + 2 + 2 * laneCount + 2
-    var inner = 0
+    var inner = anonVMATextInner
     var labelWidth = 0
     for box in anonVMAs {
-      inner = max(inner, Self.textWidth(box.title) + 5)
-      for line in box.lines { inner = max(inner, Self.textWidth(line) + 3) }
       for label in [box.lockLabel, box.walkLabel] where fit.labelsBeside {
         if let label { labelWidth = max(labelWidth, Self.textWidth(label) + 1) }
       }

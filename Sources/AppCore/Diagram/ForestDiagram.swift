@@ -202,6 +202,8 @@ public struct ForestDiagram: Sendable {
   var neededRight = 0
   var usedLanes = 0
   var neededAnonVMAInner = 0
+  /// The inner width the anon_vma boxes' titles and lines need (``measureAnonVMAText()``).
+  var anonVMATextInner = 0
   /// Columns right of the root trunk this world needs (labels, 6.x parent lanes), and where
   /// they start.
   var neededTail = 0

@@ -60,7 +60,10 @@ public struct StepLocks: Sendable, Hashable {
       guard !now.isEmpty else { continue }
       let locked = Set(now.map(\.lock))
       var cover = 0
-      for a in w.aliveAnonVMAs where locked.contains(w.lockTarget(of: a)) { cover += 1 + w.listVMAs(a).count }
+      for av in w.anonVMAs where av.alive && locked.contains(w.lockTarget(of: av.id)) {
+        // The VMAs on its list (`World.listVMAs`), counted without making the list.
+        cover += 1 + (w.kernel.isModern ? w.listVMAs(av.id).count : av.head.count { w.avcs[$0] != nil })
+      }
       if cover >= bestCover {
         bestCover = cover
         featured = i + 1
