@@ -58,11 +58,15 @@ public struct StepLocks: Sendable, Hashable {
         }
       }
       guard !now.isEmpty else { continue }
-      let locked = Set(now.map(\.lock))
+      // The anon_vmas whose lock (`World.lockTarget(of:)`) is held, and the VMAs on their lists
+      // (`World.listVMAs`), counted without copying an anon_vma or making its list.
+      let locked = Array(Set(now.map(\.lock)))
+      let (modern, own) = (w.kernel.isModern, w.kernel == .v2_6_34)
       var cover = 0
-      for av in w.anonVMAs where av.alive && locked.contains(w.lockTarget(of: av.id)) {
-        // The VMAs on its list (`World.listVMAs`), counted without making the list.
-        cover += 1 + (w.kernel.isModern ? w.listVMAs(av.id).count : av.head.count { w.avcs[$0] != nil })
+      for i in w.anonVMAs.indices where w.anonVMAs[i].alive {
+        let id = w.anonVMAs[i].id
+        guard locked.contains(own ? id : w.anonVMAs[i].root ?? id) else { continue }
+        cover += 1 + (modern ? w.listVMAs(id).count : w.anonVMAs[i].head.count { w.avcs[$0] != nil })
       }
       if cover >= bestCover {
         bestCover = cover
