@@ -19,19 +19,16 @@ private func candidates(_ w: World, _ previous: World?) -> [ForestDiagram.Object
 
 @Suite("The unfolded diagram's height and contents, counted from the world, are the laid-out diagram's")
 struct DiagramExtentTests {
-  /// The lecture scenes (and E3 on 2.6.34 and 6.1), then forking servers like the benchmark's W1.
+  /// The lecture scenes (and E3 on 2.6.34 and 6.1), then forking servers like the benchmark's W1
+  /// (``DiagramFastPathTests/scene(_:)``'s two and one on 2.6.34).
   static let cases = planScenes.indices.map { $0 } + [-1, -2, -3]
 
   static func scene(_ index: Int) throws -> (String, Timeline) {
     switch index {
-    case -1: return ("server 2.6.36", forkingServer(processes: 30))
-    case -2: return ("server 6.1", forkingServer(processes: 20, kernel: .v6))
     case -3: return ("server 2.6.34", forkingServer(processes: 20, kernel: .v2_6_34))
     // Over 500 steps: no plan (PlannedTimeline.maxSteps), each diagram laid out on its own.
     case -4: return ("server unplanned", forkingServer(processes: 215))
-    default:
-      let (file, kernel, t) = try planScene(index)
-      return (file + " " + (kernel?.rawValue ?? ""), t)
+    default: return try DiagramFastPathTests.scene(index)
     }
   }
 
@@ -73,7 +70,7 @@ struct DiagramExtentTests {
 
   @Test(
     "stepping through the app at 80x24, 120x40 and 200x60, folding on and off: the whole diagram's height and what it draws, known before it is laid out, are the laid-out diagram's",
-    arguments: [-1, -4, 0, 2], [(80, 24), (120, 40), (200, 60)])
+    arguments: [-3, -4, 0, 2], [(80, 24), (120, 40), (200, 60)])
   func appMatchesLaidOut(index: Int, size: (Int, Int)) throws {
     let (name, t) = try Self.scene(index)
     var folded = 0
@@ -99,7 +96,7 @@ struct DiagramExtentTests {
         folded += diagrams.folded == nil ? 0 : 1
       }
     }
-    if name.hasPrefix("server") && size.1 < 60 { #expect(folded > 0, "\(name) \(size): nothing folded") }
+    if index == -4 && size.1 < 60 { #expect(folded > 0, "\(name) \(size): nothing folded") }
   }
 
   @Test(
@@ -107,9 +104,9 @@ struct DiagramExtentTests {
     arguments: cases)
   func featuredLockMatchesPlain(index: Int) throws {
     let (name, t) = try Self.scene(index)
+    let steps = (1...t.stepCount).map { (k: $0, micro: t.microStates(step: $0)) }
     var featured = 0
-    for k in 1...t.stepCount {
-      let micro = t.microStates(step: k)
+    for (k, micro) in steps {
       // The plain count: every alive anon_vma under a held lock, and the VMAs on its list.
       var plain: Int?
       var best = 0

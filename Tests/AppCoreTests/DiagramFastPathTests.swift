@@ -57,7 +57,7 @@ struct DiagramFastPathTests {
   }
 
   @Test(
-    "a fit found by measuring the shared rows is the fit, width and frame of laying out every fit tried in full",
+    "a fit found by measuring the shared rows is the fit, width and frame of laying out every fit tried in full; the lanes with each limit are the lanes without one, those from the limit on taken away",
     arguments: cases)
   func fitMatchesPlain(index: Int) throws {
     let (name, t) = try Self.scene(index)
@@ -84,6 +84,17 @@ struct DiagramFastPathTests {
             #expect(fast.anonVMATextInner == text.max() ?? 0, "\(name) step \(k) width \(width ?? 0) fold \(fold)")
             compared += 1
             narrowed += fast.fit == ForestDiagram.Fit(lanes: 8) ? 0 : 1
+            // The lanes with each limit, from the lanes assigned once without one.
+            let rows = ForestDiagram(rows: w, options: options)
+            let unlimited = rows.greedyLanes(w, maxLanes: .max)
+            func lanes(_ buses: [ForestDiagram.Bus]) -> [String] {
+              buses.map { "\($0.anonVMA) \($0.lane ?? -1) \($0.targetRow) \($0.sources.map(\.y))" }
+            }
+            for limit in 0...9 {
+              #expect(
+                lanes(ForestDiagram.assignLanes(unlimited: unlimited, maxLanes: limit))
+                  == lanes(rows.assignLanes(w, maxLanes: limit)), "\(name) step \(k) fold \(fold) limit \(limit)")
+            }
           }
         }
       }
@@ -183,29 +194,4 @@ struct DiagramFastPathTests {
     #expect(compared > 500 && cut > 100)
   }
 
-  @Test(
-    "the lanes assigned with a limit are the lanes assigned without one, those from the limit on taken away",
-    arguments: cases)
-  func lanesFromUnlimited(index: Int) throws {
-    let (name, t) = try Self.scene(index)
-    var compared = 0
-    for k in 0...t.stepCount {
-      let w = t.states[k]
-      for fold in [false, true] {
-        let rows = ForestDiagram(
-          rows: w, options: ForestDiagram.Options(previous: k > 0 ? t.states[k - 1] : nil, fold: fold))
-        let unlimited = rows.greedyLanes(w, maxLanes: .max)
-        for limit in 0...9 {
-          let fast = ForestDiagram.assignLanes(unlimited: unlimited, maxLanes: limit)
-          let plain = rows.assignLanes(w, maxLanes: limit)
-          func key(_ buses: [ForestDiagram.Bus]) -> [String] {
-            buses.map { "\($0.anonVMA) \($0.lane ?? -1) \($0.targetRow) \($0.sources.map(\.y))" }
-          }
-          #expect(key(fast) == key(plain), "\(name) step \(k) fold \(fold) limit \(limit)")
-          compared += 1
-        }
-      }
-    }
-    #expect(compared > 100)
-  }
 }
