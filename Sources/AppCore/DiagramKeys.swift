@@ -85,14 +85,14 @@ extension AppState {
     } else if name.hasPrefix("K"), let n = Int(name.dropFirst()) {
       object = .stableNode(StableNodeID(n))
     }
-    guard let object, let diagrams = layout.diagram, diagrams.whole.rect(of: object) != nil else {
+    guard let object, let diagrams = layout.diagram, diagrams.wholeDraws(object) else {
       notice = .warning("nothing named '\(name)' at this step")
       return []
     }
     focus = .forest
     diagramView.selection = object
     message = note
-    if let folded = diagrams.folded, folded.rect(of: object) == nil, diagrams.whole.height > diagramRows {
+    if let folded = diagrams.folded, folded.rect(of: object) == nil, diagrams.wholeHeight > diagramRows {
       folding = false
       message = (note.map { $0 + "; " } ?? "") + "unfolded: \(name) was inside a ×N fold (z folds again)"
     }

@@ -53,6 +53,8 @@ struct DiagramLayout: Sendable {
   /// The whole diagram (laid out when first asked for: a pane showing the folded one never
   /// needs its columns).
   var whole: ForestDiagram { wholeDiagram.diagram }
+  /// Whether the whole diagram draws `object`, asked of the world while it is not laid out.
+  func wholeDraws(_ object: ForestDiagram.Object) -> Bool { wholeDiagram.draws(object) }
   /// The diagram with identical sibling subtrees folded (`×N`), when folding is on and something
   /// folds; the view shows it when the whole one is taller than the pane.
   var folded: ForestDiagram? { foldedDiagram?.diagram }
@@ -97,11 +99,12 @@ struct DiagramLayout: Sendable {
     if key.layout.folding && (!first.processFolds.isEmpty || plan != nil) {
       // A folded layout follows no plan: with a plan the whole diagram is laid out again
       // unfolded, following it (also when nothing folds), so an object keeps its frame cell.
+      // Its rows are made when it is first shown: a forest taller than the pane shows the
+      // folded one, and the whole one's height is counted from the world.
       options.fold = false
       foldedDiagram = first.processFolds.isEmpty ? nil : LazyDiagram(rows: first, world: layout.world)
-      let whole = ForestDiagram(rows: layout.world, options: options)
-      wholeHeight = whole.height
-      wholeDiagram = LazyDiagram(rows: whole, world: layout.world)
+      wholeHeight = ForestDiagram.unfoldedHeight(layout.world, options: options)
+      wholeDiagram = LazyDiagram(options: options, world: layout.world)
     } else {
       foldedDiagram = nil
       wholeHeight = first.height
@@ -231,7 +234,7 @@ extension AppState {
       let stepChanged = layout.diagram?.key.layout.step != step
       layout.diagram = DiagramLayout(
         key: key, layout: layout, locks: known, plan: diagramPlan?.plan ?? nil, emphasized: emphasized)
-      if stepChanged, diagramView.pinned, let pin = diagramView.selection, layout.diagram?.whole.rect(of: pin) == nil {
+      if stepChanged, diagramView.pinned, let pin = diagramView.selection, layout.diagram?.wholeDraws(pin) == false {
         message = "pinned \(name(of: pin, layout.world)) is not in this step (P releases the pin)"
       }
     }
@@ -309,15 +312,26 @@ struct PlannedTimeline: Sendable {
   }
 }
 
-/// A diagram's rows, laid out (``ForestDiagram/completed(_:)``) when first asked for, once;
-/// shared by the copies of its ``DiagramLayout``.
+/// A diagram's rows (made when first asked for, unless given), laid out
+/// (``ForestDiagram/completed(_:)``) when first asked for, once; shared by the copies of its
+/// ``DiagramLayout``.
 final class LazyDiagram: Sendable {
-  private let rows: ForestDiagram
+  private let options: ForestDiagram.Options
+  private let rows: ForestDiagram?
   private let world: World
   private let done: Mutex<ForestDiagram?>
 
   init(rows: ForestDiagram, world: World, done: ForestDiagram? = nil) {
+    options = rows.options
     self.rows = rows
+    self.world = world
+    self.done = Mutex(done)
+  }
+
+  /// The diagram of `world` with `options`, its rows not made yet.
+  init(options: ForestDiagram.Options, world: World, done: ForestDiagram? = nil) {
+    self.options = options
+    rows = nil
     self.world = world
     self.done = Mutex(done)
   }
@@ -325,17 +339,30 @@ final class LazyDiagram: Sendable {
   var diagram: ForestDiagram {
     done.withLock { done in
       if let done { return done }
-      let d = rows.completed(world)
+      let d = (rows ?? ForestDiagram(rows: world, options: options)).completed(world)
       done = d
       return d
     }
   }
 
+  /// Whether the diagram draws `object` (its ``ForestDiagram/rect(of:)`` is not nil), asked of
+  /// the world when it is not laid out (``ForestDiagram/unfoldedDraws(_:_:options:)``: the
+  /// whole diagram is unfolded; a page or stable node lays it out).
+  func draws(_ object: ForestDiagram.Object) -> Bool {
+    if let d = done.withLock({ $0 }) { return d.rect(of: object) != nil }
+    if let rows { return rows.rect(of: object) != nil }
+    return ForestDiagram.unfoldedDraws(object, world, options: options) ?? (diagram.rect(of: object) != nil)
+  }
+
   /// The same rows with `selection` selected: laid out already when these are.
   func selecting(_ selection: ForestDiagram.Object?, in world: World) -> LazyDiagram {
-    var rows = rows
+    let laidOut = done.withLock { $0 }?.selecting(selection, in: world)
+    guard var rows else {
+      var options = options
+      options.selection = selection
+      return LazyDiagram(options: options, world: self.world, done: laidOut)
+    }
     rows.options.selection = selection
-    let laidOut = done.withLock { $0 }
-    return LazyDiagram(rows: rows, world: self.world, done: laidOut?.selecting(selection, in: world))
+    return LazyDiagram(rows: rows, world: self.world, done: laidOut)
   }
 }

@@ -57,7 +57,7 @@ struct DiagramFastPathTests {
   }
 
   @Test(
-    "a fit found by measuring the shared rows is the fit, width and frame of laying out every fit tried in full",
+    "a fit found by measuring the shared rows is the fit, width and frame of laying out every fit tried in full; the lanes with each limit are the lanes without one, those from the limit on taken away",
     arguments: cases)
   func fitMatchesPlain(index: Int) throws {
     let (name, t) = try Self.scene(index)
@@ -77,8 +77,24 @@ struct DiagramFastPathTests {
             let fast = ForestDiagram(w, options: options)
             let plain = plainFitted(w, options: options)
             #expect(summary(fast) == summary(plain), "\(name) step \(k) width \(width ?? 0) fold \(fold)")
+            // The boxes' text width, kept from the rows and the cut lines, is the text's as drawn.
+            let text = fast.anonVMAs.map { box in
+              box.lines.map { ForestDiagram.textWidth($0) + 3 }.reduce(ForestDiagram.textWidth(box.title) + 5, max)
+            }
+            #expect(fast.anonVMATextInner == text.max() ?? 0, "\(name) step \(k) width \(width ?? 0) fold \(fold)")
             compared += 1
             narrowed += fast.fit == ForestDiagram.Fit(lanes: 8) ? 0 : 1
+            // The lanes with each limit, from the lanes assigned once without one.
+            let rows = ForestDiagram(rows: w, options: options)
+            let unlimited = rows.greedyLanes(w, maxLanes: .max)
+            func lanes(_ buses: [ForestDiagram.Bus]) -> [String] {
+              buses.map { "\($0.anonVMA) \($0.lane ?? -1) \($0.targetRow) \($0.sources.map(\.y))" }
+            }
+            for limit in 0...9 {
+              #expect(
+                lanes(ForestDiagram.assignLanes(unlimited: unlimited, maxLanes: limit))
+                  == lanes(rows.assignLanes(w, maxLanes: limit)), "\(name) step \(k) fold \(fold) limit \(limit)")
+            }
           }
         }
       }
@@ -142,4 +158,40 @@ struct DiagramFastPathTests {
         "\(name) \(fit)")
     }
   }
+
+  @Test(
+    "a line cut (or elided) as it names its items is the line cut (or elided) from every item named, for every room and count"
+  )
+  func lazyCutMatchesPlain() {
+    // ASCII names like the diagram's, wide ones (`全` takes two columns) and one with `…`.
+    let pools = [
+      (0..<12).map { "P\($0 * 7):m\($0 % 4)@\($0)" }, (0..<6).map { String(repeating: "全", count: $0 + 1) },
+      ["a", "bb…", "ccc", "d", "eeeeeeeeeeee", "f"],
+    ]
+    var compared = 0
+    var cut = 0
+    for pool in pools {
+      for count in 0...pool.count {
+        let items = Array(pool.prefix(count))
+        for most in 0...7 {
+          #expect(ForestDiagram.elided(items, max: most) { $0 } == ForestDiagram.elided(items, max: most), "\(items)")
+        }
+        for room in 0...60 {
+          var named = 0
+          let fast = ForestDiagram.cut("list", count: count, room: room) {
+            named += 1
+            return items[$0]
+          }
+          let plain = ForestDiagram.cut("list", items, room: room)
+          #expect(fast == plain, "\(items) room \(room)")
+          compared += 1
+          cut += fast.contains("…+") ? 1 : 0
+          // A long list in a box's room: only the items up to the first past the room are named.
+          if count == 12, room <= 24 { #expect(named <= 6, "\(items) room \(room): \(named) named") }
+        }
+      }
+    }
+    #expect(compared > 500 && cut > 100)
+  }
+
 }

@@ -123,6 +123,23 @@ extension ForestDiagram {
     }
   }
 
+  /// ``cut(_:_:room:)`` of `count` items, each named (`item(i)`) only when the line reaches it:
+  /// a root anon_vma's list holds every VMA of its forest, and a line shows a few of them. It
+  /// reads on until the whole line is wider than `room` (then it is cut where the first item
+  /// did not fit with the count of the rest), or to the end (it fits whole).
+  static func cut(_ head: String, count: Int, room: Int, item: (Int) -> String) -> String {
+    var line = head
+    var cut: String?
+    for i in 0..<count {
+      let next = line + " " + item(i)
+      let rest = count - i - 1
+      if cut == nil, i > 0, textWidth(rest > 0 ? next + " …+\(rest)" : next) > room { cut = line + " …+\(count - i)" }
+      if let cut, textWidth(next) > room { return cut }
+      line = next
+    }
+    return line
+  }
+
   /// `head a b c …+N` in at most `room` columns: as many items as fit with the count of the
   /// rest (at least one item), or all of them when they fit.
   static func cut(_ head: String, _ items: [String], room: Int) -> String {

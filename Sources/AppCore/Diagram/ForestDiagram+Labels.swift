@@ -26,7 +26,7 @@ extension ForestDiagram {
     init(text: String, chain: [AnonVMAID], walk: String?, danger: String? = nil) {
       self.text = text
       chainLength = chain.count
-      fullChain = chain.count < 2 ? "" : "chain " + ForestDiagram.elided(chain.map(World.avName), max: 5)
+      fullChain = chain.count < 2 ? "" : "chain " + ForestDiagram.elided(chain, max: 5, name: World.avName)
       self.walk = walk
       self.danger = danger
       textWidth = ForestDiagram.textWidth(text)
@@ -76,9 +76,13 @@ extension ForestDiagram {
     let room = inner - 3
     for i in anonVMAs.indices where anonVMAs[i].lines.count > 1 && anonVMAs[i].change != .removed {
       let (list, pages) = contents[i]
-      anonVMAs[i].lines[1] = list.isEmpty ? "list (empty)" : Self.cut("list", list.map { w.vmaName($0) }, room: room)
-      if !pages.isEmpty { anonVMAs[i].lines[2] = Self.cut("pages", pages.map(World.pageName), room: room) }
+      anonVMAs[i].lines[1] =
+        list.isEmpty ? "list (empty)" : Self.cut("list", count: list.count, room: room) { w.vmaName(list[$0]) }
+      if !pages.isEmpty {
+        anonVMAs[i].lines[2] = Self.cut("pages", count: pages.count, room: room) { World.pageName(pages[$0]) }
+      }
     }
+    measureAnonVMAText()
   }
 
   /// With compact chains (``Fit/compactChains``): a chain written `chain 3` where a longer

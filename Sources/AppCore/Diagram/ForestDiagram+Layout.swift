@@ -31,6 +31,12 @@ extension ForestDiagram {
       ? items.joined(separator: " ") : items.prefix(max).joined(separator: " ") + " …+\(items.count - max)"
   }
 
+  /// ``elided(_:max:)`` of `items`, only the first `max` of them named.
+  static func elided<C: Collection>(_ items: C, max: Int, name: (C.Element) -> String) -> String {
+    let shown = items.prefix(max).map(name).joined(separator: " ")
+    return items.count <= max ? shown : shown + " …+\(items.count - max)"
+  }
+
   // MARK: Rows
 
   /// Processes in fork-tree order (children by id under their parent), stacked: the live ones
@@ -41,25 +47,10 @@ extension ForestDiagram {
       stackPlannedProcesses(w, previous: previous, plan: plan)
       return
     }
-    func shown(_ p: ProcessID) -> Bool {
-      w[process: p].alive || (previous.map { $0.isAllocated(p) && $0[process: p].alive } ?? false)
-    }
-    let last = w.lastProcessID
-    var children = IDArray<Process, [ProcessID]>(absent: [], through: last)
-    var roots: [ProcessID] = []
+    let (roots, children, shown) = Self.forkTree(w, previous: previous)
     // Each shown process's change, computed once (folding asks for it too).
-    var changes = IDArray<Process, Change>(absent: .same, through: last)
-    for i in w.processes.indices {
-      let p = ProcessID(i)  // a process's id is its index
-      guard shown(p) else { continue }
-      changes[p] = Self.change(of: p, w, previous)
-      // A child whose parent is gone hangs at the top level, as the kernel reparents it.
-      if let parent = w[process: p].parent, shown(parent) {
-        children[parent].append(p)
-      } else {
-        roots.append(p)
-      }
-    }
+    var changes = IDArray<Process, Change>(absent: .same, through: w.lastProcessID)
+    for p in shown { changes[p] = Self.change(of: p, w, previous) }
     let signature = options.fold ? Self.shapes(w, children: children, changes: changes) : IDArray(absent: nil)
     enum Item {
       case process(ProcessID, Int)
@@ -120,6 +111,31 @@ extension ForestDiagram {
       }
     }
     height = y
+  }
+
+  /// The processes the diagram shows, the live ones and the ones that exited in this step, by
+  /// id, as a fork tree: the roots and each one's children by id. A child whose parent is gone
+  /// hangs at the top level, as the kernel reparents it.
+  static func forkTree(_ w: World, previous: World?) -> (
+    roots: [ProcessID], children: IDArray<Process, [ProcessID]>, shown: [ProcessID]
+  ) {
+    func isShown(_ p: ProcessID) -> Bool {
+      w[process: p].alive || (previous.map { $0.isAllocated(p) && $0[process: p].alive } ?? false)
+    }
+    var children = IDArray<Process, [ProcessID]>(absent: [], through: w.lastProcessID)
+    var roots: [ProcessID] = []
+    var shown: [ProcessID] = []
+    for i in w.processes.indices {
+      let p = ProcessID(i)  // a process's id is its index
+      guard isShown(p) else { continue }
+      shown.append(p)
+      if let parent = w[process: p].parent, isShown(parent) {
+        children[parent].append(p)
+      } else {
+        roots.append(p)
+      }
+    }
+    return (roots, children, shown)
   }
 
   /// Each live process's subtree shape as a small number (equal numbers: identical subtrees),
@@ -184,17 +200,8 @@ extension ForestDiagram {
   mutating func stackAnonVMAs(
     _ w: World, previous: World?, locks: (anonVMAs: Set<AnonVMAID>, vmas: Set<VMAID>, titles: [AnonVMAID: String])
   ) {
-    var ids = w.aliveAnonVMAsByForest
     let pagesOf = Self.filedPages(w)
-    // Freed in this step: shown in their old place, once; freed with a page still pointing at
-    // it (a use-after-free): shown as long as one does.
-    var gone = previous?.aliveAnonVMAs.filter { w.anonVMA($0)?.alive != true } ?? []
-    gone += pagesOf.keys.filter { w.anonVMA($0)?.alive == false && !gone.contains($0) }.sorted()
-    if !gone.isEmpty {
-      func forest(_ a: AnonVMAID, _ x: World) -> AnonVMAID { w.kernel == .v2_6_34 ? a : (x.anonVMA(a)?.root ?? a) }
-      ids = (ids.map { ($0, forest($0, w)) } + gone.map { ($0, forest($0, previous ?? w)) })
-        .sorted { ($0.1, $0.0) < ($1.1, $1.0) }.map(\.0)
-    }
+    let ids = Self.shownAnonVMAs(w, previous: previous, filed: pagesOf)
     var firstRow: [AnonVMAID: Int] = [:]
     for box in processes where box.change != .removed {
       for (i, v) in box.vmas.enumerated() {
@@ -255,7 +262,7 @@ extension ForestDiagram {
         if list.count > 5 { lines[1] += " …+\(list.count - 4)" }
         content = (list, pagesOf[a] ?? [])
         if let pages = pagesOf[a] {
-          lines.append("pages " + Self.elided(pages.map(World.pageName), max: 6))
+          lines.append("pages " + Self.elided(pages, max: 6, name: World.pageName))
         } else if w.kernel.isModern || plan != nil {
           lines.append("pages none")  // a third row: the parent arrow leaves from it
         }
@@ -290,6 +297,7 @@ extension ForestDiagram {
       if boxY == y { y += boxHeight }
     }
     flush(&y)
+    measureAnonVMAText()
     if let plan { y = max(y, plan.anonVMABottom) } else if group != nil { y += 1 }
     // KSM: each stable node's page and the anon_vmas its rmap_items hold (get_anon_vma).
     for (i, node) in w.stableNodes.enumerated() where node.alive {
@@ -310,6 +318,34 @@ extension ForestDiagram {
       y += lines.count + 2
     }
     height = max(height, y)
+  }
+
+  /// The inner width the anon_vma boxes' titles and lines need (``anonVMATextInner``), measured
+  /// again when their lines change (``cutLines(_:)``), not for each fit tried.
+  mutating func measureAnonVMAText() {
+    var inner = 0
+    for box in anonVMAs {
+      inner = max(inner, Self.textWidth(box.title) + 5)
+      for line in box.lines { inner = max(inner, Self.textWidth(line) + 3) }
+    }
+    anonVMATextInner = inner
+  }
+
+  /// The anon_vmas the diagram shows in order: the alive ones grouped by forest, and the ones
+  /// freed in this step in their old place, once.
+  static func shownAnonVMAs(
+    _ w: World, previous: World?, filed: [AnonVMAID: [PageID]]? = nil
+  ) -> [AnonVMAID] {
+    let ids = w.aliveAnonVMAsByForest
+    // Freed in this step: shown in their old place, once; freed with a page still pointing at
+    // it (a use-after-free): shown as long as one does.
+    var gone = previous?.aliveAnonVMAs.filter { w.anonVMA($0)?.alive != true } ?? []
+    let pagesOf = filed ?? filedPages(w)
+    gone += pagesOf.keys.filter { w.anonVMA($0)?.alive == false && !gone.contains($0) }.sorted()
+    guard !gone.isEmpty else { return ids }
+    func forest(_ a: AnonVMAID, _ x: World) -> AnonVMAID { w.kernel == .v2_6_34 ? a : (x.anonVMA(a)?.root ?? a) }
+    return (ids.map { ($0, forest($0, w)) } + gone.map { ($0, forest($0, previous ?? w)) })
+      .sorted { ($0.1, $0.0) < ($1.1, $1.0) }.map(\.0)
   }
 
   /// The pages filed in each anon_vma (`page->mapping`), in page order.
@@ -338,6 +374,28 @@ extension ForestDiagram {
   /// once the bus in it ended above): as few lanes as the spans' overlap needs, up to
   /// `maxLanes`. A bus of one source on its target's row needs none.
   func assignLanes(_ w: World, maxLanes: Int) -> [Bus] {
+    var buses = greedyLanes(w, maxLanes: maxLanes)
+    Self.orderLanes(&buses, count: (buses.compactMap(\.lane).max() ?? -1) + 1)
+    return buses
+  }
+
+  /// ``assignLanes(_:maxLanes:)`` from the lanes given without a limit
+  /// (``greedyLanes(_:maxLanes:)`` with `.max`), which the rows fix for every fit tried: the
+  /// greedy assignment with `maxLanes` lanes is the one without a limit with the lanes from
+  /// `maxLanes` on taken away (a bus that opened such a lane found every lane before it busy).
+  static func assignLanes(unlimited: [Bus], maxLanes: Int) -> [Bus] {
+    var buses = unlimited
+    var count = 0
+    for i in buses.indices {
+      guard let lane = buses[i].lane else { continue }
+      if lane >= maxLanes { buses[i].lane = nil } else { count = max(count, lane + 1) }
+    }
+    orderLanes(&buses, count: count)
+    return buses
+  }
+
+  /// The lanes, greedily, before they are ordered (``orderLanes(_:count:)``).
+  func greedyLanes(_ w: World, maxLanes: Int) -> [Bus] {
     var rowOf: [AnonVMAID: Int] = [:]
     for box in anonVMAs where box.change != .removed { rowOf[box.anonVMA] = box.rect.y + 1 }
     var buses: [AnonVMAID: Bus] = [:]
@@ -374,7 +432,6 @@ extension ForestDiagram {
         sorted[i].lane = laneEnds.count - 1
       }
     }
-    Self.orderLanes(&sorted, count: laneEnds.count)
     return sorted
   }
 
@@ -519,11 +576,9 @@ extension ForestDiagram {
     let laneCount = plan?.processRight != nil ? plan?.lanes ?? usedLanes : usedLanes
     // A wide pane's plan lengthens the `vma->anon_vma` arrows (``Plan/lead``).
     let left = right + 1 + 2 + 2 * laneCount + 2 + (plan?.lead ?? 0)
-    var inner = 0
+    var inner = anonVMATextInner
     var labelWidth = 0
     for box in anonVMAs {
-      inner = max(inner, Self.textWidth(box.title) + 5)
-      for line in box.lines { inner = max(inner, Self.textWidth(line) + 3) }
       for label in [box.lockLabel, box.walkLabel] where fit.labelsBeside {
         if let label { labelWidth = max(labelWidth, Self.textWidth(label) + 1) }
       }

@@ -21,21 +21,7 @@ extension ForestDiagram {
       var placed: [(vma: VMAID, row: Int)] = []
       if planned {
         rect = Rect(x: 0, y: plan.processY[p], width: 0, height: plan.processHeight[p])
-        var free = Set(0..<(rect.height - 2))
-        var unplanned: [VMAID] = []
-        for v in listed {
-          if plan.vmaSlot[v] >= 0, free.remove(plan.vmaSlot[v]) != nil {
-            placed.append((v, plan.vmaSlot[v]))
-          } else {
-            unplanned.append(v)
-          }
-        }
-        for v in unplanned {
-          guard let row = free.min() else { break }
-          free.remove(row)
-          placed.append((v, row))
-        }
-        placed.sort { $0.row < $1.row }
+        placed = Self.plannedRows(listed, plan: plan, rows: rect.height - 2)
       } else {
         rect = Rect(x: 0, y: extra, width: 0, height: max(1, listed.count) + 2)
         placed = listed.enumerated().map { ($0.element, $0.offset) }
@@ -52,5 +38,28 @@ extension ForestDiagram {
           rows: placed.map(\.row)))
     }
     height = max(plan.processBottom, extra)
+  }
+
+  /// The rows of a planned process box's VMAs (`listed`, in its `rows` inner rows), top to
+  /// bottom: each VMA on its planned row, one the plan does not know on the first free row,
+  /// left out when none is free.
+  static func plannedRows(_ listed: [VMAID], plan: Plan, rows: Int) -> [(vma: VMAID, row: Int)] {
+    var placed: [(vma: VMAID, row: Int)] = []
+    var free = Set(0..<rows)
+    var unplanned: [VMAID] = []
+    for v in listed {
+      if plan.vmaSlot[v] >= 0, free.remove(plan.vmaSlot[v]) != nil {
+        placed.append((v, plan.vmaSlot[v]))
+      } else {
+        unplanned.append(v)
+      }
+    }
+    for v in unplanned {
+      guard let row = free.min() else { break }
+      free.remove(row)
+      placed.append((v, row))
+    }
+    placed.sort { $0.row < $1.row }
+    return placed
   }
 }

@@ -211,6 +211,8 @@ public struct ForestDiagram: Sendable {
   var neededRight = 0
   var usedLanes = 0
   var neededAnonVMAInner = 0
+  /// The inner width the anon_vma boxes' titles and lines need (``measureAnonVMAText()``).
+  var anonVMATextInner = 0
   /// Columns right of the root trunk this world needs (labels, 6.x parent lanes), and where
   /// they start.
   var neededTail = 0
@@ -237,7 +239,9 @@ public struct ForestDiagram: Sendable {
 
   /// These rows laid out with the first fit that makes them fit ``Options/maxWidth`` (``Fit``).
   func fitted(_ world: World) -> ForestDiagram {
-    let whole = laidOut(world, fit: Fit(lanes: options.maxLanes))
+    // The lanes, which depend on the rows only, are assigned once for every fit tried.
+    let unlimited = greedyLanes(world, maxLanes: .max)
+    let whole = laidOut(world, fit: Fit(lanes: options.maxLanes), lanes: unlimited)
     guard let maxWidth = options.maxWidth, whole.width > maxWidth else { return whole }
     let widest = whole.usedLanes
     let levels = Fit.levels(from: widest, maxLanes: options.maxLanes, excess: whole.width - maxWidth)
@@ -246,13 +250,13 @@ public struct ForestDiagram: Sendable {
     var measured: [Fit: Bool] = [:]
     func fits(_ fit: Fit) -> Bool {
       if let known = measured[fit] { return known }
-      let fits = laidOut(world, fit: fit, measuring: true).width <= maxWidth
+      let fits = laidOut(world, fit: fit, measuring: true, lanes: unlimited).width <= maxWidth
       measured[fit] = fits
       return fits
     }
     // Narrowed only when the narrowest fits: a diagram that scrolls anyway keeps its arrows.
     guard let last = levels.last, fits(last), let first = levels.first(where: fits) else { return whole }
-    return laidOut(world, fit: Fit.relaxed(first, lanes: widest, fits: fits))
+    return laidOut(world, fit: Fit.relaxed(first, lanes: widest, fits: fits), lanes: unlimited)
   }
 
   /// The diagram with `fit`, laid out in full (what ``init(_:options:)`` does without a
@@ -279,12 +283,15 @@ public struct ForestDiagram: Sendable {
 
   /// These rows with the columns `fit` gives, and the arrows routed; only the columns (and the
   /// width) when `measuring`, or when a plan is being measured (``Plan/columns(_:samples:fit:)``).
-  func laidOut(_ world: World, fit: Fit, measuring: Bool = false) -> ForestDiagram {
+  /// `unlimited`: these rows' lanes without a limit (``greedyLanes(_:maxLanes:)``), when known.
+  func laidOut(_ world: World, fit: Fit, measuring: Bool = false, lanes unlimited: [Bus]? = nil) -> ForestDiagram {
     var d = self
     d.fit = fit
     d.cutLines(world)
     let measured = plan.map { $0.processRight != nil } ?? false
-    let lanes = d.assignLanes(world, maxLanes: measured ? min(fit.lanes, plan?.lanes ?? 0) : fit.lanes)
+    let maxLanes = measured ? min(fit.lanes, plan?.lanes ?? 0) : fit.lanes
+    let lanes =
+      unlimited.map { Self.assignLanes(unlimited: $0, maxLanes: maxLanes) } ?? d.assignLanes(world, maxLanes: maxLanes)
     d.placeColumns(world, lanes: lanes)
     if measuring || (plan != nil && !measured) {
       // The widths only: the 6.x parent lanes' too, and the labels kept.

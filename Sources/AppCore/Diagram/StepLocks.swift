@@ -58,9 +58,16 @@ public struct StepLocks: Sendable, Hashable {
         }
       }
       guard !now.isEmpty else { continue }
-      let locked = Set(now.map(\.lock))
+      // The anon_vmas whose lock (`World.lockTarget(of:)`) is held, and the VMAs on their lists
+      // (`World.listVMAs`), counted without copying an anon_vma or making its list.
+      let locked = Array(Set(now.map(\.lock)))
+      let (modern, own) = (w.kernel.isModern, w.kernel == .v2_6_34)
       var cover = 0
-      for a in w.aliveAnonVMAs where locked.contains(w.lockTarget(of: a)) { cover += 1 + w.listVMAs(a).count }
+      for i in w.anonVMAs.indices where w.anonVMAs[i].alive {
+        let id = w.anonVMAs[i].id
+        guard locked.contains(own ? id : w.anonVMAs[i].root ?? id) else { continue }
+        cover += 1 + (modern ? w.listVMAs(id).count : w.anonVMAs[i].head.count { w.avcs[$0] != nil })
+      }
       if cover >= bestCover {
         bestCover = cover
         featured = i + 1

@@ -1,0 +1,114 @@
+import AnonVMASim
+
+extension ForestDiagram {
+  /// The height of the unfolded diagram of `w` (``init(rows:options:)`` with `fold` off), from
+  /// the world alone: the boxes' rows counted as ``stackProcesses(_:previous:)`` and
+  /// ``stackAnonVMAs(_:previous:locks:)`` stack them, without a label, list or title written. A
+  /// forest too tall for its pane shows the folded diagram, and never needs the unfolded one's
+  /// rows to learn that (`DiagramExtentTests` compares the two).
+  static func unfoldedHeight(_ w: World, options: Options) -> Int {
+    let previous = options.previous
+    let plan = options.plan
+    let tree = forkTree(w, previous: previous)
+    func listed(_ p: ProcessID) -> (source: World, alive: Bool) {
+      let alive = w[process: p].alive
+      return (alive ? w : (previous ?? w), alive)
+    }
+    // The process boxes, and (unplanned) the first row of a VMA pointing at each anon_vma.
+    var processHeight = 0
+    var firstRow = IDArray<AnonVMA, Int>(absent: 0)
+    var seen = IDArray<AnonVMA, Bool>(absent: false)
+    if let plan {
+      var extra = plan.processBottom
+      for p in tree.shown where plan.processY[p] < 0 {
+        let (source, _) = listed(p)
+        extra += max(1, source[process: p].vmas.count { source.vmas[$0] != nil }) + 2
+      }
+      processHeight = max(plan.processBottom, extra)
+    } else {
+      var stack = Array(tree.roots.reversed())
+      while let p = stack.popLast() {
+        let (source, alive) = listed(p)
+        var i = 0
+        for v in source[process: p].vmas where source.vmas[v] != nil {
+          if alive, let a = w.vmas[v]?.anonVMA, !seen[a] {
+            seen[a] = true
+            firstRow[a] = processHeight + 1 + i
+          }
+          i += 1
+        }
+        processHeight += max(1, i) + 2
+        stack += tree.children[p].reversed()
+      }
+    }
+    // The anon_vma boxes: planned ones at their places (one not planned below them all), else
+    // each forest's group after a blank row, each box as high as its first VMA's row allows.
+    var filed = IDArray<AnonVMA, Bool>(absent: false)
+    if plan == nil {
+      for page in w.pages where !page.freed {
+        if case .anon(let a) = page.mapping { filed[a] = true }
+      }
+    }
+    var y = 0
+    var group: AnonVMAID?
+    for a in shownAnonVMAs(w, previous: previous) {
+      guard let av = w.anonVMA(a) else { continue }
+      if let plan {
+        y = max(y, plan.anonVMABottom)
+        if plan.anonVMAY[a] < 0 || plan.anonVMAY[a] == y { y += Plan.anonVMAHeight }
+      } else {
+        // A blank row above each box (a lock's outline runs between a forest's boxes).
+        group = w.kernel == .v2_6_34 ? a : (av.root ?? a)
+        y += 1
+        // Counters, list and pages (`pages none` in 6.x); a freed one: counters and `freed`, and
+        // the pages still pointing at it (a use-after-free).
+        let lines = (av.alive ? filed[a] || w.kernel.isModern : filed[a]) ? 3 : 2
+        y = max(y, firstRow[a] - 1) + lines + 2
+      }
+    }
+    if let plan { y = max(y, plan.anonVMABottom) } else if group != nil { y += 1 }
+    // KSM stable nodes: a page line and an items line each.
+    y += 4 * w.stableNodes.count { $0.alive }
+    return max(processHeight, y)
+  }
+
+  /// Whether the unfolded diagram of `w` (``init(rows:options:)`` with `fold` off) draws
+  /// `object` (its ``rect(of:)`` is not nil), from the world alone: a process the diagram shows
+  /// (alive, or exited in this step), a VMA listed in such a process's box (one the plan does not
+  /// know drawn where its box has a free row), an anon_vma alive, freed in this step or freed
+  /// with a page still pointing at it. Nil for a page or a stable node: where their names are
+  /// written depends on the widths, which only the layout knows.
+  static func unfoldedDraws(_ object: Object, _ w: World, options: Options) -> Bool? {
+    let previous = options.previous
+    func shown(_ p: ProcessID) -> Bool {
+      w.isAllocated(p)
+        && (w[process: p].alive || (previous.map { $0.isAllocated(p) && $0[process: p].alive } ?? false))
+    }
+    switch object {
+    case .process(let p):
+      return shown(p)
+    case .vma(let v):
+      for p in Set([w.vmas[v]?.process, previous?.vmas[v]?.process].compactMap { $0 }) where shown(p) {
+        let source = w[process: p].alive ? w : (previous ?? w)
+        guard source.vmas[v] != nil, source[process: p].vmas.contains(v) else { continue }
+        guard let plan = options.plan, plan.processY[p] >= 0 else { return true }
+        let listed = source[process: p].vmas.filter { source.vmas[$0] != nil }
+        if plannedRows(listed, plan: plan, rows: plan.processHeight[p] - 2).contains(where: { $0.vma == v }) {
+          return true
+        }
+      }
+      return false
+    case .anonVMA(let a):
+      guard let av = w.anonVMA(a) else { return false }
+      return av.alive || previous?.anonVMA(a)?.alive == true
+        || w.pages.contains { page in
+          guard !page.freed, case .anon(let mapped) = page.mapping else { return false }
+          return mapped == a
+        }
+    case .fold:
+      return false
+    case .page, .stableNode:
+      return nil
+    }
+  }
+}
