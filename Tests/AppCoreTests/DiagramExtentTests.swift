@@ -27,7 +27,8 @@ struct DiagramExtentTests {
     switch index {
     case -3: return ("server 2.6.34", forkingServer(processes: 20, kernel: .v2_6_34))
     // Use-after-free: a freed anon_vma drawn as long as a page still points at it.
-    case -5: return ("mremap faulted-into-unfaulted 2.6.36", try timeline("mremap/faulted-into-unfaulted-2.6.36.scene", nil))
+    case -5:
+      return ("mremap faulted-into-unfaulted 2.6.36", try timeline("mremap/faulted-into-unfaulted-2.6.36.scene", nil))
     case -6: return ("mainline mremap-uaf-both", try timeline("mainline/mremap-uaf-both.scene", nil))
     // Over 500 steps: no plan (PlannedTimeline.maxSteps), each diagram laid out on its own.
     case -4: return ("server unplanned", forkingServer(processes: 215))
