@@ -39,7 +39,7 @@ struct Render: ParsableCommand {
 
   @Option(
     help: ArgumentHelp(
-      "text (plain characters), ansi (with SGR styling), dot (Graphviz), svg (the text frame) or png (the SVG "
+      "text (plain characters), ansi (with SGR styling, 256 colours as record's frames), dot (Graphviz), svg (the text frame) or png (the SVG "
         + "through rsvg-convert, Debian's librsvg2-bin; needs -o)."))
   var format: FrameFormat = .text
 
@@ -94,7 +94,8 @@ struct Render: ParsableCommand {
     let text: String
     switch format {
     case .text: text = buffer.plainText
-    case .ansi: text = ANSIEncoder.frame(buffer, colors: .ansi16)
+    // As record's .ansi frames and casts: 256 colours, dim text in grey 243 (not faint).
+    case .ansi: text = ANSIEncoder.frame(buffer, colors: .ansi256)
     case .dot:
       // The micro-step was range-checked above.
       text =

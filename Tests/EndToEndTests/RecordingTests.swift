@@ -162,7 +162,7 @@ struct RecordingTests {
     #expect(r.stdout.contains("E1: First touch"))
   }
 
-  @Test("--frames writes text, ANSI and state JSON per step that agree with render and state")
+  @Test("--frames writes text, ANSI and state JSON per step that agree with render (text and ansi) and state")
   func frames() throws {
     let dir = try tempPath("frames")
     #expect(try run(["record", "scenes/e1-first-touch.scene", "--frames", dir, "--size", "80x24"]).status == 0)
@@ -174,6 +174,11 @@ struct RecordingTests {
       #expect(json == (try run(["state", "scenes/e1-first-touch.scene", "--step", "\(k)"]).stdout))
       let ansi = try String(contentsOfFile: "\(dir)/\(name).ansi", encoding: .utf8)
       #expect(ansi.contains("\u{1b}["))
+      // render --format ansi writes the same bytes: 256 colours, dim text grey 243 (38;5;243), not faint.
+      let rendered = try run([
+        "render", "scenes/e1-first-touch.scene", "--step", "\(k)", "--size", "80x24", "--format", "ansi",
+      ])
+      #expect(ansi == rendered.stdout, "step \(k): render --format ansi differs from record's .ansi")
     }
     #expect(try run(["record", "scenes/e1-first-touch.scene", "--frames", dir]).status == 2)
   }

@@ -23,7 +23,11 @@ extension ForestDiagram {
     public var fold = Style(fg: .cyan, bold: true)
     public var ksm = Style(fg: .blue)
     public var walk = Style(fg: .cyan, bold: true, reverse: true)
-    public var walkSkipped = Style(fg: .red, dim: true)
+    /// `rmap skipped`: a VMA on the walked chain the page's address falls outside. Secondary
+    /// (grey 243 with 256 colours, faint with 8/16 or none) and underlined, never red: a removed
+    /// object is red and bold, and with 256 colours dim is not faint, so red dim read as removed.
+    /// The word `skipped` carries it without colour.
+    public var walkSkipped = Style(dim: true, underline: true)
     public var added = Style(fg: .green, bold: true)
     public var changed = Style(fg: .yellow, bold: true)
     public var removed = Style(fg: .red, bold: true)
