@@ -151,7 +151,12 @@ public enum Keymap {
       hint: { s in
         (s.focus != .steps || s.legend) && s.stepped ? KeyHint("j/k micro", "j/k micro", rank: 2) : nil
       },
-      when: { $0.step > 0 }, help: { $0.micro == nil ? "into the step's micro-steps" : "next micro-step" }),
+      when: { $0.step > 0 },
+      help: {
+        // In the forest or VMA pane ↓ moves the selection: only j steps in.
+        ($0.micro == nil ? "into the step's micro-steps" : "next micro-step")
+          + ($0.focus != .steps && !$0.legendOpen ? " (j here: ↓ selects)" : "")
+      }),
     KeyBinding(
       [.char("k")], .microBackward, "↑ k", "previous micro-step / back out", when: { $0.micro != nil },
       help: { _ in "previous micro-step / back out" }),
@@ -173,8 +178,10 @@ public enum Keymap {
     KeyBinding(
       [.tab], .focusNext, "tab S-tab", "focus the next / previous pane: steps, VMAs, forest",
       help: {
-        $0.forestView == .diagram
-          ? "focus: steps, forest (now: \($0.focus))" : "focus: steps, VMAs, forest (now: \($0.focus))"
+        // The panes by their titles on screen.
+        let now = $0.focus == .steps ? "narration" : $0.focus == .vmas ? "VMAs" : "forest"
+        return $0.forestView == .diagram
+          ? "focus: narration, forest (now: \(now))" : "focus: narration, VMAs, forest (now: \(now))"
       }),
     KeyBinding([.backTab], .focusPrevious, nil),
     KeyBinding(

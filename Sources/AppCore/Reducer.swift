@@ -93,7 +93,8 @@ extension AppState {
   /// ↓/j, ↑/k and the page keys scroll the `?` help (the overlay stops where its last row shows).
   mutating func scrollHelp(_ key: Key) {
     let delta = key == .pageDown ? 10 : key == .pageUp ? -10 : key == .down || key == .char("j") ? 1 : -1
-    helpScroll = max(0, min(validKeys.count, helpScroll + delta))
+    // A key's help wraps to at most three lines at 60 columns; the overlay stops at its last line.
+    helpScroll = max(0, min(3 * validKeys.count, helpScroll + delta))
   }
 
   /// Runs a key's command (`Keymap`).

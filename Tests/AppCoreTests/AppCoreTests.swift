@@ -122,6 +122,35 @@ struct AppCoreTests {
     #expect(s.overlay == nil)
   }
 
+  @Test(
+    "the help's every word is on screen at 60x16, 80x24 and 120x40, scrolling with ↓ where it does not fit, and ↑ moves at once after too many ↓"
+  )
+  func helpWraps() throws {
+    for (width, height) in [(60, 16), (80, 24), (120, 40)] {
+      var s = try sceneApp("e3-three-generations.scene", view: .diagram)
+      send(&s, [.char("g"), .char("5"), .enter, .tab, .char("?")])
+      var seen = ""
+      var last = ""
+      for _ in 0..<40 {
+        let frame = s.frame(width: width, height: height).plainText
+        seen += frame
+        if frame == last { break }
+        last = frame
+        send(&s, [.down])
+      }
+      let words = Set(seen.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "│" }).map(String.init))
+      for (_, help) in s.validKeys {
+        for word in help.split(separator: " ") {
+          #expect(words.contains(String(word)), "\(width)x\(height): '\(word)' of '\(help)'")
+        }
+      }
+      // At the bottom: one ↑ scrolls back at once (no hidden scroll past the end).
+      let bottom = s.frame(width: width, height: height).plainText
+      send(&s, [.up])
+      #expect(s.frame(width: width, height: height).plainText != bottom || s.helpScroll == 0, "\(width)x\(height)")
+    }
+  }
+
   @Test("play auto-advances at its pace and stops at the last step")
   func play() {
     var s = app("spawn P1\nspawn P2\nspawn P3")

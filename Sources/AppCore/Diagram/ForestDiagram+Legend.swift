@@ -15,11 +15,15 @@ extension ForestDiagram {
       "  chain AV2 AV1  the VMA's anon_vma_chain (same_vma list), head (newest) first",
       "  chain 3  the chain's length, where the pane is narrow: select the VMA to see its entries as connectors",
       "  " + (u ? "→" : "->") + "AV7  vma->anon_vma written on the row where no lane was left for its arrow",
-      (u ? "┏━ AV1 root ━┓" : "+= AV1 root =+") + "  the root anon_vma (heavy box); "
-        + (u ? "┌─ AV2 ─┐" : "+- AV2 -+") + " another anon_vma",
+      (u ? "┏━ AV1 root ━┓" : "+= AV1 root =+") + "  the root anon_vma: `root` in its title, a heavy box; "
+        + (u ? "┌─ AV2 ─┐" : "+- AV2 -+") + " another anon_vma (heavy too inside a held lock's reach, "
+        + (u ? "▌" : "|") + ")",
     ]
     switch kernel {
-    case .v2_6_36: lines.append("  ext N  external_refcount (KSM and migration pins; 2.6.36)")
+    case .v2_6_36:
+      lines.append(
+        "  ext N  external_refcount (2.6.36): get_anon_vma pins, by KSM, migration and, on the root, each "
+          + "other anon_vma of its forest (anon_vma_fork)")
     case .v2_6_34: lines.append("  ksm N  ksm_refcount (KSM pins; 2.6.34 has no anon_vma->root)")
     case .v6, .mainline:
       lines.append(

@@ -33,6 +33,12 @@ extension AppState {
     let buffer = render(width: width, height: height)
     syncDiagramView(width: width, height: height)
     syncLegend(width: width, height: height)
+    if overlay == .help {
+      // As the legend: the help's scroll stops where its last row shows, so ↑ after many ↓ moves.
+      let theme = options.ascii ? Theme.ascii : Theme.unicode
+      let rows = HelpOverlay.rows(keys: validKeys, width: width, theme: theme).count
+      helpScroll = min(helpScroll, max(0, rows - (height - 4)))
+    }
     return buffer
   }
 

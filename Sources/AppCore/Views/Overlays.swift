@@ -10,13 +10,26 @@ struct HelpOverlay: Widget {
   var theme: Theme
 
   func render(in area: Rect, into b: inout Buffer) {
-    let labels = keys.map { theme.plain($0.keys) }
-    let width = labels.map { $0.count }.max() ?? 4
-    let lines = zip(labels, keys).map { " " + $0.padding(width + 2) + $1.help }
+    let lines = Self.rows(keys: keys, width: area.width, theme: theme)
     // The popup's inside is at most area.height - 4 rows.
     let top = max(0, min(scroll, lines.count - (area.height - 4)))
     let title = top > 0 ? "keys valid now (\(theme.glyphs.up) \(top) above)" : "keys valid now"
     Popup(title: title, lines: Array(lines.dropFirst(top)), theme: theme).render(in: area, into: &b)
+  }
+
+  /// The overlay's rows in an area `width` columns wide: each key's help wrapped at words to the
+  /// widest popup the area holds, continuation lines under the text (at 80 columns `/`'s line
+  /// ended "KSM stable nod", cut without a mark).
+  static func rows(keys: [(keys: String, help: String)], width areaWidth: Int, theme: Theme) -> [String] {
+    let labels = keys.map { theme.plain($0.keys) }
+    let width = labels.map { $0.count }.max() ?? 4
+    let indent = width + 3
+    let room = max(8, areaWidth - 6 - indent)
+    return zip(labels, keys).flatMap { label, key -> [String] in
+      let parts = wrap(key.help, room)
+      return [" " + label.padding(width + 2) + (parts.first ?? "")]
+        + parts.dropFirst().map { String(repeating: " ", count: indent) + $0 }
+    }
   }
 }
 
