@@ -122,7 +122,8 @@ struct KeymapTests {
     let rows = middle.validKeys.map { "\($0.0)|\($0.1)" }
     #expect(
       rows == [
-        "→ l space|next step", "← h bksp|previous step", "↓ j|next micro-step (j here: ↓ selects)", "↑ k|previous micro-step / back out",
+        "→ l space|next step", "← h bksp|previous step", "↓ j|next micro-step (j here: ↓ selects)",
+        "↑ k|previous micro-step / back out",
         "esc K|leave the micro-steps (back to the whole step)", "g|jump to a step number or chapter",
         "/|find a process, VMA, anon_vma, page (pg1) or KSM stable node (K1)", "0 home G end|first / last step",
         "tab S-tab|focus: narration, VMAs, forest (now: VMAs)", "↑ ↓ enter|select, inspect",
