@@ -70,7 +70,8 @@ struct DiagramExitTests {
     #expect(s.frame(width: 120, height: 40).plainText.contains("no processes yet"))
   }
 
-  @Test("an empty forest's border says nothing about more rows: E3 at step 0 and after P3's last VMA is freed, at 80x24")
+  @Test(
+    "an empty forest's border says nothing about more rows: E3 at step 0 and after P3's last VMA is freed, at 80x24")
   func emptyForestDoesNotScroll() throws {
     var s = try diagramApp("e3-three-generations.scene", nil)
     let area = Rect(x: 0, y: 0, width: 80, height: 24)

@@ -33,7 +33,8 @@ extension ForestDiagram {
       titles[p] = title + life.titleSuffix
       processes.append(
         ProcessBox(
-          process: p, depth: depth, rect: rect, change: Self.change(of: p, w, previous, outside: outside, before: outsideBefore), vmas: placed.map(\.vma),
+          process: p, depth: depth, rect: rect,
+          change: Self.change(of: p, w, previous, outside: outside, before: outsideBefore), vmas: placed.map(\.vma),
           rows: placed.map(\.row)))
     }
     height = max(plan.processBottom, extra)
