@@ -10,9 +10,10 @@ extension ForestDiagram {
     let previous = options.previous
     let plan = options.plan
     let tree = forkTree(w, previous: previous)
-    func listed(_ p: ProcessID) -> (source: World, alive: Bool) {
-      let alive = w[process: p].alive
-      return (alive ? w : (previous ?? w), alive)
+    let outside = outsideMM(w)
+    func listed(_ p: ProcessID) -> (vmas: [VMAID], pointing: Bool) {
+      let box = boxContents(p, w, previous: previous, outside: outside)
+      return (box?.vmas ?? [], box.map { $0.life != .exited } ?? false)
     }
     // The process boxes, and (unplanned) the first row of a VMA pointing at each anon_vma.
     var processHeight = 0
@@ -21,17 +22,16 @@ extension ForestDiagram {
     if let plan {
       var extra = plan.processBottom
       for p in tree.shown where plan.processY[p] < 0 {
-        let (source, _) = listed(p)
-        extra += max(1, source[process: p].vmas.count { source.vmas[$0] != nil }) + 2
+        extra += max(1, listed(p).vmas.count) + 2
       }
       processHeight = max(plan.processBottom, extra)
     } else {
       var stack = Array(tree.roots.reversed())
       while let p = stack.popLast() {
-        let (source, alive) = listed(p)
+        let (vmas, pointing) = listed(p)
         var i = 0
-        for v in source[process: p].vmas where source.vmas[v] != nil {
-          if alive, let a = w.vmas[v]?.anonVMA, !seen[a] {
+        for v in vmas {
+          if pointing, let a = w.vmas[v]?.anonVMA, !seen[a] {
             seen[a] = true
             firstRow[a] = processHeight + 1 + i
           }
@@ -74,25 +74,21 @@ extension ForestDiagram {
 
   /// Whether the unfolded diagram of `w` (``init(rows:options:)`` with `fold` off) draws
   /// `object` (its ``rect(of:)`` is not nil), from the world alone: a process the diagram shows
-  /// (alive, or exited in this step), a VMA listed in such a process's box (one the plan does not
+  /// (``boxContents(_:_:previous:outside:)``), a VMA listed in such a process's box (one the plan does not
   /// know drawn where its box has a free row), an anon_vma alive, freed in this step or freed
   /// with a page still pointing at it. Nil for a page or a stable node: where their names are
   /// written depends on the widths, which only the layout knows.
   static func unfoldedDraws(_ object: Object, _ w: World, options: Options) -> Bool? {
     let previous = options.previous
-    func shown(_ p: ProcessID) -> Bool {
-      w.isAllocated(p)
-        && (w[process: p].alive || (previous.map { $0.isAllocated(p) && $0[process: p].alive } ?? false))
-    }
+    let outside = outsideMM(w)
     switch object {
     case .process(let p):
-      return shown(p)
+      return boxContents(p, w, previous: previous, outside: outside) != nil
     case .vma(let v):
-      for p in Set([w.vmas[v]?.process, previous?.vmas[v]?.process].compactMap { $0 }) where shown(p) {
-        let source = w[process: p].alive ? w : (previous ?? w)
-        guard source.vmas[v] != nil, source[process: p].vmas.contains(v) else { continue }
+      for p in Set([w.vmas[v]?.process, previous?.vmas[v]?.process].compactMap { $0 }) {
+        guard let listed = boxContents(p, w, previous: previous, outside: outside)?.vmas, listed.contains(v)
+        else { continue }
         guard let plan = options.plan, plan.processY[p] >= 0 else { return true }
-        let listed = source[process: p].vmas.filter { source.vmas[$0] != nil }
         if plannedRows(listed, plan: plan, rows: plan.processHeight[p] - 2).contains(where: { $0.vma == v }) {
           return true
         }

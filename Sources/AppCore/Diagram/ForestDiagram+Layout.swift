@@ -39,8 +39,8 @@ extension ForestDiagram {
 
   // MARK: Rows
 
-  /// Processes in fork-tree order (children by id under their parent), stacked: the live ones
-  /// and the ones that exited in this step (with the VMAs they had); box x and width are set by
+  /// Processes in fork-tree order (children by id under their parent), stacked: what
+  /// ``boxContents(_:_:previous:outside:)`` shows; box x and width are set by
   /// ``placeColumns``.
   mutating func stackProcesses(_ w: World, previous: World?) {
     if let plan {
@@ -48,9 +48,11 @@ extension ForestDiagram {
       return
     }
     let (roots, children, shown) = Self.forkTree(w, previous: previous)
+    let outside = Self.outsideMM(w)
+    let outsideBefore = previous.map(Self.outsideMM) ?? [:]
     // Each shown process's change, computed once (folding asks for it too).
     var changes = IDArray<Process, Change>(absent: .same, through: w.lastProcessID)
-    for p in shown { changes[p] = Self.change(of: p, w, previous) }
+    for p in shown { changes[p] = Self.change(of: p, w, previous, outside: outside, before: outsideBefore) }
     let signature = options.fold ? Self.shapes(w, children: children, changes: changes) : IDArray(absent: nil)
     enum Item {
       case process(ProcessID, Int)
@@ -76,14 +78,13 @@ extension ForestDiagram {
         }
         y += 3
       case .process(let p, let depth):
-        let gone = !w[process: p].alive
-        let source = gone ? (previous ?? w) : w
-        let vmas = source[process: p].vmas.filter { source.vmas[$0] != nil }
+        let box = Self.boxContents(p, w, previous: previous, outside: outside)
+        let vmas = box?.vmas ?? []
         var title = " \(w[process: p].name)"
         if depth > Self.maxIndented, let parent = w[process: p].parent {
           title += " child of \(w[process: parent].name)"
         }
-        titles[p] = title + (gone ? " exited " : " ")
+        titles[p] = title + (box?.life ?? .alive).titleSuffix
         let rect = Rect(x: 0, y: y, width: 0, height: max(1, vmas.count) + 2)
         processes.append(
           ProcessBox(
@@ -113,14 +114,66 @@ extension ForestDiagram {
     height = y
   }
 
-  /// The processes the diagram shows, the live ones and the ones that exited in this step, by
-  /// id, as a fork tree: the roots and each one's children by id. A child whose parent is gone
-  /// hangs at the top level, as the kernel reparents it.
+  /// Where a process's box stands in its life: alive, exiting (its mm gone, VMAs not yet freed)
+  /// or exited in this step.
+  enum BoxLife {
+    case alive, exiting, exited
+    /// The end of the box's title.
+    var titleSuffix: String {
+      switch self {
+      case .alive: " "
+      case .exiting: " exiting "
+      case .exited: " exited "
+      }
+    }
+  }
+
+  /// The VMAs that exist but are on no process's VMA list, by process (`vma->vm_mm`): taken out
+  /// of the mm and not yet freed (`detach_vmas_to_be_unmapped()`, `exit_mmap()`), or made and
+  /// linked to their anon_vmas but not yet inserted (`__split_vma()` before `vma_adjust()`).
+  static func outsideMM(_ w: World) -> [ProcessID: [VMAID]] {
+    var listed = 0
+    for p in w.processes { listed += p.vmas.count }
+    guard listed != w.vmas.count || !w.detachedVMAs.isEmpty else { return [:] }
+    var inMM = Set<VMAID>()
+    for p in w.processes { inMM.formUnion(p.vmas) }
+    var result: [ProcessID: [VMAID]] = [:]
+    for v in w.vmas.keys where !inMM.contains(v) {
+      if let p = w.vmas[v]?.process { result[p, default: []].append(v) }
+    }
+    return result
+  }
+
+  /// What a process's box lists, nil when the diagram does not show the process. A live
+  /// process: its VMAs, then those of it outside its mm (``outsideMM(_:)``). An exiting one: `exit_mmap()` (mm/mmap.c,
+  /// 2.6.34 to 6.x) unmaps the VMAs, unlinks their chains (`free_pgtables()` →
+  /// `unlink_anon_vmas()`) and frees each with `remove_vma()`: until then they exist, on the
+  /// anon_vmas' lists, and the box shows them. One whose last VMA was freed in this step, or that
+  /// exited in it (whole steps): the VMAs it had in `previous`, drawn once as exited.
+  static func boxContents(
+    _ p: ProcessID, _ w: World, previous: World?, outside: [ProcessID: [VMAID]]
+  ) -> (vmas: [VMAID], life: BoxLife)? {
+    guard w.isAllocated(p) else { return nil }
+    let extra = outside[p] ?? []
+    if w[process: p].alive { return (w[process: p].vmas.filter { w.vmas[$0] != nil } + extra, .alive) }
+    if !extra.isEmpty { return (extra, .exiting) }
+    guard let previous, previous.isAllocated(p) else { return nil }
+    if previous[process: p].alive {
+      return (previous[process: p].vmas.filter { previous.vmas[$0] != nil }, .exited)
+    }
+    return nil
+  }
+
+  /// The processes the diagram shows, the live and exiting ones and the ones that exited in this
+  /// step, by id, as a fork tree: the roots and each one's children by id. A child whose parent
+  /// is gone hangs at the top level, as the kernel reparents it.
   static func forkTree(_ w: World, previous: World?) -> (
     roots: [ProcessID], children: IDArray<Process, [ProcessID]>, shown: [ProcessID]
   ) {
+    let exiting = Set(outsideMM(w).keys)
     func isShown(_ p: ProcessID) -> Bool {
-      w[process: p].alive || (previous.map { $0.isAllocated(p) && $0[process: p].alive } ?? false)
+      w[process: p].alive || exiting.contains(p)
+        || (previous.map { $0.isAllocated(p) && $0[process: p].alive } ?? false)
     }
     var children = IDArray<Process, [ProcessID]>(absent: [], through: w.lastProcessID)
     var roots: [ProcessID] = []
@@ -176,12 +229,21 @@ extension ForestDiagram {
     return shape
   }
 
-  static func change(of process: ProcessID, _ w: World, _ previous: World?) -> Change {
+  /// A process box's change since `previous`; `outside` and `before` are ``outsideMM(_:)`` of
+  /// `w` and of `previous`.
+  static func change(
+    of process: ProcessID, _ w: World, _ previous: World?, outside: [ProcessID: [VMAID]],
+    before outsideBefore: [ProcessID: [VMAID]]
+  ) -> Change {
     guard let previous else { return .same }
-    guard previous.isAllocated(process), previous[process: process].alive else { return .added }
-    guard w[process: process].alive else { return .removed }
-    let vmas = w[process: process].vmas
-    guard vmas == previous[process: process].vmas else { return .changed }
+    guard previous.isAllocated(process) else { return .added }
+    let now = boxContents(process, w, previous: previous, outside: outside)
+    let exiting = now?.life == .exiting
+    guard previous[process: process].alive || exiting else { return .added }
+    guard w[process: process].alive || exiting else { return .removed }
+    let vmas = now?.vmas ?? []
+    let before = boxContents(process, previous, previous: nil, outside: outsideBefore)?.vmas ?? []
+    guard vmas == before else { return .changed }
     for v in vmas {
       guard let old = previous.vmas[v], let new = w.vmas[v] else { return .changed }
       if old.start != new.start || old.end != new.end || old.prot != new.prot || old.anonVMA != new.anonVMA
@@ -541,7 +603,8 @@ extension ForestDiagram {
         guard let parent = w[process: box.process].parent else { continue }
         titles[box.process] =
           " \(w[process: box.process].name) child of \(w[process: parent].name)"
-          + (box.change == .removed ? " exited " : " ")
+          + ([BoxLife.exiting, .exited].first { titles[box.process]?.hasSuffix($0.titleSuffix) == true } ?? .alive)
+          .titleSuffix
       }
     }
     var right = 0

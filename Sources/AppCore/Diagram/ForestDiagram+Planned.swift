@@ -2,19 +2,18 @@ import AnonVMASim
 import TermRender
 
 extension ForestDiagram {
-  /// Process boxes where the plan puts them: the live processes and the ones that exited in
-  /// this step (with the VMAs they had), each at its planned row and depth, each VMA on its
+  /// Process boxes where the plan puts them: the live and exiting processes and the ones that
+  /// exited in this step (``boxContents(_:_:previous:outside:)``), each at its planned row and depth, each VMA on its
   /// planned row in the box. A process the plan does not know (a world from elsewhere) goes
   /// below the planned ones; a VMA it does not know takes a free row of its box, or is left
   /// out when none is free.
   mutating func stackPlannedProcesses(_ w: World, previous: World?, plan: Plan) {
     var extra = plan.processBottom
+    let outside = Self.outsideMM(w)
+    let outsideBefore = previous.map(Self.outsideMM) ?? [:]
     for i in w.processes.indices {
       let p = ProcessID(i)  // a process's id is its index
-      let alive = w[process: p].alive
-      guard alive || (previous.map { $0.isAllocated(p) && $0[process: p].alive } ?? false) else { continue }
-      let source = alive ? w : (previous ?? w)
-      let listed = source[process: p].vmas.filter { source.vmas[$0] != nil }
+      guard let (listed, life) = Self.boxContents(p, w, previous: previous, outside: outside) else { continue }
       let planned = plan.processY[p] >= 0
       let depth = planned ? plan.processDepth[p] : 0
       var rect: Rect
@@ -31,10 +30,11 @@ extension ForestDiagram {
       if depth > Self.maxIndented, let parent = w[process: p].parent {
         title += " child of \(w[process: parent].name)"
       }
-      titles[p] = title + (alive ? " " : " exited ")
+      titles[p] = title + life.titleSuffix
       processes.append(
         ProcessBox(
-          process: p, depth: depth, rect: rect, change: Self.change(of: p, w, previous), vmas: placed.map(\.vma),
+          process: p, depth: depth, rect: rect,
+          change: Self.change(of: p, w, previous, outside: outside, before: outsideBefore), vmas: placed.map(\.vma),
           rows: placed.map(\.row)))
     }
     height = max(plan.processBottom, extra)

@@ -108,13 +108,14 @@ extension AppState {
   }
 
   /// The diagram a pane shows and the window of it: scrolled from where the last frame was as
-  /// little as keeps the selection in view.
+  /// little as keeps the selection in view, or (nothing selected on screen) the object the
+  /// micro-step on screen is about (``microStepFocus(_:)``).
   func diagramWindow(_ diagrams: DiagramLayout, pane: DiagramPaneGeometry) -> (
     diagram: ForestDiagram, top: Int, left: Int, rows: Int
   ) {
     let rows = pane.canvas.height
     let d = diagrams.shown(rows: rows, selection: diagramView.selection)
-    let r = diagramView.selection.flatMap { d.rect(of: $0) }
+    let r = diagramView.selection.flatMap { d.rect(of: $0) } ?? microStepFocus(d)
     let top = DiagramLayout.window(
       start: diagramView.top, extent: d.height, size: rows, keep: r.map { $0.y..<$0.maxY })
     let left = DiagramLayout.window(
@@ -124,6 +125,31 @@ extension AppState {
 }
 
 extension AppState {
+  /// Where `d` draws the object the micro-step on screen is about, nil on a whole step or when
+  /// `d` does not draw it: the first anon_vma its event names (the one locked, unlinked, freed
+  /// or walked: `lock AV1 (root of AV3)`, `P3:A@0 off AV3's same_anon_vma list`), else the
+  /// first VMA it names.
+  func microStepFocus(_ d: ForestDiagram) -> Rect? {
+    guard let micro = layout.key.micro, let m = layout.microSteps, m.step == layout.key.step,
+      micro >= 0, micro < m.states.count
+    else { return nil }
+    let (event, w) = m.states[micro]
+    let words = event.text.split { !$0.isLetter && !$0.isNumber }
+    for word in words {
+      if let a = World.anonVMAID(named: word), let r = d.rect(of: .anonVMA(a)) { return r }
+    }
+    var first: (at: String.Index, rect: Rect)?
+    for box in d.processes {
+      for v in box.vmas where w.vmas[v] != nil {
+        guard let at = event.text.firstRange(of: w.vmaName(v))?.lowerBound, first.map({ at < $0.at }) ?? true,
+          let r = d.rect(of: .vma(v))
+        else { continue }
+        first = (at, r)
+      }
+    }
+    return first?.rect
+  }
+
   /// Why the diagram view shows the matrix here (written on the forest pane's bottom border).
   func diagramFallbackNote(in area: Rect) -> String? {
     guard forestView == .diagram else { return nil }
@@ -190,7 +216,9 @@ struct DiagramPane: Widget {
     let canvas = pane.canvas
     // The step's locks under the diagram's last row (a blank row between), or at the pane's
     // bottom when the diagram fills the window.
-    let lockY = canvas.y + min(canvas.height, max(0, d.height - window.top) + 1)
+    // An empty forest draws one line, and has nothing to scroll to.
+    let empty = d.processes.isEmpty && d.anonVMAs.isEmpty && d.stableNodes.isEmpty
+    let lockY = canvas.y + min(canvas.height, empty ? 2 : max(0, d.height - window.top) + 1)
     for (i, line) in pane.violationLines.enumerated() {
       b.put(line, x: pane.inner.x + 1, y: lockY + i, style: theme.violation, maxX: canvas.maxX)
     }
@@ -199,13 +227,15 @@ struct DiagramPane: Widget {
         line, x: pane.inner.x + 1, y: lockY + pane.violationLines.count + i, style: theme.lockLens,
         maxX: pane.inner.maxX)
     }
-    if d.processes.isEmpty && d.anonVMAs.isEmpty {
-      b.put(" no processes yet", x: canvas.x, y: canvas.y, style: theme.hint, maxX: canvas.maxX)
+    if empty {
+      // Every process of the world has exited (and been freed), or none was created yet.
+      let text = state.layout.world.processes.isEmpty ? " no processes yet" : " no processes left"
+      b.put(text, x: canvas.x, y: canvas.y, style: theme.hint, maxX: canvas.maxX)
     } else {
       draw(d, top: window.top, left: window.left, into: &b)
     }
     if let s = view.selection, let rect = d.rect(of: s) { highlight(rect, s, top: window.top, left: window.left, &b) }
-    bottomLine(d, top: window.top, left: window.left, into: &b)
+    bottomLine(d, top: window.top, left: window.left, empty: empty, into: &b)
     if let side = pane.side { sideColumn(in: side, into: &b) }
   }
 
@@ -242,8 +272,8 @@ struct DiagramPane: Widget {
   }
 
   /// The bottom border: what is selected (and pinned), and how much of the diagram is above,
-  /// below and to the right of the window.
-  func bottomLine(_ d: ForestDiagram, top: Int, left: Int, into b: inout Buffer) {
+  /// below and to the right of the window (nothing when it is `empty`: a plan's height alone).
+  func bottomLine(_ d: ForestDiagram, top: Int, left: Int, empty: Bool, into b: inout Buffer) {
     let canvas = pane.canvas
     let g = theme.glyphs
     var parts: [String] = []
@@ -252,12 +282,14 @@ struct DiagramPane: Widget {
       let gone = d.rect(of: s) == nil ? " (not in this step)" : ""
       parts.append((state.diagramView.pinned ? "pinned " : "selected ") + name + gone)
     }
-    if top > 0 { parts.append("\(g.up) \(top) more") }
-    let below = d.height - top - canvas.height
-    if below > 0 { parts.append("\(g.more) \(below) more") }
-    if left > 0 { parts.append("\(left) cols left") }
-    let right = d.width - left - canvas.width
-    if right > 0 { parts.append("\(right) cols right") }
+    if !empty {
+      if top > 0 { parts.append("\(g.up) \(top) more") }
+      let below = d.height - top - canvas.height
+      if below > 0 { parts.append("\(g.more) \(below) more") }
+      if left > 0 { parts.append("\(left) cols left") }
+      let right = d.width - left - canvas.width
+      if right > 0 { parts.append("\(right) cols right") }
+    }
     var x = pane.outer.maxX - 2
     if !parts.isEmpty {
       let text = " " + parts.joined(separator: "  ") + " "
