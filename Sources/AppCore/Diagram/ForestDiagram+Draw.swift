@@ -56,6 +56,7 @@ extension ForestDiagram {
       case "−": result += "-"
       case "↓": result += "v"
       case "↑": result += "^"
+      case "✓": continue  // `rmap #1 maps`: the word says it
       default: result.append(c)
       }
     }
