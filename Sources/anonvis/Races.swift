@@ -171,7 +171,9 @@ struct Races: ParsableCommand {
           + TextSafety.escape(r.message))
     }
     guard !report.findings.isEmpty else {
-      print("no violation in \(counted(report.states, "state"))" + (report.exhaustive ? " (exhaustive)" : " (bounded search)"))
+      print(
+        "no violation in \(counted(report.states, "state"))"
+          + (report.exhaustive ? " (exhaustive)" : " (bounded search)"))
       if Interrupt.requested { throw ExitCode(Interrupt.exitStatus) }
       if !report.exhaustive { throw ExitCode(3) }
       return

@@ -48,7 +48,8 @@ struct DiagramWalkMarkTests {
               #expect(mine.count == 1, "\(at): \(rows)")
               guard let line = mine.first, let range = line.range(of: tag) else { continue }
               let after = line[range.upperBound...]
-              let shown = after.hasPrefix("no pte") ? "no pte" : String(after.prefix { $0 != " " && $0 != "│" && $0 != "|" })
+              let shown =
+                after.hasPrefix("no pte") ? "no pte" : String(after.prefix { $0 != " " && $0 != "│" && $0 != "|" })
               guard let event else {
                 // A KSM walk's visits are not PTE lookups: no mark.
                 #expect(!after.hasPrefix("no pte") && !after.hasPrefix("✓"), "\(at): \(line)")
@@ -56,7 +57,8 @@ struct DiagramWalkMarkTests {
               }
               let expected = found(event.text)
               kinds.insert(expected)
-              #expect(shown == (ascii || expected == "no pte" ? expected : "✓" + expected), "\(at): \(line) / \(event.text)")
+              #expect(
+                shown == (ascii || expected == "no pte" ? expected : "✓" + expected), "\(at): \(line) / \(event.text)")
             }
           }
         }

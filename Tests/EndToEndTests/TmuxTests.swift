@@ -129,7 +129,8 @@ struct TmuxTests {
       $0.contains("anonvis: races race8.scene:") && $0.contains("states")
     }
     // The resident memory (what --max-memory bounds) stays; the rate, queue, depth and time go.
-    #expect(screen.range(of: "race8.scene: [0-9,]+ states · [0-9,]+ MB", options: .regularExpression) != nil, "\(screen)")
+    #expect(
+      screen.range(of: "race8.scene: [0-9,]+ states · [0-9,]+ MB", options: .regularExpression) != nil, "\(screen)")
     // Cut to the terminal's width less three, so that it never wraps: the end of the line (which
     // a 60-column terminal cannot hold) is on no row.
     #expect(!screen.contains("ctrl-C stops"), "\(screen)")

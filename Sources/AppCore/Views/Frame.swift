@@ -223,7 +223,8 @@ extension AppState {
       step: step, info: timeline.steps[step],
       nextLabel: step < timeline.stepCount ? timeline.steps[step + 1].label : nil,
       micro: shownMicro, cpus: timeline.cpuCount > 1 ? layout.world.cpus : [], presenter: presenter,
-      functions: layout.functions, message: notice, lateMessage: lateNotice, kernel: kernelNarration(theme), question: askedQuestion,
+      functions: layout.functions, message: notice, lateMessage: lateNotice, kernel: kernelNarration(theme),
+      question: askedQuestion,
       focused: focusShown == .steps, theme: theme, scroll: narrationOffset, account: account,
       tabToScroll: focus != .steps)
   }
