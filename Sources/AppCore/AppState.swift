@@ -125,6 +125,8 @@ public struct AppState: Sendable {
   /// A message shown in place, with its kind (`message` is its text): what a key did, a
   /// warning, an error of a `:` command or a jump.
   public var notice: Notice?
+  /// A frame's own notice, drawn after the step's text (``NarrationPane/lateMessage``).
+  var lateNotice: Notice?
   public var options: RenderOptions
   /// The real kernel's verdict and facts per step (`play --conform`).
   public var kernelRecord: KernelRecord?

@@ -33,7 +33,9 @@ public final class ProgressLine: Sendable {
   /// Draws `done` (of `total`) and answers whether to go on (false once ctrl-C asked to stop).
   /// `detail` (made only when the line is drawn) follows the rate: more figures of the work, as
   /// they are (escape outside text in them).
-  public func report(_ done: Int, _ total: Int?, detail: @autoclosure () -> [String] = []) -> Bool {
+  /// The first `kept` parts of `detail` are the last to go on a narrow terminal (after the rate,
+  /// the time and the other details): `races` keeps the resident memory it is bounded by.
+  public func report(_ done: Int, _ total: Int?, detail: @autoclosure () -> [String] = [], kept: Int = 0) -> Bool {
     guard !Interrupt.requested else { return false }
     guard enabled else { return true }
     let now = ContinuousClock.now
@@ -44,25 +46,40 @@ public final class ProgressLine: Sendable {
       let elapsed = (now - s.start).inSeconds
       let rate = elapsed > 0 ? Int(Double(done) / elapsed) : 0
       let of = total.map { " of \(grouped($0))" } ?? ""
+      let details = detail()
       let parts =
-        ["\(what): \(grouped(done))\(of) \(unit)", "\(grouped(rate)) \(unit)/s"] + detail()
+        ["\(what): \(grouped(done))\(of) \(unit)", "\(grouped(rate)) \(unit)/s"] + details
         + [String(format: "%.1f s", elapsed)]
       // Three columns short of the terminal's width: a line that wraps (or that the echoed
       // "^C" wraps) cannot be redrawn or erased in place.
-      writeStandardError("\r" + Self.fit(parts, hint: " (ctrl-C stops)", width: Self.columns() - 3) + "\u{1B}[K")
+      let line = Self.fit(
+        parts, hint: " (ctrl-C stops)", width: Self.columns() - 3,
+        dropOrder: Self.dropOrder(details: details.count, kept: kept))
+      writeStandardError("\r" + line + "\u{1B}[K")
     }
     return true
   }
 
+  /// The order ``report(_:_:detail:kept:)``'s parts (what and count, rate, `details` details,
+  /// time) go: the details not kept (last first), the rate, the time, then the kept details
+  /// (last first). The first part stays.
+  static func dropOrder(details: Int, kept: Int) -> [Int] {
+    let kept = min(max(0, kept), details)
+    let others = (2 + kept..<2 + details).reversed()
+    return Array(others) + [1, 2 + details] + (2..<2 + kept).reversed()
+  }
+
   /// `parts` joined by " · ", then `hint`, in `width` columns: without the hint if it does not
-  /// fit, then without the last parts, then cut.
-  static func fit(_ parts: [String], hint: String, width: Int) -> String {
+  /// fit, then without parts in `dropOrder` (indices into `parts`; by default the last first),
+  /// then cut. The parts left keep their order.
+  static func fit(_ parts: [String], hint: String, width: Int, dropOrder: [Int]? = nil) -> String {
     var line = parts.joined(separator: " · ")
     if columns(line + hint) <= width { return line + hint }
-    var kept = parts
-    while kept.count > 1, columns(line) > width {
-      kept.removeLast()
-      line = kept.joined(separator: " · ")
+    var dropped = Set<Int>()
+    for i in dropOrder ?? Array((1..<max(1, parts.count)).reversed()) where i > 0 && i < parts.count {
+      guard columns(line) > width else { break }
+      dropped.insert(i)
+      line = parts.indices.filter { !dropped.contains($0) }.map { parts[$0] }.joined(separator: " · ")
     }
     return clip(line, to: width)
   }

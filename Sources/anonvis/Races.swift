@@ -92,10 +92,12 @@ struct Races: ParsableCommand {
     var limits = limitOptions.limits(progress: progress, memory: 512)
     limits.time = .milliseconds(Int64(maxTime * 1000))
     limits.searching = { p in
-      // What matters most first: the line drops its last parts on a narrow terminal.
+      // On a narrow terminal the line drops depth, queue, rate and time before the resident
+      // memory, which `--max-memory` bounds.
       progress.report(
         p.states, nil,
-        detail: ["queue \(grouped(p.queue))", "depth \(p.depth)", "\(grouped(residentBytes() >> 20)) MB"])
+        detail: ["\(grouped(residentBytes() >> 20)) MB", "queue \(grouped(p.queue))", "depth \(grouped(p.depth))"],
+        kept: 1)
     }
     switch RaceExplorer.prepare(
       scene: scene, title: baseName(file), kernel: kernel, variants: variants, limits: limits)
@@ -121,11 +123,12 @@ struct Races: ParsableCommand {
         ? "" : " (\(explorer.timeline.variants.map(\.rawValue).joined(separator: ", ")))")
     let rate = seconds > 0 ? Int(Double(report.states) / seconds) : report.states
     print(
-      "\(TextSafety.escape(baseName(file))) on \(model): \(report.states) states, \(report.transitions) micro-steps, "
-        + "\(report.schedules) complete schedules, "
+      "\(TextSafety.escape(baseName(file))) on \(model): \(counted(report.states, "state")), "
+        + "\(counted(report.transitions, "micro-step")), "
+        + "\(counted(report.schedules, "end state")) (no CPU can go on), "
         + (report.exhaustive ? "exhaustive" : "NOT exhaustive: stopped " + (stop?.verdict ?? "at a bound")))
     if let covered = report.completeDepth {
-      print("covered: every schedule of up to \(grouped(covered)) micro-steps")
+      print("covered: every schedule of up to \(counted(covered, "micro-step"))")
     }
     // What it cost goes to standard error, last (on a terminal, after the report): standard
     // output is the same bytes for the same scene and bounds.
@@ -135,7 +138,7 @@ struct Races: ParsableCommand {
     defer {
       StandardOutput.flush()
       if isatty(STDERR_FILENO) != 0 {
-        printError("anonvis: searched in \(String(format: "%.2f", seconds)) s (\(rate) states/s)")
+        printError("anonvis: searched in \(String(format: "%.2f", seconds)) s (\(grouped(rate)) states/s)")
       }
       if let stop {
         printError("anonvis: NOT exhaustive: stopped \(stop.what) \(usage)" + (stop.raise.map { "; " + $0 } ?? ""))
@@ -147,7 +150,8 @@ struct Races: ParsableCommand {
       "search: \(report.reduction.name)"
         + (report.reduction == .none
           ? ""
-          : ", \(report.reducedExpansions) of \(report.states) states expanded by one CPU's micro-step alone"))
+          : ", \(grouped(report.reducedExpansions)) of \(counted(report.states, "state")) expanded by one CPU's "
+            + "micro-step alone"))
     print(
       "symmetry: "
         + (report.symmetry
@@ -156,18 +160,20 @@ struct Races: ParsableCommand {
       // As TLC reports it: n states, each pair sharing a 64-bit fingerprint with probability 2^-64.
       print(
         "probability that a fingerprint collision hid a state: \(String(format: "%.1e", p)) "
-          + "(64-bit fingerprints, n(n-1)/2^65 for n = \(report.states) states)")
+          + "(64-bit fingerprints, n(n-1)/2^65 for n = \(grouped(report.states)) states)")
     }
     if let r = report.firstRefusal {
       // Schedules the model cannot run (an operation whose process is gone, say) end there; the
       // verdict covers every schedule it can run.
       print(
-        "\(report.refused) micro-step(s) refused by the model and not explored past, first after "
+        "\(counted(report.refused, "micro-step")) refused by the model and not explored past, first after "
           + "\(r.schedule.count - 1) micro-steps (\(r.schedule.map { "cpu\($0)" }.joined(separator: " "))): "
           + TextSafety.escape(r.message))
     }
     guard !report.findings.isEmpty else {
-      print("no violation in \(report.states) states" + (report.exhaustive ? " (exhaustive)" : " (bounded search)"))
+      print(
+        "no violation in \(counted(report.states, "state"))"
+          + (report.exhaustive ? " (exhaustive)" : " (bounded search)"))
       if Interrupt.requested { throw ExitCode(Interrupt.exitStatus) }
       if !report.exhaustive { throw ExitCode(3) }
       return
@@ -199,4 +205,9 @@ struct Races: ParsableCommand {
     }
     return ("at " + bound.phrase, "at the \(bound.name) bound", bound.option.map { "raise it with " + $0 })
   }
+}
+
+/// `1 state`, `43,425 states`: a count, its digits grouped, and its noun in the number it takes.
+func counted(_ n: Int, _ noun: String) -> String {
+  "\(grouped(n)) \(noun)\(n == 1 ? "" : "s")"
 }

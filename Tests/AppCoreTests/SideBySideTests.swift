@@ -45,6 +45,48 @@ struct SideBySideTests {
     #expect(one.contains("comparing with 2.6.34 needs 160 columns or 32 rows (now 120×30)"))
   }
 
+  @Test(
+    "too small for two models (80x24, E3 step 6, c): no ≠ on the one model drawn, the step's say text stays in sight, the notice after it"
+  )
+  func tooSmall() throws {
+    for view in [ForestView.diagram, .matrix] {
+      var s = try sceneApp("e3-three-generations.scene", view: view)
+      s.go(to: 6)
+      _ = s.render(width: 80, height: 24)
+      _ = send(&s, [.char("c")])
+      #expect(s.compareTimeline != nil)
+      let frame = s.render(width: 80, height: 24).plainText
+      // Stacked compare needs two 80x16 halves: one model is drawn, unmarked.
+      #expect(s.compareAreas(Rect(x: 0, y: 0, width: 80, height: 24)) == nil)
+      #expect(!frame.contains("≠"), "\(view): \(frame)")
+      // The step's say line comes first, the notice after it (where it fits at all).
+      let rows = frame.split(separator: "\n").map(String.init)
+      let sayRow = rows.firstIndex { $0.contains("AV2 survives") }
+      #expect(sayRow != nil, "\(view): \(frame)")
+      if let notice = rows.firstIndex(where: { $0.contains("needs 160 columns") }), let sayRow {
+        #expect(sayRow < notice, "\(view): \(frame)")
+      }
+      // The say text is what the lecturer reads: it stays, the notice gives way (every step,
+      // the last one's two lines too).
+      for k in 1...s.timeline.stepCount {
+        s.go(to: k)
+        let frame = s.render(width: 80, height: 24).plainText
+        #expect(!frame.contains("≠"), "\(view) step \(k): \(frame)")
+        let flat = frame.replacingOccurrences(of: "\n", with: " ").replacingOccurrences(of: "│", with: " ")
+          .split(separator: " ").joined(separator: " ")
+        for say in s.timeline.steps[k].say {
+          let words = say.split(separator: " ").suffix(4).joined(separator: " ")
+          #expect(flat.contains(words), "\(view) step \(k): \(say) not in \(frame)")
+        }
+      }
+      #expect(s.timeline.steps[s.timeline.stepCount].say.count > 1)
+      // Where there is room, the notice says why one model is drawn.
+      let tall = s.render(width: 120, height: 30).plainText
+      #expect(tall.contains("needs 160 columns or 32 rows"), "\(tall)")
+      #expect(!tall.contains("≠"), "\(tall)")
+    }
+  }
+
   @Test("the differing set is exactly the objects whose summaries differ, in both models")
   func differingSet() throws {
     var s = try e3Compared()

@@ -292,6 +292,14 @@ struct RacesCLITests {
     #expect(first.status == 1)
     #expect(first.stdout == second.stdout)
     #expect(!first.stdout.contains("states/s"))
+    // Counts of thousands are grouped, as in the progress line: `2,434 states`, never `2434 states`.
+    let summary = String(first.stdout.split(separator: "\n").first ?? "")
+    #expect(summary.range(of: #": [0-9]{1,3}(,[0-9]{3})+ states, "#, options: .regularExpression) != nil, "\(summary)")
+    #expect(summary.range(of: "[0-9]{4}", options: .regularExpression) == nil, "\(summary)")
+    // A state no CPU can leave, counted in the number its noun takes.
+    let one = try run(["races", repoRoot.appendingPathComponent("scenes/races/d5-take-all-locks.scene").path])
+    #expect(one.stdout.contains(" 1 end state (no CPU can go on), "), "\(one.stdout)")
+    #expect(!one.stdout.contains(" 1 end states") && !one.stdout.contains("complete schedules"), "\(one.stdout)")
   }
 
   @Test(

@@ -77,10 +77,10 @@ struct TmuxTests {
     screen = try t.waitWhileProgressing("the search's progress line", idle: 120) {
       $0.contains("anonvis: races race8.scene:") && $0.contains("states/s") && $0.contains(" MB · ")
     }
-    // States, rate, queue, depth and memory, on one line.
+    // States, rate, memory, queue and depth, on one line.
     #expect(
       screen.range(
-        of: "race8.scene: [0-9,]+ states · [0-9,]+ states/s · queue [0-9,]+ · depth [0-9]+ · [0-9,]+ MB · [0-9.]+ s "
+        of: "race8.scene: [0-9,]+ states · [0-9,]+ states/s · [0-9,]+ MB · queue [0-9,]+ · depth [0-9,]+ · [0-9.]+ s "
           + "\\(ctrl-C stops\\)", options: .regularExpression) != nil, "\(screen)")
     try t.keys("C-c")
     screen = try racesSummary(t, stoppedBy: "ctrl-C (SIGINT)", exit: 130)
@@ -128,6 +128,9 @@ struct TmuxTests {
     var screen = try t.waitWhileProgressing("the search's progress line", idle: 120) {
       $0.contains("anonvis: races race8.scene:") && $0.contains("states")
     }
+    // The resident memory (what --max-memory bounds) stays; the rate, queue, depth and time go.
+    #expect(
+      screen.range(of: "race8.scene: [0-9,]+ states · [0-9,]+ MB", options: .regularExpression) != nil, "\(screen)")
     // Cut to the terminal's width less three, so that it never wraps: the end of the line (which
     // a 60-column terminal cannot hold) is on no row.
     #expect(!screen.contains("ctrl-C stops"), "\(screen)")

@@ -42,6 +42,11 @@ public struct RmapWalk: Sendable, Hashable {
   public var locks: [AnonVMAID]
   public var visited: [String]
   public var skipped: [String]
+  /// What the walk found at each visited VMA whose PTE it read (`try_to_unmap_one()`,
+  /// `remove_migration_pte()`, `page_referenced_one()`): `maps`, `unmapped`, `remapped` (the PTE
+  /// held the page or its migration entry) or `no pte` (no PTE for the page there). Set with the
+  /// narrated event, from the same match; a KSM walk records none.
+  public var found: [String: String] = [:]
   /// The step in which the walk finished (what it saw may be gone in later steps).
   public var step = 0
 }

@@ -56,6 +56,7 @@ extension ForestDiagram {
       case "−": result += "-"
       case "↓": result += "v"
       case "↑": result += "^"
+      case "✓": continue  // `rmap #1 maps`: the word says it
       default: result.append(c)
       }
     }
@@ -185,13 +186,15 @@ extension ForestDiagram {
           put((ascii ? "->" : "→") + pointer, after + 2, y, s.vmaPointer, maxX: limit)
           after += 2 + 2 + pointer.utf8.count
         }
-        if !label.chain.isEmpty {
-          put(label.chain, after + 2, y, s.chain, maxX: limit)
-          after += 2 + Self.textWidth(label.chain)
-        }
+        // The walk's note before the chain: a label cut to fit (80 columns) keeps what the walk
+        // found there and loses the chain's tail.
         if let note = label.walk {
           put(note, after + 2, y, note.hasSuffix("skipped") ? s.walkSkipped : s.walk, maxX: limit)
           after += 2 + label.walkWidth
+        }
+        if !label.chain.isEmpty {
+          put(label.chain, after + 2, y, s.chain, maxX: limit)
+          after += 2 + Self.textWidth(label.chain)
         }
         if let note = label.danger { put(note, after + 2, y, s.danger, maxX: limit) }
         if box.rect.x + 2 + label.width > limit {

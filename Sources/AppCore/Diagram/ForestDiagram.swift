@@ -359,10 +359,15 @@ public struct ForestDiagram: Sendable {
     return nil
   }
 
-  /// What the walk did at a VMA: `rmap #N` in visit order, or `rmap skipped`.
+  /// What the walk did at a VMA: `rmap #N` in visit order, then what it found there
+  /// (``RmapWalk/found``, the narrated event's match): `✓maps`, `✓unmapped`, `✓remapped` where
+  /// the PTE held the page, `no pte` where it did not; or `rmap skipped`.
   func walkNote(_ name: String) -> String? {
     guard let walk else { return nil }
-    if let i = walk.visited.firstIndex(of: name) { return "rmap #\(i + 1)" }
+    if let i = walk.visited.firstIndex(of: name) {
+      guard let found = walk.found[name] else { return "rmap #\(i + 1)" }
+      return "rmap #\(i + 1) " + (found == "no pte" ? found : "✓" + found)
+    }
     if walk.skipped.contains(name) { return "rmap skipped" }
     return nil
   }

@@ -209,7 +209,10 @@ struct DiagramPane: Widget {
     }
     let view = state.diagramView
     let window = state.diagramWindow(diagrams, pane: pane)
-    let d = window.diagram
+    var d = window.diagram
+    // `≠` only where this frame shows the comparison (the reducer marks what differs without
+    // knowing the frame's size; a frame too small for two models draws one, unmarked).
+    if differs.isEmpty { d.options.emphasized = [] }
     let folded = d.processFolds.isEmpty ? "" : " (folded ×N: z unfolds)"
     Block(title: "anon_vma forest" + folded, focused: state.focusShown == .forest, theme: theme).render(
       in: pane.outer, into: &b)

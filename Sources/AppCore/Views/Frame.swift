@@ -86,7 +86,8 @@ extension AppState {
     } else if let other = compareTimeline, message == nil {
       // Compare is on but the frame holds one model: say so rather than hide it.
       var one = self
-      one.notice = .warning(
+      // After the step's text: the narration keeps its place.
+      one.lateNotice = .warning(
         "comparing with \(other.kernel.rawValue) needs 160 columns or \(2 * minimumSize.height) rows (now \(width)"
           + "\(options.ascii ? "x" : "×")\(height))")
       one.render(in: b.area, into: &b)
@@ -228,7 +229,8 @@ extension AppState {
       step: step, info: timeline.steps[step],
       nextLabel: step < timeline.stepCount ? timeline.steps[step + 1].label : nil,
       micro: shownMicro, cpus: timeline.cpuCount > 1 ? layout.world.cpus : [], presenter: presenter,
-      functions: layout.functions, message: notice, kernel: kernelNarration(theme), question: askedQuestion,
+      functions: layout.functions, message: notice, lateMessage: lateNotice, kernel: kernelNarration(theme),
+      question: askedQuestion,
       focused: focusShown == .steps, theme: theme, scroll: narrationOffset, account: account,
       tabToScroll: focus != .steps)
   }

@@ -23,6 +23,9 @@ struct NarrationPane: Widget {
   /// The kernel functions the step ran.
   var functions: [String]
   var message: Notice?
+  /// A notice that gives way to the step's text: drawn after the `say` lines and notes (the
+  /// frame too small for a comparison, `Frame.swift`).
+  var lateMessage: Notice? = nil
   /// The real kernel's verdict on the step and its disagreements (`play --conform`).
   var kernel: [(String, Style)] = []
   /// The questions put before the next step (`ask`), shown above the narration.
@@ -162,6 +165,10 @@ struct NarrationPane: Widget {
         for l in wrapped("note: \(n)", width) { lines.append(Line(l, theme.note)) }
       }
       lines += wrapped([("next: \(nextLabel ?? "(end of scene)")", theme.hint)], width)
+    }
+    if let lateMessage {
+      let (glyph, style) = theme.notice(lateMessage.kind)
+      lines += wrapped([(glyph + " " + lateMessage.text, style)], width)
     }
     let teaching = lines.count
     // A model's micro-steps give way to the teaching text, as the kernel functions do.

@@ -112,6 +112,7 @@ extension World {
     cpus[c].regs.walk?.visited.append(name)
     let p = vma.process
     var action = "visit"
+    var found = "no pte"
     switch (kind, self[process: p].ptes[address]) {
     case (.unmapToSwap, .page(let pp, _)) where pp == page:
       guard let slot = self[page: page].swapSlot else { throw SimError("internal: no slot") }
@@ -119,23 +120,28 @@ extension World {
       self[swapSlot: slot].count += 1
       self[page: page].mapcount -= 1
       action = "try_to_unmap_one: PTE → swap entry \(slot)"
+      found = "unmapped"
     case (.unmapToMigration, .page(let pp, let w)) where pp == page:
       setPTE(p, address, .migration(page, writable: w))
       self[page: page].mapcount -= 1
       action = "try_to_unmap_one: PTE → migration entry"
+      found = "unmapped"
     case (.removeMigration, .migration(let old, let w)):
       if let new = cpus[c].regs.newPage, old == cpus[c].regs.page {
         setPTE(p, address, .page(new, writable: w))
         self[page: new].mapcount += 1
         action = "remove_migration_pte: maps \(pg(new))"
+        found = "remapped"
       }
     case (.look, .page(let pp, _)) where pp == page:
       action = "page_referenced_one: maps it"
+      found = "maps"
     case (.look, _):
       action = "page_referenced_one: does not map it"
     default:
       action = "no matching PTE there: nothing to do"
     }
+    cpus[c].regs.walk?.found[name] = found
     return emit(
       c, "rmap_walk",
       "\(name) at \(locationName(process: p, vpage: address)): \(action)",
