@@ -139,14 +139,17 @@ struct Inspector: Widget {
 extension Inspector {
   /// At a whole step whose picture draws a lock's outline around `a` (alive after the step,
   /// under the lock held at the featured moment): `at micro-step 20 (shown): AV1's lock held by
-  /// cpu0: fork P2 P3 covers AV3`.
+  /// cpu0 (fork P2 P3) covers AV3`.
   func lockShown(_ a: AnonVMAID, _ av: AnonVMA) -> String? {
     guard av.alive, let m = lockMoment, m.world.anonVMA(a)?.alive == true else { return nil }
     let target = m.world.lockTarget(of: a)
     guard let holders = m.world.lockHolders[target], !holders.isEmpty else { return nil }
-    let by = holders.map { "cpu\($0.cpu)\($0.mode == .exclusive ? "" : " for \($0.mode.rawValue)")\($0.op.map { " (\($0))" } ?? "")" }
+    let by = holders.map { h in
+      "cpu\(h.cpu)" + (h.mode == .exclusive ? "" : " for \(h.mode.rawValue)") + (h.op.map { " (\($0))" } ?? "")
+    }
     let covers = target == a ? "" : " covers \(World.avName(a))"
-    return "at micro-step \(m.micro) (shown): \(World.avName(target))'s lock held by \(by.joined(separator: ", "))\(covers)"
+    let name = World.avName(target)
+    return "at micro-step \(m.micro) (shown): \(name)'s lock held by \(by.joined(separator: ", "))\(covers)"
   }
 
   /// A page's fields: `page->mapping`, `page->index`, its mapcount, each PTE that maps it (with
