@@ -65,6 +65,17 @@ struct DiagramLayout: Sendable {
   /// The anon_vma locks the step took (nil at step 0): listed on screen, and its featured
   /// micro-step is the moment whose locks a whole step's picture shows.
   let locks: StepLocks?
+  /// Inside a micro-step, the locks held and waited for at it (``heldLocks(_:)``); nil at a
+  /// whole step.
+  let heldNow: [String]?
+  /// At a whole step: whether the picture draws the featured hold's outline (false when the
+  /// anon_vmas it covers are freed by the end of the step, and none is drawn).
+  let featuredDrawn: Bool
+  /// At a whole step: the locks held at the featured moment (``heldLocks(_:)``), named when the
+  /// step took none (held from an earlier step).
+  let featuredHeld: [String]
+  /// At a whole step holding a lock: `micro-step N` or `the step's end`, whose locks are drawn.
+  let featuredMoment: String?
   /// What it marks as differing from the other model (a comparison's whole steps).
   let emphasized: Set<ForestDiagram.Object>
   /// The plan the whole diagram follows.
@@ -88,6 +99,14 @@ struct DiagramLayout: Sendable {
     if key.layout.micro == nil, let f = locks.featured, let m, f >= 1, f <= m.states.count {
       lockMoment = m.states[f - 1].world
     }
+    heldNow = key.layout.micro == nil ? nil : Self.heldLocks(layout.world)
+    // The moment a whole step's outline shows: the featured one, else the step's end (a lock
+    // held through the step).
+    let moment = lockMoment ?? layout.world
+    let holding = key.layout.micro == nil && !moment.lockHolders.keys.isEmpty
+    featuredHeld = holding ? Self.heldLocks(moment) : []
+    featuredMoment = holding ? lockMoment.map { _ in "micro-step \(locks.featured ?? 0)" } ?? "the step's end" : nil
+    featuredDrawn = holding && !ForestDiagram.locks(moment, shownIn: layout.world).anonVMAs.isEmpty
     var options = ForestDiagram.Options(
       ascii: key.ascii, previous: layout.previous, lockMoment: lockMoment, fold: key.layout.folding,
       selection: key.selection, emphasized: emphasized)
@@ -119,6 +138,10 @@ struct DiagramLayout: Sendable {
     emphasized = diagrams.emphasized
     plan = diagrams.plan
     locks = diagrams.locks
+    heldNow = diagrams.heldNow
+    featuredDrawn = diagrams.featuredDrawn
+    featuredHeld = diagrams.featuredHeld
+    featuredMoment = diagrams.featuredMoment
     wholeHeight = diagrams.wholeHeight
     wholeDiagram = diagrams.wholeDiagram.selecting(key.selection, in: world)
     foldedDiagram = diagrams.foldedDiagram?.selecting(key.selection, in: world)

@@ -78,7 +78,7 @@ extension AppState {
     if body.width >= diagramSideFrom {
       side = Rect(x: inner.maxX - diagramSideWidth, y: inner.y, width: diagramSideWidth, height: inner.height)
     }
-    let all = layout.diagram?.lockSummary ?? []
+    let all = layout.diagram?.lockLineItems ?? []
     var lockLines: [String] = []
     if side == nil, !all.isEmpty {
       // One line, two from 20 rows, three from 40: what the step locked, in order (the side
@@ -162,14 +162,36 @@ extension AppState {
 
 extension DiagramLayout {
   /// The step's lock acquisitions, in order, as lines (`cpu0 locks AV1 (fork: anon_vma_fork) ×3`),
-  /// then which moment the picture shows.
+  /// then which moment the picture shows: `shown at micro-step N` only when its outline is drawn.
   var lockSummary: [String] {
-    guard let locks, !locks.holds.isEmpty || !locks.waits.isEmpty else { return [] }
-    var lines = locks.summary
-    if key.layout.micro == nil, let f = locks.featured {
-      lines.append("shown at micro-step \(f)")
+    let took = locks.map { !$0.holds.isEmpty || !$0.waits.isEmpty } ?? false
+    // A lock held through the step (taken in an earlier one) is drawn too: named.
+    var lines = took ? locks?.summary ?? [] : featuredHeld.map { "held: " + $0 }
+    if let at = featuredMoment {
+      lines.append(
+        featuredDrawn ? "shown at \(at)" : "not shown: the anon_vmas locked at \(at) are freed by the step's end")
     }
     return lines
+  }
+
+  /// The locks line's items: inside a micro-step what is held at it (never the step's summary,
+  /// which can contradict the picture), at a whole step ``lockSummary``.
+  var lockLineItems: [String] { heldNow.map { ["held now: " + ($0.first ?? "")] + $0.dropFirst() } ?? lockSummary }
+
+  /// The anon_vma locks held in `w` and the CPUs waiting for one: `cpu0 holds AV1 (fork P1 P2)`,
+  /// `cpu1 waits for AV1`, or `no anon_vma lock held`.
+  static func heldLocks(_ w: World) -> [String] {
+    var lines: [String] = []
+    for lock in w.lockHolders.keys.sorted() {
+      for h in w.lockHolders[lock] ?? [] {
+        let mode = h.mode == .exclusive ? "" : " \(h.mode.rawValue)"
+        lines.append("cpu\(h.cpu) holds \(World.avName(lock))\(mode)" + (h.op.map { " (\($0))" } ?? ""))
+      }
+    }
+    for cpu in w.cpus {
+      if let lock = cpu.waitingFor { lines.append("\(cpu.name) waits for \(World.avName(lock))") }
+    }
+    return lines.isEmpty ? ["no anon_vma lock held"] : lines
   }
 }
 
@@ -323,6 +345,11 @@ struct DiagramPane: Widget {
     for f in fields { for l in wrap(ascii ? f.asciiOnly : f, side.width - 1) { lines.append(Line(l)) } }
     let locks = diagrams.lockSummary
     lines.append(Line(""))
+    if let held = diagrams.heldNow {
+      lines.append(Line("at this micro-step", theme.strong))
+      for l in held { for w in wrap(ascii ? l.asciiOnly : l, side.width - 1) { lines.append(Line(w, theme.lockLens)) } }
+      lines.append(Line(""))
+    }
     lines.append(Line(locks.isEmpty ? "no anon_vma lock taken in this step" : "locks taken in this step", theme.strong))
     for l in locks { for w in wrap(ascii ? l.asciiOnly : l, side.width - 1) { lines.append(Line(w, theme.lockLens)) } }
     LineList(lines: lines, theme: theme).render(

@@ -252,6 +252,7 @@ extension AppState {
     default: subject = .nothing
     }
     return Inspector(
-      subject: subject, world: layout.world, steps: timeline.steps, kernel: kernelInspector(subject), theme: theme)
+      subject: subject, world: layout.world, steps: timeline.steps, kernel: kernelInspector(subject),
+      lockMoment: layout.lockMoment, theme: theme)
   }
 }

@@ -52,6 +52,9 @@ struct Inspector: Widget {
   /// The real kernel's facts beside the model's (`play --conform`), after a VMA's, a process's
   /// or a page's fields.
   var kernel: [String] = []
+  /// At a whole step, the moment whose locks the picture draws (``Layout/lockMoment``): an
+  /// anon_vma's lock is told at it, then after the step.
+  var lockMoment: (world: World, micro: Int, count: Int)? = nil
   var theme: Theme
 
   func render(in area: Rect, into b: inout Buffer) {
@@ -107,7 +110,7 @@ struct Inspector: Widget {
           "counter       \(Marks.counters(av, w))",
           "same_anon_vma \(w.listVMAs(a).map { w.vmaName($0) }.joined(separator: " "))",
           "pages         \(filed.isEmpty ? "none" : filed.map(World.pageName).joined(separator: " "))  (page->mapping)",
-          "lock          \(lock.nonEmpty ?? "free")",
+          "lock          \(lockShown(a, av).map { $0 + "; after the step: " } ?? "")\(lock.nonEmpty ?? "free")",
           "created at    step \(av.createdAt) by \(av.createdBy) (\(steps[min(av.createdAt, last)].label))",
         ]
       )
@@ -147,6 +150,21 @@ struct Inspector: Widget {
 }
 
 extension Inspector {
+  /// At a whole step whose picture draws a lock's outline around `a` (alive after the step,
+  /// under the lock held at the featured moment): `at micro-step 20 (shown): AV1's lock held by
+  /// cpu0 (fork P2 P3) covers AV3`.
+  func lockShown(_ a: AnonVMAID, _ av: AnonVMA) -> String? {
+    guard av.alive, let m = lockMoment, m.world.anonVMA(a)?.alive == true else { return nil }
+    let target = m.world.lockTarget(of: a)
+    guard let holders = m.world.lockHolders[target], !holders.isEmpty else { return nil }
+    let by = holders.map { h in
+      "cpu\(h.cpu)" + (h.mode == .exclusive ? "" : " for \(h.mode.rawValue)") + (h.op.map { " (\($0))" } ?? "")
+    }
+    let covers = target == a ? "" : " covers \(World.avName(a))"
+    let name = World.avName(target)
+    return "at micro-step \(m.micro) (shown): \(name)'s lock held by \(by.joined(separator: ", "))\(covers)"
+  }
+
   /// A page's fields: `page->mapping`, `page->index`, its mapcount, each PTE that maps it (with
   /// its VMA and whether it is writable), swap cache and migration.
   static func page(_ id: PageID, _ w: World) -> [String] {
