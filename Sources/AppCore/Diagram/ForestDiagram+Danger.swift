@@ -70,28 +70,13 @@ extension ForestDiagram {
         if name.hasPrefix("AV"), let n = Int(name.dropFirst(2)), w.isAllocated(AnonVMAID(n)) {
           mark(.anonVMA(AnonVMAID(n)), violation.code)
         } else if name.hasPrefix("pg"), let n = Int(name.dropFirst(2)), w.isAllocated(PageID(n)) {
-          for v in mappers(of: PageID(n), w) { mark(.vma(v), violation.code) }
+          for v in mappers(of: PageID(n), in: w) { mark(.vma(v), violation.code) }
         } else if let v = vmaByName[name] {
           mark(.vma(v), violation.code)
         }
       }
     }
     return marks
-  }
-
-  /// The VMAs whose page tables hold `page` (mapped, or a migration entry for it).
-  static func mappers(of page: PageID, _ w: World) -> [VMAID] {
-    var out: [VMAID] = []
-    for pi in w.processIDs where w[process: pi].alive {
-      for (vpage, pte) in w[process: pi].ptes {
-        switch pte {
-        case .page(page, _), .migration(page, _):
-          if let v = w.vmaContaining(process: pi, vpage: vpage), !out.contains(v) { out.append(v) }
-        default: continue
-        }
-      }
-    }
-    return out
   }
 
   /// The mark of an object's violations: `!C12`.
