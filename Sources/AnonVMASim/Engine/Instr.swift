@@ -107,7 +107,8 @@ public enum Instr: Sendable, Hashable {
   case ksmReplacePage(process: ProcessID, vpage: Int)
   case stableTreeInsert
   case removeRmapItem(node: StableNodeID, process: ProcessID, address: Int)
-  case narrate(function: String, text: String)
+  /// A micro-step that only tells: its event's function, text and the objects the text names.
+  case narrate(function: String, text: String, objects: [ObjectRef] = [])
 
   // mremap (mm/mremap.c, Kernel/Linux2.6/World+MRemap.swift).
   indirect case mremapTo(MoveArgs)

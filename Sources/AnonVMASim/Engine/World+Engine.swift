@@ -127,7 +127,7 @@ extension World {
   @inline(__always)
   func emit(
     _ c: Int, _ function: String, _ text: @autoclosure () -> String,
-    objects: @autoclosure () -> [String] = [], then: [Instr] = []
+    objects: @autoclosure () -> [ObjectRef] = [], then: [Instr] = []
   ) -> InstrResult {
     .event(Event(cpu: c, function: function, narrating: narrating.value, text: text(), objects: objects()), then: then)
   }
@@ -187,7 +187,9 @@ extension World {
         let cycle = Array(path[index...])
         for c in cycle { cpus[c].state = .deadlocked }
         let names = cycle.map { "cpu\($0)" }.joined(separator: " → ")
-        report("C18", "deadlock: \(names) → cpu\(holder) wait on each other's anon_vma locks")
+        report(
+          "C18", "deadlock: \(names) → cpu\(holder) wait on each other's anon_vma locks",
+          objects: [])
         return
       }
       guard cpus[holder].state == .blocked || cpus[holder].state == .deadlocked else { return }
@@ -196,10 +198,11 @@ extension World {
     }
   }
 
-  /// Records a violation once (the same code and message are not repeated).
-  public mutating func report(_ code: String, _ message: String) {
+  /// Records a violation once (the same code and message are not repeated), with the objects
+  /// its message names, in its order.
+  public mutating func report(_ code: String, _ message: String, objects: [ObjectRef]) {
     if violations.contains(where: { $0.code == code && $0.message == message }) { return }
-    violations.append(Violation(code: code, step: step, message: message))
+    violations.append(Violation(code: code, step: step, message: message, objects: objects))
   }
 
   // MARK: Helpers
@@ -295,14 +298,20 @@ extension World {
     return cpus.withUnsafeBufferPointer { $0[c].holds.contains(target) }
   }
 
-  mutating func checkListLock(cpu c: Int, _ avID: AnonVMAID, _ what: @autoclosure () -> String) {
+  /// Reports C15/C16 when the CPU changes `avID`'s list without the lock that protects it;
+  /// `what` is what changes it (`linking avc3`), naming `about`.
+  mutating func checkListLock(
+    cpu c: Int, _ avID: AnonVMAID, _ what: @autoclosure () -> String, _ about: @autoclosure () -> [ObjectRef]
+  ) {
     guard !holdsListLock(cpu: c, of: avID) else { return }
     if kernel == .v2_6_34 {
-      report("C15", "\(what()) changes \(av(avID))'s list without \(av(avID))'s lock")
+      report(
+        "C15", "\(what()) changes \(av(avID))'s list without \(av(avID))'s lock", objects: about() + [.anonVMA(avID)])
     } else {
       report(
         "C16",
-        "\(what()) changes \(av(avID))'s list without its root \(av(lockTarget(of: avID)))'s lock")
+        "\(what()) changes \(av(avID))'s list without its root \(av(lockTarget(of: avID)))'s lock",
+        objects: about() + [.anonVMA(avID), .anonVMA(lockTarget(of: avID))])
     }
   }
 

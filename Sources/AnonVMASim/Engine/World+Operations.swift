@@ -52,7 +52,7 @@ extension World {
     case .ksmUnmerge(let ref, let p, let v):
       guard let node = stableNode(holding: p, v) else { throw SimError("\(ref) has no KSM rmap_item") }
       return [
-        .narrate(function: "break_cow", text: "unmerge \(ref): drop the reference first"),
+        .narrate(function: "break_cow", text: "unmerge \(ref): drop the reference first", objects: [.process(p)]),
         .removeRmapItem(node: node.id, process: p, address: v),
         .ksmUnmergeCopy(process: p, vpage: v),
       ]

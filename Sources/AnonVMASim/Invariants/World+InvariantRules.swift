@@ -12,9 +12,12 @@ struct InvariantScan {
   var scopedAVs: [AnonVMAID] = []
   /// Each VMA's chain (anon_vma ids, head to tail), looked up once per check.
   var chains: [VMAID: [AnonVMAID]] = [:]
-  var found: [(code: String, message: String)] = []
+  var found: [(code: String, message: String, objects: [ObjectRef])] = []
 
-  mutating func fail(_ code: String, _ message: String) { found.append((code, message)) }
+  /// Records a violation of rule `code`, with the objects `message` names, in its order.
+  mutating func fail(_ code: String, _ message: String, _ objects: [ObjectRef]) {
+    found.append((code, message, objects))
+  }
 }
 
 extension World {
@@ -78,7 +81,7 @@ extension World {
           guard let link = avcs[id], link.vma == v, isAllocated(link.anonVMA),
             self[anonVMA: link.anonVMA].head.contains(id)
           else {
-            s.fail("C1", "avc\(id) of \(vmaName(v)) is not on its anon_vma's list")
+            s.fail("C1", "avc\(id) of \(vmaName(v)) is not on its anon_vma's list", [.avc(id), .vma(v)])
             continue
           }
         }
@@ -102,10 +105,13 @@ extension World {
           }
           let onVMA = lastChain.sortedContains(id)
           if !onAV || !onVMA {
-            s.fail("C1", "avc\(id) (\(vmaName(link.vma)) → \(av(link.anonVMA))) is on only one list")
+            s.fail(
+              "C1", "avc\(id) (\(vmaName(link.vma)) → \(av(link.anonVMA))) is on only one list",
+              [.avc(id), .vma(link.vma), .anonVMA(link.anonVMA)])
           }
         } else if isAllocated(lastAnonVMA), self[anonVMA: lastAnonVMA].head.contains(id) {
-          s.fail("C1", "avc\(id) on \(av(lastAnonVMA))'s list is not on its VMA's chain")
+          s.fail(
+            "C1", "avc\(id) on \(av(lastAnonVMA))'s list is not on its VMA's chain", [.avc(id), .anonVMA(lastAnonVMA)])
         }
       }
     } else {
@@ -116,7 +122,9 @@ extension World {
       for id in avcs.keys.sorted() {
         guard let link = avcs[id] else { continue }
         if onVMA.contains(id) != onAV.contains(id) || !onVMA.contains(id) {
-          s.fail("C1", "avc\(id) (\(vmaName(link.vma)) → \(av(link.anonVMA))) is on only one list")
+          s.fail(
+            "C1", "avc\(id) (\(vmaName(link.vma)) → \(av(link.anonVMA))) is on only one list",
+            [.avc(id), .vma(link.vma), .anonVMA(link.anonVMA)])
         }
       }
     }
@@ -132,38 +140,51 @@ extension World {
       // C2: no anon_vma twice in one chain.
       // (A chain whose ids fall from head to tail, as forks build them, has no repeat.)
       let falling = zip(chain, chain.dropFirst()).allSatisfy { $0 > $1 }
-      if !falling && Set(chain).count != chain.count { s.fail("C2", "\(name)'s chain lists an anon_vma twice") }
+      if !falling && Set(chain).count != chain.count {
+        s.fail("C2", "\(name)'s chain lists an anon_vma twice", [.vma(vid)])
+      }
       // C3: anon_vma set <=> chain non-empty, and in the chain.
       if (vma.anonVMA == nil) != chain.isEmpty {
-        s.fail("C3", "\(name): vma->anon_vma and its chain disagree")
+        s.fail("C3", "\(name): vma->anon_vma and its chain disagree", [.vma(vid)])
       }
       if let a = vma.anonVMA, !chain.contains(a) {
-        s.fail("C3", "\(name)'s anon_vma \(av(a)) is not in its chain")
+        s.fail("C3", "\(name)'s anon_vma \(av(a)) is not in its chain", [.vma(vid), .anonVMA(a)])
       }
       // C4 (6.1): the tail is the root; vma->anon_vma may be any member after reuse. Mainline
       // (v7.0 anon_vma_clone() walks src's chain from the head and adds each AVC at dst's head,
       // reversing the order): the root is in the chain, at no fixed place.
       if kernel == .v6, let a = vma.anonVMA, let tail = chain.last, tail != lockTarget(of: a) {
-        s.fail("C4", "\(name)'s chain tail \(av(tail)) is not the root \(av(lockTarget(of: a)))")
+        s.fail(
+          "C4", "\(name)'s chain tail \(av(tail)) is not the root \(av(lockTarget(of: a)))",
+          [.vma(vid), .anonVMA(tail), .anonVMA(lockTarget(of: a))])
       }
       if kernel == .mainline, let a = vma.anonVMA, !chain.contains(lockTarget(of: a)) {
-        s.fail("C4", "\(name)'s chain does not hold its root \(av(lockTarget(of: a)))")
+        s.fail(
+          "C4", "\(name)'s chain does not hold its root \(av(lockTarget(of: a)))",
+          [.vma(vid), .anonVMA(lockTarget(of: a))])
       }
       // C7 (6.x): every anon_vma's parent is in the chain too (ancestor closure).
       if kernel.isModern {
         for a in chain {
           guard let p = self[anonVMA: a].parent, p != a, !chain.contains(p) else { continue }
-          s.fail("C7", "\(name)'s chain holds \(av(a)) but not its parent \(av(p))")
+          s.fail(
+            "C7", "\(name)'s chain holds \(av(a)) but not its parent \(av(p))", [.vma(vid), .anonVMA(a), .anonVMA(p)])
         }
       }
       // C4: head is vma->anon_vma; tail is the oldest (the root in 2.6.36).
       if !kernel.isModern, let a = vma.anonVMA, let head = chain.first, let tail = chain.last {
-        if head != a { s.fail("C4", "\(name)'s chain head \(av(head)) is not its anon_vma \(av(a))") }
+        if head != a {
+          s.fail(
+            "C4", "\(name)'s chain head \(av(head)) is not its anon_vma \(av(a))",
+            [.vma(vid), .anonVMA(head), .anonVMA(a)])
+        }
         if kernel == .v2_6_36, tail != lockTarget(of: a) {
-          s.fail("C4", "\(name)'s chain tail \(av(tail)) is not the root \(av(lockTarget(of: a)))")
+          s.fail(
+            "C4", "\(name)'s chain tail \(av(tail)) is not the root \(av(lockTarget(of: a)))",
+            [.vma(vid), .anonVMA(tail), .anonVMA(lockTarget(of: a))])
         }
         if kernel == .v2_6_34, tail != chain.min() {
-          s.fail("C4", "\(name)'s chain tail \(av(tail)) is not its oldest anon_vma")
+          s.fail("C4", "\(name)'s chain tail \(av(tail)) is not its oldest anon_vma", [.vma(vid), .anonVMA(tail)])
         }
       }
       // C5: one forest per VMA.
@@ -171,7 +192,7 @@ extension World {
         let first = chain.first.map { self[anonVMA: $0].root ?? $0 }
         if chain.contains(where: { (self[anonVMA: $0].root ?? $0) != first }) {
           let roots = Set(chain.map { self[anonVMA: $0].root ?? $0 })
-          s.fail("C5", "\(name)'s chain spans \(roots.count) forests")
+          s.fail("C5", "\(name)'s chain spans \(roots.count) forests", [.vma(vid)])
         }
       }
     }
@@ -181,7 +202,7 @@ extension World {
       for a in s.scopedAVs {
         let listed = self[anonVMA: a].head.compactMap { avcs[$0]?.vma }
         if Set(listed).count != listed.count {
-          s.fail("C2", "\(av(a))'s list holds a VMA twice")
+          s.fail("C2", "\(av(a))'s list holds a VMA twice", [.anonVMA(a)])
         }
       }
     }
@@ -195,7 +216,9 @@ extension World {
         for y in ids[(i + 1)...] {
           guard let a = vmas[x]?.anonVMA, a == vmas[y]?.anonVMA else { continue }
           if Set(chainAnonVMAs(x)) != Set(chainAnonVMAs(y)) {
-            s.fail("C6", "\(vmaName(x)) and \(vmaName(y)) share \(av(a)) but not their chains")
+            s.fail(
+              "C6", "\(vmaName(x)) and \(vmaName(y)) share \(av(a)) but not their chains",
+              [.vma(x), .vma(y), .anonVMA(a)])
           }
         }
       }
@@ -224,31 +247,33 @@ extension World {
     for a in s.scopedAVs {
       let anon = self[anonVMA: a]
       let code = lifetimeCode
-      if anon.refcount < 0 { s.fail(code, "\(av(a))'s \(counterName) is \(anon.refcount)") }
+      if anon.refcount < 0 { s.fail(code, "\(av(a))'s \(counterName) is \(anon.refcount)", [.anonVMA(a)]) }
       if anon.head.isEmpty && anon.refcount <= 0 {
-        s.fail(code, "\(av(a)) is alive with an empty list and no references (leaked)")
+        s.fail(code, "\(av(a)) is alive with an empty list and no references (leaked)", [.anonVMA(a)])
       }
       var expected = itemCount[a, default: 0] + pins[a, default: 0]
       if kernel == .v2_6_36, anon.root == a, !has(.noFiveFive) {
         expected += forestChildren[a.raw]
       }
       if !kernel.isModern, anon.refcount != expected {
-        s.fail(code, "\(av(a))'s \(counterName) is \(anon.refcount), expected \(expected)")
+        s.fail(code, "\(av(a))'s \(counterName) is \(anon.refcount), expected \(expected)", [.anonVMA(a)])
       }
       if kernel.isModern {
         // C10: the non-empty tree holds one reference; a root holds one per live child.
         var modern = itemCount[a, default: 0] + pins[a, default: 0] + (anon.head.isEmpty ? 0 : 1)
         if anon.root == a { modern += forestChildren[a.raw] }
         if anon.refcount != modern {
-          s.fail("C10", "\(av(a))'s refcount is \(anon.refcount), expected \(modern)")
+          s.fail("C10", "\(av(a))'s refcount is \(anon.refcount), expected \(modern)", [.anonVMA(a)])
         }
         if anon.numActiveVMAs != activeCount[a.raw] {
-          s.fail("C10", "\(av(a))'s num_active_vmas is \(anon.numActiveVMAs), but \(activeCount[a.raw]) VMA(s) use it")
+          s.fail(
+            "C10", "\(av(a))'s num_active_vmas is \(anon.numActiveVMAs), but \(activeCount[a.raw]) VMA(s) use it",
+            [.anonVMA(a)])
         }
         var children = treeChildren[a.raw]
         if anon.createdBy == "anon_vma_prepare" && !anon.head.isEmpty { children += 1 }
         if anon.numChildren != children {
-          s.fail("C10", "\(av(a))'s num_children is \(anon.numChildren), expected \(children)")
+          s.fail("C10", "\(av(a))'s num_children is \(anon.numChildren), expected \(children)", [.anonVMA(a)])
         }
       }
     }
@@ -258,7 +283,7 @@ extension World {
   func checkAllLocksBits(_ s: inout InvariantScan) {
     if cpus.allSatisfy({ $0.holds.isEmpty }) {
       for a in s.scopedAVs where self[anonVMA: a].allLocksBit {
-        s.fail("C21", "\(av(a)) still carries the mm_all_locks bit")
+        s.fail("C21", "\(av(a)) still carries the mm_all_locks bit", [.anonVMA(a)])
       }
     }
   }
@@ -270,19 +295,19 @@ extension World {
         let anon = self[anonVMA: a]
         guard let r = anon.root else {
           // An anon_vma being built by an unfinished anon_vma_fork has no root yet.
-          if s.quiescent { s.fail("C11", "\(av(anon.id)) has no root") }
+          if s.quiescent { s.fail("C11", "\(av(anon.id)) has no root", [.anonVMA(anon.id)]) }
           continue
         }
         if !self[anonVMA: r].alive {
-          s.fail("C11", "\(av(anon.id))'s root \(av(r)) has been freed")
+          s.fail("C11", "\(av(anon.id))'s root \(av(r)) has been freed", [.anonVMA(anon.id), .anonVMA(r)])
         } else if self[anonVMA: r].root != r {
-          s.fail("C11", "\(av(anon.id))'s root \(av(r)) is not its own root")
+          s.fail("C11", "\(av(anon.id))'s root \(av(r)) is not its own root", [.anonVMA(anon.id), .anonVMA(r)])
         }
         if (r == anon.id) != (anon.createdBy == "anon_vma_prepare") {
-          s.fail("C11", "\(av(anon.id)) is a root but was not made by anon_vma_prepare")
+          s.fail("C11", "\(av(anon.id)) is a root but was not made by anon_vma_prepare", [.anonVMA(anon.id)])
         }
         if kernel.isModern, r == anon.id, anon.parent != r {
-          s.fail("C11", "root \(av(r))'s parent is not itself")
+          s.fail("C11", "root \(av(r))'s parent is not itself", [.anonVMA(r)])
         }
       }
     }
@@ -321,22 +346,26 @@ extension World {
           s.fail(
             "C12",
             "migration entry for \(pg(p)) left behind at \(locationName(process: pi, vpage: vpage)): "
-              + "the next fault on it hits the BUG in migration_entry_to_page")
+              + "the next fault on it hits the BUG in migration_entry_to_page", [.page(p), .process(pi)])
         }
         guard case .page(let p, _) = process.ptes[vpage] else { continue }
         let page = self[page: p]
         if page.freed {
-          s.fail("C12", "\(pg(p)) is mapped at \(locationName(process: pi, vpage: vpage)) but was freed")
+          s.fail(
+            "C12", "\(pg(p)) is mapped at \(locationName(process: pi, vpage: vpage)) but was freed",
+            [.page(p), .process(pi)])
           continue
         }
         guard case .anon(let a) = page.mapping else { continue }
         if !self[anonVMA: a].alive {
-          s.fail("C12", "page \(pg(p)) is mapped but its anon_vma \(av(a)) was freed")
+          s.fail("C12", "page \(pg(p)) is mapped but its anon_vma \(av(a)) was freed", [.page(p), .anonVMA(a)])
           continue
         }
         if s.quiescent, let span = spans.first(where: { $0.start <= vpage && vpage < $0.end }), !span.chain.contains(a)
         {
-          s.fail("C12", "\(vmaName(span.vma)) maps \(pg(p)) but is not linked to its anon_vma \(av(a))")
+          s.fail(
+            "C12", "\(vmaName(span.vma)) maps \(pg(p)) but is not linked to its anon_vma \(av(a))",
+            [.vma(span.vma), .page(p), .anonVMA(a)])
         }
       }
     }
@@ -346,7 +375,9 @@ extension World {
   func checkKSMItems(_ s: inout InvariantScan) {
     for node in stableNodes where node.alive {
       for item in node.items where !self[anonVMA: item.anonVMA].alive {
-        s.fail("C13", "an rmap_item of K\(node.id) references freed \(av(item.anonVMA))")
+        s.fail(
+          "C13", "an rmap_item of K\(node.id) references freed \(av(item.anonVMA))",
+          [.stableNode(node.id), .anonVMA(item.anonVMA)])
       }
     }
   }
@@ -356,7 +387,8 @@ extension World {
   func checkLockWaits(_ s: inout InvariantScan) {
     for cpu in cpus {
       if let lock = cpu.waitingFor, cpu.state != .blocked && cpu.state != .deadlocked {
-        s.fail("C23", "\(cpu.name) is \(cpu.state.rawValue) but still listed as waiting for \(av(lock))")
+        s.fail(
+          "C23", "\(cpu.name) is \(cpu.state.rawValue) but still listed as waiting for \(av(lock))", [.anonVMA(lock)])
       }
     }
   }

@@ -20,7 +20,9 @@ extension World {
     } else {
       work.value += pageTableEntries
     }
-    for violation in invariantViolations(scope: scope) { report(violation.code, violation.message) }
+    for violation in invariantViolations(scope: scope) {
+      report(violation.code, violation.message, objects: violation.objects)
+    }
     // Keep what changed while an operation is unfinished: some checks wait for quiescence.
     if cpus.allSatisfy({ $0.state == .idle }) {
       bookkeeping.touchedProcesses = []
@@ -32,8 +34,9 @@ extension World {
   /// The invariant violations of the current state, without recording them.
   ///
   /// - Parameter scope: nil checks everything; else only the objects in scope and what they link to.
-  /// - Returns: each violation's rule code (`C1`…`C26`) and message, in rule order.
-  public func invariantViolations(scope: CheckScope? = nil) -> [(code: String, message: String)] {
+  /// - Returns: each violation's rule code (`C1`…`C26`), message and the objects it names, in rule
+  ///   order.
+  public func invariantViolations(scope: CheckScope? = nil) -> [(code: String, message: String, objects: [ObjectRef])] {
     var s = invariantScan(scope)
     if s.quiescent {
       checkListMembership(&s)

@@ -19,7 +19,9 @@ extension World {
         while i < spans.count && spans[i].end <= vpage { i += 1 }
         let place = locationName(process: pi, vpage: vpage)
         guard i < spans.count, spans[i].start <= vpage else {
-          s.fail("C24", "\(pg(p)) is mapped at \(place) outside every VMA: no rmap walk from \(av(a)) finds it")
+          s.fail(
+            "C24", "\(pg(p)) is mapped at \(place) outside every VMA: no rmap walk from \(av(a)) finds it",
+            [.page(p), .process(pi), .anonVMA(a)])
           continue
         }
         let vma = spans[i]
@@ -28,7 +30,8 @@ extension World {
           s.fail(
             "C24",
             "\(pg(p)) (index \(page.index)) is mapped at \(place), but an rmap walk from \(av(a)) looks for it "
-              + "in \(vmaName(vma.id)) at page \(found) (vm_pgoff \(vma.pgoff))")
+              + "in \(vmaName(vma.id)) at page \(found) (vm_pgoff \(vma.pgoff))",
+            [.page(p), .process(pi), .anonVMA(a), .vma(vma.id)])
         }
       }
     }

@@ -159,7 +159,8 @@ extension World {
     case .removeRmapItem(let node, let p, let address):
       return removeRmapItem(node: node, process: p, address: address, cpu: c)
     case .ksmUnmergeCopy(let p, let v): return ksmUnmergeCopy(process: p, vpage: v, cpu: c)
-    case .narrate(let function, let text): return narrate(function: function, text: text, cpu: c)
+    case .narrate(let function, let text, let objects):
+      return narrate(function: function, text: text, objects: objects, cpu: c)
     // MARK: brk and stack growth (mm/mmap.c)
     case .doBrk(let p, let m, let n): return doBrk(process: p, mapping: m, pages: n, cpu: c)
     case .brkNewVMA(let p, let m, let start, let n):
@@ -215,7 +216,7 @@ extension World {
   }
 
   /// A micro-step that only tells what the kernel code decides (no state changes).
-  mutating func narrate(function: String, text: String, cpu c: Int) -> InstrResult {
-    emit(c, function, text)
+  mutating func narrate(function: String, text: String, objects: [ObjectRef], cpu c: Int) -> InstrResult {
+    emit(c, function, text, objects: objects)
   }
 }

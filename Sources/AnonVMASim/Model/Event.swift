@@ -3,13 +3,15 @@ public struct Event: Sendable, Hashable {
   public var cpu: Int
   public var function: String
   public var text: String
-  public var objects: [String]
+  /// The objects ``text`` names, in the order it names them (the first anon_vma is the one
+  /// locked, unlinked, freed or walked); empty when not narrating, like the text.
+  public var objects: [ObjectRef]
 
   /// An event whose text is formatted only when `narrating` (``World/emit`` passes the world's
   /// setting: quiet builds take millions of micro-steps and format nothing).
   init(
     cpu: Int, function: String, narrating: Bool, text: @autoclosure () -> String,
-    objects: @autoclosure () -> [String] = []
+    objects: @autoclosure () -> [ObjectRef] = []
   ) {
     self.cpu = cpu
     self.function = function
@@ -31,6 +33,8 @@ public struct Violation: Sendable, Hashable {
   public var code: String
   public var step: Int
   public var message: String
+  /// The objects ``message`` names, in its order (an object freed by then included).
+  public var objects: [ObjectRef]
 }
 
 /// The outcome of the most recent reverse-map walk.

@@ -52,8 +52,9 @@ extension ForestDiagram {
     w.violations.filter { $0.step == w.step }
   }
 
-  /// The objects each of the step's violations names (`AV1`, `P1:b`, and the VMAs mapping a
-  /// named page `pg1`), with the codes: marked `!C12` on the diagram.
+  /// The objects each of the step's violations names (``Violation/objects``: an anon_vma, a VMA,
+  /// and for a page the VMAs mapping it), with the codes: marked `!C12` on the diagram. Processes,
+  /// anon_vma_chains and stable nodes carry no mark.
   static func violationMarks(_ w: World) -> [Object: [String]] {
     let violations = stepViolations(w)
     guard !violations.isEmpty else { return [:] }
@@ -61,18 +62,14 @@ extension ForestDiagram {
     func mark(_ o: Object, _ code: String) {
       if marks[o]?.contains(code) != true { marks[o, default: []].append(code) }
     }
-    var vmaByName: [String: VMAID] = [:]
-    for v in w.vmas.keys { vmaByName[w.vmaName(v)] = v }
     for violation in violations {
-      let words = violation.message.split { !($0.isLetter || $0.isNumber || $0 == ":" || $0 == "@") }
-      for word in words.map(String.init) {
-        let name = word.hasSuffix(":") ? String(word.dropLast()) : word
-        if name.hasPrefix("AV"), let n = Int(name.dropFirst(2)), w.isAllocated(AnonVMAID(n)) {
-          mark(.anonVMA(AnonVMAID(n)), violation.code)
-        } else if name.hasPrefix("pg"), let n = Int(name.dropFirst(2)), w.isAllocated(PageID(n)) {
-          for v in mappers(of: PageID(n), in: w) { mark(.vma(v), violation.code) }
-        } else if let v = vmaByName[name] {
-          mark(.vma(v), violation.code)
+      for ref in violation.objects {
+        switch ref {
+        case .anonVMA(let a) where w.isAllocated(a): mark(.anonVMA(a), violation.code)
+        case .vma(let v) where w.vmas[v] != nil: mark(.vma(v), violation.code)
+        case .page(let p) where w.isAllocated(p):
+          for v in mappers(of: p, in: w) { mark(.vma(v), violation.code) }
+        case .anonVMA, .vma, .page, .process, .avc, .stableNode: break
         }
       }
     }

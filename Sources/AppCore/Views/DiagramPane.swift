@@ -126,28 +126,17 @@ extension AppState {
 
 extension AppState {
   /// Where `d` draws the object the micro-step on screen is about, nil on a whole step or when
-  /// `d` does not draw it: the first anon_vma its event names (the one locked, unlinked, freed
-  /// or walked: `lock AV1 (root of AV3)`, `P3:A@0 off AV3's same_anon_vma list`), else the
-  /// first VMA it names.
+  /// `d` does not draw it: the first anon_vma its event names (``Event/objects``: the one locked,
+  /// unlinked, freed or walked: `lock AV1 (root of AV3)`, `P3:A@0 off AV3's same_anon_vma list`),
+  /// else the first VMA it names.
   func microStepFocus(_ d: ForestDiagram) -> Rect? {
     guard let micro = layout.key.micro, let m = layout.microSteps, m.step == layout.key.step,
       micro >= 0, micro < m.states.count
     else { return nil }
-    let (event, w) = m.states[micro]
-    let words = event.text.split { !$0.isLetter && !$0.isNumber }
-    for word in words {
-      if let a = World.anonVMAID(named: word), let r = d.rect(of: .anonVMA(a)) { return r }
-    }
-    var first: (at: String.Index, rect: Rect)?
-    for box in d.processes {
-      for v in box.vmas where w.vmas[v] != nil {
-        guard let at = event.text.firstRange(of: w.vmaName(v))?.lowerBound, first.map({ at < $0.at }) ?? true,
-          let r = d.rect(of: .vma(v))
-        else { continue }
-        first = (at, r)
-      }
-    }
-    return first?.rect
+    let objects = m.states[micro].event.objects
+    for case .anonVMA(let a) in objects { if let r = d.rect(of: .anonVMA(a)) { return r } }
+    for case .vma(let v) in objects { if let r = d.rect(of: .vma(v)) { return r } }
+    return nil
   }
 
   /// Why the diagram view shows the matrix here (written on the forest pane's bottom border).

@@ -46,7 +46,9 @@ extension World {
         name: name, parent: parent, alive: true, vmas: [], ptes: [:], mappings: mappings,
         nextAddress: next, createdAt: step))
     let text = parent.map { "new mm for \(name), child of \(self[process: $0].name)" } ?? "new mm for \(name)"
-    return emit(c, parent == nil ? "mm_alloc" : "dup_mm", text)
+    return emit(
+      c, parent == nil ? "mm_alloc" : "dup_mm", text,
+      objects: [.process(ProcessID(processes.count - 1))] + (parent.map { [.process($0)] } ?? []))
   }
 
   /// dup_mmap(): `tmp = kmem_cache_alloc(); *tmp = *mpnt;` with an empty chain.
@@ -67,6 +69,6 @@ extension World {
     return emit(
       c, "dup_mmap",
       "\(vmaName(id)) copied from \(vmaName(pvma)), chain emptied\(anonText)",
-      objects: [vmaName(id)])
+      objects: [.vma(id), .vma(pvma)] + (copy.anonVMA.map { [.anonVMA($0)] } ?? []))
   }
 }

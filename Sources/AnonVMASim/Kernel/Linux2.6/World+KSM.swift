@@ -45,19 +45,22 @@ extension World {
     guard let link = avcs[id], let vma = vmas[link.vma],
       item < self[stableNode: node].items.count
     else {
-      return emit(c, "rmap_walk_ksm", "avc\(id) is gone")
+      return emit(c, "rmap_walk_ksm", "avc\(id) is gone", objects: [.avc(id)])
     }
     let it = self[stableNode: node].items[item]
     let name = vmaName(link.vma)
     let inside = it.address >= vma.start && it.address < vma.end
     let sameMM = vma.process == it.process
     if !inside || sameMM != (pass == 0) {
-      return emit(c, "rmap_walk_ksm", "\(name): \(inside ? "other pass" : "address outside"): skip")
+      return emit(
+        c, "rmap_walk_ksm", "\(name): \(inside ? "other pass" : "address outside"): skip", objects: [.vma(link.vma)])
     }
     if !(cpus[c].regs.walk?.visited.contains(name) ?? true) {
       cpus[c].regs.walk?.visited.append(name)
     }
-    return emit(c, "rmap_walk_ksm", "\(name): visit (\(pg(page)) via rmap_item of \(self[process: it.process].name))")
+    return emit(
+      c, "rmap_walk_ksm", "\(name): visit (\(pg(page)) via rmap_item of \(self[process: it.process].name))",
+      objects: [.vma(link.vma), .page(page), .process(it.process)])
   }
 
   /// The KSM walk's end, recorded with where it started.
@@ -81,7 +84,7 @@ extension World {
     return emit(
       c, "try_to_merge_one_page",
       "\(pg(page)) at \(locationName(process: p, vpage: v)) becomes KSM page K\(node)",
-      objects: [pg(page)])
+      objects: [.page(page), .process(p), .stableNode(node)])
   }
 
   /// try_to_merge_with_ksm_page() → replace_page(): point the second mapping at the KSM page.
@@ -94,7 +97,7 @@ extension World {
     let kpage = self[stableNode: node].page
     if old == kpage {
       setPTE(p, v, .page(kpage, writable: false))
-      return emit(c, "try_to_merge_with_ksm_page", "already maps K\(node)")
+      return emit(c, "try_to_merge_with_ksm_page", "already maps K\(node)", objects: [.stableNode(node)])
     }
     setPTE(p, v, .page(kpage, writable: false))
     self[page: kpage].mapcount += 1
@@ -103,7 +106,7 @@ extension World {
       c, "replace_page",
       "\(locationName(process: p, vpage: v)) now maps K\(node) (\(pg(kpage)))"
         + (freed ? "; \(pg(old)) freed" : ""),
-      objects: [pg(kpage)])
+      objects: [.process(p), .stableNode(node), .page(kpage)] + (freed ? [.page(old)] : []))
   }
 
   /// hold_anon_vma(): the rmap_item takes a reference on vma->anon_vma.
@@ -117,7 +120,7 @@ extension World {
       throw SimError("internal: ksm without anon_vma")
     }
     if self[stableNode: node].items.contains(where: { $0.process == p && $0.address == v }) {
-      return emit(c, "stable_tree_append", "rmap_item already on K\(node)")
+      return emit(c, "stable_tree_append", "rmap_item already on K\(node)", objects: [.stableNode(node)])
     }
     self[stableNode: node].items.append(
       RmapItem(process: p, address: v, vmaName: vmaName(vma), anonVMA: a))
@@ -128,7 +131,7 @@ extension World {
       c, "hold_anon_vma",
       "rmap_item(\(locationName(process: p, vpage: v))) on K\(node) refs \(av(a)): "
         + "\(counterName) \(before)→\(before + 1)",
-      objects: [av(a)])
+      objects: [.process(p), .stableNode(node), .anonVMA(a)])
   }
 
   /// The KSM page's stable node enters the stable tree.
@@ -138,7 +141,8 @@ extension World {
     let node = cpus[c].regs.node ?? 0
     return emit(
       c, "stable_tree_insert",
-      "K\(node) in the stable tree with \(self[stableNode: node].items.count) rmap_item(s)")
+      "K\(node) in the stable tree with \(self[stableNode: node].items.count) rmap_item(s)",
+      objects: [.stableNode(node)])
   }
 
   /// Merges a further page into an existing KSM page (`node` register).
@@ -169,6 +173,8 @@ extension World {
     return emit(
       c, "remove_rmap_item_from_tree",
       text + ", drop \(av(item.anonVMA))",
+      objects: [.process(p), .stableNode(node)] + (self[stableNode: node].alive ? [] : [.page(kpage)])
+        + [.anonVMA(item.anonVMA)],
       then: [.ksmDropAnonVMA(anonVMA: item.anonVMA)])
   }
 
@@ -180,7 +186,9 @@ extension World {
       ksmNode(of: kpage) != nil
     else {
       return .expand([
-        .narrate(function: "break_ksm", text: "\(locationName(process: p, vpage: v)) no longer maps a KSM page")
+        .narrate(
+          function: "break_ksm", text: "\(locationName(process: p, vpage: v)) no longer maps a KSM page",
+          objects: [.process(p)])
       ])
     }
     return .expand([.anonVMAPrepare(vma: vma), .cowCopy(process: p, vpage: v)])

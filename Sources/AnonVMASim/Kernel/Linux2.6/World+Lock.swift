@@ -11,7 +11,8 @@ extension World {
     let (requested, target) = try resolveLock(ref, cpu: c)
     if lockHolders.contains(target, where: { $0.cpu == c }) {
       report(
-        "C18", "cpu\(c) acquires \(av(target))'s lock, which it already holds (self-deadlock)")
+        "C18", "cpu\(c) acquires \(av(target))'s lock, which it already holds (self-deadlock)",
+        objects: [.anonVMA(target)])
       cpus[c].waitingFor = target
       cpus[c].waitingMode = mode
       return .deadlock(target)
@@ -28,10 +29,10 @@ extension World {
     if !self[anonVMA: target].alive && !regs(c).rcuPageLock {
       report(
         kernel == .v2_6_34 ? "C15" : "C11",
-        "cpu\(c) locks \(av(target)), which has been freed")
+        "cpu\(c) locks \(av(target)), which has been freed", objects: [.anonVMA(target)])
     }
     if kernel != .v2_6_34, self[anonVMA: target].root != target {
-      report("C16", "cpu\(c) takes the lock of \(av(target)), which is not a root")
+      report("C16", "cpu\(c) takes the lock of \(av(target)), which is not a root", objects: [.anonVMA(target)])
     }
     lockHolders.add(LockHolder(cpu: c, mode: mode, op: cpus[c].op), to: target)
     cpus[c].holds.append(target)
@@ -41,7 +42,7 @@ extension World {
       c, lockFunction(mode),
       "lock \(av(target))\(requested == target ? "" : " (root of \(av(requested)))")"
         + (mode == .exclusive ? "" : " for \(mode.rawValue)"),
-      objects: [av(target)])
+      objects: [.anonVMA(target)] + (requested == target ? [] : [.anonVMA(requested)]))
   }
 
   /// Releases an anon_vma lock (C20 if not held).
@@ -50,8 +51,8 @@ extension World {
   mutating func unlock(_ ref: LockRef, cpu c: Int) throws(SimError) -> InstrResult {
     let (requested, target) = try resolveLock(ref, cpu: c)
     guard let index = cpus.withUnsafeBufferPointer({ $0[c].holds.lastIndex(of: target) }) else {
-      report("C20", "cpu\(c) unlocks \(av(target))'s lock, which it does not hold")
-      return emit(c, "anon_vma_unlock", "unlock \(av(target)) (not held!)")
+      report("C20", "cpu\(c) unlocks \(av(target))'s lock, which it does not hold", objects: [.anonVMA(target)])
+      return emit(c, "anon_vma_unlock", "unlock \(av(target)) (not held!)", objects: [.anonVMA(target)])
     }
     cpus[c].holds.remove(at: index)
     let mode = cpus[c].holdModes.remove(at: index)
@@ -59,6 +60,6 @@ extension World {
     return emit(
       c, unlockFunction(mode),
       "unlock \(av(target))\(requested == target ? "" : " (root of \(av(requested)))")",
-      objects: [av(target)])
+      objects: [.anonVMA(target)] + (requested == target ? [] : [.anonVMA(requested)]))
   }
 }

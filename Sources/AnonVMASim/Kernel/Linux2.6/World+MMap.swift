@@ -11,7 +11,7 @@ extension World {
     let text =
       found.map { "reuse neighbour's \(av($0)) (singular chain)" }
       ?? "no compatible neighbour with a singular chain"
-    return emit(c, "find_mergeable_anon_vma", text)
+    return emit(c, "find_mergeable_anon_vma", text, objects: found.map { [.anonVMA($0)] } ?? [])
   }
 
   /// A new private anonymous VMA, without an anon_vma until its first write fault.
@@ -28,7 +28,7 @@ extension World {
     return emit(
       c, "mmap_region",
       "\(vmaName(id)): \(n) page(s), private anonymous, no anon_vma yet",
-      objects: [vmaName(id)])
+      objects: [.vma(id)])
   }
 
   /// mmap_region() at a fixed address (`mmap P M N after A`): vma_merge() / vma_merge_new_range()
@@ -54,13 +54,13 @@ extension World {
       return emit(
         c, function,
         "\(name) (pages \(n)) merges with \(vmaName(plan.vma)): it grows to cover the new range",
-        objects: [vmaName(plan.vma)], then: [.vmaAdjust(plan)])
+        objects: [.vma(plan.vma)], then: [.vmaAdjust(plan)])
     }
     let id = insertNewVMA(process: p, mapping: name, base: base, pages: n, growsDown: false)
     return emit(
       c, "mmap_region",
       "\(vmaName(id)): \(n) page(s) at a fixed address, not merged with a neighbour, no anon_vma yet",
-      objects: [vmaName(id)])
+      objects: [.vma(id)])
   }
 
   /// A new private anonymous VMA of `n` pages at `base`, rw, without an anon_vma, in the mm's list.
@@ -88,7 +88,7 @@ extension World {
     self[process: p].vmas = []
     let items = stableNodes.filter(\.alive).flatMap(\.items).filter { $0.process == p }.count
     let ksm = items > 0 ? "; ksm_exit leaves \(items) rmap_item(s) for ksmd" : ""
-    return emit(c, "exit_mmap", "\(self[process: p].name): mm_users → 0\(ksm)")
+    return emit(c, "exit_mmap", "\(self[process: p].name): mm_users → 0\(ksm)", objects: [.process(p)])
   }
 
   /// do_munmap(): split at the edges, then detach, zap, unlink and free what lies inside.
@@ -125,7 +125,9 @@ extension World {
     self[process: p].vmas.removeAll { inside.contains($0) }
     for id in inside { vmas[id]?.detached = true }
     detachedVMAs += inside
-    return emit(c, "detach_vmas_to_be_unmapped", inside.map { vmaName($0) }.joined(separator: ", "))
+    return emit(
+      c, "detach_vmas_to_be_unmapped", inside.map { vmaName($0) }.joined(separator: ", "),
+      objects: inside.map { .vma($0) })
   }
 
   /// Frees a VMA (and what is left on its chain).
@@ -143,7 +145,7 @@ extension World {
     }
     detachedVMAs.removeAll { $0 == vma }
     vmas[vma] = nil
-    return emit(c, "remove_vma", "\(name) freed")
+    return emit(c, "remove_vma", "\(name) freed", objects: [.vma(vma)])
   }
 
   /// vm_lock_anon_vma(): lock the root once per forest, marked by a bit in the root.
@@ -153,7 +155,9 @@ extension World {
     let bitOn = kernel == .v2_6_34 || has(.noSixFive) ? a : lockTarget(of: a)
     if self[anonVMA: bitOn].allLocksBit {
       return .expand([
-        .narrate(function: "vm_lock_anon_vma", text: "\(av(a)): bit set on \(av(bitOn)): skip")
+        .narrate(
+          function: "vm_lock_anon_vma", text: "\(av(a)): bit set on \(av(bitOn)): skip",
+          objects: [.anonVMA(a), .anonVMA(bitOn)])
       ])
     }
     return .expand([
@@ -168,7 +172,9 @@ extension World {
     let bitOn = kernel == .v2_6_34 || has(.noSixFive) ? a : lockTarget(of: a)
     guard self[anonVMA: bitOn].allLocksBit else {
       return .expand([
-        .narrate(function: "vm_unlock_anon_vma", text: "\(av(a)): bit clear on \(av(bitOn)): skip")
+        .narrate(
+          function: "vm_unlock_anon_vma", text: "\(av(a)): bit clear on \(av(bitOn)): skip",
+          objects: [.anonVMA(a), .anonVMA(bitOn)])
       ])
     }
     return .expand([
@@ -184,7 +190,7 @@ extension World {
     self[anonVMA: a].allLocksBit = value
     return emit(
       c, value ? "vm_lock_anon_vma" : "vm_unlock_anon_vma",
-      "\(value ? "set" : "clear") the mm_all_locks bit in \(av(a))->head.next")
+      "\(value ? "set" : "clear") the mm_all_locks bit in \(av(a))->head.next", objects: [.anonVMA(a)])
   }
 
   /// After mm_take_all_locks() each root is held once and marked; after the drop none is (C21).
@@ -202,10 +208,10 @@ extension World {
       for r in roots {
         let held = cpus[c].holds.filter { $0 == r }.count
         if taken && (held != 1 || !self[anonVMA: r].allLocksBit) {
-          report("C21", "after mm_take_all_locks \(av(r)) is held \(held) time(s)")
+          report("C21", "after mm_take_all_locks \(av(r)) is held \(held) time(s)", objects: [.anonVMA(r)])
         }
         if !taken && self[anonVMA: r].allLocksBit {
-          report("C21", "after mm_drop_all_locks \(av(r)) still carries the flag bit")
+          report("C21", "after mm_drop_all_locks \(av(r)) still carries the flag bit", objects: [.anonVMA(r)])
         }
       }
     }
@@ -213,7 +219,9 @@ extension World {
       taken
       ? "\(roots.count) lock(s) held: \(roots.map { av($0) }.joined(separator: ", "))"
       : "all anon_vma locks of \(self[process: p].name) released"
-    return emit(c, taken ? "mm_take_all_locks" : "mm_drop_all_locks", text)
+    return emit(
+      c, taken ? "mm_take_all_locks" : "mm_drop_all_locks", text,
+      objects: taken ? roots.map { .anonVMA($0) } : [.process(p)])
   }
 
   /// find_mergeable_anon_vma(): try next then prev; reuse only a singular chain (d0e9fe1758f2).

@@ -17,7 +17,10 @@ extension World {
     let rest: [Instr] = tmpEnd < end ? [.mprotectNext(process: p, after: tmpEnd, end: end, prot: prot)] : []
     if vma.prot == prot {
       return .expand(
-        [.narrate(function: "mprotect_fixup", text: "\(vmaName(vid)) is already \(prot.rawValue)")]
+        [
+          .narrate(
+            function: "mprotect_fixup", text: "\(vmaName(vid)) is already \(prot.rawValue)", objects: [.vma(vid)])
+        ]
           + rest)
     }
     let prev = start > vma.start ? vid : prevVMA(before: vid)
@@ -52,14 +55,14 @@ extension World {
   mutating func changeProtection(
     process p: ProcessID, start: Int, end: Int, prot: Prot, merged: Bool, cpu c: Int
   ) -> InstrResult {
-    var names: [String] = []
+    var named: [VMAID] = []
     // After a merge the VMA vma_merge() returned gets the new flags whole, pages outside
     // [start, end) included (they had them already, or came from the neighbour that had them).
     let mergedVMA = merged ? vmaContaining(process: p, vpage: start) : nil
     for id in self[process: p].vmas {
       guard let v = vmas[id], v.start < end, v.end > start else { continue }
       if id == mergedVMA || (v.start >= start && v.end <= end) { vmas[id]?.prot = prot }
-      names.append(vmaName(id))
+      named.append(id)
     }
     var wp = 0
     work.value += end - start
@@ -71,7 +74,8 @@ extension World {
     }
     return emit(
       c, "change_protection",
-      "\(end - start) page(s) of \(names.joined(separator: ", ")) now \(prot.rawValue); "
-        + "\(wp) PTE(s) write-protected")
+      "\(end - start) page(s) of \(named.map { vmaName($0) }.joined(separator: ", ")) now \(prot.rawValue); "
+        + "\(wp) PTE(s) write-protected",
+      objects: named.map { .vma($0) })
   }
 }

@@ -104,7 +104,7 @@ extension World {
       c, "mremap_to",
       "move \(m.pages) page(s) \(from) of \(vmaName(vid)) to '\(m.target)' at page \(m.newStart)"
         + (m.dontUnmap ? " (MREMAP_DONTUNMAP)" : ""),
-      then: [.copyVMAForMove(m)])
+      objects: [.process(p), .vma(vid)], then: [.copyVMAForMove(m)])
   }
 
   /// copy_vma(): vma_merge() of the new range with its new neighbours, else a copy of the VMA
@@ -138,7 +138,7 @@ extension World {
       return emit(
         c, "copy_vma",
         "\(how): the new range merges with \(vmaName(plan.vma)) (pgoff \(pgoff))",
-        then: [.vmaAdjust(plan), .movePageTablesCall(m, merged: true)])
+        objects: [.vma(plan.vma)], then: [.vmaAdjust(plan), .movePageTablesCall(m, merged: true)])
     }
     var copy = vma
     let id = newVMAID()
@@ -158,7 +158,7 @@ extension World {
       c, "copy_vma",
       "no merge: new VMA \(vmaName(id)) copied from \(vmaName(vid)), vm_pgoff \(pgoff)"
         + (vma.anonVMA == nil ? " (unfaulted: the new address)" : " (page->index of its pages)"),
-      objects: [vmaName(id)],
+      objects: [.vma(id), .vma(vid)],
       then: [.anonVMAClone(dst: .reg(.vma), src: vid), .vmaLinkMoved(m), .movePageTablesCall(m, merged: false)])
   }
 
@@ -186,7 +186,9 @@ extension World {
     var instrs: [Instr] = []
     if !isLinux26, merged, new.pgoff <= vma.pgoff, let a = vma.anonVMA {
       instrs += [
-        .narrate(function: "move_vma", text: "need_rmap_locks: \(vmaName(nid))'s vm_pgoff ≤ \(vmaName(vid))'s"),
+        .narrate(
+          function: "move_vma", text: "need_rmap_locks: \(vmaName(nid))'s vm_pgoff ≤ \(vmaName(vid))'s",
+          objects: [.vma(nid), .vma(vid)]),
         .lock(.anonVMALock(.lit(a)), writeMode), .movePTEs(m), .unlock(.anonVMALock(.lit(a))),
       ]
     } else {
@@ -216,7 +218,8 @@ extension World {
     return emit(
       c, "move_ptes",
       "\(moved) PTE(s) moved from \(locationName(process: m.process, vpage: m.oldStart)) to "
-        + "\(locationName(process: m.process, vpage: m.newStart)) (\(lock)); pages keep mapping and index")
+        + "\(locationName(process: m.process, vpage: m.newStart)) (\(lock)); pages keep mapping and index",
+      objects: [.process(m.process)])
   }
 
   /// MREMAP_DONTUNMAP: the old VMA stays, its page tables empty; when the whole VMA was moved
@@ -234,15 +237,15 @@ extension World {
     if vid != newVMA, vma.start == m.oldStart, vma.end == m.oldEnd {
       return .expand([
         .narrate(
-          function: function, text: "MREMAP_DONTUNMAP: \(vmaName(vid)) moved whole: unlink_anon_vmas(\(vmaName(vid)))"
-        ),
+          function: function, text: "MREMAP_DONTUNMAP: \(vmaName(vid)) moved whole: unlink_anon_vmas(\(vmaName(vid)))",
+          objects: [.vma(vid)]),
         .unlinkAnonVMAs(vma: vid),
       ])
     }
     return .expand([
       .narrate(
         function: function,
-        text: "MREMAP_DONTUNMAP: \(vmaName(vid)) stays, part moved: it keeps its anon_vma chain")
+        text: "MREMAP_DONTUNMAP: \(vmaName(vid)) stays, part moved: it keeps its anon_vma chain", objects: [.vma(vid)])
     ])
   }
 }
@@ -260,14 +263,18 @@ extension World {
     guard let a = vmas[copiedFrom]?.anonVMA, vmas[target]?.anonVMA == nil else {
       let why =
         vmas[target]?.anonVMA.map { "\(t) already has \(av($0))" } ?? "\(s) has no anon_vma"
+      let whose: [ObjectRef] = vmas[target]?.anonVMA.map { [.vma(target), .anonVMA($0)] } ?? [.vma(copiedFrom)]
       return .expand([
-        .narrate(function: "vma_expand", text: "dup_anon_vma(\(t), copied_from \(s)): \(why): nothing to do")
+        .narrate(
+          function: "vma_expand", text: "dup_anon_vma(\(t), copied_from \(s)): \(why): nothing to do",
+          objects: [.vma(target), .vma(copiedFrom)] + whose)
       ])
     }
     return .expand([
       .narrate(
         function: "vma_expand",
-        text: "dup_anon_vma(\(t), copied_from \(s)): \(t) is unfaulted, the moved VMA has \(av(a))"),
+        text: "dup_anon_vma(\(t), copied_from \(s)): \(t) is unfaulted, the moved VMA has \(av(a))",
+        objects: [.vma(target), .vma(copiedFrom), .anonVMA(a)]),
       .setImporterAnonVMA(importer: target, exporter: copiedFrom),
       .anonVMAClone(dst: .lit(target), src: copiedFrom),
     ])

@@ -88,7 +88,7 @@ extension World {
       c, fn,
       "\(what) \(pg(page)) at \(locationName(process: p, vpage: v)), "
         + "page_add_new_anon_rmap files it in \(av(anon))",
-      objects: [pg(page), av(anon)])
+      objects: [.page(page), .process(p), .anonVMA(anon)])
   }
 
   /// The copy of a COW fault: a new page filed in vma->anon_vma; the old mapping is dropped.
@@ -106,7 +106,7 @@ extension World {
       c, "do_wp_page",
       "COW copy \(pg(old)) → \(pg(page)) at \(locationName(process: p, vpage: v)), "
         + "filed in \(av(anon))" + (freed ? "; \(pg(old)) freed" : ""),
-      objects: [pg(old), pg(page), av(anon)])
+      objects: [.page(old), .page(page), .process(p), .anonVMA(anon)])
   }
 
   /// A read fault maps the shared zero page (no anon_vma needed).
@@ -117,14 +117,14 @@ extension World {
     return emit(
       c, "do_anonymous_page",
       "read fault at \(locationName(process: p, vpage: v)): map the zero page, "
-        + "no anon_vma")
+        + "no anon_vma", objects: [.process(p)])
   }
 
   /// An access that needs no fault.
   ///
   /// `handle_mm_fault()`, mm/memory.c; 2.6.34, 2.6.36 and 6.x.
   mutating func noFault(process p: ProcessID, vpage v: Int, why: String, cpu c: Int) -> InstrResult {
-    emit(c, "handle_mm_fault", "\(locationName(process: p, vpage: v)): \(why)")
+    emit(c, "handle_mm_fault", "\(locationName(process: p, vpage: v)): \(why)", objects: [.process(p)])
   }
 
   /// do_swap_page() → page_add_anon_rmap()/do_page_add_anon_rmap() → __page_set_anon_rmap().
@@ -149,6 +149,7 @@ extension World {
     }
     guard let page else { throw SimError("internal: no page") }
     let first = self[page: page].mapcount == 0
+    var filed: AnonVMAID?
     self[page: page].mapcount += 1
     setPTE(p, v, .page(page, writable: exclusive))
     if first {
@@ -159,12 +160,15 @@ extension World {
         let target =
           exclusive || has(.swapinRC3) ? vav : (chainAnonVMAs(vma).last ?? vav)
         self[page: page].mapping = .anon(target)
+        filed = target
         text += ", filed in \(av(target))"
       case (_, .anon(let keep)):
+        filed = keep
         text += ", already anon: stays in \(av(keep))"
       default:
         let target = exclusive ? vav : lockTarget(of: vav)
         self[page: page].mapping = .anon(target)
+        filed = target
         text += ", filed in \(av(target))" + (exclusive ? " (exclusive)" : " (the root)")
       }
     }
@@ -174,7 +178,9 @@ extension World {
       self[swapSlot: slot].cached = nil
       text += "; swap slot \(slot) freed"
     }
-    return emit(c, "do_swap_page", "\(locationName(process: p, vpage: v)): " + text, objects: [pg(page)])
+    return emit(
+      c, "do_swap_page", "\(locationName(process: p, vpage: v)): " + text,
+      objects: [.process(p), .page(page)] + (filed.map { [.anonVMA($0)] } ?? []))
   }
 
   /// copy_page_range(): share the parent's pages read-only (skipped without an anon_vma).
@@ -190,7 +196,8 @@ extension World {
     guard parent.anonVMA != nil else {
       return emit(
         c, "copy_page_range",
-        "\(vmaName(pvma)) has no anon_vma: skipped, faults will fill \(vmaName(child))")
+        "\(vmaName(pvma)) has no anon_vma: skipped, faults will fill \(vmaName(child))",
+        objects: [.vma(pvma), .vma(child)])
     }
     var shared = 0
     // Every address of the VMA is looked at, mapped or not: work in proportion to its size.
@@ -212,7 +219,9 @@ extension World {
       case nil: break
       }
     }
-    return emit(c, "copy_page_range", "\(shared) page(s) shared with \(vmaName(child)), write-protected in both")
+    return emit(
+      c, "copy_page_range", "\(shared) page(s) shared with \(vmaName(child)), write-protected in both",
+      objects: [.vma(child)])
   }
 
   /// unmap_vmas() / zap_pte_range(): drop every PTE of the VMA.
@@ -221,14 +230,14 @@ extension World {
   mutating func zapVMA(vma: VMAID, start: Int, end: Int, cpu c: Int) throws(SimError) -> InstrResult {
     guard let p = vmas[vma]?.process else { throw SimError("internal: zap") }
     var zapped = 0
-    var freed: [String] = []
+    var freed: [PageID] = []
     work.value += end - start
     for v in start..<end {
       guard let pte = removePTE(p, v) else { continue }
       zapped += 1
       switch pte {
       case .page(let page, _):
-        if putPageMapping(page) { freed.append(pg(page)) }
+        if putPageMapping(page) { freed.append(page) }
       case .migration:
         // try_to_unmap() already dropped the page's mapcount for its migration entry.
         break
@@ -237,13 +246,15 @@ extension World {
         if self[swapSlot: slot].count == 0, let cached = self[swapSlot: slot].cached {
           self[page: cached].swapSlot = nil
           self[swapSlot: slot].cached = nil
-          if freeIfUnused(cached) { freed.append(pg(cached)) }
+          if freeIfUnused(cached) { freed.append(cached) }
         }
       case .zero: break
       }
     }
-    let freedText = freed.isEmpty ? "" : "; freed \(freed.joined(separator: ", "))"
-    return emit(c, "unmap_vmas", "\(vmaName(vma)): \(zapped) PTE(s) zapped\(freedText)")
+    let freedText = freed.isEmpty ? "" : "; freed \(freed.map { pg($0) }.joined(separator: ", "))"
+    return emit(
+      c, "unmap_vmas", "\(vmaName(vma)): \(zapped) PTE(s) zapped\(freedText)",
+      objects: [.vma(vma)] + freed.map { .page($0) })
   }
 
   func faultVMA(_ p: ProcessID, _ v: Int) throws(SimError) -> VMAID {

@@ -9,7 +9,7 @@ extension World {
     let slot = nextSwapSlotID
     swapSlots.append(SwapSlot(id: slot, count: 0, cached: page))
     self[page: page].swapSlot = slot
-    return emit(c, "add_to_swap", "\(pg(page)) gets swap slot \(slot)")
+    return emit(c, "add_to_swap", "\(pg(page)) gets swap slot \(slot)", objects: [.page(page)])
   }
 
   /// The end of reclaim or migration: the old page leaves the swap cache and is freed if unused.
@@ -22,7 +22,7 @@ extension World {
     }
     self[page: page].pinned = false
     let freed = freeIfUnused(page)
-    return emit(c, "__remove_mapping", freed ? "\(pg(page)) freed" : "\(pg(page)) still in use")
+    return emit(c, "__remove_mapping", freed ? "\(pg(page)) freed" : "\(pg(page)) still in use", objects: [.page(page)])
   }
 
   /// unmap_and_move() (mm/migrate.c). 2.6.34: `rcu_read_lock(); if (!page_mapped(page)) goto
@@ -39,7 +39,7 @@ extension World {
       let why =
         kernel == .v2_6_34 ? "no longer mapped: goto rcu_unlock" : "page_lock_anon_vma returned NULL: goto uncharge"
       return .expand([
-        .narrate(function: "unmap_and_move", text: "\(pg(page)) \(why), nothing to migrate"),
+        .narrate(function: "unmap_and_move", text: "\(pg(page)) \(why), nothing to migrate", objects: [.page(page)]),
         .freePage(page: page),
       ])
     }
@@ -70,7 +70,7 @@ extension World {
   /// `isolate_lru_page()`, mm/vmscan.c; 2.6.34, 2.6.36 and 6.x.
   mutating func isolatePage(page: PageID, cpu c: Int) -> InstrResult {
     self[page: page].pinned = true
-    return emit(c, "isolate_lru_page", "\(pg(page)) held for migration")
+    return emit(c, "isolate_lru_page", "\(pg(page)) held for migration", objects: [.page(page)])
   }
 
   /// Copies the page to a new one with the same mapping and index (`newPage` register).
@@ -80,6 +80,8 @@ extension World {
     let new = allocPage(mapping: self[page: page].mapping, index: self[page: page].index)
     cpus[c].regs.newPage = new
     cpus[c].regs.page = page
-    return emit(c, "move_to_new_page", "copy \(pg(page)) → \(pg(new)), same mapping and index")
+    return emit(
+      c, "move_to_new_page", "copy \(pg(page)) → \(pg(new)), same mapping and index",
+      objects: [.page(page), .page(new)])
   }
 }

@@ -15,12 +15,16 @@ extension World {
     self[page: page].mapping = .anon(anon)
     setPTE(p, v, .page(page, writable: true))
     var from = ""
-    if case .anon(let b) = before, b != anon { from = " (was \(av(b)))" }
+    var was: [ObjectRef] = []
+    if case .anon(let b) = before, b != anon {
+      from = " (was \(av(b)))"
+      was = [.anonVMA(b)]
+    }
     return emit(
       c, "page_move_anon_rmap",
       "reuse \(pg(page)) at \(locationName(process: p, vpage: v)): re-filed in "
         + "\(av(anon))\(from)",
-      objects: [pg(page), av(anon)])
+      objects: [.page(page), .process(p), .anonVMA(anon)] + was)
   }
 
   /// anon_vma_prepare(): give a VMA its anon_vma on the first write fault.
@@ -79,7 +83,7 @@ extension World {
     avcs[id] = AVC(id: id, vma: 0, anonVMA: 0, onSameVMA: false, onSameAnonVMA: false)
     touchAVC(id)
     cpus[c].regs.avc = id
-    return emit(c, "anon_vma_chain_alloc", "new anon_vma_chain avc\(id)")
+    return emit(c, "anon_vma_chain_alloc", "new anon_vma_chain avc\(id)", objects: [.avc(id)])
   }
 
   /// A new anon_vma (in the `anonVMA` register), maybe in the memory of a freed one (SLAB_DESTROY_BY_RCU, D.7).
@@ -124,7 +128,9 @@ extension World {
         ? ", refcount 1, num_children 1 (self-parent link)"
         : kernel == .mainline ? ", refcount 1 (allocated before the clone)" : ", refcount 1, num_active_vmas 1"
     }
-    return emit(c, "anon_vma_alloc", "new anon_vma \(av(id))\(rootText)", objects: [av(id)])
+    return emit(
+      c, "anon_vma_alloc", "new anon_vma \(av(id))\(rootText)",
+      objects: [.anonVMA(id)] + (previousOccupant.map { [.anonVMA($0)] } ?? []))
   }
 
   /// Publishes vma->anon_vma.
@@ -148,7 +154,7 @@ extension World {
       self[anonVMA: a].numActiveVMAs = 1
       ptl += ", num_active_vmas 1"
     }
-    return emit(c, function, "\(vmaName(vma))->anon_vma = \(av(a))\(ptl)", objects: [vmaName(vma), av(a)])
+    return emit(c, function, "\(vmaName(vma))->anon_vma = \(av(a))\(ptl)", objects: [.vma(vma), .anonVMA(a)])
   }
 
   /// anon_vma_chain_link(), part 1: the AVC at the head of vma->anon_vma_chain.
@@ -170,7 +176,7 @@ extension World {
     return emit(
       c, "anon_vma_chain_link",
       "avc\(id) (\(vmaName(vma)) → \(av(a))) added at the head of \(vmaName(vma))'s chain",
-      objects: [vmaName(vma), av(a)])
+      objects: [.avc(id), .vma(vma), .anonVMA(a)])
   }
 
   /// anon_vma_chain_link(), part 2: the AVC on the anon_vma's same_anon_vma list (6.x: into its interval tree).
@@ -179,12 +185,14 @@ extension World {
   mutating func linkSameAnonVMA(avc avcVal: Val<AVC>, atTail: Bool, cpu c: Int) throws(SimError) -> InstrResult {
     let id = try value(avcVal, cpu: c)
     guard let link = avcs[id] else { throw SimError("internal: no avc\(id)") }
-    checkListLock(cpu: c, link.anonVMA, "linking avc\(id)")
+    checkListLock(cpu: c, link.anonVMA, "linking avc\(id)", [.avc(id)])
     if self[anonVMA: link.anonVMA].emptied {
-      report("C14", "\(av(link.anonVMA)) is linked again after its list became empty")
+      report(
+        "C14", "\(av(link.anonVMA)) is linked again after its list became empty", objects: [.anonVMA(link.anonVMA)])
     }
     if !self[anonVMA: link.anonVMA].alive {
-      report(lifetimeCode, "avc\(id) is linked to freed \(av(link.anonVMA))")
+      report(
+        lifetimeCode, "avc\(id) is linked to freed \(av(link.anonVMA))", objects: [.avc(id), .anonVMA(link.anonVMA)])
     }
     touchAnonVMA(link.anonVMA)
     if kernel.isModern {
@@ -202,13 +210,13 @@ extension World {
       return emit(
         c, "anon_vma_interval_tree_insert",
         "\(vmaName(link.vma)) into \(av(link.anonVMA))'s interval tree",
-        objects: [vmaName(link.vma), av(link.anonVMA)])
+        objects: [.vma(link.vma), .anonVMA(link.anonVMA)])
     }
     return emit(
       c, atTail ? "list_add_tail" : "list_add",
       "\(vmaName(link.vma)) added at the \(atTail ? "tail" : "head") of "
         + "\(av(link.anonVMA))'s same_anon_vma list",
-      objects: [vmaName(link.vma), av(link.anonVMA)])
+      objects: [.vma(link.vma), .anonVMA(link.anonVMA)])
   }
 
   /// anon_vma_clone(): one new AVC per source anon_vma, walking the source oldest first.
@@ -245,7 +253,8 @@ extension World {
   mutating func anonVMAFork(child: VMAID, parent: VMAID, cpu c: Int) -> InstrResult {
     guard vmas[parent]?.anonVMA != nil else {
       return .expand([
-        .narrate(function: "anon_vma_fork", text: "\(vmaName(parent)) has no anon_vma: nothing to do")
+        .narrate(
+          function: "anon_vma_fork", text: "\(vmaName(parent)) has no anon_vma: nothing to do", objects: [.vma(parent)])
       ])
     }
     var instrs: [Instr] = [
@@ -278,7 +287,7 @@ extension World {
       c, "anon_vma_fork",
       "\(av(a))->root = \(av(pav))->root = \(av(root))"
         + (kernel.isModern ? ", ->parent = \(av(pav))" : ""),
-      objects: [av(a), av(root)])
+      objects: [.anonVMA(a), .anonVMA(pav), .anonVMA(root)])
   }
 
   /// get_anon_vma(): the fork-time pin of the root (on the root), or a migration pin.
@@ -292,7 +301,7 @@ extension World {
     self[anonVMA: a].refcount += 1
     if transient { pins[a, default: 0] += 1 }
     let why = transient ? "pin for migration" : "the root is pinned until the child is freed"
-    return emit(c, "get_anon_vma", "\(av(a)) \(counterName) \(before)→\(before + 1) (\(why))", objects: [av(a)])
+    return emit(c, "get_anon_vma", "\(av(a)) \(counterName) \(before)→\(before + 1) (\(why))", objects: [.anonVMA(a)])
   }
 
   /// unlink_anon_vmas(): walk the chain head to tail (newest to oldest).
@@ -323,7 +332,7 @@ extension World {
   /// `anon_vma_unlink()`, mm/rmap.c; 2.6.34 and 2.6.36.
   mutating func listDelSameAnonVMA(avc id: AVCID, cpu c: Int) throws(SimError) -> InstrResult {
     guard let link = avcs[id] else { throw SimError("internal: no avc\(id)") }
-    checkListLock(cpu: c, link.anonVMA, "unlinking avc\(id)")
+    checkListLock(cpu: c, link.anonVMA, "unlinking avc\(id)", [.avc(id)])
     touchAnonVMA(link.anonVMA)
     updateAnonVMA(link.anonVMA) {
       $0.head.removeAll { $0 == id }
@@ -334,7 +343,7 @@ extension World {
     return emit(
       c, "list_del",
       "\(vmaName(link.vma)) off \(av(link.anonVMA))'s same_anon_vma list",
-      objects: [vmaName(link.vma), av(link.anonVMA)])
+      objects: [.vma(link.vma), .anonVMA(link.anonVMA)])
   }
 
   /// anon_vma_unlink(): `empty = list_empty(&anon_vma->head) && !external_refcount` (`listEmpty`).
@@ -347,7 +356,7 @@ extension World {
     return emit(
       c, "anon_vma_unlink",
       "\(av(a)): list \(anon.head.isEmpty ? "empty" : "not empty"), "
-        + "\(counterName) \(anon.refcount) → \(empty ? "free it" : "keep it")")
+        + "\(counterName) \(anon.refcount) → \(empty ? "free it" : "keep it")", objects: [.anonVMA(a)])
   }
 
   /// anon_vma_unlink()'s end: if empty, drop the root's pin (2.6.36) and free the anon_vma.
@@ -374,7 +383,8 @@ extension World {
     if let p = vmas.withObject(vma, \.process) { touchProcess(p) }
     touchAVC(id)
     avcs.remove(id)
-    return emit(c, "anon_vma_chain_free", "avc\(id) off \(vmaName(vma))'s chain, freed")
+    return emit(
+      c, "anon_vma_chain_free", "avc\(id) off \(vmaName(vma))'s chain, freed", objects: [.avc(id), .vma(vma)])
   }
 
   /// Frees an anon_vma (its memory may be reused at once, D.7); C8/C9/C10 catch a double free or a free with VMAs
@@ -384,16 +394,16 @@ extension World {
   mutating func freeAnonVMA(_ val: Val<AnonVMA>, cpu c: Int) throws(SimError) -> InstrResult {
     let a = try value(val, cpu: c)
     if !self[anonVMA: a].alive {
-      report(lifetimeCode, "\(av(a)) is freed twice")
+      report(lifetimeCode, "\(av(a)) is freed twice", objects: [.anonVMA(a)])
     }
     if !self[anonVMA: a].head.isEmpty {
-      report(lifetimeCode, "\(av(a)) is freed while VMAs are still on its list")
+      report(lifetimeCode, "\(av(a)) is freed while VMAs are still on its list", objects: [.anonVMA(a)])
     }
     touchAnonVMA(a)
     if self[anonVMA: a].alive, let slot = memorySlot(of: a) { freeSlots.append(slot) }
     self[anonVMA: a].alive = false
     bookkeeping.freedThisStep.append(a)
-    return emit(c, "anon_vma_free", "\(av(a)) freed", objects: [av(a)])
+    return emit(c, "anon_vma_free", "\(av(a)) freed", objects: [.anonVMA(a)])
   }
 
   /// drop_anon_vma(): atomic_dec_and_lock(), then free the anon_vma and maybe its root.
@@ -413,7 +423,8 @@ extension World {
     self[anonVMA: a].refcount -= 1
     let then: [Instr] = count - 1 == 0 ? [.lock(.anonVMALock(.lit(a)), writeMode), .dropCheck(anonVMA: a)] : []
     return emit(
-      c, "atomic_dec_and_test", "\(av(a)) \(counterName) \(count)→\(count - 1) without the lock", objects: [av(a)],
+      c, "atomic_dec_and_test", "\(av(a)) \(counterName) \(count)→\(count - 1) without the lock",
+      objects: [.anonVMA(a)],
       then: then)
   }
 
@@ -428,12 +439,14 @@ extension World {
       self[anonVMA: a].refcount -= 1
       let bug = count <= 0 ? " (BUG: counter was already \(count))" : ""
       if count <= 0 {
-        report(lifetimeCode, "drop of \(av(a)) whose \(counterName) is already \(count) (BUG_ON in drop_anon_vma)")
+        report(
+          lifetimeCode, "drop of \(av(a)) whose \(counterName) is already \(count) (BUG_ON in drop_anon_vma)",
+          objects: [.anonVMA(a)])
       }
       return emit(
         c, "atomic_dec_and_lock",
         "\(av(a)) \(counterName) \(count)→\(count - 1), not zero: no lock\(bug)",
-        objects: [av(a)])
+        objects: [.anonVMA(a)])
     }
     return .expand([.lock(.anonVMALock(.lit(a)), writeMode), .decAndTest(anonVMA: a)])
   }
@@ -449,7 +462,8 @@ extension World {
     return emit(
       c, "atomic_dec_and_lock",
       "\(av(a)) \(counterName) \(count)→\(count - 1) under \(av(lockTarget(of: a)))'s lock",
-      objects: [av(a)], then: [zero ? .dropCheck(anonVMA: a) : .unlock(.anonVMALock(.lit(a)))])
+      objects: [.anonVMA(a), .anonVMA(lockTarget(of: a))],
+      then: [zero ? .dropCheck(anonVMA: a) : .unlock(.anonVMALock(.lit(a)))])
   }
 
   /// drop_anon_vma() under the lock: free it if its list is empty (`listEmpty`); 2.6.36 also drops the root's count
@@ -480,7 +494,8 @@ extension World {
     return emit(
       c, "drop_anon_vma",
       text,
-      objects: [av(a)], then: [.unlock(.anonVMALock(.lit(a))), .dropFinish(anonVMA: a, root: root)])
+      objects: [.anonVMA(a)] + (root != a ? [.anonVMA(root)] : []),
+      then: [.unlock(.anonVMALock(.lit(a))), .dropFinish(anonVMA: a, root: root)])
   }
 
   /// drop_anon_vma()'s end, after the unlock: free the anon_vma and maybe its root.

@@ -41,14 +41,14 @@ extension World {
     cpus[c].regs.root = lockTarget(of: a)
     guard self[page: page].mapcount > 0, !self[page: page].freed else {
       cpus[c].regs.bail = true
-      return emit(c, "page_lock_anon_vma", "\(pg(page)) is not mapped: NULL")
+      return emit(c, "page_lock_anon_vma", "\(pg(page)) is not mapped: NULL", objects: [.page(page)])
     }
     cpus[c].regs.rcuPageLock = kernel != .v2_6_34 && !has(.rootReread)
     let rootText = kernel == .v2_6_34 ? "" : ", root \(av(lockTarget(of: a)))"
     return emit(
       c, "page_lock_anon_vma",
       "rcu_read_lock; \(pg(page))->mapping = \(av(a))\(rootText), page_mapped",
-      objects: [pg(page)])
+      objects: [.page(page), .anonVMA(a)] + (kernel == .v2_6_34 ? [] : [.anonVMA(lockTarget(of: a))]))
   }
 
   /// page_lock_anon_vma() after taking the lock (f18194275c39): still mapped, or unlock and return NULL.
@@ -60,10 +60,10 @@ extension World {
       cpus[c].regs.bail = true
       return emit(
         c, "page_lock_anon_vma",
-        "\(pg(page)) no longer mapped after taking the lock: unlock the saved root, NULL",
+        "\(pg(page)) no longer mapped after taking the lock: unlock the saved root, NULL", objects: [.page(page)],
         then: [.unlock(.exact(.reg(.root)))])
     }
-    return emit(c, "page_lock_anon_vma", "\(pg(page)) still mapped after taking the lock")
+    return emit(c, "page_lock_anon_vma", "\(pg(page)) still mapped after taking the lock", objects: [.page(page)])
   }
 
   /// The walk over the locked anon_vma: one visit per AVC (2.6.x: the whole list; 6.x: the interval tree's matches).
@@ -101,13 +101,14 @@ extension World {
   /// 2.6.34, 2.6.36 and 6.x.
   mutating func visitVMA(avc id: AVCID, page: PageID, kind: WalkKind, cpu c: Int) throws(SimError) -> InstrResult {
     guard let link = avcs[id], let vma = vmas[link.vma] else {
-      return emit(c, "rmap_walk", "avc\(id) is gone")
+      return emit(c, "rmap_walk", "avc\(id) is gone", objects: [.avc(id)])
     }
     let address = vma.start + (self[page: page].index - vma.pgoff)
     let name = vmaName(link.vma)
     guard address >= vma.start, address < vma.end else {
       cpus[c].regs.walk?.skipped.append(name)
-      return emit(c, "vma_address", "\(name): address of \(pg(page)) falls outside: skip")
+      return emit(
+        c, "vma_address", "\(name): address of \(pg(page)) falls outside: skip", objects: [.vma(link.vma), .page(page)])
     }
     cpus[c].regs.walk?.visited.append(name)
     let p = vma.process
@@ -145,7 +146,7 @@ extension World {
     return emit(
       c, "rmap_walk",
       "\(name) at \(locationName(process: p, vpage: address)): \(action)",
-      objects: [name])
+      objects: [.vma(link.vma), .process(p)] + (found == "remapped" ? regs(c).newPage.map { [.page($0)] } ?? [] : []))
   }
 
   /// The walk's end: records what it visited and skipped (`lastWalk`).
@@ -163,7 +164,12 @@ extension World {
         "visited \(w.visited.isEmpty ? "none" : w.visited.joined(separator: ", "))"
           + (w.skipped.isEmpty ? "" : "; skipped \(w.skipped.joined(separator: ", "))")
       } ?? "no walk"
-    return emit(c, "rmap_walk", text)
+    // The walk records the VMAs by name (RmapWalk.visited): the VMAs of those names now.
+    return emit(
+      c, "rmap_walk", text,
+      objects: (walk.map { $0.visited + $0.skipped } ?? []).compactMap { name in
+        vmas.keys.first { vmaName($0) == name }.map { .vma($0) }
+      })
   }
 
   ///

@@ -90,10 +90,10 @@ extension World {
   mutating func stackSetStart(vma id: VMAID, start: Int, cpu c: Int) throws(SimError) -> InstrResult {
     guard let v = vmas[id] else { throw SimError("internal: expand_downwards") }
     guard start < v.start else {
-      return emit(c, "expand_downwards", "\(vmaName(id)) was expanded already: nothing to do")
+      return emit(c, "expand_downwards", "\(vmaName(id)) was expanded already: nothing to do", objects: [.vma(id)])
     }
     if kernel != .v2_6_34, let a = v.anonVMA, !cpus[c].holds.contains(lockTarget(of: a)) {
-      report("C17", "\(vmaName(id))'s vm_start/vm_pgoff change without its root lock")
+      report("C17", "\(vmaName(id))'s vm_start/vm_pgoff change without its root lock", objects: [.vma(id)])
     }
     let grow = v.start - start
     let before = vmaName(id)
@@ -104,7 +104,7 @@ extension World {
       c, "expand_downwards",
       "\(before): vm_start moves down \(grow) page(s) to page \(start - (vmas[id]?.base ?? start)) "
         + "(vm_pgoff not yet updated)",
-      objects: [vmaName(id)], then: [.stackSetPgoff(vma: id, grow: grow)])
+      objects: [.vma(id)], then: [.stackSetPgoff(vma: id, grow: grow)])
   }
 
   /// expand_downwards(): `vma->vm_pgoff -= grow;`.
@@ -114,7 +114,7 @@ extension World {
     let pgoff = (vmas[id]?.pgoff ?? 0) - grow
     vmas[id]?.pgoff = pgoff
     touchVMA(id)
-    return emit(c, "expand_downwards", "\(vmaName(id)): vm_pgoff = \(pgoff)")
+    return emit(c, "expand_downwards", "\(vmaName(id)): vm_pgoff = \(pgoff)", objects: [.vma(id)])
   }
 
   /// The mapping now starts at `start`: its page 0 is the new lowest page (every VMA of the
@@ -151,7 +151,7 @@ extension World {
         kernel.isModern
         ? "expand \(vmaName(plan.vma)) (can_vma_merge_after: no anon_vma or a singular chain)"
         : "vma_merge: extend \(vmaName(plan.vma)) at its end"
-      instrs = [.narrate(function: function, text: why), .vmaAdjust(plan)]
+      instrs = [.narrate(function: function, text: why, objects: [.vma(plan.vma)]), .vmaAdjust(plan)]
     } else {
       let why =
         kernel.isModern && prev.flatMap({ vmas[$0] }).map({ $0.end == addr && $0.chainTailFirst.count > 1 }) == true
@@ -181,7 +181,7 @@ extension World {
     insertSorted(vma: id, process: p)
     return emit(
       c, kernel.isModern ? "do_brk_flags" : "do_brk",
-      "\(vmaName(id)): \(n) new page(s) at the heap's end, no anon_vma yet", objects: [vmaName(id)])
+      "\(vmaName(id)): \(n) new page(s) at the heap's end, no anon_vma yet", objects: [.vma(id)])
   }
 
   /// sys_brk(): `set_brk: mm->brk = brk;` - the mapping has `pages` more pages.

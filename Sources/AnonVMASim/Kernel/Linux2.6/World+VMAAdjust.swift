@@ -34,7 +34,7 @@ extension World {
     return emit(
       c, "__split_vma",
       "new VMA \(vmaName(id)) split off \(vmaName(vma)) at page \(at - copy.base)",
-      objects: [vmaName(id)])
+      objects: [.vma(id), .vma(vma)])
   }
 
   /// __split_vma(): the vma_adjust() call that shrinks the old VMA and inserts the new one.
@@ -119,7 +119,8 @@ extension World {
     return emit(
       c, "vma_adjust",
       "importer \(vmaName(importer))->anon_vma = \(a.map { av($0) } ?? "NULL") "
-        + "(from exporter \(vmaName(exporter)))")
+        + "(from exporter \(vmaName(exporter)))",
+      objects: [.vma(importer)] + (a.map { [.anonVMA($0)] } ?? []) + [.vma(exporter)])
   }
 
   /// vma_adjust()'s update, under the anon_vma lock where the version takes it (2.6.36 lock condition; 6.x
@@ -179,7 +180,7 @@ extension World {
       args.start != vma.start || args.pgoff != vma.pgoff,
       !cpus[c].holds.contains(lockTarget(of: a))
     {
-      report("C17", "\(vmaName(args.vma))'s vm_start/vm_pgoff change without its root lock")
+      report("C17", "\(vmaName(args.vma))'s vm_start/vm_pgoff change without its root lock", objects: [.vma(args.vma)])
     }
     let before = vmaName(args.vma)
     vmas[args.vma]?.start = args.start
@@ -195,12 +196,12 @@ extension World {
       text += " (vm_pgoff not yet updated)"
       return emit(
         c, "vma_adjust",
-        text,
+        text, objects: [.vma(args.vma)],
         then: [.adjustPgoff(vma: args.vma, pgoff: args.pgoff, next: next, adjustNext: adjustNext)])
     }
     return emit(
       c, "vma_adjust",
-      text,
+      text, objects: [.vma(args.vma)],
       then: next != nil && adjustNext != 0
         ? [.adjustPgoff(vma: args.vma, pgoff: args.pgoff, next: next, adjustNext: adjustNext)] : [])
   }
@@ -214,7 +215,7 @@ extension World {
     guard vmas[id]?.pgoff != pgoff else { return .expand(then) }
     vmas[id]?.pgoff = pgoff
     touchVMA(id)
-    return emit(c, "vma_adjust", "\(vmaName(id)): vm_pgoff = \(pgoff)", then: then)
+    return emit(c, "vma_adjust", "\(vmaName(id)): vm_pgoff = \(pgoff)", objects: [.vma(id)], then: then)
   }
 
   /// vma_adjust(): `next->vm_start += adjust_next << PAGE_SHIFT;`.
@@ -229,7 +230,7 @@ extension World {
     return emit(
       c, "vma_adjust",
       "\(nb): next->vm_start moves to page \(nv.start + delta - nv.base) (vm_pgoff not yet updated)",
-      then: [.adjustNextPgoff(next: next, delta: delta)])
+      objects: [.vma(next)], then: [.adjustNextPgoff(next: next, delta: delta)])
   }
 
   /// vma_adjust(): `next->vm_pgoff += adjust_next;`.
@@ -239,7 +240,7 @@ extension World {
     guard let nv = vmas[next] else { throw SimError("internal: adjust_next") }
     vmas[next]?.pgoff = nv.pgoff + delta
     touchVMA(next)
-    return emit(c, "vma_adjust", "\(vmaName(next)): next->vm_pgoff = \(nv.pgoff + delta)")
+    return emit(c, "vma_adjust", "\(vmaName(next)): next->vm_pgoff = \(nv.pgoff + delta)", objects: [.vma(next)])
   }
 
   /// Links the VMA __split_vma() made into the mm.
@@ -248,7 +249,7 @@ extension World {
   mutating func insertVMA(vma id: VMAID, cpu c: Int) throws(SimError) -> InstrResult {
     guard let p = vmas[id]?.process else { throw SimError("internal: insert") }
     insertSorted(vma: id, process: p)
-    return emit(c, "__insert_vm_struct", "\(vmaName(id)) linked into the mm")
+    return emit(c, "__insert_vm_struct", "\(vmaName(id)) linked into the mm", objects: [.vma(id)])
   }
 
   /// vma_adjust(): the swallowed `next` leaves the mm.
@@ -260,7 +261,9 @@ extension World {
     vmas[next]?.detached = true
     touchVMA(next)
     detachedVMAs.append(next)
-    return emit(c, "__vma_unlink", "\(vmaName(next)) merged into \(vmaName(vma)), unlinked from the mm")
+    return emit(
+      c, "__vma_unlink", "\(vmaName(next)) merged into \(vmaName(vma)), unlinked from the mm",
+      objects: [.vma(next), .vma(vma)])
   }
 
   /// anon_vma_merge() + remove the swallowed VMA.
@@ -275,9 +278,10 @@ extension World {
       if vmas[args.vma]?.anonVMA != n.anonVMA {
         report(
           "C6",
-          "\(function): \(vmaName(args.vma)) and \(vmaName(next)) have different anon_vmas")
+          "\(function): \(vmaName(args.vma)) and \(vmaName(next)) have different anon_vmas",
+          objects: [.vma(args.vma), .vma(next)])
       }
-      instrs.append(.narrate(function: function, text: "unlink_anon_vmas(\(vmaName(next)))"))
+      instrs.append(.narrate(function: function, text: "unlink_anon_vmas(\(vmaName(next)))", objects: [.vma(next)]))
       instrs.append(.unlinkAnonVMAs(vma: next))
     }
     instrs.append(.removeVMA(vma: next))

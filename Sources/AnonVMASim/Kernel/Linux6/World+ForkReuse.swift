@@ -52,7 +52,8 @@ extension World {
   mutating func anonVMAForkV6(child: VMAID, parent: VMAID, cpu c: Int) -> InstrResult {
     guard vmas[parent]?.anonVMA != nil else {
       return .expand([
-        .narrate(function: "anon_vma_fork", text: "\(vmaName(parent)) has no anon_vma: nothing to do")
+        .narrate(
+          function: "anon_vma_fork", text: "\(vmaName(parent)) has no anon_vma: nothing to do", objects: [.vma(parent)])
       ])
     }
     return .expand([
@@ -77,7 +78,8 @@ extension World {
         report(
           "C22",
           "\(av(a)) reused with num_active_vmas \(anon.numActiveVMAs) and num_children "
-            + "\(anon.numChildren) (degree \(anon.numChildren + anon.numActiveVMAs) < 2)")
+            + "\(anon.numChildren) (degree \(anon.numChildren + anon.numActiveVMAs) < 2)",
+          objects: [.anonVMA(a)])
       }
     } else {
       reuse = modernRule
@@ -91,9 +93,9 @@ extension World {
       return emit(
         c, "anon_vma_clone",
         "reuse \(av(a)) (\(counters)): \(vmaName(dst))->anon_vma = \(av(a))",
-        objects: [av(a)])
+        objects: [.anonVMA(a), .vma(dst)])
     }
-    return emit(c, "anon_vma_clone", "\(av(a)) not reusable (\(counters))")
+    return emit(c, "anon_vma_clone", "\(av(a)) not reusable (\(counters))", objects: [.anonVMA(a)])
   }
 
   /// anon_vma_clone()'s end: the reused anon_vma counts the VMA as active.
@@ -103,7 +105,9 @@ extension World {
     guard let a = vmas[dst]?.anonVMA else { return .expand([]) }
     touchAnonVMA(a)
     self[anonVMA: a].numActiveVMAs += 1
-    return emit(c, "anon_vma_clone", "\(av(a))->num_active_vmas \(self[anonVMA: a].numActiveVMAs) (\(vmaName(dst)))")
+    return emit(
+      c, "anon_vma_clone", "\(av(a))->num_active_vmas \(self[anonVMA: a].numActiveVMAs) (\(vmaName(dst)))",
+      objects: [.anonVMA(a), .vma(dst)])
   }
 
   /// anon_vma_fork(): `vma->anon_vma = NULL` before the clone (which may set a reused one).
@@ -112,7 +116,7 @@ extension World {
   mutating func clearVMAAnonVMA(vma: VMAID, cpu c: Int) -> InstrResult {
     vmas[vma]?.anonVMA = nil
     touchVMA(vma)
-    return emit(c, "anon_vma_fork", "\(vmaName(vma))->anon_vma = NULL")
+    return emit(c, "anon_vma_fork", "\(vmaName(vma))->anon_vma = NULL", objects: [.vma(vma)])
   }
 
   /// anon_vma_fork() after the clone: done if it reused one, else a new anon_vma with root, parent and a pin on the
@@ -122,7 +126,9 @@ extension World {
   mutating func forkAfterClone(child: VMAID, parent: VMAID, cpu c: Int) -> InstrResult {
     if let reused = vmas[child]?.anonVMA {
       return .expand([
-        .narrate(function: "anon_vma_fork", text: "an existing anon_vma was reused (\(av(reused))): done")
+        .narrate(
+          function: "anon_vma_fork", text: "an existing anon_vma was reused (\(av(reused))): done",
+          objects: [.anonVMA(reused)])
       ])
     }
     return .expand([
@@ -146,6 +152,8 @@ extension World {
     guard let p = self[anonVMA: a].parent else { return .expand([]) }
     touchAnonVMA(p)
     self[anonVMA: p].numChildren += 1
-    return emit(c, "anon_vma_fork", "\(av(p))->num_children \(self[anonVMA: p].numChildren) (parent of \(av(a)))")
+    return emit(
+      c, "anon_vma_fork", "\(av(p))->num_children \(self[anonVMA: p].numChildren) (parent of \(av(a)))",
+      objects: [.anonVMA(p), .anonVMA(a)])
   }
 }

@@ -9,21 +9,21 @@ extension World {
   /// `anon_vma_interval_tree_post_update_vma()`, mm/vma.c vma_complete(); 6.x (6.1 .. 6.19).
   mutating func treeReinsert(vma: VMAID, cpu c: Int) -> InstrResult {
     guard let chain = vmas[vma]?.chainTailFirst, !chain.isEmpty else { return .expand([]) }
-    var moved: [String] = []
+    var moved: [AnonVMAID] = []
     for id in chain.reversed() {
       guard let a = avcs[id]?.anonVMA, let i = self[anonVMA: a].head.firstIndex(of: id) else { continue }
       touchAnonVMA(a)
       updateAnonVMA(a) { _ = $0.head.remove(at: i) }
       let at = treeInsertionIndex(of: id, in: a)
       updateAnonVMA(a) { $0.head.insert(id, at: at) }
-      moved.append(av(a))
+      moved.append(a)
     }
     let pgoff = vmas[vma]?.pgoff ?? 0
     return emit(
       c, "anon_vma_interval_tree_post_update_vma",
-      "\(vmaName(vma)) re-inserted into the interval tree of \(moved.joined(separator: ", ")) "
+      "\(vmaName(vma)) re-inserted into the interval tree of \(moved.map { av($0) }.joined(separator: ", ")) "
         + "at pgoff \(pgoff), after its equals",
-      objects: [vmaName(vma)])
+      objects: [.vma(vma)] + moved.map { .anonVMA($0) })
   }
 
   /// AVC ids of an anon_vma's interval tree, in order (in 6.x `head` is kept in the tree's

@@ -45,7 +45,7 @@ extension World {
   mutating func treeRemove(avc id: AVCID, cpu c: Int) throws(SimError) -> InstrResult {
     guard let link = avcs[id] else { throw SimError("internal: no avc\(id)") }
     let a = link.anonVMA
-    checkListLock(cpu: c, a, "unlinking avc\(id)")
+    checkListLock(cpu: c, a, "unlinking avc\(id)", [.avc(id)])
     touchAnonVMA(a)
     self[anonVMA: a].head.removeAll { $0 == id }
     avcs[id]?.onSameAnonVMA = false
@@ -59,13 +59,15 @@ extension World {
         self[anonVMA: p].numChildren -= 1
         text += "; tree empty: \(av(p))->num_children \(self[anonVMA: p].numChildren), keep the AVC for pass 2"
       }
-      return emit(c, "unlink_anon_vmas", text, objects: [av(a)])
+      return emit(
+        c, "unlink_anon_vmas", text,
+        objects: [.vma(link.vma), .anonVMA(a)] + (self[anonVMA: a].parent.map { [.anonVMA($0)] } ?? []))
     }
     if let i = vmas[link.vma]?.chainTailFirst.lastIndex(of: id) { vmas[link.vma]?.chainTailFirst.remove(at: i) }
     if let p = vmas[link.vma]?.process { touchProcess(p) }
     touchAVC(id)
     avcs[id] = nil
-    return emit(c, "unlink_anon_vmas", text + "; avc\(id) freed", objects: [av(a)])
+    return emit(c, "unlink_anon_vmas", text + "; avc\(id) freed", objects: [.vma(link.vma), .anonVMA(a), .avc(id)])
   }
 
   /// unlink_anon_vmas(): `vma->anon_vma->num_active_vmas--; vma->anon_vma = NULL`.
@@ -79,7 +81,8 @@ extension World {
     touchVMA(vma)
     return emit(
       c, "unlink_anon_vmas",
-      "\(av(a))->num_active_vmas \(self[anonVMA: a].numActiveVMAs); \(vmaName(vma))->anon_vma = NULL")
+      "\(av(a))->num_active_vmas \(self[anonVMA: a].numActiveVMAs); \(vmaName(vma))->anon_vma = NULL",
+      objects: [.anonVMA(a), .vma(vma)])
   }
 
   /// unlink_anon_vmas() pass 2, outside the lock: put_anon_vma() each emptied anon_vma and free the AVCs.
@@ -107,14 +110,14 @@ extension World {
     let before = self[anonVMA: a].refcount
     touchAnonVMA(a)
     self[anonVMA: a].refcount -= 1
-    if before <= 0 { report("C10", "put_anon_vma(\(av(a))) with refcount already \(before)") }
+    if before <= 0 { report("C10", "put_anon_vma(\(av(a))) with refcount already \(before)", objects: [.anonVMA(a)]) }
     var then: [Instr] = []
     if before - 1 == 0 {
       let root = self[anonVMA: a].root ?? a
       then.append(.freeAnonVMA(.lit(a)))
       if root != a { then.append(.putRoot(root: root)) }
     }
-    return emit(c, "put_anon_vma", "\(av(a)) refcount \(before)→\(before - 1)", objects: [av(a)], then: then)
+    return emit(c, "put_anon_vma", "\(av(a)) refcount \(before)→\(before - 1)", objects: [.anonVMA(a)], then: then)
   }
 
   /// __put_anon_vma(): after freeing a non-root anon_vma, drop the root's reference (free it at zero).
@@ -125,7 +128,7 @@ extension World {
     touchAnonVMA(root)
     self[anonVMA: root].refcount -= 1
     return emit(
-      c, "__put_anon_vma", "root \(av(root)) refcount \(before)→\(before - 1)", objects: [av(root)],
+      c, "__put_anon_vma", "root \(av(root)) refcount \(before)→\(before - 1)", objects: [.anonVMA(root)],
       then: before - 1 == 0 ? [.freeAnonVMA(.lit(root))] : [])
   }
 }

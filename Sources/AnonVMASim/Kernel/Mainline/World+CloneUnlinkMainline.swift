@@ -20,7 +20,7 @@ extension World {
       instrs.append(
         .narrate(
           function: "anon_vma_clone",
-          text: "\(vmaName(src)) is unfaulted (no anon_vma): nothing to clone, no lock taken"))
+          text: "\(vmaName(src)) is unfaulted (no anon_vma): nothing to clone, no lock taken", objects: [.vma(src)]))
       return .expand(instrs)
     }
     // `list_for_each_entry(pavc, &src->anon_vma_chain, same_vma)`: src's chain from its head
@@ -37,28 +37,31 @@ extension World {
   mutating func cloneCheck(dst: VMAID, src: VMAID, fork: Bool, cpu c: Int) -> InstrResult {
     let srcAV = vmas[src]?.anonVMA
     let dstAV = vmas[dst]?.anonVMA
-    var broken: [String] = []
+    var broken: [(text: String, objects: [ObjectRef])] = []
     if srcAV == nil, !(vmas[src]?.chainTailFirst.isEmpty ?? true) {
-      broken.append("\(vmaName(src)) has no anon_vma but a non-empty chain")
+      broken.append(("\(vmaName(src)) has no anon_vma but a non-empty chain", [.vma(src)]))
     }
-    if srcAV == nil, dstAV != nil { broken.append("\(vmaName(dst)) has an anon_vma but its source has none") }
+    if srcAV == nil, dstAV != nil {
+      broken.append(("\(vmaName(dst)) has an anon_vma but its source has none", [.vma(dst)]))
+    }
     if !(vmas[dst]?.chainTailFirst.isEmpty ?? true) {
-      broken.append("\(vmaName(dst))'s chain is not empty: a clone establishes a new chain")
+      broken.append(("\(vmaName(dst))'s chain is not empty: a clone establishes a new chain", [.vma(dst)]))
     }
     if let dstAV, dstAV != srcAV {
-      broken.append("\(vmaName(dst))->anon_vma \(av(dstAV)) is not its source's")
+      broken.append(("\(vmaName(dst))->anon_vma \(av(dstAV)) is not its source's", [.vma(dst), .anonVMA(dstAV)]))
     }
     if !fork, srcAV != nil, dstAV == nil {
-      broken.append("a non-fork clone into \(vmaName(dst)) without the source's anon_vma")
+      broken.append(("a non-fork clone into \(vmaName(dst)) without the source's anon_vma", [.vma(dst)]))
     }
-    for b in broken { report("C25", "anon_vma_clone: " + b) }
+    for b in broken { report("C25", "anon_vma_clone: " + b.text, objects: b.objects) }
     let kind = fork ? "VMA_OP_FORK" : "not a fork"
     return emit(
       c, "check_anon_vma_clone",
       broken.isEmpty
         ? "\(vmaName(dst)) from \(vmaName(src)) (\(kind)): dst chain empty, "
           + (fork ? "dst->anon_vma NULL until reuse or a new one" : "same anon_vma on both sides")
-        : "broken: " + broken.joined(separator: "; "))
+        : "broken: " + broken.map(\.text).joined(separator: "; "),
+      objects: broken.isEmpty ? [.vma(dst), .vma(src)] : broken.flatMap(\.objects))
   }
 
   /// anon_vma_clone(): `avc = anon_vma_chain_alloc(GFP_KERNEL); anon_vma_chain_assign(dst, avc,
@@ -75,7 +78,7 @@ extension World {
     return emit(
       c, "anon_vma_clone",
       "avc\(id) allocated (GFP_KERNEL, no lock held) and put on \(vmaName(dst))'s chain for \(av(a))",
-      objects: [vmaName(dst)])
+      objects: [.avc(id), .vma(dst), .anonVMA(a)])
   }
 
   /// anon_vma_clone(), the locked part: one anon_vma_lock_write(src->anon_vma) (all entries
@@ -103,7 +106,8 @@ extension World {
   mutating func anonVMAForkMainline(child: VMAID, parent: VMAID, cpu c: Int) -> InstrResult {
     guard vmas[parent]?.anonVMA != nil else {
       return .expand([
-        .narrate(function: "anon_vma_fork", text: "\(vmaName(parent)) has no anon_vma: nothing to do")
+        .narrate(
+          function: "anon_vma_fork", text: "\(vmaName(parent)) has no anon_vma: nothing to do", objects: [.vma(parent)])
       ])
     }
     return .expand([
@@ -125,7 +129,8 @@ extension World {
       return .expand([
         .narrate(
           function: "anon_vma_fork",
-          text: "\(av(reused)) was reused: put the anon_vma and the AVC allocated before the clone"),
+          text: "\(av(reused)) was reused: put the anon_vma and the AVC allocated before the clone",
+          objects: [.anonVMA(reused)]),
         .putAnonVMA(.lit(fresh), transient: false), .freeAVC(vma: child, avc: avc),
       ])
     }
@@ -149,9 +154,13 @@ extension World {
   mutating func unlinkAnonVMAsMainline(vma: VMAID, cpu c: Int) -> InstrResult {
     let chain = vmas[vma]?.chain ?? []
     guard let active = vmas[vma]?.anonVMA else {
-      if !chain.isEmpty { report("C25", "unlink_anon_vmas: unfaulted \(vmaName(vma)) has a non-empty chain") }
+      if !chain.isEmpty {
+        report("C25", "unlink_anon_vmas: unfaulted \(vmaName(vma)) has a non-empty chain", objects: [.vma(vma)])
+      }
       return .expand([
-        .narrate(function: "unlink_anon_vmas", text: "\(vmaName(vma)) is unfaulted: nothing to unlink, no lock")
+        .narrate(
+          function: "unlink_anon_vmas", text: "\(vmaName(vma)) is unfaulted: nothing to unlink, no lock",
+          objects: [.vma(vma)])
       ])
     }
     return .expand(
@@ -169,7 +178,7 @@ extension World {
       report(
         "C26",
         "unlink_anon_vmas: emptied \(av(a)) still has num_children \(anon.numChildren), "
-          + "num_active_vmas \(anon.numActiveVMAs)")
+          + "num_active_vmas \(anon.numActiveVMAs)", objects: [.anonVMA(a)])
     }
   }
 }
