@@ -92,7 +92,7 @@ struct DiagramLayout: Sendable {
     self.emphasized = emphasized
     self.plan = plan
     let m = layout.microSteps.flatMap { $0.step == key.layout.step ? $0 : nil }
-    let locks = known ?? StepLocks(m?.states ?? [])
+    let locks = known ?? StepLocks(m?.states ?? [], end: layout.world)
     self.locks = locks
     // A whole step is drawn with the locks of its most telling moment; a micro-step with its own.
     var lockMoment: World?

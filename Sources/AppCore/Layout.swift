@@ -100,29 +100,34 @@ extension Layout {
     if microSteps?.step != key.step {
       microSteps = MicroSteps(step: key.step, states: timeline.replay.microStates(step: key.step))
     }
-    stepLocks = StepLocks(microSteps?.states ?? [])
+    stepLocks = StepLocks(microSteps?.states ?? [], end: world)
   }
 
   /// A whole step's lock as the panes draw it: the world at the step's featured micro-step (the
-  /// hold that covers the most), which micro-step that is and how many the step has; nil inside
-  /// a micro-step (its own locks are drawn) or when the step took no lock.
+  /// hold that covers the most of what survives the step, ``StepLocks/featured``, the one the
+  /// diagram outlines), which micro-step that is and how many the step has; nil inside a
+  /// micro-step (its own locks are drawn), when the step took no lock, or when every anon_vma
+  /// its locks covered is freed by its end (the diagram says `not shown`).
   var lockMoment: (world: World, micro: Int, count: Int)? {
-    guard key.micro == nil, let locks = diagram?.locks ?? stepLocks, let f = locks.featured,
+    guard key.micro == nil, let locks = diagram?.locks ?? stepLocks, locks.shown, let f = locks.featured,
       let m = microSteps, m.step == key.step, f >= 1, f <= m.states.count
     else { return nil }
     return (m.states[f - 1].world, f, m.states.count)
   }
 
   /// The anon_vmas under a held lock on screen (the `▌` marks): at a micro-step its own holds; at
-  /// a whole step those of `lockMoment`, with the legend's words for them.
+  /// a whole step those of `lockMoment` still alive after the step (the ones the diagram's
+  /// outline covers), with the legend's words for them.
   var lockView: (covered: Set<AnonVMAID>, legend: LockLegend) {
     guard let moment = lockMoment else { return (Marks.lockedForest(world), LockLegend()) }
     let w = moment.world
-    let locked = w.lockHolders.keys.sorted()
+    let covered = Marks.lockedForest(w).filter { world.anonVMA($0)?.alive == true }
+    // The locks outlined: those covering an anon_vma that survives the step.
+    let locked = w.lockHolders.keys.filter { lock in covered.contains { w.lockTarget(of: $0) == lock } }.sorted()
     let cpus = Set(locked.flatMap { (w.lockHolders[$0] ?? []).map(\.cpu) }).sorted().map { "cpu\($0)" }
     let names = locked.map { World.avName($0) }.joined(separator: " ")
     return (
-      Marks.lockedForest(w),
+      covered,
       LockLegend(
         long: "under \(names)'s lock (\(cpus.joined(separator: " ")), micro-step \(moment.micro)/\(moment.count))",
         short: "\(names) locked at micro-step \(moment.micro)/\(moment.count)")

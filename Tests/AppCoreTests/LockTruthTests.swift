@@ -1,5 +1,6 @@
 import AnonVMASim
 import Foundation
+import TermRender
 import Testing
 
 @testable import AppCore
@@ -39,7 +40,7 @@ struct LockTruthTests {
         s.selectMicro(m)
         s.refreshLayout()
         _ = s.render(width: 80, height: 24)
-        let items = try #require(s.layout.diagram?.lockLineItems)
+        let items = try #require(s.layout.diagram?.lockLineItems.items)
         let w = micro[m].world
         var held = Set<String>()
         for lock in w.lockHolders.keys {
@@ -57,6 +58,79 @@ struct LockTruthTests {
     }
     #expect(checked > 0)
     if file.hasPrefix("e3") { #expect(none > 0 && none < checked, "\(file): \(none) of \(checked) hold none") }
+  }
+
+  /// The alive anon_vmas a lock held in `w` covers, read independently of `World.lockTarget`:
+  /// in 2.6.34 a locked anon_vma itself, in 2.6.36 and 6.x every anon_vma of a locked root.
+  static func covered(_ w: World) -> Set<AnonVMAID> {
+    Set(
+      w.aliveAnonVMAs.filter { a in
+        !(w.lockHolders[w.kernel == .v2_6_34 ? a : (w[anonVMA: a].root ?? a)] ?? []).isEmpty
+      })
+  }
+
+  @Test(
+    "at a whole step the picture outlines a hold whose anon_vmas survive the step whenever one does, as it covered them at the micro-step named; `not shown` only when none does, whole on screen at 80×24; the matrix marks the same hold",
+    arguments: allScenes())
+  func stepShowsSurvivingHold(file: String) throws {
+    var s = try diagramApp(file, nil)
+    let t = s.timeline
+    var shown = 0
+    var notShown = 0
+    for k in 1...t.stepCount {
+      // The model's holds at each micro-step and the world after the step, from the replay.
+      let micro = t.microStates(step: k)
+      let end = t.states[k]
+      func survives(_ a: AnonVMAID) -> Bool { end.anonVMA(a)?.alive == true }
+      let covers = micro.map { Self.covered($0.world) }
+      let holding = micro.contains { !$0.world.lockHolders.keys.isEmpty }
+      let someSurvive = covers.contains { $0.contains(where: survives) }
+      let allSurvive = covers.contains { !$0.isEmpty && $0.allSatisfy(survives) }
+      for (width, height) in [(80, 24), (120, 40)] {
+        s.forestView = .diagram
+        s.go(to: k)
+        let frame = s.render(width: width, height: height)
+        let d = try #require(s.layout.diagram)
+        let outlined = Set(d.whole.lockOutlines.flatMap(\.covered))
+        let note = d.lockNote ?? ""
+        let at = "\(file) \(width)x\(height) step \(k): \(d.lockSummary)"
+        guard holding else {
+          // A lock held through a step without micro-steps is drawn at the step's end.
+          #expect(outlined == Self.covered(end), "\(at)")
+          continue
+        }
+        #expect(note.hasPrefix("not shown") == !someSurvive, "\(at)")
+        if someSurvive {
+          let n = try #require(note.firstMatch(of: /^shown at micro-step (\d+)/).flatMap { Int($0.1) }, "\(at)")
+          let then = covers[n - 1]
+          #expect(!outlined.isEmpty && then.filter(survives) == outlined, "\(at)")
+          // A hold every anon_vma of which survives is preferred: drawn exactly as it covered.
+          if allSurvive { #expect(then == outlined, "\(at)") }
+          // What it covered then and the step freed is named.
+          for a in then.subtracting(outlined) { #expect(note.contains(World.avName(a)), "\(at)") }
+          shown += 1
+        } else {
+          #expect(outlined.isEmpty, "\(at)")
+          notShown += 1
+        }
+        // The note is teaching text: every word of it on screen, in order, under the diagram.
+        if let pane = s.diagramPane(in: Rect(x: 0, y: 0, width: width, height: height)), pane.side == nil {
+          let words = pane.lockLines.joined(separator: " ").split(separator: " ").joined(separator: " ")
+          #expect(words.contains(note.split(separator: " ").joined(separator: " ")), "\(at): \(pane.lockLines)")
+          let rows = frame.plainText.split(separator: "\n")
+          for line in pane.lockLines { #expect(rows.contains { $0.contains(line) }, "\(at): \(line) not on screen") }
+        }
+        // The matrix (and the tree) mark the hold the diagram outlines, and name its micro-step.
+        s.forestView = .matrix
+        s.refreshLayout()
+        let lock = s.layout.lockView
+        #expect(lock.covered == outlined, "\(at): the matrix marks \(lock.covered.sorted())")
+        if let n = note.firstMatch(of: /^shown at micro-step (\d+)/)?.1 {
+          #expect(lock.legend.long.contains("micro-step \(n)/"), "\(at): \(lock.legend.long)")
+        }
+      }
+    }
+    if file.hasPrefix("e3") { #expect(shown > 0 && notShown > 0, "\(file): \(shown) shown, \(notShown) not") }
   }
 
   @Test("at a whole step `shown at` is written iff the diagram draws a lock outline", arguments: allScenes())

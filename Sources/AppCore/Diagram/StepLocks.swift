@@ -3,7 +3,8 @@ import AnonVMASim
 /// The anon_vma locks a step took, read from its micro-states, so the screen can show them at
 /// step granularity: every acquisition in order (who, which lock, in which mode, in which kernel
 /// function, for which operation), who had to wait, and the one moment worth drawing — the hold
-/// that covers the most objects (the latest of equals), or none when the step took no lock.
+/// that covers the most objects (the latest of equals) among those whose anon_vmas survive the
+/// step, or none when the step took no lock.
 public struct StepLocks: Sendable, Hashable {
   /// One acquisition of an anon_vma lock.
   public struct Hold: Sendable, Hashable {
@@ -19,26 +20,41 @@ public struct StepLocks: Sendable, Hashable {
   public private(set) var holds: [Hold] = []
   /// CPUs that waited for a lock during the step, with the lock, once each.
   public private(set) var waits: [(cpu: Int, anonVMA: AnonVMAID)] = []
-  /// The micro-step (1-based) whose lock state the step's picture shows.
+  /// The micro-step (1-based) whose lock state the step's picture shows: among the moments
+  /// holding a lock, one whose covered anon_vmas all survive to the step's end (the picture is
+  /// the step's end: what the step freed cannot be drawn under a lock), else one whose covered
+  /// anon_vmas partly survive, else (``shown`` false) one whose covered anon_vmas are all freed;
+  /// the one covering the most objects among those (the latest of equals).
   public private(set) var featured: Int?
+  /// Whether some anon_vma under the locks held at ``featured`` survives to the step's end, and
+  /// so can be drawn in the step's picture; false when every hold's anon_vmas are freed by it.
+  public private(set) var shown = false
+  /// The anon_vmas under the locks held at ``featured`` (alive then) that are freed by the
+  /// step's end: drawn without the lock, named beside `shown at`.
+  public private(set) var freedSince: [AnonVMAID] = []
 
   public static func == (a: StepLocks, b: StepLocks) -> Bool {
     a.holds == b.holds && a.featured == b.featured && a.waits.map(\.cpu) == b.waits.map(\.cpu)
-      && a.waits.map(\.anonVMA) == b.waits.map(\.anonVMA)
+      && a.waits.map(\.anonVMA) == b.waits.map(\.anonVMA) && a.shown == b.shown && a.freedSince == b.freedSince
   }
   public func hash(into h: inout Hasher) {
     h.combine(holds)
     h.combine(featured)
   }
 
-  public init(_ micro: [(event: Event, world: World)]) {
+  /// The locks of a step whose micro-states are `micro`, drawn over `end`, the world after the
+  /// step (the last micro-state's when not given).
+  public init(_ micro: [(event: Event, world: World)], end: World? = nil) {
     // A lock held by a CPU.
     struct Held: Hashable {
       var lock: AnonVMAID
       var cpu: Int
     }
+    let end = end ?? micro.last?.world
     var held = Set<Held>()
-    var bestCover = 0
+    // The best moment so far: how much of what it covers survives (2 all, 1 some, 0 none),
+    // then how many objects it covers.
+    var best = (survives: 0, cover: 0)
     for (i, state) in micro.enumerated() {
       let w = state.world
       var now = Set<Held>()
@@ -63,14 +79,21 @@ public struct StepLocks: Sendable, Hashable {
       let locked = Array(Set(now.map(\.lock)))
       let (modern, own) = (w.kernel.isModern, w.kernel == .v2_6_34)
       var cover = 0
+      var freed: [AnonVMAID] = []
+      var covered = 0
       for i in w.anonVMAs.indices where w.anonVMAs[i].alive {
         let id = w.anonVMAs[i].id
         guard locked.contains(own ? id : w.anonVMAs[i].root ?? id) else { continue }
+        covered += 1
+        if end.map({ $0.anonVMA(id)?.alive != true }) ?? false { freed.append(id) }
         cover += 1 + (modern ? w.listVMAs(id).count : w.anonVMAs[i].head.count { w.avcs[$0] != nil })
       }
-      if cover >= bestCover {
-        bestCover = cover
+      let survives = freed.isEmpty && covered > 0 ? 2 : freed.count < covered ? 1 : 0
+      if featured == nil || survives > best.survives || (survives == best.survives && cover >= best.cover) {
+        best = (survives, cover)
         featured = i + 1
+        shown = survives > 0
+        freedSince = freed.sorted()
       }
     }
   }

@@ -78,13 +78,15 @@ extension AppState {
     if body.width >= diagramSideFrom {
       side = Rect(x: inner.maxX - diagramSideWidth, y: inner.y, width: diagramSideWidth, height: inner.height)
     }
-    let all = layout.diagram?.lockLineItems ?? []
+    let all: (items: [String], note: String?) = layout.diagram?.lockLineItems ?? ([], nil)
     var lockLines: [String] = []
-    if side == nil, !all.isEmpty {
+    if side == nil, !all.items.isEmpty || all.note != nil {
       // One line, two from 20 rows, three from 40: what the step locked, in order (the side
-      // column lists all).
+      // column lists all), and which moment is drawn, never cut (a row of its own if need be).
       let most = inner.height >= 40 ? 3 : inner.height >= 20 ? 2 : 1
-      lockLines = DiagramPane.packed(all, width: canvas.width, lines: most).map { options.ascii ? $0.asciiOnly : $0 }
+      lockLines = DiagramPane.packed(all.items, note: all.note, width: canvas.width, lines: most).map {
+        options.ascii ? $0.asciiOnly : $0
+      }
       // Below the diagram: the canvas gives up its last rows, so the diagram starts on the same
       // row in a step with locks as in one without (nothing moves down).
       canvas.height -= lockLines.count
@@ -151,21 +153,34 @@ extension AppState {
 
 extension DiagramLayout {
   /// The step's lock acquisitions, in order, as lines (`cpu0 locks AV1 (fork: anon_vma_fork) ×3`),
-  /// then which moment the picture shows: `shown at micro-step N` only when its outline is drawn.
-  var lockSummary: [String] {
+  /// then ``lockNote``.
+  var lockSummary: [String] { lockTook + (lockNote.map { [$0] } ?? []) }
+
+  /// The step's lock acquisitions, in order (`cpu0 locks AV1 (fork: anon_vma_fork) ×3`), or the
+  /// locks held through it (taken in an earlier step, drawn too): `held: cpu0 holds AV1`.
+  var lockTook: [String] {
     let took = locks.map { !$0.holds.isEmpty || !$0.waits.isEmpty } ?? false
-    // A lock held through the step (taken in an earlier one) is drawn too: named.
-    var lines = took ? locks?.summary ?? [] : featuredHeld.map { "held: " + $0 }
-    if let at = featuredMoment {
-      lines.append(
-        featuredDrawn ? "shown at \(at)" : "not shown: the anon_vmas locked at \(at) are freed by the step's end")
-    }
-    return lines
+    return took ? locks?.summary ?? [] : featuredHeld.map { "held: " + $0 }
+  }
+
+  /// Which moment's locks the picture shows, at a whole step holding one: `shown at micro-step N`
+  /// when its outline is drawn (naming what it covered then that the step freed), else why none
+  /// is: every anon_vma under the step's locks is freed by its end (``StepLocks/featured``
+  /// prefers a hold whose anon_vmas survive). Teaching text: never cut on screen.
+  var lockNote: String? {
+    guard let at = featuredMoment else { return nil }
+    guard featuredDrawn else { return "not shown: every anon_vma under the step's locks is freed by its end" }
+    let freed = locks?.freedSince.map { World.avName($0) } ?? []
+    guard !freed.isEmpty else { return "shown at \(at)" }
+    return "shown at \(at), less \(freed.joined(separator: " ")) (freed by the step's end)"
   }
 
   /// The locks line's items: inside a micro-step what is held at it (never the step's summary,
-  /// which can contradict the picture), at a whole step ``lockSummary``.
-  var lockLineItems: [String] { heldNow.map { ["held now: " + ($0.first ?? "")] + $0.dropFirst() } ?? lockSummary }
+  /// which can contradict the picture), at a whole step ``lockTook``; and ``lockNote``, which the
+  /// line never cuts.
+  var lockLineItems: (items: [String], note: String?) {
+    heldNow.map { (["held now: " + ($0.first ?? "")] + $0.dropFirst(), nil) } ?? (lockTook, lockNote)
+  }
 
   /// The anon_vma locks held in `w` and the CPUs waiting for one: `cpu0 holds AV1 (fork P1 P2)`,
   /// `cpu1 waits for AV1`, or `no anon_vma lock held`.
@@ -343,6 +358,18 @@ struct DiagramPane: Widget {
     for l in locks { for w in wrap(ascii ? l.asciiOnly : l, side.width - 1) { lines.append(Line(w, theme.lockLens)) } }
     LineList(lines: lines, theme: theme).render(
       in: Rect(x: side.x + 1, y: side.y, width: side.width - 1, height: side.height), into: &b)
+  }
+
+  /// Lines of at most `width` holding the items in order, separated by `; `, then `note` whole:
+  /// what does not fit in `lines` lines is counted (`…+N`), the note never (teaching text: it
+  /// takes the last line, or one more, wrapped, where it does not fit after the items).
+  static func packed(_ items: [String], note: String?, width: Int, lines most: Int) -> [String] {
+    guard let note else { return packed(items, width: width, lines: most) }
+    let all = packed(items + [note], width: width, lines: most)
+    if all.last?.hasSuffix(note) == true { return all }
+    let rows = wrap(note, max(1, width - 2)).map { "  " + $0 }
+    guard !items.isEmpty else { return wrap("locks: " + note, max(1, width)) }
+    return packed(items, width: width, lines: max(1, most - rows.count)) + rows
   }
 
   /// Lines of at most `width` holding the items in order, separated by `; `; what does not fit
