@@ -11,7 +11,8 @@ extension ForestDiagram {
       "Boxes",
       (u ? "┌─ P1 ─┐" : "+- P1 -+") + "  a process (its mm); a child's box hangs under its parent's: "
         + (u ? "┬ │ └►" : "+ | `>") + " fork edge, parent to child; `P9 child of P8` past 8 generations",
-      "  A@0 0..3 rw  a VMA: mapping A, first page 0 of it, pages 0..3, protection rw or ro",
+      "  A@0 0..3 rw  a VMA: mapping A, first page 0 of it, pages 0..3, protection rw or ro; pages are "
+        + "numbered from where A's mmap placed it: b@-4 -4..3 starts 4 pages below, where it grew down (a merge, a stack's growth)",
       "  chain AV2 AV1  the VMA's anon_vma_chain (same_vma list), head (newest) first",
       "  chain 3  the chain's length, where the pane is narrow: select the VMA to see its entries as connectors",
       "  " + (u ? "→" : "->") + "AV7  vma->anon_vma written on the row where no lane was left for its arrow",

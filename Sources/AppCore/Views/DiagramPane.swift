@@ -405,11 +405,12 @@ struct DiagramPane: Widget {
 
 extension String {
   /// The text spelled in ASCII (`--ascii`): the symbols the model's and the panes' text use
-  /// spelled out (`→` `->`, `≠` `!=`, `·` `|`, curly quotes straight), anything else `?`.
+  /// spelled out (`→` `->`, `≠` `!=`, `·` `|`, curly quotes straight), anything else `?` but
+  /// ``nameGlue``, which `wrap` gives back as a space.
   var asciiOnly: String {
     guard !utf8.allSatisfy({ $0 < 0x80 }) else { return self }
     let spelled = map { String.asciiSpelling[$0] ?? String($0) }.joined()
-    return String(ForestDiagram.asciiText(spelled).map { $0.isASCII ? $0 : "?" })
+    return String(ForestDiagram.asciiText(spelled).map { $0.isASCII || $0 == nameGlue ? $0 : "?" })
   }
 
   /// ASCII spellings of the symbols the panes' text uses beyond the diagram's own

@@ -59,14 +59,7 @@ struct Inspector: Widget {
 
   func render(in area: Rect, into b: inout Buffer) {
     let (title, lines) = content
-    // Wrapped to the widest popup the area holds (a root's list can name hundreds of VMAs):
-    // continuation lines are indented under the field's value, never cut mid-word.
-    let width = area.width - 6
-    let wrapped = lines.flatMap { line -> [String] in
-      let parts = wrap(line, width)
-      return [parts[0]]
-        + parts.dropFirst().flatMap { wrap($0, width - 14).map { String(repeating: " ", count: 14) + $0 } }
-    }
+    let wrapped = Self.wrapped(lines, width: area.width - 6)
     // What does not fit the area is cut, and said so (the kernel's pages of a long VMA).
     let room = max(1, area.height - 6)
     let shown =
@@ -76,6 +69,18 @@ struct Inspector: Widget {
         "\(theme.glyphs.ellipsis) \(wrapped.count - room + 1) more lines (a taller terminal shows them)"
       ]
     Popup(title: title, lines: shown + ["", "enter or esc closes"], theme: theme).render(in: area, into: &b)
+  }
+
+  /// The fields wrapped to the widest popup the area holds (a root's list can name hundreds of
+  /// VMAs): continuation lines are indented under the field's value, never cut mid-word nor
+  /// inside a name (``unbreakable(_:)``: `P3 A 0`).
+  static func wrapped(_ lines: [String], width: Int) -> [String] {
+    lines.flatMap { line -> [String] in
+      let parts = wrap(line, width, keepingGlue: true)
+      let rest = parts.dropFirst().joined(separator: " ")
+      let more = rest.isEmpty ? [] : wrap(rest, width - 14).map { String(repeating: " ", count: 14) + $0 }
+      return [unglued(parts[0])] + more
+    }
   }
 
   /// The title and the lines.
@@ -89,18 +94,22 @@ struct Inspector: Widget {
         w.vmaName(id),
         [
           "process       \(w[process: v.process].name)",
-          "mapping       \(v.mapping), pages \(v.firstPage)..\(v.firstPage + v.pages - 1) (\(v.pages))",
+          "mapping       \(v.mapping), pages \(v.firstPage)..\(v.firstPage + v.pages - 1) (\(v.pages))"
+            + Self.pagesBelow(v),
           "vm_start      page \(v.start)   vm_end page \(v.end)   vm_pgoff \(v.pgoff)",
           "prot          \(v.prot.rawValue)\(v.growsDown ? "  VM_GROWSDOWN" : "")",
           "anon_vma      \(v.anonVMA.map { World.avName($0) } ?? "NULL")",
-          "chain         \(w.chainAnonVMAs(id).map { World.avName($0) }.joined(separator: " "))  (newest to oldest)",
+          "chain         "
+            + (w.chainAnonVMAs(id).isEmpty
+              ? "empty (no anon_vma_chain entry)"
+              : "\(w.chainAnonVMAs(id).map { World.avName($0) }.joined(separator: " "))  (newest to oldest)"),
           "created at    step \(v.createdAt) by \(steps[min(v.createdAt, last)].label)",
         ] + kernel
       )
     case .anonVMA(let a):
       guard let av = w.anonVMA(a) else { break }
       let filed = w.pages.filter { !$0.freed && $0.mapping == .anon(a) }.map(\.id)
-      let lock = (w.lockHolders[a] ?? []).map { "held by cpu\($0.cpu)\(Marks.lockCredit($0, w))" }.joined(
+      let lock = (w.lockHolders[a] ?? []).map { "held by cpu\($0.cpu)\(unbreakable(Marks.lockCredit($0, w)))" }.joined(
         separator: ", ")
       return (
         World.avName(a),
@@ -133,7 +142,9 @@ struct Inspector: Widget {
     case .stableNode(let k):
       guard k.raw >= 1, k.raw <= w.stableNodes.count else { break }
       let node = w[stableNode: k]
-      let items = node.items.map { "\($0.vmaName) page \($0.address) \(theme.glyphs.arrow)\(World.avName($0.anonVMA))" }
+      let items = node.items.map {
+        unbreakable("\($0.vmaName) page \($0.address) \(theme.glyphs.arrow)\(World.avName($0.anonVMA))")
+      }
       return (
         "KSM stable node K\(k.raw)",
         [
@@ -158,11 +169,23 @@ extension Inspector {
     let target = m.world.lockTarget(of: a)
     guard let holders = m.world.lockHolders[target], !holders.isEmpty else { return nil }
     let by = holders.map { h in
-      "cpu\(h.cpu)" + (h.mode == .exclusive ? "" : " for \(h.mode.rawValue)") + (h.op.map { " (\($0))" } ?? "")
+      "cpu\(h.cpu)" + (h.mode == .exclusive ? "" : " for \(h.mode.rawValue)")
+        + (h.op.map { " (\(unbreakable($0)))" } ?? "")
     }
     let covers = target == a ? "" : " covers \(World.avName(a))"
     let name = World.avName(target)
     return "at micro-step \(m.micro) (shown): \(name)'s lock held by \(by.joined(separator: ", "))\(covers)"
+  }
+
+  /// Why a VMA's first page is negative (`b@-4`): the model numbers a VMA's pages from the first
+  /// page its mapping's `mmap` placed, and the VMA has grown below it: vma_merge's case of a next
+  /// extended down (2.6.36 mm/mmap.c, `vma_adjust(area, addr, next->vm_end, next->vm_pgoff -
+  /// pglen, NULL)`) or expand_downwards (`vma->vm_start = address; vma->vm_pgoff -= grow;`), in
+  /// both vm_start and vm_pgoff go down together.
+  static func pagesBelow(_ v: VMA) -> String {
+    guard v.firstPage < 0 else { return "" }
+    return "  (numbered from \(v.mapping)'s mmap at page \(v.base): \(v.firstPage) is \(-v.firstPage) "
+      + "page\(v.firstPage == -1 ? "" : "s") below it, where the VMA grew down)"
   }
 
   /// A page's fields: `page->mapping`, `page->index`, its mapcount, each PTE that maps it (with
@@ -185,7 +208,8 @@ extension Inspector {
       case .migration: notes.append("migration entry")
       default: break
       }
-      ptes.append(w.locationName(process: p, vpage: vpage) + " (" + notes.joined(separator: ", ") + ")")
+      // One PTE's entry stays on one line: its place, then its VMA's name.
+      ptes.append(unbreakable(w.locationName(process: p, vpage: vpage) + " (" + notes.joined(separator: ", ") + ")"))
     }
     var lines = [
       "page->mapping \(mapping)",

@@ -44,9 +44,29 @@ func shortList<S: Sequence<String>>(_ names: S, count: Int, budget: Int) -> Stri
   return out
 }
 
-/// Word-wraps text to a width. A word wider than the line (a URL, a long path) is broken across
-/// lines at the width, never cut.
-func wrap(_ text: String, _ width: Int) -> [String] {
+/// The no-break space (U+00A0) that joins the words of an object's name (`P3 A 0`, a page's
+/// place) so that ``wrap(_:_:keepingGlue:)`` never breaks a line inside the name. `wrap` gives
+/// the lines back with plain spaces; text that is not wrapped never holds it.
+let nameGlue: Character = "\u{00A0}"
+
+/// A name `wrap` keeps on one line: its spaces become ``nameGlue``.
+func unbreakable(_ name: String) -> String { String(name.map { $0 == " " ? nameGlue : $0 }) }
+
+/// The text with each ``nameGlue`` back to a plain space.
+func unglued(_ text: String) -> String {
+  text.utf8.contains(0xA0) ? String(text.map { $0 == nameGlue ? " " : $0 }) : text
+}
+
+/// Word-wraps text to a width, breaking only at plain spaces: a name joined by ``nameGlue``
+/// moves whole to the next line (the glue is given back as spaces unless `keepingGlue`, for a
+/// caller that wraps the lines again). A word wider than the line (a URL, a long path) is broken
+/// across lines at the width, never cut.
+func wrap(_ text: String, _ width: Int, keepingGlue: Bool = false) -> [String] {
+  let lines = wrapKeepingGlue(text, width)
+  return keepingGlue ? lines : lines.map(unglued)
+}
+
+private func wrapKeepingGlue(_ text: String, _ width: Int) -> [String] {
   guard width > 4 else { return [text] }
   if text.utf8.count <= width, Buffer.width(text) <= width { return [text] }
   // Words are found on the UTF-8 bytes (a space is one byte in UTF-8) and measured as bytes
@@ -119,8 +139,8 @@ private func broken(_ word: String, _ width: Int) -> [String] {
 /// One line when the text fits.
 func wrap(_ segments: [(String, Style)], _ width: Int) -> [Line] {
   let full = segments.map(\.0).joined()
-  let texts = wrap(full, width)
-  guard texts.count > 1 else { return [Line(segments: segments)] }
+  let texts = wrap(full, width, keepingGlue: true)
+  guard texts.count > 1 else { return [Line(segments: segments.map { (unglued($0.0), $0.1) })] }
   // The wrapped lines hold the text's characters in order, less the spaces at the breaks (and
   // plus a repeated indent): walk both, taking each character's style from the source.
   let source = segments.flatMap { seg in seg.0.map { (char: $0, style: seg.1) } }
@@ -131,10 +151,11 @@ func wrap(_ segments: [(String, Style)], _ width: Int) -> [Line] {
       while p < source.count, source[p].char != ch, source[p].char == " " { p += 1 }
       let style = p < source.count ? source[p].style : segments.last?.1 ?? .plain
       if p < source.count, source[p].char == ch { p += 1 }
+      let shown = ch == nameGlue ? " " : ch
       if let last = segs.last, last.1 == style {
-        segs[segs.count - 1].0.append(ch)
+        segs[segs.count - 1].0.append(shown)
       } else {
-        segs.append((String(ch), style))
+        segs.append((String(shown), style))
       }
     }
     return Line(segments: segs)
