@@ -107,12 +107,13 @@ extension AppState {
   }
 
   /// This model's area in a frame of `full`: the first half when the frame holds a comparison
-  /// (beside the other model, or above it), else the whole. Sets ``sharedNarrationRows``: in
-  /// two halves, the narration rows of both (``jointNarrationRows(_:_:_:)``), else nil.
+  /// (beside the other model, or above it), else the whole. Sets ``sharedNarrationRows``: side
+  /// by side, the narration rows of both halves (``jointNarrationRows(_:_:_:)``), read across;
+  /// else nil (stacked halves each keep the rows their own text needs).
   mutating func modelArea(_ full: Rect) -> Rect {
     sharedNarrationRows = nil
     guard let half = compareHalf(), let areas = compareAreas(full) else { return full }
-    sharedNarrationRows = jointNarrationRows(areas.0, half, areas.1)
+    if areas.0.y == areas.1.y { sharedNarrationRows = jointNarrationRows(areas.0, half, areas.1) }
     return areas.0
   }
 
