@@ -61,15 +61,14 @@ public struct CompareDiff: Sendable, Hashable {
   public var isEmpty: Bool { processes.isEmpty && vmas.isEmpty && anonVMAs.isEmpty && pages.isEmpty }
 
   /// The same set as the diagram's objects (`ForestDiagram.Options.emphasized`): a differing
-  /// page marks the anon_vma box it is filed in.
+  /// page is marked on its name, where its anon_vma box (or KSM stable node) writes it; its
+  /// anon_vma only when the anon_vma itself differs (its list, counters, lock or pages filed).
   public func objects(in w: World) -> Set<ForestDiagram.Object> {
     var objects = Set<ForestDiagram.Object>()
     for p in processes { objects.insert(.process(p)) }
     for v in vmas { objects.insert(.vma(v)) }
     for a in anonVMAs { objects.insert(.anonVMA(a)) }
-    for p in pages where w.isAllocated(p) {
-      if case .anon(let a) = w[page: p].mapping { objects.insert(.anonVMA(a)) }
-    }
+    for p in pages where w.isAllocated(p) { objects.insert(.page(p)) }
     return objects
   }
 

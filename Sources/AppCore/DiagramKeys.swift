@@ -103,9 +103,8 @@ extension AppState {
   /// it after drawing a frame of this size), so ↓/↑ and PgDn/PgUp scroll from what is on screen.
   public mutating func syncDiagramView(width: Int, height: Int) {
     guard forestView == .diagram, let diagrams = layout.diagram else { return }
-    var area = Rect(x: 0, y: 0, width: width, height: height)
     // In a comparison this model has the first half (beside the other, or above it).
-    if compareLayout != nil, let halves = compareAreas(area) { area = halves.0 }
+    let area = modelArea(Rect(x: 0, y: 0, width: width, height: height))
     guard let pane = diagramPane(in: area) else { return }
     let window = diagramWindow(diagrams, pane: pane)
     diagramView.top = window.top

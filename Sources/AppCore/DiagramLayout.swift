@@ -228,13 +228,26 @@ extension AppState {
     let key = diagramKey
     let drawable = DiagramLayout.drawable(layout)
     // The plan is made when a diagram is first drawn (a large timeline's costs a second or so).
-    if drawable, diagramPlan?.serves(timeline, width: key.width, rows: key.rows) != true {
-      diagramPlan = PlannedTimeline(timeline, width: key.width, rows: key.rows)
-    }
-    if let other = compareTimeline, let lower = compareLayout, DiagramLayout.drawable(lower),
-      compareDiagramPlan?.serves(other, width: key.width, rows: key.rows) != true
-    {
-      compareDiagramPlan = PlannedTimeline(other, width: key.width, rows: key.rows)
+    // Two models compared are planned together: their processes on the same rows.
+    var planned = false
+    if drawable, let other = compareTimeline, let lower = compareLayout, DiagramLayout.drawable(lower) {
+      if diagramPlan?.serves(timeline, width: key.width, rows: key.rows, pairedWith: other) != true
+        || compareDiagramPlan?.serves(other, width: key.width, rows: key.rows, pairedWith: timeline) != true
+      {
+        (diagramPlan, compareDiagramPlan) = PlannedTimeline.aligned(timeline, other, width: key.width, rows: key.rows)
+        planned = true
+      }
+    } else {
+      if drawable, diagramPlan?.serves(timeline, width: key.width, rows: key.rows) != true {
+        diagramPlan = PlannedTimeline(timeline, width: key.width, rows: key.rows)
+        planned = true
+      }
+      if let other = compareTimeline, let lower = compareLayout, DiagramLayout.drawable(lower),
+        compareDiagramPlan?.serves(other, width: key.width, rows: key.rows) != true
+      {
+        compareDiagramPlan = PlannedTimeline(other, width: key.width, rows: key.rows)
+        planned = true
+      }
     }
     // What differs from the other model, at whole steps (Views/Frame.swift marks the same in the
     // matrix view).
@@ -247,11 +260,11 @@ extension AppState {
     // Only the selection moved: the rows, columns and arrows stay (and no micro-step is replayed).
     var reselected = key
     reselected.selection = layout.diagram?.key.selection
-    if drawable, let diagrams = layout.diagram, diagrams.key != key, diagrams.key == reselected,
+    if !planned, drawable, let diagrams = layout.diagram, diagrams.key != key, diagrams.key == reselected,
       diagrams.emphasized == emphasized
     {
       layout.diagram = DiagramLayout(diagrams, key: key, world: layout.world)
-    } else if drawable, layout.diagram?.key != key || layout.diagram?.emphasized != emphasized {
+    } else if drawable, planned || layout.diagram?.key != key || layout.diagram?.emphasized != emphasized {
       if step > 0 && (micro != nil || DiagramLayout.mayLock(layout)) { _ = loadMicroSteps() }
       let known = layout.diagram.flatMap { $0.key.layout.step == step ? $0.locks : nil }
       let stepChanged = layout.diagram?.key.layout.step != step
@@ -262,7 +275,7 @@ extension AppState {
       }
     }
     if var other = compareLayout, let timeline = compareTimeline, DiagramLayout.drawable(other),
-      other.diagram?.key.layout != other.key || other.diagram?.emphasized != otherEmphasized
+      planned || other.diagram?.key.layout != other.key || other.diagram?.emphasized != otherEmphasized
     {
       let k = other.key
       if k.step > 0 {
@@ -308,12 +321,16 @@ struct PlannedTimeline: Sendable {
     var variants: [Variant]
     var width: Int?
     var rows: Int?
-    init(_ t: Timeline, width: Int?, rows: Int?) {
+    /// The other model's timeline (step count, kernel, variants) when planned alongside it in a
+    /// comparison (``aligned(_:_:width:rows:)``).
+    var pairedWith: [String]?
+    init(_ t: Timeline, width: Int?, rows: Int?, pairedWith other: Timeline? = nil) {
       stepCount = t.stepCount
       kernel = t.kernel
       variants = t.variants
       self.width = width
       self.rows = rows
+      pairedWith = other.map { [String($0.stepCount), $0.kernel.rawValue] + $0.variants.map(\.rawValue) }
     }
   }
   let key: Key
@@ -326,11 +343,31 @@ struct PlannedTimeline: Sendable {
       timeline.stepCount <= Self.maxSteps ? ForestDiagram.Plan(timeline, maxWidth: width, maxRows: rows) : nil
   }
 
-  /// Whether this plan is the one for `timeline` at `width`: made for them, or for the timeline
-  /// at any width whose diagrams fit in `width` unnarrowed (a plan is not made again for a
-  /// width that would change nothing).
-  func serves(_ timeline: Timeline, width: Int?, rows: Int?) -> Bool {
-    guard key == Key(timeline, width: key.width, rows: key.rows) else { return false }
+  private init(key: Key, plan: ForestDiagram.Plan?) {
+    self.key = key
+    self.plan = plan
+  }
+
+  /// The plans of two models' timelines of one scene compared side by side: planned together
+  /// (``ForestDiagram/Plan/aligned(_:_:maxWidth:maxRows:)``: a process on the same rows in both
+  /// halves) when both are planned at all.
+  static func aligned(_ a: Timeline, _ b: Timeline, width: Int?, rows: Int?) -> (Self, Self) {
+    let keys = (Key(a, width: width, rows: rows, pairedWith: b), Key(b, width: width, rows: rows, pairedWith: a))
+    guard a.stepCount <= maxSteps, b.stepCount <= maxSteps else {
+      return (
+        Self(key: keys.0, plan: Self(a, width: width, rows: rows).plan),
+        Self(key: keys.1, plan: Self(b, width: width, rows: rows).plan)
+      )
+    }
+    let plans = ForestDiagram.Plan.aligned(a, b, maxWidth: width, maxRows: rows)
+    return (Self(key: keys.0, plan: plans.0), Self(key: keys.1, plan: plans.1))
+  }
+
+  /// Whether this plan is the one for `timeline` at `width` (planned alongside `pairedWith`, in
+  /// a comparison): made for them, or for the timeline at any width whose diagrams fit in
+  /// `width` unnarrowed (a plan is not made again for a width that would change nothing).
+  func serves(_ timeline: Timeline, width: Int?, rows: Int?, pairedWith other: Timeline? = nil) -> Bool {
+    guard key == Key(timeline, width: key.width, rows: key.rows, pairedWith: other) else { return false }
     return plan?.serves(width, rows: rows) ?? (key.width == width)
   }
 }

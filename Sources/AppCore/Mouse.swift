@@ -16,9 +16,8 @@ extension AppState {
       if event.action == .press { overlay = nil }
       return
     }
-    var area = Rect(x: 0, y: 0, width: width, height: height)
     // In a comparison the mouse acts on this model's half (beside the other, or above it).
-    if compareLayout != nil, let halves = compareAreas(area) { area = halves.0 }
+    let area = modelArea(Rect(x: 0, y: 0, width: width, height: height))
     guard area.contains(x: event.x, y: event.y) else { return }
     let narration = frameRows(in: area).narration
     if narration.contains(x: event.x, y: event.y) {

@@ -100,6 +100,19 @@ extension ForestDiagram {
       precondition(times.count == worlds.count, "one time per world")
       var lives = Lives()
       lives.scan(worlds, times: times, stride: checkpoints ?? Self.stride(worlds))
+      self.init(worlds, lives: lives, maxWidth: maxWidth, maxRows: maxRows)
+    }
+
+    /// A plan over worlds whose lives are read: the process boxes and VMA rows placed by
+    /// `processLives` (by default `lives`; a comparison's joint lives of both models, so a
+    /// process stands on the same rows in both halves: ``aligned(_:_:maxWidth:maxRows:)``), the
+    /// spacing the loosest whose height fits `maxRows` here and in `alongside` (the other
+    /// model's heights at each spacing, in a comparison); the columns measured unless not
+    /// `measured` (only the heights wanted).
+    init(
+      _ worlds: [World], lives: Lives, processLives: Lives? = nil, maxWidth: Int?, maxRows: Int?,
+      alongside: [Int] = [], measured: Bool = true
+    ) {
       let kernel = worlds.last?.kernel ?? .v2_6_36
       self.maxRows = maxRows
       if Self.rowGap(maxWidth) > 0, maxRows != nil {
@@ -110,24 +123,32 @@ extension ForestDiagram {
         for i in Self.spacings.indices {
           var p = self
           p.spacing = i
-          if i > 0 { p.place(lives, kernel: kernel) }
+          if i > 0 { p.place(lives, kernel: kernel, processLives: processLives) }
           placed.append(p)
         }
         heights = placed.map { $0.plannedHeight(stableNodes: stable) }
+        for (i, h) in alongside.enumerated() where i < heights.count { heights[i] = max(heights[i], h) }
         let all = heights
         self = placed[spacing(for: maxWidth, rows: maxRows)]
         heights = all
       } else {
         spacing = Self.rowGap(maxWidth)
-        place(lives, kernel: kernel)
+        place(lives, kernel: kernel, processLives: processLives)
       }
-      measure(worlds, samples: Self.samples(worlds), maxWidth: maxWidth)
+      if measured { measure(worlds, samples: Self.samples(worlds), maxWidth: maxWidth) }
     }
 
     /// A plan over a timeline's steps, and the micro-steps of each step when `microSteps` (the
     /// default for a timeline of up to 500 steps: objects that exist only inside a step get a
     /// place; a larger timeline replays every step for them, so it is left to ask).
     public init(_ timeline: Timeline, microSteps: Bool? = nil, maxWidth: Int? = nil, maxRows: Int? = nil) {
+      let (worlds, times) = Self.worlds(timeline, microSteps: microSteps)
+      self.init(worlds, times: times, maxWidth: maxWidth, maxRows: maxRows)
+    }
+
+    /// A timeline's worlds a plan reads, in time order, and the step each belongs to: every
+    /// step's micro-steps (when `microSteps`; by default for up to 500 steps), then the step.
+    static func worlds(_ timeline: Timeline, microSteps: Bool? = nil) -> (worlds: [World], times: [Int]) {
       let micro = microSteps ?? (timeline.stepCount <= 500)
       var worlds: [World] = []
       var times: [Int] = []
@@ -141,7 +162,7 @@ extension ForestDiagram {
         worlds.append(timeline.states[k])
         times.append(k)
       }
-      self.init(worlds, times: times, maxWidth: maxWidth, maxRows: maxRows)
+      return (worlds, times)
     }
 
     /// Checkpoints between which births and deaths are found by binary search: every world of
@@ -169,7 +190,9 @@ extension ForestDiagram {
 
     /// Rows from the lives: VMA rows in each box, process boxes in the fork tree, anon_vma
     /// boxes in forest groups.
-    mutating func place(_ lives: Lives, kernel: KernelVersion) {
+    mutating func place(_ lives: Lives, kernel: KernelVersion, processLives: Lives? = nil) {
+      let anonVMALives = lives
+      let lives = processLives ?? lives
       let last = lives.processIDs.last
       processDepth = IDArray(absent: -1, through: last)
       processY = processDepth
@@ -216,7 +239,7 @@ extension ForestDiagram {
       for p in lives.processIDs where lives.processes[p] != nil && processY[p] < 0 {
         if let parent = lives.processes[p]?.parent { processY[p] = processY[parent] + offset[p] }
       }
-      placeAnonVMAs(lives, kernel: kernel)
+      placeAnonVMAs(anonVMALives, kernel: kernel)
     }
 
     /// anon_vma boxes: members of a forest (by id, the root first) packed in its group; the

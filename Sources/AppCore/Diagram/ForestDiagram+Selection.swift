@@ -153,19 +153,31 @@ extension ForestDiagram {
         }
       }
     }
-    for box in anonVMAs { boxMarks(.anonVMA(box.anonVMA), box.rect) }
+    for (i, box) in anonVMAs.enumerated() {
+      boxMarks(.anonVMA(box.anonVMA), box.rect)
+      // An emphasized page the box files but does not write (cut): its box carries the mark.
+      if !options.emphasized.contains(.anonVMA(box.anonVMA)), i < contents.count,
+        contents[i].pages.contains(where: { options.emphasized.contains(.page($0)) }),
+        contents[i].pages.contains(where: { p in !pageCells(ofBox: i).contains { $0.page == p } })
+      {
+        put(SelectionGlyphs.emphasized(ascii), box.rect.maxX - 3, box.rect.y, s.emphasized, box.rect.maxX - 2)
+      }
+    }
     for box in stableNodes { boxMarks(.stableNode(box.node), box.rect) }
     for fold in processFolds { boxMarks(.fold(fold.members.firstProcess ?? 0), fold.rect) }
     // A page: the mark in the space before its name (or the `…+N` standing for it), the name in
-    // the selection's style; pages sharing a `…+N` share its mark, the selection's winning.
-    var pageMarks: [Rect: (selected: Bool, name: String?)] = [:]
+    // the selection's style; pages sharing a `…+N` share its mark, the selection's winning, then
+    // the emphasis (`≠`: in compare, the page differs from the other model's), then relation.
+    enum PageMark: Int { case related, emphasized, selected }
+    var pageMarks: [Rect: (mark: PageMark, name: String?)] = [:]
     func markPage(_ page: PageID, _ r: Rect, named: Bool) {
       let name = named ? World.pageName(page) : nil
-      if selected == .page(page) {
-        pageMarks[r] = (true, name)
-      } else if related.contains(.page(page)), pageMarks[r] == nil {
-        pageMarks[r] = (false, name)
-      }
+      let mark: PageMark? =
+        selected == .page(page)
+        ? .selected
+        : options.emphasized.contains(.page(page)) ? .emphasized : related.contains(.page(page)) ? .related : nil
+      guard let mark, (pageMarks[r]?.mark.rawValue ?? -1) < mark.rawValue else { return }
+      pageMarks[r] = (mark, name)
     }
     for i in anonVMAs.indices {
       for cell in pageCells(ofBox: i) { markPage(cell.page, cell.rect, named: cell.named) }
@@ -174,8 +186,13 @@ extension ForestDiagram {
       if let r = pageCell(inStableNode: box) { markPage(box.page, r, named: true) }
     }
     for (r, mark) in pageMarks {
-      let style = mark.selected ? s.selected : s.related
-      put(mark.selected ? SelectionGlyphs.selected(ascii) : SelectionGlyphs.related(ascii), r.x - 1, r.y, style, r.x)
+      let (glyph, style) =
+        switch mark.mark {
+        case .selected: (SelectionGlyphs.selected(ascii), s.selected)
+        case .emphasized: (SelectionGlyphs.emphasized(ascii), s.emphasized)
+        case .related: (SelectionGlyphs.related(ascii), s.related)
+        }
+      put(glyph, r.x - 1, r.y, style, r.x)
       if let name = mark.name { put(name, r.x, r.y, style, r.maxX) }
     }
   }

@@ -14,8 +14,7 @@ extension AppState {
   /// for every frame.
   public mutating func frame(width: Int, height: Int) -> Buffer {
     if forestView == .diagram {
-      var area = Rect(x: 0, y: 0, width: width, height: height)
-      if compareLayout != nil, let halves = compareAreas(area) { area = halves.0 }
+      let area = modelArea(Rect(x: 0, y: 0, width: width, height: height))
       // The rows a plan may fill, worked out again when the size or the timeline changes.
       let planKey = [area.width, area.height, timeline.stepCount, presenter ? 1 : 0]
       var rowsChanged = false
@@ -46,8 +45,7 @@ extension AppState {
   /// clamps the legend's scroll to where its last row shows, so ↓/↑ act on what is on screen
   /// (`legendOpen`) and ↑ after many ↓ moves it at once.
   mutating func syncLegend(width: Int, height: Int) {
-    var area = Rect(x: 0, y: 0, width: width, height: height)
-    if compareLayout != nil, let halves = compareAreas(area) { area = halves.0 }
+    let area = modelArea(Rect(x: 0, y: 0, width: width, height: height))
     diagramDrawn =
       forestView == .diagram && area.width >= minimumSize.width && area.height >= minimumSize.height
       && diagramPane(in: area) != nil
@@ -73,29 +71,73 @@ extension AppState {
       return fresh.render(width: width, height: height)
     }
     var b = Buffer(width: width, height: height)
-    if let other = compareTimeline, let lower = compareLayout, let areas = compareAreas(b.area) {
-      var half = AppState(comparing: other, fileName: fileName, options: options, layout: lower)
-      half.forestView = forestView
-      half.narrationScroll = narrationScroll
-      half.notice = other.stepCount < step ? .warning("this model stopped at step \(other.stepCount)") : nil
-      let view = currentCompareView
-      half.account = view?.account
-      let diffs = view?.diffs
-      render(in: areas.0, into: &b, differs: diffs?.this ?? CompareDiff())
+    // Both halves' narration as high as the higher needs: their panes on the same rows.
+    var me = self
+    let area = me.modelArea(b.area)
+    if var half = compareHalf(), let areas = compareAreas(b.area) {
+      half.sharedNarrationRows = me.sharedNarrationRows
+      let diffs = currentCompareView?.diffs
+      me.render(in: area, into: &b, differs: diffs?.this ?? CompareDiff())
       half.render(in: areas.1, into: &b, differs: diffs?.other ?? CompareDiff())
     } else if let other = compareTimeline, message == nil {
       // Compare is on but the frame holds one model: say so rather than hide it.
-      var one = self
+      var one = me
       // After the step's text: the narration keeps its place.
       one.lateNotice = .warning(
         "comparing with \(other.kernel.rawValue) needs 160 columns or \(2 * minimumSize.height) rows (now \(width)"
           + "\(options.ascii ? "x" : "×")\(height))")
       one.render(in: b.area, into: &b)
     } else {
-      render(in: b.area, into: &b)
+      me.render(in: b.area, into: &b)
     }
     if !options.colors { b.style(b.area) { $0 = $0.withoutColor } }
     return b
+  }
+
+  /// The comparison model's half of the frame: its state, following this one's view and
+  /// narration scroll, its narration its own account of the step; nil without a comparison.
+  func compareHalf() -> AppState? {
+    guard let other = compareTimeline, let lower = compareLayout else { return nil }
+    var half = AppState(comparing: other, fileName: fileName, options: options, layout: lower)
+    half.forestView = forestView
+    half.narrationScroll = narrationScroll
+    half.notice = other.stepCount < step ? .warning("this model stopped at step \(other.stepCount)") : nil
+    half.account = currentCompareView?.account
+    return half
+  }
+
+  /// This model's area in a frame of `full`: the first half when the frame holds a comparison
+  /// (beside the other model, or above it), else the whole. Sets ``sharedNarrationRows``: side
+  /// by side, the narration rows of both halves (``jointNarrationRows(_:_:_:)``), read across;
+  /// else nil (stacked halves each keep the rows their own text needs).
+  mutating func modelArea(_ full: Rect) -> Rect {
+    sharedNarrationRows = nil
+    guard let half = compareHalf(), let areas = compareAreas(full) else { return full }
+    if areas.0.y == areas.1.y { sharedNarrationRows = jointNarrationRows(areas.0, half, areas.1) }
+    return areas.0
+  }
+
+  /// The narration rows both halves of a comparison take (this model's in `mine`, `half`'s in
+  /// `theirs`): as many as the model whose step needs more takes (so each half's header,
+  /// diagram pane and narration stand on the same rows as the other's), and the rows both
+  /// diagrams leave empty below them for the longer text (``rowsLeftByDiagram(in:narration:wanted:)``).
+  func jointNarrationRows(_ mine: Rect, _ half: AppState, _ theirs: Rect) -> Int {
+    let a = narrationNeeds(in: mine)
+    let b = half.narrationNeeds(in: theirs)
+    let rows = max(a.rows, b.rows)
+    let wanted = max(a.wanted, b.wanted) - rows
+    guard wanted > 0 else { return rows }
+    return rows
+      + min(
+        rowsLeftByDiagram(in: mine, narration: rows, wanted: wanted),
+        half.rowsLeftByDiagram(in: theirs, narration: rows, wanted: wanted))
+  }
+
+  /// The narration's rows in a model's frame area (NarrationPane's bounds) and the rows its whole
+  /// text would take.
+  func narrationNeeds(in area: Rect) -> (rows: Int, wanted: Int) {
+    let text = narration(options.ascii ? Theme.ascii : Theme.unicode).text(width: area.width - 2)
+    return (NarrationPane.height(for: text, frameHeight: area.height, presenter: presenter), text.lines.count + 2)
   }
 
   /// Where the two models of a comparison go: left and right halves from 160 columns, top and
@@ -185,7 +227,12 @@ extension AppState {
   func frameRows(in area: Rect) -> (body: Rect, narration: Rect, text: NarrationPane.Text) {
     let text = narration(options.ascii ? Theme.ascii : Theme.unicode).text(width: area.width - 2)
     var narrH = NarrationPane.height(for: text, frameHeight: area.height, presenter: presenter)
-    narrH += rowsLeftByDiagram(in: area, narration: narrH, wanted: text.lines.count + 2 - narrH)
+    if let shared = sharedNarrationRows {
+      // In a comparison: the rows both halves take (``modelArea(_:)``).
+      narrH = max(1, min(shared, area.height - 3))
+    } else {
+      narrH += rowsLeftByDiagram(in: area, narration: narrH, wanted: text.lines.count + 2 - narrH)
+    }
     let narrTop = area.maxY - 1 - narrH
     return (
       Rect(x: area.x, y: area.y + 1, width: area.width, height: narrTop - area.y - 1),
