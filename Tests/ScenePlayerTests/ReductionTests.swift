@@ -154,7 +154,6 @@ struct ReductionTests {
     "the seed's four-CPU scene (fork, exit, copy-on-write, take-all-locks on one forest), 2.6.36 and its variants: the reduced search finds the full search's violation codes and deadlocks, and every violation a random schedule reaches in the player is among them"
   )
   func seedFourCPUsRandomSchedules() throws {
-    var reached: Set<String> = []
     for variants in [[]] + [Variant.noSixFive, .noFiveFive, .rootSelfDrop, .rootReread].map({ [$0] }) {
       let (e, _) = try explorer("../scale/seed-four-cpus-2.6.36.scene", variants: variants)
       let reduced = e.explore()
@@ -166,13 +165,10 @@ struct ReductionTests {
       for n in 0..<20 {
         let schedule = randomSchedule(from: e.initial, seed: UInt64(n) &* 0x9E37_79B9_7F4A_7C15 &+ 7)
         let codes = try #require(playerCodes(e, schedule: schedule, title: "seed"))
-        reached.formUnion(codes)
         #expect(codes.isSubset(of: found), "\(variants): \(codes.subtracting(found).sorted()) by \(schedule)")
       }
     }
-    // No model of this scene reaches a violation (measured: the full search finds none), so
-    // the random schedules check only that the player agrees; `reached` stays for the message.
-    #expect(reached.isEmpty || !reached.isEmpty, "\(reached.sorted())")
+    // (No model of this scene reaches a violation today: the full search finds none.)
   }
 
   @Test(
