@@ -14,9 +14,18 @@ import AnonVMASim
 /// - **C1** (dependence): no micro-step that depends on `a` can run before it. p has no other
 ///   micro-step than `a` until `a` runs; for every other CPU the search takes the union of the
 ///   footprints of every instruction left in its program (``World/remainingFootprint(cpu:)``:
-///   a call that expands counts as everything it may expand into, unknown instructions as
-///   everything), an over-approximation of all its future micro-steps, and requires that `a`'s
-///   footprint (``World/nextStepFootprint(cpu:)``) conflict with none of them.
+///   a call counts as everything it may expand into, an operation not yet begun as its
+///   expansion made now on a copy, unknown instructions as everything), an over-approximation
+///   of all its future micro-steps, and requires that `a`'s footprint
+///   (``World/nextStepFootprint(cpu:)``) conflict with none of them. This is the persistent-set
+///   construction from each process's future transitions (Godefroid, LNCS 1032, 1996, chapter
+///   4; Clarke, Grumberg and Peled, section 10.5). Where the table predicts a future from state
+///   (what an operation or a fork will expand into: a process's VMAs and chains, the process
+///   table, an anon_vma's root), the footprint records it as an assumption
+///   (``Footprint/assumes``), and the prediction is used only when no CPU other than p and the
+///   predicting one may write it (checked pairwise on the remaining footprints, so along any
+///   path that leaves p alone each prediction stays true until the first step that breaks
+///   it, which by C1 cannot come first). No sleep sets: the ample set is the only reduction.
 /// - **C2** (visibility): `a` is invisible to the invariants (``Footprint/mayBeVisible``): it
 ///   writes nothing an invariant checked while an operation is unfinished reads, and it leaves
 ///   its CPU running (so quiescence, which decides which invariants are checked, is unchanged).
@@ -65,19 +74,28 @@ extension RaceExplorer {
     guard world.cpus.allSatisfy({ $0.state == .running || $0.state == .idle }) else { return nil }
     let running = world.cpus.indices.filter { world.cpus[$0].state == .running }
     guard running.count > 1 else { return nil }
-    var futures: [Int: Footprint] = [:]
-    for p in running {
+    // Every running CPU's remaining footprint, and which of them rest on state (``Footprint/assumes``)
+    // another CPU may write: such a footprint is valid only while that CPU has not moved.
+    let futures = running.map { world.remainingFootprint(cpu: $0) }
+    var unsettledBy: [[Bool]] = running.map { _ in running.map { _ in false } }
+    for (i, fq) in futures.enumerated() where !fq.assumes.isEmpty {
+      for (j, fr) in futures.enumerated() where i != j { unsettledBy[i][j] = fq.isUnsettled(by: fr) }
+    }
+    for (i, p) in running.enumerated() {
       // C2: a micro-step that may change what an invariant reads is never alone.
       guard let step = world.nextStepFootprint(cpu: p), !step.mayBeVisible || reduction == .brokenC2ForTesting else {
         continue
       }
-      // C1: independent of everything every other CPU may still do.
-      let independent = running.allSatisfy { q in
-        if q == p || reduction == .brokenC1ForTesting { return true }
-        if futures[q] == nil { futures[q] = world.remainingFootprint(cpu: q) }
-        return !(futures[q] ?? .everything).conflicts(with: step)
+      if reduction == .brokenC1ForTesting { return p }
+      // C1: independent of everything every other CPU may still do, each of those futures
+      // computed from state no CPU but p (whose step is checked against them) may change first.
+      let independent = running.indices.allSatisfy { j in
+        j == i || !futures[j].conflicts(with: step)
       }
-      if independent { return p }
+      let settled = running.indices.allSatisfy { j in
+        j == i || running.indices.allSatisfy { k in k == i || !unsettledBy[j][k] }
+      }
+      if independent && settled { return p }
     }
     return nil
   }

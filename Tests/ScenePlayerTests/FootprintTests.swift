@@ -102,6 +102,24 @@ extension World {
           w.cpus[q].waitingFor = other.cpus[q].waitingFor
           w.cpus[q].waitingMode = other.cpus[q].waitingMode
         }
+      case .allLocksBit(let a):
+        if w.isAllocated(a) && other.isAllocated(a) {
+          w.updateAnonVMA(a) { $0.allLocksBit = other[anonVMA: a].allLocksBit }
+        }
+      case .processTable, .processName:
+        for i in w.processes.count..<max(w.processes.count, other.processes.count) {
+          w.processes.append(other.processes[i])
+        }
+      case .vmaAllocator:
+        w.nextVMA = other.nextVMA
+      case .avcAllocator:
+        w.nextAVC = other.nextAVC
+        for id in other.avcs.keys where w.avcs[id] == nil { w.avcs[id] = other.avcs[id] }
+      case .freshAVCs:
+        // AVCs allocated during the step or not yet on a VMA's chain.
+        for id in other.avcs.keys where w.avcs[id] == nil || w.avcs[id]?.onSameVMA == false {
+          w.avcs[id] = other.avcs[id]
+        }
       case .waits:
         for q in w.cpus.indices {
           w.cpus[q].state = other.cpus[q].state
@@ -115,14 +133,14 @@ extension World {
 }
 
 extension AnonVMA {
-  /// This anon_vma with the fields of ``Footprint/Object/anonVMAList(_:)`` taken from `other`.
+  /// This anon_vma with the fields of ``Footprint/Object/anonVMAList(_:)`` taken from `other` (the
+  /// mm_all_locks bit is ``Footprint/Object/allLocksBit(_:)``).
   mutating func takeList(of other: AnonVMA) {
     head = other.head
     emptied = other.emptied
     refcount = other.refcount
     numChildren = other.numChildren
     numActiveVMAs = other.numActiveVMAs
-    allLocksBit = other.allLocksBit
   }
 }
 

@@ -46,6 +46,24 @@ func randomSchedule(from world: World, seed: UInt64, bound: Int = 400) -> [Int] 
   return schedule
 }
 
+/// The violation codes the player reaches by `schedule` (one micro-step per entry) from the
+/// explorer's initial state, beyond those it starts with; nil when the player refuses the
+/// schedule.
+func playerCodes(_ explorer: RaceExplorer, schedule: [Int], title: String) -> Set<String>? {
+  // The setup and begin lines, as the player reads them.
+  var prefix = "kernel \(explorer.timeline.kernel.rawValue)\n"
+  for v in explorer.timeline.variants { prefix += "variant \(v.rawValue)\n" }
+  prefix += "cpus \(explorer.timeline.cpuCount)\n"
+  prefix += explorer.prefix.map { Timeline.label($0.statement) + "\n" }.joined()
+  let text = prefix + schedule.map { "on cpu\($0) step\n" }.joined()
+  let replay = Timeline(scene: Parser.parse(text), defaultTitle: title)
+  guard replay.runtimeDiagnostics.isEmpty, replay.stepCount == explorer.prefix.count + schedule.count else {
+    return nil
+  }
+  let before = Set(replay.states[explorer.prefix.count].violations.map(\.code))
+  return Set(replay.states[replay.stepCount].violations.map(\.code)).subtracting(before)
+}
+
 @Suite("The race explorer against the player")
 struct RaceScheduleTests {
   @Test(
@@ -88,25 +106,16 @@ struct RaceScheduleTests {
         }
         explored += 1
         let found = Set(report.findings.map(\.code))
-        // The setup and begin lines, as the player reads them.
-        var prefix = "kernel \(explorer.timeline.kernel.rawValue)\n"
-        for v in explorer.timeline.variants { prefix += "variant \(v.rawValue)\n" }
-        prefix += "cpus \(explorer.timeline.cpuCount)\n"
-        prefix += explorer.prefix.map { Timeline.label($0.statement) + "\n" }.joined()
         var tried: Set<[Int]> = []
         for n in 0..<100 {
           let schedule = randomSchedule(from: explorer.initial, seed: UInt64(n) &* 0x9E37_79B9_7F4A_7C15 &+ 1)
           // A scene with one busy CPU has one schedule: play each schedule once.
           guard !schedule.isEmpty, tried.insert(schedule).inserted else { continue }
-          let text = prefix + schedule.map { "on cpu\($0) step\n" }.joined()
-          let replay = Timeline(scene: Parser.parse(text), defaultTitle: file)
-          guard replay.runtimeDiagnostics.isEmpty, replay.stepCount == explorer.prefix.count + schedule.count else {
+          guard let codes = playerCodes(explorer, schedule: schedule, title: file) else {
             rejected += 1
             continue
           }
           played += 1
-          let before = Set(replay.states[explorer.prefix.count].violations.map(\.code))
-          let codes = Set(replay.states[replay.stepCount].violations.map(\.code)).subtracting(before)
           reached.formUnion(codes)
           if let missed = codes.subtracting(found).sorted().first {
             let steps = schedule.map { "cpu\($0)" }.joined(separator: " ")

@@ -58,7 +58,7 @@ public struct Footprint: Sendable, Equatable {
     /// (the class of ``anonVMA(_:)``).
     case anonVMAs
     /// One anon_vma's same_anon_vma list (or interval tree), its `emptied` mark, its counters
-    /// (refcount, num_children, num_active_vmas) and its mm_all_locks bit: no lock's resolution
+    /// (refcount, num_children, num_active_vmas), not its mm_all_locks bit: no lock's resolution
     /// and no invariant checked while an operation is unfinished reads them.
     case anonVMAList(AnonVMAID)
     /// Every anon_vma's list and counters (the class of ``anonVMAList(_:)``).
@@ -81,14 +81,43 @@ public struct Footprint: Sendable, Equatable {
     /// running CPU does not write it: the detector stops at a running holder, and a CPU added
     /// to a lock's holders comes after those the detector looks at first.
     case waits
+    /// The process table's allocator (the index the next process gets), appended to by
+    /// mm_alloc()/dup_mm() (``Instr/newMM(name:parent:)``). A member of ``processes``.
+    case processTable
+    /// Which process a name resolves to (the last of that name): read by a scene operation's
+    /// expansion, written by the mm_alloc()/dup_mm() of a process of that name. A member of
+    /// ``processes``.
+    case processName(String)
+    /// The VMA allocator (the next VMA id): vm_area_alloc() in dup_mmap()
+    /// (``Instr/copyVMA(parentVMA:child:)``). A member of ``processes``.
+    case vmaAllocator
+    /// The anon_vma_chain allocator (the next AVC id): anon_vma_chain_alloc()
+    /// (``Instr/allocAVC``). A member of ``avcs``.
+    case avcAllocator
+    /// The anon_vma_chains CPU `n` allocated and has not linked to a VMA yet: nobody else can
+    /// name them (another CPU's footprint names an AVC it found on a chain or list, or one it
+    /// allocated itself), so they overlap no ``avc(_:)`` of another CPU. A member of ``avcs``.
+    case freshAVCs(Int)
+    /// One anon_vma's mm_all_locks bit (the low bit of `head.next` in 2.6.x, of
+    /// `rb_root.rb_node` in 6.x): written by vm_lock_anon_vma() and vm_unlock_anon_vma() only,
+    /// read by them and the check after mm_take_all_locks(); a list insertion or deletion keeps
+    /// it. A member of ``anonVMALists``.
+    case allLocksBit(AnonVMAID)
   }
 
   public var reads: [Object]
   public var writes: [Object]
+  /// What the footprint was computed from and must not change before it is used: state the
+  /// table read to predict what a call or operation will expand into (a process's VMAs and
+  /// their chains, the process table, an anon_vma's root). The reduction requires that no
+  /// other CPU's remaining footprint writes it (the race explorer's `ampleCandidate`);
+  /// for conflicts it counts as read.
+  public var assumes: [Object]
 
-  public init(reads: [Object], writes: [Object]) {
+  public init(reads: [Object], writes: [Object], assumes: [Object] = []) {
     self.reads = reads
     self.writes = writes
+    self.assumes = assumes
   }
 
   /// Touches nothing another CPU can see or change (its own registers, its event).
@@ -99,11 +128,11 @@ public struct Footprint: Sendable, Equatable {
   /// Both footprints together.
   public func union(_ other: Footprint) -> Footprint {
     if self == .everything || other == .everything { return .everything }
-    return Footprint(reads: reads + other.reads, writes: writes + other.writes)
+    return Footprint(reads: reads + other.reads, writes: writes + other.writes, assumes: assumes + other.assumes)
   }
 
   /// Whether two objects may be the same (a class overlaps each of its members).
-  static func overlap(_ x: Object, _ y: Object) -> Bool {
+  public static func overlap(_ x: Object, _ y: Object) -> Bool {
     switch (x, y) {
     case (.everything, _), (_, .everything): return true
     case (.process(let a), .process(let b)), (.pageTable(let a), .pageTable(let b)): return a == b
@@ -127,6 +156,18 @@ public struct Footprint: Sendable, Equatable {
     case (.heldBy(let a), .heldBy(let b)): return a == b
     case (.locks, .locks), (.locks, .lock), (.lock, .locks), (.locks, .heldBy), (.heldBy, .locks): return true
     case (.waits, .waits), (.waits, .locks), (.locks, .waits): return true
+    case (.processTable, .processTable), (.processTable, .processes), (.processes, .processTable): return true
+    case (.processName(let a), .processName(let b)): return a == b
+    case (.processName, .processes), (.processes, .processName): return true
+    case (.vmaAllocator, .vmaAllocator), (.vmaAllocator, .processes), (.processes, .vmaAllocator): return true
+    case (.avcAllocator, .avcAllocator), (.avcAllocator, .avcs), (.avcs, .avcAllocator), (.avcAllocator, .rmap),
+      (.rmap, .avcAllocator):
+      return true
+    case (.freshAVCs(let a), .freshAVCs(let b)): return a == b
+    case (.freshAVCs, .avcs), (.avcs, .freshAVCs), (.freshAVCs, .rmap), (.rmap, .freshAVCs): return true
+    case (.allLocksBit(let a), .allLocksBit(let b)): return a == b
+    case (.allLocksBit, .anonVMALists), (.anonVMALists, .allLocksBit), (.allLocksBit, .rmap), (.rmap, .allLocksBit):
+      return true
     default: return false
     }
   }
@@ -136,7 +177,13 @@ public struct Footprint: Sendable, Equatable {
     func meets(_ xs: [Object], _ ys: [Object]) -> Bool {
       xs.contains { x in ys.contains { y in Self.overlap(x, y) } }
     }
-    return meets(writes, other.reads) || meets(writes, other.writes) || meets(reads, other.writes)
+    return meets(writes, other.reads + other.assumes) || meets(writes, other.writes)
+      || meets(reads + assumes, other.writes)
+  }
+
+  /// Whether `other` (another CPU's remaining footprint) writes what this footprint assumes.
+  public func isUnsettled(by other: Footprint) -> Bool {
+    assumes.contains { x in other.writes.contains { y in Self.overlap(x, y) } }
   }
 
   /// Whether the micro-step may change what an invariant checked while an operation is
@@ -153,7 +200,7 @@ public struct Footprint: Sendable, Equatable {
     writes.contains { w in
       switch w {
       case .lock, .locks, .waits, .heldBy, .avcs, .avc, .anonVMAList, .anonVMALists, .process, .processes, .detached,
-        .anonVMASlab:
+        .anonVMASlab, .processTable, .processName, .vmaAllocator, .avcAllocator, .freshAVCs, .allLocksBit:
         return false
       case .everything, .pageTable, .pageTables, .pages, .rmap, .anonVMA, .anonVMAs, .ksm:
         return true
@@ -309,7 +356,8 @@ public struct Footprint: Sendable, Equatable {
       // anon_vma_chain_free() for each AVC of the VMA's chain. The chain only shrinks once the
       // VMA has an anon_vma (only instructions the table does not know add to it then).
       guard !world.kernel.isModern, let v = world.vmas[vma], v.anonVMA != nil else { return .everything }
-      return v.chain.reduce(Footprint(reads: [.process(v.process)], writes: [])) {
+      // (anon_vma_fork() adds to a chain after the VMA has an anon_vma: the chain is assumed.)
+      return v.chain.reduce(Footprint(reads: [.process(v.process)], writes: [], assumes: [.process(v.process)])) {
         $0.union(of(.anonVMAUnlink(avc: $1), in: world, cpu: cpu, next: false, regs: false))
           .union(of(.freeAVC(vma: vma, avc: $1), in: world, cpu: cpu, next: false, regs: false))
       }
@@ -334,7 +382,7 @@ public struct Footprint: Sendable, Equatable {
       guard let v = world.vmas[vma] else { return .everything }
       let links: [Object] = v.anonVMA != nil ? v.chainTailFirst.map { .avc($0) } : [.avcs]
       let all: [Object] = [.process(v.process), .detached] + links
-      return Footprint(reads: all, writes: all)
+      return Footprint(reads: all, writes: all, assumes: [.process(v.process)])
     case .stackSetPgoff(let vma, _), .adjustNextPgoff(let vma, _):
       // expand_downwards() / vma_adjust() (World+Stack.swift, World+VMAAdjust.swift): one
       // VMA's vm_pgoff.
@@ -383,17 +431,277 @@ public struct Footprint: Sendable, Equatable {
       // handle_mm_fault() and what it calls (World+Memory.swift), by the PTE and the page at
       // the time it runs (others may change them): every branch together.
       guard let vma = world.vmaContaining(process: p, vpage: v) else { return .everything }
-      let branches: [Instr] = [
+      var branches: [Instr] = [
         .anonVMAPrepare(vma: vma), .doAnonymousPage(process: p, vpage: v, zeroPage: false),
         .pageMoveAnonRmap(process: p, vpage: v), .cowCopy(process: p, vpage: v),
-        .swapInMap(process: p, vpage: v, exclusive: false),
       ]
-      return branches.reduce(Footprint(reads: [.process(p), .pageTable(p), .pages], writes: [])) {
+      // do_swap_page() only for a swap (or migration) entry: with a present, zero or empty
+      // PTE it is not taken, as long as no other CPU changes the page table (assumed).
+      var noSwapEntry: Bool
+      switch world[process: p].ptes[v] {
+      case .page?, .zero?, nil: noSwapEntry = true
+      default: noSwapEntry = false
+      }
+      if case .doSwapPage = instr { noSwapEntry = false }
+      if !noSwapEntry { branches.append(.swapInMap(process: p, vpage: v, exclusive: false)) }
+      let assumes: [Object] = noSwapEntry ? [.pageTable(p)] : []
+      let base = Footprint(reads: [.process(p), .pageTable(p), .pages], writes: [], assumes: assumes)
+      return branches.reduce(base) {
         $0.union(of($1, in: world, cpu: cpu, next: false, regs: regs))
       }
+    case .op(let op):
+      return ofOperation(op, in: world, cpu: cpu)
+    case .newMM(let name, let parent):
+      // mm_alloc() / dup_mm() (kernel/fork.c; World+Fork.swift): a new process at the end of
+      // the process table, with the parent's mappings copied; its name now resolves to it.
+      let from: [Object] = parent.map { [.process($0)] } ?? []
+      return Footprint(reads: [.processTable] + from, writes: [.processTable, .processName(name)])
+    case .dupMMAP(let parent, let child):
+      // dup_mmap() (kernel/fork.c, 2.6.36: `for (mpnt = oldmm->mmap; mpnt; mpnt = mpnt->vm_next)`):
+      // one dupVMA per VMA of the parent, into the child found by name; while this CPU's
+      // mm_alloc() is still to run, the child will be the next process of the table.
+      let pending = world.cpus[cpu].program.contains(.newMM(name: child, parent: parent))
+      guard let ci = pending ? ProcessID(world.processes.count) : world.processIndex(named: child) else {
+        return .everything
+      }
+      let inputs: [Object] = [pending ? .processTable : .processName(child), .process(parent)]
+      return world[process: parent].vmas.reduce(Footprint(reads: inputs, writes: [], assumes: inputs)) {
+        $0.union(of(.dupVMA(parentVMA: $1, child: ci), in: world, cpu: cpu, next: false, regs: false))
+      }
+    case .dupVMA(let pvma, let child):
+      // dup_mmap()'s loop body (kernel/fork.c): `tmp = kmem_cache_alloc(vm_area_cachep)`,
+      // `anon_vma_fork(tmp, mpnt)`, `copy_page_range(mm, oldmm, mpnt)`.
+      return of(.copyVMA(parentVMA: pvma, child: child), in: world, cpu: cpu, next: false)
+        .union(anonVMAFork(parent: pvma, child: child, in: world, cpu: cpu))
+        .union(copyPageRange(parent: pvma, child: child, in: world))
+    case .copyVMA(let pvma, let child):
+      // dup_mmap(): `*tmp = *mpnt; INIT_LIST_HEAD(&tmp->anon_vma_chain)`, the copy linked into
+      // the child's mm: reads the parent's VMA, writes the child's VMAs and the VMA allocator.
+      guard let pp = world.vmas.withObject(pvma, \.process) else { return .everything }
+      return Footprint(reads: [.process(pp), .vmaAllocator], writes: [.vmaAllocator, .process(child)])
+    case .anonVMAForkReg(let pvma):
+      // anon_vma_fork() on the copy in the `vma` register: the copy's process is the one
+      // dup_mmap() copies into (the copyVMA still to run on this CPU when the register is not
+      // known yet).
+      let copy = regs ? try? world.value(Val<VMA>.reg(.vma), cpu: cpu) : nil
+      guard
+        let child = copy.flatMap({ world.vmas.withObject($0, \.process) }) ?? copyTarget(of: pvma, in: world, cpu: cpu)
+      else { return .everything }
+      return anonVMAFork(parent: pvma, child: child, in: world, cpu: cpu)
+    case .anonVMAFork(let child, let pvma):
+      guard let cp = world.vmas.withObject(child, \.process) else { return .everything }
+      return anonVMAFork(parent: pvma, child: cp, in: world, cpu: cpu)
+    case .copyPageRange(let pvma, let childVal):
+      let copy = regs ? try? world.value(childVal, cpu: cpu) : nil
+      guard
+        let child = copy.flatMap({ world.vmas.withObject($0, \.process) }) ?? copyTarget(of: pvma, in: world, cpu: cpu)
+      else { return .everything }
+      return copyPageRange(parent: pvma, child: child, in: world)
+    case .allocAVC:
+      // anon_vma_chain_alloc() (mm/rmap.c): a new AVC, linked to nothing, in the `avc` register.
+      return Footprint(reads: [.avcAllocator], writes: [.avcAllocator, .freshAVCs(cpu)])
+    case .allocAnonVMA:
+      // anon_vma_alloc() (mm/rmap.c; World+Rmap.swift): a new anon_vma, maybe in a freed one's
+      // slot (SLAB_DESTROY_BY_RCU), whose lock holders and waiters it then renames.
+      let all: [Object] = [.anonVMAs, .anonVMASlab, .locks, .waits]
+      return Footprint(reads: all, writes: all)
+    case .setRootFromParent(let val, let pvma):
+      // anon_vma_fork() (2.6.36 mm/rmap.c): `anon_vma->root = pvma->anon_vma->root`.
+      guard let pp = world.vmas.withObject(pvma, \.process) else { return .everything }
+      let parentAV = world.vmas[pvma]?.anonVMA.map { Object.anonVMA($0) } ?? .anonVMAs
+      let a = (regs ? try? world.value(val, cpu: cpu) : nil).map { Object.anonVMA($0) } ?? .anonVMAs
+      return Footprint(reads: [.process(pp), parentAV, a], writes: [a])
+    case .getAnonVMA(let val, let transient):
+      // get_anon_vma(anon_vma->root) after anon_vma_fork() set the root (2.6.36 mm/rmap.c):
+      // the root's refcount. (A transient pin is migration's: not in the table.) Before the
+      // register is known, the root is the one this CPU's setRootFromParent will set.
+      guard !transient else { return .everything }
+      guard let a = regs ? try? world.value(val, cpu: cpu) : nil else {
+        guard let root = forkRoot(in: world, cpu: cpu) else {
+          return Footprint(reads: [.anonVMAs, .anonVMALists], writes: [.anonVMALists])
+        }
+        return Footprint(reads: [.anonVMAs, .anonVMAList(root)], writes: [.anonVMAList(root)])
+      }
+      let root = world.anonVMA(a)?.root ?? a
+      return Footprint(reads: [.anonVMA(a), .anonVMA(root), .anonVMAList(root)], writes: [.anonVMAList(root)])
+    case .anonVMAChainLink(let vma, let avcVal, let avVal):
+      // anon_vma_chain_link() with its lock (2.6.x mm/rmap.c, World+Rmap.swift): the AVC onto
+      // the VMA's chain, the anon_vma's lock, onto its list, the unlock. An AVC not known yet
+      // is the one this CPU's anon_vma_chain_alloc() allocates first.
+      guard !world.kernel.isModern else { return .everything }
+      let id = regs || !avcVal.isRegister ? try? world.value(avcVal, cpu: cpu) : nil
+      let avc: Val<AVC> = id.map { .lit($0) } ?? avcVal
+      let a = regs || !avVal.isRegister ? try? world.value(avVal, cpu: cpu) : nil
+      guard let a else {
+        return Footprint.linkFresh(vma: vma, anonVMA: nil, in: world, cpu: cpu, root: forkRoot(in: world, cpu: cpu))
+      }
+      if id == nil { return Footprint.linkFresh(vma: vma, anonVMA: a, in: world, cpu: cpu, root: nil) }
+      let steps: [Instr] = [
+        .linkSameVMA(vma: vma, avc: avc, anonVMA: .lit(a)), .lock(.anonVMALock(.lit(a)), world.writeMode),
+        .linkSameAnonVMA(avc: avc, atTail: true), .unlock(.anonVMALock(.lit(a))),
+      ]
+      return steps.reduce(Footprint.local) { $0.union(of($1, in: world, cpu: cpu, next: false)) }
+    case .anonVMAClone(let dstVal, let src):
+      // anon_vma_clone() (2.6.x mm/rmap.c: `list_for_each_entry_reverse(pavc, &src->anon_vma_chain, same_vma)`):
+      // per anon_vma of the source's chain, an AVC allocated and linked.
+      guard !world.kernel.isModern, let sp = world.vmas.withObject(src, \.process),
+        case .lit(let dst) = dstVal, world.vmas[dst] != nil
+      else { return .everything }
+      return clone(src: src, srcProcess: sp, dst: dst, in: world, cpu: cpu)
+    case .vmLockAnonVMA(let a):
+      // vm_lock_anon_vma() (mm/mmap.c, 2.6.36 with 6/5: the bit on the root): the root's
+      // mm_all_locks bit read, then the lock and the bit set, or a narration.
+      let bitOn = world.kernel == .v2_6_34 || world.has(.noSixFive) ? a : world.lockTarget(of: a)
+      let lock = of(.lock(.anonVMALock(.lit(a)), world.writeMode), in: world, cpu: cpu, next: false)
+      return lock.union(
+        Footprint(reads: [.anonVMA(a), .anonVMA(bitOn), .allLocksBit(bitOn)], writes: [.allLocksBit(bitOn)]))
+    case .setAllLocksBit(let a, _):
+      // vm_lock_anon_vma() / vm_unlock_anon_vma() (mm/mmap.c): `__test_and_set_bit(0,
+      // &anon_vma->root->head.next)`, a bit of the list head.
+      return Footprint(reads: [.allLocksBit(a)], writes: [.allLocksBit(a)])
+    case .checkAllLocks(let p, _):
+      // After mm_take_all_locks() / mm_drop_all_locks() (mm/mmap.c): the process's chains, each
+      // anon_vma's root, this CPU's locks and the roots' bits read; it reports C21 itself.
+      var reads: [Object] = [.process(p), held]
+      for id in world[process: p].vmas {
+        for link in world.vmas[id]?.chainTailFirst ?? [] {
+          guard let a = world.avcs.withObject(link, \.anonVMA) else { return .everything }
+          let root = world.lockTarget(of: a)
+          reads += [.avc(link), .anonVMA(a), .anonVMA(root), .allLocksBit(root)]
+        }
+      }
+      return Footprint(reads: reads, writes: [], assumes: [.process(p)])
     default:
       return .everything
     }
+  }
+
+  /// A scene operation not yet begun (``Instr/op(_:)``): what its expansion
+  /// (World+Operations.swift), made now on a copy of the world, may touch, with the names and
+  /// objects the expansion reads as assumptions (the expansion happens at the CPU's first
+  /// micro-step). Fork, exit, faults and mm_take_all_locks(); other operations touch everything.
+  static func ofOperation(_ op: Operation, in world: World, cpu: Int) -> Footprint {
+    guard let (copy, inputs) = world.expansion(of: op, cpu: cpu) else { return .everything }
+    let rest = copy.remainingFootprint(cpu: cpu)
+    guard rest != .everything else { return .everything }
+    return rest.union(Footprint(reads: inputs, writes: [], assumes: inputs))
+  }
+
+  /// The process dup_mmap() copies `pvma` into, for anonVMAForkReg and copyPageRange, which read
+  /// the copy from the `vma` register: the child of this CPU's copyVMA of `pvma` still to run,
+  /// else the register's VMA now, when no instruction before them in the program may write the
+  /// register (only copyVMA and its split and mremap twins do, and anon_vma_fork()'s expansion
+  /// is none of them).
+  static func copyTarget(of pvma: VMAID, in world: World, cpu: Int) -> ProcessID? {
+    for instr in world.cpus[cpu].program.reversed() {
+      switch instr {
+      case .copyVMA(pvma, let child):
+        return child
+      case .anonVMAForkReg(pvma), .copyPageRange(pvma, .reg(.vma)):
+        return world.cpus[cpu].regs.vma.flatMap { world.vmas.withObject($0, \.process) }
+      case .anonVMAFork, .anonVMAClone, .allocAVC, .anonVMAChainLink, .allocAnonVMA, .setRootFromParent, .getAnonVMA,
+        .setVMAAnonVMA, .linkSameVMA, .linkSameAnonVMA, .lock, .unlock, .narrate:
+        continue
+      default:
+        return nil
+      }
+    }
+    return nil
+  }
+
+  /// The root the anon_vma anon_vma_fork() allocates will have (2.6.36: `anon_vma->root =
+  /// pvma->anon_vma->root`), from this CPU's setRootFromParent still to run; nil in 2.6.34 (the
+  /// new anon_vma is its own lock) or when unknown.
+  static func forkRoot(in world: World, cpu: Int) -> AnonVMAID? {
+    guard world.kernel == .v2_6_36 else { return nil }
+    for case .setRootFromParent(.reg(.anonVMA), let pvma) in world.cpus[cpu].program {
+      return world.vmas[pvma]?.anonVMA.map { world.lockTarget(of: $0) }
+    }
+    return nil
+  }
+
+  /// anon_vma_chain_link() and its lock (2.6.x mm/rmap.c) for an AVC this CPU has not
+  /// allocated or linked yet (``Object/freshAVCs(_:)``), onto `vma`'s chain (its process) and
+  /// the list of `anonVMA` (nil: the anon_vma anon_vma_fork() allocates, locked through `root`,
+  /// or any lock when that is unknown).
+  static func linkFresh(vma: VMAID, anonVMA a: AnonVMAID?, in world: World, cpu: Int, root: AnonVMAID?)
+    -> Footprint
+  {
+    guard let p = world.vmas.withObject(vma, \.process) else { return .everything }
+    return linkFresh(process: p, anonVMA: a, in: world, cpu: cpu, root: root)
+  }
+
+  static func linkFresh(process p: ProcessID, anonVMA a: AnonVMAID?, in world: World, cpu: Int, root: AnonVMAID?)
+    -> Footprint
+  {
+    let held = Object.heldBy(cpu)
+    let fresh = Object.freshAVCs(cpu)
+    let chain = Footprint(reads: [fresh, .process(p)], writes: [fresh, .process(p)])
+    let lock: Footprint
+    if let a {
+      lock = of(.lock(.anonVMALock(.lit(a)), world.writeMode), in: world, cpu: cpu, next: false)
+        .union(of(.unlock(.anonVMALock(.lit(a))), in: world, cpu: cpu, next: false))
+    } else if let root {
+      lock = Footprint(
+        reads: [.anonVMAs, .anonVMA(root), .lock(root), held, .waits], writes: [.lock(root), held, .waits])
+    } else {
+      lock = Footprint(reads: [.anonVMAs, .locks, .waits], writes: [.locks, .waits])
+    }
+    let list: Object = a.map { .anonVMAList($0) } ?? .anonVMALists
+    let own: Object = a.map { .anonVMA($0) } ?? .anonVMAs
+    return chain.union(lock).union(Footprint(reads: [fresh, own, list, held], writes: [fresh, list]))
+  }
+
+  /// anon_vma_clone() (2.6.x mm/rmap.c) from `src` (of `srcProcess`) into a VMA of `dst`: per
+  /// anon_vma of the source's chain, anon_vma_chain_alloc() and anon_vma_chain_link().
+  static func clone(src: VMAID, srcProcess sp: ProcessID, dst: ProcessID, in world: World, cpu: Int) -> Footprint {
+    guard let v = world.vmas[src] else { return .everything }
+    var fp = Footprint(reads: [.process(sp)], writes: [], assumes: [.process(sp)])
+    for id in v.chainTailFirst {
+      guard let a = world.avcs.withObject(id, \.anonVMA) else { return .everything }
+      fp = fp.union(Footprint(reads: [.avc(id)], writes: [], assumes: [.avc(id)]))
+        .union(of(.allocAVC, in: world, cpu: cpu, next: false))
+        .union(linkFresh(process: dst, anonVMA: a, in: world, cpu: cpu, root: nil))
+    }
+    return fp
+  }
+
+  static func clone(src: VMAID, srcProcess sp: ProcessID, dst: VMAID, in world: World, cpu: Int) -> Footprint {
+    guard let dp = world.vmas.withObject(dst, \.process) else { return .everything }
+    return clone(src: src, srcProcess: sp, dst: dp, in: world, cpu: cpu)
+  }
+
+  /// anon_vma_fork() in 2.6.34 and 2.6.36 (mm/rmap.c; World+Rmap.swift) of parent VMA `pvma`
+  /// into a VMA of process `child`: nothing without an anon_vma; else anon_vma_clone(),
+  /// anon_vma_alloc(), anon_vma_chain_alloc(), 2.6.36's `anon_vma->root =
+  /// pvma->anon_vma->root` and `get_anon_vma(anon_vma->root)`, `vma->anon_vma = anon_vma` and
+  /// anon_vma_chain_link() under the new anon_vma's lock (its root's in 2.6.36).
+  static func anonVMAFork(parent pvma: VMAID, child: ProcessID, in world: World, cpu: Int) -> Footprint {
+    guard !world.kernel.isModern, let pv = world.vmas[pvma] else { return .everything }
+    let inputs: [Object] = [.process(pv.process)]
+    let base = Footprint(reads: inputs, writes: [], assumes: inputs)
+    guard let pav = pv.anonVMA else { return base }
+    let root: AnonVMAID? = world.kernel == .v2_6_36 ? world.lockTarget(of: pav) : nil
+    var fp = base.union(clone(src: pvma, srcProcess: pv.process, dst: child, in: world, cpu: cpu))
+      .union(of(.allocAnonVMA(by: "anon_vma_fork"), in: world, cpu: cpu, next: false))
+      .union(of(.allocAVC, in: world, cpu: cpu, next: false))
+    if let root {
+      fp = fp.union(
+        Footprint(
+          reads: [.anonVMA(pav), .anonVMA(root), .anonVMAList(root)], writes: [.anonVMAs, .anonVMAList(root)],
+          assumes: [.anonVMA(pav)]))
+    }
+    return fp.union(Footprint(reads: [.process(child)], writes: [.process(child)]))
+      .union(linkFresh(process: child, anonVMA: nil, in: world, cpu: cpu, root: root))
+  }
+
+  /// copy_page_range() (mm/memory.c; World+Memory.swift): the parent's PTEs write-protected and
+  /// copied into the child's page table, each page's mapcount (or swap count) raised.
+  static func copyPageRange(parent pvma: VMAID, child: ProcessID, in world: World) -> Footprint {
+    guard let pp = world.vmas.withObject(pvma, \.process) else { return .everything }
+    return Footprint(
+      reads: [.process(pp), .process(child), .pageTable(pp), .pages],
+      writes: [.pageTable(pp), .pageTable(child), .pages])
   }
 
   /// Whether an instruction may write one of its CPU's registers (or expands into one that may):
@@ -402,11 +710,20 @@ public struct Footprint: Sendable, Equatable {
     switch instr {
     case .narrate, .finishWalk, .lock, .unlock, .noFault, .freeAVC, .removeVMA, .stackSetPgoff, .adjustNextPgoff,
       .setBrk, .linkSameVMA, .linkSameAnonVMA, .setVMAAnonVMA, .listDelSameAnonVMA, .freeAnonVMA, .freePage, .zapVMA,
-      .detachVMAs, .exitMM:
+      .detachVMAs, .exitMM, .newMM, .setRootFromParent, .getAnonVMA, .copyPageRange, .vmLockAnonVMA, .setAllLocksBit,
+      .checkAllLocks, .anonVMAChainLink:
       return false
     case .unlessBailed(let inner): return mayWriteRegisters(inner)
     default: return true
     }
+  }
+}
+
+extension Val {
+  /// Whether the operand is read from a register.
+  var isRegister: Bool {
+    if case .reg = self { return true }
+    return false
   }
 }
 
@@ -421,6 +738,34 @@ extension LockRef {
 }
 
 extension World {
+  /// This world with CPU `c`'s operation `op` (not yet begun, the only instruction of its
+  /// program) expanded as its first micro-step will expand it (World+Operations.swift), and the
+  /// objects the expansion reads: the process's name, its VMAs, and for mm_take_all_locks() the
+  /// AVCs of their chains. Fork, exit, faults and mm_take_all_locks(); nil for other operations.
+  func expansion(of op: Operation, cpu c: Int) -> (World, [Footprint.Object])? {
+    guard cpus[c].program == [.op(op)], let resolved = try? resolve(op, at: .firstStep) else { return nil }
+    let name: String
+    switch op {
+    case .fork(let p, _), .exit(let p), .takeAllLocks(let p), .touch(let p, _, _, _), .read(let p, _, _, _): name = p
+    default: return nil
+    }
+    var inputs: [Footprint.Object] = [.processName(name)]
+    switch resolved {
+    case .fork(let p, _), .exit(let p), .touch(let p, _, _, _), .read(let p, _, _, _):
+      inputs.append(.process(p))
+    case .takeAllLocks(let p):
+      // mm_take_all_locks() (mm/mmap.c) walks `vma->anon_vma_chain` of each VMA with an anon_vma.
+      inputs.append(.process(p))
+      for id in self[process: p].vmas { inputs += (vmas[id]?.chainTailFirst ?? []).map { .avc($0) } }
+    default:
+      return nil
+    }
+    var copy = self
+    guard let instrs = try? copy.expand(resolved, cpu: c) else { return nil }
+    copy.cpus[c].program = instrs.reversed()
+    return (copy, inputs)
+  }
+
   /// The footprint of CPU `c`'s next micro-step (the instructions it pops up to its event), or
   /// nil when it is not one the table knows. A call the table knows counts with everything it
   /// may expand into, and (as it may expand into nothing) with the instruction after it.
@@ -429,13 +774,21 @@ extension World {
     var known = true
     for instr in cpus[c].program.reversed() {
       switch instr {
+      case .op(let op):
+        // Expanded by this micro-step: the expansion's next micro-step, reading what the
+        // expansion reads.
+        guard let (copy, inputs) = expansion(of: op, cpu: c), let first = copy.nextStepFootprint(cpu: c) else {
+          return nil
+        }
+        return first.union(Footprint(reads: inputs, writes: []))
       case .clearBail:
         // Expands into nothing: the micro-step goes on with the next instruction.
         continue
       case .narrate, .noFault, .lock, .unlock, .finishWalk, .computeEmpty, .freeAVC, .removeVMA, .stackSetPgoff,
         .adjustNextPgoff, .setBrk, .listDelSameAnonVMA, .linkSameAnonVMA, .linkSameVMA, .setVMAAnonVMA, .freeAnonVMA,
         .freePage, .doAnonymousPage, .mapZeroPage, .pageMoveAnonRmap, .cowCopy, .swapInMap, .zapVMA, .detachVMAs,
-        .exitMM:
+        .exitMM, .newMM, .copyVMA, .allocAVC, .allocAnonVMA, .setRootFromParent, .getAnonVMA, .copyPageRange,
+        .setAllLocksBit, .checkAllLocks:
         return step.union(Footprint.of(instr, in: self, cpu: c, next: true, regs: known))
       case .pageLockAnonVMA, .readPageMapping:
         // page_lock_anon_vma()'s first micro-step, readPageMapping (World+RmapWalk.swift): reads
@@ -449,7 +802,8 @@ extension World {
         guard known else { return nil }
         return nextStepFootprint(of: inner, cpu: c, after: step)
       case .prepPublish, .prepFinish, .pageUnlockAnonVMA, .unlinkFreeIfEmpty, .anonVMAUnlink, .rmapWalkVisits,
-        .anonVMAPrepare, .faultWrite, .faultRead, .doWPPage, .doSwapPage, .unlinkAnonVMAs, .doMunmap:
+        .anonVMAPrepare, .faultWrite, .faultRead, .doWPPage, .doSwapPage, .unlinkAnonVMAs, .doMunmap, .dupMMAP, .dupVMA,
+        .anonVMAForkReg, .anonVMAFork, .anonVMAClone, .anonVMAChainLink, .vmLockAnonVMA:
         let call = Footprint.of(instr, in: self, cpu: c, next: known, regs: known)
         if call == .everything { return nil }
         step = step.union(call)
@@ -458,7 +812,9 @@ extension World {
         return nil
       }
     }
-    return nil
+    // Only calls the table knows were left (a fault's last pages): the micro-step is in one of
+    // their expansions, or the CPU's operation ends.
+    return step
   }
 
   /// The footprint of `instr` run next after `step`, for an instruction `unlessBailed` runs.
