@@ -118,6 +118,19 @@ extension Groups {
             name: "races 4x\(sizes.quick ? 4 : 12) COW, 1 thread: peak RSS growth per state", value: growth,
             unit: "bytes", target: 64, note: "the frontier's worlds, fingerprints and parents"))
       }
+      if threads == 1 {
+        // The worlds the search holds at its widest, and what each costs of the growth above
+        // beyond the fingerprints and parents (visitedBytes).
+        let frontierBytes = (Harness.peakRSSMB() - largeBase) * 1_048_576 - Double(report.visitedBytes)
+        figures.append(
+          Figure(
+            name: "races 4x\(sizes.quick ? 4 : 12) COW: peak frontier (states held as worlds)",
+            value: Double(report.peakFrontier), unit: "states",
+            note: String(
+              format: "%.1f%% of the states; about %.0f bytes each",
+              100 * Double(report.peakFrontier)
+                / Double(max(1, report.states)), max(0, frontierBytes) / Double(max(1, report.peakFrontier)))))
+      }
     }
   }
 

@@ -63,32 +63,6 @@ extension RaceExplorer {
     var kernelHash: StateHasher?
   }
 
-  /// The micro-steps of every CPU that can move from each of `nodes`, tried on `threads`
-  /// threads, each taking the next node not yet taken (a thread the machine's load holds back
-  /// takes fewer): the results are by index, the same whatever the timing.
-  static func tryAll(_ nodes: [Frontier], threads: Int, symmetry: Bool) -> [[Ahead?]] {
-    let results = ResultSlots<[Ahead?]>(count: nodes.count)
-    let next = Atomic<Int>(0)
-    DispatchQueue.concurrentPerform(iterations: threads) { _ in
-      while true {
-        let i = next.wrappingAdd(1, ordering: .relaxed).oldValue
-        guard i < nodes.count else { break }
-        let world = nodes[i].world
-        results.put(
-          i,
-          world.cpus.indices.map { cpu -> Ahead? in
-            let state = world.cpus[cpu].state
-            guard state == .running || state == .blocked else { return nil }
-            let tried = tryStep(world, cpu: cpu)
-            guard case .success(let result) = tried else { return Ahead(tried: tried, kernelHash: nil) }
-            if case .blocked = result.outcome { return Ahead(tried: tried, kernelHash: nil) }
-            return Ahead(tried: tried, kernelHash: CPUNumbering.kernelHash(result.world, symmetry: symmetry))
-          })
-      }
-    }
-    return results.all.map { $0 ?? [] }
-  }
-
   func exploreFingerprints(
     maxStates: Int, maxDepth: Int, maxWork: Int, reduction: Reduction, symmetry: Bool = true, threads: Int = 1
   ) -> Report {
@@ -103,6 +77,7 @@ extension RaceExplorer {
     var depth = 0
     var expanded = 0
     var reducedExpansions = 0
+    var peakFrontier = 0
     var tally = Tally(initial: initial)
 
     func schedule(to index: Int) -> [Int] {
@@ -121,24 +96,21 @@ extension RaceExplorer {
 
     search: while !frontier.isEmpty {
       var level: [Frontier] = []
-      // Popped from the end, so each world is released once expanded; with threads, the next
-      // chunk's micro-steps are tried in parallel first.
-      frontier.reverse()
-      var tried: [[Ahead?]] = []
-      while let node = frontier.popLast() {
-        if threads > 1 && tried.isEmpty {
-          // The order the nodes are popped in: this one, then the frontier from its end.
-          tried = Self.tryAll(
-            [node] + frontier.suffix(Self.chunk - 1).reversed(), threads: threads, symmetry: symmetry
-          ).reversed()
-        }
-        let pre = tried.popLast()
+      // The level's worlds move to the lookahead, which releases each once taken; with threads,
+      // helpers work out the next states' expansions meanwhile.
+      let lookahead = Lookahead(
+        frontier, helpers: threads - 1, expand: depth < maxDepth, reduction: reduction, symmetry: symmetry)
+      frontier = []
+      defer { lookahead.finish() }
+      for k in 0..<lookahead.count {
+        guard let (node, pre) = lookahead.take(k) else { continue }
         let (index, world) = (node.index, node.world)
         expanded += 1
+        peakFrontier = max(peakFrontier, lookahead.count - k + level.count)
         if let reason = stopReason(
           expanded: expanded, work: tally.work, maxWork: maxWork,
           SearchProgress(
-            states: seen.count, maxStates: maxStates, queue: frontier.count + 1 + level.count, depth: depth,
+            states: seen.count, maxStates: maxStates, queue: lookahead.count - k + level.count, depth: depth,
             transitions: tally.transitions))
         {
           tally.stop(reason, covered: depth - 1, ends: true)
@@ -156,7 +128,7 @@ extension RaceExplorer {
           guard state == .running || state == .blocked else { return nil }
           let next: World
           let outcome: MicroOutcome
-          let ahead = pre.flatMap { cpu < $0.count ? $0[cpu] : nil }
+          let ahead = cpu < pre.steps.count ? pre.steps[cpu] : nil
           switch ahead?.tried ?? Self.tryStep(world, cpu: cpu) {
           case .failure(let error):
             tally.refuse(error, cpu: cpu, path: path)
@@ -192,7 +164,7 @@ extension RaceExplorer {
         }
         // The ample set: one CPU's micro-step alone when C0-C3 allow it, else every CPU's.
         var first: (cpu: Int, next: (world: World, fingerprint: UInt64, cpuNumbers: [Int])?)?
-        if let p = Self.ampleCandidate(world, reduction: reduction) {
+        if let p = pre.ample {
           let next = successor(p)
           first = (p, next)
           if let next, Self.ampleAfter(world, next.world, cpu: p, reduction: reduction),
@@ -225,6 +197,7 @@ extension RaceExplorer {
     report.reduction = reduction
     report.symmetry = symmetry
     report.reducedExpansions = reducedExpansions
+    report.peakFrontier = peakFrontier
     report.visitedBytes = seen.bytes + arrivals.capacity * MemoryLayout<Arrival>.stride
     return report
   }
@@ -244,37 +217,6 @@ extension RaceExplorer {
     }
     return events
   }
-}
-
-extension RaceExplorer {
-  /// Frontier states whose micro-steps the threads try together (the search accounts for them
-  /// one by one, in order, and stops between any two). The threads meet once per chunk, and
-  /// the accounting runs on one thread meanwhile: 256 made two threads wait on each other's
-  /// time slices on a loaded machine (4x12 COW at load 8: 17 s against 11 s with 2,048).
-  static let chunk = 1024
-}
-
-/// Results written by index from several threads (each index by one thread, read after all
-/// have finished).
-final class ResultSlots<T>: @unchecked Sendable {
-  private let base: UnsafeMutablePointer<T?>
-  let count: Int
-
-  init(count: Int) {
-    self.count = count
-    base = .allocate(capacity: max(count, 1))
-    base.initialize(repeating: nil, count: count)
-  }
-
-  deinit {
-    base.deinitialize(count: count)
-    base.deallocate()
-  }
-
-  func put(_ i: Int, _ value: T) { base[i] = value }
-
-  /// Every slot, nil where nothing was put.
-  var all: [T?] { (0..<count).map { base[$0] } }
 }
 
 /// Numbers each distinct CPU (state, program, registers, locks) in the order the search meets it,

@@ -53,6 +53,9 @@ public struct RaceExplorer {
     /// each state's parent record (the frontier's worlds, released level by level, not counted);
     /// 0 for the whole-world search.
     public var visitedBytes = 0
+    /// States the fingerprint search held as worlds at its widest: the rest of the level being
+    /// expanded and the next level so far (0 for the whole-world search).
+    public var peakFrontier = 0
   }
 
   /// Whether a search explores every interleaving or a sound subset of them.
@@ -221,9 +224,10 @@ public struct RaceExplorer {
   /// `symmetry` (fingerprint search): states equal up to a renaming of page ids are one state
   /// (``World/pageNames()``); off, the search visits what the whole-world reference visits.
   ///
-  /// `threads` (fingerprint search): the micro-steps of each chunk of the frontier are tried on
-  /// that many threads, and accounted for in the frontier's order, so the report, its findings
-  /// and their schedules are the same whatever the number of threads and their timing.
+  /// `threads` (fingerprint search): `threads - 1` helpers work out the micro-steps of the
+  /// frontier's next states ahead (``Lookahead``), and the search accounts for them in the
+  /// frontier's order, so the report, its findings and their schedules are the same whatever
+  /// the number of threads and their timing.
   public func explore(
     maxStates: Int = 100_000, maxDepth: Int = 10_000, maxWork: Int = defaultMaxWork, visited: Visited = .fingerprints,
     reduction: Reduction = .ampleSets, symmetry: Bool = true, threads: Int = 1
