@@ -196,6 +196,17 @@ struct Groups {
       figures.append(
         Figure(name: "\(name) (p99)", value: Harness.percentile(keyTimes, 0.99) * 1000, unit: "ms", target: 8))
     }
+    // W2's daemon chain: two VMAs, an anon_vma more every generation; the diagram is drawn up to
+    // DiagramLayout.maxAnonVMAs live anon_vmas (the matrix beyond).
+    let w2 = Groups.timeline(Workloads.w2(kernel: .v2_6_36, generations: quick ? 200 : 500))
+    let terminal = HeadlessTerminal(width: 200, height: 60, keepsFrames: false)
+    var runtime = Runtime(state: AppState(timeline: w2, fileName: "w2"), backend: terminal, clock: terminal.clock)
+    runtime.draw()
+    let keyTimes = Self.stepCompare(&runtime, keys: min(sizes.keys ?? (quick ? 40 : 1000), w2.stepCount))
+    let name = "key to frame while stepping W2 (\(w2.states[keyTimes.count].aliveAnonVMAs.count) anon_vmas at the last)"
+    figures.append(Figure(name: "\(name) (p50)", value: Harness.percentile(keyTimes, 0.5) * 1000, unit: "ms"))
+    figures.append(
+      Figure(name: "\(name) (p99)", value: Harness.percentile(keyTimes, 0.99) * 1000, unit: "ms", target: 8))
   }
 
   /// Compare (`c`) with 2.6.34 at 200x60 (side by side): key to frame while stepping W1, and a
@@ -220,8 +231,8 @@ struct Groups {
         spread: redraw.spread * 1000))
   }
 
-  /// Presses → `keys` times; the time of each key to its frame. Its own function, so callgrind
-  /// can count its instructions alone (`--toggle-collect='*stepCompare*'`).
+  /// Presses → `keys` times; the time of each key to its frame (beside 2.6.34, or stepping W2).
+  /// Its own function, so callgrind can count its instructions alone (`--toggle-collect='*stepCompare*'`).
   @inline(never)
   static func stepCompare(_ runtime: inout Runtime<HeadlessTerminal, ManualClock>, keys: Int) -> [Double] {
     var times: [Double] = []

@@ -150,9 +150,32 @@ struct DiagramLayout: Sendable {
   /// The most VMAs a diagram is laid out for: beyond them a step's layout (and its locks) costs
   /// more than the frame budget, and the matrix, which folds and scrolls, is drawn instead.
   static let maxVMAs = 400
+  /// The most live anon_vmas, and anon_vma_chains, a diagram is laid out for: a daemon chain
+  /// (W2) has two VMAs and an anon_vma (and a chain link of its one VMA) per generation, whose
+  /// boxes and lanes cost a step's layout as much as ``maxVMAs`` VMAs do (`anonvis-bench --only
+  /// keys`: stepping W2).
+  static let maxAnonVMAs = 400
+  static let maxAVCs = 800
 
-  /// Whether the world on screen is small enough for the diagram (``maxVMAs``).
-  static func drawable(_ layout: Layout) -> Bool { layout.world.vmas.count <= maxVMAs }
+  /// What the world is too large for the diagram by (``maxVMAs``, ``maxAVCs``, ``maxAnonVMAs``),
+  /// written as the bound (`400 VMAs`); nil when the diagram is drawn.
+  static func excess(_ w: World) -> String? {
+    if w.vmas.count > maxVMAs { return "\(maxVMAs) VMAs" }
+    if w.avcCount > maxAVCs { return "\(maxAVCs) anon_vma_chains" }
+    // Freed anon_vmas stay in the array: only a longer one needs counting, up to the bound.
+    if w.anonVMAs.count > maxAnonVMAs {
+      var live = 0
+      for i in w.anonVMAs.indices where w.anonVMAs[i].alive {
+        live += 1
+        if live > maxAnonVMAs { return "\(maxAnonVMAs) anon_vmas" }
+      }
+    }
+    return nil
+  }
+
+  /// Whether the world on screen is small enough for the diagram (``excess(_:)``, worked out
+  /// once per layout).
+  static func drawable(_ layout: Layout) -> Bool { layout.diagramExcess == nil }
 
   /// The kernel functions that take an anon_vma lock, as the model names them
   /// (`World.lockFunction(_:)`: 2.6.34, 2.6.36, 6.x).

@@ -54,6 +54,9 @@ public struct Layout: Sendable {
   let functions: [String]
   /// Processes, VMAs, anon_vmas, chains and pages, for the status line.
   let totals: String
+  /// The bound the world is over, which makes the diagram view draw the matrix
+  /// (``DiagramLayout/excess(_:)``); nil when the diagram is drawn.
+  let diagramExcess: String?
   /// The forest diagram of the world on screen, computed in diagram view (`refreshDiagram`).
   var diagram: DiagramLayout?
   /// The anon_vma locks a whole step took, for the matrix and tree views (`loadStepLocks`; the
@@ -86,6 +89,7 @@ public struct Layout: Sendable {
     totals =
       "\(w.processes.count { $0.alive })p \(w.vmas.count)v \(w.aliveAnonVMAs.count)av \(w.avcCount)avc "
       + "\(w.listedPages.count)pg"
+    diagramExcess = DiagramLayout.excess(w)
   }
 }
 

@@ -41,7 +41,11 @@ struct DiagramExtentTests {
     arguments: cases)
   func countedMatchesBuilt(index: Int) throws {
     let (name, t) = try Self.scene(index)
-    let plans: [ForestDiagram.Plan?] = [nil] + [56, 117, 153].map { ForestDiagram.Plan(t, maxWidth: $0) }
+    // The last for a large pane's rows: spaced, with PTE rows under the VMAs (``Plan/pteRows``).
+    let plans: [ForestDiagram.Plan?] =
+      [nil] + [56, 117, 153].map { ForestDiagram.Plan(t, maxWidth: $0) } + [
+        ForestDiagram.Plan(t, maxWidth: 296, maxRows: 90)
+      ]
     var compared = 0
     var drawnChecked = 0
     for k in 0...t.stepCount {
@@ -73,8 +77,8 @@ struct DiagramExtentTests {
   }
 
   @Test(
-    "stepping through the app at 80x24, 120x40 and 200x60, folding on and off: the whole diagram's height and what it draws, known before it is laid out, are the laid-out diagram's",
-    arguments: [-3, -4, 0, 2], [(80, 24), (120, 40), (200, 60)])
+    "stepping through the app at 80x24, 120x40, 200x60 and 300x100, folding on and off: the whole diagram's height and what it draws, known before it is laid out, are the laid-out diagram's",
+    arguments: [-3, -4, 0, 2], [(80, 24), (120, 40), (200, 60), (300, 100)])
   func appMatchesLaidOut(index: Int, size: (Int, Int)) throws {
     let (name, t) = try Self.scene(index)
     var folded = 0

@@ -200,6 +200,13 @@ extension ForestDiagram {
         if box.rect.x + 2 + label.width > limit {
           put(ascii ? ".." : "…", limit - (ascii ? 2 : 1), y, style, maxX: limit)
         }
+        // Its PTEs on the row under it, when that row is the box's and no other VMA's.
+        if let ptes = pteRows[v], box.rows[i] + 1 < box.rect.height - 2,
+          i + 1 == box.rows.count || box.rows[i + 1] > box.rows[i] + 1
+        {
+          let row = Self.pteRow(ptes, room: limit - box.rect.x - 4)
+          put(row, box.rect.x + 4, y + 1, gone ? s.processGone : s.chain, maxX: limit)
+        }
       }
     }
     for box in anonVMAs where visible(box.rect) {

@@ -65,8 +65,58 @@ extension ForestDiagram {
         let notes = [Self.danglingNote(dangling[v] ?? []), violationMarks[.vma(v)].map(Self.violationText)]
         let danger = notes.compactMap { $0 }.joined(separator: " ")
         vmaLabels[v] = VMALabel(text: text, chain: chain, walk: note, danger: danger.isEmpty ? nil : danger)
+        if plan?.pteRows == true, let here { pteRows[v] = Self.pteTexts(here, w) }
       }
     }
+  }
+
+  /// A VMA's page-table entries in address order, as its PTE row writes them (``Plan/pteRows``),
+  /// each numbered by its page in the mapping (as the label's `A@0`): `0:pg1 rw` (a present
+  /// page, writable or read-only), `1:pg2 ro KSM` (its `page->mapping` a KSM stable node),
+  /// `2:zero` (the shared zero page), `3:swap1` (a swap entry, its slot), `4:pg3 migrating` (a
+  /// migration entry); each but the last ends in a comma.
+  static func pteTexts(_ vma: VMA, _ w: World) -> [String] {
+    let ptes = w[process: vma.process].ptes
+    // The fewer of the VMA's pages and the process's entries.
+    let vpages =
+      vma.pages <= ptes.count
+      ? Array(vma.start..<vma.end) : ptes.keys.filter { vma.start <= $0 && $0 < vma.end }.sorted()
+    var texts: [String] = []
+    for vpage in vpages {
+      guard let pte = ptes[vpage] else { continue }
+      var text = "\(vpage - vma.base):"
+      switch pte {
+      case .page(let p, let writable):
+        text += World.pageName(p) + (writable ? " rw" : " ro")
+        if w.isAllocated(p), case .ksm = w[page: p].mapping { text += " KSM" }
+      case .zero: text += "zero"
+      case .swap(let slot): text += "swap\(slot.raw)"
+      case .migration(let p, _): text += World.pageName(p) + " migrating"
+      }
+      texts.append(text)
+    }
+    for i in texts.indices.dropLast() { texts[i] += "," }
+    return texts
+  }
+
+  /// A VMA's PTE row in at most `room` columns: `PTEs 0:pg1 rw, 1:pg2 ro …+3`, `PTEs none`.
+  static func pteRow(_ texts: [String], room: Int) -> String {
+    texts.isEmpty ? "PTEs none" : cut("PTEs", texts, room: room)
+  }
+
+  /// The inner columns a process box gives a PTE row (written two columns in from the labels):
+  /// all of it up to ``maxPTERow`` columns (a longer one is cut, `…+N`), or the fit's label width.
+  static func pteRowInner(_ texts: [String], fit: Fit) -> Int {
+    min(textWidth(pteRow(texts, room: .max)), fit.vmaLabelWidth ?? maxPTERow) + 5
+  }
+  static let maxPTERow = 48
+
+  /// A page in an anon_vma box's `pages` line: its name, and with a plan's PTE rows (a large
+  /// pane) its `page->index` and mapcount, `pg1@0×2`.
+  func pageLabel(_ p: PageID, _ w: World) -> String {
+    guard plan?.pteRows == true, w.isAllocated(p) else { return World.pageName(p) }
+    let page = w[page: p]
+    return "\(World.pageName(p))@\(page.index)×\(page.mapcount)"
   }
 
   /// The anon_vma boxes' `list` and `pages` lines cut to the fit's box width
@@ -79,7 +129,7 @@ extension ForestDiagram {
       anonVMAs[i].lines[1] =
         list.isEmpty ? "list (empty)" : Self.cut("list", count: list.count, room: room) { w.vmaName(list[$0]) }
       if !pages.isEmpty {
-        anonVMAs[i].lines[2] = Self.cut("pages", count: pages.count, room: room) { World.pageName(pages[$0]) }
+        anonVMAs[i].lines[2] = Self.cut("pages", count: pages.count, room: room) { pageLabel(pages[$0], w) }
       }
     }
     measureAnonVMAText()

@@ -324,7 +324,7 @@ extension ForestDiagram {
         if list.count > 5 { lines[1] += " …+\(list.count - 4)" }
         content = (list, pagesOf[a] ?? [])
         if let pages = pagesOf[a] {
-          lines.append("pages " + Self.elided(pages, max: 6, name: World.pageName))
+          lines.append("pages " + Self.elided(pages, max: 6) { pageLabel($0, w) })
         } else if w.kernel.isModern || plan != nil {
           lines.append("pages none")  // a third row: the parent arrow leaves from it
         }
@@ -332,7 +332,7 @@ extension ForestDiagram {
         lines.append("freed")
         // Pages whose page->mapping still names it (``danglingMappings``).
         if let pages = pagesOf[a] {
-          lines.append("pages " + Self.elided(pages.map(World.pageName), max: 6))
+          lines.append("pages " + Self.elided(pages, max: 6) { pageLabel($0, w) })
           content = ([], pages)
         }
       }
@@ -618,6 +618,7 @@ extension ForestDiagram {
           vmaLabels[v] = label
         }
         inner = max(inner, min(label.width, fit.vmaLabelWidth ?? .max) + 3)
+        if let ptes = pteRows[v] { inner = max(inner, Self.pteRowInner(ptes, fit: fit)) }
       }
       right = max(right, column(depth: box.depth) + inner + 1)
     }

@@ -33,6 +33,9 @@ extension ForestDiagram {
     lines += [
       "  list P1:A@0 P2:A@0 " + (u ? "…" : "...") + "+N  the same_anon_vma list: process:VMA, head first; +N more",
       "  pages pg1 pg2  pages whose page->mapping is this anon_vma; none, (empty), freed",
+      "  pages pg1@0" + (u ? "×" : "x") + "2  in a large pane: the page's page->index (0) and mapcount (2)",
+      "  PTEs 0:pg1 rw, 1:pg2 ro KSM, 2:swap1  in a large pane, under a VMA: its page-table entries by page of "
+        + "the mapping (a page, writable or read-only, KSM's; zero; a swap entry's slot; migrating)",
       (u ? "┌┄ KSM stable node K1 ┄┐" : "+- KSM stable node K1 -+")
         + "  a KSM stable node: its page, items P2:A@0" + (u ? "→" : "->") + "AV2 (rmap_items holding anon_vmas)",
       "Arrows",

@@ -51,14 +51,21 @@ extension ForestDiagram {
     /// Rows from one VMA's row to the next in a process box (2: a blank row between, so the
     /// arrows of neighbouring VMAs run apart).
     public var vmaPitch: Int { Self.spacings[spacing].vmaPitch }
+    /// Whether each VMA has its page-table entries written on the row under it (``ForestDiagram/pteRows``,
+    /// `PTEs 0:pg1 rw, 1:pg2 ro KSM`): in the spacings with a row between VMAs, which a large pane
+    /// gets, so a lecturer sees the pages without selecting them.
+    public var pteRows: Bool { vmaPitch >= 2 }
     /// The rows the plan was asked to fit in, and the planned diagram's height at each spacing
     /// (empty when the pane is not wide).
     var maxRows: Int?
     var heights: [Int] = []
 
     /// The spacings, from the tightest (a narrow pane) to the loosest: more spreads a small
-    /// forest too thin to read as one.
-    static let spacings: [(gap: Int, vmaPitch: Int)] = [(0, 1), (1, 1), (2, 1), (2, 2), (3, 2), (4, 2)]
+    /// forest too thin to read as one. From a pitch of 2 each VMA's PTEs take the row under it
+    /// (``pteRows``); a pitch of 3 leaves a blank row after them.
+    static let spacings: [(gap: Int, vmaPitch: Int)] = [
+      (0, 1), (1, 1), (2, 1), (2, 2), (3, 2), (4, 2), (4, 3), (6, 3),
+    ]
 
     /// The blank rows between boxes in a plan for `maxWidth`: one from ``wideFrom`` canvas
     /// columns (a 200-column terminal, its side column open), none below or without a width.
@@ -206,7 +213,8 @@ extension ForestDiagram {
         let vmas = life.vmas.sorted { (lives.vmas[$0].birth, $0) < (lives.vmas[$1].birth, $1) }
         let slots = Packer.pack(vmas.map { (lives.vmas[$0], 1, 0) })
         for (v, slot) in zip(vmas, slots) { vmaSlot[v] = slot * vmaPitch }
-        processHeight[p] = 2 + max(1, (slots.map { $0 * vmaPitch + 1 }.max() ?? 1))
+        // The last VMA's PTE row too (``pteRows``).
+        processHeight[p] = 2 + max(1, (slots.map { $0 * vmaPitch + (pteRows ? 2 : 1) }.max() ?? 1))
         if let parent = life.parent, parent < p, lives.processes[parent] != nil {
           processDepth[p] = processDepth[parent] + 1
           children[parent].append(p)

@@ -147,7 +147,7 @@ extension AppState {
     let body = frameRows(in: area).body
     if body.width < diagramMinimum.width { return " matrix: the diagram needs \(diagramMinimum.width) columns " }
     if body.height < diagramMinimum.height { return " matrix: the diagram needs a taller pane " }
-    return DiagramLayout.drawable(layout) ? nil : " matrix: the diagram is drawn up to \(DiagramLayout.maxVMAs) VMAs "
+    return layout.diagramExcess.map { " matrix: the diagram is drawn up to \($0) " }
   }
 }
 
