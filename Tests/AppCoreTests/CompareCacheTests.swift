@@ -8,10 +8,7 @@ import Testing
 
 @Suite("Compare: the other half's account and what differs, worked out once per step, equal fresh ones")
 struct CompareCacheTests {
-  static let scenes = [
-    "e1-first-touch.scene", "e2-fork-cow.scene", "e3-three-generations.scene", "e4-split-merge.scene",
-    "e5-rmap-coverage.scene", "e6-ksm-root-lifetime.scene",
-  ]
+  static let scenes = lectureScenes
 
   /// The kept view against one made from scratch: the account (`compareAccount`, which
   /// summarises both worlds itself) and the diffs (both worlds summarised anew).

@@ -10,10 +10,7 @@ import Testing
 /// tryout at 80×24).
 @Suite("Inspector: object names are never broken across lines")
 struct InspectorWrapTests {
-  static let scenes = [
-    "e1-first-touch.scene", "e2-fork-cow.scene", "e3-three-generations.scene", "e4-split-merge.scene",
-    "e5-rmap-coverage.scene", "e6-ksm-root-lifetime.scene",
-  ]
+  static let scenes = lectureScenes
 
   /// Every object the diagram can select in `w`.
   static func objects(_ w: World) -> [ForestDiagram.Object] {

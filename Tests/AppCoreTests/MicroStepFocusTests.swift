@@ -31,10 +31,7 @@ struct MicroStepFocusTests {
 
   @Test(
     "at every micro-step of E1–E6, the focus is the object the old text parser chose",
-    arguments: [
-      "e1-first-touch.scene", "e2-fork-cow.scene", "e3-three-generations.scene", "e4-split-merge.scene",
-      "e5-rmap-coverage.scene", "e6-ksm-root-lifetime.scene",
-    ])
+    arguments: lectureScenes)
   func sameAsParser(file: String) throws {
     var s = try diagramApp(file, nil)
     var focused = 0
