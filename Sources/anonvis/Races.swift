@@ -60,8 +60,10 @@ struct Races: ParsableCommand {
   var noSymmetry = false
 
   @Option(
-    help: "Try micro-steps on this many threads (the report and counterexamples are the same whatever the number).")
-  var threads: Int = 1
+    help: ArgumentHelp(
+      "Try micro-steps on this many threads (the report and counterexamples are the same whatever the number).",
+      discussion: "Default: one per core of the machine, at most 8."))
+  var threads: Int?
 
   @Flag(help: "Overwrite existing counterexample files.")
   var force = false
@@ -72,6 +74,9 @@ struct Races: ParsableCommand {
     let variants = variant.isEmpty ? nil : variant
     guard maxStates > 0, depth > 0 else { throw CLIError.error("--max-states and --depth must be positive") }
     guard maxTime > 0, maxTime <= 1e9 else { throw CLIError.error("--max-time must be between 0 and 1e9 seconds") }
+    // One thread per core by default: the search accounts for the helpers' work in order, so the
+    // output is the same bytes whatever the number (RacesThreadsCLITests, LookaheadTests).
+    let threads = self.threads ?? min(8, max(1, ProcessInfo.processInfo.activeProcessorCount))
     guard (1...256).contains(threads) else { throw CLIError.error("--threads must be between 1 and 256") }
     let source = try SceneLoader.load(file).get()
     let scene = Parser.parse(source)

@@ -125,10 +125,32 @@ public struct Footprint: Sendable, Equatable {
   /// Touches everything.
   public static let everything = Footprint(reads: [.everything], writes: [.everything])
 
+  /// Whether this is ``everything`` (compared without comparing arrays element by element).
+  public var isEverything: Bool {
+    reads.count == 1 && writes.count == 1 && assumes.isEmpty && reads[0] == .everything && writes[0] == .everything
+  }
+
+  /// Whether this touches nothing (``local``).
+  var isLocal: Bool { reads.isEmpty && writes.isEmpty && assumes.isEmpty }
+
   /// Both footprints together.
   public func union(_ other: Footprint) -> Footprint {
-    if self == .everything || other == .everything { return .everything }
-    return Footprint(reads: reads + other.reads, writes: writes + other.writes, assumes: assumes + other.assumes)
+    var both = self
+    both.formUnion(other)
+    return both
+  }
+
+  /// Adds `other` to this footprint in place (the race explorer takes footprints for every
+  /// state it visits: a union with ``local`` or ``everything`` copies no array).
+  public mutating func formUnion(_ other: Footprint) {
+    if other.isLocal || isEverything { return }
+    if isLocal || other.isEverything {
+      self = other
+      return
+    }
+    reads += other.reads
+    writes += other.writes
+    assumes += other.assumes
   }
 
   /// Whether two objects may be the same (a class overlaps each of its members).
@@ -583,7 +605,7 @@ public struct Footprint: Sendable, Equatable {
   static func ofOperation(_ op: Operation, in world: World, cpu: Int) -> Footprint {
     guard let (copy, inputs) = world.expansion(of: op, cpu: cpu) else { return .everything }
     let rest = copy.remainingFootprint(cpu: cpu)
-    guard rest != .everything else { return .everything }
+    guard !rest.isEverything else { return .everything }
     return rest.union(Footprint(reads: inputs, writes: [], assumes: inputs))
   }
 
@@ -769,7 +791,11 @@ extension World {
   /// The footprint of CPU `c`'s next micro-step (the instructions it pops up to its event), or
   /// nil when it is not one the table knows. A call the table knows counts with everything it
   /// may expand into, and (as it may expand into nothing) with the instruction after it.
-  public func nextStepFootprint(cpu c: Int) -> Footprint? {
+  ///
+  /// `invisibleOnly`: nil as soon as the footprint is known to be ``Footprint/mayBeVisible``
+  /// (the race explorer's C2 takes no such step alone, so it need not know the rest: a fault's
+  /// later pages, say); otherwise the same answer.
+  public func nextStepFootprint(cpu c: Int, invisibleOnly: Bool = false) -> Footprint? {
     var step = Footprint.local
     var known = true
     for instr in cpus[c].program.reversed() {
@@ -777,7 +803,9 @@ extension World {
       case .op(let op):
         // Expanded by this micro-step: the expansion's next micro-step, reading what the
         // expansion reads.
-        guard let (copy, inputs) = expansion(of: op, cpu: c), let first = copy.nextStepFootprint(cpu: c) else {
+        guard let (copy, inputs) = expansion(of: op, cpu: c),
+          let first = copy.nextStepFootprint(cpu: c, invisibleOnly: invisibleOnly)
+        else {
           return nil
         }
         return first.union(Footprint(reads: inputs, writes: []))
@@ -805,8 +833,9 @@ extension World {
         .anonVMAPrepare, .faultWrite, .faultRead, .doWPPage, .doSwapPage, .unlinkAnonVMAs, .doMunmap, .dupMMAP, .dupVMA,
         .anonVMAForkReg, .anonVMAFork, .anonVMAClone, .anonVMAChainLink, .vmLockAnonVMA:
         let call = Footprint.of(instr, in: self, cpu: c, next: known, regs: known)
-        if call == .everything { return nil }
-        step = step.union(call)
+        if call.isEverything { return nil }
+        step.formUnion(call)
+        if invisibleOnly && step.mayBeVisible { return nil }
         known = known && !Footprint.mayWriteRegisters(instr)
       default:
         return nil
@@ -834,8 +863,8 @@ extension World {
     var all = Footprint.local
     var regs = true
     for instr in cpus[c].program.reversed() {
-      all = all.union(Footprint.of(instr, in: self, cpu: c, next: false, regs: regs))
-      if all == .everything { return all }
+      all.formUnion(Footprint.of(instr, in: self, cpu: c, next: false, regs: regs))
+      if all.isEverything { return all }
       regs = regs && !Footprint.mayWriteRegisters(instr)
     }
     return all
