@@ -145,7 +145,7 @@ extension AnonVMA {
 }
 
 /// Up to `limit` states reachable from `initial` by micro-steps, breadth first.
-private func reachable(from initial: World, limit: Int) -> [World] {
+func reachable(from initial: World, limit: Int) -> [World] {
   var seen: Set<World> = [initial]
   var queue = [initial]
   var i = 0
