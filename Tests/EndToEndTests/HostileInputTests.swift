@@ -241,6 +241,55 @@ struct OddTerminalTests {
     #expect(try t.screen().contains("EXIT=0"))
   }
 
+  /// `record -o` builds the cast, writes it to a temporary file and renames it over the target,
+  /// so a run stopped at any moment leaves the target as it was or complete, never half written.
+  @Test(
+    "an interrupted record -o leaves the old file or the complete new one under the target name",
+    arguments: ["TERM", "INT", "KILL"])
+  func interruptedRecord(signal: String) throws {
+    let binary = try #require(anonvisBinary)
+    // A record of a few seconds in a debug build (13 records per signal): long enough that every
+    // fraction below lands while the cast is being built.
+    let scene = repoRoot.appendingPathComponent("scenes/scale/daemon-100-6.1.scene").path
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("anonvis-rec-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let reference = dir.appendingPathComponent("reference.cast").path
+    let started = Date()
+    #expect(try run(["record", scene, "-o", reference]).status == 0)
+    let duration = Date().timeIntervalSince(started)
+    let complete = try Data(contentsOf: URL(fileURLWithPath: reference))
+    let old = Data("an older recording\n".utf8)
+    let target = dir.appendingPathComponent("out.cast")
+    let fresh = dir.appendingPathComponent("fresh.cast")
+    for fraction in [0.2, 0.6, 0.95] {
+      try old.write(to: target)
+      for (path, extra) in [(target.path, ["--force"]), (fresh.path, [])] {
+        try? FileManager.default.removeItem(atPath: fresh.path)
+        let p = Process()
+        p.executableURL = binary
+        p.arguments = ["record", scene, "-o", path] + extra
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        usleep(useconds_t(duration * fraction * 1_000_000))
+        _ = spawnAndWait(["kill", "-\(signal)", "\(p.processIdentifier)"], stdout: "/dev/null")
+        p.waitUntilExit()
+        let now = FileManager.default.contents(atPath: path)
+        if path == target.path {
+          #expect(now == old || now == complete, "\(signal) at \(fraction): out.cast is \(now?.count ?? 0) bytes")
+        } else {
+          #expect(now == nil || now == complete, "\(signal) at \(fraction): fresh.cast is \(now?.count ?? 0) bytes")
+        }
+      }
+    }
+  }
+}
+
+/// The longest tmux test (about 9 minutes of a debug build on a 2-core machine), in a suite of its
+/// own: serialized behind the other odd-terminal tests it started last and ran alone at the end of
+/// CI's test run; here it runs beside the other suites.
+@Suite("Odd terminals: the fuzz corpus at the ':' prompt (tmux)", .enabled(if: tmuxAvailable))
+struct FuzzCorpusPromptTests {
   /// The committed fuzz corpus (`Fuzz/corpus.tar.xz`: libFuzzer's minimized findings over more
   /// than a million executions, seeded with every scene), each line typed at the ':' prompt.
   /// Only bytes that end the prompt or signal the terminal are left out: newline and carriage
@@ -289,48 +338,5 @@ struct OddTerminalTests {
     try t.keys("q")
     try t.waitFor("the exit status") { $0.range(of: "EXIT=[0-9]", options: .regularExpression) != nil }
     #expect(try t.screen().contains("EXIT=0"))
-  }
-
-  /// `record -o` builds the cast, writes it to a temporary file and renames it over the target,
-  /// so a run stopped at any moment leaves the target as it was or complete, never half written.
-  @Test(
-    "an interrupted record -o leaves the old file or the complete new one under the target name",
-    arguments: ["TERM", "INT", "KILL"])
-  func interruptedRecord(signal: String) throws {
-    let binary = try #require(anonvisBinary)
-    // A record of a few seconds in a debug build (13 records per signal): long enough that every
-    // fraction below lands while the cast is being built.
-    let scene = repoRoot.appendingPathComponent("scenes/scale/daemon-100-6.1.scene").path
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("anonvis-rec-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(at: dir) }
-    let reference = dir.appendingPathComponent("reference.cast").path
-    let started = Date()
-    #expect(try run(["record", scene, "-o", reference]).status == 0)
-    let duration = Date().timeIntervalSince(started)
-    let complete = try Data(contentsOf: URL(fileURLWithPath: reference))
-    let old = Data("an older recording\n".utf8)
-    let target = dir.appendingPathComponent("out.cast")
-    let fresh = dir.appendingPathComponent("fresh.cast")
-    for fraction in [0.2, 0.6, 0.95] {
-      try old.write(to: target)
-      for (path, extra) in [(target.path, ["--force"]), (fresh.path, [])] {
-        try? FileManager.default.removeItem(atPath: fresh.path)
-        let p = Process()
-        p.executableURL = binary
-        p.arguments = ["record", scene, "-o", path] + extra
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        usleep(useconds_t(duration * fraction * 1_000_000))
-        _ = spawnAndWait(["kill", "-\(signal)", "\(p.processIdentifier)"], stdout: "/dev/null")
-        p.waitUntilExit()
-        let now = FileManager.default.contents(atPath: path)
-        if path == target.path {
-          #expect(now == old || now == complete, "\(signal) at \(fraction): out.cast is \(now?.count ?? 0) bytes")
-        } else {
-          #expect(now == nil || now == complete, "\(signal) at \(fraction): fresh.cast is \(now?.count ?? 0) bytes")
-        }
-      }
-    }
   }
 }
