@@ -50,7 +50,11 @@ public struct StepLocks: Sendable, Hashable {
       var lock: AnonVMAID
       var cpu: Int
     }
-    let end = end ?? micro.last?.world
+    // The anon_vmas alive at the step's end, gathered once (asking the end world per anon_vma
+    // and micro-state copied it each time: five times the cost of the whole count).
+    let aliveAtEnd: Set<AnonVMAID>? = (end ?? micro.last?.world).map { w in
+      Set(w.anonVMAs.indices.lazy.filter { w.anonVMAs[$0].alive }.map { w.anonVMAs[$0].id })
+    }
     var held = Set<Held>()
     // The best moment so far: how much of what it covers survives (2 all, 1 some, 0 none),
     // then how many objects it covers.
@@ -85,7 +89,7 @@ public struct StepLocks: Sendable, Hashable {
         let id = w.anonVMAs[i].id
         guard locked.contains(own ? id : w.anonVMAs[i].root ?? id) else { continue }
         covered += 1
-        if end.map({ $0.anonVMA(id)?.alive != true }) ?? false { freed.append(id) }
+        if let aliveAtEnd, !aliveAtEnd.contains(id) { freed.append(id) }
         cover += 1 + (modern ? w.listVMAs(id).count : w.anonVMAs[i].head.count { w.avcs[$0] != nil })
       }
       let survives = freed.isEmpty && covered > 0 ? 2 : freed.count < covered ? 1 : 0
