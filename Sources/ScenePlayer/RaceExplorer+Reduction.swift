@@ -80,8 +80,8 @@ extension RaceExplorer {
     // where every next micro-step is visible (a copy-on-write scene's page-table writes) the
     // answer is nil without them, as it would be with them.
     var candidates: [(index: Int, step: Footprint)] = []
+    let broken = reduction == .brokenC2ForTesting
     for (i, p) in running.enumerated() {
-      let broken = reduction == .brokenC2ForTesting
       guard let step = world.nextStepFootprint(cpu: p, invisibleOnly: !broken), !step.mayBeVisible || broken else {
         continue
       }

@@ -50,11 +50,10 @@ public struct StepLocks: Sendable, Hashable {
       var lock: AnonVMAID
       var cpu: Int
     }
-    // The anon_vmas alive at the step's end, gathered once (asking the end world per anon_vma
-    // and micro-state copied it each time: five times the cost of the whole count).
-    let aliveAtEnd: Set<AnonVMAID>? = (end ?? micro.last?.world).map { w in
-      Set(w.anonVMAs.indices.lazy.filter { w.anonVMAs[$0].alive }.map { w.anonVMAs[$0].id })
-    }
+    // The anon_vmas alive at the step's end, gathered once, at the first hold (asking the end
+    // world per anon_vma and micro-state copied it each time: five times the cost of the count).
+    let end = end ?? micro.last?.world
+    var aliveAtEnd: Set<AnonVMAID>?
     var held = Set<Held>()
     // The best moment so far: how much of what it covers survives (2 all, 1 some, 0 none),
     // then how many objects it covers.
@@ -78,6 +77,9 @@ public struct StepLocks: Sendable, Hashable {
         }
       }
       guard !now.isEmpty else { continue }
+      if aliveAtEnd == nil, let end {
+        aliveAtEnd = Set(end.anonVMAs.indices.lazy.filter { end.anonVMAs[$0].alive }.map { end.anonVMAs[$0].id })
+      }
       // The anon_vmas whose lock (`World.lockTarget(of:)`) is held, and the VMAs on their lists
       // (`World.listVMAs`), counted without copying an anon_vma or making its list.
       let locked = Array(Set(now.map(\.lock)))
