@@ -81,6 +81,7 @@ extension ForestDiagram {
     case .fork: (500_000 + i, .light, s.fork)
     case .parent(_, let parent): (600_000 + parent.raw, .dashed, s.parentPointer)
     case .danglingMapping(_, let a): (900_000 + a.raw, .heavy, s.danger)
+    case .ksm(_, _, let a): (1_000_000 + a.raw, .light, s.ksm)
     }
   }
 

@@ -67,8 +67,8 @@ extension ForestDiagram {
       }
     }
     if let plan { y = max(y, plan.anonVMABottom) } else if group != nil { y += 1 }
-    // KSM stable nodes: a page line and an items line each.
-    y += 4 * w.stableNodes.count { $0.alive }
+    // KSM stable nodes: a page line and a line per rmap_item each (``stableNodeLines(_:_:)``).
+    y += stableNodeRows(w)
     return max(processHeight, y)
   }
 

@@ -368,15 +368,11 @@ extension ForestDiagram {
         let old = i < previous.stableNodes.count ? previous.stableNodes[i] : nil
         change = old?.alive != true ? .added : old == node ? .same : .changed
       }
-      let items = node.items.map { "\($0.vmaName)→\(World.avName($0.anonVMA))" }
-      let lines = [
-        "page \(World.pageName(node.page))", "items " + (items.isEmpty ? "(none)" : Self.elided(items, max: 3)),
-      ]
+      let lines = Self.stableNodeLines(node.page, node.items)
       stableNodes.append(
         StableNodeBox(
           node: node.id, page: node.page, rect: Rect(x: 0, y: y, width: 0, height: lines.count + 2),
-          title: " KSM stable node K\(i + 1) ", lines: lines,
-          change: change))
+          title: " KSM stable node K\(i + 1) ", lines: lines, items: node.items, change: change))
       y += lines.count + 2
     }
     height = max(height, y)

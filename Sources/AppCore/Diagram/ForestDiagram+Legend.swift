@@ -37,10 +37,15 @@ extension ForestDiagram {
       "  PTEs 0:pg1 rw, 1:pg2 ro KSM, 2:swap1  in a large pane, under a VMA: its page-table entries by page of "
         + "the mapping (a page, writable or read-only, KSM's; zero; a swap entry's slot; migrating)",
       (u ? "┌┄ KSM stable node K1 ┄┐" : "+- KSM stable node K1 -+")
-        + "  a KSM stable node: its page, items P2:A@0" + (u ? "→" : "->") + "AV2 (rmap_items holding anon_vmas)",
+        + "  a KSM stable node: its page, then its rmap_items in list order, each holding a reference on its "
+        + "VMA's anon_vma: rmap_item P2:A@0 with an arrow to it, or P2:A@0" + (u ? "→" : "->")
+        + "AV2 where the pane is narrow",
       "Arrows",
       arrow + "  vma->anon_vma, from the VMA's row into its anon_vma",
       (u ? "═◄" : "=<") + "  anon_vma->root (double line)" + (kernel == .v2_6_34 ? " (not in 2.6.34)" : ""),
+      (u ? "┤ ─◄" : "+ -<") + "  rmap_item->anon_vma, from a KSM stable node's rmap_item into the anon_vma's last row "
+        + "(the reference " + (kernel.isModern ? "get_anon_vma" : "hold_anon_vma")
+        + " took in try_to_merge_with_ksm_page: the anon_vma can outlive its VMAs)",
       (u ? "┄◄" : "-<") + "  anon_vma->parent (dashed)" + (kernel.isModern ? "" : " (6.1 and mainline only)"),
       (u ? "━► pg1→AV1 freed" : "=> pg1->AV1 freed")
         + "  page->mapping of a mapped page still naming a freed anon_vma: a use-after-free (heavy, red)",

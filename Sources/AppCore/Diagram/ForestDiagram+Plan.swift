@@ -28,9 +28,22 @@ extension ForestDiagram {
     var vmaSlot = IDArray<VMA, Int>(absent: -1)
     /// Per anon_vma: its box's top row (-1: not planned).
     var anonVMAY = IDArray<AnonVMA, Int>(absent: -1)
-    /// The first row below the planned process boxes, and below the planned anon_vma boxes.
+    /// The first row below the planned process boxes, and below the planned anon_vma boxes;
+    /// the highest group's first row (where stable nodes beside the forest start).
     var processBottom = 0
     var anonVMABottom = 0
+    var anonVMATop = 0
+    /// The most anon_vmas the rmap_items of one world's stable nodes hold: the lanes reserved
+    /// for their arrows (``ForestDiagram/placeStableNodesBeside(_:)``), so a node box stays put;
+    /// the widest node box's inner width (``ForestDiagram/ksmInner(_:)``).
+    var ksmLanes = 0
+    var ksmInner = 0
+    /// The columns the stable nodes beside the forest take: a blank column, the lanes, a blank
+    /// column, the box (0: no world has a stable node).
+    var ksmColumns: Int { ksmInner == 0 ? 0 : 1 + 2 * ksmLanes + 1 + ksmInner + 2 }
+    /// Whether the stable nodes stand beside the forest, for the whole timeline: when the
+    /// widest diagram and their columns fit the width the plan was made for.
+    var ksmBeside: Bool { ksmColumns > 0 && !narrowed && width + ksmColumns <= (maxWidth ?? .max) }
     /// The columns: nil while the plan is being measured (the diagram takes its own).
     var processRight: Int?
     var lanes = 0
@@ -86,8 +99,8 @@ extension ForestDiagram {
     }
 
     /// The planned diagram's height: the process boxes, or the anon_vma boxes and under them the
-    /// most KSM stable nodes a world of the timeline has (four rows each).
-    func plannedHeight(stableNodes: Int) -> Int { max(processBottom, anonVMABottom + 4 * stableNodes) }
+    /// most rows a world of the timeline's KSM stable nodes take (``ForestDiagram/stableNodeRows(_:)``).
+    func plannedHeight(stableNodeRows: Int) -> Int { max(processBottom, anonVMABottom + stableNodeRows) }
 
     /// An anon_vma box's height in a planned diagram: always three lines (counters, list,
     /// pages), so a box does not grow when its first page arrives.
@@ -125,7 +138,7 @@ extension ForestDiagram {
       if Self.rowGap(maxWidth) > 0, maxRows != nil {
         // The places at each spacing: the rows of every box depend on it (and on nothing else
         // that changes between steps), so one spacing serves the whole timeline.
-        let stable = worlds.map { $0.stableNodes.count { $0.alive } }.max() ?? 0
+        let stable = worlds.map(ForestDiagram.stableNodeRows).max() ?? 0
         var placed: [Plan] = []
         for i in Self.spacings.indices {
           var p = self
@@ -133,7 +146,7 @@ extension ForestDiagram {
           if i > 0 { p.place(lives, kernel: kernel, processLives: processLives) }
           placed.append(p)
         }
-        heights = placed.map { $0.plannedHeight(stableNodes: stable) }
+        heights = placed.map { $0.plannedHeight(stableNodeRows: stable) }
         for (i, h) in alongside.enumerated() where i < heights.count { heights[i] = max(heights[i], h) }
         let all = heights
         self = placed[spacing(for: maxWidth, rows: maxRows)]
@@ -142,6 +155,9 @@ extension ForestDiagram {
         spacing = Self.rowGap(maxWidth)
         place(lives, kernel: kernel, processLives: processLives)
       }
+      let ksm = worlds.lazy.filter { !$0.stableNodes.isEmpty }
+      ksmLanes = ksm.map(ForestDiagram.ksmTargets).max() ?? 0
+      ksmInner = ksm.map(ForestDiagram.ksmInner).max() ?? 0
       if measured { measure(worlds, samples: Self.samples(worlds), maxWidth: maxWidth) }
     }
 
@@ -280,6 +296,7 @@ extension ForestDiagram {
         members.append((ids, ys))
       }
       let groupYs = Packer.pack(groups)
+      anonVMATop = groupYs.map { $0 + 1 }.min() ?? 0
       for (g, y) in groupYs.enumerated() {
         for (id, dy) in zip(members[g].ids, members[g].ys) { anonVMAY[id] = y + 1 + dy }
         anonVMABottom = max(anonVMABottom, y + groups[g].height + 1)
@@ -334,10 +351,14 @@ extension ForestDiagram {
     }
 
     /// Whether this plan is the one a plan for `maxWidth` and `rows` would be: made for that
-    /// width, or for any width its diagrams fit in without narrowing, with the spacing those
-    /// rows give (``spacing(for:rows:)``).
+    /// width, or for any width its diagrams fit in without narrowing, with the stable nodes
+    /// where that width puts them (``ksmBeside``) and the spacing those rows give
+    /// (``spacing(for:rows:)``).
     public func serves(_ maxWidth: Int?, rows: Int? = nil) -> Bool {
-      (maxWidth == self.maxWidth || (!narrowed && width <= (maxWidth ?? Int.max)))
+      guard maxWidth != self.maxWidth else { return spacing == spacing(for: maxWidth, rows: rows) }
+      var other = self
+      other.maxWidth = maxWidth
+      return !narrowed && width <= (maxWidth ?? Int.max) && other.ksmBeside == ksmBeside
         && spacing == spacing(for: maxWidth, rows: rows)
     }
 

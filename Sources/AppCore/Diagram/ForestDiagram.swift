@@ -17,6 +17,10 @@ import TermRender
 ///                           └────────────────────┘
 /// ```
 ///
+/// KSM stable nodes stand right of everything when the width allows, each rmap_item's row an
+/// arrow into the anon_vma it holds (entering the box's last row, under the root trunk); below
+/// the anon_vmas otherwise, each rmap_item written `P2:A@0→AV2`.
+///
 /// The root lock is drawn on what it covers: while a CPU holds `anon_vma_lock(root)` (2.6.36,
 /// 6.x: every anon_vma of the forest, and every VMA on their lists; 2.6.34: only the one
 /// anon_vma and its VMAs), one shaded outline (``LockOutline``) goes around those anon_vma
@@ -138,7 +142,12 @@ public struct ForestDiagram: Sendable {
     public var page: PageID
     public var rect: Rect
     public var title: String
+    /// `page pgN`, then one row per rmap_item (at most ``ForestDiagram/maxItemRows``, then
+    /// `…+N more`): `P2:A@0→AV2`, or `rmap_item P2:A@0` where its arrow is drawn.
     public var lines: [String]
+    /// The rmap_items on the node's list, in list order: the VMA (`process:vma@address`) and
+    /// the anon_vma each holds (`rmap_item->anon_vma`).
+    public var items: [RmapItem]
     /// `+` a node new in this step (KSM merged a page), `~` one whose page or rmap_items changed.
     public var change: Change = .same
   }
@@ -156,6 +165,9 @@ public struct ForestDiagram: Sendable {
       case parent(anonVMA: AnonVMAID, parent: AnonVMAID)
       /// `page->mapping` of pages mapped in the VMA, naming a freed anon_vma (a use-after-free).
       case danglingMapping(vma: VMAID, anonVMA: AnonVMAID)
+      /// `rmap_item->anon_vma` of a KSM stable node's rmap_item: the anon_vma it holds a
+      /// reference on (``ForestDiagram/placeStableNodesBeside(_:)``).
+      case ksm(node: StableNodeID, item: Int, anonVMA: AnonVMAID)
     }
     public var kind: Kind
     public var xs: [Int]
@@ -312,6 +324,7 @@ public struct ForestDiagram: Sendable {
     d.routeChain(world)
     d.neededTail = d.width - d.trunkEnd
     d.keepLabelsThatFit(maxWidth: options.maxWidth)
+    d.placeStableNodesBeside(world)
     return d
   }
 

@@ -1,0 +1,154 @@
+import AnonVMASim
+import TermRender
+
+extension ForestDiagram {
+  /// A stable node's rmap_items written one per row, at most this many (then `…+N more`).
+  static let maxItemRows = 6
+
+  /// A stable node box's lines as the rows are stacked (below the anon_vmas): its page, then
+  /// each rmap_item with the anon_vma it holds (`P2:A@0→AV2`), in list order.
+  static func stableNodeLines(_ page: PageID, _ items: [RmapItem]) -> [String] {
+    var lines = ["page \(World.pageName(page))"]
+    if items.isEmpty { lines.append("no rmap_items") }
+    for item in items.prefix(maxItemRows) { lines.append("\(item.vmaName)→\(World.avName(item.anonVMA))") }
+    if items.count > maxItemRows { lines.append("…+\(items.count - maxItemRows) more") }
+    return lines
+  }
+
+  /// The rows a stable node's box takes with `items` rmap_items (``stableNodeLines(_:_:)``).
+  static func stableNodeHeight(items: Int) -> Int {
+    2 + 1 + max(1, min(items, maxItemRows)) + (items > maxItemRows ? 1 : 0)
+  }
+
+  /// The rows all of `w`'s alive stable nodes take, stacked.
+  static func stableNodeRows(_ w: World) -> Int {
+    w.stableNodes.reduce(0) { $0 + ($1.alive ? stableNodeHeight(items: $1.items.count) : 0) }
+  }
+
+  /// The anon_vmas the rmap_items of `w`'s alive stable nodes hold (the rows shown): the most
+  /// arrow lanes the stable nodes beside the forest can need (one per anon_vma held).
+  static func ksmTargets(_ w: World) -> Int {
+    var held = Set<AnonVMAID>()
+    for node in w.stableNodes where node.alive {
+      for item in node.items.prefix(maxItemRows) { held.insert(item.anonVMA) }
+    }
+    return held.count
+  }
+
+  /// The inner width of `w`'s stable node boxes beside the forest, whichever way each item is
+  /// written (``placeStableNodesBeside(_:)``).
+  static func ksmInner(_ w: World) -> Int {
+    var inner = 0
+    for (i, node) in w.stableNodes.enumerated() where node.alive {
+      inner = max(inner, textWidth(" KSM stable node K\(i + 1) ") + 3)
+      for line in stableNodeLines(node.page, node.items) { inner = max(inner, textWidth(line) + 3) }
+      for item in node.items.prefix(maxItemRows) { inner = max(inner, textWidth("rmap_item " + item.vmaName) + 3) }
+    }
+    return inner
+  }
+
+  /// The stable nodes moved right of everything (the root trunk, the 6.x parent lanes, the
+  /// labels), when the width allows, each rmap_item's row an arrow into the anon_vma it holds
+  /// (`rmap_item->anon_vma`, the reference `try_to_merge_with_ksm_page()` took on `vma->anon_vma`:
+  /// `hold_anon_vma()` in mm/ksm.c of 2.6.34 and 2.6.36, `get_anon_vma()` in 6.x): out of the node box's left side, down or up a lane of its own per
+  /// anon_vma, into the anon_vma box's right side on its last row (the root arrow uses the first;
+  /// a 6.x parent arrow leaving or entering that row keeps it, and that item stays written
+  /// `P2:A@0→AV2`). The boxes stand from the top of the anon_vma column when they fit in the
+  /// diagram's rows (else where they were stacked, below); the lanes are ordered to cross as
+  /// little as possible (``orderLanes(_:count:)``, mirrored: the sources are on the right). The
+  /// arrows are drawn first, so the root trunk and every other line pass over them. With a plan
+  /// the column and the lanes are the timeline's (``Plan/ksmLanes``): a node box stays put.
+  mutating func placeStableNodesBeside(_ w: World) {
+    guard !stableNodes.isEmpty, !anonVMAs.isEmpty else { return }
+    // Where an rmap_item's arrow may end: an alive anon_vma box's last row, unless another
+    // arrow leaves or enters the boxes' right side there.
+    var taken = Set<Int>()
+    for arrow in arrows {
+      switch arrow.kind {
+      case .root, .parent:
+        if let first = arrow.ys.first, let last = arrow.ys.last { taken.formUnion([first, last]) }
+      default: break
+      }
+    }
+    var entry: [AnonVMAID: (row: Int, x: Int)] = [:]
+    for box in anonVMAs where box.change != .removed {
+      let row = box.rect.maxY - 2
+      if row > box.rect.y + 1, !taken.contains(row) { entry[box.anonVMA] = (row, box.rect.maxX) }
+    }
+    // Rows relative to each box's top: 0 the title border, 1 the page, 2... the items.
+    var buses: [AnonVMAID: Bus] = [:]
+    var sources: [(box: Int, item: Int, anonVMA: AnonVMAID)] = []
+    for (i, box) in stableNodes.enumerated() {
+      for (j, item) in box.items.prefix(Self.maxItemRows).enumerated() {
+        guard let target = entry[item.anonVMA] else { continue }
+        // The bus's sources name their index in `sources` (the lane order reads rows only).
+        buses[item.anonVMA, default: Bus(anonVMA: item.anonVMA, sources: [], targetRow: target.row)].sources
+          .append((VMAID(sources.count), 2 + j))
+        sources.append((i, j, item.anonVMA))
+      }
+    }
+    guard !sources.isEmpty else { return }
+    // The column: right of everything this world (and, planned, every world) draws.
+    let base = max(width, plan?.width ?? 0) + 1
+    let laneCount = max(buses.count, plan?.ksmLanes ?? 0)
+    let left = base + 2 * laneCount + 1
+    var lines: [[String]] = []
+    var inner = 0
+    for (i, box) in stableNodes.enumerated() {
+      var l = box.lines
+      for s in sources where s.box == i {
+        l[1 + s.item] = "rmap_item " + box.items[s.item].vmaName
+      }
+      inner = max(inner, Self.textWidth(box.title) + 3, l.map { Self.textWidth($0) + 3 }.max() ?? 0)
+      lines.append(l)
+    }
+    if let plan {
+      // Planned: the plan decides for the whole timeline (``Plan/ksmBeside``), and the width.
+      guard plan.ksmBeside else { return }
+      inner = max(inner, plan.ksmInner)
+    } else if let maxWidth = options.maxWidth, left + inner + 2 > maxWidth {
+      return
+    }
+    // The rows: from the anon_vma column's top (planned: the timeline's), stacked a row apart,
+    // when they end inside the diagram's rows.
+    let top = plan?.anonVMATop ?? anonVMAs.map(\.rect.y).min() ?? 0
+    let stacked = stableNodes.reduce(0) { $0 + $1.rect.height + 1 } - 1
+    var y = top + stacked <= height ? top : nil
+    for i in stableNodes.indices {
+      let r = stableNodes[i].rect
+      stableNodes[i].rect = Rect(x: left, y: y ?? r.y, width: inner + 2, height: r.height)
+      stableNodes[i].lines = lines[i]
+      y = y.map { $0 + r.height + 1 }
+    }
+    // Each bus its own lane, ordered in the mirror image (sources left, targets right), where
+    // ``orderLanes(_:count:)`` counts crossings; a bus of one source on its target's row runs
+    // straight across.
+    var ordered: [Bus] = []
+    for var bus in buses.values.sorted(by: { $0.anonVMA < $1.anonVMA }) {
+      bus.sources = bus.sources.map { s in (s.vma, stableNodes[sources[s.vma.raw].box].rect.y + s.y) }
+      let straight = bus.sources.count == 1 && bus.sources[0].y == bus.targetRow
+      bus.lane = straight ? nil : ordered.count { $0.lane != nil }
+      ordered.append(bus)
+    }
+    let count = ordered.count { $0.lane != nil }
+    Self.orderLanes(&ordered, count: count)
+    var routed: [Arrow] = []
+    for bus in ordered {
+      guard let target = entry[bus.anonVMA] else { continue }
+      for s in bus.sources {
+        let source = sources[s.vma.raw]
+        let kind = Arrow.Kind.ksm(
+          node: stableNodes[source.box].node, item: source.item, anonVMA: source.anonVMA)
+        // Lane k of the mirror image is lane count-1-k from the left.
+        let points: [(Int, Int)] =
+          bus.lane.map { lane in
+            let x = base + 1 + 2 * (count - 1 - lane)
+            return [(left, s.y), (x, s.y), (x, bus.targetRow), (target.x, bus.targetRow)]
+          } ?? [(left, s.y), (target.x, bus.targetRow)]
+        routed.append(Arrow(kind, points))
+      }
+    }
+    arrows.insert(contentsOf: routed, at: 0)
+    width = max(width, left + inner + 2)
+  }
+}
