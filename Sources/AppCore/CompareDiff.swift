@@ -263,7 +263,8 @@ extension CompareDiff {
   }
 
   /// What differs between the objects of two worlds' summaries, object by object, in words:
-  /// `AV2: lock AV2 (2.6.36: AV1)`, `AV3: only here`, `pg5: not here (on 2.6.36: AV2 …)`.
+  /// `AV2: anon_vma_lock takes AV2 (2.6.36: AV1)`, `AV3: only here`, `pg5: not here (on 2.6.36:
+  /// AV2, index 0, …)`; an empty field is `none`.
   /// Objects in kind order (processes, VMAs, anon_vmas, pages), then by name.
   static func differences(_ mine: [Name: Entry], against theirs: [Name: Entry], theirModel: String) -> [String] {
     let order: [Kind] = [.process, .vma, .anonVMA, .page]
@@ -272,9 +273,21 @@ extension CompareDiff {
         order.firstIndex(of: $1.kind) ?? 0, $1.name.count, $1.name
       )
     }
+    // A field's words as a reader takes them: `lock AV2` would read as "AV2 is locked".
+    func word(_ key: Substring) -> String {
+      switch key {
+      case "": ""
+      case "lock": "anon_vma_lock takes "
+      case "count": "counters "
+      default: "\(key) "
+      }
+    }
     return names.map { name in
       guard let here = mine[name]?.line else {
-        return "\(name.name): not here (on \(theirModel): \(theirs[name]?.line ?? ""))"
+        // The object's own words first, when it has any (an anon_vma has none).
+        let there = fields(theirs[name]?.line ?? "").filter { !$0.key.isEmpty || $0.value != "none" }
+          .map { word($0.key) + $0.value }
+        return "\(name.name): not here (on \(theirModel): \(there.joined(separator: ", ")))"
       }
       guard let there = theirs[name]?.line else { return "\(name.name): only here" }
       let a = fields(here)
@@ -283,8 +296,7 @@ extension CompareDiff {
       for (i, f) in a.enumerated() {
         let other = i == 0 ? b.first : b.first { $0.key == f.key }
         guard other?.value != f.value else { continue }
-        let word = f.key.isEmpty ? "" : "\(f.key) "
-        parts.append("\(word)\(f.value) (\(theirModel): \(other?.value ?? "none"))")
+        parts.append("\(word(f.key))\(f.value) (\(theirModel): \(other?.value ?? "none"))")
       }
       return "\(name.name): " + parts.joined(separator: ", ")
     }

@@ -92,12 +92,14 @@ struct DiagramLayout: Sendable {
     self.emphasized = emphasized
     self.plan = plan
     let m = layout.microSteps.flatMap { $0.step == key.layout.step ? $0 : nil }
-    let locks = known ?? StepLocks(m?.states ?? [], end: layout.world)
+    let locks = known ?? layout.stepLocks ?? StepLocks(m?.states ?? [], end: layout.world)
     self.locks = locks
     // A whole step is drawn with the locks of its most telling moment; a micro-step with its own.
     var lockMoment: World?
     if key.layout.micro == nil, let f = locks.featured, let m, f >= 1, f <= m.states.count {
       lockMoment = m.states[f - 1].world
+    } else if key.layout.micro == nil, let f = locks.featured, let moment = layout.stepLockMoment, moment.micro == f {
+      lockMoment = moment.world
     }
     heldNow = key.layout.micro == nil ? nil : Self.heldLocks(layout.world)
     // The moment a whole step's outline shows: the featured one, else the step's end (a lock
@@ -288,7 +290,8 @@ extension AppState {
     {
       layout.diagram = DiagramLayout(diagrams, key: key, world: layout.world)
     } else if drawable, planned || layout.diagram?.key != key || layout.diagram?.emphasized != emphasized {
-      if step > 0 && (micro != nil || DiagramLayout.mayLock(layout)) { _ = loadMicroSteps() }
+      // A micro-step needs its step's micro-states; a whole step only its locks.
+      if step > 0 && micro != nil { _ = loadMicroSteps() } else { layout.loadStepLocks(timeline) }
       let known = layout.diagram.flatMap { $0.key.layout.step == step ? $0.locks : nil }
       let stepChanged = layout.diagram?.key.layout.step != step
       layout.diagram = DiagramLayout(
@@ -301,8 +304,10 @@ extension AppState {
       planned || other.diagram?.key.layout != other.key || other.diagram?.emphasized != otherEmphasized
     {
       let k = other.key
-      if k.step > 0 {
+      if k.step > 0 && k.micro != nil {
         other.microSteps = Layout.MicroSteps(step: k.step, states: timeline.replay.microStates(step: k.step))
+      } else {
+        other.loadStepLocks(timeline)
       }
       other.diagram = DiagramLayout(
         key: DiagramLayout.Key(layout: k, selection: nil, ascii: options.ascii, width: key.width, rows: key.rows),

@@ -209,8 +209,9 @@ public enum Keymap {
       [.char("z")], .toggleFolding, "z", "fold / unfold identical sibling subtrees (×N)",
       help: { $0.folding ? "unfold identical sibling subtrees" : "fold identical sibling subtrees (×N)" }),
     KeyBinding(
-      [.char("c")], .compare, "c", "compare side by side with another kernel model", when: { $0.scene != nil },
-      help: { _ in "compare side by side with another kernel model" }),
+      [.char("c")], .compare, "c", "compare with another kernel model (again: the next model, then off)",
+      when: { $0.scene != nil },
+      help: { _ in "compare with another kernel model, side by side or stacked; again: the next model, then off" }),
     KeyBinding(
       [.char("n")], .presenter, "n", "presenter notes",
       help: { $0.presenter ? "hide presenter notes" : "presenter notes" }

@@ -59,9 +59,10 @@ public struct Layout: Sendable {
   let diagramExcess: String?
   /// The forest diagram of the world on screen, computed in diagram view (`refreshDiagram`).
   var diagram: DiagramLayout?
-  /// The anon_vma locks a whole step took, for the matrix and tree views (`loadStepLocks`; the
-  /// diagram view has its own, `diagram.locks`).
+  /// The anon_vma locks a whole step took (``loadStepLocks(_:)``), and the world at its featured
+  /// micro-step with the step's micro-step count, when its micro-steps are not loaded.
   var stepLocks: StepLocks?
+  var stepLockMoment: (world: World, micro: Int, count: Int)?
 
   /// The number of micro-steps of the step on screen, when they are loaded (`nil` before).
   public var microStepCount: Int? { microSteps.map(\.states.count) }
@@ -94,17 +95,28 @@ public struct Layout: Sendable {
 }
 
 extension Layout {
-  /// Loads the locks a whole step took (replaying its micro-steps once), so the matrix and the
-  /// tree show the root lock at step granularity, as the diagram does (issue 16, item 2). Only
-  /// for a step that may have locked and a world the diagram would draw (a replay of a very
-  /// large fork costs more than its frame).
+  /// Loads the locks a whole step took, so every view shows the root lock at step granularity
+  /// (issue 16, item 2): from its micro-steps when they are loaded, else by replaying them
+  /// without keeping them (``Replay/observeMicroStates(step:narration:keep:_:)``: once for the
+  /// locks, once more to the featured micro-step for its world). Only for a step that may have
+  /// locked and a world the diagram would draw (a replay of a very large fork costs more than
+  /// its frame).
   mutating func loadStepLocks(_ timeline: Timeline) {
     guard stepLocks == nil, key.micro == nil, key.step > 0, DiagramLayout.drawable(self), DiagramLayout.mayLock(self)
     else { return }
-    if microSteps?.step != key.step {
-      microSteps = MicroSteps(step: key.step, states: timeline.replay.microStates(step: key.step))
+    if let m = microSteps, m.step == key.step {
+      stepLocks = StepLocks(m.states, end: world)
+      return
     }
-    stepLocks = StepLocks(microSteps?.states ?? [], end: world)
+    let replay = timeline.replay
+    var observer = StepLocks.Observer(end: world)
+    let count = replay.observeMicroStates(step: key.step, narration: .quiet) { observer.observe($0, $1) }.count
+    stepLocks = observer.locks
+    if let f = observer.locks.featured,
+      let moment = replay.observeMicroStates(step: key.step, keep: f, { _, _ in }).kept
+    {
+      stepLockMoment = (moment, f, count)
+    }
   }
 
   /// A whole step's lock as the panes draw it: the world at the step's featured micro-step (the
@@ -113,10 +125,11 @@ extension Layout {
   /// micro-step (its own locks are drawn), when the step took no lock, or when every anon_vma
   /// its locks covered is freed by its end (the diagram says `not shown`).
   var lockMoment: (world: World, micro: Int, count: Int)? {
-    guard key.micro == nil, let locks = diagram?.locks ?? stepLocks, locks.shown, let f = locks.featured,
-      let m = microSteps, m.step == key.step, f >= 1, f <= m.states.count
+    guard key.micro == nil, let locks = diagram?.locks ?? stepLocks, locks.shown, let f = locks.featured, f >= 1
     else { return nil }
-    return (m.states[f - 1].world, f, m.states.count)
+    if let m = microSteps, m.step == key.step, f <= m.states.count { return (m.states[f - 1].world, f, m.states.count) }
+    if let moment = stepLockMoment, moment.micro == f { return moment }
+    return nil
   }
 
   /// The anon_vmas under a held lock on screen (the `▌` marks): at a micro-step its own holds; at

@@ -78,6 +78,26 @@ public struct Replay: Sendable {
     return result
   }
 
+  /// ``microStates(step:)`` without keeping them: `observe` sees each micro-step's event and
+  /// world in turn; returns the world after micro-step `keep` (1-based) when asked, and how many
+  /// micro-steps the step ran. What a step's locks need: keeping every world of a large fork
+  /// copies its arrays at each micro-step (stepping W2, two thirds of a key's time went there).
+  /// `.quiet` promises only each event's CPU and function, as ``events(step:_:)``.
+  public func observeMicroStates(
+    step k: Int, narration: Narration = .narrated, keep: Int? = nil, _ observe: (Event, World) -> Void
+  ) -> (kept: World?, count: Int) {
+    guard k >= 1, k < count, let statement = statements[k] else { return (nil, 0) }
+    var world = self[k - 1]
+    var n = 0
+    var kept: World?
+    _ = try? Replay.run(statement, on: &world, step: k, narration: narration, collect: false) { e, w in
+      n += 1
+      if n == keep { kept = w }
+      observe(e, w)
+    }
+    return (kept, n)
+  }
+
   /// Runs the last step again narrated and stores its world in place of the quiet one (a quiet
   /// build whose last step left a CPU mid-operation: that micro-step's text is part of the state).
   mutating func narrateLast() -> World? {

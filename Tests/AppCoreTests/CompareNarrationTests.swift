@@ -14,6 +14,14 @@ struct CompareNarrationTests {
     b.plainText.split(separator: "\n", omittingEmptySubsequences: false).map { String($0.dropFirst(b.width / 2)) }
   }
 
+  /// The right half of a scene's step compared side by side with `kernel` at 200x60.
+  static func rightHalf(_ scene: String, _ kernel: KernelVersion, step: Int) throws -> String {
+    var s = try sceneApp(scene, view: .diagram)
+    s.setCompare(kernel)
+    s.go(to: step)
+    return rightHalf(s.render(width: 200, height: 60)).joined(separator: "\n")
+  }
+
   static let cases: [(scene: String, other: KernelVersion)] = [
     ("e3-three-generations.scene", .v2_6_34), ("e3-three-generations.scene", .v6), ("e2-fork-cow.scene", .v2_6_34),
     ("e6-ksm-root-lifetime.scene", .v2_6_34),
@@ -69,21 +77,32 @@ struct CompareNarrationTests {
     }
   }
 
+  @Test("E6 step 11 on 2.6.34: an anon_vma alive only in 2.6.36 is told field by field, an empty field as none")
+  func notHere() throws {
+    let right = try Self.rightHalf("e6-ksm-root-lifetime.scene", .v2_6_34, step: 11)
+    #expect(
+      right.contains(
+        "≠ AV1: not here (on 2.6.36: anon_vma_lock takes AV1, parent -, counters 1, list none, pages none)"),
+      "\(right)")
+    let differences = right.split(separator: "\n").filter { $0.contains("≠ AV") || $0.contains("≠ pg") }
+    #expect(!differences.isEmpty)
+    for line in differences {
+      #expect(!line.contains(" )") && !line.contains("  pages") && !line.contains(", ,"), "\(line)")
+    }
+  }
+
   @Test("E3 step 5 on 2.6.34: each anon_vma has its own lock where 2.6.36 takes the root's; the frame marks it")
   func lockContrast() throws {
-    var s = try sceneApp("e3-three-generations.scene", view: .diagram)
-    s.setCompare(.v2_6_34)
-    s.go(to: 5)
-    let right = Self.rightHalf(s.render(width: 200, height: 60)).joined(separator: "\n")
-    #expect(right.contains("≠ AV2: lock AV2 (2.6.36: AV1)"))
-    #expect(right.contains("≠ AV3: lock AV3 (2.6.36: AV1)"))
+    let right = try Self.rightHalf("e3-three-generations.scene", .v2_6_34, step: 5)
+    #expect(right.contains("≠ AV2: anon_vma_lock takes AV2 (2.6.36: AV1)"))
+    #expect(right.contains("≠ AV3: anon_vma_lock takes AV3 (2.6.36: AV1)"))
     #expect(right.contains("≠ cpu0 spin_lock(&anon_vma->lock): lock AV2"))
     var ascii = try sceneApp("e3-three-generations.scene", view: .diagram)
     ascii.options.ascii = true
     ascii.setCompare(.v2_6_34)
     ascii.go(to: 5)
     let text = Self.rightHalf(ascii.render(width: 200, height: 60)).joined(separator: "\n")
-    #expect(text.contains("!= AV2: lock AV2 (2.6.36: AV1)") && text.unicodeScalars.allSatisfy(\.isASCII))
+    #expect(text.contains("!= AV2: anon_vma_lock takes AV2 (2.6.36: AV1)") && text.unicodeScalars.allSatisfy(\.isASCII))
   }
 }
 

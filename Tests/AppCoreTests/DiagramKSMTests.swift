@@ -42,12 +42,16 @@ struct DiagramKSMTests {
         let arrows = d.arrows.filter {
           if case .ksm(node.id, j, item.anonVMA) = $0.kind { true } else { false }
         }
-        if row.contains("\(item.vmaName)→\(av) ") {
+        // `P2 A 0` (process, mapping, page: `P2:A@0`'s A), `(exited)` once its process has exited.
+        let mapping = item.vmaName.split(separator: ":")[1].split(separator: "@")[0]
+        var name = "\(w[process: item.process].name) \(mapping) \(item.address)"
+        if !w[process: item.process].alive { name += " (exited)" }
+        if row.contains("\(name)→\(av) ") {
           #expect(arrows.isEmpty, "\(at): \(item.vmaName) written and drawn")
           counts.written += 1
           continue
         }
-        #expect(row.contains("rmap_item \(item.vmaName) "), "\(at): K\(i + 1)'s row \(j): \(row)")
+        #expect(row.contains("rmap_item \(name) "), "\(at): K\(i + 1)'s row \(j): \(row)")
         guard let target = d.anonVMAs.first(where: { $0.anonVMA == item.anonVMA && $0.change != .removed }),
           arrows.count == 1, let arrow = arrows.first
         else {
@@ -115,6 +119,29 @@ struct DiagramKSMTests {
           #expect(d.width <= s.diagramView.paneColumns.map(DiagramPane.canvasWidth(inner:)) ?? .max)
         }
       }
+    }
+  }
+
+  @Test(
+    "E6: the node keeps its place through the merge's micro-steps (none of its rmap_items yet at first); P2's is marked exited"
+  )
+  func placeThroughMicroSteps() throws {
+    for size in [(120, 40), (200, 60)] {
+      var s = try sceneApp("e6-ksm-root-lifetime.scene", view: .diagram)
+      s.go(to: 9)
+      _ = s.frame(width: size.0, height: size.1)
+      let whole = try #require(s.layout.diagram?.whole.stableNodes.first?.rect)
+      var seen = 0
+      for m in 0..<s.loadMicroSteps() {
+        s.selectMicro(m)
+        _ = s.frame(width: size.0, height: size.1)
+        guard let rect = s.layout.diagram?.whole.stableNodes.first?.rect else { continue }
+        #expect(rect.x == whole.x && rect.y == whole.y, "\(size) micro-step \(m + 1): \(rect) not \(whole)")
+        seen += 1
+      }
+      #expect(seen > 0)
+      s.go(to: 10)
+      #expect(s.render(width: size.0, height: size.1).plainText.contains("rmap_item P2 A 0 (exited)"))
     }
   }
 

@@ -58,8 +58,9 @@ struct DiagramTruthTests {
         let unlocked = !box.locked && box.lockLabel == nil && !outlined.contains(box.anonVMA)
         #expect(unlocked, "\(file) step \(k) \(box.title)")
         // Its lock was held at the moment the step's picture shows.
-        if let f = s.layout.diagram?.locks?.featured, let m = s.layout.microSteps, f >= 1, f <= m.states.count,
-          m.states[f - 1].world.lockHolders[box.anonVMA] != nil
+        // (The step's micro-states replayed here: a whole step keeps none of them.)
+        if let f = s.layout.diagram?.locks?.featured, case let m = s.timeline.replay.microStates(step: k), f >= 1,
+          f <= m.count, m[f - 1].world.lockHolders[box.anonVMA] != nil
         {
           freedWhileLocked += 1
         }

@@ -51,7 +51,7 @@ struct DiagramWalkStyleTests {
       var seen = 0
       for k in 1...s.timeline.stepCount {
         s.go(to: k)
-        for m in 0..<(s.layout.microStepCount ?? 0) {
+        for m in 0..<s.loadMicroSteps() {
           _ = s.reduce(.selectMicro(m))
           let b = s.render(width: 120, height: 40)
           guard let walk = ForestDiagram.walk(s.layout.world), !walk.skipped.isEmpty else { continue }

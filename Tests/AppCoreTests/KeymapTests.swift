@@ -128,7 +128,8 @@ struct KeymapTests {
         "/|find a process, VMA, anon_vma, page (pg1) or KSM stable node (K1)", "0 home G end|first / last step",
         "tab S-tab|focus: narration, VMAs, forest (now: VMAs)", "↑ ↓ enter|select, inspect",
         "PgDn PgUp|move the selection by 10", "v|forest as a tree", "z|unfold identical sibling subtrees",
-        "c|compare side by side with another kernel model", "n|presenter notes", "p|play (auto-advance)",
+        "c|compare with another kernel model, side by side or stacked; again: the next model, then off",
+        "n|presenter notes", "p|play (auto-advance)",
         "+ -|play faster / slower (now 1.5s per step)",
         ":|run an operation, :w FILE saves, :q quits", "?|close this help (↓↑ scroll it)", "q|quit",
       ])

@@ -1,6 +1,8 @@
 import AnonVMASim
 import Foundation
+import ScenePlayer
 import TermRender
+import TestSupport
 import Testing
 
 @testable import AppCore
@@ -168,5 +170,47 @@ struct LockTruthTests {
       }
     }
     #expect(shown > 0 || index < 2, "\(file): no anon_vma shown under a lock")
+  }
+
+  @Test(
+    "a whole step's locks read without keeping its micro-states (quiet, observed) equal those of the kept micro-states, and so does the featured world",
+    arguments: allScenes())
+  func observedLocksEqualKept(file: String) throws {
+    let t = try sceneApp(file).timeline
+    var featured = 0
+    for k in 1...max(1, t.stepCount) where k <= t.stepCount {
+      let micro = t.replay.microStates(step: k)
+      let kept = StepLocks(micro, end: t.states[k])
+      var observer = StepLocks.Observer(end: t.states[k])
+      let count = t.replay.observeMicroStates(step: k, narration: .quiet) { observer.observe($0, $1) }.count
+      #expect(observer.locks == kept && observer.locks.holds == kept.holds, "\(file) step \(k)")
+      #expect(count == micro.count, "\(file) step \(k)")
+      guard let f = kept.featured else { continue }
+      let moment = t.replay.observeMicroStates(step: k, keep: f) { _, _ in }.kept
+      #expect(moment == micro[f - 1].world, "\(file) step \(k): the world at micro-step \(f)")
+      featured += 1
+    }
+    if file.hasPrefix("e3") || file.hasPrefix("concurrency/") { #expect(featured > 0, "\(file): no step took a lock") }
+  }
+
+  @Test("the app at a whole step shows the same locks and moment whether or not the step's micro-states are loaded")
+  func loadedOrNot() throws {
+    for file in ["e3-three-generations.scene", "e6-ksm-root-lifetime.scene", "concurrency/root-lock-blocks-exit.scene"]
+    {
+      var s = try diagramApp(file, nil)
+      for k in 1...s.timeline.stepCount {
+        s.go(to: k)
+        let observed = s.render(width: 120, height: 40).plainText
+        let d = try #require(s.layout.diagram)
+        // Into the step's micro-steps and out again: now they are loaded.
+        _ = s.loadMicroSteps()
+        s.layout.diagram = nil
+        s.refreshLayout()
+        let loaded = s.render(width: 120, height: 40).plainText
+        #expect(s.layout.microSteps?.step == k)
+        #expect(observed == loaded, "\(file) step \(k)")
+        #expect(s.layout.diagram?.locks == d.locks, "\(file) step \(k)")
+      }
+    }
   }
 }

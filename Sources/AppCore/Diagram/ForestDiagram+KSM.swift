@@ -6,13 +6,26 @@ extension ForestDiagram {
   static let maxItemRows = 6
 
   /// A stable node box's lines as the rows are stacked (below the anon_vmas): its page, then
-  /// each rmap_item with the anon_vma it holds (`P2:A@0→AV2`), in list order.
-  static func stableNodeLines(_ page: PageID, _ items: [RmapItem]) -> [String] {
+  /// each rmap_item with the anon_vma it holds (`P2 A 0→AV2`), in list order.
+  static func stableNodeLines(_ page: PageID, _ items: [RmapItem], _ w: World) -> [String] {
     var lines = ["page \(World.pageName(page))"]
     if items.isEmpty { lines.append("no rmap_items") }
-    for item in items.prefix(maxItemRows) { lines.append("\(item.vmaName)→\(World.avName(item.anonVMA))") }
+    for item in items.prefix(maxItemRows) { lines.append(itemText(item, w) + "→\(World.avName(item.anonVMA))") }
     if items.count > maxItemRows { lines.append("…+\(items.count - maxItemRows) more") }
     return lines
+  }
+
+  /// An rmap_item as a row names it: its mm's process, mapping and page (`rmap_item->mm` and
+  /// `->address`, written as a scene writes them: `ksm-merge P2 A 0`), `(exited)` once the
+  /// process has exited (its mm_slot stays for ksmd: `ksm_exit()`).
+  static func itemText(_ item: RmapItem, _ w: World) -> String {
+    // `P2:A@0`: the mapping is between the process and the VMA's first page.
+    let afterProcess = item.vmaName.split(separator: ":", maxSplits: 1).last ?? Substring(item.vmaName)
+    let mapping = afterProcess.split(separator: "@").dropLast().joined(separator: "@")
+    guard w.isAllocated(item.process) else { return "\(item.vmaName) \(item.address)" }
+    let process = w[process: item.process]
+    return "\(process.name) \(mapping.isEmpty ? String(afterProcess) : mapping) \(item.address)"
+      + (process.alive ? "" : " (exited)")
   }
 
   /// The rows a stable node's box takes with `items` rmap_items (``stableNodeLines(_:_:)``).
@@ -41,8 +54,10 @@ extension ForestDiagram {
     var inner = 0
     for (i, node) in w.stableNodes.enumerated() where node.alive {
       inner = max(inner, textWidth(" KSM stable node K\(i + 1) ") + 3)
-      for line in stableNodeLines(node.page, node.items) { inner = max(inner, textWidth(line) + 3) }
-      for item in node.items.prefix(maxItemRows) { inner = max(inner, textWidth("rmap_item " + item.vmaName) + 3) }
+      for line in stableNodeLines(node.page, node.items, w) { inner = max(inner, textWidth(line) + 3) }
+      for item in node.items.prefix(maxItemRows) {
+        inner = max(inner, textWidth("rmap_item " + itemText(item, w)) + 3)
+      }
     }
     return inner
   }
@@ -87,7 +102,6 @@ extension ForestDiagram {
         sources.append((i, j, item.anonVMA))
       }
     }
-    guard !sources.isEmpty else { return }
     // The column: right of everything this world (and, planned, every world) draws.
     let base = max(width, plan?.width ?? 0) + 1
     let laneCount = max(buses.count, plan?.ksmLanes ?? 0)
@@ -97,7 +111,7 @@ extension ForestDiagram {
     for (i, box) in stableNodes.enumerated() {
       var l = box.lines
       for s in sources where s.box == i {
-        l[1 + s.item] = "rmap_item " + box.items[s.item].vmaName
+        l[1 + s.item] = "rmap_item " + Self.itemText(box.items[s.item], w)
       }
       inner = max(inner, Self.textWidth(box.title) + 3, l.map { Self.textWidth($0) + 3 }.max() ?? 0)
       lines.append(l)

@@ -368,7 +368,7 @@ extension ForestDiagram {
         let old = i < previous.stableNodes.count ? previous.stableNodes[i] : nil
         change = old?.alive != true ? .added : old == node ? .same : .changed
       }
-      let lines = Self.stableNodeLines(node.page, node.items)
+      let lines = Self.stableNodeLines(node.page, node.items, w)
       stableNodes.append(
         StableNodeBox(
           node: node.id, page: node.page, rect: Rect(x: 0, y: y, width: 0, height: lines.count + 2),

@@ -38,7 +38,9 @@ extension ForestDiagram {
         + "the mapping (a page, writable or read-only, KSM's; zero; a swap entry's slot; migrating)",
       (u ? "┌┄ KSM stable node K1 ┄┐" : "+- KSM stable node K1 -+")
         + "  a KSM stable node: its page, then its rmap_items in list order, each holding a reference on its "
-        + "VMA's anon_vma: rmap_item P2:A@0 with an arrow to it, or P2:A@0" + (u ? "→" : "->")
+        + "VMA's anon_vma: rmap_item P2 A 0 (its mm and address: process, mapping, page, as ksm-merge P2 A 0 "
+        + "writes them; (exited): its process exited, ksmd has yet to drop it) with an arrow to it, or P2 A 0"
+        + (u ? "→" : "->")
         + "AV2 where the pane is narrow",
       "Arrows",
       arrow + "  vma->anon_vma, from the VMA's row into its anon_vma",

@@ -343,6 +343,9 @@ extension ForestDiagram {
       narrowed = fit != Fit(lanes: 8)
       if let maxWidth, Self.rowGap(maxWidth) > 0, !narrowed {
         lead = max(0, min(Self.maxLead, (maxWidth - m.width) / 3))
+        // The stable nodes beside the forest come first: the lead takes only what they leave.
+        let room = maxWidth - m.width - ksmColumns
+        if ksmColumns > 0, room >= 0 { lead = min(lead, room) }
       }
       width = m.width + lead
       processRight = m.right

@@ -42,41 +42,64 @@ public struct StepLocks: Sendable, Hashable {
     h.combine(featured)
   }
 
+  /// No lock taken.
+  init() {}
+
   /// The locks of a step whose micro-states are `micro`, drawn over `end`, the world after the
   /// step (the last micro-state's when not given).
   public init(_ micro: [(event: Event, world: World)], end: World? = nil) {
-    // A lock held by a CPU.
+    var observer = Observer(end: end ?? micro.last?.world)
+    for state in micro { observer.observe(state.event, state.world) }
+    self = observer.locks
+  }
+
+  /// The locks of a step read one micro-state at a time, in order, none kept
+  /// (``Replay/observeMicroStates(step:narration:keep:_:)``: keeping every micro-state of a large
+  /// fork copies its arrays at each one).
+  public struct Observer {
+    /// A lock held by a CPU.
     struct Held: Hashable {
       var lock: AnonVMAID
       var cpu: Int
     }
-    // The anon_vmas alive at the step's end, gathered once, at the first hold (asking the end
-    // world per anon_vma and micro-state copied it each time: five times the cost of the count).
-    let end = end ?? micro.last?.world
+    /// The locks of the micro-states observed so far.
+    public private(set) var locks = StepLocks()
+    /// The world after the step.
+    let end: World?
+    /// The anon_vmas alive at the step's end, gathered once, at the first hold (asking the end
+    /// world per anon_vma and micro-state copied it each time: five times the cost of the count).
     var aliveAtEnd: Set<AnonVMAID>?
     var held = Set<Held>()
-    // The best moment so far: how much of what it covers survives (2 all, 1 some, 0 none),
-    // then how many objects it covers.
+    /// The best moment so far: how much of what it covers survives (2 all, 1 some, 0 none),
+    /// then how many objects it covers.
     var best = (survives: 0, cover: 0)
-    for (i, state) in micro.enumerated() {
-      let w = state.world
+    /// Micro-states observed.
+    var count = 0
+
+    /// An observer of a step whose world after it is `end`.
+    public init(end: World?) { self.end = end }
+
+    /// The next micro-state: the event that led to it and its world.
+    public mutating func observe(_ event: Event, _ w: World) {
+      count += 1
+      let i = count - 1
       var now = Set<Held>()
       for lock in w.lockHolders.keys {
         for h in w.lockHolders[lock] ?? [] {
           now.insert(Held(lock: lock, cpu: h.cpu))
           if !held.contains(Held(lock: lock, cpu: h.cpu)) {
-            holds.append(
-              Hold(cpu: h.cpu, anonVMA: lock, mode: h.mode, function: state.event.function, op: h.op, micro: i + 1))
+            locks.holds.append(
+              Hold(cpu: h.cpu, anonVMA: lock, mode: h.mode, function: event.function, op: h.op, micro: i + 1))
           }
         }
       }
       held = now
       for cpu in w.cpus {
-        if let lock = cpu.waitingFor, !waits.contains(where: { $0.cpu == cpu.id && $0.anonVMA == lock }) {
-          waits.append((cpu.id, lock))
+        if let lock = cpu.waitingFor, !locks.waits.contains(where: { $0.cpu == cpu.id && $0.anonVMA == lock }) {
+          locks.waits.append((cpu.id, lock))
         }
       }
-      guard !now.isEmpty else { continue }
+      guard !now.isEmpty else { return }
       if aliveAtEnd == nil, let end {
         aliveAtEnd = Set(end.anonVMAs.indices.lazy.filter { end.anonVMAs[$0].alive }.map { end.anonVMAs[$0].id })
       }
@@ -95,11 +118,11 @@ public struct StepLocks: Sendable, Hashable {
         cover += 1 + (modern ? w.listVMAs(id).count : w.anonVMAs[i].head.count { w.avcs[$0] != nil })
       }
       let survives = freed.isEmpty && covered > 0 ? 2 : freed.count < covered ? 1 : 0
-      if featured == nil || survives > best.survives || (survives == best.survives && cover >= best.cover) {
+      if locks.featured == nil || survives > best.survives || (survives == best.survives && cover >= best.cover) {
         best = (survives, cover)
-        featured = i + 1
-        shown = survives > 0
-        freedSince = freed.sorted()
+        locks.featured = i + 1
+        locks.shown = survives > 0
+        locks.freedSince = freed.sorted()
       }
     }
   }
