@@ -25,10 +25,11 @@ import Synchronization
 /// in order by replay (``Replayer``) as the search reaches them. Measured on four CPUs copying on
 /// write (12 pages each, release): a frontier world costs about 8 KB of resident memory (its
 /// parent and siblings share little), 450 bytes per visited state at 28,561 states, where the
-/// fingerprints and parents cost about 30; replayed, a state costs 7.5 micro-steps (its
-/// ancestors not shared with the state before it), run without the invariant check when the
-/// state has no violation (then the check reported nothing on the way), which keeps the search
-/// within 15% of its speed. A compact encoding of a world would still cost hundreds of bytes.
+/// fingerprints and parents cost about 30; replayed, about 50. A replayed state costs 7.5
+/// micro-steps (its ancestors not shared with the state before it), each a world copied, run
+/// without the invariant check when the state has no violation (then the check reported
+/// nothing on the way): the search takes 40-55% more time per state on that scene. Worlds
+/// sharing little, a compact encoding of one would still cost kilobytes to build and hold.
 extension RaceExplorer {
   /// How a visited state was reached: its parent's index and the CPU whose micro-step led here.
   struct Arrival {
@@ -261,7 +262,8 @@ extension RaceExplorer {
   /// breadth-first level is in the order of its states' ancestors, so consecutive states share
   /// most of the path: each ancestor is replayed once per level, a parent once for its children.
   struct Replayer {
-    /// `path[d]`: the state `d` micro-steps from the start on the way to the last one rebuilt.
+    /// `path[d]`: the state `d` micro-steps from the start on the way to the last one rebuilt
+    /// (its CPU numbers empty unless it was asked for).
     private var path: [Frontier]
     /// States rebuilt, and the micro-steps replayed to rebuild them.
     private(set) var states = 0
@@ -288,7 +290,10 @@ extension RaceExplorer {
         guard case .success(let (world, _)) = step else {
           preconditionFailure("the search took this micro-step; replayed, it cannot be refused")
         }
-        let numbers = numbering.numbers(world, after: parent.world, numbered: parent.cpuNumbers)
+        // CPU numbers for the state asked for only (from its parent's when known, else each
+        // CPU's looked up): an ancestor's are not needed.
+        let numbers =
+          j == index ? numbering.numbers(world, after: parent.world, numbered: parent.cpuNumbers) : []
         path.append(Frontier(index: j, world: world, cpuNumbers: numbers))
       }
       states += 1
