@@ -14,10 +14,22 @@ import Synchronization
 ///
 /// The search is breadth first, one level (schedule length) at a time in the order the reference
 /// search (``RaceExplorer/exploreWorlds(maxStates:maxDepth:maxWork:)``) dequeues, so both report
-/// the same states, findings and shortest schedules. Only the frontier keeps worlds: the level
-/// being expanded and the next one. Each visited state keeps its parent and the CPU that moved
-/// (8 bytes); a finding's schedule follows those back to the start and its events are rebuilt by
-/// replaying the schedule (the search itself runs quiet, formatting no event text).
+/// the same states, findings and shortest schedules. Each visited state keeps its parent and the
+/// CPU that moved (8 bytes) and a bit saying whether its world has violations; a finding's
+/// schedule follows those back to the start and its events are rebuilt by replaying the schedule
+/// (the search itself runs quiet, formatting no event text).
+///
+/// The frontier (the level being expanded and the next one) keeps whole worlds only for a level
+/// of at most `frontierWorlds` states (``RaceExplorer/defaultFrontierWorlds``). A wider level is
+/// its states' indices alone (a level's states were numbered in a row) and its worlds are rebuilt
+/// in order by replay (``Replayer``) as the search reaches them. Measured on four CPUs copying on
+/// write (12 pages each, release): a frontier world costs about 8 KB of resident memory (its
+/// parent and siblings share little), 450 bytes per visited state at 28,561 states, where the
+/// fingerprints and parents cost about 30; replayed, about 50. A replayed state costs 7.5
+/// micro-steps (its ancestors not shared with the state before it), each a world copied, run
+/// without the invariant check when the state has no violation (then the check reported
+/// nothing on the way): the search takes 40-55% more time per state on that scene. Worlds
+/// sharing little, a compact encoding of one would still cost kilobytes to build and hold.
 extension RaceExplorer {
   /// How a visited state was reached: its parent's index and the CPU whose micro-step led here.
   struct Arrival {
@@ -38,7 +50,11 @@ extension RaceExplorer {
   /// One CPU's micro-step on a copy of `world`, with the invariants checked after a step that
   /// moved: a function of the world alone, so the threads of a level run it on their share of
   /// the frontier and the search accounts for the results in the frontier's order.
-  static func tryStep(_ world: World, cpu: Int) -> Tried {
+  ///
+  /// `check` false, for a replay that knows the check reported nothing (the successor has no
+  /// violation, and a violation once reported stays): only the check's other effect is kept
+  /// (``World/forgetChangesWhenQuiescent()``), the same world without the check's cost.
+  static func tryStep(_ world: World, cpu: Int, check: Bool = true) -> Tried {
     var next = world
     // The search's own work budget bounds the search; a world's counter bounds one micro-step.
     next.work.value = 0
@@ -46,7 +62,8 @@ extension RaceExplorer {
       let outcome = try next.microStep(cpu: cpu)
       switch outcome {
       // `.idle` moved too: the operation returned without a last event.
-      case .progressed, .deadlocked, .idle: next.checkInvariants(everything: true)
+      case .progressed, .deadlocked, .idle:
+        if check { next.checkInvariants(everything: true) } else { next.forgetChangesWhenQuiescent() }
       case .blocked: break
       }
       return .success((next, outcome))
@@ -64,16 +81,25 @@ extension RaceExplorer {
   }
 
   func exploreFingerprints(
-    maxStates: Int, maxDepth: Int, maxWork: Int, reduction: Reduction, symmetry: Bool = true, threads: Int = 1
+    maxStates: Int, maxDepth: Int, maxWork: Int, reduction: Reduction, symmetry: Bool = true, threads: Int = 1,
+    frontierWorlds: Int = defaultFrontierWorlds
   ) -> Report {
     var arrivals: [Arrival] = [Arrival(parent: -1, cpu: -1)]
+    // A bit per state: whether its world has violations (a replay checks the invariants then).
+    var violated = StateBits()
     var start = initial
     start.narrating.value = false
     var numbering = CPUNumbering(symmetry: symmetry)
     var seen = FingerprintSet()
     let first = numbering.fingerprint(start)
     seen.insert(first.fingerprint)
+    violated.append(!start.violations.isEmpty)
     var frontier: [Frontier] = [Frontier(index: 0, world: start, cpuNumbers: first.cpuNumbers)]
+    // The level being expanded: `width` states, whose worlds are `frontier` or, for a level wider
+    // than `frontierWorlds`, rebuilt by `replayer` from the indices `replayedFrom..<+width`.
+    var width = 1
+    var replayedFrom: Int?
+    var replayer = Replayer(start: frontier[0])
     var depth = 0
     var expanded = 0
     var reducedExpansions = 0
@@ -94,24 +120,40 @@ extension RaceExplorer {
       tally.add(Finding(code: code, message: message, schedule: schedule, events: events(of: schedule)))
     }
 
-    search: while !frontier.isEmpty {
+    search: while width > 0 {
+      // The next level: its states are the indices from `levelStart` on, its worlds kept in
+      // `level` until there are more than `frontierWorlds` (then it is replayed).
       var level: [Frontier] = []
+      let levelStart = arrivals.count
+      var levelReplayed = false
       // The level's worlds move to the lookahead, which releases each once taken; with threads,
       // helpers work out the next states' expansions meanwhile.
       let lookahead = Lookahead(
-        frontier, helpers: threads - 1, expand: depth < maxDepth, reduction: reduction, symmetry: symmetry)
+        frontier, count: width, helpers: threads - 1, expand: depth < maxDepth, reduction: reduction,
+        symmetry: symmetry)
       frontier = []
       defer { lookahead.finish() }
-      for k in 0..<lookahead.count {
+      // A replayed level's worlds are rebuilt in order, as far ahead as the helpers may work.
+      var supplied = replayedFrom == nil ? width : 0
+      let supplyAhead = threads > 1 ? Lookahead.window : 1
+      for k in 0..<width {
+        if let from = replayedFrom {
+          while supplied < min(width, k + supplyAhead) {
+            lookahead.supply(
+              replayer.frontier(
+                from + supplied, depth: depth, arrivals: arrivals, violated: violated, numbering: &numbering))
+            supplied += 1
+          }
+        }
         guard let (node, pre) = lookahead.take(k) else { continue }
         let (index, world) = (node.index, node.world)
         expanded += 1
-        peakFrontier = max(peakFrontier, lookahead.count - k + level.count)
+        let queue = width - k + arrivals.count - levelStart
+        peakFrontier = max(peakFrontier, queue)
         if let reason = stopReason(
           expanded: expanded, work: tally.work, maxWork: maxWork,
           SearchProgress(
-            states: seen.count, maxStates: maxStates, queue: lookahead.count - k + level.count, depth: depth,
-            transitions: tally.transitions))
+            states: seen.count, maxStates: maxStates, queue: queue, depth: depth, transitions: tally.transitions))
         {
           tally.stop(reason, covered: depth - 1, ends: true)
           break search
@@ -160,7 +202,15 @@ extension RaceExplorer {
           }
           seen.insert(s.fingerprint)
           arrivals.append(Arrival(parent: Int32(index), cpu: Int32(cpu)))
-          level.append(Frontier(index: arrivals.count - 1, world: s.world, cpuNumbers: s.cpuNumbers))
+          violated.append(!s.world.violations.isEmpty)
+          if levelReplayed {
+            return
+          } else if level.count < frontierWorlds {
+            level.append(Frontier(index: arrivals.count - 1, world: s.world, cpuNumbers: s.cpuNumbers))
+          } else {
+            levelReplayed = true
+            level = []
+          }
         }
         // The ample set: one CPU's micro-step alone when C0-C3 allow it, else every CPU's.
         var first: (cpu: Int, next: (world: World, fingerprint: UInt64, cpuNumbers: [Int])?)?
@@ -190,6 +240,8 @@ extension RaceExplorer {
         }
       }
       frontier = level
+      width = arrivals.count - levelStart
+      replayedFrom = levelReplayed ? levelStart : nil
       depth += 1
     }
     let n = Double(seen.count)
@@ -198,8 +250,56 @@ extension RaceExplorer {
     report.symmetry = symmetry
     report.reducedExpansions = reducedExpansions
     report.peakFrontier = peakFrontier
-    report.visitedBytes = seen.bytes + arrivals.capacity * MemoryLayout<Arrival>.stride
+    report.replayedStates = replayer.states
+    report.replayedSteps = replayer.steps
+    report.visitedBytes = seen.bytes + arrivals.capacity * MemoryLayout<Arrival>.stride + violated.bytes
     return report
+  }
+
+  /// Rebuilds the worlds of a replayed level in the level's order, each by replaying its
+  /// state's micro-steps from the start as the search ran them (``tryStep(_:cpu:)``: the same
+  /// world, violations and CPU numbers), and keeps the path to the last state rebuilt. A
+  /// breadth-first level is in the order of its states' ancestors, so consecutive states share
+  /// most of the path: each ancestor is replayed once per level, a parent once for its children.
+  struct Replayer {
+    /// `path[d]`: the state `d` micro-steps from the start on the way to the last one rebuilt
+    /// (its CPU numbers empty unless it was asked for).
+    private var path: [Frontier]
+    /// States rebuilt, and the micro-steps replayed to rebuild them.
+    private(set) var states = 0
+    private(set) var steps = 0
+
+    init(start: Frontier) { path = [start] }
+
+    /// State `index`, `depth` micro-steps from the start, with its world.
+    mutating func frontier(
+      _ index: Int, depth: Int, arrivals: [Arrival], violated: StateBits, numbering: inout CPUNumbering
+    ) -> Frontier {
+      var chain: [Int] = []
+      var i = index
+      var d = depth
+      while d > 0 && !(d < path.count && path[d].index == i) {
+        chain.append(i)
+        i = Int(arrivals[i].parent)
+        d -= 1
+      }
+      path.removeSubrange((d + 1)..<path.count)
+      for j in chain.reversed() {
+        let parent = path[path.count - 1]
+        let step = tryStep(parent.world, cpu: Int(arrivals[j].cpu), check: violated[j])
+        guard case .success(let (world, _)) = step else {
+          preconditionFailure("the search took this micro-step; replayed, it cannot be refused")
+        }
+        // CPU numbers for the state asked for only (from its parent's when known, else each
+        // CPU's looked up): an ancestor's are not needed.
+        let numbers =
+          j == index ? numbering.numbers(world, after: parent.world, numbered: parent.cpuNumbers) : []
+        path.append(Frontier(index: j, world: world, cpuNumbers: numbers))
+      }
+      states += 1
+      steps += chain.count
+      return path[path.count - 1]
+    }
   }
 
   /// The event of each micro-step of a schedule, replayed from the initial state as the search
@@ -264,6 +364,15 @@ struct CPUNumbering {
     _ world: World, after parent: World?, numbered known: [Int], kernelHash: StateHasher? = nil
   ) -> (fingerprint: UInt64, cpuNumbers: [Int]) {
     var h = kernelHash ?? Self.kernelHash(world, symmetry: symmetry)
+    let numbers = numbers(world, after: parent, numbered: known)
+    for n in numbers { h.combine(n) }
+    h.combine(world.cpus.count)
+    return (h.finalize(), numbers)
+  }
+
+  /// The numbers of a world's CPUs, one micro-step after `parent` whose CPUs have the numbers
+  /// `known`.
+  mutating func numbers(_ world: World, after parent: World?, numbered known: [Int]) -> [Int] {
     var numbers: [Int] = []
     numbers.reserveCapacity(world.cpus.count)
     for i in world.cpus.indices {
@@ -272,11 +381,26 @@ struct CPUNumbering {
       } else {
         numbers.append(number(world.cpus[i]))
       }
-      h.combine(numbers[i])
     }
-    h.combine(world.cpus.count)
-    return (h.finalize(), numbers)
+    return numbers
   }
+}
+
+/// One bit per state index.
+struct StateBits {
+  private var words: [UInt64] = []
+  private(set) var count = 0
+
+  /// Bytes the bits hold.
+  var bytes: Int { words.capacity * 8 }
+
+  mutating func append(_ bit: Bool) {
+    if count & 63 == 0 { words.append(0) }
+    if bit { words[count >> 6] |= 1 << UInt64(count & 63) }
+    count += 1
+  }
+
+  subscript(i: Int) -> Bool { words[i >> 6] & (1 << UInt64(i & 63)) != 0 }
 }
 
 /// A set of 64-bit fingerprints: open addressing with linear probing in a power-of-two table at

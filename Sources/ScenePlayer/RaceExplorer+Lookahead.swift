@@ -56,7 +56,8 @@ extension RaceExplorer {
 /// helper that the machine's load holds back costs nothing but its own share. Helpers stay at
 /// most ``window`` states ahead of the search, so the successors waiting to be accounted for
 /// (most are states seen before, dropped then) stay few. The level's worlds are released as the
-/// search takes them.
+/// search takes them. A replayed level (``RaceExplorer/Replayer``) starts without worlds: the
+/// search supplies them in order (``supply(_:)``), and threads work only on states supplied.
 final class Lookahead: @unchecked Sendable {
   /// States a helper may work ahead of the search.
   static let window = 256
@@ -74,6 +75,8 @@ final class Lookahead: @unchecked Sendable {
     var next = 0
     /// States the search has taken.
     var taken = 0
+    /// States whose worlds are in `nodes`.
+    var supplied = 0
     var done: [Bool]
     var stop = false
     /// Helpers asleep until the search takes a state.
@@ -94,21 +97,25 @@ final class Lookahead: @unchecked Sendable {
   /// Whether the states are expanded (false: at the depth bound, taken without their micro-steps).
   private let expand: Bool
 
-  /// Starts `helpers` threads on the level's states (none when they are not expanded).
+  /// Starts `helpers` threads on the level's states (none when they are not expanded): `level`
+  /// holds their worlds, or is empty for a level of `count` states supplied later.
   init(
-    _ level: [RaceExplorer.Frontier], helpers: Int, expand: Bool = true, reduction: RaceExplorer.Reduction,
-    symmetry: Bool
+    _ level: [RaceExplorer.Frontier], count: Int? = nil, helpers: Int, expand: Bool = true,
+    reduction: RaceExplorer.Reduction, symmetry: Bool
   ) {
-    self.count = level.count
+    self.count = count ?? level.count
     self.expand = expand
     self.reduction = reduction
     self.symmetry = symmetry
-    nodes = .allocate(capacity: max(1, level.count))
-    results = .allocate(capacity: max(1, level.count))
-    for (i, node) in level.enumerated() { (nodes + i).initialize(to: node) }
-    results.initialize(repeating: nil, count: level.count)
-    progress = Mutex(Progress(done: [Bool](repeating: false, count: level.count)))
-    for _ in 0..<(expand && level.count > 1 ? helpers : 0) {
+    nodes = .allocate(capacity: max(1, self.count))
+    results = .allocate(capacity: max(1, self.count))
+    nodes.initialize(repeating: nil, count: self.count)
+    for (i, node) in level.prefix(self.count).enumerated() { nodes[i] = node }
+    results.initialize(repeating: nil, count: self.count)
+    var progress = Progress(done: [Bool](repeating: false, count: self.count))
+    progress.supplied = min(level.count, self.count)
+    self.progress = Mutex(progress)
+    for _ in 0..<(expand && self.count > 1 ? helpers : 0) {
       DispatchQueue.global().async(group: group) { self.help() }
     }
   }
@@ -135,7 +142,7 @@ final class Lookahead: @unchecked Sendable {
     while true {
       let next: Step = progress.withLock { p in
         if p.stop || p.next >= count { return .quit }
-        if p.next >= p.taken + Self.window {
+        if p.next >= p.taken + Self.window || p.next >= p.supplied {
           p.helpersWaiting += 1
           return .wait
         }
@@ -158,12 +165,14 @@ final class Lookahead: @unchecked Sendable {
     }
   }
 
-  /// State `i` (taken in order, each once) and its expansion, worked out by a helper or here.
+  /// State `i` (taken in order, each once, after it was supplied) and its expansion, worked out
+  /// by a helper or here; nil for a state not supplied.
   func take(_ i: Int) -> (node: RaceExplorer.Frontier, expansion: RaceExplorer.Expansion)? {
     while true {
       let next: Step = progress.withLock { p in
+        if i >= p.supplied { return .quit }
         if p.done[i] { return .ready }
-        if p.next < count && p.next < p.taken + 2 * Self.window {
+        if p.next < p.supplied && p.next < p.taken + 2 * Self.window {
           p.next += 1
           return .work(p.next - 1)
         }
@@ -193,6 +202,17 @@ final class Lookahead: @unchecked Sendable {
     for _ in 0..<wake { room.signal() }
     guard let node, let expansion else { return nil }
     return (node, expansion)
+  }
+
+  /// The world of the next state of a replayed level, for the threads to expand.
+  func supply(_ node: RaceExplorer.Frontier) {
+    let wake = progress.withLock { p in
+      nodes[p.supplied] = node
+      p.supplied += 1
+      defer { p.helpersWaiting = 0 }
+      return p.helpersWaiting
+    }
+    for _ in 0..<wake { room.signal() }
   }
 
   /// Stops the helpers and waits for them (the search ended early, or the level is done).

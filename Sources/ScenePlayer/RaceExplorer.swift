@@ -49,13 +49,18 @@ public struct RaceExplorer {
     /// States the reduced search expanded by one CPU's micro-step only (an ample set smaller
     /// than the enabled set); 0 for the full search.
     public var reducedExpansions = 0
-    /// Bytes the fingerprint search holds per visited state for good: the fingerprint table and
-    /// each state's parent record (the frontier's worlds, released level by level, not counted);
-    /// 0 for the whole-world search.
+    /// Bytes the fingerprint search holds for good: the fingerprint table, each state's parent
+    /// record and its violations bit (the frontier's worlds, released level by level, not
+    /// counted); 0 for the whole-world search.
     public var visitedBytes = 0
-    /// States the fingerprint search held as worlds at its widest: the rest of the level being
-    /// expanded and the next level so far (0 for the whole-world search).
+    /// States in the fingerprint search's frontier at its widest: the rest of the level being
+    /// expanded and the next level so far, as worlds or, beyond `frontierWorlds` a level, as
+    /// indices (0 for the whole-world search).
     public var peakFrontier = 0
+    /// States of levels wider than the search's `frontierWorlds` whose worlds were rebuilt by
+    /// replay, and the micro-steps replayed to rebuild them (0 for the whole-world search).
+    public var replayedStates = 0
+    public var replayedSteps = 0
   }
 
   /// Whether a search explores every interleaving or a sound subset of them.
@@ -211,6 +216,13 @@ public struct RaceExplorer {
   /// use less than a thousandth of it.
   public static let defaultMaxWork = 200_000_000
 
+  /// The states of a level the fingerprint search keeps as whole worlds (TLC's bounded
+  /// in-memory queue); a wider level keeps its states' indices and rebuilds their worlds by
+  /// replay (``Replayer``): 64 worlds, about 512 KB. At scale nearly every state is in a wider
+  /// level whatever the budget (4x12 COW: 87% of its states with 512), so a larger one costs
+  /// memory without saving much time; a small scene's replay costs milliseconds.
+  public static let defaultFrontierWorlds = 64
+
   /// Breadth-first search; stops after `maxStates` states, at `maxDepth` micro-steps, after
   /// `maxWork` (transitions weighted by world size) or when the timeline's memory limit is reached.
   ///
@@ -228,15 +240,20 @@ public struct RaceExplorer {
   /// frontier's next states ahead (``Lookahead``), and the search accounts for them in the
   /// frontier's order, so the report, its findings and their schedules are the same whatever
   /// the number of threads and their timing.
+  ///
+  /// `frontierWorlds` (fingerprint search): a level of at most this many states keeps their
+  /// worlds; a wider one keeps their indices and rebuilds the worlds by replay in the level's
+  /// order (0: every level after the first). The report is the same whatever it is.
   public func explore(
     maxStates: Int = 100_000, maxDepth: Int = 10_000, maxWork: Int = defaultMaxWork, visited: Visited = .fingerprints,
-    reduction: Reduction = .ampleSets, symmetry: Bool = true, threads: Int = 1
+    reduction: Reduction = .ampleSets, symmetry: Bool = true, threads: Int = 1,
+    frontierWorlds: Int = defaultFrontierWorlds
   ) -> Report {
     switch visited {
     case .fingerprints:
       return exploreFingerprints(
         maxStates: maxStates, maxDepth: maxDepth, maxWork: maxWork, reduction: reduction, symmetry: symmetry,
-        threads: max(1, threads))
+        threads: max(1, threads), frontierWorlds: max(0, frontierWorlds))
     case .worlds: return exploreWorlds(maxStates: maxStates, maxDepth: maxDepth, maxWork: maxWork)
     }
   }

@@ -23,7 +23,13 @@ extension World {
     for violation in invariantViolations(scope: scope) {
       report(violation.code, violation.message, objects: violation.objects)
     }
-    // Keep what changed while an operation is unfinished: some checks wait for quiescence.
+    forgetChangesWhenQuiescent()
+  }
+
+  /// What a check does besides reporting: forgets what changed once every CPU is idle (what
+  /// changed is kept while an operation is unfinished: some checks wait for quiescence). The
+  /// race explorer's replay calls it alone for a step whose check it knows reported nothing.
+  public mutating func forgetChangesWhenQuiescent() {
     if cpus.allSatisfy({ $0.state == .idle }) {
       bookkeeping.touchedProcesses = []
       bookkeeping.touchedAnonVMAs = []
