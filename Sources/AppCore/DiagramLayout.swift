@@ -95,12 +95,7 @@ struct DiagramLayout: Sendable {
     let locks = known ?? layout.stepLocks ?? StepLocks(m?.states ?? [], end: layout.world)
     self.locks = locks
     // A whole step is drawn with the locks of its most telling moment; a micro-step with its own.
-    var lockMoment: World?
-    if key.layout.micro == nil, let f = locks.featured, let m, f >= 1, f <= m.states.count {
-      lockMoment = m.states[f - 1].world
-    } else if key.layout.micro == nil, let f = locks.featured, let moment = layout.stepLockMoment, moment.micro == f {
-      lockMoment = moment.world
-    }
+    let lockMoment = key.layout.micro == nil ? layout.featured(locks)?.world : nil
     heldNow = key.layout.micro == nil ? nil : Self.heldLocks(layout.world)
     // The moment a whole step's outline shows: the featured one, else the step's end (a lock
     // held through the step).

@@ -125,8 +125,14 @@ extension Layout {
   /// micro-step (its own locks are drawn), when the step took no lock, or when every anon_vma
   /// its locks covered is freed by its end (the diagram says `not shown`).
   var lockMoment: (world: World, micro: Int, count: Int)? {
-    guard key.micro == nil, let locks = diagram?.locks ?? stepLocks, locks.shown, let f = locks.featured, f >= 1
-    else { return nil }
+    guard let locks = diagram?.locks ?? stepLocks, locks.shown else { return nil }
+    return featured(locks)
+  }
+
+  /// The world at `locks`' featured micro-step of this whole step, which micro-step that is and
+  /// how many the step has: from the loaded micro-steps, else the one ``loadStepLocks(_:)`` kept.
+  func featured(_ locks: StepLocks) -> (world: World, micro: Int, count: Int)? {
+    guard key.micro == nil, let f = locks.featured, f >= 1 else { return nil }
     if let m = microSteps, m.step == key.step, f <= m.states.count { return (m.states[f - 1].world, f, m.states.count) }
     if let moment = stepLockMoment, moment.micro == f { return moment }
     return nil

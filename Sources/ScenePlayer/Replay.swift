@@ -71,10 +71,8 @@ public struct Replay: Sendable {
   /// The world after each micro-step of step `k`, with the event that led to it (narrated), for
   /// "step into"; replayed from the world before the step.
   public func microStates(step k: Int) -> [(event: Event, world: World)] {
-    guard k >= 1, k < count, let statement = statements[k] else { return [] }
-    var world = self[k - 1]
     var result: [(event: Event, world: World)] = []
-    _ = try? Replay.run(statement, on: &world, step: k, narration: .narrated) { e, w in result.append((e, w)) }
+    _ = observeMicroStates(step: k) { e, w in result.append((e, w)) }
     return result
   }
 

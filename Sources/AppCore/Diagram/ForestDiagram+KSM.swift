@@ -63,12 +63,13 @@ extension ForestDiagram {
   }
 
   /// The stable nodes moved right of everything (the root trunk, the 6.x parent lanes, the
-  /// labels), when the width allows, each rmap_item's row an arrow into the anon_vma it holds
-  /// (`rmap_item->anon_vma`, the reference `try_to_merge_with_ksm_page()` took on `vma->anon_vma`:
-  /// `hold_anon_vma()` in mm/ksm.c of 2.6.34 and 2.6.36, `get_anon_vma()` in 6.x): out of the node box's left side, down or up a lane of its own per
-  /// anon_vma, into the anon_vma box's right side on its last row (the root arrow uses the first;
-  /// a 6.x parent arrow leaving or entering that row keeps it, and that item stays written
-  /// `P2:A@0→AV2`). The boxes stand from the top of the anon_vma column when they fit in the
+  /// labels), when the width allows, each rmap_item's row an arrow into the anon_vma it holds:
+  /// `rmap_item->anon_vma`, the reference `try_to_merge_with_ksm_page()` took on
+  /// `vma->anon_vma` (`hold_anon_vma()` in mm/ksm.c of 2.6.34 and 2.6.36, `get_anon_vma()` in
+  /// 6.x). Each arrow leaves the node box's left side, runs down or up a lane of its own per
+  /// anon_vma and enters the anon_vma box's right side on its last row (the root arrow uses the
+  /// first; where a 6.x parent arrow leaves or enters that row, the item stays written
+  /// `P2 A 0→AV2`). The boxes stand from the top of the anon_vma column when they fit in the
   /// diagram's rows (else where they were stacked, below); the lanes are ordered to cross as
   /// little as possible (``orderLanes(_:count:)``, mirrored: the sources are on the right). The
   /// arrows are drawn first, so the root trunk and every other line pass over them. With a plan

@@ -42,8 +42,11 @@ extension ForestDiagram {
     /// column, the box (0: no world has a stable node).
     var ksmColumns: Int { ksmInner == 0 ? 0 : 1 + 2 * ksmLanes + 1 + ksmInner + 2 }
     /// Whether the stable nodes stand beside the forest, for the whole timeline: when the
-    /// widest diagram and their columns fit the width the plan was made for.
-    var ksmBeside: Bool { ksmColumns > 0 && !narrowed && width + ksmColumns <= (maxWidth ?? .max) }
+    /// widest diagram and their columns fit the width the plan was made for (or `maxWidth`).
+    var ksmBeside: Bool { ksmBeside(in: maxWidth) }
+    func ksmBeside(in maxWidth: Int?) -> Bool {
+      ksmColumns > 0 && !narrowed && width + ksmColumns <= (maxWidth ?? .max)
+    }
     /// The columns: nil while the plan is being measured (the diagram takes its own).
     var processRight: Int?
     var lanes = 0
@@ -359,9 +362,7 @@ extension ForestDiagram {
     /// (``spacing(for:rows:)``).
     public func serves(_ maxWidth: Int?, rows: Int? = nil) -> Bool {
       guard maxWidth != self.maxWidth else { return spacing == spacing(for: maxWidth, rows: rows) }
-      var other = self
-      other.maxWidth = maxWidth
-      return !narrowed && width <= (maxWidth ?? Int.max) && other.ksmBeside == ksmBeside
+      return !narrowed && width <= (maxWidth ?? Int.max) && ksmBeside(in: maxWidth) == ksmBeside
         && spacing == spacing(for: maxWidth, rows: rows)
     }
 

@@ -19,7 +19,7 @@ import TermRender
 ///
 /// KSM stable nodes stand right of everything when the width allows, each rmap_item's row an
 /// arrow into the anon_vma it holds (entering the box's last row, under the root trunk); below
-/// the anon_vmas otherwise, each rmap_item written `P2:A@0→AV2`.
+/// the anon_vmas otherwise, each rmap_item written `P2 A 0→AV2`.
 ///
 /// The root lock is drawn on what it covers: while a CPU holds `anon_vma_lock(root)` (2.6.36,
 /// 6.x: every anon_vma of the forest, and every VMA on their lists; 2.6.34: only the one
@@ -143,7 +143,7 @@ public struct ForestDiagram: Sendable {
     public var rect: Rect
     public var title: String
     /// `page pgN`, then one row per rmap_item (at most ``ForestDiagram/maxItemRows``, then
-    /// `…+N more`): `P2:A@0→AV2`, or `rmap_item P2:A@0` where its arrow is drawn.
+    /// `…+N more`): `P2 A 0→AV2`, or `rmap_item P2 A 0` where its arrow is drawn.
     public var lines: [String]
     /// The rmap_items on the node's list, in list order: the VMA (`process:vma@address`) and
     /// the anon_vma each holds (`rmap_item->anon_vma`).
