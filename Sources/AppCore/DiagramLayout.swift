@@ -233,7 +233,10 @@ extension AppState {
   var diagramsCurrent: Bool {
     guard forestView == .diagram else { return true }
     return (layout.diagram?.key == diagramKey || !DiagramLayout.drawable(layout))
-      && (compareLayout.map { $0.diagram?.key.layout == $0.key || !DiagramLayout.drawable($0) } ?? true)
+      && (compareLayout.map {
+        ($0.diagram?.key.layout == $0.key && $0.diagram?.key.selection == diagramView.selection)
+          || !DiagramLayout.drawable($0)
+      } ?? true)
   }
 
   /// Recomputes the diagrams whose inputs changed (in diagram view), after the layouts: the
@@ -295,21 +298,29 @@ extension AppState {
         message = "pinned \(name(of: pin, layout.world)) is not in this step (P releases the pin)"
       }
     }
-    if var other = compareLayout, let timeline = compareTimeline, DiagramLayout.drawable(other),
-      planned || other.diagram?.key.layout != other.key || other.diagram?.emphasized != otherEmphasized
-    {
-      let k = other.key
-      if k.step > 0 && k.micro != nil {
-        other.microSteps = Layout.MicroSteps(step: k.step, states: timeline.replay.microStates(step: k.step))
-      } else {
-        other.loadStepLocks(timeline)
+    // The other model's half selects the same object (the same id: the comparison's convention,
+    // `CompareDiff`) where its world has it, so the selection is marked, and kept in view, in both.
+    if var other = compareLayout, let timeline = compareTimeline, DiagramLayout.drawable(other) {
+      let otherKey = DiagramLayout.Key(
+        layout: other.key, selection: diagramView.selection, ascii: options.ascii, width: key.width, rows: key.rows)
+      var reselected = otherKey
+      reselected.selection = other.diagram?.key.selection
+      if !planned, let diagrams = other.diagram, diagrams.key != otherKey, diagrams.key == reselected,
+        diagrams.emphasized == otherEmphasized
+      {
+        other.diagram = DiagramLayout(diagrams, key: otherKey, world: other.world)
+        compareLayout = other
+      } else if planned || other.diagram?.key != otherKey || other.diagram?.emphasized != otherEmphasized {
+        let k = other.key
+        if k.step > 0 && k.micro != nil {
+          other.microSteps = Layout.MicroSteps(step: k.step, states: timeline.replay.microStates(step: k.step))
+        } else {
+          other.loadStepLocks(timeline)
+        }
+        other.diagram = DiagramLayout(
+          key: otherKey, layout: other, locks: nil, plan: compareDiagramPlan?.plan ?? nil, emphasized: otherEmphasized)
+        compareLayout = other
       }
-      other.diagram = DiagramLayout(
-        key: DiagramLayout.Key(layout: k, selection: nil, ascii: options.ascii, width: key.width, rows: key.rows),
-        layout: other,
-        locks: nil,
-        plan: compareDiagramPlan?.plan ?? nil, emphasized: otherEmphasized)
-      compareLayout = other
     }
   }
 

@@ -155,3 +155,60 @@ struct SideBySideTests {
       tour.render(width: 200, height: 60).plainText.split(separator: "\n").first?.contains("kernel 2.6.34") == true)
   }
 }
+
+/// Whether a cell of `area` on screen is in reverse video (the selection's highlight).
+private func reversed(_ b: Buffer, in area: Rect) -> Bool {
+  for y in area.y..<area.maxY {
+    for x in area.x..<area.maxX where b[x, y].style.reverse { return true }
+  }
+  return false
+}
+
+@Suite("Compare: the selection is marked and kept in view in both halves")
+struct CompareSelectionTests {
+  /// E3 against 2.6.34 and E6 against 6.1, side by side at 200x60 and stacked at 120x40: every
+  /// object the first half draws that the other model's diagram draws too (the same id), found
+  /// with `/`, is selected in both halves, in view in the other half's pane and highlighted there.
+  @Test(
+    "an object found with / is selected, in view and highlighted in the other model's half too",
+    arguments: [("e3-three-generations.scene", KernelVersion.v2_6_34), ("e6-ksm-root-lifetime.scene", .v6)],
+    [(200, 60), (120, 40)])
+  func mirrored(scene: (String, KernelVersion), size: (Int, Int)) throws {
+    var s = try sceneApp(scene.0, view: .diagram)
+    s.setCompare(scene.1)
+    var driver = AppDriver(s, width: size.0, height: size.1)
+    var checked = 0
+    for step in 1...driver.state.timeline.stepCount {
+      driver.type("g\(step)\n")
+      let names = try #require(driver.state.layout.diagram).whole.objects.compactMap { object -> String? in
+        if case .vma = object { return nil }  // a VMA's name is written inside its process box
+        if case .fold = object { return nil }
+        return driver.state.name(of: object, driver.state.world)
+      }
+      for name in names {
+        driver.type("/\(name)\n")
+        let state = driver.state
+        let selection = try #require(state.diagramView.selection, "/\(name) selects it")
+        let full = Rect(x: 0, y: 0, width: size.0, height: size.1)
+        let (_, lowerArea) = try #require(state.compareAreas(full))
+        let half = try #require(state.compareHalf())
+        let lower = try #require(state.compareLayout?.diagram)
+        guard lower.wholeDraws(selection) else { continue }
+        #expect(lower.key.selection == selection, "step \(step) /\(name): the other half's diagram selects it")
+        let pane = try #require(half.diagramPane(in: lowerArea))
+        let window = half.diagramWindow(lower, pane: pane)
+        let r = try #require(window.diagram.rect(of: selection), "step \(step) /\(name) drawn in the other half")
+        #expect(
+          r.y >= window.top && r.y < window.top + window.rows,
+          "step \(step) /\(name): its first row in the other half's window\n\(driver.screen)")
+        let screen = try #require(driver.terminal.screen)
+        #expect(reversed(screen, in: pane.canvas), "step \(step) /\(name): highlighted in the other half\n\(driver.screen)")
+        #expect(
+          driver.screen.components(separatedBy: "selected \(name) ").count - 1 == 2,
+          "step \(step) /\(name): both panes say it is selected\n\(driver.screen)")
+        checked += 1
+      }
+    }
+    #expect(checked > 20)
+  }
+}

@@ -103,6 +103,12 @@ extension AppState {
     half.narrationScroll = narrationScroll
     half.notice = other.stepCount < step ? .warning("this model stopped at step \(other.stepCount)") : nil
     half.account = currentCompareView?.account
+    // The same object selected (drawn by the reducer, `refreshDiagram`) and the same scroll: the
+    // two diagrams' plans put their processes on the same rows, and the selection stays in view.
+    half.focus = focus
+    half.diagramView.selection = diagramView.selection
+    half.diagramView.top = diagramView.top
+    half.diagramView.left = diagramView.left
     return half
   }
 
