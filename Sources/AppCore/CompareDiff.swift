@@ -36,6 +36,10 @@ public struct CompareDiff: Sendable, Hashable {
   public struct Entry: Sendable, Hashable {
     public var id: ObjectID
     public var line: String
+    /// A field's value as this model's panes write it, where that is not the compared value: an
+    /// anon_vma's counters with their per-kernel names (`ksm 0`, `ext 2`, `ref 1 nc 0 act 1`),
+    /// compared by their values only.
+    public var shown: [Substring: String] = [:]
   }
 
   public init() {}
@@ -121,7 +125,8 @@ public struct CompareDiff: Sendable, Hashable {
       let line =
         "lock \(World.avName(w.lockTarget(of: a))) parent \(parent) count \(counters) "
         + "list \(names(w.listVMAs(a), w.vmaName)) pages \(names(pagesIn[a] ?? [], World.pageName))"
-      out[Name(kind: .anonVMA, name: World.avName(a))] = Entry(id: .anonVMA(a), line: line)
+      out[Name(kind: .anonVMA, name: World.avName(a))] = Entry(
+        id: .anonVMA(a), line: line, shown: ["count": Marks.counters(av, w)])
     }
     return out
   }
@@ -265,6 +270,8 @@ extension CompareDiff {
   /// What differs between the objects of two worlds' summaries, object by object, in words:
   /// `AV2: anon_vma_lock takes AV2 (2.6.36: AV1)`, `AV3: only here`, `pg5: not here (on 2.6.36:
   /// AV2, index 0, …)`; an empty field is `none`.
+  /// Counters are compared by value and written with each model's names (`counters ksm 0
+  /// (2.6.36: ext 2)`), as its boxes write them.
   /// Objects in kind order (processes, VMAs, anon_vmas, pages), then by name.
   static func differences(_ mine: [Name: Entry], against theirs: [Name: Entry], theirModel: String) -> [String] {
     let order: [Kind] = [.process, .vma, .anonVMA, .page]
@@ -286,7 +293,7 @@ extension CompareDiff {
       guard let here = mine[name]?.line else {
         // The object's own words first, when it has any (an anon_vma has none).
         let there = fields(theirs[name]?.line ?? "").filter { !$0.key.isEmpty || $0.value != "none" }
-          .map { word($0.key) + $0.value }
+          .map { word($0.key) + (theirs[name]?.shown[$0.key] ?? $0.value) }
         return "\(name.name): not here (on \(theirModel): \(there.joined(separator: ", ")))"
       }
       guard let there = theirs[name]?.line else { return "\(name.name): only here" }
@@ -296,7 +303,9 @@ extension CompareDiff {
       for (i, f) in a.enumerated() {
         let other = i == 0 ? b.first : b.first { $0.key == f.key }
         guard other?.value != f.value else { continue }
-        parts.append("\(word(f.key))\(f.value) (\(theirModel): \(other?.value ?? "none"))")
+        let mineShown = mine[name]?.shown[f.key] ?? f.value
+        let theirsShown = other.map { theirs[name]?.shown[$0.key] ?? $0.value } ?? "none"
+        parts.append("\(word(f.key))\(mineShown) (\(theirModel): \(theirsShown))")
       }
       return "\(name.name): " + parts.joined(separator: ", ")
     }
