@@ -135,3 +135,24 @@ struct DiagramFrameStabilityTests {
     #expect(boxCorners(frame) == ["P1": [0, 0], "AV1": [1, 16], "P12": [3, 0], "K1": [3, 16]])
   }
 }
+
+@Suite("The step's locks line stands on the same row at every step")
+struct LockLineRowTests {
+  /// The locks line stands under the plan's tallest world (``ForestDiagram/underRow``), not under
+  /// each step's own diagram: it does not jump when a KSM stable node appears beside the forest
+  /// or a process box is added. (From 200 columns the side column lists the locks.)
+  @Test(
+    "every step of E1-E6 and every-operation at 120x40 and 100x50: the locks line on one row",
+    arguments: lectureScenes + ["every-operation.scene"], [(120, 40), (100, 50)])
+  func oneRow(file: String, size: (Int, Int)) throws {
+    var driver = AppDriver(try sceneApp(file, view: .diagram), width: size.0, height: size.1)
+    var rows: [Int: [Int]] = [:]
+    for step in 1...driver.state.timeline.stepCount {
+      driver.type("g\(step)\n")
+      let lines = driver.screen.split(separator: "\n", omittingEmptySubsequences: false)
+      if let row = lines.firstIndex(where: { $0.contains("│ locks: ") }) { rows[row, default: []].append(step) }
+    }
+    #expect(!rows.isEmpty, "\(file): some step takes a lock")
+    #expect(rows.count == 1, "\(file) at \(size): the locks line's rows and their steps: \(rows)")
+  }
+}

@@ -128,6 +128,19 @@ struct DiagramLockTests {
     }
     // Whole where it fits.
     #expect(DiagramPane.packed(items, width: 200, lines: 1) == ["locks: " + items.joined(separator: "; ")])
+    // With lines to spare, an item wider than a line is wrapped at words: every word kept, in
+    // order, no line wider than the width, nothing counted away.
+    for width in [30, 40, 70] {
+      let lines = DiagramPane.packed(items, width: width, lines: 8)
+      #expect(lines.allSatisfy { Buffer.width($0) <= width }, "\(lines)")
+      #expect(!lines.joined().contains("…"), "\(lines)")
+      // (An item starting a line of its own has no `;` before it.)
+      func words(_ text: String) -> String {
+        text.split(separator: " ").joined(separator: " ").replacing(";", with: "")
+      }
+      #expect(words(lines.joined(separator: " ")) == words("locks: " + items.joined(separator: " ")), "\(lines)")
+      #expect(lines.first?.hasPrefix("locks: cpu0") == true, "the first item starts on the locks line: \(lines)")
+    }
   }
 
   @Test(

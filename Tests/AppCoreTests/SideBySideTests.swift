@@ -202,11 +202,44 @@ struct CompareSelectionTests {
           r.y >= window.top && r.y < window.top + window.rows,
           "step \(step) /\(name): its first row in the other half's window\n\(driver.screen)")
         let screen = try #require(driver.terminal.screen)
-        #expect(reversed(screen, in: pane.canvas), "step \(step) /\(name): highlighted in the other half\n\(driver.screen)")
+        #expect(
+          reversed(screen, in: pane.canvas), "step \(step) /\(name): highlighted in the other half\n\(driver.screen)")
         #expect(
           driver.screen.components(separatedBy: "selected \(name) ").count - 1 == 2,
           "step \(step) /\(name): both panes say it is selected\n\(driver.screen)")
         checked += 1
+      }
+    }
+    #expect(checked > 20)
+  }
+}
+
+@Suite("Compare: a half's locks line uses the rows its diagram leaves")
+struct CompareLockLineTests {
+  /// Side by side at 200x60 the diagrams of the lecture scenes fit whole in each half with rows
+  /// to spare: every lock the step took is listed, none counted away as `…+N`.
+  @Test("side by side at 200x60, every step of E1-E6 against 2.6.34: no lock of either half cut to …+N")
+  func everyLockListed() throws {
+    var checked = 0
+    for file in lectureScenes {
+      var s = try sceneApp(file, view: .diagram)
+      s.setCompare(.v2_6_34)
+      var driver = AppDriver(s, width: 200, height: 60)
+      for step in 1...driver.state.timeline.stepCount {
+        driver.type("g\(step)\n")
+        let state = driver.state
+        let (left, right) = try #require(state.compareAreas(Rect(x: 0, y: 0, width: 200, height: 60)))
+        let half = try #require(state.compareHalf())
+        for (model, pane) in [(state, state.diagramPane(in: left)), (half, half.diagramPane(in: right))] {
+          let pane = try #require(pane)
+          let lines = pane.lockLines
+          guard !lines.isEmpty else { continue }
+          let height = try #require(model.layout.diagram).wholeHeight
+          #expect(
+            height + 1 + lines.count <= pane.inner.height, "\(file) step \(step): the diagram fits with its locks")
+          #expect(!lines.joined().contains("…+"), "\(file) step \(step): \(lines)")
+          checked += 1
+        }
       }
     }
     #expect(checked > 20)

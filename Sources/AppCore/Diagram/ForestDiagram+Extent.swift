@@ -51,8 +51,10 @@ extension ForestDiagram {
     }
     var y = 0
     var group: AnonVMAID?
+    var anonVMAsShown = false
     for a in shownAnonVMAs(w, previous: previous) {
       guard let av = w.anonVMA(a) else { continue }
+      anonVMAsShown = true
       if let plan {
         y = max(y, plan.anonVMABottom)
         if plan.anonVMAY[a] < 0 || plan.anonVMAY[a] == y { y += Plan.anonVMAHeight }
@@ -67,9 +69,12 @@ extension ForestDiagram {
       }
     }
     if let plan { y = max(y, plan.anonVMABottom) } else if group != nil { y += 1 }
-    // KSM stable nodes: a page line and a line per rmap_item each (``stableNodeLines(_:_:)``).
-    y += stableNodeRows(w)
-    return max(processHeight, y)
+    // KSM stable nodes: a page line and a line per rmap_item each (``stableNodeLines(_:_:)``),
+    // under the anon_vmas or beside the forest.
+    let nodeHeights = w.stableNodes.filter(\.alive).map { stableNodeHeight(items: $0.items.count) }
+    return heightBeside(
+      plan: plan, nodeHeights: nodeHeights, anonVMAsShown: anonVMAsShown, forestBottom: max(processHeight, y),
+      height: max(processHeight, y + nodeHeights.reduce(0, +)))
   }
 
   /// Whether the unfolded diagram of `w` (``init(rows:options:)`` with `fold` off) draws

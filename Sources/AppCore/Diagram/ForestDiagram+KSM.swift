@@ -74,6 +74,24 @@ extension ForestDiagram {
   /// little as possible (``orderLanes(_:count:)``, mirrored: the sources are on the right). The
   /// arrows are drawn first, so the root trunk and every other line pass over them. With a plan
   /// the column and the lanes are the timeline's (``Plan/ksmLanes``): a node box stays put.
+  /// Whether stable nodes `stacked` rows high (a blank row between) stand beside the forest
+  /// from row `top`: when they end inside the rows of the diagram with them under it (`height`).
+  static func stableNodesFitBeside(top: Int, stacked: Int, height: Int) -> Bool { top + stacked <= height }
+
+  /// A planned diagram's height when its stable nodes (of `nodeHeights`) will stand beside the
+  /// forest (``placeStableNodesBeside(_:)``, which decides the same from the rows): the rows
+  /// under the anon_vmas they leave are not the diagram's, so what the pane puts under it does
+  /// not drop when a node appears. `height`: with the nodes under the anon_vmas; `forestBottom`:
+  /// without them. Worked out with the rows (``init(rows:options:)``, ``unfoldedHeight(_:options:)``).
+  static func heightBeside(
+    plan: Plan?, nodeHeights: [Int], anonVMAsShown: Bool, forestBottom: Int, height: Int
+  ) -> Int {
+    guard let plan, plan.ksmBeside, !nodeHeights.isEmpty, anonVMAsShown else { return height }
+    let stacked = nodeHeights.reduce(0, +) + nodeHeights.count - 1
+    guard stableNodesFitBeside(top: plan.anonVMATop, stacked: stacked, height: height) else { return height }
+    return max(forestBottom, plan.anonVMATop + stacked)
+  }
+
   mutating func placeStableNodesBeside(_ w: World) {
     guard !stableNodes.isEmpty, !anonVMAs.isEmpty else { return }
     // Where an rmap_item's arrow may end: an alive anon_vma box's last row, unless another
@@ -128,7 +146,8 @@ extension ForestDiagram {
     // when they end inside the diagram's rows.
     let top = plan?.anonVMATop ?? anonVMAs.map(\.rect.y).min() ?? 0
     let stacked = stableNodes.reduce(0) { $0 + $1.rect.height + 1 } - 1
-    var y = top + stacked <= height ? top : nil
+    let beside = Self.stableNodesFitBeside(top: top, stacked: stacked, height: height)
+    var y = beside ? top : nil
     for i in stableNodes.indices {
       let r = stableNodes[i].rect
       stableNodes[i].rect = Rect(x: left, y: y ?? r.y, width: inner + 2, height: r.height)

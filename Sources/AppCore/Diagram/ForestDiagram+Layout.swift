@@ -361,6 +361,7 @@ extension ForestDiagram {
     flush(&y)
     measureAnonVMAText()
     if let plan { y = max(y, plan.anonVMABottom) } else if group != nil { y += 1 }
+    forestBottom = max(height, y)
     // KSM: each stable node's page and the anon_vmas its rmap_items hold (get_anon_vma).
     for (i, node) in w.stableNodes.enumerated() where node.alive {
       var change = Change.same
@@ -375,7 +376,9 @@ extension ForestDiagram {
           title: " KSM stable node K\(i + 1) ", lines: lines, items: node.items, change: change))
       y += lines.count + 2
     }
-    height = max(height, y)
+    height = Self.heightBeside(
+      plan: plan, nodeHeights: stableNodes.map(\.rect.height), anonVMAsShown: !anonVMAs.isEmpty,
+      forestBottom: forestBottom, height: max(height, y))
   }
 
   /// The inner width the anon_vma boxes' titles and lines need (``anonVMATextInner``), measured

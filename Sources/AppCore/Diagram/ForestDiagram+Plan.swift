@@ -38,6 +38,12 @@ extension ForestDiagram {
     /// the widest node box's inner width (``ForestDiagram/ksmInner(_:)``).
     var ksmLanes = 0
     var ksmInner = 0
+    /// The most rows one world's stable nodes take under the anon_vmas.
+    var stableNodeRows = 0
+    /// The tallest world's height as planned: the stable nodes under the anon_vmas unless they
+    /// stand beside the forest. What the pane puts under the diagram (the step's locks) stands
+    /// on the row under it at every step.
+    var timelineHeight: Int { plannedHeight(stableNodeRows: ksmBeside ? 0 : stableNodeRows) }
     /// The columns the stable nodes beside the forest take: a blank column, the lanes, a blank
     /// column, the box (0: no world has a stable node).
     var ksmColumns: Int { ksmInner == 0 ? 0 : 1 + 2 * ksmLanes + 1 + ksmInner + 2 }
@@ -138,10 +144,11 @@ extension ForestDiagram {
     ) {
       let kernel = worlds.last?.kernel ?? .v2_6_36
       self.maxRows = maxRows
+      stableNodeRows = worlds.map(ForestDiagram.stableNodeRows).max() ?? 0
       if Self.rowGap(maxWidth) > 0, maxRows != nil {
         // The places at each spacing: the rows of every box depend on it (and on nothing else
         // that changes between steps), so one spacing serves the whole timeline.
-        let stable = worlds.map(ForestDiagram.stableNodeRows).max() ?? 0
+        let stable = stableNodeRows
         var placed: [Plan] = []
         for i in Self.spacings.indices {
           var p = self

@@ -78,12 +78,33 @@ extension AppState {
     if body.width >= diagramSideFrom {
       side = Rect(x: inner.maxX - diagramSideWidth, y: inner.y, width: diagramSideWidth, height: inner.height)
     }
+    var violationLines: [String] = []
+    for v in ForestDiagram.stepViolations(layout.world) {
+      violationLines += wrap("! \(v.code) \(v.message)", max(10, canvas.width)).map {
+        options.ascii ? $0.asciiOnly : $0
+      }
+    }
+    let mostViolations = max(1, inner.height / 4)
+    if violationLines.count > mostViolations {
+      // The rest is in the matrix view's details: say so with `…`.
+      violationLines = Array(violationLines.prefix(mostViolations))
+      violationLines[mostViolations - 1] =
+        String(violationLines[mostViolations - 1].prefix(max(1, canvas.width - 2))) + " …"
+    }
+    canvas.height -= violationLines.count
     let all: (items: [String], note: String?) = layout.diagram?.lockLineItems ?? ([], nil)
     var lockLines: [String] = []
     if side == nil, !all.items.isEmpty || all.note != nil {
       // One line, two from 20 rows, three from 40: what the step locked, in order (the side
       // column lists all), and which moment is drawn, never cut (a row of its own if need be).
-      let most = inner.height >= 40 ? 3 : inner.height >= 20 ? 2 : 1
+      // As many as the rows under a diagram that fits whole leave (a blank row between): a short
+      // forest in a half of a comparison lists every lock rather than `…+N`.
+      var most = inner.height >= 40 ? 3 : inner.height >= 20 ? 2 : 1
+      // (The diagram's rows at every step of its plan: the locks line stands under them.)
+      if let diagrams = layout.diagram {
+        let height = max(diagrams.wholeHeight, diagrams.plan?.timelineHeight ?? 0)
+        most = max(most, inner.height - violationLines.count - height - 1)
+      }
       lockLines = DiagramPane.packed(all.items, note: all.note, width: canvas.width, lines: most).map {
         options.ascii ? $0.asciiOnly : $0
       }
@@ -91,19 +112,6 @@ extension AppState {
       // row in a step with locks as in one without (nothing moves down).
       canvas.height -= lockLines.count
     }
-    var violationLines: [String] = []
-    for v in ForestDiagram.stepViolations(layout.world) {
-      violationLines += wrap("! \(v.code) \(v.message)", max(10, canvas.width)).map {
-        options.ascii ? $0.asciiOnly : $0
-      }
-    }
-    let most = max(1, inner.height / 4)
-    if violationLines.count > most {
-      // The rest is in the matrix view's details: say so with `…`.
-      violationLines = Array(violationLines.prefix(most))
-      violationLines[most - 1] = String(violationLines[most - 1].prefix(max(1, canvas.width - 2))) + " …"
-    }
-    canvas.height -= violationLines.count
     return DiagramPaneGeometry(
       outer: body, inner: inner, canvas: canvas, side: side, lockLines: lockLines, area: body,
       violationLines: violationLines)
@@ -247,7 +255,7 @@ struct DiagramPane: Widget {
     // bottom when the diagram fills the window.
     // An empty forest draws one line, and has nothing to scroll to.
     let empty = d.processes.isEmpty && d.anonVMAs.isEmpty && d.stableNodes.isEmpty
-    let lockY = canvas.y + min(canvas.height, empty ? 2 : max(0, d.height - window.top) + 1)
+    let lockY = canvas.y + min(canvas.height, empty ? 2 : max(0, d.underRow - window.top) + 1)
     for (i, line) in pane.violationLines.enumerated() {
       b.put(line, x: pane.inner.x + 1, y: lockY + i, style: theme.violation, maxX: canvas.maxX)
     }
@@ -372,8 +380,27 @@ struct DiagramPane: Widget {
     return packed(items, width: width, lines: max(1, most - rows.count)) + rows
   }
 
+  /// `item` after `head` (the line so far) wrapped at words into lines of at most `width`, the
+  /// lines after the first indented four columns; nil when a word is wider than a line.
+  static func wrapped(_ head: String, _ item: String, width: Int) -> [String]? {
+    var rows: [String] = []
+    var line = head
+    for word in item.split(separator: " ") {
+      let next = line.allSatisfy({ $0 == " " }) || line.hasSuffix(" ") ? line + word : line + " " + word
+      if Buffer.width(next) <= width {
+        line = next
+      } else {
+        guard Buffer.width("    " + word) <= width else { return nil }
+        rows.append(line)
+        line = "    " + word
+      }
+    }
+    return rows + [line]
+  }
+
   /// Lines of at most `width` holding the items in order, separated by `; `; what does not fit
-  /// in `lines` lines is counted (`…+N`).
+  /// in `lines` lines is counted (`…+N`); an item wider than a line is wrapped at words where
+  /// the lines allow.
   static func packed(_ items: [String], width: Int, lines most: Int) -> [String] {
     var out: [String] = []
     var current = "locks:"
@@ -385,6 +412,12 @@ struct DiagramPane: Widget {
       let room = out.count + 1 == most && rest > 1 ? width - 6 : width
       if Buffer.width(candidate) <= room {
         current = candidate
+      } else if Buffer.width("  " + item) > width, let rows = wrapped(current + sep, item, width: width),
+        out.count + rows.count <= (rest > 1 ? most - 1 : most)
+      {
+        // An item wider than a line, with lines to spare: wrapped at words, never cut.
+        out += rows.dropLast()
+        current = rows.last ?? current
       } else if out.count + 1 < most {
         out.append(current)
         current = "  " + item
