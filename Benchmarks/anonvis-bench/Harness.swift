@@ -28,6 +28,15 @@ enum Harness {
     return (times[times.count / 2], (times.last ?? 0) - (times.first ?? 0))
   }
 
+  /// The process's CPU time so far (user and system, every thread), in seconds: for a search on
+  /// one thread, less moved by other work on a shared machine than the time on the clock.
+  static func cpuSeconds() -> Double {
+    var usage = rusage()
+    getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+    let user = Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6
+    return user + Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
+  }
+
   static func peakRSSMB() -> Double {
     var usage = rusage()
     getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)

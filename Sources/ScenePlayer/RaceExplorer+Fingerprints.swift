@@ -26,10 +26,15 @@ import Synchronization
 /// write (12 pages each, release): a frontier world costs about 8 KB of resident memory (its
 /// parent and siblings share little), 450 bytes per visited state at 28,561 states, where the
 /// fingerprints and parents cost about 30; replayed, about 50. A replayed state costs 7.5
-/// micro-steps (its ancestors not shared with the state before it), each a world copied, run
-/// without the invariant check when the state has no violation (then the check reported
-/// nothing on the way): the search takes 40-55% more time per state on that scene. Worlds
-/// sharing little, a compact encoding of one would still cost kilobytes to build and hold.
+/// micro-steps (its ancestors not shared with the state before it), run without the invariant
+/// check when the state has no violation (then the check reported nothing on the way), and in
+/// place: only an ancestor the next state shares is copied onto the path. Copying each one had
+/// cost twice the time (perf: the replay went from 27% to 14% of the expansions' samples on the
+/// race bench). Worlds sharing little, a compact encoding of one would still cost kilobytes to
+/// build and hold; and checkpoints (whole worlds of an earlier level) do not fit the memory
+/// target: a level's ancestors are spread over every earlier level (6.5 a state on that scene,
+/// each replayed once per level), so a checkpoint that saves many steps is a whole level of
+/// hundreds of worlds. Helper threads rebuild stretches of a level in parallel (``Lookahead``).
 extension RaceExplorer {
   /// How a visited state was reached: its parent's index and the CPU whose micro-step led here.
   struct Arrival {
@@ -56,20 +61,28 @@ extension RaceExplorer {
   /// (``World/forgetChangesWhenQuiescent()``), the same world without the check's cost.
   static func tryStep(_ world: World, cpu: Int, check: Bool = true) -> Tried {
     var next = world
-    // The search's own work budget bounds the search; a world's counter bounds one micro-step.
-    next.work.value = 0
     do {
-      let outcome = try next.microStep(cpu: cpu)
-      switch outcome {
-      // `.idle` moved too: the operation returned without a last event.
-      case .progressed, .deadlocked, .idle:
-        if check { next.checkInvariants(everything: true) } else { next.forgetChangesWhenQuiescent() }
-      case .blocked: break
-      }
+      let outcome = try step(&next, cpu: cpu, check: check)
       return .success((next, outcome))
     } catch {
       return .failure(error)
     }
+  }
+
+  /// ``tryStep(_:cpu:check:)`` on the world itself: a replay steps a world it keeps no copy of
+  /// in place, so that what the micro-step writes is not copied first (left half-changed when
+  /// the model refuses the step).
+  static func step(_ world: inout World, cpu: Int, check: Bool = true) throws(SimError) -> MicroOutcome {
+    // The search's own work budget bounds the search; a world's counter bounds one micro-step.
+    world.work.value = 0
+    let outcome = try world.microStep(cpu: cpu)
+    switch outcome {
+    // `.idle` moved too: the operation returned without a last event.
+    case .progressed, .deadlocked, .idle:
+      if check { world.checkInvariants(everything: true) } else { world.forgetChangesWhenQuiescent() }
+    case .blocked: break
+    }
+    return outcome
   }
 
   /// A micro-step tried ahead by a thread: its result and, for a step that moved, the hash of
@@ -94,12 +107,19 @@ extension RaceExplorer {
     let first = numbering.fingerprint(start)
     seen.insert(first.fingerprint)
     violated.append(!start.violations.isEmpty)
-    var frontier: [Frontier] = [Frontier(index: 0, world: start, cpuNumbers: first.cpuNumbers)]
+    let root = Frontier(index: 0, world: start, cpuNumbers: first.cpuNumbers)
+    var frontier: [Frontier] = [root]
     // The level being expanded: `width` states, whose worlds are `frontier` or, for a level wider
-    // than `frontierWorlds`, rebuilt by `replayer` from the indices `replayedFrom..<+width`.
+    // than `frontierWorlds`, rebuilt by replay (``Replayer``) from the indices
+    // `replayedFrom..<+width`.
     var width = 1
     var replayedFrom: Int?
-    var replayer = Replayer(start: frontier[0])
+    var replayedStates = 0
+    var replayedSteps = 0
+    // The next level's arrivals and violation bits, kept apart while the level is expanded (the
+    // threads rebuilding its worlds read `arrivals` and `violated`) and appended after it.
+    var nextArrivals: [Arrival] = []
+    var nextViolated: [Bool] = []
     var depth = 0
     var expanded = 0
     var reducedExpansions = 0
@@ -126,29 +146,31 @@ extension RaceExplorer {
       var level: [Frontier] = []
       let levelStart = arrivals.count
       var levelReplayed = false
-      // The level's worlds move to the lookahead, which releases each once taken; with threads,
-      // helpers work out the next states' expansions meanwhile.
+      nextArrivals.removeAll(keepingCapacity: true)
+      nextViolated.removeAll(keepingCapacity: true)
+      // The level's worlds move to the lookahead, which releases each once taken; a replayed
+      // level's are rebuilt by the thread that takes each state; with threads, helpers work out
+      // the next states' expansions (and worlds) meanwhile.
       let lookahead = Lookahead(
-        frontier, count: width, helpers: threads - 1, expand: depth < maxDepth, reduction: reduction,
-        symmetry: symmetry)
+        frontier, count: width,
+        rebuild: replayedFrom.map {
+          Lookahead.Rebuild(from: $0, depth: depth, start: root, arrivals: arrivals, violated: violated)
+        }, helpers: threads - 1, expand: depth < maxDepth, reduction: reduction, symmetry: symmetry)
       frontier = []
-      defer { lookahead.finish() }
-      // A replayed level's worlds are rebuilt in order, as far ahead as the helpers may work.
-      var supplied = replayedFrom == nil ? width : 0
-      let supplyAhead = threads > 1 ? Lookahead.window : 1
+      defer {
+        lookahead.finish()
+        let replayed = lookahead.replayed
+        replayedStates += replayed.states
+        replayedSteps += replayed.steps
+      }
       for k in 0..<width {
-        if let from = replayedFrom {
-          while supplied < min(width, k + supplyAhead) {
-            lookahead.supply(
-              replayer.frontier(
-                from + supplied, depth: depth, arrivals: arrivals, violated: violated, numbering: &numbering))
-            supplied += 1
-          }
-        }
-        guard let (node, pre) = lookahead.take(k) else { continue }
+        guard let (taken, pre) = lookahead.take(k) else { continue }
+        var node = taken
+        // A replayed state's CPUs, each numbered when the search met it, looked up.
+        if node.cpuNumbers.isEmpty { node.cpuNumbers = numbering.numbers(node.world, after: nil, numbered: []) }
         let (index, world) = (node.index, node.world)
         expanded += 1
-        let queue = width - k + arrivals.count - levelStart
+        let queue = width - k + nextArrivals.count
         peakFrontier = max(peakFrontier, queue)
         if let reason = stopReason(
           expanded: expanded, work: tally.work, maxWork: maxWork,
@@ -201,12 +223,13 @@ extension RaceExplorer {
             return
           }
           seen.insert(s.fingerprint)
-          arrivals.append(Arrival(parent: Int32(index), cpu: Int32(cpu)))
-          violated.append(!s.world.violations.isEmpty)
+          nextArrivals.append(Arrival(parent: Int32(index), cpu: Int32(cpu)))
+          nextViolated.append(!s.world.violations.isEmpty)
           if levelReplayed {
             return
           } else if level.count < frontierWorlds {
-            level.append(Frontier(index: arrivals.count - 1, world: s.world, cpuNumbers: s.cpuNumbers))
+            level.append(
+              Frontier(index: levelStart + nextArrivals.count - 1, world: s.world, cpuNumbers: s.cpuNumbers))
           } else {
             levelReplayed = true
             level = []
@@ -239,8 +262,12 @@ extension RaceExplorer {
           }
         }
       }
+      // The threads done, the level's replay lets go of `arrivals`, which grows in place.
+      lookahead.finish()
+      arrivals.append(contentsOf: nextArrivals)
+      for bit in nextViolated { violated.append(bit) }
       frontier = level
-      width = arrivals.count - levelStart
+      width = nextArrivals.count
       replayedFrom = levelReplayed ? levelStart : nil
       depth += 1
     }
@@ -250,9 +277,11 @@ extension RaceExplorer {
     report.symmetry = symmetry
     report.reducedExpansions = reducedExpansions
     report.peakFrontier = peakFrontier
-    report.replayedStates = replayer.states
-    report.replayedSteps = replayer.steps
-    report.visitedBytes = seen.bytes + arrivals.capacity * MemoryLayout<Arrival>.stride + violated.bytes
+    report.replayedStates = replayedStates
+    report.replayedSteps = replayedSteps
+    report.visitedBytes =
+      seen.bytes + (arrivals.capacity + nextArrivals.capacity) * MemoryLayout<Arrival>.stride + violated.bytes
+      + nextViolated.capacity
     return report
   }
 
@@ -260,10 +289,11 @@ extension RaceExplorer {
   /// state's micro-steps from the start as the search ran them (``tryStep(_:cpu:)``: the same
   /// world, violations and CPU numbers), and keeps the path to the last state rebuilt. A
   /// breadth-first level is in the order of its states' ancestors, so consecutive states share
-  /// most of the path: each ancestor is replayed once per level, a parent once for its children.
+  /// most of the path: each ancestor is replayed once per level and replayer, a parent once for
+  /// its children. Each thread that rebuilds a stretch of a level has its own (``Lookahead``).
   struct Replayer {
     /// `path[d]`: the state `d` micro-steps from the start on the way to the last one rebuilt
-    /// (its CPU numbers empty unless it was asked for).
+    /// (its CPU numbers empty but at the start).
     private var path: [Frontier]
     /// States rebuilt, and the micro-steps replayed to rebuild them.
     private(set) var states = 0
@@ -271,10 +301,20 @@ extension RaceExplorer {
 
     init(start: Frontier) { path = [start] }
 
-    /// State `index`, `depth` micro-steps from the start, with its world.
+    /// State `index`, `depth` micro-steps from the start, with its world and CPU numbers.
     mutating func frontier(
       _ index: Int, depth: Int, arrivals: [Arrival], violated: StateBits, numbering: inout CPUNumbering
     ) -> Frontier {
+      var state = frontier(index, depth: depth, arrivals: arrivals, violated: violated)
+      // Every CPU of a state the search met was numbered then: looked up, never numbered anew.
+      if state.cpuNumbers.isEmpty { state.cpuNumbers = numbering.numbers(state.world, after: nil, numbered: []) }
+      return state
+    }
+
+    /// State `index`, `depth` micro-steps from the start, with its world; its CPU numbers are
+    /// left empty (but at the start), for the search to look up (``CPUNumbering/numbers(_:after:numbered:)``):
+    /// threads rebuild worlds, the search alone numbers CPUs.
+    mutating func frontier(_ index: Int, depth: Int, arrivals: [Arrival], violated: StateBits) -> Frontier {
       var chain: [Int] = []
       var i = index
       var d = depth
@@ -284,21 +324,30 @@ extension RaceExplorer {
         d -= 1
       }
       path.removeSubrange((d + 1)..<path.count)
-      for j in chain.reversed() {
-        let parent = path[path.count - 1]
-        let step = tryStep(parent.world, cpu: Int(arrivals[j].cpu), check: violated[j])
-        guard case .success(let (world, _)) = step else {
-          preconditionFailure("the search took this micro-step; replayed, it cannot be refused")
-        }
-        // CPU numbers for the state asked for only (from its parent's when known, else each
-        // CPU's looked up): an ancestor's are not needed.
-        let numbers =
-          j == index ? numbering.numbers(world, after: parent.world, numbered: parent.cpuNumbers) : []
-        path.append(Frontier(index: j, world: world, cpuNumbers: numbers))
-      }
       states += 1
       steps += chain.count
-      return path[path.count - 1]
+      if chain.isEmpty { return path[d] }
+      // The path keeps the ancestors this state shares with the next one of its level (the one
+      // a replayer is asked for next, but at the end of a thread's stretch); the rest is stepped
+      // in place, written without a copy. Which are kept changes the work, never the worlds.
+      var a = index
+      var b = index + 1
+      var keep = b < arrivals.count ? depth : 0
+      while keep > d && a != b {
+        a = Int(arrivals[a].parent)
+        b = Int(arrivals[b].parent)
+        keep -= 1
+      }
+      var world = path[d].world
+      for (k, j) in chain.reversed().enumerated() {
+        do {
+          _ = try step(&world, cpu: Int(arrivals[j].cpu), check: violated[j])
+        } catch {
+          preconditionFailure("the search took this micro-step; replayed, it cannot be refused")
+        }
+        if d + 1 + k <= keep { path.append(Frontier(index: j, world: world, cpuNumbers: [])) }
+      }
+      return Frontier(index: index, world: world, cpuNumbers: [])
     }
   }
 

@@ -56,16 +56,38 @@ extension RaceExplorer {
 /// helper that the machine's load holds back costs nothing but its own share. Helpers stay at
 /// most ``window`` states ahead of the search, so the successors waiting to be accounted for
 /// (most are states seen before, dropped then) stay few. The level's worlds are released as the
-/// search takes them. A replayed level (``RaceExplorer/Replayer``) starts without worlds: the
-/// search supplies them in order (``supply(_:)``), and threads work only on states supplied.
+/// search takes them.
+///
+/// A replayed level (``Rebuild``) starts without worlds: the thread that takes a state rebuilds
+/// its world by replay (``RaceExplorer/Replayer``, one per thread) before expanding it. With
+/// helpers, each takes ``stretch`` states in a row, so that its replay shares their ancestors
+/// (a breadth-first level is in its ancestors' order); the search alone takes them one by one,
+/// keeping no more worlds than it expands. A replayed world is a function of the arrivals alone,
+/// so the report is the same whatever thread rebuilt it; only the count of micro-steps replayed
+/// (the report's `replayedSteps`) depends on which thread took which stretch.
 final class Lookahead: @unchecked Sendable {
   /// States a helper may work ahead of the search.
   static let window = 256
 
+  /// States of a replayed level a thread takes in a row when there are helpers.
+  static let stretch = 16
+
+  /// What a thread needs to rebuild a replayed level's worlds: the index of the level's first
+  /// state, its depth, the start, and the arrivals and violation bits of the states before the
+  /// level (the search keeps the next level's apart until the level is done, so these do not
+  /// change while threads read them).
+  struct Rebuild {
+    var from: Int
+    var depth: Int
+    var start: RaceExplorer.Frontier
+    var arrivals: [RaceExplorer.Arrival]
+    var violated: StateBits
+  }
+
   /// What a thread does next.
   private enum Step {
     case ready
-    case work(Int)
+    case work(Range<Int>)
     case wait
     case quit
   }
@@ -75,14 +97,15 @@ final class Lookahead: @unchecked Sendable {
     var next = 0
     /// States the search has taken.
     var taken = 0
-    /// States whose worlds are in `nodes`.
-    var supplied = 0
     var done: [Bool]
     var stop = false
     /// Helpers asleep until the search takes a state.
     var helpersWaiting = 0
     /// Whether the search sleeps until a helper finishes a state.
     var searchWaiting = false
+    /// States rebuilt by replay, and the micro-steps replayed, by every thread.
+    var replayedStates = 0
+    var replayedSteps = 0
   }
 
   let count: Int
@@ -96,26 +119,33 @@ final class Lookahead: @unchecked Sendable {
   private let group = DispatchGroup()
   /// Whether the states are expanded (false: at the depth bound, taken without their micro-steps).
   private let expand: Bool
+  /// For a replayed level, how its worlds are rebuilt (nil once the level is done).
+  private var rebuild: Rebuild?
+  /// States a thread takes at a time: ``stretch`` for a replayed level with helpers, else 1.
+  private let unit: Int
+  /// The search's own replayer (used by the search's thread only).
+  private var searchReplayer: RaceExplorer.Replayer?
 
   /// Starts `helpers` threads on the level's states (none when they are not expanded): `level`
-  /// holds their worlds, or is empty for a level of `count` states supplied later.
+  /// holds their worlds, or is empty for a level of `count` states rebuilt by replay (`rebuild`).
   init(
-    _ level: [RaceExplorer.Frontier], count: Int? = nil, helpers: Int, expand: Bool = true,
+    _ level: [RaceExplorer.Frontier], count: Int? = nil, rebuild: Rebuild? = nil, helpers: Int, expand: Bool = true,
     reduction: RaceExplorer.Reduction, symmetry: Bool
   ) {
     self.count = count ?? level.count
     self.expand = expand
     self.reduction = reduction
     self.symmetry = symmetry
+    self.rebuild = rebuild
+    let helpers = expand && self.count > 1 ? helpers : 0
+    unit = rebuild != nil && helpers > 0 ? Self.stretch : 1
     nodes = .allocate(capacity: max(1, self.count))
     results = .allocate(capacity: max(1, self.count))
     nodes.initialize(repeating: nil, count: self.count)
     for (i, node) in level.prefix(self.count).enumerated() { nodes[i] = node }
     results.initialize(repeating: nil, count: self.count)
-    var progress = Progress(done: [Bool](repeating: false, count: self.count))
-    progress.supplied = min(level.count, self.count)
-    self.progress = Mutex(progress)
-    for _ in 0..<(expand && self.count > 1 ? helpers : 0) {
+    progress = Mutex(Progress(done: [Bool](repeating: false, count: self.count)))
+    for _ in 0..<helpers {
       DispatchQueue.global().async(group: group) { self.help() }
     }
   }
@@ -127,7 +157,43 @@ final class Lookahead: @unchecked Sendable {
     results.deallocate()
   }
 
-  /// Works out state `i`'s expansion and marks it done.
+  /// States rebuilt by replay in this level, and the micro-steps replayed (after ``finish()``).
+  var replayed: (states: Int, steps: Int) {
+    progress.withLock { ($0.replayedStates, $0.replayedSteps) }
+  }
+
+  /// Works out the states of `range` in order (each rebuilt first in a replayed level) and marks
+  /// each done; `helper`: wakes the search if it waits, and stops early when told to.
+  private func work(_ range: Range<Int>, replayer: inout RaceExplorer.Replayer?, helper: Bool) {
+    let before = (replayer?.states ?? 0, replayer?.steps ?? 0)
+    defer {
+      let states = (replayer?.states ?? 0) - before.0
+      let steps = (replayer?.steps ?? 0) - before.1
+      if states > 0 {
+        progress.withLock { p in
+          p.replayedStates += states
+          p.replayedSteps += steps
+        }
+      }
+    }
+    for i in range {
+      if let rebuild {
+        if replayer == nil { replayer = RaceExplorer.Replayer(start: rebuild.start) }
+        nodes[i] = replayer?.frontier(
+          rebuild.from + i, depth: rebuild.depth, arrivals: rebuild.arrivals, violated: rebuild.violated)
+      }
+      work(i)
+      let (wake, stop) = progress.withLock { p in
+        p.done[i] = true
+        defer { p.searchWaiting = false }
+        return (helper && p.searchWaiting, p.stop)
+      }
+      if wake { finished.signal() }
+      if stop && helper { return }
+    }
+  }
+
+  /// Works out state `i`'s expansion.
   private func work(_ i: Int) {
     guard expand else {
       results[i] = RaceExplorer.Expansion(ample: nil, steps: [])
@@ -137,44 +203,40 @@ final class Lookahead: @unchecked Sendable {
     results[i] = RaceExplorer.expansion(node.world, reduction: reduction, symmetry: symmetry)
   }
 
-  /// A helper's loop: the next state no thread has taken, within the window.
+  /// A helper's loop: the next states no thread has taken, within the window.
   private func help() {
+    var replayer: RaceExplorer.Replayer?
     while true {
       let next: Step = progress.withLock { p in
         if p.stop || p.next >= count { return .quit }
-        if p.next >= p.taken + Self.window || p.next >= p.supplied {
+        if p.next >= p.taken + Self.window {
           p.helpersWaiting += 1
           return .wait
         }
-        p.next += 1
-        return .work(p.next - 1)
+        let range = p.next..<min(count, p.next + unit)
+        p.next = range.upperBound
+        return .work(range)
       }
       switch next {
       case .quit: return
       case .ready: continue
       case .wait: room.wait()
-      case .work(let i):
-        work(i)
-        let wake = progress.withLock { p in
-          p.done[i] = true
-          defer { p.searchWaiting = false }
-          return p.searchWaiting
-        }
-        if wake { finished.signal() }
+      case .work(let range): work(range, replayer: &replayer, helper: true)
       }
     }
   }
 
-  /// State `i` (taken in order, each once, after it was supplied) and its expansion, worked out
-  /// by a helper or here; nil for a state not supplied.
+  /// State `i` (taken in order, each once) and its expansion, worked out by a helper or here; a
+  /// replayed state's CPU numbers are left to the search (nil for a state without a world).
   func take(_ i: Int) -> (node: RaceExplorer.Frontier, expansion: RaceExplorer.Expansion)? {
+    guard i < count else { return nil }
     while true {
       let next: Step = progress.withLock { p in
-        if i >= p.supplied { return .quit }
         if p.done[i] { return .ready }
-        if p.next < p.supplied && p.next < p.taken + 2 * Self.window {
-          p.next += 1
-          return .work(p.next - 1)
+        if p.next < count && p.next < p.taken + 2 * Self.window {
+          let range = p.next..<min(count, p.next + unit)
+          p.next = range.upperBound
+          return .work(range)
         }
         p.searchWaiting = true
         return .wait
@@ -185,9 +247,8 @@ final class Lookahead: @unchecked Sendable {
       case .wait:
         finished.wait()
         continue
-      case .work(let j):
-        work(j)
-        progress.withLock { $0.done[j] = true }
+      case .work(let range):
+        work(range, replayer: &searchReplayer, helper: false)
         continue
       }
       break
@@ -204,18 +265,8 @@ final class Lookahead: @unchecked Sendable {
     return (node, expansion)
   }
 
-  /// The world of the next state of a replayed level, for the threads to expand.
-  func supply(_ node: RaceExplorer.Frontier) {
-    let wake = progress.withLock { p in
-      nodes[p.supplied] = node
-      p.supplied += 1
-      defer { p.helpersWaiting = 0 }
-      return p.helpersWaiting
-    }
-    for _ in 0..<wake { room.signal() }
-  }
-
-  /// Stops the helpers and waits for them (the search ended early, or the level is done).
+  /// Stops the helpers and waits for them (the search ended early, or the level is done), then
+  /// lets go of the arrivals the replay read.
   func finish() {
     let wake = progress.withLock { p in
       p.stop = true
@@ -224,5 +275,7 @@ final class Lookahead: @unchecked Sendable {
     }
     for _ in 0..<wake { room.signal() }
     group.wait()
+    rebuild = nil
+    searchReplayer = nil
   }
 }

@@ -65,6 +65,14 @@ struct Races: ParsableCommand {
       discussion: "Default: one per core of the machine, at most 8."))
   var threads: Int?
 
+  @Option(
+    help: ArgumentHelp(
+      "Keep a breadth-first level of at most this many states as whole worlds (0 to 1,000,000); a wider level keeps its states' indices and rebuilds their worlds by replay.",
+      discussion:
+        "More trades memory (about 8 KB a world) for less replay; the report is the same whatever it is.",
+      valueName: "states"))
+  var frontierWorlds: Int = RaceExplorer.defaultFrontierWorlds
+
   @Flag(help: "Overwrite existing counterexample files.")
   var force = false
 
@@ -78,6 +86,9 @@ struct Races: ParsableCommand {
     // output is the same bytes whatever the number (RacesThreadsCLITests, LookaheadTests).
     let threads = self.threads ?? min(8, max(1, ProcessInfo.processInfo.activeProcessorCount))
     guard (1...256).contains(threads) else { throw CLIError.error("--threads must be between 1 and 256") }
+    guard (0...1_000_000).contains(frontierWorlds) else {
+      throw CLIError.error("--frontier-worlds must be between 0 and 1000000 (states kept as whole worlds per level)")
+    }
     let source = try SceneLoader.load(file).get()
     let scene = Parser.parse(source)
     if scene.hasErrors {
@@ -117,7 +128,8 @@ struct Races: ParsableCommand {
     let start = ContinuousClock.now
     let report = explorer.explore(
       maxStates: maxStates, maxDepth: depth, maxWork: limitOptions.maxWork ?? RaceExplorer.defaultMaxWork,
-      reduction: noReduction ? .none : .ampleSets, symmetry: !noSymmetry, threads: threads)
+      reduction: noReduction ? .none : .ampleSets, symmetry: !noSymmetry, threads: threads,
+      frontierWorlds: frontierWorlds)
     progress.finish()
     let elapsed = ContinuousClock.now - start
     let seconds = elapsed.inSeconds

@@ -127,4 +127,67 @@ struct ReplayedFrontierTests {
       }
     }
   }
+
+  @Test(
+    "a replayer asked for a level's states in stretches, the stretches in any order (as threads take them), rebuilds the world the search had, field by field (the first 1,500 states of every race and concurrency scene, every model and variant; stretches of 1, 3 and 16)"
+  )
+  func replayInStretchesIsPlainReplay() throws {
+    var compared = 0
+    for (name, e) in try explorers() {
+      var start = e.initial
+      start.narrating.value = false
+      var numbering = CPUNumbering()
+      let first = numbering.fingerprint(start)
+      let root = RaceExplorer.Frontier(index: 0, world: start, cpuNumbers: first.cpuNumbers)
+      // The search's tree, breadth first over every interleaving: arrivals and levels only.
+      var worlds = [start]
+      var numbers = [first.cpuNumbers]
+      var levels: [[Int]] = [[0]]
+      var arrivals = [RaceExplorer.Arrival(parent: -1, cpu: -1)]
+      var violated = StateBits()
+      violated.append(!start.violations.isEmpty)
+      var seen: Set<UInt64> = [first.fingerprint]
+      while let level = levels.last, !level.isEmpty, worlds.count < 1_500 {
+        var next: [Int] = []
+        for i in level {
+          let world = worlds[i]
+          for cpu in world.cpus.indices where [.running, .blocked].contains(world.cpus[cpu].state) {
+            guard case .success(let (w, outcome)) = RaceExplorer.tryStep(world, cpu: cpu) else { continue }
+            if case .blocked = outcome { continue }
+            let (print, n) = numbering.fingerprint(w, after: world, numbered: numbers[i])
+            guard seen.insert(print).inserted else { continue }
+            next.append(worlds.count)
+            worlds.append(w)
+            numbers.append(n)
+            arrivals.append(RaceExplorer.Arrival(parent: Int32(i), cpu: Int32(cpu)))
+            violated.append(!w.violations.isEmpty)
+          }
+        }
+        levels.append(next)
+      }
+      for stretch in [1, 3, 16] {
+        // Two replayers, as two threads: stretches dealt in turn, each thread's taken in the
+        // order odd ones first, so that a replayer jumps back and forth within a level.
+        var replayers = [RaceExplorer.Replayer(start: root), RaceExplorer.Replayer(start: root)]
+        for (depth, level) in levels.enumerated() where depth > 0 && !level.isEmpty {
+          let stretches = stride(from: 0, to: level.count, by: stretch).map {
+            Array(level[$0..<min(level.count, $0 + stretch)])
+          }
+          let order = stretches.indices.filter { $0 % 2 == 1 } + stretches.indices.filter { $0 % 2 == 0 }
+          for (turn, s) in order.enumerated() {
+            for j in stretches[s] {
+              let r = replayers[turn % 2].frontier(
+                j, depth: depth, arrivals: arrivals, violated: violated, numbering: &numbering)
+              #expect(r.index == j, "\(name) state \(j)")
+              #expect(r.world == worlds[j], "\(name) state \(j), stretch \(stretch)")
+              #expect(same(r.world.bookkeeping, worlds[j].bookkeeping), "\(name) state \(j), stretch \(stretch)")
+              #expect(r.cpuNumbers == numbers[j], "\(name) state \(j), stretch \(stretch)")
+              compared += 1
+            }
+          }
+        }
+      }
+    }
+    #expect(compared > 10_000)
+  }
 }
