@@ -149,6 +149,8 @@ public struct AppState: Sendable {
   /// The diagram plans of the timeline and of the comparison's (diagram view).
   var diagramPlan: PlannedTimeline?
   var compareDiagramPlan: PlannedTimeline?
+  /// In explore mode: the worlds the last diagram plan read, for the next one (``PlanWorlds``).
+  var planWorlds: PlanWorlds?
   /// In a comparison drawn in two halves: the narration pane's rows in both (``modelArea(_:)``),
   /// so both halves' panes stand on the same rows; nil when the frame holds one model.
   var sharedNarrationRows: Int?

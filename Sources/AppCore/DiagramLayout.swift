@@ -262,7 +262,13 @@ extension AppState {
       }
     } else {
       if drawable, diagramPlan?.serves(timeline, width: key.width, rows: key.rows) != true {
-        diagramPlan = PlannedTimeline(timeline, width: key.width, rows: key.rows)
+        // An explore session keeps the worlds its plans read: the next typed step replays only itself.
+        if explore && timeline.stepCount <= PlannedTimeline.maxSteps {
+          planWorlds = PlanWorlds(timeline, reusing: planWorlds)
+        } else {
+          planWorlds = nil
+        }
+        diagramPlan = PlannedTimeline(timeline, width: key.width, rows: key.rows, worlds: planWorlds)
         planned = true
       }
       if let other = compareTimeline, let lower = compareLayout, DiagramLayout.drawable(lower),
@@ -371,10 +377,17 @@ struct PlannedTimeline: Sendable {
   let plan: ForestDiagram.Plan?
   static let maxSteps = 500
 
-  init(_ timeline: Timeline, width: Int?, rows: Int?) {
+  /// The plan of `timeline`; over `worlds` when given (the timeline's, kept by an explore
+  /// session: ``PlanWorlds``), the same plan without replaying its steps.
+  init(_ timeline: Timeline, width: Int?, rows: Int?, worlds: PlanWorlds? = nil) {
     key = Key(timeline, width: width, rows: rows)
-    plan =
-      timeline.stepCount <= Self.maxSteps ? ForestDiagram.Plan(timeline, maxWidth: width, maxRows: rows) : nil
+    if timeline.stepCount > Self.maxSteps {
+      plan = nil
+    } else if let worlds {
+      plan = ForestDiagram.Plan(worlds.worlds, times: worlds.times, maxWidth: width, maxRows: rows)
+    } else {
+      plan = ForestDiagram.Plan(timeline, maxWidth: width, maxRows: rows)
+    }
   }
 
   private init(key: Key, plan: ForestDiagram.Plan?) {
