@@ -157,3 +157,46 @@ struct DiagramKSMTests {
     #expect(d.arrows.contains { if case .parent = $0.kind { true } else { false } })
   }
 }
+
+@Suite("The anon_vma inspector names the rmap_items that hold it")
+struct KSMInspectorTests {
+  /// At every step of E6 and every-operation, an anon_vma's inspector names exactly the
+  /// rmap_items of alive stable nodes whose `rmap_item->anon_vma` it is (each a reference).
+  @Test(
+    "each anon_vma's inspector lists exactly the rmap_items holding it, as the diagram names them",
+    arguments: ["e6-ksm-root-lifetime.scene", "every-operation.scene"])
+  func holders(file: String) throws {
+    var s = try sceneApp(file, view: .diagram)
+    s.focus = .forest
+    var held = 0
+    for k in 1...s.timeline.stepCount {
+      s.go(to: k)
+      let w = s.layout.world
+      for a in w.aliveAnonVMAs {
+        s.diagramView.selection = .anonVMA(a)
+        let fields = s.inspector(Theme.unicode).content.1.map { $0.replacing(String(nameGlue), with: " ") }
+        let line = fields.first { $0.hasPrefix("held by KSM") }
+        var expected: [String] = []
+        for (i, node) in w.stableNodes.enumerated() where node.alive {
+          for item in node.items where item.anonVMA == a {
+            expected.append("K\(i + 1): rmap_item \(ForestDiagram.itemText(item, w))")
+          }
+        }
+        if expected.isEmpty {
+          #expect(line == nil, "\(file) step \(k) \(World.avName(a)): \(line ?? "")")
+        } else {
+          #expect(line?.contains(expected.joined(separator: ", ")) == true, "\(file) step \(k): \(line ?? "none")")
+          held += 1
+        }
+      }
+    }
+    #expect(held > 2)
+    // E6's lesson at step 10: P2 exited, its list is empty, the rmap_item still holds AV2.
+    if file.hasPrefix("e6") {
+      s.go(to: 10)
+      s.diagramView.selection = .anonVMA(try #require(World.anonVMAID(named: "AV2")))
+      let fields = s.inspector(Theme.unicode).content.1.map { $0.replacing(String(nameGlue), with: " ") }
+      #expect(fields.contains { $0.hasPrefix("held by KSM   K1: rmap_item P2 A 0 (exited)") }, "\(fields)")
+    }
+  }
+}

@@ -111,12 +111,24 @@ struct Inspector: Widget {
       let filed = w.pages.filter { !$0.freed && $0.mapping == .anon(a) }.map(\.id)
       let lock = (w.lockHolders[a] ?? []).map { "held by cpu\($0.cpu)\(unbreakable(Marks.lockCredit($0, w)))" }.joined(
         separator: ", ")
+      // KSM's rmap_items whose `rmap_item->anon_vma` is this one: each holds a reference
+      // (`hold_anon_vma()` in 2.6.3x, `get_anon_vma()` in 6.x: try_to_merge_with_ksm_page()).
+      var holders: [String] = []
+      for (i, node) in w.stableNodes.enumerated() where node.alive {
+        for item in node.items where item.anonVMA == a {
+          holders.append(unbreakable("K\(i + 1): rmap_item \(ForestDiagram.itemText(item, w))"))
+        }
+      }
+      let ksm =
+        holders.isEmpty
+        ? [] : ["held by KSM   \(holders.joined(separator: ", "))  (rmap_item->anon_vma, a reference each)"]
       return (
         World.avName(a),
         [
           "alive         \(av.alive ? "yes" : "no (freed in this step)")",
           "root          \(av.root.map { World.avName($0) } ?? "(2.6.34 has no root field)")",
           "counter       \(Marks.counters(av, w))",
+        ] + ksm + [
           "same_anon_vma \(w.listVMAs(a).map { w.vmaName($0) }.joined(separator: " "))",
           "pages         \(filed.isEmpty ? "none" : filed.map(World.pageName).joined(separator: " "))  (page->mapping)",
           "lock          \(lockShown(a, av).map { $0 + "; after the step: " } ?? "")\(lock.nonEmpty ?? "free")",
