@@ -197,6 +197,7 @@ struct KSMInspectorTests {
       s.diagramView.selection = .anonVMA(try #require(World.anonVMAID(named: "AV2")))
       let fields = s.inspector(Theme.unicode).content.1.map { $0.replacing(String(nameGlue), with: " ") }
       #expect(fields.contains { $0.hasPrefix("held by KSM   K1: rmap_item P2 A 0 (exited)") }, "\(fields)")
+      #expect(fields.contains("same_anon_vma (empty)"), "\(fields)")
     }
   }
 }

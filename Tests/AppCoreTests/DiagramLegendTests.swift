@@ -1,10 +1,11 @@
 import AnonVMASim
-import AppCore
 import Foundation
 import ScenePlayer
 import TermRender
 import TestSupport
 import Testing
+
+@testable import AppCore
 
 @Suite("The diagram's legend explains every glyph it draws")
 struct DiagramLegendTests {
@@ -58,5 +59,29 @@ struct DiagramLegendTests {
     let modern = ForestDiagram.legend(kernel: .v6).joined()
     #expect(modern.contains("refcount") && modern.contains("num_children") && modern.contains("num_active_vmas"))
     #expect(ForestDiagram.legend(kernel: .v6, ascii: true).joined().unicodeScalars.allSatisfy { $0.isASCII })
+  }
+}
+
+@Suite("The legend wraps its entries without stray spaces")
+struct DiagramLegendWrapTests {
+  /// Each entry's rows at 80x24's width and others: every word of the entry, in order; no row
+  /// wider than the width; a continuation row indented and then no run of spaces the entry
+  /// does not have (a wrapped line's indent used to be carried into the next wrap).
+  @Test("every entry of every model's legend, wrapped at 40, 78, 118 and 198 columns", arguments: [40, 78, 118, 198])
+  func wrapped(width: Int) {
+    for kernel in KernelVersion.allCases {
+      for entry in ForestDiagram.legend(kernel: kernel, ascii: false) {
+        let mine = DiagramLegend.rowsOf(entry, width: width)
+        func words(_ s: String) -> [Substring] { s.split(separator: " ") }
+        #expect(words(mine.joined(separator: " ")) == words(unglued(entry)), "\(kernel) \(width): \(mine)")
+        #expect(mine.allSatisfy { Buffer.width($0) <= width }, "\(mine)")
+        let longest = unglued(entry).trimmingPrefix(while: { $0 == " " }).ranges(of: "   ").isEmpty ? 3 : 99
+        for row in mine.dropFirst() {
+          let text = row.trimmingPrefix(while: { $0 == " " })
+          #expect(row.hasPrefix("  ") && !text.isEmpty, "\(kernel) \(width): \(row)")
+          if longest == 3 { #expect(!text.contains("   "), "\(kernel) \(width): stray spaces in '\(row)'") }
+        }
+      }
+    }
   }
 }

@@ -13,15 +13,20 @@ struct DiagramLegend: Widget {
 
   /// The legend's rows at `width` columns: each entry wrapped, its continuation lines indented.
   static func rows(kernel: KernelVersion, ascii: Bool, width: Int) -> [String] {
-    ForestDiagram.legend(kernel: kernel, ascii: ascii).flatMap { entry -> [String] in
-      let indent = entry.prefix { $0 == " " }.count + 2
-      let lines = wrap(entry, max(10, width))
-      guard let first = lines.first else { return [] }
-      let rest = lines.dropFirst().joined(separator: " ")
-      let more =
-        rest.isEmpty ? [] : wrap(rest, max(10, width - indent)).map { String(repeating: " ", count: indent) + $0 }
-      return [first] + more
-    }
+    ForestDiagram.legend(kernel: kernel, ascii: ascii).flatMap { rowsOf($0, width: width) }
+  }
+
+  /// One entry's rows at `width` columns.
+  static func rowsOf(_ entry: String, width: Int) -> [String] {
+    let indent = entry.prefix { $0 == " " }.count + 2
+    // Glued names kept whole through both wraps; the first wrap's continuation lines carry
+    // the entry's indent, dropped before they are wrapped again at the deeper one.
+    let lines = wrap(entry, max(10, width), keepingGlue: true)
+    guard let first = lines.first else { return [] }
+    let rest = lines.dropFirst().map { $0.drop { $0 == " " } }.joined(separator: " ")
+    let more =
+      rest.isEmpty ? [] : wrap(rest, max(10, width - indent)).map { String(repeating: " ", count: indent) + $0 }
+    return [unglued(first)] + more
   }
 
   /// Where the legend goes in a model's frame: between the header and the status line.

@@ -129,7 +129,7 @@ struct Inspector: Widget {
           "root          \(av.root.map { World.avName($0) } ?? "(2.6.34 has no root field)")",
           "counter       \(Marks.counters(av, w))",
         ] + ksm + [
-          "same_anon_vma \(w.listVMAs(a).map { w.vmaName($0) }.joined(separator: " "))",
+          "same_anon_vma \(w.listVMAs(a).isEmpty ? "(empty)" : w.listVMAs(a).map { w.vmaName($0) }.joined(separator: " "))",
           "pages         \(filed.isEmpty ? "none" : filed.map(World.pageName).joined(separator: " "))  (page->mapping)",
           "lock          \(lockShown(a, av).map { $0 + "; after the step: " } ?? "")\(lock.nonEmpty ?? "free")",
           "created at    step \(av.createdAt) by \(av.createdBy) (\(steps[min(av.createdAt, last)].label))",
