@@ -16,7 +16,7 @@ private func boxInside(_ r: Rect, _ window: Rect) -> Bool {
 }
 
 /// Whether the frame on screen shows reverse video (the selection's highlight) inside `area`.
-private func highlighted(_ b: Buffer, in area: Rect) -> Bool {
+func highlighted(_ b: Buffer, in area: Rect) -> Bool {
   for y in area.y..<area.maxY {
     for x in area.x..<area.maxX where b[x, y].style.reverse { return true }
   }

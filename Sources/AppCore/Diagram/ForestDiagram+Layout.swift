@@ -361,7 +361,8 @@ extension ForestDiagram {
     flush(&y)
     measureAnonVMAText()
     if let plan { y = max(y, plan.anonVMABottom) } else if group != nil { y += 1 }
-    forestBottom = max(height, y)
+    // The height without the stable nodes (``heightBeside``).
+    let forestBottom = max(height, y)
     // KSM: each stable node's page and the anon_vmas its rmap_items hold (get_anon_vma).
     for (i, node) in w.stableNodes.enumerated() where node.alive {
       var change = Change.same

@@ -212,9 +212,6 @@ public struct ForestDiagram: Sendable {
   /// The size the whole diagram needs.
   public internal(set) var width = 0
   public internal(set) var height = 0
-  /// The height without the stable nodes under the anon_vmas: the diagram's height when they
-  /// stand beside the forest, within its rows (``placeStableNodesBeside(_:)``).
-  var forestBottom = 0
   /// The first row under the diagram at every step of its plan (``Plan/timelineHeight``): the
   /// step's locks stand there, and do not move with a step's height; a diagram with no plan, or
   /// folded (a fold follows none), its own height.

@@ -18,15 +18,7 @@ struct DiagramLegend: Widget {
 
   /// One entry's rows at `width` columns.
   static func rowsOf(_ entry: String, width: Int) -> [String] {
-    let indent = entry.prefix { $0 == " " }.count + 2
-    // Glued names kept whole through both wraps; the first wrap's continuation lines carry
-    // the entry's indent, dropped before they are wrapped again at the deeper one.
-    let lines = wrap(entry, max(10, width), keepingGlue: true)
-    guard let first = lines.first else { return [] }
-    let rest = lines.dropFirst().map { $0.drop { $0 == " " } }.joined(separator: " ")
-    let more =
-      rest.isEmpty ? [] : wrap(rest, max(10, width - indent)).map { String(repeating: " ", count: indent) + $0 }
-    return [unglued(first)] + more
+    wrapHanging(entry, max(10, width), indent: entry.prefix { $0 == " " }.count + 2)
   }
 
   /// Where the legend goes in a model's frame: between the header and the status line.

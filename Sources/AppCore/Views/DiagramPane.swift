@@ -380,24 +380,6 @@ struct DiagramPane: Widget {
     return packed(items, width: width, lines: max(1, most - rows.count)) + rows
   }
 
-  /// `item` after `head` (the line so far) wrapped at words into lines of at most `width`, the
-  /// lines after the first indented four columns; nil when a word is wider than a line.
-  static func wrapped(_ head: String, _ item: String, width: Int) -> [String]? {
-    var rows: [String] = []
-    var line = head
-    for word in item.split(separator: " ") {
-      let next = line.allSatisfy({ $0 == " " }) || line.hasSuffix(" ") ? line + word : line + " " + word
-      if Buffer.width(next) <= width {
-        line = next
-      } else {
-        guard Buffer.width("    " + word) <= width else { return nil }
-        rows.append(line)
-        line = "    " + word
-      }
-    }
-    return rows + [line]
-  }
-
   /// Lines of at most `width` holding the items in order, separated by `; `; what does not fit
   /// in `lines` lines is counted (`…+N`); an item wider than a line is wrapped at words where
   /// the lines allow.
@@ -412,7 +394,7 @@ struct DiagramPane: Widget {
       let room = out.count + 1 == most && rest > 1 ? width - 6 : width
       if Buffer.width(candidate) <= room {
         current = candidate
-      } else if Buffer.width("  " + item) > width, let rows = wrapped(current + sep, item, width: width),
+      } else if Buffer.width("  " + item) > width, case let rows = wrapHanging(candidate, width, indent: 4),
         out.count + rows.count <= (rest > 1 ? most - 1 : most)
       {
         // An item wider than a line, with lines to spare: wrapped at words, never cut.

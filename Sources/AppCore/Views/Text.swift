@@ -66,6 +66,17 @@ func wrap(_ text: String, _ width: Int, keepingGlue: Bool = false) -> [String] {
   return keepingGlue ? lines : lines.map(unglued)
 }
 
+/// `text` wrapped at words to `width` with a hanging indent: the lines after the first indented
+/// `indent` columns. Glued names stay whole through both wraps; the first wrap's continuation
+/// lines carry the text's own indent, dropped before they are wrapped again at `indent`.
+func wrapHanging(_ text: String, _ width: Int, indent: Int) -> [String] {
+  let lines = wrap(text, width, keepingGlue: true)
+  guard let first = lines.first else { return [] }
+  let rest = lines.dropFirst().map { $0.drop { $0 == " " } }.joined(separator: " ")
+  let more = rest.isEmpty ? [] : wrap(rest, max(10, width - indent)).map { String(repeating: " ", count: indent) + $0 }
+  return [unglued(first)] + more
+}
+
 private func wrapKeepingGlue(_ text: String, _ width: Int) -> [String] {
   guard width > 4 else { return [text] }
   if text.utf8.count <= width, Buffer.width(text) <= width { return [text] }
