@@ -68,6 +68,44 @@ struct DiagramMarksTests {
     #expect(added > 0)
   }
 
+  @Test(
+    "a KSM stable node freed in a step is drawn once, marked −, in its place, its page not selectable; gone the step after",
+    arguments: [(120, 40, true), (200, 60, true), (80, 24, false)])
+  func freedStableNode(width: Int, height: Int, fits: Bool) throws {
+    var s = try sceneApp("every-operation.scene", view: .diagram)
+    var freed = 0
+    var placeBefore: [StableNodeID: Rect] = [:]
+    var freedAt: [StableNodeID: Int] = [:]
+    for k in 0...s.timeline.stepCount {
+      s.go(to: k)
+      let frame = s.render(width: width, height: height).plainText
+      let d = try #require(s.layout.diagram?.whole)
+      let (before, after) = (k > 0 ? s.timeline.states[k - 1] : nil, s.timeline.states[k])
+      for (i, node) in after.stableNodes.enumerated() {
+        let name = "KSM stable node K\(i + 1) "
+        let box = d.stableNodes.first { $0.node == node.id }
+        let wasAlive = before.map { i < $0.stableNodes.count && $0.stableNodes[i].alive } ?? false
+        if node.alive {
+          #expect(box != nil && box?.change != .removed, "step \(k) K\(i + 1)")
+        } else if wasAlive {
+          freed += 1
+          freedAt[node.id] = k
+          let box = try #require(box, "step \(k): freed K\(i + 1) not drawn")
+          #expect(box.change == .removed && box.lines == ["page \(World.pageName(node.page))", "freed"])
+          #expect(box.rect == placeBefore[node.id], "step \(k) K\(i + 1) moved")
+          #expect(d.pageCell(inStableNode: box) == nil)
+          // Where the whole forest fits the pane (at 80x24 it scrolls, the selection in view).
+          #expect(frame.contains("− " + name) || !fits, "step \(k)\n\(frame)")
+        } else {
+          #expect(box == nil, "step \(k): K\(i + 1) freed at step \(freedAt[node.id] ?? -1) still drawn")
+        }
+        if let box { placeBefore[node.id] = box.rect }
+      }
+    }
+    // every-operation: ksmd drops the exited mm's last rmap_item and K1's page goes with it.
+    #expect(freed > 0)
+  }
+
   @Test("a what-if step marks what it changed: the forked child +, its parent's anon_vma ~")
   func whatIfMarks() throws {
     var d = AppDriver(try sceneApp("e2-fork-cow.scene", view: .diagram), width: 120, height: 40)

@@ -109,7 +109,8 @@ extension ForestDiagram {
       canvas.box(shifted(box.rect), stroke: stroke, net: 100_000 + i, style: style)
     }
     for (i, box) in stableNodes.enumerated() where visible(box.rect) {
-      canvas.box(shifted(box.rect), stroke: .dashed, net: 200_000 + i, style: s.ksm)
+      canvas.box(
+        shifted(box.rect), stroke: .dashed, net: 200_000 + i, style: box.change == .removed ? s.processGone : s.ksm)
     }
     for (i, fold) in (processFolds + anonVMAFolds).enumerated() where visible(fold.rect) {
       canvas.box(shifted(fold.rect), stroke: .dashed, net: 700_000 + i, style: s.fold)
@@ -243,7 +244,7 @@ extension ForestDiagram {
       if let (glyph, style) = mark(box.change, s) {
         put(glyph, box.rect.x + 1, box.rect.y, style, maxX: box.rect.maxX - 1)
       }
-      put(box.title, box.rect.x + 2, box.rect.y, s.ksm, maxX: box.rect.maxX - 1)
+      put(box.title, box.rect.x + 2, box.rect.y, box.change == .removed ? s.processGone : s.ksm, maxX: box.rect.maxX - 1)
       for (k, line) in box.lines.enumerated() {
         put(line, box.rect.x + 2, box.rect.y + 1 + k, .plain, maxX: box.rect.maxX - 1)
       }

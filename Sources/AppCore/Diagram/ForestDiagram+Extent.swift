@@ -71,7 +71,9 @@ extension ForestDiagram {
     if let plan { y = max(y, plan.anonVMABottom) } else if group != nil { y += 1 }
     // KSM stable nodes: a page line and a line per rmap_item each (``stableNodeLines(_:_:)``),
     // under the anon_vmas or beside the forest.
-    let nodeHeights = w.stableNodes.filter(\.alive).map { stableNodeHeight(items: $0.items.count) }
+    let nodeHeights = shownStableNodes(w, previous: previous).map {
+      stableNodeHeight(items: $0.freed ? 0 : $0.node.items.count)
+    }
     return heightBeside(
       plan: plan, nodeHeights: nodeHeights, anonVMAsShown: anonVMAsShown, forestBottom: max(processHeight, y),
       height: max(processHeight, y + nodeHeights.reduce(0, +)))

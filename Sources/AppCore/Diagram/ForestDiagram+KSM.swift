@@ -33,9 +33,25 @@ extension ForestDiagram {
     2 + 1 + max(1, min(items, maxItemRows)) + (items > maxItemRows ? 1 : 0)
   }
 
-  /// The rows all of `w`'s alive stable nodes take, stacked.
-  static func stableNodeRows(_ w: World) -> Int {
-    w.stableNodes.reduce(0) { $0 + ($1.alive ? stableNodeHeight(items: $1.items.count) : 0) }
+  /// The lines of a stable node freed in this step (its KSM page freed: `freeIfUnused`), drawn
+  /// once in its place: the page, and `freed`. As high as a node without rmap_items.
+  static func freedStableNodeLines(_ page: PageID) -> [String] { ["page \(World.pageName(page))", "freed"] }
+
+  /// The stable nodes the diagram of `w` shows, in list order: the alive ones and the ones freed
+  /// since `previous` (drawn once, `−`, in their place).
+  static func shownStableNodes(_ w: World, previous: World?) -> [(node: StableNode, freed: Bool)] {
+    w.stableNodes.enumerated().compactMap { i, node in
+      if node.alive { return (node, false) }
+      guard let previous, i < previous.stableNodes.count, previous.stableNodes[i].alive else { return nil }
+      return (node, true)
+    }
+  }
+
+  /// The rows the stable nodes shown in `w`'s diagram take, stacked (``shownStableNodes(_:previous:)``).
+  static func stableNodeRows(_ w: World, previous: World?) -> Int {
+    shownStableNodes(w, previous: previous).reduce(0) {
+      $0 + stableNodeHeight(items: $1.freed ? 0 : $1.node.items.count)
+    }
   }
 
   /// The anon_vmas the rmap_items of `w`'s alive stable nodes hold (the rows shown): the most

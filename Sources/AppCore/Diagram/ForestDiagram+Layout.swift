@@ -364,17 +364,21 @@ extension ForestDiagram {
     // The height without the stable nodes (``heightBeside``).
     let forestBottom = max(height, y)
     // KSM: each stable node's page and the anon_vmas its rmap_items hold (get_anon_vma).
-    for (i, node) in w.stableNodes.enumerated() where node.alive {
+    // A node freed in this step (its page freed) stays once, in its place, `−`.
+    for (node, freed) in Self.shownStableNodes(w, previous: previous) {
       var change = Change.same
-      if let previous {
+      if freed {
+        change = .removed
+      } else if let previous {
+        let i = node.id.raw - 1
         let old = i < previous.stableNodes.count ? previous.stableNodes[i] : nil
         change = old?.alive != true ? .added : old == node ? .same : .changed
       }
-      let lines = Self.stableNodeLines(node.page, node.items, w)
+      let lines = freed ? Self.freedStableNodeLines(node.page) : Self.stableNodeLines(node.page, node.items, w)
       stableNodes.append(
         StableNodeBox(
           node: node.id, page: node.page, rect: Rect(x: 0, y: y, width: 0, height: lines.count + 2),
-          title: " KSM stable node K\(i + 1) ", lines: lines, items: node.items, change: change))
+          title: " KSM stable node K\(node.id.raw) ", lines: lines, items: freed ? [] : node.items, change: change))
       y += lines.count + 2
     }
     height = Self.heightBeside(

@@ -31,6 +31,9 @@ extension ForestDiagram {
     /// Every anon_vma seen, in id order, and its life (`absent` for one never seen).
     var anonVMAIDs: [AnonVMAID] = []
     var anonVMAs = IDArray<AnonVMA, AnonVMALife>(absent: AnonVMALife(life: Life(birth: 0), forest: 0))
+    /// The most rows one world's stable nodes take, stacked: the alive ones and the ones freed
+    /// since the world its diagram is drawn against (``stableNodeRows(_:previous:)``).
+    var stableNodeRows = 0
 
     /// The first index in `range` where `holds` (false before it, true from it on; true at the
     /// range's end).
@@ -46,6 +49,7 @@ extension ForestDiagram {
 
     mutating func scan(_ ws: [World], times: [Int], stride: Int) {
       guard !ws.isEmpty else { return }
+      scanStableNodes(ws, times: times)
       var checkpoints = Array(Swift.stride(from: 0, to: ws.count, by: max(1, stride)))
       if checkpoints.last != ws.count - 1 { checkpoints.append(ws.count - 1) }
       var previous = -1
@@ -112,6 +116,21 @@ extension ForestDiagram {
       // after: read it from the last world.
       if let last = ws.last, last.kernel != .v2_6_34 {
         for a in anonVMAIDs { anonVMAs[a].forest = last[anonVMA: a].root ?? a }
+      }
+    }
+
+    /// ``stableNodeRows`` from every world (a world's stable nodes are a short list). A world
+    /// is drawn against the one before it, but a step's own world (the last of its time, after
+    /// its micro-steps) against the previous step's (`Layout.worlds`).
+    mutating func scanStableNodes(_ ws: [World], times: [Int]) {
+      var previousStep: Int?  // the last world of the time before the current one
+      for i in ws.indices {
+        if i > 0, times[i] != times[i - 1] { previousStep = i - 1 }
+        guard !ws[i].stableNodes.isEmpty else { continue }
+        let lastOfTime = i == ws.count - 1 || times[i + 1] != times[i]
+        let before = lastOfTime && i > 0 && times[i - 1] == times[i] ? previousStep : i > 0 ? i - 1 : nil
+        stableNodeRows = max(
+          stableNodeRows, ForestDiagram.stableNodeRows(ws[i], previous: before.map { ws[$0] }))
       }
     }
 

@@ -108,7 +108,7 @@ extension ForestDiagram {
     }
 
     /// The planned diagram's height: the process boxes, or the anon_vma boxes and under them the
-    /// most rows a world of the timeline's KSM stable nodes take (``ForestDiagram/stableNodeRows(_:)``).
+    /// most rows a world of the timeline's KSM stable nodes take (``Lives/stableNodeRows``).
     func plannedHeight(stableNodeRows: Int) -> Int { max(processBottom, anonVMABottom + stableNodeRows) }
 
     /// An anon_vma box's height in a planned diagram: always three lines (counters, list,
@@ -144,7 +144,7 @@ extension ForestDiagram {
     ) {
       let kernel = worlds.last?.kernel ?? .v2_6_36
       self.maxRows = maxRows
-      stableNodeRows = worlds.map(ForestDiagram.stableNodeRows).max() ?? 0
+      stableNodeRows = lives.stableNodeRows
       if Self.rowGap(maxWidth) > 0, maxRows != nil {
         // The places at each spacing: the rows of every box depend on it (and on nothing else
         // that changes between steps), so one spacing serves the whole timeline.

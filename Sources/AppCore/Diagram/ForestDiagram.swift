@@ -148,7 +148,8 @@ public struct ForestDiagram: Sendable {
     /// The rmap_items on the node's list, in list order: the VMA (`process:vma@address`) and
     /// the anon_vma each holds (`rmap_item->anon_vma`).
     public var items: [RmapItem]
-    /// `+` a node new in this step (KSM merged a page), `~` one whose page or rmap_items changed.
+    /// `+` a node new in this step (KSM merged a page), `~` one whose page or rmap_items changed,
+    /// `−` one freed in this step (drawn once in its place).
     public var change: Change = .same
   }
 
