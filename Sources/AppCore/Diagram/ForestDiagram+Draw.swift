@@ -244,7 +244,8 @@ extension ForestDiagram {
       if let (glyph, style) = mark(box.change, s) {
         put(glyph, box.rect.x + 1, box.rect.y, style, maxX: box.rect.maxX - 1)
       }
-      put(box.title, box.rect.x + 2, box.rect.y, box.change == .removed ? s.processGone : s.ksm, maxX: box.rect.maxX - 1)
+      put(
+        box.title, box.rect.x + 2, box.rect.y, box.change == .removed ? s.processGone : s.ksm, maxX: box.rect.maxX - 1)
       for (k, line) in box.lines.enumerated() {
         put(line, box.rect.x + 2, box.rect.y + 1 + k, .plain, maxX: box.rect.maxX - 1)
       }

@@ -106,7 +106,9 @@ extension ForestDiagram {
   /// in this step (its page freed with it).
   func pageCell(inStableNode box: StableNodeBox) -> Rect? {
     let name = World.pageName(box.page)
-    guard box.change != .removed, box.lines.first == "page \(name)", box.rect.x + 7 + Self.textWidth(name) <= box.rect.maxX - 1 else {
+    guard box.change != .removed, box.lines.first == "page \(name)",
+      box.rect.x + 7 + Self.textWidth(name) <= box.rect.maxX - 1
+    else {
       return nil
     }
     return Rect(x: box.rect.x + 7, y: box.rect.y + 1, width: Self.textWidth(name), height: 1)
