@@ -23,11 +23,36 @@ extension AppState {
     if forestView == .diagram && focus == .vmas { focus = Pane(rawValue: (focus.rawValue + by) % n) ?? .steps }
   }
 
-  /// ↓/↑: the next or previous object in reading order; with nothing selected, the first object
-  /// the pane shows.
+  /// The comparison model's diagram as its half shows it (nil without a comparison).
+  var compareShownDiagram: ForestDiagram? {
+    compareLayout?.diagram?.shown(rows: diagramRows, selection: diagramView.selection)
+  }
+
+  /// The objects ↓/↑ walk: the diagram's, in reading order; in a comparison also those only the
+  /// other model's diagram draws, each after the object it follows there (so either half's
+  /// objects can be selected: the selection is one for both halves).
+  var selectableObjects: [ForestDiagram.Object] {
+    guard let d = shownDiagram else { return [] }
+    let mine = d.objects
+    guard let other = compareShownDiagram?.objects else { return mine }
+    let known = Set(mine)
+    // Each object only the other half draws, grouped under the last one both draw before it.
+    var after: [ForestDiagram.Object?: [ForestDiagram.Object]] = [:]
+    var anchor: ForestDiagram.Object?
+    for object in other {
+      if known.contains(object) { anchor = object } else { after[anchor, default: []].append(object) }
+    }
+    guard !after.isEmpty else { return mine }
+    var objects = after[nil] ?? []
+    for object in mine { objects += [object] + (after[object] ?? []) }
+    return objects
+  }
+
+  /// ↓/↑: the next or previous object in reading order (``selectableObjects``); with nothing
+  /// selected, the first object the pane shows.
   mutating func moveDiagramSelection(_ delta: Int) {
     guard let d = shownDiagram else { return }
-    let objects = d.objects
+    let objects = selectableObjects
     guard !objects.isEmpty else { return }
     if let current = diagramView.selection, let i = objects.firstIndex(of: current) {
       diagramView.selection = objects[max(0, min(objects.count - 1, i + delta))]
@@ -66,10 +91,39 @@ extension AppState {
   /// name, selected and scrolled to; a fold that hides it is unfolded (as `z`). A page whose
   /// name its box does not write selects its anon_vma, and says so.
   mutating func findInDiagram(_ name: String) -> [Effect] {
-    let w = world
+    let (object, note) = Self.object(named: name, in: world, whole: layout.diagram?.whole)
+    // In a comparison, an object only the other model's half draws (or draws by that name where
+    // this one stands in another for it) is selected there.
+    if object.map({ layout.diagram?.wholeDraws($0) != true }) ?? true || note != nil, let other = compareLayout,
+      let otherDiagrams = other.diagram
+    {
+      let (there, otherNote) = Self.object(named: name, in: other.world, whole: otherDiagrams.whole)
+      if let there, otherDiagrams.wholeDraws(there), otherNote == nil || object.map(otherDiagrams.wholeDraws) != true {
+        focus = .forest
+        diagramView.selection = there
+        message = otherNote ?? "\(name) is drawn in \(other.world.kernel.rawValue)'s half only"
+        return []
+      }
+    }
+    guard let object, let diagrams = layout.diagram, diagrams.wholeDraws(object) else {
+      notice = .warning("nothing named '\(name)' at this step")
+      return []
+    }
+    focus = .forest
+    diagramView.selection = object
+    message = note
+    if let folded = diagrams.folded, folded.rect(of: object) == nil, diagrams.wholeHeight > diagramRows {
+      folding = false
+      message = (note.map { $0 + "; " } ?? "") + "unfolded: \(name) was inside a ×N fold (z folds again)"
+    }
+    return []
+  }
+
+  /// The object `/` finds by `name` in `w` (drawn or not), and a note when it is another: a
+  /// page whose name its box (in `whole`) does not write stands for its anon_vma.
+  static func object(named name: String, in w: World, whole: ForestDiagram?) -> (ForestDiagram.Object?, String?) {
     var object: ForestDiagram.Object?
     var note: String?
-    let whole = layout.diagram?.whole
     if let v = w.orderedVMAs.first(where: { w.vmaName($0) == name }) {
       object = .vma(v)
     } else if let p = w.processIndex(named: name) {
@@ -85,18 +139,7 @@ extension AppState {
     } else if name.hasPrefix("K"), let n = Int(name.dropFirst()) {
       object = .stableNode(StableNodeID(n))
     }
-    guard let object, let diagrams = layout.diagram, diagrams.wholeDraws(object) else {
-      notice = .warning("nothing named '\(name)' at this step")
-      return []
-    }
-    focus = .forest
-    diagramView.selection = object
-    message = note
-    if let folded = diagrams.folded, folded.rect(of: object) == nil, diagrams.wholeHeight > diagramRows {
-      folding = false
-      message = (note.map { $0 + "; " } ?? "") + "unfolded: \(name) was inside a ×N fold (z folds again)"
-    }
-    return []
+    return (object, note)
   }
 
   /// Remembers where the last frame scrolled the diagram and the pane's size (the runtime calls

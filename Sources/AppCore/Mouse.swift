@@ -16,9 +16,14 @@ extension AppState {
       if event.action == .press { overlay = nil }
       return
     }
-    // In a comparison the mouse acts on this model's half (beside the other, or above it).
-    let area = modelArea(Rect(x: 0, y: 0, width: width, height: height))
-    guard area.contains(x: event.x, y: event.y) else { return }
+    // In a comparison the mouse acts on this model's half (beside the other, or above it); a
+    // click on the other half's diagram selects what it hits there (one selection for both).
+    let full = Rect(x: 0, y: 0, width: width, height: height)
+    let area = modelArea(full)
+    guard area.contains(x: event.x, y: event.y) else {
+      if event.action == .press { selectInCompareHalf(event, full: full) }
+      return
+    }
     let narration = frameRows(in: area).narration
     if narration.contains(x: event.x, y: event.y) {
       switch event.action {
@@ -58,6 +63,25 @@ extension AppState {
         diagramView.left = window.left
       }
     }
+  }
+}
+
+extension AppState {
+  /// A click on the comparison model's half: selects the object of its diagram under the
+  /// pointer (clears an unpinned selection on its empty space), as a click on this half does.
+  mutating func selectInCompareHalf(_ event: MouseEvent, full: Rect) {
+    guard forestView == .diagram, let half = compareHalf(), let areas = compareAreas(full),
+      let diagrams = compareLayout?.diagram, let pane = half.diagramPane(in: areas.1),
+      pane.canvas.contains(x: event.x, y: event.y)
+    else { return }
+    let window = half.diagramWindow(diagrams, pane: pane)
+    let point = (x: event.x - pane.canvas.x + window.left, y: event.y - pane.canvas.y + window.top)
+    focus = .forest
+    guard let hit = window.diagram.object(at: point) else {
+      if !diagramView.pinned { diagramView.selection = nil }
+      return
+    }
+    if hit == diagramView.selection { overlay = .inspector } else { diagramView.selection = hit }
   }
 }
 

@@ -205,6 +205,81 @@ struct CompareSelectionTests {
     }
     #expect(checked > 20)
   }
+
+  /// Scenes whose second model draws objects the first does not: mainline's mremap UAF variant
+  /// against the fixed kernels (a VMA, a page filed in a live anon_vma), 2.6.36 against 6.1.
+  @Test(
+    "an object only the other model draws is walked to with ↓, found with /, selected by a click in its half, inspected there",
+    arguments: [
+      ("mainline/mremap-uaf-both.scene", KernelVersion.v6), ("mainline/mremap-uaf-prev.scene", .v6),
+      ("mremap/faulted-into-unfaulted-2.6.36.scene", .v6), ("mremap/migration-race-2.6.36.scene", .v2_6_34),
+    ],
+    [(200, 60), (120, 60)])
+  func otherHalfOnly(scene: (String, KernelVersion), size: (Int, Int)) throws {
+    var s = try sceneApp(scene.0, view: .diagram)
+    s.setCompare(scene.1)
+    var driver = AppDriver(s, width: size.0, height: size.1)
+    var checked = 0
+    for step in 1...driver.state.timeline.stepCount {
+      driver.type("g\(step)\n")
+      let mine = try #require(driver.state.layout.diagram).whole.objects
+      let theirs = try #require(driver.state.compareLayout?.diagram).whole.objects
+      let only = theirs.filter { !mine.contains($0) }
+      guard !only.isEmpty else { continue }
+      // ↓ walks every object of both halves once, this half's in its order.
+      // ↑ to the first object, then ↓ to the last.
+      driver.press(.tab)
+      for _ in 0..<(mine.count + only.count + 2) { driver.press(.up) }
+      var walked = [driver.state.diagramView.selection].compactMap { $0 }
+      for _ in 0..<(mine.count + only.count + 2) {
+        driver.press(.down)
+        if let sel = driver.state.diagramView.selection, walked.last != sel { walked.append(sel) }
+      }
+      #expect(Set(walked) == Set(mine + only), "step \(step): ↓ walks both halves' objects")
+      #expect(walked.filter { mine.contains($0) } == mine, "step \(step): this half's objects in its order")
+      let full = Rect(x: 0, y: 0, width: size.0, height: size.1)
+      let (_, lowerArea) = try #require(driver.state.compareAreas(full))
+      for object in only {
+        let half = try #require(driver.state.compareHalf())
+        let name = half.name(of: object, half.world)
+        // Found with /, by the name the other half writes.
+        driver.press(.escape)
+        driver.type("/\(name)\n")
+        #expect(driver.state.diagramView.selection == object, "step \(step) /\(name)\n\(driver.screen)")
+        #expect(
+          driver.screen.contains("selected \(name) "), "step \(step) /\(name): the other half says so\n\(driver.screen)"
+        )
+        let screen = try #require(driver.terminal.screen)
+        let lower = try #require(driver.state.compareLayout?.diagram)
+        let otherHalf = try #require(driver.state.compareHalf())
+        let pane = try #require(otherHalf.diagramPane(in: lowerArea))
+        #expect(highlighted(screen, in: pane.canvas), "step \(step) /\(name): highlighted in the other half")
+        // A click on it in the other half selects it (from nothing selected), a second inspects it there.
+        let window = otherHalf.diagramWindow(lower, pane: pane)
+        let r = try #require(window.diagram.rect(of: object))
+        let at = (x: pane.canvas.x + r.x - window.left + min(2, r.width - 1), y: pane.canvas.y + r.y - window.top)
+        driver.press(.escape)
+        driver.mouse(MouseEvent(.press, x: pane.canvas.x + pane.canvas.width - 1, y: pane.canvas.maxY - 1))
+        #expect(driver.state.diagramView.selection == nil, "step \(step): a click on empty space clears it")
+        driver.mouse(MouseEvent(.press, x: at.x, y: at.y))
+        #expect(driver.state.diagramView.selection == object, "step \(step): a click selects \(name)\n\(driver.screen)")
+        driver.mouse(MouseEvent(.press, x: at.x, y: at.y))
+        #expect(driver.state.overlay == .inspector)
+        // The inspector's popup over the other half, none over this one.
+        let rows = driver.screen.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let closes = rows.enumerated().compactMap { y, row -> (x: Int, y: Int)? in
+          guard let r = row.range(of: "enter or esc closes") else { return nil }
+          return (row.distance(from: row.startIndex, to: r.lowerBound), y)
+        }
+        #expect(
+          closes.count == 1 && closes.allSatisfy { lowerArea.contains(x: $0.x, y: $0.y) },
+          "step \(step): the inspector of \(name) opens over the other half\n\(driver.screen)")
+        driver.press(.escape)
+        checked += 1
+      }
+    }
+    #expect(checked > 0)
+  }
 }
 
 @Suite("Compare: a half's locks line uses the rows its diagram leaves")

@@ -76,6 +76,13 @@ extension AppState {
     let area = me.modelArea(b.area)
     if var half = compareHalf(), let areas = compareAreas(b.area) {
       half.sharedNarrationRows = me.sharedNarrationRows
+      // The inspector of an object only the other model draws opens over that model's half.
+      if overlay == .inspector, forestView == .diagram, let s = diagramView.selection,
+        layout.diagram?.wholeDraws(s) != true, compareLayout?.diagram?.wholeDraws(s) == true
+      {
+        me.overlay = nil
+        half.overlay = .inspector
+      }
       let diffs = currentCompareView?.diffs
       me.render(in: area, into: &b, differs: diffs?.this ?? CompareDiff())
       half.render(in: areas.1, into: &b, differs: diffs?.other ?? CompareDiff())
