@@ -166,9 +166,7 @@ struct CompareSelectionTests {
     arguments: [("e3-three-generations.scene", KernelVersion.v2_6_34), ("e6-ksm-root-lifetime.scene", .v6)],
     [(200, 60), (120, 40)])
   func mirrored(scene: (String, KernelVersion), size: (Int, Int)) throws {
-    var s = try sceneApp(scene.0, view: .diagram)
-    s.setCompare(scene.1)
-    var driver = AppDriver(s, width: size.0, height: size.1)
+    var driver = try Self.comparing(scene, size: size)
     var checked = 0
     for step in 1...driver.state.timeline.stepCount {
       driver.type("g\(step)\n")
@@ -179,16 +177,11 @@ struct CompareSelectionTests {
       }
       for name in names {
         driver.type("/\(name)\n")
-        let state = driver.state
-        let selection = try #require(state.diagramView.selection, "/\(name) selects it")
-        let full = Rect(x: 0, y: 0, width: size.0, height: size.1)
-        let (_, lowerArea) = try #require(state.compareAreas(full))
-        let half = try #require(state.compareHalf())
-        let lower = try #require(state.compareLayout?.diagram)
+        let selection = try #require(driver.state.diagramView.selection, "/\(name) selects it")
+        let lower = try #require(driver.state.compareLayout?.diagram)
         guard lower.wholeDraws(selection) else { continue }
         #expect(lower.key.selection == selection, "step \(step) /\(name): the other half's diagram selects it")
-        let pane = try #require(half.diagramPane(in: lowerArea))
-        let window = half.diagramWindow(lower, pane: pane)
+        let (pane, window) = try Self.otherHalf(driver.state, size: size)
         let r = try #require(window.diagram.rect(of: selection), "step \(step) /\(name) drawn in the other half")
         #expect(
           r.y >= window.top && r.y < window.top + window.rows,
@@ -216,9 +209,7 @@ struct CompareSelectionTests {
     ],
     [(200, 60), (120, 60)])
   func otherHalfOnly(scene: (String, KernelVersion), size: (Int, Int)) throws {
-    var s = try sceneApp(scene.0, view: .diagram)
-    s.setCompare(scene.1)
-    var driver = AppDriver(s, width: size.0, height: size.1)
+    var driver = try Self.comparing(scene, size: size)
     var checked = 0
     for step in 1...driver.state.timeline.stepCount {
       driver.type("g\(step)\n")
@@ -250,12 +241,9 @@ struct CompareSelectionTests {
           driver.screen.contains("selected \(name) "), "step \(step) /\(name): the other half says so\n\(driver.screen)"
         )
         let screen = try #require(driver.terminal.screen)
-        let lower = try #require(driver.state.compareLayout?.diagram)
-        let otherHalf = try #require(driver.state.compareHalf())
-        let pane = try #require(otherHalf.diagramPane(in: lowerArea))
+        let (pane, window) = try Self.otherHalf(driver.state, size: size)
         #expect(highlighted(screen, in: pane.canvas), "step \(step) /\(name): highlighted in the other half")
         // A click on it in the other half selects it (from nothing selected), a second inspects it there.
-        let window = otherHalf.diagramWindow(lower, pane: pane)
         let r = try #require(window.diagram.rect(of: object))
         let at = (x: pane.canvas.x + r.x - window.left + min(2, r.width - 1), y: pane.canvas.y + r.y - window.top)
         driver.press(.escape)
@@ -279,6 +267,23 @@ struct CompareSelectionTests {
       }
     }
     #expect(checked > 0)
+  }
+
+  /// A driver of `scene`'s file compared with its kernel, in diagram view, at `size`.
+  static func comparing(_ scene: (String, KernelVersion), size: (Int, Int)) throws -> AppDriver {
+    var s = try sceneApp(scene.0, view: .diagram)
+    s.setCompare(scene.1)
+    return AppDriver(s, width: size.0, height: size.1)
+  }
+
+  /// The comparison model's diagram pane in a frame of `size`, and the window of its diagram shown.
+  static func otherHalf(_ state: AppState, size: (Int, Int)) throws -> (
+    pane: DiagramPaneGeometry, window: (diagram: ForestDiagram, top: Int, left: Int, rows: Int)
+  ) {
+    let (_, lowerArea) = try #require(state.compareAreas(Rect(x: 0, y: 0, width: size.0, height: size.1)))
+    let half = try #require(state.compareHalf())
+    let pane = try #require(half.diagramPane(in: lowerArea))
+    return (pane, half.diagramWindow(try #require(state.compareLayout?.diagram), pane: pane))
   }
 }
 
