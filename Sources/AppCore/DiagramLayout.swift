@@ -339,6 +339,10 @@ extension AppState {
       if w.vmas[v] == nil, diagramView.pinned, diagramView.selection == object, let pinned = diagramView.pinnedName {
         return pinned
       }
+      // Freed in this step (drawn once), or only in the comparison model's world: its name there.
+      for other in [layout.previous, compareLayout?.world] {
+        if w.vmas[v] == nil, let other, other.vmas[v] != nil { return other.vmaName(v) }
+      }
       return w.vmaName(v)
     case .anonVMA(let a): return World.avName(a)
     case .page(let page): return World.pageName(page)

@@ -149,7 +149,11 @@ extension AppState {
     case .pin: togglePin()
     case .legend:
       guard diagramDrawn || diagramView.legend else {
-        notice = .warning("no legend here: the diagram needs a pane of 80 columns; the matrix explains its glyphs")
+        // The legend explains the diagram: another view, or a pane too narrow to draw it.
+        notice = .warning(
+          forestView == .diagram
+            ? "no legend here: the diagram needs a pane of 80 columns; the matrix explains its glyphs"
+            : "the legend explains the diagram: v switches to it")
         return
       }
       diagramView.legend.toggle()

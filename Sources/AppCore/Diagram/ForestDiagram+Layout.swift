@@ -306,7 +306,12 @@ extension ForestDiagram {
         }
       }
       flush(&y)
-      let isRoot = w.kernel != .v2_6_34 && (av.root ?? a) == a
+      // 2.6.36's anon_vma_alloc() is a bare kmem_cache_alloc(): anon_vma_fork() sets the root
+      // a few micro-steps later (mm/rmap.c of 2.6.36), so until then it is no root (and has no
+      // root arrow). 6.x's anon_vma_alloc() points root (and parent) at the anon_vma itself
+      // (mm/rmap.c of 6.1).
+      let rootUnset = w.kernel == .v2_6_36 && av.root == nil
+      let isRoot = w.kernel != .v2_6_34 && !rootUnset && (av.root ?? a) == a
       let change: Change
       if !av.alive {
         change = .removed
@@ -353,7 +358,8 @@ extension ForestDiagram {
       anonVMAs.append(
         AnonVMABox(
           anonVMA: a, rect: Rect(x: 0, y: boxY, width: 0, height: boxHeight), isRoot: isRoot, change: change,
-          title: " \(World.avName(a))\(isRoot ? " root" : "") ", lines: lines, locked: locks.anonVMAs.contains(a),
+          title: " \(World.avName(a))\(isRoot ? " root" : "") ", lines: lines,
+          locked: locks.anonVMAs.contains(a),
           lockLabel: locks.titles[a].flatMap { $0.isEmpty ? nil : $0 }, walkLabel: walkLabel))
       contents.append(content)
       if boxY == y { y += boxHeight }

@@ -80,7 +80,8 @@ extension ForestDiagram {
   func pageCells(ofBox i: Int) -> [(page: PageID, rect: Rect, named: Bool)] {
     guard i < contents.count, i < anonVMAs.count, !contents[i].pages.isEmpty else { return [] }
     let box = anonVMAs[i]
-    guard box.change != .removed, box.lines.count > 2, box.lines[2].hasPrefix("pages ") else { return [] }
+    // A freed box writes the pages still pointing at it (a use-after-free): cells too.
+    guard box.lines.count > 2, box.lines[2].hasPrefix("pages ") else { return [] }
     let line = box.lines[2]
     // The line is written from `x + 2`; a line wider than the box ends in `…` at `maxX - 2`.
     let end = Self.textWidth(line) > box.rect.width - 3 ? box.rect.maxX - (ascii ? 3 : 2) : box.rect.maxX - 1

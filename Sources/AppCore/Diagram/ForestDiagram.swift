@@ -220,6 +220,13 @@ public struct ForestDiagram: Sendable {
     guard processFolds.isEmpty, let plan = options.plan else { return height }
     return max(height, plan.timelineHeight)
   }
+  /// The first row under everything this step draws (boxes, folds, a lock's shading a row
+  /// outside its boxes): a plan's rows below it are blank here, kept for other steps' objects.
+  var drawnBottom: Int {
+    let boxes =
+      processes.map(\.rect.maxY) + stableNodes.map(\.rect.maxY) + (processFolds + anonVMAFolds).map(\.rect.maxY)
+    return max(boxes.max() ?? 0, anonVMAs.map { $0.rect.maxY + ($0.locked ? 1 : 0) }.max() ?? 0)
+  }
   let ascii: Bool
   /// What it shows; only the selection changes after layout (``selecting(_:in:)``).
   var options: Options

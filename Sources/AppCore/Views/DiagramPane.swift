@@ -316,12 +316,20 @@ struct DiagramPane: Widget {
     var parts: [String] = []
     if let s = state.diagramView.selection {
       let name = state.name(of: s, state.layout.world)
-      let gone = d.rect(of: s) == nil ? " (not in this step)" : ""
+      // In a comparison the selection may be drawn in one half only.
+      let gone =
+        d.rect(of: s) != nil
+        ? ""
+        : state.mirror
+          ? " (not drawn here)"
+          : state.compareLayout?.diagram?.wholeDraws(s) == true
+            ? " (in \(state.compareLayout?.world.kernel.rawValue ?? "the other")'s half only)" : " (not in this step)"
       parts.append((state.diagramView.pinned ? "pinned " : "selected ") + name + gone)
     }
     if !empty {
       if top > 0 { parts.append("\(g.up) \(top) more") }
-      let below = d.height - top - canvas.height
+      // Rows below that draw something: a plan's blank rows (kept for other steps) are not more.
+      let below = min(d.height, d.drawnBottom) - top - canvas.height
       if below > 0 { parts.append("\(g.more) \(below) more") }
       if left > 0 { parts.append("\(left) cols left") }
       let right = d.width - left - canvas.width

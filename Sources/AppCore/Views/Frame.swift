@@ -312,7 +312,8 @@ extension AppState {
     default: subject = .nothing
     }
     return Inspector(
-      subject: subject, world: layout.world, steps: timeline.steps, kernel: kernelInspector(subject),
+      subject: subject, world: layout.world, previous: layout.previous, steps: timeline.steps,
+      kernel: kernelInspector(subject),
       lockMoment: layout.lockMoment, theme: theme)
   }
 }

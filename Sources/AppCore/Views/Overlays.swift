@@ -47,6 +47,8 @@ struct Inspector: Widget {
 
   var subject: Subject
   var world: World
+  /// The world before the step: a VMA freed in it is inspected as it was.
+  var previous: World? = nil
   /// The scene's steps, for "created at step N by LABEL".
   var steps: [StepInfo]
   /// The real kernel's facts beside the model's (`play --conform`), after a VMA's, a process's
@@ -89,7 +91,15 @@ struct Inspector: Widget {
     let last = steps.count - 1
     switch subject {
     case .vma(let id):
-      guard let v = w.vmas[id] else { break }
+      guard let v = w.vmas[id] else {
+        // A VMA freed in this step (its box drawn once, `−`): its fields as they were before.
+        guard let previous, previous.vmas[id] != nil else { break }
+        var before = self
+        before.world = previous
+        before.previous = nil
+        let (title, lines) = before.content
+        return (title + " (freed in this step)", ["freed in this step: as it was before the step"] + lines)
+      }
       return (
         w.vmaName(id),
         [

@@ -73,7 +73,10 @@ struct VMAPane: Widget {
       }
       lines.append(Line(segments: segs, selected: selectedVMA == id))
     }
-    if lines.isEmpty { lines.append(Line("  (no processes yet)", theme.hint)) }
+    if lines.isEmpty {
+      let none = layout.world.processes.isEmpty ? "  (no processes yet)" : "  (no processes left)"
+      lines.append(Line(none, theme.hint))
+    }
     return lines
   }
 }

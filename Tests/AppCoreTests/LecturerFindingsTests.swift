@@ -1,0 +1,97 @@
+import AnonVMASim
+import Foundation
+import ScenePlayer
+import TermRender
+import TestSupport
+import Testing
+
+@testable import AppCore
+
+/// What a lecturer's trial of the TUI found stated falsely, each kept true.
+@Suite("The diagram states what the world holds, as a lecturer reads it")
+struct LecturerFindingsTests {
+  /// 2.6.36's anon_vma_alloc() leaves `root` unset until anon_vma_fork() sets it; 6.x's sets it
+  /// to the anon_vma itself. E3's third generation is allocated at step 5.
+  @Test(
+    "at every micro-step, an anon_vma box says root exactly when anon_vma->root is itself (6.x: also while unset: anon_vma_alloc sets it)",
+    arguments: [KernelVersion.v2_6_36, .v6])
+  func rootTitle(kernel: KernelVersion) throws {
+    let t = try scene("e3-three-generations.scene", kernel: kernel)
+    var unset = 0
+    for k in 1...t.stepCount {
+      var previous = t.states[k - 1]
+      for (_, w) in t.replay.microStates(step: k) {
+        let d = ForestDiagram(w, options: .init(previous: previous))
+        previous = w
+        for box in d.anonVMAs where box.change != .removed {
+          let root = try #require(w.anonVMA(box.anonVMA)).root
+          let isRoot = root == box.anonVMA || (root == nil && kernel.isModern)
+          #expect(box.isRoot == isRoot, "step \(k) \(box.title)")
+          #expect(box.title.hasSuffix(" root ") == isRoot, "step \(k) \(box.title)")
+          if root == nil { unset += 1 }
+        }
+      }
+    }
+    #expect(unset > 0)
+  }
+
+  /// `↓ N more` on the diagram pane's border: N rows below the window down to the last row the
+  /// step draws, never a plan's blank rows kept for other steps' objects.
+  @Test("at 80x24, ↓ N more counts the rows below down to the last one drawing something", arguments: lectureScenes)
+  func moreIsDrawn(file: String) throws {
+    var driver = AppDriver(try sceneApp(file, view: .diagram), width: 80, height: 24)
+    for k in 0...driver.state.timeline.stepCount {
+      driver.type("g\(k)\n")
+      let s = driver.state
+      let frame = try #require(driver.terminal.screen)
+      let pane = try #require(s.diagramPane(in: Rect(x: 0, y: 0, width: 80, height: 24)))
+      let window = s.diagramWindow(try #require(s.layout.diagram), pane: pane)
+      let d = window.diagram
+      let border = (pane.outer.x..<pane.outer.maxX).map { frame[$0, pane.outer.maxY - 1].text }.joined()
+      // The whole diagram drawn, to read its rows below the window.
+      var whole = Buffer(width: max(1, d.width), height: max(1, d.height))
+      d.draw(into: &whole, in: whole.area, scroll: 0)
+      func drawn(_ y: Int) -> Bool { y < d.height && (0..<whole.width).contains { whole[$0, y].text != " " } }
+      let below = window.top + window.rows
+      guard let r = border.range(of: #"↓ (\d+) more"#, options: .regularExpression) else {
+        #expect(!(below..<max(below, d.height)).contains(where: drawn), "\(file) step \(k): drawn below, no ↓")
+        continue
+      }
+      let n = try #require(Int(border[r].dropFirst(2).prefix { $0.isNumber }))
+      #expect(drawn(below + n - 1), "\(file) step \(k): ↓ \(n) more ends on a blank row\n\(driver.screen)")
+      #expect(!(below + n..<max(below + n, d.height)).contains(where: drawn), "\(file) step \(k): drawn past ↓ \(n)")
+    }
+  }
+
+  /// E3 step 8: P3 exits; its box and VMA are drawn once. Selected, the VMA is named as the
+  /// scene names it, and the inspector shows it as it was.
+  @Test("a VMA freed in the step, selected, is named by its name and inspected as it was")
+  func freedVMA() throws {
+    var d = AppDriver(try sceneApp("e3-three-generations.scene", view: .diagram), width: 120, height: 40)
+    d.type("g8\n")
+    let before = d.state.timeline.states[7]
+    let w = d.state.world
+    let freed = try #require(
+      d.state.layout.diagram?.whole.objects.first {
+        if case .vma(let v) = $0 { return w.vmas[v] == nil }
+        return false
+      })
+    guard case .vma(let v) = freed else { return }
+    d.press(.tab)
+    for _ in 0..<40 where d.state.diagramView.selection != freed { d.press(.down) }
+    #expect(d.state.diagramView.selection == freed)
+    d.press(.enter)
+    let name = before.vmaName(v)
+    #expect(d.screen.contains("selected \(name)"), "\(d.screen)")
+    #expect(d.screen.contains("\(name) (freed in this step)") && d.screen.contains("as it was before the step"))
+  }
+
+  @Test("every-operation's last step: the matrix says no processes are left; L in the matrix says v draws the diagram")
+  func matrixWords() throws {
+    var d = AppDriver(try sceneApp("every-operation.scene", view: .matrix), width: 120, height: 40)
+    d.type("g\(d.state.timeline.stepCount)\n")
+    #expect(d.screen.contains("(no processes left)"), "\(d.screen)")
+    d.press(.char("L"))
+    #expect(d.screen.contains("v switches to it"), "\(d.screen)")
+  }
+}
