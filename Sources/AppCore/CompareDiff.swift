@@ -99,7 +99,8 @@ public struct CompareDiff: Sendable, Hashable {
       guard let v = w.vmas[id] else { continue }
       let anon = v.anonVMA.map { World.avName($0) } ?? "-"
       let line =
-        "\(v.start)..\(v.end) \(v.prot.rawValue) anon_vma \(anon) chain \(names(w.chainAnonVMAs(id), World.avName))"
+        // The pages as the diagram and VMA pane write them (`A@0 0..3 rw`: the first and last).
+        "\(v.firstPage)..\(v.firstPage + v.pages - 1) \(v.prot.rawValue) anon_vma \(anon) chain \(names(w.chainAnonVMAs(id), World.avName))"
         + (v.detached ? " detached" : "")
       out[Name(kind: .vma, name: w.vmaName(id))] = Entry(id: .vma(id), line: line)
     }

@@ -95,3 +95,34 @@ struct LecturerFindingsTests {
     #expect(d.screen.contains("v switches to it"), "\(d.screen)")
   }
 }
+
+@Suite("Compare: what differs is written as the diagram writes it")
+struct CompareNotationTests {
+  /// mremap-uaf-both against 6.1 at 200x60: each `≠ P1:p@0: A..B rw (…: C..D rw)` line's ranges
+  /// are the VMA's pages as the diagram writes them (`p@0 0..3 rw`), in the half's model and in
+  /// the other.
+  @Test("a VMA's ≠ line writes its pages first..last, as its row in the diagram does")
+  func vmaRanges() throws {
+    var s = try sceneApp("mainline/mremap-uaf-both.scene", view: .diagram)
+    s.setCompare(.v6)
+    var driver = AppDriver(s, width: 200, height: 60)
+    var checked = 0
+    for step in 1...driver.state.timeline.stepCount {
+      driver.type("g\(step)\n")
+      let worlds = [driver.state.world, try #require(driver.state.compareLayout?.world)]
+      for line in driver.screen.split(separator: "\n") {
+        guard let r = line.range(of: #"≠ (P\d+:[^:\s]+): \d+\.\.\d+"#, options: .regularExpression) else { continue }
+        let parts = line[r].dropFirst(2).split(separator: " ")
+        let vmaName = String(parts[0].dropLast())
+        let range = String(parts[1])
+        let written = worlds.flatMap { w in
+          w.orderedVMAs.filter { w.vmaName($0) == vmaName }.compactMap { w.vmas[$0] }
+            .map { "\($0.firstPage)..\($0.firstPage + $0.pages - 1)" }
+        }
+        #expect(written.contains(range), "step \(step) \(vmaName): \(range) not a range the diagram writes: \(written)")
+        checked += 1
+      }
+    }
+    #expect(checked > 0)
+  }
+}
