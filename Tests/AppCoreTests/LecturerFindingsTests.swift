@@ -37,9 +37,12 @@ struct LecturerFindingsTests {
 
   /// `↓ N more` on the diagram pane's border: N rows below the window down to the last row the
   /// step draws, never a plan's blank rows kept for other steps' objects.
-  @Test("at 80x24, ↓ N more counts the rows below down to the last one drawing something", arguments: lectureScenes)
+  @Test(
+    "at 80x24, ↓ N more counts the rows below down to the last one drawing something, and names what the step made or freed there",
+    arguments: lectureScenes)
   func moreIsDrawn(file: String) throws {
     var driver = AppDriver(try sceneApp(file, view: .diagram), width: 80, height: 24)
+    var births = 0
     for k in 0...driver.state.timeline.stepCount {
       driver.type("g\(k)\n")
       let s = driver.state
@@ -58,9 +61,30 @@ struct LecturerFindingsTests {
         continue
       }
       let n = try #require(Int(border[r].dropFirst(2).prefix { $0.isNumber }))
+      // The first box new or freed in this step below the window is named (processes first).
+      func mark(_ c: ForestDiagram.Change) -> String? { c == .added ? "+" : c == .removed ? "−" : nil }
+      let w = driver.state.world
+      let previous = driver.state.timeline.states[max(0, k - 1)]
+      var belowBirths: [String] = []
+      for box in d.processes where box.rect.y >= below {
+        let name = w.isAllocated(box.process) ? w[process: box.process].name : previous[process: box.process].name
+        if let m = mark(box.change) { belowBirths.append(m + name) }
+      }
+      for box in d.anonVMAs where box.rect.y >= below {
+        if let m = mark(box.change) { belowBirths.append(m + World.avName(box.anonVMA)) }
+      }
+      for box in d.stableNodes where box.rect.y >= below {
+        if let m = mark(box.change) { belowBirths.append(m + "K\(box.node.raw)") }
+      }
+      if let named = belowBirths.first {
+        #expect(border.contains("more: " + named), "\(file) step \(k): \(named) below, not named\n\(driver.screen)")
+        births += 1
+      }
       #expect(drawn(below + n - 1), "\(file) step \(k): ↓ \(n) more ends on a blank row\n\(driver.screen)")
       #expect(!(below + n..<max(below + n, d.height)).contains(where: drawn), "\(file) step \(k): drawn past ↓ \(n)")
     }
+    // E3's third generation (step 5) and E6's stable node (step 9) come below the window.
+    if file.hasPrefix("e3") || file.hasPrefix("e6") { #expect(births > 0) }
   }
 
   /// E3 step 8: P3 exits; its box and VMA are drawn once. Selected, the VMA is named as the

@@ -115,3 +115,27 @@ extension ForestDiagram {
     return Rect(x: box.rect.x + 7, y: box.rect.y + 1, width: Self.textWidth(name), height: 1)
   }
 }
+
+extension ForestDiagram {
+  /// The boxes new or freed in this step (`+`, `−`) drawn wholly outside `rows`, named with
+  /// their mark (`+AV3`, `−K1`) in drawing order: above the rows, and below. The pane's border
+  /// names them beside `↑ N more` and `↓ N more`, so what a step is about is found on a small
+  /// terminal without the window moving (``Plan``: nothing moves between steps).
+  func births(outside rows: Range<Int>) -> (above: [String], below: [String]) {
+    var above: [String] = []
+    var below: [String] = []
+    let boxes: [(Change, String, Rect)] =
+      processes.map { ($0.change, titles[$0.process]?.split(separator: " ").first.map(String.init) ?? "P?", $0.rect) }
+      + anonVMAs.map { ($0.change, World.avName($0.anonVMA), $0.rect) }
+      + stableNodes.map { ($0.change, "K\($0.node.raw)", $0.rect) }
+    for (change, name, r) in boxes where change == .added || change == .removed {
+      let mark = change == .added ? "+" : ascii ? "-" : "−"
+      if r.maxY <= rows.lowerBound {
+        above.append(mark + name)
+      } else if r.y >= rows.upperBound {
+        below.append(mark + name)
+      }
+    }
+    return (above, below)
+  }
+}
