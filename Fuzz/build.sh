@@ -15,6 +15,9 @@ for m in SafeText AnonVMASim SceneScript ScenePlayer Conformance TermRender AppC
   done
 done
 cp Fuzz/FuzzEntry.swift "$out/src/"
-swiftc -O -sanitize=fuzzer,address -parse-as-library -module-name FuzzCore -swift-version 6 \
+# -wmo: one frontend job for the whole module. Without it swiftc ran one job per file (150), each
+# parsing and type-checking every file again, and optimized each file alone (no inlining across
+# files, a slower fuzzer). -num-threads 2: the whole module's LLVM work on two threads.
+swiftc -O -wmo -num-threads 2 -sanitize=fuzzer,address -parse-as-library -module-name FuzzCore -swift-version 6 \
   "$out"/src/*.swift -o "$out/fuzz-scenes"
 echo "$out/fuzz-scenes"
