@@ -92,16 +92,15 @@ extension World {
     for i in processes.indices { processes[i].hashState(into: &h, pageNames: names) }
     h.combine(processes.count)
     h.combine(vmas.count)
-    for id in vmas.keys {
+    vmas.forEachObject { id, vma in
       h.combine(id)
-      vmas.withObject(id) { $0.hashState(into: &h) }
+      vma.hashState(into: &h)
     }
     h.combine(detachedVMAs)
     for i in anonVMAs.indices { anonVMAs[i].hashState(into: &h) }
     h.combine(anonVMAs.count)
     h.combine(avcs.count)
-    for id in avcs.keys {
-      guard let avc = avcs[id] else { continue }
+    avcs.forEachObject { id, avc in
       h.combine(id)
       h.combine(avc.id)
       h.combine(avc.vma)

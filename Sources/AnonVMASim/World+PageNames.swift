@@ -69,8 +69,11 @@ extension World {
       let i = p.raw - 1
       if i >= 0 && i < names.count && names[i] == 0 { names[i] = name }
     }
-    for cpu in cpus {
-      cpu.forEachPage { set($0, PageNames.name(.cpu, UInt64(bitPattern: Int64($0.raw)) & 0xFF_FFFF_FFFF_FFFF)) }
+    // In place: `for cpu in cpus` copies each CPU out first.
+    cpus.withUnsafeBufferPointer { cpus in
+      for c in cpus.indices {
+        cpus[c].forEachPage { set($0, PageNames.name(.cpu, UInt64(bitPattern: Int64($0.raw)) & 0xFF_FFFF_FFFF_FFFF)) }
+      }
     }
     for pi in processes.indices {
       guard pi < 1 << 27 else { return nil }

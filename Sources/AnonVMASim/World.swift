@@ -69,7 +69,7 @@ public struct World: Sendable, Hashable {
     self.variants = variants.sorted()
     self.cpus = (0..<max(1, cpus)).map {
       CPU(
-        id: $0, state: .idle, op: nil, program: [], regs: Registers(), holds: [],
+        id: $0, state: .idle, op: nil, pending: Program(), regs: Registers(), holds: [],
         holdModes: [], waitingFor: nil, waitingMode: nil)
     }
   }

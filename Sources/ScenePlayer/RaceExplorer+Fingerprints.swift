@@ -88,14 +88,26 @@ extension RaceExplorer {
   /// A micro-step tried ahead by a thread: its result and, for a step that moved, the hash of
   /// the successor's kernel state (``CPUNumbering/kernelHash(_:symmetry:)``), the search's
   /// heaviest work after the step itself.
+  ///
+  /// `checked` false: the step ran without the invariant check (``tryStep(_:cpu:check:)``), which
+  /// the search runs after the fingerprint only on a state it has not visited. A state visited
+  /// before had the same invariants checked when it was first reached, from a parent whose
+  /// schedule is no longer: each violation the check would report on the duplicate was then
+  /// reported, or already stood in that schedule's world, and either way its code has a finding
+  /// (``Tally/wants(_:)`` keeps the first per code), or is the initial state's. Nothing else
+  /// reads a duplicate's violations: it is dropped.
   struct Ahead {
     var tried: Tried
     var kernelHash: StateHasher?
+    var checked = true
   }
 
+  /// `checkAhead`: every successor's invariants are checked when its micro-step is tried, the
+  /// duplicates' too, as before the search left the check of the states it has not visited to
+  /// itself (``Ahead/checked``): the plain path, for the tests to compare the reports with.
   func exploreFingerprints(
     maxStates: Int, maxDepth: Int, maxWork: Int, reduction: Reduction, symmetry: Bool = true, threads: Int = 1,
-    frontierWorlds: Int = defaultFrontierWorlds
+    frontierWorlds: Int = defaultFrontierWorlds, checkAhead: Bool = false
   ) -> Report {
     var arrivals: [Arrival] = [Arrival(parent: -1, cpu: -1)]
     // A bit per state: whether its world has violations (a replay checks the invariants then).
@@ -155,7 +167,8 @@ extension RaceExplorer {
         frontier, count: width,
         rebuild: replayedFrom.map {
           Lookahead.Rebuild(from: $0, depth: depth, start: root, arrivals: arrivals, violated: violated)
-        }, helpers: threads - 1, expand: depth < maxDepth, reduction: reduction, symmetry: symmetry)
+        }, helpers: threads - 1, expand: depth < maxDepth, reduction: reduction, symmetry: symmetry,
+        checkAhead: checkAhead)
       frontier = []
       defer {
         lookahead.finish()
@@ -190,10 +203,11 @@ extension RaceExplorer {
         func successor(_ cpu: Int) -> (world: World, fingerprint: UInt64, cpuNumbers: [Int])? {
           let state = world.cpus[cpu].state
           guard state == .running || state == .blocked else { return nil }
-          let next: World
+          var next: World
           let outcome: MicroOutcome
           let ahead = cpu < pre.steps.count ? pre.steps[cpu] : nil
-          switch ahead?.tried ?? Self.tryStep(world, cpu: cpu) {
+          let checked = ahead?.checked ?? false
+          switch ahead?.tried ?? Self.tryStep(world, cpu: cpu, check: false) {
           case .failure(let error):
             tally.refuse(error, cpu: cpu, path: path)
             return nil
@@ -208,12 +222,20 @@ extension RaceExplorer {
           case .progressed, .deadlocked, .idle: break
           case .blocked: return nil
           }
-          // Recorded per transition, before deduplication (as the reference search does).
+          // Recorded per transition, before deduplication (as the reference search does); the
+          // invariant check's, when it was left to the search, after it (``Ahead/checked``).
           for v in tally.newViolations(next.violations, since: world.violations.count) where tally.wants(v.code) {
             finding(v.code, v.message, schedule: schedule(to: index) + [cpu])
           }
           let (fingerprint, cpuNumbers) = numbering.fingerprint(
             next, after: world, numbered: node.cpuNumbers, kernelHash: ahead?.kernelHash)
+          if !checked && !seen.contains(fingerprint) {
+            let stepped = next.violations.count
+            next.checkInvariants(everything: true)
+            for v in tally.newViolations(next.violations, since: stepped) where tally.wants(v.code) {
+              finding(v.code, v.message, schedule: schedule(to: index) + [cpu])
+            }
+          }
           return (next, fingerprint, cpuNumbers)
         }
         func add(_ s: (world: World, fingerprint: UInt64, cpuNumbers: [Int]), cpu: Int) {
@@ -424,11 +446,14 @@ struct CPUNumbering {
   mutating func numbers(_ world: World, after parent: World?, numbered known: [Int]) -> [Int] {
     var numbers: [Int] = []
     numbers.reserveCapacity(world.cpus.count)
-    for i in world.cpus.indices {
-      if let parent, i < known.count, i < parent.cpus.count, world.cpus[i] == parent.cpus[i] {
-        numbers.append(known[i])
-      } else {
-        numbers.append(number(world.cpus[i]))
+    // The CPUs compared and looked up in place (`world.cpus[i]` would copy each one out first).
+    world.cpus.withUnsafeBufferPointer { cpus in
+      for i in cpus.indices {
+        let unchanged =
+          parent.map { parent in
+            i < known.count && i < parent.cpus.count && parent.cpus.withUnsafeBufferPointer { $0[i] == cpus[i] }
+          } ?? false
+        numbers.append(unchanged ? known[i] : number(cpus[i]))
       }
     }
     return numbers

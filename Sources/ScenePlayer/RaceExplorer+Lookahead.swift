@@ -15,24 +15,30 @@ extension RaceExplorer {
   }
 
   /// One CPU's micro-step from `world` with the hash of its successor's kernel state when it
-  /// moved (nil when the CPU cannot move).
-  static func ahead(_ world: World, cpu: Int, symmetry: Bool) -> Ahead? {
+  /// moved (nil when the CPU cannot move); `check` false leaves the successor's invariant check
+  /// to the search (``Ahead/checked``).
+  static func ahead(_ world: World, cpu: Int, symmetry: Bool, check: Bool = true) -> Ahead? {
     let state = world.cpus[cpu].state
     guard state == .running || state == .blocked else { return nil }
-    let tried = tryStep(world, cpu: cpu)
-    guard case .success(let result) = tried else { return Ahead(tried: tried, kernelHash: nil) }
-    if case .blocked = result.outcome { return Ahead(tried: tried, kernelHash: nil) }
-    return Ahead(tried: tried, kernelHash: CPUNumbering.kernelHash(result.world, symmetry: symmetry))
+    let tried = tryStep(world, cpu: cpu, check: check)
+    guard case .success(let result) = tried else { return Ahead(tried: tried, kernelHash: nil, checked: check) }
+    if case .blocked = result.outcome { return Ahead(tried: tried, kernelHash: nil, checked: check) }
+    return Ahead(
+      tried: tried, kernelHash: CPUNumbering.kernelHash(result.world, symmetry: symmetry), checked: check)
   }
 
   /// The expansion of `world` the search will make: the ample candidate's micro-step alone when
   /// it may stand alone (C0-C2, ``ampleAfter(_:_:cpu:reduction:)``), else every CPU's. (Trying
   /// every CPU where one suffices made two threads slower than one on reduced scenes.)
-  static func expansion(_ world: World, reduction: Reduction, symmetry: Bool) -> Expansion {
+  ///
+  /// `check` false: the successors' invariants are left unchecked, for the search to check only
+  /// those of states it has not visited (``Ahead/checked``); the search's own thread works so,
+  /// helpers check ahead (their time is not the search's).
+  static func expansion(_ world: World, reduction: Reduction, symmetry: Bool, check: Bool = true) -> Expansion {
     let ample = ampleCandidate(world, reduction: reduction)
     var steps = [Ahead?](repeating: nil, count: world.cpus.count)
     if let p = ample {
-      steps[p] = ahead(world, cpu: p, symmetry: symmetry)
+      steps[p] = ahead(world, cpu: p, symmetry: symmetry, check: check)
       if case .success(let result)? = steps[p]?.tried, steps[p]?.kernelHash != nil,
         ampleAfter(world, result.world, cpu: p, reduction: reduction)
       {
@@ -40,7 +46,7 @@ extension RaceExplorer {
       }
     }
     for cpu in world.cpus.indices where cpu != ample {
-      steps[cpu] = ahead(world, cpu: cpu, symmetry: symmetry)
+      steps[cpu] = ahead(world, cpu: cpu, symmetry: symmetry, check: check)
     }
     return Expansion(ample: ample, steps: steps)
   }
@@ -119,6 +125,9 @@ final class Lookahead: @unchecked Sendable {
   private let group = DispatchGroup()
   /// Whether the states are expanded (false: at the depth bound, taken without their micro-steps).
   private let expand: Bool
+  /// Whether the search's own thread checks its successors' invariants when it tries their
+  /// micro-steps, as helpers do (else it leaves them to the search, ``RaceExplorer/Ahead/checked``).
+  private let checkAhead: Bool
   /// For a replayed level, how its worlds are rebuilt (nil once the level is done).
   private var rebuild: Rebuild?
   /// States a thread takes at a time: ``stretch`` for a replayed level with helpers, else 1.
@@ -130,10 +139,11 @@ final class Lookahead: @unchecked Sendable {
   /// holds their worlds, or is empty for a level of `count` states rebuilt by replay (`rebuild`).
   init(
     _ level: [RaceExplorer.Frontier], count: Int? = nil, rebuild: Rebuild? = nil, helpers: Int, expand: Bool = true,
-    reduction: RaceExplorer.Reduction, symmetry: Bool
+    reduction: RaceExplorer.Reduction, symmetry: Bool, checkAhead: Bool = false
   ) {
     self.count = count ?? level.count
     self.expand = expand
+    self.checkAhead = checkAhead
     self.reduction = reduction
     self.symmetry = symmetry
     self.rebuild = rebuild
@@ -182,7 +192,7 @@ final class Lookahead: @unchecked Sendable {
         nodes[i] = replayer?.frontier(
           rebuild.from + i, depth: rebuild.depth, arrivals: rebuild.arrivals, violated: rebuild.violated)
       }
-      work(i)
+      work(i, check: helper || checkAhead)
       let (wake, stop) = progress.withLock { p in
         p.done[i] = true
         defer { p.searchWaiting = false }
@@ -193,14 +203,15 @@ final class Lookahead: @unchecked Sendable {
     }
   }
 
-  /// Works out state `i`'s expansion.
-  private func work(_ i: Int) {
+  /// Works out state `i`'s expansion, its successors' invariants checked when `check` (a
+  /// helper's; the search checks those of the states it has not visited, ``RaceExplorer/Ahead/checked``).
+  private func work(_ i: Int, check: Bool) {
     guard expand else {
       results[i] = RaceExplorer.Expansion(ample: nil, steps: [])
       return
     }
     guard let node = nodes[i] else { return }
-    results[i] = RaceExplorer.expansion(node.world, reduction: reduction, symmetry: symmetry)
+    results[i] = RaceExplorer.expansion(node.world, reduction: reduction, symmetry: symmetry, check: check)
   }
 
   /// A helper's loop: the next states no thread has taken, within the window.

@@ -46,7 +46,7 @@ extension RaceExplorer {
     /// (a CPU about to fault in 64 pages carries 64 instructions).
     mutating func charge(_ next: World) {
       transitions += 1
-      work += 1 + next.size + next.cpus.reduce(0) { $0 + $1.program.count }
+      work += 1 + next.size + next.cpus.reduce(0) { $0 + $1.pending.count }
     }
 
     /// A bound stopped the search, or kept it from a state: every schedule of at most `covered`

@@ -42,6 +42,27 @@ func plainFingerprint(_ world: World) -> UInt64 {
   return h.finalize()
 }
 
+/// Two searches of `e` report the same: states, micro-steps, end states, bound, refusals,
+/// findings with their messages, shortest schedules, events and counterexamples.
+func expectSameReport(_ a: RaceExplorer.Report, _ b: RaceExplorer.Report, of e: RaceExplorer, _ what: String) {
+  #expect(a.states == b.states, "\(what)")
+  #expect(a.transitions == b.transitions, "\(what)")
+  #expect(a.schedules == b.schedules, "\(what)")
+  #expect(a.exhaustive == b.exhaustive, "\(what)")
+  #expect(a.stoppedBy == b.stoppedBy, "\(what)")
+  #expect(a.refused == b.refused, "\(what)")
+  #expect(a.firstRefusal?.schedule == b.firstRefusal?.schedule, "\(what)")
+  #expect(a.firstRefusal?.events == b.firstRefusal?.events, "\(what)")
+  #expect(a.firstRefusal?.message == b.firstRefusal?.message, "\(what)")
+  #expect(a.findings.map(\.code) == b.findings.map(\.code), "\(what)")
+  for (x, y) in zip(a.findings, b.findings) {
+    #expect(x.message == y.message, "\(what) \(x.code)")
+    #expect(x.schedule == y.schedule, "\(what) \(x.code)")
+    #expect(x.events == y.events, "\(what) \(x.code)")
+    #expect(e.counterexample(x, source: "") == e.counterexample(y, source: ""), "\(what) \(x.code)")
+  }
+}
+
 /// The stored properties of a value, by name (Mirror).
 func fields(_ value: Any) -> [String] { Mirror(reflecting: value).children.compactMap(\.label) }
 
@@ -57,22 +78,7 @@ struct FingerprintTests {
     for (name, e) in explorers {
       let fast = e.explore(reduction: .none, symmetry: false)
       let exact = e.explore(visited: .worlds)
-      #expect(fast.states == exact.states, "\(name)")
-      #expect(fast.transitions == exact.transitions, "\(name)")
-      #expect(fast.schedules == exact.schedules, "\(name)")
-      #expect(fast.exhaustive == exact.exhaustive, "\(name)")
-      #expect(fast.stoppedBy == exact.stoppedBy, "\(name)")
-      #expect(fast.refused == exact.refused, "\(name)")
-      #expect(fast.firstRefusal?.schedule == exact.firstRefusal?.schedule, "\(name)")
-      #expect(fast.firstRefusal?.events == exact.firstRefusal?.events, "\(name)")
-      #expect(fast.firstRefusal?.message == exact.firstRefusal?.message, "\(name)")
-      #expect(fast.findings.map(\.code) == exact.findings.map(\.code), "\(name)")
-      for (a, b) in zip(fast.findings, exact.findings) {
-        #expect(a.message == b.message, "\(name) \(a.code)")
-        #expect(a.schedule == b.schedule, "\(name) \(a.code)")
-        #expect(a.events == b.events, "\(name) \(a.code)")
-        #expect(e.counterexample(a, source: "") == e.counterexample(b, source: ""), "\(name) \(a.code)")
-      }
+      expectSameReport(fast, exact, of: e, name)
       findings += fast.findings.count
       #expect(exact.omissionProbability == nil)
       let p = try #require(fast.omissionProbability)

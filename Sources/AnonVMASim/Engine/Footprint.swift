@@ -482,7 +482,7 @@ public struct Footprint: Sendable, Equatable {
       // dup_mmap() (kernel/fork.c, 2.6.36: `for (mpnt = oldmm->mmap; mpnt; mpnt = mpnt->vm_next)`):
       // one dupVMA per VMA of the parent, into the child found by name; while this CPU's
       // mm_alloc() is still to run, the child will be the next process of the table.
-      let pending = world.cpus[cpu].program.contains(.newMM(name: child, parent: parent))
+      let pending = world.cpus[cpu].pending.contains(.newMM(name: child, parent: parent))
       guard let ci = pending ? ProcessID(world.processes.count) : world.processIndex(named: child) else {
         return .everything
       }
@@ -615,7 +615,7 @@ public struct Footprint: Sendable, Equatable {
   /// register (only copyVMA and its split and mremap twins do, and anon_vma_fork()'s expansion
   /// is none of them).
   static func copyTarget(of pvma: VMAID, in world: World, cpu: Int) -> ProcessID? {
-    for instr in world.cpus[cpu].program.reversed() {
+    for instr in world.cpus[cpu].pending {
       switch instr {
       case .copyVMA(pvma, let child):
         return child
@@ -636,10 +636,11 @@ public struct Footprint: Sendable, Equatable {
   /// new anon_vma is its own lock) or when unknown.
   static func forkRoot(in world: World, cpu: Int) -> AnonVMAID? {
     guard world.kernel == .v2_6_36 else { return nil }
-    for case .setRootFromParent(.reg(.anonVMA), let pvma) in world.cpus[cpu].program {
-      return world.vmas[pvma]?.anonVMA.map { world.lockTarget(of: $0) }
-    }
-    return nil
+    // The one that runs last, should there be several.
+    var last: VMAID?
+    for case .setRootFromParent(.reg(.anonVMA), let pvma) in world.cpus[cpu].pending { last = pvma }
+    guard let pvma = last else { return nil }
+    return world.vmas[pvma]?.anonVMA.map { world.lockTarget(of: $0) }
   }
 
   /// anon_vma_chain_link() and its lock (2.6.x mm/rmap.c) for an AVC this CPU has not
@@ -765,7 +766,8 @@ extension World {
   /// objects the expansion reads: the process's name, its VMAs, and for mm_take_all_locks() the
   /// AVCs of their chains. Fork, exit, faults and mm_take_all_locks(); nil for other operations.
   func expansion(of op: Operation, cpu c: Int) -> (World, [Footprint.Object])? {
-    guard cpus[c].program == [.op(op)], let resolved = try? resolve(op, at: .firstStep) else { return nil }
+    guard cpus[c].pending.count == 1, cpus[c].pending.first == .op(op), let resolved = try? resolve(op, at: .firstStep)
+    else { return nil }
     let name: String
     switch op {
     case .fork(let p, _), .exit(let p), .takeAllLocks(let p), .touch(let p, _, _, _), .read(let p, _, _, _): name = p
@@ -784,7 +786,7 @@ extension World {
     }
     var copy = self
     guard let instrs = try? copy.expand(resolved, cpu: c) else { return nil }
-    copy.cpus[c].program = instrs.reversed()
+    copy.cpus[c].pending = Program(instrs)
     return (copy, inputs)
   }
 
@@ -798,7 +800,7 @@ extension World {
   public func nextStepFootprint(cpu c: Int, invisibleOnly: Bool = false) -> Footprint? {
     var step = Footprint.local
     var known = true
-    for instr in cpus[c].program.reversed() {
+    for instr in cpus[c].pending {
       switch instr {
       case .op(let op):
         // Expanded by this micro-step: the expansion's next micro-step, reading what the
@@ -818,6 +820,13 @@ extension World {
         .exitMM, .newMM, .copyVMA, .allocAVC, .allocAnonVMA, .setRootFromParent, .getAnonVMA, .copyPageRange,
         .setAllLocksBit, .checkAllLocks:
         return step.union(Footprint.of(instr, in: self, cpu: c, next: true, regs: known))
+      case .faultWrite, .faultRead, .doWPPage,
+        .doSwapPage where invisibleOnly:
+        // Every branch of handle_mm_fault() sets a PTE (do_anonymous_page(), do_wp_page()'s
+        // copy or reuse, do_swap_page()), and an unknown VMA counts as everything: visible
+        // whatever the rest, and known so without working out the branches' footprints (on
+        // four CPUs copying on write, most of the reduction's cost).
+        return nil
       case .pageLockAnonVMA, .readPageMapping:
         // page_lock_anon_vma()'s first micro-step, readPageMapping (World+RmapWalk.swift): reads
         // page->mapping, the page's mapcount and liveness and the anon_vma's root into the
@@ -862,7 +871,7 @@ extension World {
   public func remainingFootprint(cpu c: Int) -> Footprint {
     var all = Footprint.local
     var regs = true
-    for instr in cpus[c].program.reversed() {
+    for instr in cpus[c].pending {
       all.formUnion(Footprint.of(instr, in: self, cpu: c, next: false, regs: regs))
       if all.isEverything { return all }
       regs = regs && !Footprint.mayWriteRegisters(instr)

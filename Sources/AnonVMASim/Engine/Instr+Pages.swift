@@ -29,6 +29,6 @@ extension CPU {
     if let p = regs.page { body(p) }
     if let p = regs.newPage { body(p) }
     if let w = regs.walk { body(w.page) }
-    for instr in program { instr.forEachPage(body) }
+    pending.forEachInstr { $0.forEachPage(body) }
   }
 }

@@ -44,9 +44,9 @@ extension World {
       // from the LRU, shrink_page_list() on pages taken off it, and an rmap walk on a page the
       // caller holds. The page is chosen now; the owner may exit before the first micro-step
       // (D.11), and the operation goes on with the page it holds.
-      cpus[cpu].program = try expand(resolved, cpu: cpu).reversed()
+      cpus[cpu].pending = Program(try expand(resolved, cpu: cpu))
     default:
-      cpus[cpu].program = [.op(operation)]
+      cpus[cpu].pending = Program([.op(operation)])
     }
   }
 
@@ -58,25 +58,25 @@ extension World {
     case .running, .blocked: break
     }
     var guardCount = 0
-    while let instr = cpus[c].program.popLast() {
+    while let instr = cpus[c].pending.popFirst() {
       guardCount += 1
       if guardCount > 100_000 { throw SimError("internal: operation does not progress") }
       // The result is switched on directly (bound to a name first, its arrays and event text are
       // retained and released once more per micro-step: W2 took a third longer).
       switch try run(instr, cpu: c) {
       case .expand(let instrs):
-        if !instrs.isEmpty { cpus[c].program.append(contentsOf: instrs.reversed()) }
+        cpus[c].pending.push(instrs)
         try chargeInstruction()
       case .event(let event, let then):
         try chargeInstruction()
         // The CPU's fields in one access (each `cpus[c].field =` checks the array is unique).
         let finished = cpus.withUnsafeMutableBufferPointer { cpus in
-          if !then.isEmpty { cpus[c].program.append(contentsOf: then.reversed()) }
+          cpus[c].pending.push(then)
           cpus[c].microStep = event.text
           cpus[c].waitingFor = nil
           cpus[c].waitingMode = nil
           cpus[c].state = .running
-          return cpus[c].program.isEmpty
+          return cpus[c].pending.isEmpty
         }
         if finished { finishOperation(cpu: c) }
         // One CPU never waits: only another CPU can hold the lock it wants.
@@ -85,15 +85,15 @@ extension World {
       case .block(let lock):
         // spin_lock(&anon_vma->root->lock) computed the lock's address once: keep spinning on it.
         if case .lock(_, let mode) = instr {
-          cpus[c].program.append(.lock(.exact(.lit(lock)), mode))
+          cpus[c].pending.push(.lock(.exact(.lit(lock)), mode))
         } else {
-          cpus[c].program.append(instr)
+          cpus[c].pending.push(instr)
         }
         cpus[c].state = .blocked
         detectDeadlock(from: c)
         return cpus[c].state == .deadlocked ? .deadlocked : .blocked(lock: lock)
       case .deadlock:
-        cpus[c].program.append(instr)
+        cpus[c].pending.push(instr)
         cpus[c].state = .deadlocked
         return .deadlocked
       }
@@ -109,15 +109,10 @@ extension World {
     try checkBudget()
   }
 
-  /// A call whose instructions run next, in order, pushed onto the CPU's program directly: the
-  /// array of `.expand` (or of a variadic parameter) is allocated per call, and the chain
-  /// functions are called millions of times in a large scene.
+  /// A call whose instructions run next, in order, pushed onto the CPU's program directly as one
+  /// frame (``Program``): the chain functions are called millions of times in a large scene.
   mutating func call(_ a: Instr, _ b: Instr, _ c: Instr, _ d: Instr, _ e: Instr? = nil, on cpu: Int) -> InstrResult {
-    if let e { cpus[cpu].program.append(e) }
-    cpus[cpu].program.append(d)
-    cpus[cpu].program.append(c)
-    cpus[cpu].program.append(b)
-    cpus[cpu].program.append(a)
+    cpus[cpu].pending.push(e.map { [a, b, c, d, $0] } ?? [a, b, c, d])
     return .expand([])
   }
 
@@ -153,7 +148,7 @@ extension World {
     cpus[c].state = .idle
     cpus[c].op = nil
     cpus[c].microStep = nil
-    cpus[c].program = []
+    cpus[c].pending = Program()
     cpus[c].waitingFor = nil
     cpus[c].waitingMode = nil
   }

@@ -9,8 +9,14 @@ public struct CPU: Sendable, Hashable {
     set { lastMicroStep.value = newValue }
   }
   var lastMicroStep = Unobserved<String?>(nil)
-  /// Pending instructions; the last element runs next.
-  public var program: [Instr]
+  /// Pending instructions, in the order they run; a micro-step on a copied world copies none
+  /// (``Program``).
+  public var pending: Program
+  /// Pending instructions as an array, the last element running next (``pending`` reversed).
+  public var program: [Instr] {
+    get { pending.reversed() }
+    set { pending = Program(newValue.reversed()) }
+  }
   public var regs: Registers
   /// anon_vma ids whose lock this CPU holds, in acquisition order.
   public var holds: [AnonVMAID]

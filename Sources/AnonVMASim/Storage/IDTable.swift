@@ -99,6 +99,30 @@ public struct IDTable<Element: Sendable & Hashable>: Sendable, Hashable, Express
   @inlinable
   public func contains(_ key: ID<Element>) -> Bool { key.raw >= 0 && key.raw < slots.count && slots[key.raw] != nil }
 
+  /// Calls `body` with each id that holds an object and its object, ascending, each borrowed
+  /// through the chunks' buffers (``keys`` then ``withObject(_:_:)`` builds an array of the ids
+  /// and copies each object once to test it).
+  ///
+  /// - Complexity: O(n), n the highest id.
+  @inlinable
+  public func forEachObject(_ body: (ID<Element>, Element) -> Void) {
+    var id = 0
+    slots.pages.withUnsafeBufferPointer { pages in
+      for p in pages.indices {
+        pages[p].withUnsafeBufferPointer { chunks in
+          for c in chunks.indices {
+            chunks[c].withUnsafeBufferPointer { objects in
+              for s in objects.indices {
+                if case .some(let object) = objects[s] { body(ID(id), object) }
+                id += 1
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+
   /// Ids that hold an object, ascending.
   ///
   /// - Complexity: O(n), n the highest id.
