@@ -104,7 +104,11 @@ struct TmuxDiagramTests {
     try t.type("G")
     // The last step's 101 anon_vmas stand far below the pane's bottom.
     try t.waitFor("the last step", seconds: 60) { $0.contains("step 203/203") && $0.contains("AV1 root") }
-    #expect(try t.screen().contains("more ─┘"), "the border says how much is below")
+    // (and names what the step made or freed down there: `↓ 406 more: +P102 +AV101`)
+    let last = try t.screen()
+    #expect(
+      last.range(of: #"↓ \d+ more(: [^─]+)? ─┘"#, options: .regularExpression) != nil,
+      "the border says how much is below")
     try t.keys("Tab")
     // Found at the bottom of the diagram: the pane scrolled to it (its box on screen, rows above).
     try t.type("/AV101")
