@@ -154,6 +154,9 @@ public struct AppState: Sendable {
   /// In a comparison drawn in two halves: the narration pane's rows in both (``modelArea(_:)``),
   /// so both halves' panes stand on the same rows; nil when the frame holds one model.
   var sharedNarrationRows: Int?
+  /// In a comparison: the overlay the other half draws, which reads the keys (this half's status
+  /// line then says how to close it, not keys that would go to the overlay).
+  var keysHeldBy: Overlay?
 
   public init(timeline: Timeline, fileName: String, options: RenderOptions = RenderOptions()) {
     self.timeline = timeline

@@ -122,9 +122,10 @@ public struct CompareDiff: Sendable, Hashable {
       let av = w[anonVMA: a]
       var counters = "\(av.refcount)"
       if w.kernel.isModern { counters += " \(av.numChildren) \(av.numActiveVMAs)" }
-      let parent = av.parent.map { World.avName($0) } ?? "-"
+      // `anon_vma->parent` is a 6.x field (AnonVMA.parent): 2.6.3x lines have none.
+      let parent = w.kernel.isModern ? "parent \(av.parent.map { World.avName($0) } ?? "-") " : ""
       let line =
-        "lock \(World.avName(w.lockTarget(of: a))) parent \(parent) count \(counters) "
+        "lock \(World.avName(w.lockTarget(of: a))) \(parent)count \(counters) "
         + "list \(names(w.listVMAs(a), w.vmaName)) pages \(names(pagesIn[a] ?? [], World.pageName))"
       out[Name(kind: .anonVMA, name: World.avName(a))] = Entry(
         id: .anonVMA(a), line: line, shown: ["count": Marks.counters(av, w)])
@@ -259,18 +260,23 @@ extension CompareDiff {
     "parent", "vmas", "anon_vma", "chain", "lock", "count", "list", "pages", "index", "mapcount", "swap",
   ]
 
-  /// A summary line as fields: (word, value), the first with an empty word.
+  /// A summary line as fields: (word, value), the first with an empty word. An empty field is
+  /// written as the diagram's boxes write it: `list (empty)`, `pages none`.
   static func fields(_ line: String) -> [(key: Substring, value: String)] {
     var out: [(key: Substring, value: [Substring])] = [("", [])]
     for w in line.split(separator: " ") {
       if fieldWords.contains(w) { out.append((w, [])) } else { out[out.count - 1].value.append(w) }
     }
-    return out.map { ($0.key, $0.value.isEmpty ? "none" : $0.value.joined(separator: " ")) }
+    return out.map { field in
+      guard field.value.isEmpty else { return (field.key, field.value.joined(separator: " ")) }
+      return (field.key, field.key.isEmpty ? "" : field.key == "list" ? "(empty)" : "none")
+    }
   }
 
   /// What differs between the objects of two worlds' summaries, object by object, in words:
   /// `AV2: anon_vma_lock takes AV2 (2.6.36: AV1)`, `AV3: only here`, `pg5: not here (on 2.6.36:
-  /// AV2, index 0, …)`; an empty field is `none`.
+  /// AV2, index 0, …)`; an empty field is written as the diagram's boxes write it; a field
+  /// the other model has no such thing for is said so (`parent AV1 (2.6.36: no such field)`).
   /// Counters are compared by value and written with each model's names (`counters ksm 0
   /// (2.6.36: ext 2)`), as its boxes write them.
   /// Objects in kind order (processes, VMAs, anon_vmas, pages), then by name.
@@ -293,7 +299,7 @@ extension CompareDiff {
     return names.map { name in
       guard let here = mine[name]?.line else {
         // The object's own words first, when it has any (an anon_vma has none).
-        let there = fields(theirs[name]?.line ?? "").filter { !$0.key.isEmpty || $0.value != "none" }
+        let there = fields(theirs[name]?.line ?? "").filter { !$0.key.isEmpty || !$0.value.isEmpty }
           .map { word($0.key) + (theirs[name]?.shown[$0.key] ?? $0.value) }
         return "\(name.name): not here (on \(theirModel): \(there.joined(separator: ", ")))"
       }
@@ -305,7 +311,7 @@ extension CompareDiff {
         let other = i == 0 ? b.first : b.first { $0.key == f.key }
         guard other?.value != f.value else { continue }
         let mineShown = mine[name]?.shown[f.key] ?? f.value
-        let theirsShown = other.map { theirs[name]?.shown[$0.key] ?? $0.value } ?? "none"
+        let theirsShown = other.map { theirs[name]?.shown[$0.key] ?? $0.value } ?? "no such field"
         parts.append("\(word(f.key))\(mineShown) (\(theirModel): \(theirsShown))")
       }
       return "\(name.name): " + parts.joined(separator: ", ")

@@ -186,7 +186,8 @@ public enum Keymap {
     KeyBinding([.backTab], .focusPrevious, nil),
     KeyBinding(
       [.enter], .inspect, "↑ ↓ enter", "select in the focused pane, inspect",
-      hint: { $0.focus != .steps && !$0.legend ? KeyHint("enter inspect", "enter inspect", rank: 1) : nil },
+      // Above `g jump` and `/ find`: what the keys of the forest and VMA panes lead to.
+      hint: { $0.focus != .steps && !$0.legend ? KeyHint("enter inspect", "enter inspect", rank: 2) : nil },
       when: { $0.focus != .steps },
       help: { _ in "select, inspect" }),
     KeyBinding(
@@ -289,7 +290,8 @@ extension AppState {
   /// What the status hints depend on now.
   var hintContext: HintContext {
     HintContext(
-      focus: focus, stepped: step > 0, inMicro: micro != nil, overlay: overlay, legend: legendOpen, explore: explore)
+      focus: focus, stepped: step > 0, inMicro: micro != nil, overlay: overlay ?? keysHeldBy, legend: legendOpen,
+      explore: explore)
   }
 
   /// The status line's hints now, in table order: what `↓`/`↑` do in the focused pane, how to

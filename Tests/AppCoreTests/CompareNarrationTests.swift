@@ -77,7 +77,7 @@ struct CompareNarrationTests {
     }
   }
 
-  @Test("E6 step 11 on 2.6.34: an anon_vma alive only in 2.6.36 is told field by field, an empty field as none")
+  @Test("E6 step 11 on 2.6.34: an anon_vma only 2.6.36 has is told field by field, empty ones as its box says")
   func notHere() throws {
     let right = try Self.rightHalf("e6-ksm-root-lifetime.scene", .v2_6_34, step: 11)
     // The line wraps at a word boundary: read it across the narration's rows.
@@ -85,7 +85,7 @@ struct CompareNarrationTests {
       .joined(separator: " ").split(separator: " ").joined(separator: " ")
     #expect(
       words.contains(
-        "≠ AV1: not here (on 2.6.36: anon_vma_lock takes AV1, parent -, counters ext 1, list none, pages none)"),
+        "≠ AV1: not here (on 2.6.36: anon_vma_lock takes AV1, counters ext 1, list (empty), pages none)"),
       "\(right)")
     let differences = right.split(separator: "\n").filter { $0.contains("≠ AV") || $0.contains("≠ pg") }
     #expect(!differences.isEmpty)

@@ -158,8 +158,11 @@ struct KeymapTests {
     #expect(
       Self.line(s, ascii: true)
         == " <-/-> step  up/down select  j/k micro  esc leave  g jump  / find  enter inspect  ? help  q quit")
-    // A short line drops the hints of the lowest rank first (find and jump, then j/k, quit and
-    // step); help stays longest.
+    // A short line drops the hints of the lowest rank first (find and jump, then inspect and
+    // j/k, quit and step); help stays longest. `enter inspect` outlives jump and find: it is
+    // what the keys of the focused pane lead to.
+    let inspect = " ←/→ step  ↓↑ select  j/k micro  esc leave  enter inspect  ? help  q quit"
+    #expect(HintLine(s.hints, ascii: false).fitting(Buffer.width(inspect)) == inspect)
     #expect(
       HintLine(s.hints, ascii: false).fitting(58) == " ←/→ step  ↓↑ select  j/k micro  esc leave  ? help  q quit")
     #expect(HintLine(s.hints, ascii: false).fitting(57) == " ←/→ step  ↓↑ select  esc leave  ? help  q quit")

@@ -262,6 +262,13 @@ struct CompareSelectionTests {
         #expect(
           closes.count == 1 && closes.allSatisfy { lowerArea.contains(x: $0.x, y: $0.y) },
           "step \(step): the inspector of \(name) opens over the other half\n\(driver.screen)")
+        // The inspector reads the keys: neither half's status line offers keys that would go to it.
+        #expect(
+          !rows.contains { $0.contains("←/→ step") || $0.contains("<-/-> step") },
+          "step \(step): a status line offers step keys while the inspector reads them\n\(driver.screen)")
+        #expect(
+          driver.screen.components(separatedBy: "esc close ").count - 1 == 2,
+          "step \(step): both halves' status lines say how to close the inspector\n\(driver.screen)")
         driver.press(.escape)
         checked += 1
       }

@@ -83,6 +83,8 @@ extension AppState {
         me.overlay = nil
         half.overlay = .inspector
       }
+      me.keysHeldBy = half.overlay
+      half.keysHeldBy = me.overlay
       let diffs = currentCompareView?.diffs
       me.render(in: area, into: &b, differs: diffs?.this ?? CompareDiff())
       half.render(in: areas.1, into: &b, differs: diffs?.other ?? CompareDiff())
