@@ -94,6 +94,15 @@ struct CompareNarrationTests {
     }
   }
 
+  @Test("E3 step 3 on 6.1: anon_vma->parent, a 6.x field, is said to be missing on 2.6.36, not to be empty")
+  func noSuchField() throws {
+    let right = try Self.rightHalf("e3-three-generations.scene", .v6, step: 3)
+    let words = right.split(separator: "\n").map { $0.split(separator: "│").first.map(String.init) ?? "" }
+      .joined(separator: " ").split(separator: " ").joined(separator: " ")
+    #expect(words.contains("≠ AV1: parent AV1 (2.6.36: no such field)"), "\(right)")
+    #expect(!words.contains("parent -"), "\(right)")
+  }
+
   @Test("E3 step 5 on 2.6.34: each anon_vma has its own lock where 2.6.36 takes the root's; the frame marks it")
   func lockContrast() throws {
     let right = try Self.rightHalf("e3-three-generations.scene", .v2_6_34, step: 5)
