@@ -114,6 +114,8 @@ struct Glyphs {
   var ellipsis: String
   /// Marks what differs from the other model in a comparison.
   var differs: String
+  /// Where a line inside a box meets its top and bottom borders.
+  var teeDown = "┬", teeUp = "┴"
   /// A message's kind (`Theme.notice(_:)`).
   var info = "·", warning = "⚠", error = "✗"
 
@@ -126,7 +128,8 @@ struct Glyphs {
     h: "-", v: "|", tl: "+", tr: "+", bl: "+", br: "+", chain: "*", own: "@", none: ".", arrow: "->",
     lock: "#", bar: "|", full: "#", empty: ".", branch: "`-", added: "+", removed: "-", changed: "~",
     running: ">", blocked: "B", deadlocked: "X", idle: ".", more: "v", dot: "|", openQuote: "\"",
-    closeQuote: "\"", times: "x", up: "^", ellipsis: "...", differs: "!=", info: "-", warning: "!", error: "X")
+    closeQuote: "\"", times: "x", up: "^", ellipsis: "...", differs: "!=", teeDown: "+", teeUp: "+", info: "-",
+    warning: "!", error: "X")
 
   /// A CPU's state as one glyph.
   func cpuState(_ state: CPUState) -> String {

@@ -115,7 +115,41 @@ struct EverySizeTests {
     var s = app("title \"A very long title about anon_vma chains and the root lock of every forest\"\nspawn P1")
     send(&s, [.right])
     let header = s.render(width: 80, height: 24).plainText.split(separator: "\n").first.map(String.init) ?? ""
-    #expect(header.hasPrefix(" A very long title about anon_vma chains…  kernel 2.6.36 (root lock)"), "\(header)")
+    #expect(header.hasPrefix(" A very long title about anon_vma chains and the root…  kernel 2.6.36 "), "\(header)")
+  }
+
+  @Test(
+    "the title is cut only when it does not fit beside the model's shortest name; until then the model is named shorter",
+    arguments: [
+      (KernelVersion.v2_6_36, [Variant](), "kernel 2.6.36 (root lock)", "kernel 2.6.36", "kernel 2.6.36"),
+      (
+        .mainline, [.mremapUAF], "kernel mainline v7.0 (reworked clone/unlink) variant mremap-uaf",
+        "kernel mainline variant mremap-uaf", "kernel mainline+mremap-uaf"
+      ),
+    ])
+  func titleBeforeModel(_ kernel: KernelVersion, _ variants: [Variant], long: String, short: String, compact: String) {
+    let title = "mremap UAF (2026), layout 3: both neighbours unfaulted"
+    let header = Header(
+      title: title, kernel: kernel, variants: variants, explore: false, fileName: "", step: 1, stepCount: 2,
+      theme: .unicode)
+    var cut = 0
+    for room in 20...140 {
+      let left = header.left(room: room)
+      #expect(Buffer.width(left) <= room, "\(room): \(left)")
+      let names = [" anonvis  \(title)  \(long)", " \(title)  \(long)", " \(title)  \(short)", " \(title)  \(compact)"]
+      if let whole = names.first(where: { Buffer.width($0) <= room }) {
+        #expect(left == whole, "\(room): the longest line with the whole title")
+      } else if room >= 1 + 9 + 2 + Buffer.width(compact) {
+        // Cut: at a word boundary, beside the shortest name (with at least 8 columns of title).
+        let kept = left.dropFirst().components(separatedBy: "…").first ?? ""
+        #expect(left.hasSuffix("…  \(compact)") && title.hasPrefix(kept), "\(room): \(left)")
+        #expect(title.dropFirst(kept.count).first == " ", "\(room): cut inside a word: \(left)")
+        cut += 1
+      } else {
+        #expect(left.contains("…"), "\(room): \(left)")
+      }
+    }
+    #expect(cut > 0)
   }
 
   @Test("a word wider than the narration pane (a URL) is broken across lines, every character shown, at every width")

@@ -65,49 +65,96 @@ extension ForestDiagram {
         let notes = [Self.danglingNote(dangling[v] ?? []), violationMarks[.vma(v)].map(Self.violationText)]
         let danger = notes.compactMap { $0 }.joined(separator: " ")
         vmaLabels[v] = VMALabel(text: text, chain: chain, walk: note, danger: danger.isEmpty ? nil : danger)
-        if plan?.pteRows == true, let here { pteRows[v] = Self.pteTexts(here, w) }
+        if plan?.pteRows == true, let here { pteRows[v] = Self.pteTexts(here, w, previous: options.previous) }
       }
     }
+  }
+
+  /// A page-table entry as a VMA's PTE row writes it (``pteTexts(_:_:previous:)``), and whether
+  /// the step changed it: its text differs from the one the previous world writes for that page.
+  struct PTEText: Sendable, Hashable {
+    var text: String
+    var changed = false
   }
 
   /// A VMA's page-table entries in address order, as its PTE row writes them (``Plan/pteRows``),
   /// each numbered by its page in the mapping (as the label's `A@0`): `0:pg1 rw` (a present
   /// page, writable or read-only), `1:pg2 ro KSM` (its `page->mapping` a KSM stable node),
   /// `2:zero` (the shared zero page), `3:swap1` (a swap entry, its slot), `4:pg3 migrating` (a
-  /// migration entry); each but the last ends in a comma.
-  static func pteTexts(_ vma: VMA, _ w: World) -> [String] {
+  /// migration entry). Each is marked changed when `previous` wrote that page differently.
+  static func pteTexts(_ vma: VMA, _ w: World, previous: World? = nil) -> [PTEText] {
     let ptes = w[process: vma.process].ptes
+    let before = previous.flatMap { $0.isAllocated(vma.process) ? $0[process: vma.process].ptes : nil }
     // The fewer of the VMA's pages and the process's entries.
     let vpages =
       vma.pages <= ptes.count
       ? Array(vma.start..<vma.end) : ptes.keys.filter { vma.start <= $0 && $0 < vma.end }.sorted()
-    var texts: [String] = []
-    for vpage in vpages {
-      guard let pte = ptes[vpage] else { continue }
-      var text = "\(vpage - vma.base):"
-      switch pte {
-      case .page(let p, let writable):
-        text += World.pageName(p) + (writable ? " rw" : " ro")
-        if w.isAllocated(p), case .ksm = w[page: p].mapping { text += " KSM" }
-      case .zero: text += "zero"
-      case .swap(let slot): text += "swap\(slot.raw)"
-      case .migration(let p, _): text += World.pageName(p) + " migrating"
-      }
-      texts.append(text)
+    return vpages.compactMap { vpage in
+      guard let pte = ptes[vpage] else { return nil }
+      let text = "\(vpage - vma.base):" + pteText(pte, w)
+      guard let previous, let before else { return PTEText(text: text) }
+      let old = before[vpage].map { "\(vpage - vma.base):" + pteText($0, previous) }
+      return PTEText(text: text, changed: old != text)
     }
-    for i in texts.indices.dropLast() { texts[i] += "," }
-    return texts
   }
 
-  /// A VMA's PTE row in at most `room` columns: `PTEs 0:pg1 rw, 1:pg2 ro …+3`, `PTEs none`.
-  static func pteRow(_ texts: [String], room: Int) -> String {
-    texts.isEmpty ? "PTEs none" : cut("PTEs", texts, room: room)
+  /// One entry's words after its page number: `pg1 rw`, `pg2 ro KSM`, `zero`, `swap3`, `pg3 migrating`.
+  static func pteText(_ pte: PTE, _ w: World) -> String {
+    switch pte {
+    case .page(let p, let writable):
+      var text = World.pageName(p) + (writable ? " rw" : " ro")
+      if w.isAllocated(p), case .ksm = w[page: p].mapping { text += " KSM" }
+      return text
+    case .zero: return "zero"
+    case .swap(let slot): return "swap\(slot.raw)"
+    case .migration(let p, _): return World.pageName(p) + " migrating"
+    }
+  }
+
+  /// A VMA's PTE row in at most `room` columns: `PTEs 0:pg1 rw, 1:pg2 ro, 2:zero`, `PTEs none`.
+  /// A row cut to fit keeps the entries the step changed, so a step's news is never the part cut
+  /// off: the changed ones, then the others in address order while they fit, each run left out
+  /// written `…+N` in its place (`PTEs 0:pg1 ro KSM, 1:pg6 ro, …+1, 3:pg1 ro KSM`). Without
+  /// changed entries (or when they alone do not fit) the row is cut at its end (`…+N`).
+  static func pteRow(_ entries: [PTEText], room: Int) -> String {
+    guard !entries.isEmpty else { return "PTEs none" }
+    // The row with the entries `kept`, the others as `…+N` per run.
+    func written(_ kept: Set<Int>) -> String {
+      var parts: [String] = []
+      var left = 0
+      for (i, entry) in entries.enumerated() {
+        if kept.contains(i) {
+          if left > 0 { parts.append("…+\(left)") }
+          left = 0
+          parts.append(entry.text)
+        } else {
+          left += 1
+        }
+      }
+      if left > 0 { parts.append("…+\(left)") }
+      return "PTEs " + parts.joined(separator: ", ")
+    }
+    let whole = written(Set(entries.indices))
+    guard textWidth(whole) > room else { return whole }
+    var kept = Set(entries.indices.filter { entries[$0].changed })
+    guard !kept.isEmpty, textWidth(written(kept)) <= room else {
+      let texts = entries.indices.map { entries[$0].text + ($0 + 1 < entries.count ? "," : "") }
+      return cut("PTEs", texts, room: room)
+    }
+    for i in entries.indices where !kept.contains(i) {
+      kept.insert(i)
+      if textWidth(written(kept)) > room {
+        kept.remove(i)
+        break
+      }
+    }
+    return written(kept)
   }
 
   /// The inner columns a process box gives a PTE row (written two columns in from the labels):
   /// all of it up to ``maxPTERow`` columns (a longer one is cut, `…+N`), or the fit's label width.
-  static func pteRowInner(_ texts: [String], fit: Fit) -> Int {
-    min(textWidth(pteRow(texts, room: .max)), fit.vmaLabelWidth ?? maxPTERow) + 5
+  static func pteRowInner(_ entries: [PTEText], fit: Fit) -> Int {
+    min(textWidth(pteRow(entries, room: .max)), fit.vmaLabelWidth ?? maxPTERow) + 5
   }
   static let maxPTERow = 48
 

@@ -35,7 +35,8 @@ extension ForestDiagram {
       "  pages pg1 pg2  pages whose page->mapping is this anon_vma; none, (empty), freed",
       "  pages pg1@0" + (u ? "×" : "x") + "2  in a large pane: the page's page->index (0) and mapcount (2)",
       "  PTEs 0:pg1 rw, 1:pg2 ro KSM, 2:swap1  in a large pane, under a VMA: its page-table entries by page of "
-        + "the mapping (a page, writable or read-only, KSM's; zero; a swap entry's slot; migrating)",
+        + "the mapping (a page, writable or read-only, KSM's; zero; a swap entry's slot; migrating); a row cut to "
+        + "fit keeps the entries the step changed, " + (u ? "…" : "...") + "+N in place of those left out",
       (u ? "┌┄ KSM stable node K1 ┄┐" : "+- KSM stable node K1 -+")
         + "  a KSM stable node: its page, then its rmap_items in list order, each holding a reference on its "
         + "VMA's anon_vma: rmap_item P2 A 0 (its mm and address: process, mapping, page, as ksm-merge P2 A 0 "

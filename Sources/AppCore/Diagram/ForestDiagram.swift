@@ -232,9 +232,9 @@ public struct ForestDiagram: Sendable {
   var options: Options
   /// Labels of VMA rows and process titles.
   var vmaLabels: [VMAID: VMALabel] = [:]
-  /// With a plan's PTE rows (``Plan/pteRows``): each VMA's page-table entries (``pteTexts(_:_:)``),
-  /// written on the row under its label.
-  var pteRows: [VMAID: [String]] = [:]
+  /// With a plan's PTE rows (``Plan/pteRows``): each VMA's page-table entries
+  /// (``pteTexts(_:_:previous:)``), written on the row under its label.
+  var pteRows: [VMAID: [PTEText]] = [:]
   var titles: [ProcessID: String] = [:]
   /// What this world needs, whatever the plan fixes: the process boxes' right edge, the lanes
   /// used, the anon_vma boxes' inner width (``Plan`` measures with them).

@@ -359,6 +359,11 @@ struct DiagramPane: Widget {
   /// The side column: the selected object's fields, then the step's locks.
   func sideColumn(in side: Rect, into b: inout Buffer) {
     for y in side.y..<side.maxY { b[side.x - 1, y] = Cell(theme.glyphs.v, theme.border) }
+    // The divider joins the pane's border where nothing is written on it there.
+    for (y, tee) in [(side.y - 1, theme.glyphs.teeDown), (side.maxY, theme.glyphs.teeUp)]
+    where y >= 0 && y < b.height && b[side.x - 1, y].text == theme.glyphs.h {
+      b[side.x - 1, y] = Cell(tee, b[side.x - 1, y].style)
+    }
     var lines: [Line] = []
     var (title, fields) = state.inspector(theme).content
     if state.diagramView.selection == nil {

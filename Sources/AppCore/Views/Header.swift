@@ -41,34 +41,33 @@ struct Header: Widget {
   }
 
   /// The left part in `room` columns: ` anonvis  TITLE  kernel MODEL` and the file when there is
-  /// room; when there is not, the file goes, then the program's name, then the title is elided at
-  /// a word boundary with `…` (the model stays: a comparison's halves are told apart by it; by
-  /// its short name when its long one leaves the title no room).
+  /// room. When there is not, the file goes, then the program's name; the title is the teaching
+  /// text, so before it is cut the model is named shorter (`kernel 2.6.36 (root lock)`, then
+  /// `kernel 2.6.36`; a variant `variant mremap-uaf`, then `+mremap-uaf`), and only then is the title
+  /// elided at a word boundary with `…`. The model stays: a comparison's halves are told apart
+  /// by it.
   func left(room: Int) -> String {
-    var suffix = ""
-    if !variants.isEmpty { suffix += " variant \(variants.map(\.rawValue).joined(separator: ","))" }
-    if explore, branchedAt == nil { suffix += "  [explore]" }
-    let model = "kernel \(kernel.displayName)" + suffix
+    let explored = explore && branchedAt == nil ? "  [explore]" : ""
+    let named = variants.isEmpty ? "" : " variant \(variants.map(\.rawValue).joined(separator: ","))"
+    // The model's names, longest first.
+    let models = [
+      "kernel \(kernel.displayName)\(named)\(explored)", "kernel \(kernel.rawValue)\(named)\(explored)",
+      "kernel " + ([kernel.rawValue] + variants.map(\.rawValue)).joined(separator: "+") + explored,
+    ]
     // A what-if branch says so first: the title after it may be elided, the marker never.
     let branch = branchedAt.map { "[what-if from step \($0)]  " } ?? ""
-    let full = " anonvis  \(branch)\(title)  \(model)"
+    let full = " anonvis  \(branch)\(title)  \(models[0])"
     if !fileName.isEmpty, Buffer.width(full) + Buffer.width(fileName) + 4 < room + 1 { return full + "  (\(fileName))" }
     if Buffer.width(full) <= room { return full }
-    let tail = "  " + model
-    let titleRoom = room - 1 - Buffer.width(tail) - Buffer.width(branch)
+    let line = { (model: String) in " " + branch + title + "  " + model }
+    if let model = models.first(where: { Buffer.width(line($0)) <= room }) { return line(model) }
+    // The title does not fit whole beside any name: the shortest name, and the title elided, at
+    // least 8 columns of it and its first word whole (elide() cuts at a word boundary).
     let ellipsis = theme.glyphs.ellipsis
-    // At least 8 columns, and the title's first word whole (elide() cuts at a word boundary).
+    let tail = "  " + (models.last ?? "")
+    let titleRoom = room - 1 - Buffer.width(tail) - Buffer.width(branch)
     let least = max(8, Buffer.width(String(title.prefix { $0 != " " }))) + Buffer.width(ellipsis)
-    if titleRoom >= least {
-      return " " + branch + elide(title, titleRoom, ellipsis: ellipsis) + tail
-    }
-    // No room for the title beside the model's long name (mainline's, with a variant): the
-    // model by its short name, as a scene's `kernel` line names it.
-    let short = "  kernel \(kernel.rawValue)" + suffix
-    let shortRoom = room - 1 - Buffer.width(short) - Buffer.width(branch)
-    if shortRoom >= least {
-      return " " + branch + elide(title, shortRoom, ellipsis: ellipsis) + short
-    }
+    if titleRoom >= least { return " " + branch + elide(title, titleRoom, ellipsis: ellipsis) + tail }
     return elide(" \(branch)\(title)\(tail)", room, ellipsis: ellipsis)
   }
 }

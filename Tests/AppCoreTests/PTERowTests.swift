@@ -1,0 +1,90 @@
+import AnonVMASim
+import TestSupport
+import Testing
+
+@testable import AppCore
+
+/// A PTE row (`PTEs 0:pg1 rw, …+2, 3:pg1 ro KSM`) read back: the entries it names and where,
+/// nil where a `…+N` stands for entries left out; nil when it does not read as one.
+private func entries(of row: String) -> [String?]? {
+  guard row.hasPrefix("PTEs ") else { return nil }
+  var out: [String?] = []
+  for part in row.dropFirst(5).components(separatedBy: ", ") {
+    if part.hasPrefix("…+") {
+      guard let n = Int(part.dropFirst(2)), n > 0 else { return nil }
+      out += Array(repeating: nil, count: n)
+    } else {
+      out.append(part)
+    }
+  }
+  return out
+}
+
+@Suite("PTE rows: a row cut to fit keeps the entries the step changed")
+struct PTERowTests {
+  @Test(
+    "every VMA of every step of every scene, at every room: the row names each entry in its place or counts it in a …+N, fits its room when it can, and keeps every changed entry when those alone fit",
+    arguments: allScenes())
+  func cutKeepsChanges(file: String) throws {
+    var s = try sceneApp(file, view: .diagram)
+    var changedKept = 0
+    var previous = s.world
+    guard s.timeline.stepCount > 0 else { return }
+    for k in 1...s.timeline.stepCount {
+      s.go(to: k)
+      let w = s.world
+      defer { previous = w }
+      for vma in w.vmas.values {
+        let all = ForestDiagram.pteTexts(vma, w, previous: previous)
+        guard !all.isEmpty else { continue }
+        let whole = ForestDiagram.pteRow(all, room: .max)
+        for room in stride(from: 12, through: 72, by: 4) {
+          let row = ForestDiagram.pteRow(all, room: room)
+          let read = try #require(entries(of: row), "\(file) step \(k): \(row)")
+          #expect(read.count == all.count, "\(file) step \(k) room \(room): \(row)")
+          for (i, text) in read.enumerated() where i < all.count {
+            if let text { #expect(text == all[i].text, "\(file) step \(k) room \(room): \(row)") }
+          }
+          if ForestDiagram.textWidth(whole) <= room { #expect(row == whole) }
+          let changed = all.indices.filter { all[$0].changed }
+          // When the changed entries alone (…+N for the rest) fit, the row fits and keeps them.
+          if !changed.isEmpty, ForestDiagram.textWidth(written(all, keep: Set(changed))) <= room {
+            #expect(ForestDiagram.textWidth(row) <= room, "\(file) step \(k) room \(room): \(row)")
+            for i in changed {
+              #expect(read[i] == all[i].text, "\(file) step \(k) room \(room): \(all[i].text) cut: \(row)")
+            }
+            if ForestDiagram.textWidth(whole) > room { changedKept += 1 }
+          }
+        }
+      }
+    }
+    if file == "every-operation.scene" { #expect(changedKept > 0, "the cut that keeps a change is exercised") }
+  }
+
+  @Test("every-operation step 11 at 200x60: P2's PTE row keeps the page KSM merged (3:pg1 ro KSM)")
+  func ksmMergeShown() throws {
+    var s = try sceneApp("every-operation.scene", view: .diagram)
+    s.go(to: 11)
+    let frame = s.render(width: 200, height: 60).plainText
+    let rows = frame.split(separator: "\n").filter { $0.contains("PTEs 0:pg1 ro KSM") }
+    #expect(rows.count == 2, "\(frame)")
+    #expect(rows.last?.contains("3:pg1 ro KSM") == true, "\(frame)")
+  }
+}
+
+/// The row with the entries `keep` and `…+N` for each run of the others, as the diagram writes it.
+private func written(_ entries: [ForestDiagram.PTEText], keep: Set<Int>) -> String {
+  var parts: [String] = []
+  var left = 0
+  for (i, entry) in entries.enumerated() {
+    if keep.contains(i) {
+      if left > 0 { parts.append("…+\(left)") }
+      left = 0
+      parts.append(entry.text)
+    } else {
+      left += 1
+    }
+  }
+  if left > 0 { parts.append("…+\(left)") }
+  return "PTEs " + parts.joined(separator: ", ")
+}
