@@ -48,7 +48,7 @@ struct PTERowTests {
           if ForestDiagram.textWidth(whole) <= room { #expect(row == whole) }
           let changed = all.indices.filter { all[$0].changed }
           // When the changed entries alone (…+N for the rest) fit, the row fits and keeps them.
-          if !changed.isEmpty, ForestDiagram.textWidth(written(all, keep: Set(changed))) <= room {
+          if !changed.isEmpty, ForestDiagram.textWidth(ForestDiagram.pteRow(all, keeping: Set(changed))) <= room {
             #expect(ForestDiagram.textWidth(row) <= room, "\(file) step \(k) room \(room): \(row)")
             for i in changed {
               #expect(read[i] == all[i].text, "\(file) step \(k) room \(room): \(all[i].text) cut: \(row)")
@@ -70,21 +70,4 @@ struct PTERowTests {
     #expect(rows.count == 2, "\(frame)")
     #expect(rows.last?.contains("3:pg1 ro KSM") == true, "\(frame)")
   }
-}
-
-/// The row with the entries `keep` and `…+N` for each run of the others, as the diagram writes it.
-private func written(_ entries: [ForestDiagram.PTEText], keep: Set<Int>) -> String {
-  var parts: [String] = []
-  var left = 0
-  for (i, entry) in entries.enumerated() {
-    if keep.contains(i) {
-      if left > 0 { parts.append("…+\(left)") }
-      left = 0
-      parts.append(entry.text)
-    } else {
-      left += 1
-    }
-  }
-  if left > 0 { parts.append("…+\(left)") }
-  return "PTEs " + parts.joined(separator: ", ")
 }

@@ -118,37 +118,38 @@ extension ForestDiagram {
   /// changed entries (or when they alone do not fit) the row is cut at its end (`…+N`).
   static func pteRow(_ entries: [PTEText], room: Int) -> String {
     guard !entries.isEmpty else { return "PTEs none" }
-    // The row with the entries `kept`, the others as `…+N` per run.
-    func written(_ kept: Set<Int>) -> String {
-      var parts: [String] = []
-      var left = 0
-      for (i, entry) in entries.enumerated() {
-        if kept.contains(i) {
-          if left > 0 { parts.append("…+\(left)") }
-          left = 0
-          parts.append(entry.text)
-        } else {
-          left += 1
-        }
-      }
-      if left > 0 { parts.append("…+\(left)") }
-      return "PTEs " + parts.joined(separator: ", ")
-    }
-    let whole = written(Set(entries.indices))
+    let whole = pteRow(entries, keeping: Set(entries.indices))
     guard textWidth(whole) > room else { return whole }
     var kept = Set(entries.indices.filter { entries[$0].changed })
-    guard !kept.isEmpty, textWidth(written(kept)) <= room else {
+    guard !kept.isEmpty, textWidth(pteRow(entries, keeping: kept)) <= room else {
       let texts = entries.indices.map { entries[$0].text + ($0 + 1 < entries.count ? "," : "") }
       return cut("PTEs", texts, room: room)
     }
     for i in entries.indices where !kept.contains(i) {
       kept.insert(i)
-      if textWidth(written(kept)) > room {
+      if textWidth(pteRow(entries, keeping: kept)) > room {
         kept.remove(i)
         break
       }
     }
-    return written(kept)
+    return pteRow(entries, keeping: kept)
+  }
+
+  /// A PTE row with the entries `kept`, each run of the others written `…+N` in its place.
+  static func pteRow(_ entries: [PTEText], keeping kept: Set<Int>) -> String {
+    var parts: [String] = []
+    var left = 0
+    for (i, entry) in entries.enumerated() {
+      if kept.contains(i) {
+        if left > 0 { parts.append("…+\(left)") }
+        left = 0
+        parts.append(entry.text)
+      } else {
+        left += 1
+      }
+    }
+    if left > 0 { parts.append("…+\(left)") }
+    return "PTEs " + parts.joined(separator: ", ")
   }
 
   /// The inner columns a process box gives a PTE row (written two columns in from the labels):
