@@ -92,7 +92,7 @@ struct DiagramLayout: Sendable {
     self.emphasized = emphasized
     self.plan = plan
     let m = layout.microSteps.flatMap { $0.step == key.layout.step ? $0 : nil }
-    let locks = known ?? layout.stepLocks ?? StepLocks(m?.states ?? [], end: layout.world)
+    let locks = known ?? layout.stepLocks ?? StepLocks(m?.states ?? [], start: layout.stepStart, end: layout.world)
     self.locks = locks
     // A whole step is drawn with the locks of its most telling moment; a micro-step with its own.
     let lockMoment = key.layout.micro == nil ? layout.featured(locks)?.world : nil

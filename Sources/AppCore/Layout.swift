@@ -41,6 +41,9 @@ public struct Layout: Sendable {
   let world: World
   /// The world before the one on screen (for the diff marks), nil at step 0.
   let previous: World?
+  /// The world before the step on screen (the locks it holds are carried into the step,
+  /// ``StepLocks``), nil at step 0.
+  let stepStart: World?
   /// The VMA pane's rows.
   let rows: [VMARow]
   /// anon_vma ids as matrix columns: alive ones grouped by forest, then the ones freed in this
@@ -72,6 +75,7 @@ public struct Layout: Sendable {
     let microSteps = loaded?.step == key.step ? loaded : nil
     self.microSteps = microSteps
     (world, previous) = Layout.worlds(timeline, key, microSteps)
+    stepStart = key.step > 0 ? timeline.states[key.step - 1] : nil
     let step = key.step
     let w = world
     rows = Layout.vmaRows(w, previous: previous, folding: key.folding)
@@ -105,11 +109,11 @@ extension Layout {
     guard stepLocks == nil, key.micro == nil, key.step > 0, DiagramLayout.drawable(self), DiagramLayout.mayLock(self)
     else { return }
     if let m = microSteps, m.step == key.step {
-      stepLocks = StepLocks(m.states, end: world)
+      stepLocks = StepLocks(m.states, start: stepStart, end: world)
       return
     }
     let replay = timeline.replay
-    var observer = StepLocks.Observer(end: world)
+    var observer = StepLocks.Observer(start: stepStart, end: world)
     let count = replay.observeMicroStates(step: key.step, narration: .quiet) { observer.observe($0, $1) }.count
     stepLocks = observer.locks
     if let f = observer.locks.featured,

@@ -176,7 +176,14 @@ extension AppState {
     case .faster: changePace(faster: true)
     case .slower: changePace(faster: false)
     case .play:
-      if step >= timeline.stepCount && !playing { go(to: 0) }
+      // At the last step play would start over: the lecturer's place is kept until `p` again.
+      if step >= timeline.stepCount && !playing {
+        guard message == Self.playFromStart else {
+          message = Self.playFromStart
+          return
+        }
+        go(to: 0)
+      }
       playing.toggle()
       playClock = 0
     case .help:
@@ -443,6 +450,9 @@ extension String {
 }
 
 extension AppState {
+  /// What `p` at the last step says before it plays the scene again from step 0.
+  static let playFromStart = "the last step: p again plays from the start"
+
   /// Whether the forest on screen shows a fold (`×N`): the diagram folds only when the whole one
   /// does not fit its pane (as the last frame drew it); the matrix and the tree whenever folding
   /// is on and identical siblings exist.

@@ -164,6 +164,11 @@ struct AppCoreTests {
     _ = s.reduce(.tick(10))
     #expect(s.step == 3)
     #expect(!s.playing)
+    // At the last step p asks before it starts over; p again plays from step 0.
+    send(&s, [.char("p")])
+    #expect(s.step == 3 && !s.playing && s.message == "the last step: p again plays from the start")
+    send(&s, [.char("p")])
+    #expect(s.step == 0 && s.playing)
   }
 
   @Test("a pinned VMA whose process exits keeps its name in the message and on the pane (not vma#N)")

@@ -110,7 +110,7 @@ struct DiagramViewTests {
     #expect(frame.contains("locks: cpu0 locks AV1 (fork P2 P3: anon_vma_lock)"))
     #expect(frame.contains("AV1 lock: cpu0 (fork P2 P3)") && !frame.contains("locked by"))
     // Wide: the side column lists them.
-    #expect(s.render(width: 200, height: 60).plainText.contains("locks taken in this step"))
+    #expect(s.render(width: 200, height: 60).plainText.contains("locks in this step"))
   }
 
   @Test("v cycles diagram, matrix, tree; the diagram needs 80 columns and falls back to the matrix")

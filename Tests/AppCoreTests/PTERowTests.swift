@@ -71,3 +71,38 @@ struct PTERowTests {
     #expect(rows.last?.contains("3:pg1 ro KSM") == true, "\(frame)")
   }
 }
+
+@Suite("An anon_vma box's list line counts what it does not name")
+struct ListCountTests {
+  /// The entries a `list` line stands for: the names it writes and the `…+N` it counts.
+  static func entries(_ line: String) -> Int {
+    guard line != "list (empty)" else { return 0 }
+    return line.split(separator: " ").dropFirst().reduce(0) { n, word in
+      n + (word.hasPrefix("…+") ? Int(word.dropFirst(2)) ?? 1000 : 1)
+    }
+  }
+
+  @Test(
+    "every alive anon_vma's list line stands for exactly its same_anon_vma list, at every step and size",
+    arguments: allScenes() + ["scale/server-200-children.scene"])
+  func listCount(file: String) throws {
+    var s = try sceneApp(file, view: .diagram)
+    let steps = file.hasPrefix("scale/") ? [30] : Array(0...s.timeline.stepCount)
+    var checked = 0
+    for k in steps {
+      s.go(to: k)
+      for (width, height) in [(80, 24), (120, 40), (200, 60)] {
+        _ = s.render(width: width, height: height)
+        guard let d = s.layout.diagram?.whole else { continue }
+        for box in d.anonVMAs where s.world.anonVMA(box.anonVMA)?.alive == true {
+          guard let line = box.lines.first(where: { $0.hasPrefix("list ") }) else { continue }
+          #expect(
+            Self.entries(line) == s.world.listVMAs(box.anonVMA).count,
+            "\(file) step \(k) at \(width)x\(height) \(World.avName(box.anonVMA)): \(line)")
+          checked += 1
+        }
+      }
+    }
+    #expect(checked > 0 || !file.hasPrefix("e"))
+  }
+}

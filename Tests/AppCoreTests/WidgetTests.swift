@@ -155,6 +155,24 @@ struct WidgetTests {
     #expect(text.contains("no anon_vma yet"))
   }
 
+  @Test(
+    "the tree view says its edges are the fork order where the kernel keeps no anon_vma->parent",
+    arguments: [("2.6.36", "2.6.36 keeps only ->root"), ("2.6.34", "keeps neither ->parent nor ->root"), ("6.1", nil)])
+  func treeEdges(kernel: String, note: String?) {
+    let s = lastStep("kernel \(kernel)\nspawn P1\nmmap P1 A 1\ntouch P1 A 0\nfork P1 P2\ntouch P2 A 0")
+    var b = Buffer(width: 60, height: 12)
+    ForestPane(layout: s.layout, covered: [], selectedAV: nil, treeLayout: true, focused: true, theme: .ascii)
+      .render(in: b.area, into: &b)
+    // The pane's text, its border left out: a wrapped line reads across rows.
+    let text = rows(b).map { $0.replacingOccurrences(of: "|", with: " ") }.joined(separator: " ")
+      .split(separator: " ").joined(separator: " ")
+    if let note {
+      #expect(text.contains("edges: fork order, read from the chains") && text.contains(note), "\(text)")
+    } else {
+      #expect(!text.contains("fork order"), "\(text)")
+    }
+  }
+
   @Test("NarrationPane: the step, the message under it, and the kernel functions")
   func narrationPane() {
     let s = lastStep(forkCOW)

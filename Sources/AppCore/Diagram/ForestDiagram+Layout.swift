@@ -325,8 +325,7 @@ extension ForestDiagram {
       if av.alive {
         let list = w.listVMAs(a)
         // Uncut; a fit that cuts the boxes writes these two lines again (``cutLines``).
-        lines.append("list " + (list.isEmpty ? "(empty)" : Self.elided(list.prefix(5).map { w.vmaName($0) }, max: 4)))
-        if list.count > 5 { lines[1] += " …+\(list.count - 4)" }
+        lines.append("list " + (list.isEmpty ? "(empty)" : Self.elided(list, max: 4) { w.vmaName($0) }))
         content = (list, pagesOf[a] ?? [])
         if let pages = pagesOf[a] {
           lines.append("pages " + Self.elided(pages, max: 6) { pageLabel($0, w) })

@@ -1,8 +1,10 @@
 import AnonVMASim
 
 /// The anon_vma locks a step took, read from its micro-states, so the screen can show them at
-/// step granularity: every acquisition in order (who, which lock, in which mode, in which kernel
-/// function, for which operation), who had to wait, and the one moment worth drawing — the hold
+/// step granularity: the locks held when it began (taken in an earlier step: `mm_take_all_locks`
+/// returns holding them), every acquisition in order (who, which lock, in which mode, in which
+/// kernel function, for which operation), which were released in the step and which are still
+/// held after it, who had to wait, and the one moment worth drawing — the hold
 /// that covers the most objects (the latest of equals) among those whose anon_vmas survive the
 /// step, or none when the step took no lock.
 public struct StepLocks: Sendable, Hashable {
@@ -13,8 +15,15 @@ public struct StepLocks: Sendable, Hashable {
     public var mode: LockMode
     public var function: String
     public var op: String?
-    /// The micro-step (1-based) that took it.
+    /// The micro-step (1-based) that took it; 0 for a lock held when the step began.
     public var micro: Int
+    /// Held when the step began (taken in an earlier step): `function` is then empty.
+    public var carried = false
+    /// The micro-step (1-based) that released it, with the function and operation that did;
+    /// nil while it is held at the step's end.
+    public var released: Int? = nil
+    public var releasedBy: String? = nil
+    public var releaseOp: String? = nil
   }
 
   public private(set) var holds: [Hold] = []
@@ -45,10 +54,11 @@ public struct StepLocks: Sendable, Hashable {
   /// No lock taken.
   init() {}
 
-  /// The locks of a step whose micro-states are `micro`, drawn over `end`, the world after the
-  /// step (the last micro-state's when not given).
-  public init(_ micro: [(event: Event, world: World)], end: World? = nil) {
-    var observer = Observer(end: end ?? micro.last?.world)
+  /// The locks of a step whose micro-states are `micro`, begun in `start` (the world before the
+  /// step: the locks it holds are carried into the step, not taken by it), drawn over `end`, the
+  /// world after the step (the last micro-state's when not given).
+  public init(_ micro: [(event: Event, world: World)], start: World? = nil, end: World? = nil) {
+    var observer = Observer(start: start, end: end ?? micro.last?.world)
     for state in micro { observer.observe(state.event, state.world) }
     self = observer.locks
   }
@@ -62,22 +72,45 @@ public struct StepLocks: Sendable, Hashable {
       var lock: AnonVMAID
       var cpu: Int
     }
-    /// The locks of the micro-states observed so far.
-    public private(set) var locks = StepLocks()
+    /// The locks of the micro-states observed so far (``locks`` adds the CPUs waiting at the end).
+    var observed = StepLocks()
+    /// The locks of the micro-states observed so far, and the CPUs waiting for a lock in the
+    /// world after the step (a CPU that blocks does so without a micro-step of its own).
+    public var locks: StepLocks {
+      var locks = observed
+      for cpu in end?.cpus ?? [] {
+        if let lock = cpu.waitingFor, !locks.waits.contains(where: { $0.cpu == cpu.id && $0.anonVMA == lock }) {
+          locks.waits.append((cpu.id, lock))
+        }
+      }
+      return locks
+    }
     /// The world after the step.
     let end: World?
     /// The anon_vmas alive at the step's end, gathered once, at the first hold (asking the end
     /// world per anon_vma and micro-state copied it each time: five times the cost of the count).
     var aliveAtEnd: Set<AnonVMAID>?
-    var held = Set<Held>()
+    /// The locks held after the last micro-state observed, each with its ``holds`` index.
+    var held: [Held: Int] = [:]
     /// The best moment so far: how much of what it covers survives (2 all, 1 some, 0 none),
     /// then how many objects it covers.
     var best = (survives: 0, cover: 0)
     /// Micro-states observed.
     var count = 0
 
-    /// An observer of a step whose world after it is `end`.
-    public init(end: World?) { self.end = end }
+    /// An observer of a step begun in `start` (its locks are carried into the step) whose world
+    /// after it is `end`.
+    public init(start: World? = nil, end: World?) {
+      self.end = end
+      guard let start else { return }
+      for lock in start.lockHolders.keys.sorted() {
+        for h in start.lockHolders[lock] ?? [] {
+          held[Held(lock: lock, cpu: h.cpu)] = observed.holds.count
+          observed.holds.append(
+            Hold(cpu: h.cpu, anonVMA: lock, mode: h.mode, function: "", op: h.op, micro: 0, carried: true))
+        }
+      }
+    }
 
     /// The next micro-state: the event that led to it and its world.
     public mutating func observe(_ event: Event, _ w: World) {
@@ -86,17 +119,25 @@ public struct StepLocks: Sendable, Hashable {
       var now = Set<Held>()
       for lock in w.lockHolders.keys {
         for h in w.lockHolders[lock] ?? [] {
-          now.insert(Held(lock: lock, cpu: h.cpu))
-          if !held.contains(Held(lock: lock, cpu: h.cpu)) {
-            locks.holds.append(
+          let key = Held(lock: lock, cpu: h.cpu)
+          now.insert(key)
+          if held[key] == nil {
+            // Taken in this micro-step: `World.lock` takes a lock in the taking CPU's own event.
+            held[key] = observed.holds.count
+            observed.holds.append(
               Hold(cpu: h.cpu, anonVMA: lock, mode: h.mode, function: event.function, op: h.op, micro: i + 1))
           }
         }
       }
-      held = now
+      for (key, index) in held where !now.contains(key) {
+        observed.holds[index].released = i + 1
+        observed.holds[index].releasedBy = event.function
+        observed.holds[index].releaseOp = w.cpus[key.cpu].op ?? observed.holds[index].op
+        held[key] = nil
+      }
       for cpu in w.cpus {
-        if let lock = cpu.waitingFor, !locks.waits.contains(where: { $0.cpu == cpu.id && $0.anonVMA == lock }) {
-          locks.waits.append((cpu.id, lock))
+        if let lock = cpu.waitingFor, !observed.waits.contains(where: { $0.cpu == cpu.id && $0.anonVMA == lock }) {
+          observed.waits.append((cpu.id, lock))
         }
       }
       guard !now.isEmpty else { return }
@@ -118,31 +159,42 @@ public struct StepLocks: Sendable, Hashable {
         cover += 1 + (modern ? w.listVMAs(id).count : w.anonVMAs[i].head.count { w.avcs[$0] != nil })
       }
       let survives = freed.isEmpty && covered > 0 ? 2 : freed.count < covered ? 1 : 0
-      if locks.featured == nil || survives > best.survives || (survives == best.survives && cover >= best.cover) {
+      if observed.featured == nil || survives > best.survives || (survives == best.survives && cover >= best.cover) {
         best = (survives, cover)
-        locks.featured = i + 1
-        locks.shown = survives > 0
-        locks.freedSince = freed.sorted()
+        observed.featured = i + 1
+        observed.shown = survives > 0
+        observed.freedSince = freed.sorted()
       }
     }
   }
 
-  /// `cpu0 AV1 (fork P1 P2, anon_vma_lock) ×3`: the acquisitions, repeats of one lock by one CPU
-  /// for one operation counted.
+  /// The step's locks in words, in order: a lock held when the step began, `cpu0 still holds AV1
+  /// (take-all-locks P1)` or, released in it, `cpu0 releases AV1 (drop-all-locks P1:
+  /// vm_unlock_anon_vma)`; each acquisition, `cpu0 locks AV1 (fork P1 P2: anon_vma_lock) ×3`
+  /// (repeats of one lock by one CPU for one operation counted), `, held after the step` when it
+  /// is not released in the step; then `cpu1 waits for AV1`.
   public var summary: [String] {
-    var lines: [(key: [String], count: Int)] = []
+    var lines: [(text: String, held: Bool, count: Int)] = []
     for h in holds {
-      let mode = h.mode == .exclusive ? "" : " \(h.mode.rawValue)"
-      let key = ["cpu\(h.cpu)", World.avName(h.anonVMA) + mode, h.op ?? "", h.function]
-      if let last = lines.last, last.key == key {
+      let lock = World.avName(h.anonVMA) + (h.mode == .exclusive ? "" : " \(h.mode.rawValue)")
+      let text: String
+      if h.carried {
+        text =
+          h.released == nil
+          ? "cpu\(h.cpu) still holds \(lock)" + (h.op.map { " (\($0))" } ?? "")
+          : "cpu\(h.cpu) releases \(lock) (" + (h.releaseOp.map { "\($0): " } ?? "") + (h.releasedBy ?? "") + ")"
+      } else {
+        text = "cpu\(h.cpu) locks \(lock) (" + (h.op.map { "\($0): " } ?? "") + h.function + ")"
+      }
+      let held = !h.carried && h.released == nil
+      if let last = lines.last, last.text == text, last.held == held {
         lines[lines.count - 1].count += 1
       } else {
-        lines.append((key, 1))
+        lines.append((text, held, 1))
       }
     }
-    var text = lines.map { line in
-      let op = line.key[2].isEmpty ? "" : "\(line.key[2]): "
-      return "\(line.key[0]) locks \(line.key[1]) (\(op)\(line.key[3]))" + (line.count > 1 ? " ×\(line.count)" : "")
+    var text = lines.map {
+      $0.text + ($0.count > 1 ? " ×\($0.count)" : "") + ($0.held ? ", held after the step" : "")
     }
     for w in waits { text.append("cpu\(w.cpu) waits for \(World.avName(w.anonVMA))") }
     return text

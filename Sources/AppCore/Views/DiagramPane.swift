@@ -380,7 +380,7 @@ struct DiagramPane: Widget {
       for l in held { for w in wrap(ascii ? l.asciiOnly : l, side.width - 1) { lines.append(Line(w, theme.lockLens)) } }
       lines.append(Line(""))
     }
-    lines.append(Line(locks.isEmpty ? "no anon_vma lock taken in this step" : "locks taken in this step", theme.strong))
+    lines.append(Line(locks.isEmpty ? "no anon_vma lock taken in this step" : "locks in this step", theme.strong))
     for l in locks { for w in wrap(ascii ? l.asciiOnly : l, side.width - 1) { lines.append(Line(w, theme.lockLens)) } }
     LineList(lines: lines, theme: theme).render(
       in: Rect(x: side.x + 1, y: side.y, width: side.width - 1, height: side.height), into: &b)

@@ -24,6 +24,15 @@ struct ForestPane: Widget {
         lines.append(Line(l, theme.hint))
       }
     } else if treeLayout {
+      // 2.6.3x has no anon_vma->parent: the edges are the fork order (``ForestTree``), said so
+      // lest the tree read as a field the kernel keeps.
+      if !layout.world.kernel.isModern {
+        let field =
+          layout.world.kernel == .v2_6_34 ? "2.6.34 keeps neither ->parent nor ->root" : "2.6.36 keeps only ->root"
+        for l in wrap("edges: fork order, read from the chains (\(field))", inner.width) {
+          lines.append(Line(l, theme.hint))
+        }
+      }
       lines += ForestTree(layout: layout, covered: covered, selected: selectedAV, theme: theme).lines
     } else {
       let matrix = ForestMatrix(
