@@ -106,3 +106,30 @@ struct ListCountTests {
     #expect(checked > 0 || !file.hasPrefix("e"))
   }
 }
+
+@Suite("A VMA row's chain is never cut mid-name")
+struct ChainCutTests {
+  @Test(
+    "at 80x24 and 120x40, every step of every scene: a row's chain is whole, its length (chain 3) or left out, never cut inside a word",
+    arguments: allScenes())
+  func chainWhole(file: String) throws {
+    var s = try sceneApp(file, view: .diagram)
+    for k in 0...s.timeline.stepCount {
+      s.go(to: k)
+      for (width, height) in [(80, 24), (120, 40)] {
+        let frame = s.render(width: width, height: height).plainText
+        for row in frame.split(separator: "\n") {
+          // The word before each `…`: a piece of `chain` or of an anon_vma's name is a chain cut.
+          let words = row.split(separator: " ")
+          let cut = words.contains { word in
+            guard word.hasSuffix("…"), word.count > 1 else { return false }
+            let piece = word.dropLast()
+            return "chain".hasPrefix(piece)
+              || (piece.hasPrefix("A") && piece.dropFirst().allSatisfy { $0 == "V" || $0.isNumber })
+          }
+          #expect(!cut, "\(file) step \(k) at \(width)x\(height): \(row)")
+        }
+      }
+    }
+  }
+}

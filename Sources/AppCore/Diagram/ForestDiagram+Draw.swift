@@ -194,13 +194,30 @@ extension ForestDiagram {
           put(note, after + 2, y, note.hasSuffix("skipped") ? s.walkSkipped : s.walk, maxX: limit)
           after += 2 + label.walkWidth
         }
+        // A chain with no room to end is written as its length (`chain 3`, as a compact fit
+        // writes it), or left out where even that has none (the row then ends in `…`): never
+        // cut mid-name or before its tail, the root.
+        var chainLeftOut = false
         if !label.chain.isEmpty {
-          put(label.chain, after + 2, y, s.chain, maxX: limit)
-          after += 2 + Self.textWidth(label.chain)
+          let danger = label.danger == nil ? 0 : 2 + label.dangerWidth
+          var chain = label.chain
+          if after + 2 + Self.textWidth(chain) + danger > limit { chain = "chain \(label.chainLength)" }
+          if after + 2 + Self.textWidth(chain) + danger > limit {
+            chainLeftOut = true
+          } else {
+            put(chain, after + 2, y, s.chain, maxX: limit)
+            after += 2 + Self.textWidth(chain)
+          }
         }
-        if let note = label.danger { put(note, after + 2, y, s.danger, maxX: limit) }
-        if box.rect.x + 2 + label.width > limit {
-          put(ascii ? ".." : "…", limit - (ascii ? 2 : 1), y, style, maxX: limit)
+        if let note = label.danger {
+          put(note, after + 2, y, s.danger, maxX: limit)
+          after += 2 + label.dangerWidth
+        }
+        let ellipsis = ascii ? ".." : "…"
+        if after > limit {
+          put(ellipsis, limit - Self.textWidth(ellipsis), y, style, maxX: limit)
+        } else if chainLeftOut {
+          put(ellipsis, min(after + 2, limit - Self.textWidth(ellipsis)), y, style, maxX: limit)
         }
         // Its PTEs on the row under it, when that row is the box's and no other VMA's.
         if let ptes = pteRows[v], box.rows[i] + 1 < box.rect.height - 2,
