@@ -116,9 +116,9 @@ public struct World: Sendable, Hashable {
   // MARK: Names
 
   /// `AVn`.
-  public static func avName(_ id: AnonVMAID) -> String { "AV\(id)" }
+  public static func avName(_ id: AnonVMAID) -> String { "AV" + String(id.raw) }
   /// `pgn`.
-  public static func pageName(_ id: PageID) -> String { "pg\(id)" }
+  public static func pageName(_ id: PageID) -> String { "pg" + String(id.raw) }
   /// The id an `AVn` name gives (nil when it is not one).
   public static func anonVMAID(named name: some StringProtocol) -> AnonVMAID? {
     name.hasPrefix("AV") ? Int(name.dropFirst(2)).map { AnonVMAID($0) } : nil
@@ -130,8 +130,15 @@ public struct World: Sendable, Hashable {
 
   /// `PROCESS:MAPPING@FIRSTPAGE`.
   public func vmaName(_ id: VMAID) -> String {
-    guard let vma = vmas[id] else { return "vma#\(id)" }
-    return "\(self[process: vma.process].name):\(vma.mapping)@\(vma.firstPage)"
+    // Read in place: the table's getter copies the VMA out (its mapping and chain retained).
+    vmas.withObject(id) { vma in
+      var name = self[process: vma.process].name
+      name += ":"
+      name += vma.mapping
+      name += "@"
+      name += String(vma.firstPage)
+      return name
+    } ?? "vma#\(id)"
   }
 
   // MARK: Lookup
@@ -192,7 +199,7 @@ public struct World: Sendable, Hashable {
 
   /// Anon_vma ids of a VMA's chain, head (newest) to tail (oldest).
   public func chainAnonVMAs(_ vma: VMAID) -> [AnonVMAID] {
-    (vmas[vma]?.chainTailFirst ?? []).reversed().compactMap { avcs[$0]?.anonVMA }
+    vmas.withObject(vma) { $0.chainTailFirst.reversed().compactMap { avcs[$0]?.anonVMA } } ?? []
   }
 
   /// VMA ids on an anon_vma's same_anon_vma list, head to tail.

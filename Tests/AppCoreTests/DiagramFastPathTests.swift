@@ -194,4 +194,49 @@ struct DiagramFastPathTests {
     #expect(compared > 500 && cut > 100)
   }
 
+  @Test(
+    "objects read in place are the objects read by copy: an anon_vma's list head (length, first five, all folded) is World.listVMAs, a lock table's holders are its keys' holders, a chunked array's chunks hold its elements",
+    arguments: cases)
+  func inPlaceReadsMatchCopies(index: Int) throws {
+    let (name, t) = try Self.scene(index)
+    var (lists, folded, held) = (0, 0, 0)
+    // Every step's world and its micro-states' (where locks are held).
+    let worlds = (0...t.stepCount).flatMap { k in
+      [(k, t.states[k])] + (k > 0 ? t.microStates(step: k).map { (k, $0.world) } : [])
+    }
+    for (k, w) in worlds {
+      // Hidden: the VMAs of every other process; and every VMA.
+      var someHidden = IDArray<VMA, Bool>(absent: false)
+      var allHidden = IDArray<VMA, Bool>(absent: false)
+      for p in w.processIDs {
+        for v in w[process: p].vmas {
+          allHidden[v] = true
+          if p.raw % 2 == 1 { someHidden[v] = true }
+        }
+      }
+      for a in w.aliveAnonVMAs {
+        let list = w.listVMAs(a)
+        for (hidden, all) in [
+          (nil, false), (someHidden, list.allSatisfy { someHidden[$0] }),
+          (allHidden, list.allSatisfy { allHidden[$0] }),
+        ] {
+          let head = ForestDiagram.listHead(a, w, hidden: hidden)
+          #expect(head.count == list.count, "\(name) step \(k) AV\(a)")
+          #expect(head.leading == Array(list.prefix(5)), "\(name) step \(k) AV\(a)")
+          #expect(head.allHidden == all, "\(name) step \(k) AV\(a) hidden \(hidden != nil)")
+          folded += head.allHidden && !list.isEmpty ? 1 : 0
+        }
+        lists += 1
+      }
+      var holders: [String] = []
+      w.lockHolders.forEachHolder { lock, h in holders.append("\(lock) \(h)") }
+      #expect(holders == w.lockHolders.keys.flatMap { lock in (w.lockHolders[lock] ?? []).map { "\(lock) \($0)" } })
+      held += holders.count
+      var chunked: [AnonVMA] = []
+      w.anonVMAs.forEachChunk { chunked += $0 }
+      #expect(chunked == Array(w.anonVMAs), "\(name) step \(k)")
+    }
+    #expect(lists > 10 && folded > 0, "\(name): \(lists) lists, \(folded) all folded")
+    if name.hasPrefix("generated") { #expect(held > 0, "\(name): no lock held") }
+  }
 }

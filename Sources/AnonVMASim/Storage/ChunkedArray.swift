@@ -50,6 +50,22 @@ public struct ChunkedArray<Element: Sendable & Hashable>: Sendable, Hashable, Ra
     body(&pages[i >> Self.pageShift][(i >> Self.chunkShift) & Self.mask][i & Self.mask])
   }
 
+  /// Calls `body` with each chunk's buffer, in order: the elements read in place (the
+  /// subscript, where it is not inlined, and a closure given each element copy it out,
+  /// retaining its arrays).
+  ///
+  /// - Complexity: O(n).
+  @inlinable
+  public func forEachChunk(_ body: (UnsafeBufferPointer<Element>) -> Void) {
+    pages.withUnsafeBufferPointer { pages in
+      for p in pages.indices {
+        pages[p].withUnsafeBufferPointer { chunks in
+          for c in chunks.indices { chunks[c].withUnsafeBufferPointer(body) }
+        }
+      }
+    }
+  }
+
   /// Adds an element at the end.
   ///
   /// - Complexity: amortized O(1).

@@ -66,6 +66,15 @@ public struct LockTable<Holder: Sendable & Hashable>: Sendable, Hashable, Expres
     holds.allSatisfy { $0.lock != lock || predicate($0.holder) }
   }
 
+  /// Calls `body` with each lock and holder: locks ascending, a lock's holders in acquisition
+  /// order (what ``keys`` and then the subscript give, without an array per lock).
+  ///
+  /// - Complexity: O(h).
+  @inlinable
+  public func forEachHolder(_ body: (AnonVMAID, Holder) -> Void) {
+    for h in holds { body(h.lock, h.holder) }
+  }
+
   /// Lock ids with a holder, ascending.
   public var keys: [AnonVMAID] {
     var ids: [AnonVMAID] = []

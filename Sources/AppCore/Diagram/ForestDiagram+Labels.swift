@@ -51,21 +51,31 @@ extension ForestDiagram {
   /// Each VMA row's label (``VMALabel``) in the process boxes; a VMA gone in this step (its
   /// process exited) is read from the world before, without its chain.
   mutating func labelVMAs(_ w: World) {
+    let pteRowsShown = plan?.pteRows == true  // once: the property copies the plan at each use
     for box in processes {
       for v in box.vmas {
         let here = w.vmas[v]
         guard let vma = here ?? options.previous?.vmas[v] else { continue }
-        let text =
-          "\(vma.mapping)@\(vma.firstPage) \(vma.firstPage)..\(vma.firstPage + vma.pages - 1) \(vma.prot.rawValue)"
+        // `MAPPING@FIRST FIRST..LAST PROT`, appended piece by piece (cheaper than interpolating).
+        let first = String(vma.firstPage)
+        var text = vma.mapping
+        text += "@" + first
+        text += " " + first
+        text += ".." + String(vma.firstPage + vma.pages - 1)
+        text += " " + vma.prot.rawValue
         // A VMA gone in this step has no chain left (`unlink_anon_vmas()` freed it) and no walk
         // visits it: only its text is written, in its exited process's box.
         let chain = here == nil ? [] : w.chainAnonVMAs(v)
         var note: String?
         if walk != nil, here != nil { note = walkNote(w.vmaName(v)) }
-        let notes = [Self.danglingNote(dangling[v] ?? []), violationMarks[.vma(v)].map(Self.violationText)]
-        let danger = notes.compactMap { $0 }.joined(separator: " ")
-        vmaLabels[v] = VMALabel(text: text, chain: chain, walk: note, danger: danger.isEmpty ? nil : danger)
-        if plan?.pteRows == true, let here { pteRows[v] = Self.pteTexts(here, w, previous: options.previous) }
+        // The dangling note, then the violation marks (most rows have neither: nothing is made).
+        var danger = dangling[v].flatMap(Self.danglingNote)
+        if !violationMarks.isEmpty, let codes = violationMarks[.vma(v)] {
+          let marks = Self.violationText(codes)
+          danger = danger.map { $0 + " " + marks } ?? marks
+        }
+        vmaLabels[v] = VMALabel(text: text, chain: chain, walk: note, danger: danger?.isEmpty == true ? nil : danger)
+        if pteRowsShown, let here { pteRows[v] = Self.pteTexts(here, w, previous: options.previous) }
       }
     }
   }
@@ -173,7 +183,7 @@ extension ForestDiagram {
     guard let inner = fit.anonVMAInner else { return }
     let room = inner - 3
     for i in anonVMAs.indices where anonVMAs[i].lines.count > 1 && anonVMAs[i].change != .removed {
-      let (list, pages) = contents[i]
+      let (list, pages) = (w.listVMAs(anonVMAs[i].anonVMA), contents[i])
       anonVMAs[i].lines[1] =
         list.isEmpty ? "list (empty)" : Self.cut("list", count: list.count, room: room) { w.vmaName(list[$0]) }
       if !pages.isEmpty {

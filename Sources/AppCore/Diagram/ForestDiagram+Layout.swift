@@ -216,11 +216,13 @@ extension ForestDiagram {
       }
       guard complete else { continue }
       for v in w[process: p].vmas {
-        guard let vma = w.vmas[v] else { continue }
-        let name = vma.mapping + " " + vma.prot.rawValue
-        let m = mappings[name] ?? mappings.count
-        mappings[name] = m
-        key += [m, vma.firstPage, vma.pages, vma.chainTailFirst.count, vma.anonVMA == nil ? 0 : 1]
+        // Read in place (the table's getter copies the VMA out).
+        w.vmas.withObject(v) { vma in
+          let name = vma.mapping + " " + vma.prot.rawValue
+          let m = mappings[name] ?? mappings.count
+          mappings[name] = m
+          key += [m, vma.firstPage, vma.pages, vma.chainTailFirst.count, vma.anonVMA == nil ? 0 : 1]
+        }
       }
       let id = ids[key] ?? ids.count
       ids[key] = id
@@ -262,20 +264,23 @@ extension ForestDiagram {
   mutating func stackAnonVMAs(
     _ w: World, previous: World?, locks: (anonVMAs: Set<AnonVMAID>, vmas: Set<VMAID>, titles: [AnonVMAID: String])
   ) {
+    let plan = self.plan  // once: the property copies the plan at each use
     let pagesOf = Self.filedPages(w)
     let ids = Self.shownAnonVMAs(w, previous: previous, filed: pagesOf)
-    var firstRow: [AnonVMAID: Int] = [:]
+    var firstRow = IDArray<AnonVMA, Int?>(absent: nil)
     for box in processes where box.change != .removed {
       for (i, v) in box.vmas.enumerated() {
-        if let a = w.vmas[v]?.anonVMA, firstRow[a] == nil { firstRow[a] = box.row(at: i) }
+        if let a = w.vmas.withObject(v, \.anonVMA) ?? nil, firstRow[a] == nil { firstRow[a] = box.row(at: i) }
       }
     }
     // What was filed in each anon_vma before this step: an anon_vma whose pages alone changed
     // is marked changed too.
     let pagesBefore = previous.map(Self.filedPages) ?? [:]
     // anon_vmas whose every VMA is in a fold are folded too, a run of them into one box.
-    var hiddenVMAs = Set<VMAID>()
-    for p in foldedProcesses { hiddenVMAs.formUnion(w[process: p].vmas) }
+    var hiddenVMAs = IDArray<VMA, Bool>(absent: false)
+    for p in foldedProcesses {
+      for v in w[process: p].vmas { hiddenVMAs[v] = true }
+    }
     var y = 0
     var run: [AnonVMAID] = []
     func flush(_ y: inout Int) {
@@ -298,12 +303,10 @@ extension ForestDiagram {
         group = forest
         y += 1
       }
-      if !hiddenVMAs.isEmpty, av.alive {
-        let list = w.listVMAs(a)
-        if !list.isEmpty, list.allSatisfy({ hiddenVMAs.contains($0) }) {
-          run.append(a)
-          continue
-        }
+      let list = av.alive ? Self.listHead(a, w, hidden: foldedProcesses.isEmpty ? nil : hiddenVMAs) : nil
+      if let list, list.count > 0, list.allHidden {
+        run.append(a)
+        continue
       }
       flush(&y)
       // 2.6.36's anon_vma_alloc() is a bare kmem_cache_alloc(): anon_vma_fork() sets the root
@@ -321,12 +324,16 @@ extension ForestDiagram {
         change = previous == nil ? .same : .added
       }
       var lines = [Marks.counters(av, w)]
-      var content: (list: [VMAID], pages: [PageID]) = ([], [])
-      if av.alive {
-        let list = w.listVMAs(a)
+      var filed: [PageID] = []
+      if let list {
         // Uncut; a fit that cuts the boxes writes these two lines again (``cutLines``).
-        lines.append("list " + (list.isEmpty ? "(empty)" : Self.elided(list, max: 4) { w.vmaName($0) }))
-        content = (list, pagesOf[a] ?? [])
+        lines.append(
+          "list "
+            + (list.count == 0
+              ? "(empty)"
+              : Self.elided(list.leading.prefix(4), max: 4) { w.vmaName($0) }
+                + (list.count > 4 ? " …+\(list.count - 4)" : "")))
+        filed = pagesOf[a] ?? []
         if let pages = pagesOf[a] {
           lines.append("pages " + Self.elided(pages, max: 6) { pageLabel($0, w) })
         } else if w.kernel.isModern || plan != nil {
@@ -337,7 +344,7 @@ extension ForestDiagram {
         // Pages whose page->mapping still names it (``danglingMappings``).
         if let pages = pagesOf[a] {
           lines.append("pages " + Self.elided(pages, max: 6) { pageLabel($0, w) })
-          content = ([], pages)
+          filed = pages
         }
       }
       var walkLabel: String?
@@ -360,7 +367,7 @@ extension ForestDiagram {
           title: " \(World.avName(a))\(isRoot ? " root" : "") ", lines: lines,
           locked: locks.anonVMAs.contains(a),
           lockLabel: locks.titles[a].flatMap { $0.isEmpty ? nil : $0 }, walkLabel: walkLabel))
-      contents.append(content)
+      contents.append(filed)
       if boxY == y { y += boxHeight }
     }
     flush(&y)
@@ -389,6 +396,24 @@ extension ForestDiagram {
     height = Self.heightBeside(
       plan: plan, nodeHeights: stableNodes.map(\.rect.height), anonVMAsShown: !anonVMAs.isEmpty,
       forestBottom: forestBottom, height: max(height, y))
+  }
+
+  /// `World.listVMAs(a)` read in place, without making the list (a root's list holds every VMA
+  /// of its forest): its length, its first five VMAs, and whether every VMA on it is `hidden`
+  /// (false without `hidden`).
+  static func listHead(_ a: AnonVMAID, _ w: World, hidden: IDArray<VMA, Bool>?) -> (
+    count: Int, leading: [VMAID], allHidden: Bool
+  ) {
+    var count = 0
+    var leading: [VMAID] = []
+    var allHidden = hidden != nil
+    for avc in w[anonVMA: a].head {
+      guard let v = w.avcs.withObject(avc, \.vma) else { continue }
+      count += 1
+      if leading.count < 5 { leading.append(v) }
+      if allHidden, hidden?[v] != true { allHidden = false }
+    }
+    return (count, leading, allHidden)
   }
 
   /// The inner width the anon_vma boxes' titles and lines need (``anonVMATextInner``), measured
@@ -467,12 +492,12 @@ extension ForestDiagram {
 
   /// The lanes, greedily, before they are ordered (``orderLanes(_:count:)``).
   func greedyLanes(_ w: World, maxLanes: Int) -> [Bus] {
-    var rowOf: [AnonVMAID: Int] = [:]
+    var rowOf = IDArray<AnonVMA, Int?>(absent: nil)
     for box in anonVMAs where box.change != .removed { rowOf[box.anonVMA] = box.rect.y + 1 }
     var buses: [AnonVMAID: Bus] = [:]
     for box in processes where box.change != .removed {
       for (i, v) in box.vmas.enumerated() {
-        guard let a = w.vmas[v]?.anonVMA, let row = rowOf[a] else { continue }
+        guard let a = w.vmas.withObject(v, \.anonVMA) ?? nil, let row = rowOf[a] else { continue }
         buses[a, default: Bus(anonVMA: a, sources: [], targetRow: row)].sources.append((v, box.row(at: i)))
       }
     }

@@ -64,7 +64,7 @@ extension ForestDiagram {
     case .anonVMA(let a): return anonVMAs.first { $0.anonVMA == a }?.rect
     case .fold(let p): return processFolds.first { $0.members.firstProcess == p }?.rect
     case .page(let page):
-      if let i = contents.firstIndex(where: { $0.pages.contains(page) }),
+      if let i = contents.firstIndex(where: { $0.contains(page) }),
         let cell = pageCells(ofBox: i).first(where: { $0.page == page })
       {
         return cell.rect
@@ -78,7 +78,7 @@ extension ForestDiagram {
   /// `…+N` that stands for the pages left out (when that is written in full); pages whose cells
   /// the box cut are left out.
   func pageCells(ofBox i: Int) -> [(page: PageID, rect: Rect, named: Bool)] {
-    guard i < contents.count, i < anonVMAs.count, !contents[i].pages.isEmpty else { return [] }
+    guard i < contents.count, i < anonVMAs.count, !contents[i].isEmpty else { return [] }
     let box = anonVMAs[i]
     // A freed box writes the pages still pointing at it (a use-after-free): cells too.
     guard box.lines.count > 2, box.lines[2].hasPrefix("pages ") else { return [] }
@@ -97,7 +97,7 @@ extension ForestDiagram {
       }
       x += w + 1
     }
-    return contents[i].pages.compactMap { page in
+    return contents[i].compactMap { page in
       if let r = named[World.pageName(page)] { return (page, r, true) }
       return rest.map { (page, $0, false) }
     }

@@ -157,8 +157,8 @@ extension ForestDiagram {
       boxMarks(.anonVMA(box.anonVMA), box.rect)
       // An emphasized page the box files but does not write (cut): its box carries the mark.
       if !options.emphasized.contains(.anonVMA(box.anonVMA)), i < contents.count,
-        contents[i].pages.contains(where: { options.emphasized.contains(.page($0)) }),
-        contents[i].pages.contains(where: { p in !pageCells(ofBox: i).contains { $0.page == p } })
+        contents[i].contains(where: { options.emphasized.contains(.page($0)) }),
+        contents[i].contains(where: { p in !pageCells(ofBox: i).contains { $0.page == p } })
       {
         put(SelectionGlyphs.emphasized(ascii), box.rect.maxX - 3, box.rect.y, s.emphasized, box.rect.maxX - 2)
       }

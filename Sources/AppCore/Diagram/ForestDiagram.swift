@@ -249,9 +249,9 @@ public struct ForestDiagram: Sendable {
   var trunkEnd = 0
   /// How this diagram narrows itself (``Fit``).
   var fit: Fit
-  /// Per anon_vma box (as ``anonVMAs``): the VMAs on its list and its pages, from which a fit
-  /// that cuts the boxes (``Fit/anonVMAInner``) writes its `list` and `pages` lines.
-  var contents: [(list: [VMAID], pages: [PageID])] = []
+  /// Per anon_vma box (as ``anonVMAs``): the pages filed in it, from which a fit that cuts the
+  /// boxes (``Fit/anonVMAInner``) writes its `pages` line (and its `list` line from the world).
+  var contents: [[PageID]] = []
   /// The plan followed: the options' unless folding.
   var plan: Plan? { options.fold ? nil : options.plan }
 

@@ -87,9 +87,9 @@ public struct StepLocks: Sendable, Hashable {
     }
     /// The world after the step.
     let end: World?
-    /// The anon_vmas alive at the step's end, gathered once, at the first hold (asking the end
-    /// world per anon_vma and micro-state copied it each time: five times the cost of the count).
-    var aliveAtEnd: Set<AnonVMAID>?
+    /// Whether each anon_vma (by id, index `id - 1`) is alive at the step's end, gathered once,
+    /// at the first hold (asking the end world per anon_vma and micro-state copied it each time).
+    var aliveAtEnd: [Bool]?
     /// The locks held after the last micro-state observed, each with its ``holds`` index.
     var held: [Held: Int] = [:]
     /// The best moment so far: how much of what it covers survives (2 all, 1 some, 0 none),
@@ -117,16 +117,14 @@ public struct StepLocks: Sendable, Hashable {
       count += 1
       let i = count - 1
       var now = Set<Held>()
-      for lock in w.lockHolders.keys {
-        for h in w.lockHolders[lock] ?? [] {
-          let key = Held(lock: lock, cpu: h.cpu)
-          now.insert(key)
-          if held[key] == nil {
-            // Taken in this micro-step: `World.lock` takes a lock in the taking CPU's own event.
-            held[key] = observed.holds.count
-            observed.holds.append(
-              Hold(cpu: h.cpu, anonVMA: lock, mode: h.mode, function: event.function, op: h.op, micro: i + 1))
-          }
+      w.lockHolders.forEachHolder { lock, h in
+        let key = Held(lock: lock, cpu: h.cpu)
+        now.insert(key)
+        if held[key] == nil {
+          // Taken in this micro-step: `World.lock` takes a lock in the taking CPU's own event.
+          held[key] = observed.holds.count
+          observed.holds.append(
+            Hold(cpu: h.cpu, anonVMA: lock, mode: h.mode, function: event.function, op: h.op, micro: i + 1))
         }
       }
       for (key, index) in held where !now.contains(key) {
@@ -142,21 +140,30 @@ public struct StepLocks: Sendable, Hashable {
       }
       guard !now.isEmpty else { return }
       if aliveAtEnd == nil, let end {
-        aliveAtEnd = Set(end.anonVMAs.indices.lazy.filter { end.anonVMAs[$0].alive }.map { end.anonVMAs[$0].id })
+        var alive: [Bool] = []
+        alive.reserveCapacity(end.anonVMAs.count)
+        end.anonVMAs.forEachChunk { chunk in
+          for k in chunk.indices { alive.append(chunk[k].alive) }
+        }
+        aliveAtEnd = alive
       }
       // The anon_vmas whose lock (`World.lockTarget(of:)`) is held, and the VMAs on their lists
-      // (`World.listVMAs`), counted without copying an anon_vma or making its list.
+      // (`World.listVMAs`: the list's entries whose anon_vma_chain exists), counted in place:
+      // no anon_vma is copied and no list made.
       let locked = Array(Set(now.map(\.lock)))
-      let (modern, own) = (w.kernel.isModern, w.kernel == .v2_6_34)
+      let own = w.kernel == .v2_6_34
+      let aliveAtEnd = self.aliveAtEnd
       var cover = 0
       var freed: [AnonVMAID] = []
       var covered = 0
-      for i in w.anonVMAs.indices where w.anonVMAs[i].alive {
-        let id = w.anonVMAs[i].id
-        guard locked.contains(own ? id : w.anonVMAs[i].root ?? id) else { continue }
-        covered += 1
-        if let aliveAtEnd, !aliveAtEnd.contains(id) { freed.append(id) }
-        cover += 1 + (modern ? w.listVMAs(id).count : w.anonVMAs[i].head.count { w.avcs[$0] != nil })
+      w.anonVMAs.forEachChunk { chunk in
+        for k in chunk.indices where chunk[k].alive {
+          let id = chunk[k].id
+          guard locked.contains(own ? id : chunk[k].root ?? id) else { continue }
+          covered += 1
+          if let aliveAtEnd, !(id.raw <= aliveAtEnd.count && aliveAtEnd[id.raw - 1]) { freed.append(id) }
+          cover += 1 + chunk[k].head.count { w.avcs.contains($0) }
+        }
       }
       let survives = freed.isEmpty && covered > 0 ? 2 : freed.count < covered ? 1 : 0
       if observed.featured == nil || survives > best.survives || (survives == best.survives && cover >= best.cover) {
