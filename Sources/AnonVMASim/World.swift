@@ -131,14 +131,7 @@ public struct World: Sendable, Hashable {
   /// `PROCESS:MAPPING@FIRSTPAGE`.
   public func vmaName(_ id: VMAID) -> String {
     // Read in place: the table's getter copies the VMA out (its mapping and chain retained).
-    vmas.withObject(id) { vma in
-      var name = self[process: vma.process].name
-      name += ":"
-      name += vma.mapping
-      name += "@"
-      name += String(vma.firstPage)
-      return name
-    } ?? "vma#\(id)"
+    vmas.withObject(id) { "\(self[process: $0.process].name):\($0.mapping)@\($0.firstPage)" } ?? "vma#\(id)"
   }
 
   // MARK: Lookup

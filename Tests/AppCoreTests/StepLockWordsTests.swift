@@ -16,9 +16,9 @@ private func function(_ line: String) -> String {
   return inside.components(separatedBy: ": ").last ?? ""
 }
 
-/// Whether `cpu` holds `lock` in `w`.
+/// Whether `cpu` holds `lock` (`AV1`) in `w`.
 private func holds(_ w: World, _ cpu: Int, _ lock: String) -> Bool {
-  w.lockHolders.keys.contains { World.avName($0) == lock && (w.lockHolders[$0] ?? []).contains { $0.cpu == cpu } }
+  World.anonVMAID(named: lock).map { id in w.lockHolders.contains(id) { $0.cpu == cpu } } ?? false
 }
 
 @Suite("A step's locks in words are true: who took, still holds, released and waits, in whose function")

@@ -56,13 +56,8 @@ extension ForestDiagram {
       for v in box.vmas {
         let here = w.vmas[v]
         guard let vma = here ?? options.previous?.vmas[v] else { continue }
-        // `MAPPING@FIRST FIRST..LAST PROT`, appended piece by piece (cheaper than interpolating).
-        let first = String(vma.firstPage)
-        var text = vma.mapping
-        text += "@" + first
-        text += " " + first
-        text += ".." + String(vma.firstPage + vma.pages - 1)
-        text += " " + vma.prot.rawValue
+        let text =
+          "\(vma.mapping)@\(vma.firstPage) \(vma.firstPage)..\(vma.firstPage + vma.pages - 1) \(vma.prot.rawValue)"
         // A VMA gone in this step has no chain left (`unlink_anon_vmas()` freed it) and no walk
         // visits it: only its text is written, in its exited process's box.
         let chain = here == nil ? [] : w.chainAnonVMAs(v)
@@ -131,13 +126,11 @@ extension ForestDiagram {
     let whole = pteRow(entries, keeping: Set(entries.indices))
     guard textWidth(whole) > room else { return whole }
     var kept = Set(entries.indices.filter { entries[$0].changed })
-    guard !kept.isEmpty, textWidth(pteRow(entries, keeping: kept)) <= room else {
-      let texts = entries.indices.map { entries[$0].text + ($0 + 1 < entries.count ? "," : "") }
-      return cut("PTEs", texts, room: room)
-    }
+    if textWidth(pteRow(entries, keeping: kept)) > room { kept = [] }
+    // The first entry stays even when it alone is too wide (the box clips it).
     for i in entries.indices where !kept.contains(i) {
       kept.insert(i)
-      if textWidth(pteRow(entries, keeping: kept)) > room {
+      if kept.count > 1, textWidth(pteRow(entries, keeping: kept)) > room {
         kept.remove(i)
         break
       }
