@@ -256,14 +256,19 @@ public struct Footprint: Sendable, Equatable {
       let ref: LockRef =
         world.kernel == .v2_6_34 || world.has(.rootReread) ? .anonVMALock(.reg(.anonVMA)) : .exact(.reg(.root))
       return of(.unlock(ref), in: world, cpu: cpu, next: false, regs: regs)
-    case .prepFinish:
+    case .prepFinish(let vma):
       // anon_vma_prepare()'s end (World+Rmap.swift, Linux6/World+ForkReuse.swift): frees (2.6.x)
-      // or puts (6.x) the anon_vma it allocated if it lost the race (`lostRace`), else expands
-      // into nothing.
+      // or puts (6.x) the anon_vma it allocated and frees its unlinked AVC if it lost the race
+      // (`lostRace`), else expands into nothing.
       if regs && !world.cpus[cpu].regs.lostRace { return .local }
-      guard !world.kernel.isModern else { return .everything }
+      guard !world.kernel.isModern, let p = world.vmas.withObject(vma, \.process) else { return .everything }
+      // The AVC in the register, or (registers not known yet) any AVC.
+      let avc = regs ? world.cpus[cpu].regs.avc.map { Object.avc($0) } ?? .avcs : .avcs
+      let freeAVC = Footprint(reads: [.process(p), avc], writes: [.process(p), avc])
       let a = regs ? world.cpus[cpu].regs.allocatedAnonVMA : nil
+      if regs && a == nil { return freeAVC }
       return of(.freeAnonVMA(a.map { .lit($0) } ?? .reg(.anonVMA)), in: world, cpu: cpu, next: false, regs: a != nil)
+        .union(freeAVC)
     case .computeEmpty(let a):
       // anon_vma_unlink()'s test (World+Rmap.swift): reads the anon_vma's list and counter,
       // sets a register of the CPU's own.

@@ -14,7 +14,7 @@ public enum Instr: Sendable, Hashable {
   case anonVMAPrepare(vma: VMAID)
   case prepAllocIfNone
   case prepPublish(vma: VMAID)
-  case prepFinish
+  case prepFinish(vma: VMAID)
   case anonVMAClone(dst: Val<VMA>, src: VMAID)
   case anonVMAChainLink(vma: VMAID, avc: Val<AVC>, anonVMA: Val<AnonVMA>)
   case anonVMAFork(child: VMAID, parent: VMAID)

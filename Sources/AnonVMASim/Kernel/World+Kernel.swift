@@ -26,9 +26,9 @@ extension World {
     case .anonVMAPrepare(let vma): return anonVMAPrepare(vma: vma, cpu: c)
     case .prepAllocIfNone: return prepAllocIfNone(cpu: c)
     case .prepPublish(let vma): return prepPublish(vma: vma, cpu: c)
-    case .prepFinish:
-      if kernel.isModern { return prepFinishV6(cpu: c) }
-      return prepFinish(cpu: c)
+    case .prepFinish(let vma):
+      if kernel.isModern { return prepFinishV6(vma: vma, cpu: c) }
+      return prepFinish(vma: vma, cpu: c)
     case .allocAVC: return allocAVC(cpu: c)
     case .allocAnonVMA(let by): return allocAnonVMA(by: by, cpu: c)
     case .findMergeableAnonVMA(let vma): return findMergeableAnonVMA(vma: vma, cpu: c)

@@ -30,7 +30,10 @@ extension World {
   /// remove_migration_ptes() through rmap_walk_anon(), which locks page_anon_vma(page) with no
   /// page_mapped() check and no reference: the anon_vma may be freed by then (D.11).
   /// 2.6.36 and 6.x: `anon_vma = page_lock_anon_vma(page); if (anon_vma) { get_anon_vma();
-  /// page_unlock_anon_vma(); } else ... goto uncharge;` - the reference keeps it alive.
+  /// page_unlock_anon_vma(); } else ... goto uncharge;` - the reference keeps it alive. That is
+  /// 2.6.36.4 (the stable tree this model follows), which carries 1ce82b69e96c "mm: fix migration
+  /// hangs on anon_vma lock" (Cc stable 2.6.36, 2.6.37); v2.6.36 itself took the reference with
+  /// `page_anon_vma(page); get_anon_vma(anon_vma);` under rcu_read_lock(), without the lock.
   ///
   /// `unmap_and_move()`, mm/migrate.c; 2.6.34, 2.6.36 and 6.x.
   mutating func migrateIfMapped(page: PageID, origin: String, cpu c: Int) -> InstrResult {

@@ -36,7 +36,7 @@ extension World {
     return .expand([
       .allocAVC, .findMergeableAnonVMA(vma: vma), .prepAllocIfNone,
       .lock(.anonVMALock(.reg(.anonVMA)), writeMode), .prepPublish(vma: vma),
-      .unlock(.anonVMALock(.reg(.anonVMA))), .prepFinish,
+      .unlock(.anonVMALock(.reg(.anonVMA))), .prepFinish(vma: vma),
     ])
   }
 
@@ -65,13 +65,16 @@ extension World {
     ])
   }
 
-  /// anon_vma_prepare()'s end: free the anon_vma we allocated if we lost the race.
+  /// anon_vma_prepare()'s end when another thread won the race: `if (unlikely(allocated))
+  /// anon_vma_free(allocated); if (unlikely(avc)) anon_vma_chain_free(avc);` (2.6.36 mm/rmap.c;
+  /// the AVC was never linked).
   ///
-  /// `anon_vma_prepare()`, mm/rmap.c; 2.6.34 and 2.6.36; 6.x: ``prepFinishV6(cpu:)``.
-  mutating func prepFinish(cpu c: Int) -> InstrResult {
+  /// `anon_vma_prepare()`, mm/rmap.c; 2.6.34 and 2.6.36; 6.x: ``prepFinishV6(vma:cpu:)``.
+  mutating func prepFinish(vma: VMAID, cpu c: Int) -> InstrResult {
     guard regs(c).lostRace else { return .expand([]) }
     var instrs: [Instr] = []
     if let a = cpus[c].regs.allocatedAnonVMA { instrs.append(.freeAnonVMA(.lit(a))) }
+    if let avc = cpus[c].regs.avc { instrs.append(.freeAVC(vma: vma, avc: avc)) }
     return .expand(instrs)
   }
 
@@ -377,14 +380,22 @@ extension World {
   ///
   /// `anon_vma_chain_free()`, mm/rmap.c; 2.6.34, 2.6.36 and 6.x.
   mutating func freeAVC(vma: VMAID, avc id: AVCID, cpu c: Int) -> InstrResult {
+    var wasOnChain = false
     vmas.update(vma) {
-      if let i = $0.chainTailFirst.lastIndex(of: id) { $0.chainTailFirst.remove(at: i) }
+      if let i = $0.chainTailFirst.lastIndex(of: id) {
+        $0.chainTailFirst.remove(at: i)
+        wasOnChain = true
+      }
     }
     if let p = vmas.withObject(vma, \.process) { touchProcess(p) }
     touchAVC(id)
     avcs.remove(id)
-    return emit(
-      c, "anon_vma_chain_free", "avc\(id) off \(vmaName(vma))'s chain, freed", objects: [.avc(id), .vma(vma)])
+    // anon_vma_prepare()'s AVC when another thread linked the VMA first: on no list.
+    let text =
+      wasOnChain
+      ? "avc\(id) off \(vmaName(vma))'s chain, freed"
+      : "avc\(id) freed, never linked: another thread gave \(vmaName(vma)) its anon_vma first"
+    return emit(c, "anon_vma_chain_free", text, objects: [.avc(id), .vma(vma)])
   }
 
   /// Frees an anon_vma (its memory may be reused at once, D.7); C8/C9/C10 catch a double free or a free with VMAs

@@ -4,12 +4,16 @@
 // (Kernel/Linux2.6); the dispatch (`run`) chooses.
 
 extension World {
-  /// anon_vma_prepare()'s end (__anon_vma_prepare()): put the anon_vma we allocated if we lost the race.
+  /// anon_vma_prepare()'s end (__anon_vma_prepare()) when another thread won the race: put the
+  /// anon_vma we allocated, free the AVC (`if (unlikely(avc)) anon_vma_chain_free(avc);`).
   ///
-  /// `anon_vma_prepare()`, mm/rmap.c; 6.x (6.1 .. 6.19); overrides ``prepFinish(cpu:)``.
-  mutating func prepFinishV6(cpu c: Int) -> InstrResult {
-    guard cpus[c].regs.lostRace, let a = cpus[c].regs.allocatedAnonVMA else { return .expand([]) }
-    return .expand([.putAnonVMA(.lit(a), transient: false)])
+  /// `anon_vma_prepare()`, mm/rmap.c; 6.x (6.1 .. 6.19); overrides ``prepFinish(vma:cpu:)``.
+  mutating func prepFinishV6(vma: VMAID, cpu c: Int) -> InstrResult {
+    guard cpus[c].regs.lostRace else { return .expand([]) }
+    var instrs: [Instr] = []
+    if let a = cpus[c].regs.allocatedAnonVMA { instrs.append(.putAnonVMA(.lit(a), transient: false)) }
+    if let avc = cpus[c].regs.avc { instrs.append(.freeAVC(vma: vma, avc: avc)) }
+    return .expand(instrs)
   }
 
   /// anon_vma_clone() in 6.x: one W(root) for the whole walk, fork-only reuse check.
