@@ -22,6 +22,9 @@ extension World {
         ("anon_vma", .opt(v.anonVMA.map { World.avName($0) })),
         ("chain", .strings(chainAnonVMAs(id).map { World.avName($0) })),
         ("detached", .bool(v.detached)),
+        // vm_pgoff in first_page's numbering: first_page, unless mremap kept the pages' offset
+        // or vma_adjust() has stored vm_start and not yet vm_pgoff.
+        ("pgoff", .int(v.pgoff - v.base)),
       ])
     }
     let anonJSON: [JSON] = anonVMAs.filter(\.alive).map { a in

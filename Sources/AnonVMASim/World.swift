@@ -128,10 +128,50 @@ public struct World: Sendable, Hashable {
     name.hasPrefix("pg") ? Int(name.dropFirst(2)).map { PageID($0) } : nil
   }
 
-  /// `PROCESS:MAPPING@FIRSTPAGE`.
+  /// `PROCESS:MAPPING@FIRSTPAGE` (``vmaShortName(_:)`` after the process's name).
   public func vmaName(_ id: VMAID) -> String {
     // Read in place: the table's getter copies the VMA out (its mapping and chain retained).
-    vmas.withObject(id) { "\(self[process: $0.process].name):\($0.mapping)@\($0.firstPage)" } ?? "vma#\(id)"
+    vmas.withObject(id) { "\(self[process: $0.process].name):" + shortName($0) } ?? "vma#\(id)"
+  }
+
+  /// `MAPPING@FIRSTPAGE`, a VMA's name inside its process; `A@0(new)` for a VMA not yet linked
+  /// into its mm that starts where a linked VMA of the same mapping starts: __split_vma()'s `new`
+  /// below the split point (`new->vm_end = addr`), between its copy and vma_adjust() moving the
+  /// old VMA's vm_start (2.6.36 mm/mmap.c `__split_vma()`, new_below; both start at the same page).
+  public func vmaShortName(_ id: VMAID) -> String {
+    vmas.withObject(id) { shortName($0) } ?? "vma#\(id)"
+  }
+
+  private func shortName(_ vma: VMA) -> String {
+    let name = "\(vma.mapping)@\(vma.firstPage)"
+    return isSplitOffNew(vma) ? name + "(new)" : name
+  }
+
+  /// Whether `vma` is a VMA being created (neither linked into its mm nor detached from it) that
+  /// starts where a linked VMA of its mapping starts.
+  private func isSplitOffNew(_ vma: VMA) -> Bool {
+    guard !vma.detached, isAllocated(vma.process) else { return false }
+    let list = self[process: vma.process].vmas
+    guard !list.contains(vma.id) else { return false }
+    return list.contains { vmas.withObject($0) { $0.start == vma.start && $0.mapping == vma.mapping } == true }
+  }
+
+  /// `vm_pgoff` named as a page of a mapping (`heap@2`) when it is not the VMA's vm_start: the
+  /// rmap finds a page at `vm_start + (page->index - vm_pgoff)`, so this is where the VMA's first
+  /// page's `page->index` points. mremap of a faulted VMA keeps the old offset (move_vma()'s
+  /// `new_pgoff`), and vma_adjust() stores vm_start before vm_pgoff (2.6.36 mm/mmap.c
+  /// `vma_adjust()`; the D2 race reads the VMA in between). Nil when vm_pgoff is vm_start, as for
+  /// every anonymous VMA mmap placed. The mapping is the process's mapping whose range holds the
+  /// page, the VMA's own first.
+  public func pgoffName(_ id: VMAID) -> String? {
+    guard let vma = vmas[id], vma.pgoff != vma.start else { return nil }
+    func holds(_ m: Mapping) -> Bool { m.base <= vma.pgoff && vma.pgoff < m.base + m.pages }
+    let own = mapping(process: vma.process, named: vma.mapping)
+    let mappings = isAllocated(vma.process) ? self[process: vma.process].mappings : []
+    let holder =
+      own.flatMap { holds($0) ? $0 : nil } ?? mappings.first(where: holds)
+      ?? Mapping(name: vma.mapping, base: vma.base, pages: vma.pages, growsDown: vma.growsDown)
+    return "\(holder.name)@\(vma.pgoff - holder.base)"
   }
 
   // MARK: Lookup

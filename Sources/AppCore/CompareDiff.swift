@@ -100,7 +100,7 @@ public struct CompareDiff: Sendable, Hashable {
       let anon = v.anonVMA.map { World.avName($0) } ?? "-"
       let line =
         // The pages as the diagram and VMA pane write them (`A@0 0..3 rw`: the first and last).
-        "\(v.firstPage)..\(v.firstPage + v.pages - 1) \(v.prot.rawValue) anon_vma \(anon) chain \(names(w.chainAnonVMAs(id), World.avName))"
+        "\(v.firstPage)..\(v.firstPage + v.pages - 1) \(v.prot.rawValue)\(w.pgoffName(id).map { " pgoff " + $0 } ?? "") anon_vma \(anon) chain \(names(w.chainAnonVMAs(id), World.avName))"
         + (v.detached ? " detached" : "")
       out[Name(kind: .vma, name: w.vmaName(id))] = Entry(id: .vma(id), line: line)
     }

@@ -106,6 +106,7 @@ public enum DOTExporter {
       let port = fields[w[process: v.process].name, default: []].count
       fields[w[process: v.process].name, default: []].append([
         "\(w.vmaName(id))  pages \(v.firstPage)..\(v.firstPage + v.pages - 1) \(v.prot.rawValue)"
+          + (w.pgoffName(id).map { "  pgoff " + $0 } ?? "")
       ])
       let from = "\(process):p\(port)"
       if let a = v.anonVMA {

@@ -35,6 +35,7 @@ public enum TextNarrator {
       let anon = v.anonVMA.map { World.avName($0) } ?? "-"
       out +=
         "   \(TextSafety.escape(w.vmaName(id))) pages \(v.firstPage)..\(v.firstPage + v.pages - 1) \(v.prot.rawValue)"
+        + (w.pgoffName(id).map { " pgoff " + TextSafety.escape($0) } ?? "")
       out += "  anon_vma \(anon)  chain [\(chain)]\(v.detached ? " (detached)" : "")\n"
     }
     for id in w.aliveAnonVMAs {

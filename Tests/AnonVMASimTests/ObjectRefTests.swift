@@ -11,17 +11,22 @@ import Testing
 @Suite("Object references")
 struct ObjectRefTests {
   /// The model names a text writes, in order, each once: `AV3`, `pg1`, `avc5`, `K1` and VMA names
-  /// `PROCESS:MAPPING@FIRST`.
+  /// `PROCESS:MAPPING@FIRST` (`PROCESS:MAPPING@FIRST(new)` for __split_vma's new VMA before it is
+  /// linked: ``World/vmaShortName(_:)``).
   static func names(in text: String) -> [String] {
-    let words = text.replacing("->", with: " ").split {
+    let words = text.replacing("->", with: " ").replacing("(new)", with: "_new").split {
       !($0.isLetter || $0.isNumber || $0 == ":" || $0 == "@" || $0 == "_" || $0 == "-")
     }
     var result: [String] = []
     for word in words {
       var name = Substring(word)
       while name.hasSuffix(":") { name = name.dropLast() }
-      guard isModelName(name), !result.contains(String(name)) else { continue }
-      result.append(String(name))
+      let new = name.hasSuffix("_new")
+      if new { name = name.dropLast(4) }
+      guard isModelName(name) else { continue }
+      let written = String(name) + (new ? "(new)" : "")
+      guard !result.contains(written) else { continue }
+      result.append(written)
     }
     return result
   }
@@ -106,6 +111,7 @@ struct ObjectRefTests {
       Self.names(in: "P3:A@0 off AV3's same_anon_vma list; lock AV1 (root of AV3), avc12, pg2→K1 at P3 A 0")
         == ["P3:A@0", "AV3", "AV1", "avc12", "pg2", "K1"])
     #expect(Self.names(in: "P1:b@0->anon_vma = AV2: done") == ["P1:b@0", "AV2"])
+    #expect(Self.names(in: "new VMA P1:A@0(new) split off P1:A@0 at page 2") == ["P1:A@0(new)", "P1:A@0"])
   }
 
   @Test("every violation of every scene references exactly the objects its message names", arguments: scenes)

@@ -232,7 +232,7 @@ struct DiagramLegendViewTests {
     var seen = ""
     var frames = 0
     var previous = ""
-    while frames < 50 {
+    while frames < 200 {
       let frame = s.render(width: size.0, height: size.1).plainText
       #expect(frame.contains("legend: L closes"), "\(frame)")
       if frame == previous { break }

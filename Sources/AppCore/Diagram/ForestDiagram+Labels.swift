@@ -1,7 +1,8 @@
 import AnonVMASim
 
 extension ForestDiagram {
-  /// A VMA row's text: `MAPPING@FIRST FIRST..LAST PROT`, its anon_vma when no arrow shows it
+  /// A VMA row's text: `MAPPING@FIRST FIRST..LAST PROT` (then `pgoff heap@2` where vm_pgoff is
+  /// not vm_start: ``World/pgoffName(_:)``), its anon_vma when no arrow shows it
   /// (`→AV7`, the arrow added when drawn), its chain (same_vma, newest first) and what an rmap
   /// walk did there.
   struct VMALabel: Sendable, Hashable {
@@ -56,8 +57,10 @@ extension ForestDiagram {
       for v in box.vmas {
         let here = w.vmas[v]
         guard let vma = here ?? options.previous?.vmas[v] else { continue }
+        let world = here == nil ? options.previous ?? w : w
+        let pgoff = world.pgoffName(v).map { " pgoff " + $0 } ?? ""
         let text =
-          "\(vma.mapping)@\(vma.firstPage) \(vma.firstPage)..\(vma.firstPage + vma.pages - 1) \(vma.prot.rawValue)"
+          "\(world.vmaShortName(v)) \(vma.firstPage)..\(vma.firstPage + vma.pages - 1) \(vma.prot.rawValue)\(pgoff)"
         // A VMA gone in this step has no chain left (`unlink_anon_vmas()` freed it) and no walk
         // visits it: only its text is written, in its exited process's box.
         let chain = here == nil ? [] : w.chainAnonVMAs(v)

@@ -13,6 +13,10 @@ extension ForestDiagram {
         + (u ? "┬ │ └►" : "+ | `>") + " fork edge, parent to child; `P9 child of P8` past 8 generations",
       "  A@0 0..3 rw  a VMA: mapping A, first page 0 of it, pages 0..3, protection rw or ro; pages are "
         + "numbered from where A's mmap placed it: b@-4 -4..3 starts 4 pages below, where it grew down (a merge, a stack's growth)",
+      "  pgoff heap@2  vm_pgoff where it is not vm_start: the page whose page->index the VMA's first page "
+        + "has (the rmap looks for a page at vm_start + page->index - vm_pgoff); mremap keeps the pages' "
+        + "offset, and vma_adjust stores vm_start before vm_pgoff (the D2 race reads it in between)",
+      "  A@0(new)  __split_vma's new VMA, before vma_adjust moves the old one's vm_start and links it into the mm",
       "  chain AV2 AV1  the VMA's anon_vma_chain (same_vma list), head (newest) first",
       "  chain 3  the chain's length, where the pane is narrow: select the VMA to see its entries as connectors",
       "  " + (u ? "→" : "->") + "AV7  vma->anon_vma written on the row where no lane was left for its arrow",
@@ -70,7 +74,8 @@ extension ForestDiagram {
         + "falls outside the VMA",
       "  rmap #1 " + (u ? "✓" : "") + "maps: the VMA's PTE maps the page (" + (u ? "✓" : "")
         + "unmapped, " + (u ? "✓" : "") + "remapped: the walk unmapped it, or restored it after migration); "
-        + "rmap #2 no pte: visited, but no PTE there maps the page",
+        + "rmap #2 no pte: visited, but no PTE there maps the page; on a narrow row shorter: #1 "
+        + (u ? "✓" : "") + "maps, #1 " + (u ? "✓" : "") + ", #1, skipped",
       (u ? "◆  selected   ◇  " : "*  selected   o  ")
         + "what it points to or is pointed to by (a page, pg1: its anon_vma or KSM stable node and the VMAs "
         + "whose PTEs map it)   " + (u ? "≠" : "!") + "  differs from the other model",

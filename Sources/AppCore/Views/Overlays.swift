@@ -106,7 +106,8 @@ struct Inspector: Widget {
           "process       \(w[process: v.process].name)",
           "mapping       \(v.mapping), pages \(v.firstPage)..\(v.firstPage + v.pages - 1) (\(v.pages))"
             + Self.pagesBelow(v),
-          "vm_start      page \(v.start)   vm_end page \(v.end)   vm_pgoff \(v.pgoff)",
+          "vm_start      page \(v.start)   vm_end page \(v.end)   vm_pgoff \(v.pgoff)"
+            + (w.pgoffName(id).map { " (\($0): not vm_start)" } ?? ""),
           "prot          \(v.prot.rawValue)\(v.growsDown ? "  VM_GROWSDOWN" : "")",
           "anon_vma      \(v.anonVMA.map { World.avName($0) } ?? "NULL")",
           "chain         "

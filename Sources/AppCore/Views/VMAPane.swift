@@ -62,10 +62,12 @@ struct VMAPane: Widget {
       let lockMark = linked ? (g.bar, theme.lockLens) : (" ", theme.text)
       let range = " \(v.firstPage)..\(v.firstPage + v.pages - 1)"
       let anon = v.anonVMA.map { "\(g.arrow)\(World.avName($0))" } ?? "-"
-      let rest = " \(v.prot.rawValue) \(anon)" + (v.detached ? " (detached)" : "")
-      var text = "\(indent)  \(v.mapping)@\(v.firstPage)\(range)\(rest)"
+      let pgoff = w.pgoffName(id).map { " pgoff " + $0 } ?? ""
+      let rest = " \(v.prot.rawValue)\(pgoff) \(anon)" + (v.detached ? " (detached)" : "")
+      let name = w.vmaShortName(id)
+      var text = "\(indent)  \(name)\(range)\(rest)"
       // Too wide for the pane: the page range goes first, the anon_vma and "(detached)" stay.
-      if Buffer.width(text) > width - 6 { text = "\(indent)  \(v.mapping)@\(v.firstPage)\(rest)" }
+      if Buffer.width(text) > width - 6 { text = "\(indent)  \(name)\(rest)" }
       var segs = [mark, lockMark, (text, linked ? theme.lockLens : theme.text)]
       if differs.vmas.contains(id) {
         segs[2].1 = theme.differs
