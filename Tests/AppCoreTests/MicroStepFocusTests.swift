@@ -108,6 +108,52 @@ struct MicroStepFocusTests {
 
 /// The diagram's violation marks (``ForestDiagram/violationMarks(_:)``), found from the
 /// violations' typed references, against the message parser they replaced (the oracle here).
+/// A held lock's outline whose label the window scrolled past is named on the pane's top border.
+@Suite("The root lock in sight")
+struct LockInSightTests {
+  @Test(
+    "at every micro-step of E1–E6 at 80x24, every drawn lock outline's label is on screen: in the window or on the top border"
+  )
+  func everyOutlineNamed() throws {
+    var named = 0
+    var onBorder = 0
+    for file in lectureScenes {
+      var s = try sceneApp(file, view: .diagram)
+      for k in 1...s.timeline.stepCount {
+        s.go(to: k)
+        _ = s.render(width: 80, height: 24)
+        let count = s.loadMicroSteps()
+        for m in 0..<count {
+          send(&s, [.down])
+          let frame = s.render(width: 80, height: 24).plainText
+          let rows = frame.split(separator: "\n", omittingEmptySubsequences: false)
+          let d = try #require(s.layout.diagram).shown(rows: 200, selection: nil)
+          for outline in d.lockOutlines {
+            let name = World.avName(outline.lock) + " lock:"
+            #expect(frame.contains(name), "\(file) \(k).\(m + 1): \(name) not on screen")
+            named += 1
+            if rows.count > 1, rows[1].contains("↑ " + name) { onBorder += 1 }
+          }
+        }
+      }
+    }
+    #expect(named > 0)
+    #expect(onBorder > 0)
+  }
+
+  @Test("E3 5.20 at 80x24: the window follows AV3 down the forest, the top border names AV1's lock")
+  func e3() throws {
+    var s = try sceneApp("e3-three-generations.scene", view: .diagram)
+    s.go(to: 5)
+    _ = s.render(width: 80, height: 24)
+    _ = s.loadMicroSteps()
+    for _ in 0..<20 { send(&s, [.down]) }
+    let rows = s.render(width: 80, height: 24).plainText.split(separator: "\n")
+    #expect(rows[1].contains("↑ AV1 lock: cpu0 (fork P2 P3)"), "\(rows[1])")
+    #expect(rows[2...].contains { $0.contains("AV3") })
+  }
+}
+
 @Suite("Violation marks")
 struct ViolationMarkReferenceTests {
   /// The parser `violationMarks` used before violations carried references.

@@ -113,22 +113,65 @@ struct ChainCutTests {
     "at 80x24 and 120x40, every step of every scene: a row's chain is whole, its length (chain 3) or left out, never cut inside a word",
     arguments: allScenes())
   func chainWhole(file: String) throws {
-    var s = try sceneApp(file, view: .diagram)
-    for k in 0...s.timeline.stepCount {
-      s.go(to: k)
-      for (width, height) in [(80, 24), (120, 40)] {
-        let frame = s.render(width: width, height: height).plainText
-        for row in frame.split(separator: "\n") {
-          // The word before each `…`: a piece of `chain` or of an anon_vma's name is a chain cut.
-          let words = row.split(separator: " ")
-          let cut = words.contains { word in
-            guard word.hasSuffix("…"), word.count > 1 else { return false }
-            let piece = word.dropLast()
-            return "chain".hasPrefix(piece)
-              || (piece.hasPrefix("A") && piece.dropFirst().allSatisfy { $0 == "V" || $0.isNumber })
-          }
-          #expect(!cut, "\(file) step \(k) at \(width)x\(height): \(row)")
-        }
+    try forEachRow(file) { row in
+      // The word before each `…`: a piece of `chain` or of an anon_vma's name is a chain cut.
+      row.split(separator: " ").contains { word in
+        guard word.hasSuffix("…"), word.count > 1 else { return false }
+        let piece = word.dropLast()
+        return "chain".hasPrefix(piece)
+          || (piece.hasPrefix("A") && piece.dropFirst().allSatisfy { $0 == "V" || $0.isNumber })
+      }
+    }
+  }
+}
+
+struct WalkNoteCutTests {
+  /// The words a walk note is made of (``ForestDiagram/walkNote(_:)``).
+  static let words = ["rmap", "skipped"]
+  /// What a visited VMA's note says the walk found there.
+  static let found = ["✓maps", "✓unmapped", "✓remapped"]
+
+  @Test(
+    "at 80x24 and 120x40, every step of every scene: a walk note is whole or one of its shorter forms (#2 ✓), a violation mark whole, never cut inside a word",
+    arguments: allScenes())
+  func walkNoteWhole(file: String) throws {
+    try forEachRow(file) { row in
+      let words = row.split(separator: " ").map(String.init)
+      return words.indices.contains { i in
+        guard words[i].hasSuffix("…") else { return false }
+        let piece = String(words[i].dropLast())
+        guard !piece.isEmpty else { return false }
+        let after = i > 0 ? words[i - 1] : ""
+        // What the walk found, after its number: whole, or `✓` alone.
+        if after.hasPrefix("#") { return !(Self.found.contains(piece) || piece == "✓") }
+        // `no pte` whole.
+        if after == "no", i > 1, words[i - 2].hasPrefix("#") { return piece != "pte" }
+        if piece.hasPrefix("✓") { return !Self.found.contains(piece) && piece != "✓" }
+        // A violation mark: `!C12` whole.
+        if piece.hasPrefix("!") { return !(piece.count > 2 && piece.dropFirst(2).allSatisfy(\.isNumber)) }
+        return piece == "#" || (piece.count >= 2 && Self.words.contains { $0 != piece && $0.hasPrefix(piece) })
+      }
+    }
+  }
+
+  @Test("a walk note's shorter forms keep its number and what it found")
+  func shorterForms() {
+    #expect(ForestDiagram.shorterWalkNotes("rmap #2 ✓unmapped") == ["#2 ✓unmapped", "#2 ✓", "#2"])
+    #expect(ForestDiagram.shorterWalkNotes("rmap #3 no pte") == ["#3 no pte", "#3"])
+    #expect(ForestDiagram.shorterWalkNotes("rmap skipped") == ["skipped"])
+    #expect(ForestDiagram.shorterWalkNotes("rmap #1") == ["#1"])
+  }
+}
+
+/// Every row of the diagram frame of every step of a scene at 80x24 and 120x40: `isCut` says
+/// whether a row cuts a word, and each such row is an issue.
+private func forEachRow(_ file: String, _ isCut: (Substring) -> Bool) throws {
+  var s = try sceneApp(file, view: .diagram)
+  for k in 0...s.timeline.stepCount {
+    s.go(to: k)
+    for (width, height) in [(80, 24), (120, 40)] {
+      for row in s.render(width: width, height: height).plainText.split(separator: "\n") where isCut(row) {
+        Issue.record("\(file) step \(k) at \(width)x\(height): \(row)")
       }
     }
   }

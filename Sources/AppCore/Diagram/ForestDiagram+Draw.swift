@@ -189,10 +189,21 @@ extension ForestDiagram {
           after += 2 + 2 + pointer.utf8.count
         }
         // The walk's note before the chain: a label cut to fit (80 columns) keeps what the walk
-        // found there and loses the chain's tail.
+        // found there and loses the chain's tail. A note with no room is written shorter
+        // (`#2 ✓unmapped`, `#2 ✓`), never cut mid-word.
         if let note = label.walk {
-          put(note, after + 2, y, note.hasSuffix("skipped") ? s.walkSkipped : s.walk, maxX: limit)
-          after += 2 + label.walkWidth
+          // Room for ` …` after it where the chain or the danger note then has none.
+          let chainRoom = label.chain.isEmpty ? 0 : 2 + Self.textWidth("chain \(label.chainLength)")
+          let following = chainRoom + (label.danger == nil ? 0 : 2 + label.dangerWidth)
+          let room = limit - after - 2
+          let reserve = following == 0 || label.walkWidth + following <= room ? 0 : 2
+          let form = ([note] + Self.shorterWalkNotes(note)).first { Self.textWidth($0) + reserve <= room }
+          if let form {
+            put(form, after + 2, y, note.hasSuffix("skipped") ? s.walkSkipped : s.walk, maxX: limit)
+            after += 2 + Self.textWidth(form)
+          } else {
+            after = limit + 1
+          }
         }
         // A chain with no room to end is written as its length (`chain 3`, as a compact fit
         // writes it), or left out where even that has none (the row then ends in `…`): never
@@ -209,11 +220,26 @@ extension ForestDiagram {
             after += 2 + Self.textWidth(chain)
           }
         }
-        if let note = label.danger {
-          put(note, after + 2, y, s.danger, maxX: limit)
-          after += 2 + label.dangerWidth
-        }
         let ellipsis = ascii ? ".." : "…"
+        if let note = label.danger {
+          let room = limit - after - 2
+          if label.dangerWidth <= room {
+            put(note, after + 2, y, s.danger, maxX: limit)
+            after += 2 + label.dangerWidth
+          } else {
+            // Its first words that fit with ` …` after them, never a word cut.
+            var words = note.split(separator: " ")
+            while !words.isEmpty, Self.textWidth(words.joined(separator: " ")) + 1 + Self.textWidth(ellipsis) > room {
+              words.removeLast()
+            }
+            if !words.isEmpty {
+              let text = words.joined(separator: " ")
+              put(text, after + 2, y, s.danger, maxX: limit)
+              after += 2 + Self.textWidth(text)
+            }
+            chainLeftOut = true
+          }
+        }
         if after > limit {
           put(ellipsis, limit - Self.textWidth(ellipsis), y, style, maxX: limit)
         } else if chainLeftOut {

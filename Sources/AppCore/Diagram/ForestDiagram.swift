@@ -402,4 +402,16 @@ public struct ForestDiagram: Sendable {
     if walk.skipped.contains(name) { return "rmap skipped" }
     return nil
   }
+
+  /// A walk note's shorter forms, longest first, for a row with no room for the whole note
+  /// (``walkNote(_:)``): `rmap #2 ✓unmapped` → `#2 ✓unmapped`, `#2 ✓`, `#2`; `rmap #2 no pte` →
+  /// `#2 no pte`, `#2`; `rmap skipped` → `skipped`.
+  static func shorterWalkNotes(_ note: String) -> [String] {
+    guard note.hasPrefix("rmap ") else { return [] }
+    let rest = String(note.dropFirst(5))
+    guard rest.hasPrefix("#") else { return [rest] }
+    let parts = rest.split(separator: " ", maxSplits: 1).map(String.init)
+    guard parts.count == 2, let number = parts.first else { return [rest] }
+    return parts[1].hasPrefix("✓") ? [rest, number + " ✓", number] : [rest, number]
+  }
 }

@@ -273,7 +273,34 @@ struct DiagramPane: Widget {
     }
     if let s = view.selection, let rect = d.rect(of: s) { highlight(rect, s, top: window.top, left: window.left, &b) }
     bottomLine(d, top: window.top, left: window.left, empty: empty, into: &b)
+    lockAbove(d, top: window.top, into: &b)
     if let side = pane.side { sideColumn(in: side, into: &b) }
+  }
+
+  /// A held lock whose outline's label is scrolled off above the window (the window kept on a
+  /// micro-step's anon_vma further down the forest) is named on the pane's top border, after
+  /// the title: `↑ AV1 lock: cpu0 (fork P2 P3)`, so the root lock stays in sight at 80x24.
+  func lockAbove(_ d: ForestDiagram, top: Int, into b: inout Buffer) {
+    let g = theme.glyphs
+    let above = d.lockOutlines.filter { $0.rect.y < top }
+    guard !above.isEmpty else { return }
+    // After the title (the first border cell past it) and one more border cell.
+    var x = pane.outer.x + 3
+    while x < pane.outer.maxX - 1, b[x, pane.outer.y].text != g.h { x += 1 }
+    x += 1
+    let end = pane.outer.maxX - 2
+    for outline in above {
+      func named(_ label: String) -> String {
+        var text = Substring(label)
+        while text.first == " " { text = text.dropFirst() }
+        while text.last == " " { text = text.dropLast() }
+        return " \(g.up) \(text) "
+      }
+      let text = x + Buffer.width(named(outline.holders)) <= end ? named(outline.holders) : named(outline.brief)
+      guard x + Buffer.width(text) <= end else { return }
+      b.put(text, x: x, y: pane.outer.y, style: theme.lockLens, maxX: pane.outer.maxX - 2)
+      x += Buffer.width(text) + 1
+    }
   }
 
   /// Draws the window at (`left`, `top`): straight in (clipped at the canvas's right edge) when
