@@ -116,9 +116,11 @@ final class LectureServer {
   /// Sends the peer its snapshot of `state` if it differs from the last; false if the peer is gone.
   private func send(_ peer: inout Peer, _ state: AppState) -> Bool {
     guard let role = peer.role else { return true }
+    let audience = lastFrame.map { (width: $0.width, height: $0.height) }
     let size =
-      role == .presenter ? PresenterView.thumbnailSize(width: peer.size.width, height: peer.size.height) : peer.size
-    var snapshot = state.lectureSnapshot(for: role, frameSize: size)
+      role == .presenter
+      ? PresenterView.copySize(width: peer.size.width, height: peer.size.height, audience: audience) : peer.size
+    var snapshot = state.lectureSnapshot(for: role, frameSize: size, audience: audience)
     snapshot.startedAt = startedAt
     guard snapshot != peer.last else { return true }
     peer.last = snapshot

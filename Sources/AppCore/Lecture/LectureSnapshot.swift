@@ -36,6 +36,12 @@ public struct LectureSnapshot: Sendable, Hashable {
   /// The styles of `frame`'s cells, per row as runs of cells (what is coloured, bold or
   /// reversed on the audience view is so on the copy).
   public var frameStyles: [[StyleRun]] = []
+  /// The columns `frame` was drawn in (its lines are sent without trailing blanks).
+  public var frameWidth = 0
+  /// The audience's terminal (the room's frame), when the audience has drawn one: the
+  /// presenter's copy is drawn at this size where it has room, so it shows what the room sees.
+  public var audienceWidth = 0
+  public var audienceHeight = 0
 
   public init() {}
 
@@ -68,6 +74,9 @@ public struct LectureSnapshot: Sendable, Hashable {
         w.u16(run.code)
       }
     }
+    w.u16(frameWidth)
+    w.u16(audienceWidth)
+    w.u16(audienceHeight)
     return w.bytes
   }
 
@@ -104,6 +113,9 @@ public struct LectureSnapshot: Sendable, Hashable {
       }
       frameStyles.append(row)
     }
+    frameWidth = try r.u16()
+    audienceWidth = try r.u16()
+    audienceHeight = try r.u16()
     try r.end()
     guard step <= stepCount, currentChapter.map({ $0 < chapters.count }) ?? true else {
       throw LectureWireError("step or chapter out of range")
@@ -181,7 +193,10 @@ public struct StyleRun: Sendable, Hashable {
 extension AppState {
   /// The snapshot of the lecture for a peer: the audience frame at `frameSize` (none when nil
   /// or too small to be read) and, for the presenter only, the notes.
-  public func lectureSnapshot(for role: LectureRole, frameSize: (width: Int, height: Int)?) -> LectureSnapshot {
+  /// `audience`: the audience's terminal, sent along (``LectureSnapshot/audienceWidth``).
+  public func lectureSnapshot(
+    for role: LectureRole, frameSize: (width: Int, height: Int)?, audience: (width: Int, height: Int)? = nil
+  ) -> LectureSnapshot {
     var s = LectureSnapshot()
     let info = timeline.steps[step]
     s.title = timeline.title
@@ -209,7 +224,9 @@ extension AppState {
       let lines = buffer.plainText.split(separator: "\n", omittingEmptySubsequences: false)
       s.frame = lines.prefix(size.height).map(String.init)
       s.frameStyles = StyleRun.runs(of: buffer)
+      s.frameWidth = size.width
     }
+    if let audience { (s.audienceWidth, s.audienceHeight) = audience }
     return s
   }
 

@@ -29,6 +29,29 @@ public struct PresenterView: Sendable {
     return (w, h)
   }
 
+  /// The size the presenter asks the audience frame at: the audience's own terminal where it
+  /// fits the room ``thumbnailSize(width:height:)`` leaves, so the copy is what the room sees;
+  /// else that room (the copy is then laid out afresh at its size, and its title says so).
+  public static func copySize(
+    width: Int, height: Int, audience: (width: Int, height: Int)?
+  ) -> (width: Int, height: Int)? {
+    guard let room = thumbnailSize(width: width, height: height) else { return nil }
+    guard let audience, audience.width <= room.width, audience.height <= room.height,
+      audience.width >= minimumSize.width, audience.height >= minimumSize.height
+    else { return room }
+    return audience
+  }
+
+  /// The copy's title: `audience 80×24` when it is the room's frame, `audience at 100×33 (the
+  /// room: 200×60)` when the room's terminal is larger than the copy's room.
+  static func copyTitle(_ s: LectureSnapshot, ascii: Bool) -> String {
+    let x = ascii ? "x" : "×"
+    let copy = "\(s.frameWidth)\(x)\(s.frame.count)"
+    guard s.audienceWidth > 0, s.frameWidth > 0 else { return "audience" }
+    if s.audienceWidth == s.frameWidth && s.audienceHeight == s.frame.count { return "audience \(copy)" }
+    return "audience at \(copy) (the room: \(s.audienceWidth)\(x)\(s.audienceHeight))"
+  }
+
   /// `mm:ss`, or `h:mm:ss` from an hour.
   static func duration(_ seconds: Int) -> String {
     let s = max(0, seconds)
@@ -64,8 +87,10 @@ public struct PresenterView: Sendable {
     var side = Rect(x: textW, y: 1, width: sideW, height: height - 2)
     renderText(into: &b, body, theme)
     if let thumb, !s.frame.isEmpty {
-      let box = Rect(x: side.x, y: side.y, width: thumb.width + 2, height: thumb.height + 2)
-      Block(title: "audience", focused: false, theme: theme).render(in: box, into: &b)
+      // As large as the frame sent (the room's own size where it fits), at most the room.
+      let copyWidth = s.frameWidth > 0 ? min(s.frameWidth, thumb.width) : thumb.width
+      let box = Rect(x: side.x, y: side.y, width: copyWidth + 2, height: min(s.frame.count, thumb.height) + 2)
+      Block(title: Self.copyTitle(s, ascii: ascii), focused: false, theme: theme).render(in: box, into: &b)
       for (i, line) in s.frame.prefix(thumb.height).enumerated() {
         b.put(line, x: box.x + 1, y: box.y + 1 + i, maxX: box.maxX - 1)
       }
