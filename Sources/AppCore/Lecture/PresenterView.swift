@@ -81,15 +81,16 @@ public struct PresenterView: Sendable {
     b.put(right, x: rightX, y: 0, style: theme.header)
 
     let thumb = PresenterView.thumbnailSize(width: width, height: height)
-    let sideW = thumb.map { $0.width + 2 } ?? min(32, max(24, width * 3 / 8))
+    // As wide as the frame sent (the room's own size where it fits), at most the room: the
+    // notes take the rest.
+    let copyWidth = thumb.map { s.frameWidth > 0 && !s.frame.isEmpty ? min(s.frameWidth, $0.width) : $0.width }
+    let sideW = copyWidth.map { $0 + 2 } ?? min(32, max(24, width * 3 / 8))
     let textW = width - sideW
     let body = Rect(x: 0, y: 1, width: textW, height: height - 2)
     var side = Rect(x: textW, y: 1, width: sideW, height: height - 2)
     renderText(into: &b, body, theme)
     if let thumb, !s.frame.isEmpty {
-      // As large as the frame sent (the room's own size where it fits), at most the room.
-      let copyWidth = s.frameWidth > 0 ? min(s.frameWidth, thumb.width) : thumb.width
-      let box = Rect(x: side.x, y: side.y, width: copyWidth + 2, height: min(s.frame.count, thumb.height) + 2)
+      let box = Rect(x: side.x, y: side.y, width: sideW, height: min(s.frame.count, thumb.height) + 2)
       Block(title: Self.copyTitle(s, ascii: ascii), focused: false, theme: theme).render(in: box, into: &b)
       for (i, line) in s.frame.prefix(thumb.height).enumerated() {
         b.put(line, x: box.x + 1, y: box.y + 1 + i, maxX: box.maxX - 1)
