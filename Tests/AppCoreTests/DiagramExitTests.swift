@@ -101,26 +101,18 @@ struct DiagramExitTests {
     let area = Rect(x: 0, y: 0, width: 80, height: 24)
     var checked = 0
     var offScreenBefore = 0
-    for k in 1...s.timeline.stepCount {
-      s.go(to: k)
-      _ = s.frame(width: 80, height: 24)
-      let count = s.loadMicroSteps()
-      for m in 0..<count {
-        send(&s, [.down])
-        #expect(s.micro == m, "\(file) \(k).\(m + 1)")
-        _ = s.frame(width: 80, height: 24)
-        let (event, _) = try #require(s.layout.microSteps?.states[m])
-        let diagrams = try #require(s.layout.diagram)
-        let pane = try #require(s.diagramPane(in: area))
-        let window = s.diagramWindow(diagrams, pane: pane)
-        let named = event.text.split { !$0.isLetter && !$0.isNumber }.compactMap { World.anonVMAID(named: $0) }
-        guard let r = named.lazy.compactMap({ window.diagram.rect(of: .anonVMA($0)) }).first else { continue }
-        #expect(
-          r.maxY > window.top && r.y < window.top + window.rows,
-          "\(file) \(k).\(m + 1) \(event.summary): box rows \(r.y)..<\(r.maxY), window \(window.top)+\(window.rows)")
-        if r.y >= window.rows { offScreenBefore += 1 }
-        checked += 1
-      }
+    try forEachMicroStep(&s, file, width: 80, height: 24) { s, k, m, _ in
+      let (event, _) = try #require(s.layout.microSteps?.states[m])
+      let diagrams = try #require(s.layout.diagram)
+      let pane = try #require(s.diagramPane(in: area))
+      let window = s.diagramWindow(diagrams, pane: pane)
+      let named = event.text.split { !$0.isLetter && !$0.isNumber }.compactMap { World.anonVMAID(named: $0) }
+      guard let r = named.lazy.compactMap({ window.diagram.rect(of: .anonVMA($0)) }).first else { return }
+      #expect(
+        r.maxY > window.top && r.y < window.top + window.rows,
+        "\(file) \(k).\(m + 1) \(event.summary): box rows \(r.y)..<\(r.maxY), window \(window.top)+\(window.rows)")
+      if r.y >= window.rows { offScreenBefore += 1 }
+      checked += 1
     }
     #expect(checked > 0)
     // Some of these boxes are below the first screenful: the window had to scroll to them.

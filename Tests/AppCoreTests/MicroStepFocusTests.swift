@@ -7,6 +7,26 @@ import Testing
 
 @testable import AppCore
 
+/// Steps `s` through every micro-step of every step as a lecturer does (`↓` from each step's
+/// start, a frame at `width`x`height` drawn after each key, as the runtime draws them), calling
+/// `body` with the step, the micro-step on screen (0-based) and its frame.
+func forEachMicroStep(
+  _ s: inout AppState, _ file: String, width: Int, height: Int,
+  _ body: (inout AppState, _ step: Int, _ micro: Int, _ frame: Buffer) throws -> Void
+) throws {
+  for k in 1...s.timeline.stepCount {
+    s.go(to: k)
+    _ = s.frame(width: width, height: height)
+    let count = s.loadMicroSteps()
+    for m in 0..<count {
+      send(&s, [.down])
+      #expect(s.micro == m, "\(file) \(k).\(m + 1)")
+      let frame = s.frame(width: width, height: height)
+      try body(&s, k, m, frame)
+    }
+  }
+}
+
 /// The object the diagram scrolls to at a micro-step (``AppState/microStepFocus(_:)``), found from
 /// the event's typed references, against the text parser it replaced (kept here as the oracle).
 @Suite("The micro-step's focus")
@@ -119,21 +139,15 @@ struct LockInSightTests {
     var onBorder = 0
     for file in lectureScenes {
       var s = try sceneApp(file, view: .diagram)
-      for k in 1...s.timeline.stepCount {
-        s.go(to: k)
-        _ = s.render(width: 80, height: 24)
-        let count = s.loadMicroSteps()
-        for m in 0..<count {
-          send(&s, [.down])
-          let frame = s.render(width: 80, height: 24).plainText
-          let rows = frame.split(separator: "\n", omittingEmptySubsequences: false)
-          let d = try #require(s.layout.diagram).shown(rows: 200, selection: nil)
-          for outline in d.lockOutlines {
-            let name = World.avName(outline.lock) + " lock:"
-            #expect(frame.contains(name), "\(file) \(k).\(m + 1): \(name) not on screen")
-            named += 1
-            if rows.count > 1, rows[1].contains("↑ " + name) { onBorder += 1 }
-          }
+      try forEachMicroStep(&s, file, width: 80, height: 24) { s, k, m, buffer in
+        let frame = buffer.plainText
+        let rows = frame.split(separator: "\n", omittingEmptySubsequences: false)
+        let d = try #require(s.layout.diagram).shown(rows: 200, selection: nil)
+        for outline in d.lockOutlines {
+          let name = World.avName(outline.lock) + " lock:"
+          #expect(frame.contains(name), "\(file) \(k).\(m + 1): \(name) not on screen")
+          named += 1
+          if rows.count > 1, rows[1].contains("↑ " + name) { onBorder += 1 }
         }
       }
     }
@@ -145,10 +159,13 @@ struct LockInSightTests {
   func e3() throws {
     var s = try sceneApp("e3-three-generations.scene", view: .diagram)
     s.go(to: 5)
-    _ = s.render(width: 80, height: 24)
+    _ = s.frame(width: 80, height: 24)
     _ = s.loadMicroSteps()
-    for _ in 0..<20 { send(&s, [.down]) }
-    let rows = s.render(width: 80, height: 24).plainText.split(separator: "\n")
+    for _ in 0..<20 {
+      send(&s, [.down])
+      _ = s.frame(width: 80, height: 24)
+    }
+    let rows = s.frame(width: 80, height: 24).plainText.split(separator: "\n")
     #expect(rows[1].contains("↑ AV1 lock: cpu0 (fork P2 P3)"), "\(rows[1])")
     #expect(rows[2...].contains { $0.contains("AV3") })
   }

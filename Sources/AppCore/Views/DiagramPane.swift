@@ -290,13 +290,9 @@ struct DiagramPane: Widget {
     x += 1
     let end = pane.outer.maxX - 2
     for outline in above {
-      func named(_ label: String) -> String {
-        var text = Substring(label)
-        while text.first == " " { text = text.dropFirst() }
-        while text.last == " " { text = text.dropLast() }
-        return " \(g.up) \(text) "
-      }
-      let text = x + Buffer.width(named(outline.holders)) <= end ? named(outline.holders) : named(outline.brief)
+      // The outline's own labels (` AV1 lock: cpu0 (fork P2 P3) `), after the arrow.
+      let full = " \(g.up)" + outline.holders
+      let text = x + Buffer.width(full) <= end ? full : " \(g.up)" + outline.brief
       guard x + Buffer.width(text) <= end else { return }
       b.put(text, x: x, y: pane.outer.y, style: theme.lockLens, maxX: pane.outer.maxX - 2)
       x += Buffer.width(text) + 1
