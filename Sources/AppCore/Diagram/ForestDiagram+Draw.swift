@@ -197,7 +197,13 @@ extension ForestDiagram {
           let following = chainRoom + (label.danger == nil ? 0 : 2 + label.dangerWidth)
           let room = limit - after - 2
           let reserve = following == 0 || label.walkWidth + following <= room ? 0 : 2
-          let form = ([note] + Self.shorterWalkNotes(note)).first { Self.textWidth($0) + reserve <= room }
+          // The step's violation mark (`!C12`) has priority over the walk's detail: the first
+          // form that leaves it room, else the first that fits (the mark then cut by words).
+          let forms = [note] + Self.shorterWalkNotes(note)
+          let dangerNeed = 2 + label.dangerWidth + (chainRoom == 0 ? 0 : ascii ? 3 : 2)
+          let form =
+            forms.first { label.danger != nil && Self.textWidth($0) + dangerNeed <= room }
+            ?? forms.first { Self.textWidth($0) + reserve <= room }
           if let form {
             put(form, after + 2, y, note.hasSuffix("skipped") ? s.walkSkipped : s.walk, maxX: limit)
             after += 2 + Self.textWidth(form)
