@@ -23,9 +23,10 @@ extension ForestDiagram {
     /// columns).
     public var indentLimit: Int?
 
-    /// The inner widths an anon_vma box is cut to, in turn: `list P1:A@0 P2:A@0 …+2` and the
-    /// least that still names one entry (`list P1:A@0 …+3`).
-    static let cutWidths = [24, 18]
+    /// The inner widths an anon_vma box is cut to, in turn: a list line's three entries
+    /// (`list P1:A@0 P2:A@0 P3:A@0 …+1`), two, and the least that still names one
+    /// (`list P1:A@0 …+3`). The widest comes first: a box is cut no more than the pane needs.
+    static let cutWidths = [30, 24, 18]
     /// The widths a VMA row's label is cut to, in turn (`A@0 0..3 rw  chain AV2 A…`).
     static let labelWidths = [30, 22]
     /// The generations indented, in turn, when the deepest boxes are still too far right.
