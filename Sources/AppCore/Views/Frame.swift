@@ -240,8 +240,20 @@ extension AppState {
   /// panes) and the narration, as high as its text needs within NarrationPane's bounds, and that
   /// text laid out for the pane's width.
   func frameRows(in area: Rect) -> (body: Rect, narration: Rect, text: NarrationPane.Text) {
-    let text = narration(options.ascii ? Theme.ascii : Theme.unicode).text(width: area.width - 2)
+    var pane = narration(options.ascii ? Theme.ascii : Theme.unicode)
+    let text = pane.text(width: area.width - 2)
     var narrH = NarrationPane.height(for: text, frameHeight: area.height, presenter: presenter)
+    // Inside a step's micro-steps the narration is as tall as the wordiest of them makes it: the
+    // diagram's window keeps its rows from one micro-step to the next and does not scroll back
+    // and forth (was: E3 5.1-5.6 at 80x24 a row up, down, up as the texts' lengths changed).
+    if let shown = pane.micro, let m = layout.microSteps, m.step == step {
+      let ceiling = NarrationPane.ceiling(frameHeight: area.height, presenter: presenter)
+      for (i, state) in m.states.enumerated() where i != shown.index && narrH < ceiling {
+        pane.micro = (i, shown.count, state.event)
+        let other = pane.text(width: area.width - 2)
+        narrH = max(narrH, NarrationPane.height(for: other, frameHeight: area.height, presenter: presenter))
+      }
+    }
     if let shared = sharedNarrationRows {
       // In a comparison: the rows both halves take (``modelArea(_:)``).
       narrH = max(1, min(shared, area.height - 3))

@@ -1,0 +1,41 @@
+import AnonVMASim
+import ScenePlayer
+import TermRender
+import TestSupport
+import Testing
+
+@testable import AppCore
+
+/// Stepping through a step's micro-steps on a small terminal: the diagram pane keeps its height
+/// and its window moves only to bring the micro-step's object into view.
+@Suite("The diagram's window across micro-steps")
+struct MicroStepWindowTests {
+  @Test(
+    "at 80x24, through every micro-step of E1–E6, the pane keeps its rows within a step and scrolls only to show what the micro-step is about",
+    arguments: lectureScenes)
+  func windowHolds(file: String) throws {
+    var s = try sceneApp(file, view: .diagram)
+    var window: (step: Int, top: Int, rows: Int)?
+    var scrolls = 0
+    try forEachMicroStep(&s, file, width: 80, height: 24) { s, k, m, _ in
+      let rows = try #require(s.diagramView.paneRows, "\(file) \(k).\(m + 1)")
+      let top = s.diagramView.top
+      defer { window = (k, top, rows) }
+      guard let before = window, before.step == k else { return }
+      #expect(rows == before.rows, "\(file) \(k).\(m + 1): the pane has \(rows) rows, \(before.rows) before")
+      guard top != before.top else { return }
+      scrolls += 1
+      // A move is owed to the micro-step's object only: it was not wholly in the window before.
+      let d = try #require(s.layout.diagram).shown(rows: rows, selection: s.diagramView.selection)
+      let focus = try #require(
+        s.diagramView.selection.flatMap { d.rect(of: $0) } ?? s.microStepFocus(d),
+        "\(file) \(k).\(m + 1): the window moved from row \(before.top) to \(top) with nothing to show")
+      #expect(
+        focus.y < before.top || focus.maxY > before.top + before.rows,
+        "\(file) \(k).\(m + 1): moved from row \(before.top) to \(top) though rows \(focus.y)..<\(focus.maxY) were in view"
+      )
+    }
+    // E1-E6 at 80x24 scroll somewhere (the test would see nothing on forests that always fit).
+    if file.hasPrefix("e3") { #expect(scrolls > 0) }
+  }
+}
