@@ -187,6 +187,43 @@ struct DiagramTests {
     }
   }
 
+  @Test(
+    "every scene, every step: each live anon_vma whose root (or 6.x parent) has a box points into it, a root freed in the step included (D.4)"
+  )
+  func pointersIntoFreedBoxes() throws {
+    var intoFreed = 0
+    for file in allScenes() {
+      let t = try sceneApp(file).timeline
+      guard t.states[0].kernel != .v2_6_34, t.stepCount > 0 else { continue }
+      for k in 1...t.stepCount {
+        let w = t.states[k]
+        let d = ForestDiagram(w, options: .init(previous: t.states[k - 1]))
+        let boxes = Dictionary(d.anonVMAs.map { ($0.anonVMA, $0) }, uniquingKeysWith: { a, _ in a })
+        for box in d.anonVMAs where box.change != .removed {
+          guard let av = w.anonVMA(box.anonVMA) else { continue }
+          var wanted: [(ForestDiagram.Arrow.Kind, AnonVMAID)] = []
+          if let root = av.root, root != box.anonVMA { wanted.append((.root(anonVMA: box.anonVMA, root: root), root)) }
+          if w.kernel.isModern, let parent = av.parent, parent != box.anonVMA {
+            wanted.append((.parent(anonVMA: box.anonVMA, parent: parent), parent))
+          }
+          for (kind, target) in wanted {
+            guard let targetBox = boxes[target] else { continue }
+            let arrow = d.arrows.first { $0.kind == kind }
+            #expect(arrow != nil, "\(file) step \(k): no \(kind) arrow")
+            // The head stops at the target box's right side.
+            #expect(arrow?.xs.last == targetBox.rect.maxX, "\(file) step \(k): \(kind)")
+            #expect(
+              arrow?.ys.last.map { (targetBox.rect.y..<targetBox.rect.maxY).contains($0) } == true,
+              "\(file) step \(k): \(kind)")
+            if targetBox.change == .removed { intoFreed += 1 }
+          }
+        }
+      }
+    }
+    // D.4 (no-5/5) frees AV1 while AV2 still points at it.
+    #expect(intoFreed > 0)
+  }
+
   @Test("6.1: every anon_vma with a parent has a dashed arrow into its parent's box")
   func parentArrows() throws {
     let t = app(threeGenerations(kernel: "6.1")).timeline

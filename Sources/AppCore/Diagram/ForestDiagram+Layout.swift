@@ -755,11 +755,13 @@ extension ForestDiagram {
   }
 
   /// `anon_vma->root`: from each member's right side into one trunk per forest (forests are
-  /// stacked apart, so one column serves them all), up into the root's right side.
+  /// stacked apart, so one column serves them all), up into the root's right side. A root freed
+  /// in this step keeps its box (marked freed) for the step: a live member still pointing at it
+  /// (D.4's use after free, C11) points into that box.
   mutating func routeRootPointers(_ w: World) {
     guard w.kernel != .v2_6_34 else { return }  // 2.6.34 has no anon_vma->root
     var rowOf: [AnonVMAID: Int] = [:]
-    for box in anonVMAs where box.change != .removed { rowOf[box.anonVMA] = box.rect.y + 1 }
+    for box in anonVMAs { rowOf[box.anonVMA] = box.rect.y + 1 }
     for box in anonVMAs where !box.isRoot && box.change != .removed {
       guard let root = w.anonVMA(box.anonVMA)?.root, let ry = rowOf[root] else { continue }
       let edge = box.rect.maxX - 1
@@ -775,8 +777,9 @@ extension ForestDiagram {
   /// their row spans allow.
   mutating func routeParentPointers(_ w: World) {
     guard w.kernel.isModern else { return }
+    // Into a parent freed in this step too (its box drawn freed for the step), as root arrows.
     var rectOf: [AnonVMAID: Rect] = [:]
-    for box in anonVMAs where box.change != .removed { rectOf[box.anonVMA] = box.rect }
+    for box in anonVMAs { rectOf[box.anonVMA] = box.rect }
     var edges: [(child: AnonVMAID, parent: AnonVMAID, top: Int, bottom: Int)] = []
     for box in anonVMAs where box.change != .removed {
       guard let parent = w.anonVMA(box.anonVMA)?.parent, parent != box.anonVMA, let p = rectOf[parent] else { continue }
