@@ -59,6 +59,31 @@ struct DiagramLegendTests {
     let modern = ForestDiagram.legend(kernel: .v6).joined()
     #expect(modern.contains("refcount") && modern.contains("num_children") && modern.contains("num_active_vmas"))
     #expect(ForestDiagram.legend(kernel: .v6, ascii: true).joined().unicodeScalars.allSatisfy { $0.isASCII })
+    // In a comparison the other half's counters too.
+    let compared = ForestDiagram.legend(kernel: .v2_6_36, compared: .v2_6_34).joined()
+    #expect(compared.contains("ext N  external_refcount") && compared.contains("ksm N  ksm_refcount"))
+  }
+
+  @Test(
+    "the legend explains the status line's totals and CPU states, and the pane border's counts",
+    arguments: [false, true])
+  func aroundTheDiagram(ascii: Bool) throws {
+    let legend = ForestDiagram.legend(kernel: .v2_6_36, ascii: ascii).joined(separator: "\n")
+    let glyphs = ascii ? Theme.ascii.glyphs : Theme.unicode.glyphs
+    for state in [CPUState.idle, .running, .blocked, .deadlocked] {
+      #expect(
+        legend.contains("cpu0" + glyphs.cpuState(state)) || legend.contains("cpu1" + glyphs.cpuState(state)), "\(state)"
+      )
+    }
+    // Every kind of total the status line writes (`2p 2v 3av 4avc 1pg`), by its suffix.
+    var s = try sceneApp("e3-three-generations.scene", view: .diagram)
+    s.go(to: s.timeline.stepCount)
+    let totals = s.layout.totals.split(separator: " ").map { $0.drop { $0.isNumber } }
+    #expect(totals.count == 5)
+    let explained = legend.split(whereSeparator: \.isWhitespace).map { $0.drop { $0.isNumber } }
+    for suffix in totals { #expect(explained.contains(suffix), "\(suffix)") }
+    // The diagram pane's border: `↓ 7 more`, `cols right`.
+    #expect(legend.contains(ascii ? "v 7 more" : "↓ 7 more") && legend.contains("cols right"))
   }
 }
 

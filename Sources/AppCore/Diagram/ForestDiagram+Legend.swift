@@ -3,8 +3,8 @@ import AnonVMASim
 extension ForestDiagram {
   /// What every glyph, line style, mark, counter and abbreviation of the diagram means, one
   /// line each, in the kernel's words for `kernel` (its counters), in Unicode or ASCII as the
-  /// diagram is drawn (the `L` legend).
-  public static func legend(kernel: KernelVersion, ascii: Bool = false) -> [String] {
+  /// diagram is drawn (the `L` legend); in a comparison with `compared`, its counters too.
+  public static func legend(kernel: KernelVersion, ascii: Bool = false, compared: KernelVersion? = nil) -> [String] {
     let u = !ascii
     let arrow = u ? "─►" : "->"
     var lines = [
@@ -24,15 +24,9 @@ extension ForestDiagram {
         + (u ? "┌─ AV2 ─┐" : "+- AV2 -+") + " another anon_vma (heavy too inside a held lock's reach, "
         + (u ? "▌" : "|") + ")",
     ]
-    switch kernel {
-    case .v2_6_36:
-      lines.append(
-        "  ext N  external_refcount (2.6.36): get_anon_vma pins, by KSM, migration and, on the root, each "
-          + "other anon_vma of its forest (anon_vma_fork)")
-    case .v2_6_34: lines.append("  ksm N  ksm_refcount (KSM pins; 2.6.34 has no anon_vma->root)")
-    case .v6, .mainline:
-      lines.append(
-        "  ref N nc N act N  refcount, num_children (anon_vmas whose parent it is), num_active_vmas (6.1, mainline)")
+    // Each model's counters: in a comparison the other half's too (`ksm N` beside `ext N`).
+    for k in [kernel] + [compared].compactMap({ $0 }).filter({ $0 != kernel }) {
+      lines.append(counterLine(k))
     }
     lines += [
       "  list P1:A@0 P2:A@0 " + (u ? "…" : "...") + "+N  the same_anon_vma list: process:VMA, head first; +N more",
@@ -85,7 +79,33 @@ extension ForestDiagram {
         + (u ? "×N more like the one above: P3…P7" : "xN more like the one above: P3...P7")
         + "  a fold of identical subtrees, and their anon_vmas (" + (u ? "×" : "x")
         + "5 anon_vmas of folded processes)",
+      "Around the diagram",
+      (u ? "↓ 7 more: +AV3  ↑ 2 more  9 cols right" : "v 7 more: +AV3  ^ 2 more  9 cols right")
+        + "  on the pane's border: rows of the diagram below the window (the first box new or freed there), "
+        + "above it, columns beside it; " + (u ? "↑" : "^") + " AV1 lock: cpu0 (fork P1 P2)  a held lock whose "
+        + "outline's label is above the window",
+      "  locks: cpu0 locks AV1 (fork P1 P2: anon_vma_lock) " + (u ? "×" : "x")
+        + "2  the locks the step took, in order, by whom; shown at micro-step 5: the outline is drawn as the lock "
+        + "stood then (the step's most telling hold, else the last); less AV1 (freed by the step's end): "
+        + "an anon_vma it covered that the step freed",
+      "  2p 3v 2av 4avc 1pg  the status line's totals: live processes, VMAs, live anon_vmas, anon_vma_chains, "
+        + "pages mapped or pinned",
+      "  cpu0" + (u ? "·" : ".") + " idle   cpu0" + (u ? "▶" : ">") + " fork  running an operation   cpu1"
+        + (u ? "⧗" : "B") + " exit  blocked, waiting for a lock   cpu1" + (u ? "✖" : "X")
+        + "  deadlocked (the status line's CPUs)",
     ]
     return lines
+  }
+
+  /// The line of `kernel`'s anon_vma counters.
+  static func counterLine(_ kernel: KernelVersion) -> String {
+    switch kernel {
+    case .v2_6_36:
+      "  ext N  external_refcount (2.6.36): get_anon_vma pins, by KSM, migration and, on the root, each "
+        + "other anon_vma of its forest (anon_vma_fork)"
+    case .v2_6_34: "  ksm N  ksm_refcount (2.6.34: KSM pins; 2.6.34 has no anon_vma->root)"
+    case .v6, .mainline:
+      "  ref N nc N act N  refcount, num_children (anon_vmas whose parent it is), num_active_vmas (6.1, mainline)"
+    }
   }
 }

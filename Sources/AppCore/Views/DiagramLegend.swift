@@ -7,13 +7,15 @@ import TermRender
 /// it where it does not fit (`DiagramViewState.legendScroll`).
 struct DiagramLegend: Widget {
   var kernel: KernelVersion
+  /// The other model's kernel in a comparison: its counters are explained too.
+  var compared: KernelVersion? = nil
   var ascii: Bool
   var scroll: Int
   var theme: Theme
 
   /// The legend's rows at `width` columns: each entry wrapped, its continuation lines indented.
-  static func rows(kernel: KernelVersion, ascii: Bool, width: Int) -> [String] {
-    ForestDiagram.legend(kernel: kernel, ascii: ascii).flatMap { rowsOf($0, width: width) }
+  static func rows(kernel: KernelVersion, compared: KernelVersion? = nil, ascii: Bool, width: Int) -> [String] {
+    ForestDiagram.legend(kernel: kernel, ascii: ascii, compared: compared).flatMap { rowsOf($0, width: width) }
   }
 
   /// One entry's rows at `width` columns.
@@ -29,7 +31,7 @@ struct DiagramLegend: Widget {
   func render(in area: Rect, into b: inout Buffer) {
     guard area.width >= 20, area.height >= 3 else { return }
     let inner = area.inset(1)
-    let rows = Self.rows(kernel: kernel, ascii: ascii, width: inner.width)
+    let rows = Self.rows(kernel: kernel, compared: compared, ascii: ascii, width: inner.width)
     let top = max(0, min(scroll, rows.count - inner.height))
     let below = rows.count - top - inner.height
     var title = "legend: L closes"

@@ -51,7 +51,9 @@ extension AppState {
       && diagramPane(in: area) != nil
     guard legendOpen else { return }
     let inner = DiagramLegend.area(in: area).inset(1)
-    let rows = DiagramLegend.rows(kernel: timeline.kernel, ascii: options.ascii, width: inner.width).count
+    let rows = DiagramLegend.rows(
+      kernel: timeline.kernel, compared: compareTimeline?.kernel, ascii: options.ascii, width: inner.width
+    ).count
     diagramView.legendScroll = min(diagramView.legendScroll, max(0, rows - inner.height))
   }
 
@@ -226,8 +228,10 @@ extension AppState {
     ).render(in: Rect(x: area.x, y: statusY, width: area.width, height: 1), into: &b)
     if diagramView.legend, forestView == .diagram, diagramPane(in: area) != nil {
       // Over the frame between the header and the status line: the step goes on under it.
-      DiagramLegend(kernel: timeline.kernel, ascii: options.ascii, scroll: diagramView.legendScroll, theme: theme)
-        .render(in: DiagramLegend.area(in: area), into: &b)
+      DiagramLegend(
+        kernel: timeline.kernel, compared: compareTimeline?.kernel, ascii: options.ascii,
+        scroll: diagramView.legendScroll, theme: theme
+      ).render(in: DiagramLegend.area(in: area), into: &b)
     }
     switch overlay {
     case .help: HelpOverlay(keys: validKeys, scroll: helpScroll, theme: theme).render(in: area, into: &b)
