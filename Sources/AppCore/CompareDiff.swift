@@ -274,7 +274,8 @@ extension CompareDiff {
   }
 
   /// What differs between the objects of two worlds' summaries, object by object, in words:
-  /// `AV2: anon_vma_lock takes AV2 (2.6.36: AV1)`, `AV3: only here`, `pg5: not here (on 2.6.36:
+  /// `AV2: its lock is in AV2 (2.6.36: AV1)` (the lock `anon_vma_lock()` takes for it, a
+  /// standing property, not an event of the step), `AV3: only here`, `pg5: not here (on 2.6.36:
   /// AV2, index 0, …)`; an empty field is written as the diagram's boxes write it; a field
   /// the other model has no such thing for is said so (`parent AV1 (2.6.36: no such field)`).
   /// Counters are compared by value and written with each model's names (`counters ksm 0
@@ -287,11 +288,12 @@ extension CompareDiff {
         order.firstIndex(of: $1.kind) ?? 0, $1.name.count, $1.name
       )
     }
-    // A field's words as a reader takes them: `lock AV2` would read as "AV2 is locked".
+    // A field's words as a reader takes them: `lock AV2` would read as "AV2 is locked", and
+    // `anon_vma_lock takes AV2` as a lock taken in the step.
     func word(_ key: Substring) -> String {
       switch key {
       case "": ""
-      case "lock": "anon_vma_lock takes "
+      case "lock": "its lock is in "
       case "count": "counters "
       default: "\(key) "
       }

@@ -85,7 +85,7 @@ struct CompareNarrationTests {
       .joined(separator: " ").split(separator: " ").joined(separator: " ")
     #expect(
       words.contains(
-        "≠ AV1: not here (on 2.6.36: anon_vma_lock takes AV1, counters ext 1, list (empty), pages none)"),
+        "≠ AV1: not here (on 2.6.36: its lock is in AV1, counters ext 1, list (empty), pages none)"),
       "\(right)")
     let differences = right.split(separator: "\n").filter { $0.contains("≠ AV") || $0.contains("≠ pg") }
     #expect(!differences.isEmpty)
@@ -106,15 +106,15 @@ struct CompareNarrationTests {
   @Test("E3 step 5 on 2.6.34: each anon_vma has its own lock where 2.6.36 takes the root's; the frame marks it")
   func lockContrast() throws {
     let right = try Self.rightHalf("e3-three-generations.scene", .v2_6_34, step: 5)
-    #expect(right.contains("≠ AV2: anon_vma_lock takes AV2 (2.6.36: AV1)"))
-    #expect(right.contains("≠ AV3: anon_vma_lock takes AV3 (2.6.36: AV1)"))
+    #expect(right.contains("≠ AV2: its lock is in AV2 (2.6.36: AV1)"))
+    #expect(right.contains("≠ AV3: its lock is in AV3 (2.6.36: AV1)"))
     #expect(right.contains("≠ cpu0 spin_lock(&anon_vma->lock): lock AV2"))
     var ascii = try sceneApp("e3-three-generations.scene", view: .diagram)
     ascii.options.ascii = true
     ascii.setCompare(.v2_6_34)
     ascii.go(to: 5)
     let text = Self.rightHalf(ascii.render(width: 200, height: 60)).joined(separator: "\n")
-    #expect(text.contains("!= AV2: anon_vma_lock takes AV2 (2.6.36: AV1)") && text.unicodeScalars.allSatisfy(\.isASCII))
+    #expect(text.contains("!= AV2: its lock is in AV2 (2.6.36: AV1)") && text.unicodeScalars.allSatisfy(\.isASCII))
   }
 }
 

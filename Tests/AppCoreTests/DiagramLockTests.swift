@@ -115,6 +115,22 @@ struct DiagramLockTests {
     #expect(outlines > 0, "\(file): no step shows a lock")
   }
 
+  @Test("an outline too narrow for its holder's operation cuts the operation at a word, with …, before dropping it")
+  func outlineLabelCut() throws {
+    let outline = ForestDiagram.LockOutline(
+      lock: 0, rect: Rect(x: 0, y: 0, width: 10, height: 3), covered: [0],
+      holders: " AV1 lock: cpu0 (mprotect P1 A 2..3 ro) ", brief: " AV1 lock: cpu0 ", waiting: nil)
+    let forms = ForestDiagram.holderForms(outline, ascii: false)
+    #expect(forms.first == outline.holders && forms.last == outline.brief)
+    #expect(forms.contains(" AV1 lock: cpu0 (mprotect P1…) ") && forms.contains(" AV1 lock: cpu0 (mprotect…) "))
+    #expect(zip(forms, forms.dropFirst()).allSatisfy { Buffer.width($0.0) > Buffer.width($0.1) }, "\(forms)")
+    // E4's mprotect at 80x24: the outline's label names the operation, cut.
+    var s = try sceneApp("e4-split-merge.scene", view: .diagram)
+    s.go(to: 4)
+    let frame = s.render(width: 80, height: 24).plainText
+    #expect(frame.contains("lock: cpu0 (mprotect"), "\(frame)")
+  }
+
   @Test("the locks line under the diagram cuts a first item too long for it at a word, with …, and counts the rest")
   func locksLineCut() {
     let items = [

@@ -59,6 +59,19 @@ extension ForestDiagram {
     return (name + full + " ", name + holders.map(cpu).joined(separator: ", ") + " ", waits)
   }
 
+  /// An outline's holder labels, longest first: the whole one, its operation cut by words and
+  /// marked (` AV1 lock: cpu0 (mprotect P1…) `, as titles elide), then ``LockOutline/brief``.
+  static func holderForms(_ outline: LockOutline, ascii: Bool) -> [String] {
+    let full = outline.holders
+    guard let open = full.firstRange(of: " ("), full.hasSuffix(") ") else { return [full, outline.brief] }
+    let head = String(full[..<open.upperBound])
+    let words = full[open.upperBound..<full.index(full.endIndex, offsetBy: -2)].split(separator: " ")
+    let cut = (1..<max(1, words.count)).reversed().map {
+      head + words.prefix($0).joined(separator: " ") + (ascii ? "..) " : "…) ")
+    }
+    return [full] + cut + [outline.brief]
+  }
+
   /// The boxes an outline must leave alone: every box but the ones it covers (a freed
   /// anon_vma of the forest stands next to the locked ones, its border on the outline's row).
   func boxesOutside(_ outline: LockOutline) -> [Rect] {
@@ -91,7 +104,7 @@ extension ForestDiagram {
         buffer.put(shade, x: bx, y: by, style: s.lockShade, maxX: bx + 1)
       }
       let room = r.width - 3
-      let holders = Self.textWidth(outline.holders) <= room ? outline.holders : outline.brief
+      let holders = Self.holderForms(outline, ascii: ascii).first { Self.textWidth($0) <= room } ?? outline.brief
       for (full, y) in [(holders, r.y), (outline.waiting ?? "", r.maxY - 1)] where !full.isEmpty {
         let by = area.y + y - scroll
         guard by >= area.y, by < area.maxY, (r.x + 1..<r.maxX - 1).allSatisfy({ free($0, y) }) else { continue }
