@@ -15,6 +15,9 @@ public struct DiagramViewState: Sendable, Hashable {
   /// the selection in view (``DiagramLayout/window(start:extent:size:keep:)``).
   public var top = 0
   public var left = 0
+  /// The step's window (`[top, left]`) when its micro-steps were entered: leaving them puts it
+  /// back, so the whole step is seen as it was before the micro-steps scrolled to their objects.
+  var stepWindow: [Int]?
   /// The pane's inner size in the last frame drawn (``AppState/syncDiagramView(width:height:)``),
   /// for paging and for choosing the folded diagram; nil before the first frame.
   public var paneRows: Int?
@@ -476,4 +479,10 @@ final class LazyDiagram: Sendable {
     rows.options.selection = selection
     return LazyDiagram(rows: rows, world: self.world, done: laidOut)
   }
+}
+
+extension ForestDiagram {
+  /// What `w` is too large for the diagram by (`400 VMAs`), nil when the app draws it as a
+  /// diagram (``DiagramLayout/excess(_:)``): the bench measures the largest step that is.
+  public static func excess(_ w: World) -> String? { DiagramLayout.excess(w) }
 }

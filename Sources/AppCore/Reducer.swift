@@ -64,7 +64,7 @@ extension AppState {
     step = max(0, min(timeline.stepCount, target))
     card = nil
     asking = nil
-    micro = nil
+    leaveMicroSteps()
     message = nil
     refreshLayout()
   }
@@ -124,7 +124,7 @@ extension AppState {
     case .microForward: microForward()
     case .microBackward: microBackward()
     case .leaveMicro:
-      micro = nil
+      leaveMicroSteps()
       message = nil
     case .down: if focus == .steps { microForward() } else { moveSelection(1) }
     case .up: if focus == .steps { microBackward() } else { moveSelection(-1) }
@@ -236,13 +236,24 @@ extension AppState {
     if let m = micro {
       micro = min(count - 1, m + 1)
     } else {
+      diagramView.stepWindow = [diagramView.top, diagramView.left]
       micro = 0
     }
   }
 
   mutating func microBackward() {
     guard let m = micro else { return }
-    micro = m == 0 ? nil : m - 1
+    if m == 0 { leaveMicroSteps() } else { micro = m - 1 }
+  }
+
+  /// Back to the whole step, its diagram window where it was before the micro-steps moved it.
+  mutating func leaveMicroSteps() {
+    if micro != nil, let window = diagramView.stepWindow, window.count == 2 {
+      diagramView.top = window[0]
+      diagramView.left = window[1]
+    }
+    diagramView.stepWindow = nil
+    micro = nil
   }
 
   mutating func moveSelection(_ delta: Int) {

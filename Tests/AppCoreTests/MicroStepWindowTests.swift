@@ -38,4 +38,31 @@ struct MicroStepWindowTests {
     // E1-E6 at 80x24 scroll somewhere (the test would see nothing on forests that always fit).
     if file.hasPrefix("e3") { #expect(scrolls > 0) }
   }
+
+  @Test(
+    "leaving the micro-steps (esc, k past the first, →) puts the step's window back where it was",
+    arguments: [Key.escape, .char("k"), .right])
+  func windowRestored(leave: Key) throws {
+    var s = try sceneApp("e3-three-generations.scene", view: .diagram)
+    s.go(to: 5)
+    _ = s.frame(width: 80, height: 24)
+    let before = (s.diagramView.top, s.diagramView.left)
+    let count = s.loadMicroSteps()
+    var moved = false
+    for _ in 0..<count {
+      _ = send(&s, [.down])
+      _ = s.frame(width: 80, height: 24)
+      moved = moved || s.diagramView.top != before.0
+    }
+    // E3's fork at 80x24 scrolls to its micro-steps' objects (else this proves nothing).
+    #expect(moved)
+    if leave == .char("k") {
+      for _ in 0..<count { _ = send(&s, [leave]) }
+    } else {
+      _ = send(&s, [leave])
+    }
+    #expect(s.micro == nil)
+    _ = s.frame(width: 80, height: 24)
+    #expect(s.diagramView.top == before.0 && s.diagramView.left == before.1, "\(leave)")
+  }
 }
