@@ -244,9 +244,10 @@ struct DiagramPane: Widget {
     let view = state.diagramView
     let window = state.diagramWindow(diagrams, pane: pane)
     var d = window.diagram
-    // `≠` only where this frame shows the comparison (the reducer marks what differs without
-    // knowing the frame's size; a frame too small for two models draws one, unmarked).
-    if differs.isEmpty { d.options.emphasized = [] }
+    // `≠` only where this frame shows the comparison (a frame too small for two models draws
+    // one, unmarked), and from what this frame was given: a half fitted for this frame only
+    // (above) was laid out without the comparison (was: 6.1's half unmarked beside 2.6.36's).
+    d.options.emphasized = differs.isEmpty ? [] : differs.objects(in: state.layout.world)
     let folded = d.processFolds.isEmpty ? "" : " (folded ×N: z unfolds)"
     Block(title: "anon_vma forest" + folded, focused: state.focusShown == .forest, theme: theme).render(
       in: pane.outer, into: &b)
