@@ -173,6 +173,21 @@ struct SideBySideTests {
     #expect(marked > 0)
   }
 
+  @Test("inside a micro-step the other half says it shows the step's end, its own micro-steps listed")
+  func otherHalfAtStepEnd() throws {
+    var s = try e3Compared()
+    s.go(to: 5)
+    let note = "the end of step 5: 2.6.34's own micro-steps are listed below"
+    for (w, h) in [(200, 60), (120, 40)] {
+      #expect(!s.render(width: w, height: h).plainText.contains(note))
+    }
+    _ = send(&s, [.down, .down])
+    #expect(s.micro == 1)
+    for (w, h) in [(200, 60), (120, 40)] {
+      #expect(s.render(width: w, height: h).plainText.contains(note), "\(w)x\(h)")
+    }
+  }
+
   @Test("a model compared with itself differs in nothing")
   func selfCompare() throws {
     var s = try sceneApp("e3-three-generations.scene")

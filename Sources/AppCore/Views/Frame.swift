@@ -112,7 +112,12 @@ extension AppState {
     var half = AppState(comparing: other, fileName: fileName, options: options, layout: lower)
     half.forestView = forestView
     half.narrationScroll = narrationScroll
-    half.notice = other.stepCount < step ? .warning("this model stopped at step \(other.stepCount)") : nil
+    // Micro-steps differ between models (no lockstep inside a step): the other half says it
+    // shows the step's end, its own micro-steps listed in its narration.
+    half.notice =
+      other.stepCount < step
+      ? .warning("this model stopped at step \(other.stepCount)")
+      : micro != nil && step > 0 ? "the end of step \(step): \(other.kernel.rawValue)'s own micro-steps are listed below" : nil
     half.account = currentCompareView?.account
     // The same object selected (drawn by the reducer, `refreshDiagram`) and the same scroll: the
     // two diagrams' plans put their processes on the same rows, and the selection stays in view.
