@@ -114,10 +114,10 @@ extension AppState {
     half.narrationScroll = narrationScroll
     // Micro-steps differ between models (no lockstep inside a step): the other half says it
     // shows the step's end, its own micro-steps listed in its narration.
+    let stepEnd = "the end of step \(step): \(other.kernel.rawValue)'s own micro-steps are listed below"
     half.notice =
       other.stepCount < step
-      ? .warning("this model stopped at step \(other.stepCount)")
-      : micro != nil && step > 0 ? "the end of step \(step): \(other.kernel.rawValue)'s own micro-steps are listed below" : nil
+      ? .warning("this model stopped at step \(other.stepCount)") : micro != nil && step > 0 ? Notice(stepEnd) : nil
     half.account = currentCompareView?.account
     // The same object selected (drawn by the reducer, `refreshDiagram`) and the same scroll: the
     // two diagrams' plans put their processes on the same rows, and the selection stays in view.
