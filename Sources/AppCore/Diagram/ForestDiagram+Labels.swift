@@ -57,10 +57,13 @@ extension ForestDiagram {
       for v in box.vmas {
         let here = w.vmas[v]
         guard let vma = here ?? options.previous?.vmas[v] else { continue }
-        let world = here == nil ? options.previous ?? w : w
-        let pgoff = world.pgoffName(v).map { " pgoff " + $0 } ?? ""
-        let text =
-          "\(world.vmaShortName(v)) \(vma.firstPage)..\(vma.firstPage + vma.pages - 1) \(vma.prot.rawValue)\(pgoff)"
+        // Written from the world that has the VMA (`w`, not copied, for all but a gone one).
+        func written(in world: World) -> String {
+          let pgoff = world.pgoffName(v).map { " pgoff " + $0 } ?? ""
+          return
+            "\(world.vmaShortName(v)) \(vma.firstPage)..\(vma.firstPage + vma.pages - 1) \(vma.prot.rawValue)\(pgoff)"
+        }
+        let text = here == nil ? written(in: options.previous ?? w) : written(in: w)
         // A VMA gone in this step has no chain left (`unlink_anon_vmas()` freed it) and no walk
         // visits it: only its text is written, in its exited process's box.
         let chain = here == nil ? [] : w.chainAnonVMAs(v)

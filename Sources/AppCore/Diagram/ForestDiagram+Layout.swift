@@ -503,11 +503,14 @@ extension ForestDiagram {
     }
     // A freed anon_vma's dangling pages, from the rows of the VMAs mapping them that have no
     // vma->anon_vma arrow of their own (those write `pg1→AV1 freed` only).
-    for box in anonVMAs where box.change == .removed && box.lines.count > 2 {
+    // Only the VMAs with dangling mappings can be their sources (most worlds have none).
+    for box in anonVMAs where !dangling.isEmpty && box.change == .removed && box.lines.count > 2 {
       var bus = Bus(anonVMA: box.anonVMA, sources: [], targetRow: box.rect.y + 3, dangling: true)
       for p in processes where p.change != .removed {
         for (i, v) in p.vmas.enumerated()
-        where w.vmas[v]?.anonVMA == nil && dangling[v]?.contains(where: { $0.anonVMA == box.anonVMA }) == true {
+        where dangling[v]?.contains(where: { $0.anonVMA == box.anonVMA }) == true
+          && w.vmas.withObject(v, { $0.anonVMA == nil }) ?? true
+        {
           bus.sources.append((v, p.row(at: i)))
         }
       }
@@ -515,20 +518,64 @@ extension ForestDiagram {
     }
     // Sources are added top to bottom: a bus's first source is its top one.
     var sorted = buses.values.sorted { ($0.sources[0].y, $0.anonVMA) < ($1.sources[0].y, $1.anonVMA) }
-    var laneEnds: [Int] = []
+    var laneEnds = LaneEnds(capacity: min(sorted.count, maxLanes))
     for i in sorted.indices {
-      let rows = sorted[i].sources.map(\.y) + [sorted[i].targetRow]
-      guard let top = rows.min(), let bottom = rows.max() else { continue }
+      var (top, bottom) = (sorted[i].targetRow, sorted[i].targetRow)
+      for s in sorted[i].sources {
+        top = min(top, s.y)
+        bottom = max(bottom, s.y)
+      }
       if top == bottom && sorted[i].sources.count == 1 { continue }  // straight across
-      if let lane = laneEnds.firstIndex(where: { $0 < top }) {
+      if let lane = laneEnds.first(endingAbove: top) {
         laneEnds[lane] = bottom
         sorted[i].lane = lane
       } else if laneEnds.count < maxLanes {
+        sorted[i].lane = laneEnds.count
         laneEnds.append(bottom)
-        sorted[i].lane = laneEnds.count - 1
       }
     }
     return sorted
+  }
+
+  /// The bottom row of each lane ``greedyLanes(_:maxLanes:)`` opened, in a tree of minimums: the
+  /// first lane ending above a row is found in logarithmic time (without a limit a large forest
+  /// opens many lanes, and a scan of them for every bus was quadratic).
+  struct LaneEnds {
+    private var tree: [Int]
+    private let leaves: Int
+    private(set) var count = 0
+
+    init(capacity: Int) {
+      var leaves = 1
+      while leaves < capacity { leaves *= 2 }
+      self.leaves = leaves
+      tree = [Int](repeating: .max, count: 2 * leaves)  // a lane not opened ends above nothing
+    }
+
+    subscript(lane: Int) -> Int {
+      get { tree[leaves + lane] }
+      set {
+        var node = leaves + lane
+        tree[node] = newValue
+        while node > 1 {
+          node /= 2
+          tree[node] = min(tree[2 * node], tree[2 * node + 1])
+        }
+      }
+    }
+
+    mutating func append(_ bottom: Int) {
+      count += 1
+      self[count - 1] = bottom
+    }
+
+    /// The first lane whose bottom row is above `row`.
+    func first(endingAbove row: Int) -> Int? {
+      guard tree[1] < row else { return nil }
+      var node = 1
+      while node < leaves { node = tree[2 * node] < row ? 2 * node : 2 * node + 1 }
+      return node - leaves
+    }
   }
 
   /// Orders the lanes so that the arrows cross as little as possible. A bus's lines are a
@@ -760,10 +807,12 @@ extension ForestDiagram {
   /// (D.4's use after free, C11) points into that box.
   mutating func routeRootPointers(_ w: World) {
     guard w.kernel != .v2_6_34 else { return }  // 2.6.34 has no anon_vma->root
-    var rowOf: [AnonVMAID: Int] = [:]
+    var rowOf = IDArray<AnonVMA, Int?>(absent: nil)
     for box in anonVMAs { rowOf[box.anonVMA] = box.rect.y + 1 }
     for box in anonVMAs where !box.isRoot && box.change != .removed {
-      guard let root = w.anonVMA(box.anonVMA)?.root, let ry = rowOf[root] else { continue }
+      // Read in place: `anonVMA(_:)` copies the anon_vma out (its list retained).
+      let a = box.anonVMA
+      guard w.isAllocated(a), let root = w[anonVMA: a].root, let ry = rowOf[root] else { continue }
       let edge = box.rect.maxX - 1
       arrows.append(
         Arrow(
