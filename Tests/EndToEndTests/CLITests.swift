@@ -138,11 +138,25 @@ struct CLITests {
     var command = [binary.path]
     if getuid() == 0 {
       let copy = URL(fileURLWithPath: scene).deletingLastPathComponent().appendingPathComponent("anonvis")
-      try FileManager.default.copyItem(at: binary, to: copy)
+      // Written through a close-on-exec descriptor: a process another test starts meanwhile
+      // must not inherit it open for writing, or executing the copy fails with ETXTBSY ("Text
+      // file busy", seen in CI) for as long as that process lives.
+      let bytes = try Data(contentsOf: binary)
+      let fd = open(copy.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o755)
+      try #require(fd >= 0)
+      let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+      #expect(close(fd) == 0)
+      try #require(written == bytes.count)
       #expect(chmod(copy.path, 0o755) == 0)
       command = ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", copy.path]
     }
-    let r = try runTool(command[0], Array(command.dropFirst()) + ["check", scene])
+    // Another test's fork may still hold a descriptor of the copy for the instant before its
+    // exec closes it: a busy text file is retried, a bounded number of times.
+    var r = try runTool(command[0], Array(command.dropFirst()) + ["check", scene])
+    for _ in 0..<20 where r.status == 126 && r.stderr.contains("Text file busy") {
+      usleep(100_000)
+      r = try runTool(command[0], Array(command.dropFirst()) + ["check", scene])
+    }
     #expect(r.status == 2)
     #expect(r.stderr.contains("t.scene: error: cannot read the file (permission denied)"), "\(r.stderr)")
   }
