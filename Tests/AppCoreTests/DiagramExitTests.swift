@@ -50,7 +50,9 @@ struct DiagramExitTests {
     #expect(checked > 0)
   }
 
-  @Test("E3 exit P3 (2.6.36): P3 is drawn exiting with P3:A@0 until remove_vma frees it, then no processes are left")
+  @Test(
+    "E3 exit P3 (2.6.36): P3 is drawn exiting with P3:A@0 until remove_vma frees it, then once as exited; a step after it shows no processes left"
+  )
   func e3ExitingThenEmpty() throws {
     var s = try diagramApp("e3-three-generations.scene", nil)
     s.go(to: 8)
@@ -61,17 +63,40 @@ struct DiagramExitTests {
       s.refreshLayout()
       let frame = s.frame(width: 120, height: 40).plainText
       if s.layout.world.vmas.isEmpty {
-        #expect(frame.contains("no processes left") && !frame.contains("P3 exiting"), "8.\(m + 1)\n\(frame)")
+        // The exit ended in this micro-step: P3 is drawn once more, exited, with the VMA it freed.
+        #expect(
+          frame.contains("P3 exited") && frame.contains("A@0") && !frame.contains("P3 exiting"),
+          "8.\(m + 1)\n\(frame)")
       } else {
         #expect(frame.contains("P3 exiting") && frame.contains("A@0"), "8.\(m + 1)\n\(frame)")
       }
     }
     s.go(to: 0)
     #expect(s.frame(width: 120, height: 40).plainText.contains("no processes yet"))
+    // A step after the last process's exit draws nothing of it.
+    var after = Self.exitThenScan()
+    after.go(to: 5)
+    let frame = after.frame(width: 120, height: 40).plainText
+    #expect(frame.contains("no processes left") && !frame.contains("P1"), "\(frame)")
+  }
+
+  /// P1 faults a page in and exits (step 4); ksmd's scan (step 5) changes nothing: an empty forest
+  /// after an empty one.
+  static func exitThenScan() -> AppState {
+    app(
+      """
+      kernel 2.6.36
+      spawn P1
+      mmap P1 A 1
+      touch P1 A 0
+      exit P1
+      ksmd-scan
+      """, view: .diagram)
   }
 
   @Test(
-    "an empty forest's border says nothing about more rows: E3 at step 0 and after P3's last VMA is freed, at 80x24")
+    "an empty forest's border says nothing about more rows: E3 at step 0 and a step after the last process exited, at 80x24"
+  )
   func emptyForestDoesNotScroll() throws {
     var s = try diagramApp("e3-three-generations.scene", nil)
     let area = Rect(x: 0, y: 0, width: 80, height: 24)
@@ -84,10 +109,8 @@ struct DiagramExitTests {
     var line = try border()
     #expect(s.frame(width: 80, height: 24).plainText.contains("no processes yet"))
     #expect(!line.contains("more") && !line.contains("cols"), "\(line)")
-    s.go(to: 8)
-    let count = s.loadMicroSteps()
-    s.selectMicro(count - 1)
-    s.refreshLayout()
+    s = Self.exitThenScan()
+    s.go(to: 5)
     line = try border()
     #expect(s.frame(width: 80, height: 24).plainText.contains("no processes left"))
     #expect(!line.contains("more") && !line.contains("cols"), "\(line)")

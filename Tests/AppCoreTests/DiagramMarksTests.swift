@@ -106,6 +106,61 @@ struct DiagramMarksTests {
     #expect(freed > 0)
   }
 
+  @Test(
+    "a VMA row of a box that stays is marked on its left border: + a VMA the step made, ~ one whose range, prot, anon_vma or chain changed, − one it freed (drawn once in its row)",
+    arguments: lectureScenes + ["every-operation.scene", "concurrency/root-lock-blocks-exit.scene"])
+  func vmaRowMarks(file: String) throws {
+    var s = try sceneApp(file, view: .diagram)
+    var seen: Set<String> = []
+    for k in 1...s.timeline.stepCount {
+      s.go(to: k)
+      let b = s.frame(width: 200, height: 60)
+      let (before, after) = (s.timeline.states[k - 1], s.timeline.states[k])
+      let diagrams = try #require(s.layout.diagram)
+      let pane = try #require(s.diagramPane(in: Rect(x: 0, y: 0, width: 200, height: 60)))
+      let window = s.diagramWindow(diagrams, pane: pane)
+      let d = window.diagram
+      for box in d.processes where box.change == .changed {
+        for (i, v) in box.vmas.enumerated() {
+          // The oracle: the two worlds, read directly.
+          let expected: String? =
+            switch (before.vmas[v], after.vmas[v]) {
+            case (nil, .some): "+"
+            case (.some, nil): "−"
+            case (let old?, let new?):
+              old.start != new.start || old.end != new.end || old.prot != new.prot || old.anonVMA != new.anonVMA
+                || old.chain != new.chain ? "~" : nil
+            case (nil, nil): nil
+            }
+          let (fx, fy) = (pane.canvas.x + box.rect.x - window.left, pane.canvas.y + box.row(at: i) - window.top)
+          guard fy >= pane.canvas.y, fy < pane.canvas.maxY, fx >= pane.canvas.x, fx < pane.canvas.maxX else { continue }
+          let cell = b[fx, fy].text
+          #expect(cell == (expected ?? "│"), "\(file) step \(k) VMA \(v.raw)\n\(b.plainText)")
+          if let expected { seen.insert(expected) }
+          // A freed VMA is written from the world before, in its row.
+          if expected == "−", let old = before.vmas[v] {
+            let row = (0..<200).map { b[$0, fy].text }.joined()
+            #expect(
+              row.contains("\(before.vmaShortName(v)) \(old.firstPage)..\(old.firstPage + old.pages - 1)"),
+              "\(file) step \(k)\n\(row)")
+          }
+        }
+      }
+      // A process whose exit waited for a lock is drawn exited, once, in the step it ends in.
+      for p in before.processes.indices.map({ ProcessID($0) }) where after.isAllocated(p) {
+        let exitingBefore = !before[process: p].alive && before.vmas.values.contains { $0.process == p }
+        let goneNow = !after.vmas.values.contains { $0.process == p }
+        if exitingBefore && goneNow {
+          #expect(d.processes.contains { $0.process == p && $0.change == .removed }, "\(file) step \(k)")
+          #expect(b.plainText.contains("┌− \(after[process: p].name) exited"), "\(file) step \(k)\n\(b.plainText)")
+          seen.insert("exited")
+        }
+      }
+    }
+    if file.hasPrefix("e4") { #expect(seen == ["+", "~", "−"]) }
+    if file.hasPrefix("concurrency/root-lock") { #expect(seen.contains("exited")) }
+  }
+
   @Test("a what-if step marks what it changed: the forked child +, its parent's anon_vma ~")
   func whatIfMarks() throws {
     var d = AppDriver(try sceneApp("e2-fork-cow.scene", view: .diagram), width: 120, height: 40)

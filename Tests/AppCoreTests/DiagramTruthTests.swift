@@ -15,15 +15,30 @@ private func isLine(_ text: String) -> Bool {
 }
 
 /// The frame cells of each box's border the diagram pane shows at this size, with the box's
-/// name, the side (`top` holds the title and change mark) and the cell's text.
-private func borders(_ s: AppState, _ b: Buffer, width: Int, height: Int) -> [(box: String, top: Bool, text: String)]? {
+/// name, the side (`top` holds the title and change mark), the cell's text and the change mark
+/// it may hold instead of a line (a process box's left border on a VMA row the step added,
+/// changed or freed: `+`, `~`, `−`).
+private func borders(
+  _ s: AppState, _ b: Buffer, width: Int, height: Int
+) -> [(box: String, top: Bool, text: String, mark: String?)]? {
   guard let diagrams = s.layout.diagram, let pane = s.diagramPane(in: Rect(x: 0, y: 0, width: width, height: height))
   else { return nil }
   let window = s.diagramWindow(diagrams, pane: pane)
   let d = window.diagram
   var boxes = d.processes.map { ("P\($0.process.raw)", $0.rect) } + d.anonVMAs.map { ($0.title, $0.rect) }
   boxes += d.stableNodes.map { ($0.title, $0.rect) } + (d.processFolds + d.anonVMAFolds).map { ($0.text, $0.rect) }
-  var out: [(String, Bool, String)] = []
+  var marks: [Int: [Int: String]] = [:]  // by row, then column
+  for box in d.processes {
+    for (i, v) in box.vmas.enumerated() {
+      switch d.vmaChanges[v] {
+      case .added: marks[box.row(at: i), default: [:]][box.rect.x] = "+"
+      case .changed: marks[box.row(at: i), default: [:]][box.rect.x] = "~"
+      case .removed: marks[box.row(at: i), default: [:]][box.rect.x] = "−"
+      case .same, nil: break
+      }
+    }
+  }
+  var out: [(String, Bool, String, String?)] = []
   let canvas = pane.canvas
   for (name, r) in boxes {
     var cells: [(Int, Int, Bool)] = (r.x..<r.maxX).flatMap { [($0, r.y, true), ($0, r.maxY - 1, false)] }
@@ -31,7 +46,7 @@ private func borders(_ s: AppState, _ b: Buffer, width: Int, height: Int) -> [(b
     for (x, y, top) in cells {
       let (fx, fy) = (canvas.x + x - window.left, canvas.y + y - window.top)
       guard fx >= canvas.x, fx < canvas.maxX, fy >= canvas.y, fy < canvas.maxY else { continue }
-      out.append((name, top, b[fx, fy].text))
+      out.append((name, top, b[fx, fy].text, marks[y]?[x]))
     }
   }
   return out
@@ -94,7 +109,7 @@ struct DiagramTruthTests {
       #expect(d.width <= canvas.width, "\(file) step \(k): the diagram is \(d.width) columns in \(canvas.width)")
       for c in cells {
         // The top border holds the change mark and the title; only shading may not be there.
-        let ok = c.top ? c.text != "░" && c.text != ":" : isLine(c.text)
+        let ok = c.top ? c.text != "░" && c.text != ":" : isLine(c.text) || c.text == c.mark
         #expect(ok, "\(file) step \(k): \(c.box) border shows '\(c.text)'\n\(b.plainText)")
         checked += 1
       }

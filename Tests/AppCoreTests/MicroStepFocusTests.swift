@@ -32,17 +32,18 @@ func forEachMicroStep(
 @Suite("The micro-step's focus")
 struct MicroStepFocusTests {
   /// The parser `microStepFocus` used before events carried references: the first anon_vma the
-  /// text names that `d` draws, else the VMA whose name comes first in the text.
-  static func parsedFocus(_ event: Event, _ w: World, _ d: ForestDiagram) -> Rect? {
+  /// text names that `d` draws, else the VMA whose name comes first in the text: a VMA of `w`, or
+  /// one freed since `before` that `d` draws in its row (by its name in `before`).
+  static func parsedFocus(_ event: Event, _ w: World, before: World, _ d: ForestDiagram) -> Rect? {
     for word in event.text.split(whereSeparator: { !$0.isLetter && !$0.isNumber }) {
       if let a = World.anonVMAID(named: word), let r = d.rect(of: .anonVMA(a)) { return r }
     }
     // At one place the longer name wins: `P1:A@0(new)` is the split's new VMA, not `P1:A@0`.
     var first: (at: String.Index, length: Int, rect: Rect)?
     for box in d.processes {
-      for v in box.vmas where w.vmas[v] != nil {
-        let name = w.vmaName(v)
-        guard let at = event.text.firstRange(of: name)?.lowerBound,
+      for v in box.vmas {
+        guard let name = w.vmas[v] != nil ? w.vmaName(v) : before.vmas[v] != nil ? before.vmaName(v) : nil,
+          let at = event.text.firstRange(of: name)?.lowerBound,
           first.map({ at < $0.at || (at == $0.at && name.count > $0.length) }) ?? true,
           let r = d.rect(of: .vma(v))
         else { continue }
@@ -72,7 +73,7 @@ struct MicroStepFocusTests {
         let d = try #require(s.layout.diagram).shown(rows: 200, selection: nil)
         let focus = s.microStepFocus(d)
         if focus != nil { focused += 1 }
-        guard focus != Self.parsedFocus(event, w, d) else { continue }
+        guard focus != Self.parsedFocus(event, w, before: before, d) else { continue }
         // The parser can only be wrong where the text's VMA name is ambiguous: two VMAs wear
         // it (a split's new VMA and the old one), or the VMA it named was renamed by the
         // micro-step (vma_adjust) and another now wears the name. The references say which.
@@ -111,9 +112,11 @@ struct MicroStepFocusTests {
     let count = s.loadMicroSteps()
     var checked = 0
     var parserWrong = 0
+    var before = s.timeline.states[4]
     for m in 0..<count {
       send(&s, [.down])
       let (event, w) = try #require(s.layout.microSteps?.states[m])
+      defer { before = w }
       let d = try #require(s.layout.diagram).shown(rows: 200, selection: nil)
       let anonVMAs = event.objects.compactMap { if case .anonVMA(let a) = $0 { a } else { nil } }
       let vmas = event.objects.compactMap { if case .vma(let v) = $0 { v } else { nil } }
@@ -121,7 +124,7 @@ struct MicroStepFocusTests {
         anonVMAs.lazy.compactMap { d.rect(of: .anonVMA($0)) }.first
         ?? vmas.lazy.compactMap { d.rect(of: .vma($0)) }.first
       #expect(s.microStepFocus(d) == expected, "\(event.summary)")
-      if Self.parsedFocus(event, w, d) != expected { parserWrong += 1 }
+      if Self.parsedFocus(event, w, before: before, d) != expected { parserWrong += 1 }
       if expected != nil { checked += 1 }
     }
     #expect(checked > 0)

@@ -180,8 +180,12 @@ extension ForestDiagram {
         let y = box.row(at: i)
         let locked = lockedVMAs.contains(v)
         if locked { put(lockBar, box.rect.x + 1, y, s.lockReach, maxX: box.rect.maxX - 1) }
+        // The row's change mark on the box's left border (a selection mark, drawn later, wins).
+        let change = vmaChanges[v] ?? .same
+        if let (glyph, style) = mark(change, s) { put(glyph, box.rect.x, y, style, maxX: box.rect.x + 1) }
         guard let label = vmaLabels[v] else { continue }
-        let style = highlight(.vma(v), s, else: gone ? s.processGone : locked ? s.lockReach : s.vma)
+        let style = highlight(
+          .vma(v), s, else: gone || change == .removed ? s.processGone : locked ? s.lockReach : s.vma)
         put(label.text, box.rect.x + 2, y, style, maxX: limit)
         var after = box.rect.x + 2 + Self.textWidth(label.text)
         if let pointer = label.pointer {

@@ -9,10 +9,11 @@ extension ForestDiagram {
   static func unfoldedHeight(_ w: World, options: Options) -> Int {
     let previous = options.previous
     let plan = options.plan
-    let tree = forkTree(w, previous: previous)
     let outside = outsideMM(w)
+    let before = previous.map(outsideMM) ?? [:]
+    let tree = forkTree(w, previous: previous, before: before)
     func listed(_ p: ProcessID) -> (vmas: [VMAID], pointing: Bool) {
-      let box = boxContents(p, w, previous: previous, outside: outside)
+      let box = boxContents(p, w, previous: previous, outside: outside, before: before)
       return (box?.vmas ?? [], box.map { $0.life != .exited } ?? false)
     }
     // The process boxes, and (unplanned) the first row of a VMA pointing at each anon_vma.
@@ -81,19 +82,21 @@ extension ForestDiagram {
 
   /// Whether the unfolded diagram of `w` (``init(rows:options:)`` with `fold` off) draws
   /// `object` (its ``rect(of:)`` is not nil), from the world alone: a process the diagram shows
-  /// (``boxContents(_:_:previous:outside:)``), a VMA listed in such a process's box (one the plan does not
+  /// (``boxContents(_:_:previous:outside:before:)``), a VMA listed in such a process's box (one the plan does not
   /// know drawn where its box has a free row), an anon_vma alive, freed in this step or freed
   /// with a page still pointing at it. Nil for a page or a stable node: where their names are
   /// written depends on the widths, which only the layout knows.
   static func unfoldedDraws(_ object: Object, _ w: World, options: Options) -> Bool? {
     let previous = options.previous
     let outside = outsideMM(w)
+    let before = previous.map(outsideMM) ?? [:]
     switch object {
     case .process(let p):
-      return boxContents(p, w, previous: previous, outside: outside) != nil
+      return boxContents(p, w, previous: previous, outside: outside, before: before) != nil
     case .vma(let v):
       for p in Set([w.vmas[v]?.process, previous?.vmas[v]?.process].compactMap { $0 }) {
-        guard let listed = boxContents(p, w, previous: previous, outside: outside)?.vmas, listed.contains(v)
+        guard let listed = boxContents(p, w, previous: previous, outside: outside, before: before)?.vmas,
+          listed.contains(v)
         else { continue }
         guard let plan = options.plan, plan.processY[p] >= 0 else { return true }
         if plannedRows(listed, plan: plan, rows: plan.processHeight[p] - 2).contains(where: { $0.vma == v }) {

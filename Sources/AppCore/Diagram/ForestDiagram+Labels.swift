@@ -49,13 +49,20 @@ extension ForestDiagram {
     }
   }
 
-  /// Each VMA row's label (``VMALabel``) in the process boxes; a VMA gone in this step (its
-  /// process exited) is read from the world before, without its chain.
+  /// Each VMA row's label (``VMALabel``) in the process boxes, and what the step did to each
+  /// VMA of a changed box (``vmaChanges``); a VMA gone in this step (freed, or its process
+  /// exited) is read from the world before, without its chain.
   mutating func labelVMAs(_ w: World) {
     let pteRowsShown = plan?.pteRows == true  // once: the property copies the plan at each use
     for box in processes {
+      // A box new or gone as a whole carries the mark; only a changed one's rows need theirs.
+      let marksRows = box.change == .changed
       for v in box.vmas {
         let here = w.vmas[v]
+        if marksRows, let previous = options.previous {
+          let change = Self.vmaChange(v, w, previous: previous)
+          if change != .same { vmaChanges[v] = change }
+        }
         guard let vma = here ?? options.previous?.vmas[v] else { continue }
         // Written from the world that has the VMA (`w`, not copied, for all but a gone one).
         func written(in world: World) -> String {

@@ -40,16 +40,16 @@ extension ForestDiagram {
   // MARK: Rows
 
   /// Processes in fork-tree order (children by id under their parent), stacked: what
-  /// ``boxContents(_:_:previous:outside:)`` shows; box x and width are set by
+  /// ``boxContents(_:_:previous:outside:before:)`` shows; box x and width are set by
   /// ``placeColumns``.
   mutating func stackProcesses(_ w: World, previous: World?) {
     if let plan {
       stackPlannedProcesses(w, previous: previous, plan: plan)
       return
     }
-    let (roots, children, shown) = Self.forkTree(w, previous: previous)
     let outside = Self.outsideMM(w)
     let outsideBefore = previous.map(Self.outsideMM) ?? [:]
+    let (roots, children, shown) = Self.forkTree(w, previous: previous, before: outsideBefore)
     // Each shown process's change, computed once (folding asks for it too).
     var changes = IDArray<Process, Change>(absent: .same, through: w.lastProcessID)
     for p in shown { changes[p] = Self.change(of: p, w, previous, outside: outside, before: outsideBefore) }
@@ -78,7 +78,7 @@ extension ForestDiagram {
         }
         y += 3
       case .process(let p, let depth):
-        let box = Self.boxContents(p, w, previous: previous, outside: outside)
+        let box = Self.boxContents(p, w, previous: previous, outside: outside, before: outsideBefore)
         let vmas = box?.vmas ?? []
         var title = " \(w[process: p].name)"
         if depth > Self.maxIndented, let parent = w[process: p].parent {
@@ -145,34 +145,46 @@ extension ForestDiagram {
   }
 
   /// What a process's box lists, nil when the diagram does not show the process. A live
-  /// process: its VMAs, then those of it outside its mm (``outsideMM(_:)``). An exiting one: `exit_mmap()` (mm/mmap.c,
+  /// process: its VMAs, then those of it outside its mm (``outsideMM(_:)``), then those the step
+  /// freed (read from `previous`). An exiting one: `exit_mmap()` (mm/mmap.c,
   /// 2.6.34 to 6.x) unmaps the VMAs, unlinks their chains (`free_pgtables()` →
   /// `unlink_anon_vmas()`) and frees each with `remove_vma()`: until then they exist, on the
   /// anon_vmas' lists, and the box shows them. One whose last VMA was freed in this step, or that
-  /// exited in it (whole steps): the VMAs it had in `previous`, drawn once as exited.
+  /// exited in it (whole steps): the VMAs it had in `previous`, drawn once as exited; so is one
+  /// whose exit spanned steps (it waited for a lock in `unlink_anon_vmas()`) and ended in this
+  /// one. `outside` and `before` are ``outsideMM(_:)`` of `w` and of `previous`.
   static func boxContents(
-    _ p: ProcessID, _ w: World, previous: World?, outside: [ProcessID: [VMAID]]
+    _ p: ProcessID, _ w: World, previous: World?, outside: [ProcessID: [VMAID]], before: [ProcessID: [VMAID]]
   ) -> (vmas: [VMAID], life: BoxLife)? {
     guard w.isAllocated(p) else { return nil }
     let extra = outside[p] ?? []
-    if w[process: p].alive { return (w[process: p].vmas.filter { w.vmas[$0] != nil } + extra, .alive) }
+    if w[process: p].alive {
+      // The VMAs the step freed (merged away, unmapped) stay once, in their rows, marked `−`.
+      let freed =
+        previous.map { before in
+          before.isAllocated(p) ? before[process: p].vmas.filter { w.vmas[$0] == nil && before.vmas[$0] != nil } : []
+        } ?? []
+      return (w[process: p].vmas.filter { w.vmas[$0] != nil } + extra + freed, .alive)
+    }
     if !extra.isEmpty { return (extra, .exiting) }
     guard let previous, previous.isAllocated(p) else { return nil }
     if previous[process: p].alive {
       return (previous[process: p].vmas.filter { previous.vmas[$0] != nil }, .exited)
     }
+    if let exiting = before[p] { return (exiting, .exited) }
     return nil
   }
 
   /// The processes the diagram shows, the live and exiting ones and the ones that exited in this
   /// step, by id, as a fork tree: the roots and each one's children by id. A child whose parent
-  /// is gone hangs at the top level, as the kernel reparents it.
-  static func forkTree(_ w: World, previous: World?) -> (
+  /// is gone hangs at the top level, as the kernel reparents it. `before`: ``outsideMM(_:)`` of
+  /// `previous` (a process exiting there is shown once more, exited).
+  static func forkTree(_ w: World, previous: World?, before: [ProcessID: [VMAID]]) -> (
     roots: [ProcessID], children: IDArray<Process, [ProcessID]>, shown: [ProcessID]
   ) {
     let exiting = Set(outsideMM(w).keys)
     func isShown(_ p: ProcessID) -> Bool {
-      w[process: p].alive || exiting.contains(p)
+      w[process: p].alive || exiting.contains(p) || before[p] != nil
         || (previous.map { $0.isAllocated(p) && $0[process: p].alive } ?? false)
     }
     var children = IDArray<Process, [ProcessID]>(absent: [], through: w.lastProcessID)
@@ -239,23 +251,35 @@ extension ForestDiagram {
   ) -> Change {
     guard let previous else { return .same }
     guard previous.isAllocated(process) else { return .added }
-    let now = boxContents(process, w, previous: previous, outside: outside)
+    let now = boxContents(process, w, previous: previous, outside: outside, before: outsideBefore)
     let exiting = now?.life == .exiting
-    guard previous[process: process].alive || exiting else { return .added }
+    guard previous[process: process].alive || outsideBefore[process] != nil || exiting else { return .added }
     guard w[process: process].alive || exiting else { return .removed }
+    // An exit that began in this step and waits (`exiting` in its title).
+    if exiting && previous[process: process].alive { return .changed }
     let vmas = now?.vmas ?? []
-    let before = boxContents(process, previous, previous: nil, outside: outsideBefore)?.vmas ?? []
+    let before = boxContents(process, previous, previous: nil, outside: outsideBefore, before: [:])?.vmas ?? []
     guard vmas == before else { return .changed }
     for v in vmas {
-      guard let old = previous.vmas[v], let new = w.vmas[v] else { return .changed }
-      if old.start != new.start || old.end != new.end || old.prot != new.prot || old.anonVMA != new.anonVMA
-        || old.chainTailFirst != new.chainTailFirst
-      {
-        return .changed
-      }
+      guard let old = previous.vmas[v], let new = w.vmas[v], !differs(old, new) else { return .changed }
     }
     // Only pages changed (a fault, a COW break, a swap-out, KSM merging): changed too.
     return previous[process: process].ptes == w[process: process].ptes ? .same : .changed
+  }
+
+  /// Whether a step changed what a VMA row shows: its range, protection, `vma->anon_vma` or
+  /// `anon_vma_chain`.
+  static func differs(_ old: VMA, _ new: VMA) -> Bool {
+    old.start != new.start || old.end != new.end || old.prot != new.prot || old.anonVMA != new.anonVMA
+      || old.chainTailFirst != new.chainTailFirst
+  }
+
+  /// What the step did to VMA `v` of a box that is neither new nor gone: `.added` (not in
+  /// `previous`), `.removed` (freed: not in `w`), `.changed` (``differs(_:_:)``) or `.same`.
+  static func vmaChange(_ v: VMAID, _ w: World, previous: World) -> Change {
+    guard let new = w.vmas[v] else { return previous.vmas[v] == nil ? .same : .removed }
+    guard let old = previous.vmas[v] else { return .added }
+    return differs(old, new) ? .changed : .same
   }
 
   /// Alive anon_vmas (and the ones freed in this step) grouped by forest, the root first; each

@@ -56,7 +56,10 @@ extension ForestDiagram {
         : "+ - | = :") + "  lines and their joins; a line passing over another crosses it " + (u ? "(─│─)" : "(-|-)"),
       "Marks",
       "+  new in this step   ~  changed (pages alone too)   " + (u ? "−" : "-")
-        + "  freed or exited (drawn in its place once; a freed anon_vma a page still points at, as long as one does)",
+        + "  freed or exited (drawn in its place once; a freed anon_vma a page still points at, as long as one does); "
+        + "on a box's title, the box; on a VMA row's left border, in a changed box, that VMA: "
+        + (u ? "+▌A@0" : "+|A@0") + " split off or mapped, ~ range, protection, anon_vma or chain changed, "
+        + (u ? "−" : "-") + " freed (merged away, unmapped)",
       "!C12  an invariant the checker found violated in this step, on the objects it names; its text under the "
         + "diagram (C12 page safety: a mapped page, its anon_vma alive and on the VMA's chain)",
       (u ? "░" : ":") + "  a held lock's outline around all it covers: AV1 lock: cpu0 (fork P1 P2), "

@@ -35,6 +35,18 @@ extension ForestDiagram {
     /// since the world its diagram is drawn against (``stableNodeRows(_:previous:)``).
     var stableNodeRows = 0
 
+    /// Whether process `p` is gone from `w`, its box drawn exited: not alive, and no VMA of it
+    /// left (an exit waiting in `unlink_anon_vmas()` still has them: its box shows it exiting).
+    static func isGone(_ p: ProcessID, _ w: World) -> Bool {
+      guard !w[process: p].alive else { return false }
+      var listed = 0
+      for process in w.processes { listed += process.vmas.count }
+      guard listed != w.vmas.count || !w.detachedVMAs.isEmpty else { return true }
+      var left = false
+      w.vmas.forEachObject { _, vma in if vma.process == p { left = true } }
+      return !left
+    }
+
     /// The first index in `range` where `holds` (false before it, true from it on; true at the
     /// range's end).
     static func first(in range: ClosedRange<Int>, where holds: (Int) -> Bool) -> Int {
@@ -74,10 +86,10 @@ extension ForestDiagram {
         for p in liveProcesses {
           let from = max(lo, birthIndex[p])
           if w[process: p].vmas != lists[p] { readVMAs(of: p, ws, times, from...cp, &lists[p]) }
-          if w[process: p].alive {
+          if !Self.isGone(p, w) {
             still.append(p)
           } else {
-            let i = Self.first(in: from...cp) { !ws[$0][process: p].alive }
+            let i = Self.first(in: from...cp) { Self.isGone(p, ws[$0]) }
             processes[p]?.life.death = times[i]
           }
         }

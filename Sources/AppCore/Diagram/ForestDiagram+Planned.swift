@@ -3,7 +3,7 @@ import TermRender
 
 extension ForestDiagram {
   /// Process boxes where the plan puts them: the live and exiting processes and the ones that
-  /// exited in this step (``boxContents(_:_:previous:outside:)``), each at its planned row and depth, each VMA on its
+  /// exited in this step (``boxContents(_:_:previous:outside:before:)``), each at its planned row and depth, each VMA on its
   /// planned row in the box. A process the plan does not know (a world from elsewhere) goes
   /// below the planned ones; a VMA it does not know takes a free row of its box, or is left
   /// out when none is free.
@@ -13,7 +13,8 @@ extension ForestDiagram {
     let outsideBefore = previous.map(Self.outsideMM) ?? [:]
     for i in w.processes.indices {
       let p = ProcessID(i)  // a process's id is its index
-      guard let (listed, life) = Self.boxContents(p, w, previous: previous, outside: outside) else { continue }
+      guard let (listed, life) = Self.boxContents(p, w, previous: previous, outside: outside, before: outsideBefore)
+      else { continue }
       let planned = plan.processY[p] >= 0
       let depth = planned ? plan.processDepth[p] : 0
       var rect: Rect

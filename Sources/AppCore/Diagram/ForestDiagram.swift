@@ -196,6 +196,9 @@ public struct ForestDiagram: Sendable {
   public internal(set) var related: Set<Object> = []
   /// Per VMA: the pages it maps whose `page->mapping` is a freed anon_vma (a use-after-free).
   public internal(set) var dangling: [VMAID: [DanglingMapping]] = [:]
+  /// What the step did to each VMA of a process box that is not new or gone as a whole (only
+  /// the VMAs it added, changed or removed: ``labelVMAs(_:)``); marked on the row's left border.
+  public internal(set) var vmaChanges: [VMAID: Change] = [:]
   /// The objects the step's violations name, with their codes (``violationMarks(_:)``).
   public internal(set) var violationMarks: [Object: [String]] = [:]
   /// VMAs a held lock covers.
