@@ -131,6 +131,33 @@ struct DiagramLockTests {
     #expect(frame.contains("lock: cpu0 (mprotect"), "\(frame)")
   }
 
+  /// The plan gives the anon_vma boxes the width of their lock labels where the pane has the
+  /// room (a plan without a width: all they want). Not E2, E5 and the rwsem scene: there the rmap
+  /// walk's and the readers' labels beside the boxes take the room, and the labels stay cut.
+  @Test(
+    "with room to spare (120x40, 200x60) every step's lock outline names its holders' operations whole",
+    arguments: [
+      "e1-first-touch.scene", "e3-three-generations.scene", "e4-split-merge.scene", "e6-ksm-root-lifetime.scene",
+      "concurrency/root-lock-blocks-exit.scene",
+    ])
+  func outlineLabelWhole(file: String) throws {
+    var s = try diagramApp(file, nil)
+    var outlines = 0
+    for (width, height) in [(120, 40), (200, 60)] {
+      for k in 0...s.timeline.stepCount {
+        s.go(to: k)
+        let frame = s.render(width: width, height: height).plainText
+        let d = try #require(s.layout.diagram?.whole)
+        for outline in d.lockOutlines {
+          outlines += 1
+          let label = outline.holders.trimmingCharacters(in: .whitespaces)
+          #expect(frame.contains(label), "\(file) \(width)x\(height) step \(k): \(label)\n\(frame)")
+        }
+      }
+    }
+    #expect(outlines > 0, "\(file): no step shows a lock")
+  }
+
   @Test("the locks line under the diagram cuts a first item too long for it at a word, with …, and counts the rest")
   func locksLineCut() {
     let items = [

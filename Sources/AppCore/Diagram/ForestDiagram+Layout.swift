@@ -758,14 +758,17 @@ extension ForestDiagram {
     for fold in anonVMAFolds { inner = max(inner, Self.textWidth(fold.text) + 3) }
     // A lock's outline names its holders on its top edge and the waiting CPUs on its bottom
     // edge, in the box's width (less its corners) at least without the operations.
+    var wanted = inner
     if anonVMAs.contains(where: \.locked) {
       let moment = options.lockMoment ?? w
       for lock in moment.lockHolders.keys {
         let texts = Self.lockTexts(lock, moment)
         inner = max(inner, Self.textWidth(texts.brief) - 1, Self.textWidth(texts.waiting ?? "") - 1)
+        wanted = max(wanted, Self.textWidth(texts.holders) - 1)
       }
     }
     neededAnonVMAInner = inner
+    wantedAnonVMAInner = max(inner, wanted)
     if let plan, plan.processRight != nil { inner = plan.anonVMAInner }
     for i in anonVMAFolds.indices {
       anonVMAFolds[i].rect = Rect(x: left, y: anonVMAFolds[i].rect.y, width: inner + 2, height: 3)

@@ -351,6 +351,14 @@ extension ForestDiagram {
       self.fit = fit
       self.maxWidth = maxWidth
       narrowed = fit != Fit(lanes: 8)
+      // Room to spare writes the lock outlines' labels whole, before it lengthens the arrows.
+      // (A plan without a width serves the widths its diagrams fit in: they take what they want.)
+      let room = maxWidth.map { $0 - m.width } ?? .max
+      if !narrowed, m.wanted > m.inner, room > 0 {
+        let wider = min(m.wanted - m.inner, room)
+        m.inner += wider
+        m.width += wider
+      }
       if let maxWidth, Self.rowGap(maxWidth) > 0, !narrowed {
         lead = max(0, min(Self.maxLead, (maxWidth - m.width) / 3))
         // The stable nodes beside the forest come first: the lead takes only what they leave.
@@ -374,22 +382,31 @@ extension ForestDiagram {
     }
 
     /// The columns the sampled worlds need with `fit`, and the width of the widest diagram.
-    func columns(_ worlds: [World], samples: [Int], fit: Fit) -> (right: Int, lanes: Int, inner: Int, width: Int) {
+    func columns(_ worlds: [World], samples: [Int], fit: Fit) -> Columns {
       // Without a limit the measure runs to the end.
-      columns(worlds, samples: samples, fit: fit, limit: .max) ?? (0, 0, 0, 0)
+      columns(worlds, samples: samples, fit: fit, limit: .max) ?? Columns()
+    }
+
+    /// What the sampled worlds need: the process boxes' right edge, the lanes, the anon_vma
+    /// boxes' inner width (and the width that writes every lock label whole), the whole width.
+    struct Columns {
+      var right = 0
+      var lanes = 0
+      var inner = 0
+      var wanted = 0
+      var width = 0
     }
 
     /// ``columns(_:samples:fit:)``, or nil as soon as the width is over `limit` (the worlds after
     /// it are not measured).
-    func columns(_ worlds: [World], samples: [Int], fit: Fit, limit: Int, rows: SampleRows? = nil)
-      -> (right: Int, lanes: Int, inner: Int, width: Int)?
-    {
+    func columns(_ worlds: [World], samples: [Int], fit: Fit, limit: Int, rows: SampleRows? = nil) -> Columns? {
       var measuring = self
       measuring.fit = fit
       measuring.processRight = nil
       var right = 0
       var lanes = 0
       var inner = 0
+      var wanted = 0
       var tail = 0
       // As ``placeColumns`` lays them out: boxes, lanes, anon_vma boxes, root trunk, the rest.
       var width: Int { right + 1 + 2 + 2 * lanes + 2 + inner + 2 + 3 + tail }
@@ -401,10 +418,11 @@ extension ForestDiagram {
         right = max(right, d.neededRight)
         lanes = max(lanes, d.usedLanes)
         inner = max(inner, d.neededAnonVMAInner)
+        wanted = max(wanted, d.wantedAnonVMAInner)
         tail = max(tail, d.neededTail)
         if width > limit { return nil }
       }
-      return (right, lanes, inner, samples.isEmpty ? 0 : width)
+      return Columns(right: right, lanes: lanes, inner: inner, wanted: wanted, width: samples.isEmpty ? 0 : width)
     }
   }
 

@@ -244,6 +244,9 @@ public struct ForestDiagram: Sendable {
   var neededRight = 0
   var usedLanes = 0
   var neededAnonVMAInner = 0
+  /// The inner width that writes every lock outline's label whole, with the holders'
+  /// operations (`AV1 lock: cpu0 (mprotect P1 A 2..3 rw)`): a plan with room to spare gives it.
+  var wantedAnonVMAInner = 0
   /// The inner width the anon_vma boxes' titles and lines need (``measureAnonVMAText()``).
   var anonVMATextInner = 0
   /// Columns right of the root trunk this world needs (labels, 6.x parent lanes), and where
