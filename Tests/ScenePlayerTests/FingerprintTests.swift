@@ -229,4 +229,40 @@ struct FingerprintTests {
     #expect(repeats.isEmpty)
     #expect(set.bytes <= 10_001 * 8 * 8 / 3 + 64)
   }
+
+  @Test("a string hashes from its storage to the words of the byte-by-byte loop")
+  func stringWords() {
+    /// The loop over the UTF-8 view, as it was before the contiguous read.
+    func reference(_ string: String) -> UInt64 {
+      var h = StateHasher()
+      var word: UInt64 = 0
+      var n = 0
+      for byte in string.utf8 {
+        word = word << 8 | UInt64(byte)
+        n += 1
+        if n & 7 == 0 {
+          h.combine(word)
+          word = 0
+        }
+      }
+      h.combine(word)
+      h.combine(n)
+      return h.finalize()
+    }
+    var strings = [
+      "", "a", "anon_vma_prepare", "12345678", "123456789", "é", "cpu0 → P1", String(repeating: "xé", count: 40),
+    ]
+    var seed: UInt64 = 0x9E37_79B9_7F4A_7C15
+    let alphabet = Array("ab_0 éü→🙂")
+    for _ in 0..<200 {
+      seed = StateHasher.mix(seed &+ 1)
+      let characters = (0..<Int(seed % 40)).map { alphabet[Int((seed >> UInt64($0 % 50)) % UInt64(alphabet.count))] }
+      strings.append(String(characters))
+    }
+    for string in strings {
+      var h = StateHasher()
+      h.combine(string)
+      #expect(h.finalize() == reference(string), "\(string)")
+    }
+  }
 }
