@@ -230,6 +230,33 @@ struct FingerprintTests {
     #expect(set.bytes <= 10_001 * 8 * 8 / 3 + 64)
   }
 
+  @Test("CPU numbers are those a plain [CPU: Int] table gives (every CPU the race scenes reach)")
+  func numbersAsPlainTable() throws {
+    var (met, distinct) = (0, 0)
+    for (name, e) in try raceExplorers() {
+      var numbering = CPUNumbering()
+      var plain: [CPU: Int] = [:]
+      var queue = [e.initial]
+      var seen: Set<World> = [e.initial]
+      while let w = queue.popLast(), seen.count < 300 {
+        for cpu in w.cpus {
+          let expected = plain[cpu] ?? plain.count
+          plain[cpu] = expected
+          #expect(numbering.number(cpu) == expected, "\(name)")
+          met += 1
+        }
+        for c in w.cpus.indices where w.cpus[c].state == .running || w.cpus[c].state == .blocked {
+          var next = w
+          guard (try? next.microStep(cpu: c)) != nil, seen.insert(next).inserted else { continue }
+          queue.append(next)
+        }
+      }
+      #expect(numbering.count == plain.count, "\(name)")
+      distinct += plain.count
+    }
+    #expect(met > distinct, "CPUs met again are looked up")
+  }
+
   @Test("a string hashes from its storage to the words of the byte-by-byte loop")
   func stringWords() {
     /// The loop over the UTF-8 view, as it was before the contiguous read.
