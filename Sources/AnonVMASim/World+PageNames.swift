@@ -65,36 +65,41 @@ extension World {
   /// - Returns: nil when a process or virtual page does not fit a name (the ids are then used).
   public func pageNames() -> PageNames? {
     var names = [UInt64](repeating: 0, count: pages.count)
-    func set(_ p: PageID, _ name: UInt64) {
-      let i = p.raw - 1
-      if i >= 0 && i < names.count && names[i] == 0 { names[i] = name }
-    }
-    // In place: `for cpu in cpus` copies each CPU out first.
-    cpus.withUnsafeBufferPointer { cpus in
-      for c in cpus.indices {
-        cpus[c].forEachPage { set($0, PageNames.name(.cpu, UInt64(bitPattern: Int64($0.raw)) & 0xFF_FFFF_FFFF_FFFF)) }
-      }
-    }
-    for pi in processes.indices {
-      guard pi < 1 << 27 else { return nil }
-      for (vpage, pte) in processes[pi].ptes {
-        let p: PageID
-        switch pte {
-        case .page(let id, _), .migration(let id, _): p = id
-        case .zero, .swap: continue
-        }
-        guard vpage >= 0 && vpage < 1 << 28 else { return nil }
-        let name = PageNames.name(.mapped, UInt64(pi) << 28 | UInt64(vpage))
+    // One access to the names for the whole pass: a nested function that captures the array
+    // checks exclusivity on each write.
+    let fits = names.withUnsafeMutableBufferPointer { names in
+      func set(_ p: PageID, _ name: UInt64) {
         let i = p.raw - 1
-        guard i >= 0 && i < names.count else { continue }
-        // The least location wins; a CPU's or a lesser location's name stays.
-        if names[i] == 0 || (names[i] >> 56 == PageNames.Tag.mapped.rawValue && name < names[i]) { names[i] = name }
+        if i >= 0 && i < names.count && names[i] == 0 { names[i] = name }
       }
+      // In place: `for cpu in cpus` copies each CPU out first.
+      cpus.withUnsafeBufferPointer { cpus in
+        for c in cpus.indices {
+          cpus[c].forEachPage { set($0, PageNames.name(.cpu, UInt64(bitPattern: Int64($0.raw)) & 0xFF_FFFF_FFFF_FFFF)) }
+        }
+      }
+      for pi in processes.indices {
+        guard pi < 1 << 27 else { return false }
+        for (vpage, pte) in processes[pi].ptes {
+          let p: PageID
+          switch pte {
+          case .page(let id, _), .migration(let id, _): p = id
+          case .zero, .swap: continue
+          }
+          guard vpage >= 0 && vpage < 1 << 28 else { return false }
+          let name = PageNames.name(.mapped, UInt64(pi) << 28 | UInt64(vpage))
+          let i = p.raw - 1
+          guard i >= 0 && i < names.count else { continue }
+          // The least location wins; a CPU's or a lesser location's name stays.
+          if names[i] == 0 || (names[i] >> 56 == PageNames.Tag.mapped.rawValue && name < names[i]) { names[i] = name }
+        }
+      }
+      for slot in swapSlots {
+        if let p = slot.cached { set(p, PageNames.name(.swapCache, UInt64(bitPattern: Int64(slot.id.raw)))) }
+      }
+      for node in stableNodes { set(node.page, PageNames.name(.stableNode, UInt64(bitPattern: Int64(node.id.raw)))) }
+      return true
     }
-    for slot in swapSlots {
-      if let p = slot.cached { set(p, PageNames.name(.swapCache, UInt64(bitPattern: Int64(slot.id.raw)))) }
-    }
-    for node in stableNodes { set(node.page, PageNames.name(.stableNode, UInt64(bitPattern: Int64(node.id.raw)))) }
-    return PageNames(names: names)
+    return fits ? PageNames(names: names) : nil
   }
 }

@@ -396,7 +396,12 @@ extension RaceExplorer {
 /// (SPIN's COLLAPSE compression stores a state's components once and the state as their indices
 /// in the same way.) The table is exact: it compares CPUs with `==`.
 struct CPUNumbering {
-  private var numbers: [CPU: Int] = [:]
+  /// The CPUs met, by number.
+  private var cpus: [CPU] = []
+  /// By `hashValue`: the numbers of the CPUs met with that hash. (A `[CPU: Int]` compares the
+  /// key with each CPU its probe meets, about two full `==` and copies a lookup; here a CPU is
+  /// compared with those of its hash alone, in place.)
+  private var byHash: [Int: [Int]] = [:]
   /// Whether page ids are hashed under names that do not depend on the order of allocation
   /// (``World/pageNames()``): the symmetry reduction.
   let symmetry: Bool
@@ -404,12 +409,17 @@ struct CPUNumbering {
   init(symmetry: Bool = false) { self.symmetry = symmetry }
 
   /// How many distinct CPUs have been met.
-  var count: Int { numbers.count }
+  var count: Int { cpus.count }
 
   mutating func number(_ cpu: CPU) -> Int {
-    if let n = numbers[cpu] { return n }
-    let n = numbers.count
-    numbers[cpu] = n
+    let hash = cpu.hashValue
+    if let candidates = byHash[hash] {
+      let found = cpus.withUnsafeBufferPointer { cpus in candidates.first { cpus[$0] == cpu } }
+      if let found { return found }
+    }
+    let n = cpus.count
+    cpus.append(cpu)
+    byHash[hash, default: []].append(n)
     return n
   }
 
@@ -447,13 +457,13 @@ struct CPUNumbering {
     var numbers: [Int] = []
     numbers.reserveCapacity(world.cpus.count)
     // The CPUs compared and looked up in place (`world.cpus[i]` would copy each one out first).
+    let parentCPUs = parent?.cpus ?? []
     world.cpus.withUnsafeBufferPointer { cpus in
-      for i in cpus.indices {
-        let unchanged =
-          parent.map { parent in
-            i < known.count && i < parent.cpus.count && parent.cpus.withUnsafeBufferPointer { $0[i] == cpus[i] }
-          } ?? false
-        numbers.append(unchanged ? known[i] : number(cpus[i]))
+      parentCPUs.withUnsafeBufferPointer { parentCPUs in
+        for i in cpus.indices {
+          let unchanged = i < known.count && i < parentCPUs.count && parentCPUs[i] == cpus[i]
+          numbers.append(unchanged ? known[i] : number(cpus[i]))
+        }
       }
     }
     return numbers

@@ -229,4 +229,67 @@ struct FingerprintTests {
     #expect(repeats.isEmpty)
     #expect(set.bytes <= 10_001 * 8 * 8 / 3 + 64)
   }
+
+  @Test("CPU numbers are those a plain [CPU: Int] table gives (every CPU the race scenes reach)")
+  func numbersAsPlainTable() throws {
+    var (met, distinct) = (0, 0)
+    for (name, e) in try raceExplorers() {
+      var numbering = CPUNumbering()
+      var plain: [CPU: Int] = [:]
+      var queue = [e.initial]
+      var seen: Set<World> = [e.initial]
+      while let w = queue.popLast(), seen.count < 300 {
+        for cpu in w.cpus {
+          let expected = plain[cpu] ?? plain.count
+          plain[cpu] = expected
+          #expect(numbering.number(cpu) == expected, "\(name)")
+          met += 1
+        }
+        for c in w.cpus.indices where w.cpus[c].state == .running || w.cpus[c].state == .blocked {
+          var next = w
+          guard (try? next.microStep(cpu: c)) != nil, seen.insert(next).inserted else { continue }
+          queue.append(next)
+        }
+      }
+      #expect(numbering.count == plain.count, "\(name)")
+      distinct += plain.count
+    }
+    #expect(met > distinct, "CPUs met again are looked up")
+  }
+
+  @Test("a string hashes from its storage to the words of the byte-by-byte loop")
+  func stringWords() {
+    /// The loop over the UTF-8 view, as it was before the contiguous read.
+    func reference(_ string: String) -> UInt64 {
+      var h = StateHasher()
+      var word: UInt64 = 0
+      var n = 0
+      for byte in string.utf8 {
+        word = word << 8 | UInt64(byte)
+        n += 1
+        if n & 7 == 0 {
+          h.combine(word)
+          word = 0
+        }
+      }
+      h.combine(word)
+      h.combine(n)
+      return h.finalize()
+    }
+    var strings = [
+      "", "a", "anon_vma_prepare", "12345678", "123456789", "é", "cpu0 → P1", String(repeating: "xé", count: 40),
+    ]
+    var seed: UInt64 = 0x9E37_79B9_7F4A_7C15
+    let alphabet = Array("ab_0 éü→🙂")
+    for _ in 0..<200 {
+      seed = StateHasher.mix(seed &+ 1)
+      let characters = (0..<Int(seed % 40)).map { alphabet[Int((seed >> UInt64($0 % 50)) % UInt64(alphabet.count))] }
+      strings.append(String(characters))
+    }
+    for string in strings {
+      var h = StateHasher()
+      h.combine(string)
+      #expect(h.finalize() == reference(string), "\(string)")
+    }
+  }
 }
