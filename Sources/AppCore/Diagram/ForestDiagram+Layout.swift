@@ -161,8 +161,8 @@ extension ForestDiagram {
     if w[process: p].alive {
       // The VMAs the step freed (merged away, unmapped) stay once, in their rows, marked `−`.
       let freed =
-        previous.map { before in
-          before.isAllocated(p) ? before[process: p].vmas.filter { w.vmas[$0] == nil && before.vmas[$0] != nil } : []
+        previous.map { old in
+          old.isAllocated(p) ? old[process: p].vmas.filter { w.vmas[$0] == nil && old.vmas[$0] != nil } : []
         } ?? []
       return (w[process: p].vmas.filter { w.vmas[$0] != nil } + extra + freed, .alive)
     }

@@ -35,16 +35,11 @@ extension ForestDiagram {
     /// since the world its diagram is drawn against (``stableNodeRows(_:previous:)``).
     var stableNodeRows = 0
 
-    /// Whether process `p` is gone from `w`, its box drawn exited: not alive, and no VMA of it
-    /// left (an exit waiting in `unlink_anon_vmas()` still has them: its box shows it exiting).
+    /// Whether process `p` is gone from `w`, its box drawn exited: not alive, and none of its
+    /// VMAs left outside its mm (an exit waiting in `unlink_anon_vmas()` still has them: its box
+    /// shows it exiting, as ``boxContents(_:_:previous:outside:before:)`` reads ``outsideMM(_:)``).
     static func isGone(_ p: ProcessID, _ w: World) -> Bool {
-      guard !w[process: p].alive else { return false }
-      var listed = 0
-      for process in w.processes { listed += process.vmas.count }
-      guard listed != w.vmas.count || !w.detachedVMAs.isEmpty else { return true }
-      var left = false
-      w.vmas.forEachObject { _, vma in if vma.process == p { left = true } }
-      return !left
+      !w[process: p].alive && outsideMM(w)[p] == nil
     }
 
     /// The first index in `range` where `holds` (false before it, true from it on; true at the
