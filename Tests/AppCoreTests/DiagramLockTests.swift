@@ -132,13 +132,15 @@ struct DiagramLockTests {
   }
 
   /// The plan gives the anon_vma boxes the width of their lock labels where the pane has the
-  /// room (a plan without a width: all they want). Not E2, E5 and the rwsem scene: there the rmap
-  /// walk's and the readers' labels beside the boxes take the room, and the labels stay cut.
+  /// room (a plan without a width: all they want); where the rmap walk's and the readers' labels
+  /// beside the boxes take that room (E2, E5, the rwsem scene), the label reads on over the blank
+  /// cells right of its outline.
   @Test(
     "with room to spare (120x40, 200x60) every step's lock outline names its holders' operations whole",
     arguments: [
-      "e1-first-touch.scene", "e3-three-generations.scene", "e4-split-merge.scene", "e6-ksm-root-lifetime.scene",
-      "concurrency/root-lock-blocks-exit.scene",
+      "e1-first-touch.scene", "e2-fork-cow.scene", "e3-three-generations.scene", "e4-split-merge.scene",
+      "e5-rmap-coverage.scene", "e6-ksm-root-lifetime.scene", "concurrency/root-lock-blocks-exit.scene",
+      "concurrency/rwsem-readers-share-6.1.scene",
     ])
   func outlineLabelWhole(file: String) throws {
     var s = try diagramApp(file, nil)

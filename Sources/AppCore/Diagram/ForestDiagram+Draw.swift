@@ -303,7 +303,7 @@ extension ForestDiagram {
         put(line, box.rect.x + 2, box.rect.y + 1 + k, .plain, maxX: box.rect.maxX - 1)
       }
     }
-    drawLockOutlines(into: &buffer, in: area, scroll: scroll, s)
+    drawLockOutlines(into: &buffer, in: area, scroll: scroll, arrowheads: heads.map { ($0.x, $0.y + scroll) }, s)
     drawMarks({ put($0, $1, $2, $3, maxX: $4) }, s)
     for head in heads { put(head.glyph, head.x, head.y + scroll, head.style, maxX: head.x + 1) }
   }

@@ -82,8 +82,11 @@ extension ForestDiagram {
 
   /// The outlines, shaded (`░`) on the empty cells of their edges (arrowheads and lines keep
   /// theirs, and so does every box the outline does not cover), the holders on the top edge,
-  /// the waiting CPUs on the bottom edge (where no such box is in the way).
-  func drawLockOutlines(into buffer: inout Buffer, in area: Rect, scroll: Int, _ s: Styles) {
+  /// the waiting CPUs on the bottom edge (where no such box is in the way). `arrowheads` are the
+  /// cells (the diagram's coordinates) where arrowheads will be drawn over the outlines.
+  func drawLockOutlines(
+    into buffer: inout Buffer, in area: Rect, scroll: Int, arrowheads: [(x: Int, y: Int)], _ s: Styles
+  ) {
     let shade = ascii ? ":" : "░"
     for outline in lockOutlines {
       let r = outline.rect
@@ -104,14 +107,28 @@ extension ForestDiagram {
         buffer.put(shade, x: bx, y: by, style: s.lockShade, maxX: bx + 1)
       }
       let room = r.width - 3
-      let holders = Self.holderForms(outline, ascii: ascii).first { Self.textWidth($0) <= room } ?? outline.brief
-      for (full, y) in [(holders, r.y), (outline.waiting ?? "", r.maxY - 1)] where !full.isEmpty {
+      // Blank cells right of the outline on its top row (nothing drawn there, no arrowhead to
+      // come) lend the holders' label their room, so `AV1 lock: cpu0 (rmap P2 A 0)` reads whole
+      // over empty space instead of cut at the outline's corner; the label's closing space keeps
+      // it apart from whatever follows.
+      var beyond = 0
+      let topY = area.y + r.y - scroll
+      if topY >= area.y, topY < area.maxY {
+        while area.x + r.maxX + beyond < area.maxX, buffer[area.x + r.maxX + beyond, topY].text == " ",
+          !arrowheads.contains(where: { $0.x == r.maxX + beyond && $0.y == r.y })
+        {
+          beyond += 1
+        }
+      }
+      let wide = beyond > 0 ? room + 1 + beyond : room
+      let holders = Self.holderForms(outline, ascii: ascii).first { Self.textWidth($0) <= wide } ?? outline.brief
+      for (full, y, room) in [(holders, r.y, wide), (outline.waiting ?? "", r.maxY - 1, room)] where !full.isEmpty {
         let by = area.y + y - scroll
         guard by >= area.y, by < area.maxY, (r.x + 1..<r.maxX - 1).allSatisfy({ free($0, y) }) else { continue }
         let text = Self.textWidth(full) <= room ? full : String(full.prefix(max(0, room - 2))) + (ascii ? ".." : "… ")
         buffer.put(
           ascii ? Self.asciiText(text) : text, x: area.x + r.x + 2, y: by, style: s.lockReach,
-          maxX: min(area.maxX, area.x + r.maxX - 1))
+          maxX: min(area.maxX, area.x + r.x + 2 + room))
       }
     }
   }
