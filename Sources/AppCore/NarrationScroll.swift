@@ -8,8 +8,17 @@ public struct NarrationScroll: Sendable, Hashable {
   var offset = 0
 }
 
+/// The narration pane as the last frame drew it (``AppState/syncNarration(width:height:)``): its
+/// inner width and height. Text that does not fit shows on `height - 1` rows, the last row
+/// saying what is cut.
+struct NarrationPaneSize: Sendable, Hashable {
+  var width: Int
+  var height: Int
+}
+
 extension AppState {
-  /// Lines one PgDn or PgUp moves the narration (the pane shows at least 3 at the smallest size).
+  /// Lines one PgDn or PgUp moves the narration before any frame was drawn (the pane shows at
+  /// least 3 at the smallest size).
   static let narrationPage = 3
 
   /// The narration's scroll offset for what is on screen: 0 once the step or micro-step changed.
@@ -17,15 +26,33 @@ extension AppState {
     narrationScroll.step == step && narrationScroll.micro == micro ? narrationScroll.offset : 0
   }
 
-  /// PgDn (`pages` 1) and PgUp (-1) while the steps pane has the focus: scrolls the narration.
-  /// The frame's size is not known here, so the offset stops where the last lines show at the
-  /// narrowest frame (the pane clamps it for the size it is drawn at); ↓/↑ and j/k stay the
-  /// micro-step keys.
+  /// PgDn (`pages` 1) and PgUp (-1) while the steps pane has the focus: scrolls the narration by
+  /// the rows the last frame's pane shows, less one, so the last line of a page is the first of
+  /// the next and the reader keeps the thread; stops where the last lines show in that pane, so
+  /// PgUp at the end moves at once. Before any frame (a test driving the reducer alone): 3 lines
+  /// at the narrowest frame. ↓/↑ and j/k stay the micro-step keys.
   mutating func scrollNarration(_ pages: Int) {
     var pane = narration(options.ascii ? Theme.ascii : Theme.unicode)
     pane.scroll = narrationOffset
-    let total = pane.text(width: minimumSize.width - 2).lines.count
-    let offset = max(0, min(total - Self.narrationPage, narrationOffset + pages * Self.narrationPage))
+    let offset: Int
+    if let size = narrationPaneSize {
+      let total = pane.text(width: size.width).lines.count
+      let rows = size.height - 1
+      offset = total <= size.height ? 0 : max(0, min(total - rows, narrationOffset + pages * max(1, rows - 1)))
+    } else {
+      let total = pane.text(width: minimumSize.width - 2).lines.count
+      offset = max(0, min(total - Self.narrationPage, narrationOffset + pages * Self.narrationPage))
+    }
     narrationScroll = NarrationScroll(step: step, micro: micro, offset: offset)
+  }
+
+  /// Remembers the narration pane's width and rows in a frame of this size (the runtime calls it
+  /// after drawing the frame), for PgDn and PgUp.
+  mutating func syncNarration(width: Int, height: Int) {
+    let area = modelArea(Rect(x: 0, y: 0, width: width, height: height))
+    guard area.width >= minimumSize.width, area.height >= minimumSize.height else { return }
+    let rect = frameRows(in: area).narration.inset(1)
+    guard rect.width > 0, rect.height > 1 else { return }
+    narrationPaneSize = NarrationPaneSize(width: rect.width, height: rect.height)
   }
 }

@@ -219,6 +219,42 @@ struct EverySizeTests {
     #expect(s.micro == 0)
   }
 
+  @Test(
+    "PgDn pages the narration by the rows its pane shows at the frame's size, the last line of a page first on the next; PgUp at the end moves at once"
+  )
+  func narrationPagesAtFrameSize() throws {
+    let says = (1...24).map { "say \"Paragraph \($0) tells the students one more thing about the root anon_vma.\"" }
+    for (width, height) in [(80, 24), (120, 40), (200, 60)] {
+      var s = app((["spawn P1"] + says).joined(separator: "\n"))
+      s.go(to: 1)
+      // What the pane shows: its text rows, and the `↑ N above` count.
+      func shown() -> (rows: [String], above: Int, more: Bool) {
+        let rows = narrationRows(s.frame(width: width, height: height).plainText)
+        let scroll = rows.last(where: isScrollLine) ?? ""
+        let above = scroll.hasPrefix("↑ ") ? Int(scroll.dropFirst(2).prefix { $0.isNumber }) ?? -1 : 0
+        return (rows.filter { !isScrollLine($0) }, above, scroll.contains("more"))
+      }
+      var page = shown()
+      let perPage = page.rows.count
+      #expect(page.more && perPage > 3, "\(width)x\(height): \(page.rows)")
+      var pages = 0
+      while page.more && pages < 40 {
+        let before = page
+        send(&s, [.pageDown])
+        page = shown()
+        pages += 1
+        #expect(page.above == before.above + perPage - 1 || !page.more, "\(width)x\(height) page \(pages)")
+        #expect(page.rows.first == before.rows.last || !page.more, "\(width)x\(height) page \(pages)")
+        #expect(page.above > before.above, "\(width)x\(height): PgDn did not move")
+      }
+      #expect(!page.more && page.rows.contains { $0.contains("Paragraph 24") }, "\(width)x\(height): \(page.rows)")
+      // At the end, one PgUp shows earlier lines.
+      let end = page.above
+      send(&s, [.pageUp])
+      #expect(shown().above == max(0, end - (perPage - 1)), "\(width)x\(height)")
+    }
+  }
+
   @Test("the inspector wraps a long same_anon_vma list at word boundaries instead of cutting it")
   func inspectorWraps() {
     var s = app("spawn P1\nmmap P1 A 1\ntouch P1 A 0\n" + (2...9).map { "fork P1 P\($0)\n" }.joined())
