@@ -78,6 +78,39 @@ struct DiagramFitTests {
     }
   }
 
+  @Test(
+    "a cut takes every column the pane leaves: one column more on a cut makes some step or micro-step too wide; E2 at 80x24 lists AV1 whole",
+    arguments: planScenes.indices)
+  func cutsTakeLeftoverColumns(index: Int) throws {
+    let (file, _, t) = try planScene(index)
+    var cuts = 0
+    for maxWidth in [60, 66, 70, 76] {
+      let plan = ForestDiagram.Plan(t, maxWidth: maxWidth)
+      let fit = try #require(plan.fit)
+      let (worlds, _) = ForestDiagram.Plan.worlds(t)
+      let samples = ForestDiagram.Plan.samples(worlds)
+      let now = plan.columns(worlds, samples: samples, fit: fit)
+      for key in [\ForestDiagram.Fit.vmaLabelWidth, \ForestDiagram.Fit.anonVMAInner] {
+        guard let cut = fit[keyPath: key] else { continue }
+        cuts += 1
+        // Too wide, or no wider than now: nothing cut at `cut` would show at `cut + 1`.
+        var wider = fit
+        wider[keyPath: key] = cut + 1
+        let more = plan.columns(worlds, samples: samples, fit: wider)
+        #expect(
+          more.width > maxWidth || (more.right, more.inner, more.width) == (now.right, now.inner, now.width),
+          "\(file) at \(maxWidth): the cut \(cut) could be \(cut + 1) (\(more.width) columns, \(now.width) now)")
+      }
+    }
+    if file == "e2-fork-cow.scene" {
+      #expect(cuts > 0)
+      var s = try diagramApp(index)
+      s.go(to: 4)
+      let frame = s.frame(width: 80, height: 24).plainText
+      #expect(frame.contains("list P1:A@0 P2:A@0 "), "\(frame)")
+    }
+  }
+
   @Test("a diagram as wide as it needs is not narrowed; one that does not fit narrows in order: lanes, chains, lists")
   func narrowsOnlyAsNeeded() throws {
     let t = try timeline("e3-three-generations.scene", nil)

@@ -347,6 +347,32 @@ extension ForestDiagram {
           fit = Fit.relaxed(fit, lanes: widest, fits: fits)
           m = columns(worlds, samples: samples, fit: fit)
         }
+        // The cuts come in a few widths (``Fit/labelWidths``, ``Fit/cutWidths``): the columns the
+        // one taken leaves over widen it (E2 at 80x24: `list P1:A@0 P2:A@0`, was `list P1:A@0 …+1`
+        // beside 6 empty columns at every step).
+        // All the columns left when they fit, else the most that do (a wider cut can also spell
+        // out a chain or a list entry the narrower one left out, so the width is not linear in it).
+        for key in [\Fit.vmaLabelWidth, \Fit.anonVMAInner] {
+          guard let cut = fit[keyPath: key], m.width < maxWidth else { continue }
+          func widened(by extra: Int) -> Fit {
+            var wider = fit
+            wider[keyPath: key] = cut + extra
+            return wider
+          }
+          var (fitting, tooWide) = (0, maxWidth - m.width + 1)
+          if fits(widened(by: tooWide - 1)) {
+            fitting = tooWide - 1
+          } else {
+            while tooWide - fitting > 1 {
+              let middle = (fitting + tooWide) / 2
+              if fits(widened(by: middle)) { fitting = middle } else { tooWide = middle }
+            }
+          }
+          if fitting > 0 {
+            fit = widened(by: fitting)
+            m = columns(worlds, samples: samples, fit: fit)
+          }
+        }
       }
       self.fit = fit
       self.maxWidth = maxWidth
