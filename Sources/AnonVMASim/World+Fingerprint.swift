@@ -100,23 +100,11 @@ extension World {
     // By index: the element is read in place, not copied out (with its arrays and strings).
     for i in processes.indices { processes[i].hashState(into: &h, pageNames: names) }
     h.combine(processes.count)
-    h.combine(vmas.count)
-    vmas.forEachObject { id, vma in
-      h.combine(id)
-      vma.hashState(into: &h)
-    }
+    // Each table as its digest, the one ``memoizeHashes()`` stored when no change cleared it.
+    h.combine(vmas.slots.digest ?? vmasDigest())
     h.combine(detachedVMAs)
-    for i in anonVMAs.indices { anonVMAs[i].hashState(into: &h) }
-    h.combine(anonVMAs.count)
-    h.combine(avcs.count)
-    avcs.forEachObject { id, avc in
-      h.combine(id)
-      h.combine(avc.id)
-      h.combine(avc.vma)
-      h.combine(avc.anonVMA)
-      h.combine(avc.onSameVMA)
-      h.combine(avc.onSameAnonVMA)
-    }
+    h.combine(anonVMAs.digest ?? anonVMAsDigest())
+    h.combine(avcs.slots.digest ?? avcsDigest())
     if names.isEmpty {
       for i in pages.indices { pages[i].hashState(into: &h) }
     } else {
@@ -150,6 +138,64 @@ extension World {
     h.combine(freeSlots.count)
   }
 
+  /// Stores the digests of the VMA, anon_vma and anon_vma_chain tables in the tables, where
+  /// ``hashKernelState(into:pageNames:)`` reads them until a change to a table clears its own
+  /// (``ChunkedArray/digest``): the race explorer memoizes a state's before trying its CPUs'
+  /// micro-steps, and each successor, a copy, rehashes only the tables its micro-step changed.
+  /// The hash is the same with or without the digests; these tables do not name pages, so the
+  /// digests hold with and without the symmetry reduction's page names.
+  public mutating func memoizeHashes() {
+    if vmas.slots.digest == nil { vmas.slots.digest = vmasDigest() }
+    if anonVMAs.digest == nil { anonVMAs.digest = anonVMAsDigest() }
+    if avcs.slots.digest == nil { avcs.slots.digest = avcsDigest() }
+  }
+
+  /// The world without the digests ``memoizeHashes()`` stored (tests compare the hashes).
+  func forgettingHashes() -> World {
+    var w = self
+    w.vmas.slots.digest = nil
+    w.anonVMAs.digest = nil
+    w.avcs.slots.digest = nil
+    return w
+  }
+
+  /// Whether every table ``memoizeHashes()`` covers holds its digest.
+  var hashesMemoized: Bool { vmas.slots.digest != nil && anonVMAs.digest != nil && avcs.slots.digest != nil }
+
+  /// The VMAs by id, then their count.
+  func vmasDigest() -> UInt64 {
+    var h = StateHasher()
+    vmas.forEachObject { id, vma in
+      h.combine(id)
+      vma.hashState(into: &h)
+    }
+    h.combine(vmas.count)
+    return h.finalize()
+  }
+
+  /// The anon_vmas in id order, then their count.
+  func anonVMAsDigest() -> UInt64 {
+    var h = StateHasher()
+    for i in anonVMAs.indices { anonVMAs[i].hashState(into: &h) }
+    h.combine(anonVMAs.count)
+    return h.finalize()
+  }
+
+  /// The anon_vma_chains by id, then their count.
+  func avcsDigest() -> UInt64 {
+    var h = StateHasher()
+    avcs.forEachObject { id, avc in
+      h.combine(id)
+      h.combine(avc.id)
+      h.combine(avc.vma)
+      h.combine(avc.anonVMA)
+      h.combine(avc.onSameVMA)
+      h.combine(avc.onSameAnonVMA)
+    }
+    h.combine(avcs.count)
+    return h.finalize()
+  }
+
   /// The lock table in its order (lock id, then holders in acquisition order) and the pins,
   /// whose dictionary has no order: each entry mixed on its own and the mixes added.
   private func hashLocks(into h: inout StateHasher) {
@@ -179,6 +225,18 @@ extension LockMode {
     case .exclusive: return 1
     case .read: return 2
     case .write: return 3
+    }
+  }
+}
+
+extension CPUState {
+  /// A small number per state, for ``StateHasher``.
+  public var stateCode: Int {
+    switch self {
+    case .idle: return 1
+    case .running: return 2
+    case .blocked: return 3
+    case .deadlocked: return 4
     }
   }
 }

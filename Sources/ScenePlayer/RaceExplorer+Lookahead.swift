@@ -34,7 +34,10 @@ extension RaceExplorer {
   /// `check` false: the successors' invariants are left unchecked, for the search to check only
   /// those of states it has not visited (``Ahead/checked``); every thread works so. (Helpers
   /// once checked every successor ahead, duplicates too: 2 threads ran only 8% faster than one.)
-  static func expansion(_ world: World, reduction: Reduction, symmetry: Bool, check: Bool = true) -> Expansion {
+  static func expansion(_ state: World, reduction: Reduction, symmetry: Bool, check: Bool = true) -> Expansion {
+    // Each successor copies the digests and rehashes only the tables its micro-step changed.
+    var world = state
+    world.memoizeHashes()
     let ample = ampleCandidate(world, reduction: reduction)
     var steps = [Ahead?](repeating: nil, count: world.cpus.count)
     if let p = ample {

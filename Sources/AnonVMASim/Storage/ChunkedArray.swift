@@ -11,6 +11,9 @@ public struct ChunkedArray<Element: Sendable & Hashable>: Sendable, Hashable, Ra
 {
   @usableFromInline var pages: [[[Element]]] = []
   public private(set) var count = 0
+  /// The race explorer's digest of the elements (``World/memoizeHashes()``), nil when none was
+  /// taken since the last change: every mutation clears it. Neither `==` nor hashing reads it.
+  @usableFromInline var digest: UInt64?
 
   @usableFromInline static var chunkShift: Int { 6 }
   @usableFromInline static var pageShift: Int { 12 }
@@ -35,7 +38,10 @@ public struct ChunkedArray<Element: Sendable & Hashable>: Sendable, Hashable, Ra
   @inlinable
   public subscript(i: Int) -> Element {
     _read { yield pages[i >> Self.pageShift][(i >> Self.chunkShift) & Self.mask][i & Self.mask] }
-    _modify { yield &pages[i >> Self.pageShift][(i >> Self.chunkShift) & Self.mask][i & Self.mask] }
+    _modify {
+      digest = nil
+      yield &pages[i >> Self.pageShift][(i >> Self.chunkShift) & Self.mask][i & Self.mask]
+    }
   }
 
   /// Mutates one element in place through a plain call: **the hot-path mutation**. `subscript`'s
@@ -47,7 +53,8 @@ public struct ChunkedArray<Element: Sendable & Hashable>: Sendable, Hashable, Ra
   ///   of the chunk table (64 references) and the page table.
   @inlinable
   public mutating func update<R>(_ i: Int, _ body: (inout Element) -> R) -> R {
-    body(&pages[i >> Self.pageShift][(i >> Self.chunkShift) & Self.mask][i & Self.mask])
+    digest = nil
+    return body(&pages[i >> Self.pageShift][(i >> Self.chunkShift) & Self.mask][i & Self.mask])
   }
 
   /// Calls `body` with each chunk's buffer, in order: the elements read in place (the
@@ -70,6 +77,7 @@ public struct ChunkedArray<Element: Sendable & Hashable>: Sendable, Hashable, Ra
   ///
   /// - Complexity: amortized O(1).
   public mutating func append(_ element: Element) {
+    digest = nil
     if count & ((1 << Self.pageShift) - 1) == 0 {
       var page: [[Element]] = []
       page.reserveCapacity(Self.mask + 1)
@@ -83,5 +91,13 @@ public struct ChunkedArray<Element: Sendable & Hashable>: Sendable, Hashable, Ra
     }
     pages[p][pages[p].count - 1].append(element)
     count += 1
+  }
+
+  // The elements alone (``digest`` is a cache), in the order the synthesized conformance had.
+  public static func == (a: ChunkedArray, b: ChunkedArray) -> Bool { a.count == b.count && a.pages == b.pages }
+
+  public func hash(into hasher: inout Hasher) {
+    hasher.combine(pages)
+    hasher.combine(count)
   }
 }
