@@ -22,9 +22,11 @@ struct AsciiFrameTests {
     for view in ForestView.allCases {
       var s = try sceneApp(name, view: view)
       s.options.ascii = true
+      // Drawn as the runtime draws frame after frame (`frame`): the diagram is planned once per
+      // timeline and width, not again for every frame as an unsynced `render` does.
       for k in 0...s.timeline.stepCount {
         s.go(to: k)
-        var rows = Self.unicode(s.render(width: 80, height: 24))
+        var rows = Self.unicode(s.frame(width: 80, height: 24))
         #expect(rows.isEmpty, "\(name) \(view) step \(k): \(rows.prefix(3))")
         // The micro-steps of the step: the first, and the first holding a lock.
         guard k > 0, view == .diagram else { continue }
@@ -33,7 +35,7 @@ struct AsciiFrameTests {
         for m in Set([0, locked].compactMap { $0 }) where m < micro.count {
           s.selectMicro(m)
           s.refreshLayout()
-          rows = Self.unicode(s.render(width: 80, height: 24))
+          rows = Self.unicode(s.frame(width: 80, height: 24))
           #expect(rows.isEmpty, "\(name) step \(k).\(m + 1): \(rows.prefix(3))")
         }
       }

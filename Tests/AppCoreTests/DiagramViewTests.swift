@@ -233,7 +233,8 @@ struct DiagramLegendViewTests {
     var frames = 0
     var previous = ""
     while frames < 200 {
-      let frame = s.render(width: size.0, height: size.1).plainText
+      // As the runtime draws (`frame`): the diagram planned once, not for every frame.
+      let frame = s.frame(width: size.0, height: size.1).plainText
       #expect(frame.contains("legend: L closes"), "\(frame)")
       if frame == previous { break }
       seen += frame

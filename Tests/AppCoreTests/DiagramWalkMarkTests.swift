@@ -35,7 +35,8 @@ struct DiagramWalkMarkTests {
           for m in [nil] + Array(states.indices) {
             if let m { _ = s.reduce(.selectMicro(m)) }
             let events = states.prefix(m.map { $0 + 1 } ?? states.count).map(\.event)
-            let b = s.render(width: 200, height: 60)
+            // As the runtime draws (`frame`): the diagram planned once, not for every frame.
+            let b = s.frame(width: 200, height: 60)
             guard let walk = ForestDiagram.walk(s.layout.world) else { continue }
             for (i, name) in walk.visited.enumerated() {
               let at = "step \(k) micro \(m.map { String($0 + 1) } ?? "-") \(scene) ascii \(ascii) \(name)"

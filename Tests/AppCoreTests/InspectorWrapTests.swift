@@ -58,7 +58,8 @@ struct InspectorWrapTests {
       for object in Self.objects(w) {
         s.diagramView.selection = object
         s.overlay = .inspector
-        let rows = s.render(width: 80, height: 24).plainText.split(separator: "\n").map(String.init)
+        // As the runtime draws (`frame`): one diagram plan for the timeline at this width.
+        let rows = s.frame(width: 80, height: 24).plainText.split(separator: "\n").map(String.init)
         let fields = s.inspector(Theme.unicode).content.1.map(unglued)
         for field in fields {
           for name in names where Self.holds(field, name) {

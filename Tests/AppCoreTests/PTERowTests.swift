@@ -166,11 +166,13 @@ struct WalkNoteCutTests {
 /// Every row of the diagram frame of every step of a scene at 80x24 and 120x40: `isCut` says
 /// whether a row cuts a word, and each such row is an issue.
 private func forEachRow(_ file: String, _ isCut: (Substring) -> Bool) throws {
-  var s = try sceneApp(file, view: .diagram)
-  for k in 0...s.timeline.stepCount {
-    s.go(to: k)
-    for (width, height) in [(80, 24), (120, 40)] {
-      for row in s.render(width: width, height: height).plainText.split(separator: "\n") where isCut(row) {
+  // One size at a time, drawn as the runtime draws (`frame`): the diagram is planned once per
+  // size, not again for every frame as an unsynced `render` does.
+  for (width, height) in [(80, 24), (120, 40)] {
+    var s = try sceneApp(file, view: .diagram)
+    for k in 0...s.timeline.stepCount {
+      s.go(to: k)
+      for row in s.frame(width: width, height: height).plainText.split(separator: "\n") where isCut(row) {
         Issue.record("\(file) step \(k) at \(width)x\(height): \(row)")
       }
     }

@@ -76,7 +76,7 @@ struct FingerprintTests {
     #expect(explorers.count >= 40)
     var findings = 0
     for (name, e) in explorers {
-      let fast = e.explore(reduction: .none, symmetry: false)
+      let fast = sharedSearch(name, e, reduction: .none, symmetry: false)
       let exact = e.explore(visited: .worlds)
       expectSameReport(fast, exact, of: e, name)
       findings += fast.findings.count

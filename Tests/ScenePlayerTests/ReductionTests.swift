@@ -41,8 +41,8 @@ struct ReductionTests {
     let explorers = try raceExplorers(variants: true)
     #expect(explorers.count >= 40)
     for (name, e) in explorers {
-      let full = e.explore(reduction: .none)
-      let reduced = e.explore()
+      let full = sharedSearch(name, e, reduction: .none)
+      let reduced = sharedSearch(name, e)
       #expect(full.reduction == .none && reduced.reduction == .ampleSets)
       #expect(full.exhaustive && reduced.exhaustive, "\(name): compare exhaustive searches only")
       #expect(verdict(reduced).codes == verdict(full).codes, "\(name)")
@@ -102,7 +102,7 @@ struct ReductionTests {
   func brokenC1IsCaught() throws {
     var missed: [String] = []
     for (name, e) in try raceExplorers(variants: true) {
-      let full = e.explore(reduction: .none)
+      let full = sharedSearch(name, e, reduction: .none)
       let broken = e.explore(reduction: .brokenC1ForTesting)
       if verdict(broken) != verdict(full) { missed.append(name) }
     }
@@ -213,7 +213,7 @@ struct ReductionTests {
   func sameOnTwoThreads() throws {
     for (name, e) in try raceExplorers(variants: true) {
       for reduction in [RaceExplorer.Reduction.ampleSets, .none] {
-        let one = e.explore(reduction: reduction)
+        let one = sharedSearch(name, e, reduction: reduction)
         let two = e.explore(reduction: reduction, threads: 2)
         #expect(one.states == two.states && one.transitions == two.transitions, "\(name)")
         #expect(one.schedules == two.schedules && one.refused == two.refused, "\(name)")

@@ -239,15 +239,15 @@ struct SymmetryTests {
   func soundOnEveryScene() throws {
     var fewer = 0
     for (name, e) in try symmetryExplorers() {
-      let full = e.explore(reduction: .none, symmetry: false)
-      let reduced = e.explore()
+      let full = sharedSearch(name, e, reduction: .none, symmetry: false)
+      let reduced = sharedSearch(name, e)
       #expect(reduced.symmetry && !full.symmetry)
       #expect(full.exhaustive && reduced.exhaustive, "\(name): compare exhaustive searches only")
       #expect(verdict(reduced).codes == verdict(full).codes, "\(name)")
       #expect(verdict(reduced).deadlock == verdict(full).deadlock, "\(name)")
       #expect(reduced.states <= full.states, "\(name)")
       // Symmetry alone: the same shortest schedule lengths per code.
-      let symmetric = e.explore(reduction: .none)
+      let symmetric = sharedSearch(name, e, reduction: .none)
       #expect(
         symmetric.findings.map { "\($0.code) \($0.schedule.count)" }
           == full.findings.map { "\($0.code) \($0.schedule.count)" }, "\(name)")
