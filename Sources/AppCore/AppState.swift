@@ -122,8 +122,8 @@ public struct AppState: Sendable {
   var warnedLine: String?
   /// The narration pane's scroll (PgDn/PgUp in the steps pane).
   var narrationScroll = NarrationScroll()
-  /// The narration pane's size in the last frame drawn: what PgDn and PgUp page by.
-  var narrationPaneSize: NarrationPaneSize?
+  /// The size of the last frame drawn: PgDn and PgUp page by its narration pane's rows.
+  var lastFrameSize: FrameSize?
   /// A message shown in place, with its kind (`message` is its text): what a key did, a
   /// warning, an error of a `:` command or a jump.
   public var notice: Notice?

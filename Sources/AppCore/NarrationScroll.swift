@@ -8,10 +8,9 @@ public struct NarrationScroll: Sendable, Hashable {
   var offset = 0
 }
 
-/// The narration pane as the last frame drew it (``AppState/syncNarration(width:height:)``): its
-/// inner width and height. Text that does not fit shows on `height - 1` rows, the last row
-/// saying what is cut.
-struct NarrationPaneSize: Sendable, Hashable {
+/// The size of the last frame drawn (``AppState/frame(width:height:)``): PgDn and PgUp work out
+/// the narration pane of that frame when pressed, not each frame (its text is wrapped again).
+struct FrameSize: Sendable, Hashable {
   var width: Int
   var height: Int
 }
@@ -35,7 +34,7 @@ extension AppState {
     var pane = narration(options.ascii ? Theme.ascii : Theme.unicode)
     pane.scroll = narrationOffset
     let offset: Int
-    if let size = narrationPaneSize {
+    if let size = narrationPaneSize() {
       let total = pane.text(width: size.width).lines.count
       let rows = size.height - 1
       offset = total <= size.height ? 0 : max(0, min(total - rows, narrationOffset + pages * max(1, rows - 1)))
@@ -46,13 +45,16 @@ extension AppState {
     narrationScroll = NarrationScroll(step: step, micro: micro, offset: offset)
   }
 
-  /// Remembers the narration pane's width and rows in a frame of this size (the runtime calls it
-  /// after drawing the frame), for PgDn and PgUp.
-  mutating func syncNarration(width: Int, height: Int) {
-    let area = modelArea(Rect(x: 0, y: 0, width: width, height: height))
-    guard area.width >= minimumSize.width, area.height >= minimumSize.height else { return }
-    let rect = frameRows(in: area).narration.inset(1)
-    guard rect.width > 0, rect.height > 1 else { return }
-    narrationPaneSize = NarrationPaneSize(width: rect.width, height: rect.height)
+  /// The narration pane's inner width and rows in the last frame drawn (nil before any, or when
+  /// that frame was too small for the layout). Text that does not fit shows on `height - 1` rows,
+  /// the last row saying what is cut.
+  func narrationPaneSize() -> (width: Int, height: Int)? {
+    guard let size = lastFrameSize else { return nil }
+    var me = self
+    let area = me.modelArea(Rect(x: 0, y: 0, width: size.width, height: size.height))
+    guard area.width >= minimumSize.width, area.height >= minimumSize.height else { return nil }
+    let rect = me.frameRows(in: area).narration.inset(1)
+    guard rect.width > 0, rect.height > 1 else { return nil }
+    return (rect.width, rect.height)
   }
 }

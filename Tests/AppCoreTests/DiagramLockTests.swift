@@ -148,12 +148,20 @@ struct DiagramLockTests {
     for (width, height) in [(120, 40), (200, 60)] {
       for k in 0...s.timeline.stepCount {
         s.go(to: k)
-        let frame = s.render(width: width, height: height).plainText
+        // As the runtime draws it: the diagram fitted to this pane is the one in the layout.
+        let frame = s.frame(width: width, height: height).plainText
         let d = try #require(s.layout.diagram?.whole)
         for outline in d.lockOutlines {
           outlines += 1
           let label = outline.holders.trimmingCharacters(in: .whitespaces)
           #expect(frame.contains(label), "\(file) \(width)x\(height) step \(k): \(label)\n\(frame)")
+          // A label whose words end inside the outline leaves its top-right corner shaded (the
+          // label is drawn from the outline's third column, after a space).
+          if outline.holders.hasPrefix(" "), Buffer.width(label) + 1 <= outline.rect.width - 3 {
+            #expect(
+              frame.contains(label + "░") || frame.contains(label + " ░"),
+              "\(file) \(width)x\(height) step \(k): the corner after \(label)\n\(frame)")
+          }
         }
       }
     }

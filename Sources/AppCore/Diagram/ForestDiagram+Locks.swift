@@ -121,8 +121,17 @@ extension ForestDiagram {
         }
       }
       let wide = beyond > 0 ? room + 1 + beyond : room
-      let holders = Self.holderForms(outline, ascii: ascii).first { Self.textWidth($0) <= wide } ?? outline.brief
-      for (full, y, room) in [(holders, r.y, wide), (outline.waiting ?? "", r.maxY - 1, room)] where !full.isEmpty {
+      // A form whose words end inside the outline keeps its corner (its closing space is dropped
+      // when it would land there); only one that needs more takes the corner and the cells beyond.
+      func words(_ form: String) -> String { String(form.reversed().drop { $0 == " " }.reversed()) }
+      let holders =
+        Self.holderForms(outline, ascii: ascii).lazy.compactMap { form -> (String, Int)? in
+          if Self.textWidth(form) <= room { return (form, room) }
+          if Self.textWidth(words(form)) <= room { return (words(form), room) }
+          return Self.textWidth(form) <= wide ? (form, wide) : nil
+        }.first ?? (outline.brief, room)
+      for (full, y, room) in [(holders.0, r.y, holders.1), (outline.waiting ?? "", r.maxY - 1, room)]
+      where !full.isEmpty {
         let by = area.y + y - scroll
         guard by >= area.y, by < area.maxY, (r.x + 1..<r.maxX - 1).allSatisfy({ free($0, y) }) else { continue }
         let text = Self.textWidth(full) <= room ? full : String(full.prefix(max(0, room - 2))) + (ascii ? ".." : "… ")

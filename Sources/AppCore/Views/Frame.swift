@@ -32,7 +32,7 @@ extension AppState {
     let buffer = render(width: width, height: height)
     syncDiagramView(width: width, height: height)
     syncLegend(width: width, height: height)
-    syncNarration(width: width, height: height)
+    lastFrameSize = FrameSize(width: width, height: height)
     if overlay == .help {
       // As the legend: the help's scroll stops where its last row shows, so ↑ after many ↓ moves.
       let theme = options.ascii ? Theme.ascii : Theme.unicode
