@@ -255,6 +255,69 @@ struct EverySizeTests {
     }
   }
 
+  @Test(
+    "comparing (stacked at 120x40, side by side at 160x40), PgDn shows every line of both halves' narration, the other model's `≠` lines too, none skipped"
+  )
+  func compareNarrationPages() throws {
+    for (width, height) in [(120, 40), (160, 40)] {
+      var s = try sceneApp("e3-three-generations.scene", view: .diagram)
+      s.setCompare(.v2_6_34)
+      // Each half's columns: side by side from 160 columns, else the full width.
+      let halves = width >= 160 ? [0..<width / 2, width / 2..<width] : [0..<width]
+      var cut = 0
+      for k in 1...s.timeline.stepCount {
+        s.go(to: k)
+        // Every narration pane of the frame, top to bottom and left to right: the lines of
+        // text it shows (their index in its text) and whether more follow.
+        func panes() -> [(lines: Range<Int>, more: Bool, hint: String)] {
+          let rows = s.frame(width: width, height: height).plainText.split(separator: "\n").map { Array($0) }
+          return halves.flatMap { columns in
+            let half = rows.map { String($0[min(columns.lowerBound, $0.count)..<min(columns.upperBound, $0.count)]) }
+            var out: [(lines: Range<Int>, more: Bool, hint: String)] = []
+            var y = 0
+            while y < half.count {
+              defer { y += 1 }
+              guard half[y].hasPrefix("┌"), half[y].contains(" narration") else { continue }
+              var text: [String] = []
+              y += 1
+              while y < half.count, !half[y].hasPrefix("└") {
+                text.append(String(half[y].dropFirst().dropLast()))
+                y += 1
+              }
+              let scroll = text.last(where: isScrollLine) ?? ""
+              let above = scroll.hasPrefix("↑ ") ? Int(scroll.dropFirst(2).prefix { $0.isNumber }) ?? -1 : 0
+              let shown = text.filter { !isScrollLine($0) }.count
+              out.append((above..<above + shown, scroll.contains("more"), scroll))
+            }
+            return out
+          }
+        }
+        var page = panes()
+        #expect(page.count == 2, "\(width)x\(height) step \(k): \(page.count) narration panes")
+        var seen = page.map { IndexSet(integersIn: $0.lines) }
+        if page.contains(where: \.more) { cut += 1 }
+        var presses = 0
+        while page.contains(where: \.more), presses < 40 {
+          for pane in page where pane.more {
+            #expect(!pane.hint.contains("tab"), "\(width)x\(height) step \(k): \(pane.hint)")
+          }
+          send(&s, [.pageDown])
+          page = panes()
+          presses += 1
+          for (i, pane) in page.enumerated() where i < seen.count { seen[i].insert(integersIn: pane.lines) }
+        }
+        let stillMore = page.contains { $0.more }
+        #expect(!stillMore, "\(width)x\(height) step \(k): PgDn stopped before the end")
+        for (i, pane) in page.enumerated() where i < seen.count {
+          #expect(
+            seen[i] == IndexSet(integersIn: 0..<pane.lines.upperBound),
+            "\(width)x\(height) step \(k) pane \(i): lines skipped")
+        }
+      }
+      #expect(cut > 0, "\(width)x\(height): no step's narration needs scrolling")
+    }
+  }
+
   @Test("the inspector wraps a long same_anon_vma list at word boundaries instead of cutting it")
   func inspectorWraps() {
     var s = app("spawn P1\nmmap P1 A 1\ntouch P1 A 0\n" + (2...9).map { "fork P1 P\($0)\n" }.joined())
