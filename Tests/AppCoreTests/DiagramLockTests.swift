@@ -168,6 +168,31 @@ struct DiagramLockTests {
     #expect(outlines > 0, "\(file): no step shows a lock")
   }
 
+  @Test(
+    "a CPU that waits at a step's end for a lock still held then is written on that lock's outline (waiting: cpu1), in the step it blocks",
+    arguments: ["concurrency/root-lock-blocks-exit.scene", "concurrency/rwsem-readers-share-6.1.scene"])
+  func waitersOnOutline(file: String) throws {
+    var s = try diagramApp(file, nil)
+    var waits = 0
+    for k in 1...s.timeline.stepCount {
+      s.go(to: k)
+      let frame = s.frame(width: 200, height: 60).plainText
+      let end = s.layout.world
+      let d = try #require(s.layout.diagram?.whole)
+      for cpu in end.cpus {
+        guard let lock = cpu.waitingFor, !(end.lockHolders[lock] ?? []).isEmpty,
+          let outline = d.lockOutlines.first(where: { $0.lock == lock })
+        else { continue }
+        waits += 1
+        let words = outline.waiting?.split(separator: " ").map(String.init) ?? []
+        #expect(words.contains(cpu.name), "\(file) step \(k): \(cpu.name) waits for the outline's lock")
+        let label = (outline.waiting ?? "").trimmingCharacters(in: .whitespaces)
+        #expect(frame.contains(label), "\(file) step \(k): \(label)\n\(frame)")
+      }
+    }
+    #expect(waits > 0, "\(file): no CPU waits for a held lock drawn")
+  }
+
   @Test("the locks line under the diagram cuts a first item too long for it at a word, with …, and counts the rest")
   func locksLineCut() {
     let items = [

@@ -762,7 +762,7 @@ extension ForestDiagram {
     if anonVMAs.contains(where: \.locked) {
       let moment = options.lockMoment ?? w
       for lock in moment.lockHolders.keys {
-        let texts = Self.lockTexts(lock, moment)
+        let texts = Self.lockTexts(lock, moment, end: w)
         inner = max(inner, Self.textWidth(texts.brief) - 1, Self.textWidth(texts.waiting ?? "") - 1)
         wanted = max(wanted, Self.textWidth(texts.holders) - 1)
       }

@@ -34,7 +34,7 @@ extension ForestDiagram {
         top = min(top, b.rect.y)
         bottom = max(bottom, b.rect.maxY)
       }
-      let texts = Self.lockTexts(lock, moment)
+      let texts = Self.lockTexts(lock, moment, end: w)
       lockOutlines.append(
         LockOutline(
           lock: lock,
@@ -45,10 +45,17 @@ extension ForestDiagram {
 
   /// A held lock's outline labels: ` AV1 lock: cpu0 (fork P1 P2) `, the same without the
   /// operations, ` AV1 lock: shared: cpu0 cpu1 ` for rwsem readers, and ` waiting: cpu1 `.
-  static func lockTexts(_ lock: AnonVMAID, _ w: World) -> (holders: String, brief: String, waiting: String?) {
+  ///
+  /// The waiting CPUs are those waiting at the moment drawn, `w`, and those waiting at the step's
+  /// `end` for the lock still held then: a CPU that blocks after the moment drawn (exit on cpu1
+  /// after cpu0's `mm_take_all_locks()`) waits at the step's end, as the locks line says.
+  static func lockTexts(_ lock: AnonVMAID, _ w: World, end: World) -> (holders: String, brief: String, waiting: String?) {
     let holders = w.lockHolders[lock] ?? []
     let name = " \(World.avName(lock)) lock: "
-    let waiting = w.cpus.filter { $0.waitingFor == lock }.map(\.name)
+    let heldAtEnd = !(end.lockHolders[lock] ?? []).isEmpty
+    let waiting = w.cpus.indices.filter { i in
+      w.cpus[i].waitingFor == lock || (heldAtEnd && i < end.cpus.count && end.cpus[i].waitingFor == lock)
+    }.map { w.cpus[$0].name }
     let waits = waiting.isEmpty ? nil : " waiting: " + waiting.joined(separator: " ") + " "
     if holders.count > 1 && holders.allSatisfy({ $0.mode == .read }) {
       let text = name + "shared: " + holders.map { "cpu\($0.cpu)" }.joined(separator: " ")
