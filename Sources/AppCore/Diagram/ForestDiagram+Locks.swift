@@ -49,7 +49,8 @@ extension ForestDiagram {
   /// The waiting CPUs are those waiting at the moment drawn, `w`, and those waiting at the step's
   /// `end` for the lock still held then: a CPU that blocks after the moment drawn (exit on cpu1
   /// after cpu0's `mm_take_all_locks()`) waits at the step's end, as the locks line says.
-  static func lockTexts(_ lock: AnonVMAID, _ w: World, end: World) -> (holders: String, brief: String, waiting: String?) {
+  static func lockTexts(_ lock: AnonVMAID, _ w: World, end: World) -> (holders: String, brief: String, waiting: String?)
+  {
     let holders = w.lockHolders[lock] ?? []
     let name = " \(World.avName(lock)) lock: "
     let heldAtEnd = !(end.lockHolders[lock] ?? []).isEmpty
