@@ -144,6 +144,30 @@ extension AppState {
 
   /// Remembers where the last frame scrolled the diagram and the pane's size (the runtime calls
   /// it after drawing a frame of this size), so ↓/↑ and PgDn/PgUp scroll from what is on screen.
+  /// After a step was entered (``DiagramViewState/revealChanges``), scrolls the diagram's window
+  /// as little as needed to bring into view what the step changed: the first new object (`+`),
+  /// and after it as many of the step's other changes as the pane's rows hold
+  /// (``ForestDiagram/changedRects``). At 80×24 a fork's new child and anon_vma were below the
+  /// fold (`↓ 7 more: +AV3`). A selection, or a micro-step's focus, is kept in view instead.
+  mutating func revealStepChanges(width: Int, height: Int) {
+    guard diagramView.revealChanges else { return }
+    diagramView.revealChanges = false
+    guard forestView == .diagram, diagramView.selection == nil, micro == nil, let diagrams = layout.diagram else {
+      return
+    }
+    let area = modelArea(Rect(x: 0, y: 0, width: width, height: height))
+    guard let pane = diagramPane(in: area) else { return }
+    let rows = pane.canvas.height
+    let d = diagrams.shown(rows: rows, selection: nil)
+    let rects = d.changedRects
+    guard var keep = rects.first.map({ $0.y..<$0.maxY }) else { return }
+    for r in rects.dropFirst() {
+      let wider = min(keep.lowerBound, r.y)..<max(keep.upperBound, r.maxY)
+      if wider.count <= rows { keep = wider }
+    }
+    diagramView.top = DiagramLayout.window(start: diagramView.top, extent: d.height, size: rows, keep: keep)
+  }
+
   public mutating func syncDiagramView(width: Int, height: Int) {
     guard forestView == .diagram, let diagrams = layout.diagram else { return }
     // In a comparison this model has the first half (beside the other, or above it).

@@ -15,6 +15,10 @@ public struct DiagramViewState: Sendable, Hashable {
   /// the selection in view (``DiagramLayout/window(start:extent:size:keep:)``).
   public var top = 0
   public var left = 0
+  /// A step was entered and the next frame scrolls the window, as little as needed, to what the
+  /// step changed (``AppState/revealStepChanges(width:height:)``); the keys and the wheel scroll
+  /// freely after it.
+  var revealChanges = false
   /// The step's window (`[top, left]`) when its micro-steps were entered: leaving them puts it
   /// back, so the whole step is seen as it was before the micro-steps scrolled to their objects.
   var stepWindow: [Int]?

@@ -62,6 +62,7 @@ extension AppState {
   /// Moves to a step (whole step, not a micro-step).
   public mutating func go(to target: Int) {
     step = max(0, min(timeline.stepCount, target))
+    diagramView.revealChanges = true
     card = nil
     asking = nil
     leaveMicroSteps()

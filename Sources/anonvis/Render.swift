@@ -89,7 +89,7 @@ struct Render: ParsableCommand {
         throw CLIError.error("--micro \(micro) is out of range: step \(step) has \(count) micro-step(s)")
       }
     }
-    let buffer = state.render(width: size.width, height: size.height)
+    let buffer = state.frame(width: size.width, height: size.height)
     let title = "\(timeline.title) step \(step)"
     let text: String
     switch format {

@@ -14,7 +14,8 @@ private func diagramFrames(_ state: AppState, width: Int, height: Int) -> String
   var text = ""
   for k in 0...s.timeline.stepCount {
     s.go(to: k)
-    text += "=== step \(k) ===\n" + s.render(width: width, height: height).plainText
+    // As the runtime draws it: the window opens on what the step changed.
+    text += "=== step \(k) ===\n" + s.frame(width: width, height: height).plainText
   }
   return text
 }

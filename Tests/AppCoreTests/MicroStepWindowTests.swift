@@ -63,6 +63,17 @@ struct MicroStepWindowTests {
     }
     #expect(s.micro == nil)
     _ = s.frame(width: 80, height: 24)
-    #expect(s.diagramView.top == before.0 && s.diagramView.left == before.1, "\(leave)")
+    var expected = before
+    if leave == .right {
+      // → enters step 6 from the step's window, as it does without micro-steps (and scrolls to
+      // what step 6 changed).
+      var plain = try sceneApp("e3-three-generations.scene", view: .diagram)
+      plain.go(to: 5)
+      _ = plain.frame(width: 80, height: 24)
+      _ = send(&plain, [.right])
+      _ = plain.frame(width: 80, height: 24)
+      expected = (plain.diagramView.top, plain.diagramView.left)
+    }
+    #expect(s.diagramView.top == expected.0 && s.diagramView.left == expected.1, "\(leave)")
   }
 }

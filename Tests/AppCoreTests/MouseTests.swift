@@ -34,6 +34,8 @@ struct MouseTests {
   func clickSelects(width: Int) throws {
     let height = width == 80 ? 24 : width == 120 ? 40 : 60
     var d = try e3Step5(width: width, height: height)
+    // At 80x24 the step opened on its new P3 and AV3 (below P2): the wheel brings P2 back.
+    for _ in 0..<10 where d.state.diagramView.top > 0 { click(&d, (5, 5), .wheelUp) }
     let w = d.state.world
     // A title follows the box's corner and a border cell (or the change mark there).
     guard let screen = d.terminal.screen, let av2 = cell(of: " AV2 ━", in: screen),
@@ -83,8 +85,12 @@ struct MouseTests {
   @Test("the wheel scrolls a diagram taller than its pane, and back")
   func wheel() throws {
     var d = try e3Step5(width: 80, height: 24)
-    let screen = try #require(d.terminal.screen)
     #expect(d.screen.contains("more"), "the diagram should not fit 80x24 here:\n\(d.screen)")
+    // The step opened on what it made (P3, AV3), below P1: the wheel scrolls up to P1 and back.
+    #expect(d.state.diagramView.top > 0 && !d.screen.contains("─ P1 ─"), "\(d.screen)")
+    for _ in 0..<10 where d.state.diagramView.top > 0 { click(&d, (5, 5), .wheelUp) }
+    #expect(d.state.diagramView.top == 0)
+    let screen = try #require(d.terminal.screen)
     let p1 = try #require(cell(of: "─ P1 ─", in: screen))
     click(&d, p1, .wheelDown)
     #expect(d.state.diagramView.top > 0)

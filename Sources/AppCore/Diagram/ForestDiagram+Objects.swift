@@ -139,3 +139,27 @@ extension ForestDiagram {
     return (above, below)
   }
 }
+
+extension ForestDiagram {
+  /// Where the step's changes are drawn, the new first (`+`), then the changed (`~`), then the
+  /// freed (`−`), each kind top to bottom: what a window scrolled to a new step brings into view
+  /// (``AppState/revealStepChanges(width:height:)``). A VMA's row counts when its process box
+  /// did not change as a whole.
+  var changedRects: [Rect] {
+    var found: [(change: Change, rect: Rect)] = []
+    for box in processes {
+      if box.change != .same { found.append((box.change, box.rect)) }
+      for (i, v) in box.vmas.enumerated() {
+        if let change = vmaChanges[v], change != .same, box.change == .same {
+          found.append((change, Rect(x: box.rect.x, y: box.row(at: i), width: box.rect.width, height: 1)))
+        }
+      }
+    }
+    for box in anonVMAs where box.change != .same { found.append((box.change, box.rect)) }
+    for box in stableNodes where box.change != .same { found.append((box.change, box.rect)) }
+    let order: [Change] = [.added, .changed, .removed]
+    return order.flatMap { kind in
+      found.filter { $0.change == kind }.map(\.rect).sorted { ($0.y, $0.x) < ($1.y, $1.x) }
+    }
+  }
+}

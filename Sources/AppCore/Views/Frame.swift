@@ -29,6 +29,7 @@ extension AppState {
         refreshDiagram()
       }
     }
+    revealStepChanges(width: width, height: height)
     let buffer = render(width: width, height: height)
     syncDiagramView(width: width, height: height)
     syncLegend(width: width, height: height)
