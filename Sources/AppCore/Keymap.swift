@@ -191,8 +191,13 @@ public enum Keymap {
       when: { $0.focus != .steps },
       help: { _ in "select, inspect" }),
     KeyBinding(
-      [.pageDown], .pageDown, "PgDn PgUp", "move the selection by 10", when: { $0.focus != .steps },
-      help: { _ in "move the selection by 10" }),
+      [.pageDown], .pageDown, "PgDn PgUp",
+      "a page of the narration (narration pane: both halves when comparing), the forest diagram, the legend; the VMA or matrix selection by 10",
+      help: {
+        if $0.legendOpen { return "a page of the legend" }
+        if $0.focus == .steps { return "a page of the narration" }
+        return $0.diagramFocused ? "a page of the forest diagram" : "move the selection by 10"
+      }),
     KeyBinding([.pageUp], .pageUp, nil),
     KeyBinding(
       [.char("v")], .cycleView, "v", "the forest as a diagram, a matrix or a tree, in turn",

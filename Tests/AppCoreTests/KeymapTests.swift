@@ -133,6 +133,10 @@ struct KeymapTests {
         "+ -|play faster / slower (now 1.5s per step)",
         ":|run an operation, :w FILE saves, :q quits", "?|close this help (↓↑ scroll it)", "q|quit",
       ])
+    // With the narration pane focused, the help says what PgDn/PgUp do there.
+    var steps = middle
+    steps.focus = .steps
+    #expect(steps.validKeys.contains { $0.0 == "PgDn PgUp" && $0.1 == "a page of the narration" })
     // In play (not explore), ':' is the what-if prompt.
     var play = middle
     play.explore = false
