@@ -2,6 +2,12 @@
 // f18194275c39's re-check), the walk over an anon_vma's list (2.6.x) or interval tree (6.x).
 
 extension World {
+  /// The kernel function that reads page->mapping and locks the anon_vma for a walk:
+  /// `page_lock_anon_vma()` in 2.6.34 and 2.6.36; `folio_lock_anon_vma_read()` in 6.1 and
+  /// mainline (mm/rmap.c: renamed from page_lock_anon_vma_read() in 5.18; it takes the root's
+  /// rwsem for read, `down_read_trylock(&root_anon_vma->rwsem)`, and re-checks folio_mapped()).
+  var lockAnonVMAReadFunction: String { kernel.isModern ? "folio_lock_anon_vma_read" : "page_lock_anon_vma" }
+
   /// page_lock_anon_vma(): read page->mapping, lock anon_vma->root, re-check page_mapped.
   ///
   /// `page_lock_anon_vma()`, mm/rmap.c; 2.6.34, 2.6.36 and 6.x.
@@ -41,12 +47,12 @@ extension World {
     cpus[c].regs.root = lockTarget(of: a)
     guard self[page: page].mapcount > 0, !self[page: page].freed else {
       cpus[c].regs.bail = true
-      return emit(c, "page_lock_anon_vma", "\(pg(page)) is not mapped: NULL", objects: [.page(page)])
+      return emit(c, lockAnonVMAReadFunction, "\(pg(page)) is not mapped: NULL", objects: [.page(page)])
     }
     cpus[c].regs.rcuPageLock = kernel != .v2_6_34 && !has(.rootReread)
     let rootText = kernel == .v2_6_34 ? "" : ", root \(av(lockTarget(of: a)))"
     return emit(
-      c, "page_lock_anon_vma",
+      c, lockAnonVMAReadFunction,
       "rcu_read_lock; \(pg(page))->mapping = \(av(a))\(rootText), page_mapped",
       objects: [.page(page), .anonVMA(a)] + (kernel == .v2_6_34 ? [] : [.anonVMA(lockTarget(of: a))]))
   }
@@ -59,11 +65,11 @@ extension World {
     if self[page: page].mapcount <= 0 || self[page: page].freed {
       cpus[c].regs.bail = true
       return emit(
-        c, "page_lock_anon_vma",
+        c, lockAnonVMAReadFunction,
         "\(pg(page)) no longer mapped after taking the lock: unlock the saved root, NULL", objects: [.page(page)],
         then: [.unlock(.exact(.reg(.root)))])
     }
-    return emit(c, "page_lock_anon_vma", "\(pg(page)) still mapped after taking the lock", objects: [.page(page)])
+    return emit(c, lockAnonVMAReadFunction, "\(pg(page)) still mapped after taking the lock", objects: [.page(page)])
   }
 
   /// The walk over the locked anon_vma: one visit per AVC (2.6.x: the whole list; 6.x: the interval tree's matches).
