@@ -48,6 +48,8 @@ extension AppState {
       if let prompt { return handlePrompt(prompt, key) }
       if let overlay {
         switch key {
+        // The help lists `q quit`: there q quits; the inspector (`enter or esc closes`) closes.
+        case .char("q") where overlay == .help: return [.quit]
         case .escape, .char("q"), .enter: self.overlay = nil
         case .char("?") where overlay == .help: self.overlay = nil
         case .down, .char("j"), .pageDown, .up, .char("k"), .pageUp: if overlay == .help { scrollHelp(key) }

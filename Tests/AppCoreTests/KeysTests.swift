@@ -157,6 +157,24 @@ struct KeysTests {
     #expect(d.screen.contains("keys valid now") && !d.screen.contains("above)"))
   }
 
+  @Test("in the ? help, q quits as the help says (esc, enter and ? close it); in the inspector q closes it")
+  func helpQuits() throws {
+    var s = try sceneApp("e2-fork-cow.scene")
+    send(&s, [.char("?")])
+    #expect(s.overlay == .help)
+    #expect(s.validKeys.contains { $0.0 == "q" && $0.1 == "quit" })
+    #expect(send(&s, [.char("q")]) == [.quit])
+    for close in [Key.escape, .enter, .char("?")] {
+      var t = try sceneApp("e2-fork-cow.scene")
+      send(&t, [.char("?")])
+      #expect(send(&t, [close]).isEmpty && t.overlay == nil, "\(close)")
+    }
+    var i = try sceneApp("e2-fork-cow.scene")
+    send(&i, [.char("G"), .tab, .down, .enter])
+    #expect(i.overlay == .inspector)
+    #expect(send(&i, [.char("q")]).isEmpty && i.overlay == nil)
+  }
+
   @Test("z says when nothing can fold")
   func nothingToFold() throws {
     var s = try sceneApp("e2-fork-cow.scene")
