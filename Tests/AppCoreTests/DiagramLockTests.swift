@@ -193,6 +193,23 @@ struct DiagramLockTests {
     #expect(waits > 0, "\(file): no CPU waits for a held lock drawn")
   }
 
+  @Test(
+    "the rmap walk drawn is one visiting now or one that ended in the step, never an earlier one kept in a CPU's registers"
+  )
+  func walkDrawnIsCurrent() throws {
+    var s = try diagramApp("concurrency/rwsem-readers-share-6.1.scene", nil)
+    var origins: [Int: String] = [:]
+    for k in 9...s.timeline.stepCount {
+      s.go(to: k)
+      _ = s.frame(width: 120, height: 40)
+      origins[k] = s.layout.diagram?.whole.walk?.origin ?? "none"
+    }
+    // 9, 10: both readers hold the rwsem, neither has begun visiting; 11: cpu0's walk of pg1
+    // ends; 12: cpu1's finds pg2 no longer mapped after taking the lock (P2's exit unmapped it):
+    // NULL, no walk; 13: the writer's exit. (Drawn before: cpu0's walk at 12 and 13.)
+    #expect(origins == [9: "none", 10: "none", 11: "P1 A 0", 12: "none", 13: "none"], "\(origins)")
+  }
+
   @Test("the locks line under the diagram cuts a first item too long for it at a word, with …, and counts the rest")
   func locksLineCut() {
     let items = [

@@ -391,7 +391,7 @@ public struct ForestDiagram: Sendable {
   /// The walk to draw: one a CPU is in the middle of, else the one that finished in this step
   /// (in later steps the page may have moved and what it visited be gone).
   static func walk(_ w: World) -> RmapWalk? {
-    if let running = w.cpus.lazy.compactMap(\.regs.walk).first { return running }
+    if let running = w.cpus.lazy.compactMap(\.walkInProgress).first { return running }
     if let done = w.lastWalk, done.step == w.step { return done }
     return nil
   }

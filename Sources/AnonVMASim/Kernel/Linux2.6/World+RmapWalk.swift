@@ -160,7 +160,7 @@ extension World {
   /// `rmap_walk()`, mm/rmap.c; 2.6.34, 2.6.36 and 6.x.
   mutating func finishWalk(cpu c: Int) -> InstrResult {
     if regs(c).bail {
-      return emit(c, "rmap_walk", "page_lock_anon_vma returned NULL: no walk")
+      return emit(c, "rmap_walk", "\(lockAnonVMAReadFunction) returned NULL: no walk")
     }
     var walk = cpus[c].regs.walk
     walk?.step = step
@@ -189,5 +189,24 @@ extension World {
   mutating func clearBail(cpu c: Int) -> InstrResult {
     cpus[c].regs.bail = false
     return .expand([])
+  }
+}
+
+extension CPU {
+  /// The reverse-map walk this CPU is in the middle of: begun (its VMAs are being visited) and
+  /// not yet ended (`finishWalk` pending). `regs.walk` keeps a walk after it ended, and until the
+  /// next walk begins: a CPU idle after `rmap`, or waiting for the lock of its next walk, is not
+  /// walking.
+  public var walkInProgress: RmapWalk? {
+    guard state != .idle, let walk = regs.walk else { return nil }
+    var ends = false
+    for instr in pending {
+      switch instr {
+      case .rmapWalkVisits, .ksmWalk: return nil
+      case .finishWalk, .finishWalkKSM: ends = true
+      default: continue
+      }
+    }
+    return ends ? walk : nil
   }
 }
