@@ -92,19 +92,19 @@ final class AnimatedSVGReader: NSObject, XMLParserDelegate {
   }
 }
 
-@Suite("export: the animated scene.svg")
+@Suite("export: the animated scene.svg", .cleansUp)
 struct AnimatedSVGTests {
   @Test("scene.svg parses, holds every step's text in order, and its frames' times add up to the cast's")
-  func framesAndTimes() throws {
+  func framesAndTimes() async throws {
     let dir = try tempPath("e3")
     let scene = "scenes/e3-three-generations.scene"
-    let r = try run(["export", scene, "-o", dir, "--size", "100x30", "--step-seconds", "1.5"])
+    let r = try await run(["export", scene, "-o", dir, "--size", "100x30", "--step-seconds", "1.5"])
     #expect(r.status == 0, "\(r.stderr)")
     let svg = try String(contentsOfFile: "\(dir)/scene.svg", encoding: .utf8)
     let reader = try #require(AnimatedSVGReader.read(svg), "scene.svg does not parse")
     #expect(reader.frames.map(\.step) == Array(0...8))
     for k in 0...8 {
-      let expected = try run(["render", scene, "--step", "\(k)", "--size", "100x30"]).stdout
+      let expected = try await run(["render", scene, "--step", "\(k)", "--size", "100x30"]).stdout
       #expect(reader.text(k) == expected, "step \(k)")
     }
     // Each frame is visible right after the one before, for 1.5 s, and the loop is the cast's length.
@@ -133,9 +133,9 @@ struct AnimatedSVGTests {
   }
 
   @Test("chromium draws scene.svg in an <img>: at once step 0's frame, 5 s in step 2's (2 s steps), pixel for pixel")
-  func inImage() throws {
+  func inImage() async throws {
     let dir = try tempPath("e1")
-    #expect(try run(["export", "scenes/e1-first-touch.scene", "-o", dir, "--size", "80x24"]).status == 0)
+    #expect(try await run(["export", "scenes/e1-first-touch.scene", "-o", dir, "--size", "80x24"]).status == 0)
     // The same animation 5 s in: a negative delay starts it there.
     let svg = try String(contentsOfFile: "\(dir)/scene.svg", encoding: .utf8)
     #expect(svg.contains("</style>"))
@@ -148,11 +148,13 @@ struct AnimatedSVGTests {
         toFile: page, atomically: true, encoding: .utf8)
       let png = try tempPath("\(name).png")
       guard
-        let r = try ExportBrowserTests.chromium(["--window-size=700,420", "--screenshot=\(png)", "file://\(page)"])
+        let r = try await ExportBrowserTests.chromium([
+          "--window-size=700,420", "--screenshot=\(png)", "file://\(page)",
+        ])
       else { return }
       #expect(r.status == 0, "\(r.stderr)")
       guard let python = Tools.need(Tools.python3, "python3") else { return }
-      let out = try runTool(python, [repoRoot.appendingPathComponent("Tests/tools/pngcolors.py").path, png])
+      let out = try await runTool(python, [repoRoot.appendingPathComponent("Tests/tools/pngcolors.py").path, png])
       let info = try #require(try JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [String: Any])
       #expect((info["colors"] as? Int ?? 0) > 2, "\(name): \(info)")
       shots[name] = try Data(contentsOf: URL(fileURLWithPath: png))

@@ -62,12 +62,12 @@ struct CommandLineFuzzer {
   }
 }
 
-@Suite("Command lines from a fuzzer", .serialized)
+@Suite("Command lines from a fuzzer", .cleansUp, .serialized)
 struct CLIFuzzTests {
   @Test(
     "400 random command lines: a known exit status, no crash or hang, no raw control on stderr, no special file replaced"
   )
-  func randomCommandLines() throws {
+  func randomCommandLines() async throws {
     let binary = try #require(anonvisBinary)
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("anonvis-clifuzz-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
@@ -100,7 +100,7 @@ struct CLIFuzzTests {
       // `bench` lines run the bench's own binary (its `--emit` takes hostile names too).
       let tool = args.first == "bench" ? try #require(benchBinary) : binary
       let toolArgs = args.first == "bench" ? Array(args.dropFirst()) : args
-      let r = try runTool("/usr/bin/timeout", ["-s", "KILL", "120", tool.path] + toolArgs, in: dir)
+      let r = try await runTool("/usr/bin/timeout", ["-s", "KILL", "120", tool.path] + toolArgs, in: dir)
       let line = args.map { $0.debugDescription }.joined(separator: " ")
       statuses[r.status, default: 0] += 1
       #expect([0, 1, 2, 3, 64].contains(r.status), "exit \(r.status): \(line)\n\(r.stderr.prefix(2000))")

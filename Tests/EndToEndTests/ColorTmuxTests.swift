@@ -3,7 +3,8 @@ import TestSupport
 import Testing
 
 @Suite(
-  "Colours in a real terminal (tmux): the cells' colours as tmux holds them", .enabled(if: tmuxAvailable), .serialized)
+  "Colours in a real terminal (tmux): the cells' colours as tmux holds them", .cleansUp, .enabled(if: tmuxAvailable),
+  .serialized)
 struct ColorTmuxTests {
   /// What the frame's cells are drawn with, read from `capture-pane -e`: the 256-colour
   /// foregrounds (`38;5;n`), whether any cell is faint (SGR 2), whether any has a colour at all.
@@ -15,17 +16,17 @@ struct ColorTmuxTests {
 
   /// Runs `play` on E2 at step 2 in the matrix view (its hints and the `·` of no link are dim)
   /// under `env`, and reads the pane's cells.
-  static func cells(env: String) throws -> Seen {
+  static func cells(env: String) async throws -> Seen {
     let binary = try #require(anonvisBinary)
-    let t = try TmuxSession(width: 120, height: 40)
-    try t.type(
+    let t = try await TmuxSession(width: 120, height: 40)
+    try await t.type(
       "\(env) \(binary.path) play --view matrix \(repoRoot.path)/scenes/e2-fork-cow.scene; echo EXIT=$?\n")
-    try t.waitFor(text: "step 0/11")
-    try t.keys("Right", "Right")
-    try t.waitFor(text: "step 2/11")
-    let captured = try t.tmux(["capture-pane", "-e", "-p", "-t", "0"])
-    try t.keys("q")
-    try t.waitFor(text: "EXIT=0")
+    try await t.waitFor(text: "step 0/11")
+    try await t.keys("Right", "Right")
+    try await t.waitFor(text: "step 2/11")
+    let captured = try await t.tmux(["capture-pane", "-e", "-p", "-t", "0"])
+    try await t.keys("q")
+    try await t.waitFor(text: "EXIT=0")
     var seen = Seen()
     let sgr = try Regex("\u{1b}\\[([0-9;]*)m")
     for match in captured.matches(of: sgr) {
@@ -48,29 +49,29 @@ struct ColorTmuxTests {
   }
 
   @Test("TERM=tmux-256color: dim text is grey 243 and nothing is faint")
-  func colors256() throws {
-    let seen = try Self.cells(env: "TERM=tmux-256color")
+  func colors256() async throws {
+    let seen = try await Self.cells(env: "TERM=tmux-256color")
     #expect(seen.indexed.contains(243), "\(seen)")
     #expect(!seen.faint, "\(seen)")
   }
 
   @Test("TERM=screen-256color: the same grey")
-  func screen256() throws {
-    let seen = try Self.cells(env: "TERM=screen-256color")
+  func screen256() async throws {
+    let seen = try await Self.cells(env: "TERM=screen-256color")
     #expect(seen.indexed == [243], "\(seen)")
     #expect(!seen.faint, "\(seen)")
   }
 
   @Test("TERM=xterm (8 colours): dim text is faint, and no 256-colour grey is sent")
-  func colors8() throws {
-    let seen = try Self.cells(env: "TERM=xterm")
+  func colors8() async throws {
+    let seen = try await Self.cells(env: "TERM=xterm")
     #expect(seen.faint && seen.colored, "\(seen)")
     #expect(seen.indexed.isEmpty, "\(seen)")
   }
 
   @Test("NO_COLOR on a 256-colour terminal: no colour at all, dim text faint")
-  func noColor() throws {
-    let seen = try Self.cells(env: "NO_COLOR=1 TERM=tmux-256color")
+  func noColor() async throws {
+    let seen = try await Self.cells(env: "NO_COLOR=1 TERM=tmux-256color")
     #expect(seen.faint, "\(seen)")
     #expect(!seen.colored, "\(seen)")
   }

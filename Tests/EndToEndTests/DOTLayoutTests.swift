@@ -28,13 +28,13 @@ final class SVGSize: NSObject, XMLParserDelegate {
   }
 }
 
-@Suite("DOT worth embedding")
+@Suite("DOT worth embedding", .cleansUp)
 struct DOTLayoutTests {
-  static func graphviz(_ dotText: String) throws -> String? {
+  static func graphviz(_ dotText: String) async throws -> String? {
     guard let dot = Tools.need(Tools.dot, "graphviz dot") else { return nil }
     let file = try tempPath("g.dot")
     try dotText.write(toFile: file, atomically: true, encoding: .utf8)
-    let r = try runTool(dot, ["-Tsvg", file])
+    let r = try await runTool(dot, ["-Tsvg", file])
     #expect(r.status == 0, "\(r.stderr)")
     return r.stdout
   }
@@ -42,17 +42,17 @@ struct DOTLayoutTests {
   @Test(
     "E3 from its first fork to the end: top to bottom (taller than wide), records, bold labelled root pointers, a legend"
   )
-  func layout() throws {
+  func layout() async throws {
     let scene = "scenes/e3-three-generations.scene"
     for k in 4...8 {
-      let dotText = try run(["render", scene, "--step", "\(k)", "--format", "dot"]).stdout
+      let dotText = try await run(["render", scene, "--step", "\(k)", "--format", "dot"]).stdout
       #expect(dotText.contains("rankdir=TB") && !dotText.contains("rankdir=LR"))
       #expect(dotText.contains("legend [shape=note"))
       if k <= 6 {
         #expect(dotText.contains("\"proc:P1\" [shape=record, label=\"{P1|<p0>P1:A@0"))
         #expect(dotText.contains("\"AV1\" -> \"AV2\" [dir=back, color=red, style=bold, penwidth=2.5, label=\"root\"]"))
       }
-      guard let svg = try Self.graphviz(dotText) else { return }
+      guard let svg = try await Self.graphviz(dotText) else { return }
       let size = try #require(SVGSize.of(svg), "step \(k): dot's SVG does not parse")
       #expect(size.height > size.width, "step \(k): \(size)")
       #expect(svg.contains(">legend</text>"))
@@ -60,24 +60,24 @@ struct DOTLayoutTests {
   }
 
   @Test("--micro honoured: the lock a micro-step holds shows its CPU and operation; the whole step holds none")
-  func lockHolder() throws {
+  func lockHolder() async throws {
     let scene = "scenes/e3-three-generations.scene"
-    let locked = try run(["render", scene, "--step", "4", "--micro", "5", "--format", "dot"])
+    let locked = try await run(["render", scene, "--step", "4", "--micro", "5", "--format", "dot"])
     #expect(locked.status == 0, "\(locked.stderr)")
     #expect(locked.stdout.contains("\"cpu0\" -> \"AV1\" [label=\"holds lock\""))
     #expect(locked.stdout.contains("|LOCKED by cpu0}"))
     #expect(locked.stdout.contains("\\ncpu0 anon_vma_lock: lock AV1\\n"))
-    let whole = try run(["render", scene, "--step", "4", "--format", "dot"]).stdout
+    let whole = try await run(["render", scene, "--step", "4", "--format", "dot"]).stdout
     #expect(!whole.contains("\"holds lock\", color") && !whole.contains("LOCKED"))
-    guard let svg = try Self.graphviz(locked.stdout) else { return }
+    guard let svg = try await Self.graphviz(locked.stdout) else { return }
     #expect(svg.contains(">fork P1 P2</text>") && svg.contains(">LOCKED by cpu0</text>"))
   }
 
   @Test("brace, bar and angle characters in scene text stay text in the drawing")
-  func recordEscapes() throws {
+  func recordEscapes() async throws {
     let scene = try temporaryScene("title \"a{b|c}<d>\"\nspawn P1\nmmap P1 A 1\ntouch P1 A 0\n")
-    let dotText = try run(["render", scene, "--step", "3", "--format", "dot"]).stdout
-    guard let svg = try Self.graphviz(dotText) else { return }
+    let dotText = try await run(["render", scene, "--step", "3", "--format", "dot"]).stdout
+    guard let svg = try await Self.graphviz(dotText) else { return }
     #expect(svg.contains(">a{b|c}&lt;d&gt;</text>"))
   }
 }

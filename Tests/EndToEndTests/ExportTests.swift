@@ -52,9 +52,9 @@ final class SVGText: NSObject, XMLParserDelegate {
 }
 
 /// An export of E1 (6 steps) at 80x24 into a new temporary directory; returns the directory.
-func exportE1(_ extra: [String] = []) throws -> String {
+func exportE1(_ extra: [String] = []) async throws -> String {
   let dir = try tempPath("e1")
-  let r = try run(["export", "scenes/e1-first-touch.scene", "-o", dir, "--size", "80x24"] + extra)
+  let r = try await run(["export", "scenes/e1-first-touch.scene", "-o", dir, "--size", "80x24"] + extra)
   #expect(r.status == 0, "\(r.stderr)")
   return dir
 }
@@ -67,11 +67,11 @@ func exportFiles(_ dir: String) throws -> [String: Data] {
   return files
 }
 
-@Suite("export: the page, step SVGs, cast and handout")
+@Suite("export: the page, step SVGs, cast and handout", .cleansUp)
 struct ExportTests {
   @Test("every step SVG parses as XML and its text is render --format text of that step", arguments: ["full", "none"])
-  func stepSVGs(chrome: String) throws {
-    let dir = try exportE1(["--chrome", chrome, "--theme", chrome == "full" ? "light" : "dark"])
+  func stepSVGs(chrome: String) async throws {
+    let dir = try await exportE1(["--chrome", chrome, "--theme", chrome == "full" ? "light" : "dark"])
     let names = try FileManager.default.contentsOfDirectory(atPath: dir).sorted()
     #expect(
       names == ["index.html", "scene.cast", "scene.md", "scene.svg"]
@@ -79,7 +79,8 @@ struct ExportTests {
     for k in 0...5 {
       let svg = try String(contentsOfFile: "\(dir)/\(String(format: "step-%03d.svg", k))", encoding: .utf8)
       let text = try #require(SVGText.of(svg), "step \(k) does not parse")
-      var expected = try run(["render", "scenes/e1-first-touch.scene", "--step", "\(k)", "--size", "80x24"]).stdout
+      var expected = try await run(["render", "scenes/e1-first-touch.scene", "--step", "\(k)", "--size", "80x24"])
+        .stdout
       if chrome == "none" {
         expected =
           expected.split(separator: "\n", omittingEmptySubsequences: false).dropFirst().dropLast(2)
@@ -95,8 +96,8 @@ struct ExportTests {
   }
 
   @Test("the page holds each step's frame once, its colours classes set per colour scheme")
-  func pageFramesOnce() throws {
-    let dir = try exportE1()
+  func pageFramesOnce() async throws {
+    let dir = try await exportE1()
     let page = try String(contentsOfFile: "\(dir)/index.html", encoding: .utf8)
     #expect(page.components(separatedBy: "<svg ").count - 1 == 6)
     #expect(!page.contains("fill=\"#"))
@@ -112,36 +113,37 @@ struct ExportTests {
   }
 
   @Test("two exports are byte-identical")
-  func deterministic() throws {
-    let a = try exportFiles(try exportE1())
-    let b = try exportFiles(try exportE1())
+  func deterministic() async throws {
+    let a = try exportFiles(try await exportE1())
+    let b = try exportFiles(try await exportE1())
     #expect(a.count == 10 && a == b)
   }
 
   @Test("an existing target is left alone without --force; --force replaces an export, nothing else")
-  func existingTarget() throws {
-    let dir = try exportE1()
+  func existingTarget() async throws {
+    let dir = try await exportE1()
     let marker = "\(dir)/step-000.svg"
     try Data("mine".utf8).write(to: URL(fileURLWithPath: marker))
-    let again = try run(["export", "scenes/e1-first-touch.scene", "-o", dir, "--size", "80x24"])
+    let again = try await run(["export", "scenes/e1-first-touch.scene", "-o", dir, "--size", "80x24"])
     #expect(again.status == 2 && again.stderr.contains("--force"))
     #expect(try String(contentsOfFile: marker, encoding: .utf8) == "mine")
-    #expect(try run(["export", "scenes/e1-first-touch.scene", "-o", dir, "--size", "80x24", "--force"]).status == 0)
+    #expect(
+      try await run(["export", "scenes/e1-first-touch.scene", "-o", dir, "--size", "80x24", "--force"]).status == 0)
     #expect(try String(contentsOfFile: marker, encoding: .utf8) != "mine")
     try Data("notes".utf8).write(to: URL(fileURLWithPath: "\(dir)/my-notes.txt"))
-    let foreign = try run(["export", "scenes/e1-first-touch.scene", "-o", dir, "--force"])
+    let foreign = try await run(["export", "scenes/e1-first-touch.scene", "-o", dir, "--force"])
     #expect(foreign.status == 2 && foreign.stderr.contains("my-notes.txt"))
     #expect(FileManager.default.fileExists(atPath: "\(dir)/my-notes.txt"))
     let link = try tempPath("link")
     try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: dir)
-    #expect(try run(["export", "scenes/e1-first-touch.scene", "-o", link, "--force"]).status == 2)
+    #expect(try await run(["export", "scenes/e1-first-touch.scene", "-o", link, "--force"]).status == 2)
     // Nothing is left beside the targets.
     let parent = (dir as NSString).deletingLastPathComponent
     #expect(try FileManager.default.contentsOfDirectory(atPath: parent).filter { $0.hasPrefix(".") }.isEmpty)
   }
 
   @Test("an export killed half-way leaves no directory under the target name, or a complete one")
-  func killed() throws {
+  func killed() async throws {
     let binary = try #require(anonvisBinary)
     let dir = try tempPath("big")
     let parent = (dir as NSString).deletingLastPathComponent
@@ -151,17 +153,16 @@ struct ExportTests {
     p.currentDirectoryURL = repoRoot
     p.standardOutput = FileHandle.nullDevice
     p.standardError = FileHandle.nullDevice
-    try p.run()
+    let exit = try start(p)
     // Kill it once its hidden build directory exists (or when it has finished): whenever the
     // kill lands, the target is absent or whole.
-    let deadline = Date().addingTimeInterval(30)
-    while p.isRunning, Date() < deadline {
+    while p.isRunning {
       let hidden = (try? FileManager.default.contentsOfDirectory(atPath: parent))?.contains { $0.hasPrefix(".big.") }
       if hidden == true { break }
-      usleep(1000)
+      try? await Task.sleep(for: .milliseconds(1))
     }
     kill(p.processIdentifier, SIGKILL)
-    p.waitUntilExit()
+    _ = await exit.value
     if FileManager.default.fileExists(atPath: dir) {
       let names = try FileManager.default.contentsOfDirectory(atPath: dir)
       #expect(names.count == 4 + 9 && names.contains("index.html") && names.contains("scene.md"))
@@ -169,12 +170,12 @@ struct ExportTests {
   }
 
   @Test("hostile scene text never reaches the page or the handout raw")
-  func hostile() throws {
+  func hostile() async throws {
     let scene = try temporaryScene(
       "title \"<script>alert(1)</script>\u{1b}]52;c;AAAA\u{7}\"\nchapter \"<b>\u{1b}[2J\"\nspawn P1\n"
         + "say \"</p><script>x()</script>\u{202E}\u{1}\"\n")
     let dir = try tempPath("hostile")
-    #expect(try run(["export", scene, "-o", dir]).status == 0)
+    #expect(try await run(["export", scene, "-o", dir]).status == 0)
     let page = try String(contentsOfFile: "\(dir)/index.html", encoding: .utf8)
     #expect(page.components(separatedBy: "<script").count - 1 == 1)  // the page's own
     #expect(!page.contains("<b>") && !page.contains("</p><script"))
@@ -190,26 +191,27 @@ struct ExportTests {
 }
 
 /// The page in a real browser (Debian's chromium, headless).
-@Suite("export: the page in Chromium")
+@Suite("export: the page in Chromium", .cleansUp)
 struct ExportBrowserTests {
   /// Chromium headless; `offline` runs it in a new network namespace (`unshare -n`, as root),
   /// where no request can leave the machine: the page must work without one.
-  static func chromium(_ args: [String], offline: Bool = false) throws -> RunResult? {
+  static func chromium(_ args: [String], offline: Bool = false) async throws -> RunResult? {
     guard let chromium = Tools.need(Tools.chromium, "chromium") else { return nil }
     let profile = try tempPath("profile")
     let flags =
       ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--user-data-dir=\(profile)"] + args
-    guard offline else { return try runTool(chromium, flags) }
+    guard offline else { return try await runTool(chromium, flags) }
     let unshare = try #require(
       ["/usr/bin/unshare", "/bin/unshare"].first { FileManager.default.isExecutableFile(atPath: $0) }, "no unshare")
-    return try runTool(unshare, ["-n", chromium] + flags)
+    return try await runTool(unshare, ["-n", chromium] + flags)
   }
 
   @Test("#step-5 in the URL shows step 5 (its narration) as the current step")
-  func stepFromURL() throws {
-    let dir = try exportE1()
+  func stepFromURL() async throws {
+    let dir = try await exportE1()
     // Without a network (as root; CI runs as root): the page needs none.
-    guard let r = try Self.chromium(["--dump-dom", "file://\(dir)/index.html#step-5"], offline: geteuid() == 0) else {
+    guard let r = try await Self.chromium(["--dump-dom", "file://\(dir)/index.html#step-5"], offline: geteuid() == 0)
+    else {
       return
     }
     #expect(r.status == 0, "\(r.stderr)")
@@ -224,17 +226,17 @@ struct ExportBrowserTests {
   @Test(
     "screenshots at desktop and phone width, light and dark, are not blank",
     arguments: [("1280,800", false), ("390,844", false), ("390,844", true), ("1280,800", true)])
-  func screenshot(size: String, dark: Bool) throws {
-    let dir = try exportE1()
+  func screenshot(size: String, dark: Bool) async throws {
+    let dir = try await exportE1()
     let png = try tempPath("shot.png")
     guard
-      let r = try Self.chromium(
+      let r = try await Self.chromium(
         ["--window-size=\(size)", "--screenshot=\(png)"] + (dark ? ["--force-dark-mode"] : [])
           + ["file://\(dir)/index.html#step-4"], offline: geteuid() == 0)
     else { return }
     #expect(r.status == 0, "\(r.stderr)")
     guard let python = Tools.need(Tools.python3, "python3") else { return }
-    let out = try runTool(python, [repoRoot.appendingPathComponent("Tests/tools/pngcolors.py").path, png])
+    let out = try await runTool(python, [repoRoot.appendingPathComponent("Tests/tools/pngcolors.py").path, png])
     let info = try #require(try JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [String: Any])
     #expect((info["width"] as? Int).map { "\($0)," } == String(size.prefix { $0 != "," }) + ",")
     #expect((info["colors"] as? Int ?? 0) > 1)

@@ -8,18 +8,17 @@ func holdsRawControls(_ s: String) -> Bool {
   s.unicodeScalars.contains { $0 == "\u{1b}" || $0 == "\u{7}" || $0 == "\t" || $0 == "\u{202E}" || $0 == "\u{202C}" }
 }
 
-@Suite("Hostile text: outside strings are escaped wherever they are printed")
+@Suite("Hostile text: outside strings are escaped wherever they are printed", .cleansUp)
 struct HostileTextTests {
   static let evil = "x\u{1b}]0;X\u{7}\u{1b}[31m\t"
 
   @Test("races escapes the scene's file name in its summary and 'written to' lines")
-  func racesFileName() throws {
+  func racesFileName() async throws {
     let source = try String(
       contentsOf: repoRoot.appendingPathComponent("scenes/races/d5-take-all-locks.scene"), encoding: .utf8)
     let scene = try temporaryScene(source, name: "ev\u{1b}]0;X\u{7}\u{1b}[31m.scene")
-    let cwd = FileManager.default.temporaryDirectory.appendingPathComponent("races-evil-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: cwd, withIntermediateDirectories: true)
-    let r = try run(["races", scene, "--variant", "no-6/5"], in: cwd)
+    let cwd = try Leftovers.directory("races-evil")
+    let r = try await run(["races", scene, "--variant", "no-6/5"], in: cwd)
     #expect(r.status == 1, "\(r.stderr)")
     #expect(!holdsRawControls(r.stdout + r.stderr))
     #expect(r.stdout.contains("ev\\e]0;X\\x07\\e[31m.scene on 2.6.36"))
@@ -40,8 +39,8 @@ struct HostileTextTests {
       ["record", "scenes/e1-first-touch.scene", "--frames", "/proc/\(evil)"],
       [evil],
     ])
-  func optionErrors(arguments: [String]) throws {
-    let r = try run(arguments)
+  func optionErrors(arguments: [String]) async throws {
+    let r = try await run(arguments)
     #expect(r.status != 0)
     #expect(!r.stderr.isEmpty)
     #expect(!holdsRawControls(r.stderr), "\(r.stderr.debugDescription)")
@@ -51,12 +50,12 @@ struct HostileTextTests {
   }
 
   @Test("state JSON and --frames JSON escape bidi controls as \\u202e")
-  func jsonBidi() throws {
+  func jsonBidi() async throws {
     let path = try temporaryScene("title \"a\u{202E}b\u{202C}c\"\nspawn P1\nsay \"d\u{202E}e\u{202C}\"\nmmap P1 A 2\n")
-    let state = try run(["state", path])
+    let state = try await run(["state", path])
     #expect(state.status == 0, "\(state.stderr)")
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("frames-bidi-\(UUID().uuidString)").path
-    #expect(try run(["record", path, "--frames", dir]).status == 0)
+    let dir = try Leftovers.directory("frames-bidi").appendingPathComponent("frames").path
+    #expect(try await run(["record", path, "--frames", dir]).status == 0)
     let frame = try String(contentsOfFile: "\(dir)/step-001.json", encoding: .utf8)
     for json in [state.stdout, frame] {
       #expect(!holdsRawControls(json))
@@ -66,12 +65,12 @@ struct HostileTextTests {
   }
 
   @Test("every SVG parses as XML, U+FFFE and U+FFFF in scene text included")
-  func svgNoncharacters() throws {
+  func svgNoncharacters() async throws {
     let path = try temporaryScene(
       "title \"t\u{FFFE}\u{FFFF}\u{1b}\"\nchapter \"c\u{FFFF}\"\nspawn P1\nsay \"s\u{FFFE}\u{FFFF}\u{1}\"\nmmap P1 A 2\ntouch P1 A 0\n"
     )
     for step in 0...3 {
-      let r = try run(["render", path, "--step", "\(step)", "--format", "svg", "--notes"])
+      let r = try await run(["render", path, "--step", "\(step)", "--format", "svg", "--notes"])
       #expect(r.status == 0, "\(r.stderr)")
       let parser = XMLParser(data: Data(r.stdout.utf8))
       #expect(parser.parse(), "step \(step): \(String(describing: parser.parserError))")
@@ -79,37 +78,37 @@ struct HostileTextTests {
   }
 }
 
-@Suite("Hostile text in a real terminal (tmux)", .enabled(if: tmuxAvailable), .serialized)
+@Suite("Hostile text in a real terminal (tmux)", .cleansUp, .enabled(if: tmuxAvailable), .serialized)
 struct HostileTextTmuxTests {
   @Test("an unknown TERM is named escaped")
-  func escapedTERM() throws {
+  func escapedTERM() async throws {
     let binary = try #require(anonvisBinary)
-    let t = try TmuxSession()
+    let t = try await TmuxSession()
     let err = t.dir.appendingPathComponent("err.txt").path
-    try type(
+    try await type(
       t,
       "TERM=$'x\\e]0;X\\a\\e[31m' \(binary.path) play \(repoRoot.path)/scenes/e1-first-touch.scene 2>\(err); echo EXIT=$?\n"
     )
-    try t.waitFor(text: "EXIT=2")
+    try await t.waitFor(text: "EXIT=2")
     let stderr = try String(contentsOfFile: err, encoding: .utf8)
     #expect(stderr.contains("TERM=x\\e]0;X\\x07\\e[31m"), "\(stderr)")
     #expect(!holdsRawControls(stderr))
   }
 
   @Test("an emoji and a zero-width space leave the right border where tmux draws it", arguments: ["play", "render"])
-  func wideAndZeroWidth(command: String) throws {
+  func wideAndZeroWidth(command: String) async throws {
     let binary = try #require(anonvisBinary)
     let path = try temporaryScene(
       "title \"T\"\nspawn P1\nmmap P1 A 4\nsay \"go \u{1F680} now\"\nsay \"ok\u{200B} yes\"\n")
-    let t = try TmuxSession(width: 80, height: 24)
+    let t = try await TmuxSession(width: 80, height: 24)
     if command == "play" {
-      try type(t, "\(binary.path) play \(path); echo EXIT=$?\n")
-      try t.waitFor(text: "step 0/2")
-      try t.keys("Right", "Right")
+      try await type(t, "\(binary.path) play \(path); echo EXIT=$?\n")
+      try await t.waitFor(text: "step 0/2")
+      try await t.keys("Right", "Right")
     } else {
-      try type(t, "clear; \(binary.path) render \(path) --step 2 --size 80x22 --format ansi; echo EXIT=$?\n")
+      try await type(t, "clear; \(binary.path) render \(path) --step 2 --size 80x22 --format ansi; echo EXIT=$?\n")
     }
-    let screen = try t.waitFor("the say lines") { $0.contains(" yes") && $0.contains("step 2/2") }
+    let screen = try await t.waitFor("the say lines") { $0.contains(" yes") && $0.contains("step 2/2") }
     // tmux prints each cell once: its column is the sum of the widths tmux gave the cells before,
     // which for these characters is glibc's wcwidth (2 for the rocket, 0 for U+200B).
     let lines = screen.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
@@ -118,8 +117,8 @@ struct HostileTextTmuxTests {
       let say = try #require(lines.first { $0.contains(word) })
       #expect(say.hasSuffix("│") && tmuxColumns(say) == tmuxColumns(below), "\(say)\n\(below)")
     }
-    if command == "play" { try t.keys("q") }
-    try t.waitFor(text: "EXIT=0")
+    if command == "play" { try await t.keys("q") }
+    try await t.waitFor(text: "EXIT=0")
   }
 }
 

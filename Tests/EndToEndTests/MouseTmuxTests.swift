@@ -12,57 +12,57 @@ private func mouseBytes(sgr: Bool, x: Int, y: Int, release: Bool = false) -> Str
     + String(UnicodeScalar(UInt8(33 + y)))
 }
 
-@Suite("The mouse in a real terminal (tmux)", .enabled(if: tmuxAvailable), .serialized)
+@Suite("The mouse in a real terminal (tmux)", .cleansUp, .enabled(if: tmuxAvailable), .serialized)
 struct MouseTmuxTests {
   @Test(
     "play: a click selects the anon_vma under it, a second click inspects it; reporting is off after quitting and with --no-mouse, where unknown sequences are dropped whole"
   )
-  func clickSelects() throws {
+  func clickSelects() async throws {
     let binary = try #require(anonvisBinary)
-    let t = try TmuxSession(width: 100, height: 30)
+    let t = try await TmuxSession(width: 100, height: 30)
     for noMouse in [false, true] {
-      try type(
+      try await type(
         t,
         "\(binary.path) play \(noMouse ? "--no-mouse " : "")\(repoRoot.path)/scenes/e3-three-generations.scene; echo EXIT=$?\n"
       )
-      try t.waitFor(text: "step 0/8")
-      try t.type("g5")
-      try t.keys("Enter")
-      let screen = try t.waitFor("the diagram at step 5") { $0.contains("step 5/8") && $0.contains(" AV2 ━") }
+      try await t.waitFor(text: "step 0/8")
+      try await t.type("g5")
+      try await t.keys("Enter")
+      let screen = try await t.waitFor("the diagram at step 5") { $0.contains("step 5/8") && $0.contains(" AV2 ━") }
       let lines = screen.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
       let y = try #require(lines.firstIndex { $0.contains(" AV2 ━") })
       let x = try #require(lines[y].range(of: " AV2 ━").map { lines[y][..<$0.lowerBound].count + 1 })
       // Whether the terminal was asked to report the mouse (tmux knows what the pane asked for).
-      let reporting = { try t.tmux(["display", "-p", "-t", "0", "#{mouse_any_flag}#{mouse_standard_flag}"]) }
+      let reporting = { try await t.tmux(["display", "-p", "-t", "0", "#{mouse_any_flag}#{mouse_standard_flag}"]) }
       if noMouse {
-        #expect(try reporting().trimmingCharacters(in: .whitespacesAndNewlines) == "00")
+        #expect(try await reporting().trimmingCharacters(in: .whitespacesAndNewlines) == "00")
         // Without mouse reporting, a click's bytes (SGR or X10; and a focus report, keys ncurses
         // does not name) are dropped whole: none of their bytes acts as a key (the 0 of the SGR
         // report would jump to step 0, the space of the X10 one step on).
-        try t.type(
+        try await t.type(
           mouseBytes(sgr: true, x: x, y: y) + mouseBytes(sgr: false, x: x, y: y) + "\u{1b}[I" + "\u{1b}[99;5~"
             + "\u{1b}OP")
-        try t.keys("?")
-        let shown = try t.waitFor("the help after the bytes") { $0.contains("keys valid now") }
+        try await t.keys("?")
+        let shown = try await t.waitFor("the help after the bytes") { $0.contains("keys valid now") }
         #expect(shown.contains("step 5/8"), "\(shown)")
-        try t.keys("Escape")
-        #expect(!(try t.screen()).contains("selected AV2"))
+        try await t.keys("Escape")
+        #expect(!(try await t.screen()).contains("selected AV2"))
       } else {
-        #expect(try reporting().contains("1"))
-        let sgr = try t.tmux(["display", "-p", "-t", "0", "#{mouse_sgr_flag}"]).contains("1")
+        #expect(try await reporting().contains("1"))
+        let sgr = try await t.tmux(["display", "-p", "-t", "0", "#{mouse_sgr_flag}"]).contains("1")
         // Press and release of the first button on AV2's title.
-        try t.type(mouseBytes(sgr: sgr, x: x, y: y) + mouseBytes(sgr: sgr, x: x, y: y, release: true))
-        try t.waitFor(text: "selected AV2")
-        try t.type(mouseBytes(sgr: sgr, x: x, y: y) + mouseBytes(sgr: sgr, x: x, y: y, release: true))
-        try t.waitFor(text: "same_anon_vma")
+        try await t.type(mouseBytes(sgr: sgr, x: x, y: y) + mouseBytes(sgr: sgr, x: x, y: y, release: true))
+        try await t.waitFor(text: "selected AV2")
+        try await t.type(mouseBytes(sgr: sgr, x: x, y: y) + mouseBytes(sgr: sgr, x: x, y: y, release: true))
+        try await t.waitFor(text: "same_anon_vma")
       }
-      try t.keys("Escape")
-      try t.keys("q")
-      try t.waitFor(text: "EXIT=0")
-      #expect(saneTerminal(try t.stty()))
+      try await t.keys("Escape")
+      try await t.keys("q")
+      try await t.waitFor(text: "EXIT=0")
+      #expect(saneTerminal(try await t.stty()))
       // The mouse reporting is off again after quitting.
-      #expect(try reporting().trimmingCharacters(in: .whitespacesAndNewlines) == "00")
-      try type(t, "clear\n")
+      #expect(try await reporting().trimmingCharacters(in: .whitespacesAndNewlines) == "00")
+      try await type(t, "clear\n")
     }
   }
 }

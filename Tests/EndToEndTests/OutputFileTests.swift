@@ -23,8 +23,9 @@ private func kind(_ path: String) -> String {
 }
 
 /// A tmpfs of `kib` KiB mounted on `dir` (tests run as root in CI); nil where mounting is not allowed.
-private func mountTmpfs(_ dir: URL, kib: Int) -> Bool {
-  let ok = spawnAndWait(["mount", "-t", "tmpfs", "-o", "size=\(kib)k", "tmpfs", dir.path], stdout: "/dev/null") == 0
+private func mountTmpfs(_ dir: URL, kib: Int) async -> Bool {
+  let ok =
+    await spawnAndWait(["mount", "-t", "tmpfs", "-o", "size=\(kib)k", "tmpfs", dir.path], stdout: "/dev/null") == 0
   if !ok && Tools.required {
     Issue.record("cannot mount a tmpfs (ANONVIS_REQUIRE_TOOLS=1 wants the full-filesystem tests)")
   }
@@ -32,37 +33,37 @@ private func mountTmpfs(_ dir: URL, kib: Int) -> Bool {
 }
 
 /// Fills the filesystem of `dir` and then frees `free` bytes (a multiple of the page size).
-private func fill(_ dir: URL, leaving free: Int) {
+private func fill(_ dir: URL, leaving free: Int) async {
   let filler = dir.appendingPathComponent("filler").path
-  _ = spawnAndWait(["dd", "if=/dev/zero", "of=\(filler)", "bs=4096"], stdout: "/dev/null")
-  if free > 0 { _ = spawnAndWait(["truncate", "-s", "-\(free)", filler], stdout: "/dev/null") }
+  _ = await spawnAndWait(["dd", "if=/dev/zero", "of=\(filler)", "bs=4096"], stdout: "/dev/null")
+  if free > 0 { _ = await spawnAndWait(["truncate", "-s", "-\(free)", filler], stdout: "/dev/null") }
 }
 
 private let e1 = "scenes/e1-first-touch.scene"
 
-@Suite("Output files: symlinks, special files, temporary files, full disks")
+@Suite("Output files: symlinks, special files, temporary files, full disks", .cleansUp)
 struct OutputFileTests {
   @Test("a symlink as the --frames or races --out directory is refused, exit 2; nothing is written where it points")
-  func symlinkedDirectories() throws {
+  func symlinkedDirectories() async throws {
     let dir = try scratchDirectory()
     defer { try? FileManager.default.removeItem(at: dir) }
     let real = dir.appendingPathComponent("real")
     try FileManager.default.createDirectory(at: real, withIntermediateDirectories: true)
     let link = dir.appendingPathComponent("linkdir").path
     try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: "real")
-    let frames = try run(["record", e1, "--frames", link])
+    let frames = try await run(["record", e1, "--frames", link])
     #expect(frames.status == 2)
     #expect(frames.stderr.contains("is a symlink; name the real directory"), "\(frames.stderr)")
-    let races = try run(["races", "scenes/races/d5-take-all-locks.scene", "--variant", "no-6/5", "--out", link])
+    let races = try await run(["races", "scenes/races/d5-take-all-locks.scene", "--variant", "no-6/5", "--out", link])
     #expect(races.status == 2, "\(races.stderr)")
     #expect(try FileManager.default.contentsOfDirectory(atPath: real.path).isEmpty)
     // The real directory, named: written.
-    #expect(try run(["record", e1, "--frames", real.path]).status == 0)
+    #expect(try await run(["record", e1, "--frames", real.path]).status == 0)
     #expect(try !FileManager.default.contentsOfDirectory(atPath: real.path).isEmpty)
   }
 
   @Test("a symlink at the -o, --frames or counterexample path is refused, exit 2; the file it points to is untouched")
-  func symlinkTargets() throws {
+  func symlinkTargets() async throws {
     let dir = try scratchDirectory()
     defer { try? FileManager.default.removeItem(at: dir) }
     let victim = dir.appendingPathComponent("victim.txt").path
@@ -71,7 +72,7 @@ struct OutputFileTests {
     let link = dir.appendingPathComponent("link.cast").path
     try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: "victim.txt")
     for extra in [[], ["--force"]] {
-      let r = try run(["record", e1, "-o", link] + extra)
+      let r = try await run(["record", e1, "-o", link] + extra)
       #expect(r.status == 2, "\(extra): \(r.stderr)")
       #expect(r.stderr.contains("error: \(link) is a symlink"), "\(r.stderr)")
       #expect(r.stderr.contains("name the real path"), "\(r.stderr)")
@@ -79,14 +80,14 @@ struct OutputFileTests {
     // A dangling symlink is refused too: it would create the file it names.
     let dangling = dir.appendingPathComponent("dangling.cast").path
     try FileManager.default.createSymbolicLink(atPath: dangling, withDestinationPath: "made-by-anonvis.txt")
-    #expect(try run(["record", e1, "-o", dangling]).status == 2)
+    #expect(try await run(["record", e1, "-o", dangling]).status == 2)
     #expect(kind(dir.appendingPathComponent("made-by-anonvis.txt").path) == "none")
 
     let frames = dir.appendingPathComponent("frames")
     try FileManager.default.createDirectory(at: frames, withIntermediateDirectories: true)
     try FileManager.default.createSymbolicLink(
       atPath: frames.appendingPathComponent("step-000.txt").path, withDestinationPath: victim)
-    let f = try run(["record", e1, "--frames", frames.path, "--force"])
+    let f = try await run(["record", e1, "--frames", frames.path, "--force"])
     #expect(f.status == 2, "\(f.stderr)")
     #expect(f.stderr.contains("step-000.txt is a symlink"), "\(f.stderr)")
 
@@ -94,7 +95,7 @@ struct OutputFileTests {
     try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
     try FileManager.default.createSymbolicLink(
       atPath: out.appendingPathComponent("d5-take-all-locks.2.6.36.C18.race.scene").path, withDestinationPath: victim)
-    let r = try run([
+    let r = try await run([
       "races", "scenes/races/d5-take-all-locks.scene", "--variant", "no-6/5", "--out", out.path, "--force",
     ])
     #expect(r.status == 2, "\(r.stderr)")
@@ -103,12 +104,12 @@ struct OutputFileTests {
     #expect(try String(contentsOfFile: victim, encoding: .utf8) == old)
     #expect(kind(link) == "link")
     // Naming the real path writes there (with --force, as for any existing file).
-    #expect(try run(["record", e1, "-o", victim, "--force"]).status == 0)
+    #expect(try await run(["record", e1, "-o", victim, "--force"]).status == 0)
     #expect(try String(contentsOfFile: victim, encoding: .utf8).hasPrefix("{\"version\": 2"))
   }
 
   @Test("a FIFO or a device node at the output path is refused even with --force, and stays what it was")
-  func specialTargets() throws {
+  func specialTargets() async throws {
     let binary = try #require(anonvisBinary)
     let dir = try scratchDirectory()
     defer { try? FileManager.default.removeItem(at: dir) }
@@ -116,11 +117,12 @@ struct OutputFileTests {
     #expect(mkfifo(fifo, 0o644) == 0)
     // A character device like /dev/null (1, 3), made here so that a wrong answer destroys nothing.
     let device = dir.appendingPathComponent("null.cast").path
-    let haveDevice = spawnAndWait(["mknod", device, "c", "1", "3"], stdout: "/dev/null") == 0
+    let haveDevice = await spawnAndWait(["mknod", device, "c", "1", "3"], stdout: "/dev/null") == 0
     for (path, what) in [(fifo, "fifo")] + (haveDevice ? [(device, "char")] : []) {
       for extra in [[], ["--force"]] {
         // `timeout` turns the old behaviour on a FIFO (blocking for a reader) into a failure.
-        let r = try runTool("/usr/bin/timeout", ["-s", "KILL", "60", binary.path, "record", e1, "-o", path] + extra)
+        let r = try await runTool(
+          "/usr/bin/timeout", ["-s", "KILL", "60", binary.path, "record", e1, "-o", path] + extra)
         #expect(r.status == 2, "\(path) \(extra): \(r.stderr)")
         #expect(r.stderr.contains("error: \(path) exists and is not a regular file"), "\(r.stderr)")
         #expect(kind(path) == what)
@@ -129,16 +131,16 @@ struct OutputFileTests {
     // The path in the message is escaped: a name with an escape sequence reaches no terminal raw.
     let odd = dir.appendingPathComponent("f\u{1b}[2J.cast").path
     #expect(mkfifo(odd, 0o644) == 0)
-    let e = try runTool("/usr/bin/timeout", ["-s", "KILL", "60", binary.path, "record", e1, "-o", odd])
+    let e = try await runTool("/usr/bin/timeout", ["-s", "KILL", "60", binary.path, "record", e1, "-o", odd])
     #expect(e.stderr.contains("f\\e[2J.cast exists and is not a regular file"), "\(e.stderr)")
     #expect(!e.stderr.unicodeScalars.contains("\u{1b}"))
-    let full = try run(["record", e1, "-o", "/dev/full", "--force"])
+    let full = try await run(["record", e1, "-o", "/dev/full", "--force"])
     #expect(full.status == 2)
     #expect(full.stderr.contains("is not a regular file"), "\(full.stderr)")
   }
 
   @Test("the temporary file has an unpredictable name: a symlink planted at .NAME.tmp-PID is not followed")
-  func unpredictableTemporary() throws {
+  func unpredictableTemporary() async throws {
     let binary = try #require(anonvisBinary)
     let dir = try scratchDirectory()
     defer { try? FileManager.default.removeItem(at: dir) }
@@ -146,7 +148,8 @@ struct OutputFileTests {
     try "victim\n".write(toFile: victim, atomically: false, encoding: .utf8)
     // `exec` keeps the shell's PID, so the old name `.out.cast.tmp-$$` is known in advance.
     let script = "ln -s victim.txt .out.cast.tmp-$$ && umask 0 && exec \"$0\" record \"$1\" -o out.cast"
-    let r = try runTool("/bin/sh", ["-c", script, binary.path, repoRoot.appendingPathComponent(e1).path], in: dir)
+    let r = try await runTool(
+      "/bin/sh", ["-c", script, binary.path, repoRoot.appendingPathComponent(e1).path], in: dir)
     #expect(r.status == 0, "\(r.stderr)")
     #expect(try String(contentsOfFile: victim, encoding: .utf8) == "victim\n")
     let out = dir.appendingPathComponent("out.cast").path
@@ -162,15 +165,15 @@ struct OutputFileTests {
   }
 
   @Test("record -o on a full filesystem: exit 2, the old file unchanged, no temporary file left")
-  func recordOnFullDisk() throws {
+  func recordOnFullDisk() async throws {
     let dir = try scratchDirectory()
     defer { try? FileManager.default.removeItem(at: dir) }
-    guard mountTmpfs(dir, kib: 64) else { return }
-    defer { _ = spawnAndWait(["umount", dir.path], stdout: "/dev/null") }
+    guard await mountTmpfs(dir, kib: 64) else { return }
+    defer { _ = spawnAndWaitBlocking(["umount", dir.path], stdout: "/dev/null") }
     let target = dir.appendingPathComponent("out.cast").path
     try "old\n".write(toFile: target, atomically: false, encoding: .utf8)
-    fill(dir, leaving: 0)
-    let r = try run(["record", e1, "-o", target, "--force"])
+    await fill(dir, leaving: 0)
+    let r = try await run(["record", e1, "-o", target, "--force"])
     #expect(r.status == 2)
     #expect(r.stderr.contains("error: cannot write \(target)"), "\(r.stderr)")
     #expect(try String(contentsOfFile: target, encoding: .utf8) == "old\n")
@@ -178,32 +181,32 @@ struct OutputFileTests {
   }
 }
 
-@Suite("Output files of the interactive view (tmux)", .enabled(if: tmuxAvailable), .serialized)
+@Suite("Output files of the interactive view (tmux)", .cleansUp, .enabled(if: tmuxAvailable), .serialized)
 struct LiveOutputFileTests {
   /// Runs `play e2 ARGS` in tmux; once the view is up (if it comes up) runs `interact` and
   /// quits; returns the final screen.
   private func play(
-    _ t: TmuxSession, _ args: String, prefix: String = "", interact: (TmuxSession) throws -> Void = { _ in }
-  ) throws -> String {
+    _ t: TmuxSession, _ args: String, prefix: String = "", interact: (TmuxSession) async throws -> Void = { _ in }
+  ) async throws -> String {
     let binary = try #require(anonvisBinary)
-    try type(t, "clear\n")
-    try t.waitFor("a clear screen") { !$0.contains("EXIT=") }
-    try type(t, "\(prefix)\(binary.path) play \(repoRoot.path)/scenes/e2-fork-cow.scene \(args); echo EXIT=$?\n")
-    let first = try t.waitFor("the view or the exit status") {
+    try await type(t, "clear\n")
+    try await t.waitFor("a clear screen") { !$0.contains("EXIT=") }
+    try await type(t, "\(prefix)\(binary.path) play \(repoRoot.path)/scenes/e2-fork-cow.scene \(args); echo EXIT=$?\n")
+    let first = try await t.waitFor("the view or the exit status") {
       $0.contains("step 0/11") || $0.range(of: "EXIT=[0-9]", options: .regularExpression) != nil
     }
     if first.contains("step 0/11") {
-      try interact(t)
-      try t.keys("q")
+      try await interact(t)
+      try await t.keys("q")
     }
-    return try t.waitFor("the exit status") { $0.range(of: "EXIT=[0-9]", options: .regularExpression) != nil }
+    return try await t.waitFor("the exit status") { $0.range(of: "EXIT=[0-9]", options: .regularExpression) != nil }
   }
 
   @Test(
     "--record refusals (an existing file, a symlink, a FIFO even with --force, an unwritable path) are shown after the view, exit 2"
   )
-  func refusalsAreVisible() throws {
-    let t = try TmuxSession()
+  func refusalsAreVisible() async throws {
+    let t = try await TmuxSession()
     let exists = t.dir.appendingPathComponent("exists.cast").path
     try "old\n".write(toFile: exists, atomically: false, encoding: .utf8)
     let link = t.dir.appendingPathComponent("link.cast").path
@@ -216,7 +219,7 @@ struct LiveOutputFileTests {
       ("--record \(fifo) --force", "\(fifo) exists and is not a regular file"),
       ("--record /nonexistent-dir/x.cast", "cannot write /nonexistent-dir/x.cast"),
     ] {
-      let screen = try play(t, args)
+      let screen = try await play(t, args)
       #expect(screen.contains("EXIT=2"), "\(args): \(screen)")
       #expect(screen.contains(message), "\(args): \(screen)")
     }
@@ -225,29 +228,29 @@ struct LiveOutputFileTests {
     #expect(kind(fifo) == "fifo")
     // The file is created before the view: when the terminal is unusable it is removed again.
     let fresh = t.dir.appendingPathComponent("fresh.cast").path
-    let dumb = try play(t, "--record \(fresh)", prefix: "TERM=dumb ")
+    let dumb = try await play(t, "--record \(fresh)", prefix: "TERM=dumb ")
     #expect(dumb.contains("EXIT=2"), "\(dumb)")
     #expect(kind(fresh) == "none")
   }
 
   @Test("play --record on a full filesystem: the error after the view, exit 2, and the cast is whole lines that parse")
-  func liveRecordOnFullDisk() throws {
-    let t = try TmuxSession()
+  func liveRecordOnFullDisk() async throws {
+    let t = try await TmuxSession()
     let disk = t.dir.appendingPathComponent("disk")
     try FileManager.default.createDirectory(at: disk, withIntermediateDirectories: true)
-    guard mountTmpfs(disk, kib: 64) else { return }
-    defer { _ = spawnAndWait(["umount", disk.path], stdout: "/dev/null") }
+    guard await mountTmpfs(disk, kib: 64) else { return }
+    defer { _ = spawnAndWaitBlocking(["umount", disk.path], stdout: "/dev/null") }
     // One page free: the header fits, the first full frame does not.
-    fill(disk, leaving: 4096)
+    await fill(disk, leaving: 4096)
     let cast = disk.appendingPathComponent("live.cast").path
-    let screen = try play(t, "--record \(cast)") { t in
+    let screen = try await play(t, "--record \(cast)") { t in
       // Step by step (keys typed at once would be handled before the next frame is drawn); the
       // view says that the recording stopped.
       for k in 1...3 {
-        try t.keys("Right")
-        try t.waitFor(text: "step \(k)/11")
+        try await t.keys("Right")
+        try await t.waitFor(text: "step \(k)/11")
       }
-      try t.waitFor(text: "error: recording to")
+      try await t.waitFor(text: "error: recording to")
     }
     #expect(screen.contains("EXIT=2"), "\(screen)")
     #expect(screen.contains("error: recording to \(cast) failed"), "\(screen)")

@@ -1,12 +1,12 @@
 import Foundation
 import Testing
 
-@Suite("anonvis races on threads")
+@Suite("anonvis races on threads", .cleansUp)
 struct RacesThreadsCLITests {
   @Test(
     "one thread or two: the same standard output and the same counterexample files, byte for byte (two scenes with findings)"
   )
-  func sameFilesOnThreads() throws {
+  func sameFilesOnThreads() async throws {
     for (scene, variant) in [
       ("scenes/races/d3-ksm-drop-vs-munmap.scene", "plain-dec"),
       ("scenes/races/d7-page-lock-vs-reuse.scene", "root-reread"),
@@ -16,7 +16,7 @@ struct RacesThreadsCLITests {
       for threads in ["1", "2"] {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("races-threads-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: dir) }
-        let result = try run(["races", scene, "--variant", variant, "--threads", threads, "--out", dir.path])
+        let result = try await run(["races", scene, "--variant", variant, "--threads", threads, "--out", dir.path])
         #expect(result.status == 1, "\(result.stderr)")
         outputs.append(result.stdout.replacingOccurrences(of: dir.path, with: "DIR"))
         var written: [String: Data] = [:]
@@ -33,12 +33,12 @@ struct RacesThreadsCLITests {
   @Test(
     "--frontier-worlds: 0 (every level replayed), the default and a million give the same standard output; a value out of 0...1,000,000 is refused with exit 2 and says the bounds, one not a number with the usage error"
   )
-  func frontierWorlds() throws {
+  func frontierWorlds() async throws {
     var outputs: [String] = []
     for budget in ["0", "64", "1000000"] {
       let dir = FileManager.default.temporaryDirectory.appendingPathComponent("races-frontier-\(UUID().uuidString)")
       defer { try? FileManager.default.removeItem(at: dir) }
-      let result = try run([
+      let result = try await run([
         "races", "scenes/races/d7-page-lock-vs-reuse.scene", "--variant", "root-reread", "--threads", "2",
         "--frontier-worlds", budget, "--out", dir.path,
       ])
@@ -47,12 +47,12 @@ struct RacesThreadsCLITests {
     }
     #expect(outputs[0] == outputs[1] && outputs[1] == outputs[2])
     for bad in ["-1", "1000001"] {
-      let result = try run(["races", "scenes/races/d2-migration-vs-vma-adjust.scene", "--frontier-worlds=\(bad)"])
+      let result = try await run(["races", "scenes/races/d2-migration-vs-vma-adjust.scene", "--frontier-worlds=\(bad)"])
       #expect(result.status == 2)
       #expect(result.stderr.contains("--frontier-worlds must be between 0 and 1000000"), "\(result.stderr)")
     }
     // Not a number: the argument parser's usage error (64), as for every option.
-    let result = try run(["races", "scenes/races/d2-migration-vs-vma-adjust.scene", "--frontier-worlds", "many"])
+    let result = try await run(["races", "scenes/races/d2-migration-vs-vma-adjust.scene", "--frontier-worlds", "many"])
     #expect(result.status == 64)
     #expect(result.stderr.contains("frontier-worlds"), "\(result.stderr)")
   }

@@ -5,7 +5,7 @@ import Testing
 
 /// The problems `SceneLoader` finds in a scene file's bytes before lexing, each with its own id,
 /// rendered as every scene error is (the line, escaped, and a caret under the column).
-@Suite("A scene file's bytes: NUL (S0001) and invalid UTF-8 (S0002)")
+@Suite("A scene file's bytes: NUL (S0001) and invalid UTF-8 (S0002)", .cleansUp)
 struct SceneFileDiagnosticTests {
   @Test("S0001: a NUL byte, at its line and column")
   func nulByte() throws {

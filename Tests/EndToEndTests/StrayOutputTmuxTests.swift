@@ -2,29 +2,30 @@ import Foundation
 import TestSupport
 import Testing
 
-@Suite("Nothing but the view reaches the screen while it is up (tmux)", .enabled(if: tmuxAvailable), .serialized)
+@Suite(
+  "Nothing but the view reaches the screen while it is up (tmux)", .cleansUp, .enabled(if: tmuxAvailable), .serialized)
 struct StrayOutputTmuxTests {
   @Test("c and a what-if build timelines under the view: no progress line is written over it")
-  func noProgressLineOverTheView() throws {
+  func noProgressLineOverTheView() async throws {
     let binary = try #require(anonvisBinary)
-    let t = try TmuxSession(width: 80, height: 24)
-    try type(t, "\(binary.path) play \(repoRoot.path)/scenes/e3-three-generations.scene; echo EXIT=$?\n")
-    try t.waitFor(text: "step 0/8")
+    let t = try await TmuxSession(width: 80, height: 24)
+    try await type(t, "\(binary.path) play \(repoRoot.path)/scenes/e3-three-generations.scene; echo EXIT=$?\n")
+    try await t.waitFor(text: "step 0/8")
     // The progress line of the scene's load started when it loaded: draws are allowed after half
     // a second, so wait that long before the builds (a wall-clock floor, not a budget).
-    Thread.sleep(forTimeInterval: 0.8)
-    try t.type("g6")
-    try t.keys("Enter")
-    try t.waitFor(text: "step 6/8")
-    try t.keys("c")
-    try t.waitFor(text: "comparing with")
-    try t.type(":touch P1 A 0")
-    try t.keys("Enter")
-    let screen = try t.waitFor("the what-if step") { $0.contains("what-if") }
+    try await Task.sleep(for: .milliseconds(800))
+    try await t.type("g6")
+    try await t.keys("Enter")
+    try await t.waitFor(text: "step 6/8")
+    try await t.keys("c")
+    try await t.waitFor(text: "comparing with")
+    try await t.type(":touch P1 A 0")
+    try await t.keys("Enter")
+    let screen = try await t.waitFor("the what-if step") { $0.contains("what-if") }
     #expect(!screen.contains("building"), "\(screen)")
     let first = screen.split(separator: "\n", omittingEmptySubsequences: false).first.map(String.init) ?? ""
     #expect(first.contains("kernel 2.6.36"), "the header is still on the first row: \(screen)")
-    try t.keys("q")
-    try t.waitFor(text: "EXIT=0")
+    try await t.keys("q")
+    try await t.waitFor(text: "EXIT=0")
   }
 }
