@@ -279,7 +279,9 @@ extension ForestDiagram {
         put(" ", x + title + Self.textWidth(text), box.rect.y, .plain, maxX: box.rect.maxX - 3)
       }
       if let label = box.lockLabel { put(label, labelX, box.rect.y, s.lockReach, maxX: width) }
-      if let label = box.walkLabel { put(label, labelX, box.rect.y + 1, s.walk, maxX: width) }
+      if let label = box.walkLabel {
+        put(" \(label) ", box.rect.x + 2, box.rect.y + box.rect.height - 1, s.walk, maxX: box.rect.maxX - 2)
+      }
       for (k, line) in box.lines.enumerated() {
         if box.locked { put(lockBar, box.rect.x + 1, box.rect.y + 1 + k, s.lockReach, maxX: box.rect.maxX - 1) }
         // A freed anon_vma's pages: still pointing at it.

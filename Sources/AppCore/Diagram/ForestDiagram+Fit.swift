@@ -105,23 +105,38 @@ extension ForestDiagram {
     }
   }
 
-  /// With the labels left out of the fit (``Fit/labelsBeside``): each lock and walk label is
-  /// kept where it fits in this world's width to `maxWidth` right of the boxes (a label moves
-  /// nothing), and left out where it does not (the walk's is then written above the diagram,
-  /// ``walkLabelLeftOut``).
+  /// With the labels left out of the fit (``Fit/labelsBeside``): each lock label is kept where
+  /// it fits in this world's width to `maxWidth` right of the boxes (a label moves nothing), and
+  /// left out where it does not (the locks line under the diagram names every lock).
   mutating func keepLabelsThatFit(maxWidth: Int?) {
     guard !fit.labelsBeside else { return }
     let room = (maxWidth ?? width) - labelX
     for i in anonVMAs.indices {
       if let label = anonVMAs[i].lockLabel, Self.textWidth(label) > room { anonVMAs[i].lockLabel = nil }
-      if let label = anonVMAs[i].walkLabel, Self.textWidth(label) > room {
-        anonVMAs[i].walkLabel = nil
-        walkLabelLeftOut = label
-      }
-      for label in [anonVMAs[i].lockLabel, anonVMAs[i].walkLabel] {
-        if let label { width = max(width, labelX + Self.textWidth(label)) }
-      }
+      if let label = anonVMAs[i].lockLabel { width = max(width, labelX + Self.textWidth(label)) }
     }
+  }
+
+  /// The walk's label on the bottom edge of the anon_vma it walks, where it reads as that box's
+  /// (beside the box it read as the caption of the root arrow between them): whole where the
+  /// edge has room, else its shorter forms (`rmap walk of pg1`, `walk pg1`); the whole label is
+  /// then written on the pane's bottom border (``walkLabelLeftOut``).
+  mutating func placeWalkLabel() {
+    for i in anonVMAs.indices {
+      guard let label = anonVMAs[i].walkLabel else { continue }
+      // `┗━ label ━┛`: the corners, a rule each side and a space each side of the text.
+      let room = anonVMAs[i].rect.width - 6
+      let forms = [label] + Self.shorterWalkLabels(label)
+      anonVMAs[i].walkLabel = forms.first { Self.textWidth($0) <= room }
+      if anonVMAs[i].walkLabel != label { walkLabelLeftOut = label }
+    }
+  }
+
+  /// `rmap walk of pg1 from P1 A 0` → `rmap walk of pg1`, `walk pg1`.
+  static func shorterWalkLabels(_ label: String) -> [String] {
+    guard let from = label.firstRange(of: " from ") else { return [] }
+    let head = String(label[..<from.lowerBound])
+    return [head, head.replacing("rmap walk of ", with: "walk ")]
   }
 
   /// ``cut(_:_:room:)`` of `count` items, each named (`item(i)`) only when the line reaches it:

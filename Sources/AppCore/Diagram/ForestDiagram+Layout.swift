@@ -748,9 +748,7 @@ extension ForestDiagram {
     var inner = anonVMATextInner
     var labelWidth = 0
     for box in anonVMAs {
-      for label in [box.lockLabel, box.walkLabel] where fit.labelsBeside {
-        if let label { labelWidth = max(labelWidth, Self.textWidth(label) + 1) }
-      }
+      if fit.labelsBeside, let label = box.lockLabel { labelWidth = max(labelWidth, Self.textWidth(label) + 1) }
     }
     for box in stableNodes {
       inner = max(inner, Self.textWidth(box.title) + 3, box.lines.map { Self.textWidth($0) + 3 }.max() ?? 0)

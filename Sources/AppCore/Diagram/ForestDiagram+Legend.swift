@@ -67,7 +67,7 @@ extension ForestDiagram {
       (u ? "▌" : "|") + "  inside the held lock's reach (anon_vma, or a VMA on a covered list); heavy box",
       "  locked by cpu0 write (op); waiting cpu1  who holds and waits for a lock, beside the box "
         + "(where the pane is narrow: in the pane's locks line, under the diagram)",
-      "  rmap walk of pg1 from P1 A 0: the walk; rmap #1 #2 visit order; rmap skipped: the page's address "
+      "  rmap walk of pg1 from P1 A 0: the walk, on the bottom edge of the anon_vma it walks; rmap #1 #2 visit order; rmap skipped: the page's address "
         + "falls outside the VMA",
       "  rmap #1 " + (u ? "✓" : "") + "maps: the VMA's PTE maps the page (" + (u ? "✓" : "")
         + "unmapped, " + (u ? "✓" : "") + "remapped: the walk unmapped it, or restored it after migration); "

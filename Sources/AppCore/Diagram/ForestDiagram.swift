@@ -111,7 +111,7 @@ public struct ForestDiagram: Sendable {
     public var locked: Bool
     /// Who holds this anon_vma's lock and who waits for it, written beside the box.
     public var lockLabel: String?
-    /// The reverse-map walk going over this anon_vma's list, written beside the box.
+    /// The reverse-map walk going over this anon_vma's list, written on the box's bottom edge.
     public var walkLabel: String?
   }
 
@@ -208,8 +208,8 @@ public struct ForestDiagram: Sendable {
   /// The reverse-map walk of this step (or the one in progress): its page, VMAs in visit order,
   /// VMAs skipped.
   public internal(set) var walk: RmapWalk?
-  /// The walk's label (`rmap walk of pg1 from P1:A@0`) when it did not fit beside its
-  /// anon_vma: the pane writes it above the diagram.
+  /// The walk's label (`rmap walk of pg1 from P1 A 0`) when its anon_vma's edge holds only a
+  /// shorter form: the pane writes it whole on its bottom border.
   public internal(set) var walkLabelLeftOut: String?
   /// The column where lock and walk labels start, right of the arrows beside the anon_vmas.
   public internal(set) var labelX = 0
@@ -345,6 +345,7 @@ public struct ForestDiagram: Sendable {
     d.routeChain(world)
     d.neededTail = d.width - d.trunkEnd
     d.keepLabelsThatFit(maxWidth: options.maxWidth)
+    d.placeWalkLabel()
     d.placeStableNodesBeside(world)
     return d
   }
