@@ -84,7 +84,9 @@ struct DiagramViewTests {
     try assertGolden(text, "Tests/AppCoreTests/Golden/diagram-locked-micro-\(kernel.rawValue)-120x40.txt")
   }
 
-  @Test("an rmap walk is named at every size: beside its anon_vma, or on the pane's bottom border at 80 columns")
+  @Test(
+    "an rmap walk is named at every size: on the bottom edge of the anon_vma it walks, and whole on the pane's bottom border where that edge holds a shorter form"
+  )
   func walkNamedAtEverySize() throws {
     var s = try sceneApp("e5-rmap-coverage.scene", view: .diagram)
     var walks = 0
@@ -93,10 +95,26 @@ struct DiagramViewTests {
       guard let walk = ForestDiagram.walk(s.layout.world) else { continue }
       walks += 1
       for (width, height) in [(80, 24), (120, 40), (200, 60)] {
-        let frame = s.render(width: width, height: height).plainText
+        let frame = s.frame(width: width, height: height).plainText
         #expect(
           frame.contains("rmap walk of \(World.pageName(walk.page)) from \(walk.origin)"),
           "step \(k) at \(width)x\(height):\n\(frame)")
+        // Every mention of the walk is a box's bottom edge (`┗━ rmap walk of pg1 ━┛`) or the
+        // pane's border, never beside a box where it reads as the root arrow's caption.
+        let page = World.pageName(walk.page)
+        var onEdge = 0
+        for line in frame.split(separator: "\n") {
+          for mention in ["rmap walk of \(page)", "walk \(page)"] {
+            guard let at = line.firstRange(of: mention) else { continue }
+            let before = String(line[..<at.lowerBound])
+            #expect(
+              before.hasSuffix("┗━ ") || before.hasSuffix("└─ "),
+              "step \(k) at \(width)x\(height): \(line)")
+            if before.hasSuffix("┗━ ") { onEdge += 1 }
+            break
+          }
+        }
+        #expect(onEdge == 1, "step \(k) at \(width)x\(height):\n\(frame)")
       }
     }
     #expect(walks >= 2)

@@ -141,25 +141,30 @@ extension ForestDiagram {
 }
 
 extension ForestDiagram {
-  /// Where the step's changes are drawn, the new first (`+`), then the changed (`~`), then the
-  /// freed (`−`), each kind top to bottom: what a window scrolled to a new step brings into view
-  /// (``AppState/revealStepChanges(width:height:)``). A VMA's row counts when its process box
+  /// What the step is about, in the order a window scrolled to a new step brings it into view
+  /// (``AppState/revealStepChanges(width:height:)``): the step's changes, the new first (`+`),
+  /// then the changed (`~`), then the freed (`−`), each kind top to bottom; then the anon_vma
+  /// an rmap walk of the step walks and the VMAs it visited (a walk changes nothing, and at
+  /// 80×24 E5's walked anon_vma was below the fold). A VMA's row counts when its process box
   /// did not change as a whole.
   var changedRects: [Rect] {
     var found: [(change: Change, rect: Rect)] = []
+    var visited: [Rect] = []
     for box in processes {
       if box.change != .same { found.append((box.change, box.rect)) }
       for (i, v) in box.vmas.enumerated() {
-        if let change = vmaChanges[v], change != .same, box.change == .same {
-          found.append((change, Rect(x: box.rect.x, y: box.row(at: i), width: box.rect.width, height: 1)))
-        }
+        let row = Rect(x: box.rect.x, y: box.row(at: i), width: box.rect.width, height: 1)
+        if let change = vmaChanges[v], change != .same, box.change == .same { found.append((change, row)) }
+        if vmaLabels[v]?.walk != nil { visited.append(row) }
       }
     }
     for box in anonVMAs where box.change != .same { found.append((box.change, box.rect)) }
     for box in stableNodes where box.change != .same { found.append((box.change, box.rect)) }
     let order: [Change] = [.added, .changed, .removed]
-    return order.flatMap { kind in
+    let changes = order.flatMap { kind in
       found.filter { $0.change == kind }.map(\.rect).sorted { ($0.y, $0.x) < ($1.y, $1.x) }
     }
+    let walked = anonVMAs.filter { $0.walkLabel != nil }.map(\.rect)
+    return changes + walked + visited.sorted { ($0.y, $0.x) < ($1.y, $1.x) }
   }
 }
