@@ -131,6 +131,7 @@ struct DiagramFastPathTests {
               let at = "\(name) step \(k) width \(width ?? 0) fold \(fold) selection \(String(describing: selection))"
               #expect(summary(fast) == summary(plain), "\(at)")
               #expect(fast.related == plain.related, "\(at)")
+              #expect(fast.listPlaces == plain.listPlaces, "\(at)")
               #expect(fast.chainConnectors == plain.chainConnectors, "\(at)")
               compared += 1
             }

@@ -104,16 +104,51 @@ struct DiagramSelectionTests {
         #expect(b[cell.0, cell.1].text == "◆", "\(file) step \(k): \(o) not marked")
         for r in expected {
           guard let c = markCell(d, r) else { continue }
-          #expect(b[c.0, c.1].text == "◇", "\(file) step \(k): \(r), related to \(o), not marked")
+          // A selected anon_vma's VMAs carry their place on its list (``listOrder``).
+          var mark = "◇"
+          if case .vma(let v) = r, case .anonVMA(let a) = o, let i = w.listVMAs(a).firstIndex(of: v) {
+            mark = i < 9 ? "\(i + 1)" : "·"
+          }
+          #expect(b[c.0, c.1].text == mark, "\(file) step \(k): \(r), related to \(o), not marked")
         }
         // Pages written as one `…+N` share its mark.
         let cells = Set(expected.compactMap { markCell(d, $0).map { [$0.0, $0.1] } })
-        #expect(count("◇", b) == cells.subtracting([[cell.0, cell.1]]).count, "\(file) step \(k) \(o)")
+        var numbered = Set<[Int]>()
+        if case .anonVMA(let a) = o {
+          for v in w.listVMAs(a) { if let c = markCell(d, .vma(v)) { numbered.insert([c.0, c.1]) } }
+        }
+        #expect(
+          count("◇", b) == cells.subtracting([[cell.0, cell.1]]).subtracting(numbered).count,
+          "\(file) step \(k) \(o)")
         #expect(count("◆", b) == 1)
         checked += 1
       }
     }
     #expect(checked > 10)
+  }
+
+  @Test(
+    "a selected anon_vma's list is numbered on its VMAs' rows in list order (at 80 columns its box writes only the head: list P1:A@0 …+2)"
+  )
+  func listOrder() throws {
+    var numbered = 0
+    for (file, kernel) in planScenes {
+      let t = try timeline(file, kernel)
+      for k in 0...t.stepCount {
+        let w = t.states[k]
+        for a in w.aliveAnonVMAs where w.listVMAs(a).count > 1 {
+          let d = ForestDiagram(w, options: .init(selection: .anonVMA(a), maxWidth: 76))
+          var b = Buffer(width: d.width, height: d.height)
+          d.draw(into: &b, in: b.area)
+          for (i, v) in w.listVMAs(a).enumerated() where i < 9 {
+            guard let c = markCell(d, .vma(v)) else { continue }
+            #expect(b[c.0, c.1].text == "\(i + 1)", "\(file) step \(k): AV\(a)'s entry \(i + 1)\n\(b.plainText)")
+            numbered += 1
+          }
+        }
+      }
+    }
+    #expect(numbered > 20)
   }
 
   @Test("a selected VMA's anon_vma_chain is drawn as connectors, one per entry in list order, numbered")

@@ -77,7 +77,8 @@ extension ForestDiagram {
         + "what it points to or is pointed to by (a page, pg1: its anon_vma or KSM stable node and the VMAs "
         + "whose PTEs map it)   " + (u ? "≠" : "!") + "  differs from the other model",
       "1" + (u ? "►" : ">") + " 2" + (u ? "►" : ">")
-        + "  the selected VMA's anon_vma_chain, one connector per entry in list order",
+        + "  the selected VMA's anon_vma_chain, one connector per entry in list order; a selected anon_vma's "
+        + "list: 1 2 3 on its VMAs' rows, in list order",
       (u ? "…" : "..") + "  text cut to fit; "
         + (u ? "×N more like the one above: P3…P7" : "xN more like the one above: P3...P7")
         + "  a fold of identical subtrees, and their anon_vmas (" + (u ? "×" : "x")

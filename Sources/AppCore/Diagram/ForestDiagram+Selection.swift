@@ -71,6 +71,20 @@ extension ForestDiagram {
     return result
   }
 
+  /// A selected anon_vma's `same_anon_vma` list (2.6; 6.x: its `rb_root` interval tree, in the
+  /// order its box's `list` line writes it): each VMA on it and its place from 1, so a student
+  /// reads the list in order where the box has room for its head only (`list P1:A@0 …+2`).
+  /// Nothing for any other selection.
+  public static func listPlaces(of selection: Object, in w: World) -> [VMAID: Int] {
+    guard case .anonVMA(let a) = selection, w.isAllocated(a), w[anonVMA: a].alive else { return [:] }
+    var places: [VMAID: Int] = [:]
+    for avc in w[anonVMA: a].head {
+      guard let v = w.avcs.withObject(avc, \.vma), places[v] == nil else { continue }
+      places[v] = places.count + 1
+    }
+    return places
+  }
+
   /// The VMAs whose PTEs map a page (present or a migration entry), in process order, then
   /// address: each PTE's VMA (`find_vma`).
   public static func mappers(of page: PageID, in w: World) -> [VMAID] {
@@ -100,6 +114,7 @@ extension ForestDiagram {
     var d = self
     d.options.selection = selection
     d.related = selection.map { Self.related(to: $0, in: w) } ?? []
+    d.listPlaces = selection.map { Self.listPlaces(of: $0, in: w) } ?? [:]
     d.chainConnectors = []
     d.routeChain(w)
     return d
@@ -123,7 +138,8 @@ extension ForestDiagram {
     }
   }
 
-  /// Marks the selection (`◆`), what it is related to (`◇`) and the emphasized objects (`≠`):
+  /// Marks the selection (`◆`), what it is related to (`◇`; a selected anon_vma's VMAs by their
+  /// place on its list, `1` `2` …) and the emphasized objects (`≠`):
   /// on a box's top border at its right end, on a VMA row's left border (selection) and last
   /// inner column (emphasis); the titles and rows in their style.
   func drawMarks(_ put: (String, Int, Int, Style, Int) -> Void, _ s: Styles) {
@@ -146,7 +162,9 @@ extension ForestDiagram {
         if .vma(v) == selected {
           put(SelectionGlyphs.selected(ascii), box.rect.x, y, s.selected, box.rect.x + 1)
         } else if related.contains(.vma(v)) {
-          put(SelectionGlyphs.related(ascii), box.rect.x, y, s.related, box.rect.x + 1)
+          // On the selected anon_vma's list: its place, as the chain connectors number theirs.
+          let glyph = listPlaces[v].map { $0 < 10 ? "\($0)" : "·" } ?? SelectionGlyphs.related(ascii)
+          put(glyph, box.rect.x, y, s.related, box.rect.x + 1)
         }
         if options.emphasized.contains(.vma(v)) {
           put(SelectionGlyphs.emphasized(ascii), box.rect.maxX - 2, y, s.emphasized, box.rect.maxX - 1)

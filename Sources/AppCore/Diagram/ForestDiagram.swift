@@ -194,6 +194,9 @@ public struct ForestDiagram: Sendable {
   public internal(set) var chainConnectors: [Arrow] = []
   /// What the selection points to or is pointed to by (``related(to:in:)``), highlighted.
   public internal(set) var related: Set<Object> = []
+  /// A selected anon_vma's list (``listPlaces(of:in:)``): each VMA on it and its place, numbered
+  /// on the VMA's row where a related one is marked `◇`.
+  public internal(set) var listPlaces: [VMAID: Int] = [:]
   /// Per VMA: the pages it maps whose `page->mapping` is a freed anon_vma (a use-after-free).
   public internal(set) var dangling: [VMAID: [DanglingMapping]] = [:]
   /// What the step did to each VMA of a process box that is not new or gone as a whole (only
@@ -341,7 +344,10 @@ public struct ForestDiagram: Sendable {
     // Parent arrows first: the root trunk, drawn later, passes over them.
     d.routeParentPointers(world)
     d.routeRootPointers(world)
-    if let selection = options.selection { d.related = Self.related(to: selection, in: world) }
+    if let selection = options.selection {
+      d.related = Self.related(to: selection, in: world)
+      d.listPlaces = Self.listPlaces(of: selection, in: world)
+    }
     d.routeChain(world)
     d.neededTail = d.width - d.trunkEnd
     d.keepLabelsThatFit(maxWidth: options.maxWidth)
