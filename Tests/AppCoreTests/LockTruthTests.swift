@@ -86,6 +86,19 @@ struct LockTruthTests {
       func survives(_ a: AnonVMAID) -> Bool { end.anonVMA(a)?.alive == true }
       let covers = micro.map { Self.covered($0.world) }
       let holding = micro.contains { !$0.world.lockHolders.keys.isEmpty }
+      // Every hold of the step was held when it began, and the step released them all: its
+      // picture is its end, no lock drawn (the release is the news).
+      func pairs(_ w: World) -> Set<String> {
+        Set(w.lockHolders.keys.flatMap { lock in (w.lockHolders[lock] ?? []).map { "\($0.cpu) \(lock)" } })
+      }
+      var releasesOnly = holding && pairs(end).isEmpty
+      var previous = pairs(t.states[k - 1])
+      for state in micro {
+        // No micro-step takes a lock (a CPU may release one and take it again).
+        let now = pairs(state.world)
+        if !now.isSubset(of: previous) { releasesOnly = false }
+        previous = now
+      }
       let someSurvive = covers.contains { $0.contains(where: survives) }
       let allSurvive = covers.contains { !$0.isEmpty && $0.allSatisfy(survives) }
       for (width, height) in [(80, 24), (120, 40)] {
@@ -96,9 +109,11 @@ struct LockTruthTests {
         let outlined = Set(d.whole.lockOutlines.flatMap(\.covered))
         let note = d.lockNote ?? ""
         let at = "\(file) \(width)x\(height) step \(k): \(d.lockSummary)"
-        guard holding else {
-          // A lock held through a step without micro-steps is drawn at the step's end.
+        guard holding, !releasesOnly else {
+          // A lock held through a step without micro-steps is drawn at the step's end; a step
+          // that only releases holds is drawn at its end, with none.
           #expect(outlined == Self.covered(end), "\(at)")
+          #expect(!releasesOnly || (outlined.isEmpty && note.isEmpty), "\(at): \(note)")
           continue
         }
         #expect(note.hasPrefix("not shown") == !someSurvive, "\(at)")
@@ -152,24 +167,55 @@ struct LockTruthTests {
     arguments: 0..<6)
   func inspectorAgrees(index: Int) throws {
     let (file, kernel) = Self.scenes[index]
+    var shown = 0
+    try Self.inspectLocks(file, kernel) { s, k, a, lock in
+      let outlined = Set(try #require(s.layout.diagram?.whole).lockOutlines.flatMap(\.covered))
+      #expect(lock.contains("(shown)") == outlined.contains(a), "\(file) step \(k) \(World.avName(a)): \(lock)")
+      if outlined.contains(a) { shown += 1 }
+    }
+    #expect(shown > 0 || index < 2, "\(file): no anon_vma shown under a lock")
+  }
+
+  /// Each whole step of `file` drawn at 80x24, each anon_vma alive after it selected: the
+  /// inspector's `lock` line.
+  static func inspectLocks(
+    _ file: String, _ kernel: KernelVersion?, _ body: (AppState, Int, AnonVMAID, String) throws -> Void
+  ) throws {
     var s = try diagramApp(file, kernel)
     s.focus = .forest
-    var shown = 0
     for k in 0...s.timeline.stepCount {
       s.go(to: k)
       _ = s.render(width: 80, height: 24)
-      let d = try #require(s.layout.diagram?.whole)
-      let outlined = Set(d.lockOutlines.flatMap(\.covered))
       for a in s.layout.world.aliveAnonVMAs {
         s.diagramView.selection = .anonVMA(a)
         let lines = s.inspector(Theme.unicode).content.1
-        let lock = try #require(lines.first { $0.hasPrefix("lock ") }, "\(file) step \(k)")
-        #expect(
-          lock.contains("(shown)") == outlined.contains(a), "\(file) step \(k) \(World.avName(a)): \(lock)")
-        if outlined.contains(a) { shown += 1 }
+        try body(s, k, a, try #require(lines.first { $0.hasPrefix("lock ") }, "\(file) step \(k)"))
       }
     }
-    #expect(shown > 0 || index < 2, "\(file): no anon_vma shown under a lock")
+  }
+
+  @Test(
+    "the inspector's lock after the step is the lock anon_vma_lock() takes (the root's in 2.6.36 and 6.x, its own in 2.6.34) and its holders",
+    arguments: [
+      "concurrency/root-lock-blocks-exit.scene", "concurrency/rwsem-readers-share-6.1.scene",
+      "concurrency/own-locks-let-exit-proceed-2.6.34.scene", "e3-three-generations.scene",
+    ])
+  func inspectorNamesLockTaken(file: String) throws {
+    var held = 0
+    try Self.inspectLocks(file, nil) { s, k, a, line in
+      let w = s.layout.world
+      let after = line.components(separatedBy: "after the step: ").last ?? line
+      let target = w.kernel == .v2_6_34 ? a : (w[anonVMA: a].root ?? a)
+      let holders = (w.lockHolders[target] ?? []).map(\.cpu)
+      let at = "\(file) step \(k) \(World.avName(a)): \(line)"
+      #expect(after.contains("\(World.avName(target))'s lock") == (target != a), "\(at)")
+      #expect(after.hasSuffix("free") == holders.isEmpty, "\(at)")
+      for cpu in holders { #expect(after.contains("held by cpu\(cpu)"), "\(at)") }
+      if !holders.isEmpty && target != a { held += 1 }
+    }
+    // Locks held across steps, under a root: after take-all-locks, between the rwsem readers.
+    #expect(
+      held > 0 || !file.hasPrefix("concurrency/r"), "\(file): no anon_vma under its root's held lock after a step")
   }
 
   @Test(

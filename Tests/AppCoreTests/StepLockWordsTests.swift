@@ -76,9 +76,13 @@ struct StepLockWordsTests {
             namedAfter.insert("\(cpu) \(lock)")
           }
         case ("waits", "for"):
+          // Still waiting when the step ends.
+          #expect(end.cpus[cpu].waitingFor.map(World.avName) == words[3], "\(file) step \(k): \(line)")
+        case ("waited", "for"):
+          // Waiting in the step, no longer at its end (it got the lock, or its release woke it).
           #expect(
             micro.contains { $0.world.cpus[cpu].waitingFor.map(World.avName) == words[3] }
-              || end.cpus[cpu].waitingFor.map(World.avName) == words[3], "\(file) step \(k): \(line)")
+              && end.cpus[cpu].waitingFor.map(World.avName) != words[3], "\(file) step \(k): \(line)")
         default:
           Issue.record("\(file) step \(k): unreadable '\(line)'")
         }

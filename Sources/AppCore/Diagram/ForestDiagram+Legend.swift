@@ -91,7 +91,9 @@ extension ForestDiagram {
       "  locks: cpu0 locks AV1 (fork P1 P2: anon_vma_lock) " + (u ? "×" : "x")
         + "2  the locks the step took, in order, by whom; shown at micro-step 5: the outline is drawn as the lock "
         + "stood then (the step's most telling hold, else the last); less AV1 (freed by the step's end): "
-        + "an anon_vma it covered that the step freed",
+        + "an anon_vma it covered that the step freed; cpu0 releases AV1: a lock held before the step, released in "
+        + "it (a step that only releases is drawn at its end, no outline); cpu1 waits for AV1 (waited: no longer "
+        + "at the step's end)",
       "  2p 3v 2av 4avc 1pg  the status line's totals: live processes, VMAs, live anon_vmas, anon_vma_chains, "
         + "pages mapped or pinned",
       "  cpu0" + (u ? "·" : ".") + " idle   cpu0" + (u ? "▶" : ">") + " fork  running an operation   cpu1"

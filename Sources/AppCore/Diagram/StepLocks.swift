@@ -29,11 +29,17 @@ public struct StepLocks: Sendable, Hashable {
   public private(set) var holds: [Hold] = []
   /// CPUs that waited for a lock during the step, with the lock, once each.
   public private(set) var waits: [(cpu: Int, anonVMA: AnonVMAID)] = []
+  /// The CPUs of ``waits`` still waiting at the step's end (the others got the lock, or were
+  /// made runnable by its release).
+  public private(set) var waitingAtEnd: Set<Int> = []
   /// The micro-step (1-based) whose lock state the step's picture shows: among the moments
   /// holding a lock, one whose covered anon_vmas all survive to the step's end (the picture is
   /// the step's end: what the step freed cannot be drawn under a lock), else one whose covered
   /// anon_vmas partly survive, else (``shown`` false) one whose covered anon_vmas are all freed;
-  /// the one covering the most objects among those (the latest of equals).
+  /// the one covering the most objects among those (the latest of equals). None when the step
+  /// took no lock, or when its only locks were held when it began and it released them all: its
+  /// news is the release, and its picture its end (was: the hold it ended, `waiting: cpu1` on
+  /// the outline of a step whose narration says cpu1 is now runnable).
   public private(set) var featured: Int?
   /// Whether some anon_vma under the locks held at ``featured`` survives to the step's end, and
   /// so can be drawn in the step's picture; false when every hold's anon_vmas are freed by it.
@@ -45,6 +51,7 @@ public struct StepLocks: Sendable, Hashable {
   public static func == (a: StepLocks, b: StepLocks) -> Bool {
     a.holds == b.holds && a.featured == b.featured && a.waits.map(\.cpu) == b.waits.map(\.cpu)
       && a.waits.map(\.anonVMA) == b.waits.map(\.anonVMA) && a.shown == b.shown && a.freedSince == b.freedSince
+      && a.waitingAtEnd == b.waitingAtEnd
   }
   public func hash(into h: inout Hasher) {
     h.combine(holds)
@@ -79,9 +86,16 @@ public struct StepLocks: Sendable, Hashable {
     public var locks: StepLocks {
       var locks = observed
       for cpu in end?.cpus ?? [] {
-        if let lock = cpu.waitingFor, !locks.waits.contains(where: { $0.cpu == cpu.id && $0.anonVMA == lock }) {
+        guard let lock = cpu.waitingFor else { continue }
+        locks.waitingAtEnd.insert(cpu.id)
+        if !locks.waits.contains(where: { $0.cpu == cpu.id && $0.anonVMA == lock }) {
           locks.waits.append((cpu.id, lock))
         }
+      }
+      if !locks.holds.isEmpty, locks.holds.allSatisfy({ $0.carried && $0.released != nil }) {
+        locks.featured = nil
+        locks.shown = false
+        locks.freedSince = []
       }
       return locks
     }
@@ -179,7 +193,8 @@ public struct StepLocks: Sendable, Hashable {
   /// (take-all-locks P1)` or, released in it, `cpu0 releases AV1 (drop-all-locks P1:
   /// vm_unlock_anon_vma)`; each acquisition, `cpu0 locks AV1 (fork P1 P2: anon_vma_lock) ×3`
   /// (repeats of one lock by one CPU for one operation counted), `, held after the step` when it
-  /// is not released in the step; then `cpu1 waits for AV1`.
+  /// is not released in the step; then `cpu1 waits for AV1` (`waited` when it no longer waits
+  /// at the step's end).
   public var summary: [String] {
     var lines: [(text: String, held: Bool, count: Int)] = []
     for h in holds {
@@ -203,7 +218,9 @@ public struct StepLocks: Sendable, Hashable {
     var text = lines.map {
       $0.text + ($0.count > 1 ? " ×\($0.count)" : "") + ($0.held ? ", held after the step" : "")
     }
-    for w in waits { text.append("cpu\(w.cpu) waits for \(World.avName(w.anonVMA))") }
+    for w in waits {
+      text.append("cpu\(w.cpu) \(waitingAtEnd.contains(w.cpu) ? "waits" : "waited") for \(World.avName(w.anonVMA))")
+    }
     return text
   }
 }

@@ -120,8 +120,14 @@ struct Inspector: Widget {
     case .anonVMA(let a):
       guard let av = w.anonVMA(a) else { break }
       let filed = w.pages.filter { !$0.freed && $0.mapping == .anon(a) }.map(\.id)
-      let lock = (w.lockHolders[a] ?? []).map { "held by cpu\($0.cpu)\(unbreakable(Marks.lockCredit($0, w)))" }.joined(
-        separator: ", ")
+      // `anon_vma_lock()` of this one takes its lock target's (the root's in 2.6.36 and 6.x,
+      // `World.lockTarget(of:)`): AV2's own lock is never taken while AV1's covers it.
+      let target = av.alive ? w.lockTarget(of: a) : a
+      let whose = target == a ? "" : "\(World.avName(target))'s lock "
+      let lock =
+        whose
+        + ((w.lockHolders[target] ?? []).map { "held by cpu\($0.cpu)\(unbreakable(Marks.lockCredit($0, w)))" }
+          .joined(separator: ", ").nonEmpty ?? "free")
       // KSM's rmap_items whose `rmap_item->anon_vma` is this one: each holds a reference
       // (`hold_anon_vma()` in 2.6.3x, `get_anon_vma()` in 6.x: try_to_merge_with_ksm_page()).
       var holders: [String] = []
@@ -142,7 +148,7 @@ struct Inspector: Widget {
         ] + ksm + [
           "same_anon_vma \(w.listVMAs(a).isEmpty ? "(empty)" : w.listVMAs(a).map { w.vmaName($0) }.joined(separator: " "))",
           "pages         \(filed.isEmpty ? "none" : filed.map(World.pageName).joined(separator: " "))  (page->mapping)",
-          "lock          \(lockShown(a, av).map { $0 + "; after the step: " } ?? "")\(lock.nonEmpty ?? "free")",
+          "lock          \(lockShown(a, av).map { $0 + "; after the step: " } ?? "")\(lock)",
           "created at    step \(av.createdAt) by \(av.createdBy) (\(steps[min(av.createdAt, last)].label))",
         ]
       )
