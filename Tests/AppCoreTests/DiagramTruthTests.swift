@@ -40,8 +40,13 @@ private func borders(
   }
   var out: [(String, Bool, String, String?)] = []
   let canvas = pane.canvas
+  // The walked anon_vma's bottom edge holds the walk's label (`┗━ rmap walk of pg1 ━┛`): like a
+  // top border, text may be there, shading not.
+  let walked = Set(d.anonVMAs.filter { $0.walkLabel != nil }.map(\.title))
   for (name, r) in boxes {
-    var cells: [(Int, Int, Bool)] = (r.x..<r.maxX).flatMap { [($0, r.y, true), ($0, r.maxY - 1, false)] }
+    var cells: [(Int, Int, Bool)] = (r.x..<r.maxX).flatMap {
+      [($0, r.y, true), ($0, r.maxY - 1, walked.contains(name))]
+    }
     cells += (r.y + 1..<r.maxY - 1).flatMap { [(r.x, $0, false), (r.maxX - 1, $0, false)] }
     for (x, y, top) in cells {
       let (fx, fy) = (canvas.x + x - window.left, canvas.y + y - window.top)
@@ -108,7 +113,8 @@ struct DiagramTruthTests {
       let canvas = try #require(s.diagramPane(in: Rect(x: 0, y: 0, width: 80, height: 24))).canvas
       #expect(d.width <= canvas.width, "\(file) step \(k): the diagram is \(d.width) columns in \(canvas.width)")
       for c in cells {
-        // The top border holds the change mark and the title; only shading may not be there.
+        // The top border holds the change mark and the title (a walked anon_vma's bottom edge the
+        // walk's label); only shading may not be there.
         let ok = c.top ? c.text != "░" && c.text != ":" : isLine(c.text) || c.text == c.mark
         #expect(ok, "\(file) step \(k): \(c.box) border shows '\(c.text)'\n\(b.plainText)")
         checked += 1
