@@ -1,3 +1,4 @@
+import AnonVMASim
 extension ForestDiagram {
   /// How the diagram narrows itself to fit a width (``Options/maxWidth``), each measure taken
   /// only when the ones before it were not enough (``levels(from:maxLanes:excess:)``): fewer lanes of
@@ -122,21 +123,16 @@ extension ForestDiagram {
   /// edge has room, else its shorter forms (`rmap walk of pg1`, `walk pg1`); the whole label is
   /// then written on the pane's bottom border (``walkLabelLeftOut``).
   mutating func placeWalkLabel() {
+    guard let walk else { return }
+    let page = World.pageName(walk.page)
     for i in anonVMAs.indices {
       guard let label = anonVMAs[i].walkLabel else { continue }
       // `┗━ label ━┛`: the corners, a rule each side and a space each side of the text.
       let room = anonVMAs[i].rect.width - 6
-      let forms = [label] + Self.shorterWalkLabels(label)
+      let forms = [label, "rmap walk of \(page)", "walk \(page)"]
       anonVMAs[i].walkLabel = forms.first { Self.textWidth($0) <= room }
       if anonVMAs[i].walkLabel != label { walkLabelLeftOut = label }
     }
-  }
-
-  /// `rmap walk of pg1 from P1 A 0` → `rmap walk of pg1`, `walk pg1`.
-  static func shorterWalkLabels(_ label: String) -> [String] {
-    guard let from = label.firstRange(of: " from ") else { return [] }
-    let head = String(label[..<from.lowerBound])
-    return [head, head.replacing("rmap walk of ", with: "walk ")]
   }
 
   /// ``cut(_:_:room:)`` of `count` items, each named (`item(i)`) only when the line reaches it:

@@ -71,17 +71,14 @@ extension ForestDiagram {
     return result
   }
 
-  /// A selected anon_vma's `same_anon_vma` list (2.6; 6.x: its `rb_root` interval tree, in the
-  /// order its box's `list` line writes it): each VMA on it and its place from 1, so a student
+  /// A selected anon_vma's `same_anon_vma` list (2.6; 6.x: its `rb_root` interval tree in order,
+  /// `World.listVMAs`): each VMA on it and its place from 1, so a student
   /// reads the list in order where the box has room for its head only (`list P1:A@0 …+2`).
   /// Nothing for any other selection.
   public static func listPlaces(of selection: Object, in w: World) -> [VMAID: Int] {
     guard case .anonVMA(let a) = selection, w.isAllocated(a), w[anonVMA: a].alive else { return [:] }
     var places: [VMAID: Int] = [:]
-    for avc in w[anonVMA: a].head {
-      guard let v = w.avcs.withObject(avc, \.vma), places[v] == nil else { continue }
-      places[v] = places.count + 1
-    }
+    for v in w.listVMAs(a) where places[v] == nil { places[v] = places.count + 1 }
     return places
   }
 
