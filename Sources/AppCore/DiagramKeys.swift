@@ -142,13 +142,12 @@ extension AppState {
     return (object, note)
   }
 
-  /// Remembers where the last frame scrolled the diagram and the pane's size (the runtime calls
-  /// it after drawing a frame of this size), so ↓/↑ and PgDn/PgUp scroll from what is on screen.
-  /// After a step was entered (``DiagramViewState/revealChanges``), scrolls the diagram's window
-  /// as little as needed to bring into view what the step changed: the first new object (`+`),
-  /// and after it as many of the step's other changes as the pane's rows hold
-  /// (``ForestDiagram/changedRects``). At 80×24 a fork's new child and anon_vma were below the
-  /// fold (`↓ 7 more: +AV3`). A selection, or a micro-step's focus, is kept in view instead.
+  /// After a step was entered (``DiagramViewState/revealChanges``), opens the diagram's window
+  /// on what the step is about: the window that shows whole the most of what the step made,
+  /// freed, changed or walked, what its narration names first (``ForestDiagram/revealTargets(named:)``,
+  /// ``ForestDiagram/revealWindow(_:extent:rows:)``). The window depends on the step alone, not
+  /// on the way it was reached. At 80×24 a fork's new child and anon_vma were below the fold
+  /// (`↓ 7 more: +AV3`). A selection, or a micro-step's focus, is kept in view instead.
   mutating func revealStepChanges(width: Int, height: Int) {
     guard diagramView.revealChanges else { return }
     diagramView.revealChanges = false
@@ -159,13 +158,24 @@ extension AppState {
     guard let pane = diagramPane(in: area) else { return }
     let rows = pane.canvas.height
     let d = diagrams.shown(rows: rows, selection: nil)
-    let rects = d.changedRects
-    guard var keep = rects.first.map({ $0.y..<$0.maxY }) else { return }
-    for r in rects.dropFirst() {
-      let wider = min(keep.lowerBound, r.y)..<max(keep.upperBound, r.maxY)
-      if wider.count <= rows { keep = wider }
+    // Rows below the last one drawing something (a plan's rows kept for later steps) are not
+    // scrolled into view.
+    let extent = min(d.height, d.drawnBottom)
+    if let top = ForestDiagram.revealWindow(d.revealTargets(named: narrationNames), extent: extent, rows: rows) {
+      diagramView.top = top
     }
-    diagramView.top = DiagramLayout.window(start: diagramView.top, extent: d.height, size: rows, keep: keep)
+  }
+
+  /// The names of objects (`AV1`, `P3`, `K1`) the current step's `say` lines write.
+  var narrationNames: Set<String> {
+    let say = timeline.steps[min(step, timeline.stepCount)].say
+    var names = Set<String>()
+    for line in say {
+      for word in line.split(whereSeparator: { !$0.isLetter && !$0.isNumber }) {
+        names.insert(String(word))
+      }
+    }
+    return names
   }
 
   public mutating func syncDiagramView(width: Int, height: Int) {

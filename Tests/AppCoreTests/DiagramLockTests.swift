@@ -169,11 +169,12 @@ struct DiagramLockTests {
   }
 
   @Test(
-    "a CPU that waits at a step's end for a lock still held then is written on that lock's outline (waiting: cpu1), in the step it blocks",
+    "a CPU that waits at a step's end for a lock still held then is written on that lock's outline (waiting: cpu1), in the step it blocks; at 80x24 on its top edge when the bottom is out of view",
     arguments: ["concurrency/root-lock-blocks-exit.scene", "concurrency/rwsem-readers-share-6.1.scene"])
   func waitersOnOutline(file: String) throws {
     var s = try diagramApp(file, nil)
     var waits = 0
+    var topOnly = 0
     for k in 1...s.timeline.stepCount {
       s.go(to: k)
       let frame = s.frame(width: 200, height: 60).plainText
@@ -189,8 +190,52 @@ struct DiagramLockTests {
         let label = (outline.waiting ?? "").trimmingCharacters(in: .whitespaces)
         #expect(frame.contains(label), "\(file) step \(k): \(label)\n\(frame)")
       }
+      // At 80×24 the bottom edge is often below the window: the top edge's label then says who
+      // waits (`AV1 lock: cpu1 read; cpu2 waits`), whenever the top edge is in view.
+      let small = s.frame(width: 80, height: 24).plainText
+      guard let shown = s.shownDiagram, let rows = s.diagramView.paneRows else { continue }
+      let window = s.diagramView.top..<s.diagramView.top + rows
+      for outline in shown.lockOutlines where !outline.waiters.isEmpty && window.contains(outline.rect.y) {
+        if !window.contains(outline.rect.maxY - 1) { topOnly += 1 }
+        for cpu in outline.waiters {
+          #expect(
+            small.contains("waiting: \(cpu)") || small.contains("\(cpu) wait"),
+            "\(file) step \(k): \(cpu) waits, not named in view at 80x24\n\(small)")
+        }
+      }
     }
     #expect(waits > 0, "\(file): no CPU waits for a held lock drawn")
+    if file.hasPrefix("concurrency/rwsem") { #expect(topOnly > 0, "no step with the bottom edge out of view") }
+  }
+
+  /// Two CPUs walk in the rwsem scene: the walk's label names whose walk it is.
+  @Test("with more than one CPU, the rmap walk's label names the CPU walking, at every size")
+  func walkerNamed() throws {
+    var s = try diagramApp("concurrency/rwsem-readers-share-6.1.scene", nil)
+    s.go(to: 11)
+    for (w, h) in [(80, 24), (120, 40), (200, 60)] {
+      let frame = s.frame(width: w, height: h).plainText
+      #expect(frame.contains("cpu0's rmap walk of pg1"), "\(w)x\(h)\n\(frame)")
+    }
+    // One CPU: no CPU named.
+    var one = try diagramApp("e5-rmap-coverage.scene", nil)
+    one.go(to: 8)
+    let frame = one.frame(width: 200, height: 60).plainText
+    #expect(frame.contains("rmap walk of pg") && !frame.contains("cpu0's rmap walk"), "\(frame)")
+  }
+
+  /// At 80×24 the locks line holds one item: the step's own event comes first, the locks held
+  /// through the step after it.
+  @Test("the locks line writes the step's own lock events before the locks held through it")
+  func locksLineOwnEventsFirst() throws {
+    var s = try diagramApp("concurrency/rwsem-readers-share-6.1.scene", nil)
+    s.go(to: 9)
+    let frame = s.frame(width: 80, height: 24).plainText
+    #expect(frame.contains("locks: cpu1 locks AV1 read"), "\(frame)")
+    let summary = try #require(s.layout.diagram).lockLineItems.items
+    let still = summary.firstIndex { $0.contains("still holds") }
+    let own = summary.lastIndex { !$0.contains("still holds") }
+    if let still, let own { #expect(own < still, "\(summary)") }
   }
 
   @Test(

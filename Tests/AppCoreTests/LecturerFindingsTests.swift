@@ -38,7 +38,7 @@ struct LecturerFindingsTests {
   /// `↓ N more` on the diagram pane's border: N rows below the window down to the last row the
   /// step draws, never a plan's blank rows kept for other steps' objects.
   @Test(
-    "at 80x24, ↓ N more counts the rows below down to the last one drawing something, and names what the step made or freed there",
+    "at 80x24, ↓ N more counts the rows below down to the last one drawing something, and names what the step made, freed or changed there",
     arguments: lectureScenes)
   func moreIsDrawn(file: String) throws {
     var driver = AppDriver(try sceneApp(file, view: .diagram), width: 80, height: 24)
@@ -61,20 +61,21 @@ struct LecturerFindingsTests {
         continue
       }
       let n = try #require(Int(border[r].dropFirst(2).prefix { $0.isNumber }))
-      // The first box new or freed in this step below the window is named (processes first).
-      func mark(_ c: ForestDiagram.Change) -> String? { c == .added ? "+" : c == .removed ? "−" : nil }
+      // The first box new, freed or changed in this step below the window is named: the new
+      // first, then the freed, then the changed, each kind processes first.
       let w = driver.state.world
       let previous = driver.state.timeline.states[max(0, k - 1)]
       var belowBirths: [String] = []
-      for box in d.processes where box.rect.y >= below {
-        let name = w.isAllocated(box.process) ? w[process: box.process].name : previous[process: box.process].name
-        if let m = mark(box.change) { belowBirths.append(m + name) }
-      }
-      for box in d.anonVMAs where box.rect.y >= below {
-        if let m = mark(box.change) { belowBirths.append(m + World.avName(box.anonVMA)) }
-      }
-      for box in d.stableNodes where box.rect.y >= below {
-        if let m = mark(box.change) { belowBirths.append(m + "K\(box.node.raw)") }
+      for (kind, m) in [(ForestDiagram.Change.added, "+"), (.removed, "−"), (.changed, "~")] {
+        for box in d.processes where box.rect.y >= below && box.change == kind {
+          belowBirths.append(m + (w.isAllocated(box.process) ? w : previous)[process: box.process].name)
+        }
+        for box in d.anonVMAs where box.rect.y >= below && box.change == kind {
+          belowBirths.append(m + World.avName(box.anonVMA))
+        }
+        for box in d.stableNodes where box.rect.y >= below && box.change == kind {
+          belowBirths.append(m + "K\(box.node.raw)")
+        }
       }
       if let named = belowBirths.first {
         #expect(border.contains("more: " + named), "\(file) step \(k): \(named) below, not named\n\(driver.screen)")
@@ -90,9 +91,12 @@ struct LecturerFindingsTests {
 
   /// E3 step 8: P3 exits; its box and VMA are drawn once. Selected, the VMA is named as the
   /// scene names it, and the inspector shows it as it was.
+  /// The window a step opens on (``AppState/revealStepChanges(width:height:)``) shows whole the
+  /// most weight of what the step is about, found by a search over the candidate windows only: a
+  /// brute force over every top compares it. It does not depend on how the step was reached.
   @Test(
-    "stepping with → at 80x24, the window opens on what the step made (its first + object) and as much else as it changed as fits; the wheel then scrolls freely",
-    arguments: lectureScenes)
+    "at 80x24, a step opens on the window showing most of what it made, freed, changed and walked, whether reached by → or g",
+    arguments: lectureScenes + ["concurrency/rwsem-readers-share-6.1.scene"])
   func stepOpensOnChanges(file: String) throws {
     var s = try sceneApp(file, view: .diagram)
     _ = s.frame(width: 80, height: 24)
@@ -102,24 +106,46 @@ struct LecturerFindingsTests {
       #expect(s.step == k)
       _ = s.frame(width: 80, height: 24)
       guard let d = s.shownDiagram, let rows = s.diagramView.paneRows else { continue }
-      let window = s.diagramView.top..<s.diagramView.top + rows
-      if s.diagramView.top > 0 { scrolled += 1 }
-      let changes = d.changedRects
-      if let first = changes.first, first.height <= rows {
-        #expect(
-          window.contains(first.y) && window.contains(first.maxY - 1),
-          "\(file) step \(k): the step's first change (rows \(first.y)..<\(first.maxY)) is outside rows \(window)")
+      let top = s.diagramView.top
+      if top > 0 { scrolled += 1 }
+      let targets = d.revealTargets(named: s.narrationNames)
+      func weight(_ top: Int) -> Int {
+        targets.filter { $0.rect.y >= top && $0.rect.maxY <= top + rows }.reduce(0) { $0 + $1.weight }
       }
+      let best = (0...max(0, min(d.height, d.drawnBottom) - rows)).map(weight).max() ?? 0
+      #expect(weight(top) == best, "\(file) step \(k): the window at row \(top) shows \(weight(top)) of \(best)")
       // Nothing it changed is out of view while the window could show all of it.
-      let all = (changes.map(\.y).min() ?? 0)..<(changes.map(\.maxY).max() ?? 0)
+      let all = (targets.map(\.rect.y).min() ?? 0)..<(targets.map(\.rect.maxY).max() ?? 0)
       if all.count <= rows {
-        #expect(changes.allSatisfy { window.contains($0.y) }, "\(file) step \(k): a change out of view")
+        #expect(
+          targets.allSatisfy { $0.rect.y >= top && $0.rect.maxY <= top + rows },
+          "\(file) step \(k): a change out of view")
+      }
+      // The same step entered with g from the start opens on the same window.
+      if !targets.isEmpty {
+        var jumped = try sceneApp(file, view: .diagram)
+        _ = jumped.frame(width: 80, height: 24)
+        _ = send(&jumped, [.char("g")] + chars("\(k)") + [.enter])
+        _ = jumped.frame(width: 80, height: 24)
+        #expect(
+          jumped.diagramView.top == top, "\(file) step \(k): → opens at row \(top), g at \(jumped.diagramView.top)")
       }
     }
     #expect(s.step == s.timeline.stepCount)
     if file.hasPrefix("e3") || file.hasPrefix("e6") {
       #expect(scrolled > 0, "\(file): no step opened below the top (else this proves little)")
     }
+  }
+
+  /// E6's last step frees AV2 and then its root AV1, which its narration says: at 80×24 both are
+  /// in view, and the changed K1 below is named on the border.
+  @Test("at 80x24, E6's last step opens on the freed AV1 and AV2 its narration names; ~K1 below is named")
+  func freedNamedInView() throws {
+    var d = AppDriver(try sceneApp("e6-ksm-root-lifetime.scene", view: .diagram), width: 80, height: 24)
+    d.type("g12\n")
+    let screen = d.screen
+    #expect(screen.contains("− AV1 root") && screen.contains("− AV2"), "\(screen)")
+    #expect(screen.contains("more: ~K1"), "\(screen)")
   }
 
   @Test("a VMA freed in the step, selected, is named by its name and inspected as it was")

@@ -102,8 +102,11 @@ struct TmuxDiagramTests {
     // A deadline for the first frame only: the plan of 203 steps and their micro-steps.
     try await t.waitFor("the first frame", idle: 120) { $0.contains("step 0/203") }
     try await t.type("G")
-    // The last step's 101 anon_vmas stand far below the pane's bottom.
-    try await t.waitFor("the last step", idle: 60) { $0.contains("step 203/203") && $0.contains("AV1 root") }
+    // The last step's 101 anon_vmas stand far below the pane's bottom; the window opens on the
+    // exited P99 and the anon_vmas whose counts its exit changed.
+    try await t.waitFor("the last step", idle: 60) {
+      $0.contains("step 203/203") && $0.contains("P99 child of P98 exited")
+    }
     // (and names what the step made or freed down there: `↓ 406 more: +P102 +AV101`)
     let last = try await t.screen()
     #expect(

@@ -120,8 +120,9 @@ extension ForestDiagram {
 
   /// The walk's label on the bottom edge of the anon_vma it walks, where it reads as that box's
   /// (beside the box it read as the caption of the root arrow between them): whole where the
-  /// edge has room, else its shorter forms (`rmap walk of pg1`, `walk pg1`); the whole label is
-  /// then written on the pane's bottom border (``walkLabelLeftOut``).
+  /// edge has room, else its shorter forms (`cpu0's rmap walk of pg1`, `cpu0 walk pg1`, `walk
+  /// pg1`; the CPU named where the scene has more than one, ``walker``); the whole label is then
+  /// written on the pane's bottom border (``walkLabelLeftOut``).
   mutating func placeWalkLabel() {
     guard let walk else { return }
     let page = World.pageName(walk.page)
@@ -129,7 +130,9 @@ extension ForestDiagram {
       guard let label = anonVMAs[i].walkLabel else { continue }
       // `┗━ label ━┛`: the corners, a rule each side and a space each side of the text.
       let room = anonVMAs[i].rect.width - 6
-      let forms = [label, "rmap walk of \(page)", "walk \(page)"]
+      let forms =
+        walker.map { [label, "\($0)'s rmap walk of \(page)", "\($0) walk \(page)", "walk \(page)"] }
+        ?? [label, "rmap walk of \(page)", "walk \(page)"]
       anonVMAs[i].walkLabel = forms.first { Self.textWidth($0) <= room }
       if anonVMAs[i].walkLabel != label { walkLabelLeftOut = label }
     }

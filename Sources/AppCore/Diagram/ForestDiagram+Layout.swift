@@ -373,7 +373,7 @@ extension ForestDiagram {
       }
       var walkLabel: String?
       if let walk, w.isAllocated(walk.page), w[page: walk.page].mapping == .anon(a) {
-        walkLabel = "rmap walk of \(World.pageName(walk.page)) from \(walk.origin)"
+        walkLabel = (walker.map { "\($0)'s " } ?? "") + "rmap walk of \(World.pageName(walk.page)) from \(walk.origin)"
       }
       var boxHeight = lines.count + 2
       if let plan {
@@ -517,7 +517,16 @@ extension ForestDiagram {
   /// The lanes, greedily, before they are ordered (``orderLanes(_:count:)``).
   func greedyLanes(_ w: World, maxLanes: Int) -> [Bus] {
     var rowOf = IDArray<AnonVMA, Int?>(absent: nil)
-    for box in anonVMAs where box.change != .removed { rowOf[box.anonVMA] = box.rect.y + 1 }
+    // An arrow enters its anon_vma on the box's first line, or on its second where the first is
+    // a process box's top or bottom border: at 80×24 E6's new P9 ended on AV2's first row, and
+    // P2's arrow into AV2 ran on from P9's corner (`┘ └──►`), P9 drawn as pointing at AV2.
+    var borderRows = Set<Int>()
+    for box in processes { borderRows.formUnion([box.rect.y, box.rect.maxY - 1]) }
+    for box in anonVMAs where box.change != .removed {
+      let first = box.rect.y + 1
+      let clear = !borderRows.contains(first) || box.rect.height < 4 || borderRows.contains(first + 1)
+      rowOf[box.anonVMA] = clear ? first : first + 1
+    }
     var buses: [AnonVMAID: Bus] = [:]
     for box in processes where box.change != .removed {
       for (i, v) in box.vmas.enumerated() {

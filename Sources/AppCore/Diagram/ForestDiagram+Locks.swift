@@ -20,6 +20,8 @@ extension ForestDiagram {
     public var brief: String
     /// `waiting cpu1`: CPUs waiting for this lock, written on the outline's bottom edge.
     public var waiting: String?
+    /// The CPUs waiting (`cpu1`), as ``waiting`` names them.
+    public var waiters: [String] = []
   }
 
   /// One outline per held lock, around the boxes of the anon_vmas it covers in this world.
@@ -39,7 +41,8 @@ extension ForestDiagram {
         LockOutline(
           lock: lock,
           rect: Rect(x: first.rect.x - 1, y: top - 1, width: first.rect.width + 2, height: bottom - top + 2),
-          covered: boxes.map(\.anonVMA), holders: texts.holders, brief: texts.brief, waiting: texts.waiting))
+          covered: boxes.map(\.anonVMA), holders: texts.holders, brief: texts.brief, waiting: texts.waiting,
+          waiters: texts.waiters))
     }
   }
 
@@ -49,8 +52,9 @@ extension ForestDiagram {
   /// The waiting CPUs are those waiting at the moment drawn, `w`, and those waiting at the step's
   /// `end` for the lock still held then: a CPU that blocks after the moment drawn (exit on cpu1
   /// after cpu0's `mm_take_all_locks()`) waits at the step's end, as the locks line says.
-  static func lockTexts(_ lock: AnonVMAID, _ w: World, end: World) -> (holders: String, brief: String, waiting: String?)
-  {
+  static func lockTexts(
+    _ lock: AnonVMAID, _ w: World, end: World
+  ) -> (holders: String, brief: String, waiting: String?, waiters: [String]) {
     let holders = w.lockHolders[lock] ?? []
     let name = " \(World.avName(lock)) lock: "
     let heldAtEnd = !(end.lockHolders[lock] ?? []).isEmpty
@@ -60,11 +64,11 @@ extension ForestDiagram {
     let waits = waiting.isEmpty ? nil : " waiting: " + waiting.joined(separator: " ") + " "
     if holders.count > 1 && holders.allSatisfy({ $0.mode == .read }) {
       let text = name + "shared: " + holders.map { "cpu\($0.cpu)" }.joined(separator: " ")
-      return (text + " (read) ", text + " ", waits)
+      return (text + " (read) ", text + " ", waits, waiting)
     }
     func cpu(_ h: World.LockHolder) -> String { "cpu\(h.cpu)" + (h.mode == .exclusive ? "" : " \(h.mode.rawValue)") }
     let full = holders.map { h in cpu(h) + (h.op.map { " (\($0))" } ?? "") }.joined(separator: ", ")
-    return (name + full + " ", name + holders.map(cpu).joined(separator: ", ") + " ", waits)
+    return (name + full + " ", name + holders.map(cpu).joined(separator: ", ") + " ", waits, waiting)
   }
 
   /// An outline's holder labels, longest first: the whole one, its operation cut by words and
@@ -132,8 +136,16 @@ extension ForestDiagram {
       // A form whose words end inside the outline keeps its corner (its closing space is dropped
       // when it would land there); only one that needs more takes the corner and the cells beyond.
       func words(_ form: String) -> String { String(form.reversed().drop { $0 == " " }.reversed()) }
+      // The bottom edge out of the window: the waiting CPUs follow the holders on the top edge,
+      // where they fit (at 80×24 rwsem step 11's `waiting: cpu2` was a row below the window).
+      var forms = Self.holderForms(outline, ascii: ascii)
+      let bottom = r.maxY - 1
+      if !outline.waiters.isEmpty, bottom < scroll || bottom >= scroll + area.height {
+        let waits = outline.waiters.joined(separator: " ") + (outline.waiters.count > 1 ? " wait " : " waits ")
+        forms = forms.map { words($0) + "; " + waits } + forms
+      }
       let holders =
-        Self.holderForms(outline, ascii: ascii).lazy.compactMap { form -> (String, Int)? in
+        forms.lazy.compactMap { form -> (String, Int)? in
           if Self.textWidth(form) <= room { return (form, room) }
           if Self.textWidth(words(form)) <= room { return (words(form), room) }
           return Self.textWidth(form) <= wide ? (form, wide) : nil

@@ -117,23 +117,27 @@ extension ForestDiagram {
 }
 
 extension ForestDiagram {
-  /// The boxes new or freed in this step (`+`, `−`) drawn wholly outside `rows`, named with
-  /// their mark (`+AV3`, `−K1`) in drawing order: above the rows, and below. The pane's border
-  /// names them beside `↑ N more` and `↓ N more`, so what a step is about is found on a small
-  /// terminal without the window moving (``Plan``: nothing moves between steps).
-  func births(outside rows: Range<Int>) -> (above: [String], below: [String]) {
+  /// The boxes the step made, freed or changed (`+`, `−`, `~`) drawn wholly outside `rows`,
+  /// named with their mark (`+AV3`, `−K1`, `~AV1`), the made first, then the freed, then the
+  /// changed, each in drawing order: above the rows, and below. The pane's border names them
+  /// beside `↑ N more` and `↓ N more`, so what a step is about is found on a small terminal
+  /// without the window moving (``Plan``: nothing moves between steps). At 80×24 E6 step 9 raised
+  /// AV2's `ext` above the window with nothing saying so.
+  func marked(outside rows: Range<Int>) -> (above: [String], below: [String]) {
     var above: [String] = []
     var below: [String] = []
     let boxes: [(Change, String, Rect)] =
       processes.map { ($0.change, titles[$0.process]?.split(separator: " ").first.map(String.init) ?? "P?", $0.rect) }
       + anonVMAs.map { ($0.change, World.avName($0.anonVMA), $0.rect) }
       + stableNodes.map { ($0.change, "K\($0.node.raw)", $0.rect) }
-    for (change, name, r) in boxes where change == .added || change == .removed {
-      let mark = change == .added ? "+" : ascii ? "-" : "−"
-      if r.maxY <= rows.lowerBound {
-        above.append(mark + name)
-      } else if r.y >= rows.upperBound {
-        below.append(mark + name)
+    for kind in [Change.added, .removed, .changed] {
+      let mark = kind == .added ? "+" : kind == .changed ? "~" : ascii ? "-" : "−"
+      for (change, name, r) in boxes where change == kind {
+        if r.maxY <= rows.lowerBound {
+          above.append(mark + name)
+        } else if r.y >= rows.upperBound {
+          below.append(mark + name)
+        }
       }
     }
     return (above, below)
@@ -141,30 +145,74 @@ extension ForestDiagram {
 }
 
 extension ForestDiagram {
-  /// What the step is about, in the order a window scrolled to a new step brings it into view
-  /// (``AppState/revealStepChanges(width:height:)``): the step's changes, the new first (`+`),
-  /// then the changed (`~`), then the freed (`−`), each kind top to bottom; then the anon_vma
-  /// an rmap walk of the step walks and the VMAs it visited (a walk changes nothing, and at
-  /// 80×24 E5's walked anon_vma was below the fold). A VMA's row counts when its process box
-  /// did not change as a whole.
-  var changedRects: [Rect] {
-    var found: [(change: Change, rect: Rect)] = []
-    var visited: [Rect] = []
+  /// A part of the diagram a window opened on a step tries to show, and what showing it is worth.
+  public struct RevealTarget: Equatable, Sendable {
+    public var rect: Rect
+    public var weight: Int
+  }
+
+  /// What the step is about, weighted for the window that opens on it
+  /// (``revealWindow(_:extent:rows:)``): a box the step made or freed, or the anon_vma its rmap
+  /// walk walks, outweighs all it changed (a changed box, a changed VMA row, a VMA the walk
+  /// visits); a changed box whose name the step's narration says (`named`: `AV1`, `P3`, `K1`)
+  /// weighs half a made one. At 80×24 E6's last
+  /// step opened on the changed K1 with the freed AV1 and AV2, which its narration is about, out
+  /// of view: the changed came before the freed.
+  func revealTargets(named: Set<String>) -> [RevealTarget] {
+    var targets: [RevealTarget] = []
+    func weight(_ change: Change, name: String?) -> Int {
+      let base = change == .added || change == .removed ? 100 : 3
+      return base + (name.map(named.contains) == true ? 50 : 0)
+    }
     for box in processes {
-      if box.change != .same { found.append((box.change, box.rect)) }
+      if box.change != .same {
+        let name = titles[box.process]?.split(separator: " ").first.map(String.init)
+        targets.append(RevealTarget(rect: box.rect, weight: weight(box.change, name: name)))
+      }
       for (i, v) in box.vmas.enumerated() {
         let row = Rect(x: box.rect.x, y: box.row(at: i), width: box.rect.width, height: 1)
-        if let change = vmaChanges[v], change != .same, box.change == .same { found.append((change, row)) }
-        if vmaLabels[v]?.walk != nil { visited.append(row) }
+        if let change = vmaChanges[v], change != .same, box.change == .same {
+          targets.append(RevealTarget(rect: row, weight: 2))
+        }
+        if vmaLabels[v]?.walk != nil { targets.append(RevealTarget(rect: row, weight: 1)) }
       }
     }
-    for box in anonVMAs where box.change != .same { found.append((box.change, box.rect)) }
-    for box in stableNodes where box.change != .same { found.append((box.change, box.rect)) }
-    let order: [Change] = [.added, .changed, .removed]
-    let changes = order.flatMap { kind in
-      found.filter { $0.change == kind }.map(\.rect).sorted { ($0.y, $0.x) < ($1.y, $1.x) }
+    for box in anonVMAs {
+      let name = World.avName(box.anonVMA)
+      if box.change != .same { targets.append(RevealTarget(rect: box.rect, weight: weight(box.change, name: name))) }
+      if box.walkLabel != nil { targets.append(RevealTarget(rect: box.rect, weight: 100)) }
     }
-    let walked = anonVMAs.filter { $0.walkLabel != nil }.map(\.rect)
-    return changes + walked + visited.sorted { ($0.y, $0.x) < ($1.y, $1.x) }
+    for box in stableNodes where box.change != .same {
+      targets.append(RevealTarget(rect: box.rect, weight: weight(box.change, name: "K\(box.node.raw)")))
+    }
+    return targets
+  }
+
+  /// The top row of the window of `rows` rows (over a diagram `extent` rows high) that shows the
+  /// most weight of `targets` whole; among those, the one that centres what it shows. A function
+  /// of the step alone, so a step looks the same entered with →, with `g` or drawn by `render`.
+  /// Nil without targets (the window stays where it is).
+  public static func revealWindow(_ targets: [RevealTarget], extent: Int, rows: Int) -> Int? {
+    guard !targets.isEmpty, rows > 0 else { return nil }
+    let last = max(0, extent - rows)
+    func clamp(_ top: Int) -> Int { max(0, min(top, last)) }
+    func shown(_ top: Int) -> [RevealTarget] {
+      targets.filter { $0.rect.y >= top && $0.rect.maxY <= top + rows }
+    }
+    // The best window has a target's top on its first row or a target's bottom on its last.
+    var candidates = Set(targets.flatMap { [clamp($0.rect.y), clamp($0.rect.maxY - rows)] })
+    candidates.insert(0)
+    var best: (top: Int, score: Int)?
+    for top in candidates.sorted() {
+      let score = shown(top).reduce(0) { $0 + $1.weight }
+      if best == nil || score > (best?.score ?? 0) { best = (top, score) }
+    }
+    guard let best else { return nil }
+    let inView = shown(best.top)
+    guard let low = inView.map(\.rect.y).min(), let high = inView.map(\.rect.maxY).max() else {
+      // Nothing fits whole: the first target's top.
+      return clamp(targets[0].rect.y)
+    }
+    return clamp(low - (rows - (high - low)) / 2)
   }
 }

@@ -211,6 +211,9 @@ public struct ForestDiagram: Sendable {
   /// The reverse-map walk of this step (or the one in progress): its page, VMAs in visit order,
   /// VMAs skipped.
   public internal(set) var walk: RmapWalk?
+  /// The CPU that walks (`cpu0`), where the scene runs more than one: the rwsem scene's step 11
+  /// drew cpu0's walk inside the outline of cpu1's hold, its label naming no CPU.
+  public internal(set) var walker: String?
   /// The walk's label (`rmap walk of pg1 from P1 A 0`) when its anon_vma's edge holds only a
   /// shorter form: the pane writes it whole on its bottom border.
   public internal(set) var walkLabelLeftOut: String?
@@ -313,6 +316,7 @@ public struct ForestDiagram: Sendable {
     let locks = Self.locks(options.lockMoment ?? world, shownIn: world)
     lockedVMAs = locks.vmas
     walk = Self.walk(world)
+    walker = world.cpus.count > 1 ? Self.walker(world, walk) : nil
     dangling = Self.danglingMappings(world)
     violationMarks = Self.violationMarks(world)
     stackProcesses(world, previous: options.previous)
@@ -401,6 +405,18 @@ public struct ForestDiagram: Sendable {
     if let running = w.cpus.lazy.compactMap(\.walkInProgress).first { return running }
     if let done = w.lastWalk, done.step == w.step { return done }
     return nil
+  }
+
+  /// The name of the CPU whose walk ``walk(_:)`` is: the one in the middle of it, or the one
+  /// whose registers keep it (`regs.walk` stays after `finishWalk`, until the next walk begins).
+  static func walker(_ w: World, _ walk: RmapWalk?) -> String? {
+    guard let walk else { return nil }
+    // `finishWalk` stamps the step on the world's copy (`lastWalk`), not on the registers'.
+    func same(_ kept: RmapWalk?) -> Bool {
+      kept.map { $0.page == walk.page && $0.origin == walk.origin && $0.visited == walk.visited } ?? false
+    }
+    let cpu = w.cpus.first { same($0.walkInProgress) } ?? w.cpus.first { same($0.regs.walk) }
+    return cpu?.name
   }
 
   /// What the walk did at a VMA: `rmap #N` in visit order, then what it found there

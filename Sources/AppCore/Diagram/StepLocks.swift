@@ -189,22 +189,24 @@ public struct StepLocks: Sendable, Hashable {
     }
   }
 
-  /// The step's locks in words, in order: a lock held when the step began, `cpu0 still holds AV1
-  /// (take-all-locks P1)` or, released in it, `cpu0 releases AV1 (drop-all-locks P1:
-  /// vm_unlock_anon_vma)`; each acquisition, `cpu0 locks AV1 (fork P1 P2: anon_vma_lock) ×3`
-  /// (repeats of one lock by one CPU for one operation counted), `, held after the step` when it
-  /// is not released in the step; then `cpu1 waits for AV1` (`waited` when it no longer waits
-  /// at the step's end).
+  /// The step's locks in words, what the step did first, in order: a lock held when the step
+  /// began and released in it, `cpu0 releases AV1 (drop-all-locks P1: vm_unlock_anon_vma)`; each
+  /// acquisition, `cpu0 locks AV1 (fork P1 P2: anon_vma_lock) ×3` (repeats of one lock by one CPU
+  /// for one operation counted), `, held after the step` when it is not released in the step;
+  /// then `cpu1 waits for AV1` (`waited` when it no longer waits at the step's end); last the
+  /// locks held through the step, `cpu0 still holds AV1 (take-all-locks P1)`. A line with room
+  /// for one item (80×24) wrote `cpu0 still holds AV1 read … +1` over rwsem step 9's own event.
   public var summary: [String] {
     var lines: [(text: String, held: Bool, count: Int)] = []
+    var through: [String] = []
     for h in holds {
       let lock = World.avName(h.anonVMA) + (h.mode == .exclusive ? "" : " \(h.mode.rawValue)")
       let text: String
-      if h.carried {
-        text =
-          h.released == nil
-          ? "cpu\(h.cpu) still holds \(lock)" + (h.op.map { " (\($0))" } ?? "")
-          : "cpu\(h.cpu) releases \(lock) (" + (h.releaseOp.map { "\($0): " } ?? "") + (h.releasedBy ?? "") + ")"
+      if h.carried && h.released == nil {
+        through.append("cpu\(h.cpu) still holds \(lock)" + (h.op.map { " (\($0))" } ?? ""))
+        continue
+      } else if h.carried {
+        text = "cpu\(h.cpu) releases \(lock) (" + (h.releaseOp.map { "\($0): " } ?? "") + (h.releasedBy ?? "") + ")"
       } else {
         text = "cpu\(h.cpu) locks \(lock) (" + (h.op.map { "\($0): " } ?? "") + h.function + ")"
       }
@@ -221,6 +223,6 @@ public struct StepLocks: Sendable, Hashable {
     for w in waits {
       text.append("cpu\(w.cpu) \(waitingAtEnd.contains(w.cpu) ? "waits" : "waited") for \(World.avName(w.anonVMA))")
     }
-    return text
+    return text + through
   }
 }

@@ -351,15 +351,15 @@ struct DiagramPane: Widget {
       parts.append((state.diagramView.pinned ? "pinned " : "selected ") + name + gone)
     }
     if !empty {
-      // What the step made or freed out of view is named beside the count: `↓ 7 more: +AV3`.
-      let births = d.births(outside: top..<(top + canvas.height))
+      // What the step made, freed or changed out of view is named beside the count: `↓ 7 more: +AV3`.
+      let marked = d.marked(outside: top..<(top + canvas.height))
       func named(_ names: [String]) -> String {
-        names.isEmpty ? "" : ": " + names.prefix(2).joined(separator: " ") + (names.count > 2 ? " …" : "")
+        names.isEmpty ? "" : ": " + names.prefix(2).joined(separator: " ") + (names.count > 2 ? " " + g.ellipsis : "")
       }
-      if top > 0 { parts.append("\(g.up) \(top) more" + named(births.above)) }
+      if top > 0 { parts.append("\(g.up) \(top) more" + named(marked.above)) }
       // Rows below that draw something: a plan's blank rows (kept for other steps) are not more.
       let below = min(d.height, d.drawnBottom) - top - canvas.height
-      if below > 0 { parts.append("\(g.more) \(below) more" + named(births.below)) }
+      if below > 0 { parts.append("\(g.more) \(below) more" + named(marked.below)) }
       if left > 0 { parts.append("\(left) cols left") }
       let right = d.width - left - canvas.width
       if right > 0 { parts.append("\(right) cols right") }
