@@ -99,6 +99,10 @@ public struct Program: Sendable, Hashable, Sequence {
     }
   }
 
+  /// Whether both pending lists are the same frames from the same position (a CPU no micro-step
+  /// moved since a world was copied): then they are equal, nothing compared.
+  public func isShared(with other: Program) -> Bool { top === other.top && position == other.position }
+
   public static func == (a: Program, b: Program) -> Bool {
     guard a.count == b.count else { return false }
     var i = a.makeIterator()
