@@ -97,8 +97,11 @@ extension World {
     h.combine(kernel == .v2_6_34 ? 1 : kernel == .v2_6_36 ? 2 : 3)
     for v in variants { h.combine(v.rawValue) }
     h.combine(variants.count)
-    // By index: the element is read in place, not copied out (with its arrays and strings).
-    for i in processes.indices { processes[i].hashState(into: &h, pageNames: names) }
+    // Each process read in place in its chunk: a call on `processes[i]` copies it out first.
+    processes.forEachChunk { chunk in
+      guard let first = chunk.baseAddress else { return }
+      for i in chunk.indices { Process.hashState(at: first + i, into: &h, pageNames: names) }
+    }
     h.combine(processes.count)
     // Each table as its digest, the one ``memoizeHashes()`` stored when no change cleared it.
     h.combine(vmas.slots.digest ?? vmasDigest())
@@ -242,14 +245,15 @@ extension CPUState {
 }
 
 extension Process {
-  func hashState(into h: inout StateHasher, pageNames names: PageNames) {
-    h.combine(name)
-    h.combine(parent)
-    h.combine(alive)
-    h.combine(vmas)
+  /// Hashes the process read in place (a call on `processes[i]` copies the process first).
+  static func hashState(at process: UnsafePointer<Process>, into h: inout StateHasher, pageNames names: PageNames) {
+    h.combine(process.pointee.name)
+    h.combine(process.pointee.parent)
+    h.combine(process.pointee.alive)
+    h.combine(process.pointee.vmas)
     // A dictionary has no order: each entry is mixed on its own and the mixes are added.
     var sum: UInt64 = 0
-    for (vpage, pte) in ptes {
+    for (vpage, pte) in process.pointee.ptes {
       var e = StateHasher()
       e.combine(vpage)
       switch pte {
@@ -269,16 +273,16 @@ extension Process {
       sum &+= e.finalize()
     }
     h.combine(sum)
-    h.combine(ptes.count)
-    for m in mappings {
+    h.combine(process.pointee.ptes.count)
+    for m in process.pointee.mappings {
       h.combine(m.name)
       h.combine(m.base)
       h.combine(m.pages)
       h.combine(m.growsDown)
     }
-    h.combine(mappings.count)
-    h.combine(nextAddress)
-    h.combine(createdAt)
+    h.combine(process.pointee.mappings.count)
+    h.combine(process.pointee.nextAddress)
+    h.combine(process.pointee.createdAt)
   }
 }
 

@@ -74,8 +74,11 @@ extension World {
       }
       // In place: `for cpu in cpus` copies each CPU out first.
       cpus.withUnsafeBufferPointer { cpus in
+        guard let first = cpus.baseAddress else { return }
         for c in cpus.indices {
-          cpus[c].forEachPage { set($0, PageNames.name(.cpu, UInt64(bitPattern: Int64($0.raw)) & 0xFF_FFFF_FFFF_FFFF)) }
+          CPU.forEachPage(at: first + c) {
+            set($0, PageNames.name(.cpu, UInt64(bitPattern: Int64($0.raw)) & 0xFF_FFFF_FFFF_FFFF))
+          }
         }
       }
       for pi in processes.indices {

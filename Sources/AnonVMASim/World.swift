@@ -76,7 +76,8 @@ public struct World: Sendable, Hashable {
 
   /// Sets a page-table entry (and marks the process for the next invariant check).
   mutating func setPTE(_ p: ProcessID, _ v: Int, _ pte: PTE) {
-    if self[process: p].ptes.updateValue(pte, forKey: v) == nil { pageTableEntries += 1 }
+    // `update`, a plain call: the subscript's `_modify` is a coroutine.
+    if processes.update(p.raw, { $0.ptes.updateValue(pte, forKey: v) }) == nil { pageTableEntries += 1 }
     work.value += 1
     touchProcess(p)
   }

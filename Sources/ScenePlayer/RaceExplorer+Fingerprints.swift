@@ -203,7 +203,7 @@ extension RaceExplorer {
         /// One CPU's enabled micro-step from this state: its successor and fingerprint (nil when
         /// the CPU cannot move: refused, blocked, idle), its violations recorded once.
         func successor(_ cpu: Int) -> (world: World, fingerprint: UInt64, cpuNumbers: [Int])? {
-          let state = world.cpus[cpu].state
+          let state = world.cpuState(cpu)
           guard state == .running || state == .blocked else { return nil }
           var next: World
           let outcome: MicroOutcome
@@ -396,7 +396,7 @@ extension RaceExplorer {
 /// so a state's fingerprint hashes a CPU as its number: the programs' instructions need no stable
 /// hash of their own, and the numbers are the same on every run because the search's order is.
 /// (SPIN's COLLAPSE compression stores a state's components once and the state as their indices
-/// in the same way.) The table is exact: it compares CPUs with `==`.
+/// in the same way.) The table is exact: it compares CPUs with ``CPU/equal(at:_:)`` (`==` in place).
 struct CPUNumbering {
   /// The CPUs met, by number.
   private var cpus: [CPU] = []
@@ -416,7 +416,7 @@ struct CPUNumbering {
   /// A hash of the fields of a CPU that tell most CPUs apart, all compared by `==`, so equal
   /// CPUs hash equal and `==` in the bucket tells the rest apart. `hashValue` hashes the next
   /// instructions through `Hasher`: 1,900 instructions a CPU under callgrind (4-CPU COW scene).
-  static func bucket(_ cpu: CPU) -> UInt64 {
+  static func bucket(_ cpu: borrowing CPU) -> UInt64 {
     var h = StateHasher()
     h.combine(cpu.id)
     h.combine(cpu.state.stateCode)
@@ -430,14 +430,21 @@ struct CPUNumbering {
     return h.finalize()
   }
 
-  mutating func number(_ cpu: CPU) -> Int {
-    let hash = Self.bucket(cpu)
+  mutating func number(_ cpu: borrowing CPU) -> Int {
+    withUnsafePointer(to: cpu) { number(at: $0) }
+  }
+
+  /// ``number(_:)`` of a CPU read in place.
+  mutating func number(at cpu: UnsafePointer<CPU>) -> Int {
+    let hash = Self.bucket(cpu.pointee)
     if let candidates = byHash[hash] {
-      let found = cpus.withUnsafeBufferPointer { cpus in candidates.first { cpus[$0] == cpu } }
+      let found = cpus.withUnsafeBufferPointer { cpus in
+        candidates.first { n in cpus.baseAddress.map { CPU.equal(at: $0 + n, cpu) } ?? false }
+      }
       if let found { return found }
     }
     let n = cpus.count
-    cpus.append(cpu)
+    cpus.append(cpu.pointee)
     byHash[hash, default: []].append(n)
     return n
   }
@@ -457,7 +464,7 @@ struct CPUNumbering {
 
   /// The fingerprint of a world one micro-step after `parent`, whose CPUs have the numbers
   /// `known`: a CPU equal to its parent's keeps its number without a lookup (most do not change;
-  /// `==` on an unchanged one finds its program's storage shared).
+  /// ``CPU/equal(at:_:)`` on an unchanged one finds its program's frames shared).
   ///
   /// `kernelHash`: the world's ``kernelHash(_:symmetry:)``, when a thread computed it ahead.
   mutating func fingerprint(
@@ -477,11 +484,13 @@ struct CPUNumbering {
     numbers.reserveCapacity(world.cpus.count)
     // The CPUs compared and looked up in place (`world.cpus[i]` would copy each one out first).
     let parentCPUs = parent?.cpus ?? []
-    world.cpus.withUnsafeBufferPointer { cpus in
+    world.cpus.withUnsafeBufferPointer { buffer in
       parentCPUs.withUnsafeBufferPointer { parentCPUs in
-        for i in cpus.indices {
-          let unchanged = i < known.count && i < parentCPUs.count && parentCPUs[i] == cpus[i]
-          numbers.append(unchanged ? known[i] : number(cpus[i]))
+        guard let cpus = buffer.baseAddress else { return }
+        for i in buffer.indices {
+          let parentCPU = i < known.count && i < parentCPUs.count ? parentCPUs.baseAddress.map { $0 + i } : nil
+          let unchanged = parentCPU.map { CPU.equal(at: $0, cpus + i) } ?? false
+          numbers.append(unchanged ? known[i] : number(at: cpus + i))
         }
       }
     }

@@ -18,7 +18,7 @@ extension RaceExplorer {
   /// moved (nil when the CPU cannot move); `check` false leaves the successor's invariant check
   /// to the search (``Ahead/checked``).
   static func ahead(_ world: World, cpu: Int, symmetry: Bool, check: Bool = true) -> Ahead? {
-    let state = world.cpus[cpu].state
+    let state = world.cpuState(cpu)
     guard state == .running || state == .blocked else { return nil }
     let tried = tryStep(world, cpu: cpu, check: check)
     guard case .success(let result) = tried else { return Ahead(tried: tried, kernelHash: nil, checked: check) }

@@ -71,8 +71,10 @@ extension RaceExplorer {
   static func ampleCandidate(_ world: World, reduction: Reduction) -> Int? {
     guard reduction != .none else { return nil }
     // A blocked or deadlocked CPU: the wait-for graph is read by whoever moves next.
-    guard world.cpus.allSatisfy({ $0.state == .running || $0.state == .idle }) else { return nil }
-    let running = world.cpus.indices.filter { world.cpus[$0].state == .running }
+    guard world.cpus.indices.allSatisfy({ world.cpuState($0) == .running || world.cpuState($0) == .idle }) else {
+      return nil
+    }
+    let running = world.cpus.indices.filter { world.cpuState($0) == .running }
     guard running.count > 1 else { return nil }
     // C2 first, as it is cheap: the CPUs whose next micro-step is invisible to the invariants,
     // with its footprint. Only when there is one are the other CPUs' futures worked out (the
@@ -115,9 +117,9 @@ extension RaceExplorer {
   /// deadlocked), it left its operation unfinished (C2: the CPUs' quiescence is unchanged), and it
   /// changed no other CPU's state. The cycle proviso (C3) is the caller's.
   static func ampleAfter(_ world: World, _ next: World, cpu p: Int, reduction: Reduction) -> Bool {
-    guard next.cpus[p].state == .running else { return false }
+    guard next.cpuState(p) == .running else { return false }
     for q in world.cpus.indices where q != p {
-      guard next.cpus[q].state == world.cpus[q].state, next.cpus[q].waitingFor == world.cpus[q].waitingFor else {
+      guard next.cpuState(q) == world.cpuState(q), next.cpuWaitingFor(q) == world.cpuWaitingFor(q) else {
         return false
       }
     }

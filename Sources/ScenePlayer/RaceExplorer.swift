@@ -262,8 +262,9 @@ public struct RaceExplorer {
   /// time bound (looked at every 64 states), the memory bound (every 256 states: it reads
   /// /proc), or the work budget. `search` says how far it is, for the progress sink.
   func stopReason(expanded: Int, work: Int, maxWork: Int, _ search: @autoclosure () -> SearchProgress) -> Bound? {
-    let limits = timeline.limits
     if expanded % 64 == 0 {
+      // Copied here only: the limits hold closures, a copy per state retains each.
+      let limits = timeline.limits
       guard limits.proceed(search()) else { return .interrupt }
       if let limit = limits.time, let used = limits.timeExceeded() { return .time(limit: limit, used: used) }
       if expanded % 256 == 0, let probe = limits.memoryProbe {

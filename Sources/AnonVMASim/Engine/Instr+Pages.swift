@@ -7,7 +7,13 @@ extension Instr {
   /// renamed in the kernel state and not in the CPU: `FingerprintTests` finds every page id in
   /// every reachable program by reflection and fails when one is missed.
   public func forEachPage(_ body: (PageID) -> Void) {
-    switch self {
+    withUnsafePointer(to: self) { Self.forEachPage(at: $0, body) }
+  }
+
+  /// ``forEachPage(_:)`` of an instruction read in place (a call on `instrs[i]` copies it
+  /// first; the switch here reads only the cases that name a page).
+  static func forEachPage(at instr: UnsafePointer<Instr>, _ body: (PageID) -> Void) {
+    switch instr.pointee {
     case .pageLockAnonVMA(let p), .ksmWalk(let p, _), .isolatePage(let p), .visitKSM(_, let p, _, _, _),
       .readPageMapping(let p), .recheckMapped(let p), .visitVMA(_, let p, _), .addToSwap(let p), .freePage(let p),
       .moveToNewPage(let p), .migrateIfMapped(let p, _):
@@ -26,9 +32,14 @@ extension CPU {
   /// Calls `body` with every page id the CPU holds: its registers (`page`, `newPage`, the
   /// walk's page) and its program's literals (``Instr/forEachPage(_:)``).
   public func forEachPage(_ body: (PageID) -> Void) {
-    if let p = regs.page { body(p) }
-    if let p = regs.newPage { body(p) }
-    if let w = regs.walk { body(w.page) }
-    pending.forEachInstr { $0.forEachPage(body) }
+    withUnsafePointer(to: self) { Self.forEachPage(at: $0, body) }
+  }
+
+  /// ``forEachPage(_:)`` of a CPU read in place (a call on `cpus[c]` copies the CPU first).
+  public static func forEachPage(at cpu: UnsafePointer<CPU>, _ body: (PageID) -> Void) {
+    if let p = cpu.pointee.regs.page { body(p) }
+    if let p = cpu.pointee.regs.newPage { body(p) }
+    if !CPU.walkless(cpu), let p = cpu.pointee.regs.walk?.page { body(p) }
+    cpu.pointee.pending.forEachPage(body)
   }
 }

@@ -85,19 +85,24 @@ public struct Program: Sendable, Hashable, Sequence {
 
   public var underestimatedCount: Int { count }
 
-  /// Calls `body` with each pending instruction in the order they run, borrowed from the frames
-  /// (the iterator copies each one out).
-  public func forEachInstr(_ body: (Instr) -> Void) {
+  /// Calls `body` with each page id the pending instructions name (``Instr/forEachPage(_:)``),
+  /// in the order they run, the instructions read in place in their frames.
+  public func forEachPage(_ body: (PageID) -> Void) {
     var frame = top
     var from = position
     while let f = frame {
       f.instrs.withUnsafeBufferPointer { instrs in
-        for i in from..<instrs.count { body(instrs[i]) }
+        guard let first = instrs.baseAddress else { return }
+        for i in from..<instrs.count { Instr.forEachPage(at: first + i, body) }
       }
       from = f.belowPosition
       frame = f.below
     }
   }
+
+  /// Whether both pending lists are the same frames from the same position (a CPU no micro-step
+  /// moved since a world was copied): then they are equal, nothing compared.
+  public func isShared(with other: Program) -> Bool { top === other.top && position == other.position }
 
   public static func == (a: Program, b: Program) -> Bool {
     guard a.count == b.count else { return false }

@@ -228,6 +228,16 @@ extension World {
     cpus.withUnsafeBufferPointer { $0[c].regs }
   }
 
+  /// CPU `c`'s state, read in place (`cpus[c].state` may copy the whole CPU first).
+  public func cpuState(_ c: Int) -> CPUState {
+    cpus.withUnsafeBufferPointer { $0[c].state }
+  }
+
+  /// The lock CPU `c` waits for, read in place.
+  public func cpuWaitingFor(_ c: Int) -> AnonVMAID? {
+    cpus.withUnsafeBufferPointer { $0[c].waitingFor }
+  }
+
   func av(_ id: AnonVMAID) -> String { World.avName(id) }
   func pg(_ id: PageID) -> String { World.pageName(id) }
 

@@ -26,6 +26,42 @@ public struct CPU: Sendable, Hashable {
   public var waitingMode: LockMode?
 
   public var name: String { "cpu\(id)" }
+
+  /// `==` on two CPUs read in place: the synthesized `==`, and any call that takes a CPU read
+  /// through a pointer, copies both CPUs first (the race explorer compares tens of thousands a
+  /// search). The fields are compared in place, the pending count first (a micro-step changes
+  /// it), and a program whose frames the other shares is equal without a walk of its
+  /// instructions. A field added to `CPU` or `Registers` must be compared here too
+  /// (`CPUEqualFingerprintTests` lists the fields).
+  public static func equal(at a: UnsafePointer<CPU>, _ b: UnsafePointer<CPU>) -> Bool {
+    guard a.pointee.id == b.pointee.id, a.pointee.state == b.pointee.state,
+      a.pointee.pending.count == b.pointee.pending.count, a.pointee.waitingFor == b.pointee.waitingFor,
+      a.pointee.waitingMode == b.pointee.waitingMode, a.pointee.holds == b.pointee.holds,
+      a.pointee.holdModes == b.pointee.holdModes, a.pointee.op == b.pointee.op
+    else { return false }
+    guard a.pointee.regs.vma == b.pointee.regs.vma, a.pointee.regs.avc == b.pointee.regs.avc,
+      a.pointee.regs.anonVMA == b.pointee.regs.anonVMA,
+      a.pointee.regs.allocatedAnonVMA == b.pointee.regs.allocatedAnonVMA,
+      a.pointee.regs.page == b.pointee.regs.page, a.pointee.regs.newPage == b.pointee.regs.newPage,
+      a.pointee.regs.node == b.pointee.regs.node, a.pointee.regs.root == b.pointee.regs.root,
+      a.pointee.regs.bail == b.pointee.regs.bail, a.pointee.regs.rcuPageLock == b.pointee.regs.rcuPageLock,
+      a.pointee.regs.lostRace == b.pointee.regs.lostRace, a.pointee.regs.listEmpty == b.pointee.regs.listEmpty,
+      a.pointee.regs.freeRoot == b.pointee.regs.freeRoot
+    else { return false }
+    guard walkless(a) && walkless(b) || a.pointee.regs.walk == b.pointee.regs.walk else { return false }
+    return a.pointee.pending.isShared(with: b.pointee.pending) || a.pointee.pending == b.pointee.pending
+  }
+
+  /// Whether a CPU has no rmap walk, read in place (`regs.walk == nil` copies the registers).
+  static func walkless(_ cpu: UnsafePointer<CPU>) -> Bool {
+    if case .none = cpu.pointee.regs.walk { return true }
+    return false
+  }
+
+  /// ``equal(at:_:)`` on two values.
+  public static func equal(_ a: borrowing CPU, _ b: borrowing CPU) -> Bool {
+    withUnsafePointer(to: a) { a in withUnsafePointer(to: b) { b in equal(at: a, b) } }
+  }
 }
 
 /// State of a CPU.
