@@ -129,6 +129,11 @@ extension AppState {
     case .leaveMicro:
       leaveMicroSteps()
       message = nil
+      if let back = findReturn {
+        findReturn = nil
+        // The diagram holds the VMAs: the VMA pane is not drawn there.
+        focus = forestView == .diagram && back == .vmas ? .forest : back
+      }
     case .down: if focus == .steps { microForward() } else { moveSelection(1) }
     case .up: if focus == .steps { microBackward() } else { moveSelection(-1) }
     case .pageDown:
@@ -293,7 +298,13 @@ extension AppState {
       switch p {
       case .jump: return jump(text)
       case .command: return command(text)
-      case .find: return find(text)
+      case .find:
+        let before = focus
+        let effects = find(text)
+        // The focus followed what was found: esc takes it back to where `/` was pressed.
+        if focus != before { findReturn = findReturn ?? before }
+        if findReturn == focus { findReturn = nil }
+        return effects
       case .whatIf: return whatIf(text)
       }
     default:
