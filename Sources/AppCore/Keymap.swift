@@ -233,7 +233,15 @@ public enum Keymap {
     KeyBinding(
       [.char("c")], .compare, "c", "compare with another kernel model (again: the next model, then off)",
       when: { $0.scene != nil },
-      help: { _ in "compare with another kernel model, side by side or stacked; again: the next model, then off" }),
+      help: { s in
+        // At a size that holds one model, c cycles nothing it cannot show (``cycleCompare``).
+        if let size = s.lastFrameSize, !s.compareFits(width: size.width, height: size.height) {
+          let needs = s.compareNeeds(width: size.width, height: size.height)
+          return s.compareTimeline != nil
+            ? "turn the comparison off (it needs \(needs))" : "compare: not at this size (it needs \(needs))"
+        }
+        return "compare with another kernel model, side by side or stacked; again: the next model, then off"
+      }),
     KeyBinding(
       [.char("n")], .presenter, "n", "presenter notes",
       help: { $0.presenter ? "hide presenter notes" : "presenter notes" }

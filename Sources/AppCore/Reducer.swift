@@ -203,9 +203,21 @@ extension AppState {
   }
 
   /// Runs the scene side by side on the next kernel model (none → the others in turn → none).
+  /// Where the terminal (as the last frame drew it) holds one model only, it cycles no model it
+  /// could not show: it says the size a comparison needs, and turns one that is on off.
   public mutating func cycleCompare() {
     guard scene != nil else {
       notice = .error("compare needs a scene file (anonvis play FILE)")
+      return
+    }
+    if let size = lastFrameSize, !compareFits(width: size.width, height: size.height) {
+      let needs = compareNeeds(width: size.width, height: size.height)
+      if let other = compareTimeline?.kernel {
+        setCompare(nil)
+        notice = Notice("comparison with \(other.rawValue) off: it needs \(needs)")
+      } else {
+        notice = .warning("no room to compare: it needs \(needs)")
+      }
       return
     }
     // A scene with a variant is first compared with its own model without the variant.

@@ -40,4 +40,42 @@ struct LecturerKeysTests {
     d.press(.char("/"), .char("P"), .escape)
     #expect(d.state.focus == before && d.state.prompt == nil)
   }
+
+  @Test(
+    "c at 80x24 cycles no model it cannot show: it says the size two models need; a comparison on is turned off by c, as its notice says"
+  )
+  func compareTooSmall() throws {
+    var d = AppDriver(try sceneApp("e2-fork-cow.scene", view: .diagram), width: 80, height: 24)
+    d.type("g4\n")
+    for _ in 0..<3 {
+      d.press(.char("c"))
+      #expect(d.state.compareTimeline == nil, "c at 80x24 turned a comparison on")
+      #expect(d.state.notice?.kind == .warning)
+      #expect(d.screen.contains("no room to compare: it needs 160 columns or 32 rows (now 80×24)"))
+      #expect(!d.screen.contains("comparing with"))
+    }
+    // On (`--compare`, or c at a larger size), then at 80x24: the notice names the model and the
+    // key; c turns it off rather than cycling to a model it cannot show either.
+    var s = try sceneApp("e2-fork-cow.scene", view: .diagram)
+    s.go(to: 4)
+    s.setCompare(.v2_6_34)
+    // The notice wraps at a word in the 78 columns of the narration pane: read as one line.
+    let frame = s.frame(width: 80, height: 24).plainText.replacingOccurrences(of: "│\n│", with: " ")
+      .split(separator: " ").joined(separator: " ")
+    #expect(
+      frame.contains("comparing with 2.6.34 needs 160 columns or 32 rows (now 80×24); c turns it off"), "\(frame)")
+    #expect(s.validKeys.contains { $0.0 == "c" && $0.1.hasPrefix("turn the comparison off") })
+    _ = s.reduce(.key(.char("c")))
+    #expect(s.compareTimeline == nil)
+    #expect(s.message == "comparison with 2.6.34 off: it needs 160 columns or 32 rows (now 80×24)")
+    // Where two models fit, c cycles the models as before: 2.6.34, 6.1, …, then off.
+    var big = AppDriver(try sceneApp("e2-fork-cow.scene", view: .diagram), width: 160, height: 40)
+    var seen: [KernelVersion] = []
+    for _ in 0..<KernelVersion.allCases.count {
+      big.press(.char("c"))
+      if let k = big.state.compareTimeline?.kernel { seen.append(k) }
+    }
+    #expect(seen == KernelVersion.allCases.filter { $0 != big.state.timeline.kernel })
+    #expect(big.state.compareTimeline == nil)
+  }
 }
