@@ -119,11 +119,25 @@ extension AppState {
     }
     switch command {
     case .quit: break
-    case .nextStep: advance()
+    case .nextStep:
+      // At an end a step key goes nowhere (from a micro-step, to the whole step, as before): it
+      // says which end this is.
+      if step >= timeline.stepCount && asking == nil {
+        go(to: step)
+        notice = .warning("the last step (\(step)/\(timeline.stepCount))")
+      } else {
+        advance()
+      }
     case .reveal: reveal()
     case .undo: undo()
     case .redo: redo()
-    case .previousStep: go(to: step - 1)
+    case .previousStep:
+      if step <= 0 && asking == nil {
+        go(to: 0)
+        notice = .warning("the first step (0/\(timeline.stepCount))")
+      } else {
+        go(to: step - 1)
+      }
     case .microForward: microForward()
     case .microBackward: microBackward()
     case .leaveMicro:

@@ -78,4 +78,29 @@ struct LecturerKeysTests {
     #expect(seen == KernelVersion.allCases.filter { $0 != big.state.timeline.kernel })
     #expect(big.state.compareTimeline == nil)
   }
+
+  @Test("→ on the last step and ← on step 0 say which end it is, and go nowhere")
+  func ends() throws {
+    var d = AppDriver(try sceneApp("e2-fork-cow.scene", view: .diagram), width: 80, height: 24)
+    let n = d.state.timeline.stepCount
+    d.press(.left)
+    #expect(d.state.step == 0)
+    #expect(d.state.notice == .warning("the first step (0/\(n))"))
+    #expect(d.screen.contains("the first step (0/\(n))"), "\(d.screen)")
+    d.press(.right)
+    #expect(d.state.step == 1 && d.state.notice == nil)
+    d.press(.char("G"), .right)
+    #expect(d.state.step == n)
+    #expect(d.state.notice == .warning("the last step (\(n)/\(n))"))
+    #expect(d.screen.contains("the last step (\(n)/\(n))"), "\(d.screen)")
+    // In the last step's micro-steps → shows the whole step (as it did), and says it is the last.
+    d.press(.escape, .down, .down)
+    #expect(d.state.micro != nil)
+    d.press(.right)
+    #expect(d.state.step == n && d.state.micro == nil)
+    #expect(d.state.notice == .warning("the last step (\(n)/\(n))"))
+    // p at the last step still says what it does before it starts over.
+    d.press(.escape, .char("p"))
+    #expect(d.state.message == AppState.playFromStart && !d.state.playing)
+  }
 }
