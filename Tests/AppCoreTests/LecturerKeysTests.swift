@@ -103,4 +103,39 @@ struct LecturerKeysTests {
     d.press(.escape, .char("p"))
     #expect(d.state.message == AppState.playFromStart && !d.state.playing)
   }
+
+  @Test("the kernel line of a step whose walk found no anon_vma (rwsem step 12) marks rmap_walk as no walk")
+  func abortedWalkKernelLine() throws {
+    var s = try sceneApp("concurrency/rwsem-readers-share-6.1.scene")
+    s.go(to: 12)
+    let frame = s.render(width: 120, height: 50).plainText
+    #expect(frame.contains("rmap_walk (anon_vma NULL: no walk)"), "\(frame)")
+    #expect(!s.layout.functions.contains("rmap_walk"))
+    // A walk that ran is listed as it is (E5 step 9).
+    var e5 = try sceneApp("e5-rmap-coverage.scene")
+    e5.go(to: 9)
+    #expect(e5.layout.functions.contains("rmap_walk"))
+    #expect(!e5.render(width: 120, height: 50).plainText.contains("no walk"))
+  }
+
+  @Test(
+    "every step of every scene: the kernel line says no walk exactly where the narration says the lock returned NULL")
+  func kernelLineWalks() throws {
+    var aborted = 0
+    var walked = 0
+    for file in allScenes() {
+      var s = try sceneApp(file)
+      for k in 1...max(1, s.timeline.stepCount) where k <= s.timeline.stepCount {
+        let walks = s.timeline.replay.events(step: k).filter { $0.function == "rmap_walk" }
+        guard !walks.isEmpty else { continue }
+        let none = walks.allSatisfy { $0.text.hasSuffix("returned NULL: no walk") }
+        s.go(to: k)
+        let f = s.layout.functions
+        #expect(f.contains("rmap_walk (anon_vma NULL: no walk)") == none, "\(file) step \(k): \(f)")
+        #expect(f.contains("rmap_walk") == !none, "\(file) step \(k): \(f)")
+        if none { aborted += 1 } else { walked += 1 }
+      }
+    }
+    #expect(aborted > 0 && walked > 0)
+  }
 }
