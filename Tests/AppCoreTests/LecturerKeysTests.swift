@@ -138,4 +138,19 @@ struct LecturerKeysTests {
     }
     #expect(aborted > 0 && walked > 0)
   }
+
+  @Test(
+    "the matrix's walk line names the anon_vma walked, as the diagram does, and what the walk found at each VMA",
+    arguments: [ForestView.matrix, .tree])
+  func matrixWalkLine(view: ForestView) throws {
+    var d = AppDriver(try sceneApp("e5-rmap-coverage.scene", view: view), width: 80, height: 24)
+    d.type("g9\n")
+    let screen = d.screen
+    #expect(screen.contains("rmap walk of pg2 in AV2 under AV1's lock,"), "\(screen)")
+    #expect(screen.contains("P2:A@0 ✓maps, P3:A@0 no pte"), "\(screen)")
+    d.press(.char("v"))
+    if d.state.forestView == .diagram {
+      #expect(d.screen.contains("rmap walk of pg2"))
+    }
+  }
 }
