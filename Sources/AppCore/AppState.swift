@@ -81,6 +81,9 @@ public struct AppState: Sendable {
   /// Index of the micro-step shown inside `step`, or nil for the whole step.
   public internal(set) var micro: Int?
   public var focus: Pane = .steps
+  /// The pane the focus was on before a `/` find moved it to what it found: esc puts it back
+  /// (the status hints say `esc back`). Any other move of the focus (tab, a click) drops it.
+  public internal(set) var findReturn: Pane?
   public var selection: [Pane: Int] = [:]
   public var overlay: Overlay?
   /// How far the `?` help is scrolled (↓/↑ while it is open, where it does not fit).

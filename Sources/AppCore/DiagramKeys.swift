@@ -19,6 +19,7 @@ extension AppState {
   /// Moves the focus `by` panes on (mod the pane count), past the VMA pane in diagram view.
   mutating func cycleFocus(_ by: Int) {
     let n = Pane.allCases.count
+    findReturn = nil
     focus = Pane(rawValue: (focus.rawValue + by) % n) ?? .steps
     if forestView == .diagram && focus == .vmas { focus = Pane(rawValue: (focus.rawValue + by) % n) ?? .steps }
   }

@@ -36,7 +36,7 @@ public struct KeyHint: Sendable, Hashable {
 /// What the status hints depend on: the focused pane, whether the step on screen has
 /// micro-steps to enter (not step 0), whether one is shown, the overlay open, whether the
 /// diagram's legend is open (it takes ↓/↑), whether this is an explore session (`:` runs
-/// operations). Few enough that every context's status lines are computed once
+/// operations), whether esc takes the focus back to where a `/` find moved it from. Few enough that every context's status lines are computed once
 /// (`Keymap.hintLines`), not per frame.
 public struct HintContext: Sendable, Hashable {
   var focus: Pane
@@ -45,15 +45,19 @@ public struct HintContext: Sendable, Hashable {
   var overlay: Overlay?
   var legend = false
   var explore = false
+  var findReturn = false
 
   static let all: [HintContext] = [nil, Overlay.help, .inspector].flatMap { overlay in
     Pane.allCases.flatMap { focus in
       [false, true].flatMap { stepped in
         [false, true].flatMap { inMicro in
           [false, true].flatMap { legend in
-            [false, true].map {
-              HintContext(
-                focus: focus, stepped: stepped, inMicro: inMicro, overlay: overlay, legend: legend, explore: $0)
+            [false, true].flatMap { explore in
+              [false, true].map {
+                HintContext(
+                  focus: focus, stepped: stepped, inMicro: inMicro, overlay: overlay, legend: legend,
+                  explore: explore, findReturn: $0)
+              }
             }
           }
         }
@@ -161,10 +165,22 @@ public enum Keymap {
       [.char("k")], .microBackward, "↑ k", "previous micro-step / back out", when: { $0.micro != nil },
       help: { _ in "previous micro-step / back out" }),
     KeyBinding(
-      [.escape, .char("K")], .leaveMicro, "esc K", "leave the micro-steps at once; clear the message",
-      hint: { $0.inMicro ? KeyHint("esc leave", "esc leave", rank: 4) : nil },
-      when: { $0.micro != nil || $0.message != nil },
-      help: { $0.micro != nil ? "leave the micro-steps (back to the whole step)" : "clear the message" }),
+      [.escape, .char("K")], .leaveMicro, "esc K",
+      "leave the micro-steps at once; clear the message; after a / find, the focus back where it was",
+      hint: {
+        // After a find moved the focus, esc also takes it back: said, as what esc does now.
+        $0.findReturn
+          ? KeyHint($0.inMicro ? "esc leave, back" : "esc back", $0.inMicro ? "esc leave, back" : "esc back", rank: 4)
+          : $0.inMicro ? KeyHint("esc leave", "esc leave", rank: 4) : nil
+      },
+      when: { $0.micro != nil || $0.message != nil || $0.findReturn != nil },
+      help: { s in
+        var parts: [String] = []
+        if s.micro != nil { parts.append("leave the micro-steps (back to the whole step)") }
+        if s.message != nil { parts.append("clear the message") }
+        if let back = s.findReturn { parts.append("focus back to the \(s.paneTitle(back)) (where it was before /)") }
+        return parts.joined(separator: "; ")
+      }),
     KeyBinding(
       [.char("g")], .jump, "g", "jump to a step number or chapter",
       hint: { _ in KeyHint("g jump", "g jump", rank: 1) }, help: { _ in "jump to a step number or chapter" }),
@@ -179,7 +195,7 @@ public enum Keymap {
       [.tab], .focusNext, "tab S-tab", "focus the next / previous pane: steps, VMAs, forest",
       help: {
         // The panes by their titles on screen.
-        let now = $0.focus == .steps ? "narration" : $0.focus == .vmas ? "VMAs" : "forest"
+        let now = $0.paneTitle($0.focus)
         return $0.forestView == .diagram
           ? "focus: narration, forest (now: \(now))" : "focus: narration, VMAs, forest (now: \(now))"
       }),
@@ -217,7 +233,15 @@ public enum Keymap {
     KeyBinding(
       [.char("c")], .compare, "c", "compare with another kernel model (again: the next model, then off)",
       when: { $0.scene != nil },
-      help: { _ in "compare with another kernel model, side by side or stacked; again: the next model, then off" }),
+      help: { s in
+        // At a size that holds one model, c cycles nothing it cannot show (``cycleCompare``).
+        if let size = s.lastFrameSize, !s.compareFits(width: size.width, height: size.height) {
+          let needs = s.compareNeeds(width: size.width, height: size.height)
+          return s.compareTimeline != nil
+            ? "turn the comparison off (it needs \(needs))" : "compare: not at this size (it needs \(needs))"
+        }
+        return "compare with another kernel model, side by side or stacked; again: the next model, then off"
+      }),
     KeyBinding(
       [.char("n")], .presenter, "n", "presenter notes",
       help: { $0.presenter ? "hide presenter notes" : "presenter notes" }
@@ -296,8 +320,11 @@ extension AppState {
   var hintContext: HintContext {
     HintContext(
       focus: focus, stepped: step > 0, inMicro: micro != nil, overlay: overlay ?? keysHeldBy, legend: legendOpen,
-      explore: explore)
+      explore: explore, findReturn: findReturn != nil)
   }
+
+  /// A pane as its title names it (the help's words for the focus).
+  func paneTitle(_ pane: Pane) -> String { pane == .steps ? "narration" : pane == .vmas ? "VMAs" : "forest" }
 
   /// The status line's hints now, in table order: what `↓`/`↑` do in the focused pane, how to
   /// leave micro-steps while in them.

@@ -67,6 +67,11 @@ public struct Layout: Sendable {
   var stepLocks: StepLocks?
   var stepLockMoment: (world: World, micro: Int, count: Int)?
 
+  /// The function the model names a reverse-map walk by.
+  static let rmapWalk = "rmap_walk"
+  /// The kernel line's name for a walk that did not happen: the lock function returned NULL.
+  static let abortedWalk = "rmap_walk (anon_vma NULL: no walk)"
+
   /// The number of micro-steps of the step on screen, when they are loaded (`nil` before).
   public var microStepCount: Int? { microSteps.map(\.states.count) }
 
@@ -86,8 +91,19 @@ public struct Layout: Sendable {
     pagesByAnonVMA = byAnonVMA
     var functions: [String] = []
     if key.micro == nil {
-      for e in timeline.replay.events(step: step, .quiet) where !functions.contains(e.function) {
-        functions.append(e.function)
+      var walkers = Set<Int>()
+      for e in timeline.replay.events(step: step, .quiet) {
+        if e.function == Self.rmapWalk { walkers.insert(e.cpu) }
+        if !functions.contains(e.function) { functions.append(e.function) }
+      }
+      // A walk whose page_lock_anon_vma() / folio_lock_anon_vma_read() returned NULL walks
+      // nothing: rmap_walk_anon() returns at once (`if (!anon_vma) return;`, mm/rmap.c), and its
+      // one rmap_walk event is that return. The CPU's `bail` stays set until it begins another
+      // operation, so every CPU that ran rmap_walk in this step still shows it after the step.
+      if !walkers.isEmpty, walkers.allSatisfy({ w.cpus.indices.contains($0) && w.cpus[$0].regs.bail }),
+        let i = functions.firstIndex(of: Self.rmapWalk)
+      {
+        functions[i] = Self.abortedWalk
       }
     }
     self.functions = functions

@@ -12,6 +12,9 @@ extension AppState {
 
   mutating func handleMouse(_ event: MouseEvent, width: Int, height: Int) {
     guard prompt == nil, card == nil else { return }
+    // A click that moves the focus: esc no longer takes it back to before a find.
+    let before = focus
+    defer { if focus != before { findReturn = nil } }
     if overlay != nil {
       if event.action == .press { overlay = nil }
       return

@@ -119,16 +119,35 @@ extension AppState {
     }
     switch command {
     case .quit: break
-    case .nextStep: advance()
+    case .nextStep:
+      // At an end a step key goes nowhere (from a micro-step, to the whole step, as before): it
+      // says which end this is.
+      if step >= timeline.stepCount && asking == nil {
+        go(to: step)
+        notice = .warning("the last step (\(step)/\(timeline.stepCount))")
+      } else {
+        advance()
+      }
     case .reveal: reveal()
     case .undo: undo()
     case .redo: redo()
-    case .previousStep: go(to: step - 1)
+    case .previousStep:
+      if step <= 0 && asking == nil {
+        go(to: 0)
+        notice = .warning("the first step (0/\(timeline.stepCount))")
+      } else {
+        go(to: step - 1)
+      }
     case .microForward: microForward()
     case .microBackward: microBackward()
     case .leaveMicro:
       leaveMicroSteps()
       message = nil
+      if let back = findReturn {
+        findReturn = nil
+        // The diagram holds the VMAs: the VMA pane is not drawn there.
+        focus = forestView == .diagram && back == .vmas ? .forest : back
+      }
     case .down: if focus == .steps { microForward() } else { moveSelection(1) }
     case .up: if focus == .steps { microBackward() } else { moveSelection(-1) }
     case .pageDown:
@@ -198,9 +217,21 @@ extension AppState {
   }
 
   /// Runs the scene side by side on the next kernel model (none → the others in turn → none).
+  /// Where the terminal (as the last frame drew it) holds one model only, it cycles no model it
+  /// could not show: it says the size a comparison needs, and turns one that is on off.
   public mutating func cycleCompare() {
     guard scene != nil else {
       notice = .error("compare needs a scene file (anonvis play FILE)")
+      return
+    }
+    if let size = lastFrameSize, !compareFits(width: size.width, height: size.height) {
+      let needs = compareNeeds(width: size.width, height: size.height)
+      if let other = compareTimeline?.kernel {
+        setCompare(nil)
+        notice = Notice("comparison with \(other.rawValue) off: it needs \(needs)")
+      } else {
+        notice = .warning("no room to compare: it needs \(needs)")
+      }
       return
     }
     // A scene with a variant is first compared with its own model without the variant.
@@ -293,7 +324,13 @@ extension AppState {
       switch p {
       case .jump: return jump(text)
       case .command: return command(text)
-      case .find: return find(text)
+      case .find:
+        let before = focus
+        let effects = find(text)
+        // The focus followed what was found: esc takes it back to where `/` was pressed.
+        if focus != before { findReturn = findReturn ?? before }
+        if findReturn == focus { findReturn = nil }
+        return effects
       case .whatIf: return whatIf(text)
       }
     default:

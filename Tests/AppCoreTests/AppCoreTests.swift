@@ -397,13 +397,15 @@ struct TrustTests {
   func walkOnlyInItsStep() throws {
     let e2 = try sceneApp("e2-fork-cow.scene").timeline
     #expect(e2.states[8].lastWalk?.step == 8)
-    #expect(try frame("e2-fork-cow.scene", step: 8).contains("rmap walk in this step: pg2 from P2 A 1 under AV1"))
+    #expect(try frame("e2-fork-cow.scene", step: 8).contains("rmap walk of pg2 in AV1, from P2 A 1:"))
     // Step 9 re-files pg2 in AV2: the step-8 walk "under AV1" is no longer true.
     #expect(!(try frame("e2-fork-cow.scene", step: 9).contains("walk")))
     var tour = AppState(timeline: Timeline(scene: Parser.parse(BuiltinScenes.tour), defaultTitle: "tour"), fileName: "")
     tour.forestView = .matrix
     tour.go(to: 9)
-    #expect(tour.render(width: 120, height: 40).plainText.contains("rmap walk in this step: pg3 from P2 heap 0"))
+    #expect(
+      tour.render(width: 120, height: 40).plainText.contains(
+        "rmap walk of pg3 in AV2 under AV1's lock, from P2 heap 0:"))
     for k in 10...tour.timeline.stepCount {
       tour.go(to: k)
       #expect(!tour.render(width: 120, height: 40).plainText.contains("walk"), "step \(k)")

@@ -100,12 +100,60 @@ struct ForestDetails: Widget {
     }
     // Only in the step that made it: later steps can move the page or free what it visited.
     if let walk = w.lastWalk, walk.step == w.step {
-      var text = "  rmap walk in this step: \(World.pageName(walk.page)) from \(walk.origin)"
-      if let l = walk.lock { text += " under \(World.avName(l))" }
-      text += ": visited " + (walk.visited.isEmpty ? "none" : walk.visited.joined(separator: " "))
-      if !walk.skipped.isEmpty { text += ", skipped " + walk.skipped.joined(separator: " ") }
-      for l in wrap(text, max(10, width)) { lines.append(Line(l, theme.rmapWalk)) }
+      for l in walkLines(walk, width: max(10, width)) { lines.append(Line(l, theme.rmapWalk)) }
     }
     return lines
+  }
+
+  /// The step's rmap walk: its page and the anon_vma it walked (as the diagram's label on that
+  /// anon_vma's edge), the lock it took when that is another's (the root's), where it began,
+  /// then each VMA it visited with what it found there, in walk order, and the VMAs it skipped.
+  /// At most three lines: what does not fit ends in `…+N more`, between two VMAs, never inside
+  /// a word.
+  func walkLines(_ walk: RmapWalk, width: Int, maxLines: Int = 3) -> [String] {
+    var head = "  rmap walk of \(World.pageName(walk.page))"
+    if let a = walk.anonVMA { head += " in \(World.avName(a))" }
+    if let l = walk.lock, l != walk.anonVMA { head += " under \(World.avName(l))'s lock" }
+    // Where the walk began (the step may only finish it: `on cpu1 finish`), a name kept whole.
+    head += ", from \(unbreakable(walk.origin))"
+    var items = walk.visited.map { name in
+      switch walk.found[name] {
+      case nil: name
+      case "no pte"?: "\(name) no pte"
+      case let found?: "\(name) \(theme.isASCII ? "" : "✓")\(found)"
+      }
+    }
+    items += walk.skipped.map { "\($0) skipped" }
+    if items.isEmpty { items = ["visited none"] }
+    // Each row: its fixed start (the head's words, or an indent) and the items after it.
+    let headLines = wrap(head + ":", width)
+    var rows: [(start: String, items: [String])] = headLines.dropLast().map { ($0, []) }
+    rows.append(((headLines.last ?? head + ":") + " ", []))
+    func text(_ row: (start: String, items: [String]), _ extra: String? = nil) -> String {
+      row.start + (row.items + (extra.map { [$0] } ?? [])).joined(separator: ", ")
+    }
+    for (i, item) in items.enumerated() {
+      if Buffer.width(text(rows[rows.count - 1], item)) <= width {
+        rows[rows.count - 1].items.append(item)
+      } else if rows.count < maxLines {
+        rows.append(("    ", [item]))
+      } else {
+        // No room for the rest: say how many, giving up whole items from the end until it fits.
+        var left = items.count - i
+        while !rows[rows.count - 1].items.isEmpty,
+          Buffer.width(text(rows[rows.count - 1], "\(theme.glyphs.ellipsis)+\(left) more")) > width
+        {
+          rows[rows.count - 1].items.removeLast()
+          left += 1
+        }
+        rows[rows.count - 1].items.append("\(theme.glyphs.ellipsis)+\(left) more")
+        break
+      }
+    }
+    return rows.map { row in
+      var line = text(row)
+      while line.last == " " { line.removeLast() }
+      return line
+    }
   }
 }

@@ -97,8 +97,7 @@ extension AppState {
       var one = me
       // After the step's text: the narration keeps its place.
       one.lateNotice = .warning(
-        "comparing with \(other.kernel.rawValue) needs 160 columns or \(2 * minimumSize.height) rows (now \(width)"
-          + "\(options.ascii ? "x" : "×")\(height))")
+        "comparing with \(other.kernel.rawValue) needs \(compareNeeds(width: width, height: height)); c turns it off")
       one.render(in: b.area, into: &b)
     } else {
       me.render(in: b.area, into: &b)
@@ -162,6 +161,17 @@ extension AppState {
   func narrationNeeds(in area: Rect) -> (rows: Int, wanted: Int) {
     let text = narration(options.ascii ? Theme.ascii : Theme.unicode).text(width: area.width - 2)
     return (NarrationPane.height(for: text, frameHeight: area.height, presenter: presenter), text.lines.count + 2)
+  }
+
+  /// Whether a frame of this size holds the two models of a comparison (``compareAreas(_:)``).
+  func compareFits(width: Int, height: Int) -> Bool {
+    compareAreas(Rect(x: 0, y: 0, width: width, height: height)) != nil
+  }
+
+  /// What a comparison needs, said at a size that holds one model: `160 columns or 32 rows (now
+  /// 80×24)`.
+  func compareNeeds(width: Int, height: Int) -> String {
+    "160 columns or \(2 * minimumSize.height) rows (now \(width)\(options.ascii ? "x" : "×")\(height))"
   }
 
   /// Where the two models of a comparison go: left and right halves from 160 columns, top and

@@ -175,7 +175,8 @@ struct NarrationPane: Widget {
     if let account { lines += accountLines(account, width: width).events }
     lines += cpus.flatMap { wrapped([lane($0)], width) }
     if micro == nil, account == nil, !functions.isEmpty {
-      for l in wrapped("kernel: " + functions.joined(separator: " \(g.dot) "), width) {
+      // A function with a note (`rmap_walk (anon_vma NULL: no walk)`) moves to the next line whole.
+      for l in wrapped("kernel: " + functions.map(unbreakable).joined(separator: " \(g.dot) "), width) {
         lines.append(Line(l, theme.hint))
       }
     }

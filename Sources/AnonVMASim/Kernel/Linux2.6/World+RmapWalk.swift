@@ -84,7 +84,7 @@ extension World {
     let a = occupant(try value(avVal, cpu: c))
     cpus[c].regs.walk = RmapWalk(
       page: page, origin: origin, lock: lockTarget(of: a), locks: [lockTarget(of: a)],
-      visited: [], skipped: [])
+      visited: [], skipped: [], anonVMA: a)
     // 2.6.x walks the whole same_anon_vma list and skips the VMAs the page's address falls
     // outside of; 6.x asks the interval tree (anon_vma_interval_tree_foreach over
     // [pgoff, pgoff]) and visits only the VMAs whose page offsets cover the page, in tree order.
