@@ -137,6 +137,32 @@ struct LecturerFindingsTests {
     }
   }
 
+  /// The sweep of ``ForestDiagram/revealWindow(_:extent:rows:)`` against every top tried, on
+  /// random targets (a fixed generator): the window it picks shows the most weight there is.
+  @Test("the reveal window's sweep finds the best window a brute force over every top finds")
+  func revealWindowSweep() {
+    var seed: UInt64 = 0x9E37_79B9_7F4A_7C15
+    func next(_ n: Int) -> Int {
+      seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+      return Int((seed >> 33) % UInt64(n))
+    }
+    for _ in 0..<500 {
+      let rows = 1 + next(20)
+      let extent = rows + next(60)
+      let targets = (0..<(1 + next(12))).map { _ in
+        ForestDiagram.RevealTarget(
+          rect: Rect(x: 0, y: next(extent), width: 1, height: 1 + next(rows + 3)), weight: 1 + next(200))
+      }
+      func weight(_ top: Int) -> Int {
+        targets.filter { $0.rect.y >= top && $0.rect.maxY <= top + rows }.reduce(0) { $0 + $1.weight }
+      }
+      let best = (0...max(0, extent - rows)).map(weight).max() ?? 0
+      let top = ForestDiagram.revealWindow(targets, extent: extent, rows: rows)
+      #expect(top.map(weight) == best, "rows \(rows) extent \(extent) \(targets): \(String(describing: top))")
+      #expect(top.map { $0 >= 0 && $0 <= max(0, extent - rows) } == true)
+    }
+  }
+
   /// E6's last step frees AV2 and then its root AV1, which its narration says: at 80×24 both are
   /// in view, and the changed K1 below is named on the border.
   @Test("at 80x24, E6's last step opens on the freed AV1 and AV2 its narration names; ~K1 below is named")

@@ -199,12 +199,24 @@ extension ForestDiagram {
     func shown(_ top: Int) -> [RevealTarget] {
       targets.filter { $0.rect.y >= top && $0.rect.maxY <= top + rows }
     }
-    // The best window has a target's top on its first row or a target's bottom on its last.
-    var candidates = Set(targets.flatMap { [clamp($0.rect.y), clamp($0.rect.maxY - rows)] })
-    candidates.insert(0)
+    // A target of height h at row y is whole in the windows from top maxY - rows to top y: the
+    // score of every top is a sum over those ranges, swept in order (a fork of a process with
+    // thousands of VMAs has thousands of targets). The best top starts a range, or is 0.
+    var changes: [(at: Int, delta: Int)] = []
+    for t in targets where t.rect.height <= rows {
+      changes.append((t.rect.maxY - rows, t.weight))
+      changes.append((t.rect.y + 1, -t.weight))
+    }
+    changes.sort { $0.at < $1.at }
+    let candidates = Set(changes.filter { $0.delta > 0 }.map { clamp($0.at) } + [0]).sorted()
     var best: (top: Int, score: Int)?
-    for top in candidates.sorted() {
-      let score = shown(top).reduce(0) { $0 + $1.weight }
+    var score = 0
+    var next = 0
+    for top in candidates {
+      while next < changes.count, changes[next].at <= top {
+        score += changes[next].delta
+        next += 1
+      }
       if best == nil || score > (best?.score ?? 0) { best = (top, score) }
     }
     guard let best else { return nil }
