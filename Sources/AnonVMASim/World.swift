@@ -320,5 +320,9 @@ public struct World: Sendable, Hashable {
   }
 
   /// Whether every CPU is idle.
-  public var allIdle: Bool { cpus.allSatisfy { $0.state == .idle } }
+  public var allIdle: Bool {
+    // Read in place: a closure given each CPU (`cpus.allSatisfy`) copies it first, and the
+    // invariant check asks once per micro-step.
+    cpus.withUnsafeBufferPointer { cpus in cpus.indices.allSatisfy { cpus[$0].state == .idle } }
+  }
 }

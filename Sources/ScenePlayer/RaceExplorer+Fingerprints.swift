@@ -179,7 +179,8 @@ extension RaceExplorer {
         replayedSteps += replayed.steps
       }
       for k in 0..<width {
-        guard let (taken, pre) = lookahead.take(k) else { continue }
+        guard let (taken, expansion) = lookahead.take(k) else { continue }
+        var pre = expansion
         var node = taken
         // A replayed state's CPUs, each numbered when the search met it, looked up.
         if node.cpuNumbers.isEmpty { node.cpuNumbers = numbering.numbers(node.world, after: nil, numbered: []) }
@@ -207,9 +208,11 @@ extension RaceExplorer {
           guard state == .running || state == .blocked else { return nil }
           var next: World
           let outcome: MicroOutcome
-          let ahead = cpu < pre.steps.count ? pre.steps[cpu] : nil
-          let checked = ahead?.checked ?? false
-          switch ahead?.tried ?? Self.tryStep(world, cpu: cpu, check: false) {
+          // Taken out (each CPU's successor is asked for once): a copy would share the successor's
+          // world, and its invariant check below would copy what it writes.
+          var ahead = cpu < pre.steps.count ? pre.steps[cpu].take() : nil
+          let (checked, kernelHash) = (ahead?.checked ?? false, ahead?.kernelHash)
+          switch ahead.take()?.tried ?? Self.tryStep(world, cpu: cpu, check: false) {
           case .failure(let error):
             tally.refuse(error, cpu: cpu, path: path)
             return nil
@@ -230,7 +233,7 @@ extension RaceExplorer {
             finding(v.code, v.message, schedule: schedule(to: index) + [cpu])
           }
           let (fingerprint, cpuNumbers) = numbering.fingerprint(
-            next, after: world, numbered: node.cpuNumbers, kernelHash: ahead?.kernelHash)
+            next, after: world, numbered: node.cpuNumbers, kernelHash: kernelHash)
           if !checked && !seen.contains(fingerprint) {
             let stepped = next.violations.count
             next.checkInvariants(everything: true)

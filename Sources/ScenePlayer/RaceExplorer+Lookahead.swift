@@ -20,11 +20,18 @@ extension RaceExplorer {
   static func ahead(_ world: World, cpu: Int, symmetry: Bool, check: Bool = true) -> Ahead? {
     let state = world.cpuState(cpu)
     guard state == .running || state == .blocked else { return nil }
-    let tried = tryStep(world, cpu: cpu, check: check)
-    guard case .success(let result) = tried else { return Ahead(tried: tried, kernelHash: nil, checked: check) }
-    if case .blocked = result.outcome { return Ahead(tried: tried, kernelHash: nil, checked: check) }
-    return Ahead(
-      tried: tried, kernelHash: CPUNumbering.kernelHash(result.world, symmetry: symmetry), checked: check)
+    // ``tryStep(_:cpu:check:)`` written out: binding the successor out of its `Result` copies
+    // the world (a retain of each of its tables, and their releases).
+    var next = world
+    let outcome: MicroOutcome
+    do {
+      outcome = try step(&next, cpu: cpu, check: check)
+    } catch {
+      return Ahead(tried: .failure(error), kernelHash: nil, checked: check)
+    }
+    if case .blocked = outcome { return Ahead(tried: .success((next, outcome)), kernelHash: nil, checked: check) }
+    let kernelHash = CPUNumbering.kernelHash(next, symmetry: symmetry)
+    return Ahead(tried: .success((next, outcome)), kernelHash: kernelHash, checked: check)
   }
 
   /// The expansion of `world` the search will make: the ample candidate's micro-step alone when

@@ -32,7 +32,7 @@ extension World {
   /// The processes, VMAs and anon_vmas a check looks at: those in `scope` and what they link to,
   /// or everything.
   func invariantScan(_ scope: CheckScope?) -> InvariantScan {
-    var s = InvariantScan(scope: scope, quiescent: cpus.allSatisfy { $0.state == .idle })
+    var s = InvariantScan(scope: scope, quiescent: allIdle)
     if let scope {
       s.scopedProcesses = scope.processes.filter { $0.raw < processes.count }
       for p in s.scopedProcesses { s.scopedVMAs += self[process: p].vmas }

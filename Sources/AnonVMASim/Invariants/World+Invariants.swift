@@ -30,7 +30,7 @@ extension World {
   /// changed is kept while an operation is unfinished: some checks wait for quiescence). The
   /// race explorer's replay calls it alone for a step whose check it knows reported nothing.
   public mutating func forgetChangesWhenQuiescent() {
-    if cpus.allSatisfy({ $0.state == .idle }) {
+    if allIdle {
       bookkeeping.touchedProcesses = []
       bookkeeping.touchedAnonVMAs = []
       bookkeeping.touchedAVCs = []
