@@ -119,7 +119,7 @@ struct DiagramLockTests {
   func outlineLabelCut() throws {
     let outline = ForestDiagram.LockOutline(
       lock: 0, rect: Rect(x: 0, y: 0, width: 10, height: 3), covered: [0],
-      holders: " AV1 lock: cpu0 (mprotect P1 A 2..3 ro) ", brief: " AV1 lock: cpu0 ", waiting: nil)
+      holders: " AV1 lock: cpu0 (mprotect P1 A 2..3 ro) ", brief: " AV1 lock: cpu0 ")
     let forms = ForestDiagram.holderForms(outline, ascii: false)
     #expect(forms.first == outline.holders && forms.last == outline.brief)
     #expect(forms.contains(" AV1 lock: cpu0 (mprotect P1…) ") && forms.contains(" AV1 lock: cpu0 (mprotect…) "))

@@ -770,7 +770,8 @@ extension ForestDiagram {
       let moment = options.lockMoment ?? w
       for lock in moment.lockHolders.keys {
         let texts = Self.lockTexts(lock, moment, end: w)
-        inner = max(inner, Self.textWidth(texts.brief) - 1, Self.textWidth(texts.waiting ?? "") - 1)
+        inner = max(
+          inner, Self.textWidth(texts.brief) - 1, Self.textWidth(LockOutline.waitingLabel(texts.waiters) ?? "") - 1)
         wanted = max(wanted, Self.textWidth(texts.holders) - 1)
       }
     }

@@ -18,10 +18,14 @@ extension ForestDiagram {
     /// readers (6.x); `brief` without the operations, where the full one does not fit.
     public var holders: String
     public var brief: String
-    /// `waiting cpu1`: CPUs waiting for this lock, written on the outline's bottom edge.
-    public var waiting: String?
-    /// The CPUs waiting (`cpu1`), as ``waiting`` names them.
+    /// The CPUs waiting for this lock (`cpu1`).
     public var waiters: [String] = []
+    /// ` waiting: cpu1 `, written on the outline's bottom edge; nil when none waits.
+    public var waiting: String? { Self.waitingLabel(waiters) }
+
+    static func waitingLabel(_ waiters: [String]) -> String? {
+      waiters.isEmpty ? nil : " waiting: " + waiters.joined(separator: " ") + " "
+    }
   }
 
   /// One outline per held lock, around the boxes of the anon_vmas it covers in this world.
@@ -41,34 +45,32 @@ extension ForestDiagram {
         LockOutline(
           lock: lock,
           rect: Rect(x: first.rect.x - 1, y: top - 1, width: first.rect.width + 2, height: bottom - top + 2),
-          covered: boxes.map(\.anonVMA), holders: texts.holders, brief: texts.brief, waiting: texts.waiting,
-          waiters: texts.waiters))
+          covered: boxes.map(\.anonVMA), holders: texts.holders, brief: texts.brief, waiters: texts.waiters))
     }
   }
 
   /// A held lock's outline labels: ` AV1 lock: cpu0 (fork P1 P2) `, the same without the
-  /// operations, ` AV1 lock: shared: cpu0 cpu1 ` for rwsem readers, and ` waiting: cpu1 `.
+  /// operations, ` AV1 lock: shared: cpu0 cpu1 ` for rwsem readers, and the CPUs waiting.
   ///
   /// The waiting CPUs are those waiting at the moment drawn, `w`, and those waiting at the step's
   /// `end` for the lock still held then: a CPU that blocks after the moment drawn (exit on cpu1
   /// after cpu0's `mm_take_all_locks()`) waits at the step's end, as the locks line says.
   static func lockTexts(
     _ lock: AnonVMAID, _ w: World, end: World
-  ) -> (holders: String, brief: String, waiting: String?, waiters: [String]) {
+  ) -> (holders: String, brief: String, waiters: [String]) {
     let holders = w.lockHolders[lock] ?? []
     let name = " \(World.avName(lock)) lock: "
     let heldAtEnd = !(end.lockHolders[lock] ?? []).isEmpty
     let waiting = w.cpus.indices.filter { i in
       w.cpus[i].waitingFor == lock || (heldAtEnd && i < end.cpus.count && end.cpus[i].waitingFor == lock)
     }.map { w.cpus[$0].name }
-    let waits = waiting.isEmpty ? nil : " waiting: " + waiting.joined(separator: " ") + " "
     if holders.count > 1 && holders.allSatisfy({ $0.mode == .read }) {
       let text = name + "shared: " + holders.map { "cpu\($0.cpu)" }.joined(separator: " ")
-      return (text + " (read) ", text + " ", waits, waiting)
+      return (text + " (read) ", text + " ", waiting)
     }
     func cpu(_ h: World.LockHolder) -> String { "cpu\(h.cpu)" + (h.mode == .exclusive ? "" : " \(h.mode.rawValue)") }
     let full = holders.map { h in cpu(h) + (h.op.map { " (\($0))" } ?? "") }.joined(separator: ", ")
-    return (name + full + " ", name + holders.map(cpu).joined(separator: ", ") + " ", waits, waiting)
+    return (name + full + " ", name + holders.map(cpu).joined(separator: ", ") + " ", waiting)
   }
 
   /// An outline's holder labels, longest first: the whole one, its operation cut by words and

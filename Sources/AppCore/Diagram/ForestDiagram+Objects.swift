@@ -117,6 +117,11 @@ extension ForestDiagram {
 }
 
 extension ForestDiagram {
+  /// A process box's name, its title's first word (`P3` of `P3 child of P2 exited`).
+  func name(of box: ProcessBox) -> String? {
+    titles[box.process]?.split(separator: " ").first.map(String.init)
+  }
+
   /// The boxes the step made, freed or changed (`+`, `−`, `~`) drawn wholly outside `rows`,
   /// named with their mark (`+AV3`, `−K1`, `~AV1`), the made first, then the freed, then the
   /// changed, each in drawing order: above the rows, and below. The pane's border names them
@@ -127,7 +132,7 @@ extension ForestDiagram {
     var above: [String] = []
     var below: [String] = []
     let boxes: [(Change, String, Rect)] =
-      processes.map { ($0.change, titles[$0.process]?.split(separator: " ").first.map(String.init) ?? "P?", $0.rect) }
+      processes.map { ($0.change, name(of: $0) ?? "P?", $0.rect) }
       + anonVMAs.map { ($0.change, World.avName($0.anonVMA), $0.rect) }
       + stableNodes.map { ($0.change, "K\($0.node.raw)", $0.rect) }
     for kind in [Change.added, .removed, .changed] {
@@ -166,8 +171,7 @@ extension ForestDiagram {
     }
     for box in processes {
       if box.change != .same {
-        let name = titles[box.process]?.split(separator: " ").first.map(String.init)
-        targets.append(RevealTarget(rect: box.rect, weight: weight(box.change, name: name)))
+        targets.append(RevealTarget(rect: box.rect, weight: weight(box.change, name: name(of: box))))
       }
       for (i, v) in box.vmas.enumerated() {
         let row = Rect(x: box.rect.x, y: box.row(at: i), width: box.rect.width, height: 1)
