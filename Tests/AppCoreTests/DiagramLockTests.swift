@@ -238,6 +238,27 @@ struct DiagramLockTests {
     if let still, let own { #expect(own < still, "\(summary)") }
   }
 
+  /// At 80×24 the locks line has one row for the step's events: an item too long with its
+  /// kernel function (rwsem step 9 read `…, held after… …+1`) is written without it.
+  @Test("at 80x24 no whole step's locks line cuts an item at a word", arguments: allScenes())
+  func locksLineUncut(file: String) throws {
+    var s = try diagramApp(file, nil)
+    guard s.timeline.stepCount > 0 else { return }
+    for k in 1...s.timeline.stepCount {
+      s.go(to: k)
+      _ = s.frame(width: 80, height: 24)
+      let pane = try #require(s.diagramPane(in: Rect(x: 0, y: 0, width: 80, height: 24)))
+      // A cut item ends in `…` before the count (`…+N`) or the line's end.
+      let cut = pane.lockLines.filter { $0.contains(/…( …\+\d+)?$/) }
+      #expect(cut.isEmpty, "\(file) step \(k): \(pane.lockLines)")
+    }
+    if file.hasPrefix("concurrency/rwsem") {
+      s.go(to: 9)
+      let frame = s.frame(width: 80, height: 24).plainText
+      #expect(frame.contains("locks: cpu1 locks AV1 read (rmap P2 A 0), held after the step …+1"), "\(frame)")
+    }
+  }
+
   @Test(
     "the rmap walk drawn is one visiting now or one that ended in the step, never an earlier one kept in a CPU's registers"
   )

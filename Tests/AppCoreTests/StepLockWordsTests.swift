@@ -33,7 +33,14 @@ struct StepLockWordsTests {
     for k in 1...t.stepCount {
       let (start, end) = (t.states[k - 1], t.states[k])
       let micro = t.replay.microStates(step: k)
-      let lines = StepLocks(micro, start: start, end: end).summary
+      let locks = StepLocks(micro, start: start, end: end)
+      let lines = locks.summary
+      // The brief lines (a short locks line) are these lines without their kernel functions.
+      let brief = lines.map { line in
+        let f = function(line)
+        return f.isEmpty ? line : line.replacing(": \(f))", with: ")")
+      }
+      #expect(locks.summary(functions: false) == brief, "\(file) step \(k)")
       // (cpu, lock) pairs the lines name as held after the step.
       var namedAfter = Set<String>()
       var namedBefore = Set<String>()

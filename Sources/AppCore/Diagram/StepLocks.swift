@@ -196,7 +196,12 @@ public struct StepLocks: Sendable, Hashable {
   /// then `cpu1 waits for AV1` (`waited` when it no longer waits at the step's end); last the
   /// locks held through the step, `cpu0 still holds AV1 (take-all-locks P1)`. A line with room
   /// for one item (80×24) wrote `cpu0 still holds AV1 read … +1` over rwsem step 9's own event.
-  public var summary: [String] {
+  public var summary: [String] { summary(functions: true) }
+
+  /// ``summary`` with the kernel functions left out where a line is short (80×24: `cpu1 locks
+  /// AV1 read (rmap P2 A 0), held after the step`; the narration's kernel line names them):
+  /// every item still says who, which lock, for what and whether it is held after the step.
+  public func summary(functions: Bool) -> [String] {
     var lines: [(text: String, held: Bool, count: Int)] = []
     var through: [String] = []
     for h in holds {
@@ -206,9 +211,9 @@ public struct StepLocks: Sendable, Hashable {
         through.append("cpu\(h.cpu) still holds \(lock)" + (h.op.map { " (\($0))" } ?? ""))
         continue
       } else if h.carried {
-        text = "cpu\(h.cpu) releases \(lock) (" + (h.releaseOp.map { "\($0): " } ?? "") + (h.releasedBy ?? "") + ")"
+        text = "cpu\(h.cpu) releases \(lock)" + Self.why(h.releaseOp, functions ? h.releasedBy : nil)
       } else {
-        text = "cpu\(h.cpu) locks \(lock) (" + (h.op.map { "\($0): " } ?? "") + h.function + ")"
+        text = "cpu\(h.cpu) locks \(lock)" + Self.why(h.op, functions ? h.function : nil)
       }
       let held = !h.carried && h.released == nil
       if let last = lines.last, last.text == text, last.held == held {
@@ -224,5 +229,11 @@ public struct StepLocks: Sendable, Hashable {
       text.append("cpu\(w.cpu) \(waitingAtEnd.contains(w.cpu) ? "waits" : "waited") for \(World.avName(w.anonVMA))")
     }
     return text + through
+  }
+
+  /// ` (fork P1 P2: anon_vma_lock)`, ` (fork P1 P2)`, ` (anon_vma_lock)`, or nothing.
+  static func why(_ op: String?, _ function: String?) -> String {
+    let parts = [op, function].compactMap { $0 }.filter { !$0.isEmpty }
+    return parts.isEmpty ? "" : " (" + parts.joined(separator: ": ") + ")"
   }
 }

@@ -92,7 +92,7 @@ extension AppState {
         String(violationLines[mostViolations - 1].prefix(max(1, canvas.width - 2))) + " …"
     }
     canvas.height -= violationLines.count
-    let all: (items: [String], note: String?) = layout.diagram?.lockLineItems ?? ([], nil)
+    let all: (items: [String], brief: [String], note: String?) = layout.diagram?.lockLineItems ?? ([], [], nil)
     var lockLines: [String] = []
     if side == nil, !all.items.isEmpty || all.note != nil {
       // One line, two from 20 rows, three from 40: what the step locked, in order (the side
@@ -105,9 +105,10 @@ extension AppState {
         let height = max(diagrams.wholeHeight, diagrams.plan?.timelineHeight ?? 0)
         most = max(most, inner.height - violationLines.count - height - 1)
       }
-      lockLines = DiagramPane.packed(all.items, note: all.note, width: canvas.width, lines: most).map {
-        options.ascii ? $0.asciiOnly : $0
-      }
+      // The kernel functions are left out where they would cut an item (80×24: `held after…`).
+      var packed = DiagramPane.packedLines(all.items, note: all.note, width: canvas.width, lines: most)
+      if packed.cut { packed = DiagramPane.packedLines(all.brief, note: all.note, width: canvas.width, lines: most) }
+      lockLines = packed.lines.map { options.ascii ? $0.asciiOnly : $0 }
       // Below the diagram: the canvas gives up its last rows, so the diagram starts on the same
       // row in a step with locks as in one without (nothing moves down).
       canvas.height -= lockLines.count
@@ -166,9 +167,12 @@ extension DiagramLayout {
 
   /// The step's lock acquisitions, in order (`cpu0 locks AV1 (fork: anon_vma_fork) ×3`), or the
   /// locks held through it (taken in an earlier step, drawn too): `held: cpu0 holds AV1`.
-  var lockTook: [String] {
+  var lockTook: [String] { lockTook(functions: true) }
+
+  /// ``lockTook``, naming the kernel functions or not (``StepLocks/summary(functions:)``).
+  func lockTook(functions: Bool) -> [String] {
     let took = locks.map { !$0.holds.isEmpty || !$0.waits.isEmpty } ?? false
-    return took ? locks?.summary ?? [] : featuredHeld.map { "held: " + $0 }
+    return took ? locks?.summary(functions: functions) ?? [] : featuredHeld.map { "held: " + $0 }
   }
 
   /// Which moment's locks the picture shows, at a whole step holding one: `shown at micro-step N`
@@ -184,10 +188,14 @@ extension DiagramLayout {
   }
 
   /// The locks line's items: inside a micro-step what is held at it (never the step's summary,
-  /// which can contradict the picture), at a whole step ``lockTook``; and ``lockNote``, which the
-  /// line never cuts.
-  var lockLineItems: (items: [String], note: String?) {
-    heldNow.map { (["held now: " + ($0.first ?? "")] + $0.dropFirst(), nil) } ?? (lockTook, lockNote)
+  /// which can contradict the picture), at a whole step ``lockTook``; the same without kernel
+  /// functions, for a line too short for them; and ``lockNote``, which the line never cuts.
+  var lockLineItems: (items: [String], brief: [String], note: String?) {
+    if let heldNow {
+      let items = ["held now: " + (heldNow.first ?? "")] + heldNow.dropFirst()
+      return (items, items, nil)
+    }
+    return (lockTook, lockTook(functions: false), lockNote)
   }
 
   /// The anon_vma locks held in `w` and the CPUs waiting for one: `cpu0 holds AV1 (fork P1 P2)`,
@@ -414,18 +422,31 @@ struct DiagramPane: Widget {
   /// what does not fit in `lines` lines is counted (`…+N`), the note never (teaching text: it
   /// takes the last line, or one more, wrapped, where it does not fit after the items).
   static func packed(_ items: [String], note: String?, width: Int, lines most: Int) -> [String] {
-    guard let note else { return packed(items, width: width, lines: most) }
-    let all = packed(items + [note], width: width, lines: most)
-    if all.last?.hasSuffix(note) == true { return all }
+    packedLines(items, note: note, width: width, lines: most).lines
+  }
+
+  /// ``packed(_:note:width:lines:)``, and whether an item was cut at a word (`…`).
+  static func packedLines(_ items: [String], note: String?, width: Int, lines most: Int) -> (
+    lines: [String], cut: Bool
+  ) {
+    guard let note else { return packedLines(items, width: width, lines: most) }
+    let all = packedLines(items + [note], width: width, lines: most)
+    if all.lines.last?.hasSuffix(note) == true { return all }
     let rows = wrap(note, max(1, width - 2)).map { "  " + $0 }
-    guard !items.isEmpty else { return wrap("locks: " + note, max(1, width)) }
-    return packed(items, width: width, lines: max(1, most - rows.count)) + rows
+    guard !items.isEmpty else { return (wrap("locks: " + note, max(1, width)), false) }
+    let first = packedLines(items, width: width, lines: max(1, most - rows.count))
+    return (first.lines + rows, first.cut)
   }
 
   /// Lines of at most `width` holding the items in order, separated by `; `; what does not fit
   /// in `lines` lines is counted (`…+N`); an item wider than a line is wrapped at words where
   /// the lines allow.
   static func packed(_ items: [String], width: Int, lines most: Int) -> [String] {
+    packedLines(items, width: width, lines: most).lines
+  }
+
+  /// ``packed(_:width:lines:)``, and whether an item was cut at a word (`…`).
+  static func packedLines(_ items: [String], width: Int, lines most: Int) -> (lines: [String], cut: Bool) {
     var out: [String] = []
     var current = "locks:"
     for (i, item) in items.enumerated() {
@@ -449,14 +470,14 @@ struct DiagramPane: Widget {
         // Not one item on the line: the first cut at a word (`…`), then the count of the rest.
         let more = rest > 1 ? " …+\(rest - 1)" : ""
         out.append(current + sep + elide(item, width - Buffer.width(current + sep + more), ellipsis: "…") + more)
-        return out
+        return (out, true)
       } else {
         out.append(current + " …+\(rest)")
-        return out
+        return (out, false)
       }
     }
     out.append(elide(current, width, ellipsis: "…"))
-    return out
+    return (out, Buffer.width(current) > width)
   }
 }
 
