@@ -30,6 +30,12 @@ let diagramMinimum = (width: 80, height: 8)
 let diagramSideWidth = 46
 let diagramSideFrom = 160
 
+/// The side column's columns in a pane `inner` columns wide inside its border: ``diagramSideWidth``
+/// up to 246, then one more a column, at most 80 (from 280 columns): a 300-column terminal
+/// writes the step's micro-steps on fewer, wider lines beside a diagram that does not need the
+/// columns (E3's is under 110 wide).
+func diagramSideWidth(inner: Int) -> Int { max(diagramSideWidth, min(80, inner - 200)) }
+
 extension AppState {
   /// The diagram pane in a model's frame area, or nil when the diagram does not fit there.
   func diagramPane(in area: Rect) -> DiagramPaneGeometry? {
@@ -76,7 +82,8 @@ extension AppState {
       x: inner.x + 1, y: inner.y, width: DiagramPane.canvasWidth(inner: inner.width), height: inner.height)
     var side: Rect?
     if body.width >= diagramSideFrom {
-      side = Rect(x: inner.maxX - diagramSideWidth, y: inner.y, width: diagramSideWidth, height: inner.height)
+      let width = diagramSideWidth(inner: inner.width)
+      side = Rect(x: inner.maxX - width, y: inner.y, width: width, height: inner.height)
     }
     var violationLines: [String] = []
     for v in ForestDiagram.stepViolations(layout.world) {
@@ -222,7 +229,7 @@ struct DiagramPane: Widget {
   /// The canvas's width in a pane `inner` columns wide inside its border: less one blank column
   /// at the left, and the side column from ``diagramSideFrom`` columns.
   static func canvasWidth(inner: Int) -> Int {
-    inner - 1 - (inner + 2 >= diagramSideFrom ? diagramSideWidth + 1 : 0)
+    inner - 1 - (inner + 2 >= diagramSideFrom ? diagramSideWidth(inner: inner) + 1 : 0)
   }
 
   var state: AppState
@@ -414,8 +421,74 @@ struct DiagramPane: Widget {
     }
     lines.append(Line(locks.isEmpty ? "no anon_vma lock taken in this step" : "locks in this step", theme.strong))
     for l in locks { for w in wrap(ascii ? l.asciiOnly : l, side.width - 1) { lines.append(Line(w, theme.lockLens)) } }
-    LineList(lines: lines, theme: theme).render(
-      in: Rect(x: side.x + 1, y: side.y, width: side.width - 1, height: side.height), into: &b)
+    let area = Rect(x: side.x + 1, y: side.y, width: side.width - 1, height: side.height)
+    // The micro-steps under the rest, in the rows it leaves (a blank, a header and one line at least).
+    let steps = microStepLines(width: area.width, rows: area.height - lines.count - 1)
+    LineList(lines: lines + (steps.isEmpty ? [] : [Line("")] + steps), theme: theme).render(in: area, into: &b)
+  }
+
+  /// The step's micro-steps as the model narrates them, numbered as `j` enters them (`3
+  /// anon_vma_lock: lock AV1 (root of AV3)`; `cpu1 …` where the world has more than one CPU),
+  /// in at most `rows` lines: what the step did inside, read without entering it. Inside a
+  /// micro-step its line is in reverse video, and the lines kept are around it; lock and unlock
+  /// events are in the lock's colour; the ones left out are counted. Empty where the timeline
+  /// keeps no events (a scene of 200 operations or more and no CPUs, ``Timeline``): replaying
+  /// a large step for its text would cost more than the frame.
+  func microStepLines(width: Int, rows: Int) -> [Line] {
+    let replay = state.timeline.replay
+    let step = state.layout.key.step
+    guard step > 0, replay.narration == .narrated, width > 12, rows >= 2 else { return [] }
+    let events = replay.events(step: step)
+    guard !events.isEmpty else { return [] }
+    let micro = state.layout.key.micro
+    let cpus = state.layout.world.cpus.count > 1
+    let digits = String(events.count).count
+    let header = Line(
+      micro.map { "micro-step \($0 + 1) of \(events.count) (esc leaves)" }
+        ?? "the step in \(events.count) micro-step\(events.count == 1 ? "" : "s") (j enters)", theme.strong)
+    let items: [[Line]] = events.enumerated().map { i, e in
+      let number = String(repeating: " ", count: digits - String(i + 1).count) + "\(i + 1)"
+      let text = number + " " + (cpus ? "cpu\(e.cpu) " : "") + e.summary
+      let style = e.function.contains("lock") ? theme.lockLens : Style.plain
+      return wrapHanging(state.options.ascii ? text.asciiOnly : text, width, indent: digits + 1).map {
+        Line($0, style, selected: micro == i)
+      }
+    }
+    let shown = Self.itemWindow(items.map(\.count), around: micro ?? 0, rows: rows - 1)
+    var lines = [header] + items[shown].flatMap { $0 }
+    if shown.count < items.count {
+      let g = theme.glyphs
+      let parts = [
+        shown.lowerBound > 0 ? "\(g.up) \(shown.lowerBound) above" : nil,
+        shown.upperBound < items.count ? "\(g.ellipsis) \(items.count - shown.upperBound) more" : nil,
+      ]
+      lines.append(Line(parts.compactMap { $0 }.joined(separator: "  ") + " (j k step through them)", theme.hint))
+    }
+    return lines
+  }
+
+  /// The items (of `heights` lines each) to show in `rows` lines, `around` among them: all
+  /// when they fit; else, from `around`, one more after and one more before in turn while they
+  /// fit (a line kept for the count of the rest), at least `around` itself.
+  static func itemWindow(_ heights: [Int], around: Int, rows: Int) -> Range<Int> {
+    guard heights.reduce(0, +) > rows, heights.indices.contains(around) else { return heights.indices }
+    let room = rows - 1
+    var (lower, upper, used) = (around, around + 1, heights[around])
+    var grew = true
+    while grew {
+      grew = false
+      if upper < heights.count, used + heights[upper] <= room {
+        used += heights[upper]
+        upper += 1
+        grew = true
+      }
+      if lower > 0, used + heights[lower - 1] <= room {
+        used += heights[lower - 1]
+        lower -= 1
+        grew = true
+      }
+    }
+    return lower..<upper
   }
 
   /// Lines of at most `width` holding the items in order, separated by `; `, then `note` whole:
