@@ -45,7 +45,8 @@ public struct HintContext: Sendable, Hashable {
   var overlay: Overlay?
   var legend = false
   var explore = false
-  var findReturn = false
+  /// Where esc takes the focus back to after a `/` find, if it would.
+  var findReturn: Pane?
 
   static let all: [HintContext] = [nil, Overlay.help, .inspector].flatMap { overlay in
     Pane.allCases.flatMap { focus in
@@ -53,7 +54,7 @@ public struct HintContext: Sendable, Hashable {
         [false, true].flatMap { inMicro in
           [false, true].flatMap { legend in
             [false, true].flatMap { explore in
-              [false, true].map {
+              ([nil] + Pane.allCases.map { $0 }).map {
                 HintContext(
                   focus: focus, stepped: stepped, inMicro: inMicro, overlay: overlay, legend: legend,
                   explore: explore, findReturn: $0)
@@ -169,9 +170,12 @@ public enum Keymap {
       "leave the micro-steps at once; clear the message; after a / find, the focus back where it was",
       hint: {
         // After a find moved the focus, esc also takes it back: said, as what esc does now.
-        $0.findReturn
-          ? KeyHint($0.inMicro ? "esc leave, back" : "esc back", $0.inMicro ? "esc leave, back" : "esc back", rank: 4)
-          : $0.inMicro ? KeyHint("esc leave", "esc leave", rank: 4) : nil
+        if let back = $0.findReturn {
+          // Which pane (the help says the same): `esc back to narration`.
+          let text = ($0.inMicro ? "esc leave, back to " : "esc back to ") + AppState.paneTitle(back)
+          return KeyHint(text, text, rank: 4)
+        }
+        return $0.inMicro ? KeyHint("esc leave", "esc leave", rank: 4) : nil
       },
       when: { $0.micro != nil || $0.message != nil || $0.findReturn != nil },
       help: { s in
@@ -320,11 +324,12 @@ extension AppState {
   var hintContext: HintContext {
     HintContext(
       focus: focus, stepped: step > 0, inMicro: micro != nil, overlay: overlay ?? keysHeldBy, legend: legendOpen,
-      explore: explore, findReturn: findReturn != nil)
+      explore: explore, findReturn: findReturn)
   }
 
   /// A pane as its title names it (the help's words for the focus).
-  func paneTitle(_ pane: Pane) -> String { pane == .steps ? "narration" : pane == .vmas ? "VMAs" : "forest" }
+  func paneTitle(_ pane: Pane) -> String { Self.paneTitle(pane) }
+  static func paneTitle(_ pane: Pane) -> String { pane == .steps ? "narration" : pane == .vmas ? "VMAs" : "forest" }
 
   /// The status line's hints now, in table order: what `↓`/`↑` do in the focused pane, how to
   /// leave micro-steps while in them.

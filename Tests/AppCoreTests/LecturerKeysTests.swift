@@ -21,7 +21,7 @@ struct LecturerKeysTests {
     #expect(!d.screen.contains("esc back"))
     d.type("/P2\n")
     #expect(d.state.focus != .steps, "the find moved the focus to what it found")
-    #expect(d.screen.contains("esc back"), "\(d.screen)")
+    #expect(d.screen.contains("esc back to narration"), "\(d.screen)")
     d.press(.escape)
     #expect(d.state.focus == .steps)
     #expect(!d.screen.contains("esc back"))
