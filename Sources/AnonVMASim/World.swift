@@ -248,13 +248,17 @@ public struct World: Sendable, Hashable {
   public var orderedVMAs: [VMAID] {
     var ids: [VMAID] = []
     var exited: [VMAID] = []
+    // One array, sized once (the invariant check asks at every state).
+    ids.reserveCapacity(vmas.count + detachedVMAs.count)
     // Each process read in place (`for process in processes` copies each one out).
     processes.forEachChunk { chunk in
       for i in chunk.indices {
         if chunk[i].alive { ids += chunk[i].vmas } else { exited += chunk[i].vmas }
       }
     }
-    return ids + exited + detachedVMAs
+    ids += exited
+    ids += detachedVMAs
+    return ids
   }
 
   /// Where a page is mapped: `(process, vpage)` pairs in process creation order, then address.
@@ -297,7 +301,8 @@ public struct World: Sendable, Hashable {
   /// Alive anon_vma ids in allocation order.
   public var aliveAnonVMAs: [AnonVMAID] {
     var ids: [AnonVMAID] = []
-    // Read in place: the invariant check asks at every state.
+    // Sized once and read in place: the invariant check asks at every state.
+    ids.reserveCapacity(anonVMAs.count)
     anonVMAs.forEachChunk { chunk in
       for i in chunk.indices where chunk[i].alive { ids.append(chunk[i].id) }
     }
