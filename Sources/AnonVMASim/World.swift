@@ -184,10 +184,8 @@ public struct World: Sendable, Hashable {
 
   /// The VMA of `process` that contains virtual page `vpage`.
   public func vmaContaining(process: ProcessID, vpage: Int) -> VMAID? {
-    self[process: process].vmas.first { id in
-      guard let vma = vmas[id] else { return false }
-      return vma.start <= vpage && vpage < vma.end
-    }
+    // Each VMA read in place (`vmas[id]` copies it out).
+    self[process: process].vmas.first { id in vmas.withObject(id) { $0.start <= vpage && vpage < $0.end } ?? false }
   }
 
   /// The mapping of a process by name.
@@ -211,6 +209,10 @@ public struct World: Sendable, Hashable {
     if let atZero = ids.first(where: { vmas[$0]?.start == mapping.base }) { return atZero }
     return ids.count == 1 ? ids[0] : nil
   }
+
+  /// A VMA's anon_vma (nil too when there is no such VMA), read in place: `vmas[id]?.anonVMA`
+  /// copies the VMA out first (its mapping name and chain retained).
+  public func anonVMA(of vma: VMAID) -> AnonVMAID? { vmas.withObject(vma, \.anonVMA) ?? nil }
 
   /// Alive anon_vma by id.
   public func anonVMA(_ id: AnonVMAID) -> AnonVMA? {
@@ -246,10 +248,17 @@ public struct World: Sendable, Hashable {
   public var orderedVMAs: [VMAID] {
     var ids: [VMAID] = []
     var exited: [VMAID] = []
-    for process in processes {
-      if process.alive { ids += process.vmas } else { exited += process.vmas }
+    // One array, sized once (the invariant check asks at every state).
+    ids.reserveCapacity(vmas.count + detachedVMAs.count)
+    // Each process read in place (`for process in processes` copies each one out).
+    processes.forEachChunk { chunk in
+      for i in chunk.indices {
+        if chunk[i].alive { ids += chunk[i].vmas } else { exited += chunk[i].vmas }
+      }
     }
-    return ids + exited + detachedVMAs
+    ids += exited
+    ids += detachedVMAs
+    return ids
   }
 
   /// Where a page is mapped: `(process, vpage)` pairs in process creation order, then address.
@@ -291,7 +300,13 @@ public struct World: Sendable, Hashable {
 
   /// Alive anon_vma ids in allocation order.
   public var aliveAnonVMAs: [AnonVMAID] {
-    anonVMAs.indices.filter { anonVMAs[$0].alive }.map { anonVMAs[$0].id }
+    var ids: [AnonVMAID] = []
+    // Sized once and read in place: the invariant check asks at every state.
+    ids.reserveCapacity(anonVMAs.count)
+    anonVMAs.forEachChunk { chunk in
+      for i in chunk.indices where chunk[i].alive { ids.append(chunk[i].id) }
+    }
+    return ids
   }
 
   /// Alive anon_vmas grouped by forest (the lock each one's operations take), then by id.

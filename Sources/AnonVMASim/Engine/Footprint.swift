@@ -307,7 +307,7 @@ public struct Footprint: Sendable, Equatable {
       // anon_vma_prepare() under the lock (World+Rmap.swift): reads vma->anon_vma; if another
       // thread won, a narration, else the anon_vma published and the AVC linked.
       guard let p = world.vmas.withObject(vma, \.process) else { return .everything }
-      if next && world.vmas[vma]?.anonVMA != nil { return Footprint(reads: [.process(p)], writes: []) }
+      if next && world.anonVMA(of: vma) != nil { return Footprint(reads: [.process(p)], writes: []) }
       let steps: [Instr] = [
         .setVMAAnonVMA(vma: vma, anonVMA: .reg(.anonVMA), function: "anon_vma_prepare"),
         .linkSameVMA(vma: vma, avc: .reg(.avc), anonVMA: .reg(.anonVMA)),
@@ -451,7 +451,7 @@ public struct Footprint: Sendable, Equatable {
       // instruction clears it); else the AVC and maybe an anon_vma allocated (a reused slot
       // renames lock records), the lock, the publication and the loser's free.
       guard let p = world.vmas.withObject(vma, \.process) else { return .everything }
-      if world.vmas[vma]?.anonVMA != nil { return Footprint(reads: [.process(p)], writes: []) }
+      if world.anonVMA(of: vma) != nil { return Footprint(reads: [.process(p)], writes: []) }
       let all: [Object] = [.process(p), .processes, .avcs, .anonVMAs, .anonVMALists, .locks, .waits]
       return world.kernel.isModern ? .everything : Footprint(reads: all, writes: all)
     case .faultWrite(let p, let v), .faultRead(let p, let v), .doWPPage(let p, let v), .doSwapPage(let p, let v, _):

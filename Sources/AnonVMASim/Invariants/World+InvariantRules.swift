@@ -324,11 +324,10 @@ extension World {
         if case .anon(let a) = page.mapping, freed.contains(a) { pagesInFreed.insert(page.id) }
       }
     }
-    let scanned = Set(s.scopedProcesses)
     // The changed processes, or every process when a page may map through a freed anon_vma.
     for pi in pagesInFreed.isEmpty ? s.scopedProcesses : processIDs {
       let process = self[process: pi]
-      let scanAll = scanned.contains(pi)
+      let scanAll = pagesInFreed.isEmpty || s.scopedProcesses.contains(pi)
       // The process's VMAs with their chains, looked up once (not once per page).
       var spans: [(vma: VMAID, start: Int, end: Int, chain: [AnonVMAID])] = []
       if s.quiescent {
@@ -338,37 +337,64 @@ extension World {
           spans.append((id, v.start, v.end, s.chains[id] ?? chainAnonVMAs(id)))
         }
       }
-      for vpage in process.ptes.keys.sorted() {
+      // One pass over the entries in the table's order (a page table has at most one problem
+      // per entry), the problems then reported in address order.
+      var problems: [(vpage: Int, problem: PageSafetyProblem)] = []
+      for (vpage, pte) in process.ptes {
         if !scanAll {
-          guard case .page(let p, _) = process.ptes[vpage], pagesInFreed.contains(p) else { continue }
+          guard case .page(let p, _) = pte, pagesInFreed.contains(p) else { continue }
         }
-        if s.quiescent, case .migration(let p, _) = process.ptes[vpage] {
-          s.fail(
-            "C12",
-            "migration entry for \(pg(p)) left behind at \(locationName(process: pi, vpage: vpage)): "
-              + "the next fault on it hits the BUG in migration_entry_to_page", [.page(p), .process(pi)])
+        if s.quiescent, case .migration(let p, _) = pte {
+          problems.append((vpage, .migrationLeft(p)))
         }
-        guard case .page(let p, _) = process.ptes[vpage] else { continue }
+        guard case .page(let p, _) = pte else { continue }
         let page = self[page: p]
         if page.freed {
-          s.fail(
-            "C12", "\(pg(p)) is mapped at \(locationName(process: pi, vpage: vpage)) but was freed",
-            [.page(p), .process(pi)])
+          problems.append((vpage, .freedPage(p)))
           continue
         }
         guard case .anon(let a) = page.mapping else { continue }
         if !self[anonVMA: a].alive {
-          s.fail("C12", "page \(pg(p)) is mapped but its anon_vma \(av(a)) was freed", [.page(p), .anonVMA(a)])
+          problems.append((vpage, .freedAnonVMA(p, a)))
           continue
         }
         if s.quiescent, let span = spans.first(where: { $0.start <= vpage && vpage < $0.end }), !span.chain.contains(a)
         {
+          problems.append((vpage, .unlinked(span.vma, p, a)))
+        }
+      }
+      for (vpage, problem) in problems.sorted(by: { $0.vpage < $1.vpage }) {
+        switch problem {
+        case .migrationLeft(let p):
           s.fail(
-            "C12", "\(vmaName(span.vma)) maps \(pg(p)) but is not linked to its anon_vma \(av(a))",
-            [.vma(span.vma), .page(p), .anonVMA(a)])
+            "C12",
+            "migration entry for \(pg(p)) left behind at \(locationName(process: pi, vpage: vpage)): "
+              + "the next fault on it hits the BUG in migration_entry_to_page", [.page(p), .process(pi)])
+        case .freedPage(let p):
+          s.fail(
+            "C12", "\(pg(p)) is mapped at \(locationName(process: pi, vpage: vpage)) but was freed",
+            [.page(p), .process(pi)])
+        case .freedAnonVMA(let p, let a):
+          s.fail("C12", "page \(pg(p)) is mapped but its anon_vma \(av(a)) was freed", [.page(p), .anonVMA(a)])
+        case .unlinked(let vma, let p, let a):
+          s.fail(
+            "C12", "\(vmaName(vma)) maps \(pg(p)) but is not linked to its anon_vma \(av(a))",
+            [.vma(vma), .page(p), .anonVMA(a)])
         }
       }
     }
+  }
+
+  /// A problem ``checkPageSafety(_:)`` found at a page-table entry.
+  private enum PageSafetyProblem {
+    /// A migration entry left behind when every CPU is idle.
+    case migrationLeft(PageID)
+    /// A freed page mapped.
+    case freedPage(PageID)
+    /// A page mapped whose anon_vma was freed.
+    case freedAnonVMA(PageID, AnonVMAID)
+    /// A VMA maps a page whose anon_vma is not on its chain.
+    case unlinked(VMAID, PageID, AnonVMAID)
   }
 
   /// C13: KSM rmap_items reference live anon_vmas.

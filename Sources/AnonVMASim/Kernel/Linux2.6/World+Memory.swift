@@ -8,7 +8,7 @@ extension World {
   /// `handle_mm_fault()`, mm/memory.c; 2.6.34, 2.6.36 and 6.x.
   mutating func faultWrite(process p: ProcessID, vpage v: Int, cpu c: Int) throws(SimError) -> InstrResult {
     let vma = try faultVMA(p, v)
-    guard vmas[vma]?.prot == .rw else {
+    guard vmas.withObject(vma, \.prot) == .rw else {
       throw SimError("write fault on read-only page \(locationName(process: p, vpage: v))")
     }
     switch self[process: p].ptes[v] {
@@ -76,7 +76,7 @@ extension World {
   mutating func doAnonymousPage(
     process p: ProcessID, vpage v: Int, zeroPage: Bool, cpu c: Int
   ) throws(SimError) -> InstrResult {
-    guard let vma = vmaContaining(process: p, vpage: v), let anon = vmas[vma]?.anonVMA else {
+    guard let vma = vmaContaining(process: p, vpage: v), let anon = anonVMA(of: vma) else {
       throw SimError("internal: no anon_vma for a new page")
     }
     let page = allocPage(mapping: .anon(anon), index: linearPageIndex(vma, v))
@@ -95,7 +95,7 @@ extension World {
   ///
   /// `do_wp_page()`, mm/memory.c; 2.6.34, 2.6.36 and 6.x.
   mutating func cowCopy(process p: ProcessID, vpage v: Int, cpu c: Int) throws(SimError) -> InstrResult {
-    guard let vma = vmaContaining(process: p, vpage: v), let anon = vmas[vma]?.anonVMA,
+    guard let vma = vmaContaining(process: p, vpage: v), let anon = anonVMA(of: vma),
       let old = page(process: p, vpage: v)
     else { throw SimError("internal: COW without anon_vma") }
     let page = allocPage(mapping: .anon(anon), index: linearPageIndex(vma, v))
@@ -134,7 +134,7 @@ extension World {
     -> InstrResult
   {
     guard case .swap(let slot) = self[process: p].ptes[v],
-      let vma = vmaContaining(process: p, vpage: v), let vav = vmas[vma]?.anonVMA
+      let vma = vmaContaining(process: p, vpage: v), let vav = anonVMA(of: vma)
     else { throw SimError("internal: swap-in without anon_vma") }
     var page = self[swapSlot: slot].cached.flatMap { self[page: $0].freed ? nil : $0 }
     var text = ""

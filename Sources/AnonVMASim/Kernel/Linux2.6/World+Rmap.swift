@@ -8,7 +8,7 @@ extension World {
   ///
   /// `page_move_anon_rmap()`, mm/rmap.c; 2.6.34, 2.6.36 and 6.x.
   mutating func pageMoveAnonRmap(process p: ProcessID, vpage v: Int, cpu c: Int) throws(SimError) -> InstrResult {
-    guard let vma = vmaContaining(process: p, vpage: v), let anon = vmas[vma]?.anonVMA,
+    guard let vma = vmaContaining(process: p, vpage: v), let anon = anonVMA(of: vma),
       let page = page(process: p, vpage: v)
     else { throw SimError("internal: reuse without anon_vma") }
     let before = self[page: page].mapping
@@ -31,7 +31,7 @@ extension World {
   ///
   /// `anon_vma_prepare()`, mm/rmap.c; 2.6.34, 2.6.36 and 6.x.
   mutating func anonVMAPrepare(vma: VMAID, cpu c: Int) -> InstrResult {
-    guard vmas[vma]?.anonVMA == nil else { return .expand([]) }
+    guard anonVMA(of: vma) == nil else { return .expand([]) }
     cpus[c].regs.allocatedAnonVMA = nil
     return .expand([
       .allocAVC, .findMergeableAnonVMA(vma: vma), .prepAllocIfNone,
@@ -53,7 +53,7 @@ extension World {
   ///
   /// `anon_vma_prepare()`, mm/rmap.c; 2.6.34, 2.6.36 and 6.x.
   mutating func prepPublish(vma: VMAID, cpu c: Int) -> InstrResult {
-    guard vmas[vma]?.anonVMA == nil else {
+    guard anonVMA(of: vma) == nil else {
       cpus[c].regs.lostRace = true
       return .expand([.narrate(function: "anon_vma_prepare", text: "another thread won the race")])
     }
