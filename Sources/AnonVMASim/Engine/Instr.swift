@@ -139,6 +139,12 @@ public enum Instr: Sendable, Hashable {
   case unlinkSecondPass(vma: VMAID)
   case putAnonVMA(Val<AnonVMA>, transient: Bool)
   case putRoot(root: AnonVMAID)
+  /// page_get_anon_vma() (6.1; folio_get_anon_vma() in mainline): page->mapping and page_mapped() under RCU.
+  case pageGetAnonVMA(page: PageID)
+  /// page_get_anon_vma(): `atomic_inc_not_zero(&anon_vma->refcount)`.
+  case getAnonVMAIncNotZero(page: PageID)
+  /// page_get_anon_vma(): page_mapped() again after the increment; put_anon_vma() and NULL if not.
+  case getAnonVMARecheckMapped(page: PageID)
 
   // brk and stack growth (Kernel/Linux2.6/World+Stack.swift).
   /// sys_brk() + do_brk() / do_brk_flags(): grow the heap mapping by `pages` at its end.

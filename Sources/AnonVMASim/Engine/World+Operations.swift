@@ -86,6 +86,12 @@ extension World {
       if kernel == .v2_6_34 {
         return [.isolatePage(page: x.page), .migrateIfMapped(page: x.page, origin: x.ref.description)]
       }
+      if kernel.isModern {
+        return [
+          .isolatePage(page: x.page), .pageGetAnonVMA(page: x.page),
+          .migrateIfMapped(page: x.page, origin: x.ref.description),
+        ]
+      }
       return [
         .isolatePage(page: x.page), .pageLockAnonVMA(page: x.page),
         .migrateIfMapped(page: x.page, origin: x.ref.description),

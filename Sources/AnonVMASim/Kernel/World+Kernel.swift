@@ -195,6 +195,10 @@ extension World {
     case .putAnonVMA(let val, let transient) where kernel.isModern:
       return try putAnonVMA(val, transient: transient, cpu: c)
     case .putRoot(let root) where kernel.isModern: return putRoot(root: root, cpu: c)
+    case .pageGetAnonVMA(let page) where kernel.isModern: return try pageGetAnonVMA(page: page, cpu: c)
+    case .getAnonVMAIncNotZero(let page) where kernel.isModern: return try getAnonVMAIncNotZero(page: page, cpu: c)
+    case .getAnonVMARecheckMapped(let page) where kernel.isModern:
+      return try getAnonVMARecheckMapped(page: page, cpu: c)
 
     // MARK: mainline only (Kernel/Mainline)
 
@@ -210,7 +214,8 @@ extension World {
     case .anonVMACloneOp, .cloneCheck, .cloneAssign, .cloneLinkLocked, .forkAfterCloneMainline:
       throw SimError("internal: a mainline micro-step in the \(kernel.rawValue) model")
     case .clearVMAAnonVMA, .forkAfterClone, .cloneReuseCheck, .cloneFinish, .incParentChildren,
-      .treeRemove, .treeReinsert, .unlinkClearVMA, .unlinkSecondPass, .putAnonVMA, .putRoot:
+      .treeRemove, .treeReinsert, .unlinkClearVMA, .unlinkSecondPass, .putAnonVMA, .putRoot, .pageGetAnonVMA,
+      .getAnonVMAIncNotZero, .getAnonVMARecheckMapped:
       throw SimError("internal: a 6.1/mainline micro-step in the \(kernel.rawValue) model")
     }
   }

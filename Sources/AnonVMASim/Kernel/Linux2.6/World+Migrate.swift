@@ -1,5 +1,6 @@
 // mm/migrate.c and reclaim (mm/vmscan.c, mm/swap_state.c): unmap_and_move, move_to_new_page,
-// add_to_swap, __remove_mapping. All three versions, the page_lock_anon_vma() rule per version.
+// add_to_swap, __remove_mapping. Every version, the migration's anon_vma pin per version:
+// page_lock_anon_vma() in 2.6.36, page_get_anon_vma() without the lock in 6.1.
 
 extension World {
   /// Gives the page a swap slot before reclaim unmaps it.
@@ -29,14 +30,17 @@ extension World {
   /// rcu_unlock;` then try_to_unmap() through page_lock_anon_vma(), and after the copy
   /// remove_migration_ptes() through rmap_walk_anon(), which locks page_anon_vma(page) with no
   /// page_mapped() check and no reference: the anon_vma may be freed by then (D.11).
-  /// 2.6.36 and 6.x: `anon_vma = page_lock_anon_vma(page); if (anon_vma) { get_anon_vma();
+  /// 2.6.36: `anon_vma = page_lock_anon_vma(page); if (anon_vma) { get_anon_vma();
   /// page_unlock_anon_vma(); } else ... goto uncharge;` - the reference keeps it alive. That is
   /// 2.6.36.4 (the stable tree this model follows), which carries 1ce82b69e96c "mm: fix migration
   /// hangs on anon_vma lock" (Cc stable 2.6.36, 2.6.37); v2.6.36 itself took the reference with
   /// `page_anon_vma(page); get_anon_vma(anon_vma);` under rcu_read_lock(), without the lock.
+  /// 6.1 and mainline: the reference was taken by ``pageGetAnonVMA(page:cpu:)`` without the lock;
+  /// see ``migratePinned(page:origin:cpu:)``.
   ///
-  /// `unmap_and_move()`, mm/migrate.c; 2.6.34, 2.6.36 and 6.x.
+  /// `unmap_and_move()`, mm/migrate.c; 2.6.34, 2.6.36; `__unmap_and_move()` in 6.1.
   mutating func migrateIfMapped(page: PageID, origin: String, cpu c: Int) -> InstrResult {
+    if kernel.isModern { return migratePinned(page: page, origin: origin, cpu: c) }
     let unmapped = kernel == .v2_6_34 ? self[page: page].mapcount <= 0 || self[page: page].freed : regs(c).bail
     if unmapped {
       let why =
@@ -56,16 +60,114 @@ extension World {
         .unlock(.anonVMALock(.reg(.anonVMA))), .finishWalk, .freePage(page: page),
       ])
     }
-    return .expand([
-      .getAnonVMA(.reg(.anonVMA), transient: true), .pageUnlockAnonVMA,
+    return .expand(
+      [.getAnonVMA(.reg(.anonVMA), transient: true), .pageUnlockAnonVMA]
+        + pinnedMigration(page: page, origin: origin) + [.dropAnonVMA(.reg(.anonVMA), transient: true)])
+  }
+
+  /// With the anon_vma pinned (the `anonVMA` register): the unmap walk, the copy, the remap walk,
+  /// each under the root's lock (2.6.36's spinlock; 6.x's rwsem for read); the old page freed.
+  func pinnedMigration(page: PageID, origin: String) -> [Instr] {
+    [
       .lock(.anonVMALock(.reg(.anonVMA)), readMode),
       .rmapWalkVisits(page: .lit(page), anonVMA: .reg(.anonVMA), kind: .unmapToMigration, origin: origin),
       .unlock(.anonVMALock(.reg(.anonVMA))), .moveToNewPage(page: page),
       .lock(.anonVMALock(.reg(.anonVMA)), readMode),
       .rmapWalkVisits(page: .lit(page), anonVMA: .reg(.anonVMA), kind: .removeMigration, origin: origin),
       .unlock(.anonVMALock(.reg(.anonVMA))), .finishWalk, .freePage(page: page),
-      .dropAnonVMA(.reg(.anonVMA), transient: true),
-    ])
+    ]
+  }
+
+  /// 6.1 `__unmap_and_move()` after `anon_vma = page_get_anon_vma(page)` (mainline:
+  /// `migrate_folio_unmap()`, folio_get_anon_vma()): with the reference, try_to_migrate()'s walk
+  /// (`.anon_lock = folio_lock_anon_vma_read`, the root rwsem for read), move_to_new_folio(),
+  /// remove_migration_ptes()'s walk (rmap_walk(), the root rwsem for read), `put_anon_vma(anon_vma)`.
+  /// NULL means the page was no longer mapped: `else if (page_mapped(page))` skips
+  /// try_to_migrate(), `page_was_mapped` stays false, no walk and no put. (The kernel still copies
+  /// the unmapped page with move_to_new_folio(); that touches no anon_vma and is not modelled.)
+  ///
+  /// `__unmap_and_move()`, mm/migrate.c; 6.1 (`migrate_folio_unmap()` in mainline).
+  mutating func migratePinned(page: PageID, origin: String, cpu c: Int) -> InstrResult {
+    if regs(c).bail {
+      return .expand([
+        .narrate(
+          function: unmapAndMoveFunction,
+          text: "\(pg(page)): \(getAnonVMAFunction) returned NULL, not mapped: no try_to_migrate, nothing to remap",
+          objects: [.page(page)]),
+        .freePage(page: page),
+      ])
+    }
+    return .expand(pinnedMigration(page: page, origin: origin) + [.putAnonVMA(.reg(.anonVMA), transient: true)])
+  }
+
+  /// The migration function that pins the anon_vma: `__unmap_and_move()` in 6.1,
+  /// `migrate_folio_unmap()` in mainline (mm/migrate.c).
+  var unmapAndMoveFunction: String { kernel == .mainline ? "migrate_folio_unmap" : "__unmap_and_move" }
+
+  /// The function that takes a reference on a page's anon_vma without its lock (mm/rmap.c):
+  /// `page_get_anon_vma()` in 6.1, `folio_get_anon_vma()` in mainline.
+  var getAnonVMAFunction: String { kernel == .mainline ? "folio_get_anon_vma" : "page_get_anon_vma" }
+
+  /// page_get_anon_vma(), first part: `rcu_read_lock(); anon_mapping = (unsigned
+  /// long)READ_ONCE(page->mapping); ... if (!page_mapped(page)) goto out;` (NULL: `bail`). No
+  /// anon_vma lock: a writer holding the root's rwsem does not stop it.
+  ///
+  /// `page_get_anon_vma()`, mm/rmap.c; 6.1 (`folio_get_anon_vma()` in mainline).
+  mutating func pageGetAnonVMA(page: PageID, cpu c: Int) throws(SimError) -> InstrResult {
+    guard case .anon(let a) = self[page: page].mapping else {
+      throw SimError("\(pg(page)) is not an anonymous page")
+    }
+    cpus[c].regs.bail = false
+    cpus[c].regs.anonVMA = a
+    cpus[c].regs.page = page
+    guard self[page: page].mapcount > 0, !self[page: page].freed else {
+      cpus[c].regs.bail = true
+      return emit(
+        c, getAnonVMAFunction, "rcu_read_lock; \(pg(page)) is not mapped: NULL, no reference", objects: [.page(page)])
+    }
+    return emit(
+      c, getAnonVMAFunction, "rcu_read_lock; \(pg(page))->mapping = \(av(a)), page_mapped; no lock taken",
+      objects: [.page(page), .anonVMA(a)], then: [.getAnonVMAIncNotZero(page: page)])
+  }
+
+  /// page_get_anon_vma(): `if (!atomic_inc_not_zero(&anon_vma->refcount)) { anon_vma = NULL; goto
+  /// out; }`. A freed anon_vma's memory is still an anon_vma under rcu_read_lock()
+  /// (SLAB_TYPESAFE_BY_RCU), with refcount 0: NULL. The reference is migration's pin.
+  ///
+  /// `page_get_anon_vma()`, mm/rmap.c; 6.1 (`folio_get_anon_vma()` in mainline).
+  mutating func getAnonVMAIncNotZero(page: PageID, cpu c: Int) throws(SimError) -> InstrResult {
+    guard let a = regs(c).anonVMA else { throw SimError("internal: \(getAnonVMAFunction) read no anon_vma") }
+    let before = self[anonVMA: a].refcount
+    guard self[anonVMA: a].alive, before > 0 else {
+      cpus[c].regs.bail = true
+      return emit(
+        c, getAnonVMAFunction, "atomic_inc_not_zero(\(av(a))->refcount) fails: refcount 0 (freed), NULL",
+        objects: [.anonVMA(a)])
+    }
+    touchAnonVMA(a)
+    self[anonVMA: a].refcount += 1
+    pins[a, default: 0] += 1
+    return emit(
+      c, getAnonVMAFunction, "atomic_inc_not_zero: \(av(a)) refcount \(before)→\(before + 1) (pin for migration)",
+      objects: [.anonVMA(a)], then: [.getAnonVMARecheckMapped(page: page)])
+  }
+
+  /// page_get_anon_vma(): `if (!page_mapped(page)) { rcu_read_unlock(); put_anon_vma(anon_vma);
+  /// return NULL; }` - unmapped, the anon_vma may have been freed and its memory reused by the
+  /// one just pinned; otherwise `rcu_read_unlock()` and the anon_vma is returned pinned, unlocked.
+  ///
+  /// `page_get_anon_vma()`, mm/rmap.c; 6.1 (`folio_get_anon_vma()` in mainline).
+  mutating func getAnonVMARecheckMapped(page: PageID, cpu c: Int) throws(SimError) -> InstrResult {
+    guard let a = regs(c).anonVMA else { throw SimError("internal: \(getAnonVMAFunction) read no anon_vma") }
+    if self[page: page].mapcount <= 0 || self[page: page].freed {
+      cpus[c].regs.bail = true
+      return emit(
+        c, getAnonVMAFunction, "\(pg(page)) no longer mapped: rcu_read_unlock, put_anon_vma(\(av(a))), NULL",
+        objects: [.page(page), .anonVMA(a)], then: [.putAnonVMA(.lit(a), transient: true)])
+    }
+    return emit(
+      c, getAnonVMAFunction, "\(pg(page)) still mapped: rcu_read_unlock; \(av(a)) pinned, not locked",
+      objects: [.page(page), .anonVMA(a)])
   }
 
   /// The page is held for migration (pinned).
