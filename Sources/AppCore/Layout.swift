@@ -193,6 +193,23 @@ extension Layout {
   }
 }
 
+extension Layout {
+  /// The VMAs of `prev` that `w` no longer has, by the raw id of their process, in
+  /// `prev.orderedVMAs` order (walked in place: that list is thousands of ids).
+  static func freedVMAs(_ w: World, previous prev: World) -> [Int: [VMAID]] {
+    var freedOf: [Int: [VMAID]] = [:]
+    func visit(_ v: VMAID) {
+      guard !w.vmas.contains(v), let p = prev.vmas.withObject(v, { $0.process }) else { return }
+      freedOf[p.raw, default: []].append(v)
+    }
+    for alive in [true, false] {
+      for p in prev.processes.indices where prev.processes[p].alive == alive { prev.processes[p].vmas.forEach(visit) }
+    }
+    prev.detachedVMAs.forEach(visit)
+    return freedOf
+  }
+}
+
 /// A row of the VMA pane: a process, one of its VMAs, a VMA freed in this step or a fold.
 struct VMARow {
   var process: ProcessID
@@ -232,12 +249,7 @@ extension Layout {
     // VMAs detached from their mm, and VMAs freed in this step, by process.
     var detachedOf: [Int: [VMAID]] = [:]
     for v in w.detachedVMAs { if let p = w.vmas.withObject(v, \.process) { detachedOf[p.raw, default: []].append(v) } }
-    var freedOf: [Int: [VMAID]] = [:]
-    if let prev {
-      for v in prev.orderedVMAs where !w.vmas.contains(v) {
-        if let p = prev.vmas.withObject(v, \.process) { freedOf[p.raw, default: []].append(v) }
-      }
-    }
+    let freedOf = prev.map { freedVMAs(w, previous: $0) } ?? [:]
     var shown = aliveOf
     for p in 0..<n where !aliveOf[p] {
       let exitedNow = prev.map { p < $0.processes.count && $0.processes[p].alive } ?? false
@@ -258,8 +270,9 @@ extension Layout {
       var prot: Prot
       var chainLength: Int
     }
+    let vmas = w.vmas  // captured alone: a capture of `w` copied the world per call
     func vmaShape(_ id: VMAID) -> VMAShape {
-      w.vmas.withObject(id) { v in
+      vmas.withObject(id) { v in
         VMAShape(
           mapping: v.mapping, firstPage: v.firstPage, pages: v.pages, prot: v.prot, chainLength: v.chainTailFirst.count)
       } ?? VMAShape(mapping: "?", firstPage: 0, pages: 0, prot: .rw, chainLength: -1)
@@ -322,7 +335,8 @@ extension Layout {
         if shown[p] {
           let id = ProcessID(p)
           rows.append(VMARow(process: id, vma: nil, depth: depth))
-          for v in vmasOf[p] + (detachedOf[p] ?? []) { rows.append(VMARow(process: id, vma: v, depth: depth)) }
+          for v in vmasOf[p] { rows.append(VMARow(process: id, vma: v, depth: depth)) }
+          for v in detachedOf[p] ?? [] { rows.append(VMARow(process: id, vma: v, depth: depth)) }
           for v in freedOf[p] ?? [] { rows.append(VMARow(process: id, vma: nil, depth: depth, freedVMA: v)) }
         }
         // Children in order; runs of 3 or more identical subtrees become one child and a fold row.

@@ -28,6 +28,7 @@ struct ForestDetails: Widget {
       }
     }
     let prev = layout.previous
+    var names = VMANames(world: w)
     let shownAVs = window(
       count: columns.count, selected: selected.flatMap { columns.firstIndex(of: $0) } ?? 0, limit: max(4, limit))
     if shownAVs.lowerBound > 0 {
@@ -61,7 +62,7 @@ struct ForestDetails: Widget {
       // Names up to about three lines (a root's list can hold thousands of VMAs).
       let budget = max(10, width - 2) * 3
       let listed = w.listVMAs(a)
-      text += " [" + shortList(listed.lazy.map { w.vmaName($0) }, count: listed.count, budget: budget) + "]"
+      text += " [" + shortList(listed.lazy.map { names.name($0) }, count: listed.count, budget: budget) + "]"
       let pagesHere = pagesByAnonVMA[a] ?? []
       if !pagesHere.isEmpty {
         text += " " + shortList(pagesHere.lazy.map { World.pageName($0) }, count: pagesHere.count, budget: budget)
@@ -155,5 +156,21 @@ struct ForestDetails: Widget {
       while line.last == " " { line.removeLast() }
       return line
     }
+  }
+}
+
+/// VMA names (``World/vmaName(_:)``) built once each: the lists of a forest's anon_vmas begin
+/// with the same newest VMAs, and a name is built in about a microsecond.
+struct VMANames {
+  let world: World
+  private var built: [VMAID: String] = [:]
+
+  init(world: World) { self.world = world }
+
+  mutating func name(_ v: VMAID) -> String {
+    if let name = built[v] { return name }
+    let name = world.vmaName(v)
+    built[v] = name
+    return name
   }
 }

@@ -72,7 +72,7 @@ struct ForestMatrix: Widget {
     let rows = layout.orderedVMAs
     let shownRows = window(count: rows.count, selected: 0, limit: max(4, maxRows))
     let labelW = min(20, max(8, rows[shownRows].map { Buffer.width(w.vmaName($0)) }.max() ?? 8)) + 1
-    let colW = max(4, columns.map { World.avName($0).count + 1 }.max() ?? 4)
+    let colW = ForestMatrix.columnWidth(columns)
     let fit = max(1, (width - labelW - 8) / colW)
     // Scroll the columns so the selected anon_vma is visible.
     let selectedColumn = selected.flatMap { columns.firstIndex(of: $0) } ?? 0
@@ -99,8 +99,9 @@ struct ForestMatrix: Widget {
       let linked = chain.contains { covered.contains($0) }
       var segs: [(String, Style)] = [mark, (linked ? g.bar : " ", theme.lockLens)]
       segs.append((String(w.vmaName(id).prefix(labelW - 1)).padding(labelW), linked ? theme.lockLens : theme.text))
+      let ownAnonVMA = w.vmas.withObject(id) { $0.anonVMA } ?? nil
       for a in shown {
-        let own = w.vmas[id]?.anonVMA == a
+        let own = ownAnonVMA == a
         let glyph = own ? g.own : chain.contains(a) ? g.chain : g.none
         let style = own ? theme.ownAnonVMA : chain.contains(a) ? theme.chainLink : theme.noLink
         segs.append((glyph.padding(colW), style))
@@ -125,6 +126,16 @@ struct ForestMatrix: Widget {
       for l in wrap(lock, max(10, width - 2)) { lines.append(Line("  " + l, theme.hint)) }
     }
     return lines
+  }
+}
+
+extension ForestMatrix {
+  /// A column's width: the longest `AVn` name and a space, at least 4. The longest name is the
+  /// highest id's or, were there negative ones, the lowest's (the digits grow with the size);
+  /// a large forest has thousands of columns, too many to name each a frame.
+  static func columnWidth(_ columns: [AnonVMAID]) -> Int {
+    guard let low = columns.min(), let high = columns.max() else { return 4 }
+    return max(4, World.avName(low).count + 1, World.avName(high).count + 1)
   }
 }
 
