@@ -182,7 +182,9 @@ public enum Keymap {
         var parts: [String] = []
         if s.micro != nil { parts.append("leave the micro-steps (back to the whole step)") }
         if s.message != nil { parts.append("clear the message") }
-        if let back = s.findReturn { parts.append("focus back to the \(s.paneTitle(back)) (where it was before /)") }
+        if let back = s.findReturn {
+          parts.append("focus back to the \(AppState.paneTitle(back)) (where it was before /)")
+        }
         return parts.joined(separator: "; ")
       }),
     KeyBinding(
@@ -199,7 +201,7 @@ public enum Keymap {
       [.tab], .focusNext, "tab S-tab", "focus the next / previous pane: steps, VMAs, forest",
       help: {
         // The panes by their titles on screen.
-        let now = $0.paneTitle($0.focus)
+        let now = AppState.paneTitle($0.focus)
         return $0.forestView == .diagram
           ? "focus: narration, forest (now: \(now))" : "focus: narration, VMAs, forest (now: \(now))"
       }),
@@ -328,7 +330,6 @@ extension AppState {
   }
 
   /// A pane as its title names it (the help's words for the focus).
-  func paneTitle(_ pane: Pane) -> String { Self.paneTitle(pane) }
   static func paneTitle(_ pane: Pane) -> String { pane == .steps ? "narration" : pane == .vmas ? "VMAs" : "forest" }
 
   /// The status line's hints now, in table order: what `↓`/`↑` do in the focused pane, how to

@@ -67,18 +67,30 @@ struct SideMicroStepsTests {
     }
   }
 
-  @Test("inside a micro-step its line is in the list, in reverse video, the only one")
-  func microStep() throws {
+  /// At 200x30 the list has a few rows for E3 step 8's 26 micro-steps: only the items near the
+  /// one on screen are wrapped, and the counts above and below still add up.
+  @Test(
+    "inside a micro-step its line is in the list, in reverse video, the only one; the items above and below are counted exactly",
+    arguments: [60, 30])
+  func microStep(height: Int) throws {
     var s = try diagramApp("e3-three-generations.scene", nil)
     s.go(to: 8)
     let count = s.timeline.replay.microStates(step: 8).count
     for m in 0..<count {
       s.selectMicro(m)
       s.refreshLayout()
-      let rows = try Self.side(&s, width: 200, height: 60)
+      let rows = try Self.side(&s, width: 200, height: height)
       let items = Self.items(rows)
-      #expect(items.filter(\.reverse).map(\.number) == [m + 1], "micro-step \(m + 1): \(rows.map(\.text))")
-      #expect(rows.contains { $0.text.hasPrefix("micro-step \(m + 1) of \(count)") })
+      let at = "200x\(height) micro-step \(m + 1): \(rows.map(\.text))"
+      #expect(items.filter(\.reverse).map(\.number) == [m + 1], "\(at)")
+      #expect(rows.contains { $0.text.hasPrefix("micro-step \(m + 1) of \(count)") }, "\(at)")
+      let numbers = items.map(\.number)
+      #expect(numbers == Array((numbers.first ?? 1)..<((numbers.first ?? 1) + numbers.count)), "\(at)")
+      let note = rows.first { $0.text.contains("step through them") }?.text ?? ""
+      let above = note.firstMatch(of: /↑ (\d+) above/).flatMap { Int($0.1) } ?? 0
+      let below = note.firstMatch(of: /… (\d+) more/).flatMap { Int($0.1) } ?? 0
+      #expect(above == (numbers.first ?? 1) - 1 && above + items.count + below == count, "\(at)")
+      if height == 30 { #expect(items.count < count, "\(at)") }
     }
   }
 

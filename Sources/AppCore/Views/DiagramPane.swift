@@ -34,7 +34,7 @@ let diagramSideFrom = 160
 /// up to 246, then one more a column, at most 80 (from 280 columns): a 300-column terminal
 /// writes the step's micro-steps on fewer, wider lines beside a diagram that does not need the
 /// columns (E3's is under 110 wide).
-func diagramSideWidth(inner: Int) -> Int { max(diagramSideWidth, min(80, inner - 200)) }
+func sideColumnWidth(inner: Int) -> Int { max(diagramSideWidth, min(80, inner - 200)) }
 
 extension AppState {
   /// The diagram pane in a model's frame area, or nil when the diagram does not fit there.
@@ -82,7 +82,7 @@ extension AppState {
       x: inner.x + 1, y: inner.y, width: DiagramPane.canvasWidth(inner: inner.width), height: inner.height)
     var side: Rect?
     if body.width >= diagramSideFrom {
-      let width = diagramSideWidth(inner: inner.width)
+      let width = sideColumnWidth(inner: inner.width)
       side = Rect(x: inner.maxX - width, y: inner.y, width: width, height: inner.height)
     }
     var violationLines: [String] = []
@@ -229,7 +229,7 @@ struct DiagramPane: Widget {
   /// The canvas's width in a pane `inner` columns wide inside its border: less one blank column
   /// at the left, and the side column from ``diagramSideFrom`` columns.
   static func canvasWidth(inner: Int) -> Int {
-    inner - 1 - (inner + 2 >= diagramSideFrom ? diagramSideWidth(inner: inner) + 1 : 0)
+    inner - 1 - (inner + 2 >= diagramSideFrom ? sideColumnWidth(inner: inner) + 1 : 0)
   }
 
   var state: AppState
@@ -446,7 +446,12 @@ struct DiagramPane: Widget {
     let header = Line(
       micro.map { "micro-step \($0 + 1) of \(events.count) (esc leaves)" }
         ?? "the step in \(events.count) micro-step\(events.count == 1 ? "" : "s") (j enters)", theme.strong)
-    let items: [[Line]] = events.enumerated().map { i, e in
+    // Each item takes a line at least: none further than `rows` from the one kept in view can
+    // be shown, and only those are wrapped (a fork of many VMAs runs thousands of micro-steps).
+    let around = micro ?? 0
+    let near = max(0, around - rows)..<min(events.count, around + rows)
+    let items: [[Line]] = near.map { i in
+      let e = events[i]
       let number = String(repeating: " ", count: digits - String(i + 1).count) + "\(i + 1)"
       let text = number + " " + (cpus ? "cpu\(e.cpu) " : "") + e.summary
       let style = e.function.contains("lock") ? theme.lockLens : Style.plain
@@ -454,13 +459,14 @@ struct DiagramPane: Widget {
         Line($0, style, selected: micro == i)
       }
     }
-    let shown = Self.itemWindow(items.map(\.count), around: micro ?? 0, rows: rows - 1)
-    var lines = [header] + items[shown].flatMap { $0 }
-    if shown.count < items.count {
+    let window = Self.itemWindow(items.map(\.count), around: around - near.lowerBound, rows: rows - 1)
+    var lines = [header] + items[window].flatMap { $0 }
+    let shown = (window.lowerBound + near.lowerBound)..<(window.upperBound + near.lowerBound)
+    if shown.count < events.count {
       let g = theme.glyphs
       let parts = [
         shown.lowerBound > 0 ? "\(g.up) \(shown.lowerBound) above" : nil,
-        shown.upperBound < items.count ? "\(g.ellipsis) \(items.count - shown.upperBound) more" : nil,
+        shown.upperBound < events.count ? "\(g.ellipsis) \(events.count - shown.upperBound) more" : nil,
       ]
       lines.append(Line(parts.compactMap { $0 }.joined(separator: "  ") + " (j k step through them)", theme.hint))
     }
@@ -494,11 +500,7 @@ struct DiagramPane: Widget {
   /// Lines of at most `width` holding the items in order, separated by `; `, then `note` whole:
   /// what does not fit in `lines` lines is counted (`…+N`), the note never (teaching text: it
   /// takes the last line, or one more, wrapped, where it does not fit after the items).
-  static func packed(_ items: [String], note: String?, width: Int, lines most: Int) -> [String] {
-    packedLines(items, note: note, width: width, lines: most).lines
-  }
-
-  /// ``packed(_:note:width:lines:)``, and whether an item was cut at a word (`…`).
+  /// Also says whether an item was cut at a word (`…`).
   static func packedLines(_ items: [String], note: String?, width: Int, lines most: Int) -> (
     lines: [String], cut: Bool
   ) {
