@@ -40,7 +40,7 @@ struct MergeRuleTests {
   func dupAnonVMAClonesIntoTarget() {
     let t = timeline("kernel mainline\n" + faultedIntoUnfaulted)
     let texts = t.events(step: 5).map { "\($0.function): \($0.text)" }
-    #expect(texts.contains { $0.hasPrefix("vma_adjust: importer P1:A@0->anon_vma = AV1") }, "\(texts)")
+    #expect(texts.contains { $0.hasPrefix("dup_anon_vma: importer P1:A@0->anon_vma = AV1") }, "\(texts)")
     #expect(texts.contains { $0.hasPrefix("check_anon_vma_clone: P1:A@0 from P1:A@1 (not a fork)") }, "\(texts)")
     let w = t.states[5]
     #expect(w[anonVMA: 1].numActiveVMAs == 1 && w.violations.isEmpty)

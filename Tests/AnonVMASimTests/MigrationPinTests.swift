@@ -4,8 +4,8 @@ import Testing
 
 /// Migration's anon_vma pin per version: 2.6.36's unmap_and_move() takes it under the root lock
 /// (page_lock_anon_vma(), get_anon_vma()); 6.1's __unmap_and_move() takes it without any lock
-/// (page_get_anon_vma(), mm/rmap.c; folio_get_anon_vma() in mainline).
-@Suite("Migration's anon_vma pin: page_lock_anon_vma (2.6.36) vs page_get_anon_vma (6.1)")
+/// (folio_get_anon_vma(), mm/rmap.c; 6.1 and mainline).
+@Suite("Migration's anon_vma pin: page_lock_anon_vma (2.6.36) vs folio_get_anon_vma (6.1)")
 struct MigrationPinTests {
   /// cpu1's exit of P2 holds the root AV1 (unlink_anon_vmas) when cpu0 starts migrating P1's page.
   static func writerHoldsRoot(_ kernel: KernelVersion) -> String {
@@ -31,9 +31,10 @@ struct MigrationPinTests {
     arguments: [KernelVersion.v6, .mainline])
   func pinWithoutLock(kernel: KernelVersion) {
     let t = timeline(Self.writerHoldsRoot(kernel))
-    let get = kernel == .mainline ? "folio_get_anon_vma" : "page_get_anon_vma"
+    let get = "folio_get_anon_vma"
+    let isolate = kernel == .mainline ? "folio_isolate_lru" : "isolate_lru_page"
     #expect(t.states[6].lockHolders[1]?.contains { $0.cpu == 1 } == true)
-    #expect(t.events(step: 8).map(\.function) == ["isolate_lru_page", get, get, get])
+    #expect(t.events(step: 8).map(\.function) == [isolate, get, get, get])
     #expect(t.states[8].cpus[0].state == .running)
     #expect(t.states[8].refcount(1) == t.states[6].refcount(1) + 1)
     #expect(t.states[8].lockHolders[1]?.contains { $0.cpu == 1 } == true)
@@ -64,11 +65,12 @@ struct MigrationPinTests {
     #expect(t.states[6].isAlive(1) == false)
     let events = t.events(step: 7)
     #expect(events.first?.text.hasPrefix("atomic_inc_not_zero(AV1->refcount) fails") == true)
-    #expect(events.map(\.function) == ["page_get_anon_vma", "__unmap_and_move", "__remove_mapping"])
+    #expect(events.map(\.function) == ["folio_get_anon_vma", "__unmap_and_move", "unmap_and_move"])
+    #expect(events.last?.text == "put_page(pg1): pg1 freed")
     #expect(t.states[7].violations.isEmpty)
   }
 
-  @Test("6.1: unmapped after the increment, page_get_anon_vma puts its reference and returns NULL")
+  @Test("6.1: unmapped after the increment, folio_get_anon_vma puts its reference and returns NULL")
   func unmappedAfterIncrement() {
     let t = timeline(
       "kernel 6.1\ncpus 2\nspawn P1\nmmap P1 A 1\ntouch P1 A 0\non cpu0 begin migrate P1 A 0\non cpu0 step 3\n"
@@ -77,7 +79,7 @@ struct MigrationPinTests {
     #expect(t.states[6].isAlive(1))
     let events = t.events(step: 7)
     #expect(events.first?.text == "pg1 no longer mapped: rcu_read_unlock, put_anon_vma(AV1), NULL")
-    #expect(events.map(\.function).prefix(3) == ["page_get_anon_vma", "put_anon_vma", "anon_vma_free"])
+    #expect(events.map(\.function).prefix(3) == ["folio_get_anon_vma", "put_anon_vma", "anon_vma_free"])
     #expect(!events.contains { $0.function == "rmap_walk" || $0.text.hasPrefix("lock ") })
     #expect(t.states[7].isAlive(1) == false)
     #expect(t.states[7].violations.isEmpty)

@@ -151,7 +151,7 @@ struct ProtectionOracle {
 
 /// Runs the operations the seeds decode to on a model and on the oracle, comparing after every
 /// step; returns the script run, the first mismatch (or model error) and how many mprotects
-/// merged (ran vma_adjust without splitting).
+/// merged (ran vma_adjust, vma_set_range in mainline, without splitting).
 func runAgainstOracle(_ seeds: [UInt64], kernel: KernelVersion) -> (script: [String], failure: String?, merges: Int) {
   var w = World(kernel: kernel)
   var oracle = ProtectionOracle()
@@ -164,7 +164,11 @@ func runAgainstOracle(_ seeds: [UInt64], kernel: KernelVersion) -> (script: [Str
     w.freedThisStep = []
     do {
       let functions = try w.apply(op).map(\.function)
-      if case .mprotect = op, functions.contains("vma_adjust"), !functions.contains("__split_vma") { merges += 1 }
+      if case .mprotect = op, functions.contains("vma_adjust") || functions.contains("vma_set_range"),
+        !functions.contains("__split_vma")
+      {
+        merges += 1
+      }
     } catch {
       return (script, "the model rejects '\(op.label)': \(error.message)", merges)
     }

@@ -11,8 +11,8 @@ private func row(_ b: Buffer, _ y: Int) -> String { (0..<b.width).map { b[$0, y]
 /// What a narrated `rmap_walk` event says the walk found at its VMA, in the diagram's words:
 /// `maps`, `unmapped`, `remapped` where the PTE held the page, `no pte` elsewhere.
 private func found(_ text: String) -> String {
-  if text.contains("page_referenced_one: maps it") { return "maps" }
-  if text.contains("try_to_unmap_one:") { return "unmapped" }
+  if text.contains("page_referenced_one: maps it") || text.contains("folio_referenced_one: maps it") { return "maps" }
+  if text.contains("try_to_unmap_one:") || text.contains("try_to_migrate_one:") { return "unmapped" }
   if text.contains("remove_migration_pte:") { return "remapped" }
   return "no pte"
 }

@@ -825,9 +825,9 @@ extension World {
         .exitMM, .newMM, .copyVMA, .allocAVC, .allocAnonVMA, .setRootFromParent, .getAnonVMA, .copyPageRange,
         .setAllLocksBit, .checkAllLocks:
         return step.union(Footprint.of(instr, in: self, cpu: c, next: true, regs: known))
-      case .faultWrite, .faultRead, .doWPPage,
+      case .faultWrite where invisibleOnly, .faultRead where invisibleOnly, .doWPPage where invisibleOnly,
         .doSwapPage where invisibleOnly:
-        // Every branch of handle_mm_fault() sets a PTE (do_anonymous_page(), do_wp_page()'s
+        // (A `where` binds to one pattern only: each carries its own.) Every branch of handle_mm_fault() sets a PTE (do_anonymous_page(), do_wp_page()'s
         // copy or reuse, do_swap_page()), and an unknown VMA counts as everything: visible
         // whatever the rest, and known so without working out the branches' footprints (on
         // four CPUs copying on write, most of the reduction's cost).

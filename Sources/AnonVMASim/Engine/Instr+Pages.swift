@@ -15,7 +15,7 @@ extension Instr {
   static func forEachPage(at instr: UnsafePointer<Instr>, _ body: (PageID) -> Void) {
     switch instr.pointee {
     case .pageLockAnonVMA(let p), .ksmWalk(let p, _), .isolatePage(let p), .visitKSM(_, let p, _, _, _),
-      .readPageMapping(let p), .recheckMapped(let p), .visitVMA(_, let p, _), .addToSwap(let p), .freePage(let p),
+      .readPageMapping(let p), .recheckMapped(let p), .visitVMA(_, let p, _), .addToSwap(let p), .freePage(let p, _),
       .moveToNewPage(let p), .migrateIfMapped(let p, _), .pageGetAnonVMA(let p), .getAnonVMAIncNotZero(let p),
       .getAnonVMARecheckMapped(let p):
       body(p)

@@ -84,7 +84,8 @@ public enum Instr: Sendable, Hashable {
   case adjustPgoff(vma: VMAID, pgoff: Int, next: VMAID?, adjustNext: Int)
   case adjustNextStart(next: VMAID, delta: Int)
   case adjustNextPgoff(next: VMAID, delta: Int)
-  case insertVMA(vma: VMAID)
+  /// `byVMALink`: copy_vma()'s vma_link(), not the split's insert.
+  case insertVMA(vma: VMAID, byVMALink: Bool)
   case unlinkNextVMA(vma: VMAID, next: VMAID)
   case setImporterAnonVMA(importer: VMAID, exporter: VMAID)
   /// `merged`: vma_merge() returned the VMA holding `start`, which takes the new flags whole.
@@ -98,7 +99,7 @@ public enum Instr: Sendable, Hashable {
   case finishWalk
   case finishWalkKSM(origin: String)
   case addToSwap(page: PageID)
-  case freePage(page: PageID)
+  case freePage(page: PageID, migrated: Bool)
   case moveToNewPage(page: PageID)
   case setAllLocksBit(anonVMA: AnonVMAID, value: Bool)
   case checkAllLocks(process: ProcessID, taken: Bool)

@@ -80,7 +80,7 @@ extension World {
         .addToSwap(page: x.page), .pageLockAnonVMA(page: x.page),
         .rmapWalkVisits(
           page: .lit(x.page), anonVMA: .reg(.anonVMA), kind: .unmapToSwap, origin: x.ref.description),
-        .pageUnlockAnonVMA, .finishWalk, .freePage(page: x.page),
+        .pageUnlockAnonVMA, .finishWalk, .freePage(page: x.page, migrated: false),
       ]
     case .migrate(let x):
       if kernel == .v2_6_34 {

@@ -115,7 +115,7 @@ extension World {
       return adjustPgoff(vma: id, pgoff: pgoff, next: next, adjustNext: adjustNext, cpu: c)
     case .adjustNextStart(let next, let delta): return try adjustNextStart(next: next, delta: delta, cpu: c)
     case .adjustNextPgoff(let next, let delta): return try adjustNextPgoff(next: next, delta: delta, cpu: c)
-    case .insertVMA(let id): return try insertVMA(vma: id, cpu: c)
+    case .insertVMA(let id, let byVMALink): return try insertVMA(vma: id, byVMALink: byVMALink, cpu: c)
     case .unlinkNextVMA(let vma, let next): return try unlinkNextVMA(vma: vma, next: next, cpu: c)
     case .vmaAdjustRemove(let args, let next, _): return vmaAdjustRemove(args, next: next, cpu: c)
     case .mprotectFixup(let p, let start, let end, let prot):
@@ -138,7 +138,7 @@ extension World {
       return visitKSM(avc: id, page: page, item: item, node: node, pass: pass, cpu: c)
     case .finishWalkKSM(let origin): return finishWalkKSM(origin: origin, cpu: c)
     case .addToSwap(let page): return addToSwap(page: page, cpu: c)
-    case .freePage(let page): return freePage(page: page, cpu: c)
+    case .freePage(let page, let migrated): return freePage(page: page, migrated: migrated, cpu: c)
     case .migrateIfMapped(let page, let origin): return migrateIfMapped(page: page, origin: origin, cpu: c)
     case .unlessBailed(let instr): return unlessBailed(instr, cpu: c)
     case .clearBail: return clearBail(cpu: c)

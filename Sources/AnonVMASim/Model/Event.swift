@@ -49,8 +49,9 @@ public struct RmapWalk: Sendable, Hashable {
   /// The anon_vma walked: the one page->mapping named when the walk locked it (whatever
   /// occupies that memory now, D.7); nil for a KSM walk, which walks each rmap_item's.
   public var anonVMA: AnonVMAID? = nil
-  /// What the walk found at each visited VMA whose PTE it read (`try_to_unmap_one()`,
-  /// `remove_migration_pte()`, `page_referenced_one()`): `maps`, `unmapped`, `remapped` (the PTE
+  /// What the walk found at each visited VMA whose PTE it read (`try_to_unmap_one()` or 6.x's
+  /// `try_to_migrate_one()`, `remove_migration_pte()`, `page_referenced_one()` or 6.x's
+  /// `folio_referenced_one()`): `maps`, `unmapped`, `remapped` (the PTE
   /// held the page or its migration entry) or `no pte` (no PTE for the page there). Set with the
   /// narrated event, from the same match; a KSM walk records none.
   public var found: [String: String] = [:]

@@ -128,9 +128,9 @@ extension World {
     touchAnonVMA(a)
     self[anonVMA: a].refcount += 1
     return emit(
-      c, "hold_anon_vma",
-      "rmap_item(\(locationName(process: p, vpage: v))) on K\(node) refs \(av(a)): "
-        + "\(counterName) \(before)→\(before + 1)",
+      c, kernel.isModern ? "try_to_merge_with_ksm_page" : "hold_anon_vma",
+      "rmap_item(\(locationName(process: p, vpage: v))) on K\(node) refs \(av(a))"
+        + (kernel.isModern ? " (get_anon_vma)" : "") + ": \(counterName) \(before)→\(before + 1)",
       objects: [.process(p), .stableNode(node), .anonVMA(a)])
   }
 

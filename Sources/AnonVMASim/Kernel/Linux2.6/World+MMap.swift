@@ -116,7 +116,9 @@ extension World {
 
   /// Takes the VMAs inside the range out of the mm.
   ///
-  /// `detach_vmas_to_be_unmapped()`, mm/mmap.c; 2.6.34, 2.6.36 and 6.x.
+  /// `detach_vmas_to_be_unmapped()`, mm/mmap.c; 2.6.34, 2.6.36. 6.1: `do_mas_align_munmap()`
+  /// ("mm/mmap: reorganize munmap to use maple states"); mainline: `vms_gather_munmap_vmas()`,
+  /// mm/vma.c.
   mutating func detachVMAs(process p: ProcessID, start: Int, end: Int, cpu c: Int) -> InstrResult {
     let inside = self[process: p].vmas.filter { id in
       guard let v = vmas[id] else { return false }
@@ -125,8 +127,14 @@ extension World {
     self[process: p].vmas.removeAll { inside.contains($0) }
     for id in inside { vmas[id]?.detached = true }
     detachedVMAs += inside
+    let function =
+      switch kernel {
+      case .v2_6_34, .v2_6_36: "detach_vmas_to_be_unmapped"
+      case .v6: "do_mas_align_munmap"
+      case .mainline: "vms_gather_munmap_vmas"
+      }
     return emit(
-      c, "detach_vmas_to_be_unmapped", inside.map { vmaName($0) }.joined(separator: ", "),
+      c, function, inside.map { vmaName($0) }.joined(separator: ", "),
       objects: inside.map { .vma($0) })
   }
 

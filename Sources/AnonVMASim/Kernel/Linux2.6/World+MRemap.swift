@@ -168,8 +168,10 @@ extension World {
   /// `vma_link()`, mm/mmap.c; 2.6.34, 2.6.36 and 6.x.
   mutating func vmaLinkMoved(_ m: MoveArgs, cpu c: Int) throws(SimError) -> InstrResult {
     let id = try value(.reg(.vma), cpu: c)
-    guard let a = vmas[id]?.anonVMA, isLinux26 else { return .expand([.insertVMA(vma: id)]) }
-    return .expand([.lock(.anonVMALock(.lit(a)), writeMode), .insertVMA(vma: id), .unlock(.anonVMALock(.lit(a)))])
+    guard let a = vmas[id]?.anonVMA, isLinux26 else { return .expand([.insertVMA(vma: id, byVMALink: true)]) }
+    return .expand([
+      .lock(.anonVMALock(.lit(a)), writeMode), .insertVMA(vma: id, byVMALink: true), .unlock(.anonVMALock(.lit(a))),
+    ])
   }
 
   /// move_page_tables(): 2.6.x moves the PTEs under the page table locks only; 6.x takes the

@@ -87,7 +87,7 @@ extension World {
     return emit(
       c, fn,
       "\(what) \(pg(page)) at \(locationName(process: p, vpage: v)), "
-        + "page_add_new_anon_rmap files it in \(av(anon))",
+        + "\(kernel == .mainline ? "folio_add_new_anon_rmap" : "page_add_new_anon_rmap") files it in \(av(anon))",
       objects: [.page(page), .process(p), .anonVMA(anon)])
   }
 

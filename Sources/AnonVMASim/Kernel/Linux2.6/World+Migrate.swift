@@ -1,29 +1,44 @@
 // mm/migrate.c and reclaim (mm/vmscan.c, mm/swap_state.c): unmap_and_move, move_to_new_page,
 // add_to_swap, __remove_mapping. Every version, the migration's anon_vma pin per version:
-// page_lock_anon_vma() in 2.6.36, page_get_anon_vma() without the lock in 6.1.
+// page_lock_anon_vma() in 2.6.36, folio_get_anon_vma() without the lock in 6.1 and mainline.
 
 extension World {
   /// Gives the page a swap slot before reclaim unmaps it.
   ///
-  /// `add_to_swap()`, mm/swap_state.c; 2.6.34, 2.6.36 and 6.x.
+  /// `add_to_swap()`, mm/swap_state.c; 2.6.34, 2.6.36 and 6.1. Mainline: shrink_folio_list()
+  /// calls `folio_alloc_swap()` (mm/swapfile.c; add_to_swap() removed in "mm, swap: simplify
+  /// folio swap allocation", 6.15).
   mutating func addToSwap(page: PageID, cpu c: Int) -> InstrResult {
     let slot = nextSwapSlotID
     swapSlots.append(SwapSlot(id: slot, count: 0, cached: page))
     self[page: page].swapSlot = slot
-    return emit(c, "add_to_swap", "\(pg(page)) gets swap slot \(slot)", objects: [.page(page)])
+    return emit(
+      c, kernel == .mainline ? "folio_alloc_swap" : "add_to_swap", "\(pg(page)) gets swap slot \(slot)",
+      objects: [.page(page)])
   }
 
   /// The end of reclaim or migration: the old page leaves the swap cache and is freed if unused.
   ///
-  /// `__remove_mapping()`, mm/vmscan.c; 2.6.34, 2.6.36 and 6.x.
-  mutating func freePage(page: PageID, cpu c: Int) -> InstrResult {
+  /// Reclaim: `__remove_mapping()`, mm/vmscan.c; 2.6.34, 2.6.36 and 6.x. Migration (`migrated`),
+  /// mm/migrate.c: 2.6.x unmap_and_move()'s `putback_lru_page(page)` ("A page that has been
+  /// migrated has all references removed and will be freed"); 6.1 unmap_and_move()'s
+  /// `put_page(page)`; mainline migrate_folio_done()'s `folio_put(src)`.
+  mutating func freePage(page: PageID, migrated: Bool, cpu c: Int) -> InstrResult {
     if let slot = self[page: page].swapSlot {
       self[swapSlot: slot].cached = nil
       self[page: page].swapSlot = nil
     }
     self[page: page].pinned = false
     let freed = freeIfUnused(page)
-    return emit(c, "__remove_mapping", freed ? "\(pg(page)) freed" : "\(pg(page)) still in use", objects: [.page(page)])
+    let state = freed ? "\(pg(page)) freed" : "\(pg(page)) still in use"
+    guard migrated else { return emit(c, "__remove_mapping", state, objects: [.page(page)]) }
+    let (function, call) =
+      switch kernel {
+      case .v2_6_34, .v2_6_36: ("unmap_and_move", "putback_lru_page")
+      case .v6: ("unmap_and_move", "put_page")
+      case .mainline: ("migrate_folio_done", "folio_put")
+      }
+    return emit(c, function, "\(call)(\(pg(page))): \(state)", objects: [.page(page)])
   }
 
   /// unmap_and_move() (mm/migrate.c). 2.6.34: `rcu_read_lock(); if (!page_mapped(page)) goto
@@ -47,7 +62,7 @@ extension World {
         kernel == .v2_6_34 ? "no longer mapped: goto rcu_unlock" : "page_lock_anon_vma returned NULL: goto uncharge"
       return .expand([
         .narrate(function: "unmap_and_move", text: "\(pg(page)) \(why), nothing to migrate", objects: [.page(page)]),
-        .freePage(page: page),
+        .freePage(page: page, migrated: true),
       ])
     }
     if kernel == .v2_6_34 {
@@ -57,7 +72,7 @@ extension World {
         .pageUnlockAnonVMA, .clearBail, .moveToNewPage(page: page),
         .lock(.anonVMALock(.reg(.anonVMA)), readMode),
         .rmapWalkVisits(page: .lit(page), anonVMA: .reg(.anonVMA), kind: .removeMigration, origin: origin),
-        .unlock(.anonVMALock(.reg(.anonVMA))), .finishWalk, .freePage(page: page),
+        .unlock(.anonVMALock(.reg(.anonVMA))), .finishWalk, .freePage(page: page, migrated: true),
       ])
     }
     return .expand(
@@ -74,11 +89,11 @@ extension World {
       .unlock(.anonVMALock(.reg(.anonVMA))), .moveToNewPage(page: page),
       .lock(.anonVMALock(.reg(.anonVMA)), readMode),
       .rmapWalkVisits(page: .lit(page), anonVMA: .reg(.anonVMA), kind: .removeMigration, origin: origin),
-      .unlock(.anonVMALock(.reg(.anonVMA))), .finishWalk, .freePage(page: page),
+      .unlock(.anonVMALock(.reg(.anonVMA))), .finishWalk, .freePage(page: page, migrated: true),
     ]
   }
 
-  /// 6.1 `__unmap_and_move()` after `anon_vma = page_get_anon_vma(page)` (mainline:
+  /// 6.1 `__unmap_and_move()` after `anon_vma = folio_get_anon_vma(src)` (mainline:
   /// `migrate_folio_unmap()`, folio_get_anon_vma()): with the reference, try_to_migrate()'s walk
   /// (`.anon_lock = folio_lock_anon_vma_read`, the root rwsem for read), move_to_new_folio(),
   /// remove_migration_ptes()'s walk (rmap_walk(), the root rwsem for read), `put_anon_vma(anon_vma)`.
@@ -94,7 +109,7 @@ extension World {
           function: unmapAndMoveFunction,
           text: "\(pg(page)): \(getAnonVMAFunction) returned NULL, not mapped: no try_to_migrate, nothing to remap",
           objects: [.page(page)]),
-        .freePage(page: page),
+        .freePage(page: page, migrated: true),
       ])
     }
     return .expand(pinnedMigration(page: page, origin: origin) + [.putAnonVMA(.reg(.anonVMA), transient: true)])
@@ -105,14 +120,15 @@ extension World {
   var unmapAndMoveFunction: String { kernel == .mainline ? "migrate_folio_unmap" : "__unmap_and_move" }
 
   /// The function that takes a reference on a page's anon_vma without its lock (mm/rmap.c):
-  /// `page_get_anon_vma()` in 6.1, `folio_get_anon_vma()` in mainline.
-  var getAnonVMAFunction: String { kernel == .mainline ? "folio_get_anon_vma" : "page_get_anon_vma" }
+  /// `folio_get_anon_vma()` in 6.1 and mainline ("mm: convert folio_get_anon_vma() to
+  /// folio_get_anon_vma()", merged for 6.1 with the folio conversion of __unmap_and_move()).
+  var getAnonVMAFunction: String { "folio_get_anon_vma" }
 
-  /// page_get_anon_vma(), first part: `rcu_read_lock(); anon_mapping = (unsigned
+  /// folio_get_anon_vma(), first part: `rcu_read_lock(); anon_mapping = (unsigned
   /// long)READ_ONCE(page->mapping); ... if (!page_mapped(page)) goto out;` (NULL: `bail`). No
   /// anon_vma lock: a writer holding the root's rwsem does not stop it.
   ///
-  /// `page_get_anon_vma()`, mm/rmap.c; 6.1 (`folio_get_anon_vma()` in mainline).
+  /// `folio_get_anon_vma()`, mm/rmap.c; 6.1 (`folio_get_anon_vma()` in mainline).
   mutating func pageGetAnonVMA(page: PageID, cpu c: Int) throws(SimError) -> InstrResult {
     guard case .anon(let a) = self[page: page].mapping else {
       throw SimError("\(pg(page)) is not an anonymous page")
@@ -130,11 +146,11 @@ extension World {
       objects: [.page(page), .anonVMA(a)], then: [.getAnonVMAIncNotZero(page: page)])
   }
 
-  /// page_get_anon_vma(): `if (!atomic_inc_not_zero(&anon_vma->refcount)) { anon_vma = NULL; goto
+  /// folio_get_anon_vma(): `if (!atomic_inc_not_zero(&anon_vma->refcount)) { anon_vma = NULL; goto
   /// out; }`. A freed anon_vma's memory is still an anon_vma under rcu_read_lock()
   /// (SLAB_TYPESAFE_BY_RCU), with refcount 0: NULL. The reference is migration's pin.
   ///
-  /// `page_get_anon_vma()`, mm/rmap.c; 6.1 (`folio_get_anon_vma()` in mainline).
+  /// `folio_get_anon_vma()`, mm/rmap.c; 6.1 (`folio_get_anon_vma()` in mainline).
   mutating func getAnonVMAIncNotZero(page: PageID, cpu c: Int) throws(SimError) -> InstrResult {
     guard let a = regs(c).anonVMA else { throw SimError("internal: \(getAnonVMAFunction) read no anon_vma") }
     let before = self[anonVMA: a].refcount
@@ -152,11 +168,11 @@ extension World {
       objects: [.anonVMA(a)], then: [.getAnonVMARecheckMapped(page: page)])
   }
 
-  /// page_get_anon_vma(): `if (!page_mapped(page)) { rcu_read_unlock(); put_anon_vma(anon_vma);
+  /// folio_get_anon_vma(): `if (!page_mapped(page)) { rcu_read_unlock(); put_anon_vma(anon_vma);
   /// return NULL; }` - unmapped, the anon_vma may have been freed and its memory reused by the
   /// one just pinned; otherwise `rcu_read_unlock()` and the anon_vma is returned pinned, unlocked.
   ///
-  /// `page_get_anon_vma()`, mm/rmap.c; 6.1 (`folio_get_anon_vma()` in mainline).
+  /// `folio_get_anon_vma()`, mm/rmap.c; 6.1 (`folio_get_anon_vma()` in mainline).
   mutating func getAnonVMARecheckMapped(page: PageID, cpu c: Int) throws(SimError) -> InstrResult {
     guard let a = regs(c).anonVMA else { throw SimError("internal: \(getAnonVMAFunction) read no anon_vma") }
     if self[page: page].mapcount <= 0 || self[page: page].freed {
@@ -172,21 +188,26 @@ extension World {
 
   /// The page is held for migration (pinned).
   ///
-  /// `isolate_lru_page()`, mm/vmscan.c; 2.6.34, 2.6.36 and 6.x.
+  /// `isolate_lru_page()`, mm/vmscan.c; 2.6.34, 2.6.36 and 6.1 (there a wrapper of
+  /// `folio_isolate_lru()`, mm/folio-compat.c); mainline calls `folio_isolate_lru()` itself.
   mutating func isolatePage(page: PageID, cpu c: Int) -> InstrResult {
     self[page: page].pinned = true
-    return emit(c, "isolate_lru_page", "\(pg(page)) held for migration", objects: [.page(page)])
+    return emit(
+      c, kernel == .mainline ? "folio_isolate_lru" : "isolate_lru_page", "\(pg(page)) held for migration",
+      objects: [.page(page)])
   }
 
   /// Copies the page to a new one with the same mapping and index (`newPage` register).
   ///
-  /// `move_to_new_page()`, mm/migrate.c; 2.6.34, 2.6.36 and 6.x.
+  /// `move_to_new_page()`, mm/migrate.c; 2.6.34, 2.6.36. 6.x: `move_to_new_folio()` (converted in
+  /// 5.19).
   mutating func moveToNewPage(page: PageID, cpu c: Int) -> InstrResult {
     let new = allocPage(mapping: self[page: page].mapping, index: self[page: page].index)
     cpus[c].regs.newPage = new
     cpus[c].regs.page = page
     return emit(
-      c, "move_to_new_page", "copy \(pg(page)) → \(pg(new)), same mapping and index",
+      c, kernel.isModern ? "move_to_new_folio" : "move_to_new_page",
+      "copy \(pg(page)) → \(pg(new)), same mapping and index",
       objects: [.page(page), .page(new)])
   }
 }

@@ -21,7 +21,7 @@ extension World {
       was = [.anonVMA(b)]
     }
     return emit(
-      c, "page_move_anon_rmap",
+      c, kernel == .mainline ? "folio_move_anon_rmap" : "page_move_anon_rmap",
       "reuse \(pg(page)) at \(locationName(process: p, vpage: v)): re-filed in "
         + "\(av(anon))\(from)",
       objects: [.page(page), .process(p), .anonVMA(anon)] + was)
@@ -177,7 +177,7 @@ extension World {
     vmas.update(vma) { $0.chainTailFirst.append(id) }
     touchVMA(vma)
     return emit(
-      c, "anon_vma_chain_link",
+      c, kernel == .mainline ? "anon_vma_chain_assign" : "anon_vma_chain_link",
       "avc\(id) (\(vmaName(vma)) → \(av(a))) added at the head of \(vmaName(vma))'s chain",
       objects: [.avc(id), .vma(vma), .anonVMA(a)])
   }

@@ -101,10 +101,20 @@ extension World {
     return .expand(order.map { .visitVMA(avc: $0, page: page, kind: kind) })
   }
 
+  /// The function that replaces a PTE with a migration entry, one VMA of the unmap walk (mm/rmap.c):
+  /// 2.6.x's `try_to_unmap_one()` (try_to_unmap(page, TTU_MIGRATION)); 6.x's `try_to_migrate_one()`
+  /// (try_to_migrate(), split from try_to_unmap() in 5.14).
+  var unmapToMigrationFunction: String { kernel.isModern ? "try_to_migrate_one" : "try_to_unmap_one" }
+
+  /// The function that reads one VMA's PTE for a referenced check (mm/rmap.c): 2.6.x's
+  /// `page_referenced_one()`; 6.x's `folio_referenced_one()` (renamed with folio_referenced() in 5.18).
+  var referencedOneFunction: String { kernel.isModern ? "folio_referenced_one" : "page_referenced_one" }
+
   /// One VMA of a walk: where the page would be, and what the walk does there.
   ///
-  /// `vma_address() + try_to_unmap_one() / remove_migration_pte() / page_referenced_one()`, mm/rmap.c, mm/migrate.c;
-  /// 2.6.34, 2.6.36 and 6.x.
+  /// `vma_address()` + `try_to_unmap_one()` / `remove_migration_pte()` / `page_referenced_one()`
+  /// (2.6.34, 2.6.36), mm/rmap.c, mm/migrate.c; 6.x: `try_to_migrate_one()` for migration and
+  /// `folio_referenced_one()`.
   mutating func visitVMA(avc id: AVCID, page: PageID, kind: WalkKind, cpu c: Int) throws(SimError) -> InstrResult {
     guard let link = avcs[id], let vma = vmas[link.vma] else {
       return emit(c, "rmap_walk", "avc\(id) is gone", objects: [.avc(id)])
@@ -131,7 +141,7 @@ extension World {
     case (.unmapToMigration, .page(let pp, let w)) where pp == page:
       setPTE(p, address, .migration(page, writable: w))
       self[page: page].mapcount -= 1
-      action = "try_to_unmap_one: PTE → migration entry"
+      action = "\(unmapToMigrationFunction): PTE → migration entry"
       found = "unmapped"
     case (.removeMigration, .migration(let old, let w)):
       if let new = cpus[c].regs.newPage, old == cpus[c].regs.page {
@@ -141,10 +151,10 @@ extension World {
         found = "remapped"
       }
     case (.look, .page(let pp, _)) where pp == page:
-      action = "page_referenced_one: maps it"
+      action = "\(referencedOneFunction): maps it"
       found = "maps"
     case (.look, _):
-      action = "page_referenced_one: does not map it"
+      action = "\(referencedOneFunction): does not map it"
     default:
       action = "no matching PTE there: nothing to do"
     }

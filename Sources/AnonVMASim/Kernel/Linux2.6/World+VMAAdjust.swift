@@ -2,6 +2,12 @@
 // vma_complete of mm/vma.c since 6.3, where the 6.x lock rule differs, switched on `kernel`).
 
 extension World {
+  /// The function that writes a VMA's bounds in the narration: `vma_adjust()` (mm/mmap.c) in
+  /// 2.6.34, 2.6.36 and 6.1 (there the inline wrapper of __vma_adjust()); mainline removed it
+  /// ("mm/mmap: remove __vma_adjust()", 6.3): `vma_set_range()` (mm/vma.h) writes vm_start, vm_end
+  /// and vm_pgoff, three stores, for __split_vma(), vma_expand() and commit_merge().
+  var vmaSetRangeFunction: String { kernel == .mainline ? "vma_set_range" : "vma_adjust" }
+
   /// __split_vma(): copy, clone the chain, then vma_adjust() inserts the new piece.
   ///
   /// `__split_vma()`, mm/mmap.c; 2.6.34, 2.6.36 and 6.x.
@@ -111,13 +117,14 @@ extension World {
 
   /// vma_adjust(): `importer->anon_vma = exporter->anon_vma`.
   ///
-  /// `vma_adjust()`, mm/mmap.c; dup_anon_vma() in 6.x; 2.6.34, 2.6.36 and 6.x.
+  /// `vma_adjust()`, mm/mmap.c; 2.6.34, 2.6.36 and 6.1 (__vma_adjust()); mainline `dup_anon_vma()`,
+  /// mm/vma.c.
   mutating func setImporterAnonVMA(importer: VMAID, exporter: VMAID, cpu c: Int) -> InstrResult {
     let a = vmas[exporter]?.anonVMA
     vmas[importer]?.anonVMA = a
     touchVMA(importer)
     return emit(
-      c, "vma_adjust",
+      c, kernel == .mainline ? "dup_anon_vma" : "vma_adjust",
       "importer \(vmaName(importer))->anon_vma = \(a.map { av($0) } ?? "NULL") "
         + "(from exporter \(vmaName(exporter)))",
       objects: [.vma(importer)] + (a.map { [.anonVMA($0)] } ?? []) + [.vma(exporter)])
@@ -155,7 +162,7 @@ extension World {
     if removeNext > 0, let next {
       instrs.append(.unlinkNextVMA(vma: args.vma, next: next))
     } else if let insert = args.insert {
-      instrs.append(.insertVMA(vma: insert))
+      instrs.append(.insertVMA(vma: insert, byVMALink: false))
     }
     if kernel.isModern, lockAV != nil {
       // vma_complete(): anon_vma_interval_tree_post_update_vma(vma), then adj_next's.
@@ -195,12 +202,12 @@ extension World {
     if args.pgoff != vma.pgoff {
       text += " (vm_pgoff not yet updated)"
       return emit(
-        c, "vma_adjust",
+        c, vmaSetRangeFunction,
         text, objects: [.vma(args.vma)],
         then: [.adjustPgoff(vma: args.vma, pgoff: args.pgoff, next: next, adjustNext: adjustNext)])
     }
     return emit(
-      c, "vma_adjust",
+      c, vmaSetRangeFunction,
       text, objects: [.vma(args.vma)],
       then: next != nil && adjustNext != 0
         ? [.adjustPgoff(vma: args.vma, pgoff: args.pgoff, next: next, adjustNext: adjustNext)] : [])
@@ -215,7 +222,7 @@ extension World {
     guard vmas[id]?.pgoff != pgoff else { return .expand(then) }
     vmas[id]?.pgoff = pgoff
     touchVMA(id)
-    return emit(c, "vma_adjust", "\(vmaName(id)): vm_pgoff = \(pgoff)", objects: [.vma(id)], then: then)
+    return emit(c, vmaSetRangeFunction, "\(vmaName(id)): vm_pgoff = \(pgoff)", objects: [.vma(id)], then: then)
   }
 
   /// vma_adjust(): `next->vm_start += adjust_next << PAGE_SHIFT;`.
@@ -228,7 +235,7 @@ extension World {
     touchVMA(next)
     insertSorted(vma: next, process: nv.process)
     return emit(
-      c, "vma_adjust",
+      c, vmaSetRangeFunction,
       "\(nb): next->vm_start moves to page \(nv.start + delta - nv.base) (vm_pgoff not yet updated)",
       objects: [.vma(next)], then: [.adjustNextPgoff(next: next, delta: delta)])
   }
@@ -240,29 +247,51 @@ extension World {
     guard let nv = vmas[next] else { throw SimError("internal: adjust_next") }
     vmas[next]?.pgoff = nv.pgoff + delta
     touchVMA(next)
-    return emit(c, "vma_adjust", "\(vmaName(next)): next->vm_pgoff = \(nv.pgoff + delta)", objects: [.vma(next)])
+    return emit(c, vmaSetRangeFunction, "\(vmaName(next)): next->vm_pgoff = \(nv.pgoff + delta)", objects: [.vma(next)])
   }
 
-  /// Links the VMA __split_vma() made into the mm.
+  /// Links a new VMA into the mm: the piece __split_vma() made, or (`byVMALink`) copy_vma()'s copy.
   ///
-  /// `__insert_vm_struct()`, mm/mmap.c; 2.6.34, 2.6.36 and 6.x.
-  mutating func insertVMA(vma id: VMAID, cpu c: Int) throws(SimError) -> InstrResult {
+  /// Split: `__insert_vm_struct()`, mm/mmap.c, 2.6.34 and 2.6.36; 6.1's __vma_adjust() stores it in
+  /// the maple tree itself (`vma_mas_store(insert, &mas)`, "mm: remove the vma linked list");
+  /// mainline's `vma_complete()` (mm/vma.c) with `vma_iter_store_new()`. copy_vma(): `vma_link()`,
+  /// every version.
+  mutating func insertVMA(vma id: VMAID, byVMALink: Bool, cpu c: Int) throws(SimError) -> InstrResult {
     guard let p = vmas[id]?.process else { throw SimError("internal: insert") }
     insertSorted(vma: id, process: p)
-    return emit(c, "__insert_vm_struct", "\(vmaName(id)) linked into the mm", objects: [.vma(id)])
+    let (function, how): (String, String) =
+      switch (byVMALink, kernel) {
+      case (true, _): ("vma_link", "linked into the mm")
+      case (false, .v2_6_34), (false, .v2_6_36): ("__insert_vm_struct", "linked into the mm")
+      case (false, .v6): ("__vma_adjust", "stored in the mm's maple tree (vma_mas_store)")
+      case (false, .mainline): ("vma_complete", "stored in the mm's maple tree (vma_iter_store_new)")
+      }
+    return emit(c, function, "\(vmaName(id)) \(how)", objects: [.vma(id)])
   }
 
   /// vma_adjust(): the swallowed `next` leaves the mm.
   ///
-  /// `__vma_unlink()`, mm/mmap.c; 2.6.34, 2.6.36 and 6.x.
+  /// `__vma_unlink()`, mm/mmap.c; 2.6.34, 2.6.36. 6.1: __vma_adjust() stores the grown VMA over
+  /// next's range in the maple tree (no unlink call); mainline: `vma_complete()` with `vp->remove`
+  /// (mm/vma.c).
   mutating func unlinkNextVMA(vma: VMAID, next: VMAID, cpu c: Int) throws(SimError) -> InstrResult {
     guard let p = vmas[next]?.process else { throw SimError("internal: unlink") }
     self[process: p].vmas.removeAll { $0 == next }
     vmas[next]?.detached = true
     touchVMA(next)
     detachedVMAs.append(next)
+    let text =
+      kernel.isModern
+      ? "\(vmaName(next)) merged into \(vmaName(vma)): its range now \(vmaName(vma))'s in the maple tree"
+      : "\(vmaName(next)) merged into \(vmaName(vma)), unlinked from the mm"
+    let function =
+      switch kernel {
+      case .v2_6_34, .v2_6_36: "__vma_unlink"
+      case .v6: "__vma_adjust"
+      case .mainline: "vma_complete"
+      }
     return emit(
-      c, "__vma_unlink", "\(vmaName(next)) merged into \(vmaName(vma)), unlinked from the mm",
+      c, function, text,
       objects: [.vma(next), .vma(vma)])
   }
 
