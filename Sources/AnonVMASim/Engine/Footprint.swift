@@ -864,6 +864,15 @@ extension World {
   private func nextStepFootprint(of instr: Instr, cpu c: Int, after step: Footprint) -> Footprint? {
     switch instr {
     case .lock, .unlock, .freePage: return step.union(Footprint.of(instr, in: self, cpu: c, next: true))
+    case .folioTrylockRead:
+      // folio_lock_anon_vma_read()'s down_read_trylock() on the root in the `root` register
+      // (World+FolioLockAnonVMA.swift): it never blocks (no wait-for graph); on success it takes
+      // the lock as a lock that progresses does (its mapped re-check is the next micro-step), on
+      // failure it only narrates (its slow path is the next micro-step). Either way it reads the
+      // lock's holders and the root (C11, C16) and writes at most the lock and this CPU's record.
+      guard let root = regs(c).root else { return nil }
+      return step.union(
+        Footprint(reads: [.anonVMA(root), .lock(root), .heldBy(c)], writes: [.lock(root), .heldBy(c)]))
     default: return nil
     }
   }

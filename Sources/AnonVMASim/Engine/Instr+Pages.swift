@@ -17,7 +17,8 @@ extension Instr {
     case .pageLockAnonVMA(let p), .ksmWalk(let p, _), .isolatePage(let p), .visitKSM(_, let p, _, _, _),
       .readPageMapping(let p), .recheckMapped(let p), .visitVMA(_, let p, _), .addToSwap(let p), .freePage(let p, _),
       .moveToNewPage(let p), .migrateIfMapped(let p, _), .pageGetAnonVMA(let p), .getAnonVMAIncNotZero(let p),
-      .getAnonVMARecheckMapped(let p):
+      .getAnonVMARecheckMapped(let p), .folioTrylockRead(let p), .folioLockIncNotZero(let p),
+      .folioLockRecheckMapped(let p):
       body(p)
     case .rmapWalkVisits(let p, _, _, _):
       if case .lit(let id) = p { body(id) }

@@ -146,6 +146,17 @@ public enum Instr: Sendable, Hashable {
   case getAnonVMAIncNotZero(page: PageID)
   /// page_get_anon_vma(): page_mapped() again after the increment; put_anon_vma() and NULL if not.
   case getAnonVMARecheckMapped(page: PageID)
+  /// folio_lock_anon_vma_read(): `down_read_trylock(&root_anon_vma->rwsem)`; the mapped re-check
+  /// on success, the refcount slow path on failure.
+  case folioTrylockRead(page: PageID)
+  /// folio_lock_anon_vma_read()'s slow path: `atomic_inc_not_zero(&anon_vma->refcount)`.
+  case folioLockIncNotZero(page: PageID)
+  /// folio_lock_anon_vma_read()'s slow path: folio_mapped() after the increment (put_anon_vma()
+  /// and NULL if not), else rcu_read_unlock() and the blocking anon_vma_lock_read().
+  case folioLockRecheckMapped(page: PageID)
+  /// folio_lock_anon_vma_read()'s slow path with the lock: `atomic_dec_and_test(&anon_vma->refcount)`
+  /// (the last reference: unlock, __put_anon_vma(), NULL).
+  case folioLockDecAndTest
 
   // brk and stack growth (Kernel/Linux2.6/World+Stack.swift).
   /// sys_brk() + do_brk() / do_brk_flags(): grow the heap mapping by `pages` at its end.

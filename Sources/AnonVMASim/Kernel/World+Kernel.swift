@@ -199,6 +199,10 @@ extension World {
     case .getAnonVMAIncNotZero(let page) where kernel.isModern: return try getAnonVMAIncNotZero(page: page, cpu: c)
     case .getAnonVMARecheckMapped(let page) where kernel.isModern:
       return try getAnonVMARecheckMapped(page: page, cpu: c)
+    case .folioTrylockRead(let page) where kernel.isModern: return try folioTrylockRead(page: page, cpu: c)
+    case .folioLockIncNotZero(let page) where kernel.isModern: return try folioLockIncNotZero(page: page, cpu: c)
+    case .folioLockRecheckMapped(let page) where kernel.isModern: return try folioLockRecheckMapped(page: page, cpu: c)
+    case .folioLockDecAndTest where kernel.isModern: return try folioLockDecAndTest(cpu: c)
 
     // MARK: mainline only (Kernel/Mainline)
 
@@ -215,7 +219,8 @@ extension World {
       throw SimError("internal: a mainline micro-step in the \(kernel.rawValue) model")
     case .clearVMAAnonVMA, .forkAfterClone, .cloneReuseCheck, .cloneFinish, .incParentChildren,
       .treeRemove, .treeReinsert, .unlinkClearVMA, .unlinkSecondPass, .putAnonVMA, .putRoot, .pageGetAnonVMA,
-      .getAnonVMAIncNotZero, .getAnonVMARecheckMapped:
+      .getAnonVMAIncNotZero, .getAnonVMARecheckMapped, .folioTrylockRead, .folioLockIncNotZero, .folioLockRecheckMapped,
+      .folioLockDecAndTest:
       throw SimError("internal: a 6.1/mainline micro-step in the \(kernel.rawValue) model")
     }
   }

@@ -81,7 +81,8 @@ extension World {
   }
 
   /// With the anon_vma pinned (the `anonVMA` register): the unmap walk, the copy, the remap walk,
-  /// each under the root's lock (2.6.36's spinlock; 6.x's rwsem for read); the old page freed.
+  /// each under the root's lock (2.6.36's spinlock); the old page freed. 6.x locks the unmap walk
+  /// through folio_lock_anon_vma_read() instead (``migratePinned(page:origin:cpu:)``).
   func pinnedMigration(page: PageID, origin: String) -> [Instr] {
     [
       .lock(.anonVMALock(.reg(.anonVMA)), readMode),
@@ -95,7 +96,9 @@ extension World {
 
   /// 6.1 `__unmap_and_move()` after `anon_vma = folio_get_anon_vma(src)` (mainline:
   /// `migrate_folio_unmap()`, folio_get_anon_vma()): with the reference, try_to_migrate()'s walk
-  /// (`.anon_lock = folio_lock_anon_vma_read`, the root rwsem for read), move_to_new_folio(),
+  /// (`.anon_lock = folio_lock_anon_vma_read`: ``pageLockAnonVMA(page:cpu:)``'s trylock or
+  /// refcount slow path, its own NULL when the page is no longer mapped, then no walk; the
+  /// migration's pin keeps the slow path's reference from being the last), move_to_new_folio(),
   /// remove_migration_ptes()'s walk (rmap_walk(), the root rwsem for read), `put_anon_vma(anon_vma)`.
   /// NULL means the page was no longer mapped: `else if (page_mapped(page))` skips
   /// try_to_migrate(), `page_was_mapped` stays false, no walk and no put. (The kernel still copies
@@ -112,7 +115,20 @@ extension World {
         .freePage(page: page, migrated: true),
       ])
     }
-    return .expand(pinnedMigration(page: page, origin: origin) + [.putAnonVMA(.reg(.anonVMA), transient: true)])
+    // The pinned anon_vma, named from here on (folio_lock_anon_vma_read() reads folio->mapping
+    // into the registers again; `anon_vma` in __unmap_and_move() is its own variable).
+    guard let a = regs(c).anonVMA else {
+      return .expand(pinnedMigration(page: page, origin: origin) + [.putAnonVMA(.reg(.anonVMA), transient: true)])
+    }
+    return .expand([
+      .pageLockAnonVMA(page: page),
+      .rmapWalkVisits(page: .lit(page), anonVMA: .reg(.anonVMA), kind: .unmapToMigration, origin: origin),
+      .pageUnlockAnonVMA, .clearBail, .moveToNewPage(page: page),
+      .lock(.anonVMALock(.lit(a)), readMode),
+      .rmapWalkVisits(page: .lit(page), anonVMA: .lit(a), kind: .removeMigration, origin: origin),
+      .unlock(.anonVMALock(.lit(a))), .finishWalk, .freePage(page: page, migrated: true),
+      .putAnonVMA(.lit(a), transient: true),
+    ])
   }
 
   /// The migration function that pins the anon_vma: `__unmap_and_move()` in 6.1,

@@ -8,9 +8,11 @@ extension World {
   /// rwsem for read, `down_read_trylock(&root_anon_vma->rwsem)`, and re-checks folio_mapped()).
   var lockAnonVMAReadFunction: String { kernel.isModern ? "folio_lock_anon_vma_read" : "page_lock_anon_vma" }
 
-  /// page_lock_anon_vma(): read page->mapping, lock anon_vma->root, re-check page_mapped.
+  /// page_lock_anon_vma(): read page->mapping, lock anon_vma->root, re-check page_mapped. 6.1
+  /// and mainline: folio_lock_anon_vma_read(), whose lock is a trylock with a refcount slow path
+  /// (Kernel/Linux6/World+FolioLockAnonVMA.swift).
   ///
-  /// `page_lock_anon_vma()`, mm/rmap.c; 2.6.34, 2.6.36 and 6.x.
+  /// `page_lock_anon_vma()`, mm/rmap.c; 2.6.34, 2.6.36; `folio_lock_anon_vma_read()` in 6.x.
   mutating func pageLockAnonVMA(page: PageID, cpu c: Int) -> InstrResult {
     cpus[c].regs.bail = false
     if kernel == .v2_6_34 || has(.rootReread) {
@@ -18,7 +20,12 @@ extension World {
       // as re-read at lock time and did not re-check page_mapped.
       return .expand([.readPageMapping(page: page), .unlessBailed(.lock(.anonVMALock(.reg(.anonVMA)), readMode))])
     }
-    // 2.6.36 / 6.x: lock the root read once, then re-check that the page is still mapped.
+    // 6.1 and mainline: folio_lock_anon_vma_read()'s trylock of the root read once, and its
+    // refcount slow path when the trylock fails (``folioTrylockRead(page:cpu:)``).
+    if kernel.isModern {
+      return .expand([.readPageMapping(page: page), .unlessBailed(.folioTrylockRead(page: page))])
+    }
+    // 2.6.36: lock the root read once, then re-check that the page is still mapped.
     return .expand([
       .readPageMapping(page: page), .unlessBailed(.lock(.exact(.reg(.root)), readMode)),
       .unlessBailed(.recheckMapped(page: page)),
