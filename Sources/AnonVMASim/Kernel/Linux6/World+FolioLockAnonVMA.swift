@@ -20,9 +20,12 @@
 //
 // 6.1 has exactly this; mainline (7.0) too: the mapping-changed retry that came with
 // UFFDIO_MOVE (6.8 .. 6.19) is gone again in 7.0, which requires the folio lock instead. The
-// model has no UFFDIO_MOVE, so neither model retries. `rwc->try_lock` is set by reclaim's
-// folio_referenced() only; the model's walks (try_to_unmap for swap-out, try_to_migrate,
-// the `rmap` walk) block, so the bail-out with `rwc->contended` is not modelled.
+// model has no UFFDIO_MOVE, so neither model retries. `rwc->try_lock` is set by
+// folio_referenced() (since 6.0, "mm: don't be stuck to rmap lock on reclaim path"), whose bail-out
+// with `rwc->contended` is not modelled: the model's walks (try_to_unmap for swap-out,
+// try_to_migrate, and the `rmap` walk) sleep. The `rmap` walk narrates its visits as
+// folio_referenced_one(); a contended folio_referenced() would return NULL instead of sleeping
+// (a known gap, Docs/kernel-semantics.md; page_idle's and DAMON's walks do sleep).
 
 extension World {
   /// folio_lock_anon_vma_read(): `down_read_trylock(&root_anon_vma->rwsem)` on the root read
