@@ -23,7 +23,7 @@ struct BenchTests {
     let json = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
     let figures = try #require(json["figures"] as? [[String: Any]])
     print(
-      "anonvis-bench --quick (debug build; printed, not asserted):\n"
+      "anonvis-bench --quick (\(optimizedBuild ? "optimized" : "debug") build; printed, not asserted):\n"
         + figures.map { f in
           let value = (f["value"] as? Double).map { String(format: "%.4g", $0) } ?? "?"
           let target = (f["target"] as? Double).map { String(format: " (target %.4g)", $0) } ?? ""

@@ -13,6 +13,14 @@ let anonvisBinary: URL? = {
   return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) }
 }()
 
+/// Whether the tests (and the binaries beside them) are an optimized build: README's test command
+/// builds with `-c release -Xswiftc -enable-testing`; a plain `swift test` is a debug build.
+#if DEBUG
+let optimizedBuild = false
+#else
+let optimizedBuild = true
+#endif
+
 struct RunResult {
   var status: Int32
   var stdout: String
