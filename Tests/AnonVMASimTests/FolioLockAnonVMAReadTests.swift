@@ -13,7 +13,8 @@ struct FolioLockAnonVMAReadTests {
   static let lockFunction = "folio_lock_anon_vma_read"
 
   /// P1's page in AV1, P2 forked (AV2, child of AV1). cpu1's exit of P2 holds AV1's rwsem for
-  /// write (unlink_anon_vmas, its third micro-step) when cpu0 begins an rmap walk of P1's page.
+  /// write (unlink_anon_vmas, its third micro-step) when cpu0 begins swap-out's walk of P1's page
+  /// (try_to_unmap(), which sleeps; add_to_swap() is its first micro-step).
   static func writerHoldsRoot(_ kernel: KernelVersion, tail: String) -> String {
     """
     kernel \(kernel.rawValue)
@@ -24,8 +25,8 @@ struct FolioLockAnonVMAReadTests {
     fork P1 P2
     on cpu1 begin exit P2
     on cpu1 step 3
-    on cpu0 begin rmap P1 A 0
-    on cpu0 step 4
+    on cpu0 begin swap-out P1 A 0
+    on cpu0 step 5
     on cpu0 step
     on cpu1 finish
     \(tail)
@@ -61,10 +62,11 @@ struct FolioLockAnonVMAReadTests {
     // Step 6: cpu1 holds AV1 for write.
     #expect(t.states[6].lockHolders[1]?.contains { $0.cpu == 1 && $0.mode == .write } == true)
     let before = t.states[6].refcount(1)
-    // Step 8: page->mapping, the failed trylock, the increment, folio_mapped() again.
-    let slow = t.events(step: 8)
+    // Step 8: add_to_swap, then page->mapping, the failed trylock, the increment, folio_mapped() again.
+    let addToSwap = kernel == .mainline ? "folio_alloc_swap" : "add_to_swap"
+    #expect(t.events(step: 8).map(\.function) == [addToSwap] + Array(repeating: Self.lockFunction, count: 4))
+    let slow = t.events(step: 8).filter { $0.function == Self.lockFunction }
     try #require(slow.count == 4)
-    #expect(slow.map(\.function) == Array(repeating: Self.lockFunction, count: 4))
     #expect(slow[1].text.hasPrefix("down_read_trylock(AV1's rwsem) fails: cpu1 holds it for write"))
     #expect(slow[2].text == "atomic_inc_not_zero(AV1->refcount) \(before)→\(before + 1): the walker pins it")
     #expect(slow[3].text == "pg1 still mapped: rcu_read_unlock; AV1 pinned, sleep on AV1's rwsem")
@@ -85,7 +87,7 @@ struct FolioLockAnonVMAReadTests {
     #expect(
       rest.dropFirst().first?.text
         == "atomic_dec_and_test(AV1->refcount) \(before)→\(before - 1): not the last, AV1 locked for the walk")
-    #expect(rest.last?.text.hasPrefix("visited") == true)
+    #expect(rest.contains { $0.function == "rmap_walk" && $0.text.hasPrefix("visited") })
     #expect(t.states[11].refcount(1) == 1)
     #expect(t.states[11].isAlive(1))
     #expect(t.states[11].cpus.allSatisfy { $0.state == .idle })
@@ -107,10 +109,11 @@ struct FolioLockAnonVMAReadTests {
     #expect(t.states[12].pins[1] == 1)
     #expect(t.events(step: 12).contains { $0.function == "put_anon_vma" && $0.text == "AV1 refcount 2→1" })
     let events = t.events(step: 13)
-    try #require(events.count == 5)
+    try #require(events.count == 6)
     #expect(
       events.map(\.function) == [
         "anon_vma_lock_read", Self.lockFunction, "anon_vma_unlock_read", "anon_vma_free", "rmap_walk",
+        "__remove_mapping",
       ])
     #expect(events[1].text.hasPrefix("atomic_dec_and_test(AV1->refcount) 1→0: the walker held the last reference"))
     #expect(events.allSatisfy { $0.cpu == 0 })
@@ -119,6 +122,38 @@ struct FolioLockAnonVMAReadTests {
     #expect(t.states[13].isAlive(1) == false)
     #expect(t.states[13].pins[1, default: 0] == 0)
     #expect(t.states[13].lockHolders[1] == nil || t.states[13].lockHolders[1]?.isEmpty == true)
+    for k in t.states.indices { #expect(t.states[k].violations.isEmpty, "step \(k)") }
+  }
+
+  @Test(
+    "the rmap walk is folio_referenced(): with rwc->try_lock a contended trylock returns NULL at once, no reference, no sleep, no walk",
+    arguments: [KernelVersion.v6, .mainline])
+  func referencedGivesUp(kernel: KernelVersion) throws {
+    let t = timeline(
+      """
+      kernel \(kernel.rawValue)
+      cpus 2
+      spawn P1
+      mmap P1 A 1
+      touch P1 A 0
+      fork P1 P2
+      on cpu1 begin exit P2
+      on cpu1 step 3
+      on cpu0 begin rmap P1 A 0
+      on cpu0 finish
+      on cpu1 finish
+      """)
+    #expect(t.states[7].lockHolders[1]?.contains { $0.cpu == 1 && $0.mode == .write } == true)
+    let events = t.events(step: 8)
+    #expect(events.map(\.function) == [Self.lockFunction, Self.lockFunction, "rmap_walk"])
+    #expect(
+      events.dropFirst().first?.text
+        == "down_read_trylock(AV1's rwsem) fails: cpu1 holds it for write; rwc->try_lock: contended, rcu_read_unlock, NULL"
+    )
+    #expect(events.last?.text == "\(Self.lockFunction) returned NULL: no walk")
+    #expect(t.states[8].cpus[0].state == .idle)
+    #expect(t.states[8].refcount(1) == t.states[7].refcount(1))
+    #expect(t.states[8].lockHolders[1]?.contains { $0.cpu == 1 && $0.mode == .write } == true)
     for k in t.states.indices { #expect(t.states[k].violations.isEmpty, "step \(k)") }
   }
 
@@ -133,8 +168,8 @@ struct FolioLockAnonVMAReadTests {
       spawn P1
       mmap P1 A 1
       touch P1 A 0
-      on cpu0 begin rmap P1 A 0
-      on cpu0 step
+      on cpu0 begin swap-out P1 A 0
+      on cpu0 step 2
       on cpu1 begin exit P1
       on cpu1 step 3
       on cpu0 finish
@@ -148,7 +183,7 @@ struct FolioLockAnonVMAReadTests {
       events.map(\.function).prefix(4) == [Self.lockFunction, Self.lockFunction, Self.lockFunction, "put_anon_vma"])
     #expect(events[2].text == "pg1 no longer mapped: rcu_read_unlock, put_anon_vma(AV1), NULL")
     #expect(events[3].text == "AV1 refcount 2→1")
-    #expect(events.last?.text == "\(Self.lockFunction) returned NULL: no walk")
+    #expect(events.contains { $0.text == "\(Self.lockFunction) returned NULL: no walk" })
     #expect(t.states[8].isAlive(1))
     #expect(t.states[8].refcount(1) == 1)
     #expect(t.states[9].isAlive(1) == false)

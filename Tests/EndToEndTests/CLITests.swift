@@ -14,7 +14,7 @@ let anonvisBinary: URL? = {
 }()
 
 /// Whether the tests (and the binaries beside them) are an optimized build: README's test command
-/// builds with `-c release -Xswiftc -enable-testing`; a plain `swift test` is a debug build.
+/// is `swift test -c release`; a plain `swift test` is a debug build.
 #if DEBUG
 let optimizedBuild = false
 #else

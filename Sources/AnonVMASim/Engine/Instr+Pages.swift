@@ -14,10 +14,10 @@ extension Instr {
   /// first; the switch here reads only the cases that name a page).
   static func forEachPage(at instr: UnsafePointer<Instr>, _ body: (PageID) -> Void) {
     switch instr.pointee {
-    case .pageLockAnonVMA(let p), .ksmWalk(let p, _), .isolatePage(let p), .visitKSM(_, let p, _, _, _),
+    case .pageLockAnonVMA(let p, _), .ksmWalk(let p, _), .isolatePage(let p), .visitKSM(_, let p, _, _, _),
       .readPageMapping(let p), .recheckMapped(let p), .visitVMA(_, let p, _), .addToSwap(let p), .freePage(let p, _),
       .moveToNewPage(let p), .migrateIfMapped(let p, _), .pageGetAnonVMA(let p), .getAnonVMAIncNotZero(let p),
-      .getAnonVMARecheckMapped(let p), .folioTrylockRead(let p), .folioLockIncNotZero(let p),
+      .getAnonVMARecheckMapped(let p), .folioTrylockRead(let p, _), .folioLockIncNotZero(let p),
       .folioLockRecheckMapped(let p):
       body(p)
     case .rmapWalkVisits(let p, _, _, _):

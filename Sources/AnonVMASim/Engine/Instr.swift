@@ -34,7 +34,8 @@ public enum Instr: Sendable, Hashable {
   case doMunmap(process: ProcessID, start: Int, end: Int)
   case splitAdjust(vma: VMAID, at: Int, newBelow: Bool)
   indirect case mprotectFixup(process: ProcessID, start: Int, end: Int, prot: Prot)
-  case pageLockAnonVMA(page: PageID)
+  /// `tryLock`: the walk's `rwc->try_lock` (6.x folio_referenced(): a contended trylock returns NULL).
+  case pageLockAnonVMA(page: PageID, tryLock: Bool = false)
   case pageUnlockAnonVMA
   indirect case rmapWalkVisits(page: Val<Page>, anonVMA: Val<AnonVMA>, kind: WalkKind, origin: String)
   case ksmWalk(page: PageID, node: StableNodeID)
@@ -148,7 +149,7 @@ public enum Instr: Sendable, Hashable {
   case getAnonVMARecheckMapped(page: PageID)
   /// folio_lock_anon_vma_read(): `down_read_trylock(&root_anon_vma->rwsem)`; the mapped re-check
   /// on success, the refcount slow path on failure.
-  case folioTrylockRead(page: PageID)
+  case folioTrylockRead(page: PageID, tryLock: Bool)
   /// folio_lock_anon_vma_read()'s slow path: `atomic_inc_not_zero(&anon_vma->refcount)`.
   case folioLockIncNotZero(page: PageID)
   /// folio_lock_anon_vma_read()'s slow path: folio_mapped() after the increment (put_anon_vma()

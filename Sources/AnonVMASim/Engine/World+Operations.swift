@@ -101,8 +101,10 @@ extension World {
         cpus[c].regs.walk = nil
         return [.ksmWalk(page: x.page, node: node), .finishWalkKSM(origin: x.ref.description)]
       }
+      // The walk reads the referenced bits (page_referenced_one(), 6.x folio_referenced_one()):
+      // 6.x folio_referenced() sets `rwc->try_lock`, so a contended root rwsem gives NULL, no sleep.
       return [
-        .pageLockAnonVMA(page: x.page),
+        .pageLockAnonVMA(page: x.page, tryLock: true),
         .rmapWalkVisits(
           page: .lit(x.page), anonVMA: .reg(.anonVMA), kind: .look, origin: x.ref.description),
         .pageUnlockAnonVMA, .finishWalk,

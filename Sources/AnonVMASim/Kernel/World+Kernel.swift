@@ -125,7 +125,7 @@ extension World {
     case .changeProtection(let p, let start, let end, let prot, let merged):
       return changeProtection(process: p, start: start, end: end, prot: prot, merged: merged, cpu: c)
     // MARK: Reverse map walks (mm/rmap.c, mm/migrate.c, mm/vmscan.c)
-    case .pageLockAnonVMA(let page): return pageLockAnonVMA(page: page, cpu: c)
+    case .pageLockAnonVMA(let page, let tryLock): return pageLockAnonVMA(page: page, tryLock: tryLock, cpu: c)
     case .pageUnlockAnonVMA: return pageUnlockAnonVMA(cpu: c)
     case .readPageMapping(let page): return try readPageMapping(page: page, cpu: c)
     case .recheckMapped(let page): return recheckMapped(page: page, cpu: c)
@@ -199,7 +199,8 @@ extension World {
     case .getAnonVMAIncNotZero(let page) where kernel.isModern: return try getAnonVMAIncNotZero(page: page, cpu: c)
     case .getAnonVMARecheckMapped(let page) where kernel.isModern:
       return try getAnonVMARecheckMapped(page: page, cpu: c)
-    case .folioTrylockRead(let page) where kernel.isModern: return try folioTrylockRead(page: page, cpu: c)
+    case .folioTrylockRead(let page, let tryLock) where kernel.isModern:
+      return try folioTrylockRead(page: page, tryLock: tryLock, cpu: c)
     case .folioLockIncNotZero(let page) where kernel.isModern: return try folioLockIncNotZero(page: page, cpu: c)
     case .folioLockRecheckMapped(let page) where kernel.isModern: return try folioLockRecheckMapped(page: page, cpu: c)
     case .folioLockDecAndTest where kernel.isModern: return try folioLockDecAndTest(cpu: c)

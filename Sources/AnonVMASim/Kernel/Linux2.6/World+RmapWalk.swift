@@ -13,7 +13,7 @@ extension World {
   /// (Kernel/Linux6/World+FolioLockAnonVMA.swift).
   ///
   /// `page_lock_anon_vma()`, mm/rmap.c; 2.6.34, 2.6.36; `folio_lock_anon_vma_read()` in 6.x.
-  mutating func pageLockAnonVMA(page: PageID, cpu c: Int) -> InstrResult {
+  mutating func pageLockAnonVMA(page: PageID, tryLock: Bool, cpu c: Int) -> InstrResult {
     cpus[c].regs.bail = false
     if kernel == .v2_6_34 || has(.rootReread) {
       // 2.6.34 locks the anon_vma's own lock; the pre-f18194275c39 code locked anon_vma->root
@@ -23,7 +23,7 @@ extension World {
     // 6.1 and mainline: folio_lock_anon_vma_read()'s trylock of the root read once, and its
     // refcount slow path when the trylock fails (``folioTrylockRead(page:cpu:)``).
     if kernel.isModern {
-      return .expand([.readPageMapping(page: page), .unlessBailed(.folioTrylockRead(page: page))])
+      return .expand([.readPageMapping(page: page), .unlessBailed(.folioTrylockRead(page: page, tryLock: tryLock))])
     }
     // 2.6.36: lock the root read once, then re-check that the page is still mapped.
     return .expand([

@@ -21,11 +21,9 @@
 // 6.1 has exactly this; mainline (7.0) too: the mapping-changed retry that came with
 // UFFDIO_MOVE (6.8 .. 6.19) is gone again in 7.0, which requires the folio lock instead. The
 // model has no UFFDIO_MOVE, so neither model retries. `rwc->try_lock` is set by
-// folio_referenced() (since 6.0, "mm: don't be stuck to rmap lock on reclaim path"), whose bail-out
-// with `rwc->contended` is not modelled: the model's walks (try_to_unmap for swap-out,
-// try_to_migrate, and the `rmap` walk) sleep. The `rmap` walk narrates its visits as
-// folio_referenced_one(); a contended folio_referenced() would return NULL instead of sleeping
-// (a known gap, Docs/kernel-semantics.md; page_idle's and DAMON's walks do sleep).
+// folio_referenced() (since 6.0, "mm: don't be stuck to rmap lock on reclaim path"): the model's
+// `rmap` walk, which reads the referenced bits (folio_referenced_one()), returns NULL on a
+// contended trylock (`rwc->contended`); try_to_unmap (swap-out) and try_to_migrate sleep.
 
 extension World {
   /// folio_lock_anon_vma_read(): `down_read_trylock(&root_anon_vma->rwsem)` on the root read
@@ -36,7 +34,9 @@ extension World {
   /// ``folioLockIncNotZero(page:cpu:)``.
   ///
   /// `folio_lock_anon_vma_read()`, mm/rmap.c; 6.1 and mainline.
-  mutating func folioTrylockRead(page: PageID, cpu c: Int) throws(SimError) -> InstrResult {
+  /// `tryLock`: folio_referenced()'s `rwc->try_lock`: `if (rwc && rwc->try_lock) { anon_vma = NULL;
+  /// rwc->contended = true; goto out; }` - no sleep, no reference, no walk.
+  mutating func folioTrylockRead(page: PageID, tryLock: Bool, cpu c: Int) throws(SimError) -> InstrResult {
     guard let root = regs(c).root else { throw SimError("internal: \(lockAnonVMAReadFunction) read no root") }
     if lockAvailable(root, for: .read) {
       let taken = try lock(.exact(.lit(root)), .read, cpu: c)
@@ -45,6 +45,14 @@ extension World {
     }
     let writers = (lockHolders[root] ?? []).filter { $0.mode != .read }.map { "cpu\($0.cpu)" }
     let who = writers.isEmpty ? "it is held" : "\(writers.joined(separator: ", ")) holds it for write"
+    if tryLock {
+      cpus[c].regs.bail = true
+      cpus[c].regs.rcuPageLock = false
+      return emit(
+        c, lockAnonVMAReadFunction,
+        "down_read_trylock(\(av(root))'s rwsem) fails: \(who); rwc->try_lock: contended, rcu_read_unlock, NULL",
+        objects: [.anonVMA(root)])
+    }
     return emit(
       c, lockAnonVMAReadFunction,
       "down_read_trylock(\(av(root))'s rwsem) fails: \(who); trylock failed, we got to sleep",
