@@ -169,19 +169,28 @@ extension World {
   /// `folio_get_anon_vma()`, mm/rmap.c; 6.1 (`folio_get_anon_vma()` in mainline).
   mutating func getAnonVMAIncNotZero(page: PageID, cpu c: Int) throws(SimError) -> InstrResult {
     guard let a = regs(c).anonVMA else { throw SimError("internal: \(getAnonVMAFunction) read no anon_vma") }
-    let before = self[anonVMA: a].refcount
-    guard self[anonVMA: a].alive, before > 0 else {
+    guard let before = pinIncNotZero(a) else {
       cpus[c].regs.bail = true
       return emit(
         c, getAnonVMAFunction, "atomic_inc_not_zero(\(av(a))->refcount) fails: refcount 0 (freed), NULL",
         objects: [.anonVMA(a)])
     }
-    touchAnonVMA(a)
-    self[anonVMA: a].refcount += 1
-    pins[a, default: 0] += 1
     return emit(
       c, getAnonVMAFunction, "atomic_inc_not_zero: \(av(a)) refcount \(before)→\(before + 1) (pin for migration)",
       objects: [.anonVMA(a)], then: [.getAnonVMARecheckMapped(page: page)])
+  }
+
+  /// `atomic_inc_not_zero(&anon_vma->refcount)` taking a pin (counted in `pins`, as the refcount
+  /// invariant expects): the refcount before, or nil, changing nothing, when the anon_vma is freed
+  /// or its refcount is 0 (a freed anon_vma's memory is still an anon_vma under RCU,
+  /// SLAB_TYPESAFE_BY_RCU). folio_get_anon_vma() and folio_lock_anon_vma_read()'s slow path.
+  mutating func pinIncNotZero(_ a: AnonVMAID) -> Int? {
+    let before = self[anonVMA: a].refcount
+    guard self[anonVMA: a].alive, before > 0 else { return nil }
+    touchAnonVMA(a)
+    self[anonVMA: a].refcount += 1
+    pins[a, default: 0] += 1
+    return before
   }
 
   /// folio_get_anon_vma(): `if (!page_mapped(page)) { rcu_read_unlock(); put_anon_vma(anon_vma);

@@ -68,8 +68,7 @@ extension World {
   /// `folio_lock_anon_vma_read()`, mm/rmap.c; 6.1 and mainline.
   mutating func folioLockIncNotZero(page: PageID, cpu c: Int) throws(SimError) -> InstrResult {
     guard let a = regs(c).anonVMA else { throw SimError("internal: \(lockAnonVMAReadFunction) read no anon_vma") }
-    let before = self[anonVMA: a].refcount
-    guard self[anonVMA: a].alive, before > 0 else {
+    guard let before = pinIncNotZero(a) else {
       cpus[c].regs.bail = true
       cpus[c].regs.rcuPageLock = false
       return emit(
@@ -77,9 +76,6 @@ extension World {
         "atomic_inc_not_zero(\(av(a))->refcount) fails: refcount 0 (freed); rcu_read_unlock, NULL",
         objects: [.anonVMA(a)])
     }
-    touchAnonVMA(a)
-    self[anonVMA: a].refcount += 1
-    pins[a, default: 0] += 1
     return emit(
       c, lockAnonVMAReadFunction,
       "atomic_inc_not_zero(\(av(a))->refcount) \(before)→\(before + 1): the walker pins it",
