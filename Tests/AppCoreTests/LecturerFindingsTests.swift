@@ -174,6 +174,21 @@ struct LecturerFindingsTests {
     #expect(screen.contains("more: ~K1"), "\(screen)")
   }
 
+  /// E6 step 9 (KSM merges P2's and P9's pages: AV2, AV3, P2 and P9 change, K1 is made): at
+  /// 80×24 the window opens on K1 and AV3 with AV2's last rows at its top; AV2's title, its `~`
+  /// and its changed `ext` are above, so the border names it, nearest first.
+  @Test("at 80x24, a changed box whose title is above the window is named on the border, nearest first")
+  func partlyAboveNamed() throws {
+    var d = AppDriver(try sceneApp("e6-ksm-root-lifetime.scene", view: .diagram), width: 80, height: 24)
+    d.type("g9\n")
+    let screen = d.screen
+    let rows = screen.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+    // AV2's title is not on screen, its last rows are.
+    #expect(!screen.contains("AV2 ━") && !screen.contains("AV2 ─"), "\(screen)")
+    let border = try #require(rows.first { $0.contains("↑") && $0.contains("more") }, "\(screen)")
+    #expect(border.contains("more: ~AV2"), "\(border)")
+  }
+
   @Test("a VMA freed in the step, selected, is named by its name and inspected as it was")
   func freedVMA() throws {
     var d = AppDriver(try sceneApp("e3-three-generations.scene", view: .diagram), width: 120, height: 40)

@@ -317,13 +317,21 @@ public struct Footprint: Sendable, Equatable {
       return steps.reduce(Footprint(reads: [.process(p)], writes: [])) {
         $0.union(of($1, in: world, cpu: cpu, next: false, regs: regs && $1 != steps[2]))
       }
-    case .freeAnonVMA(let val):
+    case .freeAnonVMA(let val, let waited):
       // anon_vma_free() (World+Rmap.swift): the anon_vma dies (checked against its list) and
-      // its slot goes to the slab's free list.
+      // its slot goes to the slab's free list. 6.x first reads its root's rwsem
+      // (rwsem_is_locked()) and, held, expands into its write lock and unlock.
+      let waits = world.kernel.isModern && !waited
       guard regs, let a = try? world.value(val, cpu: cpu) else {
-        return Footprint(reads: [.anonVMAs, .anonVMALists], writes: [.anonVMAs, .anonVMASlab])
+        let free = Footprint(reads: [.anonVMAs, .anonVMALists], writes: [.anonVMAs, .anonVMASlab])
+        return waits ? free.union(Footprint(reads: [.locks, .waits], writes: [.locks, .waits])) : free
       }
-      return Footprint(reads: [.anonVMA(a), .anonVMAList(a)], writes: [.anonVMA(a), .anonVMASlab])
+      let free = Footprint(reads: [.anonVMA(a), .anonVMAList(a)], writes: [.anonVMA(a), .anonVMASlab])
+      guard waits else { return free }
+      let ref = LockRef.anonVMALock(.lit(a))
+      return [Instr.lock(ref, .write), .unlock(ref)].reduce(free) {
+        $0.union(of($1, in: world, cpu: cpu, next: false, regs: regs))
+      }
     case .unlinkFreeIfEmpty(let a):
       // anon_vma_unlink()'s end (World+Rmap.swift): nothing unless the list was empty
       // (`listEmpty`); then 2.6.36 drops the root's reference (drop_anon_vma(): a decrement,

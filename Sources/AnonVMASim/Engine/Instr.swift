@@ -57,7 +57,9 @@ public enum Instr: Sendable, Hashable {
   case listDelSameAnonVMA(avc: AVCID)
   case computeEmpty(anonVMA: AnonVMAID)
   case freeAVC(vma: VMAID, avc: AVCID)
-  case freeAnonVMA(Val<AnonVMA>)
+  /// anon_vma_free(); `waited`: 6.x has already waited for the root rwsem (rwsem_is_locked()
+  /// was true: anon_vma_lock_write() and anon_vma_unlock_write() ran), and frees at once.
+  case freeAnonVMA(Val<AnonVMA>, waited: Bool = false)
   case decAndLockFast(anonVMA: AnonVMAID, transient: Bool)
   case decAndTest(anonVMA: AnonVMAID)
   case plainDecAndTest(anonVMA: AnonVMAID)

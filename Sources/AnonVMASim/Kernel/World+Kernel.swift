@@ -81,7 +81,7 @@ extension World {
       if kernel.isModern { return unlinkFreeIfEmptyV6(anonVMA: a, cpu: c) }
       return unlinkFreeIfEmpty(anonVMA: a, cpu: c)
     case .freeAVC(let vma, let id): return freeAVC(vma: vma, avc: id, cpu: c)
-    case .freeAnonVMA(let val): return try freeAnonVMA(val, cpu: c)
+    case .freeAnonVMA(let val, let waited): return try freeAnonVMA(val, waited: waited, cpu: c)
     // MARK: drop_anon_vma (2.6.36 mm/rmap.c; 2.6.34 mm/ksm.c)
     case .dropAnonVMA(let val, let transient):
       if kernel.isModern { return dropAnonVMAV6(val, transient: transient, cpu: c) }

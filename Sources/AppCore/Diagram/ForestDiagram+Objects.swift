@@ -122,30 +122,39 @@ extension ForestDiagram {
     titles[box.process]?.split(separator: " ").first.map(String.init)
   }
 
-  /// The boxes the step made, freed or changed (`+`, `−`, `~`) drawn wholly outside `rows`,
-  /// named with their mark (`+AV3`, `−K1`, `~AV1`), the made first, then the freed, then the
-  /// changed, each in drawing order: above the rows, and below. The pane's border names them
-  /// beside `↑ N more` and `↓ N more`, so what a step is about is found on a small terminal
-  /// without the window moving (``Plan``: nothing moves between steps). At 80×24 E6 step 9 raised
-  /// AV2's `ext` above the window with nothing saying so.
+  /// The boxes the step made, freed or changed (`+`, `−`, `~`) whose title row, which carries
+  /// their mark and name, is outside `rows`, named with their mark (`+AV3`, `−K1`, `~AV1`): the
+  /// made first, then the freed, then the changed, each nearest the window first; above the rows,
+  /// and below. The pane's border names them beside `↑ N more` and `↓ N more`, so what a step is
+  /// about is found on a small terminal without the window moving (``Plan``: nothing moves
+  /// between steps). At 80×24 E6 step 9 showed AV2's last rows with its title and changed `ext`
+  /// above the window, and the border named only ~P2 ~P9, farther up.
   func marked(outside rows: Range<Int>) -> (above: [String], below: [String]) {
-    var above: [String] = []
-    var below: [String] = []
+    var above: [(Int, String)] = []
+    var below: [(Int, String)] = []
     let boxes: [(Change, String, Rect)] =
       processes.map { ($0.change, name(of: $0) ?? "P?", $0.rect) }
       + anonVMAs.map { ($0.change, World.avName($0.anonVMA), $0.rect) }
       + stableNodes.map { ($0.change, "K\($0.node.raw)", $0.rect) }
     for kind in [Change.added, .removed, .changed] {
       let mark = kind == .added ? "+" : kind == .changed ? "~" : ascii ? "-" : "−"
+      var kindAbove: [(Int, String)] = []
+      var kindBelow: [(Int, String)] = []
       for (change, name, r) in boxes where change == kind {
-        if r.maxY <= rows.lowerBound {
-          above.append(mark + name)
+        if r.y < rows.lowerBound {
+          kindAbove.append((rows.lowerBound - r.maxY, mark + name))
         } else if r.y >= rows.upperBound {
-          below.append(mark + name)
+          kindBelow.append((r.y - rows.upperBound, mark + name))
         }
       }
+      // Nearest first; boxes as far away in drawing order.
+      func nearestFirst(_ named: [(Int, String)]) -> [(Int, String)] {
+        named.enumerated().sorted { ($0.element.0, $0.offset) < ($1.element.0, $1.offset) }.map(\.element)
+      }
+      above += nearestFirst(kindAbove)
+      below += nearestFirst(kindBelow)
     }
-    return (above, below)
+    return (above.map(\.1), below.map(\.1))
   }
 }
 

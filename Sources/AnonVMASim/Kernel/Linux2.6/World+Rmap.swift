@@ -401,9 +401,34 @@ extension World {
   /// Frees an anon_vma (its memory may be reused at once, D.7); C8/C9/C10 catch a double free or a free with VMAs
   /// still on its list.
   ///
+  /// 6.x first synchronizes with folio_lock_anon_vma_read(), whose fast path holds the root
+  /// rwsem (down_read_trylock) with no reference on the anon_vma: `if
+  /// (rwsem_is_locked(&anon_vma->root->rwsem)) { anon_vma_lock_write(anon_vma);
+  /// anon_vma_unlock_write(anon_vma); }` (since 3.10, commit 624483f3ea82 "mm: rmap: fix
+  /// use-after-free in __put_anon_vma"; 6.1 and mainline mm/rmap.c): a held root rwsem, read or
+  /// write, by any CPU, makes the free wait for it (`waited` is then set, as the kernel frees
+  /// without looking again). The test and an unlocked free are one micro-step here: a reader
+  /// that takes the rwsem between them finds the page unmapped and lets go, as it does after
+  /// the free (the anon_vma's memory stays an anon_vma, SLAB_TYPESAFE_BY_RCU).
+  ///
   /// `anon_vma_free()`, mm/rmap.c; 2.6.34, 2.6.36 and 6.x.
-  mutating func freeAnonVMA(_ val: Val<AnonVMA>, cpu c: Int) throws(SimError) -> InstrResult {
+  mutating func freeAnonVMA(_ val: Val<AnonVMA>, waited: Bool = false, cpu c: Int) throws(SimError) -> InstrResult {
     let a = try value(val, cpu: c)
+    if kernel.isModern, !waited, self[anonVMA: a].alive {
+      let root = lockTarget(of: a)
+      if let holders = lockHolders[root], !holders.isEmpty {
+        let held = holders.map { "cpu\($0.cpu)" + ($0.mode == .exclusive ? "" : " \($0.mode.rawValue)") }
+        let rootName = root == a ? av(a) : "\(av(a))'s root \(av(root))"
+        return emit(
+          c, "anon_vma_free",
+          "rwsem_is_locked(\(rootName)): held by \(held.joined(separator: ", ")); "
+            + "wait for it (anon_vma_lock_write, anon_vma_unlock_write) before freeing \(av(a))",
+          objects: [.anonVMA(a)] + (root == a ? [] : [.anonVMA(root)]),
+          then: [
+            .lock(.anonVMALock(.lit(a)), .write), .unlock(.anonVMALock(.lit(a))), .freeAnonVMA(.lit(a), waited: true),
+          ])
+      }
+    }
     if !self[anonVMA: a].alive {
       report(lifetimeCode, "\(av(a)) is freed twice", objects: [.anonVMA(a)])
     }
