@@ -147,10 +147,9 @@ struct StackTests {
       do {
         _ = try copy.apply(op)
         return nil
-      } catch let error as SimError {
-        return error.message
       } catch {
-        return "\(error)"
+        // apply(_:) throws SimError only (typed throws).
+        return error.message
       }
     }
     #expect(
