@@ -162,8 +162,9 @@ struct FingerprintTests {
   @Test("the fingerprint is the same on every run: a fixed world hashes to a recorded value")
   func stableAcrossRuns() throws {
     let (e, _) = try explorer("d5-take-all-locks.scene")
-    // Recorded again when the VMA, anon_vma and chain tables came to be hashed as their digests.
-    #expect(plainFingerprint(e.initial) == 0xddb0_eeed_599d_e395, "\(String(plainFingerprint(e.initial), radix: 16))")
+    // Recorded again when the VMA, anon_vma and chain tables came to be hashed as their digests,
+    // and when pages gained PageAnonExclusive.
+    #expect(plainFingerprint(e.initial) == 0x898e_b138_7a99_67d4, "\(String(plainFingerprint(e.initial), radix: 16))")
   }
 
   @Test("every field the kernel state holds changes the fingerprint")
@@ -184,6 +185,8 @@ struct FingerprintTests {
       ("an AVC", { w in w.avcs.update(w.avcs.keys[0]) { $0.onSameVMA.toggle() } }),
       ("a page's mapcount", { $0.pages[0].mapcount += 1 }),
       ("a page's mapping", { $0.pages[0].mapping = .none }),
+      ("a page's PageAnonExclusive", { $0.pages[0].anonExclusive.toggle() }),
+      ("a page held for migration", { $0.pages[0].pinned.toggle() }),
       ("a lock holder's operation", { $0.lockHolders[1] = [World.LockHolder(cpu: 0, mode: .exclusive, op: "y")] }),
       ("a lock holder's mode", { $0.lockHolders[1] = [World.LockHolder(cpu: 0, mode: .read, op: "x")] }),
       ("a lock holder's CPU", { $0.lockHolders[1] = [World.LockHolder(cpu: 1, mode: .exclusive, op: "x")] }),
@@ -231,7 +234,8 @@ struct FingerprintTests {
       ])
     let avc = try #require(w.avcs.values.first)
     #expect(fields(avc) == ["id", "vma", "anonVMA", "onSameVMA", "onSameAnonVMA"])
-    #expect(fields(w.pages[0]) == ["id", "mapping", "index", "mapcount", "pinned", "swapSlot", "freed"])
+    #expect(
+      fields(w.pages[0]) == ["id", "mapping", "index", "mapcount", "pinned", "anonExclusive", "swapSlot", "freed"])
     #expect(fields(SwapSlot(id: 1, count: 0, cached: nil)) == ["id", "count", "cached"])
     #expect(fields(StableNode(id: 1, page: 1, items: [], alive: true)) == ["id", "page", "items", "alive"])
     #expect(

@@ -7,6 +7,11 @@ public struct Page: Sendable, Hashable {
   public var mapcount: Int
   /// Held by migration while its PTEs are migration entries.
   public var pinned: Bool
+  /// `PageAnonExclusive` (6.1 and mainline; always false in 2.6.x, which has no such flag):
+  /// mapped by one process that may write it without copying. Set on a new page, a COW copy, a
+  /// reuse (page_move_anon_rmap) and an exclusive swap-in; cleared when fork shares it
+  /// (copy_present_pte(): page_try_dup_anon_rmap()); a migration's new page inherits it.
+  public var anonExclusive = false
   /// In the swap cache of this slot.
   public var swapSlot: SwapSlotID?
   public var freed: Bool

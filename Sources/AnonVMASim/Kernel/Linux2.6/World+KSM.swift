@@ -79,6 +79,8 @@ extension World {
     let node = nextStableNodeID
     stableNodes.append(StableNode(id: node, page: page, items: [], alive: true))
     self[page: page].mapping = .ksm(node)
+    // write_protect_page(): page_try_share_anon_rmap() clears PageAnonExclusive (6.x).
+    self[page: page].anonExclusive = false
     setPTE(p, v, .page(page, writable: false))
     cpus[c].regs.node = node
     return emit(

@@ -44,13 +44,25 @@ extension World {
 
   /// do_wp_page(): reuse the page if we are its only user (page_move_anon_rmap), else copy.
   ///
+  /// 6.x reuses a `PageAnonExclusive` page at once (``Page/anonExclusive``: 6.1 `if
+  /// (PageAnonExclusive(page)) goto reuse;`, mainline `PageAnonExclusive(vmf->page) ||
+  /// wp_can_reuse_anon_folio()`), without page_move_anon_rmap. Otherwise it also copies a page
+  /// held for migration (``Page/pinned``): the isolation's reference makes `page_count(page) >
+  /// 1 + PageSwapCache(page)` (6.1 do_wp_page(); mainline wp_can_reuse_anon_folio():
+  /// `folio_ref_count(folio) > 1 + folio_test_swapcache(folio)`), and once __unmap_and_move()
+  /// runs migration also holds the page lock that `trylock_page()` would need. 2.6.x decides by
+  /// `reuse_swap_page()`, the mapcount, after `lock_page()`, which sleeps until the migration
+  /// unlocks the page (then finds the PTE changed and retries); the model does not block on
+  /// page locks, and reuses it.
+  ///
   /// `do_wp_page()`, mm/memory.c; 2.6.34, 2.6.36 and 6.x.
   mutating func doWPPage(process p: ProcessID, vpage v: Int, cpu c: Int) throws(SimError) -> InstrResult {
     let vma = try faultVMA(p, v)
     guard let page = page(process: p, vpage: v) else { throw SimError("internal: no page") }
     let pg = self[page: page]
     let others = pg.swapSlot.map { self[swapSlot: $0].count } ?? 0
-    if ksmNode(of: page) == nil && pg.mapcount == 1 && others == 0 {
+    let heldForMigration = kernel.isModern && pg.pinned
+    if ksmNode(of: page) == nil && (pg.anonExclusive || (pg.mapcount == 1 && others == 0 && !heldForMigration)) {
       return .expand([.pageMoveAnonRmap(process: p, vpage: v)])
     }
     return .expand([.anonVMAPrepare(vma: vma), .cowCopy(process: p, vpage: v)])
@@ -81,6 +93,7 @@ extension World {
     }
     let page = allocPage(mapping: .anon(anon), index: linearPageIndex(vma, v))
     self[page: page].mapcount = 1
+    self[page: page].anonExclusive = kernel.isModern
     setPTE(p, v, .page(page, writable: true))
     let fn = zeroPage ? "do_wp_page" : "do_anonymous_page"
     let what = zeroPage ? "copy of the zero page" : "new page"
@@ -98,13 +111,19 @@ extension World {
     guard let vma = vmaContaining(process: p, vpage: v), let anon = anonVMA(of: vma),
       let old = page(process: p, vpage: v)
     else { throw SimError("internal: COW without anon_vma") }
+    // Why a page mapped once is copied (doWPPage(process:vpage:cpu:)): held for migration.
+    let o = self[page: old]
+    let reusable = ksmNode(of: old) == nil && o.mapcount == 1 && (o.swapSlot.map { self[swapSlot: $0].count } ?? 0) == 0
+    let why =
+      kernel.isModern && o.pinned && reusable ? "\(pg(old)) is held for migration (page_count > 1): no reuse; " : ""
     let page = allocPage(mapping: .anon(anon), index: linearPageIndex(vma, v))
     self[page: page].mapcount = 1
+    self[page: page].anonExclusive = kernel.isModern
     setPTE(p, v, .page(page, writable: true))
     let freed = putPageMapping(old)
     return emit(
       c, "do_wp_page",
-      "COW copy \(pg(old)) → \(pg(page)) at \(locationName(process: p, vpage: v)), "
+      why + "COW copy \(pg(old)) → \(pg(page)) at \(locationName(process: p, vpage: v)), "
         + "filed in \(av(anon))" + (freed ? "; \(pg(old)) freed" : ""),
       objects: [.page(old), .page(page), .process(p), .anonVMA(anon)])
   }
@@ -151,6 +170,8 @@ extension World {
     let first = self[page: page].mapcount == 0
     var filed: AnonVMAID?
     self[page: page].mapcount += 1
+    // do_swap_page(): RMAP_EXCLUSIVE for an exclusive swap entry (here: the only user, writing).
+    self[page: page].anonExclusive = kernel.isModern && exclusive && first
     setPTE(p, v, .page(page, writable: exclusive))
     if first {
       switch (kernel, self[page: page].mapping) {
@@ -208,6 +229,8 @@ extension World {
         setPTE(parent.process, v, .page(page, writable: false))
         setPTE(cp, v, .page(page, writable: false))
         self[page: page].mapcount += 1
+        // copy_present_pte(): page_try_dup_anon_rmap() clears PageAnonExclusive (6.x).
+        self[page: page].anonExclusive = false
         shared += 1
       case .zero:
         setPTE(cp, v, .zero)

@@ -228,6 +228,9 @@ extension World {
   /// 5.19).
   mutating func moveToNewPage(page: PageID, cpu c: Int) -> InstrResult {
     let new = allocPage(mapping: self[page: page].mapping, index: self[page: page].index)
+    // The migration entries keep PageAnonExclusive (readable_exclusive or writable), and
+    // remove_migration_pte() sets it on the new page (RMAP_EXCLUSIVE).
+    self[page: new].anonExclusive = self[page: page].anonExclusive
     cpus[c].regs.newPage = new
     cpus[c].regs.page = page
     return emit(

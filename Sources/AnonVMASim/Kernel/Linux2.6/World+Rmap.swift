@@ -11,8 +11,19 @@ extension World {
     guard let vma = vmaContaining(process: p, vpage: v), let anon = anonVMA(of: vma),
       let page = page(process: p, vpage: v)
     else { throw SimError("internal: reuse without anon_vma") }
+    if self[page: page].anonExclusive {
+      // 6.x do_wp_page(): an exclusive page is reused as it is filed (`goto reuse`).
+      setPTE(p, v, .page(page, writable: true))
+      let filed = if case .anon(let a) = self[page: page].mapping { " (stays in \(av(a)))" } else { "" }
+      return emit(
+        c, "do_wp_page",
+        "reuse \(pg(page)) at \(locationName(process: p, vpage: v)): PageAnonExclusive, wp_page_reuse\(filed)",
+        objects: [.page(page), .process(p)])
+    }
     let before = self[page: page].mapping
     self[page: page].mapping = .anon(anon)
+    // page_move_anon_rmap() (6.x): SetPageAnonExclusive.
+    self[page: page].anonExclusive = kernel.isModern
     setPTE(p, v, .page(page, writable: true))
     var from = ""
     var was: [ObjectRef] = []
@@ -404,8 +415,8 @@ extension World {
   /// 6.x first synchronizes with folio_lock_anon_vma_read(), whose fast path holds the root
   /// rwsem (down_read_trylock) with no reference on the anon_vma: `if
   /// (rwsem_is_locked(&anon_vma->root->rwsem)) { anon_vma_lock_write(anon_vma);
-  /// anon_vma_unlock_write(anon_vma); }` (since 3.10, commit 624483f3ea82 "mm: rmap: fix
-  /// use-after-free in __put_anon_vma"; 6.1 and mainline mm/rmap.c): a held root rwsem, read or
+  /// anon_vma_unlock_write(anon_vma); }` (commit 88c22088bf23 "mm: optimize page_lock_anon_vma()
+  /// fast-path", 2012, then with `mutex_is_locked`; 6.1 and mainline mm/rmap.c): a held root rwsem, read or
   /// write, by any CPU, makes the free wait for it (`waited` is then set, as the kernel frees
   /// without looking again). The test and an unlocked free are one micro-step here: a reader
   /// that takes the rwsem between them finds the page unmapped and lets go, as it does after
