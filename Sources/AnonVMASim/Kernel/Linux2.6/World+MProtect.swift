@@ -49,7 +49,12 @@ extension World {
     return .expand(nstart < end ? [.mprotectFixup(process: p, start: nstart, end: end, prot: prot)] : [])
   }
 
-  /// Sets the new protection on the VMAs and write-protects the PTEs of [start, end).
+  /// Sets the new protection on the VMAs and write-protects the PTEs of [start, end): a private
+  /// mapping's `vm_page_prot` has no write bit, so `pte_modify()` leaves every PTE read-only
+  /// (COW). 6.x, for a writable mapping (MM_CP_TRY_CHANGE_WRITABLE), then makes writable again
+  /// the PTEs of exclusive anonymous pages (``Page/anonExclusive``): change_pte_range()'s
+  /// `can_change_pte_writable()` (6.1 and mainline mm/mprotect.c; the model's pages are all
+  /// dirty, written by the fault that made them, and soft-dirty and uffd-wp are off).
   ///
   /// `change_protection()`, mm/mprotect.c; 2.6.34, 2.6.36 and 6.x.
   mutating func changeProtection(
@@ -65,17 +70,20 @@ extension World {
       named.append(id)
     }
     var wp = 0
+    var writable = 0
     work.value += end - start
     for v in start..<end {
-      if case .page(let page, true) = self[process: p].ptes[v] {
-        setPTE(p, v, .page(page, writable: false))
-        wp += 1
-      }
+      guard case .page(let page, let was) = self[process: p].ptes[v] else { continue }
+      let now = kernel.isModern && prot == .rw && self[page: page].anonExclusive
+      if was != now { setPTE(p, v, .page(page, writable: now)) }
+      if was && !now { wp += 1 }
+      if !was && now { writable += 1 }
     }
+    let upgraded = writable > 0 ? "; \(writable) made writable (can_change_pte_writable: PageAnonExclusive)" : ""
     return emit(
       c, "change_protection",
       "\(end - start) page(s) of \(named.map { vmaName($0) }.joined(separator: ", ")) now \(prot.rawValue); "
-        + "\(wp) PTE(s) write-protected",
+        + "\(wp) PTE(s) write-protected" + upgraded,
       objects: named.map { .vma($0) })
   }
 }
