@@ -158,7 +158,7 @@ extension World {
   private mutating func wakeWaiters() {
     for i in cpus.indices where cpus[i].state == .blocked {
       guard let lock = cpus[i].waitingFor else { continue }
-      guard lockAvailable(lock, for: cpus[i].waitingMode ?? .exclusive) else { continue }
+      guard lockAvailable(lock, for: cpus[i].waitingMode ?? .exclusive, cpu: i) else { continue }
       // No longer waiting: it retries the lock at its next micro-step and waits again only if
       // another CPU took the lock first (the lock is then listed again, as awaited).
       cpus[i].state = .running
@@ -167,9 +167,16 @@ extension World {
     }
   }
 
-  /// Whether a lock can be taken in `mode` now: nobody holds it, or only readers and so is this.
-  func lockAvailable(_ lock: AnonVMAID, for mode: LockMode) -> Bool {
-    lockHolders.isFree(lock) || (mode == .read && lockHolders.allHolders(of: lock) { $0.mode == .read })
+  /// Whether CPU `c` can take a lock in `mode` now: nobody holds it, or only readers and so is
+  /// this one, and no other CPU waits to take it for write. A 6.x rwsem owned by readers queues
+  /// a new reader behind a waiting writer (rwsem_down_read_slowpath(), 6.1 and mainline
+  /// kernel/locking/rwsem.c: RWSEM_FLAG_WAITERS fails the fast path, and "to prevent a constant
+  /// stream of readers from starving a sleeping waiter", no optimistic stealing while readers
+  /// own it); a free one may be taken by a reader first (reader lock stealing, no handoff).
+  func lockAvailable(_ lock: AnonVMAID, for mode: LockMode, cpu c: Int) -> Bool {
+    if lockHolders.isFree(lock) { return true }
+    guard mode == .read, lockHolders.allHolders(of: lock, satisfy: { $0.mode == .read }) else { return false }
+    return !cpus.indices.contains { $0 != c && cpus[$0].waitingFor == lock && cpus[$0].waitingMode == .write }
   }
 
   /// Marks CPUs waiting on each other in a cycle as deadlocked (C18).

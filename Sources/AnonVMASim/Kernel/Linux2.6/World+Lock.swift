@@ -17,7 +17,7 @@ extension World {
       cpus[c].waitingMode = mode
       return .deadlock(target)
     }
-    let compatible = lockAvailable(target, for: mode)
+    let compatible = lockAvailable(target, for: mode, cpu: c)
     guard compatible else {
       cpus[c].waitingFor = target
       cpus[c].waitingMode = mode

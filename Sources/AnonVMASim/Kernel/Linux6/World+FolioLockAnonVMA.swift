@@ -27,8 +27,9 @@
 
 extension World {
   /// folio_lock_anon_vma_read(): `down_read_trylock(&root_anon_vma->rwsem)` on the root read
-  /// once (the `root` register). It succeeds when the model's rwsem would grant a blocking read
-  /// now (no writer holds it: the model's rwsem queues no writers, see ``lockAvailable(_:for:)``);
+  /// once (the `root` register). It succeeds when no writer holds the rwsem and nobody waits for
+  /// it (`__down_read_trylock()` fails on RWSEM_READ_FAILED_MASK: a writer, or
+  /// RWSEM_FLAG_WAITERS, 6.1 and mainline kernel/locking/rwsem.c; ``lockAvailable(_:for:cpu:)``);
   /// it then takes the lock exactly as anon_vma_lock_read() does (the same event) and re-checks
   /// folio_mapped() (``recheckMapped(page:cpu:)``). Otherwise the slow path:
   /// ``folioLockIncNotZero(page:cpu:)``.
@@ -38,13 +39,17 @@ extension World {
   /// rwc->contended = true; goto out; }` - no sleep, no reference, no walk.
   mutating func folioTrylockRead(page: PageID, tryLock: Bool, cpu c: Int) throws(SimError) -> InstrResult {
     guard let root = regs(c).root else { throw SimError("internal: \(lockAnonVMAReadFunction) read no root") }
-    if lockAvailable(root, for: .read) {
+    let waiters = cpus.indices.filter { $0 != c && cpus[$0].waitingFor == root }
+    if waiters.isEmpty && lockAvailable(root, for: .read, cpu: c) {
       let taken = try lock(.exact(.lit(root)), .read, cpu: c)
       guard case .event(let event, let then) = taken else { return taken }
       return .event(event, then: then + [.recheckMapped(page: page)])
     }
     let writers = (lockHolders[root] ?? []).filter { $0.mode != .read }.map { "cpu\($0.cpu)" }
-    let who = writers.isEmpty ? "it is held" : "\(writers.joined(separator: ", ")) holds it for write"
+    let queued = waiters.map { "cpu\($0)" }.joined(separator: ", ")
+    let who =
+      !writers.isEmpty
+      ? "\(writers.joined(separator: ", ")) holds it for write" : waiters.isEmpty ? "it is held" : "\(queued) waiting"
     if tryLock {
       cpus[c].regs.bail = true
       cpus[c].regs.rcuPageLock = false
