@@ -6,7 +6,11 @@ enum Report {
   static func table(_ figures: [Figure], quick: Bool) -> String {
     var out = "anonvis-bench\(quick ? " --quick" : "") (\(ProcessInfo.processInfo.activeProcessorCount) cores)\n"
     for f in figures {
-      var line = "  " + f.name.padding(toLength: 72, withPad: " ", startingAt: 0)
+      // A name longer than its column gets a line of its own (never cut); its figures follow.
+      var line =
+        f.name.count > 72
+        ? "  \(f.name)\n  " + String(repeating: " ", count: 72)
+        : "  " + f.name.padding(toLength: 72, withPad: " ", startingAt: 0)
       line += String(format: "%12.3f ", f.value) + f.unit.padding(toLength: 9, withPad: " ", startingAt: 0)
       if let s = f.spread { line += String(format: " ±%.3f", s) }
       if let t = f.target {

@@ -64,6 +64,7 @@ struct CPUEqualFingerprintTests {
       ("holdModes", { $0.holdModes = [.read] }),
       ("waitingFor", { $0.waitingFor = 3 }),
       ("waitingMode", { $0.waitingMode = .write }),
+      ("waitList", { $0.waitList = RwsemWaiter(lock: 1, mode: .write, place: 1) }),
       ("regs.vma", { $0.regs.vma = 1 }),
       ("regs.walk", { $0.regs.walk = RmapWalk(page: 1, origin: "", lock: nil, locks: [], visited: [], skipped: []) }),
       ("regs.bail", { $0.regs.bail = true }),
@@ -100,6 +101,7 @@ struct CPUEqualFingerprintTests {
       fields(CPU(id: 0, state: .idle, op: nil, pending: Program(), regs: Registers(), holds: [], holdModes: []))
         == [
           "id", "state", "op", "lastMicroStep", "pending", "regs", "holds", "holdModes", "waitingFor", "waitingMode",
+          "waitList",
         ])
     #expect(
       fields(Registers()) == [

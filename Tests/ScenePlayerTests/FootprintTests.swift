@@ -94,6 +94,10 @@ extension World {
         w.cpus[q].waitingMode = other.cpus[q].waitingMode
       case .lock(let a):
         w.lockHolders[a] = other.lockHolders[a]
+        // The rwsem's wait list: each waiter's place.
+        for q in w.cpus.indices where w.cpus[q].waitList?.lock == a || other.cpus[q].waitList?.lock == a {
+          w.cpus[q].waitList = other.cpus[q].waitList
+        }
       case .locks:
         w.lockHolders = other.lockHolders
         for q in w.cpus.indices {
@@ -101,6 +105,7 @@ extension World {
           w.cpus[q].holdModes = other.cpus[q].holdModes
           w.cpus[q].waitingFor = other.cpus[q].waitingFor
           w.cpus[q].waitingMode = other.cpus[q].waitingMode
+          w.cpus[q].waitList = other.cpus[q].waitList
         }
       case .allLocksBit(let a):
         if w.isAllocated(a) && other.isAllocated(a) {

@@ -49,7 +49,8 @@ public struct Footprint: Sendable, Equatable {
     case avc(AVCID)
     /// The list of VMAs detached from their mm but not yet freed (`World.detachedVMAs`).
     case detached
-    /// One anon_vma's lock: its holders in the lock table.
+    /// One anon_vma's lock: its holders in the lock table and, in 6.x, its rwsem's wait list (the
+    /// places of the CPUs on it, ``CPU/waitList``).
     case lock(AnonVMAID)
     /// One anon_vma's own fields (alive, root, parent, creator, the memory slot it occupies),
     /// read to find a lock.
@@ -86,8 +87,10 @@ public struct Footprint: Sendable, Equatable {
     case processTable
     /// Which process a name resolves to (the last of that name): read by a scene operation's
     /// expansion, written by the mm_alloc()/dup_mm() of a process of that name. A member of
-    /// ``processes``.
-    case processName(String)
+    /// ``processes``. The name as its 64-bit ``StateHasher`` value (``processName(named:)``), so
+    /// that an object holds no reference and footprints copy as plain words: two names with one
+    /// value overlap, which only ever keeps an interleaving (never drops one).
+    case processName(UInt64)
     /// The VMA allocator (the next VMA id): vm_area_alloc() in dup_mmap()
     /// (``Instr/copyVMA(parentVMA:child:)``). A member of ``processes``.
     case vmaAllocator
@@ -103,6 +106,13 @@ public struct Footprint: Sendable, Equatable {
     /// read by them and the check after mm_take_all_locks(); a list insertion or deletion keeps
     /// it. A member of ``anonVMALists``.
     case allLocksBit(AnonVMAID)
+
+    /// ``processName(_:)`` of a process name.
+    public static func processName(named name: String) -> Object {
+      var h = StateHasher()
+      h.combine(name)
+      return .processName(h.finalize())
+    }
   }
 
   public var reads: [Object]
@@ -141,16 +151,22 @@ public struct Footprint: Sendable, Equatable {
   }
 
   /// Adds `other` to this footprint in place (the race explorer takes footprints for every
-  /// state it visits: a union with ``local`` or ``everything`` copies no array).
+  /// state it visits: a union with ``local`` or ``everything`` copies no array), each object once.
   public mutating func formUnion(_ other: Footprint) {
     if other.isLocal || isEverything { return }
     if isLocal || other.isEverything {
       self = other
       return
     }
-    reads += other.reads
-    writes += other.writes
-    assumes += other.assumes
+    Self.append(other.reads, to: &reads)
+    Self.append(other.writes, to: &writes)
+    Self.append(other.assumes, to: &assumes)
+  }
+
+  /// Appends the objects `list` lacks: a union of a long program's footprints stays as short as
+  /// the distinct objects it names (every test here is a `contains`, so repeats add only work).
+  private static func append(_ objects: [Object], to list: inout [Object]) {
+    for o in objects where !list.contains(o) { list.append(o) }
   }
 
   /// Whether two objects may be the same (a class overlaps each of its members).
@@ -199,8 +215,9 @@ public struct Footprint: Sendable, Equatable {
     func meets(_ xs: [Object], _ ys: [Object]) -> Bool {
       xs.contains { x in ys.contains { y in Self.overlap(x, y) } }
     }
-    return meets(writes, other.reads + other.assumes) || meets(writes, other.writes)
-      || meets(reads + assumes, other.writes)
+    // Each pair of lists on its own: concatenating them would allocate at every test.
+    return meets(writes, other.reads) || meets(writes, other.assumes) || meets(writes, other.writes)
+      || meets(reads, other.writes) || meets(assumes, other.writes)
   }
 
   /// Whether `other` (another CPU's remaining footprint) writes what this footprint assumes.
@@ -314,8 +331,8 @@ public struct Footprint: Sendable, Equatable {
         .linkSameAnonVMA(avc: .reg(.avc), atTail: true),
       ]
       // The AVC is linked to its anon_vma by the step before its list insertion: unknown now.
-      return steps.reduce(Footprint(reads: [.process(p)], writes: [])) {
-        $0.union(of($1, in: world, cpu: cpu, next: false, regs: regs && $1 != steps[2]))
+      return steps.reduce(into: Footprint(reads: [.process(p)], writes: [])) {
+        $0.formUnion(of($1, in: world, cpu: cpu, next: false, regs: regs && $1 != steps[2]))
       }
     case .freeAnonVMA(let val, let waited):
       // anon_vma_free() (World+Rmap.swift): the anon_vma dies (checked against its list) and
@@ -329,8 +346,8 @@ public struct Footprint: Sendable, Equatable {
       let free = Footprint(reads: [.anonVMA(a), .anonVMAList(a)], writes: [.anonVMA(a), .anonVMASlab])
       guard waits else { return free }
       let ref = LockRef.anonVMALock(.lit(a))
-      return [Instr.lock(ref, .write), .unlock(ref)].reduce(free) {
-        $0.union(of($1, in: world, cpu: cpu, next: false, regs: regs))
+      return [Instr.lock(ref, .write), .unlock(ref)].reduce(into: free) {
+        $0.formUnion(of($1, in: world, cpu: cpu, next: false, regs: regs))
       }
     case .unlinkFreeIfEmpty(let a):
       // anon_vma_unlink()'s end (World+Rmap.swift): nothing unless the list was empty
@@ -354,8 +371,8 @@ public struct Footprint: Sendable, Equatable {
         .lock(.anonVMALock(.lit(a)), world.writeMode), .listDelSameAnonVMA(avc: id), .computeEmpty(anonVMA: a),
         .unlock(.anonVMALock(.lit(a))), .unlinkFreeIfEmpty(anonVMA: a),
       ]
-      return steps.reduce(Footprint(reads: [.avc(id)], writes: [])) {
-        $0.union(of($1, in: world, cpu: cpu, next: false, regs: regs && $1 != steps[4]))
+      return steps.reduce(into: Footprint(reads: [.avc(id)], writes: [])) {
+        $0.formUnion(of($1, in: world, cpu: cpu, next: false, regs: regs && $1 != steps[4]))
       }
     case .freePage:
       // __remove_mapping() (World+Migrate.swift): the page's swap slot, pin and freedom; a KSM
@@ -392,9 +409,9 @@ public struct Footprint: Sendable, Equatable {
       // VMA has an anon_vma (only instructions the table does not know add to it then).
       guard !world.kernel.isModern, let v = world.vmas[vma], v.anonVMA != nil else { return .everything }
       // (anon_vma_fork() adds to a chain after the VMA has an anon_vma: the chain is assumed.)
-      return v.chain.reduce(Footprint(reads: [.process(v.process)], writes: [], assumes: [.process(v.process)])) {
-        $0.union(of(.anonVMAUnlink(avc: $1), in: world, cpu: cpu, next: false, regs: false))
-          .union(of(.freeAVC(vma: vma, avc: $1), in: world, cpu: cpu, next: false, regs: false))
+      return v.chain.reduce(into: Footprint(reads: [.process(v.process)], writes: [], assumes: [.process(v.process)])) {
+        $0.formUnion(of(.anonVMAUnlink(avc: $1), in: world, cpu: cpu, next: false, regs: false))
+        $0.formUnion(of(.freeAVC(vma: vma, avc: $1), in: world, cpu: cpu, next: false, regs: false))
       }
     case .doMunmap(let p, let start, let end):
       // do_munmap() (World+MMap.swift): splits first (unknown to the table), else the VMAs
@@ -407,8 +424,8 @@ public struct Footprint: Sendable, Equatable {
       let steps: [Instr] =
         [.detachVMAs(process: p, start: start, end: end)] + inside.map { .zapVMA(vma: $0, start: 0, end: 0) }
         + inside.map { .unlinkAnonVMAs(vma: $0) } + inside.map { .removeVMA(vma: $0) }
-      return steps.reduce(Footprint(reads: [.process(p)], writes: [])) {
-        $0.union(of($1, in: world, cpu: cpu, next: false, regs: false))
+      return steps.reduce(into: Footprint(reads: [.process(p)], writes: [])) {
+        $0.formUnion(of($1, in: world, cpu: cpu, next: false, regs: false))
       }
     case .removeVMA(let vma):
       // remove_vma() (World+MMap.swift): the VMA leaves its process and the detached list, and
@@ -481,8 +498,8 @@ public struct Footprint: Sendable, Equatable {
       if !noSwapEntry { branches.append(.swapInMap(process: p, vpage: v, exclusive: false)) }
       let assumes: [Object] = noSwapEntry ? [.pageTable(p)] : []
       let base = Footprint(reads: [.process(p), .pageTable(p), .pages], writes: [], assumes: assumes)
-      return branches.reduce(base) {
-        $0.union(of($1, in: world, cpu: cpu, next: false, regs: regs))
+      return branches.reduce(into: base) {
+        $0.formUnion(of($1, in: world, cpu: cpu, next: false, regs: regs))
       }
     case .op(let op):
       return ofOperation(op, in: world, cpu: cpu)
@@ -490,7 +507,7 @@ public struct Footprint: Sendable, Equatable {
       // mm_alloc() / dup_mm() (kernel/fork.c; World+Fork.swift): a new process at the end of
       // the process table, with the parent's mappings copied; its name now resolves to it.
       let from: [Object] = parent.map { [.process($0)] } ?? []
-      return Footprint(reads: [.processTable] + from, writes: [.processTable, .processName(name)])
+      return Footprint(reads: [.processTable] + from, writes: [.processTable, .processName(named: name)])
     case .dupMMAP(let parent, let child):
       // dup_mmap() (kernel/fork.c, 2.6.36: `for (mpnt = oldmm->mmap; mpnt; mpnt = mpnt->vm_next)`):
       // one dupVMA per VMA of the parent, into the child found by name; while this CPU's
@@ -499,9 +516,9 @@ public struct Footprint: Sendable, Equatable {
       guard let ci = pending ? ProcessID(world.processes.count) : world.processIndex(named: child) else {
         return .everything
       }
-      let inputs: [Object] = [pending ? .processTable : .processName(child), .process(parent)]
-      return world[process: parent].vmas.reduce(Footprint(reads: inputs, writes: [], assumes: inputs)) {
-        $0.union(of(.dupVMA(parentVMA: $1, child: ci), in: world, cpu: cpu, next: false, regs: false))
+      let inputs: [Object] = [pending ? .processTable : .processName(named: child), .process(parent)]
+      return world[process: parent].vmas.reduce(into: Footprint(reads: inputs, writes: [], assumes: inputs)) {
+        $0.formUnion(of(.dupVMA(parentVMA: $1, child: ci), in: world, cpu: cpu, next: false, regs: false))
       }
     case .dupVMA(let pvma, let child):
       // dup_mmap()'s loop body (kernel/fork.c): `tmp = kmem_cache_alloc(vm_area_cachep)`,
@@ -575,7 +592,7 @@ public struct Footprint: Sendable, Equatable {
         .linkSameVMA(vma: vma, avc: avc, anonVMA: .lit(a)), .lock(.anonVMALock(.lit(a)), world.writeMode),
         .linkSameAnonVMA(avc: avc, atTail: true), .unlock(.anonVMALock(.lit(a))),
       ]
-      return steps.reduce(Footprint.local) { $0.union(of($1, in: world, cpu: cpu, next: false)) }
+      return steps.reduce(into: Footprint.local) { $0.formUnion(of($1, in: world, cpu: cpu, next: false)) }
     case .anonVMAClone(let dstVal, let src):
       // anon_vma_clone() (2.6.x mm/rmap.c: `list_for_each_entry_reverse(pavc, &src->anon_vma_chain, same_vma)`):
       // per anon_vma of the source's chain, an AVC allocated and linked.
@@ -786,7 +803,7 @@ extension World {
     case .fork(let p, _), .exit(let p), .takeAllLocks(let p), .touch(let p, _, _, _), .read(let p, _, _, _): name = p
     default: return nil
     }
-    var inputs: [Footprint.Object] = [.processName(name)]
+    var inputs: [Footprint.Object] = [.processName(named: name)]
     switch resolved {
     case .fork(let p, _), .exit(let p), .touch(let p, _, _, _), .read(let p, _, _, _):
       inputs.append(.process(p))

@@ -154,11 +154,23 @@ extension World {
   }
 
   /// A blocked CPU whose lock became available is `running` again (it takes the lock at its next
-  /// micro-step: a released lock runs nobody by itself).
+  /// micro-step: a released lock runs nobody by itself). A 6.x rwsem wakes its first waiter:
+  /// a writer alone, once the rwsem is free; a reader with every reader on the list, unless a
+  /// writer holds it (rwsem_mark_wake(), 6.1 and mainline kernel/locking/rwsem.c: "Mark writer
+  /// at the front of the queue for wakeup. […] Readers, on the other hand, will block as they
+  /// will notice the queued writer", and the readers' "phase-fair" wakeup of all of them).
   private mutating func wakeWaiters() {
     for i in cpus.indices where cpus[i].state == .blocked {
       guard let lock = cpus[i].waitingFor else { continue }
-      guard lockAvailable(lock, for: cpus[i].waitingMode ?? .exclusive, cpu: i) else { continue }
+      if let mine = cpus[i].waitList, let first = firstWaiter(of: mine.lock) {
+        let wakes =
+          first.mode == .write
+          ? first.place == mine.place && lockHolders.isFree(lock)
+          : mine.mode == .read && lockHolders.allHolders(of: lock, satisfy: { $0.mode == .read })
+        guard wakes else { continue }
+      } else {
+        guard lockAvailable(lock, for: cpus[i].waitingMode ?? .exclusive, cpu: i) else { continue }
+      }
       // No longer waiting: it retries the lock at its next micro-step and waits again only if
       // another CPU took the lock first (the lock is then listed again, as awaited).
       cpus[i].state = .running
@@ -168,7 +180,7 @@ extension World {
   }
 
   /// Whether CPU `c` can take a lock in `mode` now: nobody holds it, or only readers and so is
-  /// this one, and no other CPU waits to take it for write. A 6.x rwsem owned by readers queues
+  /// this one, and no writer waits on the rwsem's list ahead of it (``CPU/waitList``). A 6.x rwsem owned by readers queues
   /// a new reader behind a waiting writer (rwsem_down_read_slowpath(), 6.1 and mainline
   /// kernel/locking/rwsem.c: RWSEM_FLAG_WAITERS fails the fast path, and "to prevent a constant
   /// stream of readers from starving a sleeping waiter", no optimistic stealing while readers
@@ -176,7 +188,14 @@ extension World {
   func lockAvailable(_ lock: AnonVMAID, for mode: LockMode, cpu c: Int) -> Bool {
     if lockHolders.isFree(lock) { return true }
     guard mode == .read, lockHolders.allHolders(of: lock, satisfy: { $0.mode == .read }) else { return false }
-    return !cpus.indices.contains { $0 != c && cpus[$0].waitingFor == lock && cpus[$0].waitingMode == .write }
+    // A writer on the wait list ahead of this reader (every one, for a reader not on the list).
+    let mine = cpus[c].waitList?.place ?? Int.max
+    return !cpus.contains { $0.waitList.map { $0.lock == lock && $0.mode == .write && $0.place < mine } ?? false }
+  }
+
+  /// The first waiter on a 6.x rwsem's wait list (`rwsem_first_waiter()`).
+  func firstWaiter(of lock: AnonVMAID) -> RwsemWaiter? {
+    cpus.lazy.compactMap(\.waitList).first { $0.lock == lock && $0.place == 1 }
   }
 
   /// Marks CPUs waiting on each other in a cycle as deadlocked (C18).

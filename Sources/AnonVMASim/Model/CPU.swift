@@ -24,6 +24,12 @@ public struct CPU: Sendable, Hashable {
   /// The lock the CPU waits for.
   public var waitingFor: AnonVMAID?
   public var waitingMode: LockMode?
+  /// Its place on a 6.x root rwsem's wait list, nil when on none. A waiter joins at the tail
+  /// and leaves when it takes the rwsem; a woken writer stays on the list, running, until then
+  /// (6.1 and mainline kernel/locking/rwsem.c: rwsem_down_read_slowpath() and
+  /// rwsem_down_write_slowpath() queue it, rwsem_mark_wake() wakes the first waiter: a writer
+  /// alone, a reader with every reader on the list).
+  public var waitList: RwsemWaiter? = nil
 
   public var name: String { "cpu\(id)" }
 
@@ -37,7 +43,8 @@ public struct CPU: Sendable, Hashable {
     guard a.pointee.id == b.pointee.id, a.pointee.state == b.pointee.state,
       a.pointee.pending.count == b.pointee.pending.count, a.pointee.waitingFor == b.pointee.waitingFor,
       a.pointee.waitingMode == b.pointee.waitingMode, a.pointee.holds == b.pointee.holds,
-      a.pointee.holdModes == b.pointee.holdModes, a.pointee.op == b.pointee.op
+      a.pointee.holdModes == b.pointee.holdModes, a.pointee.op == b.pointee.op,
+      a.pointee.waitList == b.pointee.waitList
     else { return false }
     guard a.pointee.regs.vma == b.pointee.regs.vma, a.pointee.regs.avc == b.pointee.regs.avc,
       a.pointee.regs.anonVMA == b.pointee.regs.anonVMA,
@@ -62,6 +69,17 @@ public struct CPU: Sendable, Hashable {
   public static func equal(_ a: borrowing CPU, _ b: borrowing CPU) -> Bool {
     withUnsafePointer(to: a) { a in withUnsafePointer(to: b) { b in equal(at: a, b) } }
   }
+}
+
+/// A CPU's entry on a 6.x rwsem's wait list (``CPU/waitList``).
+public struct RwsemWaiter: Sendable, Hashable {
+  /// The root anon_vma whose rwsem it waits for.
+  public var lock: AnonVMAID
+  /// `RWSEM_WAITING_FOR_READ` or `RWSEM_WAITING_FOR_WRITE`.
+  public var mode: LockMode
+  /// 1 for the first waiter (`rwsem_first_waiter()`), and so on: the places of one rwsem's
+  /// waiters are 1...n.
+  public var place: Int
 }
 
 /// State of a CPU.

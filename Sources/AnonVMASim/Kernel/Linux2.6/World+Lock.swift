@@ -17,10 +17,19 @@ extension World {
       cpus[c].waitingMode = mode
       return .deadlock(target)
     }
+    // 6.x: a sleeper on the rwsem's wait list stays asleep until rwsem_mark_wake() wakes it
+    // (``wakeWaiters()``); only a spinning 2.6.x CPU tries again by itself.
+    if kernel.isModern && cpus[c].state == .blocked && cpus[c].waitList != nil { return .block(target) }
     let compatible = lockAvailable(target, for: mode, cpu: c)
     guard compatible else {
       cpus[c].waitingFor = target
       cpus[c].waitingMode = mode
+      // 6.x: a sleeper joins the rwsem's wait list at the tail, once (a woken writer that loses
+      // the race sleeps again in its place).
+      if kernel.isModern && cpus[c].waitList == nil {
+        let place = cpus.reduce(1) { $0 + ($1.waitList?.lock == target ? 1 : 0) }
+        cpus[c].waitList = RwsemWaiter(lock: target, mode: mode, place: place)
+      }
       return .block(target)
     }
     // page_lock_anon_vma() of 2.6.36+ may lock a freed root under rcu_read_lock() and then
@@ -35,6 +44,7 @@ extension World {
       report("C16", "cpu\(c) takes the lock of \(av(target)), which is not a root", objects: [.anonVMA(target)])
     }
     lockHolders.add(LockHolder(cpu: c, mode: mode, op: cpus[c].op), to: target)
+    leaveWaitList(cpu: c)
     cpus[c].holds.append(target)
     cpus[c].holdModes.append(mode)
     // Text only when narrating (an autoclosure): quiet builds take millions of locks.
@@ -61,5 +71,14 @@ extension World {
       c, unlockFunction(mode),
       "unlock \(av(target))\(requested == target ? "" : " (root of \(av(requested)))")",
       objects: [.anonVMA(target)] + (requested == target ? [] : [.anonVMA(requested)]))
+  }
+
+  /// A waiter that took the rwsem leaves its wait list; those behind it move up.
+  private mutating func leaveWaitList(cpu c: Int) {
+    guard let left = cpus[c].waitList else { return }
+    cpus[c].waitList = nil
+    for i in cpus.indices {
+      if let w = cpus[i].waitList, w.lock == left.lock, w.place > left.place { cpus[i].waitList?.place -= 1 }
+    }
   }
 }

@@ -118,6 +118,7 @@ extension World {
       for i in cpus.indices {
         cpus[i].holds = cpus[i].holds.map { $0 == previous ? id : $0 }
         if cpus[i].waitingFor == previous { cpus[i].waitingFor = id }
+        if cpus[i].waitList?.lock == previous { cpus[i].waitList?.lock = id }
       }
     } else {
       slotOccupant.append(id)

@@ -39,7 +39,7 @@ extension World {
   /// rwc->contended = true; goto out; }` - no sleep, no reference, no walk.
   mutating func folioTrylockRead(page: PageID, tryLock: Bool, cpu c: Int) throws(SimError) -> InstrResult {
     guard let root = regs(c).root else { throw SimError("internal: \(lockAnonVMAReadFunction) read no root") }
-    let waiters = cpus.indices.filter { $0 != c && cpus[$0].waitingFor == root }
+    let waiters = cpus.indices.filter { $0 != c && cpus[$0].waitList?.lock == root }
     if waiters.isEmpty && lockAvailable(root, for: .read, cpu: c) {
       let taken = try lock(.exact(.lit(root)), .read, cpu: c)
       guard case .event(let event, let then) = taken else { return taken }
