@@ -91,23 +91,37 @@ extension RaceExplorer {
       candidates.append((i, step))
     }
     guard !candidates.isEmpty else { return nil }
-    // Every running CPU's remaining footprint, and which of them rest on state (``Footprint/assumes``)
-    // another CPU may write: such a footprint is valid only while that CPU has not moved.
-    let futures = running.map { world.remainingFootprint(cpu: $0) }
-    var unsettledBy: [[Bool]] = running.map { _ in running.map { _ in false } }
-    for (i, fq) in futures.enumerated() where !fq.assumes.isEmpty {
-      for (j, fr) in futures.enumerated() where i != j { unsettledBy[i][j] = fq.isUnsettled(by: fr) }
+    // The running CPUs' remaining footprints, each worked out when first needed (a candidate's
+    // own is never needed for it; one that conflicts stops the others being worked out), and
+    // which rest on state (``Footprint/assumes``) another CPU may write: such a footprint is
+    // valid only while that CPU has not moved. The answer is the one of every footprint worked
+    // out first (`AmpleFastPathTests` compares them).
+    var futures = [Footprint?](repeating: nil, count: running.count)
+    func future(_ j: Int) -> Footprint {
+      if let f = futures[j] { return f }
+      let f = world.remainingFootprint(cpu: running[j])
+      futures[j] = f
+      return f
+    }
+    var unsettled = [[Bool?]](repeating: [Bool?](repeating: nil, count: running.count), count: running.count)
+    func isUnsettled(_ j: Int, by k: Int) -> Bool {
+      if let known = unsettled[j][k] { return known }
+      let fj = future(j)
+      let answer = !fj.assumes.isEmpty && fj.isUnsettled(by: future(k))
+      unsettled[j][k] = answer
+      return answer
     }
     for (i, step) in candidates {
       // C1: independent of everything every other CPU may still do, each of those futures
       // computed from state no CPU but p (whose step is checked against them) may change first.
       let independent = running.indices.allSatisfy { j in
-        j == i || !futures[j].conflicts(with: step)
+        j == i || !future(j).conflicts(with: step)
       }
+      guard independent else { continue }
       let settled = running.indices.allSatisfy { j in
-        j == i || running.indices.allSatisfy { k in k == i || !unsettledBy[j][k] }
+        j == i || running.indices.allSatisfy { k in k == i || k == j || !isUnsettled(j, by: k) }
       }
-      if independent && settled { return running[i] }
+      if settled { return running[i] }
     }
     return nil
   }
