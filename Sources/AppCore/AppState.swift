@@ -201,6 +201,11 @@ public struct AppState: Sendable {
 
   /// Recomputes the layouts whose inputs changed (the reducer calls it after every action).
   mutating func refreshLayout() {
+    // A step or micro-step left forgets its narration's scroll: coming back to it starts at its
+    // title and `say` text (at 80×24, PgDn, → and ← showed E6 step 9 from its last line).
+    if narrationScroll.step != step || narrationScroll.micro != micro {
+      narrationScroll = NarrationScroll(step: step, micro: micro, offset: 0)
+    }
     let key = layoutKey
     if layout.key != key { layout = Layout(timeline: timeline, key: key, microSteps: layout.microSteps) }
     if let other = compareTimeline, let key = compareKey {

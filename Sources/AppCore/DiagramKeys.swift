@@ -83,9 +83,15 @@ extension AppState {
       diagramView.pinned = false
       return
     }
+    let named = name(of: s, world)
     diagramView.pinned.toggle()
-    diagramView.pinnedName = diagramView.pinned ? name(of: s, world) : nil
-    message = diagramView.pinned ? "pinned \(name(of: s, world)): P releases it" : "pin released"
+    diagramView.pinnedName = diagramView.pinned ? named : nil
+    message = diagramView.pinned ? "pinned \(named): P releases it" : "pin released"
+    // Released on a step without the object: nothing is selected (the border said `vma#2`).
+    if !diagramView.pinned, layout.diagram?.wholeDraws(s) == false {
+      diagramView.selection = nil
+      message = "pin released (\(named) is not in this step)"
+    }
   }
 
   /// `/` in diagram view: a process, VMA, anon_vma, page (`pg1`) or KSM stable node (`K1`) by
@@ -146,8 +152,8 @@ extension AppState {
   /// After a step was entered (``DiagramViewState/revealChanges``), opens the diagram's window
   /// on what the step is about: the window that shows whole the most of what the step made,
   /// freed, changed or walked, what its narration names first (``ForestDiagram/revealTargets(named:)``,
-  /// ``ForestDiagram/revealWindow(_:extent:rows:)``). The window depends on the step alone, not
-  /// on the way it was reached. At 80×24 a fork's new child and anon_vma were below the fold
+  /// ``ForestDiagram/stepWindow(_:extent:rows:boxes:current:)``): the window on screen stays
+  /// when it shows as much. At 80×24 a fork's new child and anon_vma were below the fold
   /// (`↓ 7 more: +AV3`). A selection, or a micro-step's focus, is kept in view instead.
   mutating func revealStepChanges(width: Int, height: Int) {
     guard diagramView.revealChanges else { return }
@@ -162,7 +168,9 @@ extension AppState {
     // Rows below the last one drawing something (a plan's rows kept for later steps) are not
     // scrolled into view.
     let extent = min(d.height, d.drawnBottom)
-    if let top = ForestDiagram.revealWindow(d.revealTargets(named: narrationNames), extent: extent, rows: rows) {
+    if let top = ForestDiagram.stepWindow(
+      d.revealTargets(named: narrationNames), extent: extent, rows: rows, boxes: d.boxRows, current: diagramView.top)
+    {
       diagramView.top = top
     }
   }

@@ -45,6 +45,8 @@ public struct HintContext: Sendable, Hashable {
   var overlay: Overlay?
   var legend = false
   var explore = false
+  /// Whether this is a what-if branch of a played scene (`u` goes back to the scene).
+  var branched = false
   /// Where esc takes the focus back to after a `/` find, if it would.
   var findReturn: Pane?
 
@@ -53,11 +55,11 @@ public struct HintContext: Sendable, Hashable {
       [false, true].flatMap { stepped in
         [false, true].flatMap { inMicro in
           [false, true].flatMap { legend in
-            [false, true].flatMap { explore in
+            [(false, false), (true, false), (true, true)].flatMap { explore, branched in
               ([nil] + Pane.allCases.map { $0 }).map {
                 HintContext(
                   focus: focus, stepped: stepped, inMicro: inMicro, overlay: overlay, legend: legend,
-                  explore: explore, findReturn: $0)
+                  explore: explore, branched: branched, findReturn: $0)
               }
             }
           }
@@ -261,6 +263,8 @@ public enum Keymap {
     KeyBinding([.char("-")], .slower, nil),
     KeyBinding(
       [.char("u")], .undo, "u C-r", "undo / redo a whole step typed at the : prompt (a what-if branch too)",
+      // In a what-if branch the way back to the scene (`:q` quits anonvis).
+      hint: { $0.branched ? KeyHint("u undo (to the scene)", "u undo (to the scene)", rank: 4) : nil },
       when: { $0.canUndo || $0.canRedo },
       help: { $0.canUndo ? "undo the last step typed (C-r redoes)" : "redo the step undone" }),
     KeyBinding([.char("\u{12}")], .redo, nil),
@@ -326,7 +330,7 @@ extension AppState {
   var hintContext: HintContext {
     HintContext(
       focus: focus, stepped: step > 0, inMicro: micro != nil, overlay: overlay ?? keysHeldBy, legend: legendOpen,
-      explore: explore, findReturn: findReturn)
+      explore: explore, branched: explore && branchedAt != nil, findReturn: findReturn)
   }
 
   /// A pane as its title names it (the help's words for the focus).

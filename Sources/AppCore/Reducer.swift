@@ -187,7 +187,10 @@ extension AppState {
       selection[.vmas] = 0
       refreshLayout()
       if !foldedBefore, !foldsShown {
-        let now = "folding is now \(folding ? "on" : "off")"
+        // Nothing changes on screen: `z` changes nothing (no hidden state for a later step).
+        folding.toggle()
+        refreshLayout()
+        let now = "folding stays \(folding ? "on" : "off")"
         notice = .warning(
           diagramFolds || (forestView == .diagram && layout.diagram?.folded != nil)
             ? "nothing to fold: the whole diagram fits the pane (\(now); it folds when the forest outgrows the pane)"

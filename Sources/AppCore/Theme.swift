@@ -119,10 +119,12 @@ struct Glyphs {
   /// A message's kind (`Theme.notice(_:)`).
   var info = "·", warning = "⚠", error = "✗"
 
+  /// Every glyph is in DejaVu Sans Mono, the first font of the exported SVG frames (a blocked
+  /// CPU's ⧗ was a missing-glyph box in every PNG a handout used; `‖` reads as paused).
   static let unicode = Glyphs(
     h: "─", v: "│", tl: "┌", tr: "┐", bl: "└", br: "┘", chain: "●", own: "◉", none: "·", arrow: "→",
     lock: "■", bar: "▌", full: "█", empty: "░", branch: "└ ", added: "+", removed: "-", changed: "~",
-    running: "▶", blocked: "⧗", deadlocked: "✖", idle: "·", more: "↓", dot: "·", openQuote: "“",
+    running: "▶", blocked: "‖", deadlocked: "✖", idle: "·", more: "↓", dot: "·", openQuote: "“",
     closeQuote: "”", times: "×", up: "↑", ellipsis: "…", differs: "≠")
   static let ascii = Glyphs(
     h: "-", v: "|", tl: "+", tr: "+", bl: "+", br: "+", chain: "*", own: "@", none: ".", arrow: "->",

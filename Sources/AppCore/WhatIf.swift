@@ -35,7 +35,9 @@ extension AppState {
     if !branch.history.undo.isEmpty { branch.history.undo[branch.history.undo.count - 1] = before }
     self = branch
     if let ran = notice, ran.text.hasPrefix("ran: ") {
-      notice = Notice("what-if from step \(branchedAt ?? 0): \(ran.text) (:w FILE saves the branch)", kind: ran.kind)
+      notice = Notice(
+        "what-if from step \(branchedAt ?? 0): \(ran.text) (u goes back to the scene, :w FILE saves the branch)",
+        kind: ran.kind)
     }
     return effects
   }

@@ -248,7 +248,8 @@ struct LayoutTests {
     send(&s, [.char("c")])
     #expect(s.compareLayout?.key.step == 2)
     #expect(s.compareLayout?.key.kernel == s.compareTimeline?.kernel)
-    send(&s, [.right, .down, .char("z")])
+    s.folding = false
+    send(&s, [.right, .down])
     #expect(s.layout.key.step == 3 && s.layout.key.micro == 0 && !s.layout.key.folding)
     #expect(s.compareLayout?.key.step == 3 && s.compareLayout?.key.micro == nil)
     #expect(s.layout.microStepCount == s.timeline.microStates(step: 3).count)

@@ -29,7 +29,8 @@ extension ForestDiagram {
       lines.append(counterLine(k))
     }
     lines += [
-      "  list P1:A@0 P2:A@0 " + (u ? "…" : "...") + "+N  the same_anon_vma list: process:VMA, head first; +N more",
+      "  list P1:A@0 P2:A@0 " + (u ? "…" : "...") + "+N  "
+        + listMeaning(kernel.isModern, (compared ?? kernel).isModern) + "; +N more",
       "  pages pg1 pg2  pages whose page->mapping is this anon_vma; none, (empty), freed",
       "  pages pg1@0" + (u ? "×" : "x") + "2  in a large pane: the page's page->index (0) and mapcount (2)",
       "  PTEs 0:pg1 rw, 1:pg2 ro KSM, 2:swap1  in a large pane, under a VMA: its page-table entries by page of "
@@ -97,7 +98,7 @@ extension ForestDiagram {
       "  2p 3v 2av 4avc 1pg  the status line's totals: live processes, VMAs, live anon_vmas, anon_vma_chains, "
         + "pages mapped or pinned",
       "  cpu0" + (u ? "·" : ".") + " idle   cpu0" + (u ? "▶" : ">") + " fork  running an operation   cpu1"
-        + (u ? "⧗" : "B") + " exit  blocked, waiting for a lock   cpu1" + (u ? "✖" : "X")
+        + (u ? "‖" : "B") + " exit  blocked, waiting for a lock   cpu1" + (u ? "✖" : "X")
         + "  deadlocked (the status line's CPUs)",
     ]
     return lines
@@ -112,6 +113,16 @@ extension ForestDiagram {
     case .v2_6_34: "  ksm N  ksm_refcount (2.6.34: KSM pins; 2.6.34 has no anon_vma->root)"
     case .v6, .mainline:
       "  ref N nc N act N  refcount, num_children (anon_vmas whose parent it is), num_active_vmas (6.1, mainline)"
+    }
+  }
+
+  /// What a box's `list` row is, in the words of the models shown (2.6.x a list, 6.x a tree).
+  static func listMeaning(_ modern: Bool, _ comparedModern: Bool) -> String {
+    switch (modern, comparedModern) {
+    case (true, true):
+      "the anon_vma's interval tree (rb_root) in walk order: process:VMA by first page offset, equals in insertion order"
+    case (false, false): "the same_anon_vma list: process:VMA, head first"
+    default: "2.6.x: the same_anon_vma list, head first; 6.x: the interval tree (rb_root) in walk order"
     }
   }
 }

@@ -61,9 +61,11 @@ extension ForestDiagram {
     let holders = w.lockHolders[lock] ?? []
     let name = " \(World.avName(lock)) lock: "
     let heldAtEnd = !(end.lockHolders[lock] ?? []).isEmpty
-    let waiting = w.cpus.indices.filter { i in
-      w.cpus[i].waitingFor == lock || (heldAtEnd && i < end.cpus.count && end.cpus[i].waitingFor == lock)
-    }.map { w.cpus[$0].name }
+    let waiting = w.cpus.indices.compactMap { i in
+      w.cpus[i].waitingFor == lock
+        ? w.cpus[i].waiterName
+        : heldAtEnd && i < end.cpus.count && end.cpus[i].waitingFor == lock ? end.cpus[i].waiterName : nil
+    }
     if holders.count > 1 && holders.allSatisfy({ $0.mode == .read }) {
       let text = name + "shared: " + holders.map { "cpu\($0.cpu)" }.joined(separator: " ")
       return (text + " (read) ", text + " ", waiting)
@@ -143,8 +145,13 @@ extension ForestDiagram {
       var forms = Self.holderForms(outline, ascii: ascii)
       let bottom = r.maxY - 1
       if !outline.waiters.isEmpty, bottom < scroll || bottom >= scroll + area.height {
-        let waits = outline.waiters.joined(separator: " ") + (outline.waiters.count > 1 ? " wait " : " waits ")
-        forms = forms.map { words($0) + "; " + waits } + forms
+        let verb = outline.waiters.count > 1 ? " wait " : " waits "
+        let waits = outline.waiters.joined(separator: " ") + verb
+        // Without their modes (`cpu2 write` as `cpu2`) where those do not fit.
+        let names = outline.waiters.map { $0.split(separator: " ").first.map(String.init) ?? $0 }
+        forms =
+          forms.map { words($0) + "; " + waits } + forms.map { words($0) + "; " + names.joined(separator: " ") + verb }
+          + forms
       }
       let holders =
         forms.lazy.compactMap { form -> (String, Int)? in
@@ -162,5 +169,14 @@ extension ForestDiagram {
           maxX: min(area.maxX, area.x + r.x + 2 + room))
       }
     }
+  }
+}
+
+extension CPU {
+  /// A waiting CPU as lock labels name it: `cpu1`, and in 6.x what it waits to take the rwsem
+  /// for (`cpu1 write`, `cpu2 read`: a reader queues behind a waiting writer).
+  var waiterName: String {
+    guard let mode = waitingMode, mode != .exclusive else { return name }
+    return "\(name) \(mode.rawValue)"
   }
 }

@@ -201,11 +201,40 @@ extension ForestDiagram {
     return targets
   }
 
+  /// The window a step opens on, entered with the window's top at `current`: `current` again
+  /// when it already shows whole as much weight of `targets` as any window does (and starts
+  /// inside no box, or the best one does too), else ``revealWindow(_:extent:rows:boxes:)``. A
+  /// lecturer stepping with → sees boxes move only when what the step is about would be out of
+  /// view (at 80×24, E5's steps 5 to 10 put P3's title on rows 3, 9, 5, 9, 8, 3).
+  public static func stepWindow(
+    _ targets: [RevealTarget], extent: Int, rows: Int, boxes: [Range<Int>] = [], current: Int
+  ) -> Int? {
+    guard let chosen = revealWindow(targets, extent: extent, rows: rows, boxes: boxes) else { return nil }
+    guard current >= 0, current <= max(0, extent - rows) else { return chosen }
+    func weight(_ top: Int) -> Int {
+      targets.reduce(0) { $0 + ($1.rect.y >= top && $1.rect.maxY <= top + rows ? $1.weight : 0) }
+    }
+    func inside(_ top: Int) -> Bool { boxes.contains { $0.lowerBound < top && top < $0.upperBound } }
+    return weight(current) >= weight(chosen) && (!inside(current) || inside(chosen)) ? current : chosen
+  }
+
+  /// The rows of the boxes (processes, anon_vmas, stable nodes) a window should not start inside
+  /// (``revealWindow(_:extent:rows:boxes:)``).
+  var boxRows: [Range<Int>] {
+    processes.map { $0.rect.y..<$0.rect.maxY } + anonVMAs.map { $0.rect.y..<$0.rect.maxY }
+      + stableNodes.map { $0.rect.y..<$0.rect.maxY }
+  }
+
   /// The top row of the window of `rows` rows (over a diagram `extent` rows high) that shows the
-  /// most weight of `targets` whole; among those, the one that centres what it shows. A function
-  /// of the step alone, so a step looks the same entered with →, with `g` or drawn by `render`.
-  /// Nil without targets (the window stays where it is).
-  public static func revealWindow(_ targets: [RevealTarget], extent: Int, rows: Int) -> Int? {
+  /// most weight of `targets` whole; among those, the highest (the diagram's first rows stay
+  /// where the last step had them), moved down to the first row that starts no box of `boxes`
+  /// inside it when that keeps them whole (a box is not cut above its title). A function of the
+  /// step alone (``stepWindow(_:extent:rows:boxes:current:)`` keeps the window on screen
+  /// instead when it shows as much). Nil without targets (the window stays where it is). At 80×24 the windows centred what they
+  /// showed: stepping E5 from step 5 to 10 moved P3's title to rows 2, 7, 4, 8, 5, 2 and cut P1's.
+  public static func revealWindow(
+    _ targets: [RevealTarget], extent: Int, rows: Int, boxes: [Range<Int>] = []
+  ) -> Int? {
     guard !targets.isEmpty, rows > 0 else { return nil }
     let last = max(0, extent - rows)
     func clamp(_ top: Int) -> Int { max(0, min(top, last)) }
@@ -238,6 +267,11 @@ extension ForestDiagram {
       // Nothing fits whole: the first target's top.
       return clamp(targets[0].rect.y)
     }
-    return clamp(low - (rows - (high - low)) / 2)
+    let highest = clamp(high - rows)
+    let lowest = min(clamp(low), last)
+    guard highest < lowest else { return highest }
+    // The first top from the highest that is not inside a box (below its title row).
+    return (highest...lowest).first { top in !boxes.contains { $0.lowerBound < top && top < $0.upperBound } }
+      ?? highest
   }
 }

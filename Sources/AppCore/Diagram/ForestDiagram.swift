@@ -391,7 +391,7 @@ public struct ForestDiagram: Sendable {
         let mode = h.mode == .exclusive ? "" : " \(h.mode.rawValue)"
         parts.append("cpu\(h.cpu)\(mode)" + (h.op.map { " (\($0))" } ?? ""))
       }
-      let waiting = w.cpus.filter { $0.waitingFor == lock }.map(\.name)
+      let waiting = w.cpus.filter { $0.waitingFor == lock }.map(\.waiterName)
       var title = parts.isEmpty ? "" : "locked by " + parts.joined(separator: ", ")
       if !waiting.isEmpty { title += (title.isEmpty ? "" : "; ") + "waiting " + waiting.joined(separator: " ") }
       titles[lock] = title

@@ -216,7 +216,10 @@ extension DiagramLayout {
       }
     }
     for cpu in w.cpus {
-      if let lock = cpu.waitingFor { lines.append("\(cpu.name) waits for \(World.avName(lock))") }
+      if let lock = cpu.waitingFor {
+        let mode = cpu.waitingMode.map { $0 == .exclusive ? "" : " for \($0.rawValue)" } ?? ""
+        lines.append("\(cpu.name) waits for \(World.avName(lock))\(mode)")
+      }
     }
     return lines.isEmpty ? ["no anon_vma lock held"] : lines
   }

@@ -233,7 +233,10 @@ extension AppState {
         focused: focusShown == .forest, theme: theme, differs: differs
       ).render(in: Rect(x: body.x + leftW, y: body.y, width: body.width - leftW, height: body.height), into: &b)
       if let note = diagramFallbackNote(in: area) {
-        b.put(note, x: body.x + leftW + 2, y: body.maxY - 1, style: theme.hint, maxX: body.maxX - 1)
+        // Cut at a word, marked (at 64×18 the border read `the diagram needs 80 c`).
+        let room = body.maxX - 1 - (body.x + leftW + 2)
+        let fitted = Buffer.width(note) <= room ? note : elide(note, room - 1, ellipsis: theme.glyphs.ellipsis) + " "
+        b.put(fitted, x: body.x + leftW + 2, y: body.maxY - 1, style: theme.hint, maxX: body.maxX - 1)
       }
     }
     narration(theme).render(narrationText, in: narrationRect, into: &b)
