@@ -62,6 +62,7 @@ struct LecturerRound3Tests {
     for (width, height) in [(120, 40), (200, 60)] {
       let screen = s.frame(width: width, height: height).plainText
       #expect(screen.contains("cpu1 write") && screen.contains("cpu2 read"), "\(width)x\(height)\n\(screen)")
+      #expect(screen.contains("cpu1 waits for AV1 (write)"), "the locks line says what for\n\(screen)")
     }
   }
 
@@ -121,5 +122,34 @@ struct LecturerRound3Tests {
     _ = d.press(.char("u"))
     #expect(d.state.timeline.stepCount == steps && d.state.step == 3)
     #expect(!d.screen.contains("u undo (to the scene)"))
+  }
+
+  /// At 80×24 the header named the model `kernel 6.1 (root rwsem)` at step 6 and `kernel 6.1` with
+  /// 12 blank cells at step 10: the counter's extra digit took the room.
+  @Test("the header's left part is the same at every step of a scene, at 80x24")
+  func headerStable() throws {
+    var s = try sceneApp("concurrency/readers-queue-behind-a-waiting-writer-6.1.scene", view: .diagram)
+    var lefts = Set<String>()
+    for k in 0...s.timeline.stepCount {
+      s.go(to: k)
+      let top = s.frame(width: 80, height: 24).plainText.split(separator: "\n").first.map(String.init) ?? ""
+      let left = top.components(separatedBy: "step ").dropLast().joined(separator: "step ")
+      lefts.insert(left.trimmingCharacters(in: .whitespaces))
+      #expect(top.trimmingCharacters(in: .whitespaces).hasSuffix("step \(k)/\(s.timeline.stepCount)"), "\(top)")
+    }
+    #expect(lefts.count == 1, "\(lefts)")
+  }
+
+  /// In a micro-step with the forest focused, ↑ selects (the status line says so) while the
+  /// narration said `(↑/k back, esc leave)`.
+  @Test("in a micro-step the narration names ↑/k as back only while it has the focus")
+  func microHintFollowsFocus() throws {
+    var d = AppDriver(try sceneApp("e2-fork-cow.scene", view: .diagram), width: 120, height: 40)
+    _ = d.type("g4\n")
+    _ = d.press(.down)
+    #expect(d.state.micro != nil && d.screen.contains("k back, esc leave)"), "\(d.screen)")
+    _ = d.press(.tab)
+    #expect(d.state.focus != .steps)
+    #expect(d.state.micro != nil && d.screen.contains("(esc leave)") && !d.screen.contains("k back"), "\(d.screen)")
   }
 }

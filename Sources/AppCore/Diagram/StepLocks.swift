@@ -28,7 +28,7 @@ public struct StepLocks: Sendable, Hashable {
 
   public private(set) var holds: [Hold] = []
   /// CPUs that waited for a lock during the step, with the lock, once each.
-  public private(set) var waits: [(cpu: Int, anonVMA: AnonVMAID)] = []
+  public private(set) var waits: [(cpu: Int, anonVMA: AnonVMAID, mode: LockMode?)] = []
   /// The CPUs of ``waits`` still waiting at the step's end (the others got the lock, or were
   /// made runnable by its release).
   public private(set) var waitingAtEnd: Set<Int> = []
@@ -50,7 +50,8 @@ public struct StepLocks: Sendable, Hashable {
 
   public static func == (a: StepLocks, b: StepLocks) -> Bool {
     a.holds == b.holds && a.featured == b.featured && a.waits.map(\.cpu) == b.waits.map(\.cpu)
-      && a.waits.map(\.anonVMA) == b.waits.map(\.anonVMA) && a.shown == b.shown && a.freedSince == b.freedSince
+      && a.waits.map(\.anonVMA) == b.waits.map(\.anonVMA) && a.waits.map(\.mode) == b.waits.map(\.mode)
+      && a.shown == b.shown && a.freedSince == b.freedSince
       && a.waitingAtEnd == b.waitingAtEnd
   }
   public func hash(into h: inout Hasher) {
@@ -89,7 +90,7 @@ public struct StepLocks: Sendable, Hashable {
         guard let lock = cpu.waitingFor else { continue }
         locks.waitingAtEnd.insert(cpu.id)
         if !locks.waits.contains(where: { $0.cpu == cpu.id && $0.anonVMA == lock }) {
-          locks.waits.append((cpu.id, lock))
+          locks.waits.append((cpu.id, lock, cpu.waitingMode))
         }
       }
       if !locks.holds.isEmpty, locks.holds.allSatisfy({ $0.carried && $0.released != nil }) {
@@ -149,7 +150,7 @@ public struct StepLocks: Sendable, Hashable {
       }
       for cpu in w.cpus {
         if let lock = cpu.waitingFor, !observed.waits.contains(where: { $0.cpu == cpu.id && $0.anonVMA == lock }) {
-          observed.waits.append((cpu.id, lock))
+          observed.waits.append((cpu.id, lock, cpu.waitingMode))
         }
       }
       guard !now.isEmpty else { return }
@@ -193,7 +194,8 @@ public struct StepLocks: Sendable, Hashable {
   /// began and released in it, `cpu0 releases AV1 (drop-all-locks P1: vm_unlock_anon_vma)`; each
   /// acquisition, `cpu0 locks AV1 (fork P1 P2: anon_vma_lock) ×3` (repeats of one lock by one CPU
   /// for one operation counted), `, held after the step` when it is not released in the step;
-  /// then `cpu1 waits for AV1` (`waited` when it no longer waits at the step's end); last the
+  /// then `cpu1 waits for AV1` (`waited` when it no longer waits at the step's end; on a 6.x
+  /// rwsem what for: `cpu1 waits for AV1 (write)`); last the
   /// locks held through the step, `cpu0 still holds AV1 (take-all-locks P1)`. A line with room
   /// for one item (80×24) wrote `cpu0 still holds AV1 read … +1` over rwsem step 9's own event.
   public var summary: [String] { summary(functions: true) }
@@ -226,7 +228,10 @@ public struct StepLocks: Sendable, Hashable {
       $0.text + ($0.count > 1 ? " ×\($0.count)" : "") + ($0.held ? ", held after the step" : "")
     }
     for w in waits {
-      text.append("cpu\(w.cpu) \(waitingAtEnd.contains(w.cpu) ? "waits" : "waited") for \(World.avName(w.anonVMA))")
+      // 6.x: what for (a reader queues behind a writer); a 2.6.x spinlock has one mode.
+      let mode = w.mode.map { $0 == .exclusive ? "" : " (\($0.rawValue))" } ?? ""
+      text.append(
+        "cpu\(w.cpu) \(waitingAtEnd.contains(w.cpu) ? "waits" : "waited") for \(World.avName(w.anonVMA))\(mode)")
     }
     return text + through
   }

@@ -28,9 +28,12 @@ struct Header: Widget {
       empty = barW - filled
     }
     let bar = filled + empty > 0 ? filled + empty + 3 : 0
-    let rightX = area.maxX - Buffer.width(steps) - bar
+    // The step counter keeps the room of its widest value (`step 13/13`), right-aligned: the
+    // left part reads the same at every step (at 80×24 `(root rwsem)` went at step 10).
+    let stepsRoom = max(Buffer.width(steps), Buffer.width("step \(n)/\(n) "))
+    let rightX = area.maxX - stepsRoom - bar
     b.put(left(room: rightX - 1 - area.x), x: area.x, y: area.y, style: theme.headerTitle, maxX: rightX - 1)
-    var x = b.put(steps, x: rightX, y: area.y, style: style)
+    var x = b.put(steps, x: rightX + stepsRoom - Buffer.width(steps), y: area.y, style: style)
     guard bar > 0 else { return }
     // The bar is not reversed: in the reversed header a block is drawn in the background's
     // colour and its filled part reads as a gap.

@@ -135,7 +135,9 @@ struct NarrationPane: Widget {
           ("\(step).\(micro.index + 1)/\(micro.count) ", theme.strong),
           ("cpu\(e.cpu) \(e.function): ", theme.function), (e.text, theme.text),
         ], width)
-      lines += wrapped([("  in step \(step): \(info.label)  (\(g.up)/k back, esc leave)", theme.hint)], width)
+      // ↑/k step back only while this pane has the focus (else they select, as the status says).
+      let keys = focused ? "\(g.up)/k back, esc leave" : "esc leave"
+      lines += wrapped([("  in step \(step): \(info.label)  (\(keys))", theme.hint)], width)
     } else {
       var segs: [(String, Style)] = [("\(step) \(info.label)", theme.strong)]
       if let c = info.chapter { segs.append(("  [\(c)]", theme.chapter)) }
