@@ -51,7 +51,7 @@ struct LecturerKeysTests {
       d.press(.char("c"))
       #expect(d.state.compareTimeline == nil, "c at 80x24 turned a comparison on")
       #expect(d.state.notice?.kind == .warning)
-      #expect(d.screen.contains("no room to compare: it needs 160 columns or 32 rows (now 80×24)"))
+      #expect(d.screen.contains("no room to compare: it needs 160 columns or 40 rows (now 80×24)"))
       #expect(!d.screen.contains("comparing with"))
     }
     // On (`--compare`, or c at a larger size), then at 80x24: the notice names the model and the
@@ -63,11 +63,11 @@ struct LecturerKeysTests {
     let frame = s.frame(width: 80, height: 24).plainText.replacingOccurrences(of: "│\n│", with: " ")
       .split(separator: " ").joined(separator: " ")
     #expect(
-      frame.contains("comparing with 2.6.34 needs 160 columns or 32 rows (now 80×24); c turns it off"), "\(frame)")
+      frame.contains("comparing with 2.6.34 needs 160 columns or 40 rows (now 80×24); c turns it off"), "\(frame)")
     #expect(s.validKeys.contains { $0.0 == "c" && $0.1.hasPrefix("turn the comparison off") })
     _ = s.reduce(.key(.char("c")))
     #expect(s.compareTimeline == nil)
-    #expect(s.message == "comparison with 2.6.34 off: it needs 160 columns or 32 rows (now 80×24)")
+    #expect(s.message == "comparison with 2.6.34 off: it needs 160 columns or 40 rows (now 80×24)")
     // Where two models fit, c cycles the models as before: 2.6.34, 6.1, …, then off.
     var big = AppDriver(try sceneApp("e2-fork-cow.scene", view: .diagram), width: 160, height: 40)
     var seen: [KernelVersion] = []

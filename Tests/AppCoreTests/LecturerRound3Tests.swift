@@ -152,4 +152,19 @@ struct LecturerRound3Tests {
     #expect(d.state.focus != .steps)
     #expect(d.state.micro != nil && d.screen.contains("(esc leave)") && !d.screen.contains("k back"), "\(d.screen)")
   }
+
+  /// At 80×32 a stacked comparison gave each forest 4 rows: E6's changed AV2 was out of view in
+  /// both halves and the other model's differences under `↓ 18 more`.
+  @Test("a stacked comparison needs 40 rows: at 80x39 one model and the notice, at 80x40 both halves")
+  func stackedCompareRows() throws {
+    var s = try sceneApp("e6-ksm-root-lifetime.scene", view: .diagram)
+    s.go(to: 10)
+    _ = send(&s, [.char("c")])
+    #expect(s.compareTimeline != nil)
+    let short = s.frame(width: 80, height: 39).plainText
+    #expect(short.contains("needs 160 columns or 40 rows (now 80×39)"), "\(short)")
+    #expect(!s.compareFits(width: 80, height: 39) && s.compareFits(width: 80, height: 40))
+    let tall = s.frame(width: 80, height: 40).plainText.split(separator: "\n").map(String.init)
+    #expect(tall.filter { $0.contains("E6: KSM keeps") }.count == 2, "two headers, stacked")
+  }
 }

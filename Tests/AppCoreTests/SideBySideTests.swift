@@ -42,7 +42,7 @@ struct SideBySideTests {
     #expect(stacked[0].contains("kernel 2.6.36") && !stacked[0].contains("kernel 2.6.34"))
     #expect(stacked[20].contains("kernel 2.6.34"))
     let one = s.render(width: 120, height: 30).plainText
-    #expect(one.contains("comparing with 2.6.34 needs 160 columns or 32 rows (now 120×30)"))
+    #expect(one.contains("comparing with 2.6.34 needs 160 columns or 40 rows (now 120×30)"))
   }
 
   @Test(
@@ -82,7 +82,7 @@ struct SideBySideTests {
       #expect(s.timeline.steps[s.timeline.stepCount].say.count > 1)
       // Where there is room, the notice says why one model is drawn.
       let tall = s.render(width: 120, height: 30).plainText
-      #expect(tall.contains("needs 160 columns or 32 rows"), "\(tall)")
+      #expect(tall.contains("needs 160 columns or 40 rows"), "\(tall)")
       #expect(!tall.contains("≠"), "\(tall)")
     }
   }

@@ -168,14 +168,19 @@ extension AppState {
     compareAreas(Rect(x: 0, y: 0, width: width, height: height)) != nil
   }
 
-  /// What a comparison needs, said at a size that holds one model: `160 columns or 32 rows (now
+  /// The rows a frame needs for a comparison stacked top and bottom: 20 a half, a forest pane
+  /// of about 9 rows each. At 80×32 (two halves of the 16-row minimum) each forest had 4 rows,
+  /// E6's changed AV2 and the other model's list of differences out of view.
+  static let stackedCompareRows = 40
+
+  /// What a comparison needs, said at a size that holds one model: `160 columns or 40 rows (now
   /// 80×24)`.
   func compareNeeds(width: Int, height: Int) -> String {
-    "160 columns or \(2 * minimumSize.height) rows (now \(width)\(options.ascii ? "x" : "×")\(height))"
+    "160 columns or \(Self.stackedCompareRows) rows (now \(width)\(options.ascii ? "x" : "×")\(height))"
   }
 
   /// Where the two models of a comparison go: left and right halves from 160 columns, top and
-  /// bottom when both halves are at least the minimum size; nil when neither fits (one model).
+  /// bottom from ``stackedCompareRows`` rows; nil when neither fits (one model).
   func compareAreas(_ area: Rect) -> (Rect, Rect)? {
     if area.width >= 160, area.height >= minimumSize.height {
       let w = area.width / 2
@@ -184,7 +189,7 @@ extension AppState {
         Rect(x: area.x + w, y: area.y, width: area.width - w, height: area.height)
       )
     }
-    guard area.height >= 2 * minimumSize.height, area.width >= minimumSize.width else { return nil }
+    guard area.height >= Self.stackedCompareRows, area.width >= minimumSize.width else { return nil }
     let h = area.height / 2
     return (
       Rect(x: area.x, y: area.y, width: area.width, height: h),
