@@ -180,11 +180,12 @@ extension World {
   }
 
   /// Whether CPU `c` can take a lock in `mode` now: nobody holds it, or only readers and so is
-  /// this one, and no writer waits on the rwsem's list ahead of it (``CPU/waitList``). A 6.x rwsem owned by readers queues
-  /// a new reader behind a waiting writer (rwsem_down_read_slowpath(), 6.1 and mainline
-  /// kernel/locking/rwsem.c: RWSEM_FLAG_WAITERS fails the fast path, and "to prevent a constant
-  /// stream of readers from starving a sleeping waiter", no optimistic stealing while readers
-  /// own it); a free one may be taken by a reader first (reader lock stealing, no handoff).
+  /// this one, and no writer waits on the rwsem's list ahead of it (``CPU/waitList``). A 6.x
+  /// rwsem owned by readers queues a new reader behind a waiting writer
+  /// (rwsem_down_read_slowpath(), 6.1 and mainline kernel/locking/rwsem.c: RWSEM_FLAG_WAITERS
+  /// fails the fast path, and "to prevent a constant stream of readers from starving a sleeping
+  /// waiter", no optimistic stealing while readers own it); a free one may be taken by a reader
+  /// first (reader lock stealing, no handoff).
   func lockAvailable(_ lock: AnonVMAID, for mode: LockMode, cpu c: Int) -> Bool {
     if lockHolders.isFree(lock) { return true }
     guard mode == .read, lockHolders.allHolders(of: lock, satisfy: { $0.mode == .read }) else { return false }

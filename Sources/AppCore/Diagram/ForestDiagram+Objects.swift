@@ -211,11 +211,19 @@ extension ForestDiagram {
   ) -> Int? {
     guard let chosen = revealWindow(targets, extent: extent, rows: rows, boxes: boxes) else { return nil }
     guard current >= 0, current <= max(0, extent - rows) else { return chosen }
-    func weight(_ top: Int) -> Int {
-      targets.reduce(0) { $0 + ($1.rect.y >= top && $1.rect.maxY <= top + rows ? $1.weight : 0) }
-    }
-    func inside(_ top: Int) -> Bool { boxes.contains { $0.lowerBound < top && top < $0.upperBound } }
-    return weight(current) >= weight(chosen) && (!inside(current) || inside(chosen)) ? current : chosen
+    func weight(_ top: Int) -> Int { shown(targets, top: top, rows: rows).reduce(0) { $0 + $1.weight } }
+    let keep = !startsInside(current, boxes) || startsInside(chosen, boxes)
+    return keep && weight(current) >= weight(chosen) ? current : chosen
+  }
+
+  /// The targets whole in the window of `rows` rows from `top`.
+  static func shown(_ targets: [RevealTarget], top: Int, rows: Int) -> [RevealTarget] {
+    targets.filter { $0.rect.y >= top && $0.rect.maxY <= top + rows }
+  }
+
+  /// Whether a window from `top` starts inside one of `boxes`, below its title row.
+  static func startsInside(_ top: Int, _ boxes: [Range<Int>]) -> Bool {
+    boxes.contains { $0.lowerBound < top && top < $0.upperBound }
   }
 
   /// The rows of the boxes (processes, anon_vmas, stable nodes) a window should not start inside
@@ -230,17 +238,15 @@ extension ForestDiagram {
   /// where the last step had them), moved down to the first row that starts no box of `boxes`
   /// inside it when that keeps them whole (a box is not cut above its title). A function of the
   /// step alone (``stepWindow(_:extent:rows:boxes:current:)`` keeps the window on screen
-  /// instead when it shows as much). Nil without targets (the window stays where it is). At 80×24 the windows centred what they
-  /// showed: stepping E5 from step 5 to 10 moved P3's title to rows 2, 7, 4, 8, 5, 2 and cut P1's.
+  /// instead when it shows as much). Nil without targets (the window stays where it is). At
+  /// 80×24 the windows centred what they showed: stepping E5 from step 5 to 10 moved P3's title
+  /// to rows 2, 7, 4, 8, 5, 2 and cut P1's.
   public static func revealWindow(
     _ targets: [RevealTarget], extent: Int, rows: Int, boxes: [Range<Int>] = []
   ) -> Int? {
     guard !targets.isEmpty, rows > 0 else { return nil }
     let last = max(0, extent - rows)
     func clamp(_ top: Int) -> Int { max(0, min(top, last)) }
-    func shown(_ top: Int) -> [RevealTarget] {
-      targets.filter { $0.rect.y >= top && $0.rect.maxY <= top + rows }
-    }
     // A target of height h at row y is whole in the windows from top maxY - rows to top y: the
     // score of every top is a sum over those ranges, swept in order (a fork of a process with
     // thousands of VMAs has thousands of targets). The best top starts a range, or is 0.
@@ -262,16 +268,14 @@ extension ForestDiagram {
       if best == nil || score > (best?.score ?? 0) { best = (top, score) }
     }
     guard let best else { return nil }
-    let inView = shown(best.top)
+    let inView = shown(targets, top: best.top, rows: rows)
     guard let low = inView.map(\.rect.y).min(), let high = inView.map(\.rect.maxY).max() else {
       // Nothing fits whole: the first target's top.
       return clamp(targets[0].rect.y)
     }
     let highest = clamp(high - rows)
-    let lowest = min(clamp(low), last)
+    let lowest = clamp(low)
     guard highest < lowest else { return highest }
-    // The first top from the highest that is not inside a box (below its title row).
-    return (highest...lowest).first { top in !boxes.contains { $0.lowerBound < top && top < $0.upperBound } }
-      ?? highest
+    return (highest...lowest).first { !startsInside($0, boxes) } ?? highest
   }
 }
