@@ -297,11 +297,19 @@ extension AppState {
   }
 
   /// How many rows, at most `wanted`, the narration may take from the forest pane in diagram
-  /// view: those the whole diagram leaves empty below it (at 80×24 a small forest leaves room
-  /// for every `say` line). None when the diagram does not fit whole already.
+  /// view: those the diagram leaves empty below what the step draws (at 80×24 a small forest
+  /// leaves room for every `say` line). A plan's blank rows under the step's boxes, kept for
+  /// later steps' objects, count as empty (E2 step 3 at 80×24 had 6 of them under AV1 while
+  /// its narration said `↓ 2 more`): nothing drawn moves, only the narration's top border. A
+  /// folded forest keeps its rows (a shorter pane would show the folds). None when the diagram
+  /// does not fit already.
   func rowsLeftByDiagram(in area: Rect, narration: Int, wanted: Int) -> Int {
     guard wanted > 0, forestView == .diagram, let diagrams = layout.diagram else { return 0 }
-    let needed = diagrams.wholeHeight
+    var needed = diagrams.wholeHeight
+    if diagrams.folded == nil, needed > 0 {
+      let d = diagrams.whole
+      needed = min(needed, d.drawnBottom)
+    }
     func fits(_ extra: Int) -> Bool {
       let body = Rect(x: area.x, y: area.y + 1, width: area.width, height: area.height - 2 - narration - extra)
       guard let pane = diagramPane(body: body) else { return false }
