@@ -130,6 +130,17 @@ struct Groups {
       Figure(
         name: "lay out and render one 200x60 frame of the largest step", value: frame.median * 1000, unit: "ms",
         spread: frame.spread * 1000, target: 4))
+    // Its parts: a fresh state's layout of the step (the worlds come from the timeline's cache),
+    // and the drawing of it.
+    let laying = Harness.measure(quick ? 3 : 100, warmup: 2) {
+      state = AppState(timeline: w1, fileName: "w1")
+      state.forestView = .matrix
+      state.go(to: largest)
+    }
+    figures.append(
+      Figure(
+        name: "one 200x60 frame of the largest step, part: lay out (AppState.go)", value: laying.median * 1000,
+        unit: "ms", spread: laying.spread * 1000))
     let redraw = Harness.measure(quick ? 3 : 100) { _ = state.render(width: 200, height: 60) }
     figures.append(
       Figure(
