@@ -263,6 +263,11 @@ struct FingerprintTests {
     let repeats = inserted.filter { set.insert($0) }
     #expect(repeats.isEmpty)
     #expect(set.bytes <= 10_001 * 8 * 8 / 3 + 64)
+    // A search of a few states holds a few slots (it held 1,024 whatever the count).
+    var small = FingerprintSet()
+    for i in 1...5 { small.insert(StateHasher.mix(UInt64(i))) }
+    #expect(small.count == 5 && small.bytes <= 16 * 8)
+    #expect((1...5).allSatisfy { small.contains(StateHasher.mix(UInt64($0))) })
   }
 
   @Test("CPU numbers are those a plain [CPU: Int] table gives (every CPU the race scenes reach)")
