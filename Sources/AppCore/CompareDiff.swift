@@ -224,11 +224,11 @@ extension AppState {
     let written = Self.modelName(kernel, variants)
     let theirs = Self.modelName(other.kernel, other.variants)
     let mineName = Self.modelName(timeline.kernel, timeline.variants)
-    var unmatched = step <= timeline.stepCount ? TextNarrator.account(timeline, step: step) : []
+    var unmatched = step <= timeline.stepCount ? TextNarrator.account(timeline, step: step).map(Self.lockNeutral) : []
     let events = step <= other.stepCount ? TextNarrator.account(other, step: step) : []
     var differing = Set<Int>()
     for (i, e) in events.enumerated() {
-      if let j = unmatched.firstIndex(of: e) { unmatched.remove(at: j) } else { differing.insert(i) }
+      if let j = unmatched.firstIndex(of: Self.lockNeutral(e)) { unmatched.remove(at: j) } else { differing.insert(i) }
     }
     var differences: [String] = []
     if micro == nil, step <= other.stepCount {
@@ -238,6 +238,17 @@ extension AppState {
     return NarrationPane.Account(
       model: theirs, written: written, comparedWith: mineName, events: events, differing: differing,
       differences: differences)
+  }
+
+  /// An account line (``TextNarrator/account(_:step:)``) with an anon_vma spinlock's functions
+  /// written as 2.6.36 names them: 2.6.34's `spin_lock(&anon_vma->lock)` and 2.6.36's
+  /// `anon_vma_lock` take the same kind of lock (a spinlock, held alone), so `lock AV1` under
+  /// either name is no difference between the models (it was marked ≠ at E3's fork); the lock
+  /// each takes is in the text (`lock AV1 (root of AV3)` beside `lock AV3`). 6.x's rwsem
+  /// functions stay apart: a read lock is shared.
+  static func lockNeutral(_ line: String) -> String {
+    line.replacing(" spin_lock(&anon_vma->lock): ", with: " anon_vma_lock: ")
+      .replacing(" spin_unlock(&anon_vma->lock): ", with: " anon_vma_unlock: ")
   }
 
   /// A model as a heading names it: `2.6.36`, `2.6.36 (no-6/5)`.

@@ -83,6 +83,8 @@ struct DiagramLayout: Sendable {
   let featuredHeld: [String]
   /// At a whole step holding a lock: `micro-step N` or `the step's end`, whose locks are drawn.
   let featuredMoment: String?
+  /// The anon_vmas whose locks are held at that moment, in id order (named in ``lockNote``).
+  let featuredLocks: [AnonVMAID]
   /// What it marks as differing from the other model (a comparison's whole steps).
   let emphasized: Set<ForestDiagram.Object>
   /// The plan the whole diagram follows.
@@ -110,6 +112,7 @@ struct DiagramLayout: Sendable {
     let holding = key.layout.micro == nil && !moment.lockHolders.keys.isEmpty
     featuredHeld = holding ? Self.heldLocks(moment) : []
     featuredMoment = holding ? lockMoment.map { _ in "micro-step \(locks.featured ?? 0)" } ?? "the step's end" : nil
+    featuredLocks = holding ? moment.lockHolders.keys.sorted() : []
     featuredDrawn = holding && !ForestDiagram.locks(moment, shownIn: layout.world).anonVMAs.isEmpty
     var options = ForestDiagram.Options(
       ascii: key.ascii, previous: layout.previous, lockMoment: lockMoment, fold: key.layout.folding,
@@ -146,6 +149,7 @@ struct DiagramLayout: Sendable {
     featuredDrawn = diagrams.featuredDrawn
     featuredHeld = diagrams.featuredHeld
     featuredMoment = diagrams.featuredMoment
+    featuredLocks = diagrams.featuredLocks
     wholeHeight = diagrams.wholeHeight
     wholeDiagram = diagrams.wholeDiagram.selecting(key.selection, in: world)
     foldedDiagram = diagrams.foldedDiagram?.selecting(key.selection, in: world)

@@ -83,11 +83,12 @@ public struct CastRecorder: Sendable {
   /// The empty output event that holds the last frame on screen until `time`.
   public mutating func hold(until time: Duration) -> String { writer.event(at: Self.micros(time), "o", "") }
 
-  /// The last event: holds the last frame until `time`, then leaves the terminal as a shell
-  /// expects it after a full-screen program: attributes reset, the cursor shown (the first frame
-  /// hid it) and on a new line below the frame (`height` rows), so a player's prompt lands there.
+  /// The last event: holds the last frame until `time`, then resets the attributes and shows
+  /// the cursor (the first frame hid it) at the start of the frame's last row (`height` rows).
+  /// No newline: in a player of the cast's size (a web page's) it scrolled the whole frame up a
+  /// row, and the last picture, the one a page shows when the cast ends, lost its title bar.
   public mutating func end(at time: Duration, height: Int) -> String {
-    writer.event(at: Self.micros(time), "o", "\u{1b}[0m\u{1b}[\(height);1H\u{1b}[?25h\r\n")
+    writer.event(at: Self.micros(time), "o", "\u{1b}[0m\u{1b}[\(height);1H\u{1b}[?25h")
   }
 
   /// Whole microseconds of a duration (cast times are exact to the microsecond).

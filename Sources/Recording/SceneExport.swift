@@ -60,7 +60,8 @@ public enum SceneExport {
   /// The files, in the order they are written. `progress` is told each step before it is drawn;
   /// when it answers false (ctrl-C) the export stops and returns nil.
   public static func files(
-    state initial: AppState, options o: Options, progress: (_ step: Int, _ steps: Int) -> Bool = { _, _ in true }
+    state initial: AppState, options o: Options, progress: (_ step: Int, _ steps: Int) -> Bool = { _, _ in true },
+    hidden: (_ step: Int, _ rows: Int) -> Void = { _, _ in }
   ) -> [(name: String, text: String)]? {
     var state = initial
     let timeline = state.timeline
@@ -72,6 +73,8 @@ public enum SceneExport {
       guard progress(k, timeline.stepCount) else { return nil }
       state.go(to: k)
       let buffer = state.frame(width: o.width, height: o.height)
+      // A page cannot scroll: the steps whose diagram has rows out of view are told.
+      if let rows = state.diagramRowsHidden(width: o.width, height: o.height), rows > 0 { hidden(k, rows) }
       let title = "\(timeline.title) step \(k)"
       let page = SVGTheme.allCases.map { SVGExporter.svg(buffer, title: title, theme: $0, chrome: o.chrome) }
       files.append((imageName(k), o.theme == .light ? page[0] : page[1]))

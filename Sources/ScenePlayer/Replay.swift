@@ -121,10 +121,27 @@ public struct Replay: Sendable {
     var events: [Event] = []
     func drain(_ cpu: Int, limit: Int = Int.max) throws(SimError) {
       var n = 0
-      while n < limit, case .progressed(let e) = try world.microStep(cpu: cpu) {
-        if collect { events.append(e) }
-        observe(e, world)
-        n += 1
+      while n < limit {
+        let before = world.cpuState(cpu)
+        let lock: AnonVMAID?
+        switch try world.microStep(cpu: cpu) {
+        case .progressed(let e):
+          if collect { events.append(e) }
+          observe(e, world)
+          n += 1
+          continue
+        case .blocked(let l): lock = before == .blocked ? nil : l
+        case .deadlocked: lock = before == .deadlocked ? nil : world.cpuWaitingFor(cpu)
+        case .idle: lock = nil
+        }
+        // A CPU that starts to wait (or deadlocks) is a micro-step of its own: the screen shows
+        // it waiting from there, as the step's end does (``World/waitEvent(cpu:lock:)``).
+        if let lock {
+          let e = world.waitEvent(cpu: cpu, lock: lock)
+          if collect { events.append(e) }
+          observe(e, world)
+        }
+        return
       }
     }
     switch statement {

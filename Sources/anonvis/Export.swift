@@ -59,6 +59,7 @@ struct Export: ParsableCommand {
       "anonvis: exporting \(TextSafety.escape(baseName(file)))", unit: "steps", quiet: limitOptions.quiet)
     defer { progress.finish() }
     var reached = 0
+    var crowded: [(step: Int, rows: Int)] = []
     let files = SceneExport.files(
       state: state,
       options: .init(
@@ -67,7 +68,7 @@ struct Export: ParsableCommand {
       progress: { step, total in
         reached = step
         return progress.report(step, total)
-      })
+      }, hidden: { crowded.append(($0, $1)) })
     guard let files, !Interrupt.requested else {
       progress.finish()
       throw CLIError(message: "anonvis: interrupted at step \(reached) of \(steps); nothing written", exitCode: 130)
@@ -82,6 +83,26 @@ struct Export: ParsableCommand {
       }
     }
     try ExportDirectory.write(written, to: output, force: force)
+    progress.finish()
+    if let note = Self.crowdedNote(crowded, size: size) { writeStandardError(note + "\n") }
+  }
+
+  /// The warning for steps whose frame leaves part of the diagram out of view (a page cannot
+  /// scroll): `anonvis: at 100x30 the diagram does not fit at steps 9 to 12 (up to 6 rows out of
+  /// view, marked ↑/↓ N more); --size 100x36 or taller shows more`. Nil when every step fits.
+  static func crowdedNote(_ crowded: [(step: Int, rows: Int)], size: TerminalSize) -> String? {
+    guard let most = crowded.map(\.rows).max() else { return nil }
+    var runs: [String] = []
+    var i = 0
+    while i < crowded.count {
+      var j = i
+      while j + 1 < crowded.count, crowded[j + 1].step == crowded[j].step + 1 { j += 1 }
+      runs.append(i == j ? "\(crowded[i].step)" : "\(crowded[i].step) to \(crowded[j].step)")
+      i = j + 1
+    }
+    let steps = (crowded.count == 1 ? "step " : "steps ") + runs.joined(separator: ", ")
+    return "anonvis: at \(size.width)x\(size.height) the diagram does not fit at \(steps) (up to \(most) rows out of "
+      + "view, marked ↑/↓ N more); --size \(size.width)x\(size.height + most) or taller shows more"
   }
 }
 

@@ -72,8 +72,9 @@ struct FolioLockAnonVMAReadTests {
     #expect(slow[3].text == "pg1 still mapped: rcu_read_unlock; AV1 pinned, sleep on AV1's rwsem")
     #expect(t.states[8].refcount(1) == before + 1)
     #expect(t.states[8].cpus[0].regs.rcuPageLock == false)
-    // Step 9: anon_vma_lock_read() sleeps.
-    #expect(t.events(step: 9).isEmpty)
+    // Step 9: anon_vma_lock_read() sleeps: a micro-step of its own, naming the writer.
+    #expect(t.events(step: 9).map(\.function) == ["anon_vma_lock_read"])
+    #expect(t.events(step: 9).first?.text == "AV1's rwsem held by cpu1 (write): cpu0 sleeps for read")
     #expect(t.states[9].cpus[0].state == .blocked)
     #expect(t.states[9].cpus[0].waitingFor == 1)
     // Step 10: the writer finishes; AV2 is freed and drops its reference on the root.

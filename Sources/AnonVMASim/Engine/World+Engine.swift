@@ -127,6 +127,38 @@ extension World {
     .event(Event(cpu: c, function: function, narrating: narrating.value, text: text(), objects: objects()), then: then)
   }
 
+  /// What CPU `c` is doing once an attempt to advance it blocked or deadlocked on `lock`
+  /// (``MicroOutcome/blocked(lock:)``), as a micro-step of its own for the screen and narration:
+  /// the failed attempt changes the world (the CPU waits, and on 6.x joins the rwsem's wait list)
+  /// without an event of the model's, and the micro-step before it showed the CPU running while
+  /// the step's end showed it waiting. 2.6.34 and 2.6.36 spin (spin_lock() on the anon_vma's,
+  /// or the root's, lock); 6.x sleeps on the root's rwsem behind the waiters queued before it
+  /// (kernel/locking/rwsem.c, rwsem_down_read_slowpath() and rwsem_down_write_slowpath() of
+  /// 6.1: the waiter is added at the tail of sem->wait_list).
+  public func waitEvent(cpu c: Int, lock: AnonVMAID) -> Event {
+    let cpu = cpus[c]
+    let mode = cpu.waitingMode ?? writeMode
+    func held() -> String {
+      let holders = (lockHolders[lock] ?? []).filter { $0.cpu != c }.map { h in
+        "cpu\(h.cpu)" + (kernel.isModern ? " (\(h.mode == .read ? "read" : "write"))" : "")
+      }
+      return holders.isEmpty ? "" : "held by " + holders.joined(separator: ", ")
+    }
+    func text() -> String {
+      let waiting = cpu.state == .deadlocked ? "deadlocked: " : ""
+      guard kernel.isModern else { return waiting + "\(av(lock))'s lock \(held()): \(cpu.name) spins" }
+      let ahead = cpus.filter { other in
+        guard let w = other.waitList, let mine = cpu.waitList else { return false }
+        return other.id != c && w.lock == lock && w.place < mine.place
+      }.map { "\($0.name) (\($0.waitList?.mode == .read ? "read" : "write"))" }
+      let queued = ahead.isEmpty ? "" : (held().isEmpty ? "" : ", ") + "queued behind " + ahead.joined(separator: ", ")
+      let wants = mode == .read ? "read" : "write"
+      return waiting + "\(av(lock))'s rwsem \(held())\(queued): \(cpu.name) sleeps for \(wants)"
+    }
+    return Event(
+      cpu: c, function: lockFunction(mode), narrating: narrating.value, text: text(), objects: [.anonVMA(lock)])
+  }
+
   /// Runs a CPU until its operation completes, blocks or deadlocks.
   public mutating func finish(cpu c: Int) throws(SimError) -> [Event] {
     var events: [Event] = []
@@ -277,10 +309,15 @@ extension World {
     }
   }
 
-  /// The kernel function that releases an anon_vma lock held in `mode`.
+  /// The kernel function that releases an anon_vma lock held in `mode`: 2.6.34's is the
+  /// spin_unlock(&anon_vma->lock) of anon_vma_chain_link() and page_unlock_anon_vma() (mm/rmap.c
+  /// of 2.6.34), the pair of the spin_lock it names on taking it.
   func unlockFunction(_ mode: LockMode) -> String {
-    guard kernel.isModern else { return "anon_vma_unlock" }
-    return mode == .read ? "anon_vma_unlock_read" : "anon_vma_unlock_write"
+    switch kernel {
+    case .v2_6_34: return "spin_unlock(&anon_vma->lock)"
+    case .v2_6_36: return "anon_vma_unlock"
+    case .v6, .mainline: return mode == .read ? "anon_vma_unlock_read" : "anon_vma_unlock_write"
+    }
   }
 
   /// The mode structural changes lock with.

@@ -143,6 +143,19 @@ extension AppState {
 }
 
 extension AppState {
+  /// How many rows of what the step draws the diagram pane leaves out of view (above and below
+  /// its window) in a frame of this size, after ``frame(width:height:)``: 0 when it shows all;
+  /// nil where no diagram is drawn (the matrix, a comparison). A static frame cannot scroll:
+  /// `export` names the steps this is not 0 for (at its 100×30, E6's K1 was out of view at
+  /// steps 10 to 12, whose narration is about its rmap_items).
+  public func diagramRowsHidden(width: Int, height: Int) -> Int? {
+    guard forestView == .diagram, compareTimeline == nil, let diagrams = layout.diagram,
+      let pane = diagramPane(in: Rect(x: 0, y: 0, width: width, height: height))
+    else { return nil }
+    let window = diagramWindow(diagrams, pane: pane)
+    return max(0, min(window.diagram.height, window.diagram.drawnBottom) - window.rows)
+  }
+
   /// Where `d` draws the object the micro-step on screen is about, nil on a whole step or when
   /// `d` does not draw it: the first anon_vma its event names (``Event/objects``: the one locked,
   /// unlinked, freed or walked: `lock AV1 (root of AV3)`, `P3:A@0 off AV3's same_anon_vma list`),
@@ -182,16 +195,26 @@ extension DiagramLayout {
     return took ? locks?.summary(functions: functions) ?? [] : featuredHeld.map { "held: " + $0 }
   }
 
-  /// Which moment's locks the picture shows, at a whole step holding one: `shown at micro-step N`
-  /// when its outline is drawn (naming what it covered then that the step freed), else why none
-  /// is: every anon_vma under the step's locks is freed by its end (``StepLocks/featured``
+  /// Which moment's locks the picture shows, at a whole step holding one: `shown at micro-step N
+  /// (AV1's lock)` when its outline is drawn (naming the locks where the step took others, as
+  /// the list may not end with them: 2.6.34's E3 step 5 read `cpu0 locks AV3 (…); shown at
+  /// micro-step 6` under AV1's outline; and what it covered then that the step freed), else why
+  /// none is: every anon_vma under the step's locks is freed by its end (``StepLocks/featured``
   /// prefers a hold whose anon_vmas survive). Teaching text: never cut on screen.
   var lockNote: String? {
     guard let at = featuredMoment else { return nil }
     guard featuredDrawn else { return "not shown: every anon_vma under the step's locks is freed by its end" }
+    // Named where the step's list names another lock too (at 80×24 the name costs E3 step 5's
+    // locks line a row where AV1 is the only lock).
+    let listed = Set((locks?.holds.map(\.anonVMA) ?? []) + (locks?.waits.map(\.anonVMA) ?? []))
+    let names = listed.isSubset(of: featuredLocks) ? [] : featuredLocks.map { World.avName($0) + "'s" }
+    let which =
+      names.count == 1
+      ? " (\(names[0]) lock)"
+      : names.isEmpty ? "" : " (\(names.dropLast().joined(separator: ", ")) and \(names[names.count - 1]) locks)"
     let freed = locks?.freedSince.map { World.avName($0) } ?? []
-    guard !freed.isEmpty else { return "shown at \(at)" }
-    return "shown at \(at), less \(freed.joined(separator: " ")) (freed by the step's end)"
+    guard !freed.isEmpty else { return "shown at \(at)\(which)" }
+    return "shown at \(at)\(which), less \(freed.joined(separator: " ")) (freed by the step's end)"
   }
 
   /// The locks line's items: inside a micro-step what is held at it (never the step's summary,

@@ -57,12 +57,13 @@ extension World {
 
   /// Releases an anon_vma lock (C20 if not held).
   ///
-  /// `anon_vma_unlock() / anon_vma_unlock_read|write()`, include/linux/rmap.h; 2.6.34, 2.6.36 and 6.x.
+  /// `spin_unlock(&anon_vma->lock)` (2.6.34's mm/rmap.c) / `anon_vma_unlock()` (2.6.36) /
+  /// `anon_vma_unlock_read|write()` (6.x), include/linux/rmap.h.
   mutating func unlock(_ ref: LockRef, cpu c: Int) throws(SimError) -> InstrResult {
     let (requested, target) = try resolveLock(ref, cpu: c)
     guard let index = cpus.withUnsafeBufferPointer({ $0[c].holds.lastIndex(of: target) }) else {
       report("C20", "cpu\(c) unlocks \(av(target))'s lock, which it does not hold", objects: [.anonVMA(target)])
-      return emit(c, "anon_vma_unlock", "unlock \(av(target)) (not held!)", objects: [.anonVMA(target)])
+      return emit(c, unlockFunction(writeMode), "unlock \(av(target)) (not held!)", objects: [.anonVMA(target)])
     }
     cpus[c].holds.remove(at: index)
     let mode = cpus[c].holdModes.remove(at: index)
