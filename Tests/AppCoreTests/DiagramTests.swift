@@ -159,6 +159,10 @@ struct DiagramTests {
     // P3..P7's own anon_vmas (AV3..AV7) fold into one box; AV1 (P1's, on every list) and AV2 stay.
     #expect(d.anonVMAs.map(\.anonVMA) == [1, 2])
     #expect(d.anonVMAFolds.map(\.members) == [.anonVMAs([3, 4, 5, 6, 7])])
+    // Under AV2's box, one blank row between (each folded anon_vma left a blank row of its own:
+    // 28 above a 30-fork server's box).
+    let av2 = try #require(d.anonVMAs.last?.rect)
+    #expect(d.anonVMAFolds.first?.rect.y == av2.maxY + 1)
     var b = Buffer(width: d.width, height: d.height)
     d.draw(into: &b, in: b.area)
     #expect(b.plainText.contains("×5 more like the one above: P3…P7"))

@@ -6,8 +6,8 @@ import Testing
 
 @testable import AppCore
 
-/// What a lecturer found at 80×24 and 300×100 (stop 48): each test fails on the behaviour found.
-@Suite("Lecturer findings, round 4: the narration takes the rows the forest leaves blank")
+/// What a lecturer and a documentation writer found (stop 48): each test fails on the behaviour found.
+@Suite("Lecturer findings, round 4: narration rows, lock notes, compare marks, fold labels")
 struct LecturerRound4Tests {
   /// E2 step 3 at 80×24 drew P1 and AV1 on the top 7 rows of a 13-row canvas (the plan keeps the
   /// rest for P2 and AV2 of later steps) while its narration said `↓ 2 more (PgDn)`.
@@ -97,5 +97,29 @@ struct LecturerRound4Tests {
       }
     }
     #expect(same > 0 && different > 0, "\(same) \(different)")
+  }
+
+  /// A fork server's children's anon_vmas alternate with their siblings' (`AV5 AV7 … AV49`): the
+  /// fold's label read `AV5…AV49`, a range it does not hold.
+  @Test("a fold of anon_vmas whose ids do not run on names its first two and its last")
+  func foldLabelNotARange() throws {
+    var s = try sceneApp("scale/server-200-children.scene", view: .diagram)
+    s.go(to: 30)
+    let screen = s.frame(width: 200, height: 60).plainText
+    let labels = screen.split(separator: "\n").compactMap { line in
+      line.firstMatch(of: /×(\d+) anon_vmas of folded processes: ([^┆]*)┆/).map { (Int($0.1) ?? 0, String($0.2)) }
+    }
+    #expect(!labels.isEmpty, "\(screen)")
+    for (count, names) in labels {
+      let ids = names.matches(of: /AV(\d+)/).compactMap { Int($0.1) }
+      let first = try #require(ids.first)
+      let last = try #require(ids.last)
+      // `AV3…AV30` only where the count is the range's length.
+      if names.contains("…AV") {
+        #expect(last - first + 1 == count, "\(names)")
+      } else {
+        #expect(ids.count == 3, "\(names)")
+      }
+    }
   }
 }

@@ -309,8 +309,18 @@ extension ForestDiagram {
     var run: [AnonVMAID] = []
     func flush(_ y: inout Int) {
       guard !run.isEmpty else { return }
-      let text =
-        "×\(run.count) anon_vmas of folded processes: \(World.avName(run[0]))…\(World.avName(run[run.count - 1]))"
+      // `AV3…AV30` where the ids run on; else the first two and the last (`AV5 AV7 … AV49`: a
+      // fork server's children's anon_vmas between others).
+      let contiguous = run.last.map { $0.raw - run[0].raw == run.count - 1 } ?? true
+      let first = World.avName(run[0])
+      let last = World.avName(run[run.count - 1])
+      let names =
+        run.count == 1
+        ? first
+        : contiguous
+          ? "\(first)…\(last)"
+          : run.count == 2 ? "\(first) \(last)" : "\(first) \(World.avName(run[1])) … \(last)"
+      let text = "×\(run.count) anon_vmas of folded processes: \(names)"
       anonVMAFolds.append(
         FoldBox(rect: Rect(x: 0, y: y, width: 0, height: 3), text: text, depth: 0, members: .anonVMAs(run)))
       y += 3
@@ -323,14 +333,16 @@ extension ForestDiagram {
       // A blank row above each forest's group and between its members, where a lock's outline
       // runs (a member it does not cover never touches it).
       let forest = w.kernel == .v2_6_34 ? a : (av.root ?? a)
+      let list = av.alive ? Self.listHead(a, w, hidden: foldedProcesses.isEmpty ? nil : hiddenVMAs) : nil
+      if let list, list.count > 0, list.allHidden {
+        // Folded: no row of its own (each left a blank row: 28 of them above a fork server's
+        // `×28 anon_vmas` box, the step's new anon_vma pushed out of view).
+        run.append(a)
+        continue
+      }
       if plan == nil {
         group = forest
         y += 1
-      }
-      let list = av.alive ? Self.listHead(a, w, hidden: foldedProcesses.isEmpty ? nil : hiddenVMAs) : nil
-      if let list, list.count > 0, list.allHidden {
-        run.append(a)
-        continue
       }
       flush(&y)
       // 2.6.36's anon_vma_alloc() is a bare kmem_cache_alloc(): anon_vma_fork() sets the root
@@ -394,6 +406,7 @@ extension ForestDiagram {
       contents.append(filed)
       if boxY == y { y += boxHeight }
     }
+    if !run.isEmpty && plan == nil { y += 1 }
     flush(&y)
     measureAnonVMAText()
     if let plan { y = max(y, plan.anonVMABottom) } else if group != nil { y += 1 }
