@@ -30,7 +30,7 @@ public enum SceneExport {
     public var theme: SVGTheme
     public var chrome: SVGChrome
     public var stepMicros: Int
-    /// `step-NNN-mM.svg` per micro-step, and micro-steps as their own cast events and markers.
+    /// `step-NNN-mMMM.svg` per micro-step, and micro-steps as their own cast events and markers.
     public var micro: Bool
     /// Presenter notes in the cast's step markers.
     public var notes: Bool
@@ -54,8 +54,15 @@ public enum SceneExport {
   /// `step-007.svg`.
   public static func imageName(_ k: Int) -> String { String(format: "step-%03d.svg", k) }
 
-  /// `step-007-m2.svg`: micro-step 2 (numbered from 1, as `render --micro` counts) of step 7.
-  public static func microImageName(_ k: Int, _ m: Int) -> String { String(format: "step-%03d-m%d.svg", k, m) }
+  /// `step-007-m002.svg`: micro-step 2 (numbered from 1, as `render --micro` counts) of step 7,
+  /// of `count`: three digits, more where the step has more micro-steps, so a directory listing
+  /// sorts them in order (`-m10` sorted before `-m2`).
+  public static func microImageName(_ k: Int, _ m: Int, of count: Int) -> String {
+    let digits = max(3, String(count).count)
+    let number = String(m)
+    return String(format: "step-%03d-m", k) + String(repeating: "0", count: max(0, digits - number.count)) + number
+      + ".svg"
+  }
 
   /// The files, in the order they are written. `progress` is told each step before it is drawn;
   /// when it answers false (ctrl-C) the export stops and returns nil.
@@ -109,12 +116,14 @@ public enum SceneExport {
   static func microImages(_ initial: AppState, step k: Int, options o: Options) -> [(name: String, text: String)] {
     var state = initial
     var files: [(name: String, text: String)] = []
-    for m in 0..<state.timeline.events(step: k).count {
+    let count = state.timeline.events(step: k).count
+    for m in 0..<count {
       _ = state.reduce(.selectMicro(m))
       guard state.micro == m else { break }
       let buffer = state.frame(width: o.width, height: o.height)
       let title = "\(state.timeline.title) step \(k).\(m + 1)"
-      files.append((microImageName(k, m + 1), SVGExporter.svg(buffer, title: title, theme: o.theme, chrome: o.chrome)))
+      files.append(
+        (microImageName(k, m + 1, of: count), SVGExporter.svg(buffer, title: title, theme: o.theme, chrome: o.chrome)))
     }
     return files
   }

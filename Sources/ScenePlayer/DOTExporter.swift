@@ -3,9 +3,10 @@ import SceneScript
 
 /// Graphviz DOT of the forest at a step (or micro-step), laid out top to bottom for a page: each
 /// process a record listing its VMAs (the fork tree above, processes before anon_vmas), each
-/// anon_vma a record (name and refcount; lock holder), the VMA → anon_vma pointers, the chains'
-/// other links, root pointers bold and labelled `root`, parent pointers, the CPU holding a lock,
-/// and a legend.
+/// anon_vma a record (name, refcount, its list of VMAs, the pages filed in it; lock holder), the
+/// VMA → anon_vma pointers, the chains' other links, root pointers bold and labelled `root`,
+/// parent pointers (6.x), the CPU holding a lock, KSM stable nodes with an edge per rmap_item to
+/// the anon_vma it holds, and a legend of what the kernel model has.
 public enum DOTExporter {
   /// A DOT string of label lines: each line escaped (scene text never reaches the file raw, a
   /// newline in it stays the visible `\n`), joined by DOT's `\n` line break.
@@ -88,7 +89,8 @@ public enum DOTExporter {
     out += "  node [fontname=\"monospace\", fontsize=11]; edge [fontname=\"monospace\", fontsize=10];\n"
     out += processes(w)
     out += anonVMAs(w)
-    out += legend
+    out += stableNodes(w)
+    out += legend(w)
     let lowest = w.aliveAnonVMAs.isEmpty ? w.processes.map { "proc:" + $0.name } : w.aliveAnonVMAs.map(World.avName)
     for name in lowest { out += "  \(q(name)) -> legend [style=invis];\n" }
     return out + "}\n"
@@ -132,6 +134,11 @@ public enum DOTExporter {
   /// pointer, and each CPU holding its lock.
   static func anonVMAs(_ w: World) -> String {
     var out = ""
+    // The pages filed in each anon_vma (`page->mapping`), in one pass.
+    var filedPages: [AnonVMAID: [String]] = [:]
+    for page in w.pages where !page.freed {
+      if case .anon(let a) = page.mapping { filedPages[a, default: []].append(World.pageName(page.id)) }
+    }
     for a in w.aliveAnonVMAs {
       guard let av = w.anonVMA(a) else { continue }
       let name = World.avName(a)
@@ -140,6 +147,19 @@ public enum DOTExporter {
       case .v2_6_34: fields.append(["ksm_refcount \(av.refcount)"])
       case .v2_6_36: fields.append(["external_refcount \(av.refcount)"])
       case .v6, .mainline: fields.append(["refcount \(av.refcount)"])
+      }
+      // What an rmap walk from a page filed here visits, in its order, and those pages.
+      let list = w.listVMAs(a)
+      let tree = w.kernel.isModern ? "interval tree" : "list"
+      fields.append([
+        "\(tree) " + (list.isEmpty ? "(empty)" : list.prefix(8).map { w.vmaName($0) }.joined(separator: " "))
+          + (list.count > 8 ? " …+\(list.count - 8)" : "")
+      ])
+      let filed = filedPages[a] ?? []
+      if !filed.isEmpty {
+        fields.append([
+          "pages " + filed.prefix(8).joined(separator: " ") + (filed.count > 8 ? " …+\(filed.count - 8)" : "")
+        ])
       }
       var attrs = "shape=record, style=rounded"
       if let holders = w.lockHolders[a], !holders.isEmpty {
@@ -164,10 +184,44 @@ public enum DOTExporter {
     return out
   }
 
-  /// What the lines mean, a note below the forest (invisible edges from the lowest nodes hold
-  /// it there).
-  static let legend = """
-      legend [shape=note, fontsize=9, color=gray50, fontcolor=gray20, label="legend\\lprocess: its VMAs, one per row\\lanon_vma: name, refcount, lock\\l-> anon_vma: vma->anon_vma\\l--> avc (grey): on the VMA's chain\\l== root (bold red): ->root\\l--> parent (blue): ->parent\\l.. fork (dotted): parent to child\\lholds lock (orange): the CPU\\l"];
+  /// Each live KSM stable node a record (its page and rmap_items), and from it an edge per
+  /// rmap_item to the anon_vma the item holds a reference on (`rmap_item->anon_vma`: what keeps
+  /// an anon_vma alive after its last VMA is gone, E6).
+  static func stableNodes(_ w: World) -> String {
+    var out = ""
+    for node in w.stableNodes where node.alive {
+      let name = "K\(node.id.raw)"
+      // As a scene names the page (`ksm-merge P2 A 0`): the mapping sits between the process
+      // and the VMA's first page in `P2:A@0`.
+      let items = node.items.map { item in
+        let process = w.isAllocated(item.process) ? w[process: item.process].name : "P?"
+        let exited = w.isAllocated(item.process) && !w[process: item.process].alive ? " (exited)" : ""
+        let afterProcess = item.vmaName.split(separator: ":", maxSplits: 1).last ?? Substring(item.vmaName)
+        let mapping = afterProcess.split(separator: "@").dropLast().joined(separator: "@")
+        return "rmap_item \(process) \(mapping.isEmpty ? String(afterProcess) : mapping) \(item.address)\(exited)"
+      }
+      let fields = [["KSM stable node \(name)"], ["page \(World.pageName(node.page))"]] + items.map { [$0] }
+      out += "  \(q(name)) [shape=record, style=\"rounded,filled\", fillcolor=\"#e8f0ff\", label=\(record(fields))];\n"
+      for (item, text) in zip(node.items, items) where w.anonVMA(item.anonVMA) != nil {
+        out += "  \(q(name)) -> \(q(World.avName(item.anonVMA))) [color=\"#3060c0\", label=\(q(text))];\n"
+      }
+    }
+    return out
+  }
 
-    """
+  /// What the lines mean, a note below the forest (invisible edges from the lowest nodes hold
+  /// it there): only what the kernel model has (2.6.34 has no root pointer, 2.6.x no parent).
+  static func legend(_ w: World) -> String {
+    var lines = [
+      "legend", "process: its VMAs, one per row",
+      "anon_vma: name, refcount, " + (w.kernel.isModern ? "interval tree" : "same_anon_vma list") + ", pages, lock",
+      "-> anon_vma: vma->anon_vma", "--> avc (grey): on the VMA's chain",
+    ]
+    if w.kernel != .v2_6_34 { lines.append("== root (bold red): ->root") }
+    if w.kernel.isModern { lines.append("--> parent (blue): ->parent") }
+    lines += [".. fork (dotted): parent to child", "holds lock (orange): the CPU"]
+    if w.stableNodes.contains(where: \.alive) { lines.append("-> (blue) rmap_item->anon_vma of a KSM stable node") }
+    let label = lines.map { pieces([$0]).joined() + "\\l" }.joined()
+    return "  legend [shape=note, fontsize=9, color=gray50, fontcolor=gray20, label=\"\(label)\"];\n"
+  }
 }

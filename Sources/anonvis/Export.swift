@@ -36,10 +36,10 @@ struct Export: ParsableCommand {
 
   @OptionGroup var castOptions: CastOptions
 
-  @Flag(help: "Also step-NNN-mM.svg per kernel micro-step, and micro-steps as their own cast events and markers.")
+  @Flag(help: "Also step-NNN-mMMM.svg per kernel micro-step, and micro-steps as their own cast events and markers.")
   var micro = false
 
-  @Flag(help: "Also step-NNN.png (and step-NNN-mM.png) beside each step SVG, through rsvg-convert (librsvg2-bin).")
+  @Flag(help: "Also step-NNN.png (and step-NNN-mMMM.png) beside each step SVG, through rsvg-convert (librsvg2-bin).")
   var png = false
 
   @OptionGroup var limitOptions: LimitOptions

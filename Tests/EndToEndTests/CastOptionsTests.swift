@@ -95,9 +95,10 @@ struct CastOptionsTests {
     var micro = 0
     for k in 0...5 {
       let n = try await microCount(scene, step: k)
-      #expect(!names.contains(String(format: "step-%03d-m%d.svg", k, n + 1)))
+      // Three digits: a listing sorts them in order (`-m10` sorted before `-m2`).
+      #expect(!names.contains(String(format: "step-%03d-m%03d.svg", k, n + 1)))
       for m in stride(from: 1, through: n, by: 1) {
-        let name = String(format: "step-%03d-m%d.svg", k, m)
+        let name = String(format: "step-%03d-m%03d.svg", k, m)
         let svg = try String(contentsOfFile: "\(dir)/\(name)", encoding: .utf8)
         let expected = try await run(["render", scene, "--step", "\(k)", "--micro", "\(m)", "--size", "80x24"]).stdout
         #expect(SVGText.of(svg) == expected, "\(name)")

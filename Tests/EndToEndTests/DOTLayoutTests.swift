@@ -73,6 +73,31 @@ struct DOTLayoutTests {
     #expect(svg.contains(">fork P1 P2</text>") && svg.contains(">LOCKED by cpu0</text>"))
   }
 
+  /// E6 step 10 as DOT showed AV2 `external_refcount 1` and nothing holding it: no stable node,
+  /// no rmap_item, no pages or lists; its legend named a parent pointer 2.6.36 does not have.
+  @Test("E6: the stable node, its rmap_items' edges to the anon_vmas they hold, lists, pages, a legend per kernel")
+  func ksmListsPagesLegend() async throws {
+    let scene = "scenes/e6-ksm-root-lifetime.scene"
+    let dotText = try await run(["render", scene, "--step", "10", "--format", "dot"]).stdout
+    #expect(dotText.contains("\"K1\" [shape=record"), "\(dotText)")
+    let edges = dotText.split(separator: "\n").filter { $0.contains("\"K1\" -> \"AV") }
+    #expect(edges.contains { $0.contains("\"AV2\"") && $0.contains("rmap_item P2 A 0 (exited)") }, "\(dotText)")
+    #expect(dotText.contains("|list ") && dotText.contains("|pages pg"), "\(dotText)")
+    #expect(!dotText.contains("->parent") && dotText.contains("->root") && dotText.contains("rmap_item->anon_vma"))
+    // The same scene on the other models (its kernel line replaced).
+    let source = try String(contentsOf: repoRoot.appendingPathComponent(scene), encoding: .utf8)
+    func on(_ kernel: String) async throws -> String {
+      let file = try temporaryScene(source.replacing("\nkernel 2.6.36\n", with: "\nkernel \(kernel)\n"), name: kernel)
+      return try await run(["render", file, "--step", "10", "--format", "dot"]).stdout
+    }
+    let modern = try await on("6.1")
+    #expect(modern.contains("->parent") && modern.contains("|interval tree "), "\(modern)")
+    let old = try await on("2.6.34")
+    #expect(!old.contains("->root") && !old.contains("->parent"), "\(old)")
+    guard let svg = try await Self.graphviz(dotText) else { return }
+    #expect(svg.contains(">KSM stable node K1</text>"), "\(svg)")
+  }
+
   @Test("brace, bar and angle characters in scene text stay text in the drawing")
   func recordEscapes() async throws {
     let scene = try temporaryScene("title \"a{b|c}<d>\"\nspawn P1\nmmap P1 A 1\ntouch P1 A 0\n")

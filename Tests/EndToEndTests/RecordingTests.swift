@@ -204,7 +204,7 @@ struct RecordingTests {
     let dotText = try await run(["render", "scenes/e3-three-generations.scene", "--step", "5", "--format", "dot"])
       .stdout
     #expect(dotText.contains("label=\"E3: Three generations and root lifetime\\nstep 5/8: fork P2 P3\\nkernel"))
-    #expect(dotText.contains("label=\"{AV1 (root)|external_refcount 2}\""))
+    #expect(dotText.contains("label=\"{AV1 (root)|external_refcount 2|list P1:A@0 P2:A@0 P3:A@0|pages pg1}\""))
     #expect(!dotText.contains("\\\\n"))
     if let dot = Tools.need(Tools.dot, "graphviz dot") {
       let file = try tempPath("lines.dot")
