@@ -134,11 +134,7 @@ public enum DOTExporter {
   /// pointer, and each CPU holding its lock.
   static func anonVMAs(_ w: World) -> String {
     var out = ""
-    // The pages filed in each anon_vma (`page->mapping`), in one pass.
-    var filedPages: [AnonVMAID: [String]] = [:]
-    for page in w.pages where !page.freed {
-      if case .anon(let a) = page.mapping { filedPages[a, default: []].append(World.pageName(page.id)) }
-    }
+    let filedPages = w.filedPages()
     for a in w.aliveAnonVMAs {
       guard let av = w.anonVMA(a) else { continue }
       let name = World.avName(a)
@@ -158,7 +154,8 @@ public enum DOTExporter {
       let filed = filedPages[a] ?? []
       if !filed.isEmpty {
         fields.append([
-          "pages " + filed.prefix(8).joined(separator: " ") + (filed.count > 8 ? " …+\(filed.count - 8)" : "")
+          "pages " + filed.prefix(8).map { World.pageName($0) }.joined(separator: " ")
+            + (filed.count > 8 ? " …+\(filed.count - 8)" : "")
         ])
       }
       var attrs = "shape=record, style=rounded"
@@ -191,15 +188,7 @@ public enum DOTExporter {
     var out = ""
     for node in w.stableNodes where node.alive {
       let name = "K\(node.id.raw)"
-      // As a scene names the page (`ksm-merge P2 A 0`): the mapping sits between the process
-      // and the VMA's first page in `P2:A@0`.
-      let items = node.items.map { item in
-        let process = w.isAllocated(item.process) ? w[process: item.process].name : "P?"
-        let exited = w.isAllocated(item.process) && !w[process: item.process].alive ? " (exited)" : ""
-        let afterProcess = item.vmaName.split(separator: ":", maxSplits: 1).last ?? Substring(item.vmaName)
-        let mapping = afterProcess.split(separator: "@").dropLast().joined(separator: "@")
-        return "rmap_item \(process) \(mapping.isEmpty ? String(afterProcess) : mapping) \(item.address)\(exited)"
-      }
+      let items = node.items.map { "rmap_item " + w.rmapItemName($0) }
       let fields = [["KSM stable node \(name)"], ["page \(World.pageName(node.page))"]] + items.map { [$0] }
       out += "  \(q(name)) [shape=record, style=\"rounded,filled\", fillcolor=\"#e8f0ff\", label=\(record(fields))];\n"
       for (item, text) in zip(node.items, items) where w.anonVMA(item.anonVMA) != nil {

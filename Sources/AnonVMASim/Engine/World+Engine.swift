@@ -151,9 +151,10 @@ extension World {
         guard let w = other.waitList, let mine = cpu.waitList else { return false }
         return other.id != c && w.lock == lock && w.place < mine.place
       }.map { "\($0.name) (\($0.waitList?.mode == .read ? "read" : "write"))" }
-      let queued = ahead.isEmpty ? "" : (held().isEmpty ? "" : ", ") + "queued behind " + ahead.joined(separator: ", ")
+      let holders = held()
+      let queued = ahead.isEmpty ? "" : (holders.isEmpty ? "" : ", ") + "queued behind " + ahead.joined(separator: ", ")
       let wants = mode == .read ? "read" : "write"
-      return waiting + "\(av(lock))'s rwsem \(held())\(queued): \(cpu.name) sleeps for \(wants)"
+      return waiting + "\(av(lock))'s rwsem \(holders)\(queued): \(cpu.name) sleeps for \(wants)"
     }
     return Event(
       cpu: c, function: lockFunction(mode), narrating: narrating.value, text: text(), objects: [.anonVMA(lock)])

@@ -15,18 +15,9 @@ extension ForestDiagram {
     return lines
   }
 
-  /// An rmap_item as a row names it: its mm's process, mapping and page (`rmap_item->mm` and
-  /// `->address`, written as a scene writes them: `ksm-merge P2 A 0`), `(exited)` once the
-  /// process has exited (its mm_slot stays for ksmd: `ksm_exit()`).
-  static func itemText(_ item: RmapItem, _ w: World) -> String {
-    // `P2:A@0`: the mapping is between the process and the VMA's first page.
-    let afterProcess = item.vmaName.split(separator: ":", maxSplits: 1).last ?? Substring(item.vmaName)
-    let mapping = afterProcess.split(separator: "@").dropLast().joined(separator: "@")
-    guard w.isAllocated(item.process) else { return "\(item.vmaName) \(item.address)" }
-    let process = w[process: item.process]
-    return "\(process.name) \(mapping.isEmpty ? String(afterProcess) : mapping) \(item.address)"
-      + (process.alive ? "" : " (exited)")
-  }
+  /// An rmap_item as a row names it (``World/rmapItemName(_:)``): `P2 A 0`, `(exited)` once
+  /// its process has exited.
+  static func itemText(_ item: RmapItem, _ w: World) -> String { w.rmapItemName(item) }
 
   /// The rows a stable node's box takes with `items` rmap_items (``stableNodeLines(_:_:)``).
   static func stableNodeHeight(items: Int) -> Int {

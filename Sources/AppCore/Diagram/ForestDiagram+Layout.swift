@@ -314,12 +314,13 @@ extension ForestDiagram {
       let contiguous = run.last.map { $0.raw - run[0].raw == run.count - 1 } ?? true
       let first = World.avName(run[0])
       let last = World.avName(run[run.count - 1])
-      let names =
-        run.count == 1
-        ? first
-        : contiguous
-          ? "\(first)…\(last)"
-          : run.count == 2 ? "\(first) \(last)" : "\(first) \(World.avName(run[1])) … \(last)"
+      let names: String
+      switch run.count {
+      case 1: names = first
+      case _ where contiguous: names = "\(first)…\(last)"
+      case 2: names = "\(first) \(last)"
+      default: names = "\(first) \(World.avName(run[1])) … \(last)"
+      }
       let text = "×\(run.count) anon_vmas of folded processes: \(names)"
       anonVMAFolds.append(
         FoldBox(rect: Rect(x: 0, y: y, width: 0, height: 3), text: text, depth: 0, members: .anonVMAs(run)))
@@ -481,14 +482,8 @@ extension ForestDiagram {
       .sorted { ($0.1, $0.0) < ($1.1, $1.0) }.map(\.0)
   }
 
-  /// The pages filed in each anon_vma (`page->mapping`), in page order.
-  static func filedPages(_ w: World) -> [AnonVMAID: [PageID]] {
-    var pagesOf: [AnonVMAID: [PageID]] = [:]
-    for page in w.pages where !page.freed {
-      if case .anon(let a) = page.mapping { pagesOf[a, default: []].append(page.id) }
-    }
-    return pagesOf
-  }
+  /// The pages filed in each anon_vma (``World/filedPages()``).
+  static func filedPages(_ w: World) -> [AnonVMAID: [PageID]] { w.filedPages() }
 
   // MARK: Lanes
 
