@@ -341,6 +341,7 @@ extension Page {
     h.combine(index)
     h.combine(mapcount)
     h.combine(pinned)
+    h.combine(callerRefs)
     h.combine(anonExclusive)
     h.combine(swapSlot)
     h.combine(freed)

@@ -322,9 +322,9 @@ public struct World: Sendable, Hashable {
   /// Count of existing anon_vma_chains.
   public var avcCount: Int { avcs.count }
 
-  /// Pages that are mapped or pinned, in allocation order.
+  /// Pages that are mapped, pinned for migration or held by a CPU's operation, in allocation order.
   public var listedPages: [PageID] {
-    pages.filter { !$0.freed && ($0.mapcount > 0 || $0.pinned) }.map(\.id)
+    pages.filter { !$0.freed && ($0.mapcount > 0 || $0.pinned || $0.callerRefs > 0) }.map(\.id)
   }
 
   /// Locks held or waited for, in anon_vma order.

@@ -163,8 +163,8 @@ struct FingerprintTests {
   func stableAcrossRuns() throws {
     let (e, _) = try explorer("d5-take-all-locks.scene")
     // Recorded again when the VMA, anon_vma and chain tables came to be hashed as their digests,
-    // and when pages gained PageAnonExclusive.
-    #expect(plainFingerprint(e.initial) == 0x898e_b138_7a99_67d4, "\(String(plainFingerprint(e.initial), radix: 16))")
+    // when pages gained PageAnonExclusive, and their callers' references.
+    #expect(plainFingerprint(e.initial) == 0x1123_d445_5403_b987, "\(String(plainFingerprint(e.initial), radix: 16))")
   }
 
   @Test("every field the kernel state holds changes the fingerprint")
@@ -187,6 +187,7 @@ struct FingerprintTests {
       ("a page's mapping", { $0.pages[0].mapping = .none }),
       ("a page's PageAnonExclusive", { $0.pages[0].anonExclusive.toggle() }),
       ("a page held for migration", { $0.pages[0].pinned.toggle() }),
+      ("a page held by an operation's caller", { $0.pages[0].callerRefs += 1 }),
       ("a lock holder's operation", { $0.lockHolders[1] = [World.LockHolder(cpu: 0, mode: .exclusive, op: "y")] }),
       ("a lock holder's mode", { $0.lockHolders[1] = [World.LockHolder(cpu: 0, mode: .read, op: "x")] }),
       ("a lock holder's CPU", { $0.lockHolders[1] = [World.LockHolder(cpu: 1, mode: .exclusive, op: "x")] }),
@@ -235,7 +236,9 @@ struct FingerprintTests {
     let avc = try #require(w.avcs.values.first)
     #expect(fields(avc) == ["id", "vma", "anonVMA", "onSameVMA", "onSameAnonVMA"])
     #expect(
-      fields(w.pages[0]) == ["id", "mapping", "index", "mapcount", "pinned", "anonExclusive", "swapSlot", "freed"])
+      fields(w.pages[0]) == [
+        "id", "mapping", "index", "mapcount", "pinned", "callerRefs", "anonExclusive", "swapSlot", "freed",
+      ])
     #expect(fields(SwapSlot(id: 1, count: 0, cached: nil)) == ["id", "count", "cached"])
     #expect(fields(StableNode(id: 1, page: 1, items: [], alive: true)) == ["id", "page", "items", "alive"])
     #expect(

@@ -374,9 +374,10 @@ public struct Footprint: Sendable, Equatable {
       return steps.reduce(into: Footprint(reads: [.avc(id)], writes: [])) {
         $0.formUnion(of($1, in: world, cpu: cpu, next: false, regs: regs && $1 != steps[4]))
       }
-    case .freePage:
-      // __remove_mapping() (World+Migrate.swift): the page's swap slot, pin and freedom; a KSM
-      // page's stable node dies with it.
+    case .freePage, .finishWalkPutback:
+      // __remove_mapping() (World+Migrate.swift), or an rmap walk's end and putback_lru_page()
+      // (World+RmapWalk.swift): the page's swap slot, pin, caller's references and freedom; a
+      // KSM page's stable node dies with it. (The walk's record is the CPU's own.)
       return Footprint(reads: [.pages, .ksm], writes: [.pages, .ksm])
     case .rmapWalkVisits(_, _, let kind, _):
       // rmap_walk_anon() and try_to_unmap_anon() (World+RmapWalk.swift): the anon_vma's list
@@ -763,7 +764,8 @@ public struct Footprint: Sendable, Equatable {
     switch instr {
     case .narrate, .finishWalk, .lock, .unlock, .noFault, .freeAVC, .removeVMA, .stackSetPgoff, .adjustNextPgoff,
       .setBrk, .linkSameVMA, .linkSameAnonVMA, .setVMAAnonVMA, .listDelSameAnonVMA, .freeAnonVMA, .freePage, .zapVMA,
-      .detachVMAs, .exitMM, .newMM, .setRootFromParent, .getAnonVMA, .copyPageRange, .vmLockAnonVMA, .setAllLocksBit,
+      .finishWalkPutback, .detachVMAs, .exitMM, .newMM, .setRootFromParent, .getAnonVMA, .copyPageRange, .vmLockAnonVMA,
+      .setAllLocksBit,
       .checkAllLocks, .anonVMAChainLink:
       return false
     case .unlessBailed(let inner): return mayWriteRegisters(inner)
@@ -844,8 +846,9 @@ extension World {
       case .clearBail:
         // Expands into nothing: the micro-step goes on with the next instruction.
         continue
-      case .narrate, .noFault, .lock, .unlock, .finishWalk, .computeEmpty, .freeAVC, .removeVMA, .stackSetPgoff,
-        .adjustNextPgoff, .setBrk, .listDelSameAnonVMA, .linkSameAnonVMA, .linkSameVMA, .setVMAAnonVMA, .freeAnonVMA,
+      case .narrate, .noFault, .lock, .unlock, .finishWalk, .finishWalkPutback, .computeEmpty, .freeAVC, .removeVMA,
+        .stackSetPgoff, .adjustNextPgoff, .setBrk, .listDelSameAnonVMA, .linkSameAnonVMA, .linkSameVMA, .setVMAAnonVMA,
+        .freeAnonVMA,
         .freePage, .doAnonymousPage, .mapZeroPage, .pageMoveAnonRmap, .cowCopy, .swapInMap, .zapVMA, .detachVMAs,
         .exitMM, .newMM, .copyVMA, .allocAVC, .allocAnonVMA, .setRootFromParent, .getAnonVMA, .copyPageRange,
         .setAllLocksBit, .checkAllLocks:

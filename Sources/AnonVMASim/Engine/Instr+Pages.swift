@@ -18,7 +18,7 @@ extension Instr {
       .readPageMapping(let p), .recheckMapped(let p), .visitVMA(_, let p, _), .addToSwap(let p), .freePage(let p, _),
       .moveToNewPage(let p), .migrateIfMapped(let p, _), .pageGetAnonVMA(let p), .getAnonVMAIncNotZero(let p),
       .getAnonVMARecheckMapped(let p), .folioTrylockRead(let p, _), .folioLockIncNotZero(let p),
-      .folioLockRecheckMapped(let p):
+      .folioLockRecheckMapped(let p), .finishWalkPutback(let p), .finishWalkKSM(let p, _):
       body(p)
     case .rmapWalkVisits(let p, _, _, _):
       if case .lit(let id) = p { body(id) }

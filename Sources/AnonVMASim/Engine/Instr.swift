@@ -100,7 +100,9 @@ public enum Instr: Sendable, Hashable {
   case visitVMA(avc: AVCID, page: PageID, kind: WalkKind)
   case ksmUnmergeCopy(process: ProcessID, vpage: Int)
   case finishWalk
-  case finishWalkKSM(origin: String)
+  /// An `rmap` walk's end and its caller's put of the page (``World/finishWalkPutback(page:cpu:)``).
+  case finishWalkPutback(page: PageID)
+  case finishWalkKSM(page: PageID, origin: String)
   case addToSwap(page: PageID)
   case freePage(page: PageID, migrated: Bool)
   case moveToNewPage(page: PageID)

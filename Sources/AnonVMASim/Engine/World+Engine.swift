@@ -42,8 +42,13 @@ extension World {
     case .migrate, .swapOut, .rmap:
       // These start from a page, not from a process: migrate_pages() works on pages isolated
       // from the LRU, shrink_page_list() on pages taken off it, and an rmap walk on a page the
-      // caller holds. The page is chosen now; the owner may exit before the first micro-step
-      // (D.11), and the operation goes on with the page it holds.
+      // caller holds. The page is chosen and held now (``Page/callerRefs``); the owner may exit
+      // before the first micro-step (D.11), and the operation goes on with the page it holds,
+      // which the exit unmaps but does not free.
+      switch resolved {
+      case .migrate(let x), .swapOut(let x), .rmap(let x): self[page: x.page].callerRefs += 1
+      default: break
+      }
       cpus[cpu].pending = Program(try expand(resolved, cpu: cpu))
     default:
       cpus[cpu].pending = Program([.op(operation)])
@@ -404,7 +409,9 @@ extension World {
   @discardableResult
   mutating func freeIfUnused(_ p: PageID) -> Bool {
     let page = self[page: p]
-    guard !page.freed, page.mapcount <= 0, page.swapSlot == nil, !page.pinned else { return false }
+    guard !page.freed, page.mapcount <= 0, page.swapSlot == nil, !page.pinned, page.callerRefs == 0 else {
+      return false
+    }
     if case .ksm(let k) = page.mapping, self[stableNode: k].alive, !self[stableNode: k].items.isEmpty {
       return false
     }

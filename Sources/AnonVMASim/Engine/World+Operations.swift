@@ -99,7 +99,7 @@ extension World {
     case .rmap(let x):
       if let node = ksmNode(of: x.page) {
         cpus[c].regs.walk = nil
-        return [.ksmWalk(page: x.page, node: node), .finishWalkKSM(origin: x.ref.description)]
+        return [.ksmWalk(page: x.page, node: node), .finishWalkKSM(page: x.page, origin: x.ref.description)]
       }
       // The walk reads the referenced bits (page_referenced_one(), 6.x folio_referenced_one()):
       // 6.x folio_referenced() sets `rwc->try_lock`, so a contended root rwsem gives NULL, no sleep.
@@ -107,7 +107,7 @@ extension World {
         .pageLockAnonVMA(page: x.page, tryLock: true),
         .rmapWalkVisits(
           page: .lit(x.page), anonVMA: .reg(.anonVMA), kind: .look, origin: x.ref.description),
-        .pageUnlockAnonVMA, .finishWalk,
+        .pageUnlockAnonVMA, .finishWalkPutback(page: x.page),
       ]
     case .takeAllLocks(let pi):
       var instrs: [Instr] = []

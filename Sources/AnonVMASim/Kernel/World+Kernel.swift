@@ -136,7 +136,8 @@ extension World {
     case .ksmWalk(let page, let node): return ksmWalk(page: page, node: node, cpu: c)
     case .visitKSM(let id, let page, let item, let node, let pass):
       return visitKSM(avc: id, page: page, item: item, node: node, pass: pass, cpu: c)
-    case .finishWalkKSM(let origin): return finishWalkKSM(origin: origin, cpu: c)
+    case .finishWalkKSM(let page, let origin): return finishWalkKSM(page: page, origin: origin, cpu: c)
+    case .finishWalkPutback(let page): return finishWalkPutback(page: page, cpu: c)
     case .addToSwap(let page): return addToSwap(page: page, cpu: c)
     case .freePage(let page, let migrated): return freePage(page: page, migrated: migrated, cpu: c)
     case .migrateIfMapped(let page, let origin): return migrateIfMapped(page: page, origin: origin, cpu: c)

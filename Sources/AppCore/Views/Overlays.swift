@@ -248,6 +248,9 @@ extension Inspector {
     ]
     if let slot = page.swapSlot { lines.append("swap cache    slot \(slot.raw)") }
     if page.pinned { lines.append("migration     held: its PTEs are migration entries") }
+    if page.callerRefs > 0 {
+      lines.append("isolated      off the LRU by a CPU's operation: not freed until it puts the page back")
+    }
     return lines
   }
 }

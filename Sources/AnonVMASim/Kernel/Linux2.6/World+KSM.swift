@@ -63,12 +63,13 @@ extension World {
       objects: [.vma(link.vma), .page(page), .process(it.process)])
   }
 
-  /// The KSM walk's end, recorded with where it started.
+  /// The KSM walk's end, recorded with where it started, and the caller's put of the page
+  /// (``finishWalkPutback(page:cpu:)``).
   ///
   /// `rmap_walk_ksm()`, mm/ksm.c; 2.6.34, 2.6.36 and 6.x.
-  mutating func finishWalkKSM(origin: String, cpu c: Int) -> InstrResult {
+  mutating func finishWalkKSM(page: PageID, origin: String, cpu c: Int) -> InstrResult {
     cpus[c].regs.walk?.origin = origin
-    return .expand([.finishWalk])
+    return .expand([.finishWalkPutback(page: page)])
   }
 
   /// try_to_merge_one_page(): the first page becomes the KSM page (write-protected).
@@ -169,8 +170,13 @@ extension World {
     let kpage = self[stableNode: node].page
     if self[stableNode: node].items.isEmpty, self[page: kpage].mapcount <= 0 {
       self[stableNode: node].alive = false
-      self[page: kpage].freed = true
-      text += "; K\(node) (\(pg(kpage))) freed"
+      // A KSM page an rmap walk's caller holds (``Page/callerRefs``) is freed by its put.
+      if self[page: kpage].callerRefs == 0 && !self[page: kpage].pinned {
+        self[page: kpage].freed = true
+        text += "; K\(node) (\(pg(kpage))) freed"
+      } else {
+        text += "; K\(node) gone, \(pg(kpage)) still held"
+      }
     }
     return emit(
       c, "remove_rmap_item_from_tree",

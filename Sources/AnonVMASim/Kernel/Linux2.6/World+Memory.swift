@@ -47,7 +47,8 @@ extension World {
   /// 6.x reuses a `PageAnonExclusive` page at once (``Page/anonExclusive``: 6.1 `if
   /// (PageAnonExclusive(page)) goto reuse;`, mainline `PageAnonExclusive(vmf->page) ||
   /// wp_can_reuse_anon_folio()`), without page_move_anon_rmap. Otherwise it also copies a page
-  /// held for migration (``Page/pinned``): the isolation's reference makes `page_count(page) >
+  /// held for migration (``Page/pinned``) or by another operation's caller (``Page/callerRefs``,
+  /// reclaim's or an rmap walk's): the isolation's reference makes `page_count(page) >
   /// 1 + PageSwapCache(page)` (6.1 do_wp_page(); mainline wp_can_reuse_anon_folio():
   /// `folio_ref_count(folio) > 1 + folio_test_swapcache(folio)`), and once __unmap_and_move()
   /// runs migration also holds the page lock that `trylock_page()` would need. 2.6.x decides by
@@ -61,8 +62,8 @@ extension World {
     guard let page = page(process: p, vpage: v) else { throw SimError("internal: no page") }
     let pg = self[page: page]
     let others = pg.swapSlot.map { self[swapSlot: $0].count } ?? 0
-    let heldForMigration = kernel.isModern && pg.pinned
-    if ksmNode(of: page) == nil && (pg.anonExclusive || (pg.mapcount == 1 && others == 0 && !heldForMigration)) {
+    let isolated = kernel.isModern && (pg.pinned || pg.callerRefs > 0)
+    if ksmNode(of: page) == nil && (pg.anonExclusive || (pg.mapcount == 1 && others == 0 && !isolated)) {
       return .expand([.pageMoveAnonRmap(process: p, vpage: v)])
     }
     return .expand([.anonVMAPrepare(vma: vma), .cowCopy(process: p, vpage: v)])
@@ -111,11 +112,12 @@ extension World {
     guard let vma = vmaContaining(process: p, vpage: v), let anon = anonVMA(of: vma),
       let old = page(process: p, vpage: v)
     else { throw SimError("internal: COW without anon_vma") }
-    // Why a page mapped once is copied (doWPPage(process:vpage:cpu:)): held for migration.
+    // Why a page mapped once is copied (doWPPage(process:vpage:cpu:)): held for migration, or
+    // isolated by another operation's caller.
     let o = self[page: old]
     let reusable = ksmNode(of: old) == nil && o.mapcount == 1 && (o.swapSlot.map { self[swapSlot: $0].count } ?? 0) == 0
-    let why =
-      kernel.isModern && o.pinned && reusable ? "\(pg(old)) is held for migration (page_count > 1): no reuse; " : ""
+    let holder = o.pinned ? "held for migration" : o.callerRefs > 0 ? "isolated from the LRU by another CPU" : nil
+    let why = kernel.isModern && reusable ? holder.map { "\(pg(old)) is \($0) (page_count > 1): no reuse; " } ?? "" : ""
     let page = allocPage(mapping: .anon(anon), index: linearPageIndex(vma, v))
     self[page: page].mapcount = 1
     self[page: page].anonExclusive = kernel.isModern

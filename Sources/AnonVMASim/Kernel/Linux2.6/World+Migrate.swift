@@ -29,6 +29,7 @@ extension World {
       self[page: page].swapSlot = nil
     }
     self[page: page].pinned = false
+    self[page: page].callerRefs = max(0, self[page: page].callerRefs - 1)
     let freed = freeIfUnused(page)
     let state = freed ? "\(pg(page)) freed" : "\(pg(page)) still in use"
     guard migrated else { return emit(c, "__remove_mapping", state, objects: [.page(page)]) }

@@ -176,23 +176,49 @@ extension World {
   ///
   /// `rmap_walk()`, mm/rmap.c; 2.6.34, 2.6.36 and 6.x.
   mutating func finishWalk(cpu c: Int) -> InstrResult {
+    let (text, objects) = endWalk(cpu: c)
+    return emit(c, "rmap_walk", text, objects: objects)
+  }
+
+  /// The end of an `rmap` walk, as ``finishWalk(cpu:)``, and its caller putting the page back
+  /// on the LRU: the reference its isolation took (``Page/callerRefs``) is dropped, and a page
+  /// unmapped meanwhile (an exit zapped its last PTE) is freed now, not by the zap: the walker
+  /// read a page that was still allocated. One micro-step: the put touches only the page.
+  ///
+  /// `putback_lru_page()`, mm/vmscan.c; 2.6.34, 2.6.36 and 6.1 (a wrapper of
+  /// `folio_putback_lru()` there); mainline `folio_putback_lru()`: `folio_put(folio); /* drop
+  /// ref from isolate */`.
+  mutating func finishWalkPutback(page: PageID, cpu c: Int) -> InstrResult {
+    let (text, objects) = endWalk(cpu: c)
+    self[page: page].callerRefs = max(0, self[page: page].callerRefs - 1)
+    let freed = freeIfUnused(page)
+    let put = kernel == .mainline ? "folio_putback_lru" : "putback_lru_page"
+    return emit(
+      c, "rmap_walk", text + (freed ? "; \(put)(\(pg(page))): the last reference, \(pg(page)) freed" : ""),
+      objects: objects + (freed ? [.page(page)] : []))
+  }
+
+  /// What a walk's end records (`lastWalk`) and says: the visited and skipped VMAs, or that
+  /// page_lock_anon_vma() returned NULL. Text and objects are worked out only when the world
+  /// narrates.
+  private mutating func endWalk(cpu c: Int) -> (text: String, objects: [ObjectRef]) {
     if regs(c).bail {
-      return emit(c, "rmap_walk", "\(lockAnonVMAReadFunction) returned NULL: no walk")
+      return (narrating.value ? "\(lockAnonVMAReadFunction) returned NULL: no walk" : "", [])
     }
     var walk = cpus[c].regs.walk
     walk?.step = step
     lastWalk = walk
+    guard narrating.value else { return ("", []) }
     let text =
-      lastWalk.map { w in
+      walk.map { w in
         "visited \(w.visited.isEmpty ? "none" : w.visited.joined(separator: ", "))"
           + (w.skipped.isEmpty ? "" : "; skipped \(w.skipped.joined(separator: ", "))")
       } ?? "no walk"
     // The walk records the VMAs by name (RmapWalk.visited): the VMAs of those names now.
-    return emit(
-      c, "rmap_walk", text,
-      objects: (walk.map { $0.visited + $0.skipped } ?? []).compactMap { name in
-        vmas.keys.first { vmaName($0) == name }.map { .vma($0) }
-      })
+    let objects = (walk.map { $0.visited + $0.skipped } ?? []).compactMap { name in
+      vmas.keys.first { vmaName($0) == name }.map { ObjectRef.vma($0) }
+    }
+    return (text, objects)
   }
 
   ///
@@ -220,7 +246,7 @@ extension CPU {
     for instr in pending {
       switch instr {
       case .rmapWalkVisits, .ksmWalk: return nil
-      case .finishWalk, .finishWalkKSM: ends = true
+      case .finishWalk, .finishWalkKSM, .finishWalkPutback: ends = true
       default: continue
       }
     }
