@@ -66,10 +66,15 @@ public enum Prompt: Sendable, Hashable {
 public struct RenderOptions: Sendable, Hashable {
   public var ascii: Bool
   public var colors: Bool
+  /// Frames no key reaches (`export`'s pages, images and cast; `record`): the status line
+  /// shows no key hints and the panes name no keys (`esc leave`, `j enters`, `PgDn`), which
+  /// would do nothing there. What the hints stood beside (`↓ 4 more`) stays.
+  public var still: Bool
 
-  public init(ascii: Bool = false, colors: Bool = true) {
+  public init(ascii: Bool = false, colors: Bool = true, still: Bool = false) {
     self.ascii = ascii
     self.colors = colors
+    self.still = still
   }
 }
 

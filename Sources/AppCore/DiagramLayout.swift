@@ -252,12 +252,18 @@ extension AppState {
 
   /// Recomputes the diagrams whose inputs changed (in diagram view), after the layouts: the
   /// step's micro-states are loaded for its locks; an unpinned selection is dropped when the step
-  /// changes, a pinned one kept (and said to be gone when it is).
+  /// changes, and said to be (a lecturer who found AV3 with `/` and stepped saw it go without a
+  /// word), a pinned one kept (and said to be gone when it is).
   mutating func refreshDiagram() {
     guard forestView == .diagram else { return }
     if diagramView.step != step {
       diagramView.step = step
-      if !diagramView.pinned { diagramView.selection = nil }
+      if !diagramView.pinned, let dropped = diagramView.selection {
+        diagramView.selection = nil
+        if message == nil {
+          message = "\(name(of: dropped, layout.world)) deselected: a selection belongs to its step (P pins it)"
+        }
+      }
     }
     let key = diagramKey
     let drawable = DiagramLayout.drawable(layout)

@@ -52,7 +52,8 @@ struct Export: ParsableCommand {
     // Refuse before the work: an existing DIR without --force, or one that is not an export.
     try ExportDirectory.check(output, force: force)
     var state = AppState(
-      timeline: loaded.timeline, fileName: baseName(file), options: RenderOptions(ascii: false, colors: true))
+      timeline: loaded.timeline, fileName: baseName(file),
+      options: RenderOptions(ascii: false, colors: true, still: true))
     state.scene = loaded.scene
     let steps = loaded.timeline.stepCount
     let progress = ProgressLine(

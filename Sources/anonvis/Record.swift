@@ -51,7 +51,8 @@ struct Record: ParsableCommand {
     try check()
     guard let loaded = LoadedScene.load(file, options: limitOptions) else { throw ExitCode(2) }
     var state = AppState(
-      timeline: loaded.timeline, fileName: baseName(file), options: RenderOptions(ascii: ascii, colors: true))
+      timeline: loaded.timeline, fileName: baseName(file),
+      options: RenderOptions(ascii: ascii, colors: true, still: true))
     state.forestView = view
     let steps = loaded.timeline.stepCount
     // A progress line while frames are drawn; ctrl-C stops before anything is written.

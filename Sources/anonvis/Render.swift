@@ -61,6 +61,9 @@ struct Render: ParsableCommand {
   @Flag(help: "Show presenter notes.")
   var notes = false
 
+  @Flag(help: "A frame for a page or an image, as export draws it: no key hints, no keys named.")
+  var still = false
+
   @Option(help: "The forest view: diagram (default where the frame is 80 columns wide), matrix or tree.")
   var view: ForestView = .diagram
 
@@ -76,7 +79,8 @@ struct Render: ParsableCommand {
     let timeline = loaded.timeline
     _ = try checkedStep(step, timeline)
     var state = AppState(
-      timeline: timeline, fileName: baseName(file), options: RenderOptions(ascii: ascii, colors: format != .text))
+      timeline: timeline, fileName: baseName(file),
+      options: RenderOptions(ascii: ascii, colors: format != .text, still: still))
     state.presenter = notes
     state.forestView = view
     state.scene = loaded.scene

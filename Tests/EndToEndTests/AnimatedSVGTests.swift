@@ -104,7 +104,7 @@ struct AnimatedSVGTests {
     let reader = try #require(AnimatedSVGReader.read(svg), "scene.svg does not parse")
     #expect(reader.frames.map(\.step) == Array(0...8))
     for k in 0...8 {
-      let expected = try await run(["render", scene, "--step", "\(k)", "--size", "100x30"]).stdout
+      let expected = try await run(["render", scene, "--step", "\(k)", "--size", "100x30", "--still"]).stdout
       #expect(reader.text(k) == expected, "step \(k)")
     }
     // Each frame is visible right after the one before, for 1.5 s, and the loop is the cast's length.

@@ -246,7 +246,7 @@ struct CLITests {
     #expect(r.stdout.contains("\\e[2J"))
   }
 
-  @Test("record --view draws its frames in that view: each --frames text equals render --view of the step")
+  @Test("record --view draws its frames in that view: each --frames text equals render --still --view of the step")
   func recordView() async throws {
     let dir = try Leftovers.directory("anonvis-view")
     let scene = "scenes/e3-three-generations.scene"
@@ -257,7 +257,7 @@ struct CLITests {
       #expect(r.status == 0, "\(r.stderr)")
       let recorded = try String(contentsOfFile: out + "/step-006.txt", encoding: .utf8)
       let rendered = try await run([
-        "render", scene, "--step", "6", "--size", "120x40", "--view", view, "--format", "text",
+        "render", scene, "--step", "6", "--size", "120x40", "--view", view, "--format", "text", "--still",
       ])
       #expect(recorded == rendered.stdout, "\(view)")
       texts[view] = recorded

@@ -87,7 +87,9 @@ struct CastOptionsTests {
     }
   }
 
-  @Test("export --micro writes step-NNN-mM.svg per micro-step (render --micro M's text); --notes puts notes in markers")
+  @Test(
+    "export --micro writes step-NNN-mM.svg per micro-step (render --still --micro M's text); --notes puts notes in markers"
+  )
   func microImagesAndNotes() async throws {
     let scene = "scenes/e1-first-touch.scene"
     let dir = try await exportE1(["--micro", "--notes"])
@@ -100,7 +102,9 @@ struct CastOptionsTests {
       for m in stride(from: 1, through: n, by: 1) {
         let name = String(format: "step-%03d-m%03d.svg", k, m)
         let svg = try String(contentsOfFile: "\(dir)/\(name)", encoding: .utf8)
-        let expected = try await run(["render", scene, "--step", "\(k)", "--micro", "\(m)", "--size", "80x24"]).stdout
+        let expected = try await run([
+          "render", scene, "--step", "\(k)", "--micro", "\(m)", "--size", "80x24", "--still",
+        ]).stdout
         #expect(SVGText.of(svg) == expected, "\(name)")
         micro += 1
       }

@@ -69,7 +69,9 @@ func exportFiles(_ dir: String) throws -> [String: Data] {
 
 @Suite("export: the page, step SVGs, cast and handout", .cleansUp)
 struct ExportTests {
-  @Test("every step SVG parses as XML and its text is render --format text of that step", arguments: ["full", "none"])
+  @Test(
+    "every step SVG parses as XML and its text is render --still --format text of that step",
+    arguments: ["full", "none"])
   func stepSVGs(chrome: String) async throws {
     let dir = try await exportE1(["--chrome", chrome, "--theme", chrome == "full" ? "light" : "dark"])
     let names = try FileManager.default.contentsOfDirectory(atPath: dir).sorted()
@@ -79,8 +81,9 @@ struct ExportTests {
     for k in 0...5 {
       let svg = try String(contentsOfFile: "\(dir)/\(String(format: "step-%03d.svg", k))", encoding: .utf8)
       let text = try #require(SVGText.of(svg), "step \(k) does not parse")
-      var expected = try await run(["render", "scenes/e1-first-touch.scene", "--step", "\(k)", "--size", "80x24"])
-        .stdout
+      var expected = try await run(
+        ["render", "scenes/e1-first-touch.scene", "--step", "\(k)", "--size", "80x24", "--still"]
+      ).stdout
       if chrome == "none" {
         expected =
           expected.split(separator: "\n", omittingEmptySubsequences: false).dropFirst().dropLast(2)

@@ -156,7 +156,7 @@ struct RecordingTests {
     #expect(r.stdout.contains("E1: First touch"))
   }
 
-  @Test("--frames writes text, ANSI and state JSON per step that agree with render (text and ansi) and state")
+  @Test("--frames writes text, ANSI and state JSON per step that agree with render --still (text and ansi) and state")
   func frames() async throws {
     let dir = try tempPath("frames")
     #expect(try await run(["record", "scenes/e1-first-touch.scene", "--frames", dir, "--size", "80x24"]).status == 0)
@@ -164,14 +164,16 @@ struct RecordingTests {
       let name = String(format: "step-%03d", k)
       let text = try String(contentsOfFile: "\(dir)/\(name).txt", encoding: .utf8)
       #expect(
-        text == (try await run(["render", "scenes/e1-first-touch.scene", "--step", "\(k)", "--size", "80x24"]).stdout))
+        text
+          == (try await run(["render", "scenes/e1-first-touch.scene", "--step", "\(k)", "--size", "80x24", "--still"])
+            .stdout))
       let json = try String(contentsOfFile: "\(dir)/\(name).json", encoding: .utf8)
       #expect(json == (try await run(["state", "scenes/e1-first-touch.scene", "--step", "\(k)"]).stdout))
       let ansi = try String(contentsOfFile: "\(dir)/\(name).ansi", encoding: .utf8)
       #expect(ansi.contains("\u{1b}["))
       // render --format ansi writes the same bytes: 256 colours, dim text grey 243 (38;5;243), not faint.
       let rendered = try await run([
-        "render", "scenes/e1-first-touch.scene", "--step", "\(k)", "--size", "80x24", "--format", "ansi",
+        "render", "scenes/e1-first-touch.scene", "--step", "\(k)", "--size", "80x24", "--format", "ansi", "--still",
       ])
       #expect(ansi == rendered.stdout, "step \(k): render --format ansi differs from record's .ansi")
     }

@@ -80,7 +80,11 @@ struct Popup: Widget {
     let w = min(area.width - 4, max(40, (lines.map { Buffer.width(theme.plain($0)) }.max() ?? 0) + 4))
     let h = min(area.height - 2, lines.count + 2)
     let r = Rect(x: area.x + (area.width - w) / 2, y: area.y + (area.height - h) / 2, width: w, height: h)
-    b.fill(r)
+    // A blank column each side of the border (inside the area): the frame's text under the popup
+    // would otherwise run up to it (`│n at micro-step 20` beside the inspector). Not above or
+    // below: at 80x24 the help reaches the title and status lines, which stay.
+    let hx = max(area.x, r.x - 1)
+    b.fill(Rect(x: hx, y: r.y, width: min(area.maxX, r.maxX + 1) - hx, height: r.height))
     Block(title: title, focused: true, theme: theme).render(in: r, into: &b)
     LineList(lines: lines.map { Line(theme.plain($0)) }, theme: theme).render(in: r.inset(1), into: &b)
   }

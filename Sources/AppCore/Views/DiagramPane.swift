@@ -431,15 +431,19 @@ struct DiagramPane: Widget {
     }
     var lines: [Line] = []
     var (title, fields) = state.inspector(theme).content
+    let ascii = state.options.ascii
     if state.diagramView.selection == nil {
       title = "nothing selected"
       fields = ["tab focuses the forest: ↓ ↑ select, / finds, enter inspects, P pins, L legend"]
     }
-    lines.append(Line(title, theme.strong))
-    let ascii = state.options.ascii
-    for f in fields { for l in wrap(ascii ? f.asciiOnly : f, side.width - 1) { lines.append(Line(l)) } }
+    // A still frame (an exported page) selects nothing and has no keys: the column starts with
+    // the step's locks.
+    if !(state.options.still && state.diagramView.selection == nil) {
+      lines.append(Line(title, theme.strong))
+      for f in fields { for l in wrap(ascii ? f.asciiOnly : f, side.width - 1) { lines.append(Line(l)) } }
+      lines.append(Line(""))
+    }
     let locks = diagrams.lockSummary
-    lines.append(Line(""))
     if let held = diagrams.heldNow {
       lines.append(Line("at this micro-step", theme.strong))
       for l in held { for w in wrap(ascii ? l.asciiOnly : l, side.width - 1) { lines.append(Line(w, theme.lockLens)) } }
@@ -467,11 +471,13 @@ struct DiagramPane: Widget {
     let events = replay.events(step: step)
     guard !events.isEmpty else { return [] }
     let micro = state.layout.key.micro
+    let still = state.options.still
     let cpus = state.layout.world.cpus.count > 1
     let digits = String(events.count).count
     let header = Line(
-      micro.map { "micro-step \($0 + 1) of \(events.count) (esc leaves)" }
-        ?? "the step in \(events.count) micro-step\(events.count == 1 ? "" : "s") (j enters)", theme.strong)
+      micro.map { "micro-step \($0 + 1) of \(events.count)" + (still ? "" : " (esc leaves)") }
+        ?? "the step in \(events.count) micro-step\(events.count == 1 ? "" : "s")" + (still ? "" : " (j enters)"),
+      theme.strong)
     // Each item takes a line at least: none further than `rows` from the one kept in view can
     // be shown, and only those are wrapped (a fork of many VMAs runs thousands of micro-steps).
     let around = micro ?? 0
@@ -494,7 +500,8 @@ struct DiagramPane: Widget {
         shown.lowerBound > 0 ? "\(g.up) \(shown.lowerBound) above" : nil,
         shown.upperBound < events.count ? "\(g.ellipsis) \(events.count - shown.upperBound) more" : nil,
       ]
-      lines.append(Line(parts.compactMap { $0 }.joined(separator: "  ") + " (j k step through them)", theme.hint))
+      let keys = still ? "" : " (j k step through them)"
+      lines.append(Line(parts.compactMap { $0 }.joined(separator: "  ") + keys, theme.hint))
     }
     return lines
   }

@@ -249,7 +249,7 @@ extension AppState {
       prompt: prompt, hints: Keymap.hintLine(for: self, ascii: options.ascii), playing: playing,
       pace: playing ? AppState.paceText(pace) : nil, cpus: w.cpus,
       totals: layout.totals, kernel: timeline.kernel,
-      step: step, stepCount: timeline.stepCount, kernelMark: kernelMark, theme: theme
+      step: step, stepCount: timeline.stepCount, kernelMark: kernelMark, still: options.still, theme: theme
     ).render(in: Rect(x: area.x, y: statusY, width: area.width, height: 1), into: &b)
     if diagramView.legend, forestView == .diagram, diagramPane(in: area) != nil {
       // Over the frame between the header and the status line: the step goes on under it.
@@ -342,7 +342,7 @@ extension AppState {
       micro: shownMicro, cpus: timeline.cpuCount > 1 ? layout.world.cpus : [], presenter: presenter,
       functions: layout.functions, message: notice, lateMessage: lateNotice, kernel: kernelNarration(theme),
       question: askedQuestion,
-      focused: focusShown == .steps, theme: theme, scroll: narrationOffset, account: account,
+      focused: focusShown == .steps, theme: theme, still: options.still, scroll: narrationOffset, account: account,
       tabToScroll: focus != .steps)
   }
 

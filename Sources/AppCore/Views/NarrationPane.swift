@@ -32,6 +32,8 @@ struct NarrationPane: Widget {
   var question: AskedQuestion?
   var focused: Bool
   var theme: Theme
+  /// A frame no key reaches (``RenderOptions/still``): no keys named.
+  var still = false
   /// Lines scrolled off the top (`AppState.narrationOffset`); clamped to the text here.
   var scroll = 0
   /// In place of the `say` text and the kernel functions: this model's own account of the step
@@ -119,6 +121,7 @@ struct NarrationPane: Widget {
     if below > 0 { parts.append("\(g.more) \(below) more") }
     if unwrapped > 0 { parts.append("\(unwrapped) more paragraphs") }
     let keys = below > 0 || unwrapped > 0 ? (above > 0 ? "PgUp/PgDn" : "PgDn") : "PgUp"
+    guard !still else { return parts.joined(separator: "  ") }
     return parts.joined(separator: "  ") + " (\(tabToScroll ?? !focused ? "tab, " : "")\(keys))"
   }
 
@@ -137,7 +140,7 @@ struct NarrationPane: Widget {
         ], width)
       // ↑/k step back only while this pane has the focus (else they select, as the status says).
       let keys = focused ? "\(g.up)/k back, esc leave" : "esc leave"
-      lines += wrapped([("  in step \(step): \(info.label)  (\(keys))", theme.hint)], width)
+      lines += wrapped([("  in step \(step): \(info.label)" + (still ? "" : "  (\(keys))"), theme.hint)], width)
     } else {
       var segs: [(String, Style)] = [("\(step) \(info.label)", theme.strong)]
       if let c = info.chapter { segs.append(("  [\(c)]", theme.chapter)) }

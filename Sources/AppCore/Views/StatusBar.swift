@@ -19,6 +19,8 @@ struct StatusBar: Widget {
   var stepCount: Int
   /// The real kernel's verdict on the step (`play --conform`): `✓`, `✗2`, `–`.
   var kernelMark: String? = nil
+  /// A frame no key reaches (``RenderOptions/still``): the right part only.
+  var still = false
   var theme: Theme
 
   func render(in area: Rect, into b: inout Buffer) {
@@ -34,6 +36,8 @@ struct StatusBar: Widget {
       b.put(" find: \(t)_", x: area.x, y: y, style: theme.prompt, maxX: rightX)
     case .whatIf(let t):
       b.put(" what-if from step \(step) :\(t)_", x: area.x, y: y, style: theme.prompt, maxX: rightX)
+    case nil where still:
+      break
     case nil:
       // The hints that fit (Keymap drops the least needed first); if even those do not, they give
       // way whole, from the end, marked with `…`.
