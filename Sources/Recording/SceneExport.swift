@@ -75,6 +75,7 @@ public enum SceneExport {
     var files: [(name: String, text: String)] = []
     var steps: [Step] = []
     var frames: [(light: String, dark: String)] = []
+    var microFrames: [[(light: String, dark: String)]] = []
     var timed: [SVGExporter.TimedFrame] = []
     for k in 0...timeline.stepCount {
       guard progress(k, timeline.stepCount) else { return nil }
@@ -87,7 +88,9 @@ public enum SceneExport {
       files.append((imageName(k), o.theme == .light ? page[0] : page[1]))
       frames.append((page[0], page[1]))
       timed.append(.init(buffer: buffer, micros: o.stepMicros))
-      if o.micro { files += microImages(state, step: k, options: o) }
+      let micro = o.micro ? microImages(state, step: k, options: o) : []
+      files += micro.map { ($0.name, o.theme == .light ? $0.light : $0.dark) }
+      microFrames.append(micro.map { ($0.light, $0.dark) })
       let info = timeline.steps[k]
       steps.append(
         Step(
@@ -96,7 +99,10 @@ public enum SceneExport {
     }
     let chapters = timeline.chapters.map { (title: $0.title, step: $0.step) }
     files.append(
-      ("index.html", ScenePage.html(title: timeline.title, chapters: chapters, steps: steps, frames: frames)))
+      (
+        "index.html",
+        ScenePage.html(title: timeline.title, chapters: chapters, steps: steps, frames: frames, micro: microFrames)
+      ))
     var castState = initial
     castState.go(to: 0)
     files.append(
@@ -112,20 +118,23 @@ public enum SceneExport {
     return files
   }
 
-  /// The SVG of each micro-step of step `k` (the state on step `k`, whole).
-  static func microImages(_ initial: AppState, step k: Int, options o: Options) -> [(name: String, text: String)] {
+  /// The SVG of each micro-step of step `k` (the state on step `k`, whole), in the light and the
+  /// dark theme: the file in the export's theme, both for the page.
+  static func microImages(
+    _ initial: AppState, step k: Int, options o: Options
+  ) -> [(name: String, light: String, dark: String)] {
     var state = initial
-    var files: [(name: String, text: String)] = []
+    var images: [(name: String, light: String, dark: String)] = []
     let count = state.timeline.events(step: k).count
     for m in 0..<count {
       _ = state.reduce(.selectMicro(m))
       guard state.micro == m else { break }
       let buffer = state.frame(width: o.width, height: o.height)
       let title = "\(state.timeline.title) step \(k).\(m + 1)"
-      files.append(
-        (microImageName(k, m + 1, of: count), SVGExporter.svg(buffer, title: title, theme: o.theme, chrome: o.chrome)))
+      let svg = SVGTheme.allCases.map { SVGExporter.svg(buffer, title: title, theme: $0, chrome: o.chrome) }
+      images.append((microImageName(k, m + 1, of: count), svg[0], svg[1]))
     }
-    return files
+    return images
   }
 
   /// Whether a file name is one an export writes (what `--force` may replace).

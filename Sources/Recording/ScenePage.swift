@@ -4,7 +4,9 @@ import SceneScript
 /// `file://`) to step through a scene: the title, the chapters as a table of contents, the
 /// current step's frame as inline SVG (light or dark, following `prefers-color-scheme`), its
 /// narration and kernel micro-steps as text, ←/→ and a slider, and `#step-K` in the URL to
-/// select step K. Every step is in the page; a small script shows one.
+/// select step K. Every step is in the page; a small script shows one. Exported with `--micro`,
+/// each micro-step's frame is in the page too: a micro-step in the list is a link to it
+/// (`#step-K-M`), ↓/↑ step through them and esc shows the whole step again.
 public enum ScenePage {
   /// Scene text as HTML text: escaped as on the terminal (controls made visible), then markup
   /// characters as entities.
@@ -28,16 +30,18 @@ public enum ScenePage {
     }
   }
 
-  /// The page. `frames[k]` is step k's SVG in the light and the dark theme.
+  /// The page. `frames[k]` is step k's SVG in the light and the dark theme; `micro[k]`, when
+  /// given, its micro-steps' SVGs.
   public static func html(
     title: String, chapters: [(title: String, step: Int)], steps: [SceneExport.Step],
-    frames: [(light: String, dark: String)]
+    frames: [(light: String, dark: String)], micro: [[(light: String, dark: String)]] = []
   ) -> String {
     let last = steps.count - 1
     var colors = ThemeColors()
     var sections = ""
-    for (step, frame) in zip(steps, frames) {
-      sections += section(step, colors.merge(frame), current: step.index == 0)
+    for (k, (step, frame)) in zip(steps, frames).enumerated() {
+      let micros = k < micro.count ? micro[k].map { colors.merge($0) } : []
+      sections += section(step, colors.merge(frame), micro: micros, current: step.index == 0)
     }
     var out = """
       <!DOCTYPE html>
@@ -74,19 +78,26 @@ public enum ScenePage {
   }
 
   /// One step: its frame, the operation, the chapter it starts, the narration and the
-  /// micro-steps.
-  static func section(_ step: SceneExport.Step, _ frame: String, current: Bool) -> String {
+  /// micro-steps (links to their frames, hidden until chosen, when `micro` has them).
+  static func section(_ step: SceneExport.Step, _ frame: String, micro: [String] = [], current: Bool) -> String {
     var out =
       "<section class=\"step\(current ? " current" : "")\" data-step=\"\(step.index)\"\(current ? "" : " hidden")>\n"
     out += "<h2>Step \(step.index): <code>\(html(step.label))</code></h2>\n"
     if let chapter = step.chapter { out += "<p class=\"chapter\">\(html(chapter))</p>\n" }
-    out += "<div class=\"frame\">\n\(frame)</div>\n"
+    out += "<div class=\"frame\" data-micro=\"0\">\n\(frame)</div>\n"
+    for (m, svg) in micro.enumerated() {
+      out += "<div class=\"frame\" data-micro=\"\(m + 1)\" hidden>\n\(svg)</div>\n"
+    }
     out += "<div class=\"say\">\n"
     for line in step.say { out += "<p>\(html(line))</p>\n" }
     out += "</div>\n"
     if !step.micro.isEmpty {
       out += "<ol class=\"micro\">\n"
-      for m in step.micro { out += "<li><code>\(html(m.function))</code> \(html(m.text))</li>\n" }
+      for (i, m) in step.micro.enumerated() {
+        let text = "<code>\(html(m.function))</code> \(html(m.text))"
+        out +=
+          i < micro.count ? "<li><a href=\"#step-\(step.index)-\(i + 1)\">\(text)</a></li>\n" : "<li>\(text)</li>\n"
+      }
       out += "</ol>\n"
     }
     return out + "</section>\n"
@@ -176,18 +187,23 @@ public enum ScenePage {
     @media (prefers-color-scheme: dark) { .light-only { display: none; } .dark-only { display: block; } }
     code { font-family: "DejaVu Sans Mono", Menlo, Consolas, "Liberation Mono", monospace; overflow-wrap: anywhere; }
     .micro li { margin: 2px 0; }
+    .micro a { text-decoration: none; }
+    .micro li.current { background: var(--line); font-weight: 600; }
     [hidden] { display: none !important; }
 
     """
 
   static let script = """
-    // Shows one step: ←/→, the slider, the chapter links and #step-K in the URL select it.
+    // Shows one step, or one of its micro-steps: ←/→, the slider, the chapter links and #step-K
+    // in the URL select a step; ↓/↑, a micro-step's link and #step-K-M one of its micro-steps
+    // (where the export has their frames); esc the whole step again.
     (function () {
       var steps = document.querySelectorAll("section.step");
       var slider = document.getElementById("slider");
       var position = document.getElementById("position");
       var current = 0;
-      function show(k) {
+      var micro = 0;
+      function show(k, m) {
         if (isNaN(k)) return;
         k = Math.max(0, Math.min(steps.length - 1, k));
         steps[current].hidden = true;
@@ -195,16 +211,28 @@ public enum ScenePage {
         current = k;
         steps[k].hidden = false;
         steps[k].classList.add("current");
+        var frames = steps[k].querySelectorAll("div.frame");
+        micro = Math.max(0, Math.min(frames.length - 1, m || 0));
+        for (var i = 0; i < frames.length; i++) frames[i].hidden = i !== micro;
+        var items = steps[k].querySelectorAll("ol.micro li");
+        for (var j = 0; j < items.length; j++) {
+          items[j].classList.toggle("current", micro > 0 && j === micro - 1);
+          if (micro > 0 && j === micro - 1) items[j].setAttribute("aria-current", "step");
+          else items[j].removeAttribute("aria-current");
+        }
         slider.value = String(k);
-        position.textContent = "step " + k + " of " + (steps.length - 1);
-        if (location.hash !== "#step-" + k) {
-          try { history.replaceState(null, "", "#step-" + k); } catch (e) { /* some file:// pages refuse */ }
+        position.textContent = "step " + k + " of " + (steps.length - 1)
+          + (micro > 0 ? ", micro-step " + micro + " of " + (frames.length - 1) : "");
+        var hash = "#step-" + k + (micro > 0 ? "-" + micro : "");
+        if (location.hash !== hash) {
+          try { history.replaceState(null, "", hash); } catch (e) { /* some file:// pages refuse */ }
         }
       }
       function fromHash() {
-        var m = /^#step-(\\d+)$/.exec(location.hash);
-        if (m) show(parseInt(m[1], 10));
+        var m = /^#step-(\\d+)(?:-(\\d+))?$/.exec(location.hash);
+        if (m) show(parseInt(m[1], 10), m[2] ? parseInt(m[2], 10) : 0);
       }
+      function micros() { return steps[current].querySelectorAll("div.frame").length - 1; }
       document.getElementById("prev").addEventListener("click", function () { show(current - 1); });
       document.getElementById("next").addEventListener("click", function () { show(current + 1); });
       slider.addEventListener("input", function () { show(parseInt(slider.value, 10)); });
@@ -212,6 +240,10 @@ public enum ScenePage {
         if (e.target === slider || e.altKey || e.ctrlKey || e.metaKey) return;
         if (e.key === "ArrowLeft") { show(current - 1); e.preventDefault(); }
         if (e.key === "ArrowRight") { show(current + 1); e.preventDefault(); }
+        if (micros() === 0) return;
+        if (e.key === "ArrowDown") { show(current, micro + 1); e.preventDefault(); }
+        if (e.key === "ArrowUp") { show(current, micro - 1); e.preventDefault(); }
+        if (e.key === "Escape") { show(current, 0); e.preventDefault(); }
       });
       window.addEventListener("hashchange", fromHash);
       fromHash();

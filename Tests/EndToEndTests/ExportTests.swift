@@ -246,6 +246,32 @@ struct ExportBrowserTests {
     #expect(!r.stdout.contains("<section class=\"step current\" data-step=\"0\">"))
   }
 
+  @Test("exported with --micro, #step-4-2 shows micro-step 2's frame in place of step 4's, its list item current")
+  func microStepFromURL() async throws {
+    let dir = try await exportE1(["--micro"])
+    guard
+      let r = try await Self.chromium(["--dump-dom", "file://\(dir)/index.html#step-4-2"], offline: geteuid() == 0)
+    else {
+      return
+    }
+    #expect(r.status == 0, "\(r.stderr)")
+    let start = try #require(r.stdout.range(of: "<section class=\"step current\" data-step=\"4\">"))
+    let rest = r.stdout[start.upperBound...]
+    let section = rest[..<(try #require(rest.range(of: "</section>")).lowerBound)]
+    // The step's own frame and every other micro-step's are hidden; micro-step 2's is shown.
+    #expect(section.contains("<div class=\"frame\" data-micro=\"0\" hidden=\"\">"))
+    #expect(section.contains("<div class=\"frame\" data-micro=\"2\">"))
+    #expect(section.contains("<div class=\"frame\" data-micro=\"1\" hidden=\"\">"))
+    let items = section.components(separatedBy: "<li").dropFirst()
+    #expect(items.count >= 2)
+    #expect(items.enumerated().allSatisfy { i, item in item.contains("aria-current=\"step\"") == (i == 1) })
+    #expect(r.stdout.contains("step 4 of 5, micro-step 2 of \(items.count)"))
+    // Micro-step 2's frame is in the page: its narration names it (`4.2/9 cpu0 …`), as its SVG file does.
+    let file = try String(contentsOfFile: "\(dir)/step-004-m002.svg", encoding: .utf8)
+    #expect(SVGText.of(file)?.contains("4.2/\(items.count) ") == true)
+    #expect(section.contains("4.2/\(items.count)"))
+  }
+
   @Test(
     "screenshots at desktop and phone width, light and dark, are not blank",
     arguments: [("1280,800", false), ("390,844", false), ("390,844", true), ("1280,800", true)])
