@@ -40,9 +40,9 @@ struct CallerRefTests {
     #expect(t.states[9].listedPages.contains(PageID(2)))
     // Step 10: the walk ends; its caller's put frees the page.
     let end = try #require(t.events(step: 10).last)
-    let put = kernel == .mainline ? "folio_putback_lru" : "putback_lru_page"
+    let put = [.v6: "move_pages_to_lru", .mainline: "move_folios_to_lru"][kernel] ?? "move_active_pages_to_lru"
     #expect(end.function == "rmap_walk")
-    #expect(end.text.hasSuffix("; \(put)(pg2): the last reference, pg2 freed"), "\(end.text)")
+    #expect(end.text.hasSuffix("; \(put) puts reclaim's reference to pg2, the last: pg2 freed"), "\(end.text)")
     #expect(t.states[10][page: PageID(2)].freed && t.states[10][page: PageID(2)].callerRefs == 0)
     #expect(t.states[11].violations.isEmpty)
   }

@@ -137,9 +137,9 @@ extension World {
     case .visitKSM(let id, let page, let item, let node, let pass):
       return visitKSM(avc: id, page: page, item: item, node: node, pass: pass, cpu: c)
     case .finishWalkKSM(let page, let origin): return finishWalkKSM(page: page, origin: origin, cpu: c)
-    case .finishWalkPutback(let page): return finishWalkPutback(page: page, cpu: c)
+    case .finishWalkPutback(let page): return try finishWalkPutback(page: page, cpu: c)
     case .addToSwap(let page): return addToSwap(page: page, cpu: c)
-    case .freePage(let page, let migrated): return freePage(page: page, migrated: migrated, cpu: c)
+    case .freePage(let page, let migrated): return try freePage(page: page, migrated: migrated, cpu: c)
     case .migrateIfMapped(let page, let origin): return migrateIfMapped(page: page, origin: origin, cpu: c)
     case .unlessBailed(let instr): return unlessBailed(instr, cpu: c)
     case .clearBail: return clearBail(cpu: c)

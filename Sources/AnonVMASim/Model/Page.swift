@@ -8,11 +8,12 @@ public struct Page: Sendable, Hashable {
   /// Held by migration while its PTEs are migration entries.
   public var pinned: Bool
   /// References held by the CPUs whose operation starts from this page (`migrate`, `swap-out`,
-  /// `rmap`): the caller found the page on the LRU and isolated it, which takes a reference
-  /// (`isolate_lru_page()`: `get_page_unless_zero(page)`, 2.6.34, 2.6.36 and 6.1; mainline
-  /// `folio_isolate_lru()`: `folio_get()`; reclaim's isolate_lru_pages() alike). An unmapped
-  /// page stays allocated, its `page->mapping` as it was, until the last such reference is put
-  /// (`putback_lru_page()`; mainline `folio_putback_lru()`: "drop ref from isolate").
+  /// `rmap`): the caller took the page off the LRU, which takes a reference (mm/vmscan.c:
+  /// reclaim's `__isolate_lru_page()`, `get_page_unless_zero(page)`, 2.6.34 and 2.6.36, 6.x
+  /// `isolate_lru_folios()`, `folio_try_get()`; migration's `isolate_lru_page()`, `get_page()`,
+  /// 6.1 and mainline `folio_isolate_lru()`, `folio_get()`). An unmapped page stays allocated,
+  /// its `page->mapping` as it was, until the last such reference is put (reclaim's
+  /// ``World/finishWalkPutback(page:cpu:)``; migration's and swap-out's ``World/freePage(page:migrated:cpu:)``).
   public var callerRefs = 0
   /// `PageAnonExclusive` (6.1 and mainline; always false in 2.6.x, which has no such flag):
   /// mapped by one process that may write it without copying. Set on a new page, a COW copy, a

@@ -23,13 +23,13 @@ extension World {
   /// mm/migrate.c: 2.6.x unmap_and_move()'s `putback_lru_page(page)` ("A page that has been
   /// migrated has all references removed and will be freed"); 6.1 unmap_and_move()'s
   /// `put_page(page)`; mainline migrate_folio_done()'s `folio_put(src)`.
-  mutating func freePage(page: PageID, migrated: Bool, cpu c: Int) -> InstrResult {
+  mutating func freePage(page: PageID, migrated: Bool, cpu c: Int) throws(SimError) -> InstrResult {
     if let slot = self[page: page].swapSlot {
       self[swapSlot: slot].cached = nil
       self[page: page].swapSlot = nil
     }
     self[page: page].pinned = false
-    self[page: page].callerRefs = max(0, self[page: page].callerRefs - 1)
+    try dropCallerRef(page)
     let freed = freeIfUnused(page)
     let state = freed ? "\(pg(page)) freed" : "\(pg(page)) still in use"
     guard migrated else { return emit(c, "__remove_mapping", state, objects: [.page(page)]) }

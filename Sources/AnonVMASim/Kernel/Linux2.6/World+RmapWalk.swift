@@ -180,22 +180,37 @@ extension World {
     return emit(c, "rmap_walk", text, objects: objects)
   }
 
-  /// The end of an `rmap` walk, as ``finishWalk(cpu:)``, and its caller putting the page back
-  /// on the LRU: the reference its isolation took (``Page/callerRefs``) is dropped, and a page
-  /// unmapped meanwhile (an exit zapped its last PTE) is freed now, not by the zap: the walker
-  /// read a page that was still allocated. One micro-step: the put touches only the page.
+  /// The end of an `rmap` walk, as ``finishWalk(cpu:)``, and its caller, reclaim, putting the
+  /// page back on the LRU: the reference its isolation took (``Page/callerRefs``) is dropped,
+  /// and a page unmapped meanwhile (an exit zapped its last PTE) is freed now, not by the zap:
+  /// the walker read a page that was still allocated. One micro-step: the put touches only the
+  /// page.
   ///
-  /// `putback_lru_page()`, mm/vmscan.c; 2.6.34, 2.6.36 and 6.1 (a wrapper of
-  /// `folio_putback_lru()` there); mainline `folio_putback_lru()`: `folio_put(folio); /* drop
-  /// ref from isolate */`.
-  mutating func finishWalkPutback(page: PageID, cpu c: Int) -> InstrResult {
+  /// mm/vmscan.c: after page_referenced() (shrink_active_list()), 2.6.34 and 2.6.36
+  /// `move_active_pages_to_lru()`: `if (put_page_testzero(page))` the page is freed; 6.1
+  /// `move_pages_to_lru()`, mainline `move_folios_to_lru()` alike.
+  mutating func finishWalkPutback(page: PageID, cpu c: Int) throws(SimError) -> InstrResult {
     let (text, objects) = endWalk(cpu: c)
-    self[page: page].callerRefs = max(0, self[page: page].callerRefs - 1)
+    try dropCallerRef(page)
     let freed = freeIfUnused(page)
-    let put = kernel == .mainline ? "folio_putback_lru" : "putback_lru_page"
+    let put =
+      switch kernel {
+      case .v2_6_34, .v2_6_36: "move_active_pages_to_lru"
+      case .v6: "move_pages_to_lru"
+      case .mainline: "move_folios_to_lru"
+      }
     return emit(
-      c, "rmap_walk", text + (freed ? "; \(put)(\(pg(page))): the last reference, \(pg(page)) freed" : ""),
+      c, "rmap_walk",
+      text + (freed ? "; \(put) puts reclaim's reference to \(pg(page)), the last: \(pg(page)) freed" : ""),
       objects: objects + (freed ? [.page(page)] : []))
+  }
+
+  /// Drops one caller's reference (``Page/callerRefs``); none held is the model's own error.
+  mutating func dropCallerRef(_ page: PageID) throws(SimError) {
+    guard self[page: page].callerRefs > 0 else {
+      throw SimError("internal: \(pg(page)) is put by an operation that holds no reference to it")
+    }
+    self[page: page].callerRefs -= 1
   }
 
   /// What a walk's end records (`lastWalk`) and says: the visited and skipped VMAs, or that
