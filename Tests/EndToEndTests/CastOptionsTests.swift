@@ -42,7 +42,8 @@ struct CastOptionsTests {
     for (key, screen) in frames {
       let parts = key.split(separator: ".").map(String.init)
       let args =
-        ["render", scene, "--step", parts[0], "--size", "100x30"] + (parts.count == 2 ? ["--micro", parts[1]] : [])
+        ["render", scene, "--step", parts[0], "--size", "100x30", "--still"]
+        + (parts.count == 2 ? ["--micro", parts[1]] : [])
       #expect(screen == (try await run(args).stdout), "marker \(key)")
     }
   }
@@ -50,7 +51,7 @@ struct CastOptionsTests {
   @Test("asciinema cat leaves the last step's frame on screen, with and without --micro; a v3 cast is the v2 one")
   func asciinemaFinalFrame() async throws {
     let scene = "scenes/e1-first-touch.scene"
-    let last = try await run(["render", scene, "--step", "5", "--size", "80x24"]).stdout
+    let last = try await run(["render", scene, "--step", "5", "--size", "80x24", "--still"]).stdout
     var casts: [String: String] = [:]
     for (name, extra) in [("plain", []), ("micro", ["--micro"]), ("v3", ["--micro", "--cast-version", "3"])] {
       let dir = try tempPath(name)

@@ -141,7 +141,7 @@ struct RecordingTests {
     }
     #expect(frames.count == Int(steps)! + 1)
     for (k, screen) in frames {
-      let expected = try await run(["render", "scenes/\(scene)", "--step", k, "--size", "110x32"]).stdout
+      let expected = try await run(["render", "scenes/\(scene)", "--step", k, "--size", "110x32", "--still"]).stdout
       #expect(screen == expected, "step \(k) differs")
     }
   }
