@@ -324,7 +324,7 @@ public struct World: Sendable, Hashable {
 
   /// Pages that are mapped, pinned for migration or held by a CPU's operation, in allocation order.
   public var listedPages: [PageID] {
-    pages.filter { !$0.freed && ($0.mapcount > 0 || $0.pinned || $0.callerRefs > 0) }.map(\.id)
+    pages.filter { !$0.freed && ($0.mapcount > 0 || $0.isHeld) }.map(\.id)
   }
 
   /// Locks held or waited for, in anon_vma order.

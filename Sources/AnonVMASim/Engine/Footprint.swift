@@ -375,9 +375,9 @@ public struct Footprint: Sendable, Equatable {
         $0.formUnion(of($1, in: world, cpu: cpu, next: false, regs: regs && $1 != steps[4]))
       }
     case .freePage, .finishWalkPutback:
-      // __remove_mapping() (World+Migrate.swift), or an rmap walk's end and putback_lru_page()
-      // (World+RmapWalk.swift): the page's swap slot, pin, caller's references and freedom; a
-      // KSM page's stable node dies with it. (The walk's record is the CPU's own.)
+      // __remove_mapping() (World+Migrate.swift), or an rmap walk's end and reclaim's put of the
+      // page (World+RmapWalk.swift): the page's swap slot, pin, caller's references and freedom;
+      // a KSM page's stable node dies with it. (The walk's record is the CPU's own.)
       return Footprint(reads: [.pages, .ksm], writes: [.pages, .ksm])
     case .rmapWalkVisits(_, _, let kind, _):
       // rmap_walk_anon() and try_to_unmap_anon() (World+RmapWalk.swift): the anon_vma's list

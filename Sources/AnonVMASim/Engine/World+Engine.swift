@@ -409,9 +409,7 @@ extension World {
   @discardableResult
   mutating func freeIfUnused(_ p: PageID) -> Bool {
     let page = self[page: p]
-    guard !page.freed, page.mapcount <= 0, page.swapSlot == nil, !page.pinned, page.callerRefs == 0 else {
-      return false
-    }
+    guard !page.freed, page.mapcount <= 0, page.swapSlot == nil, !page.isHeld else { return false }
     if case .ksm(let k) = page.mapping, self[stableNode: k].alive, !self[stableNode: k].items.isEmpty {
       return false
     }

@@ -15,6 +15,10 @@ public struct Page: Sendable, Hashable {
   /// its `page->mapping` as it was, until the last such reference is put (reclaim's
   /// ``World/finishWalkPutback(page:cpu:)``; migration's and swap-out's ``World/freePage(page:migrated:cpu:)``).
   public var callerRefs = 0
+
+  /// Held beyond its mappings and swap cache (`page_count` raised): pinned by migration or by an
+  /// operation's caller. Such a page is not freed, and 6.x does not reuse it on a write fault.
+  public var isHeld: Bool { pinned || callerRefs > 0 }
   /// `PageAnonExclusive` (6.1 and mainline; always false in 2.6.x, which has no such flag):
   /// mapped by one process that may write it without copying. Set on a new page, a COW copy, a
   /// reuse (page_move_anon_rmap) and an exclusive swap-in; cleared when fork shares it

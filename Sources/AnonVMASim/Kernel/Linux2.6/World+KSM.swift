@@ -171,7 +171,7 @@ extension World {
     if self[stableNode: node].items.isEmpty, self[page: kpage].mapcount <= 0 {
       self[stableNode: node].alive = false
       // A KSM page an rmap walk's caller holds (``Page/callerRefs``) is freed by its put.
-      if self[page: kpage].callerRefs == 0 && !self[page: kpage].pinned {
+      if !self[page: kpage].isHeld {
         self[page: kpage].freed = true
         text += "; K\(node) (\(pg(kpage))) freed"
       } else {

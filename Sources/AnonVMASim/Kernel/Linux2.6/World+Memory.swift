@@ -62,7 +62,7 @@ extension World {
     guard let page = page(process: p, vpage: v) else { throw SimError("internal: no page") }
     let pg = self[page: page]
     let others = pg.swapSlot.map { self[swapSlot: $0].count } ?? 0
-    let isolated = kernel.isModern && (pg.pinned || pg.callerRefs > 0)
+    let isolated = kernel.isModern && pg.isHeld
     if ksmNode(of: page) == nil && (pg.anonExclusive || (pg.mapcount == 1 && others == 0 && !isolated)) {
       return .expand([.pageMoveAnonRmap(process: p, vpage: v)])
     }
