@@ -125,6 +125,7 @@ extension World {
     for slot in swapSlots {
       h.combine(slot.id)
       h.combine(slot.count)
+      h.combine(slot.exclusive)
       if let cached = slot.cached { h.combine(names.word(cached)) } else { h.combine(-1) }
     }
     h.combine(swapSlots.count)

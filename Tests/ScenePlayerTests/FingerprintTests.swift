@@ -239,7 +239,7 @@ struct FingerprintTests {
       fields(w.pages[0]) == [
         "id", "mapping", "index", "mapcount", "pinned", "callerRefs", "anonExclusive", "swapSlot", "freed",
       ])
-    #expect(fields(SwapSlot(id: 1, count: 0, cached: nil)) == ["id", "count", "cached"])
+    #expect(fields(SwapSlot(id: 1, count: 0, cached: nil)) == ["id", "count", "cached", "exclusive"])
     #expect(fields(StableNode(id: 1, page: 1, items: [], alive: true)) == ["id", "page", "items", "alive"])
     #expect(
       fields(RmapItem(process: 0, address: 0, vmaName: "", anonVMA: 1)) == ["process", "address", "vmaName", "anonVMA"])

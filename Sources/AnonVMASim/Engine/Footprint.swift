@@ -467,7 +467,7 @@ public struct Footprint: Sendable, Equatable {
       // do_wp_page()'s copy: a new page, the PTE, the old page's mapping dropped (a KSM page's
       // stable node dies with its last mapping).
       return Footprint(reads: [.process(p), .pageTable(p), .pages, .ksm], writes: [.pageTable(p), .pages, .ksm])
-    case .swapInMap(let p, _, _):
+    case .swapInMap(let p, _, _, _):
       // do_swap_page()'s mapping (World+Memory.swift): the swap slot and cache, the page filed
       // in the VMA's anon_vma, its last AVC's (2.6.34) or its root (lockTarget).
       return Footprint(
@@ -496,7 +496,7 @@ public struct Footprint: Sendable, Equatable {
       default: noSwapEntry = false
       }
       if case .doSwapPage = instr { noSwapEntry = false }
-      if !noSwapEntry { branches.append(.swapInMap(process: p, vpage: v, exclusive: false)) }
+      if !noSwapEntry { branches.append(.swapInMap(process: p, vpage: v, exclusive: false, write: false)) }
       let assumes: [Object] = noSwapEntry ? [.pageTable(p)] : []
       let base = Footprint(reads: [.process(p), .pageTable(p), .pages], writes: [], assumes: assumes)
       return branches.reduce(into: base) {

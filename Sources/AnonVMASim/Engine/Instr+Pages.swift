@@ -16,7 +16,8 @@ extension Instr {
     switch instr.pointee {
     case .pageLockAnonVMA(let p, _), .ksmWalk(let p, _), .isolatePage(let p), .visitKSM(_, let p, _, _, _),
       .readPageMapping(let p), .recheckMapped(let p), .visitVMA(_, let p, _), .addToSwap(let p), .freePage(let p, _),
-      .moveToNewPage(let p), .migrateIfMapped(let p, _), .pageGetAnonVMA(let p), .getAnonVMAIncNotZero(let p),
+      .moveToNewPage(let p), .migrateIfMapped(let p, _), .unmapAndMove(let p, _), .pageGetAnonVMA(let p),
+      .getAnonVMAIncNotZero(let p),
       .getAnonVMARecheckMapped(let p), .folioTrylockRead(let p, _), .folioLockIncNotZero(let p),
       .folioLockRecheckMapped(let p), .finishWalkPutback(let p), .finishWalkKSM(let p, _):
       body(p)

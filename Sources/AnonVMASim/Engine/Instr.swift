@@ -69,7 +69,9 @@ public enum Instr: Sendable, Hashable {
   case pageMoveAnonRmap(process: ProcessID, vpage: Int)
   case mapZeroPage(process: ProcessID, vpage: Int)
   case noFault(process: ProcessID, vpage: Int, why: String)
-  case swapInMap(process: ProcessID, vpage: Int, exclusive: Bool)
+  /// do_swap_page()'s mapping: `exclusive` is RMAP_EXCLUSIVE (the page may be written
+  /// without a copy), `write` the fault's FAULT_FLAG_WRITE; the PTE is writable when both are.
+  case swapInMap(process: ProcessID, vpage: Int, exclusive: Bool, write: Bool)
   case newMM(name: String, parent: ProcessID?)
   case copyVMA(parentVMA: VMAID, child: ProcessID)
   case copyVMAForSplit(vma: VMAID, at: Int, newBelow: Bool)
@@ -108,11 +110,17 @@ public enum Instr: Sendable, Hashable {
   case moveToNewPage(page: PageID)
   case setAllLocksBit(anonVMA: AnonVMAID, value: Bool)
   case checkAllLocks(process: ProcessID, taken: Bool)
+  /// try_to_merge_one_page() of the first page; refused (`bail`) when write_protect_page() finds
+  /// it held by another operation.
   case ksmMergeOne(process: ProcessID, vpage: Int)
   case holdAnonVMA(process: ProcessID, vpage: Int, node: Val<StableNode>)
-  case ksmReplacePage(process: ProcessID, vpage: Int)
+  /// replace_page() of a further page into the `node` register's KSM page; refused (`bail`) when
+  /// write_protect_page() finds it held. `firstProcess`/`firstVPage`: the first page of a
+  /// two-page merge, whose merge break_cow() undoes on refusal (nil: an existing KSM page).
+  case ksmReplacePage(process: ProcessID, vpage: Int, firstProcess: ProcessID? = nil, firstVPage: Int = 0)
   case stableTreeInsert
-  case removeRmapItem(node: StableNodeID, process: ProcessID, address: Int)
+  /// remove_rmap_item_from_tree(), or break_cow()'s drop when `breakCOW` (a refused merge's undo).
+  case removeRmapItem(node: StableNodeID, process: ProcessID, address: Int, breakCOW: Bool = false)
   /// A micro-step that only tells: its event's function, text and the objects the text names.
   case narrate(function: String, text: String, objects: [ObjectRef] = [])
 
@@ -133,6 +141,9 @@ public enum Instr: Sendable, Hashable {
   case cloneFinish(dst: VMAID)
   case incParentChildren(Val<AnonVMA>)
   case treeRemove(avc: AVCID)
+  /// unmap_and_move()'s first test (mainline migrate_folio_unmap()): `page_count(page) == 1`,
+  /// only the isolation's reference left, ends the migration before the anon_vma is looked at.
+  indirect case unmapAndMove(page: PageID, origin: String)
   /// unmap_and_move()'s check before it migrates: the page must still be mapped.
   indirect case migrateIfMapped(page: PageID, origin: String)
   /// Runs the instruction unless page_lock_anon_vma() returned NULL (the `bail` register).

@@ -44,10 +44,11 @@ extension World {
       }
       return [
         .ksmMergeOne(process: x.process, vpage: x.vpage),
-        .holdAnonVMA(process: x.process, vpage: x.vpage, node: .reg(.node)),
-        .ksmReplacePage(process: y.process, vpage: y.vpage),
-        .holdAnonVMA(process: y.process, vpage: y.vpage, node: .reg(.node)),
-        .stableTreeInsert,
+        .unlessBailed(.holdAnonVMA(process: x.process, vpage: x.vpage, node: .reg(.node))),
+        .unlessBailed(
+          .ksmReplacePage(process: y.process, vpage: y.vpage, firstProcess: x.process, firstVPage: x.vpage)),
+        .unlessBailed(.holdAnonVMA(process: y.process, vpage: y.vpage, node: .reg(.node))),
+        .unlessBailed(.stableTreeInsert),
       ]
     case .ksmUnmerge(let ref, let p, let v):
       guard let node = stableNode(holding: p, v) else { throw SimError("\(ref) has no KSM rmap_item") }
@@ -83,19 +84,7 @@ extension World {
         .pageUnlockAnonVMA, .finishWalk, .freePage(page: x.page, migrated: false),
       ]
     case .migrate(let x):
-      if kernel == .v2_6_34 {
-        return [.isolatePage(page: x.page), .migrateIfMapped(page: x.page, origin: x.ref.description)]
-      }
-      if kernel.isModern {
-        return [
-          .isolatePage(page: x.page), .pageGetAnonVMA(page: x.page),
-          .migrateIfMapped(page: x.page, origin: x.ref.description),
-        ]
-      }
-      return [
-        .isolatePage(page: x.page), .pageLockAnonVMA(page: x.page),
-        .migrateIfMapped(page: x.page, origin: x.ref.description),
-      ]
+      return [.isolatePage(page: x.page), .unmapAndMove(page: x.page, origin: x.ref.description)]
     case .rmap(let x):
       if let node = ksmNode(of: x.page) {
         cpus[c].regs.walk = nil

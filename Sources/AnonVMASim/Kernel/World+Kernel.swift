@@ -20,8 +20,8 @@ extension World {
     case .pageMoveAnonRmap(let p, let v): return try pageMoveAnonRmap(process: p, vpage: v, cpu: c)
     case .mapZeroPage(let p, let v): return mapZeroPage(process: p, vpage: v, cpu: c)
     case .noFault(let p, let v, let why): return noFault(process: p, vpage: v, why: why, cpu: c)
-    case .swapInMap(let p, let v, let exclusive):
-      return try swapInMap(process: p, vpage: v, exclusive: exclusive, cpu: c)
+    case .swapInMap(let p, let v, let exclusive, let write):
+      return try swapInMap(process: p, vpage: v, exclusive: exclusive, write: write, cpu: c)
     // MARK: anon_vma_prepare (mm/rmap.c)
     case .anonVMAPrepare(let vma): return anonVMAPrepare(vma: vma, cpu: c)
     case .prepAllocIfNone: return prepAllocIfNone(cpu: c)
@@ -141,6 +141,7 @@ extension World {
     case .addToSwap(let page): return addToSwap(page: page, cpu: c)
     case .freePage(let page, let migrated): return try freePage(page: page, migrated: migrated, cpu: c)
     case .migrateIfMapped(let page, let origin): return migrateIfMapped(page: page, origin: origin, cpu: c)
+    case .unmapAndMove(let page, let origin): return unmapAndMove(page: page, origin: origin, cpu: c)
     case .unlessBailed(let instr): return unlessBailed(instr, cpu: c)
     case .clearBail: return clearBail(cpu: c)
     case .isolatePage(let page): return isolatePage(page: page, cpu: c)
@@ -152,13 +153,14 @@ extension World {
     case .checkAllLocks(let p, let taken): return checkAllLocks(process: p, taken: taken, cpu: c)
     // MARK: KSM (mm/ksm.c)
     case .ksmMergeOne(let p, let v): return try ksmMergeOne(process: p, vpage: v, cpu: c)
-    case .ksmReplacePage(let p, let v): return try ksmReplacePage(process: p, vpage: v, cpu: c)
+    case .ksmReplacePage(let p, let v, let fp, let fv):
+      return try ksmReplacePage(process: p, vpage: v, first: fp.map { ($0, fv) }, cpu: c)
     case .holdAnonVMA(let p, let v, let nodeVal): return try holdAnonVMA(process: p, vpage: v, node: nodeVal, cpu: c)
     case .stableTreeInsert: return stableTreeInsert(cpu: c)
     case .ksmMergeSecond(let nodeVal, let p, let v):
       return try ksmMergeSecond(node: nodeVal, process: p, vpage: v, cpu: c)
-    case .removeRmapItem(let node, let p, let address):
-      return removeRmapItem(node: node, process: p, address: address, cpu: c)
+    case .removeRmapItem(let node, let p, let address, let breakCOW):
+      return removeRmapItem(node: node, process: p, address: address, breakCOW: breakCOW, cpu: c)
     case .ksmUnmergeCopy(let p, let v): return ksmUnmergeCopy(process: p, vpage: v, cpu: c)
     case .narrate(let function, let text, let objects):
       return narrate(function: function, text: text, objects: objects, cpu: c)

@@ -22,7 +22,9 @@ public struct Page: Sendable, Hashable {
   /// `PageAnonExclusive` (6.1 and mainline; always false in 2.6.x, which has no such flag):
   /// mapped by one process that may write it without copying. Set on a new page, a COW copy, a
   /// reuse (page_move_anon_rmap) and an exclusive swap-in; cleared when fork shares it
-  /// (copy_present_pte(): page_try_dup_anon_rmap()); a migration's new page inherits it.
+  /// (copy_present_pte(): page_try_dup_anon_rmap()) and when reclaim unmaps it to swap
+  /// (try_to_unmap_one(): page_try_share_anon_rmap(), the swap PTE keeps it as
+  /// ``SwapSlot/exclusive``); a migration's new page inherits it.
   public var anonExclusive = false
   /// In the swap cache of this slot.
   public var swapSlot: SwapSlotID?
@@ -43,4 +45,9 @@ public struct SwapSlot: Sendable, Hashable {
   public var count: Int
   /// Page in the swap cache, if one was read back.
   public var cached: PageID?
+  /// `pte_swp_exclusive()` of the swap PTE (6.1 and mainline; false in 2.6.x, which has no such
+  /// bit): try_to_unmap_one() set it for a `PageAnonExclusive` page, so do_swap_page() may map
+  /// the page writable whatever its page_count. Fork's copy_nonpresent_pte() clears it when it
+  /// duplicates the entry, so an exclusive slot has one PTE.
+  public var exclusive = false
 }

@@ -72,11 +72,32 @@ extension World {
     return .expand([.finishWalkPutback(page: page)])
   }
 
-  /// try_to_merge_one_page(): the first page becomes the KSM page (write-protected).
+  /// write_protect_page()'s test before it write-protects a page for KSM: `if (page_mapcount(page)
+  /// + 1 + swapped != page_count(page)) goto out_unlock;` ("Check that no O_DIRECT or similar I/O
+  /// is in progress on the page"). A page another operation's caller holds (``Page/isHeld``) has
+  /// the extra reference: the merge fails (`bail`), and the caller's later steps do not run.
+  ///
+  /// `write_protect_page()`, mm/ksm.c; 2.6.34, 2.6.36 and 6.x.
+  mutating func writeProtectRefusal(
+    _ page: PageID, process p: ProcessID, vpage v: Int, cpu c: Int, then: [Instr] = [], undo: String = ""
+  ) -> InstrResult? {
+    guard self[page: page].isHeld else { return nil }
+    cpus[c].regs.bail = true
+    return emit(
+      c, "write_protect_page",
+      "\(pg(page)) at \(locationName(process: p, vpage: v)) is held by another CPU's operation "
+        + "(page_count > mapcount + 1): not merged" + undo,
+      objects: [.page(page), .process(p)], then: then)
+  }
+
+  /// try_to_merge_one_page(): the first page becomes the KSM page (write-protected), unless
+  /// ``writeProtectRefusal(_:process:vpage:cpu:then:undo:)`` refuses it.
   ///
   /// `try_to_merge_one_page()`, mm/ksm.c; 2.6.34, 2.6.36 and 6.x.
   mutating func ksmMergeOne(process p: ProcessID, vpage v: Int, cpu c: Int) throws(SimError) -> InstrResult {
     guard let page = page(process: p, vpage: v) else { throw SimError("internal: ksm") }
+    cpus[c].regs.bail = false
+    if let refusal = writeProtectRefusal(page, process: p, vpage: v, cpu: c) { return refusal }
     let node = nextStableNodeID
     stableNodes.append(StableNode(id: node, page: page, items: [], alive: true))
     self[page: page].mapping = .ksm(node)
@@ -93,7 +114,9 @@ extension World {
   /// try_to_merge_with_ksm_page() → replace_page(): point the second mapping at the KSM page.
   ///
   /// `replace_page()`, mm/ksm.c; 2.6.34, 2.6.36 and 6.x.
-  mutating func ksmReplacePage(process p: ProcessID, vpage v: Int, cpu c: Int) throws(SimError) -> InstrResult {
+  mutating func ksmReplacePage(process p: ProcessID, vpage v: Int, first: (ProcessID, Int)?, cpu c: Int)
+    throws(SimError) -> InstrResult
+  {
     guard let node = cpus[c].regs.node, let old = page(process: p, vpage: v) else {
       throw SimError("internal: ksm")
     }
@@ -101,6 +124,21 @@ extension World {
     if old == kpage {
       setPTE(p, v, .page(kpage, writable: false))
       return emit(c, "try_to_merge_with_ksm_page", "already maps K\(node)", objects: [.stableNode(node)])
+    }
+    // try_to_merge_two_pages(): "If that fails, we have a ksm page with only one pte pointing
+    // to it: so break it." break_cow() drops the first rmap_item's anon_vma reference, then
+    // break_ksm() gives the first mapping its own copy.
+    let undo: [Instr] =
+      first.map {
+        [
+          .removeRmapItem(node: node, process: $0.0, address: $0.1, breakCOW: true),
+          .ksmUnmergeCopy(process: $0.0, vpage: $0.1),
+        ]
+      }
+      ?? []
+    let undoText = first.map { "; break_cow undoes the merge of \(locationName(process: $0.0, vpage: $0.1))" } ?? ""
+    if let refusal = writeProtectRefusal(old, process: p, vpage: v, cpu: c, then: undo, undo: undoText) {
+      return refusal
     }
     setPTE(p, v, .page(kpage, writable: false))
     self[page: kpage].mapcount += 1
@@ -156,17 +194,29 @@ extension World {
   ) throws(SimError) -> InstrResult {
     let node = try value(nodeVal, cpu: c)
     cpus[c].regs.node = node
-    return .expand([.ksmReplacePage(process: p, vpage: v), .holdAnonVMA(process: p, vpage: v, node: .lit(node))])
+    cpus[c].regs.bail = false
+    return .expand([
+      .ksmReplacePage(process: p, vpage: v), .unlessBailed(.holdAnonVMA(process: p, vpage: v, node: .lit(node))),
+    ])
   }
 
-  /// remove_rmap_item_from_tree(): unhash the item, then drop its anon_vma reference.
+  /// remove_rmap_item_from_tree(): unhash the item, then drop its anon_vma reference. With
+  /// `breakCOW`, the undo of a two-page merge whose second page was refused: break_cow() drops the
+  /// reference of an rmap_item that never joined the stable tree ("It is not an accident that
+  /// whenever we want to break COW to undo, we also need to drop a reference to the anon_vma").
   ///
-  /// `remove_rmap_item_from_tree()`, mm/ksm.c; 2.6.34, 2.6.36 and 6.x.
-  mutating func removeRmapItem(node: StableNodeID, process p: ProcessID, address: Int, cpu c: Int) -> InstrResult {
+  /// `remove_rmap_item_from_tree()` and `break_cow()`, mm/ksm.c; 2.6.34, 2.6.36 and 6.x.
+  mutating func removeRmapItem(node: StableNodeID, process p: ProcessID, address: Int, breakCOW: Bool, cpu c: Int)
+    -> InstrResult
+  {
+    let function = breakCOW ? "break_cow" : "remove_rmap_item_from_tree"
     guard let i = self[stableNode: node].items.firstIndex(where: { $0.process == p && $0.address == address })
-    else { return emit(c, "remove_rmap_item_from_tree", "gone") }
+    else { return emit(c, function, "gone") }
     let item = self[stableNode: node].items.remove(at: i)
-    var text = "rmap_item of \(self[process: p].name) off K\(node)"
+    var text =
+      breakCOW
+      ? "the rmap_item of \(locationName(process: p, vpage: address)) leaves K\(node)"
+      : "rmap_item of \(self[process: p].name) off K\(node)"
     let kpage = self[stableNode: node].page
     if self[stableNode: node].items.isEmpty, self[page: kpage].mapcount <= 0 {
       self[stableNode: node].alive = false
@@ -179,7 +229,7 @@ extension World {
       }
     }
     return emit(
-      c, "remove_rmap_item_from_tree",
+      c, function,
       text + ", drop \(av(item.anonVMA))",
       objects: [.process(p), .stableNode(node)] + (self[stableNode: node].alive ? [] : [.page(kpage)])
         + [.anonVMA(item.anonVMA)],

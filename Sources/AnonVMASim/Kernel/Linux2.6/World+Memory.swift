@@ -71,14 +71,31 @@ extension World {
 
   /// do_swap_page(): read the page back (or find it in the swap cache) and map it.
   ///
-  /// `do_swap_page()`, mm/memory.c; 2.6.34, 2.6.36 and 6.x.
+  /// Whether the fault may map the page writable without a copy (RMAP_EXCLUSIVE), mm/memory.c:
+  /// - 2.6.34 and 2.6.36: a write fault and `reuse_swap_page(page)`, true when page_mapcount()
+  ///   plus page_swapcount() is 1 (this PTE is the only user);
+  /// - 6.1 and mainline: the swap PTE's `pte_swp_exclusive()` (``SwapSlot/exclusive``), read or
+  ///   write; else, for a write fault, `page_count(page) == 1` (6.1; mainline
+  ///   `folio_ref_count(folio) == 1`) once should_try_to_free_swap() let try_to_free_swap() drop
+  ///   the swap cache's reference: no other PTE, no other swap user and no other reference, so a
+  ///   page an operation's caller holds (``Page/isHeld``) is not exclusive and do_wp_page()
+  ///   copies it. Never a KSM page (`!PageKsm(page)`).
+  ///
+  /// `do_swap_page()`, mm/memory.c; 2.6.34, 2.6.36, 6.1 and mainline.
   mutating func doSwapPage(process p: ProcessID, vpage v: Int, write: Bool, cpu c: Int) throws(SimError) -> InstrResult
   {
     guard case .swap(let slot) = self[process: p].ptes[v] else { throw SimError("internal: no swap") }
     let cached = self[swapSlot: slot].cached.flatMap { self[page: $0].freed ? nil : $0 }
     let users = self[swapSlot: slot].count + (cached.map { self[page: $0].mapcount } ?? 0)
-    let exclusive = write && users == 1
-    var instrs: [Instr] = [.swapInMap(process: p, vpage: v, exclusive: exclusive)]
+    let exclusive: Bool
+    if kernel.isModern {
+      let ksm = cached.map { ksmNode(of: $0) != nil } ?? false
+      let held = cached.map { self[page: $0].isHeld } ?? false
+      exclusive = !ksm && (self[swapSlot: slot].exclusive || (write && users == 1 && !held))
+    } else {
+      exclusive = write && users == 1
+    }
+    var instrs: [Instr] = [.swapInMap(process: p, vpage: v, exclusive: exclusive, write: write)]
     if write && !exclusive { instrs.append(.doWPPage(process: p, vpage: v)) }
     return .expand(instrs)
   }
@@ -151,8 +168,8 @@ extension World {
   /// do_swap_page() → page_add_anon_rmap()/do_page_add_anon_rmap() → __page_set_anon_rmap().
   ///
   /// `do_swap_page()`, mm/memory.c; 2.6.34, 2.6.36 and 6.x.
-  mutating func swapInMap(process p: ProcessID, vpage v: Int, exclusive: Bool, cpu c: Int) throws(SimError)
-    -> InstrResult
+  mutating func swapInMap(process p: ProcessID, vpage v: Int, exclusive: Bool, write: Bool, cpu c: Int)
+    throws(SimError) -> InstrResult
   {
     guard case .swap(let slot) = self[process: p].ptes[v],
       let vma = vmaContaining(process: p, vpage: v), let vav = anonVMA(of: vma)
@@ -169,12 +186,14 @@ extension World {
       text = "found \(pg(page)) in the swap cache"
     }
     guard let page else { throw SimError("internal: no page") }
+    if self[swapSlot: slot].exclusive { text += " (the swap PTE is exclusive)" }
     let first = self[page: page].mapcount == 0
     var filed: AnonVMAID?
     self[page: page].mapcount += 1
-    // do_swap_page(): RMAP_EXCLUSIVE for an exclusive swap entry (here: the only user, writing).
+    // do_swap_page(): RMAP_EXCLUSIVE (doSwapPage(process:vpage:write:cpu:)) sets
+    // PageAnonExclusive in 6.x; only a write fault maps it writable (maybe_mkwrite()).
     self[page: page].anonExclusive = kernel.isModern && exclusive && first
-    setPTE(p, v, .page(page, writable: exclusive))
+    setPTE(p, v, .page(page, writable: exclusive && write))
     if first {
       switch (kernel, self[page: page].mapping) {
       case (.v2_6_34, _):
@@ -195,7 +214,9 @@ extension World {
         text += ", filed in \(av(target))" + (exclusive ? " (exclusive)" : " (the root)")
       }
     }
+    // swap_free(): the PTE's reference goes, and with it the exclusive mark of its one PTE.
     self[swapSlot: slot].count -= 1
+    self[swapSlot: slot].exclusive = false
     if self[swapSlot: slot].count == 0 {
       self[page: page].swapSlot = nil
       self[swapSlot: slot].cached = nil
@@ -237,7 +258,10 @@ extension World {
       case .zero:
         setPTE(cp, v, .zero)
       case .swap(let slot):
+        // copy_nonpresent_pte(): swap_duplicate(), and the entry is shared: 6.x clears its
+        // exclusive mark (pte_swp_clear_exclusive()).
         self[swapSlot: slot].count += 1
+        self[swapSlot: slot].exclusive = false
         setPTE(cp, v, .swap(slot))
       case .migration(let page, let w):
         setPTE(cp, v, .migration(page, writable: w))
@@ -268,6 +292,7 @@ extension World {
         break
       case .swap(let slot):
         self[swapSlot: slot].count -= 1
+        self[swapSlot: slot].exclusive = false
         if self[swapSlot: slot].count == 0, let cached = self[swapSlot: slot].cached {
           self[page: cached].swapSlot = nil
           self[swapSlot: slot].cached = nil

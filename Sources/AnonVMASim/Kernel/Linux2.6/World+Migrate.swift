@@ -42,6 +42,33 @@ extension World {
     return emit(c, function, "\(call)(\(pg(page))): \(state)", objects: [.page(page)])
   }
 
+  /// unmap_and_move()'s first test, before it looks at the anon_vma: `if (page_count(page) ==
+  /// 1) { /* page was freed from under us. So we are done. */` (2.6.34 and 2.6.36 `goto
+  /// move_newpage`, putback_lru_page(); 6.1 `goto out`, put_page(); mainline
+  /// migrate_folio_unmap(): `folio_ref_count(src) == 1`, migrate_folio_done()). Only the
+  /// isolation's reference is left when the page is unmapped, out of the swap cache and no other
+  /// operation's caller holds it (``Page/callerRefs`` counts this migration's own). Otherwise the
+  /// anon_vma as each version takes it: 2.6.34 under rcu_read_lock() in
+  /// ``migrateIfMapped(page:origin:cpu:)``, 2.6.36 page_lock_anon_vma(), 6.x folio_get_anon_vma().
+  ///
+  /// `unmap_and_move()`, mm/migrate.c; 2.6.34, 2.6.36 and 6.1 (`migrate_folio_unmap()` in mainline).
+  mutating func unmapAndMove(page: PageID, origin: String, cpu c: Int) -> InstrResult {
+    let p = self[page: page]
+    if p.mapcount <= 0, p.swapSlot == nil, p.callerRefs <= 1 {
+      let (function, count) =
+        kernel == .mainline ? ("migrate_folio_unmap", "folio_ref_count") : ("unmap_and_move", "page_count")
+      return emit(
+        c, function, "\(count)(\(pg(page))) == 1: freed from under us (unmapped meanwhile), nothing to migrate",
+        objects: [.page(page)], then: [.freePage(page: page, migrated: true)])
+    }
+    let rest: Instr = .migrateIfMapped(page: page, origin: origin)
+    switch kernel {
+    case .v2_6_34: return .expand([rest])
+    case .v2_6_36: return .expand([.pageLockAnonVMA(page: page), rest])
+    case .v6, .mainline: return .expand([.pageGetAnonVMA(page: page), rest])
+    }
+  }
+
   /// unmap_and_move() (mm/migrate.c). 2.6.34: `rcu_read_lock(); if (!page_mapped(page)) goto
   /// rcu_unlock;` then try_to_unmap() through page_lock_anon_vma(), and after the copy
   /// remove_migration_ptes() through rmap_walk_anon(), which locks page_anon_vma(page) with no

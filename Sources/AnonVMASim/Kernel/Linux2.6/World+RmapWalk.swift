@@ -143,7 +143,12 @@ extension World {
       setPTE(p, address, .swap(slot))
       self[swapSlot: slot].count += 1
       self[page: page].mapcount -= 1
-      action = "try_to_unmap_one: PTE → swap entry \(slot)"
+      // 6.x try_to_unmap_one(): page_try_share_anon_rmap() clears PageAnonExclusive and
+      // pte_swp_mkexclusive() keeps it in the swap PTE (mainline: folio_try_share_anon_rmap_pte()).
+      let exclusive = self[page: page].anonExclusive
+      self[swapSlot: slot].exclusive = exclusive
+      self[page: page].anonExclusive = false
+      action = "try_to_unmap_one: PTE → swap entry \(slot)" + (exclusive ? " (exclusive)" : "")
       found = "unmapped"
     case (.unmapToMigration, .page(let pp, let w)) where pp == page:
       setPTE(p, address, .migration(page, writable: w))
