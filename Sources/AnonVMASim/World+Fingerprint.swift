@@ -344,6 +344,7 @@ extension Page {
     h.combine(pinned)
     h.combine(callerRefs)
     h.combine(anonExclusive)
+    h.combine(cleanPTEs)
     h.combine(swapSlot)
     h.combine(freed)
   }

@@ -148,6 +148,9 @@ public struct AppState: Sendable {
   public internal(set) var layout: Layout
   /// The comparison model's layout, computed with `layout`.
   var compareLayout: Layout?
+  /// Inside a micro-step of a comparison: the other model's micro-step beside each of this
+  /// step's (``MicroAlignment``), computed with the layouts.
+  var compareMicros: MicroAlignment?
   /// What a comparison shows beside the two worlds, worked out with the layouts
   /// (`refreshCompareView`).
   var compareView: CompareView?
@@ -195,10 +198,19 @@ public struct AppState: Sendable {
   /// The inputs of the layout now.
   var layoutKey: Layout.Key { Layout.Key(timeline, step: step, micro: micro, folding: folding) }
 
-  /// The inputs of the comparison model's layout now: the same step (or its last), whole steps,
-  /// folded.
+  /// The inputs of the comparison model's layout now: the same step (or its last), folded; inside
+  /// a micro-step, the other model's micro-step paired with it (``compareMicros``).
   var compareKey: Layout.Key? {
-    compareTimeline.map { Layout.Key($0, step: min(step, $0.stepCount), micro: nil, folding: true) }
+    compareTimeline.map { other in
+      let otherStep = min(step, other.stepCount)
+      var otherMicro: Int?
+      if let micro, otherStep == step, let pairs = compareMicros, pairs.fits(step: step, other: other),
+        micro < pairs.partner.count
+      {
+        otherMicro = pairs.partner[micro]
+      }
+      return Layout.Key(other, step: otherStep, micro: otherMicro, folding: true)
+    }
   }
 
   /// Whether both layouts were computed for the state as it is.
@@ -213,10 +225,22 @@ public struct AppState: Sendable {
     }
     let key = layoutKey
     if layout.key != key { layout = Layout(timeline: timeline, key: key, microSteps: layout.microSteps) }
-    if let other = compareTimeline, let key = compareKey {
-      if compareLayout?.key != key { compareLayout = Layout(timeline: other, key: key, microSteps: nil) }
+    if let other = compareTimeline {
+      // Lockstep inside a step: the other model's micro-steps of the step, paired with this one's.
+      var theirs = compareLayout?.microSteps
+      if micro != nil, step > 0, step <= other.stepCount, let mine = layout.microSteps, mine.step == step {
+        if theirs?.step != step { theirs = Layout.MicroSteps(step: step, states: other.replay.microStates(step: step)) }
+        if compareMicros?.fits(step: step, other: other) != true, let theirs {
+          compareMicros = MicroAlignment(
+            step: step, other: other, mine: mine.states.map(\.event), theirs: theirs.states.map(\.event))
+        }
+      }
+      if let key = compareKey, compareLayout?.key != key {
+        compareLayout = Layout(timeline: other, key: key, microSteps: theirs)
+      }
     } else {
       compareLayout = nil
+      compareMicros = nil
     }
     refreshCompareView()
     if forestView != .diagram {

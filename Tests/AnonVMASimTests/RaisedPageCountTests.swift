@@ -116,10 +116,14 @@ struct RaisedPageCountTests {
     try #require(t.stepCount == 6)
     let read = t.states[5][page: PageID(2)]
     #expect(read.anonExclusive == kernel.isModern)
-    #expect(Self.pte(t, step: 5, process: 0) == .page(PageID(2), writable: false))
+    // 6.1 maps it writable on a write fault only; mainline in a writable VMA on a read fault too
+    // (c18160dba5ff, 6.11), if it is exclusive.
+    #expect(Self.pte(t, step: 5, process: 0) == .page(PageID(2), writable: kernel == .mainline))
     #expect(!t.events(step: 6).contains { $0.text.contains("COW copy") }, "\(t.events(step: 6).map(\.text))")
-    if kernel.isModern {
-      #expect(t.events(step: 6).first?.text.contains("PageAnonExclusive") == true)
+    switch kernel {
+    case .v6: #expect(t.events(step: 6).first?.text.contains("PageAnonExclusive") == true)
+    case .mainline: #expect(t.events(step: 6).map(\.function) == ["handle_mm_fault"], "already writable: no fault")
+    default: break
     }
     let forked = timeline(base + "fork P1 P2\nexit P2\nread P1 A 0")
     try #require(forked.stepCount == 7)
@@ -189,14 +193,18 @@ struct RaisedPageCountTests {
     let refusal = try #require(merge.firstIndex { $0.function == "write_protect_page" }, "\(merge.map(\.text))")
     #expect(
       merge[refusal].text
-        == "pg2 at P2 B 0 is held by another CPU's operation (page_count > mapcount + 1): not merged; "
+        == "pg2 at P2 B 0 is held by another CPU's operation (page_count > mapcount + 1 + swapped): not merged; "
         + "break_cow undoes the merge of P1 A 0")
     #expect(merge[refusal + 1].function == "break_cow")
     #expect(!merge.contains { $0.function == "stable_tree_insert" || $0.function == "replace_page" })
     let after = t.states[9]
     #expect(Self.pte(t, step: 9, process: 1) == .page(PageID(2), writable: true), "P2 keeps its page")
-    guard case .page(let own, writable: true)? = Self.pte(t, step: 9, process: 0) else {
-      Issue.record("break_ksm gave P1 no writable copy")
+    // break_ksm(): a write fault's copy; mainline's FAULT_FLAG_UNSHARE maps it read-only.
+    guard case .page(let own, let writable)? = Self.pte(t, step: 9, process: 0), writable == (kernel != .mainline)
+    else {
+      Issue.record(
+        "break_ksm gave P1 no copy, or one of the wrong protection: \(String(describing: Self.pte(t, step: 9, process: 0)))"
+      )
       return
     }
     #expect(own != PageID(1) && after[page: PageID(1)].freed)
@@ -236,5 +244,44 @@ struct RaisedPageCountTests {
     #expect(merge.last?.text.contains("break_cow") == false)
     let items = t.states[last].stableNodes.first?.items.map(\.process) ?? []
     #expect(items == [ProcessID(0), ProcessID(1)], "P3's rmap_item does not join")
+  }
+
+  /// write_protect_page() tests the count only for a PTE it has to write-protect: writable in
+  /// 2.6.x, also dirty or exclusive in 6.x. P2's PTE after the fork is read-only and dirty.
+  @Test(
+    "a held page behind a read-only PTE: 2.6.x merges it, 6.x (the PTE is dirty) does not",
+    arguments: KernelVersion.allCases)
+  func readOnlyHeldPage(kernel: KernelVersion) throws {
+    let t = timeline(
+      CallerRefTests.forked(kernel) + """
+        spawn P3
+        mmap P3 B 1
+        touch P3 B 0
+        on cpu1 begin rmap P2 A 0
+        on cpu1 step
+        ksm-merge P3 B 0 P2 A 0
+        """)
+    let merge = t.events(step: t.stepCount)
+    #expect(merge.contains { $0.function == "write_protect_page" } == kernel.isModern, "\(merge.map(\.text))")
+    #expect(merge.contains { $0.function == "replace_page" } == !kernel.isModern)
+  }
+
+  @Test("a swap-out holds the page lock: try_to_merge_one_page's trylock fails", arguments: KernelVersion.allCases)
+  func pageLockedBySwapOut(kernel: KernelVersion) throws {
+    let t = timeline(
+      Self.twoPages(kernel) + """
+        on cpu1 begin swap-out P2 B 0
+        on cpu1 step
+        ksm-merge P1 A 0 P2 B 0
+        """)
+    let merge = t.events(step: t.stepCount)
+    let trylock = kernel == .mainline ? "folio_trylock" : "trylock_page"
+    #expect(
+      merge.contains {
+        $0.function == "try_to_merge_one_page"
+          && $0.text.hasPrefix(
+            "\(trylock) fails: cpu1's swap-out P2 B 0 holds the page lock of pg2 at P2 B 0: not merged")
+      }, "\(merge.map(\.text))")
+    #expect(merge.last?.function == "do_wp_page", "break_cow's break_ksm copies P1's page back")
   }
 }

@@ -173,19 +173,58 @@ struct SideBySideTests {
     #expect(marked > 0)
   }
 
-  @Test("inside a micro-step the other half says it shows the step's end, its own micro-steps listed")
-  func otherHalfAtStepEnd() throws {
+  @Test("inside a step the halves move in lockstep: the other model at the micro-step paired with this one")
+  func lockstepInsideAStep() throws {
     var s = try e3Compared()
     s.go(to: 5)
-    let note = "the end of step 5: 2.6.34's own micro-steps are listed below"
-    for (w, h) in [(200, 60), (120, 40)] {
-      #expect(!s.render(width: w, height: h).plainText.contains(note))
+    let other = try #require(s.compareTimeline)
+    let theirs = other.replay.microStates(step: 5)
+    _ = send(&s, [.down])
+    let count = try #require(s.layout.microStepCount)
+    var shown: [Int] = []
+    for m in 0..<count {
+      s.selectMicro(m)
+      s.refreshLayout()
+      let pairs = try #require(s.compareMicros)
+      let partner = pairs.partner[m]
+      shown.append(partner)
+      // The other half's world is the other model's after its paired micro-step.
+      #expect(s.compareLayout?.key.micro == partner)
+      #expect(s.compareLayout?.world == theirs[partner].world, "micro-step \(m + 1)")
+      let mine = s.layout.microSteps?.states[m].event
+      if pairs.paired[m], let mine {
+        #expect(MicroAlignment.key(mine) == MicroAlignment.key(theirs[partner].event))
+      }
+      for (w, h) in [(200, 60), (120, 40)] {
+        let text = s.render(width: w, height: h).plainText
+        #expect(text.contains("5.\(partner + 1)/\(theirs.count) "), "\(w)x\(h) micro-step \(m + 1)")
+        #expect(
+          text.contains(
+            pairs.paired[m]
+              ? "in lockstep: 2.6.34 at the same kernel function as 2.6.36's micro-step \(m + 1)"
+              : "2.6.36's micro-step \(m + 1) has no counterpart here"), "\(w)x\(h) micro-step \(m + 1)")
+      }
     }
-    _ = send(&s, [.down, .down])
-    #expect(s.micro == 1)
-    for (w, h) in [(200, 60), (120, 40)] {
-      #expect(s.render(width: w, height: h).plainText.contains(note), "\(w)x\(h)")
-    }
+    // The other model never goes back while this one goes forward, and reaches its last
+    // micro-step's neighbourhood: most of the fork is common to both models.
+    #expect(shown == shown.sorted())
+    #expect(Set(shown).count * 2 > theirs.count, "\(shown) of \(theirs.count)")
+    // Leaving the micro-steps shows the other model's step end again.
+    _ = send(&s, [.escape])
+    #expect(s.micro == nil && s.compareLayout?.key.micro == nil)
+  }
+
+  @Test("the pairing: a longest common subsequence, the other waiting at its last pair; by position past the bound")
+  func microPairs() {
+    let (partner, paired) = MicroAlignment.pairs(["a", "b", "c", "d"], ["x", "a", "y", "c", "d", "e"])
+    #expect(partner == [1, 1, 3, 4])
+    #expect(paired == [true, false, true, true])
+    // Nothing in common before the first pair: the other model's first micro-step.
+    #expect(MicroAlignment.pairs(["q", "a"], ["a"]).partner == [0, 0])
+    #expect(MicroAlignment.pairs([], ["a"]).partner.isEmpty)
+    #expect(MicroAlignment.pairs(["a", "b"], []).partner == [0, 0])
+    let positional = MicroAlignment.pairs(["a", "b", "c", "d"], ["a", "b"], tableLimit: 4)
+    #expect(positional.partner == [0, 0, 1, 1] && positional.paired.allSatisfy { !$0 })
   }
 
   @Test("a model compared with itself differs in nothing")

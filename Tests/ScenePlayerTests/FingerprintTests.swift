@@ -163,8 +163,9 @@ struct FingerprintTests {
   func stableAcrossRuns() throws {
     let (e, _) = try explorer("d5-take-all-locks.scene")
     // Recorded again when the VMA, anon_vma and chain tables came to be hashed as their digests,
-    // when pages gained PageAnonExclusive, and their callers' references.
-    #expect(plainFingerprint(e.initial) == 0x1123_d445_5403_b987, "\(String(plainFingerprint(e.initial), radix: 16))")
+    // when pages gained PageAnonExclusive, their callers' references, and clean PTEs (a swap
+    // slot's exclusive bit is hashed with the slot).
+    #expect(plainFingerprint(e.initial) == 0xfd76_8f62_5d19_9245, "\(String(plainFingerprint(e.initial), radix: 16))")
   }
 
   @Test("every field the kernel state holds changes the fingerprint")
@@ -174,6 +175,8 @@ struct FingerprintTests {
     // A pin and a lock holder to change in place (a count alone would tell an added one).
     w.pins[1] = 1
     w.lockHolders.add(World.LockHolder(cpu: 0, mode: .exclusive, op: "x"), to: 1)
+    // A swap slot whose exclusive bit to change.
+    w.swapSlots = [SwapSlot(id: 1, count: 1, cached: nil)]
     let base = plainFingerprint(w)
     var changes: [(String, (inout World) -> Void)] = [
       ("a PTE", { $0.processes[0].ptes[999] = .zero }),
@@ -188,6 +191,8 @@ struct FingerprintTests {
       ("a page's PageAnonExclusive", { $0.pages[0].anonExclusive.toggle() }),
       ("a page held for migration", { $0.pages[0].pinned.toggle() }),
       ("a page held by an operation's caller", { $0.pages[0].callerRefs += 1 }),
+      ("a page's clean PTEs", { $0.pages[0].cleanPTEs.toggle() }),
+      ("a swap slot's exclusive bit", { $0.swapSlots[0].exclusive.toggle() }),
       ("a lock holder's operation", { $0.lockHolders[1] = [World.LockHolder(cpu: 0, mode: .exclusive, op: "y")] }),
       ("a lock holder's mode", { $0.lockHolders[1] = [World.LockHolder(cpu: 0, mode: .read, op: "x")] }),
       ("a lock holder's CPU", { $0.lockHolders[1] = [World.LockHolder(cpu: 1, mode: .exclusive, op: "x")] }),
@@ -237,7 +242,8 @@ struct FingerprintTests {
     #expect(fields(avc) == ["id", "vma", "anonVMA", "onSameVMA", "onSameAnonVMA"])
     #expect(
       fields(w.pages[0]) == [
-        "id", "mapping", "index", "mapcount", "pinned", "callerRefs", "anonExclusive", "swapSlot", "freed",
+        "id", "mapping", "index", "mapcount", "pinned", "callerRefs", "anonExclusive", "cleanPTEs", "swapSlot",
+        "freed",
       ])
     #expect(fields(SwapSlot(id: 1, count: 0, cached: nil)) == ["id", "count", "cached", "exclusive"])
     #expect(fields(StableNode(id: 1, page: 1, items: [], alive: true)) == ["id", "page", "items", "alive"])

@@ -463,7 +463,7 @@ public struct Footprint: Sendable, Equatable {
       // do_anonymous_page(), its zero-page form, page_move_anon_rmap() (World+Memory.swift,
       // World+Rmap.swift): the VMA's anon_vma read, a page allocated or re-filed, one PTE set.
       return Footprint(reads: [.process(p), .pageTable(p), .pages], writes: [.pageTable(p), .pages])
-    case .cowCopy(let p, _):
+    case .cowCopy(let p, _, _):
       // do_wp_page()'s copy: a new page, the PTE, the old page's mapping dropped (a KSM page's
       // stable node dies with its last mapping).
       return Footprint(reads: [.process(p), .pageTable(p), .pages, .ksm], writes: [.pageTable(p), .pages, .ksm])

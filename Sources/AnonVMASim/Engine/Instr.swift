@@ -65,7 +65,8 @@ public enum Instr: Sendable, Hashable {
   case plainDecAndTest(anonVMA: AnonVMAID)
   case dropCheck(anonVMA: AnonVMAID)
   case doAnonymousPage(process: ProcessID, vpage: Int, zeroPage: Bool)
-  case cowCopy(process: ProcessID, vpage: Int)
+  /// do_wp_page()'s copy; `unshare`: a FAULT_FLAG_UNSHARE fault's (mainline break_ksm()), read-only.
+  case cowCopy(process: ProcessID, vpage: Int, unshare: Bool = false)
   case pageMoveAnonRmap(process: ProcessID, vpage: Int)
   case mapZeroPage(process: ProcessID, vpage: Int)
   case noFault(process: ProcessID, vpage: Int, why: String)

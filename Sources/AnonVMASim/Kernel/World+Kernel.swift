@@ -16,7 +16,7 @@ extension World {
     case .doSwapPage(let p, let v, let write): return try doSwapPage(process: p, vpage: v, write: write, cpu: c)
     case .doAnonymousPage(let p, let v, let zeroPage):
       return try doAnonymousPage(process: p, vpage: v, zeroPage: zeroPage, cpu: c)
-    case .cowCopy(let p, let v): return try cowCopy(process: p, vpage: v, cpu: c)
+    case .cowCopy(let p, let v, let unshare): return try cowCopy(process: p, vpage: v, unshare: unshare, cpu: c)
     case .pageMoveAnonRmap(let p, let v): return try pageMoveAnonRmap(process: p, vpage: v, cpu: c)
     case .mapZeroPage(let p, let v): return mapZeroPage(process: p, vpage: v, cpu: c)
     case .noFault(let p, let v, let why): return noFault(process: p, vpage: v, why: why, cpu: c)

@@ -26,6 +26,10 @@ public struct Page: Sendable, Hashable {
   /// (try_to_unmap_one(): page_try_share_anon_rmap(), the swap PTE keeps it as
   /// ``SwapSlot/exclusive``); a migration's new page inherits it.
   public var anonExclusive = false
+  /// Its PTEs are clean (not `pte_dirty`): it was mapped by a read fault's swap-in and not
+  /// written since. Every other mapping the model makes is of a written page. 6.x
+  /// write_protect_page() skips the count test for a clean, read-only, not exclusive PTE.
+  public var cleanPTEs = false
   /// In the swap cache of this slot.
   public var swapSlot: SwapSlotID?
   public var freed: Bool

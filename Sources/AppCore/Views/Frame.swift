@@ -113,13 +113,22 @@ extension AppState {
     var half = AppState(comparing: other, fileName: fileName, options: options, layout: lower)
     half.forestView = forestView
     half.narrationScroll = narrationScroll
-    // Micro-steps differ between models (no lockstep inside a step): the other half says it
-    // shows the step's end, its own micro-steps listed in its narration.
-    let stepEnd = "the end of step \(step): \(other.kernel.rawValue)'s own micro-steps are listed below"
-    half.notice =
-      other.stepCount < step
-      ? .warning("this model stopped at step \(other.stepCount)") : micro != nil && step > 0 ? Notice(stepEnd) : nil
     half.account = currentCompareView?.account
+    half.notice = other.stepCount < step ? .warning("this model stopped at step \(other.stepCount)") : nil
+    // Inside a micro-step: the other model at the micro-step paired with this one
+    // (``MicroAlignment``), its own micro-steps listed with that one marked.
+    if let micro, let theirs = lower.key.micro, let pairs = compareMicros, micro < pairs.paired.count {
+      half.micro = theirs
+      half.account?.current = theirs
+      let mine = timeline.kernel.rawValue
+      half.notice = Notice(
+        pairs.paired[micro]
+          ? "in lockstep: \(other.kernel.rawValue) at the same kernel function as \(mine)'s micro-step \(micro + 1)"
+          : "\(mine)'s micro-step \(micro + 1) has no counterpart here: \(other.kernel.rawValue) waits at its last "
+            + "common point")
+    } else if micro != nil, step > 0, other.stepCount >= step {
+      half.notice = Notice("\(other.kernel.rawValue) has no micro-steps in step \(step)")
+    }
     // The same object selected (drawn by the reducer, `refreshDiagram`) and the same scroll: the
     // two diagrams' plans put their processes on the same rows, and the selection stays in view.
     half.focus = focus

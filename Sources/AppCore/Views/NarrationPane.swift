@@ -55,6 +55,8 @@ struct NarrationPane: Widget {
     var events: [String]
     /// Indices of `events` the compared model's step has no equal of.
     var differing: Set<Int>
+    /// The index of `events` on screen beside the compared model's micro-step (lockstep), marked.
+    var current: Int? = nil
     /// What differs after the step, object by object (`CompareDiff.differences`).
     var differences: [String]
   }
@@ -210,7 +212,8 @@ struct NarrationPane: Widget {
       events += wrapped([("its micro-steps (\(g.differs): not so on \(account.comparedWith)):", theme.strong)], width)
       for (i, e) in account.events.enumerated() {
         let differs = account.differing.contains(i)
-        events += marked(e, differs: differs, style: differs ? theme.differs : theme.text)
+        let style = i == account.current ? theme.strong : differs ? theme.differs : theme.text
+        events += marked((i == account.current ? "\(g.arrow) " : "") + e, differs: differs, style: style)
       }
     }
     return (lines, events)

@@ -72,32 +72,67 @@ extension World {
     return .expand([.finishWalkPutback(page: page)])
   }
 
-  /// write_protect_page()'s test before it write-protects a page for KSM: `if (page_mapcount(page)
-  /// + 1 + swapped != page_count(page)) goto out_unlock;` ("Check that no O_DIRECT or similar I/O
-  /// is in progress on the page"). A page another operation's caller holds (``Page/isHeld``) has
-  /// the extra reference: the merge fails (`bail`), and the caller's later steps do not run.
+  /// Why KSM cannot merge a page another CPU's operation holds, or nil when it can:
+  /// - try_to_merge_one_page()'s `if (!trylock_page(page)) goto out;` (mainline
+  ///   `folio_trylock()`): a `swap-out` or `migrate` holds the page lock (shrink_page_list(),
+  ///   __unmap_and_move(); the model takes it as held for the whole operation);
+  /// - write_protect_page()'s `if (page_mapcount(page) + 1 + swapped != page_count(page)) goto
+  ///   out_unlock;` ("Check that no O_DIRECT or similar I/O is in progress on the page"): the
+  ///   caller's reference of a walk (``Page/isHeld``). The test is made only for a PTE that
+  ///   write_protect_page() must write-protect: 2.6.34 and 2.6.36 `if (pte_write(*ptep))`; 6.1
+  ///   and mainline `if (pte_write(...) || pte_dirty(...) || anon_exclusive || ...)`, so a
+  ///   read-only PTE is merged in 2.6.x, and in 6.x a clean (``Page/cleanPTEs``) read-only one
+  ///   of a page that is not exclusive.
   ///
-  /// `write_protect_page()`, mm/ksm.c; 2.6.34, 2.6.36 and 6.x.
-  mutating func writeProtectRefusal(
+  /// A refusal sets `bail`: the merge's later steps do not run.
+  ///
+  /// `try_to_merge_one_page()` and `write_protect_page()`, mm/ksm.c; 2.6.34, 2.6.36, 6.1 and mainline.
+  mutating func ksmRefusal(
     _ page: PageID, process p: ProcessID, vpage v: Int, cpu c: Int, then: [Instr] = [], undo: String = ""
   ) -> InstrResult? {
-    guard self[page: page].isHeld else { return nil }
+    let place = "\(pg(page)) at \(locationName(process: p, vpage: v))"
+    if let holder = pageLockHolder(page, other: c) {
+      cpus[c].regs.bail = true
+      let trylock = kernel == .mainline ? "folio_trylock" : "trylock_page"
+      return emit(
+        c, "try_to_merge_one_page",
+        "\(trylock) fails: cpu\(holder)'s \(cpus[holder].op ?? "operation") holds the page lock of \(place): "
+          + "not merged" + undo,
+        objects: [.page(page), .process(p)], then: then)
+    }
+    guard self[page: page].isHeld, case .page(_, let writable)? = self[process: p].ptes[v] else { return nil }
+    let pg = self[page: page]
+    let tested = kernel.isModern ? writable || !pg.cleanPTEs || pg.anonExclusive : writable
+    guard tested else { return nil }
     cpus[c].regs.bail = true
     return emit(
       c, "write_protect_page",
-      "\(pg(page)) at \(locationName(process: p, vpage: v)) is held by another CPU's operation "
-        + "(page_count > mapcount + 1): not merged" + undo,
+      "\(place) is held by another CPU's operation (page_count > mapcount + 1 + swapped): not merged" + undo,
       objects: [.page(page), .process(p)], then: then)
   }
 
+  /// The CPU other than `c` whose `swap-out` or `migrate` of `page` is under way: it holds the
+  /// page's lock.
+  func pageLockHolder(_ page: PageID, other c: Int) -> Int? {
+    cpus.indices.first { i in
+      let locking: [Operation.Keyword] = [.swapOut, .migrate]
+      guard i != c, cpus[i].state != .idle, let op = cpus[i].op,
+        locking.contains(where: { op.hasPrefix($0.rawValue + " ") })
+      else { return false }
+      var names = false
+      cpus[i].forEachPage { names = names || $0 == page }
+      return names
+    }
+  }
+
   /// try_to_merge_one_page(): the first page becomes the KSM page (write-protected), unless
-  /// ``writeProtectRefusal(_:process:vpage:cpu:then:undo:)`` refuses it.
+  /// ``ksmRefusal(_:process:vpage:cpu:then:undo:)`` refuses it.
   ///
   /// `try_to_merge_one_page()`, mm/ksm.c; 2.6.34, 2.6.36 and 6.x.
   mutating func ksmMergeOne(process p: ProcessID, vpage v: Int, cpu c: Int) throws(SimError) -> InstrResult {
     guard let page = page(process: p, vpage: v) else { throw SimError("internal: ksm") }
     cpus[c].regs.bail = false
-    if let refusal = writeProtectRefusal(page, process: p, vpage: v, cpu: c) { return refusal }
+    if let refusal = ksmRefusal(page, process: p, vpage: v, cpu: c) { return refusal }
     let node = nextStableNodeID
     stableNodes.append(StableNode(id: node, page: page, items: [], alive: true))
     self[page: page].mapping = .ksm(node)
@@ -137,7 +172,7 @@ extension World {
       }
       ?? []
     let undoText = first.map { "; break_cow undoes the merge of \(locationName(process: $0.0, vpage: $0.1))" } ?? ""
-    if let refusal = writeProtectRefusal(old, process: p, vpage: v, cpu: c, then: undo, undo: undoText) {
+    if let refusal = ksmRefusal(old, process: p, vpage: v, cpu: c, then: undo, undo: undoText) {
       return refusal
     }
     setPTE(p, v, .page(kpage, writable: false))
@@ -236,9 +271,11 @@ extension World {
       then: [.ksmDropAnonVMA(anonVMA: item.anonVMA)])
   }
 
-  /// break_ksm(): a write fault that gives the mapping its own copy of the KSM page.
+  /// break_ksm(): a fault that gives the mapping its own copy of the KSM page: a write fault in
+  /// 2.6.x and 6.1 (`FAULT_FLAG_WRITE`), an unsharing fault in mainline (`FAULT_FLAG_UNSHARE`:
+  /// wp_page_copy() maps the exclusive copy read-only and clean).
   ///
-  /// `break_ksm()`, mm/ksm.c; 2.6.34, 2.6.36 and 6.x.
+  /// `break_ksm()`, mm/ksm.c; 2.6.34, 2.6.36, 6.1 and mainline.
   mutating func ksmUnmergeCopy(process p: ProcessID, vpage v: Int, cpu c: Int) -> InstrResult {
     guard let vma = vmaContaining(process: p, vpage: v), case .page(let kpage, _) = self[process: p].ptes[v],
       ksmNode(of: kpage) != nil
@@ -249,6 +286,6 @@ extension World {
           objects: [.process(p)])
       ])
     }
-    return .expand([.anonVMAPrepare(vma: vma), .cowCopy(process: p, vpage: v)])
+    return .expand([.anonVMAPrepare(vma: vma), .cowCopy(process: p, vpage: v, unshare: kernel == .mainline)])
   }
 }

@@ -125,7 +125,9 @@ extension World {
   /// The copy of a COW fault: a new page filed in vma->anon_vma; the old mapping is dropped.
   ///
   /// `do_wp_page()`, mm/memory.c; 2.6.34, 2.6.36 and 6.x.
-  mutating func cowCopy(process p: ProcessID, vpage v: Int, cpu c: Int) throws(SimError) -> InstrResult {
+  mutating func cowCopy(process p: ProcessID, vpage v: Int, unshare: Bool, cpu c: Int) throws(SimError)
+    -> InstrResult
+  {
     guard let vma = vmaContaining(process: p, vpage: v), let anon = anonVMA(of: vma),
       let old = page(process: p, vpage: v)
     else { throw SimError("internal: COW without anon_vma") }
@@ -138,11 +140,14 @@ extension World {
     let page = allocPage(mapping: .anon(anon), index: linearPageIndex(vma, v))
     self[page: page].mapcount = 1
     self[page: page].anonExclusive = kernel.isModern
-    setPTE(p, v, .page(page, writable: true))
+    // wp_page_copy(): `if (unlikely(unshare)) { ... } else { entry = maybe_mkwrite(pte_mkdirty(entry), vma); }`.
+    self[page: page].cleanPTEs = unshare
+    setPTE(p, v, .page(page, writable: !unshare))
     let freed = putPageMapping(old)
     return emit(
       c, "do_wp_page",
-      why + "COW copy \(pg(old)) → \(pg(page)) at \(locationName(process: p, vpage: v)), "
+      why + (unshare ? "unshare: read-only copy " : "COW copy ")
+        + "\(pg(old)) → \(pg(page)) at \(locationName(process: p, vpage: v)), "
         + "filed in \(av(anon))" + (freed ? "; \(pg(old)) freed" : ""),
       objects: [.page(old), .page(page), .process(p), .anonVMA(anon)])
   }
@@ -191,9 +196,13 @@ extension World {
     var filed: AnonVMAID?
     self[page: page].mapcount += 1
     // do_swap_page(): RMAP_EXCLUSIVE (doSwapPage(process:vpage:write:cpu:)) sets
-    // PageAnonExclusive in 6.x; only a write fault maps it writable (maybe_mkwrite()).
+    // PageAnonExclusive in 6.x. 6.1 maps it writable on a write fault only (maybe_mkwrite());
+    // mainline also on a read fault in a writable VMA (c18160dba5ff, 6.11: `if ((vma->vm_flags &
+    // VM_WRITE) && ...) pte = pte_mkwrite(pte, vma)`). A read fault's PTE is clean.
     self[page: page].anonExclusive = kernel.isModern && exclusive && first
-    setPTE(p, v, .page(page, writable: exclusive && write))
+    let writableVMA = vmas[vma]?.prot == .rw
+    setPTE(p, v, .page(page, writable: exclusive && (write || (kernel == .mainline && writableVMA))))
+    self[page: page].cleanPTEs = write ? false : first || self[page: page].cleanPTEs
     if first {
       switch (kernel, self[page: page].mapping) {
       case (.v2_6_34, _):

@@ -259,6 +259,8 @@ extension World {
     // The migration entries keep PageAnonExclusive (readable_exclusive or writable), and
     // remove_migration_pte() sets it on the new page (RMAP_EXCLUSIVE).
     self[page: new].anonExclusive = self[page: page].anonExclusive
+    // remove_migration_pte(): `if (pte_swp_dirty(*pvmw.pte)) pte = pte_mkdirty(pte)`.
+    self[page: new].cleanPTEs = self[page: page].cleanPTEs
     cpus[c].regs.newPage = new
     cpus[c].regs.page = page
     return emit(

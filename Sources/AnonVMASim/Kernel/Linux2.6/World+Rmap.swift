@@ -14,6 +14,7 @@ extension World {
     if self[page: page].anonExclusive {
       // 6.x do_wp_page(): an exclusive page is reused as it is filed (`goto reuse`).
       setPTE(p, v, .page(page, writable: true))
+      self[page: page].cleanPTEs = false
       let filed = if case .anon(let a) = self[page: page].mapping { " (stays in \(av(a)))" } else { "" }
       return emit(
         c, "do_wp_page",
@@ -24,6 +25,7 @@ extension World {
     self[page: page].mapping = .anon(anon)
     // page_move_anon_rmap() (6.x): SetPageAnonExclusive.
     self[page: page].anonExclusive = kernel.isModern
+    self[page: page].cleanPTEs = false
     setPTE(p, v, .page(page, writable: true))
     var from = ""
     var was: [ObjectRef] = []
