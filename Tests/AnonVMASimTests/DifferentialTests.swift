@@ -5,7 +5,8 @@ import Testing
 /// What 6.1 and mainline are compared on after each step (`observable(_:)`): per process in
 /// order, each VMA's range, protection, whether it has an anon_vma, which anon_vma, and the
 /// *set* of anon_vmas on its chain (mainline builds a cloned chain in reverse order, so the order
-/// is not compared); each PTE (a page as the anon_vma it is filed in, or KSM; swap, zero and
+/// is not compared); each PTE (a page as the anon_vma it is filed in, or KSM, and its access:
+/// exclusive, or else writable or read-only; swap, zero and
 /// migration entries as they are); per live anon_vma its root, parent, refcount, num_children,
 /// num_active_vmas and interval-tree order of VMAs; the numbers of AVCs and pages; the CPUs'
 /// locks (none after a step). anon_vmas are named by their rank among the live ones, since
@@ -35,7 +36,12 @@ func observable(_ w: World) -> [String] {
         case .ksm: mapping = "KSM"
         case .none: mapping = "none"
         }
-        lines.append("  pte \(v) \(mapping) \(writable ? "rw" : "ro")")
+        // A PageAnonExclusive page is written without a copy whether its PTE is writable now or
+        // becomes so at its next write fault; mainline maps it writable on a read swap-in
+        // (c18160dba5ff) and read-only after break_ksm's unsharing fault, where 6.1 does the
+        // opposite: the two are one state here.
+        let exclusive = w.pages[page.raw - 1].anonExclusive
+        lines.append("  pte \(v) \(mapping) \(exclusive ? "exclusive" : writable ? "rw" : "ro")")
       default: lines.append("  pte \(v) \(pte)")
       }
     }

@@ -251,7 +251,9 @@ struct LayoutTests {
     s.folding = false
     send(&s, [.right, .down])
     #expect(s.layout.key.step == 3 && s.layout.key.micro == 0 && !s.layout.key.folding)
-    #expect(s.compareLayout?.key.step == 3 && s.compareLayout?.key.micro == nil)
+    // Inside a micro-step, the other model's micro-step paired with it (MicroAlignment).
+    #expect(s.compareLayout?.key.step == 3 && s.compareLayout?.key.micro == s.compareMicros?.partner[0])
+    #expect(s.compareLayout?.key.micro != nil)
     #expect(s.layout.microStepCount == s.timeline.microStates(step: 3).count)
     #expect(s.layoutsCurrent)
     _ = s.reduce(.selectMicro(99))

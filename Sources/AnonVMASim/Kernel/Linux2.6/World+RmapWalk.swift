@@ -229,15 +229,21 @@ extension World {
     walk?.step = step
     lastWalk = walk
     guard narrating.value else { return ("", []) }
+    // The walk records the VMAs by name (RmapWalk.visited): the VMAs of those names now. One
+    // freed meanwhile (its process exited while the walk ran) is named as such.
+    var objects: [ObjectRef] = []
+    func listed(_ names: [String]) -> String {
+      names.map { name in
+        guard let id = vmas.keys.first(where: { vmaName($0) == name }) else { return name + " (freed since)" }
+        objects.append(.vma(id))
+        return name
+      }.joined(separator: ", ")
+    }
     let text =
       walk.map { w in
-        "visited \(w.visited.isEmpty ? "none" : w.visited.joined(separator: ", "))"
-          + (w.skipped.isEmpty ? "" : "; skipped \(w.skipped.joined(separator: ", "))")
+        "visited \(w.visited.isEmpty ? "none" : listed(w.visited))"
+          + (w.skipped.isEmpty ? "" : "; skipped \(listed(w.skipped))")
       } ?? "no walk"
-    // The walk records the VMAs by name (RmapWalk.visited): the VMAs of those names now.
-    let objects = (walk.map { $0.visited + $0.skipped } ?? []).compactMap { name in
-      vmas.keys.first { vmaName($0) == name }.map { ObjectRef.vma($0) }
-    }
     return (text, objects)
   }
 
