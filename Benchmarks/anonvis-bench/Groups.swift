@@ -248,6 +248,37 @@ struct Groups {
       Figure(
         name: "redraw the same step beside 2.6.34", value: redraw.median * 1000, unit: "ms",
         spread: redraw.spread * 1000))
+    // Into the micro-steps of W1's largest step beside 2.6.34: the first ↓ replays the step on
+    // both models and pairs their micro-steps (MicroAlignment); each further ↓ moves both halves.
+    let largest = (0...w1.stepCount).max { w1.states[$0].vmas.count < w1.states[$1].vmas.count } ?? 0
+    var enters: [Double] = []
+    var moves: [Double] = []
+    for _ in 0..<(quick ? 2 : 10) {
+      var inside = AppState(timeline: w1, fileName: "w1")
+      inside.scene = state.scene
+      inside.setCompare(.v2_6_34)
+      inside.go(to: largest)
+      let screen = HeadlessTerminal(width: 200, height: 60, keepsFrames: false)
+      var r = Runtime(state: inside, backend: screen, clock: screen.clock)
+      r.draw()
+      var start = ContinuousClock.now
+      _ = r.press(.down)
+      enters.append((ContinuousClock.now - start).inSeconds)
+      for _ in 0..<(quick ? 5 : 20) {
+        start = ContinuousClock.now
+        _ = r.press(.down)
+        moves.append((ContinuousClock.now - start).inSeconds)
+      }
+    }
+    let micros = w1.replay.events(step: largest).count
+    figures.append(
+      Figure(
+        name: "enter the micro-steps of W1's largest step (\(micros)) beside 2.6.34 (p50)",
+        value: Harness.percentile(enters, 0.5) * 1000, unit: "ms"))
+    figures.append(
+      Figure(
+        name: "next micro-step beside 2.6.34, both halves (p50)", value: Harness.percentile(moves, 0.5) * 1000,
+        unit: "ms"))
   }
 
   /// Presses → `keys` times; the time of each key to its frame (beside 2.6.34, or stepping W2).

@@ -89,6 +89,19 @@ struct TmuxDiagramTests {
     #expect(both.contains("≠"), "what differs is marked: \(both)")
     try await t.keys("Right")
     try await t.waitFor("lockstep at step 6") { $0.components(separatedBy: "step 6/8").count - 1 >= 2 }
+    // Into the micro-steps: the other half follows at its paired micro-step (MicroAlignment),
+    // and says so; out again with one key.
+    try await t.keys("Left")
+    try await t.waitFor("back at step 5") { $0.components(separatedBy: "step 5/8").count - 1 >= 2 }
+    try await t.keys("Down")
+    let micro = try await t.waitFor("both halves inside step 5") { screen in
+      screen.contains("5.1/22 ") && screen.contains("5.1/20 ")
+    }
+    #expect(micro.contains("in lockstep: 2.6.34 at the same kernel function as 2.6.36's micro-step 1"), "\(micro)")
+    for _ in 0..<13 { try await t.keys("Down") }
+    try await t.waitFor("micro-step 14 beside its pair") { $0.contains("5.14/22 ") && $0.contains("5.14/20 ") }
+    try await t.keys("Escape")
+    try await t.waitFor("the step's end in both") { !$0.contains("5.14/22 ") && !$0.contains("5.14/20 ") }
     try await t.keys("q")
     try await t.waitFor(text: "EXIT=0")
     #expect(saneTerminal(try await t.stty()))
