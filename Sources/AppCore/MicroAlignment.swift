@@ -5,13 +5,14 @@ import ScenePlayer
 /// other model's micro-step at the same point of the kernel code.
 ///
 /// The two models run the same scene step through different kernel code, so their micro-steps
-/// differ in number and kind (E3's fork: 2.6.36 locks each anon_vma's root where 2.6.34 locks
-/// the anon_vma). The pairing is a longest common subsequence of the two steps' micro-steps, each
-/// known by its CPU and kernel function (2.6.34's anon_vma spinlock functions under 2.6.36's
-/// names, as ``AppState/lockNeutral(_:)`` writes them). A paired micro-step shows the other
-/// model at its partner; one the other model has no partner for shows the other model at its
-/// last partner before it (the other waits there), or at its first micro-step when none came
-/// before.
+/// differ in number, kind and name (E3's fork: 2.6.36 locks each anon_vma's root where 2.6.34
+/// locks the anon_vma; 6.1's `anon_vma_lock_write` is 2.6.36's `anon_vma_lock`). The pairing is
+/// a longest common subsequence of the two steps' micro-steps, each known by ``key(_:)``: its
+/// CPU, its kernel function with the versions' renamings undone, and the first word of its text
+/// with object names taken out. Between two pairs, the micro-steps each model has alone go
+/// side by side in order; one this model has more of shows the other's last one there (or the
+/// other's last pair before, or its first micro-step). The other model's micro-steps passed over
+/// on the way to a partner are named (``skipped``): nothing the other model does goes unseen.
 struct MicroAlignment: Sendable, Equatable {
   /// The step, and the model of the other half.
   var step: Int
@@ -19,8 +20,12 @@ struct MicroAlignment: Sendable, Equatable {
   var variants: [Variant]
   /// For each micro-step of this model's step: the other model's micro-step shown beside it.
   var partner: [Int]
-  /// Whether it is a true pair (the same CPU in the same kernel function), not a wait.
+  /// Whether it is a true pair (the same point of the kernel code), not a micro-step beside one
+  /// the other model has no counterpart of.
   var paired: [Bool]
+  /// For each micro-step of this model's step: the other model's micro-steps passed over on the
+  /// way to its partner (after the previous one's partner), with no place of their own.
+  var skipped: [Range<Int>]
   /// How many micro-steps the other model's step has.
   var otherCount: Int
 
@@ -35,6 +40,7 @@ struct MicroAlignment: Sendable, Equatable {
     variants = other.variants
     otherCount = theirs.count
     (partner, paired) = Self.pairs(mine.map(Self.key), theirs.map(Self.key))
+    skipped = Self.passedOver(partner)
   }
 
   /// The pairing of two steps' micro-steps known by `key`: for each of `a`, the index in `b` shown
@@ -58,34 +64,80 @@ struct MicroAlignment: Sendable, Equatable {
           ? suffix[(i + 1) * width + j + 1] + 1 : max(suffix[(i + 1) * width + j], suffix[i * width + j + 1])
       }
     }
+    var matches: [(Int, Int)] = []
     var (i, j) = (0, 0)
-    var last: Int?
-    while i < a.count {
-      if j < b.count, a[i] == b[j], suffix[i * width + j] == suffix[(i + 1) * width + j + 1] + 1 {
-        partner[i] = j
-        paired[i] = true
-        last = j
+    while i < a.count && j < b.count {
+      if a[i] == b[j], suffix[i * width + j] == suffix[(i + 1) * width + j + 1] + 1 {
+        matches.append((i, j))
         i += 1
         j += 1
-      } else if j < b.count, suffix[(i + 1) * width + j] < suffix[i * width + j + 1] {
-        j += 1
+      } else if suffix[(i + 1) * width + j] >= suffix[i * width + j + 1] {
+        i += 1
       } else {
-        partner[i] = last ?? 0
-        i += 1
+        j += 1
       }
+    }
+    // Each gap between pairs (and before the first, after the last): side by side in order.
+    var previous = (-1, -1)
+    for (mi, mj) in matches + [(a.count, b.count)] {
+      let theirs = (previous.1 + 1)..<mj
+      for (k, i) in ((previous.0 + 1)..<mi).enumerated() {
+        partner[i] = theirs.isEmpty ? max(previous.1, 0) : theirs.lowerBound + min(k, theirs.count - 1)
+      }
+      if mi < a.count {
+        partner[mi] = mj
+        paired[mi] = true
+      }
+      previous = (mi, mj)
     }
     return (partner, paired)
   }
 
-  /// A micro-step as the pairing knows it: its CPU and kernel function.
+  /// For each micro-step, the other's micro-steps between the previous one's partner and its own.
+  static func passedOver(_ partner: [Int]) -> [Range<Int>] {
+    partner.indices.map { i in
+      let from = i == 0 ? 0 : partner[i - 1] + 1
+      return from..<max(from, partner[i])
+    }
+  }
+
+  /// A micro-step as the pairing knows it: its CPU, its kernel function as 2.6.36 names it
+  /// (2.6.34's anon_vma spinlock calls, 6.x's read and write forms of the lock calls and the
+  /// folio forms of the page calls under one name), and the first word of its text with object
+  /// names (`AV3`, `avc6`, `pg2`, `K1`, `P3:A@0`) taken out, except for a lock call: E3's two
+  /// `anon_vma_fork` micro-steps (`AV3->root = ...`, `P3:A@0->anon_vma = AV3`) are not one.
   static func key(_ e: Event) -> String {
-    let function =
+    var function =
       switch e.function {
       case "spin_lock(&anon_vma->lock)": "anon_vma_lock"
       case "spin_unlock(&anon_vma->lock)": "anon_vma_unlock"
       default: e.function
       }
-    return "cpu\(e.cpu) \(function)"
+    if function.hasPrefix("folio_") { function = "page_" + function.dropFirst("folio_".count) }
+    for suffix in ["_read", "_write"] where function.hasSuffix(suffix) { function.removeLast(suffix.count) }
+    // A lock call is one point whatever became of it (`lock AV1 for read` beside 2.6.36's
+    // `AV1's lock held by cpu0: cpu1 spins`).
+    if function.contains("lock") { return "cpu\(e.cpu) \(function)" }
+    let first = e.text.split(separator: " ", maxSplits: 1).first.map(String.init) ?? ""
+    return "cpu\(e.cpu) \(function): \(withoutNames(first))"
+  }
+
+  /// `word` with the model's object names replaced by `_` and trailing punctuation dropped.
+  static func withoutNames(_ word: String) -> String {
+    var out = ""
+    var rest = Substring(word)
+    while let c = rest.first {
+      let name = rest.prefixMatch(of: /(AV|avc|pg|K)[0-9]+|P[0-9]+(:[A-Za-z0-9_]+@[0-9]+)?/)
+      if let name, !(out.last?.isLetter ?? false) {
+        out += "_"
+        rest = rest[name.range.upperBound...]
+      } else {
+        out.append(c)
+        rest = rest.dropFirst()
+      }
+    }
+    while let last = out.last, ";:,.".contains(last) { out.removeLast() }
+    return out
   }
 
   /// Whether it was made for this step of this comparison.

@@ -201,8 +201,8 @@ struct SideBySideTests {
         #expect(
           text.contains(
             pairs.paired[m]
-              ? "in lockstep: 2.6.34 at the same kernel function as 2.6.36's micro-step \(m + 1)"
-              : "2.6.36's micro-step \(m + 1) has no counterpart here"), "\(w)x\(h) micro-step \(m + 1)")
+              ? "in lockstep: the same point of the kernel code as 2.6.36's micro-step \(m + 1)"
+              : "2.6.36's micro-step \(m + 1) has no counterpart in 2.6.34"), "\(w)x\(h) micro-step \(m + 1)")
       }
     }
     // The other model never goes back while this one goes forward, and reaches its last
@@ -216,15 +216,66 @@ struct SideBySideTests {
 
   @Test("the pairing: a longest common subsequence, the other waiting at its last pair; by position past the bound")
   func microPairs() {
+    // b and y, each alone between the pairs a and c, go side by side; x is passed over.
     let (partner, paired) = MicroAlignment.pairs(["a", "b", "c", "d"], ["x", "a", "y", "c", "d", "e"])
-    #expect(partner == [1, 1, 3, 4])
+    #expect(partner == [1, 2, 3, 4])
     #expect(paired == [true, false, true, true])
+    #expect(MicroAlignment.passedOver(partner) == [0..<1, 2..<2, 3..<3, 4..<4])
+    #expect(MicroAlignment.passedOver([0, 3, 3]) == [0..<0, 1..<3, 4..<4])
     // Nothing in common before the first pair: the other model's first micro-step.
     #expect(MicroAlignment.pairs(["q", "a"], ["a"]).partner == [0, 0])
     #expect(MicroAlignment.pairs([], ["a"]).partner.isEmpty)
     #expect(MicroAlignment.pairs(["a", "b"], []).partner == [0, 0])
     let positional = MicroAlignment.pairs(["a", "b", "c", "d"], ["a", "b"], tableLimit: 4)
     #expect(positional.partner == [0, 0, 1, 1] && positional.paired.allSatisfy { !$0 })
+  }
+
+  @Test("the pairing undoes renamings and tells apart one function's different micro-steps")
+  func microKeys() throws {
+    #expect(MicroAlignment.withoutNames("AV3->root") == "_->root")
+    #expect(MicroAlignment.withoutNames("P3:A@0->anon_vma") == "_->anon_vma")
+    #expect(MicroAlignment.withoutNames("rcu_read_lock;") == "rcu_read_lock")
+    #expect(MicroAlignment.withoutNames("AV1's") == "_'s")
+    // 6.1 against 2.6.36 (the lecturer's case): a reader and a spinner at the same lock call.
+    var s = try sceneApp("concurrency/rwsem-readers-share-6.1.scene")
+    s.setCompare(.v2_6_36)
+    s.go(to: 9)
+    s.selectMicro(1)
+    s.refreshLayout()
+    let pairs = try #require(s.compareMicros)
+    #expect(pairs.paired[1], "\(pairs)")
+    // E3's fork: 2.6.36's `anon_vma_fork: AV3->root = ...` is not 2.6.34's
+    // `anon_vma_fork: P3:A@0->anon_vma = AV3`; the latter pairs with 2.6.36's own.
+    var e3 = try e3Compared()
+    e3.go(to: 5)
+    let mine = e3.timeline.replay.events(step: 5)
+    let theirs = try #require(e3.compareTimeline).replay.events(step: 5)
+    e3.selectMicro(0)
+    e3.refreshLayout()
+    let e3Pairs = try #require(e3.compareMicros)
+    for (i, p) in e3Pairs.partner.enumerated() where e3Pairs.paired[i] {
+      #expect(
+        mine[i].function == theirs[p].function || mine[i].function.hasPrefix("anon_vma_"),
+        "\(i): \(mine[i].summary) ~ \(theirs[p].summary)")
+      if mine[i].function == "anon_vma_fork" {
+        #expect(mine[i].text.contains("->anon_vma") == theirs[p].text.contains("->anon_vma"))
+      }
+    }
+  }
+
+  @Test("the other model's micro-steps passed over are named: E6's 2.6.34 frees the root between two pairs")
+  func passedOverNamed() throws {
+    var s = try sceneApp("e6-ksm-root-lifetime.scene")
+    s.setCompare(.v2_6_34)
+    s.go(to: 11)
+    let count = s.timeline.replay.events(step: 11).count
+    var named = false
+    for m in 0..<count {
+      s.selectMicro(m)
+      s.refreshLayout()
+      if s.render(width: 200, height: 60).plainText.contains("(anon_vma_free: AV1 freed)") { named = true }
+    }
+    #expect(named, "2.6.34's free of AV1 is named where the pairing passes over it")
   }
 
   @Test("a model compared with itself differs in nothing")

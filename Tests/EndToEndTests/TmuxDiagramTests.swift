@@ -97,7 +97,7 @@ struct TmuxDiagramTests {
     let micro = try await t.waitFor("both halves inside step 5") { screen in
       screen.contains("5.1/22 ") && screen.contains("5.1/20 ")
     }
-    #expect(micro.contains("in lockstep: 2.6.34 at the same kernel function as 2.6.36's micro-step 1"), "\(micro)")
+    #expect(micro.contains("in lockstep: the same point of the kernel code as 2.6.36's micro-step 1"), "\(micro)")
     for _ in 0..<13 { try await t.keys("Down") }
     try await t.waitFor("micro-step 14 beside its pair") { $0.contains("5.14/22 ") && $0.contains("5.14/20 ") }
     try await t.keys("Escape")

@@ -120,12 +120,7 @@ extension AppState {
     if let micro, let theirs = lower.key.micro, let pairs = compareMicros, micro < pairs.paired.count {
       half.micro = theirs
       half.account?.current = theirs
-      let mine = timeline.kernel.rawValue
-      half.notice = Notice(
-        pairs.paired[micro]
-          ? "in lockstep: \(other.kernel.rawValue) at the same kernel function as \(mine)'s micro-step \(micro + 1)"
-          : "\(mine)'s micro-step \(micro + 1) has no counterpart here: \(other.kernel.rawValue) waits at its last "
-            + "common point")
+      half.notice = Notice(lockstepNote(pairs, micro: micro, other: other, events: lower.microSteps))
     } else if micro != nil, step > 0, other.stepCount >= step {
       half.notice = Notice("\(other.kernel.rawValue) has no micro-steps in step \(step)")
     }
@@ -136,6 +131,27 @@ extension AppState {
     half.diagramView.top = diagramView.top
     half.diagramView.left = diagramView.left
     return half
+  }
+
+  /// What the other half of a comparison says inside a micro-step: whether its micro-step is the
+  /// same point of the kernel code as this one's, or only beside it, and the micro-steps it ran on
+  /// the way that have no counterpart here (E6's 2.6.34 `anon_vma_free: AV1 freed`).
+  func lockstepNote(_ pairs: MicroAlignment, micro: Int, other: Timeline, events: Layout.MicroSteps?) -> String {
+    let (mine, theirs) = (timeline.kernel.rawValue, other.kernel.rawValue)
+    var text =
+      pairs.paired[micro]
+      ? "in lockstep: the same point of the kernel code as \(mine)'s micro-step \(micro + 1)"
+      : "\(mine)'s micro-step \(micro + 1) has no counterpart in \(theirs); beside it: \(theirs)'s micro-step "
+        + "\(pairs.partner[micro] + 1)"
+    let passed = pairs.skipped[micro]
+    if !passed.isEmpty, let events {
+      let named = passed.prefix(2).map { "\($0 + 1) (\(events.states[$0].event.summary))" }
+      let more = passed.count > 2 ? " and \(passed.count - 2) more" : ""
+      text +=
+        "; \(theirs) ran before it, with no counterpart in \(mine): micro-step "
+        + named.joined(separator: ", ") + more
+    }
+    return text
   }
 
   /// This model's area in a frame of `full`: the first half when the frame holds a comparison

@@ -210,10 +210,23 @@ struct NarrationPane: Widget {
     var events: [Line] = []
     if !account.events.isEmpty {
       events += wrapped([("its micro-steps (\(g.differs): not so on \(account.comparedWith)):", theme.strong)], width)
-      for (i, e) in account.events.enumerated() {
+      // Inside a micro-step (lockstep): the micro-steps around the one beside this model's, so
+      // the marked line is in view whatever the pane's height.
+      var shown = account.events.indices
+      if let current = account.current {
+        shown = max(0, current - 2)..<min(account.events.count, current + 3)
+        if shown.lowerBound > 0 {
+          events += wrapped([("  \(g.ellipsis) \(shown.lowerBound) before", theme.hint)], width)
+        }
+      }
+      for i in shown {
         let differs = account.differing.contains(i)
         let style = i == account.current ? theme.strong : differs ? theme.differs : theme.text
-        events += marked((i == account.current ? "\(g.arrow) " : "") + e, differs: differs, style: style)
+        events += marked(
+          (i == account.current ? "\(g.arrow) " : "") + account.events[i], differs: differs, style: style)
+      }
+      if shown.upperBound < account.events.count {
+        events += wrapped([("  \(g.ellipsis) \(account.events.count - shown.upperBound) after", theme.hint)], width)
       }
     }
     return (lines, events)
