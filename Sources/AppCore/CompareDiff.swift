@@ -247,9 +247,13 @@ extension AppState {
   /// each takes is in the text (`lock AV1 (root of AV3)` beside `lock AV3`). 6.x's rwsem
   /// functions stay apart: a read lock is shared.
   static func lockNeutral(_ line: String) -> String {
-    line.replacing(" spin_lock(&anon_vma->lock): ", with: " anon_vma_lock: ")
-      .replacing(" spin_unlock(&anon_vma->lock): ", with: " anon_vma_unlock: ")
+    spinlockNames.reduce(line) { $0.replacing(" \($1.key): ", with: " \($1.value): ") }
   }
+
+  /// 2.6.34's anon_vma spinlock functions by the names 2.6.36 gives the same calls.
+  static let spinlockNames = [
+    "spin_lock(&anon_vma->lock)": "anon_vma_lock", "spin_unlock(&anon_vma->lock)": "anon_vma_unlock",
+  ]
 
   /// A model as a heading names it: `2.6.36`, `2.6.36 (no-6/5)`.
   static func modelName(_ kernel: KernelVersion, _ variants: [Variant]) -> String {

@@ -26,8 +26,6 @@ struct MicroAlignment: Sendable, Equatable {
   /// For each micro-step of this model's step: the other model's micro-steps passed over on the
   /// way to its partner (after the previous one's partner), with no place of their own.
   var skipped: [Range<Int>]
-  /// How many micro-steps the other model's step has.
-  var otherCount: Int
 
   /// The longest common subsequence is a table of `mine.count × theirs.count` entries; above this
   /// many (a step of thousands of micro-steps on each side) the pairing is by position in the
@@ -38,7 +36,6 @@ struct MicroAlignment: Sendable, Equatable {
     self.step = step
     kernel = other.kernel
     variants = other.variants
-    otherCount = theirs.count
     (partner, paired) = Self.pairs(mine.map(Self.key), theirs.map(Self.key))
     skipped = Self.passedOver(partner)
   }
@@ -107,12 +104,7 @@ struct MicroAlignment: Sendable, Equatable {
   /// names (`AV3`, `avc6`, `pg2`, `K1`, `P3:A@0`) taken out, except for a lock call: E3's two
   /// `anon_vma_fork` micro-steps (`AV3->root = ...`, `P3:A@0->anon_vma = AV3`) are not one.
   static func key(_ e: Event) -> String {
-    var function =
-      switch e.function {
-      case "spin_lock(&anon_vma->lock)": "anon_vma_lock"
-      case "spin_unlock(&anon_vma->lock)": "anon_vma_unlock"
-      default: e.function
-      }
+    var function = AppState.spinlockNames[e.function] ?? e.function
     if function.hasPrefix("folio_") { function = "page_" + function.dropFirst("folio_".count) }
     for suffix in ["_read", "_write"] where function.hasSuffix(suffix) { function.removeLast(suffix.count) }
     // A lock call is one point whatever became of it (`lock AV1 for read` beside 2.6.36's

@@ -114,8 +114,8 @@ extension World {
   /// The CPU other than `c` whose `swap-out` or `migrate` of `page` is under way: it holds the
   /// page's lock.
   func pageLockHolder(_ page: PageID, other c: Int) -> Int? {
-    cpus.indices.first { i in
-      let locking: [Operation.Keyword] = [.swapOut, .migrate]
+    let locking: [Operation.Keyword] = [.swapOut, .migrate]
+    return cpus.indices.first { i in
       guard i != c, cpus[i].state != .idle, let op = cpus[i].op,
         locking.contains(where: { op.hasPrefix($0.rawValue + " ") })
       else { return false }
