@@ -33,8 +33,23 @@ extension AppState {
   }
 
   /// Shows the answers to the questions on screen.
+  /// With none on screen, says why (`a` does nothing else).
   mutating func reveal() {
-    guard let a = asking, !a.revealed else { return }
+    guard let a = asking else {
+      if !askQuestions {
+        notice = .warning(
+          !timeline.questions.isEmpty
+            ? "no question on screen: this scene's questions are put with play --ask"
+            : "no question on screen: this scene has no ask lines")
+      } else {
+        notice = .warning("no question on screen: → stops before a step with ask lines and puts them")
+      }
+      return
+    }
+    guard !a.revealed else {
+      notice = .warning("the answers are shown: → shows the step")
+      return
+    }
     asking?.revealed = true
     answered.insert(a.step)
   }

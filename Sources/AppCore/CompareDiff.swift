@@ -4,7 +4,8 @@ import ScenePlayer
 /// What differs between two kernel models' worlds at the same step (`c`, `--compare`), compared
 /// as the panes draw them: every process, VMA, anon_vma and listed page is summarised in a line
 /// and matched by name with the other world's object of that name. An object whose line differs,
-/// or that the other world lacks, differs. Both halves of a comparison are marked with it.
+/// or that the other world lacks, differs; so does an anon_vma one world has freed and the other
+/// has alive (a box drawn `−` in one half). Both halves of a comparison are marked with it.
 public struct CompareDiff: Sendable, Hashable {
   /// Ids in the world the diff was computed for (`init(_:against:)`'s first argument).
   public var processes: Set<ProcessID> = []
@@ -46,18 +47,25 @@ public struct CompareDiff: Sendable, Hashable {
 
   /// The objects of `w` whose summary differs from the one of the same name in `other`.
   public init(_ w: World, against other: World) {
-    self.init(Self.summaries(w), against: Self.summaries(other))
+    self.init(Self.summaries(w), against: Self.summaries(other), freedIn: w)
   }
 
   /// The objects of `mine` (summaries of one world) whose line differs from the one of the same
-  /// name in `theirs`, or that `theirs` lacks.
-  init(_ mine: [Name: Entry], against theirs: [Name: Entry]) {
+  /// name in `theirs`, or that `theirs` lacks; and the anon_vmas `freedIn` (the world `mine`
+  /// summarises, whose summaries hold only live anon_vmas) has freed and `theirs` has alive: E6's
+  /// step 11 frees AV1 on 2.6.34 (`ksm_refcount` 0) and keeps it on 2.6.36 (`external_refcount` 1).
+  init(_ mine: [Name: Entry], against theirs: [Name: Entry], freedIn w: World? = nil) {
     for (name, entry) in mine where theirs[name]?.line != entry.line {
       switch entry.id {
       case .process(let p): processes.insert(p)
       case .vma(let v): vmas.insert(v)
       case .anonVMA(let a): anonVMAs.insert(a)
       case .page(let p): pages.insert(p)
+      }
+    }
+    w?.anonVMAs.forEachChunk { chunk in
+      for i in chunk.indices where !chunk[i].alive {
+        if theirs[Name(kind: .anonVMA, name: World.avName(chunk[i].id))] != nil { anonVMAs.insert(chunk[i].id) }
       }
     }
   }
@@ -78,7 +86,8 @@ public struct CompareDiff: Sendable, Hashable {
 
   /// Every object drawn in `w`, by name, with a summary of what the panes show of it in terms
   /// both models share (an anon_vma's counter values, not their per-kernel labels; the lock
-  /// that covers it: itself in 2.6.34, its root in 2.6.36).
+  /// that covers it: itself in 2.6.34, its root in 2.6.36; the CPUs holding that lock, whose
+  /// outline takes the box in).
   public static func summaries(_ w: World) -> [Name: Entry] {
     var out: [Name: Entry] = [:]
     func names<Object>(_ ids: [ID<Object>], _ name: (ID<Object>) -> String) -> String {
@@ -124,9 +133,11 @@ public struct CompareDiff: Sendable, Hashable {
       if w.kernel.isModern { counters += " \(av.numChildren) \(av.numActiveVMAs)" }
       // `anon_vma->parent` is a 6.x field (AnonVMA.parent): 2.6.3x lines have none.
       let parent = w.kernel.isModern ? "parent \(av.parent.map { World.avName($0) } ?? "-") " : ""
+      let holders = (w.lockHolders[w.lockTarget(of: a)] ?? []).map { "cpu\($0.cpu)" }
       let line =
         "lock \(World.avName(w.lockTarget(of: a))) \(parent)count \(counters) "
         + "list \(names(w.listVMAs(a), w.vmaName)) pages \(names(pagesIn[a] ?? [], World.pageName))"
+        + " held \(holders.isEmpty ? "nobody" : holders.joined(separator: ","))"
       out[Name(kind: .anonVMA, name: World.avName(a))] = Entry(
         id: .anonVMA(a), line: line, shown: ["count": Marks.counters(av, w)])
     }
@@ -146,8 +157,9 @@ struct CompareView: Sendable, Hashable {
   }
 
   var key: Key
-  /// What differs, in this model's world and in the comparison's; nil inside a micro-step (the
-  /// comparison shows whole steps).
+  /// What differs, in this model's world and in the comparison's (inside a micro-step, between
+  /// the two micro-steps the halves show in lockstep, ``MicroAlignment``); nil inside a
+  /// micro-step the other model's step has no micro-steps for.
   var diffs: (this: CompareDiff, other: CompareDiff)?
   var account: NarrationPane.Account?
 
@@ -189,18 +201,20 @@ extension AppState {
     let theirLayout = lower ?? Layout(timeline: other, key: key.other, microSteps: nil)
     var summaries: (mine: [CompareDiff.Name: CompareDiff.Entry], theirs: [CompareDiff.Name: CompareDiff.Entry])?
     var diffs: (this: CompareDiff, other: CompareDiff)?
-    if micro == nil {
+    if micro == nil || key.other.micro != nil {
       let s = (CompareDiff.summaries(this.world), CompareDiff.summaries(theirLayout.world))
-      summaries = s
-      diffs = (CompareDiff(s.0, against: s.1), CompareDiff(s.1, against: s.0))
+      diffs = (
+        CompareDiff(s.0, against: s.1, freedIn: this.world), CompareDiff(s.1, against: s.0, freedIn: theirLayout.world)
+      )
+      if micro == nil { summaries = s }
     }
     return CompareView(
       key: key, diffs: diffs, account: compareAccount(other, theirLayout, mine: this, summaries: summaries))
   }
 
-  /// What differs between the two models at the step on screen, for this model's world and for
-  /// the comparison's; nil without a comparison, or inside a micro-step (the comparison shows
-  /// whole steps).
+  /// What differs between the two models at the step (or the paired micro-steps) on screen, for
+  /// this model's world and for the comparison's; nil without a comparison, or inside a
+  /// micro-step the other model's step has none for.
   public var compareDiffs: (this: CompareDiff, other: CompareDiff)? { currentCompareView?.diffs }
 
   /// The comparison half's narration: its model's own account of the step
@@ -272,7 +286,7 @@ extension CompareDiff {
   /// words before the first are the object's own (a VMA's range and protection, a process's
   /// state, a page's mapping).
   static let fieldWords: Set<Substring> = [
-    "parent", "vmas", "anon_vma", "chain", "lock", "count", "list", "pages", "index", "mapcount", "swap",
+    "parent", "vmas", "anon_vma", "chain", "lock", "count", "list", "pages", "held", "index", "mapcount", "swap",
   ]
 
   /// A summary line as fields: (word, value), the first with an empty word. An empty field is
@@ -309,6 +323,7 @@ extension CompareDiff {
       switch key {
       case "": ""
       case "lock": "its lock is in "
+      case "held": "its lock is held by "
       case "count": "counters "
       default: "\(key) "
       }
@@ -316,8 +331,11 @@ extension CompareDiff {
     return names.map { name in
       guard let here = mine[name]?.line else {
         // The object's own words first, when it has any (an anon_vma has none).
-        let there = fields(theirs[name]?.line ?? "").filter { !$0.key.isEmpty || !$0.value.isEmpty }
-          .map { word($0.key) + (theirs[name]?.shown[$0.key] ?? $0.value) }
+        // (An anon_vma whose lock nobody holds does not say so.)
+        let there = fields(theirs[name]?.line ?? "").filter {
+          (!$0.key.isEmpty || !$0.value.isEmpty) && !($0.key == "held" && $0.value == "nobody")
+        }
+        .map { word($0.key) + (theirs[name]?.shown[$0.key] ?? $0.value) }
         return "\(name.name): not here (on \(theirModel): \(there.joined(separator: ", ")))"
       }
       guard let there = theirs[name]?.line else { return "\(name.name): only here" }

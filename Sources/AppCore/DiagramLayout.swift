@@ -186,9 +186,11 @@ struct DiagramLayout: Sendable {
   static func drawable(_ layout: Layout) -> Bool { layout.diagramExcess == nil }
 
   /// The kernel functions that take an anon_vma lock, as the model names them
-  /// (`World.lockFunction(_:)`: 2.6.34, 2.6.36, 6.x).
+  /// (`World.lockFunction(_:)`: 2.6.34, 2.6.36, 6.x; and drop_anon_vma()'s
+  /// `atomic_dec_and_lock`, `World.decAndLockTarget(cpu:next:)`).
   static let lockFunctions: Set<String> = [
     "spin_lock(&anon_vma->lock)", "anon_vma_lock", "anon_vma_lock_read", "anon_vma_lock_write",
+    "atomic_dec_and_lock",
   ]
 
   /// Whether a whole step may have taken, held or waited for an anon_vma lock: it called a lock

@@ -161,8 +161,23 @@ extension World {
       let wants = mode == .read ? "read" : "write"
       return waiting + "\(av(lock))'s rwsem \(holders)\(queued): \(cpu.name) sleeps for \(wants)"
     }
-    return Event(
-      cpu: c, function: lockFunction(mode), narrating: narrating.value, text: text(), objects: [.anonVMA(lock)])
+    // Spinning inside atomic_dec_and_lock() (drop_anon_vma), whose lock call is its own.
+    let function = decAndLockTarget(cpu: c, next: 1) == nil ? lockFunction(mode) : "atomic_dec_and_lock"
+    return Event(cpu: c, function: function, narrating: narrating.value, text: text(), objects: [.anonVMA(lock)])
+  }
+
+  /// The anon_vma whose count CPU `c` decrements under the lock it is taking, when that lock is
+  /// the one `atomic_dec_and_lock()` takes itself (lib/dec_and_lock.c: drop_anon_vma() of
+  /// mm/rmap.c in 2.6.36 and of mm/ksm.c in 2.6.34 call no lock function of their own): the
+  /// instruction `next` places down the CPU's program is ``Instr/decAndTest(anonVMA:)`` (0 while
+  /// the lock instruction runs, popped; 1 while it waits, pushed back).
+  func decAndLockTarget(cpu c: Int, next: Int) -> AnonVMAID? {
+    cpus.withUnsafeBufferPointer { cpus -> AnonVMAID? in
+      var instrs = cpus[c].pending.makeIterator()
+      for _ in 0..<next { _ = instrs.next() }
+      if case .decAndTest(let a)? = instrs.next() { return a }
+      return nil
+    }
   }
 
   /// Runs a CPU until its operation completes, blocks or deadlocks.

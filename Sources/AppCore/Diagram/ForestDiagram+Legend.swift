@@ -86,8 +86,10 @@ extension ForestDiagram {
         + "5 anon_vmas of folded processes)",
       "Around the diagram",
       (u ? "↓ 7 more: +AV3  ↑ 2 more  9 cols right" : "v 7 more: +AV3  ^ 2 more  9 cols right")
-        + "  on the pane's border: rows of the diagram below the window (the first box new or freed there), "
-        + "above it, columns beside it; " + (u ? "↑" : "^") + " AV1 lock: cpu0 (fork P1 P2)  a held lock whose "
+        + "  on the pane's border: rows of the diagram below the window (the first two boxes there that the "
+        + "step made +, freed " + (u ? "−" : "-") + " or changed ~), above it, columns beside it (Tab to the forest, "
+        + "then PgDn PgUp, or the wheel, scroll); " + (u ? "↑" : "^")
+        + " AV1 lock: cpu0 (fork P1 P2)  a held lock whose "
         + "outline's label is above the window",
       "  locks: cpu0 locks AV1 (fork P1 P2: anon_vma_lock) " + (u ? "×" : "x")
         + "2  the locks the step took, in order, by whom; shown at micro-step 5: the outline is drawn as the lock "

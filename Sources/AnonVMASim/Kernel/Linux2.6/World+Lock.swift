@@ -48,6 +48,13 @@ extension World {
     cpus[c].holds.append(target)
     cpus[c].holdModes.append(mode)
     // Text only when narrating (an autoclosure): quiet builds take millions of locks.
+    if let a = decAndLockTarget(cpu: c, next: 0) {
+      return emit(
+        c, "atomic_dec_and_lock",
+        "\(av(a)) \(counterName) is 1: about to reach 0, so it takes \(av(target))'s lock"
+          + (a == target ? "" : " (root of \(av(a)))") + " first",
+        objects: [.anonVMA(a)] + (a == target ? [] : [.anonVMA(target)]))
+    }
     return emit(
       c, lockFunction(mode),
       "lock \(av(target))\(requested == target ? "" : " (root of \(av(requested)))")"
