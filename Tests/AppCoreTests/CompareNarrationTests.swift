@@ -71,10 +71,13 @@ struct CompareNarrationTests {
           if let field { #expect(field.value == String(m.3), "\(name) step \(k): \(line)") }
         }
       }
-      // On screen: the heading, no say line of the step in the other half.
+      // On screen: the heading on the narration pane's title, no say line of the step in the
+      // other half.
       let b = s.render(width: 200, height: 60)
       let right = Self.rightHalf(b).joined(separator: "\n")
-      #expect(right.contains("\(kernel.rawValue): the model's own account (the scene's text is written for 2.6.36)"))
+      #expect(
+        right.contains(
+          "narration · \(kernel.rawValue)'s own account (the scene is written for 2.6.36)"))
       for say in s.timeline.steps[k].say {
         #expect(!right.contains(String(say.prefix(40))), "\(name) step \(k): the other half repeats '\(say)'")
         #expect(b.plainText.contains(String(say.prefix(40))), "\(name) step \(k): the scene's half lost '\(say)'")

@@ -22,8 +22,12 @@ struct Block: Widget {
     b[r.maxX - 1, r.y] = Cell(g.tr, style)
     b[r.x, r.maxY - 1] = Cell(g.bl, style)
     b[r.maxX - 1, r.maxY - 1] = Cell(g.br, style)
-    let t = focused ? " \(g.running) \(theme.plain(title)) " : " \(theme.plain(title)) "
-    b.put(t, x: r.x + 2, y: r.y, style: style, maxX: r.maxX - 2)
+    // A title longer than the edge is cut at a word, marked `…` (a comparison's other half
+    // names whose account its narration is).
+    let mark = focused ? " \(g.running) " : " "
+    let room = r.width - 4 - Buffer.width(mark) - 1
+    let text = elide(theme.plain(title), max(1, room), ellipsis: g.ellipsis)
+    b.put(mark + text + " ", x: r.x + 2, y: r.y, style: style, maxX: r.maxX - 2)
   }
 }
 

@@ -43,7 +43,7 @@ struct NarrationPane: Widget {
   /// comparison's other half, drawn unfocused, follows the first half's focus).
   var tabToScroll: Bool? = nil
 
-  /// A model's own account of a step (`TextNarrator.account`): a heading that says so, its
+  /// A model's own account of a step (`TextNarrator.account`): a heading (on the pane's title) that says so, its
   /// micro-steps with the ones the scene's model did not do marked, and what differs from that
   /// model object by object.
   struct Account: Sendable, Hashable {
@@ -57,6 +57,9 @@ struct NarrationPane: Widget {
     var differing: Set<Int>
     /// The index of `events` on screen beside the compared model's micro-step (lockstep), marked.
     var current: Int? = nil
+    /// The pane's title says whose account it is: `2.6.34's own account (the scene is written for
+    /// 2.6.36)`, whole on a half of 160 columns.
+    var heading: String { "\(model)'s own account (the scene is written for \(written))" }
     /// What differs after the step, object by object (`CompareDiff.differences`).
     var differences: [String]
   }
@@ -94,9 +97,11 @@ struct NarrationPane: Widget {
   /// Draws `text` (from `text(width:)` at the pane's inner width) scrolled by `scroll`, with a
   /// last line naming what is above and below and the key that scrolls.
   func render(_ text: Text, in r: Rect, into b: inout Buffer) {
-    Block(title: presenter ? "narration \(theme.glyphs.dot) presenter" : "narration", focused: focused, theme: theme)
-      .render(
-        in: r, into: &b)
+    // A comparison's other half says whose account it is on its border: its rows are few
+    // (stacked at 120×40, 4 for 21 micro-steps of E3's last exit).
+    var title = presenter ? "narration \(theme.glyphs.dot) presenter" : "narration"
+    if let account { title += " \(theme.glyphs.dot) \(account.heading)" }
+    Block(title: title, focused: focused, theme: theme).render(in: r, into: &b)
     let inner = r.inset(1)
     guard inner.width > 0, inner.height > 0 else { return }
     let lines = text.lines
@@ -190,7 +195,7 @@ struct NarrationPane: Widget {
     return Text(lines: lines, teaching: teaching, unwrapped: unwrapped)
   }
 
-  /// Another model's account (`Account`): its heading and what differs after the step (teaching
+  /// Another model's account (`Account`): what differs after the step (teaching
   /// text), and its micro-steps; each line that differs marked `≠`.
   func accountLines(_ account: Account, width: Int) -> (teaching: [Line], events: [Line]) {
     let g = theme.glyphs
@@ -201,8 +206,7 @@ struct NarrationPane: Widget {
         return Line(segments: [(mark, j == 0 && differs ? theme.differs : theme.text), (l, style)])
       }
     }
-    let heading = "\(account.model): the model's own account (the scene's text is written for \(account.written))"
-    var lines = wrapped([(heading, theme.strong)], width)
+    var lines: [Line] = []
     if !account.differences.isEmpty {
       lines += wrapped([("after the step, unlike on \(account.comparedWith):", theme.strong)], width)
       for d in account.differences { lines += marked(d, differs: true, style: theme.text) }
