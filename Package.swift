@@ -41,7 +41,7 @@ let package = Package(
       ]),
     // Helpers the test targets share: golden files, the repository root, tmux sessions, the app driver.
     .target(
-      name: "TestSupport", dependencies: ["AppCore", "SceneScript", "ScenePlayer", "TermRender"],
+      name: "TestSupport", dependencies: ["AppCore", "Conformance", "SceneScript", "ScenePlayer", "TermRender"],
       path: "Tests/TestSupport"),
     // The bench's generated workloads (scene text), for the bench and its tests.
     .target(name: "Workloads", dependencies: ["AnonVMASim"], path: "Benchmarks/Workloads"),

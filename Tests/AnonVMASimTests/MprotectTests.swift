@@ -1,4 +1,5 @@
 import AnonVMASim
+import TestSupport
 import Testing
 
 /// What the VMAs of each live process must cover, page by page: mmap maps pages read-write,
@@ -245,15 +246,10 @@ struct MprotectTests {
     "random mmap/mprotect/munmap/fork/touch/exit: after every step each process's VMAs cover exactly its pages with their protection",
     arguments: KernelVersion.allCases)
   func againstOracle(kernel: KernelVersion) {
-    var state: UInt64 = 0x9E37_79B9_7F4A_7C15 &* UInt64(KernelVersion.allCases.firstIndex(of: kernel)! + 1)
-    func next() -> UInt64 {
-      // splitmix64: deterministic, so a failure reproduces.
-      state &+= 0x9E37_79B9_7F4A_7C15
-      var z = state
-      z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-      z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-      return z ^ (z >> 31)
-    }
+    // Deterministic, so a failure reproduces.
+    var random = SplitMix64(
+      seed: 0x9E37_79B9_7F4A_7C15 &* UInt64(KernelVersion.allCases.firstIndex(of: kernel)! + 1))
+    func next() -> UInt64 { random.next() }
     var operations = 0
     var mprotects = 0
     var merges = 0

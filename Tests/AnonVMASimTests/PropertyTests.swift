@@ -1,5 +1,6 @@
 import AnonVMASim
 import PropertyBased
+import TestSupport
 import Testing
 
 /// Turns random numbers into valid operations on the current world (or nil to skip).
@@ -165,15 +166,8 @@ struct PropertyTests {
     "the random sequences' generator draws every kind of operation, on fixed sequences",
     arguments: [KernelVersion.v2_6_36, .v2_6_34, .v6, .mainline])
   func generatorCoverage(kernel: KernelVersion) {
-    var state: UInt64 = 0x5EED
-    func next() -> UInt64 {
-      // SplitMix64.
-      state &+= 0x9E37_79B9_7F4A_7C15
-      var z = state
-      z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-      z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-      return z ^ (z >> 31)
-    }
+    var random = SplitMix64(seed: 0x5EED)
+    func next() -> UInt64 { random.next() }
     var kinds = Set<String>()
     for _ in 0..<500 {
       let seeds = (0..<(1 + Int(next() % 60))).map { _ in Int(next() % UInt64(Int32.max)) }
