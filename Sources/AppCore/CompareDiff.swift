@@ -159,7 +159,8 @@ struct CompareView: Sendable, Hashable {
   var key: Key
   /// What differs, in this model's world and in the comparison's (inside a micro-step, between
   /// the two micro-steps the halves show in lockstep, ``MicroAlignment``); nil inside a
-  /// micro-step the other model's step has no micro-steps for.
+  /// micro-step the other model's step has no micro-steps for, or of a forest too large for the
+  /// diagram (``DiagramLayout/excess(_:)``).
   var diffs: (this: CompareDiff, other: CompareDiff)?
   var account: NarrationPane.Account?
 
@@ -201,7 +202,10 @@ extension AppState {
     let theirLayout = lower ?? Layout(timeline: other, key: key.other, microSteps: nil)
     var summaries: (mine: [CompareDiff.Name: CompareDiff.Entry], theirs: [CompareDiff.Name: CompareDiff.Entry])?
     var diffs: (this: CompareDiff, other: CompareDiff)?
-    if micro == nil || key.other.micro != nil {
+    // Inside a micro-step, only for forests the diagram draws: summarising W1's largest step
+    // (8,000 VMAs) in both models took 140 ms a key (bench: next micro-step beside 2.6.34).
+    let small = this.diagramExcess == nil && theirLayout.diagramExcess == nil
+    if micro == nil || (key.other.micro != nil && small) {
       let s = (CompareDiff.summaries(this.world), CompareDiff.summaries(theirLayout.world))
       diffs = (
         CompareDiff(s.0, against: s.1, freedIn: this.world), CompareDiff(s.1, against: s.0, freedIn: theirLayout.world)
@@ -214,7 +218,7 @@ extension AppState {
 
   /// What differs between the two models at the step (or the paired micro-steps) on screen, for
   /// this model's world and for the comparison's; nil without a comparison, or inside a
-  /// micro-step the other model's step has none for.
+  /// micro-step the other model's step has none for or of a forest too large for the diagram.
   public var compareDiffs: (this: CompareDiff, other: CompareDiff)? { currentCompareView?.diffs }
 
   /// The comparison half's narration: its model's own account of the step
