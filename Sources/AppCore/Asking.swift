@@ -36,11 +36,10 @@ extension AppState {
   /// With none on screen, says why (`a` does nothing else).
   mutating func reveal() {
     guard let a = asking else {
-      if !askQuestions {
-        notice = .warning(
-          !timeline.questions.isEmpty
-            ? "no question on screen: this scene's questions are put with play --ask"
-            : "no question on screen: this scene has no ask lines")
+      if timeline.questions.isEmpty {
+        notice = .warning("no question on screen: this scene has no ask lines")
+      } else if !askQuestions {
+        notice = .warning("no question on screen: this scene's questions are put with play --ask")
       } else {
         notice = .warning("no question on screen: → stops before a step with ask lines and puts them")
       }

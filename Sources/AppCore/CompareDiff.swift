@@ -5,7 +5,7 @@ import ScenePlayer
 /// as the panes draw them: every process, VMA, anon_vma and listed page is summarised in a line
 /// and matched by name with the other world's object of that name. An object whose line differs,
 /// or that the other world lacks, differs; so does an anon_vma one world has freed and the other
-/// has alive (a box drawn `−` in one half). Both halves of a comparison are marked with it.
+/// has alive (drawn `−` in the step that frees it). Both halves of a comparison are marked with it.
 public struct CompareDiff: Sendable, Hashable {
   /// Ids in the world the diff was computed for (`init(_:against:)`'s first argument).
   public var processes: Set<ProcessID> = []
@@ -51,9 +51,10 @@ public struct CompareDiff: Sendable, Hashable {
   }
 
   /// The objects of `mine` (summaries of one world) whose line differs from the one of the same
-  /// name in `theirs`, or that `theirs` lacks; and the anon_vmas `freedIn` (the world `mine`
-  /// summarises, whose summaries hold only live anon_vmas) has freed and `theirs` has alive: E6's
-  /// step 11 frees AV1 on 2.6.34 (`ksm_refcount` 0) and keeps it on 2.6.36 (`external_refcount` 1).
+  /// name in `theirs`, or that `theirs` lacks; and every anon_vma `freedIn` (the world `mine`
+  /// summarises, whose summaries hold only live anon_vmas) has freed and `theirs` has alive (a
+  /// box is drawn, `−`, only in the step that frees it): E6's step 11 frees AV1 on 2.6.34
+  /// (`ksm_refcount` 0) and keeps it on 2.6.36 (`external_refcount` 1).
   init(_ mine: [Name: Entry], against theirs: [Name: Entry], freedIn w: World? = nil) {
     for (name, entry) in mine where theirs[name]?.line != entry.line {
       switch entry.id {
@@ -133,7 +134,10 @@ public struct CompareDiff: Sendable, Hashable {
       if w.kernel.isModern { counters += " \(av.numChildren) \(av.numActiveVMAs)" }
       // `anon_vma->parent` is a 6.x field (AnonVMA.parent): 2.6.3x lines have none.
       let parent = w.kernel.isModern ? "parent \(av.parent.map { World.avName($0) } ?? "-") " : ""
-      let holders = (w.lockHolders[w.lockTarget(of: a)] ?? []).map { "cpu\($0.cpu)" }
+      // Sorted (two 6.x readers may have taken the rwsem in either order), readers marked: a
+      // 6.x rmap walk shares the root's rwsem where 2.6.x holds the spinlock alone.
+      let holders = (w.lockHolders[w.lockTarget(of: a)] ?? []).sorted { $0.cpu < $1.cpu }
+        .map { "cpu\($0.cpu)" + ($0.mode == .read ? "(read)" : "") }
       let line =
         "lock \(World.avName(w.lockTarget(of: a))) \(parent)count \(counters) "
         + "list \(names(w.listVMAs(a), w.vmaName)) pages \(names(pagesIn[a] ?? [], World.pageName))"

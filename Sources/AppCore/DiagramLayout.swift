@@ -298,7 +298,7 @@ extension AppState {
       }
     }
     // What differs from the other model, at whole steps (Views/Frame.swift marks the same in the
-    // matrix view).
+    // matrix view; inside a micro-step the frame passes the paired micro-steps' diff to the pane).
     var emphasized: Set<ForestDiagram.Object> = []
     var otherEmphasized: Set<ForestDiagram.Object> = []
     if micro == nil, let lower = compareLayout, let diffs = currentCompareView?.diffs {

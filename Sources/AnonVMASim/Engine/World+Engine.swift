@@ -162,7 +162,8 @@ extension World {
       return waiting + "\(av(lock))'s rwsem \(holders)\(queued): \(cpu.name) sleeps for \(wants)"
     }
     // Spinning inside atomic_dec_and_lock() (drop_anon_vma), whose lock call is its own.
-    let function = decAndLockTarget(cpu: c, next: 1) == nil ? lockFunction(mode) : "atomic_dec_and_lock"
+    let function =
+      kernel.isModern || decAndLockTarget(cpu: c, next: 1) == nil ? lockFunction(mode) : "atomic_dec_and_lock"
     return Event(cpu: c, function: function, narrating: narrating.value, text: text(), objects: [.anonVMA(lock)])
   }
 
@@ -170,7 +171,8 @@ extension World {
   /// the one `atomic_dec_and_lock()` takes itself (lib/dec_and_lock.c: drop_anon_vma() of
   /// mm/rmap.c in 2.6.36 and of mm/ksm.c in 2.6.34 call no lock function of their own): the
   /// instruction `next` places down the CPU's program is ``Instr/decAndTest(anonVMA:)`` (0 while
-  /// the lock instruction runs, popped; 1 while it waits, pushed back).
+  /// the lock instruction runs, popped; 1 while it waits, pushed back). 2.6.x only: 6.x's
+  /// put_anon_vma() is atomic_dec_and_test() with no lock.
   func decAndLockTarget(cpu c: Int, next: Int) -> AnonVMAID? {
     cpus.withUnsafeBufferPointer { cpus -> AnonVMAID? in
       var instrs = cpus[c].pending.makeIterator()

@@ -48,12 +48,14 @@ extension World {
     cpus[c].holds.append(target)
     cpus[c].holdModes.append(mode)
     // Text only when narrating (an autoclosure): quiet builds take millions of locks.
-    if let a = decAndLockTarget(cpu: c, next: 0) {
+    // atomic_dec_and_lock() found the count at 1 (atomic_add_unless refused) before it took the
+    // lock; another CPU may have raised it while this one spun, so the text says "was".
+    if !kernel.isModern, let a = decAndLockTarget(cpu: c, next: 0) {
       return emit(
         c, "atomic_dec_and_lock",
-        "\(av(a)) \(counterName) is 1: about to reach 0, so it takes \(av(target))'s lock"
-          + (a == target ? "" : " (root of \(av(a)))") + " first",
-        objects: [.anonVMA(a)] + (a == target ? [] : [.anonVMA(target)]))
+        "lock \(av(target))" + (a == target ? "" : " (root of \(av(a)))")
+          + ": \(av(a))'s \(counterName) was 1, so its drop is made under the lock",
+        objects: [.anonVMA(target)] + (a == target ? [] : [.anonVMA(a)]))
     }
     return emit(
       c, lockFunction(mode),
