@@ -136,10 +136,11 @@ public struct CompareDiff: Sendable, Hashable {
       let parent = w.kernel.isModern ? "parent \(av.parent.map { World.avName($0) } ?? "-") " : ""
       // Sorted (two 6.x readers may have taken the rwsem in either order), readers marked: a
       // 6.x rmap walk shares the root's rwsem where 2.6.x holds the spinlock alone.
-      let holders = (w.lockHolders[w.lockTarget(of: a)] ?? []).sorted { $0.cpu < $1.cpu }
+      let lock = w.lockTarget(of: a)
+      let holders = (w.lockHolders[lock] ?? []).sorted { $0.cpu < $1.cpu }
         .map { "cpu\($0.cpu)" + ($0.mode == .read ? "(read)" : "") }
       let line =
-        "lock \(World.avName(w.lockTarget(of: a))) \(parent)count \(counters) "
+        "lock \(World.avName(lock)) \(parent)count \(counters) "
         + "list \(names(w.listVMAs(a), w.vmaName)) pages \(names(pagesIn[a] ?? [], World.pageName))"
         + " held \(holders.isEmpty ? "nobody" : holders.joined(separator: ","))"
       out[Name(kind: .anonVMA, name: World.avName(a))] = Entry(
