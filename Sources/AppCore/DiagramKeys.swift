@@ -175,13 +175,14 @@ extension AppState {
     }
   }
 
-  /// The names of objects (`AV1`, `P3`, `K1`) the current step's `say` lines write.
-  var narrationNames: Set<String> {
+  /// The names of objects (`AV1`, `P3`, `K1`) the current step's `say` lines write, each with the
+  /// number of times they write it (`P3:A@0` writes `P3`).
+  var narrationNames: [String: Int] {
     let say = timeline.steps[min(step, timeline.stepCount)].say
-    var names = Set<String>()
+    var names: [String: Int] = [:]
     for line in say {
       for word in line.split(whereSeparator: { !$0.isLetter && !$0.isNumber }) {
-        names.insert(String(word))
+        names[String(word), default: 0] += 1
       }
     }
     return names

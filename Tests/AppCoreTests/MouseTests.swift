@@ -84,9 +84,12 @@ struct MouseTests {
 
   @Test("the wheel scrolls a diagram taller than its pane, and back")
   func wheel() throws {
-    var d = try e3Step5(width: 80, height: 24)
+    var state = try sceneApp("e5-rmap-coverage.scene", view: .diagram)
+    state.go(to: 5)
+    var d = AppDriver(state, width: 80, height: 24)
     #expect(d.screen.contains("more"), "the diagram should not fit 80x24 here:\n\(d.screen)")
-    // The step opened on what it made (P3, AV3), below P1: the wheel scrolls up to P1 and back.
+    // E5's fork P2 P3 opens on what it made (P3, AV3), below P1: the wheel scrolls up to P1 and
+    // back.
     #expect(d.state.diagramView.top > 0 && !d.screen.contains("─ P1 ─"), "\(d.screen)")
     for _ in 0..<10 where d.state.diagramView.top > 0 { click(&d, (5, 5), .wheelUp) }
     #expect(d.state.diagramView.top == 0)

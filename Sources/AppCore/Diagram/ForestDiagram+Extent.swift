@@ -75,6 +75,11 @@ extension ForestDiagram {
     let nodeHeights = shownStableNodes(w, previous: previous).map {
       stableNodeHeight(items: $0.freed ? 0 : $0.node.items.count)
     }
+    if let plan, plan.ksmUnder {
+      let nodes = nodeHeights.reduce(0, +)
+      return max(
+        processHeight, y, nodes == 0 ? 0 : stableNodesUnderProcesses(plan: plan, processHeight: processHeight) + nodes)
+    }
     return heightBeside(
       plan: plan, nodeHeights: nodeHeights, anonVMAsShown: anonVMAsShown, forestBottom: max(processHeight, y),
       height: max(processHeight, y + nodeHeights.reduce(0, +)))

@@ -99,6 +99,12 @@ extension ForestDiagram {
     return max(forestBottom, plan.anonVMATop + stacked)
   }
 
+  /// The first row of the stable nodes under the process boxes (``Plan/ksmUnder``), the process
+  /// column `processHeight` rows high: a blank row under it.
+  static func stableNodesUnderProcesses(plan: Plan, processHeight: Int) -> Int {
+    max(plan.processBottom, processHeight) + 1
+  }
+
   mutating func placeStableNodesBeside(_ w: World) {
     guard !stableNodes.isEmpty, !anonVMAs.isEmpty else { return }
     // Where an rmap_item's arrow may end: an alive anon_vma box's last row, unless another

@@ -414,7 +414,11 @@ extension ForestDiagram {
     // The height without the stable nodes (``heightBeside``).
     let forestBottom = max(height, y)
     // KSM: each stable node's page and the anon_vmas its rmap_items hold (get_anon_vma).
-    // A node freed in this step (its page freed) stays once, in its place, `−`.
+    // A node freed in this step (its page freed) stays once, in its place, `−`. Under the
+    // anon_vmas, or under the process boxes where the plan has room there (``Plan/ksmUnder``),
+    // a blank row under the last (a process the plan did not place stands below the others).
+    let under = plan.flatMap { $0.ksmUnder ? Self.stableNodesUnderProcesses(plan: $0, processHeight: height) : nil }
+    if let under { y = under }
     for (node, freed) in Self.shownStableNodes(w, previous: previous) {
       var change = Change.same
       if freed {
@@ -430,6 +434,10 @@ extension ForestDiagram {
           node: node.id, page: node.page, rect: Rect(x: 0, y: y, width: 0, height: lines.count + 2),
           title: " KSM stable node K\(node.id.raw) ", lines: lines, items: freed ? [] : node.items, change: change))
       y += lines.count + 2
+    }
+    if under != nil {
+      height = stableNodes.isEmpty ? forestBottom : max(forestBottom, y)
+      return
     }
     height = Self.heightBeside(
       plan: plan, nodeHeights: stableNodes.map(\.rect.height), anonVMAsShown: !anonVMAs.isEmpty,
@@ -793,8 +801,12 @@ extension ForestDiagram {
       anonVMAs[i].rect = Rect(x: left, y: anonVMAs[i].rect.y, width: inner + 2, height: anonVMAs[i].rect.height)
     }
     for i in stableNodes.indices {
-      stableNodes[i].rect = Rect(
-        x: left, y: stableNodes[i].rect.y, width: inner + 2, height: stableNodes[i].rect.height)
+      let r = stableNodes[i].rect
+      // Under the process boxes: as wide as their column (``Plan/ksmUnder``).
+      stableNodes[i].rect =
+        plan?.ksmUnder == true
+        ? Rect(x: column(depth: 0), y: r.y, width: right - column(depth: 0) + 1, height: r.height)
+        : Rect(x: left, y: r.y, width: inner + 2, height: r.height)
     }
     // Fork edges: from the parent's bottom border down the indent column into the child's side.
     var boxOf: [ProcessID: Rect] = [:]

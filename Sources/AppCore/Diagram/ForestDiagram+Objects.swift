@@ -162,25 +162,56 @@ extension ForestDiagram {
   /// A part of the diagram a window opened on a step tries to show, and what showing it is worth.
   public struct RevealTarget: Equatable, Sendable {
     public var rect: Rect
-    public var weight: Int
+    public var weight: RevealWeight
+  }
+
+  /// What showing a ``RevealTarget`` is worth, compared in order: the times the step's
+  /// narration names it when the step changed it, the times it names it, then what the step did
+  /// to it (``revealTargets(named:)``). Summed part by part over the targets a window shows.
+  public struct RevealWeight: Comparable, AdditiveArithmetic, ExpressibleByIntegerLiteral, Sendable {
+    public var namedChanged = 0
+    public var named = 0
+    public var change = 0
+
+    public init(namedChanged: Int = 0, named: Int = 0, change: Int = 0) {
+      self.namedChanged = namedChanged
+      self.named = named
+      self.change = change
+    }
+    public init(integerLiteral change: Int) { self.init(change: change) }
+    public static var zero: RevealWeight { RevealWeight() }
+    public static func + (a: RevealWeight, b: RevealWeight) -> RevealWeight {
+      RevealWeight(namedChanged: a.namedChanged + b.namedChanged, named: a.named + b.named, change: a.change + b.change)
+    }
+    public static func - (a: RevealWeight, b: RevealWeight) -> RevealWeight {
+      RevealWeight(namedChanged: a.namedChanged - b.namedChanged, named: a.named - b.named, change: a.change - b.change)
+    }
+    public static func < (a: RevealWeight, b: RevealWeight) -> Bool {
+      (a.namedChanged, a.named, a.change) < (b.namedChanged, b.named, b.change)
+    }
   }
 
   /// What the step is about, weighted for the window that opens on it
-  /// (``revealWindow(_:extent:rows:)``): a box the step made or freed, or the anon_vma its rmap
-  /// walk walks, outweighs all it changed (a changed box, a changed VMA row, a VMA the walk
-  /// visits); a changed box whose name the step's narration says (`named`: `AV1`, `P3`, `K1`)
-  /// weighs half a made one. At 80×24 E6's last
-  /// step opened on the changed K1 with the freed AV1 and AV2, which its narration is about, out
-  /// of view: the changed came before the freed.
-  func revealTargets(named: Set<String>) -> [RevealTarget] {
+  /// (``revealWindow(_:extent:rows:)``). First what the step's narration names (`named`: `AV1`,
+  /// `P3`, `K1`, each as many times as it is written; a VMA's name `P3:A@0` names its process),
+  /// what the step changed before the rest (``RevealWeight``): a window that can show all of it
+  /// does, else the one showing the most mentions. Then what the step did: a box it made or
+  /// freed, or the anon_vma its rmap walk walks, outweighs all it changed (a changed box, a
+  /// changed VMA row, a VMA the walk visits). At 80×24 E3's step 5 opened on the new P3 and AV3
+  /// with AV1, whose `external_refcount is 2` its narration says, out of view; E5's step 7, whose
+  /// narration names every box, must still open on the two it changed (P3 and AV3, `pg3`).
+  func revealTargets(named: [String: Int]) -> [RevealTarget] {
     var targets: [RevealTarget] = []
-    func weight(_ change: Change, name: String?) -> Int {
-      let base = change == .added || change == .removed ? 100 : 3
-      return base + (name.map(named.contains) == true ? 50 : 0)
+    func weight(_ change: Change, name: String) -> RevealWeight {
+      let mentions = named[name] ?? 0
+      return RevealWeight(
+        namedChanged: change == .same ? 0 : mentions, named: mentions,
+        change: change == .same ? 0 : change == .added || change == .removed ? 100 : 3)
     }
     for box in processes {
-      if box.change != .same {
-        targets.append(RevealTarget(rect: box.rect, weight: weight(box.change, name: name(of: box))))
+      let name = name(of: box)
+      if box.change != .same || name.map({ named[$0] != nil }) == true {
+        targets.append(RevealTarget(rect: box.rect, weight: weight(box.change, name: name ?? "")))
       }
       for (i, v) in box.vmas.enumerated() {
         let row = Rect(x: box.rect.x, y: box.row(at: i), width: box.rect.width, height: 1)
@@ -192,11 +223,16 @@ extension ForestDiagram {
     }
     for box in anonVMAs {
       let name = World.avName(box.anonVMA)
-      if box.change != .same { targets.append(RevealTarget(rect: box.rect, weight: weight(box.change, name: name))) }
+      if box.change != .same || named[name] != nil {
+        targets.append(RevealTarget(rect: box.rect, weight: weight(box.change, name: name)))
+      }
       if box.walkLabel != nil { targets.append(RevealTarget(rect: box.rect, weight: 100)) }
     }
-    for box in stableNodes where box.change != .same {
-      targets.append(RevealTarget(rect: box.rect, weight: weight(box.change, name: "K\(box.node.raw)")))
+    for box in stableNodes {
+      let name = "K\(box.node.raw)"
+      if box.change != .same || named[name] != nil {
+        targets.append(RevealTarget(rect: box.rect, weight: weight(box.change, name: name)))
+      }
     }
     return targets
   }
@@ -211,7 +247,7 @@ extension ForestDiagram {
   ) -> Int? {
     guard let chosen = revealWindow(targets, extent: extent, rows: rows, boxes: boxes) else { return nil }
     guard current >= 0, current <= max(0, extent - rows) else { return chosen }
-    func weight(_ top: Int) -> Int { shown(targets, top: top, rows: rows).reduce(0) { $0 + $1.weight } }
+    func weight(_ top: Int) -> RevealWeight { shown(targets, top: top, rows: rows).reduce(.zero) { $0 + $1.weight } }
     let keep = !startsInside(current, boxes) || startsInside(chosen, boxes)
     return keep && weight(current) >= weight(chosen) ? current : chosen
   }
@@ -250,22 +286,22 @@ extension ForestDiagram {
     // A target of height h at row y is whole in the windows from top maxY - rows to top y: the
     // score of every top is a sum over those ranges, swept in order (a fork of a process with
     // thousands of VMAs has thousands of targets). The best top starts a range, or is 0.
-    var changes: [(at: Int, delta: Int)] = []
+    var changes: [(at: Int, delta: RevealWeight, enters: Bool)] = []
     for t in targets where t.rect.height <= rows {
-      changes.append((t.rect.maxY - rows, t.weight))
-      changes.append((t.rect.y + 1, -t.weight))
+      changes.append((t.rect.maxY - rows, t.weight, true))
+      changes.append((t.rect.y + 1, .zero - t.weight, false))
     }
     changes.sort { $0.at < $1.at }
-    let candidates = Set(changes.filter { $0.delta > 0 }.map { clamp($0.at) } + [0]).sorted()
-    var best: (top: Int, score: Int)?
-    var score = 0
+    let candidates = Set(changes.filter(\.enters).map { clamp($0.at) } + [0]).sorted()
+    var best: (top: Int, score: RevealWeight)?
+    var score = RevealWeight.zero
     var next = 0
     for top in candidates {
       while next < changes.count, changes[next].at <= top {
         score += changes[next].delta
         next += 1
       }
-      if best == nil || score > (best?.score ?? 0) { best = (top, score) }
+      if best == nil || score > (best?.score ?? .zero) { best = (top, score) }
     }
     guard let best else { return nil }
     let inView = shown(targets, top: best.top, rows: rows)

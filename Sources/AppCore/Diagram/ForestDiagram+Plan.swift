@@ -43,7 +43,11 @@ extension ForestDiagram {
     /// The tallest world's height as planned: the stable nodes under the anon_vmas unless they
     /// stand beside the forest. What the pane puts under the diagram (the step's locks) stands
     /// on the row under it at every step.
-    var timelineHeight: Int { plannedHeight(stableNodeRows: ksmBeside ? 0 : stableNodeRows) }
+    var timelineHeight: Int {
+      if ksmBeside { return plannedHeight(stableNodeRows: 0) }
+      if ksmUnder { return max(processBottom + 1 + stableNodeRows, anonVMABottom) }
+      return plannedHeight(stableNodeRows: stableNodeRows)
+    }
     /// The columns the stable nodes beside the forest take: a blank column, the lanes, a blank
     /// column, the box (0: no world has a stable node).
     var ksmColumns: Int { ksmInner == 0 ? 0 : 1 + 2 * ksmLanes + 1 + ksmInner + 2 }
@@ -53,6 +57,14 @@ extension ForestDiagram {
     func ksmBeside(in maxWidth: Int?) -> Bool {
       ksmColumns > 0 && !narrowed && width + ksmColumns <= (maxWidth ?? .max)
     }
+    /// Whether the stable nodes, when not beside the forest, stand under the process boxes (a
+    /// blank row between) rather than under the anon_vmas: where the process column is the
+    /// shorter and their boxes fit its width (``ksmFitsUnder``, measured with the columns). At
+    /// 80×24 E6's K1 stood under AV3, below AV2 by 17 rows: the merge's two references (AV2's
+    /// and AV3's `ext 1`) and K1 never fitted the window together.
+    var ksmUnder: Bool { ksmUnder(in: maxWidth) }
+    func ksmUnder(in maxWidth: Int?) -> Bool { ksmFitsUnder && !ksmBeside(in: maxWidth) }
+    var ksmFitsUnder = false
     /// The columns: nil while the plan is being measured (the diagram takes its own).
     var processRight: Int?
     var lanes = 0
@@ -393,6 +405,7 @@ extension ForestDiagram {
       }
       width = m.width + lead
       processRight = m.right
+      ksmFitsUnder = ksmInner > 0 && ksmInner + 2 <= m.right + 1 && processBottom + 1 < anonVMABottom
       lanes = m.lanes
       anonVMAInner = m.inner
     }
