@@ -123,7 +123,7 @@ struct ExportTests {
     let scene = "scenes/e6-ksm-root-lifetime.scene"
     let small = try await run(["export", scene, "-o", try tempPath("e6-small"), "--size", "100x30"])
     #expect(small.status == 0, "\(small.stderr)")
-    let note = try #require(small.stderr.firstMatch(of: /does not fit at steps? ([0-9, to]+) \(up to (\d+) rows/))
+    let note = try #require(small.stderr.firstMatch(of: /does not fit at steps? ([0-9, to]+) \(up to (\d+) rows? out of view/))
     let runs = note.1.split(separator: ", ").map { run in
       let ends = run.split(separator: " to ").compactMap { Int($0) }
       return (ends.first ?? -1)...(ends.last ?? -1)
@@ -135,6 +135,7 @@ struct ExportTests {
       #expect(hidden == runs.contains { $0.contains(step) }, "step \(step): \(small.stderr)\n\(frame.stdout)")
     }
     let most = try #require(Int(note.2))
+    #expect(small.stderr.contains("up to \(most) \(most == 1 ? "row" : "rows") out of view"), "\(small.stderr)")
     #expect(small.stderr.contains("--size 100x\(30 + most) or taller"), "\(small.stderr)")
     let large = try await run(["export", scene, "-o", try tempPath("e6-large"), "--size", "200x60"])
     #expect(large.status == 0 && !large.stderr.contains("does not fit"), "\(large.stderr)")
