@@ -102,7 +102,8 @@ struct Export: ParsableCommand {
       i = j + 1
     }
     let steps = (crowded.count == 1 ? "step " : "steps ") + runs.joined(separator: ", ")
-    return "anonvis: at \(size.width)x\(size.height) the diagram does not fit at \(steps) (up to \(most) \(most == 1 ? "row" : "rows") out of "
+    return
+      "anonvis: at \(size.width)x\(size.height) the diagram does not fit at \(steps) (up to \(most) \(most == 1 ? "row" : "rows") out of "
       + "view, marked ↑/↓ N more); --size \(size.width)x\(size.height + most) or taller shows more"
   }
 }

@@ -123,7 +123,8 @@ struct ExportTests {
     let scene = "scenes/e6-ksm-root-lifetime.scene"
     let small = try await run(["export", scene, "-o", try tempPath("e6-small"), "--size", "100x30"])
     #expect(small.status == 0, "\(small.stderr)")
-    let note = try #require(small.stderr.firstMatch(of: /does not fit at steps? ([0-9, to]+) \(up to (\d+) rows? out of view/))
+    let note = try #require(
+      small.stderr.firstMatch(of: /does not fit at steps? ([0-9, to]+) \(up to (\d+) rows? out of view/))
     let runs = note.1.split(separator: ", ").map { run in
       let ends = run.split(separator: " to ").compactMap { Int($0) }
       return (ends.first ?? -1)...(ends.last ?? -1)
