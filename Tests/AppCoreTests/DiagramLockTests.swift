@@ -281,7 +281,7 @@ struct DiagramLockTests {
   @Test("the locks line under the diagram cuts a first item too long for it at a word, with …, and counts the rest")
   func locksLineCut() {
     let items = [
-      "cpu0 locks AV1 write (mremap P1 x 0..3 to y after p dontunmap: anon_vma_lock_write) ×2", "shown at micro-step 9",
+      "cpu0 locks AV1 write (mremap P1 x 0..3 to y after p dontunmap: anon_vma_lock_write) ×2", "outline: micro-step 9",
     ]
     for width in [40, 70] {
       let lines = DiagramPane.packed(items, width: width, lines: 1)

@@ -48,14 +48,14 @@ struct LecturerRound4Tests {
 
   /// 2.6.34's E3 step 5 read `cpu0 locks AV3 (…); shown at micro-step 6` under AV1's outline:
   /// the note seemed to belong to the last lock listed.
-  @Test("every scene: `shown at micro-step N` names the locks held at micro-step N", arguments: allScenes())
+  @Test("every scene: `outline: micro-step N` names the locks held at micro-step N", arguments: allScenes())
   func shownAtNamesTheLocks(file: String) throws {
     var s = try sceneApp(file, view: .diagram)
     for k in stride(from: 1, through: s.timeline.stepCount, by: 1) {
       s.go(to: k)
       _ = s.frame(width: 120, height: 40)
       let note = s.layout.diagram?.lockNote ?? ""
-      guard let match = note.firstMatch(of: /^shown at micro-step (\d+)(?: \(([^)]*)\))?/), let n = Int(match.1) else {
+      guard let match = note.firstMatch(of: /^outline: micro-step (\d+)(?: \(([^)]*)\))?/), let n = Int(match.1) else {
         continue
       }
       let held = s.timeline.microStates(step: k)[n - 1].world.lockHolders.keys.sorted().map { World.avName($0) }

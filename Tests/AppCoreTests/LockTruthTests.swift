@@ -9,7 +9,7 @@ import Testing
 
 /// What the screen says about anon_vma locks agrees with what it draws and with the model
 /// (issue 16: everything anonvis states must be true).
-@Suite("Lock statements: the locks line, `shown at`, the inspector")
+@Suite("Lock statements: the locks line, `outline:`, the inspector")
 struct LockTruthTests {
   static let scenes: [(String, KernelVersion?)] =
     [
@@ -118,7 +118,7 @@ struct LockTruthTests {
         }
         #expect(note.hasPrefix("not shown") == !someSurvive, "\(at)")
         if someSurvive {
-          let n = try #require(note.firstMatch(of: /^shown at micro-step (\d+)/).flatMap { Int($0.1) }, "\(at)")
+          let n = try #require(note.firstMatch(of: /^outline: micro-step (\d+)/).flatMap { Int($0.1) }, "\(at)")
           let then = covers[n - 1]
           #expect(!outlined.isEmpty && then.filter(survives) == outlined, "\(at)")
           // A hold every anon_vma of which survives is preferred: drawn exactly as it covered.
@@ -142,7 +142,7 @@ struct LockTruthTests {
         s.refreshLayout()
         let lock = s.layout.lockView
         #expect(lock.covered == outlined, "\(at): the matrix marks \(lock.covered.sorted())")
-        if let n = note.firstMatch(of: /^shown at micro-step (\d+)/)?.1 {
+        if let n = note.firstMatch(of: /^outline: micro-step (\d+)/)?.1 {
           #expect(lock.legend.long.contains("micro-step \(n)/"), "\(at): \(lock.legend.long)")
         }
       }
@@ -150,14 +150,14 @@ struct LockTruthTests {
     if file.hasPrefix("e3") { #expect(shown > 0 && notShown > 0, "\(file): \(shown) shown, \(notShown) not") }
   }
 
-  @Test("at a whole step `shown at` is written iff the diagram draws a lock outline", arguments: allScenes())
+  @Test("at a whole step `outline:` is written iff the diagram draws a lock outline", arguments: allScenes())
   func shownAt(file: String) throws {
     var s = try diagramApp(file, nil)
     for k in 0...s.timeline.stepCount {
       s.go(to: k)
       _ = s.render(width: 120, height: 40)
       let d = try #require(s.layout.diagram)
-      let says = d.lockSummary.contains { $0.hasPrefix("shown at") }
+      let says = d.lockSummary.contains { $0.hasPrefix("outline:") }
       #expect(says == !d.whole.lockOutlines.isEmpty, "\(file) step \(k): \(d.lockSummary)")
     }
   }

@@ -92,8 +92,8 @@ extension ForestDiagram {
         + " AV1 lock: cpu0 (fork P1 P2)  a held lock whose "
         + "outline's label is above the window",
       "  locks: cpu0 locks AV1 (fork P1 P2: anon_vma_lock) " + (u ? "×" : "x")
-        + "2  the locks the step took, in order, by whom; shown at micro-step 5: the outline is drawn as the lock "
-        + "stood then (the step's most telling hold, else the last); less AV1 (freed by the step's end): "
+        + "2  the locks the step took, in order, by whom; outline: micro-step 5  the outline is drawn as the lock "
+        + "stood then (the step's most telling hold, else the last), the boxes as the step left them; less AV1 (freed by the step's end): "
         + "an anon_vma it covered that the step freed; cpu0 releases AV1: a lock held before the step, released in "
         + "it (a step that only releases is drawn at its end, no outline); cpu1 waits for AV1 (waited: no longer "
         + "at the step's end)",

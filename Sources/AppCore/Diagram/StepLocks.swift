@@ -45,7 +45,7 @@ public struct StepLocks: Sendable, Hashable {
   /// so can be drawn in the step's picture; false when every hold's anon_vmas are freed by it.
   public private(set) var shown = false
   /// The anon_vmas under the locks held at ``featured`` (alive then) that are freed by the
-  /// step's end: drawn without the lock, named beside `shown at`.
+  /// step's end: drawn without the lock, named beside `outline:`.
   public private(set) var freedSince: [AnonVMAID] = []
 
   public static func == (a: StepLocks, b: StepLocks) -> Bool {

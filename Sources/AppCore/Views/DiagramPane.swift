@@ -195,12 +195,15 @@ extension DiagramLayout {
     return took ? locks?.summary(functions: functions) ?? [] : featuredHeld.map { "held: " + $0 }
   }
 
-  /// Which moment's locks the picture shows, at a whole step holding one: `shown at micro-step N
+  /// Which moment's locks the picture shows, at a whole step holding one: `outline: micro-step N
   /// (AV1's lock)` when its outline is drawn (naming the locks where the step took others, as
   /// the list may not end with them: 2.6.34's E3 step 5 read `cpu0 locks AV3 (…); shown at
   /// micro-step 6` under AV1's outline; and what it covered then that the step freed), else why
   /// none is: every anon_vma under the step's locks is freed by its end (``StepLocks/featured``
-  /// prefers a hold whose anon_vmas survive). Teaching text: never cut on screen.
+  /// prefers a hold whose anon_vmas survive). Teaching text: never cut on screen. Only the
+  /// outline is of that moment; the boxes are the step's end (it read `shown at micro-step 7` at
+  /// E1's first write, whose AV1 box wrote `pages pg1` inside the outline: pg1 is filed after
+  /// the unlock, without the lock).
   var lockNote: String? {
     guard let at = featuredMoment else { return nil }
     guard featuredDrawn else { return "not shown: every anon_vma under the step's locks is freed by its end" }
@@ -213,8 +216,8 @@ extension DiagramLayout {
       ? " (\(names[0]) lock)"
       : names.isEmpty ? "" : " (\(names.dropLast().joined(separator: ", ")) and \(names[names.count - 1]) locks)"
     let freed = locks?.freedSince.map { World.avName($0) } ?? []
-    guard !freed.isEmpty else { return "shown at \(at)\(which)" }
-    return "shown at \(at)\(which), less \(freed.joined(separator: " ")) (freed by the step's end)"
+    guard !freed.isEmpty else { return "outline: \(at)\(which)" }
+    return "outline: \(at)\(which), less \(freed.joined(separator: " ")) (freed by the step's end)"
   }
 
   /// The locks line's items: inside a micro-step what is held at it (never the step's summary,
