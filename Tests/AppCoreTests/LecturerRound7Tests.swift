@@ -150,3 +150,58 @@ struct LecturerRound7Tests {
     if file.hasPrefix("e6") { #expect(under > 0) }
   }
 }
+
+/// A cut `pages` line keeps the pages the step filed.
+@Suite("A cut pages line names the pages the step filed")
+struct FreshPagesTests {
+  /// E2 step 7: "The parent also copies: its new page goes to AV1". At 80×24 AV1's line read
+  /// `pages pg1 pg2 …+3`, the new pg6 among the three; it names pg6 now, and `/pg6` finds it
+  /// on that line.
+  @Test("at 80x24, E2's parent COW names the new page pg6 on AV1's cut pages line, where / finds it")
+  func e2NewPageNamed() throws {
+    var d = AppDriver(try diagramApp("e2-fork-cow.scene", nil), width: 80, height: 24)
+    d.type("g7\n")
+    let line = try #require(d.screen.split(separator: "\n").first { $0.contains("┃ pages pg1") }, "\(d.screen)")
+    #expect(line.contains("…+") && line.contains(" pg6 "), "\(line)")
+    let diagram = try #require(d.state.shownDiagram)
+    let pg6 = try #require(World.pageID(named: "pg6"))
+    let cell = try #require(diagram.rect(of: .page(pg6)))
+    #expect(diagram.pageCells(ofBox: 0).contains { $0.page == pg6 && $0.named && $0.rect == cell })
+  }
+
+  /// The cut keeping `keep` against its definition, on random lines (a fixed generator): it is
+  /// the plain cut when that names every kept item; else no wider than `room`, it names every
+  /// kept item, in order, after the others it names (a prefix of them) and `…+N`, N the items
+  /// it does not name; or the plain cut when no such line fits.
+  @Test(
+    "the cut that keeps the step's pages: the plain cut when it names them, else the others' prefix, …+N, then them")
+  func cutKeeping() {
+    var r = SplitMix64(seed: 0x5EED_CAFE)
+    var kept = 0
+    for _ in 0..<2000 {
+      let count = 1 + Int(r.next() % 12)
+      let names = (0..<count).map { "pg\($0 + 1)" + String(repeating: "x", count: Int(r.next() % 3)) }
+      let keep = (0..<count).filter { _ in r.next() % 5 == 0 }
+      let room = 8 + Int(r.next() % 40)
+      let plain = ForestDiagram.cut("pages", count: count, room: room) { names[$0] }
+      let line = ForestDiagram.cut("pages", count: count, room: room, keep: keep) { names[$0] }
+      let words = line.split(separator: " ").dropFirst().map(String.init)
+      let plainWords = Set(plain.split(separator: " ").dropFirst().map(String.init))
+      if keep.allSatisfy({ plainWords.contains(names[$0]) }) || line == plain {
+        #expect(line == plain, "\(names) keep \(keep) room \(room): \(line) vs \(plain)")
+        continue
+      }
+      kept += 1
+      #expect(ForestDiagram.textWidth(line) <= room, "\(line) in \(room)")
+      let others = (0..<count).filter { !keep.contains($0) }.map { names[$0] }
+      let more = words.firstIndex { $0.hasPrefix("…+") }
+      let lead = Array(words[..<(more ?? 0)])
+      #expect(lead == Array(others.prefix(lead.count)), "\(line)")
+      let tail = Array(words[((more ?? -1) + 1)...])
+      #expect(tail == keep.map { names[$0] }, "\(line)")
+      let left = more.flatMap { Int(words[$0].dropFirst(2)) } ?? 0
+      #expect(left == others.count - lead.count, "\(line)")
+    }
+    #expect(kept > 50)
+  }
+}

@@ -155,6 +155,31 @@ extension ForestDiagram {
     return line
   }
 
+  /// ``cut(_:count:room:item:)`` that does not leave out the items at `keep` (the pages the
+  /// step filed): where the plain cut would, the line writes the first other items that fit,
+  /// `…+N` for the others left out, then the kept ones in order (`pages pg1 …+3 pg6`); the plain
+  /// cut where even no other item leaves room for them. At 80×24 E2's step 7 ("its new page goes
+  /// to AV1") wrote `pages pg1 pg2 …+3`, pg6 among the three.
+  static func cut(_ head: String, count: Int, room: Int, keep: [Int], item: (Int) -> String) -> String {
+    let plain = cut(head, count: count, room: room, item: item)
+    // The plain cut ends `…+N` when it left out the last N items.
+    guard let last = keep.max(), let mark = plain.lastIndex(of: "…"),
+      let left = Int(plain[plain.index(after: mark)...].dropFirst()), last >= count - left
+    else { return plain }
+    let kept = Set(keep)
+    let tail = keep.sorted().map(item).joined(separator: " ")
+    let others = (0..<count).filter { !kept.contains($0) }
+    var best: String?
+    var line = head
+    for k in 0...others.count {
+      let rest = others.count - k
+      let candidate = line + (rest > 0 ? " …+\(rest)" : "") + " " + tail
+      if textWidth(candidate) <= room { best = candidate } else if k > 0 { break }
+      if k < others.count { line += " " + item(others[k]) }
+    }
+    return best ?? plain
+  }
+
   /// `head a b c …+N` in at most `room` columns: as many items as fit with the count of the
   /// rest (at least one item), or all of them when they fit.
   static func cut(_ head: String, _ items: [String], room: Int) -> String {

@@ -193,7 +193,10 @@ extension ForestDiagram {
       anonVMAs[i].lines[1] =
         list.isEmpty ? "list (empty)" : Self.cut("list", count: list.count, room: room) { w.vmaName(list[$0]) }
       if !pages.isEmpty {
-        anonVMAs[i].lines[2] = Self.cut("pages", count: pages.count, room: room) { pageLabel(pages[$0], w) }
+        let keep = i < freshContents.count ? pages.indices.filter { freshContents[i].contains(pages[$0]) } : []
+        anonVMAs[i].lines[2] = Self.cut("pages", count: pages.count, room: room, keep: keep) {
+          pageLabel(pages[$0], w)
+        }
       }
     }
     measureAnonVMAText()

@@ -31,6 +31,17 @@ extension ForestDiagram {
       ? items.joined(separator: " ") : items.prefix(max).joined(separator: " ") + " …+\(items.count - max)"
   }
 
+  /// ``elided(_:max:name:)`` that does not leave out the items at `keep` (the pages the step
+  /// filed): past `max` items, the first others, `…+N`, then the kept ones (`pg1 pg2 …+3 pg9`).
+  static func elided(_ items: [PageID], max: Int, keep: Set<PageID>, name: (PageID) -> String) -> String {
+    let kept = items.filter(keep.contains)
+    let hidden = items.dropFirst(max).contains(where: keep.contains)
+    guard hidden, kept.count < max else { return elided(items, max: max, name: name) }
+    let lead = items.lazy.filter { !keep.contains($0) }.prefix(max - kept.count)
+    return (lead.map(name) + ["…+\(items.count - lead.count - kept.count)"] + kept.map(name))
+      .joined(separator: " ")
+  }
+
   /// ``elided(_:max:)`` of `items`, only the first `max` of them named.
   static func elided<C: Collection>(_ items: C, max: Int, name: (C.Element) -> String) -> String {
     let shown = items.prefix(max).map(name).joined(separator: " ")
@@ -362,6 +373,7 @@ extension ForestDiagram {
       }
       var lines = [Marks.counters(av, w)]
       var filed: [PageID] = []
+      var fresh = Set<PageID>()
       if let list {
         // Uncut; a fit that cuts the boxes writes these two lines again (``cutLines``).
         lines.append(
@@ -372,7 +384,9 @@ extension ForestDiagram {
                 + (list.count > 4 ? " …+\(list.count - 4)" : "")))
         filed = pagesOf[a] ?? []
         if let pages = pagesOf[a] {
-          lines.append("pages " + Self.elided(pages, max: 6) { pageLabel($0, w) })
+          // The pages the step filed here are never the ones left out.
+          if previous != nil { fresh = Set(pages).subtracting(pagesBefore[a] ?? []) }
+          lines.append("pages " + Self.elided(pages, max: 6, keep: fresh) { pageLabel($0, w) })
         } else if w.kernel.isModern || plan != nil {
           lines.append("pages none")  // a third row: the parent arrow leaves from it
         }
@@ -405,6 +419,7 @@ extension ForestDiagram {
           locked: locks.anonVMAs.contains(a),
           lockLabel: locks.titles[a].flatMap { $0.isEmpty ? nil : $0 }, walkLabel: walkLabel))
       contents.append(filed)
+      freshContents.append(fresh)
       if boxY == y { y += boxHeight }
     }
     if !run.isEmpty && plan == nil { y += 1 }

@@ -264,6 +264,9 @@ public struct ForestDiagram: Sendable {
   /// Per anon_vma box (as ``anonVMAs``): the pages filed in it, from which a fit that cuts the
   /// boxes (``Fit/anonVMAInner``) writes its `pages` line (and its `list` line from the world).
   var contents: [[PageID]] = []
+  /// Of each anon_vma box's `contents`, the pages the step filed in it (none at the first step):
+  /// a cut `pages` line never leaves them out.
+  var freshContents: [Set<PageID>] = []
   /// The plan followed: the options' unless folding.
   var plan: Plan? { options.fold ? nil : options.plan }
 
