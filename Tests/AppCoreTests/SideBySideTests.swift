@@ -42,7 +42,7 @@ struct SideBySideTests {
     #expect(stacked[0].contains("kernel 2.6.36") && !stacked[0].contains("kernel 2.6.34"))
     #expect(stacked[20].contains("kernel 2.6.34"))
     let one = s.render(width: 120, height: 30).plainText
-    #expect(one.contains("comparing with 2.6.34 needs 160 columns or 40 rows (now 120×30)"))
+    #expect(one.contains("compare with 2.6.34 needs 160 columns or 40 rows (now 120×30)"))
   }
 
   @Test(

@@ -97,7 +97,7 @@ extension AppState {
       var one = me
       // After the step's text: the narration keeps its place.
       one.lateNotice = .warning(
-        "comparing with \(other.kernel.rawValue) needs \(compareNeeds(width: width, height: height)); c turns it off")
+        "compare with \(other.kernel.rawValue) needs \(compareNeeds(width: width, height: height)); c turns it off")
       one.render(in: b.area, into: &b)
     } else {
       me.render(in: b.area, into: &b)
