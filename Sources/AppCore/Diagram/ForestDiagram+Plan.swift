@@ -45,7 +45,10 @@ extension ForestDiagram {
     /// on the row under it at every step.
     var timelineHeight: Int {
       if ksmBeside { return plannedHeight(stableNodeRows: 0) }
-      if ksmUnder { return max(processBottom + 1 + stableNodeRows, anonVMABottom) }
+      if ksmUnder {
+        let top = ForestDiagram.stableNodesUnderProcesses(plan: self, processHeight: processBottom)
+        return max(top + stableNodeRows, anonVMABottom)
+      }
       return plannedHeight(stableNodeRows: stableNodeRows)
     }
     /// The columns the stable nodes beside the forest take: a blank column, the lanes, a blank
